@@ -1,0 +1,12 @@
+// The CWMP codec's public face: bytes to typed envelopes and back, for both the ACS and the CPE role.
+
+export { parseCwmp, serializeEnvelope, serializeEnvelopes, cwmpNamespaceUri, DEFAULT_MAX_BYTES } from "./envelope.js";
+export type { ParseOptions, ParseResult, SerializeOptions } from "./envelope.js";
+export { CwmpError, CwmpRemoteError, CwmpLocalError } from "./errors.js";
+export type { RemoteErrorCode, LocalErrorCode, ErrorPosition } from "./errors.js";
+export { acsFaults, cpeFaults, faultName, soapFaultCode, cwmpFault } from "./faults.js";
+export { xsdTypes, xsdValue, fromJs, toJs, checkXsd, parseDateTime, formatDateTime } from "./values.js";
+export type { XsdType, XsdValue, JsValue, FormatOptions } from "./values.js";
+export { charsetFromContentType } from "./xml/decode.js";
+export { UNKNOWN_TIME } from "./codec/write.js";
+export type * from "./types.js";
