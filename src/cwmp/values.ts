@@ -73,7 +73,7 @@ export function checkXsd(type: XsdType, text: string): string | undefined {
     case "xsd:boolean":
       return t === "true" || t === "false" || t === "1" || t === "0" ? undefined : "not an xsd:boolean";
     case "xsd:dateTime":
-      return parseDateTime(t) === null ? "not an xsd:dateTime" : undefined;
+      return isDateTime(t) ? undefined : "not an xsd:dateTime";
     case "xsd:base64":
       return BASE64_RE.test(t.replace(/\s+/g, "")) ? undefined : "not base64";
     case "xsd:hexBinary":
@@ -81,6 +81,15 @@ export function checkXsd(type: XsdType, text: string): string | undefined {
     case "xsd:decimal":
       return DECIMAL_RE.test(t) ? undefined : "not an xsd:decimal";
   }
+}
+
+/** Checks the lexical form and field ranges without building a Date (the hot path of parsing). */
+function isDateTime(t: string): boolean {
+  const m = DATETIME_RE.exec(t);
+  if (m === null) return false;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && Number(m[4]) <= 24 && Number(m[5]) <= 59 && Number(m[6]) <= 60;
 }
 
 /** Parses an xsd:dateTime (zone optional, read as UTC). Null when it is not one (e.g. 0000-00-00T00:00:00). */
@@ -200,6 +209,8 @@ const typeByLocalName: Record<string, XsdType> = {
  * Unknown types fall back to xsd:string (the value keeps its text).
  */
 export function resolveXsiType(qname: string, valueNs: string | undefined): XsdType | undefined {
+  const common = commonXsiTypes.get(qname);
+  if (common !== undefined && (valueNs === undefined || valueNs === XSD_2001)) return common;
   const colon = qname.indexOf(":");
   let local = (colon === -1 ? qname : qname.slice(colon + 1)).trim();
   const paren = local.indexOf("(");
@@ -209,3 +220,8 @@ export function resolveXsiType(qname: string, valueNs: string | undefined): XsdT
   }
   return Object.prototype.hasOwnProperty.call(typeByLocalName, local) ? typeByLocalName[local] : undefined;
 }
+
+// The spellings nearly every peer uses, resolved without string surgery.
+const commonXsiTypes: ReadonlyMap<string, XsdType> = new Map(
+  Object.entries(typeByLocalName).flatMap(([local, type]) => [[`xsd:${local}`, type] as const, [`xs:${local}`, type] as const]),
+);

@@ -52,6 +52,10 @@ export interface ScanResult {
   warnings: string[];
 }
 
+// Leaves (most elements) share this array instead of allocating their own; it is replaced, never
+// pushed to, when an element gets its first child.
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[];
+
 const XMLNS_URI = "http://www.w3.org/2000/xmlns/";
 const XML_URI = "http://www.w3.org/XML/1998/namespace";
 
@@ -64,6 +68,19 @@ const CH_EQ = 61;
 const CH_DQUOTE = 34;
 const CH_SQUOTE = 39;
 const CH_COLON = 58;
+
+/** An element name as written, split once and reused for every later occurrence at the same depth. */
+interface ElementName {
+  readonly qname: string;
+  readonly prefix: string;
+  readonly local: string;
+  /** The attributes the element had last time, to recognise them again without scanning. */
+  attrs: { qname: string; prefix: string; local: string; plainValue: string | undefined }[] | null;
+}
+
+function isNameEnd(c: number): boolean {
+  return c <= 32 || c === CH_SLASH || c === CH_GT;
+}
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13;
@@ -83,6 +100,11 @@ class Scanner {
   private readonly stack: XmlElement[] = [];
   private readonly stackBindings: number[] = [];
   private elementCount = 0;
+  // The two most recent element names per depth (see cachedName).
+  private readonly namesAtDepth0: (ElementName | undefined)[] = [];
+  private readonly namesAtDepth1: (ElementName | undefined)[] = [];
+  // How many in-scope bindings are for the default namespace: when none, unprefixed names need no lookup.
+  private defaultBindings = 0;
   // Next '&' at or after the scan position, so that text segments never rescan the rest of the input.
   private nextAmp = -2;
 
@@ -226,42 +248,50 @@ class Scanner {
 
   private endTag(lt: number): number {
     const src = this.src;
-    const gt = src.indexOf(">", lt + 2);
+    const cur = this.stack.pop();
+    const nameStart = lt + 2;
+    if (cur !== undefined && src.startsWith(cur.qname, nameStart)) {
+      // Fast path: the expected name, then '>' (or whitespace before it).
+      let i = nameStart + cur.qname.length;
+      while (isSpace(src.charCodeAt(i))) i++;
+      if (src.charCodeAt(i) === CH_GT) {
+        this.closeElement(cur);
+        return i + 1;
+      }
+    }
+    const gt = src.indexOf(">", nameStart);
     if (gt === -1) this.fail("XML_SYNTAX", "end tag is not closed", lt);
     let nameEnd = gt;
-    while (nameEnd > lt + 2 && isSpace(src.charCodeAt(nameEnd - 1))) nameEnd--;
-    const qname = src.slice(lt + 2, nameEnd);
-    const cur = this.stack.pop();
+    while (nameEnd > nameStart && isSpace(src.charCodeAt(nameEnd - 1))) nameEnd--;
+    const qname = src.slice(nameStart, nameEnd);
     if (cur === undefined) this.fail("XML_SYNTAX", `end tag </${qname}> without a start tag`, lt);
-    if (cur.qname !== qname) this.fail("XML_SYNTAX", `expected </${cur.qname}> but found </${qname}>`, lt);
-    this.nsPrefix.length = this.nsUri.length = this.stackBindings.pop()!;
-    if (cur.children.length > 0) cur.text = "";
-    return gt + 1;
+    return this.fail("XML_SYNTAX", `expected </${cur.qname}> but found </${qname}>`, lt);
+  }
+
+  private closeElement(el: XmlElement): void {
+    const before = this.stackBindings.pop()!;
+    if (this.nsUri.length !== before) this.truncateBindings(before);
+    if (el.children.length > 0) el.text = "";
+  }
+
+  private truncateBindings(length: number): void {
+    for (let k = length; k < this.nsPrefix.length; k++) if (this.nsPrefix[k] === "") this.defaultBindings--;
+    this.nsPrefix.length = length;
+    this.nsUri.length = length;
   }
 
   private startTag(lt: number, roots: XmlElement[]): number {
     const src = this.src;
     const len = src.length;
-    let i = lt + 1;
-    let colon = -1;
-    while (i < len) {
-      const c = src.charCodeAt(i);
-      if (c <= 32 || c === CH_SLASH || c === CH_GT) break;
-      if (c === CH_COLON && colon === -1) colon = i;
-      else if (c === CH_LT || c === CH_EQ || c === CH_DQUOTE || c === CH_SQUOTE) this.fail("XML_SYNTAX", "malformed element name", i);
-      i++;
-    }
-    if (i === lt + 1) this.fail("XML_SYNTAX", "'<' not followed by an element name", lt);
+    const depth = this.stack.length + 1;
+    const name = this.cachedName(lt + 1, depth) ?? this.scanName(lt, depth);
+    const { qname, prefix, local } = name;
+    let i = lt + 1 + qname.length;
     if (i >= len) this.fail("XML_SYNTAX", "unexpected end of input inside a start tag", lt);
-    const qname = src.slice(lt + 1, i);
-    const prefix = colon === -1 ? "" : src.slice(lt + 1, colon);
-    const local = colon === -1 ? qname : src.slice(colon + 1, i);
-    if (local.length === 0 || (colon !== -1 && prefix.length === 0)) this.fail("XML_SYNTAX", `malformed element name <${qname}>`, lt);
 
     if (++this.elementCount > this.limits.maxElements) {
       this.fail("XML_LIMIT_ELEMENTS", `more than ${this.limits.maxElements} elements`, lt);
     }
-    const depth = this.stack.length + 1;
     if (depth > this.limits.maxDepth) this.fail("XML_LIMIT_DEPTH", `elements nested deeper than ${this.limits.maxDepth}`, lt);
 
     const bindingsBefore = this.nsUri.length;
@@ -281,37 +311,64 @@ class Scanner {
       }
       if (!sawSpace) this.fail("XML_SYNTAX", `attributes of <${qname}> must be separated by whitespace`, i);
       const nameStart = i;
-      let aColon = -1;
-      while (i < len) {
-        const a = src.charCodeAt(i);
-        if (a === CH_EQ || isSpace(a) || a === CH_GT || a === CH_SLASH) break;
-        if (a === CH_LT || a === CH_DQUOTE || a === CH_SQUOTE) this.fail("XML_SYNTAX", `malformed attribute name in <${qname}>`, i);
-        if (a === CH_COLON && aColon === -1) aColon = i;
-        i++;
+      const slot = attributes === null ? 0 : attributes.length;
+      const seen = name.attrs !== null && slot < name.attrs.length ? name.attrs[slot]! : undefined;
+      let aName: string;
+      let aPrefix: string;
+      let aLocal: string;
+      if (seen !== undefined && src.startsWith(seen.qname, i) && src.charCodeAt(i + seen.qname.length) === CH_EQ) {
+        // Same attribute as the last time this element was seen (arrays of structs repeat): no scan, no slice.
+        ({ qname: aName, prefix: aPrefix, local: aLocal } = seen);
+        i += aName.length;
+      } else {
+        let aColon = -1;
+        while (i < len) {
+          const a = src.charCodeAt(i);
+          if (a === CH_EQ || isSpace(a) || a === CH_GT || a === CH_SLASH) break;
+          if (a === CH_LT || a === CH_DQUOTE || a === CH_SQUOTE) this.fail("XML_SYNTAX", `malformed attribute name in <${qname}>`, i);
+          if (a === CH_COLON && aColon === -1) aColon = i;
+          i++;
+        }
+        aName = src.slice(nameStart, i);
+        aPrefix = aColon === -1 ? "" : src.slice(nameStart, aColon);
+        aLocal = aColon === -1 ? aName : src.slice(aColon + 1, i);
       }
-      const aName = src.slice(nameStart, i);
       while (i < len && isSpace(src.charCodeAt(i))) i++;
       if (src.charCodeAt(i) !== CH_EQ) this.fail("XML_SYNTAX", `attribute ${aName} of <${qname}> has no value`, i);
       i++;
       while (i < len && isSpace(src.charCodeAt(i))) i++;
       const quote = src.charCodeAt(i);
       if (quote !== CH_DQUOTE && quote !== CH_SQUOTE) this.fail("XML_SYNTAX", `attribute ${aName} of <${qname}> is not quoted`, i);
-      const valueEnd = src.indexOf(quote === CH_DQUOTE ? '"' : "'", i + 1);
-      if (valueEnd === -1) this.fail("XML_SYNTAX", `attribute ${aName} of <${qname}> is not closed`, i);
-      let value = src.slice(i + 1, valueEnd);
-      if (value.includes("<")) this.fail("XML_SYNTAX", `'<' inside the value of attribute ${aName}`, i);
-      if (value.includes("&")) value = this.decodeEntities(i + 1, valueEnd);
+      let value: string;
+      let valueEnd: number;
+      let plain = true;
+      if (seen !== undefined && seen.qname === aName && seen.plainValue !== undefined && src.startsWith(seen.plainValue, i + 1) && src.charCodeAt(i + 1 + seen.plainValue.length) === quote) {
+        value = seen.plainValue;
+        valueEnd = i + 1 + value.length;
+      } else {
+        valueEnd = src.indexOf(quote === CH_DQUOTE ? '"' : "'", i + 1);
+        if (valueEnd === -1) this.fail("XML_SYNTAX", `attribute ${aName} of <${qname}> is not closed`, i);
+        value = src.slice(i + 1, valueEnd);
+        if (value.includes("<")) this.fail("XML_SYNTAX", `'<' inside the value of attribute ${aName}`, i);
+        if (value.includes("&")) {
+          value = this.decodeEntities(i + 1, valueEnd);
+          plain = false;
+        }
+      }
       i = valueEnd + 1;
+      if (name.attrs === null) name.attrs = [];
+      if (seen === undefined || seen.qname !== aName || seen.plainValue !== value) {
+        name.attrs[slot] = { qname: aName, prefix: aPrefix, local: aLocal, plainValue: plain ? value : undefined };
+      }
 
       if (attributes === null) attributes = [];
       if (attributes.length >= this.limits.maxAttributes) {
         this.fail("XML_LIMIT_ATTRIBUTES", `more than ${this.limits.maxAttributes} attributes on <${qname}>`, nameStart);
       }
-      const aPrefix = aColon === -1 ? "" : src.slice(nameStart, aColon);
-      const aLocal = aColon === -1 ? aName : src.slice(aColon + 1, nameStart + aName.length);
       if (aName === "xmlns") {
         this.nsPrefix.push("");
         this.nsUri.push(value);
+        this.defaultBindings++;
       } else if (aPrefix === "xmlns") {
         this.nsPrefix.push(aLocal);
         this.nsUri.push(value);
@@ -319,7 +376,7 @@ class Scanner {
       attributes.push({ qname: aName, local: aLocal, prefix: aPrefix, ns: "", value });
     }
 
-    const el: XmlElement = { qname, local, prefix, ns: "", attributes, children: [], text: "", offset: lt };
+    const el: XmlElement = { qname, local, prefix, ns: "", attributes, children: NO_CHILDREN, text: "", offset: lt };
     const ns = this.lookup(prefix);
     if (ns === undefined) {
       el.unboundPrefix = true;
@@ -339,12 +396,14 @@ class Scanner {
 
     const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1]! : undefined;
     if (parent === undefined) roots.push(el);
-    else {
-      if (parent.children.length === 0) parent.text = "";
+    else if (parent.children === NO_CHILDREN) {
+      parent.text = "";
+      parent.children = [el];
+    } else {
       parent.children.push(el);
     }
     if (selfClosing) {
-      this.nsPrefix.length = this.nsUri.length = bindingsBefore;
+      if (this.nsUri.length !== bindingsBefore) this.truncateBindings(bindingsBefore);
     } else {
       this.stack.push(el);
       this.stackBindings.push(bindingsBefore);
@@ -352,8 +411,48 @@ class Scanner {
     return i;
   }
 
+  /** A name seen recently at this depth, when the input repeats it here: matched natively, not scanned. */
+  private cachedName(at: number, depth: number): ElementName | undefined {
+    const src = this.src;
+    const a = this.namesAtDepth0[depth];
+    if (a !== undefined && src.startsWith(a.qname, at) && isNameEnd(src.charCodeAt(at + a.qname.length))) return a;
+    const b = this.namesAtDepth1[depth];
+    if (b !== undefined && src.startsWith(b.qname, at) && isNameEnd(src.charCodeAt(at + b.qname.length))) {
+      // Keep the most recent first: siblings alternate (Name, Value, Name, ...).
+      this.namesAtDepth1[depth] = a;
+      this.namesAtDepth0[depth] = b;
+      return b;
+    }
+    return undefined;
+  }
+
+  private scanName(lt: number, depth: number): ElementName {
+    const src = this.src;
+    const len = src.length;
+    let i = lt + 1;
+    let colon = -1;
+    while (i < len) {
+      const c = src.charCodeAt(i);
+      if (c <= 32 || c === CH_SLASH || c === CH_GT) break;
+      if (c === CH_COLON && colon === -1) colon = i;
+      else if (c === CH_LT || c === CH_EQ || c === CH_DQUOTE || c === CH_SQUOTE) this.fail("XML_SYNTAX", "malformed element name", i);
+      i++;
+    }
+    if (i === lt + 1) this.fail("XML_SYNTAX", "'<' not followed by an element name", lt);
+    if (i >= len) this.fail("XML_SYNTAX", "unexpected end of input inside a start tag", lt);
+    const qname = src.slice(lt + 1, i);
+    const prefix = colon === -1 ? "" : src.slice(lt + 1, colon);
+    const local = colon === -1 ? qname : src.slice(colon + 1, i);
+    if (local.length === 0 || (colon !== -1 && prefix.length === 0)) this.fail("XML_SYNTAX", `malformed element name <${qname}>`, lt);
+    const name: ElementName = { qname, prefix, local, attrs: null };
+    this.namesAtDepth1[depth] = this.namesAtDepth0[depth];
+    this.namesAtDepth0[depth] = name;
+    return name;
+  }
+
   /** Namespace URI bound to a prefix ("" for no default namespace), or undefined when unbound. */
   private lookup(prefix: string): string | undefined {
+    if (prefix.length === 0 && this.defaultBindings === 0) return "";
     const p = this.nsPrefix;
     for (let k = p.length - 1; k >= 0; k--) {
       if (p[k] === prefix) return this.nsUri[k];

@@ -1,0 +1,153 @@
+// `npm run bench:codec`: parse and serialize throughput of the CWMP codec, side by side in the same
+// run with saxes and fast-xml-parser reading the same bytes into plain objects.
+//
+// Work: an Inform with 30 parameters and a GetParameterValuesResponse with 1,000 parameters. Each
+// contender runs for a fixed time after a warm-up; we report messages/s, MB/s, latency percentiles of
+// single parses, and the heap in use. Options: --seconds N (per contender, default 2), --json.
+
+import { XMLParser } from "fast-xml-parser";
+import { SaxesParser } from "saxes";
+import { parseCwmp, serializeEnvelope, type CwmpEnvelope, type ParameterValueStruct } from "../src/cwmp/index.js";
+import { xsdValue, type XsdType } from "../src/cwmp/values.js";
+
+interface Result {
+  payload: string;
+  contender: string;
+  bytes: number;
+  msgsPerSec: number;
+  mbPerSec: number;
+  p50us: number;
+  p99us: number;
+}
+
+const args = process.argv.slice(2);
+const seconds = Number(args[args.indexOf("--seconds") + 1]) || 2;
+const asJson = args.includes("--json");
+
+function parameters(count: number): ParameterValueStruct[] {
+  const types: [XsdType, (i: number) => string][] = [
+    ["xsd:string", (i) => `value-${i} with some text & symbols`],
+    ["xsd:unsignedInt", (i) => String(i * 7919)],
+    ["xsd:boolean", (i) => (i % 2 ? "1" : "0")],
+    ["xsd:dateTime", () => "2026-11-21T10:00:00Z"],
+    ["xsd:int", (i) => String(-i)],
+  ];
+  const out: ParameterValueStruct[] = [];
+  for (let i = 0; i < count; i++) {
+    const [type, make] = types[i % types.length]!;
+    out.push({ name: `Device.Hosts.Host.${Math.floor(i / 10) + 1}.X_Param${i % 10}`, value: xsdValue(type, make(i)) });
+  }
+  return out;
+}
+
+function informEnvelope(): CwmpEnvelope {
+  return {
+    ns: "1-0",
+    header: { id: "1234567" },
+    body: {
+      method: "Inform",
+      deviceId: { manufacturer: "Provisio", oui: "A1B2C3", productClass: "HGW", serialNumber: "SIM0000001" },
+      event: [{ eventCode: "2 PERIODIC", commandKey: "" }],
+      maxEnvelopes: 1,
+      currentTime: "2026-11-21T10:00:00Z",
+      retryCount: 0,
+      parameterList: parameters(30),
+    },
+  };
+}
+
+function gpvResponseEnvelope(): CwmpEnvelope {
+  return { ns: "1-0", header: { id: "42" }, body: { method: "GetParameterValuesResponse", parameterList: parameters(1000) } };
+}
+
+interface PlainNode {
+  name: string;
+  attributes: Record<string, string>;
+  children: PlainNode[];
+  text: string;
+}
+
+function saxesParse(text: string, xmlns: boolean): PlainNode {
+  const parser = new SaxesParser({ xmlns });
+  const root: PlainNode = { name: "#document", attributes: {}, children: [], text: "" };
+  const stack: PlainNode[] = [root];
+  parser.on("opentag", (tag) => {
+    const attributes: Record<string, string> = {};
+    for (const [k, v] of Object.entries(tag.attributes)) attributes[k] = typeof v === "string" ? v : v.value;
+    const node: PlainNode = { name: tag.name, attributes, children: [], text: "" };
+    stack[stack.length - 1]!.children.push(node);
+    stack.push(node);
+  });
+  parser.on("text", (t) => {
+    stack[stack.length - 1]!.text += t;
+  });
+  parser.on("closetag", () => {
+    stack.pop();
+  });
+  parser.write(text).close();
+  return root;
+}
+
+function measure(payload: string, contender: string, bytes: Buffer, run: () => unknown): Result {
+  const warmEnd = performance.now() + 300;
+  while (performance.now() < warmEnd) run();
+  const samples: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now < end) {
+    const t0 = now;
+    run();
+    now = performance.now();
+    samples.push(now - t0);
+    n++;
+  }
+  const elapsed = (now - start) / 1000;
+  samples.sort((a, b) => a - b);
+  const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))]! * 1000;
+  return {
+    payload,
+    contender,
+    bytes: bytes.length,
+    msgsPerSec: n / elapsed,
+    mbPerSec: (n * bytes.length) / elapsed / 1e6,
+    p50us: pct(0.5),
+    p99us: pct(0.99),
+  };
+}
+
+function benchPayload(name: string, env: CwmpEnvelope): Result[] {
+  const text = serializeEnvelope(env);
+  const bytes = Buffer.from(text, "utf8");
+  const fxp = new XMLParser({ ignoreAttributes: false, processEntities: true });
+  const results: Result[] = [];
+  results.push(measure(name, "provisio parse (typed)", bytes, () => parseCwmp(bytes)));
+  results.push(measure(name, "saxes (plain objects)", bytes, () => saxesParse(bytes.toString("utf8"), false)));
+  results.push(measure(name, "saxes xmlns (plain objects)", bytes, () => saxesParse(bytes.toString("utf8"), true)));
+  results.push(measure(name, "fast-xml-parser (plain objects)", bytes, () => fxp.parse(bytes.toString("utf8"))));
+  const parsed = parseCwmp(bytes).envelopes[0]!;
+  results.push(measure(name, "provisio serialize", bytes, () => serializeEnvelope(parsed)));
+  return results;
+}
+
+function main(): void {
+  const results = [...benchPayload("Inform, 30 parameters", informEnvelope()), ...benchPayload("GetParameterValuesResponse, 1000 parameters", gpvResponseEnvelope())];
+  const heapMb = process.memoryUsage().heapUsed / 1e6;
+  if (asJson) {
+    console.log(JSON.stringify({ seconds, node: process.version, heapMb, results }, null, 2));
+    return;
+  }
+  console.log(`CWMP codec benchmark (node ${process.version}, ${seconds}s per contender after 0.3s warm-up)\n`);
+  console.log("| payload | contender | bytes | msgs/s | MB/s | p50 µs | p99 µs | vs saxes |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|");
+  for (const r of results) {
+    const saxes = results.find((x) => x.payload === r.payload && x.contender === "saxes (plain objects)")!;
+    console.log(
+      `| ${r.payload} | ${r.contender} | ${r.bytes} | ${r.msgsPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${r.p50us.toFixed(1)} | ${r.p99us.toFixed(1)} | ${(r.mbPerSec / saxes.mbPerSec).toFixed(2)}× |`,
+    );
+  }
+  console.log(`\nheap in use at the end: ${heapMb.toFixed(1)} MB`);
+}
+
+main();
