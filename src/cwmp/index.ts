@@ -8,5 +8,6 @@ export { acsFaults, cpeFaults, faultName, soapFaultCode, cwmpFault } from "./fau
 export { xsdTypes, xsdValue, fromJs, toJs, checkXsd, parseDateTime, formatDateTime } from "./values.js";
 export type { XsdType, XsdValue, JsValue, FormatOptions } from "./values.js";
 export { charsetFromContentType } from "./xml/decode.js";
+export { methodDefinedIn } from "./methods/index.js";
 export { UNKNOWN_TIME } from "./codec/write.js";
 export type * from "./types.js";

@@ -26,3 +26,9 @@ export const methodCodecs: ReadonlyMap<string, MethodCodec> = new Map(all.map((c
 export function methodCodec(name: CwmpMethodName): MethodCodec | undefined {
   return methodCodecs.get(name);
 }
+
+/** Whether the schema of a cwmp namespace defines this method (e.g. ScheduleDownload needs cwmp-1-2). */
+export function methodDefinedIn(name: CwmpMethodName, ns: "1-0" | "1-1" | "1-2" | "1-3" | "1-4"): boolean {
+  const c = methodCodecs.get(name);
+  return c !== undefined && ns >= c.since;
+}

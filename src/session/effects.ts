@@ -1,0 +1,53 @@
+// What a session asks its edge to do. The session is pure: it never touches storage, it returns these
+// and the edge (src/server) applies them, all in one transaction per HTTP exchange.
+
+import type { CwmpNamespaceVersion, DeviceIdStruct, EventStruct, FaultStruct, OpResultStruct, AutonOpResultStruct, ArgStruct } from "../cwmp/index.js";
+import type { JsonValue } from "./json.js";
+
+export interface TaskFaultInfo {
+  /** "cwmp.9005", "session.timeout", "session.no-response", ... */
+  code: string;
+  message: string;
+  detail?: JsonValue;
+}
+
+export type Effect =
+  | {
+      type: "inform";
+      deviceId: string;
+      identity: DeviceIdStruct;
+      events: EventStruct[];
+      ns: CwmpNamespaceVersion;
+      cwmpVersion: string | null;
+      retryCount: number;
+    }
+  | { type: "setValues"; values: { path: string; value: string; type: string }[] }
+  | { type: "setNames"; requestPath: string; nextLevel: boolean; names: { path: string; writable: boolean }[] }
+  | { type: "setAttributes"; attributes: { path: string; notification: number; accessList: string[] }[] }
+  | { type: "deleteSubtree"; prefix: string }
+  | { type: "taskDone"; taskId: string; result: JsonValue }
+  /** The task's RPC was accepted; its outcome comes later (TransferComplete, DUStateChangeComplete). */
+  | { type: "taskWaiting"; taskId: string; result: JsonValue }
+  | { type: "taskFault"; taskId: string; fault: TaskFaultInfo; retry: boolean }
+  | { type: "transferComplete"; commandKey: string; fault: FaultStruct; startTime: string; completeTime: string }
+  | {
+      type: "autonomousTransferComplete";
+      announceUrl: string;
+      transferUrl: string;
+      isDownload: boolean;
+      fileType: string;
+      fileSize: number;
+      targetFileName: string;
+      fault: FaultStruct;
+      startTime: string;
+      completeTime: string;
+    }
+  | { type: "duStateChangeComplete"; commandKey: string; results: OpResultStruct[] }
+  | { type: "autonomousDuStateChangeComplete"; results: AutonOpResultStruct[] }
+  | { type: "requestDownload"; fileType: string; fileTypeArg: ArgStruct[] }
+  | { type: "kicked"; command: string; referer: string; arg: string; next: string }
+  /** Something worth an operator's attention that is not a task's fault (protocol violations, ...). */
+  | { type: "sessionFault"; code: string; message: string }
+  | { type: "sessionEnded"; reason: SessionEndReason };
+
+export type SessionEndReason = "completed" | "timeout" | "protocol-error" | "replaced" | "rpc-limit";

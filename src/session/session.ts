@@ -1,0 +1,352 @@
+// The ACS side of one CWMP session, sans I/O: parsed envelopes and the time go in, the reply and
+// effects come out. Its whole state is a JSON snapshot, so any ACS process can carry a session on.
+
+import { cwmpFault, type CwmpEnvelope, type CwmpMessage, type Fault, type Inform } from "../cwmp/index.js";
+import { answerCpeRequest, isCpeRequest } from "./cpe-requests.js";
+import { deviceIdOf } from "./device-id.js";
+import type { Effect, SessionEndReason } from "./effects.js";
+import type { JsonValue } from "./json.js";
+import { handlerOf, plan, responseFor, settle, taskContext, type Origin, type PlanContext, type ReadyRpc, type TaskInput } from "./planner.js";
+import { transitions, type Input, type Phase } from "./state-table.js";
+import { faultStep } from "./tasks/handler.js";
+import type { Step } from "./tasks/index.js";
+import { negotiateVersion } from "./version.js";
+
+export interface SessionConfig {
+  /** Most names in one GetParameterValues. */
+  gpvBatchSize: number;
+  /** RPCs one session may send before it is stopped (guards against loops). */
+  maxRpcs: number;
+  /** Ask the CPE to hold its own requests while the ACS has work queued (TR-069 HoldRequests). */
+  holdRequests: boolean;
+}
+
+export const defaultSessionConfig: SessionConfig = { gpvBatchSize: 32, maxRpcs: 256, holdRequests: false };
+
+export interface SessionState {
+  v: 1;
+  id: string;
+  deviceId: string;
+  ns: CwmpEnvelope["ns"];
+  cwmpVersion: string;
+  rootObject: string | null;
+  phase: Phase;
+  startedAt: number;
+  lastActivityAt: number;
+  rpcCount: number;
+  /** The RPC sent and not yet answered. */
+  pending: { id: string; request: CwmpMessage; origins: Origin[] } | null;
+  /** Steps ready to send (continuations of tasks under way). */
+  queued: ReadyRpc[];
+  /** Tasks settled in this session: not started again in it. */
+  settled: string[];
+  /** HoldRequests is in force (the CPE holds its requests). */
+  holding: boolean;
+  /** The CPE said it has no more requests (an empty POST while not held). */
+  cpeDone: boolean;
+  /** The ACS sent its empty response; the session only waits for requests the CPE may have held. */
+  acsDone: boolean;
+}
+
+/** An HTTP answer: an envelope, or an empty body (HTTP 204) when `envelope` is null. */
+export interface Reply {
+  envelope: CwmpEnvelope | null;
+  /** True when the session is over once this reply is sent. */
+  ended: boolean;
+}
+
+export interface Outcome {
+  reply: Reply;
+  effects: Effect[];
+}
+
+export class InformError extends Error {
+  readonly code = "CWMP_INFORM_INVALID";
+  readonly fault: Fault;
+  constructor(message: string) {
+    super(message);
+    this.name = "InformError";
+    this.fault = cwmpFault(8003, message);
+  }
+}
+
+function rootObjectOf(inform: Inform): string | null {
+  for (const p of inform.parameterList) {
+    const dot = p.name.indexOf(".");
+    if (dot > 0) return p.name.slice(0, dot + 1);
+  }
+  return null;
+}
+
+function asJson<T>(v: T): JsonValue {
+  return v as unknown as JsonValue;
+}
+
+export class AcsSession {
+  private s: SessionState;
+  private readonly config: SessionConfig;
+
+  private constructor(state: SessionState, config: SessionConfig) {
+    this.s = state;
+    this.config = config;
+  }
+
+  /** The device id an Inform names, or an InformError when it names none. */
+  static deviceIdOf(inform: Inform): string {
+    const { oui, serialNumber } = inform.deviceId;
+    if (oui.trim() === "" || serialNumber.trim() === "") {
+      throw new InformError("Inform DeviceId must carry an OUI and a SerialNumber");
+    }
+    return deviceIdOf(inform.deviceId);
+  }
+
+  /**
+   * Starts a session on an Inform. `tasks` are the device's runnable tasks (used to decide whether to
+   * hold the CPE's requests). Throws InformError when the Inform cannot start a session.
+   */
+  static start(sessionId: string, envelope: CwmpEnvelope, now: Date, tasks: TaskInput[], config: SessionConfig = defaultSessionConfig): { session: AcsSession } & Outcome {
+    const inform = envelope.body;
+    if (inform === null || inform.method !== "Inform") throw new InformError("a session must start with an Inform");
+    const deviceId = AcsSession.deviceIdOf(inform);
+    const negotiated = negotiateVersion(envelope.ns, envelope.header.supportedCwmpVersions);
+    const holding = config.holdRequests && tasks.length > 0;
+    const state: SessionState = {
+      v: 1,
+      id: sessionId,
+      deviceId,
+      ns: envelope.ns,
+      cwmpVersion: negotiated.version,
+      rootObject: rootObjectOf(inform),
+      phase: "cpeRequests",
+      startedAt: now.getTime(),
+      lastActivityAt: now.getTime(),
+      rpcCount: 0,
+      pending: null,
+      queued: [],
+      settled: [],
+      holding,
+      cpeDone: false,
+      acsDone: false,
+    };
+    const session = new AcsSession(state, config);
+    const effects: Effect[] = [
+      { type: "inform", deviceId, identity: inform.deviceId, events: inform.event, ns: envelope.ns, cwmpVersion: negotiated.version, retryCount: inform.retryCount },
+    ];
+    if (inform.parameterList.length > 0) {
+      effects.push({ type: "setValues", values: inform.parameterList.map((p) => ({ path: p.name, value: p.value.text, type: p.value.type })) });
+    }
+    const header: CwmpEnvelope["header"] = {};
+    if (envelope.header.id !== undefined) header.id = envelope.header.id;
+    if (holding) header.holdRequests = true;
+    if (negotiated.useVersion !== undefined) header.useCwmpVersion = negotiated.useVersion;
+    const reply: Reply = { envelope: { ns: envelope.ns, header, body: { method: "InformResponse", maxEnvelopes: 1 } }, ended: false };
+    return { session, reply, effects };
+  }
+
+  static restore(state: JsonValue, config: SessionConfig = defaultSessionConfig): AcsSession {
+    const s = state as unknown as SessionState;
+    if (s === null || typeof s !== "object" || s.v !== 1) throw new TypeError("not a session snapshot");
+    return new AcsSession(s, config);
+  }
+
+  get id(): string {
+    return this.s.id;
+  }
+
+  get deviceId(): string {
+    return this.s.deviceId;
+  }
+
+  get phase(): Phase {
+    return this.s.phase;
+  }
+
+  /**
+   * True once the ACS has nothing more to send and only waits for requests the CPE may have held: a new
+   * Inform from the device may then take the session over without waiting for it to time out.
+   */
+  get lingering(): boolean {
+    return this.s.acsDone;
+  }
+
+  get lastActivityAt(): number {
+    return this.s.lastActivityAt;
+  }
+
+  /** The session's state as JSON, to store between HTTP exchanges. */
+  snapshot(): JsonValue {
+    return asJson(this.s);
+  }
+
+  /**
+   * Handles one HTTP POST of the session: its envelopes (none for an empty POST) and, for planning,
+   * the device's runnable tasks at this moment.
+   */
+  receive(envelopes: CwmpEnvelope[], now: Date, tasks: TaskInput[]): Outcome {
+    this.s.lastActivityAt = now.getTime();
+    const envelope = envelopes[0];
+    const message = envelope?.body ?? null;
+    const input = classify(message);
+    const action = transitions[this.s.phase][input];
+    switch (action) {
+      case "answerRequest":
+        return this.answer(envelope!, message!);
+      case "plan":
+        if (!this.s.holding) this.s.cpeDone = true;
+        return this.planNext(now, tasks, []);
+      case "settleAndPlan":
+        return this.settlePending(envelope!, message!, now, tasks);
+      case "abandonAndEnd":
+        return this.end("completed", this.abandonPending("session.no-response", "the CPE sent an empty POST instead of answering"));
+      case "unexpectedAndEnd":
+        return this.end("protocol-error", [
+          { type: "sessionFault", code: "session.unexpected-message", message: `unexpected ${message === null ? "empty POST" : message.method} in phase ${this.s.phase}` },
+        ]);
+      case "restart":
+        // The edge starts a new session for an Inform; reaching here means it did not.
+        return this.end("replaced", this.abandonPending("session.replaced", "the CPE started a new session"));
+    }
+  }
+
+  /** The CPE vanished: settle what was outstanding, retryable, and end. */
+  timeout(): Effect[] {
+    return this.end("timeout", this.abandonPending("session.timeout", "the CPE stopped answering")).effects;
+  }
+
+  private header(id?: string): CwmpEnvelope["header"] {
+    const h: CwmpEnvelope["header"] = {};
+    if (id !== undefined) h.id = id;
+    if (this.s.holding) h.holdRequests = true;
+    return h;
+  }
+
+  private answer(envelope: CwmpEnvelope, message: CwmpMessage): Outcome {
+    const { reply, effects } = answerCpeRequest(message, this.s.ns);
+    return { reply: { envelope: { ns: this.s.ns, header: this.header(envelope.header.id), body: reply }, ended: false }, effects };
+  }
+
+  private settlePending(envelope: CwmpEnvelope, message: CwmpMessage, now: Date, tasks: TaskInput[]): Outcome {
+    const pending = this.s.pending!;
+    this.s.pending = null;
+    const effects: Effect[] = [];
+    const expected = `${pending.request.method}Response`;
+    if (message.method !== "Fault" && message.method !== expected) {
+      effects.push({ type: "sessionFault", code: "session.wrong-response", message: `expected ${expected} to ${pending.id}, got ${message.method}` });
+      for (const o of pending.origins) {
+        effects.push({ type: "taskFault", taskId: o.taskId, fault: { code: "session.wrong-response", message: `the CPE answered ${message.method} to ${pending.request.method}` }, retry: true });
+        this.s.settled.push(o.taskId);
+      }
+      return this.end("protocol-error", effects);
+    }
+    if (envelope.header.id !== undefined && envelope.header.id !== pending.id) {
+      effects.push({ type: "sessionFault", code: "session.id-mismatch", message: `response carries cwmp:ID ${envelope.header.id}, expected ${pending.id}; accepted by method` });
+    }
+    const ctx = this.planContext(now);
+    const continuing: ReadyRpc[] = [];
+    const batchFaulted = message.method === "Fault" && pending.origins.length > 1;
+    for (const origin of pending.origins) {
+      if (batchFaulted) {
+        // One bad name faults a whole batched read: ask again for each task alone, to blame the right one.
+        continuing.push(this.restartAlone(origin, ctx));
+        continue;
+      }
+      const handler = handlerOf(origin.name);
+      const tctx = taskContext(origin.taskId, ctx);
+      let step: Step;
+      if (message.method === "Fault") step = handler.onFault ? handler.onFault(origin.args, origin.state, message, tctx) : faultStep(message);
+      else step = handler.onResponse(origin.args, origin.state, responseFor(origin, message), tctx);
+      const done = settle(origin.taskId, step);
+      if (done !== undefined) {
+        effects.push(...done);
+        this.s.settled.push(origin.taskId);
+      } else {
+        const rpc = step as Extract<Step, { kind: "rpc" }>;
+        effects.push(...(rpc.effects ?? []));
+        continuing.push({ request: rpc.request, origins: [{ taskId: origin.taskId, name: origin.name, args: origin.args, state: rpc.state }] });
+      }
+    }
+    return this.planNext(now, tasks, continuing, effects);
+  }
+
+  private restartAlone(origin: Origin, ctx: PlanContext): ReadyRpc {
+    const step = handlerOf(origin.name).start(origin.args, taskContext(origin.taskId, ctx)) as Extract<Step, { kind: "rpc" }>;
+    return { request: step.request, origins: [{ taskId: origin.taskId, name: origin.name, args: origin.args, state: step.state, alone: true }] };
+  }
+
+  private planContext(now: Date): PlanContext {
+    return { now, ns: this.s.ns, gpvBatchSize: this.config.gpvBatchSize, rootObject: this.s.rootObject };
+  }
+
+  private planNext(now: Date, tasks: TaskInput[], continuing: ReadyRpc[], effects: Effect[] = []): Outcome {
+    const skip = new Set(this.s.settled);
+    const queued = [...continuing, ...this.s.queued];
+    for (const q of queued) for (const o of q.origins) skip.add(o.taskId);
+    const p = plan(queued, tasks, skip, this.planContext(now));
+    effects.push(...p.effects);
+    this.s.settled.push(...p.settled);
+    if (p.next === null) {
+      this.s.queued = [];
+      if (this.s.holding) return this.releaseHold(effects);
+      return this.end("completed", effects);
+    }
+    if (this.s.rpcCount >= this.config.maxRpcs) {
+      effects.push({ type: "sessionFault", code: "session.rpc-limit", message: `more than ${this.config.maxRpcs} RPCs in one session; stopped` });
+      for (const o of [...queued.flatMap((q) => q.origins), ...p.next.origins]) {
+        effects.push({ type: "taskFault", taskId: o.taskId, fault: { code: "session.rpc-limit", message: "the session reached its RPC limit" }, retry: true });
+      }
+      return this.end("rpc-limit", effects);
+    }
+    const used = new Set(p.next.origins.map((o) => o.taskId));
+    this.s.queued = queued.filter((q) => !q.origins.some((o) => used.has(o.taskId)));
+    return this.send(p.next, effects);
+  }
+
+  private send(rpc: ReadyRpc, effects: Effect[]): Outcome {
+    this.s.rpcCount++;
+    const id = `${this.s.id.slice(0, 8)}.${this.s.rpcCount}`;
+    this.s.pending = { id, request: rpc.request, origins: rpc.origins };
+    this.s.phase = "awaitingResponse";
+    return { reply: { envelope: { ns: this.s.ns, header: this.header(id), body: rpc.request }, ended: false }, effects };
+  }
+
+  /** Nothing left to send while the CPE holds its requests: one last harmless RPC without HoldRequests lets it go. */
+  private releaseHold(effects: Effect[]): Outcome {
+    this.s.holding = false;
+    this.s.rpcCount++;
+    const id = `${this.s.id.slice(0, 8)}.${this.s.rpcCount}`;
+    this.s.pending = { id, request: { method: "GetRPCMethods" }, origins: [] };
+    this.s.phase = "awaitingResponse";
+    return { reply: { envelope: { ns: this.s.ns, header: { id }, body: { method: "GetRPCMethods" } }, ended: false }, effects };
+  }
+
+  private abandonPending(code: string, message: string): Effect[] {
+    const effects: Effect[] = [];
+    const origins = [...(this.s.pending?.origins ?? []), ...this.s.queued.flatMap((q) => q.origins)];
+    for (const o of origins) effects.push({ type: "taskFault", taskId: o.taskId, fault: { code, message }, retry: true });
+    this.s.pending = null;
+    this.s.queued = [];
+    return effects;
+  }
+
+  private end(reason: SessionEndReason, effects: Effect[]): Outcome {
+    this.s.phase = "ended";
+    this.s.pending = null;
+    // After an ACS's empty response a CPE that still holds requests may send them (TR-069 3.7.2.x); a
+    // CPE that said it is done is finished, and so is a session ended for any other reason.
+    const over = this.s.cpeDone || reason !== "completed";
+    if (!over) {
+      this.s.phase = "cpeRequests";
+      this.s.acsDone = true;
+      return { reply: { envelope: null, ended: false }, effects };
+    }
+    return { reply: { envelope: null, ended: true }, effects: [...effects, { type: "sessionEnded", reason }] };
+  }
+}
+
+function classify(m: CwmpMessage | null): Input {
+  if (m === null) return "empty";
+  if (m.method === "Inform") return "inform";
+  if (m.method === "Fault") return "fault";
+  if (isCpeRequest(m)) return "cpeRequest";
+  return "response";
+}

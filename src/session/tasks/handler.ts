@@ -1,0 +1,60 @@
+// A task kind turns its arguments into one or more RPCs and reads their responses. Handlers are pure:
+// they return steps, and the effects that store what was learned.
+
+import type { CwmpMessage, CwmpNamespaceVersion, Fault } from "../../cwmp/index.js";
+import type { Effect, TaskFaultInfo } from "../effects.js";
+import type { JsonValue } from "../json.js";
+
+export interface TaskContext {
+  now: Date;
+  ns: CwmpNamespaceVersion;
+  taskId: string;
+  /** CommandKey for RPCs that carry one: derived from the task id, so completions find their task. */
+  commandKey: string;
+  /** Most parameter names in one GetParameterValues (some CPEs fault on big requests). */
+  gpvBatchSize: number;
+  /** "Device." or "InternetGatewayDevice.", from the Inform; used instead of "" for whole-tree requests. */
+  rootObject: string | null;
+}
+
+export type Step =
+  /** Send this RPC; `state` comes back with its response. */
+  | { kind: "rpc"; request: CwmpMessage; state: JsonValue; effects?: Effect[] }
+  | { kind: "done"; result: JsonValue; effects?: Effect[] }
+  /** Accepted by the CPE; the outcome arrives later (TransferComplete, DUStateChangeComplete). */
+  | { kind: "waiting"; result: JsonValue; effects?: Effect[] }
+  | { kind: "failed"; fault: TaskFaultInfo; retry: boolean; effects?: Effect[] };
+
+export interface TaskHandler<A = unknown> {
+  start(args: A, ctx: TaskContext): Step;
+  /** The CPE answered the step's RPC with its response (method already checked by the session). */
+  onResponse(args: A, state: JsonValue, response: CwmpMessage, ctx: TaskContext): Step;
+  /** The CPE answered with a Fault. Without this hook: failed, retried unless the fault is permanent. */
+  onFault?(args: A, state: JsonValue, fault: Fault, ctx: TaskContext): Step;
+}
+
+// CPE faults that will not go away by trying again: the request itself is wrong for this device.
+const PERMANENT_FAULTS = new Set([9000, 9003, 9005, 9006, 9007, 9008, 9009, 9013, 9021, 9022, 9023, 9025, 9026, 9028, 9029, 9030, 9031, 9032]);
+
+export function faultStep(fault: Fault): Step {
+  const code = fault.detail.faultCode;
+  const detail: JsonValue =
+    fault.detail.setParameterValuesFault === undefined
+      ? null
+      : { setParameterValuesFault: fault.detail.setParameterValuesFault.map((f) => ({ parameterName: f.parameterName, faultCode: f.faultCode, faultString: f.faultString })) };
+  return {
+    kind: "failed",
+    fault: { code: `cwmp.${code}`, message: fault.detail.faultString || fault.faultstring, ...(detail === null ? {} : { detail }) },
+    retry: !PERMANENT_FAULTS.has(code),
+  };
+}
+
+export function failed(code: string, message: string, retry = false): Step {
+  return { kind: "failed", fault: { code, message }, retry };
+}
+
+/** The session already checks the response's method; this narrows its type for the handler. */
+export function expect<M extends CwmpMessage["method"]>(response: CwmpMessage, method: M): Extract<CwmpMessage, { method: M }> {
+  if (response.method !== method) throw new Error(`internal: expected ${method}, got ${response.method}`);
+  return response as Extract<CwmpMessage, { method: M }>;
+}

@@ -1,0 +1,241 @@
+// Task kinds that read and write parameters, attributes and object instances.
+
+import type { CwmpMessage, ParameterValueStruct } from "../../cwmp/index.js";
+import type { Effect } from "../effects.js";
+import type { JsonValue } from "../json.js";
+import { expect, failed, faultStep, type Step, type TaskContext, type TaskHandler } from "./handler.js";
+import type { TaskArgs } from "./schemas.js";
+import { typedValues } from "./values.js";
+
+function valuesEffect(list: ParameterValueStruct[]): Effect {
+  return { type: "setValues", values: list.map((p) => ({ path: p.name, value: p.value.text, type: p.value.type })) };
+}
+
+function valuesResult(list: ParameterValueStruct[]): { [path: string]: JsonValue } {
+  const out: { [path: string]: JsonValue } = {};
+  for (const p of list) out[p.name] = { value: p.value.text, type: p.value.type };
+  return out;
+}
+
+/** A name as sent to the CPE: "" (whole tree) becomes the root object, which every CPE understands. */
+function requestPath(path: string, ctx: TaskContext): string {
+  return path === "" && ctx.rootObject !== null ? ctx.rootObject : path;
+}
+
+function gpvChunk(names: string[], offset: number, ctx: TaskContext): Extract<Step, { kind: "rpc" }> {
+  return {
+    kind: "rpc",
+    request: { method: "GetParameterValues", parameterNames: names.slice(offset, offset + ctx.gpvBatchSize) },
+    state: { offset },
+  };
+}
+
+export const getParameterValues: TaskHandler<TaskArgs<"getParameterValues">> = {
+  start(args, ctx) {
+    return gpvChunk(args.parameterNames.map((n) => requestPath(n, ctx)), 0, ctx);
+  },
+  onResponse(args, state, response, ctx) {
+    const list = expect(response, "GetParameterValuesResponse").parameterList;
+    const offset = (state as { offset: number }).offset + ctx.gpvBatchSize;
+    const effects = [valuesEffect(list)];
+    const names = args.parameterNames.map((n) => requestPath(n, ctx));
+    if (offset < names.length) return { ...gpvChunk(names, offset, ctx), effects };
+    return { kind: "done", result: { count: list.length, values: valuesResult(list) }, effects };
+  },
+};
+
+// getParameterNames refreshes a subtree: the names with NextLevel false, then the values with one
+// GetParameterValues of the partial path. A CPE that cannot list a big subtree at once (9002/9004) is
+// walked level by level instead ("recursing as needed").
+interface GpnState {
+  phase: "names" | "walk" | "values";
+  queue?: string[];
+  params?: string[];
+  offset?: number;
+}
+
+function gpn(path: string, nextLevel: boolean, state: GpnState): Extract<Step, { kind: "rpc" }> {
+  return { kind: "rpc", request: { method: "GetParameterNames", parameterPath: path, nextLevel }, state: state as unknown as JsonValue };
+}
+
+function afterNames(args: TaskArgs<"getParameterNames">, path: string, params: string[], effects: Effect[], ctx: TaskContext): Step {
+  const wantValues = args.values !== false && !args.nextLevel;
+  if (!wantValues || (path !== "" && !path.endsWith(".") && params.length === 0)) {
+    return { kind: "done", result: { names: params.length }, effects };
+  }
+  if (path.endsWith(".")) {
+    return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: [path] }, state: { phase: "values" }, effects };
+  }
+  return { ...gpvChunk(params, 0, ctx), state: { phase: "values", params, offset: 0 }, effects };
+}
+
+export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
+  start(args, ctx) {
+    return gpn(requestPath(args.parameterPath, ctx), args.nextLevel === true, { phase: "names" });
+  },
+  onResponse(args, rawState, response, ctx) {
+    const state = rawState as unknown as GpnState;
+    const path = requestPath(args.parameterPath, ctx);
+    if (state.phase === "values") {
+      const list = expect(response, "GetParameterValuesResponse").parameterList;
+      const effects = [valuesEffect(list)];
+      if (state.params !== undefined) {
+        const offset = (state.offset ?? 0) + ctx.gpvBatchSize;
+        if (offset < state.params.length) {
+          return { ...gpvChunk(state.params, offset, ctx), state: { phase: "values", params: state.params, offset }, effects };
+        }
+      }
+      return { kind: "done", result: { values: list.length }, effects };
+    }
+    const names = expect(response, "GetParameterNamesResponse").parameterList;
+    const updates = names.map((n) => ({ path: n.name, writable: n.writable }));
+    if (state.phase === "names") {
+      const effects: Effect[] = [{ type: "setNames", requestPath: path, nextLevel: args.nextLevel === true, names: updates }];
+      return afterNames(args, path, names.filter((n) => !n.name.endsWith(".")).map((n) => n.name), effects, ctx);
+    }
+    // walking level by level: every GetParameterNames answered one object of the queue
+    const [current, ...rest] = state.queue ?? [];
+    const effects: Effect[] = [{ type: "setNames", requestPath: current ?? path, nextLevel: true, names: updates }];
+    const queue = [...rest, ...names.filter((n) => n.name.endsWith(".") && n.name !== current).map((n) => n.name)];
+    const params = [...(state.params ?? []), ...names.filter((n) => !n.name.endsWith(".")).map((n) => n.name)];
+    if (queue.length > 0) return { ...gpn(queue[0]!, true, { phase: "walk", queue, params }), effects };
+    return afterNames(args, path, params, effects, ctx);
+  },
+  onFault(args, rawState, fault, ctx) {
+    const state = rawState as unknown as GpnState;
+    const code = fault.detail.faultCode;
+    if (state.phase === "names" && args.nextLevel !== true && (code === 9002 || code === 9004)) {
+      const path = requestPath(args.parameterPath, ctx);
+      return gpn(path, true, { phase: "walk", queue: [path], params: [] });
+    }
+    return faultStep(fault);
+  },
+};
+
+export const setParameterValues: TaskHandler<TaskArgs<"setParameterValues">> = {
+  start(args, ctx) {
+    const list = typedValues(args.parameterValues);
+    if (typeof list === "string") return failed("task.invalid-value", list);
+    return {
+      kind: "rpc",
+      request: { method: "SetParameterValues", parameterList: list, parameterKey: args.parameterKey ?? ctx.commandKey },
+      state: null,
+    };
+  },
+  onResponse(args, _state, response) {
+    const status = expect(response, "SetParameterValuesResponse").status;
+    const list = typedValues(args.parameterValues) as ParameterValueStruct[];
+    return { kind: "done", result: { status }, effects: [valuesEffect(list)] };
+  },
+};
+
+function attributesDone(response: CwmpMessage): Step {
+  const list = expect(response, "GetParameterAttributesResponse").parameterList;
+  return {
+    kind: "done",
+    result: list.map((a) => ({ name: a.name, notification: a.notification, accessList: a.accessList })),
+    effects: [{ type: "setAttributes", attributes: list.map((a) => ({ path: a.name, notification: a.notification, accessList: a.accessList })) }],
+  };
+}
+
+export const getParameterAttributes: TaskHandler<TaskArgs<"getParameterAttributes">> = {
+  start(args) {
+    return { kind: "rpc", request: { method: "GetParameterAttributes", parameterNames: args.parameterNames }, state: null };
+  },
+  onResponse: (_args, _state, response) => attributesDone(response),
+};
+
+// After setting attributes, read them back: the CPE's answer is what the store should hold.
+export const setParameterAttributes: TaskHandler<TaskArgs<"setParameterAttributes">> = {
+  start(args) {
+    return {
+      kind: "rpc",
+      request: {
+        method: "SetParameterAttributes",
+        parameterList: args.parameters.map((p) => ({
+          name: p.name,
+          notificationChange: p.notification !== undefined,
+          notification: p.notification ?? 0,
+          accessListChange: p.accessList !== undefined,
+          accessList: p.accessList ?? [],
+        })),
+      },
+      state: "set",
+    };
+  },
+  onResponse(args, state, response) {
+    if (state === "set") {
+      expect(response, "SetParameterAttributesResponse");
+      return { kind: "rpc", request: { method: "GetParameterAttributes", parameterNames: args.parameters.map((p) => p.name) }, state: "read" };
+    }
+    return attributesDone(response);
+  },
+};
+
+// addObject creates the instance, learns its parameters (names and values), and sets the given values
+// on it, so that the device record shows the instance as the CPE made it.
+interface AddState {
+  phase: "add" | "names" | "values" | "set";
+  instance?: number;
+}
+
+export const addObject: TaskHandler<TaskArgs<"addObject">> = {
+  start(args, ctx) {
+    if (args.parameterValues !== undefined) {
+      const check = typedValues(args.parameterValues, args.objectName + "1.");
+      if (typeof check === "string") return failed("task.invalid-value", check);
+    }
+    return {
+      kind: "rpc",
+      request: { method: "AddObject", objectName: args.objectName, parameterKey: args.parameterKey ?? ctx.commandKey },
+      state: { phase: "add" },
+    };
+  },
+  onResponse(args, rawState, response: CwmpMessage, ctx) {
+    const state = rawState as unknown as AddState;
+    if (state.phase === "add") {
+      const r = expect(response, "AddObjectResponse");
+      const instancePath = `${args.objectName}${r.instanceNumber}.`;
+      return {
+        kind: "rpc",
+        request: { method: "GetParameterNames", parameterPath: instancePath, nextLevel: false },
+        state: { phase: "names", instance: r.instanceNumber },
+      };
+    }
+    const instancePath = `${args.objectName}${state.instance}.`;
+    if (state.phase === "names") {
+      const names = expect(response, "GetParameterNamesResponse").parameterList;
+      return {
+        kind: "rpc",
+        request: { method: "GetParameterValues", parameterNames: [instancePath] },
+        state: { phase: "values", instance: state.instance! },
+        effects: [{ type: "setNames", requestPath: instancePath, nextLevel: false, names: names.map((n) => ({ path: n.name, writable: n.writable })) }],
+      };
+    }
+    const result = { instanceNumber: state.instance!, path: instancePath };
+    if (state.phase === "values") {
+      const effects = [valuesEffect(expect(response, "GetParameterValuesResponse").parameterList)];
+      if (args.parameterValues === undefined || args.parameterValues.length === 0) return { kind: "done", result, effects };
+      const list = typedValues(args.parameterValues, instancePath) as ParameterValueStruct[];
+      return {
+        kind: "rpc",
+        request: { method: "SetParameterValues", parameterList: list, parameterKey: args.parameterKey ?? ctx.commandKey },
+        state: { phase: "set", instance: state.instance! },
+        effects,
+      };
+    }
+    expect(response, "SetParameterValuesResponse");
+    const list = typedValues(args.parameterValues ?? [], instancePath) as ParameterValueStruct[];
+    return { kind: "done", result, effects: [valuesEffect(list)] };
+  },
+};
+
+export const deleteObject: TaskHandler<TaskArgs<"deleteObject">> = {
+  start(args, ctx) {
+    return { kind: "rpc", request: { method: "DeleteObject", objectName: args.objectName, parameterKey: args.parameterKey ?? ctx.commandKey }, state: null };
+  },
+  onResponse(args, _state, response) {
+    const status = expect(response, "DeleteObjectResponse").status;
+    return { kind: "done", result: { status }, effects: [{ type: "deleteSubtree", prefix: args.objectName }] };
+  },
+};
