@@ -5,7 +5,9 @@ export type { ParseOptions, ParseResult, SerializeOptions } from "./envelope.js"
 export { CwmpError, CwmpRemoteError, CwmpLocalError } from "./errors.js";
 export type { RemoteErrorCode, LocalErrorCode, ErrorPosition } from "./errors.js";
 export { acsFaults, cpeFaults, faultName, soapFaultCode, cwmpFault } from "./faults.js";
-export { xsdTypes, xsdValue, fromJs, toJs, checkXsd, parseDateTime, formatDateTime } from "./values.js";
+export { xsdTypes, xsdValue, fromJs, toJs, checkXsd, parseDateTime, formatDateTime, resolveXsiType } from "./values.js";
+export { scanXml, defaultXmlLimits } from "./xml/scanner.js";
+export type { XmlElement, XmlAttribute, XmlLimits, ScanResult } from "./xml/scanner.js";
 export type { XsdType, XsdValue, JsValue, FormatOptions } from "./values.js";
 export { charsetFromContentType } from "./xml/decode.js";
 export { methodDefinedIn } from "./methods/index.js";
