@@ -71,7 +71,7 @@ function readEnvelope(root: XmlElement, r: Reader, path: string): CwmpEnvelope {
   if (bodyEl === undefined) throw new CwmpRemoteError("SOAP_NO_BODY", "Envelope has no Body", { path });
   if (bodyEl.children.length > 1) r.warn(`${path}/Body holds ${bodyEl.children.length} elements; only the first is read`);
   const methodEl = bodyEl.children[0];
-  const ns = detectNamespace(root, headerEl, methodEl, r);
+  const ns = detectNamespace(root, headerEl, methodEl, r, path);
   const header = headerEl === undefined ? {} : readHeader(headerEl, r, `${path}/Header`);
   const body = methodEl === undefined ? null : readMethod(methodEl, r, `${path}/Body/${methodEl.local}`);
   return { ns, header, body };
@@ -86,7 +86,7 @@ function readMethod(el: XmlElement, r: Reader, path: string): CwmpMessage {
   return codec.read(el, r, path);
 }
 
-function detectNamespace(root: XmlElement, header: XmlElement | undefined, method: XmlElement | undefined, r: Reader): CwmpNamespaceVersion {
+function detectNamespace(root: XmlElement, header: XmlElement | undefined, method: XmlElement | undefined, r: Reader, path: string): CwmpNamespaceVersion {
   const candidates: string[] = [];
   if (method !== undefined) candidates.push(method.ns);
   if (header !== undefined) for (const h of header.children) candidates.push(h.ns);
@@ -106,7 +106,7 @@ function detectNamespace(root: XmlElement, header: XmlElement | undefined, metho
   }
   for (const uri of candidates) {
     if (uri.startsWith("urn:dslforum-org:cwmp-")) {
-      throw new CwmpRemoteError("CWMP_NAMESPACE", `unknown CWMP namespace "${uri}"`);
+      throw new CwmpRemoteError("CWMP_NAMESPACE", `unknown CWMP namespace ${JSON.stringify(uri)}`, { path });
     }
   }
   r.warn("no CWMP namespace found; assuming cwmp-1-0");
@@ -177,7 +177,7 @@ function writeHeader(h: CwmpHeader, ns: CwmpNamespaceVersion, w: Writer): void {
   if (h.holdRequests !== undefined) w.raw(`<cwmp:HoldRequests soapenv:mustUnderstand="1">${h.holdRequests ? "1" : "0"}</cwmp:HoldRequests>`);
   if (h.sessionTimeout !== undefined) {
     need("SessionTimeout");
-    if (!Number.isInteger(h.sessionTimeout) || h.sessionTimeout < 0) throw new CwmpLocalError("SERIALIZE_INVALID", "SessionTimeout must be an unsignedInt");
+    if (!Number.isInteger(h.sessionTimeout) || h.sessionTimeout < 0 || h.sessionTimeout > 4294967295) throw new CwmpLocalError("SERIALIZE_INVALID", "SessionTimeout must be an unsignedInt");
     w.raw(`<cwmp:SessionTimeout soapenv:mustUnderstand="0">${h.sessionTimeout}</cwmp:SessionTimeout>`);
   }
   if (h.supportedCwmpVersions !== undefined) {

@@ -86,23 +86,44 @@ export function checkXsd(type: XsdType, text: string): string | undefined {
 /** Checks the lexical form and field ranges without building a Date (the hot path of parsing). */
 function isDateTime(t: string): boolean {
   const m = DATETIME_RE.exec(t);
-  if (m === null) return false;
+  return m !== null && dateTimeFieldsValid(m);
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// The ranges XML Schema puts on a DATETIME_RE match: a day that exists in its month (no 2019-02-30,
+// which Date would silently turn into March 2nd), 24:00:00 only as the end of a day, and a zone within
+// ±14:00. A leap second (:60) stays tolerated.
+function dateTimeFieldsValid(m: RegExpExecArray): boolean {
+  const year = Number(m[1]);
   const month = Number(m[2]);
   const day = Number(m[3]);
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && Number(m[4]) <= 24 && Number(m[5]) <= 59 && Number(m[6]) <= 60;
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]!) return false;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false;
+  if (hour > 24 || minute > 59 || second > 60) return false;
+  if (hour === 24 && (minute !== 0 || second !== 0 || Number(m[7] ?? "0") !== 0)) return false;
+  const zone = m[8];
+  if (zone !== undefined && zone !== "Z") {
+    const zoneMinutes = Number(zone.slice(4, 6));
+    if (zoneMinutes > 59 || Number(zone.slice(1, 3)) * 60 + zoneMinutes > 14 * 60) return false;
+  }
+  return true;
 }
 
 /** Parses an xsd:dateTime (zone optional, read as UTC). Null when it is not one (e.g. 0000-00-00T00:00:00). */
 export function parseDateTime(text: string): Date | null {
   const m = DATETIME_RE.exec(text.trim());
   if (m === null) return null;
+  if (!dateTimeFieldsValid(m)) return null;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const month = Number(mo);
   const day = Number(d);
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return null;
   const date = new Date(0);
   date.setUTCFullYear(Number(y), month - 1, day);
   date.setUTCHours(hour, minute, second, frac ? Math.floor(Number(frac) * 1000) : 0);
@@ -116,6 +137,8 @@ export function parseDateTime(text: string): Date | null {
 
 /** Formats a Date as xsd:dateTime in UTC, without milliseconds unless asked (some CPEs reject them). */
 export function formatDateTime(date: Date, milliseconds = false): string {
+  // toISOString would throw a RangeError; an invalid Date is a value that cannot be of the type.
+  if (Number.isNaN(date.getTime())) throw new TypeError("an invalid Date is not an xsd:dateTime");
   const iso = date.toISOString();
   return milliseconds ? iso : iso.slice(0, 19) + "Z";
 }

@@ -5,7 +5,7 @@ import type { Reader } from "../codec/read.js";
 import { escapeText, type Writer } from "../codec/write.js";
 import type { ParameterAttributeStruct, ParameterValueStruct } from "../types.js";
 import { CwmpLocalError } from "../errors.js";
-import { checkXsd, resolveXsiType, xsdValue, type XsdValue } from "../values.js";
+import { checkXsd, resolveXsiType, xsdValue, type XsdType, type XsdValue } from "../values.js";
 import type { XmlElement } from "../xml/scanner.js";
 
 const XSI_2001 = "http://www.w3.org/2001/XMLSchema-instance";
@@ -22,6 +22,12 @@ function xsiType(el: XmlElement): { qname: string; valueNs: string | undefined }
   return undefined;
 }
 
+// TR-069's "base64" is XML Schema's base64Binary: "xsd:base64" names no schema type, so an envelope
+// carrying it fails validation. Written as base64Binary; "xsd:base64" is still read without complaint.
+function wireTypeName(type: XsdType): string {
+  return type === "xsd:base64" ? "xsd:base64Binary" : type;
+}
+
 /** A typed value from a <Value> element; a missing xsi:type reads as xsd:string (corpus quirk 17). */
 export function readValue(el: XmlElement): XsdValue {
   const t = xsiType(el);
@@ -30,7 +36,7 @@ export function readValue(el: XmlElement): XsdValue {
   }
   const type = resolveXsiType(t.qname, t.valueNs);
   const v = xsdValue(type ?? "xsd:string", el.text);
-  if (type === undefined || t.qname !== type) v.wireType = t.qname;
+  if (type === undefined || (t.qname !== type && t.qname !== wireTypeName(type))) v.wireType = t.qname;
   return v;
 }
 
@@ -61,7 +67,7 @@ export function writeParameterValueList(list: ParameterValueStruct[], w: Writer)
     }
     w.raw("<ParameterValueStruct>");
     w.str("Name", p.name);
-    w.open("Value", `xsi:type="${p.value.type}"`);
+    w.open("Value", `xsi:type="${wireTypeName(p.value.type)}"`);
     w.raw(escapeText(p.value.text));
     w.raw("</Value></ParameterValueStruct>");
   }
