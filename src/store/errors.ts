@@ -1,0 +1,29 @@
+// Typed storage errors with stable codes. Driver errors that callers can act on (a row that refers to
+// a device that does not exist, a duplicate key) are wrapped so that callers need not know the backend.
+
+export type StoreErrorCode =
+  /** The store URL names no backend we know, or is malformed. */
+  | "STORE_BAD_URL"
+  /** The database holds migrations newer than this code knows: refuse rather than misread it. */
+  | "STORE_SCHEMA_TOO_NEW"
+  /** A row refers to a device (or other row) that does not exist. */
+  | "STORE_UNKNOWN_REFERENCE"
+  /** A unique key is already taken (e.g. a session id used for another device). */
+  | "STORE_DUPLICATE"
+  /** `store.x` (not `tx.x`) or `store.transaction` was awaited inside a transaction of the same store: it would wait for itself. */
+  | "STORE_TX_MISUSE"
+  /** `tx` was used after its transaction ended. */
+  | "STORE_TX_CLOSED"
+  /** A statement failed inside a transaction and the callback went on: the transaction was rolled back. */
+  | "STORE_TX_ABORTED"
+  /** The store was closed. */
+  | "STORE_CLOSED";
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = "StoreError";
+  }
+}

@@ -1,0 +1,42 @@
+// The shared backend: one PostgreSQL database for many ACS processes.
+import pg from "pg";
+import { migrate } from "../sql/migrate.js";
+import { createSqlStore } from "../sql/store.js";
+import type { Store } from "../types.js";
+import { postgresDialect } from "./dialect.js";
+import { PostgresDriver, type PgPool } from "./driver.js";
+import { postgresMigrations } from "./migrations.js";
+
+export interface PostgresStoreOptions {
+  /** Most connections the pool opens (default 10). */
+  maxConnections?: number;
+  /** Use this pool instead of making one from the URL (the store then does not end it on close). */
+  pool?: PgPool;
+  /** Called with errors of idle pooled connections (a restarted server, say); they are dropped either way. */
+  onPoolError?: (err: Error) => void;
+  /** Apply migrations on open (default true). */
+  migrate?: boolean;
+}
+
+/** Connects to `url` (postgres://user:password@host:port/database?options). */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  let pool: PgPool;
+  let owns = false;
+  if (options.pool) {
+    pool = options.pool;
+  } else {
+    const made = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+    // Without a listener, an idle connection's error (the server restarting) would crash the process.
+    made.on("error", (err) => options.onPoolError?.(err));
+    pool = made as unknown as PgPool;
+    owns = true;
+  }
+  const driver = new PostgresDriver(pool, owns);
+  try {
+    if (options.migrate !== false) await migrate(driver, postgresMigrations);
+  } catch (err) {
+    await driver.close();
+    throw err;
+  }
+  return createSqlStore(driver, postgresDialect);
+}

@@ -1,0 +1,58 @@
+// What differs between backends, as hooks the shared repositories call. A backend folder provides one
+// Dialect; the core never asks which backend it runs on.
+import type { JsonValue } from "../types.js";
+import type { StoreErrorCode } from "../errors.js";
+
+export type ColumnType = "text" | "bool" | "int" | "date" | "json";
+
+export interface RowColumn {
+  name: string;
+  type: ColumnType;
+}
+
+export interface DialectCapabilities {
+  /**
+   * INSERT/UPDATE/DELETE inside WITH, so that several writes can be one statement: atomic without a
+   * transaction, and one round trip instead of four (BEGIN, two writes, COMMIT).
+   */
+  readonly writableCte: boolean;
+}
+
+export interface Dialect {
+  readonly name: "sqlite" | "postgres";
+  readonly capabilities: DialectCapabilities;
+
+  // Value codecs: JavaScript value -> bound parameter, and column value -> JavaScript value.
+  date(value: Date | null | undefined): unknown;
+  readDate(value: unknown): Date | null;
+  bool(value: boolean | null | undefined): unknown;
+  readBool(value: unknown): boolean | null;
+  /** Encodes a JSON value for a JSON column (`undefined`, which JSON cannot hold, as JSON null). */
+  json(value: JsonValue | undefined): unknown;
+  /** Decodes a JSON column; SQL NULL reads as JSON null. */
+  readJson(value: unknown): JsonValue;
+
+  /**
+   * A condition "`expr` is one of the strings in array parameter `param`", with the array bound as one
+   * parameter (encoded by `textArray`), so that the statement text does not depend on the array length.
+   */
+  inTextArray(expr: string, param: string): string;
+  textArray(values: readonly string[]): unknown;
+
+  /**
+   * A derived table aliased `r`, with the given columns, holding `rows` (each row's values in column
+   * order, already in JavaScript form). Its parameters start at `$firstParam`. Used for batch writes:
+   * one statement and one round trip whatever the number of rows.
+   */
+  rowSource(firstParam: number, columns: readonly RowColumn[], rows: readonly (readonly unknown[])[]): { sql: string; params: unknown[] };
+
+  /** An expression giving the sorted tags of device `deviceIdExpr` (read back with `readTags`). */
+  tagsOf(deviceIdExpr: string): string;
+  readTags(value: unknown): string[];
+
+  /** 1-based position of `needle` in `haystack`, 0 when absent. */
+  strpos(haystack: string, needle: string): string;
+
+  /** Recognizes driver errors callers can act on. */
+  classifyError(err: unknown): Extract<StoreErrorCode, "STORE_UNKNOWN_REFERENCE" | "STORE_DUPLICATE"> | null;
+}

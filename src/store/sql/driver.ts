@@ -1,0 +1,24 @@
+// The subset of a database driver the shared repositories use. Each backend folder adapts its driver
+// (better-sqlite3, pg) to this; nothing else in the core knows which driver is underneath.
+//
+// SQL is written with numbered placeholders ($1, $2, ...) in the dialect-neutral subset both SQLite and
+// PostgreSQL accept; backend-specific fragments come from the Dialect's hooks.
+
+export type Row = Record<string, unknown>;
+
+/** One connection (or one transaction's connection). */
+export interface SqlConn {
+  /** Rows returned by a statement (a SELECT, or a write with RETURNING). */
+  all<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+export interface SqlDriver extends SqlConn {
+  /**
+   * Runs `fn` inside BEGIN ... COMMIT on one connection (ROLLBACK when it throws). Statements run on
+   * the driver itself while `fn` is pending never become part of that transaction.
+   */
+  transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from "node:crypto";
+import type { FaultRecord, FaultRepo } from "../types.js";
+import { limitClause } from "./limit.js";
+import { FAULT_COLUMNS, toFault } from "./rows.js";
+import type { Scope } from "./scope.js";
+
+export class SqlFaultRepo implements FaultRepo {
+  constructor(private readonly s: Scope) {}
+
+  async raise(f: Omit<FaultRecord, "id" | "retries">): Promise<FaultRecord> {
+    const d = this.s.dialect;
+    // One statement whichever way it goes, so two processes raising on the same channel at once end
+    // with one fault whose retries counts both.
+    const rows = await this.s.all(
+      `INSERT INTO faults (id, device_id, channel, code, message, detail, retries, at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7)
+       ON CONFLICT (device_id, channel) DO UPDATE SET code = excluded.code, message = excluded.message, detail = excluded.detail,
+         at = excluded.at, retries = faults.retries + 1
+       RETURNING ${FAULT_COLUMNS}`,
+      [randomUUID(), f.deviceId, f.channel, f.code, f.message, d.json(f.detail), d.date(f.at)],
+    );
+    return toFault(d, rows[0] ?? {});
+  }
+
+  async list(q: { deviceId?: string; limit?: number; offset?: number } = {}): Promise<FaultRecord[]> {
+    const params: unknown[] = [];
+    let where = "";
+    if (q.deviceId !== undefined) {
+      params.push(q.deviceId);
+      where = "WHERE device_id = $1";
+    }
+    const limit = limitClause(params, q.limit, q.offset);
+    const rows = await this.s.all(`SELECT ${FAULT_COLUMNS} FROM faults ${where} ORDER BY at, device_id, channel${limit}`, params);
+    return rows.map((r) => toFault(this.s.dialect, r));
+  }
+
+  async clear(id: string): Promise<boolean> {
+    return (await this.s.run("DELETE FROM faults WHERE id = $1", [id])) > 0;
+  }
+
+  async clearChannel(deviceId: string, channel: string): Promise<boolean> {
+    return (await this.s.run("DELETE FROM faults WHERE device_id = $1 AND channel = $2", [deviceId, channel])) > 0;
+  }
+}

@@ -1,0 +1,131 @@
+// Column lists and row -> record mapping shared by the repositories.
+import type {
+  CpeCredential, CwmpNs, DeviceRecord, EventRecord, FaultRecord, ParameterRecord, SessionRecord, TaskFault, TaskRecord, TaskStatus,
+} from "../types.js";
+import type { Dialect } from "./dialect.js";
+import type { Row } from "./driver.js";
+
+export function deviceColumns(d: Dialect, alias: string): string {
+  return [
+    "id", "manufacturer", "oui", "product_class", "serial_number", "registered_at", "last_inform_at", "last_inform_address",
+    "last_boot_at", "last_bootstrap_at", "cwmp_namespace", "cwmp_version",
+  ].map((c) => `${alias}.${c}`).join(", ") + `, ${d.tagsOf(`${alias}.id`)} AS tags`;
+}
+
+function reqDate(d: Dialect, v: unknown): Date {
+  return d.readDate(v) ?? new Date(NaN);
+}
+
+function str(v: unknown): string {
+  return v == null ? "" : String(v);
+}
+
+function optStr(v: unknown): string | null {
+  return v == null ? null : String(v);
+}
+
+function optNum(v: unknown): number | null {
+  return v == null ? null : Number(v);
+}
+
+export function toDevice(d: Dialect, r: Row): DeviceRecord {
+  return {
+    id: str(r.id),
+    manufacturer: str(r.manufacturer),
+    oui: str(r.oui),
+    productClass: str(r.product_class),
+    serialNumber: str(r.serial_number),
+    registeredAt: reqDate(d, r.registered_at),
+    lastInformAt: d.readDate(r.last_inform_at),
+    lastInformAddress: optStr(r.last_inform_address),
+    lastBootAt: d.readDate(r.last_boot_at),
+    lastBootstrapAt: d.readDate(r.last_bootstrap_at),
+    cwmpNamespace: optStr(r.cwmp_namespace) as CwmpNs | null,
+    cwmpVersion: optStr(r.cwmp_version),
+    tags: d.readTags(r.tags),
+  };
+}
+
+export function toEvent(d: Dialect, r: Row): EventRecord {
+  return { deviceId: str(r.device_id), at: reqDate(d, r.at), code: str(r.code), commandKey: str(r.command_key) };
+}
+
+export const PARAMETER_COLUMNS = "path, object, value, type, writable, notification, access_list, value_at, names_at, attributes_at";
+
+export function toParameter(d: Dialect, r: Row): ParameterRecord {
+  const accessList = d.readJson(r.access_list);
+  return {
+    path: str(r.path),
+    object: d.readBool(r.object) ?? false,
+    value: optStr(r.value),
+    type: optStr(r.type),
+    writable: d.readBool(r.writable),
+    notification: optNum(r.notification),
+    accessList: Array.isArray(accessList) ? accessList.map(String) : null,
+    valueAt: d.readDate(r.value_at),
+    namesAt: d.readDate(r.names_at),
+    attributesAt: d.readDate(r.attributes_at),
+  };
+}
+
+export const TASK_COLUMNS =
+  "id, device_id, name, args, status, created_at, expires_at, not_before, attempts, max_attempts, last_fault, result, completed_at";
+
+export function toTask(d: Dialect, r: Row): TaskRecord {
+  const fault = d.readJson(r.last_fault);
+  return {
+    id: str(r.id),
+    deviceId: str(r.device_id),
+    name: str(r.name),
+    args: d.readJson(r.args),
+    status: str(r.status) as TaskStatus,
+    createdAt: reqDate(d, r.created_at),
+    expiresAt: d.readDate(r.expires_at),
+    notBefore: d.readDate(r.not_before),
+    attempts: Number(r.attempts),
+    maxAttempts: Number(r.max_attempts),
+    lastFault: fault === null ? null : (fault as unknown as TaskFault),
+    result: d.readJson(r.result),
+    completedAt: d.readDate(r.completed_at),
+  };
+}
+
+export const FAULT_COLUMNS = "id, device_id, channel, code, message, detail, retries, at";
+
+export function toFault(d: Dialect, r: Row): FaultRecord {
+  return {
+    id: str(r.id),
+    deviceId: str(r.device_id),
+    channel: str(r.channel),
+    code: str(r.code),
+    message: str(r.message),
+    detail: d.readJson(r.detail),
+    retries: Number(r.retries),
+    at: reqDate(d, r.at),
+  };
+}
+
+export const SESSION_COLUMNS = "id, device_id, state, version, expires_at";
+
+export function toSession(d: Dialect, r: Row): SessionRecord {
+  return {
+    id: str(r.id),
+    deviceId: str(r.device_id),
+    state: d.readJson(r.state),
+    version: Number(r.version),
+    expiresAt: reqDate(d, r.expires_at),
+  };
+}
+
+export const CREDENTIAL_COLUMNS = "username, device_id, password_hash, digest_ha1, realm, created_at";
+
+export function toCredential(d: Dialect, r: Row): CpeCredential {
+  return {
+    username: str(r.username),
+    deviceId: optStr(r.device_id),
+    passwordHash: str(r.password_hash),
+    digestHa1: str(r.digest_ha1),
+    realm: str(r.realm),
+    createdAt: reqDate(d, r.created_at),
+  };
+}

@@ -1,0 +1,54 @@
+import type { JsonValue, SessionRecord, SessionRepo } from "../types.js";
+import { limitClause } from "./limit.js";
+import { SESSION_COLUMNS, toSession } from "./rows.js";
+import type { Scope } from "./scope.js";
+
+export class SqlSessionRepo implements SessionRepo {
+  constructor(private readonly s: Scope) {}
+
+  async get(id: string): Promise<SessionRecord | null> {
+    const rows = await this.s.all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
+    return rows[0] ? toSession(this.s.dialect, rows[0]) : null;
+  }
+
+  async acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date, now: Date): Promise<SessionRecord | null> {
+    const d = this.s.dialect;
+    // The lock is the row itself: device_id is unique, so of several callers racing for a free device
+    // one inserts and the others hit the conflict. The conflicting row is taken over only when its lease
+    // has run out or it is already ours; otherwise the WHERE filters the update away and nothing is
+    // returned. On PostgreSQL a racing INSERT ... ON CONFLICT waits for the other transaction and then
+    // evaluates the WHERE on the row it committed; on SQLite writers are serialized by the database lock.
+    // Taking the lock (again) always starts from the given state and bumps the version, so that saves
+    // prepared against an older lease are refused.
+    const rows = await this.s.all(
+      `INSERT INTO sessions (id, device_id, state, version, expires_at) VALUES ($1, $2, $3, 1, $4)
+       ON CONFLICT (device_id) DO UPDATE SET id = excluded.id, state = excluded.state, version = sessions.version + 1,
+         expires_at = excluded.expires_at
+       WHERE sessions.expires_at <= $5 OR sessions.id = excluded.id
+       RETURNING ${SESSION_COLUMNS}`,
+      [sessionId, deviceId, d.json(state), d.date(expiresAt), d.date(now)],
+    );
+    return rows[0] ? toSession(d, rows[0]) : null;
+  }
+
+  async save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null> {
+    const d = this.s.dialect;
+    const rows = await this.s.all(
+      `UPDATE sessions SET state = $3, version = version + 1, expires_at = $4 WHERE id = $1 AND version = $2 RETURNING ${SESSION_COLUMNS}`,
+      [id, expectedVersion, d.json(state), d.date(expiresAt)],
+    );
+    return rows[0] ? toSession(d, rows[0]) : null;
+  }
+
+  async end(id: string): Promise<void> {
+    await this.s.run("DELETE FROM sessions WHERE id = $1", [id]);
+  }
+
+  async expired(now: Date, limit?: number): Promise<SessionRecord[]> {
+    const d = this.s.dialect;
+    const params: unknown[] = [d.date(now)];
+    const lim = limitClause(params, limit, undefined);
+    const rows = await this.s.all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE expires_at <= $1 ORDER BY expires_at, id${lim}`, params);
+    return rows.map((r) => toSession(d, r));
+  }
+}

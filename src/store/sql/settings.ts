@@ -1,0 +1,55 @@
+import type { CpeCredential, CredentialRepo, JsonValue, SettingsRepo } from "../types.js";
+import { CREDENTIAL_COLUMNS, toCredential } from "./rows.js";
+import type { Scope } from "./scope.js";
+
+export class SqlSettingsRepo implements SettingsRepo {
+  constructor(private readonly s: Scope) {}
+
+  async get(key: string): Promise<JsonValue | undefined> {
+    const rows = await this.s.all<{ value: unknown }>("SELECT value FROM settings WHERE key = $1", [key]);
+    return rows[0] ? this.s.dialect.readJson(rows[0].value) : undefined;
+  }
+
+  async set(key: string, value: JsonValue): Promise<void> {
+    await this.s.run("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      [key, this.s.dialect.json(value)]);
+  }
+
+  async setIfAbsent(key: string, value: JsonValue): Promise<JsonValue> {
+    const d = this.s.dialect;
+    // The unique key decides who was first; a loser reads the winner's value (on PostgreSQL its
+    // INSERT waited for the winner to commit, so the value is there to read).
+    const inserted = await this.s.all<{ value: unknown }>(
+      "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING value", [key, d.json(value)]);
+    if (inserted[0]) return d.readJson(inserted[0].value);
+    const rows = await this.s.all<{ value: unknown }>("SELECT value FROM settings WHERE key = $1", [key]);
+    return rows[0] ? d.readJson(rows[0].value) : value;
+  }
+}
+
+export class SqlCredentialRepo implements CredentialRepo {
+  constructor(private readonly s: Scope) {}
+
+  async get(username: string): Promise<CpeCredential | null> {
+    const rows = await this.s.all(`SELECT ${CREDENTIAL_COLUMNS} FROM cpe_credentials WHERE username = $1`, [username]);
+    return rows[0] ? toCredential(this.s.dialect, rows[0]) : null;
+  }
+
+  async put(c: CpeCredential): Promise<void> {
+    await this.s.run(
+      `INSERT INTO cpe_credentials (username, device_id, password_hash, digest_ha1, realm, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (username) DO UPDATE SET device_id = excluded.device_id, password_hash = excluded.password_hash,
+         digest_ha1 = excluded.digest_ha1, realm = excluded.realm, created_at = excluded.created_at`,
+      [c.username, c.deviceId, c.passwordHash, c.digestHa1, c.realm, this.s.dialect.date(c.createdAt)],
+    );
+  }
+
+  async delete(username: string): Promise<boolean> {
+    return (await this.s.run("DELETE FROM cpe_credentials WHERE username = $1", [username])) > 0;
+  }
+
+  async forDevice(deviceId: string): Promise<CpeCredential[]> {
+    const rows = await this.s.all(`SELECT ${CREDENTIAL_COLUMNS} FROM cpe_credentials WHERE device_id = $1 ORDER BY username`, [deviceId]);
+    return rows.map((r) => toCredential(this.s.dialect, r));
+  }
+}

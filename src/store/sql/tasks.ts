@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto";
+import type { JsonValue, NewTask, TaskListQuery, TaskRecord, TaskRepo } from "../types.js";
+import { limitClause } from "./limit.js";
+import { TASK_COLUMNS, toTask } from "./rows.js";
+import type { Scope } from "./scope.js";
+
+/** Used when a new task does not say how often it may be tried. */
+export const DEFAULT_TASK_MAX_ATTEMPTS = 3;
+
+type TaskPatch = Parameters<TaskRepo["update"]>[1];
+
+export class SqlTaskRepo implements TaskRepo {
+  constructor(private readonly s: Scope) {}
+
+  async create(task: NewTask, at: Date): Promise<TaskRecord> {
+    const d = this.s.dialect;
+    const rows = await this.s.all(
+      `INSERT INTO tasks (id, device_id, name, args, status, created_at, expires_at, not_before, attempts, max_attempts, last_fault, result, completed_at)
+       VALUES ($1, $2, $3, $4, 'pending', $5, $6, NULL, 0, $7, NULL, $8, NULL) RETURNING ${TASK_COLUMNS}`,
+      [randomUUID(), task.deviceId, task.name, d.json(task.args), d.date(at), d.date(task.expiresAt ?? null),
+        task.maxAttempts ?? DEFAULT_TASK_MAX_ATTEMPTS, d.json(null)],
+    );
+    return toTask(d, rows[0] ?? {});
+  }
+
+  async get(id: string): Promise<TaskRecord | null> {
+    const rows = await this.s.all(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1`, [id]);
+    return rows[0] ? toTask(this.s.dialect, rows[0]) : null;
+  }
+
+  async list(q: TaskListQuery = {}): Promise<TaskRecord[]> {
+    const d = this.s.dialect;
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    if (q.deviceId !== undefined) {
+      params.push(q.deviceId);
+      conds.push(`device_id = $${params.length}`);
+    }
+    if (q.status !== undefined) {
+      params.push(d.textArray(q.status));
+      conds.push(d.inTextArray("status", `$${params.length}`));
+    }
+    const where = conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "";
+    const limit = limitClause(params, q.limit, q.offset);
+    const rows = await this.s.all(`SELECT ${TASK_COLUMNS} FROM tasks ${where} ORDER BY created_at, seq${limit}`, params);
+    return rows.map((r) => toTask(d, r));
+  }
+
+  async runnable(deviceId: string, now: Date): Promise<TaskRecord[]> {
+    const d = this.s.dialect;
+    // notBefore is the first moment a task may run; expiresAt the first moment it may not.
+    const rows = await this.s.all(
+      `SELECT ${TASK_COLUMNS} FROM tasks
+       WHERE device_id = $1 AND status = 'pending'
+         AND (not_before IS NULL OR not_before <= $2) AND (expires_at IS NULL OR expires_at > $2)
+       ORDER BY created_at, seq`,
+      [deviceId, d.date(now)],
+    );
+    return rows.map((r) => toTask(d, r));
+  }
+
+  async update(id: string, patch: TaskPatch): Promise<TaskRecord | null> {
+    const d = this.s.dialect;
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (patch.status !== undefined) set("status", patch.status);
+    if (patch.notBefore !== undefined) set("not_before", d.date(patch.notBefore));
+    if (patch.attempts !== undefined) set("attempts", patch.attempts);
+    if (patch.lastFault !== undefined) set("last_fault", patch.lastFault === null ? null : d.json(patch.lastFault as unknown as JsonValue));
+    if (patch.result !== undefined) set("result", d.json(patch.result));
+    if (patch.completedAt !== undefined) set("completed_at", d.date(patch.completedAt));
+    if (patch.expiresAt !== undefined) set("expires_at", d.date(patch.expiresAt));
+    if (sets.length === 0) return this.get(id);
+    const rows = await this.s.all(`UPDATE tasks SET ${sets.join(", ")} WHERE id = $1 RETURNING ${TASK_COLUMNS}`, params);
+    return rows[0] ? toTask(d, rows[0]) : null;
+  }
+
+  expire(now: Date): Promise<number> {
+    return this.s.run(
+      "UPDATE tasks SET status = 'expired', completed_at = $1 WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $1",
+      [this.s.dialect.date(now)],
+    );
+  }
+
+  async pendingCount(deviceId?: string): Promise<number> {
+    const rows = deviceId === undefined
+      ? await this.s.all<{ n: unknown }>("SELECT COUNT(*) AS n FROM tasks WHERE status = 'pending'")
+      : await this.s.all<{ n: unknown }>("SELECT COUNT(*) AS n FROM tasks WHERE device_id = $1 AND status = 'pending'", [deviceId]);
+    return Number(rows[0]?.n ?? 0);
+  }
+}

@@ -1,0 +1,43 @@
+import type { ColumnType, Dialect, RowColumn } from "../sql/dialect.js";
+import type { JsonValue } from "../types.js";
+
+// Dates are integers (milliseconds since the epoch): exact, compact, and ordered as numbers.
+// Booleans are 0/1. JSON is text. Row sources and text arrays travel as one JSON parameter read back
+// with json_each, so batch statements have a fixed text (and stay in the statement cache).
+
+function encode(type: ColumnType, v: unknown): unknown {
+  if (v == null) return null;
+  switch (type) {
+    case "date": return (v as Date).getTime();
+    case "bool": return v ? 1 : 0;
+    case "json": return JSON.stringify(v);
+    default: return v;
+  }
+}
+
+export const sqliteDialect: Dialect = {
+  name: "sqlite",
+  capabilities: { writableCte: false },
+  date: (v) => (v == null ? null : v.getTime()),
+  readDate: (v) => (v == null ? null : new Date(Number(v))),
+  bool: (v) => (v == null ? null : v ? 1 : 0),
+  readBool: (v) => (v == null ? null : Number(v) !== 0),
+  json: (v) => JSON.stringify(v ?? null),
+  readJson: (v) => (v == null ? null : (JSON.parse(String(v)) as JsonValue)),
+  inTextArray: (expr, param) => `(${expr}) IN (SELECT value FROM json_each(${param}))`,
+  textArray: (values) => JSON.stringify(values),
+  rowSource(first: number, columns: readonly RowColumn[], rows: readonly (readonly unknown[])[]) {
+    const select = columns.map((c, i) => `value ->> ${i} AS ${c.name}`).join(", ");
+    const data = rows.map((row) => columns.map((c, i) => encode(c.type, row[i])));
+    return { sql: `(SELECT ${select} FROM json_each($${first})) AS r`, params: [JSON.stringify(data)] };
+  },
+  tagsOf: (id) => `(SELECT json_group_array(tag) FROM (SELECT tag FROM device_tags WHERE device_id = ${id} ORDER BY tag))`,
+  readTags: (v) => (v == null ? [] : (JSON.parse(String(v)) as string[])),
+  strpos: (haystack, needle) => `instr(${haystack}, ${needle})`,
+  classifyError(err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") return "STORE_UNKNOWN_REFERENCE";
+    if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") return "STORE_DUPLICATE";
+    return null;
+  },
+};

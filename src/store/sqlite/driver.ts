@@ -1,0 +1,229 @@
+// better-sqlite3 adapted to the core's SqlDriver.
+//
+// better-sqlite3 is synchronous and a process holds one connection, so an open transaction is state of
+// the connection: any statement run on it while `transaction(fn)` awaits would join that transaction
+// (and be rolled back with it, or see its uncommitted writes). So every statement and every transaction
+// goes through one FIFO mutex. A statement outside a transaction takes the mutex only for its own
+// synchronous run (when the mutex is free it runs at once, without even a microtask); while a
+// transaction is open it queues behind it. A second connection for outside statements was the other
+// choice, but its writes would wait on the first connection's write lock with busy_timeout, which
+// blocks the event loop the transaction needs to finish: a deadlock until the timeout.
+//
+// Across processes (and across several stores on one file), SQLite's own locking does the work: BEGIN
+// IMMEDIATE takes the write lock at the start (no upgrade deadlocks), and a statement that finds the
+// lock taken waits for it without blocking the event loop (busy.ts).
+import { AsyncLocalStorage } from "node:async_hooks";
+import { StoreError } from "../errors.js";
+import type { Row, SqlConn, SqlDriver } from "../sql/driver.js";
+import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
+import { isBusy, whenNotBusy, type BusyPolicy } from "./busy.js";
+import { Mutex } from "./mutex.js";
+
+/** The subset of a better-sqlite3 Database this backend uses. */
+export interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): unknown;
+  close(): unknown;
+  readonly inTransaction: boolean;
+}
+
+export interface SqliteStatement {
+  readonly reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number };
+}
+
+interface Compiled {
+  stmt: SqliteStatement;
+  /** For each `?` of the rewritten text, the index of the caller's parameter it takes. */
+  order: number[];
+}
+
+/** Marks the async context of a running transaction, to catch a store call that would wait for it. */
+interface TxToken {
+  open: boolean;
+}
+
+function bindable(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return v;
+}
+
+export class SqliteDriver implements SqlDriver, MigrationHost {
+  private readonly mutex = new Mutex();
+  private readonly statements = new Map<string, Compiled>();
+  private readonly context = new AsyncLocalStorage<TxToken>();
+  private closed = false;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly busy: BusyPolicy,
+    private readonly maxStatements = 500,
+  ) {}
+
+  // The core writes $1, $2, ... (which PostgreSQL wants); better-sqlite3 binds anonymous `?` by position,
+  // so the text is rewritten once and the parameters reordered (a $n may appear twice) on each call.
+  private compile(sql: string): Compiled {
+    let c = this.statements.get(sql);
+    if (c) return c;
+    const order: number[] = [];
+    const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+      order.push(Number(n) - 1);
+      return "?";
+    });
+    c = { stmt: this.db.prepare(text), order };
+    if (this.statements.size >= this.maxStatements) {
+      const oldest = this.statements.keys().next().value;
+      if (oldest !== undefined) this.statements.delete(oldest);
+    }
+    this.statements.set(sql, c);
+    return c;
+  }
+
+  private bind(c: Compiled, params: readonly unknown[]): unknown[] {
+    return c.order.map((i) => bindable(params[i]));
+  }
+
+  private allNow<R>(sql: string, params: readonly unknown[]): R[] {
+    const c = this.compile(sql);
+    const args = this.bind(c, params);
+    if (c.stmt.reader) return c.stmt.all(...args) as R[];
+    c.stmt.run(...args);
+    return [];
+  }
+
+  private runNow(sql: string, params: readonly unknown[]): number {
+    const c = this.compile(sql);
+    return c.stmt.run(...this.bind(c, params)).changes;
+  }
+
+  private readonly txConn: SqlConn = {
+    all: <R extends Row>(sql: string, params: readonly unknown[] = []) => {
+      try {
+        return Promise.resolve(this.allNow<R>(sql, params));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    run: (sql: string, params: readonly unknown[] = []) => {
+      try {
+        return Promise.resolve(this.runNow(sql, params));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+  };
+
+  private checkUsable(): void {
+    if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
+    if (this.mutex.locked && this.context.getStore()?.open) {
+      throw new StoreError("STORE_TX_MISUSE",
+        "the store was called inside one of its own transactions: use the `tx` passed to the callback (this call would wait for the transaction forever)");
+    }
+  }
+
+  /** Runs a synchronous piece of work under the mutex (retried while another connection holds the write lock). */
+  private serialized<T>(work: () => T): Promise<T> {
+    let busyError: unknown;
+    try {
+      this.checkUsable();
+      if (this.mutex.tryLock()) {
+        try {
+          return Promise.resolve(work());
+        } catch (err) {
+          if (!isBusy(err)) throw err;
+          busyError = err;
+        } finally {
+          if (busyError === undefined) this.mutex.unlock();
+        }
+        // Still holding the mutex: wait for the other connection, keeping our place.
+        return whenNotBusy(work, this.busy, busyError).finally(() => this.mutex.unlock());
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.mutex.lock().then(async () => {
+      try {
+        if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
+        return await whenNotBusy(work, this.busy);
+      } finally {
+        this.mutex.unlock();
+      }
+    });
+  }
+
+  all<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.serialized(() => this.allNow<R>(sql, params));
+  }
+
+  run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.serialized(() => this.runNow(sql, params));
+  }
+
+  /** Holds the mutex around `fn` and runs it inside BEGIN IMMEDIATE ... COMMIT. */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.checkUsable();
+    await this.mutex.lock();
+    try {
+      if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
+      await whenNotBusy(() => this.db.exec("BEGIN IMMEDIATE"), this.busy);
+      const token: TxToken = { open: true };
+      try {
+        const result = await this.context.run(token, fn);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        // Some errors (a full disk, say) make SQLite roll back by itself.
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw err;
+      } finally {
+        token.open = false;
+      }
+    } finally {
+      this.mutex.unlock();
+    }
+  }
+
+  transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    return this.exclusive(() => fn(this.txConn));
+  }
+
+  // Migrations: BEGIN IMMEDIATE holds the database's write lock, which other processes wait for
+  // (busy_timeout); each migration is a savepoint inside it.
+  withLock<T>(fn: (db: MigrationDb) => Promise<T>): Promise<T> {
+    const db: MigrationDb = {
+      all: (sql, params = []) => this.txConn.all(sql, params),
+      exec: (script) => {
+        this.db.exec(script);
+        return Promise.resolve();
+      },
+      atomic: async (work) => {
+        this.db.exec("SAVEPOINT migration");
+        try {
+          await work();
+          this.db.exec("RELEASE migration");
+        } catch (err) {
+          this.db.exec("ROLLBACK TO migration");
+          this.db.exec("RELEASE migration");
+          throw err;
+        }
+      },
+    };
+    return this.exclusive(() => fn(db));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Waits for a running transaction (and queued calls) to finish first.
+    await this.mutex.lock();
+    try {
+      if (this.closed) return;
+      this.closed = true;
+      this.statements.clear();
+      this.db.close();
+    } finally {
+      this.mutex.unlock();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// The embedded backend: one SQLite file (WAL), shareable by several processes on one machine.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { migrate } from "../sql/migrate.js";
+import { createSqlStore } from "../sql/store.js";
+import type { Store } from "../types.js";
+import { whenNotBusy } from "./busy.js";
+import { sqliteDialect } from "./dialect.js";
+import { SqliteDriver, type SqliteDatabase } from "./driver.js";
+import { sqliteMigrations } from "./migrations.js";
+
+export interface SqliteStoreOptions {
+  /**
+   * How long a statement waits for another connection's (another process's) write lock before failing
+   * with SQLITE_BUSY (default 5000 ms). The wait does not block the event loop (see busy.ts).
+   */
+  busyTimeoutMs?: number;
+  /** Prepared statements kept per connection (default 500). */
+  statementCacheSize?: number;
+  /** Apply migrations on open (default true). */
+  migrate?: boolean;
+}
+
+export const MEMORY = ":memory:";
+
+/** Opens (creating it and its folder when missing) the SQLite database at `path`; ":memory:" for a private in-memory one. */
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  const memory = path === MEMORY;
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const db = new Database(memory ? MEMORY : resolve(path));
+  try {
+    const busy = { timeoutMs: Math.max(0, options.busyTimeoutMs ?? 5000) };
+    // SQLite's busy handler would wait synchronously; waits are asynchronous retries instead (busy.ts).
+    db.pragma("busy_timeout = 0");
+    // WAL: readers never block the writer nor each other, across processes too. NORMAL is durable
+    // in WAL mode except for the last transactions on power loss, never corrupting.
+    if (!memory) await whenNotBusy(() => db.pragma("journal_mode = WAL"), busy);
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    const driver = new SqliteDriver(db as unknown as SqliteDatabase, busy, options.statementCacheSize);
+    if (options.migrate !== false) await migrate(driver, sqliteMigrations);
+    return createSqlStore(driver, sqliteDialect);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,781 @@
+// The storage conformance suite: what every backend must do, run on real databases (sqlite.test.ts,
+// postgres.test.ts). Backend-specific behaviour (locking across processes, files) is tested beside it.
+import assert from "node:assert/strict";
+import { describe, test, type TestContext } from "node:test";
+import { openStore, StoreError, type InformUpdate, type JsonValue, type NewTask, type ParameterRecord, type Store } from "../../src/store/index.js";
+import { queryDirect, type Backend } from "../support/pg.js";
+
+const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
+/** A time `ms` after T0, with a millisecond part so that truncation to seconds would show. */
+export const at = (ms = 0) => new Date(T0 + ms);
+
+export function inform(id: string, over: Partial<InformUpdate> = {}): InformUpdate {
+  return {
+    id, manufacturer: "Acme", oui: "00D09E", productClass: "Router", serialNumber: `SN-${id}`, at: at(), address: "192.0.2.7:7547",
+    cwmpNamespace: "1-2", cwmpVersion: "1.4", events: [{ code: "2 PERIODIC", commandKey: "" }], ...over,
+  };
+}
+
+function paths(records: ParameterRecord[]): string[] {
+  return records.map((r) => r.path);
+}
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof StoreError, `expected a StoreError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
+
+/** A new store on an empty database, closed when the test ends (so a suite holds few connections at once). */
+async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
+  const s = await b.open();
+  ctx.after(() => s.close());
+  return s;
+}
+
+async function withDevices(b: Backend, ctx: TestContext, ...ids: string[]): Promise<Store> {
+  const s = await fresh(b, ctx);
+  for (const id of ids) await s.devices.recordInform(inform(id));
+  return s;
+}
+
+export function conformance(b: Backend): void {
+  describe("devices", () => {
+    test("the first Inform creates the device with every field, and get returns it", async (ctx) => {
+      const s = await fresh(b, ctx);
+      assert.equal(s.backend, b.name);
+      const u = inform("00D09E-Router-1", { events: [{ code: "1 BOOT", commandKey: "" }, { code: "4 VALUE CHANGE", commandKey: "" }] });
+      const { device, created } = await s.devices.recordInform(u);
+      assert.equal(created, true);
+      const expected = {
+        id: "00D09E-Router-1", manufacturer: "Acme", oui: "00D09E", productClass: "Router", serialNumber: "SN-00D09E-Router-1",
+        registeredAt: at(), lastInformAt: at(), lastInformAddress: "192.0.2.7:7547", lastBootAt: at(), lastBootstrapAt: null,
+        cwmpNamespace: "1-2", cwmpVersion: "1.4", tags: [],
+      };
+      assert.deepEqual(device, expected);
+      assert.deepEqual(await s.devices.get(u.id), expected);
+      assert.equal(await s.devices.get("nope"), null);
+    });
+
+    test("later Informs update identity and last-inform fields; BOOT and BOOTSTRAP set their times; every event is kept", async (ctx) => {
+      const s = await fresh(b, ctx);
+      await s.devices.recordInform(inform("d1", { events: [{ code: "0 BOOTSTRAP", commandKey: "" }, { code: "1 BOOT", commandKey: "" }] }));
+      const second = await s.devices.recordInform(inform("d1", {
+        at: at(60_000), manufacturer: "Acme Inc", productClass: "Router2", address: null, cwmpNamespace: "1-4", cwmpVersion: null,
+        events: [{ code: "2 PERIODIC", commandKey: "" }],
+      }));
+      assert.equal(second.created, false);
+      assert.equal(second.device.registeredAt.getTime(), at().getTime());
+      assert.equal(second.device.manufacturer, "Acme Inc");
+      assert.equal(second.device.productClass, "Router2");
+      assert.deepEqual(second.device.lastInformAt, at(60_000));
+      assert.equal(second.device.lastInformAddress, null);
+      assert.equal(second.device.cwmpNamespace, "1-4");
+      assert.equal(second.device.cwmpVersion, null);
+      // No boot event this time: the earlier times stay.
+      assert.deepEqual(second.device.lastBootAt, at());
+      assert.deepEqual(second.device.lastBootstrapAt, at());
+      const third = await s.devices.recordInform(inform("d1", { at: at(120_000), events: [{ code: "1 BOOT", commandKey: "" }, { code: "M Reboot", commandKey: "ck-1" }] }));
+      assert.deepEqual(third.device.lastBootAt, at(120_000));
+      assert.deepEqual(third.device.lastBootstrapAt, at());
+
+      const events = await s.events.list("d1");
+      assert.deepEqual(events.map((e) => [e.at.getTime() - T0, e.code, e.commandKey]), [
+        [120_000, "1 BOOT", ""], [120_000, "M Reboot", "ck-1"],
+        [60_000, "2 PERIODIC", ""],
+        [0, "0 BOOTSTRAP", ""], [0, "1 BOOT", ""],
+      ]);
+      assert.ok(events.every((e) => e.deviceId === "d1"));
+      assert.deepEqual((await s.events.list("d1", 2)).map((e) => e.code), ["1 BOOT", "M Reboot"]);
+      assert.deepEqual(await s.events.list("other"), []);
+    });
+
+    test("an Inform without events stores none", async (ctx) => {
+      const s = await fresh(b, ctx);
+      await s.devices.recordInform(inform("d1", { events: [] }));
+      assert.deepEqual(await s.events.list("d1"), []);
+    });
+
+    test("list sorts by id and filters by id prefix (taken literally) and tag; count agrees", async (ctx) => {
+      const s = await withDevices(b, ctx, "b-2", "a-1", "a_1", "a%1", "ab", "c");
+      assert.deepEqual((await s.devices.list()).map((d) => d.id), ["a%1", "a-1", "a_1", "ab", "b-2", "c"]);
+      assert.deepEqual((await s.devices.list({ idPrefix: "a_" })).map((d) => d.id), ["a_1"]);
+      assert.deepEqual((await s.devices.list({ idPrefix: "a%" })).map((d) => d.id), ["a%1"]);
+      assert.deepEqual((await s.devices.list({ idPrefix: "a" })).map((d) => d.id), ["a%1", "a-1", "a_1", "ab"]);
+      assert.equal(await s.devices.count({ idPrefix: "a" }), 4);
+      assert.equal(await s.devices.count(), 6);
+      assert.deepEqual((await s.devices.list({ limit: 2, offset: 1 })).map((d) => d.id), ["a-1", "a_1"]);
+      assert.deepEqual((await s.devices.list({ offset: 4 })).map((d) => d.id), ["b-2", "c"]);
+      assert.deepEqual((await s.devices.list({ limit: 0 })).map((d) => d.id), []);
+
+      await s.devices.updateTags("c", ["lab"], []);
+      await s.devices.updateTags("a-1", ["lab", "east"], []);
+      const lab = await s.devices.list({ tag: "lab" });
+      assert.deepEqual(lab.map((d) => [d.id, d.tags]), [["a-1", ["east", "lab"]], ["c", ["lab"]]]);
+      assert.deepEqual((await s.devices.list({ tag: "lab", idPrefix: "a" })).map((d) => d.id), ["a-1"]);
+      assert.equal(await s.devices.count({ tag: "lab" }), 2);
+      assert.equal(await s.devices.count({ tag: "none" }), 0);
+    });
+
+    test("updateTags adds and removes (removal wins), returns the sorted list, and null for an unknown device", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      assert.deepEqual(await s.devices.updateTags("d1", ["z", "a", "z"], []), ["a", "z"]);
+      assert.deepEqual(await s.devices.updateTags("d1", ["m"], ["z", "not-there"]), ["a", "m"]);
+      assert.deepEqual(await s.devices.updateTags("d1", ["q"], ["q"]), ["a", "m"]);
+      assert.deepEqual(await s.devices.updateTags("d1", [], []), ["a", "m"]);
+      assert.deepEqual((await s.devices.get("d1"))?.tags, ["a", "m"]);
+      assert.equal(await s.devices.updateTags("missing", ["x"], []), null);
+    });
+
+    test("delete removes the device and everything attached to it, and nothing of other devices", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      for (const id of ["d1", "d2"]) {
+        await s.devices.updateTags(id, ["t"], []);
+        await s.parameters.setValues(id, [{ path: "Device.X", value: "1", type: "xsd:int" }], at());
+        await s.tasks.create({ deviceId: id, name: "reboot", args: null }, at());
+        await s.faults.raise({ deviceId: id, channel: "session", code: "c", message: "m", detail: null, at: at() });
+        await s.credentials.put({ username: `u-${id}`, deviceId: id, passwordHash: "h", digestHa1: "x", realm: "r", createdAt: at() });
+        await s.sessions.acquire(id, `s-${id}`, {}, at(1000), at());
+      }
+      await s.credentials.put({ username: "shared", deviceId: null, passwordHash: "h", digestHa1: "x", realm: "r", createdAt: at() });
+
+      assert.equal(await s.devices.delete("d1"), true);
+      assert.equal(await s.devices.get("d1"), null);
+      assert.deepEqual(await s.parameters.all("d1"), []);
+      assert.deepEqual(await s.events.list("d1"), []);
+      assert.deepEqual(await s.tasks.list({ deviceId: "d1" }), []);
+      assert.deepEqual(await s.faults.list({ deviceId: "d1" }), []);
+      assert.deepEqual(await s.credentials.forDevice("d1"), []);
+      assert.equal(await s.credentials.get("u-d1"), null);
+      assert.equal(await s.sessions.get("s-d1"), null);
+      assert.equal(await s.devices.count({ tag: "t" }), 1);
+      // The device can come back and take a session at once.
+      await s.devices.recordInform(inform("d1"));
+      assert.deepEqual((await s.devices.get("d1"))?.tags, []);
+      assert.notEqual(await s.sessions.acquire("d1", "s-new", {}, at(1000), at()), null);
+
+      assert.equal((await s.parameters.all("d2")).length, 2);
+      assert.equal((await s.events.list("d2")).length, 1);
+      assert.equal((await s.tasks.list({ deviceId: "d2" })).length, 1);
+      assert.equal((await s.faults.list({ deviceId: "d2" })).length, 1);
+      assert.equal((await s.credentials.forDevice("d2")).length, 1);
+      assert.notEqual(await s.sessions.get("s-d2"), null);
+      assert.notEqual(await s.credentials.get("shared"), null);
+      assert.equal(await s.devices.delete("d1-never"), false);
+    });
+  });
+
+  describe("parameters", () => {
+    test("setValues creates missing parent objects, sorted by path, with value, type and times", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [
+        { path: "Device.WiFi.SSID.1.SSID", value: "home", type: "xsd:string" },
+        { path: "Device.DeviceInfo.UpTime", value: "42", type: "xsd:unsignedInt" },
+      ], at(5));
+      const all = await s.parameters.all("d1");
+      assert.deepEqual(paths(all), [
+        "Device.", "Device.DeviceInfo.", "Device.DeviceInfo.UpTime", "Device.WiFi.", "Device.WiFi.SSID.", "Device.WiFi.SSID.1.",
+        "Device.WiFi.SSID.1.SSID",
+      ]);
+      const empty = { value: null, type: null, writable: null, notification: null, accessList: null, valueAt: null, namesAt: null, attributesAt: null };
+      assert.deepEqual(all[0], { path: "Device.", object: true, ...empty });
+      assert.deepEqual(all[5], { path: "Device.WiFi.SSID.1.", object: true, ...empty });
+      assert.deepEqual(all[6], {
+        path: "Device.WiFi.SSID.1.SSID", object: false, value: "home", type: "xsd:string", writable: null, notification: null,
+        accessList: null, valueAt: at(5), namesAt: at(5), attributesAt: null,
+      });
+      assert.deepEqual(await s.parameters.all("other"), []);
+    });
+
+    test("setValues updates values but leaves what names and attributes learned, and existing parents alone", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setNames("d1", "Device.", false, [
+        { path: "Device.", writable: false }, { path: "Device.WiFi.", writable: true }, { path: "Device.WiFi.Enable", writable: true },
+      ], at(1));
+      await s.parameters.setAttributes("d1", [{ path: "Device.WiFi.Enable", notification: 2, accessList: ["Subscriber"] }], at(2));
+      await s.parameters.setValues("d1", [{ path: "Device.WiFi.Enable", value: "true", type: "xsd:boolean" }], at(3));
+      await s.parameters.setValues("d1", [{ path: "Device.WiFi.Enable", value: "false", type: "xsd:boolean" }], at(4));
+      const [root, wifi, enable] = await s.parameters.all("d1");
+      assert.deepEqual(root, { path: "Device.", object: true, value: null, type: null, writable: false, notification: null, accessList: null, valueAt: null, namesAt: at(1), attributesAt: null });
+      assert.equal(wifi?.writable, true);
+      assert.deepEqual(wifi?.namesAt, at(1));
+      assert.deepEqual(enable, {
+        path: "Device.WiFi.Enable", object: false, value: "false", type: "xsd:boolean", writable: true, notification: 2,
+        accessList: ["Subscriber"], valueAt: at(4), namesAt: at(4), attributesAt: at(2),
+      });
+    });
+
+    test("setValues with a path twice keeps the last, and an empty batch does nothing", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [
+        { path: "Device.A", value: "1", type: "xsd:int" }, { path: "Device.A", value: "2", type: "xsd:int" },
+      ], at());
+      await s.parameters.setValues("d1", [], at(1));
+      assert.deepEqual((await s.parameters.all("d1")).map((p) => [p.path, p.value]), [["Device.", null], ["Device.A", "2"]]);
+    });
+
+    test("values keep their text exactly (unicode, quotes, backslashes, empty, long)", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      const texts = ["", "a'b\"c\\d", "ünï😀code", "{\"json\":[1,2]}", "x".repeat(10_000), "line\nbreak\ttab", "NULL", "{}"];
+      await s.parameters.setValues("d1", texts.map((value, i) => ({ path: `Device.V${i}`, value, type: "xsd:string" })), at());
+      const got = await s.parameters.get("d1", texts.map((_v, i) => `Device.V${i}`));
+      assert.deepEqual(got.map((p) => p.value), texts);
+    });
+
+    test("a large batch is stored in full", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      const values = Array.from({ length: 3000 }, (_v, i) => ({ path: `Device.Hosts.Host.${i % 300}.P${i}`, value: String(i), type: "xsd:int" }));
+      await s.parameters.setValues("d1", values, at());
+      const all = await s.parameters.all("d1");
+      assert.equal(all.length, 3000 + 300 + 3);
+      assert.deepEqual(paths(all), [...paths(all)].sort());
+      assert.equal((await s.parameters.get("d1", values.map((v) => v.path))).length, 3000);
+    });
+
+    test("get returns the existing records of exactly the given paths, sorted", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      await s.parameters.setValues("d1", [
+        { path: "Device.B", value: "b", type: "xsd:string" }, { path: "Device.A", value: "a", type: "xsd:string" },
+      ], at());
+      await s.parameters.setValues("d2", [{ path: "Device.C", value: "c", type: "xsd:string" }], at());
+      assert.deepEqual(paths(await s.parameters.get("d1", ["Device.B", "Device.C", "Device.A", "Device.", "Device.A"])), ["Device.", "Device.A", "Device.B"]);
+      assert.deepEqual(await s.parameters.get("d1", []), []);
+      assert.deepEqual(await s.parameters.get("d1", ["Device.Nope"]), []);
+    });
+
+    test("subtree is the object itself and what lies under it, never siblings sharing a text prefix", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [
+        { path: "Device.WiFi.SSID.1.SSID", value: "a", type: "xsd:string" },
+        { path: "Device.WiFi.SSIDCount", value: "1", type: "xsd:unsignedInt" },
+        { path: "Device.WiFiX.Y", value: "y", type: "xsd:string" },
+        { path: "Device.WiFi", value: "odd", type: "xsd:string" },
+      ], at());
+      assert.deepEqual(paths(await s.parameters.subtree("d1", "Device.WiFi.SSID.")), ["Device.WiFi.SSID.", "Device.WiFi.SSID.1.", "Device.WiFi.SSID.1.SSID"]);
+      assert.deepEqual(paths(await s.parameters.subtree("d1", "Device.WiFi.")), [
+        "Device.WiFi.", "Device.WiFi.SSID.", "Device.WiFi.SSID.1.", "Device.WiFi.SSID.1.SSID", "Device.WiFi.SSIDCount",
+      ]);
+      // Without the final dot: the parameter of that name and the object's subtree, not "Device.WiFiX.".
+      assert.deepEqual(paths(await s.parameters.subtree("d1", "Device.WiFi")), [
+        "Device.WiFi", "Device.WiFi.", "Device.WiFi.SSID.", "Device.WiFi.SSID.1.", "Device.WiFi.SSID.1.SSID", "Device.WiFi.SSIDCount",
+      ]);
+      assert.deepEqual(paths(await s.parameters.subtree("d1", "Device.WiFi.SSIDCount")), ["Device.WiFi.SSIDCount"]);
+      assert.equal((await s.parameters.subtree("d1", "")).length, (await s.parameters.all("d1")).length);
+      assert.deepEqual(await s.parameters.subtree("d1", "Device.Nope."), []);
+    });
+
+    test("setNames with nextLevel false replaces the whole subtree under the request path", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [
+        { path: "Device.WiFi.SSID.1.SSID", value: "keep", type: "xsd:string" },
+        { path: "Device.WiFi.SSID.2.SSID", value: "gone", type: "xsd:string" },
+        { path: "Device.WiFi.Old", value: "gone", type: "xsd:string" },
+        { path: "Device.LAN.X", value: "outside", type: "xsd:string" },
+      ], at());
+      await s.parameters.setNames("d1", "Device.WiFi.", false, [
+        { path: "Device.WiFi.", writable: false },
+        { path: "Device.WiFi.SSID.1.SSID", writable: true },
+        { path: "Device.WiFi.Radio.1.Enable", writable: true },
+      ], at(10));
+      const all = await s.parameters.all("d1");
+      assert.deepEqual(paths(all), [
+        "Device.", "Device.LAN.", "Device.LAN.X", "Device.WiFi.", "Device.WiFi.Radio.", "Device.WiFi.Radio.1.", "Device.WiFi.Radio.1.Enable",
+        "Device.WiFi.SSID.", "Device.WiFi.SSID.1.", "Device.WiFi.SSID.1.SSID",
+      ]);
+      const byPath = new Map(all.map((p) => [p.path, p]));
+      assert.equal(byPath.get("Device.WiFi.SSID.1.SSID")?.value, "keep");
+      assert.equal(byPath.get("Device.WiFi.SSID.1.SSID")?.writable, true);
+      assert.deepEqual(byPath.get("Device.WiFi.SSID.1.SSID")?.namesAt, at(10));
+      assert.deepEqual(byPath.get("Device.WiFi.SSID.1.SSID")?.valueAt, at());
+      assert.equal(byPath.get("Device.WiFi.")?.writable, false);
+      assert.equal(byPath.get("Device.WiFi.Radio.1.Enable")?.object, false);
+      assert.equal(byPath.get("Device.WiFi.Radio.1.")?.object, true);
+      assert.equal(byPath.get("Device.LAN.X")?.value, "outside");
+    });
+
+    test("setNames with nextLevel false and an empty answer empties the subtree but keeps the request path", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [{ path: "Device.WiFi.SSID.1.SSID", value: "x", type: "xsd:string" }], at());
+      await s.parameters.setNames("d1", "Device.WiFi.", false, [], at(1));
+      assert.deepEqual(paths(await s.parameters.all("d1")), ["Device.", "Device.WiFi."]);
+    });
+
+    test("setNames with nextLevel true: listed children stay with their subtrees, the rest go with theirs", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [
+        { path: "Device.WiFi.SSID.1.SSID", value: "keep", type: "xsd:string" },
+        { path: "Device.WiFi.SSID.1.Stats.Bytes", value: "1", type: "xsd:unsignedInt" },
+        { path: "Device.WiFi.SSID.2.SSID", value: "gone", type: "xsd:string" },
+        { path: "Device.WiFi.SSID.Count", value: "gone", type: "xsd:string" },
+        { path: "Device.WiFi.SSID.3", value: "was a parameter", type: "xsd:string" },
+        { path: "Device.WiFi.Other.X", value: "outside", type: "xsd:string" },
+      ], at());
+      await s.parameters.setNames("d1", "Device.WiFi.SSID.", true, [
+        { path: "Device.WiFi.SSID.1.", writable: false },
+        { path: "Device.WiFi.SSID.3.", writable: true },
+        { path: "Device.WiFi.SSID.Enable", writable: true },
+      ], at(10));
+      const all = await s.parameters.all("d1");
+      assert.deepEqual(paths(all), [
+        "Device.", "Device.WiFi.", "Device.WiFi.Other.", "Device.WiFi.Other.X", "Device.WiFi.SSID.",
+        "Device.WiFi.SSID.1.", "Device.WiFi.SSID.1.SSID", "Device.WiFi.SSID.1.Stats.", "Device.WiFi.SSID.1.Stats.Bytes",
+        "Device.WiFi.SSID.3.", "Device.WiFi.SSID.Enable",
+      ]);
+      const byPath = new Map(all.map((p) => [p.path, p]));
+      assert.equal(byPath.get("Device.WiFi.SSID.1.SSID")?.value, "keep");
+      assert.equal(byPath.get("Device.WiFi.SSID.1.")?.writable, false);
+      assert.deepEqual(byPath.get("Device.WiFi.SSID.3.")?.namesAt, at(10));
+      assert.equal(byPath.get("Device.WiFi.SSID.")?.namesAt, null);
+    });
+
+    test("setNames on the root with nextLevel true keeps only the listed top-level objects", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [
+        { path: "Device.A", value: "1", type: "xsd:int" }, { path: "InternetGatewayDevice.B", value: "2", type: "xsd:int" },
+      ], at());
+      await s.parameters.setNames("d1", "", true, [{ path: "Device.", writable: false }], at(1));
+      assert.deepEqual(paths(await s.parameters.all("d1")), ["Device.", "Device.A"]);
+    });
+
+    test("setAttributes stores notification and access list, creating missing records and parents", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [{ path: "Device.A.B", value: "v", type: "xsd:string" }], at());
+      await s.parameters.setAttributes("d1", [
+        { path: "Device.A.B", notification: 1, accessList: [] },
+        { path: "Device.C.D", notification: 2, accessList: ["Subscriber", "Other"] },
+      ], at(7));
+      const all = await s.parameters.all("d1");
+      assert.deepEqual(paths(all), ["Device.", "Device.A.", "Device.A.B", "Device.C.", "Device.C.D"]);
+      const byPath = new Map(all.map((p) => [p.path, p]));
+      assert.deepEqual(byPath.get("Device.A.B"), {
+        path: "Device.A.B", object: false, value: "v", type: "xsd:string", writable: null, notification: 1, accessList: [],
+        valueAt: at(), namesAt: at(), attributesAt: at(7),
+      });
+      assert.deepEqual(byPath.get("Device.C.D")?.accessList, ["Subscriber", "Other"]);
+      assert.equal(byPath.get("Device.C.D")?.value, null);
+      assert.equal(byPath.get("Device.C.")?.attributesAt, null);
+    });
+
+    test("deleteSubtree removes the object and everything under it and says how many", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const values = [
+        { path: "Device.IP.Interface.1.Name", value: "a", type: "xsd:string" },
+        { path: "Device.IP.Interface.1.IPv4Address.1.IPAddress", value: "b", type: "xsd:string" },
+        { path: "Device.IP.Interface.10.Name", value: "c", type: "xsd:string" },
+      ];
+      await s.parameters.setValues("d1", values, at());
+      await s.parameters.setValues("d2", values, at());
+      assert.equal(await s.parameters.deleteSubtree("d1", "Device.IP.Interface.1."), 5);
+      assert.deepEqual(paths(await s.parameters.all("d1")), [
+        "Device.", "Device.IP.", "Device.IP.Interface.", "Device.IP.Interface.10.", "Device.IP.Interface.10.Name",
+      ]);
+      assert.equal((await s.parameters.all("d2")).length, 10);
+      assert.equal(await s.parameters.deleteSubtree("d1", "Device.IP.Interface.1."), 0);
+    });
+
+    test("writing parameters of a device that does not exist is refused with a typed error", async (ctx) => {
+      const s = await fresh(b, ctx);
+      await rejectsWith(s.parameters.setValues("ghost", [{ path: "Device.A", value: "1", type: "xsd:int" }], at()), "STORE_UNKNOWN_REFERENCE");
+    });
+  });
+
+  describe("tasks", () => {
+    test("create fills the defaults; get reads it back; args keep their JSON", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      const args = { parameterValues: [["Device.A", "1", "xsd:int"]], nested: { ok: true, n: 1.5, none: null }, text: "ü" };
+      const t = await s.tasks.create({ deviceId: "d1", name: "setParameterValues", args }, at(1));
+      assert.match(t.id, /^[0-9a-f-]{36}$/);
+      assert.deepEqual(t, {
+        id: t.id, deviceId: "d1", name: "setParameterValues", args, status: "pending", createdAt: at(1), expiresAt: null, notBefore: null,
+        attempts: 0, maxAttempts: t.maxAttempts, lastFault: null, result: null, completedAt: null,
+      });
+      assert.ok(t.maxAttempts >= 1);
+      assert.deepEqual(await s.tasks.get(t.id), t);
+      const u = await s.tasks.create({ deviceId: "d1", name: "reboot", args: null, expiresAt: at(100), maxAttempts: 5 }, at(2));
+      assert.deepEqual([u.expiresAt, u.maxAttempts, u.args], [at(100), 5, null]);
+      assert.equal(await s.tasks.get("00000000-0000-0000-0000-000000000000"), null);
+      // From plain JavaScript, a missing JSON value is stored as null rather than refused.
+      const bare = await s.tasks.create({ deviceId: "d1", name: "reboot" } as NewTask, at(3));
+      assert.equal(bare.args, null);
+      await rejectsWith(s.tasks.create({ deviceId: "ghost", name: "reboot", args: null }, at()), "STORE_UNKNOWN_REFERENCE");
+    });
+
+    test("runnable: pending tasks of the device that may run now, in creation order", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const now = at(1000);
+      const mk = (name: string, created: number, extra: { expiresAt?: Date } = {}) =>
+        s.tasks.create({ deviceId: "d1", name, args: null, ...extra }, at(created));
+      const later = await mk("created-later", 20);
+      const first = await mk("first", 10);
+      const sameTime = await mk("same-time-second", 10);
+      const backedOff = await mk("backed-off", 5);
+      await s.tasks.update(backedOff.id, { notBefore: at(2000) });
+      const retryDue = await mk("retry-due", 6);
+      await s.tasks.update(retryDue.id, { notBefore: now });
+      await mk("expired", 7, { expiresAt: now });
+      const notYetExpired = await mk("expires-later", 8, { expiresAt: at(1001) });
+      const done = await mk("done", 9);
+      await s.tasks.update(done.id, { status: "done" });
+      await s.tasks.create({ deviceId: "d2", name: "other-device", args: null }, at(1));
+      assert.deepEqual((await s.tasks.runnable("d1", now)).map((t) => t.id), [retryDue.id, notYetExpired.id, first.id, sameTime.id, later.id]);
+      assert.deepEqual((await s.tasks.runnable("d1", at(2000))).map((t) => t.name), ["backed-off", "retry-due", "first", "same-time-second", "created-later"]);
+      assert.deepEqual(await s.tasks.runnable("nobody", now), []);
+    });
+
+    test("update applies only the given fields and returns the new record; null for an unknown task", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      const t = await s.tasks.create({ deviceId: "d1", name: "download", args: { url: "http://x" }, expiresAt: at(50) }, at());
+      const fault = { code: "cwmp.9002", message: "Internal error", detail: { faultString: "boom", list: [1, 2] } };
+      const u1 = await s.tasks.update(t.id, { attempts: 1, lastFault: fault, notBefore: at(30) });
+      assert.deepEqual(u1, { ...t, attempts: 1, lastFault: fault, notBefore: at(30) });
+      const u2 = await s.tasks.update(t.id, { status: "done", result: { ok: [true] }, completedAt: at(40), lastFault: null, notBefore: null, expiresAt: null });
+      assert.deepEqual(u2, { ...t, attempts: 1, status: "done", result: { ok: [true] }, completedAt: at(40), lastFault: null, notBefore: null, expiresAt: null });
+      assert.deepEqual(await s.tasks.update(t.id, {}), u2);
+      assert.deepEqual(await s.tasks.get(t.id), u2);
+      assert.equal(await s.tasks.update("00000000-0000-0000-0000-000000000000", { status: "done" }), null);
+      assert.equal(await s.tasks.update("00000000-0000-0000-0000-000000000000", {}), null);
+    });
+
+    test("expire marks pending tasks whose time has passed, and only those", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      const due = await s.tasks.create({ deviceId: "d1", name: "a", args: null, expiresAt: at(10) }, at());
+      const exact = await s.tasks.create({ deviceId: "d1", name: "b", args: null, expiresAt: at(20) }, at());
+      const future = await s.tasks.create({ deviceId: "d1", name: "c", args: null, expiresAt: at(21) }, at());
+      const never = await s.tasks.create({ deviceId: "d1", name: "d", args: null }, at());
+      const finished = await s.tasks.create({ deviceId: "d1", name: "e", args: null, expiresAt: at(1) }, at());
+      await s.tasks.update(finished.id, { status: "failed" });
+      assert.equal(await s.tasks.expire(at(20)), 2);
+      assert.equal((await s.tasks.get(due.id))?.status, "expired");
+      assert.equal((await s.tasks.get(exact.id))?.status, "expired");
+      assert.deepEqual((await s.tasks.get(exact.id))?.completedAt, at(20));
+      assert.equal((await s.tasks.get(future.id))?.status, "pending");
+      assert.equal((await s.tasks.get(never.id))?.status, "pending");
+      assert.equal((await s.tasks.get(finished.id))?.status, "failed");
+      assert.equal(await s.tasks.expire(at(20)), 0);
+    });
+
+    test("list filters by device and status, pages, oldest first; pendingCount counts", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const a = await s.tasks.create({ deviceId: "d1", name: "a", args: null }, at(3));
+      const bb = await s.tasks.create({ deviceId: "d2", name: "b", args: null }, at(1));
+      const c = await s.tasks.create({ deviceId: "d1", name: "c", args: null }, at(2));
+      const d = await s.tasks.create({ deviceId: "d1", name: "d", args: null }, at(2));
+      await s.tasks.update(c.id, { status: "cancelled" });
+      assert.deepEqual((await s.tasks.list()).map((t) => t.name), ["b", "c", "d", "a"]);
+      assert.deepEqual((await s.tasks.list({ deviceId: "d1" })).map((t) => t.id), [c.id, d.id, a.id]);
+      assert.deepEqual((await s.tasks.list({ status: ["pending"] })).map((t) => t.id), [bb.id, d.id, a.id]);
+      assert.deepEqual((await s.tasks.list({ status: ["cancelled", "done"], deviceId: "d1" })).map((t) => t.id), [c.id]);
+      assert.deepEqual(await s.tasks.list({ status: [] }), []);
+      assert.deepEqual((await s.tasks.list({ limit: 2, offset: 1 })).map((t) => t.name), ["c", "d"]);
+      assert.equal(await s.tasks.pendingCount(), 3);
+      assert.equal(await s.tasks.pendingCount("d1"), 2);
+      assert.equal(await s.tasks.pendingCount("nobody"), 0);
+    });
+  });
+
+  describe("faults", () => {
+    test("raise on a new channel starts at 0 retries; again on the same channel bumps and refreshes it", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      const f1 = await s.faults.raise({ deviceId: "d1", channel: "task:1", code: "cwmp.9001", message: "denied", detail: { a: 1 }, at: at(1) });
+      assert.deepEqual(f1, { id: f1.id, deviceId: "d1", channel: "task:1", code: "cwmp.9001", message: "denied", detail: { a: 1 }, retries: 0, at: at(1) });
+      const f2 = await s.faults.raise({ deviceId: "d1", channel: "task:1", code: "timeout", message: "no answer", detail: null, at: at(2) });
+      assert.deepEqual(f2, { id: f1.id, deviceId: "d1", channel: "task:1", code: "timeout", message: "no answer", detail: null, retries: 1, at: at(2) });
+      const f3 = await s.faults.raise({ deviceId: "d1", channel: "task:1", code: "timeout", message: "no answer", detail: null, at: at(3) });
+      assert.equal(f3.retries, 2);
+      const other = await s.faults.raise({ deviceId: "d1", channel: "session", code: "x", message: "y", detail: [1], at: at(0) });
+      assert.notEqual(other.id, f1.id);
+      assert.equal(other.retries, 0);
+      assert.deepEqual((await s.faults.list({ deviceId: "d1" })).map((f) => [f.channel, f.retries]), [["session", 0], ["task:1", 2]]);
+    });
+
+    test("concurrent raises on one channel leave one fault counting them all", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await Promise.all(Array.from({ length: 10 }, (_v, i) => s.faults.raise({ deviceId: "d1", channel: "c", code: "x", message: "m", detail: i, at: at(i) })));
+      const list = await s.faults.list();
+      assert.equal(list.length, 1);
+      assert.equal(list[0]?.retries, 9);
+    });
+
+    test("list filters and pages; clear and clearChannel remove and say whether they did", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const a = await s.faults.raise({ deviceId: "d1", channel: "a", code: "c", message: "m", detail: null, at: at(1) });
+      await s.faults.raise({ deviceId: "d2", channel: "a", code: "c", message: "m", detail: null, at: at(2) });
+      await s.faults.raise({ deviceId: "d1", channel: "b", code: "c", message: "m", detail: null, at: at(3) });
+      assert.deepEqual((await s.faults.list()).map((f) => [f.deviceId, f.channel]), [["d1", "a"], ["d2", "a"], ["d1", "b"]]);
+      assert.deepEqual((await s.faults.list({ limit: 1, offset: 1 })).map((f) => f.deviceId), ["d2"]);
+      assert.equal(await s.faults.clear(a.id), true);
+      assert.equal(await s.faults.clear(a.id), false);
+      assert.equal(await s.faults.clearChannel("d1", "b"), true);
+      assert.equal(await s.faults.clearChannel("d1", "b"), false);
+      assert.deepEqual((await s.faults.list()).map((f) => [f.deviceId, f.channel]), [["d2", "a"]]);
+      await rejectsWith(s.faults.raise({ deviceId: "ghost", channel: "a", code: "c", message: "m", detail: null, at: at() }), "STORE_UNKNOWN_REFERENCE");
+    });
+  });
+
+  describe("sessions", () => {
+    test("acquire takes a free device; another session is refused while the lease lasts; the holder may take it again", async (ctx) => {
+      const s = await fresh(b, ctx);
+      // No device record is needed: the lock can be taken before the first Inform is stored.
+      const first = await s.sessions.acquire("d1", "s1", { phase: "inform" }, at(30_000), at());
+      assert.deepEqual(first, { id: "s1", deviceId: "d1", state: { phase: "inform" }, version: first?.version, expiresAt: at(30_000) });
+      assert.equal(await s.sessions.acquire("d1", "s2", {}, at(60_000), at(29_999)), null);
+      assert.deepEqual(await s.sessions.get("s1"), first);
+      const again = await s.sessions.acquire("d1", "s1", { phase: "again" }, at(40_000), at(10));
+      assert.equal(again?.id, "s1");
+      assert.deepEqual(again?.state, { phase: "again" });
+      assert.deepEqual(again?.expiresAt, at(40_000));
+      assert.ok((again?.version ?? 0) > (first?.version ?? 0));
+      // Other devices are independent.
+      assert.notEqual(await s.sessions.acquire("d2", "s2", {}, at(60_000), at()), null);
+      assert.equal(await s.sessions.get("nope"), null);
+    });
+
+    test("an expired lease can be taken over, and the old session's id no longer saves", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const old = await s.sessions.acquire("d1", "s1", { n: 1 }, at(30_000), at());
+      assert.ok(old);
+      const taken = await s.sessions.acquire("d1", "s2", { n: 2 }, at(90_000), at(30_000));
+      assert.equal(taken?.id, "s2");
+      assert.deepEqual(taken?.state, { n: 2 });
+      assert.equal(await s.sessions.get("s1"), null);
+      assert.equal(await s.sessions.save("s1", old.version, { n: 3 }, at(99_000)), null);
+      assert.deepEqual((await s.sessions.get("s2"))?.state, { n: 2 });
+    });
+
+    test("save succeeds once per version: a stale version is refused", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const a = await s.sessions.acquire("d1", "s1", { step: 0 }, at(30_000), at());
+      assert.ok(a);
+      const b1 = await s.sessions.save("s1", a.version, { step: 1 }, at(60_000));
+      assert.deepEqual(b1, { id: "s1", deviceId: "d1", state: { step: 1 }, version: a.version + 1, expiresAt: at(60_000) });
+      assert.equal(await s.sessions.save("s1", a.version, { step: "racer" }, at(60_000)), null);
+      assert.deepEqual(await s.sessions.get("s1"), b1);
+      assert.equal(await s.sessions.save("nope", 1, {}, at()), null);
+    });
+
+    test("of concurrent saves with the same version exactly one wins", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const a = await s.sessions.acquire("d1", "s1", 0, at(30_000), at());
+      assert.ok(a);
+      const results = await Promise.all(Array.from({ length: 8 }, (_v, i) => s.sessions.save("s1", a.version, i, at(60_000))));
+      const winners = results.filter((r) => r !== null);
+      assert.equal(winners.length, 1);
+      assert.deepEqual((await s.sessions.get("s1"))?.state, winners[0]?.state);
+    });
+
+    test("end frees the device at once; expired lists lapsed leases, soonest first, up to a limit", async (ctx) => {
+      const s = await fresh(b, ctx);
+      await s.sessions.acquire("d1", "s1", {}, at(10), at());
+      await s.sessions.acquire("d2", "s2", {}, at(30), at());
+      await s.sessions.acquire("d3", "s3", {}, at(20), at());
+      await s.sessions.acquire("d4", "s4", {}, at(100), at());
+      assert.deepEqual((await s.sessions.expired(at(30))).map((r) => r.id), ["s1", "s3", "s2"]);
+      assert.deepEqual((await s.sessions.expired(at(30), 2)).map((r) => r.id), ["s1", "s3"]);
+      assert.deepEqual(await s.sessions.expired(at(9)), []);
+      await s.sessions.end("s1");
+      await s.sessions.end("s1");
+      assert.equal(await s.sessions.get("s1"), null);
+      assert.deepEqual((await s.sessions.expired(at(30))).map((r) => r.id), ["s3", "s2"]);
+      assert.equal((await s.sessions.acquire("d4", "x", {}, at(200), at(50))), null);
+      await s.sessions.end("s4");
+      assert.equal((await s.sessions.acquire("d4", "x", {}, at(200), at(50)))?.id, "x");
+    });
+
+    test("of many concurrent acquires for one device exactly one wins", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const results = await Promise.all(Array.from({ length: 20 }, (_v, i) => s.sessions.acquire("d1", `s${i}`, { i }, at(30_000), at())));
+      const winners = results.filter((r) => r !== null);
+      assert.equal(winners.length, 1);
+      assert.equal((await s.sessions.get(winners[0]?.id ?? ""))?.deviceId, "d1");
+    });
+
+    test("JSON states of every shape round-trip", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const states: JsonValue[] = [null, true, 0, -1.25, "text", [], {}, { b: 1, a: [null, { c: "ü" }] }];
+      for (const [i, state] of states.entries()) {
+        const r = await s.sessions.acquire(`d${i}`, `s${i}`, state, at(1000), at());
+        assert.deepEqual(r?.state, state);
+        assert.deepEqual((await s.sessions.get(`s${i}`))?.state, state);
+      }
+    });
+  });
+
+  describe("settings and credentials", () => {
+    test("settings: absent reads undefined, JSON null is a value, set overwrites", async (ctx) => {
+      const s = await fresh(b, ctx);
+      assert.equal(await s.settings.get("k"), undefined);
+      await s.settings.set("k", null);
+      assert.equal(await s.settings.get("k"), null);
+      await s.settings.set("k", { list: [1, "2", false], nested: { x: null } });
+      assert.deepEqual(await s.settings.get("k"), { list: [1, "2", false], nested: { x: null } });
+      await s.settings.set("k", "plain");
+      assert.equal(await s.settings.get("k"), "plain");
+    });
+
+    test("setIfAbsent: the first writer wins, later ones read its value", async (ctx) => {
+      const s = await fresh(b, ctx);
+      assert.deepEqual(await s.settings.setIfAbsent("secret", { v: "first" }), { v: "first" });
+      assert.deepEqual(await s.settings.setIfAbsent("secret", { v: "second" }), { v: "first" });
+      assert.deepEqual(await s.settings.get("secret"), { v: "first" });
+      const racing = await Promise.all(Array.from({ length: 10 }, (_v, i) => s.settings.setIfAbsent("race", i)));
+      assert.equal(new Set(racing).size, 1);
+      assert.equal(await s.settings.get("race"), racing[0]);
+      assert.equal(await s.settings.setIfAbsent("nullish", null), null);
+      assert.equal(await s.settings.setIfAbsent("nullish", 5), null);
+    });
+
+    test("credentials: put creates or replaces, get, forDevice sorted, delete", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      const c = { username: "cpe-b", deviceId: "d1", passwordHash: "scrypt$16384$8$1$salt$hash", digestHa1: "0123abcd", realm: "provisio", createdAt: at(3) };
+      await s.credentials.put(c);
+      await s.credentials.put({ ...c, username: "cpe-a" });
+      await s.credentials.put({ ...c, username: "bootstrap", deviceId: null });
+      assert.deepEqual(await s.credentials.get("cpe-b"), c);
+      assert.deepEqual((await s.credentials.forDevice("d1")).map((x) => x.username), ["cpe-a", "cpe-b"]);
+      const replaced = { ...c, passwordHash: "new", digestHa1: "ffff", realm: "other", createdAt: at(9), deviceId: null };
+      await s.credentials.put(replaced);
+      assert.deepEqual(await s.credentials.get("cpe-b"), replaced);
+      assert.deepEqual((await s.credentials.forDevice("d1")).map((x) => x.username), ["cpe-a"]);
+      assert.equal(await s.credentials.delete("cpe-b"), true);
+      assert.equal(await s.credentials.delete("cpe-b"), false);
+      assert.equal(await s.credentials.get("cpe-b"), null);
+      await rejectsWith(s.credentials.put({ ...c, username: "x", deviceId: "ghost" }), "STORE_UNKNOWN_REFERENCE");
+    });
+  });
+
+  describe("transactions", () => {
+    test("commit makes every write visible and returns the callback's value", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const out = await s.transaction(async (tx) => {
+        await tx.devices.recordInform(inform("d1"));
+        await tx.parameters.setValues("d1", [{ path: "Device.A", value: "1", type: "xsd:int" }], at());
+        const task = await tx.tasks.create({ deviceId: "d1", name: "reboot", args: null }, at());
+        // Reads inside see the transaction's own writes.
+        assert.equal((await tx.tasks.runnable("d1", at())).length, 1);
+        return task.id;
+      });
+      assert.notEqual(await s.devices.get("d1"), null);
+      assert.equal((await s.parameters.all("d1")).length, 2);
+      assert.equal((await s.tasks.get(out))?.name, "reboot");
+    });
+
+    test("a throw rolls everything back and rethrows", async (ctx) => {
+      const s = await withDevices(b, ctx, "d0");
+      const boom = new Error("boom");
+      await assert.rejects(s.transaction(async (tx) => {
+        await tx.devices.recordInform(inform("d1"));
+        await tx.parameters.setValues("d0", [{ path: "Device.A", value: "1", type: "xsd:int" }], at());
+        await tx.settings.set("k", 1);
+        await tx.sessions.acquire("d0", "s", {}, at(1000), at());
+        throw boom;
+      }), (err) => err === boom);
+      assert.equal(await s.devices.get("d1"), null);
+      assert.deepEqual(await s.parameters.all("d0"), []);
+      assert.equal(await s.settings.get("k"), undefined);
+      assert.equal(await s.sessions.get("s"), null);
+    });
+
+    test("a failed statement whose error the callback swallowed still rolls the transaction back", async (ctx) => {
+      const s = await fresh(b, ctx);
+      await rejectsWith(s.transaction(async (tx) => {
+        await tx.settings.set("k", 1);
+        await tx.tasks.create({ deviceId: "ghost", name: "x", args: null }, at()).catch(() => undefined);
+        return "pretend all is well";
+      }), "STORE_TX_ABORTED");
+      assert.equal(await s.settings.get("k"), undefined);
+    });
+
+    test("tx cannot be used after its transaction ended", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const leaked = await s.transaction(async (tx) => tx);
+      await rejectsWith(leaked.settings.get("k"), "STORE_TX_CLOSED");
+    });
+
+    test("calls on the store while a transaction is open are not part of it", async (ctx) => {
+      const s = await fresh(b, ctx);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      const tx = s.transaction(async (t) => {
+        await t.settings.set("in-tx", true);
+        entered();
+        await gate;
+        throw new Error("roll back");
+      });
+      await inside;
+      // Issued while the transaction is open (on SQLite they wait for it; on PostgreSQL they run beside it).
+      const outsideWrite = s.settings.set("outside", true);
+      const outsideRead = s.settings.get("in-tx");
+      release();
+      await assert.rejects(tx, /roll back/);
+      await outsideWrite;
+      assert.equal(await outsideRead, undefined);
+      assert.equal(await s.settings.get("outside"), true);
+      assert.equal(await s.settings.get("in-tx"), undefined);
+    });
+
+    test("multi-statement methods are atomic inside and outside transactions", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [{ path: "Device.A.B", value: "1", type: "xsd:int" }], at());
+      // A name update for a device that does not exist fails as a whole and leaves nothing behind.
+      await rejectsWith(s.parameters.setNames("ghost", "Device.", false, [{ path: "Device.X", writable: true }], at()), "STORE_UNKNOWN_REFERENCE");
+      const result = await s.transaction(async (tx) => {
+        await tx.parameters.setNames("d1", "Device.", true, [{ path: "Device.C.", writable: false }], at(1));
+        return tx.parameters.all("d1");
+      });
+      assert.deepEqual(paths(result), ["Device.", "Device.C."]);
+      assert.deepEqual(paths(await s.parameters.all("d1")), ["Device.", "Device.C."]);
+    });
+  });
+
+  describe("migrations and reopening", () => {
+    test("reopening keeps the data, and migrations are not applied twice", async () => {
+      const url = await b.freshUrl();
+      const first = await openStore(url);
+      await first.devices.recordInform(inform("d1", { at: new Date(Date.UTC(2030, 11, 31, 23, 59, 59, 999)) }));
+      await first.parameters.setValues("d1", [{ path: "Device.A", value: "kept", type: "xsd:string" }], at());
+      await first.close();
+      const second = await openStore(url);
+      try {
+        assert.deepEqual((await second.devices.get("d1"))?.lastInformAt, new Date(Date.UTC(2030, 11, 31, 23, 59, 59, 999)));
+        assert.equal((await second.parameters.get("d1", ["Device.A"]))[0]?.value, "kept");
+      } finally {
+        await second.close();
+      }
+      const versions = await queryDirect(url, "SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version");
+      assert.ok(versions.length >= 1);
+      assert.ok(versions.every((v) => Number(v.n) === 1));
+    });
+
+    test("several stores opening a new database at once all succeed and apply each migration once", async () => {
+      const url = await b.freshUrl();
+      const stores = await Promise.all(Array.from({ length: 5 }, () => openStore(url)));
+      try {
+        await stores[0]?.settings.set("k", "v");
+        for (const st of stores) assert.equal(await st.settings.get("k"), "v");
+      } finally {
+        await Promise.all(stores.map((st) => st.close()));
+      }
+      const versions = await queryDirect(url, "SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version ORDER BY version");
+      assert.deepEqual(versions.map((v) => Number(v.n)), versions.map(() => 1));
+      assert.equal(Number(versions[0]?.version), 1);
+    });
+
+    test("a database from a newer Provisio is refused", async () => {
+      const url = await b.freshUrl();
+      await (await openStore(url)).close();
+      await queryDirect(url, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [9999, "from the future", "2099-01-01"]);
+      await rejectsWith(openStore(url), "STORE_SCHEMA_TOO_NEW");
+    });
+
+    test("a closed store refuses calls", async () => {
+      const s = await openStore(await b.freshUrl());
+      await s.close();
+      await s.close();
+      await rejectsWith(s.settings.get("k"), "STORE_CLOSED");
+    });
+  });
+}
