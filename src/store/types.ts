@@ -128,7 +128,11 @@ export interface ParameterRepo {
   deleteSubtree(deviceId: string, prefix: string): Promise<number>;
 }
 
-export type TaskStatus = "pending" | "done" | "failed" | "cancelled" | "expired";
+/**
+ * pending: queued, runs in the device's next session; waiting: the CPE accepted it and its outcome comes
+ * later (TransferComplete, DUStateChangeComplete); then done, failed, cancelled or expired.
+ */
+export type TaskStatus = "pending" | "waiting" | "done" | "failed" | "cancelled" | "expired";
 
 export interface TaskFault {
   /** "cwmp.9005", "timeout", "session.aborted", ... */
@@ -180,7 +184,7 @@ export interface TaskRepo {
   runnable(deviceId: string, now: Date): Promise<TaskRecord[]>;
   /** Applies a change; returns the new record, or null when the task does not exist. */
   update(id: string, patch: Partial<Pick<TaskRecord, "status" | "notBefore" | "attempts" | "lastFault" | "result" | "completedAt" | "expiresAt">>): Promise<TaskRecord | null>;
-  /** Marks every pending task whose expiresAt has passed as expired; returns how many. */
+  /** Marks every pending or waiting task whose expiresAt has passed as expired; returns how many. */
   expire(now: Date): Promise<number>;
   /** Number of pending tasks per device (for metrics), or for one device. */
   pendingCount(deviceId?: string): Promise<number>;

@@ -438,7 +438,7 @@ export function conformance(b: Backend): void {
       assert.equal(await s.tasks.update("00000000-0000-0000-0000-000000000000", {}), null);
     });
 
-    test("expire marks pending tasks whose time has passed, and only those", async (ctx) => {
+    test("expire marks pending and waiting tasks whose time has passed, and only those", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       const due = await s.tasks.create({ deviceId: "d1", name: "a", args: null, expiresAt: at(10) }, at());
       const exact = await s.tasks.create({ deviceId: "d1", name: "b", args: null, expiresAt: at(20) }, at());
@@ -446,7 +446,11 @@ export function conformance(b: Backend): void {
       const never = await s.tasks.create({ deviceId: "d1", name: "d", args: null }, at());
       const finished = await s.tasks.create({ deviceId: "d1", name: "e", args: null, expiresAt: at(1) }, at());
       await s.tasks.update(finished.id, { status: "failed" });
-      assert.equal(await s.tasks.expire(at(20)), 2);
+      // accepted by the CPE, its TransferComplete never came: it expires too
+      const waiting = await s.tasks.create({ deviceId: "d1", name: "f", args: null, expiresAt: at(5) }, at());
+      await s.tasks.update(waiting.id, { status: "waiting" });
+      assert.equal(await s.tasks.expire(at(20)), 3);
+      assert.equal((await s.tasks.get(waiting.id))?.status, "expired");
       assert.equal((await s.tasks.get(due.id))?.status, "expired");
       assert.equal((await s.tasks.get(exact.id))?.status, "expired");
       assert.deepEqual((await s.tasks.get(exact.id))?.completedAt, at(20));

@@ -64,7 +64,7 @@ CREATE TABLE tasks (
   device_id text COLLATE "C" NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
   name text NOT NULL,
   args json NOT NULL,
-  status text NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'cancelled', 'expired')),
+  status text NOT NULL CHECK (status IN ('pending', 'waiting', 'done', 'failed', 'cancelled', 'expired')),
   created_at timestamptz NOT NULL,
   expires_at timestamptz,
   not_before timestamptz,

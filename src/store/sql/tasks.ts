@@ -81,7 +81,7 @@ export class SqlTaskRepo implements TaskRepo {
 
   expire(now: Date): Promise<number> {
     return this.s.run(
-      "UPDATE tasks SET status = 'expired', completed_at = $1 WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $1",
+      "UPDATE tasks SET status = 'expired', completed_at = $1 WHERE status IN ('pending', 'waiting') AND expires_at IS NOT NULL AND expires_at <= $1",
       [this.s.dialect.date(now)],
     );
   }

@@ -64,7 +64,7 @@ CREATE TABLE tasks (
   device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
   name TEXT NOT NULL,
   args TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'cancelled', 'expired')),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'waiting', 'done', 'failed', 'cancelled', 'expired')),
   created_at INTEGER NOT NULL,
   expires_at INTEGER,
   not_before INTEGER,
