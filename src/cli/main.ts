@@ -1,9 +1,23 @@
 import { Command } from "commander";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "../config/index.js";
+import { addServeCommand } from "./serve.js";
 
+/** The version in the package.json above this file (dist/ or a private build folder alike). */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, "package.json");
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, "utf8")) as { name?: string; version: string };
+      if (pkg.name === "provisio") return pkg.version;
+    }
+    const up = dirname(dir);
+    if (up === dir) return "unknown";
+    dir = up;
+  }
 }
 
 export function buildProgram(): Command {
@@ -12,6 +26,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError();
+  addServeCommand(program);
   return program;
 }
 
@@ -21,5 +36,14 @@ export async function main(argv: string[]): Promise<void> {
     program.outputHelp();
     return;
   }
-  await program.parseAsync(argv);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`provisio: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
 }

@@ -1,0 +1,123 @@
+// `provisio serve`: runs the ACS. With --workers N, a primary process prepares the database and secrets
+// and N worker processes share the ports (node:cluster).
+
+import cluster from "node:cluster";
+import { networkInterfaces } from "node:os";
+import type { Command } from "commander";
+import { ConfigError, type Config } from "../config/index.js";
+import { startAcs, storeUrl, type Acs } from "../server/acs.js";
+import { bootstrapCredentials, nonceSecret } from "../server/bootstrap.js";
+import { createLogger } from "../server/logger.js";
+import { openStore } from "../store/index.js";
+import { collectSet, configFrom } from "./config-sources.js";
+
+interface ServeFlags {
+  config?: string;
+  set?: string[];
+  db?: string;
+  dataDir?: string;
+  host?: string;
+  port?: string;
+  httpsPort?: string;
+  workers?: string;
+  logLevel?: string;
+}
+
+export function addServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("run the ACS: the CWMP endpoint (port 7547), sessions, CPE authentication, the device registry and tasks")
+    .option("-c, --config <file>", "JSON configuration file (also PROVISIO_CONFIG)")
+    .option("--db <url>", "database: sqlite:PATH or postgres://user:pass@host/db (default: SQLite in the data folder)")
+    .option("--data-dir <dir>", "folder for the embedded database and generated secrets (default ./data)")
+    .option("--host <address>", "address to listen on (default 0.0.0.0)")
+    .option("-p, --port <port>", "CWMP HTTP port (default 7547)")
+    .option("--https-port <port>", "CWMP HTTPS port (needs cwmp.tlsCert and cwmp.tlsKey)")
+    .option("-w, --workers <n>", "ACS processes sharing the ports (default 1)")
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)")
+    .option("--set <key=value>", "any setting by its key, e.g. --set cwmp.sessionTimeout=60 (repeatable)", collectSet)
+    .addHelpText("after", "\nEvery setting, with its environment variable, is in docs/configuration.md.")
+    .action(async (flags: ServeFlags) => {
+      const config = configFrom(flags, {
+        db: flags.db,
+        dataDir: flags.dataDir,
+        "cwmp.host": flags.host,
+        "cwmp.port": flags.port,
+        "cwmp.httpsPort": flags.httpsPort,
+        workers: flags.workers,
+        "log.level": flags.logLevel,
+      });
+      await serve(config);
+    });
+}
+
+async function serve(config: Readonly<Config>): Promise<void> {
+  const log = createLogger(config.log.level);
+  if (config.workers > 1 && cluster.isPrimary) {
+    // Prepare once, so workers starting together do not race to generate secrets.
+    const store = await openStore(storeUrl(config));
+    await nonceSecret(store);
+    const bootstrap = await bootstrapCredentials(store, { username: config.cwmp.bootstrapUsername, password: config.cwmp.bootstrapPassword, realm: config.cwmp.realm, dataDir: config.dataDir, now: new Date() });
+    await store.close();
+    banner(config, config.cwmp.port, bootstrap);
+    for (let i = 0; i < config.workers; i++) cluster.fork();
+    cluster.on("exit", (worker, code, signal) => {
+      if (signal !== "SIGTERM" && signal !== "SIGINT" && code !== 0) {
+        log.error({ worker: worker.process.pid, code, signal }, "worker died; starting another");
+        cluster.fork();
+      }
+    });
+    const stop = () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return;
+  }
+  let acs: Acs;
+  try {
+    acs = await startAcs(config, { log });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new ConfigError([`port ${config.cwmp.port} is already in use: stop the other server or choose another port (--port)`]);
+    }
+    throw err;
+  }
+  if (cluster.isPrimary) banner(config, acs.cwmpPort, acs.bootstrap);
+  log.info({ port: acs.cwmpPort, httpsPort: acs.cwmpsPort }, "CWMP endpoint listening");
+  const stop = async () => {
+    log.info({}, "stopping");
+    await acs.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+}
+
+function banner(config: Readonly<Config>, port: number, bootstrap: { username: string; password: string | null; file: string | null }): void {
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && a.family === "IPv4" && !a.internal)
+    .map((a) => a!.address);
+  const hosts = config.cwmp.host === "0.0.0.0" ? ["127.0.0.1", ...addresses] : [config.cwmp.host];
+  const lines = [
+    "",
+    "Provisio ACS is running.",
+    "",
+    `  CWMP endpoint (ManagementServer.URL):`,
+    ...hosts.map((h) => `      http://${h}:${port}/`),
+    `  Database: ${storeUrl(config)}`,
+    "",
+    "  Bootstrap credentials for CPEs that have none of their own",
+    "  (ManagementServer.Username / ManagementServer.Password):",
+    `      username: ${bootstrap.username}`,
+    `      password: ${bootstrap.password ?? "(configured elsewhere)"}`,
+    ...(bootstrap.file ? [`      (kept in ${bootstrap.file})`] : []),
+    "",
+    "  Try it with the simulator:  provisio sim --acs http://127.0.0.1:" + port + "/ --devices 10 \\",
+    `      --username ${bootstrap.username} --password <the password above>`,
+    "  Connecting a real CPE: docs/getting-started.md",
+    "",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}

@@ -1,0 +1,160 @@
+// Applies a session's effects to the store, inside the caller's transaction, and says which events
+// to emit once it commits.
+
+import type { Effect } from "../session/index.js";
+import type { StoreTx, TaskRecord } from "../store/types.js";
+import type { AcsEvent } from "./events.js";
+
+export interface TaskPolicy {
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface ApplyContext {
+  tx: StoreTx;
+  deviceId: string;
+  now: Date;
+  address: string | null;
+  policy: TaskPolicy;
+}
+
+/** The back-off before attempt `attempts + 1`: the base, doubled at each attempt, capped. */
+export function retryDelayMs(attempts: number, policy: TaskPolicy): number {
+  return Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/** A task id from a CommandKey made by commandKeyOf (the id without its dashes), or null. */
+export function taskIdFromCommandKey(key: string): string | null {
+  const m = /^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i.exec(key.trim());
+  return m ? `${m[1]}-${m[2]}-${m[3]}-${m[4]}-${m[5]}`.toLowerCase() : null;
+}
+
+export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext): Promise<AcsEvent[]> {
+  const events: AcsEvent[] = [];
+  const { tx, deviceId, now } = ctx;
+  const taskOf = async (id: string): Promise<TaskRecord | null> => {
+    const t = await tx.tasks.get(id);
+    return t !== null && t.deviceId === deviceId ? t : null;
+  };
+  const finishTask = async (task: TaskRecord, outcome: { ok: true; result: unknown } | { ok: false; code: string; message: string; detail?: unknown; retry: boolean }) => {
+    const channel = `task:${task.id}`;
+    if (outcome.ok) {
+      await tx.tasks.update(task.id, { status: "done", result: outcome.result as never, completedAt: now, lastFault: null });
+      if (await tx.faults.clearChannel(deviceId, channel)) events.push({ type: "fault.cleared", deviceId, at: now, channel });
+      events.push({ type: "task.completed", deviceId, at: now, taskId: task.id, name: task.name, result: outcome.result as never });
+      return;
+    }
+    const attempts = task.attempts + 1;
+    const again = outcome.retry && attempts < task.maxAttempts;
+    const fault = { code: outcome.code, message: outcome.message, ...(outcome.detail === undefined ? {} : { detail: outcome.detail as never }) };
+    await tx.tasks.update(task.id, again
+      ? { status: "pending", attempts, lastFault: fault, notBefore: new Date(now.getTime() + retryDelayMs(attempts, ctx.policy)) }
+      : { status: "failed", attempts, lastFault: fault, completedAt: now });
+    await tx.faults.raise({ deviceId, channel, code: outcome.code, message: outcome.message, detail: (outcome.detail ?? null) as never, at: now });
+    events.push({ type: "fault.raised", deviceId, at: now, channel, code: outcome.code, message: outcome.message });
+    events.push({ type: "task.failed", deviceId, at: now, taskId: task.id, name: task.name, fault: { code: outcome.code, message: outcome.message }, willRetry: again });
+  };
+
+  // The Inform's own parameters follow its "inform" effect; with 4 VALUE CHANGE they are the change.
+  let informValuesChanged = false;
+  for (const e of effects) {
+    switch (e.type) {
+      case "inform": {
+        const { created } = await tx.devices.recordInform({
+          id: e.deviceId,
+          manufacturer: e.identity.manufacturer,
+          oui: e.identity.oui,
+          productClass: e.identity.productClass,
+          serialNumber: e.identity.serialNumber,
+          at: now,
+          address: ctx.address,
+          cwmpNamespace: e.ns,
+          cwmpVersion: e.cwmpVersion,
+          events: e.events.map((ev) => ({ code: ev.eventCode, commandKey: ev.commandKey })),
+        });
+        if (created) events.push({ type: "device.registered", deviceId, at: now });
+        events.push({ type: "device.inform", deviceId, at: now, events: e.events.map((ev) => ev.eventCode), address: ctx.address });
+        if (e.events.some((ev) => ev.eventCode.trim() === "1 BOOT")) events.push({ type: "device.boot", deviceId, at: now });
+        informValuesChanged = e.events.some((ev) => ev.eventCode.trim() === "4 VALUE CHANGE");
+        break;
+      }
+      case "setValues":
+        await tx.parameters.setValues(deviceId, e.values, now);
+        if (informValuesChanged) {
+          events.push({ type: "device.valueChange", deviceId, at: now, parameters: e.values.map((v) => ({ path: v.path, value: v.value })) });
+          informValuesChanged = false;
+        }
+        break;
+      case "setNames":
+        await tx.parameters.setNames(deviceId, e.requestPath, e.nextLevel, e.names, now);
+        break;
+      case "setAttributes":
+        await tx.parameters.setAttributes(deviceId, e.attributes, now);
+        break;
+      case "deleteSubtree":
+        await tx.parameters.deleteSubtree(deviceId, e.prefix);
+        break;
+      case "taskDone": {
+        const task = await taskOf(e.taskId);
+        if (task !== null) await finishTask(task, { ok: true, result: e.result });
+        break;
+      }
+      case "taskWaiting":
+        if ((await taskOf(e.taskId)) !== null) await tx.tasks.update(e.taskId, { status: "waiting", result: e.result });
+        break;
+      case "taskFault": {
+        const task = await taskOf(e.taskId);
+        if (task !== null) await finishTask(task, { ok: false, code: e.fault.code, message: e.fault.message, detail: e.fault.detail, retry: e.retry });
+        break;
+      }
+      case "transferComplete":
+      case "duStateChangeComplete": {
+        const id = taskIdFromCommandKey(e.commandKey);
+        const task = id === null ? null : await taskOf(id);
+        const failure =
+          e.type === "transferComplete"
+            ? e.fault.faultCode !== 0 ? e.fault : null
+            : e.results.find((r) => r.fault.faultCode !== 0)?.fault ?? null;
+        if (task !== null && (task.status === "waiting" || task.status === "pending")) {
+          const base = (task.result ?? {}) as Record<string, unknown>;
+          if (failure === null) {
+            const result = e.type === "transferComplete" ? { ...base, startTime: e.startTime, completeTime: e.completeTime } : { ...base, results: e.results };
+            await finishTask(task, { ok: true, result });
+          } else {
+            await finishTask(task, { ok: false, code: `cwmp.${failure.faultCode}`, message: failure.faultString, retry: false });
+          }
+        }
+        if (e.type === "transferComplete") {
+          events.push({
+            type: "transfer.complete",
+            deviceId,
+            at: now,
+            commandKey: e.commandKey,
+            taskId: task?.id ?? null,
+            faultCode: e.fault.faultCode,
+            faultString: e.fault.faultString,
+            autonomous: false,
+          });
+        }
+        break;
+      }
+      case "autonomousTransferComplete":
+        events.push({ type: "transfer.complete", deviceId, at: now, commandKey: "", taskId: null, faultCode: e.fault.faultCode, faultString: e.fault.faultString, autonomous: true });
+        break;
+      case "sessionFault":
+        await tx.faults.raise({ deviceId, channel: "session", code: e.code, message: e.message, detail: null, at: now });
+        events.push({ type: "fault.raised", deviceId, at: now, channel: "session", code: e.code, message: e.message });
+        break;
+      case "sessionEnded":
+        events.push({ type: "session.ended", deviceId, at: now, reason: e.reason });
+        break;
+      case "autonomousDuStateChangeComplete":
+      case "requestDownload":
+      case "kicked":
+        // Recorded by provisioning (its own issue); nothing to store yet.
+        break;
+    }
+  }
+  return events;
+}

@@ -1,0 +1,225 @@
+// One HTTP exchange of the CWMP endpoint: authenticate, parse, run the session, apply its effects and
+// save its state in one transaction, answer. Sockets stay in cwmp-server.ts; this file sees bytes.
+
+import { randomBytes } from "node:crypto";
+import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
+import { AcsSession, InformError, type Effect, type Outcome, type SessionConfig, type TaskInput } from "../session/index.js";
+import type { Store, StoreTx } from "../store/types.js";
+import { applyEffects, type TaskPolicy } from "./apply-effects.js";
+import { parseCookies, formatSetCookie } from "./cookies.js";
+import { credentialFitsDevice, type CpeAuthenticator } from "./cpe-auth.js";
+import type { AcsEvent, EventBus } from "./events.js";
+import type { Logger } from "./logger.js";
+
+export interface Exchange {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  remoteAddress: string | null;
+  secure: boolean;
+  /** Session bound to the TCP connection, for CPEs that do not send cookies back. */
+  connectionSession: string | null;
+  /** The subject CN of a verified TLS client certificate. */
+  clientCertCn: string | null;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string | Buffer;
+  /** The session the connection now carries (null: none). */
+  session: string | null;
+}
+
+export interface HandlerOptions {
+  store: Store;
+  auth: CpeAuthenticator;
+  events: EventBus;
+  log: Logger;
+  session: SessionConfig;
+  taskPolicy: TaskPolicy;
+  sessionTimeoutMs: number;
+  retryAfterSeconds: number;
+  maxBodyBytes: number;
+  cookieName: string;
+  clientIdentity: "serialNumber" | "deviceId" | "none";
+  clock?: () => Date;
+  newSessionId?: () => string;
+}
+
+/** Thrown inside a transaction to roll it back and answer with an HTTP status. */
+class Refusal extends Error {
+  constructor(readonly reply: Omit<HttpReply, "session">) {
+    super("refused");
+  }
+}
+
+const XML = { "Content-Type": 'text/xml; charset="utf-8"' };
+
+export class CwmpHandler {
+  private readonly clock: () => Date;
+  private readonly newSessionId: () => string;
+
+  constructor(private readonly o: HandlerOptions) {
+    this.clock = o.clock ?? (() => new Date());
+    this.newSessionId = o.newSessionId ?? (() => randomBytes(18).toString("base64url"));
+  }
+
+  async handle(x: Exchange): Promise<HttpReply> {
+    const now = this.clock();
+    if (x.method !== "POST") {
+      return { status: 405, headers: { Allow: "POST", "Content-Type": "text/plain" }, body: "CWMP is spoken with HTTP POST\n", session: x.connectionSession };
+    }
+    const cookieSession = parseCookies(x.headers.cookie).get(this.o.cookieName) ?? null;
+    const sessionId = cookieSession ?? x.connectionSession;
+
+    let envelopes: CwmpEnvelope[];
+    try {
+      envelopes = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), maxBytes: this.o.maxBodyBytes }).envelopes;
+    } catch (err) {
+      if (!(err instanceof CwmpRemoteError)) throw err;
+      this.o.log.warn({ address: x.remoteAddress, code: err.code, err: err.message }, "unreadable CWMP message");
+      return { status: err.httpStatus, headers: { "Content-Type": "text/plain" }, body: `${err.code}: ${err.message}\n`, session: sessionId };
+    }
+    const first = envelopes[0];
+    if (first?.body?.method === "Inform") return this.startSession(x, first, sessionId, now);
+    if (sessionId === null) {
+      // An empty POST with no session at all: HTTP clients that probe for the auth challenge with an
+      // empty body (curl does) must get the challenge, not a silent 204.
+      if (first === undefined) {
+        const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
+        if (!auth.ok) return { status: 401, headers: { "WWW-Authenticate": auth.challenges, "Content-Type": "text/plain" }, body: "authentication required\n", session: null };
+      }
+      return this.withoutSession(first, x);
+    }
+    return this.continueSession(x, envelopes, sessionId, now);
+  }
+
+  /** Only an Inform starts a session; an empty POST after a session is answered as ended (some CPEs send one more). */
+  private withoutSession(first: CwmpEnvelope | undefined, x: Exchange): HttpReply {
+    if (first === undefined) return { status: 204, headers: {}, body: "", session: null };
+    const fault = cwmpFault(8003, "A CWMP session must start with an Inform");
+    const envelope: CwmpEnvelope = { ns: first.ns, header: first.header.id === undefined ? {} : { id: first.header.id }, body: fault };
+    this.o.log.warn({ address: x.remoteAddress, method: first.body?.method ?? "empty" }, "message outside a session");
+    return { status: 500, headers: XML, body: serializeEnvelope(envelope), session: null };
+  }
+
+  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date): Promise<HttpReply> {
+    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
+    const certOk = this.clientCertFits(x, envelope);
+    if (certOk === false) {
+      this.o.log.warn({ address: x.remoteAddress, cn: x.clientCertCn }, "client certificate does not match the device");
+      return { status: 403, headers: { "Content-Type": "text/plain" }, body: "client certificate does not match this device\n", session: null };
+    }
+    if (!auth.ok && certOk !== true) {
+      this.o.log.warn({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
+      return { status: 401, headers: { "WWW-Authenticate": auth.challenges, "Content-Type": "text/plain" }, body: "authentication required\n", session: null };
+    }
+    let deviceId: string;
+    try {
+      deviceId = AcsSession.deviceIdOf(envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>);
+    } catch (err) {
+      if (!(err instanceof InformError)) throw err;
+      return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: err.fault }), session: null };
+    }
+    const sessionId = this.newSessionId();
+    try {
+      const events = await this.o.store.transaction(async (tx) => {
+        if (auth.ok && auth.credential !== null) {
+          const own = (await tx.credentials.forDevice(deviceId)).length > 0;
+          if (!credentialFitsDevice(auth.credential, deviceId, own)) {
+            throw new Refusal({ status: 401, headers: { "WWW-Authenticate": this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "Content-Type": "text/plain" }, body: "these credentials do not belong to this device\n" });
+          }
+        }
+        const effects: Effect[] = [];
+        if (previous !== null) effects.push(...(await this.endPrevious(tx, previous, deviceId)));
+        const tasks = await this.runnable(tx, deviceId, now);
+        const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
+        const lock = await tx.sessions.acquire(deviceId, sessionId, started.session.snapshot() as never, this.expiry(now), now);
+        if (lock === null) {
+          throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "this device already has a session in progress\n" });
+        }
+        const applied = await applyEffects([...effects, ...started.effects], { tx, deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy });
+        return { applied, reply: started.reply };
+      });
+      this.publish(events.applied);
+      this.o.log.debug({ deviceId, session: sessionId }, "session started");
+      const cookie = formatSetCookie({ name: this.o.cookieName, value: sessionId, path: "/", httpOnly: true });
+      return { ...this.render(events.reply), headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
+    } catch (err) {
+      if (err instanceof Refusal) {
+        this.o.log.warn({ deviceId, address: x.remoteAddress, status: err.reply.status, reason: String(err.reply.body).trim() }, "session refused");
+        return { ...err.reply, session: null };
+      }
+      throw err;
+    }
+  }
+
+  /** An Inform on a connection or cookie that still had a session: that session is over. */
+  private async endPrevious(tx: StoreTx, id: string, deviceId: string): Promise<Effect[]> {
+    const rec = await tx.sessions.get(id);
+    if (rec === null || rec.deviceId !== deviceId) return [];
+    const effects = AcsSession.restore(rec.state, this.o.session).timeout().map((e): Effect => (e.type === "sessionEnded" ? { ...e, reason: "replaced" } : e));
+    await tx.sessions.end(id);
+    return effects;
+  }
+
+  private async continueSession(x: Exchange, envelopes: CwmpEnvelope[], sessionId: string, now: Date): Promise<HttpReply> {
+    try {
+      const result = await this.o.store.transaction(async (tx) => {
+        const rec = await tx.sessions.get(sessionId);
+        if (rec === null || rec.expiresAt.getTime() <= now.getTime()) {
+          return null;
+        }
+        const session = AcsSession.restore(rec.state, this.o.session);
+        const tasks = await this.runnable(tx, rec.deviceId, now);
+        const outcome: Outcome = session.receive(envelopes, now, tasks);
+        const applied = await applyEffects(outcome.effects, { tx, deviceId: rec.deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy });
+        if (outcome.reply.ended) await tx.sessions.end(sessionId);
+        else if ((await tx.sessions.save(sessionId, rec.version, session.snapshot() as never, this.expiry(now))) === null) {
+          throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
+        }
+        return { applied, outcome, deviceId: rec.deviceId };
+      });
+      if (result === null) return this.withoutSession(envelopes[0], x);
+      this.publish(result.applied);
+      if (result.outcome.reply.ended) this.o.log.debug({ deviceId: result.deviceId, session: sessionId }, "session ended");
+      return { ...this.render(result.outcome.reply), session: result.outcome.reply.ended ? null : sessionId };
+    } catch (err) {
+      if (err instanceof Refusal) return { ...err.reply, session: sessionId };
+      throw err;
+    }
+  }
+
+  private async runnable(tx: StoreTx, deviceId: string, now: Date): Promise<TaskInput[]> {
+    return (await tx.tasks.runnable(deviceId, now)).map((t) => ({ id: t.id, name: t.name, args: t.args }));
+  }
+
+  private expiry(now: Date): Date {
+    return new Date(now.getTime() + this.o.sessionTimeoutMs);
+  }
+
+  /** True: a verified certificate names this device; false: it names another; null: no certificate or no rule. */
+  private clientCertFits(x: Exchange, envelope: CwmpEnvelope): boolean | null {
+    if (x.clientCertCn === null || this.o.clientIdentity === "none") return null;
+    const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
+    const expected = this.o.clientIdentity === "serialNumber" ? inform.deviceId.serialNumber.trim() : AcsSession.deviceIdOf(inform);
+    return x.clientCertCn === expected;
+  }
+
+  private render(reply: Outcome["reply"]): Omit<HttpReply, "session"> {
+    if (reply.envelope === null) return { status: 204, headers: {}, body: "" };
+    const isFault = reply.envelope.body?.method === "Fault";
+    return { status: isFault ? 500 : 200, headers: XML, body: serializeEnvelope(reply.envelope) };
+  }
+
+  private publish(events: AcsEvent[]): void {
+    for (const e of events) this.o.events.emit(e);
+  }
+}
+
+function header(x: Exchange, name: string): string | undefined {
+  const v = x.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
