@@ -48,8 +48,12 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
     const attempts = task.attempts + 1;
     const again = outcome.retry && attempts < task.maxAttempts;
     const fault = { code: outcome.code, message: outcome.message, ...(outcome.detail === undefined ? {} : { detail: outcome.detail as never }) };
+    // A session that broke off (timeout, a new Inform) is no fault of the task: it runs again in the
+    // device's next session, without back-off. Its attempts still count, so a CPE that dies on an RPC
+    // cannot loop forever.
+    const interrupted = outcome.code.startsWith("session.");
     await tx.tasks.update(task.id, again
-      ? { status: "pending", attempts, lastFault: fault, notBefore: new Date(now.getTime() + retryDelayMs(attempts, ctx.policy)) }
+      ? { status: "pending", attempts, lastFault: fault, notBefore: interrupted ? null : new Date(now.getTime() + retryDelayMs(attempts, ctx.policy)) }
       : { status: "failed", attempts, lastFault: fault, completedAt: now });
     await tx.faults.raise({ deviceId, channel, code: outcome.code, message: outcome.message, detail: (outcome.detail ?? null) as never, at: now });
     events.push({ type: "fault.raised", deviceId, at: now, channel, code: outcome.code, message: outcome.message });

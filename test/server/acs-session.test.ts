@@ -1,0 +1,284 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { digestHa1, hashPassword } from "../../src/auth/index.js";
+import { cwmpFault, xsdValue } from "../../src/cwmp/index.js";
+import type { AcsEvent } from "../../src/server/events.js";
+import { startTestAcs, type TestAcs } from "../support/acs.js";
+import { forEachBackend } from "../support/pg.js";
+import { rpcIn, TestCpe } from "../support/test-cpe.js";
+
+forEachBackend((backend) => {
+  describe("CWMP sessions end to end", () => {
+    let t: TestAcs;
+    const events: AcsEvent[] = [];
+    before(async () => {
+      t = await startTestAcs(backend);
+      t.acs.events.subscribe((e) => events.push(e));
+    });
+    after(() => t.stop());
+
+    const cpe = (extra: Partial<ConstructorParameters<typeof TestCpe>[0]> = {}) => new TestCpe({ url: t.url, username: t.username, password: t.password, ...extra });
+
+    it("bootstraps a new device with the bootstrap credentials over Digest", async () => {
+      const c = cpe();
+      const r1 = await c.inform(["0 BOOTSTRAP", "1 BOOT"], [
+        { name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1.2.3") },
+        { name: "Device.ManagementServer.ConnectionRequestURL", value: xsdValue("xsd:string", "http://10.0.0.2:7547/cr") },
+      ]);
+      assert.equal(r1.status, 200);
+      assert.deepEqual(r1.envelope?.body, { method: "InformResponse", maxEnvelopes: 1 });
+      assert.equal(r1.envelope?.header.id, "1");
+      assert.match(String(r1.headers["set-cookie"]), /provisio_session=/);
+      const r2 = await c.send(null);
+      assert.equal(r2.status, 204);
+      const device = await t.acs.store.devices.get(c.deviceId);
+      assert.ok(device);
+      assert.equal(device.serialNumber, c.identity.serialNumber);
+      assert.equal(device.lastInformAddress, "127.0.0.1");
+      assert.equal(device.cwmpNamespace, "1-0");
+      assert.ok(device.lastBootstrapAt && device.lastBootAt);
+      const evs = await t.acs.store.events.list(c.deviceId);
+      assert.deepEqual(evs.map((e) => e.code).sort(), ["0 BOOTSTRAP", "1 BOOT"]);
+      const params = await t.acs.store.parameters.get(c.deviceId, ["Device.DeviceInfo.SoftwareVersion"]);
+      assert.equal(params[0]?.value, "1.2.3");
+      assert.ok(events.some((e) => e.type === "device.registered" && e.deviceId === c.deviceId));
+      assert.ok(events.some((e) => e.type === "device.boot" && e.deviceId === c.deviceId));
+      c.close();
+    });
+
+    it("records a periodic Inform and its values on a known device", async () => {
+      const c = cpe();
+      await c.inform(["0 BOOTSTRAP"]);
+      await c.send(null);
+      const before = (await t.acs.store.devices.get(c.deviceId))!.lastInformAt!;
+      await new Promise((r) => setTimeout(r, 5));
+      await c.inform(["2 PERIODIC"], [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "3600") }]);
+      assert.equal((await c.send(null)).status, 204);
+      const device = (await t.acs.store.devices.get(c.deviceId))!;
+      assert.ok(device.lastInformAt! > before);
+      const [uptime] = await t.acs.store.parameters.get(c.deviceId, ["Device.DeviceInfo.UpTime"]);
+      assert.deepEqual([uptime?.value, uptime?.type], ["3600", "xsd:unsignedInt"]);
+      c.close();
+    });
+
+    it("answers the CPE's own requests before the ACS's, echoing their IDs", async () => {
+      const c = cpe();
+      await c.inform(["0 BOOTSTRAP"]);
+      const grm = await c.send({ method: "GetRPCMethods" }, { id: "cpe-7" });
+      assert.equal(grm.envelope?.header.id, "cpe-7");
+      assert.deepEqual(rpcIn(grm), { method: "GetRPCMethodsResponse", methodList: ["Inform", "GetRPCMethods", "TransferComplete", "RequestDownload", "Kicked"] });
+      const unknown = await c.post(
+        `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-0"><s:Header><cwmp:ID s:mustUnderstand="1">v1</cwmp:ID></s:Header><s:Body><cwmp:X_ACME_Hello/></s:Body></s:Envelope>`,
+      );
+      assert.equal(unknown.status, 500);
+      const fault = rpcIn(unknown);
+      assert.equal(fault.method === "Fault" && fault.detail.faultCode, 8000);
+      assert.equal((await c.send(null)).status, 204);
+      c.close();
+    });
+
+    it("replies in the CPE's namespace and negotiates CWMP 1.4", async () => {
+      const c = cpe({ ns: "1-2" });
+      const r = await c.inform(["2 PERIODIC"], [], { supportedCwmpVersions: "1.0,1.1,1.2,1.3,1.4" });
+      assert.equal(r.envelope?.ns, "1-2");
+      assert.equal(r.envelope?.header.useCwmpVersion, "1.4");
+      await c.send(null);
+      assert.equal((await t.acs.store.devices.get(c.deviceId))?.cwmpVersion, "1.4");
+      c.close();
+    });
+
+    it("refuses anything but an Inform to start a session, with a clear fault", async () => {
+      const c = cpe();
+      const r = await c.send({ method: "TransferComplete", commandKey: "x", faultStruct: { faultCode: 0, faultString: "" }, startTime: "", completeTime: "" }, { id: "9" });
+      assert.equal(r.status, 500);
+      const f = rpcIn(r);
+      assert.ok(f.method === "Fault" && f.detail.faultCode === 8003 && /must start with an Inform/.test(f.detail.faultString));
+      assert.equal(r.envelope?.header.id, "9");
+      c.close();
+    });
+
+    it("answers malformed XML with 400 and what was wrong, and keeps serving others", async () => {
+      const c = cpe();
+      const r = await c.post("<soapenv:Envelope><unclosed>");
+      assert.equal(r.status, 400);
+      assert.match(r.text, /XML_SYNTAX/);
+      const dtd = await c.post('<!DOCTYPE x [<!ENTITY a SYSTEM "file:///etc/passwd">]><x>&a;</x>');
+      assert.equal(dtd.status, 400);
+      assert.match(dtd.text, /XML_DTD_FORBIDDEN/);
+      const other = cpe();
+      assert.equal((await other.inform()).status, 200);
+      other.close();
+      c.close();
+    });
+
+    it("refuses oversize bodies with 413", async () => {
+      const c = cpe();
+      const big = "<a>" + "x".repeat(t.config.cwmp.maxBodyBytes + 10) + "</a>";
+      const r = await c.post(big);
+      assert.equal(r.status, 413);
+      c.close();
+    });
+
+    describe("authentication", () => {
+      it("challenges a CPE without credentials and logs nothing into the store", async () => {
+        const c = new TestCpe({ url: t.url });
+        const r = await c.inform();
+        assert.equal(r.status, 401);
+        assert.match(String(r.headers["www-authenticate"]), /^Digest realm="provisio", qop="auth", nonce="/);
+        assert.equal(await t.acs.store.devices.get(c.deviceId), null);
+        c.close();
+      });
+
+      it("refuses a wrong password and an unknown username", async () => {
+        const wrong = cpe({ password: "not-it" });
+        assert.equal((await wrong.inform()).status, 401);
+        const unknown = cpe({ username: "nobody" });
+        assert.equal((await unknown.inform()).status, 401);
+        assert.equal(await t.acs.store.devices.get(wrong.deviceId), null);
+        wrong.close();
+        unknown.close();
+      });
+
+      it("does not offer or accept Basic over plain HTTP by default", async () => {
+        const c = cpe({ preferBasic: true });
+        const r = await c.inform();
+        assert.equal(r.status, 200, "Basic is not offered, so the client uses Digest");
+        const basic = await new TestCpe({ url: t.url }).post("", {}, "Basic " + Buffer.from(`${t.username}:${t.password}`).toString("base64"));
+        assert.equal(basic.status, 401);
+        c.close();
+      });
+
+      it("uses a device's own credentials, refuses them for another device, and stops accepting bootstrap ones for it", async () => {
+        const own = cpe({ username: "dev-own", password: "s3cret" });
+        const first = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: own.identity });
+        await first.inform(["0 BOOTSTRAP"]);
+        await first.send(null);
+        first.close();
+        await t.acs.store.credentials.put({
+          username: "dev-own",
+          deviceId: own.deviceId,
+          passwordHash: await hashPassword("s3cret"),
+          digestHa1: digestHa1("dev-own", t.config.cwmp.realm, "s3cret"),
+          realm: t.config.cwmp.realm,
+          createdAt: new Date(),
+        });
+        assert.equal((await own.inform()).status, 200);
+        await own.send(null);
+        const impostor = cpe({ username: "dev-own", password: "s3cret" });
+        assert.equal((await impostor.inform()).status, 401);
+        const viaBootstrap = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: own.identity });
+        const r = await viaBootstrap.inform();
+        assert.equal(r.status, 401);
+        own.close();
+        impostor.close();
+        viaBootstrap.close();
+      });
+    });
+
+    it("refuses a second concurrent session for one device with 503 and Retry-After", async () => {
+      const a = cpe();
+      assert.equal((await a.inform()).status, 200);
+      const b = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: a.identity });
+      const r = await b.inform();
+      assert.equal(r.status, 503);
+      assert.equal(r.headers["retry-after"], String(t.config.cwmp.retryAfter));
+      assert.equal((await a.send(null)).status, 204);
+      assert.equal((await b.inform()).status, 200, "once the first session ended, the device may start another");
+      await b.send(null);
+      a.close();
+      b.close();
+    });
+
+    it("keeps a session going for a CPE that sends no cookies, by its connection", async () => {
+      const c = cpe({ cookies: false });
+      const task = await (async () => {
+        await c.inform(["0 BOOTSTRAP"]);
+        await c.send(null);
+        return t.acs.tasks.create(c.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
+      })();
+      await c.inform();
+      const rpc = await c.send(null);
+      assert.equal(rpcIn(rpc).method, "GetParameterValues");
+      const end = await c.answer(rpc, { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "5") }] });
+      assert.equal(end.status, 204);
+      assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
+      c.close();
+    });
+
+    it("starts a new session when a CPE informs again within the old one", async () => {
+      const c = cpe();
+      await c.inform(["0 BOOTSTRAP"]);
+      await c.send(null);
+      const task = await t.acs.tasks.create(c.deviceId, "reboot", {});
+      await c.inform();
+      assert.equal(rpcIn(await c.send(null)).method, "Reboot");
+      // the CPE gives up on that session and starts over: the reboot is retried in the new one
+      assert.equal((await c.inform(["2 PERIODIC"])).status, 200);
+      const again = await c.send(null);
+      assert.equal(rpcIn(again).method, "Reboot");
+      assert.equal((await c.answer(again, { method: "RebootResponse" })).status, 204);
+      const done = await t.acs.tasks.get(task.id);
+      assert.equal(done?.status, "done");
+      assert.equal(done?.attempts, 1, "the abandoned attempt counts");
+      c.close();
+    });
+  });
+
+  describe("a CPE that vanishes mid-session", () => {
+    let t: TestAcs;
+    before(async () => {
+      t = await startTestAcs(backend, { manualClock: true, settings: { cwmp: { sessionTimeout: 30 }, tasks: { retryBase: 60 } } });
+    });
+    after(() => t.stop());
+
+    it("frees the device and runs the task again in its next session", async () => {
+      const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+      await c.inform(["0 BOOTSTRAP"]);
+      await c.send(null);
+      const task = await t.acs.tasks.create(c.deviceId, "factoryReset", {});
+      await c.inform();
+      assert.equal(rpcIn(await c.send(null)).method, "FactoryReset");
+      c.reset(); // gone
+      const other = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: c.identity });
+      assert.equal((await other.inform()).status, 503, "the device is still in its session");
+      assert.deepEqual(await t.acs.housekeep(), { sessions: 0, tasks: 0 });
+      t.advance(31_000);
+      assert.deepEqual(await t.acs.housekeep(), { sessions: 1, tasks: 0 });
+      const after = await t.acs.tasks.get(task.id);
+      assert.equal(after?.status, "pending");
+      assert.equal(after?.attempts, 1);
+      assert.equal(after?.lastFault?.code, "session.timeout");
+      assert.equal(after?.notBefore, null, "an interrupted session is not the task's fault: no back-off");
+      const faults = await t.acs.store.faults.list({ deviceId: c.deviceId });
+      assert.deepEqual(faults.map((f) => [f.channel, f.code]), [[`task:${task.id}`, "session.timeout"]]);
+      assert.equal((await other.inform()).status, 200, "the device is free again");
+      const rpc = await other.send(null);
+      assert.equal(rpcIn(rpc).method, "FactoryReset");
+      await other.answer(rpc, { method: "FactoryResetResponse" });
+      assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
+      assert.deepEqual(await t.acs.store.faults.list({ deviceId: c.deviceId }), [], "the fault is cleared once the task succeeds");
+      other.close();
+    });
+
+    it("gives a task up after its attempts, keeping the CPE's fault", async () => {
+      const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+      await c.inform(["0 BOOTSTRAP"]);
+      await c.send(null);
+      const task = await t.acs.tasks.create(c.deviceId, "reboot", {}, { maxAttempts: 2 });
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        await c.inform();
+        const rpc = await c.send(null);
+        assert.equal(rpcIn(rpc).method, "Reboot");
+        assert.equal((await c.answer(rpc, cwmpFault(9002, "busy"))).status, 204);
+        t.advance(3_600_000);
+      }
+      const failed = await t.acs.tasks.get(task.id);
+      assert.equal(failed?.status, "failed");
+      assert.equal(failed?.attempts, 2);
+      assert.deepEqual(failed?.lastFault, { code: "cwmp.9002", message: "busy" });
+      await c.inform();
+      assert.equal((await c.send(null)).status, 204, "a failed task is not sent again");
+      c.close();
+    });
+  });
+});

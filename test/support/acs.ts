@@ -1,0 +1,61 @@
+// Starting an ACS for a test, on a given backend, bound to 127.0.0.1 on free ports.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, type Config } from "../../src/config/index.js";
+import { startAcs, type Acs } from "../../src/server/acs.js";
+import type { Backend } from "./pg.js";
+
+export interface TestAcs {
+  acs: Acs;
+  config: Readonly<Config>;
+  dataDir: string;
+  dbUrl: string;
+  url: string;
+  username: string;
+  password: string;
+  /** Moves this ACS's clock (when started with a manual clock). */
+  advance(ms: number): void;
+  stop(): Promise<void>;
+}
+
+export interface TestAcsOptions {
+  /** Settings as in a configuration file, merged over the test defaults. */
+  settings?: Record<string, unknown>;
+  /** Use a clock the test moves with advance(). */
+  manualClock?: boolean;
+  dbUrl?: string;
+}
+
+export function testConfig(dataDir: string, dbUrl: string, settings: Record<string, unknown> = {}): Readonly<Config> {
+  const cwmp = { host: "127.0.0.1", port: 0, ...((settings.cwmp as object | undefined) ?? {}) };
+  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent" }, cwmp } });
+}
+
+export async function startTestAcs(backend: Backend, options: TestAcsOptions = {}): Promise<TestAcs> {
+  const dataDir = mkdtempSync(join(tmpdir(), "provisio-acs-"));
+  const dbUrl = options.dbUrl ?? (await backend.freshUrl());
+  const config = testConfig(dataDir, dbUrl, options.settings);
+  let now = Date.now();
+  const acs = await startAcs(config, {
+    ...(options.manualClock ? { clock: () => new Date(now) } : {}),
+    housekeepingIntervalMs: 3_600_000,
+  });
+  return {
+    acs,
+    config,
+    dataDir,
+    dbUrl,
+    url: acs.cwmpUrl,
+    username: acs.bootstrap.username,
+    password: acs.bootstrap.password!,
+    advance(ms) {
+      now += ms;
+    },
+    async stop() {
+      await acs.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
