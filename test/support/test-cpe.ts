@@ -36,6 +36,7 @@ export class TestCpe {
   private nextId = 1;
 
   constructor(private readonly o: TestCpeOptions) {
+    this.o = { ...o };
     this.identity = { manufacturer: "Provisio Test", oui: "A1B2C3", productClass: "HGW", serialNumber: `T${randomBytes(4).toString("hex").toUpperCase()}`, ...o.identity };
     const agentOptions = { keepAlive: true, maxSockets: 1 };
     this.agent = o.url.startsWith("https:") ? new HttpsAgent({ ...agentOptions, ...(o.tls ?? {}) }) : new HttpAgent(agentOptions);
@@ -124,6 +125,12 @@ export class TestCpe {
       req.on("error", reject);
       req.end(payload);
     });
+  }
+
+  /** Talks to another ACS address from now on, keeping its cookies (a load balancer moving it). */
+  moveTo(url: string): void {
+    this.agent.destroy();
+    this.o.url = url;
   }
 
   /** Forgets cookies and connections (a CPE rebooting, or another CPE altogether). */

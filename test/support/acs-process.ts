@@ -1,0 +1,57 @@
+// Runs `provisio serve` as a separate OS process, for tests about several processes and crashes.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+
+export interface AcsProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Everything the process wrote, for failure messages. */
+  output(): string;
+  /** SIGKILL: no chance to clean up. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// The compiled CLI next to the compiled tests (dist/ under npm test, or a private build folder).
+const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
+
+export async function startAcsProcess(args: string[], timeoutMs = 20_000): Promise<AcsProcess> {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`provisio serve did not start in time:\n${out}`)), timeoutMs);
+    const check = () => {
+      const m = /"port":(\d+)[^\n]*"msg":"CWMP endpoint listening"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`provisio serve exited with ${code}:\n${out}`));
+    });
+  });
+  const exited = once(child, "exit");
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    child,
+    output: () => out,
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
