@@ -1,0 +1,35 @@
+// The CPE simulator's public face: device models (built-in, or compiled from any ModelSource), device
+// identities, and the sans-I/O protocol engine of one device (Cpe). The runtime that adds HTTP,
+// timers and the command line builds on these.
+
+export { Cpe } from "./cpe.js";
+export type { CpeEffect, CpeOptions, CpeState, CwmpVersion, PendingRequest, SessionOutput } from "./cpe.js";
+export { compileModel, templateOf, zeroValue } from "./model.js";
+export type { DeviceModel, ObjectDef, ParamDef } from "./model.js";
+export { DeviceTree, concretePath } from "./device-model.js";
+export type { Node, TreeState } from "./device-model.js";
+export { dumpSource, withDefaultRows } from "./source-tools.js";
+export type { DumpRow } from "./source-tools.js";
+export { makeIdentity } from "./identity.js";
+export type { IdentityOptions } from "./identity.js";
+export { EVENT } from "./events.js";
+export { FILE_TYPE } from "./transfers.js";
+export type { TransferJob, TransferOutcome } from "./transfers.js";
+export { SimError } from "./errors.js";
+export type { SimErrorCode } from "./errors.js";
+export { builtinModels, tr098Gateway, tr098Source, tr181Gateway, tr181Source } from "./models/index.js";
+export type {
+  ActiveNotify,
+  DeviceIdentity,
+  DiagnosticSource,
+  DynamicValue,
+  IdentityDefaults,
+  IdentityValue,
+  ModelSource,
+  NumericRange,
+  ObjectSource,
+  ParameterSource,
+  ValueConstraints,
+  ValueContext,
+  VolatileTable,
+} from "./source.js";
