@@ -6,7 +6,8 @@ import { CwmpLocalError, CwmpRemoteError } from "./errors.js";
 import { methodCodecs } from "./methods/index.js";
 import type { CwmpEnvelope, CwmpHeader, CwmpMessage, CwmpNamespaceVersion } from "./types.js";
 import { decodeXmlBytes } from "./xml/decode.js";
-import { defaultXmlLimits, scanXml, type XmlElement, type XmlLimits } from "./xml/scanner.js";
+import { defaultXmlLimits, scanXml, type FastReader, type XmlElement, type XmlLimits } from "./xml/scanner.js";
+import { fastParameterList } from "./methods/fast-parameter-list.js";
 
 export const SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/";
 export const SOAP_ENC_NS = "http://schemas.xmlsoap.org/soap/encoding/";
@@ -28,7 +29,11 @@ export interface ParseOptions {
   /** Largest body accepted, in bytes (default 16 MiB). */
   maxBytes?: number;
   limits?: Partial<XmlLimits>;
+  /** Use the fast readers (default true); they change speed, never results. Off only to test that. */
+  fastPaths?: boolean;
 }
+
+const fastReaders: ReadonlyMap<string, FastReader> = new Map([["ParameterList", fastParameterList]]);
 
 export interface ParseResult {
   /** The envelopes in the body, in order; none for an empty body (a CPE's empty POST). */
@@ -48,7 +53,7 @@ export function parseCwmp(input: Uint8Array | string, options: ParseOptions = {}
   const text = typeof input === "string" ? input : decodeXmlBytes(input, options.charset);
   if (/^[\s\uFEFF]*$/.test(text)) return { envelopes: [], warnings: [] };
   const limits = options.limits ? { ...defaultXmlLimits, ...options.limits } : defaultXmlLimits;
-  const { roots, warnings } = scanXml(text, limits);
+  const { roots, warnings } = scanXml(text, limits, options.fastPaths === false ? {} : { fast: fastReaders });
   if (roots.length === 0) throw new CwmpRemoteError("SOAP_NOT_ENVELOPE", "the body holds no element");
   const reader = new Reader(warnings);
   const envelopes = roots.map((root, i) => readEnvelope(root, reader, roots.length > 1 ? `Envelope[${i}]` : "Envelope"));

@@ -2,7 +2,7 @@
 
 import { codec, emptyCodec } from "../codec/method.js";
 import type { Writer } from "../codec/write.js";
-import { readParameterValueList, writeParameterValueList } from "./parameters.js";
+import { readParameterList, writeParameterValueList } from "./parameters.js";
 
 export const inform = codec(
   "Inform",
@@ -25,7 +25,7 @@ export const inform = codec(
       maxEnvelopes: r.uint(el, "MaxEnvelopes", path),
       currentTime: r.string(el, "CurrentTime", path),
       retryCount: r.uint(el, "RetryCount", path),
-      parameterList: readParameterValueList(r.items(el, "ParameterList", path), r, `${path}/ParameterList`),
+      parameterList: readParameterList(el, r, path),
     };
   },
   (m, w) => {

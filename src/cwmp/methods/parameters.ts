@@ -7,6 +7,7 @@ import type { ParameterAttributeStruct, ParameterValueStruct } from "../types.js
 import { CwmpLocalError } from "../errors.js";
 import { checkXsd, resolveXsiType, xsdValue, type XsdType, type XsdValue } from "../values.js";
 import type { XmlElement } from "../xml/scanner.js";
+import type { FastParameterList } from "./fast-parameter-list.js";
 
 const XSI_2001 = "http://www.w3.org/2001/XMLSchema-instance";
 const XSI_1999 = "http://www.w3.org/1999/XMLSchema-instance";
@@ -28,16 +29,28 @@ function wireTypeName(type: XsdType): string {
   return type === "xsd:base64" ? "xsd:base64Binary" : type;
 }
 
-/** A typed value from a <Value> element; a missing xsi:type reads as xsd:string (corpus quirk 17). */
+/** A typed value from its text and xsi:type; a missing xsi:type reads as xsd:string (corpus quirk 17). */
+function typedValue(text: string, qname: string | undefined, valueNs: string | undefined): XsdValue {
+  if (qname === undefined) return { type: "xsd:string", text, untyped: true };
+  const type = resolveXsiType(qname, valueNs);
+  const v = xsdValue(type ?? "xsd:string", text);
+  if (type === undefined || (qname !== type && qname !== wireTypeName(type))) v.wireType = qname;
+  return v;
+}
+
 export function readValue(el: XmlElement): XsdValue {
   const t = xsiType(el);
-  if (t === undefined) {
-    return { type: "xsd:string", text: el.text, untyped: true };
-  }
-  const type = resolveXsiType(t.qname, t.valueNs);
-  const v = xsdValue(type ?? "xsd:string", el.text);
-  if (type === undefined || (t.qname !== type && t.qname !== wireTypeName(type))) v.wireType = t.qname;
-  return v;
+  return typedValue(el.text, t?.qname, t?.valueNs);
+}
+
+/** The ParameterList of `parent` (a list of ParameterValueStruct), read by the fast path when it could. */
+export function readParameterList(parent: XmlElement, r: Reader, path: string): ParameterValueStruct[] {
+  const list = r.child(parent, "ParameterList");
+  const fast = list?.fast as FastParameterList | undefined;
+  if (fast === undefined) return readParameterValueList(r.items(parent, "ParameterList", path), r, `${path}/ParameterList`);
+  const out: ParameterValueStruct[] = new Array(fast.names.length);
+  for (let i = 0; i < out.length; i++) out[i] = { name: fast.names[i]!, value: typedValue(fast.texts[i]!, fast.types[i], fast.typeNs[i]) };
+  return out;
 }
 
 export function readParameterValueList(items: XmlElement[], r: Reader, path: string): ParameterValueStruct[] {
@@ -99,7 +112,7 @@ export const getParameterValues = codec(
 export const getParameterValuesResponse = codec(
   "GetParameterValuesResponse",
   "1-0",
-  (el, r, path) => ({ parameterList: readParameterValueList(r.items(el, "ParameterList", path), r, `${path}/ParameterList`) }),
+  (el, r, path) => ({ parameterList: readParameterList(el, r, path) }),
   (m, w) => writeParameterValueList(m.parameterList, w),
 );
 
@@ -107,7 +120,7 @@ export const setParameterValues = codec(
   "SetParameterValues",
   "1-0",
   (el, r, path) => ({
-    parameterList: readParameterValueList(r.items(el, "ParameterList", path), r, `${path}/ParameterList`),
+    parameterList: readParameterList(el, r, path),
     parameterKey: r.string(el, "ParameterKey", path),
   }),
   (m, w) => {

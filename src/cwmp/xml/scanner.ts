@@ -34,6 +34,28 @@ export interface XmlElement {
   readonly offset: number;
   /** Set when the element's prefix had no namespace declaration (tolerated, see corpus quirk 7). */
   unboundPrefix?: true;
+  /** What a fast reader made of the element's content, which then has no `children` (see FastReader). */
+  fast?: unknown;
+}
+
+/** What a fast reader may ask of the scanner. */
+export interface FastContext {
+  readonly src: string;
+  /** Namespace URI bound to a prefix in scope at the element, or undefined when unbound. */
+  lookup(prefix: string): string | undefined;
+}
+
+/**
+ * Reads the content of one element (from just after its start tag through its end tag) in a form it
+ * knows, faster than building elements for it. It must return null, touching nothing, for anything it
+ * does not fully understand; the scanner then reads the element as usual. So a fast reader can only
+ * make parsing faster, never different (test/cwmp/fast-paths.test.ts holds it to that).
+ */
+export type FastReader = (ctx: FastContext, qname: string, contentStart: number) => { end: number; elements: number; data: unknown } | null;
+
+export interface ScanOptions {
+  /** Fast readers by element local name. */
+  fast?: ReadonlyMap<string, FastReader>;
 }
 
 export interface XmlLimits {
@@ -86,13 +108,14 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13;
 }
 
-export function scanXml(src: string, limits: XmlLimits = defaultXmlLimits): ScanResult {
-  return new Scanner(src, limits).run();
+export function scanXml(src: string, limits: XmlLimits = defaultXmlLimits, options: ScanOptions = {}): ScanResult {
+  return new Scanner(src, limits, options.fast).run();
 }
 
-class Scanner {
-  private readonly src: string;
+class Scanner implements FastContext {
+  readonly src: string;
   private readonly limits: XmlLimits;
+  private readonly fast: ReadonlyMap<string, FastReader> | undefined;
   private readonly warnings: string[] = [];
   // In-scope namespace bindings as parallel arrays; each open element remembers how many there were.
   private readonly nsPrefix: string[] = ["xml", "xmlns"];
@@ -108,9 +131,10 @@ class Scanner {
   // Next '&' at or after the scan position, so that text segments never rescan the rest of the input.
   private nextAmp = -2;
 
-  constructor(src: string, limits: XmlLimits) {
+  constructor(src: string, limits: XmlLimits, fast: ReadonlyMap<string, FastReader> | undefined) {
     this.src = src;
     this.limits = limits;
+    this.fast = fast;
   }
 
   private warn(message: string): void {
@@ -402,6 +426,17 @@ class Scanner {
     } else {
       parent.children.push(el);
     }
+    if (!selfClosing && this.fast !== undefined) {
+      const reader = this.fast.get(local);
+      // Within the limits only: past them, the usual path raises the usual error at the usual place.
+      const r = reader === undefined || depth + 2 > this.limits.maxDepth ? null : reader(this, qname, i);
+      if (r !== null && this.elementCount + r.elements <= this.limits.maxElements) {
+        this.elementCount += r.elements;
+        el.fast = r.data;
+        selfClosing = true;
+        i = r.end;
+      }
+    }
     if (selfClosing) {
       if (this.nsUri.length !== bindingsBefore) this.truncateBindings(bindingsBefore);
     } else {
@@ -451,7 +486,7 @@ class Scanner {
   }
 
   /** Namespace URI bound to a prefix ("" for no default namespace), or undefined when unbound. */
-  private lookup(prefix: string): string | undefined {
+  lookup(prefix: string): string | undefined {
     if (prefix.length === 0 && this.defaultBindings === 0) return "";
     const p = this.nsPrefix;
     for (let k = p.length - 1; k >= 0; k--) {
