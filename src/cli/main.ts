@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../config/index.js";
 import { addServeCommand } from "./serve.js";
+import { addSimCommand } from "./sim.js";
 
 /** The version in the package.json above this file (dist/ or a private build folder alike). */
 function packageVersion(): string {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError();
   addServeCommand(program);
+  addSimCommand(program);
   return program;
 }
 

@@ -1,6 +1,6 @@
 // The CPE simulator's public face: device models (built-in, or compiled from any ModelSource), device
-// identities, and the sans-I/O protocol engine of one device (Cpe). The runtime that adds HTTP,
-// timers and the command line builds on these.
+// identities, and the sans-I/O protocol engine of one device (Cpe). The runtime that adds HTTP and
+// timers is in runtime/ (its own index, since it does I/O); the command line is src/cli/sim.ts.
 
 export { Cpe } from "./cpe.js";
 export type { CpeEffect, CpeOptions, CpeState, CwmpVersion, PendingRequest, SessionOutput } from "./cpe.js";
@@ -9,6 +9,8 @@ export type { DeviceModel, ObjectDef, ParamDef } from "./model.js";
 export { DeviceTree, concretePath } from "./device-model.js";
 export type { Node, TreeState } from "./device-model.js";
 export { dumpSource, withDefaultRows } from "./source-tools.js";
+export { bbfSource, dumpModelSource, withValues } from "./loaders.js";
+export type { BbfSourceOptions } from "./loaders.js";
 export type { DumpRow } from "./source-tools.js";
 export { makeIdentity } from "./identity.js";
 export type { IdentityOptions } from "./identity.js";

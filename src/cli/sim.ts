@@ -1,0 +1,294 @@
+// `provisio sim`: runs N simulated CPEs against an ACS from one process. Wiring only: options become
+// SimulationOptions for the runtime (src/sim/runtime), and its summary becomes progress, a report or
+// JSON.
+
+import { readFileSync } from "node:fs";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import type { CwmpVersion } from "../sim/cpe.js";
+import {
+  CWMP_VERSIONS,
+  FAULT_KINDS,
+  isFaultKind,
+  loadModel,
+  SimSetupError,
+  startSimulation,
+  type FaultKind,
+  type Simulation,
+  type SimulationOptions,
+  type SimulationSummary,
+} from "../sim/runtime/index.js";
+
+interface SimFlags {
+  acs: string;
+  devices: number;
+  serialPrefix?: string;
+  firstSerial?: number;
+  oui?: string;
+  productClass?: string;
+  manufacturer?: string;
+  model: string;
+  dataModel?: string;
+  tableRows?: number;
+  username?: string;
+  password?: string;
+  crUsername?: string;
+  crPassword?: string;
+  cwmpVersion: string;
+  periodicInterval?: number;
+  jitter: number;
+  rebootTime: number;
+  connectionRequestPort: number;
+  connectionRequestHost: string;
+  connectionRequestUrlHost?: string;
+  state?: string;
+  saveInterval: number;
+  duration?: number;
+  sessions?: number;
+  ramp: number;
+  concurrency: number;
+  timeout: number;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+  faultRate: number;
+  faultKinds: string;
+  slowDelay: number;
+  json?: boolean;
+  seed: number;
+}
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer of at least ${min}`);
+    return n;
+  };
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds (0 or more)");
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected a number between 0 and 1");
+  return n;
+}
+
+/** "1.4", "1.0,1.4" (devices take them in turn) or "mix" (all five in turn). */
+export function parseCwmpVersions(value: string): CwmpVersion[] {
+  if (value.trim() === "mix") return [...CWMP_VERSIONS];
+  const list = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  const bad = list.filter((v) => !(CWMP_VERSIONS as readonly string[]).includes(v));
+  if (list.length === 0 || bad.length > 0) throw new SimSetupError("SIM_OPTIONS_INVALID", `--cwmp-version ${value}: expected one or more of ${CWMP_VERSIONS.join(", ")} (comma-separated), or "mix"`);
+  return list as CwmpVersion[];
+}
+
+export function parseFaultKinds(value: string): FaultKind[] {
+  const list = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  const bad = list.filter((v) => !isFaultKind(v));
+  if (list.length === 0 || bad.length > 0) throw new SimSetupError("SIM_OPTIONS_INVALID", `--fault-kinds ${value}: expected one or more of ${FAULT_KINDS.join(", ")}`);
+  return list as FaultKind[];
+}
+
+function readPem(flag: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new SimSetupError("SIM_OPTIONS_INVALID", `${flag} ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** SimulationOptions from the command line's flags (pure apart from reading the files they name). */
+export function simulationOptions(f: SimFlags): SimulationOptions {
+  const values: Record<string, string> = {};
+  if (f.periodicInterval !== undefined) values["ManagementServer.PeriodicInformInterval"] = String(f.periodicInterval);
+  const model = loadModel({
+    builtin: f.model,
+    ...(f.dataModel !== undefined ? { file: f.dataModel } : {}),
+    ...(f.tableRows !== undefined ? { rows: f.tableRows } : {}),
+    values,
+  });
+  const ca = readPem("--ca", f.ca);
+  const cert = readPem("--cert", f.cert);
+  const key = readPem("--key", f.key);
+  if ((cert === undefined) !== (key === undefined)) throw new SimSetupError("SIM_OPTIONS_INVALID", "--cert and --key go together");
+  const identity: NonNullable<SimulationOptions["identity"]> = { seed: f.seed };
+  if (f.serialPrefix !== undefined) identity.serialPrefix = f.serialPrefix;
+  if (f.firstSerial !== undefined) identity.firstSerial = f.firstSerial;
+  if (f.oui !== undefined) {
+    if (!/^[0-9A-Fa-f]{6}$/.test(f.oui)) throw new SimSetupError("SIM_OPTIONS_INVALID", `--oui ${f.oui}: expected six hex digits`);
+    identity.oui = f.oui;
+  }
+  if (f.productClass !== undefined) identity.productClass = f.productClass;
+  if (f.manufacturer !== undefined) identity.manufacturer = f.manufacturer;
+  if (f.username !== undefined) identity.acsUsername = f.username;
+  if (f.password !== undefined) identity.acsPassword = f.password;
+  if (f.crUsername !== undefined) identity.connectionRequestUsername = f.crUsername;
+  if (f.crPassword !== undefined) identity.connectionRequestPassword = f.crPassword;
+  const o: SimulationOptions = {
+    acsUrl: f.acs,
+    devices: f.devices,
+    model,
+    identity,
+    cwmpVersion: parseCwmpVersions(f.cwmpVersion),
+    cpe: { periodicJitterMs: Math.round(f.jitter * 1000), rebootDurationMs: Math.round(f.rebootTime * 1000) },
+    concurrency: f.concurrency,
+    rampMs: Math.round(f.ramp * 1000),
+    httpTimeoutMs: Math.max(1, Math.round(f.timeout * 1000)),
+    connectionRequests: {
+      host: f.connectionRequestHost,
+      port: f.connectionRequestPort,
+      ...(f.connectionRequestUrlHost !== undefined ? { advertiseHost: f.connectionRequestUrlHost } : {}),
+    },
+    saveIntervalMs: Math.round(f.saveInterval * 1000),
+    seed: f.seed,
+  };
+  if (ca !== undefined || cert !== undefined || f.insecure) {
+    o.tls = { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert, key: key! } : {}), rejectUnauthorized: !f.insecure };
+  }
+  if (f.state !== undefined) o.stateDir = f.state;
+  if (f.duration !== undefined) o.durationMs = Math.round(f.duration * 1000);
+  if (f.sessions !== undefined) o.maxSessions = f.sessions;
+  if (f.faultRate > 0) o.faults = { rate: f.faultRate, kinds: parseFaultKinds(f.faultKinds), slowMs: Math.round(f.slowDelay * 1000) };
+  return o;
+}
+
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+
+/** The one-line live view. */
+export function progressLine(s: SimulationSummary): string {
+  const l = s.latencyMs;
+  return (
+    `${s.devices.up}/${s.devices.total} up  sessions ${s.sessions.completed} done, ${s.sessions.failed} failed, ${s.sessions.inFlight} in flight` +
+    (s.sessions.queued > 0 ? `, ${s.sessions.queued} waiting` : "") +
+    `  ${s.sessions.perSecond.toFixed(1)}/s  session p50 ${ms(l.session.p50)} p95 ${ms(l.session.p95)} ms  http p50 ${ms(l.http.p50)} ms`
+  );
+}
+
+/** The report printed at the end on a terminal. */
+export function report(s: SimulationSummary): string {
+  const l = s.latencyMs;
+  const lat = (x: typeof l.session) => `p50 ${ms(x.p50)}  p90 ${ms(x.p90)}  p95 ${ms(x.p95)}  p99 ${ms(x.p99)}  max ${ms(x.max)}`;
+  const list = (r: Record<string, number | undefined>) => Object.entries(r).map(([k, v]) => `${k} ${v ?? 0}`).join(", ");
+  const lines = [
+    `provisio sim: ${s.devices.total} devices, ${s.sessions.completed} sessions completed, ${s.sessions.failed} failed in ${(s.durationMs / 1000).toFixed(1)} s (${s.sessions.perSecond.toFixed(1)}/s), ended by ${s.ended}`,
+    `  session latency (ms)  ${lat(l.session)}`,
+    `  HTTP latency (ms)     ${lat(l.http)}`,
+  ];
+  if (Object.keys(s.failures).length > 0) lines.push(`  failures: ${list(s.failures)}`);
+  if (Object.keys(s.events).length > 0) lines.push(`  events: ${list(s.events)}`);
+  if (s.transfers.started > 0) lines.push(`  transfers: ${s.transfers.completed} completed, ${s.transfers.failed} failed${Object.keys(s.transfers.faults).length > 0 ? ` (${list(s.transfers.faults)})` : ""}`);
+  const cr = s.connectionRequests;
+  if (cr.accepted + cr.refused + cr.unavailable + cr.unknown > 0) lines.push(`  connection requests: ${list(cr)}`);
+  if (Object.keys(s.faultsInjected).length > 0) lines.push(`  faults injected: ${list(s.faultsInjected)}`);
+  lines.push(`  memory: rss ${mib(s.memory.rssBytes)} (peak ${mib(s.memory.maxRssBytes)}), heap ${mib(s.memory.heapUsedBytes)}`);
+  return lines.join("\n") + "\n";
+}
+
+async function run(f: SimFlags): Promise<void> {
+  let sim: Simulation;
+  try {
+    sim = await startSimulation(simulationOptions(f));
+  } catch (e) {
+    if (e instanceof SimSetupError) {
+      process.stderr.write(`provisio sim: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+  // Progress goes where the summary does not: stdout, or stderr with --json; only to a terminal.
+  const out = f.json ? process.stderr : process.stdout;
+  const live = out.isTTY === true;
+  const progress = live ? setInterval(() => out.write(`\r\x1b[2K${progressLine(sim.stats())}`), 1_000) : undefined;
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals > 1) process.exit(130);
+    void sim.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // The runtime's timers do not hold the event loop; this does, until the run ends.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    const summary = await sim.finished;
+    if (live) out.write("\r\x1b[2K");
+    if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    else if (live) out.write(report(summary));
+  } finally {
+    clearInterval(keepAlive);
+    if (progress !== undefined) clearInterval(progress);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export function addSimCommand(program: Command): void {
+  program
+    .command("sim")
+    .description("simulate TR-069 devices (CPEs) against an ACS: thousands from one process, each with its own identity, values and Connection Request URL")
+    .requiredOption("--acs <url>", "the ACS's CWMP URL (http:// or https://)")
+    .option("-n, --devices <n>", "devices to simulate", integer(1), 1)
+    .option("--serial-prefix <text>", "serial numbers are this prefix and a 6-digit counter (default: the model's)")
+    .option("--first-serial <n>", "counter of the first device (default 1): runs side by side need distinct ranges", integer(0))
+    .option("--oui <hex6>", "manufacturer OUI, six hex digits (default: the model's)")
+    .option("--product-class <text>", "product class (default: the model's)")
+    .option("--manufacturer <text>", "manufacturer name (default: the model's)")
+    .addOption(new Option("--model <name>", "built-in device model").choices(["tr181-gateway", "tr098-gateway"]).default("tr181-gateway"))
+    .option("--data-model <file>", "device model from a Broadband Forum data-model XML file, or a device dump (.csv or .json); wins over --model")
+    .option("--table-rows <n>", "with a BBF --data-model: rows created in each table", integer(0))
+    .option("--username <pattern>", "ACS username: shared (bootstrap) or a pattern with {serial}, {oui}, {productClass}, {index}, {secret} (default {oui}-{serial})")
+    .option("--password <pattern>", "ACS password, shared or a pattern as for --username (default {secret}, a per-device secret)")
+    .option("--cr-username <pattern>", "ConnectionRequestUsername, a pattern as for --username (default {serial})")
+    .option("--cr-password <pattern>", "ConnectionRequestPassword, a pattern as for --username (default cr-{secret})")
+    .option("--cwmp-version <list>", 'CWMP version of the devices: 1.0 to 1.4, a comma-separated list that devices take in turn, or "mix"', "1.4")
+    .option("--periodic-interval <seconds>", "override the model's PeriodicInformInterval", integer(1))
+    .option("--jitter <seconds>", "random delay added to each periodic inform", seconds, 0)
+    .option("--reboot-time <seconds>", "how long a reboot or factory reset keeps a device down", seconds, 5)
+    .option("--connection-request-port <port>", "port of the Connection Request listener shared by every device (0: any free port)", integer(0), 0)
+    .option("--connection-request-host <address>", "address the Connection Request listener binds", "127.0.0.1")
+    .option("--connection-request-url-host <host>", "host written in ConnectionRequestURL (default: the bound address, or this machine's first external IPv4 when binding 0.0.0.0)")
+    .option("--state <dir>", "keep the devices' state in this folder: restored on start, saved periodically and on exit")
+    .option("--save-interval <seconds>", "with --state: how often state is saved", seconds, 60)
+    .option("--duration <seconds>", "stop after this long", seconds)
+    .option("--sessions <n>", "stop once this many sessions have ended (completed or failed)", integer(1))
+    .option("--ramp <seconds>", "power the devices on spread over this long (their first sessions with them)", seconds, 0)
+    .option("--concurrency <n>", "sessions in flight at once; others wait their turn", integer(1), 256)
+    .option("--timeout <seconds>", "longest wait for an answer from the ACS or a file server", seconds, 30)
+    .option("--ca <file>", "HTTPS: CA certificate(s) to trust (PEM)")
+    .option("--cert <file>", "HTTPS: client certificate (PEM), with --key")
+    .option("--key <file>", "HTTPS: the client certificate's private key (PEM)")
+    .option("--insecure", "HTTPS: accept any server certificate")
+    .option("--fault-rate <0..1>", "share of sessions with an injected fault", fraction, 0)
+    .option("--fault-kinds <list>", `faults to inject, comma-separated: ${FAULT_KINDS.join(", ")}`, FAULT_KINDS.join(","))
+    .option("--slow-delay <seconds>", "with the slow fault: delay of each request", seconds, 2)
+    .option("--json", "print a machine-readable summary at the end (progress, if any, goes to stderr)")
+    .option("--seed <n>", "seed of everything random (values, MACs, faults): the same seed replays the same run", integer(0), 0)
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  provisio sim --acs http://127.0.0.1:7547/ --username provisio-bootstrap --password SECRET\n" +
+        "  provisio sim --acs http://acs:7547/ -n 10000 --ramp 60 --duration 600 --json\n" +
+        "  provisio sim --acs http://acs:7547/ -n 100 --state ./sim-state --periodic-interval 300\n" +
+        "  provisio sim --acs http://acs:7547/ -n 500 --fault-rate 0.05 --fault-kinds drop,malformed\n" +
+        "\nThe run ends with --duration, --sessions, or Ctrl-C. Every option is described in docs/simulator.md.",
+    )
+    .action(async (flags: SimFlags) => {
+      try {
+        await run(flags);
+      } catch (e) {
+        if (e instanceof SimSetupError) {
+          process.stderr.write(`provisio sim: ${e.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        throw e;
+      }
+    });
+}
