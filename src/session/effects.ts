@@ -46,6 +46,10 @@ export type Effect =
   | { type: "autonomousDuStateChangeComplete"; results: AutonOpResultStruct[] }
   | { type: "requestDownload"; fileType: string; fileTypeArg: ArgStruct[] }
   | { type: "kicked"; command: string; referer: string; arg: string; next: string }
+  /** A provision could not be applied as declared (the CPE refused a value, provisions disagree, ...). */
+  | { type: "provisionFault"; code: string; message: string; path?: string }
+  /** Provisions converged for this session (with this many faults). */
+  | { type: "provisionsDone"; faults: number }
   /** Something worth an operator's attention that is not a task's fault (protocol violations, ...). */
   | { type: "sessionFault"; code: string; message: string }
   | { type: "sessionEnded"; reason: SessionEndReason };

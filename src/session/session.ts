@@ -6,6 +6,9 @@ import { answerCpeRequest, isCpeRequest } from "./cpe-requests.js";
 import { deviceIdOf } from "./device-id.js";
 import type { Effect, SessionEndReason } from "./effects.js";
 import type { JsonValue } from "./json.js";
+import { DeviceData } from "../provisioning/data.js";
+import type { Declaration } from "../provisioning/declarations.js";
+import { applyFault as engineFault, applyResponse as engineResponse, newEngineState, plan as planProvisions, type EngineFault, type EngineState, type Intent, type Learned } from "../provisioning/engine.js";
 import { handlerOf, plan, responseFor, settle, taskContext, type Origin, type PlanContext, type ReadyRpc, type TaskInput } from "./planner.js";
 import { transitions, type Input, type Phase } from "./state-table.js";
 import { faultStep } from "./tasks/handler.js";
@@ -34,8 +37,8 @@ export interface SessionState {
   startedAt: number;
   lastActivityAt: number;
   rpcCount: number;
-  /** The RPC sent and not yet answered. */
-  pending: { id: string; request: CwmpMessage; origins: Origin[] } | null;
+  /** The RPC sent and not yet answered: for tasks (origins), or for provisions (intent). */
+  pending: { id: string; request: CwmpMessage; origins: Origin[]; intent?: Intent } | null;
   /** Steps ready to send (continuations of tasks under way). */
   queued: ReadyRpc[];
   /** Tasks settled in this session: not started again in it. */
@@ -46,6 +49,8 @@ export interface SessionState {
   cpeDone: boolean;
   /** The ACS sent its empty response; the session only waits for requests the CPE may have held. */
   acsDone: boolean;
+  /** Provisioning's progress in this session; null when no provision applies. */
+  provisioning: { engine: EngineState; done: boolean; faults: number } | null;
 }
 
 /** An HTTP answer: an envelope, or an empty body (HTTP 204) when `envelope` is null. */
@@ -58,6 +63,24 @@ export interface Reply {
 export interface Outcome {
   reply: Reply;
   effects: Effect[];
+}
+
+/** What `plan` works from: the device's runnable tasks, and what provisions declare with the data they read. */
+export interface PlanInput {
+  tasks: TaskInput[];
+  declarations?: readonly Declaration[];
+  /** What the store knows of the device, as far as provisioning asked for it (see PlanStep "load"). */
+  data?: DeviceData;
+}
+
+export type PlanStep =
+  /** Provisioning needs what the store knows of these exact paths and subtrees: add it to `data` and plan again. */
+  | { kind: "load"; paths: string[]; prefixes: string[]; effects: Effect[] }
+  | { kind: "reply"; reply: Reply; effects: Effect[] };
+
+export interface StartOptions {
+  /** Provisions apply to this session: plan them before tasks. */
+  provisions?: boolean;
 }
 
 export class InformError extends Error {
@@ -104,12 +127,12 @@ export class AcsSession {
    * Starts a session on an Inform. `tasks` are the device's runnable tasks (used to decide whether to
    * hold the CPE's requests). Throws InformError when the Inform cannot start a session.
    */
-  static start(sessionId: string, envelope: CwmpEnvelope, now: Date, tasks: TaskInput[], config: SessionConfig = defaultSessionConfig): { session: AcsSession } & Outcome {
+  static start(sessionId: string, envelope: CwmpEnvelope, now: Date, tasks: TaskInput[], config: SessionConfig = defaultSessionConfig, options: StartOptions = {}): { session: AcsSession } & Outcome {
     const inform = envelope.body;
     if (inform === null || inform.method !== "Inform") throw new InformError("a session must start with an Inform");
     const deviceId = AcsSession.deviceIdOf(inform);
     const negotiated = negotiateVersion(envelope.ns, envelope.header.supportedCwmpVersions);
-    const holding = config.holdRequests && tasks.length > 0;
+    const holding = config.holdRequests && (tasks.length > 0 || options.provisions === true);
     const state: SessionState = {
       v: 1,
       id: sessionId,
@@ -127,6 +150,7 @@ export class AcsSession {
       holding,
       cpeDone: false,
       acsDone: false,
+      provisioning: options.provisions === true ? { engine: newEngineState(), done: false, faults: 0 } : null,
     };
     const session = new AcsSession(state, config);
     const effects: Effect[] = [
@@ -180,9 +204,22 @@ export class AcsSession {
 
   /**
    * Handles one HTTP POST of the session: its envelopes (none for an empty POST) and, for planning,
-   * the device's runnable tasks at this moment.
+   * the device's runnable tasks at this moment. For sessions without provisions; with them, use
+   * consume() then plan().
    */
   receive(envelopes: CwmpEnvelope[], now: Date, tasks: TaskInput[]): Outcome {
+    const consumed = this.consume(envelopes, now);
+    if (consumed.reply !== null) return { reply: consumed.reply, effects: consumed.effects };
+    const step = this.plan(now, { tasks });
+    if (step.kind === "load") throw new Error("internal: provisions need data; use consume() and plan()");
+    return { reply: step.reply, effects: [...consumed.effects, ...step.effects] };
+  }
+
+  /**
+   * First half of handling a POST: takes in what the CPE sent. When `reply` is null, the ACS's next
+   * move is to be planned with plan() (after the effects are applied, so planning sees them).
+   */
+  consume(envelopes: CwmpEnvelope[], now: Date): { reply: Reply | null; effects: Effect[] } {
     this.s.lastActivityAt = now.getTime();
     const envelope = envelopes[0];
     const message = envelope?.body ?? null;
@@ -193,9 +230,9 @@ export class AcsSession {
         return this.answer(envelope!, message!);
       case "plan":
         if (!this.s.holding) this.s.cpeDone = true;
-        return this.planNext(now, tasks, []);
+        return { reply: null, effects: [] };
       case "settleAndPlan":
-        return this.settlePending(envelope!, message!, now, tasks);
+        return this.settlePending(envelope!, message!, now);
       case "abandonAndEnd":
         return this.end("completed", this.abandonPending("session.no-response", "the CPE sent an empty POST instead of answering"));
       case "unexpectedAndEnd":
@@ -206,6 +243,41 @@ export class AcsSession {
         // The edge starts a new session for an Inform; reaching here means it did not.
         return this.end("replaced", this.abandonPending("session.replaced", "the CPE started a new session"));
     }
+  }
+
+  /**
+   * Second half: the ACS's next RPC, or the end. Provisions come first, until they converge; then
+   * tasks. Provisioning may ask for stored data first ("load"): add it to `input.data` and call again.
+   */
+  plan(now: Date, input: PlanInput): PlanStep {
+    const effects: Effect[] = [];
+    const prov = this.s.provisioning;
+    if (prov !== null && !prov.done) {
+      const step = planProvisions(input.declarations ?? [], input.data ?? new DeviceData(), prov.engine, {
+        now: now.getTime(),
+        gpvBatchSize: this.config.gpvBatchSize,
+        parameterKey: this.s.id.slice(0, 8),
+        maxRpcs: this.config.maxRpcs,
+      });
+      effects.push(...this.provisionFaults(step.faults));
+      if (step.plan.kind === "load") return { kind: "load", paths: step.plan.paths, prefixes: step.plan.prefixes, effects };
+      if (step.plan.kind === "rpc") {
+        if (this.s.rpcCount < this.config.maxRpcs) {
+          const out = this.send({ request: step.plan.request, origins: [] }, effects, step.plan.intent);
+          return { kind: "reply", ...out };
+        }
+        effects.push(...this.provisionFaults([{ code: "provision.loop", message: "the session reached its RPC limit" }]));
+      }
+      prov.done = true;
+      effects.push({ type: "provisionsDone", faults: prov.faults });
+    }
+    const out = this.planTasks(now, input.tasks, effects);
+    return { kind: "reply", ...out };
+  }
+
+  private provisionFaults(faults: EngineFault[]): Effect[] {
+    if (this.s.provisioning !== null) this.s.provisioning.faults += faults.length;
+    return faults.map((f) => ({ type: "provisionFault", code: f.code, message: f.message, ...(f.path === undefined ? {} : { path: f.path }) }));
   }
 
   /** The CPE vanished: settle what was outstanding, retryable, and end. */
@@ -225,7 +297,7 @@ export class AcsSession {
     return { reply: { envelope: { ns: this.s.ns, header: this.header(envelope.header.id), body: reply }, ended: false }, effects };
   }
 
-  private settlePending(envelope: CwmpEnvelope, message: CwmpMessage, now: Date, tasks: TaskInput[]): Outcome {
+  private settlePending(envelope: CwmpEnvelope, message: CwmpMessage, now: Date): { reply: Reply | null; effects: Effect[] } {
     const pending = this.s.pending!;
     this.s.pending = null;
     const effects: Effect[] = [];
@@ -240,6 +312,11 @@ export class AcsSession {
     }
     if (envelope.header.id !== undefined && envelope.header.id !== pending.id) {
       effects.push({ type: "sessionFault", code: "session.id-mismatch", message: `response carries cwmp:ID ${envelope.header.id}, expected ${pending.id}; accepted by method` });
+    }
+    if (pending.intent !== undefined && this.s.provisioning !== null) {
+      if (message.method === "Fault") effects.push(...this.provisionFaults(engineFault(pending.intent, message, this.s.provisioning.engine)));
+      else effects.push(...learnedEffects(engineResponse(pending.intent, message, this.s.provisioning.engine)));
+      return { reply: null, effects };
     }
     const ctx = this.planContext(now);
     const continuing: ReadyRpc[] = [];
@@ -265,7 +342,9 @@ export class AcsSession {
         continuing.push({ request: rpc.request, origins: [{ taskId: origin.taskId, name: origin.name, args: origin.args, state: rpc.state }] });
       }
     }
-    return this.planNext(now, tasks, continuing, effects);
+    // Continuations go first: a task under way finishes before new ones start.
+    this.s.queued = [...continuing, ...this.s.queued];
+    return { reply: null, effects };
   }
 
   private restartAlone(origin: Origin, ctx: PlanContext): ReadyRpc {
@@ -277,9 +356,9 @@ export class AcsSession {
     return { now, ns: this.s.ns, gpvBatchSize: this.config.gpvBatchSize, rootObject: this.s.rootObject };
   }
 
-  private planNext(now: Date, tasks: TaskInput[], continuing: ReadyRpc[], effects: Effect[] = []): Outcome {
+  private planTasks(now: Date, tasks: TaskInput[], effects: Effect[]): Outcome {
     const skip = new Set(this.s.settled);
-    const queued = [...continuing, ...this.s.queued];
+    const queued = this.s.queued;
     for (const q of queued) for (const o of q.origins) skip.add(o.taskId);
     const p = plan(queued, tasks, skip, this.planContext(now));
     effects.push(...p.effects);
@@ -301,10 +380,10 @@ export class AcsSession {
     return this.send(p.next, effects);
   }
 
-  private send(rpc: ReadyRpc, effects: Effect[]): Outcome {
+  private send(rpc: ReadyRpc, effects: Effect[], intent?: Intent): Outcome {
     this.s.rpcCount++;
     const id = `${this.s.id.slice(0, 8)}.${this.s.rpcCount}`;
-    this.s.pending = { id, request: rpc.request, origins: rpc.origins };
+    this.s.pending = intent === undefined ? { id, request: rpc.request, origins: rpc.origins } : { id, request: rpc.request, origins: [], intent };
     this.s.phase = "awaitingResponse";
     return { reply: { envelope: { ns: this.s.ns, header: this.header(id), body: rpc.request }, ended: false }, effects };
   }
@@ -341,6 +420,15 @@ export class AcsSession {
     }
     return { reply: { envelope: null, ended: true }, effects: [...effects, { type: "sessionEnded", reason }] };
   }
+}
+
+function learnedEffects(l: Learned): Effect[] {
+  const effects: Effect[] = [];
+  for (const n of l.names) effects.push({ type: "setNames", requestPath: n.requestPath, nextLevel: n.nextLevel, names: n.names });
+  if (l.values.length > 0) effects.push({ type: "setValues", values: l.values });
+  if (l.attributes.length > 0) effects.push({ type: "setAttributes", attributes: l.attributes });
+  for (const d of l.deleted) effects.push({ type: "deleteSubtree", prefix: d });
+  return effects;
 }
 
 function classify(m: CwmpMessage | null): Input {
