@@ -71,7 +71,7 @@ if (!env.PROVISIO_TEST_PG_URL) {
 
 const extra = process.argv.slice(2);
 const code = await new Promise((resolveCode) => {
-  child = spawn(process.execPath, ["--test", "--test-concurrency=2", ...(extra.length ? extra : ["dist/test/"])], { stdio: "inherit", env });
+  child = spawn(process.execPath, ["--no-node-snapshot", "--test", "--test-concurrency=2", ...(extra.length ? extra : ["dist/test/"])], { stdio: "inherit", env });
   child.on("exit", (status, signal) => resolveCode(status ?? (signal ? 1 : 0)));
   child.on("error", (err) => {
     process.stderr.write(`${err.message}\n`);

@@ -1,0 +1,140 @@
+// Script provisions run in a V8 isolate (isolated-vm): their own heap with a memory limit, a time
+// limit, and nothing of Node's: no require, no process, no files, no network, no timers. A script sees
+// its arguments, the time, and a copy of what is known of the device; it declares the state it wants
+// with the same declarations declarative provisions use. It runs on isolated-vm's own thread, so a
+// script that loops or allocates without bound is stopped without holding up other sessions.
+//
+// The script's API:
+//   args                      the provision's arguments
+//   now                       milliseconds since the epoch (scripts must not read clocks themselves)
+//   get(path)                 { value, type } for a known parameter; undefined when unknown (it is then
+//                             fetched, and the script runs again with it)
+//   declare(path, wanted)     wanted: { value, type, maxAge, notification, accessList, instances }
+//   log(...values)            kept for the operator (bounded)
+
+import ivm from "isolated-vm";
+import type { Declaration } from "./declarations.js";
+
+export interface SandboxLimits {
+  /** Heap of the isolate, in MiB (at least 8). */
+  memoryMb: number;
+  /** Longest run, in milliseconds. */
+  timeoutMs: number;
+}
+
+export const defaultSandboxLimits: SandboxLimits = { memoryMb: 32, timeoutMs: 200 };
+
+export interface ScriptInput {
+  args: unknown;
+  now: number;
+  /** What is known: path → value and type; a path absent here is unknown. */
+  known: Record<string, { value: string; type: string }>;
+}
+
+export interface ScriptResult {
+  declarations: Declaration[];
+  /** Paths the script asked for that are unknown: fetch them, then run it again. */
+  missing: string[];
+  logs: string[];
+}
+
+export type SandboxErrorCode = "SCRIPT_TIMEOUT" | "SCRIPT_MEMORY" | "SCRIPT_ERROR" | "SCRIPT_COMPILE" | "SCRIPT_RESULT";
+
+export class SandboxError extends Error {
+  constructor(
+    readonly code: SandboxErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SandboxError";
+  }
+}
+
+// Evaluated in the isolate before the script: the API, over plain data copied in as JSON.
+const PRELUDE = `
+const __in = JSON.parse(__input);
+const args = __in.args;
+const now = __in.now;
+const __declarations = [];
+const __missing = [];
+const __logs = [];
+function get(path) {
+  if (typeof path !== "string") throw new TypeError("get(path): path must be a string");
+  const v = __in.known[path];
+  if (v === undefined) { if (!__missing.includes(path)) __missing.push(path); return undefined; }
+  return { value: v.value, type: v.type };
+}
+function declare(path, wanted) {
+  if (typeof path !== "string") throw new TypeError("declare(path, wanted): path must be a string");
+  __declarations.push(Object.assign({}, wanted || {}, { path }));
+}
+function log(...values) {
+  if (__logs.length < 50) __logs.push(values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(" ").slice(0, 500));
+}
+`;
+
+const EPILOGUE = `
+JSON.stringify({ declarations: __declarations, missing: __missing, logs: __logs });
+`;
+
+/** One isolate, reused for every run (a fresh context each time); replaced when a script exhausts it. */
+export class ScriptSandbox {
+  private isolate: ivm.Isolate | null = null;
+  private readonly compiled = new Map<string, ivm.Script>();
+
+  constructor(private readonly limits: SandboxLimits = defaultSandboxLimits) {}
+
+  private ensureIsolate(): ivm.Isolate {
+    if (this.isolate === null || this.isolate.isDisposed) {
+      this.isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.limits.memoryMb) });
+      this.compiled.clear();
+    }
+    return this.isolate;
+  }
+
+  private script(isolate: ivm.Isolate, code: string): ivm.Script {
+    let s = this.compiled.get(code);
+    if (s === undefined) {
+      try {
+        // The script runs inside a function so that `return` ends it early and its names stay local.
+        s = isolate.compileScriptSync(`${PRELUDE}\n(function () {\n${code}\n})();\n${EPILOGUE}`);
+      } catch (err) {
+        throw new SandboxError("SCRIPT_COMPILE", `the script does not compile: ${(err as Error).message}`);
+      }
+      if (this.compiled.size > 500) this.compiled.clear();
+      this.compiled.set(code, s);
+    }
+    return s;
+  }
+
+  async run(code: string, input: ScriptInput): Promise<ScriptResult> {
+    const isolate = this.ensureIsolate();
+    const script = this.script(isolate, code);
+    const context = await isolate.createContext();
+    try {
+      await context.global.set("__input", JSON.stringify(input));
+      let out: unknown;
+      try {
+        out = await script.run(context, { timeout: this.limits.timeoutMs, copy: true });
+      } catch (err) {
+        const message = (err as Error).message ?? String(err);
+        if (isolate.isDisposed || /memory limit/i.test(message)) {
+          this.isolate = null;
+          throw new SandboxError("SCRIPT_MEMORY", `the script used more than ${this.limits.memoryMb} MiB and was stopped`);
+        }
+        if (/timed out/i.test(message)) throw new SandboxError("SCRIPT_TIMEOUT", `the script ran longer than ${this.limits.timeoutMs} ms and was stopped`);
+        throw new SandboxError("SCRIPT_ERROR", `the script failed: ${message}`);
+      }
+      if (typeof out !== "string") throw new SandboxError("SCRIPT_RESULT", "the script's result could not be read");
+      const parsed = JSON.parse(out) as ScriptResult;
+      return { declarations: parsed.declarations, missing: parsed.missing, logs: parsed.logs };
+    } finally {
+      if (!isolate.isDisposed) context.release();
+    }
+  }
+
+  dispose(): void {
+    if (this.isolate !== null && !this.isolate.isDisposed) this.isolate.dispose();
+    this.isolate = null;
+  }
+}
