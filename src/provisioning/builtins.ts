@@ -1,0 +1,128 @@
+// Built-in provisions for the common jobs. Names start with "builtin:". Paths in their arguments may
+// be relative to the device's root object ("ManagementServer.PeriodicInformInterval" on a TR-181 device
+// is Device.ManagementServer.PeriodicInformInterval, on a TR-098 one InternetGatewayDevice....).
+//
+//   builtin:periodic-inform   { interval: seconds, enable?: boolean }
+//   builtin:refresh           { path, maxAge?: seconds }          read (a subtree when path ends with ".")
+//   builtin:value             { path, value, type? }
+//   builtin:tag               { tag, present?: boolean }
+//   builtin:reboot            { key }                               once per key
+//   builtin:factory-reset     { key }                               once per key
+//   builtin:firmware          { version, url, fileType?, fileSize?, username?, password? }
+//                             download when SoftwareVersion differs from version
+//   builtin:bootstrap-credentials {}                                fresh per-device ManagementServer and
+//                             connection-request credentials, set on the device and remembered by the ACS
+
+import type { Action, Declaration } from "./declarations.js";
+
+export const BUILTIN_PREFIX = "builtin:";
+
+export const builtinNames = [
+  "builtin:periodic-inform",
+  "builtin:refresh",
+  "builtin:value",
+  "builtin:tag",
+  "builtin:reboot",
+  "builtin:factory-reset",
+  "builtin:firmware",
+  "builtin:bootstrap-credentials",
+] as const;
+
+export function isBuiltin(name: string): boolean {
+  return name.startsWith(BUILTIN_PREFIX);
+}
+
+export interface BuiltinResult {
+  declarations: Declaration[];
+  actions: Action[];
+  /** The ACS must rotate the device's credentials (builtin:bootstrap-credentials). */
+  credentials?: true;
+}
+
+type Args = Record<string, unknown>;
+
+function absolute(path: string, root: string | null): string {
+  if (root === null || path.startsWith("Device.") || path.startsWith("InternetGatewayDevice.")) return path;
+  return root + path;
+}
+
+function str(a: Args, k: string, required = true): string | undefined {
+  const v = a[k];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== "string" || v.length === 0) throw new Error(`"${k}" must be a non-empty string`);
+  return v;
+}
+
+function num(a: Args, k: string, required = true): number | undefined {
+  const v = a[k];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new Error(`"${k}" must be a non-negative number`);
+  return v;
+}
+
+/** The declarations and actions of a built-in provision, or why its arguments are wrong. */
+export function builtinProvision(name: string, rawArgs: unknown, root: string | null = null): BuiltinResult | { error: string } {
+  const a = (rawArgs ?? {}) as Args;
+  if (typeof a !== "object" || Array.isArray(a)) return { error: `${name}: arguments must be an object` };
+  try {
+    switch (name) {
+      case "builtin:periodic-inform": {
+        const interval = num(a, "interval")!;
+        if (!Number.isInteger(interval) || interval < 1) throw new Error(`"interval" must be a whole number of seconds`);
+        const enable = a.enable === undefined ? true : a.enable;
+        if (typeof enable !== "boolean") throw new Error(`"enable" must be true or false`);
+        return {
+          declarations: [
+            { path: absolute("ManagementServer.PeriodicInformEnable", root), value: enable },
+            { path: absolute("ManagementServer.PeriodicInformInterval", root), value: interval },
+          ],
+          actions: [],
+        };
+      }
+      case "builtin:refresh": {
+        const path = absolute(str(a, "path")!, root);
+        return { declarations: [{ path, maxAge: num(a, "maxAge", false) ?? 0 }], actions: [] };
+      }
+      case "builtin:value": {
+        const path = absolute(str(a, "path")!, root);
+        const value = a.value;
+        if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") throw new Error(`"value" must be a string, number or boolean`);
+        const type = str(a, "type", false);
+        return { declarations: [{ path, value, ...(type === undefined ? {} : { type: type as Declaration["type"] }) }], actions: [] };
+      }
+      case "builtin:tag": {
+        const present = a.present === undefined ? true : a.present;
+        if (typeof present !== "boolean") throw new Error(`"present" must be true or false`);
+        return { declarations: [], actions: [{ kind: "tag", tag: str(a, "tag")!, present }] };
+      }
+      case "builtin:reboot":
+        return { declarations: [], actions: [{ kind: "reboot", key: str(a, "key")! }] };
+      case "builtin:factory-reset":
+        return { declarations: [], actions: [{ kind: "reboot", key: `factory-reset:${str(a, "key")!}` }] };
+      case "builtin:firmware": {
+        const version = str(a, "version")!;
+        return {
+          // the installed version must be known to decide
+          declarations: [{ path: absolute("DeviceInfo.SoftwareVersion", root), maxAge: 1e12 }],
+          actions: [
+            {
+              kind: "download",
+              key: version,
+              fileType: str(a, "fileType", false) ?? "1 Firmware Upgrade Image",
+              url: str(a, "url")!,
+              ...(a.username === undefined ? {} : { username: str(a, "username")! }),
+              ...(a.password === undefined ? {} : { password: str(a, "password")! }),
+              ...(a.fileSize === undefined ? {} : { fileSize: num(a, "fileSize")! }),
+            },
+          ],
+        };
+      }
+      case "builtin:bootstrap-credentials":
+        return { declarations: [], actions: [], credentials: true };
+      default:
+        return { error: `no built-in provision named ${name} (there are: ${builtinNames.join(", ")})` };
+    }
+  } catch (err) {
+    return { error: `${name}: ${(err as Error).message}` };
+  }
+}

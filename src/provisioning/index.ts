@@ -1,0 +1,14 @@
+// Provisioning's public face: presets and provisions (documents), the declarative engine, the script
+// sandbox, built-ins, and the provisioner that brings them together for a session.
+
+export { compilePreset, checkProvision, applicablePresets, presetSchema, provisionSchema, DocumentError } from "./presets.js";
+export type { Preset, Provision, CompiledPreset, MatchContext } from "./presets.js";
+export { declarationSchema, type Declaration, type Action } from "./declarations.js";
+export { DeviceData, type KnownRecord } from "./data.js";
+export { plan, applyResponse, applyFault, newEngineState, sameValue } from "./engine.js";
+export type { EngineState, EngineContext, EngineFault, Intent, Plan, Learned } from "./engine.js";
+export { ScriptSandbox, SandboxError, defaultSandboxLimits, type SandboxLimits } from "./sandbox.js";
+export { provision, type ProvisionCall, type Provisioned, type ProvisionerFault } from "./provisioner.js";
+export { builtinProvision, builtinNames, isBuiltin } from "./builtins.js";
+export { parseCron, inWindow, CronError } from "./cron.js";
+export { parsePattern, SelectorError } from "./selector.js";
