@@ -17,7 +17,9 @@ export type StoreErrorCode =
   /** A statement failed inside a transaction and the callback went on: the transaction was rolled back. */
   | "STORE_TX_ABORTED"
   /** The store was closed. */
-  | "STORE_CLOSED";
+  | "STORE_CLOSED"
+  /** A list query whose options do not fit together or are out of range (filter errors are FilterErrors). */
+  | "STORE_BAD_QUERY";
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -4,6 +4,10 @@
 // All times are Date objects; all JSON-valued fields are plain JSON values. Paths of objects and
 // object instances end with "." (TR-069 partial path), parameter paths do not.
 
+import type { FilterNode, SortKey } from "../query/index.js";
+
+export type { FilterNode, SortKey };
+
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export type CwmpNs = "1-0" | "1-1" | "1-2" | "1-3" | "1-4";
@@ -48,6 +52,52 @@ export interface DeviceListQuery {
   /** Only devices whose id starts with this. */
   idPrefix?: string;
   tag?: string;
+  /**
+   * Only devices the filter matches (docs/filters.md), as text or as an AST (from query/'s `parse`, or
+   * any object, which is validated). Text that is not a filter, and an AST that is not one, are refused
+   * with a FilterError (code FILTER_..., with the position in the text).
+   */
+  filter?: string | FilterNode;
+  /**
+   * Order: device fields (not tag) or parameter paths, most significant first (query/sort.ts has the
+   * rules: numbers before texts, missing values last). Ties, and the default, go by id ascending.
+   */
+  sort?: SortKey[];
+  /**
+   * Keyset paging: only devices after this id (before it with a sort by id descending). Only with the
+   * default order or a sort by id alone (else STORE_BAD_QUERY); a page then costs the same at any depth.
+   */
+  after?: string;
+  /** The time relative times (now-1h) and `online` are measured from; default the current time. */
+  now?: Date;
+  /** The window of `online`: the filter's `online` needs it (FilterError FILTER_CONTEXT without). */
+  onlineWithinMs?: number;
+}
+
+export interface DeviceQuery extends DeviceListQuery {
+  /**
+   * Parameters to return with each device: parameter paths, and object paths (ending with ".") for
+   * the object and everything under it. At most 100 entries.
+   */
+  projection?: string[];
+  /** Also count the devices the query matches, ignoring limit, offset and after. */
+  count?: boolean;
+}
+
+export interface ProjectedDevice extends DeviceRecord {
+  /** With a projection: the projected records the device has, sorted by path. Absent without one. */
+  parameters?: ParameterRecord[];
+}
+
+export interface DeviceQueryResult {
+  devices: ProjectedDevice[];
+  /** With `count: true`, the number of matching devices over all pages; else null. */
+  total: number | null;
+  /**
+   * In id order with a limit: the `after` that gives the next page, or null when there is no next page.
+   * Null in other orders (page with offset there).
+   */
+  next: string | null;
 }
 
 export interface DeviceRepo {
@@ -56,6 +106,8 @@ export interface DeviceRepo {
   recordInform(update: InformUpdate): Promise<{ device: DeviceRecord; created: boolean }>;
   list(query?: DeviceListQuery): Promise<DeviceRecord[]>;
   count(query?: DeviceListQuery): Promise<number>;
+  /** A page of devices (with projected parameters when asked), the total when asked, and the next page's key. */
+  query(query: DeviceQuery): Promise<DeviceQueryResult>;
   /** Deletes the device and everything attached to it (parameters, events, tasks, faults, credentials, sessions). */
   delete(id: string): Promise<boolean>;
   /** Adds and removes tags; returns the new tag list, or null when the device does not exist. */
@@ -206,6 +258,7 @@ export interface FaultRepo {
   /** Raises a fault on a channel, or bumps `retries` and refreshes it when the channel already has one. */
   raise(fault: Omit<FaultRecord, "id" | "retries">): Promise<FaultRecord>;
   list(query?: { deviceId?: string; limit?: number; offset?: number }): Promise<FaultRecord[]>;
+  get(id: string): Promise<FaultRecord | null>;
   clear(id: string): Promise<boolean>;
   clearChannel(deviceId: string, channel: string): Promise<boolean>;
 }
@@ -273,6 +326,12 @@ export interface StoreTx {
   sessions: SessionRepo;
   settings: SettingsRepo;
   credentials: CredentialRepo;
+  // The northbound API's tables (migration 2); their types are at the end of this file.
+  outbox: OutboxRepo;
+  apiKeys: ApiKeyRepo;
+  webhooks: WebhookRepo;
+  webhookDeliveries: WebhookDeliveryRepo;
+  connectionRequests: ConnectionRequestRepo;
 }
 
 export interface Store extends StoreTx {
@@ -282,5 +341,216 @@ export interface Store extends StoreTx {
    * calls on `tx` (the SQLite backend serializes transactions within a process).
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Calls `wake` soon after any process commits outbox events, so that tailers need not wait for their
+   * next poll (PostgreSQL: LISTEN/NOTIFY on a connection of its own). A hint only: it may be late, come
+   * twice, or never (SQLite has no such channel), so tailers poll too. Resolves to a function that stops it.
+   */
+  watchOutbox(wake: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The northbound API's storage (migration 2): the event outbox, API keys, webhooks and their
+// deliveries, connection-request credentials and attempts.
+
+/**
+ * A position in the outbox: events are read in (tx, seq) order. `tx` orders events by the transaction
+ * that wrote them where commit order and `seq` order can differ (PostgreSQL: the writing transaction's
+ * id, as decimal text); it is "0" where transactions commit one at a time in seq order (SQLite).
+ */
+export interface OutboxCursor {
+  tx: string;
+  seq: number;
+}
+
+export interface NewOutboxEvent {
+  /** The AcsEvent type, e.g. "task.completed". */
+  type: string;
+  deviceId: string | null;
+  at: Date;
+  /** The whole event as JSON. */
+  payload: JsonValue;
+}
+
+export interface OutboxEvent extends NewOutboxEvent, OutboxCursor {}
+
+export interface OutboxRepo {
+  /** Writes events; in a transaction, they become readable when (and only if) it commits. */
+  append(events: NewOutboxEvent[]): Promise<void>;
+  /**
+   * Committed events after `after` (null: from the oldest kept), in cursor order, at most `limit`. An
+   * event is returned only once no transaction still running could commit one before it in this order,
+   * so a reader that moves its cursor to the last event it read never misses one.
+   */
+  read(after: OutboxCursor | null, limit: number): Promise<OutboxEvent[]>;
+  /** The cursor of the newest event `read` would return now; null when there is none. */
+  head(): Promise<OutboxCursor | null>;
+  /** The cursor of the event with this seq, or null when it is not (or no longer) kept. */
+  cursorOf(seq: number): Promise<OutboxCursor | null>;
+  /** Deletes events older than `before`; returns how many. */
+  prune(before: Date): Promise<number>;
+  /** A named consumer's shared cursor (one for all processes), or null before it is first set. */
+  consumer(name: string): Promise<OutboxCursor | null>;
+  /**
+   * Moves a consumer's cursor from `expected` (null: not set yet) to `next`. False when it no longer is
+   * at `expected`: another process moved it first, and the caller's transaction should be rolled back.
+   */
+  advanceConsumer(name: string, expected: OutboxCursor | null, next: OutboxCursor): Promise<boolean>;
+}
+
+export type ApiRole = "admin" | "operator" | "read-only";
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  role: ApiRole;
+  /** Hex SHA-256 of the key; the key itself is never stored. */
+  keyHash: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface ApiKeyRepo {
+  /** Creates a key; false when the id is taken (the caller's transaction goes on). */
+  create(key: Omit<ApiKeyRecord, "lastUsedAt" | "revokedAt">): Promise<boolean>;
+  get(id: string): Promise<ApiKeyRecord | null>;
+  byHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  /** Oldest first; revoked keys too. */
+  list(): Promise<ApiKeyRecord[]>;
+  /** Every key ever created, revoked ones included. */
+  count(): Promise<number>;
+  /** Marks the key revoked (once: a second call keeps the first time); null when there is no such key. */
+  revoke(id: string, at: Date): Promise<ApiKeyRecord | null>;
+  /** Records a use, writing only when the last recorded use is older than `staleBefore` (so not every request writes). */
+  touch(id: string, at: Date, staleBefore: Date): Promise<void>;
+}
+
+export interface WebhookRecord {
+  id: string;
+  name: string;
+  url: string;
+  /** Event types delivered; empty for all. */
+  events: string[];
+  /** A device filter (docs/filters.md) events must match, or null. */
+  filter: string | null;
+  /** The signing secret, sealed (server/secrets.ts); never stored in clear. */
+  secretSealed: string;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WebhookRepo {
+  create(hook: WebhookRecord): Promise<WebhookRecord>;
+  get(id: string): Promise<WebhookRecord | null>;
+  /** Oldest first. */
+  list(): Promise<WebhookRecord[]>;
+  update(id: string, patch: Partial<Pick<WebhookRecord, "name" | "url" | "events" | "filter" | "secretSealed" | "enabled" | "updatedAt">>): Promise<WebhookRecord | null>;
+  /** Deletes the webhook with its deliveries and their attempts. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** pending: to be tried (again) at nextAttemptAt; delivered; failed: given up. */
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
+export interface WebhookDeliveryRecord {
+  id: string;
+  webhookId: string;
+  /** The outbox event delivered (its seq). */
+  eventSeq: number;
+  eventType: string;
+  deviceId: string | null;
+  /** The request body, as sent. */
+  payload: JsonValue;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export interface WebhookAttemptRecord {
+  deliveryId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  at: Date;
+  durationMs: number;
+  /** The receiver's HTTP status, null when none came (refused, timed out). */
+  statusCode: number | null;
+  ok: boolean;
+  /** What went wrong, for people; null when it worked. */
+  error: string | null;
+}
+
+export interface NewWebhookDelivery {
+  webhookId: string;
+  eventSeq: number;
+  eventType: string;
+  deviceId: string | null;
+  payload: JsonValue;
+}
+
+export interface WebhookDeliveryRepo {
+  /** Queues deliveries due at `at`; one per webhook and event whatever the number of calls. Returns how many are new. */
+  enqueue(deliveries: NewWebhookDelivery[], at: Date): Promise<number>;
+  /**
+   * Claims up to `limit` pending deliveries due at `now` that no live claim holds, for `owner` until
+   * `until`. Across processes, a delivery is claimed by one owner at a time.
+   */
+  claim(owner: string, now: Date, until: Date, limit: number): Promise<WebhookDeliveryRecord[]>;
+  /** When the earliest pending delivery is due (a cheap read, so that idle processes need not write to claim); null when none is pending. */
+  nextDue(): Promise<Date | null>;
+  /**
+   * Records an attempt and the delivery's new state, if `owner` still holds the claim (false when the
+   * claim was lost: nothing is written).
+   */
+  finishAttempt(
+    deliveryId: string,
+    owner: string,
+    attempt: WebhookAttemptRecord,
+    next: { status: WebhookDeliveryStatus; nextAttemptAt: Date | null; completedAt: Date | null },
+  ): Promise<boolean>;
+  get(id: string): Promise<WebhookDeliveryRecord | null>;
+  /** Newest first, each with its attempts (oldest first). */
+  list(webhookId: string, query?: { status?: WebhookDeliveryStatus; limit?: number; offset?: number }): Promise<(WebhookDeliveryRecord & { attemptLog: WebhookAttemptRecord[] })[]>;
+  /** Deletes finished deliveries (and their attempts) completed before `before`. */
+  prune(before: Date): Promise<number>;
+}
+
+/** Credentials a device's connection requests are made with (ConnectionRequestUsername/Password). */
+export interface ConnectionRequestCredentialRecord {
+  deviceId: string;
+  username: string;
+  /** Sealed (server/secrets.ts): they must be usable in clear to answer Digest, so never hashed, never in clear. */
+  passwordSealed: string;
+  updatedAt: Date;
+}
+
+export interface ConnectionRequestAttemptRecord {
+  /** Increasing. */
+  id: number;
+  deviceId: string;
+  at: Date;
+  method: string;
+  /** URL, UDP address or JID. */
+  target: string;
+  outcome: string;
+  code: string;
+  detail: string;
+  durationMs: number;
+  /** The task whose creation asked for it, if any. */
+  taskId: string | null;
+}
+
+export interface ConnectionRequestRepo {
+  credentials(deviceId: string): Promise<ConnectionRequestCredentialRecord | null>;
+  /** Creates or replaces. The device must exist (STORE_UNKNOWN_REFERENCE). */
+  setCredentials(record: ConnectionRequestCredentialRecord): Promise<void>;
+  deleteCredentials(deviceId: string): Promise<boolean>;
+  record(attempts: Omit<ConnectionRequestAttemptRecord, "id">[]): Promise<void>;
+  /** Newest first. */
+  attempts(deviceId: string, query?: { limit?: number; offset?: number }): Promise<ConnectionRequestAttemptRecord[]>;
+  prune(before: Date): Promise<number>;
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
+import pg from "pg";
 import { openStore, type Store } from "../../src/store/index.js";
+import { withJitOff } from "../../src/store/postgres/index.js";
 import { backend, createTestDatabase, PG_MISSING_MESSAGE, pgServerUrl, queryDirect } from "../support/pg.js";
 import { runInChildren } from "./child.js";
 import { at, conformance, inform } from "./conformance.js";
@@ -78,6 +80,27 @@ if (!serverUrl) {
       assert.deepEqual(results, ["opened", "opened", "opened", "opened"]);
       const rows = await queryDirect(url, "SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version");
       assert.ok(rows.length >= 1 && rows.every((r) => Number(r.n) === 1));
+    });
+  });
+
+  describe("postgres: connection options", () => {
+    const b = backend("postgres");
+
+    test("the store's connections run without JIT, keeping the options the URL gives", async () => {
+      assert.equal(new URL(withJitOff("postgres://u@h:5/db")).searchParams.get("options"), "-c jit=off");
+      assert.equal(new URL(withJitOff("postgres://u@h:5/db?options=-c%20search_path%3Ds1")).searchParams.get("options"), "-c search_path=s1 -c jit=off");
+      assert.equal(withJitOff("postgres://u@h:5/db?options=-c%20jit%3Don"), "postgres://u@h:5/db?options=-c%20jit%3Don");
+      // What the server makes of it, through the same driver and URL parser the store uses.
+      const url = await b.freshUrl();
+      const client = new pg.Client({ connectionString: withJitOff(url) });
+      await client.connect();
+      try {
+        const rows = (await client.query("SELECT current_setting('jit') AS jit, current_schemas(false)::text AS schemas")).rows as { jit: string; schemas: string }[];
+        assert.equal(rows[0]?.jit, "off");
+        assert.match(rows[0]?.schemas ?? "", /^\{s_/, "the URL's search_path is kept");
+      } finally {
+        await client.end();
+      }
     });
   });
 

@@ -1,4 +1,5 @@
 import type { ColumnType, Dialect, RowColumn } from "../sql/dialect.js";
+import { SORT_TEXT_CHARS } from "../../query/sort.js";
 import type { JsonValue } from "../types.js";
 
 // Dates are timestamptz (microseconds, so milliseconds round-trip exactly) and travel as ISO strings,
@@ -6,7 +7,9 @@ import type { JsonValue } from "../types.js";
 // survives, as on SQLite); node-postgres parses it on the way out. Batches travel as one array per
 // column and come back as rows through unnest.
 
-const arrayType: Record<ColumnType, string> = { text: "text[]", bool: "boolean[]", int: "integer[]", date: "timestamptz[]", json: "json[]" };
+const arrayType: Record<ColumnType, string> = {
+  text: "text[]", bool: "boolean[]", int: "integer[]", bigint: "bigint[]", real: "float8[]", date: "timestamptz[]", json: "json[]",
+};
 
 function encode(type: ColumnType, v: unknown): unknown {
   if (v == null) return null;
@@ -17,9 +20,15 @@ function encode(type: ColumnType, v: unknown): unknown {
   }
 }
 
+/**
+ * Characters of a parameter value in value_key, which the value index holds (migrations.ts): at most
+ * 1 kB. As many as sorts compare, so that a sort by a parameter reads the index, not the table.
+ */
+export const VALUE_KEY_CHARS = SORT_TEXT_CHARS;
+
 export const postgresDialect: Dialect = {
   name: "postgres",
-  capabilities: { writableCte: true },
+  capabilities: { writableCte: true, valueKey: { column: "value_key", chars: VALUE_KEY_CHARS } },
   date: (v) => (v == null ? null : v.toISOString()),
   readDate: (v) => (v == null ? null : v instanceof Date ? v : new Date(String(v))),
   bool: (v) => (v == null ? null : v),
@@ -28,6 +37,12 @@ export const postgresDialect: Dialect = {
   readJson: (v) => (v === undefined ? null : (v as JsonValue)),
   inTextArray: (expr, param) => `(${expr}) = ANY(${param}::text[])`,
   textArray: (values) => [...values],
+  inArray: (expr, param, type) => `(${expr}) = ANY(${param}::${arrayType[type]})`,
+  array: (values, type) => (type === "date" ? values.map((v) => (v as Date).toISOString()) : [...values]),
+  // EXISTS: the planner turns it into a semi or anti join of its choice (hash from the value index, or
+  // a walk in device order that stops after a page), and under OR or NOT it stays an indexed probe per
+  // device at worst, where NOT IN (subquery) could rescan the subquery for every device.
+  deviceHasRow: (table, alias, where) => `EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}.device_id = d.id AND ${where})`,
   rowSource(first: number, columns: readonly RowColumn[], rows: readonly (readonly unknown[])[]) {
     const params = columns.map((c, i) => rows.map((row) => encode(c.type, row[i])));
     const args = columns.map((c, i) => `$${first + i}::${arrayType[c.type]}`).join(", ");

@@ -3,7 +3,7 @@
 // bound (never spliced into the text), and each distinct statement text gets a name, so a connection
 // parses and plans it once (server-side prepared statements).
 import { StoreError } from "../errors.js";
-import type { Row, SqlConn, SqlDriver } from "../sql/driver.js";
+import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 
 /** The subset of node-postgres this backend uses. */
@@ -44,7 +44,8 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     private readonly maxNamedStatements = 1000,
   ) {}
 
-  private config(sql: string, params: readonly unknown[]): PgQueryConfig {
+  private config(sql: string, params: readonly unknown[], options?: QueryOptions): PgQueryConfig {
+    if (options?.adHoc) return { text: sql, values: [...params] };
     let name = this.names.get(sql);
     // Each connection keeps every statement it has prepared, so names stop at a bound; texts beyond it
     // (there should be none: the core's texts do not grow with the data) run unnamed.
@@ -61,14 +62,15 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
 
   private conn(q: PgQueryable): SqlConn {
     return {
-      all: async <R extends Row>(sql: string, params: readonly unknown[] = []) => (await q.query(this.config(sql, params))).rows as R[],
+      all: async <R extends Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
+        (await q.query(this.config(sql, params, options))).rows as R[],
       run: async (sql: string, params: readonly unknown[] = []) => (await q.query(this.config(sql, params))).rowCount ?? 0,
     };
   }
 
-  async all<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  async all<R extends Row = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<R[]> {
     this.check();
-    return (await this.pool.query(this.config(sql, params))).rows as R[];
+    return (await this.pool.query(this.config(sql, params, options))).rows as R[];
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {

@@ -1,8 +1,10 @@
 import type { Migration } from "../sql/migrate.js";
+import { VALUE_KEY_CHARS } from "./dialect.js";
 
 // Identifiers and paths are COLLATE "C" whatever the database's locale: results sort by code point as
 // on SQLite, and "starts with" can be an index range (a linguistic collation orders "A.B" and "AB"
-// unpredictably). Dates are timestamptz, JSON is json (kept as written).
+// unpredictably); so are the texts filters compare (manufacturer, cwmp_version, parameter values).
+// Dates are timestamptz, JSON is json (kept as written).
 export const postgresMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -10,7 +12,7 @@ export const postgresMigrations: readonly Migration[] = [
     sql: `
 CREATE TABLE devices (
   id text COLLATE "C" PRIMARY KEY,
-  manufacturer text NOT NULL,
+  manufacturer text COLLATE "C" NOT NULL,
   oui text COLLATE "C" NOT NULL,
   product_class text COLLATE "C" NOT NULL,
   serial_number text COLLATE "C" NOT NULL,
@@ -20,12 +22,14 @@ CREATE TABLE devices (
   last_boot_at timestamptz,
   last_bootstrap_at timestamptz,
   cwmp_namespace text,
-  cwmp_version text
+  cwmp_version text COLLATE "C"
 );
-CREATE INDEX devices_oui ON devices (oui);
-CREATE INDEX devices_product_class ON devices (product_class);
+-- With id: a page of devices in id order with this field equal to a value is a range of the index.
+CREATE INDEX devices_oui ON devices (oui, id);
+CREATE INDEX devices_product_class ON devices (product_class, id);
 CREATE INDEX devices_serial_number ON devices (serial_number);
-CREATE INDEX devices_last_inform_at ON devices (last_inform_at);
+-- Descending with NULLS LAST: the order of "most recently seen first" (sorts put unknown values last).
+CREATE INDEX devices_last_inform_at ON devices (last_inform_at DESC NULLS LAST);
 
 CREATE TABLE device_tags (
   device_id text COLLATE "C" NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
@@ -47,7 +51,15 @@ CREATE TABLE parameters (
   device_id text COLLATE "C" NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
   path text COLLATE "C" NOT NULL,
   object boolean NOT NULL,
-  value text,
+  value text COLLATE "C",
+  -- What the value's text stands for, as the filter language reads it (query/values.ts), written with
+  -- the value so that filters compare and index typed columns instead of casting text in SQL (a cast
+  -- of a text that does not fit would raise an error in the middle of a query).
+  value_num double precision,
+  value_time bigint,
+  value_bool boolean,
+  -- The value index's key: a btree row cannot exceed about 2.7 kB, and values can.
+  value_key text COLLATE "C" GENERATED ALWAYS AS (substr(value, 1, ${VALUE_KEY_CHARS})) STORED,
   type text,
   writable boolean,
   notification integer,
@@ -57,6 +69,16 @@ CREATE TABLE parameters (
   attributes_at timestamptz,
   PRIMARY KEY (device_id, path)
 );
+-- Filters on parameter values (docs/filters.md) are answered from these indexes alone (index-only
+-- scans): a path's rows lie one per device, spread over the whole table, so reading them from the table
+-- reads all of it. The first three find the devices whose value matches (an equality, a prefix, a range);
+-- parameters_path_device gives a path's rows in device order with the values beside them, for the plans
+-- that walk devices in id order and stop after a page (without it PostgreSQL would walk the primary key
+-- whole to get that order, when it expects many matches and there are few).
+CREATE INDEX parameters_path_value ON parameters (path, value_key, device_id);
+CREATE INDEX parameters_path_num ON parameters (path, value_num, device_id) WHERE value_num IS NOT NULL;
+CREATE INDEX parameters_path_time ON parameters (path, value_time, device_id) WHERE value_time IS NOT NULL;
+CREATE INDEX parameters_path_device ON parameters (path, device_id) INCLUDE (value_key, value_num, value_time, value_bool);
 
 CREATE TABLE tasks (
   seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -116,6 +138,118 @@ CREATE TABLE cpe_credentials (
   created_at timestamptz NOT NULL
 );
 CREATE INDEX cpe_credentials_device ON cpe_credentials (device_id);
+`,
+  },
+  {
+    version: 2,
+    name: "northbound API: event outbox, API keys, webhooks, connection requests",
+    sql: `
+-- The transactional outbox: events are written in the transaction that made them true, and every ACS
+-- process tails the table. Sequence values are taken at insert, not at commit, so a reader going by
+-- seq alone could pass over an event whose transaction commits late. tx_ord is the writing
+-- transaction's id: readers take only rows of transactions older than every one still running
+-- (pg_snapshot_xmin), in (tx_ord, seq) order, and nothing can later appear before their cursor.
+CREATE TABLE event_outbox (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tx_ord xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  type text NOT NULL,
+  device_id text COLLATE "C",
+  at timestamptz NOT NULL,
+  payload json NOT NULL
+);
+CREATE INDEX event_outbox_order ON event_outbox (tx_ord, seq);
+CREATE INDEX event_outbox_at ON event_outbox (at);
+
+-- Wakes the tailers of every process at commit (NOTIFY is transactional). The channel is named after
+-- the schema, so that several Provisio schemas in one database do not wake each other.
+CREATE FUNCTION provisio_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_notify('provisio_outbox_' || current_schema(), '');
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER event_outbox_notify AFTER INSERT ON event_outbox FOR EACH STATEMENT EXECUTE FUNCTION provisio_outbox_notify();
+
+CREATE TABLE outbox_consumers (
+  name text COLLATE "C" PRIMARY KEY,
+  tx_ord text NOT NULL,
+  seq bigint NOT NULL
+);
+
+CREATE TABLE api_keys (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  role text NOT NULL CHECK (role IN ('admin', 'operator', 'read-only')),
+  key_hash text COLLATE "C" NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL,
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+
+CREATE TABLE webhooks (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  url text NOT NULL,
+  events json NOT NULL,
+  filter text,
+  secret_sealed text NOT NULL,
+  enabled boolean NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+CREATE TABLE webhook_deliveries (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text COLLATE "C" NOT NULL UNIQUE,
+  webhook_id text COLLATE "C" NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  event_seq bigint NOT NULL,
+  event_type text NOT NULL,
+  device_id text COLLATE "C",
+  payload json NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts integer NOT NULL,
+  next_attempt_at timestamptz,
+  locked_by text,
+  locked_until timestamptz,
+  created_at timestamptz NOT NULL,
+  completed_at timestamptz,
+  UNIQUE (webhook_id, event_seq)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_completed ON webhook_deliveries (completed_at) WHERE status <> 'pending';
+
+CREATE TABLE webhook_attempts (
+  delivery_id text COLLATE "C" NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+  attempt integer NOT NULL,
+  at timestamptz NOT NULL,
+  duration_ms integer NOT NULL,
+  status_code integer,
+  ok boolean NOT NULL,
+  error text,
+  PRIMARY KEY (delivery_id, attempt)
+);
+
+CREATE TABLE connreq_credentials (
+  device_id text COLLATE "C" PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  username text NOT NULL,
+  password_sealed text NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+CREATE TABLE connreq_attempts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  device_id text COLLATE "C" NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  at timestamptz NOT NULL,
+  method text NOT NULL,
+  target text NOT NULL,
+  outcome text NOT NULL,
+  code text NOT NULL,
+  detail text NOT NULL,
+  duration_ms integer NOT NULL,
+  task_id text
+);
+CREATE INDEX connreq_attempts_device ON connreq_attempts (device_id, id DESC);
+CREATE INDEX connreq_attempts_at ON connreq_attempts (at);
 `,
   },
 ];

@@ -1,32 +1,136 @@
-import type { DeviceListQuery, DeviceRecord, DeviceRepo, EventRecord, EventRepo, InformUpdate } from "../types.js";
-import type { RowColumn } from "./dialect.js";
+import { fieldKind, type TextField, type TimeField } from "../../query/ast.js";
+import { pathProblem } from "../../query/check.js";
+import { FilterError } from "../../query/errors.js";
+import { toFilter } from "../../query/index.js";
+import { resolveSort, SORT_TEXT_CHARS } from "../../query/sort.js";
+import { StoreError } from "../errors.js";
+import type {
+  DeviceListQuery, DeviceQuery, DeviceQueryResult, DeviceRecord, DeviceRepo, EventRecord, EventRepo, InformUpdate, ParameterRecord,
+} from "../types.js";
+import type { Dialect, RowColumn } from "./dialect.js";
+import { compileFilter, SqlParams, textColumn, timeColumn } from "./filter.js";
 import { limitClause } from "./limit.js";
 import { prefixUpperBound } from "./paths.js";
-import { deviceColumns, toDevice, toEvent } from "./rows.js";
+import { deviceColumns, PARAMETER_COLUMNS, toDevice, toEvent, toParameter } from "./rows.js";
 import type { Scope } from "./scope.js";
 
 const BOOT = "1 BOOT";
 const BOOTSTRAP = "0 BOOTSTRAP";
 
-/** WHERE clause (and its parameters, numbered from $1) for a device list query on `devices d`. */
-function listFilter(q: DeviceListQuery): { where: string; params: unknown[] } {
+/** Most entries of a projection. */
+export const MAX_PROJECTION = 100;
+
+interface OrderItem {
+  expr: string;
+  /** "ASC", "DESC", possibly with "NULLS LAST". */
+  dir: string;
+}
+
+interface ListPlan {
+  /** FROM and JOINs, on `devices d`. */
+  from: string;
+  where: string;
+  order: OrderItem[];
+  params: SqlParams;
+  /** The order is by id alone (keyset paging works): its direction; null for other orders. */
+  idOrder: "asc" | "desc" | null;
+  /** The text depends on the request (a filter, a sort): not for the prepared statement caches. */
+  adHoc: boolean;
+}
+
+function badQuery(message: string): never {
+  throw new StoreError("STORE_BAD_QUERY", message);
+}
+
+function checkCount(name: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isFinite(v) && v >= 0)) badQuery(`${name} must be a number >= 0, not ${String(v)}`);
+}
+
+/** Turns a list query into the pieces of its statements; the filter and sort are checked here (FilterError). */
+function plan(d: Dialect, q: DeviceListQuery): ListPlan {
+  checkCount("limit", q.limit);
+  checkCount("offset", q.offset);
+  const params = new SqlParams();
   const conds: string[] = [];
-  const params: unknown[] = [];
   if (q.idPrefix) {
     // A range rather than LIKE: it uses the primary key index and needs no escaping of % and _.
-    params.push(q.idPrefix);
-    conds.push(`d.id >= $${params.length}`);
+    conds.push(`d.id >= ${params.add(q.idPrefix)}`);
     const upper = prefixUpperBound(q.idPrefix);
-    if (upper !== null) {
-      params.push(upper);
-      conds.push(`d.id < $${params.length}`);
-    }
+    if (upper !== null) conds.push(`d.id < ${params.add(upper)}`);
   }
   if (q.tag !== undefined) {
-    params.push(q.tag);
-    conds.push(`EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = $${params.length})`);
+    conds.push(`EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = ${params.add(q.tag)})`);
   }
-  return { where: conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "", params };
+  if (q.filter !== undefined) {
+    const ctx = { now: q.now ?? new Date(), ...(q.onlineWithinMs !== undefined ? { onlineWithinMs: q.onlineWithinMs } : {}) };
+    conds.push(compileFilter(toFilter(q.filter), d, ctx, params));
+  }
+  const sort = resolveSort(q.sort ?? []);
+  const first = sort[0];
+  const idOrder = sort.length === 0 ? "asc" : first?.target.kind === "field" && first.target.name === "id" ? first.direction : null;
+  if (q.after !== undefined) {
+    if (idOrder === null) badQuery("after (keyset paging) needs the default order or a sort by id alone; page other orders with offset");
+    if (typeof q.after !== "string") badQuery("after must be a device id");
+    conds.push(`d.id ${idOrder === "asc" ? ">" : "<"} ${params.add(q.after)}`);
+  }
+  const joins: string[] = [];
+  const order: OrderItem[] = [];
+  for (const [i, { target, direction }] of sort.entries()) {
+    const dir = direction === "asc" ? "ASC" : "DESC";
+    if (target.kind === "parameter") {
+      const s = `s${i}`;
+      joins.push(`LEFT JOIN parameters ${s} ON ${s}.device_id = d.id AND ${s}.path = ${params.add(target.path)}`);
+      // Missing values last; numbers before texts ascending (after them descending); texts by their
+      // first SORT_TEXT_CHARS characters, which PostgreSQL's value_key holds (see query/sort.ts).
+      const vk = d.capabilities.valueKey;
+      const text = vk !== null && vk.chars === SORT_TEXT_CHARS ? `${s}.${vk.column}` : `substr(${s}.value, 1, ${SORT_TEXT_CHARS})`;
+      order.push({ expr: `(${text} IS NULL)`, dir: "ASC" }, { expr: `(${s}.value_num IS NULL)`, dir },
+        { expr: `${s}.value_num`, dir }, { expr: text, dir });
+      continue;
+    }
+    const { column, nullable } = fieldKind(target.name) === "time" ? timeColumn(target.name as TimeField) : textColumn(target.name as TextField);
+    // NULLS LAST rather than an IS NULL key: an index on the column can still give the order.
+    order.push({ expr: column, dir: nullable ? `${dir} NULLS LAST` : dir });
+    if (target.name === "id") break;
+  }
+  if (!sort.some((k) => k.target.kind === "field" && k.target.name === "id")) order.push({ expr: "d.id", dir: "ASC" });
+  return {
+    from: `devices d${joins.map((j) => ` ${j}`).join("")}`,
+    where: conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "",
+    order,
+    params,
+    idOrder,
+    adHoc: q.filter !== undefined || sort.length > 0,
+  };
+}
+
+/** The projected records of `ids`, by device. */
+async function project(s: Scope, ids: string[], projection: unknown): Promise<Map<string, ParameterRecord[]>> {
+  if (!Array.isArray(projection) || projection.some((p) => typeof p !== "string")) badQuery("projection must be a list of parameter paths");
+  if (projection.length > MAX_PROJECTION) badQuery(`projection has more than ${MAX_PROJECTION} paths`);
+  const exact: string[] = [];
+  const objects: string[] = [];
+  for (const path of projection as string[]) {
+    const why = pathProblem(path);
+    if (why !== undefined) throw new FilterError("FILTER_PATH", why);
+    (path.endsWith(".") ? objects : exact).push(path);
+  }
+  const out = new Map<string, ParameterRecord[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0 || projection.length === 0) return out;
+  const d = s.dialect;
+  const params = new SqlParams();
+  const device = d.inTextArray("device_id", params.add(d.textArray(ids)));
+  const any: string[] = [];
+  if (exact.length > 0) any.push(d.inTextArray("path", params.add(d.textArray(exact))));
+  for (const prefix of objects) {
+    const upper = prefixUpperBound(prefix);
+    any.push(`(path >= ${params.add(prefix)}${upper === null ? "" : ` AND path < ${params.add(upper)}`})`);
+  }
+  const rows = await s.all(
+    `SELECT device_id, ${PARAMETER_COLUMNS} FROM parameters WHERE ${device} AND (${any.join(" OR ")}) ORDER BY device_id, path`,
+    params.values, { adHoc: true });
+  for (const r of rows) out.get(String(r.device_id))?.push(toParameter(d, r));
+  return out;
 }
 
 export class SqlDeviceRepo implements DeviceRepo {
@@ -93,17 +197,43 @@ export class SqlDeviceRepo implements DeviceRepo {
     });
   }
 
+  private async page(q: DeviceListQuery, extra: number): Promise<{ devices: DeviceRecord[]; idOrder: "asc" | "desc" | null }> {
+    const p = plan(this.s.dialect, q);
+    const values = p.params.values;
+    const limit = limitClause(values, q.limit === undefined ? undefined : Math.floor(q.limit) + extra, q.offset);
+    // The page is chosen in the inner query and only its rows get their tags (PostgreSQL would otherwise
+    // compute them for every row it sorts or skips); the outer query orders the page again by the
+    // inner one's sort keys.
+    const keys = p.order.map((o, i) => `${o.expr} AS o${i}`).join(", ");
+    const inner = `SELECT d.*, ${keys} FROM ${p.from} ${p.where} ORDER BY ${p.order.map((o) => `${o.expr} ${o.dir}`).join(", ")}${limit}`;
+    const outerOrder = p.order.map((o, i) => `q.o${i} ${o.dir}`).join(", ");
+    const rows = await this.s.all(
+      `SELECT ${deviceColumns(this.s.dialect, "q")} FROM (${inner}) q ORDER BY ${outerOrder}`, values, { adHoc: p.adHoc });
+    return { devices: rows.map((r) => toDevice(this.s.dialect, r)), idOrder: p.idOrder };
+  }
+
   async list(q: DeviceListQuery = {}): Promise<DeviceRecord[]> {
-    const { where, params } = listFilter(q);
-    const limit = limitClause(params, q.limit, q.offset);
-    const rows = await this.s.all(`SELECT ${deviceColumns(this.s.dialect, "d")} FROM devices d ${where} ORDER BY d.id${limit}`, params);
-    return rows.map((r) => toDevice(this.s.dialect, r));
+    return (await this.page(q, 0)).devices;
   }
 
   async count(q: DeviceListQuery = {}): Promise<number> {
-    const { where, params } = listFilter(q);
-    const rows = await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM devices d ${where}`, params);
+    const p = plan(this.s.dialect, { ...q, sort: undefined, after: undefined });
+    const rows = await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${p.from} ${p.where}`, p.params.values, { adHoc: p.adHoc });
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async query(q: DeviceQuery): Promise<DeviceQueryResult> {
+    // One row more than the page tells whether there is a next page.
+    const { devices, idOrder } = await this.page(q, 1);
+    let next: string | null = null;
+    if (q.limit !== undefined && devices.length > Math.floor(q.limit)) {
+      devices.length = Math.floor(q.limit);
+      if (idOrder !== null) next = devices.at(-1)?.id ?? null;
+    }
+    const total = q.count ? await this.count(q) : null;
+    if (q.projection === undefined) return { devices, total, next };
+    const params = await project(this.s, devices.map((dev) => dev.id), q.projection);
+    return { devices: devices.map((dev) => ({ ...dev, parameters: params.get(dev.id) ?? [] })), total, next };
   }
 
   delete(id: string): Promise<boolean> {

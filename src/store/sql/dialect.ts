@@ -3,7 +3,11 @@
 import type { JsonValue } from "../types.js";
 import type { StoreErrorCode } from "../errors.js";
 
-export type ColumnType = "text" | "bool" | "int" | "date" | "json";
+/** int is 32-bit on PostgreSQL; bigint and real (a double) are for derived values and times in milliseconds. */
+export type ColumnType = "text" | "bool" | "int" | "bigint" | "real" | "date" | "json";
+
+/** Element types of array parameters (`inArray`). */
+export type ArrayType = "text" | "real" | "bigint" | "date";
 
 export interface RowColumn {
   name: string;
@@ -16,6 +20,13 @@ export interface DialectCapabilities {
    * transaction, and one round trip instead of four (BEGIN, two writes, COMMIT).
    */
   readonly writableCte: boolean;
+  /**
+   * The column of `parameters` the value index holds when it is not `value` itself: PostgreSQL's btree
+   * refuses rows over about 2.7 kB, so it indexes `value_key`, the first `chars` characters of the value
+   * (a stored generated column: an expression index would not allow index-only scans), and filters
+   * compare on it. Null when the index holds whole values (SQLite).
+   */
+  readonly valueKey: { column: string; chars: number } | null;
 }
 
 export interface Dialect {
@@ -38,6 +49,16 @@ export interface Dialect {
    */
   inTextArray(expr: string, param: string): string;
   textArray(values: readonly string[]): unknown;
+  /** `inTextArray` for other element types; `array` encodes the values (Dates for "date", numbers otherwise). */
+  inArray(expr: string, param: string, type: ArrayType): string;
+  array(values: readonly unknown[], type: ArrayType): unknown;
+
+  /**
+   * A condition "device `d` has a row in `table` (aliased `alias`, with a device_id column) for which
+   * `where` holds"; never NULL. The form is the one the backend's planner does best with over a large
+   * table (measured: see sql/filter.ts).
+   */
+  deviceHasRow(table: string, alias: string, where: string): string;
 
   /**
    * A derived table aliased `r`, with the given columns, holding `rows` (each row's values in column

@@ -6,10 +6,19 @@
 
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  /**
+   * The statement's text is made for one request (a filter from the API): it is not kept among the
+   * prepared statements the core reuses, so that many such texts neither crowd those out nor pin a
+   * plan; PostgreSQL plans it with the actual parameter values.
+   */
+  adHoc?: boolean;
+}
+
 /** One connection (or one transaction's connection). */
 export interface SqlConn {
   /** Rows returned by a statement (a SELECT, or a write with RETURNING). */
-  all<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  all<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }

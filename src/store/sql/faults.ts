@@ -33,6 +33,11 @@ export class SqlFaultRepo implements FaultRepo {
     return rows.map((r) => toFault(this.s.dialect, r));
   }
 
+  async get(id: string): Promise<FaultRecord | null> {
+    const rows = await this.s.all(`SELECT ${FAULT_COLUMNS} FROM faults WHERE id = $1`, [id]);
+    return rows[0] ? toFault(this.s.dialect, rows[0]) : null;
+  }
+
   async clear(id: string): Promise<boolean> {
     return (await this.s.run("DELETE FROM faults WHERE id = $1", [id])) > 0;
   }

@@ -1,3 +1,4 @@
+import { booleanOf, numberOf, timeOf } from "../../query/values.js";
 import type {
   ParameterAttributeUpdate, ParameterNameUpdate, ParameterRecord, ParameterRepo, ParameterValueUpdate,
 } from "../types.js";
@@ -90,10 +91,11 @@ export class SqlParameterRepo implements ParameterRepo {
 
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     const rows = new Map<string, unknown[]>();
-    for (const v of values) rows.set(v.path, [v.value, v.type, at, at]);
+    for (const v of values) rows.set(v.path, [v.value, numberOf(v.value), timeOf(v.value), booleanOf(v.value), v.type, at, at]);
     // A value also proves the parameter exists, so it refreshes names_at too.
     await upsertWithParents(this.s, deviceId, [
-      { name: "value", type: "text" }, { name: "type", type: "text" }, { name: "value_at", type: "date" }, { name: "names_at", type: "date" },
+      { name: "value", type: "text" }, { name: "value_num", type: "real" }, { name: "value_time", type: "bigint" },
+      { name: "value_bool", type: "bool" }, { name: "type", type: "text" }, { name: "value_at", type: "date" }, { name: "names_at", type: "date" },
     ], rows, "names_at");
   }
 

@@ -2,11 +2,11 @@
 // by `atomic`) or inside a caller's transaction (where `atomic` adds nothing: the transaction already is).
 import { StoreError } from "../errors.js";
 import type { Dialect } from "./dialect.js";
-import type { Row, SqlConn, SqlDriver } from "./driver.js";
+import type { QueryOptions, Row, SqlConn, SqlDriver } from "./driver.js";
 
 export interface Scope {
   readonly dialect: Dialect;
-  all<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  all<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Runs several statements so that they commit together or not at all. */
   atomic<T>(fn: (scope: Scope) => Promise<T>): Promise<T>;
@@ -27,9 +27,9 @@ class ConnScope implements Scope {
     private readonly atomicFn: <T>(self: ConnScope, fn: (scope: Scope) => Promise<T>) => Promise<T>,
   ) {}
 
-  async all<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  async all<R extends Row = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<R[]> {
     try {
-      return await this.conn.all<R>(sql, params);
+      return await this.conn.all<R>(sql, params, options);
     } catch (err) {
       throw wrapError(this.dialect, err);
     }
@@ -73,10 +73,10 @@ export class TxGuard implements SqlConn {
     }
   }
 
-  async all<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+  async all<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]> {
     this.check();
     try {
-      return await this.conn.all<R>(sql, params);
+      return await this.conn.all<R>(sql, params, options);
     } catch (err) {
       this.failure ??= err;
       throw err;

@@ -10,8 +10,19 @@ import { SqlSessionRepo } from "./sessions.js";
 import { SqlCredentialRepo, SqlSettingsRepo } from "./settings.js";
 import { SqlTaskRepo } from "./tasks.js";
 import { StoreError } from "../errors.js";
+import { SqlApiKeyRepo } from "./api-keys.js";
+import { SqlConnectionRequestRepo } from "./connection-requests.js";
+import { SqlOutboxRepo, type OutboxSql } from "./outbox.js";
+import { SqlWebhookDeliveryRepo, SqlWebhookRepo } from "./webhooks.js";
 
-function repos(scope: Scope): StoreTx {
+/** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
+export interface SqlStoreExtensions {
+  outbox: OutboxSql;
+  /** Store.watchOutbox; without it, the store has no notifications (tailers poll). */
+  watchOutbox?: (wake: () => void) => Promise<() => Promise<void>>;
+}
+
+function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
   return {
     devices: new SqlDeviceRepo(scope),
     events: new SqlEventRepo(scope),
@@ -21,11 +32,18 @@ function repos(scope: Scope): StoreTx {
     sessions: new SqlSessionRepo(scope),
     settings: new SqlSettingsRepo(scope),
     credentials: new SqlCredentialRepo(scope),
+    outbox: new SqlOutboxRepo(scope, ext.outbox),
+    apiKeys: new SqlApiKeyRepo(scope),
+    webhooks: new SqlWebhookRepo(scope),
+    webhookDeliveries: new SqlWebhookDeliveryRepo(scope),
+    connectionRequests: new SqlConnectionRequestRepo(scope),
   };
 }
 
-export function createSqlStore(driver: SqlDriver, dialect: Dialect): Store {
-  const base = repos(storeScope(driver, dialect));
+export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStoreExtensions): Store {
+  const base = repos(storeScope(driver, dialect), ext);
+  // Watchers hold a connection of their own: closing the store stops those still running first.
+  const watchers = new Set<() => Promise<void>>();
   return {
     backend: dialect.name,
     ...base,
@@ -33,7 +51,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect): Store {
       return driver.transaction(async (conn) => {
         const guard = new TxGuard(conn);
         try {
-          const result = await fn(repos(txScope(guard, dialect)));
+          const result = await fn(repos(txScope(guard, dialect), ext));
           if (guard.failure !== null) {
             throw new StoreError("STORE_TX_ABORTED", "a statement of the transaction failed (and the error was caught): rolled back",
               { cause: guard.failure });
@@ -44,6 +62,19 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect): Store {
         }
       });
     },
-    close: () => driver.close(),
+    async watchOutbox(wake: () => void): Promise<() => Promise<void>> {
+      if (ext.watchOutbox === undefined) return () => Promise.resolve();
+      const stop = await ext.watchOutbox(wake);
+      const once = async () => {
+        if (!watchers.delete(once)) return;
+        await stop();
+      };
+      watchers.add(once);
+      return once;
+    },
+    async close() {
+      await Promise.all([...watchers].map((stop) => stop()));
+      await driver.close();
+    },
   };
 }

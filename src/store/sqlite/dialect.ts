@@ -17,7 +17,7 @@ function encode(type: ColumnType, v: unknown): unknown {
 
 export const sqliteDialect: Dialect = {
   name: "sqlite",
-  capabilities: { writableCte: false },
+  capabilities: { writableCte: false, valueKey: null },
   date: (v) => (v == null ? null : v.getTime()),
   readDate: (v) => (v == null ? null : new Date(Number(v))),
   bool: (v) => (v == null ? null : v ? 1 : 0),
@@ -26,6 +26,12 @@ export const sqliteDialect: Dialect = {
   readJson: (v) => (v == null ? null : (JSON.parse(String(v)) as JsonValue)),
   inTextArray: (expr, param) => `(${expr}) IN (SELECT value FROM json_each(${param}))`,
   textArray: (values) => JSON.stringify(values),
+  inArray: (expr, param) => `(${expr}) IN (SELECT value FROM json_each(${param}))`,
+  array: (values, type) => JSON.stringify(type === "date" ? values.map((v) => (v as Date).getTime()) : values),
+  // IN (subquery), not a correlated EXISTS: SQLite runs the subquery once from the (path, value) indexes
+  // into a temporary index, where EXISTS would probe every device in turn. At 100,000 devices a count of
+  // a parameter condition takes 1 to 80 ms this way against about 400 ms (test/store/query-bench.ts).
+  deviceHasRow: (table, alias, where) => `d.id IN (SELECT ${alias}.device_id FROM ${table} ${alias} WHERE ${where})`,
   rowSource(first: number, columns: readonly RowColumn[], rows: readonly (readonly unknown[])[]) {
     const select = columns.map((c, i) => `value ->> ${i} AS ${c.name}`).join(", ");
     const data = rows.map((row) => columns.map((c, i) => encode(c.type, row[i])));

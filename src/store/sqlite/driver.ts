@@ -14,7 +14,7 @@
 // lock taken waits for it without blocking the event loop (busy.ts).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { StoreError } from "../errors.js";
-import type { Row, SqlConn, SqlDriver } from "../sql/driver.js";
+import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 import { isBusy, whenNotBusy, type BusyPolicy } from "./busy.js";
 import { Mutex } from "./mutex.js";
@@ -44,6 +44,8 @@ interface TxToken {
   open: boolean;
 }
 
+const ADHOC_STATEMENTS = 64;
+
 function bindable(v: unknown): unknown {
   if (v === undefined) return null;
   if (typeof v === "boolean") return v ? 1 : 0;
@@ -53,6 +55,8 @@ function bindable(v: unknown): unknown {
 export class SqliteDriver implements SqlDriver, MigrationHost {
   private readonly mutex = new Mutex();
   private readonly statements = new Map<string, Compiled>();
+  /** Ad-hoc statements (filters) have a cache of their own, so that they never push the core's out. */
+  private readonly adHocStatements = new Map<string, Compiled>();
   private readonly context = new AsyncLocalStorage<TxToken>();
   private closed = false;
 
@@ -64,8 +68,10 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
 
   // The core writes $1, $2, ... (which PostgreSQL wants); better-sqlite3 binds anonymous `?` by position,
   // so the text is rewritten once and the parameters reordered (a $n may appear twice) on each call.
-  private compile(sql: string): Compiled {
-    let c = this.statements.get(sql);
+  private compile(sql: string, adHoc = false): Compiled {
+    const cache = adHoc ? this.adHocStatements : this.statements;
+    const max = adHoc ? ADHOC_STATEMENTS : this.maxStatements;
+    let c = cache.get(sql);
     if (c) return c;
     const order: number[] = [];
     const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
@@ -73,11 +79,11 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
       return "?";
     });
     c = { stmt: this.db.prepare(text), order };
-    if (this.statements.size >= this.maxStatements) {
-      const oldest = this.statements.keys().next().value;
-      if (oldest !== undefined) this.statements.delete(oldest);
+    if (cache.size >= max) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
     }
-    this.statements.set(sql, c);
+    cache.set(sql, c);
     return c;
   }
 
@@ -85,8 +91,8 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     return c.order.map((i) => bindable(params[i]));
   }
 
-  private allNow<R>(sql: string, params: readonly unknown[]): R[] {
-    const c = this.compile(sql);
+  private allNow<R>(sql: string, params: readonly unknown[], adHoc = false): R[] {
+    const c = this.compile(sql, adHoc);
     const args = this.bind(c, params);
     if (c.stmt.reader) return c.stmt.all(...args) as R[];
     c.stmt.run(...args);
@@ -99,9 +105,9 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   }
 
   private readonly txConn: SqlConn = {
-    all: <R extends Row>(sql: string, params: readonly unknown[] = []) => {
+    all: <R extends Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) => {
       try {
-        return Promise.resolve(this.allNow<R>(sql, params));
+        return Promise.resolve(this.allNow<R>(sql, params, options?.adHoc));
       } catch (err) {
         return Promise.reject(err);
       }
@@ -153,8 +159,8 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     });
   }
 
-  all<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return this.serialized(() => this.allNow<R>(sql, params));
+  all<R extends Row = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<R[]> {
+    return this.serialized(() => this.allNow<R>(sql, params, options?.adHoc));
   }
 
   run(sql: string, params: readonly unknown[] = []): Promise<number> {
@@ -221,6 +227,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
       if (this.closed) return;
       this.closed = true;
       this.statements.clear();
+      this.adHocStatements.clear();
       this.db.close();
     } finally {
       this.mutex.unlock();

@@ -9,6 +9,7 @@ import { whenNotBusy } from "./busy.js";
 import { sqliteDialect } from "./dialect.js";
 import { SqliteDriver, type SqliteDatabase } from "./driver.js";
 import { sqliteMigrations } from "./migrations.js";
+import { sqliteOutbox } from "./outbox.js";
 
 export interface SqliteStoreOptions {
   /**
@@ -40,7 +41,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     db.pragma("foreign_keys = ON");
     const driver = new SqliteDriver(db as unknown as SqliteDatabase, busy, options.statementCacheSize);
     if (options.migrate !== false) await migrate(driver, sqliteMigrations);
-    return createSqlStore(driver, sqliteDialect);
+    return createSqlStore(driver, sqliteDialect, { outbox: sqliteOutbox });
   } catch (err) {
     db.close();
     throw err;

@@ -48,6 +48,11 @@ CREATE TABLE parameters (
   path TEXT NOT NULL,
   object INTEGER NOT NULL,
   value TEXT,
+  -- What the value's text stands for, as the filter language reads it (query/values.ts), written with
+  -- the value so that filters compare and index typed columns instead of parsing text in SQL.
+  value_num REAL,
+  value_time INTEGER,
+  value_bool INTEGER,
   type TEXT,
   writable INTEGER,
   notification INTEGER,
@@ -57,6 +62,12 @@ CREATE TABLE parameters (
   attributes_at INTEGER,
   PRIMARY KEY (device_id, path)
 ) WITHOUT ROWID;
+-- Filters on parameter values (docs/filters.md) find the devices from these (an index of a WITHOUT
+-- ROWID table carries the primary key, so device_id comes with each entry).
+CREATE INDEX parameters_path_value ON parameters (path, value);
+CREATE INDEX parameters_path_num ON parameters (path, value_num) WHERE value_num IS NOT NULL;
+CREATE INDEX parameters_path_time ON parameters (path, value_time) WHERE value_time IS NOT NULL;
+CREATE INDEX parameters_path_bool ON parameters (path, value_bool) WHERE value_bool IS NOT NULL;
 
 CREATE TABLE tasks (
   seq INTEGER PRIMARY KEY,
@@ -116,6 +127,105 @@ CREATE TABLE cpe_credentials (
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX cpe_credentials_device ON cpe_credentials (device_id);
+`,
+  },
+  {
+    version: 2,
+    name: "northbound API: event outbox, API keys, webhooks, connection requests",
+    sql: `
+-- The transactional outbox: events are written in the transaction that made them true, and every ACS
+-- process tails the table. AUTOINCREMENT: a seq is never reused, even after the newest rows are pruned.
+-- Write transactions commit one at a time in seq order, so tx_ord is always 0 here (see OutboxCursor).
+CREATE TABLE event_outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tx_ord INTEGER NOT NULL DEFAULT 0,
+  type TEXT NOT NULL,
+  device_id TEXT,
+  at INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE INDEX event_outbox_at ON event_outbox (at);
+
+CREATE TABLE outbox_consumers (
+  name TEXT PRIMARY KEY,
+  tx_ord TEXT NOT NULL,
+  seq INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'read-only')),
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  filter TEXT,
+  secret_sealed TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE webhook_deliveries (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  event_seq INTEGER NOT NULL,
+  event_type TEXT NOT NULL,
+  device_id TEXT,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  locked_by TEXT,
+  locked_until INTEGER,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  UNIQUE (webhook_id, event_seq)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_completed ON webhook_deliveries (completed_at) WHERE status <> 'pending';
+
+CREATE TABLE webhook_attempts (
+  delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  status_code INTEGER,
+  ok INTEGER NOT NULL,
+  error TEXT,
+  PRIMARY KEY (delivery_id, attempt)
+) WITHOUT ROWID;
+
+CREATE TABLE connreq_credentials (
+  device_id TEXT PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  username TEXT NOT NULL,
+  password_sealed TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE connreq_attempts (
+  id INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  code TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  task_id TEXT
+);
+CREATE INDEX connreq_attempts_device ON connreq_attempts (device_id, id DESC);
+CREATE INDEX connreq_attempts_at ON connreq_attempts (at);
 `,
   },
 ];

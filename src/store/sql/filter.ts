@@ -1,0 +1,241 @@
+// Compiles a filter AST (query/) to a SQL condition on `devices d`, for both backends. It must mean
+// exactly what query/evaluate.ts means (a conformance test compares the two over generated filters), so:
+// - Every condition is written so that it is never NULL: SQL's three-valued logic would make
+//   `NOT (x = 'a')` NULL (false) for a device without x, where the language says true. Nullable
+//   columns get an `IS NOT NULL AND` guard; parameters and tags are EXISTS-style tests.
+// - Parameter values are compared through the columns the store derives from each value when it writes
+//   it (value_num, value_time, value_bool, by the functions evaluate uses), so SQL never parses or
+//   casts text: nothing to raise an error on a text that does not fit, and the typed columns are indexed.
+// - Every value is a bound parameter; the text holds only fixed column names and dialect fragments.
+import type { CompareOp, FilterNode, Literal, TextField, TimeField } from "../../query/ast.js";
+import { fieldKind } from "../../query/ast.js";
+import { FilterError } from "../../query/errors.js";
+import { literalTime } from "../../query/evaluate.js";
+import { timeLiteralOf } from "../../query/values.js";
+import type { ArrayType, Dialect } from "./dialect.js";
+import { codePointLength, prefixUpperBound } from "./paths.js";
+
+/** Parameters of a statement being built: `add` binds a value and returns its placeholder. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+export interface FilterContext {
+  now: Date;
+  onlineWithinMs?: number;
+}
+
+const TEXT_COLUMNS: Readonly<Record<TextField, { column: string; nullable: boolean }>> = {
+  id: { column: "d.id", nullable: false },
+  oui: { column: "d.oui", nullable: false },
+  productClass: { column: "d.product_class", nullable: false },
+  serialNumber: { column: "d.serial_number", nullable: false },
+  manufacturer: { column: "d.manufacturer", nullable: false },
+  cwmpVersion: { column: "d.cwmp_version", nullable: true },
+};
+
+const TIME_COLUMNS: Readonly<Record<TimeField, { column: string; nullable: boolean }>> = {
+  registered: { column: "d.registered_at", nullable: false },
+  lastInform: { column: "d.last_inform_at", nullable: true },
+  lastBoot: { column: "d.last_boot_at", nullable: true },
+  lastBootstrap: { column: "d.last_bootstrap_at", nullable: true },
+};
+
+export function textColumn(field: TextField): { column: string; nullable: boolean } {
+  return TEXT_COLUMNS[field];
+}
+
+export function timeColumn(field: TimeField): { column: string; nullable: boolean } {
+  return TIME_COLUMNS[field];
+}
+
+const SQL_OP: Readonly<Record<Exclude<CompareOp, "^=">, string>> = { "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
+
+/** The first `n` characters (code points, as SQL's substr counts them) of `s`. */
+function head(s: string, n: number): string {
+  if (s.length <= n) return s;
+  return Array.from(s).slice(0, n).join("");
+}
+
+class Compiler {
+  constructor(
+    private readonly d: Dialect,
+    private readonly ctx: FilterContext,
+    private readonly p: SqlParams,
+  ) {}
+
+  node(n: FilterNode): string {
+    switch (n.kind) {
+      case "and": return `(${n.operands.map((o) => this.node(o)).join(" AND ")})`;
+      case "or": return `(${n.operands.map((o) => this.node(o)).join(" OR ")})`;
+      case "not": return `NOT ${this.node(n.operand)}`;
+      case "online": {
+        if (this.ctx.onlineWithinMs === undefined) {
+          throw new FilterError("FILTER_CONTEXT", "the filter uses online, but no online window (onlineWithinMs) was given");
+        }
+        const since = new Date(this.ctx.now.getTime() - this.ctx.onlineWithinMs);
+        return `(d.last_inform_at IS NOT NULL AND d.last_inform_at >= ${this.p.add(this.d.date(since))})`;
+      }
+      case "exists": {
+        const t = n.target;
+        if (t.kind === "parameter") return this.d.deviceHasRow("parameters", "p", `p.path = ${this.p.add(t.path)}`);
+        switch (fieldKind(t.name)) {
+          case "tag": return this.d.deviceHasRow("device_tags", "t", "true");
+          case "time": return `(${TIME_COLUMNS[t.name as TimeField].column} IS NOT NULL)`;
+          case "text": return `(${TEXT_COLUMNS[t.name as TextField].column} IS NOT NULL)`;
+        }
+        break;
+      }
+      case "compare":
+      case "in": {
+        const t = n.target;
+        const values = n.kind === "in" ? n.values : [n.value];
+        const op: CompareOp = n.kind === "in" ? "=" : n.op;
+        if (t.kind === "parameter") return this.d.deviceHasRow("parameters", "p", `p.path = ${this.p.add(t.path)} AND ${this.parameter(op, values)}`);
+        switch (fieldKind(t.name)) {
+          case "tag": {
+            if (op === "!=") return `NOT ${this.d.deviceHasRow("device_tags", "t", this.text("t.tag", "=", values))}`;
+            return this.d.deviceHasRow("device_tags", "t", this.text("t.tag", op, values));
+          }
+          case "time": {
+            const { column, nullable } = TIME_COLUMNS[t.name as TimeField];
+            return this.guard(column, nullable, this.time(column, op, values));
+          }
+          case "text": {
+            const { column, nullable } = TEXT_COLUMNS[t.name as TextField];
+            return this.guard(column, nullable, this.text(column, op, values));
+          }
+        }
+      }
+    }
+    throw new FilterError("FILTER_AST", `cannot compile a filter node of kind ${JSON.stringify((n as { kind: unknown }).kind)}`);
+  }
+
+  private guard(column: string, nullable: boolean, cond: string): string {
+    return nullable ? `(${column} IS NOT NULL AND ${cond})` : `(${cond})`;
+  }
+
+  private strings(values: readonly Literal[]): string[] {
+    return values.map((v) => (v as Extract<Literal, { kind: "string" }>).value);
+  }
+
+  /** A comparison of a text column with string literals (one, or several for IN). */
+  private text(column: string, op: CompareOp, values: readonly Literal[]): string {
+    const strings = this.strings(values);
+    if (values.length > 1) return this.d.inArray(column, this.p.add(this.d.array(strings, "text")), "text");
+    const s = strings[0]!;
+    if (op === "^=") return this.prefix(column, s);
+    return `${column} ${SQL_OP[op]} ${this.p.add(s)}`;
+  }
+
+  /** "starts with" as an index range: prefix <= s < the prefix's upper bound. */
+  private prefix(column: string, s: string): string {
+    const upper = prefixUpperBound(s);
+    const lower = `${column} >= ${this.p.add(s)}`;
+    return upper === null ? lower : `${lower} AND ${column} < ${this.p.add(upper)}`;
+  }
+
+  private time(column: string, op: CompareOp, values: readonly Literal[]): string {
+    const times = values.map((v) => new Date(literalTime(v, this.ctx.now) ?? NaN));
+    if (times.length > 1) return this.d.inArray(column, this.p.add(this.d.array(times, "date")), "date");
+    return `${column} ${SQL_OP[op as Exclude<CompareOp, "^=">]} ${this.p.add(this.d.date(times[0]))}`;
+  }
+
+  // --- parameters: conditions on `p`, a row of parameters ---
+
+  /**
+   * A text comparison of p.value. Where the value index holds only the first n characters (PostgreSQL's
+   * value_key), a literal shorter than n compares exactly on the key alone (two texts compare the same
+   * as their first n characters do when one of them is shorter than n), and the index answers it; a
+   * longer literal adds the comparison of the whole value.
+   */
+  private value(op: CompareOp, s: string): string {
+    const vk = this.d.capabilities.valueKey;
+    if (vk === null) return op === "^=" ? this.prefix("p.value", s) : `p.value ${SQL_OP[op]} ${this.p.add(s)}`;
+    const key = `p.${vk.column}`;
+    const n = vk.chars;
+    if (op === "^=") {
+      // A prefix that fits in the key is a range of the index alone.
+      return codePointLength(s) <= n ? this.prefix(key, s) : `${key} = ${this.p.add(head(s, n))} AND ${this.prefix("p.value", s)}`;
+    }
+    if (codePointLength(s) < n) return `${key} ${SQL_OP[op]} ${this.p.add(s)}`;
+    const full = `p.value ${SQL_OP[op]} ${this.p.add(s)}`;
+    if (op === "!=") return full;
+    // Cutting texts to their first n characters keeps their order loosely: a < b implies head(a) <= head(b).
+    const h = this.p.add(head(s, n));
+    if (op === "=") return `${key} = ${h} AND ${full}`;
+    return `${key} ${op.startsWith("<") ? "<=" : ">="} ${h} AND ${full}`;
+  }
+
+  private valueIn(strings: string[]): string {
+    const vk = this.d.capabilities.valueKey;
+    if (vk === null) return this.d.inArray("p.value", this.p.add(this.d.array(strings, "text")), "text");
+    const key = `p.${vk.column}`;
+    if (strings.every((s) => codePointLength(s) < vk.chars)) return this.d.inArray(key, this.p.add(this.d.array(strings, "text")), "text");
+    const heads = [...new Set(strings.map((s) => head(s, vk.chars)))];
+    return `${this.d.inArray(key, this.p.add(this.d.array(heads, "text")), "text")} AND ${this.d.inArray("p.value", this.p.add(this.d.array(strings, "text")), "text")}`;
+  }
+
+  private numberIn(column: string, values: number[], type: ArrayType): string {
+    return values.length === 1 ? `${column} = ${this.p.add(values[0])}` : this.d.inArray(column, this.p.add(this.d.array(values, type)), type);
+  }
+
+  /** The condition on `p` for one comparison, or for IN (op "=" and several values: any of them). */
+  private parameter(op: CompareOp, values: readonly Literal[]): string {
+    if (values.length === 1) return this.parameterOne(op, values[0]!);
+    // IN: the values grouped by how they compare, each group one array parameter.
+    const texts: string[] = [];
+    const numbers: number[] = [];
+    const booleans = new Set<boolean>();
+    const times: number[] = [];
+    const isoTimes: number[] = [];
+    const isoTexts: string[] = [];
+    for (const v of values) {
+      if (v.kind === "number") numbers.push(v.value);
+      else if (v.kind === "boolean") booleans.add(v.value);
+      else if (v.kind === "now") times.push(this.ctx.now.getTime() + v.offsetMs);
+      else {
+        const t = timeLiteralOf(v.value);
+        if (t === null) texts.push(v.value);
+        else {
+          isoTimes.push(t);
+          isoTexts.push(v.value);
+        }
+      }
+    }
+    const any: string[] = [];
+    if (texts.length > 0) any.push(this.valueIn(texts));
+    if (numbers.length > 0) any.push(this.numberIn("p.value_num", numbers, "real"));
+    for (const b of booleans) any.push(`p.value_bool = ${this.p.add(this.d.bool(b))}`);
+    if (times.length > 0 || isoTimes.length > 0) any.push(this.numberIn("p.value_time", [...times, ...isoTimes], "bigint"));
+    if (isoTexts.length > 0) any.push(`(p.value_time IS NULL AND ${this.valueIn(isoTexts)})`);
+    return any.length === 1 ? any[0]! : `(${any.map((c) => `(${c})`).join(" OR ")})`;
+  }
+
+  private parameterOne(op: CompareOp, v: Literal): string {
+    switch (v.kind) {
+      case "number":
+        return `p.value_num ${SQL_OP[op as Exclude<CompareOp, "^=">]} ${this.p.add(v.value)}`;
+      case "boolean":
+        return `p.value_bool = ${this.p.add(this.d.bool(op === "=" ? v.value : !v.value))}`;
+      case "now":
+        return `p.value_time ${SQL_OP[op as Exclude<CompareOp, "^=">]} ${this.p.add(this.ctx.now.getTime() + v.offsetMs)}`;
+      case "string": {
+        const t = op === "^=" ? null : timeLiteralOf(v.value);
+        if (t === null) return this.value(op, v.value);
+        // A date-time literal: as a time with values that are date-times, as text with the others.
+        const sqlOp = SQL_OP[op as Exclude<CompareOp, "^=">];
+        return `((p.value_time IS NOT NULL AND p.value_time ${sqlOp} ${this.p.add(t)}) OR (p.value_time IS NULL AND ${this.value(op, v.value)}))`;
+      }
+    }
+  }
+}
+
+/** The SQL condition on `devices d` for a (valid) filter; its values are appended to `params`. */
+export function compileFilter(node: FilterNode, dialect: Dialect, ctx: FilterContext, params: SqlParams): string {
+  return new Compiler(dialect, ctx, params).node(node);
+}
