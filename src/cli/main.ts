@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../config/index.js";
+import { addApiKeyCommand } from "./apikey.js";
 import { addServeCommand } from "./serve.js";
 import { addSimCommand } from "./sim.js";
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError();
   addServeCommand(program);
+  addApiKeyCommand(program);
   addSimCommand(program);
   return program;
 }

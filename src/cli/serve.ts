@@ -6,7 +6,9 @@ import { networkInterfaces } from "node:os";
 import type { Command } from "commander";
 import { ConfigError, type Config } from "../config/index.js";
 import { startAcs, storeUrl, type Acs } from "../server/acs.js";
+import { bootstrapAdminKey, type BootstrapAdminKey } from "../server/api-keys.js";
 import { bootstrapCredentials, nonceSecret } from "../server/bootstrap.js";
+import { loadSecrets } from "../server/secrets.js";
 import { createLogger } from "../server/logger.js";
 import { openStore } from "../store/index.js";
 import { collectSet, configFrom } from "./config-sources.js";
@@ -19,6 +21,7 @@ interface ServeFlags {
   host?: string;
   port?: string;
   httpsPort?: string;
+  apiPort?: string;
   workers?: string;
   logLevel?: string;
 }
@@ -26,13 +29,14 @@ interface ServeFlags {
 export function addServeCommand(program: Command): void {
   program
     .command("serve")
-    .description("run the ACS: the CWMP endpoint (port 7547), sessions, CPE authentication, the device registry and tasks")
+    .description("run the ACS: the CWMP endpoint (port 7547), the REST API (port 7557), sessions, CPE authentication, devices, tasks, events, connection requests")
     .option("-c, --config <file>", "JSON configuration file (also PROVISIO_CONFIG)")
     .option("--db <url>", "database: sqlite:PATH or postgres://user:pass@host/db (default: SQLite in the data folder)")
     .option("--data-dir <dir>", "folder for the embedded database and generated secrets (default ./data)")
     .option("--host <address>", "address to listen on (default 0.0.0.0)")
     .option("-p, --port <port>", "CWMP HTTP port (default 7547)")
     .option("--https-port <port>", "CWMP HTTPS port (needs cwmp.tlsCert and cwmp.tlsKey)")
+    .option("--api-port <port>", "REST API port (default 7557)")
     .option("-w, --workers <n>", "ACS processes sharing the ports (default 1)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)")
     .option("--set <key=value>", "any setting by its key, e.g. --set cwmp.sessionTimeout=60 (repeatable)", collectSet)
@@ -44,6 +48,7 @@ export function addServeCommand(program: Command): void {
         "cwmp.host": flags.host,
         "cwmp.port": flags.port,
         "cwmp.httpsPort": flags.httpsPort,
+        "nbi.port": flags.apiPort,
         workers: flags.workers,
         "log.level": flags.logLevel,
       });
@@ -56,17 +61,29 @@ async function serve(config: Readonly<Config>): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) {
     // Prepare once, so workers starting together do not race to generate secrets.
     const store = await openStore(storeUrl(config));
-    await nonceSecret(store);
-    const bootstrap = await bootstrapCredentials(store, { username: config.cwmp.bootstrapUsername, password: config.cwmp.bootstrapPassword, realm: config.cwmp.realm, dataDir: config.dataDir, now: new Date() });
-    await store.close();
-    banner(config, config.cwmp.port, bootstrap);
-    for (let i = 0; i < config.workers; i++) cluster.fork();
-    cluster.on("exit", (worker, code, signal) => {
-      if (signal !== "SIGTERM" && signal !== "SIGINT" && code !== 0) {
-        log.error({ worker: worker.process.pid, code, signal }, "worker died; starting another");
-        cluster.fork();
-      }
-    });
+    let bootstrap: Awaited<ReturnType<typeof bootstrapCredentials>>;
+    let adminKey: BootstrapAdminKey;
+    try {
+      await nonceSecret(store);
+      bootstrap = await bootstrapCredentials(store, { username: config.cwmp.bootstrapUsername, password: config.cwmp.bootstrapPassword, realm: config.cwmp.realm, dataDir: config.dataDir, now: new Date() });
+      await loadSecrets({ configuredKey: config.secretsKey, dataDir: config.dataDir, store });
+      adminKey = await bootstrapAdminKey(store, { dataDir: config.dataDir, now: new Date() });
+    } finally {
+      await store.close();
+    }
+    banner(config, config.cwmp.port, config.nbi.enabled ? config.nbi.port : null, bootstrap, adminKey);
+    // One worker runs the STUN server: UDP connection requests must leave from its socket, which
+    // workers cannot share; the others wake devices by HTTP and XMPP (docs/operations.md).
+    const fork = (stun: boolean) => {
+      const w = cluster.fork(stun ? { [STUN_WORKER_ENV]: "1" } : {});
+      w.once("exit", (code, signal) => {
+        if (signal !== "SIGTERM" && signal !== "SIGINT" && code !== 0) {
+          log.error({ worker: w.process.pid, code, signal }, "worker died; starting another");
+          fork(stun);
+        }
+      });
+    };
+    for (let i = 0; i < config.workers; i++) fork(i === 0);
     const stop = () => {
       for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
     };
@@ -76,15 +93,18 @@ async function serve(config: Readonly<Config>): Promise<void> {
   }
   let acs: Acs;
   try {
-    acs = await startAcs(config, { log });
+    acs = await startAcs(config, { log, stun: cluster.isPrimary || process.env[STUN_WORKER_ENV] === "1" });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new ConfigError([`port ${config.cwmp.port} is already in use: stop the other server or choose another port (--port)`]);
+      throw new ConfigError([`an address is already in use (${(err as Error).message}): stop the other server or choose other ports (--port ${config.cwmp.port}, --api-port ${config.nbi.port}, stun.port ${config.stun.port})`]);
     }
     throw err;
   }
-  if (cluster.isPrimary) banner(config, acs.cwmpPort, acs.bootstrap);
+  if (cluster.isPrimary) banner(config, acs.cwmpPort, acs.nbi?.port ?? null, acs.bootstrap, acs.adminKey);
   log.info({ port: acs.cwmpPort, httpsPort: acs.cwmpsPort }, "CWMP endpoint listening");
+  if (acs.nbi !== null) log.info({ apiPort: acs.nbi.port }, "REST API listening");
+  const stun = acs.connectionRequests.stunAddress;
+  if (stun !== null) log.info({ stunPort: stun.port }, "STUN server listening");
   const stop = async () => {
     log.info({}, "stopping");
     await acs.close();
@@ -94,7 +114,10 @@ async function serve(config: Readonly<Config>): Promise<void> {
   process.once("SIGTERM", () => void stop());
 }
 
-function banner(config: Readonly<Config>, port: number, bootstrap: { username: string; password: string | null; file: string | null }): void {
+/** Set (to "1") in the environment of the one cluster worker that runs the STUN server. */
+const STUN_WORKER_ENV = "_PROVISIO_STUN_WORKER";
+
+function banner(config: Readonly<Config>, port: number, apiPort: number | null, bootstrap: { username: string; password: string | null; file: string | null }, adminKey: BootstrapAdminKey): void {
   const addresses = Object.values(networkInterfaces())
     .flat()
     .filter((a) => a !== undefined && a.family === "IPv4" && !a.internal)
@@ -108,6 +131,18 @@ function banner(config: Readonly<Config>, port: number, bootstrap: { username: s
     ...hosts.map((h) => `      http://${h}:${port}/`),
     `  Database: ${storeUrl(config)}`,
     "",
+    ...(apiPort === null
+      ? ["  REST API: disabled (nbi.enabled)", ""]
+      : [
+          "  REST API (docs/api.md):",
+          ...(config.nbi.host === "0.0.0.0" ? ["127.0.0.1", ...addresses] : [config.nbi.host]).map((h) => `      http://${h}:${apiPort}/api/`),
+          ...(adminKey.generatedNow && adminKey.key !== null
+            ? ["  The first admin API key (shown once; kept in " + adminKey.file + "):", `      ${adminKey.key}`]
+            : adminKey.file !== null
+              ? [`  The first admin API key is kept in ${adminKey.file}`]
+              : ["  API keys: provisio apikey create --name NAME --role admin|operator|read-only"]),
+          "",
+        ]),
     "  Bootstrap credentials for CPEs that have none of their own",
     "  (ManagementServer.Username / ManagementServer.Password):",
     `      username: ${bootstrap.username}`,

@@ -68,6 +68,87 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    secretsKey: Type.String({
+      default: "",
+      description: "Key (32 bytes in base64) sealing stored secrets: connection-request passwords, webhook secrets. Empty: generated at first start, kept in dataDir/secrets.key.",
+    }),
+    models: Type.Object(
+      {
+        dir: Type.String({ default: "", description: "Folder of Broadband Forum data-model XML files (the full ones), for the types of parameters devices have not reported; empty: none." }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    nbi: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: "Serve the REST API (docs/api.md)." }),
+        host: Type.String({ default: "0.0.0.0", description: "Address the REST API listens on." }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 7557, description: "Port of the REST API (0: any free port)." }),
+        maxPageSize: Type.Integer({ minimum: 1, maximum: 100000, default: 1000, description: "Largest `limit` of a list request." }),
+        maxWait: Seconds(120, "Longest `wait` (seconds) a task creation may ask for."),
+        bulkLimit: Type.Integer({ minimum: 1, default: 10000, description: "Most devices a bulk task may match; a filter matching more is refused." }),
+        onlineWindow: Seconds(600, "Seconds since its last Inform during which a device counts as online (the filter's `online`, device records)."),
+        maxEventStreams: Type.Integer({ minimum: 1, default: 100, description: "Event streams (GET /api/events) one process serves at once." }),
+        heartbeat: Seconds(15, "Seconds between heartbeat comments on an idle event stream."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    events: Type.Object(
+      {
+        pollInterval: Seconds(0.25, "Seconds between two reads of the event outbox by each process (PostgreSQL also wakes it at once on commit)."),
+        retention: Seconds(86400, "Seconds events are kept for clients resuming a stream (Last-Event-ID)."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    webhooks: Type.Object(
+      {
+        timeout: Seconds(10, "Seconds a webhook receiver has to answer one delivery."),
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 8, description: "Attempts before a delivery is given up." }),
+        retryBase: Seconds(10, "Seconds before the second attempt; doubled at each further attempt."),
+        retryMax: Seconds(3600, "Longest wait between two attempts, in seconds."),
+        concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: "Deliveries one process sends at once." }),
+        retention: Seconds(604800, "Seconds finished deliveries (and their attempts) stay visible."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    connectionRequests: Type.Object(
+      {
+        methods: Type.Array(Type.Union([Type.Literal("xmpp"), Type.Literal("http"), Type.Literal("udp")]), {
+          default: ["xmpp", "http", "udp"],
+          description: "Methods tried to wake a device, in order; a method left out is never used.",
+        }),
+        fallback: Type.Boolean({ default: true, description: "Try the next method when the device could not be reached by one." }),
+        minInterval: Seconds(5, "Least time (seconds) between two connection requests to one device, per process."),
+        timeout: Seconds(5, "Seconds an HTTP connection request may take (XMPP: xmpp.timeout)."),
+        allowBasic: Type.Boolean({ default: false, description: "Answer a device's HTTP Basic challenge (the password travels in clear)." }),
+        username: Type.String({ default: "", description: "ConnectionRequestUsername for devices without credentials of their own." }),
+        password: Type.String({ default: "", description: "ConnectionRequestPassword for devices without credentials of their own." }),
+        udpCount: Type.Integer({ minimum: 1, maximum: 10, default: 3, description: "Copies of a UDP connection request." }),
+        udpInterval: Seconds(0.5, "Seconds between the copies."),
+        concurrency: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: "Connection requests of a bulk task in flight at once." }),
+        retention: Seconds(604800, "Seconds connection-request attempts stay recorded."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    stun: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: "Run the STUN server (TR-111) that learns NAT bindings for UDP connection requests." }),
+        host: Type.String({ default: "0.0.0.0", description: "Address the STUN server listens on." }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 3478, description: "UDP port of the STUN server (0: any free port)." }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    xmpp: Type.Object(
+      {
+        service: Type.String({ default: "", description: "XMPP server for connection requests (TR-069 Annex K), e.g. `xmpp://xmpp.example.net:5222`; empty: no XMPP." }),
+        domain: Type.String({ default: "", description: "XMPP domain of the ACS's account; empty: the service's host." }),
+        username: Type.String({ default: "", description: "The ACS's XMPP account (local part)." }),
+        password: Type.String({ default: "", description: "Password of the ACS's XMPP account." }),
+        resource: Type.String({ default: "", description: "XMPP resource; empty: one generated per process (provisio-...), so processes sharing the account do not evict each other." }),
+        plainWithoutTls: Type.Boolean({ default: false, description: "Log in with SASL PLAIN without TLS (the password in clear): trusted links and tests only." }),
+        timeout: Seconds(10, "Seconds a device has to answer an XMPP connection request."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

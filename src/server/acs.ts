@@ -1,33 +1,59 @@
 // Wires one ACS process together from its configuration: store, secrets, authentication, the CWMP
-// endpoint, housekeeping and the task API. The CLI and the end-to-end tests both start it this way.
+// endpoint, housekeeping, the task API, the event outbox feed, webhooks, connection requests (HTTP,
+// UDP with the STUN server, XMPP), metrics and the REST API. The CLI and the end-to-end tests both
+// start it this way.
 
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import type { Config } from "../config/index.js";
+import { ConfigError, type Config } from "../config/index.js";
+import { ModelError } from "../model/index.js";
+import { startNbi, type RunningNbi } from "../nbi/app.js";
 import { defaultSessionConfig, type SessionConfig } from "../session/index.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/types.js";
+import { ApiKeyAuthenticator, bootstrapAdminKey, type BootstrapAdminKey } from "./api-keys.js";
 import type { TaskPolicy } from "./apply-effects.js";
 import { bootstrapCredentials, nonceSecret, type BootstrapCredentials } from "./bootstrap.js";
+import { ConnectionRequests } from "./connection-requests.js";
 import { CpeAuthenticator } from "./cpe-auth.js";
 import { CwmpHandler } from "./cwmp-handler.js";
 import { startCwmpServer, type TlsOptions } from "./cwmp-server.js";
-import { EventBus } from "./events.js";
+import { EventFeed } from "./event-feed.js";
+import { EventBus, type EventListener } from "./events.js";
 import { housekeep, startHousekeeping } from "./housekeeping.js";
 import { silentLogger, type Logger } from "./logger.js";
-import { TaskService } from "./tasks.js";
+import { AcsMetrics } from "./metrics.js";
+import { loadStandardModels, type StandardModels } from "./models.js";
+import { loadSecrets, type LoadedSecrets } from "./secrets.js";
+import { TaskService, type TaskEvents } from "./tasks.js";
+import { provisioVersion } from "./version.js";
+import { WebhookService } from "./webhooks.js";
 
 export interface Acs {
   store: Store;
   tasks: TaskService;
+  /** This process's events, as they commit. */
   events: EventBus;
+  /** Every process's events, from the store's outbox. */
+  feed: EventFeed;
+  connectionRequests: ConnectionRequests;
+  webhooks: WebhookService;
+  metrics: AcsMetrics;
+  secrets: LoadedSecrets;
+  models: StandardModels | null;
   /** The CWMP URL to give CPEs (host as configured; 127.0.0.1 when listening on every address). */
   cwmpUrl: string;
   cwmpPort: number;
   cwmpsPort: number | null;
+  /** The REST API, when enabled. */
+  nbi: RunningNbi | null;
+  /** Its base URL (as cwmpUrl), or null. */
+  apiUrl: string | null;
   bootstrap: BootstrapCredentials;
+  /** The first admin API key (its value only when this installation generated it and keeps its file). */
+  adminKey: BootstrapAdminKey;
   /** Runs one housekeeping pass now (tests use it instead of waiting for the timer). */
-  housekeep(): Promise<{ sessions: number; tasks: number }>;
+  housekeep(): Promise<{ sessions: number; tasks: number; pruned: number }>;
   close(): Promise<void>;
 }
 
@@ -37,6 +63,12 @@ export interface StartOptions {
   store?: Store;
   clock?: () => Date;
   housekeepingIntervalMs?: number;
+  /** Check every REST API response against its schema (tests). Default false. */
+  checkResponses?: boolean;
+  /** Export process metrics (CPU, memory) at /metrics. Default true. */
+  processMetrics?: boolean;
+  /** Start the STUN server (when configured). False: another process of this machine runs it (serve --workers). */
+  stun?: boolean;
 }
 
 /** The store URL a configuration names: its `db`, else SQLite in the data folder. */
@@ -45,12 +77,29 @@ export function storeUrl(config: Config): string {
   return `sqlite:${join(config.dataDir, "provisio.db")}`;
 }
 
+const urlOf = (host: string, port: number) => {
+  const h = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `http://${h.includes(":") ? `[${h}]` : h}:${port}/`;
+};
+
 export async function startAcs(config: Config, options: StartOptions = {}): Promise<Acs> {
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? (() => new Date());
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
   const store = options.store ?? (await openStore(storeUrl(config)));
   const ownsStore = options.store === undefined;
+  // What is running so far, stopped in reverse order by close() or by a failed start.
+  const closers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.error({ err }, "stopping a part of the ACS failed");
+      }
+    }
+  };
+  if (ownsStore) closers.push(() => store.close());
   try {
     const events = new EventBus((err) => log.error({ err }, "event listener failed"));
     const secret = await nonceSecret(store);
@@ -61,6 +110,18 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       dataDir,
       now: clock(),
     });
+    const secrets = await loadSecrets({ configuredKey: config.secretsKey, dataDir, store });
+    const adminKey = await bootstrapAdminKey(store, { dataDir, now: clock() });
+    const metrics = new AcsMetrics({ pendingTasks: () => store.tasks.pendingCount(), processMetrics: options.processMetrics });
+    events.subscribe((e) => metrics.event(e));
+    let models: StandardModels | null = null;
+    try {
+      if (config.models.dir !== "") models = loadStandardModels(config.models.dir, log);
+    } catch (err) {
+      if (err instanceof ModelError) throw new ConfigError([err.message]);
+      throw err;
+    }
+
     if (config.cwmp.auth === "open") log.warn({}, "CPE authentication is OFF (cwmp.auth = open): any client can pose as any device");
     const auth = new CpeAuthenticator(
       { mode: config.cwmp.auth, methods: config.cwmp.authMethods, basicOverHttp: config.cwmp.basicOverHttp, realm: config.cwmp.realm, nonceTtlMs: config.cwmp.nonceTtl * 1000, secret },
@@ -73,6 +134,10 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       holdRequests: config.cwmp.holdRequests,
     };
     const taskPolicy: TaskPolicy = { maxAttempts: config.tasks.maxAttempts, retryBaseMs: config.tasks.retryBase * 1000, retryMaxMs: config.tasks.retryMax * 1000 };
+
+    const feed = await EventFeed.start(store, { pollMs: config.events.pollInterval * 1000, log });
+    closers.push(() => feed.close());
+
     const handler = new CwmpHandler({
       store,
       auth,
@@ -86,6 +151,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       cookieName: config.cwmp.cookieName,
       clientIdentity: config.cwmp.tlsClientIdentity,
       clock,
+      observer: metrics.cwmp,
     });
     const tls: TlsOptions | null =
       config.cwmp.httpsPort >= 0
@@ -107,28 +173,137 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       retryAfterSeconds: config.cwmp.retryAfter,
       maxBodyBytes: config.cwmp.maxBodyBytes,
       keepAliveMs: config.cwmp.sessionTimeout * 1000,
+      observe: (status, seconds) => metrics.cwmpRequest(status, seconds),
     });
-    const hkOptions = { store, events, log, session, taskPolicy, clock };
+    closers.push(() => server.close());
+    const cwmpUrl = urlOf(config.cwmp.host, server.port);
+
+    const cr = config.connectionRequests;
+    const connectionRequests = await ConnectionRequests.start(
+      {
+        methods: cr.methods,
+        fallback: cr.fallback,
+        minIntervalMs: cr.minInterval * 1000,
+        httpTimeoutMs: cr.timeout * 1000,
+        allowBasic: cr.allowBasic,
+        defaultUsername: cr.username,
+        defaultPassword: cr.password,
+        udpCount: cr.udpCount,
+        udpIntervalMs: cr.udpInterval * 1000,
+        concurrency: cr.concurrency,
+        stun: config.stun.enabled && options.stun !== false ? { host: config.stun.host, port: config.stun.port } : null,
+        xmpp: config.xmpp.service !== ""
+          ? {
+              service: config.xmpp.service,
+              domain: config.xmpp.domain,
+              username: config.xmpp.username,
+              password: config.xmpp.password,
+              resource: config.xmpp.resource,
+              plainWithoutTls: config.xmpp.plainWithoutTls,
+              timeoutMs: config.xmpp.timeout * 1000,
+            }
+          : null,
+      },
+      { store, box: secrets.box, events, log, metrics, clock },
+    );
+    closers.push(() => connectionRequests.close());
+
+    // Waiting for a task listens to this process's events (at once) and to the feed (other processes').
+    const taskEvents: TaskEvents = {
+      subscribe(listener: EventListener) {
+        const a = events.subscribe(listener);
+        const b = feed.subscribeAcs(listener);
+        return () => {
+          a();
+          b();
+        };
+      },
+      emit: (e) => events.emit(e),
+    };
+    const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, taskEvents, models?.typeOf, clock);
+
+    const webhooks = new WebhookService(
+      {
+        timeoutMs: config.webhooks.timeout * 1000,
+        maxAttempts: config.webhooks.maxAttempts,
+        retryBaseMs: config.webhooks.retryBase * 1000,
+        retryMaxMs: config.webhooks.retryMax * 1000,
+        concurrency: config.webhooks.concurrency,
+        pollMs: Math.max(10, config.events.pollInterval * 1000),
+        onlineWithinMs: config.nbi.onlineWindow * 1000,
+      },
+      { store, box: secrets.box, feed, log, metrics, clock },
+    );
+    webhooks.start();
+    closers.push(() => webhooks.close());
+
+    const hkOptions = {
+      store,
+      events,
+      log,
+      session,
+      taskPolicy,
+      clock,
+      retention: { eventsMs: config.events.retention * 1000, webhooksMs: config.webhooks.retention * 1000, connectionRequestsMs: cr.retention * 1000 },
+    };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));
-    const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, events, undefined, clock);
-    const host = config.cwmp.host === "0.0.0.0" || config.cwmp.host === "::" ? "127.0.0.1" : config.cwmp.host;
+    closers.push(() => hk.stop());
+
+    let nbi: RunningNbi | null = null;
+    if (config.nbi.enabled) {
+      nbi = await startNbi(
+        {
+          store,
+          tasks,
+          connectionRequests,
+          feed,
+          events,
+          webhooks,
+          metrics,
+          keys: new ApiKeyAuthenticator(store, clock),
+          box: secrets.box,
+          settings: {
+            maxPageSize: config.nbi.maxPageSize,
+            maxWaitSeconds: config.nbi.maxWait,
+            bulkLimit: config.nbi.bulkLimit,
+            onlineWindowMs: config.nbi.onlineWindow * 1000,
+            maxEventStreams: config.nbi.maxEventStreams,
+            heartbeatMs: Math.max(100, config.nbi.heartbeat * 1000),
+            checkResponses: options.checkResponses ?? false,
+          },
+          log,
+          clock,
+          info: { version: provisioVersion(), cwmpUrl },
+        },
+        config.nbi.host,
+        config.nbi.port,
+      );
+      const running = nbi;
+      closers.push(() => running.close());
+    }
+
     return {
       store,
       tasks,
       events,
-      cwmpUrl: `http://${host.includes(":") ? `[${host}]` : host}:${server.port}/`,
+      feed,
+      connectionRequests,
+      webhooks,
+      metrics,
+      secrets,
+      models,
+      cwmpUrl,
       cwmpPort: server.port,
       cwmpsPort: server.httpsPort,
+      nbi,
+      apiUrl: nbi === null ? null : urlOf(config.nbi.host, nbi.port),
       bootstrap,
+      adminKey,
       housekeep: () => housekeep(hkOptions),
-      async close() {
-        await server.close();
-        await hk.stop();
-        if (ownsStore) await store.close();
-      },
+      close: stopAll,
     };
   } catch (err) {
-    if (ownsStore) await store.close();
+    await stopAll();
     throw err;
   }
 }

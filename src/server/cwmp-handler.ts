@@ -8,7 +8,7 @@ import type { Store, StoreTx } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
 import { credentialFitsDevice, type CpeAuthenticator } from "./cpe-auth.js";
-import type { AcsEvent, EventBus } from "./events.js";
+import { recordEvents, type AcsEvent, type EventBus } from "./events.js";
 import type { Logger } from "./logger.js";
 
 export interface Exchange {
@@ -32,6 +32,16 @@ export interface HttpReply {
   session: string | null;
 }
 
+/** Watches the CWMP traffic (metrics). Must not throw. */
+export interface CwmpObserver {
+  /** A session began (its Inform was accepted). */
+  sessionStarted(): void;
+  /** Messages a CPE sent (requests, responses, faults). */
+  received(envelopes: readonly CwmpEnvelope[]): void;
+  /** The message the ACS answered with (null: an empty answer). */
+  sent(envelope: CwmpEnvelope | null): void;
+}
+
 export interface HandlerOptions {
   store: Store;
   auth: CpeAuthenticator;
@@ -46,6 +56,7 @@ export interface HandlerOptions {
   clientIdentity: "serialNumber" | "deviceId" | "none";
   clock?: () => Date;
   newSessionId?: () => string;
+  observer?: CwmpObserver;
 }
 
 /** Thrown inside a transaction to roll it back and answer with an HTTP status. */
@@ -140,10 +151,13 @@ export class CwmpHandler {
         if (lock === null) {
           throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "this device already has a session in progress\n" });
         }
-        const applied = await applyEffects([...effects, ...started.effects], { tx, deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy });
+        const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], { tx, deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy }));
         return { applied, reply: started.reply };
       });
       this.publish(events.applied);
+      this.o.observer?.received([envelope]);
+      this.o.observer?.sessionStarted();
+      this.o.observer?.sent(events.reply.envelope);
       this.o.log.debug({ deviceId, session: sessionId }, "session started");
       const cookie = formatSetCookie({ name: this.o.cookieName, value: sessionId, path: "/", httpOnly: true });
       return { ...this.render(events.reply), headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
@@ -175,7 +189,7 @@ export class CwmpHandler {
         const session = AcsSession.restore(rec.state, this.o.session);
         const tasks = await this.runnable(tx, rec.deviceId, now);
         const outcome: Outcome = session.receive(envelopes, now, tasks);
-        const applied = await applyEffects(outcome.effects, { tx, deviceId: rec.deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy });
+        const applied = await recordEvents(tx, await applyEffects(outcome.effects, { tx, deviceId: rec.deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy }));
         if (outcome.reply.ended) await tx.sessions.end(sessionId);
         else if ((await tx.sessions.save(sessionId, rec.version, session.snapshot() as never, this.expiry(now))) === null) {
           throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
@@ -184,6 +198,8 @@ export class CwmpHandler {
       });
       if (result === null) return this.withoutSession(envelopes[0], x);
       this.publish(result.applied);
+      this.o.observer?.received(envelopes);
+      this.o.observer?.sent(result.outcome.reply.envelope);
       if (result.outcome.reply.ended) this.o.log.debug({ deviceId: result.deviceId, session: sessionId }, "session ended");
       return { ...this.render(result.outcome.reply), session: result.outcome.reply.ended ? null : sessionId };
     } catch (err) {

@@ -29,6 +29,8 @@ export interface CwmpServerOptions {
   retryAfterSeconds: number;
   maxBodyBytes: number;
   keepAliveMs: number;
+  /** Called with each answered request's status and duration (metrics). */
+  observe?: (status: number, seconds: number) => void;
 }
 
 export interface CwmpServer {
@@ -50,6 +52,7 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       return;
     }
     inFlight++;
+    const t0 = performance.now();
     try {
       const body = await readBody(req, o.maxBodyBytes);
       const socket = req.socket;
@@ -80,6 +83,7 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       }
     } finally {
       inFlight--;
+      o.observe?.(res.statusCode, (performance.now() - t0) / 1000);
     }
   };
 

@@ -1,23 +1,55 @@
-// What happened in the ACS, told to whoever listens (logs now; the REST API's event stream and
-// webhooks later). Emitted after the transaction that made them true has committed.
+// What happened in the ACS. Each event is written to the store's outbox in the transaction that made it
+// true (so it exists if and only if the change does), and emitted on this process's EventBus after that
+// transaction commits (logs, metrics, waiting callers). The REST API's event stream and webhooks read
+// the outbox (event-feed.ts), so they see the events of every ACS process sharing the database.
 
-import type { JsonValue } from "../store/types.js";
+import type { JsonValue, NewOutboxEvent, StoreTx } from "../store/types.js";
 
 export type AcsEvent =
   | { type: "device.registered"; deviceId: string; at: Date }
   | { type: "device.inform"; deviceId: string; at: Date; events: string[]; address: string | null }
   | { type: "device.boot"; deviceId: string; at: Date }
   | { type: "device.valueChange"; deviceId: string; at: Date; parameters: { path: string; value: string }[] }
+  | { type: "device.deleted"; deviceId: string; at: Date }
+  | { type: "task.created"; deviceId: string; at: Date; taskId: string; name: string }
   | { type: "task.completed"; deviceId: string; at: Date; taskId: string; name: string; result: JsonValue }
   | { type: "task.failed"; deviceId: string; at: Date; taskId: string; name: string; fault: { code: string; message: string }; willRetry: boolean }
+  | { type: "task.cancelled"; deviceId: string; at: Date; taskId: string; name: string }
   | { type: "fault.raised"; deviceId: string; at: Date; channel: string; code: string; message: string }
   | { type: "fault.cleared"; deviceId: string; at: Date; channel: string }
   | { type: "transfer.complete"; deviceId: string; at: Date; commandKey: string; taskId: string | null; faultCode: number; faultString: string; autonomous: boolean }
-  | { type: "session.ended"; deviceId: string; at: Date; reason: string };
+  | { type: "session.ended"; deviceId: string; at: Date; reason: string }
+  /** The device answered a connection request (accepted), or UDP datagrams were sent. */
+  | { type: "connectionRequest.succeeded"; deviceId: string; at: Date; method: string; outcome: string; target: string; durationMs: number; taskId: string | null }
+  /** Every method tried failed, or there was none to try (`outcome` "no-method"). */
+  | { type: "connectionRequest.failed"; deviceId: string; at: Date; method: string | null; outcome: string; code: string; detail: string; taskId: string | null };
 
 export type AcsEventType = AcsEvent["type"];
 
+/** Every event type, for validation and documentation. */
+export const ACS_EVENT_TYPES: readonly AcsEventType[] = [
+  "device.registered", "device.inform", "device.boot", "device.valueChange", "device.deleted",
+  "task.created", "task.completed", "task.failed", "task.cancelled",
+  "fault.raised", "fault.cleared", "transfer.complete", "session.ended",
+  "connectionRequest.succeeded", "connectionRequest.failed",
+];
+
 export type EventListener = (event: AcsEvent) => void;
+
+/** An event as JSON: `at` as an ISO string, everything else as it is. */
+export function eventJson(e: AcsEvent): { [key: string]: JsonValue } {
+  return { ...(e as unknown as { [key: string]: JsonValue }), at: e.at.toISOString() };
+}
+
+export function toOutbox(events: readonly AcsEvent[]): NewOutboxEvent[] {
+  return events.map((e) => ({ type: e.type, deviceId: e.deviceId, at: e.at, payload: eventJson(e) }));
+}
+
+/** Writes events to the outbox inside `tx`; returns them, to be emitted once it commits. */
+export async function recordEvents<E extends readonly AcsEvent[]>(tx: StoreTx, events: E): Promise<E> {
+  await tx.outbox.append(toOutbox(events));
+  return events;
+}
 
 /** An in-process fan-out. A listener that throws is reported, never allowed to break the ACS. */
 export class EventBus {

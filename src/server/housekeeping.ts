@@ -1,11 +1,12 @@
-// Periodic work every ACS process does: settle sessions whose CPE vanished (freeing their devices) and
-// expire tasks past their time. Safe to run in several processes at once: a session is claimed with an
+// Periodic work every ACS process does: settle sessions whose CPE vanished (freeing their devices),
+// expire tasks past their time, and prune what is kept only for a while (events, webhook deliveries,
+// connection-request attempts). Safe to run in several processes at once: a session is claimed with an
 // optimistic save before it is settled, so only one process settles it.
 
 import { AcsSession, type SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
-import type { EventBus } from "./events.js";
+import { recordEvents, type EventBus } from "./events.js";
 import type { Logger } from "./logger.js";
 
 export interface HousekeepingOptions {
@@ -15,10 +16,12 @@ export interface HousekeepingOptions {
   session: SessionConfig;
   taskPolicy: TaskPolicy;
   clock?: () => Date;
+  /** How long to keep events, finished webhook deliveries and connection-request attempts (ms); absent: forever. */
+  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number };
 }
 
-/** One pass; returns how many sessions were settled and tasks expired. */
-export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: number; tasks: number }> {
+/** One pass; returns how many sessions were settled, tasks expired and records pruned. */
+export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: number; tasks: number; pruned: number }> {
   const now = (o.clock ?? (() => new Date()))();
   let sessions = 0;
   for (const rec of await o.store.sessions.expired(now, 100)) {
@@ -26,7 +29,7 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
       // Claim it: a save on the version we read fails if another process got there first.
       if ((await tx.sessions.save(rec.id, rec.version, rec.state, now)) === null) return null;
       const effects = AcsSession.restore(rec.state, o.session).timeout();
-      const events = await applyEffects(effects, { tx, deviceId: rec.deviceId, now, address: null, policy: o.taskPolicy });
+      const events = await recordEvents(tx, await applyEffects(effects, { tx, deviceId: rec.deviceId, now, address: null, policy: o.taskPolicy }));
       await tx.sessions.end(rec.id);
       return events;
     });
@@ -37,7 +40,14 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     }
   }
   const tasks = await o.store.tasks.expire(now);
-  return { sessions, tasks };
+  let pruned = 0;
+  if (o.retention !== undefined) {
+    const before = (ms: number) => new Date(now.getTime() - ms);
+    pruned += await o.store.outbox.prune(before(o.retention.eventsMs));
+    pruned += await o.store.webhookDeliveries.prune(before(o.retention.webhooksMs));
+    pruned += await o.store.connectionRequests.prune(before(o.retention.connectionRequestsMs));
+  }
+  return { sessions, tasks, pruned };
 }
 
 /** Runs housekeep every `intervalMs` until stopped; errors are logged, never thrown. */

@@ -1,10 +1,12 @@
 // The task queue's programmatic API: create, inspect, cancel, retry and wait for tasks. The REST API
-// is a thin layer over this.
+// is a thin layer over this. Every change is written with its event (task.created, task.cancelled) in
+// one transaction, so the event stream and the queue never disagree.
 
 import { fromJs, xsdTypes, type XsdType } from "../cwmp/index.js";
 import { isTaskName, TaskArgumentError, validateTaskArgs, type TaskArgs, type TaskName } from "../session/index.js";
+import { StoreError } from "../store/index.js";
 import type { JsonValue, Store, TaskListQuery, TaskRecord } from "../store/types.js";
-import type { EventBus } from "./events.js";
+import { recordEvents, type AcsEvent, type EventListener } from "./events.js";
 
 export class TaskError extends Error {
   constructor(
@@ -13,6 +15,24 @@ export class TaskError extends Error {
   ) {
     super(message);
     this.name = "TaskError";
+  }
+}
+
+/** One value of a setParameterValues task that cannot be of its parameter's type. */
+export interface ValueProblem {
+  name: string;
+  value: string | number | boolean;
+  type: XsdType;
+  /** Where the type came from: the device's own report, the standard data model, or the caller. */
+  source: "device" | "standard" | "caller";
+  reason: string;
+}
+
+/** Values that cannot fit their parameters' types: refused before the task reaches any device. */
+export class TaskValueError extends TaskArgumentError {
+  constructor(task: string, readonly values: ValueProblem[]) {
+    super(task, values.map((v) => `${v.name}: ${JSON.stringify(v.value)} does not fit ${v.type} (${v.source === "device" ? "the type the device reported" : v.source === "standard" ? "the type the standard data model defines" : "the type given"}): ${v.reason}`));
+    this.name = "TaskValueError";
   }
 }
 
@@ -31,13 +51,27 @@ export interface CreateTaskOptions {
 /** Looks up a parameter's type in the standard data models (wired by the server; optional). */
 export type StandardTypeLookup = (path: string) => XsdType | undefined;
 
+/** Where events come from (to wait for tasks) and go to (after a change commits). */
+export interface TaskEvents {
+  subscribe(listener: EventListener): () => void;
+  emit?(event: AcsEvent): void;
+}
+
+export interface BulkResult {
+  created: TaskRecord[];
+  failures: { deviceId: string; code: string; message: string }[];
+}
+
 const FINAL = new Set(["done", "failed", "cancelled", "expired"]);
+
+/** Tasks of a bulk creation written per transaction. */
+const BULK_CHUNK = 250;
 
 export class TaskService {
   constructor(
     private readonly store: Store,
     private readonly defaults: TaskDefaults,
-    private readonly events?: EventBus,
+    private readonly events?: TaskEvents,
     private readonly standardType?: StandardTypeLookup,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -45,44 +79,112 @@ export class TaskService {
   /**
    * Queues a task for a device's next session. Arguments are checked against the task kind's schema,
    * and values to set against each parameter's type: as the device reported it, else as the standard
-   * data model defines it, else as the caller gave it. Throws TaskArgumentError or TaskError.
+   * data model defines it, else as the caller gave it. Throws TaskArgumentError (TaskValueError for
+   * values) or TaskError.
    */
   async create(deviceId: string, name: string, args: unknown, options: CreateTaskOptions = {}): Promise<TaskRecord> {
-    if (!isTaskName(name)) throw new TaskError("TASK_UNKNOWN_KIND", `unknown task kind "${name}"`);
-    const valid = validateTaskArgs(name, args ?? {});
+    const valid = this.check(name, args);
     if ((await this.store.devices.get(deviceId)) === null) throw new TaskError("DEVICE_NOT_FOUND", `no device ${deviceId}`);
-    const resolved = await this.resolveTypes(deviceId, name, valid);
+    const resolved = await this.resolveTypes(deviceId, name as TaskName, valid);
     const now = this.clock();
+    let created: { task: TaskRecord; events: AcsEvent[] };
+    try {
+      created = await this.store.transaction(async (tx) => {
+        const task = await tx.tasks.create(this.newTask(deviceId, name, resolved, options, now), now);
+        return { task, events: await recordEvents(tx, [{ type: "task.created", deviceId, at: now, taskId: task.id, name }] as AcsEvent[]) };
+      });
+    } catch (err) {
+      // Deleted between the check and the insert.
+      if (err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE") throw new TaskError("DEVICE_NOT_FOUND", `no device ${deviceId}`);
+      throw err;
+    }
+    this.publish(created.events);
+    return created.task;
+  }
+
+  /**
+   * The same task for many devices (a bulk creation): arguments are checked once, values per device.
+   * A device whose values do not fit, or that vanished meanwhile, is reported in `failures`.
+   */
+  async createMany(deviceIds: readonly string[], name: string, args: unknown, options: CreateTaskOptions = {}): Promise<BulkResult> {
+    const valid = this.check(name, args);
+    const failures: BulkResult["failures"] = [];
+    const ready: { deviceId: string; args: unknown }[] = [];
+    for (const deviceId of deviceIds) {
+      try {
+        ready.push({ deviceId, args: await this.resolveTypes(deviceId, name as TaskName, valid) });
+      } catch (err) {
+        if (!(err instanceof TaskValueError)) throw err;
+        failures.push({ deviceId, code: "TASK_VALUE_TYPE", message: err.message });
+      }
+    }
+    const created: TaskRecord[] = [];
+    const write = async (batch: typeof ready) => {
+      const now = this.clock();
+      const out = await this.store.transaction(async (tx) => {
+        const tasks: TaskRecord[] = [];
+        for (const r of batch) tasks.push(await tx.tasks.create(this.newTask(r.deviceId, name, r.args, options, now), now));
+        const events = await recordEvents(tx, tasks.map((t): AcsEvent => ({ type: "task.created", deviceId: t.deviceId, at: now, taskId: t.id, name })));
+        return { tasks, events };
+      });
+      created.push(...out.tasks);
+      this.publish(out.events);
+    };
+    for (let i = 0; i < ready.length; i += BULK_CHUNK) {
+      const batch = ready.slice(i, i + BULK_CHUNK);
+      try {
+        await write(batch);
+      } catch (err) {
+        if (!(err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE")) throw err;
+        // A device of the batch was deleted meanwhile: write the batch one by one to find it.
+        for (const one of batch) {
+          try {
+            await write([one]);
+          } catch (e) {
+            if (!(e instanceof StoreError && e.code === "STORE_UNKNOWN_REFERENCE")) throw e;
+            failures.push({ deviceId: one.deviceId, code: "DEVICE_NOT_FOUND", message: `no device ${one.deviceId}` });
+          }
+        }
+      }
+    }
+    return { created, failures };
+  }
+
+  private check(name: string, args: unknown): TaskArgs<TaskName> {
+    if (!isTaskName(name)) throw new TaskError("TASK_UNKNOWN_KIND", `unknown task kind "${name}"`);
+    return validateTaskArgs(name, args ?? {});
+  }
+
+  private newTask(deviceId: string, name: string, args: unknown, options: CreateTaskOptions, now: Date) {
     const expiresIn = options.expiresIn ?? this.defaults.expirySeconds;
-    return this.store.tasks.create(
-      {
-        deviceId,
-        name,
-        args: resolved as JsonValue,
-        expiresAt: expiresIn > 0 ? new Date(now.getTime() + expiresIn * 1000) : null,
-        maxAttempts: options.maxAttempts ?? this.defaults.maxAttempts,
-      },
-      now,
-    );
+    return {
+      deviceId,
+      name,
+      args: args as JsonValue,
+      expiresAt: expiresIn > 0 ? new Date(now.getTime() + expiresIn * 1000) : null,
+      maxAttempts: options.maxAttempts ?? this.defaults.maxAttempts,
+    };
   }
 
   private async resolveTypes<N extends TaskName>(deviceId: string, name: N, args: TaskArgs<N>): Promise<TaskArgs<N>> {
     if (name !== "setParameterValues") return args;
     const spv = args as TaskArgs<"setParameterValues">;
     const known = new Map((await this.store.parameters.get(deviceId, spv.parameterValues.map((p) => p.name))).map((r) => [r.path, r.type]));
-    const problems: string[] = [];
+    const problems: ValueProblem[] = [];
     const parameterValues = spv.parameterValues.map((p) => {
       const reported = known.get(p.name);
-      const type = (reported !== undefined && reported !== null && (xsdTypes as readonly string[]).includes(reported) ? (reported as XsdType) : undefined) ?? this.standardType?.(p.name) ?? p.type;
+      const fromDevice = reported !== undefined && reported !== null && (xsdTypes as readonly string[]).includes(reported) ? (reported as XsdType) : undefined;
+      const fromStandard = fromDevice === undefined ? this.standardType?.(p.name) : undefined;
+      const type = fromDevice ?? fromStandard ?? p.type;
       if (type === undefined) return p;
       try {
         fromJs(type, p.value);
       } catch (err) {
-        problems.push(`${p.name}: ${JSON.stringify(p.value)} does not fit ${type}${reported ? " (the type the device reported)" : ""}: ${(err as Error).message}`);
+        problems.push({ name: p.name, value: p.value, type, source: fromDevice ? "device" : fromStandard ? "standard" : "caller", reason: (err as Error).message });
       }
       return { ...p, type };
     });
-    if (problems.length > 0) throw new TaskArgumentError(name, problems);
+    if (problems.length > 0) throw new TaskValueError(name, problems);
     return { ...spv, parameterValues } as TaskArgs<N>;
   }
 
@@ -97,12 +199,15 @@ export class TaskService {
   /** Cancels a task that has not finished. A task already sent to the CPE cannot be called back; it is only no longer waited for. */
   async cancel(id: string): Promise<TaskRecord> {
     const now = this.clock();
-    return this.store.transaction(async (tx) => {
+    const out = await this.store.transaction(async (tx) => {
       const t = await tx.tasks.get(id);
       if (t === null) throw new TaskError("TASK_NOT_FOUND", `no task ${id}`);
       if (FINAL.has(t.status)) throw new TaskError("TASK_NOT_CANCELLABLE", `task ${id} is already ${t.status}`);
-      return (await tx.tasks.update(id, { status: "cancelled", completedAt: now }))!;
+      const task = (await tx.tasks.update(id, { status: "cancelled", completedAt: now }))!;
+      return { task, events: await recordEvents(tx, [{ type: "task.cancelled", deviceId: t.deviceId, at: now, taskId: id, name: t.name }] as AcsEvent[]) };
     });
+    this.publish(out.events);
+    return out.task;
   }
 
   /** Puts a failed, expired or cancelled task back in the queue, with fresh attempts. */
@@ -117,10 +222,14 @@ export class TaskService {
     });
   }
 
+  private publish(events: readonly AcsEvent[]): void {
+    for (const e of events) this.events?.emit?.(e);
+  }
+
   /**
    * Resolves with the task once it is finished (done, failed, cancelled, expired), or with its record as
-   * it stands after `timeoutMs`. Events make it prompt in this process; polling covers tasks that other
-   * ACS processes run.
+   * it stands after `timeoutMs`. Events make it prompt (those of other ACS processes too, when the
+   * events given include the outbox feed); polling covers the rest.
    */
   async waitFor(id: string, timeoutMs: number, pollMs = 250): Promise<TaskRecord | null> {
     const initial = await this.store.tasks.get(id);
@@ -141,9 +250,9 @@ export class TaskService {
         resolve(t);
       };
       const unsubscribe = this.events?.subscribe((e) => {
-        if ((e.type === "task.completed" || e.type === "task.failed") && e.taskId === id) void finish();
+        if ((e.type === "task.completed" || e.type === "task.failed" || e.type === "task.cancelled") && e.taskId === id) void finish().catch(() => undefined);
       });
-      const poll = setInterval(() => void finish(), pollMs);
+      const poll = setInterval(() => void finish().catch(() => undefined), pollMs);
       const deadline = setTimeout(() => {
         void this.store.tasks.get(id).then((t) => {
           if (!settled) done(t);

@@ -48,3 +48,21 @@ describe("configuration", () => {
     }
   });
 });
+
+describe("configuration of the REST API, events and connection requests", () => {
+  it("has defaults: the API on 7557, no STUN or XMPP until configured, methods in the standard's order", () => {
+    const c = loadConfig();
+    assert.deepEqual([c.nbi.enabled, c.nbi.port, c.nbi.host], [true, 7557, "0.0.0.0"]);
+    assert.deepEqual([c.stun.enabled, c.stun.port, c.xmpp.service], [false, 3478, ""]);
+    assert.deepEqual(c.connectionRequests.methods, ["xmpp", "http", "udp"]);
+    assert.equal(c.secretsKey, "");
+  });
+
+  it("reads lists and numbers from the environment and refuses what does not fit", () => {
+    const c = loadConfig({ env: { PROVISIO_CONNECTION_REQUESTS_METHODS: "http,udp", PROVISIO_NBI_PORT: "8080", PROVISIO_EVENTS_POLL_INTERVAL: "0.5" } });
+    assert.deepEqual([c.connectionRequests.methods, c.nbi.port, c.events.pollInterval], [["http", "udp"], 8080, 0.5]);
+    assert.throws(() => loadConfig({ env: { PROVISIO_CONNECTION_REQUESTS_METHODS: "http,pigeon" } }), (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith("connectionRequests.methods")));
+    assert.throws(() => loadConfig({ flags: { "nbi.port": "70000" } }), ConfigError);
+    assert.throws(() => loadConfig({ flags: { "webhooks.maxAttempts": "0" } }), ConfigError);
+  });
+});

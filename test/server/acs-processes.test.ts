@@ -17,7 +17,7 @@ const USER = "bootstrap-test";
 const PASS = "b00tstrap-Secret";
 
 function serveArgs(db: string, dataDir: string): string[] {
-  return ["--db", db, "--data-dir", dataDir, "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`];
+  return ["--db", db, "--data-dir", dataDir, "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0"];
 }
 
 async function withProcesses(fn: (procs: AcsProcess[], track: (p: AcsProcess) => AcsProcess) => Promise<void>): Promise<void> {

@@ -241,9 +241,9 @@ forEachBackend((backend) => {
       c.reset(); // gone
       const other = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: c.identity });
       assert.equal((await other.inform()).status, 503, "the device is still in its session");
-      assert.deepEqual(await t.acs.housekeep(), { sessions: 0, tasks: 0 });
+      assert.deepEqual(await t.acs.housekeep(), { sessions: 0, tasks: 0, pruned: 0 });
       t.advance(31_000);
-      assert.deepEqual(await t.acs.housekeep(), { sessions: 1, tasks: 0 });
+      assert.deepEqual(await t.acs.housekeep(), { sessions: 1, tasks: 0, pruned: 0 });
       const after = await t.acs.tasks.get(task.id);
       assert.equal(after?.status, "pending");
       assert.equal(after?.attempts, 1);

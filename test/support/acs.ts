@@ -30,7 +30,9 @@ export interface TestAcsOptions {
 
 export function testConfig(dataDir: string, dbUrl: string, settings: Record<string, unknown> = {}): Readonly<Config> {
   const cwmp = { host: "127.0.0.1", port: 0, ...((settings.cwmp as object | undefined) ?? {}) };
-  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent" }, cwmp } });
+  // The REST API too listens on a free port of 127.0.0.1, so that test ACSs never collide on 7557.
+  const nbi = { host: "127.0.0.1", port: 0, ...((settings.nbi as object | undefined) ?? {}) };
+  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent" }, cwmp, nbi } });
 }
 
 export async function startTestAcs(backend: Backend, options: TestAcsOptions = {}): Promise<TestAcs> {

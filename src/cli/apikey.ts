@@ -1,0 +1,85 @@
+// `provisio apikey create|list|revoke`: API keys of the REST API, managed on the database directly
+// (with the configuration `serve` uses), so that they work with the ACS stopped, and to recover when
+// no admin key is left.
+import { InvalidArgumentError, type Command } from "commander";
+import { storeUrl } from "../server/acs.js";
+import { API_ROLES, createApiKey } from "../server/api-keys.js";
+import { openStore } from "../store/index.js";
+import type { ApiKeyRecord, ApiRole, Store } from "../store/types.js";
+import { collectSet, configFrom } from "./config-sources.js";
+
+interface CommonFlags {
+  config?: string;
+  set?: string[];
+  db?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", "JSON configuration file (also PROVISIO_CONFIG)")
+    .option("--db <url>", "database: sqlite:PATH or postgres://user:pass@host/db (default: SQLite in the data folder)")
+    .option("--data-dir <dir>", "the ACS's data folder (default ./data)")
+    .option("--set <key=value>", "any setting by its key (repeatable)", collectSet)
+    .option("--json", "print JSON");
+}
+
+async function withStore<T>(flags: CommonFlags, fn: (store: Store) => Promise<T>): Promise<T> {
+  const config = configFrom(flags, { db: flags.db, dataDir: flags.dataDir });
+  const store = await openStore(storeUrl(config));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function parseRole(value: string): ApiRole {
+  if (!(API_ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`the role is one of ${API_ROLES.join(", ")}`);
+  return value as ApiRole;
+}
+
+const when = (d: Date | null) => (d === null ? "-" : d.toISOString().replace(/\.\d{3}Z$/, "Z"));
+
+function table(keys: ApiKeyRecord[]): string {
+  const rows = [["ID", "NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"], ...keys.map((k) => [k.id, k.name, k.role, when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+const json = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt });
+
+export function addApiKeyCommand(program: Command): void {
+  const apikey = program.command("apikey").description("manage the REST API's keys (on the database directly)");
+
+  common(apikey.command("create"))
+    .description("create an API key and print it (the only time it is shown)")
+    .requiredOption("-n, --name <name>", "what the key is for")
+    .requiredOption("-r, --role <role>", `${API_ROLES.join(", ")}`, parseRole)
+    .action(async (flags: CommonFlags & { name: string; role: ApiRole }) => {
+      const { record, key } = await withStore(flags, (store) => createApiKey(store, { name: flags.name, role: flags.role, now: new Date() }));
+      if (flags.json) process.stdout.write(JSON.stringify({ ...json(record), key }) + "\n");
+      else process.stdout.write(`Created API key ${record.id} (${record.name}, ${record.role}). It is shown only now:\n\n    ${key}\n\nSend it as: Authorization: Bearer ${key}\n`);
+    });
+
+  common(apikey.command("list"))
+    .description("list API keys (revoked ones too)")
+    .action(async (flags: CommonFlags) => {
+      const keys = await withStore(flags, (store) => store.apiKeys.list());
+      process.stdout.write(flags.json ? JSON.stringify(keys.map(json)) + "\n" : keys.length === 0 ? "No API keys.\n" : table(keys));
+    });
+
+  common(apikey.command("revoke"))
+    .description("revoke an API key (it stops working at once, in every ACS process)")
+    .argument("<id>", "the key's id (provisio apikey list)")
+    .action(async (id: string, flags: CommonFlags) => {
+      const rec = await withStore(flags, (store) => store.apiKeys.revoke(id, new Date()));
+      if (rec === null) {
+        process.stderr.write(`provisio: no API key ${id}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(flags.json ? JSON.stringify(json(rec)) + "\n" : `Revoked API key ${rec.id} (${rec.name}).\n`);
+    });
+}

@@ -1,0 +1,166 @@
+// The REST API: a fastify app with one plugin per resource. Every endpoint but /healthz needs an API
+// key, and the role its route declares. Errors leave as JSON with a stable code (errors.ts).
+
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { AddressInfo } from "node:net";
+import { FilterError } from "../query/index.js";
+import { TaskArgumentError } from "../session/index.js";
+import { roleAllows } from "../server/api-keys.js";
+import { SecretError } from "../server/secrets.js";
+import { TaskError, TaskValueError } from "../server/tasks.js";
+import { StoreError } from "../store/index.js";
+import type { NbiContext } from "./context.js";
+import { ApiError, type ErrorName } from "./errors.js";
+import { openApiDocument } from "./openapi.js";
+import { apiKeyRoutes } from "./plugins/api-keys.js";
+import { deviceRoutes } from "./plugins/devices.js";
+import { eventRoutes, type EventStreams } from "./plugins/events.js";
+import { faultRoutes } from "./plugins/faults.js";
+import { systemRoutes } from "./plugins/system.js";
+import { taskRoutes } from "./plugins/tasks.js";
+import { webhookRoutes } from "./plugins/webhooks.js";
+import { RouteRegistry, type RouteConfig } from "./route.js";
+import { compileSerializer, compileValidator, registerFormats, ResponseSchemaError, validationError } from "./validation.js";
+
+export interface Nbi {
+  app: FastifyInstance;
+  routes: RouteRegistry;
+  openApi(): unknown;
+}
+
+const BODY_LIMIT = 1024 * 1024;
+
+/** Builds the app (routes registered and compiled, nothing listening): tests inject into it. */
+export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
+  registerFormats();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    // Errors fastify meets before routing (a malformed URL) answer in the API's shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const api = new ApiError("VALIDATION", `the URL is malformed: ${err.message}`, [{ in: "url", field: "", message: err.message }]);
+      const r = reply as unknown as { status(n: number): { type(t: string): { send(b: unknown): void } } };
+      r.status(api.statusCode).type("application/json").send(JSON.stringify(api.body()));
+    },
+  });
+  const routes = new RouteRegistry();
+  app.decorateRequest("apiKey", null);
+  // Bodies are JSON only (fastify also reads text/plain by default).
+  app.removeContentTypeParser("text/plain");
+  app.setValidatorCompiler(({ schema, httpPart }) => compileValidator(schema as never, httpPart));
+  app.setSerializerCompiler(({ schema }) => compileSerializer(schema as never, ctx.settings.checkResponses));
+
+  app.addHook("onRequest", async (req, reply) => {
+    const config = req.routeOptions.config as Partial<RouteConfig> | undefined;
+    const role = config?.role;
+    if (role === undefined || role === "public") return;
+    const auth = await ctx.keys.authenticate(req.headers.authorization);
+    if (!auth.ok) {
+      reply.header("WWW-Authenticate", 'Bearer realm="provisio"');
+      const [name, message]: [ErrorName, string] =
+        auth.reason === "missing" ? ["AUTH_REQUIRED", "this endpoint needs an API key: send Authorization: Bearer <key>"]
+          : auth.reason === "malformed" ? ["AUTH_MALFORMED", "the Authorization header must be \"Bearer <key>\""]
+            : auth.reason === "revoked" ? ["AUTH_REVOKED", "this API key was revoked"]
+              : ["AUTH_INVALID", "this API key is not known"];
+      throw new ApiError(name, message);
+    }
+    if (role !== "any" && !roleAllows(auth.key.role, role)) {
+      throw new ApiError("FORBIDDEN", `${req.method} ${req.routeOptions.url} needs the ${role} role; this key (${auth.key.id}) is ${auth.key.role}`, { required: role, role: auth.key.role });
+    }
+    (req as unknown as { apiKey: unknown }).apiKey = auth.key;
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    ctx.metrics.apiRequest(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.setNotFoundHandler((req) => {
+    throw new ApiError("NOT_FOUND", `no endpoint ${req.method} ${req.url.split("?")[0]} (GET /api/openapi.json lists them)`);
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const api = toApiError(err, ctx, req.method, req.url);
+    if (api.headers) void reply.headers(api.headers);
+    void reply.status(api.statusCode).type("application/json").serializer(JSON.stringify).send(api.body());
+  });
+
+  const streams: EventStreams = new Set();
+  systemRoutes(app, routes, ctx, () => openApiDocument(routes.routes, { version: ctx.info.version }));
+  deviceRoutes(app, routes, ctx);
+  taskRoutes(app, routes, ctx);
+  faultRoutes(app, routes, ctx);
+  eventRoutes(app, routes, ctx, streams);
+  webhookRoutes(app, routes, ctx);
+  apiKeyRoutes(app, routes, ctx);
+
+  // Event streams never end by themselves: end them so that closing does not wait for clients.
+  app.addHook("preClose", async () => {
+    for (const s of streams) s.end();
+  });
+  await app.ready();
+  return { app, routes, openApi: () => openApiDocument(routes.routes, { version: ctx.info.version }) };
+}
+
+function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: string): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof TaskValueError) return new ApiError("TASK_VALUE_TYPE", err.message, err.values);
+  if (err instanceof TaskArgumentError) return validationError(err.problems.map((p) => ({ in: "body", field: "args", message: p })));
+  if (err instanceof TaskError) {
+    const map: Record<TaskError["code"], ErrorName> = {
+      DEVICE_NOT_FOUND: "DEVICE_NOT_FOUND",
+      TASK_NOT_FOUND: "TASK_NOT_FOUND",
+      TASK_UNKNOWN_KIND: "VALIDATION",
+      TASK_NOT_CANCELLABLE: "TASK_NOT_CANCELLABLE",
+      TASK_NOT_RETRYABLE: "TASK_NOT_RETRYABLE",
+    };
+    return new ApiError(map[err.code], err.message);
+  }
+  if (err instanceof FilterError) {
+    return new ApiError(err.code === "FILTER_SORT" ? "SORT_INVALID" : "FILTER_INVALID", `filter: ${err.message}`, { code: err.code, reason: err.reason, ...(err.position ? { position: err.position } : {}) });
+  }
+  if (err instanceof StoreError) {
+    if (err.code === "STORE_BAD_QUERY") return new ApiError("QUERY_INVALID", err.message);
+    if (err.code === "STORE_CLOSED") return new ApiError("STORE_UNAVAILABLE", "the database is closed");
+  }
+  if (err instanceof SecretError) {
+    ctx.log.error({ err: err.message, method, url }, "a stored secret does not open");
+    return new ApiError("SECRET_UNREADABLE", `a stored secret cannot be unsealed: ${err.message}`);
+  }
+  switch (err.code) {
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new ApiError("UNSUPPORTED_MEDIA_TYPE", "the request body must be application/json");
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new ApiError("BODY_TOO_LARGE", `the request body is larger than ${BODY_LIMIT} bytes`);
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new ApiError("BAD_JSON", "the request body is empty; send a JSON document (or no Content-Type)");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new ApiError("BAD_JSON", `the request body is not valid JSON: ${err.message}`);
+  }
+  if (err instanceof SyntaxError && err.statusCode === 400) return new ApiError("BAD_JSON", `the request body is not valid JSON: ${err.message}`);
+  if (isConnectionError(err)) {
+    ctx.log.error({ err, method, url }, "the database cannot be reached");
+    return new ApiError("STORE_UNAVAILABLE", "the database cannot be reached");
+  }
+  if (err instanceof ResponseSchemaError) ctx.log.error({ err: err.message, method, url }, "a response did not fit its schema");
+  else ctx.log.error({ err, method, url }, "REST API request failed");
+  return new ApiError("INTERNAL", "an unexpected error; the server's log has the details");
+}
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === "ECONNREFUSED" || code === "57P01" || code === "57P03" || code === "08006" || code === "08001";
+}
+
+export interface RunningNbi extends Nbi {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startNbi(ctx: NbiContext, host: string, port: number): Promise<RunningNbi> {
+  const nbi = await buildNbi(ctx);
+  await nbi.app.listen({ host, port });
+  const address = nbi.app.server.address() as AddressInfo;
+  return { ...nbi, port: address.port, close: () => nbi.app.close() };
+}

@@ -1,0 +1,69 @@
+// The REST API's errors: a registry of stable codes, each with its HTTP status and what it means.
+// Every error answer is JSON `{ "error": { "code", "message", "details"? } }`, where `message` says
+// what was wrong with this request. docs/errors.md lists the same codes (a test keeps them in step).
+// A code, once published, keeps its meaning; a retired code goes to RETIRED_CODES and is never reused.
+
+export const ERRORS = {
+  VALIDATION: { status: 400, description: "The request does not fit its schema; `details` names each field and what is wrong with it." },
+  BAD_JSON: { status: 400, description: "The request body is not valid JSON (or is empty where JSON is expected)." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: "The request body is not `application/json`." },
+  BODY_TOO_LARGE: { status: 413, description: "The request body is larger than the API accepts (1 MiB)." },
+  AUTH_REQUIRED: { status: 401, description: "No API key: send `Authorization: Bearer <key>`." },
+  AUTH_MALFORMED: { status: 401, description: "The Authorization header is not `Bearer <key>`." },
+  AUTH_INVALID: { status: 401, description: "The API key is not known." },
+  AUTH_REVOKED: { status: 401, description: "The API key was revoked." },
+  FORBIDDEN: { status: 403, description: "The API key's role may not do this (`details` has the role needed)." },
+  NOT_FOUND: { status: 404, description: "No such endpoint (check the method and the path)." },
+  DEVICE_NOT_FOUND: { status: 404, description: "No device has this id." },
+  TASK_NOT_FOUND: { status: 404, description: "No task has this id." },
+  FAULT_NOT_FOUND: { status: 404, description: "No fault has this id (it may have been cleared already)." },
+  WEBHOOK_NOT_FOUND: { status: 404, description: "No webhook has this id." },
+  APIKEY_NOT_FOUND: { status: 404, description: "No API key has this id." },
+  FILTER_INVALID: { status: 400, description: "The device filter is not valid (docs/filters.md); `details` has the filter error's code and position." },
+  SORT_INVALID: { status: 400, description: "A sort key names nothing devices can be sorted by." },
+  QUERY_INVALID: { status: 400, description: "List options that do not fit together (e.g. `after` with a sort other than by id)." },
+  TASK_VALUE_TYPE: { status: 400, description: "A value of a setParameterValues task cannot be of its parameter's type (as the device reported it, else as the standard data model defines it, else as given); nothing was queued." },
+  TASK_NOT_CANCELLABLE: { status: 409, description: "The task has already finished." },
+  TASK_NOT_RETRYABLE: { status: 409, description: "Only failed, expired or cancelled tasks can be retried." },
+  BULK_TOO_MANY: { status: 400, description: "The filter matches more devices than one bulk task may address (`nbi.bulkLimit`); `details.matched` says how many." },
+  CONNECTION_REQUEST_FAILED: { status: 502, description: "The device could not be woken; `details` has every attempt." },
+  CONNECTION_REQUEST_NO_METHOD: { status: 409, description: "The device reported no way to reach it that this ACS can use (ConnectionRequestURL, UDPConnectionRequestAddress with a STUN binding, ConnReqJabberID)." },
+  CONNECTION_REQUEST_RATE_LIMITED: { status: 429, description: "A connection request was sent to this device moments ago (`connectionRequests.minInterval`); see Retry-After." },
+  WEBHOOK_URL_INVALID: { status: 400, description: "A webhook URL must be an absolute http or https URL without credentials." },
+  SECRET_UNREADABLE: { status: 500, description: "A stored secret cannot be unsealed with this process's secretsKey (the processes have different keys, or the data was altered)." },
+  TOO_MANY_STREAMS: { status: 503, description: "This process already serves `nbi.maxEventStreams` event streams; retry later or elsewhere." },
+  STORE_UNAVAILABLE: { status: 503, description: "The database cannot be reached." },
+  INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorName = keyof typeof ERRORS;
+
+/** Codes no longer used; never given a new meaning. */
+export const RETIRED_CODES: readonly string[] = [];
+
+export const CODE_PREFIX = "PROVISIO_ERR_";
+
+export function errorCode(name: ErrorName): string {
+  return CODE_PREFIX + name;
+}
+
+export class ApiError extends Error {
+  readonly code: string;
+  /** Read by fastify. */
+  readonly statusCode: number;
+  constructor(
+    readonly errorName: ErrorName,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.code = errorCode(errorName);
+    this.statusCode = ERRORS[errorName].status;
+  }
+
+  body(): { error: { code: string; message: string; details?: unknown } } {
+    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+  }
+}

@@ -1,0 +1,71 @@
+// API keys over the API (admins), and the caller's own key.
+
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { createApiKey } from "../../server/api-keys.js";
+import type { ApiKeyRecord } from "../../store/types.js";
+import type { NbiContext } from "../context.js";
+import { ApiError } from "../errors.js";
+import { apiKeyJson } from "../json.js";
+import type { RouteRegistry } from "../route.js";
+import { ApiKey, ApiRoleSchema } from "../schemas.js";
+
+export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
+  const { store } = ctx;
+
+  r.add(app, {
+    method: "POST",
+    url: "/api/apikeys",
+    operationId: "createApiKey",
+    summary: "Create an API key",
+    description: "The key is in this answer only; the store keeps its SHA-256.",
+    tag: "api keys",
+    role: "admin",
+    body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), role: ApiRoleSchema }, { additionalProperties: false }),
+    responses: { 201: Type.Object({ apiKey: ApiKey, key: Type.String({ description: "Send as Authorization: Bearer <key>" }) }) },
+    handler: async (req, reply) => {
+      const { record, key } = await createApiKey(store, { name: req.body.name, role: req.body.role, now: ctx.clock() });
+      return reply.status(201).send({ apiKey: apiKeyJson(record), key });
+    },
+  });
+
+  r.add(app, {
+    method: "GET",
+    url: "/api/apikeys",
+    operationId: "listApiKeys",
+    summary: "List API keys (revoked ones too)",
+    tag: "api keys",
+    role: "admin",
+    responses: { 200: Type.Object({ apiKeys: Type.Array(ApiKey) }) },
+    handler: async () => ({ apiKeys: (await store.apiKeys.list()).map(apiKeyJson) }),
+  });
+
+  r.add(app, {
+    method: "DELETE",
+    url: "/api/apikeys/:id",
+    operationId: "revokeApiKey",
+    summary: "Revoke an API key",
+    description: "Takes effect at the key's next request, in every process. The record stays, marked revoked.",
+    tag: "api keys",
+    role: "admin",
+    params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+    responses: { 200: ApiKey },
+    errors: ["APIKEY_NOT_FOUND"],
+    handler: async (req) => {
+      const rec = await store.apiKeys.revoke(req.params.id, ctx.clock());
+      if (rec === null) throw new ApiError("APIKEY_NOT_FOUND", `no API key ${JSON.stringify(req.params.id)}`);
+      return apiKeyJson(rec);
+    },
+  });
+
+  r.add(app, {
+    method: "GET",
+    url: "/api/whoami",
+    operationId: "whoami",
+    summary: "The API key making this request",
+    tag: "api keys",
+    role: "any",
+    responses: { 200: ApiKey },
+    handler: async (req) => apiKeyJson(req.apiKey as ApiKeyRecord),
+  });
+}

@@ -1,0 +1,206 @@
+// The REST API's shared schemas (TypeBox, so JSON Schema): declared once, they validate requests,
+// check responses in tests, give the handlers their types, and make the OpenAPI document, where each
+// schema with an $id becomes a named component.
+
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { ACS_EVENT_TYPES } from "../server/events.js";
+import { API_ROLES } from "../server/api-keys.js";
+
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const DateTime = Type.String({ format: "date-time", description: "ISO 8601, UTC" });
+const NullableDateTime = Nullable(DateTime);
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: "A stable code, PROVISIO_ERR_... (docs/errors.md)" }),
+      message: Type.String({ description: "What was wrong, for people" }),
+      details: Type.Optional(Type.Unknown({ description: "More about it: the fields that failed validation, a filter error's position, ..." })),
+    }),
+  },
+  { $id: "Error" },
+);
+
+export const DeviceId = Type.String({ minLength: 1, maxLength: 512, description: "OUI-ProductClass-SerialNumber, URL-encoded in paths" });
+
+export const Device = Type.Object(
+  {
+    id: Type.String(),
+    manufacturer: Type.String(),
+    oui: Type.String(),
+    productClass: Type.String(),
+    serialNumber: Type.String(),
+    registeredAt: DateTime,
+    lastInformAt: NullableDateTime,
+    lastInformAddress: Nullable(Type.String()),
+    lastBootAt: NullableDateTime,
+    lastBootstrapAt: NullableDateTime,
+    cwmpNamespace: Nullable(Type.String()),
+    cwmpVersion: Nullable(Type.String()),
+    tags: Type.Array(Type.String()),
+    online: Type.Boolean({ description: "Informed within nbi.onlineWindow seconds" }),
+  },
+  { $id: "Device" },
+);
+
+const parameterFields = {
+  object: Type.Boolean({ description: "An object or object instance (its key ends with \".\")" }),
+  value: Nullable(Type.String({ description: "The value as the device sent it (text)" })),
+  type: Nullable(Type.String({ description: "xsd type, e.g. xsd:unsignedInt" })),
+  writable: Nullable(Type.Boolean()),
+  notification: Nullable(Type.Integer()),
+  accessList: Nullable(Type.Array(Type.String())),
+  valueAt: NullableDateTime,
+  namesAt: NullableDateTime,
+  attributesAt: NullableDateTime,
+};
+
+export const Parameter = Type.Object(parameterFields, { $id: "Parameter" });
+
+/**
+ * The parameter tree: keys are path segments, objects end with "." ("Device.", "WiFi.", "1.") and
+ * parameters do not ("SSID"), so a value's full path is its keys joined.
+ */
+export const ParameterNode = Type.Recursive(
+  (This) => Type.Object({ ...parameterFields, children: Type.Optional(Type.Record(Type.String(), This, { description: "Objects only" })) }),
+  { $id: "ParameterNode" },
+);
+
+export const DeviceListItem = Type.Object(
+  {
+    ...Device.properties,
+    parameters: Type.Optional(Type.Record(Type.String(), Parameter, { description: "With a projection: the projected parameters, by full path" })),
+  },
+  { $id: "DeviceListItem" },
+);
+
+export const DeviceEvent = Type.Object({ at: DateTime, code: Type.String(), commandKey: Type.String() }, { $id: "DeviceEvent" });
+
+export const Fault = Type.Object(
+  {
+    id: Type.String(),
+    deviceId: Type.String(),
+    channel: Type.String({ description: "What raised it: task:<id>, session, ..." }),
+    code: Type.String(),
+    message: Type.String(),
+    detail: Type.Unknown(),
+    retries: Type.Integer(),
+    at: DateTime,
+  },
+  { $id: "Fault" },
+);
+
+export const TaskStatusSchema = Type.Union(["pending", "waiting", "done", "failed", "cancelled", "expired"].map((s) => Type.Literal(s)));
+
+export const Task = Type.Object(
+  {
+    id: Type.String(),
+    deviceId: Type.String(),
+    name: Type.String(),
+    args: Type.Unknown(),
+    status: TaskStatusSchema,
+    createdAt: DateTime,
+    expiresAt: NullableDateTime,
+    notBefore: NullableDateTime,
+    attempts: Type.Integer(),
+    maxAttempts: Type.Integer(),
+    lastFault: Nullable(Type.Object({ code: Type.String(), message: Type.String(), detail: Type.Optional(Type.Unknown()) })),
+    result: Type.Unknown(),
+    completedAt: NullableDateTime,
+  },
+  { $id: "Task" },
+);
+
+export const ConnectionRequestAttempt = Type.Object(
+  {
+    method: Type.String({ description: "http, udp or xmpp" }),
+    target: Type.String({ description: "URL, UDP address or JID" }),
+    outcome: Type.String({ description: "accepted, sent, auth-failed, refused, unreachable, timed-out, not-authorized, service-unavailable, not-connected, error" }),
+    code: Type.String(),
+    detail: Type.String(),
+    durationMs: Type.Number(),
+    at: DateTime,
+  },
+  { $id: "ConnectionRequestAttempt" },
+);
+
+export const ConnectionRequestResult = Type.Object(
+  {
+    outcome: Type.String({ description: "The last attempt's outcome, or rate-limited, no-method" }),
+    method: Nullable(Type.String()),
+    durationMs: Type.Number(),
+    attempts: Type.Array(ConnectionRequestAttempt),
+    retryAfterMs: Type.Optional(Type.Number()),
+  },
+  { $id: "ConnectionRequestResult" },
+);
+
+export const RecordedAttempt = Type.Object(
+  { id: Type.String(), ...ConnectionRequestAttempt.properties, taskId: Nullable(Type.String()) },
+  { $id: "RecordedConnectionRequestAttempt" },
+);
+
+export const ApiRoleSchema = Type.Union(API_ROLES.map((r) => Type.Literal(r)), { description: "read-only < operator < admin" });
+
+export const ApiKey = Type.Object(
+  { id: Type.String(), name: Type.String(), role: ApiRoleSchema, createdAt: DateTime, lastUsedAt: NullableDateTime, revokedAt: NullableDateTime },
+  { $id: "ApiKey" },
+);
+
+export const EventTypeSchema = Type.Union(ACS_EVENT_TYPES.map((t) => Type.Literal(t)), { $id: "EventType" });
+
+export const Event = Type.Object(
+  {
+    id: Type.String({ description: "Increasing; resume a stream after it with Last-Event-ID" }),
+    type: Type.String(),
+    deviceId: Type.String(),
+    at: DateTime,
+  },
+  { $id: "Event", additionalProperties: true, description: "The event's own fields follow (docs/api.md lists them per type)" },
+);
+
+export const Webhook = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    url: Type.String(),
+    events: Type.Array(Type.String(), { description: "Event types delivered; empty for all" }),
+    filter: Nullable(Type.String({ description: "Device filter events must match (docs/filters.md)" })),
+    enabled: Type.Boolean(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: "Webhook" },
+);
+
+export const WebhookDelivery = Type.Object(
+  {
+    id: Type.String(),
+    webhookId: Type.String(),
+    eventId: Type.String(),
+    eventType: Type.String(),
+    deviceId: Nullable(Type.String()),
+    status: Type.Union([Type.Literal("pending"), Type.Literal("delivered"), Type.Literal("failed")]),
+    attempts: Type.Integer(),
+    nextAttemptAt: NullableDateTime,
+    createdAt: DateTime,
+    completedAt: NullableDateTime,
+    payload: Type.Unknown({ description: "The body sent" }),
+    attemptLog: Type.Array(
+      Type.Object({
+        attempt: Type.Integer(),
+        at: DateTime,
+        durationMs: Type.Number(),
+        statusCode: Nullable(Type.Integer()),
+        ok: Type.Boolean(),
+        error: Nullable(Type.String()),
+      }),
+    ),
+  },
+  { $id: "WebhookDelivery" },
+);
+
+export const Empty = Type.Object({}, { additionalProperties: false });
+
+export type DeviceJson = Static<typeof Device>;
+export type TaskJson = Static<typeof Task>;

@@ -1,0 +1,136 @@
+// Prometheus metrics of one ACS process, in a registry of its own (never prom-client's global one, so
+// that several ACS instances in one process, as in tests, do not mix their counts). With several
+// processes, each serves its own counts: scrape each, or sum them in Prometheus.
+
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CwmpEnvelope } from "../cwmp/index.js";
+import type { CwmpObserver } from "./cwmp-handler.js";
+import type { AcsEvent } from "./events.js";
+
+export interface MetricsOptions {
+  /** Pending tasks in the store (the queue depth), read at each scrape. */
+  pendingTasks: () => Promise<number>;
+  /** Also export the process's own metrics (CPU, memory, event loop). Default true. */
+  processMetrics?: boolean;
+}
+
+export class AcsMetrics {
+  readonly registry = new Registry();
+  private readonly sessionsStarted: Counter;
+  private readonly sessionsEnded: Counter<"reason">;
+  private readonly rpcs: Counter<"method" | "direction">;
+  private readonly cpeFaults: Counter<"code">;
+  private readonly cwmpLatency: Histogram<"status">;
+  private readonly tasks: Counter<"outcome">;
+  private readonly connectionRequests: Counter<"method" | "outcome">;
+  private readonly webhookDeliveries: Counter<"outcome">;
+  private readonly apiLatency: Histogram<"method" | "route" | "status">;
+  private readonly eventStreams: Gauge;
+
+  constructor(o: MetricsOptions) {
+    const registers = [this.registry];
+    if (o.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "provisio_" });
+    this.sessionsStarted = new Counter({ name: "provisio_cwmp_sessions_started_total", help: "CWMP sessions started (Informs accepted).", registers });
+    this.sessionsEnded = new Counter({ name: "provisio_cwmp_sessions_ended_total", help: "CWMP sessions ended, by reason.", labelNames: ["reason"], registers });
+    this.rpcs = new Counter({
+      name: "provisio_cwmp_rpcs_total",
+      help: "CWMP messages by method; direction acs: sent by the ACS (requests and responses), cpe: sent by CPEs.",
+      labelNames: ["method", "direction"],
+      registers,
+    });
+    this.cpeFaults = new Counter({ name: "provisio_cwmp_cpe_faults_total", help: "CWMP faults CPEs answered with, by fault code.", labelNames: ["code"], registers });
+    this.cwmpLatency = new Histogram({
+      name: "provisio_cwmp_http_request_duration_seconds",
+      help: "Time to answer one HTTP request of the CWMP endpoint.",
+      labelNames: ["status"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.tasks = new Counter({
+      name: "provisio_tasks_finished_total",
+      help: "Task runs by outcome: done, failed (given up), retry (failed, will run again).",
+      labelNames: ["outcome"],
+      registers,
+    });
+    new Gauge({
+      name: "provisio_tasks_pending",
+      help: "Tasks waiting for their device's next session (the queue depth), all processes.",
+      registers,
+      async collect() {
+        this.set(await o.pendingTasks());
+      },
+    });
+    this.connectionRequests = new Counter({
+      name: "provisio_connection_requests_total",
+      help: "Connection request attempts by method and outcome (method none: no-method or rate-limited).",
+      labelNames: ["method", "outcome"],
+      registers,
+    });
+    this.webhookDeliveries = new Counter({
+      name: "provisio_webhook_deliveries_total",
+      help: "Webhook delivery attempts by outcome: delivered, retry (will be tried again), failed (given up).",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.apiLatency = new Histogram({
+      name: "provisio_api_request_duration_seconds",
+      help: "Time to answer one REST API request (event streams are counted by provisio_api_event_streams instead).",
+      labelNames: ["method", "route", "status"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    this.eventStreams = new Gauge({ name: "provisio_api_event_streams", help: "Event streams (GET /api/events) open on this process.", registers });
+  }
+
+  /** Feeds the CWMP handler's traffic into the counters. */
+  readonly cwmp: CwmpObserver = {
+    sessionStarted: () => this.sessionsStarted.inc(),
+    received: (envelopes: readonly CwmpEnvelope[]) => {
+      for (const e of envelopes) {
+        const method = e.body?.method;
+        if (method === undefined) continue;
+        this.rpcs.inc({ method, direction: "cpe" });
+        if (e.body?.method === "Fault") this.cpeFaults.inc({ code: String(e.body.detail.faultCode) });
+      }
+    },
+    sent: (envelope: CwmpEnvelope | null) => {
+      const method = envelope?.body?.method;
+      if (method !== undefined) this.rpcs.inc({ method, direction: "acs" });
+    },
+  };
+
+  cwmpRequest(status: number, seconds: number): void {
+    this.cwmpLatency.observe({ status: String(status) }, seconds);
+  }
+
+  /** Counts what this process's own events tell (sessions ended, task outcomes). */
+  event(e: AcsEvent): void {
+    if (e.type === "session.ended") this.sessionsEnded.inc({ reason: e.reason });
+    else if (e.type === "task.completed") this.tasks.inc({ outcome: "done" });
+    else if (e.type === "task.failed") this.tasks.inc({ outcome: e.willRetry ? "retry" : "failed" });
+  }
+
+  connectionRequest(method: string, outcome: string): void {
+    this.connectionRequests.inc({ method, outcome });
+  }
+
+  webhookDelivery(outcome: "delivered" | "retry" | "failed"): void {
+    this.webhookDeliveries.inc({ outcome });
+  }
+
+  apiRequest(method: string, route: string, status: number, seconds: number): void {
+    this.apiLatency.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  streamOpened(): void {
+    this.eventStreams.inc();
+  }
+
+  streamClosed(): void {
+    this.eventStreams.dec();
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
