@@ -298,7 +298,7 @@ export interface SettingsRepo {
 export interface CpeCredential {
   /** The username the CPE presents (ManagementServer.Username). */
   username: string;
-  /** The device it belongs to; null for shared credentials (e.g. bootstrap). */
+  /** The device it belongs to (possibly not seen yet); null for shared credentials (e.g. bootstrap). */
   deviceId: string | null;
   /** scrypt hash for HTTP Basic ("scrypt$N$r$p$salt$hash"). */
   passwordHash: string;
@@ -332,6 +332,8 @@ export interface StoreTx {
   webhooks: WebhookRepo;
   webhookDeliveries: WebhookDeliveryRepo;
   connectionRequests: ConnectionRequestRepo;
+  // Presets and provisions (migration 3).
+  provisioning: ProvisioningRepo;
 }
 
 export interface Store extends StoreTx {
@@ -553,4 +555,32 @@ export interface ConnectionRequestRepo {
   /** Newest first. */
   attempts(deviceId: string, query?: { limit?: number; offset?: number }): Promise<ConnectionRequestAttemptRecord[]>;
   prune(before: Date): Promise<number>;
+}
+
+// ---- provisioning documents (migration 3) ----
+
+export type ProvisioningKind = "preset" | "provision";
+
+export interface ProvisioningDocument {
+  name: string;
+  doc: JsonValue;
+  /** 1 for the first version of a name, then one more at each change. */
+  version: number;
+  updatedAt: Date;
+}
+
+export interface ProvisioningRepo {
+  list(kind: ProvisioningKind): Promise<ProvisioningDocument[]>;
+  get(kind: ProvisioningKind, name: string): Promise<ProvisioningDocument | null>;
+  /**
+   * Stores a new version of a document. With `expectedVersion`, only when the current version is that
+   * one (0: the name must be new); returns null on a mismatch. Every version is kept in the history.
+   */
+  put(kind: ProvisioningKind, name: string, doc: JsonValue, at: Date, expectedVersion?: number): Promise<ProvisioningDocument | null>;
+  /** Deletes a document (its history keeps a record of the deletion); false when there was none. */
+  delete(kind: ProvisioningKind, name: string, at: Date): Promise<boolean>;
+  /** Every version of a name, newest first; `doc` null for a deletion. */
+  history(kind: ProvisioningKind, name: string): Promise<{ version: number; doc: JsonValue | null; at: Date }[]>;
+  /** A number that changes with every put and delete: cheap for every process to poll. */
+  revision(): Promise<number>;
 }

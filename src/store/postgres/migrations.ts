@@ -252,4 +252,31 @@ CREATE INDEX connreq_attempts_device ON connreq_attempts (device_id, id DESC);
 CREATE INDEX connreq_attempts_at ON connreq_attempts (at);
 `,
   },
+  {
+    version: 3,
+    name: "provisioning documents; credentials for devices not seen yet",
+    sql: `
+CREATE TABLE presets (
+  name text COLLATE "C" PRIMARY KEY,
+  doc json NOT NULL,
+  version integer NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE TABLE provisions (
+  name text COLLATE "C" PRIMARY KEY,
+  doc json NOT NULL,
+  version integer NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE TABLE provisioning_history (
+  kind text NOT NULL CHECK (kind IN ('preset', 'provision')),
+  name text COLLATE "C" NOT NULL,
+  version integer NOT NULL,
+  doc json,
+  at timestamptz NOT NULL,
+  PRIMARY KEY (kind, name, version)
+);
+ALTER TABLE cpe_credentials DROP CONSTRAINT IF EXISTS cpe_credentials_device_id_fkey;
+`,
+  },
 ];

@@ -237,10 +237,11 @@ export class SqlDeviceRepo implements DeviceRepo {
   }
 
   delete(id: string): Promise<boolean> {
-    // Sessions have no foreign key (a session lock may be taken before the first Inform creates the
-    // device); everything else goes by ON DELETE CASCADE.
+    // Sessions and credentials have no foreign key (a session lock may be taken, and credentials stored,
+    // before the first Inform creates the device); everything else goes by ON DELETE CASCADE.
     return this.s.atomic(async (s) => {
       await s.run("DELETE FROM sessions WHERE device_id = $1", [id]);
+      await s.run("DELETE FROM cpe_credentials WHERE device_id = $1", [id]);
       return (await s.run("DELETE FROM devices WHERE id = $1", [id])) > 0;
     });
   }

@@ -11,6 +11,7 @@ import { SqlCredentialRepo, SqlSettingsRepo } from "./settings.js";
 import { SqlTaskRepo } from "./tasks.js";
 import { StoreError } from "../errors.js";
 import { SqlApiKeyRepo } from "./api-keys.js";
+import { SqlProvisioningRepo } from "./provisioning.js";
 import { SqlConnectionRequestRepo } from "./connection-requests.js";
 import { SqlOutboxRepo, type OutboxSql } from "./outbox.js";
 import { SqlWebhookDeliveryRepo, SqlWebhookRepo } from "./webhooks.js";
@@ -37,6 +38,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     webhooks: new SqlWebhookRepo(scope),
     webhookDeliveries: new SqlWebhookDeliveryRepo(scope),
     connectionRequests: new SqlConnectionRequestRepo(scope),
+    provisioning: new SqlProvisioningRepo(scope),
   };
 }
 

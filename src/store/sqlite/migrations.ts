@@ -228,4 +228,48 @@ CREATE INDEX connreq_attempts_device ON connreq_attempts (device_id, id DESC);
 CREATE INDEX connreq_attempts_at ON connreq_attempts (at);
 `,
   },
+  {
+    version: 3,
+    name: "provisioning documents; credentials for devices not seen yet",
+    sql: `
+-- Presets and provisions: the current document of each, and every version ever stored (doc NULL: the
+-- version that deleted it). Any change bumps the settings row provisioning.revision, which every ACS
+-- process polls to reload its cache.
+CREATE TABLE presets (
+  name TEXT PRIMARY KEY,
+  doc TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE provisions (
+  name TEXT PRIMARY KEY,
+  doc TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE provisioning_history (
+  kind TEXT NOT NULL CHECK (kind IN ('preset', 'provision')),
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  doc TEXT,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (kind, name, version)
+) WITHOUT ROWID;
+
+-- A device's own credentials may be stored before its first Inform (pre-provisioning), so they no
+-- longer reference devices; deleting a device deletes them explicitly.
+CREATE TABLE cpe_credentials_v3 (
+  username TEXT PRIMARY KEY,
+  device_id TEXT,
+  password_hash TEXT NOT NULL,
+  digest_ha1 TEXT NOT NULL,
+  realm TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO cpe_credentials_v3 SELECT username, device_id, password_hash, digest_ha1, realm, created_at FROM cpe_credentials;
+DROP TABLE cpe_credentials;
+ALTER TABLE cpe_credentials_v3 RENAME TO cpe_credentials;
+CREATE INDEX cpe_credentials_device ON cpe_credentials (device_id);
+`,
+  },
 ];

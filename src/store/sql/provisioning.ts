@@ -1,0 +1,72 @@
+import type { JsonValue, ProvisioningDocument, ProvisioningKind, ProvisioningRepo } from "../types.js";
+import type { Row } from "./driver.js";
+import type { Scope } from "./scope.js";
+
+const TABLE: Record<ProvisioningKind, string> = { preset: "presets", provision: "provisions" };
+const REVISION = "provisioning.revision";
+
+export class SqlProvisioningRepo implements ProvisioningRepo {
+  constructor(private readonly s: Scope) {}
+
+  private toDoc(r: Row): ProvisioningDocument {
+    const d = this.s.dialect;
+    return { name: String(r.name), doc: d.readJson(r.doc), version: Number(r.version), updatedAt: d.readDate(r.updated_at) ?? new Date(NaN) };
+  }
+
+  async list(kind: ProvisioningKind): Promise<ProvisioningDocument[]> {
+    const rows = await this.s.all(`SELECT name, doc, version, updated_at FROM ${TABLE[kind]} ORDER BY name`);
+    return rows.map((r) => this.toDoc(r));
+  }
+
+  async get(kind: ProvisioningKind, name: string): Promise<ProvisioningDocument | null> {
+    const rows = await this.s.all(`SELECT name, doc, version, updated_at FROM ${TABLE[kind]} WHERE name = $1`, [name]);
+    return rows[0] ? this.toDoc(rows[0]) : null;
+  }
+
+  put(kind: ProvisioningKind, name: string, doc: JsonValue, at: Date, expectedVersion?: number): Promise<ProvisioningDocument | null> {
+    return this.s.atomic(async (s) => {
+      const d = s.dialect;
+      const current = await s.all<{ version: unknown }>(`SELECT version FROM ${TABLE[kind]} WHERE name = $1`, [name]);
+      const version = current[0] ? Number(current[0].version) : 0;
+      if (expectedVersion !== undefined && expectedVersion !== version) return null;
+      // History versions go on past deletions, so a name re-created later never reuses a version.
+      const last = await s.all<{ v: unknown }>("SELECT MAX(version) AS v FROM provisioning_history WHERE kind = $1 AND name = $2", [kind, name]);
+      const next = Math.max(version, Number(last[0]?.v ?? 0)) + 1;
+      await s.run(
+        `INSERT INTO ${TABLE[kind]} (name, doc, version, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET doc = excluded.doc, version = excluded.version, updated_at = excluded.updated_at`,
+        [name, d.json(doc), next, d.date(at)],
+      );
+      await s.run("INSERT INTO provisioning_history (kind, name, version, doc, at) VALUES ($1, $2, $3, $4, $5)", [kind, name, next, d.json(doc), d.date(at)]);
+      await this.bump(s);
+      return { name, doc, version: next, updatedAt: at };
+    });
+  }
+
+  delete(kind: ProvisioningKind, name: string, at: Date): Promise<boolean> {
+    return this.s.atomic(async (s) => {
+      const rows = await s.all<{ version: unknown }>(`DELETE FROM ${TABLE[kind]} WHERE name = $1 RETURNING version`, [name]);
+      if (rows.length === 0) return false;
+      await s.run("INSERT INTO provisioning_history (kind, name, version, doc, at) VALUES ($1, $2, $3, NULL, $4)", [kind, name, Number(rows[0]!.version) + 1, s.dialect.date(at)]);
+      await this.bump(s);
+      return true;
+    });
+  }
+
+  async history(kind: ProvisioningKind, name: string): Promise<{ version: number; doc: JsonValue | null; at: Date }[]> {
+    const d = this.s.dialect;
+    const rows = await this.s.all("SELECT version, doc, at FROM provisioning_history WHERE kind = $1 AND name = $2 ORDER BY version DESC", [kind, name]);
+    return rows.map((r) => ({ version: Number(r.version), doc: r.doc === null ? null : d.readJson(r.doc), at: d.readDate(r.at) ?? new Date(NaN) }));
+  }
+
+  async revision(): Promise<number> {
+    const rows = await this.s.all<{ value: unknown }>("SELECT value FROM settings WHERE key = $1", [REVISION]);
+    return rows[0] ? Number(this.s.dialect.readJson(rows[0].value)) : 0;
+  }
+
+  private async bump(s: Scope): Promise<void> {
+    const rows = await s.all<{ value: unknown }>("SELECT value FROM settings WHERE key = $1", [REVISION]);
+    const next = (rows[0] ? Number(s.dialect.readJson(rows[0].value)) : 0) + 1;
+    await s.run("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [REVISION, s.dialect.json(next)]);
+  }
+}
