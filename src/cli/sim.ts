@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CwmpVersion } from "../sim/cpe.js";
+import type { FactoryStun, FactoryXmpp } from "../sim/loaders.js";
 import {
   CWMP_VERSIONS,
   FAULT_KINDS,
@@ -56,6 +57,21 @@ interface SimFlags {
   slowDelay: number;
   json?: boolean;
   seed: number;
+  stunServer?: string;
+  stunUsername?: string;
+  stunPassword?: string;
+  stunKeepalive?: number;
+  udpHost?: string;
+  udpPortBase?: number;
+  udpMaxSockets: number;
+  udpMaxSkew: number;
+  xmppServer?: string;
+  xmppDomain?: string;
+  xmppUsername?: string;
+  xmppPassword?: string;
+  xmppResource?: string;
+  xmppAllow?: string;
+  xmppLogins: number;
 }
 
 function integer(min: number) {
@@ -94,6 +110,16 @@ export function parseFaultKinds(value: string): FaultKind[] {
   return list as FaultKind[];
 }
 
+/** "host", "host:port", "[v6]" or "[v6]:port". */
+export function parseHostPort(flag: string, value: string, defaultPort: number): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(value.trim()) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(value.trim());
+  const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
+  if (m === null || m[1]!.trim() === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new SimSetupError("SIM_OPTIONS_INVALID", `${flag} ${value}: expected host or host:port (an IPv6 address in brackets)`);
+  }
+  return { host: m[1]!, port };
+}
+
 function readPem(flag: string, file: string | undefined): Buffer | undefined {
   if (file === undefined) return undefined;
   try {
@@ -107,11 +133,34 @@ function readPem(flag: string, file: string | undefined): Buffer | undefined {
 export function simulationOptions(f: SimFlags): SimulationOptions {
   const values: Record<string, string> = {};
   if (f.periodicInterval !== undefined) values["ManagementServer.PeriodicInformInterval"] = String(f.periodicInterval);
+  const stunOnly = ["stunUsername", "stunPassword", "stunKeepalive"] as const;
+  if (f.stunServer === undefined && stunOnly.some((k) => f[k] !== undefined)) throw new SimSetupError("SIM_OPTIONS_INVALID", "--stun-username, --stun-password and --stun-keepalive go with --stun-server");
+  const xmppOnly = ["xmppDomain", "xmppUsername", "xmppPassword", "xmppResource", "xmppAllow"] as const;
+  if (f.xmppServer === undefined && xmppOnly.some((k) => f[k] !== undefined)) throw new SimSetupError("SIM_OPTIONS_INVALID", "--xmpp-domain, --xmpp-username, --xmpp-password, --xmpp-resource and --xmpp-allow go with --xmpp-server");
+  let stun: FactoryStun | undefined;
+  if (f.stunServer !== undefined) {
+    const { host, port } = parseHostPort("--stun-server", f.stunServer, 3478);
+    stun = { host, port };
+    if (f.stunUsername !== undefined) stun.username = f.stunUsername;
+    if (f.stunPassword !== undefined) stun.password = f.stunPassword;
+    if (f.stunKeepalive !== undefined) stun.keepAliveS = f.stunKeepalive;
+  }
+  let xmpp: FactoryXmpp | undefined;
+  if (f.xmppServer !== undefined) {
+    const { host, port } = parseHostPort("--xmpp-server", f.xmppServer, 5222);
+    if (f.xmppPassword === undefined) throw new SimSetupError("SIM_OPTIONS_INVALID", "--xmpp-server needs --xmpp-password (a template, like --password): the accounts must exist on the XMPP server");
+    xmpp = { host, port, username: f.xmppUsername ?? "{serial}", password: f.xmppPassword };
+    if (f.xmppDomain !== undefined) xmpp.domain = f.xmppDomain;
+    if (f.xmppResource !== undefined) xmpp.resource = f.xmppResource;
+    if (f.xmppAllow !== undefined) xmpp.allowedJids = f.xmppAllow;
+  }
   const model = loadModel({
     builtin: f.model,
     ...(f.dataModel !== undefined ? { file: f.dataModel } : {}),
     ...(f.tableRows !== undefined ? { rows: f.tableRows } : {}),
     values,
+    ...(stun !== undefined ? { stun } : {}),
+    ...(xmpp !== undefined ? { xmpp } : {}),
   });
   const ca = readPem("--ca", f.ca);
   const cert = readPem("--cert", f.cert);
@@ -145,6 +194,13 @@ export function simulationOptions(f: SimFlags): SimulationOptions {
       port: f.connectionRequestPort,
       ...(f.connectionRequestUrlHost !== undefined ? { advertiseHost: f.connectionRequestUrlHost } : {}),
     },
+    udp: {
+      ...(f.udpHost !== undefined ? { host: f.udpHost } : {}),
+      ...(f.udpPortBase !== undefined ? { portBase: f.udpPortBase } : {}),
+      maxSockets: f.udpMaxSockets,
+      maxClockSkewMs: Math.round(f.udpMaxSkew * 1000),
+    },
+    xmpp: { loginConcurrency: f.xmppLogins },
     saveIntervalMs: Math.round(f.saveInterval * 1000),
     seed: f.seed,
   };
@@ -184,8 +240,16 @@ export function report(s: SimulationSummary): string {
   if (Object.keys(s.failures).length > 0) lines.push(`  failures: ${list(s.failures)}`);
   if (Object.keys(s.events).length > 0) lines.push(`  events: ${list(s.events)}`);
   if (s.transfers.started > 0) lines.push(`  transfers: ${s.transfers.completed} completed, ${s.transfers.failed} failed${Object.keys(s.transfers.faults).length > 0 ? ` (${list(s.transfers.faults)})` : ""}`);
-  const cr = s.connectionRequests;
-  if (cr.accepted + cr.refused + cr.unavailable + cr.unknown > 0) lines.push(`  connection requests: ${list(cr)}`);
+  for (const [method, cr] of Object.entries(s.connectionRequests.byMethod)) {
+    if (cr.accepted + cr.refused + cr.unavailable + cr.unknown > 0) lines.push(`  connection requests (${method}): ${list(cr)}`);
+  }
+  const st = s.stun;
+  if (st !== null && st.bindingRequests > 0) {
+    lines.push(`  STUN: ${st.sockets} devices, ${st.bindingRequests} binding requests, ${st.bindingResponses} answered, ${st.bindingErrors} errors, ${st.bindingTimeouts} unanswered, ${st.bindingChanges} binding changes` +
+      (st.socketLimitHits > 0 ? `, ${st.socketLimitHits} devices over the socket limit` : ""));
+  }
+  const x = s.xmpp;
+  if (x !== null && x.logins + x.loginFailures > 0) lines.push(`  XMPP: ${x.online} online, ${x.logins} logins, ${x.loginFailures} failed`);
   if (Object.keys(s.faultsInjected).length > 0) lines.push(`  faults injected: ${list(s.faultsInjected)}`);
   lines.push(`  memory: rss ${mib(s.memory.rssBytes)} (peak ${mib(s.memory.maxRssBytes)}), heap ${mib(s.memory.heapUsedBytes)}`);
   return lines.join("\n") + "\n";
@@ -268,6 +332,21 @@ export function addSimCommand(program: Command): void {
     .option("--fault-rate <0..1>", "share of sessions with an injected fault", fraction, 0)
     .option("--fault-kinds <list>", `faults to inject, comma-separated: ${FAULT_KINDS.join(", ")}`, FAULT_KINDS.join(","))
     .option("--slow-delay <seconds>", "with the slow fault: delay of each request", seconds, 2)
+    .option("--stun-server <host[:port]>", "every device enables STUN (UDP Connection Requests, TR-111) with this server (port 3478 by default): the ACS's STUN server")
+    .option("--stun-username <pattern>", "with --stun-server: STUNUsername, a pattern as for --username (default {serial})")
+    .option("--stun-password <pattern>", "with --stun-server: STUNPassword, which signs Binding Requests (default none)")
+    .option("--stun-keepalive <seconds>", "with --stun-server: STUNMaximumKeepAlivePeriod (default: 30 s, the minimum period)", integer(1))
+    .option("--udp-host <address>", "address the devices' UDP Connection Request sockets bind (default: --connection-request-host)")
+    .option("--udp-port-base <port>", "device i's UDP socket takes this port + i (default: any free port)", integer(1))
+    .option("--udp-max-sockets <n>", "devices running STUN at once, one UDP socket each", integer(1), 10_000)
+    .option("--udp-max-skew <seconds>", "UDP Connection Requests whose timestamp is further off are refused (0: no check)", seconds, 300)
+    .option("--xmpp-server <host[:port]>", "every device logs in to this XMPP server (port 5222 by default) for XMPP Connection Requests (TR-069 Annex K)")
+    .option("--xmpp-domain <domain>", "with --xmpp-server: the accounts' XMPP domain (default: the server's host)")
+    .option("--xmpp-username <pattern>", "with --xmpp-server: the account's username, a pattern as for --username (default {serial})")
+    .option("--xmpp-password <pattern>", "with --xmpp-server (required): the account's password, a pattern as for --username")
+    .option("--xmpp-resource <text>", "with --xmpp-server: the XMPP resource (default cwmp)")
+    .option("--xmpp-allow <jids>", "with --xmpp-server: ConnReqAllowedJabberIDs, comma-separated (the ACS's bare JID allows all its processes)")
+    .option("--xmpp-logins <n>", "XMPP logins in progress at once", integer(1), 16)
     .option("--json", "print a machine-readable summary at the end (progress, if any, goes to stderr)")
     .option("--seed <n>", "seed of everything random (values, MACs, faults): the same seed replays the same run", integer(0), 0)
     .addHelpText(
@@ -277,6 +356,8 @@ export function addSimCommand(program: Command): void {
         "  provisio sim --acs http://acs:7547/ -n 10000 --ramp 60 --duration 600 --json\n" +
         "  provisio sim --acs http://acs:7547/ -n 100 --state ./sim-state --periodic-interval 300\n" +
         "  provisio sim --acs http://acs:7547/ -n 500 --fault-rate 0.05 --fault-kinds drop,malformed\n" +
+        "  provisio sim --acs http://acs:7547/ -n 100 --stun-server acs:3478 --cr-username cr --cr-password SECRET\n" +
+        "  provisio sim --acs http://acs:7547/ -n 10 --xmpp-server xmpp.example.net --xmpp-username 'cpe-{index}' --xmpp-password 'pw-{index}' --xmpp-allow acs@xmpp.example.net\n" +
         "\nThe run ends with --duration, --sessions, or Ctrl-C. Every option is described in docs/simulator.md.",
     )
     .action(async (flags: SimFlags) => {

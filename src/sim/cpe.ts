@@ -345,9 +345,18 @@ export class Cpe {
     return this.runDue(now);
   }
 
-  /** A value changed on the device itself (a user, the runtime): Active Notification may start a session. */
-  setLocalValue(path: string, text: string, now: number): CpeEffect[] {
+  /**
+   * A value changed on the device itself (a user, the runtime): Active Notification may start a session.
+   * With `notify` false the value is only stored: the change is noticed by the next notifyChanges(), the
+   * next poll, or the next Inform (which carries it) — how a CPE honours a notification limit.
+   */
+  setLocalValue(path: string, text: string, now: number, notify = true): CpeEffect[] {
     this.tree.setPath(path, text, now);
+    return notify ? this.notifyChanges(now) : [];
+  }
+
+  /** Looks for changed notified values now: Active Notification may start a session. */
+  notifyChanges(now: number): CpeEffect[] {
     this.checkActiveNotifications(now);
     return this.session === undefined ? this.runDue(now) : [];
   }

@@ -39,14 +39,7 @@ export function makeIdentity(defaults: IdentityDefaults, options: IdentityOption
   const digits = options.serialDigits ?? 6;
   const serialNumber = (options.serialPrefix ?? defaults.serialPrefix) + String((options.firstSerial ?? 1) + index).padStart(digits, "0");
   const seed = mix(hashString(`${oui}-${productClass}-${serialNumber}`), options.seed ?? 0);
-  const secret = mix(seed, 0x5ec7e7).toString(36).padStart(7, "0");
-  const fill = (template: string): string =>
-    template
-      .replaceAll("{serial}", serialNumber)
-      .replaceAll("{oui}", oui)
-      .replaceAll("{productClass}", productClass)
-      .replaceAll("{index}", String(index))
-      .replaceAll("{secret}", secret);
+  const fill = (template: string): string => fillTemplate(template, { serialNumber, oui, productClass, index, seed });
   return {
     index,
     manufacturer: options.manufacturer ?? defaults.manufacturer,
@@ -61,4 +54,19 @@ export function makeIdentity(defaults: IdentityDefaults, options: IdentityOption
     connectionRequestUsername: fill(options.connectionRequestUsername ?? "{serial}"),
     connectionRequestPassword: fill(options.connectionRequestPassword ?? "cr-{secret}"),
   };
+}
+
+/**
+ * A per-device value from a template: {serial}, {oui}, {productClass}, {index} and {secret} (a string
+ * derived from the device's seed) are replaced. Credentials in the identity are made this way, and so
+ * are the per-device factory values of the connection-request options (STUN and XMPP accounts).
+ */
+export function fillTemplate(template: string, id: Pick<DeviceIdentity, "serialNumber" | "oui" | "productClass" | "index" | "seed">): string {
+  if (!template.includes("{")) return template;
+  return template
+    .replaceAll("{serial}", id.serialNumber)
+    .replaceAll("{oui}", id.oui)
+    .replaceAll("{productClass}", id.productClass)
+    .replaceAll("{index}", String(id.index))
+    .replaceAll("{secret}", mix(id.seed, 0x5ec7e7).toString(36).padStart(7, "0"));
 }

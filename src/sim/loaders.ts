@@ -6,9 +6,11 @@
 
 import { initialValue, type DataModel, type DeviceDump, type ParameterDef } from "../model/index.js";
 import { SimError } from "./errors.js";
+import { fillTemplate } from "./identity.js";
+import { templateOf } from "./model.js";
 import { uptime } from "./models/generators.js";
 import { dumpSource, withDefaultRows } from "./source-tools.js";
-import type { ActiveNotify, DynamicValue, IdentityDefaults, IdentityValue, ModelSource, ObjectSource, ParameterSource, ValueConstraints } from "./source.js";
+import type { ActiveNotify, DeviceIdentity, DynamicValue, IdentityDefaults, IdentityValue, ModelSource, ObjectSource, ParameterSource, ValueConstraints } from "./source.js";
 
 /** Per-device values, relative to the root object. */
 const IDENTITY: Readonly<Record<string, IdentityValue>> = {
@@ -202,5 +204,107 @@ export function withValues(source: ModelSource, values: Readonly<Record<string, 
     return out;
   });
   for (const path of wanted.keys()) if (!seen.has(path)) throw new SimError("SIM_UNKNOWN_PATH", `the model ${source.name} has no parameter ${path}`);
+  return { ...source, parameters };
+}
+
+/** STUN settings every device leaves the factory with (the simulator's --stun-* options). */
+export interface FactoryStun {
+  /** STUNServerAddress. */
+  host: string;
+  /** STUNServerPort; default 3478. */
+  port?: number;
+  /** STUNUsername, a per-device template ({serial}, {oui}, {productClass}, {index}, {secret}); default "{serial}". */
+  username?: string;
+  /** STUNPassword, a template; default empty (no MESSAGE-INTEGRITY). */
+  password?: string;
+  /** STUNMaximumKeepAlivePeriod in seconds (STUNMinimumKeepAlivePeriod follows it down when lower). */
+  keepAliveS?: number;
+  /**
+   * UDPConnectionRequestAddress with Active Notification by default, so that the ACS hears of the
+   * address without having to ask (default true); the ACS may still turn it off.
+   */
+  notifyAddress?: boolean;
+}
+
+/** The XMPP account every device leaves the factory with, in XMPP.Connection.1 (the --xmpp-* options). */
+export interface FactoryXmpp {
+  /** The server's address: XMPP.Connection.1.Server.1.ServerAddress (ServerConnectAlgorithm ServerTable). */
+  host: string;
+  /** Default 5222. */
+  port?: number;
+  /** The account's domain; default `host`. */
+  domain?: string;
+  /** Username and Password: per-device templates as for FactoryStun. */
+  username: string;
+  password: string;
+  /** Default "cwmp". */
+  resource?: string;
+  /** ConnReqAllowedJabberIDs (comma-separated): the ACS's JID, bare to allow every resource. */
+  allowedJids?: string;
+}
+
+/**
+ * A source whose devices leave the factory with STUN enabled and/or an XMPP connection for connection
+ * requests. Throws SimError SIM_UNKNOWN_PATH when the model lacks the parameters (a dump without them).
+ */
+export function withConnectionRequestDefaults(source: ModelSource, o: { stun?: FactoryStun; xmpp?: FactoryXmpp }): ModelSource {
+  const root = rootOf(source);
+  const values = new Map<string, string | ((id: DeviceIdentity) => string)>();
+  const put = (rel: string, v: string) => values.set(root + rel, v.includes("{") ? (id: DeviceIdentity) => fillTemplate(v, id) : v);
+  let notify: string | undefined;
+  if (o.stun !== undefined) {
+    const s = o.stun;
+    put("ManagementServer.STUNEnable", "true");
+    put("ManagementServer.STUNServerAddress", s.host);
+    put("ManagementServer.STUNServerPort", String(s.port ?? 3478));
+    put("ManagementServer.STUNUsername", s.username ?? "{serial}");
+    put("ManagementServer.STUNPassword", s.password ?? "");
+    if (s.keepAliveS !== undefined) {
+      put("ManagementServer.STUNMaximumKeepAlivePeriod", String(s.keepAliveS));
+      put("ManagementServer.STUNMinimumKeepAlivePeriod", String(Math.min(s.keepAliveS, 30)));
+    }
+    if (s.notifyAddress ?? true) notify = root + "ManagementServer.UDPConnectionRequestAddress";
+  }
+  if (o.xmpp !== undefined) {
+    const x = o.xmpp;
+    put("ManagementServer.ConnReqXMPPConnection", `${root}XMPP.Connection.1`);
+    if (x.allowedJids !== undefined) put("ManagementServer.ConnReqAllowedJabberIDs", x.allowedJids);
+    put("XMPP.Connection.1.Enable", "true");
+    put("XMPP.Connection.1.Username", x.username);
+    put("XMPP.Connection.1.Password", x.password);
+    put("XMPP.Connection.1.Domain", x.domain ?? x.host);
+    put("XMPP.Connection.1.Resource", x.resource ?? "cwmp");
+    put("XMPP.Connection.1.ServerConnectAlgorithm", "ServerTable");
+    put("XMPP.Connection.1.Server.1.Enable", "true");
+    put("XMPP.Connection.1.Server.1.ServerAddress", x.host);
+    put("XMPP.Connection.1.Server.1.Port", String(x.port ?? 5222));
+  }
+  const seen = new Set<string>();
+  const parameters = source.parameters.map((p) => {
+    const v = values.get(p.path);
+    if (v === undefined && p.path !== notify) return p;
+    seen.add(p.path);
+    const out: ParameterSource = { ...p };
+    if (v !== undefined) {
+      delete out.dynamic;
+      delete out.identity;
+      delete out.value;
+      if (typeof v === "string") out.value = v;
+      else out.identity = v;
+    }
+    if (p.path === notify && (out.activeNotify ?? "normal") === "normal") out.activeNotify = "forceDefaultEnabled";
+    return out;
+  });
+  // A value for a factory row the source describes only by its template ("XMPP.Connection.{i}.Username"
+  // and the row "XMPP.Connection.1."): a parameter of that row.
+  const templates = new Map(source.parameters.map((p) => [p.path, p]));
+  const rows = new Set(source.objects.map((o) => o.path));
+  for (const [path, v] of values) {
+    if (seen.has(path)) continue;
+    const t = templates.get(templateOf(path));
+    if (t === undefined || !rows.has(path.slice(0, path.lastIndexOf(".") + 1))) throw new SimError("SIM_UNKNOWN_PATH", `the model ${source.name} has no parameter ${path}`);
+    parameters.push({ path, type: t.type, writable: t.writable, ...(typeof v === "string" ? { value: v } : { identity: v }) });
+  }
+  if (notify !== undefined && !seen.has(notify)) throw new SimError("SIM_UNKNOWN_PATH", `the model ${source.name} has no parameter ${notify}`);
   return { ...source, parameters };
 }

@@ -2,7 +2,6 @@
 // certificate; on both storage backends.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,29 +11,7 @@ import { loadModel, SimSetupError, startSimulation, type SimulationSummary } fro
 import { startTestAcs, type TestAcs } from "../support/acs.js";
 import { createTestPki, type TestPki } from "../support/certs.js";
 import { forEachBackend } from "../support/pg.js";
-import { connectionRequest, eventCodes, sessionWhere, sessionsWhere } from "./support/runtime.js";
-
-const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
-
-function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "sim", ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`provisio sim did not end in time:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { connectionRequest, eventCodes, runSimCli, sessionWhere, sessionsWhere } from "./support/runtime.js";
 
 forEachBackend((backend) => {
   describe("provisio sim, state and HTTPS", () => {
@@ -55,7 +32,7 @@ forEachBackend((backend) => {
     });
 
     it("runs --devices 5 --sessions 5 --json, exits 0 and prints the summary", async () => {
-      const r = await runCli(["--acs", t.url, "--username", t.username, "--password", t.password, "--devices", "5", "--sessions", "5", "--json", "--serial-prefix", "CLI", "--cwmp-version", "mix"]);
+      const r = await runSimCli(["--acs", t.url, "--username", t.username, "--password", t.password, "--devices", "5", "--sessions", "5", "--json", "--serial-prefix", "CLI", "--cwmp-version", "mix"]);
       assert.equal(r.code, 0, r.stderr);
       const s = JSON.parse(r.stdout) as SimulationSummary;
       assert.equal(s.ended, "sessions");
@@ -69,7 +46,7 @@ forEachBackend((backend) => {
       }
       assert.ok(s.memory.rssBytes > 0 && s.memory.heapUsedBytes > 0);
       assert.ok(s.durationMs > 0);
-      assert.deepEqual(Object.keys(s).sort(), ["connectionRequests", "devices", "durationMs", "ended", "events", "factoryResets", "failures", "faultsInjected", "latencyMs", "memory", "reboots", "sessions", "transfers"]);
+      assert.deepEqual(Object.keys(s).sort(), ["connectionRequests", "devices", "durationMs", "ended", "events", "factoryResets", "failures", "faultsInjected", "latencyMs", "memory", "reboots", "sessions", "stun", "transfers", "xmpp"]);
       const registered = await t.acs.store.devices.list({});
       const mine = registered.filter((x) => x.serialNumber.startsWith("CLI"));
       assert.equal(mine.length, 5);
@@ -79,29 +56,29 @@ forEachBackend((backend) => {
     it("keeps devices across runs with --state: no second bootstrap", async () => {
       const state = join(dir, "cli");
       const args = ["--acs", t.url, "--username", t.username, "--password", t.password, "--devices", "3", "--sessions", "3", "--json", "--serial-prefix", "KEEP", "--state", state];
-      const first = await runCli(args);
+      const first = await runSimCli(args);
       assert.equal(first.code, 0, first.stderr);
       assert.equal((JSON.parse(first.stdout) as SimulationSummary).events["0 BOOTSTRAP"], 3);
       assert.ok(existsSync(join(state, "simulation.json")));
       assert.equal(readFileSync(join(state, "devices.jsonl"), "utf8").trim().split("\n").length, 3);
-      const second = await runCli(args);
+      const second = await runSimCli(args);
       assert.equal(second.code, 0, second.stderr);
       const s = JSON.parse(second.stdout) as SimulationSummary;
       assert.equal(s.events["0 BOOTSTRAP"], undefined);
       assert.equal(s.events["1 BOOT"], 3);
-      const wrong = await runCli([...args, "--model", "tr098-gateway"]);
+      const wrong = await runSimCli([...args, "--model", "tr098-gateway"]);
       assert.equal(wrong.code, 2);
       assert.match(wrong.stderr, /is for the model "tr181-gateway"/);
     });
 
     it("exits 2 with a clear message on setup errors", async () => {
-      const missing = await runCli(["--acs", t.url, "--data-model", join(dir, "nope.csv")]);
+      const missing = await runSimCli(["--acs", t.url, "--data-model", join(dir, "nope.csv")]);
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /provisio sim: .*nope\.csv.*cannot read/);
-      const version = await runCli(["--acs", t.url, "--cwmp-version", "1.9"]);
+      const version = await runSimCli(["--acs", t.url, "--cwmp-version", "1.9"]);
       assert.equal(version.code, 2);
       assert.match(version.stderr, /--cwmp-version 1\.9/);
-      const url = await runCli(["--acs", "not a url"]);
+      const url = await runSimCli(["--acs", "not a url"]);
       assert.equal(url.code, 2);
       assert.match(url.stderr, /is not a URL/);
     });

@@ -12,6 +12,7 @@ import {
   clock, counter, hostTable, hostValue, mac, pingResults, secondsUp, ssidName, stationTable, uptime, wander,
   wanAddress, WAN_GATEWAY, WAN_MASK, wifiPassphrase,
 } from "./generators.js";
+import { addXmpp } from "./xmpp.js";
 
 const IGD = "InternetGatewayDevice.";
 const WAN_IP = `${IGD}WANDevice.1.WANConnectionDevice.1.WANIPConnection.1`;
@@ -123,7 +124,9 @@ export function tr098Source() {
     AutoCreateInstances: boolW("false"),
     CWMPRetryMinimumWaitInterval: uintW("5", { min: 1, max: 65535 }),
     CWMPRetryIntervalMultiplier: uintW("2000", { min: 1000, max: 65535 }),
-    SupportedConnReqMethods: str("HTTP", { list: true, enum: ["HTTP", "STUN", "XMPP"] }),
+    SupportedConnReqMethods: str("HTTP,STUN,XMPP", { list: true, enum: ["HTTP", "STUN", "XMPP"] }),
+    ConnReqXMPPConnection: strW(""),
+    ConnReqAllowedJabberIDs: strW("", { list: { maxLength: 256 } }),
     ConnReqJabberID: str("", { notify: "forceDefaultEnabled" }),
     HTTPCompressionSupported: str("GZIP", { list: true, enum: ["GZIP", "Compress", "Deflate"] }),
     HTTPCompression: strW("Disabled", { enum: ["Disabled", "GZIP", "Compress", "Deflate"] }),
@@ -135,6 +138,7 @@ export function tr098Source() {
     ParameterName: strW("", { maxLen: 256 }),
     EventList: strW("", { list: true }),
   }, { writable: true });
+  addXmpp(b, "tr098");
 
   b.obj("Time.", {
     Enable: boolW("true"),

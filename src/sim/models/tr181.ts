@@ -12,6 +12,7 @@ import {
   clock, counter, host, hostSince, hostTable, hostValue, leaseRemaining, mac, oneRow, parentHostValue, pingResults,
   ssidName, stationTable, uptime, wander, wanAddress, WAN_GATEWAY, WAN_MASK, wifiPassphrase,
 } from "./generators.js";
+import { addXmpp } from "./xmpp.js";
 
 const IF_STATUS = ["Up", "Down", "Unknown", "Dormant", "NotPresent", "LowerLayerDown", "Error"];
 const ADDR_STATUS = ["Disabled", "Enabled", "Error_Misconfigured", "Error"];
@@ -163,7 +164,7 @@ export function tr181Source() {
     AliasBasedAddressing: bool("false", { forced: true }),
     InstanceMode: strW("InstanceNumber", { enum: ["InstanceNumber", "InstanceAlias"] }),
     AutoCreateInstances: boolW("false"),
-    SupportedConnReqMethods: str("HTTP", { list: true, enum: ["HTTP", "STUN", "XMPP"] }),
+    SupportedConnReqMethods: str("HTTP,STUN,XMPP", { list: true, enum: ["HTTP", "STUN", "XMPP"] }),
     ConnReqXMPPConnection: strW(""),
     ConnReqAllowedJabberIDs: strW("", { list: { maxLength: 256 } }),
     ConnReqJabberID: str("", { notify: "forceDefaultEnabled" }),
@@ -184,6 +185,7 @@ export function tr181Source() {
     ParameterName: strW("", { maxLen: 256 }),
     EventList: strW("", { list: true }),
   }, { writable: true });
+  addXmpp(b, "tr181");
 
   b.obj("Time.", {
     Enable: boolW("true"),

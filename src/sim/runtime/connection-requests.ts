@@ -7,38 +7,69 @@
 //   503               the device is down (rebooting), has CWMP disabled, or is over its rate limit
 //   404 / 405         no device at that path / not a GET
 //
-// UDP Connection Requests (TR-111) and XMPP (TR-069 Annex K) arrive through other channels; each is a
-// ConnectionRequestChannel that finds devices and wakes them through the same WakeTarget.
+// UDP Connection Requests (TR-111, udp-channel.ts) and XMPP (TR-069 Annex K, xmpp-channel.ts) arrive
+// through other channels. Those are per device (a socket, an XMPP login), started and stopped as each
+// device's parameters say (DeviceChannel); all of them wake devices the same way (WakeableDevice).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createChallenge, digestHa1, generateSecret, parseAuthorization, verifyDigest } from "../../auth/index.js";
+import type { Cpe } from "../cpe.js";
+
+export type ConnectionRequestKind = "http" | "udp" | "xmpp";
 
 /** A device as a connection-request channel sees it. */
 export interface WakeableDevice {
   /** The credentials a Connection Request must carry (they can change: the ACS may set them). */
   connectionRequestCredentials(): { username: string; password: string };
   /**
-   * Whether a Connection Request is accepted now: the device is up, CWMP is enabled and it is under
-   * its rate limit. An accepted request counts against the limit.
+   * Whether a Connection Request of this kind is accepted now: the device is up, CWMP is enabled (for
+   * HTTP, HTTPConnectionRequestEnable too) and it is under its rate limit. An accepted request counts
+   * against the limit.
    */
-  admitConnectionRequest(): boolean;
+  admitConnectionRequest(kind: ConnectionRequestKind): boolean;
   /** Starts the session an accepted request asked for (called once the answer has been sent). */
   wake(): void;
 }
 
-/** What channels need from the runtime. */
+/** What the HTTP channel needs from the runtime. */
 export interface WakeTarget {
-  /** The device whose Connection Request path (HTTP) or id (UDP, XMPP) this is. */
+  /** The device whose Connection Request path this is. */
   find(key: string): WakeableDevice | undefined;
 }
 
 export type ConnectionRequestResult = "accepted" | "refused" | "unavailable" | "unknown";
 
-/** One way Connection Requests reach the devices. HTTP is below; UDP (TR-111) and XMPP plug in beside it. */
+/** One way Connection Requests reach the devices. */
 export interface ConnectionRequestChannel {
-  readonly kind: "http" | "udp" | "xmpp";
+  readonly kind: ConnectionRequestKind;
   close(): Promise<void>;
+}
+
+/** A device as the per-device channels (UDP, XMPP) see it. */
+export interface ChannelDevice extends WakeableDevice {
+  readonly index: number;
+  readonly serialNumber: string;
+  /** The engine: its parameters say what the channel should do. */
+  readonly cpe: Cpe;
+  /** Powered and not down for a reboot. */
+  readonly up: boolean;
+  /**
+   * Sets values on the device as it does itself (read-only ones too). With `notify` (default), Active
+   * Notification may start a session; without, the change waits for notifyChanges() or the next Inform.
+   */
+  setLocalValues(values: ReadonlyArray<readonly [string, string]>, notify?: boolean): void;
+  /** Looks for changed notified values (after values set without `notify`). */
+  notifyChanges(): void;
+}
+
+/** A channel with something per device (a UDP socket, an XMPP login). */
+export interface DeviceChannel extends ConnectionRequestChannel {
+  /**
+   * The device's parameters or state may have changed (it booted, went down, a session ended): start,
+   * change or stop what it has on this channel. Never calls back into the device synchronously.
+   */
+  update(dev: ChannelDevice): void;
 }
 
 export interface HttpConnectionRequestOptions {
@@ -135,7 +166,7 @@ export class HttpConnectionRequestListener implements ConnectionRequestChannel {
       challenge(verdict.reason === "stale-nonce");
       return;
     }
-    if (!device.admitConnectionRequest()) {
+    if (!device.admitConnectionRequest("http")) {
       // TR-069 3.2.2: a request refused to limit the rate is answered 503, without Retry-After.
       this.o.onResult?.("unavailable");
       answer(503);

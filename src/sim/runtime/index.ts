@@ -16,7 +16,19 @@ export type { SimSetupErrorCode } from "./errors.js";
 export { BUILTIN_MODELS, loadModel, modelSource } from "./model-file.js";
 export type { ModelChoice } from "./model-file.js";
 export { HttpConnectionRequestListener } from "./connection-requests.js";
-export type { ConnectionRequestChannel, ConnectionRequestResult, WakeableDevice, WakeTarget } from "./connection-requests.js";
+export type {
+  ChannelDevice,
+  ConnectionRequestChannel,
+  ConnectionRequestKind,
+  ConnectionRequestResult,
+  DeviceChannel,
+  WakeableDevice,
+  WakeTarget,
+} from "./connection-requests.js";
+export { UdpChannel } from "./udp-channel.js";
+export type { UdpChannelOptions, UdpChannelStats } from "./udp-channel.js";
+export { XmppChannel } from "./xmpp-channel.js";
+export type { XmppChannelOptions, XmppChannelStats } from "./xmpp-channel.js";
 export { performTransfer } from "./transfer.js";
 export type { TransferOptions } from "./transfer.js";
 export type { TlsClientOptions } from "./http-session.js";

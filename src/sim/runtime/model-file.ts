@@ -5,7 +5,7 @@
 import { basename, extname } from "node:path";
 import { loadBbfXml, loadDump, ModelError } from "../../model/index.js";
 import { SimError } from "../errors.js";
-import { bbfSource, dumpModelSource, withValues } from "../loaders.js";
+import { bbfSource, dumpModelSource, withConnectionRequestDefaults, withValues, type FactoryStun, type FactoryXmpp } from "../loaders.js";
 import { compileModel, type DeviceModel } from "../model.js";
 import { tr098Source, tr181Source } from "../models/index.js";
 import type { ModelSource } from "../source.js";
@@ -25,6 +25,10 @@ export interface ModelChoice {
   rows?: number;
   /** Factory values to replace, by path relative to the root ("ManagementServer.PeriodicInformInterval"). */
   values?: Record<string, string>;
+  /** Every device leaves the factory with STUN enabled (UDP Connection Requests, TR-111). */
+  stun?: FactoryStun;
+  /** Every device leaves the factory with an XMPP account for Connection Requests (TR-069 Annex K). */
+  xmpp?: FactoryXmpp;
 }
 
 /** The ModelSource a choice names. Throws SimSetupError SIM_MODEL_FILE with a message for the user. */
@@ -58,6 +62,9 @@ export function loadModel(choice: ModelChoice): DeviceModel {
   let source = modelSource(choice);
   try {
     if (choice.values !== undefined && Object.keys(choice.values).length > 0) source = withValues(source, choice.values);
+    if (choice.stun !== undefined || choice.xmpp !== undefined) {
+      source = withConnectionRequestDefaults(source, { ...(choice.stun !== undefined ? { stun: choice.stun } : {}), ...(choice.xmpp !== undefined ? { xmpp: choice.xmpp } : {}) });
+    }
     return compileModel(source);
   } catch (e) {
     if (e instanceof SimError) throw new SimSetupError("SIM_MODEL_FILE", `${choice.file ?? choice.builtin ?? "model"}: ${e.message}`, { cause: e });

@@ -1,8 +1,9 @@
 // The simulator's runtime: N simulated CPEs in one Node process, on the event loop. One deadline heap
 // and one timer serve every device's timers; sessions run as async tasks over HTTP(S), at most
 // `concurrency` at a time; transfers are real HTTP GETs and PUTs; one HTTP server takes every device's
-// Connection Requests. The protocol itself is the sans-I/O engine (../cpe.ts): this file only moves
-// bytes and time between it and the network.
+// Connection Requests, and devices whose parameters ask for it also take them over UDP with STUN
+// (udp-channel.ts) and XMPP (xmpp-channel.ts). The protocol itself is the sans-I/O engine (../cpe.ts):
+// this file only moves bytes and time between it and the network.
 
 import { performance } from "node:perf_hooks";
 import { isIP } from "node:net";
@@ -25,8 +26,15 @@ import { mix } from "../rng.js";
 import type { DeviceIdentity } from "../source.js";
 import type { TransferJob } from "../transfers.js";
 import { systemClock, type SimClock, type TimerHandle } from "./clock.js";
-import { HttpConnectionRequestListener, type ConnectionRequestChannel, type WakeableDevice, type WakeTarget } from "./connection-requests.js";
-import { DeadlineHeap } from "./deadlines.js";
+import {
+  HttpConnectionRequestListener,
+  type ChannelDevice,
+  type ConnectionRequestChannel,
+  type ConnectionRequestKind,
+  type DeviceChannel,
+  type WakeTarget,
+} from "./connection-requests.js";
+import { DeviceTimers } from "./device-timers.js";
 import { SimSetupError } from "./errors.js";
 import { TransportError, type FailureCause } from "./failures.js";
 import { FaultPicker, MALFORMED_XML, type FaultKind, type FaultOptions } from "./faults.js";
@@ -34,6 +42,8 @@ import { CwmpHttpSession, type TlsClientOptions } from "./http-session.js";
 import { loadState, saveState } from "./state-store.js";
 import { memoryNow, SimulationStats, type SimulationSummary } from "./stats.js";
 import { performTransfer } from "./transfer.js";
+import { UdpChannel, type UdpChannelOptions } from "./udp-channel.js";
+import { XmppChannel, type XmppChannelOptions } from "./xmpp-channel.js";
 
 export const CWMP_VERSIONS: readonly CwmpVersion[] = ["1.0", "1.1", "1.2", "1.3", "1.4"];
 
@@ -81,6 +91,14 @@ export interface SimulationOptions {
   httpTimeoutMs?: number;
   /** The Connection Request listener; false for none. */
   connectionRequests?: ConnectionRequestOptions | false;
+  /**
+   * UDP Connection Requests with STUN (TR-111): devices whose STUNEnable is true open a UDP socket, keep
+   * their binding with the STUN server and take signed requests on it. false: never (STUNEnable is
+   * then ignored). The bind address defaults to the Connection Request listener's.
+   */
+  udp?: UdpChannelOptions | false;
+  /** XMPP Connection Requests (TR-069 Annex K): devices whose ConnReqXMPPConnection is set log in. false: never. */
+  xmpp?: XmppChannelOptions | false;
   /** Keep every device's state here: restored on start, saved periodically and on stop. */
   stateDir?: string;
   /** Default 60,000 ms (simulated time). */
@@ -127,6 +145,10 @@ export interface Simulation {
   /** Counters so far (the same shape as the final summary). */
   stats(): SimulationSummary;
   connectionRequestUrl(index: number): string;
+  /** The local port of a device's UDP Connection Request socket, while it runs STUN. */
+  udpPort(index: number): number | undefined;
+  /** The JID a device is logged in to XMPP as, while it is. */
+  jabberId(index: number): string | undefined;
   /** Listens to ended sessions; returns the unsubscribe function. */
   onSession(listener: (report: SessionReport) => void): () => void;
   /** Saves every device's state now (no-op without stateDir). */
@@ -136,8 +158,6 @@ export interface Simulation {
   /** Stops the run: no new sessions, lets those in flight finish (up to stopGraceMs), saves state. */
   stop(): Promise<SimulationSummary>;
 }
-
-const BATCH = 2_000;
 
 /** A CPE fault to an ACS request must be built here: the engine has not seen the request. */
 function isAcsRequest(m: CwmpMessage | null): boolean {
@@ -152,7 +172,7 @@ function externalIPv4(): string | undefined {
   return undefined;
 }
 
-class Device implements SimDevice, WakeableDevice {
+class Device implements SimDevice, ChannelDevice {
   powered = false;
   queued = false;
   inSession = false;
@@ -182,12 +202,24 @@ class Device implements SimDevice, WakeableDevice {
     return this.cpe.connectionRequestCredentials;
   }
 
-  admitConnectionRequest(): boolean {
-    return this.runtime.admit(this);
+  get up(): boolean {
+    return this.powered && this.cpe.isUp;
+  }
+
+  admitConnectionRequest(kind: ConnectionRequestKind): boolean {
+    return this.runtime.admit(this, kind);
   }
 
   wake(): void {
     this.runtime.wake(this);
+  }
+
+  setLocalValues(values: ReadonlyArray<readonly [string, string]>, notify = true): void {
+    this.runtime.setLocalValues(this, values, notify);
+  }
+
+  notifyChanges(): void {
+    this.runtime.setLocalValues(this, [], true);
   }
 }
 
@@ -196,7 +228,7 @@ class Runtime implements Simulation, WakeTarget {
   readonly crBurst: number;
   private readonly crRefillMs: number;
   private readonly clock: SimClock;
-  private readonly heap: DeadlineHeap;
+  private readonly timers: DeviceTimers;
   private readonly queue: Device[] = [];
   private queueHead = 0;
   private inFlight = 0;
@@ -207,22 +239,22 @@ class Runtime implements Simulation, WakeTarget {
   private readonly stats_ = new SimulationStats();
   private readonly faults: FaultPicker | undefined;
   private readonly startedReal = performance.now();
-  private timer: TimerHandle | undefined;
-  private armedAt: number | undefined;
-  private immediate = false;
   private durationTimer: TimerHandle | undefined;
   private saveTimer: TimerHandle | undefined;
   private saving: Promise<void> | undefined;
   private stopping: Promise<SimulationSummary> | undefined;
   private ended: SimulationSummary["ended"] = "running";
   private channel: ConnectionRequestChannel | undefined;
+  private udp: UdpChannel | undefined;
+  private xmpp: XmppChannel | undefined;
+  private readonly deviceChannels: DeviceChannel[] = [];
   private idleWaiters: Array<() => void> = [];
   private resolveFinished!: (s: SimulationSummary) => void;
   readonly finished: Promise<SimulationSummary>;
 
   constructor(readonly o: SimulationOptions) {
     this.clock = o.clock ?? systemClock;
-    this.heap = new DeadlineHeap(o.devices);
+    this.timers = new DeviceTimers(this.clock, o.devices, (i, now) => this.fire(this.devices[i]!, now));
     this.crBurst = (o.connectionRequests || {}).burst ?? 5;
     this.crRefillMs = (o.connectionRequests || {}).refillMs ?? 2_000;
     this.faults = o.faults !== undefined && o.faults.rate > 0 ? new FaultPicker(o.faults, mix(o.seed ?? 0, 0xfa17)) : undefined;
@@ -251,6 +283,15 @@ class Runtime implements Simulation, WakeTarget {
         throw new SimSetupError("SIM_LISTEN_FAILED", `cannot listen for Connection Requests on ${cr.host ?? "127.0.0.1"}:${cr.port ?? 0}: ${(e as Error).message}`, { cause: e });
       }
     }
+    if (o.udp !== false) {
+      const host = o.udp?.host ?? (o.connectionRequests !== false ? o.connectionRequests?.host : undefined);
+      this.udp = new UdpChannel(this.clock, o.devices, { ...o.udp, ...(host !== undefined ? { host } : {}) }, (m) => this.warn(m));
+      this.deviceChannels.push(this.udp);
+    }
+    if (o.xmpp !== false) {
+      this.xmpp = new XmppChannel(this.clock, o.devices, o.xmpp ?? {});
+      this.deviceChannels.push(this.xmpp);
+    }
     const versions = typeof o.cwmpVersion === "string" ? [o.cwmpVersion] : o.cwmpVersion ?? ["1.4"];
     const idOptions: IdentityOptions = { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...o.identity, acsUrl: o.acsUrl };
     const t0 = this.clock.now();
@@ -271,7 +312,7 @@ class Runtime implements Simulation, WakeTarget {
         const dev = new Device(i, cpe, identity.connectionRequestUrl, t0 + (o.devices > 1 ? Math.floor((ramp * i) / o.devices) : 0), this);
         this.devices.push(dev);
         this.byPath.set(path, dev);
-        this.heap.set(i, dev.powerOnAt);
+        this.timers.set(i, dev.powerOnAt, false);
       }
     } catch (e) {
       await this.channel?.close();
@@ -281,47 +322,10 @@ class Runtime implements Simulation, WakeTarget {
     }
     if (o.durationMs !== undefined) this.durationTimer = this.clock.setTimer(() => void this.finish("duration"), o.durationMs);
     if (o.stateDir !== undefined) this.armSave();
-    this.arm();
+    this.timers.arm();
   }
 
   // ---- scheduling ----
-
-  private arm(): void {
-    if (this.stopping !== undefined || this.immediate) return;
-    const top = this.heap.peek();
-    if (top?.at === this.armedAt && this.timer !== undefined) return;
-    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
-    this.timer = undefined;
-    this.armedAt = top?.at;
-    if (top === undefined) return;
-    const wait = top.at - this.clock.now();
-    if (wait <= 0) {
-      // Due now: run on the event loop's next turn, whatever the clock (a manual one would wait for advance()).
-      this.immediate = true;
-      this.armedAt = undefined;
-      setImmediate(() => {
-        this.immediate = false;
-        this.onTimer();
-      });
-      return;
-    }
-    this.timer = this.clock.setTimer(() => {
-      this.timer = undefined;
-      this.armedAt = undefined;
-      this.onTimer();
-    }, wait);
-  }
-
-  private onTimer(): void {
-    if (this.stopping !== undefined) return;
-    const now = this.clock.now();
-    for (let n = 0; n < BATCH; n++) {
-      const i = this.heap.popDue(now);
-      if (i === undefined) break;
-      this.fire(this.devices[i]!, now);
-    }
-    this.arm();
-  }
 
   private fire(dev: Device, now: number): void {
     dev.lastTickAt = now;
@@ -340,6 +344,9 @@ class Runtime implements Simulation, WakeTarget {
   }
 
   private reschedule(dev: Device, arm = true): void {
+    // Whatever just happened (a boot, a reboot, a session that changed settings) may start or stop the
+    // device's UDP socket or XMPP login.
+    if (this.stopping === undefined) for (const c of this.deviceChannels) c.update(dev);
     let at = dev.powered ? dev.cpe.nextDeadline() : dev.powerOnAt;
     const now = this.clock.now();
     if (dev.powered && at !== undefined && at <= now) {
@@ -348,8 +355,7 @@ class Runtime implements Simulation, WakeTarget {
       if (dev.queued || dev.inSession) at = undefined;
       else if (dev.lastTickAt === now) at = now + 1_000;
     }
-    this.heap.set(dev.index, at);
-    if (arm) this.arm();
+    this.timers.set(dev.index, at, arm);
   }
 
   private handle(dev: Device, effects: readonly CpeEffect[]): void {
@@ -545,6 +551,10 @@ class Runtime implements Simulation, WakeTarget {
     process.emitWarning(`provisio sim: ${(e as Error)?.stack ?? String(e)}`, "SimulatorWarning");
   }
 
+  private warn(message: string): void {
+    process.emitWarning(`provisio sim: ${message}`, "SimulatorWarning");
+  }
+
   // ---- transfers ----
 
   private transfer(dev: Device, job: TransferJob): void {
@@ -582,11 +592,11 @@ class Runtime implements Simulation, WakeTarget {
     return this.byPath.get(key);
   }
 
-  admit(dev: Device): boolean {
+  admit(dev: Device, kind: ConnectionRequestKind): boolean {
     if (this.stopping !== undefined || !dev.powered) return false;
     const cpe = dev.cpe;
     if (!cpe.isUp || !cpe.cwmpEnabled) return false;
-    if (cpe.read(`${cpe.model.root.path}ManagementServer.HTTPConnectionRequestEnable`) === "false") return false;
+    if (kind === "http" && cpe.read(`${cpe.model.root.path}ManagementServer.HTTPConnectionRequestEnable`) === "false") return false;
     const now = this.clock.now();
     if (this.crRefillMs > 0) {
       const refill = Math.floor((now - dev.crStamp) / this.crRefillMs);
@@ -613,7 +623,30 @@ class Runtime implements Simulation, WakeTarget {
     this.reschedule(dev);
   }
 
+  /** Values the device sets itself (the channels' findings); then Active Notification may start a session. */
+  setLocalValues(dev: Device, values: ReadonlyArray<readonly [string, string]>, notify: boolean): void {
+    if (this.stopping !== undefined || !dev.up) return;
+    const now = this.clock.now();
+    let effects: CpeEffect[] = [];
+    try {
+      for (const [path, text] of values) dev.cpe.setLocalValue(path, text, now, false);
+      if (notify) effects = dev.cpe.notifyChanges(now);
+    } catch (e) {
+      this.internal(e);
+    }
+    this.handle(dev, effects);
+    this.reschedule(dev);
+  }
+
   // ---- the library's face ----
+
+  udpPort(index: number): number | undefined {
+    return this.udp?.portOf(index);
+  }
+
+  jabberId(index: number): string | undefined {
+    return this.xmpp?.jidOf(index);
+  }
 
   connectionRequestUrl(index: number): string {
     const d = this.devices[index];
@@ -624,6 +657,14 @@ class Runtime implements Simulation, WakeTarget {
   onSession(listener: (r: SessionReport) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private connectionRequestCounts(): SimulationSummary["connectionRequests"] {
+    const http = { ...this.stats_.connectionRequests };
+    const udp = this.udp?.requestCounts() ?? { accepted: 0, refused: 0, unavailable: 0, unknown: 0 };
+    const xmpp = this.xmpp?.requestCounts() ?? { accepted: 0, refused: 0, unavailable: 0, unknown: 0 };
+    const sum = (k: keyof typeof http) => http[k] + udp[k] + xmpp[k];
+    return { accepted: sum("accepted"), refused: sum("refused"), unavailable: sum("unavailable"), unknown: sum("unknown"), byMethod: { http, udp, xmpp } };
   }
 
   stats(): SimulationSummary {
@@ -651,7 +692,9 @@ class Runtime implements Simulation, WakeTarget {
       events: Object.fromEntries([...s.events].sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }))),
       latencyMs: { session: s.sessionLatency.summary(), http: s.httpLatency.summary() },
       transfers: { started: s.transfersStarted, completed: s.transfersCompleted, failed: s.transfersFailed, faults: Object.fromEntries(s.transferFaults) },
-      connectionRequests: { ...s.connectionRequests },
+      connectionRequests: this.connectionRequestCounts(),
+      stun: this.udp?.stats() ?? null,
+      xmpp: this.xmpp?.stats() ?? null,
       faultsInjected: Object.fromEntries(s.injected),
       reboots: s.reboots,
       factoryResets: s.factoryResets,
@@ -693,12 +736,13 @@ class Runtime implements Simulation, WakeTarget {
 
   private async doStop(): Promise<SimulationSummary> {
     if (this.ended === "running") this.ended = "stopped";
-    for (const t of [this.timer, this.durationTimer, this.saveTimer]) if (t !== undefined) this.clock.clearTimer(t);
-    this.timer = this.durationTimer = this.saveTimer = undefined;
+    this.timers.close();
+    for (const t of [this.durationTimer, this.saveTimer]) if (t !== undefined) this.clock.clearTimer(t);
+    this.durationTimer = this.saveTimer = undefined;
     for (const d of this.queue.slice(this.queueHead)) d.queued = false;
     this.queue.length = 0;
     this.queueHead = 0;
-    const closing = this.channel?.close();
+    const closing = Promise.all([this.channel?.close(), ...this.deviceChannels.map((c) => c.close())]);
     for (const a of this.transferAborts) a.abort();
     if (this.inFlight > 0) {
       let graceTimer: ReturnType<typeof setTimeout> | undefined;

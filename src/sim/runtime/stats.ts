@@ -1,6 +1,7 @@
 // What a simulation counts, and the summary it reports (the shape of `provisio sim --json`).
 
-import type { ConnectionRequestResult } from "./connection-requests.js";
+import type { UdpConnectionRequestFailure } from "../../connreq/udp-request.js";
+import type { ConnectionRequestKind, ConnectionRequestResult } from "./connection-requests.js";
 import type { FailureCause } from "./failures.js";
 import type { FaultKind } from "./faults.js";
 import { LatencyHistogram, type LatencySummary } from "./latency.js";
@@ -32,7 +33,39 @@ export interface SimulationSummary {
     http: LatencySummary;
   };
   transfers: { started: number; completed: number; failed: number; faults: Record<string, number> };
-  connectionRequests: Record<ConnectionRequestResult, number>;
+  /** Connection Requests received, by outcome: every method together, then by method. */
+  connectionRequests: Record<ConnectionRequestResult, number> & { byMethod: Record<ConnectionRequestKind, Record<ConnectionRequestResult, number>> };
+  /** The device side of TR-111 (null when the UDP channel is off). */
+  stun: {
+    /** Devices running STUN now, each with a UDP socket. */
+    sockets: number;
+    /** Devices that wanted STUN while the socket limit was reached. */
+    socketLimitHits: number;
+    bindingRequests: number;
+    retransmissions: number;
+    bindingResponses: number;
+    /** Error responses (401, 431, ...). */
+    bindingErrors: number;
+    /** Binding Requests never answered. */
+    bindingTimeouts: number;
+    /** Binding Requests with BINDING-CHANGE that were answered. */
+    bindingChanges: number;
+    /** Copies of a UDP Connection Request already acted on. */
+    duplicateRequests: number;
+    /** UDP Connection Requests refused, by reason (bad-signature, wrong-username, ts-out-of-window, ...). */
+    refusedRequests: Partial<Record<UdpConnectionRequestFailure, number>>;
+    bindErrors: number;
+    sendErrors: number;
+  } | null;
+  /** XMPP logins (null when the XMPP channel is off). */
+  xmpp: {
+    /** Devices logged in now. */
+    online: number;
+    /** Logouts not finished yet (the server may still route IQs to those devices until they are). */
+    loggingOut: number;
+    logins: number;
+    loginFailures: number;
+  } | null;
   faultsInjected: Partial<Record<FaultKind, number>>;
   reboots: number;
   factoryResets: number;
