@@ -42,6 +42,7 @@ const PAGE = 500;
 
 export class EventFeed {
   private readonly listeners = new Set<FeedListener>();
+  private readonly wakeListeners = new Set<() => void>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | null = null;
   private again = false;
@@ -74,6 +75,16 @@ export class EventFeed {
   subscribe(listener: FeedListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Called when events were committed, without them: for those that read the outbox themselves (the
+   * webhook fan-out). While only such listeners are there, the feed follows the outbox's head and reads
+   * no events at all.
+   */
+  subscribeWake(listener: () => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
   }
 
   /** The feed as AcsEvents, for EventBus-style listeners. */
@@ -131,6 +142,7 @@ export class EventFeed {
     await this.unwatch?.().catch(() => undefined);
     if (this.running !== null) await this.running;
     this.listeners.clear();
+    this.wakeListeners.clear();
   }
 
   private schedule(): void {
@@ -141,9 +153,19 @@ export class EventFeed {
   }
 
   private async drain(): Promise<void> {
+    let moved = false;
     try {
+      if (this.listeners.size === 0) {
+        const head = await this.store.outbox.head();
+        if (head !== null && (this.cursor === null || compareCursors(head, this.cursor) > 0)) {
+          this.cursor = head;
+          moved = true;
+        }
+        return;
+      }
       for (;;) {
         const page = await this.store.outbox.read(this.cursor, PAGE);
+        if (page.length > 0) moved = true;
         for (const e of page) {
           this.cursor = { tx: e.tx, seq: e.seq };
           const fe = toFeedEvent(e);
@@ -159,6 +181,8 @@ export class EventFeed {
       }
     } catch (err) {
       if (!this.closed) this.log.warn({ err }, "reading the event outbox failed; retrying");
+    } finally {
+      if (moved && !this.closed) for (const l of this.wakeListeners) l();
     }
   }
 }

@@ -18,7 +18,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { analyze, evaluate, filterDevice, parse, type FilterNode } from "../query/index.js";
 import type { NewWebhookDelivery, Store, StoreTx, WebhookDeliveryRecord, WebhookRecord } from "../store/types.js";
-import type { EventFeed } from "./event-feed.js";
+import { compareCursors, type EventFeed } from "./event-feed.js";
 import type { Logger } from "./logger.js";
 import type { AcsMetrics } from "./metrics.js";
 import type { SecretBox } from "./secrets.js";
@@ -83,7 +83,7 @@ export class WebhookService {
 
   /** Runs fan-out and deliveries on a timer, and at once when the feed brings events. */
   start(): void {
-    this.unsubscribe = this.d.feed.subscribe(() => this.kick());
+    this.unsubscribe = this.d.feed.subscribeWake(() => this.kick());
     this.kick();
   }
 
@@ -126,14 +126,20 @@ export class WebhookService {
     try {
       return await this.d.store.transaction(async (tx) => {
         const cursor = await tx.outbox.consumer(WEBHOOK_CONSUMER);
-        if (cursor === null) {
-          // The first run ever: start from the events committed now (not from history).
-          await tx.outbox.advanceConsumer(WEBHOOK_CONSUMER, null, (await tx.outbox.head()) ?? { tx: "0", seq: 0 });
+        // The head is read before the webhooks: a webhook created after that read finds the events up to
+        // it older than itself.
+        const head = (await tx.outbox.head()) ?? { tx: "0", seq: 0 };
+        const hooks = (await tx.webhooks.list()).filter((h) => h.enabled);
+        if (cursor === null || hooks.length === 0) {
+          // The first run ever, or nobody to deliver to: move on to the events committed now. A webhook
+          // never gets events from before it was created, so nothing is skipped that would be sent, and
+          // the events (often thousands a second) are not read and parsed for nothing.
+          if (cursor !== null && compareCursors(head, cursor) <= 0) return 0;
+          if (!(await tx.outbox.advanceConsumer(WEBHOOK_CONSUMER, cursor, head))) throw new LostRace();
           return 0;
         }
         const events = await tx.outbox.read(cursor, FAN_OUT_PAGE);
         if (events.length === 0) return 0;
-        const hooks = (await tx.webhooks.list()).filter((h) => h.enabled);
         const deliveries: NewWebhookDelivery[] = [];
         for (const e of events) {
           for (const h of hooks) {

@@ -207,6 +207,27 @@ export function conformance(b: Backend): void {
       });
     });
 
+    test("setValues of values already stored refreshes their times; a changed type or a new path in the batch is written in full", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1");
+      await s.parameters.setValues("d1", [
+        { path: "Device.DeviceInfo.UpTime", value: "42", type: "xsd:unsignedInt" },
+        { path: "Device.DeviceInfo.ModelName", value: "HGW", type: "xsd:string" },
+      ], at(1));
+      await s.parameters.setValues("d1", [
+        { path: "Device.DeviceInfo.UpTime", value: "42", type: "xsd:unsignedInt" },
+        { path: "Device.DeviceInfo.ModelName", value: "HGW", type: "xsd:int" },
+        { path: "Device.Time.CurrentLocalTime", value: "2025-05-06T07:08:09Z", type: "xsd:dateTime" },
+      ], at(2));
+      const byPath = new Map((await s.parameters.all("d1")).map((p) => [p.path, p]));
+      assert.deepEqual([byPath.get("Device.DeviceInfo.UpTime")?.value, byPath.get("Device.DeviceInfo.UpTime")?.valueAt, byPath.get("Device.DeviceInfo.UpTime")?.namesAt], ["42", at(2), at(2)]);
+      assert.deepEqual([byPath.get("Device.DeviceInfo.ModelName")?.type, byPath.get("Device.DeviceInfo.ModelName")?.valueAt], ["xsd:int", at(2)]);
+      assert.equal(byPath.get("Device.Time.CurrentLocalTime")?.valueAt?.getTime(), at(2).getTime());
+      assert.equal(byPath.get("Device.Time.")?.object, true, "the new path's parent object is created");
+      // The typed columns the filters use follow the values that did not change, too.
+      const found = await s.devices.list({ filter: 'Device.DeviceInfo.UpTime = 42 AND Device.Time.CurrentLocalTime > "2025-01-01T00:00:00Z"' });
+      assert.deepEqual(found.map((dev) => dev.id), ["d1"]);
+    });
+
     test("setValues with a path twice keeps the last, and an empty batch does nothing", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       await s.parameters.setValues("d1", [

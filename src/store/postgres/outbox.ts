@@ -5,9 +5,11 @@ import type { PgPool, PgPoolClient } from "./driver.js";
 
 export const postgresOutbox: OutboxSql = {
   txText: "tx_ord::text",
-  txParam: (p) => `${p}::xid8`,
   // Rows of transactions older than the oldest one still running: nothing can commit before them now.
   settled: "tx_ord < pg_snapshot_xmin(pg_current_snapshot())",
+  order: "tx_ord, seq",
+  orderDesc: "tx_ord DESC, seq DESC",
+  after: (tx, seq) => `(tx_ord, seq) > (${tx}::xid8, ${seq})`,
 };
 
 /** What LISTEN needs of a pooled pg client beyond the driver's subset. */

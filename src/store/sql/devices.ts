@@ -8,6 +8,7 @@ import type {
   DeviceListQuery, DeviceQuery, DeviceQueryResult, DeviceRecord, DeviceRepo, EventRecord, EventRepo, InformUpdate, ParameterRecord,
 } from "../types.js";
 import type { Dialect, RowColumn } from "./dialect.js";
+import type { Row } from "./driver.js";
 import { compileFilter, SqlParams, textColumn, timeColumn } from "./filter.js";
 import { limitClause } from "./limit.js";
 import { prefixUpperBound } from "./paths.js";
@@ -147,13 +148,22 @@ export class SqlDeviceRepo implements DeviceRepo {
     const cols = deviceColumns(d, "devices");
     const codes = new Set(u.events.map((e) => e.code));
     const params = [
-      u.id, u.manufacturer, u.oui, u.productClass, u.serialNumber, d.date(u.at), u.address, u.cwmpNamespace, u.cwmpVersion,
+      u.id, u.manufacturer, d.date(u.at), u.address, u.cwmpNamespace, u.cwmpVersion,
       d.date(codes.has(BOOT) ? u.at : null), d.date(codes.has(BOOTSTRAP) ? u.at : null),
     ];
-    const updateSql = `UPDATE devices SET manufacturer = $2, oui = $3, product_class = $4, serial_number = $5,
-        last_inform_at = $6, last_inform_address = $7, cwmp_namespace = $8, cwmp_version = $9,
-        last_boot_at = COALESCE($10, devices.last_boot_at), last_bootstrap_at = COALESCE($11, devices.last_bootstrap_at)
+    // The identity columns are left out: they make the device's id, so they are those already stored
+    // (but for spaces the id trims, set below), and setting them, even to the same values, rewrites
+    // their index entries at every Inform.
+    const updateSql = `UPDATE devices SET manufacturer = $2, last_inform_at = $3, last_inform_address = $4, cwmp_namespace = $5,
+        cwmp_version = $6, last_boot_at = COALESCE($7, devices.last_boot_at), last_bootstrap_at = COALESCE($8, devices.last_bootstrap_at)
       WHERE id = $1 RETURNING ${cols}`;
+    const identity = async (s: Scope, row: Row): Promise<Row> => {
+      const dev = toDevice(d, row);
+      if (dev.oui === u.oui && dev.productClass === u.productClass && dev.serialNumber === u.serialNumber) return row;
+      const rows = await s.all(`UPDATE devices SET oui = $2, product_class = $3, serial_number = $4 WHERE id = $1 RETURNING ${cols}`,
+        [u.id, u.oui, u.productClass, u.serialNumber]);
+      return rows[0] ?? row;
+    };
     const eventColumns: RowColumn[] = [{ name: "at", type: "date" }, { name: "code", type: "text" }, { name: "command_key", type: "text" }];
     const eventRows = u.events.map((e) => [u.at, e.code, e.commandKey]);
     // The events' parameters follow $1 (the device id) and whatever else the statement binds.
@@ -169,7 +179,7 @@ export class SqlDeviceRepo implements DeviceRepo {
       // The usual case, an existing device, in one statement; the events go in only if the update found it.
       const ev = insertEvents(params.length + 1, "WHERE EXISTS (SELECT 1 FROM upd)");
       const rows = await this.s.all(`WITH upd AS (${updateSql}), ev AS (${ev.sql}) SELECT * FROM upd`, [...params, ...ev.params]);
-      if (rows[0]) return { device: toDevice(d, rows[0]), created: false };
+      if (rows[0]) return { device: toDevice(d, await identity(this.s, rows[0])), created: false };
     }
     return this.s.atomic(async (s) => {
       // UPDATE first (the usual case), INSERT when it found nothing, and UPDATE again if another process
@@ -180,13 +190,14 @@ export class SqlDeviceRepo implements DeviceRepo {
         rows = await s.all(
           `INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, last_inform_at, last_inform_address,
              cwmp_namespace, cwmp_version, last_boot_at, last_bootstrap_at, registered_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $6)
+           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, $3)
            ON CONFLICT (id) DO NOTHING RETURNING ${cols}`,
-          params,
+          [...params, u.oui, u.productClass, u.serialNumber],
         );
         created = rows.length > 0;
         if (!created) rows = await s.all(updateSql, params);
       }
+      if (!created && rows[0]) rows = [await identity(s, rows[0])];
       if (u.events.length > 0) {
         const ev = insertEvents(2, "");
         await s.run(ev.sql, [u.id, ...ev.params]);

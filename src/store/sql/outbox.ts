@@ -9,10 +9,14 @@ import type { Scope } from "./scope.js";
 export interface OutboxSql {
   /** The tx_ord column as decimal text. */
   readonly txText: string;
-  /** A bound parameter (decimal text) as a tx_ord value. */
-  txParam(param: string): string;
   /** A condition on a row: no transaction still running can commit a row that comes before it. */
   readonly settled: string;
+  /** The outbox's order, as an ORDER BY list (ascending), for an index to serve. */
+  readonly order: string;
+  /** The same order, descending. */
+  readonly orderDesc: string;
+  /** A condition: the row comes after the cursor whose tx (decimal text) and seq are these parameters. */
+  after(tx: string, seq: string): string;
 }
 
 const COLUMNS = (o: OutboxSql) => `seq, ${o.txText} AS tx, type, device_id, at, payload`;
@@ -39,11 +43,11 @@ export class SqlOutboxRepo implements OutboxRepo {
     let from = "";
     if (after !== null) {
       params.push(after.tx, after.seq);
-      from = ` AND (tx_ord, seq) > (${this.o.txParam("$1")}, $2)`;
+      from = ` AND ${this.o.after("$1", "$2")}`;
     }
     params.push(Math.max(1, Math.floor(limit)));
     const rows = await this.s.all(
-      `SELECT ${COLUMNS(this.o)} FROM event_outbox WHERE ${this.o.settled}${from} ORDER BY tx_ord, seq LIMIT $${params.length}`, params);
+      `SELECT ${COLUMNS(this.o)} FROM event_outbox WHERE ${this.o.settled}${from} ORDER BY ${this.o.order} LIMIT $${params.length}`, params);
     return rows.map((r) => ({
       ...cursor(r),
       type: String(r.type),
@@ -54,7 +58,7 @@ export class SqlOutboxRepo implements OutboxRepo {
   }
 
   async head(): Promise<OutboxCursor | null> {
-    const rows = await this.s.all(`SELECT seq, ${this.o.txText} AS tx FROM event_outbox WHERE ${this.o.settled} ORDER BY tx_ord DESC, seq DESC LIMIT 1`);
+    const rows = await this.s.all(`SELECT seq, ${this.o.txText} AS tx FROM event_outbox WHERE ${this.o.settled} ORDER BY ${this.o.orderDesc} LIMIT 1`);
     return rows[0] ? cursor(rows[0]) : null;
   }
 

@@ -17,6 +17,7 @@ import { StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 import { isBusy, whenNotBusy, type BusyPolicy } from "./busy.js";
+import { CommitGroup } from "./commit-group.js";
 import { Mutex } from "./mutex.js";
 
 /** The subset of a better-sqlite3 Database this backend uses. */
@@ -59,6 +60,9 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   private readonly adHocStatements = new Map<string, Compiled>();
   private readonly context = new AsyncLocalStorage<TxToken>();
   private closed = false;
+  /** The transaction that callers waiting for the connection join, one after the other. */
+  private group: CommitGroup | null = null;
+  private readonly clock = () => performance.now();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -150,12 +154,17 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
       return Promise.reject(err);
     }
     return this.mutex.lock().then(async () => {
+      let member: Promise<T> | undefined;
       try {
         if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
-        return await whenNotBusy(work, this.busy);
+        // Inside an open group a statement is one more member: one statement is atomic on its own, and
+        // what it read or wrote is answered once it is committed.
+        if (this.group !== null) member = this.group.add(work());
+        else return await whenNotBusy(work, this.busy);
       } finally {
-        this.mutex.unlock();
+        this.handOver();
       }
+      return member;
     });
   }
 
@@ -167,27 +176,78 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     return this.serialized(() => this.runNow(sql, params));
   }
 
-  /** Holds the mutex around `fn` and runs it inside BEGIN IMMEDIATE ... COMMIT. */
+  /**
+   * Holds the mutex around `fn` and runs it as a savepoint of the open group transaction (BEGIN
+   * IMMEDIATE, opened when there is none). Its result is answered when the group commits: when nobody
+   * waits for the connection any more, or the group is large or old enough (see commit-group.ts).
+   */
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     this.checkUsable();
     await this.mutex.lock();
+    let member: Promise<T>;
     try {
       if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
-      await whenNotBusy(() => this.db.exec("BEGIN IMMEDIATE"), this.busy);
+      if (this.group === null) {
+        await whenNotBusy(() => this.db.exec("BEGIN IMMEDIATE"), this.busy);
+        this.group = new CommitGroup(this.clock());
+      }
+      const group = this.group;
+      this.db.exec("SAVEPOINT tx");
       const token: TxToken = { open: true };
+      let result: T;
       try {
-        const result = await this.context.run(token, fn);
-        this.db.exec("COMMIT");
-        return result;
+        result = await this.context.run(token, fn);
+        this.db.exec("RELEASE tx");
       } catch (err) {
-        // Some errors (a full disk, say) make SQLite roll back by itself.
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        if (this.db.inTransaction) {
+          this.db.exec("ROLLBACK TO tx");
+          this.db.exec("RELEASE tx");
+        } else {
+          // Some errors (a full disk, say) make SQLite roll back the whole transaction by itself: the
+          // members before this one are lost too.
+          this.group = null;
+          group.fail(err);
+        }
         throw err;
       } finally {
         token.open = false;
       }
+      member = group.add(result);
     } finally {
+      this.handOver();
+    }
+    return member;
+  }
+
+  /**
+   * Lets the next caller in, inside the open group, or commits the group first. With nobody waiting, the
+   * group stays open (holding the connection) until the event loop has run the I/O callbacks already
+   * due: requests that arrived together join it.
+   */
+  private handOver(): void {
+    const group = this.group;
+    if (group === null) return this.mutex.unlock();
+    if (!group.takesMore(this.clock())) {
+      this.commitGroup();
+      return this.mutex.unlock();
+    }
+    if (this.mutex.waiting > 0) return this.mutex.unlock();
+    setImmediate(() => {
+      if (this.mutex.waiting === 0 || !group.takesMore(this.clock())) this.commitGroup();
       this.mutex.unlock();
+    });
+  }
+
+  private commitGroup(): void {
+    const group = this.group;
+    if (group === null) return;
+    this.group = null;
+    try {
+      this.db.exec("COMMIT");
+      group.committed();
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      group.fail(err);
     }
   }
 
@@ -225,6 +285,8 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     await this.mutex.lock();
     try {
       if (this.closed) return;
+      // The group that was handed to this call commits: its members' work stands.
+      this.commitGroup();
       this.closed = true;
       this.statements.clear();
       this.adHocStatements.clear();

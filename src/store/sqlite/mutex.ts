@@ -7,6 +7,11 @@ export class Mutex {
     return this.held;
   }
 
+  /** How many callers wait for it. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   tryLock(): boolean {
     if (this.held) return false;
     this.held = true;
