@@ -1,0 +1,293 @@
+// `npm run bench:sessions` (the first part of `npm run bench`): completed CWMP sessions per second of
+// `provisio serve`, against a bare node:http server answering the same exchanges with fixed bytes,
+// measured in the same run.
+//
+// Work: N simulated devices (this process) inform every second; a session is Inform (with the Digest
+// challenge first), InformResponse, the CPE's empty POST, one GetParameterValues of 10 parameters, its
+// response, and the empty 204. On the ACS that GetParameterValues comes from a preset that reads the 10
+// parameters in every session (maxAge 0), so it goes through sessions, provisioning and storage as in
+// production. The server under test runs in its own process (this machine has two cores: one for it,
+// one for the simulator). Each target first bootstraps every device (not measured), then is measured for
+// --seconds. Reported: sessions/s, session latency percentiles, the server's peak RSS.
+//
+//   npm run bench:sessions -- [--devices 1500] [--seconds 20] [--concurrency 48] [--pg URL | --no-pg] [--json] [--only baseline,sqlite,postgres]
+//                   [--cpu-prof DIR]
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
+import { openStore } from "../src/store/index.js";
+import { BENCH_PARAMETERS } from "./support/baseline-server.js";
+
+interface Options {
+  devices: number;
+  seconds: number;
+  concurrency: number;
+  pg: string | null;
+  json: boolean;
+  /** Only these targets (baseline, sqlite, postgres); for profiling one of them. */
+  only: string[] | null;
+}
+
+function options(argv: string[]): Options {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i === -1 ? undefined : argv[i + 1];
+  };
+  return {
+    devices: Number(get("devices") ?? 1500),
+    seconds: Number(get("seconds") ?? 20),
+    concurrency: Number(get("concurrency") ?? 48),
+    pg: argv.includes("--no-pg") ? null : (get("pg") ?? process.env.PROVISIO_TEST_PG_URL ?? null),
+    json: argv.includes("--json"),
+    only: get("only")?.split(",") ?? null,
+  };
+}
+
+interface Result {
+  target: string;
+  devices: number;
+  seconds: number;
+  sessions: number;
+  failed: number;
+  perSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  /** The server's CPU time per completed session. */
+  serverCpuMsPerSession: number;
+  serverPeakRssMb: number;
+  simRssMb: number;
+}
+
+const USER = "bench";
+const PASS = "bench-password-0123456789";
+const here = new URL(".", import.meta.url);
+const cli = new URL("../src/cli/main.js", here).href;
+
+/** CPU time (user + system) the process has used so far, in ms (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function cpuProfileDir(): string | undefined {
+  const i = process.argv.indexOf("--cpu-prof");
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+/** Starts a server process; resolves with its CWMP URL once it listens. */
+function startProcess(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  // --cpu-prof DIR writes a V8 CPU profile of each server process, for finding hot spots.
+  const dir = cpuProfileDir();
+  const prof = dir ? ["--cpu-prof", "--cpu-prof-dir", dir] : [];
+  const child = spawn(process.execPath, ["--no-node-snapshot", ...prof, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start:\n${out}`));
+    }, 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off("data", onData);
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve({ child, url: `http://127.0.0.1:${m[1]}/` });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+}
+
+async function seedPreset(db: string): Promise<void> {
+  const store = await openStore(db);
+  try {
+    await store.provisioning.put("provision", "bench-refresh", { name: "bench-refresh", kind: "declarative", declarations: BENCH_PARAMETERS.map((path) => ({ path, maxAge: 0 })) }, new Date());
+    await store.provisioning.put("preset", "bench", { name: "bench", enabled: true, weight: 0, filter: "", events: [], provisions: [{ name: "bench-refresh" }] }, new Date());
+  } finally {
+    await store.close();
+  }
+}
+
+async function measure(target: string, url: string, pid: number, o: Options): Promise<Result> {
+  const reports: SessionReport[] = [];
+  let measuring = false;
+  const bootstrapped = new Set<number>();
+  const sim = await startSimulation({
+    acsUrl: url,
+    devices: o.devices,
+    model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "1" } }),
+    identity: { acsUsername: USER, acsPassword: PASS, serialPrefix: "BENCH" },
+    connectionRequests: false,
+    concurrency: o.concurrency,
+    rampMs: 2000,
+    cpe: { periodicJitterMs: 500 },
+    httpTimeoutMs: 60_000,
+    onSession: (r) => {
+      if (r.ok) bootstrapped.add(r.device);
+      if (measuring) reports.push(r);
+    },
+  });
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
+  try {
+    const deadline = Date.now() + 180_000;
+    while (bootstrapped.size < o.devices && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    measuring = true;
+    const start = performance.now();
+    const cpuStart = cpuMs(pid);
+    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    measuring = false;
+    const cpu = cpuMs(pid) - cpuStart;
+    const elapsed = (performance.now() - start) / 1000;
+    const ok = reports.filter((r) => r.ok);
+    const lat = ok.map((r) => r.durationMs).sort((a, b) => a - b);
+    const pct = (p: number) => (lat.length === 0 ? 0 : lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!);
+    return {
+      target,
+      devices: o.devices,
+      seconds: Math.round(elapsed * 10) / 10,
+      sessions: ok.length,
+      failed: reports.length - ok.length,
+      perSecond: ok.length / elapsed,
+      p50: pct(0.5),
+      p90: pct(0.9),
+      p99: pct(0.99),
+      serverCpuMsPerSession: ok.length === 0 ? 0 : cpu / ok.length,
+      serverPeakRssMb: peak,
+      simRssMb: process.memoryUsage().rss / 1024 / 1024,
+    };
+  } finally {
+    clearInterval(sampler);
+    await sim.stop();
+  }
+}
+
+async function acsTarget(name: string, db: string, o: Options): Promise<Result> {
+  const dataDir = mkdtempSync(join(tmpdir(), "provisio-bench-"));
+  await seedPreset(db);
+  const { child, url } = await startProcess(
+    [
+      "--input-type=module",
+      "-e",
+      `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`,
+      "provisio",
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--db",
+      db,
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "error",
+      "--set",
+      `cwmp.bootstrapUsername=${USER}`,
+      "--set",
+      `cwmp.bootstrapPassword=${PASS}`,
+      "--set",
+      "nbi.enabled=false",
+      "--set",
+      "files.enabled=false",
+      "--set",
+      "stun.enabled=false",
+      "--set",
+      "cwmp.maxInFlight=4096",
+    ],
+    /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//,
+  ).catch(async (err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  });
+  try {
+    return await measure(name, url, child.pid!, o);
+  } finally {
+    await stopProcess(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function baselineTarget(o: Options): Promise<Result> {
+  const support = new URL("./support/baseline-server.js", here).href;
+  const { child, url } = await startProcess(
+    ["--input-type=module", "-e", `import(${JSON.stringify(support)}).then(async (m) => { const s = await m.startBaselineServer(0); console.log("listening " + s.url); })`],
+    /listening http:\/\/127\.0\.0\.1:(\d+)\//,
+  );
+  try {
+    return await measure("bare node:http, fixed bytes (baseline)", url, child.pid!, o);
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  const results: Result[] = [];
+  const wanted = (t: string) => o.only === null || o.only.includes(t);
+  if (wanted("baseline")) results.push(await baselineTarget(o));
+  if (wanted("sqlite")) {
+    const sqliteDir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
+    try {
+      results.push(await acsTarget("provisio serve, SQLite", `sqlite:${join(sqliteDir, "bench.db")}`, o));
+    } finally {
+      rmSync(sqliteDir, { recursive: true, force: true });
+    }
+  }
+  if (o.pg !== null && wanted("postgres")) {
+    const { createTestDatabase, createTestSchema } = await import("../test/support/pg.js");
+    const db = await createTestDatabase(o.pg);
+    try {
+      results.push(await acsTarget("provisio serve, PostgreSQL", await createTestSchema(db.url), o));
+    } finally {
+      await db.drop();
+    }
+  }
+  if (o.json) {
+    console.log(JSON.stringify({ node: process.version, options: o, results }, null, 2));
+    return;
+  }
+  const base = wanted("baseline") ? results[0]!.perSecond : NaN;
+  console.log(`CWMP sessions benchmark (node ${process.version}; ${o.devices} devices, ${o.seconds}s measured, ${o.concurrency} sessions in flight at most)\n`);
+  console.log("| target | sessions/s | vs baseline | failed | p50 ms | p90 ms | p99 ms | server CPU per session | server peak RSS | simulator RSS |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of results) {
+    console.log(
+      `| ${r.target} | ${r.perSecond.toFixed(0)} | ${Number.isNaN(base) ? "-" : `${((100 * r.perSecond) / base).toFixed(0)}%`} | ${r.failed} | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.serverCpuMsPerSession.toFixed(2)} ms | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.simRssMb.toFixed(0)} MB |`,
+    );
+  }
+}
+
+await main();
