@@ -96,13 +96,14 @@ async function serve(config: Readonly<Config>): Promise<void> {
     acs = await startAcs(config, { log, stun: cluster.isPrimary || process.env[STUN_WORKER_ENV] === "1" });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new ConfigError([`an address is already in use (${(err as Error).message}): stop the other server or choose other ports (--port ${config.cwmp.port}, --api-port ${config.nbi.port}, stun.port ${config.stun.port})`]);
+      throw new ConfigError([`an address is already in use (${(err as Error).message}): stop the other server or choose other ports (--port ${config.cwmp.port}, --api-port ${config.nbi.port}, files.port ${config.files.port}, stun.port ${config.stun.port})`]);
     }
     throw err;
   }
   if (cluster.isPrimary) banner(config, acs.cwmpPort, acs.nbi?.port ?? null, acs.bootstrap, acs.adminKey);
   log.info({ port: acs.cwmpPort, httpsPort: acs.cwmpsPort }, "CWMP endpoint listening");
   if (acs.nbi !== null) log.info({ apiPort: acs.nbi.port }, "REST API listening");
+  if (acs.filePort !== null) log.info({ filePort: acs.filePort, url: acs.fileServerUrl }, "file server listening");
   const stun = acs.connectionRequests.stunAddress;
   if (stun !== null) log.info({ stunPort: stun.port }, "STUN server listening");
   const stop = async () => {

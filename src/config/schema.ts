@@ -149,6 +149,43 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    files: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: "Serve stored files to devices and take their uploads (docs/files.md)." }),
+        host: Type.String({ default: "0.0.0.0", description: "Address the file server listens on." }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 7567, description: "Port of the file server (0: any free port)." }),
+        publicUrl: Type.String({ default: "", description: "The file server's URL as devices reach it (e.g. `http://files.example.net:7567/`); empty: from host and port." }),
+        storage: Type.Union([Type.Literal("auto"), Type.Literal("disk"), Type.Literal("database")], {
+          default: "auto",
+          description: "Where new files' bytes go: `disk` (files.dir), `database` (every process sharing the database serves them); `auto`: the database on PostgreSQL, disk on SQLite.",
+        }),
+        dir: Type.String({ default: "", description: "Folder of files kept on disk; empty: dataDir/files." }),
+        maxSize: Type.Integer({ minimum: 1, default: 2 * 1024 ** 3, description: "Largest file uploaded through the API, in bytes." }),
+        maxUploadSize: Type.Integer({ minimum: 1, default: 64 * 1024 ** 2, description: "Largest file a device may upload (configuration backups, logs), in bytes." }),
+        auth: Type.Union([Type.Literal("token"), Type.Literal("token+digest")], {
+          default: "token",
+          description: "What a device needs to fetch or upload: `token`, the URL made for it; `token+digest`, also HTTP Digest with credentials the ACS gives in the RPC.",
+        }),
+        tokenTtl: Seconds(86400, "Seconds a device's file URL stays valid after its task is sent (plus the task's delay or time windows)."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    campaigns: Type.Object(
+      {
+        interval: Seconds(5, "Seconds between two passes of each process's campaign runner."),
+        lease: Seconds(60, "Seconds a process keeps a campaign it advances; another process takes over when it stops renewing."),
+        taskExpiry: Seconds(86400, "Default seconds a campaign's download may take before its device counts as failed."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    provisioning: Type.Object(
+      {
+        refreshInterval: Seconds(2, "Seconds between checks for changed presets and provisions (a change reaches every process within this)."),
+        scriptMemory: Type.Integer({ minimum: 8, maximum: 1024, default: 32, description: "MiB of heap a provisioning script may use." }),
+        scriptTimeout: Type.Integer({ minimum: 10, maximum: 10000, default: 200, description: "Milliseconds a provisioning script may run." }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

@@ -16,9 +16,15 @@ import { apiKeyRoutes } from "./plugins/api-keys.js";
 import { deviceRoutes } from "./plugins/devices.js";
 import { eventRoutes, type EventStreams } from "./plugins/events.js";
 import { faultRoutes } from "./plugins/faults.js";
+import { provisioningRoutes } from "./plugins/provisioning.js";
 import { systemRoutes } from "./plugins/system.js";
 import { taskRoutes } from "./plugins/tasks.js";
 import { webhookRoutes } from "./plugins/webhooks.js";
+import { fileRoutes } from "./plugins/files.js";
+import { campaignRoutes } from "./plugins/campaigns.js";
+import { FileError } from "../files/index.js";
+import { CampaignRuleError } from "../files/campaign-rules.js";
+import { CampaignError } from "../server/campaigns.js";
 import { RouteRegistry, type RouteConfig } from "./route.js";
 import { compileSerializer, compileValidator, registerFormats, ResponseSchemaError, validationError } from "./validation.js";
 
@@ -91,9 +97,12 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   deviceRoutes(app, routes, ctx);
   taskRoutes(app, routes, ctx);
   faultRoutes(app, routes, ctx);
+  provisioningRoutes(app, routes, ctx);
   eventRoutes(app, routes, ctx, streams);
   webhookRoutes(app, routes, ctx);
   apiKeyRoutes(app, routes, ctx);
+  fileRoutes(app, routes, ctx);
+  campaignRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {
@@ -124,6 +133,13 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
     if (err.code === "STORE_BAD_QUERY") return new ApiError("QUERY_INVALID", err.message);
     if (err.code === "STORE_CLOSED") return new ApiError("STORE_UNAVAILABLE", "the database is closed");
   }
+  if (err instanceof FileError) {
+    if (err.code === "FILE_INVALID") return validationError((err.details as { field: string; message: string }[]).map((d) => ({ in: "querystring", field: d.field, message: d.message })));
+    if (err.code === "FILE_INCOMPLETE") return validationError([{ in: "body", field: "", message: err.message }]);
+    return new ApiError(err.code, err.message, err.details);
+  }
+  if (err instanceof CampaignError) return new ApiError(err.code, err.message, err.details);
+  if (err instanceof CampaignRuleError) return validationError([{ in: "body", field: err.field, message: err.message }]);
   if (err instanceof SecretError) {
     ctx.log.error({ err: err.message, method, url }, "a stored secret does not open");
     return new ApiError("SECRET_UNREADABLE", `a stored secret cannot be unsealed: ${err.message}`);

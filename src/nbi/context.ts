@@ -6,9 +6,12 @@ import type { EventFeed } from "../server/event-feed.js";
 import type { EventBus } from "../server/events.js";
 import type { Logger } from "../server/logger.js";
 import type { AcsMetrics } from "../server/metrics.js";
+import type { ProvisioningService } from "../server/provisioning.js";
 import type { SecretBox } from "../server/secrets.js";
 import type { TaskService } from "../server/tasks.js";
 import type { WebhookService } from "../server/webhooks.js";
+import type { FileService } from "../files/index.js";
+import type { CampaignService } from "../server/campaigns.js";
 import type { Store } from "../store/types.js";
 
 export interface NbiSettings {
@@ -29,6 +32,10 @@ export interface NbiContext {
   feed: EventFeed;
   events: EventBus;
   webhooks: WebhookService;
+  /** Stored files and device uploads. */
+  files: FileService;
+  campaigns: CampaignService;
+  provisioning: ProvisioningService;
   metrics: AcsMetrics;
   keys: ApiKeyAuthenticator;
   box: SecretBox;

@@ -33,6 +33,18 @@ export const ERRORS = {
   SECRET_UNREADABLE: { status: 500, description: "A stored secret cannot be unsealed with this process's secretsKey (the processes have different keys, or the data was altered)." },
   TOO_MANY_STREAMS: { status: 503, description: "This process already serves `nbi.maxEventStreams` event streams; retry later or elsewhere." },
   STORE_UNAVAILABLE: { status: 503, description: "The database cannot be reached." },
+  PRESET_NOT_FOUND: { status: 404, description: "No preset has this name." },
+  PROVISION_NOT_FOUND: { status: 404, description: "No provision has this name." },
+  DOCUMENT_INVALID: { status: 400, description: "A preset or provision document is not valid (docs/provisioning.md); `details.problems` says what is wrong with it, a script that does not compile included." },
+  VERSION_CONFLICT: { status: 409, description: "The document changed since the version given in `If-Match` (`details.current` is its version now)." },
+  FILE_NOT_FOUND: { status: 404, description: "No file has this id." },
+  UPLOAD_NOT_FOUND: { status: 404, description: "The device has no upload with this id." },
+  FILE_TOO_LARGE: { status: 413, description: "The file is larger than the server accepts (`files.maxSize`); nothing was stored." },
+  FILE_CHECKSUM_MISMATCH: { status: 400, description: "The content's SHA-256 is not the `sha256` given; nothing was stored (`details` has both)." },
+  FILE_IN_USE: { status: 409, description: "A campaign that has not finished downloads this file; abort it or let it finish first (`details.campaigns`)." },
+  FILES_DISABLED: { status: 409, description: "The file server is off (`files.enabled`), so the ACS cannot make a URL for the device: give a `url`." },
+  CAMPAIGN_NOT_FOUND: { status: 404, description: "No campaign has this id." },
+  CAMPAIGN_STATE: { status: 409, description: "The campaign's status does not allow this (pause needs a running campaign, resume a paused one, delete a finished one); `details.status` is its status." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

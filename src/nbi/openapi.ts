@@ -113,6 +113,7 @@ export function openApiDocument(routes: readonly AnyRouteSpec[], info: { version
     };
     if (spec.role === "public") op.security = [];
     if (spec.body) op.requestBody = { required: true, content: { "application/json": { schema: convert(spec.body, components) } } };
+    if (spec.rawBody) op.requestBody = { required: true, description: spec.rawBody.description, content: { [spec.rawBody.mediaType]: { schema: { type: "string", format: "binary" } } } };
     const path = openApiPath(spec.url);
     paths[path] ??= {};
     paths[path]![spec.method.toLowerCase()] = op;

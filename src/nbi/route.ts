@@ -24,6 +24,8 @@ export interface RouteSpec<P extends TSchema | undefined = undefined, Q extends 
   params?: P;
   querystring?: Q;
   body?: B;
+  /** A request body that is not JSON (a file's bytes): the handler reads req.raw itself; documented with this media type. */
+  rawBody?: { mediaType: string; description: string };
   headers?: TSchema;
   /** Status -> body schema; null for no body (204), or a media type other than JSON with its schema. */
   responses: Record<number, TSchema | null | { mediaType: string; schema: TSchema }>;

@@ -30,6 +30,18 @@ export class DeviceData {
     this.sorted = null;
   }
 
+  /** Replaces or adds one record (a dry run applying what an RPC would teach). */
+  put(record: KnownRecord): void {
+    this.records.set(record.path, record);
+    this.sorted = null;
+  }
+
+  /** Forgets `prefix` and everything under it. */
+  removeSubtree(prefix: string): void {
+    for (const p of [...this.records.keys()]) if (p.startsWith(prefix)) this.records.delete(p);
+    this.sorted = null;
+  }
+
   get(path: string): KnownRecord | undefined {
     return this.records.get(path);
   }

@@ -6,6 +6,7 @@
 import { fromJs, parseDateTime, type CwmpMessage, type Fault, type ParameterValueStruct, type XsdType } from "../cwmp/index.js";
 import type { DeviceData, KnownRecord } from "./data.js";
 import type { Declaration } from "./declarations.js";
+import { isSecretPath, SECRET_DIGEST_PREFIX, secretDigest } from "./secret-values.js";
 import { parsePattern, selectorKey, SelectorError, type PathPattern } from "./selector.js";
 
 export interface EngineContext {
@@ -30,11 +31,13 @@ export interface EngineState {
   failed: string[];
   /** Faults already reported in this session (each is reported once). */
   reported: string[];
+  /** Names to read one per RPC: a batched read faulted, and only reading them alone tells which is at fault. */
+  alone: string[];
   rpcs: number;
 }
 
 export function newEngineState(): EngineState {
-  return { enumerated: [], refreshed: [], attempted: {}, created: {}, failed: [], reported: [], rpcs: 0 };
+  return { enumerated: [], refreshed: [], attempted: {}, created: {}, failed: [], reported: [], alone: [], rpcs: 0 };
 }
 
 /** What the engine's RPC was for, to read its response. */
@@ -60,13 +63,16 @@ export type Plan =
 
 /** What a response taught, for the store. */
 export interface Learned {
-  values: { path: string; value: string; type: string }[];
+  /** `set`: the ACS set this value (the device accepted it), rather than read it. */
+  values: { path: string; value: string; type: string; set?: true }[];
   names: { requestPath: string; nextLevel: boolean; names: { path: string; writable: boolean }[] }[];
   attributes: { path: string; notification: number; accessList: string[] }[];
   deleted: string[];
 }
 
 interface Needs {
+  /** This session's names to read alone (EngineState.alone). */
+  alone: readonly string[];
   loadPaths: Set<string>;
   loadPrefixes: Set<string>;
   enumerate: string[];
@@ -88,9 +94,13 @@ function booleanText(t: string): boolean | undefined {
   return v === "1" || v === "true" ? true : v === "0" || v === "false" ? false : undefined;
 }
 
-/** Whether a stored value already is the desired one, by its type (1 is true, 007 is 7). */
-export function sameValue(rec: Pick<KnownRecord, "value" | "type">, desired: string | number | boolean): boolean {
+/**
+ * Whether a stored value already is the desired one, by its type (1 is true, 007 is 7). A secret is
+ * known only by its digest (secret-values.ts), and compared by it.
+ */
+export function sameValue(rec: Pick<KnownRecord, "value" | "type">, desired: string | number | boolean, path?: string): boolean {
   if (rec.value === null) return false;
+  if (path !== undefined && isSecretPath(path) && rec.value.startsWith(SECRET_DIGEST_PREFIX)) return rec.value === secretDigest(String(desired));
   const type = rec.type ?? "";
   if (typeof desired === "boolean" || type === "xsd:boolean") {
     const have = booleanText(rec.value);
@@ -275,7 +285,7 @@ function wantValue(path: string, desired: string | number | boolean | undefined,
     needs.read.push(path);
     return;
   }
-  if (desired === undefined || sameValue(rec, desired)) return;
+  if (desired === undefined || sameValue(rec, desired, path)) return;
   const wireType = (rec.type as XsdType | null) ?? type ?? inferType(desired);
   let text: string;
   try {
@@ -303,6 +313,7 @@ function wantValue(path: string, desired: string | number | boolean | undefined,
 /** The next step towards the declared state. Faults are reported once each, with the plan. */
 export function plan(declarations: readonly Declaration[], data: DeviceData, state: EngineState, ctx: EngineContext): { plan: Plan; faults: EngineFault[] } {
   const needs: Needs = {
+    alone: state.alone,
     loadPaths: new Set(),
     loadPrefixes: new Set(),
     enumerate: [],
@@ -340,7 +351,9 @@ function nextRpc(n: Needs, ctx: EngineContext): Extract<Plan, { kind: "rpc" }> |
     return { kind: "rpc", request: { method: "GetParameterNames", parameterPath: table, nextLevel: true }, intent: { op: "enumerate", table } };
   }
   if (n.read.length > 0) {
-    const names = [...new Set(n.read)].slice(0, ctx.gpvBatchSize);
+    const wanted = [...new Set(n.read)];
+    const batchable = wanted.filter((x) => !n.alone.includes(x));
+    const names = batchable.length > 0 ? batchable.slice(0, ctx.gpvBatchSize) : [wanted[0]!];
     return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: names }, intent: { op: "read", names } };
   }
   if (n.deletes.length > 0) {
@@ -357,7 +370,9 @@ function nextRpc(n: Needs, ctx: EngineContext): Extract<Plan, { kind: "rpc" }> |
     return { kind: "rpc", request: { method: "SetParameterValues", parameterList, parameterKey: ctx.parameterKey }, intent: { op: "set", values } };
   }
   if (n.readAttributes.length > 0) {
-    const names = [...new Set(n.readAttributes)];
+    const wanted = [...new Set(n.readAttributes)];
+    const batchable = wanted.filter((x) => !n.alone.includes(x));
+    const names = batchable.length > 0 ? batchable : [wanted[0]!];
     return { kind: "rpc", request: { method: "GetParameterAttributes", parameterNames: names }, intent: { op: "readAttributes", names } };
   }
   if (n.setAttributes.size > 0) {
@@ -404,7 +419,7 @@ export function applyResponse(intent: Intent, response: CwmpMessage, state: Engi
       break;
     case "set":
       for (const v of intent.values) state.attempted[v.path] = v.text;
-      learned.values.push(...intent.values.map((v) => ({ path: v.path, value: v.text, type: v.type })));
+      learned.values.push(...intent.values.map((v) => ({ path: v.path, value: v.text, type: v.type, set: true as const })));
       break;
     case "readAttributes":
       if (response.method === "GetParameterAttributesResponse") {
@@ -428,8 +443,13 @@ export function applyFault(intent: Intent, fault: Fault, state: EngineState): En
       return [{ code, message, path: intent.table }];
     case "read":
     case "readAttributes":
+      // One bad name faults a whole batch: read them one by one, to give up only the culprit.
+      if (intent.names.length > 1) {
+        state.alone.push(...intent.names.filter((x) => !state.alone.includes(x)));
+        return [];
+      }
       state.failed.push(...intent.names);
-      return [{ code, message: `${message} (reading ${intent.names.join(", ")})` }];
+      return [{ code, message, path: intent.names[0]! }];
     case "delete":
       state.failed.push(intent.instance);
       return [{ code, message, path: intent.instance }];
@@ -437,9 +457,14 @@ export function applyFault(intent: Intent, fault: Fault, state: EngineState): En
       state.failed.push(intent.selector);
       return [{ code, message, path: intent.table }];
     case "set": {
+      // SetParameterValues is all or nothing: when the CPE names the culprits, only they are given up,
+      // and the others are set again without them.
+      const per = (fault.detail.setParameterValuesFault ?? []).filter((f) => intent.values.some((v) => v.path === f.parameterName));
+      if (per.length > 0) {
+        state.failed.push(...per.map((f) => f.parameterName));
+        return per.map((f) => ({ code: `cwmp.${f.faultCode}`, message: f.faultString || message, path: f.parameterName }));
+      }
       state.failed.push(...intent.values.map((v) => v.path));
-      const per = fault.detail.setParameterValuesFault ?? [];
-      if (per.length > 0) return per.map((f) => ({ code: `cwmp.${f.faultCode}`, message: f.faultString || message, path: f.parameterName }));
       return [{ code, message: `${message} (setting ${intent.values.map((v) => v.path).join(", ")})` }];
     }
     case "setAttributes":

@@ -1,6 +1,6 @@
 // Presets say when (a device filter, the Inform's events, a schedule) and what (provisions with
 // arguments). Provisions say how the device should be: declarations (declarative), a script, or one of
-// the built-ins. Both are documents with schemas, so the API can check them and publish them.
+// the built-ins; a virtual parameter is a script too, named for the parameter it computes. Both are documents with schemas, so the API can check them and publish them.
 
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
@@ -54,6 +54,15 @@ export const provisionSchema = Type.Union([
       kind: Type.Literal("script"),
       description: Type.Optional(Type.String({ maxLength: 1024 })),
       script: Type.String({ minLength: 1, maxLength: 262144 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      name: Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_-]{0,63}$", description: "The parameter is VirtualParameters.<name>" }),
+      kind: Type.Literal("virtual"),
+      description: Type.Optional(Type.String({ maxLength: 1024 })),
+      script: Type.String({ minLength: 1, maxLength: 262144, description: "Reads with get(), writes with declare() when `wanted` is set, returns { value, type? }" }),
     },
     { additionalProperties: false },
   ),

@@ -2,10 +2,17 @@
 // declarative ones as they are, built-ins from their arguments, scripts by running them in the sandbox
 // (a script's reads of unknown values become declarations to fetch them, and it runs again once they
 // are known). Later provisions' declarations of the same path replace earlier ones (preset weight).
+//
+// Virtual parameters (VirtualParameters.<name>, each a provision of kind "virtual") never reach the
+// device: a declaration of one runs its script, which reads real parameters with get() and, when a
+// value is wanted for it, declares the real parameters that make it so; what the script returns is the
+// virtual parameter's value, kept with the device's parameters. Reading one with a maxAge reads the
+// real parameters behind it with that maxAge.
 
 import type { DeviceData } from "./data.js";
 import type { Action, Declaration } from "./declarations.js";
 import { builtinProvision, isBuiltin } from "./builtins.js";
+import { xsdTypes } from "../cwmp/index.js";
 import type { Provision } from "./presets.js";
 import { SandboxError, type ScriptSandbox } from "./sandbox.js";
 
@@ -31,7 +38,11 @@ export interface Provisioned {
   credentials: boolean;
   faults: ProvisionerFault[];
   logs: { provision: string; message: string }[];
+  /** Values of the virtual parameters declared, once their scripts had all they read. */
+  virtual: { path: string; value: string; type: string }[];
 }
+
+export const VIRTUAL_ROOT = "VirtualParameters.";
 
 /** A value the script can ask for, long-lived enough to mean "known at all" (JSON cannot say Infinity). */
 const EVER = 1e12;
@@ -78,8 +89,12 @@ export async function provision(
       add(p.declarations);
       continue;
     }
-    const known: Record<string, { value: string; type: string }> = {};
-    for (const r of data.under("")) if (!r.object && r.value !== null) known[r.path] = { value: r.value, type: r.type ?? "xsd:string" };
+    if (p.kind === "virtual") {
+      // Named in a preset: its value is kept up to date from what is known (unknown reads are fetched).
+      add([{ path: VIRTUAL_ROOT + p.name }]);
+      continue;
+    }
+    const known = knownValues(data);
     try {
       const r = await sandbox.run(p.script, { args: call.args ?? null, now, known });
       add(r.declarations);
@@ -91,5 +106,60 @@ export async function provision(
       faults.push({ code: `provision.${err.code.toLowerCase().replace("script_", "script-")}`, message: err.message, provision: call.name, preset: call.preset });
     }
   }
-  return { declarations: [...byPath.values()], actions, credentials, faults, logs };
+  const virtual: Provisioned["virtual"] = [];
+  const virtuals = [...byPath.values()].filter((d) => d.path.startsWith(VIRTUAL_ROOT));
+  if (virtuals.length > 0) {
+    const known = knownValues(data);
+    for (const d of virtuals) {
+      byPath.delete(d.path);
+      const name = d.path.slice(VIRTUAL_ROOT.length);
+      const p = lookup(name);
+      const fault = (code: string, message: string) => faults.push({ code, message, provision: name, preset: "(virtual parameter)" });
+      if (p === undefined || p.kind !== "virtual") {
+        fault("provision.unknown-virtual-parameter", `no virtual parameter ${d.path} (a provision of kind "virtual" named ${name})`);
+        continue;
+      }
+      try {
+        const r = await sandbox.run(p.script, { args: null, now, known, ...(d.value === undefined ? {} : { wanted: d.value }) });
+        for (const message of r.logs) logs.push({ provision: name, message });
+        add(r.declarations.filter((x) => !x.path.startsWith(VIRTUAL_ROOT)));
+        add(r.missing.map((path) => ({ path, maxAge: EVER })));
+        if (d.maxAge !== undefined) add(r.reads.map((path) => ({ path, maxAge: d.maxAge })));
+        if (r.missing.length > 0) continue;
+        const value = virtualValue(r.result);
+        if (typeof value === "string") fault("provision.virtual-result", `${d.path}: ${value}`);
+        else virtual.push({ path: d.path, ...value });
+      } catch (err) {
+        if (!(err instanceof SandboxError)) throw err;
+        fault(`provision.${err.code.toLowerCase().replace("script_", "script-")}`, err.message);
+      }
+    }
+  }
+  return { declarations: [...byPath.values()], actions, credentials, faults, logs, virtual };
+}
+
+function knownValues(data: DeviceData): Record<string, { value: string; type: string }> {
+  const known: Record<string, { value: string; type: string }> = {};
+  for (const r of data.under("")) if (!r.object && r.value !== null) known[r.path] = { value: r.value, type: r.type ?? "xsd:string" };
+  return known;
+}
+
+const TYPES = new Set<string>(xsdTypes);
+
+/** A virtual parameter script's result as a typed value, or what is wrong with it. */
+function virtualValue(result: unknown): { value: string; type: string } | string {
+  if (result === null || typeof result !== "object" || !("value" in result)) return "the script must return { value, type? }";
+  const { value, type } = result as { value: unknown; type?: unknown };
+  if (type !== undefined && (typeof type !== "string" || !TYPES.has(type))) return `type ${JSON.stringify(type)} is not an xsd type`;
+  switch (typeof value) {
+    case "string":
+      return { value, type: (type as string | undefined) ?? "xsd:string" };
+    case "boolean":
+      return { value: String(value), type: (type as string | undefined) ?? "xsd:boolean" };
+    case "number":
+      if (!Number.isFinite(value)) return "the value must be a finite number";
+      return { value: String(value), type: (type as string | undefined) ?? (Number.isInteger(value) ? "xsd:int" : "xsd:decimal") };
+    default:
+      return "the value must be a string, a number or a boolean";
+  }
 }

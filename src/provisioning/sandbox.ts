@@ -11,6 +11,8 @@
 //                             fetched, and the script runs again with it)
 //   declare(path, wanted)     wanted: { value, type, maxAge, notification, accessList, instances }
 //   log(...values)            kept for the operator (bounded)
+//   wanted                    for a virtual parameter's script: the value asked for it (undefined when
+//                             it is only read); the script returns { value, type? }, its value now
 
 import ivm from "isolated-vm";
 import type { Declaration } from "./declarations.js";
@@ -29,16 +31,25 @@ export interface ScriptInput {
   now: number;
   /** What is known: path → value and type; a path absent here is unknown. */
   known: Record<string, { value: string; type: string }>;
+  /** A virtual parameter's script: the value asked for (absent: only read). */
+  wanted?: string | number | boolean;
 }
 
 export interface ScriptResult {
   declarations: Declaration[];
   /** Paths the script asked for that are unknown: fetch them, then run it again. */
   missing: string[];
+  /** Every path the script read, known or not. */
+  reads: string[];
+  /** What the script returned (JSON-copied; null when it returned nothing). */
+  result: unknown;
   logs: string[];
 }
 
 export type SandboxErrorCode = "SCRIPT_TIMEOUT" | "SCRIPT_MEMORY" | "SCRIPT_ERROR" | "SCRIPT_COMPILE" | "SCRIPT_RESULT";
+
+/** Internal: the isolate was disposed under a run (by that run's script, or by another's). */
+class IsolateGone extends Error {}
 
 export class SandboxError extends Error {
   constructor(
@@ -55,11 +66,14 @@ const PRELUDE = `
 const __in = JSON.parse(__input);
 const args = __in.args;
 const now = __in.now;
+const wanted = __in.wanted;
 const __declarations = [];
 const __missing = [];
+const __reads = [];
 const __logs = [];
 function get(path) {
   if (typeof path !== "string") throw new TypeError("get(path): path must be a string");
+  if (!__reads.includes(path)) __reads.push(path);
   const v = __in.known[path];
   if (v === undefined) { if (!__missing.includes(path)) __missing.push(path); return undefined; }
   return { value: v.value, type: v.type };
@@ -74,8 +88,17 @@ function log(...values) {
 `;
 
 const EPILOGUE = `
-JSON.stringify({ declarations: __declarations, missing: __missing, logs: __logs });
+JSON.stringify({ declarations: __declarations, missing: __missing, reads: __reads, result: __result === undefined ? null : __result, logs: __logs });
 `;
+
+function compileIn(isolate: ivm.Isolate, code: string): ivm.Script {
+  try {
+    // The script runs inside a function so that `return` ends it early and its names stay local.
+    return isolate.compileScriptSync(`${PRELUDE}\nconst __result = (function () {\n${code}\n})();\n${EPILOGUE}`);
+  } catch (err) {
+    throw new SandboxError("SCRIPT_COMPILE", `the script does not compile: ${(err as Error).message}`);
+  }
+}
 
 /** One isolate, reused for every run (a fresh context each time); replaced when a script exhausts it. */
 export class ScriptSandbox {
@@ -95,41 +118,69 @@ export class ScriptSandbox {
   private script(isolate: ivm.Isolate, code: string): ivm.Script {
     let s = this.compiled.get(code);
     if (s === undefined) {
-      try {
-        // The script runs inside a function so that `return` ends it early and its names stay local.
-        s = isolate.compileScriptSync(`${PRELUDE}\n(function () {\n${code}\n})();\n${EPILOGUE}`);
-      } catch (err) {
-        throw new SandboxError("SCRIPT_COMPILE", `the script does not compile: ${(err as Error).message}`);
-      }
+      s = compileIn(isolate, code);
       if (this.compiled.size > 500) this.compiled.clear();
       this.compiled.set(code, s);
     }
     return s;
   }
 
+  /** Throws SandboxError SCRIPT_COMPILE when the script does not compile (checked when it is stored). */
+  check(code: string): void {
+    this.script(this.ensureIsolate(), code);
+  }
+
+  /**
+   * Runs a script. Runs share one isolate, so a script that exhausts its memory takes down the runs
+   * beside it: a run whose isolate went away runs again in an isolate of its own, where only its own
+   * script can exhaust it; a run that loses that one too is the culprit.
+   */
   async run(code: string, input: ScriptInput): Promise<ScriptResult> {
-    const isolate = this.ensureIsolate();
-    const script = this.script(isolate, code);
-    const context = await isolate.createContext();
     try {
+      return await this.runOnce(code, input, this.ensureIsolate(), false);
+    } catch (err) {
+      if (!(err instanceof IsolateGone)) throw err;
+    }
+    const own = new ivm.Isolate({ memoryLimit: Math.max(8, this.limits.memoryMb) });
+    try {
+      return await this.runOnce(code, input, own, true);
+    } catch (again) {
+      if (again instanceof IsolateGone) throw new SandboxError("SCRIPT_MEMORY", `the script used more than ${this.limits.memoryMb} MiB and was stopped`);
+      throw again;
+    } finally {
+      if (!own.isDisposed) own.dispose();
+    }
+  }
+
+  private async runOnce(code: string, input: ScriptInput, isolate: ivm.Isolate, own: boolean): Promise<ScriptResult> {
+    const gone = () => {
+      if (this.isolate === isolate) this.isolate = null;
+      return new IsolateGone();
+    };
+    let context: ivm.Context;
+    try {
+      const script = own ? compileIn(isolate, code) : this.script(isolate, code);
+      context = await isolate.createContext();
       await context.global.set("__input", JSON.stringify(input));
       let out: unknown;
       try {
         out = await script.run(context, { timeout: this.limits.timeoutMs, copy: true });
       } catch (err) {
         const message = (err as Error).message ?? String(err);
-        if (isolate.isDisposed || /memory limit/i.test(message)) {
-          this.isolate = null;
-          throw new SandboxError("SCRIPT_MEMORY", `the script used more than ${this.limits.memoryMb} MiB and was stopped`);
-        }
+        if (isolate.isDisposed || /memory limit|disposed/i.test(message)) throw gone();
         if (/timed out/i.test(message)) throw new SandboxError("SCRIPT_TIMEOUT", `the script ran longer than ${this.limits.timeoutMs} ms and was stopped`);
         throw new SandboxError("SCRIPT_ERROR", `the script failed: ${message}`);
+      } finally {
+        if (!isolate.isDisposed) context.release();
       }
       if (typeof out !== "string") throw new SandboxError("SCRIPT_RESULT", "the script's result could not be read");
       const parsed = JSON.parse(out) as ScriptResult;
-      return { declarations: parsed.declarations, missing: parsed.missing, logs: parsed.logs };
-    } finally {
-      if (!isolate.isDisposed) context.release();
+      return { declarations: parsed.declarations, missing: parsed.missing, reads: parsed.reads, result: parsed.result, logs: parsed.logs };
+    } catch (err) {
+      if (err instanceof SandboxError || err instanceof IsolateGone) throw err;
+      // createContext or set on an isolate another run just exhausted
+      if (isolate.isDisposed) throw gone();
+      throw err;
     }
   }
 

@@ -25,9 +25,14 @@ import { silentLogger, type Logger } from "./logger.js";
 import { AcsMetrics } from "./metrics.js";
 import { loadStandardModels, type StandardModels } from "./models.js";
 import { loadSecrets, type LoadedSecrets } from "./secrets.js";
+import { ProvisioningService, ScriptSandbox } from "./provisioning.js";
 import { TaskService, type TaskEvents } from "./tasks.js";
 import { provisioVersion } from "./version.js";
 import { WebhookService } from "./webhooks.js";
+import { startCampaigns, startFiles } from "./files-wiring.js";
+import type { FileService } from "../files/index.js";
+import type { CampaignService } from "./campaigns.js";
+import type { CampaignRunner } from "./campaign-runner.js";
 
 export interface Acs {
   store: Store;
@@ -38,6 +43,14 @@ export interface Acs {
   feed: EventFeed;
   connectionRequests: ConnectionRequests;
   webhooks: WebhookService;
+  /** Stored files and device uploads (docs/files.md). */
+  files: FileService;
+  /** The file server's URL as devices are given it, and its port; null when files.enabled is off. */
+  fileServerUrl: string | null;
+  filePort: number | null;
+  campaigns: CampaignService;
+  campaignRunner: CampaignRunner;
+  provisioning: ProvisioningService;
   metrics: AcsMetrics;
   secrets: LoadedSecrets;
   models: StandardModels | null;
@@ -69,6 +82,8 @@ export interface StartOptions {
   processMetrics?: boolean;
   /** Start the STUN server (when configured). False: another process of this machine runs it (serve --workers). */
   stun?: boolean;
+  /** Do not run the campaign runner on its timer (tests call campaignRunner.pass()). */
+  manualCampaigns?: boolean;
 }
 
 /** The store URL a configuration names: its `db`, else SQLite in the data folder. */
@@ -138,7 +153,23 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const feed = await EventFeed.start(store, { pollMs: config.events.pollInterval * 1000, log });
     closers.push(() => feed.close());
 
+    const sandbox = new ScriptSandbox({ memoryMb: config.provisioning.scriptMemory, timeoutMs: config.provisioning.scriptTimeout });
+    const provisioning = new ProvisioningService({
+      store,
+      log,
+      sandbox,
+      secret,
+      refreshMs: config.provisioning.refreshInterval * 1000,
+      onlineWithinMs: config.nbi.onlineWindow * 1000,
+    });
+    closers.push(() => Promise.resolve(sandbox.dispose()));
+    await provisioning.refresh(clock().getTime(), true);
+    const filesPart = await startFiles(config, { store, dataDir, nonceSecret: secret, log, clock });
+    closers.push(() => filesPart.close());
     const handler = new CwmpHandler({
+      taskArgs: (t, at) => filesPart.fileTasks.forSending(t, at),
+      provisioning,
+      credentials: { realm: config.cwmp.realm, box: secrets.box },
       store,
       auth,
       events,
@@ -220,7 +251,20 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       },
       emit: (e) => events.emit(e),
     };
-    const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, taskEvents, models?.typeOf, clock);
+    const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, taskEvents, models?.typeOf, clock,
+      (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at));
+    const campaignsPart = startCampaigns(config, {
+      store,
+      fileTasks: filesPart.fileTasks,
+      wake: (targets) => connectionRequests.wakeAll(targets),
+      publish: (list) => {
+        for (const e of list) events.emit(e);
+      },
+      log,
+      clock,
+      manual: options.manualCampaigns === true,
+    });
+    closers.push(() => campaignsPart.close());
 
     const webhooks = new WebhookService(
       {
@@ -259,6 +303,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           feed,
           events,
           webhooks,
+          files: filesPart.files,
+          campaigns: campaignsPart.campaigns,
+          provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),
           box: secrets.box,
@@ -289,6 +336,12 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       feed,
       connectionRequests,
       webhooks,
+      files: filesPart.files,
+      fileServerUrl: filesPart.url,
+      filePort: filesPart.server?.port ?? null,
+      campaigns: campaignsPart.campaigns,
+      campaignRunner: campaignsPart.runner,
+      provisioning,
       metrics,
       secrets,
       models,

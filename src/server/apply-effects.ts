@@ -3,7 +3,10 @@
 
 import type { Effect } from "../session/index.js";
 import type { StoreTx, TaskRecord } from "../store/types.js";
+import { isSecretPath, storedSecret } from "../provisioning/secret-values.js";
+import { syncSetCredentials, type CredentialSyncOptions } from "./credential-sync.js";
 import type { AcsEvent } from "./events.js";
+import { afterBoot, afterTransfer, verifyingResult } from "./firmware-check.js";
 
 export interface TaskPolicy {
   maxAttempts: number;
@@ -17,6 +20,8 @@ export interface ApplyContext {
   now: Date;
   address: string | null;
   policy: TaskPolicy;
+  /** Records credentials the ACS set on the device; without it they are not recorded. */
+  credentials?: CredentialSyncOptions;
 }
 
 /** The back-off before attempt `attempts + 1`: the base, doubled at each attempt, capped. */
@@ -62,6 +67,9 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
 
   // The Inform's own parameters follow its "inform" effect; with 4 VALUE CHANGE they are the change.
   let informValuesChanged = false;
+  // A reboot settles firmware downloads waiting for their version check (firmware-check.ts), once the
+  // Inform's own parameters (its SoftwareVersion) are stored.
+  let rebooted = false;
   for (const e of effects) {
     switch (e.type) {
       case "inform": {
@@ -81,15 +89,25 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         events.push({ type: "device.inform", deviceId, at: now, events: e.events.map((ev) => ev.eventCode), address: ctx.address });
         if (e.events.some((ev) => ev.eventCode.trim() === "1 BOOT")) events.push({ type: "device.boot", deviceId, at: now });
         informValuesChanged = e.events.some((ev) => ev.eventCode.trim() === "4 VALUE CHANGE");
+        rebooted ||= e.events.some((ev) => ev.eventCode.trim() === "1 BOOT" || ev.eventCode.trim() === "0 BOOTSTRAP");
         break;
       }
-      case "setValues":
-        await tx.parameters.setValues(deviceId, e.values, now);
+      case "setValues": {
+        // Secrets are never stored in clear (only a digest, see secret-values.ts).
+        const stored = e.values.some((v) => isSecretPath(v.path)) ? e.values.map((v) => (isSecretPath(v.path) ? { ...v, value: storedSecret(v.value) } : v)) : e.values;
+        await tx.parameters.setValues(deviceId, stored, now);
+        if (e.set === true && ctx.credentials !== undefined) {
+          for (const note of await syncSetCredentials(tx, deviceId, e.values, now, ctx.credentials)) {
+            await tx.faults.raise({ deviceId, channel: "credentials", code: "credentials.incomplete", message: note, detail: null, at: now });
+            events.push({ type: "fault.raised", deviceId, at: now, channel: "credentials", code: "credentials.incomplete", message: note });
+          }
+        }
         if (informValuesChanged) {
-          events.push({ type: "device.valueChange", deviceId, at: now, parameters: e.values.map((v) => ({ path: v.path, value: v.value })) });
+          events.push({ type: "device.valueChange", deviceId, at: now, parameters: stored.map((v) => ({ path: v.path, value: v.value })) });
           informValuesChanged = false;
         }
         break;
+      }
       case "setNames":
         await tx.parameters.setNames(deviceId, e.requestPath, e.nextLevel, e.names, now);
         break;
@@ -124,7 +142,9 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
           const base = (task.result ?? {}) as Record<string, unknown>;
           if (failure === null) {
             const result = e.type === "transferComplete" ? { ...base, startTime: e.startTime, completeTime: e.completeTime } : { ...base, results: e.results };
-            await finishTask(task, { ok: true, result });
+            const settled = e.type === "transferComplete" ? await afterTransfer(tx, task, deviceId, result as never) : { ok: true as const, result };
+            if (settled === null) await tx.tasks.update(task.id, { status: "waiting", result: verifyingResult(task, result as never, now) });
+            else await finishTask(task, settled);
           } else {
             await finishTask(task, { ok: false, code: `cwmp.${failure.faultCode}`, message: failure.faultString, retry: false });
           }
@@ -153,6 +173,21 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
       case "sessionEnded":
         events.push({ type: "session.ended", deviceId, at: now, reason: e.reason });
         break;
+      case "provisionFault": {
+        const channel = `provisions:${e.code}:${e.path ?? ""}`;
+        const message = e.path === undefined ? e.message : `${e.path}: ${e.message}`;
+        await tx.faults.raise({ deviceId, channel, code: e.code, message, detail: e.path === undefined ? null : { path: e.path }, at: now });
+        events.push({ type: "fault.raised", deviceId, at: now, channel, code: e.code, message });
+        break;
+      }
+      case "provisionsDone":
+        // A session that applied every provision cleanly clears what earlier sessions could not do.
+        if (e.faults === 0) {
+          for (const f of await tx.faults.list({ deviceId })) {
+            if (f.channel.startsWith("provisions:") && (await tx.faults.clear(f.id))) events.push({ type: "fault.cleared", deviceId, at: now, channel: f.channel });
+          }
+        }
+        break;
       case "autonomousDuStateChangeComplete":
       case "requestDownload":
       case "kicked":
@@ -160,5 +195,6 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         break;
     }
   }
+  if (rebooted) for (const v of await afterBoot(tx, deviceId)) await finishTask(v.task, v.outcome);
   return events;
 }

@@ -4,12 +4,14 @@
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
 import { AcsSession, InformError, type Effect, type Outcome, type SessionConfig, type TaskInput } from "../session/index.js";
-import type { Store, StoreTx } from "../store/types.js";
+import type { JsonValue, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
 import { credentialFitsDevice, type CpeAuthenticator } from "./cpe-auth.js";
 import { recordEvents, type AcsEvent, type EventBus } from "./events.js";
 import type { Logger } from "./logger.js";
+import type { CredentialSyncOptions } from "./credential-sync.js";
+import type { ProvisioningService } from "./provisioning.js";
 
 export interface Exchange {
   method: string;
@@ -57,6 +59,12 @@ export interface HandlerOptions {
   clock?: () => Date;
   newSessionId?: () => string;
   observer?: CwmpObserver;
+  /** Presets and provisions; without it sessions run tasks only. */
+  provisioning?: ProvisioningService;
+  /** Records credentials the ACS sets on devices. */
+  credentials?: CredentialSyncOptions;
+  /** A task's arguments as sent now (file-tasks.ts: the file server's URLs made again with a fresh expiry). */
+  taskArgs?: (task: TaskRecord, now: Date) => JsonValue;
 }
 
 /** Thrown inside a transaction to roll it back and answer with an HTTP status. */
@@ -118,13 +126,16 @@ export class CwmpHandler {
 
   private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date): Promise<HttpReply> {
     const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
+    await this.o.provisioning?.refresh(now.getTime());
     const certOk = this.clientCertFits(x, envelope);
     if (certOk === false) {
       this.o.log.warn({ address: x.remoteAddress, cn: x.clientCertCn }, "client certificate does not match the device");
       return { status: 403, headers: { "Content-Type": "text/plain" }, body: "client certificate does not match this device\n", session: null };
     }
     if (!auth.ok && certOk !== true) {
-      this.o.log.warn({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
+      // A first request without credentials is how every Digest exchange starts: not worth a warning.
+      const level = auth.reason === "no credentials" ? "debug" : "warn";
+      this.o.log[level]({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
       return { status: 401, headers: { "WWW-Authenticate": auth.challenges, "Content-Type": "text/plain" }, body: "authentication required\n", session: null };
     }
     let deviceId: string;
@@ -147,11 +158,17 @@ export class CwmpHandler {
         if (previous !== null) effects.push(...(await this.endPrevious(tx, previous, deviceId)));
         const tasks = await this.runnable(tx, deviceId, now);
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
+        // The Inform is recorded first, so that presets are matched against what it reported; a refusal
+        // below rolls all of it back.
+        const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], this.applyContext(tx, deviceId, now, x)));
+        if (this.o.provisioning !== undefined) {
+          const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
+          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now));
+        }
         const lock = await tx.sessions.acquire(deviceId, sessionId, started.session.snapshot() as never, this.expiry(now), now);
         if (lock === null) {
           throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "this device already has a session in progress\n" });
         }
-        const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], { tx, deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy }));
         return { applied, reply: started.reply };
       });
       this.publish(events.applied);
@@ -187,9 +204,21 @@ export class CwmpHandler {
           return null;
         }
         const session = AcsSession.restore(rec.state, this.o.session);
-        const tasks = await this.runnable(tx, rec.deviceId, now);
-        const outcome: Outcome = session.receive(envelopes, now, tasks);
-        const applied = await recordEvents(tx, await applyEffects(outcome.effects, { tx, deviceId: rec.deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy }));
+        const ctx = this.applyContext(tx, rec.deviceId, now, x);
+        // What the CPE sent is recorded before planning, so that planning sees it.
+        const consumed = session.consume(envelopes, now);
+        const events = await applyEffects(consumed.effects, ctx);
+        let outcome: Outcome;
+        if (consumed.reply !== null) {
+          outcome = { reply: consumed.reply, effects: consumed.effects };
+        } else {
+          const tasks = await this.runnable(tx, rec.deviceId, now);
+          const step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, session, now, tasks) : session.plan(now, { tasks });
+          if (step.kind !== "reply") throw new Error("internal: planning without provisioning asked for data");
+          events.push(...(await applyEffects(step.effects, ctx)));
+          outcome = { reply: step.reply, effects: [...consumed.effects, ...step.effects] };
+        }
+        const applied = await recordEvents(tx, events);
         if (outcome.reply.ended) await tx.sessions.end(sessionId);
         else if ((await tx.sessions.save(sessionId, rec.version, session.snapshot() as never, this.expiry(now))) === null) {
           throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
@@ -208,8 +237,13 @@ export class CwmpHandler {
     }
   }
 
+  private applyContext(tx: StoreTx, deviceId: string, now: Date, x: Exchange) {
+    return { tx, deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy, ...(this.o.credentials === undefined ? {} : { credentials: this.o.credentials }) };
+  }
+
   private async runnable(tx: StoreTx, deviceId: string, now: Date): Promise<TaskInput[]> {
-    return (await tx.tasks.runnable(deviceId, now)).map((t) => ({ id: t.id, name: t.name, args: t.args }));
+    const args = this.o.taskArgs ?? ((t: TaskRecord) => t.args);
+    return (await tx.tasks.runnable(deviceId, now)).map((t) => ({ id: t.id, name: t.name, args: args(t, now) }));
   }
 
   private expiry(now: Date): Date {

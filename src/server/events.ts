@@ -22,7 +22,13 @@ export type AcsEvent =
   /** The device answered a connection request (accepted), or UDP datagrams were sent. */
   | { type: "connectionRequest.succeeded"; deviceId: string; at: Date; method: string; outcome: string; target: string; durationMs: number; taskId: string | null }
   /** Every method tried failed, or there was none to try (`outcome` "no-method"). */
-  | { type: "connectionRequest.failed"; deviceId: string; at: Date; method: string | null; outcome: string; code: string; detail: string; taskId: string | null };
+  | { type: "connectionRequest.failed"; deviceId: string; at: Date; method: string | null; outcome: string; code: string; detail: string; taskId: string | null }
+  /** Firmware campaigns (docs/files.md): about no one device, so deviceId is null. */
+  | { type: "campaign.started"; deviceId: null; at: Date; campaignId: string; name: string; fileId: string }
+  | { type: "campaign.paused"; deviceId: null; at: Date; campaignId: string; name: string; reason: string; counts: { [state: string]: number } }
+  | { type: "campaign.resumed"; deviceId: null; at: Date; campaignId: string; name: string }
+  | { type: "campaign.completed"; deviceId: null; at: Date; campaignId: string; name: string; counts: { [state: string]: number } }
+  | { type: "campaign.aborted"; deviceId: null; at: Date; campaignId: string; name: string; counts: { [state: string]: number } };
 
 export type AcsEventType = AcsEvent["type"];
 
@@ -32,6 +38,7 @@ export const ACS_EVENT_TYPES: readonly AcsEventType[] = [
   "task.created", "task.completed", "task.failed", "task.cancelled",
   "fault.raised", "fault.cleared", "transfer.complete", "session.ended",
   "connectionRequest.succeeded", "connectionRequest.failed",
+  "campaign.started", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.aborted",
 ];
 
 export type EventListener = (event: AcsEvent) => void;

@@ -74,6 +74,8 @@ export class TaskService {
     private readonly events?: TaskEvents,
     private readonly standardType?: StandardTypeLookup,
     private readonly clock: () => Date = () => new Date(),
+    /** Fills in what the ACS provides (file-tasks.ts: URLs of stored files and upload slots), per device. */
+    private readonly fillArgs?: (deviceId: string, name: string, args: unknown, now: Date) => Promise<unknown>,
   ) {}
 
   /**
@@ -166,7 +168,8 @@ export class TaskService {
     };
   }
 
-  private async resolveTypes<N extends TaskName>(deviceId: string, name: N, args: TaskArgs<N>): Promise<TaskArgs<N>> {
+  private async resolveTypes<N extends TaskName>(deviceId: string, name: N, given: TaskArgs<N>): Promise<TaskArgs<N>> {
+    const args = this.fillArgs === undefined ? given : ((await this.fillArgs(deviceId, name, given, this.clock())) as TaskArgs<N>);
     if (name !== "setParameterValues") return args;
     const spv = args as TaskArgs<"setParameterValues">;
     const known = new Map((await this.store.parameters.get(deviceId, spv.parameterValues.map((p) => p.name))).map((r) => [r.path, r.type]));

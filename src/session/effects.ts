@@ -21,7 +21,8 @@ export type Effect =
       cwmpVersion: string | null;
       retryCount: number;
     }
-  | { type: "setValues"; values: { path: string; value: string; type: string }[] }
+  /** Values learned; `set` marks those the ACS set (and the device accepted), as opposed to read. */
+  | { type: "setValues"; values: { path: string; value: string; type: string }[]; set?: true }
   | { type: "setNames"; requestPath: string; nextLevel: boolean; names: { path: string; writable: boolean }[] }
   | { type: "setAttributes"; attributes: { path: string; notification: number; accessList: string[] }[] }
   | { type: "deleteSubtree"; prefix: string }

@@ -1,7 +1,7 @@
 // The session layer's public face: the pure ACS session, its effects, the task kinds.
 
 export { AcsSession, InformError, defaultSessionConfig } from "./session.js";
-export type { SessionConfig, SessionState, Reply, Outcome } from "./session.js";
+export type { SessionConfig, SessionState, Reply, Outcome, PlanInput, PlanStep, StartOptions, ProvisionCallState } from "./session.js";
 export type { Effect, TaskFaultInfo, SessionEndReason } from "./effects.js";
 export type { TaskInput } from "./planner.js";
 export type { JsonValue } from "./json.js";

@@ -50,7 +50,14 @@ export interface SessionState {
   /** The ACS sent its empty response; the session only waits for requests the CPE may have held. */
   acsDone: boolean;
   /** Provisioning's progress in this session; null when no provision applies. */
-  provisioning: { engine: EngineState; done: boolean; faults: number } | null;
+  provisioning: { engine: EngineState; done: boolean; faults: number; calls: ProvisionCallState[] } | null;
+}
+
+/** A provision chosen for this session, by the preset that chose it. */
+export interface ProvisionCallState {
+  name: string;
+  args?: JsonValue;
+  preset: string;
 }
 
 /** An HTTP answer: an envelope, or an empty body (HTTP 204) when `envelope` is null. */
@@ -150,7 +157,7 @@ export class AcsSession {
       holding,
       cpeDone: false,
       acsDone: false,
-      provisioning: options.provisions === true ? { engine: newEngineState(), done: false, faults: 0 } : null,
+      provisioning: options.provisions === true ? { engine: newEngineState(), done: false, faults: 0, calls: [] } : null,
     };
     const session = new AcsSession(state, config);
     const effects: Effect[] = [
@@ -175,6 +182,22 @@ export class AcsSession {
 
   get id(): string {
     return this.s.id;
+  }
+
+  /** Applies these provisions in this session (chosen by the edge from the presets, once the Inform is recorded). */
+  useProvisions(calls: readonly ProvisionCallState[]): void {
+    if (calls.length === 0) return;
+    this.s.provisioning = { engine: newEngineState(), done: false, faults: 0, calls: [...calls] };
+  }
+
+  /** The provisions of this session while they are still being applied; none once they converged. */
+  get pendingProvisions(): readonly ProvisionCallState[] {
+    const p = this.s.provisioning;
+    return p === null || p.done ? [] : p.calls;
+  }
+
+  get rootObject(): string | null {
+    return this.s.rootObject;
   }
 
   get deviceId(): string {
@@ -425,7 +448,10 @@ export class AcsSession {
 function learnedEffects(l: Learned): Effect[] {
   const effects: Effect[] = [];
   for (const n of l.names) effects.push({ type: "setNames", requestPath: n.requestPath, nextLevel: n.nextLevel, names: n.names });
-  if (l.values.length > 0) effects.push({ type: "setValues", values: l.values });
+  const read = l.values.filter((v) => v.set !== true).map(({ path, value, type }) => ({ path, value, type }));
+  const set = l.values.filter((v) => v.set === true).map(({ path, value, type }) => ({ path, value, type }));
+  if (read.length > 0) effects.push({ type: "setValues", values: read });
+  if (set.length > 0) effects.push({ type: "setValues", values: set, set: true });
   if (l.attributes.length > 0) effects.push({ type: "setAttributes", attributes: l.attributes });
   for (const d of l.deleted) effects.push({ type: "deleteSubtree", prefix: d });
   return effects;

@@ -334,6 +334,9 @@ export interface StoreTx {
   connectionRequests: ConnectionRequestRepo;
   // Presets and provisions (migration 3).
   provisioning: ProvisioningRepo;
+  // Files, device uploads and firmware campaigns (migration 4).
+  files: FileRepo;
+  campaigns: CampaignRepo;
 }
 
 export interface Store extends StoreTx {
@@ -583,4 +586,170 @@ export interface ProvisioningRepo {
   history(kind: ProvisioningKind, name: string): Promise<{ version: number; doc: JsonValue | null; at: Date }[]>;
   /** A number that changes with every put and delete: cheap for every process to poll. */
   revision(): Promise<number>;
+}
+
+// ---- files, device uploads and firmware campaigns (migration 4) ----
+
+/** file: uploaded through the API to be served to devices; upload: sent by a device (Upload RPC). */
+export type FileKind = "file" | "upload";
+
+/** Where a file's bytes live: a file under the data folder, or chunks in the database. */
+export type ContentStorage = "disk" | "database";
+
+export interface FileRecord {
+  id: string;
+  kind: FileKind;
+  name: string;
+  /** TR-069 FileType: "1 Firmware Upgrade Image", "3 Vendor Configuration File", "X 00D09E name", ... */
+  fileType: string;
+  /** The devices it is for ("" when any): a campaign skips devices of another OUI or product class. */
+  oui: string;
+  productClass: string;
+  /** The SoftwareVersion a firmware image installs ("" when unknown). */
+  version: string;
+  description: string;
+  contentType: string;
+  size: number;
+  /** Hex SHA-256 of the content. */
+  sha256: string;
+  /** The content's key (file_contents); content is never changed in place, only replaced. */
+  contentKey: string;
+  storage: ContentStorage;
+  /** Bytes per chunk of database content; null on disk. */
+  chunkSize: number | null;
+  /** The device an upload came from; null for files. */
+  deviceId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewFile = Omit<FileRecord, "storage" | "chunkSize">;
+
+export interface FileListQuery {
+  kind?: FileKind;
+  deviceId?: string;
+  fileType?: string;
+  oui?: string;
+  productClass?: string;
+  version?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface FileRepo {
+  /**
+   * Registers content about to be written (database content in chunks of `chunkSize` bytes, every one
+   * full but the last); it counts as an orphan (see `orphanContents`) until a file refers to it.
+   */
+  beginContent(key: string, storage: ContentStorage, at: Date, chunkSize?: number | null): Promise<void>;
+  /** Stores chunk `n` (0, 1, ...) of database content. The content must have been begun (STORE_UNKNOWN_REFERENCE). */
+  putChunk(key: string, n: number, data: Uint8Array): Promise<void>;
+  /** Chunk `n` of database content, or null. */
+  chunk(key: string, n: number): Promise<Buffer | null>;
+  /**
+   * Creates a file, or replaces the one with its id (an upload sent again), on content already written;
+   * the content counts as committed from then on. Returns the new record and the key of the content it
+   * replaced (null when new), which the caller discards. A device that does not exist: STORE_UNKNOWN_REFERENCE.
+   */
+  put(file: NewFile): Promise<{ file: FileRecord; replaced: string | null }>;
+  get(id: string): Promise<FileRecord | null>;
+  /** Newest first. */
+  list(query?: FileListQuery): Promise<FileRecord[]>;
+  count(query?: FileListQuery): Promise<number>;
+  /** Deletes the record (its content becomes an orphan for the caller to discard); returns it, or null. */
+  delete(id: string): Promise<FileRecord | null>;
+  /** Content no file refers to: begun before `staleBefore` and never used, or left behind by a delete or replace. */
+  orphanContents(staleBefore: Date, limit: number): Promise<{ key: string; storage: ContentStorage }[]>;
+  /** Forgets content (with its chunks); false when it is still referred to by a file (nothing is deleted) or unknown. */
+  deleteContent(key: string): Promise<boolean>;
+}
+
+export type CampaignStatus = "running" | "paused" | "completed" | "aborted";
+
+/**
+ * pending: not started; in_progress: its download task is queued or running; succeeded: the task is done
+ * (for firmware, with the version checked); failed: the task failed or expired; skipped: not for this
+ * device (already on the version, another product class); cancelled: the campaign was aborted.
+ */
+export type CampaignDeviceState = "pending" | "in_progress" | "succeeded" | "failed" | "skipped" | "cancelled";
+
+export type CampaignCounts = Record<CampaignDeviceState, number>;
+
+export interface CampaignRecord {
+  id: string;
+  name: string;
+  /** The device filter (docs/filters.md) choosing the targets. */
+  filter: string;
+  fileId: string;
+  status: CampaignStatus;
+  /** Why it is paused: "operator", "threshold: ...", "created"; null otherwise. */
+  pauseReason: string | null;
+  /** Batch size, concurrency, window, thresholds, ...: checked and read by the campaign service. */
+  settings: JsonValue;
+  /** The last device id taken into the campaign (devices are taken in id order, a batch at a time). */
+  cursor: string | null;
+  /** Every device the filter matches has been taken in. */
+  enumerated: boolean;
+  /** Batches taken in so far. */
+  batch: number;
+  /** Devices per state, kept with every change of an entry. */
+  counts: CampaignCounts;
+  /** The process whose runner holds the campaign, until `claimUntil`. */
+  claimedBy: string | null;
+  claimUntil: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+export interface CampaignDeviceRecord {
+  campaignId: string;
+  deviceId: string;
+  state: CampaignDeviceState;
+  /** The batch (1, 2, ...) that took the device in. */
+  batch: number;
+  /** The download task of the latest attempt. */
+  taskId: string | null;
+  /** Download tasks created for this device by the campaign. */
+  attempts: number;
+  /** Why it failed or was skipped. */
+  fault: TaskFault | null;
+  updatedAt: Date;
+}
+
+export type CampaignPatch = Partial<Pick<CampaignRecord, "name" | "status" | "pauseReason" | "settings" | "cursor" | "enumerated" | "batch" | "counts" | "claimedBy" | "claimUntil" | "updatedAt" | "completedAt">>;
+
+export interface CampaignRepo {
+  create(campaign: CampaignRecord): Promise<CampaignRecord>;
+  get(id: string): Promise<CampaignRecord | null>;
+  /** Newest first. */
+  list(query?: { status?: CampaignStatus[]; fileId?: string; limit?: number; offset?: number }): Promise<CampaignRecord[]>;
+  /**
+   * The campaign, with its row locked until the end of the caller's transaction (PostgreSQL: a row lock
+   * other writers wait for; SQLite: write transactions are serialized anyway). Null when there is none.
+   */
+  lock(id: string): Promise<CampaignRecord | null>;
+  /**
+   * Takes the runner's lease for `owner` until `until` when it is free, expired or already `owner`'s, and
+   * locks the row as `lock` does; null when another owner holds a live lease (or there is no such campaign).
+   */
+  claim(id: string, owner: string, now: Date, until: Date): Promise<CampaignRecord | null>;
+  update(id: string, patch: CampaignPatch): Promise<CampaignRecord | null>;
+  delete(id: string): Promise<boolean>;
+  /** Adds entries; a device already in the campaign is left as it is. Returns how many were added. */
+  addDevices(campaignId: string, entries: { deviceId: string; state: CampaignDeviceState; batch: number; fault?: TaskFault | null }[], at: Date): Promise<number>;
+  getDevice(campaignId: string, deviceId: string): Promise<CampaignDeviceRecord | null>;
+  /** Entries in device id order, after `after`, in the given states. */
+  devices(campaignId: string, query?: { state?: CampaignDeviceState[]; after?: string; limit?: number }): Promise<CampaignDeviceRecord[]>;
+  /**
+   * In-progress entries whose task has finished (done, failed, cancelled, expired) or no longer exists,
+   * with the task's status (null: gone), last fault and result; at most `limit`.
+   */
+  settled(campaignId: string, limit: number): Promise<{ deviceId: string; taskId: string | null; status: TaskStatus | null; lastFault: TaskFault | null; result: JsonValue }[]>;
+  /** Changes one entry if it is in one of `from`; false when it is not (nothing changed). */
+  updateDevice(campaignId: string, deviceId: string, from: CampaignDeviceState[], patch: Partial<Pick<CampaignDeviceRecord, "state" | "taskId" | "attempts" | "fault">>, at: Date): Promise<boolean>;
+  /** Moves every entry in `from` to `to` (clearing its task and fault for "pending"); returns how many moved. */
+  moveDevices(campaignId: string, from: CampaignDeviceState[], to: CampaignDeviceState, at: Date, fault?: TaskFault | null): Promise<number>;
+  /** Entries per state, counted (the stored counts are kept in step with this). */
+  countDevices(campaignId: string): Promise<CampaignCounts>;
 }

@@ -13,6 +13,7 @@ import { createChallenge, digestHa1, verifyDigest } from "../../src/auth/index.j
 import { encodeStunMessage, startXmppDevice, tr111BindingRequest, verifyUdpConnectionRequest, type XmppDevice } from "../../src/connreq/index.js";
 import { xsdValue, type ParameterValueStruct } from "../../src/cwmp/index.js";
 import { udpPeer } from "../connreq/support.js";
+import { outboxEvents } from "../support/outbox.js";
 import { forEachBackend, queryDirect } from "../support/pg.js";
 import { startProsody, type Prosody } from "../support/prosody.js";
 import { rpcIn, TestCpe } from "../support/test-cpe.js";
@@ -147,12 +148,11 @@ forEachBackend((backend) => {
       const cpe = await device({ "Device.ManagementServer.ConnectionRequestURL": endpoint.url });
       try {
         await t.api.put(`/api/devices/${dev(cpe)}/connection-request/credentials`, { username: "u", password: "wrong" });
-        const head = await t.acs.store.outbox.head();
         const res = await operator.post(`/api/devices/${dev(cpe)}/connection-request`);
         assert.ok(isError(res, 502, "CONNECTION_REQUEST_FAILED"));
         assert.equal(res.body.error.details.outcome, "auth-failed");
         assert.equal(res.body.error.details.attempts[0].code, "HTTP_401");
-        const events = await t.acs.store.outbox.read(head, 10);
+        const events = await outboxEvents(t.acs.store, (e) => e.deviceId === cpe.deviceId && e.type.startsWith("connectionRequest."), (l) => l.length > 0);
         assert.deepEqual(events.map((e) => [e.type, (e.payload as { outcome: string }).outcome]), [["connectionRequest.failed", "auth-failed"]]);
         // Without its own credentials, the configured defaults are used.
         assert.equal((await t.api.del(`/api/devices/${dev(cpe)}/connection-request/credentials`)).status, 204);
@@ -253,7 +253,8 @@ forEachBackend((backend) => {
         const res = await operator.post(`/api/devices/${dev(cpe)}/connection-request`);
         assert.ok(isError(res, 409, "CONNECTION_REQUEST_NO_METHOD"));
         assert.equal(res.body.error.details.outcome, "no-method");
-        assert.ok((await t.acs.store.outbox.read(null, 1000)).some((e) => e.type === "connectionRequest.failed" && e.deviceId === cpe.deviceId));
+        const events = await outboxEvents(t.acs.store, (e) => e.deviceId === cpe.deviceId && e.type.startsWith("connectionRequest."), (l) => l.length > 0);
+        assert.deepEqual(events.map((e) => [e.type, (e.payload as { outcome: string }).outcome]), [["connectionRequest.failed", "no-method"]]);
         assert.ok(isError(await operator.post("/api/devices/no-such-device/connection-request"), 404, "DEVICE_NOT_FOUND"));
         assert.ok(isError(await operator.get("/api/devices/no-such-device/connection-request/attempts"), 404, "DEVICE_NOT_FOUND"));
         assert.ok(isError(await t.api.put("/api/devices/no-such-device/connection-request/credentials", { username: "a", password: "b" }), 404, "DEVICE_NOT_FOUND"));

@@ -198,6 +198,32 @@ describe("the declarative engine with a simulated CPE", () => {
     await p.close();
   });
 
+  it("reads a faulted batch name by name, giving up only the unknown one", async () => {
+    const p = await pair();
+    const r = await session(p, [
+      { path: "Device.X_Nope.A", value: 1 },
+      { path: "Device.ManagementServer.PeriodicInformInterval", value: 777 },
+    ]);
+    assert.deepEqual(methods(r.rpcs), ["GetParameterValues", "GetParameterValues", "GetParameterValues", "SetParameterValues"]);
+    assert.deepEqual((r.rpcs[1] as { parameterNames: string[] }).parameterNames, ["Device.X_Nope.A"]);
+    assert.deepEqual(r.faults.map((f) => [f.code, f.path]), [["cwmp.9005", "Device.X_Nope.A"]]);
+    assert.equal(p.cpe.read("Device.ManagementServer.PeriodicInformInterval", p.now), "777");
+    await p.close();
+  });
+
+  it("sets the other values again when the CPE names one it refuses", async () => {
+    const p = await pair();
+    const r = await session(p, [
+      { path: "Device.DeviceInfo.SoftwareVersion", value: "9.9" },
+      { path: "Device.ManagementServer.PeriodicInformInterval", value: 555 },
+    ]);
+    assert.deepEqual(methods(r.rpcs), ["GetParameterValues", "SetParameterValues", "SetParameterValues"]);
+    assert.deepEqual((r.rpcs[2] as Extract<CwmpMessage, { method: "SetParameterValues" }>).parameterList.map((x) => x.name), ["Device.ManagementServer.PeriodicInformInterval"]);
+    assert.deepEqual(r.faults.map((f) => [f.code, f.path]), [["cwmp.9008", "Device.DeviceInfo.SoftwareVersion"]]);
+    assert.equal(p.cpe.read("Device.ManagementServer.PeriodicInformInterval", p.now), "555");
+    await p.close();
+  });
+
   it("stops provisions that fight over a value", async () => {
     const p = await pair();
     const decl: Declaration[] = [

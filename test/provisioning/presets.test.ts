@@ -140,3 +140,63 @@ describe("the provisioner", () => {
     assert.ok("error" in builtinProvision("builtin:nothing", {}));
   });
 });
+
+describe("virtual parameters", () => {
+  const sandbox = new ScriptSandbox({ memoryMb: 16, timeoutMs: 200 });
+  after(() => sandbox.dispose());
+  const provisions: Record<string, Provision> = {
+    WifiName: checkProvision({
+      name: "WifiName",
+      kind: "virtual",
+      script: `const ssid = get("Device.WiFi.SSID.1.SSID");
+        if (wanted !== undefined) declare("Device.WiFi.SSID.1.SSID", { value: String(wanted) });
+        if (ssid !== undefined) return { value: ssid.value };`,
+    }),
+    Ratio: checkProvision({ name: "Ratio", kind: "virtual", script: `return { value: 0.5 };` }),
+    Bad: checkProvision({ name: "Bad", kind: "virtual", script: `return { value: "x", type: "xsd:nope" };` }),
+    read: checkProvision({ name: "read", kind: "declarative", declarations: [{ path: "VirtualParameters.WifiName", maxAge: 60 }] }),
+    write: checkProvision({ name: "write", kind: "declarative", declarations: [{ path: "VirtualParameters.WifiName", value: "lab" }] }),
+    fromScript: checkProvision({ name: "fromScript", kind: "script", script: `declare("VirtualParameters.Ratio", {}); declare("VirtualParameters.Missing", {});` }),
+  };
+  const run = (names: string[], data = new DeviceData()) =>
+    provision(names.map((name) => ({ name, preset: "p" })), (n) => provisions[n], data, sandbox, 0, "Device.");
+  const withSsid = (value: string) => {
+    const data = new DeviceData();
+    data.add([{ path: "Device.WiFi.SSID.1.SSID", object: false, value, type: "xsd:string", writable: true, notification: null, accessList: null, valueAt: 0, namesAt: 0, attributesAt: null }], { paths: ["Device.WiFi.SSID.1.SSID"] });
+    return data;
+  };
+
+  it("never sends a virtual parameter to the device: its script's reads are fetched, then its value computed", async () => {
+    const unknown = await run(["WifiName"]);
+    assert.deepEqual(unknown.declarations, [{ path: "Device.WiFi.SSID.1.SSID", maxAge: 1e12 }]);
+    assert.deepEqual(unknown.virtual, []);
+    const known = await run(["WifiName"], withSsid("home"));
+    assert.deepEqual(known.declarations, []);
+    assert.deepEqual(known.virtual, [{ path: "VirtualParameters.WifiName", value: "home", type: "xsd:string" }]);
+  });
+
+  it("reads the parameters behind it with the maxAge it is read with", async () => {
+    const r = await run(["read"], withSsid("home"));
+    assert.deepEqual(r.declarations, [{ path: "Device.WiFi.SSID.1.SSID", maxAge: 60 }]);
+    assert.deepEqual(r.virtual.map((v) => v.value), ["home"]);
+  });
+
+  it("writes a wanted value through the declarations of its script", async () => {
+    const r = await run(["write"], withSsid("home"));
+    assert.deepEqual(r.declarations, [{ path: "Device.WiFi.SSID.1.SSID", value: "lab" }]);
+    assert.deepEqual(r.faults, []);
+  });
+
+  it("types what a script returns, and reports unknown virtual parameters and bad results", async () => {
+    const r = await run(["fromScript", "Bad"]);
+    assert.deepEqual(r.virtual, [{ path: "VirtualParameters.Ratio", value: "0.5", type: "xsd:decimal" }]);
+    assert.deepEqual(r.faults.map((f) => f.code), ["provision.unknown-virtual-parameter", "provision.virtual-result"]);
+    assert.match(r.faults[1]!.message, /xsd:nope/);
+    assert.deepEqual(r.declarations, []);
+  });
+
+  it("must be named like a parameter", () => {
+    assert.throws(() => checkProvision({ name: "Wifi.Name", kind: "virtual", script: "return { value: 1 };" }), DocumentError);
+    assert.throws(() => checkProvision({ name: "1st", kind: "virtual", script: "return { value: 1 };" }), DocumentError);
+  });
+});

@@ -47,6 +47,19 @@ describe("the script sandbox", () => {
     assert.deepEqual(r.declarations, [{ value: 2, path: "Device.B" }]);
   });
 
+  it("keeps good scripts running beside one that exhausts the shared isolate", async () => {
+    const hog = sandbox.run("const a = []; for (;;) a.push(new Array(100000).fill(Math.random()));", { args: null, now: 0, known: {} });
+    const good = Array.from({ length: 6 }, (_, i) => sandbox.run(`let x = 0; for (let k = 0; k < 2e5; k++) x += k; declare("Device.N" + args.i, { value: x > 0 })`, { args: { i }, now: 0, known: {} }));
+    const results = await Promise.allSettled([hog, ...good]);
+    assert.equal(results[0]!.status, "rejected");
+    const reason = (results[0] as PromiseRejectedResult).reason as SandboxError;
+    assert.ok(reason instanceof SandboxError && (reason.code === "SCRIPT_MEMORY" || reason.code === "SCRIPT_TIMEOUT"), String(reason));
+    for (const [i, r] of results.slice(1).entries()) {
+      assert.equal(r.status, "fulfilled", `good script ${i}: ${r.status === "rejected" ? String(r.reason) : ""}`);
+      assert.deepEqual((r as PromiseFulfilledResult<{ declarations: unknown[] }>).value.declarations, [{ value: true, path: `Device.N${i}` }]);
+    }
+  });
+
   it("does not hold up the event loop while a script runs away", async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);

@@ -18,7 +18,7 @@ export interface AcsProcess {
 const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
 
 export async function startAcsProcess(args: string[], timeoutMs = 20_000): Promise<AcsProcess> {
-  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", ...args], {
+  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--set", "files.host=127.0.0.1", "--set", "files.port=0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

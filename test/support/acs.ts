@@ -32,7 +32,8 @@ export function testConfig(dataDir: string, dbUrl: string, settings: Record<stri
   const cwmp = { host: "127.0.0.1", port: 0, ...((settings.cwmp as object | undefined) ?? {}) };
   // The REST API too listens on a free port of 127.0.0.1, so that test ACSs never collide on 7557.
   const nbi = { host: "127.0.0.1", port: 0, ...((settings.nbi as object | undefined) ?? {}) };
-  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent" }, cwmp, nbi } });
+  const files = { host: "127.0.0.1", port: 0, ...((settings.files as object | undefined) ?? {}) };
+  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent" }, cwmp, nbi, files } });
 }
 
 export async function startTestAcs(backend: Backend, options: TestAcsOptions = {}): Promise<TestAcs> {

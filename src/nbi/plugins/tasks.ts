@@ -59,7 +59,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     params: IdParams,
     body: CreateBody,
     responses: { 200: Created, 201: Created, 202: Created },
-    errors: ["DEVICE_NOT_FOUND", "TASK_VALUE_TYPE", "SECRET_UNREADABLE"],
+    errors: ["DEVICE_NOT_FOUND", "TASK_VALUE_TYPE", "SECRET_UNREADABLE", "FILE_NOT_FOUND", "FILES_DISABLED"],
     handler: async (req, reply) => {
       const body = req.body as { name: string; args?: unknown; wait?: number; connectionRequest?: boolean; expiresIn?: number; maxAttempts?: number };
       const task = await tasks.create(req.params.id, body.name, body.args ?? {}, {
@@ -95,7 +95,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
         connectionRequests: Type.Integer({ description: "Connection requests started" }),
       }),
     },
-    errors: ["FILTER_INVALID", "BULK_TOO_MANY"],
+    errors: ["FILTER_INVALID", "BULK_TOO_MANY", "FILE_NOT_FOUND", "FILES_DISABLED"],
     handler: async (req, reply) => {
       const body = req.body as { name: string; args?: unknown; filter: string; connectionRequest?: boolean; expiresIn?: number; maxAttempts?: number };
       const at = ctx.clock();

@@ -7,8 +7,9 @@ import { expect, failed, faultStep, type Step, type TaskContext, type TaskHandle
 import type { TaskArgs } from "./schemas.js";
 import { typedValues } from "./values.js";
 
-function valuesEffect(list: ParameterValueStruct[]): Effect {
-  return { type: "setValues", values: list.map((p) => ({ path: p.name, value: p.value.text, type: p.value.type })) };
+function valuesEffect(list: ParameterValueStruct[], set = false): Effect {
+  const values = list.map((p) => ({ path: p.name, value: p.value.text, type: p.value.type }));
+  return set ? { type: "setValues", values, set: true } : { type: "setValues", values };
 }
 
 function valuesResult(list: ParameterValueStruct[]): { [path: string]: JsonValue } {
@@ -125,7 +126,7 @@ export const setParameterValues: TaskHandler<TaskArgs<"setParameterValues">> = {
   onResponse(args, _state, response) {
     const status = expect(response, "SetParameterValuesResponse").status;
     const list = typedValues(args.parameterValues) as ParameterValueStruct[];
-    return { kind: "done", result: { status }, effects: [valuesEffect(list)] };
+    return { kind: "done", result: { status }, effects: [valuesEffect(list, true)] };
   },
 };
 
@@ -226,7 +227,7 @@ export const addObject: TaskHandler<TaskArgs<"addObject">> = {
     }
     expect(response, "SetParameterValuesResponse");
     const list = typedValues(args.parameterValues ?? [], instancePath) as ParameterValueStruct[];
-    return { kind: "done", result, effects: [valuesEffect(list)] };
+    return { kind: "done", result, effects: [valuesEffect(list, true)] };
   },
 };
 

@@ -12,6 +12,10 @@ const Url = Type.String({ minLength: 1, maxLength: 256 });
 const Credential = Type.String({ maxLength: 256 });
 const FileType = Type.String({ minLength: 1, maxLength: 64, description: "e.g. \"1 Firmware Upgrade Image\", \"3 Vendor Configuration File\"" });
 const UInt = Type.Integer({ minimum: 0, maximum: 4294967295 });
+// Downloads of a stored file (docs/files.md): the ACS fills url, fileType, fileSize (and credentials
+// when the file server asks for them) from the file; url and fileType are needed only without it.
+const FileId = Type.String({ pattern: "^[0-9a-f]{32}$", description: "A file uploaded through the API (GET /api/files): the ACS fills url, fileType, fileSize and, for firmware, expectedVersion" });
+const ExpectedVersion = Type.String({ minLength: 1, maxLength: 64, description: "Done only once the device reports this SoftwareVersion after the transfer (checked after its reboot); else failed with firmware.version_mismatch" });
 
 const strict = { additionalProperties: false } as const;
 
@@ -68,8 +72,9 @@ export const taskArgSchemas = {
   factoryReset: Type.Object({}, strict),
   download: Type.Object(
     {
-      fileType: FileType,
-      url: Url,
+      fileId: Type.Optional(FileId),
+      fileType: Type.Optional(FileType),
+      url: Type.Optional(Url),
       username: Type.Optional(Credential),
       password: Type.Optional(Credential),
       fileSize: Type.Optional(UInt),
@@ -77,18 +82,27 @@ export const taskArgSchemas = {
       delaySeconds: Type.Optional(UInt),
       successUrl: Type.Optional(Type.String({ maxLength: 256 })),
       failureUrl: Type.Optional(Type.String({ maxLength: 256 })),
+      expectedVersion: Type.Optional(ExpectedVersion),
     },
     strict,
   ),
   upload: Type.Object(
-    { fileType: FileType, url: Url, username: Type.Optional(Credential), password: Type.Optional(Credential), delaySeconds: Type.Optional(UInt) },
+    {
+      fileType: FileType,
+      url: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: "Where the device sends the file; left out, the ACS's file server (docs/files.md)" })),
+      uploadId: Type.Optional(Type.String({ pattern: "^[0-9a-f]{32}$", description: "Filled by the ACS with the URL it makes: the id the upload will have (GET /api/devices/{id}/uploads/{uploadId})" })),
+      username: Type.Optional(Credential),
+      password: Type.Optional(Credential),
+      delaySeconds: Type.Optional(UInt),
+    },
     strict,
   ),
   scheduleInform: Type.Object({ delaySeconds: Type.Integer({ minimum: 1, maximum: 4294967295 }), commandKey: Type.Optional(Type.String({ maxLength: 32 })) }, strict),
   scheduleDownload: Type.Object(
     {
-      fileType: FileType,
-      url: Url,
+      fileId: Type.Optional(FileId),
+      fileType: Type.Optional(FileType),
+      url: Type.Optional(Url),
       username: Type.Optional(Credential),
       password: Type.Optional(Credential),
       fileSize: Type.Optional(UInt),
@@ -106,6 +120,7 @@ export const taskArgSchemas = {
         ),
         { minItems: 1, maxItems: 2 },
       ),
+      expectedVersion: Type.Optional(ExpectedVersion),
     },
     strict,
   ),

@@ -279,4 +279,87 @@ CREATE TABLE provisioning_history (
 ALTER TABLE cpe_credentials DROP CONSTRAINT IF EXISTS cpe_credentials_device_id_fkey;
 `,
   },
+  {
+    version: 4,
+    name: "files, device uploads and firmware campaigns",
+    sql: `
+-- A file's bytes: on disk (storage 'disk', one machine's processes) or in file_chunks, so that every
+-- ACS process sharing the database can serve every file. Chunks of bytea rather than large objects:
+-- they go through the ordinary pooled statements, a byte range is read by chunk number from the
+-- primary key, deleting a file is an ordinary (cascading) DELETE with no lo_unlink to forget, and
+-- pg_dump and replication treat them as any table.
+CREATE TABLE file_contents (
+  key text COLLATE "C" PRIMARY KEY,
+  storage text NOT NULL CHECK (storage IN ('disk', 'database')),
+  -- Bytes per chunk of database content (every chunk but the last is full); NULL on disk.
+  chunk_size integer,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX file_contents_created ON file_contents (created_at);
+
+CREATE TABLE file_chunks (
+  content_key text COLLATE "C" NOT NULL REFERENCES file_contents (key) ON DELETE CASCADE,
+  n integer NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (content_key, n)
+);
+-- Firmware does not compress: store chunks out of line without trying to.
+ALTER TABLE file_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+
+CREATE TABLE files (
+  id text COLLATE "C" PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('file', 'upload')),
+  name text NOT NULL,
+  file_type text NOT NULL,
+  oui text COLLATE "C" NOT NULL,
+  product_class text COLLATE "C" NOT NULL,
+  version text COLLATE "C" NOT NULL,
+  description text NOT NULL,
+  content_type text NOT NULL,
+  size bigint NOT NULL,
+  sha256 text NOT NULL,
+  content_key text COLLATE "C" NOT NULL REFERENCES file_contents (key),
+  device_id text COLLATE "C" REFERENCES devices (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX files_kind_created ON files (kind, created_at DESC, id);
+CREATE INDEX files_device ON files (device_id, created_at DESC) WHERE device_id IS NOT NULL;
+CREATE INDEX files_content ON files (content_key);
+
+CREATE TABLE campaigns (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  filter text NOT NULL,
+  file_id text COLLATE "C" NOT NULL,
+  status text NOT NULL CHECK (status IN ('running', 'paused', 'completed', 'aborted')),
+  pause_reason text,
+  settings json NOT NULL,
+  cursor text COLLATE "C",
+  enumerated boolean NOT NULL,
+  batch integer NOT NULL,
+  counts json NOT NULL,
+  claimed_by text,
+  claim_until timestamptz,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  completed_at timestamptz
+);
+CREATE INDEX campaigns_status ON campaigns (status, created_at);
+CREATE INDEX campaigns_file ON campaigns (file_id);
+
+CREATE TABLE campaign_devices (
+  campaign_id text COLLATE "C" NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+  device_id text COLLATE "C" NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'in_progress', 'succeeded', 'failed', 'skipped', 'cancelled')),
+  batch integer NOT NULL,
+  task_id text,
+  attempts integer NOT NULL,
+  fault json,
+  updated_at timestamptz NOT NULL,
+  PRIMARY KEY (campaign_id, device_id)
+);
+CREATE INDEX campaign_devices_state ON campaign_devices (campaign_id, state, device_id);
+`,
+  },
 ];

@@ -15,6 +15,8 @@ import { SqlProvisioningRepo } from "./provisioning.js";
 import { SqlConnectionRequestRepo } from "./connection-requests.js";
 import { SqlOutboxRepo, type OutboxSql } from "./outbox.js";
 import { SqlWebhookDeliveryRepo, SqlWebhookRepo } from "./webhooks.js";
+import { SqlFileRepo } from "./files.js";
+import { SqlCampaignRepo } from "./campaigns.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -39,6 +41,8 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     webhookDeliveries: new SqlWebhookDeliveryRepo(scope),
     connectionRequests: new SqlConnectionRequestRepo(scope),
     provisioning: new SqlProvisioningRepo(scope),
+    files: new SqlFileRepo(scope),
+    campaigns: new SqlCampaignRepo(scope),
   };
 }
 

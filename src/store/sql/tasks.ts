@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { JsonValue, NewTask, TaskListQuery, TaskRecord, TaskRepo } from "../types.js";
+import { Assignments } from "./assignments.js";
 import { limitClause } from "./limit.js";
 import { TASK_COLUMNS, toTask } from "./rows.js";
 import type { Scope } from "./scope.js";
@@ -61,12 +62,8 @@ export class SqlTaskRepo implements TaskRepo {
 
   async update(id: string, patch: TaskPatch): Promise<TaskRecord | null> {
     const d = this.s.dialect;
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    const set = (column: string, value: unknown) => {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    };
+    const a = new Assignments([id]);
+    const set = (column: string, value: unknown) => a.set(column, value);
     if (patch.status !== undefined) set("status", patch.status);
     if (patch.notBefore !== undefined) set("not_before", d.date(patch.notBefore));
     if (patch.attempts !== undefined) set("attempts", patch.attempts);
@@ -74,8 +71,8 @@ export class SqlTaskRepo implements TaskRepo {
     if (patch.result !== undefined) set("result", d.json(patch.result));
     if (patch.completedAt !== undefined) set("completed_at", d.date(patch.completedAt));
     if (patch.expiresAt !== undefined) set("expires_at", d.date(patch.expiresAt));
-    if (sets.length === 0) return this.get(id);
-    const rows = await this.s.all(`UPDATE tasks SET ${sets.join(", ")} WHERE id = $1 RETURNING ${TASK_COLUMNS}`, params);
+    if (a.empty) return this.get(id);
+    const rows = await this.s.all(`UPDATE tasks SET ${a} WHERE id = $1 RETURNING ${TASK_COLUMNS}`, a.params);
     return rows[0] ? toTask(d, rows[0]) : null;
   }
 

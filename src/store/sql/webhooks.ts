@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type {
   JsonValue, NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookDeliveryRepo, WebhookDeliveryStatus, WebhookRecord, WebhookRepo,
 } from "../types.js";
+import { Assignments } from "./assignments.js";
 import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
 import { limitClause } from "./limit.js";
@@ -48,12 +49,8 @@ export class SqlWebhookRepo implements WebhookRepo {
 
   async update(id: string, patch: Parameters<WebhookRepo["update"]>[1]): Promise<WebhookRecord | null> {
     const d = this.s.dialect;
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    const set = (column: string, value: unknown) => {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    };
+    const a = new Assignments([id]);
+    const set = (column: string, value: unknown) => a.set(column, value);
     if (patch.name !== undefined) set("name", patch.name);
     if (patch.url !== undefined) set("url", patch.url);
     if (patch.events !== undefined) set("events", d.json(patch.events));
@@ -61,8 +58,8 @@ export class SqlWebhookRepo implements WebhookRepo {
     if (patch.secretSealed !== undefined) set("secret_sealed", patch.secretSealed);
     if (patch.enabled !== undefined) set("enabled", d.bool(patch.enabled));
     if (patch.updatedAt !== undefined) set("updated_at", d.date(patch.updatedAt));
-    if (sets.length === 0) return this.get(id);
-    const rows = await this.s.all(`UPDATE webhooks SET ${sets.join(", ")} WHERE id = $1 RETURNING ${HOOK_COLUMNS}`, params);
+    if (a.empty) return this.get(id);
+    const rows = await this.s.all(`UPDATE webhooks SET ${a} WHERE id = $1 RETURNING ${HOOK_COLUMNS}`, a.params);
     return rows[0] ? toHook(d, rows[0]) : null;
   }
 

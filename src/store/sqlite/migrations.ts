@@ -272,4 +272,84 @@ ALTER TABLE cpe_credentials_v3 RENAME TO cpe_credentials;
 CREATE INDEX cpe_credentials_device ON cpe_credentials (device_id);
 `,
   },
+  {
+    version: 4,
+    name: "files, device uploads and firmware campaigns",
+    sql: `
+-- A file's bytes: on disk under the data folder (storage 'disk'), or in file_chunks. Content is written
+-- first and then referred to by a file; content no file refers to is an orphan that housekeeping removes.
+CREATE TABLE file_contents (
+  key TEXT PRIMARY KEY,
+  storage TEXT NOT NULL CHECK (storage IN ('disk', 'database')),
+  -- Bytes per chunk of database content (every chunk but the last is full); NULL on disk.
+  chunk_size INTEGER,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX file_contents_created ON file_contents (created_at);
+
+-- A rowid table: chunks are large, and WITHOUT ROWID tables suit small rows only.
+CREATE TABLE file_chunks (
+  content_key TEXT NOT NULL REFERENCES file_contents (key) ON DELETE CASCADE,
+  n INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (content_key, n)
+);
+
+CREATE TABLE files (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('file', 'upload')),
+  name TEXT NOT NULL,
+  file_type TEXT NOT NULL,
+  oui TEXT NOT NULL,
+  product_class TEXT NOT NULL,
+  version TEXT NOT NULL,
+  description TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  content_key TEXT NOT NULL REFERENCES file_contents (key),
+  device_id TEXT REFERENCES devices (id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX files_kind_created ON files (kind, created_at DESC, id);
+CREATE INDEX files_device ON files (device_id, created_at DESC) WHERE device_id IS NOT NULL;
+CREATE INDEX files_content ON files (content_key);
+
+CREATE TABLE campaigns (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  file_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'paused', 'completed', 'aborted')),
+  pause_reason TEXT,
+  settings TEXT NOT NULL,
+  cursor TEXT,
+  enumerated INTEGER NOT NULL,
+  batch INTEGER NOT NULL,
+  counts TEXT NOT NULL,
+  claimed_by TEXT,
+  claim_until INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  completed_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX campaigns_status ON campaigns (status, created_at);
+CREATE INDEX campaigns_file ON campaigns (file_id);
+
+-- No foreign key to devices: an entry outlives its device (it is settled as failed).
+CREATE TABLE campaign_devices (
+  campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+  device_id TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'in_progress', 'succeeded', 'failed', 'skipped', 'cancelled')),
+  batch INTEGER NOT NULL,
+  task_id TEXT,
+  attempts INTEGER NOT NULL,
+  fault TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, device_id)
+) WITHOUT ROWID;
+CREATE INDEX campaign_devices_state ON campaign_devices (campaign_id, state, device_id);
+`,
+  },
 ];
