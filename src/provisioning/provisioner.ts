@@ -68,6 +68,13 @@ export async function provision(
       byPath.set(d.path, prev === undefined ? d : { ...(prev.maxAge !== undefined && d.maxAge === undefined ? { maxAge: prev.maxAge } : {}), ...d });
     }
   };
+  // A read someone needs joins whatever is declared of the path (a value stays), at the smaller age.
+  const addReads = (paths: readonly string[], maxAge: number) => {
+    for (const path of paths) {
+      const prev = byPath.get(path);
+      byPath.set(path, prev === undefined ? { path, maxAge } : { ...prev, maxAge: Math.min(prev.maxAge ?? Infinity, maxAge) });
+    }
+  };
   for (const call of calls) {
     if (isBuiltin(call.name)) {
       const r = builtinProvision(call.name, call.args, root);
@@ -99,7 +106,7 @@ export async function provision(
       const r = await sandbox.run(p.script, { args: call.args ?? null, now, known });
       add(r.declarations);
       // what the script read but nobody knows yet: fetch it, then the script runs again with it
-      add(r.missing.map((path) => ({ path, maxAge: EVER })));
+      addReads(r.missing, EVER);
       for (const message of r.logs) logs.push({ provision: call.name, message });
     } catch (err) {
       if (!(err instanceof SandboxError)) throw err;
@@ -123,8 +130,8 @@ export async function provision(
         const r = await sandbox.run(p.script, { args: null, now, known, ...(d.value === undefined ? {} : { wanted: d.value }) });
         for (const message of r.logs) logs.push({ provision: name, message });
         add(r.declarations.filter((x) => !x.path.startsWith(VIRTUAL_ROOT)));
-        add(r.missing.map((path) => ({ path, maxAge: EVER })));
-        if (d.maxAge !== undefined) add(r.reads.map((path) => ({ path, maxAge: d.maxAge })));
+        addReads(r.missing, EVER);
+        if (d.maxAge !== undefined) addReads(r.reads, d.maxAge);
         if (r.missing.length > 0) continue;
         const value = virtualValue(r.result);
         if (typeof value === "string") fault("provision.virtual-result", `${d.path}: ${value}`);

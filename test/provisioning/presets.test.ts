@@ -156,6 +156,8 @@ describe("virtual parameters", () => {
     Bad: checkProvision({ name: "Bad", kind: "virtual", script: `return { value: "x", type: "xsd:nope" };` }),
     read: checkProvision({ name: "read", kind: "declarative", declarations: [{ path: "VirtualParameters.WifiName", maxAge: 60 }] }),
     write: checkProvision({ name: "write", kind: "declarative", declarations: [{ path: "VirtualParameters.WifiName", value: "lab" }] }),
+    writeFresh: checkProvision({ name: "writeFresh", kind: "declarative", declarations: [{ path: "VirtualParameters.WifiName", value: "lab", maxAge: 60 }] }),
+    earlier: checkProvision({ name: "earlier", kind: "declarative", declarations: [{ path: "Device.WiFi.SSID.1.SSID", value: "first" }] }),
     fromScript: checkProvision({ name: "fromScript", kind: "script", script: `declare("VirtualParameters.Ratio", {}); declare("VirtualParameters.Missing", {});` }),
   };
   const run = (names: string[], data = new DeviceData()) =>
@@ -185,6 +187,13 @@ describe("virtual parameters", () => {
     const r = await run(["write"], withSsid("home"));
     assert.deepEqual(r.declarations, [{ path: "Device.WiFi.SSID.1.SSID", value: "lab" }]);
     assert.deepEqual(r.faults, []);
+  });
+
+  it("a read behind a virtual parameter keeps the values declared for the same path", async () => {
+    const fresh = await run(["writeFresh"], withSsid("home"));
+    assert.deepEqual(fresh.declarations, [{ path: "Device.WiFi.SSID.1.SSID", value: "lab", maxAge: 60 }]);
+    const other = await run(["earlier", "read"], withSsid("home"));
+    assert.deepEqual(other.declarations, [{ path: "Device.WiFi.SSID.1.SSID", value: "first", maxAge: 60 }]);
   });
 
   it("types what a script returns, and reports unknown virtual parameters and bad results", async () => {
