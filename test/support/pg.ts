@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openStore, parseStoreUrl, type OpenStoreOptions, type Store } from "../../src/store/index.js";
+import { whenNotBusy } from "../../src/store/sqlite/busy.js";
 
 export const PG_URL_ENV = "PROVISIO_TEST_PG_URL";
 
@@ -83,11 +84,13 @@ export async function queryDirect(storeUrl: string, sql: string, params: unknown
     order.push(params[Number(i) - 1]);
     return "?";
   });
-  const db = new Database(location.path);
+  // better-sqlite3 would wait for a lock synchronously, blocking this process's event loop, and with
+  // it an in-process ACS that must run to release the lock: wait asynchronously, as the store does.
+  const db = new Database(location.path, { timeout: 0 });
   try {
     const stmt = db.prepare(text);
-    if (stmt.reader) return stmt.all(...order) as Record<string, unknown>[];
-    stmt.run(...order);
+    if (stmt.reader) return await whenNotBusy(() => stmt.all(...order) as Record<string, unknown>[], { timeoutMs: 10_000 });
+    await whenNotBusy(() => stmt.run(...order), { timeoutMs: 10_000 });
     return [];
   } finally {
     db.close();
