@@ -3,11 +3,12 @@
 // they get their own) come from the configuration, or are generated once and kept in a file readable
 // only by the ACS's user: the store holds only their hashes.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { digestHa1, generateSecret, hashPassword, verifyPassword } from "../auth/index.js";
 import { ConfigError } from "../config/index.js";
 import type { Store } from "../store/types.js";
+import { createOnce } from "./data-files.js";
 
 export interface BootstrapCredentials {
   username: string;
@@ -33,17 +34,13 @@ export async function bootstrapCredentials(store: Store, opts: { username: strin
       throw new ConfigError(["cwmp.bootstrapUsername and cwmp.bootstrapPassword must be set together (or both left empty to generate them)"]);
     }
     file = join(opts.dataDir, "bootstrap-credentials.json");
-    if (existsSync(file)) {
-      const saved = JSON.parse(readFileSync(file, "utf8")) as { username: string; password: string };
-      username = saved.username;
-      password = saved.password;
-    } else {
-      username = "provisio-bootstrap";
-      password = generateSecret(18);
-      mkdirSync(opts.dataDir, { recursive: true });
-      writeFileSync(file, JSON.stringify({ username, password }, null, 2) + "\n", { mode: 0o600 });
-      generatedNow = true;
-    }
+    const written = existsSync(file)
+      ? { content: readFileSync(file, "utf8"), created: false }
+      : createOnce(file, JSON.stringify({ username: "provisio-bootstrap", password: generateSecret(18) }, null, 2) + "\n");
+    const saved = JSON.parse(written.content) as { username: string; password: string };
+    username = saved.username;
+    password = saved.password;
+    generatedNow = written.created;
   }
   const existing = await store.credentials.get(username);
   const ha1 = digestHa1(username, opts.realm, password!);

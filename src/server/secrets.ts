@@ -11,10 +11,10 @@
 // key's id, and a process with another key refuses to start rather than fail to unseal later.
 
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../config/index.js";
 import type { Store } from "../store/types.js";
+import { createOnce } from "./data-files.js";
 
 export class SecretError extends Error {
   constructor(readonly code: "SECRET_UNREADABLE", message: string) {
@@ -77,17 +77,10 @@ export async function loadSecrets(opts: { configuredKey: string; dataDir: string
     key = Buffer.from(opts.configuredKey.trim(), "base64");
   } else {
     file = join(opts.dataDir, "secrets.key");
-    mkdirSync(opts.dataDir, { recursive: true });
-    const fresh = randomBytes(32);
-    try {
-      // "wx": of several processes starting at once on one data folder, one creates it and all use it.
-      writeFileSync(file, fresh.toString("base64") + "\n", { mode: 0o600, flag: "wx" });
-      key = fresh;
-      generatedNow = true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
-    }
+    // Of several processes starting at once on one data folder, one creates it and all use it.
+    const written = createOnce(file, randomBytes(32).toString("base64") + "\n");
+    key = Buffer.from(written.content.trim(), "base64");
+    generatedNow = written.created;
   }
   const box = new SecretBox(key);
   const stored = String(await opts.store.settings.setIfAbsent("secrets.keyId", box.keyId));

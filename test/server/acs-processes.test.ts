@@ -44,7 +44,11 @@ describe("a session moving between two ACS processes on PostgreSQL", () => {
     assert.ok(pg, "PROVISIO_TEST_PG_URL must be set: npm test starts a throwaway PostgreSQL for this test");
     const db = await pg.freshUrl();
     await withProcesses(async (_procs, track) => {
-      const [a, b] = await Promise.all([startAcsProcess(serveArgs(db, dataDir)).then(track), startAcsProcess(serveArgs(db, dataDir)).then(track)]);
+      // Both are tracked (and stopped) even when the other fails to start.
+      const started = await Promise.allSettled([startAcsProcess(serveArgs(db, dataDir)).then(track), startAcsProcess(serveArgs(db, dataDir)).then(track)]);
+      const failed = started.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+      const [a, b] = started.map((r) => (r as PromiseFulfilledResult<AcsProcess>).value) as [AcsProcess, AcsProcess];
       const cpe = new TestCpe({ url: a.url, username: USER, password: PASS });
       await cpe.inform(["0 BOOTSTRAP"]);
       await cpe.send(null);
