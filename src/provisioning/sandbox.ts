@@ -177,8 +177,9 @@ export class ScriptSandbox {
       const parsed = JSON.parse(out) as ScriptResult;
       return { declarations: parsed.declarations, missing: parsed.missing, reads: parsed.reads, result: parsed.result, logs: parsed.logs };
     } catch (err) {
-      if (err instanceof SandboxError || err instanceof IsolateGone) throw err;
-      // createContext or set on an isolate another run just exhausted
+      if (err instanceof IsolateGone) throw err;
+      // Another run exhausted the isolate under this one (while it compiled, made its context, or ran):
+      // whatever failed here failed because of that, so it is no verdict on this script.
       if (isolate.isDisposed) throw gone();
       throw err;
     }

@@ -60,6 +60,20 @@ describe("the script sandbox", () => {
     }
   });
 
+  it("runs again, elsewhere, a script whose compilation the exhaustion of the shared isolate interrupted", async () => {
+    const hog = sandbox.run("const b = []; for (;;) b.push(new Array(100000).fill(Math.random()));", { args: null, now: 0, known: {} });
+    // Scripts never seen before are compiled while the hog runs: the compilation waits for the isolate,
+    // which is gone when it gets it.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const fresh = Array.from({ length: 4 }, (_, i) => sandbox.run(`declare("Device.Fresh${i}", { value: ${i} })`, { args: null, now: 0, known: {} }));
+    const results = await Promise.allSettled([hog, ...fresh]);
+    assert.equal(results[0]!.status, "rejected");
+    for (const [i, r] of results.slice(1).entries()) {
+      assert.equal(r.status, "fulfilled", `fresh script ${i}: ${r.status === "rejected" ? String(r.reason) : ""}`);
+      assert.deepEqual((r as PromiseFulfilledResult<{ declarations: unknown[] }>).value.declarations, [{ value: i, path: `Device.Fresh${i}` }]);
+    }
+  });
+
   it("does not hold up the event loop while a script runs away", async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
