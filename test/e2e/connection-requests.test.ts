@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { ManualClock } from "../../src/sim/runtime/index.js";
+import { ManualClock, type SessionReport } from "../../src/sim/runtime/index.js";
 import { forEachBackend } from "../support/pg.js";
 import { startProsody, type Prosody } from "../support/prosody.js";
 import { apiId, codes, CR, eventually, startDevices, startE2eAcs, type E2eAcs } from "./support.js";
@@ -29,6 +29,14 @@ interface Attempt {
   outcome: string;
   code: string;
   taskId: string | null;
+}
+
+/**
+ * The device's session that the request woke ended well. The API answers when the task is done, which
+ * is before the session's last exchange reaches the device: so this waits for it.
+ */
+function wokenSessionEnded(reports: readonly SessionReport[]): Promise<true> {
+  return eventually(() => (reports.some((r) => r.ok && codes(r).includes("6 CONNECTION REQUEST")) ? true : undefined), "the woken session's end");
 }
 
 forEachBackend((backend) => {
@@ -68,7 +76,7 @@ forEachBackend((backend) => {
       assert.deepEqual(res.body.task.result.values["Device.WiFi.SSID.1.SSID"].value, cpe.read("Device.WiFi.SSID.1.SSID"));
       assert.deepEqual(res.body.task.result.values["Device.DeviceInfo.SoftwareVersion"].value, cpe.read("Device.DeviceInfo.SoftwareVersion"));
       assert.deepEqual([res.body.connectionRequest.method, res.body.connectionRequest.outcome], ["http", "accepted"]);
-      assert.ok(reports.some((r) => r.ok && codes(r).includes("6 CONNECTION REQUEST")));
+      await wokenSessionEnded(reports);
 
       const attempts: Attempt[] = (await operator.get(`/api/devices/${id}/connection-request/attempts`)).body.attempts;
       assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.taskId]), [["http", sim.connectionRequestUrl(0), "accepted", res.body.task.id]]);
@@ -125,7 +133,7 @@ forEachBackend((backend) => {
       assert.equal(res.body.task.status, "done");
       assert.equal(res.body.task.result.values["Device.DeviceInfo.HardwareVersion"].value, sim.devices[0]!.cpe.read("Device.DeviceInfo.HardwareVersion"));
       assert.deepEqual([res.body.connectionRequest.method, res.body.connectionRequest.outcome], ["udp", "sent"]);
-      assert.ok(reports.some((r) => r.ok && codes(r).includes("6 CONNECTION REQUEST")));
+      await wokenSessionEnded(reports);
       const attempts: Attempt[] = (await operator.get(`/api/devices/${id}/connection-request/attempts`)).body.attempts;
       assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.taskId]), [["udp", `127.0.0.1:${port}`, "sent", res.body.task.id]]);
 
@@ -169,7 +177,7 @@ forEachBackend((backend) => {
       assert.equal(res.body.task.status, "done");
       assert.equal(res.body.task.result.values["Device.DeviceInfo.ModelName"].value, sim.devices[0]!.cpe.read("Device.DeviceInfo.ModelName"));
       assert.deepEqual([res.body.connectionRequest.method, res.body.connectionRequest.outcome], ["xmpp", "accepted"]);
-      assert.ok(reports.some((r) => r.ok && codes(r).includes("6 CONNECTION REQUEST")));
+      await wokenSessionEnded(reports);
       const attempts: Attempt[] = (await operator.get(`/api/devices/${id}/connection-request/attempts`)).body.attempts;
       assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.code, a.taskId]), [["xmpp", jid, "accepted", "RESULT", res.body.task.id]]);
       assert.deepEqual(sim.stats().connectionRequests.byMethod.xmpp, { accepted: 1, refused: 0, unavailable: 0, unknown: 0 });
