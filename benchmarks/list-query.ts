@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
+import { mulberry32 } from "../src/sim/rng.js";
 
 interface Options {
   backend: "sqlite" | "postgres";
@@ -35,18 +36,6 @@ function options(argv: string[]): Options {
     runs: Number(get("runs") ?? 15),
     keep: argv.includes("--keep"),
     json: argv.includes("--json"),
-  };
-}
-
-/** A small deterministic generator (mulberry32), so that every run builds the same fleet. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -92,7 +81,7 @@ function deviceParameters(i: number, r: () => number): { path: string; value: st
 }
 
 async function fill(store: Store, count: number, backend: string): Promise<void> {
-  const r = rng(42);
+  const r = mulberry32(42);
   const started = Date.now();
   const one = async (s: Pick<Store, "devices" | "parameters">, i: number) => {
     const productClass = CLASSES[i % CLASSES.length]!;

@@ -16,7 +16,6 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { findPgBin, startCluster, stopCluster } from "./pg-cluster.mjs";
 
 const ALL = ["sessions", "connreq", "list", "codec", "sim-memory"];
@@ -70,25 +69,6 @@ if (needsPg && pgUrl === undefined) {
   }
 }
 
-/** A new database on the server, for one benchmark; dropped by `drop`. */
-async function database(name) {
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(pgUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: pgUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 function run(title, args) {
   process.stdout.write(`\n## ${title}\n\n$ node ${args.join(" ")}\n\n`);
   return new Promise((resolve, reject) => {
@@ -114,7 +94,9 @@ await step("connreq", () => run("Connection requests, API to result", ["--no-nod
 await step("list", async () => {
   await run("Device list queries, SQLite", ["dist/benchmarks/list-query.js", "--backend", "sqlite", "--devices", listDevices]);
   if (!pgUrl) return;
-  const db = await database(`provisio_listbench_${process.pid}`);
+  // Built above with the rest: the tests' helper makes (and drops) a database of its own.
+  const { createTestDatabase } = await import("../dist/test/support/pg.js");
+  const db = await createTestDatabase(pgUrl);
   try {
     await run("Device list queries, PostgreSQL", ["dist/benchmarks/list-query.js", "--backend", "postgres", "--url", db.url, "--devices", listDevices]);
   } finally {

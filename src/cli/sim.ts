@@ -360,16 +360,6 @@ export function addSimCommand(program: Command): void {
         "  provisio sim --acs http://acs:7547/ -n 10 --xmpp-server xmpp.example.net --xmpp-username 'cpe-{index}' --xmpp-password 'pw-{index}' --xmpp-allow acs@xmpp.example.net\n" +
         "\nThe run ends with --duration, --sessions, or Ctrl-C. Every option is described in docs/simulator.md.",
     )
-    .action(async (flags: SimFlags) => {
-      try {
-        await run(flags);
-      } catch (e) {
-        if (e instanceof SimSetupError) {
-          process.stderr.write(`provisio sim: ${e.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        throw e;
-      }
-    });
+    // run() turns a bad setup (options, model file, state folder, ports) into a message and exit code 2.
+    .action((flags: SimFlags) => run(flags));
 }

@@ -68,6 +68,9 @@ export async function provision(
       byPath.set(d.path, prev === undefined ? d : { ...(prev.maxAge !== undefined && d.maxAge === undefined ? { maxAge: prev.maxAge } : {}), ...d });
     }
   };
+  // What scripts may read: the same for every script of this call (the data does not change in it).
+  let knownCache: Record<string, { value: string; type: string }> | undefined;
+  const known = () => (knownCache ??= knownValues(data));
   // A read someone needs joins whatever is declared of the path (a value stays), at the smaller age.
   const addReads = (paths: readonly string[], maxAge: number) => {
     for (const path of paths) {
@@ -101,22 +104,20 @@ export async function provision(
       add([{ path: VIRTUAL_ROOT + p.name }]);
       continue;
     }
-    const known = knownValues(data);
     try {
-      const r = await sandbox.run(p.script, { args: call.args ?? null, now, known });
+      const r = await sandbox.run(p.script, { args: call.args ?? null, now, known: known() });
       add(r.declarations);
       // what the script read but nobody knows yet: fetch it, then the script runs again with it
       addReads(r.missing, EVER);
       for (const message of r.logs) logs.push({ provision: call.name, message });
     } catch (err) {
       if (!(err instanceof SandboxError)) throw err;
-      faults.push({ code: `provision.${err.code.toLowerCase().replace("script_", "script-")}`, message: err.message, provision: call.name, preset: call.preset });
+      faults.push({ code: sandboxFault(err), message: err.message, provision: call.name, preset: call.preset });
     }
   }
   const virtual: Provisioned["virtual"] = [];
   const virtuals = [...byPath.values()].filter((d) => d.path.startsWith(VIRTUAL_ROOT));
   if (virtuals.length > 0) {
-    const known = knownValues(data);
     for (const d of virtuals) {
       byPath.delete(d.path);
       const name = d.path.slice(VIRTUAL_ROOT.length);
@@ -127,7 +128,7 @@ export async function provision(
         continue;
       }
       try {
-        const r = await sandbox.run(p.script, { args: null, now, known, ...(d.value === undefined ? {} : { wanted: d.value }) });
+        const r = await sandbox.run(p.script, { args: null, now, known: known(), ...(d.value === undefined ? {} : { wanted: d.value }) });
         for (const message of r.logs) logs.push({ provision: name, message });
         add(r.declarations.filter((x) => !x.path.startsWith(VIRTUAL_ROOT)));
         addReads(r.missing, EVER);
@@ -138,11 +139,16 @@ export async function provision(
         else virtual.push({ path: d.path, ...value });
       } catch (err) {
         if (!(err instanceof SandboxError)) throw err;
-        fault(`provision.${err.code.toLowerCase().replace("script_", "script-")}`, err.message);
+        fault(sandboxFault(err), err.message);
       }
     }
   }
   return { declarations: [...byPath.values()], actions, credentials, faults, logs, virtual };
+}
+
+/** The fault code of a script the sandbox stopped or refused: provision.script-timeout, ... */
+function sandboxFault(err: SandboxError): string {
+  return `provision.${err.code.toLowerCase().replace("script_", "script-")}`;
 }
 
 function knownValues(data: DeviceData): Record<string, { value: string; type: string }> {

@@ -37,3 +37,13 @@ export function nextRandom(state: number): [number, number] {
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return [s, ((t ^ (t >>> 14)) >>> 0) / 0x100000000];
 }
+
+/** A stream of values in [0, 1) from a seed (mulberry32, as `nextRandom`). */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    const [next, value] = nextRandom(state);
+    state = next;
+    return value;
+  };
+}

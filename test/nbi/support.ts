@@ -5,11 +5,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../../src/config/index.js";
 import { startAcs, type Acs } from "../../src/server/acs.js";
 import { createApiKey } from "../../src/server/api-keys.js";
 import type { ApiRole } from "../../src/store/types.js";
-import { testConfig } from "../support/acs.js";
+import { testConfig, type TestAcs } from "../support/acs.js";
 import { bbfDir } from "../support/paths.js";
 import type { Backend } from "../support/pg.js";
 
@@ -61,15 +60,7 @@ export class Api {
   del = (url: string) => this.call("DELETE", url);
 }
 
-export interface ApiAcs {
-  acs: Acs;
-  config: Readonly<Config>;
-  dataDir: string;
-  dbUrl: string;
-  /** The CWMP URL, and the bootstrap credentials CPEs use. */
-  url: string;
-  username: string;
-  password: string;
+export interface ApiAcs extends Omit<TestAcs, "advance"> {
   apiUrl: string;
   /** The bootstrap admin key. */
   adminKey: string;
@@ -77,7 +68,6 @@ export interface ApiAcs {
   api: Api;
   /** A new key with this role. */
   keyFor(role: ApiRole): Promise<string>;
-  stop(): Promise<void>;
 }
 
 export interface ApiAcsOptions {

@@ -26,6 +26,28 @@ function bootstrapped(reports: readonly SessionReport[]): number {
   return new Set(reports.filter((r) => r.ok && eventCodes(r).includes("0 BOOTSTRAP")).map((r) => r.device)).size;
 }
 
+/** Simulated TR-181 gateways on a manual clock, informing every `interval` seconds; their sessions go to `reports`. */
+function fleet(t: ApiAcs, o: { devices: number; serialPrefix: string; interval: number; clock: ManualClock; reports: SessionReport[]; concurrency?: number }): Promise<Simulation> {
+  return startSimulation({
+    acsUrl: t.url,
+    devices: o.devices,
+    model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": String(o.interval) } }),
+    identity: { acsUsername: t.username, acsPassword: t.password, serialPrefix: o.serialPrefix },
+    connectionRequests: false,
+    ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+    clock: o.clock,
+    onSession: (r) => o.reports.push(r),
+  });
+}
+
+/** Moves the clock by `ms` and waits for `n` more sessions (those `counts`); returns the sessions since. */
+async function nextSessions(clock: ManualClock, reports: readonly SessionReport[], n: number, ms: number, timeoutMs = 60_000, counts: (r: SessionReport) => boolean = () => true): Promise<SessionReport[]> {
+  const start = reports.length;
+  clock.advance(ms);
+  await until(() => reports.slice(start).filter(counts).length >= n, timeoutMs, `${n} periodic sessions`);
+  return reports.slice(start);
+}
+
 async function put(t: ApiAcs, path: string, doc: unknown) {
   const r = await t.api.put(path, doc);
   assert.equal(r.status, 200, r.text);
@@ -47,16 +69,7 @@ forEachBackend((backend) => {
       await put(t, "/api/presets/defaults", { name: "defaults", weight: 1, provisions: [{ name: "defaults" }] });
       await t.acs.provisioning.refresh(Date.now(), true);
       clock = new ManualClock(Date.now());
-      sim = await startSimulation({
-        acsUrl: t.url,
-        devices: N,
-        model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "600" } }),
-        identity: { acsUsername: t.username, acsPassword: t.password, serialPrefix: `ZT${backend.name.slice(0, 2).toUpperCase()}` },
-        connectionRequests: false,
-        concurrency: 32,
-        clock,
-        onSession: (r) => reports.push(r),
-      });
+      sim = await fleet(t, { devices: N, serialPrefix: `ZT${backend.name.slice(0, 2).toUpperCase()}`, interval: 600, clock, reports, concurrency: 32 });
     });
     after(async () => {
       await sim.stop();
@@ -91,10 +104,8 @@ forEachBackend((backend) => {
 
     it("sets nothing twice at the next Inform, which uses the rotated credentials", async () => {
       const keys = Array.from({ length: N }, (_, i) => read(i, "Device.ManagementServer.ParameterKey"));
-      const before = reports.length;
-      clock.advance(300_000 + 1000);
-      await until(() => reports.slice(before).filter((r) => eventCodes(r).includes("2 PERIODIC")).length >= N, 240_000, `${N} periodic sessions`);
-      assert.deepEqual(reports.slice(before).filter((r) => !r.ok).map((r) => r.cause), [], "every periodic session authenticated with the new credentials");
+      const since = await nextSessions(clock, reports, N, 300_000 + 1000, 240_000, (r) => eventCodes(r).includes("2 PERIODIC"));
+      assert.deepEqual(since.filter((r) => !r.ok).map((r) => r.cause), [], "every periodic session authenticated with the new credentials");
       for (let i = 0; i < N; i++) {
         assert.equal(read(i, "Device.ManagementServer.ParameterKey"), keys[i], `device ${i} got no SetParameterValues`);
         assert.equal(mappings(i), 1, `device ${i}'s mapping was not duplicated`);
@@ -123,15 +134,7 @@ forEachBackend((backend) => {
       await put(t, "/api/presets/broken", { name: "broken", filter: 'serialNumber ^= "SCBAD"', provisions: [{ name: "spin" }, { name: "hog" }] });
       await t.acs.provisioning.refresh(Date.now(), true);
       clock = new ManualClock(Date.now());
-      sim = await startSimulation({
-        acsUrl: t.url,
-        devices: N,
-        model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "60" } }),
-        identity: { acsUsername: t.username, acsPassword: t.password, serialPrefix: "SC" },
-        connectionRequests: false,
-        clock,
-        onSession: (r) => reports.push(r),
-      });
+      sim = await fleet(t, { devices: N, serialPrefix: "SC", interval: 60, clock, reports });
     });
     after(async () => {
       await sim.stop();
@@ -172,9 +175,7 @@ forEachBackend((backend) => {
       assert.equal(r.status, 200);
       assert.equal(r.body.version, 2);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const before = reports.length;
-      clock.advance(900_000 + 1000);
-      await until(() => reports.length - before >= N, 60_000, "periodic sessions");
+      await nextSessions(clock, reports, N, 900_000 + 1000);
       for (let i = 0; i < N; i++) assert.equal(sim.devices[i]!.cpe.read("Device.ManagementServer.PeriodicInformInterval", clock.now()), "1200");
       // the other process sees the same version
       await other.acs.provisioning.refresh(Date.now());
@@ -223,15 +224,7 @@ forEachBackend((backend) => {
       await put(t, "/api/presets/virtuals", { name: "virtuals", provisions: [{ name: "wifi" }, { name: "UptimeHours" }] });
       await t.acs.provisioning.refresh(Date.now(), true);
       clock = new ManualClock(Date.now());
-      sim = await startSimulation({
-        acsUrl: t.url,
-        devices: N,
-        model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "600" } }),
-        identity: { acsUsername: t.username, acsPassword: t.password, serialPrefix: "VP" },
-        connectionRequests: false,
-        clock,
-        onSession: (r) => reports.push(r),
-      });
+      sim = await fleet(t, { devices: N, serialPrefix: "VP", interval: 600, clock, reports });
     });
     after(async () => {
       await sim.stop();
@@ -259,16 +252,12 @@ forEachBackend((backend) => {
 
     it("sets nothing again once the device matches, and follows a change of the wanted value", async () => {
       const keys = Array.from({ length: N }, (_, i) => sim.devices[i]!.cpe.read("Device.ManagementServer.ParameterKey", clock.now()));
-      let before = reports.length;
-      clock.advance(600_000 + 1000);
-      await until(() => reports.length - before >= N, 60_000, "periodic sessions");
+      await nextSessions(clock, reports, N, 600_000 + 1000);
       for (let i = 0; i < N; i++) assert.equal(sim.devices[i]!.cpe.read("Device.ManagementServer.ParameterKey", clock.now()), keys[i], `device ${i} got no SetParameterValues`);
 
       await put(t, "/api/provisions/wifi", { name: "wifi", kind: "declarative", declarations: [{ path: "VirtualParameters.WifiName", value: "guest-net" }] });
       await t.acs.provisioning.refresh(Date.now(), true);
-      before = reports.length;
-      clock.advance(600_000 + 1000);
-      await until(() => reports.length - before >= N, 60_000, "periodic sessions");
+      await nextSessions(clock, reports, N, 600_000 + 1000);
       for (let i = 0; i < N; i++) {
         assert.equal(sim.devices[i]!.cpe.read("Device.WiFi.SSID.1.SSID", clock.now()), "guest-net");
         const [v] = await t.acs.store.parameters.get(deviceIdOf(sim.devices[i]!.identity), ["VirtualParameters.WifiName"]);
@@ -281,9 +270,7 @@ forEachBackend((backend) => {
       await put(t, "/api/provisions/uses", { name: "uses", kind: "declarative", declarations: [{ path: "VirtualParameters.Nobody", maxAge: 60 }, { path: "VirtualParameters.broken", maxAge: 60 }] });
       await put(t, "/api/presets/uses", { name: "uses", filter: 'serialNumber = "VP000001"', provisions: [{ name: "uses" }] });
       await t.acs.provisioning.refresh(Date.now(), true);
-      const before = reports.length;
-      clock.advance(600_000 + 1000);
-      await until(() => reports.length - before >= N, 60_000, "periodic sessions");
+      await nextSessions(clock, reports, N, 600_000 + 1000);
       const faults = await t.acs.store.faults.list({ limit: 10 });
       assert.deepEqual(faults.map((f) => f.code).sort(), ["provision.unknown-virtual-parameter", "provision.virtual-result"]);
       assert.ok(faults.every((f) => f.deviceId === deviceIdOf(sim.devices[0]!.identity)));

@@ -1,18 +1,10 @@
 // Random filters for property tests: the language's own tests (print/parse round trips) and the store's
 // (SQL against evaluate). Deterministic: a seed gives the same filters every run.
+import { mulberry32 } from "../../src/sim/rng.js";
 import { FilterError, validate, type CompareOp, type FilterNode, type Literal, type Target } from "../../src/query/index.js";
 
 /** mulberry32: small, fast, good enough to spread test cases. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function pick<T>(r: () => number, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)]!;
