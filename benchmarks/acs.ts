@@ -56,6 +56,8 @@ interface Result {
   p50: number;
   p90: number;
   p99: number;
+  /** HTTP exchanges per completed session: the same for every target when they do the same work. */
+  exchanges: number;
   /** The server's CPU time per completed session. */
   serverCpuMsPerSession: number;
   serverPeakRssMb: number;
@@ -184,6 +186,7 @@ async function measure(target: string, url: string, pid: number, o: Options): Pr
       p50: pct(0.5),
       p90: pct(0.9),
       p99: pct(0.99),
+      exchanges: ok.length === 0 ? 0 : ok.reduce((n, r) => n + r.exchanges, 0) / ok.length,
       serverCpuMsPerSession: ok.length === 0 ? 0 : cpu / ok.length,
       serverPeakRssMb: peak,
       simRssMb: process.memoryUsage().rss / 1024 / 1024,
@@ -281,11 +284,11 @@ async function main(): Promise<void> {
   }
   const base = wanted("baseline") ? results[0]!.perSecond : NaN;
   console.log(`CWMP sessions benchmark (node ${process.version}; ${o.devices} devices, ${o.seconds}s measured, ${o.concurrency} sessions in flight at most)\n`);
-  console.log("| target | sessions/s | vs baseline | failed | p50 ms | p90 ms | p99 ms | server CPU per session | server peak RSS | simulator RSS |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| target | sessions/s | vs baseline | failed | exchanges per session | p50 ms | p90 ms | p99 ms | server CPU per session | server peak RSS | simulator RSS |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
     console.log(
-      `| ${r.target} | ${r.perSecond.toFixed(0)} | ${Number.isNaN(base) ? "-" : `${((100 * r.perSecond) / base).toFixed(0)}%`} | ${r.failed} | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.serverCpuMsPerSession.toFixed(2)} ms | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.simRssMb.toFixed(0)} MB |`,
+      `| ${r.target} | ${r.perSecond.toFixed(0)} | ${Number.isNaN(base) ? "-" : `${((100 * r.perSecond) / base).toFixed(0)}%`} | ${r.failed} | ${r.exchanges.toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.serverCpuMsPerSession.toFixed(2)} ms | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.simRssMb.toFixed(0)} MB |`,
     );
   }
 }

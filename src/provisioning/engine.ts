@@ -11,6 +11,12 @@ import { parsePattern, selectorKey, SelectorError, type PathPattern } from "./se
 
 export interface EngineContext {
   now: number;
+  /**
+   * When the session started (default: now). maxAge counts back from it, so that what this session read,
+   * or its Inform reported, stays fresh until the session ends: counted from now, values read in one
+   * RPC would be stale by the next one, and a read split over several RPCs would never end.
+   */
+  sessionStart?: number;
   gpvBatchSize: number;
   parameterKey: string;
   /** RPCs the engine may send in one session before it calls it a loop. */
@@ -85,6 +91,10 @@ interface Needs {
   faults: EngineFault[];
 }
 
+function freshFrom(ctx: EngineContext): number {
+  return Math.min(ctx.sessionStart ?? ctx.now, ctx.now);
+}
+
 function isStale(at: number | null, maxAge: number | undefined, now: number): boolean {
   return at === null || (maxAge !== undefined && at < now - maxAge * 1000);
 }
@@ -151,7 +161,7 @@ function expand(p: PathPattern, data: DeviceData, state: EngineState, ctx: Engin
       const instances = data.instancesOf(base);
       const table = data.get(base);
       const listed = state.enumerated.includes(base);
-      if (!listed && (instances.length === 0 || (maxAge !== undefined && isStale(table?.namesAt ?? null, maxAge, ctx.now)))) {
+      if (!listed && (instances.length === 0 || (maxAge !== undefined && isStale(table?.namesAt ?? null, maxAge, freshFrom(ctx))))) {
         if (!state.failed.includes(base)) {
           if (!needs.enumerate.includes(base)) needs.enumerate.push(base);
           pending = true;
@@ -249,7 +259,7 @@ function declare(d: Declaration, data: DeviceData, state: EngineState, ctx: Engi
           continue;
         }
         const params = data.under(path).filter((r) => !r.object);
-        if (params.length === 0 || params.some((r) => isStale(r.valueAt, d.maxAge, ctx.now))) needs.read.push(path);
+        if (params.length === 0 || params.some((r) => isStale(r.valueAt, d.maxAge, freshFrom(ctx)))) needs.read.push(path);
       }
       continue;
     }
@@ -281,7 +291,7 @@ function wantValue(path: string, desired: string | number | boolean | undefined,
   }
   const rec = data.get(path);
   const setThisSession = state.attempted[path] !== undefined;
-  if (rec === undefined || rec.value === null || (maxAge !== undefined && !setThisSession && isStale(rec.valueAt, maxAge, ctx.now))) {
+  if (rec === undefined || rec.value === null || (maxAge !== undefined && !setThisSession && isStale(rec.valueAt, maxAge, freshFrom(ctx)))) {
     needs.read.push(path);
     return;
   }

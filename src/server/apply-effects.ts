@@ -2,7 +2,7 @@
 // to emit once it commits.
 
 import type { Effect } from "../session/index.js";
-import type { StoreTx, TaskRecord } from "../store/types.js";
+import type { DeviceRecord, StoreTx, TaskRecord } from "../store/types.js";
 import { isSecretPath, storedSecret } from "../provisioning/secret-values.js";
 import { syncSetCredentials, type CredentialSyncOptions } from "./credential-sync.js";
 import type { AcsEvent } from "./events.js";
@@ -22,6 +22,8 @@ export interface ApplyContext {
   policy: TaskPolicy;
   /** Records credentials the ACS set on the device; without it they are not recorded. */
   credentials?: CredentialSyncOptions;
+  /** Told the device's record as the Inform left it (so that the caller need not read it again). */
+  informed?: (device: DeviceRecord) => void;
 }
 
 /** The back-off before attempt `attempts + 1`: the base, doubled at each attempt, capped. */
@@ -73,7 +75,7 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
   for (const e of effects) {
     switch (e.type) {
       case "inform": {
-        const { created } = await tx.devices.recordInform({
+        const { created, device } = await tx.devices.recordInform({
           id: e.deviceId,
           manufacturer: e.identity.manufacturer,
           oui: e.identity.oui,
@@ -85,6 +87,7 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
           cwmpVersion: e.cwmpVersion,
           events: e.events.map((ev) => ({ code: ev.eventCode, commandKey: ev.commandKey })),
         });
+        ctx.informed?.(device);
         if (created) events.push({ type: "device.registered", deviceId, at: now });
         events.push({ type: "device.inform", deviceId, at: now, events: e.events.map((ev) => ev.eventCode), address: ctx.address });
         if (e.events.some((ev) => ev.eventCode.trim() === "1 BOOT")) events.push({ type: "device.boot", deviceId, at: now });

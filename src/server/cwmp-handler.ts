@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
 import { AcsSession, InformError, type Effect, type Outcome, type SessionConfig, type TaskInput } from "../session/index.js";
-import type { JsonValue, Store, StoreTx, TaskRecord } from "../store/types.js";
+import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
 import { credentialFitsDevice, type CpeAuthenticator } from "./cpe-auth.js";
@@ -12,6 +12,7 @@ import { recordEvents, type AcsEvent, type EventBus } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { CredentialSyncOptions } from "./credential-sync.js";
 import type { ProvisioningService } from "./provisioning.js";
+import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
 
 export interface Exchange {
   method: string;
@@ -67,6 +68,14 @@ export interface HandlerOptions {
   taskArgs?: (task: TaskRecord, now: Date) => JsonValue;
 }
 
+interface ExchangeResult {
+  applied: AcsEvent[];
+  outcome: Outcome;
+  deviceId: string;
+  /** The session as saved; null when it ended. */
+  saved: SessionRecord | null;
+}
+
 /** Thrown inside a transaction to roll it back and answer with an HTTP status. */
 class Refusal extends Error {
   constructor(readonly reply: Omit<HttpReply, "session">) {
@@ -79,6 +88,7 @@ const XML = { "Content-Type": 'text/xml; charset="utf-8"' };
 export class CwmpHandler {
   private readonly clock: () => Date;
   private readonly newSessionId: () => string;
+  private readonly cache = new SessionCache();
 
   constructor(private readonly o: HandlerOptions) {
     this.clock = o.clock ?? (() => new Date());
@@ -149,7 +159,8 @@ export class CwmpHandler {
     try {
       const events = await this.o.store.transaction(async (tx) => {
         if (auth.ok && auth.credential !== null) {
-          const own = (await tx.credentials.forDevice(deviceId)).length > 0;
+          // Whether the device has credentials of its own matters only for shared (bootstrap) ones.
+          const own = auth.credential.deviceId === null && (await tx.credentials.forDevice(deviceId)).length > 0;
           if (!credentialFitsDevice(auth.credential, deviceId, own)) {
             throw new Refusal({ status: 401, headers: { "WWW-Authenticate": this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "Content-Type": "text/plain" }, body: "these credentials do not belong to this device\n" });
           }
@@ -160,17 +171,20 @@ export class CwmpHandler {
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         // The Inform is recorded first, so that presets are matched against what it reported; a refusal
         // below rolls all of it back.
-        const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], this.applyContext(tx, deviceId, now, x)));
+        let device: DeviceRecord | undefined;
+        const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }));
         if (this.o.provisioning !== undefined) {
           const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
-          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now));
+          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device));
         }
+        await this.planAhead(tx, started.session, now, tasks);
         const lock = await tx.sessions.acquire(deviceId, sessionId, started.session.snapshot() as never, this.expiry(now), now);
         if (lock === null) {
           throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "this device already has a session in progress\n" });
         }
-        return { applied, reply: started.reply };
+        return { applied, reply: started.reply, lock };
       });
+      this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state });
       this.publish(events.applied);
       this.o.observer?.received([envelope]);
       this.o.observer?.sessionStarted();
@@ -187,8 +201,20 @@ export class CwmpHandler {
     }
   }
 
+  /**
+   * Plans the session's first RPC now, for the empty POST that almost always follows the InformResponse:
+   * that POST is then answered from the stored (or cached) state, without a transaction of its own.
+   */
+  private async planAhead(tx: StoreTx, session: AcsSession, now: Date, tasks: TaskInput[]): Promise<void> {
+    const copy = session.planAhead(now);
+    if (copy === null) return;
+    const step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, copy, now, tasks, true) : copy.plan(now, { tasks });
+    if (step !== null) session.keepAhead(copy, step);
+  }
+
   /** An Inform on a connection or cookie that still had a session: that session is over. */
   private async endPrevious(tx: StoreTx, id: string, deviceId: string): Promise<Effect[]> {
+    this.cache.drop(id);
     const rec = await tx.sessions.get(id);
     if (rec === null || rec.deviceId !== deviceId) return [];
     const effects = AcsSession.restore(rec.state, this.o.session).timeout().map((e): Effect => (e.type === "sessionEnded" ? { ...e, reason: "replaced" } : e));
@@ -197,35 +223,30 @@ export class CwmpHandler {
   }
 
   private async continueSession(x: Exchange, envelopes: CwmpEnvelope[], sessionId: string, now: Date): Promise<HttpReply> {
+    const cached = this.cache.take(sessionId, now);
+    if (cached !== undefined && envelopes.length === 0) {
+      const session = AcsSession.restore(cached.state, this.o.session);
+      if (session.hasAhead) {
+        // The RPC planned with the Inform: nothing to record. The store keeps the state from before it,
+        // which leads to the same place whatever the CPE sends next (AcsSession.consume); only this
+        // process's copy moves on, so that a second empty POST ends the session as it should.
+        const { reply } = session.consume([], now);
+        this.cache.put(sessionId, { ...cached, state: session.snapshot() as never });
+        this.o.observer?.received(envelopes);
+        this.o.observer?.sent(reply!.envelope);
+        return { ...this.render(reply!), session: sessionId };
+      }
+    }
     try {
-      const result = await this.o.store.transaction(async (tx) => {
-        const rec = await tx.sessions.get(sessionId);
-        if (rec === null || rec.expiresAt.getTime() <= now.getTime()) {
-          return null;
-        }
-        const session = AcsSession.restore(rec.state, this.o.session);
-        const ctx = this.applyContext(tx, rec.deviceId, now, x);
-        // What the CPE sent is recorded before planning, so that planning sees it.
-        const consumed = session.consume(envelopes, now);
-        const events = await applyEffects(consumed.effects, ctx);
-        let outcome: Outcome;
-        if (consumed.reply !== null) {
-          outcome = { reply: consumed.reply, effects: consumed.effects };
-        } else {
-          const tasks = await this.runnable(tx, rec.deviceId, now);
-          const step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, session, now, tasks) : session.plan(now, { tasks });
-          if (step.kind !== "reply") throw new Error("internal: planning without provisioning asked for data");
-          events.push(...(await applyEffects(step.effects, ctx)));
-          outcome = { reply: step.reply, effects: [...consumed.effects, ...step.effects] };
-        }
-        const applied = await recordEvents(tx, events);
-        if (outcome.reply.ended) await tx.sessions.end(sessionId);
-        else if ((await tx.sessions.save(sessionId, rec.version, session.snapshot() as never, this.expiry(now))) === null) {
-          throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
-        }
-        return { applied, outcome, deviceId: rec.deviceId };
-      });
+      let result: ExchangeResult | null;
+      try {
+        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached));
+      } catch (err) {
+        if (!(err instanceof StaleSession)) throw err;
+        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
+      }
       if (result === null) return this.withoutSession(envelopes[0], x);
+      if (result.saved !== null) this.cache.put(sessionId, { deviceId: result.deviceId, version: result.saved.version, expiresAt: result.saved.expiresAt, state: result.saved.state });
       this.publish(result.applied);
       this.o.observer?.received(envelopes);
       this.o.observer?.sent(result.outcome.reply.envelope);
@@ -235,6 +256,42 @@ export class CwmpHandler {
       if (err instanceof Refusal) return { ...err.reply, session: sessionId };
       throw err;
     }
+  }
+
+  /** One exchange of a session in a transaction, from the cached session when this process has it. */
+  private async exchange(tx: StoreTx, x: Exchange, envelopes: CwmpEnvelope[], sessionId: string, now: Date, cached: CachedSession | undefined): Promise<ExchangeResult | null> {
+    const rec = cached ?? (await tx.sessions.get(sessionId));
+    if (rec === null || rec.expiresAt.getTime() <= now.getTime()) {
+      return null;
+    }
+    const session = AcsSession.restore(rec.state, this.o.session);
+    const ctx = this.applyContext(tx, rec.deviceId, now, x);
+    // What the CPE sent is recorded before planning, so that planning sees it.
+    const consumed = session.consume(envelopes, now);
+    const events = await applyEffects(consumed.effects, ctx);
+    let outcome: Outcome;
+    if (consumed.reply !== null) {
+      outcome = { reply: consumed.reply, effects: consumed.effects };
+    } else {
+      const tasks = await this.runnable(tx, rec.deviceId, now);
+      const step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, session, now, tasks) : session.plan(now, { tasks });
+      if (step.kind !== "reply") throw new Error("internal: planning without provisioning asked for data");
+      events.push(...(await applyEffects(step.effects, ctx)));
+      outcome = { reply: step.reply, effects: [...consumed.effects, ...step.effects] };
+    }
+    const applied = await recordEvents(tx, events);
+    let saved: SessionRecord | null = null;
+    if (outcome.reply.ended) {
+      // From the cache, the end must find the version the cache had, or the exchange starts over.
+      if (!(await tx.sessions.end(sessionId, cached?.version)) && cached !== undefined) throw new StaleSession();
+    } else {
+      saved = await tx.sessions.save(sessionId, rec.version, session.snapshot() as never, this.expiry(now));
+      if (saved === null) {
+        if (cached !== undefined) throw new StaleSession();
+        throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
+      }
+    }
+    return { applied, outcome, deviceId: rec.deviceId, saved };
   }
 
   private applyContext(tx: StoreTx, deviceId: string, now: Date, x: Exchange) {

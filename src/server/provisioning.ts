@@ -24,7 +24,7 @@ import {
 } from "../provisioning/index.js";
 import { filterDevice } from "../query/index.js";
 import type { AcsSession, Effect, PlanStep, ProvisionCallState, TaskInput } from "../session/index.js";
-import type { ParameterRecord, Store, StoreTx } from "../store/types.js";
+import type { DeviceRecord, ParameterRecord, Store, StoreTx } from "../store/types.js";
 import type { Logger } from "./logger.js";
 
 export interface ProvisioningOptions {
@@ -88,9 +88,9 @@ export class ProvisioningService {
   }
 
   /** The provisions that apply to a session whose Inform (with these events) was just recorded. */
-  async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date): Promise<ProvisionCallState[]> {
+  async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date, known?: DeviceRecord): Promise<ProvisionCallState[]> {
     if (this.presets.length === 0) return [];
-    const device = await tx.devices.get(deviceId);
+    const device = known ?? (await tx.devices.get(deviceId));
     if (device === null) return [];
     const reads = [...new Set(this.presets.flatMap((p) => p.reads))];
     const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
@@ -102,7 +102,10 @@ export class ProvisioningService {
    * Plans the session's next step in this transaction: provisions first (loading what they need), then
    * tasks. Effects of what provisioning did beside RPCs (tags, tasks it created, faults) come with it.
    */
-  async plan(tx: StoreTx, session: AcsSession, now: Date, tasks: TaskInput[]): Promise<Extract<PlanStep, { kind: "reply" }>> {
+  async plan(tx: StoreTx, session: AcsSession, now: Date, tasks: TaskInput[]): Promise<Extract<PlanStep, { kind: "reply" }>>;
+  /** Planning ahead (AcsSession.planAhead): null instead of a plan that would write to the store. */
+  async plan(tx: StoreTx, session: AcsSession, now: Date, tasks: TaskInput[], ahead: true): Promise<Extract<PlanStep, { kind: "reply" }> | null>;
+  async plan(tx: StoreTx, session: AcsSession, now: Date, tasks: TaskInput[], ahead = false): Promise<Extract<PlanStep, { kind: "reply" }> | null> {
     const data = new DeviceData();
     const effects: Effect[] = [];
     let provisioned: Provisioned | null = null;
@@ -112,6 +115,7 @@ export class ProvisioningService {
       let declarations: Declaration[] = [];
       if (calls.length > 0) {
         provisioned = await provision(calls, (n) => this.provisions.get(n), data, this.o.sandbox, now.getTime(), session.rootObject);
+        if (ahead && (provisioned.actions.length > 0 || provisioned.virtual.length > 0)) return null;
         declarations = provisioned.declarations;
         if (provisioned.credentials) declarations = [...declarations, ...(await this.credentialDeclarations(tx, session))];
         if (!acted && provisioned.actions.length > 0) {
@@ -125,6 +129,8 @@ export class ProvisioningService {
       const step = session.plan(now, { tasks, declarations, data });
       effects.push(...step.effects);
       if (step.kind === "reply") {
+        // Ahead, a plan is kept only when it is an RPC that records nothing (AcsSession.keepAhead).
+        if (ahead && effects.length > 0) return null;
         // Virtual parameters are kept with the device's parameters, for the API and filters to read.
         if (provisioned !== null && provisioned.virtual.length > 0) await tx.parameters.setValues(session.deviceId, provisioned.virtual, now);
         if (provisioned !== null && step.effects.some((e) => e.type === "provisionsDone")) {

@@ -51,6 +51,12 @@ export interface SessionState {
   acsDone: boolean;
   /** Provisioning's progress in this session; null when no provision applies. */
   provisioning: { engine: EngineState; done: boolean; faults: number; calls: ProvisionCallState[] } | null;
+  /**
+   * The state once the ACS's first RPC is sent, planned while the Inform was handled for the empty POST
+   * that almost always follows (see planAhead); the RPC is its `pending` request. Dropped when the CPE
+   * sends a request first, since what that request records may change the plan.
+   */
+  ahead?: SessionState;
 }
 
 /** A provision chosen for this session, by the preset that chose it. */
@@ -220,6 +226,30 @@ export class AcsSession {
     return this.s.lastActivityAt;
   }
 
+  /**
+   * A copy of this session that has received the CPE's empty POST, for planning the first RPC ahead of
+   * it; null unless the session is right after its Inform. Planning reads the store and may need
+   * several rounds (provisions), which the edge runs; keepAhead() then keeps the result.
+   */
+  planAhead(now: Date): AcsSession | null {
+    if (this.s.phase !== "cpeRequests" || this.s.rpcCount > 0 || this.s.acsDone || this.s.ahead !== undefined) return null;
+    const copy = new AcsSession(structuredClone(this.s), this.config);
+    copy.consume([], now);
+    return copy;
+  }
+
+  /** Keeps what a copy from planAhead() planned: an RPC to send, that left nothing to record. */
+  keepAhead(copy: AcsSession, step: PlanStep): boolean {
+    if (step.kind !== "reply" || step.effects.length > 0 || step.reply.envelope === null || step.reply.ended || copy.s.pending === null) return false;
+    this.s.ahead = copy.s;
+    return true;
+  }
+
+  /** An RPC planned ahead waits for the CPE's empty POST. */
+  get hasAhead(): boolean {
+    return this.s.ahead !== undefined;
+  }
+
   /** The session's state as JSON, to store between HTTP exchanges. */
   snapshot(): JsonValue {
     return asJson(this.s);
@@ -243,10 +273,23 @@ export class AcsSession {
    * move is to be planned with plan() (after the effects are applied, so planning sees them).
    */
   consume(envelopes: CwmpEnvelope[], now: Date): { reply: Reply | null; effects: Effect[] } {
-    this.s.lastActivityAt = now.getTime();
     const envelope = envelopes[0];
     const message = envelope?.body ?? null;
     const input = classify(message);
+    const ahead = this.s.ahead;
+    if (ahead !== undefined) {
+      // The state before the RPC planned ahead is left as it was (the edge may still hold it as stored).
+      if (input === "empty") {
+        this.s = ahead;
+        this.s.lastActivityAt = now.getTime();
+        const { id, request } = ahead.pending!;
+        return { reply: { envelope: { ns: ahead.ns, header: this.header(id), body: request }, ended: false }, effects: [] };
+      }
+      // A response can only answer the RPC planned ahead, which only an empty POST got.
+      if (input === "response" || input === "fault") this.s = ahead;
+      else delete this.s.ahead;
+    }
+    this.s.lastActivityAt = now.getTime();
     const action = transitions[this.s.phase][input];
     switch (action) {
       case "answerRequest":
@@ -278,6 +321,7 @@ export class AcsSession {
     if (prov !== null && !prov.done) {
       const step = planProvisions(input.declarations ?? [], input.data ?? new DeviceData(), prov.engine, {
         now: now.getTime(),
+        sessionStart: this.s.startedAt,
         gpvBatchSize: this.config.gpvBatchSize,
         parameterKey: this.s.id.slice(0, 8),
         maxRpcs: this.config.maxRpcs,
@@ -305,6 +349,9 @@ export class AcsSession {
 
   /** The CPE vanished: settle what was outstanding, retryable, and end. */
   timeout(): Effect[] {
+    // An RPC planned ahead may have reached the CPE (its empty POST is answered without a write): it
+    // counts as sent, so that a CPE that dies on it cannot loop on the task.
+    if (this.s.ahead !== undefined) this.s = this.s.ahead;
     return this.end("timeout", this.abandonPending("session.timeout", "the CPE stopped answering")).effects;
   }
 

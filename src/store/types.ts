@@ -282,8 +282,11 @@ export interface SessionRepo {
   acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date, now: Date): Promise<SessionRecord | null>;
   /** Saves a new state if `expectedVersion` is current; returns the new record or null (lost race/expired). */
   save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null>;
-  /** Ends the session and frees the device. */
-  end(id: string): Promise<void>;
+  /**
+   * Ends the session and frees the device; with `expectedVersion`, only if that version is current.
+   * Resolves to whether a session was ended.
+   */
+  end(id: string, expectedVersion?: number): Promise<boolean>;
   /** Sessions whose expiresAt has passed (the CPE vanished); the caller settles them and ends them. */
   expired(now: Date, limit?: number): Promise<SessionRecord[]>;
 }

@@ -37,11 +37,15 @@ async function pair(model: "tr181-gateway" | "tr098-gateway" = "tr181-gateway"):
 }
 
 /** One session: the CPE informs, then the engine drives it until it is done. */
-async function session(p: Pair, declarations: Declaration[], options: { maxRpcs?: number; answer?: (rpc: CwmpMessage) => CwmpMessage | null } = {}): Promise<{ rpcs: CwmpMessage[]; faults: EngineFault[] }> {
+async function session(
+  p: Pair,
+  declarations: Declaration[],
+  options: { maxRpcs?: number; answer?: (rpc: CwmpMessage) => CwmpMessage | null; gpvBatchSize?: number; msPerRpc?: number } = {},
+): Promise<{ rpcs: CwmpMessage[]; faults: EngineFault[] }> {
   const state = newEngineState();
   const rpcs: CwmpMessage[] = [];
   const faults: EngineFault[] = [];
-  const ctx = { now: p.now, gpvBatchSize: 32, parameterKey: "pk", maxRpcs: options.maxRpcs ?? 64 };
+  const ctx = { now: p.now, sessionStart: p.now, gpvBatchSize: options.gpvBatchSize ?? 32, parameterKey: "pk", maxRpcs: options.maxRpcs ?? 64 };
   const inform = p.cpe.startSession(p.now);
   let out = p.cpe.receive({ ns: inform.ns, header: { id: inform.header.id ?? "1" }, body: { method: "InformResponse", maxEnvelopes: 1 } }, p.now);
   assert.equal(out.done, false);
@@ -74,7 +78,9 @@ async function session(p: Pair, declarations: Declaration[], options: { maxRpcs?
       continue;
     }
     const learned = applyResponse(intent, response, state);
-    const at = new Date(p.now);
+    const at = new Date(ctx.now);
+    // Time passes between exchanges (the session's start stays put).
+    ctx.now += options.msPerRpc ?? 0;
     for (const n of learned.names) await p.store.parameters.setNames(DEVICE, n.requestPath, n.nextLevel, n.names, at);
     if (learned.values.length > 0) await p.store.parameters.setValues(DEVICE, learned.values, at);
     if (learned.attributes.length > 0) await p.store.parameters.setAttributes(DEVICE, learned.attributes, at);
@@ -130,6 +136,19 @@ describe("the declarative engine with a simulated CPE", () => {
     assert.deepEqual((await session(p, decl)).rpcs, []);
     p.now += 61_000;
     assert.deepEqual(methods((await session(p, decl)).rpcs), ["GetParameterValues"]);
+    await p.close();
+  });
+
+  it("keeps what the session read fresh until it ends, so a read split over several RPCs ends", async () => {
+    const p = await pair();
+    const names = ["UpTime", "ModelName", "ModelNumber", "Description", "SerialNumber"].map((n) => `Device.DeviceInfo.${n}`);
+    const decl: Declaration[] = names.map((path) => ({ path, maxAge: 0 }));
+    const r = await session(p, decl, { gpvBatchSize: 2, msPerRpc: 5 });
+    assert.deepEqual(methods(r.rpcs), ["GetParameterValues", "GetParameterValues", "GetParameterValues"]);
+    assert.deepEqual(r.rpcs.flatMap((x) => (x.method === "GetParameterValues" ? x.parameterNames : [])).sort(), [...names].sort(), "each is read once");
+    // The next session reads them all again: maxAge 0 means "read in this session".
+    p.now += 1_000;
+    assert.equal((await session(p, decl, { gpvBatchSize: 2, msPerRpc: 5 })).rpcs.length, 3);
     await p.close();
   });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { digestHa1, hashPassword } from "../../src/auth/index.js";
-import { cwmpFault, xsdValue } from "../../src/cwmp/index.js";
+import { cwmpFault, xsdValue, type CwmpMessage } from "../../src/cwmp/index.js";
 import type { AcsEvent } from "../../src/server/events.js";
 import { startTestAcs, type TestAcs } from "../support/acs.js";
 import { forEachBackend } from "../support/pg.js";
@@ -203,6 +203,67 @@ forEachBackend((backend) => {
       assert.equal(end.status, 204);
       assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
       c.close();
+    });
+
+    describe("the first RPC, planned with the Inform", () => {
+      const uptime: CwmpMessage = { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "42") }] };
+      /** The device's stored session, if any (every session is "expired" an hour from now). */
+      const inProgress = async (deviceId: string) => (await t.acs.store.sessions.expired(new Date(Date.now() + 3_600_000))).filter((r) => r.deviceId === deviceId);
+
+      /** A known device with a read of its UpTime queued, in a session just started by its Inform. */
+      async function informWithTask() {
+        const c = cpe();
+        await c.inform(["0 BOOTSTRAP"]);
+        await c.send(null);
+        const task = await t.acs.tasks.create(c.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
+        await c.inform();
+        return { c, task };
+      }
+
+      it("answers the empty POST without writing, and the response carries on from the stored state", async () => {
+        const { c, task } = await informWithTask();
+        const [stored] = await inProgress(c.deviceId);
+        assert.ok(stored, "the session is stored once its Inform is handled");
+        const rpc = await c.send(null);
+        assert.deepEqual(rpcIn(rpc), { method: "GetParameterValues", parameterNames: ["Device.DeviceInfo.UpTime"] });
+        const [after] = await inProgress(c.deviceId);
+        assert.equal(after?.version, stored.version, "the empty POST wrote nothing");
+        assert.equal((await c.answer(rpc, uptime)).status, 204);
+        assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
+        assert.equal((await t.acs.store.parameters.get(c.deviceId, ["Device.DeviceInfo.UpTime"]))[0]?.value, "42");
+        assert.deepEqual(await inProgress(c.deviceId), []);
+        c.close();
+      });
+
+      it("ends the session on a second empty POST in place of the response, as without planning ahead", async () => {
+        const { c, task } = await informWithTask();
+        assert.equal(rpcIn(await c.send(null)).method, "GetParameterValues");
+        assert.equal((await c.send(null)).status, 204);
+        const after = await t.acs.tasks.get(task.id);
+        assert.equal(after?.status, "pending");
+        assert.equal(after?.lastFault?.code, "session.no-response");
+        assert.deepEqual(await inProgress(c.deviceId), []);
+        c.close();
+      });
+
+      it("plans again when the CPE sends a request first, taking in what it reported", async () => {
+        const c = cpe();
+        await c.inform(["0 BOOTSTRAP"]);
+        await c.send(null);
+        const download = await t.acs.tasks.create(c.deviceId, "download", { fileType: "1 Firmware Upgrade Image", url: "http://files.example/fw.bin" });
+        await c.inform();
+        assert.equal(rpcIn(await c.send(null)).method, "Download");
+        // The CPE starts over without answering, but did download: the task is pending again, so the
+        // new session plans the Download again with its Inform. The TransferComplete that comes first
+        // settles the task, and the plan made before it must not be sent.
+        await c.inform(["7 TRANSFER COMPLETE", "M Download"]);
+        assert.equal((await t.acs.tasks.get(download.id))?.status, "pending");
+        const tc = await c.send({ method: "TransferComplete", commandKey: download.id.replaceAll("-", ""), faultStruct: { faultCode: 0, faultString: "" }, startTime: "2026-11-21T10:00:00Z", completeTime: "2026-11-21T10:00:30Z" });
+        assert.equal(rpcIn(tc).method, "TransferCompleteResponse");
+        assert.equal((await t.acs.tasks.get(download.id))?.status, "done");
+        assert.equal((await c.send(null)).status, 204, "nothing left to do: the Download planned with the Inform is dropped");
+        c.close();
+      });
     });
 
     it("starts a new session when a CPE informs again within the old one", async () => {

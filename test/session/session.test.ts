@@ -340,6 +340,82 @@ describe("state between HTTP exchanges", () => {
   });
 });
 
+describe("the first RPC planned ahead of the empty POST", () => {
+  const t = task("11111111-0000-0000-0000-000000000001", "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
+
+  /** A session whose first RPC was planned with its Inform, stored as JSON (as the store keeps it). */
+  function ahead(tasks: TaskInput[] = [t]): { stored: () => AcsSession; rpc: { id: string; body: CwmpMessage } } {
+    const { session } = start(tasks);
+    const copy = session.planAhead(now);
+    assert.ok(copy);
+    const step = copy.plan(now, { tasks });
+    assert.equal(session.keepAhead(copy, step), true);
+    assert.equal(session.hasAhead, true);
+    const json = JSON.stringify(session.snapshot());
+    assert.equal(step.kind, "reply");
+    return { stored: () => AcsSession.restore(JSON.parse(json)), rpc: rpcOf(step as Outcome) };
+  }
+
+  it("answers the empty POST with the planned RPC, recording nothing", () => {
+    const { stored, rpc } = ahead();
+    const s = stored();
+    const o = s.consume([], now);
+    assert.deepEqual(o.effects, []);
+    assert.deepEqual(rpcOf(o as Outcome), rpc);
+    assert.equal(s.phase, "awaitingResponse");
+    assert.equal(s.hasAhead, false);
+  });
+
+  it("takes the response to it in a process that holds only the stored state", () => {
+    const { stored, rpc } = ahead();
+    const o = stored().receive(cpe({ method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "5") }] }, rpc.id), now, []);
+    assert.equal(ofType(o.effects, "taskDone")[0]!.taskId, t.id);
+    assert.equal(o.reply.ended, true);
+  });
+
+  it("drops it when the CPE sends a request first, and plans again after that request", () => {
+    const { stored } = ahead();
+    const s = stored();
+    const answered = s.receive(cpe({ method: "TransferComplete", commandKey: "k", faultStruct: { faultCode: 0, faultString: "" }, startTime: "2026-11-21T10:00:00Z", completeTime: "2026-11-21T10:00:01Z" }, "tc-1"), now, []);
+    assert.equal(answered.reply.envelope?.body?.method, "TransferCompleteResponse");
+    assert.equal(s.hasAhead, false);
+    // No task is runnable any more (the request could have settled it): the session ends instead.
+    assert.equal(s.receive([], now, []).reply.ended, true);
+  });
+
+  it("ends the session on a second empty POST, once the first took the RPC", () => {
+    const { stored } = ahead();
+    const s = stored();
+    s.consume([], now);
+    const o = s.receive([], now, [t]);
+    assert.equal(ofType(o.effects, "taskFault")[0]!.fault.code, "session.no-response");
+    assert.equal(o.reply.ended, true);
+  });
+
+  it("counts the RPC as sent when the CPE vanishes, so its task's attempt counts", () => {
+    const effects = ahead().stored().timeout();
+    assert.deepEqual(ofType(effects, "taskFault")[0], { type: "taskFault", taskId: t.id, fault: { code: "session.timeout", message: "the CPE stopped answering" }, retry: true });
+  });
+
+  it("keeps nothing when the plan is the end of the session or records something", () => {
+    const { session } = start([]);
+    const copy = session.planAhead(now)!;
+    assert.equal(session.keepAhead(copy, copy.plan(now, { tasks: [] })), false);
+    const bad = task("11111111-0000-0000-0000-000000000002", "getParameterValues", { parameterNames: 5 });
+    const { session: s2 } = start([bad]);
+    const copy2 = s2.planAhead(now)!;
+    assert.equal(s2.keepAhead(copy2, copy2.plan(now, { tasks: [bad] })), false, "a task failed at planning is an effect to record");
+    assert.equal(s2.hasAhead, false);
+    assert.equal(s2.phase, "cpeRequests", "the session itself has not moved");
+  });
+
+  it("is planned only right after the Inform", () => {
+    const { session } = start([t]);
+    session.receive([], now, [t]);
+    assert.equal(session.planAhead(now), null);
+  });
+});
+
 describe("HoldRequests", () => {
   it("holds the CPE's requests while tasks run, releases them, then takes the held requests", () => {
     const config = { ...defaultSessionConfig, holdRequests: true };

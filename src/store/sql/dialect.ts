@@ -27,6 +27,13 @@ export interface DialectCapabilities {
    * compare on it. Null when the index holds whole values (SQLite).
    */
   readonly valueKey: { column: string; chars: number } | null;
+  /**
+   * A read costs less than rewriting rows that did not change: setValues reads the current values and
+   * rewrites only the changed ones (SQLite, in process, where an equal value still moves its entries in
+   * four indexes). False where every statement is a round trip to a server (PostgreSQL): one upsert of
+   * every value then costs less than a read and two writes.
+   */
+  readonly readBeforeRewrite: boolean;
 }
 
 export interface Dialect {

@@ -101,6 +101,7 @@ export class SqlParameterRepo implements ParameterRepo {
     const rows = new Map<string, unknown[]>();
     for (const v of values) rows.set(v.path, [v.value, numberOf(v.value), timeOf(v.value), booleanOf(v.value), v.type, at, at]);
     if (rows.size === 0) return;
+    if (!this.s.dialect.capabilities.readBeforeRewrite) return upsertWithParents(this.s, deviceId, VALUE_COLUMNS, rows, "names_at");
     // Most of what a CPE reports is what it reported last time. Rewriting an equal value still deletes
     // and re-inserts its entry in each of the four value indexes, on a different page for every path,
     // so unchanged records only get their timestamps: this cut the pages a session writes on SQLite

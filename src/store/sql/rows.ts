@@ -1,6 +1,6 @@
 // Column lists and row -> record mapping shared by the repositories.
 import type {
-  CpeCredential, CwmpNs, DeviceRecord, EventRecord, FaultRecord, ParameterRecord, SessionRecord, TaskFault, TaskRecord, TaskStatus,
+  CpeCredential, CwmpNs, DeviceRecord, EventRecord, FaultRecord, JsonValue, ParameterRecord, SessionRecord, TaskFault, TaskRecord, TaskStatus,
 } from "../types.js";
 import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
@@ -107,11 +107,12 @@ export function toFault(d: Dialect, r: Row): FaultRecord {
 
 export const SESSION_COLUMNS = "id, device_id, state, version, expires_at";
 
-export function toSession(d: Dialect, r: Row): SessionRecord {
+/** A session row; `state` when the caller has it already (the row does not carry it). */
+export function toSession(d: Dialect, r: Row, state?: JsonValue): SessionRecord {
   return {
     id: str(r.id),
     deviceId: str(r.device_id),
-    state: d.readJson(r.state),
+    state: state !== undefined ? state : d.readJson(r.state),
     version: Number(r.version),
     expiresAt: reqDate(d, r.expires_at),
   };

@@ -1,6 +1,9 @@
 import type { JsonValue, SessionRecord, SessionRepo } from "../types.js";
 import { limitClause } from "./limit.js";
 import { SESSION_COLUMNS, toSession } from "./rows.js";
+
+// Writes return the record without reading the state back: it is the state just written.
+const WRITTEN_COLUMNS = "id, device_id, version, expires_at";
 import type { Scope } from "./scope.js";
 
 export class SqlSessionRepo implements SessionRepo {
@@ -25,23 +28,24 @@ export class SqlSessionRepo implements SessionRepo {
        ON CONFLICT (device_id) DO UPDATE SET id = excluded.id, state = excluded.state, version = sessions.version + 1,
          expires_at = excluded.expires_at
        WHERE sessions.expires_at <= $5 OR sessions.id = excluded.id
-       RETURNING ${SESSION_COLUMNS}`,
+       RETURNING ${WRITTEN_COLUMNS}`,
       [sessionId, deviceId, d.json(state), d.date(expiresAt), d.date(now)],
     );
-    return rows[0] ? toSession(d, rows[0]) : null;
+    return rows[0] ? toSession(d, { ...rows[0], state: null }, state) : null;
   }
 
   async save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null> {
     const d = this.s.dialect;
     const rows = await this.s.all(
-      `UPDATE sessions SET state = $3, version = version + 1, expires_at = $4 WHERE id = $1 AND version = $2 RETURNING ${SESSION_COLUMNS}`,
+      `UPDATE sessions SET state = $3, version = version + 1, expires_at = $4 WHERE id = $1 AND version = $2 RETURNING ${WRITTEN_COLUMNS}`,
       [id, expectedVersion, d.json(state), d.date(expiresAt)],
     );
-    return rows[0] ? toSession(d, rows[0]) : null;
+    return rows[0] ? toSession(d, { ...rows[0], state: null }, state) : null;
   }
 
-  async end(id: string): Promise<void> {
-    await this.s.run("DELETE FROM sessions WHERE id = $1", [id]);
+  async end(id: string, expectedVersion?: number): Promise<boolean> {
+    if (expectedVersion === undefined) return (await this.s.run("DELETE FROM sessions WHERE id = $1", [id])) > 0;
+    return (await this.s.run("DELETE FROM sessions WHERE id = $1 AND version = $2", [id, expectedVersion])) > 0;
   }
 
   async expired(now: Date, limit?: number): Promise<SessionRecord[]> {

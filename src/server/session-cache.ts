@@ -1,0 +1,51 @@
+// The sessions this process carried last, so that the next exchange of a session does not read back
+// what this process just wrote. The store stays the truth: every save and end checks the session's
+// version, and a session that moved to another process, or changed under us, is read again (StaleSession).
+//
+// An entry is taken out while an exchange uses it and put back once its transaction committed, so a
+// failed exchange (whose state object may have been changed before the rollback) never leaves it behind.
+
+import type { JsonValue } from "../store/types.js";
+
+export interface CachedSession {
+  deviceId: string;
+  /** The version stored with `state`, or with the state it was adopted from (see cwmp-handler.ts). */
+  version: number;
+  expiresAt: Date;
+  state: JsonValue;
+}
+
+/** Thrown in a transaction that worked from a cached session the store no longer has at that version. */
+export class StaleSession extends Error {
+  constructor() {
+    super("the cached session changed in the store");
+  }
+}
+
+export class SessionCache {
+  private readonly entries = new Map<string, CachedSession>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  /** The session's entry, removed from the cache until put back; undefined when absent or expired. */
+  take(id: string, now: Date): CachedSession | undefined {
+    const e = this.entries.get(id);
+    if (e === undefined) return undefined;
+    this.entries.delete(id);
+    return e.expiresAt.getTime() > now.getTime() ? e : undefined;
+  }
+
+  drop(id: string): void {
+    this.entries.delete(id);
+  }
+
+  put(id: string, entry: CachedSession): void {
+    // Sessions that ended normally are never put back; those that timed out are the oldest entries.
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(id, entry);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
