@@ -102,6 +102,15 @@ export class CwmpHandler {
     }
     const cookieSession = parseCookies(x.headers.cookie).get(this.o.cookieName) ?? null;
     const sessionId = cookieSession ?? x.connectionSession;
+    if (sessionId === null && x.clientCertCn === null && header(x, "authorization") === undefined) {
+      // Outside a session, a request without credentials (the first step of every Digest exchange) is
+      // challenged before its body is parsed: nobody unauthenticated makes the ACS read XML.
+      const auth = await this.o.auth.authenticate({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
+      if (!auth.ok) {
+        this.o.log.debug({ address: x.remoteAddress, reason: auth.reason }, "CPE authentication failed");
+        return { status: 401, headers: { "WWW-Authenticate": auth.challenges, "Content-Type": "text/plain" }, body: "authentication required\n", session: null };
+      }
+    }
 
     let envelopes: CwmpEnvelope[];
     try {

@@ -129,6 +129,14 @@ forEachBackend((backend) => {
         c.close();
       });
 
+      it("challenges before reading the body: without credentials, even malformed XML gets 401", async () => {
+        const c = new TestCpe({ url: t.url });
+        const r = await c.post('<!DOCTYPE x [<!ENTITY a SYSTEM "file:///etc/passwd">]><x>&a;</x>');
+        assert.equal(r.status, 401);
+        assert.match(String(r.headers["www-authenticate"]), /^Digest /);
+        c.close();
+      });
+
       it("refuses a wrong password and an unknown username", async () => {
         const wrong = cpe({ password: "not-it" });
         assert.equal((await wrong.inform()).status, 401);

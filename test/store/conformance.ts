@@ -92,6 +92,14 @@ export function conformance(b: Backend): void {
       assert.deepEqual(await s.events.list("other"), []);
     });
 
+    test("an Inform with many events keeps each (small and large lists take different statements)", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const many = Array.from({ length: 12 }, (_, i) => ({ code: `M X_ACME_${i}`, commandKey: `k${i}` }));
+      await s.devices.recordInform(inform("d1", { events: many }));
+      const kept = await s.events.list("d1");
+      assert.deepEqual(kept.map((e) => [e.code, e.commandKey]).sort(), many.map((e) => [e.code, e.commandKey]).sort());
+    });
+
     test("an Inform without events stores none", async (ctx) => {
       const s = await fresh(b, ctx);
       await s.devices.recordInform(inform("d1", { events: [] }));

@@ -43,6 +43,16 @@ forEachBackend((b) => {
       assert.equal(await s.outbox.cursorOf(all[2]!.seq + 100), null);
     });
 
+    test("a batch of any size keeps its order and payloads (small batches and large ones take different statements)", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const small = Array.from({ length: 3 }, (_, i) => ev(`s${i}`, "d1", i, { i: String(i) }));
+      const large = Array.from({ length: 25 }, (_, i) => ev(`l${i}`, i % 2 === 0 ? null : "d2", 100 + i, { i: String(i) }));
+      await s.transaction(async (tx) => tx.outbox.append(small));
+      await s.outbox.append(large);
+      const all = await readSettled(s, 28, null, 100);
+      assert.deepEqual(all.map((e) => [e.type, e.deviceId, e.at.getTime(), e.payload]), [...small, ...large].map((e) => [e.type, e.deviceId, e.at.getTime(), e.payload]));
+    });
+
     test("events of a transaction that rolls back never appear", async (ctx) => {
       const s = await fresh(b, ctx);
       await assert.rejects(s.transaction(async (tx) => {

@@ -7,7 +7,7 @@ import { StoreError } from "../errors.js";
 import type {
   DeviceListQuery, DeviceQuery, DeviceQueryResult, DeviceRecord, DeviceRepo, EventRecord, EventRepo, InformUpdate, ParameterRecord,
 } from "../types.js";
-import type { Dialect, RowColumn } from "./dialect.js";
+import { SMALL_BATCH, type Dialect, type RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
 import { compileFilter, SqlParams, textColumn, timeColumn } from "./filter.js";
 import { limitClause } from "./limit.js";
@@ -198,7 +198,11 @@ export class SqlDeviceRepo implements DeviceRepo {
         if (!created) rows = await s.all(updateSql, params);
       }
       if (!created && rows[0]) rows = [await identity(s, rows[0])];
-      if (u.events.length > 0) {
+      if (d.capabilities.inProcess && u.events.length <= SMALL_BATCH) {
+        for (const e of u.events) {
+          await s.run("INSERT INTO device_events (device_id, at, code, command_key) VALUES ($1, $2, $3, $4)", [u.id, d.date(u.at), e.code, e.commandKey]);
+        }
+      } else if (u.events.length > 0) {
         const ev = insertEvents(2, "");
         await s.run(ev.sql, [u.id, ...ev.params]);
       }

@@ -101,31 +101,37 @@ export class SqlParameterRepo implements ParameterRepo {
     const rows = new Map<string, unknown[]>();
     for (const v of values) rows.set(v.path, [v.value, numberOf(v.value), timeOf(v.value), booleanOf(v.value), v.type, at, at]);
     if (rows.size === 0) return;
-    if (!this.s.dialect.capabilities.readBeforeRewrite) return upsertWithParents(this.s, deviceId, VALUE_COLUMNS, rows, "names_at");
+    if (!this.s.dialect.capabilities.inProcess) return upsertWithParents(this.s, deviceId, VALUE_COLUMNS, rows, "names_at");
     // Most of what a CPE reports is what it reported last time. Rewriting an equal value still deletes
     // and re-inserts its entry in each of the four value indexes, on a different page for every path,
     // so unchanged records only get their timestamps: this cut the pages a session writes on SQLite
-    // from about twenty to a few (`npm run bench`). A record that exists has its ancestors, so only new
-    // ones need the upsert that creates them. (Between the read and the writes nothing else changes a
-    // device's values: they come from its sessions, one at a time.)
+    // from about twenty to a few (`npm run bench`). Records that exist are updated one statement each:
+    // in process, that is about a third of the time of one statement over a JSON row source (an UPDATE
+    // ... IN json_each, or the upsert), measured with 2 changed and 8 unchanged values. A record that
+    // exists has its ancestors, so only new ones need the upsert that creates them. (Between the read
+    // and the writes nothing else changes a device's values: they come from its sessions, one at a time.)
     await this.s.atomic(async (s) => {
       const d = s.dialect;
       const current = await s.all<{ path: string; value: unknown; type: unknown }>(
         `SELECT path, value, type FROM parameters WHERE device_id = $1 AND ${d.inTextArray("path", "$2")}`,
         [deviceId, d.textArray([...rows.keys()])],
       );
-      const unchanged: string[] = [];
+      const when = d.date(at);
       for (const r of current) {
         const v = rows.get(r.path)!;
-        if (r.value === v[0] && r.type === v[4]) unchanged.push(r.path);
+        rows.delete(r.path);
+        if (r.value === v[0] && r.type === v[4]) {
+          // A value also proves the parameter exists, so it refreshes names_at too.
+          await s.run("UPDATE parameters SET value_at = $3, names_at = $3 WHERE device_id = $1 AND path = $2", [deviceId, r.path, when]);
+        } else {
+          await s.run(
+            `UPDATE parameters SET value = $3, value_num = $4, value_time = $5, value_bool = $6, type = $7, value_at = $8, names_at = $8
+             WHERE device_id = $1 AND path = $2`,
+            [deviceId, r.path, v[0], v[1], v[2], d.bool(v[3] as boolean | null), v[4], when],
+          );
+        }
       }
-      if (unchanged.length > 0) {
-        // A value also proves the parameter exists, so it refreshes names_at too.
-        await s.run(`UPDATE parameters SET value_at = $2, names_at = $2 WHERE device_id = $1 AND ${d.inTextArray("path", "$3")}`,
-          [deviceId, d.date(at), d.textArray(unchanged)]);
-        for (const path of unchanged) rows.delete(path);
-      }
-      await upsertWithParents(s, deviceId, VALUE_COLUMNS, rows, "names_at", current.length - unchanged.length < rows.size);
+      await upsertWithParents(s, deviceId, VALUE_COLUMNS, rows, "names_at");
     });
   }
 
