@@ -11,10 +11,12 @@
 // --seconds. Reported: sessions/s, session latency percentiles, the server's peak RSS.
 //
 //   npm run bench:sessions -- [--devices 1500] [--seconds 20] [--concurrency 48] [--pg URL | --no-pg] [--json] [--only baseline,sqlite,postgres]
-//                   [--cpu-prof DIR]
+//                   [--workers N] [--cpu-prof DIR]
+//
+// With --workers N the ACS runs as N processes sharing the port; its CPU and RSS are those of all of them.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
@@ -29,6 +31,8 @@ interface Options {
   json: boolean;
   /** Only these targets (baseline, sqlite, postgres); for profiling one of them. */
   only: string[] | null;
+  /** `provisio serve --workers N`: ACS processes sharing the port. */
+  workers: number;
 }
 
 function options(argv: string[]): Options {
@@ -43,6 +47,7 @@ function options(argv: string[]): Options {
     pg: argv.includes("--no-pg") ? null : (get("pg") ?? process.env.PROVISIO_TEST_PG_URL ?? null),
     json: argv.includes("--json"),
     only: get("only")?.split(",") ?? null,
+    workers: Number(get("workers") ?? 1),
   };
 }
 
@@ -68,6 +73,31 @@ const USER = "bench";
 const PASS = "bench-password-0123456789";
 const here = new URL(".", import.meta.url);
 const cli = new URL("../src/cli/main.js", here).href;
+
+/** The process and its children (the workers of `--workers N`), from Linux /proc. */
+function processTree(pid: number): number[] {
+  const pids = [pid];
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        // The parent's pid is the second field after the command name (which may hold spaces).
+        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) pids.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return pids;
+}
+
+/** CPU time (user + system) a server (with its workers) has used so far, in ms (Linux /proc; 0 elsewhere). */
+function treeCpuMs(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + cpuMs(p), 0);
+}
 
 /** CPU time (user + system) the process has used so far, in ms (Linux /proc; 0 elsewhere). */
 function cpuMs(pid: number): number {
@@ -162,16 +192,16 @@ async function measure(target: string, url: string, pid: number, o: Options): Pr
     },
   });
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
+  const sampler = setInterval(() => (peak = Math.max(peak, processTree(pid).reduce((sum, p) => sum + rssMb(p), 0))), 250);
   try {
     const deadline = Date.now() + 180_000;
     while (bootstrapped.size < o.devices && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     measuring = true;
     const start = performance.now();
-    const cpuStart = cpuMs(pid);
+    const cpuStart = treeCpuMs(pid);
     await new Promise((r) => setTimeout(r, o.seconds * 1000));
     measuring = false;
-    const cpu = cpuMs(pid) - cpuStart;
+    const cpu = treeCpuMs(pid) - cpuStart;
     const elapsed = (performance.now() - start) / 1000;
     const ok = reports.filter((r) => r.ok);
     const lat = ok.map((r) => r.durationMs).sort((a, b) => a - b);
@@ -211,6 +241,8 @@ async function acsTarget(name: string, db: string, o: Options): Promise<Result> 
       "127.0.0.1",
       "--port",
       "0",
+      "--workers",
+      String(o.workers),
       "--db",
       db,
       "--data-dir",
@@ -256,6 +288,10 @@ async function baselineTarget(o: Options): Promise<Result> {
   }
 }
 
+function workersLabel(o: Options): string {
+  return o.workers > 1 ? ` --workers ${o.workers}` : "";
+}
+
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const results: Result[] = [];
@@ -264,7 +300,7 @@ async function main(): Promise<void> {
   if (wanted("sqlite")) {
     const sqliteDir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
     try {
-      results.push(await acsTarget("provisio serve, SQLite", `sqlite:${join(sqliteDir, "bench.db")}`, o));
+      results.push(await acsTarget(`provisio serve${workersLabel(o)}, SQLite`, `sqlite:${join(sqliteDir, "bench.db")}`, o));
     } finally {
       rmSync(sqliteDir, { recursive: true, force: true });
     }
@@ -273,7 +309,7 @@ async function main(): Promise<void> {
     const { createTestDatabase, createTestSchema } = await import("../test/support/pg.js");
     const db = await createTestDatabase(o.pg);
     try {
-      results.push(await acsTarget("provisio serve, PostgreSQL", await createTestSchema(db.url), o));
+      results.push(await acsTarget(`provisio serve${workersLabel(o)}, PostgreSQL`, await createTestSchema(db.url), o));
     } finally {
       await db.drop();
     }

@@ -56,6 +56,14 @@ export function addServeCommand(program: Command): void {
     });
 }
 
+/** What a worker tells the primary once it listens. */
+const WORKER_READY = "provisio.worker-ready";
+interface WorkerReady {
+  type: typeof WORKER_READY;
+  cwmpPort: number;
+  nbiPort: number | null;
+}
+
 async function serve(config: Readonly<Config>): Promise<void> {
   const log = createLogger(config.log.level);
   if (config.workers > 1 && cluster.isPrimary) {
@@ -71,7 +79,15 @@ async function serve(config: Readonly<Config>): Promise<void> {
     } finally {
       await store.close();
     }
-    banner(config, config.cwmp.port, config.nbi.enabled ? config.nbi.port : null, bootstrap, adminKey);
+    // The banner comes once a worker listens: it then names the ports really bound (port 0 means any
+    // free port, chosen when the first worker listens and shared by the others).
+    let announced = false;
+    cluster.on("message", (_w, msg: unknown) => {
+      const m = msg as Partial<WorkerReady> | null;
+      if (announced || m?.type !== WORKER_READY || typeof m.cwmpPort !== "number") return;
+      announced = true;
+      banner(config, m.cwmpPort, m.nbiPort ?? null, bootstrap, adminKey);
+    });
     // One worker runs the STUN server: UDP connection requests must leave from its socket, which
     // workers cannot share; the others wake devices by HTTP and XMPP (docs/operations.md).
     const fork = (stun: boolean) => {
@@ -101,6 +117,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
     throw err;
   }
   if (cluster.isPrimary) banner(config, acs.cwmpPort, acs.nbi?.port ?? null, acs.bootstrap, acs.adminKey);
+  else process.send?.({ type: WORKER_READY, cwmpPort: acs.cwmpPort, nbiPort: acs.nbi?.port ?? null } satisfies WorkerReady);
   log.info({ port: acs.cwmpPort, httpsPort: acs.cwmpsPort }, "CWMP endpoint listening");
   if (acs.nbi !== null) log.info({ apiPort: acs.nbi.port }, "REST API listening");
   if (acs.filePort !== null) log.info({ filePort: acs.filePort, url: acs.fileServerUrl }, "file server listening");

@@ -119,3 +119,41 @@ forEachBackend((b) => {
     });
   });
 });
+
+describe("provisio serve --workers 2", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "provisio-workers-"));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("runs two processes on one port, announced once they listen, and serves sessions on it", async () => {
+    const db = `sqlite:${join(dataDir, "acs.db")}`;
+    await withProcesses(async (_procs, track) => {
+      const acs = track(await startAcsProcess([...serveArgs(db, dataDir), "--workers", "2"]));
+      // Port 0: the workers share whatever port the first one got, and the banner names it.
+      const deadline = Date.now() + 10_000;
+      while (!/CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//.test(acs.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(/CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(acs.output())?.[1], String(acs.port));
+      const listening = [...acs.output().matchAll(/"pid":(\d+),"port":(\d+)[^\n]*"msg":"CWMP endpoint listening"/g)];
+      while (listening.length < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        listening.splice(0, listening.length, ...acs.output().matchAll(/"pid":(\d+),"port":(\d+)[^\n]*"msg":"CWMP endpoint listening"/g));
+      }
+      assert.equal(new Set(listening.map((m) => m[1])).size, 2, "two worker processes listen");
+      assert.deepEqual(new Set(listening.map((m) => Number(m[2]))), new Set([acs.port]));
+      const cpes = Array.from({ length: 6 }, () => new TestCpe({ url: acs.url, username: USER, password: PASS }));
+      try {
+        for (const c of cpes) {
+          assert.equal((await c.inform(["0 BOOTSTRAP"])).status, 200);
+          assert.equal((await c.send(null)).status, 204);
+        }
+        const store = await openStore(db);
+        try {
+          for (const c of cpes) assert.notEqual(await store.devices.get(c.deviceId), null);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        for (const c of cpes) c.close();
+      }
+    });
+  });
+});
