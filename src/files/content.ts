@@ -132,7 +132,14 @@ export class FileContent {
       await rename(tmp, final);
       return size;
     } catch (err) {
-      out.destroy();
+      // The stream opens its file asynchronously: until it is closed, the .part may still be created
+      // after the rm below (a limit hit by the first chunk did leave one behind).
+      if (!out.closed) {
+        await new Promise<void>((resolve) => {
+          out.once("close", () => resolve());
+          out.destroy();
+        });
+      }
       await rm(tmp, { force: true }).catch(() => undefined);
       throw err;
     }

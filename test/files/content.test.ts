@@ -65,6 +65,17 @@ forEachBackend((backend) => {
         assert.deepEqual(onDisk, []);
       });
 
+      it("leaves no partial file when the very first chunk is over the limit", async () => {
+        const { dir, content } = await setup();
+        // The error comes before the file stream has even opened its file: the cleanup must wait for it.
+        for (let i = 0; i < 20; i++) {
+          await assert.rejects(content.write(Readable.from([Buffer.alloc(20_000)]), { maxBytes: 10_000 }), (e: unknown) => e instanceof FileError && e.code === "FILE_TOO_LARGE");
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        const tmpDir = join(dir, "tmp");
+        assert.deepEqual(existsSync(tmpDir) ? readdirSync(tmpDir) : [], []);
+      });
+
       it("sweeps content no file refers to once it is old enough, and stale partial files", async () => {
         const { store, dir, content, files, advance, clock } = await setup();
         const kept = await files.create(patternStream(3000), { name: "kept.bin", fileType: "2 Web Content" });
