@@ -251,7 +251,10 @@ export class CwmpHandler {
       try {
         result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached));
       } catch (err) {
-        if (!(err instanceof StaleSession)) throw err;
+        // From the cache, anything going wrong (the session moved on, or the device was deleted under
+        // it) is settled by the store's own copy.
+        if (cached === undefined || err instanceof Refusal) throw err;
+        if (!(err instanceof StaleSession)) this.o.log.debug({ session: sessionId, err: (err as Error).message }, "exchange from the cached session failed; from the store");
         result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
       }
       if (result === null) return this.withoutSession(envelopes[0], x);

@@ -254,6 +254,20 @@ forEachBackend((backend) => {
         c.close();
       });
 
+      it("ends cleanly when the device is deleted while the session runs from this process's copy", async () => {
+        const { c, task } = await informWithTask();
+        const rpc = await c.send(null);
+        assert.equal(rpcIn(rpc).method, "GetParameterValues");
+        assert.equal(await t.acs.store.devices.delete(c.deviceId), true);
+        const r = await c.answer(rpc, uptime);
+        // As for any message after its session is gone: a CWMP fault, and nothing stored.
+        assert.equal(r.status, 500);
+        assert.match(r.text, /8003/);
+        assert.equal(await t.acs.store.devices.get(c.deviceId), null);
+        assert.equal(await t.acs.tasks.get(task.id), null);
+        c.close();
+      });
+
       it("plans again when the CPE sends a request first, taking in what it reported", async () => {
         const c = cpe();
         await c.inform(["0 BOOTSTRAP"]);
