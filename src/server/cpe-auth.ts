@@ -24,14 +24,25 @@ export interface AuthRequest {
   /** The request came over TLS. */
   secure: boolean;
   now: number;
+  /** The device the request speaks for, when known: its own credentials are then looked up too. */
+  deviceId?: string;
 }
 
 export type AuthResult =
-  | { ok: true; username: string | null; credential: CpeCredential | null; via: "digest" | "basic" | "open" }
+  | {
+      ok: true;
+      username: string | null;
+      credential: CpeCredential | null;
+      via: "digest" | "basic" | "open";
+      /** Whether AuthRequest.deviceId has credentials of its own; undefined when not looked up. */
+      deviceHasOwn?: boolean;
+    }
   | { ok: false; status: 401; challenges: string[]; reason: string; username?: string };
 
 export interface CredentialLookup {
   get(username: string): Promise<CpeCredential | null>;
+  /** The credential and whether the device has its own, in one read (store.credentials.forLogin). */
+  forLogin?(username: string, deviceId: string): Promise<{ credential: CpeCredential; deviceHasOwn: boolean } | null>;
 }
 
 /**
@@ -79,6 +90,12 @@ export class CpeAuthenticator {
     return out;
   }
 
+  private async lookup(username: string, deviceId: string | undefined): Promise<{ credential: CpeCredential; deviceHasOwn?: boolean } | null> {
+    if (deviceId !== undefined && this.credentials.forLogin !== undefined) return this.credentials.forLogin(username, deviceId);
+    const credential = await this.credentials.get(username);
+    return credential === null ? null : { credential };
+  }
+
   async authenticate(req: AuthRequest): Promise<AuthResult> {
     if (this.config.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
     const refuse = (reason: string, username?: string, stale = false): AuthResult => ({
@@ -94,18 +111,20 @@ export class CpeAuthenticator {
     if (parsed.kind === "other") return refuse(`unsupported scheme ${parsed.scheme}`);
     if (parsed.kind === "basic") {
       if (!this.basicAllowed(req.secure)) return refuse(req.secure ? "Basic is not enabled" : "Basic is refused over plain HTTP", parsed.username);
-      const credential = await this.credentials.get(parsed.username);
-      if (credential === null) return refuse("unknown username", parsed.username);
+      const found = await this.lookup(parsed.username, req.deviceId);
+      if (found === null) return refuse("unknown username", parsed.username);
+      const { credential, deviceHasOwn } = found;
       const key = this.basicCache.key(parsed.username, parsed.password, credential.passwordHash);
       if (!this.basicCache.has(key, req.now)) {
         if (!(await verifyPassword(parsed.password, credential.passwordHash))) return refuse("wrong password", parsed.username);
         this.basicCache.add(key, req.now);
       }
-      return { ok: true, username: parsed.username, credential, via: "basic" };
+      return { ok: true, username: parsed.username, credential, via: "basic", ...(deviceHasOwn === undefined ? {} : { deviceHasOwn }) };
     }
     if (!this.config.methods.includes("digest")) return refuse("Digest is not enabled", parsed.username);
-    const credential = await this.credentials.get(parsed.username);
-    if (credential === null) return refuse("unknown username", parsed.username);
+    const found = await this.lookup(parsed.username, req.deviceId);
+    if (found === null) return refuse("unknown username", parsed.username);
+    const { credential, deviceHasOwn } = found;
     if (credential.realm !== this.config.realm) return refuse(`credentials were made for realm "${credential.realm}"`, parsed.username);
     const result = verifyDigest({
       authorization: parsed,
@@ -117,7 +136,7 @@ export class CpeAuthenticator {
       nonceTtlMs: this.config.nonceTtlMs,
     });
     if (!result.ok) return refuse(`digest ${result.reason}`, parsed.username, result.reason === "stale-nonce");
-    return { ok: true, username: parsed.username, credential, via: "digest" };
+    return { ok: true, username: parsed.username, credential, via: "digest", ...(deviceHasOwn === undefined ? {} : { deviceHasOwn }) };
   }
 }
 

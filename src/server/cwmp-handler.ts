@@ -144,7 +144,15 @@ export class CwmpHandler {
   }
 
   private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date): Promise<HttpReply> {
-    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
+    // The device's own credentials are read with the login's, for the check below (an Inform without a
+    // valid identity is answered after authentication, as before).
+    let claimed: string | undefined;
+    try {
+      claimed = AcsSession.deviceIdOf(envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>);
+    } catch {
+      claimed = undefined;
+    }
+    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), ...(claimed === undefined ? {} : { deviceId: claimed }) });
     await this.o.provisioning?.refresh(now.getTime());
     const certOk = this.clientCertFits(x, envelope);
     if (certOk === false) {
@@ -169,7 +177,7 @@ export class CwmpHandler {
       const events = await this.o.store.transaction(async (tx) => {
         if (auth.ok && auth.credential !== null) {
           // Whether the device has credentials of its own matters only for shared (bootstrap) ones.
-          const own = auth.credential.deviceId === null && (await tx.credentials.forDevice(deviceId)).length > 0;
+          const own = auth.credential.deviceId === null && (auth.deviceHasOwn ?? (await tx.credentials.forDevice(deviceId)).length > 0);
           if (!credentialFitsDevice(auth.credential, deviceId, own)) {
             throw new Refusal({ status: 401, headers: { "WWW-Authenticate": this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "Content-Type": "text/plain" }, body: "these credentials do not belong to this device\n" });
           }

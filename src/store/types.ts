@@ -313,6 +313,11 @@ export interface CpeCredential {
 
 export interface CredentialRepo {
   get(username: string): Promise<CpeCredential | null>;
+  /**
+   * A login's credential and, in the same read, whether `deviceId` has credentials of its own (which
+   * shared ones give way to); null for an unknown username.
+   */
+  forLogin(username: string, deviceId: string): Promise<{ credential: CpeCredential; deviceHasOwn: boolean } | null>;
   /** Creates or replaces. */
   put(credential: CpeCredential): Promise<void>;
   delete(username: string): Promise<boolean>;

@@ -667,6 +667,11 @@ export function conformance(b: Backend): void {
       await s.credentials.put({ ...c, username: "bootstrap", deviceId: null });
       assert.deepEqual(await s.credentials.get("cpe-b"), c);
       assert.deepEqual((await s.credentials.forDevice("d1")).map((x) => x.username), ["cpe-a", "cpe-b"]);
+      // A login with, in the same read, whether a device has credentials of its own.
+      assert.deepEqual(await s.credentials.forLogin("bootstrap", "d1"), { credential: { ...c, username: "bootstrap", deviceId: null }, deviceHasOwn: true });
+      assert.deepEqual(await s.credentials.forLogin("bootstrap", "d2"), { credential: { ...c, username: "bootstrap", deviceId: null }, deviceHasOwn: false });
+      assert.deepEqual(await s.credentials.forLogin("cpe-b", "d1"), { credential: c, deviceHasOwn: true });
+      assert.equal(await s.credentials.forLogin("nobody", "d1"), null);
       const replaced = { ...c, passwordHash: "new", digestHa1: "ffff", realm: "other", createdAt: at(9), deviceId: null };
       await s.credentials.put(replaced);
       assert.deepEqual(await s.credentials.get("cpe-b"), replaced);

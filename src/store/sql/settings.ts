@@ -35,6 +35,15 @@ export class SqlCredentialRepo implements CredentialRepo {
     return rows[0] ? toCredential(this.s.dialect, rows[0]) : null;
   }
 
+  async forLogin(username: string, deviceId: string): Promise<{ credential: CpeCredential; deviceHasOwn: boolean } | null> {
+    const d = this.s.dialect;
+    const rows = await this.s.all(
+      `SELECT ${CREDENTIAL_COLUMNS}, EXISTS (SELECT 1 FROM cpe_credentials o WHERE o.device_id = $2) AS device_has_own FROM cpe_credentials WHERE username = $1`,
+      [username, deviceId],
+    );
+    return rows[0] ? { credential: toCredential(d, rows[0]), deviceHasOwn: d.readBool(rows[0].device_has_own) === true } : null;
+  }
+
   async put(c: CpeCredential): Promise<void> {
     await this.s.run(
       `INSERT INTO cpe_credentials (username, device_id, password_hash, digest_ha1, realm, created_at) VALUES ($1, $2, $3, $4, $5, $6)
