@@ -113,18 +113,17 @@ export class CpeAuthenticator {
       if (!this.basicAllowed(req.secure)) return refuse(req.secure ? "Basic is not enabled" : "Basic is refused over plain HTTP", parsed.username);
       const found = await this.lookup(parsed.username, req.deviceId);
       if (found === null) return refuse("unknown username", parsed.username);
-      const { credential, deviceHasOwn } = found;
-      const key = this.basicCache.key(parsed.username, parsed.password, credential.passwordHash);
+      const key = this.basicCache.key(parsed.username, parsed.password, found.credential.passwordHash);
       if (!this.basicCache.has(key, req.now)) {
-        if (!(await verifyPassword(parsed.password, credential.passwordHash))) return refuse("wrong password", parsed.username);
+        if (!(await verifyPassword(parsed.password, found.credential.passwordHash))) return refuse("wrong password", parsed.username);
         this.basicCache.add(key, req.now);
       }
-      return { ok: true, username: parsed.username, credential, via: "basic", ...(deviceHasOwn === undefined ? {} : { deviceHasOwn }) };
+      return { ok: true, username: parsed.username, via: "basic", ...found };
     }
     if (!this.config.methods.includes("digest")) return refuse("Digest is not enabled", parsed.username);
     const found = await this.lookup(parsed.username, req.deviceId);
     if (found === null) return refuse("unknown username", parsed.username);
-    const { credential, deviceHasOwn } = found;
+    const { credential } = found;
     if (credential.realm !== this.config.realm) return refuse(`credentials were made for realm "${credential.realm}"`, parsed.username);
     const result = verifyDigest({
       authorization: parsed,
@@ -136,7 +135,7 @@ export class CpeAuthenticator {
       nonceTtlMs: this.config.nonceTtlMs,
     });
     if (!result.ok) return refuse(`digest ${result.reason}`, parsed.username, result.reason === "stale-nonce");
-    return { ok: true, username: parsed.username, credential, via: "digest", ...(deviceHasOwn === undefined ? {} : { deviceHasOwn }) };
+    return { ok: true, username: parsed.username, via: "digest", ...found };
   }
 }
 

@@ -144,15 +144,16 @@ export class CwmpHandler {
   }
 
   private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date): Promise<HttpReply> {
-    // The device's own credentials are read with the login's, for the check below (an Inform without a
-    // valid identity is answered after authentication, as before).
-    let claimed: string | undefined;
+    // The device's id is known before authenticating, so that its own credentials are read with the
+    // login's; an Inform that names no device is answered only after authentication, as any other.
+    let claimed: string | InformError;
     try {
       claimed = AcsSession.deviceIdOf(envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>);
-    } catch {
-      claimed = undefined;
+    } catch (err) {
+      if (!(err instanceof InformError)) throw err;
+      claimed = err;
     }
-    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), ...(claimed === undefined ? {} : { deviceId: claimed }) });
+    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), ...(typeof claimed === "string" ? { deviceId: claimed } : {}) });
     await this.o.provisioning?.refresh(now.getTime());
     const certOk = this.clientCertFits(x, envelope);
     if (certOk === false) {
@@ -165,13 +166,10 @@ export class CwmpHandler {
       this.o.log[level]({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
       return { status: 401, headers: { "WWW-Authenticate": auth.challenges, "Content-Type": "text/plain" }, body: "authentication required\n", session: null };
     }
-    let deviceId: string;
-    try {
-      deviceId = AcsSession.deviceIdOf(envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>);
-    } catch (err) {
-      if (!(err instanceof InformError)) throw err;
-      return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: err.fault }), session: null };
+    if (claimed instanceof InformError) {
+      return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault }), session: null };
     }
+    const deviceId = claimed;
     const sessionId = this.newSessionId();
     try {
       const events = await this.o.store.transaction(async (tx) => {

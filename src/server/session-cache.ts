@@ -44,8 +44,4 @@ export class SessionCache {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(id, entry);
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

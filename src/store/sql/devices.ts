@@ -7,9 +7,10 @@ import { StoreError } from "../errors.js";
 import type {
   DeviceListQuery, DeviceQuery, DeviceQueryResult, DeviceRecord, DeviceRepo, EventRecord, EventRepo, InformUpdate, ParameterRecord,
 } from "../types.js";
-import { SMALL_BATCH, type Dialect, type RowColumn } from "./dialect.js";
+import type { Dialect, RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
 import { compileFilter, SqlParams, textColumn, timeColumn } from "./filter.js";
+import { insertRows } from "./insert-rows.js";
 import { limitClause } from "./limit.js";
 import { prefixUpperBound } from "./paths.js";
 import { deviceColumns, PARAMETER_COLUMNS, toDevice, toEvent, toParameter } from "./rows.js";
@@ -166,19 +167,13 @@ export class SqlDeviceRepo implements DeviceRepo {
     };
     const eventColumns: RowColumn[] = [{ name: "at", type: "date" }, { name: "code", type: "text" }, { name: "command_key", type: "text" }];
     const eventRows = u.events.map((e) => [u.at, e.code, e.commandKey]);
-    // The events' parameters follow $1 (the device id) and whatever else the statement binds.
-    const insertEvents = (first: number, condition: string) => {
-      const src = d.rowSource(first, eventColumns, eventRows);
-      return {
-        sql: `INSERT INTO device_events (device_id, at, code, command_key) SELECT $1, r.at, r.code, r.command_key FROM ${src.sql} ${condition}`,
-        params: src.params,
-      };
-    };
 
     if (d.capabilities.writableCte && u.events.length > 0) {
-      // The usual case, an existing device, in one statement; the events go in only if the update found it.
-      const ev = insertEvents(params.length + 1, "WHERE EXISTS (SELECT 1 FROM upd)");
-      const rows = await this.s.all(`WITH upd AS (${updateSql}), ev AS (${ev.sql}) SELECT * FROM upd`, [...params, ...ev.params]);
+      // The usual case, an existing device, in one statement; the events go in only if the update found
+      // it. Their parameters follow the update's ($1 is the device id).
+      const src = d.rowSource(params.length + 1, eventColumns, eventRows);
+      const ev = `INSERT INTO device_events (device_id, at, code, command_key) SELECT $1, r.at, r.code, r.command_key FROM ${src.sql} WHERE EXISTS (SELECT 1 FROM upd)`;
+      const rows = await this.s.all(`WITH upd AS (${updateSql}), ev AS (${ev}) SELECT * FROM upd`, [...params, ...src.params]);
       if (rows[0]) return { device: toDevice(d, await identity(this.s, rows[0])), created: false };
     }
     return this.s.atomic(async (s) => {
@@ -198,14 +193,7 @@ export class SqlDeviceRepo implements DeviceRepo {
         if (!created) rows = await s.all(updateSql, params);
       }
       if (!created && rows[0]) rows = [await identity(s, rows[0])];
-      if (d.capabilities.inProcess && u.events.length <= SMALL_BATCH) {
-        for (const e of u.events) {
-          await s.run("INSERT INTO device_events (device_id, at, code, command_key) VALUES ($1, $2, $3, $4)", [u.id, d.date(u.at), e.code, e.commandKey]);
-        }
-      } else if (u.events.length > 0) {
-        const ev = insertEvents(2, "");
-        await s.run(ev.sql, [u.id, ...ev.params]);
-      }
+      await insertRows(s, "device_events", [{ name: "device_id", type: "text" }, ...eventColumns], eventRows.map((r) => [u.id, ...r]));
       const row = rows[0];
       if (!row) throw new Error("recordInform: the device row vanished inside its own transaction");
       return { device: toDevice(d, row), created };

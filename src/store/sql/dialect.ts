@@ -14,9 +14,6 @@ export interface RowColumn {
   type: ColumnType;
 }
 
-/** Up to this many rows, an in-process backend writes them a statement each (DialectCapabilities.inProcess). */
-export const SMALL_BATCH = 8;
-
 export interface DialectCapabilities {
   /**
    * INSERT/UPDATE/DELETE inside WITH, so that several writes can be one statement: atomic without a

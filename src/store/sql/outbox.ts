@@ -2,9 +2,14 @@
 // an order no late commit can break (OutboxCursor), by every ACS process and by named consumers that
 // share one cursor across processes (webhook fan-out).
 import type { NewOutboxEvent, OutboxCursor, OutboxEvent, OutboxRepo } from "../types.js";
-import { SMALL_BATCH } from "./dialect.js";
+import type { RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
+import { insertRows } from "./insert-rows.js";
 import type { Scope } from "./scope.js";
+
+const OUTBOX_COLUMNS: readonly RowColumn[] = [
+  { name: "type", type: "text" }, { name: "device_id", type: "text" }, { name: "at", type: "date" }, { name: "payload", type: "json" },
+];
 
 /** What differs between backends in reading the outbox; each backend folder provides one. */
 export interface OutboxSql {
@@ -30,18 +35,7 @@ export class SqlOutboxRepo implements OutboxRepo {
   constructor(private readonly s: Scope, private readonly o: OutboxSql) {}
 
   async append(events: NewOutboxEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const d = this.s.dialect;
-    if (d.capabilities.inProcess && events.length <= SMALL_BATCH) {
-      for (const e of events) {
-        await this.s.run("INSERT INTO event_outbox (type, device_id, at, payload) VALUES ($1, $2, $3, $4)", [e.type, e.deviceId, d.date(e.at), d.json(e.payload)]);
-      }
-      return;
-    }
-    const src = d.rowSource(1, [
-      { name: "type", type: "text" }, { name: "device_id", type: "text" }, { name: "at", type: "date" }, { name: "payload", type: "json" },
-    ], events.map((e) => [e.type, e.deviceId, e.at, e.payload]));
-    await this.s.run(`INSERT INTO event_outbox (type, device_id, at, payload) SELECT r.type, r.device_id, r.at, r.payload FROM ${src.sql}`, src.params);
+    await insertRows(this.s, "event_outbox", OUTBOX_COLUMNS, events.map((e) => [e.type, e.deviceId, e.at, e.payload]));
   }
 
   async read(after: OutboxCursor | null, limit: number): Promise<OutboxEvent[]> {

@@ -1,10 +1,10 @@
 import type { JsonValue, SessionRecord, SessionRepo } from "../types.js";
 import { limitClause } from "./limit.js";
 import { SESSION_COLUMNS, toSession } from "./rows.js";
+import type { Scope } from "./scope.js";
 
 // Writes return the record without reading the state back: it is the state just written.
 const WRITTEN_COLUMNS = "id, device_id, version, expires_at";
-import type { Scope } from "./scope.js";
 
 export class SqlSessionRepo implements SessionRepo {
   constructor(private readonly s: Scope) {}
@@ -31,7 +31,7 @@ export class SqlSessionRepo implements SessionRepo {
        RETURNING ${WRITTEN_COLUMNS}`,
       [sessionId, deviceId, d.json(state), d.date(expiresAt), d.date(now)],
     );
-    return rows[0] ? toSession(d, { ...rows[0], state: null }, state) : null;
+    return rows[0] ? toSession(d, rows[0], state) : null;
   }
 
   async save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null> {
@@ -40,7 +40,7 @@ export class SqlSessionRepo implements SessionRepo {
       `UPDATE sessions SET state = $3, version = version + 1, expires_at = $4 WHERE id = $1 AND version = $2 RETURNING ${WRITTEN_COLUMNS}`,
       [id, expectedVersion, d.json(state), d.date(expiresAt)],
     );
-    return rows[0] ? toSession(d, { ...rows[0], state: null }, state) : null;
+    return rows[0] ? toSession(d, rows[0], state) : null;
   }
 
   async end(id: string, expectedVersion?: number): Promise<boolean> {
