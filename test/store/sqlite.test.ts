@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -60,6 +61,26 @@ describe("sqlite: one process, one connection", () => {
       assert.deepEqual(await queryDirect(url, "PRAGMA journal_mode"), [{ journal_mode: "wal" }]);
       await assert.rejects(s.tasks.create({ deviceId: "ghost", name: "x", args: null }, at()),
         (err: unknown) => err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE");
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("the WAL is checkpointed at about 4000 pages, not SQLite's default of 1000", async () => {
+    const url = await b.freshUrl();
+    const wal = `${url.slice("sqlite:".length)}-wal`;
+    const s = await openStore(url);
+    const framePages = () => statSync(wal).size / (4096 + 24);
+    try {
+      // Each write changes about 25 pages: a 100 kB value, in overflow pages, different throughout
+      // (SQLite leaves an overflow page alone when its bytes stay the same).
+      const big = (i: number) => `${i}.${randomBytes(50_000).toString("hex")}`;
+      for (let i = 0; i < 100; i++) await s.settings.set(`k${i % 4}`, big(i));
+      assert.ok(framePages() > 1500, `no checkpoint before 1000 pages: ${framePages()}`);
+      for (let i = 100; i < 500; i++) await s.settings.set(`k${i % 4}`, big(i));
+      // Three times the threshold written, yet the file stays within it: checkpoints ran and the WAL restarted.
+      assert.ok(framePages() < 4500, `checkpoints keep the WAL near 4000 pages: ${framePages()}`);
+      assert.equal((await s.settings.get("k3") as string).split(".")[0], "499");
     } finally {
       await s.close();
     }
