@@ -7,11 +7,13 @@
 // response, and the empty 204. On the ACS that GetParameterValues comes from a preset that reads the 10
 // parameters in every session (maxAge 0), so it goes through sessions, provisioning and storage as in
 // production. The server under test runs in its own process (this machine has two cores: one for it,
-// one for the simulator). Each target first bootstraps every device (not measured), then is measured for
-// --seconds. Reported: sessions/s, session latency percentiles, the server's peak RSS.
+// one for the simulator). Every server starts first; then the targets take turns, --rounds times: in each
+// turn a fresh simulation has every device complete one session (not measured; the first turn's bootstrap
+// the devices), then is measured for --seconds / --rounds. Reported per target, over all its turns:
+// sessions/s, session latency percentiles, the server's CPU per session and peak RSS.
 //
-//   npm run bench:sessions -- [--devices 1500] [--seconds 20] [--concurrency 48] [--pg URL | --no-pg] [--json] [--only baseline,sqlite,postgres]
-//                   [--workers N] [--cpu-prof DIR]
+//   npm run bench:sessions -- [--devices 1500] [--seconds 30] [--rounds 3] [--concurrency 48] [--pg URL | --no-pg] [--json]
+//                   [--only baseline,sqlite,postgres] [--workers N] [--cpu-prof DIR]
 //
 // With --workers N the ACS runs as N processes sharing the port; its CPU and RSS are those of all of them.
 
@@ -33,6 +35,8 @@ interface Options {
   only: string[] | null;
   /** `provisio serve --workers N`: ACS processes sharing the port. */
   workers: number;
+  /** The measured time of each target is split over this many rounds, the targets taking turns. */
+  rounds: number;
 }
 
 function options(argv: string[]): Options {
@@ -42,12 +46,13 @@ function options(argv: string[]): Options {
   };
   return {
     devices: Number(get("devices") ?? 1500),
-    seconds: Number(get("seconds") ?? 20),
+    seconds: Number(get("seconds") ?? 30),
     concurrency: Number(get("concurrency") ?? 48),
     pg: argv.includes("--no-pg") ? null : (get("pg") ?? process.env.PROVISIO_TEST_PG_URL ?? null),
     json: argv.includes("--json"),
     only: get("only")?.split(",") ?? null,
     workers: Number(get("workers") ?? 1),
+    rounds: Math.max(1, Number(get("rounds") ?? 3)),
   };
 }
 
@@ -172,10 +177,23 @@ async function seedPreset(db: string): Promise<void> {
   }
 }
 
-async function measure(target: string, url: string, pid: number, o: Options): Promise<Result> {
+/** What one measured window of one target saw. */
+interface Window {
+  reports: SessionReport[];
+  elapsedS: number;
+  cpuMs: number;
+  peakRssMb: number;
+}
+
+/**
+ * Runs the simulated devices against `url` until each has completed a session (not measured: the first
+ * one bootstraps the device, or, from the second round on, informs as after a reboot), then measures for
+ * `seconds`.
+ */
+async function measure(url: string, pid: number, seconds: number, o: Options): Promise<Window> {
   const reports: SessionReport[] = [];
   let measuring = false;
-  const bootstrapped = new Set<number>();
+  const warmedUp = new Set<number>();
   const sim = await startSimulation({
     acsUrl: url,
     devices: o.devices,
@@ -187,7 +205,7 @@ async function measure(target: string, url: string, pid: number, o: Options): Pr
     cpe: { periodicJitterMs: 500 },
     httpTimeoutMs: 60_000,
     onSession: (r) => {
-      if (r.ok) bootstrapped.add(r.device);
+      if (r.ok) warmedUp.add(r.device);
       if (measuring) reports.push(r);
     },
   });
@@ -195,40 +213,58 @@ async function measure(target: string, url: string, pid: number, o: Options): Pr
   const sampler = setInterval(() => (peak = Math.max(peak, processTree(pid).reduce((sum, p) => sum + rssMb(p), 0))), 250);
   try {
     const deadline = Date.now() + 180_000;
-    while (bootstrapped.size < o.devices && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (warmedUp.size < o.devices && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     measuring = true;
     const start = performance.now();
     const cpuStart = treeCpuMs(pid);
-    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    await new Promise((r) => setTimeout(r, seconds * 1000));
     measuring = false;
-    const cpu = treeCpuMs(pid) - cpuStart;
-    const elapsed = (performance.now() - start) / 1000;
-    const ok = reports.filter((r) => r.ok);
-    const lat = ok.map((r) => r.durationMs).sort((a, b) => a - b);
-    const pct = (p: number) => (lat.length === 0 ? 0 : lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!);
-    return {
-      target,
-      devices: o.devices,
-      seconds: Math.round(elapsed * 10) / 10,
-      sessions: ok.length,
-      failed: reports.length - ok.length,
-      perSecond: ok.length / elapsed,
-      p50: pct(0.5),
-      p90: pct(0.9),
-      p99: pct(0.99),
-      exchanges: ok.length === 0 ? 0 : ok.reduce((n, r) => n + r.exchanges, 0) / ok.length,
-      serverCpuMsPerSession: ok.length === 0 ? 0 : cpu / ok.length,
-      serverPeakRssMb: peak,
-      simRssMb: process.memoryUsage().rss / 1024 / 1024,
-    };
+    return { reports, elapsedS: (performance.now() - start) / 1000, cpuMs: treeCpuMs(pid) - cpuStart, peakRssMb: peak };
   } finally {
     clearInterval(sampler);
     await sim.stop();
   }
 }
 
-async function acsTarget(name: string, db: string, o: Options): Promise<Result> {
+/** One target's windows, over all rounds, as one result. */
+function summarize(target: string, windows: Window[], o: Options): Result {
+  const reports = windows.flatMap((w) => w.reports);
+  const elapsed = windows.reduce((n, w) => n + w.elapsedS, 0);
+  const cpu = windows.reduce((n, w) => n + w.cpuMs, 0);
+  const ok = reports.filter((r) => r.ok);
+  const lat = ok.map((r) => r.durationMs).sort((a, b) => a - b);
+  const pct = (p: number) => (lat.length === 0 ? 0 : lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!);
+  return {
+    target,
+    devices: o.devices,
+    seconds: Math.round(elapsed * 10) / 10,
+    sessions: ok.length,
+    failed: reports.length - ok.length,
+    perSecond: ok.length / elapsed,
+    p50: pct(0.5),
+    p90: pct(0.9),
+    p99: pct(0.99),
+    exchanges: ok.length === 0 ? 0 : ok.reduce((n, r) => n + r.exchanges, 0) / ok.length,
+    serverCpuMsPerSession: ok.length === 0 ? 0 : cpu / ok.length,
+    serverPeakRssMb: Math.max(0, ...windows.map((w) => w.peakRssMb)),
+    simRssMb: process.memoryUsage().rss / 1024 / 1024,
+  };
+}
+
+/** A server under test, running until stopped. */
+interface Target {
+  name: string;
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function acsTarget(name: string, db: string, o: Options, cleanup: () => Promise<void>): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-bench-"));
+  const removeAll = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await cleanup();
+  };
   await seedPreset(db);
   const { child, url } = await startProcess(
     [
@@ -264,62 +300,79 @@ async function acsTarget(name: string, db: string, o: Options): Promise<Result> 
     ],
     /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//,
   ).catch(async (err: unknown) => {
-    rmSync(dataDir, { recursive: true, force: true });
+    await removeAll();
     throw err;
   });
-  try {
-    return await measure(name, url, child.pid!, o);
-  } finally {
-    await stopProcess(child);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      await stopProcess(child);
+      await removeAll();
+    },
+  };
 }
 
-async function baselineTarget(o: Options): Promise<Result> {
+async function baselineTarget(): Promise<Target> {
   const support = new URL("./support/baseline-server.js", here).href;
   const { child, url } = await startProcess(
     ["--input-type=module", "-e", `import(${JSON.stringify(support)}).then(async (m) => { const s = await m.startBaselineServer(0); console.log("listening " + s.url); })`],
     /listening http:\/\/127\.0\.0\.1:(\d+)\//,
   );
-  try {
-    return await measure("bare node:http, fixed bytes (baseline)", url, child.pid!, o);
-  } finally {
-    await stopProcess(child);
-  }
+  return { name: "bare node:http, fixed bytes (baseline)", url, pid: child.pid!, stop: () => stopProcess(child) };
 }
 
 function workersLabel(o: Options): string {
   return o.workers > 1 ? ` --workers ${o.workers}` : "";
 }
 
+async function startTargets(o: Options): Promise<Target[]> {
+  const targets: Target[] = [];
+  const wanted = (t: string) => o.only === null || o.only.includes(t);
+  try {
+    if (wanted("baseline")) targets.push(await baselineTarget());
+    if (wanted("sqlite")) {
+      const sqliteDir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
+      const cleanup = () => Promise.resolve(rmSync(sqliteDir, { recursive: true, force: true }));
+      targets.push(await acsTarget(`provisio serve${workersLabel(o)}, SQLite`, `sqlite:${join(sqliteDir, "bench.db")}`, o, cleanup));
+    }
+    if (o.pg !== null && wanted("postgres")) {
+      const { createTestDatabase, createTestSchema } = await import("../test/support/pg.js");
+      const db = await createTestDatabase(o.pg);
+      const schema = await createTestSchema(db.url).catch(async (err: unknown) => {
+        await db.drop();
+        throw err;
+      });
+      targets.push(await acsTarget(`provisio serve${workersLabel(o)}, PostgreSQL`, schema, o, () => db.drop()));
+    }
+    return targets;
+  } catch (err) {
+    for (const t of targets) await t.stop();
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
-  const results: Result[] = [];
-  const wanted = (t: string) => o.only === null || o.only.includes(t);
-  if (wanted("baseline")) results.push(await baselineTarget(o));
-  if (wanted("sqlite")) {
-    const sqliteDir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
-    try {
-      results.push(await acsTarget(`provisio serve${workersLabel(o)}, SQLite`, `sqlite:${join(sqliteDir, "bench.db")}`, o));
-    } finally {
-      rmSync(sqliteDir, { recursive: true, force: true });
+  // Every server runs from the start; the targets take turns, round after round, so that the machine's
+  // drift (its speed moves by 15-20% within minutes) weighs on all of them alike.
+  const targets = await startTargets(o);
+  const windows = new Map<Target, Window[]>(targets.map((t) => [t, []]));
+  try {
+    for (let round = 0; round < o.rounds; round++) {
+      for (const t of targets) windows.get(t)!.push(await measure(t.url, t.pid, o.seconds / o.rounds, o));
     }
+  } finally {
+    for (const t of targets) await t.stop();
   }
-  if (o.pg !== null && wanted("postgres")) {
-    const { createTestDatabase, createTestSchema } = await import("../test/support/pg.js");
-    const db = await createTestDatabase(o.pg);
-    try {
-      results.push(await acsTarget(`provisio serve${workersLabel(o)}, PostgreSQL`, await createTestSchema(db.url), o));
-    } finally {
-      await db.drop();
-    }
-  }
+  const results = targets.map((t) => summarize(t.name, windows.get(t)!, o));
   if (o.json) {
     console.log(JSON.stringify({ node: process.version, options: o, results }, null, 2));
     return;
   }
-  const base = wanted("baseline") ? results[0]!.perSecond : NaN;
-  console.log(`CWMP sessions benchmark (node ${process.version}; ${o.devices} devices, ${o.seconds}s measured, ${o.concurrency} sessions in flight at most)\n`);
+  const base = targets[0]?.name.startsWith("bare") ? results[0]!.perSecond : NaN;
+  console.log(`CWMP sessions benchmark (node ${process.version}; ${o.devices} devices, ${o.seconds}s measured in ${o.rounds} rounds, ${o.concurrency} sessions in flight at most)\n`);
   console.log("| target | sessions/s | vs baseline | failed | exchanges per session | p50 ms | p90 ms | p99 ms | server CPU per session | server peak RSS | simulator RSS |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
