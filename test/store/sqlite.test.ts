@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { openStore, StoreError } from "../../src/store/index.js";
+import { openStore, StoreError, type Store } from "../../src/store/index.js";
 import { backend, queryDirect } from "../support/pg.js";
 import { runInChildren } from "./child.js";
 import { at, conformance, inform } from "./conformance.js";
@@ -43,7 +43,7 @@ describe("sqlite: one process, one connection", () => {
   });
 
   test("calling the store (not tx) inside its own transaction is refused instead of waiting forever", async () => {
-    const s = await b.open();
+    const s = await b.open({ sqlite: { checkTransactions: true } });
     await assert.rejects(s.transaction(async (tx) => {
       await tx.settings.set("k", 1);
       await s.settings.get("k");
@@ -51,6 +51,32 @@ describe("sqlite: one process, one connection", () => {
     await assert.rejects(s.transaction(() => s.transaction(async () => 1)),
       (err: unknown) => err instanceof StoreError && err.code === "STORE_TX_MISUSE");
     assert.equal(await s.settings.get("k"), undefined);
+  });
+
+  test("the check for calls inside a transaction is on by default where PROVISIO_TEST_STORE_CHECKS=1, as npm test sets it", async () => {
+    const saved = process.env.PROVISIO_TEST_STORE_CHECKS;
+    const misuse = (s: Store) => s.transaction(async () => {
+      // Without the check this call would wait for the transaction forever: it is given a second.
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([s.settings.get("k"), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("waited")), 1000)))]);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+    try {
+      process.env.PROVISIO_TEST_STORE_CHECKS = "1";
+      const checked = await b.open();
+      await assert.rejects(misuse(checked), (err: unknown) => err instanceof StoreError && err.code === "STORE_TX_MISUSE");
+      delete process.env.PROVISIO_TEST_STORE_CHECKS;
+      const unchecked = await b.open();
+      await assert.rejects(misuse(unchecked), /waited/);
+      // The call that waited runs once the transaction has rolled back.
+      assert.equal(await unchecked.settings.get("k"), undefined);
+    } finally {
+      if (saved === undefined) delete process.env.PROVISIO_TEST_STORE_CHECKS;
+      else process.env.PROVISIO_TEST_STORE_CHECKS = saved;
+    }
   });
 
   test("the database file is in WAL mode with foreign keys enforced", async () => {

@@ -58,7 +58,9 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   private readonly statements = new Map<string, Compiled>();
   /** Ad-hoc statements (filters) have a cache of their own, so that they never push the core's out. */
   private readonly adHocStatements = new Map<string, Compiled>();
-  private readonly context = new AsyncLocalStorage<TxToken>();
+  /** Present when calls inside a transaction are checked (SqliteStoreOptions.checkTransactions). */
+  private readonly context: AsyncLocalStorage<TxToken> | null;
+  private readonly maxStatements: number;
   private closed = false;
   /** The transaction that callers waiting for the connection join, one after the other. */
   private group: CommitGroup | null = null;
@@ -67,8 +69,11 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly busy: BusyPolicy,
-    private readonly maxStatements = 500,
-  ) {}
+    options: { statementCacheSize?: number | undefined; checkTransactions?: boolean } = {},
+  ) {
+    this.maxStatements = options.statementCacheSize ?? 500;
+    this.context = options.checkTransactions === true ? new AsyncLocalStorage<TxToken>() : null;
+  }
 
   // The core writes $1, $2, ... (which PostgreSQL wants); better-sqlite3 binds anonymous `?` by position,
   // so the text is rewritten once and the parameters reordered (a $n may appear twice) on each call.
@@ -127,7 +132,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
 
   private checkUsable(): void {
     if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
-    if (this.mutex.locked && this.context.getStore()?.open) {
+    if (this.mutex.locked && this.context?.getStore()?.open) {
       throw new StoreError("STORE_TX_MISUSE",
         "the store was called inside one of its own transactions: use the `tx` passed to the callback (this call would wait for the transaction forever)");
     }
@@ -196,7 +201,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
       const token: TxToken = { open: true };
       let result: T;
       try {
-        result = await this.context.run(token, fn);
+        result = await (this.context === null ? fn() : this.context.run(token, fn));
         this.db.exec("RELEASE tx");
       } catch (err) {
         if (this.db.inTransaction) {
