@@ -49,6 +49,7 @@ export const configSchema = Type.Object(
         bootstrapUsername: Type.String({ default: "", description: "Shared username for CPEs without their own credentials; empty: generated at first start." }),
         bootstrapPassword: Type.String({ default: "", description: "Shared password for CPEs without their own credentials; empty: generated at first start." }),
         sessionTimeout: Seconds(30, "Seconds without a request after which a session is abandoned and its device freed."),
+        eventRetention: Seconds(2592000, "Seconds the Events of each Inform stay in the device's history (its last boot and bootstrap times stay on the device); 0: forever."),
         maxBodyBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024, description: "Largest request body accepted (after decompression)." }),
         maxInFlight: Type.Integer({ minimum: 1, default: 512, description: "Requests processed at once; more are shed with 503 and Retry-After." }),
         retryAfter: Seconds(10, "Retry-After (seconds) sent when shedding load or refusing a concurrent session."),

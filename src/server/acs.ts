@@ -288,7 +288,12 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       session,
       taskPolicy,
       clock,
-      retention: { eventsMs: config.events.retention * 1000, webhooksMs: config.webhooks.retention * 1000, connectionRequestsMs: cr.retention * 1000 },
+      retention: {
+        eventsMs: config.events.retention * 1000,
+        webhooksMs: config.webhooks.retention * 1000,
+        connectionRequestsMs: cr.retention * 1000,
+        deviceEventsMs: config.cwmp.eventRetention * 1000,
+      },
     };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));
     closers.push(() => hk.stop());

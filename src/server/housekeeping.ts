@@ -1,7 +1,7 @@
 // Periodic work every ACS process does: settle sessions whose CPE vanished (freeing their devices),
-// expire tasks past their time, and prune what is kept only for a while (events, webhook deliveries,
-// connection-request attempts). Safe to run in several processes at once: a session is claimed with an
-// optimistic save before it is settled, so only one process settles it.
+// expire tasks past their time, and prune what is kept only for a while (outbox events, webhook
+// deliveries, connection-request attempts, the Events of Informs). Safe to run in several processes at
+// once: a session is claimed with an optimistic save before it is settled, so only one process settles it.
 
 import { AcsSession, type SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
@@ -16,9 +16,16 @@ export interface HousekeepingOptions {
   session: SessionConfig;
   taskPolicy: TaskPolicy;
   clock?: () => Date;
-  /** How long to keep events, finished webhook deliveries and connection-request attempts (ms); absent: forever. */
-  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number };
+  /**
+   * How long to keep outbox events, finished webhook deliveries, connection-request attempts and the
+   * Events of Informs (ms); absent: forever. deviceEventsMs 0: forever.
+   */
+  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number };
 }
+
+/** Inform events are deleted this many at a time, up to DEVICE_EVENT_BATCHES times a pass. */
+const DEVICE_EVENT_BATCH = 10_000;
+const DEVICE_EVENT_BATCHES = 10;
 
 /** One pass; returns how many sessions were settled, tasks expired and records pruned. */
 export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: number; tasks: number; pruned: number }> {
@@ -46,6 +53,14 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     pruned += await o.store.outbox.prune(before(o.retention.eventsMs));
     pruned += await o.store.webhookDeliveries.prune(before(o.retention.webhooksMs));
     pruned += await o.store.connectionRequests.prune(before(o.retention.connectionRequestsMs));
+    // One row per event of every Inform: the biggest table after the parameters, so it goes in bounded
+    // batches (a pass that finds more leaves the rest to the next).
+    const deviceEventsMs = o.retention.deviceEventsMs ?? 0;
+    for (let i = 0; deviceEventsMs > 0 && i < DEVICE_EVENT_BATCHES; i++) {
+      const n = await o.store.events.prune(before(deviceEventsMs), DEVICE_EVENT_BATCH);
+      pruned += n;
+      if (n < DEVICE_EVENT_BATCH) break;
+    }
   }
   return { sessions, tasks, pruned };
 }

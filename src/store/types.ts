@@ -124,6 +124,12 @@ export interface EventRecord {
 export interface EventRepo {
   /** Newest first. */
   list(deviceId: string, limit?: number): Promise<EventRecord[]>;
+  /**
+   * Deletes recorded events older than `before`, at most `limit` of them, looking only at the oldest
+   * `limit` rows: rows go in in time order, so repeated calls walk the table from its start and each
+   * stays cheap however big it is. Returns how many it deleted.
+   */
+  prune(before: Date, limit: number): Promise<number>;
 }
 
 export interface ParameterRecord {

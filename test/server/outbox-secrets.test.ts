@@ -65,6 +65,21 @@ forEachBackend((backend) => {
       assert.ok(pruned > 0);
       assert.deepEqual(await t.acs.store.outbox.read(null, 100), []);
     });
+
+    it("prunes the Events of Informs past cwmp.eventRetention (30 days), keeping the device's last boot and bootstrap", async () => {
+      const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+      await c.inform(["0 BOOTSTRAP", "1 BOOT"]);
+      await c.send(null);
+      t.advance(29 * 86_400_000);
+      await c.inform(["2 PERIODIC"]);
+      await c.send(null);
+      t.advance(2 * 86_400_000);
+      await t.acs.housekeep();
+      assert.deepEqual((await t.acs.store.events.list(c.deviceId)).map((e) => e.code), ["2 PERIODIC"], "only the Inform of 2 days ago is left");
+      const device = await t.acs.store.devices.get(c.deviceId);
+      assert.ok(device?.lastBootAt !== null && device?.lastBootstrapAt !== null);
+      c.close();
+    });
   });
 
   describe("secrets", () => {

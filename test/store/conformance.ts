@@ -100,6 +100,27 @@ export function conformance(b: Backend): void {
       assert.deepEqual(kept.map((e) => [e.code, e.commandKey]).sort(), many.map((e) => [e.code, e.commandKey]).sort());
     });
 
+    test("prune deletes recorded events older than a time, from the oldest, at most `limit` at a time", async (ctx) => {
+      const s = await fresh(b, ctx);
+      // d1 and d2 inform every minute, in turn: 5 Informs each, at 0..4 and 0.5..4.5 minutes.
+      for (let i = 0; i < 5; i++) {
+        await s.devices.recordInform(inform("d1", { at: at(i * 60_000) }));
+        await s.devices.recordInform(inform("d2", { at: at(i * 60_000 + 30_000), events: [{ code: "2 PERIODIC", commandKey: "" }, { code: "M X", commandKey: "k" }] }));
+      }
+      const times = async (id: string) => (await s.events.list(id)).map((e) => (e.at.getTime() - at().getTime()) / 1000);
+      // Before 2 minutes: d1 at 0 and 60, d2 at 30 and 90 (two events each): 6 rows, deleted 4 then 2.
+      assert.equal(await s.events.prune(at(120_000), 4), 4);
+      assert.equal(await s.events.prune(at(120_000), 4), 2);
+      assert.equal(await s.events.prune(at(120_000), 4), 0);
+      assert.deepEqual(await times("d1"), [240, 180, 120]);
+      assert.deepEqual(await times("d2"), [270, 270, 210, 210, 150, 150]);
+      // It only looks at the oldest `limit` rows: one recorded late with an old time waits for those before it.
+      await s.devices.recordInform(inform("d1", { at: at(0) }));
+      assert.equal(await s.events.prune(at(110_000), 1), 0);
+      assert.equal(await s.events.prune(at(110_000), 100), 1);
+      assert.deepEqual(await times("d1"), [240, 180, 120]);
+    });
+
     test("an Inform without events stores none", async (ctx) => {
       const s = await fresh(b, ctx);
       await s.devices.recordInform(inform("d1", { events: [] }));

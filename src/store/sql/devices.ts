@@ -280,4 +280,14 @@ export class SqlEventRepo implements EventRepo {
       `SELECT device_id, at, code, command_key FROM device_events WHERE device_id = $1 ORDER BY at DESC, seq ASC${lim}`, params);
     return rows.map((r) => toEvent(this.s.dialect, r));
   }
+
+  prune(before: Date, limit: number): Promise<number> {
+    // No index on `at` (it would cost every Inform a write): the oldest rows by seq, the primary key,
+    // are the oldest in time but for the clocks of several ACS processes, and a straggler waits for
+    // the row before it.
+    return this.s.run(
+      "DELETE FROM device_events WHERE seq IN (SELECT h.seq FROM (SELECT seq, at FROM device_events ORDER BY seq LIMIT $2) h WHERE h.at < $1)",
+      [this.s.dialect.date(before), Math.max(0, Math.floor(limit))],
+    );
+  }
 }
