@@ -71,7 +71,7 @@ export const configSchema = Type.Object(
     ),
     secretsKey: Type.String({
       default: "",
-      description: "Key (32 bytes in base64) sealing stored secrets: connection-request passwords, webhook secrets. Empty: generated at first start, kept in dataDir/secrets.key.",
+      description: "Key (32 bytes in base64) sealing stored secrets: connection-request passwords, webhook secrets, secrets in task arguments. Empty: generated at first start, kept in dataDir/secrets.key.",
     }),
     models: Type.Object(
       {

@@ -25,6 +25,7 @@ import { silentLogger, type Logger } from "./logger.js";
 import { AcsMetrics } from "./metrics.js";
 import { loadStandardModels, type StandardModels } from "./models.js";
 import { loadSecrets, type LoadedSecrets } from "./secrets.js";
+import { openTaskArgs, sealTaskArgs, type SealArgs } from "./task-secrets.js";
 import { ProvisioningService, ScriptSandbox } from "./provisioning.js";
 import { TaskService, type TaskEvents } from "./tasks.js";
 import { provisioVersion } from "./version.js";
@@ -154,7 +155,10 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     closers.push(() => feed.close());
 
     const sandbox = new ScriptSandbox({ memoryMb: config.provisioning.scriptMemory, timeoutMs: config.provisioning.scriptTimeout });
+    // Secrets in task arguments are stored sealed and opened only to be sent (task-secrets.ts).
+    const sealArgs: SealArgs = (deviceId, name, args) => sealTaskArgs(secrets.box, deviceId, name, args);
     const provisioning = new ProvisioningService({
+      sealArgs,
       store,
       log,
       sandbox,
@@ -167,7 +171,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const filesPart = await startFiles(config, { store, dataDir, nonceSecret: secret, log, clock });
     closers.push(() => filesPart.close());
     const handler = new CwmpHandler({
-      taskArgs: (t, at) => filesPart.fileTasks.forSending(t, at),
+      taskArgs: (t, at) => filesPart.fileTasks.forSending({ ...t, args: openTaskArgs(secrets.box, t.deviceId, t.name, t.args) }, at),
       provisioning,
       credentials: { realm: config.cwmp.realm, box: secrets.box },
       store,
@@ -252,8 +256,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       emit: (e) => events.emit(e),
     };
     const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, taskEvents, models?.typeOf, clock,
-      (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at));
+      (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at), sealArgs);
     const campaignsPart = startCampaigns(config, {
+      sealArgs,
       store,
       fileTasks: filesPart.fileTasks,
       wake: (targets) => connectionRequests.wakeAll(targets),

@@ -21,7 +21,8 @@
 import { randomUUID } from "node:crypto";
 import { currentWindow, thresholdReached, type CampaignSettings, type Cron } from "../files/campaign-rules.js";
 import { isFirmware } from "../files/index.js";
-import type { CampaignCounts, CampaignDeviceState, CampaignRecord, CampaignStatus, FileRecord, Store, StoreTx, TaskFault } from "../store/types.js";
+import type { CampaignCounts, CampaignDeviceState, CampaignRecord, CampaignStatus, FileRecord, JsonValue, Store, StoreTx, TaskFault } from "../store/types.js";
+import type { SealArgs } from "./task-secrets.js";
 import { cancelTask, type CampaignService } from "./campaigns.js";
 import { recordEvents, type AcsEvent } from "./events.js";
 import type { FileTasks } from "./file-tasks.js";
@@ -51,6 +52,8 @@ export interface CampaignRunnerOptions {
   onlineWithinMs: number;
   /** This process's name in leases; default a random one. */
   owner?: string;
+  /** Seals the file server's password among a download's arguments (task-secrets.ts). */
+  sealArgs?: SealArgs;
 }
 
 export interface StepReport {
@@ -247,7 +250,8 @@ export class CampaignRunner {
     } catch (err) {
       return { kind: "failed", fault: fault("campaign.no_url", (err as Error).message) };
     }
-    const task = await tx.tasks.create({ deviceId, name: "download", args: args as never, expiresAt: new Date(now.getTime() + s.taskExpiry * 1000), maxAttempts: s.maxAttempts }, now);
+    const stored = this.o.sealArgs === undefined ? args : this.o.sealArgs(deviceId, "download", args as JsonValue);
+    const task = await tx.tasks.create({ deviceId, name: "download", args: stored as never, expiresAt: new Date(now.getTime() + s.taskExpiry * 1000), maxAttempts: s.maxAttempts }, now);
     await tx.campaigns.updateDevice(c.id, deviceId, ["pending"], { state: "in_progress", taskId: task.id, attempts: attempts + 1, fault: null }, now);
     return { kind: "started", taskId: task.id, events: [{ type: "task.created", deviceId, at: now, taskId: task.id, name: "download" }] };
   }

@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
-import { AcsSession, InformError, type Effect, type Outcome, type SessionConfig, type TaskInput } from "../session/index.js";
+import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type SessionConfig, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
@@ -64,7 +64,10 @@ export interface HandlerOptions {
   provisioning?: ProvisioningService;
   /** Records credentials the ACS sets on devices. */
   credentials?: CredentialSyncOptions;
-  /** A task's arguments as sent now (file-tasks.ts: the file server's URLs made again with a fresh expiry). */
+  /**
+   * A task's arguments as sent now (file-tasks.ts: the file server's URLs made again with a fresh expiry;
+   * task-secrets.ts: secrets opened). May throw TaskArgumentError, which fails that task.
+   */
   taskArgs?: (task: TaskRecord, now: Date) => JsonValue;
 }
 
@@ -318,7 +321,15 @@ export class CwmpHandler {
 
   private async runnable(tx: StoreTx, deviceId: string, now: Date): Promise<TaskInput[]> {
     const args = this.o.taskArgs ?? ((t: TaskRecord) => t.args);
-    return (await tx.tasks.runnable(deviceId, now)).map((t) => ({ id: t.id, name: t.name, args: args(t, now) }));
+    return (await tx.tasks.runnable(deviceId, now)).map((t) => {
+      try {
+        return { id: t.id, name: t.name, args: args(t, now) };
+      } catch (err) {
+        // One task's arguments that cannot be sent fail that task, not the session.
+        if (err instanceof TaskArgumentError) return { id: t.id, name: t.name, args: t.args, argsError: err.message };
+        throw err;
+      }
+    });
   }
 
   private expiry(now: Date): Date {

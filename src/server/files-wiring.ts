@@ -7,6 +7,7 @@ import type { Config } from "../config/index.js";
 import { generateSecret } from "../auth/index.js";
 import { FileContent, FileLinks, FileService, startFileServer, type RunningFileServer } from "../files/index.js";
 import type { Store } from "../store/types.js";
+import type { SealArgs } from "./task-secrets.js";
 import { CampaignRunner } from "./campaign-runner.js";
 import { CampaignService } from "./campaigns.js";
 import type { AcsEvent } from "./events.js";
@@ -102,6 +103,7 @@ export function startCampaigns(
     clock: () => Date;
     /** Do not start the runner's timer (tests drive it with runner.pass()). */
     manual?: boolean;
+    sealArgs?: SealArgs;
   },
 ): CampaignsPart {
   const campaigns = new CampaignService(d.store, { taskExpiry: config.campaigns.taskExpiry, maxAttempts: config.tasks.maxAttempts }, d.publish, d.clock);
@@ -116,6 +118,7 @@ export function startCampaigns(
     intervalMs: config.campaigns.interval * 1000,
     leaseMs: config.campaigns.lease * 1000,
     onlineWithinMs: config.nbi.onlineWindow * 1000,
+    ...(d.sealArgs === undefined ? {} : { sealArgs: d.sealArgs }),
   });
   if (d.manual !== true) runner.start();
   return { campaigns, runner, close: () => runner.stop() };

@@ -25,6 +25,7 @@ import {
 import { filterDevice } from "../query/index.js";
 import type { AcsSession, Effect, PlanStep, ProvisionCallState, TaskInput } from "../session/index.js";
 import type { DeviceRecord, ParameterRecord, Store, StoreTx } from "../store/types.js";
+import type { SealArgs } from "./task-secrets.js";
 import type { Logger } from "./logger.js";
 
 export interface ProvisioningOptions {
@@ -37,6 +38,8 @@ export interface ProvisioningOptions {
   refreshMs: number;
   /** `online` in preset filters: last Inform within this many ms. */
   onlineWithinMs: number;
+  /** Seals a download's password before its task is stored (task-secrets.ts). */
+  sealArgs?: SealArgs;
 }
 
 function known(r: ParameterRecord): KnownRecord {
@@ -185,7 +188,7 @@ export class ProvisioningService {
         if (a.username !== undefined) args.username = a.username;
         if (a.password !== undefined) args.password = a.password;
         if (a.fileSize !== undefined) args.fileSize = a.fileSize;
-        await tx.tasks.create({ deviceId, name: "download", args }, now);
+        await tx.tasks.create({ deviceId, name: "download", args: this.o.sealArgs?.(deviceId, "download", args) ?? args }, now);
         created = true;
       }
     }

@@ -6,6 +6,7 @@ import { fromJs, xsdTypes, type XsdType } from "../cwmp/index.js";
 import { isTaskName, TaskArgumentError, validateTaskArgs, type TaskArgs, type TaskName } from "../session/index.js";
 import { StoreError } from "../store/index.js";
 import type { JsonValue, Store, TaskListQuery, TaskRecord } from "../store/types.js";
+import type { SealArgs } from "./task-secrets.js";
 import { recordEvents, type AcsEvent, type EventListener } from "./events.js";
 
 export class TaskError extends Error {
@@ -76,6 +77,8 @@ export class TaskService {
     private readonly clock: () => Date = () => new Date(),
     /** Fills in what the ACS provides (file-tasks.ts: URLs of stored files and upload slots), per device. */
     private readonly fillArgs?: (deviceId: string, name: string, args: unknown, now: Date) => Promise<unknown>,
+    /** Seals the secrets among the arguments before they are stored (task-secrets.ts). */
+    private readonly sealArgs?: SealArgs,
   ) {}
 
   /**
@@ -87,7 +90,7 @@ export class TaskService {
   async create(deviceId: string, name: string, args: unknown, options: CreateTaskOptions = {}): Promise<TaskRecord> {
     const valid = this.check(name, args);
     if ((await this.store.devices.get(deviceId)) === null) throw new TaskError("DEVICE_NOT_FOUND", `no device ${deviceId}`);
-    const resolved = await this.resolveTypes(deviceId, name as TaskName, valid);
+    const resolved = this.sealed(deviceId, name, await this.resolveTypes(deviceId, name as TaskName, valid));
     const now = this.clock();
     let created: { task: TaskRecord; events: AcsEvent[] };
     try {
@@ -114,7 +117,7 @@ export class TaskService {
     const ready: { deviceId: string; args: unknown }[] = [];
     for (const deviceId of deviceIds) {
       try {
-        ready.push({ deviceId, args: await this.resolveTypes(deviceId, name as TaskName, valid) });
+        ready.push({ deviceId, args: this.sealed(deviceId, name, await this.resolveTypes(deviceId, name as TaskName, valid)) });
       } catch (err) {
         if (!(err instanceof TaskValueError)) throw err;
         failures.push({ deviceId, code: "TASK_VALUE_TYPE", message: err.message });
@@ -155,6 +158,10 @@ export class TaskService {
   private check(name: string, args: unknown): TaskArgs<TaskName> {
     if (!isTaskName(name)) throw new TaskError("TASK_UNKNOWN_KIND", `unknown task kind "${name}"`);
     return validateTaskArgs(name, args ?? {});
+  }
+
+  private sealed(deviceId: string, name: string, args: unknown): unknown {
+    return this.sealArgs === undefined ? args : this.sealArgs(deviceId, name, args as JsonValue);
   }
 
   private newTask(deviceId: string, name: string, args: unknown, options: CreateTaskOptions, now: Date) {

@@ -12,6 +12,8 @@ export interface TaskInput {
   id: string;
   name: string;
   args: JsonValue;
+  /** Set when the arguments could not be made ready to send (a sealed secret that does not open): the task fails with it. */
+  argsError?: string;
 }
 
 /** One task's part in an RPC: which task, its handler state, and (for batched reads) what it asked. */
@@ -119,6 +121,7 @@ function countNames(c: ReadyRpc[]): number {
 function startTask(task: TaskInput, ctx: PlanContext): ReadyRpc | { effects: Effect[] } {
   const fail = (code: string, message: string) => ({ effects: [{ type: "taskFault" as const, taskId: task.id, fault: { code, message }, retry: false }] });
   if (!isTaskName(task.name)) return fail("task.unknown", `unknown task kind "${task.name}"`);
+  if (task.argsError !== undefined) return fail("task.invalid-arguments", task.argsError);
   let args: JsonValue;
   try {
     args = validateTaskArgs(task.name, task.args) as JsonValue;

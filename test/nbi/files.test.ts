@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CHUNK_SIZE, FileLinks } from "../../src/files/index.js";
 import type { TaskRecord } from "../../src/store/types.js";
+import { openTaskArgs } from "../../src/server/task-secrets.js";
 import { forEachBackend, queryDirect } from "../support/pg.js";
 import { rpcIn, TestCpe } from "../support/test-cpe.js";
 import { http, httpHash, patternBytes, patternSha256, patternStream, sha256, withDigest } from "../files/http.js";
@@ -281,8 +282,13 @@ forEachBackend((backend) => {
       const file = (await upload(t, bytes, { name: "tone.wav", fileType: "4 Tone File" })).body.file;
       const a = await device(t);
       const b = await device(t);
-      const ta = (await downloadTask(t, a.deviceId, { fileId: file.id })).args as { url: string; username: string; password: string };
-      const tb = (await downloadTask(t, b.deviceId, { fileId: file.id })).args as { username: string; password: string };
+      // The task keeps the password sealed; the device gets it opened, as here.
+      const sent = (task: TaskRecord) => {
+        assert.match((task.args as { password: string }).password, /^sealed:v1\./);
+        return openTaskArgs(t.acs.secrets.box, task.deviceId, task.name, task.args) as { url: string; username: string; password: string };
+      };
+      const ta = sent(await downloadTask(t, a.deviceId, { fileId: file.id }));
+      const tb = sent(await downloadTask(t, b.deviceId, { fileId: file.id }));
       a.close();
       b.close();
       assert.equal(ta.username, a.deviceId);
@@ -295,7 +301,7 @@ forEachBackend((backend) => {
       assert.equal(ok.status, 200);
       assert.ok(ok.body.equals(bytes));
       assert.equal(ok.headers["content-type"], "audio/wav");
-      const up = (await t.api.post(`/api/devices/${encodeURIComponent(a.deviceId)}/tasks`, { name: "upload", args: { fileType: "2 Vendor Log File" } })).body.task.args as { url: string; username: string; password: string };
+      const up = sent((await t.api.post(`/api/devices/${encodeURIComponent(a.deviceId)}/tasks`, { name: "upload", args: { fileType: "2 Vendor Log File" } })).body.task as TaskRecord);
       assert.equal((await http("PUT", up.url, {}, Buffer.from("log"))).status, 401);
       assert.equal((await withDigest("PUT", up.url, up.username, up.password, Buffer.from("log line\n"))).status, 201);
     });

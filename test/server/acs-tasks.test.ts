@@ -116,6 +116,43 @@ forEachBackend((backend) => {
       c.close();
     });
 
+    it("stores the secrets of task arguments sealed, sends them in clear, and fails a task whose secret does not open", async () => {
+      const c = await device();
+      const pass = "Wpa-Passphrase-42";
+      const task = await t.acs.tasks.create(c.deviceId, "setParameterValues", { parameterValues: [
+        { name: "Device.WiFi.AccessPoint.1.Security.KeyPassphrase", value: pass, type: "xsd:string" },
+        { name: "Device.WiFi.SSID.1.SSID", value: "home", type: "xsd:string" },
+      ] });
+      // Neither the record the API shows nor the database holds them in clear.
+      const sealed = async (id: string) => {
+        const stored = JSON.stringify((await t.acs.store.tasks.get(id))!.args);
+        assert.doesNotMatch(stored, /Wpa-Passphrase-42|file-pass/);
+        assert.match(stored, /"sealed:v1\./);
+      };
+      await sealed(task.id);
+      assert.match(JSON.stringify(task.args), /"value":"home"/, "other values stay as they are");
+      const { rpcs } = await session(c, task, [() => ({ method: "SetParameterValuesResponse", status: 0 })]);
+      const spv = rpcs[0] as Extract<CwmpMessage, { method: "SetParameterValues" }>;
+      assert.deepEqual(spv.parameterList.map((p) => p.value.text), [pass, "home"]);
+      const dl = await t.acs.tasks.create(c.deviceId, "download", { fileType: "3 Vendor Configuration File", url: "http://files.example/cfg", username: "u", password: "file-pass" });
+      await sealed(dl.id);
+      await c.inform();
+      const sent = rpcIn(await c.send(null)) as Extract<CwmpMessage, { method: "Download" }>;
+      assert.equal(sent.method, "Download");
+      assert.equal(sent.password, "file-pass");
+      assert.equal((await c.send({ method: "DownloadResponse", status: 0, startTime: T0, completeTime: T1 })).status, 204);
+      // A sealed value copied into another device's task does not open there: that task fails, the session goes on.
+      const other = await device();
+      const copied = await t.acs.store.tasks.create({ deviceId: other.deviceId, name: "download", args: (await t.acs.store.tasks.get(dl.id))!.args }, new Date());
+      const { rpcs: none, task: failed } = await session(other, copied, []);
+      assert.deepEqual(none, []);
+      assert.equal(failed.status, "failed");
+      assert.equal(failed.lastFault?.code, "task.invalid-arguments");
+      assert.match(failed.lastFault?.message ?? "", /password: .*does not open/);
+      c.close();
+      other.close();
+    });
+
     it("refuses, before any device sees it, a value that cannot fit the parameter's type", async () => {
       const c = await device();
       await c.inform(["2 PERIODIC"], [{ name: "Device.ManagementServer.PeriodicInformEnable", value: xsdValue("xsd:boolean", "1") }]);
