@@ -1,7 +1,7 @@
 // Secrets Provisio must use in clear later, so cannot hash: devices' connection-request passwords (to
 // answer their Digest challenges, sign UDP requests, and go in XMPP requests), webhook signing secrets
-// and the secrets in task arguments (task-secrets.ts). They are stored sealed with AES-256-GCM: a copy of the database alone (a dump, a backup, a
-// replica) does not give them away. The key is not in the database: it comes from the configuration
+// and the secrets in task arguments (task-secrets.ts). They are stored sealed with AES-256-GCM: a copy
+// of the database alone (a dump, a backup, a replica) does not give them away. The key is not in the database: it comes from the configuration
 // (`secretsKey`), or is generated at first start and kept in <dataDir>/secrets.key, readable only by the
 // ACS's user, like the bootstrap credentials.
 //
