@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
-import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type SessionConfig, type TaskInput } from "../session/index.js";
+import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
@@ -13,6 +13,8 @@ import type { Logger } from "./logger.js";
 import type { CredentialSyncOptions } from "./credential-sync.js";
 import type { ProvisioningService } from "./provisioning.js";
 import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
+import type { SecretBox } from "./secrets.js";
+import { openSessionState, sealSessionState } from "./session-secrets.js";
 
 export interface Exchange {
   method: string;
@@ -69,6 +71,8 @@ export interface HandlerOptions {
    * task-secrets.ts: secrets opened). May throw TaskArgumentError, which fails that task.
    */
   taskArgs?: (task: TaskRecord, now: Date) => JsonValue;
+  /** Seals the secrets of session states on their way to the store (session-secrets.ts); without it they are stored as they are. */
+  secrets?: SecretBox;
 }
 
 interface ExchangeResult {
@@ -196,7 +200,7 @@ export class CwmpHandler {
           started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device));
         }
         await this.planAhead(tx, started.session, now, tasks);
-        const lock = await tx.sessions.acquire(deviceId, sessionId, started.session.snapshot() as never, this.expiry(now), now);
+        const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now), now);
         if (lock === null) {
           throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "this device already has a session in progress\n" });
         }
@@ -235,7 +239,7 @@ export class CwmpHandler {
     this.cache.drop(id);
     const rec = await tx.sessions.get(id);
     if (rec === null || rec.deviceId !== deviceId) return [];
-    const effects = AcsSession.restore(rec.state, this.o.session).timeout().map((e): Effect => (e.type === "sessionEnded" ? { ...e, reason: "replaced" } : e));
+    const effects = this.restore(rec.state).timeout().map((e): Effect => (e.type === "sessionEnded" ? { ...e, reason: "replaced" } : e));
     await tx.sessions.end(id);
     return effects;
   }
@@ -243,7 +247,7 @@ export class CwmpHandler {
   private async continueSession(x: Exchange, envelopes: CwmpEnvelope[], sessionId: string, now: Date): Promise<HttpReply> {
     const cached = this.cache.take(sessionId, now);
     if (cached !== undefined && envelopes.length === 0) {
-      const session = AcsSession.restore(cached.state, this.o.session);
+      const session = this.restore(cached.state);
       if (session.hasAhead) {
         // The RPC planned with the Inform: nothing to record. The store keeps the state from before it,
         // which leads to the same place whatever the CPE sends next (AcsSession.consume); only this
@@ -285,7 +289,7 @@ export class CwmpHandler {
     if (rec === null || rec.expiresAt.getTime() <= now.getTime()) {
       return null;
     }
-    const session = AcsSession.restore(rec.state, this.o.session);
+    const session = this.restore(rec.state);
     const ctx = this.applyContext(tx, rec.deviceId, now, x);
     // What the CPE sent is recorded before planning, so that planning sees it.
     const consumed = session.consume(envelopes, now);
@@ -306,7 +310,7 @@ export class CwmpHandler {
       // From the cache, the end must find the version the cache had, or the exchange starts over.
       if (!(await tx.sessions.end(sessionId, cached?.version)) && cached !== undefined) throw new StaleSession();
     } else {
-      saved = await tx.sessions.save(sessionId, rec.version, session.snapshot() as never, this.expiry(now));
+      saved = await tx.sessions.save(sessionId, rec.version, this.stored(session), this.expiry(now));
       if (saved === null) {
         if (cached !== undefined) throw new StaleSession();
         throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
@@ -330,6 +334,20 @@ export class CwmpHandler {
         throw err;
       }
     });
+  }
+
+  /** A session's state as the store keeps it. */
+  private stored(session: AcsSession): JsonValue {
+    const state = session.snapshot();
+    return this.o.secrets === undefined ? state : (sealSessionState(this.o.secrets, state as unknown as SessionState) as unknown as JsonValue);
+  }
+
+  /** A session taken up from a stored (or cached) state. */
+  private restore(state: JsonValue): AcsSession {
+    const s = state as unknown as SessionState | null;
+    // Anything but a snapshot goes to AcsSession.restore as it is, to be refused there.
+    const opened = this.o.secrets === undefined || s === null || typeof s !== "object" || s.v !== 1 ? state : (openSessionState(this.o.secrets, s) as unknown as JsonValue);
+    return AcsSession.restore(opened, this.o.session);
   }
 
   private expiry(now: Date): Date {

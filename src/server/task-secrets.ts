@@ -21,8 +21,11 @@ function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** A copy of `args` with `f` applied to each secret it holds (by task kind; anything else untouched). */
-function mapSecrets(name: string, args: JsonValue, f: (value: string, where: string) => string): JsonValue {
+/**
+ * A copy of `args` with `f` applied to each secret it holds (by task kind; anything else untouched).
+ * Also used on the task arguments a session's state carries (session-secrets.ts).
+ */
+export function mapTaskSecrets(name: string, args: JsonValue, f: (value: string, where: string) => string): JsonValue {
   if (!isObj(args)) return args;
   const password = (o: Obj, where: string): Obj => (typeof o.password === "string" ? { ...o, password: f(o.password, where) } : o);
   switch (name) {
@@ -47,9 +50,19 @@ function mapSecrets(name: string, args: JsonValue, f: (value: string, where: str
 /** Binds a sealed value to its device: moved into another device's task, it does not open. */
 const context = (deviceId: string) => `task-arg:${deviceId}`;
 
+/** Seals one secret for a device's task (or session state), unless empty or sealed already. */
+export function sealSecret(box: SecretBox, deviceId: string, value: string): string {
+  return value === "" || value.startsWith(MARK) ? value : MARK + box.seal(value, context(deviceId));
+}
+
+/** Opens one secret sealed by sealSecret (anything else as it is); throws SecretError when it does not open. */
+export function openSecret(box: SecretBox, deviceId: string, value: string): string {
+  return value.startsWith(MARK) ? box.open(value.slice(MARK.length), context(deviceId)) : value;
+}
+
 /** `args` with every secret sealed (empty ones and ones already sealed left as they are). */
 export function sealTaskArgs(box: SecretBox, deviceId: string, name: string, args: JsonValue): JsonValue {
-  return mapSecrets(name, args, (v) => (v === "" || v.startsWith(MARK) ? v : MARK + box.seal(v, context(deviceId))));
+  return mapTaskSecrets(name, args, (v) => sealSecret(box, deviceId, v));
 }
 
 /**
@@ -57,10 +70,9 @@ export function sealTaskArgs(box: SecretBox, deviceId: string, name: string, arg
  * database) makes the task's arguments invalid: TaskArgumentError, which fails the task.
  */
 export function openTaskArgs(box: SecretBox, deviceId: string, name: string, args: JsonValue): JsonValue {
-  return mapSecrets(name, args, (v, where) => {
-    if (!v.startsWith(MARK)) return v;
+  return mapTaskSecrets(name, args, (v, where) => {
     try {
-      return box.open(v.slice(MARK.length), context(deviceId));
+      return openSecret(box, deviceId, v);
     } catch (err) {
       if (err instanceof SecretError) throw new TaskArgumentError(name, [`${where}: ${err.message}`]);
       throw err;

@@ -131,9 +131,15 @@ forEachBackend((backend) => {
       };
       await sealed(task.id);
       assert.match(JSON.stringify(task.args), /"value":"home"/, "other values stay as they are");
-      const { rpcs } = await session(c, task, [() => ({ method: "SetParameterValuesResponse", status: 0 })]);
-      const spv = rpcs[0] as Extract<CwmpMessage, { method: "SetParameterValues" }>;
+      // The SetParameterValues is planned with the Inform: the session's stored state holds it sealed.
+      await c.inform();
+      const [stored] = (await t.acs.store.sessions.expired(new Date(Date.now() + 86_400_000), 1000)).filter((r) => r.deviceId === c.deviceId);
+      assert.ok(stored !== undefined);
+      assert.doesNotMatch(JSON.stringify(stored.state), /Wpa-Passphrase-42/);
+      assert.match(JSON.stringify(stored.state), /"sealed:v1\./);
+      const spv = rpcIn(await c.send(null)) as Extract<CwmpMessage, { method: "SetParameterValues" }>;
       assert.deepEqual(spv.parameterList.map((p) => p.value.text), [pass, "home"]);
+      assert.equal((await c.send({ method: "SetParameterValuesResponse", status: 0 })).status, 204);
       const dl = await t.acs.tasks.create(c.deviceId, "download", { fileType: "3 Vendor Configuration File", url: "http://files.example/cfg", username: "u", password: "file-pass" });
       await sealed(dl.id);
       await c.inform();
