@@ -48,6 +48,10 @@ export const configSchema = Type.Object(
         nonceTtl: Seconds(300, "Seconds a Digest nonce stays valid."),
         bootstrapUsername: Type.String({ default: "", description: "Shared username for CPEs without their own credentials; empty: generated at first start." }),
         bootstrapPassword: Type.String({ default: "", description: "Shared password for CPEs without their own credentials; empty: generated at first start." }),
+        bootstrapReclaim: Type.Boolean({
+          default: false,
+          description: "Take in a device that has credentials of its own when it comes with the bootstrap ones and an Inform reporting 0 BOOTSTRAP (it was factory-reset): its own credentials are forgotten, for provisioning to give it new ones. Off: it is refused, since whoever holds the bootstrap password could otherwise claim any device's identity.",
+        }),
         sessionTimeout: Seconds(30, "Seconds without a request after which a session is abandoned and its device freed."),
         eventRetention: Seconds(2592000, "Seconds the Events of each Inform stay in the device's history (its last boot and bootstrap times stay on the device); 0: forever."),
         maxBodyBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024, description: "Largest request body accepted (after decompression)." }),

@@ -173,6 +173,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const handler = new CwmpHandler({
       taskArgs: (t, at) => filesPart.fileTasks.forSending({ ...t, args: openTaskArgs(secrets.box, t.deviceId, t.name, t.args) }, at),
       secrets: secrets.box,
+      bootstrapReclaim: config.cwmp.bootstrapReclaim,
       provisioning,
       credentials: { realm: config.cwmp.realm, box: secrets.box },
       store,

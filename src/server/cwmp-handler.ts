@@ -73,6 +73,8 @@ export interface HandlerOptions {
   taskArgs?: (task: TaskRecord, now: Date) => JsonValue;
   /** Seals the secrets of session states on their way to the store (session-secrets.ts); without it they are stored as they are. */
   secrets?: SecretBox;
+  /** cwmp.bootstrapReclaim: a device with credentials of its own may come back from a factory reset with the bootstrap ones. */
+  bootstrapReclaim?: boolean;
 }
 
 interface ExchangeResult {
@@ -178,13 +180,20 @@ export class CwmpHandler {
     }
     const deviceId = claimed;
     const sessionId = this.newSessionId();
+    let reclaimed = false;
     try {
       const events = await this.o.store.transaction(async (tx) => {
         if (auth.ok && auth.credential !== null) {
           // Whether the device has credentials of its own matters only for shared (bootstrap) ones.
           const own = auth.credential.deviceId === null && (auth.deviceHasOwn ?? (await tx.credentials.forDevice(deviceId)).length > 0);
           if (!credentialFitsDevice(auth.credential, deviceId, own)) {
-            throw new Refusal({ status: 401, headers: { "WWW-Authenticate": this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "Content-Type": "text/plain" }, body: "these credentials do not belong to this device\n" });
+            if (!this.reclaims(auth.credential.deviceId, envelope)) {
+              throw new Refusal({ status: 401, headers: { "WWW-Authenticate": this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "Content-Type": "text/plain" }, body: "these credentials do not belong to this device\n" });
+            }
+            // A factory reset: the device forgot its credentials; the ACS forgets them too, so that the
+            // bootstrap provisioning gives it new ones.
+            for (const c of await tx.credentials.forDevice(deviceId)) await tx.credentials.delete(c.username);
+            reclaimed = true;
           }
         }
         const effects: Effect[] = [];
@@ -206,6 +215,7 @@ export class CwmpHandler {
         }
         return { applied, reply: started.reply, lock };
       });
+      if (reclaimed) this.o.log.warn({ deviceId, address: x.remoteAddress }, "device back with the bootstrap credentials and 0 BOOTSTRAP (a factory reset): its own credentials are forgotten (cwmp.bootstrapReclaim)");
       this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state });
       this.publish(events.applied);
       this.o.observer?.received([envelope]);
@@ -334,6 +344,13 @@ export class CwmpHandler {
         throw err;
       }
     });
+  }
+
+  /** Whether shared credentials may take in a device that has its own: a factory-reset one, when allowed. */
+  private reclaims(credentialDevice: string | null, envelope: CwmpEnvelope): boolean {
+    if (this.o.bootstrapReclaim !== true || credentialDevice !== null) return false;
+    const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
+    return inform.event.some((e) => e.eventCode.trim() === "0 BOOTSTRAP");
   }
 
   /** A session's state as the store keeps it. */

@@ -307,6 +307,39 @@ forEachBackend((backend) => {
     });
   });
 
+  describe("cwmp.bootstrapReclaim: a factory-reset device with credentials of its own", () => {
+    let t: TestAcs;
+    before(async () => {
+      t = await startTestAcs(backend, { settings: { cwmp: { bootstrapReclaim: true } } });
+    });
+    after(() => t.stop());
+
+    it("is taken in with the bootstrap credentials only with 0 BOOTSTRAP, and its own credentials are forgotten", async () => {
+      const first = new TestCpe({ url: t.url, username: t.username, password: t.password });
+      await first.inform(["0 BOOTSTRAP"]);
+      await first.send(null);
+      first.close();
+      const deviceId = first.deviceId;
+      await t.acs.store.credentials.put({
+        username: "dev-own", deviceId, passwordHash: await hashPassword("s3cret"),
+        digestHa1: digestHa1("dev-own", t.config.cwmp.realm, "s3cret"), realm: t.config.cwmp.realm, createdAt: new Date(),
+      });
+      // Without 0 BOOTSTRAP the bootstrap credentials still do not open a session for it.
+      const periodic = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: first.identity });
+      assert.equal((await periodic.inform(["2 PERIODIC"])).status, 401);
+      assert.equal((await t.acs.store.credentials.forDevice(deviceId)).length, 1);
+      periodic.close();
+      const reset = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: first.identity });
+      assert.equal((await reset.inform(["0 BOOTSTRAP", "1 BOOT"])).status, 200);
+      assert.equal((await reset.send(null)).status, 204);
+      assert.deepEqual(await t.acs.store.credentials.forDevice(deviceId), []);
+      const mine = new TestCpe({ url: t.url, username: "dev-own", password: "s3cret", identity: first.identity });
+      assert.equal((await mine.inform()).status, 401, "the forgotten credentials no longer open a session");
+      reset.close();
+      mine.close();
+    });
+  });
+
   describe("a CPE that vanishes mid-session", () => {
     let t: TestAcs;
     before(async () => {
