@@ -93,6 +93,12 @@ export class CampaignRunner {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.running;
+    // Another process takes this one's campaigns at its next pass, not once the leases have run out.
+    try {
+      await this.o.store.campaigns.release(this.owner);
+    } catch (err) {
+      this.o.log.warn({ err }, "could not give up the campaigns' leases; they run out by themselves");
+    }
   }
 
   /** One pass over every campaign that is running or paused (tests call it instead of waiting). */

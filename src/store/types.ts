@@ -748,6 +748,8 @@ export interface CampaignRepo {
    * locks the row as `lock` does; null when another owner holds a live lease (or there is no such campaign).
    */
   claim(id: string, owner: string, now: Date, until: Date): Promise<CampaignRecord | null>;
+  /** Gives up every lease `owner` holds (its process is stopping), so that another takes them at once; returns how many. */
+  release(owner: string): Promise<number>;
   update(id: string, patch: CampaignPatch): Promise<CampaignRecord | null>;
   delete(id: string): Promise<boolean>;
   /** Adds entries; a device already in the campaign is left as it is. Returns how many were added. */

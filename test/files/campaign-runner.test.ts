@@ -235,6 +235,10 @@ forEachBackend((backend) => {
         r.clock.t += 60_001;
         assert.equal((await b.step(c2.id)).claimed, true);
         assert.equal((await s1.campaigns.get(c2.id))!.claimedBy, "B");
+        // A runner that stops gives its leases up: the other takes the campaign at once.
+        await b.stop();
+        assert.equal((await s1.campaigns.get(c2.id))!.claimedBy, null);
+        assert.equal((await a.step(c2.id)).claimed, true);
       } finally {
         await s1.close();
         await s2.close();

@@ -98,6 +98,10 @@ forEachBackend((backend) => {
       assert.equal((await store.campaigns.claim("c1", "A", at(30), at(90)))?.claimUntil?.getTime(), at(90).getTime());
       assert.equal((await store.campaigns.claim("c1", "B", at(90), at(150)))?.claimedBy, "B");
       assert.equal(await store.campaigns.claim("nope", "A", T0, at(1)), null);
+      // B gives its leases up (stopping): A takes c1 at once, long before B's lease would have run out.
+      assert.equal(await store.campaigns.release("B"), 1);
+      assert.equal(await store.campaigns.release("B"), 0);
+      assert.equal((await store.campaigns.claim("c1", "A", at(91), at(151)))?.claimedBy, "A");
       // Concurrent claims: exactly one wins.
       await store.campaigns.create(campaign("c2", "f1"));
       const wins = await Promise.all(["P", "Q", "R", "S"].map((o) => store.campaigns.claim("c2", o, T0, at(60))));

@@ -122,6 +122,10 @@ export class SqlCampaignRepo implements CampaignRepo {
     return rows[0] ? this.toCampaign(rows[0]) : null;
   }
 
+  release(owner: string): Promise<number> {
+    return this.s.run("UPDATE campaigns SET claimed_by = NULL, claim_until = NULL WHERE claimed_by = $1", [owner]);
+  }
+
   async update(id: string, patch: CampaignPatch): Promise<CampaignRecord | null> {
     const d = this.s.dialect;
     const a = new Assignments([id]);
