@@ -94,6 +94,11 @@ class Refusal extends Error {
 
 const XML = { "Content-Type": 'text/xml; charset="utf-8"' };
 
+/** A 401 with the authentication challenges to answer. */
+function unauthorized(challenges: string[], body = "authentication required\n"): Omit<HttpReply, "session"> {
+  return { status: 401, headers: { "WWW-Authenticate": challenges, "Content-Type": "text/plain" }, body };
+}
+
 export class CwmpHandler {
   private readonly clock: () => Date;
   private readonly newSessionId: () => string;
@@ -117,7 +122,7 @@ export class CwmpHandler {
       const auth = await this.o.auth.authenticate({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
       if (!auth.ok) {
         this.o.log.debug({ address: x.remoteAddress, reason: auth.reason }, "CPE authentication failed");
-        return { status: 401, headers: { "WWW-Authenticate": auth.challenges, "Content-Type": "text/plain" }, body: "authentication required\n", session: null };
+        return { ...unauthorized(auth.challenges), session: null };
       }
     }
 
@@ -136,7 +141,7 @@ export class CwmpHandler {
       // empty body (curl does) must get the challenge, not a silent 204.
       if (first === undefined) {
         const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
-        if (!auth.ok) return { status: 401, headers: { "WWW-Authenticate": auth.challenges, "Content-Type": "text/plain" }, body: "authentication required\n", session: null };
+        if (!auth.ok) return { ...unauthorized(auth.challenges), session: null };
       }
       return this.withoutSession(first, x);
     }
@@ -173,7 +178,7 @@ export class CwmpHandler {
       // A first request without credentials is how every Digest exchange starts: not worth a warning.
       const level = auth.reason === "no credentials" ? "debug" : "warn";
       this.o.log[level]({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
-      return { status: 401, headers: { "WWW-Authenticate": auth.challenges, "Content-Type": "text/plain" }, body: "authentication required\n", session: null };
+      return { ...unauthorized(auth.challenges), session: null };
     }
     if (claimed instanceof InformError) {
       return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault }), session: null };
@@ -188,7 +193,7 @@ export class CwmpHandler {
           const own = auth.credential.deviceId === null && (auth.deviceHasOwn ?? (await tx.credentials.forDevice(deviceId)).length > 0);
           if (!credentialFitsDevice(auth.credential, deviceId, own)) {
             if (!this.reclaims(auth.credential.deviceId, envelope)) {
-              throw new Refusal({ status: 401, headers: { "WWW-Authenticate": this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "Content-Type": "text/plain" }, body: "these credentials do not belong to this device\n" });
+              throw new Refusal(unauthorized(this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "these credentials do not belong to this device\n"));
             }
             // A factory reset: the device forgot its credentials; the ACS forgets them too, so that the
             // bootstrap provisioning gives it new ones.
