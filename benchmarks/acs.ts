@@ -99,9 +99,9 @@ function processTree(pid: number): number[] {
   return pids;
 }
 
-/** CPU time (user + system) a server (with its workers) has used so far, in ms (Linux /proc; 0 elsewhere). */
-function treeCpuMs(pid: number): number {
-  return processTree(pid).reduce((sum, p) => sum + cpuMs(p), 0);
+/** CPU time (user + system) these processes (a server and its workers) have used so far, in ms. */
+function totalCpuMs(pids: readonly number[]): number {
+  return pids.reduce((sum, p) => sum + cpuMs(p), 0);
 }
 
 /** CPU time (user + system) the process has used so far, in ms (Linux /proc; 0 elsewhere). */
@@ -209,17 +209,19 @@ async function measure(url: string, pid: number, seconds: number, o: Options): P
       if (measuring) reports.push(r);
     },
   });
+  // The server's processes are all there once it listens: /proc is scanned once, not at every sample.
+  const pids = processTree(pid);
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, processTree(pid).reduce((sum, p) => sum + rssMb(p), 0))), 250);
+  const sampler = setInterval(() => (peak = Math.max(peak, pids.reduce((sum, p) => sum + rssMb(p), 0))), 250);
   try {
     const deadline = Date.now() + 180_000;
     while (warmedUp.size < o.devices && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     measuring = true;
     const start = performance.now();
-    const cpuStart = treeCpuMs(pid);
+    const cpuStart = totalCpuMs(pids);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     measuring = false;
-    return { reports, elapsedS: (performance.now() - start) / 1000, cpuMs: treeCpuMs(pid) - cpuStart, peakRssMb: peak };
+    return { reports, elapsedS: (performance.now() - start) / 1000, cpuMs: totalCpuMs(pids) - cpuStart, peakRssMb: peak };
   } finally {
     clearInterval(sampler);
     await sim.stop();
