@@ -10,13 +10,16 @@ import { DataModelRegistry, loadBbfXml, ModelError } from "../model/index.js";
 import type { Logger } from "./logger.js";
 import type { StandardTypeLookup } from "./tasks.js";
 
-/** The model a document defines, from its <model> element: its root object and whether it is a service. */
-function peekModel(text: string): { root: string; isService: boolean } | null {
+/** The model a document defines, from its <model> element: its root object, version, and whether it is a service. */
+function peekModel(text: string): { root: string; version: [number, number]; isService: boolean; usp: boolean } | null {
   const m = /<model\b[^>]*>/.exec(text);
   if (!m) return null;
-  const name = /\bname="([^":]+):/.exec(m[0])?.[1];
-  if (name === undefined) return null;
-  return { root: `${name}.`, isService: /\bisService="(true|1)"/.test(m[0]) };
+  const name = /\bname="([^":]+):(\d+)\.(\d+)/.exec(m[0]);
+  if (name === null) return null;
+  // The same data model is published for CWMP and for USP (TR-181 "-cwmp" and "-usp" documents): the USP
+  // one has commands and events instead of the CWMP-only objects, so a CWMP ACS takes only the former.
+  const spec = /\bspec="([^"]*)"/.exec(text.slice(0, m.index))?.[1] ?? "";
+  return { root: `${name[1]}.`, version: [Number(name[2]), Number(name[3])], isService: /\bisService="(true|1)"/.test(m[0]), usp: /-usp$/.test(spec) };
 }
 
 export interface StandardModels {
@@ -35,6 +38,9 @@ export function loadStandardModels(dir: string, log: Logger): StandardModels {
   } catch (err) {
     throw new ModelError("FILE_READ", `cannot read the data-model folder ${dir} (models.dir): ${(err as Error).message}`, { cause: err });
   }
+  // One model per root: a folder may hold several versions of one (TR-106's Device:1 beside TR-181's
+  // Device:2); the newest serves, the others are named in the log.
+  const best = new Map<string, { file: string; root: string; version: [number, number]; isService: boolean }>();
   for (const name of names) {
     const file = join(dir, name);
     const peek = peekModel(readFileSync(file, "utf8"));
@@ -42,13 +48,22 @@ export function loadStandardModels(dir: string, log: Logger): StandardModels {
       log.warn({ file }, "not a Broadband Forum data model; skipped");
       continue;
     }
-    try {
-      registry.add({ root: peek.root, isService: peek.isService, load: () => loadBbfXml(file) });
-      files.push({ file, ...peek });
-    } catch (err) {
-      if (!(err instanceof ModelError)) throw err;
-      log.warn({ file, err: err.message }, "a second data model for the same root; skipped");
+    if (peek.usp) {
+      log.debug({ file }, "a USP data model; skipped by the CWMP ACS");
+      continue;
     }
+    const key = `${peek.isService ? "service" : "root"}:${peek.root}`;
+    const held = best.get(key);
+    const newer = held === undefined || peek.version[0] > held.version[0] || (peek.version[0] === held.version[0] && peek.version[1] > held.version[1]);
+    if (held !== undefined) {
+      const [kept, skipped] = newer ? [file, held.file] : [held.file, file];
+      log.info({ kept, skipped }, `two data models for ${peek.root}; the newer one serves`);
+    }
+    if (newer) best.set(key, { file, root: peek.root, version: peek.version, isService: peek.isService });
+  }
+  for (const { file, root, isService } of best.values()) {
+    registry.add({ root, isService, load: () => loadBbfXml(file) });
+    files.push({ file, root, isService });
   }
   const typeOf: StandardTypeLookup = (path: string): XsdType | undefined => {
     try {

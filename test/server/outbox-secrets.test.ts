@@ -128,9 +128,21 @@ describe("sealed secrets", () => {
 });
 
 describe("standard data models", () => {
-  it("give the type of a parameter from TR-181, TR-098 and TR-104, loading each model when first needed", () => {
+  it("give the type of a parameter from TR-181, TR-098, TR-104, TR-135 and TR-140, loading each model when first needed", () => {
     const m = loadStandardModels(join(bbfDir, "data-models"), silentLogger);
-    assert.deepEqual(m.files.map((f) => [f.root, f.isService]).sort(), [["Device.", false], ["InternetGatewayDevice.", false], ["VoiceService.", true]]);
+    assert.deepEqual(m.files.map((f) => [f.root, f.isService]).sort(), [
+      ["Device.", false],
+      ["InternetGatewayDevice.", false],
+      ["STBService.", true],
+      ["StorageService.", true],
+      ["VoiceService.", true],
+    ]);
+    // TR-106's Device:1 and TR-181's USP edition sit beside TR-181 for CWMP: the latter serves.
+    assert.match(m.files.find((f) => f.root === "Device.")?.file ?? "", /tr-181-2-17-0-cwmp-full\.xml$/);
+    assert.equal(m.typeOf("Device.Services.VoiceService.1.VoiceProfile.2.Enable"), undefined);
+    assert.equal(m.typeOf("Device.Services.VoiceService.1.SIP.Client.2.Enable"), "xsd:boolean");
+    assert.equal(m.typeOf("Device.Services.STBService.1.Components.FrontEnd.2.Enable"), "xsd:boolean");
+    assert.equal(m.typeOf("InternetGatewayDevice.Services.StorageService.1.UserAccount.3.Enable"), "xsd:boolean");
     assert.equal(m.typeOf("Device.ManagementServer.PeriodicInformInterval"), "xsd:unsignedInt");
     assert.equal(m.typeOf("Device.WiFi.SSID.3.Enable"), "xsd:boolean");
     assert.equal(m.typeOf("InternetGatewayDevice.ManagementServer.PeriodicInformTime"), "xsd:dateTime");
