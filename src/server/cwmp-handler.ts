@@ -125,11 +125,12 @@ export class CwmpHandler {
     const sessionId = cookieSession ?? x.connectionSession;
     if (sessionId === null && x.clientCertCn === null && header(x, "authorization") === undefined) {
       // Outside a session, a request without credentials (the first step of every Digest exchange) is
-      // challenged before its body is parsed: nobody unauthenticated makes the ACS read XML.
+      // challenged before its body is parsed: nobody unauthenticated makes the ACS read XML. With
+      // compatibility profiles, the challenge is a picky device's first reply, so its Inform is read for
+      // its profile (a request with wrong credentials is read too, to know its device).
       const auth = await this.o.auth.authenticate({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
       if (!auth.ok) {
         this.o.log.debug({ address: x.remoteAddress, reason: auth.reason }, "CPE authentication failed");
-        // With profiles, the Inform is read for its profile: a picky device's first reply is this one.
         return withConnection({ ...unauthorized(auth.challenges), session: null }, this.compat.forBody(x.body, header(x, "content-type"), this.o.maxBodyBytes, now));
       }
     }
