@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
+import { repoRoot } from "../support/paths.js";
 
 const problemsOf = (profiles: unknown[]): string[] => {
   try {
@@ -72,5 +75,13 @@ describe("configuration of compatibility profiles", () => {
       problemsOf([{ name: "p", filter: 'id ^= "00D09E-" OR (productClass IN ("A", "B") AND cwmpVersion = "1.0") OR Device.DeviceInfo.SoftwareVersion ^= "1." OR InternetGatewayDevice. EXISTS' }]),
       [],
     );
+  });
+
+  it("loads the example of docs/compatibility.md", () => {
+    const doc = readFileSync(join(repoRoot, "docs", "compatibility.md"), "utf8");
+    const example = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(example !== undefined);
+    const c = loadConfig({ file: JSON.parse(example) });
+    assert.deepEqual(c.cwmp.compatProfiles.map((p) => p.name), ["legacy-soap-env", "old-firmware-self-closing"]);
   });
 });
