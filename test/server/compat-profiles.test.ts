@@ -167,6 +167,32 @@ forEachBackend((backend) => {
       }
     });
 
+    it("keeps a session's profile when another ACS process carries the session on", async () => {
+      // The same database, secrets key and bootstrap credentials, and the same profiles: a second process.
+      const settings = { secretsKey: randomBytes(32).toString("base64"), cwmp: { compatProfiles: [legacy], bootstrapUsername: "boot", bootstrapPassword: "boot-secret" } };
+      const a = await startTestAcs(backend, { settings });
+      const b = await startTestAcs(backend, { settings, dbUrl: a.dbUrl });
+      const c = new TestCpe({ url: a.url, username: "boot", password: "boot-secret", identity: { oui: "00D09E" } });
+      const version = [{ name: "InternetGatewayDevice.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1.9") }];
+      try {
+        await c.inform(["0 BOOTSTRAP"], version);
+        assert.equal((await c.send(null)).status, 204);
+        await a.acs.tasks.create(c.deviceId, "reboot", {});
+        const informed = await c.inform(["2 PERIODIC"], version);
+        assert.ok(informed.text.startsWith("<SOAP-ENV:Envelope "), informed.text);
+        c.moveTo(b.url);
+        const rpc = await c.send(null);
+        assert.equal(rpcIn(rpc).method, "Reboot");
+        assert.ok(rpc.text.startsWith("<SOAP-ENV:Envelope "), rpc.text);
+        assert.equal(rpc.headers.connection, "close");
+        validate([informed.text, rpc.text]);
+      } finally {
+        c.close();
+        await b.stop();
+        await a.stop();
+      }
+    });
+
     it("answers other devices as before: XML declaration, soapenv, keep-alive", async () => {
       const c = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: { oui: "00D09E" } });
       try {
