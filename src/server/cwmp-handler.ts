@@ -239,7 +239,7 @@ export class CwmpHandler {
       this.o.observer?.received([envelope]);
       this.o.observer?.sessionStarted();
       this.o.observer?.sent(events.reply.envelope);
-      this.o.log.debug({ deviceId, session: sessionId }, "session started");
+      this.o.log.debug({ deviceId, session: sessionId, ...(profile === DEFAULT_PROFILE ? {} : { compat: profile.name }) }, "session started");
       const cookie = formatSetCookie({ name: this.o.cookieName, value: sessionId, path: "/", httpOnly: true });
       return { ...this.render(events.reply, profile), headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
     } catch (err) {

@@ -154,7 +154,7 @@ export class Writer {
   }
 
   /** A qname written with a default prefix, with this writer's prefix instead. */
-  prefixed(qname: string): string {
+  private prefixed(qname: string): string {
     if (qname.startsWith("cwmp:")) return this.cwmp === "cwmp" ? qname : `${this.cwmp}:${qname.slice(5)}`;
     if (qname.startsWith("soapenc:")) return this.enc === "soapenc" ? qname : `${this.enc}:${qname.slice(8)}`;
     return qname;
