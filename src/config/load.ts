@@ -3,6 +3,7 @@
 
 import { Value } from "@sinclair/typebox/value";
 import type { TObject, TSchema } from "@sinclair/typebox";
+import { compatProfileProblems } from "./compat.js";
 import { configSchema, type Config } from "./schema.js";
 
 export interface ConfigSources {
@@ -74,8 +75,18 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>)
 /** A string from the environment or a flag, shaped for its key (arrays are comma-separated). */
 function fromText(key: ConfigKey, value: unknown): unknown {
   if (typeof value !== "string") return value;
+  if (key.schema.type === "array" && (key.schema.items as TSchema | undefined)?.type === "object") return jsonOrText(value);
   if (key.schema.type === "array") return value.split(",").map((v) => v.trim()).filter((v) => v.length > 0);
   return value;
+}
+
+/** Lists of objects are given as JSON; text that is not JSON stays text, for validation to refuse. */
+function jsonOrText(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }
 
 function deepFreeze<T>(o: T): T {
@@ -115,6 +126,8 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
       problems.push(`${e.path.slice(1).replace(/\//g, ".") || "(root)"}: ${e.message}${e.value === undefined ? "" : ` (got ${JSON.stringify(e.value)})`}`);
       if (problems.length >= 20) break;
     }
+  } else {
+    problems.push(...compatProfileProblems((converted as Config).cwmp.compatProfiles));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(converted as Config);

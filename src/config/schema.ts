@@ -2,6 +2,7 @@
 // documents every key (a test keeps the two in step).
 
 import { Type, type Static } from "@sinclair/typebox";
+import { compatProfileSchema } from "./compat.js";
 
 const Seconds = (def: number, description: string) => Type.Number({ minimum: 0, default: def, description });
 
@@ -61,6 +62,11 @@ export const configSchema = Type.Object(
         maxRpcsPerSession: Type.Integer({ minimum: 1, default: 256, description: "RPCs one session may send before it is stopped (loop guard)." }),
         holdRequests: Type.Boolean({ default: false, description: "Ask CPEs to hold their own requests while the ACS has tasks queued for them." }),
         cookieName: Type.String({ default: "provisio_session", minLength: 1, description: "Name of the session cookie." }),
+        compatProfiles: Type.Array(compatProfileSchema, {
+          default: [],
+          maxItems: 100,
+          description: "Device compatibility profiles: how replies are written for devices whose CWMP stack is picky, the first whose filter matches the Inform applying (docs/compatibility.md); in the environment, as JSON.",
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

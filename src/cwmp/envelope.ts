@@ -154,11 +154,11 @@ export interface SerializeOptions extends WriteOptions {
   xmlDeclaration?: boolean;
 }
 
-function envelopeOpen(ns: CwmpNamespaceVersion): string {
+function envelopeOpen(ns: CwmpNamespaceVersion, w: Writer): string {
   return (
-    `<soapenv:Envelope xmlns:soapenv="${SOAP_ENV_NS}" xmlns:soapenc="${SOAP_ENC_NS}"` +
+    `<${w.env}:Envelope xmlns:${w.env}="${SOAP_ENV_NS}" xmlns:${w.enc}="${SOAP_ENC_NS}"` +
     ` xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
-    ` xmlns:cwmp="${cwmpNamespaceUri(ns)}">`
+    ` xmlns:${w.cwmp}="${cwmpNamespaceUri(ns)}">`
   );
 }
 
@@ -173,54 +173,56 @@ function writeHeader(h: CwmpHeader, ns: CwmpNamespaceVersion, w: Writer): void {
   if (h.id === undefined && h.holdRequests === undefined && h.sessionTimeout === undefined && h.supportedCwmpVersions === undefined && h.useCwmpVersion === undefined) {
     return;
   }
-  w.raw("<soapenv:Header>");
+  const { env, cwmp } = w;
+  w.raw(`<${env}:Header>`);
   if (h.id !== undefined) {
-    w.open("cwmp:ID", 'soapenv:mustUnderstand="1"');
+    w.open(`${cwmp}:ID`, `${env}:mustUnderstand="1"`);
     w.raw(escapeHeaderText(h.id));
-    w.close("cwmp:ID");
+    w.close(`${cwmp}:ID`);
   }
-  if (h.holdRequests !== undefined) w.raw(`<cwmp:HoldRequests soapenv:mustUnderstand="1">${h.holdRequests ? "1" : "0"}</cwmp:HoldRequests>`);
+  if (h.holdRequests !== undefined) w.raw(`<${cwmp}:HoldRequests ${env}:mustUnderstand="1">${h.holdRequests ? "1" : "0"}</${cwmp}:HoldRequests>`);
   if (h.sessionTimeout !== undefined) {
     need("SessionTimeout");
     if (!Number.isInteger(h.sessionTimeout) || h.sessionTimeout < 0 || h.sessionTimeout > 4294967295) throw new CwmpLocalError("SERIALIZE_INVALID", "SessionTimeout must be an unsignedInt");
-    w.raw(`<cwmp:SessionTimeout soapenv:mustUnderstand="0">${h.sessionTimeout}</cwmp:SessionTimeout>`);
+    w.raw(`<${cwmp}:SessionTimeout ${env}:mustUnderstand="0">${h.sessionTimeout}</${cwmp}:SessionTimeout>`);
   }
   if (h.supportedCwmpVersions !== undefined) {
     need("SupportedCWMPVersions");
-    w.raw(`<cwmp:SupportedCWMPVersions soapenv:mustUnderstand="0">${escapeHeaderText(h.supportedCwmpVersions)}</cwmp:SupportedCWMPVersions>`);
+    w.raw(`<${cwmp}:SupportedCWMPVersions ${env}:mustUnderstand="0">${escapeHeaderText(h.supportedCwmpVersions)}</${cwmp}:SupportedCWMPVersions>`);
   }
   if (h.useCwmpVersion !== undefined) {
     need("UseCWMPVersion");
-    w.raw(`<cwmp:UseCWMPVersion soapenv:mustUnderstand="1">${escapeHeaderText(h.useCwmpVersion)}</cwmp:UseCWMPVersion>`);
+    w.raw(`<${cwmp}:UseCWMPVersion ${env}:mustUnderstand="1">${escapeHeaderText(h.useCwmpVersion)}</${cwmp}:UseCWMPVersion>`);
   }
-  w.raw("</soapenv:Header>");
+  w.raw(`</${env}:Header>`);
 }
 
 
 function writeBody(m: CwmpMessage | null, ns: CwmpNamespaceVersion, w: Writer): void {
-  if (m === null) {
-    w.raw("<soapenv:Body></soapenv:Body>");
-    return;
+  const body = `${w.env}:Body`;
+  w.open(body);
+  if (m !== null) {
+    if (m.method === "Unknown") throw new CwmpLocalError("SERIALIZE_UNSUPPORTED", `cannot write unknown method ${m.name}`);
+    const codec = methodCodecs.get(m.method)!;
+    if (ns < codec.since) {
+      throw new CwmpLocalError("SERIALIZE_UNSUPPORTED", `${m.method} is not defined in cwmp-${ns} (it needs cwmp-${codec.since} or later)`);
+    }
+    const tag = m.method === "Fault" ? `${w.env}:Fault` : `${w.cwmp}:${m.method}`;
+    w.open(tag);
+    codec.write(m as never, w);
+    w.close(tag);
   }
-  if (m.method === "Unknown") throw new CwmpLocalError("SERIALIZE_UNSUPPORTED", `cannot write unknown method ${m.name}`);
-  const codec = methodCodecs.get(m.method)!;
-  if (ns < codec.since) {
-    throw new CwmpLocalError("SERIALIZE_UNSUPPORTED", `${m.method} is not defined in cwmp-${ns} (it needs cwmp-${codec.since} or later)`);
-  }
-  const tag = m.method === "Fault" ? "soapenv:Fault" : `cwmp:${m.method}`;
-  w.raw(`<soapenv:Body><${tag}>`);
-  codec.write(m as never, w);
-  w.raw(`</${tag}></soapenv:Body>`);
+  w.close(body);
 }
 
 /** Serializes one envelope. Throws CwmpLocalError when the message cannot be written as asked. */
 export function serializeEnvelope(env: CwmpEnvelope, options: SerializeOptions = {}): string {
   const w = new Writer(options);
   if (options.xmlDeclaration !== false) w.raw('<?xml version="1.0" encoding="UTF-8"?>\n');
-  w.raw(envelopeOpen(env.ns));
+  w.raw(envelopeOpen(env.ns, w));
   writeHeader(env.header, env.ns, w);
   writeBody(env.body, env.ns, w);
-  w.raw("</soapenv:Envelope>");
+  w.raw(`</${w.env}:Envelope>`);
   return w.out;
 }
 

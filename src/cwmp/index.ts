@@ -11,5 +11,6 @@ export type { XmlElement, XmlAttribute, XmlLimits, ScanResult } from "./xml/scan
 export type { XsdType, XsdValue, JsValue, FormatOptions } from "./values.js";
 export { charsetFromContentType } from "./xml/decode.js";
 export { methodDefinedIn } from "./methods/index.js";
-export { UNKNOWN_TIME } from "./codec/write.js";
+export { UNKNOWN_TIME, DEFAULT_PREFIXES, prefixProblems } from "./codec/write.js";
+export type { Prefixes } from "./codec/write.js";
 export type * from "./types.js";

@@ -14,6 +14,7 @@ import type { Store } from "../store/types.js";
 import { ApiKeyAuthenticator, bootstrapAdminKey, type BootstrapAdminKey } from "./api-keys.js";
 import type { TaskPolicy } from "./apply-effects.js";
 import { bootstrapCredentials, nonceSecret, type BootstrapCredentials } from "./bootstrap.js";
+import { CompatProfiles } from "./compat.js";
 import { ConnectionRequests } from "./connection-requests.js";
 import { CpeAuthenticator } from "./cpe-auth.js";
 import { CwmpHandler } from "./cwmp-handler.js";
@@ -174,6 +175,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       taskArgs: (t, at) => filesPart.fileTasks.forSending({ ...t, args: openTaskArgs(secrets.box, t.deviceId, t.name, t.args) }, at),
       secrets: secrets.box,
       bootstrapReclaim: config.cwmp.bootstrapReclaim,
+      compat: new CompatProfiles(config.cwmp.compatProfiles),
       provisioning,
       credentials: { realm: config.cwmp.realm, box: secrets.box },
       store,

@@ -6,6 +6,7 @@ import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializ
 import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
+import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
 import { credentialFitsDevice, type CpeAuthenticator } from "./cpe-auth.js";
 import { recordEvents, type AcsEvent, type EventBus } from "./events.js";
@@ -75,6 +76,8 @@ export interface HandlerOptions {
   secrets?: SecretBox;
   /** cwmp.bootstrapReclaim: a device with credentials of its own may come back from a factory reset with the bootstrap ones. */
   bootstrapReclaim?: boolean;
+  /** cwmp.compatProfiles: how replies are written for picky devices; without it, every device gets the default. */
+  compat?: CompatProfiles;
 }
 
 interface ExchangeResult {
@@ -83,6 +86,8 @@ interface ExchangeResult {
   deviceId: string;
   /** The session as saved; null when it ended. */
   saved: SessionRecord | null;
+  /** The session's compatibility profile. */
+  compat: string | undefined;
 }
 
 /** Thrown inside a transaction to roll it back and answer with an HTTP status. */
@@ -103,10 +108,12 @@ export class CwmpHandler {
   private readonly clock: () => Date;
   private readonly newSessionId: () => string;
   private readonly cache = new SessionCache();
+  private readonly compat: CompatProfiles;
 
   constructor(private readonly o: HandlerOptions) {
     this.clock = o.clock ?? (() => new Date());
     this.newSessionId = o.newSessionId ?? (() => randomBytes(18).toString("base64url"));
+    this.compat = o.compat ?? new CompatProfiles([]);
   }
 
   async handle(x: Exchange): Promise<HttpReply> {
@@ -118,11 +125,13 @@ export class CwmpHandler {
     const sessionId = cookieSession ?? x.connectionSession;
     if (sessionId === null && x.clientCertCn === null && header(x, "authorization") === undefined) {
       // Outside a session, a request without credentials (the first step of every Digest exchange) is
-      // challenged before its body is parsed: nobody unauthenticated makes the ACS read XML.
+      // challenged before its body is parsed: nobody unauthenticated makes the ACS read XML. With
+      // compatibility profiles, the challenge is a picky device's first reply, so its Inform is read for
+      // its profile (a request with wrong credentials is read too, to know its device).
       const auth = await this.o.auth.authenticate({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
       if (!auth.ok) {
         this.o.log.debug({ address: x.remoteAddress, reason: auth.reason }, "CPE authentication failed");
-        return { ...unauthorized(auth.challenges), session: null };
+        return withConnection({ ...unauthorized(auth.challenges), session: null }, this.compat.forBody(x.body, header(x, "content-type"), this.o.maxBodyBytes, now));
       }
     }
 
@@ -135,7 +144,10 @@ export class CwmpHandler {
       return { status: err.httpStatus, headers: { "Content-Type": "text/plain" }, body: `${err.code}: ${err.message}\n`, session: sessionId };
     }
     const first = envelopes[0];
-    if (first?.body?.method === "Inform") return this.startSession(x, first, sessionId, now);
+    if (first?.body?.method === "Inform") {
+      const profile = this.compat.forInform(first, now);
+      return withConnection(await this.startSession(x, first, sessionId, now, profile), profile);
+    }
     if (sessionId === null) {
       // An empty POST with no session at all: HTTP clients that probe for the auth challenge with an
       // empty body (curl does) must get the challenge, not a silent 204.
@@ -157,7 +169,7 @@ export class CwmpHandler {
     return { status: 500, headers: XML, body: serializeEnvelope(envelope), session: null };
   }
 
-  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date): Promise<HttpReply> {
+  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date, profile: CompatProfile): Promise<HttpReply> {
     // The device's id is known before authenticating, so that its own credentials are read with the
     // login's; an Inform that names no device is answered only after authentication, as any other.
     let claimed: string | InformError;
@@ -181,7 +193,7 @@ export class CwmpHandler {
       return { ...unauthorized(auth.challenges), session: null };
     }
     if (claimed instanceof InformError) {
-      return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault }), session: null };
+      return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault }, profile.serialize), session: null };
     }
     const deviceId = claimed;
     const sessionId = this.newSessionId();
@@ -205,6 +217,7 @@ export class CwmpHandler {
         if (previous !== null) effects.push(...(await this.endPrevious(tx, previous, deviceId)));
         const tasks = await this.runnable(tx, deviceId, now);
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
+        if (profile !== DEFAULT_PROFILE) started.session.useCompat(profile.name);
         // The Inform is recorded first, so that presets are matched against what it reported; a refusal
         // below rolls all of it back.
         let device: DeviceRecord | undefined;
@@ -226,9 +239,9 @@ export class CwmpHandler {
       this.o.observer?.received([envelope]);
       this.o.observer?.sessionStarted();
       this.o.observer?.sent(events.reply.envelope);
-      this.o.log.debug({ deviceId, session: sessionId }, "session started");
+      this.o.log.debug({ deviceId, session: sessionId, ...(profile === DEFAULT_PROFILE ? {} : { compat: profile.name }) }, "session started");
       const cookie = formatSetCookie({ name: this.o.cookieName, value: sessionId, path: "/", httpOnly: true });
-      return { ...this.render(events.reply), headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
+      return { ...this.render(events.reply, profile), headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
     } catch (err) {
       if (err instanceof Refusal) {
         this.o.log.warn({ deviceId, address: x.remoteAddress, status: err.reply.status, reason: String(err.reply.body).trim() }, "session refused");
@@ -263,6 +276,7 @@ export class CwmpHandler {
     const cached = this.cache.take(sessionId, now);
     if (cached !== undefined && envelopes.length === 0) {
       const session = this.restore(cached.state);
+      const profile = this.compat.named(session.compat);
       if (session.hasAhead) {
         // The RPC planned with the Inform: nothing to record. The store keeps the state from before it,
         // which leads to the same place whatever the CPE sends next (AcsSession.consume); only this
@@ -271,7 +285,7 @@ export class CwmpHandler {
         this.cache.put(sessionId, { ...cached, state: session.snapshot() as never });
         this.o.observer?.received(envelopes);
         this.o.observer?.sent(reply!.envelope);
-        return { ...this.render(reply!), session: sessionId };
+        return withConnection({ ...this.render(reply!, profile), session: sessionId }, profile);
       }
     }
     try {
@@ -291,7 +305,8 @@ export class CwmpHandler {
       this.o.observer?.received(envelopes);
       this.o.observer?.sent(result.outcome.reply.envelope);
       if (result.outcome.reply.ended) this.o.log.debug({ deviceId: result.deviceId, session: sessionId }, "session ended");
-      return { ...this.render(result.outcome.reply), session: result.outcome.reply.ended ? null : sessionId };
+      const profile = this.compat.named(result.compat);
+      return withConnection({ ...this.render(result.outcome.reply, profile), session: result.outcome.reply.ended ? null : sessionId }, profile);
     } catch (err) {
       if (err instanceof Refusal) return { ...err.reply, session: sessionId };
       throw err;
@@ -331,7 +346,7 @@ export class CwmpHandler {
         throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
       }
     }
-    return { applied, outcome, deviceId: rec.deviceId, saved };
+    return { applied, outcome, deviceId: rec.deviceId, saved, compat: session.compat };
   }
 
   private applyContext(tx: StoreTx, deviceId: string, now: Date, x: Exchange) {
@@ -384,10 +399,10 @@ export class CwmpHandler {
     return x.clientCertCn === expected;
   }
 
-  private render(reply: Outcome["reply"]): Omit<HttpReply, "session"> {
+  private render(reply: Outcome["reply"], profile: CompatProfile): Omit<HttpReply, "session"> {
     if (reply.envelope === null) return { status: 204, headers: {}, body: "" };
     const isFault = reply.envelope.body?.method === "Fault";
-    return { status: isFault ? 500 : 200, headers: XML, body: serializeEnvelope(reply.envelope) };
+    return { status: isFault ? 500 : 200, headers: XML, body: serializeEnvelope(reply.envelope, profile.serialize) };
   }
 
   private publish(events: AcsEvent[]): void {

@@ -57,6 +57,8 @@ export interface SessionState {
    * sends a request first, since what that request records may change the plan.
    */
   ahead?: SessionState;
+  /** The compatibility profile the edge writes this session's replies with (absent: the default). */
+  compat?: string;
 }
 
 /** A provision chosen for this session, by the preset that chose it. */
@@ -194,6 +196,15 @@ export class AcsSession {
   useProvisions(calls: readonly ProvisionCallState[]): void {
     if (calls.length === 0) return;
     this.s.provisioning = { engine: newEngineState(), done: false, faults: 0, calls: [...calls] };
+  }
+
+  /** Writes this session's replies with the named compatibility profile (the edge chose it from the Inform). */
+  useCompat(name: string): void {
+    this.s.compat = name;
+  }
+
+  get compat(): string | undefined {
+    return this.s.compat;
   }
 
   /** The provisions of this session while they are still being applied; none once they converged. */

@@ -39,7 +39,7 @@ export const fault = codec(
   (m, w) => {
     w.str("faultcode", m.faultcode);
     w.str("faultstring", m.faultstring);
-    w.raw("<detail><cwmp:Fault>");
+    w.raw(`<detail><${w.cwmp}:Fault>`);
     w.uint("FaultCode", m.detail.faultCode);
     w.str("FaultString", m.detail.faultString);
     for (const f of m.detail.setParameterValuesFault ?? []) {
@@ -49,6 +49,6 @@ export const fault = codec(
       w.str("FaultString", f.faultString);
       w.raw("</SetParameterValuesFault>");
     }
-    w.raw("</cwmp:Fault></detail>");
+    w.raw(`</${w.cwmp}:Fault></detail>`);
   },
 );

@@ -82,7 +82,8 @@ export function writeParameterValueList(list: ParameterValueStruct[], w: Writer)
     w.str("Name", p.name);
     w.open("Value", `xsi:type="${wireTypeName(p.value.type)}"`);
     w.raw(escapeText(p.value.text));
-    w.raw("</Value></ParameterValueStruct>");
+    w.close("Value");
+    w.raw("</ParameterValueStruct>");
   }
   w.close("ParameterList");
 }

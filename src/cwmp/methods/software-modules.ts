@@ -36,7 +36,7 @@ function readOperation(el: XmlElement, r: Reader, path: string): DeploymentUnitO
 }
 
 function writeOperation(op: DeploymentUnitOperation, w: Writer): void {
-  w.open("Operations", `xsi:type="cwmp:${op.type}OpStruct"`);
+  w.open("Operations", `xsi:type="${w.cwmp}:${op.type}OpStruct"`);
   switch (op.type) {
     case "Install":
       w.str("URL", op.url);
