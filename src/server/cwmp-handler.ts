@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
-import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
+import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
@@ -13,6 +13,7 @@ import type { Logger } from "./logger.js";
 import type { CredentialSyncOptions } from "./credential-sync.js";
 import type { ProvisioningService } from "./provisioning.js";
 import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
+import { ScriptsNeeded } from "./script-runs.js";
 import type { SecretBox } from "./secrets.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
 
@@ -245,7 +246,15 @@ export class CwmpHandler {
   private async planAhead(tx: StoreTx, session: AcsSession, now: Date, tasks: TaskInput[]): Promise<void> {
     const copy = session.planAhead(now);
     if (copy === null) return;
-    const step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, copy, now, tasks, true) : copy.plan(now, { tasks });
+    let step: PlanStep | null;
+    try {
+      step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, copy, now, tasks, true) : copy.plan(now, { tasks });
+    } catch (err) {
+      if (!(err instanceof ScriptsNeeded)) throw err;
+      // No plan ahead; the scripts start now, outside the transaction, for the exchange that follows.
+      this.o.provisioning!.runScripts(err).catch((e: unknown) => this.o.log.error({ deviceId: session.deviceId, err: (e as Error).message }, "provisioning script run failed"));
+      return;
+    }
     if (step !== null) session.keepAhead(copy, step);
   }
 
@@ -276,14 +285,22 @@ export class CwmpHandler {
     }
     try {
       let result: ExchangeResult | null;
+      const fromStore = () => this.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
       try {
         result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached));
       } catch (err) {
-        // From the cache, anything going wrong (the session moved on, or the device was deleted under
-        // it) is settled by the store's own copy.
-        if (cached === undefined || err instanceof Refusal) throw err;
-        if (!(err instanceof StaleSession)) this.o.log.debug({ session: sessionId, err: (err as Error).message }, "exchange from the cached session failed; from the store");
-        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
+        if (err instanceof Refusal) throw err;
+        if (err instanceof ScriptsNeeded) {
+          // Scripts run with no transaction open; the exchange then starts again from the store, since
+          // the rolled-back attempt may have moved the cached copy on.
+          await this.o.provisioning!.runScripts(err);
+        } else {
+          // From the cache, anything going wrong (the session moved on, or the device was deleted under
+          // it) is settled by the store's own copy.
+          if (cached === undefined) throw err;
+          if (!(err instanceof StaleSession)) this.o.log.debug({ session: sessionId, err: (err as Error).message }, "exchange from the cached session failed; from the store");
+        }
+        result = await fromStore();
       }
       if (result === null) return this.withoutSession(envelopes[0], x);
       if (result.saved !== null) this.cache.put(sessionId, { deviceId: result.deviceId, version: result.saved.version, expiresAt: result.saved.expiresAt, state: result.saved.state });
@@ -332,6 +349,11 @@ export class CwmpHandler {
       }
     }
     return { applied, outcome, deviceId: rec.deviceId, saved };
+  }
+
+  /** A transaction whose provisioning may roll it back to run scripts outside it (ProvisioningService.transaction). */
+  private transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.o.provisioning !== undefined ? this.o.provisioning.transaction(fn) : this.o.store.transaction(fn);
   }
 
   private applyContext(tx: StoreTx, deviceId: string, now: Date, x: Exchange) {

@@ -27,6 +27,7 @@ import type { AcsSession, Effect, PlanStep, ProvisionCallState, TaskInput } from
 import type { DeviceRecord, ParameterRecord, Store, StoreTx } from "../store/types.js";
 import type { SealArgs } from "./task-secrets.js";
 import type { Logger } from "./logger.js";
+import { ScriptRuns, ScriptsNeeded, type ScriptOutcome } from "./script-runs.js";
 
 export interface ProvisioningOptions {
   store: Store;
@@ -40,6 +41,9 @@ export interface ProvisioningOptions {
   onlineWithinMs: number;
   /** Seals a download's password before its task is stored (task-secrets.ts). */
   sealArgs?: SealArgs;
+  /** Sessions in a row in which a script failed, after which it is suspended (provisioning.scriptFailureLimit); 0: never. */
+  scriptFailureLimit?: number;
+  clock?: () => Date;
 }
 
 function known(r: ParameterRecord): KnownRecord {
@@ -48,6 +52,8 @@ function known(r: ParameterRecord): KnownRecord {
 
 /** Most loads one exchange may ask for before the planning is called a loop. */
 const MAX_ROUNDS = 64;
+/** Most times one exchange's transaction may be rolled back to run scripts outside it. */
+const MAX_SCRIPT_ROUNDS = 32;
 
 export class ProvisioningService {
   private presets: CompiledPreset[] = [];
@@ -55,8 +61,35 @@ export class ProvisioningService {
   private revision = -1;
   private checkedAt = -Infinity;
   private loading: Promise<void> | null = null;
+  private readonly runs: ScriptRuns;
+  /** Sessions in a row in which a script provision failed (in this process), and the last of them. */
+  private readonly failures = new Map<string, { count: number; session: string }>();
+  private readonly suspending = new Set<string>();
 
-  constructor(private readonly o: ProvisioningOptions) {}
+  constructor(private readonly o: ProvisioningOptions) {
+    this.runs = new ScriptRuns(o.sandbox, (code, outcome, session) => this.track(code, outcome, session));
+  }
+
+  /**
+   * A store transaction in which sessions may plan: scripts it needs that have not run yet roll it back,
+   * run with no transaction open (script-runs.ts), and it runs again. `fn` must start from the store each
+   * time, since a rolled-back attempt may have changed what it read in memory.
+   */
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    for (let round = 0; ; round++) {
+      try {
+        return await this.o.store.transaction(fn);
+      } catch (err) {
+        if (!(err instanceof ScriptsNeeded) || round >= MAX_SCRIPT_ROUNDS) throw err;
+        await this.runs.run(err);
+      }
+    }
+  }
+
+  /** Runs the scripts a rolled-back transaction needed (or, not awaited, a plan made ahead needed). */
+  runScripts(needed: ScriptsNeeded): Promise<void> {
+    return this.runs.run(needed);
+  }
 
   /** Reloads presets and provisions when they changed (checked at most every refreshMs unless forced). */
   async refresh(now: number, force = false): Promise<void> {
@@ -84,6 +117,12 @@ export class ProvisioningService {
       } catch (err) {
         this.o.log.error({ provision: d.name, err: (err as Error).message }, "stored provision is invalid; ignored");
       }
+    }
+    // A script changed (or resumed) starts its count of failures again.
+    for (const name of this.failures.keys()) {
+      const before = this.provisions.get(name);
+      const after = provisions.get(name);
+      if (after === undefined || after.kind === "declarative" || before?.kind === "declarative" || before?.script !== after.script || after.suspended !== undefined) this.failures.delete(name);
     }
     this.presets = presets;
     this.provisions = provisions;
@@ -117,7 +156,9 @@ export class ProvisioningService {
       const calls = session.pendingProvisions;
       let declarations: Declaration[] = [];
       if (calls.length > 0) {
-        provisioned = await provision(calls, (n) => this.provisions.get(n), data, this.o.sandbox, now.getTime(), session.rootObject);
+        // Scripts see the session's start as their time, as in GenieACS: the same for every exchange, so
+        // that a result run outside the transaction (or ahead) serves every exchange it fits.
+        provisioned = await provision(calls, (n) => this.provisions.get(n), data, this.runs.runner(session.id), session.startedAt, session.rootObject);
         if (ahead && (provisioned.actions.length > 0 || provisioned.virtual.length > 0)) return null;
         declarations = provisioned.declarations;
         if (provisioned.credentials) declarations = [...declarations, ...(await this.credentialDeclarations(tx, session))];
@@ -147,6 +188,45 @@ export class ProvisioningService {
       data.add(records.map(known), { paths: step.paths, prefixes: step.prefixes });
     }
     throw new Error(`internal: provisioning asked for data ${MAX_ROUNDS} times in one exchange`);
+  }
+
+  /**
+   * Counts the sessions in a row in which a script failed (one session may run it more than once, as
+   * it learns more of the device), and suspends it at provisioning.scriptFailureLimit.
+   */
+  private track(code: string, outcome: ScriptOutcome, session: string): void {
+    const limit = this.o.scriptFailureLimit ?? 0;
+    for (const [name, p] of this.provisions) {
+      if (p.kind === "declarative" || p.script !== code) continue;
+      if (outcome.ok) {
+        this.failures.delete(name);
+        continue;
+      }
+      const held = this.failures.get(name);
+      if (held?.session === session) continue;
+      const failures = (held?.count ?? 0) + 1;
+      this.failures.set(name, { count: failures, session });
+      if (limit > 0 && failures >= limit && !this.suspending.has(name)) {
+        this.suspending.add(name);
+        this.suspend(name, code, failures, outcome.error.message)
+          .catch((err: unknown) => this.o.log.error({ provision: name, err: (err as Error).message }, "could not suspend a failing script"))
+          .finally(() => this.suspending.delete(name));
+      }
+    }
+  }
+
+  /** Stores a new version of the provision with `suspended`, unless it changed meanwhile; every process then stops running it. */
+  private async suspend(name: string, code: string, failures: number, last: string): Promise<void> {
+    const current = await this.o.store.provisioning.get("provision", name);
+    const doc = current?.doc as { script?: unknown; suspended?: unknown } | undefined;
+    if (current === null || doc === undefined || doc.script !== code || doc.suspended !== undefined) return;
+    const at = (this.o.clock ?? (() => new Date()))();
+    const reason = `it failed in ${failures} sessions in a row; the last time: ${last}`;
+    const stored = await this.o.store.provisioning.put("provision", name, { ...doc, suspended: { at: at.toISOString(), reason, failures } } as never, at, current.version);
+    if (stored === null) return;
+    this.failures.delete(name);
+    this.o.log.warn({ provision: name, failures, reason: last }, "provisioning script suspended: it failed every time it ran (provisioning.scriptFailureLimit)");
+    await this.refresh(at.getTime(), true);
   }
 
   /** builtin:bootstrap-credentials: fresh credentials for a device that has none of its own yet. */
