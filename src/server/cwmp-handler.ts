@@ -189,9 +189,12 @@ export class CwmpHandler {
     let reclaimed = false;
     try {
       const events = await this.o.store.transaction(async (tx) => {
+        // Shared credentials for a device that has none of its own: its bootstrap is not finished.
+        let bootstrapLogin = false;
         if (auth.ok && auth.credential !== null) {
           // Whether the device has credentials of its own matters only for shared (bootstrap) ones.
           const own = auth.credential.deviceId === null && (auth.deviceHasOwn ?? (await tx.credentials.forDevice(deviceId)).length > 0);
+          bootstrapLogin = auth.credential.deviceId === null && !own;
           if (!credentialFitsDevice(auth.credential, deviceId, own)) {
             if (!this.reclaims(auth.credential.deviceId, envelope)) {
               throw new Refusal(unauthorized(this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "these credentials do not belong to this device\n"));
@@ -199,7 +202,7 @@ export class CwmpHandler {
             // A factory reset: the device forgot its credentials; the ACS forgets them too, so that the
             // bootstrap provisioning gives it new ones.
             for (const c of await tx.credentials.forDevice(deviceId)) await tx.credentials.delete(c.username);
-            reclaimed = true;
+            reclaimed = bootstrapLogin = true;
           }
         }
         const effects: Effect[] = [];
@@ -212,7 +215,7 @@ export class CwmpHandler {
         const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }));
         if (this.o.provisioning !== undefined) {
           const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
-          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device));
+          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin));
         }
         await this.planAhead(tx, started.session, now, tasks);
         const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now), now);

@@ -50,6 +50,8 @@ function known(r: ParameterRecord): KnownRecord {
   return { ...r, valueAt: r.valueAt?.getTime() ?? null, namesAt: r.namesAt?.getTime() ?? null, attributesAt: r.attributesAt?.getTime() ?? null };
 }
 
+const CREDENTIALS = "builtin:bootstrap-credentials";
+
 /** Most loads one exchange may ask for before the planning is called a loop. */
 const MAX_ROUNDS = 64;
 /** Most times one exchange's transaction may be rolled back to run scripts outside it. */
@@ -99,11 +101,11 @@ export class ProvisioningService {
     await this.loading;
   }
 
-  private async reload(): Promise<void> {
-    const revision = await this.o.store.provisioning.revision();
+  private async reload(from: Pick<StoreTx, "provisioning"> = this.o.store): Promise<void> {
+    const revision = await from.provisioning.revision();
     if (revision === this.revision) return;
     const presets: CompiledPreset[] = [];
-    for (const d of await this.o.store.provisioning.list("preset")) {
+    for (const d of await from.provisioning.list("preset")) {
       try {
         presets.push(compilePreset(d.doc));
       } catch (err) {
@@ -111,7 +113,7 @@ export class ProvisioningService {
       }
     }
     const provisions = new Map<string, Provision>();
-    for (const d of await this.o.store.provisioning.list("provision")) {
+    for (const d of await from.provisioning.list("provision")) {
       try {
         provisions.set(d.name, checkProvision(d.doc));
       } catch (err) {
@@ -129,15 +131,31 @@ export class ProvisioningService {
     this.revision = revision;
   }
 
-  /** The provisions that apply to a session whose Inform (with these events) was just recorded. */
-  async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date, known?: DeviceRecord): Promise<ProvisionCallState[]> {
+  /**
+   * The provisions that apply to a session whose Inform (with these events) was just recorded. The
+   * presets are those of the store as this transaction sees it, so that a change made through the API
+   * applies to every session that starts after the call returned, in every process (one read of the
+   * revision per session; the documents only when it moved).
+   *
+   * `bootstrapLogin`: the device logged in with the shared bootstrap credentials and has none of its
+   * own. Presets that give credentials (builtin:bootstrap-credentials) then give them whatever the
+   * session's events, so that a device that missed them in its bootstrap session gets them in the next.
+   */
+  async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date, known?: DeviceRecord, bootstrapLogin = false): Promise<ProvisionCallState[]> {
+    await this.reload(tx);
     if (this.presets.length === 0) return [];
     const device = known ?? (await tx.devices.get(deviceId));
     if (device === null) return [];
     const reads = [...new Set(this.presets.flatMap((p) => p.reads))];
     const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
-    const chosen = applicablePresets(this.presets, { device: filterDevice(device, params), events, now, onlineWithinMs: this.o.onlineWithinMs });
-    return chosen.flatMap((p) => p.preset.provisions.map((c) => ({ name: c.name, ...(c.args === undefined ? {} : { args: c.args as never }), preset: p.preset.name })));
+    const ctx = { device: filterDevice(device, params), events, now, onlineWithinMs: this.o.onlineWithinMs };
+    const calls = applicablePresets(this.presets, ctx).flatMap((p) => p.preset.provisions.map((c) => ({ name: c.name, ...(c.args === undefined ? {} : { args: c.args as never }), preset: p.preset.name })));
+    if (bootstrapLogin && !calls.some((c) => c.name === CREDENTIALS)) {
+      const givers = this.presets.filter((p) => p.preset.provisions.some((c) => c.name === CREDENTIALS));
+      const preset = givers.find((p) => applicablePresets([p], { ...ctx, events: [...events, ...p.preset.events] }).length > 0);
+      if (preset !== undefined) calls.unshift({ name: CREDENTIALS, preset: preset.preset.name });
+    }
+    return calls;
   }
 
   /**
