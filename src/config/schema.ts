@@ -191,9 +191,10 @@ export const configSchema = Type.Object(
     ),
     provisioning: Type.Object(
       {
-        refreshInterval: Seconds(2, "Seconds between checks for changed presets and provisions (a change reaches every process within this)."),
+        refreshInterval: Seconds(2, "Seconds between checks for changed presets and provisions outside sessions (each session's Inform checks for itself)."),
         scriptMemory: Type.Integer({ minimum: 8, maximum: 1024, default: 32, description: "MiB of heap a provisioning script may use." }),
         scriptTimeout: Type.Integer({ minimum: 10, maximum: 10000, default: 200, description: "Milliseconds a provisioning script may run." }),
+        scriptFailureLimit: Type.Integer({ minimum: 0, default: 10, description: "Sessions in a row in which a script provision failed (timed out, ran out of memory, threw) after which it is suspended; 0: never." }),
       },
       { default: {}, additionalProperties: false },
     ),

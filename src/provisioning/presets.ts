@@ -38,6 +38,22 @@ export const presetSchema = Type.Object(
 
 export type Preset = Static<typeof presetSchema>;
 
+/**
+ * Set by the ACS on a script that kept failing (in provisioning.scriptFailureLimit sessions in a row), or by an
+ * operator: the script is not run, and each session it would have run in gets a provision.suspended
+ * fault. Storing the document without it resumes the script.
+ */
+const Suspended = Type.Optional(
+  Type.Object(
+    {
+      at: Type.String({ description: "When it was suspended (ISO 8601)" }),
+      reason: Type.String({ maxLength: 1024 }),
+      failures: Type.Optional(Type.Integer({ minimum: 0, description: "Sessions in a row in which it failed" })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const provisionSchema = Type.Union([
   Type.Object(
     {
@@ -54,6 +70,7 @@ export const provisionSchema = Type.Union([
       kind: Type.Literal("script"),
       description: Type.Optional(Type.String({ maxLength: 1024 })),
       script: Type.String({ minLength: 1, maxLength: 262144 }),
+      suspended: Suspended,
     },
     { additionalProperties: false },
   ),
@@ -63,6 +80,7 @@ export const provisionSchema = Type.Union([
       kind: Type.Literal("virtual"),
       description: Type.Optional(Type.String({ maxLength: 1024 })),
       script: Type.String({ minLength: 1, maxLength: 262144, description: "Reads with get(), writes with declare() when `wanted` is set, returns { value, type? }" }),
+      suspended: Suspended,
     },
     { additionalProperties: false },
   ),

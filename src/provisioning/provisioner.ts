@@ -14,7 +14,7 @@ import type { Action, Declaration } from "./declarations.js";
 import { builtinProvision, isBuiltin } from "./builtins.js";
 import { xsdTypes } from "../cwmp/index.js";
 import type { Provision } from "./presets.js";
-import { SandboxError, type ScriptSandbox } from "./sandbox.js";
+import { SandboxError, type ScriptRunner } from "./sandbox.js";
 
 export interface ProvisionCall {
   name: string;
@@ -51,7 +51,7 @@ export async function provision(
   calls: readonly ProvisionCall[],
   lookup: (name: string) => Provision | undefined,
   data: DeviceData,
-  sandbox: ScriptSandbox,
+  sandbox: ScriptRunner,
   now: number,
   root: string | null,
 ): Promise<Provisioned> {
@@ -104,6 +104,10 @@ export async function provision(
       add([{ path: VIRTUAL_ROOT + p.name }]);
       continue;
     }
+    if (p.suspended !== undefined) {
+      faults.push({ code: "provision.suspended", message: suspendedMessage(p.suspended), provision: call.name, preset: call.preset });
+      continue;
+    }
     try {
       const r = await sandbox.run(p.script, { args: call.args ?? null, now, known: known() });
       add(r.declarations);
@@ -127,6 +131,10 @@ export async function provision(
         fault("provision.unknown-virtual-parameter", `no virtual parameter ${d.path} (a provision of kind "virtual" named ${name})`);
         continue;
       }
+      if (p.suspended !== undefined) {
+        fault("provision.suspended", suspendedMessage(p.suspended));
+        continue;
+      }
       try {
         const r = await sandbox.run(p.script, { args: null, now, known: known(), ...(d.value === undefined ? {} : { wanted: d.value }) });
         for (const message of r.logs) logs.push({ provision: name, message });
@@ -144,6 +152,10 @@ export async function provision(
     }
   }
   return { declarations: [...byPath.values()], actions, credentials, faults, logs, virtual };
+}
+
+function suspendedMessage(s: { at: string; reason: string }): string {
+  return `the script is suspended since ${s.at} (${s.reason}); store the provision again without "suspended" to resume it`;
 }
 
 /** The fault code of a script the sandbox stopped or refused: provision.script-timeout, ... */

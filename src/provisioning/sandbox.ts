@@ -46,6 +46,11 @@ export interface ScriptResult {
   logs: string[];
 }
 
+/** What runs scripts for the provisioner: the sandbox itself, or the ACS's cache of runs in front of it. */
+export interface ScriptRunner {
+  run(code: string, input: ScriptInput): Promise<ScriptResult>;
+}
+
 export type SandboxErrorCode = "SCRIPT_TIMEOUT" | "SCRIPT_MEMORY" | "SCRIPT_ERROR" | "SCRIPT_COMPILE" | "SCRIPT_RESULT";
 
 /** Internal: the isolate was disposed under a run (by that run's script, or by another's). */
@@ -101,7 +106,7 @@ function compileIn(isolate: ivm.Isolate, code: string): ivm.Script {
 }
 
 /** One isolate, reused for every run (a fresh context each time); replaced when a script exhausts it. */
-export class ScriptSandbox {
+export class ScriptSandbox implements ScriptRunner {
   private isolate: ivm.Isolate | null = null;
   private readonly compiled = new Map<string, ivm.Script>();
 

@@ -166,6 +166,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       secret,
       refreshMs: config.provisioning.refreshInterval * 1000,
       onlineWithinMs: config.nbi.onlineWindow * 1000,
+      scriptFailureLimit: config.provisioning.scriptFailureLimit,
+      clock,
     });
     closers.push(() => Promise.resolve(sandbox.dispose()));
     await provisioning.refresh(clock().getTime(), true);

@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
-import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
+import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
@@ -14,6 +14,7 @@ import type { Logger } from "./logger.js";
 import type { CredentialSyncOptions } from "./credential-sync.js";
 import type { ProvisioningService } from "./provisioning.js";
 import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
+import { ScriptsNeeded } from "./script-runs.js";
 import type { SecretBox } from "./secrets.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
 
@@ -200,9 +201,12 @@ export class CwmpHandler {
     let reclaimed = false;
     try {
       const events = await this.o.store.transaction(async (tx) => {
+        // Shared credentials for a device that has none of its own: its bootstrap is not finished.
+        let bootstrapLogin = false;
         if (auth.ok && auth.credential !== null) {
           // Whether the device has credentials of its own matters only for shared (bootstrap) ones.
           const own = auth.credential.deviceId === null && (auth.deviceHasOwn ?? (await tx.credentials.forDevice(deviceId)).length > 0);
+          bootstrapLogin = auth.credential.deviceId === null && !own;
           if (!credentialFitsDevice(auth.credential, deviceId, own)) {
             if (!this.reclaims(auth.credential.deviceId, envelope)) {
               throw new Refusal(unauthorized(this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }), "these credentials do not belong to this device\n"));
@@ -210,7 +214,7 @@ export class CwmpHandler {
             // A factory reset: the device forgot its credentials; the ACS forgets them too, so that the
             // bootstrap provisioning gives it new ones.
             for (const c of await tx.credentials.forDevice(deviceId)) await tx.credentials.delete(c.username);
-            reclaimed = true;
+            reclaimed = bootstrapLogin = true;
           }
         }
         const effects: Effect[] = [];
@@ -224,7 +228,7 @@ export class CwmpHandler {
         const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }));
         if (this.o.provisioning !== undefined) {
           const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
-          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device));
+          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin));
         }
         await this.planAhead(tx, started.session, now, tasks);
         const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now), now);
@@ -258,7 +262,15 @@ export class CwmpHandler {
   private async planAhead(tx: StoreTx, session: AcsSession, now: Date, tasks: TaskInput[]): Promise<void> {
     const copy = session.planAhead(now);
     if (copy === null) return;
-    const step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, copy, now, tasks, true) : copy.plan(now, { tasks });
+    let step: PlanStep | null;
+    try {
+      step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, copy, now, tasks, true) : copy.plan(now, { tasks });
+    } catch (err) {
+      if (!(err instanceof ScriptsNeeded)) throw err;
+      // No plan ahead; the scripts start now, outside the transaction, for the exchange that follows.
+      this.o.provisioning!.runScripts(err).catch((e: unknown) => this.o.log.error({ deviceId: session.deviceId, err: (e as Error).message }, "provisioning script run failed"));
+      return;
+    }
     if (step !== null) session.keepAhead(copy, step);
   }
 
@@ -290,14 +302,22 @@ export class CwmpHandler {
     }
     try {
       let result: ExchangeResult | null;
+      const fromStore = () => this.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
       try {
         result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached));
       } catch (err) {
-        // From the cache, anything going wrong (the session moved on, or the device was deleted under
-        // it) is settled by the store's own copy.
-        if (cached === undefined || err instanceof Refusal) throw err;
-        if (!(err instanceof StaleSession)) this.o.log.debug({ session: sessionId, err: (err as Error).message }, "exchange from the cached session failed; from the store");
-        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
+        if (err instanceof Refusal) throw err;
+        if (err instanceof ScriptsNeeded) {
+          // Scripts run with no transaction open; the exchange then starts again from the store, since
+          // the rolled-back attempt may have moved the cached copy on.
+          await this.o.provisioning!.runScripts(err);
+        } else {
+          // From the cache, anything going wrong (the session moved on, or the device was deleted under
+          // it) is settled by the store's own copy.
+          if (cached === undefined) throw err;
+          if (!(err instanceof StaleSession)) this.o.log.debug({ session: sessionId, err: (err as Error).message }, "exchange from the cached session failed; from the store");
+        }
+        result = await fromStore();
       }
       if (result === null) return this.withoutSession(envelopes[0], x);
       if (result.saved !== null) this.cache.put(sessionId, { deviceId: result.deviceId, version: result.saved.version, expiresAt: result.saved.expiresAt, state: result.saved.state });
@@ -347,6 +367,11 @@ export class CwmpHandler {
       }
     }
     return { applied, outcome, deviceId: rec.deviceId, saved, compat: session.compat };
+  }
+
+  /** A transaction whose provisioning may roll it back to run scripts outside it (ProvisioningService.transaction). */
+  private transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.o.provisioning !== undefined ? this.o.provisioning.transaction(fn) : this.o.store.transaction(fn);
   }
 
   private applyContext(tx: StoreTx, deviceId: string, now: Date, x: Exchange) {

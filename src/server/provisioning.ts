@@ -27,6 +27,7 @@ import type { AcsSession, Effect, PlanStep, ProvisionCallState, TaskInput } from
 import type { DeviceRecord, ParameterRecord, Store, StoreTx } from "../store/types.js";
 import type { SealArgs } from "./task-secrets.js";
 import type { Logger } from "./logger.js";
+import { ScriptRuns, ScriptsNeeded, type ScriptOutcome } from "./script-runs.js";
 
 export interface ProvisioningOptions {
   store: Store;
@@ -40,14 +41,21 @@ export interface ProvisioningOptions {
   onlineWithinMs: number;
   /** Seals a download's password before its task is stored (task-secrets.ts). */
   sealArgs?: SealArgs;
+  /** Sessions in a row in which a script failed, after which it is suspended (provisioning.scriptFailureLimit); 0: never. */
+  scriptFailureLimit?: number;
+  clock?: () => Date;
 }
 
 function known(r: ParameterRecord): KnownRecord {
   return { ...r, valueAt: r.valueAt?.getTime() ?? null, namesAt: r.namesAt?.getTime() ?? null, attributesAt: r.attributesAt?.getTime() ?? null };
 }
 
+const CREDENTIALS = "builtin:bootstrap-credentials";
+
 /** Most loads one exchange may ask for before the planning is called a loop. */
 const MAX_ROUNDS = 64;
+/** Most times one exchange's transaction may be rolled back to run scripts outside it. */
+const MAX_SCRIPT_ROUNDS = 32;
 
 export class ProvisioningService {
   private presets: CompiledPreset[] = [];
@@ -55,8 +63,35 @@ export class ProvisioningService {
   private revision = -1;
   private checkedAt = -Infinity;
   private loading: Promise<void> | null = null;
+  private readonly runs: ScriptRuns;
+  /** Sessions in a row in which a script provision failed (in this process), and the last of them. */
+  private readonly failures = new Map<string, { count: number; session: string }>();
+  private readonly suspending = new Set<string>();
 
-  constructor(private readonly o: ProvisioningOptions) {}
+  constructor(private readonly o: ProvisioningOptions) {
+    this.runs = new ScriptRuns(o.sandbox, (code, outcome, session) => this.track(code, outcome, session));
+  }
+
+  /**
+   * A store transaction in which sessions may plan: scripts it needs that have not run yet roll it back,
+   * run with no transaction open (script-runs.ts), and it runs again. `fn` must start from the store each
+   * time, since a rolled-back attempt may have changed what it read in memory.
+   */
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    for (let round = 0; ; round++) {
+      try {
+        return await this.o.store.transaction(fn);
+      } catch (err) {
+        if (!(err instanceof ScriptsNeeded) || round >= MAX_SCRIPT_ROUNDS) throw err;
+        await this.runs.run(err);
+      }
+    }
+  }
+
+  /** Runs the scripts a rolled-back transaction needed (or, not awaited, a plan made ahead needed). */
+  runScripts(needed: ScriptsNeeded): Promise<void> {
+    return this.runs.run(needed);
+  }
 
   /** Reloads presets and provisions when they changed (checked at most every refreshMs unless forced). */
   async refresh(now: number, force = false): Promise<void> {
@@ -66,11 +101,11 @@ export class ProvisioningService {
     await this.loading;
   }
 
-  private async reload(): Promise<void> {
-    const revision = await this.o.store.provisioning.revision();
+  private async reload(from: Pick<StoreTx, "provisioning"> = this.o.store): Promise<void> {
+    const revision = await from.provisioning.revision();
     if (revision === this.revision) return;
     const presets: CompiledPreset[] = [];
-    for (const d of await this.o.store.provisioning.list("preset")) {
+    for (const d of await from.provisioning.list("preset")) {
       try {
         presets.push(compilePreset(d.doc));
       } catch (err) {
@@ -78,27 +113,49 @@ export class ProvisioningService {
       }
     }
     const provisions = new Map<string, Provision>();
-    for (const d of await this.o.store.provisioning.list("provision")) {
+    for (const d of await from.provisioning.list("provision")) {
       try {
         provisions.set(d.name, checkProvision(d.doc));
       } catch (err) {
         this.o.log.error({ provision: d.name, err: (err as Error).message }, "stored provision is invalid; ignored");
       }
     }
+    // A script changed (or resumed) starts its count of failures again.
+    for (const name of this.failures.keys()) {
+      const before = this.provisions.get(name);
+      const after = provisions.get(name);
+      if (after === undefined || after.kind === "declarative" || before?.kind === "declarative" || before?.script !== after.script || after.suspended !== undefined) this.failures.delete(name);
+    }
     this.presets = presets;
     this.provisions = provisions;
     this.revision = revision;
   }
 
-  /** The provisions that apply to a session whose Inform (with these events) was just recorded. */
-  async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date, known?: DeviceRecord): Promise<ProvisionCallState[]> {
+  /**
+   * The provisions that apply to a session whose Inform (with these events) was just recorded. The
+   * presets are those of the store as this transaction sees it, so that a change made through the API
+   * applies to every session that starts after the call returned, in every process (one read of the
+   * revision per session; the documents only when it moved).
+   *
+   * `bootstrapLogin`: the device logged in with the shared bootstrap credentials and has none of its
+   * own. Presets that give credentials (builtin:bootstrap-credentials) then give them whatever the
+   * session's events, so that a device that missed them in its bootstrap session gets them in the next.
+   */
+  async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date, known?: DeviceRecord, bootstrapLogin = false): Promise<ProvisionCallState[]> {
+    await this.reload(tx);
     if (this.presets.length === 0) return [];
     const device = known ?? (await tx.devices.get(deviceId));
     if (device === null) return [];
     const reads = [...new Set(this.presets.flatMap((p) => p.reads))];
     const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
-    const chosen = applicablePresets(this.presets, { device: filterDevice(device, params), events, now, onlineWithinMs: this.o.onlineWithinMs });
-    return chosen.flatMap((p) => p.preset.provisions.map((c) => ({ name: c.name, ...(c.args === undefined ? {} : { args: c.args as never }), preset: p.preset.name })));
+    const ctx = { device: filterDevice(device, params), events, now, onlineWithinMs: this.o.onlineWithinMs };
+    const calls = applicablePresets(this.presets, ctx).flatMap((p) => p.preset.provisions.map((c) => ({ name: c.name, ...(c.args === undefined ? {} : { args: c.args as never }), preset: p.preset.name })));
+    if (bootstrapLogin && !calls.some((c) => c.name === CREDENTIALS)) {
+      const givers = this.presets.filter((p) => p.preset.provisions.some((c) => c.name === CREDENTIALS));
+      const preset = givers.find((p) => applicablePresets([p], { ...ctx, events: [...events, ...p.preset.events] }).length > 0);
+      if (preset !== undefined) calls.unshift({ name: CREDENTIALS, preset: preset.preset.name });
+    }
+    return calls;
   }
 
   /**
@@ -117,7 +174,9 @@ export class ProvisioningService {
       const calls = session.pendingProvisions;
       let declarations: Declaration[] = [];
       if (calls.length > 0) {
-        provisioned = await provision(calls, (n) => this.provisions.get(n), data, this.o.sandbox, now.getTime(), session.rootObject);
+        // Scripts see the session's start as their time, as in GenieACS: the same for every exchange, so
+        // that a result run outside the transaction (or ahead) serves every exchange it fits.
+        provisioned = await provision(calls, (n) => this.provisions.get(n), data, this.runs.runner(session.id), session.startedAt, session.rootObject);
         if (ahead && (provisioned.actions.length > 0 || provisioned.virtual.length > 0)) return null;
         declarations = provisioned.declarations;
         if (provisioned.credentials) declarations = [...declarations, ...(await this.credentialDeclarations(tx, session))];
@@ -147,6 +206,45 @@ export class ProvisioningService {
       data.add(records.map(known), { paths: step.paths, prefixes: step.prefixes });
     }
     throw new Error(`internal: provisioning asked for data ${MAX_ROUNDS} times in one exchange`);
+  }
+
+  /**
+   * Counts the sessions in a row in which a script failed (one session may run it more than once, as
+   * it learns more of the device), and suspends it at provisioning.scriptFailureLimit.
+   */
+  private track(code: string, outcome: ScriptOutcome, session: string): void {
+    const limit = this.o.scriptFailureLimit ?? 0;
+    for (const [name, p] of this.provisions) {
+      if (p.kind === "declarative" || p.script !== code) continue;
+      if (outcome.ok) {
+        this.failures.delete(name);
+        continue;
+      }
+      const held = this.failures.get(name);
+      if (held?.session === session) continue;
+      const failures = (held?.count ?? 0) + 1;
+      this.failures.set(name, { count: failures, session });
+      if (limit > 0 && failures >= limit && !this.suspending.has(name)) {
+        this.suspending.add(name);
+        this.suspend(name, code, failures, outcome.error.message)
+          .catch((err: unknown) => this.o.log.error({ provision: name, err: (err as Error).message }, "could not suspend a failing script"))
+          .finally(() => this.suspending.delete(name));
+      }
+    }
+  }
+
+  /** Stores a new version of the provision with `suspended`, unless it changed meanwhile; every process then stops running it. */
+  private async suspend(name: string, code: string, failures: number, last: string): Promise<void> {
+    const current = await this.o.store.provisioning.get("provision", name);
+    const doc = current?.doc as { script?: unknown; suspended?: unknown } | undefined;
+    if (current === null || doc === undefined || doc.script !== code || doc.suspended !== undefined) return;
+    const at = (this.o.clock ?? (() => new Date()))();
+    const reason = `it failed in ${failures} sessions in a row; the last time: ${last}`;
+    const stored = await this.o.store.provisioning.put("provision", name, { ...doc, suspended: { at: at.toISOString(), reason, failures } } as never, at, current.version);
+    if (stored === null) return;
+    this.failures.delete(name);
+    this.o.log.warn({ provision: name, failures, reason: last }, "provisioning script suspended: it failed every time it ran (provisioning.scriptFailureLimit)");
+    await this.refresh(at.getTime(), true);
   }
 
   /** builtin:bootstrap-credentials: fresh credentials for a device that has none of its own yet. */

@@ -217,6 +217,11 @@ export class AcsSession {
     return this.s.rootObject;
   }
 
+  /** When the session started (its Inform), in ms since the epoch. */
+  get startedAt(): number {
+    return this.s.startedAt;
+  }
+
   get deviceId(): string {
     return this.s.deviceId;
   }

@@ -114,7 +114,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
       url: `${k.path}/:name`,
       operationId: `put${k.title[0]!.toUpperCase()}${k.title.slice(1)}`,
       summary: `Create or replace a ${k.title}`,
-      description: `Checked before it is stored; every process applies the new version within provisioning.refreshInterval seconds. With If-Match: the version it replaces ("0" to create only).`,
+      description: `Checked before it is stored; the new version applies to every session that starts after this call returns, in every process. With If-Match: the version it replaces ("0" to create only).`,
       tag,
       role: "admin",
       params: Type.Object({ name: Name }),
