@@ -57,7 +57,7 @@ forEachBackend((backend) => {
     });
 
     async function fleet(prefix: string): Promise<{ acs: E2eAcs; sim: Simulation }> {
-      acs ??= await startE2eAcs(backend, { settings: { connectionRequests: { methods: ["http"], username: CR.username, password: CR.password } } });
+      acs ??= await startE2eAcs(backend, { settings: { connectionRequests: { methods: ["http"], username: CR.username, password: CR.password }, webhooks: { allowTargets: ["127.0.0.1"] } } });
       const started = await startDevices(acs.t, { serialPrefix: prefix });
       cleanup.push(() => started.sim.stop());
       sim = started.sim;
@@ -65,7 +65,7 @@ forEachBackend((backend) => {
     }
 
     it("SSE: the bootstrap, then a task woken by a connection request, as they happen", async () => {
-      acs ??= await startE2eAcs(backend, { settings: { connectionRequests: { methods: ["http"], username: CR.username, password: CR.password } } });
+      acs ??= await startE2eAcs(backend, { settings: { connectionRequests: { methods: ["http"], username: CR.username, password: CR.password }, webhooks: { allowTargets: ["127.0.0.1"] } } });
       const sse = await SseClient.open(`${acs.t.apiUrl}/api/events`, acs.t.adminKey);
       cleanup.push(() => sse.close());
       assert.equal(sse.status, 200);
