@@ -25,6 +25,7 @@ import { campaignRoutes } from "./plugins/campaigns.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
+import { MultipartError } from "./multipart.js";
 import { RouteRegistry, type RouteConfig } from "./route.js";
 import { compileSerializer, compileValidator, registerFormats, ResponseSchemaError, validationError } from "./validation.js";
 
@@ -138,6 +139,7 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
     if (err.code === "FILE_INCOMPLETE") return validationError([{ in: "body", field: "", message: err.message }]);
     return new ApiError(err.code, err.message, err.details);
   }
+  if (err instanceof MultipartError) return validationError([{ in: "body", field: "", message: err.message }]);
   if (err instanceof CampaignError) return new ApiError(err.code, err.message, err.details);
   if (err instanceof CampaignRuleError) return validationError([{ in: "body", field: err.field, message: err.message }]);
   if (err instanceof SecretError) {

@@ -25,7 +25,7 @@ export interface RouteSpec<P extends TSchema | undefined = undefined, Q extends 
   querystring?: Q;
   body?: B;
   /** A request body that is not JSON (a file's bytes): the handler reads req.raw itself; documented with this media type. */
-  rawBody?: { mediaType: string; description: string };
+  rawBody?: { mediaType: string; description: string; /** Also accepted as this one part of a multipart/form-data body. */ multipartField?: string };
   headers?: TSchema;
   /** Status -> body schema; null for no body (204), or a media type other than JSON with its schema. */
   responses: Record<number, TSchema | null | { mediaType: string; schema: TSchema }>;

@@ -82,6 +82,38 @@ forEachBackend((backend) => {
       isError(await ro.get("/api/files/ffffffffffffffffffffffffffffffff"), 404, "FILE_NOT_FOUND");
     });
 
+    it("takes the file part of a multipart/form-data upload (curl -F file=@fw.bin), streamed over HTTP, and refuses other forms", async () => {
+      const bytes = randomBytes(4 * 1024 * 1024);
+      const post = (form: FormData, query: Record<string, string>) => fetch(`${t.apiUrl}/api/files?${new URLSearchParams(query).toString()}`, {
+        method: "POST", body: form, headers: { authorization: `Bearer ${t.adminKey}` },
+      });
+      const form = new FormData();
+      form.append("file", new Blob([bytes]), "gw-4.0.bin");
+      const res = await post(form, { name: "gw-4.0.bin", fileType: FW, sha256: sha256(bytes) });
+      const created = await res.json() as { file: { id: string; size: number; sha256: string } };
+      assert.equal(res.status, 201, JSON.stringify(created));
+      assert.deepEqual([created.file.size, created.file.sha256], [4194304, sha256(bytes)]);
+      const got = await t.acs.nbi!.app.inject({ method: "GET", url: `/api/files/${created.file.id}/content`, headers: { authorization: `Bearer ${t.adminKey}` } });
+      assert.ok(got.rawPayload.equals(bytes), "the content is the file, without the MIME envelope");
+
+      const before = await t.acs.store.files.count();
+      const withField = new FormData();
+      withField.append("fileType", FW);
+      withField.append("file", new Blob([bytes.subarray(0, 1000)]), "x.bin");
+      const refused = await post(withField, { name: "x.bin", fileType: FW });
+      const body = await refused.json() as { error: { code: string; message: string } };
+      assert.deepEqual([refused.status, body.error.code], [400, "PROVISIO_ERR_VALIDATION"]);
+      assert.match(body.error.message, /the multipart part "fileType" is not read: send the file as the part "file" and its metadata in the query string/);
+      const mixed = await t.acs.nbi!.app.inject({
+        method: "POST", url: `/api/files?name=m.bin&fileType=${encodeURIComponent(FW)}`, payload: "--b\r\n\r\nx\r\n--b--",
+        headers: { authorization: `Bearer ${t.adminKey}`, "content-type": "multipart/mixed; boundary=b" },
+      });
+      isError({ status: mixed.statusCode, headers: mixed.headers, body: JSON.parse(mixed.body), text: mixed.body }, 400, "VALIDATION");
+      assert.equal(await t.acs.store.files.count(), before);
+      assert.deepEqual(await t.acs.store.files.orphanContents(new Date(Date.now() + 86_400_000), 10), []);
+      if (backend.name === "sqlite") assert.deepEqual(readdirSync(join(t.dataDir, "files", "tmp")), []);
+    });
+
     it("refuses a wrong checksum, bad metadata or an oversized upload, keeping nothing", async () => {
       const before = await t.acs.store.files.count();
       const bytes = randomBytes(1000);
