@@ -100,7 +100,13 @@ export function compileValidator(schema: TSchema, httpPart: string | undefined):
     let value: unknown = data;
     if (textual) {
       value = Value.Convert(schema, Value.Default(schema, Value.Clone(data ?? {})));
-    } else if (value !== null && value !== undefined) {
+    } else if (value === undefined || value === null) {
+      // No body at all: an endpoint whose fields are all optional takes it as {} (a dry run of what
+      // matches); one that needs fields says so rather than "Expected object".
+      const empty = Value.Default(schema, {});
+      if (check.Check(empty)) return { value: empty };
+      return { error: validationError([{ in: "body", field: "", message: "a JSON body is required" }]) };
+    } else {
       value = Value.Default(schema, value);
     }
     if (check.Check(value)) return { value };

@@ -112,6 +112,16 @@ forEachBackend((backend) => {
       const none = await t.api.post(`/api/devices/${id}/provisioning/dry-run`, {});
       assert.equal(none.status, 200, none.text);
       assert.deepEqual(none.body.rpcs, []);
+      // Without a body, with or without a Content-Type, it is the same run (docs/api.md).
+      for (const bare of [await t.api.post(`/api/devices/${id}/provisioning/dry-run`), await t.api.post(`/api/devices/${id}/provisioning/dry-run`, "", { "content-type": "application/json" })]) {
+        assert.equal(bare.status, 200, bare.text);
+        assert.deepEqual(bare.body, none.body);
+      }
+      const needsBody = await t.api.post(`/api/devices/${id}/tasks`);
+      isError(needsBody, 400, "VALIDATION");
+      assert.equal(needsBody.body.error.message, "body: a JSON body is required");
+      isError(await t.api.post(`/api/devices/${id}/provisioning/dry-run`, "{", { "content-type": "application/json" }), 400, "BAD_JSON");
+      isError(await t.api.post(`/api/devices/${id}/provisioning/dry-run`, '{"__proto__":{"x":1}}', { "content-type": "application/json" }), 400, "BAD_JSON");
 
       const boot = await t.api.post(`/api/devices/${id}/provisioning/dry-run`, { events: ["1 BOOT"] });
       assert.deepEqual(boot.body.provisions.map((p: { name: string; preset: string }) => [p.preset, p.name]), [["everyone", "interval"]]);
