@@ -53,6 +53,10 @@ forEachBackend((backend) => {
       const script = await t.api.put("/api/provisions/bad", { name: "bad", kind: "script", script: "this is not js" });
       isError(script, 400, "DOCUMENT_INVALID");
       assert.match(script.body.error.details.problems[0], /does not compile/);
+      // Positions are the script's own lines, not those of the wrapper it runs in.
+      const second = await t.api.put("/api/provisions/bad", { name: "bad", kind: "script", script: "const a = 1;\nthis is not js" });
+      isError(second, 400, "DOCUMENT_INVALID");
+      assert.match(second.body.error.details.problems[0], /the script does not compile: Unexpected identifier 'is' \(line 2, column 6\)$/);
       isError(await t.api.put("/api/provisions/builtin:mine", { name: "builtin:mine", kind: "declarative", declarations: [] }), 400, "DOCUMENT_INVALID");
       // nothing of it was stored
       isError(await t.api.get("/api/presets/x"), 404, "PRESET_NOT_FOUND");
