@@ -130,7 +130,14 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     });
     const secrets = await loadSecrets({ configuredKey: config.secretsKey, dataDir, store });
     const adminKey = await bootstrapAdminKey(store, { dataDir, now: clock() });
-    const metrics = new AcsMetrics({ pendingTasks: () => store.tasks.pendingCount(), processMetrics: options.processMetrics });
+    const metrics = new AcsMetrics({
+      pendingTasks: () => store.tasks.pendingCount(),
+      devices: async () => {
+        const [total, online] = await Promise.all([store.devices.count(), store.devices.count({ filter: "online", now: clock(), onlineWithinMs: config.nbi.onlineWindow * 1000 })]);
+        return { total, online };
+      },
+      processMetrics: options.processMetrics,
+    });
     events.subscribe((e) => metrics.event(e));
     let models: StandardModels | null = null;
     try {
