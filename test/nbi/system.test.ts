@@ -114,7 +114,7 @@ forEachBackend((backend) => {
       await c.inform(["0 BOOTSTRAP"]);
       await c.send(null);
       c.close();
-      const task = (await t.api.post(`/api/devices/${encodeURIComponent(c.deviceId)}/tasks`, { name: "reboot" })).body.task;
+      const task = (await t.api.post(`/api/devices/${encodeURIComponent(c.deviceId)}/tasks`, { name: "reboot" })).body;
       await queryDirect(t.dbUrl, "UPDATE tasks SET last_fault = $1 WHERE id = $2", [JSON.stringify("not a fault"), task.id]);
       const res = await t.api.get(`/api/tasks/${task.id}`);
       assert.ok(isError(res, 500, "INTERNAL"));

@@ -113,7 +113,7 @@ export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
         contentType: Type.Optional(Type.String({ maxLength: 200, description: "Media type served to devices; default from the name's extension" })),
         sha256: Type.Optional(Type.String({ pattern: "^[0-9a-fA-F]{64}$", description: "The SHA-256 the content must have" })),
       }),
-      responses: { 201: Type.Object({ file: FileSchema }) },
+      responses: { 201: FileSchema },
       errors: ["FILE_TOO_LARGE", "FILE_CHECKSUM_MISMATCH"],
       handler: async (req, reply) => {
         const q = req.query;
@@ -134,7 +134,7 @@ export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
           ...(q.contentType !== undefined ? { contentType: q.contentType } : {}),
           ...(q.sha256 !== undefined ? { sha256: q.sha256 } : {}),
         }, size);
-        return reply.status(201).header("Location", `/api/files/${file.id}`).send({ file: fileJson(file) });
+        return reply.status(201).header("Location", `/api/files/${file.id}`).send(fileJson(file));
       },
     });
   });

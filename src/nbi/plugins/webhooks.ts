@@ -65,7 +65,7 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
       },
       { additionalProperties: false },
     ),
-    responses: { 201: Type.Object({ webhook: Webhook, secret: Type.String({ description: "Shown once" }) }) },
+    responses: { 201: Type.Intersect([Webhook, Type.Object({ secret: Type.String({ description: "Shown once" }) })], { description: "The webhook, as GET answers it, with its secret" }) },
     errors: ["WEBHOOK_URL_INVALID", "WEBHOOK_TARGET_REFUSED", "FILTER_INVALID"],
     handler: async (req, reply) => {
       const b = req.body;
@@ -78,7 +78,7 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
         id, name: b.name, url: b.url, events: [...new Set(b.events)], filter: b.filter ?? null,
         secretSealed: box.seal(secret, webhookSealContext(id)), enabled: b.enabled, createdAt: now, updatedAt: now,
       });
-      return reply.status(201).header("Location", `/api/webhooks/${id}`).send({ webhook: webhookJson(hook), secret });
+      return reply.status(201).header("Location", `/api/webhooks/${id}`).send({ ...webhookJson(hook), secret });
     },
   });
 
