@@ -2,8 +2,14 @@
 // and the lookup that judges the address a name resolves to.
 
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { ConfigError } from "../../src/config/index.js";
+import { startAcs } from "../../src/server/acs.js";
 import { AllowTargetsError, WebhookTargetError, WebhookTargets } from "../../src/server/webhook-targets.js";
+import { testConfig } from "../support/acs.js";
 
 const lookup = (t: WebhookTargets, host: string) =>
   new Promise<string>((resolve, reject) => t.lookup(host, {}, (err, address) => (err ? reject(err) : resolve(String(address)))));
@@ -43,5 +49,16 @@ describe("webhook targets", () => {
   it("fails the lookup of a name that resolves to a refused address, and passes others", async () => {
     await assert.rejects(lookup(t, "localhost"), (e: unknown) => e instanceof WebhookTargetError && e.address === "127.0.0.1" && e.reason === "loopback");
     assert.equal(await lookup(new WebhookTargets(["127.0.0.0/8", "::1"]), "localhost"), "127.0.0.1");
+  });
+
+  it("keeps the ACS from starting with an allow-list entry it cannot read, naming it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "provisio-targets-"));
+    try {
+      const config = testConfig(dir, `sqlite:${join(dir, "db.sqlite")}`, { webhooks: { allowTargets: ["10.0.0.0/8", "10.0.0.0/33"] } });
+      await assert.rejects(startAcs(config), (e: unknown) => e instanceof ConfigError && /"10\.0\.0\.0\/33" is not an address or a CIDR range/.test(e.message));
+      assert.equal(existsSync(join(dir, "db.sqlite")), false, "refused before anything was opened");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
