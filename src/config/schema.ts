@@ -118,6 +118,10 @@ export const configSchema = Type.Object(
         retryMax: Seconds(3600, "Longest wait between two attempts, in seconds."),
         concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: "Deliveries one process sends at once." }),
         retention: Seconds(604800, "Seconds finished deliveries (and their attempts) stay visible."),
+        allowTargets: Type.Array(Type.String({ pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$" }), {
+          default: [],
+          description: "Addresses or CIDR ranges webhooks may be delivered to although they are private, loopback, link-local, metadata or this host's (all refused otherwise), e.g. 10.20.0.0/16.",
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -25,6 +25,7 @@ import { campaignRoutes } from "./plugins/campaigns.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
+import { MultipartError } from "./multipart.js";
 import { RouteRegistry, type RouteConfig } from "./route.js";
 import { compileSerializer, compileValidator, registerFormats, ResponseSchemaError, validationError } from "./validation.js";
 
@@ -55,6 +56,14 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   app.decorateRequest("apiKey", null);
   // Bodies are JSON only (fastify also reads text/plain by default).
   app.removeContentTypeParser("text/plain");
+  // An empty body sent as application/json (curl -H 'Content-Type: application/json' -X POST) is no
+  // body, as without the header: endpoints whose fields are all optional take it.
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (body === "") done(null, undefined);
+    else json(req, body as string, done);
+  });
   app.setValidatorCompiler(({ schema, httpPart }) => compileValidator(schema as never, httpPart));
   app.setSerializerCompiler(({ schema }) => compileSerializer(schema as never, ctx.settings.checkResponses));
 
@@ -138,6 +147,7 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
     if (err.code === "FILE_INCOMPLETE") return validationError([{ in: "body", field: "", message: err.message }]);
     return new ApiError(err.code, err.message, err.details);
   }
+  if (err instanceof MultipartError) return validationError([{ in: "body", field: "", message: err.message }]);
   if (err instanceof CampaignError) return new ApiError(err.code, err.message, err.details);
   if (err instanceof CampaignRuleError) return validationError([{ in: "body", field: err.field, message: err.message }]);
   if (err instanceof SecretError) {
@@ -149,8 +159,6 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
       return new ApiError("UNSUPPORTED_MEDIA_TYPE", "the request body must be application/json");
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new ApiError("BODY_TOO_LARGE", `the request body is larger than ${BODY_LIMIT} bytes`);
-    case "FST_ERR_CTP_EMPTY_JSON_BODY":
-      return new ApiError("BAD_JSON", "the request body is empty; send a JSON document (or no Content-Type)");
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return new ApiError("BAD_JSON", `the request body is not valid JSON: ${err.message}`);
   }

@@ -30,6 +30,7 @@ export const ERRORS = {
   CONNECTION_REQUEST_NO_METHOD: { status: 409, description: "The device reported no way to reach it that this ACS can use (ConnectionRequestURL, UDPConnectionRequestAddress with a STUN binding, ConnReqJabberID)." },
   CONNECTION_REQUEST_RATE_LIMITED: { status: 429, description: "A connection request was sent to this device moments ago (`connectionRequests.minInterval`); see Retry-After." },
   WEBHOOK_URL_INVALID: { status: 400, description: "A webhook URL must be an absolute http or https URL without credentials." },
+  WEBHOOK_TARGET_REFUSED: { status: 400, description: "The webhook URL names a private, loopback, link-local, metadata or this host's address; webhooks.allowTargets can admit it." },
   SECRET_UNREADABLE: { status: 500, description: "A stored secret cannot be unsealed with this process's secretsKey (the processes have different keys, or the data was altered)." },
   TOO_MANY_STREAMS: { status: 503, description: "This process already serves `nbi.maxEventStreams` event streams; retry later or elsewhere." },
   STORE_UNAVAILABLE: { status: 503, description: "The database cannot be reached." },

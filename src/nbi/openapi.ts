@@ -113,7 +113,13 @@ export function openApiDocument(routes: readonly AnyRouteSpec[], info: { version
     };
     if (spec.role === "public") op.security = [];
     if (spec.body) op.requestBody = { required: true, content: { "application/json": { schema: convert(spec.body, components) } } };
-    if (spec.rawBody) op.requestBody = { required: true, description: spec.rawBody.description, content: { [spec.rawBody.mediaType]: { schema: { type: "string", format: "binary" } } } };
+    if (spec.rawBody) {
+      const binary = { type: "string", format: "binary" };
+      const field = spec.rawBody.multipartField;
+      const content: Record<string, Json> = { [spec.rawBody.mediaType]: { schema: binary } };
+      if (field !== undefined) content["multipart/form-data"] = { schema: { type: "object", properties: { [field]: binary }, required: [field], additionalProperties: false } };
+      op.requestBody = { required: true, description: spec.rawBody.description, content };
+    }
     const path = openApiPath(spec.url);
     paths[path] ??= {};
     paths[path]![spec.method.toLowerCase()] = op;

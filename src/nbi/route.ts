@@ -2,7 +2,7 @@
 // the errors it can answer with. The same declaration registers the fastify route and feeds the
 // OpenAPI document (openapi.ts), so the two cannot drift apart.
 
-import type { Static, TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ApiKeyRecord, ApiRole } from "../store/types.js";
 import type { ErrorName } from "./errors.js";
@@ -25,7 +25,7 @@ export interface RouteSpec<P extends TSchema | undefined = undefined, Q extends 
   querystring?: Q;
   body?: B;
   /** A request body that is not JSON (a file's bytes): the handler reads req.raw itself; documented with this media type. */
-  rawBody?: { mediaType: string; description: string };
+  rawBody?: { mediaType: string; description: string; /** Also accepted as this one part of a multipart/form-data body. */ multipartField?: string };
   headers?: TSchema;
   /** Status -> body schema; null for no body (204), or a media type other than JSON with its schema. */
   responses: Record<number, TSchema | null | { mediaType: string; schema: TSchema }>;
@@ -64,13 +64,16 @@ export class RouteRegistry {
       response[Number(status)] = r as TSchema;
     }
     const config: RouteConfig = { role: spec.role, operationId: spec.operationId };
+    // Unknown query parameters are refused as unknown body keys are: a misspelt `limt=5` must not pass
+    // for the default, nor a parameter of another endpoint for one this endpoint has.
+    const querystring = { ...(spec.querystring ?? Type.Object({})), additionalProperties: false };
     app.route({
       method: spec.method,
       url: spec.url,
       config,
       schema: {
         ...(spec.params ? { params: spec.params } : {}),
-        ...(spec.querystring ? { querystring: spec.querystring } : {}),
+        querystring,
         ...(spec.body ? { body: spec.body } : {}),
         ...(spec.headers ? { headers: spec.headers } : {}),
         response,

@@ -7,7 +7,7 @@
 // variant its discriminating property names, so that errors speak of that variant's fields.
 
 import { FormatRegistry, type TSchema } from "@sinclair/typebox";
-import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { TypeCompiler, ValueErrorType, type TypeCheck } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import { ApiError } from "./errors.js";
 
@@ -55,7 +55,7 @@ function discriminated(schema: TSchema): Discriminated | null {
   return { property: prop, variants, names: [...variants.keys()] };
 }
 
-function problems(part: string, check: TypeCheck<TSchema>, value: unknown, d: Discriminated | null): FieldProblem[] {
+function problems(part: string, check: TypeCheck<TSchema>, value: unknown, d: Discriminated | null, schema: TSchema): FieldProblem[] {
   if (d !== null && (value === null || typeof value !== "object" || Array.isArray(value))) return [{ in: part, field: "", message: "Expected a JSON object" }];
   if (d !== null && value !== null && typeof value === "object" && !Array.isArray(value)) {
     const tag = (value as Record<string, unknown>)[d.property];
@@ -72,6 +72,11 @@ function problems(part: string, check: TypeCheck<TSchema>, value: unknown, d: Di
     const key = `${field}\0${e.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (part === "querystring" && e.type === ValueErrorType.ObjectAdditionalProperties) {
+      const known = Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {});
+      out.push({ in: part, field, message: `unknown query parameter; this endpoint takes ${known.length > 0 ? known.join(", ") : "none"}` });
+      continue;
+    }
     out.push({ in: part, field, message: e.message });
     if (out.length >= 10) break;
   }
@@ -95,11 +100,17 @@ export function compileValidator(schema: TSchema, httpPart: string | undefined):
     let value: unknown = data;
     if (textual) {
       value = Value.Convert(schema, Value.Default(schema, Value.Clone(data ?? {})));
-    } else if (value !== null && value !== undefined) {
+    } else if (value === undefined || value === null) {
+      // No body at all: an endpoint whose fields are all optional takes it as {} (a dry run of what
+      // matches); one that needs fields says so rather than "Expected object".
+      const empty = Value.Default(schema, {});
+      if (check.Check(empty)) return { value: empty };
+      return { error: validationError([{ in: "body", field: "", message: "a JSON body is required" }]) };
+    } else {
       value = Value.Default(schema, value);
     }
     if (check.Check(value)) return { value };
-    return { error: validationError(problems(part, check, value, d)) };
+    return { error: validationError(problems(part, check, value, d, schema)) };
   };
 }
 

@@ -96,12 +96,18 @@ const EPILOGUE = `
 JSON.stringify({ declarations: __declarations, missing: __missing, reads: __reads, result: __result === undefined ? null : __result, logs: __logs });
 `;
 
+// The script runs inside a function so that `return` ends it early and its names stay local.
+const HEAD = `${PRELUDE}\nconst __result = (function () {\n`;
+const TAIL = `\n})();\n${EPILOGUE}`;
+// Positions count from the script's own first line, not from the wrapper's.
+const ORIGIN = { filename: "script", lineOffset: -(HEAD.split("\n").length - 1) };
+
 function compileIn(isolate: ivm.Isolate, code: string): ivm.Script {
   try {
-    // The script runs inside a function so that `return` ends it early and its names stay local.
-    return isolate.compileScriptSync(`${PRELUDE}\nconst __result = (function () {\n${code}\n})();\n${EPILOGUE}`);
+    return isolate.compileScriptSync(HEAD + code + TAIL, ORIGIN);
   } catch (err) {
-    throw new SandboxError("SCRIPT_COMPILE", `the script does not compile: ${(err as Error).message}`);
+    const message = (err as Error).message.replace(/\s*\[script:(\d+):(\d+)\]$/, " (line $1, column $2)");
+    throw new SandboxError("SCRIPT_COMPILE", `the script does not compile: ${message}`);
   }
 }
 

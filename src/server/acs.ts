@@ -31,6 +31,7 @@ import { ProvisioningService, ScriptSandbox } from "./provisioning.js";
 import { TaskService, type TaskEvents } from "./tasks.js";
 import { provisioVersion } from "./version.js";
 import { WebhookService } from "./webhooks.js";
+import { AllowTargetsError, WebhookTargets } from "./webhook-targets.js";
 import { startCampaigns, startFiles } from "./files-wiring.js";
 import type { FileService } from "../files/index.js";
 import type { CampaignService } from "./campaigns.js";
@@ -102,6 +103,7 @@ const urlOf = (host: string, port: number) => {
 export async function startAcs(config: Config, options: StartOptions = {}): Promise<Acs> {
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? (() => new Date());
+  const targets = webhookTargets(config.webhooks.allowTargets);
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
   const store = options.store ?? (await openStore(storeUrl(config)));
   const ownsStore = options.store === undefined;
@@ -129,7 +131,14 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     });
     const secrets = await loadSecrets({ configuredKey: config.secretsKey, dataDir, store });
     const adminKey = await bootstrapAdminKey(store, { dataDir, now: clock() });
-    const metrics = new AcsMetrics({ pendingTasks: () => store.tasks.pendingCount(), processMetrics: options.processMetrics });
+    const metrics = new AcsMetrics({
+      pendingTasks: () => store.tasks.pendingCount(),
+      devices: async () => {
+        const [total, online] = await Promise.all([store.devices.count(), store.devices.count({ filter: "online", now: clock(), onlineWithinMs: config.nbi.onlineWindow * 1000 })]);
+        return { total, online };
+      },
+      processMetrics: options.processMetrics,
+    });
     events.subscribe((e) => metrics.event(e));
     let models: StandardModels | null = null;
     try {
@@ -287,7 +296,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         pollMs: Math.max(10, config.events.pollInterval * 1000),
         onlineWithinMs: config.nbi.onlineWindow * 1000,
       },
-      { store, box: secrets.box, feed, log, metrics, clock },
+      { store, box: secrets.box, feed, targets, log, metrics, clock },
     );
     webhooks.start();
     closers.push(() => webhooks.close());
@@ -373,6 +382,15 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     };
   } catch (err) {
     await stopAll();
+    throw err;
+  }
+}
+
+function webhookTargets(allow: readonly string[]): WebhookTargets {
+  try {
+    return new WebhookTargets(allow);
+  } catch (err) {
+    if (err instanceof AllowTargetsError) throw new ConfigError([err.message]);
     throw err;
   }
 }

@@ -10,6 +10,8 @@ import type { AcsEvent } from "./events.js";
 export interface MetricsOptions {
   /** Pending tasks in the store (the queue depth), read at each scrape. */
   pendingTasks: () => Promise<number>;
+  /** Devices in the store, all and those online (informed within nbi.onlineWindow), read at each scrape. */
+  devices?: () => Promise<{ total: number; online: number }>;
   /** Also export the process's own metrics (CPU, memory, event loop). Default true. */
   processMetrics?: boolean;
 }
@@ -60,6 +62,20 @@ export class AcsMetrics {
         this.set(await o.pendingTasks());
       },
     });
+    const devices = o.devices;
+    if (devices !== undefined) {
+      new Gauge({
+        name: "provisio_devices",
+        help: "Devices registered, all processes; state: all, or online (informed within nbi.onlineWindow).",
+        labelNames: ["state"],
+        registers,
+        async collect() {
+          const n = await devices();
+          this.set({ state: "all" }, n.total);
+          this.set({ state: "online" }, n.online);
+        },
+      });
+    }
     this.connectionRequests = new Counter({
       name: "provisio_connection_requests_total",
       help: "Connection request attempts by method and outcome (method none: no-method or rate-limited).",

@@ -22,6 +22,8 @@ import { compareCursors, type EventFeed } from "./event-feed.js";
 import type { Logger } from "./logger.js";
 import type { AcsMetrics } from "./metrics.js";
 import type { SecretBox } from "./secrets.js";
+import { postWebhook } from "./webhook-send.js";
+import { WebhookTargetError, type WebhookTargets } from "./webhook-targets.js";
 
 export interface WebhookSettings {
   timeoutMs: number;
@@ -39,6 +41,8 @@ export interface WebhookDeps {
   store: Store;
   box: SecretBox;
   feed: EventFeed;
+  /** Where deliveries may go (private, loopback and metadata addresses are refused unless allowed). */
+  targets: WebhookTargets;
   log: Logger;
   metrics?: AcsMetrics;
   clock?: () => Date;
@@ -79,6 +83,11 @@ export class WebhookService {
 
   constructor(private readonly s: WebhookSettings, private readonly d: WebhookDeps) {
     this.clock = d.clock ?? (() => new Date());
+  }
+
+  /** Throws WebhookTargetError when the URL names a refused address itself (its name is checked at delivery). */
+  checkTarget(url: URL): void {
+    this.d.targets.checkUrl(url);
   }
 
   /** Runs fan-out and deliveries on a timer, and at once when the feed brings events. */
@@ -225,28 +234,23 @@ export class WebhookService {
       const timer = setTimeout(() => abort.abort(), this.s.timeoutMs);
       try {
         const secret = box.open(hook.secretSealed, webhookSealContext(hook.id));
-        const res = await fetch(hook.url, {
-          method: "POST",
-          redirect: "manual",
-          signal: abort.signal,
-          headers: {
-            "Content-Type": "application/json",
-            "User-Agent": "Provisio-Webhooks/1",
-            "Provisio-Event": delivery.eventType,
-            "Provisio-Event-Id": String(delivery.eventSeq),
-            "Provisio-Delivery": delivery.id,
-            "Provisio-Attempt": String(attempt),
-            "Provisio-Timestamp": timestamp,
-            "Provisio-Signature": signWebhook(secret, timestamp, body),
-          },
-          body,
-        });
-        statusCode = res.status;
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.status < 200 || res.status > 299) error = `the receiver answered HTTP ${res.status}`;
+        const headers = {
+          "Content-Type": "application/json",
+          "User-Agent": "Provisio-Webhooks/1",
+          "Provisio-Event": delivery.eventType,
+          "Provisio-Event-Id": String(delivery.eventSeq),
+          "Provisio-Delivery": delivery.id,
+          "Provisio-Attempt": String(attempt),
+          "Provisio-Timestamp": timestamp,
+          "Provisio-Signature": signWebhook(secret, timestamp, body),
+        };
+        statusCode = await postWebhook(this.d.targets, hook.url, headers, body, abort.signal);
+        if (statusCode < 200 || statusCode > 299) error = `the receiver answered HTTP ${statusCode}`;
       } catch (err) {
         if (this.closed) return; // shutting down: the lease runs out and the delivery is tried again
-        error = abort.signal.aborted ? `no answer within ${this.s.timeoutMs} ms` : `could not reach the receiver: ${describe(err)}`;
+        error = abort.signal.aborted ? `no answer within ${this.s.timeoutMs} ms`
+          : err instanceof WebhookTargetError ? `not sent: ${err.message}`
+            : `could not reach the receiver: ${describe(err)}`;
       } finally {
         clearTimeout(timer);
         this.aborts.delete(abort);
@@ -281,6 +285,6 @@ export class WebhookService {
 }
 
 function describe(err: unknown): string {
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  return e.code ?? e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }

@@ -71,15 +71,15 @@ forEachBackend((backend) => {
 
       const res = await operator.post(`/api/devices/${id}/tasks`, getTask("SoftwareVersion"));
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.equal(res.body.task.status, "done");
+      assert.equal(res.body.status, "done");
       const cpe = sim.devices[0]!.cpe;
-      assert.deepEqual(res.body.task.result.values["Device.WiFi.SSID.1.SSID"].value, cpe.read("Device.WiFi.SSID.1.SSID"));
-      assert.deepEqual(res.body.task.result.values["Device.DeviceInfo.SoftwareVersion"].value, cpe.read("Device.DeviceInfo.SoftwareVersion"));
+      assert.deepEqual(res.body.result.values["Device.WiFi.SSID.1.SSID"].value, cpe.read("Device.WiFi.SSID.1.SSID"));
+      assert.deepEqual(res.body.result.values["Device.DeviceInfo.SoftwareVersion"].value, cpe.read("Device.DeviceInfo.SoftwareVersion"));
       assert.deepEqual([res.body.connectionRequest.method, res.body.connectionRequest.outcome], ["http", "accepted"]);
       await wokenSessionEnded(reports);
 
       const attempts: Attempt[] = (await operator.get(`/api/devices/${id}/connection-request/attempts`)).body.attempts;
-      assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.taskId]), [["http", sim.connectionRequestUrl(0), "accepted", res.body.task.id]]);
+      assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.taskId]), [["http", sim.connectionRequestUrl(0), "accepted", res.body.id]]);
       // The Digest challenge, then the accepted request.
       assert.deepEqual(sim.stats().connectionRequests.byMethod.http, { accepted: 1, refused: 1, unavailable: 0, unknown: 0 });
     });
@@ -118,7 +118,7 @@ forEachBackend((backend) => {
       assert.equal(enable.status, 201, JSON.stringify(enable.body));
       // The device picks the task up at its next periodic Inform.
       clock.advance(INTERVAL_S * 1000);
-      await eventually(async () => ((await operator.get(`/api/tasks/${enable.body.task.id}`)).body.status === "done" ? true : undefined), "the STUN settings applied");
+      await eventually(async () => ((await operator.get(`/api/tasks/${enable.body.id}`)).body.status === "done" ? true : undefined), "the STUN settings applied");
 
       const port = await eventually(() => sim.udpPort(0), "the device's UDP socket");
       const info = await eventually(async () => {
@@ -130,12 +130,12 @@ forEachBackend((backend) => {
 
       const res = await operator.post(`/api/devices/${id}/tasks`, getTask("HardwareVersion"));
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.equal(res.body.task.status, "done");
-      assert.equal(res.body.task.result.values["Device.DeviceInfo.HardwareVersion"].value, sim.devices[0]!.cpe.read("Device.DeviceInfo.HardwareVersion"));
+      assert.equal(res.body.status, "done");
+      assert.equal(res.body.result.values["Device.DeviceInfo.HardwareVersion"].value, sim.devices[0]!.cpe.read("Device.DeviceInfo.HardwareVersion"));
       assert.deepEqual([res.body.connectionRequest.method, res.body.connectionRequest.outcome], ["udp", "sent"]);
       await wokenSessionEnded(reports);
       const attempts: Attempt[] = (await operator.get(`/api/devices/${id}/connection-request/attempts`)).body.attempts;
-      assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.taskId]), [["udp", `127.0.0.1:${port}`, "sent", res.body.task.id]]);
+      assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.taskId]), [["udp", `127.0.0.1:${port}`, "sent", res.body.id]]);
 
       const cpe = sim.devices[0]!.cpe;
       assert.equal(cpe.read("Device.ManagementServer.UDPConnectionRequestAddress"), `127.0.0.1:${port}`);
@@ -174,12 +174,12 @@ forEachBackend((backend) => {
 
       const res = await operator.post(`/api/devices/${id}/tasks`, getTask("ModelName"));
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.equal(res.body.task.status, "done");
-      assert.equal(res.body.task.result.values["Device.DeviceInfo.ModelName"].value, sim.devices[0]!.cpe.read("Device.DeviceInfo.ModelName"));
+      assert.equal(res.body.status, "done");
+      assert.equal(res.body.result.values["Device.DeviceInfo.ModelName"].value, sim.devices[0]!.cpe.read("Device.DeviceInfo.ModelName"));
       assert.deepEqual([res.body.connectionRequest.method, res.body.connectionRequest.outcome], ["xmpp", "accepted"]);
       await wokenSessionEnded(reports);
       const attempts: Attempt[] = (await operator.get(`/api/devices/${id}/connection-request/attempts`)).body.attempts;
-      assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.code, a.taskId]), [["xmpp", jid, "accepted", "RESULT", res.body.task.id]]);
+      assert.deepEqual(attempts.map((a) => [a.method, a.target, a.outcome, a.code, a.taskId]), [["xmpp", jid, "accepted", "RESULT", res.body.id]]);
       assert.deepEqual(sim.stats().connectionRequests.byMethod.xmpp, { accepted: 1, refused: 0, unavailable: 0, unknown: 0 });
     });
   });

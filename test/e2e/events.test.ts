@@ -57,7 +57,7 @@ forEachBackend((backend) => {
     });
 
     async function fleet(prefix: string): Promise<{ acs: E2eAcs; sim: Simulation }> {
-      acs ??= await startE2eAcs(backend, { settings: { connectionRequests: { methods: ["http"], username: CR.username, password: CR.password } } });
+      acs ??= await startE2eAcs(backend, { settings: { connectionRequests: { methods: ["http"], username: CR.username, password: CR.password }, webhooks: { allowTargets: ["127.0.0.1"] } } });
       const started = await startDevices(acs.t, { serialPrefix: prefix });
       cleanup.push(() => started.sim.stop());
       sim = started.sim;
@@ -65,7 +65,7 @@ forEachBackend((backend) => {
     }
 
     it("SSE: the bootstrap, then a task woken by a connection request, as they happen", async () => {
-      acs ??= await startE2eAcs(backend, { settings: { connectionRequests: { methods: ["http"], username: CR.username, password: CR.password } } });
+      acs ??= await startE2eAcs(backend, { settings: { connectionRequests: { methods: ["http"], username: CR.username, password: CR.password }, webhooks: { allowTargets: ["127.0.0.1"] } } });
       const sse = await SseClient.open(`${acs.t.apiUrl}/api/events`, acs.t.adminKey);
       cleanup.push(() => sse.close());
       assert.equal(sse.status, 200);
@@ -81,7 +81,7 @@ forEachBackend((backend) => {
       const seen = mine().length;
       const res = await acs.operator.post(`/api/devices/${apiId(sim, 0)}/tasks`, { name: "reboot", connectionRequest: true, wait: 30 });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      const taskId = res.body.task.id as string;
+      const taskId = res.body.id as string;
       await sse.until(() => mine().some((e) => e.event === "task.completed" && e.json.taskId === taskId), "task.completed");
       const later = mine().slice(seen);
       const types = later.map((e) => e.event);
@@ -104,7 +104,7 @@ forEachBackend((backend) => {
       const created = await acs.admin.post("/api/webhooks", { name: `e2e-${b}`, url: hook.url, events: ["task.completed"] });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const secret = created.body.secret as string;
-      cleanup.push(() => acs.admin.del(`/api/webhooks/${created.body.webhook.id}`));
+      cleanup.push(() => acs.admin.del(`/api/webhooks/${created.body.id}`));
 
       const res = await acs.operator.post(`/api/devices/${apiId(sim, 0)}/tasks`, {
         name: "getParameterValues",
@@ -113,7 +113,7 @@ forEachBackend((backend) => {
         wait: 30,
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      const taskId = res.body.task.id as string;
+      const taskId = res.body.id as string;
       const d = await eventually(() => hook.received.find((x) => x.json.taskId === taskId), "the delivery");
       assert.equal(d.headers["provisio-event"], "task.completed");
       assert.equal(d.json.deviceId, deviceIdOf(sim.devices[0]!.identity));
@@ -123,7 +123,7 @@ forEachBackend((backend) => {
       const given = Buffer.from(String(d.headers["provisio-signature"]));
       assert.ok(given.length === expected.length && timingSafeEqual(given, expected), "the signature verifies");
       const deliveries = await eventually(async () => {
-        const list = (await acs.admin.get(`/api/webhooks/${created.body.webhook.id}/deliveries`)).body.deliveries as Array<{ eventId: string; status: string; attempts: number }>;
+        const list = (await acs.admin.get(`/api/webhooks/${created.body.id}/deliveries`)).body.deliveries as Array<{ eventId: string; status: string; attempts: number }>;
         return list.some((x) => x.status === "delivered") ? list : undefined;
       }, "the delivery recorded");
       assert.deepEqual(deliveries.filter((x) => x.eventId === d.headers["provisio-event-id"]).map((x) => [x.status, x.attempts]), [["delivered", 1]]);

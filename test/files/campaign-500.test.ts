@@ -103,7 +103,7 @@ forEachBackend((backend) => {
       const file = await t.acs.files.create(Readable.from([randomBytes(64 * 1024)]), { name: "gw-5.0.0.bin", fileType: FW, version: "5.0.0", productClass });
       const res = await t.api.post("/api/campaigns", { name: "gw 5.0.0", filter, fileId: file.id, batchSize: 100, concurrency: 50, maxFailures: 20, taskExpiry: 120 });
       assert.equal(res.status, 201, res.text);
-      const id = res.body.campaign.id as string;
+      const id = res.body.id as string;
       const paused = await eventually(async () => {
         const c = await get(id);
         return c.status === "paused" && c.counts.in_progress === 0 ? c : undefined;
@@ -142,7 +142,7 @@ forEachBackend((backend) => {
       const file = await t.acs.files.create(Readable.from([randomBytes(1024)]), { name: "gw-6.0.0.bin", fileType: FW, version: "6.0.0" });
       // Without connection requests the devices (which never inform by themselves) leave their downloads queued.
       const res = await t.api.post("/api/campaigns", { name: "gw 6.0.0", filter, fileId: file.id, batchSize: 100, concurrency: 5, connectionRequest: false });
-      const id = res.body.campaign.id as string;
+      const id = res.body.id as string;
       await eventually(async () => ((await get(id)).counts.in_progress === 5 ? true : undefined), "five downloads queued", 20_000, 20);
       const aborted = await t.api.post(`/api/campaigns/${id}/abort`);
       assert.equal(aborted.body.status, "aborted");
@@ -158,7 +158,7 @@ forEachBackend((backend) => {
       const closed = { start: `${String((hour + 12) % 24).padStart(2, "0")}:00`, end: `${String((hour + 13) % 24).padStart(2, "0")}:00` };
       const later = await t.api.post("/api/campaigns", { name: "at night", filter, fileId: file.id, window: closed });
       for (let i = 0; i < 3; i++) await t.acs.campaignRunner.pass();
-      const waiting = await get(later.body.campaign.id as string);
+      const waiting = await get(later.body.id as string);
       assert.deepEqual([waiting.status, waiting.total], ["running", 0]);
       assert.equal((await t.acs.store.tasks.list({ limit: 100_000 })).filter((x) => (x.args as { fileId?: string }).fileId === file.id).length, 5);
       assert.deepEqual(versions(), new Set(["5.0.0"]));

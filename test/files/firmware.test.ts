@@ -164,7 +164,7 @@ forEachBackend((backend) => {
       const res = await t.api.post(`/api/devices/${encodeURIComponent(id(deviceIndex))}/tasks`, { name, args, connectionRequest: true });
       assert.equal(res.status, 201, res.text);
       assert.equal(res.body.connectionRequest.outcome, "accepted");
-      const done = await t.acs.tasks.waitFor(res.body.task.id as string, 30_000, 50);
+      const done = await t.acs.tasks.waitFor(res.body.id as string, 30_000, 50);
       assert.ok(done !== null && (done.status === "done" || done.status === "failed"), `task ${name} finished: ${JSON.stringify(done)}`);
       return done;
     }

@@ -56,13 +56,13 @@ forEachBackend((backend) => {
       const created = await t.api.post("/api/apikeys", { name: "dashboard", role: "read-only" });
       assert.equal(created.status, 201, created.text);
       assert.match(created.body.key, /^pvk_[A-Za-z0-9_-]{43}$/);
-      assert.deepEqual([created.body.apiKey.name, created.body.apiKey.role, created.body.apiKey.revokedAt], ["dashboard", "read-only", null]);
+      assert.deepEqual([created.body.name, created.body.role, created.body.revokedAt], ["dashboard", "read-only", null]);
       const reader = t.api.with(created.body.key);
       assert.equal((await reader.get("/api/devices")).status, 200);
       const listed = (await t.api.get("/api/apikeys")).body.apiKeys;
-      assert.ok(listed.some((k: { id: string }) => k.id === created.body.apiKey.id));
+      assert.ok(listed.some((k: { id: string }) => k.id === created.body.id));
       assert.equal(JSON.stringify(listed).includes(created.body.key), false);
-      const revoked = await t.api.del(`/api/apikeys/${created.body.apiKey.id}`);
+      const revoked = await t.api.del(`/api/apikeys/${created.body.id}`);
       assert.equal(revoked.status, 200);
       assert.equal(typeof revoked.body.revokedAt, "string");
       assert.ok(isError(await reader.get("/api/devices"), 401, "AUTH_REVOKED"));

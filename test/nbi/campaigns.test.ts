@@ -38,7 +38,7 @@ forEachBackend((backend) => {
       const op = t.api.with(operator);
       const res = await op.post("/api/campaigns", { name: "cpe 3.1", filter: "productClass = \"CPE\"", fileId: file.id, batchSize: 10, concurrency: 2, maxFailureRate: 0.5, minSettled: 2, window: { start: "00:00", end: "00:00" } });
       assert.equal(res.status, 201, res.text);
-      const c = res.body.campaign;
+      const c = res.body;
       assert.deepEqual([c.status, c.batchSize, c.concurrency, c.maxFailures, c.maxFailureRate, c.connectionRequest, c.total], ["running", 10, 2, null, 0.5, true, 0]);
       assert.deepEqual(c.window, { start: "00:00", end: "00:00" });
       await t.acs.campaignRunner.pass();
@@ -107,9 +107,10 @@ forEachBackend((backend) => {
       isError(await op.post("/api/campaigns", { ...base, concurrency: 0 }), 400, "VALIDATION");
       isError(await op.post("/api/campaigns", { ...base, maxFailureRate: 1.5 }), 400, "VALIDATION");
       const draft = await op.post("/api/campaigns", { ...base, start: false, window: { cron: "0 2 * * *", duration: 7200 } });
-      assert.deepEqual([draft.status, draft.body.campaign.status, draft.body.campaign.pauseReason], [201, "paused", "created"]);
+      assert.deepEqual([draft.status, draft.body.status, draft.body.pauseReason], [201, "paused", "created"]);
+      assert.deepEqual((await op.get(`/api/campaigns/${draft.body.id}`)).body, draft.body, "the campaign as GET answers it, not wrapped");
       await t.acs.campaignRunner.pass();
-      assert.equal((await op.get(`/api/campaigns/${draft.body.campaign.id}`)).body.total, 0, "a campaign created paused takes in no device");
+      assert.equal((await op.get(`/api/campaigns/${draft.body.id}`)).body.total, 0, "a campaign created paused takes in no device");
     });
   });
 });

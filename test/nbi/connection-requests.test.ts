@@ -128,14 +128,14 @@ forEachBackend((backend) => {
 
         const res = await operator.post(`/api/devices/${dev(cpe)}/tasks`, { name: "getParameterValues", args: { parameterNames: ["Device.DeviceInfo.UpTime"] }, connectionRequest: true, wait: 30 });
         assert.equal(res.status, 200, res.text);
-        assert.equal(res.body.task.status, "done");
-        assert.deepEqual(res.body.task.result.values, { "Device.DeviceInfo.UpTime": { value: "woken", type: "xsd:string" } });
+        assert.equal(res.body.status, "done");
+        assert.deepEqual(res.body.result.values, { "Device.DeviceInfo.UpTime": { value: "woken", type: "xsd:string" } });
         assert.deepEqual([res.body.connectionRequest.outcome, res.body.connectionRequest.method], ["accepted", "http"]);
         assert.deepEqual(endpoint.requests, [{ authorized: false }, { authorized: true }]);
         assert.deepEqual(await Promise.all(endpoint.sessions), [["GetParameterValues"]]);
         const attempts = (await operator.get(`/api/devices/${dev(cpe)}/connection-request/attempts`)).body.attempts;
         assert.equal(attempts.length, 1);
-        assert.deepEqual([attempts[0].method, attempts[0].target, attempts[0].outcome, attempts[0].code, attempts[0].taskId], ["http", endpoint.url, "accepted", "HTTP_204", res.body.task.id]);
+        assert.deepEqual([attempts[0].method, attempts[0].target, attempts[0].outcome, attempts[0].code, attempts[0].taskId], ["http", endpoint.url, "accepted", "HTTP_204", res.body.id]);
         assert.equal(typeof attempts[0].durationMs, "number");
       } finally {
         cpe?.close();
@@ -187,7 +187,7 @@ forEachBackend((backend) => {
         const res = await operator.post(`/api/devices/${dev(cpe)}/tasks`, { name: "reboot", connectionRequest: true, wait: 30 });
         await wake;
         assert.equal(res.status, 200, res.text);
-        assert.equal(res.body.task.status, "done");
+        assert.equal(res.body.status, "done");
         assert.deepEqual([res.body.connectionRequest.outcome, res.body.connectionRequest.method], ["sent", "udp"]);
         assert.deepEqual(await session, ["Reboot"]);
         const attempts = (await operator.get(`/api/devices/${dev(cpe)}/connection-request/attempts`)).body.attempts;
@@ -223,7 +223,7 @@ forEachBackend((backend) => {
         cpe = await device({ "Device.ManagementServer.ConnReqJabberID": xmppDevice.jid, "Device.ManagementServer.ConnectionRequestURL": "http://192.0.2.1:7547/never-tried" });
         const res = await operator.post(`/api/devices/${dev(cpe)}/tasks`, { name: "getParameterValues", args: { parameterNames: ["Device.DeviceInfo.ModelName"] }, connectionRequest: true, wait: 30 });
         assert.equal(res.status, 200, res.text);
-        assert.equal(res.body.task.status, "done");
+        assert.equal(res.body.status, "done");
         assert.deepEqual([res.body.connectionRequest.outcome, res.body.connectionRequest.method], ["accepted", "xmpp"]);
         assert.equal(res.body.connectionRequest.attempts.length, 1, "XMPP first, so HTTP is not tried");
         assert.deepEqual(await session, ["GetParameterValues"]);
@@ -238,10 +238,10 @@ forEachBackend((backend) => {
       try {
         const res = await operator.post(`/api/devices/${dev(cpe)}/tasks`, { name: "reboot", connectionRequest: true, wait: 60 });
         assert.equal(res.status, 202, res.text);
-        assert.equal(res.body.task.status, "pending");
+        assert.equal(res.body.status, "pending");
         assert.deepEqual([res.body.connectionRequest.outcome, res.body.connectionRequest.method], ["unreachable", "http"]);
         const failed = await eventually(async () => (await t.acs.store.outbox.read(null, 1000)).find((e) => e.type === "connectionRequest.failed" && e.deviceId === cpe.deviceId), "the failure event");
-        assert.equal((failed.payload as { taskId: string }).taskId, res.body.task.id);
+        assert.equal((failed.payload as { taskId: string }).taskId, res.body.id);
       } finally {
         cpe.close();
       }

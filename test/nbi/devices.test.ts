@@ -130,6 +130,17 @@ forEachBackend((backend) => {
       assert.match(count.body.error.message, /^querystring\.count: /);
     });
 
+    it("refuses unknown query parameters, on endpoints with and without any, instead of ignoring them", async () => {
+      const misspelt = await t.api.get("/api/devices?limt=1");
+      assert.ok(isError(misspelt, 400, "VALIDATION"));
+      assert.deepEqual(misspelt.body.error.details, [{ in: "querystring", field: "limt", message: "unknown query parameter; this endpoint takes filter, sort, limit, offset, after, projection, count" }]);
+      const none = await t.api.get("/api/presets?x=1");
+      assert.ok(isError(none, 400, "VALIDATION"));
+      assert.equal(none.body.error.message, "querystring.x: unknown query parameter; this endpoint takes none");
+      assert.ok(isError(await t.api.get("/api/webhooks?enabled=true"), 400, "VALIDATION"));
+      assert.equal((await t.api.get("/api/devices?limit=1&count=true")).status, 200);
+    });
+
     it("shows one device with its parameter tree, recent events, faults and pending tasks", async () => {
       await t.acs.store.faults.raise({ deviceId: id(1), channel: "session", code: "cwmp.9002", message: "Internal error", detail: null, at: new Date(now) });
       await t.acs.tasks.create(id(1), "reboot", {});

@@ -55,7 +55,7 @@ forEachBackend((backend) => {
         assert.equal(inform.id, mine()[1]!.id);
         assert.equal(typeof inform.at, "string");
         const done = mine().find((e) => e.event === "task.completed")!.json;
-        assert.equal(done.taskId, task.body.task.id);
+        assert.equal(done.taskId, task.body.id);
         assert.deepEqual(done.result.values, { "Device.DeviceInfo.UpTime": { value: "42", type: "xsd:unsignedInt" } });
         c.close();
       } finally {
@@ -160,7 +160,7 @@ describe("events across ACS processes (PostgreSQL)", () => {
       assert.equal((await c.answer(rpc, { method: "RebootResponse" })).status, 204);
       const res = await call;
       assert.equal(res.status, 200, res.text);
-      assert.equal(res.body.task.status, "done");
+      assert.equal(res.body.status, "done");
       await sse.until(() => sse.events.find((e) => e.event === "task.completed" && e.json.deviceId === c.deviceId), "task.completed from the other process");
       c.close();
     } catch (err) {

@@ -38,7 +38,7 @@ async function device(t: ApiAcs, serial = `F${randomBytes(3).toString("hex").toU
 async function downloadTask(t: ApiAcs, deviceId: string, args: Record<string, unknown>): Promise<TaskRecord> {
   const res = await t.api.post(`/api/devices/${encodeURIComponent(deviceId)}/tasks`, { name: "download", args });
   assert.equal(res.status, 201, res.text);
-  return (await t.acs.tasks.get(res.body.task.id as string))!;
+  return (await t.acs.tasks.get(res.body.id as string))!;
 }
 
 forEachBackend((backend) => {
@@ -57,7 +57,7 @@ forEachBackend((backend) => {
       const bytes = randomBytes(300_000);
       const created = await upload(t, bytes, { name: "gw-2.4.1.bin", fileType: FW, version: "2.4.1", productClass: "GW", oui: "a1b2c3", sha256: sha256(bytes) });
       assert.equal(created.status, 201, created.text);
-      const file = created.body.file;
+      const file = created.body;
       assert.deepEqual([file.size, file.sha256, file.version, file.oui, file.contentType], [bytes.length, sha256(bytes), "2.4.1", "A1B2C3", "application/octet-stream"]);
       assert.equal(file.storage, backend.name === "postgres" ? "database" : "disk");
       assert.equal(created.headers.location, `/api/files/${file.id}`);
@@ -82,6 +82,38 @@ forEachBackend((backend) => {
       isError(await ro.get("/api/files/ffffffffffffffffffffffffffffffff"), 404, "FILE_NOT_FOUND");
     });
 
+    it("takes the file part of a multipart/form-data upload (curl -F file=@fw.bin), streamed over HTTP, and refuses other forms", async () => {
+      const bytes = randomBytes(4 * 1024 * 1024);
+      const post = (form: FormData, query: Record<string, string>) => fetch(`${t.apiUrl}/api/files?${new URLSearchParams(query).toString()}`, {
+        method: "POST", body: form, headers: { authorization: `Bearer ${t.adminKey}` },
+      });
+      const form = new FormData();
+      form.append("file", new Blob([bytes]), "gw-4.0.bin");
+      const res = await post(form, { name: "gw-4.0.bin", fileType: FW, sha256: sha256(bytes) });
+      const created = await res.json() as { id: string; size: number; sha256: string };
+      assert.equal(res.status, 201, JSON.stringify(created));
+      assert.deepEqual([created.size, created.sha256], [4194304, sha256(bytes)]);
+      const got = await t.acs.nbi!.app.inject({ method: "GET", url: `/api/files/${created.id}/content`, headers: { authorization: `Bearer ${t.adminKey}` } });
+      assert.ok(got.rawPayload.equals(bytes), "the content is the file, without the MIME envelope");
+
+      const before = await t.acs.store.files.count();
+      const withField = new FormData();
+      withField.append("fileType", FW);
+      withField.append("file", new Blob([bytes.subarray(0, 1000)]), "x.bin");
+      const refused = await post(withField, { name: "x.bin", fileType: FW });
+      const body = await refused.json() as { error: { code: string; message: string } };
+      assert.deepEqual([refused.status, body.error.code], [400, "PROVISIO_ERR_VALIDATION"]);
+      assert.match(body.error.message, /the multipart part "fileType" is not read: send the file as the part "file" and its metadata in the query string/);
+      const mixed = await t.acs.nbi!.app.inject({
+        method: "POST", url: `/api/files?name=m.bin&fileType=${encodeURIComponent(FW)}`, payload: "--b\r\n\r\nx\r\n--b--",
+        headers: { authorization: `Bearer ${t.adminKey}`, "content-type": "multipart/mixed; boundary=b" },
+      });
+      isError({ status: mixed.statusCode, headers: mixed.headers, body: JSON.parse(mixed.body), text: mixed.body }, 400, "VALIDATION");
+      assert.equal(await t.acs.store.files.count(), before);
+      assert.deepEqual(await t.acs.store.files.orphanContents(new Date(Date.now() + 86_400_000), 10), []);
+      if (backend.name === "sqlite") assert.deepEqual(readdirSync(join(t.dataDir, "files", "tmp")), []);
+    });
+
     it("refuses a wrong checksum, bad metadata or an oversized upload, keeping nothing", async () => {
       const before = await t.acs.store.files.count();
       const bytes = randomBytes(1000);
@@ -100,7 +132,7 @@ forEachBackend((backend) => {
 
     it("fills download tasks from the file: URL for the device, FileType, FileSize and the version to check", async () => {
       const bytes = randomBytes(5000);
-      const file = (await upload(t, bytes, { name: "gw-3.0.0.bin", fileType: FW, version: "3.0.0" })).body.file;
+      const file = (await upload(t, bytes, { name: "gw-3.0.0.bin", fileType: FW, version: "3.0.0" })).body;
       const c = await device(t);
       const task = await downloadTask(t, c.deviceId, { fileId: file.id });
       const args = task.args as Record<string, unknown>;
@@ -129,8 +161,8 @@ forEachBackend((backend) => {
 
     it("the file server honours a device's URL only: altered, expired, another device's or another file's are refused", async () => {
       const bytes = randomBytes(CHUNK_SIZE + 1000);
-      const file = (await upload(t, bytes, { name: "web.tar", fileType: "2 Web Content" })).body.file;
-      const other = (await upload(t, randomBytes(10), { name: "other.tar", fileType: "2 Web Content" })).body.file;
+      const file = (await upload(t, bytes, { name: "web.tar", fileType: "2 Web Content" })).body;
+      const other = (await upload(t, randomBytes(10), { name: "other.tar", fileType: "2 Web Content" })).body;
       const c = await device(t);
       const url = new URL(((await downloadTask(t, c.deviceId, { fileId: file.id })).args as { url: string }).url);
       c.close();
@@ -206,7 +238,7 @@ forEachBackend((backend) => {
       resume();
       const res = await uploading;
       assert.equal(res.status, 201, res.body.toString());
-      const file = JSON.parse(res.body.toString()).file;
+      const file = JSON.parse(res.body.toString());
       assert.deepEqual([file.size, file.sha256], [size, patternSha256(size)]);
       const c = await device(t);
       const url = ((await downloadTask(t, c.deviceId, { fileId: file.id })).args as { url: string }).url;
@@ -223,7 +255,7 @@ forEachBackend((backend) => {
       const c = await device(t);
       const res = await t.api.post(`/api/devices/${encodeURIComponent(c.deviceId)}/tasks`, { name: "upload", args: { fileType: "1 Vendor Configuration File" } });
       assert.equal(res.status, 201, res.text);
-      const args = res.body.task.args as { url: string; uploadId: string };
+      const args = res.body.args as { url: string; uploadId: string };
       assert.match(args.uploadId, /^[0-9a-f]{32}$/);
       const config = Buffer.from(JSON.stringify({ "Device.WiFi.SSID.1.SSID": "backup" }));
       const put = await http("PUT", args.url, { "Content-Type": "application/json" }, config);
@@ -254,13 +286,13 @@ forEachBackend((backend) => {
     });
 
     it("refuses to delete a file a campaign still downloads", async () => {
-      const file = (await upload(t, randomBytes(100), { name: "gw-5.bin", fileType: FW, version: "5" })).body.file;
+      const file = (await upload(t, randomBytes(100), { name: "gw-5.bin", fileType: FW, version: "5" })).body;
       const created = await t.api.post("/api/campaigns", { name: "in use", filter: "productClass = \"NONE\"", fileId: file.id, start: false });
       assert.equal(created.status, 201, created.text);
       const refused = await t.api.del(`/api/files/${file.id}`);
       isError(refused, 409, "FILE_IN_USE");
-      assert.deepEqual(refused.body.error.details.campaigns, [created.body.campaign.id]);
-      assert.equal((await t.api.post(`/api/campaigns/${created.body.campaign.id}/abort`)).status, 200);
+      assert.deepEqual(refused.body.error.details.campaigns, [created.body.id]);
+      assert.equal((await t.api.post(`/api/campaigns/${created.body.id}/abort`)).status, 200);
       assert.equal((await t.api.del(`/api/files/${file.id}`)).status, 204);
     });
   });
@@ -279,7 +311,7 @@ forEachBackend((backend) => {
 
     it("asks for the device's credentials, given in the task; wrong or another device's are refused", async () => {
       const bytes = randomBytes(2000);
-      const file = (await upload(t, bytes, { name: "tone.wav", fileType: "4 Tone File" })).body.file;
+      const file = (await upload(t, bytes, { name: "tone.wav", fileType: "4 Tone File" })).body;
       const a = await device(t);
       const b = await device(t);
       // The task keeps the password sealed; the device gets it opened, as here.
@@ -301,7 +333,7 @@ forEachBackend((backend) => {
       assert.equal(ok.status, 200);
       assert.ok(ok.body.equals(bytes));
       assert.equal(ok.headers["content-type"], "audio/wav");
-      const up = sent((await t.api.post(`/api/devices/${encodeURIComponent(a.deviceId)}/tasks`, { name: "upload", args: { fileType: "2 Vendor Log File" } })).body.task as TaskRecord);
+      const up = sent((await t.api.post(`/api/devices/${encodeURIComponent(a.deviceId)}/tasks`, { name: "upload", args: { fileType: "2 Vendor Log File" } })).body as TaskRecord);
       assert.equal((await http("PUT", up.url, {}, Buffer.from("log"))).status, 401);
       assert.equal((await withDigest("PUT", up.url, up.username, up.password, Buffer.from("log line\n"))).status, 201);
     });
@@ -313,7 +345,7 @@ forEachBackend((backend) => {
       isError(await upload(off, randomBytes(1001), { name: "gw-2.bin", fileType: FW }), 413, "FILE_TOO_LARGE");
       const c = await device(off);
       c.close();
-      isError(await off.api.post(`/api/devices/${encodeURIComponent(c.deviceId)}/tasks`, { name: "download", args: { fileId: file.body.file.id } }), 409, "FILES_DISABLED");
+      isError(await off.api.post(`/api/devices/${encodeURIComponent(c.deviceId)}/tasks`, { name: "download", args: { fileId: file.body.id } }), 409, "FILES_DISABLED");
       isError(await off.api.post(`/api/devices/${encodeURIComponent(c.deviceId)}/tasks`, { name: "upload", args: { fileType: "2 Vendor Log File" } }), 409, "FILES_DISABLED");
       assert.equal((await off.acs.tasks.list({ deviceId: c.deviceId })).length, 0);
     });

@@ -102,6 +102,33 @@ describe("the OpenAPI document", () => {
     const mentioned = new Set(JSON.stringify(doc).match(/PROVISIO_ERR_[A-Z_]+/g));
     for (const name of Object.keys(ERRORS) as ErrorName[]) if (name !== "NOT_FOUND") assert.ok(mentioned.has(errorCode(name)), `${errorCode(name)} is documented on some endpoint`);
   });
+
+  it("gives a resource one shape: what creates it answers what GET answers (plus what is shown only once)", () => {
+    type Op = { operationId: string; responses: Record<string, { content?: Record<string, { schema: Json }> }> };
+    const ops = new Map<string, [string, Op]>();
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Op>>)) {
+      for (const [method, op] of Object.entries(methods)) ops.set(op.operationId, [`${method.toUpperCase()} ${path}`, op]);
+    }
+    const schemaOf = (id: string, status: string) => ops.get(id)![1].responses[status]?.content?.["application/json"]?.schema;
+    const base = (schema: Json | undefined) => {
+      const all = (schema as { allOf?: Json[] } | undefined)?.allOf;
+      return all !== undefined ? all[0] : schema;
+    };
+    for (const [create, statuses, get] of [
+      ["createTask", ["200", "201", "202"], "getTask"], ["createCampaign", ["201"], "getCampaign"], ["uploadFile", ["201"], "getFile"],
+      ["createWebhook", ["201"], "getWebhook"], ["createApiKey", ["201"], "whoami"],
+    ] as const) {
+      for (const status of statuses) assert.deepEqual(base(schemaOf(create, status)), schemaOf(get, "200"), `${create} ${status} answers the resource as ${get} does`);
+    }
+    // Nowhere is a resource wrapped in an object of its own ({"campaign": {...}}).
+    for (const [where, op] of ops.values()) {
+      for (const [status, r] of Object.entries(op.responses)) {
+        const props = (r.content?.["application/json"]?.schema as { properties?: Record<string, Json> } | undefined)?.properties;
+        const only = props !== undefined && Object.keys(props).length === 1 ? Object.values(props)[0] : undefined;
+        assert.ok(!(only !== null && typeof only === "object" && !Array.isArray(only) && "$ref" in only), `${where} ${status} wraps ${JSON.stringify(only)}`);
+      }
+    }
+  });
 });
 
 describe("the error registry", () => {

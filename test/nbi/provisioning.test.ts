@@ -53,6 +53,10 @@ forEachBackend((backend) => {
       const script = await t.api.put("/api/provisions/bad", { name: "bad", kind: "script", script: "this is not js" });
       isError(script, 400, "DOCUMENT_INVALID");
       assert.match(script.body.error.details.problems[0], /does not compile/);
+      // Positions are the script's own lines, not those of the wrapper it runs in.
+      const second = await t.api.put("/api/provisions/bad", { name: "bad", kind: "script", script: "const a = 1;\nthis is not js" });
+      isError(second, 400, "DOCUMENT_INVALID");
+      assert.match(second.body.error.details.problems[0], /the script does not compile: Unexpected identifier 'is' \(line 2, column 6\)$/);
       isError(await t.api.put("/api/provisions/builtin:mine", { name: "builtin:mine", kind: "declarative", declarations: [] }), 400, "DOCUMENT_INVALID");
       // nothing of it was stored
       isError(await t.api.get("/api/presets/x"), 404, "PRESET_NOT_FOUND");
@@ -112,6 +116,16 @@ forEachBackend((backend) => {
       const none = await t.api.post(`/api/devices/${id}/provisioning/dry-run`, {});
       assert.equal(none.status, 200, none.text);
       assert.deepEqual(none.body.rpcs, []);
+      // Without a body, with or without a Content-Type, it is the same run (docs/api.md).
+      for (const bare of [await t.api.post(`/api/devices/${id}/provisioning/dry-run`), await t.api.post(`/api/devices/${id}/provisioning/dry-run`, "", { "content-type": "application/json" })]) {
+        assert.equal(bare.status, 200, bare.text);
+        assert.deepEqual(bare.body, none.body);
+      }
+      const needsBody = await t.api.post(`/api/devices/${id}/tasks`);
+      isError(needsBody, 400, "VALIDATION");
+      assert.equal(needsBody.body.error.message, "body: a JSON body is required");
+      isError(await t.api.post(`/api/devices/${id}/provisioning/dry-run`, "{", { "content-type": "application/json" }), 400, "BAD_JSON");
+      isError(await t.api.post(`/api/devices/${id}/provisioning/dry-run`, '{"__proto__":{"x":1}}', { "content-type": "application/json" }), 400, "BAD_JSON");
 
       const boot = await t.api.post(`/api/devices/${id}/provisioning/dry-run`, { events: ["1 BOOT"] });
       assert.deepEqual(boot.body.provisions.map((p: { name: string; preset: string }) => [p.preset, p.name]), [["everyone", "interval"]]);

@@ -32,7 +32,7 @@ forEachBackend((backend) => {
   describe("health and metrics", () => {
     let t: ApiAcs;
     before(async () => {
-      t = await startApiAcs(backend);
+      t = await startApiAcs(backend, { settings: { webhooks: { allowTargets: ["127.0.0.1"] } } });
     });
     after(() => t.stop());
 
@@ -42,7 +42,7 @@ forEachBackend((backend) => {
       assert.deepEqual(res.body, { status: "ok", store: backend.name });
     });
 
-    it("exposes the counts of sessions, RPCs, CPE faults, latencies, tasks, queue depth, connection requests and webhooks", async () => {
+    it("exposes the counts of sessions, RPCs, CPE faults, latencies, tasks, queue depth, devices (all and online), connection requests and webhooks", async () => {
       const rx = createServer((_req, res) => res.writeHead(204).end());
       await new Promise<void>((r) => rx.listen(0, "127.0.0.1", () => r()));
       try {
@@ -66,6 +66,11 @@ forEachBackend((backend) => {
         const hooks = (await t.api.get("/api/webhooks")).body.webhooks;
         await eventually(async () => ((await t.api.get(`/api/webhooks/${hooks[0].id}/deliveries?status=delivered`)).body.deliveries.length === 1 ? true : undefined), "the delivery");
 
+        // A device last seen a day ago: counted, but not online.
+        await t.acs.store.transaction(async (tx) => {
+          await tx.devices.recordInform({ id: "00D09E-HGW-OLD0001", manufacturer: "Acme", oui: "00D09E", productClass: "HGW", serialNumber: "OLD0001", at: new Date(Date.now() - 86_400_000), address: null, cwmpNamespace: "1-2", cwmpVersion: null, events: [] });
+        });
+
         const res = await t.api.with(await t.keyFor("read-only")).get("/metrics");
         assert.equal(res.status, 200);
         assert.match(String(res.headers["content-type"]), /^text\/plain; version=0\.0\.4/);
@@ -82,6 +87,8 @@ forEachBackend((backend) => {
         assert.equal(metric(m, "provisio_tasks_finished_total", { outcome: "done" }), 1);
         assert.equal(metric(m, "provisio_tasks_finished_total", { outcome: "failed" }), 1);
         assert.equal(metric(m, "provisio_tasks_pending"), 1);
+        assert.equal(metric(m, "provisio_devices", { state: "all" }), 2);
+        assert.equal(metric(m, "provisio_devices", { state: "online" }), 1);
         assert.equal(metric(m, "provisio_connection_requests_total", { method: "none", outcome: "no-method" }), 1);
         assert.equal(metric(m, "provisio_webhook_deliveries_total", { outcome: "delivered" }), 1);
         assert.ok((metric(m, "provisio_api_request_duration_seconds_count", { method: "POST", route: "/api/devices/:id/tasks", status: "201" }) ?? 0) >= 3);
@@ -107,7 +114,7 @@ forEachBackend((backend) => {
       await c.inform(["0 BOOTSTRAP"]);
       await c.send(null);
       c.close();
-      const task = (await t.api.post(`/api/devices/${encodeURIComponent(c.deviceId)}/tasks`, { name: "reboot" })).body.task;
+      const task = (await t.api.post(`/api/devices/${encodeURIComponent(c.deviceId)}/tasks`, { name: "reboot" })).body;
       await queryDirect(t.dbUrl, "UPDATE tasks SET last_fault = $1 WHERE id = $2", [JSON.stringify("not a fault"), task.id]);
       const res = await t.api.get(`/api/tasks/${task.id}`);
       assert.ok(isError(res, 500, "INTERNAL"));

@@ -3,13 +3,14 @@
 // attempt visible; filtered by type and device; and delivered once even with two ACS processes.
 
 import assert from "node:assert/strict";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { webhookSealContext } from "../../src/server/webhooks.js";
 import { forEachBackend } from "../support/pg.js";
 import { TestCpe } from "../support/test-cpe.js";
 import { eventually, isError, startApiAcs, type ApiAcs } from "./support.js";
@@ -64,7 +65,8 @@ forEachBackend((backend) => {
   describe("webhooks", () => {
     let t: ApiAcs;
     before(async () => {
-      t = await startApiAcs(backend, { settings: { webhooks: { maxAttempts: 3 } } });
+      // The receivers listen on 127.0.0.1, which webhooks may reach only when allowed.
+      t = await startApiAcs(backend, { settings: { webhooks: { maxAttempts: 3, allowTargets: ["127.0.0.1"] } } });
     });
     after(() => t.stop());
 
@@ -81,7 +83,9 @@ forEachBackend((backend) => {
       const created = await t.api.post("/api/webhooks", { name: "ops", url: "https://hooks.example.net/provisio", events: ["task.failed"] });
       assert.equal(created.status, 201, created.text);
       assert.match(created.body.secret, /^whsec_/);
-      const hook = created.body.webhook;
+      // The webhook as GET answers it, with the secret (shown this once) beside its fields.
+      const { secret: shown, ...hook } = created.body;
+      assert.equal(shown, created.body.secret);
       assert.deepEqual([hook.name, hook.url, hook.events, hook.filter, hook.enabled], ["ops", "https://hooks.example.net/provisio", ["task.failed"], null, true]);
       assert.equal(created.text.includes("secretSealed"), false);
       assert.deepEqual((await t.api.get(`/api/webhooks/${hook.id}`)).body, hook);
@@ -93,6 +97,10 @@ forEachBackend((backend) => {
       assert.ok(isError(await t.api.post("/api/webhooks", { name: "x", url: "https://user:pw@example.net/" }), 400, "WEBHOOK_URL_INVALID"));
       assert.ok(isError(await t.api.post("/api/webhooks", { name: "x", url: "not a url" }), 400, "WEBHOOK_URL_INVALID"));
       assert.ok(isError(await t.api.post("/api/webhooks", { name: "x", url: "https://example.net/", filter: "tag =" }), 400, "FILTER_INVALID"));
+      // The allow-list admits 127.0.0.1 and nothing else of loopback.
+      assert.ok(isError(await t.api.post("/api/webhooks", { name: "x", url: "http://127.0.0.2:7557/" }), 400, "WEBHOOK_TARGET_REFUSED"));
+      assert.ok(isError(await t.api.post("/api/webhooks", { name: "x", url: "http://[::1]:7557/" }), 400, "WEBHOOK_TARGET_REFUSED"));
+      assert.ok(isError(await t.api.patch(`/api/webhooks/${hook.id}`, { url: "http://169.254.169.254/latest/meta-data/" }), 400, "WEBHOOK_TARGET_REFUSED"));
       const badType = await t.api.post("/api/webhooks", { name: "x", url: "https://example.net/", events: ["device.exploded"] });
       assert.ok(isError(badType, 400, "VALIDATION"));
       assert.ok(isError(await t.api.post("/api/webhooks", { name: "x", url: "https://example.net/", secret: "short" }), 400, "VALIDATION"));
@@ -107,7 +115,7 @@ forEachBackend((backend) => {
       const rx = await new Receiver().start();
       try {
         const secret = "a-receiver-chosen-secret-of-32-chars";
-        const hook = (await t.api.post("/api/webhooks", { name: "registrations", url: rx.url, events: ["device.registered"], secret })).body.webhook;
+        const hook = (await t.api.post("/api/webhooks", { name: "registrations", url: rx.url, events: ["device.registered"], secret })).body;
         const c = await bootstrap();
         const got = await eventually(() => rx.received.find((d) => d.json.deviceId === c.deviceId), "the delivery");
         assert.ok(verify(got, secret), "the signature checks out with the secret");
@@ -136,7 +144,7 @@ forEachBackend((backend) => {
     it("retries a failed delivery with back-off until it is accepted", async () => {
       const rx = await new Receiver([500, 503]).start();
       try {
-        const hook = (await t.api.post("/api/webhooks", { name: "flaky", url: rx.url, events: ["device.registered"] })).body.webhook;
+        const hook = (await t.api.post("/api/webhooks", { name: "flaky", url: rx.url, events: ["device.registered"] })).body;
         const c = await bootstrap();
         const list = await eventually(async () => {
           const l = await deliveries(hook.id);
@@ -159,7 +167,7 @@ forEachBackend((backend) => {
     it("gives a delivery up after the last attempt, and keeps it visible", async () => {
       const rx = await new Receiver([500, 500, 500, 500]).start();
       try {
-        const hook = (await t.api.post("/api/webhooks", { name: "down", url: rx.url, events: ["device.registered"] })).body.webhook;
+        const hook = (await t.api.post("/api/webhooks", { name: "down", url: rx.url, events: ["device.registered"] })).body;
         await bootstrap();
         const list = await eventually(async () => {
           const l = await deliveries(hook.id);
@@ -182,7 +190,7 @@ forEachBackend((backend) => {
     it("sends only the events of devices its filter matches", async () => {
       const rx = await new Receiver().start();
       try {
-        const hook = (await t.api.post("/api/webhooks", { name: "filtered", url: rx.url, events: ["device.inform"], filter: 'productClass = "Watched"' })).body.webhook;
+        const hook = (await t.api.post("/api/webhooks", { name: "filtered", url: rx.url, events: ["device.inform"], filter: 'productClass = "Watched"' })).body;
         const ignored = await bootstrap("Ignored");
         const watched = await bootstrap("Watched");
         await eventually(() => rx.received.find((d) => d.json.deviceId === watched.deviceId), "the watched device's event");
@@ -201,8 +209,9 @@ forEachBackend((backend) => {
     let a: ApiAcs;
     let b: ApiAcs;
     before(async () => {
-      a = await startApiAcs(backend, { dataDir });
-      b = await startApiAcs(backend, { dataDir, dbUrl: a.dbUrl });
+      const settings = { webhooks: { allowTargets: ["127.0.0.1/32"] } };
+      a = await startApiAcs(backend, { dataDir, settings });
+      b = await startApiAcs(backend, { dataDir, dbUrl: a.dbUrl, settings });
     });
     after(async () => {
       await b.stop();
@@ -213,7 +222,7 @@ forEachBackend((backend) => {
     it("delivers each event once, whichever process sends it", async () => {
       const rx = await new Receiver().start();
       try {
-        const hook = (await a.api.post("/api/webhooks", { name: "once", url: rx.url, events: ["device.registered", "device.inform"] })).body.webhook;
+        const hook = (await a.api.post("/api/webhooks", { name: "once", url: rx.url, events: ["device.registered", "device.inform"] })).body;
         const devices: TestCpe[] = [];
         for (let i = 0; i < 6; i++) {
           const target = i % 2 === 0 ? a : b;
@@ -232,6 +241,68 @@ forEachBackend((backend) => {
         const list = (await b.api.get(`/api/webhooks/${hook.id}/deliveries`)).body.deliveries;
         assert.equal(list.length, 12);
         assert.ok(list.every((d: { status: string; attempts: number }) => d.status === "delivered" && d.attempts === 1));
+      } finally {
+        await rx.close();
+      }
+    });
+  });
+
+  describe("webhooks without an allow-list", () => {
+    let t: ApiAcs;
+    before(async () => {
+      t = await startApiAcs(backend, { settings: { webhooks: { maxAttempts: 1 } } });
+    });
+    after(() => t.stop());
+
+    it("refuses internal addresses in every spelling when a webhook is saved", async () => {
+      const refused = [
+        "http://127.0.0.1:7557/", "http://127.1:7547/", "http://0x7f000001/", "http://2130706433/", "http://017700000001/",
+        "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::127.0.0.1]/", "http://0.0.0.0:7567/",
+        "http://localhost:7557/", "http://LOCALHOST./", "http://api.localhost/", "http://169.254.169.254/latest/meta-data/",
+        "http://[fd00:ec2::254]/", "http://[fe80::1]/", "http://100.100.100.200/", "http://10.0.0.1/", "http://172.31.255.255/",
+        "http://192.168.1.1/", "https://[fc00::1]/", "http://224.0.0.1/", "http://255.255.255.255/",
+      ];
+      for (const url of refused) {
+        const res = await t.api.post("/api/webhooks", { name: "inward", url });
+        assert.ok(isError(res, 400, "WEBHOOK_TARGET_REFUSED"), url);
+        assert.match(res.body.error.message, /webhooks\.allowTargets/);
+      }
+      // Public addresses and names pass (disabled: nothing is sent to them).
+      for (const url of ["https://203.0.114.7/hook", "https://[2001:4860::8888]/hook", "https://hooks.example.net/hook"]) {
+        const created = await t.api.post("/api/webhooks", { name: "outward", url, enabled: false });
+        assert.equal(created.status, 201, created.text);
+        await t.api.del(`/api/webhooks/${created.body.id}`);
+      }
+    });
+
+    it("refuses at delivery the address a name resolves to, and literal addresses saved before the check", async () => {
+      const rx = await new Receiver().start();
+      try {
+        const port = new URL(rx.url).port;
+        const hooks = [];
+        // As saved before this check existed, or by a name that resolved elsewhere then (DNS rebinding).
+        for (const url of [`http://localhost:${port}/hook`, `http://127.1:${port}/hook`]) {
+          const id = randomUUID();
+          const now = new Date();
+          hooks.push(await t.acs.store.webhooks.create({
+            id, name: url, url, events: ["device.registered"], filter: null,
+            secretSealed: t.acs.secrets.box.seal("a-secret-of-at-least-16", webhookSealContext(id)), enabled: true, createdAt: now, updatedAt: now,
+          }));
+        }
+        const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+        await c.inform(["0 BOOTSTRAP"]);
+        await c.send(null);
+        c.close();
+        for (const hook of hooks) {
+          const list = await eventually(async () => {
+            const l = (await t.api.get(`/api/webhooks/${hook.id}/deliveries`)).body.deliveries;
+            return l[0]?.status === "failed" ? l : undefined;
+          }, `the delivery to ${hook.url} given up`);
+          assert.deepEqual(list[0].attemptLog.map((a: { statusCode: number | null; error: string }) => [a.statusCode, a.error]), [
+            [null, "not sent: the address 127.0.0.1 is refused (loopback); webhooks.allowTargets can admit it"],
+          ]);
+        }
+        assert.equal(rx.received.length, 0, "nothing reached the receiver");
       } finally {
         await rx.close();
       }

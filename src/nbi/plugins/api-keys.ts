@@ -22,10 +22,10 @@ export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     tag: "api keys",
     role: "admin",
     body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), role: ApiRoleSchema }, { additionalProperties: false }),
-    responses: { 201: Type.Object({ apiKey: ApiKey, key: Type.String({ description: "Send as Authorization: Bearer <key>" }) }) },
+    responses: { 201: Type.Intersect([ApiKey, Type.Object({ key: Type.String({ description: "Send as Authorization: Bearer <key>" }) })], { description: "The API key, as GET answers it, with the key itself" }) },
     handler: async (req, reply) => {
       const { record, key } = await createApiKey(store, { name: req.body.name, role: req.body.role, now: ctx.clock() });
-      return reply.status(201).send({ apiKey: apiKeyJson(record), key });
+      return reply.status(201).send({ ...apiKeyJson(record), key });
     },
   });
 

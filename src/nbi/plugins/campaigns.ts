@@ -131,11 +131,11 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
       },
       { additionalProperties: false },
     ),
-    responses: { 201: Type.Object({ campaign: CampaignSchema }) },
+    responses: { 201: CampaignSchema },
     errors: ["FILE_NOT_FOUND", "FILTER_INVALID"],
     handler: async (req, reply) => {
       const c = await campaigns.create(req.body as never);
-      return reply.status(201).header("Location", `/api/campaigns/${c.id}`).send({ campaign: json(c) });
+      return reply.status(201).header("Location", `/api/campaigns/${c.id}`).send(json(c));
     },
   });
 

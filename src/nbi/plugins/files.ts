@@ -9,6 +9,7 @@ import type { FileRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import type { RouteRegistry } from "../route.js";
+import { multipartBoundary, multipartFile } from "../multipart.js";
 import { IdParams } from "./devices.js";
 
 const DateTime = Type.String({ format: "date-time" });
@@ -98,10 +99,10 @@ export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
       url: "/api/files",
       operationId: "uploadFile",
       summary: "Upload a file (the request body is the file)",
-      description: "The body is the file's bytes, streamed to storage (never held whole in memory); its metadata is in the query string. The SHA-256 is computed on the way; with `sha256` the upload is refused (and nothing kept) when it differs. Larger than files.maxSize: 413.",
+      description: "The body is the file's bytes, or a multipart/form-data body whose one part, named `file`, is (`curl -F file=@fw.bin`; any other part is refused); streamed to storage (never held whole in memory); its metadata is in the query string. The SHA-256 is computed on the way; with `sha256` the upload is refused (and nothing kept) when it differs. Larger than files.maxSize: 413.",
       tag: "files",
       role: "admin",
-      rawBody: { mediaType: "application/octet-stream", description: "The file's bytes (any media type)" },
+      rawBody: { mediaType: "application/octet-stream", description: "The file's bytes (any media type), or a multipart/form-data body with them as its one part `file`", multipartField: "file" },
       querystring: Type.Object({
         name: Type.String({ minLength: 1, maxLength: 255, description: "File name, e.g. gw-2.4.1.bin (no slashes)" }),
         fileType: Type.String({ minLength: 1, maxLength: 64, description: "\"1 Firmware Upgrade Image\", \"2 Web Content\", \"3 Vendor Configuration File\", \"4 Tone File\", \"5 Ringer File\" or \"X <OUI> <name>\"" }),
@@ -112,17 +113,19 @@ export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
         contentType: Type.Optional(Type.String({ maxLength: 200, description: "Media type served to devices; default from the name's extension" })),
         sha256: Type.Optional(Type.String({ pattern: "^[0-9a-fA-F]{64}$", description: "The SHA-256 the content must have" })),
       }),
-      responses: { 201: Type.Object({ file: FileSchema }) },
+      responses: { 201: FileSchema },
       errors: ["FILE_TOO_LARGE", "FILE_CHECKSUM_MISMATCH"],
       handler: async (req, reply) => {
         const q = req.query;
+        const boundary = multipartBoundary(req.headers["content-type"]);
         const length = req.headers["content-length"];
-        const size = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+        // A multipart body's length is the envelope's, not the file's (the closing boundary proves it whole).
+        const size = boundary === null && length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
         if (size !== undefined && size > files.maxBytes) {
           // Refused before reading: the client may still be sending, so the connection is not kept.
           void reply.header("Connection", "close");
         }
-        const file = await files.create(req.raw, {
+        const file = await files.create(boundary === null ? req.raw : multipartFile(req.raw, boundary), {
           name: q.name, fileType: q.fileType,
           ...(q.oui !== undefined ? { oui: q.oui } : {}),
           ...(q.productClass !== undefined ? { productClass: q.productClass } : {}),
@@ -131,7 +134,7 @@ export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
           ...(q.contentType !== undefined ? { contentType: q.contentType } : {}),
           ...(q.sha256 !== undefined ? { sha256: q.sha256 } : {}),
         }, size);
-        return reply.status(201).header("Location", `/api/files/${file.id}`).send({ file: fileJson(file) });
+        return reply.status(201).header("Location", `/api/files/${file.id}`).send(fileJson(file));
       },
     });
   });

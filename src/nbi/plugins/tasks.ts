@@ -46,7 +46,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     ...options,
     filter: Type.String({ minLength: 1, maxLength: 16384, description: "The devices to create the task for (docs/filters.md)" }),
   });
-  const Created = Type.Object({ task: Task, connectionRequest: Nullable(CrResultSchema) });
+  const Created = Type.Intersect([Task, Type.Object({ connectionRequest: Nullable(CrResultSchema) })], { description: "The task, as GET /api/tasks/{id} answers it, with the outcome of the connection request when one was asked for" });
 
   r.add(app, {
     method: "POST",
@@ -69,10 +69,10 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
       const cr = body.connectionRequest ? await ctx.connectionRequests.wake(task.deviceId, { taskId: task.id }) : null;
       const crJson = cr === null ? null : connectionRequestJson(cr);
       void reply.header("Location", `/api/tasks/${task.id}`);
-      if (body.wait === undefined || body.wait <= 0) return reply.status(201).send({ task: taskJson(task), connectionRequest: crJson });
+      if (body.wait === undefined || body.wait <= 0) return reply.status(201).send({ ...taskJson(task), connectionRequest: crJson });
       const current = woke(cr) ? await tasks.waitFor(task.id, body.wait * 1000) : task;
       const t = current ?? task;
-      return reply.status(FINAL.has(t.status) ? 200 : 202).send({ task: taskJson(t), connectionRequest: crJson });
+      return reply.status(FINAL.has(t.status) ? 200 : 202).send({ ...taskJson(t), connectionRequest: crJson });
     },
   });
 

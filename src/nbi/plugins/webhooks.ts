@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { parse } from "../../query/index.js";
+import { WebhookTargetError } from "../../server/webhook-targets.js";
 import { newWebhookSecret, webhookSealContext } from "../../server/webhooks.js";
 import type { WebhookRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
@@ -12,7 +13,7 @@ import { deliveryJson, webhookJson } from "../json.js";
 import type { RouteRegistry } from "../route.js";
 import { EventTypeSchema, Nullable, Webhook, WebhookDelivery } from "../schemas.js";
 
-function checkUrl(url: string): void {
+function checkUrl(ctx: NbiContext, url: string): void {
   let u: URL;
   try {
     u = new URL(url);
@@ -21,6 +22,12 @@ function checkUrl(url: string): void {
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new ApiError("WEBHOOK_URL_INVALID", `a webhook URL must be http or https, not ${u.protocol}`);
   if (u.username !== "" || u.password !== "") throw new ApiError("WEBHOOK_URL_INVALID", "a webhook URL must not carry credentials (the signature authenticates the deliveries)");
+  try {
+    ctx.webhooks.checkTarget(u);
+  } catch (err) {
+    if (err instanceof WebhookTargetError) throw new ApiError("WEBHOOK_TARGET_REFUSED", `webhook URL ${JSON.stringify(url)}: ${err.message}`, { address: err.address, reason: err.reason });
+    throw err;
+  }
 }
 
 function checkFilter(filter: string | null | undefined): void {
@@ -58,11 +65,11 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
       },
       { additionalProperties: false },
     ),
-    responses: { 201: Type.Object({ webhook: Webhook, secret: Type.String({ description: "Shown once" }) }) },
-    errors: ["WEBHOOK_URL_INVALID", "FILTER_INVALID"],
+    responses: { 201: Type.Intersect([Webhook, Type.Object({ secret: Type.String({ description: "Shown once" }) })], { description: "The webhook, as GET answers it, with its secret" }) },
+    errors: ["WEBHOOK_URL_INVALID", "WEBHOOK_TARGET_REFUSED", "FILTER_INVALID"],
     handler: async (req, reply) => {
       const b = req.body;
-      checkUrl(b.url);
+      checkUrl(ctx, b.url);
       checkFilter(b.filter);
       const id = randomUUID();
       const secret = b.secret ?? newWebhookSecret();
@@ -71,7 +78,7 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
         id, name: b.name, url: b.url, events: [...new Set(b.events)], filter: b.filter ?? null,
         secretSealed: box.seal(secret, webhookSealContext(id)), enabled: b.enabled, createdAt: now, updatedAt: now,
       });
-      return reply.status(201).header("Location", `/api/webhooks/${id}`).send({ webhook: webhookJson(hook), secret });
+      return reply.status(201).header("Location", `/api/webhooks/${id}`).send({ ...webhookJson(hook), secret });
     },
   });
 
@@ -120,11 +127,11 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
       { additionalProperties: false },
     ),
     responses: { 200: Webhook },
-    errors: ["WEBHOOK_NOT_FOUND", "WEBHOOK_URL_INVALID", "FILTER_INVALID"],
+    errors: ["WEBHOOK_NOT_FOUND", "WEBHOOK_URL_INVALID", "WEBHOOK_TARGET_REFUSED", "FILTER_INVALID"],
     handler: async (req) => {
       const b = req.body;
       await get(req.params.id);
-      if (b.url !== undefined) checkUrl(b.url);
+      if (b.url !== undefined) checkUrl(ctx, b.url);
       checkFilter(b.filter);
       const updated = await store.webhooks.update(req.params.id, {
         ...(b.name !== undefined ? { name: b.name } : {}),
