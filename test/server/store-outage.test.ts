@@ -1,0 +1,206 @@
+// The ACS riding through a PostgreSQL outage: a real server that the test stops as a crash would
+// (`pg_ctl stop -m immediate`) and starts again, under a real ACS process serving CPEs. The ACS must
+// stay up, answer CPEs with 503 and Retry-After, report the store down in /healthz, write nothing
+// half-way, and serve again once the database is back; at start-up it waits for the database.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { xsdValue } from "../../src/cwmp/index.js";
+import { TaskService } from "../../src/server/tasks.js";
+import { openStore } from "../../src/store/index.js";
+import { startAcsProcess, type AcsProcess } from "../support/acs-process.js";
+import { repoRoot } from "../support/paths.js";
+import { queryDirect } from "../support/pg.js";
+import { rpcIn, TestCpe } from "../support/test-cpe.js";
+
+interface PgCluster {
+  findPgBin(): string | null;
+  startCluster(dir: string): Promise<string>;
+  stopCluster(dir: string): void;
+  haltServer(dir: string): void;
+  resumeServer(dir: string): void;
+}
+
+const USER = "bootstrap-test";
+const PASS = "b00tstrap-Secret";
+
+function serveArgs(db: string, dataDir: string, extra: string[] = []): string[] {
+  return ["--db", db, "--data-dir", dataDir, "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0", "--set", "cwmp.retryAfter=7", ...extra];
+}
+
+/** The REST API's URL, once the process has logged that it listens (just after the CWMP endpoint). */
+async function apiUrl(p: AcsProcess): Promise<string> {
+  const port = () => /"apiPort":(\d+)[^\n]*"msg":"REST API listening"/.exec(p.output())?.[1];
+  await until("the REST API listens", () => Promise.resolve(port() !== undefined), 10_000);
+  return `http://127.0.0.1:${port()}`;
+}
+
+async function health(p: AcsProcess): Promise<{ status: number; body: { error?: { code: string }; status?: string } }> {
+  const res = await fetch(`${await apiUrl(p)}/healthz`);
+  return { status: res.status, body: (await res.json()) as { error?: { code: string }; status?: string } };
+}
+
+/** Polls `check` every 100 ms until it is true, for at most `limitMs` (a bound, not an assertion on time). */
+async function until(what: string, check: () => Promise<boolean>, limitMs = 30_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("a PostgreSQL outage", () => {
+  const work = mkdtempSync(join(tmpdir(), "provisio-outage-"));
+  const clusterDir = join(work, "cluster");
+  let cluster: PgCluster;
+  let url = "";
+  const procs: AcsProcess[] = [];
+
+  before(async () => {
+    cluster = (await import(pathToFileURL(join(repoRoot, "scripts", "pg-cluster.mjs")).href)) as PgCluster;
+    assert.ok(cluster.findPgBin(), "PostgreSQL server binaries are needed (Debian: apt-get install postgresql); this test runs a cluster of its own");
+    url = await cluster.startCluster(clusterDir);
+  });
+  after(async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+    cluster?.stopCluster(clusterDir);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const track = (p: AcsProcess) => {
+    procs.push(p);
+    return p;
+  };
+  const dumpOnFailure = async (fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      for (const p of procs) process.stderr.write(`--- output of the ACS on port ${p.port} ---\n${p.output()}\n`);
+      throw err;
+    }
+  };
+
+  it("does not stop the ACS: CPEs get 503 with Retry-After, /healthz says the store is down, nothing is half-written, and sessions succeed once it is back", async () => {
+    await dumpOnFailure(async () => {
+      const acs = track(await startAcsProcess(serveArgs(url, join(work, "data"))));
+      const cpe = new TestCpe({ url: acs.url, username: USER, password: PASS });
+      let halted = false;
+      try {
+        await cpe.inform(["0 BOOTSTRAP"], [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1.0") }]);
+        assert.equal((await cpe.send(null)).status, 204);
+        let store = await openStore(url);
+        const task = await new TaskService(store, { maxAttempts: 3, expirySeconds: 0 }).create(cpe.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
+        await store.close();
+        assert.equal((await health(acs)).status, 200);
+
+        // A transaction of the ACS is under way (waiting for a lock the test holds) when the server dies:
+        // its connection fails while checked out of the pool.
+        const holder = new pg.Client({ connectionString: url });
+        holder.on("error", () => undefined);
+        await holder.connect();
+        await holder.query("BEGIN");
+        await holder.query("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE");
+        const inFlight = cpe.inform(["2 PERIODIC"], [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "2.0") }]);
+        await until("the ACS's transaction waits for the lock", async () => {
+          // From another connection: pg_stat_activity is a snapshot taken once per transaction.
+          const [row] = await queryDirect(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND xact_start IS NOT NULL");
+          return (row!.n as number) > 0;
+        });
+        cluster.haltServer(clusterDir);
+        halted = true;
+        await holder.end().catch(() => undefined);
+
+        const refused = await inFlight;
+        assert.equal(refused.status, 503, refused.text);
+        assert.equal(refused.headers["retry-after"], "7");
+        const h = await health(acs);
+        assert.equal(h.status, 503);
+        assert.equal(h.body.error?.code, "PROVISIO_ERR_STORE_UNAVAILABLE");
+        const other = new TestCpe({ url: acs.url, username: USER, password: PASS });
+        const second = await other.inform(["0 BOOTSTRAP"]);
+        other.close();
+        assert.equal(second.status, 503);
+        assert.equal(second.headers["retry-after"], "7");
+        // Background work (event feed, webhooks, campaigns, housekeeping) keeps failing meanwhile.
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(acs.child.exitCode, null, "the ACS is still running");
+
+        cluster.resumeServer(clusterDir);
+        halted = false;
+        await until("/healthz says ok again", async () => (await health(acs)).status === 200);
+        // Nothing of the refused Inform was written: no session held, the task untouched, the old value kept.
+        const [session] = await queryDirect(url, "SELECT count(*)::int AS n FROM sessions WHERE device_id = $1", [cpe.deviceId]);
+        assert.equal(session!.n, 0);
+        const [row] = await queryDirect(url, "SELECT status, attempts FROM tasks WHERE id = $1", [task.id]);
+        assert.deepEqual({ ...row }, { status: "pending", attempts: 0 });
+        const [sv] = await queryDirect(url, "SELECT value FROM parameters WHERE device_id = $1 AND path = $2", [cpe.deviceId, "Device.DeviceInfo.SoftwareVersion"]);
+        assert.equal(sv!.value, "1.0");
+
+        assert.equal((await cpe.inform(["2 PERIODIC"])).status, 200);
+        const rpc = await cpe.send(null);
+        assert.equal(rpcIn(rpc).method, "GetParameterValues");
+        assert.equal((await cpe.answer(rpc, { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "5") }] })).status, 204);
+        store = await openStore(url);
+        try {
+          assert.equal((await store.tasks.get(task.id))?.status, "done");
+        } finally {
+          await store.close();
+        }
+        assert.equal(acs.child.exitCode, null, "the ACS is still running");
+        assert.match(acs.output(), /the database is unavailable/);
+        assert.match(acs.output(), /the database is available again/);
+      } finally {
+        cpe.close();
+        if (halted) cluster.resumeServer(clusterDir);
+      }
+      await acs.stop();
+      assert.equal(acs.child.exitCode, 0);
+    });
+  });
+
+  it("at start-up, waits for a database that is down, then serves", async () => {
+    await dumpOnFailure(async () => {
+      cluster.haltServer(clusterDir);
+      let resumed = false;
+      const acs = await (async () => {
+        try {
+          return track(
+        await startAcsProcess(serveArgs(url, join(work, "data"), ["--set", "dbStartupWait=60"]), 60_000, (text) => {
+          if (!resumed && text.includes("waiting for the database to answer")) {
+            resumed = true;
+            cluster.resumeServer(clusterDir);
+          }
+        }),
+          );
+        } finally {
+          if (!resumed) cluster.resumeServer(clusterDir);
+        }
+      })();
+      assert.ok(resumed, "the ACS said it was waiting for the database");
+      assert.equal((await health(acs)).status, 200);
+      const cpe = new TestCpe({ url: acs.url, username: USER, password: PASS });
+      assert.equal((await cpe.inform(["0 BOOTSTRAP"])).status, 200);
+      assert.equal((await cpe.send(null)).status, 204);
+      cpe.close();
+    });
+  });
+
+  it("at start-up, gives up after dbStartupWait with a clear message and a non-zero exit", async () => {
+    cluster.haltServer(clusterDir);
+    try {
+      await assert.rejects(startAcsProcess(serveArgs(url, join(work, "data"), ["--set", "dbStartupWait=1"]), 30_000), (err: Error) => {
+        assert.match(err.message, /exited with 1/);
+        assert.match(err.message, /provisio: the database at postgres:\/\/provisio@127\.0\.0\.1:\d+\/postgres is unavailable .*did not come up within dbStartupWait \(1 s\)/);
+        return true;
+      });
+    } finally {
+      cluster.resumeServer(clusterDir);
+    }
+  });
+});
