@@ -164,6 +164,35 @@ describe("a PostgreSQL outage", () => {
     });
   });
 
+  it("listens for the outbox's commit notifications again once the server is back", async () => {
+    const store = await openStore(url);
+    let woke = 0;
+    const stop = await store.watchOutbox(() => woke++);
+    const listening = async () => {
+      const [row] = await queryDirect(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %'");
+      return (row!.n as number) > 0;
+    };
+    const notified = async () => {
+      woke = 0;
+      await queryDirect(url, "SELECT pg_notify('provisio_outbox_public', '')");
+      await until("a notification wakes the watcher", () => Promise.resolve(woke > 0), 10_000);
+    };
+    try {
+      await notified();
+      cluster.haltServer(clusterDir);
+      try {
+        await new Promise((r) => setTimeout(r, 700));
+      } finally {
+        cluster.resumeServer(clusterDir);
+      }
+      await until("the watcher listens again", listening);
+      await notified();
+    } finally {
+      await stop();
+      await store.close();
+    }
+  });
+
   it("at start-up, waits for a database that is down, then serves", async () => {
     await dumpOnFailure(async () => {
       cluster.haltServer(clusterDir);
