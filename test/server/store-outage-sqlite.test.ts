@@ -11,25 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { xsdValue } from "../../src/cwmp/index.js";
-import { TaskService } from "../../src/server/tasks.js";
 import { isStoreUnavailable, openStore, StoreError } from "../../src/store/index.js";
 import { SqliteDriver, type SqliteDatabase } from "../../src/store/sqlite/driver.js";
-import { startAcsProcess, type AcsProcess } from "../support/acs-process.js";
+import { assertServesAgain, assertUntouched, deviceWithTask, SOFTWARE_VERSION, softwareVersion } from "../support/outage.js";
+import { healthOf, startAcsProcess, until, type AcsProcess } from "../support/acs-process.js";
 import { queryDirect } from "../support/pg.js";
-import { rpcIn, TestCpe } from "../support/test-cpe.js";
+import { TestCpe } from "../support/test-cpe.js";
 
 const USER = "bootstrap-test";
 const PASS = "b00tstrap-Secret";
-
-/** Polls `check` every 100 ms until it is true, for at most `limitMs` (a bound, not an assertion on time). */
-async function until(what: string, check: () => Promise<boolean>, limitMs = 30_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Writes a file until the file system has no space left. */
 function fill(path: string): void {
@@ -67,24 +57,15 @@ describe("SQLite on a full disk", () => {
     const db = `sqlite:${join(disk, "provisio.db")}`;
     acs = await startAcsProcess(["--db", db, "--data-dir", join(work, "data"), "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0", "--set", "cwmp.retryAfter=9"]);
     const running = acs;
-    const health = async () => {
-      const port = /"apiPort":(\d+)[^\n]*"msg":"REST API listening"/.exec(running.output())?.[1];
-      assert.ok(port, running.output());
-      return (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
-    };
+    const health = async () => (await healthOf(running)).status;
     const cpe = new TestCpe({ url: acs.url, username: USER, password: PASS });
     try {
-      await cpe.inform(["0 BOOTSTRAP"], [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1.0") }]);
-      assert.equal((await cpe.send(null)).status, 204);
-      let store = await openStore(db);
-      const task = await new TaskService(store, { maxAttempts: 3, expirySeconds: 0 }).create(cpe.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
-      await store.close();
-      await until("the REST API listens", async () => /REST API listening/.test(running.output()));
+      const task = await deviceWithTask(cpe, db);
       assert.equal(await health(), 200);
 
       fill(filler);
       // Informs carry values larger than any free page could hold: the WAL must grow to take them.
-      const big = (v: string) => [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", v) }, { name: "Device.DeviceInfo.Description", value: xsdValue("xsd:string", v.repeat(2000)) }];
+      const big = (v: string) => [...softwareVersion(v), { name: "Device.DeviceInfo.Description", value: xsdValue("xsd:string", v.repeat(2000)) }];
       const refused = await cpe.inform(["2 PERIODIC"], big("2.0"));
       assert.equal(refused.status, 503, refused.text);
       assert.equal(refused.headers["retry-after"], "9");
@@ -93,28 +74,16 @@ describe("SQLite on a full disk", () => {
 
       rmSync(filler);
       await until("/healthz says ok again", async () => (await health()) === 200);
-      const [row] = await queryDirect(db, "SELECT status, attempts FROM tasks WHERE id = $1", [task.id]);
-      assert.deepEqual({ ...row }, { status: "pending", attempts: 0 });
-      const [sv] = await queryDirect(db, "SELECT value FROM parameters WHERE device_id = $1 AND path = $2", [cpe.deviceId, "Device.DeviceInfo.SoftwareVersion"]);
-      assert.equal(sv!.value, "1.0");
-      assert.deepEqual(await queryDirect(db, "SELECT device_id FROM sessions WHERE device_id = $1", [cpe.deviceId]), []);
-
-      assert.equal((await cpe.inform(["2 PERIODIC"], big("3.0"))).status, 200);
-      const rpc = await cpe.send(null);
-      assert.equal(rpcIn(rpc).method, "GetParameterValues");
-      assert.equal((await cpe.answer(rpc, { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "5") }] })).status, 204);
-      store = await openStore(db);
+      await assertUntouched(db, cpe, task);
+      await assertServesAgain(acs, db, cpe, task, big("3.0"));
+      const store = await openStore(db);
       try {
-        assert.equal((await store.tasks.get(task.id))?.status, "done");
-        assert.equal((await store.parameters.get(cpe.deviceId, ["Device.DeviceInfo.SoftwareVersion"]))[0]?.value, "3.0");
+        assert.equal((await store.parameters.get(cpe.deviceId, [SOFTWARE_VERSION]))[0]?.value, "3.0");
       } finally {
         await store.close();
       }
       const [check] = await queryDirect(db, "PRAGMA integrity_check");
       assert.deepEqual(Object.values(check!), ["ok"]);
-      assert.equal(acs.child.exitCode, null, "the ACS is still running");
-      assert.match(acs.output(), /the database is unavailable/);
-      assert.match(acs.output(), /the database is available again/);
     } catch (err) {
       process.stderr.write(`--- output of the ACS ---\n${acs.output()}\n`);
       throw err;

@@ -10,13 +10,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
-import { xsdValue } from "../../src/cwmp/index.js";
-import { TaskService } from "../../src/server/tasks.js";
 import { openStore } from "../../src/store/index.js";
-import { startAcsProcess, type AcsProcess } from "../support/acs-process.js";
+import { assertServesAgain, assertUntouched, deviceWithTask, softwareVersion } from "../support/outage.js";
+import { healthOf as health, startAcsProcess, until, type AcsProcess } from "../support/acs-process.js";
 import { repoRoot } from "../support/paths.js";
 import { queryDirect } from "../support/pg.js";
-import { rpcIn, TestCpe } from "../support/test-cpe.js";
+import { TestCpe } from "../support/test-cpe.js";
 
 interface PgCluster {
   findPgBin(): string | null;
@@ -31,28 +30,6 @@ const PASS = "b00tstrap-Secret";
 
 function serveArgs(db: string, dataDir: string, extra: string[] = []): string[] {
   return ["--db", db, "--data-dir", dataDir, "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0", "--set", "cwmp.retryAfter=7", ...extra];
-}
-
-/** The REST API's URL, once the process has logged that it listens (just after the CWMP endpoint). */
-async function apiUrl(p: AcsProcess): Promise<string> {
-  const port = () => /"apiPort":(\d+)[^\n]*"msg":"REST API listening"/.exec(p.output())?.[1];
-  await until("the REST API listens", () => Promise.resolve(port() !== undefined), 10_000);
-  return `http://127.0.0.1:${port()}`;
-}
-
-async function health(p: AcsProcess): Promise<{ status: number; body: { error?: { code: string }; status?: string } }> {
-  const res = await fetch(`${await apiUrl(p)}/healthz`);
-  return { status: res.status, body: (await res.json()) as { error?: { code: string }; status?: string } };
-}
-
-/** Polls `check` every 100 ms until it is true, for at most `limitMs` (a bound, not an assertion on time). */
-async function until(what: string, check: () => Promise<boolean>, limitMs = 30_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe("a PostgreSQL outage", () => {
@@ -92,11 +69,7 @@ describe("a PostgreSQL outage", () => {
       const cpe = new TestCpe({ url: acs.url, username: USER, password: PASS });
       let halted = false;
       try {
-        await cpe.inform(["0 BOOTSTRAP"], [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1.0") }]);
-        assert.equal((await cpe.send(null)).status, 204);
-        let store = await openStore(url);
-        const task = await new TaskService(store, { maxAttempts: 3, expirySeconds: 0 }).create(cpe.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
-        await store.close();
+        const task = await deviceWithTask(cpe, url);
         assert.equal((await health(acs)).status, 200);
 
         // A transaction of the ACS is under way (waiting for a lock the test holds) when the server dies:
@@ -106,7 +79,7 @@ describe("a PostgreSQL outage", () => {
         await holder.connect();
         await holder.query("BEGIN");
         await holder.query("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE");
-        const inFlight = cpe.inform(["2 PERIODIC"], [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "2.0") }]);
+        const inFlight = cpe.inform(["2 PERIODIC"], softwareVersion("2.0"));
         await until("the ACS's transaction waits for the lock", async () => {
           // From another connection: pg_stat_activity is a snapshot taken once per transaction.
           const [row] = await queryDirect(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND xact_start IS NOT NULL");
@@ -134,27 +107,8 @@ describe("a PostgreSQL outage", () => {
         cluster.resumeServer(clusterDir);
         halted = false;
         await until("/healthz says ok again", async () => (await health(acs)).status === 200);
-        // Nothing of the refused Inform was written: no session held, the task untouched, the old value kept.
-        const [session] = await queryDirect(url, "SELECT count(*)::int AS n FROM sessions WHERE device_id = $1", [cpe.deviceId]);
-        assert.equal(session!.n, 0);
-        const [row] = await queryDirect(url, "SELECT status, attempts FROM tasks WHERE id = $1", [task.id]);
-        assert.deepEqual({ ...row }, { status: "pending", attempts: 0 });
-        const [sv] = await queryDirect(url, "SELECT value FROM parameters WHERE device_id = $1 AND path = $2", [cpe.deviceId, "Device.DeviceInfo.SoftwareVersion"]);
-        assert.equal(sv!.value, "1.0");
-
-        assert.equal((await cpe.inform(["2 PERIODIC"])).status, 200);
-        const rpc = await cpe.send(null);
-        assert.equal(rpcIn(rpc).method, "GetParameterValues");
-        assert.equal((await cpe.answer(rpc, { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "5") }] })).status, 204);
-        store = await openStore(url);
-        try {
-          assert.equal((await store.tasks.get(task.id))?.status, "done");
-        } finally {
-          await store.close();
-        }
-        assert.equal(acs.child.exitCode, null, "the ACS is still running");
-        assert.match(acs.output(), /the database is unavailable/);
-        assert.match(acs.output(), /the database is available again/);
+        await assertUntouched(url, cpe, task);
+        await assertServesAgain(acs, url, cpe, task);
       } finally {
         cpe.close();
         if (halted) cluster.resumeServer(clusterDir);

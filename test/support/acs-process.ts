@@ -60,3 +60,27 @@ export async function startAcsProcess(args: string[], timeoutMs = 20_000, onOutp
     },
   };
 }
+
+/** Polls `check` every 100 ms until it is true, for at most `limitMs` (a bound, not an assertion on time). */
+export async function until(what: string, check: () => Promise<boolean>, limitMs = 30_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The process's REST API URL, once it has logged that it listens (just after the CWMP endpoint). */
+export async function apiUrlOf(p: AcsProcess): Promise<string> {
+  const port = () => /"apiPort":(\d+)[^\n]*"msg":"REST API listening"/.exec(p.output())?.[1];
+  await until("the REST API listens", () => Promise.resolve(port() !== undefined), 10_000);
+  return `http://127.0.0.1:${port()}`;
+}
+
+/** GET /healthz of the process: its status and body. */
+export async function healthOf(p: AcsProcess): Promise<{ status: number; body: { error?: { code: string }; status?: string } }> {
+  const res = await fetch(`${await apiUrlOf(p)}/healthz`);
+  return { status: res.status, body: (await res.json()) as { error?: { code: string }; status?: string } };
+}
+
