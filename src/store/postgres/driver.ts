@@ -60,11 +60,6 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     private readonly availability = new Availability(undefined),
   ) {}
 
-  /** Whether the last calls found the server unreachable. */
-  get unavailable(): boolean {
-    return this.availability.isDown;
-  }
-
   /** The error to throw for `err`: unavailability is recorded (and backed off from) and typed. */
   private failure(err: unknown): unknown {
     if (isStoreUnavailable(err)) return err;
