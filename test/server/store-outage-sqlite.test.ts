@@ -44,7 +44,11 @@ describe("SQLite on a full disk", () => {
   before(() => {
     mkdirSync(disk);
     // A file system of its own, small enough to fill: tests run as root, which no permission stops.
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", disk]);
+    try {
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", disk], { stdio: "pipe" });
+    } catch (err) {
+      throw new Error(`this test fills a small tmpfs of its own, which needs root (as npm test runs in CI): ${(err as Error).message}`);
+    }
     mounted = true;
   });
   after(async () => {
