@@ -113,8 +113,8 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
   }
 
   // A connection lost during the transaction fails it as STORE_UNAVAILABLE: the server rolls back what
-  // it had not committed. Only a connection lost during COMMIT leaves the outcome unknown, as with any
-  // client of any database; the callers' writes are made so that doing them again is harmless.
+  // it had not committed. Only a connection lost during COMMIT leaves the outcome unknown, as for any
+  // client of any database.
   async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
     const client = await this.reach(() => this.pool.connect());
