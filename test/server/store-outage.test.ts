@@ -43,6 +43,10 @@ describe("a PostgreSQL outage", () => {
     cluster = (await import(pathToFileURL(join(repoRoot, "scripts", "pg-cluster.mjs")).href)) as PgCluster;
     assert.ok(cluster.findPgBin(), "PostgreSQL server binaries are needed (Debian: apt-get install postgresql); this test runs a cluster of its own");
     url = await cluster.startCluster(clusterDir);
+    // The throwaway cluster runs with synchronous_commit off, which loses the last commits in a crash:
+    // this test crashes it, so commits must be durable as in production (a database setting wins over
+    // the server's command line).
+    await queryDirect(url, "ALTER DATABASE postgres SET synchronous_commit = on");
   });
   after(async () => {
     await Promise.all(procs.map((p) => p.stop()));
