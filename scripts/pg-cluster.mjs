@@ -101,11 +101,7 @@ export async function startCluster(dir, { owner = process.pid } = {}) {
     // The free port can be taken between probing and binding: try a few.
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freePort();
-      const opts = [
-        `-h 127.0.0.1`, `-p ${port}`, `-k ${socketDir}`,
-        "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300",
-      ].join(" ");
-      const r = pgTool(bin, "pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", opts, "start"], { allowFailure: true });
+      const r = pgTool(bin, "pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", serverOptions(port, socketDir), "start"], { allowFailure: true });
       if (r.status === 0) {
         state.url = `postgres://${DB_USER}@127.0.0.1:${port}/postgres`;
         state.port = port;
@@ -119,6 +115,27 @@ export async function startCluster(dir, { owner = process.pid } = {}) {
     stopCluster(dir);
     throw err;
   }
+}
+
+function serverOptions(port, socketDir) {
+  return [
+    `-h 127.0.0.1`, `-p ${port}`, `-k ${socketDir}`,
+    "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300",
+  ].join(" ");
+}
+
+/** Stops the server of the cluster kept in `dir` as a crash would (`pg_ctl stop -m immediate`), keeping its data. */
+export function haltServer(dir) {
+  const state = readState(resolve(dir));
+  if (!state) throw new Error(`${dir} holds no cluster`);
+  pgTool(state.bin, "pg_ctl", ["-D", state.data, "-m", "immediate", "-w", "stop"]);
+}
+
+/** Starts again, on the same port, the server of the cluster kept in `dir` that haltServer stopped. */
+export function resumeServer(dir) {
+  const state = readState(resolve(dir));
+  if (!state) throw new Error(`${dir} holds no cluster`);
+  pgTool(state.bin, "pg_ctl", ["-D", state.data, "-l", state.log, "-w", "-t", "60", "-o", serverOptions(state.port, state.base), "start"]);
 }
 
 /** Stops the cluster kept in `dir` (if any) and removes it, its temporary folder and `dir`. */

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/index.js";
 import { provisioVersion } from "../server/version.js";
+import { isStoreUnavailable } from "../store/index.js";
 import { addApiKeyCommand } from "./apikey.js";
 import { addServeCommand } from "./serve.js";
 import { addSimCommand } from "./sim.js";
@@ -29,6 +30,11 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof ConfigError) {
       process.stderr.write(`provisio: ${err.message}\n`);
       process.exitCode = 2;
+      return;
+    }
+    if (isStoreUnavailable(err)) {
+      process.stderr.write(`provisio: ${(err as Error).message}\n`);
+      process.exitCode = 1;
       return;
     }
     throw err;

@@ -10,7 +10,7 @@ import { bootstrapAdminKey, type BootstrapAdminKey } from "../server/api-keys.js
 import { bootstrapCredentials, nonceSecret } from "../server/bootstrap.js";
 import { loadSecrets } from "../server/secrets.js";
 import { createLogger } from "../server/logger.js";
-import { openStore } from "../store/index.js";
+import { openConfiguredStore } from "../server/store-open.js";
 import { collectSet, configFrom } from "./config-sources.js";
 
 interface ServeFlags {
@@ -68,7 +68,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
   const log = createLogger(config.log.level);
   if (config.workers > 1 && cluster.isPrimary) {
     // Prepare once, so workers starting together do not race to generate secrets.
-    const store = await openStore(storeUrl(config));
+    const store = await openConfiguredStore(config, storeUrl(config), log);
     let bootstrap: Awaited<ReturnType<typeof bootstrapCredentials>>;
     let adminKey: BootstrapAdminKey;
     try {

@@ -13,6 +13,7 @@ export const configSchema = Type.Object(
       default: "",
       description: "Database: empty for SQLite in dataDir (provisio.db), `sqlite:PATH`, or `postgres://user:pass@host/db`.",
     }),
+    dbStartupWait: Seconds(60, "Seconds `serve` waits at start-up for a database that does not answer yet (PostgreSQL down or starting) before it gives up with an error; 0: do not wait."),
     workers: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: "ACS processes on this machine sharing the ports (cluster)." }),
     log: Type.Object(
       {

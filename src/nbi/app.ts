@@ -8,7 +8,7 @@ import { TaskArgumentError } from "../session/index.js";
 import { roleAllows } from "../server/api-keys.js";
 import { SecretError } from "../server/secrets.js";
 import { TaskError, TaskValueError } from "../server/tasks.js";
-import { StoreError } from "../store/index.js";
+import { isStoreUnavailable, StoreError } from "../store/index.js";
 import type { NbiContext } from "./context.js";
 import { ApiError, type ErrorName } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
@@ -138,6 +138,7 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
   if (err instanceof FilterError) {
     return new ApiError(err.code === "FILTER_SORT" ? "SORT_INVALID" : "FILTER_INVALID", `filter: ${err.message}`, { code: err.code, reason: err.reason, ...(err.position ? { position: err.position } : {}) });
   }
+  if (isStoreUnavailable(err)) return new ApiError("STORE_UNAVAILABLE", "the database is unavailable; retry later");
   if (err instanceof StoreError) {
     if (err.code === "STORE_BAD_QUERY") return new ApiError("QUERY_INVALID", err.message);
     if (err.code === "STORE_CLOSED") return new ApiError("STORE_UNAVAILABLE", "the database is closed");

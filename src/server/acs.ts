@@ -9,7 +9,6 @@ import { ConfigError, type Config } from "../config/index.js";
 import { ModelError } from "../model/index.js";
 import { startNbi, type RunningNbi } from "../nbi/app.js";
 import { defaultSessionConfig, type SessionConfig } from "../session/index.js";
-import { openStore } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import { ApiKeyAuthenticator, bootstrapAdminKey, type BootstrapAdminKey } from "./api-keys.js";
 import type { TaskPolicy } from "./apply-effects.js";
@@ -23,6 +22,7 @@ import { EventFeed } from "./event-feed.js";
 import { EventBus, type EventListener } from "./events.js";
 import { housekeep, startHousekeeping } from "./housekeeping.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { openConfiguredStore } from "./store-open.js";
 import { AcsMetrics } from "./metrics.js";
 import { loadStandardModels, type StandardModels } from "./models.js";
 import { loadSecrets, type LoadedSecrets } from "./secrets.js";
@@ -105,7 +105,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
   const clock = options.clock ?? (() => new Date());
   const targets = webhookTargets(config.webhooks.allowTargets);
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
-  const store = options.store ?? (await openStore(storeUrl(config)));
+  const store = options.store ?? (await openConfiguredStore(config, storeUrl(config), log));
   const ownsStore = options.store === undefined;
   // What is running so far, stopped in reverse order by close() or by a failed start.
   const closers: (() => Promise<void>)[] = [];

@@ -27,7 +27,7 @@ import { cancelTask, type CampaignService } from "./campaigns.js";
 import { recordEvents, type AcsEvent } from "./events.js";
 import type { FileTasks } from "./file-tasks.js";
 import { reportedVersion } from "./firmware-check.js";
-import type { Logger } from "./logger.js";
+import { logPassFailure, type Logger } from "./logger.js";
 
 const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 /** Times a device's task may expire before reaching it before the device counts as failed. */
@@ -84,7 +84,7 @@ export class CampaignRunner {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.running = this.running.then(() => this.pass()).catch((err: unknown) => this.o.log.error({ err }, "campaign runner pass failed"));
+      this.running = this.running.then(() => this.pass()).catch((err: unknown) => logPassFailure(this.o.log, "error", err, "campaign runner pass failed"));
     }, Math.max(10, this.o.intervalMs));
     this.timer.unref();
   }

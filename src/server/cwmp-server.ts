@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { isStoreUnavailable } from "../store/index.js";
 import { BodyError, readBody } from "./body.js";
 import type { CwmpHandler, Exchange } from "./cwmp-handler.js";
 import type { Logger } from "./logger.js";
@@ -76,6 +77,14 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
         o.log.warn({ address: req.socket.remoteAddress, code: err.code, err: err.message }, "request body refused");
         res.writeHead(err.status, { "Content-Type": "text/plain", Connection: "close" });
         res.end(`${err.code}: ${err.message}\n`);
+      } else if (isStoreUnavailable(err)) {
+        // Nothing of the exchange was committed: the CPE retries the session later (TR-069 3.2.1.2),
+        // from its Inform, since the connection (and with it the session) is closed. The outage itself
+        // is logged once, when the store reports it.
+        o.log.debug({ address: req.socket.remoteAddress, err: (err as Error).message }, "CWMP request refused: the database is unavailable");
+        sessionOf.delete(req.socket);
+        if (!res.headersSent) res.writeHead(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" });
+        res.end("the database is unavailable; retry later\n");
       } else {
         o.log.error({ err, address: req.socket.remoteAddress }, "CWMP request failed");
         if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });

@@ -5,7 +5,7 @@
 
 import type { JsonValue, OutboxCursor, OutboxEvent, Store } from "../store/types.js";
 import type { AcsEvent, AcsEventType, EventListener } from "./events.js";
-import type { Logger } from "./logger.js";
+import { logPassFailure, type Logger } from "./logger.js";
 
 export interface FeedEvent {
   seq: number;
@@ -180,7 +180,7 @@ export class EventFeed {
         if (page.length < PAGE || this.closed) return;
       }
     } catch (err) {
-      if (!this.closed) this.log.warn({ err }, "reading the event outbox failed; retrying");
+      if (!this.closed) logPassFailure(this.log, "warn", err, "reading the event outbox failed; retrying");
     } finally {
       if (moved && !this.closed) for (const l of this.wakeListeners) l();
     }

@@ -12,7 +12,7 @@ import { CampaignRunner } from "./campaign-runner.js";
 import { CampaignService } from "./campaigns.js";
 import type { AcsEvent } from "./events.js";
 import { FileTasks } from "./file-tasks.js";
-import type { Logger } from "./logger.js";
+import { logPassFailure, type Logger } from "./logger.js";
 
 export interface FilesPart {
   files: FileService;
@@ -68,7 +68,7 @@ export async function startFiles(
   const fileTasks = new FileTasks(links, (id) => d.store.files.get(id), { tokenTtlSeconds: f.tokenTtl });
   const sweeping = { running: Promise.resolve() as Promise<unknown> };
   const timer = setInterval(() => {
-    sweeping.running = sweeping.running.then(() => files.sweep()).catch((err: unknown) => d.log.error({ err }, "sweeping unused file content failed"));
+    sweeping.running = sweeping.running.then(() => files.sweep()).catch((err: unknown) => logPassFailure(d.log, "error", err, "sweeping unused file content failed"));
   }, d.sweepMs ?? SWEEP_MS);
   timer.unref();
   const running = server;

@@ -7,7 +7,7 @@ import { AcsSession, type SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { recordEvents, type EventBus } from "./events.js";
-import type { Logger } from "./logger.js";
+import { logPassFailure, type Logger } from "./logger.js";
 
 export interface HousekeepingOptions {
   store: Store;
@@ -69,7 +69,7 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
 export function startHousekeeping(o: HousekeepingOptions, intervalMs: number): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(() => housekeep(o)).catch((err: unknown) => o.log.error({ err }, "housekeeping failed"));
+    running = running.then(() => housekeep(o)).catch((err: unknown) => logPassFailure(o.log, "error", err, "housekeeping failed"));
   }, intervalMs);
   timer.unref();
   return {

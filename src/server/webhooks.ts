@@ -19,7 +19,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { analyze, evaluate, filterDevice, parse, type FilterNode } from "../query/index.js";
 import type { NewWebhookDelivery, Store, StoreTx, WebhookDeliveryRecord, WebhookRecord } from "../store/types.js";
 import { compareCursors, type EventFeed } from "./event-feed.js";
-import type { Logger } from "./logger.js";
+import { logPassFailure, type Logger } from "./logger.js";
 import type { AcsMetrics } from "./metrics.js";
 import type { SecretBox } from "./secrets.js";
 import { postWebhook } from "./webhook-send.js";
@@ -105,7 +105,7 @@ export class WebhookService {
     clearTimeout(this.timer);
     this.running = this.pass()
       .catch((err: unknown) => {
-        if (!this.closed) this.d.log.warn({ err }, "webhook pass failed; retrying");
+        if (!this.closed) logPassFailure(this.d.log, "warn", err, "webhook pass failed; retrying");
       })
       .finally(() => {
         this.running = null;

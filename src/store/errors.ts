@@ -18,6 +18,11 @@ export type StoreErrorCode =
   | "STORE_TX_ABORTED"
   /** The store was closed. */
   | "STORE_CLOSED"
+  /**
+   * The database cannot be reached or cannot write now (PostgreSQL down or failing over, SQLite's disk
+   * full or file read-only): nothing of the call was committed, and the same call may succeed later.
+   */
+  | "STORE_UNAVAILABLE"
   /** A list query whose options do not fit together or are out of range (filter errors are FilterErrors). */
   | "STORE_BAD_QUERY";
 
@@ -28,4 +33,12 @@ export class StoreError extends Error {
     this.code = code;
     this.name = "StoreError";
   }
+}
+
+/** Whether `err`, or an error it was caused by, says the database is unavailable (worth retrying later). */
+export function isStoreUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && e !== undefined && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StoreError && e.code === "STORE_UNAVAILABLE") return true;
+  }
+  return false;
 }

@@ -5,7 +5,8 @@ import type { Store } from "./types.js";
 import { parseStoreUrl } from "./url.js";
 
 export type * from "./types.js";
-export { StoreError, type StoreErrorCode } from "./errors.js";
+export { isStoreUnavailable, StoreError, type StoreErrorCode } from "./errors.js";
+export type { AvailabilityChange } from "./availability.js";
 export { DEFAULT_STORE_URL, parseStoreUrl, type StoreLocation } from "./url.js";
 export { DEFAULT_TASK_MAX_ATTEMPTS } from "./sql/tasks.js";
 export type { SqliteStoreOptions, PostgresStoreOptions };

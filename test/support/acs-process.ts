@@ -17,13 +17,18 @@ export interface AcsProcess {
 // The compiled CLI next to the compiled tests (dist/ under npm test, or a private build folder).
 const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
 
-export async function startAcsProcess(args: string[], timeoutMs = 20_000): Promise<AcsProcess> {
+/** `onOutput` sees the process's output as it comes, before it listens too (to act on what it logs while starting). */
+export async function startAcsProcess(args: string[], timeoutMs = 20_000, onOutput?: (text: string) => void): Promise<AcsProcess> {
   const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--set", "files.host=127.0.0.1", "--set", "files.port=0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  if (onOutput) {
+    child.stdout!.on("data", (d: Buffer) => onOutput(d.toString()));
+    child.stderr!.on("data", (d: Buffer) => onOutput(d.toString()));
+  }
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`provisio serve did not start in time:\n${out}`)), timeoutMs);
     const check = () => {
@@ -55,3 +60,27 @@ export async function startAcsProcess(args: string[], timeoutMs = 20_000): Promi
     },
   };
 }
+
+/** Polls `check` every 100 ms until it is true, for at most `limitMs` (a bound, not an assertion on time). */
+export async function until(what: string, check: () => Promise<boolean>, limitMs = 30_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The process's REST API URL, once it has logged that it listens (just after the CWMP endpoint). */
+export async function apiUrlOf(p: AcsProcess): Promise<string> {
+  const port = () => /"apiPort":(\d+)[^\n]*"msg":"REST API listening"/.exec(p.output())?.[1];
+  await until("the REST API listens", () => Promise.resolve(port() !== undefined), 10_000);
+  return `http://127.0.0.1:${port()}`;
+}
+
+/** GET /healthz of the process: its status and body. */
+export async function healthOf(p: AcsProcess): Promise<{ status: number; body: { error?: { code: string }; status?: string } }> {
+  const res = await fetch(`${await apiUrlOf(p)}/healthz`);
+  return { status: res.status, body: (await res.json()) as { error?: { code: string }; status?: string } };
+}
+

@@ -12,18 +12,18 @@ export function systemRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     method: "GET",
     url: "/healthz",
     operationId: "health",
-    summary: "Liveness and readiness: the database answers",
-    description: "The only endpoint without an API key; it tells nothing but whether this process can serve.",
+    summary: "Liveness and readiness: the database answers and takes writes",
+    description: "The only endpoint without an API key; it tells nothing but whether this process can serve. Each call writes one small row (a database that answers reads but refuses writes, a full disk or a read-only file or server, cannot serve CPEs). 503 while the database is unavailable; the process keeps running and serves again once it is back.",
     tag: "system",
     role: "public",
     responses: { 200: Type.Object({ status: Type.Literal("ok"), store: Type.String() }) },
     errors: ["STORE_UNAVAILABLE"],
     handler: async () => {
       try {
-        await ctx.store.settings.get("health");
+        await ctx.store.settings.set("health", ctx.clock().toISOString());
       } catch (err) {
-        ctx.log.warn({ err }, "health check: the database does not answer");
-        throw new ApiError("STORE_UNAVAILABLE", "the database does not answer");
+        ctx.log.warn({ err: (err as Error).message }, "health check: the database does not answer or does not take writes");
+        throw new ApiError("STORE_UNAVAILABLE", "the database does not answer or does not take writes");
       }
       return { status: "ok" as const, store: ctx.store.backend };
     },

@@ -2,7 +2,8 @@
 // pooled connection; a transaction holds one connection from BEGIN to COMMIT. Parameters are always
 // bound (never spliced into the text), and each distinct statement text gets a name, so a connection
 // parses and plans it once (server-side prepared statements).
-import { StoreError } from "../errors.js";
+import { Availability } from "../availability.js";
+import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 
@@ -31,6 +32,20 @@ export interface PgPool extends PgQueryable {
   end(): Promise<void>;
 }
 
+// Errors that say the server cannot be reached or cannot serve now, rather than that a statement is
+// wrong: sockets that fail, SQLSTATE class 08 (connection exception), a server shutting down or starting
+// (57P01-57P03), too many connections (53300), and a read-only server (25006: the old primary or a
+// standby during a failover). node-postgres reports a connection lost mid-query by its message only.
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED", "57P01", "57P02", "57P03", "53300", "25006"]);
+const UNAVAILABLE_MESSAGE = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i;
+
+export function isPgUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
+  return code === undefined && UNAVAILABLE_MESSAGE.test(err.message);
+}
+
 /** A fixed key for pg_advisory_lock: "provisio migrations". */
 const MIGRATION_LOCK_KEY = "7020519161040001";
 
@@ -42,7 +57,25 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     private readonly pool: PgPool,
     private readonly ownsPool: boolean,
     private readonly maxNamedStatements = 1000,
+    private readonly availability = new Availability(undefined),
   ) {}
+
+  /** The error to throw for `err`: unavailability is recorded (and backed off from) and typed. */
+  private failure(err: unknown): unknown {
+    if (isStoreUnavailable(err)) return err;
+    return isPgUnavailable(err) ? this.availability.failed(err as Error) : err;
+  }
+
+  private async reach<T>(work: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      throw this.failure(err);
+    }
+    this.availability.succeeded();
+    return result;
+  }
 
   private config(sql: string, params: readonly unknown[], options?: QueryOptions): PgQueryConfig {
     if (options?.adHoc) return { text: sql, values: [...params] };
@@ -58,35 +91,39 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
 
   private check(): void {
     if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
+    this.availability.gate();
   }
 
   private conn(q: PgQueryable): SqlConn {
     return {
       all: async <R extends Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
-        (await q.query(this.config(sql, params, options))).rows as R[],
-      run: async (sql: string, params: readonly unknown[] = []) => (await q.query(this.config(sql, params))).rowCount ?? 0,
+        (await this.reach(() => q.query(this.config(sql, params, options)))).rows as R[],
+      run: async (sql: string, params: readonly unknown[] = []) => (await this.reach(() => q.query(this.config(sql, params)))).rowCount ?? 0,
     };
   }
 
   async all<R extends Row = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<R[]> {
     this.check();
-    return (await this.pool.query(this.config(sql, params, options))).rows as R[];
+    return (await this.reach(() => this.pool.query(this.config(sql, params, options)))).rows as R[];
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     this.check();
-    return (await this.pool.query(this.config(sql, params))).rowCount ?? 0;
+    return (await this.reach(() => this.pool.query(this.config(sql, params)))).rowCount ?? 0;
   }
 
+  // A connection lost during the transaction fails it as STORE_UNAVAILABLE: the server rolls back what
+  // it had not committed. Only a connection lost during COMMIT leaves the outcome unknown, as for any
+  // client of any database.
   async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
-    const client = await this.pool.connect();
+    const client = await this.reach(() => this.pool.connect());
     let broken: Error | undefined;
     try {
-      await client.query({ text: "BEGIN" });
+      await this.reach(() => client.query({ text: "BEGIN" }));
       try {
         const result = await fn(this.conn(client));
-        await client.query({ text: "COMMIT" });
+        await this.reach(() => client.query({ text: "COMMIT" }));
         return result;
       } catch (err) {
         try {
@@ -107,7 +144,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
   // (PostgreSQL's DDL is transactional).
   async withLock<T>(fn: (db: MigrationDb) => Promise<T>): Promise<T> {
     this.check();
-    const client = await this.pool.connect();
+    const client = await this.reach(() => this.pool.connect());
     let broken: Error | undefined;
     try {
       await client.query({ text: "SELECT pg_advisory_lock($1)", values: [MIGRATION_LOCK_KEY] });
@@ -133,7 +170,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
       }
     } catch (err) {
       broken = err as Error;
-      throw err;
+      throw this.failure(err);
     } finally {
       // After a failure the lock may still be held by this session: closing the connection frees it.
       client.release(broken);

@@ -2,6 +2,7 @@
 import pg from "pg";
 import { migrate } from "../sql/migrate.js";
 import { createSqlStore } from "../sql/store.js";
+import { Availability, type AvailabilityChange } from "../availability.js";
 import type { Store } from "../types.js";
 import { postgresDialect } from "./dialect.js";
 import { PostgresDriver, type PgPool } from "./driver.js";
@@ -17,7 +18,12 @@ export interface PostgresStoreOptions {
   onPoolError?: (err: Error) => void;
   /** Apply migrations on open (default true). */
   migrate?: boolean;
+  /** Called when the server stops answering, and again when it answers again. */
+  onAvailability?: (change: AvailabilityChange) => void;
 }
+
+/** How long opening a connection may take before the call fails as STORE_UNAVAILABLE (a server that drops packets). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * `url` with "-c jit=off" added to the options it gives the server (keeping any it has). JIT compilation
@@ -44,13 +50,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   if (options.pool) {
     pool = options.pool;
   } else {
-    const made = new pg.Pool({ connectionString: withJitOff(url), max: options.maxConnections ?? 10 });
+    const made = new pg.Pool({ connectionString: withJitOff(url), max: options.maxConnections ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
     // Without a listener, an idle connection's error (the server restarting) would crash the process.
     made.on("error", (err) => options.onPoolError?.(err));
+    // So would a connection's error while it is checked out (pg-pool listens only to idle ones): in a
+    // transaction, the error also fails the statement under way, which is how the driver learns of it.
+    made.on("connect", (client) => client.on("error", () => undefined));
     pool = made as unknown as PgPool;
     owns = true;
   }
-  const driver = new PostgresDriver(pool, owns);
+  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability));
   try {
     if (options.migrate !== false) await migrate(driver, postgresMigrations);
   } catch (err) {

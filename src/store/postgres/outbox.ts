@@ -19,30 +19,74 @@ interface ListeningClient extends PgPoolClient {
   removeAllListeners(event: string): unknown;
 }
 
-/** Store.watchOutbox: a pooled connection kept for LISTEN until stopped (then closed, not reused). */
+/** Waits between attempts to listen again after the connection was lost: doubling from the first to the last. */
+const RELISTEN_MS = { first: 500, max: 10_000 };
+
+/**
+ * Store.watchOutbox: a pooled connection kept for LISTEN until stopped (then closed, not reused). A lost
+ * connection (the server restarting) only means no early wake-ups for a while, since tailers poll: it
+ * listens again on a new connection, with growing waits while the server is away, and wakes the tailer
+ * once it does, for what was committed meanwhile.
+ */
 export function postgresOutboxWatch(pool: PgPool): (wake: () => void) => Promise<() => Promise<void>> {
   return async (wake) => {
-    const client = (await pool.connect()) as ListeningClient;
-    let broken = false;
-    // A lost connection only means no more early wake-ups (tailers poll); it must not crash the process.
-    client.on("error", () => {
-      broken = true;
-    });
-    try {
-      const rows = (await client.query({ text: "SELECT current_schema() AS s" })).rows;
-      const channel = `provisio_outbox_${String(rows[0]?.s ?? "public")}`;
-      client.on("notification", (msg) => {
-        if (msg.channel === channel) wake();
-      });
-      await client.query({ text: `LISTEN "${channel.replace(/"/g, '""')}"` });
-    } catch (err) {
-      client.release(true);
-      throw err;
-    }
+    let client: ListeningClient | null = null;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let delay = RELISTEN_MS.first;
+
+    const listen = async (): Promise<void> => {
+      const c = (await pool.connect()) as ListeningClient;
+      // Must come first: an error of a checked-out client with no listener would crash the process.
+      c.on("error", () => lost(c));
+      try {
+        const rows = (await c.query({ text: "SELECT current_schema() AS s" })).rows;
+        const channel = `provisio_outbox_${String(rows[0]?.s ?? "public")}`;
+        c.on("notification", (msg) => {
+          if (msg.channel === channel) wake();
+        });
+        await c.query({ text: `LISTEN "${channel.replace(/"/g, '""')}"` });
+      } catch (err) {
+        c.release(true);
+        throw err;
+      }
+      if (stopped) {
+        c.release(true);
+        return;
+      }
+      client = c;
+      delay = RELISTEN_MS.first;
+    };
+
+    const retry = () => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        listen().then(wake, () => {
+          delay = Math.min(RELISTEN_MS.max, delay * 2);
+          retry();
+        });
+      }, delay);
+      timer.unref?.();
+    };
+
+    const lost = (c: ListeningClient) => {
+      if (client !== c) return;
+      client = null;
+      c.removeAllListeners("notification");
+      c.release(true);
+      retry();
+    };
+
+    await listen();
     return async () => {
-      client.removeAllListeners("notification");
-      if (!broken) await client.query({ text: "UNLISTEN *" }).catch(() => undefined);
-      client.release(true);
+      stopped = true;
+      clearTimeout(timer);
+      const c = client;
+      client = null;
+      if (c === null) return;
+      c.removeAllListeners("notification");
+      await c.query({ text: "UNLISTEN *" }).catch(() => undefined);
+      c.release(true);
     };
   };
 }

@@ -13,7 +13,8 @@
 // IMMEDIATE takes the write lock at the start (no upgrade deadlocks), and a statement that finds the
 // lock taken waits for it without blocking the event loop (busy.ts).
 import { AsyncLocalStorage } from "node:async_hooks";
-import { StoreError } from "../errors.js";
+import { Availability } from "../availability.js";
+import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 import { isBusy, whenNotBusy, type BusyPolicy } from "./busy.js";
@@ -47,6 +48,15 @@ interface TxToken {
 
 const ADHOC_STATEMENTS = 64;
 
+// SQLite's errors for a file that cannot be written now (a full disk, a read-only file or file system,
+// an I/O error) as opposed to a statement that is wrong: the store is unavailable until that is mended.
+const UNAVAILABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)/;
+
+export function isSqliteUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && UNAVAILABLE.test(code);
+}
+
 function bindable(v: unknown): unknown {
   if (v === undefined) return null;
   if (typeof v === "boolean") return v ? 1 : 0;
@@ -70,6 +80,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     private readonly db: SqliteDatabase,
     private readonly busy: BusyPolicy,
     options: { statementCacheSize?: number | undefined; checkTransactions?: boolean } = {},
+    private readonly availability = new Availability(undefined),
   ) {
     this.maxStatements = options.statementCacheSize ?? 500;
     this.context = options.checkTransactions === true ? new AsyncLocalStorage<TxToken>() : null;
@@ -173,12 +184,40 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     });
   }
 
+  /** The error to throw for `err`: one that says the file cannot be written is recorded and typed. */
+  private failure(err: unknown): unknown {
+    if (isStoreUnavailable(err)) return err;
+    // A statement's error may come back wrapped (STORE_TX_ABORTED, when the caller went on after it).
+    for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+      if (isSqliteUnavailable(e)) return this.availability.failed(e);
+    }
+    return err;
+  }
+
+  /** Whether the last writes failed for the file's sake (full disk, read-only file, I/O error). */
+  get unavailable(): boolean {
+    return this.availability.isDown;
+  }
+
+  // Only a write that commits says the file is writable again: reads still work on a full disk.
+  private watched<T>(work: Promise<T>, writes: boolean): Promise<T> {
+    return work.then(
+      (result) => {
+        if (writes) this.availability.succeeded();
+        return result;
+      },
+      (err: unknown) => {
+        throw this.failure(err);
+      },
+    );
+  }
+
   all<R extends Row = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<R[]> {
-    return this.serialized(() => this.allNow<R>(sql, params, options?.adHoc));
+    return this.watched(this.serialized(() => this.allNow<R>(sql, params, options?.adHoc)), false);
   }
 
   run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.serialized(() => this.runNow(sql, params));
+    return this.watched(this.serialized(() => this.runNow(sql, params)), true);
   }
 
   /**
@@ -204,12 +243,10 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
         result = await (this.context === null ? fn() : this.context.run(token, fn));
         this.db.exec("RELEASE tx");
       } catch (err) {
-        if (this.db.inTransaction) {
-          this.db.exec("ROLLBACK TO tx");
-          this.db.exec("RELEASE tx");
-        } else {
-          // Some errors (a full disk, say) make SQLite roll back the whole transaction by itself: the
-          // members before this one are lost too.
+        if (!this.rollBackTo("tx")) {
+          // Some errors (a full disk, say) make SQLite roll back the whole transaction by itself, or
+          // leave it unable to undo the savepoint: the members before this one are lost too.
+          this.abandon();
           this.group = null;
           group.fail(err);
         }
@@ -243,6 +280,27 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     });
   }
 
+  /** Undoes savepoint `name` of the open transaction; false when there is none left to undo it in. */
+  private rollBackTo(name: string): boolean {
+    if (!this.db.inTransaction) return false;
+    try {
+      this.db.exec(`ROLLBACK TO ${name}`);
+      this.db.exec(`RELEASE ${name}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Ends the open transaction, if SQLite has not, without committing; never throws (it runs from timers). */
+  private abandon(): void {
+    try {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+    } catch {
+      // SQLite rolls back itself what it cannot roll back here (the next statement, or the next open, does).
+    }
+  }
+
   private commitGroup(): void {
     const group = this.group;
     if (group === null) return;
@@ -251,13 +309,13 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
       this.db.exec("COMMIT");
       group.committed();
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.abandon();
       group.fail(err);
     }
   }
 
   transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
-    return this.exclusive(() => fn(this.txConn));
+    return this.watched(this.exclusive(() => fn(this.txConn)), true);
   }
 
   // Migrations: BEGIN IMMEDIATE holds the database's write lock, which other processes wait for
@@ -275,13 +333,12 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
           await work();
           this.db.exec("RELEASE migration");
         } catch (err) {
-          this.db.exec("ROLLBACK TO migration");
-          this.db.exec("RELEASE migration");
+          this.rollBackTo("migration");
           throw err;
         }
       },
     };
-    return this.exclusive(() => fn(db));
+    return this.watched(this.exclusive(() => fn(db)), true);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { migrate } from "../sql/migrate.js";
 import { createSqlStore } from "../sql/store.js";
+import { Availability, type AvailabilityChange } from "../availability.js";
 import type { Store } from "../types.js";
 import { whenNotBusy } from "./busy.js";
 import { sqliteDialect } from "./dialect.js";
@@ -28,6 +29,8 @@ export interface SqliteStoreOptions {
    * Default: on when the environment has PROVISIO_TEST_STORE_CHECKS=1 (as `npm test` sets it).
    */
   checkTransactions?: boolean;
+  /** Called when writes start failing for the file's sake (full disk, read-only file, I/O error), and when one succeeds again. */
+  onAvailability?: (change: AvailabilityChange) => void;
 }
 
 export const MEMORY = ":memory:";
@@ -55,7 +58,8 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     if (!memory) db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     db.pragma("foreign_keys = ON");
     const checks = options.checkTransactions ?? process.env.PROVISIO_TEST_STORE_CHECKS === "1";
-    const driver = new SqliteDriver(db as unknown as SqliteDatabase, busy, { statementCacheSize: options.statementCacheSize, checkTransactions: checks });
+    const driver = new SqliteDriver(db as unknown as SqliteDatabase, busy, { statementCacheSize: options.statementCacheSize, checkTransactions: checks },
+      new Availability(options.onAvailability));
     if (options.migrate !== false) await migrate(driver, sqliteMigrations);
     return createSqlStore(driver, sqliteDialect, { outbox: sqliteOutbox });
   } catch (err) {

@@ -1,0 +1,76 @@
+// Opening the configured store at start-up: a database that does not answer yet (PostgreSQL still
+// starting, or down for a restart) is waited for, up to config.dbStartupWait, with growing pauses; and
+// the store reports outages once each to the log, for the operator (docs/operations.md).
+import type { Config } from "../config/index.js";
+import { isStoreUnavailable, openStore, StoreError, type AvailabilityChange, type OpenStoreOptions } from "../store/index.js";
+import type { Store } from "../store/types.js";
+import type { Logger } from "./logger.js";
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password === "") return url;
+    u.password = "***";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export function storeLogOptions(log: Logger): OpenStoreOptions {
+  const onAvailability = (c: AvailabilityChange) => {
+    if (c.up) log.warn({ downSince: c.since.toISOString() }, "the database is available again");
+    else log.error({ err: c.error?.message }, "the database is unavailable: CPEs are answered 503 and background work pauses until it is back");
+  };
+  return {
+    postgres: { onAvailability, onPoolError: (err) => log.debug({ err: err.message }, "an idle database connection failed") },
+    sqlite: { onAvailability },
+  };
+}
+
+export interface WaitOptions {
+  log: Logger;
+  /** Longest wait, in milliseconds (0: one attempt). */
+  waitMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const PAUSE_MS = { first: 250, max: 5000 };
+
+/** Opens the store at `url`, waiting for it while it is unavailable; throws STORE_UNAVAILABLE, with what to do, after `waitMs`. */
+export async function openStoreWaiting(url: string, options: OpenStoreOptions, o: WaitOptions): Promise<Store> {
+  const now = o.now ?? Date.now;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const start = now();
+  let pause = PAUSE_MS.first;
+  let warned = false;
+  for (;;) {
+    try {
+      const store = await openStore(url, options);
+      if (warned) o.log.info({ waitedMs: now() - start }, "the database answers: starting");
+      return store;
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      const waited = now() - start;
+      if (waited + pause > o.waitMs) {
+        throw new StoreError("STORE_UNAVAILABLE",
+          `the database at ${redactUrl(url)} is unavailable (${(err as Error).message})` +
+          (o.waitMs > 0 ? ` and did not come up within dbStartupWait (${o.waitMs / 1000} s)` : "") +
+          ": start it, or check the db setting", { cause: err });
+      }
+      if (!warned) {
+        warned = true;
+        o.log.warn({ db: redactUrl(url), err: (err as Error).message, waitS: o.waitMs / 1000 }, "waiting for the database to answer (dbStartupWait)");
+      }
+      await sleep(pause);
+      pause = Math.min(PAUSE_MS.max, pause * 2);
+    }
+  }
+}
+
+/** The store of `config`, waited for as configured. */
+export function openConfiguredStore(config: Config, url: string, log: Logger): Promise<Store> {
+  return openStoreWaiting(url, storeLogOptions(log), { log, waitMs: config.dbStartupWait * 1000 });
+}

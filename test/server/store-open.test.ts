@@ -1,0 +1,79 @@
+// Opening the configured store at start-up: waiting, with growing pauses, for a database that does not
+// answer, up to the limit; a database that answers opens at once; other errors are not waited on.
+
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { openStoreWaiting, redactUrl } from "../../src/server/store-open.js";
+import { isStoreUnavailable, type StoreError } from "../../src/store/index.js";
+import type { Logger } from "../../src/server/logger.js";
+
+/** A TCP port on which nothing listens: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function capture(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => lines.push(`${level} ${msg ?? ""} ${JSON.stringify(obj)}`);
+  return { log: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, lines };
+}
+
+describe("openStoreWaiting", () => {
+  it("retries an unreachable PostgreSQL with growing pauses, says so once, and gives up after the limit with the URL but not its password", async () => {
+    const url = `postgres://provisio:s3cret@127.0.0.1:${await closedPort()}/provisio`;
+    let t = 0;
+    const pauses: number[] = [];
+    const { log, lines } = capture();
+    await assert.rejects(
+      openStoreWaiting(url, {}, { log, waitMs: 4_000, now: () => t, sleep: (ms) => {
+        pauses.push(ms);
+        t += ms;
+        return Promise.resolve();
+      } }),
+      (err: Error) => {
+        assert.ok(isStoreUnavailable(err));
+        assert.match(err.message, /^the database at postgres:\/\/provisio:\*\*\*@127\.0\.0\.1:\d+\/provisio is unavailable \(.*ECONNREFUSED.*\) and did not come up within dbStartupWait \(4 s\)/);
+        assert.equal(err.message.includes("s3cret"), false);
+        return true;
+      },
+    );
+    assert.deepEqual(pauses, [250, 500, 1000, 2000]);
+    assert.equal(lines.filter((l) => l.includes("waiting for the database")).length, 1);
+    assert.equal(lines.join("\n").includes("s3cret"), false);
+  });
+
+  it("does not wait with a limit of 0", async () => {
+    const url = `postgres://provisio@127.0.0.1:${await closedPort()}/provisio`;
+    const { log } = capture();
+    await assert.rejects(openStoreWaiting(url, {}, { log, waitMs: 0, sleep: () => assert.fail("must not wait") }), (err: Error) => {
+      assert.match(err.message, /is unavailable \(.*\): start it, or check the db setting$/);
+      return true;
+    });
+  });
+
+  it("opens a database that answers without waiting, and does not wait on other errors", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "provisio-open-"));
+    const { log } = capture();
+    try {
+      const store = await openStoreWaiting(`sqlite:${join(dir, "a.db")}`, {}, { log, waitMs: 60_000, sleep: () => assert.fail("must not wait") });
+      await store.close();
+      await assert.rejects(openStoreWaiting("mysql://nowhere/x", {}, { log, waitMs: 60_000, sleep: () => assert.fail("must not wait") }), (err: Error) => (err as StoreError).code === "STORE_BAD_URL");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("redacts only the password of a URL", () => {
+    assert.equal(redactUrl("postgres://u:p@h:5432/d?x=1"), "postgres://u:***@h:5432/d?x=1");
+    assert.equal(redactUrl("postgres://u@h/d"), "postgres://u@h/d");
+    assert.equal(redactUrl("sqlite:./data/provisio.db"), "sqlite:./data/provisio.db");
+  });
+});
