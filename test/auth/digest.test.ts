@@ -284,6 +284,22 @@ test("a client answer with uppercase hex and quoted qop/nc still verifies", () =
   assert.equal(verifyDigest({ authorization: odd, method: "POST", ha1: HA1, secret: SECRET, realm: REALM, now: NOW }).ok, true);
 });
 
+test("parseChallenge and parseAuthorization: parameters separated by spaces alone, quoted or not", () => {
+  const [c] = parseChallenge('Digest qop="auth" nonce="abc123" opaque="" realm="cwmpd"');
+  assert.ok(c && c.scheme === "Digest");
+  assert.deepEqual([c.realm, c.nonce, c.opaque, c.qop], ["cwmpd", "abc123", "", ["auth"]]);
+  const [d] = parseChallenge("Digest realm=cwmpd nonce=n1 qop=auth, Basic realm=b");
+  assert.ok(d && d.scheme === "Digest");
+  assert.deepEqual([d.realm, d.nonce, d.qop], ["cwmpd", "n1", ["auth"]]);
+  const a = parseAuthorization('Digest username="u" realm="r" nonce="n" uri="/acs" nc=00000001 cnonce="c" qop=auth response="ff"');
+  assert.ok(a && a.kind === "digest");
+  assert.deepEqual([a.username, a.uri, a.nc, a.cnonce, a.qop, a.response], ["u", "/acs", "00000001", "c", "auth", "ff"]);
+  // A space inside a quoted value is part of the value.
+  const [e] = parseChallenge('Digest realm="my realm" nonce="n"');
+  assert.ok(e && e.scheme === "Digest");
+  assert.equal(e.realm, "my realm");
+});
+
 test("parseChallenge: several challenges in one header, several header lines, token68, Basic fallback", () => {
   const header = 'Digest realm="cpe", qop="auth,auth-int", nonce="abc", opaque="o", algorithm=MD5, Basic realm="cpe basic", Negotiate';
   const cs = parseChallenge(header);
