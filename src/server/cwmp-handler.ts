@@ -7,7 +7,7 @@ import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, 
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
-import { credentialFitsDevice, type CpeAuthenticator } from "./cpe-auth.js";
+import { credentialFitsDevice, type AuthResult, type CpeAuthenticator } from "./cpe-auth.js";
 import { recordEvents, type AcsEvent, type EventBus } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { CredentialSyncOptions } from "./credential-sync.js";
@@ -120,10 +120,7 @@ export class CwmpHandler {
       // Outside a session, a request without credentials (the first step of every Digest exchange) is
       // challenged before its body is parsed: nobody unauthenticated makes the ACS read XML.
       const auth = await this.o.auth.authenticate({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
-      if (!auth.ok) {
-        this.o.log.debug({ address: x.remoteAddress, reason: auth.reason }, "CPE authentication failed");
-        return { ...unauthorized(auth.challenges), session: null };
-      }
+      if (!auth.ok) return { ...this.refused(x, auth), session: null };
     }
 
     let envelopes: CwmpEnvelope[];
@@ -146,6 +143,18 @@ export class CwmpHandler {
       return this.withoutSession(first, x);
     }
     return this.continueSession(x, envelopes, sessionId, now);
+  }
+
+  /** Logs and answers a request that did not authenticate. */
+  private refused(x: Exchange, auth: Extract<AuthResult, { ok: false }>): Omit<HttpReply, "session"> {
+    if (auth.reason === "no credentials") {
+      // How every Digest exchange starts, not a failure: "authentication failed" is kept for wrong
+      // credentials, as the docs tell operators.
+      this.o.log.debug({ address: x.remoteAddress }, "CPE challenged for credentials");
+    } else {
+      this.o.log.warn({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
+    }
+    return unauthorized(auth.challenges);
   }
 
   /** Only an Inform starts a session; an empty POST after a session is answered as ended (some CPEs send one more). */
@@ -174,12 +183,7 @@ export class CwmpHandler {
       this.o.log.warn({ address: x.remoteAddress, cn: x.clientCertCn }, "client certificate does not match the device");
       return { status: 403, headers: { "Content-Type": "text/plain" }, body: "client certificate does not match this device\n", session: null };
     }
-    if (!auth.ok && certOk !== true) {
-      // A first request without credentials is how every Digest exchange starts: not worth a warning.
-      const level = auth.reason === "no credentials" ? "debug" : "warn";
-      this.o.log[level]({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
-      return { ...unauthorized(auth.challenges), session: null };
-    }
+    if (!auth.ok && certOk !== true) return { ...this.refused(x, auth), session: null };
     if (claimed instanceof InformError) {
       return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault }), session: null };
     }
