@@ -87,7 +87,7 @@ interface ExchangeResult {
 
 /** Thrown inside a transaction to roll it back and answer with an HTTP status. */
 class Refusal extends Error {
-  constructor(readonly reply: Omit<HttpReply, "session">) {
+  constructor(readonly reply: Omit<HttpReply, "session">, readonly logLevel: "info" | "warn" = "warn") {
     super("refused");
   }
 }
@@ -137,8 +137,8 @@ export class CwmpHandler {
       // An empty POST with no session at all: HTTP clients that probe for the auth challenge with an
       // empty body (curl does) must get the challenge, not a silent 204.
       if (first === undefined) {
-        const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
-        if (!auth.ok) return { ...unauthorized(auth.challenges), session: null };
+        const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), address: x.remoteAddress });
+        if (!auth.ok) return { ...this.refused(x, auth), session: null };
       }
       return this.withoutSession(first, x);
     }
@@ -147,6 +147,10 @@ export class CwmpHandler {
 
   /** Logs and answers a request that did not authenticate. */
   private refused(x: Exchange, auth: Extract<AuthResult, { ok: false }>): Omit<HttpReply, "session"> {
+    if (auth.status === 503) {
+      this.o.log.warn({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE login refused without checking it");
+      return { status: 503, headers: { "Retry-After": String(auth.retryAfterSeconds), "Content-Type": "text/plain" }, body: "too many failed logins; retry later\n" };
+    }
     if (auth.reason === "no credentials") {
       // How every Digest exchange starts, not a failure: "authentication failed" is kept for wrong
       // credentials, as the docs tell operators.
@@ -176,7 +180,7 @@ export class CwmpHandler {
       if (!(err instanceof InformError)) throw err;
       claimed = err;
     }
-    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), ...(typeof claimed === "string" ? { deviceId: claimed } : {}) });
+    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), address: x.remoteAddress, ...(typeof claimed === "string" ? { deviceId: claimed } : {}) });
     await this.o.provisioning?.refresh(now.getTime());
     const certOk = this.clientCertFits(x, envelope);
     if (certOk === false) {
@@ -192,6 +196,12 @@ export class CwmpHandler {
     let reclaimed = false;
     try {
       const events = await this.o.store.transaction(async (tx) => {
+        if (auth.ok && auth.digestUse !== undefined && !(await tx.digestNonces.use(auth.digestUse.nonce, auth.digestUse.nc, auth.digestUse.expiresAt))) {
+          // A replay, or a CPE that sends its last session's Authorization again: either way a fresh
+          // nonce (stale=true: the credentials were right), which a real CPE answers at once.
+          const stale = this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }, true);
+          throw new Refusal(unauthorized(stale, "these Digest credentials were used already (nonce count not increasing)\n"), "info");
+        }
         if (auth.ok && auth.credential !== null) {
           // Whether the device has credentials of its own matters only for shared (bootstrap) ones.
           const own = auth.credential.deviceId === null && (auth.deviceHasOwn ?? (await tx.credentials.forDevice(deviceId)).length > 0);
@@ -235,7 +245,7 @@ export class CwmpHandler {
       return { ...this.render(events.reply), headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
     } catch (err) {
       if (err instanceof Refusal) {
-        this.o.log.warn({ deviceId, address: x.remoteAddress, status: err.reply.status, reason: String(err.reply.body).trim() }, "session refused");
+        this.o.log[err.logLevel]({ deviceId, address: x.remoteAddress, status: err.reply.status, reason: String(err.reply.body).trim() }, "session refused");
         return { ...err.reply, session: null };
       }
       throw err;
