@@ -29,6 +29,9 @@ interface Count {
   names: Set<string>;
 }
 
+/** Usernames remembered per source, and good sources per username: bounds memory per entry. */
+const NAMES_KEPT = 64;
+
 export type LimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number; reason: string };
 
 export class AuthLimiter {
@@ -50,8 +53,10 @@ export class AuthLimiter {
     if (username === undefined || this.config.usernameFailures <= 0) return { ok: true };
     const user = this.live(this.usernames, username, now);
     if (user === undefined || user.failures < this.config.usernameFailures) return { ok: true };
-    // Only a source that failed this username itself, and has not logged in with it since, is held back.
-    if (from === undefined || !from.names.has(username) || (source !== null && user.names.has(source))) return { ok: true };
+    // Only a source that failed this username itself, and has not logged in with it since, is held back
+    // (one that failed more usernames than are remembered counts as having failed them all).
+    const failedIt = from !== undefined && (from.names.has(username) || from.names.size >= NAMES_KEPT);
+    if (!failedIt || (source !== null && user.names.has(source))) return { ok: true };
     return { ok: false, retryAfterSeconds: retry(user), reason: `${user.failures} failed logins for this username` };
   }
 
@@ -60,7 +65,7 @@ export class AuthLimiter {
     if (source !== null) {
       const c = this.entry(this.sources, source, now);
       c.failures++;
-      if (username !== undefined && c.names.size < 64) c.names.add(username);
+      if (username !== undefined && c.names.size < NAMES_KEPT) c.names.add(username);
     }
     if (username !== undefined) this.entry(this.usernames, username, now).failures++;
   }
@@ -68,7 +73,7 @@ export class AuthLimiter {
   succeeded(source: string | null, username: string, now: number): void {
     if (source === null) return;
     const user = this.live(this.usernames, username, now);
-    if (user !== undefined && user.names.size < 64) user.names.add(source);
+    if (user !== undefined && user.names.size < NAMES_KEPT) user.names.add(source);
     this.live(this.sources, source, now)?.names.delete(username);
   }
 

@@ -136,11 +136,18 @@ export class CpeAuthenticator {
     }
     const result = await this.check(req, parsed);
     if (result.ok) {
-      if (username !== undefined) this.limiter?.succeeded(address, username, req.now);
+      // A Digest login is not known good before its nonce count is recorded (the caller's loggedIn):
+      // a replayed header must not make its sender's address trusted.
+      if (username !== undefined && result.digestUse === undefined) this.limiter?.succeeded(address, username, req.now);
     } else if (result.status === 401 && result.guessed === true) {
       this.limiter?.failed(address, username, req.now);
     }
     return result;
+  }
+
+  /** A Digest login whose nonce count was recorded: its address is known good for its username. */
+  loggedIn(address: string | null, username: string, now: number): void {
+    this.limiter?.succeeded(address, username, now);
   }
 
   private async check(req: AuthRequest, parsed: ReturnType<typeof parseAuthorization>): Promise<AuthResult> {

@@ -8,7 +8,7 @@ import { digestAuthorization, parseChallenge, type DigestChallenge } from "../..
 import { serializeEnvelope, xsdValue } from "../../src/cwmp/index.js";
 import type { Logger } from "../../src/server/logger.js";
 import { startTestAcs, type TestAcs } from "../support/acs.js";
-import { backend } from "../support/pg.js";
+import { backend, forEachBackend } from "../support/pg.js";
 import { TestCpe, type CpeReply } from "../support/test-cpe.js";
 
 interface Line {
@@ -41,14 +41,14 @@ function informBody(cpe: TestCpe, version: string): string {
 
 const isStale = (r: CpeReply) => parseChallenge(r.headers["www-authenticate"]).some((c) => c.scheme === "Digest" && c.stale);
 
-describe("CPE Digest on the CWMP endpoint", () => {
+// The nonce counts are in the store: on both backends.
+forEachBackend((store) => describe("CPE Digest on the CWMP endpoint", () => {
   // Two ACS processes on one database share its key and their configuration.
   const settings = { secretsKey: randomBytes(32).toString("base64"), cwmp: { bootstrapUsername: "boot", bootstrapPassword: randomBytes(9).toString("hex") } };
-  const sqlite = backend("sqlite");
   let t: TestAcs;
   const lines: Line[] = [];
   before(async () => {
-    t = await startTestAcs(sqlite, { log: capturingLogger(lines), settings });
+    t = await startTestAcs(store, { log: capturingLogger(lines), settings });
   });
   after(() => t.stop());
 
@@ -126,7 +126,7 @@ describe("CPE Digest on the CWMP endpoint", () => {
   });
 
   it("refuses on one ACS process a header already used on another that shares its database", async () => {
-    const other = await startTestAcs(sqlite, { dbUrl: t.dbUrl, settings });
+    const other = await startTestAcs(store, { dbUrl: t.dbUrl, settings });
     try {
       const device = new TestCpe({ url: t.url, username: t.username, password: t.password });
       const challenge = await challengeFrom(t.url);
@@ -167,7 +167,7 @@ describe("CPE Digest on the CWMP endpoint", () => {
     assert.equal(failed[0]?.level, "warn");
     assert.match(String((failed[0]?.obj as { reason?: string }).reason), /bad-response/);
   });
-});
+}));
 
 describe("limits on failed CPE logins", () => {
   const sqlite = backend("sqlite");
@@ -209,9 +209,22 @@ describe("limits on failed CPE logins", () => {
 
     // The device, from an address that did not fail, gets in at once.
     const device = from("127.0.0.1", t.password);
-    assert.equal((await device.inform()).status, 200);
+    const header = digestAuthorization({ challenge: await challengeFrom(t.url), username: t.username, password: t.password, method: "POST", uri: new URL(t.url).pathname, cnonce: "c", nc: 1 });
+    assert.equal((await device.post(informBody(device, "1.0.0"), {}, header)).status, 200);
     assert.equal((await device.send(null)).status, 204);
     device.close();
+
+    // Its header replayed from another address is refused, and does not make that address trusted.
+    const replayer = new TestCpe({ url: t.url, localAddress: "127.0.0.6" });
+    assert.equal((await replayer.post(informBody(device, "6.6.6"), {}, header)).status, 401);
+    replayer.close();
+    const after: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const guess = from("127.0.0.6", `again-${i}`);
+      after.push((await guess.inform()).status);
+      guess.close();
+    }
+    assert.deepEqual(after, [401, 503, 503]);
     assert.ok(lines.some((l) => l.msg === "CPE login refused without checking it" && /failed logins for this username/.test(String((l.obj as { reason?: string }).reason))));
   });
 
