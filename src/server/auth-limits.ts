@@ -1,5 +1,5 @@
-// Slowing down password guessing on the CWMP endpoint. Failed logins are counted per source address
-// and per username over a window; past a limit, logins are refused without checking the password, so
+// Slowing down password guessing on the CWMP endpoint. Failed logins are counted per source (an IPv4
+// address, an IPv6 /64) and per username over a window; past a limit, logins are refused without checking the password, so
 // that guessing gains nothing, until the window ends.
 //
 // A limit must not let an attacker lock a real device out:
@@ -11,6 +11,21 @@
 //
 // Counts are kept in each process's memory, not in the store: a login costs no write, and an attacker
 // spread over N processes gets at most N times the limit per window, still far from a useful rate.
+
+import { formatIp, parseIp, unmapIPv4 } from "../connreq/ip.js";
+
+/**
+ * The key a client address is counted under: an IPv4 address, or the /64 an IPv6 address is in (one
+ * subscriber's usual allocation: counted one by one, IPv6 addresses would give an attacker 2^64 sources).
+ */
+export function sourceKey(address: string): string {
+  const ip = parseIp(unmapIPv4(address));
+  if (ip === null) return address;
+  if (ip.family === "IPv4") return formatIp(ip.bytes);
+  const prefix = Buffer.alloc(16);
+  ip.bytes.copy(prefix, 0, 0, 8);
+  return `${formatIp(prefix)}/64`;
+}
 
 export interface AuthLimitsConfig {
   /** Failed logins from one source in a window before it is refused; 0: no limit. */
@@ -44,7 +59,8 @@ export class AuthLimiter {
   }
 
   /** Whether a login from `source` (with `username`, when known) may be checked now. */
-  check(source: string | null, username: string | undefined, now: number): LimitVerdict {
+  check(address: string | null, username: string | undefined, now: number): LimitVerdict {
+    const source = address === null ? null : sourceKey(address);
     const from = source === null ? undefined : this.live(this.sources, source, now);
     const retry = (c: Count) => Math.max(1, Math.ceil((c.since + this.config.windowMs - now) / 1000));
     if (from !== undefined && this.config.sourceFailures > 0 && from.failures >= this.config.sourceFailures) {
@@ -61,17 +77,18 @@ export class AuthLimiter {
   }
 
   /** A login that failed for a reason that tells about the password (a wrong one, an unknown username). */
-  failed(source: string | null, username: string | undefined, now: number): void {
-    if (source !== null) {
-      const c = this.entry(this.sources, source, now);
+  failed(address: string | null, username: string | undefined, now: number): void {
+    if (address !== null) {
+      const c = this.entry(this.sources, sourceKey(address), now);
       c.failures++;
       if (username !== undefined && c.names.size < NAMES_KEPT) c.names.add(username);
     }
     if (username !== undefined) this.entry(this.usernames, username, now).failures++;
   }
 
-  succeeded(source: string | null, username: string, now: number): void {
-    if (source === null) return;
+  succeeded(address: string | null, username: string, now: number): void {
+    if (address === null) return;
+    const source = sourceKey(address);
     const user = this.live(this.usernames, username, now);
     if (user !== undefined && user.names.size < NAMES_KEPT) user.names.add(source);
     this.live(this.sources, source, now)?.names.delete(username);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { AuthLimiter } from "../../src/server/auth-limits.js";
+import { AuthLimiter, sourceKey } from "../../src/server/auth-limits.js";
 
 const WINDOW = 60_000;
 
@@ -44,4 +44,19 @@ test("memory is bounded: past maxEntries the oldest entries are forgotten", () =
   assert.equal(l.check("s1", undefined, 3).ok, true);
   assert.equal(l.check("s2", undefined, 3).ok, false);
   assert.equal(l.check("s3", undefined, 3).ok, false);
+});
+
+test("IPv6 addresses are counted by their /64, IPv4-mapped ones as IPv4", () => {
+  assert.equal(sourceKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  assert.equal(sourceKey("2001:db8:1:2:bbbb:cccc:dddd:eeee"), "2001:db8:1:2::/64");
+  assert.equal(sourceKey("::ffff:192.0.2.7"), "192.0.2.7");
+  assert.equal(sourceKey("not an address"), "not an address");
+  const l = new AuthLimiter({ sourceFailures: 2, usernameFailures: 0, windowMs: WINDOW });
+  l.failed("2001:db8:1:2::1", "u", 0);
+  l.failed("2001:db8:1:2::2", "u", 0);
+  assert.equal(l.check("2001:db8:1:2:ffff::9", "u", 1).ok, false, "another address of the same /64");
+  assert.equal(l.check("2001:db8:1:3::1", "u", 1).ok, true, "another /64");
+  l.failed("::ffff:192.0.2.7", "u", 0);
+  l.failed("192.0.2.7", "u", 0);
+  assert.equal(l.check("192.0.2.7", "u", 1).ok, false);
 });
