@@ -234,7 +234,10 @@ export class CwmpHandler {
         }
         return { applied, reply: started.reply, lock };
       });
-      if (auth.ok && auth.digestUse !== undefined && auth.username !== null) this.o.auth.loggedIn(x.remoteAddress, auth.username, now.getTime());
+      if (auth.ok && auth.digestUse !== undefined && auth.username !== null) {
+        this.o.auth.loggedIn(x.remoteAddress, auth.username, now.getTime());
+        if (auth.digestUse.nc === 0) this.o.log.debug({ deviceId, address: x.remoteAddress }, "RFC 2069 Digest (no qop) accepted: its nonce is used once only");
+      }
       if (reclaimed) this.o.log.warn({ deviceId, address: x.remoteAddress }, "device back with the bootstrap credentials and 0 BOOTSTRAP (a factory reset): its own credentials are forgotten (cwmp.bootstrapReclaim)");
       this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state });
       this.publish(events.applied);

@@ -90,7 +90,9 @@ forEachBackend((store) => describe("CPE Digest on the CWMP endpoint", () => {
     const challenge = { ...(await challengeFrom(t.url)), qop: [] };
     const header = login(challenge, 1);
     assert.doesNotMatch(header, /qop=|nc=/);
+    lines.length = 0;
     assert.equal((await device.post(informBody(device, "2.0.0"), {}, header)).status, 200);
+    assert.ok(lines.some((l) => l.level === "debug" && /^RFC 2069 Digest \(no qop\) accepted/.test(l.msg ?? "")), "the log says why it was accepted");
     assert.equal((await device.send(null)).status, 204);
     const replay = await new TestCpe({ url: t.url }).post(informBody(device, "6.6.6"), {}, header);
     assert.equal(replay.status, 401);
