@@ -4,17 +4,19 @@
 // - client: the simulator answers the ACS, and the ACS answers a CPE's connection-request
 //   challenge.
 //
-// Nonces are stateless: `hex(expiry ms, 8 bytes) || hex(HMAC-SHA256(secret, realm, expiry)[0..16])`.
-// Any ACS process that shares the secret can check one without storage, and an authentic but
-// expired nonce is reported as "stale-nonce" so the next challenge can say stale=true (the client
-// then retries without asking for the password again).
+// Nonces are stateless: `hex(expiry ms, 6 bytes) || hex(random, 6 bytes) ||
+// hex(HMAC-SHA256(secret, realm, expiry, random)[0..12])`, 48 hex digits. Any ACS process that
+// shares the secret can check one without storage, and an authentic but expired nonce is reported
+// as "stale-nonce" so the next challenge can say stale=true (the client then retries without
+// asking for the password again). The random part makes each nonce unique, which counting its uses
+// needs: two challenges made in the same millisecond must not share one.
 //
-// Replay: nonce-count (nc) is NOT tracked here, as that needs per-nonce state. Within a nonce's
-// lifetime a captured request can be replayed; keep nonceTtlMs short (TR-069 sessions are short)
-// and use TLS. Callers that want nc tracking get `nonce`, `nc` and `cnonce` in the success
-// result and can keep a small "highest nc per nonce" cache until the nonce expires.
+// Replay: nonce-count (nc) is not tracked here, as that needs per-nonce state. A verifier that must
+// refuse replays records the `nonce` and `nc` of each success (0 for the RFC 2069 form, whose
+// nonce is then single-use) until the nonce expires, and challenges again with stale=true when the
+// count does not grow: the ACS keeps them in the store (DigestNonceRepo), shared by its processes.
 
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { decodeBasicToken } from "./basic.js";
 import { AuthLocalError, AuthRemoteError } from "./errors.js";
 import { hasControl, parseAuthItems, quote } from "./header-params.js";
@@ -82,36 +84,39 @@ function secretBytes(secret: Secret): Buffer {
   return b;
 }
 
-function nonceMac(secret: Secret, realm: string, expiry: Buffer): Buffer {
+function nonceMac(secret: Secret, realm: string, head: Buffer): Buffer {
   return createHmac("sha256", secretBytes(secret))
-    .update("provisio-digest-nonce-v1\0")
+    .update("provisio-digest-nonce-v2\0")
     .update(realm, "utf8")
     .update("\0")
-    .update(expiry)
+    .update(head)
     .digest()
-    .subarray(0, 16);
+    .subarray(0, 12);
 }
 
+/** The largest expiry 6 bytes hold (year 10889). */
+const MAX_EXPIRY = 2 ** 48 - 1;
+
 /** A nonce valid until `expiresAt` (ms since the epoch) for `realm`. Hex only: some CPEs mishandle
- * anything else in a nonce. */
-export function createNonce(secret: Secret, realm: string, expiresAt: number): string {
-  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) {
-    throw new AuthLocalError("AUTH_INVALID_ARGUMENT", `nonce expiry ${expiresAt} is not a non-negative integer`);
+ * anything else in a nonce. `random` (6 bytes) is for tests; by default it comes from the system. */
+export function createNonce(secret: Secret, realm: string, expiresAt: number, random: Uint8Array = randomBytes(6)): string {
+  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0 || expiresAt > MAX_EXPIRY) {
+    throw new AuthLocalError("AUTH_INVALID_ARGUMENT", `nonce expiry ${expiresAt} is not an integer in 0..2^48-1`);
   }
-  const expiry = Buffer.alloc(8);
-  expiry.writeBigUInt64BE(BigInt(expiresAt));
-  return expiry.toString("hex") + nonceMac(secret, realm, expiry).toString("hex");
+  if (random.length !== 6) throw new AuthLocalError("AUTH_INVALID_ARGUMENT", "a nonce's random part is 6 bytes");
+  const head = Buffer.alloc(12);
+  head.writeUIntBE(expiresAt, 0, 6);
+  head.set(random, 6);
+  return head.toString("hex") + nonceMac(secret, realm, head).toString("hex");
 }
 
 /** Checks that a nonce was made with `secret` for `realm`; returns its expiry, or null. */
 export function readNonce(nonce: string, secret: Secret, realm: string): { expiresAt: number } | null {
   if (!/^[0-9a-fA-F]{48}$/.test(nonce)) return null;
   const raw = Buffer.from(nonce, "hex");
-  const expiry = raw.subarray(0, 8);
-  if (!timingSafeEqual(raw.subarray(8), nonceMac(secret, realm, expiry))) return null;
-  const expiresAt = expiry.readBigUInt64BE();
-  if (expiresAt > BigInt(Number.MAX_SAFE_INTEGER)) return null;
-  return { expiresAt: Number(expiresAt) };
+  const head = raw.subarray(0, 12);
+  if (!timingSafeEqual(raw.subarray(12), nonceMac(secret, realm, head))) return null;
+  return { expiresAt: head.readUIntBE(0, 6) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +262,8 @@ export type VerifyDigestResult =
       cnonce: string | undefined;
       qop: string | undefined;
     }
-  | { ok: false; reason: DigestFailureReason };
+  /** `detail` says for people what exactly was wrong, when the reason alone does not. */
+  | { ok: false; reason: DigestFailureReason; detail?: string };
 
 /** The request target that a digest-uri names: itself, or the path and query of an absolute URI
  * (some clients send the whole URL). */
@@ -279,6 +285,14 @@ function uriMatches(digestUri: string, requestUri: string): boolean {
   return false;
 }
 
+/** A nonce shorter than ours that starts with an expiry close to now: most likely one of ours that the
+ * client cut short (some CPE stacks keep a fixed-size buffer), worth saying in the log. */
+function cutShort(nonce: string, now: number): boolean {
+  if (!/^[0-9a-fA-F]{12,47}$/.test(nonce)) return false;
+  const expiresAt = parseInt(nonce.slice(0, 12), 16);
+  return Math.abs(expiresAt - now) < 86_400_000;
+}
+
 function equalHex(a: string, b: string): boolean {
   const x = Buffer.from(a.toLowerCase(), "utf8");
   const y = Buffer.from(b.toLowerCase(), "utf8");
@@ -289,7 +303,7 @@ function equalHex(a: string, b: string): boolean {
  * an unauthenticated client more than it could learn anyway; "stale-nonce" is returned only when
  * the response is right (RFC 2617 section 3.2.1, stale). */
 export function verifyDigest(options: VerifyDigestOptions): VerifyDigestResult {
-  const fail = (reason: DigestFailureReason): VerifyDigestResult => ({ ok: false, reason });
+  const fail = (reason: DigestFailureReason, detail?: string): VerifyDigestResult => (detail === undefined ? { ok: false, reason } : { ok: false, reason, detail });
   const auth = typeof options.authorization === "string" || options.authorization == null
     ? parseAuthorization(options.authorization ?? undefined)
     : options.authorization;
@@ -312,10 +326,18 @@ export function verifyDigest(options: VerifyDigestOptions): VerifyDigestResult {
   }
 
   const nonce = readNonce(auth.nonce, options.secret, options.realm);
-  if (!nonce) return fail("bad-nonce");
+  if (!nonce) {
+    // A CPE that cuts the nonce short cannot be verified: say so, since the device is not at fault
+    // for its password.
+    return fail("bad-nonce", cutShort(auth.nonce, options.now) ? `the nonce has ${auth.nonce.length} hex digits where ours have 48: cut short by the client` : undefined);
+  }
   const skew = options.clockSkewMs ?? 30_000;
   if (options.nonceTtlMs !== undefined && nonce.expiresAt > options.now + options.nonceTtlMs + skew) return fail("bad-nonce");
-  if (options.uri !== undefined && !uriMatches(auth.uri, options.uri)) return fail("uri-mismatch");
+  if (options.uri !== undefined && !uriMatches(auth.uri, options.uri)) {
+    // An empty uri binds the response to no request target, so it is refused like any other.
+    const target = JSON.stringify(options.uri.slice(0, 200));
+    return fail("uri-mismatch", auth.uri === "" ? `the digest uri is empty; the request target is ${target}` : `the digest uri ${JSON.stringify(auth.uri.slice(0, 200))} does not name the request target ${target}`);
+  }
   if (options.opaque !== undefined && auth.opaque !== options.opaque) return fail("opaque-mismatch");
 
   const expected = computeResponse({

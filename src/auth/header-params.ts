@@ -2,7 +2,8 @@
 // (RFC 7235 section 2.1): `scheme [token68 | name=value *("," name=value)]`, several challenges
 // separated by commas in one header. Real clients and CPEs bend it in many ways, so the reader
 // accepts: quoted or unquoted values (also for names that should be tokens, like qop="auth" or
-// nc="00000001"), spaces around "=" and ",", commas inside quotes, any case of names, empty
+// nc="00000001"), spaces around "=" and ",", commas inside quotes, parameters separated by spaces
+// alone (seen from real CPE stacks), any case of names, empty
 // values, repeated commas, and backslashes that are not escapes (Windows-style `DOMAIN\user`
 // sent unescaped inside quotes). It never throws; garbage yields fewer or emptier items.
 
@@ -30,8 +31,16 @@ function readToken(s: string, i: number): number {
   return i;
 }
 
+/** True when whitespace at `i` is followed by `name=`: the next parameter without its comma, as some
+ * CPE stacks write challenges (`Digest qop="auth" nonce="..." realm="cwmpd"`). */
+function paramAfterSpace(s: string, i: number): boolean {
+  const next = skip(s, i, " \t");
+  return next > i && looksLikeParam(s, next);
+}
+
 /** Reads a parameter value at `i` (just after "=" and spaces). Returns the value and the index just
- * after it; for quoted values, anything between the closing quote and the next comma is dropped. */
+ * after it; for quoted values, anything between the closing quote and the next comma is dropped,
+ * unless it is the next parameter after a space. */
 function readValue(s: string, i: number): [string, number] {
   if (s[i] === '"') {
     let out = "";
@@ -50,11 +59,12 @@ function readValue(s: string, i: number): [string, number] {
       out += c;
       i++;
     }
+    if (paramAfterSpace(s, i)) return [out, i];
     while (i < s.length && s[i] !== ",") i++;
     return [out, i];
   }
   let j = i;
-  while (j < s.length && s[j] !== ",") j++;
+  while (j < s.length && s[j] !== "," && !((s[j] === " " || s[j] === "\t") && paramAfterSpace(s, j))) j++;
   return [s.slice(i, j).trim(), j];
 }
 

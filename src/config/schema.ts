@@ -48,6 +48,17 @@ export const configSchema = Type.Object(
         basicOverHttp: Type.Boolean({ default: false, description: "Accept HTTP Basic on plain HTTP (passwords in clear on the wire)." }),
         realm: Type.String({ default: "provisio", description: "HTTP authentication realm." }),
         nonceTtl: Seconds(300, "Seconds a Digest nonce stays valid."),
+        authSourceFailures: Type.Integer({
+          minimum: 0,
+          default: 100,
+          description: "Failed logins from one address within authFailureWindow after which its logins are refused (503) without being checked until the window ends; 0: no limit.",
+        }),
+        authUsernameFailures: Type.Integer({
+          minimum: 0,
+          default: 20,
+          description: "Failed logins for one username within authFailureWindow after which the addresses that failed it are refused for it; addresses that did not fail (the real device) still get in; 0: no limit.",
+        }),
+        authFailureWindow: Seconds(300, "Seconds over which failed logins are counted (and a limited address waits)."),
         bootstrapUsername: Type.String({ default: "", description: "Shared username for CPEs without their own credentials; empty: generated at first start." }),
         bootstrapPassword: Type.String({ default: "", description: "Shared password for CPEs without their own credentials; empty: generated at first start." }),
         bootstrapReclaim: Type.Boolean({

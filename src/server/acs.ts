@@ -150,7 +150,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
 
     if (config.cwmp.auth === "open") log.warn({}, "CPE authentication is OFF (cwmp.auth = open): any client can pose as any device");
     const auth = new CpeAuthenticator(
-      { mode: config.cwmp.auth, methods: config.cwmp.authMethods, basicOverHttp: config.cwmp.basicOverHttp, realm: config.cwmp.realm, nonceTtlMs: config.cwmp.nonceTtl * 1000, secret },
+      { mode: config.cwmp.auth, methods: config.cwmp.authMethods, basicOverHttp: config.cwmp.basicOverHttp, realm: config.cwmp.realm, nonceTtlMs: config.cwmp.nonceTtl * 1000, secret,
+        limits: { sourceFailures: config.cwmp.authSourceFailures, usernameFailures: config.cwmp.authUsernameFailures, windowMs: config.cwmp.authFailureWindow * 1000 } },
       store.credentials,
     );
     const session: SessionConfig = {

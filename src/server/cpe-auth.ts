@@ -2,10 +2,17 @@
 // ACS process can verify), HTTP Basic over HTTPS (or plain HTTP when explicitly allowed), or a TLS client
 // certificate bound to the device's identity. Only the first request of a session authenticates; the
 // session cookie carries it from there.
+//
+// A Digest success names the nonce and count it used (`digestUse`): the caller records them in the
+// store in the transaction that starts the session, and refuses a count that does not grow (a replay)
+// with a stale challenge. The check is there, not here, so that every ACS process sees every use
+// without a write of its own per login. Failed logins are limited per source and username
+// (auth-limits.ts).
 
 import { createHash } from "node:crypto";
 import { createChallenge, parseAuthorization, verifyDigest, verifyPassword, type Secret } from "../auth/index.js";
 import type { CpeCredential } from "../store/types.js";
+import { AuthLimiter, type AuthLimitsConfig } from "./auth-limits.js";
 
 export interface CpeAuthConfig {
   mode: "required" | "open";
@@ -15,6 +22,8 @@ export interface CpeAuthConfig {
   nonceTtlMs: number;
   /** Shared by every ACS process (kept in the store), so any of them can verify a nonce. */
   secret: Secret;
+  /** Limits on failed logins; none when absent. */
+  limits?: AuthLimitsConfig;
 }
 
 export interface AuthRequest {
@@ -26,6 +35,15 @@ export interface AuthRequest {
   now: number;
   /** The device the request speaks for, when known: its own credentials are then looked up too. */
   deviceId?: string;
+  /** The client's address, for the limits on failed logins. */
+  address?: string | null;
+}
+
+/** A Digest login's nonce and count (0: the RFC 2069 form without one), to record as used. */
+export interface DigestUse {
+  nonce: string;
+  nc: number;
+  expiresAt: Date;
 }
 
 export type AuthResult =
@@ -36,8 +54,15 @@ export type AuthResult =
       via: "digest" | "basic" | "open";
       /** Whether AuthRequest.deviceId has credentials of its own; undefined when not looked up. */
       deviceHasOwn?: boolean;
+      /** Digest only: to record, refusing the login when it was used already. */
+      digestUse?: DigestUse;
     }
-  | { ok: false; status: 401; challenges: string[]; reason: string; username?: string };
+  /** `guessed`: the refusal tells about the password tried (a wrong one, an unknown username), and counts
+   * towards the limits; a missing, malformed, stale or replayed login does not, so that a device's
+   * quirks never lock it out. */
+  | { ok: false; status: 401; challenges: string[]; reason: string; username?: string; guessed?: boolean }
+  /** Too many failed logins: refused without checking the password. */
+  | { ok: false; status: 503; retryAfterSeconds: number; reason: string; username?: string };
 
 export interface CredentialLookup {
   get(username: string): Promise<CpeCredential | null>;
@@ -70,11 +95,15 @@ export class BasicCache {
 }
 
 export class CpeAuthenticator {
+  private readonly limiter: AuthLimiter | null;
+
   constructor(
     private readonly config: CpeAuthConfig,
     private readonly credentials: CredentialLookup,
     private readonly basicCache = new BasicCache(10 * 60_000),
-  ) {}
+  ) {
+    this.limiter = config.limits === undefined ? null : new AuthLimiter(config.limits);
+  }
 
   private basicAllowed(secure: boolean): boolean {
     return this.config.methods.includes("basic") && (secure || this.config.basicOverHttp);
@@ -98,31 +127,55 @@ export class CpeAuthenticator {
 
   async authenticate(req: AuthRequest): Promise<AuthResult> {
     if (this.config.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
-    const refuse = (reason: string, username?: string, stale = false): AuthResult => ({
+    const parsed = parseAuthorization(req.authorization);
+    const username = parsed?.kind === "basic" || parsed?.kind === "digest" ? parsed.username : undefined;
+    const address = req.address ?? null;
+    const verdict = this.limiter === null || parsed === null ? null : this.limiter.check(address, username, req.now);
+    if (verdict !== null && !verdict.ok) {
+      return { ok: false, status: 503, retryAfterSeconds: verdict.retryAfterSeconds, reason: `too many failed logins: ${verdict.reason}`, ...(username === undefined ? {} : { username }) };
+    }
+    const result = await this.check(req, parsed);
+    if (result.ok) {
+      // A Digest login is not known good before its nonce count is recorded (the caller's loggedIn):
+      // a replayed header must not make its sender's address trusted.
+      if (username !== undefined && result.digestUse === undefined) this.limiter?.succeeded(address, username, req.now);
+    } else if (result.status === 401 && result.guessed === true) {
+      this.limiter?.failed(address, username, req.now);
+    }
+    return result;
+  }
+
+  /** A Digest login whose nonce count was recorded: its address is known good for its username. */
+  loggedIn(address: string | null, username: string, now: number): void {
+    this.limiter?.succeeded(address, username, now);
+  }
+
+  private async check(req: AuthRequest, parsed: ReturnType<typeof parseAuthorization>): Promise<AuthResult> {
+    const refuse = (reason: string, username?: string, stale = false, guessed = false): AuthResult => ({
       ok: false,
       status: 401,
       challenges: this.challenges(req, stale),
       reason,
       ...(username === undefined ? {} : { username }),
+      ...(guessed ? { guessed } : {}),
     });
-    const parsed = parseAuthorization(req.authorization);
     if (parsed === null) return refuse("no credentials");
     if (parsed.kind === "malformed") return refuse(`malformed ${parsed.scheme} credentials: ${parsed.problem}`);
     if (parsed.kind === "other") return refuse(`unsupported scheme ${parsed.scheme}`);
     if (parsed.kind === "basic") {
       if (!this.basicAllowed(req.secure)) return refuse(req.secure ? "Basic is not enabled" : "Basic is refused over plain HTTP", parsed.username);
       const found = await this.lookup(parsed.username, req.deviceId);
-      if (found === null) return refuse("unknown username", parsed.username);
+      if (found === null) return refuse("unknown username", parsed.username, false, true);
       const key = this.basicCache.key(parsed.username, parsed.password, found.credential.passwordHash);
       if (!this.basicCache.has(key, req.now)) {
-        if (!(await verifyPassword(parsed.password, found.credential.passwordHash))) return refuse("wrong password", parsed.username);
+        if (!(await verifyPassword(parsed.password, found.credential.passwordHash))) return refuse("wrong password", parsed.username, false, true);
         this.basicCache.add(key, req.now);
       }
       return { ok: true, username: parsed.username, via: "basic", ...found };
     }
     if (!this.config.methods.includes("digest")) return refuse("Digest is not enabled", parsed.username);
     const found = await this.lookup(parsed.username, req.deviceId);
-    if (found === null) return refuse("unknown username", parsed.username);
+    if (found === null) return refuse("unknown username", parsed.username, false, true);
     const { credential } = found;
     if (credential.realm !== this.config.realm) return refuse(`credentials were made for realm "${credential.realm}"`, parsed.username);
     const result = verifyDigest({
@@ -133,9 +186,11 @@ export class CpeAuthenticator {
       realm: this.config.realm,
       now: req.now,
       nonceTtlMs: this.config.nonceTtlMs,
+      uri: req.url,
     });
-    if (!result.ok) return refuse(`digest ${result.reason}`, parsed.username, result.reason === "stale-nonce");
-    return { ok: true, username: parsed.username, via: "digest", ...found };
+    if (!result.ok) return refuse(`digest ${result.reason}${result.detail === undefined ? "" : `: ${result.detail}`}`, parsed.username, result.reason === "stale-nonce", result.reason === "bad-response");
+    const digestUse = { nonce: result.nonce, nc: result.nc ?? 0, expiresAt: new Date(result.nonceExpiresAt) };
+    return { ok: true, username: parsed.username, via: "digest", ...found, digestUse };
   }
 }
 

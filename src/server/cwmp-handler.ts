@@ -8,7 +8,7 @@ import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
-import { credentialFitsDevice, type CpeAuthenticator } from "./cpe-auth.js";
+import { credentialFitsDevice, type AuthResult, type CpeAuthenticator } from "./cpe-auth.js";
 import { recordEvents, type AcsEvent, type EventBus } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { CredentialSyncOptions } from "./credential-sync.js";
@@ -93,7 +93,7 @@ interface ExchangeResult {
 
 /** Thrown inside a transaction to roll it back and answer with an HTTP status. */
 class Refusal extends Error {
-  constructor(readonly reply: Omit<HttpReply, "session">) {
+  constructor(readonly reply: Omit<HttpReply, "session">, readonly logLevel: "info" | "warn" = "warn") {
     super("refused");
   }
 }
@@ -131,8 +131,9 @@ export class CwmpHandler {
       // its profile (a request with wrong credentials is read too, to know its device).
       const auth = await this.o.auth.authenticate({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
       if (!auth.ok) {
-        this.o.log.debug({ address: x.remoteAddress, reason: auth.reason }, "CPE authentication failed");
-        return withConnection({ ...unauthorized(auth.challenges), session: null }, this.compat.forBody(x.body, header(x, "content-type"), this.o.maxBodyBytes, now));
+        const refused = { ...this.refused(x, auth), session: null };
+        // A login refused for too many failures is not worth reading a body for.
+        return auth.status === 503 ? refused : withConnection(refused, this.compat.forBody(x.body, header(x, "content-type"), this.o.maxBodyBytes, now));
       }
     }
 
@@ -153,12 +154,28 @@ export class CwmpHandler {
       // An empty POST with no session at all: HTTP clients that probe for the auth challenge with an
       // empty body (curl does) must get the challenge, not a silent 204.
       if (first === undefined) {
-        const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime() });
-        if (!auth.ok) return { ...unauthorized(auth.challenges), session: null };
+        const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), address: x.remoteAddress });
+        if (!auth.ok) return { ...this.refused(x, auth), session: null };
       }
       return this.withoutSession(first, x);
     }
     return this.continueSession(x, envelopes, sessionId, now);
+  }
+
+  /** Logs and answers a request that did not authenticate. */
+  private refused(x: Exchange, auth: Extract<AuthResult, { ok: false }>): Omit<HttpReply, "session"> {
+    if (auth.status === 503) {
+      this.o.log.warn({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE login refused without checking it");
+      return { status: 503, headers: { "Retry-After": String(auth.retryAfterSeconds), "Content-Type": "text/plain" }, body: "too many failed logins; retry later\n" };
+    }
+    if (auth.reason === "no credentials") {
+      // How every Digest exchange starts, not a failure: "authentication failed" is kept for wrong
+      // credentials, as the docs tell operators.
+      this.o.log.debug({ address: x.remoteAddress }, "CPE challenged for credentials");
+    } else {
+      this.o.log.warn({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
+    }
+    return unauthorized(auth.challenges);
   }
 
   /** Only an Inform starts a session; an empty POST after a session is answered as ended (some CPEs send one more). */
@@ -180,19 +197,14 @@ export class CwmpHandler {
       if (!(err instanceof InformError)) throw err;
       claimed = err;
     }
-    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), ...(typeof claimed === "string" ? { deviceId: claimed } : {}) });
+    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), address: x.remoteAddress, ...(typeof claimed === "string" ? { deviceId: claimed } : {}) });
     await this.o.provisioning?.refresh(now.getTime());
     const certOk = this.clientCertFits(x, envelope);
     if (certOk === false) {
       this.o.log.warn({ address: x.remoteAddress, cn: x.clientCertCn }, "client certificate does not match the device");
       return { status: 403, headers: { "Content-Type": "text/plain" }, body: "client certificate does not match this device\n", session: null };
     }
-    if (!auth.ok && certOk !== true) {
-      // A first request without credentials is how every Digest exchange starts: not worth a warning.
-      const level = auth.reason === "no credentials" ? "debug" : "warn";
-      this.o.log[level]({ address: x.remoteAddress, username: auth.username, reason: auth.reason }, "CPE authentication failed");
-      return { ...unauthorized(auth.challenges), session: null };
-    }
+    if (!auth.ok && certOk !== true) return { ...this.refused(x, auth), session: null };
     if (claimed instanceof InformError) {
       return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault }, profile.serialize), session: null };
     }
@@ -201,6 +213,12 @@ export class CwmpHandler {
     let reclaimed = false;
     try {
       const events = await this.o.store.transaction(async (tx) => {
+        if (auth.ok && auth.digestUse !== undefined && !(await tx.digestNonces.use(auth.digestUse.nonce, auth.digestUse.nc, auth.digestUse.expiresAt))) {
+          // A replay, or a CPE that sends its last session's Authorization again: either way a fresh
+          // nonce (stale=true: the credentials were right), which a real CPE answers at once.
+          const stale = this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }, true);
+          throw new Refusal(unauthorized(stale, "these Digest credentials were used already (nonce count not increasing)\n"), "info");
+        }
         // Shared credentials for a device that has none of its own: its bootstrap is not finished.
         let bootstrapLogin = false;
         if (auth.ok && auth.credential !== null) {
@@ -237,6 +255,10 @@ export class CwmpHandler {
         }
         return { applied, reply: started.reply, lock };
       });
+      if (auth.ok && auth.digestUse !== undefined && auth.username !== null) {
+        this.o.auth.loggedIn(x.remoteAddress, auth.username, now.getTime());
+        if (auth.digestUse.nc === 0) this.o.log.debug({ deviceId, address: x.remoteAddress }, "RFC 2069 Digest (no qop) accepted: its nonce is used once only");
+      }
       if (reclaimed) this.o.log.warn({ deviceId, address: x.remoteAddress }, "device back with the bootstrap credentials and 0 BOOTSTRAP (a factory reset): its own credentials are forgotten (cwmp.bootstrapReclaim)");
       this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state });
       this.publish(events.applied);
@@ -248,7 +270,7 @@ export class CwmpHandler {
       return { ...this.render(events.reply, profile), headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
     } catch (err) {
       if (err instanceof Refusal) {
-        this.o.log.warn({ deviceId, address: x.remoteAddress, status: err.reply.status, reason: String(err.reply.body).trim() }, "session refused");
+        this.o.log[err.logLevel]({ deviceId, address: x.remoteAddress, status: err.reply.status, reason: String(err.reply.body).trim() }, "session refused");
         return { ...err.reply, session: null };
       }
       throw err;

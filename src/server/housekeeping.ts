@@ -47,7 +47,8 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     }
   }
   const tasks = await o.store.tasks.expire(now);
-  let pruned = 0;
+  // Expired nonces fail their HMAC check's expiry anyway: their counts are no longer needed.
+  let pruned = await o.store.digestNonces.prune(now);
   if (o.retention !== undefined) {
     const before = (ms: number) => new Date(now.getTime() - ms);
     pruned += await o.store.outbox.prune(before(o.retention.eventsMs));

@@ -330,6 +330,20 @@ export interface CredentialRepo {
   forDevice(deviceId: string): Promise<CpeCredential[]>;
 }
 
+/**
+ * The nonce counts of HTTP Digest logins (migration 6), shared by every ACS process so that a captured
+ * Authorization header cannot be replayed on any of them while its nonce lives.
+ */
+export interface DigestNonceRepo {
+  /**
+   * Records a login with `nonce` and nonce count `nc` (0 for the RFC 2069 form, which has none: its
+   * nonce is then single-use). False when the nonce was already used with this count or a higher one.
+   */
+  use(nonce: string, nc: number, expiresAt: Date): Promise<boolean>;
+  /** Forgets nonces that expired before `before`. */
+  prune(before: Date): Promise<number>;
+}
+
 /** Everything one transaction can touch. */
 export interface StoreTx {
   devices: DeviceRepo;
@@ -351,6 +365,8 @@ export interface StoreTx {
   // Files, device uploads and firmware campaigns (migration 4).
   files: FileRepo;
   campaigns: CampaignRepo;
+  // Digest nonce counts (migration 6).
+  digestNonces: DigestNonceRepo;
 }
 
 export interface Store extends StoreTx {

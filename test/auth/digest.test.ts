@@ -143,19 +143,34 @@ test("tampered nonces are refused", () => {
   const nonce = /nonce="([0-9a-f]+)"/.exec(good)?.[1] as string;
   const base = { method: "POST", ha1: HA1, secret: SECRET, realm: REALM, now: NOW };
   // Push the expiry a year further: the MAC no longer matches.
-  const later = createNonce("attacker-guess", REALM, NOW + 365 * 86_400_000).slice(0, 16) + nonce.slice(16);
+  const later = createNonce("attacker-guess", REALM, NOW + 365 * 86_400_000).slice(0, 12) + nonce.slice(12);
   const flipped = nonce.slice(0, 40) + (nonce[40] === "0" ? "1" : "0") + nonce.slice(41);
   for (const bad of [later, flipped, nonce.slice(0, 47), `${nonce}00`, "XXXXXXXXXXXXXXXX"]) {
     // Recompute the response for the tampered nonce, as an attacker with the password would have to.
     const authorization = answer(www.replace(nonce, bad));
-    assert.deepEqual(verifyDigest({ ...base, authorization }), { ok: false, reason: "bad-nonce" }, bad);
+    const r = verifyDigest({ ...base, authorization });
+    assert.equal(r.ok ? "ok" : r.reason, "bad-nonce", bad);
   }
+  // One of ours cut short is refused too, saying so; a foreign short nonce is not taken for one.
+  const cut = verifyDigest({ ...base, authorization: answer(www.replace(nonce, nonce.slice(0, 40))) });
+  assert.deepEqual(cut, { ok: false, reason: "bad-nonce", detail: "the nonce has 40 hex digits where ours have 48: cut short by the client" });
+  assert.deepEqual(verifyDigest({ ...base, authorization: answer(www.replace(nonce, "dcd98b7102dd2f0e8b11d0f600bfb0c093")) }), { ok: false, reason: "bad-nonce" });
   // A nonce minted for another realm does not pass for ours.
   const foreign = createChallenge({ realm: "other", now: NOW, secret: SECRET, nonceTtlMs: TTL });
   const foreignNonce = /nonce="([0-9a-f]+)"/.exec(foreign)?.[1] as string;
   assert.equal(readNonce(foreignNonce, SECRET, "other")?.expiresAt, NOW + TTL);
   assert.equal(readNonce(foreignNonce, SECRET, REALM), null);
   assert.deepEqual(verifyDigest({ ...base, authorization: answer(www.replace(nonce, foreignNonce)) }), { ok: false, reason: "bad-nonce" });
+});
+
+test("challenges made in the same millisecond have nonces of their own, each verifying", () => {
+  const nonces = Array.from({ length: 50 }, () => /nonce="([0-9a-f]+)"/.exec(createChallenge({ realm: REALM, now: NOW, secret: SECRET, nonceTtlMs: TTL }))?.[1] as string);
+  assert.equal(new Set(nonces).size, 50);
+  for (const n of nonces) assert.equal(readNonce(n, SECRET, REALM)?.expiresAt, NOW + TTL);
+  // The random part is covered by the MAC.
+  const fixed = createNonce(SECRET, REALM, NOW + TTL, Buffer.from("abcdef"));
+  assert.equal(fixed.slice(12, 24), Buffer.from("abcdef").toString("hex"));
+  assert.equal(readNonce(fixed.slice(0, 12) + "000000000000" + fixed.slice(24), SECRET, REALM), null);
 });
 
 test("a nonce claiming an expiry beyond now + TTL is refused when the TTL is given", () => {
@@ -177,9 +192,12 @@ test("wrong password, wrong user, wrong method, wrong realm", () => {
 test("the digest uri must name the request target; an absolute URI naming it is accepted", () => {
   const www = createChallenge({ realm: REALM, now: NOW, secret: SECRET, nonceTtlMs: TTL });
   const base = { method: "POST", ha1: HA1, secret: SECRET, realm: REALM, now: NOW };
-  assert.deepEqual(verifyDigest({ ...base, uri: "/other", authorization: answer(www, { uri: "/acs" }) }), { ok: false, reason: "uri-mismatch" });
+  assert.deepEqual(verifyDigest({ ...base, uri: "/other", authorization: answer(www, { uri: "/acs" }) }), { ok: false, reason: "uri-mismatch", detail: 'the digest uri "/acs" does not name the request target "/other"' });
   assert.equal(verifyDigest({ ...base, uri: "/acs?x=1", authorization: answer(www, { uri: "http://acs.example.net:7547/acs?x=1" }) }).ok, true);
-  assert.deepEqual(verifyDigest({ ...base, uri: "/acs", authorization: answer(www, { uri: "http://acs.example.net/acs?x=1" }) }), { ok: false, reason: "uri-mismatch" });
+  const r = verifyDigest({ ...base, uri: "/acs", authorization: answer(www, { uri: "http://acs.example.net/acs?x=1" }) });
+  assert.equal(r.ok ? "ok" : r.reason, "uri-mismatch");
+  // An empty uri binds the response to no target: refused, saying so.
+  assert.deepEqual(verifyDigest({ ...base, uri: "/acs", authorization: answer(www, { uri: "" }) }), { ok: false, reason: "uri-mismatch", detail: 'the digest uri is empty; the request target is "/acs"' });
 });
 
 test("legacy RFC 2069 answers (no qop) are accepted unless disabled", () => {
@@ -282,6 +300,22 @@ test("a client answer with uppercase hex and quoted qop/nc still verifies", () =
     .replace("nc=00000001", 'nc="00000001"')
     .replace("username=", "Username = ");
   assert.equal(verifyDigest({ authorization: odd, method: "POST", ha1: HA1, secret: SECRET, realm: REALM, now: NOW }).ok, true);
+});
+
+test("parseChallenge and parseAuthorization: parameters separated by spaces alone, quoted or not", () => {
+  const [c] = parseChallenge('Digest qop="auth" nonce="abc123" opaque="" realm="cwmpd"');
+  assert.ok(c && c.scheme === "Digest");
+  assert.deepEqual([c.realm, c.nonce, c.opaque, c.qop], ["cwmpd", "abc123", "", ["auth"]]);
+  const [d] = parseChallenge("Digest realm=cwmpd nonce=n1 qop=auth, Basic realm=b");
+  assert.ok(d && d.scheme === "Digest");
+  assert.deepEqual([d.realm, d.nonce, d.qop], ["cwmpd", "n1", ["auth"]]);
+  const a = parseAuthorization('Digest username="u" realm="r" nonce="n" uri="/acs" nc=00000001 cnonce="c" qop=auth response="ff"');
+  assert.ok(a && a.kind === "digest");
+  assert.deepEqual([a.username, a.uri, a.nc, a.cnonce, a.qop, a.response], ["u", "/acs", "00000001", "c", "auth", "ff"]);
+  // A space inside a quoted value is part of the value.
+  const [e] = parseChallenge('Digest realm="my realm" nonce="n"');
+  assert.ok(e && e.scheme === "Digest");
+  assert.equal(e.realm, "my realm");
 });
 
 test("parseChallenge: several challenges in one header, several header lines, token68, Basic fallback", () => {

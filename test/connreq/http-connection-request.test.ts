@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
@@ -127,6 +128,36 @@ test("Digest: the CPE challenges, Provisio answers on the path with its query, t
     assert.equal(auth.username, CPE.username);
     assert.equal(auth.uri, "/cr/abc?x=1");
     assert.equal(auth.qop, "auth");
+  });
+});
+
+test("Digest: a challenge whose parameters are separated by spaces, as a real CPE stack sends it, is answered", async () => {
+  const nonce = "5f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  const seen: Seen[] = [];
+  await withServer((req, res) => {
+    seen.push({ url: req.url ?? "", host: req.headers.host, authorization: req.headers.authorization });
+    const auth = parseAuthorization(req.headers.authorization);
+    if (auth?.kind === "digest") {
+      // Computed here by hand (RFC 2617 3.2.2.1) rather than with the module under test.
+      const md5 = (x: string) => createHash("md5").update(x).digest("hex");
+      const ha1 = md5(`${CPE.username}:cwmpd:${CPE.password}`);
+      const expected = md5(`${ha1}:${nonce}:${auth.nc}:${auth.cnonce}:auth:${md5(`GET:${req.url}`)}`);
+      if (auth.realm === "cwmpd" && auth.nonce === nonce && auth.qop === "auth" && auth.response === expected) {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+    }
+    res.writeHead(401, { "WWW-Authenticate": `Digest qop="auth" nonce="${nonce}" opaque="" realm="cwmpd"` });
+    res.end();
+  }, "127.0.0.1", async (port) => {
+    const r = await httpConnectionRequest({ url: `http://127.0.0.1:${port}/cr`, ...CPE });
+    assert.equal(r.outcome, "accepted", `${r.code}: ${r.detail}`);
+    assert.equal(r.status, 204);
+    assert.equal(seen.length, 2);
+    const auth = parseAuthorization(seen[1]?.authorization);
+    assert.ok(auth && auth.kind === "digest");
+    assert.equal(auth.opaque, "", "the empty opaque is sent back");
   });
 });
 

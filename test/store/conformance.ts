@@ -706,6 +706,31 @@ export function conformance(b: Backend): void {
     });
   });
 
+  describe("digest nonces", () => {
+    test("use: a count must be higher than the last one recorded; 0 (no count) makes a nonce single-use; prune forgets expired ones", async (ctx) => {
+      const s = await fresh(b, ctx);
+      assert.equal(await s.digestNonces.use("n1", 1, at(100)), true);
+      assert.equal(await s.digestNonces.use("n1", 1, at(100)), false, "the same count again is a replay");
+      assert.equal(await s.digestNonces.use("n1", 3, at(100)), true, "counts may skip");
+      assert.equal(await s.digestNonces.use("n1", 2, at(100)), false, "a lower count is a replay");
+      assert.equal(await s.digestNonces.use("n1", 0xffffffff, at(100)), true, "the largest count fits");
+      assert.equal(await s.digestNonces.use("legacy", 0, at(50)), true);
+      assert.equal(await s.digestNonces.use("legacy", 0, at(50)), false);
+      // Racing logins with one nonce and count: exactly one wins.
+      const racing = await Promise.all(Array.from({ length: 6 }, () => s.transaction((tx) => tx.digestNonces.use("race", 1, at(100)))));
+      assert.equal(racing.filter(Boolean).length, 1);
+      // A use inside a transaction that rolls back is not recorded.
+      await assert.rejects(s.transaction(async (tx) => {
+        await tx.digestNonces.use("rolled-back", 1, at(100));
+        throw new Error("roll back");
+      }));
+      assert.equal(await s.digestNonces.use("rolled-back", 1, at(100)), true);
+      assert.equal(await s.digestNonces.prune(at(60)), 1, "only the nonce that expired before the cut");
+      assert.equal(await s.digestNonces.use("legacy", 0, at(50)), true, "a pruned nonce is forgotten");
+      assert.equal(await s.digestNonces.use("n1", 1, at(100)), false);
+    });
+  });
+
   describe("transactions", () => {
     test("commit makes every write visible and returns the callback's value", async (ctx) => {
       const s = await fresh(b, ctx);

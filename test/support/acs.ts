@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type Config } from "../../src/config/index.js";
 import { startAcs, type Acs } from "../../src/server/acs.js";
+import type { Logger } from "../../src/server/logger.js";
 import type { Backend } from "./pg.js";
 
 export interface TestAcs {
@@ -26,6 +27,8 @@ export interface TestAcsOptions {
   /** Use a clock the test moves with advance(). */
   manualClock?: boolean;
   dbUrl?: string;
+  /** Where the ACS logs (default: nowhere). */
+  log?: Logger;
 }
 
 export function testConfig(dataDir: string, dbUrl: string, settings: Record<string, unknown> = {}): Readonly<Config> {
@@ -43,6 +46,7 @@ export async function startTestAcs(backend: Backend, options: TestAcsOptions = {
   let now = Date.now();
   const acs = await startAcs(config, {
     ...(options.manualClock ? { clock: () => new Date(now) } : {}),
+    ...(options.log ? { log: options.log } : {}),
     housekeepingIntervalMs: 3_600_000,
   });
   return {

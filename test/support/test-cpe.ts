@@ -19,6 +19,8 @@ export interface TestCpeOptions {
   /** Send cookies back (default true); a CPE that does not must keep its connection. */
   cookies?: boolean;
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** The address to connect from (another 127.x.y.z plays another source). */
+  localAddress?: string;
 }
 
 export interface CpeReply {
@@ -38,7 +40,7 @@ export class TestCpe {
   constructor(private readonly o: TestCpeOptions) {
     this.o = { ...o };
     this.identity = { manufacturer: "Provisio Test", oui: "A1B2C3", productClass: "HGW", serialNumber: `T${randomBytes(4).toString("hex").toUpperCase()}`, ...o.identity };
-    const agentOptions = { keepAlive: true, maxSockets: 1 };
+    const agentOptions = { keepAlive: true, maxSockets: 1, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) };
     this.agent = o.url.startsWith("https:") ? new HttpsAgent({ ...agentOptions, ...(o.tls ?? {}) }) : new HttpAgent(agentOptions);
   }
 
@@ -49,21 +51,23 @@ export class TestCpe {
   }
 
   inform(events: string[] = ["2 PERIODIC"], parameters: ParameterValueStruct[] = [], header: CwmpHeader = {}): Promise<CpeReply> {
-    return this.send(
-      {
-        method: "Inform",
-        deviceId: this.identity,
-        event: events.map((e) => {
-          const [code, key] = e.split("|");
-          return { eventCode: code!, commandKey: key ?? "" };
-        }),
-        maxEnvelopes: 1,
-        currentTime: new Date().toISOString().slice(0, 19) + "Z",
-        retryCount: 0,
-        parameterList: parameters.length > 0 ? parameters : [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1.0.0") }],
-      },
-      { id: String(this.nextId++), ...header },
-    );
+    return this.send(this.informMessage(events, parameters), { id: String(this.nextId++), ...header });
+  }
+
+  /** The Inform this CPE sends. */
+  informMessage(events: string[] = ["2 PERIODIC"], parameters: ParameterValueStruct[] = []): CwmpMessage {
+    return {
+      method: "Inform",
+      deviceId: this.identity,
+      event: events.map((e) => {
+        const [code, key] = e.split("|");
+        return { eventCode: code!, commandKey: key ?? "" };
+      }),
+      maxEnvelopes: 1,
+      currentTime: new Date().toISOString().slice(0, 19) + "Z",
+      retryCount: 0,
+      parameterList: parameters.length > 0 ? parameters : [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1.0.0") }],
+    };
   }
 
   /** Sends one message (null for an empty POST) and reads the ACS's answer. */

@@ -377,4 +377,18 @@ ALTER TABLE parameters SET (fillfactor = 70);
 ALTER TABLE sessions SET (fillfactor = 50);
 `,
   },
+  {
+    version: 6,
+    name: "digest nonce counts",
+    sql: `
+-- The highest nonce count each Digest nonce was used with, until it expires (housekeeping deletes it
+-- then): a login whose count is not higher is a replay. No index on expires_at: the pass that deletes
+-- expired rows reads a table of a few minutes' logins, cheaper than an index every login would write.
+CREATE TABLE digest_nonces (
+  nonce text COLLATE "C" NOT NULL PRIMARY KEY,
+  nc bigint NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
 ];

@@ -17,6 +17,7 @@ import { SqlOutboxRepo, type OutboxSql } from "./outbox.js";
 import { SqlWebhookDeliveryRepo, SqlWebhookRepo } from "./webhooks.js";
 import { SqlFileRepo } from "./files.js";
 import { SqlCampaignRepo } from "./campaigns.js";
+import { SqlDigestNonceRepo } from "./digest-nonces.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -43,6 +44,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     provisioning: new SqlProvisioningRepo(scope),
     files: new SqlFileRepo(scope),
     campaigns: new SqlCampaignRepo(scope),
+    digestNonces: new SqlDigestNonceRepo(scope),
   };
 }
 

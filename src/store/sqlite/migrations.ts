@@ -372,4 +372,18 @@ DROP TABLE sessions;
 ALTER TABLE sessions_v5 RENAME TO sessions;
 `,
   },
+  {
+    version: 6,
+    name: "digest nonce counts",
+    sql: `
+-- The highest nonce count each Digest nonce was used with, until it expires (housekeeping deletes it
+-- then): a login whose count is not higher is a replay. No index on expires_at: the pass that deletes
+-- expired rows reads a table of a few minutes' logins, cheaper than an index every login would write.
+CREATE TABLE digest_nonces (
+  nonce TEXT NOT NULL PRIMARY KEY,
+  nc INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
 ];
