@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { ConfigError } from "../config/index.js";
 import { provisioVersion } from "../server/version.js";
 import { addApiKeyCommand } from "./apikey.js";
+import { CliError } from "./cli-store.js";
 import { addServeCommand } from "./serve.js";
 import { addSimCommand } from "./sim.js";
 
@@ -26,7 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof CliError) {
       process.stderr.write(`provisio: ${err.message}\n`);
       process.exitCode = 2;
       return;

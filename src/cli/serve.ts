@@ -158,7 +158,7 @@ function banner(config: Readonly<Config>, port: number, apiPort: number | null, 
             ? ["  The first admin API key (shown once; kept in " + adminKey.file + "):", `      ${adminKey.key}`]
             : adminKey.file !== null
               ? [`  The first admin API key is kept in ${adminKey.file}`]
-              : ["  API keys: provisio apikey create --name NAME --role admin|operator|read-only"]),
+              : ["  API keys: npx provisio apikey create --name NAME --role admin|operator|read-only"]),
           "",
         ]),
     "  Bootstrap credentials for CPEs that have none of their own",
@@ -167,7 +167,7 @@ function banner(config: Readonly<Config>, port: number, apiPort: number | null, 
     `      password: ${bootstrap.password ?? "(configured elsewhere)"}`,
     ...(bootstrap.file ? [`      (kept in ${bootstrap.file})`] : []),
     "",
-    "  Try it with the simulator:  provisio sim --acs http://127.0.0.1:" + port + "/ --devices 10 \\",
+    "  Try it with the simulator (in the Provisio folder):  npx provisio sim --acs http://127.0.0.1:" + port + "/ --devices 10 \\",
     `      --username ${bootstrap.username} --password <the password above>`,
     "  Connecting a real CPE: docs/getting-started.md",
     "",
