@@ -24,6 +24,7 @@ interface ServeFlags {
   apiPort?: string;
   workers?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 export function addServeCommand(program: Command): void {
@@ -39,6 +40,7 @@ export function addServeCommand(program: Command): void {
     .option("--api-port <port>", "REST API port (default 7557)")
     .option("-w, --workers <n>", "ACS processes sharing the ports (default 1)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)")
+    .option("--log-format <format>", "pretty, json, or auto: pretty on a terminal, JSON elsewhere (default auto)")
     .option("--set <key=value>", "any setting by its key, e.g. --set cwmp.sessionTimeout=60 (repeatable)", collectSet)
     .addHelpText("after", "\nEvery setting, with its environment variable, is in docs/configuration.md.")
     .action(async (flags: ServeFlags) => {
@@ -51,6 +53,7 @@ export function addServeCommand(program: Command): void {
         "nbi.port": flags.apiPort,
         workers: flags.workers,
         "log.level": flags.logLevel,
+        "log.format": flags.logFormat,
       });
       await serve(config);
     });
@@ -65,7 +68,7 @@ interface WorkerReady {
 }
 
 async function serve(config: Readonly<Config>): Promise<void> {
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, { format: config.log.format });
   if (config.workers > 1 && cluster.isPrimary) {
     // Prepare once, so workers starting together do not race to generate secrets.
     const store = await openStore(storeUrl(config));

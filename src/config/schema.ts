@@ -19,6 +19,10 @@ export const configSchema = Type.Object(
           default: "info",
           description: "Least severe level logged.",
         }),
+        format: Type.Union([Type.Literal("auto"), Type.Literal("pretty"), Type.Literal("json")], {
+          default: "auto",
+          description: "`pretty`: one readable line per entry; `json`: JSON lines; `auto`: pretty on a terminal, JSON elsewhere.",
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
