@@ -10,6 +10,7 @@ import { bootstrapAdminKey, type BootstrapAdminKey } from "../server/api-keys.js
 import { bootstrapCredentials, nonceSecret } from "../server/bootstrap.js";
 import { loadSecrets } from "../server/secrets.js";
 import { createLogger } from "../server/logger.js";
+import { maskUrlSecrets } from "../server/redact.js";
 import { openStore } from "../store/index.js";
 import { collectSet, configFrom } from "./config-sources.js";
 
@@ -150,7 +151,7 @@ function banner(config: Readonly<Config>, port: number, apiPort: number | null, 
     "",
     `  CWMP endpoint (ManagementServer.URL):`,
     ...hosts.map((h) => `      http://${h}:${port}/`),
-    `  Database: ${storeUrl(config)}`,
+    `  Database: ${maskUrlSecrets(storeUrl(config))}`,
     "",
     ...(apiPort === null
       ? ["  REST API: disabled (nbi.enabled)", ""]
