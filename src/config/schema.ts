@@ -12,6 +12,7 @@ export const configSchema = Type.Object(
       default: "",
       description: "Database: empty for SQLite in dataDir (provisio.db), `sqlite:PATH`, or `postgres://user:pass@host/db`.",
     }),
+    dbPoolSize: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: "PostgreSQL: most connections each ACS process opens to the database (one of them waits for other processes' events)." }),
     workers: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: "ACS processes on this machine sharing the ports (cluster)." }),
     log: Type.Object(
       {

@@ -103,7 +103,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? (() => new Date());
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
-  const store = options.store ?? (await openStore(storeUrl(config)));
+  const store = options.store ?? (await openStore(storeUrl(config), { postgres: { maxConnections: config.dbPoolSize } }));
   const ownsStore = options.store === undefined;
   // What is running so far, stopped in reverse order by close() or by a failed start.
   const closers: (() => Promise<void>)[] = [];
