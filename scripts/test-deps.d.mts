@@ -21,4 +21,4 @@ export const NEEDS: readonly Need[];
 export function onPath(name: string, path: string | undefined): boolean;
 export function systemProbe(env?: NodeJS.ProcessEnv): Probe;
 export function checkTestDeps(probe: Probe): Plan;
-export function ensureTestDeps(options?: { probe?: Probe; log?: (line: string) => void }): boolean;
+export function ensureTestDeps(options?: { probe?: Probe; log?: (line: string) => void; exec?: (argv: string[], quiet: boolean) => boolean }): boolean;

@@ -80,25 +80,29 @@ export function checkTestDeps(probe) {
   };
 }
 
-function run(sudo, args, env, quiet = false) {
-  const [cmd, argv] = sudo ? ["sudo", ["-n", ...args]] : [args[0], args.slice(1)];
-  const r = spawnSync(cmd, argv, { stdio: quiet ? "ignore" : "inherit", env });
+/** Runs a command; true when it succeeded. */
+function spawnCommand(argv, quiet) {
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: quiet ? "ignore" : "inherit" });
   return r.status === 0;
 }
 
-/** Checks, installs when allowed; returns true when the suite may run, after saying why not otherwise. */
-export function ensureTestDeps({ probe = systemProbe(), log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+/**
+ * Checks, installs when allowed; returns true when the suite may run, after saying why not otherwise.
+ * `exec(argv, quiet)` runs a command (tests pass their own).
+ */
+export function ensureTestDeps({ probe = systemProbe(), log = (line) => process.stderr.write(`${line}\n`), exec = spawnCommand } = {}) {
   const plan = checkTestDeps(probe);
   if (plan.action === "none") return true;
   log(plan.message);
   if (plan.action === "fail") return false;
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  if (!run(plan.sudo, ["apt-get", "update", "-qq"], env) || !run(plan.sudo, ["apt-get", "install", "-y", "-qq", ...plan.missing], env)) {
+  // sudo clears the environment, so the variable goes through env(1).
+  const run = (args, quiet = false) => exec([...(plan.sudo ? ["sudo", "-n"] : []), "env", "DEBIAN_FRONTEND=noninteractive", ...args], quiet);
+  if (!run(["apt-get", "update", "-qq"]) || !run(["apt-get", "install", "-y", "-qq", ...plan.missing])) {
     log(`npm test: apt-get could not install ${plan.missing.join(" ")}; install them by hand and run npm test again.`);
     return false;
   }
   // Debian starts a system-wide prosody on install; the tests run their own on free ports.
-  if (plan.missing.includes("prosody") && onPath("systemctl", process.env.PATH) && run(plan.sudo, ["systemctl", "disable", "--now", "prosody"], env, true)) {
+  if (plan.missing.includes("prosody") && probe.has("systemctl") && run(["systemctl", "disable", "--now", "prosody"], true)) {
     log("npm test: stopped and disabled the system prosody that Debian started (the tests run their own)");
   }
   const after = checkTestDeps(probe);

@@ -62,6 +62,35 @@ test("ensureTestDeps stops at once, with one message, when it may not install", 
   assert.match(lines[0]!, /libxml2-utils/);
 });
 
+test("ensureTestDeps installs what is missing with apt-get, stops Debian's prosody, and checks again", () => {
+  const missing = new Set(["prosody", "prosodyctl", "xmllint"]);
+  const ran: string[][] = [];
+  const lines: string[] = [];
+  const exec = (argv: string[]) => {
+    ran.push(argv);
+    if (argv.includes("install")) for (const what of ["prosody", "prosodyctl", "xmllint"]) missing.delete(what);
+    return true;
+  };
+  const ok = deps.ensureTestDeps({ probe: probe([], { has: (w) => !missing.has(w), sudoWithoutPassword: () => true }), log: (l) => lines.push(l), exec });
+  assert.equal(ok, true);
+  const env = ["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive"];
+  assert.deepEqual(ran, [
+    [...env, "apt-get", "update", "-qq"],
+    [...env, "apt-get", "install", "-y", "-qq", "libxml2-utils", "prosody"],
+    [...env, "systemctl", "disable", "--now", "prosody"],
+  ]);
+  assert.match(lines.join("\n"), /installing what the tests need: libxml2-utils, prosody/);
+});
+
+test("ensureTestDeps fails, saying so, when apt-get fails or leaves something missing", () => {
+  const lines: string[] = [];
+  assert.equal(deps.ensureTestDeps({ probe: probe(["openssl"], { isRoot: true }), log: (l) => lines.push(l), exec: () => false }), false);
+  assert.match(lines.at(-1)!, /could not install openssl/);
+  lines.length = 0;
+  assert.equal(deps.ensureTestDeps({ probe: probe(["openssl"], { isRoot: true }), log: (l) => lines.push(l), exec: () => true }), false);
+  assert.match(lines.at(-1)!, /still missing after the install: openssl/);
+});
+
 test("the system probe looks programs up on PATH (a PATH without them finds none)", () => {
   const dir = mkdtempSync(join(tmpdir(), "provisio-deps-"));
   try {
