@@ -3,9 +3,8 @@
 // no admin key is left.
 import { InvalidArgumentError, type Command } from "commander";
 import { API_ROLES, createApiKey } from "../server/api-keys.js";
-import { openStore } from "../store/index.js";
 import type { ApiKeyRecord, ApiRole, Store } from "../store/types.js";
-import { locateStore } from "./cli-store.js";
+import { openCliStore } from "./cli-store.js";
 import { collectSet, configFrom } from "./config-sources.js";
 
 interface CommonFlags {
@@ -29,9 +28,8 @@ function common(cmd: Command): Command {
 
 async function withStore<T>(flags: CommonFlags, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = configFrom(flags, { db: flags.db, dataDir: flags.dataDir });
-  const where = locateStore(config, { allowNew: flags.newDatabase === true });
-  if (where.foundAbove !== null) process.stderr.write(`provisio: using the ACS's database ${where.foundAbove}\n`);
-  const store = await openStore(where.url);
+  const { store, foundAbove } = await openCliStore(config, { allowNew: flags.newDatabase === true });
+  if (foundAbove !== null) process.stderr.write(`provisio: using the ACS's database ${foundAbove}\n`);
   try {
     return await fn(store);
   } finally {

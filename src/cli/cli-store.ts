@@ -6,7 +6,8 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Config } from "../config/index.js";
 import { storeUrl } from "../server/acs.js";
-import { parseStoreUrl } from "../store/index.js";
+import { maskUrlSecrets } from "../server/redact.js";
+import { openStore, parseStoreUrl, type Store } from "../store/index.js";
 
 /** A mistake in how a command was run, told in one line, without a stack. */
 export class CliError extends Error {
@@ -44,4 +45,28 @@ export function locateStore(config: Readonly<Config>, { cwd = process.cwd(), all
       "Run the command in the folder where `provisio serve` (npm start) runs, or give it the same --config, --data-dir or --db as the ACS; " +
       "--new-database creates an empty one.",
   );
+}
+
+/** PostgreSQL's "undefined table". */
+const UNDEFINED_TABLE = "42P01";
+
+/**
+ * Opens the store of locateStore. A PostgreSQL database without Provisio's tables is refused too unless
+ * `allowNew` (opening it would create them there): the URL names a database, not necessarily the ACS's.
+ */
+export async function openCliStore(config: Readonly<Config>, options: { cwd?: string; allowNew?: boolean } = {}): Promise<{ store: Store; foundAbove: string | null }> {
+  const where = locateStore(config, options);
+  if (options.allowNew !== true && parseStoreUrl(where.url).backend === "postgres") {
+    const probe = await openStore(where.url, { migrate: false });
+    try {
+      // The devices table is in the first migration: any Provisio database has it.
+      await probe.devices.get("-");
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== UNDEFINED_TABLE) throw err;
+      throw new CliError(`the database ${maskUrlSecrets(where.url)} has no Provisio tables: is it the one the ACS uses? --new-database creates them.`);
+    } finally {
+      await probe.close();
+    }
+  }
+  return { store: await openStore(where.url), foundAbove: where.foundAbove };
 }

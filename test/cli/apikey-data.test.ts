@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { provisioVersion } from "../../src/server/version.js";
-import { backend } from "../support/pg.js";
+import { backend, forEachBackend, queryDirect } from "../support/pg.js";
 import { repoRoot } from "../support/paths.js";
 import { startApiAcs, type ApiAcs } from "../nbi/support.js";
 import { runCli } from "./support.js";
@@ -65,5 +65,23 @@ describe("provisio apikey finds the ACS's database", () => {
     const r = await runCli(["--no", "--", "provisio", "--version"], { cwd: repoRoot, command: ["npx"] });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), provisioVersion());
+  });
+});
+
+forEachBackend((b) => {
+  if (b.name !== "postgres") return;
+  describe("provisio apikey on PostgreSQL", () => {
+    it("refuses a database without Provisio's tables, and creates them only with --new-database", async () => {
+      const db = await b.freshUrl();
+      const refused = await runCli(["apikey", "list", "--db", db], { cwd: repoRoot });
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /has no Provisio tables: is it the one the ACS uses\? --new-database creates them/);
+      assert.deepEqual(await queryDirect(db, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"), []);
+      const made = await runCli(["apikey", "create", "--name", "x", "--role", "admin", "--db", db, "--new-database"], { cwd: repoRoot });
+      assert.equal(made.code, 0, made.stderr);
+      const listed = await runCli(["apikey", "list", "--db", db], { cwd: repoRoot });
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /\sx\s+admin\s/);
+    });
   });
 });
