@@ -65,9 +65,9 @@ export class SessionLog implements SessionLogHook {
   }
 
   private take(x: SessionExchange): void {
-    // What the CPE sent belongs to the session before the events (an Inform's start a new one).
+    // What the CPE sent counts before the events, which may end the session.
     const before = this.running.get(x.deviceId);
-    if (before !== undefined) this.received(before, x.received);
+    if (before !== undefined && before.session === x.session) this.received(before, x.received);
     for (const e of x.events) {
       this.seen.add(e);
       this.apply(e, x.session);

@@ -86,6 +86,24 @@ describe("the session log line", () => {
     );
     c.close();
   });
+
+  it("counts the CPE's own requests, and tells of a session another Inform replaced", async () => {
+    const c = t.cpe("LOG0004");
+    await c.inform(["0 BOOTSTRAP"]);
+    await c.send(null);
+    await c.inform(["2 PERIODIC"]);
+    const answer = await c.send({ method: "GetRPCMethods" });
+    assert.equal(answer.envelope?.body?.method, "GetRPCMethodsResponse");
+    // A new Inform on the same cookie: the CPE started over.
+    await c.inform(["1 BOOT"]);
+    const replaced = t.sessionLines(c.deviceId)[1];
+    assert.deepEqual([replaced?.events, replaced?.cpeRequests, replaced?.outcome], [["2 PERIODIC"], ["GetRPCMethods"], "replaced"]);
+    assert.equal((await c.send(null)).status, 204);
+    const last = t.sessionLines(c.deviceId)[2];
+    assert.deepEqual([last?.events, last?.cpeRequests, last?.outcome], [["1 BOOT"], [], "completed"]);
+    assert.notEqual(last?.session, replaced?.session);
+    c.close();
+  });
 });
 
 describe("the session log line of a session that timed out", () => {
