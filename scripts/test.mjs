@@ -1,19 +1,22 @@
-// `npm test`: build, type-check (tsc), lint, then node's test runner over dist/test.
+// `npm test`: check (and on Debian, install) the programs the tests use (test-deps.mjs), build,
+// type-check (tsc), lint, then node's test runner over dist/test.
 //
 // The storage tests run on SQLite and on PostgreSQL. When PROVISIO_TEST_PG_URL is not set and the
 // PostgreSQL server binaries are installed, a throwaway cluster is started for the test run and always
 // stopped and removed afterwards (on failure and on Ctrl-C too; a run killed outright is cleaned up by
-// the next one). Without the binaries the tests run without it, and the PostgreSQL tests say why they fail.
+// the next one).
 import { spawn, spawnSync } from "node:child_process";
 import { rmdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findPgBin, reapStale, startCluster, stopCluster } from "./pg-cluster.mjs";
+import { ensureTestDeps } from "./test-deps.mjs";
 
 function runSync(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+if (!ensureTestDeps()) process.exit(1);
 runSync("npx", ["tsc", "-p", "tsconfig.json"]);
 runSync("npx", ["eslint", "--max-warnings", "0", "."]);
 

@@ -2,10 +2,9 @@
 // (with the configuration `serve` uses), so that they work with the ACS stopped, and to recover when
 // no admin key is left.
 import { InvalidArgumentError, type Command } from "commander";
-import { storeUrl } from "../server/acs.js";
 import { API_ROLES, createApiKey } from "../server/api-keys.js";
-import { openStore } from "../store/index.js";
 import type { ApiKeyRecord, ApiRole, Store } from "../store/types.js";
+import { openCliStore } from "./cli-store.js";
 import { collectSet, configFrom } from "./config-sources.js";
 
 interface CommonFlags {
@@ -14,20 +13,23 @@ interface CommonFlags {
   db?: string;
   dataDir?: string;
   json?: boolean;
+  newDatabase?: boolean;
 }
 
 function common(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", "JSON configuration file (also PROVISIO_CONFIG)")
     .option("--db <url>", "database: sqlite:PATH or postgres://user:pass@host/db (default: SQLite in the data folder)")
-    .option("--data-dir <dir>", "the ACS's data folder (default ./data)")
+    .option("--data-dir <dir>", "the ACS's data folder (default ./data, here or in a folder above)")
     .option("--set <key=value>", "any setting by its key (repeatable)", collectSet)
-    .option("--json", "print JSON");
+    .option("--json", "print JSON")
+    .option("--new-database", "create the database when there is none (by default a missing database is an error)");
 }
 
 async function withStore<T>(flags: CommonFlags, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = configFrom(flags, { db: flags.db, dataDir: flags.dataDir });
-  const store = await openStore(storeUrl(config));
+  const { store, foundAbove } = await openCliStore(config, { allowNew: flags.newDatabase === true });
+  if (foundAbove !== null) process.stderr.write(`provisio: using the ACS's database ${foundAbove}\n`);
   try {
     return await fn(store);
   } finally {

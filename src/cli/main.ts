@@ -1,8 +1,10 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/index.js";
+import { maskUrlSecrets } from "../server/redact.js";
 import { provisioVersion } from "../server/version.js";
-import { isStoreUnavailable } from "../store/index.js";
+import { isStoreUnavailable, StoreError } from "../store/index.js";
 import { addApiKeyCommand } from "./apikey.js";
+import { CliError } from "./cli-store.js";
 import { addServeCommand } from "./serve.js";
 import { addSimCommand } from "./sim.js";
 
@@ -27,16 +29,22 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`provisio: ${err.message}\n`);
+    // Whatever is printed goes through maskUrlSecrets: a database URL in a message carries its password.
+    if (err instanceof ConfigError || err instanceof CliError) {
+      process.stderr.write(`provisio: ${maskUrlSecrets(err.message)}\n`);
       process.exitCode = 2;
       return;
     }
-    if (isStoreUnavailable(err)) {
-      process.stderr.write(`provisio: ${(err as Error).message}\n`);
+    if (err instanceof StoreError || isStoreUnavailable(err)) {
+      process.stderr.write(`provisio: ${maskUrlSecrets((err as Error).message)}\n`);
       process.exitCode = 1;
       return;
     }
-    throw err;
+    // A system error (a refused connection, a missing file) is told by its message; anything else is a
+    // bug, whose stack helps.
+    const systemError = err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string";
+    const text = err instanceof Error ? (systemError ? err.message : (err.stack ?? err.message)) : String(err);
+    process.stderr.write(`provisio: ${maskUrlSecrets(text)}\n`);
+    process.exitCode = 1;
   }
 }

@@ -11,6 +11,7 @@ import { bootstrapCredentials, nonceSecret } from "../server/bootstrap.js";
 import { loadSecrets } from "../server/secrets.js";
 import { createLogger } from "../server/logger.js";
 import { openConfiguredStore } from "../server/store-open.js";
+import { maskUrlSecrets } from "../server/redact.js";
 import { collectSet, configFrom } from "./config-sources.js";
 
 interface ServeFlags {
@@ -24,6 +25,7 @@ interface ServeFlags {
   apiPort?: string;
   workers?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 export function addServeCommand(program: Command): void {
@@ -39,6 +41,7 @@ export function addServeCommand(program: Command): void {
     .option("--api-port <port>", "REST API port (default 7557)")
     .option("-w, --workers <n>", "ACS processes sharing the ports (default 1)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)")
+    .option("--log-format <format>", "pretty, json, or auto: pretty on a terminal, JSON elsewhere (default auto)")
     .option("--set <key=value>", "any setting by its key, e.g. --set cwmp.sessionTimeout=60 (repeatable)", collectSet)
     .addHelpText("after", "\nEvery setting, with its environment variable, is in docs/configuration.md.")
     .action(async (flags: ServeFlags) => {
@@ -51,6 +54,7 @@ export function addServeCommand(program: Command): void {
         "nbi.port": flags.apiPort,
         workers: flags.workers,
         "log.level": flags.logLevel,
+        "log.format": flags.logFormat,
       });
       await serve(config);
     });
@@ -65,7 +69,7 @@ interface WorkerReady {
 }
 
 async function serve(config: Readonly<Config>): Promise<void> {
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, { format: config.log.format });
   if (config.workers > 1 && cluster.isPrimary) {
     // Prepare once, so workers starting together do not race to generate secrets.
     const store = await openConfiguredStore(config, storeUrl(config), log);
@@ -147,7 +151,7 @@ function banner(config: Readonly<Config>, port: number, apiPort: number | null, 
     "",
     `  CWMP endpoint (ManagementServer.URL):`,
     ...hosts.map((h) => `      http://${h}:${port}/`),
-    `  Database: ${storeUrl(config)}`,
+    `  Database: ${maskUrlSecrets(storeUrl(config))}`,
     "",
     ...(apiPort === null
       ? ["  REST API: disabled (nbi.enabled)", ""]
@@ -158,7 +162,7 @@ function banner(config: Readonly<Config>, port: number, apiPort: number | null, 
             ? ["  The first admin API key (shown once; kept in " + adminKey.file + "):", `      ${adminKey.key}`]
             : adminKey.file !== null
               ? [`  The first admin API key is kept in ${adminKey.file}`]
-              : ["  API keys: provisio apikey create --name NAME --role admin|operator|read-only"]),
+              : ["  API keys: npx provisio apikey create --name NAME --role admin|operator|read-only"]),
           "",
         ]),
     "  Bootstrap credentials for CPEs that have none of their own",
@@ -167,7 +171,7 @@ function banner(config: Readonly<Config>, port: number, apiPort: number | null, 
     `      password: ${bootstrap.password ?? "(configured elsewhere)"}`,
     ...(bootstrap.file ? [`      (kept in ${bootstrap.file})`] : []),
     "",
-    "  Try it with the simulator:  provisio sim --acs http://127.0.0.1:" + port + "/ --devices 10 \\",
+    "  Try it with the simulator (in the Provisio folder):  npx provisio sim --acs http://127.0.0.1:" + port + "/ --devices 10 \\",
     `      --username ${bootstrap.username} --password <the password above>`,
     "  Connecting a real CPE: docs/getting-started.md",
     "",

@@ -14,12 +14,17 @@ export const configSchema = Type.Object(
       description: "Database: empty for SQLite in dataDir (provisio.db), `sqlite:PATH`, or `postgres://user:pass@host/db`.",
     }),
     dbStartupWait: Seconds(60, "Seconds `serve` waits at start-up for a database that does not answer yet (PostgreSQL down or starting) before it gives up with an error; 0: do not wait."),
+    dbPoolSize: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: "PostgreSQL: most connections each ACS process opens to the database (one of them waits for other processes' events)." }),
     workers: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: "ACS processes on this machine sharing the ports (cluster)." }),
     log: Type.Object(
       {
         level: Type.Union([Type.Literal("fatal"), Type.Literal("error"), Type.Literal("warn"), Type.Literal("info"), Type.Literal("debug"), Type.Literal("trace"), Type.Literal("silent")], {
           default: "info",
           description: "Least severe level logged.",
+        }),
+        format: Type.Union([Type.Literal("auto"), Type.Literal("pretty"), Type.Literal("json")], {
+          default: "auto",
+          description: "`pretty`: one readable line per entry; `json`: JSON lines; `auto`: pretty on a terminal, JSON elsewhere.",
         }),
       },
       { default: {}, additionalProperties: false },

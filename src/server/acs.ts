@@ -29,6 +29,7 @@ import { loadSecrets, type LoadedSecrets } from "./secrets.js";
 import { openTaskArgs, sealTaskArgs, type SealArgs } from "./task-secrets.js";
 import { ProvisioningService, ScriptSandbox } from "./provisioning.js";
 import { TaskService, type TaskEvents } from "./tasks.js";
+import { SessionLog } from "./session-log.js";
 import { provisioVersion } from "./version.js";
 import { WebhookService } from "./webhooks.js";
 import { AllowTargetsError, WebhookTargets } from "./webhook-targets.js";
@@ -140,6 +141,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       processMetrics: options.processMetrics,
     });
     events.subscribe((e) => metrics.event(e));
+    // A session not heard of for twice its timeout was settled by another process.
+    const sessionLog = new SessionLog(log, config.cwmp.sessionTimeout * 2000);
+    events.subscribe((e) => sessionLog.event(e));
     let models: StandardModels | null = null;
     try {
       if (config.models.dir !== "") models = loadStandardModels(config.models.dir, log);
@@ -203,6 +207,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       clientIdentity: config.cwmp.tlsClientIdentity,
       clock,
       observer: metrics.cwmp,
+      sessionLog,
     });
     const tls: TlsOptions | null =
       config.cwmp.httpsPort >= 0

@@ -15,6 +15,7 @@ import type { CredentialSyncOptions } from "./credential-sync.js";
 import type { ProvisioningService } from "./provisioning.js";
 import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
 import { ScriptsNeeded } from "./script-runs.js";
+import type { SessionLogHook } from "./session-log.js";
 import type { SecretBox } from "./secrets.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
 
@@ -79,6 +80,8 @@ export interface HandlerOptions {
   bootstrapReclaim?: boolean;
   /** cwmp.compatProfiles: how replies are written for picky devices; without it, every device gets the default. */
   compat?: CompatProfiles;
+  /** Told of every exchange of a session, for its log line (session-log.ts). */
+  sessionLog?: SessionLogHook;
 }
 
 interface ExchangeResult {
@@ -261,6 +264,7 @@ export class CwmpHandler {
       }
       if (reclaimed) this.o.log.warn({ deviceId, address: x.remoteAddress }, "device back with the bootstrap credentials and 0 BOOTSTRAP (a factory reset): its own credentials are forgotten (cwmp.bootstrapReclaim)");
       this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state });
+      this.o.sessionLog?.exchange({ session: sessionId, deviceId, received: [envelope], sent: events.reply.envelope, events: events.applied, at: now });
       this.publish(events.applied);
       this.o.observer?.received([envelope]);
       this.o.observer?.sessionStarted();
@@ -317,6 +321,7 @@ export class CwmpHandler {
         // process's copy moves on, so that a second empty POST ends the session as it should.
         const { reply } = session.consume([], now);
         this.cache.put(sessionId, { ...cached, state: session.snapshot() as never });
+        this.o.sessionLog?.exchange({ session: sessionId, deviceId: cached.deviceId, received: envelopes, sent: reply!.envelope, events: [], at: now });
         this.o.observer?.received(envelopes);
         this.o.observer?.sent(reply!.envelope);
         return withConnection({ ...this.render(reply!, profile), session: sessionId }, profile);
@@ -343,6 +348,7 @@ export class CwmpHandler {
       }
       if (result === null) return this.withoutSession(envelopes[0], x);
       if (result.saved !== null) this.cache.put(sessionId, { deviceId: result.deviceId, version: result.saved.version, expiresAt: result.saved.expiresAt, state: result.saved.state });
+      this.o.sessionLog?.exchange({ session: sessionId, deviceId: result.deviceId, received: envelopes, sent: result.outcome.reply.envelope, events: result.applied, at: now });
       this.publish(result.applied);
       this.o.observer?.received(envelopes);
       this.o.observer?.sent(result.outcome.reply.envelope);

@@ -5,18 +5,8 @@ import type { Config } from "../config/index.js";
 import { isStoreUnavailable, openStore, StoreError, type AvailabilityChange, type OpenStoreOptions } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import type { Logger } from "./logger.js";
+import { maskUrlSecrets } from "./redact.js";
 
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password === "") return url;
-    u.password = "***";
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
 
 export function storeLogOptions(log: Logger): OpenStoreOptions {
   const onAvailability = (c: AvailabilityChange) => {
@@ -56,13 +46,13 @@ export async function openStoreWaiting(url: string, options: OpenStoreOptions, o
       const waited = now() - start;
       if (waited + pause > o.waitMs) {
         throw new StoreError("STORE_UNAVAILABLE",
-          `the database at ${redactUrl(url)} is unavailable (${(err as Error).message})` +
+          `the database at ${maskUrlSecrets(url)} is unavailable (${(err as Error).message})` +
           (o.waitMs > 0 ? ` and did not come up within dbStartupWait (${o.waitMs / 1000} s)` : "") +
           ": start it, or check the db setting", { cause: err });
       }
       if (!warned) {
         warned = true;
-        o.log.warn({ db: redactUrl(url), err: (err as Error).message, waitS: o.waitMs / 1000 }, "waiting for the database to answer (dbStartupWait)");
+        o.log.warn({ db: maskUrlSecrets(url), err: (err as Error).message, waitS: o.waitMs / 1000 }, "waiting for the database to answer (dbStartupWait)");
       }
       await sleep(pause);
       pause = Math.min(PAUSE_MS.max, pause * 2);
@@ -72,5 +62,6 @@ export async function openStoreWaiting(url: string, options: OpenStoreOptions, o
 
 /** The store of `config`, waited for as configured. */
 export function openConfiguredStore(config: Config, url: string, log: Logger): Promise<Store> {
-  return openStoreWaiting(url, storeLogOptions(log), { log, waitMs: config.dbStartupWait * 1000 });
+  const options = storeLogOptions(log);
+  return openStoreWaiting(url, { ...options, postgres: { ...options.postgres, maxConnections: config.dbPoolSize } }, { log, waitMs: config.dbStartupWait * 1000 });
 }

@@ -2,26 +2,17 @@
 // only its hash in the store), keys created, listed and revoked over the API and with the CLI.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { forEachBackend, queryDirect } from "../support/pg.js";
+import { runCli } from "../cli/support.js";
 import { isError, startApiAcs, type ApiAcs } from "./support.js";
 
 const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) =>
+  runCli(args, { cwd: process.cwd(), command: [process.execPath, "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio"] });
 
 forEachBackend((backend) => {
   describe("API keys", () => {

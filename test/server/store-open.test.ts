@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { openStoreWaiting, redactUrl } from "../../src/server/store-open.js";
+import { maskUrlSecrets } from "../../src/server/redact.js";
+import { openStoreWaiting } from "../../src/server/store-open.js";
 import { isStoreUnavailable, type StoreError } from "../../src/store/index.js";
 import type { Logger } from "../../src/server/logger.js";
 
@@ -72,8 +73,8 @@ describe("openStoreWaiting", () => {
   });
 
   it("redacts only the password of a URL", () => {
-    assert.equal(redactUrl("postgres://u:p@h:5432/d?x=1"), "postgres://u:***@h:5432/d?x=1");
-    assert.equal(redactUrl("postgres://u@h/d"), "postgres://u@h/d");
-    assert.equal(redactUrl("sqlite:./data/provisio.db"), "sqlite:./data/provisio.db");
+    assert.equal(maskUrlSecrets("postgres://u:p@h:5432/d?x=1"), "postgres://u:***@h:5432/d?x=1");
+    assert.equal(maskUrlSecrets("postgres://u@h/d"), "postgres://u@h/d");
+    assert.equal(maskUrlSecrets("sqlite:./data/provisio.db"), "sqlite:./data/provisio.db");
   });
 });

@@ -1,0 +1,150 @@
+// One info line per CWMP session, when it ends: the device, the Inform's events, the RPCs the ACS sent,
+// the CPE's own requests, the tasks it settled, the CPE's faults, how long it took and how it ended.
+// The handler feeds every exchange in (SessionLogHook); sessions settled outside an exchange (the
+// timeouts housekeeping settles) arrive as events on the bus.
+
+import type { CwmpEnvelope } from "../cwmp/index.js";
+import type { AcsEvent } from "./events.js";
+import type { Logger } from "./logger.js";
+
+/** What the CWMP handler tells of each exchange of a session. Must not throw. */
+export interface SessionLogHook {
+  exchange(x: SessionExchange): void;
+}
+
+export interface SessionExchange {
+  session: string;
+  deviceId: string;
+  /** What the CPE sent in this exchange. */
+  received: readonly CwmpEnvelope[];
+  /** What the ACS answered (null: an empty answer). */
+  sent: CwmpEnvelope | null;
+  /** The events the exchange made, in order. */
+  events: readonly AcsEvent[];
+  at: Date;
+}
+
+interface Running {
+  session: string;
+  startedAt: Date;
+  lastAt: Date;
+  events: string[];
+  rpcs: string[];
+  cpeRequests: string[];
+  tasks: { done: number; failed: number };
+  faults: string[];
+}
+
+/** Requests, as opposed to responses and faults: what one side asked of the other. */
+function requestMethod(e: CwmpEnvelope | null): string | null {
+  const method = e?.body?.method;
+  if (method === undefined || method === "Fault" || method.endsWith("Response")) return null;
+  return method;
+}
+
+export class SessionLog implements SessionLogHook {
+  /** By device: a device has one session at a time. */
+  private readonly running = new Map<string, Running>();
+  /** Events already seen through exchange(), so that the bus does not count them again. */
+  private readonly seen = new WeakSet<AcsEvent>();
+  private lastSweep = 0;
+
+  /** `forgetAfterMs`: a session not heard of for this long ended elsewhere (another process settled it). */
+  constructor(
+    private readonly log: Logger,
+    private readonly forgetAfterMs: number,
+  ) {}
+
+  exchange(x: SessionExchange): void {
+    try {
+      this.take(x);
+    } catch (err) {
+      // A log line is not worth an exchange.
+      this.log.error({ err, deviceId: x.deviceId }, "session log failed");
+    }
+  }
+
+  private take(x: SessionExchange): void {
+    // What the CPE sent counts before the events, which may end the session.
+    const before = this.running.get(x.deviceId);
+    if (before !== undefined && before.session === x.session) this.received(before, x.received);
+    for (const e of x.events) {
+      this.seen.add(e);
+      this.apply(e, x.session);
+    }
+    const run = this.running.get(x.deviceId);
+    if (run === undefined || run.session !== x.session) return;
+    run.lastAt = x.at;
+    const rpc = requestMethod(x.sent);
+    if (rpc !== null) run.rpcs.push(rpc);
+  }
+
+  /** Events from the bus: those of no exchange (a session housekeeping timed out) end their session. */
+  event(e: AcsEvent): void {
+    if (this.seen.has(e) || e.type !== "session.ended") return;
+    this.apply(e, null);
+  }
+
+  private received(run: Running, envelopes: readonly CwmpEnvelope[]): void {
+    for (const e of envelopes) {
+      if (e.body?.method === "Fault") run.faults.push(String(e.body.detail.faultCode));
+      const request = requestMethod(e);
+      if (request !== null && request !== "Inform") run.cpeRequests.push(request);
+    }
+  }
+
+  /** `session`: the exchange's (an Inform starts it), null for the bus's events. */
+  private apply(e: AcsEvent, session: string | null): void {
+    if (e.deviceId === null) return;
+    const run = this.running.get(e.deviceId);
+    switch (e.type) {
+      case "device.inform": {
+        if (session === null) return;
+        this.sweep(e.at);
+        this.running.set(e.deviceId, { session, startedAt: e.at, lastAt: e.at, events: e.events, rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [] });
+        return;
+      }
+      case "task.completed":
+        if (run !== undefined) run.tasks.done++;
+        return;
+      case "task.failed":
+        if (run !== undefined) run.tasks.failed++;
+        return;
+      case "session.ended":
+        if (run !== undefined) {
+          this.running.delete(e.deviceId);
+          this.write(e.deviceId, run, e.reason, e.at);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private write(deviceId: string, run: Running, outcome: string, at: Date): void {
+    this.log.info(
+      {
+        deviceId,
+        session: run.session,
+        events: run.events,
+        rpcs: run.rpcs,
+        cpeRequests: run.cpeRequests,
+        tasks: run.tasks,
+        faults: run.faults,
+        durationMs: Math.max(0, at.getTime() - run.startedAt.getTime()),
+        outcome,
+      },
+      "session",
+    );
+  }
+
+  /** Forgets sessions another process ended, at most once per forgetAfterMs. */
+  private sweep(now: Date): void {
+    const t = now.getTime();
+    if (t - this.lastSweep < this.forgetAfterMs) return;
+    this.lastSweep = t;
+    for (const [deviceId, run] of this.running) {
+      if (t - run.lastAt.getTime() > this.forgetAfterMs) this.running.delete(deviceId);
+    }
+  }
+}

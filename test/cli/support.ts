@@ -1,0 +1,25 @@
+// Runs the CLI as a user does: bin/provisio.js in its own process, from a chosen folder.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { repoRoot } from "../support/paths.js";
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const binPath = join(repoRoot, "bin", "provisio.js");
+
+export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; command?: string[] } = { cwd: repoRoot }): Promise<CliRun> {
+  const [cmd, ...pre] = options.command ?? [process.execPath, "--no-node-snapshot", binPath];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd!, [...pre, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
