@@ -2,7 +2,7 @@
 // limits, and load shedding: past maxInFlight requests in progress, new ones get 503 with Retry-After at
 // once instead of everyone slowing down.
 
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -44,58 +44,92 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
   const sessionOf = new WeakMap<Socket, string>();
   let inFlight = 0;
 
-  const onRequest = (secure: boolean) => async (req: IncomingMessage, res: ServerResponse) => {
+  // A request whose connection fails under it (malformed framing, a reset) learns it from here.
+  const underway = new WeakMap<Socket, AbortController>();
+
+  const onRequest = async (secure: boolean, req: IncomingMessage, res: ServerResponse) => {
+    // Kept from the start: once the client is gone, req.socket is null.
+    const socket = req.socket;
+    const address = socket.remoteAddress ?? null;
     if (inFlight >= o.maxInFlight) {
-      res.writeHead(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" });
-      res.end("the ACS is busy; retry later\n");
+      reply(res, 503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the ACS is busy; retry later\n");
       req.resume();
       return;
     }
     inFlight++;
     const t0 = performance.now();
+    const abort = new AbortController();
+    underway.set(socket, abort);
     try {
-      const body = await readBody(req, o.maxBodyBytes);
-      const socket = req.socket;
+      const body = await readBody(req, { maxBytes: o.maxBodyBytes, signal: abort.signal });
       const exchange: Exchange = {
         method: req.method ?? "GET",
         url: req.url ?? "/",
         headers: req.headers,
         body,
-        remoteAddress: socket.remoteAddress ?? null,
+        remoteAddress: address,
         secure,
         connectionSession: sessionOf.get(socket) ?? null,
         clientCertCn: secure ? clientCertCn(socket as TLSSocket) : null,
       };
-      const reply = await o.handler.handle(exchange);
-      if (reply.session === null) sessionOf.delete(socket);
-      else sessionOf.set(socket, reply.session);
-      res.writeHead(reply.status, reply.headers);
-      res.end(reply.body);
+      const r = await o.handler.handle(exchange);
+      if (r.session === null) sessionOf.delete(socket);
+      else sessionOf.set(socket, r.session);
+      reply(res, r.status, r.headers, r.body);
     } catch (err) {
       if (err instanceof BodyError) {
-        o.log.warn({ address: req.socket.remoteAddress, code: err.code, err: err.message }, "request body refused");
-        res.writeHead(err.status, { "Content-Type": "text/plain", Connection: "close" });
-        res.end(`${err.code}: ${err.message}\n`);
+        o.log.warn({ address, code: err.code, err: err.message }, "request body refused");
+        reply(res, err.status, { "Content-Type": "text/plain", Connection: "close" }, `${err.code}: ${err.message}\n`);
       } else {
-        o.log.error({ err, address: req.socket.remoteAddress }, "CWMP request failed");
-        if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
-        res.end("internal error\n");
+        o.log.error({ err, address }, "CWMP request failed");
+        if (!res.headersSent) reply(res, 500, { "Content-Type": "text/plain" }, "internal error\n");
+        else res.destroy();
       }
     } finally {
+      underway.delete(socket);
       inFlight--;
       o.observe?.(res.statusCode, (performance.now() - t0) / 1000);
     }
+  };
+
+  const listener = (secure: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+    onRequest(secure, req, res).catch((err: unknown) => {
+      o.log.error({ err }, "CWMP request failed");
+      res.destroy();
+    });
+  };
+
+  // Errors node's parser meets on a connection (malformed requests, timeouts, resets). Without this
+  // listener node answers them itself; with it, the answers carry a length and are counted.
+  const onClientError = (err: NodeJS.ErrnoException, socket: Socket) => {
+    const request = underway.get(socket);
+    if (request !== undefined) {
+      const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+      const code = err.code === "ECONNRESET" ? "BODY_ABORTED" : status === 408 ? "BODY_TIMEOUT" : "BODY_FRAMING";
+      request.abort(new BodyError(status, code, `the request could not be read (${err.code ?? err.message})`));
+      if (err.code === "ECONNRESET" || !socket.writable) socket.destroy();
+      return;
+    }
+    if (err.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const text = `${STATUS_CODES[status]}\n`;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`);
+    o.observe?.(status, 0);
   };
 
   const tune = (s: Server) => {
     s.keepAliveTimeout = o.keepAliveMs;
     s.headersTimeout = o.keepAliveMs + 5000;
     s.requestTimeout = 120_000;
+    s.on("clientError", onClientError);
     return s;
   };
-  const http = tune(createHttpServer((req, res) => void onRequest(false)(req, res)));
+  const http = tune(createHttpServer(listener(false)));
   const servers: Server[] = [http];
-  const port = await listen(http, o.port, o.host);
+  const port = await listen(http, o.port, o.host, o.log);
   let httpsPort: number | null = null;
   if (o.httpsPort !== null && o.tls !== null) {
     const https = tune(
@@ -105,11 +139,11 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
           key: o.tls.key,
           ...(o.tls.clientCa ? { ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: o.tls.clientCertRequired } : {}),
         },
-        (req, res) => void onRequest(true)(req, res),
+        listener(true),
       ),
     );
     servers.push(https);
-    httpsPort = await listen(https, o.httpsPort, o.host);
+    httpsPort = await listen(https, o.httpsPort, o.host, o.log);
   }
   return {
     port,
@@ -134,12 +168,25 @@ function clientCertCn(socket: TLSSocket): string | null {
   return typeof cn === "string" && cn.length > 0 ? cn : Array.isArray(cn) ? (cn[0] ?? null) : null;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: Server, port: number, host: string, log: Logger): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
+      // Accept failures (out of file descriptors) must not end the process; node retries by itself.
+      server.on("error", (err) => log.error({ err }, "CWMP listener error"));
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Every reply carries its length: embedded HTTP clients often cannot read a chunked body. */
+function reply(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer): void {
+  if (status === 204 || status === 304) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(status, { ...headers, "Content-Length": String(Buffer.byteLength(body)) });
+  res.end(body);
 }
