@@ -210,7 +210,12 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       retryAfterSeconds: config.cwmp.retryAfter,
       maxBodyBytes: config.cwmp.maxBodyBytes,
       keepAliveMs: config.cwmp.sessionTimeout * 1000,
+      headersTimeoutMs: config.cwmp.headersTimeout * 1000,
+      bodyTimeoutMs: config.cwmp.bodyTimeout * 1000,
+      minBodyRate: config.cwmp.minBodyRate,
+      cookieName: config.cwmp.cookieName,
       observe: (status, seconds) => metrics.cwmpRequest(status, seconds),
+      inFlight: (n) => metrics.cwmpInFlight(n),
     });
     closers.push(() => server.close());
     const cwmpUrl = urlOf(config.cwmp.host, server.port);

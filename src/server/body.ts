@@ -16,8 +16,15 @@ export class BodyError extends Error {
   }
 }
 
+/** How long a body may come slower than its minimum rate before the rate is judged (slow starts, a retransmission). */
+export const RATE_GRACE_MS = 5000;
+
 export interface BodyLimits {
   maxBytes: number;
+  /** Longest time to receive the whole body; 0: none. */
+  timeoutMs?: number;
+  /** Bytes per second (as sent, before decompression) the body must average once it takes longer than RATE_GRACE_MS; 0: none. */
+  minRate?: number;
   /** Aborted with a BodyError when the connection fails under the body (malformed framing, a reset). */
   signal?: AbortSignal;
 }
@@ -40,10 +47,27 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let raw = 0;
     let settled = false;
+    const started = performance.now();
+    const timeoutMs = limits.timeoutMs ?? 0;
+    const minRate = limits.minRate ?? 0;
+    // Checked on a clock rather than at each chunk: a client that sends nothing has no chunks.
+    const timer =
+      timeoutMs > 0 || minRate > 0
+        ? setInterval(() => {
+            const elapsed = performance.now() - started;
+            if (timeoutMs > 0 && elapsed >= timeoutMs) {
+              settle(new BodyError(408, "BODY_TIMEOUT", `the request body was not complete within ${timeoutMs / 1000} s`));
+            } else if (minRate > 0 && elapsed >= RATE_GRACE_MS && raw / (elapsed / 1000) < minRate) {
+              settle(new BodyError(408, "BODY_TIMEOUT", `the request body came at ${Math.round(raw / (elapsed / 1000))} bytes/s, below the minimum of ${minRate}`));
+            }
+          }, Math.min(500, timeoutMs || 500))
+        : undefined;
     const settle = (err: BodyError | null) => {
       if (settled) return;
       settled = true;
+      clearInterval(timer);
       req.off("data", onRaw).off("end", onRawEnd).off("close", onClose);
       source.off("data", onData).off("end", onEnd).off("error", onError);
       limits.signal?.removeEventListener("abort", onAbort);
@@ -67,6 +91,7 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
       } else settle(new BodyError(400, "BODY_ABORTED", `the request body was cut short: ${err.message}`));
     };
     const onRaw = (chunk: Buffer) => {
+      raw += chunk.length;
       if (inflater !== undefined && !inflater.write(chunk)) req.pause();
     };
     const onRawEnd = () => inflater?.end();
@@ -81,8 +106,9 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
     if (inflater !== undefined) {
       // An inflater's late error (after a refusal) must not go unheard.
       inflater.on("error", () => undefined).on("drain", () => req.resume());
-      req.on("data", onRaw).on("end", onRawEnd);
+      req.on("end", onRawEnd);
     }
+    req.on("data", onRaw);
     req.on("close", onClose);
   });
 }

@@ -1,12 +1,15 @@
 // The CWMP endpoint's sockets: HTTP and optional HTTPS (with client certificates), keep-alive, body
-// limits, and load shedding: past maxInFlight requests in progress, new ones get 503 with Retry-After at
-// once instead of everyone slowing down.
+// limits in size and time, and load shedding: past maxInFlight requests being processed, new sessions
+// get 503 with Retry-After at once instead of everyone slowing down, while sessions in progress (a
+// session cookie, or a connection that carries one) go on. A request holds a slot only while it is
+// processed, not while its body arrives, so that slow clients cannot take the slots of others.
 
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { BodyError, readBody } from "./body.js";
+import { parseCookies } from "./cookies.js";
 import type { CwmpHandler, Exchange } from "./cwmp-handler.js";
 import type { Logger } from "./logger.js";
 
@@ -29,8 +32,17 @@ export interface CwmpServerOptions {
   retryAfterSeconds: number;
   maxBodyBytes: number;
   keepAliveMs: number;
+  /** Time to receive a request's headers, and its body; 0: none. */
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  /** Bytes per second a body must average once it takes longer than a few seconds; 0: none. */
+  minBodyRate: number;
+  /** The session cookie's name: a request carrying it belongs to a session in progress. */
+  cookieName: string;
   /** Called with each answered request's status and duration (metrics). */
   observe?: (status: number, seconds: number) => void;
+  /** Called with the number of requests being processed whenever it changes (metrics). */
+  inFlight?: (n: number) => void;
 }
 
 export interface CwmpServer {
@@ -48,20 +60,42 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
   const underway = new WeakMap<Socket, AbortController>();
 
   const onRequest = async (secure: boolean, req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    const answer = (status: number, headers: Record<string, string | string[]>, body: string | Buffer) => {
+      reply(res, status, headers, body);
+      o.observe?.(status, (performance.now() - t0) / 1000);
+    };
     // Kept from the start: once the client is gone, req.socket is null.
     const socket = req.socket;
     const address = socket.remoteAddress ?? null;
-    if (inFlight >= o.maxInFlight) {
-      reply(res, 503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the ACS is busy; retry later\n");
+    // Only new sessions are shed: cutting one under way wastes the work already done for it.
+    const inSession = sessionOf.has(socket) || carriesCookie(req, o.cookieName);
+    const shed = () => !inSession && inFlight >= o.maxInFlight;
+    if (shed()) {
+      answer(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the ACS is busy; retry later\n");
       req.resume();
       return;
     }
-    inFlight++;
-    const t0 = performance.now();
     const abort = new AbortController();
     underway.set(socket, abort);
+    let body: Buffer;
     try {
-      const body = await readBody(req, { maxBytes: o.maxBodyBytes, signal: abort.signal });
+      // No slot is held while the body arrives: a slow client waits on its own time, bounded.
+      body = await readBody(req, { maxBytes: o.maxBodyBytes, timeoutMs: o.bodyTimeoutMs, minRate: o.minBodyRate, signal: abort.signal });
+    } catch (err) {
+      underway.delete(socket);
+      const e = err instanceof BodyError ? err : new BodyError(400, "BODY_ABORTED", String(err));
+      o.log.warn({ address, code: e.code, err: e.message }, "request body refused");
+      answer(e.status, { "Content-Type": "text/plain", Connection: "close" }, `${e.code}: ${e.message}\n`);
+      return;
+    }
+    if (shed()) {
+      answer(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the ACS is busy; retry later\n");
+      underway.delete(socket);
+      return;
+    }
+    o.inFlight?.(++inFlight);
+    try {
       const exchange: Exchange = {
         method: req.method ?? "GET",
         url: req.url ?? "/",
@@ -75,20 +109,14 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       const r = await o.handler.handle(exchange);
       if (r.session === null) sessionOf.delete(socket);
       else sessionOf.set(socket, r.session);
-      reply(res, r.status, r.headers, r.body);
+      answer(r.status, r.headers, r.body);
     } catch (err) {
-      if (err instanceof BodyError) {
-        o.log.warn({ address, code: err.code, err: err.message }, "request body refused");
-        reply(res, err.status, { "Content-Type": "text/plain", Connection: "close" }, `${err.code}: ${err.message}\n`);
-      } else {
-        o.log.error({ err, address }, "CWMP request failed");
-        if (!res.headersSent) reply(res, 500, { "Content-Type": "text/plain" }, "internal error\n");
-        else res.destroy();
-      }
+      o.log.error({ err, address }, "CWMP request failed");
+      if (!res.headersSent) answer(500, { "Content-Type": "text/plain" }, "internal error\n");
+      else res.destroy();
     } finally {
       underway.delete(socket);
-      inFlight--;
-      o.observe?.(res.statusCode, (performance.now() - t0) / 1000);
+      o.inFlight?.(--inFlight);
     }
   };
 
@@ -120,14 +148,18 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     o.observe?.(status, 0);
   };
 
+  // Node looks for expired headers and requests every this often (30 s by default).
+  const serverOptions = { connectionsCheckingInterval: Math.max(100, Math.min(1000, o.headersTimeoutMs / 2 || 1000)) };
   const tune = (s: Server) => {
+    // Idle keep-alive connections wait keepAliveTimeout; headersTimeout runs from a request's first byte.
     s.keepAliveTimeout = o.keepAliveMs;
-    s.headersTimeout = o.keepAliveMs + 5000;
-    s.requestTimeout = 120_000;
+    s.headersTimeout = o.headersTimeoutMs;
+    // A backstop behind readBody's own limits, which answer more precisely.
+    s.requestTimeout = o.headersTimeoutMs > 0 && o.bodyTimeoutMs > 0 ? o.headersTimeoutMs + o.bodyTimeoutMs + 5000 : 0;
     s.on("clientError", onClientError);
     return s;
   };
-  const http = tune(createHttpServer(listener(false)));
+  const http = tune(createHttpServer(serverOptions, listener(false)));
   const servers: Server[] = [http];
   const port = await listen(http, o.port, o.host, o.log);
   let httpsPort: number | null = null;
@@ -135,6 +167,7 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     const https = tune(
       createHttpsServer(
         {
+          ...serverOptions,
           cert: o.tls.cert,
           key: o.tls.key,
           ...(o.tls.clientCa ? { ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: o.tls.clientCertRequired } : {}),
@@ -160,6 +193,14 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       );
     },
   };
+}
+
+function carriesCookie(req: IncomingMessage, name: string): boolean {
+  try {
+    return parseCookies(req.headers.cookie).has(name);
+  } catch {
+    return false;
+  }
 }
 
 function clientCertCn(socket: TLSSocket): string | null {

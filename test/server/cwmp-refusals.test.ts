@@ -48,7 +48,7 @@ describe("refusals at the CWMP endpoint", () => {
     dataDir = mkdtempSync(join(tmpdir(), "provisio-refusals-"));
     acs = await startAcsProcess([
       "--data-dir", dataDir, "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0",
-      "--set", `cwmp.maxBodyBytes=${MAX_BODY}`, "--set", "cwmp.httpsPort=0", "--set", `cwmp.tlsCert=${pki.server.certFile}`, "--set", `cwmp.tlsKey=${pki.server.keyFile}`,
+      "--set", `cwmp.maxBodyBytes=${MAX_BODY}`, "--set", "cwmp.headersTimeout=1", "--set", "cwmp.bodyTimeout=1", "--set", "cwmp.httpsPort=0", "--set", `cwmp.tlsCert=${pki.server.certFile}`, "--set", `cwmp.tlsKey=${pki.server.keyFile}`,
     ]);
     const httpsPort = Number(/"httpsPort":(\d+)/.exec(acs.output())?.[1]);
     targets = [
@@ -118,6 +118,27 @@ describe("refusals at the CWMP endpoint", () => {
           else await c.write("POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: ten\r\n\r\n0123456789");
           const r = await c.response();
           assert.equal(r?.status, 400);
+          assert.ok(r.headers["content-length"] !== undefined, "the refusal says its length");
+          c.destroy();
+          await stillServing(transport);
+        });
+
+        it("refuses a body that does not arrive within cwmp.bodyTimeout with 408", async () => {
+          const c = await open();
+          const body = Buffer.alloc(4000, 0x20);
+          await c.write(Buffer.concat([Buffer.from(head(framing, body.length)), framed(framing, body).subarray(0, 1000)]));
+          const r = await c.response();
+          assert.equal(r?.status, 408);
+          assert.match(r.body, /BODY_TIMEOUT/);
+          c.destroy();
+          await stillServing(transport);
+        });
+
+        it("refuses headers that do not arrive within cwmp.headersTimeout with 408", async () => {
+          const c = await open();
+          await c.write(head(framing, 100).split("\r\n").slice(0, 3).join("\r\n"));
+          const r = await c.response();
+          assert.equal(r?.status, 408);
           assert.ok(r.headers["content-length"] !== undefined, "the refusal says its length");
           c.destroy();
           await stillServing(transport);
