@@ -138,7 +138,9 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       if (err.code === "ECONNRESET" || !socket.writable) socket.destroy();
       return;
     }
-    if (err.code === "ECONNRESET" || !socket.writable) {
+    // Only what the HTTP parser found can be answered in HTTP; TLS failures (https forwards them here,
+    // before any handshake) and resets just close.
+    if (!(err.code?.startsWith("HPE_") || err.code === "ERR_HTTP_REQUEST_TIMEOUT") || !socket.writable) {
       socket.destroy();
       return;
     }
@@ -168,6 +170,8 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       createHttpsServer(
         {
           ...serverOptions,
+          // A client that never finishes its handshake has not started its headers either.
+          handshakeTimeout: o.headersTimeoutMs || 120_000,
           cert: o.tls.cert,
           key: o.tls.key,
           ...(o.tls.clientCa ? { ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: o.tls.clientCertRequired } : {}),

@@ -71,10 +71,33 @@ describe("refusals at the CWMP endpoint", () => {
     cpe.close();
   }
 
+  it("closes a TLS connection whose handshake does not come within cwmp.headersTimeout", async () => {
+    const c = await RawConnection.open({ port: targets[1]!.target.port });
+    try {
+      assert.equal(await c.response(15_000), null);
+      assert.ok(c.closed, "still open");
+    } finally {
+      c.destroy();
+    }
+    await stillServing("HTTPS");
+  });
+
   for (const transport of ["HTTP", "HTTPS"]) {
     for (const framing of ["content-length", "chunked"] as const) {
       describe(`${transport}, ${framing}`, () => {
         const open = () => RawConnection.open(targets.find((t) => t.name === transport)!.target);
+        /** Sends `request` and expects the refusal `status`, its length said and its text matching `text`. */
+        const refused = async (request: string | Buffer, status: number, text: RegExp) => {
+          const c = await open();
+          await c.write(request);
+          const r = await c.response();
+          assert.equal(r?.status, status);
+          assert.equal(r.headers["content-length"], String(Buffer.byteLength(r.body)), "the refusal says its length");
+          assert.match(r.body, text);
+          c.destroy();
+          await stillServing(transport);
+        };
+        const request = (body: Buffer, extra = "") => Buffer.concat([Buffer.from(head(framing, body.length, extra)), framed(framing, body)]);
 
         it("refuses a body over cwmp.maxBodyBytes with 413, and keeps serving", async () => {
           const c = await open();
@@ -90,59 +113,17 @@ describe("refusals at the CWMP endpoint", () => {
           await stillServing(transport);
         });
 
-        it("refuses an unknown Content-Encoding with 415", async () => {
-          const c = await open();
-          const body = Buffer.from("<x/>");
-          await c.write(Buffer.concat([Buffer.from(head(framing, body.length, "Content-Encoding: br\r\n")), framed(framing, body)]));
-          const r = await c.response();
-          assert.equal(r?.status, 415);
-          assert.match(r.body, /BODY_ENCODING/);
-          c.destroy();
-          await stillServing(transport);
-        });
+        it("refuses an unknown Content-Encoding with 415", () => refused(request(Buffer.from("<x/>"), "Content-Encoding: br\r\n"), 415, /BODY_ENCODING/));
 
-        it("refuses a gzip body that does not decompress with 400", async () => {
-          const c = await open();
-          const body = Buffer.concat([gzipSync("<x/>").subarray(0, 10), Buffer.from("garbage that is not deflate data")]);
-          await c.write(Buffer.concat([Buffer.from(head(framing, body.length, "Content-Encoding: gzip\r\n")), framed(framing, body)]));
-          const r = await c.response();
-          assert.equal(r?.status, 400);
-          assert.match(r.body, /BODY_CORRUPT/);
-          c.destroy();
-          await stillServing(transport);
-        });
+        it("refuses a gzip body that does not decompress with 400", () =>
+          refused(request(Buffer.concat([gzipSync("<x/>").subarray(0, 10), Buffer.from("garbage that is not deflate data")]), "Content-Encoding: gzip\r\n"), 400, /BODY_CORRUPT/));
 
-        it("refuses malformed framing with 400", async () => {
-          const c = await open();
-          if (framing === "chunked") await c.write(`${head(framing, 0)}zz\r\nnot a chunk\r\n`);
-          else await c.write("POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: ten\r\n\r\n0123456789");
-          const r = await c.response();
-          assert.equal(r?.status, 400);
-          assert.ok(r.headers["content-length"] !== undefined, "the refusal says its length");
-          c.destroy();
-          await stillServing(transport);
-        });
+        it("refuses malformed framing with 400", () =>
+          refused(framing === "chunked" ? `${head(framing, 0)}zz\r\nnot a chunk\r\n` : "POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: ten\r\n\r\n0123456789", 400, /BODY_FRAMING|Bad Request/));
 
-        it("refuses a body that does not arrive within cwmp.bodyTimeout with 408", async () => {
-          const c = await open();
-          const body = Buffer.alloc(4000, 0x20);
-          await c.write(Buffer.concat([Buffer.from(head(framing, body.length)), framed(framing, body).subarray(0, 1000)]));
-          const r = await c.response();
-          assert.equal(r?.status, 408);
-          assert.match(r.body, /BODY_TIMEOUT/);
-          c.destroy();
-          await stillServing(transport);
-        });
+        it("refuses a body that does not arrive within cwmp.bodyTimeout with 408", () => refused(request(Buffer.alloc(4000, 0x20)).subarray(0, 1500), 408, /BODY_TIMEOUT/));
 
-        it("refuses headers that do not arrive within cwmp.headersTimeout with 408", async () => {
-          const c = await open();
-          await c.write(head(framing, 100).split("\r\n").slice(0, 3).join("\r\n"));
-          const r = await c.response();
-          assert.equal(r?.status, 408);
-          assert.ok(r.headers["content-length"] !== undefined, "the refusal says its length");
-          c.destroy();
-          await stillServing(transport);
-        });
+        it("refuses headers that do not arrive within cwmp.headersTimeout with 408", () => refused(head(framing, 100).split("\r\n").slice(0, 3).join("\r\n"), 408, /Request Timeout/));
 
         it("survives a client that goes away in the middle of its body", async () => {
           const c = await open();
