@@ -70,9 +70,12 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     const address = socket.remoteAddress ?? null;
     // Only new sessions are shed: cutting one under way wastes the work already done for it.
     const inSession = sessionOf.has(socket) || carriesCookie(req, o.cookieName);
-    const shed = () => !inSession && inFlight >= o.maxInFlight;
-    if (shed()) {
+    const shed = () => {
+      if (inSession || inFlight < o.maxInFlight) return false;
       answer(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the ACS is busy; retry later\n");
+      return true;
+    };
+    if (shed()) {
       req.resume();
       return;
     }
@@ -90,7 +93,6 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       return;
     }
     if (shed()) {
-      answer(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the ACS is busy; retry later\n");
       underway.delete(socket);
       return;
     }
