@@ -59,6 +59,7 @@ export const configSchema = Type.Object(
         headersTimeout: Seconds(10, "Seconds a client has to send a request's headers (from its first byte, or from connecting); then 408 and the connection is closed. 0: no limit."),
         bodyTimeout: Seconds(60, "Seconds a client has to send a whole request body; then 408 and the connection is closed. 0: no limit."),
         minBodyRate: Type.Integer({ minimum: 0, default: 256, description: "Bytes per second a request body must average once it has been arriving for 5 s; a slower one gets 408. 0: no minimum." }),
+        maxConnectionsPerAddress: Type.Integer({ minimum: 0, default: 0, description: "Connections one source address may hold open at once (HTTP and HTTPS together); more are closed at once. 0: no cap (CPEs behind a carrier-grade NAT share one address: allow for their sessions at the busiest)." }),
         retryAfter: Seconds(10, "Retry-After (seconds) sent when shedding load or refusing a concurrent session."),
         gpvBatchSize: Type.Integer({ minimum: 1, maximum: 1024, default: 32, description: "Most parameter names in one GetParameterValues." }),
         maxRpcsPerSession: Type.Integer({ minimum: 1, default: 256, description: "RPCs one session may send before it is stopped (loop guard)." }),

@@ -213,6 +213,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       headersTimeoutMs: config.cwmp.headersTimeout * 1000,
       bodyTimeoutMs: config.cwmp.bodyTimeout * 1000,
       minBodyRate: config.cwmp.minBodyRate,
+      maxConnectionsPerAddress: config.cwmp.maxConnectionsPerAddress,
       cookieName: config.cwmp.cookieName,
       observe: (status, seconds) => metrics.cwmpRequest(status, seconds),
       inFlight: (n) => metrics.cwmpInFlight(n),

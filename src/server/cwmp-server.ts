@@ -8,6 +8,7 @@ import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, t
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { AddressCap } from "./address-cap.js";
 import { BodyError, readBody } from "./body.js";
 import { parseCookies } from "./cookies.js";
 import type { CwmpHandler, Exchange } from "./cwmp-handler.js";
@@ -37,6 +38,8 @@ export interface CwmpServerOptions {
   bodyTimeoutMs: number;
   /** Bytes per second a body must average once it takes longer than a few seconds; 0: none. */
   minBodyRate: number;
+  /** Connections one source address may hold open at once (HTTP and HTTPS together); 0: no cap. */
+  maxConnectionsPerAddress: number;
   /** The session cookie's name: a request carrying it belongs to a session in progress. */
   cookieName: string;
   /** Called with each answered request's status and duration (metrics). */
@@ -154,7 +157,9 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
 
   // Node looks for expired headers and requests every this often (30 s by default).
   const serverOptions = { connectionsCheckingInterval: Math.max(100, Math.min(1000, o.headersTimeoutMs / 2 || 1000)) };
+  const cap = new AddressCap(o.maxConnectionsPerAddress, (address) => o.log.debug({ address }, "connection refused: too many from this address"));
   const tune = (s: Server) => {
+    cap.watch(s);
     // Idle keep-alive connections wait keepAliveTimeout; headersTimeout runs from a request's first byte.
     s.keepAliveTimeout = o.keepAliveMs;
     s.headersTimeout = o.headersTimeoutMs;

@@ -72,6 +72,45 @@ describe("slow clients", () => {
     });
   });
 
+  describe("cwmp.maxConnectionsPerAddress", () => {
+    let t: TestAcs;
+    before(async () => {
+      t = await startTestAcs(backend("sqlite"), { settings: { cwmp: { maxConnectionsPerAddress: 10, headersTimeout: 300 } } });
+    });
+    after(() => t.stop());
+
+    it("closes at once the connections one address opens past the cap, and serves other addresses", async () => {
+      const port = Number(new URL(t.url).port);
+      const flooder = { port, localAddress: "127.0.0.2" };
+      const held = await Promise.all(Array.from({ length: 10 }, () => RawConnection.open(flooder)));
+      await Promise.all(held.map((c) => c.write("POST / HTTP/1.1\r\n")));
+      try {
+        const over = await RawConnection.open(flooder);
+        assert.equal(await over.response(10_000), null);
+        assert.ok(over.closed);
+        const other = await RawConnection.open({ port, localAddress: "127.0.0.3" });
+        await other.write("POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: 0\r\n\r\n");
+        assert.equal((await other.response())?.status, 401);
+        other.destroy();
+        assert.equal(held.filter((c) => c.closed).length, 0);
+
+        // A place freed is a place taken again.
+        held.pop()!.destroy();
+        let again: RawConnection | undefined;
+        for (let i = 0; i < 50 && again === undefined; i++) {
+          const c = await RawConnection.open(flooder);
+          await c.write("POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: 0\r\n\r\n");
+          if ((await c.response())?.status === 401) again = c;
+          else await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.ok(again, "the freed place was not given again");
+        again.destroy();
+      } finally {
+        held.forEach((c) => c.destroy());
+      }
+    });
+  });
+
   describe("limits", () => {
     let t: TestAcs;
     before(async () => {
