@@ -72,9 +72,8 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     const socket = req.socket;
     const address = socket.remoteAddress ?? null;
     // Only new sessions are shed: cutting one under way wastes the work already done for it.
-    const inSession = sessionOf.has(socket) || carriesCookie(req, o.cookieName);
     const shed = () => {
-      if (inSession || inFlight < o.maxInFlight) return false;
+      if (inFlight < o.maxInFlight || sessionOf.has(socket) || carriesCookie(req, o.cookieName)) return false;
       answer(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the ACS is busy; retry later\n");
       return true;
     };
