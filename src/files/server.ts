@@ -63,7 +63,7 @@ export async function startFileServer(o: FileServerOptions): Promise<RunningFile
     void handle(req, res).catch((err: unknown) => {
       o.log?.error({ err, url: req.url }, "file server request failed");
       if (!res.headersSent) {
-        res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", Connection: "close" });
+        res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": "15", Connection: "close" });
         res.end("internal error\n");
       } else res.destroy();
     });
@@ -74,11 +74,13 @@ export async function startFileServer(o: FileServerOptions): Promise<RunningFile
   server.keepAliveTimeout = 5_000;
 
   const refuse = (req: IncomingMessage, res: ServerResponse, r: Refused) => {
-    const headers: Record<string, string | string[]> = { "Content-Type": "text/plain; charset=utf-8", ...r.headers };
+    const text = `${r.reason}\n`;
+    // A length rather than chunks: devices' HTTP clients often read nothing else.
+    const headers: Record<string, string | string[]> = { "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)), ...r.headers };
     // A refused upload's body is not read: close the connection rather than drain it.
     if (req.method === "PUT" || req.method === "POST") headers.Connection = "close";
     res.writeHead(r.status, headers);
-    res.end(`${r.reason}\n`);
+    res.end(text);
     o.observe?.(req.method ?? "", r.status);
     if (r.status === 401) return;
     o.log?.info({ method: req.method, path: (req.url ?? "").split("?")[0], status: r.status, reason: r.reason }, "file server refused a request");
@@ -155,8 +157,9 @@ export async function startFileServer(o: FileServerOptions): Promise<RunningFile
         const contentType = first(req.headers["content-type"]);
         try {
           const { file, replaced } = await o.files.storeUpload(req, { uploadId, deviceId, fileType, ...(contentType !== undefined ? { contentType } : {}), ...(size !== undefined ? { size } : {}) });
-          res.writeHead(replaced ? 200 : 201, { "Content-Type": "text/plain; charset=utf-8", ETag: `"${file.sha256}"` });
-          res.end(`stored ${file.size} bytes\n`);
+          const text = `stored ${file.size} bytes\n`;
+          res.writeHead(replaced ? 200 : 201, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)), ETag: `"${file.sha256}"` });
+          res.end(text);
           o.observe?.(req.method, replaced ? 200 : 201);
           o.log?.info({ deviceId, uploadId, size: file.size, fileType }, "upload stored");
         } catch (err) {

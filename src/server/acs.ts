@@ -229,7 +229,13 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       retryAfterSeconds: config.cwmp.retryAfter,
       maxBodyBytes: config.cwmp.maxBodyBytes,
       keepAliveMs: config.cwmp.sessionTimeout * 1000,
+      headersTimeoutMs: config.cwmp.headersTimeout * 1000,
+      bodyTimeoutMs: config.cwmp.bodyTimeout * 1000,
+      minBodyRate: config.cwmp.minBodyRate,
+      maxConnectionsPerAddress: config.cwmp.maxConnectionsPerAddress,
+      cookieName: config.cwmp.cookieName,
       observe: (status, seconds) => metrics.cwmpRequest(status, seconds),
+      inFlight: (n) => metrics.cwmpInFlight(n),
     });
     closers.push(() => server.close());
     const cwmpUrl = urlOf(config.cwmp.host, server.port);

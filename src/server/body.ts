@@ -1,12 +1,13 @@
 // Reading a CPE's request body: bounded in size before and after decompression, gzip and deflate
-// accepted (CPEs send both), chunked handled by node. Every refusal carries its HTTP status.
+// accepted (CPEs send both), chunked handled by node. Every refusal carries its HTTP status and
+// leaves the socket as it was, so that the caller can still answer on it.
 
 import type { IncomingMessage } from "node:http";
 import { createGunzip, createInflate, type Gunzip, type Inflate } from "node:zlib";
 
 export class BodyError extends Error {
-  readonly status: 400 | 413 | 415;
-  readonly code: "BODY_TOO_LARGE" | "BODY_ENCODING" | "BODY_ABORTED" | "BODY_CORRUPT";
+  readonly status: 400 | 408 | 413 | 415;
+  readonly code: "BODY_TOO_LARGE" | "BODY_ENCODING" | "BODY_ABORTED" | "BODY_CORRUPT" | "BODY_FRAMING" | "BODY_TIMEOUT";
   constructor(status: BodyError["status"], code: BodyError["code"], message: string) {
     super(message);
     this.name = "BodyError";
@@ -15,38 +16,99 @@ export class BodyError extends Error {
   }
 }
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** How long a body may come slower than its minimum rate before the rate is judged (slow starts, a retransmission). */
+export const RATE_GRACE_MS = 5000;
+
+export interface BodyLimits {
+  maxBytes: number;
+  /** Longest time to receive the whole body; 0: none. */
+  timeoutMs?: number;
+  /** Bytes per second (as sent, before decompression) the body must average once it takes longer than RATE_GRACE_MS; 0: none. */
+  minRate?: number;
+  /** Aborted with a BodyError when the connection fails under the body (malformed framing, a reset). */
+  signal?: AbortSignal;
+}
+
+export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  const { maxBytes } = limits;
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new BodyError(413, "BODY_TOO_LARGE", `body of ${declared} bytes exceeds the limit of ${maxBytes}`);
+    return Promise.reject(new BodyError(413, "BODY_TOO_LARGE", `body of ${declared} bytes exceeds the limit of ${maxBytes}`));
   }
   const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase().trim();
-  let source: NodeJS.ReadableStream = req;
   let inflater: Gunzip | Inflate | undefined;
   if (encoding === "gzip" || encoding === "x-gzip") inflater = createGunzip();
   else if (encoding === "deflate") inflater = createInflate();
   else if (encoding !== "identity" && encoding !== "") {
-    throw new BodyError(415, "BODY_ENCODING", `unsupported Content-Encoding "${encoding}" (gzip, deflate and identity are accepted)`);
+    return Promise.reject(new BodyError(415, "BODY_ENCODING", `unsupported Content-Encoding "${encoding}" (gzip, deflate and identity are accepted)`));
   }
-  if (inflater !== undefined) source = req.pipe(inflater);
+  const source: NodeJS.ReadableStream = inflater ?? req;
 
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let raw = 0;
+    let settled = false;
+    const started = performance.now();
+    const timeoutMs = limits.timeoutMs ?? 0;
+    const minRate = limits.minRate ?? 0;
+    // Checked on a clock rather than at each chunk: a client that sends nothing has no chunks.
+    const timer =
+      timeoutMs > 0 || minRate > 0
+        ? setInterval(() => {
+            const elapsed = performance.now() - started;
+            if (timeoutMs > 0 && elapsed >= timeoutMs) {
+              settle(new BodyError(408, "BODY_TIMEOUT", `the request body was not complete within ${timeoutMs / 1000} s`));
+            } else if (minRate > 0 && elapsed >= RATE_GRACE_MS && raw / (elapsed / 1000) < minRate) {
+              settle(new BodyError(408, "BODY_TIMEOUT", `the request body came at ${Math.round(raw / (elapsed / 1000))} bytes/s, below the minimum of ${minRate}`));
+            }
+          }, Math.min(500, timeoutMs || 500))
+        : undefined;
+    const settle = (err: BodyError | null) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      req.off("data", onRaw).off("end", onRawEnd).off("close", onClose);
+      source.off("data", onData).off("end", onEnd).off("error", onError);
+      limits.signal?.removeEventListener("abort", onAbort);
+      if (err === null) return resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      // Stop taking bytes in; the socket stays open for the refusal.
+      req.pause();
+      inflater?.destroy();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        throw new BodyError(413, "BODY_TOO_LARGE", `body exceeds the limit of ${maxBytes} bytes${inflater ? " once decompressed" : ""}`);
+        return settle(new BodyError(413, "BODY_TOO_LARGE", `body exceeds the limit of ${maxBytes} bytes${inflater ? " once decompressed" : ""}`));
       }
       chunks.push(chunk);
+    };
+    const onEnd = () => settle(null);
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (inflater !== undefined && err.code?.startsWith("Z_")) {
+        settle(new BodyError(400, "BODY_CORRUPT", `the ${encoding} body cannot be decompressed: ${err.message}`));
+      } else settle(new BodyError(400, "BODY_ABORTED", `the request body was cut short: ${err.message}`));
+    };
+    const onRaw = (chunk: Buffer) => {
+      raw += chunk.length;
+      if (inflater !== undefined && !inflater.write(chunk)) req.pause();
+    };
+    const onRawEnd = () => inflater?.end();
+    const onClose = () => {
+      if (!req.complete) settle(new BodyError(400, "BODY_ABORTED", "the connection closed before the request body was complete"));
+    };
+    const onAbort = () => settle(limits.signal!.reason instanceof BodyError ? limits.signal!.reason : new BodyError(400, "BODY_ABORTED", "the request body was cut short"));
+
+    if (limits.signal?.aborted) return onAbort();
+    limits.signal?.addEventListener("abort", onAbort);
+    source.on("data", onData).on("end", onEnd).on("error", onError);
+    if (inflater !== undefined) {
+      // An inflater's late error (after a refusal) must not go unheard.
+      inflater.on("error", () => undefined).on("drain", () => req.resume());
+      req.on("end", onRawEnd);
     }
-  } catch (err) {
-    inflater?.destroy();
-    if (err instanceof BodyError) throw err;
-    if (inflater !== undefined && (err as NodeJS.ErrnoException).code?.startsWith("Z_")) {
-      throw new BodyError(400, "BODY_CORRUPT", `the ${encoding} body cannot be decompressed: ${(err as Error).message}`);
-    }
-    throw new BodyError(400, "BODY_ABORTED", `the request body was cut short: ${(err as Error).message}`);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    req.on("data", onRaw);
+    req.on("close", onClose);
+  });
 }

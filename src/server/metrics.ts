@@ -23,6 +23,7 @@ export class AcsMetrics {
   private readonly rpcs: Counter<"method" | "direction">;
   private readonly cpeFaults: Counter<"code">;
   private readonly cwmpLatency: Histogram<"status">;
+  private readonly cwmpInFlightGauge: Gauge;
   private readonly tasks: Counter<"outcome">;
   private readonly connectionRequests: Counter<"method" | "outcome">;
   private readonly webhookDeliveries: Counter<"outcome">;
@@ -43,9 +44,14 @@ export class AcsMetrics {
     this.cpeFaults = new Counter({ name: "provisio_cwmp_cpe_faults_total", help: "CWMP faults CPEs answered with, by fault code.", labelNames: ["code"], registers });
     this.cwmpLatency = new Histogram({
       name: "provisio_cwmp_http_request_duration_seconds",
-      help: "Time to answer one HTTP request of the CWMP endpoint.",
+      help: "Time to answer one HTTP request of the CWMP endpoint; every answer is counted, refusals and shed requests included.",
       labelNames: ["status"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.cwmpInFlightGauge = new Gauge({
+      name: "provisio_cwmp_requests_in_flight",
+      help: "CWMP requests being processed (bodies received, answer not yet sent): what cwmp.maxInFlight bounds for new sessions.",
       registers,
     });
     this.tasks = new Counter({
@@ -117,6 +123,10 @@ export class AcsMetrics {
 
   cwmpRequest(status: number, seconds: number): void {
     this.cwmpLatency.observe({ status: String(status) }, seconds);
+  }
+
+  cwmpInFlight(n: number): void {
+    this.cwmpInFlightGauge.set(n);
   }
 
   /** Counts what this process's own events tell (sessions ended, task outcomes). */
