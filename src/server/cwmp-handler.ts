@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
-import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
+import { AcsSession, InformError, TaskArgumentError, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
@@ -14,6 +14,7 @@ import type { CredentialSyncOptions } from "./credential-sync.js";
 import type { ProvisioningService } from "./provisioning.js";
 import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
 import type { SecretBox } from "./secrets.js";
+import { endAbandoned } from "./session-end.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
 
 export interface Exchange {
@@ -201,20 +202,20 @@ export class CwmpHandler {
             reclaimed = true;
           }
         }
-        const effects: Effect[] = [];
-        if (previous !== null) effects.push(...(await this.endPrevious(tx, previous, deviceId)));
+        // The session this Inform ends is settled first, so that the tasks read next count its attempt.
+        const ended = await this.endOld(tx, deviceId, previous, now);
         const tasks = await this.runnable(tx, deviceId, now);
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         // The Inform is recorded first, so that presets are matched against what it reported; a refusal
         // below rolls all of it back.
         let device: DeviceRecord | undefined;
-        const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }));
+        const applied = await recordEvents(tx, [...ended, ...(await applyEffects(started.effects, { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }))]);
         if (this.o.provisioning !== undefined) {
           const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
           started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device));
         }
         await this.planAhead(tx, started.session, now, tasks);
-        const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now), now);
+        const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now));
         if (lock === null) {
           throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "this device already has a session in progress\n" });
         }
@@ -249,14 +250,18 @@ export class CwmpHandler {
     if (step !== null) session.keepAhead(copy, step);
   }
 
-  /** An Inform on a connection or cookie that still had a session: that session is over. */
-  private async endPrevious(tx: StoreTx, id: string, deviceId: string): Promise<Effect[]> {
-    this.cache.drop(id);
-    const rec = await tx.sessions.get(id);
-    if (rec === null || rec.deviceId !== deviceId) return [];
-    const effects = this.restore(rec.state).timeout().map((e): Effect => (e.type === "sessionEnded" ? { ...e, reason: "replaced" } : e));
-    await tx.sessions.end(id);
-    return effects;
+  /**
+   * Ends the device's session before this Inform when it is over: it lapsed, or it is the session this
+   * connection or cookie carried. Any other session in progress is left for acquire() to refuse.
+   */
+  private async endOld(tx: StoreTx, deviceId: string, previous: string | null, now: Date): Promise<AcsEvent[]> {
+    if (previous !== null) this.cache.drop(previous);
+    const old = await tx.sessions.ofDevice(deviceId);
+    if (old === null) return [];
+    const lapsed = old.expiresAt.getTime() <= now.getTime();
+    if (!lapsed && old.id !== previous) return [];
+    this.cache.drop(old.id);
+    return (await endAbandoned(tx, old, lapsed ? "timeout" : "replaced", now, { session: this.o.session, policy: this.o.taskPolicy, log: this.o.log })) ?? [];
   }
 
   private async continueSession(x: Exchange, envelopes: CwmpEnvelope[], sessionId: string, now: Date): Promise<HttpReply> {

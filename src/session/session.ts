@@ -350,10 +350,19 @@ export class AcsSession {
 
   /** The CPE vanished: settle what was outstanding, retryable, and end. */
   timeout(): Effect[] {
+    return this.abandon("timeout");
+  }
+
+  /**
+   * The session will see no more of its CPE: it went silent ("timeout") or started a new session
+   * ("replaced"). What was outstanding is settled, retryable, and the session ends.
+   */
+  abandon(reason: "timeout" | "replaced"): Effect[] {
     // An RPC planned ahead may have reached the CPE (its empty POST is answered without a write): it
     // counts as sent, so that a CPE that dies on it cannot loop on the task.
     if (this.s.ahead !== undefined) this.s = this.s.ahead;
-    return this.end("timeout", this.abandonPending("session.timeout", "the CPE stopped answering")).effects;
+    const faults = reason === "timeout" ? this.abandonPending("session.timeout", "the CPE stopped answering") : this.abandonPending("session.replaced", "the CPE started a new session");
+    return this.end(reason, faults).effects;
   }
 
   private header(id?: string): CwmpEnvelope["header"] {

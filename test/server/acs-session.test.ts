@@ -376,6 +376,35 @@ forEachBackend((backend) => {
       other.close();
     });
 
+    it("settles a lapsed session when the device's next Inform finds it before housekeeping: the RPC in flight is an attempt", async () => {
+      const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+      await c.inform(["0 BOOTSTRAP"]);
+      await c.send(null);
+      const task = await t.acs.tasks.create(c.deviceId, "addObject", { objectName: "Device.NAT.PortMapping." }, { maxAttempts: 2 });
+      const seen: AcsEvent[] = [];
+      const unsubscribe = t.acs.events.subscribe((e) => seen.push(e));
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        assert.equal((await c.inform(["1 BOOT"])).status, 200, `Inform ${attempt} is served`);
+        assert.equal(rpcIn(await c.send(null)).method, "AddObject");
+        c.reset(); // dies mid-RPC and comes back after the session timeout, before any housekeeping
+        t.advance(31_000);
+        const now = await t.acs.tasks.get(task.id);
+        assert.equal(now?.attempts, attempt - 1, "not settled before the device is seen again");
+      }
+      assert.equal((await c.inform(["1 BOOT"])).status, 200);
+      const failed = await t.acs.tasks.get(task.id);
+      assert.equal(failed?.status, "failed");
+      assert.equal(failed?.attempts, 2);
+      assert.equal(failed?.lastFault?.code, "session.timeout");
+      assert.equal((await c.send(null)).status, 204, "a task out of attempts is not sent again");
+      assert.deepEqual(await t.acs.housekeep(), { sessions: 0, tasks: 0, pruned: 0 }, "each lapsed session was settled once, by the Inform");
+      assert.equal((await t.acs.tasks.get(task.id))?.attempts, 2);
+      unsubscribe();
+      const ends = seen.filter((e) => e.type === "session.ended" && e.deviceId === c.deviceId).map((e) => (e as { reason: string }).reason);
+      assert.deepEqual(ends, ["timeout", "timeout", "completed"]);
+      c.close();
+    });
+
     it("gives a task up after its attempts, keeping the CPE's fault", async () => {
       const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
       await c.inform(["0 BOOTSTRAP"]);
