@@ -2,7 +2,7 @@
 // save its state in one transaction, answer. Sockets stay in cwmp-server.ts; this file sees bytes.
 
 import { randomBytes } from "node:crypto";
-import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
+import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope, type Inform } from "../cwmp/index.js";
 import { AcsSession, InformError, TaskArgumentError, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
@@ -28,6 +28,8 @@ export interface Exchange {
   connectionSession: string | null;
   /** The subject CN of a verified TLS client certificate. */
   clientCertCn: string | null;
+  /** Whether a session's last request came on another connection of this process that is still open. */
+  heldElsewhere?: (sessionId: string) => boolean;
 }
 
 export interface HttpReply {
@@ -94,6 +96,9 @@ class Refusal extends Error {
 }
 
 const XML = { "Content-Type": 'text/xml; charset="utf-8"' };
+
+/** Events of an Inform after which the CPE cannot still be in an earlier session. */
+const BOOT_EVENTS = new Set(["0 BOOTSTRAP", "1 BOOT"]);
 
 /** A 401 with the authentication challenges to answer. */
 function unauthorized(challenges: string[], body = "authentication required\n"): Omit<HttpReply, "session"> {
@@ -203,7 +208,7 @@ export class CwmpHandler {
           }
         }
         // The session this Inform ends is settled first, so that the tasks read next count its attempt.
-        const ended = await this.endOld(tx, deviceId, previous, now);
+        const ended = await this.endOld(tx, deviceId, previous, envelope.body as Inform, x, now);
         const tasks = await this.runnable(tx, deviceId, now);
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         // The Inform is recorded first, so that presets are matched against what it reported; a refusal
@@ -217,7 +222,7 @@ export class CwmpHandler {
         await this.planAhead(tx, started.session, now, tasks);
         const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now));
         if (lock === null) {
-          throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "this device already has a session in progress\n" });
+          throw new Refusal(this.busy("this device already has a session in progress\n"));
         }
         return { applied, reply: started.reply, lock };
       });
@@ -251,17 +256,41 @@ export class CwmpHandler {
   }
 
   /**
-   * Ends the device's session before this Inform when it is over: it lapsed, or it is the session this
-   * connection or cookie carried. Any other session in progress is left for acquire() to refuse.
+   * Ends the device's session before this Inform, settled (session-end.ts): it lapsed, or the new Inform
+   * says the CPE is done with it (it rebooted, crashed or gave up: a CPE keeps one session at a time).
+   * Only a concurrent duplicate is refused: the old session's CPE still holds its connection to this
+   * process, the ACS is not done with that session, and the new Inform reports no boot.
    */
-  private async endOld(tx: StoreTx, deviceId: string, previous: string | null, now: Date): Promise<AcsEvent[]> {
+  private async endOld(tx: StoreTx, deviceId: string, previous: string | null, inform: Inform, x: Exchange, now: Date): Promise<AcsEvent[]> {
     if (previous !== null) this.cache.drop(previous);
-    const old = await tx.sessions.ofDevice(deviceId);
-    if (old === null) return [];
-    const lapsed = old.expiresAt.getTime() <= now.getTime();
-    if (!lapsed && old.id !== previous) return [];
-    this.cache.drop(old.id);
-    return (await endAbandoned(tx, old, lapsed ? "timeout" : "replaced", now, { session: this.o.session, policy: this.o.taskPolicy, log: this.o.log })) ?? [];
+    // A session that changed meanwhile (it went on, or another process ended it) is looked at again.
+    for (let tries = 0; tries < 3; tries++) {
+      const old = await tx.sessions.ofDevice(deviceId);
+      if (old === null) return [];
+      const lapsed = old.expiresAt.getTime() <= now.getTime();
+      if (!lapsed && old.id !== previous && this.duplicate(old, inform, x)) throw new Refusal(this.busy("this device already has a session in progress\n"));
+      this.cache.drop(old.id);
+      const ended = await endAbandoned(tx, old, lapsed ? "timeout" : "replaced", now, { session: this.o.session, policy: this.o.taskPolicy, log: this.o.log });
+      if (ended !== null) return ended;
+    }
+    return [];
+  }
+
+  /** Whether a live session's device informs again from a second connection while the first is mid-exchange. */
+  private duplicate(old: SessionRecord, inform: Inform, x: Exchange): boolean {
+    if (x.heldElsewhere?.(old.id) !== true) return false;
+    // A device that booted has no connection left, whatever this side of the old one still says.
+    if (inform.event.some((e) => BOOT_EVENTS.has(e.eventCode.trim()))) return false;
+    try {
+      return !AcsSession.restore(old.state, this.o.session).lingering;
+    } catch (err) {
+      if (err instanceof TypeError) return false;
+      throw err;
+    }
+  }
+
+  private busy(body: string): Omit<HttpReply, "session"> {
+    return { status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body };
   }
 
   private async continueSession(x: Exchange, envelopes: CwmpEnvelope[], sessionId: string, now: Date): Promise<HttpReply> {
@@ -333,7 +362,7 @@ export class CwmpHandler {
       saved = await tx.sessions.save(sessionId, rec.version, this.stored(session), this.expiry(now));
       if (saved === null) {
         if (cached !== undefined) throw new StaleSession();
-        throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
+        throw new Refusal(this.busy("session changed concurrently\n"));
       }
     }
     return { applied, outcome, deviceId: rec.deviceId, saved };

@@ -42,6 +42,25 @@ export interface CwmpServer {
 export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer> {
   // Sessions of CPEs that send no cookie back are recognised by their keep-alive connection.
   const sessionOf = new WeakMap<Socket, string>();
+  // And the other way: the open connection each session's last request came on. A CPE still holding the
+  // connection of its session is in it; one that crashed, gave up or rebooted has closed it or is
+  // reporting a boot (cwmp-handler.ts tells a concurrent duplicate from a restart with it).
+  const socketOf = new Map<string, Socket>();
+  const watched = new WeakSet<Socket>();
+  const carry = (socket: Socket, session: string | null) => {
+    const before = sessionOf.get(socket);
+    if (before !== undefined && before !== session && socketOf.get(before) === socket) socketOf.delete(before);
+    if (session === null) {
+      sessionOf.delete(socket);
+      return;
+    }
+    if (!watched.has(socket)) {
+      watched.add(socket);
+      socket.once("close", () => carry(socket, null));
+    }
+    sessionOf.set(socket, session);
+    socketOf.set(session, socket);
+  };
   let inFlight = 0;
 
   const onRequest = (secure: boolean) => async (req: IncomingMessage, res: ServerResponse) => {
@@ -65,10 +84,13 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
         secure,
         connectionSession: sessionOf.get(socket) ?? null,
         clientCertCn: secure ? clientCertCn(socket as TLSSocket) : null,
+        heldElsewhere: (session) => {
+          const other = socketOf.get(session);
+          return other !== undefined && other !== socket && !other.destroyed;
+        },
       };
       const reply = await o.handler.handle(exchange);
-      if (reply.session === null) sessionOf.delete(socket);
-      else sessionOf.set(socket, reply.session);
+      if (!socket.destroyed) carry(socket, reply.session);
       res.writeHead(reply.status, reply.headers);
       res.end(reply.body);
     } catch (err) {
