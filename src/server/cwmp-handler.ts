@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope, type Inform } from "../cwmp/index.js";
-import { AcsSession, InformError, TaskArgumentError, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
+import { AcsSession, confirmation, InformError, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
@@ -208,15 +208,19 @@ export class CwmpHandler {
           }
         }
         // The session this Inform ends is settled first, so that the tasks read next count its attempt.
-        const ended = await this.endOld(tx, deviceId, previous, envelope.body as Inform, x, now);
-        const tasks = await this.runnable(tx, deviceId, now);
+        const inform = envelope.body as Inform;
+        const ended = await this.endOld(tx, deviceId, previous, inform, x, now);
+        // Tasks whose write was in flight when an earlier session broke off, and that this Inform shows
+        // took effect, are done rather than sent again.
+        const records = await tx.tasks.runnable(deviceId, now);
+        const confirmed = confirmedBy(records, inform);
+        const tasks = this.inputs(confirmed.length === 0 ? records : records.filter((t) => !confirmed.some((e) => e.taskId === t.id)), now);
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         // The Inform is recorded first, so that presets are matched against what it reported; a refusal
         // below rolls all of it back.
         let device: DeviceRecord | undefined;
-        const applied = await recordEvents(tx, [...ended, ...(await applyEffects(started.effects, { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }))]);
+        const applied = await recordEvents(tx, [...ended, ...(await applyEffects([...started.effects, ...confirmed], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }))]);
         if (this.o.provisioning !== undefined) {
-          const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
           started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device));
         }
         await this.planAhead(tx, started.session, now, tasks);
@@ -270,7 +274,7 @@ export class CwmpHandler {
       const lapsed = old.expiresAt.getTime() <= now.getTime();
       if (!lapsed && old.id !== previous && this.duplicate(old, inform, x)) throw new Refusal(this.busy("this device already has a session in progress\n"));
       this.cache.drop(old.id);
-      const ended = await endAbandoned(tx, old, lapsed ? "timeout" : "replaced", now, { session: this.o.session, policy: this.o.taskPolicy, log: this.o.log });
+      const ended = await endAbandoned(tx, old, lapsed ? "timeout" : "replaced", now, { session: this.o.session, policy: this.o.taskPolicy, log: this.o.log }, inform);
       if (ended !== null) return ended;
     }
     return [];
@@ -373,8 +377,12 @@ export class CwmpHandler {
   }
 
   private async runnable(tx: StoreTx, deviceId: string, now: Date): Promise<TaskInput[]> {
+    return this.inputs(await tx.tasks.runnable(deviceId, now), now);
+  }
+
+  private inputs(records: TaskRecord[], now: Date): TaskInput[] {
     const args = this.o.taskArgs ?? ((t: TaskRecord) => t.args);
-    return (await tx.tasks.runnable(deviceId, now)).map((t) => {
+    return records.map((t) => {
       try {
         return { id: t.id, name: t.name, args: args(t, now) };
       } catch (err) {
@@ -427,6 +435,17 @@ export class CwmpHandler {
   private publish(events: AcsEvent[]): void {
     for (const e of events) this.o.events.emit(e);
   }
+}
+
+/** taskDone for the tasks whose last fault left a write unconfirmed that `inform` confirms. */
+function confirmedBy(records: TaskRecord[], inform: Inform): Extract<Effect, { type: "taskDone" }>[] {
+  const done: Extract<Effect, { type: "taskDone" }>[] = [];
+  for (const t of records) {
+    const u = unconfirmedIn(t.lastFault?.detail);
+    const how = u === null ? null : confirmation(u, inform);
+    if (how !== null) done.push({ type: "taskDone", taskId: t.id, result: { confirmed: how } });
+  }
+  return done;
 }
 
 function header(x: Exchange, name: string): string | undefined {

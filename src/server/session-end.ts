@@ -6,6 +6,7 @@
 // transaction that applies the settlement. Of the processes and passes that see the session, only the
 // one whose delete removed the row settles it; the others find nothing to do.
 
+import type { Inform } from "../cwmp/index.js";
 import { AcsSession, type Effect, type SessionConfig } from "../session/index.js";
 import type { SessionRecord, StoreTx } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
@@ -18,12 +19,15 @@ export interface SessionEndContext {
   log: Logger;
 }
 
-/** Ends `rec` if it is still at its version and settles it; null when another caller got there first. */
-export async function endAbandoned(tx: StoreTx, rec: SessionRecord, reason: "timeout" | "replaced", now: Date, c: SessionEndContext): Promise<AcsEvent[] | null> {
+/**
+ * Ends `rec` if it is still at its version and settles it; null when another caller got there first.
+ * `next`: the device's new Inform, which may show that the RPC in flight took effect (confirm.ts).
+ */
+export async function endAbandoned(tx: StoreTx, rec: SessionRecord, reason: "timeout" | "replaced", now: Date, c: SessionEndContext, next?: Inform): Promise<AcsEvent[] | null> {
   if (!(await tx.sessions.end(rec.id, rec.version))) return null;
   let effects: Effect[];
   try {
-    effects = AcsSession.restore(rec.state, c.session).abandon(reason);
+    effects = AcsSession.restore(rec.state, c.session).abandon(reason, next);
   } catch (err) {
     // A state this version cannot read must not keep its device locked out for good.
     if (!(err instanceof TypeError)) throw err;

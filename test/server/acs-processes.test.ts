@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { xsdValue } from "../../src/cwmp/index.js";
+import { xsdValue, type CwmpMessage } from "../../src/cwmp/index.js";
 import { TaskService } from "../../src/server/tasks.js";
 import { openStore } from "../../src/store/index.js";
+import type { TaskRecord } from "../../src/store/types.js";
 import { startAcsProcess, type AcsProcess } from "../support/acs-process.js";
 import { backend, forEachBackend, pgServerUrl, queryDirect } from "../support/pg.js";
 import { rpcIn, TestCpe } from "../support/test-cpe.js";
@@ -115,6 +116,61 @@ forEachBackend((b) => {
           assert.deepEqual(Object.values(check!), ["ok"]);
         }
         cpe.close();
+      });
+    });
+
+    it("does not send again an RPC the device applied when the ACS died before committing its answer, for each kind", async () => {
+      const db = await b.freshUrl();
+      const kinds = [
+        { task: "setParameterValues", args: { parameterValues: [{ name: "Device.DeviceInfo.ProvisioningCode", value: "P9", type: "xsd:string" }] }, method: "SetParameterValues" },
+        { task: "addObject", args: { objectName: "Device.NAT.PortMapping." }, method: "AddObject" },
+        { task: "deleteObject", args: { objectName: "Device.NAT.PortMapping.2." }, method: "DeleteObject" },
+        { task: "reboot", args: {}, method: "Reboot" },
+        { task: "factoryReset", args: {}, method: "FactoryReset" },
+      ];
+      const withKey = (key: string) => [{ name: "Device.ManagementServer.ParameterKey", value: xsdValue("xsd:string", key) }];
+      await withProcesses(async (_procs, track) => {
+        const first = track(await startAcsProcess(serveArgs(db, dataDir)));
+        const cpes = kinds.map(() => new TestCpe({ url: first.url, username: USER, password: PASS }));
+        let store = await openStore(db);
+        const tasks: TaskRecord[] = [];
+        try {
+          for (const [i, c] of cpes.entries()) {
+            await c.inform(["0 BOOTSTRAP"], withKey("k0"));
+            await c.send(null);
+            tasks.push(await new TaskService(store, { maxAttempts: 3, expirySeconds: 0 }).create(c.deviceId, kinds[i]!.task, kinds[i]!.args));
+          }
+        } finally {
+          await store.close();
+        }
+        // Each device gets its RPC and applies it; the ACS dies before any answer reaches its database.
+        const rpcs: CwmpMessage[] = [];
+        for (const [i, c] of cpes.entries()) {
+          await c.inform(["2 PERIODIC"], withKey("k0"));
+          const rpc = rpcIn(await c.send(null));
+          assert.equal(rpc.method, kinds[i]!.method);
+          rpcs.push(rpc);
+        }
+        await first.kill();
+
+        const second = track(await startAcsProcess(serveArgs(db, dataDir)));
+        for (const [i, c] of cpes.entries()) {
+          c.reset();
+          c.moveTo(second.url);
+          const rpc = rpcs[i]!;
+          const key = "parameterKey" in rpc ? rpc.parameterKey : "k0";
+          const events = rpc.method === "Reboot" ? ["1 BOOT", `M Reboot|${rpc.commandKey}`] : rpc.method === "FactoryReset" ? ["0 BOOTSTRAP", "1 BOOT"] : ["2 PERIODIC"];
+          assert.equal((await c.inform(events, withKey(key))).status, 200);
+          const next = await c.send(null);
+          assert.equal(next.status, 204, `${kinds[i]!.method} sent again: ${next.envelope?.body?.method}`);
+        }
+        store = await openStore(db);
+        try {
+          for (const task of tasks) assert.equal((await store.tasks.get(task.id))?.status, "done", task.name);
+        } finally {
+          await store.close();
+        }
+        for (const c of cpes) c.close();
       });
     });
   });
