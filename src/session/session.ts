@@ -492,11 +492,15 @@ export class AcsSession {
     const effects: Effect[] = [];
     const inFlight = this.s.pending === null ? null : unconfirmedOf(this.s.pending.request, this.s.parameterKey ?? null);
     const how = inFlight !== null && next !== undefined ? confirmation(inFlight, next) : null;
+    const interrupted = (o: Origin) => {
+      const step = handlerOf(o.name).onInterrupted?.(o.args, o.state);
+      return step === undefined ? undefined : settle(o.taskId, step);
+    };
     for (const o of this.s.pending?.origins ?? []) {
       if (how !== null) effects.push({ type: "taskDone", taskId: o.taskId, result: { confirmed: how } });
-      else effects.push({ type: "taskFault", taskId: o.taskId, fault: { code, message, ...(inFlight === null ? {} : { detail: { unconfirmed: inFlight } }) }, retry: true });
+      else effects.push(...(interrupted(o) ?? [{ type: "taskFault", taskId: o.taskId, fault: { code, message, ...(inFlight === null ? {} : { detail: { unconfirmed: inFlight } }) }, retry: true }]));
     }
-    for (const o of this.s.queued.flatMap((q) => q.origins)) effects.push({ type: "taskFault", taskId: o.taskId, fault: { code, message }, retry: true });
+    for (const o of this.s.queued.flatMap((q) => q.origins)) effects.push(...(interrupted(o) ?? [{ type: "taskFault", taskId: o.taskId, fault: { code, message }, retry: true }]));
     this.s.pending = null;
     this.s.queued = [];
     return effects;

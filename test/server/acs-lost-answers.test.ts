@@ -87,6 +87,30 @@ forEachBackend((backend) => {
       });
     }
 
+    for (const values of [false, true]) {
+      it(`an addObject interrupted after the instance was added is not added again (${values ? "with" : "without"} values to set)`, async () => {
+        const args = { objectName: "Device.NAT.PortMapping.", ...(values ? { parameterValues: [{ name: "Description", value: "x", type: "xsd:string" }] } : {}) };
+        const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+        await c.inform(["0 BOOTSTRAP"], withKey("before"));
+        await c.send(null);
+        const task = await t.acs.tasks.create(c.deviceId, "addObject", args, { maxAttempts: 3 });
+        await c.inform(["2 PERIODIC"], withKey("before"));
+        const add = await c.send(null);
+        assert.equal(rpcIn(add).method, "AddObject");
+        assert.equal(rpcIn(await c.answer(add, { method: "AddObjectResponse", instanceNumber: 7, status: 0 })).method, "GetParameterNames");
+        c.reset(); // dies while the ACS reads the new instance
+        assert.equal((await c.inform(["2 PERIODIC"], withKey(keyOf(rpcIn(add))))).status, 200);
+        const after = await t.acs.tasks.get(task.id);
+        if (values) {
+          assert.deepEqual([after?.status, after?.lastFault?.code, after?.lastFault?.detail], ["failed", "task.interrupted", { instanceNumber: 7, path: "Device.NAT.PortMapping.7." }]);
+        } else {
+          assert.deepEqual([after?.status, after?.result], ["done", { instanceNumber: 7, path: "Device.NAT.PortMapping.7." }]);
+        }
+        assert.equal((await c.send(null)).status, 204, "AddObject is not sent again");
+        c.close();
+      });
+    }
+
     it("a key the device had already shows nothing: the write is sent again", async () => {
       const kind = { ...KINDS[0]!, args: { ...(KINDS[0]!.args as object), parameterKey: "before" } };
       const { c, task, rpc } = await inFlight(kind);
