@@ -383,8 +383,9 @@ export class CwmpHandler {
   private inputs(records: TaskRecord[], now: Date): TaskInput[] {
     const args = this.o.taskArgs ?? ((t: TaskRecord) => t.args);
     return records.map((t) => {
+      const unconfirmed = unconfirmedIn(t.lastFault?.detail);
       try {
-        return { id: t.id, name: t.name, args: args(t, now) };
+        return { id: t.id, name: t.name, args: args(t, now), ...(unconfirmed === null ? {} : { unconfirmed }) };
       } catch (err) {
         // One task's arguments that cannot be sent fail that task, not the session.
         if (err instanceof TaskArgumentError) return { id: t.id, name: t.name, args: t.args, argsError: err.message };

@@ -2,8 +2,8 @@
 // answer) took effect, read from what the device reports next. TR-069 gives the ACS three witnesses:
 // the ParameterKey, which SetParameterValues, AddObject and DeleteObject set only when they succeed and
 // every Inform reports; the "M Reboot" event, which carries the CommandKey of the Reboot that caused it;
-// and "0 BOOTSTRAP", which a device reports after a factory reset. An RPC with none of them (reads,
-// transfers, whose outcome comes with TransferComplete anyway) stays unconfirmed and is retried.
+// and "0 BOOTSTRAP", which a device reports after a factory reset. An RPC with none of them stays
+// unconfirmed and is retried (reads), or its task checks first (Download).
 
 import type { CwmpMessage, Inform } from "../cwmp/index.js";
 import type { JsonValue } from "./json.js";
@@ -27,6 +27,9 @@ export function unconfirmedOf(request: CwmpMessage, keyBefore: string | null): U
   if (KEYED.has(request.method) && "parameterKey" in request) return { method: request.method, key: request.parameterKey, keyBefore };
   if (request.method === "Reboot") return { method: "Reboot", key: request.commandKey, keyBefore: null };
   if (request.method === "FactoryReset") return { method: "FactoryReset", key: "", keyBefore: null };
+  // No Inform shows a Download took effect before its TransferComplete: the task looks for it among the
+  // device's queued transfers before sending it again (tasks/transfers.ts).
+  if (request.method === "Download") return { method: "Download", key: request.commandKey, keyBefore: null };
   return null;
 }
 
@@ -41,7 +44,7 @@ export function confirmation(u: Unconfirmed, inform: Inform): Confirmation | nul
   const has = (code: string, key?: string) => inform.event.some((e) => e.eventCode.trim() === code && (key === undefined || e.commandKey === key));
   if (u.method === "Reboot") return has("M Reboot", u.key) ? "M Reboot" : null;
   if (u.method === "FactoryReset") return has("0 BOOTSTRAP") ? "0 BOOTSTRAP" : null;
-  if (u.key === u.keyBefore) return null;
+  if (!KEYED.has(u.method) || u.key === u.keyBefore) return null;
   return parameterKeyOf(inform) === u.key ? "ParameterKey" : null;
 }
 

@@ -111,6 +111,31 @@ forEachBackend((backend) => {
       });
     }
 
+    for (const queued of [true, false]) {
+      it(`a Download whose answer was lost is looked for among the queued transfers: ${queued ? "found, it waits for its TransferComplete" : "absent, it is sent again"}`, async () => {
+        const download = { task: "download", args: { url: "http://127.0.0.1:9/fw.bin", fileType: "1 Firmware Upgrade Image" }, method: "Download", applied: () => ({ events: [], key: "" }), confirmed: "" };
+        const { c, task, rpc } = await inFlight(download);
+        const key = rpc.method === "Download" ? rpc.commandKey : "";
+        assert.equal((await c.inform(["2 PERIODIC"], withKey("before"))).status, 200);
+        const check = await c.send(null);
+        assert.equal(rpcIn(check).method, "GetQueuedTransfers", "CWMP 1.0 has no GetAllQueuedTransfers");
+        const next = await c.answer(check, { method: "GetQueuedTransfersResponse", transferList: queued ? [{ commandKey: key, state: 2 }] : [{ commandKey: "other", state: 1 }] });
+        if (queued) {
+          assert.equal(next.status, 204);
+          const waiting = await t.acs.tasks.get(task.id);
+          assert.deepEqual([waiting?.status, waiting?.result], ["waiting", { queued: { state: 2 } }]);
+          await c.inform(["7 TRANSFER COMPLETE", `M Download|${key}`], withKey("before"));
+          const done = await c.send({ method: "TransferComplete", commandKey: key, faultStruct: { faultCode: 0, faultString: "" }, startTime: "2026-12-06T00:00:00Z", completeTime: "2026-12-06T00:01:00Z" });
+          assert.deepEqual(rpcIn(done), { method: "TransferCompleteResponse" });
+          assert.equal((await c.send(null)).status, 204);
+          assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
+        } else {
+          assert.equal(rpcIn(next).method, "Download");
+        }
+        c.close();
+      });
+    }
+
     it("a key the device had already shows nothing: the write is sent again", async () => {
       const kind = { ...KINDS[0]!, args: { ...(KINDS[0]!.args as object), parameterKey: "before" } };
       const { c, task, rpc } = await inFlight(kind);

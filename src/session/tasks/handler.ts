@@ -4,6 +4,7 @@
 import type { CwmpMessage, CwmpNamespaceVersion, Fault } from "../../cwmp/index.js";
 import type { Effect, TaskFaultInfo } from "../effects.js";
 import type { JsonValue } from "../json.js";
+import type { Unconfirmed } from "../confirm.js";
 
 export interface TaskContext {
   now: Date;
@@ -15,6 +16,8 @@ export interface TaskContext {
   gpvBatchSize: number;
   /** "Device." or "InternetGatewayDevice.", from the Inform; used instead of "" for whole-tree requests. */
   rootObject: string | null;
+  /** At a task's start: the write of its previous attempt whose outcome is unknown (confirm.ts), if any. */
+  unconfirmed?: Unconfirmed;
 }
 
 export type Step =
