@@ -119,7 +119,7 @@ forEachBackend((b) => {
       });
     });
 
-    it("does not send again an RPC the device applied when the ACS died before committing its answer, for each kind", async () => {
+    it("after a SIGKILL at each step of a session, sends each kind of write again exactly when the device did not apply it", async () => {
       const db = await b.freshUrl();
       const kinds = [
         { task: "setParameterValues", args: { parameterValues: [{ name: "Device.DeviceInfo.ProvisioningCode", value: "P9", type: "xsd:string" }] }, method: "SetParameterValues" },
@@ -128,45 +128,64 @@ forEachBackend((b) => {
         { task: "reboot", args: {}, method: "Reboot" },
         { task: "factoryReset", args: {}, method: "FactoryReset" },
       ];
+      // Where the ACS dies: after its InformResponse (the RPC planned, not yet sent); with the RPC at the
+      // device, which applied it (its answer never committed); with the RPC lost on the way.
+      const steps = ["planned", "applied", "lost"] as const;
+      const cases = kinds.flatMap((kind) => steps.map((step) => ({ kind, step })));
       const withKey = (key: string) => [{ name: "Device.ManagementServer.ParameterKey", value: xsdValue("xsd:string", key) }];
       await withProcesses(async (_procs, track) => {
         const first = track(await startAcsProcess(serveArgs(db, dataDir)));
-        const cpes = kinds.map(() => new TestCpe({ url: first.url, username: USER, password: PASS }));
+        const cpes = cases.map(() => new TestCpe({ url: first.url, username: USER, password: PASS }));
         let store = await openStore(db);
         const tasks: TaskRecord[] = [];
         try {
           for (const [i, c] of cpes.entries()) {
             await c.inform(["0 BOOTSTRAP"], withKey("k0"));
             await c.send(null);
-            tasks.push(await new TaskService(store, { maxAttempts: 3, expirySeconds: 0 }).create(c.deviceId, kinds[i]!.task, kinds[i]!.args));
+            tasks.push(await new TaskService(store, { maxAttempts: 3, expirySeconds: 0 }).create(c.deviceId, cases[i]!.kind.task, cases[i]!.kind.args));
           }
         } finally {
           await store.close();
         }
-        // Each device gets its RPC and applies it; the ACS dies before any answer reaches its database.
-        const rpcs: CwmpMessage[] = [];
+        const rpcs: (CwmpMessage | null)[] = [];
         for (const [i, c] of cpes.entries()) {
-          await c.inform(["2 PERIODIC"], withKey("k0"));
+          assert.equal((await c.inform(["2 PERIODIC"], withKey("k0"))).status, 200);
+          if (cases[i]!.step === "planned") {
+            rpcs.push(null);
+            continue;
+          }
           const rpc = rpcIn(await c.send(null));
-          assert.equal(rpc.method, kinds[i]!.method);
+          assert.equal(rpc.method, cases[i]!.kind.method);
           rpcs.push(rpc);
         }
         await first.kill();
 
         const second = track(await startAcsProcess(serveArgs(db, dataDir)));
         for (const [i, c] of cpes.entries()) {
+          const { kind, step } = cases[i]!;
+          const label = `${kind.method}, killed ${step}`;
           c.reset();
           c.moveTo(second.url);
           const rpc = rpcs[i]!;
-          const key = "parameterKey" in rpc ? rpc.parameterKey : "k0";
-          const events = rpc.method === "Reboot" ? ["1 BOOT", `M Reboot|${rpc.commandKey}`] : rpc.method === "FactoryReset" ? ["0 BOOTSTRAP", "1 BOOT"] : ["2 PERIODIC"];
-          assert.equal((await c.inform(events, withKey(key))).status, 200);
-          const next = await c.send(null);
-          assert.equal(next.status, 204, `${kinds[i]!.method} sent again: ${next.envelope?.body?.method}`);
+          if (step === "applied") {
+            const key = "parameterKey" in rpc ? rpc.parameterKey : "k0";
+            const events = rpc.method === "Reboot" ? ["1 BOOT", `M Reboot|${rpc.commandKey}`] : rpc.method === "FactoryReset" ? ["0 BOOTSTRAP", "1 BOOT"] : ["2 PERIODIC"];
+            assert.equal((await c.inform(events, withKey(key))).status, 200, label);
+            const next = await c.send(null);
+            assert.equal(next.status, 204, `${label}: sent again (${next.envelope?.body?.method})`);
+          } else {
+            assert.equal((await c.inform(["2 PERIODIC"], withKey("k0"))).status, 200, label);
+            assert.equal(rpcIn(await c.send(null)).method, kind.method, `${label}: not sent again`);
+          }
         }
         store = await openStore(db);
         try {
-          for (const task of tasks) assert.equal((await store.tasks.get(task.id))?.status, "done", task.name);
+          for (const [i, task] of tasks.entries()) {
+            const now = await store.tasks.get(task.id);
+            const label = `${cases[i]!.kind.method}, killed ${cases[i]!.step}`;
+            if (cases[i]!.step === "applied") assert.equal(now?.status, "done", label);
+            else assert.deepEqual([now?.attempts, now?.lastFault?.code], [1, "session.replaced"], label);
+          }
         } finally {
           await store.close();
         }
