@@ -2,8 +2,8 @@
 // save its state in one transaction, answer. Sockets stay in cwmp-server.ts; this file sees bytes.
 
 import { randomBytes } from "node:crypto";
-import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
-import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
+import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope, type Inform } from "../cwmp/index.js";
+import { AcsSession, confirmation, InformError, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
@@ -17,6 +17,7 @@ import { SessionCache, StaleSession, type CachedSession } from "./session-cache.
 import { ScriptsNeeded } from "./script-runs.js";
 import type { SessionLogHook } from "./session-log.js";
 import type { SecretBox } from "./secrets.js";
+import { endAbandoned } from "./session-end.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
 
 export interface Exchange {
@@ -30,6 +31,8 @@ export interface Exchange {
   connectionSession: string | null;
   /** The subject CN of a verified TLS client certificate. */
   clientCertCn: string | null;
+  /** Whether a session's last request came on another connection of this process that is still open. */
+  heldElsewhere?: (sessionId: string) => boolean;
 }
 
 export interface HttpReply {
@@ -102,6 +105,9 @@ class Refusal extends Error {
 }
 
 const XML = { "Content-Type": 'text/xml; charset="utf-8"' };
+
+/** Events of an Inform after which the CPE cannot still be in an earlier session. */
+const BOOT_EVENTS = new Set(["0 BOOTSTRAP", "1 BOOT"]);
 
 /** A 401 with the authentication challenges to answer. */
 function unauthorized(challenges: string[], body = "authentication required\n"): Omit<HttpReply, "session"> {
@@ -238,23 +244,27 @@ export class CwmpHandler {
             reclaimed = bootstrapLogin = true;
           }
         }
-        const effects: Effect[] = [];
-        if (previous !== null) effects.push(...(await this.endPrevious(tx, previous, deviceId)));
-        const tasks = await this.runnable(tx, deviceId, now);
+        // The session this Inform ends is settled first, so that the tasks read next count its attempt.
+        const inform = envelope.body as Inform;
+        const ended = await this.endOld(tx, deviceId, previous, inform, x, now);
+        // Tasks whose write was in flight when an earlier session broke off, and that this Inform shows
+        // took effect, are done rather than sent again.
+        const records = await tx.tasks.runnable(deviceId, now);
+        const confirmed = confirmedBy(records, inform);
+        const tasks = this.inputs(confirmed.length === 0 ? records : records.filter((t) => !confirmed.some((e) => e.taskId === t.id)), now);
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         if (profile !== DEFAULT_PROFILE) started.session.useCompat(profile.name);
         // The Inform is recorded first, so that presets are matched against what it reported; a refusal
         // below rolls all of it back.
         let device: DeviceRecord | undefined;
-        const applied = await recordEvents(tx, await applyEffects([...effects, ...started.effects], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }));
+        const applied = await recordEvents(tx, [...ended, ...(await applyEffects([...started.effects, ...confirmed], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }))]);
         if (this.o.provisioning !== undefined) {
-          const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
           started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin));
         }
         await this.planAhead(tx, started.session, now, tasks);
-        const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now), now);
+        const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now));
         if (lock === null) {
-          throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "this device already has a session in progress\n" });
+          throw new Refusal(this.busy("this device already has a session in progress\n"));
         }
         return { applied, reply: started.reply, lock };
       });
@@ -300,14 +310,42 @@ export class CwmpHandler {
     if (step !== null) session.keepAhead(copy, step);
   }
 
-  /** An Inform on a connection or cookie that still had a session: that session is over. */
-  private async endPrevious(tx: StoreTx, id: string, deviceId: string): Promise<Effect[]> {
-    this.cache.drop(id);
-    const rec = await tx.sessions.get(id);
-    if (rec === null || rec.deviceId !== deviceId) return [];
-    const effects = this.restore(rec.state).timeout().map((e): Effect => (e.type === "sessionEnded" ? { ...e, reason: "replaced" } : e));
-    await tx.sessions.end(id);
-    return effects;
+  /**
+   * Ends the device's session before this Inform, settled (session-end.ts): it lapsed, or the new Inform
+   * says the CPE is done with it (it rebooted, crashed or gave up: a CPE keeps one session at a time).
+   * Only a concurrent duplicate is refused: the old session's CPE still holds its connection to this
+   * process, the ACS is not done with that session, and the new Inform reports no boot.
+   */
+  private async endOld(tx: StoreTx, deviceId: string, previous: string | null, inform: Inform, x: Exchange, now: Date): Promise<AcsEvent[]> {
+    if (previous !== null) this.cache.drop(previous);
+    // A session that changed meanwhile (it went on, or another process ended it) is looked at again.
+    for (let tries = 0; tries < 3; tries++) {
+      const old = await tx.sessions.ofDevice(deviceId);
+      if (old === null) return [];
+      const lapsed = old.expiresAt.getTime() <= now.getTime();
+      if (!lapsed && old.id !== previous && this.duplicate(old, inform, x)) throw new Refusal(this.busy("this device already has a session in progress\n"));
+      this.cache.drop(old.id);
+      const ended = await endAbandoned(tx, old, lapsed ? "timeout" : "replaced", now, { session: this.o.session, policy: this.o.taskPolicy, log: this.o.log }, inform);
+      if (ended !== null) return ended;
+    }
+    return [];
+  }
+
+  /** Whether a live session's device informs again from a second connection while the first is mid-exchange. */
+  private duplicate(old: SessionRecord, inform: Inform, x: Exchange): boolean {
+    if (x.heldElsewhere?.(old.id) !== true) return false;
+    // A device that booted has no connection left, whatever this side of the old one still says.
+    if (inform.event.some((e) => BOOT_EVENTS.has(e.eventCode.trim()))) return false;
+    try {
+      return !AcsSession.restore(old.state, this.o.session).lingering;
+    } catch (err) {
+      if (err instanceof TypeError) return false;
+      throw err;
+    }
+  }
+
+  private busy(body: string): Omit<HttpReply, "session"> {
+    return { status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body };
   }
 
   private async continueSession(x: Exchange, envelopes: CwmpEnvelope[], sessionId: string, now: Date): Promise<HttpReply> {
@@ -391,7 +429,7 @@ export class CwmpHandler {
       saved = await tx.sessions.save(sessionId, rec.version, this.stored(session), this.expiry(now));
       if (saved === null) {
         if (cached !== undefined) throw new StaleSession();
-        throw new Refusal({ status: 503, headers: { "Retry-After": String(this.o.retryAfterSeconds), "Content-Type": "text/plain" }, body: "session changed concurrently\n" });
+        throw new Refusal(this.busy("session changed concurrently\n"));
       }
     }
     return { applied, outcome, deviceId: rec.deviceId, saved, compat: session.compat };
@@ -407,10 +445,15 @@ export class CwmpHandler {
   }
 
   private async runnable(tx: StoreTx, deviceId: string, now: Date): Promise<TaskInput[]> {
+    return this.inputs(await tx.tasks.runnable(deviceId, now), now);
+  }
+
+  private inputs(records: TaskRecord[], now: Date): TaskInput[] {
     const args = this.o.taskArgs ?? ((t: TaskRecord) => t.args);
-    return (await tx.tasks.runnable(deviceId, now)).map((t) => {
+    return records.map((t) => {
+      const unconfirmed = unconfirmedIn(t.lastFault?.detail);
       try {
-        return { id: t.id, name: t.name, args: args(t, now) };
+        return { id: t.id, name: t.name, args: args(t, now), ...(unconfirmed === null ? {} : { unconfirmed }) };
       } catch (err) {
         // One task's arguments that cannot be sent fail that task, not the session.
         if (err instanceof TaskArgumentError) return { id: t.id, name: t.name, args: t.args, argsError: err.message };
@@ -461,6 +504,17 @@ export class CwmpHandler {
   private publish(events: AcsEvent[]): void {
     for (const e of events) this.o.events.emit(e);
   }
+}
+
+/** taskDone for the tasks whose last fault left a write unconfirmed that `inform` confirms. */
+function confirmedBy(records: TaskRecord[], inform: Inform): Extract<Effect, { type: "taskDone" }>[] {
+  const done: Extract<Effect, { type: "taskDone" }>[] = [];
+  for (const t of records) {
+    const u = unconfirmedIn(t.lastFault?.detail);
+    const how = u === null ? null : confirmation(u, inform);
+    if (how !== null) done.push({ type: "taskDone", taskId: t.id, result: { confirmed: how } });
+  }
+  return done;
 }
 
 function header(x: Exchange, name: string): string | undefined {

@@ -58,6 +58,25 @@ export interface CwmpServer {
 export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer> {
   // Sessions of CPEs that send no cookie back are recognised by their keep-alive connection.
   const sessionOf = new WeakMap<Socket, string>();
+  // And the other way: the open connection each session's last request came on. A CPE still holding the
+  // connection of its session is in it; one that crashed, gave up or rebooted has closed it or is
+  // reporting a boot (cwmp-handler.ts tells a concurrent duplicate from a restart with it).
+  const socketOf = new Map<string, Socket>();
+  const watched = new WeakSet<Socket>();
+  const carry = (socket: Socket, session: string | null) => {
+    const before = sessionOf.get(socket);
+    if (before !== undefined && before !== session && socketOf.get(before) === socket) socketOf.delete(before);
+    if (session === null) {
+      sessionOf.delete(socket);
+      return;
+    }
+    if (!watched.has(socket)) {
+      watched.add(socket);
+      socket.once("close", () => carry(socket, null));
+    }
+    sessionOf.set(socket, session);
+    socketOf.set(session, socket);
+  };
   let inFlight = 0;
 
   // A request whose connection fails under it (malformed framing, a reset) learns it from here.
@@ -110,10 +129,13 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
         secure,
         connectionSession: sessionOf.get(socket) ?? null,
         clientCertCn: secure ? clientCertCn(socket as TLSSocket) : null,
+        heldElsewhere: (session) => {
+          const other = socketOf.get(session);
+          return other !== undefined && other !== socket && !other.destroyed;
+        },
       };
       const r = await o.handler.handle(exchange);
-      if (r.session === null) sessionOf.delete(socket);
-      else sessionOf.set(socket, r.session);
+      if (!socket.destroyed) carry(socket, r.session);
       answer(r.status, r.headers, r.body);
     } catch (err) {
       if (isStoreUnavailable(err)) {
@@ -121,7 +143,7 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
         // from its Inform, since the connection (and with it the session) is closed. The outage itself
         // is logged once, when the store reports it.
         o.log.debug({ address, err: (err as Error).message }, "CWMP request refused: the database is unavailable");
-        sessionOf.delete(socket);
+        carry(socket, null);
         if (!res.headersSent) answer(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the database is unavailable; retry later\n");
         else res.destroy();
         return;

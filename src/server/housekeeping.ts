@@ -1,11 +1,12 @@
 // Periodic work every ACS process does: settle sessions whose CPE vanished (freeing their devices),
 // expire tasks past their time, and prune what is kept only for a while (outbox events, webhook
 // deliveries, connection-request attempts, the Events of Informs). Safe to run in several processes at
-// once: a session is claimed with an optimistic save before it is settled, so only one process settles it.
+// once: a session is settled only by whoever ends it at the version read (session-end.ts).
 
-import { AcsSession, type SessionConfig } from "../session/index.js";
+import type { SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
-import { applyEffects, type TaskPolicy } from "./apply-effects.js";
+import type { TaskPolicy } from "./apply-effects.js";
+import { endAbandoned } from "./session-end.js";
 import { recordEvents, type EventBus } from "./events.js";
 import { logPassFailure, type Logger } from "./logger.js";
 
@@ -33,12 +34,8 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
   let sessions = 0;
   for (const rec of await o.store.sessions.expired(now, 100)) {
     const settled = await o.store.transaction(async (tx) => {
-      // Claim it: a save on the version we read fails if another process got there first.
-      if ((await tx.sessions.save(rec.id, rec.version, rec.state, now)) === null) return null;
-      const effects = AcsSession.restore(rec.state, o.session).timeout();
-      const events = await recordEvents(tx, await applyEffects(effects, { tx, deviceId: rec.deviceId, now, address: null, policy: o.taskPolicy }));
-      await tx.sessions.end(rec.id);
-      return events;
+      const events = await endAbandoned(tx, rec, "timeout", now, { session: o.session, policy: o.taskPolicy, log: o.log });
+      return events === null ? null : recordEvents(tx, events);
     });
     if (settled !== null) {
       sessions++;

@@ -5,6 +5,7 @@
 import type { CwmpMessage, CwmpNamespaceVersion, GetParameterValuesResponse } from "../cwmp/index.js";
 import type { Effect } from "./effects.js";
 import type { JsonValue } from "./json.js";
+import type { Unconfirmed } from "./confirm.js";
 import { commandKeyOf, isTaskName, taskHandlers, taskSupportedIn, validateTaskArgs, TaskArgumentError, type Step, type TaskContext, type TaskHandler } from "./tasks/index.js";
 
 /** A task as the session sees it: the store's record, reduced. */
@@ -14,6 +15,8 @@ export interface TaskInput {
   args: JsonValue;
   /** Set when the arguments could not be made ready to send (a sealed secret that does not open): the task fails with it. */
   argsError?: string;
+  /** The write of the task's previous attempt whose outcome is unknown (the session broke off; confirm.ts). */
+  unconfirmed?: Unconfirmed;
 }
 
 /** One task's part in an RPC: which task, its handler state, and (for batched reads) what it asked. */
@@ -132,7 +135,8 @@ function startTask(task: TaskInput, ctx: PlanContext): ReadyRpc | { effects: Eff
   if (!taskSupportedIn(task.name, ctx.ns)) {
     return fail("task.unsupported", `${task.name} is not available in the device's CWMP namespace cwmp-${ctx.ns}`);
   }
-  const step = handlerOf(task.name).start(args, taskContext(task.id, ctx));
+  const tctx = task.unconfirmed === undefined ? taskContext(task.id, ctx) : { ...taskContext(task.id, ctx), unconfirmed: task.unconfirmed };
+  const step = handlerOf(task.name).start(args, tctx);
   const done = settle(task.id, step);
   if (done !== undefined) return { effects: done };
   const rpc = step as Extract<Step, { kind: "rpc" }>;

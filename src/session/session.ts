@@ -2,6 +2,7 @@
 // effects come out. Its whole state is a JSON snapshot, so any ACS process can carry a session on.
 
 import { cwmpFault, type CwmpEnvelope, type CwmpMessage, type Fault, type Inform } from "../cwmp/index.js";
+import { confirmation, parameterKeyOf, unconfirmedOf } from "./confirm.js";
 import { answerCpeRequest, isCpeRequest } from "./cpe-requests.js";
 import { deviceIdOf } from "./device-id.js";
 import type { Effect, SessionEndReason } from "./effects.js";
@@ -43,6 +44,8 @@ export interface SessionState {
   queued: ReadyRpc[];
   /** Tasks settled in this session: not started again in it. */
   settled: string[];
+  /** The device's ParameterKey as last known (its Inform, then the writes it accepted); absent: unknown. */
+  parameterKey?: string | null;
   /** HoldRequests is in force (the CPE holds its requests). */
   holding: boolean;
   /** The CPE said it has no more requests (an empty POST while not held). */
@@ -162,6 +165,7 @@ export class AcsSession {
       pending: null,
       queued: [],
       settled: [],
+      parameterKey: parameterKeyOf(inform),
       holding,
       cpeDone: false,
       acsDone: false,
@@ -366,10 +370,19 @@ export class AcsSession {
 
   /** The CPE vanished: settle what was outstanding, retryable, and end. */
   timeout(): Effect[] {
+    return this.abandon("timeout");
+  }
+
+  /**
+   * The session will see no more of its CPE: it went silent ("timeout") or started a new session
+   * ("replaced"). What was outstanding is settled, retryable, and the session ends.
+   */
+  abandon(reason: "timeout" | "replaced", next?: Inform): Effect[] {
     // An RPC planned ahead may have reached the CPE (its empty POST is answered without a write): it
     // counts as sent, so that a CPE that dies on it cannot loop on the task.
     if (this.s.ahead !== undefined) this.s = this.s.ahead;
-    return this.end("timeout", this.abandonPending("session.timeout", "the CPE stopped answering")).effects;
+    const faults = reason === "timeout" ? this.abandonPending("session.timeout", "the CPE stopped answering", next) : this.abandonPending("session.replaced", "the CPE started a new session", next);
+    return this.end(reason, faults).effects;
   }
 
   private header(id?: string): CwmpEnvelope["header"] {
@@ -389,6 +402,8 @@ export class AcsSession {
     this.s.pending = null;
     const effects: Effect[] = [];
     const expected = `${pending.request.method}Response`;
+    // The device set the key with the write it accepted: a lost answer to a later write is told by it.
+    if (message.method === expected && "parameterKey" in pending.request) this.s.parameterKey = pending.request.parameterKey;
     if (message.method !== "Fault" && message.method !== expected) {
       effects.push({ type: "sessionFault", code: "session.wrong-response", message: `expected ${expected} to ${pending.id}, got ${message.method}` });
       for (const o of pending.origins) {
@@ -485,10 +500,23 @@ export class AcsSession {
     return { reply: { envelope: { ns: this.s.ns, header: { id }, body: { method: "GetRPCMethods" } }, ended: false }, effects };
   }
 
-  private abandonPending(code: string, message: string): Effect[] {
+  /**
+   * Faults the tasks under way, retryable. A write in flight may have taken effect: its fault says what
+   * would show it (confirm.ts), and `next`, the device's new Inform when there is one, may show it now.
+   */
+  private abandonPending(code: string, message: string, next?: Inform): Effect[] {
     const effects: Effect[] = [];
-    const origins = [...(this.s.pending?.origins ?? []), ...this.s.queued.flatMap((q) => q.origins)];
-    for (const o of origins) effects.push({ type: "taskFault", taskId: o.taskId, fault: { code, message }, retry: true });
+    const inFlight = this.s.pending === null ? null : unconfirmedOf(this.s.pending.request, this.s.parameterKey ?? null);
+    const how = inFlight !== null && next !== undefined ? confirmation(inFlight, next) : null;
+    const interrupted = (o: Origin) => {
+      const step = handlerOf(o.name).onInterrupted?.(o.args, o.state);
+      return step === undefined ? undefined : settle(o.taskId, step);
+    };
+    for (const o of this.s.pending?.origins ?? []) {
+      if (how !== null) effects.push({ type: "taskDone", taskId: o.taskId, result: { confirmed: how } });
+      else effects.push(...(interrupted(o) ?? [{ type: "taskFault", taskId: o.taskId, fault: { code, message, ...(inFlight === null ? {} : { detail: { unconfirmed: inFlight } }) }, retry: true }]));
+    }
+    for (const o of this.s.queued.flatMap((q) => q.origins)) effects.push(...(interrupted(o) ?? [{ type: "taskFault", taskId: o.taskId, fault: { code, message }, retry: true }]));
     this.s.pending = null;
     this.s.queued = [];
     return effects;

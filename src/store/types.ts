@@ -281,11 +281,14 @@ export interface SessionRecord {
 
 export interface SessionRepo {
   get(id: string): Promise<SessionRecord | null>;
+  /** The device's session, lapsed or not (a device has at most one). */
+  ofDevice(deviceId: string): Promise<SessionRecord | null>;
   /**
    * Takes the device's session lock for `sessionId` until `expiresAt`. Succeeds when the device has no
-   * session, its session expired, or it is already held by `sessionId`. Works across processes.
+   * session or it is already held by `sessionId`; a lapsed session is not taken over (end it first, once
+   * settled). Works across processes.
    */
-  acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date, now: Date): Promise<SessionRecord | null>;
+  acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null>;
   /** Saves a new state if `expectedVersion` is current; returns the new record or null (lost race/expired). */
   save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null>;
   /**

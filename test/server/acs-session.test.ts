@@ -197,6 +197,49 @@ forEachBackend((backend) => {
       b.close();
     });
 
+    it("serves at once a CPE that informs again after dying mid-RPC: the old session ends, its RPC counted as an attempt", async () => {
+      const a = cpe();
+      await a.inform(["0 BOOTSTRAP"]);
+      await a.send(null);
+      const task = await t.acs.tasks.create(a.deviceId, "addObject", { objectName: "Device.NAT.PortMapping." }, { maxAttempts: 3 });
+      const seen: AcsEvent[] = [];
+      const unsubscribe = t.acs.events.subscribe((e) => seen.push(e));
+      await a.inform();
+      assert.equal(rpcIn(await a.send(null)).method, "AddObject");
+      a.reset(); // the CWMP client crashed: its connection is closed
+      const b = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: a.identity });
+      assert.equal((await b.inform(["2 PERIODIC"])).status, 200);
+      const settled = await t.acs.tasks.get(task.id);
+      assert.deepEqual([settled?.status, settled?.attempts, settled?.lastFault?.code, settled?.notBefore], ["pending", 1, "session.replaced", null]);
+      const rpc = await b.send(null);
+      assert.equal(rpcIn(rpc).method, "AddObject", "the task runs again in the new session");
+      assert.equal(rpcIn(await b.answer(rpc, { method: "AddObjectResponse", instanceNumber: 1, status: 0 })).method, "GetParameterNames");
+      unsubscribe();
+      assert.deepEqual(seen.filter((e) => e.type === "session.ended" && e.deviceId === a.deviceId).map((e) => (e as { reason: string }).reason), ["replaced"]);
+      b.close();
+    });
+
+    it("serves a rebooted CPE whose old connection the ACS still holds; that session is over and settled once", async () => {
+      const a = cpe();
+      await a.inform(["0 BOOTSTRAP"]);
+      await a.send(null);
+      const task = await t.acs.tasks.create(a.deviceId, "reboot", {}, { maxAttempts: 3 });
+      await a.inform();
+      const rpc = await a.send(null);
+      assert.equal(rpcIn(rpc).method, "Reboot");
+      // The box lost power: no FIN ever reached the ACS, whose side of the connection stays open.
+      const b = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: a.identity });
+      assert.equal((await b.inform(["1 BOOT"])).status, 200);
+      assert.deepEqual([(await t.acs.tasks.get(task.id))?.attempts, (await t.acs.tasks.get(task.id))?.lastFault?.code], [1, "session.replaced"]);
+      const late = await a.answer(rpc, { method: "RebootResponse" });
+      assert.equal(late.status, 500, "the old session is over");
+      assert.equal(rpcIn(late).method === "Fault" && (rpcIn(late) as { detail: { faultCode: number } }).detail.faultCode, 8003);
+      assert.equal((await t.acs.tasks.get(task.id))?.attempts, 1, "settled once");
+      assert.equal(rpcIn(await b.send(null)).method, "Reboot");
+      a.close();
+      b.close();
+    });
+
     it("keeps a session going for a CPE that sends no cookies, by its connection", async () => {
       const c = cpe({ cookies: false });
       const task = await (async () => {
@@ -355,8 +398,6 @@ forEachBackend((backend) => {
       await c.inform();
       assert.equal(rpcIn(await c.send(null)).method, "FactoryReset");
       c.reset(); // gone
-      const other = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: c.identity });
-      assert.equal((await other.inform()).status, 503, "the device is still in its session");
       assert.deepEqual(await t.acs.housekeep(), { sessions: 0, tasks: 0, pruned: 0 });
       t.advance(31_000);
       assert.deepEqual(await t.acs.housekeep(), { sessions: 1, tasks: 0, pruned: 0 });
@@ -367,6 +408,7 @@ forEachBackend((backend) => {
       assert.equal(after?.notBefore, null, "an interrupted session is not the task's fault: no back-off");
       const faults = await t.acs.store.faults.list({ deviceId: c.deviceId });
       assert.deepEqual(faults.map((f) => [f.channel, f.code]), [[`task:${task.id}`, "session.timeout"]]);
+      const other = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: c.identity });
       assert.equal((await other.inform()).status, 200, "the device is free again");
       const rpc = await other.send(null);
       assert.equal(rpcIn(rpc).method, "FactoryReset");
@@ -374,6 +416,35 @@ forEachBackend((backend) => {
       assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
       assert.deepEqual(await t.acs.store.faults.list({ deviceId: c.deviceId }), [], "the fault is cleared once the task succeeds");
       other.close();
+    });
+
+    it("settles a lapsed session when the device's next Inform finds it before housekeeping: the RPC in flight is an attempt", async () => {
+      const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+      await c.inform(["0 BOOTSTRAP"]);
+      await c.send(null);
+      const task = await t.acs.tasks.create(c.deviceId, "addObject", { objectName: "Device.NAT.PortMapping." }, { maxAttempts: 2 });
+      const seen: AcsEvent[] = [];
+      const unsubscribe = t.acs.events.subscribe((e) => seen.push(e));
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        assert.equal((await c.inform(["1 BOOT"])).status, 200, `Inform ${attempt} is served`);
+        assert.equal(rpcIn(await c.send(null)).method, "AddObject");
+        c.reset(); // dies mid-RPC and comes back after the session timeout, before any housekeeping
+        t.advance(31_000);
+        const now = await t.acs.tasks.get(task.id);
+        assert.equal(now?.attempts, attempt - 1, "not settled before the device is seen again");
+      }
+      assert.equal((await c.inform(["1 BOOT"])).status, 200);
+      const failed = await t.acs.tasks.get(task.id);
+      assert.equal(failed?.status, "failed");
+      assert.equal(failed?.attempts, 2);
+      assert.equal(failed?.lastFault?.code, "session.timeout");
+      assert.equal((await c.send(null)).status, 204, "a task out of attempts is not sent again");
+      assert.deepEqual(await t.acs.housekeep(), { sessions: 0, tasks: 0, pruned: 0 }, "each lapsed session was settled once, by the Inform");
+      assert.equal((await t.acs.tasks.get(task.id))?.attempts, 2);
+      unsubscribe();
+      const ends = seen.filter((e) => e.type === "session.ended" && e.deviceId === c.deviceId).map((e) => (e as { reason: string }).reason);
+      assert.deepEqual(ends, ["timeout", "timeout", "completed"]);
+      c.close();
     });
 
     it("gives a task up after its attempts, keeping the CPE's fault", async () => {

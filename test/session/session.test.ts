@@ -312,8 +312,37 @@ describe("protocol errors and vanishing CPEs", () => {
     const t = task("11111111-0000-0000-0000-000000000001", "factoryReset", {});
     rpcOf(session.receive([], now, [t]));
     const effects = session.timeout();
-    assert.deepEqual(ofType(effects, "taskFault")[0], { type: "taskFault", taskId: t.id, fault: { code: "session.timeout", message: "the CPE stopped answering" }, retry: true });
+    const unconfirmed = { method: "FactoryReset", key: "", keyBefore: null };
+    assert.deepEqual(ofType(effects, "taskFault")[0], { type: "taskFault", taskId: t.id, fault: { code: "session.timeout", message: "the CPE stopped answering", detail: { unconfirmed } }, retry: true });
     assert.deepEqual(ofType(effects, "sessionEnded"), [{ type: "sessionEnded", reason: "timeout" }]);
+  });
+
+  it("settles a write in flight as done when the device's next Inform shows its ParameterKey, unless the device had that key already", () => {
+    const withKey = (key: string) => inform({ parameterList: [{ name: "Device.ManagementServer.ParameterKey", value: xsdValue("xsd:string", key) }] });
+    const spv = (id: string, parameterKey: string) => task(id, "setParameterValues", { parameterValues: [{ name: "Device.X.Y", value: "1", type: "xsd:string" }], parameterKey });
+    const a = spv("11111111-0000-0000-0000-00000000000a", "k1");
+    const b = spv("11111111-0000-0000-0000-00000000000b", "k2");
+    const { session } = start([a, b], defaultSessionConfig, withKey("k0"));
+    const first = rpcOf(session.receive([], now, [a, b]));
+    rpcOf(session.receive(cpe({ method: "SetParameterValuesResponse", status: 0 }, first.id), now, [a, b]));
+    const copy = AcsSession.restore(JSON.parse(JSON.stringify(session.snapshot())));
+    // b (k2) in flight; the device reports k2: it took effect.
+    assert.deepEqual(ofType(session.abandon("replaced", withKey("k2").body as Inform), "taskDone"), [{ type: "taskDone", taskId: b.id, result: { confirmed: "ParameterKey" } }]);
+    // Reporting k1, the key a's accepted write set, shows nothing about b.
+    const [fault] = ofType(copy.abandon("replaced", withKey("k1").body as Inform), "taskFault");
+    assert.deepEqual(fault?.fault.detail, { unconfirmed: { method: "SetParameterValues", key: "k2", keyBefore: "k1" } });
+  });
+
+  it("settles a Reboot in flight as done on M Reboot with its CommandKey", () => {
+    const t = task("11111111-0000-0000-0000-000000000001", "reboot", {});
+    const { session } = start([t]);
+    const rpc = rpcOf(session.receive([], now, [t]));
+    const key = rpc.body.method === "Reboot" ? rpc.body.commandKey : "";
+    const copy = AcsSession.restore(JSON.parse(JSON.stringify(session.snapshot())));
+    const rebooted = inform({ event: [{ eventCode: "1 BOOT", commandKey: "" }, { eventCode: "M Reboot", commandKey: key }] }).body as Inform;
+    assert.deepEqual(ofType(session.abandon("replaced", rebooted), "taskDone"), [{ type: "taskDone", taskId: t.id, result: { confirmed: "M Reboot" } }]);
+    const other = inform({ event: [{ eventCode: "1 BOOT", commandKey: "" }, { eventCode: "M Reboot", commandKey: "someone else's" }] }).body as Inform;
+    assert.equal(ofType(copy.abandon("replaced", other), "taskFault").length, 1);
   });
 
   it("stops a session that sends too many RPCs", () => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { openStore } from "../../src/store/index.js";
 
 export type ChildJob =
-  | { action: "acquire"; url: string; deviceId: string; sessionId: string; now: number; expiresAt: number }
+  | { action: "acquire"; url: string; deviceId: string; sessionId: string; expiresAt: number }
   | { action: "increment"; url: string; key: string; times: number }
   | { action: "open"; url: string };
 
@@ -26,7 +26,7 @@ async function perform(job: ChildJob, waitForGo: () => Promise<void>): Promise<u
   try {
     await waitForGo();
     if (job.action === "acquire") {
-      const r = await store.sessions.acquire(job.deviceId, job.sessionId, { by: job.sessionId }, new Date(job.expiresAt), new Date(job.now));
+      const r = await store.sessions.acquire(job.deviceId, job.sessionId, { by: job.sessionId }, new Date(job.expiresAt));
       return r !== null;
     }
     for (let i = 0; i < job.times; i++) {

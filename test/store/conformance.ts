@@ -166,7 +166,7 @@ export function conformance(b: Backend): void {
         await s.tasks.create({ deviceId: id, name: "reboot", args: null }, at());
         await s.faults.raise({ deviceId: id, channel: "session", code: "c", message: "m", detail: null, at: at() });
         await s.credentials.put({ username: `u-${id}`, deviceId: id, passwordHash: "h", digestHa1: "x", realm: "r", createdAt: at() });
-        await s.sessions.acquire(id, `s-${id}`, {}, at(1000), at());
+        await s.sessions.acquire(id, `s-${id}`, {}, at(1000));
       }
       await s.credentials.put({ username: "shared", deviceId: null, passwordHash: "h", digestHa1: "x", realm: "r", createdAt: at() });
 
@@ -183,7 +183,7 @@ export function conformance(b: Backend): void {
       // The device can come back and take a session at once.
       await s.devices.recordInform(inform("d1"));
       assert.deepEqual((await s.devices.get("d1"))?.tags, []);
-      assert.notEqual(await s.sessions.acquire("d1", "s-new", {}, at(1000), at()), null);
+      assert.notEqual(await s.sessions.acquire("d1", "s-new", {}, at(1000)), null);
 
       assert.equal((await s.parameters.all("d2")).length, 2);
       assert.equal((await s.events.list("d2")).length, 1);
@@ -572,35 +572,51 @@ export function conformance(b: Backend): void {
     test("acquire takes a free device; another session is refused while the lease lasts; the holder may take it again", async (ctx) => {
       const s = await fresh(b, ctx);
       // No device record is needed: the lock can be taken before the first Inform is stored.
-      const first = await s.sessions.acquire("d1", "s1", { phase: "inform" }, at(30_000), at());
+      const first = await s.sessions.acquire("d1", "s1", { phase: "inform" }, at(30_000));
       assert.deepEqual(first, { id: "s1", deviceId: "d1", state: { phase: "inform" }, version: first?.version, expiresAt: at(30_000) });
-      assert.equal(await s.sessions.acquire("d1", "s2", {}, at(60_000), at(29_999)), null);
+      assert.equal(await s.sessions.acquire("d1", "s2", {}, at(60_000)), null);
       assert.deepEqual(await s.sessions.get("s1"), first);
-      const again = await s.sessions.acquire("d1", "s1", { phase: "again" }, at(40_000), at(10));
+      const again = await s.sessions.acquire("d1", "s1", { phase: "again" }, at(40_000));
       assert.equal(again?.id, "s1");
       assert.deepEqual(again?.state, { phase: "again" });
       assert.deepEqual(again?.expiresAt, at(40_000));
       assert.ok((again?.version ?? 0) > (first?.version ?? 0));
       // Other devices are independent.
-      assert.notEqual(await s.sessions.acquire("d2", "s2", {}, at(60_000), at()), null);
+      assert.notEqual(await s.sessions.acquire("d2", "s2", {}, at(60_000)), null);
       assert.equal(await s.sessions.get("nope"), null);
     });
 
-    test("an expired lease can be taken over, and the old session's id no longer saves", async (ctx) => {
+    test("a lapsed session is not taken over by acquire: it is found by device and ended once, by its version", async (ctx) => {
       const s = await fresh(b, ctx);
-      const old = await s.sessions.acquire("d1", "s1", { n: 1 }, at(30_000), at());
+      const old = await s.sessions.acquire("d1", "s1", { n: 1 }, at(30_000));
       assert.ok(old);
-      const taken = await s.sessions.acquire("d1", "s2", { n: 2 }, at(90_000), at(30_000));
+      assert.deepEqual(await s.sessions.ofDevice("d1"), old);
+      assert.equal(await s.sessions.ofDevice("d2"), null);
+      assert.equal(await s.sessions.acquire("d1", "s2", { n: 2 }, at(90_000)), null, "lapsed or not, the session holds the device until ended");
+      assert.equal(await s.sessions.end("s1", old.version + 1), false);
+      assert.equal(await s.sessions.end("s1", old.version), true);
+      assert.equal(await s.sessions.end("s1", old.version), false, "ended once");
+      const taken = await s.sessions.acquire("d1", "s2", { n: 2 }, at(90_000));
       assert.equal(taken?.id, "s2");
-      assert.deepEqual(taken?.state, { n: 2 });
-      assert.equal(await s.sessions.get("s1"), null);
       assert.equal(await s.sessions.save("s1", old.version, { n: 3 }, at(99_000)), null);
-      assert.deepEqual((await s.sessions.get("s2"))?.state, { n: 2 });
+      assert.deepEqual((await s.sessions.ofDevice("d1"))?.state, { n: 2 });
+    });
+
+    test("of concurrent transactions ending one session by its version and taking the device, exactly one ends it", async (ctx) => {
+      const s = await fresh(b, ctx);
+      assert.ok(await s.sessions.acquire("d1", "old", {}, at(10)));
+      const results = await Promise.all(Array.from({ length: 6 }, (_v, i) => s.transaction(async (tx) => {
+        const rec = await tx.sessions.ofDevice("d1");
+        const ended = rec !== null && rec.id === "old" && (await tx.sessions.end(rec.id, rec.version));
+        return { ended, took: (await tx.sessions.acquire("d1", `new${i}`, {}, at(1000))) !== null };
+      })));
+      assert.equal(results.filter((r) => r.ended).length, 1, JSON.stringify(results));
+      assert.equal(results.filter((r) => r.took).length, 1, JSON.stringify(results));
     });
 
     test("save succeeds once per version: a stale version is refused", async (ctx) => {
       const s = await fresh(b, ctx);
-      const a = await s.sessions.acquire("d1", "s1", { step: 0 }, at(30_000), at());
+      const a = await s.sessions.acquire("d1", "s1", { step: 0 }, at(30_000));
       assert.ok(a);
       const b1 = await s.sessions.save("s1", a.version, { step: 1 }, at(60_000));
       assert.deepEqual(b1, { id: "s1", deviceId: "d1", state: { step: 1 }, version: a.version + 1, expiresAt: at(60_000) });
@@ -611,7 +627,7 @@ export function conformance(b: Backend): void {
 
     test("of concurrent saves with the same version exactly one wins", async (ctx) => {
       const s = await fresh(b, ctx);
-      const a = await s.sessions.acquire("d1", "s1", 0, at(30_000), at());
+      const a = await s.sessions.acquire("d1", "s1", 0, at(30_000));
       assert.ok(a);
       const results = await Promise.all(Array.from({ length: 8 }, (_v, i) => s.sessions.save("s1", a.version, i, at(60_000))));
       const winners = results.filter((r) => r !== null);
@@ -621,10 +637,10 @@ export function conformance(b: Backend): void {
 
     test("end frees the device at once; expired lists lapsed leases, soonest first, up to a limit", async (ctx) => {
       const s = await fresh(b, ctx);
-      await s.sessions.acquire("d1", "s1", {}, at(10), at());
-      await s.sessions.acquire("d2", "s2", {}, at(30), at());
-      await s.sessions.acquire("d3", "s3", {}, at(20), at());
-      await s.sessions.acquire("d4", "s4", {}, at(100), at());
+      await s.sessions.acquire("d1", "s1", {}, at(10));
+      await s.sessions.acquire("d2", "s2", {}, at(30));
+      await s.sessions.acquire("d3", "s3", {}, at(20));
+      await s.sessions.acquire("d4", "s4", {}, at(100));
       assert.deepEqual((await s.sessions.expired(at(30))).map((r) => r.id), ["s1", "s3", "s2"]);
       assert.deepEqual((await s.sessions.expired(at(30), 2)).map((r) => r.id), ["s1", "s3"]);
       assert.deepEqual(await s.sessions.expired(at(9)), []);
@@ -632,14 +648,15 @@ export function conformance(b: Backend): void {
       await s.sessions.end("s1");
       assert.equal(await s.sessions.get("s1"), null);
       assert.deepEqual((await s.sessions.expired(at(30))).map((r) => r.id), ["s3", "s2"]);
-      assert.equal((await s.sessions.acquire("d4", "x", {}, at(200), at(50))), null);
+      assert.equal((await s.sessions.acquire("d4", "x", {}, at(200))), null);
+      assert.equal((await s.sessions.acquire("d1", "y", {}, at(200)))?.id, "y", "an ended session frees its device");
       await s.sessions.end("s4");
-      assert.equal((await s.sessions.acquire("d4", "x", {}, at(200), at(50)))?.id, "x");
+      assert.equal((await s.sessions.acquire("d4", "x", {}, at(200)))?.id, "x");
     });
 
     test("of many concurrent acquires for one device exactly one wins", async (ctx) => {
       const s = await fresh(b, ctx);
-      const results = await Promise.all(Array.from({ length: 20 }, (_v, i) => s.sessions.acquire("d1", `s${i}`, { i }, at(30_000), at())));
+      const results = await Promise.all(Array.from({ length: 20 }, (_v, i) => s.sessions.acquire("d1", `s${i}`, { i }, at(30_000))));
       const winners = results.filter((r) => r !== null);
       assert.equal(winners.length, 1);
       assert.equal((await s.sessions.get(winners[0]?.id ?? ""))?.deviceId, "d1");
@@ -649,7 +666,7 @@ export function conformance(b: Backend): void {
       const s = await fresh(b, ctx);
       const states: JsonValue[] = [null, true, 0, -1.25, "text", [], {}, { b: 1, a: [null, { c: "ü" }] }];
       for (const [i, state] of states.entries()) {
-        const r = await s.sessions.acquire(`d${i}`, `s${i}`, state, at(1000), at());
+        const r = await s.sessions.acquire(`d${i}`, `s${i}`, state, at(1000));
         assert.deepEqual(r?.state, state);
         assert.deepEqual((await s.sessions.get(`s${i}`))?.state, state);
       }
@@ -754,7 +771,7 @@ export function conformance(b: Backend): void {
         await tx.devices.recordInform(inform("d1"));
         await tx.parameters.setValues("d0", [{ path: "Device.A", value: "1", type: "xsd:int" }], at());
         await tx.settings.set("k", 1);
-        await tx.sessions.acquire("d0", "s", {}, at(1000), at());
+        await tx.sessions.acquire("d0", "s", {}, at(1000));
         throw boom;
       }), (err) => err === boom);
       assert.equal(await s.devices.get("d1"), null);

@@ -28,7 +28,7 @@ if (!serverUrl) {
       try {
         const devices = Array.from({ length: 30 }, (_v, i) => `d${i}`);
         const attempts = devices.flatMap((d) => stores.flatMap((s, si) => [0, 1].map((k) =>
-          s.sessions.acquire(d, `${d}-s${si}-${k}`, { si, k }, at(30_000), at()).then((r) => ({ d, r })))));
+          s.sessions.acquire(d, `${d}-s${si}-${k}`, { si, k }, at(30_000)).then((r) => ({ d, r })))));
         const results = await Promise.all(attempts);
         for (const d of devices) {
           const wins = results.filter((x) => x.d === d && x.r !== null);
@@ -44,18 +44,23 @@ if (!serverUrl) {
       const url = await b.freshUrl();
       await (await openStore(url)).close();
       const results = await runInChildren(Array.from({ length: 4 }, (_v, i) => ({
-        action: "acquire" as const, url, deviceId: "d1", sessionId: `p${i}`, now: at().getTime(), expiresAt: at(30_000).getTime(),
+        action: "acquire" as const, url, deviceId: "d1", sessionId: `p${i}`, expiresAt: at(30_000).getTime(),
       })));
       assert.equal(results.filter((r) => r === true).length, 1, JSON.stringify(results));
     });
 
-    test("an expired lease is taken over by exactly one of several racing stores", async () => {
+    test("a lapsed session is ended (settled) by exactly one of several racing stores, and one takes the device", async () => {
       const url = await b.freshUrl();
       const stores = await Promise.all([openStore(url), openStore(url), openStore(url)]);
       try {
-        assert.notEqual(await stores[0]?.sessions.acquire("d1", "old", {}, at(10), at()), null);
-        const results = await Promise.all(stores.map((s, i) => s.sessions.acquire("d1", `new${i}`, {}, at(1000), at(10))));
-        assert.equal(results.filter((r) => r !== null).length, 1);
+        assert.notEqual(await stores[0]?.sessions.acquire("d1", "old", {}, at(10)), null);
+        const results = await Promise.all(stores.map((s, i) => s.transaction(async (tx) => {
+          const rec = await tx.sessions.ofDevice("d1");
+          const ended = rec !== null && rec.id === "old" && (await tx.sessions.end(rec.id, rec.version));
+          return { ended, took: (await tx.sessions.acquire("d1", `new${i}`, {}, at(1000))) !== null };
+        })));
+        assert.equal(results.filter((r) => r.ended).length, 1, JSON.stringify(results));
+        assert.equal(results.filter((r) => r.took).length, 1, JSON.stringify(results));
         assert.equal(await stores[1]?.sessions.get("old"), null);
       } finally {
         await Promise.all(stores.map((s) => s.close()));

@@ -4,6 +4,7 @@
 import type { CwmpMessage, CwmpNamespaceVersion, Fault } from "../../cwmp/index.js";
 import type { Effect, TaskFaultInfo } from "../effects.js";
 import type { JsonValue } from "../json.js";
+import type { Unconfirmed } from "../confirm.js";
 
 export interface TaskContext {
   now: Date;
@@ -15,6 +16,8 @@ export interface TaskContext {
   gpvBatchSize: number;
   /** "Device." or "InternetGatewayDevice.", from the Inform; used instead of "" for whole-tree requests. */
   rootObject: string | null;
+  /** At a task's start: the write of its previous attempt whose outcome is unknown (confirm.ts), if any. */
+  unconfirmed?: Unconfirmed;
 }
 
 export type Step =
@@ -31,6 +34,12 @@ export interface TaskHandler<A = unknown> {
   onResponse(args: A, state: JsonValue, response: CwmpMessage, ctx: TaskContext): Step;
   /** The CPE answered with a Fault. Without this hook: failed, retried unless the fault is permanent. */
   onFault?(args: A, state: JsonValue, fault: Fault, ctx: TaskContext): Step;
+  /**
+   * The session broke off with the task at `state`, its step unanswered or not yet sent. Without this
+   * hook (or when it returns undefined) the task runs again from the start; a task whose earlier step
+   * changed the device, which a fresh start would change again, settles here instead.
+   */
+  onInterrupted?(args: A, state: JsonValue): Step | undefined;
 }
 
 // CPE faults that will not go away by trying again: the request itself is wrong for this device.

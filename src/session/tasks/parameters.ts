@@ -229,6 +229,18 @@ export const addObject: TaskHandler<TaskArgs<"addObject">> = {
     const list = typedValues(args.parameterValues ?? [], instancePath) as ParameterValueStruct[];
     return { kind: "done", result, effects: [valuesEffect(list, true)] };
   },
+  onInterrupted(args, rawState) {
+    const state = rawState as unknown as AddState;
+    if (state.phase === "add" || state.instance === undefined) return undefined;
+    // The instance exists: starting again would add another one.
+    const result = { instanceNumber: state.instance, path: `${args.objectName}${state.instance}.` };
+    if (args.parameterValues === undefined || args.parameterValues.length === 0) return { kind: "done", result };
+    return {
+      kind: "failed",
+      fault: { code: "task.interrupted", message: `the session broke off after ${result.path} was added, before its values were known to be set; it is not added again`, detail: result },
+      retry: false,
+    };
+  },
 };
 
 export const deleteObject: TaskHandler<TaskArgs<"deleteObject">> = {

@@ -14,22 +14,27 @@ export class SqlSessionRepo implements SessionRepo {
     return rows[0] ? toSession(this.s.dialect, rows[0]) : null;
   }
 
-  async acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date, now: Date): Promise<SessionRecord | null> {
+  async ofDevice(deviceId: string): Promise<SessionRecord | null> {
+    const rows = await this.s.all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE device_id = $1`, [deviceId]);
+    return rows[0] ? toSession(this.s.dialect, rows[0]) : null;
+  }
+
+  async acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null> {
     const d = this.s.dialect;
     // The lock is the row itself: device_id is unique, so of several callers racing for a free device
-    // one inserts and the others hit the conflict. The conflicting row is taken over only when its lease
-    // has run out or it is already ours; otherwise the WHERE filters the update away and nothing is
-    // returned. On PostgreSQL a racing INSERT ... ON CONFLICT waits for the other transaction and then
-    // evaluates the WHERE on the row it committed; on SQLite writers are serialized by the database lock.
-    // Taking the lock (again) always starts from the given state and bumps the version, so that saves
-    // prepared against an older lease are refused.
+    // one inserts and the others hit the conflict. The conflicting row is taken again only when it is
+    // already ours; otherwise the WHERE filters the update away and nothing is returned. A lapsed session
+    // is never taken over here: it must be settled and ended first (its RPC in flight counts as an
+    // attempt), which end() with its version does exactly once. On PostgreSQL a racing INSERT ... ON
+    // CONFLICT waits for the other transaction and then evaluates the WHERE on the row it committed; on
+    // SQLite writers are serialized by the database lock. Taking the lock again starts from the given
+    // state and bumps the version, so that saves prepared against an older lease are refused.
     const rows = await this.s.all(
       `INSERT INTO sessions (id, device_id, state, version, expires_at) VALUES ($1, $2, $3, 1, $4)
-       ON CONFLICT (device_id) DO UPDATE SET id = excluded.id, state = excluded.state, version = sessions.version + 1,
-         expires_at = excluded.expires_at
-       WHERE sessions.expires_at <= $5 OR sessions.id = excluded.id
+       ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, version = sessions.version + 1, expires_at = excluded.expires_at
+       WHERE sessions.id = excluded.id
        RETURNING ${WRITTEN_COLUMNS}`,
-      [sessionId, deviceId, d.json(state), d.date(expiresAt), d.date(now)],
+      [sessionId, deviceId, d.json(state), d.date(expiresAt)],
     );
     return rows[0] ? toSession(d, rows[0], state) : null;
   }
