@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { charsetFromContentType, CwmpLocalError, CwmpRemoteError, DEFAULT_MAX_BYTES, parseCwmp, serializeEnvelope } from "../../src/cwmp/index.js";
+import { charsetFromContentType, CwmpLocalError, CwmpRemoteError, DEFAULT_MAX_BYTES, parseCwmp, serializeEnvelope, serializeMustUnderstandFault } from "../../src/cwmp/index.js";
 import type { CwmpEnvelope, CwmpMessage, ParseOptions, RemoteErrorCode, XsdType } from "../../src/cwmp/index.js";
 
 const SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -457,5 +457,88 @@ describe("serializer refusals", () => {
     const env = r.envelopes[0]!;
     assert.deepEqual((env.body as Extract<CwmpMessage, { method: "GetParameterValuesResponse" }>).parameterList[0]!.value, { type: "xsd:unsignedInt", text: "SW_UPGRADE", invalid: "not an xsd:unsignedInt" });
     localError(() => serializeEnvelope(env), "SERIALIZE_INVALID");
+  });
+});
+
+describe("regressions: what is not well-formed is refused (issue 12.10)", () => {
+  it("duplicate attribute on one element", () => {
+    const text = envelope(`<cwmp:Reboot a="1" a="2"><CommandKey>k</CommandKey></cwmp:Reboot>`);
+    const e = remoteError(text, "XML_SYNTAX");
+    assert.match(e.message, /attribute a appears twice in <cwmp:Reboot>/);
+    assert.deepEqual(e.position, where(text, "<cwmp:Reboot"));
+  });
+
+  it("duplicated namespace declaration, prefixed and default", () => {
+    remoteError(`<s:Envelope xmlns:s="${SOAP}" xmlns:s="${SOAP}"><s:Body/></s:Envelope>`, "XML_SYNTAX");
+    remoteError(`<s:Envelope xmlns:s="${SOAP}" xmlns="${CWMP10}" xmlns="urn:other"><s:Body/></s:Envelope>`, "XML_SYNTAX");
+  });
+
+  it("two prefixes for one namespace make the same attribute twice", () => {
+    const e = remoteError(envelope(`<cwmp:Reboot xmlns:a="urn:x" xmlns:b="urn:x" a:k="1" b:k="2"><CommandKey/></cwmp:Reboot>`), "XML_SYNTAX");
+    assert.match(e.message, /a:k and b:k/);
+    // Same local name in different namespaces, or unprefixed beside prefixed, is allowed.
+    assert.equal(commandKeyOf(envelope(`<cwmp:Reboot xmlns:a="urn:x" xmlns:b="urn:y" a:k="1" b:k="2" k="3"><CommandKey>k</CommandKey></cwmp:Reboot>`)), "k");
+  });
+
+  it("raw U+0000 and U+0001 in text, and other characters XML forbids, wherever they are", () => {
+    for (const bad of ["\u0000", "\u0001", "\u0008", "\u000B", "\u001F", "\uFFFE", "\uFFFF"]) {
+      const text = reboot(`a${bad}b`);
+      const e = remoteError(text, "XML_SYNTAX");
+      assert.match(e.message, /character U\+[0-9A-F]{4} is not allowed/);
+      assert.equal(e.position?.offset, text.indexOf(bad));
+      remoteError(Buffer.from(text, "utf8"), "XML_SYNTAX");
+      remoteError(reboot(`<!-- ${bad} -->x`), "XML_SYNTAX");
+      remoteError(reboot(`<![CDATA[${bad}]]>`), "XML_SYNTAX");
+    }
+    remoteError(reboot("a\uD800b"), "XML_SYNTAX");
+    // Tab, newline and carriage return are characters like any other.
+    assert.equal(commandKeyOf(reboot("a\tb")), "a\tb");
+  });
+
+  it("bytes invalid in UTF-8 are read as U+FFFD with a warning and the lossy flag", () => {
+    const [head, tail] = reboot("@").split("@") as [string, string];
+    const r = parseCwmp(Buffer.concat([Buffer.from(head), Buffer.from([0x53, 0xff, 0x4e]), Buffer.from(tail)]));
+    assert.equal((r.envelopes[0]!.body as { commandKey: string }).commandKey, "S\uFFFDN");
+    assert.equal(r.lossy, true);
+    assert.match(r.warnings[0]!, /bytes not valid in utf-8 were read as U\+FFFD/);
+    // U+FFFD sent as such (valid UTF-8) is a character, not a loss.
+    const sent = parseCwmp(Buffer.from(reboot("S\uFFFDN")));
+    assert.equal(sent.lossy, undefined);
+    assert.deepEqual(sent.warnings, []);
+    // The same for the platform's decoders (a lone UTF-16 surrogate).
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(head, "utf16le"), Buffer.from([0x00, 0xd8]), Buffer.from(tail, "utf16le")]);
+    assert.equal(parseCwmp(utf16).lossy, true);
+  });
+});
+
+describe("regressions: mustUnderstand header entries (issue 12.10)", () => {
+  const body = "<cwmp:Reboot><CommandKey>k</CommandKey></cwmp:Reboot>";
+
+  it("an unknown header with mustUnderstand=\"1\" is reported, not ignored", () => {
+    const r = parseCwmp(envelope(body, `<soapenv:Header><cwmp:ID soapenv:mustUnderstand="1">5</cwmp:ID><x:Trace xmlns:x="urn:x" soapenv:mustUnderstand="1">1</x:Trace></soapenv:Header>`));
+    assert.deepEqual(r.notUnderstood, ["x:Trace"]);
+    assert.deepEqual(r.envelopes[0]!.header, { id: "5" });
+    assert.deepEqual(parseCwmp(envelope(body, `<soapenv:Header><x:T xmlns:x="urn:x" soapenv:mustUnderstand="true"/></soapenv:Header>`)).notUnderstood, ["x:T"]);
+  });
+
+  it("mustUnderstand=\"0\", another actor, or the attribute outside the SOAP namespace: ignored with a warning", () => {
+    for (const attrs of ['soapenv:mustUnderstand="0"', 'soapenv:mustUnderstand="1" soapenv:actor="urn:someone-else"', 'x:mustUnderstand="1"']) {
+      const r = parseCwmp(envelope(body, `<soapenv:Header><x:Trace xmlns:x="urn:x" ${attrs}>1</x:Trace></soapenv:Header>`));
+      assert.equal(r.notUnderstood, undefined, attrs);
+      assert.match(r.warnings[0]!, /x:Trace/);
+    }
+    const next = parseCwmp(envelope(body, `<soapenv:Header><x:Trace xmlns:x="urn:x" soapenv:actor="http://schemas.xmlsoap.org/soap/actor/next" soapenv:mustUnderstand="1"/></soapenv:Header>`));
+    assert.deepEqual(next.notUnderstood, ["x:Trace"]);
+  });
+
+  it("the MustUnderstand fault is a SOAP 1.1 fault with the qualified code, and reads back", () => {
+    const xml = serializeMustUnderstandFault("1-2", "7", ["x:Trace"]);
+    assert.match(xml, /<faultcode>soapenv:MustUnderstand<\/faultcode>/);
+    assert.match(xml, /<faultstring>header entries not understood: x:Trace<\/faultstring>/);
+    assert.doesNotMatch(xml, /<detail>/);
+    const back = parseCwmp(xml);
+    assert.equal(back.envelopes[0]!.header.id, "7");
+    const f = back.envelopes[0]!.body;
+    assert.equal(f?.method === "Fault" && f.faultcode, "MustUnderstand");
   });
 });
