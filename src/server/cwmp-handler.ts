@@ -2,7 +2,7 @@
 // save its state in one transaction, answer. Sockets stay in cwmp-server.ts; this file sees bytes.
 
 import { randomBytes } from "node:crypto";
-import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../cwmp/index.js";
+import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type ParseResult } from "../cwmp/index.js";
 import { AcsSession, InformError, TaskArgumentError, type Effect, type Outcome, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
@@ -126,16 +126,23 @@ export class CwmpHandler {
       }
     }
 
-    let envelopes: CwmpEnvelope[];
+    let parsed: ParseResult;
     try {
-      envelopes = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), maxBytes: this.o.maxBodyBytes }).envelopes;
+      parsed = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), maxBytes: this.o.maxBodyBytes });
     } catch (err) {
       if (!(err instanceof CwmpRemoteError)) throw err;
       this.o.log.warn({ address: x.remoteAddress, code: err.code, err: err.message }, "unreadable CWMP message");
       return { status: err.httpStatus, headers: { "Content-Type": "text/plain" }, body: `${err.code}: ${err.message}\n`, session: sessionId };
     }
+    const envelopes = parsed.envelopes;
     const first = envelopes[0];
-    if (first?.body?.method === "Inform") return this.startSession(x, first, sessionId, now);
+    if (parsed.notUnderstood !== undefined && first !== undefined) {
+      // Nothing of the message is processed (SOAP 1.1, 4.2.3); a session in progress stays as it was.
+      this.o.log.warn({ address: x.remoteAddress, headers: parsed.notUnderstood }, "mustUnderstand header entries not understood");
+      return { status: 500, headers: XML, body: serializeMustUnderstandFault(first.ns, first.header.id, parsed.notUnderstood), session: sessionId };
+    }
+    if (parsed.lossy === true) this.o.log.warn({ address: x.remoteAddress, warning: parsed.warnings[0] }, "CWMP message with bytes invalid in its charset");
+    if (first?.body?.method === "Inform") return this.startSession(x, first, sessionId, now, parsed.lossy === true);
     if (sessionId === null) {
       // An empty POST with no session at all: HTTP clients that probe for the auth challenge with an
       // empty body (curl does) must get the challenge, not a silent 204.
@@ -157,12 +164,12 @@ export class CwmpHandler {
     return { status: 500, headers: XML, body: serializeEnvelope(envelope), session: null };
   }
 
-  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date): Promise<HttpReply> {
+  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date, lossy: boolean): Promise<HttpReply> {
     // The device's id is known before authenticating, so that its own credentials are read with the
     // login's; an Inform that names no device is answered only after authentication, as any other.
     let claimed: string | InformError;
     try {
-      claimed = AcsSession.deviceIdOf(envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>);
+      claimed = AcsSession.deviceIdOf(envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>, { lossy });
     } catch (err) {
       if (!(err instanceof InformError)) throw err;
       claimed = err;
