@@ -185,6 +185,14 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       sessionTimeoutMs: config.cwmp.sessionTimeout * 1000,
       retryAfterSeconds: config.cwmp.retryAfter,
       maxBodyBytes: config.cwmp.maxBodyBytes,
+      informLimits: {
+        maxBytes: config.cwmp.maxInformBytes,
+        maxParameters: config.cwmp.maxInformParameters,
+        maxValueLength: config.cwmp.maxInformValueLength,
+        bootstrapMaxBytes: config.cwmp.bootstrapMaxInformBytes,
+        bootstrapMaxParameters: config.cwmp.bootstrapMaxInformParameters,
+      },
+      bootstrapUsername: bootstrap.username,
       cookieName: config.cwmp.cookieName,
       clientIdentity: config.cwmp.tlsClientIdentity,
       clock,
@@ -208,7 +216,6 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       log,
       maxInFlight: config.cwmp.maxInFlight,
       retryAfterSeconds: config.cwmp.retryAfter,
-      maxBodyBytes: config.cwmp.maxBodyBytes,
       keepAliveMs: config.cwmp.sessionTimeout * 1000,
       observe: (status, seconds) => metrics.cwmpRequest(status, seconds),
     });

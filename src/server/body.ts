@@ -15,10 +15,11 @@ export class BodyError extends Error {
   }
 }
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** `which` names the limit in refusals, after its number (" (an Inform outside a session)"). */
+export async function readBody(req: IncomingMessage, maxBytes: number, which = ""): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new BodyError(413, "BODY_TOO_LARGE", `body of ${declared} bytes exceeds the limit of ${maxBytes}`);
+    throw new BodyError(413, "BODY_TOO_LARGE", `body of ${declared} bytes exceeds the limit of ${maxBytes}${which}`);
   }
   const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase().trim();
   let source: NodeJS.ReadableStream = req;
@@ -36,7 +37,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     for await (const chunk of source as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > maxBytes) {
-        throw new BodyError(413, "BODY_TOO_LARGE", `body exceeds the limit of ${maxBytes} bytes${inflater ? " once decompressed" : ""}`);
+        throw new BodyError(413, "BODY_TOO_LARGE", `body exceeds the limit of ${maxBytes} bytes${inflater ? " once decompressed" : ""}${which}`);
       }
       chunks.push(chunk);
     }

@@ -15,6 +15,7 @@ import type { ProvisioningService } from "./provisioning.js";
 import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
 import type { SecretBox } from "./secrets.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
+import { checkInform, describeRefusal, informLimits, parseLimits, sessionLimits, type InformLimitsConfig, type IntakeLimits } from "./intake-limits.js";
 
 export interface Exchange {
   method: string;
@@ -26,6 +27,15 @@ export interface Exchange {
   /** Session bound to the TCP connection, for CPEs that do not send cookies back. */
   connectionSession: string | null;
   /** The subject CN of a verified TLS client certificate. */
+  clientCertCn: string | null;
+  /** What the body was read under (CwmpHandler.limitsFor); without it, those of a request outside a session. */
+  limits?: IntakeLimits;
+}
+
+/** What the handler needs to choose a request's limits before its body is read. */
+export interface RequestHead {
+  headers: Record<string, string | string[] | undefined>;
+  connectionSession: string | null;
   clientCertCn: string | null;
 }
 
@@ -75,6 +85,9 @@ export interface HandlerOptions {
   secrets?: SecretBox;
   /** cwmp.bootstrapReclaim: a device with credentials of its own may come back from a factory reset with the bootstrap ones. */
   bootstrapReclaim?: boolean;
+  /** cwmp.maxInform*: what an Inform may carry, by login (intake-limits.ts). */
+  informLimits: InformLimitsConfig;
+  bootstrapUsername: string;
 }
 
 interface ExchangeResult {
@@ -109,6 +122,18 @@ export class CwmpHandler {
     this.newSessionId = o.newSessionId ?? (() => randomBytes(18).toString("base64url"));
   }
 
+  /**
+   * The limits a request's body is read under, from its head: a session's own when it names one that
+   * is live (a made-up cookie does not count), an Inform's otherwise.
+   */
+  async limitsFor(head: RequestHead, now = this.clock()): Promise<IntakeLimits> {
+    const id = parseCookies(headerOf(head.headers, "cookie")).get(this.o.cookieName) ?? head.connectionSession;
+    if (id !== null && (this.cache.has(id, now) || ((await this.o.store.sessions.get(id))?.expiresAt.getTime() ?? 0) > now.getTime())) {
+      return sessionLimits(this.o.informLimits, this.o.maxBodyBytes);
+    }
+    return informLimits(this.o.informLimits, this.o.bootstrapUsername, headerOf(head.headers, "authorization"), head.clientCertCn !== null);
+  }
+
   async handle(x: Exchange): Promise<HttpReply> {
     const now = this.clock();
     if (x.method !== "POST") {
@@ -126,13 +151,14 @@ export class CwmpHandler {
       }
     }
 
+    const limits = x.limits ?? (await this.limitsFor(x, now));
     let parsed: ParseResult;
     try {
-      parsed = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), maxBytes: this.o.maxBodyBytes });
+      parsed = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), ...parseLimits(limits) });
     } catch (err) {
       if (!(err instanceof CwmpRemoteError)) throw err;
       this.o.log.warn({ address: x.remoteAddress, code: err.code, err: err.message }, "unreadable CWMP message");
-      return { status: err.httpStatus, headers: { "Content-Type": "text/plain" }, body: `${err.code}: ${err.message}\n`, session: sessionId };
+      return { status: err.httpStatus, headers: { "Content-Type": "text/plain" }, body: describeRefusal(err, limits), session: sessionId };
     }
     const envelopes = parsed.envelopes;
     const first = envelopes[0];
@@ -142,7 +168,7 @@ export class CwmpHandler {
       return { status: 500, headers: XML, body: serializeMustUnderstandFault(first.ns, first.header.id, parsed.notUnderstood), session: sessionId };
     }
     if (parsed.lossy === true) this.o.log.warn({ address: x.remoteAddress, warning: parsed.warnings[0] }, "CWMP message with bytes invalid in its charset");
-    if (first?.body?.method === "Inform") return this.startSession(x, first, sessionId, now, parsed.lossy === true);
+    if (first?.body?.method === "Inform") return this.startSession(x, first, sessionId, now, parsed.lossy === true, limits);
     if (sessionId === null) {
       // An empty POST with no session at all: HTTP clients that probe for the auth challenge with an
       // empty body (curl does) must get the challenge, not a silent 204.
@@ -164,12 +190,15 @@ export class CwmpHandler {
     return { status: 500, headers: XML, body: serializeEnvelope(envelope), session: null };
   }
 
-  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date, lossy: boolean): Promise<HttpReply> {
+  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date, lossy: boolean, limits: IntakeLimits): Promise<HttpReply> {
     // The device's id is known before authenticating, so that its own credentials are read with the
-    // login's; an Inform that names no device is answered only after authentication, as any other.
+    // login's; an Inform that names no device, or carries too much, is answered only after
+    // authentication, as any other.
     let claimed: string | InformError;
     try {
-      claimed = AcsSession.deviceIdOf(envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>, { lossy });
+      const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
+      checkInform(inform, limits);
+      claimed = AcsSession.deviceIdOf(inform, { lossy });
     } catch (err) {
       if (!(err instanceof InformError)) throw err;
       claimed = err;
@@ -403,6 +432,10 @@ export class CwmpHandler {
 }
 
 function header(x: Exchange, name: string): string | undefined {
-  const v = x.headers[name];
+  return headerOf(x.headers, name);
+}
+
+function headerOf(headers: RequestHead["headers"], name: string): string | undefined {
+  const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

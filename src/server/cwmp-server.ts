@@ -27,7 +27,6 @@ export interface CwmpServerOptions {
   log: Logger;
   maxInFlight: number;
   retryAfterSeconds: number;
-  maxBodyBytes: number;
   keepAliveMs: number;
   /** Called with each answered request's status and duration (metrics). */
   observe?: (status: number, seconds: number) => void;
@@ -54,8 +53,12 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     inFlight++;
     const t0 = performance.now();
     try {
-      const body = await readBody(req, o.maxBodyBytes);
       const socket = req.socket;
+      const connectionSession = sessionOf.get(socket) ?? null;
+      const certCn = secure ? clientCertCn(socket as TLSSocket) : null;
+      // Chosen before the body is read: an Inform from outside a session gets far less than a session.
+      const limits = await o.handler.limitsFor({ headers: req.headers, connectionSession, clientCertCn: certCn });
+      const body = await readBody(req, limits.maxBytes, limits.inSession ? "" : limits.bootstrap ? " (an Inform with the bootstrap credentials)" : " (an Inform outside a session)");
       const exchange: Exchange = {
         method: req.method ?? "GET",
         url: req.url ?? "/",
@@ -63,8 +66,9 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
         body,
         remoteAddress: socket.remoteAddress ?? null,
         secure,
-        connectionSession: sessionOf.get(socket) ?? null,
-        clientCertCn: secure ? clientCertCn(socket as TLSSocket) : null,
+        connectionSession,
+        clientCertCn: certCn,
+        limits,
       };
       const reply = await o.handler.handle(exchange);
       if (reply.session === null) sessionOf.delete(socket);

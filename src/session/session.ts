@@ -99,10 +99,11 @@ export interface StartOptions {
 export class InformError extends Error {
   readonly code = "CWMP_INFORM_INVALID";
   readonly fault: Fault;
-  constructor(message: string) {
+  /** `faultCode`: 8003 Invalid arguments, or 8004 Resources exceeded for an Inform past the ACS's limits. */
+  constructor(message: string, faultCode: 8003 | 8004 = 8003) {
     super(message);
     this.name = "InformError";
-    this.fault = cwmpFault(8003, message);
+    this.fault = cwmpFault(faultCode, message);
   }
 }
 
