@@ -36,7 +36,6 @@ export interface Exchange {
 export interface RequestHead {
   headers: Record<string, string | string[] | undefined>;
   connectionSession: string | null;
-  clientCertCn: string | null;
 }
 
 export interface HttpReply {
@@ -131,7 +130,7 @@ export class CwmpHandler {
     if (id !== null && (this.cache.has(id, now) || ((await this.o.store.sessions.get(id))?.expiresAt.getTime() ?? 0) > now.getTime())) {
       return sessionLimits(this.o.informLimits, this.o.maxBodyBytes);
     }
-    return informLimits(this.o.informLimits, this.o.bootstrapUsername, headerOf(head.headers, "authorization"), head.clientCertCn !== null);
+    return informLimits(this.o.informLimits, this.o.bootstrapUsername, headerOf(head.headers, "authorization"));
   }
 
   async handle(x: Exchange): Promise<HttpReply> {

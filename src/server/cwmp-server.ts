@@ -57,7 +57,7 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       const connectionSession = sessionOf.get(socket) ?? null;
       const certCn = secure ? clientCertCn(socket as TLSSocket) : null;
       // Chosen before the body is read: an Inform from outside a session gets far less than a session.
-      const limits = await o.handler.limitsFor({ headers: req.headers, connectionSession, clientCertCn: certCn });
+      const limits = await o.handler.limitsFor({ headers: req.headers, connectionSession });
       const body = await readBody(req, limits.maxBytes, limits.inSession ? "" : limits.bootstrap ? " (an Inform with the bootstrap credentials)" : " (an Inform outside a session)");
       const exchange: Exchange = {
         method: req.method ?? "GET",

@@ -21,7 +21,7 @@ export interface IntakeLimits {
   maxBytes: number;
   maxParameters: number;
   maxValueLength: number;
-  /** Chosen for the bootstrap login, or no login at all (said so in refusals). */
+  /** Chosen for the bootstrap login (said so in refusals). */
   bootstrap: boolean;
   /** Inside a session the scan keeps its own limits: responses are not Informs. */
   inSession: boolean;
@@ -30,10 +30,11 @@ export interface IntakeLimits {
 /** Elements an Inform has besides its parameters: envelope, header, DeviceId, up to 64 events. */
 const INFORM_ELEMENTS = 256;
 
-/** The limits of a request outside a session, from its Authorization header and TLS client certificate. */
-export function informLimits(config: InformLimitsConfig, bootstrapUsername: string, authorization: string | undefined, clientCert: boolean): IntakeLimits {
-  // Without any credentials the request is only challenged, but its body is read all the same.
-  const bootstrap = authorization === undefined ? !clientCert : loginName(authorization) === bootstrapUsername;
+/** The limits of a request outside a session, from its Authorization header. */
+export function informLimits(config: InformLimitsConfig, bootstrapUsername: string, authorization: string | undefined): IntakeLimits {
+  // A request without credentials is challenged unparsed; a CPE whose Digest exchange starts with its
+  // Inform must get that challenge, not a refusal meant for the bootstrap login.
+  const bootstrap = authorization !== undefined && loginName(authorization) === bootstrapUsername;
   return {
     maxBytes: bootstrap ? config.bootstrapMaxBytes : config.maxBytes,
     maxParameters: bootstrap ? config.bootstrapMaxParameters : config.maxParameters,
@@ -80,6 +81,6 @@ export function checkInform(inform: Inform, limits: IntakeLimits): void {
 /** The refusal of a body over the limits, saying which limit it met. */
 export function describeRefusal(err: CwmpRemoteError, limits: IntakeLimits): string {
   if (limits.inSession || !err.code.startsWith("XML_LIMIT")) return `${err.code}: ${err.message}\n`;
-  const which = limits.bootstrap ? "with the bootstrap credentials or without credentials" : "outside a session";
+  const which = limits.bootstrap ? "with the bootstrap credentials" : "outside a session";
   return `${err.code}: ${err.message}; a request ${which} may carry an Inform of at most ${limits.maxBytes} bytes and ${limits.maxParameters} parameters\n`;
 }

@@ -182,7 +182,7 @@ forEachBackend((backend) => {
       assert.equal(await t.acs.store.devices.get("A1B2C3-HGW-HUGE1"), null);
     });
 
-    it("the bootstrap login gets the tighter body limit; another login the Inform one", async () => {
+    it("the bootstrap login gets the tighter body limit; another login, or none, the Inform one", async () => {
       const body = bigInform("MID1", 40, 2000);
       assert.ok(body.length > limits.bootstrapMaxInformBytes && body.length < limits.maxInformBytes);
       const asBootstrap = await postOnce(t.url, body, basic(t.username));
@@ -190,6 +190,9 @@ forEachBackend((backend) => {
       // Read, then refused for its credentials (a device's own login would be taken in).
       const asOther = await postOnce(t.url, body, basic("someone-else"));
       assert.equal(asOther.status, 401);
+      // Nor does a request without credentials meet it: a Digest exchange that starts with the Inform gets its challenge.
+      const unauthenticated = await postOnce(t.url, body);
+      assert.equal(unauthenticated.status, 401);
     });
 
     it("an Inform with more parameters than the bootstrap login may carry is refused with fault 8004", async () => {
