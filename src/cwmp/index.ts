@@ -4,7 +4,7 @@ export { parseCwmp, serializeEnvelope, serializeEnvelopes, serializeMustUndersta
 export type { ParseOptions, ParseResult, SerializeOptions } from "./envelope.js";
 export { CwmpError, CwmpRemoteError, CwmpLocalError } from "./errors.js";
 export type { RemoteErrorCode, LocalErrorCode, ErrorPosition } from "./errors.js";
-export { acsFaults, cpeFaults, faultName, soapFaultCode, cwmpFault } from "./faults.js";
+export { acsFaults, cpeFaults, faultName, soapFaultCode, cwmpFault, faultCodeName, faultMessage } from "./faults.js";
 export { xsdTypes, xsdValue, fromJs, toJs, checkXsd, parseDateTime, formatDateTime, resolveXsiType } from "./values.js";
 export { scanXml, defaultXmlLimits } from "./xml/scanner.js";
 export type { XmlElement, XmlAttribute, XmlLimits, ScanResult } from "./xml/scanner.js";

@@ -166,7 +166,9 @@ export class CwmpHandler {
       this.o.log.warn({ address: x.remoteAddress, headers: parsed.notUnderstood }, "mustUnderstand header entries not understood");
       return { status: 500, headers: XML, body: serializeMustUnderstandFault(first.ns, first.header.id, parsed.notUnderstood), session: sessionId };
     }
-    if (parsed.lossy === true) this.o.log.warn({ address: x.remoteAddress, warning: parsed.warnings[0] }, "CWMP message with bytes invalid in its charset");
+    // What the reader tolerated or left out (bytes invalid in the charset, object entries in a list of
+    // values, a fault's code read from a misplaced detail): rare from real devices, and worth knowing.
+    if (parsed.warnings.length > 0) this.o.log.warn({ address: x.remoteAddress, session: sessionId, warnings: parsed.warnings.slice(0, 8) }, "CWMP message read with warnings");
     if (first?.body?.method === "Inform") return this.startSession(x, first, sessionId, now, parsed.lossy === true, limits);
     if (sessionId === null) {
       // An empty POST with no session at all: HTTP clients that probe for the auth challenge with an

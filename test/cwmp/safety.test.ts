@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { charsetFromContentType, CwmpLocalError, CwmpRemoteError, DEFAULT_MAX_BYTES, parseCwmp, serializeEnvelope, serializeMustUnderstandFault } from "../../src/cwmp/index.js";
+import { charsetFromContentType, CwmpLocalError, CwmpRemoteError, DEFAULT_MAX_BYTES, faultCodeName, faultMessage, parseCwmp, serializeEnvelope, serializeMustUnderstandFault } from "../../src/cwmp/index.js";
 import type { CwmpEnvelope, CwmpMessage, ParseOptions, RemoteErrorCode, XsdType } from "../../src/cwmp/index.js";
 
 const SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -540,5 +540,54 @@ describe("regressions: mustUnderstand header entries (issue 12.10)", () => {
     assert.equal(back.envelopes[0]!.header.id, "7");
     const f = back.envelopes[0]!.body;
     assert.equal(f?.method === "Fault" && f.faultcode, "MustUnderstand");
+  });
+});
+
+describe("regressions: odd answers from CPEs (issue 13.6)", () => {
+  const faultOf = (inner: string) => {
+    const r = parseCwmp(envelope(`<soapenv:Fault>${inner}</soapenv:Fault>`));
+    return { fault: r.envelopes[0]!.body as Extract<CwmpMessage, { method: "Fault" }>, warnings: r.warnings };
+  };
+
+  it("a GetParameterValues response entry that names an object is ignored with a warning", () => {
+    for (const fastPaths of [true, false]) {
+      const r = parseCwmp(
+        envelope(
+          `<cwmp:GetParameterValuesResponse><ParameterList><ParameterValueStruct><Name>Device.WiFi.</Name><Value></Value></ParameterValueStruct>` +
+            `<ParameterValueStruct><Name>Device.WiFi.RadioNumberOfEntries</Name><Value>2</Value></ParameterValueStruct></ParameterList></cwmp:GetParameterValuesResponse>`,
+        ),
+        { fastPaths },
+      );
+      const body = r.envelopes[0]!.body as Extract<CwmpMessage, { method: "GetParameterValuesResponse" }>;
+      assert.deepEqual(body.parameterList.map((p) => p.name), ["Device.WiFi.RadioNumberOfEntries"]);
+      assert.match(r.warnings[0]!, /names the object Device\.WiFi\., which has no value; ignored/);
+    }
+  });
+
+  it("a Fault without CWMP detail is unreadable, not code 0, and keeps its SOAP fields as they came", () => {
+    const { fault, warnings } = faultOf("<faultcode>soapenv:Server</faultcode><faultstring>flash busy</faultstring>");
+    assert.deepEqual(fault.unreadable, { faultcode: "soapenv:Server", faultstring: "flash busy" });
+    assert.equal(faultCodeName(fault), "cwmp.unreadable");
+    assert.match(faultMessage(fault), /faultstring "flash busy"/);
+    assert.match(warnings[0]!, /no readable CWMP fault detail/);
+    // Written back as it came, without a made-up detail, and read back the same.
+    const xml = serializeEnvelope({ ns: "1-0", header: {}, body: fault });
+    assert.doesNotMatch(xml, /<detail>/);
+    assert.equal(serializeEnvelope(parseCwmp(xml).envelopes[0]!), xml);
+  });
+
+  it("a FaultCode that is no number makes the fault unreadable instead of refusing the message", () => {
+    const { fault } = faultOf("<faultcode>Client</faultcode><faultstring>CWMP fault</faultstring><detail><cwmp:Fault><FaultCode>nine</FaultCode></cwmp:Fault></detail>");
+    assert.equal(faultCodeName(fault), "cwmp.unreadable");
+  });
+
+  it("a CWMP detail inside the faultstring gives its code, with a warning", () => {
+    const { fault, warnings } = faultOf(
+      "<faultcode>Client</faultcode><faultstring>CWMP fault<detail><cwmp:Fault><FaultCode>9005</FaultCode><FaultString>Invalid parameter name</FaultString></cwmp:Fault></detail></faultstring>",
+    );
+    assert.equal(fault.unreadable, undefined);
+    assert.deepEqual(fault.detail, { faultCode: 9005, faultString: "Invalid parameter name" });
+    assert.equal(faultCodeName(fault), "cwmp.9005");
+    assert.match(warnings[0]!, /out of place \(inside <faultstring>\)/);
   });
 });
