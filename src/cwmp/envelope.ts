@@ -8,6 +8,7 @@ import type { CwmpEnvelope, CwmpHeader, CwmpMessage, CwmpNamespaceVersion } from
 import { decodeXml } from "./xml/decode.js";
 import { defaultXmlLimits, scanXml, type FastReader, type XmlElement, type XmlLimits } from "./xml/scanner.js";
 import { fastParameterList } from "./methods/fast-parameter-list.js";
+import { salvageFault } from "./salvage.js";
 
 export const SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/";
 export const SOAP_ENC_NS = "http://schemas.xmlsoap.org/soap/encoding/";
@@ -31,6 +32,8 @@ export interface ParseOptions {
   limits?: Partial<XmlLimits>;
   /** Use the fast readers (default true); they change speed, never results. Off only to test that. */
   fastPaths?: boolean;
+  /** Read a Fault that is not well-formed for its CWMP code rather than refuse it (salvage.ts). */
+  salvageFaults?: boolean;
 }
 
 const fastReaders: ReadonlyMap<string, FastReader> = new Map([["ParameterList", fastParameterList]]);
@@ -61,7 +64,16 @@ export function parseCwmp(input: Uint8Array | string, options: ParseOptions = {}
   const text = decoded.text;
   if (/^[\s\uFEFF]*$/.test(text)) return { envelopes: [], warnings: [] };
   const limits = options.limits ? { ...defaultXmlLimits, ...options.limits } : defaultXmlLimits;
-  const { roots, warnings } = scanXml(text, limits, options.fastPaths === false ? {} : { fast: fastReaders });
+  let scanned: ReturnType<typeof scanXml>;
+  try {
+    scanned = scanXml(text, limits, options.fastPaths === false ? {} : { fast: fastReaders });
+  } catch (err) {
+    if (!(options.salvageFaults === true && err instanceof CwmpRemoteError && err.code === "XML_SYNTAX")) throw err;
+    const fault = salvageFault(text);
+    if (fault === undefined) throw err;
+    return { envelopes: [fault], warnings: [`a Fault that is not well-formed XML (${err.message}): its CWMP code was read from the text`] };
+  }
+  const { roots, warnings } = scanned;
   if (roots.length === 0) throw new CwmpRemoteError("SOAP_NOT_ENVELOPE", "the body holds no element");
   if (decoded.lossy) warnings.unshift(`bytes not valid in ${decoded.charset} were read as U+FFFD (the replacement character)`);
   const reader = new Reader(warnings);

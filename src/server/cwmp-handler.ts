@@ -153,7 +153,7 @@ export class CwmpHandler {
     const limits = x.limits ?? (await this.limitsFor(x, now));
     let parsed: ParseResult;
     try {
-      parsed = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), ...parseLimits(limits) });
+      parsed = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), ...parseLimits(limits), salvageFaults: limits.inSession });
     } catch (err) {
       if (!(err instanceof CwmpRemoteError)) throw err;
       this.o.log.warn({ address: x.remoteAddress, code: err.code, err: err.message }, "unreadable CWMP message");

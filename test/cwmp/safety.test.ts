@@ -590,4 +590,18 @@ describe("regressions: odd answers from CPEs (issue 13.6)", () => {
     assert.equal(faultCodeName(fault), "cwmp.9005");
     assert.match(warnings[0]!, /out of place \(inside <faultstring>\)/);
   });
+
+  it("a Fault whose detail sits inside an unclosed faultstring: refused as XML, its code salvaged when asked", () => {
+    const text = envelope(
+      "<soapenv:Fault><faultcode>Client</faultcode><faultstring>CWMP fault<detail><cwmp:Fault><FaultCode>9005</FaultCode><FaultString>Invalid &amp; unknown</FaultString></cwmp:Fault></detail></soapenv:Fault>",
+      `<soapenv:Header><cwmp:ID soapenv:mustUnderstand="1">42</cwmp:ID></soapenv:Header>`,
+    );
+    remoteError(text, "XML_SYNTAX");
+    const r = parseCwmp(text, { salvageFaults: true });
+    assert.deepEqual(r.envelopes, [{ ns: "1-0", header: { id: "42" }, body: { method: "Fault", faultcode: "Client", faultstring: "", detail: { faultCode: 9005, faultString: "Invalid & unknown" } } }]);
+    assert.match(r.warnings[0]!, /not well-formed XML .*expected <\/faultstring>.*read from the text/);
+    // Only a Fault with a FaultCode is salvaged; other broken messages stay refused.
+    remoteError(reboot("x").replace("</CommandKey>", ""), "XML_SYNTAX", { salvageFaults: true });
+    remoteError(text.replace(/<FaultCode>9005<\/FaultCode>/, "<FaultCode>x</FaultCode>"), "XML_SYNTAX", { salvageFaults: true });
+  });
 });

@@ -82,6 +82,23 @@ forEachBackend((backend) => {
       assert.deepEqual(failed.lastFault, { code: "cwmp.9001", message: "Request denied" });
       c.close();
     });
+
+    it("a Fault whose CWMP detail sits inside an unclosed faultstring keeps its code", async () => {
+      const c = await device();
+      const task = await t.acs.tasks.create(c.deviceId, "reboot", {});
+      const inner = "<faultcode>Client</faultcode><faultstring>CWMP fault<detail><cwmp:Fault><FaultCode>9001</FaultCode><FaultString>Request denied</FaultString></cwmp:Fault></detail>";
+      const failed = await answered(c, task, (rpc) => c.post(rawFault(rpc.envelope!.header.id!, inner)));
+      assert.deepEqual(failed.lastFault, { code: "cwmp.9001", message: "Request denied" });
+      c.close();
+    });
+
+    it("outside a session nothing is salvaged: a message that is not well-formed is refused", async () => {
+      const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+      const r = await c.post(rawFault("1", "<faultcode>Client</faultcode><faultstring>x<detail><cwmp:Fault><FaultCode>9001</FaultCode></cwmp:Fault></detail>"));
+      assert.equal(r.status, 400);
+      assert.match(r.text, /^XML_SYNTAX/);
+      c.close();
+    });
   });
 });
 
