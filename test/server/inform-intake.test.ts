@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { serializeEnvelope, xsdValue, type CwmpMessage } from "../../src/cwmp/index.js";
+import { serializeEnvelope, xsdValue, type CwmpMessage, type ParameterValueStruct } from "../../src/cwmp/index.js";
 import { DEVICE_ID_FIELD_LIMITS, MAX_DEVICE_ID_LENGTH } from "../../src/session/index.js";
 import { HttpApi } from "../e2e/support.js";
 import { startApiAcs, type ApiAcs } from "../nbi/support.js";
@@ -16,7 +16,8 @@ import { rpcIn, TestCpe, type CpeReply } from "../support/test-cpe.js";
 
 const SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
 
-function informXml(serial: string, header = ""): string {
+/** An Inform envelope from device A1B2C3-HGW-`serial` carrying these parameters. */
+function informOf(serial: string, parameterList: ParameterValueStruct[]): string {
   const body: CwmpMessage = {
     method: "Inform",
     deviceId: { manufacturer: "Acme", oui: "A1B2C3", productClass: "HGW", serialNumber: serial },
@@ -24,9 +25,13 @@ function informXml(serial: string, header = ""): string {
     maxEnvelopes: 1,
     currentTime: "2026-01-01T00:00:00Z",
     retryCount: 0,
-    parameterList: [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1") }],
+    parameterList,
   };
-  const xml = serializeEnvelope({ ns: "1-0", header: { id: "1" }, body });
+  return serializeEnvelope({ ns: "1-0", header: { id: "1" }, body });
+}
+
+function informXml(serial: string, header = ""): string {
+  const xml = informOf(serial, [{ name: "Device.DeviceInfo.SoftwareVersion", value: xsdValue("xsd:string", "1") }]);
   return header === "" ? xml : xml.replace("<soapenv:Header>", `<soapenv:Header>${header}`);
 }
 
@@ -128,17 +133,7 @@ forEachBackend((backend) => {
 
 /** An Inform of `count` parameters, each value `valueLength` characters long. */
 function bigInform(serial: string, count: number, valueLength = 8): string {
-  const params = Array.from({ length: count }, (_, i) => ({ name: `Device.X_Test.P${i}`, value: xsdValue("xsd:string", "v".repeat(valueLength)) }));
-  const body: CwmpMessage = {
-    method: "Inform",
-    deviceId: { manufacturer: "Acme", oui: "A1B2C3", productClass: "HGW", serialNumber: serial },
-    event: [{ eventCode: "2 PERIODIC", commandKey: "" }],
-    maxEnvelopes: 1,
-    currentTime: "2026-01-01T00:00:00Z",
-    retryCount: 0,
-    parameterList: params,
-  };
-  return serializeEnvelope({ ns: "1-0", header: { id: "1" }, body });
+  return informOf(serial, Array.from({ length: count }, (_, i) => ({ name: `Device.X_Test.P${i}`, value: xsdValue("xsd:string", "v".repeat(valueLength)) })));
 }
 
 /** One POST on its own connection; a connection the ACS closes on an unread body counts as refused (status 0). */
