@@ -4,6 +4,7 @@
 // Fault; anything else that is not well-formed stays refused.
 
 import type { CwmpEnvelope, CwmpNamespaceVersion } from "./types.js";
+import { FORBIDDEN_CHAR } from "./xml/scanner.js";
 
 const FAULT = /<(?:[\w.-]+:)?Fault[\s>]/;
 const FAULT_CODE = /<(?:[\w.-]+:)?FaultCode\s*>\s*(\d{1,9})\s*<\/(?:[\w.-]+:)?FaultCode\s*>/;
@@ -12,8 +13,13 @@ const ID = /<(?:[\w.-]+:)?ID\b[^>]*>([^<]*)<\/(?:[\w.-]+:)?ID\s*>/;
 const NS = /urn:dslforum-org:cwmp-(1-[0-4])\b/;
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
+// The text may hold what made it not well-formed: characters XML cannot carry, which could be neither
+// echoed (the ID) nor stored (PostgreSQL refuses U+0000), become U+FFFD.
+const FORBIDDEN_ALL = new RegExp(FORBIDDEN_CHAR.source, "g");
+
 function unescape(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos);/g, (_, name: string) => ENTITIES[name]!).trim();
+  const decoded = text.replace(/&(lt|gt|amp|quot|apos);/g, (_, name: string) => ENTITIES[name]!).trim();
+  return (decoded.replace(FORBIDDEN_ALL, "\uFFFD") as string & { toWellFormed(): string }).toWellFormed();
 }
 
 /** The Fault in `text`, or undefined when the text is no Fault with a readable CWMP FaultCode. */

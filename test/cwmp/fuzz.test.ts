@@ -252,6 +252,7 @@ function optionsFor(rng: Rng): ParseOptions | undefined {
     { limits: { maxDepth: 8 } },
     { limits: { maxElements: 50, maxAttributes: 3 } },
     { maxBytes: 1024 },
+    { salvageFaults: true },
   ]);
 }
 

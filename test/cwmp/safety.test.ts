@@ -603,5 +603,10 @@ describe("regressions: odd answers from CPEs (issue 13.6)", () => {
     // Only a Fault with a FaultCode is salvaged; other broken messages stay refused.
     remoteError(reboot("x").replace("</CommandKey>", ""), "XML_SYNTAX", { salvageFaults: true });
     remoteError(text.replace(/<FaultCode>9005<\/FaultCode>/, "<FaultCode>x</FaultCode>"), "XML_SYNTAX", { salvageFaults: true });
+    // Characters that cannot be echoed nor stored, which may be why it was not well-formed, do not come along.
+    const bad = parseCwmp(text.replace("Invalid &amp; unknown", "a\u0000b").replace(">42<", ">4\u00012<"), { salvageFaults: true }).envelopes[0]!;
+    assert.equal(bad.header.id, "4\uFFFD2");
+    assert.equal(bad.body?.method === "Fault" && bad.body.detail.faultString, "a\uFFFDb");
+    assert.doesNotThrow(() => serializeEnvelope({ ...bad, body: null }));
   });
 });
