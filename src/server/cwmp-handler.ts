@@ -15,7 +15,7 @@ import type { ProvisioningService } from "./provisioning.js";
 import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
 import type { SecretBox } from "./secrets.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
-import { checkInform, describeRefusal, informLimits, parseLimits, sessionLimits, type InformLimitsConfig, type IntakeLimits } from "./intake-limits.js";
+import { checkInform, describeRefusal, intakeLimits, parseLimits, type InformLimitsConfig, type IntakeLimits } from "./intake-limits.js";
 
 export interface Exchange {
   method: string;
@@ -127,10 +127,8 @@ export class CwmpHandler {
    */
   async limitsFor(head: RequestHead, now = this.clock()): Promise<IntakeLimits> {
     const id = parseCookies(headerOf(head.headers, "cookie")).get(this.o.cookieName) ?? head.connectionSession;
-    if (id !== null && (this.cache.has(id, now) || ((await this.o.store.sessions.get(id))?.expiresAt.getTime() ?? 0) > now.getTime())) {
-      return sessionLimits(this.o.informLimits, this.o.maxBodyBytes);
-    }
-    return informLimits(this.o.informLimits, this.o.bootstrapUsername, headerOf(head.headers, "authorization"));
+    const inSession = id !== null && (this.cache.has(id, now) || ((await this.o.store.sessions.get(id))?.expiresAt.getTime() ?? 0) > now.getTime());
+    return intakeLimits(this.o.informLimits, this.o.maxBodyBytes, inSession, this.o.bootstrapUsername, headerOf(head.headers, "authorization"));
   }
 
   async handle(x: Exchange): Promise<HttpReply> {

@@ -30,23 +30,22 @@ export interface IntakeLimits {
 /** Elements an Inform has besides its parameters: envelope, header, DeviceId, up to 64 events. */
 const INFORM_ELEMENTS = 256;
 
-/** The limits of a request outside a session, from its Authorization header. */
-export function informLimits(config: InformLimitsConfig, bootstrapUsername: string, authorization: string | undefined): IntakeLimits {
+/**
+ * A request's limits, from whether it is in a live session and its Authorization header. In a session
+ * the body limit is the session's; an Inform there (it starts a new session) still meets the Inform's
+ * parameter limits.
+ */
+export function intakeLimits(config: InformLimitsConfig, maxBodyBytes: number, inSession: boolean, bootstrapUsername: string, authorization: string | undefined): IntakeLimits {
   // A request without credentials is challenged unparsed; a CPE whose Digest exchange starts with its
   // Inform must get that challenge, not a refusal meant for the bootstrap login.
   const bootstrap = authorization !== undefined && loginName(authorization) === bootstrapUsername;
   return {
-    maxBytes: bootstrap ? config.bootstrapMaxBytes : config.maxBytes,
+    maxBytes: inSession ? maxBodyBytes : bootstrap ? config.bootstrapMaxBytes : config.maxBytes,
     maxParameters: bootstrap ? config.bootstrapMaxParameters : config.maxParameters,
     maxValueLength: config.maxValueLength,
     bootstrap,
-    inSession: false,
+    inSession,
   };
-}
-
-/** Limits inside a session: the body limit, and the Inform limits for an Inform that starts a new one. */
-export function sessionLimits(config: InformLimitsConfig, maxBodyBytes: number): IntakeLimits {
-  return { maxBytes: maxBodyBytes, maxParameters: config.maxParameters, maxValueLength: config.maxValueLength, bootstrap: false, inSession: true };
 }
 
 function loginName(authorization: string): string | null {

@@ -200,6 +200,15 @@ forEachBackend((backend) => {
       c.close();
     });
 
+    it("inside a session too, a new Inform with the bootstrap credentials meets the bootstrap parameter limit", async () => {
+      const c = cpe();
+      assert.equal((await c.inform()).status, 200);
+      const r = await c.post(bigInform("MANY3", 60));
+      assert.equal(cwmpFaultCode(r), 8004);
+      assert.match(r.text, /at most 50 are accepted with the bootstrap credentials/);
+      c.close();
+    });
+
     it("far more parameters stop the reading early (XML_LIMIT_ELEMENTS), with the limit said", async () => {
       const body = bigInform("MANY2", 300);
       assert.ok(body.length < limits.bootstrapMaxInformBytes);
