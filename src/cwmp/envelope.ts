@@ -5,9 +5,10 @@ import { escapeText as escapeHeaderText, Writer, type WriteOptions } from "./cod
 import { CwmpLocalError, CwmpRemoteError } from "./errors.js";
 import { methodCodecs } from "./methods/index.js";
 import type { CwmpEnvelope, CwmpHeader, CwmpMessage, CwmpNamespaceVersion } from "./types.js";
-import { decodeXmlBytes } from "./xml/decode.js";
+import { decodeXml } from "./xml/decode.js";
 import { defaultXmlLimits, scanXml, type FastReader, type XmlElement, type XmlLimits } from "./xml/scanner.js";
 import { fastParameterList } from "./methods/fast-parameter-list.js";
+import { salvageFault } from "./salvage.js";
 
 export const SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/";
 export const SOAP_ENC_NS = "http://schemas.xmlsoap.org/soap/encoding/";
@@ -31,6 +32,8 @@ export interface ParseOptions {
   limits?: Partial<XmlLimits>;
   /** Use the fast readers (default true); they change speed, never results. Off only to test that. */
   fastPaths?: boolean;
+  /** Read a Fault that is not well-formed for its CWMP code rather than refuse it (salvage.ts). */
+  salvageFaults?: boolean;
 }
 
 const fastReaders: ReadonlyMap<string, FastReader> = new Map([["ParameterList", fastParameterList]]);
@@ -40,6 +43,13 @@ export interface ParseResult {
   envelopes: CwmpEnvelope[];
   /** What was tolerated: missing fields, unknown headers, undeclared prefixes, ... */
   warnings: string[];
+  /** Present when bytes not valid in the body's charset were read as U+FFFD (see DecodedXml.lossy). */
+  lossy?: true;
+  /**
+   * Header entries with mustUnderstand="1" that this codec does not know, by qualified name, when there
+   * are any: SOAP 1.1 (4.2.3) forbids processing such a message; answer with mustUnderstandFault.
+   */
+  notUnderstood?: string[];
 }
 
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
@@ -50,17 +60,32 @@ export function parseCwmp(input: Uint8Array | string, options: ParseOptions = {}
   if (input.length > maxBytes) {
     throw new CwmpRemoteError("XML_LIMIT_SIZE", `body of ${input.length} bytes exceeds the limit of ${maxBytes}`);
   }
-  const text = typeof input === "string" ? input : decodeXmlBytes(input, options.charset);
+  const decoded = typeof input === "string" ? { text: input, charset: "", lossy: false } : decodeXml(input, options.charset);
+  const text = decoded.text;
   if (/^[\s\uFEFF]*$/.test(text)) return { envelopes: [], warnings: [] };
   const limits = options.limits ? { ...defaultXmlLimits, ...options.limits } : defaultXmlLimits;
-  const { roots, warnings } = scanXml(text, limits, options.fastPaths === false ? {} : { fast: fastReaders });
+  let scanned: ReturnType<typeof scanXml>;
+  try {
+    scanned = scanXml(text, limits, options.fastPaths === false ? {} : { fast: fastReaders });
+  } catch (err) {
+    if (!(options.salvageFaults === true && err instanceof CwmpRemoteError && err.code === "XML_SYNTAX")) throw err;
+    const fault = salvageFault(text);
+    if (fault === undefined) throw err;
+    return { envelopes: [fault], warnings: [`a Fault that is not well-formed XML (${err.message}): its CWMP code was read from the text`] };
+  }
+  const { roots, warnings } = scanned;
   if (roots.length === 0) throw new CwmpRemoteError("SOAP_NOT_ENVELOPE", "the body holds no element");
+  if (decoded.lossy) warnings.unshift(`bytes not valid in ${decoded.charset} were read as U+FFFD (the replacement character)`);
   const reader = new Reader(warnings);
-  const envelopes = roots.map((root, i) => readEnvelope(root, reader, roots.length > 1 ? `Envelope[${i}]` : "Envelope"));
-  return { envelopes, warnings };
+  const notUnderstood: string[] = [];
+  const envelopes = roots.map((root, i) => readEnvelope(root, reader, roots.length > 1 ? `Envelope[${i}]` : "Envelope", notUnderstood));
+  const result: ParseResult = { envelopes, warnings };
+  if (decoded.lossy) result.lossy = true;
+  if (notUnderstood.length > 0) result.notUnderstood = notUnderstood;
+  return result;
 }
 
-function readEnvelope(root: XmlElement, r: Reader, path: string): CwmpEnvelope {
+function readEnvelope(root: XmlElement, r: Reader, path: string, notUnderstood: string[]): CwmpEnvelope {
   if (root.local !== "Envelope") {
     throw new CwmpRemoteError("SOAP_NOT_ENVELOPE", `expected a SOAP Envelope, found <${root.qname}>`, { path: root.qname });
   }
@@ -77,7 +102,7 @@ function readEnvelope(root: XmlElement, r: Reader, path: string): CwmpEnvelope {
   if (bodyEl.children.length > 1) r.warn(`${path}/Body holds ${bodyEl.children.length} elements; only the first is read`);
   const methodEl = bodyEl.children[0];
   const ns = detectNamespace(root, headerEl, methodEl, r, path);
-  const header = headerEl === undefined ? {} : readHeader(headerEl, r, `${path}/Header`);
+  const header = headerEl === undefined ? {} : readHeader(headerEl, r, `${path}/Header`, notUnderstood);
   const body = methodEl === undefined ? null : readMethod(methodEl, r, `${path}/Body/${methodEl.local}`);
   return { ns, header, body };
 }
@@ -118,7 +143,22 @@ function detectNamespace(root: XmlElement, header: XmlElement | undefined, metho
   return "1-0";
 }
 
-function readHeader(el: XmlElement, r: Reader, path: string): CwmpHeader {
+const ACTOR_NEXT = "http://schemas.xmlsoap.org/soap/actor/next";
+
+/** Whether a header entry is addressed to us (no actor, or "next") with mustUnderstand="1". */
+function mustUnderstand(el: XmlElement): boolean {
+  let must = false;
+  for (const a of el.attributes ?? []) {
+    // Only the SOAP envelope's attributes count; an unbound prefix is tolerated as elsewhere (quirk 7).
+    if (a.ns !== SOAP_ENV_NS && !(a.ns === "" && a.prefix !== "")) continue;
+    const v = a.value.trim();
+    if (a.local === "mustUnderstand") must = v === "1" || v === "true";
+    else if (a.local === "actor" && v !== ACTOR_NEXT) return false;
+  }
+  return must;
+}
+
+function readHeader(el: XmlElement, r: Reader, path: string, notUnderstood: string[]): CwmpHeader {
   const h: CwmpHeader = {};
   for (const c of el.children) {
     switch (c.local) {
@@ -141,7 +181,8 @@ function readHeader(el: XmlElement, r: Reader, path: string): CwmpHeader {
         h.useCwmpVersion = c.text.trim();
         break;
       default:
-        r.warn(`unknown header element <${c.qname}> ignored`);
+        if (mustUnderstand(c)) notUnderstood.push(c.qname);
+        else r.warn(`unknown header element <${c.qname}> ignored`);
     }
   }
   return h;
@@ -229,4 +270,19 @@ export function serializeEnvelope(env: CwmpEnvelope, options: SerializeOptions =
 /** Several envelopes in one HTTP body (MaxEnvelopes > 1); only the first carries the XML declaration. */
 export function serializeEnvelopes(envs: CwmpEnvelope[], options: SerializeOptions = {}): string {
   return envs.map((e, i) => serializeEnvelope(e, { ...options, xmlDeclaration: i === 0 && options.xmlDeclaration !== false })).join("\n");
+}
+
+/**
+ * The SOAP 1.1 MustUnderstand fault (SOAP 1.1, 4.4.1) for header entries that ParseResult.notUnderstood
+ * names. It has no detail: SOAP keeps detail for errors in the Body, and no CWMP fault code fits.
+ */
+export function serializeMustUnderstandFault(ns: CwmpNamespaceVersion, id: string | undefined, notUnderstood: readonly string[], options: SerializeOptions = {}): string {
+  const w = new Writer(options);
+  if (options.xmlDeclaration !== false) w.raw('<?xml version="1.0" encoding="UTF-8"?>\n');
+  w.raw(envelopeOpen(ns, w));
+  writeHeader(id === undefined ? {} : { id }, ns, w);
+  w.raw(`<${w.env}:Body><${w.env}:Fault><faultcode>${w.env}:MustUnderstand</faultcode>`);
+  w.raw(`<faultstring>${escapeHeaderText(`header entries not understood: ${notUnderstood.join(", ")}`)}</faultstring>`);
+  w.raw(`</${w.env}:Fault></${w.env}:Body></${w.env}:Envelope>`);
+  return w.out;
 }

@@ -79,3 +79,16 @@ export function cwmpFault(code: number, faultString = faultName(code), setParame
     detail: { faultCode: code, faultString, ...(setParameterValuesFault && setParameterValuesFault.length > 0 ? { setParameterValuesFault } : {}) },
   };
 }
+
+/** How a received fault is recorded: "cwmp.9005", or "cwmp.unreadable" when its code could not be read. */
+export function faultCodeName(fault: Fault): string {
+  return fault.unreadable !== undefined ? "cwmp.unreadable" : `cwmp.${fault.detail.faultCode}`;
+}
+
+/** A received fault's message, saying what came when its code could not be read. */
+export function faultMessage(fault: Fault): string {
+  if (fault.unreadable !== undefined) {
+    return `unreadable CWMP fault (faultcode ${JSON.stringify(fault.unreadable.faultcode)}, faultstring ${JSON.stringify(fault.unreadable.faultstring)})`;
+  }
+  return fault.detail.faultString || fault.faultstring;
+}

@@ -1,10 +1,10 @@
 // The CWMP codec's public face: bytes to typed envelopes and back, for both the ACS and the CPE role.
 
-export { parseCwmp, serializeEnvelope, serializeEnvelopes, cwmpNamespaceUri, DEFAULT_MAX_BYTES } from "./envelope.js";
+export { parseCwmp, serializeEnvelope, serializeEnvelopes, serializeMustUnderstandFault, cwmpNamespaceUri, DEFAULT_MAX_BYTES } from "./envelope.js";
 export type { ParseOptions, ParseResult, SerializeOptions } from "./envelope.js";
 export { CwmpError, CwmpRemoteError, CwmpLocalError } from "./errors.js";
 export type { RemoteErrorCode, LocalErrorCode, ErrorPosition } from "./errors.js";
-export { acsFaults, cpeFaults, faultName, soapFaultCode, cwmpFault } from "./faults.js";
+export { acsFaults, cpeFaults, faultName, soapFaultCode, cwmpFault, faultCodeName, faultMessage } from "./faults.js";
 export { xsdTypes, xsdValue, fromJs, toJs, checkXsd, parseDateTime, formatDateTime, resolveXsiType } from "./values.js";
 export { scanXml, defaultXmlLimits } from "./xml/scanner.js";
 export type { XmlElement, XmlAttribute, XmlLimits, ScanResult } from "./xml/scanner.js";

@@ -262,6 +262,11 @@ export interface Fault {
     faultString: string;
     setParameterValuesFault?: SetParameterValuesFaultStruct[];
   };
+  /**
+   * Set when no CWMP fault code could be read (no detail, or a FaultCode that is no number): `detail`
+   * then says 0, which is not a fault code at all (TR-069: success). The SOAP fields as they came.
+   */
+  unreadable?: { faultcode: string; faultstring: string };
 }
 
 /** A Body element naming no method we know (e.g. a vendor RPC): answered with 8000 or 9000. */

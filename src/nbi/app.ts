@@ -4,7 +4,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
 import { FilterError } from "../query/index.js";
-import { TaskArgumentError } from "../session/index.js";
+import { MAX_DEVICE_ID_LENGTH, TaskArgumentError } from "../session/index.js";
 import { roleAllows } from "../server/api-keys.js";
 import { SecretError } from "../server/secrets.js";
 import { TaskError, TaskValueError } from "../server/tasks.js";
@@ -43,6 +43,9 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
+    // Fastify's default (100) cuts path parameters far shorter than the device ids the ACS registers;
+    // room for the longest one percent-encoded, so that the schemas decide and say why.
+    maxParamLength: MAX_DEVICE_ID_LENGTH * 3,
     forceCloseConnections: true,
     return503OnClosing: true,
     // Errors fastify meets before routing (a malformed URL) answer in the API's shape too.

@@ -5,6 +5,7 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { ACS_EVENT_TYPES } from "../server/events.js";
 import { API_ROLES } from "../server/api-keys.js";
+import { MAX_DEVICE_ID_LENGTH } from "../session/index.js";
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateTime = Type.String({ format: "date-time", description: "ISO 8601, UTC" });
@@ -21,7 +22,7 @@ export const ErrorBody = Type.Object(
   { $id: "Error" },
 );
 
-export const DeviceId = Type.String({ minLength: 1, maxLength: 512, description: "OUI-ProductClass-SerialNumber, URL-encoded in paths" });
+export const DeviceId = Type.String({ minLength: 1, maxLength: MAX_DEVICE_ID_LENGTH, description: "OUI-ProductClass-SerialNumber, URL-encoded in paths" });
 
 export const Device = Type.Object(
   {

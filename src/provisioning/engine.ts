@@ -3,7 +3,7 @@
 // nothing (converged). It reads before it writes, writes only what differs (a device already in the
 // desired state gets no SetParameterValues), batches reads and writes, and stops loops.
 
-import { fromJs, parseDateTime, type CwmpMessage, type Fault, type ParameterValueStruct, type XsdType } from "../cwmp/index.js";
+import { faultCodeName, faultMessage, fromJs, parseDateTime, type CwmpMessage, type Fault, type ParameterValueStruct, type XsdType } from "../cwmp/index.js";
 import type { DeviceData, KnownRecord } from "./data.js";
 import type { Declaration } from "./declarations.js";
 import { isSecretPath, SECRET_DIGEST_PREFIX, secretDigest } from "./secret-values.js";
@@ -445,8 +445,8 @@ export function applyResponse(intent: Intent, response: CwmpMessage, state: Engi
 
 /** The CPE faulted the engine's RPC: give up what it was about for this session, and say so. */
 export function applyFault(intent: Intent, fault: Fault, state: EngineState): EngineFault[] {
-  const code = `cwmp.${fault.detail.faultCode}`;
-  const message = fault.detail.faultString || fault.faultstring;
+  const code = faultCodeName(fault);
+  const message = faultMessage(fault);
   switch (intent.op) {
     case "enumerate":
       state.failed.push(intent.table);

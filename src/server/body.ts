@@ -21,6 +21,8 @@ export const RATE_GRACE_MS = 5000;
 
 export interface BodyLimits {
   maxBytes: number;
+  /** Names the limit in refusals, after its number (" (an Inform outside a session)"). */
+  which?: string;
   /** Longest time to receive the whole body; 0: none. */
   timeoutMs?: number;
   /** Bytes per second (as sent, before decompression) the body must average once it takes longer than RATE_GRACE_MS; 0: none. */
@@ -31,9 +33,10 @@ export interface BodyLimits {
 
 export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   const { maxBytes } = limits;
+  const which = limits.which ?? "";
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    return Promise.reject(new BodyError(413, "BODY_TOO_LARGE", `body of ${declared} bytes exceeds the limit of ${maxBytes}`));
+    return Promise.reject(new BodyError(413, "BODY_TOO_LARGE", `body of ${declared} bytes exceeds the limit of ${maxBytes}${which}`));
   }
   const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase().trim();
   let inflater: Gunzip | Inflate | undefined;
@@ -80,7 +83,7 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        return settle(new BodyError(413, "BODY_TOO_LARGE", `body exceeds the limit of ${maxBytes} bytes${inflater ? " once decompressed" : ""}`));
+        return settle(new BodyError(413, "BODY_TOO_LARGE", `body exceeds the limit of ${maxBytes} bytes${inflater ? " once decompressed" : ""}${which}`));
       }
       chunks.push(chunk);
     };

@@ -2,7 +2,7 @@
 // save its state in one transaction, answer. Sockets stay in cwmp-server.ts; this file sees bytes.
 
 import { randomBytes } from "node:crypto";
-import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, type CwmpEnvelope, type Inform } from "../cwmp/index.js";
+import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type Inform, type ParseResult } from "../cwmp/index.js";
 import { AcsSession, confirmation, InformError, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
@@ -19,6 +19,7 @@ import type { SessionLogHook } from "./session-log.js";
 import type { SecretBox } from "./secrets.js";
 import { endAbandoned } from "./session-end.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
+import { checkInform, describeRefusal, intakeLimits, parseLimits, type InformLimitsConfig, type IntakeLimits } from "./intake-limits.js";
 
 export interface Exchange {
   method: string;
@@ -33,6 +34,14 @@ export interface Exchange {
   clientCertCn: string | null;
   /** Whether a session's last request came on another connection of this process that is still open. */
   heldElsewhere?: (sessionId: string) => boolean;
+  /** What the body was read under (CwmpHandler.limitsFor); without it, those of a request outside a session. */
+  limits?: IntakeLimits;
+}
+
+/** What the handler needs to choose a request's limits before its body is read. */
+export interface RequestHead {
+  headers: Record<string, string | string[] | undefined>;
+  connectionSession: string | null;
 }
 
 export interface HttpReply {
@@ -85,6 +94,9 @@ export interface HandlerOptions {
   compat?: CompatProfiles;
   /** Told of every exchange of a session, for its log line (session-log.ts). */
   sessionLog?: SessionLogHook;
+  /** cwmp.maxInform*: what an Inform may carry, by login (intake-limits.ts). */
+  informLimits: InformLimitsConfig;
+  bootstrapUsername: string;
 }
 
 interface ExchangeResult {
@@ -126,6 +138,16 @@ export class CwmpHandler {
     this.compat = o.compat ?? new CompatProfiles([]);
   }
 
+  /**
+   * The limits a request's body is read under, from its head: a session's own when it names one that
+   * is live (a made-up cookie does not count), an Inform's otherwise.
+   */
+  async limitsFor(head: RequestHead, now = this.clock()): Promise<IntakeLimits> {
+    const id = parseCookies(headerOf(head.headers, "cookie")).get(this.o.cookieName) ?? head.connectionSession;
+    const inSession = id !== null && (this.cache.has(id, now) || ((await this.o.store.sessions.get(id))?.expiresAt.getTime() ?? 0) > now.getTime());
+    return intakeLimits(this.o.informLimits, this.o.maxBodyBytes, inSession, this.o.bootstrapUsername, headerOf(head.headers, "authorization"));
+  }
+
   async handle(x: Exchange): Promise<HttpReply> {
     const now = this.clock();
     if (x.method !== "POST") {
@@ -146,18 +168,28 @@ export class CwmpHandler {
       }
     }
 
-    let envelopes: CwmpEnvelope[];
+    const limits = x.limits ?? (await this.limitsFor(x, now));
+    let parsed: ParseResult;
     try {
-      envelopes = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), maxBytes: this.o.maxBodyBytes }).envelopes;
+      parsed = parseCwmp(x.body, { charset: charsetFromContentType(header(x, "content-type")), ...parseLimits(limits), salvageFaults: limits.inSession });
     } catch (err) {
       if (!(err instanceof CwmpRemoteError)) throw err;
       this.o.log.warn({ address: x.remoteAddress, code: err.code, err: err.message }, "unreadable CWMP message");
-      return { status: err.httpStatus, headers: { "Content-Type": "text/plain" }, body: `${err.code}: ${err.message}\n`, session: sessionId };
+      return { status: err.httpStatus, headers: { "Content-Type": "text/plain" }, body: describeRefusal(err, limits), session: sessionId };
     }
+    const envelopes = parsed.envelopes;
     const first = envelopes[0];
+    if (parsed.notUnderstood !== undefined && first !== undefined) {
+      // Nothing of the message is processed (SOAP 1.1, 4.2.3); a session in progress stays as it was.
+      this.o.log.warn({ address: x.remoteAddress, headers: parsed.notUnderstood }, "mustUnderstand header entries not understood");
+      return { status: 500, headers: XML, body: serializeMustUnderstandFault(first.ns, first.header.id, parsed.notUnderstood), session: sessionId };
+    }
+    // What the reader tolerated or left out (bytes invalid in the charset, object entries in a list of
+    // values, a fault's code read from a misplaced detail): rare from real devices, and worth knowing.
+    if (parsed.warnings.length > 0) this.o.log.warn({ address: x.remoteAddress, session: sessionId, warnings: parsed.warnings.slice(0, 8) }, "CWMP message read with warnings");
     if (first?.body?.method === "Inform") {
       const profile = this.compat.forInform(first, now);
-      return withConnection(await this.startSession(x, first, sessionId, now, profile), profile);
+      return withConnection(await this.startSession(x, first, sessionId, now, profile, parsed.lossy === true, limits), profile);
     }
     if (sessionId === null) {
       // An empty POST with no session at all: HTTP clients that probe for the auth challenge with an
@@ -196,12 +228,15 @@ export class CwmpHandler {
     return { status: 500, headers: XML, body: serializeEnvelope(envelope), session: null };
   }
 
-  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date, profile: CompatProfile): Promise<HttpReply> {
+  private async startSession(x: Exchange, envelope: CwmpEnvelope, previous: string | null, now: Date, profile: CompatProfile, lossy: boolean, limits: IntakeLimits): Promise<HttpReply> {
     // The device's id is known before authenticating, so that its own credentials are read with the
-    // login's; an Inform that names no device is answered only after authentication, as any other.
+    // login's; an Inform that names no device, or carries too much, is answered only after
+    // authentication, as any other.
     let claimed: string | InformError;
     try {
-      claimed = AcsSession.deviceIdOf(envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>);
+      const inform = envelope.body as Extract<CwmpEnvelope["body"], { method: "Inform" }>;
+      checkInform(inform, limits);
+      claimed = AcsSession.deviceIdOf(inform, { lossy });
     } catch (err) {
       if (!(err instanceof InformError)) throw err;
       claimed = err;
@@ -518,6 +553,10 @@ function confirmedBy(records: TaskRecord[], inform: Inform): Extract<Effect, { t
 }
 
 function header(x: Exchange, name: string): string | undefined {
-  const v = x.headers[name];
+  return headerOf(x.headers, name);
+}
+
+function headerOf(headers: RequestHead["headers"], name: string): string | undefined {
+  const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

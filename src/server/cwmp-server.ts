@@ -13,6 +13,7 @@ import { AddressCap } from "./address-cap.js";
 import { BodyError, readBody } from "./body.js";
 import { parseCookies } from "./cookies.js";
 import type { CwmpHandler, Exchange } from "./cwmp-handler.js";
+import type { IntakeLimits } from "./intake-limits.js";
 import type { Logger } from "./logger.js";
 
 export interface TlsOptions {
@@ -32,7 +33,6 @@ export interface CwmpServerOptions {
   log: Logger;
   maxInFlight: number;
   retryAfterSeconds: number;
-  maxBodyBytes: number;
   keepAliveMs: number;
   /** Time to receive a request's headers, and its body; 0: none. */
   headersTimeoutMs: number;
@@ -103,10 +103,23 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     }
     const abort = new AbortController();
     underway.set(socket, abort);
+    const connectionSession = sessionOf.get(socket) ?? null;
+    let limits: IntakeLimits;
+    try {
+      // Chosen before the body is read: an Inform from outside a session gets far less than a session.
+      limits = await o.handler.limitsFor({ headers: req.headers, connectionSession });
+    } catch (err) {
+      underway.delete(socket);
+      if (!isStoreUnavailable(err)) o.log.error({ err, address }, "CWMP request failed");
+      if (isStoreUnavailable(err)) answer(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the database is unavailable; retry later\n");
+      else answer(500, { "Content-Type": "text/plain", Connection: "close" }, "internal error\n");
+      return;
+    }
     let body: Buffer;
     try {
       // No slot is held while the body arrives: a slow client waits on its own time, bounded.
-      body = await readBody(req, { maxBytes: o.maxBodyBytes, timeoutMs: o.bodyTimeoutMs, minRate: o.minBodyRate, signal: abort.signal });
+      const which = limits.inSession ? "" : limits.bootstrap ? " (an Inform with the bootstrap credentials)" : " (an Inform outside a session)";
+      body = await readBody(req, { maxBytes: limits.maxBytes, which, timeoutMs: o.bodyTimeoutMs, minRate: o.minBodyRate, signal: abort.signal });
     } catch (err) {
       underway.delete(socket);
       const e = err instanceof BodyError ? err : new BodyError(400, "BODY_ABORTED", String(err));
@@ -127,12 +140,13 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
         body,
         remoteAddress: address,
         secure,
-        connectionSession: sessionOf.get(socket) ?? null,
+        connectionSession,
         clientCertCn: secure ? clientCertCn(socket as TLSSocket) : null,
         heldElsewhere: (session) => {
           const other = socketOf.get(session);
           return other !== undefined && other !== socket && !other.destroyed;
         },
+        limits,
       };
       const r = await o.handler.handle(exchange);
       if (!socket.destroyed) carry(socket, r.session);

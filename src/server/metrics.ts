@@ -112,7 +112,7 @@ export class AcsMetrics {
         const method = e.body?.method;
         if (method === undefined) continue;
         this.rpcs.inc({ method, direction: "cpe" });
-        if (e.body?.method === "Fault") this.cpeFaults.inc({ code: String(e.body.detail.faultCode) });
+        if (e.body?.method === "Fault") this.cpeFaults.inc({ code: e.body.unreadable !== undefined ? "unreadable" : String(e.body.detail.faultCode) });
       }
     },
     sent: (envelope: CwmpEnvelope | null) => {

@@ -35,6 +35,12 @@ export class SessionCache {
     return e.expiresAt.getTime() > now.getTime() ? e : undefined;
   }
 
+  /** Whether the session is here and not expired, leaving it in place. */
+  has(id: string, now: Date): boolean {
+    const e = this.entries.get(id);
+    return e !== undefined && e.expiresAt.getTime() > now.getTime();
+  }
+
   drop(id: string): void {
     this.entries.delete(id);
   }

@@ -17,3 +17,23 @@ export function deviceIdOf(id: Pick<DeviceIdStruct, "oui" | "productClass" | "se
   const parts = [id.oui.trim(), id.productClass.trim(), id.serialNumber.trim()].filter((p, i) => i !== 1 || p.length > 0);
   return parts.map(escapePart).join("-");
 }
+
+/** TR-069 DeviceIdStruct's maximum lengths, in characters (the cwmp-1-2 schema: OUI is exactly 6). */
+export const DEVICE_ID_FIELD_LIMITS = { manufacturer: 64, oui: 6, productClass: 64, serialNumber: 64 } as const;
+
+/**
+ * The longest id deviceIdOf can make from fields within those limits: every character escaped from
+ * four UTF-8 bytes, and two separators. The API takes ids up to this length, so that it can address
+ * every device the ACS registers.
+ */
+export const MAX_DEVICE_ID_LENGTH = (DEVICE_ID_FIELD_LIMITS.oui + DEVICE_ID_FIELD_LIMITS.productClass + DEVICE_ID_FIELD_LIMITS.serialNumber) * 4 * 3 + 2;
+
+/** The first DeviceId field longer than TR-069 allows (trimmed, in characters), or undefined. */
+export function overlongIdentityField(id: DeviceIdStruct): { field: keyof typeof DEVICE_ID_FIELD_LIMITS; length: number } | undefined {
+  for (const field of ["manufacturer", "oui", "productClass", "serialNumber"] as const) {
+    const text = id[field].trim();
+    // Characters, not UTF-16 units: counted only when the units alone could exceed the limit.
+    if (text.length > DEVICE_ID_FIELD_LIMITS[field] && [...text].length > DEVICE_ID_FIELD_LIMITS[field]) return { field, length: [...text].length };
+  }
+  return undefined;
+}

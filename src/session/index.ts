@@ -6,7 +6,7 @@ export type { Effect, TaskFaultInfo, SessionEndReason } from "./effects.js";
 export { confirmation, unconfirmedIn, type Confirmation, type Unconfirmed } from "./confirm.js";
 export type { TaskInput } from "./planner.js";
 export type { JsonValue } from "./json.js";
-export { deviceIdOf } from "./device-id.js";
+export { deviceIdOf, MAX_DEVICE_ID_LENGTH, DEVICE_ID_FIELD_LIMITS } from "./device-id.js";
 export { negotiateVersion, ACS_VERSIONS } from "./version.js";
 export { transitions, type Phase, type Input, type Action } from "./state-table.js";
 export { acsMethods } from "./cpe-requests.js";

@@ -4,7 +4,7 @@
 import { cwmpFault, type CwmpEnvelope, type CwmpMessage, type Fault, type Inform } from "../cwmp/index.js";
 import { confirmation, parameterKeyOf, unconfirmedOf } from "./confirm.js";
 import { answerCpeRequest, isCpeRequest } from "./cpe-requests.js";
-import { deviceIdOf } from "./device-id.js";
+import { DEVICE_ID_FIELD_LIMITS, deviceIdOf, overlongIdentityField } from "./device-id.js";
 import type { Effect, SessionEndReason } from "./effects.js";
 import type { JsonValue } from "./json.js";
 import { DeviceData } from "../provisioning/data.js";
@@ -104,12 +104,15 @@ export interface StartOptions {
 export class InformError extends Error {
   readonly code = "CWMP_INFORM_INVALID";
   readonly fault: Fault;
-  constructor(message: string) {
+  /** `faultCode`: 8003 Invalid arguments, or 8004 Resources exceeded for an Inform past the ACS's limits. */
+  constructor(message: string, faultCode: 8003 | 8004 = 8003) {
     super(message);
     this.name = "InformError";
-    this.fault = cwmpFault(8003, message);
+    this.fault = cwmpFault(faultCode, message);
   }
 }
+
+const FIELD_NAMES = { manufacturer: "Manufacturer", oui: "OUI", productClass: "ProductClass", serialNumber: "SerialNumber" } as const;
 
 function rootObjectOf(inform: Inform): string | null {
   for (const p of inform.parameterList) {
@@ -132,11 +135,22 @@ export class AcsSession {
     this.config = config;
   }
 
-  /** The device id an Inform names, or an InformError when it names none. */
-  static deviceIdOf(inform: Inform): string {
-    const { oui, serialNumber } = inform.deviceId;
+  /**
+   * The device id an Inform names, or an InformError when it names none, or one that is not to be
+   * trusted: fields longer than TR-069 allows, or (`lossy`: the message had bytes invalid in its
+   * charset) a field holding U+FFFD, where two different serial numbers could read the same.
+   */
+  static deviceIdOf(inform: Inform, options: { lossy?: boolean } = {}): string {
+    const { oui, productClass, serialNumber } = inform.deviceId;
     if (oui.trim() === "" || serialNumber.trim() === "") {
       throw new InformError("Inform DeviceId must carry an OUI and a SerialNumber");
+    }
+    const long = overlongIdentityField(inform.deviceId);
+    if (long !== undefined) {
+      throw new InformError(`Inform DeviceId ${FIELD_NAMES[long.field]} has ${long.length} characters; TR-069 allows ${DEVICE_ID_FIELD_LIMITS[long.field]}`);
+    }
+    if (options.lossy === true && [oui, productClass, serialNumber].some((f) => f.includes("\uFFFD"))) {
+      throw new InformError("Inform DeviceId holds bytes that are not valid in the message's charset; it cannot name a device");
     }
     return deviceIdOf(inform.deviceId);
   }

@@ -15,7 +15,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CwmpLocalError, CwmpRemoteError, parseCwmp, serializeEnvelope } from "../../src/cwmp/index.js";
-import type { ParseOptions } from "../../src/cwmp/index.js";
+import type { CwmpMessage, ParseOptions } from "../../src/cwmp/index.js";
+import { AcsSession, InformError } from "../../src/session/index.js";
 import { corpusDir } from "../support/paths.js";
 import { envelopeOf, messageFixtures } from "./fixtures.js";
 
@@ -251,6 +252,7 @@ function optionsFor(rng: Rng): ParseOptions | undefined {
     { limits: { maxDepth: 8 } },
     { limits: { maxElements: 50, maxAttributes: 3 } },
     { maxBytes: 1024 },
+    { salvageFaults: true },
   ]);
 }
 
@@ -360,5 +362,47 @@ describe("fuzz: parse and serialize never fail untyped", () => {
 
   it("ran at least 10,000 cases", () => {
     assert.ok(total >= 10_000, `only ${total} cases ran`);
+  });
+});
+
+describe("fuzz: serial numbers of random bytes never give two devices one id (issue 12.10)", () => {
+  const CASES = 3000;
+  const inform = (serial: string) =>
+    serializeEnvelope({
+      ns: "1-0",
+      header: {},
+      body: { method: "Inform", deviceId: { manufacturer: "M", oui: "A1B2C3", productClass: "P", serialNumber: serial }, event: [], maxEnvelopes: 1, currentTime: "2026-01-01T00:00:00Z", retryCount: 0, parameterList: [] },
+    });
+  const [head, tail] = inform("@").split("@") as [string, string];
+  // Letters, bytes that start or continue UTF-8 sequences, whole sequences, and U+FFFD as sent.
+  const pieces = [[0x41], [0x7a], [0x30], [0x80], [0xbf], [0xc3], [0xe2], [0xf0], [0xff], [0xfe], [0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xef, 0xbf, 0xbd]];
+
+  it(`${CASES} cases: an accepted serial number reads back to its bytes, and ids are one per serial number`, () => {
+    const rng = generator(1210);
+    const serialOf = new Map<string, string>();
+    let accepted = 0;
+    let refused = 0;
+    for (let i = 0; i < CASES; i++) {
+      const bytes = Buffer.from(Array.from({ length: 1 + rng.int(6) }, () => rng.pick(pieces)).flat());
+      const charset = rng.chance(0.2) ? "iso-8859-1" : "utf-8";
+      const r = parseCwmp(Buffer.concat([Buffer.from(head), bytes, Buffer.from(tail)]), { charset });
+      const body = r.envelopes[0]!.body as Extract<CwmpMessage, { method: "Inform" }>;
+      let id: string;
+      try {
+        id = AcsSession.deviceIdOf(body, { lossy: r.lossy === true });
+      } catch (e) {
+        assert.ok(e instanceof InformError && r.lossy === true, `case ${i}: ${String(e)}`);
+        refused++;
+        continue;
+      }
+      accepted++;
+      const serial = body.deviceId.serialNumber;
+      assert.ok(Buffer.from(serial, charset === "utf-8" ? "utf8" : "latin1").equals(bytes), `case ${i}: ${bytes.toString("hex")} read as ${JSON.stringify(serial)}`);
+      const before = serialOf.get(id);
+      assert.ok(before === undefined || before === serial, `case ${i}: ${JSON.stringify(before)} and ${JSON.stringify(serial)} both have the id ${id}`);
+      serialOf.set(id, serial);
+    }
+    // Both outcomes must be exercised, or the property says nothing.
+    assert.ok(accepted > 100 && refused > 100, `accepted ${accepted}, refused ${refused}`);
   });
 });

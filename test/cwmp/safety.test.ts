@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { charsetFromContentType, CwmpLocalError, CwmpRemoteError, DEFAULT_MAX_BYTES, parseCwmp, serializeEnvelope } from "../../src/cwmp/index.js";
+import { charsetFromContentType, CwmpLocalError, CwmpRemoteError, DEFAULT_MAX_BYTES, faultCodeName, faultMessage, parseCwmp, serializeEnvelope, serializeMustUnderstandFault } from "../../src/cwmp/index.js";
 import type { CwmpEnvelope, CwmpMessage, ParseOptions, RemoteErrorCode, XsdType } from "../../src/cwmp/index.js";
 
 const SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -457,5 +457,156 @@ describe("serializer refusals", () => {
     const env = r.envelopes[0]!;
     assert.deepEqual((env.body as Extract<CwmpMessage, { method: "GetParameterValuesResponse" }>).parameterList[0]!.value, { type: "xsd:unsignedInt", text: "SW_UPGRADE", invalid: "not an xsd:unsignedInt" });
     localError(() => serializeEnvelope(env), "SERIALIZE_INVALID");
+  });
+});
+
+describe("regressions: what is not well-formed is refused (issue 12.10)", () => {
+  it("duplicate attribute on one element", () => {
+    const text = envelope(`<cwmp:Reboot a="1" a="2"><CommandKey>k</CommandKey></cwmp:Reboot>`);
+    const e = remoteError(text, "XML_SYNTAX");
+    assert.match(e.message, /attribute a appears twice in <cwmp:Reboot>/);
+    assert.deepEqual(e.position, where(text, "<cwmp:Reboot"));
+  });
+
+  it("duplicated namespace declaration, prefixed and default", () => {
+    remoteError(`<s:Envelope xmlns:s="${SOAP}" xmlns:s="${SOAP}"><s:Body/></s:Envelope>`, "XML_SYNTAX");
+    remoteError(`<s:Envelope xmlns:s="${SOAP}" xmlns="${CWMP10}" xmlns="urn:other"><s:Body/></s:Envelope>`, "XML_SYNTAX");
+  });
+
+  it("two prefixes for one namespace make the same attribute twice", () => {
+    const e = remoteError(envelope(`<cwmp:Reboot xmlns:a="urn:x" xmlns:b="urn:x" a:k="1" b:k="2"><CommandKey/></cwmp:Reboot>`), "XML_SYNTAX");
+    assert.match(e.message, /a:k and b:k/);
+    // Same local name in different namespaces, or unprefixed beside prefixed, is allowed.
+    assert.equal(commandKeyOf(envelope(`<cwmp:Reboot xmlns:a="urn:x" xmlns:b="urn:y" a:k="1" b:k="2" k="3"><CommandKey>k</CommandKey></cwmp:Reboot>`)), "k");
+  });
+
+  it("raw U+0000 and U+0001 in text, and other characters XML forbids, wherever they are", () => {
+    for (const bad of ["\u0000", "\u0001", "\u0008", "\u000B", "\u001F", "\uFFFE", "\uFFFF"]) {
+      const text = reboot(`a${bad}b`);
+      const e = remoteError(text, "XML_SYNTAX");
+      assert.match(e.message, /character U\+[0-9A-F]{4} is not allowed/);
+      assert.equal(e.position?.offset, text.indexOf(bad));
+      remoteError(Buffer.from(text, "utf8"), "XML_SYNTAX");
+      remoteError(reboot(`<!-- ${bad} -->x`), "XML_SYNTAX");
+      remoteError(reboot(`<![CDATA[${bad}]]>`), "XML_SYNTAX");
+    }
+    remoteError(reboot("a\uD800b"), "XML_SYNTAX");
+    // Tab, newline and carriage return are characters like any other.
+    assert.equal(commandKeyOf(reboot("a\tb")), "a\tb");
+  });
+
+  it("bytes invalid in UTF-8 are read as U+FFFD with a warning and the lossy flag", () => {
+    const [head, tail] = reboot("@").split("@") as [string, string];
+    const r = parseCwmp(Buffer.concat([Buffer.from(head), Buffer.from([0x53, 0xff, 0x4e]), Buffer.from(tail)]));
+    assert.equal((r.envelopes[0]!.body as { commandKey: string }).commandKey, "S\uFFFDN");
+    assert.equal(r.lossy, true);
+    assert.match(r.warnings[0]!, /bytes not valid in utf-8 were read as U\+FFFD/);
+    // U+FFFD sent as such (valid UTF-8) is a character, not a loss.
+    const sent = parseCwmp(Buffer.from(reboot("S\uFFFDN")));
+    assert.equal(sent.lossy, undefined);
+    assert.deepEqual(sent.warnings, []);
+    // The same for the platform's decoders (a lone UTF-16 surrogate).
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(head, "utf16le"), Buffer.from([0x00, 0xd8]), Buffer.from(tail, "utf16le")]);
+    assert.equal(parseCwmp(utf16).lossy, true);
+  });
+});
+
+describe("regressions: mustUnderstand header entries (issue 12.10)", () => {
+  const body = "<cwmp:Reboot><CommandKey>k</CommandKey></cwmp:Reboot>";
+
+  it("an unknown header with mustUnderstand=\"1\" is reported, not ignored", () => {
+    const r = parseCwmp(envelope(body, `<soapenv:Header><cwmp:ID soapenv:mustUnderstand="1">5</cwmp:ID><x:Trace xmlns:x="urn:x" soapenv:mustUnderstand="1">1</x:Trace></soapenv:Header>`));
+    assert.deepEqual(r.notUnderstood, ["x:Trace"]);
+    assert.deepEqual(r.envelopes[0]!.header, { id: "5" });
+    assert.deepEqual(parseCwmp(envelope(body, `<soapenv:Header><x:T xmlns:x="urn:x" soapenv:mustUnderstand="true"/></soapenv:Header>`)).notUnderstood, ["x:T"]);
+  });
+
+  it("mustUnderstand=\"0\", another actor, or the attribute outside the SOAP namespace: ignored with a warning", () => {
+    for (const attrs of ['soapenv:mustUnderstand="0"', 'soapenv:mustUnderstand="1" soapenv:actor="urn:someone-else"', 'x:mustUnderstand="1"']) {
+      const r = parseCwmp(envelope(body, `<soapenv:Header><x:Trace xmlns:x="urn:x" ${attrs}>1</x:Trace></soapenv:Header>`));
+      assert.equal(r.notUnderstood, undefined, attrs);
+      assert.match(r.warnings[0]!, /x:Trace/);
+    }
+    const next = parseCwmp(envelope(body, `<soapenv:Header><x:Trace xmlns:x="urn:x" soapenv:actor="http://schemas.xmlsoap.org/soap/actor/next" soapenv:mustUnderstand="1"/></soapenv:Header>`));
+    assert.deepEqual(next.notUnderstood, ["x:Trace"]);
+  });
+
+  it("the MustUnderstand fault is a SOAP 1.1 fault with the qualified code, and reads back", () => {
+    const xml = serializeMustUnderstandFault("1-2", "7", ["x:Trace"]);
+    assert.match(xml, /<faultcode>soapenv:MustUnderstand<\/faultcode>/);
+    assert.match(xml, /<faultstring>header entries not understood: x:Trace<\/faultstring>/);
+    assert.doesNotMatch(xml, /<detail>/);
+    const back = parseCwmp(xml);
+    assert.equal(back.envelopes[0]!.header.id, "7");
+    const f = back.envelopes[0]!.body;
+    assert.equal(f?.method === "Fault" && f.faultcode, "MustUnderstand");
+  });
+});
+
+describe("regressions: odd answers from CPEs (issue 13.6)", () => {
+  const faultOf = (inner: string) => {
+    const r = parseCwmp(envelope(`<soapenv:Fault>${inner}</soapenv:Fault>`));
+    return { fault: r.envelopes[0]!.body as Extract<CwmpMessage, { method: "Fault" }>, warnings: r.warnings };
+  };
+
+  it("a GetParameterValues response entry that names an object is ignored with a warning", () => {
+    for (const fastPaths of [true, false]) {
+      const r = parseCwmp(
+        envelope(
+          `<cwmp:GetParameterValuesResponse><ParameterList><ParameterValueStruct><Name>Device.WiFi.</Name><Value></Value></ParameterValueStruct>` +
+            `<ParameterValueStruct><Name>Device.WiFi.RadioNumberOfEntries</Name><Value>2</Value></ParameterValueStruct></ParameterList></cwmp:GetParameterValuesResponse>`,
+        ),
+        { fastPaths },
+      );
+      const body = r.envelopes[0]!.body as Extract<CwmpMessage, { method: "GetParameterValuesResponse" }>;
+      assert.deepEqual(body.parameterList.map((p) => p.name), ["Device.WiFi.RadioNumberOfEntries"]);
+      assert.match(r.warnings[0]!, /names the object Device\.WiFi\., which has no value; ignored/);
+    }
+  });
+
+  it("a Fault without CWMP detail is unreadable, not code 0, and keeps its SOAP fields as they came", () => {
+    const { fault, warnings } = faultOf("<faultcode>soapenv:Server</faultcode><faultstring>flash busy</faultstring>");
+    assert.deepEqual(fault.unreadable, { faultcode: "soapenv:Server", faultstring: "flash busy" });
+    assert.equal(faultCodeName(fault), "cwmp.unreadable");
+    assert.match(faultMessage(fault), /faultstring "flash busy"/);
+    assert.match(warnings[0]!, /no readable CWMP fault detail/);
+    // Written back as it came, without a made-up detail, and read back the same.
+    const xml = serializeEnvelope({ ns: "1-0", header: {}, body: fault });
+    assert.doesNotMatch(xml, /<detail>/);
+    assert.equal(serializeEnvelope(parseCwmp(xml).envelopes[0]!), xml);
+  });
+
+  it("a FaultCode that is no number makes the fault unreadable instead of refusing the message", () => {
+    const { fault } = faultOf("<faultcode>Client</faultcode><faultstring>CWMP fault</faultstring><detail><cwmp:Fault><FaultCode>nine</FaultCode></cwmp:Fault></detail>");
+    assert.equal(faultCodeName(fault), "cwmp.unreadable");
+  });
+
+  it("a CWMP detail inside the faultstring gives its code, with a warning", () => {
+    const { fault, warnings } = faultOf(
+      "<faultcode>Client</faultcode><faultstring>CWMP fault<detail><cwmp:Fault><FaultCode>9005</FaultCode><FaultString>Invalid parameter name</FaultString></cwmp:Fault></detail></faultstring>",
+    );
+    assert.equal(fault.unreadable, undefined);
+    assert.deepEqual(fault.detail, { faultCode: 9005, faultString: "Invalid parameter name" });
+    assert.equal(faultCodeName(fault), "cwmp.9005");
+    assert.match(warnings[0]!, /out of place \(inside <faultstring>\)/);
+  });
+
+  it("a Fault whose detail sits inside an unclosed faultstring: refused as XML, its code salvaged when asked", () => {
+    const text = envelope(
+      "<soapenv:Fault><faultcode>Client</faultcode><faultstring>CWMP fault<detail><cwmp:Fault><FaultCode>9005</FaultCode><FaultString>Invalid &amp; unknown</FaultString></cwmp:Fault></detail></soapenv:Fault>",
+      `<soapenv:Header><cwmp:ID soapenv:mustUnderstand="1">42</cwmp:ID></soapenv:Header>`,
+    );
+    remoteError(text, "XML_SYNTAX");
+    const r = parseCwmp(text, { salvageFaults: true });
+    assert.deepEqual(r.envelopes, [{ ns: "1-0", header: { id: "42" }, body: { method: "Fault", faultcode: "Client", faultstring: "", detail: { faultCode: 9005, faultString: "Invalid & unknown" } } }]);
+    assert.match(r.warnings[0]!, /not well-formed XML .*expected <\/faultstring>.*read from the text/);
+    // Only a Fault with a FaultCode is salvaged; other broken messages stay refused.
+    remoteError(reboot("x").replace("</CommandKey>", ""), "XML_SYNTAX", { salvageFaults: true });
+    remoteError(text.replace(/<FaultCode>9005<\/FaultCode>/, "<FaultCode>x</FaultCode>"), "XML_SYNTAX", { salvageFaults: true });
+    // Characters that cannot be echoed nor stored, which may be why it was not well-formed, do not come along.
+    const bad = parseCwmp(text.replace("Invalid &amp; unknown", "a\u0000b").replace(">42<", ">4\u00012<"), { salvageFaults: true }).envelopes[0]!;
+    assert.equal(bad.header.id, "4\uFFFD2");
+    assert.equal(bad.body?.method === "Fault" && bad.body.detail.faultString, "a\uFFFDb");
+    assert.doesNotThrow(() => serializeEnvelope({ ...bad, body: null }));
   });
 });

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { cwmpNamespaceUri, serializeEnvelope, serializeEnvelopes } from "../../src/cwmp/index.js";
+import { cwmpNamespaceUri, serializeEnvelope, serializeEnvelopes, serializeMustUnderstandFault } from "../../src/cwmp/index.js";
 import type { CwmpMessage } from "../../src/cwmp/index.js";
 import { bbfDir } from "../support/paths.js";
 import { envelopeOf, headerFixtures, messageFixtures, namespacesFrom } from "./fixtures.js";
@@ -71,6 +71,10 @@ describe("schema validation of serialized envelopes", () => {
       for (const body of bodies) {
         addAllNamespaces(`header ${h.name} ${body?.method ?? "empty"}`, h.since, (ns) => serializeEnvelope(envelopeOf({ header: h.header, body }, ns)));
       }
+    }
+    // The SOAP MustUnderstand fault, with and without the cwmp:ID it echoes.
+    for (const id of ["7", undefined]) {
+      addAllNamespaces(`MustUnderstand fault id=${id}`, "1-0", (ns) => serializeMustUnderstandFault(ns, id, ["x:Trace", "y:Other"]));
     }
     // Several envelopes in one body, split back into documents.
     for (const ns of ["1-0", "1-1", "1-2"] as const) {

@@ -2,11 +2,11 @@
 // elementFormDefault="unqualified"), so only the method element carries the cwmp prefix.
 
 import { CwmpLocalError } from "../errors.js";
+import { FORBIDDEN_CHAR } from "../xml/scanner.js";
 
-// Characters XML 1.0 cannot carry, even as references (matching control characters is the point).
+// Characters XML 1.0 cannot carry, even as references.
 // An unpaired surrogate is no character at all: UTF-8 encoding would silently turn it into U+FFFD.
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN = new RegExp(`${FORBIDDEN_CHAR.source}|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]`);
 const TEXT_SPECIAL = /[&<>\r]/;
 const ATTR_SPECIAL = /[&<>"\r\n\t]/;
 

@@ -110,10 +110,24 @@ export const getParameterValues = codec(
   (m, w) => writeStrings("ParameterNames", "xsd:string", m.parameterNames, w),
 );
 
+/**
+ * Some CPEs answer a partial path with an entry for the object itself (its path, ending in ".", with an
+ * empty value) besides its parameters. An object has no value: kept, the entry would be stored as one
+ * and counted among the task's values.
+ */
+function withoutObjectEntries(list: ParameterValueStruct[], r: Reader, path: string): ParameterValueStruct[] {
+  if (!list.some((p) => p.name.endsWith("."))) return list;
+  return list.filter((p) => {
+    if (!p.name.endsWith(".")) return true;
+    r.warn(`${path}/ParameterList names the object ${p.name}, which has no value; ignored`);
+    return false;
+  });
+}
+
 export const getParameterValuesResponse = codec(
   "GetParameterValuesResponse",
   "1-0",
-  (el, r, path) => ({ parameterList: readParameterList(el, r, path) }),
+  (el, r, path) => ({ parameterList: withoutObjectEntries(readParameterList(el, r, path), r, path) }),
   (m, w) => writeParameterValueList(m.parameterList, w),
 );
 

@@ -2,6 +2,7 @@
 // Content-Type, in the XML declaration, or nowhere. The Content-Type wins (RFC 7303), then a BOM,
 // then the declaration, then UTF-8.
 
+import { isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
 import { CwmpRemoteError } from "../errors.js";
 
@@ -22,7 +23,22 @@ function declaredEncoding(bytes: Uint8Array): string | undefined {
   return m ? m[1]!.toLowerCase() : undefined;
 }
 
+export interface DecodedXml {
+  text: string;
+  /** The charset the bytes were read in. */
+  charset: string;
+  /**
+   * Some bytes were not valid in that charset and became U+FFFD: the text lost information, so two
+   * different byte strings may now read the same (what an identity must never do).
+   */
+  lossy: boolean;
+}
+
 export function decodeXmlBytes(input: Uint8Array, contentTypeCharset?: string): string {
+  return decodeXml(input, contentTypeCharset).text;
+}
+
+export function decodeXml(input: Uint8Array, contentTypeCharset?: string): DecodedXml {
   const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
   let charset = contentTypeCharset?.toLowerCase();
   let start = 0;
@@ -38,13 +54,21 @@ export function decodeXmlBytes(input: Uint8Array, contentTypeCharset?: string): 
   }
   charset ??= declaredEncoding(bytes) ?? "utf-8";
   const body = start > 0 ? bytes.subarray(start) : bytes;
-  if (utf8Names.has(charset)) return body.toString("utf8");
-  if (latin1Names.has(charset)) return body.toString("latin1");
+  if (utf8Names.has(charset)) {
+    const text = body.toString("utf8");
+    // A U+FFFD in the text is either sent as such (valid) or a replacement: only then is the check paid.
+    return { text, charset, lossy: text.includes("\uFFFD") && !isUtf8(body) };
+  }
+  if (latin1Names.has(charset)) return { text: body.toString("latin1"), charset, lossy: false };
   let decoder: TextDecoder;
   try {
-    decoder = new TextDecoder(charset);
+    decoder = new TextDecoder(charset, { fatal: true });
   } catch {
     throw new CwmpRemoteError("XML_ENCODING", `unsupported character encoding "${charset}"`);
   }
-  return decoder.decode(body);
+  try {
+    return { text: decoder.decode(body), charset, lossy: false };
+  } catch {
+    return { text: new TextDecoder(charset).decode(body), charset, lossy: true };
+  }
 }

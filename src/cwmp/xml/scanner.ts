@@ -104,6 +104,11 @@ function isNameEnd(c: number): boolean {
   return c <= 32 || c === CH_SLASH || c === CH_GT;
 }
 
+// Characters XML 1.0 (2.2) does not allow anywhere in a document, raw or as a reference (matching
+// control characters is the point); lone surrogates are found apart, by isWellFormed, which is faster.
+// eslint-disable-next-line no-control-regex
+export const FORBIDDEN_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
+
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13;
 }
@@ -149,6 +154,7 @@ class Scanner implements FastContext {
   run(): ScanResult {
     const src = this.src;
     const len = src.length;
+    this.checkCharacters();
     const roots: XmlElement[] = [];
     let pos = src.charCodeAt(0) === 0xfeff ? 1 : 0;
     while (pos < len) {
@@ -167,6 +173,18 @@ class Scanner implements FastContext {
       this.fail("XML_SYNTAX", `unexpected end of input: <${open.qname}> is not closed`, len);
     }
     return { roots, warnings: this.warnings };
+  }
+
+  private checkCharacters(): void {
+    const m = FORBIDDEN_CHAR.exec(this.src);
+    if (m !== null) {
+      const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+      this.fail("XML_SYNTAX", `character U+${code} is not allowed in XML`, m.index);
+    }
+    if (!(this.src as string & { isWellFormed(): boolean }).isWellFormed()) {
+      const at = this.src.search(/[\uD800-\uDFFF]/u);
+      this.fail("XML_SYNTAX", "a lone surrogate is not a character", at === -1 ? 0 : at);
+    }
   }
 
   private text(start: number, end: number): void {
@@ -400,6 +418,7 @@ class Scanner implements FastContext {
       attributes.push({ qname: aName, local: aLocal, prefix: aPrefix, ns: "", value });
     }
 
+    if (attributes !== null && attributes.length > 1) this.checkUnique(attributes, qname, lt);
     const el: XmlElement = { qname, local, prefix, ns: "", attributes, children: NO_CHILDREN, text: "", offset: lt };
     const ns = this.lookup(prefix);
     if (ns === undefined) {
@@ -416,6 +435,7 @@ class Scanner implements FastContext {
           if (vc > 0) a.valueNs = this.lookup(a.value.slice(0, vc).trim()) ?? "";
         }
       }
+      if (attributes.length > 1) this.checkUniqueExpanded(attributes, qname, lt);
     }
 
     const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1]! : undefined;
@@ -444,6 +464,29 @@ class Scanner implements FastContext {
       this.stackBindings.push(bindingsBefore);
     }
     return i;
+  }
+
+  /** XML 1.0 3.1: an attribute name (namespace declarations included) appears once in a start tag. */
+  private checkUnique(attributes: XmlAttribute[], qname: string, lt: number): void {
+    for (let a = 1; a < attributes.length; a++) {
+      for (let b = 0; b < a; b++) {
+        if (attributes[a]!.qname === attributes[b]!.qname) this.fail("XML_SYNTAX", `attribute ${attributes[a]!.qname} appears twice in <${qname}>`, lt);
+      }
+    }
+  }
+
+  /** Namespaces in XML 6.3: nor may two prefixed attributes have the same local name and namespace. */
+  private checkUniqueExpanded(attributes: XmlAttribute[], qname: string, lt: number): void {
+    for (let a = 1; a < attributes.length; a++) {
+      const x = attributes[a]!;
+      if (x.ns === "" || x.prefix === "xmlns") continue;
+      for (let b = 0; b < a; b++) {
+        const y = attributes[b]!;
+        if (y.local === x.local && y.ns === x.ns && y.prefix !== "xmlns") {
+          this.fail("XML_SYNTAX", `attributes ${y.qname} and ${x.qname} of <${qname}> are the same name in namespace "${x.ns}"`, lt);
+        }
+      }
+    }
   }
 
   /** A name seen recently at this depth, when the input repeats it here: matched natively, not scanned. */

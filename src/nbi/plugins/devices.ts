@@ -5,6 +5,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { resolveSort, type SortKey } from "../../query/index.js";
 import { recordEvents, type AcsEvent } from "../../server/events.js";
+import { MAX_DEVICE_ID_LENGTH } from "../../session/index.js";
 import { StoreError } from "../../store/index.js";
 import type { ParameterRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
@@ -44,7 +45,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
       sort: Type.Optional(Type.String({ maxLength: 2048, description: "Comma-separated fields or parameter paths, \"-\" for descending: -lastInform,id" })),
       limit: Type.Integer({ minimum: 1, maximum: settings.maxPageSize, default: 100 }),
       offset: Type.Optional(Type.Integer({ minimum: 0 })),
-      after: Type.Optional(Type.String({ maxLength: 512, description: "Keyset paging: the `next` of the previous page" })),
+      after: Type.Optional(Type.String({ maxLength: MAX_DEVICE_ID_LENGTH, description: "Keyset paging: the `next` of the previous page" })),
       projection: Type.Optional(Type.String({ maxLength: 16384, description: "Comma-separated parameter paths (object paths end with \".\") to return with each device" })),
       count: Type.Boolean({ default: false, description: "Also count every matching device" }),
     }),

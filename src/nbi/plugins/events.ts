@@ -6,6 +6,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { compareCursors, type FeedEvent } from "../../server/event-feed.js";
 import { ACS_EVENT_TYPES, type AcsEventType } from "../../server/events.js";
+import { MAX_DEVICE_ID_LENGTH } from "../../session/index.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import type { RouteRegistry } from "../route.js";
@@ -31,7 +32,7 @@ export function eventRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCont
     role: "read-only",
     querystring: Type.Object({
       types: Type.Optional(Type.String({ maxLength: 2048, description: "Comma-separated event types (default all)" })),
-      deviceId: Type.Optional(Type.String({ maxLength: 512, description: "Only this device's events" })),
+      deviceId: Type.Optional(Type.String({ maxLength: MAX_DEVICE_ID_LENGTH, description: "Only this device's events" })),
       lastEventId: Type.Optional(Type.String({ maxLength: 32, description: "As the Last-Event-ID header (for clients that cannot set it)" })),
     }),
     headers: Type.Object({ "last-event-id": Type.Optional(Type.String({ maxLength: 32 })) }),

@@ -7,6 +7,7 @@ import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { faultJson } from "../json.js";
 import type { RouteRegistry } from "../route.js";
+import { MAX_DEVICE_ID_LENGTH } from "../../session/index.js";
 import { Fault } from "../schemas.js";
 
 export function faultRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
@@ -20,7 +21,7 @@ export function faultRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCont
     tag: "faults",
     role: "read-only",
     querystring: Type.Object({
-      deviceId: Type.Optional(Type.String({ maxLength: 512 })),
+      deviceId: Type.Optional(Type.String({ maxLength: MAX_DEVICE_ID_LENGTH })),
       limit: Type.Integer({ minimum: 1, maximum: settings.maxPageSize, default: 100 }),
       offset: Type.Integer({ minimum: 0, default: 0 }),
     }),

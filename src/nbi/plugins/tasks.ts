@@ -4,7 +4,7 @@
 import { Type, type TObject, type TProperties, type TSchema } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { ConnectionRequestResult } from "../../connreq/index.js";
-import { taskArgSchemas, taskNames } from "../../session/index.js";
+import { MAX_DEVICE_ID_LENGTH, taskArgSchemas, taskNames } from "../../session/index.js";
 import type { TaskStatus } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
@@ -136,7 +136,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     tag: "tasks",
     role: "read-only",
     querystring: Type.Object({
-      deviceId: Type.Optional(Type.String({ maxLength: 512 })),
+      deviceId: Type.Optional(Type.String({ maxLength: MAX_DEVICE_ID_LENGTH })),
       status: Type.Optional(Type.String({ pattern: "^(pending|waiting|done|failed|cancelled|expired)(,(pending|waiting|done|failed|cancelled|expired))*$", description: "Comma-separated statuses" })),
       limit: Type.Integer({ minimum: 1, maximum: settings.maxPageSize, default: 100 }),
       offset: Type.Integer({ minimum: 0, default: 0 }),

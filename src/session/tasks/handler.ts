@@ -1,7 +1,7 @@
 // A task kind turns its arguments into one or more RPCs and reads their responses. Handlers are pure:
 // they return steps, and the effects that store what was learned.
 
-import type { CwmpMessage, CwmpNamespaceVersion, Fault } from "../../cwmp/index.js";
+import { faultCodeName, faultMessage, type CwmpMessage, type CwmpNamespaceVersion, type Fault } from "../../cwmp/index.js";
 import type { Effect, TaskFaultInfo } from "../effects.js";
 import type { JsonValue } from "../json.js";
 import type { Unconfirmed } from "../confirm.js";
@@ -53,7 +53,7 @@ export function faultStep(fault: Fault): Step {
       : { setParameterValuesFault: fault.detail.setParameterValuesFault.map((f) => ({ parameterName: f.parameterName, faultCode: f.faultCode, faultString: f.faultString })) };
   return {
     kind: "failed",
-    fault: { code: `cwmp.${code}`, message: fault.detail.faultString || fault.faultstring, ...(detail === null ? {} : { detail }) },
+    fault: { code: faultCodeName(fault), message: faultMessage(fault), ...(detail === null ? {} : { detail }) },
     retry: !PERMANENT_FAULTS.has(code),
   };
 }
