@@ -4,6 +4,8 @@
 //
 //   builtin:periodic-inform   { interval: seconds, enable?: boolean }
 //   builtin:refresh           { path, maxAge?: seconds }          read (a subtree when path ends with ".")
+//   builtin:discover          { paths?: [path], maxAge?: seconds } the device's data model: names and values
+//                             of the subtrees (all of it by default), read in this session (maxAge 0)
 //   builtin:value             { path, value, type? }
 //   builtin:tag               { tag, present?: boolean }
 //   builtin:reboot            { key }                               once per key
@@ -20,6 +22,7 @@ export const BUILTIN_PREFIX = "builtin:";
 export const builtinNames = [
   "builtin:periodic-inform",
   "builtin:refresh",
+  "builtin:discover",
   "builtin:value",
   "builtin:tag",
   "builtin:reboot",
@@ -82,6 +85,15 @@ export function builtinProvision(name: string, rawArgs: unknown, root: string | 
       case "builtin:refresh": {
         const path = absolute(str(a, "path")!, root);
         return { declarations: [{ path, maxAge: num(a, "maxAge", false) ?? 0 }], actions: [] };
+      }
+      case "builtin:discover": {
+        const paths = a.paths === undefined ? [""] : a.paths;
+        if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== "string" || (p !== "" && !p.endsWith(".")))) {
+          throw new Error(`"paths" must be a list of object paths (ending with ".")`);
+        }
+        const maxAge = num(a, "maxAge", false) ?? 0;
+        if (root === null && paths.includes("")) throw new Error("the device's root object is not known");
+        return { declarations: (paths as string[]).map((p) => ({ path: p === "" ? root! : absolute(p, root), maxAge })), actions: [] };
       }
       case "builtin:value": {
         const path = absolute(str(a, "path")!, root);

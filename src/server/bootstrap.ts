@@ -50,3 +50,22 @@ export async function bootstrapCredentials(store: Store, opts: { username: strin
   }
   return { username, password, file, generatedNow };
 }
+
+/**
+ * The presets a new installation starts with: the discovery of each new device's data model at its first
+ * contact, so that filters on any of its parameters match from its first session (as operators coming
+ * from GenieACS expect). Created once per database (a settings row says it was done), so that an
+ * operator who changes or deletes them keeps what they did; a name already taken is left alone.
+ */
+export const DEFAULT_PRESETS = [{ name: "discovery", events: ["0 BOOTSTRAP"], provisions: [{ name: "builtin:discover" }] }] as const;
+
+export async function installDefaultPresets(store: Store, now: Date): Promise<string[]> {
+  const marker = { at: now.toISOString() };
+  const held = await store.settings.setIfAbsent("provisioning.defaultPresets", marker);
+  if ((held as { at?: unknown }).at !== marker.at) return [];
+  const installed: string[] = [];
+  for (const preset of DEFAULT_PRESETS) {
+    if ((await store.provisioning.put("preset", preset.name, structuredClone(preset) as never, now, 0)) !== null) installed.push(preset.name);
+  }
+  return installed;
+}
