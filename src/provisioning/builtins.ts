@@ -4,8 +4,9 @@
 //
 //   builtin:periodic-inform   { interval: seconds, enable?: boolean }
 //   builtin:refresh           { path, maxAge?: seconds }          read (a subtree when path ends with ".")
-//   builtin:discover          { paths?: [path], maxAge?: seconds } the device's data model: names and values
-//                             of the subtrees (all of it by default), read in this session (maxAge 0)
+//   builtin:discover          { paths?: [path] }                  the device's data model: a getParameterNames
+//                             task (names, then values in batches) per subtree (all of it by default),
+//                             unless one is pending
 //   builtin:value             { path, value, type? }
 //   builtin:tag               { tag, present?: boolean }
 //   builtin:reboot            { key }                               once per key
@@ -91,9 +92,8 @@ export function builtinProvision(name: string, rawArgs: unknown, root: string | 
         if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== "string" || (p !== "" && !p.endsWith(".")))) {
           throw new Error(`"paths" must be a list of object paths (ending with ".")`);
         }
-        const maxAge = num(a, "maxAge", false) ?? 0;
-        if (root === null && paths.includes("")) throw new Error("the device's root object is not known");
-        return { declarations: (paths as string[]).map((p) => ({ path: p === "" ? root! : absolute(p, root), maxAge })), actions: [] };
+        // "" is the whole tree: the getParameterNames task sends the root object for it.
+        return { declarations: [], actions: [{ kind: "discover", paths: (paths as string[]).map((p) => (p === "" ? "" : absolute(p, root))) }] };
       }
       case "builtin:value": {
         const path = absolute(str(a, "path")!, root);

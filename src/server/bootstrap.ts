@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { digestHa1, generateSecret, hashPassword, verifyPassword } from "../auth/index.js";
 import { ConfigError } from "../config/index.js";
 import type { Store } from "../store/types.js";
+import { compilePreset } from "../provisioning/index.js";
 import { createOnce } from "./data-files.js";
 
 export interface BootstrapCredentials {
@@ -65,7 +66,9 @@ export async function installDefaultPresets(store: Store, now: Date): Promise<st
   if ((held as { at?: unknown }).at !== marker.at) return [];
   const installed: string[] = [];
   for (const preset of DEFAULT_PRESETS) {
-    if ((await store.provisioning.put("preset", preset.name, structuredClone(preset) as never, now, 0)) !== null) installed.push(preset.name);
+    // Stored as the API stores presets: checked, with every default filled in.
+    const doc = compilePreset(structuredClone(preset)).preset;
+    if ((await store.provisioning.put("preset", preset.name, doc as never, now, 0)) !== null) installed.push(preset.name);
   }
   return installed;
 }
