@@ -224,6 +224,7 @@ export const configSchema = Type.Object(
         refreshInterval: Seconds(2, "Seconds between checks for changed presets and provisions outside sessions (each session's Inform checks for itself)."),
         scriptMemory: Type.Integer({ minimum: 8, maximum: 1024, default: 32, description: "MiB of heap a provisioning script may use." }),
         scriptTimeout: Type.Integer({ minimum: 10, maximum: 10000, default: 200, description: "Milliseconds a provisioning script may run." }),
+        defaultPresets: Type.Boolean({ default: true, description: "Create the default presets (discovery of new devices' data models) in a database that never had them." }),
         scriptFailureLimit: Type.Integer({ minimum: 0, default: 10, description: "Sessions in a row in which a script provision failed (timed out, ran out of memory, threw) after which it is suspended; 0: never." }),
       },
       { default: {}, additionalProperties: false },

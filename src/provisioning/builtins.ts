@@ -4,6 +4,9 @@
 //
 //   builtin:periodic-inform   { interval: seconds, enable?: boolean }
 //   builtin:refresh           { path, maxAge?: seconds }          read (a subtree when path ends with ".")
+//   builtin:discover          { paths?: [path] }                  the device's data model: a getParameterNames
+//                             task (names, then values in batches) per subtree (all of it by default),
+//                             unless one is pending
 //   builtin:value             { path, value, type? }
 //   builtin:tag               { tag, present?: boolean }
 //   builtin:reboot            { key }                               once per key
@@ -20,6 +23,7 @@ export const BUILTIN_PREFIX = "builtin:";
 export const builtinNames = [
   "builtin:periodic-inform",
   "builtin:refresh",
+  "builtin:discover",
   "builtin:value",
   "builtin:tag",
   "builtin:reboot",
@@ -82,6 +86,14 @@ export function builtinProvision(name: string, rawArgs: unknown, root: string | 
       case "builtin:refresh": {
         const path = absolute(str(a, "path")!, root);
         return { declarations: [{ path, maxAge: num(a, "maxAge", false) ?? 0 }], actions: [] };
+      }
+      case "builtin:discover": {
+        const paths = a.paths === undefined ? [""] : a.paths;
+        if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== "string" || (p !== "" && !p.endsWith(".")))) {
+          throw new Error(`"paths" must be a list of object paths (ending with ".")`);
+        }
+        // "" is the whole tree: the getParameterNames task sends the root object for it.
+        return { declarations: [], actions: [{ kind: "discover", paths: (paths as string[]).map((p) => (p === "" ? "" : absolute(p, root))) }] };
       }
       case "builtin:value": {
         const path = absolute(str(a, "path")!, root);

@@ -27,6 +27,8 @@ export type Declaration = Static<typeof declarationSchema>;
 export type Action =
   | { kind: "tag"; tag: string; present: boolean }
   | { kind: "reboot"; key: string }
+  /** Read these subtrees' names and values (a getParameterNames task each, unless one is pending). */
+  | { kind: "discover"; paths: string[] }
   | {
       kind: "download";
       /** Done once per key (e.g. the target firmware version): a device that reports it is left alone. */

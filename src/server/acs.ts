@@ -12,7 +12,7 @@ import { defaultSessionConfig, type SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import { ApiKeyAuthenticator, bootstrapAdminKey, type BootstrapAdminKey } from "./api-keys.js";
 import type { TaskPolicy } from "./apply-effects.js";
-import { bootstrapCredentials, nonceSecret, type BootstrapCredentials } from "./bootstrap.js";
+import { bootstrapCredentials, installDefaultPresets, nonceSecret, type BootstrapCredentials } from "./bootstrap.js";
 import { CompatProfiles } from "./compat.js";
 import { ConnectionRequests } from "./connection-requests.js";
 import { CpeAuthenticator } from "./cpe-auth.js";
@@ -132,6 +132,10 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     });
     const secrets = await loadSecrets({ configuredKey: config.secretsKey, dataDir, store });
     const adminKey = await bootstrapAdminKey(store, { dataDir, now: clock() });
+    if (config.provisioning.defaultPresets) {
+      const installed = await installDefaultPresets(store, clock());
+      if (installed.length > 0) log.info({ presets: installed }, "default presets created (provisioning.defaultPresets; docs/provisioning.md)");
+    }
     const metrics = new AcsMetrics({
       pendingTasks: () => store.tasks.pendingCount(),
       devices: async () => {

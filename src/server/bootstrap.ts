@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { digestHa1, generateSecret, hashPassword, verifyPassword } from "../auth/index.js";
 import { ConfigError } from "../config/index.js";
 import type { Store } from "../store/types.js";
+import { compilePreset } from "../provisioning/index.js";
 import { createOnce } from "./data-files.js";
 
 export interface BootstrapCredentials {
@@ -49,4 +50,25 @@ export async function bootstrapCredentials(store: Store, opts: { username: strin
     await store.credentials.put({ username, deviceId: null, passwordHash: await hashPassword(password!), digestHa1: ha1, realm: opts.realm, createdAt: opts.now });
   }
   return { username, password, file, generatedNow };
+}
+
+/**
+ * The presets a new installation starts with: the discovery of each new device's data model at its first
+ * contact, so that filters on any of its parameters match from its first session (as operators coming
+ * from GenieACS expect). Created once per database (a settings row says it was done), so that an
+ * operator who changes or deletes them keeps what they did; a name already taken is left alone.
+ */
+export const DEFAULT_PRESETS = [{ name: "discovery", events: ["0 BOOTSTRAP"], provisions: [{ name: "builtin:discover" }] }] as const;
+
+export async function installDefaultPresets(store: Store, now: Date): Promise<string[]> {
+  const marker = { at: now.toISOString() };
+  const held = await store.settings.setIfAbsent("provisioning.defaultPresets", marker);
+  if ((held as { at?: unknown }).at !== marker.at) return [];
+  const installed: string[] = [];
+  for (const preset of DEFAULT_PRESETS) {
+    // Stored as the API stores presets: checked, with every default filled in.
+    const doc = compilePreset(structuredClone(preset)).preset;
+    if ((await store.provisioning.put("preset", preset.name, doc as never, now, 0)) !== null) installed.push(preset.name);
+  }
+  return installed;
 }

@@ -278,6 +278,12 @@ export class ProvisioningService {
         await tx.tasks.create({ deviceId, name: factoryReset ? "factoryReset" : "reboot", args: {} }, now);
         add.push(marker);
         created = true;
+      } else if (a.kind === "discover") {
+        for (const parameterPath of a.paths) {
+          if (pending.some((t) => t.name === "getParameterNames" && (t.args as { parameterPath?: string } | null)?.parameterPath === parameterPath)) continue;
+          await tx.tasks.create({ deviceId, name: "getParameterNames", args: { parameterPath, batched: true } }, now);
+          created = true;
+        }
       } else if (a.kind === "download") {
         const version = data.get(`${session.rootObject ?? "Device."}DeviceInfo.SoftwareVersion`)?.value;
         if (version === undefined || version === null || version === a.key) continue;

@@ -36,7 +36,9 @@ export function testConfig(dataDir: string, dbUrl: string, settings: Record<stri
   // The REST API too listens on a free port of 127.0.0.1, so that test ACSs never collide on 7557.
   const nbi = { host: "127.0.0.1", port: 0, ...((settings.nbi as object | undefined) ?? {}) };
   const files = { host: "127.0.0.1", port: 0, ...((settings.files as object | undefined) ?? {}) };
-  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent" }, cwmp, nbi, files } });
+  // Tests say which presets they want: the default ones (discovery at bootstrap) only where asked for.
+  const provisioning = { defaultPresets: false, ...((settings.provisioning as object | undefined) ?? {}) };
+  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent" }, cwmp, nbi, files, provisioning } });
 }
 
 export async function startTestAcs(backend: Backend, options: TestAcsOptions = {}): Promise<TestAcs> {

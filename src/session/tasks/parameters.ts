@@ -46,7 +46,7 @@ export const getParameterValues: TaskHandler<TaskArgs<"getParameterValues">> = {
 };
 
 // getParameterNames refreshes a subtree: the names with NextLevel false, then the values with one
-// GetParameterValues of the partial path. A CPE that cannot list a big subtree at once (9002/9004) is
+// GetParameterValues of the partial path (or, `batched`, by name, gpvBatchSize at a time). A CPE that cannot list a big subtree at once (9002/9004) is
 // walked level by level instead ("recursing as needed").
 interface GpnState {
   phase: "names" | "walk" | "values";
@@ -64,9 +64,10 @@ function afterNames(args: TaskArgs<"getParameterNames">, path: string, params: s
   if (!wantValues || (path !== "" && !path.endsWith(".") && params.length === 0)) {
     return { kind: "done", result: { names: params.length }, effects };
   }
-  if (path.endsWith(".")) {
+  if (path.endsWith(".") && args.batched !== true) {
     return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: [path] }, state: { phase: "values" }, effects };
   }
+  if (params.length === 0) return { kind: "done", result: { names: 0 }, effects };
   return { ...gpvChunk(params, 0, ctx), state: { phase: "values", params, offset: 0 }, effects };
 }
 
@@ -86,7 +87,7 @@ export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
           return { ...gpvChunk(state.params, offset, ctx), state: { phase: "values", params: state.params, offset }, effects };
         }
       }
-      return { kind: "done", result: { values: list.length }, effects };
+      return { kind: "done", result: { values: state.params?.length ?? list.length }, effects };
     }
     const names = expect(response, "GetParameterNamesResponse").parameterList;
     const updates = names.map((n) => ({ path: n.name, writable: n.writable }));

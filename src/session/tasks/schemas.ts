@@ -35,6 +35,9 @@ export const taskArgSchemas = {
       parameterPath: Type.String({ maxLength: 256, description: "\"\" for the whole tree" }),
       nextLevel: Type.Optional(Type.Boolean({ default: false })),
       values: Type.Optional(Type.Boolean({ default: true, description: "Also fetch the values of the subtree" })),
+      batched: Type.Optional(
+        Type.Boolean({ default: false, description: "Fetch the values by name, cwmp.gpvBatchSize at a time, instead of with one GetParameterValues of the subtree (for big trees and CPEs that cannot answer them at once)" }),
+      ),
     },
     strict,
   ),
