@@ -73,7 +73,7 @@ export const configSchema = Type.Object(
         sessionTimeout: Seconds(30, "Seconds without a request after which a session is abandoned and its device freed."),
         eventRetention: Seconds(2592000, "Seconds the Events of each Inform stay in the device's history (its last boot and bootstrap times stay on the device); 0: forever."),
         maxBodyBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024, description: "Largest request body accepted (after decompression)." }),
-        maxInformBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: "Largest body of a request outside a session (the Inform that opens one; after decompression)." }),
+        maxInformBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: "Largest body of a request outside a session (the Inform that opens one; after decompression; cwmp.maxBodyBytes if that is lower)." }),
         maxInformParameters: Type.Integer({ minimum: 1, default: 2000, description: "Most parameters one Inform may carry; more are refused (fault 8004), and outside a session the reading stops early." }),
         maxInformValueLength: Type.Integer({ minimum: 256, default: 65536, description: "Longest parameter name or value (characters) in an Inform." }),
         bootstrapMaxInformBytes: Type.Integer({ minimum: 1024, default: 256 * 1024, description: "As maxInformBytes, for requests with the bootstrap credentials." }),

@@ -40,7 +40,8 @@ export function intakeLimits(config: InformLimitsConfig, maxBodyBytes: number, i
   // Inform must get that challenge, not a refusal meant for the bootstrap login.
   const bootstrap = authorization !== undefined && loginName(authorization) === bootstrapUsername;
   return {
-    maxBytes: inSession ? maxBodyBytes : bootstrap ? config.bootstrapMaxBytes : config.maxBytes,
+    // cwmp.maxBodyBytes bounds every request; the Inform limits only ever tighten it.
+    maxBytes: Math.min(maxBodyBytes, inSession ? maxBodyBytes : bootstrap ? config.bootstrapMaxBytes : config.maxBytes),
     maxParameters: bootstrap ? config.bootstrapMaxParameters : config.maxParameters,
     maxValueLength: config.maxValueLength,
     bootstrap,
