@@ -377,4 +377,18 @@ ALTER TABLE parameters SET (fillfactor = 70);
 ALTER TABLE sessions SET (fillfactor = 50);
 `,
   },
+  {
+    version: 7,
+    name: "task retry wakes",
+    sql: `
+-- The ACS wakes a device when a task's retry back-off ends. woken_for is the not_before whose wake a
+-- process claimed (a conditional update, so that one process of several wakes the device); wake_* is
+-- the outcome of the latest connection request made for the task and the attempt it was made for.
+ALTER TABLE tasks ADD COLUMN woken_for timestamptz;
+ALTER TABLE tasks ADD COLUMN wake_at timestamptz;
+ALTER TABLE tasks ADD COLUMN wake_outcome text;
+ALTER TABLE tasks ADD COLUMN wake_attempts integer;
+CREATE INDEX tasks_pending_retry ON tasks (not_before) WHERE status = 'pending' AND not_before IS NOT NULL;
+`,
+  },
 ];

@@ -372,4 +372,18 @@ DROP TABLE sessions;
 ALTER TABLE sessions_v5 RENAME TO sessions;
 `,
   },
+  {
+    version: 7,
+    name: "task retry wakes",
+    sql: `
+-- The ACS wakes a device when a task's retry back-off ends. woken_for is the not_before whose wake a
+-- process claimed (a conditional update, so that one process of several wakes the device); wake_* is
+-- the outcome of the latest connection request made for the task and the attempt it was made for.
+ALTER TABLE tasks ADD COLUMN woken_for INTEGER;
+ALTER TABLE tasks ADD COLUMN wake_at INTEGER;
+ALTER TABLE tasks ADD COLUMN wake_outcome TEXT;
+ALTER TABLE tasks ADD COLUMN wake_attempts INTEGER;
+CREATE INDEX tasks_pending_retry ON tasks (not_before) WHERE status = 'pending' AND not_before IS NOT NULL;
+`,
+  },
 ];
