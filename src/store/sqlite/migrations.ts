@@ -383,7 +383,9 @@ ALTER TABLE tasks ADD COLUMN woken_for INTEGER;
 ALTER TABLE tasks ADD COLUMN wake_at INTEGER;
 ALTER TABLE tasks ADD COLUMN wake_outcome TEXT;
 ALTER TABLE tasks ADD COLUMN wake_attempts INTEGER;
-CREATE INDEX tasks_pending_retry ON tasks (not_before) WHERE status = 'pending' AND not_before IS NOT NULL;
+-- Only retries not yet claimed: those of devices waiting for their Inform leave it, so that the pass
+-- that looks for due retries every second reads no more than it may claim.
+CREATE INDEX tasks_pending_retry ON tasks (not_before) WHERE status = 'pending' AND not_before IS NOT NULL AND (woken_for IS NULL OR woken_for < not_before);
 `,
   },
 ];
