@@ -50,12 +50,16 @@ export async function taskOutlooks(
       out.set(t.id, NONE);
       continue;
     }
-    let r = reachable.get(t.deviceId);
+    const wake = wakes.get(t.id);
+    // Reachability matters only to a retry no request was made for yet: the others spare the lookup.
+    const asks = t.notBefore !== null && wake?.attempts !== t.attempts;
+    let r = asks ? reachable.get(t.deviceId) : false;
     if (r === undefined) {
-      r = ((await reach(t.deviceId))?.plan.length ?? 0) > 0;
+      // A device whose credentials cannot be read cannot be woken either (and the listing still answers).
+      r = ((await reach(t.deviceId).catch(() => null))?.plan.length ?? 0) > 0;
       reachable.set(t.deviceId, r);
     }
-    out.set(t.id, taskOutlook(t, wakes.get(t.id), r, now));
+    out.set(t.id, taskOutlook(t, wake, r, now));
   }
   return out;
 }
