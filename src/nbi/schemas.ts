@@ -108,6 +108,11 @@ export const Task = Type.Object(
     lastFault: Nullable(Type.Object({ code: Type.String(), message: Type.String(), detail: Type.Optional(Type.Unknown()) })),
     result: Type.Unknown(),
     completedAt: NullableDateTime,
+    nextAttemptAt: Type.Union([DateTime, Type.Null()], { description: "When a pending task's retry back-off ends (the device is woken then when it can be reached); null: at the device's next session" }),
+    nextAttemptBy: Type.Union([Type.Literal("connectionRequest"), Type.Literal("inform"), Type.Null()], {
+      description: "How a pending task's next attempt comes: connectionRequest (the ACS wakes the device) or inform (it cannot be woken, or its connection request failed: the device's own next Inform); null when not pending",
+    }),
+    waitingForInformSince: Type.Union([DateTime, Type.Null()], { description: "A pending task that may run now and waits for the device's own Inform: since when; else null" }),
   },
   { $id: "Task" },
 );

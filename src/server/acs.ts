@@ -21,6 +21,7 @@ import { startCwmpServer, type TlsOptions } from "./cwmp-server.js";
 import { EventFeed } from "./event-feed.js";
 import { EventBus, type EventListener } from "./events.js";
 import { housekeep, startHousekeeping } from "./housekeeping.js";
+import { RetryWaker } from "./task-retries.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { openConfiguredStore } from "./store-open.js";
 import { AcsMetrics } from "./metrics.js";
@@ -88,6 +89,8 @@ export interface StartOptions {
   stun?: boolean;
   /** Do not run the campaign runner on its timer (tests call campaignRunner.pass()). */
   manualCampaigns?: boolean;
+  /** How often to look for task retries whose back-off ended, to wake their devices (default 1000). */
+  retryWakeIntervalMs?: number;
 }
 
 /** The store URL a configuration names: its `db`, else SQLite in the data folder. */
@@ -280,6 +283,12 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       { store, box: secrets.box, events, log, metrics, clock },
     );
     closers.push(() => connectionRequests.close());
+    const retryWaker = new RetryWaker(
+      { pollMs: options.retryWakeIntervalMs ?? 1000, concurrency: cr.concurrency },
+      { store, reach: (id) => connectionRequests.reach(id), wake: (id, o) => connectionRequests.wake(id, o), log, clock },
+    );
+    retryWaker.start();
+    closers.push(() => retryWaker.close());
 
     // Waiting for a task listens to this process's events (at once) and to the feed (other processes').
     const taskEvents: TaskEvents = {

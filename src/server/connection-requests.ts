@@ -221,6 +221,8 @@ export class ConnectionRequests {
         await tx.connectionRequests.record(result.attempts.map((a) => ({
           deviceId, at: new Date(a.at), method: a.method, target: a.target, outcome: a.outcome, code: a.code, detail: a.detail, durationMs: a.durationMs, taskId,
         })));
+        // What the task's outlook says (nextAttemptBy: woken, or waiting for its Inform) comes from here.
+        if (taskId !== null) await tx.tasks.recordWake(taskId, now, result.outcome);
         return recordEvents(tx, [event]);
       });
       for (const e of events) this.d.events.emit(e);

@@ -246,6 +246,28 @@ export interface TaskRepo {
   expire(now: Date): Promise<number>;
   /** Number of pending tasks per device (for metrics), or for one device. */
   pendingCount(deviceId?: string): Promise<number>;
+  /**
+   * Pending tasks whose retry back-off (notBefore) has passed at `now`, not expired, whose device no
+   * process has claimed the wake of that retry for (claimRetryWake); earliest first, at most `limit`.
+   */
+  dueRetries(now: Date, limit: number): Promise<TaskRecord[]>;
+  /** Claims the wake of the task's current retry: true for one caller only, whichever process it runs in. */
+  claimRetryWake(id: string, now: Date): Promise<boolean>;
+  /** Gives a claim back (the wake could not be made yet), so that a later pass claims it again. */
+  releaseRetryWake(id: string): Promise<void>;
+  /** Records the outcome of a connection request made for the task, for its current attempt. */
+  recordWake(id: string, at: Date, outcome: string): Promise<void>;
+  /** The latest wake of each task that has one. */
+  wakes(ids: readonly string[]): Promise<Map<string, TaskWake>>;
+}
+
+/** The latest connection request made for a task. */
+export interface TaskWake {
+  at: Date;
+  /** The connection request's outcome: accepted, sent, no-method, rate-limited, refused, ... */
+  outcome: string;
+  /** The task's attempts when it was made: it tells about the attempt that followed only. */
+  attempts: number;
 }
 
 export interface FaultRecord {

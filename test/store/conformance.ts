@@ -527,6 +527,47 @@ export function conformance(b: Backend): void {
       assert.equal(await s.tasks.pendingCount("d1"), 2);
       assert.equal(await s.tasks.pendingCount("nobody"), 0);
     });
+
+    test("retry wakes: due retries are claimed once across stores on one database, given back, and their wakes recorded per attempt", async () => {
+      const url = await b.freshUrl();
+      const one = await openStore(url);
+      const two = await openStore(url);
+      try {
+        await one.devices.recordInform(inform("d1"));
+        const mk = async (name: string, patch: Parameters<Store["tasks"]["update"]>[1]) => {
+          const t = await one.tasks.create({ deviceId: "d1", name, args: null }, at());
+          return (await one.tasks.update(t.id, patch))!;
+        };
+        const late = await mk("late", { attempts: 1, notBefore: at(20) });
+        const due = await mk("due", { attempts: 1, notBefore: at(10) });
+        await mk("fresh", {});
+        await mk("failed", { attempts: 3, notBefore: at(5), status: "failed" });
+        await mk("expired-meanwhile", { attempts: 1, notBefore: at(5), expiresAt: at(15) });
+        assert.deepEqual((await two.tasks.dueRetries(at(15), 10)).map((t) => t.name), ["due"]);
+        assert.deepEqual((await two.tasks.dueRetries(at(20), 10)).map((t) => t.name), ["due", "late"]);
+        assert.deepEqual((await two.tasks.dueRetries(at(20), 1)).map((t) => t.name), ["due"]);
+        // Not before its back-off has passed; then once, whichever store asks.
+        assert.equal(await one.tasks.claimRetryWake(late.id, at(19)), false);
+        const claims = await Promise.all([one.tasks.claimRetryWake(due.id, at(15)), two.tasks.claimRetryWake(due.id, at(15))]);
+        assert.deepEqual(claims.sort(), [false, true]);
+        assert.deepEqual((await one.tasks.dueRetries(at(20), 10)).map((t) => t.name), ["late"]);
+        await two.tasks.releaseRetryWake(due.id);
+        assert.equal(await one.tasks.claimRetryWake(due.id, at(15)), true);
+        // The next failure backs off again: its retry may be claimed anew.
+        await one.tasks.update(due.id, { attempts: 2, notBefore: at(40) });
+        assert.deepEqual((await one.tasks.dueRetries(at(40), 10)).map((t) => t.name), ["late", "due"]);
+
+        assert.deepEqual(await one.tasks.wakes([due.id, late.id]), new Map());
+        await one.tasks.recordWake(due.id, at(16), "refused");
+        assert.deepEqual(await two.tasks.wakes([due.id, late.id]), new Map([[due.id, { at: at(16), outcome: "refused", attempts: 2 }]]));
+        assert.deepEqual(await two.tasks.wakes([]), new Map());
+        // A task's record does not change with its wakes.
+        assert.deepEqual(await one.tasks.get(due.id), { ...due, attempts: 2, notBefore: at(40) });
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
   });
 
   describe("faults", () => {

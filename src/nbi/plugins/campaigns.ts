@@ -5,7 +5,8 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { CAMPAIGN_DEVICE_STATES } from "../../files/campaign-rules.js";
 import type { CampaignChanges } from "../../server/campaigns.js";
-import type { CampaignDeviceRecord, CampaignDeviceState, CampaignRecord, CampaignStatus } from "../../store/types.js";
+import { taskOutlooks, type TaskOutlook } from "../../server/task-outlook.js";
+import type { CampaignDeviceRecord, CampaignDeviceState, CampaignRecord, CampaignStatus, TaskRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import type { RouteRegistry } from "../route.js";
@@ -85,12 +86,30 @@ const CampaignDevice = Type.Object(
     attempts: Type.Integer(),
     fault: Nullable(Type.Object({ code: Type.String(), message: Type.String(), detail: Type.Optional(Type.Unknown()) })),
     updatedAt: DateTime,
+    waitingForInformSince: Nullable(Type.String({
+      format: "date-time",
+      description: "An in-progress device whose download may run now but which is not being woken (no way to reach it, or its connection request failed): since when it waits for its own Inform",
+    })),
+    nextAttemptAt: Nullable(Type.String({ format: "date-time", description: "When the retry back-off of an in-progress device's download ends" })),
   },
   { $id: "CampaignDevice" },
 );
 
-function deviceJson(d: CampaignDeviceRecord) {
-  return { deviceId: d.deviceId, state: d.state, batch: d.batch, taskId: d.taskId, attempts: d.attempts, fault: d.fault, updatedAt: d.updatedAt.toISOString() };
+function deviceJson(d: CampaignDeviceRecord, o: TaskOutlook | undefined) {
+  return {
+    deviceId: d.deviceId, state: d.state, batch: d.batch, taskId: d.taskId, attempts: d.attempts, fault: d.fault, updatedAt: d.updatedAt.toISOString(),
+    waitingForInformSince: o?.waitingForInformSince?.toISOString() ?? null, nextAttemptAt: o?.nextAttemptAt?.toISOString() ?? null,
+  };
+}
+
+/** The outlook of the download task of each in-progress entry. */
+async function outlooks(ctx: NbiContext, list: readonly CampaignDeviceRecord[]): Promise<Map<string, TaskOutlook>> {
+  const tasks: TaskRecord[] = [];
+  for (const d of list) {
+    const t = d.state === "in_progress" && d.taskId !== null ? await ctx.store.tasks.get(d.taskId) : null;
+    if (t !== null) tasks.push(t);
+  }
+  return taskOutlooks(ctx.store, (id) => ctx.connectionRequests.reach(id), tasks, ctx.clock());
 }
 
 export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
@@ -195,7 +214,8 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
         ...(q.after !== undefined ? { after: q.after } : {}),
         limit: q.limit,
       });
-      return { devices: list.map(deviceJson), next: list.length === q.limit ? list[list.length - 1]!.deviceId : null };
+      const o = await outlooks(ctx, list);
+      return { devices: list.map((d) => deviceJson(d, d.taskId === null ? undefined : o.get(d.taskId))), next: list.length === q.limit ? list[list.length - 1]!.deviceId : null };
     },
   });
 

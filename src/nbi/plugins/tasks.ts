@@ -5,7 +5,8 @@ import { Type, type TObject, type TProperties, type TSchema } from "@sinclair/ty
 import type { FastifyInstance } from "fastify";
 import type { ConnectionRequestResult } from "../../connreq/index.js";
 import { MAX_DEVICE_ID_LENGTH, taskArgSchemas, taskNames } from "../../session/index.js";
-import type { TaskStatus } from "../../store/types.js";
+import { taskOutlooks } from "../../server/task-outlook.js";
+import type { TaskRecord, TaskStatus } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { connectionRequestJson, taskJson } from "../json.js";
@@ -29,10 +30,23 @@ function perKind(prefix: string, common: TProperties): TSchema {
 }
 
 const FINAL = new Set<TaskStatus>(["done", "failed", "cancelled", "expired"]);
-const woke = (r: ConnectionRequestResult | null) => r === null || r.outcome === "accepted" || r.outcome === "sent" || r.outcome === "rate-limited";
+// A request that was refused by the rate limit woke nobody: waiting would only last the whole `wait`.
+const woke = (r: ConnectionRequestResult | null) => r === null || r.outcome === "accepted" || r.outcome === "sent";
+
+const isoOrNull = (d: Date | null) => (d === null ? null : d.toISOString());
+
+/** Tasks as the API shows them: the stored fields and how each pending one will next be tried. */
+export async function taskViews(ctx: NbiContext, list: readonly TaskRecord[]) {
+  const outlooks = await taskOutlooks(ctx.store, (id) => ctx.connectionRequests.reach(id), list, ctx.clock());
+  return list.map((t) => {
+    const o = outlooks.get(t.id)!;
+    return { ...taskJson(t), nextAttemptAt: isoOrNull(o.nextAttemptAt), nextAttemptBy: o.nextAttemptBy, waitingForInformSince: isoOrNull(o.waitingForInformSince) };
+  });
+}
 
 export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
   const { store, settings, tasks } = ctx;
+  const view = async (t: TaskRecord) => (await taskViews(ctx, [t]))[0]!;
   const options = {
     expiresIn: Type.Optional(Type.Integer({ minimum: 0, description: "Seconds until the task expires if it has not run; 0: never (default tasks.defaultExpiry)" })),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
@@ -69,10 +83,10 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
       const cr = body.connectionRequest ? await ctx.connectionRequests.wake(task.deviceId, { taskId: task.id }) : null;
       const crJson = cr === null ? null : connectionRequestJson(cr);
       void reply.header("Location", `/api/tasks/${task.id}`);
-      if (body.wait === undefined || body.wait <= 0) return reply.status(201).send({ ...taskJson(task), connectionRequest: crJson });
-      const current = woke(cr) ? await tasks.waitFor(task.id, body.wait * 1000) : task;
+      if (body.wait === undefined || body.wait <= 0) return reply.status(201).send({ ...(await view(task)), connectionRequest: crJson });
+      const current = woke(cr) ? await tasks.waitFor(task.id, body.wait * 1000) : await tasks.get(task.id);
       const t = current ?? task;
-      return reply.status(FINAL.has(t.status) ? 200 : 202).send({ ...taskJson(t), connectionRequest: crJson });
+      return reply.status(FINAL.has(t.status) ? 200 : 202).send({ ...(await view(t)), connectionRequest: crJson });
     },
   });
 
@@ -150,7 +164,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
         limit: q.limit,
         offset: q.offset,
       });
-      return { tasks: list.map(taskJson) };
+      return { tasks: await taskViews(ctx, list) };
     },
   });
 
@@ -168,7 +182,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     handler: async (req) => {
       const t = await tasks.get(req.params.id);
       if (t === null) throw new ApiError("TASK_NOT_FOUND", `no task ${JSON.stringify(req.params.id)}`);
-      return taskJson(t);
+      return view(t);
     },
   });
 
@@ -183,7 +197,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     params: TaskParams,
     responses: { 200: Task },
     errors: ["TASK_NOT_FOUND", "TASK_NOT_CANCELLABLE"],
-    handler: async (req) => taskJson(await tasks.cancel(req.params.id)),
+    handler: async (req) => view(await tasks.cancel(req.params.id)),
   });
 
   r.add(app, {
@@ -196,7 +210,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     params: TaskParams,
     responses: { 200: Task },
     errors: ["TASK_NOT_FOUND", "TASK_NOT_RETRYABLE"],
-    handler: async (req) => taskJson(await tasks.retry(req.params.id)),
+    handler: async (req) => view(await tasks.retry(req.params.id)),
   });
 }
 

@@ -391,4 +391,20 @@ CREATE TABLE digest_nonces (
 );
 `,
   },
+  {
+    version: 7,
+    name: "task retry wakes",
+    sql: `
+-- The ACS wakes a device when a task's retry back-off ends. woken_for is the not_before whose wake a
+-- process claimed (a conditional update, so that one process of several wakes the device); wake_* is
+-- the outcome of the latest connection request made for the task and the attempt it was made for.
+ALTER TABLE tasks ADD COLUMN woken_for timestamptz;
+ALTER TABLE tasks ADD COLUMN wake_at timestamptz;
+ALTER TABLE tasks ADD COLUMN wake_outcome text;
+ALTER TABLE tasks ADD COLUMN wake_attempts integer;
+-- Only retries not yet claimed: those of devices waiting for their Inform leave it, so that the pass
+-- that looks for due retries every second reads no more than it may claim.
+CREATE INDEX tasks_pending_retry ON tasks (not_before) WHERE status = 'pending' AND not_before IS NOT NULL AND (woken_for IS NULL OR woken_for < not_before);
+`,
+  },
 ];

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { JsonValue, NewTask, TaskListQuery, TaskRecord, TaskRepo } from "../types.js";
+import type { JsonValue, NewTask, TaskListQuery, TaskRecord, TaskRepo, TaskWake } from "../types.js";
 import { Assignments } from "./assignments.js";
 import { limitClause } from "./limit.js";
 import { TASK_COLUMNS, toTask } from "./rows.js";
@@ -81,6 +81,49 @@ export class SqlTaskRepo implements TaskRepo {
       "UPDATE tasks SET status = 'expired', completed_at = $1 WHERE status IN ('pending', 'waiting') AND expires_at IS NOT NULL AND expires_at <= $1",
       [this.s.dialect.date(now)],
     );
+  }
+
+  async dueRetries(now: Date, limit: number): Promise<TaskRecord[]> {
+    const d = this.s.dialect;
+    const rows = await this.s.all(
+      `SELECT ${TASK_COLUMNS} FROM tasks
+       WHERE status = 'pending' AND not_before IS NOT NULL AND not_before <= $1
+         AND (woken_for IS NULL OR woken_for < not_before) AND (expires_at IS NULL OR expires_at > $1)
+       ORDER BY not_before, seq LIMIT $2`,
+      [d.date(now), limit],
+    );
+    return rows.map((r) => toTask(d, r));
+  }
+
+  async claimRetryWake(id: string, now: Date): Promise<boolean> {
+    // The condition is checked again on the row itself: of processes racing for one retry, the first
+    // update makes it false for the others (PostgreSQL re-reads a row it waited for; SQLite serializes).
+    const n = await this.s.run(
+      `UPDATE tasks SET woken_for = not_before
+       WHERE id = $1 AND status = 'pending' AND not_before IS NOT NULL AND not_before <= $2 AND (woken_for IS NULL OR woken_for < not_before)`,
+      [id, this.s.dialect.date(now)],
+    );
+    return n > 0;
+  }
+
+  async releaseRetryWake(id: string): Promise<void> {
+    await this.s.run("UPDATE tasks SET woken_for = NULL WHERE id = $1", [id]);
+  }
+
+  async recordWake(id: string, at: Date, outcome: string): Promise<void> {
+    await this.s.run("UPDATE tasks SET wake_at = $2, wake_outcome = $3, wake_attempts = attempts WHERE id = $1", [id, this.s.dialect.date(at), outcome]);
+  }
+
+  async wakes(ids: readonly string[]): Promise<Map<string, TaskWake>> {
+    const out = new Map<string, TaskWake>();
+    if (ids.length === 0) return out;
+    const d = this.s.dialect;
+    const rows = await this.s.all(
+      `SELECT id, wake_at, wake_outcome, wake_attempts FROM tasks WHERE ${d.inTextArray("id", "$1")} AND wake_at IS NOT NULL`,
+      [d.textArray(ids)],
+    );
+    for (const r of rows) out.set(String(r.id), { at: d.readDate(r.wake_at)!, outcome: String(r.wake_outcome), attempts: Number(r.wake_attempts) });
+    return out;
   }
 
   async pendingCount(deviceId?: string): Promise<number> {
