@@ -2,6 +2,7 @@
 // columns, errors before any CSV, and 5,000 devices streamed in pages (chunked, no Content-Length).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { devicesCsv } from "../../src/nbi/csv.js";
 import type { Store } from "../../src/store/types.js";
 import { forEachBackend } from "../support/pg.js";
 import { isError, startApiAcs, type ApiAcs } from "./support.js";
@@ -137,6 +138,17 @@ forEachBackend((backend) => {
       assert.equal((await get("", null)).status, 401);
       const none = await get(`filter=${encodeURIComponent('id = "nobody"')}&columns=${SV}`);
       assert.equal(await none.text(), `id,oui,productClass,serialNumber,manufacturer,lastInformAt,tags,${SV}\r\n`);
+    });
+
+    it("reads the store a page at a time, when the reader asks for more: what goes meanwhile never appears", async () => {
+      const rows = devicesCsv(t.acs.store, { filter: 'productClass = "ODD"', columns: [], now: new Date(), onlineWithinMs: 0, pageSize: 2 });
+      assert.match(String((await rows.next()).value), /^id,/);
+      assert.deepEqual(parseCsv(String((await rows.next()).value)).map((r) => r[0]), ["00D09E-ODD-1", "00D09E-ODD-2"]);
+      // Had the export read every device up front, these would still come out.
+      assert.equal(await t.acs.store.devices.deleteMany(["00D09E-ODD-5", "00D09E-ODD-6", "00D09E-ODD-7"]), 3);
+      let rest = "";
+      for await (const chunk of rows) rest += chunk;
+      assert.deepEqual(parseCsv(rest).map((r) => r[0]), ["00D09E-ODD-3", "00D09E-ODD-4"]);
     });
   });
 });
