@@ -39,7 +39,7 @@ function options(argv: string[]): Options {
   };
 }
 
-const T_END = Date.UTC(2025, 5, 1, 12, 0, 0);
+export const T_END = Date.UTC(2025, 5, 1, 12, 0, 0);
 const VERSIONS = ["2.0.1", "2.0.1", "2.0.1", "2.0.1", "2.0.1", "2.0.1", "1.9.7", "1.9.7", "2.1.0-rc1", "1.8.0"];
 const CLASSES = Array.from({ length: 10 }, (_v, i) => `HGW-${i}`);
 const OUIS = ["A1B2C3", "00259E", "001A2B", "F4F26D", "0C8063"];
@@ -80,7 +80,7 @@ function deviceParameters(i: number, r: () => number): { path: string; value: st
   ];
 }
 
-async function fill(store: Store, count: number, backend: string): Promise<void> {
+export async function fill(store: Store, count: number, backend: string): Promise<void> {
   const r = mulberry32(42);
   const started = Date.now();
   const one = async (s: Pick<Store, "devices" | "parameters">, i: number) => {
@@ -121,6 +121,9 @@ const CASES: { name: string; query: DeviceQuery }[] = [
   { name: "productClass = (10%)", query: { filter: 'productClass = "HGW-3"' } },
   { name: "oui IN (2 of 5)", query: { filter: 'oui IN ("A1B2C3", "00259E")' } },
   { name: "serialNumber ^= (0.1%)", query: { filter: 'serialNumber ^= "SIM00012"' } },
+  { name: "serialNumber ~= prefix* (0.1%)", query: { filter: 'serialNumber ~= "SIM00012*"' } },
+  { name: "serialNumber *= (0.1%)", query: { filter: 'serialNumber *= "00012"' } },
+  { name: "SSID ~= *x? (1%)", query: { filter: 'Device.WiFi.SSID.1.SSID ~= "*-12?"' } },
   { name: "tag = lab (10%)", query: { filter: 'tag = "lab"' } },
   { name: "NOT tag = broken (99%)", query: { filter: 'NOT tag = "broken"' } },
   { name: "lastInform > now-1h (2%)", query: { filter: "lastInform > now-1h" } },

@@ -122,7 +122,7 @@ export const configSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 7557, description: "Port of the REST API (0: any free port)." }),
         maxPageSize: Type.Integer({ minimum: 1, maximum: 100000, default: 1000, description: "Largest `limit` of a list request." }),
         maxWait: Seconds(120, "Longest `wait` (seconds) a task creation may ask for."),
-        bulkLimit: Type.Integer({ minimum: 1, default: 10000, description: "Most devices a bulk task may match; a filter matching more is refused." }),
+        bulkLimit: Type.Integer({ minimum: 1, default: 10000, description: "Most devices a bulk task, tag change or deletion may match; a filter matching more is refused." }),
         onlineWindow: Seconds(600, "Seconds since its last Inform during which a device counts as online (the filter's `online`, device records)."),
         maxEventStreams: Type.Integer({ minimum: 1, default: 100, description: "Event streams (GET /api/events) one process serves at once." }),
         heartbeat: Seconds(15, "Seconds between heartbeat comments on an idle event stream."),

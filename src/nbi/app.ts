@@ -13,6 +13,8 @@ import type { NbiContext } from "./context.js";
 import { ApiError, type ErrorName } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
 import { apiKeyRoutes } from "./plugins/api-keys.js";
+import { deviceBulkRoutes } from "./plugins/device-bulk.js";
+import { deviceExportRoutes } from "./plugins/device-export.js";
 import { deviceRoutes } from "./plugins/devices.js";
 import { eventRoutes, type EventStreams } from "./plugins/events.js";
 import { faultRoutes } from "./plugins/faults.js";
@@ -106,6 +108,8 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
 
   const streams: EventStreams = new Set();
   systemRoutes(app, routes, ctx, () => openApiDocument(routes.routes, { version: ctx.info.version }));
+  deviceBulkRoutes(app, routes, ctx);
+  deviceExportRoutes(app, routes, ctx);
   deviceRoutes(app, routes, ctx);
   taskRoutes(app, routes, ctx);
   faultRoutes(app, routes, ctx);

@@ -25,6 +25,8 @@ export const ERRORS = {
   TASK_VALUE_TYPE: { status: 400, description: "A value of a setParameterValues task cannot be of its parameter's type (as the device reported it, else as the standard data model defines it, else as given); nothing was queued." },
   TASK_NOT_CANCELLABLE: { status: 409, description: "The task has already finished." },
   TASK_NOT_RETRYABLE: { status: 409, description: "Only failed, expired or cancelled tasks can be retried." },
+  FILTER_REQUIRED: { status: 400, description: "A bulk change needs a filter; `all: true` addresses every device instead." },
+  BULK_COUNT_MISMATCH: { status: 409, description: "A bulk deletion's `expected` is not the number of devices its filter matches (`details.matched`); nothing was deleted." },
   BULK_TOO_MANY: { status: 400, description: "The filter matches more devices than one bulk task may address (`nbi.bulkLimit`); `details.matched` says how many." },
   CONNECTION_REQUEST_FAILED: { status: 502, description: "The device could not be woken; `details` has every attempt." },
   CONNECTION_REQUEST_NO_METHOD: { status: 409, description: "The device reported no way to reach it that this ACS can use (ConnectionRequestURL, UDPConnectionRequestAddress with a STUN binding, ConnReqJabberID)." },

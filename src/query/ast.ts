@@ -42,9 +42,17 @@ export type Literal =
   /** The evaluation time plus `offsetMs` (negative: in the past). `now-15m` is offsetMs -900000. */
   | { kind: "now"; offsetMs: number };
 
-export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "^=";
+/** `^=` starts with, `*=` contains, `~=` matches a glob (query/pattern.ts): the text operators. */
+export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "^=" | "*=" | "~=";
 
-export const COMPARE_OPS: readonly CompareOp[] = ["=", "!=", "<", "<=", ">", ">=", "^="];
+export const COMPARE_OPS: readonly CompareOp[] = ["=", "!=", "<", "<=", ">", ">=", "^=", "*=", "~="];
+
+export type TextOp = "^=" | "*=" | "~=";
+
+/** Operators that read a value as text whatever it looks like, and take only a string. */
+export function isTextOp(op: CompareOp): op is TextOp {
+  return op === "^=" || op === "*=" || op === "~=";
+}
 
 export type FilterNode =
   /** Two or more operands, none of them an `and` (nested ones are flattened). */

@@ -3,10 +3,13 @@
 // as an object (built by code, or read from JSON) and brings it to its normal form.
 import { checkPath } from "../model/path.js";
 import {
-  COMPARE_OPS, FIELD_NAMES, FILTER_LIMITS, fieldKind, type CompareOp, type FieldName, type FilterNode, type Literal, type Target,
+  COMPARE_OPS, FIELD_NAMES, FILTER_LIMITS, fieldKind, isTextOp, type CompareOp, type FieldName, type FilterNode, type Literal, type Target,
 } from "./ast.js";
 import { FilterError, type FilterErrorCode } from "./errors.js";
+import { globProblem } from "./pattern.js";
 import { MAX_OFFSET_MS, timeLiteralOf } from "./values.js";
+
+const OP_MEANING: Readonly<Record<string, string>> = { "^=": "starts with", "*=": "contains", "~=": "matches the pattern" };
 
 /** A broken rule, and what it is about: the target, the operator, or the value at an index. */
 export interface Problem {
@@ -56,8 +59,12 @@ export function stringProblem(s: string): string | undefined {
 /** Why a value of one comparison (`op` given) or of an IN list (`op` null) does not fit `target`. */
 function valueProblem(target: Target, op: CompareOp | null, v: Literal, at: number): Problem | null {
   const name = describeTarget(target);
+  if (op === "~=" && v.kind === "string") {
+    const why = globProblem(v.value);
+    if (why !== undefined) return { code: "FILTER_STRING", reason: why, at };
+  }
   if (target.kind === "parameter") {
-    if (op === "^=" && v.kind !== "string") return { code: "FILTER_TYPE", reason: `^= (starts with) needs a string, not ${describeLiteral(v)}`, at };
+    if (op !== null && isTextOp(op) && v.kind !== "string") return { code: "FILTER_TYPE", reason: `${op} (${OP_MEANING[op]}) needs a string, not ${describeLiteral(v)}`, at };
     if (v.kind === "boolean" && op !== null && op !== "=" && op !== "!=") {
       return { code: "FILTER_TYPE", reason: `${v.value} can only be compared with = or !=`, at: "op" };
     }
@@ -94,9 +101,9 @@ export function conditionProblem(node: Extract<FilterNode, { kind: "compare" | "
   if (node.kind === "compare") {
     if (t.kind === "field") {
       const kind = fieldKind(t.name);
-      if (kind === "time" && node.op === "^=") return { code: "FILTER_TYPE", reason: `^= (starts with) applies to text, and ${t.name} is a time`, at: "op" };
-      if (kind === "tag" && node.op !== "=" && node.op !== "!=" && node.op !== "^=") {
-        return { code: "FILTER_TYPE", reason: `tags are compared with =, != or ^= (a device has several), not ${node.op}`, at: "op" };
+      if (kind === "time" && isTextOp(node.op)) return { code: "FILTER_TYPE", reason: `${node.op} (${OP_MEANING[node.op]}) applies to text, and ${t.name} is a time`, at: "op" };
+      if (kind === "tag" && node.op !== "=" && node.op !== "!=" && !isTextOp(node.op)) {
+        return { code: "FILTER_TYPE", reason: `tags are compared with =, !=, ^=, *= or ~= (a device has several), not ${node.op}`, at: "op" };
       }
     }
     return valueProblem(t, node.op, node.value, 0);

@@ -8,10 +8,13 @@
 //   that are numbers (others never match), true/false match "1"/"true" and "0"/"false", now-15m compares
 //   as a time with values that are xsd:dateTime, a quoted ISO date-time compares as a time with values
 //   that are date-times and as text with others, any other string compares as text (by code point).
-// - tag = "x" holds when "x" is one of the tags; tag != "x" when it is not; tag ^= "x" when one starts with "x".
-import { fieldKind, type CompareOp, type FilterNode, type Literal, type TextField, type TimeField } from "./ast.js";
+// - ^= (starts with), *= (contains) and ~= (glob) read any value as text, case-sensitively.
+// - tag = "x" holds when "x" is one of the tags; tag != "x" when it is not; tag ^= "x" (*=, ~=) when one
+//   of them starts with (contains, matches) "x".
+import { fieldKind, isTextOp, type CompareOp, type FilterNode, type Literal, type TextField, type TimeField } from "./ast.js";
 import { analyze } from "./analyze.js";
 import { FilterError } from "./errors.js";
+import { matchPattern, patternOf } from "./pattern.js";
 import { booleanOf, compareText, numberOf, timeLiteralOf, timeOf } from "./values.js";
 
 /** A parameter's stored value (text, as the device sent it) and xsd type. */
@@ -69,7 +72,7 @@ function ordered(cmp: number, op: CompareOp): boolean {
     case "<=": return cmp <= 0;
     case ">": return cmp > 0;
     case ">=": return cmp >= 0;
-    case "^=": return false;
+    case "^=": case "*=": case "~=": return false;
   }
 }
 
@@ -85,7 +88,9 @@ export function literalTime(v: Literal, now: Date): number | null {
 }
 
 function compareText_(value: string, op: CompareOp, v: string): boolean {
-  return op === "^=" ? value.startsWith(v) : ordered(compareText(value, v), op);
+  if (op === "^=") return value.startsWith(v);
+  if (op === "*=" || op === "~=") return matchPattern(patternOf(op, v), value);
+  return ordered(compareText(value, v), op);
 }
 
 function compareParameter(p: ParameterValue | undefined, op: CompareOp, v: Literal, now: Date): boolean {
@@ -105,7 +110,7 @@ function compareParameter(p: ParameterValue | undefined, op: CompareOp, v: Liter
       return t !== null && numeric(t, now.getTime() + v.offsetMs, op);
     }
     case "string": {
-      if (op !== "^=") {
+      if (!isTextOp(op)) {
         const lt = timeLiteralOf(v.value);
         const t = lt === null ? null : timeOf(text);
         if (lt !== null && t !== null) return numeric(t, lt, op);
@@ -121,7 +126,7 @@ function compare(node: Extract<FilterNode, { kind: "compare" }>, d: FilterDevice
   const kind = fieldKind(target.name);
   if (kind === "tag") {
     const v = (value as Extract<Literal, { kind: "string" }>).value;
-    if (op === "^=") return d.tags.some((t) => t.startsWith(v));
+    if (isTextOp(op)) return d.tags.some((t) => compareText_(t, op, v));
     const has = d.tags.includes(v);
     return op === "=" ? has : op === "!=" ? !has : false;
   }

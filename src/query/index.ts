@@ -11,8 +11,8 @@ import { validate } from "./check.js";
 import { parse } from "./parse.js";
 
 export {
-  COMPARE_OPS, FIELD_ALIASES, FIELD_NAMES, FILTER_LIMITS, TEXT_FIELDS, TIME_FIELDS, fieldKind,
-  type CompareOp, type FieldKind, type FieldName, type FilterNode, type Literal, type Target, type TextField, type TimeField,
+  COMPARE_OPS, FIELD_ALIASES, FIELD_NAMES, FILTER_LIMITS, TEXT_FIELDS, TIME_FIELDS, fieldKind, isTextOp,
+  type CompareOp, type TextOp, type FieldKind, type FieldName, type FilterNode, type Literal, type Target, type TextField, type TimeField,
 } from "./ast.js";
 export { FilterError, type FilterErrorCode, type FilterPosition } from "./errors.js";
 export { parse } from "./parse.js";
@@ -20,6 +20,7 @@ export { print, printLiteral, printString, printTarget } from "./print.js";
 export { validate } from "./check.js";
 export { evaluate, filterDevice, literalTime, type EvaluateOptions, type FilterDevice, type ParameterValue } from "./evaluate.js";
 export { analyze, type FilterInfo } from "./analyze.js";
+export { globProblem, literalPrefix, matchPattern, MAX_PATTERN_STARS, patternOf, type PatternPart } from "./pattern.js";
 export {
   compareForSort, resolveSort, MAX_SORT_KEYS, SORT_TEXT_CHARS, type ResolvedSortKey, type SortDirection, type SortKey, type SortTarget,
 } from "./sort.js";

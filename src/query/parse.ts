@@ -8,7 +8,7 @@
 //   condition  = "online"
 //              | target ( op value | "IN" "(" value { "," value } ")" | "EXISTS" | "NOT" "EXISTS" )
 //   target     = field | path | "param" "(" string ")"
-//   op         = "=" | "!=" | "<" | "<=" | ">" | ">=" | "^="
+//   op         = "=" | "!=" | "<" | "<=" | ">" | ">=" | "^=" | "*=" | "~="
 //   value      = string | number | "true" | "false" | now
 //   now        = "now" [ ("+" | "-") duration ]          e.g. now-15m, now-1h30m, now+2d
 import {
@@ -111,6 +111,16 @@ class Lexer {
           out.push({ t: "op", op: "^=", start });
           i += 2;
           continue;
+        case "*":
+        case "~":
+          // Alone, a "*" is more likely a wildcard in a path, which the default case reports.
+          if (s[i + 1] === "=") {
+            out.push({ t: "op", op: s[i] === "*" ? "*=" : "~=", start });
+            i += 2;
+            continue;
+          }
+          this.fail("FILTER_SYNTAX", `unexpected character "${s[i]}" (the operators are *= contains and ~= matches a pattern)`, start);
+          break;
         case "'":
           this.fail("FILTER_STRING", 'strings are written in double quotes: "text"', start);
           break;
@@ -315,7 +325,7 @@ class Parser {
       return this.checked({ kind: "in", target, values }, t.start, rest.start, starts);
     }
     const name = target.kind === "field" ? target.name : target.path;
-    this.fail("FILTER_SYNTAX", `expected an operator (= != < <= > >= ^=), IN, EXISTS or NOT EXISTS after ${name}, found ${this.describe(rest)}`, rest.start);
+    this.fail("FILTER_SYNTAX", `expected an operator (= != < <= > >= ^= *= ~=), IN, EXISTS or NOT EXISTS after ${name}, found ${this.describe(rest)}`, rest.start);
   }
 
   /** Applies the type rules, reporting a broken one at the target, the operator or the value. */

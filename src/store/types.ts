@@ -112,6 +112,10 @@ export interface DeviceRepo {
   delete(id: string): Promise<boolean>;
   /** Adds and removes tags; returns the new tag list, or null when the device does not exist. */
   updateTags(id: string, add: string[], remove: string[]): Promise<string[] | null>;
+  /** `delete` for many devices at once (ids that name no device are passed over); returns how many went. */
+  deleteMany(ids: readonly string[]): Promise<number>;
+  /** `updateTags` for many devices at once (ids that name no device are passed over). */
+  updateTagsMany(ids: readonly string[], add: readonly string[], remove: readonly string[]): Promise<void>;
 }
 
 export interface EventRecord {

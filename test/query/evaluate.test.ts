@@ -90,6 +90,27 @@ describe("evaluate: device fields", () => {
     check([['tag = "lab"', false], ['tag != "lab"', true], ['tag ^= ""', false], ["tag EXISTS", false], ["tag NOT EXISTS", true]], untagged);
   });
 
+  test("*= contains and ~= matches a glob (* any run, ? one character, \\ escapes), case-sensitive, on fields and tags", () => {
+    check([
+      ['serialNumber *= "IM"', true], ['serialNumber *= "im"', false], ['serialNumber *= ""', true], ['id *= "-HGW-1-"', true],
+      ['serialNumber ~= "SIM?"', true], ['serialNumber ~= "SIM"', false], ['serialNumber ~= "S*1"', true], ['serialNumber ~= "*"', true],
+      ['serialNumber ~= "s*"', false], ['productClass ~= "HGW-?"', true], ['productClass ~= "HGW-??"', false], ['productClass ~= "*-*-*"', false],
+      ['tag *= "as"', true], ['tag ~= "l?b"', true], ['tag ~= "L*"', false], ['NOT tag *= "x"', true], ['cwmpVersion ~= "1.*"', true],
+    ]);
+    check([['cwmpVersion *= ""', false], ['NOT cwmpVersion ~= "*"', true], ['tag ~= "*"', false]], device({ cwmpVersion: null, tags: [] }));
+    // ? is one character (a code point), not one UTF-16 unit; the escapes make wildcards literal.
+    const odd = device({ serialNumber: "a😀*?\\b" });
+    check([
+      ['serialNumber ~= "a?*"', true], ['serialNumber ~= "a?\\\\*\\\\?\\\\\\\\b"', true], ['serialNumber ~= "a???\\\\\\\\b"', true],
+      ['serialNumber ~= "a????\\\\\\\\b"', false], ['serialNumber *= "*?"', true], ['serialNumber ~= "*\\\\?*"', true], ['serialNumber ~= "*\\\\?"', false],
+    ], odd);
+  });
+
+  test("a glob's stars backtrack without blowing up: many stars against a long text that almost matches", () => {
+    const long = device({ serialNumber: "a".repeat(20_000) });
+    check([[`serialNumber ~= "${"a*".repeat(16)}b"`, false], [`serialNumber ~= "${"*a".repeat(16)}"`, true]], long);
+  });
+
   test("online: the last Inform within the window given at evaluation", () => {
     assert.equal(matches("online", D, 5 * MIN), true);
     assert.equal(matches("online", D, 5 * MIN - 1), false);
@@ -134,6 +155,14 @@ describe("evaluate: parameters", () => {
     const d = device({}, { "Device.A": "\uE000", "Device.B": "😀" });
     // By code point U+E000 < U+1F600; by UTF-16 code unit 0xE000 > 0xD83D.
     check([['Device.A < "😀"', true], ['Device.B > "\uE000"', true], ['Device.B < "\uE000"', false]], d);
+  });
+
+  test("*= and ~= read any value as text, whatever its type or whether it looks like a time", () => {
+    check([
+      ['Device.X.Text *= "ell"', true], ['Device.X.Text ~= "h*o"', true], ['Device.X.Text ~= "H*"', false],
+      ['Device.ManagementServer.PeriodicInformInterval ~= " 3*"', true], ['Device.ManagementServer.PeriodicInformInterval *= "300"', true],
+      ['Device.Time.Zoned *= "+02:00"', true], ['Device.X.Unknown *= ""', false], ['Device.X.Missing ~= "*"', false], ['NOT Device.X.Missing ~= "*"', true],
+    ]);
   });
 
   test("true and false match 1/true and 0/false alike (any case, spaces ignored)", () => {

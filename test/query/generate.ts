@@ -27,6 +27,8 @@ export const VALUE_TEXTS: readonly string[] = [
   // texts: case, order by code point (U+E000 sorts before U+1F600 by code point, after it by UTF-16 unit), prefixes, length
   "", "a", "A", "ab", "abc", "b", "é", "\uE000", "😀", "home-1", "home-12", "a'b\"c\\d",
   LONG, `${LONG}a`, `${LONG}b`, "x".repeat(256), "x".repeat(255), "x".repeat(257),
+  // the wildcards and escapes of ~= and of the databases' patterns (GLOB's [, LIKE's % _ \), as text
+  "50%_off", "a*b?c", "[x]", "a\\b", "é😀é",
 ];
 
 /** Literals of generated filters: near the values above, so that conditions split the devices. */
@@ -36,6 +38,12 @@ const STRING_LITERALS: readonly string[] = [
   "2024-01-02T03:04:05+00:00", "lab", "lab-", "broken", "00D09E", "HGW", "HGW-1", "SIM", "1.4", "Acme",
 ];
 // 2 ** 64 is the double nearest to "18446744073709551615" (an unsignedLong value above).
+/** Patterns of ~= (and, taken literally, texts for *=): wildcards at the edges and inside, escapes, code points. */
+const PATTERN_LITERALS: readonly string[] = [
+  "*", "?", "", "a*", "*a", "*b*", "a?", "?b", "??", "home-*", "home-?", "*-1*", "x*x", "*x?", "HGW*", "*1", "\\*", "a\\*b\\?c", "*\\?*",
+  "50%*", "*_*", "[*", "*]", "a\\\\b", "é*", "*😀?", "?😀*", "*\uE000*", `${LONG}*`, `*${LONG}?`, "x*".repeat(16), "SIM*", "*é*", "00D09E*",
+];
+
 const NUMBER_LITERALS: readonly number[] = [300, 0, -1.5, 7, 1000, 0.5, 5, 1e21, -7, 2 ** 64];
 const OFFSETS: readonly number[] = [0, -HOUR, -2 * HOUR, -24 * HOUR, HOUR, -30 * 60_000, -48 * HOUR];
 
@@ -45,7 +53,8 @@ const OBJECT_PATHS: readonly string[] = ["Device.", "Device.A.", "Device.B.", "D
 const TEXT_FIELDS = ["id", "oui", "productClass", "serialNumber", "manufacturer", "cwmpVersion"] as const;
 const TIME_FIELDS = ["registered", "lastInform", "lastBoot", "lastBootstrap"] as const;
 
-function literal(r: () => number, kind?: "string" | "time"): Literal {
+function literal(r: () => number, kind?: "string" | "time" | "pattern"): Literal {
+  if (kind === "pattern") return { kind: "string", value: pick(r, r() < 0.6 ? PATTERN_LITERALS : r() < 0.5 ? STRING_LITERALS : VALUE_TEXTS) };
   const k = kind ?? pick(r, ["string", "string", "number", "boolean", "now"] as const);
   if (k === "time") {
     return r() < 0.7 ? { kind: "now", offsetMs: pick(r, OFFSETS) } : { kind: "string", value: pick(r, ["2024-01-02T03:04:05.678Z", "2024-01-02", "2024-01-02T02:00:00Z"]) };
@@ -64,7 +73,7 @@ function condition(r: () => number): FilterNode {
   if (roll < 0.04) return { kind: "online" };
   let target: Target;
   let kind: "string" | "time" | undefined;
-  let ops: readonly CompareOp[] = ["=", "!=", "<", "<=", ">", ">=", "^="];
+  let ops: readonly CompareOp[] = ["=", "!=", "<", "<=", ">", ">=", "^=", "*=", "~=", "~="];
   if (roll < 0.2) {
     target = { kind: "field", name: pick(r, TEXT_FIELDS) };
     kind = "string";
@@ -75,7 +84,7 @@ function condition(r: () => number): FilterNode {
   } else if (roll < 0.42) {
     target = { kind: "field", name: "tag" };
     kind = "string";
-    ops = ["=", "!=", "^="];
+    ops = ["=", "!=", "^=", "*=", "~="];
   } else {
     target = { kind: "parameter", path: pick(r, PATHS) };
   }
@@ -89,7 +98,7 @@ function condition(r: () => number): FilterNode {
     return { kind: "in", target, values: Array.from({ length: n }, () => literal(r, kind)) };
   }
   const op = pick(r, ops);
-  return { kind: "compare", target, op, value: literal(r, op === "^=" ? "string" : kind) };
+  return { kind: "compare", target, op, value: literal(r, op === "*=" || op === "~=" ? "pattern" : op === "^=" ? "string" : kind) };
 }
 
 function node(r: () => number, depth: number): FilterNode {

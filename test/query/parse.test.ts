@@ -141,6 +141,13 @@ describe("parse", () => {
     fails('Device..X = "a"', "FILTER_PATH", 1, /not a valid parameter path/);
     fails("Device.01 EXISTS", "FILTER_PATH", 1, /leading zero/);
     fails('Device.*.X = "a"', "FILTER_SYNTAX", 8, /unexpected character "\*"/);
+    fails('serialNumber * "a"', "FILTER_SYNTAX", 14, /\*= contains/);
+    fails('serialNumber ~ "a"', "FILTER_SYNTAX", 14, /~= matches/);
+    fails('lastInform *= "2024"', "FILTER_TYPE", 12, /contains\) applies to text/);
+    fails("Device.X ~= 5", "FILTER_TYPE", 13, /needs a string/);
+    fails(String.raw`tag ~= "a\\x"`, "FILTER_STRING", 8, /only makes \*, \? or \\ literal/);
+    fails(String.raw`serialNumber ~= "a\\"`, "FILTER_STRING", 17, /literal/);
+    fails(`serialNumber ~= "${"*".repeat(17)}"`, "FILTER_STRING", 17, /at most 16/);
     fails('param("NoDot") EXISTS', "FILTER_PATH", 7, /root object/);
     fails('param("Device.X.{i}") EXISTS', "FILTER_PATH", 7, /pattern/);
     fails("param(Device.X) EXISTS", "FILTER_SYNTAX", 7, /as a string/);
@@ -192,6 +199,8 @@ describe("print", () => {
       ['param("Device.X") = "a"', 'Device.X = "a"'],
       ['param("Device.A.[x y].B") exists', 'param("Device.A.[x y].B") EXISTS'],
       ["NOT Device.A NOT EXISTS", "NOT Device.A NOT EXISTS"],
+      ['serialNumber*="x" and tag~="lab-*"', 'serialNumber *= "x" AND tag ~= "lab-*"'],
+      [String.raw`Device.X ~= "a\\*?"`, String.raw`Device.X ~= "a\\*?"`],
     ];
     for (const [input, canonical] of cases) {
       assert.equal(print(parse(input)), canonical, input);

@@ -194,6 +194,29 @@ export function conformance(b: Backend): void {
       assert.notEqual(await s.credentials.get("shared"), null);
       assert.equal(await s.devices.delete("d1-never"), false);
     });
+
+    test("deleteMany and updateTagsMany act on the devices named, pass over unknown ids, and leave the others", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2", "d3");
+      for (const id of ["d1", "d2", "d3"]) {
+        await s.devices.updateTags(id, ["old"], []);
+        await s.sessions.acquire(id, `s-${id}`, {}, at(1000));
+        await s.credentials.put({ username: `u-${id}`, deviceId: id, passwordHash: "h", digestHa1: "x", realm: "r", createdAt: at() });
+      }
+      await s.devices.updateTagsMany(["d1", "d2", "nobody"], ["new", "x", "new"], ["old", "x"]);
+      assert.deepEqual((await s.devices.get("d1"))?.tags, ["new"]);
+      assert.deepEqual((await s.devices.get("d2"))?.tags, ["new"]);
+      assert.deepEqual((await s.devices.get("d3"))?.tags, ["old"]);
+      assert.equal(await s.devices.count({ tag: "new" }), 2);
+      await s.devices.updateTagsMany([], ["z"], []);
+      assert.equal(await s.devices.count({ tag: "z" }), 0);
+
+      assert.equal(await s.devices.deleteMany(["d1", "d3", "nobody"]), 2);
+      assert.deepEqual((await s.devices.list()).map((d) => d.id), ["d2"]);
+      assert.equal(await s.sessions.get("s-d1"), null);
+      assert.equal(await s.credentials.get("u-d3"), null);
+      assert.notEqual(await s.sessions.get("s-d2"), null);
+      assert.equal(await s.devices.deleteMany([]), 0);
+    });
   });
 
   describe("parameters", () => {

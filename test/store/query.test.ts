@@ -107,6 +107,7 @@ function suite(b: Backend): void {
       'oui IN ("A1B2C3", "00259E") OR serialNumber ^= "SIM"', 'NOT tag = "broken"', "Device.A.Num >= 300", "Device.B.1.X EXISTS",
       "online", "NOT online", "Device.A.Mixed = true", 'Device.A.Time > "2024-01-01"', "Device.B. NOT EXISTS", 'tag ^= "lab"',
       'cwmpVersion != "1.4"', "lastBoot > now-1d", 'param("Device.A.Text") ^= "x"',
+      'serialNumber *= "IM1"', 'id ~= "00D09E-HGW-*-??"', 'Device.A.Text ~= "2.?.*"', 'tag *= "lab"', String.raw`Device.A.Mixed ~= "a\\*b*"`,
     ];
     for (const text of examples) {
       const expected = expectedIds(fleet, parse(text));

@@ -17,7 +17,7 @@ import {
 } from "../schemas.js";
 
 export const IdParams = Type.Object({ id: DeviceId });
-const Tag = Type.String({ minLength: 1, maxLength: 128, pattern: "^[^\\x00-\\x1f,]+$", description: "Any text without control characters or commas" });
+export const Tag = Type.String({ minLength: 1, maxLength: 128, pattern: "^[^\\x00-\\x1f,]+$", description: "Any text without control characters or commas" });
 
 /** "-lastInform,productClass" -> sort keys ("-" for descending). */
 export function parseSort(text: string): SortKey[] {

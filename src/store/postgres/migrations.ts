@@ -407,4 +407,31 @@ ALTER TABLE tasks ADD COLUMN wake_attempts integer;
 CREATE INDEX tasks_pending_retry ON tasks (not_before) WHERE status = 'pending' AND not_before IS NOT NULL AND (woken_for IS NULL OR woken_for < not_before);
 `,
   },
+  {
+    version: 8,
+    name: "trigram indexes for contains and pattern filters, where pg_trgm can be had",
+    sql: `
+-- *= and ~= compile to LIKE; a trigram index answers it on the ids and serial numbers people search by.
+-- pg_trgm ships with PostgreSQL's contrib, but a server may lack it or the role may not be allowed to
+-- create it: the migration then succeeds without the indexes, and those filters read every device
+-- (docs/operations.md). The inner block is a subtransaction, so its failure undoes only itself. The
+-- operator class is named with the extension's schema, which need not be on the search path.
+DO $$
+DECLARE
+  ext_schema text;
+BEGIN
+  BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'pg_trgm could not be created (%): device filters with *= and ~= will scan the devices', SQLERRM;
+  END;
+  SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+  IF ext_schema IS NOT NULL THEN
+    EXECUTE format('CREATE INDEX devices_id_trgm ON devices USING gin (id %I.gin_trgm_ops)', ext_schema);
+    EXECUTE format('CREATE INDEX devices_serial_number_trgm ON devices USING gin (serial_number %I.gin_trgm_ops)', ext_schema);
+  END IF;
+END
+$$;
+`,
+  },
 ];

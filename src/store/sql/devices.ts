@@ -249,6 +249,35 @@ export class SqlDeviceRepo implements DeviceRepo {
     });
   }
 
+  deleteMany(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return Promise.resolve(0);
+    return this.s.atomic(async (s) => {
+      const list = s.dialect.textArray([...ids]);
+      await s.run(`DELETE FROM sessions WHERE ${s.dialect.inTextArray("device_id", "$1")}`, [list]);
+      await s.run(`DELETE FROM cpe_credentials WHERE ${s.dialect.inTextArray("device_id", "$1")}`, [list]);
+      return s.run(`DELETE FROM devices WHERE ${s.dialect.inTextArray("id", "$1")}`, [list]);
+    });
+  }
+
+  updateTagsMany(ids: readonly string[], add: readonly string[], remove: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.s.atomic(async (s) => {
+      const d = s.dialect;
+      const removing = new Set(remove);
+      const adding = [...new Set(add)].filter((t) => !removing.has(t));
+      const list = d.textArray([...ids]);
+      if (adding.length > 0) {
+        // The devices read back from the table: an id of a device deleted meanwhile adds nothing.
+        const src = d.rowSource(2, [{ name: "tag", type: "text" }], adding.map((t) => [t]));
+        await s.run(`INSERT INTO device_tags (device_id, tag) SELECT dv.id, r.tag FROM devices dv CROSS JOIN ${src.sql}
+          WHERE ${d.inTextArray("dv.id", "$1")} ON CONFLICT DO NOTHING`, [list, ...src.params]);
+      }
+      if (removing.size > 0) {
+        await s.run(`DELETE FROM device_tags WHERE ${d.inTextArray("device_id", "$1")} AND ${d.inTextArray("tag", "$2")}`, [list, d.textArray([...removing])]);
+      }
+    });
+  }
+
   updateTags(id: string, add: string[], remove: string[]): Promise<string[] | null> {
     return this.s.atomic(async (s) => {
       const d = s.dialect;

@@ -1,5 +1,6 @@
 // What differs between backends, as hooks the shared repositories call. A backend folder provides one
 // Dialect; the core never asks which backend it runs on.
+import type { PatternPart } from "../../query/pattern.js";
 import type { JsonValue } from "../types.js";
 import type { StoreErrorCode } from "../errors.js";
 
@@ -77,6 +78,13 @@ export interface Dialect {
   /** An expression giving the sorted tags of device `deviceIdExpr` (read back with `readTags`). */
   tagsOf(deviceIdExpr: string): string;
   readTags(value: unknown): string[];
+
+  /**
+   * A condition "text `expr` matches, as a whole and case-sensitively, the pattern bound as `param`"
+   * (encoded by `pattern`): `*` any run of characters, `?` one character (code point), the rest literal.
+   */
+  matchPattern(expr: string, param: string): string;
+  pattern(parts: readonly PatternPart[]): string;
 
   /** 1-based position of `needle` in `haystack`, 0 when absent. */
   strpos(haystack: string, needle: string): string;

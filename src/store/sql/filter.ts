@@ -7,10 +7,11 @@
 //   it (value_num, value_time, value_bool, by the functions evaluate uses), so SQL never parses or
 //   casts text: nothing to raise an error on a text that does not fit, and the typed columns are indexed.
 // - Every value is a bound parameter; the text holds only fixed column names and dialect fragments.
-import type { CompareOp, FilterNode, Literal, TextField, TimeField } from "../../query/ast.js";
-import { fieldKind } from "../../query/ast.js";
+import type { CompareOp, FilterNode, Literal, TextField, TextOp, TimeField } from "../../query/ast.js";
+import { fieldKind, isTextOp } from "../../query/ast.js";
 import { FilterError } from "../../query/errors.js";
 import { literalTime } from "../../query/evaluate.js";
+import { literalPrefix, patternOf } from "../../query/pattern.js";
 import { timeLiteralOf } from "../../query/values.js";
 import type { ArrayType, Dialect } from "./dialect.js";
 import { codePointLength, prefixUpperBound } from "./paths.js";
@@ -53,7 +54,9 @@ export function timeColumn(field: TimeField): { column: string; nullable: boolea
   return TIME_COLUMNS[field];
 }
 
-const SQL_OP: Readonly<Record<Exclude<CompareOp, "^=">, string>> = { "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
+type OrderOp = Exclude<CompareOp, TextOp>;
+
+const SQL_OP: Readonly<Record<OrderOp, string>> = { "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
 
 /** The first `n` characters (code points, as SQL's substr counts them) of `s`. */
 function head(s: string, n: number): string {
@@ -129,7 +132,19 @@ class Compiler {
     if (values.length > 1) return this.d.inArray(column, this.p.add(this.d.array(strings, "text")), "text");
     const s = strings[0]!;
     if (op === "^=") return this.prefix(column, s);
+    if (op === "*=" || op === "~=") return this.pattern(column, op, s, (pre) => this.prefix(column, pre));
     return `${column} ${SQL_OP[op]} ${this.p.add(s)}`;
+  }
+
+  /**
+   * `*=` or `~=` on a text column. A pattern that starts with literal text also gets the "starts with"
+   * range of that text (`range`), which an index on the column answers before the pattern is tried.
+   */
+  private pattern(column: string, op: "*=" | "~=", s: string, range: (prefix: string) => string): string {
+    const parts = patternOf(op, s);
+    const match = this.d.matchPattern(column, this.p.add(this.d.pattern(parts)));
+    const pre = literalPrefix(parts);
+    return pre === "" ? match : `${range(pre)} AND ${match}`;
   }
 
   /** "starts with" as an index range: prefix <= s < the prefix's upper bound. */
@@ -142,7 +157,7 @@ class Compiler {
   private time(column: string, op: CompareOp, values: readonly Literal[]): string {
     const times = values.map((v) => new Date(literalTime(v, this.ctx.now) ?? NaN));
     if (times.length > 1) return this.d.inArray(column, this.p.add(this.d.array(times, "date")), "date");
-    return `${column} ${SQL_OP[op as Exclude<CompareOp, "^=">]} ${this.p.add(this.d.date(times[0]))}`;
+    return `${column} ${SQL_OP[op as OrderOp]} ${this.p.add(this.d.date(times[0]))}`;
   }
 
   // --- parameters: conditions on `p`, a row of parameters ---
@@ -154,6 +169,7 @@ class Compiler {
    * longer literal adds the comparison of the whole value.
    */
   private value(op: CompareOp, s: string): string {
+    if (op === "*=" || op === "~=") return this.pattern("p.value", op, s, (pre) => this.value("^=", pre));
     const vk = this.d.capabilities.valueKey;
     if (vk === null) return op === "^=" ? this.prefix("p.value", s) : `p.value ${SQL_OP[op]} ${this.p.add(s)}`;
     const key = `p.${vk.column}`;
@@ -219,16 +235,16 @@ class Compiler {
   private parameterOne(op: CompareOp, v: Literal): string {
     switch (v.kind) {
       case "number":
-        return `p.value_num ${SQL_OP[op as Exclude<CompareOp, "^=">]} ${this.p.add(v.value)}`;
+        return `p.value_num ${SQL_OP[op as OrderOp]} ${this.p.add(v.value)}`;
       case "boolean":
         return `p.value_bool = ${this.p.add(this.d.bool(op === "=" ? v.value : !v.value))}`;
       case "now":
-        return `p.value_time ${SQL_OP[op as Exclude<CompareOp, "^=">]} ${this.p.add(this.ctx.now.getTime() + v.offsetMs)}`;
+        return `p.value_time ${SQL_OP[op as OrderOp]} ${this.p.add(this.ctx.now.getTime() + v.offsetMs)}`;
       case "string": {
-        const t = op === "^=" ? null : timeLiteralOf(v.value);
+        const t = isTextOp(op) ? null : timeLiteralOf(v.value);
         if (t === null) return this.value(op, v.value);
         // A date-time literal: as a time with values that are date-times, as text with the others.
-        const sqlOp = SQL_OP[op as Exclude<CompareOp, "^=">];
+        const sqlOp = SQL_OP[op as OrderOp];
         return `((p.value_time IS NOT NULL AND p.value_time ${sqlOp} ${this.p.add(t)}) OR (p.value_time IS NULL AND ${this.value(op, v.value)}))`;
       }
     }

@@ -39,6 +39,11 @@ export const sqliteDialect: Dialect = {
   },
   tagsOf: (id) => `(SELECT json_group_array(tag) FROM (SELECT tag FROM device_tags WHERE device_id = ${id} ORDER BY tag))`,
   readTags: (v) => (v == null ? [] : (JSON.parse(String(v)) as string[])),
+  // GLOB, not LIKE: SQLite's LIKE ignores ASCII case. In a GLOB pattern a one-character class is the
+  // way to write *, ? and [ literally.
+  matchPattern: (expr, param) => `${expr} GLOB ${param}`,
+  pattern: (parts) =>
+    parts.map((p) => (p.kind === "any" ? "*" : p.kind === "one" ? "?" : p.text.replace(/[*?[]/g, (c) => `[${c}]`))).join(""),
   strpos: (haystack, needle) => `instr(${haystack}, ${needle})`,
   classifyError(err) {
     const code = (err as { code?: unknown } | null)?.code;
