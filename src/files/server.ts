@@ -192,6 +192,8 @@ export async function startFileServer(o: FileServerOptions): Promise<RunningFile
     server.once("error", reject);
     server.listen(o.port, o.host, () => {
       server.off("error", reject);
+      // A listening server's errors (out of file descriptors on accept) must not end the process.
+      server.on("error", (err) => o.log?.error({ err }, "file server error"));
       resolve();
     });
   });

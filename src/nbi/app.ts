@@ -47,7 +47,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
     bodyLimit: BODY_LIMIT,
     // Fastify's default (100) cuts path parameters far shorter than the device ids the ACS registers;
     // room for the longest one percent-encoded, so that the schemas decide and say why.
-    maxParamLength: MAX_DEVICE_ID_LENGTH * 3,
+    routerOptions: { maxParamLength: MAX_DEVICE_ID_LENGTH * 3 },
     forceCloseConnections: true,
     return503OnClosing: true,
     // Errors fastify meets before routing (a malformed URL) answer in the API's shape too.
