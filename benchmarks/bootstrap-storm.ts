@@ -1,0 +1,211 @@
+// `npm run bench:bootstrap`: what discovering new devices' data models costs a bootstrap storm.
+//
+// Work: N new simulated TR-181 gateways (this process) arrive at once, --concurrency sessions in flight
+// at most, and each runs its bootstrap session: Inform with 0 BOOTSTRAP (and the Digest challenge), and
+// what the ACS's presets do. The same storm runs twice, against a fresh `provisio serve` (its own process,
+// SQLite by default) each time: with discovery off (no preset: the Inform alone), the baseline, then with
+// a new installation's default preset (builtin:discover: GetParameterNames of the whole tree, then its
+// values in batches of cwmp.gpvBatchSize). Reported per target: time to the last bootstrap, bootstraps/s,
+// session latency percentiles, exchanges per session, the server's CPU per device and peak RSS, the
+// parameters stored per device and the database's size on disk.
+//
+//   npm run bench:bootstrap -- [--devices 10000] [--concurrency 64] [--pg URL] [--max-seconds 1800] [--json]
+
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deviceIdOf } from "../src/session/index.js";
+import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
+import { openStore } from "../src/store/index.js";
+import { processTree, rssMb, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
+
+interface Options {
+  devices: number;
+  concurrency: number;
+  pg: string | null;
+  maxSeconds: number;
+  json: boolean;
+}
+
+function options(argv: string[]): Options {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i === -1 ? undefined : argv[i + 1];
+  };
+  return {
+    devices: Number(get("devices") ?? 10_000),
+    concurrency: Number(get("concurrency") ?? 64),
+    pg: get("pg") ?? null,
+    maxSeconds: Number(get("max-seconds") ?? 1800),
+    json: argv.includes("--json"),
+  };
+}
+
+const USER = "bench";
+const PASS = "bench-password-0123456789";
+const cli = new URL("../src/cli/main.js", import.meta.url).href;
+
+interface Result {
+  target: string;
+  bootstraps: number;
+  failed: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  exchanges: number;
+  serverCpuMsPerDevice: number;
+  serverPeakRssMb: number;
+  parametersPerDevice: number;
+  databaseMb: number | null;
+}
+
+/** The size of a SQLite database with its WAL, in MB; null for PostgreSQL. */
+function sqliteMb(db: string): number | null {
+  if (!db.startsWith("sqlite:")) return null;
+  const file = db.slice("sqlite:".length);
+  let bytes = 0;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      bytes += statSync(f).size;
+    } catch {
+      // no WAL
+    }
+  }
+  return bytes / 1024 / 1024;
+}
+
+async function storm(target: string, db: string, discovery: boolean, o: Options): Promise<Result> {
+  const dataDir = mkdtempSync(join(tmpdir(), "provisio-bench-"));
+  try {
+    const { child, url } = await startProcess(
+      [
+        "--input-type=module",
+        "-e",
+        `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`,
+        "provisio",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--db",
+        db,
+        "--data-dir",
+        dataDir,
+        "--log-level",
+        "error",
+        "--set",
+        `cwmp.bootstrapUsername=${USER}`,
+        "--set",
+        `cwmp.bootstrapPassword=${PASS}`,
+        "--set",
+        `provisioning.defaultPresets=${discovery}`,
+        "--set",
+        "nbi.enabled=false",
+        "--set",
+        "files.enabled=false",
+        "--set",
+        "stun.enabled=false",
+        "--set",
+        "cwmp.maxInFlight=4096",
+      ],
+      /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//,
+    );
+    const pids = processTree(child.pid!);
+    const reports: SessionReport[] = [];
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, pids.reduce((sum, p) => sum + rssMb(p), 0))), 250);
+    const cpuStart = totalCpuMs(pids);
+    const start = performance.now();
+    let identities: string[] = [];
+    try {
+      const sim = await startSimulation({
+        acsUrl: url,
+        devices: o.devices,
+        // Each device informs once: its bootstrap; the next periodic Inform is a day away.
+        model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "86400" } }),
+        identity: { acsUsername: USER, acsPassword: PASS, serialPrefix: "STORM" },
+        connectionRequests: false,
+        concurrency: o.concurrency,
+        maxSessions: o.devices,
+        durationMs: o.maxSeconds * 1000,
+        httpTimeoutMs: 120_000,
+        onSession: (r) => reports.push(r),
+      });
+      identities = sim.devices.slice(0, 20).map((d) => deviceIdOf(d.identity));
+      await Promise.race([sim.finished, new Promise((r) => setTimeout(r, o.maxSeconds * 1000))]);
+      await sim.stop();
+    } finally {
+      clearInterval(sampler);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = totalCpuMs(pids) - cpuStart;
+    await stopProcess(child);
+    const store = await openStore(db);
+    let stored = 0;
+    try {
+      for (const id of identities) stored += (await store.parameters.subtree(id, "Device.")).filter((p) => !p.object).length;
+    } finally {
+      await store.close();
+    }
+    const ok = reports.filter((r) => r.ok);
+    const lat = ok.map((r) => r.durationMs).sort((a, b) => a - b);
+    const pct = (p: number) => (lat.length === 0 ? 0 : lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!);
+    return {
+      target,
+      bootstraps: ok.length,
+      failed: reports.length - ok.length,
+      seconds,
+      perSecond: ok.length / seconds,
+      p50: pct(0.5),
+      p90: pct(0.9),
+      p99: pct(0.99),
+      exchanges: ok.length === 0 ? 0 : ok.reduce((n, r) => n + r.exchanges, 0) / ok.length,
+      serverCpuMsPerDevice: ok.length === 0 ? 0 : cpu / ok.length,
+      serverPeakRssMb: peak,
+      parametersPerDevice: identities.length === 0 ? 0 : stored / identities.length,
+      databaseMb: sqliteMb(db),
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function database(o: Options): Promise<{ url: string; drop(): Promise<void> }> {
+  if (o.pg === null) {
+    const dir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
+    return { url: `sqlite:${join(dir, "storm.db")}`, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
+  }
+  const { createTestDatabase } = await import("../test/support/pg.js");
+  return createTestDatabase(o.pg);
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  const backend = o.pg === null ? "SQLite" : "PostgreSQL";
+  const results: Result[] = [];
+  for (const [name, discovery] of [[`discovery off (baseline), ${backend}`, false], [`discovery on (default preset), ${backend}`, true]] as const) {
+    const db = await database(o);
+    try {
+      results.push(await storm(name, db.url, discovery, o));
+    } finally {
+      await db.drop();
+    }
+  }
+  if (o.json) {
+    console.log(JSON.stringify({ node: process.version, options: o, results }, null, 2));
+    return;
+  }
+  console.log(`Bootstrap storm (node ${process.version}; ${o.devices} new devices, ${o.concurrency} sessions in flight at most)\n`);
+  console.log("| target | bootstraps | failed | time to the last | bootstraps/s | p50 ms | p90 ms | p99 ms | exchanges per session | server CPU per device | server peak RSS | parameters per device | database |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of results) {
+    console.log(
+      `| ${r.target} | ${r.bootstraps} | ${r.failed} | ${r.seconds.toFixed(1)} s | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p90.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.exchanges.toFixed(1)} | ${r.serverCpuMsPerDevice.toFixed(2)} ms | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.parametersPerDevice.toFixed(0)} | ${r.databaseMb === null ? "-" : `${r.databaseMb.toFixed(0)} MB`} |`,
+    );
+  }
+}
+
+await main();
