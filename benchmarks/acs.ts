@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
 import { openStore } from "../src/store/index.js";
 import { BENCH_PARAMETERS } from "./support/baseline-server.js";
-import { processTree, rssMb, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
+import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 
 interface Options {
   devices: number;
@@ -77,7 +77,6 @@ interface Result {
 const USER = "bench";
 const PASS = "bench-password-0123456789";
 const here = new URL(".", import.meta.url);
-const cli = new URL("../src/cli/main.js", here).href;
 
 async function seedPreset(db: string): Promise<void> {
   const store = await openStore(db);
@@ -181,38 +180,8 @@ async function acsTarget(name: string, db: string, o: Options, cleanup: () => Pr
   };
   await seedPreset(db);
   const { child, url } = await startProcess(
-    [
-      "--input-type=module",
-      "-e",
-      `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`,
-      "provisio",
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--workers",
-      String(o.workers),
-      "--db",
-      db,
-      "--data-dir",
-      dataDir,
-      "--log-level",
-      "error",
-      "--set",
-      `cwmp.bootstrapUsername=${USER}`,
-      "--set",
-      `cwmp.bootstrapPassword=${PASS}`,
-      "--set",
-      "nbi.enabled=false",
-      "--set",
-      "files.enabled=false",
-      "--set",
-      "stun.enabled=false",
-      "--set",
-      "cwmp.maxInFlight=4096",
-    ],
-    /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//,
+    serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--workers", String(o.workers)] }),
+    SERVE_READY,
   ).catch(async (err: unknown) => {
     await removeAll();
     throw err;

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
 import { openStore } from "../src/store/index.js";
-import { processTree, rssMb, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
+import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 
 interface Options {
   devices: number;
@@ -43,7 +43,6 @@ function options(argv: string[]): Options {
 
 const USER = "bench";
 const PASS = "bench-password-0123456789";
-const cli = new URL("../src/cli/main.js", import.meta.url).href;
 
 interface Result {
   target: string;
@@ -80,38 +79,8 @@ async function storm(target: string, db: string, discovery: boolean, o: Options)
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-bench-"));
   try {
     const { child, url } = await startProcess(
-      [
-        "--input-type=module",
-        "-e",
-        `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`,
-        "provisio",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--db",
-        db,
-        "--data-dir",
-        dataDir,
-        "--log-level",
-        "error",
-        "--set",
-        `cwmp.bootstrapUsername=${USER}`,
-        "--set",
-        `cwmp.bootstrapPassword=${PASS}`,
-        "--set",
-        `provisioning.defaultPresets=${discovery}`,
-        "--set",
-        "nbi.enabled=false",
-        "--set",
-        "files.enabled=false",
-        "--set",
-        "stun.enabled=false",
-        "--set",
-        "cwmp.maxInFlight=4096",
-      ],
-      /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//,
+      serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--set", `provisioning.defaultPresets=${discovery}`] }),
+      SERVE_READY,
     );
     const pids = processTree(child.pid!);
     const reports: SessionReport[] = [];

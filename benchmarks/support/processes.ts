@@ -91,3 +91,35 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   if (child.exitCode === null) child.kill("SIGKILL");
 }
+
+const cli = new URL("../../src/cli/main.js", import.meta.url).href;
+
+/** What `provisio serve` prints once it listens; the group is the CWMP port. */
+export const SERVE_READY = /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//;
+
+/**
+ * Node arguments that run `provisio serve` as benchmarks want it: on 127.0.0.1 and a free port, the given
+ * store and data folder, these bootstrap credentials, the CWMP endpoint alone (no API, file server or
+ * STUN), no load shedding in the way; `extra` adds flags.
+ */
+export function serveArgs(o: { db: string; dataDir: string; username: string; password: string; extra?: string[] }): string[] {
+  return [
+    "--input-type=module",
+    "-e",
+    `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`,
+    "provisio",
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--db",
+    o.db,
+    "--data-dir",
+    o.dataDir,
+    "--log-level",
+    "error",
+    ...["cwmp.bootstrapUsername=" + o.username, "cwmp.bootstrapPassword=" + o.password, "nbi.enabled=false", "files.enabled=false", "stun.enabled=false", "cwmp.maxInFlight=4096"].flatMap((s) => ["--set", s]),
+    ...(o.extra ?? []),
+  ];
+}
