@@ -3,6 +3,10 @@
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
 import { openStore, StoreError, type InformUpdate, type JsonValue, type NewTask, type ParameterRecord, type Store } from "../../src/store/index.js";
+import { parse } from "../../src/query/index.js";
+import { postgresDialect } from "../../src/store/postgres/dialect.js";
+import { compileFilter, SqlParams } from "../../src/store/sql/filter.js";
+import { sqliteDialect } from "../../src/store/sqlite/dialect.js";
 import { queryDirect, type Backend } from "../support/pg.js";
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
@@ -977,6 +981,7 @@ export function conformance(b: Backend): void {
       await first.credentials.put({ ...c, username: "cpe-own", deviceId: "d-own" });
       await first.close();
       // Back to the schema before migration 9, the credentials kept.
+      await queryDirect(url, "DROP INDEX devices_credentials");
       await queryDirect(url, "ALTER TABLE devices DROP COLUMN credentials");
       await queryDirect(url, "DELETE FROM schema_migrations WHERE version = 9");
       assert.equal(Number((await queryDirect(url, "SELECT COUNT(*) AS n FROM cpe_credentials"))[0]?.n), 2);
@@ -987,6 +992,29 @@ export function conformance(b: Backend): void {
         assert.deepEqual((await second.devices.list({ filter: 'credentials = "bootstrap"' })).map((d) => d.id), ["d-boot"]);
       } finally {
         await second.close();
+      }
+    });
+
+    test("the devices on bootstrap credentials, and their count, are read from the index devices_credentials", async () => {
+      const url = await b.freshUrl();
+      await (await openStore(url)).close();
+      // Many devices with credentials of their own and two without, so that the planner prefers the index.
+      const many = b.name === "postgres"
+        ? "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at, credentials) SELECT 'd' || g, 'A', 'O', 'P', 'S' || g, now(), CASE WHEN g % 1000 = 0 THEN 'bootstrap' ELSE 'own' END FROM generate_series(1, 2000) g"
+        : "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 2000) INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at, credentials) SELECT 'd' || n, 'A', 'O', 'P', 'S' || n, 0, CASE WHEN n % 1000 = 0 THEN 'bootstrap' ELSE 'own' END FROM g";
+      await queryDirect(url, many);
+      await queryDirect(url, "ANALYZE");
+      const params = new SqlParams();
+      const where = compileFilter(parse('credentials = "bootstrap"'), b.name === "postgres" ? postgresDialect : sqliteDialect, { now: at() }, params);
+      for (const sql of [`SELECT COUNT(*) FROM devices d WHERE ${where}`, `SELECT d.id FROM devices d WHERE ${where} ORDER BY d.id LIMIT 100`]) {
+        const plan = await queryDirect(url, `EXPLAIN ${b.name === "postgres" ? "" : "QUERY PLAN "}${sql}`, params.values);
+        assert.match(plan.map((r) => String(r["QUERY PLAN"] ?? r.detail)).join("\n"), /devices_credentials/, sql);
+      }
+      const s = await openStore(url);
+      try {
+        assert.equal(await s.devices.count({ filter: 'credentials = "bootstrap"' }), 2);
+      } finally {
+        await s.close();
       }
     });
 

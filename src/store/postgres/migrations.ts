@@ -445,6 +445,9 @@ $$;
 -- constant default adds the column without rewriting the table.
 ALTER TABLE devices ADD COLUMN credentials text COLLATE "C" NOT NULL DEFAULT 'bootstrap' CHECK (credentials IN ('own', 'bootstrap'));
 UPDATE devices SET credentials = 'own' WHERE EXISTS (SELECT 1 FROM cpe_credentials c WHERE c.device_id = devices.id);
+-- A page of the devices on bootstrap credentials in id order, and their count (a metric read at every
+-- scrape), are a range of the index; an Inform writes it only when it creates the device.
+CREATE INDEX devices_credentials ON devices (credentials, id);
 `,
   },
 ];
