@@ -21,6 +21,7 @@ export function deviceJson(d: DeviceRecord, now: Date, onlineWindowMs: number) {
     lastBootstrapAt: iso(d.lastBootstrapAt),
     cwmpNamespace: d.cwmpNamespace,
     cwmpVersion: d.cwmpVersion,
+    credentials: d.credentials,
     tags: d.tags,
     online: d.lastInformAt !== null && now.getTime() - d.lastInformAt.getTime() <= onlineWindowMs,
   };

@@ -38,6 +38,9 @@ export const Device = Type.Object(
     lastBootstrapAt: NullableDateTime,
     cwmpNamespace: Nullable(Type.String()),
     cwmpVersion: Nullable(Type.String()),
+    credentials: Type.Union([Type.Literal("own"), Type.Literal("bootstrap")], {
+      description: "own: the ACS holds credentials of the device's own; bootstrap: none yet, it logs in with the shared bootstrap credentials",
+    }),
     tags: Type.Array(Type.String()),
     online: Type.Boolean({ description: "Informed within nbi.onlineWindow seconds" }),
   },

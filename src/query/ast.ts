@@ -1,8 +1,14 @@
 // The filter AST: plain JSON-able objects (a filter can be stored, sent, or built by code and checked
 // with `validate`). `parse` builds it from text, `print` writes it back in the canonical text form.
 
-/** Device fields holding text. cwmpVersion may be unknown (null). */
-export const TEXT_FIELDS = ["id", "oui", "productClass", "serialNumber", "manufacturer", "cwmpVersion"] as const;
+/**
+ * Device fields holding text. cwmpVersion may be unknown (null). credentials is "own" or "bootstrap"
+ * (CREDENTIALS_VALUES): whether the ACS holds credentials of the device's own.
+ */
+export const TEXT_FIELDS = ["id", "oui", "productClass", "serialNumber", "manufacturer", "cwmpVersion", "credentials"] as const;
+
+/** The values of the credentials field; = and IN take no other, so that a misspelt one is an error. */
+export const CREDENTIALS_VALUES = ["own", "bootstrap"] as const;
 /** Device fields holding a time. All but `registered` may be unknown (null). */
 export const TIME_FIELDS = ["registered", "lastInform", "lastBoot", "lastBootstrap"] as const;
 

@@ -3,7 +3,7 @@
 // as an object (built by code, or read from JSON) and brings it to its normal form.
 import { checkPath } from "../model/path.js";
 import {
-  COMPARE_OPS, FIELD_NAMES, FILTER_LIMITS, fieldKind, isTextOp, type CompareOp, type FieldName, type FilterNode, type Literal, type Target,
+  COMPARE_OPS, CREDENTIALS_VALUES, FIELD_NAMES, FILTER_LIMITS, fieldKind, isTextOp, type CompareOp, type FieldName, type FilterNode, type Literal, type Target,
 } from "./ast.js";
 import { FilterError, type FilterErrorCode } from "./errors.js";
 import { globProblem } from "./pattern.js";
@@ -83,6 +83,9 @@ function valueProblem(target: Target, op: CompareOp | null, v: Literal, at: numb
   if (v.kind !== "string") {
     const hint = v.kind === "number" ? `; quote it: "${v.value}"` : "";
     return { code: "FILTER_TYPE", reason: `${name} holds text, not ${describeLiteral(v)}${hint}`, at };
+  }
+  if (target.name === "credentials" && (op === null || op === "=" || op === "!=") && !(CREDENTIALS_VALUES as readonly string[]).includes(v.value)) {
+    return { code: "FILTER_TYPE", reason: `credentials is "own" or "bootstrap", not "${v.value}"`, at };
   }
   return null;
 }

@@ -31,6 +31,8 @@ export interface FilterDevice {
   serialNumber: string;
   manufacturer: string;
   cwmpVersion: string | null;
+  /** "own" or "bootstrap" (store DeviceRecord.credentials). */
+  credentials: string;
   registeredAt: Date;
   lastInformAt: Date | null;
   lastBootAt: Date | null;
@@ -59,6 +61,7 @@ export function filterDevice<D extends Omit<FilterDevice, "parameter">>(
 
 const TEXT_PROPERTY: Readonly<Record<TextField, keyof FilterDevice>> = {
   id: "id", oui: "oui", productClass: "productClass", serialNumber: "serialNumber", manufacturer: "manufacturer", cwmpVersion: "cwmpVersion",
+  credentials: "credentials",
 };
 const TIME_PROPERTY: Readonly<Record<TimeField, "registeredAt" | "lastInformAt" | "lastBootAt" | "lastBootstrapAt">> = {
   registered: "registeredAt", lastInform: "lastInformAt", lastBoot: "lastBootAt", lastBootstrap: "lastBootstrapAt",

@@ -67,8 +67,9 @@ export function resolveSort(keys: unknown): ResolvedSortKey[] {
   return out;
 }
 
-const TEXT_PROPERTY: Readonly<Record<TextField, "id" | "oui" | "productClass" | "serialNumber" | "manufacturer" | "cwmpVersion">> = {
+const TEXT_PROPERTY: Readonly<Record<TextField, "id" | "oui" | "productClass" | "serialNumber" | "manufacturer" | "cwmpVersion" | "credentials">> = {
   id: "id", oui: "oui", productClass: "productClass", serialNumber: "serialNumber", manufacturer: "manufacturer", cwmpVersion: "cwmpVersion",
+  credentials: "credentials",
 };
 const TIME_PROPERTY: Readonly<Record<TimeField, "registeredAt" | "lastInformAt" | "lastBootAt" | "lastBootstrapAt">> = {
   registered: "registeredAt", lastInform: "lastInformAt", lastBoot: "lastBootAt", lastBootstrap: "lastBootstrapAt",

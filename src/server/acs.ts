@@ -142,8 +142,11 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const metrics = new AcsMetrics({
       pendingTasks: () => store.tasks.pendingCount(),
       devices: async () => {
-        const [total, online] = await Promise.all([store.devices.count(), store.devices.count({ filter: "online", now: clock(), onlineWithinMs: config.nbi.onlineWindow * 1000 })]);
-        return { total, online };
+        const [total, online, bootstrap] = await Promise.all([
+          store.devices.count(), store.devices.count({ filter: "online", now: clock(), onlineWithinMs: config.nbi.onlineWindow * 1000 }),
+          store.devices.count({ filter: 'credentials = "bootstrap"' }),
+        ]);
+        return { total, online, bootstrap };
       },
       processMetrics: options.processMetrics,
     });

@@ -56,6 +56,8 @@ export function informDevice(envelope: CwmpEnvelope, inform: Inform, now: Date):
     lastInformAt: now,
     lastBootAt: null,
     lastBootstrapAt: null,
+    // Not shown by an Inform: a profile's filter may not read it (config/compat.ts INFORM_FIELDS).
+    credentials: "bootstrap",
     tags: [],
     parameter: (path) => {
       if (!path.endsWith(".")) return values.get(path);

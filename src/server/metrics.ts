@@ -11,7 +11,7 @@ export interface MetricsOptions {
   /** Pending tasks in the store (the queue depth), read at each scrape. */
   pendingTasks: () => Promise<number>;
   /** Devices in the store, all and those online (informed within nbi.onlineWindow), read at each scrape. */
-  devices?: () => Promise<{ total: number; online: number }>;
+  devices?: () => Promise<{ total: number; online: number; bootstrap: number }>;
   /** Also export the process's own metrics (CPU, memory, event loop). Default true. */
   processMetrics?: boolean;
 }
@@ -72,13 +72,14 @@ export class AcsMetrics {
     if (devices !== undefined) {
       new Gauge({
         name: "provisio_devices",
-        help: "Devices registered, all processes; state: all, or online (informed within nbi.onlineWindow).",
+        help: "Devices registered, all processes; state: all, online (informed within nbi.onlineWindow), or bootstrap (no credentials of its own yet).",
         labelNames: ["state"],
         registers,
         async collect() {
           const n = await devices();
           this.set({ state: "all" }, n.total);
           this.set({ state: "online" }, n.online);
+          this.set({ state: "bootstrap" }, n.bootstrap);
         },
       });
     }

@@ -29,8 +29,15 @@ export interface DeviceRecord {
   cwmpNamespace: CwmpNs | null;
   /** CWMP protocol version negotiated, e.g. "1.4" (from SupportedCWMPVersions) or inferred. */
   cwmpVersion: string | null;
+  /**
+   * "own" when the ACS holds credentials of the device's own (given after its bootstrap, or stored for
+   * it beforehand); "bootstrap" while it has none and logs in with the shared bootstrap ones.
+   */
+  credentials: CredentialsSource;
   tags: string[];
 }
+
+export type CredentialsSource = "own" | "bootstrap";
 
 export interface InformUpdate {
   id: string;
@@ -353,8 +360,9 @@ export interface CredentialRepo {
    * shared ones give way to); null for an unknown username.
    */
   forLogin(username: string, deviceId: string): Promise<{ credential: CpeCredential; deviceHasOwn: boolean } | null>;
-  /** Creates or replaces. */
+  /** Creates or replaces; the devices it was and is for get their `credentials` source anew. */
   put(credential: CpeCredential): Promise<void>;
+  /** Deletes; its device turns "bootstrap" when it has no other credentials. */
   delete(username: string): Promise<boolean>;
   forDevice(deviceId: string): Promise<CpeCredential[]>;
 }

@@ -89,6 +89,7 @@ forEachBackend((backend) => {
         assert.equal(metric(m, "provisio_tasks_pending"), 1);
         assert.equal(metric(m, "provisio_devices", { state: "all" }), 2);
         assert.equal(metric(m, "provisio_devices", { state: "online" }), 1);
+        assert.equal(metric(m, "provisio_devices", { state: "bootstrap" }), 2, "neither has credentials of its own");
         assert.equal(metric(m, "provisio_connection_requests_total", { method: "none", outcome: "no-method" }), 1);
         assert.equal(metric(m, "provisio_webhook_deliveries_total", { outcome: "delivered" }), 1);
         assert.ok((metric(m, "provisio_api_request_duration_seconds_count", { method: "POST", route: "/api/devices/:id/tasks", status: "201" }) ?? 0) >= 3);

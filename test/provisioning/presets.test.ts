@@ -17,6 +17,7 @@ const device = (tags: string[], params: Record<string, string> = {}) =>
       serialNumber: "S1",
       manufacturer: "Acme",
       cwmpVersion: "1.4",
+      credentials: "bootstrap",
       registeredAt: new Date("2026-01-01T00:00:00Z"),
       lastInformAt: new Date("2026-11-21T10:00:00Z"),
       lastBootAt: null,

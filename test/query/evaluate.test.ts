@@ -14,7 +14,7 @@ type Params = Record<string, string | null | [string | null, string]>;
 function device(over: Partial<Omit<FilterDevice, "parameter">> = {}, params: Params = {}): FilterDevice {
   return filterDevice({
     id: "00D09E-HGW-1-SIM1", oui: "00D09E", productClass: "HGW-1", serialNumber: "SIM1", manufacturer: "Acme", cwmpVersion: "1.4",
-    registeredAt: ago(30 * 24 * 60 * MIN), lastInformAt: ago(5 * MIN), lastBootAt: ago(60 * MIN), lastBootstrapAt: null, tags: ["east", "lab"],
+    credentials: "bootstrap", registeredAt: ago(30 * 24 * 60 * MIN), lastInformAt: ago(5 * MIN), lastBootAt: ago(60 * MIN), lastBootstrapAt: null, tags: ["east", "lab"],
     ...over,
   }, Object.entries(params).map(([path, v]) => Array.isArray(v) ? { path, value: v[0], type: v[1] } : { path, value: v, type: v === null ? null : "xsd:string" }));
 }
@@ -52,6 +52,7 @@ describe("evaluate: device fields", () => {
       ['productClass ^= "HGW-1x"', false], ['oui IN ("A1B2C3", "00D09E")', true], ['oui IN ("A1B2C3")', false], ['id ^= "00D09E-"', true],
       ['serialNumber = "SIM1"', true], ['manufacturer = "Acme"', true], ['cwmpVersion = "1.4"', true], ['cwmpVersion >= "1.2"', true],
       ["oui EXISTS", true], ["cwmpVersion EXISTS", true],
+      ['credentials = "bootstrap"', true], ['credentials != "own"', true], ['credentials IN ("own")', false], ['credentials ^= "boot"', true],
     ]);
   });
 

@@ -50,7 +50,9 @@ const OFFSETS: readonly number[] = [0, -HOUR, -2 * HOUR, -24 * HOUR, HOUR, -30 *
 export const PATHS: readonly string[] = ["Device.A.Num", "Device.A.Text", "Device.A.Mixed", "Device.A.Time", "Device.B.1.X", "Device.B.2.X", "Device.A.Missing"];
 const OBJECT_PATHS: readonly string[] = ["Device.", "Device.A.", "Device.B.", "Device.B.1.", "Device.B.2.", "Device.C."];
 
-const TEXT_FIELDS = ["id", "oui", "productClass", "serialNumber", "manufacturer", "cwmpVersion"] as const;
+const TEXT_FIELDS = ["id", "oui", "productClass", "serialNumber", "manufacturer", "cwmpVersion", "credentials"] as const;
+/** Values for credentials: its two (others are refused with = and IN), then texts and patterns for the other operators. */
+const CREDENTIALS_LITERALS: readonly string[] = ["own", "bootstrap", "own", "bootstrap", "boot", "o", "", "*o*", "b?ot*", "*n", "Own"];
 const TIME_FIELDS = ["registered", "lastInform", "lastBoot", "lastBootstrap"] as const;
 
 function literal(r: () => number, kind?: "string" | "time" | "pattern"): Literal {
@@ -95,9 +97,15 @@ function condition(r: () => number): FilterNode {
   }
   if (form < 0.25) {
     const n = 1 + Math.floor(r() * 4);
+    if (target.kind === "field" && target.name === "credentials") {
+      return { kind: "in", target, values: Array.from({ length: n }, () => ({ kind: "string", value: pick(r, CREDENTIALS_LITERALS.slice(0, 2)) })) };
+    }
     return { kind: "in", target, values: Array.from({ length: n }, () => literal(r, kind)) };
   }
   const op = pick(r, ops);
+  if (target.kind === "field" && target.name === "credentials") {
+    return { kind: "compare", target, op, value: { kind: "string", value: pick(r, r() < 0.6 ? CREDENTIALS_LITERALS.slice(0, 4) : CREDENTIALS_LITERALS) } };
+  }
   return { kind: "compare", target, op, value: literal(r, op === "*=" || op === "~=" ? "pattern" : op === "^=" ? "string" : kind) };
 }
 

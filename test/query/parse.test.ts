@@ -131,6 +131,8 @@ describe("parse", () => {
     fails("Device.WiFi. = 1", "FILTER_TYPE", 14, /object/);
     fails('Device.X IN ("a", 5, true, now) AND Device.WiFi. IN (1)', "FILTER_TYPE", 50, /object/);
     fails('oui IN ("a", 5)', "FILTER_TYPE", 14, /holds text/);
+    fails('credentials = "shared"', "FILTER_TYPE", 15, /"own" or "bootstrap", not "shared"/);
+    fails('credentials IN ("own", "Bootstrap")', "FILTER_TYPE", 24, /not "Bootstrap"/);
     fails("Device.X IN ()", "FILTER_SYNTAX", 14, /at least one/);
     fails('Device.X IN ("a" "b")', "FILTER_SYNTAX", 18, /"," or "\)"/);
     fails("Device.X IN 1", "FILTER_SYNTAX", 13, /"\("/);

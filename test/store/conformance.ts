@@ -3,6 +3,10 @@
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
 import { openStore, StoreError, type InformUpdate, type JsonValue, type NewTask, type ParameterRecord, type Store } from "../../src/store/index.js";
+import { parse } from "../../src/query/index.js";
+import { postgresDialect } from "../../src/store/postgres/dialect.js";
+import { compileFilter, SqlParams } from "../../src/store/sql/filter.js";
+import { sqliteDialect } from "../../src/store/sqlite/dialect.js";
 import { queryDirect, type Backend } from "../support/pg.js";
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
@@ -52,7 +56,7 @@ export function conformance(b: Backend): void {
       const expected = {
         id: "00D09E-Router-1", manufacturer: "Acme", oui: "00D09E", productClass: "Router", serialNumber: "SN-00D09E-Router-1",
         registeredAt: at(), lastInformAt: at(), lastInformAddress: "192.0.2.7:7547", lastBootAt: at(), lastBootstrapAt: null,
-        cwmpNamespace: "1-2", cwmpVersion: "1.4", tags: [],
+        cwmpNamespace: "1-2", cwmpVersion: "1.4", credentials: "bootstrap", tags: [],
       };
       assert.deepEqual(device, expected);
       assert.deepEqual(await s.devices.get(u.id), expected);
@@ -785,6 +789,43 @@ export function conformance(b: Backend): void {
       await s.credentials.put({ ...c, username: "x", deviceId: "ghost" });
       assert.equal((await s.credentials.get("x"))?.deviceId, "ghost");
     });
+
+    test("a device's credentials source: bootstrap until the store holds credentials of its own, own after, in the writes' transaction", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const source = async (id: string) => (await s.devices.get(id))?.credentials;
+      const bootstrapIds = async () => (await s.devices.list({ filter: 'credentials = "bootstrap"' })).map((d) => d.id);
+      const c = { username: "shared", deviceId: null, passwordHash: "h", digestHa1: "a1", realm: "provisio", createdAt: at() };
+      await s.credentials.put(c);
+      assert.deepEqual([await source("d1"), await source("d2")], ["bootstrap", "bootstrap"]);
+      await s.credentials.put({ ...c, username: "cpe-1", deviceId: "d1" });
+      assert.deepEqual([await source("d1"), await source("d2")], ["own", "bootstrap"]);
+      assert.deepEqual(await bootstrapIds(), ["d2"]);
+      assert.equal(await s.devices.count({ filter: 'credentials = "own"' }), 1);
+      // The username moves to d2: d1 has none left.
+      await s.credentials.put({ ...c, username: "cpe-1", deviceId: "d2" });
+      assert.deepEqual([await source("d1"), await source("d2")], ["bootstrap", "own"]);
+      await s.credentials.put({ ...c, username: "cpe-2", deviceId: "d2" });
+      await s.credentials.delete("cpe-1");
+      assert.equal(await source("d2"), "own", "one of its own is left");
+      await s.credentials.delete("cpe-2");
+      assert.equal(await source("d2"), "bootstrap");
+      // Shared again: the username no longer names a device's own.
+      await s.credentials.put({ ...c, username: "cpe-3", deviceId: "d1" });
+      await s.credentials.put({ ...c, username: "cpe-3", deviceId: null });
+      assert.equal(await source("d1"), "bootstrap");
+      // Stored before the device's first Inform (pre-provisioning): the device starts with its own.
+      await s.credentials.put({ ...c, username: "cpe-4", deviceId: "d3" });
+      assert.equal((await s.devices.recordInform(inform("d3"))).device.credentials, "own");
+      assert.deepEqual(await bootstrapIds(), ["d1", "d2"]);
+      // Inside a transaction its reads see the change; a rollback undoes it with the credentials.
+      await assert.rejects(s.transaction(async (tx) => {
+        await tx.credentials.put({ ...c, username: "cpe-5", deviceId: "d1" });
+        assert.equal((await tx.devices.get("d1"))?.credentials, "own");
+        throw new Error("undo");
+      }), /undo/);
+      assert.equal(await source("d1"), "bootstrap");
+      assert.equal(await s.credentials.get("cpe-5"), null);
+    });
   });
 
   describe("digest nonces", () => {
@@ -929,6 +970,52 @@ export function conformance(b: Backend): void {
       const versions = await queryDirect(url, "SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version ORDER BY version");
       assert.deepEqual(versions.map((v) => Number(v.n)), versions.map(() => 1));
       assert.equal(Number(versions[0]?.version), 1);
+    });
+
+    test("migration 9 sets the credentials source of the devices already there from their credentials", async () => {
+      const url = await b.freshUrl();
+      const first = await openStore(url);
+      for (const id of ["d-own", "d-boot"]) await first.devices.recordInform(inform(id));
+      const c = { username: "shared", deviceId: null, passwordHash: "h", digestHa1: "a1", realm: "provisio", createdAt: at() };
+      await first.credentials.put(c);
+      await first.credentials.put({ ...c, username: "cpe-own", deviceId: "d-own" });
+      await first.close();
+      // Back to the schema before migration 9, the credentials kept.
+      await queryDirect(url, "DROP INDEX devices_credentials");
+      await queryDirect(url, "ALTER TABLE devices DROP COLUMN credentials");
+      await queryDirect(url, "DELETE FROM schema_migrations WHERE version = 9");
+      assert.equal(Number((await queryDirect(url, "SELECT COUNT(*) AS n FROM cpe_credentials"))[0]?.n), 2);
+      const second = await openStore(url);
+      try {
+        assert.equal((await second.devices.get("d-own"))?.credentials, "own");
+        assert.equal((await second.devices.get("d-boot"))?.credentials, "bootstrap");
+        assert.deepEqual((await second.devices.list({ filter: 'credentials = "bootstrap"' })).map((d) => d.id), ["d-boot"]);
+      } finally {
+        await second.close();
+      }
+    });
+
+    test("the devices on bootstrap credentials, and their count, are read from the index devices_credentials", async () => {
+      const url = await b.freshUrl();
+      await (await openStore(url)).close();
+      // Many devices with credentials of their own and two without, so that the planner prefers the index.
+      const many = b.name === "postgres"
+        ? "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at, credentials) SELECT 'd' || g, 'A', 'O', 'P', 'S' || g, now(), CASE WHEN g % 1000 = 0 THEN 'bootstrap' ELSE 'own' END FROM generate_series(1, 2000) g"
+        : "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 2000) INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at, credentials) SELECT 'd' || n, 'A', 'O', 'P', 'S' || n, 0, CASE WHEN n % 1000 = 0 THEN 'bootstrap' ELSE 'own' END FROM g";
+      await queryDirect(url, many);
+      await queryDirect(url, "ANALYZE");
+      const params = new SqlParams();
+      const where = compileFilter(parse('credentials = "bootstrap"'), b.name === "postgres" ? postgresDialect : sqliteDialect, { now: at() }, params);
+      for (const sql of [`SELECT COUNT(*) FROM devices d WHERE ${where}`, `SELECT d.id FROM devices d WHERE ${where} ORDER BY d.id LIMIT 100`]) {
+        const plan = await queryDirect(url, `EXPLAIN ${b.name === "postgres" ? "" : "QUERY PLAN "}${sql}`, params.values);
+        assert.match(plan.map((r) => String(r["QUERY PLAN"] ?? r.detail)).join("\n"), /devices_credentials/, sql);
+      }
+      const s = await openStore(url);
+      try {
+        assert.equal(await s.devices.count({ filter: 'credentials = "bootstrap"' }), 2);
+      } finally {
+        await s.close();
+      }
     });
 
     test("a database from a newer Provisio is refused", async () => {

@@ -28,7 +28,12 @@ async function fill(store: Store, count: number, seed: number): Promise<void> {
       cwmpVersion: r() < 0.2 ? null : pick(r, ["1.4", "1.2"]),
     };
     const firstEvents = r() < 0.5 ? [{ code: "0 BOOTSTRAP", commandKey: "" }, { code: "1 BOOT", commandKey: "" }] : [{ code: "2 PERIODIC", commandKey: "" }];
+    // Credentials of its own for some devices: stored before the first Inform (pre-provisioned) or after.
+    const own = r();
+    const credential = { username: `user-${i}`, deviceId: id, passwordHash: "x", digestHa1: "x", realm: "provisio", createdAt: NOW };
+    if (own < 0.2) await store.credentials.put(credential);
     await store.devices.recordInform({ ...base, at: new Date(first), events: firstEvents });
+    if (own >= 0.2 && own < 0.45) await store.credentials.put(credential);
     if (r() < 0.6) {
       const second = first + Math.floor(r() * (T0 - first));
       await store.devices.recordInform({ ...base, at: new Date(second), events: r() < 0.5 ? [{ code: "1 BOOT", commandKey: "" }] : [] });
@@ -84,6 +89,7 @@ function suite(b: Backend): void {
     assert.ok(fleet.some((d) => d.lastBootAt === null) && fleet.some((d) => d.lastBootAt !== null));
     assert.ok(fleet.some((d) => d.cwmpVersion === null) && fleet.some((d) => d.tags.length === 0) && fleet.some((d) => d.tags.length > 1));
     assert.ok(fleet.some((d) => d.parameter("Device.A.Num")?.value === null), "some parameters have only a name");
+    assert.ok(fleet.some((d) => d.credentials === "own") && fleet.some((d) => d.credentials === "bootstrap"));
   });
 
   test("SQL filtering returns exactly the devices evaluate() matches, for 600 generated filters", async () => {
@@ -106,7 +112,7 @@ function suite(b: Backend): void {
       'productClass = "HGW-1" AND tag = "lab" AND Device.A.Text != "2.0.1" AND lastInform > now-1h',
       'oui IN ("A1B2C3", "00259E") OR serialNumber ^= "SIM"', 'NOT tag = "broken"', "Device.A.Num >= 300", "Device.B.1.X EXISTS",
       "online", "NOT online", "Device.A.Mixed = true", 'Device.A.Time > "2024-01-01"', "Device.B. NOT EXISTS", 'tag ^= "lab"',
-      'cwmpVersion != "1.4"', "lastBoot > now-1d", 'param("Device.A.Text") ^= "x"',
+      'cwmpVersion != "1.4"', "lastBoot > now-1d", 'credentials = "bootstrap"', 'NOT credentials = "own" AND tag = "lab"', 'param("Device.A.Text") ^= "x"',
       'serialNumber *= "IM1"', 'id ~= "00D09E-HGW-*-??"', 'Device.A.Text ~= "2.?.*"', 'tag *= "lab"', String.raw`Device.A.Mixed ~= "a\\*b*"`,
     ];
     for (const text of examples) {
@@ -118,7 +124,8 @@ function suite(b: Backend): void {
   test("sort follows the reference order (fields, parameters, both directions, several keys), with and without a filter", async () => {
     const sorts: SortKey[][] = [
       [{ field: "productClass" }], [{ field: "productClass", direction: "desc" }], [{ field: "cwmpVersion" }],
-      [{ field: "cwmpVersion", direction: "desc" }], [{ field: "lastBoot" }], [{ field: "lastBoot", direction: "desc" }],
+      [{ field: "cwmpVersion", direction: "desc" }], [{ field: "credentials" }], [{ field: "credentials", direction: "desc" }, { field: "oui" }],
+      [{ field: "lastBoot" }], [{ field: "lastBoot", direction: "desc" }],
       [{ field: "lastInform", direction: "desc" }], [{ field: "registered" }], [{ field: "id", direction: "desc" }],
       [{ field: "serialNumber" }, { field: "oui", direction: "desc" }], [{ field: "oui" }, { field: "Device.A.Num", direction: "desc" }],
       ...PATHS.flatMap((path) => [[{ field: path }], [{ field: path, direction: "desc" as const }]]),

@@ -13,7 +13,7 @@ import { compileFilter, SqlParams, textColumn, timeColumn } from "./filter.js";
 import { insertRows } from "./insert-rows.js";
 import { limitClause } from "./limit.js";
 import { prefixUpperBound } from "./paths.js";
-import { deviceColumns, PARAMETER_COLUMNS, toDevice, toEvent, toParameter } from "./rows.js";
+import { CREDENTIALS_SOURCE_SQL, deviceColumns, PARAMETER_COLUMNS, toDevice, toEvent, toParameter } from "./rows.js";
 import type { Scope } from "./scope.js";
 
 const BOOT = "1 BOOT";
@@ -184,8 +184,8 @@ export class SqlDeviceRepo implements DeviceRepo {
       if (rows.length === 0) {
         rows = await s.all(
           `INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, last_inform_at, last_inform_address,
-             cwmp_namespace, cwmp_version, last_boot_at, last_bootstrap_at, registered_at)
-           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, $3)
+             cwmp_namespace, cwmp_version, last_boot_at, last_bootstrap_at, registered_at, credentials)
+           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, $3, ${CREDENTIALS_SOURCE_SQL})
            ON CONFLICT (id) DO NOTHING RETURNING ${cols}`,
           [...params, u.oui, u.productClass, u.serialNumber],
         );

@@ -37,6 +37,7 @@ const TEXT_COLUMNS: Readonly<Record<TextField, { column: string; nullable: boole
   serialNumber: { column: "d.serial_number", nullable: false },
   manufacturer: { column: "d.manufacturer", nullable: false },
   cwmpVersion: { column: "d.cwmp_version", nullable: true },
+  credentials: { column: "d.credentials", nullable: false },
 };
 
 const TIME_COLUMNS: Readonly<Record<TimeField, { column: string; nullable: boolean }>> = {

@@ -8,7 +8,7 @@ import type { Row } from "./driver.js";
 export function deviceColumns(d: Dialect, alias: string): string {
   return [
     "id", "manufacturer", "oui", "product_class", "serial_number", "registered_at", "last_inform_at", "last_inform_address",
-    "last_boot_at", "last_bootstrap_at", "cwmp_namespace", "cwmp_version",
+    "last_boot_at", "last_bootstrap_at", "cwmp_namespace", "cwmp_version", "credentials",
   ].map((c) => `${alias}.${c}`).join(", ") + `, ${d.tagsOf(`${alias}.id`)} AS tags`;
 }
 
@@ -42,6 +42,7 @@ export function toDevice(d: Dialect, r: Row): DeviceRecord {
     lastBootstrapAt: d.readDate(r.last_bootstrap_at),
     cwmpNamespace: optStr(r.cwmp_namespace) as CwmpNs | null,
     cwmpVersion: optStr(r.cwmp_version),
+    credentials: r.credentials === "own" ? "own" : "bootstrap",
     tags: d.readTags(r.tags),
   };
 }
@@ -117,6 +118,9 @@ export function toSession(d: Dialect, r: Row, state?: JsonValue): SessionRecord 
     expiresAt: reqDate(d, r.expires_at),
   };
 }
+
+/** devices.credentials of the device whose id is $1, as cpe_credentials has it (migration 9). */
+export const CREDENTIALS_SOURCE_SQL = "(CASE WHEN EXISTS (SELECT 1 FROM cpe_credentials c WHERE c.device_id = $1) THEN 'own' ELSE 'bootstrap' END)";
 
 export const CREDENTIAL_COLUMNS = "username, device_id, password_hash, digest_ha1, realm, created_at";
 

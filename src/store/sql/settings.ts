@@ -1,6 +1,18 @@
 import type { CpeCredential, CredentialRepo, JsonValue, SettingsRepo } from "../types.js";
-import { CREDENTIAL_COLUMNS, toCredential } from "./rows.js";
+import { CREDENTIAL_COLUMNS, CREDENTIALS_SOURCE_SQL, toCredential } from "./rows.js";
 import type { Scope } from "./scope.js";
+
+/**
+ * Sets devices.credentials of `deviceIds` (nulls, the shared credentials, are passed over) from what
+ * cpe_credentials holds now: 'own' when the device has any. Rows already right are not written.
+ */
+async function refreshSource(s: Scope, deviceIds: readonly unknown[]): Promise<void> {
+  const ids = [...new Set(deviceIds.filter((id): id is string => typeof id === "string"))];
+  for (const id of ids) {
+    await s.run(
+      `UPDATE devices SET credentials = ${CREDENTIALS_SOURCE_SQL} WHERE id = $1 AND credentials <> ${CREDENTIALS_SOURCE_SQL}`, [id]);
+  }
+}
 
 export class SqlSettingsRepo implements SettingsRepo {
   constructor(private readonly s: Scope) {}
@@ -44,17 +56,26 @@ export class SqlCredentialRepo implements CredentialRepo {
     return rows[0] ? { credential: toCredential(d, rows[0]), deviceHasOwn: d.readBool(rows[0].device_has_own) === true } : null;
   }
 
-  async put(c: CpeCredential): Promise<void> {
-    await this.s.run(
-      `INSERT INTO cpe_credentials (username, device_id, password_hash, digest_ha1, realm, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (username) DO UPDATE SET device_id = excluded.device_id, password_hash = excluded.password_hash,
-         digest_ha1 = excluded.digest_ha1, realm = excluded.realm, created_at = excluded.created_at`,
-      [c.username, c.deviceId, c.passwordHash, c.digestHa1, c.realm, this.s.dialect.date(c.createdAt)],
-    );
+  put(c: CpeCredential): Promise<void> {
+    return this.s.atomic(async (s) => {
+      // The username may move from one device to another (or to the shared ones): both are refreshed.
+      const before = await s.all<{ device_id: unknown }>("SELECT device_id FROM cpe_credentials WHERE username = $1", [c.username]);
+      await s.run(
+        `INSERT INTO cpe_credentials (username, device_id, password_hash, digest_ha1, realm, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (username) DO UPDATE SET device_id = excluded.device_id, password_hash = excluded.password_hash,
+           digest_ha1 = excluded.digest_ha1, realm = excluded.realm, created_at = excluded.created_at`,
+        [c.username, c.deviceId, c.passwordHash, c.digestHa1, c.realm, s.dialect.date(c.createdAt)],
+      );
+      await refreshSource(s, [c.deviceId, ...before.map((r) => r.device_id)]);
+    });
   }
 
-  async delete(username: string): Promise<boolean> {
-    return (await this.s.run("DELETE FROM cpe_credentials WHERE username = $1", [username])) > 0;
+  delete(username: string): Promise<boolean> {
+    return this.s.atomic(async (s) => {
+      const gone = await s.all<{ device_id: unknown }>("DELETE FROM cpe_credentials WHERE username = $1 RETURNING device_id", [username]);
+      await refreshSource(s, gone.map((r) => r.device_id));
+      return gone.length > 0;
+    });
   }
 
   async forDevice(deviceId: string): Promise<CpeCredential[]> {

@@ -402,4 +402,20 @@ ALTER TABLE tasks ADD COLUMN wake_attempts INTEGER;
 CREATE INDEX tasks_pending_retry ON tasks (not_before) WHERE status = 'pending' AND not_before IS NOT NULL AND (woken_for IS NULL OR woken_for < not_before);
 `,
   },
+  {
+    version: 9,
+    name: "devices: credentials source",
+    sql: `
+-- Whether the ACS holds credentials of the device's own ('own') or it still logs in with the shared
+-- bootstrap ones ('bootstrap'), so that filters and counts can find devices whose bootstrap did not
+-- finish. Kept by the writes to cpe_credentials (store/sql/settings.ts), in their transaction: a column
+-- rather than a lookup in cpe_credentials, so that filters and sorts on it are plain column tests.
+ALTER TABLE devices ADD COLUMN credentials TEXT NOT NULL DEFAULT 'bootstrap' CHECK (credentials IN ('own', 'bootstrap'));
+UPDATE devices SET credentials = 'own' WHERE EXISTS (SELECT 1 FROM cpe_credentials c WHERE c.device_id = devices.id);
+-- A page of the devices on bootstrap credentials in id order, and their count (a metric read at every
+-- scrape), are a range of the index; an Inform writes it only when it creates the device.
+-- (The index of a WITHOUT ROWID table carries the primary key, id, after its own columns.)
+CREATE INDEX devices_credentials ON devices (credentials);
+`,
+  },
 ];
