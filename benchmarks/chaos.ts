@@ -73,6 +73,7 @@ for (const backend of backends) {
   process.stdout.write(
     `${backend}: ${r.kills} SIGKILLs of the ACS, ${r.databaseRestarts} PostgreSQL crashes; ${Object.values(r.tasks).reduce((a, b) => a + b, 0)} tasks ${JSON.stringify(r.tasks)}\n` +
       `  outcomes ${JSON.stringify(r.outcomes)}\n` +
+      `  ${r.evidence.killsDuringSessions} kills cut ${r.evidence.sessionsCut} device sessions (${r.evidence.sessionsFailed} sessions failed in all); ${r.evidence.tasksInterrupted} tasks interrupted; confirmed by an Inform: ${JSON.stringify(r.evidence.confirmedByInform)}\n` +
       `  chaos ${(r.timing.chaosMs / 1000).toFixed(1)} s, settling ${(r.timing.settleMs / 1000).toFixed(1)} s, ACS start median ${starts[Math.floor(starts.length / 2)]} ms\n` +
       `  violations: ${r.violations.length}\n`,
   );

@@ -38,6 +38,8 @@ export interface ChaosResult {
   databaseRestarts: number;
   tasks: Record<string, number>;
   outcomes: Record<string, number>;
+  /** Where the kills landed: device sessions they cut, tasks they interrupted, writes confirmed by an Inform. */
+  evidence: { killsDuringSessions: number; sessionsCut: number; sessionsFailed: number; tasksInterrupted: number; confirmedByInform: Record<string, number> };
   violations: string[];
   /** Task and device history of each violation. */
   history: string[];
@@ -87,6 +89,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let store: Store | null = null;
   const tracked: Tracked[] = [];
   let databaseRestarts = 0;
+  let killsDuringSessions = 0;
+  let sessionsCut = 0;
   let chaosMs = 0;
   let settleMs = 0;
   try {
@@ -157,7 +161,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       // The store of this process may meet a database just restarted: that round makes no tasks.
       await createSome().catch((err: unknown) => log(`no tasks made before kill ${k}: ${String(err)}`));
       await sleep(Math.floor(random() * o.maxKillDelayMs));
+      const inFlight = sim.stats().sessions.inFlight;
       await acs.kill();
+      if (inFlight > 0) killsDuringSessions++;
+      sessionsCut += inFlight;
       acs = null;
       if (restartAt.has(k)) {
         o.restartDatabase!();
@@ -177,6 +184,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       databaseRestarts,
       tasks: countBy(tracked, (t) => t.task.name),
       outcomes: countBy(tracked, (t) => `${t.task.name} ${t.task.status}`),
+      evidence: {
+        killsDuringSessions,
+        sessionsCut,
+        sessionsFailed: sim.stats().sessions.failed,
+        tasksInterrupted: tracked.filter((t) => t.task.attempts > 1 || confirmedHow(t.task) !== undefined).length,
+        confirmedByInform: countBy(tracked.filter((t) => confirmedHow(t.task) !== undefined), (t) => `${t.task.name} by ${confirmedHow(t.task)}`),
+      },
       ...judge(tracked, applied, (i) => devices[i]!.cpe.read(CODE) ?? ""),
       timing: { chaosMs, settleMs, acsStartMs },
     };
@@ -211,6 +225,12 @@ function judge(tracked: Tracked[], applied: Map<string, Applied[]>, codeOf: (dev
     if (now !== t.value) flag(t, `the device's ${CODE} is ${JSON.stringify(now)}, not the last value set, ${JSON.stringify(t.value)}`);
   }
   return { violations, history };
+}
+
+/** How a task whose answer was lost was found done: "ParameterKey", "M Reboot", "0 BOOTSTRAP". */
+function confirmedHow(task: TaskRecord): string | undefined {
+  const r = task.result;
+  return r !== null && typeof r === "object" && !Array.isArray(r) && typeof r.confirmed === "string" ? r.confirmed : undefined;
 }
 
 /** The ParameterKey or CommandKey an RPC carries: the ACS makes it from the task's id. */
