@@ -52,14 +52,14 @@ const KINDS = ["setParameterValues", "addObject", "deleteObject", "reboot", "dow
 const SETTLED = new Set(["done", "failed", "cancelled", "expired"]);
 const CODE = "Device.DeviceInfo.ProvisioningCode";
 
-interface Tracked {
+export interface Tracked {
   task: TaskRecord;
   device: number;
   /** The value a setParameterValues writes. */
   value?: string;
 }
 
-interface Applied {
+export interface Applied {
   method: string;
   atMs: number;
 }
@@ -203,7 +203,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 }
 
 /** Violations of "every task settled, each write carried out once when done and never when failed". */
-function judge(tracked: Tracked[], applied: Map<string, Applied[]>, codeOf: (device: number) => string): Pick<ChaosResult, "violations" | "history"> {
+export function judge(tracked: Tracked[], applied: Map<string, Applied[]>, codeOf: (device: number) => string): Pick<ChaosResult, "violations" | "history"> {
   const violations: string[] = [];
   const history: string[] = [];
   const flag = (t: Tracked, what: string) => {

@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { withCrashableCluster } from "../../benchmarks/support/chaos-cluster.js";
-import { runChaos, type ChaosOptions, type ChaosResult } from "../../benchmarks/support/chaos-run.js";
+import { judge, runChaos, type Applied, type ChaosOptions, type ChaosResult, type Tracked } from "../../benchmarks/support/chaos-run.js";
+import { commandKeyOf } from "../../src/session/index.js";
+import type { TaskRecord } from "../../src/store/types.js";
 
 const small = { kills: 5, devices: 12, maxKillDelayMs: 1_500, settleMs: 60_000 };
 
@@ -33,5 +35,39 @@ describe("fault injection: the ACS killed at random points of sessions", () => {
     const r = await withCrashableCluster((cluster) => run({ db: cluster.url, dataDir: join(dataDir, "pg"), restartDatabase: cluster.crashAndRestart, databaseRestarts: 2 }));
     assertProof(r);
     assert.equal(r.databaseRestarts, 2);
+  });
+});
+
+describe("the chaos run's judgement", () => {
+  const task = (id: string, name: string, status: TaskRecord["status"], lastFault: TaskRecord["lastFault"] = null): TaskRecord => ({
+    id, deviceId: "D", name, args: {}, status, createdAt: new Date(0), expiresAt: null, notBefore: null, attempts: 1, maxAttempts: 50, lastFault, result: null, completedAt: null,
+  });
+  const applied = (counts: Record<string, number>) =>
+    new Map<string, Applied[]>(Object.entries(counts).map(([id, n]) => [commandKeyOf(id), Array.from({ length: n }, () => ({ method: "X", atMs: 0 }))]));
+  const fault = { code: "cwmp.9005", message: "no such object" };
+
+  it("passes writes carried out once when done and never when failed, and the last value set kept", () => {
+    const tracked: Tracked[] = [
+      { task: task("a-1", "addObject", "done"), device: 0 },
+      { task: task("s-1", "setParameterValues", "done"), device: 0, value: "v1" },
+      { task: task("s-2", "setParameterValues", "done"), device: 0, value: "v2" },
+      { task: task("d-1", "deleteObject", "failed", fault), device: 1 },
+    ];
+    assert.deepEqual(judge(tracked, applied({ "a-1": 1, "s-1": 1, "s-2": 1 }), () => "v2").violations, []);
+  });
+
+  it("flags a write carried out twice, one lost, one carried out by a failed task, a task left pending or failed with no reason, and a value not the last", () => {
+    const tracked: Tracked[] = [
+      { task: task("twice", "addObject", "done"), device: 0 },
+      { task: task("lost", "reboot", "done"), device: 1 },
+      { task: task("failed-applied", "deleteObject", "failed", fault), device: 2 },
+      { task: task("pending", "download", "pending"), device: 3 },
+      { task: task("no-reason", "reboot", "failed"), device: 4 },
+      { task: task("value", "setParameterValues", "done"), device: 5, value: "v9" },
+    ];
+    const r = judge(tracked, applied({ twice: 2, "failed-applied": 1, value: 1 }), () => "v8");
+    assert.deepEqual(r.violations.map((v) => v.split(" ")[1]), ["twice", "lost", "failed-applied", "pending", "no-reason", "value"]);
+    assert.equal(r.history.length, 6);
+    assert.match(r.history[0]!, /"id":"twice".*"applied":\[\{"method":"X","atMs":0\},\{/);
   });
 });
