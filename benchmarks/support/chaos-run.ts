@@ -129,7 +129,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         if (now === null || !SETTLED.has(now.status)) continue;
         t.task = now;
         open.delete(device);
-        if (now.name === "addObject" && now.status === "done") lastAdded.set(device, (now.result as { instanceNumber: number }).instanceNumber);
+        // An AddObject found done by the ParameterKey after its answer was lost has no instance number.
+        const instance = (now.result as { instanceNumber?: number } | null)?.instanceNumber;
+        if (now.name === "addObject" && now.status === "done" && instance !== undefined) lastAdded.set(device, instance);
         if (now.name === "deleteObject" && now.status === "done") lastAdded.delete(device);
       }
     };
@@ -183,7 +185,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       kills: o.kills,
       databaseRestarts,
       tasks: countBy(tracked, (t) => t.task.name),
-      outcomes: countBy(tracked, (t) => `${t.task.name} ${t.task.status}`),
+      outcomes: countBy(tracked, (t) => `${t.task.name} ${t.task.status}${t.task.lastFault && t.task.status !== "done" ? ` (${t.task.lastFault.code})` : ""}`),
       evidence: {
         killsDuringSessions,
         sessionsCut,
