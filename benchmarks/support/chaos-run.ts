@@ -84,7 +84,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     acsStartMs.push(Date.now() - began);
     return p;
   };
-  let acs: AcsProcess | null = await start();
+  let acs: AcsProcess | null = null;
   let sim: Simulation | null = null;
   let store: Store | null = null;
   const tracked: Tracked[] = [];
@@ -94,6 +94,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let chaosMs = 0;
   let settleMs = 0;
   try {
+    acs = await start();
     sim = await startSimulation({
       acsUrl: `http://127.0.0.1:${port}/`,
       devices: o.devices,
