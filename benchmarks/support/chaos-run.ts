@@ -48,7 +48,9 @@ export interface ChaosResult {
 
 const USER = "chaos-bootstrap";
 const PASS = "chaos-Bootstrap-1";
-const KINDS = ["setParameterValues", "addObject", "deleteObject", "reboot", "download"] as const;
+const KINDS = ["setParameterValues", "addObject", "deleteObject", "reboot", "download", "addObject with values"] as const;
+/** The RPC that carries out each task: the one counted on the device. */
+const WRITE: Record<string, string> = { setParameterValues: "SetParameterValues", addObject: "AddObject", deleteObject: "DeleteObject", reboot: "Reboot", download: "Download" };
 const SETTLED = new Set(["done", "failed", "cancelled", "expired"]);
 const CODE = "Device.DeviceInfo.ProvisioningCode";
 
@@ -57,6 +59,8 @@ export interface Tracked {
   device: number;
   /** The value a setParameterValues writes. */
   value?: string;
+  /** An addObject that sets the new instance's values (a SetParameterValues with the same ParameterKey). */
+  withValues?: boolean;
 }
 
 export interface Applied {
@@ -144,15 +148,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         // Kinds in turn, so that even a short run has each of them.
         let kind: (typeof KINDS)[number] = KINDS[made % KINDS.length]!;
         if (kind === "deleteObject" && !lastAdded.has(i)) kind = "addObject";
+        const name = kind === "addObject with values" ? "addObject" : kind;
         const value = `c${++made}`;
         const taskArgs =
           kind === "setParameterValues" ? { parameterValues: [{ name: CODE, value, type: "xsd:string" }] }
           : kind === "addObject" ? { objectName: "Device.NAT.PortMapping." }
+          : kind === "addObject with values" ? { objectName: "Device.NAT.PortMapping.", parameterValues: [{ name: "Description", value, type: "xsd:string" }] }
           : kind === "deleteObject" ? { objectName: `Device.NAT.PortMapping.${lastAdded.get(i)}.` }
           : kind === "download" ? { fileType: "2 Web Content", url: `${files.url}/web.tar`, fileSize: WEB.length }
           : {};
-        const task = await tasks.create(ids[i]!, kind, taskArgs);
-        const t: Tracked = { task, device: i, ...(kind === "setParameterValues" ? { value } : {}) };
+        const task = await tasks.create(ids[i]!, name, taskArgs);
+        const t: Tracked = { task, device: i, ...(kind === "setParameterValues" ? { value } : {}), ...(kind === "addObject with values" ? { withValues: true } : {}) };
         tracked.push(t);
         open.set(i, t);
       }
@@ -191,7 +197,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         killsDuringSessions,
         sessionsCut,
         sessionsFailed: sim.stats().sessions.failed,
-        tasksInterrupted: tracked.filter((t) => t.task.attempts > 1 || confirmedHow(t.task) !== undefined).length,
+        // An attempt counts only when it fails; one found done by an Inform counts none.
+        tasksInterrupted: tracked.filter((t) => t.task.attempts > 0 || confirmedHow(t.task) !== undefined).length,
         confirmedByInform: countBy(tracked.filter((t) => confirmedHow(t.task) !== undefined), (t) => `${t.task.name} by ${confirmedHow(t.task)}`),
       },
       ...judge(tracked, applied, (i) => devices[i]!.cpe.read(CODE) ?? ""),
@@ -216,10 +223,17 @@ export function judge(tracked: Tracked[], applied: Map<string, Applied[]>, codeO
   };
   const lastSet = new Map<number, Tracked>();
   for (const t of tracked) {
-    const n = applied.get(commandKeyOf(t.task.id))?.length ?? 0;
+    const mine = applied.get(commandKeyOf(t.task.id)) ?? [];
+    const n = mine.filter((a) => a.method === WRITE[t.task.name]).length;
+    const values = mine.filter((a) => a.method === "SetParameterValues").length;
+    // An addObject whose session broke off after the add, while it set the values, is not added again:
+    // it fails with task.interrupted, its one instance made (api.md, "No write is applied twice").
+    const interrupted = t.task.status === "failed" && t.task.lastFault?.code === "task.interrupted" && t.task.name === "addObject";
     if (!SETTLED.has(t.task.status)) flag(t, `still ${t.task.status} after the final wait`);
     else if (t.task.status === "done" && n !== 1) flag(t, `done, but the device carried it out ${n} times`);
-    else if (t.task.status === "failed" && (t.task.lastFault === null || n !== 0)) flag(t, t.task.lastFault === null ? "failed with no reason" : `failed (${t.task.lastFault.code}), but the device carried it out ${n} times`);
+    else if (t.task.status === "done" && t.withValues && values !== 1) flag(t, `done, but the device set the new instance's values ${values} times`);
+    else if (interrupted && (n !== 1 || values > 1)) flag(t, `interrupted after the add, but the device added ${n} instances and set their values ${values} times`);
+    else if (t.task.status === "failed" && !interrupted && (t.task.lastFault === null || n !== 0)) flag(t, t.task.lastFault === null ? "failed with no reason" : `failed (${t.task.lastFault.code}), but the device carried it out ${n} times`);
     else if (t.task.status !== "done" && t.task.status !== "failed") flag(t, `ended ${t.task.status}`);
     if (t.value !== undefined && t.task.status === "done") lastSet.set(t.device, t);
   }

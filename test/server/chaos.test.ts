@@ -42,8 +42,8 @@ describe("the chaos run's judgement", () => {
   const task = (id: string, name: string, status: TaskRecord["status"], lastFault: TaskRecord["lastFault"] = null): TaskRecord => ({
     id, deviceId: "D", name, args: {}, status, createdAt: new Date(0), expiresAt: null, notBefore: null, attempts: 1, maxAttempts: 50, lastFault, result: null, completedAt: null,
   });
-  const applied = (counts: Record<string, number>) =>
-    new Map<string, Applied[]>(Object.entries(counts).map(([id, n]) => [commandKeyOf(id), Array.from({ length: n }, () => ({ method: "X", atMs: 0 }))]));
+  /** What the devices carried out, per task id: its RPCs in order. */
+  const applied = (methods: Record<string, string[]>) => new Map<string, Applied[]>(Object.entries(methods).map(([id, list]) => [commandKeyOf(id), list.map((method) => ({ method, atMs: 0 }))]));
   const fault = { code: "cwmp.9005", message: "no such object" };
 
   it("passes writes carried out once when done and never when failed, and the last value set kept", () => {
@@ -52,11 +52,14 @@ describe("the chaos run's judgement", () => {
       { task: task("s-1", "setParameterValues", "done"), device: 0, value: "v1" },
       { task: task("s-2", "setParameterValues", "done"), device: 0, value: "v2" },
       { task: task("d-1", "deleteObject", "failed", fault), device: 1 },
+      { task: task("a-2", "addObject", "done"), device: 2, withValues: true },
+      { task: task("a-3", "addObject", "failed", { code: "task.interrupted", message: "added, values unknown" }), device: 3, withValues: true },
     ];
-    assert.deepEqual(judge(tracked, applied({ "a-1": 1, "s-1": 1, "s-2": 1 }), () => "v2").violations, []);
+    const record = { "a-1": ["AddObject"], "s-1": ["SetParameterValues"], "s-2": ["SetParameterValues"], "a-2": ["AddObject", "SetParameterValues"], "a-3": ["AddObject", "SetParameterValues"] };
+    assert.deepEqual(judge(tracked, applied(record), () => "v2").violations, []);
   });
 
-  it("flags a write carried out twice, one lost, one carried out by a failed task, a task left pending or failed with no reason, and a value not the last", () => {
+  it("flags a write carried out twice, one lost, one carried out by a failed task, a task left pending or failed with no reason, an instance's values set twice or added twice, and a value not the last", () => {
     const tracked: Tracked[] = [
       { task: task("twice", "addObject", "done"), device: 0 },
       { task: task("lost", "reboot", "done"), device: 1 },
@@ -64,10 +67,16 @@ describe("the chaos run's judgement", () => {
       { task: task("pending", "download", "pending"), device: 3 },
       { task: task("no-reason", "reboot", "failed"), device: 4 },
       { task: task("value", "setParameterValues", "done"), device: 5, value: "v9" },
+      { task: task("values-twice", "addObject", "done"), device: 6, withValues: true },
+      { task: task("interrupted-twice", "addObject", "failed", { code: "task.interrupted", message: "added, values unknown" }), device: 7, withValues: true },
     ];
-    const r = judge(tracked, applied({ twice: 2, "failed-applied": 1, value: 1 }), () => "v8");
-    assert.deepEqual(r.violations.map((v) => v.split(" ")[1]), ["twice", "lost", "failed-applied", "pending", "no-reason", "value"]);
-    assert.equal(r.history.length, 6);
-    assert.match(r.history[0]!, /"id":"twice".*"applied":\[\{"method":"X","atMs":0\},\{/);
+    const record = {
+      twice: ["AddObject", "AddObject"], "failed-applied": ["DeleteObject"], value: ["SetParameterValues"],
+      "values-twice": ["AddObject", "SetParameterValues", "SetParameterValues"], "interrupted-twice": ["AddObject", "AddObject"],
+    };
+    const r = judge(tracked, applied(record), () => "v8");
+    assert.deepEqual(r.violations.map((v) => v.split(" ")[1]), ["twice", "lost", "failed-applied", "pending", "no-reason", "values-twice", "interrupted-twice", "value"]);
+    assert.equal(r.history.length, 8);
+    assert.match(r.history[0]!, /"id":"twice".*"applied":\[\{"method":"AddObject","atMs":0\},\{"method":"AddObject"/);
   });
 });
