@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type Inform, type ParseResult } from "../cwmp/index.js";
-import { AcsSession, confirmation, InformError, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
+import { AcsSession, confirmation, confirmedOutcome, InformError, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
@@ -283,7 +283,7 @@ export class CwmpHandler {
         const inform = envelope.body as Inform;
         const ended = await this.endOld(tx, deviceId, previous, inform, x, now);
         // Tasks whose write was in flight when an earlier session broke off, and that this Inform shows
-        // took effect, are done rather than sent again.
+        // took effect, are settled rather than sent again (confirmedOutcome).
         const records = await tx.tasks.runnable(deviceId, now);
         const confirmed = confirmedBy(records, inform);
         const tasks = this.inputs(confirmed.length === 0 ? records : records.filter((t) => !confirmed.some((e) => e.taskId === t.id)), now);
@@ -542,14 +542,14 @@ export class CwmpHandler {
 }
 
 /** taskDone for the tasks whose last fault left a write unconfirmed that `inform` confirms. */
-function confirmedBy(records: TaskRecord[], inform: Inform): Extract<Effect, { type: "taskDone" }>[] {
-  const done: Extract<Effect, { type: "taskDone" }>[] = [];
+function confirmedBy(records: TaskRecord[], inform: Inform): Extract<Effect, { type: "taskDone" | "taskFault" }>[] {
+  const settled: Extract<Effect, { type: "taskDone" | "taskFault" }>[] = [];
   for (const t of records) {
     const u = unconfirmedIn(t.lastFault?.detail);
     const how = u === null ? null : confirmation(u, inform);
-    if (how !== null) done.push({ type: "taskDone", taskId: t.id, result: { confirmed: how } });
+    if (how !== null) settled.push(confirmedOutcome(t, how));
   }
-  return done;
+  return settled;
 }
 
 function header(x: Exchange, name: string): string | undefined {

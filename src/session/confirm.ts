@@ -6,6 +6,7 @@
 // unconfirmed and is retried (reads), or its task checks first (Download).
 
 import type { CwmpMessage, Inform } from "../cwmp/index.js";
+import type { Effect } from "./effects.js";
 import type { JsonValue } from "./json.js";
 
 /** A write in flight when its session broke off: what would show that it took effect. */
@@ -54,4 +55,19 @@ export function unconfirmedIn(detail: JsonValue | undefined): Unconfirmed | null
   const u = detail.unconfirmed;
   if (u === null || typeof u !== "object" || Array.isArray(u) || typeof u.method !== "string" || typeof u.key !== "string") return null;
   return { method: u.method, key: u.key, keyBefore: typeof u.keyBefore === "string" ? u.keyBefore : null };
+}
+
+/**
+ * What a task whose lost answer `how` confirmed becomes. An addObject with values to set is not done:
+ * its object was added, but its values were never sent, and the number of the new instance was in the
+ * lost answer, so they cannot be sent now; adding it again would make a second instance.
+ */
+export function confirmedOutcome(task: { id: string; name: string; args: JsonValue }, how: Confirmation): Extract<Effect, { type: "taskDone" | "taskFault" }> {
+  const args = task.args;
+  const values = args !== null && typeof args === "object" && !Array.isArray(args) ? args.parameterValues : undefined;
+  if (task.name === "addObject" && Array.isArray(values) && values.length > 0) {
+    const message = "the object was added (the device's ParameterKey shows it) but its answer, with the new instance's number, was lost: its values were not set, and it is not added again";
+    return { type: "taskFault", taskId: task.id, fault: { code: "task.interrupted", message, detail: { confirmed: how } }, retry: false };
+  }
+  return { type: "taskDone", taskId: task.id, result: { confirmed: how } };
 }

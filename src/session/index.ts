@@ -3,7 +3,7 @@
 export { AcsSession, InformError, defaultSessionConfig } from "./session.js";
 export type { SessionConfig, SessionState, Reply, Outcome, PlanInput, PlanStep, StartOptions, ProvisionCallState } from "./session.js";
 export type { Effect, TaskFaultInfo, SessionEndReason } from "./effects.js";
-export { confirmation, unconfirmedIn, type Confirmation, type Unconfirmed } from "./confirm.js";
+export { confirmation, confirmedOutcome, unconfirmedIn, type Confirmation, type Unconfirmed } from "./confirm.js";
 export type { TaskInput } from "./planner.js";
 export type { JsonValue } from "./json.js";
 export { deviceIdOf, MAX_DEVICE_ID_LENGTH, DEVICE_ID_FIELD_LIMITS } from "./device-id.js";

@@ -2,7 +2,7 @@
 // effects come out. Its whole state is a JSON snapshot, so any ACS process can carry a session on.
 
 import { cwmpFault, type CwmpEnvelope, type CwmpMessage, type Fault, type Inform } from "../cwmp/index.js";
-import { confirmation, parameterKeyOf, unconfirmedOf } from "./confirm.js";
+import { confirmation, confirmedOutcome, parameterKeyOf, unconfirmedOf } from "./confirm.js";
 import { answerCpeRequest, isCpeRequest } from "./cpe-requests.js";
 import { DEVICE_ID_FIELD_LIMITS, deviceIdOf, overlongIdentityField } from "./device-id.js";
 import type { Effect, SessionEndReason } from "./effects.js";
@@ -527,7 +527,7 @@ export class AcsSession {
       return step === undefined ? undefined : settle(o.taskId, step);
     };
     for (const o of this.s.pending?.origins ?? []) {
-      if (how !== null) effects.push({ type: "taskDone", taskId: o.taskId, result: { confirmed: how } });
+      if (how !== null) effects.push(confirmedOutcome({ id: o.taskId, name: o.name, args: o.args }, how));
       else effects.push(...(interrupted(o) ?? [{ type: "taskFault", taskId: o.taskId, fault: { code, message, ...(inFlight === null ? {} : { detail: { unconfirmed: inFlight } }) }, retry: true }]));
     }
     for (const o of this.s.queued.flatMap((q) => q.origins)) effects.push(...(interrupted(o) ?? [{ type: "taskFault", taskId: o.taskId, fault: { code, message }, retry: true }]));

@@ -69,6 +69,11 @@ export interface CpeOptions {
   maxQueuedTransfers?: number;
   /** A SetParameterValues value of another xsi:type is 9006 (default), or accepted when its text fits. */
   strictTypes?: boolean;
+  /**
+   * Called with each request of the ACS the device carried out (answered without a fault), so that a
+   * test can count what reached the device: a write applied twice shows there and nowhere else.
+   */
+  onApplied?: (request: CwmpMessage) => void;
 }
 
 export type CpeEffect =
@@ -171,7 +176,8 @@ export class Cpe {
   readonly model: DeviceModel;
   readonly tree: DeviceTree;
   readonly cwmpVersion: CwmpVersion;
-  private readonly opts: Required<Omit<CpeOptions, "cwmpVersion">>;
+  private readonly opts: Required<Omit<CpeOptions, "cwmpVersion" | "onApplied">>;
+  private readonly onApplied: ((request: CwmpMessage) => void) | undefined;
   private readonly ms: string;
   private events: EventQueue;
   private pending: PendingRequest[];
@@ -202,6 +208,7 @@ export class Cpe {
       maxQueuedTransfers: options.maxQueuedTransfers ?? 16,
       strictTypes: options.strictTypes ?? true,
     };
+    this.onApplied = options.onApplied;
     this.ms = `${model.root.path}ManagementServer.`;
     if (state !== undefined) {
       if (state.version !== 1) throw new SimError("SIM_STATE_INVALID", `device state version ${String(state.version)} is not 1`);
@@ -597,6 +604,7 @@ export class Cpe {
         const env = envelope!;
         s.state = "serving";
         const reply = this.serve(body!, env.ns, now);
+        if (reply.method !== "Fault") this.onApplied?.(body!);
         return { done: false, reply: { ns: env.ns, header: env.header.id === undefined ? {} : { id: env.header.id }, body: reply }, effects: [] };
       }
       case "proceed": {

@@ -111,6 +111,22 @@ forEachBackend((backend) => {
       });
     }
 
+    for (const path of ["the next Inform", "housekeeping"] as const) {
+      it(`an addObject with values whose AddObject answer was lost, confirmed by the ParameterKey (settled by ${path}), fails with task.interrupted (its values were never set) and is not added again`, async () => {
+        const args = { objectName: "Device.NAT.PortMapping.", parameterValues: [{ name: "Description", value: "x", type: "xsd:string" }] };
+        const { c, task, rpc } = await inFlight({ ...KINDS[1]!, args });
+        if (path === "housekeeping") {
+          t.advance(31_000);
+          await t.acs.housekeep();
+        }
+        assert.equal((await c.inform(["2 PERIODIC"], withKey(keyOf(rpc)))).status, 200);
+        const after = await t.acs.tasks.get(task.id);
+        assert.deepEqual([after?.status, after?.lastFault?.code, after?.lastFault?.detail], ["failed", "task.interrupted", { confirmed: "ParameterKey" }]);
+        assert.equal((await c.send(null)).status, 204, "AddObject is not sent again");
+        c.close();
+      });
+    }
+
     for (const queued of [true, false]) {
       it(`a Download whose answer was lost is looked for among the queued transfers: ${queued ? "found, it waits for its TransferComplete" : "absent, it is sent again"}`, async () => {
         const download = { task: "download", args: { url: "http://127.0.0.1:9/fw.bin", fileType: "1 Firmware Upgrade Image" }, method: "Download", applied: () => ({ events: [], key: "" }), confirmed: "" };
