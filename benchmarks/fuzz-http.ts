@@ -59,6 +59,7 @@ const CREDS: Credentials = { username: "fuzz", password: "fuzz-password-01234567
 const ANSWER_TIMEOUT_MS = 30_000;
 /** Findings written out in full; more are only counted. */
 const FINDINGS_KEPT = 200;
+const PROGRESS_EVERY = 50_000;
 const cli = new URL("../src/cli/main.js", import.meta.url).href;
 
 interface Finding {
@@ -145,6 +146,8 @@ async function main(): Promise<void> {
   let health: Promise<void> = Promise.resolve();
   let nextCheck = o.checkEvery;
   const maybeCheck = () => {
+    // A long run says how far it is, on stderr (stdout is the report's).
+    if (tally.sent % PROGRESS_EVERY === 0) process.stderr.write(`${tally.sent} messages, ${Math.round(tally.sent / ((performance.now() - started) / 1000))}/s, ${tally.findings} findings\n`);
     if (o.checkEvery === 0 || tally.sent < nextCheck) return;
     nextCheck += o.checkEvery;
     health = health.then(() => check(url, tally, server.exited));
