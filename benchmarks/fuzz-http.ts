@@ -126,6 +126,15 @@ async function main(): Promise<void> {
   child.once("exit", (code, signal) => {
     if (!server.stopping) server.exited = `the server exited (code ${code}, signal ${signal})`;
   });
+  // Interrupted, the run takes its server down with it rather than leave it running.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      server.stopping = true;
+      child.kill("SIGTERM");
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   // At --log-level error the server writes only what went wrong.
   let logged = "";
   child.stdout!.on("data", (d: Buffer) => {
