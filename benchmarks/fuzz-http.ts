@@ -60,6 +60,8 @@ const ANSWER_TIMEOUT_MS = 30_000;
 /** Findings written out in full; more are only counted. */
 const FINDINGS_KEPT = 200;
 const PROGRESS_EVERY = 50_000;
+/** Answers slower than this are written to the findings file, not counted as findings. */
+const SLOW_MS = 10_000;
 const cli = new URL("../src/cli/main.js", import.meta.url).href;
 
 interface Finding {
@@ -77,6 +79,7 @@ class Tally {
   readonly statuses = new Map<string, number>();
   readonly latencies: number[] = [];
   findings = 0;
+  notes = 0;
   sent = 0;
   inSession = 0;
   sessionsOpened = 0;
@@ -92,6 +95,11 @@ class Tally {
 
   find(f: Finding): void {
     if (++this.findings <= FINDINGS_KEPT) appendFileSync(this.file, JSON.stringify(f) + "\n");
+  }
+
+  /** Written beside the findings without being one: a slow answer, to tell which request held a stall. */
+  note(f: Finding): void {
+    if (++this.notes <= FINDINGS_KEPT) appendFileSync(this.file, JSON.stringify(f) + "\n");
   }
 }
 
@@ -218,7 +226,9 @@ async function worker(w: number, port: number, o: Options, seeds: ReturnType<typ
       if (cookie !== null) tally.inSession++;
       tally.count(outcome.kind === "answer" ? String(outcome.answer.status) : outcome.kind === "closed" && req.mayBeReset ? "reset after a refusal" : outcome.kind);
       const problem = problemOf(outcome, req);
-      if (problem !== null) tally.find({ kind: "bad answer", detail: problem, index, strategy: req.strategy, from: req.from, auth: req.auth, request: req.bytes.toString("base64") });
+      const record = { index, strategy: req.strategy, from: req.from, auth: req.auth, request: req.bytes.toString("base64") };
+      if (problem !== null) tally.find({ kind: "bad answer", detail: problem, ...record });
+      else if (tally.latencies[tally.latencies.length - 1]! > SLOW_MS) tally.note({ kind: "slow answer (not a finding)", detail: `answered in ${Math.round(tally.latencies[tally.latencies.length - 1]!)} ms`, ...record });
       const closing = outcome.kind !== "answer" || outcome.answer.headers.connection?.toLowerCase() === "close";
       if (req.framingBroken || closing || (cookie !== null && --left === 0)) {
         conn.close();
