@@ -36,6 +36,11 @@ export function isCpeRequest(m: CwmpMessage): boolean {
 }
 
 export function answerCpeRequest(m: CwmpMessage, ns: CwmpNamespaceVersion): { reply: CwmpMessage; effects: Effect[] } {
+  // A request the session's version does not define (a CPE writing cwmp-1-2 in a cwmp-1-0 session) has
+  // no response in that version either: it is not supported there, and nothing of it is recorded.
+  if (m.method !== "Unknown" && isCpeRequest(m) && !methodDefinedIn(m.method, ns)) {
+    return { reply: cwmpFault(8000, `Method not supported in cwmp-${ns}: ${m.method}`), effects: [] };
+  }
   switch (m.method) {
     case "TransferComplete":
       return {
