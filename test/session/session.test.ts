@@ -203,6 +203,25 @@ describe("tasks", () => {
     assert.deepEqual(r4.body, { method: "GetParameterValues", parameterNames: ["Device.X."] });
   });
 
+  it("reads a subtree's values by name in batches, and passes over an instance gone since it was listed (9005)", () => {
+    const { session } = start([], { ...defaultSessionConfig, gpvBatchSize: 2 });
+    const t = task("dddddddd-0000-0000-0000-000000000006", "getParameterNames", { parameterPath: "Device.Hosts.", batched: true });
+    const r1 = rpcOf(session.receive([], now, [t]));
+    const names = ["Device.Hosts.Host.1.IPAddress", "Device.Hosts.Host.2.IPAddress", "Device.Hosts.Host.3.IPAddress"];
+    const r2 = rpcOf(session.receive(cpe({ method: "GetParameterNamesResponse", parameterList: names.map((name) => ({ name, writable: false })) }, r1.id), now, [t]));
+    assert.deepEqual(r2.body, { method: "GetParameterValues", parameterNames: names.slice(0, 2) });
+    // Host 2 left the LAN: the batch faults, and its names are read one by one.
+    const r3 = rpcOf(session.receive(cpe(cwmpFault(9005), r2.id), now, [t]));
+    assert.deepEqual(r3.body, { method: "GetParameterValues", parameterNames: [names[0]] });
+    const value = (name: string): CwmpMessage => ({ method: "GetParameterValuesResponse", parameterList: [{ name, value: xsdValue("xsd:string", "192.0.2.1") }] });
+    const r4 = rpcOf(session.receive(cpe(value(names[0]!), r3.id), now, [t]));
+    assert.deepEqual(r4.body, { method: "GetParameterValues", parameterNames: [names[1]] });
+    const r5 = rpcOf(session.receive(cpe(cwmpFault(9005), r4.id), now, [t]));
+    assert.deepEqual(r5.body, { method: "GetParameterValues", parameterNames: [names[2]] });
+    const done = session.receive(cpe(value(names[2]!), r5.id), now, [t]);
+    assert.deepEqual(ofType(done.effects, "taskDone")[0]!.result, { values: 2, skipped: 1 });
+  });
+
   it("uses the root object instead of an empty path", () => {
     const { session } = start();
     const t = task("dddddddd-0000-0000-0000-000000000004", "getParameterNames", { parameterPath: "", values: false });

@@ -46,13 +46,31 @@ export const getParameterValues: TaskHandler<TaskArgs<"getParameterValues">> = {
 };
 
 // getParameterNames refreshes a subtree: the names with NextLevel false, then the values with one
-// GetParameterValues of the partial path (or, `batched`, by name, gpvBatchSize at a time). A CPE that cannot list a big subtree at once (9002/9004) is
-// walked level by level instead ("recursing as needed").
+// GetParameterValues of the partial path (or, `batched`, by name, gpvBatchSize at a time). A CPE that
+// cannot list a big subtree at once (9002/9004) is walked level by level instead ("recursing as needed").
+// Read by name, a batch can name an instance that went away since it was listed (a host that left the
+// LAN): the CPE faults the whole batch with 9005, so its names are read one by one, and a name that
+// faults alone is passed over (counted in the result's `skipped`).
 interface GpnState {
   phase: "names" | "walk" | "values";
   queue?: string[];
   params?: string[];
   offset?: number;
+  /** Names of a faulted batch, read one at a time. */
+  alone?: string[];
+  skipped?: number;
+}
+
+/** The next GetParameterValues of a batched read, or done. */
+function nextValues(state: GpnState, effects: Effect[], ctx: TaskContext): Step {
+  const params = state.params ?? [];
+  const offset = state.offset ?? 0;
+  const alone = state.alone ?? [];
+  if (alone.length === 0 && offset >= params.length) {
+    return { kind: "done", result: { values: params.length - (state.skipped ?? 0), ...(state.skipped ? { skipped: state.skipped } : {}) }, effects };
+  }
+  const names = alone.length > 0 ? [alone[0]!] : params.slice(offset, offset + ctx.gpvBatchSize);
+  return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: names }, state: state as unknown as JsonValue, effects };
 }
 
 function gpn(path: string, nextLevel: boolean, state: GpnState): Extract<Step, { kind: "rpc" }> {
@@ -68,7 +86,7 @@ function afterNames(args: TaskArgs<"getParameterNames">, path: string, params: s
     return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: [path] }, state: { phase: "values" }, effects };
   }
   if (params.length === 0) return { kind: "done", result: { names: 0 }, effects };
-  return { ...gpvChunk(params, 0, ctx), state: { phase: "values", params, offset: 0 }, effects };
+  return nextValues({ phase: "values", params, offset: 0 }, effects, ctx);
 }
 
 export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
@@ -81,13 +99,10 @@ export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
     if (state.phase === "values") {
       const list = expect(response, "GetParameterValuesResponse").parameterList;
       const effects = [valuesEffect(list)];
-      if (state.params !== undefined) {
-        const offset = (state.offset ?? 0) + ctx.gpvBatchSize;
-        if (offset < state.params.length) {
-          return { ...gpvChunk(state.params, offset, ctx), state: { phase: "values", params: state.params, offset }, effects };
-        }
-      }
-      return { kind: "done", result: { values: state.params?.length ?? list.length }, effects };
+      if (state.params === undefined) return { kind: "done", result: { values: list.length }, effects };
+      const alone = state.alone ?? [];
+      const next = alone.length > 0 ? { ...state, alone: alone.slice(1) } : { ...state, offset: (state.offset ?? 0) + ctx.gpvBatchSize };
+      return nextValues(next, effects, ctx);
     }
     const names = expect(response, "GetParameterNamesResponse").parameterList;
     const updates = names.map((n) => ({ path: n.name, writable: n.writable }));
@@ -109,6 +124,14 @@ export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
     if (state.phase === "names" && args.nextLevel !== true && (code === 9002 || code === 9004)) {
       const path = requestPath(args.parameterPath, ctx);
       return gpn(path, true, { phase: "walk", queue: [path], params: [] });
+    }
+    if (state.phase === "values" && state.params !== undefined && code === 9005) {
+      const alone = state.alone ?? [];
+      if (alone.length > 0) return nextValues({ ...state, alone: alone.slice(1), skipped: (state.skipped ?? 0) + 1 }, [], ctx);
+      const offset = state.offset ?? 0;
+      const batch = state.params.slice(offset, offset + ctx.gpvBatchSize);
+      if (batch.length > 1) return nextValues({ ...state, offset: offset + ctx.gpvBatchSize, alone: batch }, [], ctx);
+      return nextValues({ ...state, offset: offset + ctx.gpvBatchSize, skipped: (state.skipped ?? 0) + 1 }, [], ctx);
     }
     return faultStep(fault);
   },
