@@ -1,0 +1,93 @@
+// Server processes under benchmark: started from the CLI and stopped, their CPU time and memory read
+// from Linux /proc (with the workers of `--workers N`).
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The process and its children (the workers of `--workers N`), from Linux /proc. */
+export function processTree(pid: number): number[] {
+  const pids = [pid];
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        // The parent's pid is the second field after the command name (which may hold spaces).
+        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) pids.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return pids;
+}
+
+/** CPU time (user + system) these processes (a server and its workers) have used so far, in ms. */
+export function totalCpuMs(pids: readonly number[]): number {
+  return pids.reduce((sum, p) => sum + cpuMs(p), 0);
+}
+
+/** CPU time (user + system) the process has used so far, in ms (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function cpuProfileDir(): string | undefined {
+  const i = process.argv.indexOf("--cpu-prof");
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+/** Starts a server process; resolves with its CWMP URL once it listens. */
+export function startProcess(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  // --cpu-prof DIR writes a V8 CPU profile of each server process, for finding hot spots.
+  const dir = cpuProfileDir();
+  const prof = dir ? ["--cpu-prof", "--cpu-prof-dir", dir] : [];
+  const child = spawn(process.execPath, ["--no-node-snapshot", ...prof, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start:\n${out}`));
+    }, 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off("data", onData);
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve({ child, url: `http://127.0.0.1:${m[1]}/` });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
+  });
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+}
