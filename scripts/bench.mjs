@@ -9,6 +9,10 @@
 //
 //   npm run bench -- [--only sessions,connreq,list,codec,sim-memory] [--list-devices 100000]
 //
+// Longer runs have scripts of their own (docs/BENCHMARKS.md, docs/RELIABILITY.md): bench:bootstrap (a
+// storm of new devices with discovery), bench:export (CSV export), bench:soak (an hour of 10,000
+// devices), fuzz (a million mutated messages), chaos (the ACS killed 100 times mid-session).
+//
 // PostgreSQL: PROVISIO_BENCH_PG_URL (a server where the user may CREATE DATABASE), else a throwaway
 // cluster started here and removed at the end (the server binaries must be installed). Every server a
 // benchmark starts binds to 127.0.0.1 and is stopped by it; each benchmark bounds its own run.
