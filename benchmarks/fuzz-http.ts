@@ -21,7 +21,7 @@ import { serializeEnvelope } from "../src/cwmp/index.js";
 import { TestCpe } from "../test/support/test-cpe.js";
 import { generator } from "../test/support/cwmp-mutators.js";
 import { allSeeds, fuzzRequest, sessionInform, type Credentials, type FuzzRequest } from "./support/fuzz-requests.js";
-import { rssMb, startProcess, stopProcess } from "./support/processes.js";
+import { rssMb, SERVE_READY, serveArgs, startProcess, stopProcess } from "./support/processes.js";
 import { KeptAliveConnection, type Outcome } from "./support/raw-client.js";
 
 interface Options {
@@ -62,7 +62,6 @@ const FINDINGS_KEPT = 200;
 const PROGRESS_EVERY = 50_000;
 /** Answers slower than this are written to the findings file, not counted as findings. */
 const SLOW_MS = 10_000;
-const cli = new URL("../src/cli/main.js", import.meta.url).href;
 
 interface Finding {
   kind: string;
@@ -121,9 +120,14 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-fuzz-"));
   const tally = new Tally(o.findings);
   const { child, url } = await startProcess(
-    ["--input-type=module", "-e", `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--db", `sqlite:${join(dataDir, "fuzz.db")}`, "--data-dir", dataDir, "--log-level", "error",
-      ...["cwmp.bootstrapUsername=" + CREDS.username, "cwmp.bootstrapPassword=" + CREDS.password, "cwmp.basicOverHttp=true", "cwmp.authSourceFailures=0", "cwmp.authUsernameFailures=0", "nbi.enabled=false", "files.enabled=false", "stun.enabled=false", "provisioning.defaultPresets=false"].flatMap((s) => ["--set", s])],
-    /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//,
+    serveArgs({
+      db: `sqlite:${join(dataDir, "fuzz.db")}`,
+      dataDir,
+      username: CREDS.username,
+      password: CREDS.password,
+      extra: ["cwmp.basicOverHttp=true", "cwmp.authSourceFailures=0", "cwmp.authUsernameFailures=0", "provisioning.defaultPresets=false"].flatMap((s) => ["--set", s]),
+    }),
+    SERVE_READY,
   ).catch((err: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type Simulation } from "../src/sim/runtime/index.js";
-import { processTree, rssMb, startProcess, stopProcess } from "./support/processes.js";
+import { processTree, rssMb, SERVE_READY, startProcess, stopProcess } from "./support/processes.js";
 import { formatRow, formatVerdict, MinuteCollector, TABLE_HEADER, verdict, type Limits, type MinuteRow, type TaskOutcome } from "./support/soak-stats.js";
 
 interface Options extends Limits {
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
         ...["nbi.host=127.0.0.1", "files.enabled=false", "stun.enabled=false", "provisioning.defaultPresets=false"].flatMap((s) => ["--set", s]),
         ...[`cwmp.bootstrapUsername=${USER}`, `cwmp.bootstrapPassword=${PASS}`, `connectionRequests.username=${CR.username}`, `connectionRequests.password=${CR.password}`].flatMap((s) => ["--set", s]),
       ],
-      /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//,
+      SERVE_READY,
     );
     const child = server.child;
     // What the server logs at warn or above is the soak's evidence of trouble: keep the last lines.

@@ -4,17 +4,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import pg from "pg";
-import { repoRoot } from "../../test/support/paths.js";
-
-interface PgCluster {
-  findPgBin(): string | null;
-  startCluster(dir: string): Promise<string>;
-  stopCluster(dir: string): void;
-  haltServer(dir: string): void;
-  resumeServer(dir: string): void;
-}
+import { pgClusterTools } from "../../test/support/pg-cluster.js";
 
 export interface CrashableCluster {
   url: string;
@@ -23,7 +14,7 @@ export interface CrashableCluster {
 }
 
 export async function withCrashableCluster<T>(fn: (cluster: CrashableCluster) => Promise<T>): Promise<T> {
-  const tools = (await import(pathToFileURL(join(repoRoot, "scripts", "pg-cluster.mjs")).href)) as PgCluster;
+  const tools = await pgClusterTools();
   if (!tools.findPgBin()) throw new Error("PostgreSQL server binaries not found (Debian: apt-get install postgresql; or set PROVISIO_PG_BIN)");
   const work = mkdtempSync(join(tmpdir(), "provisio-chaos-pg-"));
   const dir = join(work, "cluster");

@@ -7,23 +7,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { openStore } from "../../src/store/index.js";
 import { assertServesAgain, assertUntouched, deviceWithTask, softwareVersion } from "../support/outage.js";
 import { healthOf as health, startAcsProcess, until, type AcsProcess } from "../support/acs-process.js";
-import { repoRoot } from "../support/paths.js";
+import { pgClusterTools, type PgClusterTools } from "../support/pg-cluster.js";
 import { queryDirect } from "../support/pg.js";
 import { TestCpe } from "../support/test-cpe.js";
-
-interface PgCluster {
-  findPgBin(): string | null;
-  startCluster(dir: string): Promise<string>;
-  stopCluster(dir: string): void;
-  haltServer(dir: string): void;
-  resumeServer(dir: string): void;
-}
 
 const USER = "bootstrap-test";
 const PASS = "b00tstrap-Secret";
@@ -35,12 +26,12 @@ function serveArgs(db: string, dataDir: string, extra: string[] = []): string[] 
 describe("a PostgreSQL outage", () => {
   const work = mkdtempSync(join(tmpdir(), "provisio-outage-"));
   const clusterDir = join(work, "cluster");
-  let cluster: PgCluster;
+  let cluster: PgClusterTools;
   let url = "";
   const procs: AcsProcess[] = [];
 
   before(async () => {
-    cluster = (await import(pathToFileURL(join(repoRoot, "scripts", "pg-cluster.mjs")).href)) as PgCluster;
+    cluster = await pgClusterTools();
     assert.ok(cluster.findPgBin(), "PostgreSQL server binaries are needed (Debian: apt-get install postgresql); this test runs a cluster of its own");
     url = await cluster.startCluster(clusterDir);
     // The throwaway cluster runs with synchronous_commit off, which loses the last commits in a crash:
