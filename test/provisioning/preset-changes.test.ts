@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import type { CwmpMessage } from "../../src/cwmp/index.js";
 import { startApiAcs, type ApiAcs } from "../nbi/support.js";
 import { forEachBackend } from "../support/pg.js";
-import { rpcIn, TestCpe, type CpeReply } from "../support/test-cpe.js";
+import { refuseUntilEnd, TestCpe } from "../support/test-cpe.js";
 
 const BOOTSTRAP = { name: "bootstrap", events: ["0 BOOTSTRAP"], filter: 'productClass = "LATE"', provisions: [{ name: "builtin:bootstrap-credentials" }] };
 
@@ -24,17 +24,6 @@ const CREDENTIAL_PARAMETERS = [
   "Device.ManagementServer.Password",
   "Device.ManagementServer.Username",
 ];
-
-/** Answers every RPC with a fault until the session ends; returns the RPCs. */
-async function finish(cpe: TestCpe, reply: CpeReply): Promise<CwmpMessage[]> {
-  const rpcs: CwmpMessage[] = [];
-  while (reply.status !== 204) {
-    assert.ok(rpcs.length < 20, "the session should end");
-    rpcs.push(rpcIn(reply));
-    reply = await cpe.answer(reply, { method: "Fault", faultcode: "Client", faultstring: "CWMP fault", detail: { faultCode: 9002, faultString: "not now", setParameterValuesFaults: [] } } as never);
-  }
-  return rpcs;
-}
 
 forEachBackend((backend) => {
   describe(`preset changes and late bootstraps (${backend.name})`, () => {
@@ -64,14 +53,14 @@ forEachBackend((backend) => {
       // b has read the presets (there are none) before the change.
       const early = cpe("EARLY-1", b);
       assert.equal((await early.inform(["0 BOOTSTRAP"])).status, 200);
-      assert.deepEqual(await finish(early, await early.send(null)), [], "no preset yet, nothing to do");
+      assert.deepEqual(await refuseUntilEnd(early, await early.send(null)), [], "no preset yet, nothing to do");
 
       const stored = await a.api.put("/api/presets/bootstrap", BOOTSTRAP);
       assert.equal(stored.status, 200, stored.text);
 
       const fresh = cpe("FRESH-1", b);
       assert.equal((await fresh.inform(["0 BOOTSTRAP"])).status, 200);
-      const rpcs = await finish(fresh, await fresh.send(null));
+      const rpcs = await refuseUntilEnd(fresh, await fresh.send(null));
       assert.ok(rpcs.length > 0, "the new preset gave the device its credentials");
       assert.deepEqual(namesIn(rpcs[0]!), CREDENTIAL_PARAMETERS);
       for (const rpc of rpcs) assert.ok(namesIn(rpc).every((n) => CREDENTIAL_PARAMETERS.includes(n)));
@@ -82,7 +71,7 @@ forEachBackend((backend) => {
       const early = new TestCpe({ url: a.url, username: a.username, password: a.password, identity: { productClass: "LATE", serialNumber: "EARLY-1" } });
       cpes.push(early);
       assert.equal((await early.inform(["2 PERIODIC"])).status, 200);
-      const rpcs = await finish(early, await early.send(null));
+      const rpcs = await refuseUntilEnd(early, await early.send(null));
       assert.ok(rpcs.length > 0, "the device got its credentials in a periodic session");
       assert.deepEqual(namesIn(rpcs[0]!), CREDENTIAL_PARAMETERS);
       for (const rpc of rpcs) assert.ok(namesIn(rpc).every((n) => CREDENTIAL_PARAMETERS.includes(n)));
@@ -91,7 +80,7 @@ forEachBackend((backend) => {
       const other = new TestCpe({ url: a.url, username: a.username, password: a.password, identity: { productClass: "OTHER", serialNumber: "OTHER-1" } });
       cpes.push(other);
       assert.equal((await other.inform(["2 PERIODIC"])).status, 200);
-      assert.deepEqual(await finish(other, await other.send(null)), []);
+      assert.deepEqual(await refuseUntilEnd(other, await other.send(null)), []);
     });
   });
 });

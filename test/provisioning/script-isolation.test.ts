@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
-import { startApiAcs, type ApiAcs } from "../nbi/support.js";
+import { eventually, startApiAcs, type ApiAcs } from "../nbi/support.js";
 import { forEachBackend } from "../support/pg.js";
-import { TestCpe } from "../support/test-cpe.js";
+import { refuseUntilEnd, TestCpe } from "../support/test-cpe.js";
 
 async function put(t: ApiAcs, path: string, doc: unknown): Promise<void> {
   const r = await t.api.put(path, doc);
@@ -18,11 +18,7 @@ async function put(t: ApiAcs, path: string, doc: unknown): Promise<void> {
 async function session(cpe: TestCpe, events: string[]): Promise<void> {
   const informed = await cpe.inform(events);
   assert.equal(informed.status, 200, informed.text);
-  let reply = await cpe.send(null);
-  for (let i = 0; reply.status !== 204; i++) {
-    assert.ok(i < 20 && reply.envelope?.body != null, `unexpected reply ${reply.status}: ${reply.text.slice(0, 200)}`);
-    reply = await cpe.answer(reply, { method: "Fault", faultcode: "Client", faultstring: "CWMP fault", detail: { faultCode: 9001, faultString: "refused by the test", setParameterValuesFaults: [] } } as never);
-  }
+  await refuseUntilEnd(cpe, await cpe.send(null));
 }
 
 forEachBackend((backend) => {
@@ -80,11 +76,11 @@ forEachBackend((backend) => {
       // again after the run (the exchange runs again once its scripts have run).
       await session(device, ["2 PERIODIC"]);
       assert.ok(["provision.script-error", "provision.suspended"].includes((await faultCode())[0]!), "session 3");
-      const doc = await waitFor(async () => {
+      const doc = await eventually(async () => {
         const r = await t.api.get("/api/provisions/broken");
         const d = (r.body as { document: { suspended?: { failures: number; reason: string } } }).document;
         return d.suspended;
-      });
+      }, "the provision suspended");
       assert.equal(doc.failures, 3);
       assert.match(doc.reason, /failed in 3 sessions in a row; the last time: .*broken on purpose/);
       await t.acs.provisioning.refresh(Date.now(), true);
@@ -99,12 +95,3 @@ forEachBackend((backend) => {
     });
   });
 });
-
-async function waitFor<T>(fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(25);
-  }
-  throw new Error("timed out waiting");
-}

@@ -5,7 +5,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } 
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { randomBytes } from "node:crypto";
 import { digestAuthorization, formatBasicAuthorization, parseChallenge, pickChallenge } from "../../src/auth/index.js";
-import { parseCwmp, serializeEnvelope, xsdValue, type CwmpEnvelope, type CwmpHeader, type CwmpMessage, type CwmpNamespaceVersion, type DeviceIdStruct, type ParameterValueStruct } from "../../src/cwmp/index.js";
+import { cwmpFault, parseCwmp, serializeEnvelope, xsdValue, type CwmpEnvelope, type CwmpHeader, type CwmpMessage, type CwmpNamespaceVersion, type DeviceIdStruct, type ParameterValueStruct } from "../../src/cwmp/index.js";
 import { parseCookies } from "../../src/server/cookies.js";
 
 export interface TestCpeOptions {
@@ -152,4 +152,15 @@ export class TestCpe {
 export function rpcIn(reply: CpeReply): CwmpMessage {
   if (reply.envelope?.body == null) throw new Error(`expected an RPC from the ACS, got HTTP ${reply.status}: ${reply.text.slice(0, 200)}`);
   return reply.envelope.body;
+}
+
+/** Answers every RPC of the ACS with a CPE fault (9002) until the session ends; returns those RPCs (at most 20). */
+export async function refuseUntilEnd(cpe: TestCpe, reply: CpeReply): Promise<CwmpMessage[]> {
+  const rpcs: CwmpMessage[] = [];
+  while (reply.status !== 204) {
+    if (rpcs.length >= 20) throw new Error("the ACS sent more than 20 RPCs: the session should have ended");
+    rpcs.push(rpcIn(reply));
+    reply = await cpe.answer(reply, cwmpFault(9002, "not now"));
+  }
+  return rpcs;
 }
