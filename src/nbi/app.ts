@@ -12,6 +12,7 @@ import { isStoreUnavailable, StoreError } from "../store/index.js";
 import type { NbiContext } from "./context.js";
 import { ApiError, type ErrorName } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
+import { principalOfKey, type Principal } from "./principal.js";
 import { apiKeyRoutes } from "./plugins/api-keys.js";
 import { deviceBulkRoutes } from "./plugins/device-bulk.js";
 import { deviceExportRoutes } from "./plugins/device-export.js";
@@ -58,7 +59,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
     },
   });
   const routes = new RouteRegistry();
-  app.decorateRequest("apiKey", null);
+  app.decorateRequest("principal", null);
   // Bodies are JSON only (fastify also reads text/plain by default).
   app.removeContentTypeParser("text/plain");
   // An empty body sent as application/json (curl -H 'Content-Type: application/json' -X POST) is no
@@ -89,7 +90,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
     if (role !== "any" && !roleAllows(auth.key.role, role)) {
       throw new ApiError("FORBIDDEN", `${req.method} ${req.routeOptions.url} needs the ${role} role; this key (${auth.key.id}) is ${auth.key.role}`, { required: role, role: auth.key.role });
     }
-    (req as unknown as { apiKey: unknown }).apiKey = auth.key;
+    (req as unknown as { principal: Principal }).principal = principalOfKey(auth.key);
   });
 
   app.addHook("onResponse", async (req, reply) => {

@@ -4,7 +4,8 @@
 
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ApiKeyRecord, ApiRole } from "../store/types.js";
+import type { ApiRole } from "../store/types.js";
+import type { Principal } from "./principal.js";
 import type { ErrorName } from "./errors.js";
 
 /** public: no key at all (only /healthz); any: any valid key; else the least role needed. */
@@ -38,7 +39,10 @@ export type ApiRequest<P, Q, B> = FastifyRequest<{
   Params: StaticOr<P, Record<string, never>>;
   Querystring: StaticOr<Q, Record<string, never>>;
   Body: StaticOr<B, undefined>;
-}> & { apiKey: ApiKeyRecord | null };
+}> & {
+  /** Who is asking; set before the handler runs on every route but public ones. */
+  principal: Principal;
+};
 
 // Erased spec as kept by the registry.
 export type AnyRouteSpec = RouteSpec<TSchema | undefined, TSchema | undefined, TSchema | undefined>;

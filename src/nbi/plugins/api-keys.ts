@@ -3,7 +3,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { createApiKey } from "../../server/api-keys.js";
-import type { ApiKeyRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { apiKeyJson } from "../json.js";
@@ -66,6 +65,11 @@ export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     tag: "api keys",
     role: "any",
     responses: { 200: ApiKey },
-    handler: async (req) => apiKeyJson(req.apiKey as ApiKeyRecord),
+    errors: ["APIKEY_NOT_FOUND"],
+    handler: async (req) => {
+      const rec = await store.apiKeys.get(req.principal.id);
+      if (rec === null) throw new ApiError("APIKEY_NOT_FOUND", `the key ${JSON.stringify(req.principal.id)} is gone`);
+      return apiKeyJson(rec);
+    },
   });
 }

@@ -9,6 +9,7 @@ import { ACS_EVENT_TYPES, type AcsEventType } from "../../server/events.js";
 import { MAX_DEVICE_ID_LENGTH } from "../../session/index.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { principalLabel } from "../principal.js";
 import type { RouteRegistry } from "../route.js";
 import { validationError } from "../validation.js";
 
@@ -76,7 +77,7 @@ export function eventRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCont
         if (closed) return;
         res.write(text);
         if (res.writableLength > MAX_BUFFERED_BYTES) {
-          ctx.log.warn({ deviceId, key: (req as { apiKey?: { id: string } | null }).apiKey?.id }, "event stream client too slow; dropped (it may resume with Last-Event-ID)");
+          ctx.log.warn({ deviceId, principal: principalLabel(req.principal) }, "event stream client too slow; dropped (it may resume with Last-Event-ID)");
           stream.end();
         }
       };
