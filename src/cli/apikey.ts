@@ -67,7 +67,7 @@ async function audit(store: Store, change: CliChange): Promise<void> {
 const json = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null });
 
 export function addApiKeyCommand(program: Command): void {
-  const apikey = program.command("apikey").description("manage the REST API's keys (on the database directly)");
+  const apikey = program.command("apikey").description("manage the REST API's keys (on the database directly; creations and revocations go to the audit trail)");
 
   common(apikey.command("create"))
     .description("create an API key and print it (the only time it is shown)")
