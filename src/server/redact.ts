@@ -16,13 +16,13 @@ export function maskSecrets(value: unknown, depth = 0): unknown {
   return mask(value, depth, false);
 }
 
-/** Names of parameters that hold secrets (provisioning/secret-values.ts) and of fields holding sealed ones. */
-const SEALED_FIELD = /sealed$/i;
+/** Fields holding a secret sealed, or hashed (a hash of a password or key is still not for the audit trail). */
+const STORED_SECRET_FIELD = /(sealed|hash)$/i;
 
 /**
  * maskSecrets for what is kept (the audit trail), which must hold no secret in any form: also the
  * values of secret parameters (`{ path|name: "...Password", value }`, as declarations and
- * setParameterValues write them), and sealed values (`sealed:...`, `*Sealed` fields).
+ * setParameterValues write them), sealed values (`sealed:...`, `*Sealed` fields) and hashes of secrets (`*Hash` fields).
  */
 export function maskStoredSecrets(value: unknown): unknown {
   return mask(value, 0, true);
@@ -39,7 +39,7 @@ function mask(value: unknown, depth: number, stored: boolean): unknown {
   const secretParameter = stored && typeof named === "string" && isSecretPath(named);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
-    const secret = SECRET_FIELD.test(k) || (stored && (SEALED_FIELD.test(k) || (secretParameter && k === "value")));
+    const secret = SECRET_FIELD.test(k) || (stored && (STORED_SECRET_FIELD.test(k) || (secretParameter && k === "value")));
     out[k] = secret && v !== null && v !== "" ? "***" : mask(v, depth + 1, stored);
   }
   return out;
