@@ -20,18 +20,16 @@ describe("secrets masked for the audit trail", () => {
       url: "postgres://u:dbpass@h/db",
       sha256: "0f".repeat(32),
     };
+    const [pp, ssid] = value.declarations;
+    const [pw, enable] = value.args.parameterValues;
+    const m = "***";
     assert.deepEqual(maskStoredSecrets(value), {
-      name: "wifi",
-      password: "***", secret: "***", token: "***", key: "***",
-      passwordSealed: "***", secretSealed: "***", keyHash: "***", passwordHash: "***",
-      declarations: [
-        { path: "Device.WiFi.AccessPoint.1.Security.KeyPassphrase", value: "***" },
-        { path: "Device.WiFi.SSID.1.SSID", value: "home" },
-      ],
-      args: { parameterValues: [{ name: "Device.Users.User.1.Password", value: "***", type: "xsd:string" }, { name: "Device.X.Enable", value: "1", type: "xsd:boolean" }] },
-      sealedArg: "***",
+      ...value,
+      password: m, secret: m, token: m, key: m, passwordSealed: m, secretSealed: m, keyHash: m, passwordHash: m,
+      declarations: [{ ...pp, value: m }, ssid],
+      args: { parameterValues: [{ ...pw, value: m }, enable] },
+      sealedArg: m,
       url: "postgres://u:***@h/db",
-      sha256: "0f".repeat(32),
     });
   });
 
