@@ -285,3 +285,26 @@ describe("audit trail: the client's address", () => {
     }
   });
 });
+
+forEachBackend((backend) => {
+  describe("audit trail: an entry that cannot be written", () => {
+    it("leaves the change made and answered, and the entry in the log at error level", async () => {
+      const lines: { level: string; obj: Record<string, unknown>; msg: string | undefined }[] = [];
+      const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+      const t = await startApiAcs(backend, { settings: { webhooks: { allowTargets: ["127.0.0.1"] } }, log: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } });
+      try {
+        await queryDirect(t.dbUrl, "ALTER TABLE audit_log RENAME TO audit_log_away");
+        const res = await t.api.post("/api/webhooks", { name: "lost", url: "http://127.0.0.1:9/hook", secret: SECRETS.webhook });
+        assert.equal(res.status, 201, res.text);
+        assert.equal((await t.api.get(`/api/webhooks/${res.body.id}`)).status, 200, "the change is kept");
+        const logged = lines.find((l) => l.level === "error" && /AUDIT ENTRY NOT WRITTEN/.test(l.msg ?? ""));
+        assert.ok(logged !== undefined, "logged loudly");
+        const entry = logged.obj.audit as Record<string, unknown>;
+        assert.deepEqual([entry.action, entry.targetId, entry.outcome], ["webhook.create", res.body.id, 201]);
+        assert.equal(JSON.stringify(logged.obj).includes(SECRETS.webhook), false);
+      } finally {
+        await t.stop();
+      }
+    });
+  });
+});
