@@ -31,6 +31,8 @@ export interface RouteSpec<P extends TSchema | undefined = undefined, Q extends 
   headers?: TSchema;
   /** Status -> body schema; null for no body (204), or a media type other than JSON with its schema. */
   responses: Record<number, TSchema | null | { mediaType: string; schema: TSchema }>;
+  /** Answers also given in another media type when the client's Accept asks for it (the handler chooses): status -> media type and schema. */
+  alsoAs?: Record<number, { mediaType: string; schema: TSchema }>;
   /** The errors this endpoint can answer with, besides the authentication ones (added by role). */
   errors?: ErrorName[];
   /**

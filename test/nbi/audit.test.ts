@@ -231,6 +231,8 @@ forEachBackend((backend) => {
       assert.equal(lines.length, 1 + puts.slice(0, 3).length);
       assert.ok(lines[1]!.startsWith(`${puts[0].id},`));
 
+      const listAudit = (await t.api.get("/api/openapi.json")).body.paths["/api/audit"].get;
+      assert.deepEqual(Object.keys(listAudit.responses["200"].content), ["application/json", "text/csv"]);
       isError(await t.api.with(await t.keyFor("operator")).get("/api/audit"), 403, "FORBIDDEN");
       isError(await t.api.get("/api/audit?since=yesterday"), 400, "VALIDATION");
     });

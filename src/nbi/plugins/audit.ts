@@ -68,6 +68,7 @@ export function auditRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCont
       limit: Type.Integer({ minimum: 1, maximum: settings.maxPageSize, default: 100 }),
     }),
     responses: { 200: Type.Object({ entries: Type.Array(AuditEntrySchema), next: Nullable(Type.Integer({ description: "`before` of the next page" })) }) },
+    alsoAs: { 200: { mediaType: "text/csv", schema: Type.String({ description: `RFC 4180 CSV: ${CSV_HEADER.join(",")}` }) } },
     handler: async (req, reply) => {
       const q = req.query;
       const entries = await store.audit.list({
