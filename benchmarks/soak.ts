@@ -246,6 +246,10 @@ async function main(): Promise<void> {
       rows.push(row);
       console.log(formatRow(row));
     }
+  } catch (err) {
+    // The run ends here: what the server said last is the only account of why.
+    if (serverLog.length > 0) console.error(`The server's last log lines at warn or above:\n${serverLog.slice(-40).join("\n")}`);
+    throw err;
   } finally {
     for (const t of timers) clearInterval(t);
     await sim?.stop();
