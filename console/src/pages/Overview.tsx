@@ -1,0 +1,5 @@
+import type { Params } from "../router.js";
+
+export function OverviewPage(_p: { params: Params }) {
+  return <h1>Overview</h1>;
+}

@@ -1,0 +1,26 @@
+// Builds the web console into dist/console/, served by the REST API's port (src/nbi/plugins/console.ts).
+// The output must run under a Content-Security-Policy without 'unsafe-inline': no inline script or
+// style, so the module preload polyfill (an inline script) is off; the browsers the console supports
+// all have modulepreload.
+import preact from "@preact/preset-vite";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+export default defineConfig({
+  root,
+  base: "/",
+  plugins: [preact()],
+  logLevel: "warn",
+  build: {
+    outDir: fileURLToPath(new URL("../dist/console", import.meta.url)),
+    emptyOutDir: true,
+    target: "es2022",
+    modulePreload: { polyfill: false },
+    // Assets are always files with hashed names, never data: URLs inlined in CSS or scripts.
+    assetsInlineLimit: 0,
+    sourcemap: true,
+    reportCompressedSize: false,
+  },
+});
