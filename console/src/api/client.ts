@@ -14,6 +14,12 @@ export class ApiError extends Error {
     super(message);
   }
 
+  /** The filter error's reason without its position, when the API refused a filter. */
+  get filterReason(): string | undefined {
+    const d = this.details as { reason?: unknown } | undefined;
+    return typeof d?.reason === "string" ? d.reason : undefined;
+  }
+
   /** The filter error's position (1-based column), when the API refused a filter. */
   get filterColumn(): number | undefined {
     const d = this.details as { position?: { column?: number } } | undefined;

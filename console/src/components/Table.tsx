@@ -53,7 +53,7 @@ export function Table<T>(p: TableProps<T>) {
               </th>
             )}
             {p.columns.map((c) => (
-              <th scope="col" key={c.key} class={c.className} aria-sort={ariaSort(p.sort, c)}>
+              <th scope="col" key={c.key} aria-sort={ariaSort(p.sort, c)}>
                 {c.sort && p.onSort ? (
                   <button type="button" class="sort" onClick={() => p.onSort!({ key: c.sort!, descending: p.sort?.key === c.sort ? !p.sort?.descending : false })}>
                     {c.header}

@@ -67,7 +67,7 @@ export function DevicesPage(_p: { params: Params }) {
   };
   const filterError =
     list.error instanceof ApiError && list.error.code.endsWith("FILTER_INVALID")
-      ? { message: list.error.message.replace(/^filter: /, ""), ...(list.error.filterColumn !== undefined ? { column: list.error.filterColumn } : {}) }
+      ? { message: list.error.filterReason ?? list.error.message.replace(/^filter: /, ""), ...(list.error.filterColumn !== undefined ? { column: list.error.filterColumn } : {}) }
       : null;
 
   const cols: Column<Device>[] = [
