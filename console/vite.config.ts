@@ -13,6 +13,11 @@ export default defineConfig({
   base: "/",
   plugins: [preact()],
   logLevel: "warn",
+  // `npx vite --config console/vite.config.ts`: the console with live reload, the API of a running
+  // `provisio serve` (PROVISIO_API, default port 7557) behind the same origin.
+  server: {
+    proxy: Object.fromEntries(["/api", "/healthz"].map((p) => [p, { target: process.env.PROVISIO_API ?? "http://127.0.0.1:7557", changeOrigin: false }])),
+  },
   build: {
     outDir: fileURLToPath(new URL("../dist/console", import.meta.url)),
     emptyOutDir: true,
