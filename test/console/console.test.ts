@@ -152,6 +152,18 @@ describe("web console", { timeout: 120_000 }, () => {
     assert.equal(await page.getByRole("heading", { name: "Run a task" }).count(), 0);
   });
 
+  it("brings the login page back, at the same place, when the login expires", async () => {
+    const created = await rig.api<{ id: string; key: string }>("POST", "/api/apikeys", { name: "console test expiring", role: "operator" });
+    const page = await (await rig.context(created.body.key)).newPage();
+    await page.goto(`${rig.base}/devices`);
+    await page.getByRole("link", { name: idOf(gateways, 0) }).waitFor();
+    assert.equal((await rig.api("DELETE", `/api/apikeys/${created.body.id}`)).status, 200);
+    await page.getByRole("link", { name: idOf(gateways, 0) }).click();
+    await page.getByText("Your login expired. Log in again to continue where you were.").waitFor();
+    assert.equal(decodeURIComponent(new URL(page.url()).pathname), `/devices/${idOf(gateways, 0)}`);
+    assert.equal(await page.getByLabel("Username").count(), 1);
+  });
+
   it("renders markup from a device's identity and values as text: nothing runs, and nothing needs the CSP to stop it", async () => {
     const id = idOf(hostile, 0);
     const set = await rig.api<{ status: string }>("POST", `/api/devices/${encodeURIComponent(id)}/tasks`, {
