@@ -30,6 +30,9 @@ try {
     await page.getByRole("button", { name: "Open Device." }).click();
     await page.getByRole("button", { name: "Open Device.DeviceInfo." }).click();
   });
+  // A tablet, upright.
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await shot("devices-tablet", "/devices", () => page.getByRole("link", { name: first }).waitFor());
   const anonymous = await (await rig.context(null)).newPage();
   await anonymous.goto(rig.base + "/");
   await anonymous.getByLabel("Username").waitFor();

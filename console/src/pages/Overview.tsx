@@ -54,17 +54,18 @@ export function OverviewPage(_p: { params: Params }) {
           {live ? "Live" : "Connecting to live updates…"}
         </span>
       </div>
-      {!o && overview.loading && <Loading what="Loading the overview" />}
       {!o && overview.error !== undefined && <ErrorState error={overview.error} retry={overview.reload} />}
+      {/* The figures keep their places while they load, so that nothing moves when they arrive. */}
+      <div class="grid stats" aria-busy={!o}>
+        <Stat label="Devices" value={o?.total} href="/devices" />
+        <Stat label="Online" value={o?.online} href={`/devices?filter=${encodeURIComponent("online")}`} />
+        <Stat label="Offline" value={o?.offline} href={`/devices?filter=${encodeURIComponent("NOT online AND lastInform EXISTS")}`} />
+        <Stat label="Never seen" value={o?.never} href={`/devices?filter=${encodeURIComponent("lastInform NOT EXISTS")}`} />
+        <Stat label="Sessions in the last minute" value={perMinute} />
+      </div>
+      {!o && overview.error === undefined && <Loading what="Loading the overview" />}
       {o && (
         <>
-          <div class="grid stats">
-            <Stat label="Devices" value={o.total} href="/devices" />
-            <Stat label="Online" value={o.online} href={`/devices?filter=${encodeURIComponent("online")}`} />
-            <Stat label="Offline" value={o.offline} href={`/devices?filter=${encodeURIComponent("NOT online AND lastInform EXISTS")}`} />
-            <Stat label="Never seen" value={o.never} href={`/devices?filter=${encodeURIComponent("lastInform NOT EXISTS")}`} />
-            <Stat label="Sessions in the last minute" value={perMinute} />
-          </div>
           {o.breakdownOf < o.total && (
             <p class="muted">
               The breakdowns below count the first {o.breakdownOf.toLocaleString()} of {o.total.toLocaleString()} devices.
@@ -109,10 +110,10 @@ export function OverviewPage(_p: { params: Params }) {
   );
 }
 
-function Stat({ label, value, href }: { label: string; value: number; href?: string }) {
+function Stat({ label, value, href }: { label: string; value: number | undefined; href?: string }) {
   return (
     <div class="card stat-card">
-      <div class="stat">{value.toLocaleString()}</div>
+      <div class="stat">{value === undefined ? "—" : value.toLocaleString()}</div>
       <div>{href ? <Link href={href}>{label}</Link> : label}</div>
     </div>
   );
