@@ -23,11 +23,19 @@ export function ColumnChooser({ columns, onChange }: { columns: string[]; onChan
   };
   return (
     <div class="columns-chooser">
-      <button type="button" aria-expanded={open} aria-controls="column-chooser" onClick={() => setOpen(!open)}>
+      <button type="button" id="column-chooser-toggle" aria-expanded={open} aria-controls="column-chooser" onClick={() => setOpen(!open)}>
         Columns ({columns.length})
       </button>
       {open && (
-        <div id="column-chooser" class="card popover">
+        <div
+          id="column-chooser"
+          class="card popover"
+          onKeyDown={(e) => {
+            if (e.key !== "Escape") return;
+            setOpen(false);
+            document.getElementById("column-chooser-toggle")?.focus();
+          }}
+        >
           <form onSubmit={add} class="row">
             <label for="column-path" class="sr-only">
               Parameter path to show as a column

@@ -11,7 +11,8 @@ import { filterString } from "../format.js";
 import { Link, type Params } from "../router.js";
 import { useApi } from "../useApi.js";
 
-const RELOAD_MS = 5000;
+// Counting a big fleet is not free: at most one reload per this many ms, however busy the stream.
+const RELOAD_MS = 10_000;
 
 export function OverviewPage(_p: { params: Params }) {
   const [version, setVersion] = useState(0);
