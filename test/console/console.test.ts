@@ -93,6 +93,13 @@ describe("web console", { timeout: 120_000 }, () => {
     const link = page.getByRole("link", { name: idOf(gateways, 2) });
     await link.waitFor();
     assert.equal(await page.locator("tbody tr").count(), 1);
+    // The export link is the filter's devices as CSV (fetched with the page's credentials).
+    const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    const exported = await page.request.get(rig.base + href!);
+    assert.match(exported.headers()["content-type"] ?? "", /^text\/csv/);
+    const csv = (await exported.text()).trim().split("\r\n");
+    assert.equal(csv.length, 2);
+    assert.match(csv[1]!, new RegExp(`^${idOf(gateways, 2)},`));
     // From the filter, Tab reaches the row's link (past Apply, the toolbar and the selection boxes).
     for (let i = 0; i < 30 && (await page.evaluate("document.activeElement.textContent")) !== idOf(gateways, 2); i++) await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
