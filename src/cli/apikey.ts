@@ -3,6 +3,7 @@
 // no admin key is left.
 import { InvalidArgumentError, type Command } from "commander";
 import { API_ROLES, createApiKey } from "../server/api-keys.js";
+import { recordCliChange, type CliChange } from "../server/audit.js";
 import type { ApiKeyRecord, ApiRole, Store } from "../store/types.js";
 import { openCliStore } from "./cli-store.js";
 import { collectSet, configFrom } from "./config-sources.js";
@@ -50,17 +51,34 @@ function table(keys: ApiKeyRecord[]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
 }
 
-const json = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt });
+/**
+ * Records a change in the audit trail. The change is made already: when its entry cannot be written,
+ * the command says so and fails, but the change stays.
+ */
+async function audit(store: Store, change: CliChange): Promise<void> {
+  try {
+    await recordCliChange(store, change);
+  } catch (err) {
+    process.stderr.write(`provisio: AUDIT ENTRY NOT WRITTEN for ${change.command} (${change.action} ${change.targetId ?? ""}): ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+const json = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null });
 
 export function addApiKeyCommand(program: Command): void {
-  const apikey = program.command("apikey").description("manage the REST API's keys (on the database directly)");
+  const apikey = program.command("apikey").description("manage the REST API's keys (on the database directly; creations and revocations go to the audit trail)");
 
   common(apikey.command("create"))
     .description("create an API key and print it (the only time it is shown)")
     .requiredOption("-n, --name <name>", "what the key is for")
     .requiredOption("-r, --role <role>", `${API_ROLES.join(", ")}`, parseRole)
     .action(async (flags: CommonFlags & { name: string; role: ApiRole }) => {
-      const { record, key } = await withStore(flags, (store) => createApiKey(store, { name: flags.name, role: flags.role, now: new Date() }));
+      const { record, key } = await withStore(flags, async (store) => {
+        const created = await createApiKey(store, { name: flags.name, role: flags.role, now: new Date() });
+        await audit(store, { command: "apikey create", action: "apiKey.create", targetType: "apiKey", targetId: created.record.id, outcome: 201, summary: `created API key ${JSON.stringify(flags.name)} (${flags.role})`, after: json(created.record) });
+        return created;
+      });
       if (flags.json) process.stdout.write(JSON.stringify({ ...json(record), key }) + "\n");
       else process.stdout.write(`Created API key ${record.id} (${record.name}, ${record.role}). It is shown only now:\n\n    ${key}\n\nSend it as: Authorization: Bearer ${key}\n`);
     });
@@ -76,7 +94,16 @@ export function addApiKeyCommand(program: Command): void {
     .description("revoke an API key (it stops working at once, in every ACS process)")
     .argument("<id>", "the key's id (provisio apikey list)")
     .action(async (id: string, flags: CommonFlags) => {
-      const rec = await withStore(flags, (store) => store.apiKeys.revoke(id, new Date()));
+      const rec = await withStore(flags, async (store) => {
+        const before = await store.apiKeys.get(id);
+        const revoked = await store.apiKeys.revoke(id, new Date());
+        await audit(store, {
+          command: "apikey revoke", action: "apiKey.revoke", targetType: "apiKey", targetId: id, outcome: revoked === null ? 404 : 200,
+          summary: revoked === null ? `refused (404): no API key ${id}` : `revoked API key ${id} (${revoked.name})`,
+          before: before === null ? null : json(before), after: revoked === null ? null : json(revoked),
+        });
+        return revoked;
+      });
       if (rec === null) {
         process.stderr.write(`provisio: no API key ${id}\n`);
         process.exitCode = 1;

@@ -126,6 +126,10 @@ export const configSchema = Type.Object(
         onlineWindow: Seconds(600, "Seconds since its last Inform during which a device counts as online (the filter's `online`, device records)."),
         maxEventStreams: Type.Integer({ minimum: 1, default: 100, description: "Event streams (GET /api/events) one process serves at once." }),
         heartbeat: Seconds(15, "Seconds between heartbeat comments on an idle event stream."),
+        trustedProxies: Type.Array(Type.String({ pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$" }), {
+          default: [],
+          description: "Addresses or CIDR ranges of reverse proxies in front of the REST API: the client address a request from one of them gives in X-Forwarded-For is believed (the audit trail records it); from anyone else, the header is ignored.",
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -216,6 +220,12 @@ export const configSchema = Type.Object(
         interval: Seconds(5, "Seconds between two passes of each process's campaign runner."),
         lease: Seconds(60, "Seconds a process keeps a campaign it advances; another process takes over when it stops renewing."),
         taskExpiry: Seconds(86400, "Default seconds a campaign's download may take before its device counts as failed."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    audit: Type.Object(
+      {
+        retentionDays: Type.Number({ minimum: 0, default: 365, description: "Days entries of the audit trail are kept (docs/api.md); 0: forever." }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -11,6 +11,7 @@ import { TaskError, TaskValueError } from "../server/tasks.js";
 import { isStoreUnavailable, StoreError } from "../store/index.js";
 import type { NbiContext } from "./context.js";
 import { ApiError, type ErrorName } from "./errors.js";
+import { installAudit } from "./audit.js";
 import { openApiDocument } from "./openapi.js";
 import { principalOfKey, type Principal } from "./principal.js";
 import { apiKeyRoutes } from "./plugins/api-keys.js";
@@ -25,6 +26,7 @@ import { taskRoutes } from "./plugins/tasks.js";
 import { webhookRoutes } from "./plugins/webhooks.js";
 import { fileRoutes } from "./plugins/files.js";
 import { campaignRoutes } from "./plugins/campaigns.js";
+import { auditRoutes } from "./plugins/audit.js";
 import { consoleRoutes } from "./plugins/console.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
@@ -51,6 +53,8 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
     // room for the longest one percent-encoded, so that the schemas decide and say why.
     routerOptions: { maxParamLength: MAX_DEVICE_ID_LENGTH * 3 },
     forceCloseConnections: true,
+    // req.ip: the peer, or the client a trusted proxy names in X-Forwarded-For (never a header anyone can send).
+    trustProxy: ctx.settings.trustedProxies !== undefined && ctx.settings.trustedProxies.length > 0 ? [...ctx.settings.trustedProxies] : false,
     return503OnClosing: true,
     // Errors fastify meets before routing (a malformed URL) answer in the API's shape too.
     frameworkErrors: (err, _req, reply) => {
@@ -88,11 +92,13 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
               : ["AUTH_INVALID", "this API key is not known"];
       throw new ApiError(name, message);
     }
+    // Known before its role is checked, so that the audit trail records who was refused.
+    (req as unknown as { principal: Principal }).principal = principalOfKey(auth.key);
     if (role !== "any" && !roleAllows(auth.key.role, role)) {
       throw new ApiError("FORBIDDEN", `${req.method} ${req.routeOptions.url} needs the ${role} role; this key (${auth.key.id}) is ${auth.key.role}`, { required: role, role: auth.key.role });
     }
-    (req as unknown as { principal: Principal }).principal = principalOfKey(auth.key);
   });
+  installAudit(app, ctx);
 
   app.addHook("onResponse", async (req, reply) => {
     ctx.metrics.apiRequest(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
@@ -121,6 +127,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   apiKeyRoutes(app, routes, ctx);
   fileRoutes(app, routes, ctx);
   campaignRoutes(app, routes, ctx);
+  auditRoutes(app, routes, ctx);
   if (ctx.consoleDir !== undefined) consoleRoutes(app, ctx.log, ctx.consoleDir);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.

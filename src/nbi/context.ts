@@ -21,6 +21,8 @@ export interface NbiSettings {
   onlineWindowMs: number;
   maxEventStreams: number;
   heartbeatMs: number;
+  /** Addresses or CIDR ranges of proxies whose X-Forwarded-For names the client (the audit trail's address); none: the peer is the client. */
+  trustedProxies?: readonly string[];
   /** Check every response against its schema (tests); a mismatch is then a 500. */
   checkResponses: boolean;
 }

@@ -82,6 +82,11 @@ export function openApiDocument(routes: readonly AnyRouteSpec[], info: { version
         responses[status] = { description: Number(status) === 202 ? "Accepted" : Number(status) === 201 ? "Created" : "OK", content: { "application/json": { schema: convert(r, components) } } };
       }
     }
+    // An answer also given as another media type, chosen with Accept.
+    for (const [status, alt] of Object.entries(spec.alsoAs ?? {})) {
+      const r = responses[status] as { content?: Record<string, Json> } | undefined;
+      if (r?.content !== undefined) r.content[alt.mediaType] = { schema: convert(alt.schema, components) };
+    }
     const byStatus = new Map<number, ErrorName[]>();
     const names: ErrorName[] = [
       ...authErrors(spec),

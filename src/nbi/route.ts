@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ApiRole } from "../store/types.js";
 import type { Principal } from "./principal.js";
 import type { ErrorName } from "./errors.js";
+import type { RouteAudit } from "./audit.js";
 
 /** public: no key at all (only /healthz); any: any valid key; else the least role needed. */
 export type RouteRole = ApiRole | "any" | "public";
@@ -30,8 +31,15 @@ export interface RouteSpec<P extends TSchema | undefined = undefined, Q extends 
   headers?: TSchema;
   /** Status -> body schema; null for no body (204), or a media type other than JSON with its schema. */
   responses: Record<number, TSchema | null | { mediaType: string; schema: TSchema }>;
+  /** Answers also given in another media type when the client's Accept asks for it (the handler chooses): status -> media type and schema. */
+  alsoAs?: Record<number, { mediaType: string; schema: TSchema }>;
   /** The errors this endpoint can answer with, besides the authentication ones (added by role). */
   errors?: ErrorName[];
+  /**
+   * What a state-changing route (POST, PUT, PATCH, DELETE) records in the audit trail (nbi/audit.ts):
+   * every such route declares it (test/nbi/audit-routes.test.ts checks), `{ none: why }` when it changes nothing.
+   */
+  audit?: RouteAudit<P, Q, B>;
   handler: (req: ApiRequest<P, Q, B>, reply: FastifyReply) => Promise<unknown>;
 }
 
@@ -50,6 +58,7 @@ export type AnyRouteSpec = RouteSpec<TSchema | undefined, TSchema | undefined, T
 export interface RouteConfig {
   role: RouteRole;
   operationId: string;
+  audit?: unknown;
 }
 
 /** Collects the routes of one API instance (one per app; not module state). */
@@ -67,7 +76,7 @@ export class RouteRegistry {
       }
       response[Number(status)] = r as TSchema;
     }
-    const config: RouteConfig = { role: spec.role, operationId: spec.operationId };
+    const config: RouteConfig = { role: spec.role, operationId: spec.operationId, ...(spec.audit !== undefined ? { audit: spec.audit } : {}) };
     // Unknown query parameters are refused as unknown body keys are: a misspelt `limt=5` must not pass
     // for the default, nor a parameter of another endpoint for one this endpoint has.
     const querystring = { ...(spec.querystring ?? Type.Object({})), additionalProperties: false };

@@ -349,6 +349,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         webhooksMs: config.webhooks.retention * 1000,
         connectionRequestsMs: cr.retention * 1000,
         deviceEventsMs: config.cwmp.eventRetention * 1000,
+        auditMs: config.audit.retentionDays * 86_400_000,
       },
     };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));
@@ -377,6 +378,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
             onlineWindowMs: config.nbi.onlineWindow * 1000,
             maxEventStreams: config.nbi.maxEventStreams,
             heartbeatMs: Math.max(100, config.nbi.heartbeat * 1000),
+            trustedProxies: config.nbi.trustedProxies,
             checkResponses: options.checkResponses ?? false,
           },
           log,

@@ -19,14 +19,25 @@ export interface HousekeepingOptions {
   clock?: () => Date;
   /**
    * How long to keep outbox events, finished webhook deliveries, connection-request attempts and the
-   * Events of Informs (ms); absent: forever. deviceEventsMs 0: forever.
+   * Events of Informs, the audit trail (ms); absent: forever. deviceEventsMs, auditMs 0 or absent: forever.
    */
-  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number };
+  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number };
 }
 
-/** Inform events are deleted this many at a time, up to DEVICE_EVENT_BATCHES times a pass. */
+/** Inform events (and audit entries) are deleted this many at a time, up to DEVICE_EVENT_BATCHES times a pass. */
 const DEVICE_EVENT_BATCH = 10_000;
 const DEVICE_EVENT_BATCHES = 10;
+
+/** Deletes in batches of `batch`, at most `batches` of them, until fewer than a batch are left. */
+async function pruneInBatches(prune: (limit: number) => Promise<number>, batch: number, batches: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < batches; i++) {
+    const n = await prune(batch);
+    total += n;
+    if (n < batch) break;
+  }
+  return total;
+}
 
 /** One pass; returns how many sessions were settled, tasks expired and records pruned. */
 export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: number; tasks: number; pruned: number }> {
@@ -54,11 +65,10 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     // One row per event of every Inform: the biggest table after the parameters, so it goes in bounded
     // batches (a pass that finds more leaves the rest to the next).
     const deviceEventsMs = o.retention.deviceEventsMs ?? 0;
-    for (let i = 0; deviceEventsMs > 0 && i < DEVICE_EVENT_BATCHES; i++) {
-      const n = await o.store.events.prune(before(deviceEventsMs), DEVICE_EVENT_BATCH);
-      pruned += n;
-      if (n < DEVICE_EVENT_BATCH) break;
-    }
+    if (deviceEventsMs > 0) pruned += await pruneInBatches((n) => o.store.events.prune(before(deviceEventsMs), n), DEVICE_EVENT_BATCH, DEVICE_EVENT_BATCHES);
+    // The audit trail is kept long (a year by default), so a pass may find months of it at once: bounded too.
+    const auditMs = o.retention.auditMs ?? 0;
+    if (auditMs > 0) pruned += await pruneInBatches((n) => o.store.audit.prune(before(auditMs), n), DEVICE_EVENT_BATCH, DEVICE_EVENT_BATCHES);
   }
   return { sessions, tasks, pruned };
 }

@@ -404,6 +404,8 @@ export interface StoreTx {
   campaigns: CampaignRepo;
   // Digest nonce counts (migration 6).
   digestNonces: DigestNonceRepo;
+  // The audit trail of changes made through the API and the CLI (migration 12).
+  audit: AuditRepo;
 }
 
 export interface Store extends StoreTx {
@@ -821,4 +823,63 @@ export interface CampaignRepo {
   moveDevices(campaignId: string, from: CampaignDeviceState[], to: CampaignDeviceState, at: Date, fault?: TaskFault | null): Promise<number>;
   /** Entries per state, counted (the stored counts are kept in step with this). */
   countDevices(campaignId: string): Promise<CampaignCounts>;
+}
+
+// ---- the audit trail (migration 12) ----
+
+/** Who made a change: an API key, a console user, the CLI (the OS user), ... */
+export interface AuditPrincipal {
+  /** "apiKey", "user", "cli". */
+  kind: string;
+  id: string;
+  name: string;
+}
+
+export interface AuditEntry {
+  /** Increasing: newer entries have greater ids. */
+  id: number;
+  at: Date;
+  principal: AuditPrincipal;
+  tenant: string | null;
+  /** The client's address (IP), null for the CLI. */
+  address: string | null;
+  /** What was called: the API's operationId ("putPreset"), or "cli:<command>". */
+  operation: string;
+  /** What it does, "<target type>.<verb>": "preset.update", "apiKey.revoke". */
+  action: string;
+  targetType: string;
+  /** Null when the change has no one target (a bulk change) or it was refused before it had one. */
+  targetId: string | null;
+  /** The HTTP status answered (CLI: 200 done, 404 not found, ...). */
+  outcome: number;
+  /** One line for people. */
+  summary: string;
+  /** Configuration objects as they were and became (secrets masked); null when not kept or none. */
+  before: JsonValue | null;
+  after: JsonValue | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, "id">;
+
+export interface AuditQuery {
+  /** The principal's id. */
+  principal?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  /** Entries at or after this time. */
+  since?: Date;
+  /** Entries before this time. */
+  until?: Date;
+  /** Keyset paging: only entries with a smaller id (older) than this. */
+  beforeId?: number;
+  limit?: number;
+}
+
+export interface AuditRepo {
+  record(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first (by id). */
+  list(query?: AuditQuery): Promise<AuditEntry[]>;
+  /** Deletes at most `limit` of the entries older than `before` (the oldest first); returns how many. */
+  prune(before: Date, limit: number): Promise<number>;
 }

@@ -6,11 +6,16 @@ import { createApiKey } from "../../server/api-keys.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { apiKeyJson } from "../json.js";
+import { idOf } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import { ApiKey, ApiRoleSchema } from "../schemas.js";
 
 export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
   const { store } = ctx;
+  const readKey = async (id: string) => {
+    const k = await store.apiKeys.get(id);
+    return k === null ? null : apiKeyJson(k);
+  };
 
   r.add(app, {
     method: "POST",
@@ -22,6 +27,7 @@ export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     role: "admin",
     body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), role: ApiRoleSchema }, { additionalProperties: false }),
     responses: { 201: Type.Intersect([ApiKey, Type.Object({ key: Type.String({ description: "Send as Authorization: Bearer <key>" }) })], { description: "The API key, as GET answers it, with the key itself" }) },
+    audit: { action: "apiKey.create", targetType: "apiKey", targetId: (_req, res) => idOf(res), read: readKey, summary: (req) => `created API key ${JSON.stringify(req.body.name)} (${req.body.role})` },
     handler: async (req, reply) => {
       const { record, key } = await createApiKey(store, { name: req.body.name, role: req.body.role, now: ctx.clock() });
       return reply.status(201).send({ ...apiKeyJson(record), key });
@@ -50,6 +56,7 @@ export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
     responses: { 200: ApiKey },
     errors: ["APIKEY_NOT_FOUND"],
+    audit: { action: "apiKey.revoke", targetType: "apiKey", targetId: (req) => req.params.id, read: readKey },
     handler: async (req) => {
       const rec = await store.apiKeys.revoke(req.params.id, ctx.clock());
       if (rec === null) throw new ApiError("APIKEY_NOT_FOUND", `no API key ${JSON.stringify(req.params.id)}`);

@@ -9,6 +9,7 @@ import { taskOutlooks, type TaskOutlook } from "../../server/task-outlook.js";
 import type { CampaignDeviceRecord, CampaignDeviceState, CampaignRecord, CampaignStatus, TaskRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { idOf } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import { Nullable } from "../schemas.js";
 
@@ -130,6 +131,10 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     if (c === null) throw new ApiError("CAMPAIGN_NOT_FOUND", `no campaign ${JSON.stringify(id)}`);
     return c;
   };
+  const readCampaign = async (id: string) => {
+    const c = await campaigns.get(id);
+    return c === null ? null : json(c);
+  };
 
   r.add(app, {
     method: "POST",
@@ -152,6 +157,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     ),
     responses: { 201: CampaignSchema },
     errors: ["FILE_NOT_FOUND", "FILTER_INVALID"],
+    audit: { action: "campaign.create", targetType: "campaign", targetId: (_req, res) => idOf(res), read: readCampaign },
     handler: async (req, reply) => {
       const c = await campaigns.create(req.body as never);
       return reply.status(201).header("Location", `/api/campaigns/${c.id}`).send(json(c));
@@ -238,6 +244,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     ),
     responses: { 200: CampaignSchema },
     errors: ["CAMPAIGN_NOT_FOUND", "CAMPAIGN_STATE"],
+    audit: { action: "campaign.update", targetType: "campaign", targetId: (req) => req.params.campaignId, read: readCampaign },
     handler: async (req) => json(await campaigns.update(req.params.campaignId, req.body as CampaignChanges)),
   });
 
@@ -252,6 +259,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     params: Params,
     responses: { 200: CampaignSchema },
     errors: ["CAMPAIGN_NOT_FOUND", "CAMPAIGN_STATE"],
+    audit: { action: "campaign.pause", targetType: "campaign", targetId: (req) => req.params.campaignId, read: readCampaign },
     handler: async (req) => json(await campaigns.pause(req.params.campaignId)),
   });
 
@@ -267,6 +275,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     querystring: Type.Object({ retryFailed: Type.Boolean({ default: false }) }),
     responses: { 200: CampaignSchema },
     errors: ["CAMPAIGN_NOT_FOUND", "CAMPAIGN_STATE"],
+    audit: { action: "campaign.resume", targetType: "campaign", targetId: (req) => req.params.campaignId, read: readCampaign },
     handler: async (req) => json(await campaigns.resume(req.params.campaignId, { retryFailed: req.query.retryFailed })),
   });
 
@@ -281,6 +290,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     params: Params,
     responses: { 200: CampaignSchema },
     errors: ["CAMPAIGN_NOT_FOUND", "CAMPAIGN_STATE"],
+    audit: { action: "campaign.abort", targetType: "campaign", targetId: (req) => req.params.campaignId, read: readCampaign },
     handler: async (req) => json(await campaigns.abort(req.params.campaignId)),
   });
 
@@ -294,6 +304,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     params: Params,
     responses: { 204: null },
     errors: ["CAMPAIGN_NOT_FOUND", "CAMPAIGN_STATE"],
+    audit: { action: "campaign.delete", targetType: "campaign", targetId: (req) => req.params.campaignId, read: readCampaign },
     handler: async (req, reply) => {
       await campaigns.delete(req.params.campaignId);
       return reply.status(204).send();

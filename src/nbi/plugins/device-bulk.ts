@@ -9,6 +9,7 @@ import { recordEvents, type AcsEvent } from "../../server/events.js";
 import type { StoreTx } from "../../store/index.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { pick } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import { Tag } from "./devices.js";
 
@@ -17,6 +18,9 @@ const Selection = {
   all: Type.Optional(Type.Boolean({ description: "Every device: required when there is no filter, refused with one" })),
   dryRun: Type.Optional(Type.Boolean({ description: "Only count the devices the filter matches; change nothing" })),
 };
+
+/** The selection of a bulk change, as the audit trail keeps it. */
+const selectionOf = (b: { filter?: string; all?: boolean; dryRun?: boolean }) => ({ filter: b.filter ?? null, all: b.all === true, dryRun: b.dryRun === true });
 
 export function deviceBulkRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
   const { store, settings } = ctx;
@@ -63,6 +67,11 @@ export function deviceBulkRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
     }, { additionalProperties: false }),
     responses: { 200: Type.Object({ matched: Type.Integer({ description: "Devices the filter matched (and, without dryRun, changed)" }), dryRun: Type.Boolean() }) },
     errors: ["FILTER_INVALID", "FILTER_REQUIRED", "BULK_TOO_MANY"],
+    audit: {
+      action: "device.tagMany", targetType: "device",
+      after: (req, res) => ({ ...selectionOf(req.body), add: req.body.add ?? [], remove: req.body.remove ?? [], result: pick(res, ["matched", "dryRun"]) }),
+      summary: (req, res) => `${req.body.dryRun === true ? "dry run: " : ""}tags +[${(req.body.add ?? []).join(",")}] -[${(req.body.remove ?? []).join(",")}] on ${String((res as { matched?: number } | undefined)?.matched)} devices matching ${req.body.filter ?? "all"}`,
+    },
     handler: async (req) => {
       const body = req.body;
       const filter = selection(body);
@@ -93,6 +102,11 @@ export function deviceBulkRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
     }, { additionalProperties: false }),
     responses: { 200: Type.Object({ matched: Type.Integer(), deleted: Type.Integer(), dryRun: Type.Boolean() }) },
     errors: ["FILTER_INVALID", "FILTER_REQUIRED", "BULK_TOO_MANY", "BULK_COUNT_MISMATCH"],
+    audit: {
+      action: "device.deleteMany", targetType: "device",
+      after: (req, res) => ({ ...selectionOf(req.body), result: pick(res, ["matched", "deleted", "dryRun"]) }),
+      summary: (req, res) => `${req.body.dryRun === true ? "dry run: " : ""}deleted ${String((res as { deleted?: number } | undefined)?.deleted)} devices matching ${req.body.filter ?? "all"}`,
+    },
     handler: async (req) => {
       const body = req.body;
       const filter = selection(body);

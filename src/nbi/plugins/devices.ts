@@ -11,6 +11,7 @@ import type { ParameterRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { connectionRequestJson, deviceJson, faultJson, parameterMap, parameterTree, recordedAttemptJson } from "../json.js";
+import { pick } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import {
   ConnectionRequestResult, Device, DeviceEvent, DeviceId, DeviceListItem, Fault, Nullable, ParameterNode, RecordedAttempt,
@@ -30,6 +31,15 @@ export function parseSort(text: string): SortKey[] {
 
 export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
   const { store, settings } = ctx;
+  const readDevice = async (id: string) => {
+    const d = await store.devices.get(id);
+    return d === null ? null : deviceJson(d, ctx.clock(), settings.onlineWindowMs);
+  };
+  // The username and when they were set: the password never leaves the store, not even masked.
+  const readCrCredentials = async (id: string) => {
+    const c = await store.connectionRequests.credentials(id);
+    return c === null ? null : { username: c.username, updatedAt: c.updatedAt.toISOString() };
+  };
   const now = () => ctx.clock();
 
   r.add(app, {
@@ -142,6 +152,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     params: IdParams,
     responses: { 204: null },
     errors: ["DEVICE_NOT_FOUND"],
+    audit: { action: "device.delete", targetType: "device", targetId: (req) => req.params.id, read: readDevice },
     handler: async (req, reply) => {
       const { id } = req.params;
       const at = now();
@@ -167,6 +178,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
       params: Type.Object({ id: DeviceId, tag: Tag }),
       responses: { 200: Type.Object({ tags: Type.Array(Type.String()) }) },
       errors: ["DEVICE_NOT_FOUND"],
+      audit: { action: method === "PUT" ? "device.tag" : "device.untag", targetType: "device", targetId: (req) => req.params.id, summary: (req) => `${method === "PUT" ? "tagged" : "untagged"} device ${req.params.id}: ${req.params.tag}` },
       handler: async (req) => {
         const { id, tag } = req.params;
         const tags = await store.devices.updateTags(id, method === "PUT" ? [tag] : [], method === "DELETE" ? [tag] : []);
@@ -227,6 +239,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     params: IdParams,
     responses: { 200: ConnectionRequestResult },
     errors: ["DEVICE_NOT_FOUND", "CONNECTION_REQUEST_FAILED", "CONNECTION_REQUEST_NO_METHOD", "CONNECTION_REQUEST_RATE_LIMITED", "SECRET_UNREADABLE"],
+    audit: { action: "device.connectionRequest", targetType: "device", targetId: (req) => req.params.id, after: (_req, res) => pick(res, ["outcome"]) },
     handler: async (req) => {
       const result = await ctx.connectionRequests.wake(req.params.id);
       if (result === null) throw new ApiError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(req.params.id)}`);
@@ -272,6 +285,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     body: Type.Object({ username: Type.String({ maxLength: 256 }), password: Type.String({ maxLength: 256 }) }, { additionalProperties: false }),
     responses: { 204: null },
     errors: ["DEVICE_NOT_FOUND"],
+    audit: { action: "connectionRequestCredentials.set", targetType: "device", targetId: (req) => req.params.id, read: readCrCredentials },
     handler: async (req, reply) => {
       let ok: boolean;
       try {
@@ -295,6 +309,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     params: IdParams,
     responses: { 204: null },
     errors: ["DEVICE_NOT_FOUND"],
+    audit: { action: "connectionRequestCredentials.delete", targetType: "device", targetId: (req) => req.params.id, read: readCrCredentials },
     handler: async (req, reply) => {
       if ((await store.devices.get(req.params.id)) === null) throw new ApiError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(req.params.id)}`);
       await store.connectionRequests.deleteCredentials(req.params.id);

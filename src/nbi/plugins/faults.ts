@@ -44,6 +44,7 @@ export function faultRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCont
     params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
     responses: { 204: null },
     errors: ["FAULT_NOT_FOUND"],
+    audit: { action: "fault.clear", targetType: "fault", targetId: (req) => req.params.id },
     handler: async (req, reply) => {
       const at = ctx.clock();
       const events = await store.transaction(async (tx) => {

@@ -8,6 +8,7 @@ import { planResponse, type ServedFile } from "../../files/index.js";
 import type { FileRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { idOf } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import { multipartBoundary, multipartFile } from "../multipart.js";
 import { IdParams } from "./devices.js";
@@ -89,6 +90,10 @@ async function sendContent(ctx: NbiContext, f: FileRecord, headers: Record<strin
 export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
   const { files, settings } = ctx;
   const FileParams = Type.Object({ fileId: FileId });
+  const readFile = async (id: string) => {
+    const f = await files.get(id);
+    return f === null || f.kind !== "file" ? null : fileJson(f);
+  };
 
   // The upload reads the raw body: its own context, where any media type passes through unread.
   void app.register(async (raw) => {
@@ -115,6 +120,10 @@ export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
       }),
       responses: { 201: FileSchema },
       errors: ["FILE_TOO_LARGE", "FILE_CHECKSUM_MISMATCH"],
+      audit: {
+        action: "file.upload", targetType: "file", targetId: (_req, res) => idOf(res), read: readFile,
+        summary: (req, res) => `uploaded ${req.query.name} (${req.query.fileType}, ${String((res as { size?: number } | undefined)?.size)} bytes)`,
+      },
       handler: async (req, reply) => {
         const q = req.query;
         const boundary = multipartBoundary(req.headers["content-type"]);
@@ -214,6 +223,7 @@ export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     params: FileParams,
     responses: { 204: null },
     errors: ["FILE_NOT_FOUND", "FILE_IN_USE"],
+    audit: { action: "file.delete", targetType: "file", targetId: (req) => req.params.fileId, read: readFile },
     handler: async (req, reply) => {
       await files.delete(req.params.fileId, "file");
       return reply.status(204).send();
@@ -290,6 +300,10 @@ export function fileRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     params: UploadParams,
     responses: { 204: null },
     errors: ["UPLOAD_NOT_FOUND"],
+    audit: {
+      action: "upload.delete", targetType: "upload", targetId: (req) => req.params.uploadId,
+      read: async (id, req) => { const f = await files.get(id); return f === null || f.kind !== "upload" || f.deviceId !== req.params.id ? null : uploadJson(f); },
+    },
     handler: async (req, reply) => {
       await getUpload(req.params.id, req.params.uploadId);
       await files.delete(req.params.uploadId, "upload", req.params.id);

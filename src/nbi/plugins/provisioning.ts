@@ -38,6 +38,10 @@ function ifMatch(header: string | string[] | undefined): number | undefined {
 
 export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
   const { store } = ctx;
+  const readDoc = async (kind: ProvisioningKind, name: string) => {
+    const d = await store.provisioning.get(kind, name);
+    return d === null ? null : storedJson(d);
+  };
   // Checks scripts compile (in an isolate of its own, never the one sessions run in).
   const checker = new ScriptSandbox({ memoryMb: 16, timeoutMs: 100 });
   app.addHook("onClose", async () => checker.dispose());
@@ -121,6 +125,10 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
       body: Type.Unknown({ description: `The ${k.title} document (docs/provisioning.md)` }),
       responses: { 200: Stored(k.schema) },
       errors: ["DOCUMENT_INVALID", "VERSION_CONFLICT"],
+      audit: {
+        action: `${k.kind}.put`, targetType: k.kind, targetId: (req) => req.params.name, read: (name) => readDoc(k.kind, name),
+        summary: (req, res) => `stored ${k.title} ${req.params.name} (version ${String((res as { version?: number } | undefined)?.version)})`,
+      },
       handler: async (req, reply) => {
         let doc: JsonValue;
         try {
@@ -150,6 +158,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
       params: Type.Object({ name: Name }),
       responses: { 204: null },
       errors: [k.notFound],
+      audit: { action: `${k.kind}.delete`, targetType: k.kind, targetId: (req) => req.params.name, read: (name) => readDoc(k.kind, name) },
       handler: async (req, reply) => {
         if (!(await store.provisioning.delete(k.kind, req.params.name, ctx.clock()))) throw new ApiError(k.notFound, `no ${k.title} ${JSON.stringify(req.params.name)}`);
         return reply.status(204).send();
@@ -205,6 +214,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
       }),
     },
     errors: ["DEVICE_NOT_FOUND"],
+    audit: { none: "a dry run changes nothing" },
     handler: async (req) => {
       const result = await ctx.provisioning.dryRun(req.params.id, ctx.clock(), { ...(req.body.presets ? { presets: req.body.presets } : {}), ...(req.body.events ? { events: req.body.events } : {}) });
       if (result === null) throw new ApiError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(req.params.id)}`);

@@ -6,10 +6,12 @@ import type { FastifyInstance } from "fastify";
 import type { ConnectionRequestResult } from "../../connreq/index.js";
 import { MAX_DEVICE_ID_LENGTH, taskArgSchemas, taskNames } from "../../session/index.js";
 import { taskOutlooks } from "../../server/task-outlook.js";
-import type { TaskRecord, TaskStatus } from "../../store/types.js";
+import { mapTaskSecrets } from "../../server/task-secrets.js";
+import type { JsonValue, TaskRecord, TaskStatus } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { connectionRequestJson, taskJson } from "../json.js";
+import { idOf, pick } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import { ConnectionRequestResult as CrResultSchema, Nullable, Task } from "../schemas.js";
 import { IdParams } from "./devices.js";
@@ -44,6 +46,9 @@ export async function taskViews(ctx: NbiContext, list: readonly TaskRecord[]) {
   });
 }
 
+/** A task creation's body (its schema is a union TypeBox cannot type statically). */
+const bodyOf = (req: { body: unknown }) => req.body as { name: string; filter?: string; args?: unknown };
+
 export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
   const { store, settings, tasks } = ctx;
   const view = async (t: TaskRecord) => (await taskViews(ctx, [t]))[0]!;
@@ -74,6 +79,11 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     body: CreateBody,
     responses: { 200: Created, 201: Created, 202: Created },
     errors: ["DEVICE_NOT_FOUND", "TASK_VALUE_TYPE", "SECRET_UNREADABLE", "FILE_NOT_FOUND", "FILES_DISABLED"],
+    audit: {
+      action: "task.create", targetType: "task", targetId: (_req, res) => idOf(res),
+      after: (req, res) => ({ deviceId: req.params.id, name: bodyOf(req).name, args: (res as { args?: unknown } | undefined)?.args ?? null }),
+      summary: (req) => `queued ${bodyOf(req).name} for device ${req.params.id}`,
+    },
     handler: async (req, reply) => {
       const body = req.body as { name: string; args?: unknown; wait?: number; connectionRequest?: boolean; expiresIn?: number; maxAttempts?: number };
       const task = await tasks.create(req.params.id, body.name, body.args ?? {}, {
@@ -110,6 +120,11 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
       }),
     },
     errors: ["FILTER_INVALID", "BULK_TOO_MANY", "FILE_NOT_FOUND", "FILES_DISABLED"],
+    audit: {
+      action: "task.createMany", targetType: "task",
+      after: (req, res) => ({ name: bodyOf(req).name, filter: bodyOf(req).filter, args: mapTaskSecrets(bodyOf(req).name, (bodyOf(req).args ?? null) as JsonValue, () => "***"), result: pick(res, ["matched", "created", "failed"]) }),
+      summary: (req, res) => `queued ${bodyOf(req).name} for ${String((res as { created?: number } | undefined)?.created)} devices matching ${bodyOf(req).filter}`,
+    },
     handler: async (req, reply) => {
       const body = req.body as { name: string; args?: unknown; filter: string; connectionRequest?: boolean; expiresIn?: number; maxAttempts?: number };
       const at = ctx.clock();
@@ -197,6 +212,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     params: TaskParams,
     responses: { 200: Task },
     errors: ["TASK_NOT_FOUND", "TASK_NOT_CANCELLABLE"],
+    audit: { action: "task.cancel", targetType: "task", targetId: (req) => req.params.id },
     handler: async (req) => view(await tasks.cancel(req.params.id)),
   });
 
@@ -210,6 +226,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     params: TaskParams,
     responses: { 200: Task },
     errors: ["TASK_NOT_FOUND", "TASK_NOT_RETRYABLE"],
+    audit: { action: "task.retry", targetType: "task", targetId: (req) => req.params.id },
     handler: async (req) => view(await tasks.retry(req.params.id)),
   });
 }

@@ -10,6 +10,7 @@ import type { WebhookRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { deliveryJson, webhookJson } from "../json.js";
+import { idOf } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import { EventTypeSchema, Nullable, Webhook, WebhookDelivery } from "../schemas.js";
 
@@ -45,6 +46,10 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
     if (h === null) throw new ApiError("WEBHOOK_NOT_FOUND", `no webhook ${JSON.stringify(id)}`);
     return h;
   };
+  const readHook = async (id: string) => {
+    const h = await store.webhooks.get(id);
+    return h === null ? null : webhookJson(h);
+  };
 
   r.add(app, {
     method: "POST",
@@ -67,6 +72,7 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
     ),
     responses: { 201: Type.Intersect([Webhook, Type.Object({ secret: Type.String({ description: "Shown once" }) })], { description: "The webhook, as GET answers it, with its secret" }) },
     errors: ["WEBHOOK_URL_INVALID", "WEBHOOK_TARGET_REFUSED", "FILTER_INVALID"],
+    audit: { action: "webhook.create", targetType: "webhook", targetId: (_req, res) => idOf(res), read: readHook },
     handler: async (req, reply) => {
       const b = req.body;
       checkUrl(ctx, b.url);
@@ -128,6 +134,11 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
     ),
     responses: { 200: Webhook },
     errors: ["WEBHOOK_NOT_FOUND", "WEBHOOK_URL_INVALID", "WEBHOOK_TARGET_REFUSED", "FILTER_INVALID"],
+    audit: {
+      action: "webhook.update", targetType: "webhook", targetId: (req) => req.params.id, read: readHook,
+      // The secret is in neither before nor after: that it changed is said here.
+      summary: (req) => `changed webhook ${req.params.id}: ${Object.keys(req.body).join(", ")}`,
+    },
     handler: async (req) => {
       const b = req.body;
       await get(req.params.id);
@@ -157,6 +168,7 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
     params: HookParams,
     responses: { 204: null },
     errors: ["WEBHOOK_NOT_FOUND"],
+    audit: { action: "webhook.delete", targetType: "webhook", targetId: (req) => req.params.id, read: readHook },
     handler: async (req, reply) => {
       if (!(await store.webhooks.delete(req.params.id))) throw new ApiError("WEBHOOK_NOT_FOUND", `no webhook ${JSON.stringify(req.params.id)}`);
       return reply.status(204).send();

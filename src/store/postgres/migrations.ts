@@ -450,4 +450,35 @@ UPDATE devices SET credentials = 'own' WHERE EXISTS (SELECT 1 FROM cpe_credentia
 CREATE INDEX devices_credentials ON devices (credentials, id);
 `,
   },
+  {
+    version: 12,
+    name: "audit trail",
+    sql: `
+-- Every change made through the REST API or the CLI: who, when, from where, what, and for configuration
+-- objects what they were and became (secrets masked before they get here). Listed newest first by id,
+-- filtered by principal, action or target (each index ends with id, so a filtered page is a range),
+-- and pruned oldest first by time (server/housekeeping.ts, audit.retentionDays).
+CREATE TABLE audit_log (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at timestamptz NOT NULL,
+  principal_kind text NOT NULL,
+  principal_id text COLLATE "C" NOT NULL,
+  principal_name text NOT NULL,
+  tenant text COLLATE "C",
+  address text,
+  operation text NOT NULL,
+  action text COLLATE "C" NOT NULL,
+  target_type text COLLATE "C" NOT NULL,
+  target_id text COLLATE "C",
+  outcome integer NOT NULL,
+  summary text NOT NULL,
+  before json,
+  after json
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_principal ON audit_log (principal_id, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_target ON audit_log (target_type, target_id, id);
+`,
+  },
 ];

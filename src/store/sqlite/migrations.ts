@@ -418,4 +418,36 @@ UPDATE devices SET credentials = 'own' WHERE EXISTS (SELECT 1 FROM cpe_credentia
 CREATE INDEX devices_credentials ON devices (credentials);
 `,
   },
+  {
+    version: 12,
+    name: "audit trail",
+    sql: `
+-- Every change made through the REST API or the CLI: who, when, from where, what, and for configuration
+-- objects what they were and became (secrets masked before they get here). Listed newest first by id,
+-- filtered by principal, action or target (each index ends with id, so a filtered page is a range),
+-- and pruned oldest first by time (server/housekeeping.ts, audit.retentionDays).
+CREATE TABLE audit_log (
+  -- AUTOINCREMENT: an id is never reused after the newest entries are deleted, so a cursor stays valid.
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  principal_kind TEXT NOT NULL,
+  principal_id TEXT NOT NULL,
+  principal_name TEXT NOT NULL,
+  tenant TEXT,
+  address TEXT,
+  operation TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id TEXT,
+  outcome INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  before TEXT,
+  after TEXT
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_principal ON audit_log (principal_id, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_target ON audit_log (target_type, target_id, id);
+`,
+  },
 ];
