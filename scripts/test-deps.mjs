@@ -16,6 +16,7 @@ export const NEEDS = [
   { what: "prosody", pkg: "prosody", why: "the XMPP server of the connection-request tests" },
   { what: "prosodyctl", pkg: "prosody", why: "registers the XMPP test accounts" },
   { what: "postgres", pkg: "postgresql", why: "a throwaway cluster for the PostgreSQL storage tests" },
+  { what: "chromium", pkg: "chromium", why: "the real browser of the web console's end-to-end tests (driven by playwright-core)" },
 ];
 
 /** Whether an executable `name` is on `path` (a PATH value). */

@@ -18,6 +18,8 @@ function runSync(cmd, args) {
 
 if (!ensureTestDeps()) process.exit(1);
 runSync("npx", ["tsc", "-p", "tsconfig.json"]);
+// The web console: type-checked with its own settings (DOM, JSX) and built, for its browser tests.
+runSync("npm", ["run", "build:console", "--silent"]);
 runSync("npx", ["eslint", "--max-warnings", "0", "."]);
 
 // The store's check for calls inside its own transactions (a guard against programming errors, off by

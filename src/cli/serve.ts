@@ -158,6 +158,7 @@ function banner(config: Readonly<Config>, port: number, apiPort: number | null, 
       : [
           "  REST API (docs/api.md):",
           ...(config.nbi.host === "0.0.0.0" ? ["127.0.0.1", ...addresses] : [config.nbi.host]).map((h) => `      http://${h}:${apiPort}/api/`),
+          `  Web console (docs/console.md): http://${config.nbi.host === "0.0.0.0" ? "127.0.0.1" : config.nbi.host}:${apiPort}/`,
           ...(adminKey.generatedNow && adminKey.key !== null
             ? ["  The first admin API key (shown once; kept in " + adminKey.file + "):", `      ${adminKey.key}`]
             : adminKey.file !== null

@@ -27,6 +27,7 @@ import { webhookRoutes } from "./plugins/webhooks.js";
 import { fileRoutes } from "./plugins/files.js";
 import { campaignRoutes } from "./plugins/campaigns.js";
 import { auditRoutes } from "./plugins/audit.js";
+import { consoleRoutes } from "./plugins/console.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
@@ -127,6 +128,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   fileRoutes(app, routes, ctx);
   campaignRoutes(app, routes, ctx);
   auditRoutes(app, routes, ctx);
+  if (ctx.consoleDir !== undefined) consoleRoutes(app, ctx.log, ctx.consoleDir);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {

@@ -44,6 +44,11 @@ export interface NbiContext {
   settings: NbiSettings;
   log: Logger;
   clock: () => Date;
+  /**
+   * Where the built web console is (plugins/console.ts: DEFAULT_CONSOLE_DIR), null to serve none;
+   * undefined (tests of the API alone): no console routes at all.
+   */
+  consoleDir?: string | null;
   /** What GET /api/status reports about this process. */
   info: { version: string; cwmpUrl: string };
 }

@@ -8,6 +8,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type Config } from "../config/index.js";
 import { ModelError } from "../model/index.js";
 import { startNbi, type RunningNbi } from "../nbi/app.js";
+import { DEFAULT_CONSOLE_DIR } from "../nbi/plugins/console.js";
 import { defaultSessionConfig, type SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import { ApiKeyAuthenticator, bootstrapAdminKey, type BootstrapAdminKey } from "./api-keys.js";
@@ -383,6 +384,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           log,
           clock,
           info: { version: provisioVersion(), cwmpUrl },
+          consoleDir: DEFAULT_CONSOLE_DIR,
         },
         config.nbi.host,
         config.nbi.port,

@@ -104,7 +104,7 @@ test("the system probe looks programs up on PATH (a PATH without them finds none
     assert.equal(p.sudoWithoutPassword(), false);
     const plan = deps.checkTestDeps(p);
     assert.equal(plan.action, "fail");
-    assert.deepEqual(plan.missing, ["openssl", "prosody"]);
+    assert.deepEqual(plan.missing, ["openssl", "prosody", "chromium"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

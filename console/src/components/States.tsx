@@ -1,0 +1,43 @@
+// Loading, empty and error states: every page shows one of them, in the place its data will take, so
+// nothing jumps when the data arrives.
+
+import type { ComponentChildren } from "preact";
+import { ApiError } from "../api/client.js";
+
+export function Loading({ what = "Loading" }: { what?: string }) {
+  return (
+    <div class="state state-loading" role="status" aria-live="polite">
+      <span class="spinner" aria-hidden="true" />
+      {what}…
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <div class="state state-empty">{children}</div>;
+}
+
+/** What went wrong, said for people; with a retry when one makes sense. */
+export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
+  return (
+    <div class="state state-error" role="alert">
+      <p>{describe(error)}</p>
+      {retry && (
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return error.message;
+    if (error.status === 403) return `Your role may not do this: ${error.message}`;
+    if (error.status === 404) return `Not found: ${error.message}`;
+    if (error.status >= 500) return `The server could not answer (${error.code}): ${error.message}`;
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

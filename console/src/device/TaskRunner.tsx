@@ -1,0 +1,112 @@
+// Runs any task on the device with a connection request, and shows its result when it arrives (the
+// page's event stream bumps `version`, and an unfinished task is read again).
+
+import { useEffect, useState } from "preact/hooks";
+import { api, enc } from "../api/client.js";
+import type { Task } from "../api/types.js";
+import { Field } from "../components/Field.js";
+import { describe } from "../components/States.js";
+import { runDeviceTask, taskOutcome } from "./run-task.js";
+
+/** Each kind with an example of its arguments (the OpenAPI document has their schemas). */
+const KINDS: Record<string, unknown> = {
+  getParameterValues: { parameterNames: ["Device.DeviceInfo."] },
+  getParameterNames: { parameterPath: "Device.DeviceInfo.", values: true },
+  setParameterValues: { parameterValues: [{ name: "Device.ManagementServer.PeriodicInformInterval", value: 300 }] },
+  getParameterAttributes: { parameterNames: ["Device.DeviceInfo.SoftwareVersion"] },
+  setParameterAttributes: { parameters: [{ name: "Device.DeviceInfo.SoftwareVersion", notification: 2 }] },
+  addObject: { objectName: "Device.NAT.PortMapping." },
+  deleteObject: { objectName: "Device.NAT.PortMapping.1." },
+  reboot: {},
+  factoryReset: {},
+  download: { fileId: "" },
+  upload: { fileType: "1 Vendor Configuration File" },
+  scheduleInform: { delaySeconds: 60 },
+  getRPCMethods: {},
+  getAllQueuedTransfers: {},
+};
+
+const FINAL = new Set(["done", "failed", "cancelled", "expired"]);
+
+export function TaskRunner({ deviceId, version }: { deviceId: string; version: number }) {
+  const [kind, setKind] = useState("getRPCMethods");
+  const [args, setArgs] = useState(JSON.stringify(KINDS.getRPCMethods, null, 2));
+  const [argsError, setArgsError] = useState<string | null>(null);
+  const [task, setTask] = useState<Task | null>(null);
+  const [status, setStatus] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!task || FINAL.has(task.status)) return;
+    api.get<Task>(`/api/tasks/${enc(task.id)}`).then((t) => {
+      setTask(t);
+      setStatus(taskOutcome(t));
+    }, () => undefined);
+  }, [version]);
+
+  const run = async (e: Event) => {
+    e.preventDefault();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(args);
+    } catch (err) {
+      setArgsError(`The arguments are not JSON: ${(err as Error).message}`);
+      return;
+    }
+    setArgsError(null);
+    setBusy(true);
+    setStatus(`Running ${kind}…`);
+    try {
+      const t = await runDeviceTask(deviceId, kind, parsed);
+      setTask(t);
+      setStatus(taskOutcome(t));
+    } catch (err) {
+      setStatus("");
+      setArgsError(describe(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="run-title" class="card">
+      <h2 id="run-title">Run a task</h2>
+      <form onSubmit={(e) => void run(e)} class="dialog-body">
+        <Field id="task-kind" label="Task">
+          <select
+            id="task-kind"
+            value={kind}
+            onChange={(e) => {
+              const k = e.currentTarget.value;
+              setKind(k);
+              setArgs(JSON.stringify(KINDS[k] ?? {}, null, 2));
+            }}
+          >
+            {Object.keys(KINDS).map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="task-args" label="Arguments (JSON)" error={argsError}>
+          <textarea id="task-args" class="mono" rows={5} spellcheck={false} value={args} onInput={(e) => setArgs(e.currentTarget.value)} aria-invalid={argsError ? true : undefined} aria-describedby={argsError ? "task-args-error" : undefined} />
+        </Field>
+        <div class="row">
+          <button type="submit" class="primary" disabled={busy}>
+            Run with a connection request
+          </button>
+        </div>
+      </form>
+      <p role="status" aria-live="polite" data-testid="task-status">
+        {status}
+      </p>
+      {task && FINAL.has(task.status) && task.result !== null && task.result !== undefined && (
+        <details open>
+          <summary>Result</summary>
+          <pre class="mono result">{JSON.stringify(task.result, null, 2)}</pre>
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,22 @@
+// The console's pages: a path pattern, the component and what the navigation calls it. Add a page here.
+
+import type { ComponentType } from "preact";
+import type { Params } from "./router.js";
+import { OverviewPage } from "./pages/Overview.js";
+import { DevicesPage } from "./pages/Devices.js";
+import { DevicePage } from "./pages/Device.js";
+
+export interface Page {
+  path: string;
+  component: ComponentType<{ params: Params }>;
+  /** The navigation's label; pages without one (a device) are reached by links. */
+  nav?: string;
+  /** The page's title, for the document and screen readers. */
+  title(params: Params): string;
+}
+
+export const pages: Page[] = [
+  { path: "/", component: OverviewPage, nav: "Overview", title: () => "Overview" },
+  { path: "/devices", component: DevicesPage, nav: "Devices", title: () => "Devices" },
+  { path: "/devices/:id", component: DevicePage, title: (p) => `Device ${p.id ?? ""}` },
+];

@@ -1,0 +1,198 @@
+// The web console end to end: Debian's chromium against a real `provisio serve` child process with
+// simulated devices. Each test is a path a user takes; device data is real, from the simulator.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import type { Simulation } from "../../src/sim/runtime/index.js";
+import { deviceIdOf } from "../../src/session/index.js";
+import { cspViolations, startConsoleRig, type ConsoleRig } from "./support.js";
+
+const HOSTILE_CLASS = "<img src=x onerror=window.__pwned=1>";
+const HOSTILE_VALUE = '"><script>window.__pwned=2</script><b>x</b>';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("web console", { timeout: 120_000 }, () => {
+  let rig: ConsoleRig;
+  let gateways: Simulation;
+  let hostile: Simulation;
+  const idOf = (sim: Simulation, i: number) => deviceIdOf(sim.devices[i]!.identity);
+
+  before(async () => {
+    rig = await startConsoleRig();
+    gateways = await rig.devices(6, { serialPrefix: "CON" });
+    hostile = await rig.devices(1, { serialPrefix: "EVIL", productClass: HOSTILE_CLASS, manufacturer: HOSTILE_CLASS });
+    await until("the devices registered", async () => ((await rig.api<{ total: number }>("GET", "/api/devices?limit=1&count=true")).body.total === 7 ? true : undefined));
+    // The ACS knows of a device only what it read: read the whole tree of the devices the tests open.
+    for (const id of [idOf(gateways, 0), idOf(gateways, 1), idOf(hostile, 0)]) {
+      const read = await rig.api<{ status: string }>("POST", `/api/devices/${encodeURIComponent(id)}/tasks`, { name: "getParameterNames", args: { parameterPath: "", values: true }, connectionRequest: true, wait: 30 });
+      assert.equal(read.body.status, "done", JSON.stringify(read.body));
+    }
+  });
+  after(async () => {
+    await rig?.close();
+  });
+
+  const adminPage = async (): Promise<Page> => (await rig.context(rig.adminKey)).newPage();
+
+  it("is served with its security headers and a build free of inline script and style", async () => {
+    const res = await fetch(`${rig.base}/devices/anything`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'self'; style-src 'self'/);
+    const html = await res.text();
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, "every script has a src");
+    assert.doesNotMatch(html, /<style|style=/, "no inline style");
+    assert.equal(html, readFileSync(new URL("../../console/index.html", import.meta.url), "utf8"));
+  });
+
+  it("shows the login page, usable with the keyboard, to a visitor without a login", async () => {
+    const page = await (await rig.context(null)).newPage();
+    await page.goto(`${rig.base}/devices?filter=online`);
+    await page.getByRole("heading", { name: "Provisio" }).waitFor();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate("document.activeElement.id"), "login-username");
+    await page.keyboard.type("nobody");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate("document.activeElement.id"), "login-password");
+    await page.keyboard.type("wrong");
+    await page.keyboard.press("Enter");
+    // Until the server has logins, POST /api/session is no endpoint: either way the form says why.
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    assert.notEqual((await alert.textContent())?.trim(), "");
+    assert.equal(new URL(page.url()).pathname, "/devices", "the place asked for is kept");
+  });
+
+  it("finds a device by filter, says where a filter is wrong, and goes there with the keyboard alone", async () => {
+    const page = await adminPage();
+    await page.goto(`${rig.base}/`);
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    // Tab to the navigation's Devices link.
+    for (let i = 0; i < 10 && (await page.evaluate("document.activeElement.textContent")) !== "Devices"; i++) await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Devices" }).waitFor();
+    await page.getByLabel("Filter", { exact: true }).focus();
+    await page.keyboard.type('serialNumber = "CON000003" AND');
+    await page.keyboard.press("Enter");
+    const error = page.locator("#device-filter-error");
+    await error.waitFor();
+    assert.match((await error.textContent()) ?? "", /^Column 31: expected a condition/);
+
+    await page.getByLabel("Filter", { exact: true }).fill('serialNumber = "CON000003"');
+    await page.keyboard.press("Enter");
+    const link = page.getByRole("link", { name: idOf(gateways, 2) });
+    await link.waitFor();
+    assert.equal(await page.locator("tbody tr").count(), 1);
+    // The export link is the filter's devices as CSV (fetched with the page's credentials).
+    const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    const exported = await page.request.get(rig.base + href!);
+    assert.match(exported.headers()["content-type"] ?? "", /^text\/csv/);
+    const csv = (await exported.text()).trim().split("\r\n");
+    assert.equal(csv.length, 2);
+    assert.match(csv[1]!, new RegExp(`^${idOf(gateways, 2)},`));
+    // From the filter, Tab reaches the row's link (past Apply, the toolbar and the selection boxes).
+    for (let i = 0; i < 30 && (await page.evaluate("document.activeElement.textContent")) !== idOf(gateways, 2); i++) await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: idOf(gateways, 2) }).waitFor();
+  });
+
+  it("changes a value in the device's tree and shows what the device reports", async () => {
+    const page = await adminPage();
+    const id = idOf(gateways, 0);
+    await page.goto(`${rig.base}/devices/${encodeURIComponent(id)}`);
+    await page.getByLabel("Search parameters").fill("PeriodicInformInterval");
+    await page.getByRole("button", { name: "Edit Device.ManagementServer.PeriodicInformInterval" }).click();
+    const input = page.getByLabel(/New value of Device\.ManagementServer\.PeriodicInformInterval/);
+    await input.fill("-5");
+    await page.getByRole("button", { name: "Set", exact: true }).click();
+    await page.getByText(/xsd:unsignedInt needs|goes from 0/).waitFor();
+    await input.fill("1234");
+    await page.getByRole("button", { name: "Set", exact: true }).click();
+    await page.getByTestId("tree-status").getByText(/PeriodicInformInterval: Done\./).waitFor();
+    assert.equal(gateways.devices[0]!.cpe.read("Device.ManagementServer.PeriodicInformInterval"), "1234");
+    // The device's answer to a refresh of the subtree is what the tree then shows.
+    await page.getByLabel("Search parameters").fill("");
+    await page.getByRole("button", { name: "Open Device." }).click();
+    await page.getByRole("button", { name: "Refresh Device.ManagementServer." }).waitFor();
+    await page.getByRole("button", { name: "Refresh Device.ManagementServer." }).click();
+    await page.getByTestId("tree-status").getByText(/Device\.ManagementServer\.: Done\./).waitFor();
+    await page.getByLabel("Search parameters").fill("PeriodicInformInterval");
+    await page.locator('[data-path="Device.ManagementServer.PeriodicInformInterval"]', { hasText: "1234" }).waitFor();
+  });
+
+  it("reboots the devices of a filter in bulk, confirming their number, and follows them to the end", async () => {
+    const page = await adminPage();
+    await page.goto(`${rig.base}/devices?filter=${encodeURIComponent('serialNumber ^= "CON"')}`);
+    await page.getByText("1–6 of 6").waitFor();
+    await page.getByRole("button", { name: "Reboot…" }).click();
+    const dialog = page.getByRole("dialog");
+    assert.match((await dialog.getByTestId("confirm-text").textContent()) ?? "", /6 devices/);
+    await dialog.getByRole("button", { name: "Reboot 6 devices" }).click();
+    await page.getByTestId("bulk-status").getByText("Finished: 6 done, 0 failed, 0 cancelled of 6").waitFor({ timeout: 30_000 });
+    const tasks = await rig.api<{ tasks: { name: string; status: string }[] }>("GET", "/api/tasks?status=done&limit=100");
+    assert.equal(tasks.body.tasks.filter((t) => t.name === "reboot").length, 6);
+  });
+
+  it("gives a viewer no way to change anything", async () => {
+    const page = await (await rig.context(await rig.keyFor("read-only"))).newPage();
+    await page.goto(`${rig.base}/devices`);
+    await page.getByText("(Viewer)").waitFor();
+    await page.getByRole("link", { name: idOf(gateways, 1) }).waitFor();
+    assert.equal(await page.getByRole("group", { name: "Bulk actions" }).count(), 0);
+    await page.getByRole("link", { name: idOf(gateways, 1) }).click();
+    await page.getByLabel("Search parameters").fill("PeriodicInformInterval");
+    await page.locator('[data-path="Device.ManagementServer.PeriodicInformInterval"]').waitFor();
+    assert.equal(await page.getByRole("button", { name: /^(Edit|Refresh|Add an instance|Delete) / }).count(), 0);
+    assert.equal(await page.getByLabel("Add a tag").count(), 0);
+    await page.getByRole("tab", { name: "Tasks" }).click();
+    await page.getByRole("heading", { name: "Tasks" }).waitFor();
+    assert.equal(await page.getByRole("heading", { name: "Run a task" }).count(), 0);
+  });
+
+  it("brings the login page back, at the same place, when the login expires", async () => {
+    const created = await rig.api<{ id: string; key: string }>("POST", "/api/apikeys", { name: "console test expiring", role: "operator" });
+    const page = await (await rig.context(created.body.key)).newPage();
+    await page.goto(`${rig.base}/devices`);
+    await page.getByRole("link", { name: idOf(gateways, 0) }).waitFor();
+    assert.equal((await rig.api("DELETE", `/api/apikeys/${created.body.id}`)).status, 200);
+    await page.getByRole("link", { name: idOf(gateways, 0) }).click();
+    await page.getByText("Your login expired. Log in again to continue where you were.").waitFor();
+    assert.equal(decodeURIComponent(new URL(page.url()).pathname), `/devices/${idOf(gateways, 0)}`);
+    assert.equal(await page.getByLabel("Username").count(), 1);
+  });
+
+  it("renders markup from a device's identity and values as text: nothing runs, and nothing needs the CSP to stop it", async () => {
+    const id = idOf(hostile, 0);
+    const set = await rig.api<{ status: string }>("POST", `/api/devices/${encodeURIComponent(id)}/tasks`, {
+      name: "setParameterValues",
+      args: { parameterValues: [{ name: "Device.DeviceInfo.ProvisioningCode", value: HOSTILE_VALUE }] },
+      connectionRequest: true,
+      wait: 20,
+    });
+    assert.equal(set.body.status, "done", JSON.stringify(set.body));
+    await rig.api("PUT", `/api/devices/${encodeURIComponent(id)}/tags/${encodeURIComponent("<i>tag</i>")}`);
+    const page = await adminPage();
+    await page.goto(`${rig.base}/devices?filter=${encodeURIComponent('serialNumber ^= "EVIL"')}&columns=Device.DeviceInfo.ProvisioningCode`);
+    await page.getByRole("cell", { name: HOSTILE_CLASS, exact: true }).waitFor();
+    await page.getByRole("cell", { name: HOSTILE_VALUE, exact: true }).waitFor();
+    await page.getByRole("link", { name: id }).click();
+    await page.getByLabel("Search parameters").fill("ProvisioningCode");
+    const value = page.locator('[data-path="Device.DeviceInfo.ProvisioningCode"]');
+    await value.waitFor();
+    assert.equal(await value.textContent(), HOSTILE_VALUE);
+    assert.equal(await page.locator("img, script:not([src]), b").count(), 0, "no element made from device data");
+    await page.getByText("<i>tag</i>").waitFor();
+    assert.equal(await page.evaluate("window.__pwned"), undefined);
+    assert.deepEqual(await cspViolations(page), []);
+  });
+});
