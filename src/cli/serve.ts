@@ -70,6 +70,12 @@ interface WorkerReady {
 
 async function serve(config: Readonly<Config>): Promise<void> {
   const log = createLogger(config.log.level, { format: config.log.format });
+  // A promise rejected with nobody to handle it is a bug, and it belongs to one request or one background
+  // pass: Node's default (end the process) would drop every other device's session with it. Said loudly,
+  // and the process goes on. An uncaught exception keeps the default: the state it leaves is unknown.
+  process.on("unhandledRejection", (reason) => {
+    log.error({ err: reason }, "BUG: a promise was rejected and nothing handled it; the process goes on");
+  });
   if (config.workers > 1 && cluster.isPrimary) {
     // Prepare once, so workers starting together do not race to generate secrets.
     const store = await openConfiguredStore(config, storeUrl(config), log);

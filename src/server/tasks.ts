@@ -244,7 +244,7 @@ export class TaskService {
   async waitFor(id: string, timeoutMs: number, pollMs = 250): Promise<TaskRecord | null> {
     const initial = await this.store.tasks.get(id);
     if (initial === null || FINAL.has(initial.status) || timeoutMs <= 0) return initial;
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let settled = false;
       const finish = async () => {
         if (settled) return;
@@ -252,11 +252,14 @@ export class TaskService {
         if (settled) return;
         if (t === null || FINAL.has(t.status)) done(t);
       };
-      const done = (t: TaskRecord | null) => {
+      const stop = () => {
         settled = true;
         clearTimeout(deadline);
         clearInterval(poll);
         unsubscribe?.();
+      };
+      const done = (t: TaskRecord | null) => {
+        stop();
         resolve(t);
       };
       const unsubscribe = this.events?.subscribe((e) => {
@@ -264,9 +267,18 @@ export class TaskService {
       });
       const poll = setInterval(() => void finish().catch(() => undefined), pollMs);
       const deadline = setTimeout(() => {
-        void this.store.tasks.get(id).then((t) => {
-          if (!settled) done(t);
-        });
+        // The last read decides: when the store cannot answer it, neither can the caller (the API answers
+        // 503), rather than wait forever or take the process down with an unhandled rejection.
+        this.store.tasks.get(id).then(
+          (t) => {
+            if (!settled) done(t);
+          },
+          (err: unknown) => {
+            if (settled) return;
+            stop();
+            reject(err);
+          },
+        );
       }, timeoutMs);
     });
   }

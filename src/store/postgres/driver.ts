@@ -39,6 +39,8 @@ export interface PgPool extends PgQueryable {
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED", "57P01", "57P02", "57P03", "53300", "25006"]);
 const UNAVAILABLE_MESSAGE = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i;
 
+const POOL_TIMEOUT = /timeout exceeded when trying to connect/i;
+
 export function isPgUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
@@ -58,12 +60,22 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     private readonly ownsPool: boolean,
     private readonly maxNamedStatements = 1000,
     private readonly availability = new Availability(undefined),
+    /** Whether every connection of the pool is checked out (a wait for one then times out under load). */
+    private readonly saturated: () => boolean = () => false,
   ) {}
 
   /** The error to throw for `err`: unavailability is recorded (and backed off from) and typed. */
   private failure(err: unknown): unknown {
     if (isStoreUnavailable(err)) return err;
-    return isPgUnavailable(err) ? this.availability.failed(err as Error) : err;
+    if (!isPgUnavailable(err)) return err;
+    // pg-pool says the same "timeout exceeded when trying to connect" when no connection of a full pool
+    // came free in time as when the server cannot be reached. The first is this process's overload: the
+    // call fails (its CPE is told to retry) but the database is not marked down, which would turn every
+    // other call away too, and a busy minute into an outage.
+    if (POOL_TIMEOUT.test((err as Error).message) && this.saturated()) {
+      return new StoreError("STORE_UNAVAILABLE", "the database connections are all in use and none came free in time (the process is overloaded)", { cause: err });
+    }
+    return this.availability.failed(err as Error);
   }
 
   private async reach<T>(work: () => Promise<T>): Promise<T> {

@@ -20,6 +20,8 @@ export interface PostgresStoreOptions {
   migrate?: boolean;
   /** Called when the server stops answering, and again when it answers again. */
   onAvailability?: (change: AvailabilityChange) => void;
+  /** How long a call waits for a connection, a new one or a pooled one (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 /** How long opening a connection may take before the call fails as STORE_UNAVAILABLE (a server that drops packets). */
@@ -47,10 +49,13 @@ export function withJitOff(url: string): string {
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
   let pool: PgPool;
   let owns = false;
+  let saturated = () => false;
   if (options.pool) {
     pool = options.pool;
   } else {
-    const made = new pg.Pool({ connectionString: withJitOff(url), max: options.maxConnections ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    const max = options.maxConnections ?? 10;
+    const made = new pg.Pool({ connectionString: withJitOff(url), max, connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, keepAlive: true });
+    saturated = () => made.totalCount >= max && made.idleCount === 0;
     // Without a listener, an idle connection's error (the server restarting) would crash the process.
     made.on("error", (err) => options.onPoolError?.(err));
     // So would a connection's error while it is checked out (pg-pool listens only to idle ones): in a
@@ -59,7 +64,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     pool = made as unknown as PgPool;
     owns = true;
   }
-  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability));
+  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability), saturated);
   try {
     if (options.migrate !== false) await migrate(driver, postgresMigrations);
   } catch (err) {
