@@ -1,5 +1,6 @@
-// The REST API: a fastify app with one plugin per resource. Every endpoint but /healthz needs an API
-// key, and the role its route declares. Errors leave as JSON with a stable code (errors.ts).
+// The REST API: a fastify app with one plugin per resource. Every endpoint but /healthz and the login
+// needs an API key or a console login (authenticate.ts), and the role its route declares. Errors leave
+// as JSON with a stable code (errors.ts).
 
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
@@ -12,7 +13,9 @@ import { isStoreUnavailable, StoreError } from "../store/index.js";
 import type { NbiContext } from "./context.js";
 import { ApiError, type ErrorName } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
-import { principalOfKey, type Principal } from "./principal.js";
+import type { Principal } from "./principal.js";
+import { authenticateRequest } from "./authenticate.js";
+import type { LoginSession } from "../server/logins.js";
 import { apiKeyRoutes } from "./plugins/api-keys.js";
 import { deviceBulkRoutes } from "./plugins/device-bulk.js";
 import { deviceExportRoutes } from "./plugins/device-export.js";
@@ -25,6 +28,8 @@ import { taskRoutes } from "./plugins/tasks.js";
 import { webhookRoutes } from "./plugins/webhooks.js";
 import { fileRoutes } from "./plugins/files.js";
 import { campaignRoutes } from "./plugins/campaigns.js";
+import { sessionRoutes } from "./plugins/session.js";
+import { UserError } from "../server/users.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
@@ -60,6 +65,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   });
   const routes = new RouteRegistry();
   app.decorateRequest("principal", null);
+  app.decorateRequest("login", null);
   // Bodies are JSON only (fastify also reads text/plain by default).
   app.removeContentTypeParser("text/plain");
   // An empty body sent as application/json (curl -H 'Content-Type: application/json' -X POST) is no
@@ -77,20 +83,14 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
     const config = req.routeOptions.config as Partial<RouteConfig> | undefined;
     const role = config?.role;
     if (role === undefined || role === "public") return;
-    const auth = await ctx.keys.authenticate(req.headers.authorization);
-    if (!auth.ok) {
-      reply.header("WWW-Authenticate", 'Bearer realm="provisio"');
-      const [name, message]: [ErrorName, string] =
-        auth.reason === "missing" ? ["AUTH_REQUIRED", "this endpoint needs an API key: send Authorization: Bearer <key>"]
-          : auth.reason === "malformed" ? ["AUTH_MALFORMED", "the Authorization header must be \"Bearer <key>\""]
-            : auth.reason === "revoked" ? ["AUTH_REVOKED", "this API key was revoked"]
-              : ["AUTH_INVALID", "this API key is not known"];
-      throw new ApiError(name, message);
+    const { principal, login } = await authenticateRequest(ctx, req, reply);
+    if (role !== "any" && !roleAllows(principal.role, role)) {
+      const who = principal.kind === "user" ? `this user (${principal.id})` : `this key (${principal.id})`;
+      throw new ApiError("FORBIDDEN", `${req.method} ${req.routeOptions.url} needs the ${role} role; ${who} is ${principal.role}`, { required: role, role: principal.role });
     }
-    if (role !== "any" && !roleAllows(auth.key.role, role)) {
-      throw new ApiError("FORBIDDEN", `${req.method} ${req.routeOptions.url} needs the ${role} role; this key (${auth.key.id}) is ${auth.key.role}`, { required: role, role: auth.key.role });
-    }
-    (req as unknown as { principal: Principal }).principal = principalOfKey(auth.key);
+    const r = req as unknown as { principal: Principal; login: LoginSession | null };
+    r.principal = principal;
+    r.login = login;
   });
 
   app.addHook("onResponse", async (req, reply) => {
@@ -120,6 +120,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   apiKeyRoutes(app, routes, ctx);
   fileRoutes(app, routes, ctx);
   campaignRoutes(app, routes, ctx);
+  sessionRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {
@@ -159,6 +160,10 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
   if (err instanceof MultipartError) return validationError([{ in: "body", field: "", message: err.message }]);
   if (err instanceof CampaignError) return new ApiError(err.code, err.message, err.details);
   if (err instanceof CampaignRuleError) return validationError([{ in: "body", field: err.field, message: err.message }]);
+  if (err instanceof UserError) {
+    if (err.code === "USERNAME_INVALID") return validationError([{ in: "body", field: err.field, message: err.message }]);
+    return new ApiError(err.code, err.message);
+  }
   if (err instanceof SecretError) {
     ctx.log.error({ err: err.message, method, url }, "a stored secret does not open");
     return new ApiError("SECRET_UNREADABLE", `a stored secret cannot be unsealed: ${err.message}`);

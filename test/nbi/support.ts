@@ -75,6 +75,8 @@ export interface ApiAcsOptions {
   dbUrl?: string;
   /** Share a data folder (and so the secrets key) with another ACS. */
   dataDir?: string;
+  /** The ACS's clock (for expiry tests: no sleeping). */
+  clock?: () => Date;
 }
 
 export const BASE_SETTINGS: Settings = {
@@ -89,7 +91,7 @@ export async function startApiAcs(backend: Backend, options: ApiAcsOptions = {})
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "provisio-nbi-"));
   const dbUrl = options.dbUrl ?? (await backend.freshUrl());
   const config = testConfig(dataDir, dbUrl, merge(BASE_SETTINGS, options.settings ?? {}));
-  const acs = await startAcs(config, { checkResponses: true, processMetrics: false, housekeepingIntervalMs: 3_600_000 });
+  const acs = await startAcs(config, { checkResponses: true, processMetrics: false, housekeepingIntervalMs: 3_600_000, ...(options.clock ? { clock: options.clock } : {}) });
   const adminKey = acs.adminKey.key ?? (await createApiKey(acs.store, { name: "test admin", role: "admin", now: new Date() })).key;
   return {
     acs,
