@@ -29,6 +29,7 @@ import { webhookRoutes } from "./plugins/webhooks.js";
 import { fileRoutes } from "./plugins/files.js";
 import { campaignRoutes } from "./plugins/campaigns.js";
 import { sessionRoutes } from "./plugins/session.js";
+import { userRoutes } from "./plugins/users.js";
 import { UserError } from "../server/users.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
@@ -121,6 +122,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   fileRoutes(app, routes, ctx);
   campaignRoutes(app, routes, ctx);
   sessionRoutes(app, routes, ctx);
+  userRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {

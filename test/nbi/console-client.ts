@@ -1,6 +1,8 @@
 // A browser's side of the console login over real HTTP: it keeps the session cookie the API sets and
 // sends it back, and sends the CSRF token with the requests that change something (unless told not to).
 
+import { request, type IncomingHttpHeaders } from "node:http";
+
 export interface HttpAnswer {
   status: number;
   headers: Headers;
@@ -22,7 +24,8 @@ export class ConsoleClient {
   cookie: string | null = null;
   csrfToken: string | null = null;
 
-  constructor(readonly baseUrl: string) {}
+  /** `localAddress`: the address to connect from (any of 127.0.0.0/8 on Linux), to be another client. */
+  constructor(readonly baseUrl: string, readonly localAddress?: string) {}
 
   /** Logs in; on success keeps the cookie and the CSRF token. */
   async login(username: string, password: string): Promise<HttpAnswer> {
@@ -37,15 +40,27 @@ export class ConsoleClient {
     const csrf = options.csrf ?? true;
     if (typeof csrf === "string") headers["x-csrf-token"] = csrf;
     else if (csrf && this.csrfToken !== null && method !== "GET") headers["x-csrf-token"] = this.csrfToken;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(this.baseUrl + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    const setCookies = res.headers.getSetCookie();
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    const res = await new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
+      const req = request(this.baseUrl + path, { method, headers, ...(this.localAddress !== undefined ? { localAddress: this.localAddress } : {}) }, (r) => {
+        let text = "";
+        r.setEncoding("utf8");
+        r.on("data", (d: string) => (text += d));
+        r.on("end", () => resolve({ status: r.statusCode ?? 0, headers: r.headers, text }));
+        r.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(payload);
+    });
+    const setCookies = res.headers["set-cookie"] ?? [];
     for (const c of setCookies) {
       const m = /^provisio_session=([^;]*)/.exec(c);
       if (m) this.cookie = m[1] === "" ? null : m[1]!;
     }
-    return { status: res.status, headers: res.headers, body: text === "" ? undefined : (JSON.parse(text) as unknown), setCookies };
+    const h = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") h.set(k, v);
+    return { status: res.status, headers: h, body: res.text === "" ? undefined : (JSON.parse(res.text) as unknown), setCookies };
   }
 
   get = (path: string) => this.call("GET", path);

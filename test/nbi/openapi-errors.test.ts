@@ -119,7 +119,7 @@ describe("the OpenAPI document", () => {
     };
     for (const [create, statuses, get] of [
       ["createTask", ["200", "201", "202"], "getTask"], ["createCampaign", ["201"], "getCampaign"], ["uploadFile", ["201"], "getFile"],
-      ["createWebhook", ["201"], "getWebhook"], ["createApiKey", ["201"], "whoami"],
+      ["createWebhook", ["201"], "getWebhook"], ["createApiKey", ["201"], "whoami"], ["createUser", ["201"], "getUser"],
     ] as const) {
       for (const status of statuses) assert.deepEqual(base(schemaOf(create, status)), schemaOf(get, "200"), `${create} ${status} answers the resource as ${get} does`);
     }
