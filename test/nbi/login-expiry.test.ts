@@ -1,5 +1,6 @@
 // Console logins end after login.idleTimeout without use and after login.maxLifetime whatever the use;
-// housekeeping deletes their rows then. The ACS's clock is injected: nothing sleeps.
+// housekeeping deletes their rows then. The ACS's clock is injected: nothing sleeps. (This ACS says it
+// is behind an HTTPS proxy: its cookies are Secure.)
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -18,14 +19,17 @@ forEachBackend((backend) => {
     let offsetMs = 0;
     const advance = (seconds: number) => (offsetMs += seconds * 1000);
     before(async () => {
-      t = await startApiAcs(backend, { clock: () => new Date(START + offsetMs), settings: { login: { idleTimeout: 600, maxLifetime: 3600 } } });
+      t = await startApiAcs(backend, { clock: () => new Date(START + offsetMs), settings: { login: { idleTimeout: 600, maxLifetime: 3600, secureCookie: true } } });
       await createUser(t.acs.store, { username: "ines", role: "read-only", password: PASSWORD, now: new Date() });
     });
     after(() => t.stop());
 
     const login = async () => {
       const c = new ConsoleClient(t.apiUrl);
-      assert.equal((await c.login("ines", PASSWORD)).status, 200);
+      const res = await c.login("ines", PASSWORD);
+      assert.equal(res.status, 200);
+      // login.secureCookie: a proxy in front serves HTTPS, so the browser must send it over HTTPS only.
+      assert.match(res.setCookies[0] ?? "", /; HttpOnly; SameSite=Strict; Path=\/; Secure$/);
       return c;
     };
 

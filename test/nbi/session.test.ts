@@ -41,6 +41,9 @@ forEachBackend((backend) => {
       const me = await c.get("/api/session");
       assert.equal(me.status, 200);
       assert.deepEqual(me.body, res.body);
+      const whoami = await c.get("/api/whoami");
+      assert.ok(refused(whoami, 404, "APIKEY_NOT_FOUND"));
+      assert.match(whoami.body.error.message, /console login, not an API key: GET \/api\/session/);
       assert.equal((await c.get("/api/devices")).status, 200);
 
       const out = await c.call("DELETE", "/api/session");
