@@ -8,7 +8,7 @@ import type { ApiKeyRecord, ApiRole, Store } from "../store/types.js";
 import { openCliStore } from "./cli-store.js";
 import { collectSet, configFrom } from "./config-sources.js";
 
-interface CommonFlags {
+export interface CommonFlags {
   config?: string;
   set?: string[];
   db?: string;
@@ -17,7 +17,7 @@ interface CommonFlags {
   newDatabase?: boolean;
 }
 
-function common(cmd: Command): Command {
+export function common(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", "JSON configuration file (also PROVISIO_CONFIG)")
     .option("--db <url>", "database: sqlite:PATH or postgres://user:pass@host/db (default: SQLite in the data folder)")
@@ -27,7 +27,7 @@ function common(cmd: Command): Command {
     .option("--new-database", "create the database when there is none (by default a missing database is an error)");
 }
 
-async function withStore<T>(flags: CommonFlags, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(flags: CommonFlags, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = configFrom(flags, { db: flags.db, dataDir: flags.dataDir });
   const { store, foundAbove } = await openCliStore(config, { allowNew: flags.newDatabase === true });
   if (foundAbove !== null) process.stderr.write(`provisio: using the ACS's database ${foundAbove}\n`);
@@ -38,7 +38,7 @@ async function withStore<T>(flags: CommonFlags, fn: (store: Store) => Promise<T>
   }
 }
 
-function parseRole(value: string): ApiRole {
+export function parseRole(value: string): ApiRole {
   if (!(API_ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`the role is one of ${API_ROLES.join(", ")}`);
   return value as ApiRole;
 }
@@ -55,7 +55,7 @@ function table(keys: ApiKeyRecord[]): string {
  * Records a change in the audit trail. The change is made already: when its entry cannot be written,
  * the command says so and fails, but the change stays.
  */
-async function audit(store: Store, change: CliChange): Promise<void> {
+export async function audit(store: Store, change: CliChange): Promise<void> {
   try {
     await recordCliChange(store, change);
   } catch (err) {

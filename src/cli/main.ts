@@ -7,6 +7,7 @@ import { addApiKeyCommand } from "./apikey.js";
 import { CliError } from "./cli-store.js";
 import { addServeCommand } from "./serve.js";
 import { addSimCommand } from "./sim.js";
+import { addUserCommand } from "./user.js";
 
 export function buildProgram(): Command {
   const program = new Command("provisio")
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   addServeCommand(program);
   addApiKeyCommand(program);
+  addUserCommand(program);
   addSimCommand(program);
   return program;
 }

@@ -81,11 +81,13 @@ async function serve(config: Readonly<Config>): Promise<void> {
     const store = await openConfiguredStore(config, storeUrl(config), log);
     let bootstrap: Awaited<ReturnType<typeof bootstrapCredentials>>;
     let adminKey: BootstrapAdminKey;
+    let noUsers: boolean;
     try {
       await nonceSecret(store);
       bootstrap = await bootstrapCredentials(store, { username: config.cwmp.bootstrapUsername, password: config.cwmp.bootstrapPassword, realm: config.cwmp.realm, dataDir: config.dataDir, now: new Date() });
       await loadSecrets({ configuredKey: config.secretsKey, dataDir: config.dataDir, store });
       adminKey = await bootstrapAdminKey(store, { dataDir: config.dataDir, now: new Date() });
+      noUsers = (await store.users.count()) === 0;
     } finally {
       await store.close();
     }
@@ -96,7 +98,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
       const m = msg as Partial<WorkerReady> | null;
       if (announced || m?.type !== WORKER_READY || typeof m.cwmpPort !== "number") return;
       announced = true;
-      banner(config, m.cwmpPort, m.nbiPort ?? null, bootstrap, adminKey);
+      banner(config, m.cwmpPort, m.nbiPort ?? null, bootstrap, adminKey, noUsers);
     });
     // One worker runs the STUN server: UDP connection requests must leave from its socket, which
     // workers cannot share; the others wake devices by HTTP and XMPP (docs/operations.md).
@@ -126,7 +128,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
     }
     throw err;
   }
-  if (cluster.isPrimary) banner(config, acs.cwmpPort, acs.nbi?.port ?? null, acs.bootstrap, acs.adminKey);
+  if (cluster.isPrimary) banner(config, acs.cwmpPort, acs.nbi?.port ?? null, acs.bootstrap, acs.adminKey, (await acs.store.users.count()) === 0);
   else process.send?.({ type: WORKER_READY, cwmpPort: acs.cwmpPort, nbiPort: acs.nbi?.port ?? null } satisfies WorkerReady);
   log.info({ port: acs.cwmpPort, httpsPort: acs.cwmpsPort }, "CWMP endpoint listening");
   if (acs.nbi !== null) log.info({ apiPort: acs.nbi.port }, "REST API listening");
@@ -145,7 +147,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
 /** Set (to "1") in the environment of the one cluster worker that runs the STUN server. */
 const STUN_WORKER_ENV = "_PROVISIO_STUN_WORKER";
 
-function banner(config: Readonly<Config>, port: number, apiPort: number | null, bootstrap: { username: string; password: string | null; file: string | null }, adminKey: BootstrapAdminKey): void {
+function banner(config: Readonly<Config>, port: number, apiPort: number | null, bootstrap: { username: string; password: string | null; file: string | null }, adminKey: BootstrapAdminKey, noUsers: boolean): void {
   const addresses = Object.values(networkInterfaces())
     .flat()
     .filter((a) => a !== undefined && a.family === "IPv4" && !a.internal)
@@ -170,6 +172,10 @@ function banner(config: Readonly<Config>, port: number, apiPort: number | null, 
             : adminKey.file !== null
               ? [`  The first admin API key is kept in ${adminKey.file}`]
               : ["  API keys: npx provisio apikey create --name NAME --role admin|operator|read-only"]),
+          // The console's logins are users; until one exists nobody can log in, so say how to make one.
+          ...(noUsers
+            ? ["  Web console users: none yet. Create the first admin (it asks for a password):", "      npx provisio user add admin --role admin"]
+            : []),
           "",
         ]),
     "  Bootstrap credentials for CPEs that have none of their own",

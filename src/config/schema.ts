@@ -133,6 +133,21 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    login: Type.Object(
+      {
+        idleTimeout: Seconds(1800, "Seconds a console login (session cookie) lasts without being used; its use moves the end on (within a minute)."),
+        maxLifetime: Seconds(43200, "Seconds a console login lasts at most, used or not; the user then logs in again."),
+        secureCookie: Type.Boolean({ default: false, description: "Mark the session cookie Secure (sent over HTTPS only): set it when the console is reached through a proxy that serves HTTPS." }),
+        pairFailures: Type.Integer({ minimum: 1, default: 5, description: "Failed logins for one username from one address before that address is locked out of that username; each further failure doubles the lockout." }),
+        lockout: Seconds(60, "Seconds of the first lockout of an address for a username (doubled at each further failure, up to maxLockout)."),
+        maxLockout: Seconds(3600, "Longest lockout of an address for a username, in seconds."),
+        usernameFailures: Type.Integer({ minimum: 0, default: 20, description: "Failed logins for one username from all addresses within failureWindow after which its logins are spaced by usernameDelay (addresses it logged in from recently are exempt); 0: no limit." }),
+        usernameDelay: Seconds(5, "Seconds between two login attempts for a username under attack (usernameFailures); short, so that the real user is only delayed."),
+        sourceFailures: Type.Integer({ minimum: 0, default: 100, description: "Failed logins from one address (an IPv6 /64) within failureWindow, whatever the usernames, after which its logins are refused until the window ends; 0: no limit." }),
+        failureWindow: Seconds(900, "Seconds over which failed logins are counted for sourceFailures and usernameFailures."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     events: Type.Object(
       {
         pollInterval: Seconds(0.25, "Seconds between two reads of the event outbox by each process (PostgreSQL also wakes it at once on commit)."),

@@ -1,5 +1,6 @@
-// The REST API: a fastify app with one plugin per resource. Every endpoint but /healthz needs an API
-// key, and the role its route declares. Errors leave as JSON with a stable code (errors.ts).
+// The REST API: a fastify app with one plugin per resource. Every endpoint but /healthz and the login
+// needs an API key or a console login (authenticate.ts), and the role its route declares. Errors leave
+// as JSON with a stable code (errors.ts).
 
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
@@ -13,7 +14,9 @@ import type { NbiContext } from "./context.js";
 import { ApiError, type ErrorName } from "./errors.js";
 import { installAudit } from "./audit.js";
 import { openApiDocument } from "./openapi.js";
-import { principalOfKey, type Principal } from "./principal.js";
+import type { Principal } from "./principal.js";
+import { authenticateRequest } from "./authenticate.js";
+import type { LoginSession } from "../server/logins.js";
 import { apiKeyRoutes } from "./plugins/api-keys.js";
 import { deviceBulkRoutes } from "./plugins/device-bulk.js";
 import { deviceExportRoutes } from "./plugins/device-export.js";
@@ -28,6 +31,9 @@ import { fileRoutes } from "./plugins/files.js";
 import { campaignRoutes } from "./plugins/campaigns.js";
 import { auditRoutes } from "./plugins/audit.js";
 import { consoleRoutes } from "./plugins/console.js";
+import { sessionRoutes } from "./plugins/session.js";
+import { userRoutes } from "./plugins/users.js";
+import { UserError } from "../server/users.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
@@ -65,6 +71,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   });
   const routes = new RouteRegistry();
   app.decorateRequest("principal", null);
+  app.decorateRequest("login", null);
   // Bodies are JSON only (fastify also reads text/plain by default).
   app.removeContentTypeParser("text/plain");
   // An empty body sent as application/json (curl -H 'Content-Type: application/json' -X POST) is no
@@ -82,20 +89,14 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
     const config = req.routeOptions.config as Partial<RouteConfig> | undefined;
     const role = config?.role;
     if (role === undefined || role === "public") return;
-    const auth = await ctx.keys.authenticate(req.headers.authorization);
-    if (!auth.ok) {
-      reply.header("WWW-Authenticate", 'Bearer realm="provisio"');
-      const [name, message]: [ErrorName, string] =
-        auth.reason === "missing" ? ["AUTH_REQUIRED", "this endpoint needs an API key: send Authorization: Bearer <key>"]
-          : auth.reason === "malformed" ? ["AUTH_MALFORMED", "the Authorization header must be \"Bearer <key>\""]
-            : auth.reason === "revoked" ? ["AUTH_REVOKED", "this API key was revoked"]
-              : ["AUTH_INVALID", "this API key is not known"];
-      throw new ApiError(name, message);
-    }
+    const { principal, login } = await authenticateRequest(ctx, req, reply);
     // Known before its role is checked, so that the audit trail records who was refused.
-    (req as unknown as { principal: Principal }).principal = principalOfKey(auth.key);
-    if (role !== "any" && !roleAllows(auth.key.role, role)) {
-      throw new ApiError("FORBIDDEN", `${req.method} ${req.routeOptions.url} needs the ${role} role; this key (${auth.key.id}) is ${auth.key.role}`, { required: role, role: auth.key.role });
+    const r = req as unknown as { principal: Principal; login: LoginSession | null };
+    r.principal = principal;
+    r.login = login;
+    if (role !== "any" && !roleAllows(principal.role, role)) {
+      const who = principal.kind === "user" ? `this user (${principal.id})` : `this key (${principal.id})`;
+      throw new ApiError("FORBIDDEN", `${req.method} ${req.routeOptions.url} needs the ${role} role; ${who} is ${principal.role}`, { required: role, role: principal.role });
     }
   });
   installAudit(app, ctx);
@@ -127,6 +128,8 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   apiKeyRoutes(app, routes, ctx);
   fileRoutes(app, routes, ctx);
   campaignRoutes(app, routes, ctx);
+  sessionRoutes(app, routes, ctx);
+  userRoutes(app, routes, ctx);
   auditRoutes(app, routes, ctx);
   if (ctx.consoleDir !== undefined) consoleRoutes(app, ctx.log, ctx.consoleDir);
 
@@ -168,6 +171,10 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
   if (err instanceof MultipartError) return validationError([{ in: "body", field: "", message: err.message }]);
   if (err instanceof CampaignError) return new ApiError(err.code, err.message, err.details);
   if (err instanceof CampaignRuleError) return validationError([{ in: "body", field: err.field, message: err.message }]);
+  if (err instanceof UserError) {
+    if (err.code === "USERNAME_INVALID") return validationError([{ in: "body", field: err.field, message: err.message }]);
+    return new ApiError(err.code, err.message);
+  }
   if (err instanceof SecretError) {
     ctx.log.error({ err: err.message, method, url }, "a stored secret does not open");
     return new ApiError("SECRET_UNREADABLE", `a stored secret cannot be unsealed: ${err.message}`);

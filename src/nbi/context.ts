@@ -1,6 +1,7 @@
 // What the REST API's plugins work with: the ACS's services, passed in (no module state).
 
 import type { ApiKeyAuthenticator } from "../server/api-keys.js";
+import type { Logins } from "../server/logins.js";
 import type { ConnectionRequests } from "../server/connection-requests.js";
 import type { EventFeed } from "../server/event-feed.js";
 import type { EventBus } from "../server/events.js";
@@ -40,6 +41,8 @@ export interface NbiContext {
   provisioning: ProvisioningService;
   metrics: AcsMetrics;
   keys: ApiKeyAuthenticator;
+  /** Console users' logins (session cookies). */
+  logins: Logins;
   box: SecretBox;
   settings: NbiSettings;
   log: Logger;

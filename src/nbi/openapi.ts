@@ -61,7 +61,8 @@ function parameters(spec: AnyRouteSpec, components: Record<string, Json>): Json[
 
 function authErrors(spec: AnyRouteSpec): ErrorName[] {
   if (spec.role === "public") return [];
-  const errs: ErrorName[] = ["AUTH_REQUIRED", "AUTH_MALFORMED", "AUTH_INVALID", "AUTH_REVOKED"];
+  const errs: ErrorName[] = ["AUTH_REQUIRED", "AUTH_MALFORMED", "AUTH_INVALID", "AUTH_REVOKED", "AUTH_SESSION_INVALID"];
+  if (spec.method !== "GET") errs.push("CSRF_TOKEN_INVALID");
   if (spec.role !== "any" && spec.role !== "read-only") errs.push("FORBIDDEN");
   return errs;
 }
@@ -134,14 +135,17 @@ export function openApiDocument(routes: readonly AnyRouteSpec[], info: { version
     info: {
       title: "Provisio REST API",
       version: info.version,
-      description: "The northbound API of the Provisio ACS. Every endpoint but /healthz needs an API key (Authorization: Bearer <key>); x-provisio-role says the least role it needs. docs/api.md has worked examples.",
+      description: "The northbound API of the Provisio ACS. Every endpoint but /healthz and the login (POST /api/session) needs an API key (Authorization: Bearer <key>) or a console login (the provisio_session cookie, with X-CSRF-Token on changes); x-provisio-role says the least role it needs. docs/api.md has worked examples.",
     },
     servers: [{ url: "/" }],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { session: [] }],
     paths: paths as unknown as Json,
     components: {
       schemas: components,
-      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key (provisio apikey create)" } },
+      securitySchemes: {
+        apiKey: { type: "http", scheme: "bearer", description: "An API key (provisio apikey create)" },
+        session: { type: "apiKey", in: "cookie", name: "provisio_session", description: "A console login (POST /api/session); requests that change something also send its CSRF token as X-CSRF-Token" },
+      },
     },
   };
 }

@@ -1,13 +1,14 @@
-// Who makes an API request: an API key today, a console user's login session beside it. Routes see
-// one shape whatever the credential, so that roles (and what else depends on who asks) are checked in
-// one place for both.
+// Who makes an API request: an API key, or a console user's login session. Routes see one shape
+// whatever the credential, so that roles (and what else depends on who asks) are checked in one place
+// for both.
 
-import type { ApiKeyRecord, ApiRole } from "../store/types.js";
+import type { ApiKeyRecord, ApiRole, UserRecord } from "../store/types.js";
 
 export interface Principal {
-  kind: "apiKey";
-  /** The key's id. */
+  kind: "apiKey" | "user";
+  /** The key's id, or the user's username. */
   id: string;
+  /** The key's name, or the user's display name (else the username). */
   name: string;
   role: ApiRole;
 }
@@ -16,7 +17,12 @@ export function principalOfKey(key: ApiKeyRecord): Principal {
   return { kind: "apiKey", id: key.id, name: key.name, role: key.role };
 }
 
-/** How logs and messages name the principal: `apiKey:3f2a…` */
+/** The one mapping from a user to a principal: what a user may do follows from it alone. */
+export function principalOfUser(user: UserRecord): Principal {
+  return { kind: "user", id: user.username, name: user.displayName ?? user.username, role: user.role };
+}
+
+/** How logs and messages name the principal: `apiKey:3f2a…`, `user:alice` */
 export function principalLabel(p: Principal): string {
   return `${p.kind}:${p.id}`;
 }

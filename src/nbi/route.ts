@@ -5,11 +5,12 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ApiRole } from "../store/types.js";
+import type { LoginSession } from "../server/logins.js";
 import type { Principal } from "./principal.js";
 import type { ErrorName } from "./errors.js";
 import type { RouteAudit } from "./audit.js";
 
-/** public: no key at all (only /healthz); any: any valid key; else the least role needed. */
+/** public: no credentials at all (/healthz, the login); any: any valid key or login; else the least role needed. */
 export type RouteRole = ApiRole | "any" | "public";
 
 type StaticOr<S, D> = S extends TSchema ? Static<S> : D;
@@ -50,6 +51,8 @@ export type ApiRequest<P, Q, B> = FastifyRequest<{
 }> & {
   /** Who is asking; set before the handler runs on every route but public ones. */
   principal: Principal;
+  /** The console login behind a request authenticated by the session cookie; null otherwise. */
+  login: LoginSession | null;
 };
 
 // Erased spec as kept by the registry.

@@ -22,6 +22,7 @@ import { startCwmpServer, type TlsOptions } from "./cwmp-server.js";
 import { EventFeed } from "./event-feed.js";
 import { EventBus, type EventListener } from "./events.js";
 import { housekeep, startHousekeeping } from "./housekeeping.js";
+import { Logins, loginSettings } from "./logins.js";
 import { RetryWaker } from "./task-retries.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { openConfiguredStore } from "./store-open.js";
@@ -370,6 +371,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),
+          logins: new Logins(store, loginSettings(config), clock),
           box: secrets.box,
           settings: {
             maxPageSize: config.nbi.maxPageSize,

@@ -1,7 +1,8 @@
 // Periodic work every ACS process does: settle sessions whose CPE vanished (freeing their devices),
 // expire tasks past their time, and prune what is kept only for a while (outbox events, webhook
-// deliveries, connection-request attempts, the Events of Informs). Safe to run in several processes at
-// once: a session is settled only by whoever ends it at the version read (session-end.ts).
+// deliveries, connection-request attempts, the Events of Informs, ended console logins). Safe to run
+// in several processes at once: a session is settled only by whoever ends it at the version read
+// (session-end.ts).
 
 import type { SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
@@ -57,6 +58,8 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
   const tasks = await o.store.tasks.expire(now);
   // Expired nonces fail their HMAC check's expiry anyway: their counts are no longer needed.
   let pruned = await o.store.digestNonces.prune(now);
+  // Console logins past their idle or absolute end no longer authenticate: their rows go.
+  pruned += await o.store.userSessions.prune(now);
   if (o.retention !== undefined) {
     const before = (ms: number) => new Date(now.getTime() - ms);
     pruned += await o.store.outbox.prune(before(o.retention.eventsMs));

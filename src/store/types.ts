@@ -406,6 +406,9 @@ export interface StoreTx {
   digestNonces: DigestNonceRepo;
   // The audit trail of changes made through the API and the CLI (migration 12).
   audit: AuditRepo;
+  // Console users and their login sessions (migration 10).
+  users: UserRepo;
+  userSessions: UserSessionRepo;
 }
 
 export interface Store extends StoreTx {
@@ -499,6 +502,70 @@ export interface ApiKeyRepo {
   revoke(id: string, at: Date): Promise<ApiKeyRecord | null>;
   /** Records a use, writing only when the last recorded use is older than `staleBefore` (so not every request writes). */
   touch(id: string, at: Date, staleBefore: Date): Promise<void>;
+}
+
+/** A person who logs in to the web console (migration 10). */
+export interface UserRecord {
+  /** Lowercase; the user's id, never renamed. */
+  username: string;
+  displayName: string | null;
+  role: ApiRole;
+  /** Self-describing scrypt hash (auth/password.ts); the password itself is never stored. */
+  passwordHash: string;
+  createdAt: Date;
+  passwordChangedAt: Date;
+  lastLoginAt: Date | null;
+  disabledAt: Date | null;
+}
+
+export interface UserChanges {
+  displayName?: string | null;
+  role?: ApiRole;
+  /** With passwordChangedAt. */
+  passwordHash?: string;
+  passwordChangedAt?: Date;
+  /** A date disables the user (keeping an earlier one), null enables them. */
+  disabledAt?: Date | null;
+}
+
+export interface UserRepo {
+  /** False when the username is taken. */
+  create(user: Omit<UserRecord, "lastLoginAt" | "disabledAt">): Promise<boolean>;
+  get(username: string): Promise<UserRecord | null>;
+  /** By username. */
+  list(): Promise<UserRecord[]>;
+  count(): Promise<number>;
+  /** Null when there is no such user. */
+  update(username: string, changes: UserChanges): Promise<UserRecord | null>;
+  /** Deletes the user and their sessions; false when there was none. */
+  delete(username: string): Promise<boolean>;
+  recordLogin(username: string, at: Date): Promise<void>;
+}
+
+/** A console login (migration 10). */
+export interface UserSessionRecord {
+  /** Hex SHA-256 of the cookie's token; the token itself is never stored. */
+  tokenHash: string;
+  username: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  /** Ends when not used until then (moved on by touch)... */
+  idleUntil: Date;
+  /** ...and at this time whatever happens. */
+  endsAt: Date;
+}
+
+export interface UserSessionRepo {
+  create(session: UserSessionRecord): Promise<void>;
+  /** The session and its user, expired or not (the caller decides). */
+  byHash(tokenHash: string): Promise<{ session: UserSessionRecord; user: UserRecord } | null>;
+  /** Records a use, writing only when the last recorded one is older than `staleBefore`. */
+  touch(tokenHash: string, at: Date, idleUntil: Date, staleBefore: Date): Promise<void>;
+  delete(tokenHash: string): Promise<boolean>;
+  /** Ends every session of the user but `except` (a token hash); returns how many. */
+  deleteForUser(username: string, except?: string): Promise<number>;
+  /** Deletes sessions that ended before `now`. */
+  prune(now: Date): Promise<number>;
 }
 
 export interface WebhookRecord {

@@ -11,14 +11,16 @@ export interface CliRun {
 
 export const binPath = join(repoRoot, "bin", "provisio.js");
 
-export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; command?: string[] } = { cwd: repoRoot }): Promise<CliRun> {
+/** `input`: written to the command's standard input (else it has none). */
+export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; command?: string[]; input?: string } = { cwd: repoRoot }): Promise<CliRun> {
   const [cmd, ...pre] = options.command ?? [process.execPath, "--no-node-snapshot", binPath];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd!, [...pre, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd!, [...pre, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    child.stdin?.end(options.input);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     child.once("error", reject);
     child.once("exit", (code) => resolve({ code, stdout, stderr }));
   });

@@ -44,12 +44,15 @@ describe("the OpenAPI document", () => {
   });
   after(() => t.stop());
 
-  it("is OpenAPI 3.1 with a bearer security scheme applied to all but /healthz", () => {
+  it("is OpenAPI 3.1 with bearer and session cookie security schemes applied to all but /healthz and the login", () => {
     assert.equal(doc.openapi, "3.1.0");
-    assert.deepEqual(doc.security, [{ apiKey: [] }]);
-    assert.deepEqual((doc.components as { securitySchemes: Json }).securitySchemes, { apiKey: { type: "http", scheme: "bearer", description: "An API key (provisio apikey create)" } });
+    assert.deepEqual(doc.security, [{ apiKey: [] }, { session: [] }]);
+    const schemes = (doc.components as { securitySchemes: Record<string, Record<string, Json>> }).securitySchemes;
+    assert.deepEqual(schemes.apiKey, { type: "http", scheme: "bearer", description: "An API key (provisio apikey create)" });
+    assert.deepEqual([schemes.session!.type, schemes.session!.in, schemes.session!.name], ["apiKey", "cookie", "provisio_session"]);
     const paths = doc.paths as Record<string, Record<string, { security?: Json }>>;
     assert.deepEqual(paths["/healthz"]!.get!.security, []);
+    assert.deepEqual(paths["/api/session"]!.post!.security, []);
     assert.equal(paths["/api/devices"]!.get!.security, undefined);
   });
 
@@ -116,7 +119,7 @@ describe("the OpenAPI document", () => {
     };
     for (const [create, statuses, get] of [
       ["createTask", ["200", "201", "202"], "getTask"], ["createCampaign", ["201"], "getCampaign"], ["uploadFile", ["201"], "getFile"],
-      ["createWebhook", ["201"], "getWebhook"], ["createApiKey", ["201"], "whoami"],
+      ["createWebhook", ["201"], "getWebhook"], ["createApiKey", ["201"], "whoami"], ["createUser", ["201"], "getUser"],
     ] as const) {
       for (const status of statuses) assert.deepEqual(base(schemaOf(create, status)), schemaOf(get, "200"), `${create} ${status} answers the resource as ${get} does`);
     }

@@ -20,10 +20,11 @@ export class SseClient {
   private req: ReturnType<typeof request> | null = null;
   ended = false;
 
-  static async open(url: string, key: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  /** `key` null: no Authorization header (a cookie in `headers` instead). */
+  static async open(url: string, key: string | null, headers: Record<string, string> = {}): Promise<SseClient> {
     const c = new SseClient();
     await new Promise<void>((resolve, reject) => {
-      c.req = request(url, { headers: { authorization: `Bearer ${key}`, accept: "text/event-stream", ...headers } }, (res) => {
+      c.req = request(url, { headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), accept: "text/event-stream", ...headers } }, (res) => {
         c.res = res;
         c.status = res.statusCode ?? 0;
         res.setEncoding("utf8");

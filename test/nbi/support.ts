@@ -78,6 +78,8 @@ export interface ApiAcsOptions {
   dataDir?: string;
   /** Where the ACS logs (default: nowhere). */
   log?: Logger;
+  /** The ACS's clock (for expiry tests: no sleeping). */
+  clock?: () => Date;
 }
 
 export const BASE_SETTINGS: Settings = {
@@ -92,7 +94,13 @@ export async function startApiAcs(backend: Backend, options: ApiAcsOptions = {})
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "provisio-nbi-"));
   const dbUrl = options.dbUrl ?? (await backend.freshUrl());
   const config = testConfig(dataDir, dbUrl, merge(BASE_SETTINGS, options.settings ?? {}));
-  const acs = await startAcs(config, { checkResponses: true, processMetrics: false, housekeepingIntervalMs: 3_600_000, ...(options.log ? { log: options.log } : {}) });
+  const acs = await startAcs(config, {
+    checkResponses: true,
+    processMetrics: false,
+    housekeepingIntervalMs: 3_600_000,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const adminKey = acs.adminKey.key ?? (await createApiKey(acs.store, { name: "test admin", role: "admin", now: new Date() })).key;
   return {
     acs,

@@ -74,6 +74,7 @@ export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     responses: { 200: ApiKey },
     errors: ["APIKEY_NOT_FOUND"],
     handler: async (req) => {
+      if (req.principal.kind !== "apiKey") throw new ApiError("APIKEY_NOT_FOUND", "this request is made with a console login, not an API key: GET /api/session tells who is logged in");
       const rec = await store.apiKeys.get(req.principal.id);
       if (rec === null) throw new ApiError("APIKEY_NOT_FOUND", `the key ${JSON.stringify(req.principal.id)} is gone`);
       return apiKeyJson(rec);

@@ -451,6 +451,38 @@ CREATE INDEX devices_credentials ON devices (credentials, id);
 `,
   },
   {
+    version: 10,
+    name: "console users and their login sessions",
+    sql: `
+-- People who log in to the web console. The username is stored lowercased (the API and CLI lowercase
+-- what they are given), so that it is unique whatever the case it is typed in; it is the user's id and
+-- is never renamed. password_hash is self-describing (auth/password.ts); the password is never stored.
+CREATE TABLE users (
+  username text COLLATE "C" PRIMARY KEY,
+  display_name text,
+  role text NOT NULL CHECK (role IN ('admin', 'operator', 'read-only')),
+  password_hash text NOT NULL,
+  created_at timestamptz NOT NULL,
+  password_changed_at timestamptz NOT NULL,
+  last_login_at timestamptz,
+  disabled_at timestamptz
+);
+
+-- A login's row, found by the SHA-256 of its cookie's token (the token itself is never stored). It ends
+-- at idle_until (moved on as it is used) or at ends_at (fixed), whichever comes first; housekeeping
+-- deletes it after that. Deleting a user deletes their sessions.
+CREATE TABLE user_sessions (
+  token_hash text COLLATE "C" PRIMARY KEY,
+  username text COLLATE "C" NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL,
+  last_seen_at timestamptz NOT NULL,
+  idle_until timestamptz NOT NULL,
+  ends_at timestamptz NOT NULL
+);
+CREATE INDEX user_sessions_user ON user_sessions (username);
+`,
+  },
+  {
     version: 12,
     name: "audit trail",
     sql: `

@@ -19,6 +19,7 @@ import { SqlFileRepo } from "./files.js";
 import { SqlCampaignRepo } from "./campaigns.js";
 import { SqlDigestNonceRepo } from "./digest-nonces.js";
 import { SqlAuditRepo } from "./audit.js";
+import { SqlUserRepo, SqlUserSessionRepo } from "./users.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -47,6 +48,8 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     campaigns: new SqlCampaignRepo(scope),
     digestNonces: new SqlDigestNonceRepo(scope),
     audit: new SqlAuditRepo(scope),
+    users: new SqlUserRepo(scope),
+    userSessions: new SqlUserSessionRepo(scope),
   };
 }
 

@@ -419,6 +419,38 @@ CREATE INDEX devices_credentials ON devices (credentials);
 `,
   },
   {
+    version: 10,
+    name: "console users and their login sessions",
+    sql: `
+-- People who log in to the web console. The username is stored lowercased (the API and CLI lowercase
+-- what they are given), so that it is unique whatever the case it is typed in; it is the user's id and
+-- is never renamed. password_hash is self-describing (auth/password.ts); the password is never stored.
+CREATE TABLE users (
+  username TEXT PRIMARY KEY,
+  display_name TEXT,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'read-only')),
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL,
+  last_login_at INTEGER,
+  disabled_at INTEGER
+) WITHOUT ROWID;
+
+-- A login's row, found by the SHA-256 of its cookie's token (the token itself is never stored). It ends
+-- at idle_until (moved on as it is used) or at ends_at (fixed), whichever comes first; housekeeping
+-- deletes it after that. Deleting a user deletes their sessions.
+CREATE TABLE user_sessions (
+  token_hash TEXT PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  idle_until INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX user_sessions_user ON user_sessions (username);
+`,
+  },
+  {
     version: 12,
     name: "audit trail",
     sql: `
