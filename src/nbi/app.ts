@@ -25,6 +25,11 @@ import { taskRoutes } from "./plugins/tasks.js";
 import { webhookRoutes } from "./plugins/webhooks.js";
 import { fileRoutes } from "./plugins/files.js";
 import { campaignRoutes } from "./plugins/campaigns.js";
+import { configRoutes } from "./plugins/config.js";
+import { deviceSessionRoutes } from "./plugins/device-sessions.js";
+import { overviewRoutes } from "./plugins/overview.js";
+import { parameterPathRoutes } from "./plugins/parameter-paths.js";
+import { savedFilterRoutes } from "./plugins/saved-filters.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
@@ -120,6 +125,12 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   apiKeyRoutes(app, routes, ctx);
   fileRoutes(app, routes, ctx);
   campaignRoutes(app, routes, ctx);
+  // The web console's additions.
+  overviewRoutes(app, routes, ctx);
+  savedFilterRoutes(app, routes, ctx);
+  parameterPathRoutes(app, routes, ctx);
+  deviceSessionRoutes(app, routes, ctx);
+  configRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {

@@ -42,6 +42,10 @@ export interface NbiContext {
   settings: NbiSettings;
   log: Logger;
   clock: () => Date;
+  /** The running configuration with its secrets masked (config/masked.ts), for GET /api/config. */
+  config: Record<string, unknown>;
+  /** sessionHistory.perDevice: how many sessions GET /api/devices/:id/sessions can list. */
+  sessionHistoryPerDevice: number;
   /** What GET /api/status reports about this process. */
   info: { version: string; cwmpUrl: string };
 }

@@ -8,6 +8,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type Config } from "../config/index.js";
 import { ModelError } from "../model/index.js";
 import { startNbi, type RunningNbi } from "../nbi/app.js";
+import { maskedConfig } from "../config/masked.js";
 import { defaultSessionConfig, type SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import { ApiKeyAuthenticator, bootstrapAdminKey, type BootstrapAdminKey } from "./api-keys.js";
@@ -31,6 +32,7 @@ import { openTaskArgs, sealTaskArgs, type SealArgs } from "./task-secrets.js";
 import { ProvisioningService, ScriptSandbox } from "./provisioning.js";
 import { TaskService, type TaskEvents } from "./tasks.js";
 import { SessionLog } from "./session-log.js";
+import { SessionHistory } from "./session-history.js";
 import { provisioVersion } from "./version.js";
 import { WebhookService } from "./webhooks.js";
 import { AllowTargetsError, WebhookTargets } from "./webhook-targets.js";
@@ -152,7 +154,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     });
     events.subscribe((e) => metrics.event(e));
     // A session not heard of for twice its timeout was settled by another process.
-    const sessionLog = new SessionLog(log, config.cwmp.sessionTimeout * 2000);
+    const sessionHistory = new SessionHistory(store, log, config.sessionHistory, clock);
+    closers.push(() => sessionHistory.close());
+    const sessionLog = new SessionLog(log, config.cwmp.sessionTimeout * 2000, sessionHistory);
     events.subscribe((e) => sessionLog.event(e));
     let models: StandardModels | null = null;
     try {
@@ -381,6 +385,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           log,
           clock,
           info: { version: provisioVersion(), cwmpUrl },
+          config: maskedConfig(config),
+          sessionHistoryPerDevice: config.sessionHistory.perDevice,
         },
         config.nbi.host,
         config.nbi.port,

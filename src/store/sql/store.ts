@@ -18,6 +18,9 @@ import { SqlWebhookDeliveryRepo, SqlWebhookRepo } from "./webhooks.js";
 import { SqlFileRepo } from "./files.js";
 import { SqlCampaignRepo } from "./campaigns.js";
 import { SqlDigestNonceRepo } from "./digest-nonces.js";
+import { SqlSavedFilterRepo } from "./saved-filters.js";
+import { SqlSessionHistoryRepo } from "./session-history.js";
+import { SqlFleetRepo } from "./fleet.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -45,6 +48,9 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     files: new SqlFileRepo(scope),
     campaigns: new SqlCampaignRepo(scope),
     digestNonces: new SqlDigestNonceRepo(scope),
+    savedFilters: new SqlSavedFilterRepo(scope),
+    sessionHistory: new SqlSessionHistoryRepo(scope),
+    fleet: new SqlFleetRepo(scope),
   };
 }
 
