@@ -93,6 +93,8 @@ export interface StartOptions {
   manualCampaigns?: boolean;
   /** How often to look for task retries whose back-off ended, to wake their devices (default 1000). */
   retryWakeIntervalMs?: number;
+  /** Least time between two writes of this process's session counts (default 10000). */
+  sessionCountFlushMs?: number;
 }
 
 /** The store URL a configuration names: its `db`, else SQLite in the data folder. */
@@ -154,7 +156,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     });
     events.subscribe((e) => metrics.event(e));
     // A session not heard of for twice its timeout was settled by another process.
-    const sessionHistory = new SessionHistory(store, log, config.sessionHistory, clock);
+    const sessionHistory = new SessionHistory(store, log, config.sessionHistory, clock, options.sessionCountFlushMs);
     closers.push(() => sessionHistory.close());
     const sessionLog = new SessionLog(log, config.cwmp.sessionTimeout * 2000, sessionHistory);
     events.subscribe((e) => sessionLog.event(e));

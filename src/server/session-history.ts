@@ -19,7 +19,7 @@ export interface SessionHistoryOptions {
 
 const MASK = "***";
 const MINUTE = 60_000;
-/** Session counts are written at most this often per process. */
+/** Session counts are written at most this often per process, by default. */
 const COUNT_FLUSH_MS = 10_000;
 /** Counts older than this are deleted. */
 const COUNT_RETENTION_MS = 24 * 3_600_000;
@@ -81,6 +81,7 @@ export class SessionHistory {
     private readonly log: Logger,
     readonly options: SessionHistoryOptions,
     private readonly clock: () => Date,
+    private readonly flushMs = COUNT_FLUSH_MS,
   ) {}
 
   /** A capture for a new session's envelopes, or null when they are not kept. */
@@ -105,8 +106,8 @@ export class SessionHistory {
     const minute = Math.floor(at.getTime() / MINUTE) * MINUTE;
     this.counts.set(minute, (this.counts.get(minute) ?? 0) + 1);
     const now = this.clock().getTime();
-    if (now - this.lastFlush >= COUNT_FLUSH_MS) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.lastFlush + COUNT_FLUSH_MS - now).unref();
+    if (now - this.lastFlush >= this.flushMs) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.lastFlush + this.flushMs - now).unref();
   }
 
   private flush(): void {

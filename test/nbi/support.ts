@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startAcs, type Acs } from "../../src/server/acs.js";
+import { startAcs, type Acs, type StartOptions } from "../../src/server/acs.js";
 import { createApiKey } from "../../src/server/api-keys.js";
 import type { ApiRole } from "../../src/store/types.js";
 import { testConfig, type TestAcs } from "../support/acs.js";
@@ -75,6 +75,8 @@ export interface ApiAcsOptions {
   dbUrl?: string;
   /** Share a data folder (and so the secrets key) with another ACS. */
   dataDir?: string;
+  /** More options of startAcs. */
+  start?: Partial<StartOptions>;
 }
 
 export const BASE_SETTINGS: Settings = {
@@ -89,7 +91,7 @@ export async function startApiAcs(backend: Backend, options: ApiAcsOptions = {})
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "provisio-nbi-"));
   const dbUrl = options.dbUrl ?? (await backend.freshUrl());
   const config = testConfig(dataDir, dbUrl, merge(BASE_SETTINGS, options.settings ?? {}));
-  const acs = await startAcs(config, { checkResponses: true, processMetrics: false, housekeepingIntervalMs: 3_600_000 });
+  const acs = await startAcs(config, { checkResponses: true, processMetrics: false, housekeepingIntervalMs: 3_600_000, ...options.start });
   const adminKey = acs.adminKey.key ?? (await createApiKey(acs.store, { name: "test admin", role: "admin", now: new Date() })).key;
   return {
     acs,
