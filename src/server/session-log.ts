@@ -1,7 +1,8 @@
 // One info line per CWMP session, when it ends: the device, the Inform's events, the RPCs the ACS sent,
 // the CPE's own requests, the tasks it settled, the CPE's faults, how long it took and how it ended.
 // The handler feeds every exchange in (SessionLogHook); sessions settled outside an exchange (the
-// timeouts housekeeping settles) arrive as events on the bus.
+// timeouts housekeeping settles) arrive as events on the bus. The same summary, with the envelopes,
+// goes to the device's session history (session-history.ts) when one is given.
 
 import type { CwmpEnvelope } from "../cwmp/index.js";
 import type { AcsEvent } from "./events.js";
