@@ -2,8 +2,11 @@
 // the per-envelope and per-session caps.
 
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { EnvelopeCapture, maskEnvelopeSecrets } from "../../src/server/session-history.js";
+import { after, before, describe, it } from "node:test";
+import { EnvelopeCapture, maskEnvelopeSecrets, SessionHistory } from "../../src/server/session-history.js";
+import { silentLogger } from "../../src/server/logger.js";
+import type { Store } from "../../src/store/types.js";
+import { forEachBackend } from "../support/pg.js";
 
 const pvs = (name: string, value: string, prefix = "") =>
   `<${prefix}ParameterValueStruct><${prefix}Name>${name}</${prefix}Name><${prefix}Value xsi:type="xsd:string">${value}</${prefix}Value></${prefix}ParameterValueStruct>`;
@@ -46,5 +49,41 @@ describe("session history envelopes", () => {
     c.add("sent", xml, new Date());
     assert.ok(!c.envelopes[0]!.xml.includes("sss"));
     assert.equal(c.envelopes[0]!.truncated, false);
+  });
+});
+
+forEachBackend((backend) => {
+  describe("session history in the store", () => {
+    let store: Store;
+    before(async () => {
+      store = await backend.open();
+      await store.devices.recordInform({ id: "dev-1", manufacturer: "Acme", oui: "A1B2C3", productClass: "HGW", serialNumber: "1", at: new Date(), address: null, cwmpNamespace: "1-2", cwmpVersion: "1.2", events: [] });
+    });
+    after(() => store.close());
+
+    const summary = { events: ["2 PERIODIC"], rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [] };
+    const end = (h: SessionHistory, sessionId: string, at: Date, capture: ReturnType<SessionHistory["capture"]>) =>
+      h.ended({ deviceId: "dev-1", sessionId, startedAt: at, endedAt: at, outcome: "completed", summary }, capture);
+
+    it("keeps no envelopes when sessionHistory.envelopes is off, and nothing at all with perDevice 0", async () => {
+      const off = new SessionHistory(store, silentLogger, { perDevice: 2, envelopes: false, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      assert.equal(off.capture(), null);
+      end(off, "s-off", new Date(), off.capture());
+      await off.close();
+      assert.equal((await store.sessionHistory.get("dev-1", "s-off"))?.envelopes, null);
+
+      const none = new SessionHistory(store, silentLogger, { perDevice: 0, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      assert.equal(none.capture(), null);
+      end(none, "s-none", new Date(), null);
+      await none.close();
+      assert.equal(await store.sessionHistory.get("dev-1", "s-none"), null);
+    });
+
+    it("writes nothing and throws nothing for a device deleted meanwhile", async () => {
+      const h = new SessionHistory(store, silentLogger, { perDevice: 2, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      h.ended({ deviceId: "gone", sessionId: "s-gone", startedAt: new Date(), endedAt: new Date(), outcome: "completed", summary }, h.capture());
+      await h.close();
+      assert.equal(await store.sessionHistory.get("gone", "s-gone"), null);
+    });
   });
 });
