@@ -11,9 +11,7 @@ import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import type { RouteRegistry } from "../route.js";
 import { Nullable } from "../schemas.js";
-import { ifMatch, storedJson, type DocumentKind } from "./provisioning.js";
-
-const Name = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
+import { ifMatch, Name, storedJson, type DocumentKind } from "./provisioning.js";
 
 const VersionFields = {
   version: Type.Integer(),

@@ -10,7 +10,7 @@ import { ApiError } from "../errors.js";
 import type { RouteRegistry } from "../route.js";
 import { provisioningVersionRoutes } from "./provisioning-versions.js";
 
-const Name = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
+export const Name = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
 
 const Stored = (doc: TSchema) =>
   Type.Object({
