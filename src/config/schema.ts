@@ -254,6 +254,15 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    sessionHistory: Type.Object(
+      {
+        perDevice: Type.Integer({ minimum: 0, maximum: 1000, default: 10, description: "Sessions kept per device for its recent-sessions log (GET /api/devices/:id/sessions); 0: none." }),
+        envelopes: Type.Boolean({ default: true, description: "Keep the envelopes each kept session exchanged (secrets masked), not only its summary." }),
+        maxEnvelopeBytes: Type.Integer({ minimum: 256, default: 32768, description: "Bytes of one envelope kept; a longer one is cut." }),
+        maxSessionBytes: Type.Integer({ minimum: 1024, default: 262144, description: "Bytes of envelopes kept per session; the envelopes beyond are counted, not kept." }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

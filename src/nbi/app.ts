@@ -34,6 +34,11 @@ import { consoleRoutes } from "./plugins/console.js";
 import { sessionRoutes } from "./plugins/session.js";
 import { userRoutes } from "./plugins/users.js";
 import { UserError } from "../server/users.js";
+import { configRoutes } from "./plugins/config.js";
+import { deviceSessionRoutes } from "./plugins/device-sessions.js";
+import { overviewRoutes } from "./plugins/overview.js";
+import { parameterPathRoutes } from "./plugins/parameter-paths.js";
+import { savedFilterRoutes } from "./plugins/saved-filters.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
@@ -132,6 +137,12 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   userRoutes(app, routes, ctx);
   auditRoutes(app, routes, ctx);
   if (ctx.consoleDir !== undefined) consoleRoutes(app, ctx.log, ctx.consoleDir);
+  // The web console's additions.
+  overviewRoutes(app, routes, ctx);
+  savedFilterRoutes(app, routes, ctx);
+  parameterPathRoutes(app, routes, ctx);
+  deviceSessionRoutes(app, routes, ctx);
+  configRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {

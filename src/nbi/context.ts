@@ -52,6 +52,10 @@ export interface NbiContext {
    * undefined (tests of the API alone): no console routes at all.
    */
   consoleDir?: string | null;
+  /** The running configuration with its secrets masked (config/masked.ts), for GET /api/config. */
+  config: Record<string, unknown>;
+  /** sessionHistory.perDevice: how many sessions GET /api/devices/:id/sessions can list. */
+  sessionHistoryPerDevice: number;
   /** What GET /api/status reports about this process. */
   info: { version: string; cwmpUrl: string };
 }

@@ -57,6 +57,11 @@ export const ERRORS = {
   FILES_DISABLED: { status: 409, description: "The file server is off (`files.enabled`), so the ACS cannot make a URL for the device: give a `url`." },
   CAMPAIGN_NOT_FOUND: { status: 404, description: "No campaign has this id." },
   CAMPAIGN_STATE: { status: 409, description: "The campaign's status does not allow this (pause needs a running campaign, resume a paused one, delete a finished one); `details.status` is its status." },
+  SAVED_FILTER_NOT_FOUND: { status: 404, description: "No saved filter has this name." },
+  SAVED_FILTER_EXISTS: { status: 409, description: "A saved filter already has this name (change it with PUT)." },
+  VERSION_NOT_FOUND: { status: 404, description: "The preset or provision never had this version." },
+  VERSION_DELETED: { status: 409, description: "This version records a deletion: there is no document to revert to (pick an earlier version)." },
+  SESSION_NOT_FOUND: { status: 404, description: "The device has no recorded session with this id (only its last `sessionHistory.perDevice` are kept)." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

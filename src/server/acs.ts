@@ -9,6 +9,7 @@ import { ConfigError, type Config } from "../config/index.js";
 import { ModelError } from "../model/index.js";
 import { startNbi, type RunningNbi } from "../nbi/app.js";
 import { DEFAULT_CONSOLE_DIR } from "../nbi/plugins/console.js";
+import { maskedConfig } from "../config/masked.js";
 import { defaultSessionConfig, type SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import { ApiKeyAuthenticator, bootstrapAdminKey, type BootstrapAdminKey } from "./api-keys.js";
@@ -33,6 +34,7 @@ import { openTaskArgs, sealTaskArgs, type SealArgs } from "./task-secrets.js";
 import { ProvisioningService, ScriptSandbox } from "./provisioning.js";
 import { TaskService, type TaskEvents } from "./tasks.js";
 import { SessionLog } from "./session-log.js";
+import { SessionHistory } from "./session-history.js";
 import { provisioVersion } from "./version.js";
 import { WebhookService } from "./webhooks.js";
 import { AllowTargetsError, WebhookTargets } from "./webhook-targets.js";
@@ -93,6 +95,8 @@ export interface StartOptions {
   manualCampaigns?: boolean;
   /** How often to look for task retries whose back-off ended, to wake their devices (default 1000). */
   retryWakeIntervalMs?: number;
+  /** Least time between two writes of this process's session counts (default 10000). */
+  sessionCountFlushMs?: number;
 }
 
 /** The store URL a configuration names: its `db`, else SQLite in the data folder. */
@@ -154,7 +158,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     });
     events.subscribe((e) => metrics.event(e));
     // A session not heard of for twice its timeout was settled by another process.
-    const sessionLog = new SessionLog(log, config.cwmp.sessionTimeout * 2000);
+    const sessionHistory = new SessionHistory(store, log, config.sessionHistory, clock, options.sessionCountFlushMs);
+    closers.push(() => sessionHistory.close());
+    const sessionLog = new SessionLog(log, config.cwmp.sessionTimeout * 2000, sessionHistory);
     events.subscribe((e) => sessionLog.event(e));
     let models: StandardModels | null = null;
     try {
@@ -387,6 +393,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           clock,
           info: { version: provisioVersion(), cwmpUrl },
           consoleDir: DEFAULT_CONSOLE_DIR,
+          config: maskedConfig(config),
+          sessionHistoryPerDevice: config.sessionHistory.perDevice,
         },
         config.nbi.host,
         config.nbi.port,

@@ -309,14 +309,15 @@ export class CwmpHandler {
       }
       if (reclaimed) this.o.log.warn({ deviceId, address: x.remoteAddress }, "device back with the bootstrap credentials and 0 BOOTSTRAP (a factory reset): its own credentials are forgotten (cwmp.bootstrapReclaim)");
       this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state });
-      this.o.sessionLog?.exchange({ session: sessionId, deviceId, received: [envelope], sent: events.reply.envelope, events: events.applied, at: now });
+      const rendered = this.render(events.reply, profile);
+      this.o.sessionLog?.exchange({ session: sessionId, deviceId, received: [envelope], sent: events.reply.envelope, events: events.applied, at: now, receivedBody: x.body, sentBody: rendered.body });
       this.publish(events.applied);
       this.o.observer?.received([envelope]);
       this.o.observer?.sessionStarted();
       this.o.observer?.sent(events.reply.envelope);
       this.o.log.debug({ deviceId, session: sessionId, ...(profile === DEFAULT_PROFILE ? {} : { compat: profile.name }) }, "session started");
       const cookie = formatSetCookie({ name: this.o.cookieName, value: sessionId, path: "/", httpOnly: true });
-      return { ...this.render(events.reply, profile), headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
+      return { ...rendered, headers: { ...XML, "Set-Cookie": cookie }, session: sessionId };
     } catch (err) {
       if (err instanceof Refusal) {
         this.o.log[err.logLevel]({ deviceId, address: x.remoteAddress, status: err.reply.status, reason: String(err.reply.body).trim() }, "session refused");
@@ -394,10 +395,11 @@ export class CwmpHandler {
         // process's copy moves on, so that a second empty POST ends the session as it should.
         const { reply } = session.consume([], now);
         this.cache.put(sessionId, { ...cached, state: session.snapshot() as never });
-        this.o.sessionLog?.exchange({ session: sessionId, deviceId: cached.deviceId, received: envelopes, sent: reply!.envelope, events: [], at: now });
+        const rendered = this.render(reply!, profile);
+        this.o.sessionLog?.exchange({ session: sessionId, deviceId: cached.deviceId, received: envelopes, sent: reply!.envelope, events: [], at: now, receivedBody: x.body, sentBody: rendered.body });
         this.o.observer?.received(envelopes);
         this.o.observer?.sent(reply!.envelope);
-        return withConnection({ ...this.render(reply!, profile), session: sessionId }, profile);
+        return withConnection({ ...rendered, session: sessionId }, profile);
       }
     }
     try {
@@ -421,13 +423,14 @@ export class CwmpHandler {
       }
       if (result === null) return this.withoutSession(envelopes[0], x);
       if (result.saved !== null) this.cache.put(sessionId, { deviceId: result.deviceId, version: result.saved.version, expiresAt: result.saved.expiresAt, state: result.saved.state });
-      this.o.sessionLog?.exchange({ session: sessionId, deviceId: result.deviceId, received: envelopes, sent: result.outcome.reply.envelope, events: result.applied, at: now });
+      const profile = this.compat.named(result.compat);
+      const rendered = this.render(result.outcome.reply, profile);
+      this.o.sessionLog?.exchange({ session: sessionId, deviceId: result.deviceId, received: envelopes, sent: result.outcome.reply.envelope, events: result.applied, at: now, receivedBody: x.body, sentBody: rendered.body });
       this.publish(result.applied);
       this.o.observer?.received(envelopes);
       this.o.observer?.sent(result.outcome.reply.envelope);
       if (result.outcome.reply.ended) this.o.log.debug({ deviceId: result.deviceId, session: sessionId }, "session ended");
-      const profile = this.compat.named(result.compat);
-      return withConnection({ ...this.render(result.outcome.reply, profile), session: result.outcome.reply.ended ? null : sessionId }, profile);
+      return withConnection({ ...rendered, session: result.outcome.reply.ended ? null : sessionId }, profile);
     } catch (err) {
       if (err instanceof Refusal) return { ...err.reply, session: sessionId };
       throw err;

@@ -1,11 +1,13 @@
 // One info line per CWMP session, when it ends: the device, the Inform's events, the RPCs the ACS sent,
 // the CPE's own requests, the tasks it settled, the CPE's faults, how long it took and how it ended.
 // The handler feeds every exchange in (SessionLogHook); sessions settled outside an exchange (the
-// timeouts housekeeping settles) arrive as events on the bus.
+// timeouts housekeeping settles) arrive as events on the bus. The same summary, with the envelopes,
+// goes to the device's session history (session-history.ts) when one is given.
 
 import type { CwmpEnvelope } from "../cwmp/index.js";
 import type { AcsEvent } from "./events.js";
 import type { Logger } from "./logger.js";
+import type { EnvelopeCapture, SessionHistory } from "./session-history.js";
 
 /** What the CWMP handler tells of each exchange of a session. Must not throw. */
 export interface SessionLogHook {
@@ -22,6 +24,9 @@ export interface SessionExchange {
   /** The events the exchange made, in order. */
   events: readonly AcsEvent[];
   at: Date;
+  /** The request body as received and the answer as sent, for the session history's envelopes. */
+  receivedBody?: Buffer;
+  sentBody?: string | Buffer;
 }
 
 interface Running {
@@ -33,6 +38,8 @@ interface Running {
   cpeRequests: string[];
   tasks: { done: number; failed: number };
   faults: string[];
+  /** The envelopes kept for the session history; null when they are not kept. */
+  capture: EnvelopeCapture | null;
 }
 
 /** Requests, as opposed to responses and faults: what one side asked of the other. */
@@ -53,6 +60,8 @@ export class SessionLog implements SessionLogHook {
   constructor(
     private readonly log: Logger,
     private readonly forgetAfterMs: number,
+    /** Told of each session's end, for the device's recent-sessions log. */
+    private readonly history?: SessionHistory,
   ) {}
 
   exchange(x: SessionExchange): void {
@@ -67,7 +76,11 @@ export class SessionLog implements SessionLogHook {
   private take(x: SessionExchange): void {
     // What the CPE sent counts before the events, which may end the session.
     const before = this.running.get(x.deviceId);
-    if (before !== undefined && before.session === x.session) this.received(before, x.received);
+    if (before !== undefined && before.session === x.session) {
+      this.received(before, x.received);
+      // Before the events, which may end the session.
+      if (x.receivedBody !== undefined) before.capture?.add("received", x.receivedBody, x.at);
+    }
     for (const e of x.events) {
       this.seen.add(e);
       this.apply(e, x.session);
@@ -75,6 +88,9 @@ export class SessionLog implements SessionLogHook {
     const run = this.running.get(x.deviceId);
     if (run === undefined || run.session !== x.session) return;
     run.lastAt = x.at;
+    // A session that this exchange started (its Inform) had no capture before the events.
+    if (run !== before && x.receivedBody !== undefined) run.capture?.add("received", x.receivedBody, x.at);
+    if (x.sentBody !== undefined) run.capture?.add("sent", x.sentBody, x.at);
     const rpc = requestMethod(x.sent);
     if (rpc !== null) run.rpcs.push(rpc);
   }
@@ -101,7 +117,7 @@ export class SessionLog implements SessionLogHook {
       case "device.inform": {
         if (session === null) return;
         this.sweep(e.at);
-        this.running.set(e.deviceId, { session, startedAt: e.at, lastAt: e.at, events: e.events, rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [] });
+        this.running.set(e.deviceId, { session, startedAt: e.at, lastAt: e.at, events: e.events, rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [], capture: this.history?.capture() ?? null });
         return;
       }
       case "task.completed":
@@ -122,6 +138,10 @@ export class SessionLog implements SessionLogHook {
   }
 
   private write(deviceId: string, run: Running, outcome: string, at: Date): void {
+    this.history?.ended(
+      { deviceId, sessionId: run.session, startedAt: run.startedAt, endedAt: at, outcome, summary: { events: run.events, rpcs: run.rpcs, cpeRequests: run.cpeRequests, tasks: run.tasks, faults: run.faults } },
+      run.capture,
+    );
     this.log.info(
       {
         deviceId,

@@ -409,6 +409,10 @@ export interface StoreTx {
   // Console users and their login sessions (migration 10).
   users: UserRepo;
   userSessions: UserSessionRepo;
+  // The web console's: saved filters, session history and counts, the overview (migration 13).
+  savedFilters: SavedFilterRepo;
+  sessionHistory: SessionHistoryRepo;
+  fleet: FleetRepo;
 }
 
 export interface Store extends StoreTx {
@@ -715,13 +719,24 @@ export interface ProvisioningRepo {
    * Stores a new version of a document. With `expectedVersion`, only when the current version is that
    * one (0: the name must be new); returns null on a mismatch. Every version is kept in the history.
    */
-  put(kind: ProvisioningKind, name: string, doc: JsonValue, at: Date, expectedVersion?: number): Promise<ProvisioningDocument | null>;
+  put(kind: ProvisioningKind, name: string, doc: JsonValue, at: Date, expectedVersion?: number, by?: string | null): Promise<ProvisioningDocument | null>;
   /** Deletes a document (its history keeps a record of the deletion); false when there was none. */
-  delete(kind: ProvisioningKind, name: string, at: Date): Promise<boolean>;
-  /** Every version of a name, newest first; `doc` null for a deletion. */
-  history(kind: ProvisioningKind, name: string): Promise<{ version: number; doc: JsonValue | null; at: Date }[]>;
+  delete(kind: ProvisioningKind, name: string, at: Date, by?: string | null): Promise<boolean>;
+  /** Every version of a name, newest first; `doc` null for a deletion; `by`: who stored it, when known. */
+  history(kind: ProvisioningKind, name: string): Promise<ProvisioningVersion[]>;
+  /** One version of a name, or null. */
+  version(kind: ProvisioningKind, name: string, version: number): Promise<ProvisioningVersion | null>;
   /** A number that changes with every put and delete: cheap for every process to poll. */
   revision(): Promise<number>;
+}
+
+export interface ProvisioningVersion {
+  version: number;
+  /** null: the version that deleted the document. */
+  doc: JsonValue | null;
+  at: Date;
+  /** The name of the principal that stored it; null when unknown (stored before migration 13). */
+  by: string | null;
 }
 
 // ---- files, device uploads and firmware campaigns (migration 4) ----
@@ -949,4 +964,109 @@ export interface AuditRepo {
   list(query?: AuditQuery): Promise<AuditEntry[]>;
   /** Deletes at most `limit` of the entries older than `before` (the oldest first); returns how many. */
   prune(before: Date, limit: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The web console's storage (migration 13).
+
+export interface SavedFilterRecord {
+  name: string;
+  /** Filter text (docs/filters.md), checked before it is stored. */
+  filter: string;
+  description: string;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedBy: string | null;
+  updatedAt: Date;
+}
+
+export interface SavedFilterRepo {
+  /** By name. */
+  list(): Promise<SavedFilterRecord[]>;
+  get(name: string): Promise<SavedFilterRecord | null>;
+  /** Creates; false when the name is taken (nothing written). */
+  create(record: SavedFilterRecord): Promise<boolean>;
+  /** Changes filter and description; null when there is no such filter. */
+  update(name: string, patch: { filter: string; description: string; updatedBy: string | null; updatedAt: Date }): Promise<SavedFilterRecord | null>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** What a CWMP session did, kept for the device's recent-sessions log. */
+export interface SessionSummary {
+  /** Inform event codes. */
+  events: string[];
+  /** Requests the ACS sent, in order. */
+  rpcs: string[];
+  /** Requests the CPE made besides its Inform, in order. */
+  cpeRequests: string[];
+  tasks: { done: number; failed: number };
+  /** CWMP fault codes the CPE answered with. */
+  faults: string[];
+  /** Envelopes left out when the session's cap was reached. */
+  envelopesDropped: number;
+}
+
+export interface SessionEnvelope {
+  direction: "received" | "sent";
+  at: Date;
+  /** The XML as received or sent, secrets masked, cut at the per-envelope cap. */
+  xml: string;
+  /** Whether the XML was cut. */
+  truncated: boolean;
+}
+
+export interface SessionHistoryRecord {
+  deviceId: string;
+  sessionId: string;
+  startedAt: Date;
+  endedAt: Date;
+  /** How it ended: the session.ended event's reason (done, timeout, ...). */
+  outcome: string;
+  summary: SessionSummary;
+  /** null when envelopes are not kept (sessionHistory.envelopes off). */
+  envelopes: SessionEnvelope[] | null;
+}
+
+export interface SessionHistoryRepo {
+  /**
+   * Records a session and keeps only the device's newest `keep`, in one write. A device that no longer
+   * exists: STORE_UNKNOWN_REFERENCE.
+   */
+  record(session: SessionHistoryRecord, keep: number): Promise<void>;
+  /** The device's sessions, newest first, without their envelopes. */
+  list(deviceId: string, limit: number): Promise<Omit<SessionHistoryRecord, "envelopes">[]>;
+  get(deviceId: string, sessionId: string): Promise<SessionHistoryRecord | null>;
+  /** Adds `sessions` to this process's count for the minute starting at `minute` (ms, a multiple of 60000); deletes counts older than `pruneBefore`. */
+  addCount(minute: number, process: string, sessions: number, pruneBefore: number): Promise<void>;
+}
+
+export interface OverviewQuery {
+  now: Date;
+  onlineWithinMs: number;
+  /** Groups of product classes and software versions beyond these many are summed as "other". */
+  top: number;
+  /** Parameter paths of the software version (both data models'). */
+  versionPaths: readonly string[];
+  /** Sessions per minute from this minute (ms, a multiple of 60000) on. */
+  sessionsSince: number;
+}
+
+export interface Overview {
+  devices: { total: number; online: number; offline: number; neverSeen: number };
+  /** Most devices first; at most `top` groups and an "other" one holding the rest. */
+  productClasses: { value: string; devices: number }[];
+  softwareVersions: { value: string; devices: number }[];
+  /** Only minutes with sessions, oldest first. */
+  sessionsPerMinute: { minute: Date; sessions: number }[];
+  faultsByCode: { code: string; faults: number }[];
+}
+
+export interface FleetRepo {
+  overview(query: OverviewQuery): Promise<Overview>;
+  /**
+   * The distinct paths one level below `prefix` that any device has, in path order, at most `limit`:
+   * `prefix` is an object path ("Device.WiFi.", "" for the roots) or one with a partial last name
+   * ("Device.Wi" gives Device.WiFi. and whatever else starts so). Objects end with ".".
+   */
+  childPaths(prefix: string, limit: number): Promise<{ path: string; object: boolean }[]>;
 }

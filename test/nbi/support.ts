@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startAcs, type Acs } from "../../src/server/acs.js";
+import { startAcs, type Acs, type StartOptions } from "../../src/server/acs.js";
 import { createApiKey } from "../../src/server/api-keys.js";
 import type { Logger } from "../../src/server/logger.js";
 import type { ApiRole } from "../../src/store/types.js";
@@ -80,6 +80,8 @@ export interface ApiAcsOptions {
   log?: Logger;
   /** The ACS's clock (for expiry tests: no sleeping). */
   clock?: () => Date;
+  /** More options of startAcs. */
+  start?: Partial<StartOptions>;
 }
 
 export const BASE_SETTINGS: Settings = {
@@ -100,6 +102,7 @@ export async function startApiAcs(backend: Backend, options: ApiAcsOptions = {})
     housekeepingIntervalMs: 3_600_000,
     ...(options.log ? { log: options.log } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...options.start,
   });
   const adminKey = acs.adminKey.key ?? (await createApiKey(acs.store, { name: "test admin", role: "admin", now: new Date() })).key;
   return {

@@ -8,8 +8,9 @@ import type { JsonValue, ProvisioningDocument, ProvisioningKind } from "../../st
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import type { RouteRegistry } from "../route.js";
+import { provisioningVersionRoutes } from "./provisioning-versions.js";
 
-const Name = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
+export const Name = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
 
 const Stored = (doc: TSchema) =>
   Type.Object({
@@ -23,17 +24,28 @@ const History = Type.Object({
   versions: Type.Array(Type.Object({ version: Type.Integer(), at: Type.String({ format: "date-time" }), document: Type.Union([Type.Unknown(), Type.Null()], { description: "null: the version that deleted it" }) })),
 });
 
-function storedJson(d: ProvisioningDocument) {
+export function storedJson(d: ProvisioningDocument) {
   return { name: d.name, version: d.version, updatedAt: d.updatedAt.toISOString(), document: d.doc };
 }
 
 /** The version an If-Match header names ("3" or "\"3\""), if any. */
-function ifMatch(header: string | string[] | undefined): number | undefined {
+export function ifMatch(header: string | string[] | undefined): number | undefined {
   const v = Array.isArray(header) ? header[0] : header;
   if (v === undefined) return undefined;
   const n = Number(v.replace(/^W\//, "").replace(/"/g, ""));
   if (!Number.isInteger(n) || n < 0) throw new ApiError("VALIDATION", `If-Match must be a document version, got ${JSON.stringify(v)}`);
   return n;
+}
+
+/** What differs between presets and provisions, for their routes. */
+export interface DocumentKind {
+  kind: ProvisioningKind;
+  path: string;
+  title: string;
+  schema: TSchema;
+  notFound: "PRESET_NOT_FOUND" | "PROVISION_NOT_FOUND";
+  /** The document as stored, or a DocumentError. */
+  check: (name: string, doc: unknown) => JsonValue;
 }
 
 export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
@@ -46,7 +58,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
   const checker = new ScriptSandbox({ memoryMb: 16, timeoutMs: 100 });
   app.addHook("onClose", async () => checker.dispose());
 
-  const kinds: { kind: ProvisioningKind; path: string; title: string; schema: TSchema; notFound: "PRESET_NOT_FOUND" | "PROVISION_NOT_FOUND"; check: (name: string, doc: unknown) => JsonValue }[] = [
+  const kinds: DocumentKind[] = [
     {
       kind: "preset",
       path: "/api/presets",
@@ -138,7 +150,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
           throw err;
         }
         const expected = ifMatch(req.headers["if-match"]);
-        const stored = await store.provisioning.put(k.kind, req.params.name, doc, ctx.clock(), expected);
+        const stored = await store.provisioning.put(k.kind, req.params.name, doc, ctx.clock(), expected, req.principal.name);
         if (stored === null) {
           const current = await store.provisioning.get(k.kind, req.params.name);
           throw new ApiError("VERSION_CONFLICT", `the ${k.title} is at version ${current?.version ?? 0}, not ${expected}`, { current: current?.version ?? 0 });
@@ -160,7 +172,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
       errors: [k.notFound],
       audit: { action: `${k.kind}.delete`, targetType: k.kind, targetId: (req) => req.params.name, read: (name) => readDoc(k.kind, name) },
       handler: async (req, reply) => {
-        if (!(await store.provisioning.delete(k.kind, req.params.name, ctx.clock()))) throw new ApiError(k.notFound, `no ${k.title} ${JSON.stringify(req.params.name)}`);
+        if (!(await store.provisioning.delete(k.kind, req.params.name, ctx.clock(), req.principal.name))) throw new ApiError(k.notFound, `no ${k.title} ${JSON.stringify(req.params.name)}`);
         return reply.status(204).send();
       },
     });
@@ -181,6 +193,8 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
         return { versions: h.map((v) => ({ version: v.version, at: v.at.toISOString(), document: v.doc })) };
       },
     });
+
+    provisioningVersionRoutes(app, r, ctx, k);
   }
 
   r.add(app, {

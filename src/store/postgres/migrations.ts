@@ -513,4 +513,45 @@ CREATE INDEX audit_log_action ON audit_log (action, id);
 CREATE INDEX audit_log_target ON audit_log (target_type, target_id, id);
 `,
   },
+  {
+    version: 13,
+    name: "web console: saved filters, who changed provisioning, session history, session counts",
+    sql: `
+-- Named device filters the console's users share.
+CREATE TABLE saved_filters (
+  name text COLLATE "C" PRIMARY KEY,
+  filter text NOT NULL,
+  description text NOT NULL,
+  created_by text,
+  created_at timestamptz NOT NULL,
+  updated_by text,
+  updated_at timestamptz NOT NULL
+);
+-- Who stored each version of a preset or provision (the principal's name; NULL before this migration).
+ALTER TABLE provisioning_history ADD COLUMN by_name text;
+-- The last sessions of each device: a summary and, when kept, the envelopes exchanged. One insert per
+-- session, the device's rows beyond the kept number deleted by the same statement.
+CREATE TABLE session_history (
+  seq bigserial PRIMARY KEY,
+  device_id text COLLATE "C" NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  session_id text COLLATE "C" NOT NULL,
+  started_at timestamptz NOT NULL,
+  ended_at timestamptz NOT NULL,
+  outcome text NOT NULL,
+  summary json NOT NULL,
+  envelopes json
+);
+CREATE INDEX session_history_device ON session_history (device_id, seq);
+-- Sessions ended per minute, one row per process and minute (each process adds its own count, so that
+-- processes never wait for each other's row lock): the overview's sessions per minute.
+CREATE TABLE session_counts (
+  minute bigint NOT NULL,
+  process text COLLATE "C" NOT NULL,
+  sessions integer NOT NULL,
+  PRIMARY KEY (minute, process)
+);
+-- The overview's open faults by code: an index-only scan, not a read of the faults.
+CREATE INDEX faults_code ON faults (code);
+`,
+  },
 ];

@@ -1,4 +1,4 @@
-import type { JsonValue, ProvisioningDocument, ProvisioningKind, ProvisioningRepo } from "../types.js";
+import type { JsonValue, ProvisioningDocument, ProvisioningKind, ProvisioningRepo, ProvisioningVersion } from "../types.js";
 import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 
@@ -23,7 +23,7 @@ export class SqlProvisioningRepo implements ProvisioningRepo {
     return rows[0] ? this.toDoc(rows[0]) : null;
   }
 
-  put(kind: ProvisioningKind, name: string, doc: JsonValue, at: Date, expectedVersion?: number): Promise<ProvisioningDocument | null> {
+  put(kind: ProvisioningKind, name: string, doc: JsonValue, at: Date, expectedVersion?: number, by: string | null = null): Promise<ProvisioningDocument | null> {
     return this.s.atomic(async (s) => {
       const d = s.dialect;
       const current = await s.all<{ version: unknown }>(`SELECT version FROM ${TABLE[kind]} WHERE name = $1`, [name]);
@@ -37,26 +37,35 @@ export class SqlProvisioningRepo implements ProvisioningRepo {
          ON CONFLICT (name) DO UPDATE SET doc = excluded.doc, version = excluded.version, updated_at = excluded.updated_at`,
         [name, d.json(doc), next, d.date(at)],
       );
-      await s.run("INSERT INTO provisioning_history (kind, name, version, doc, at) VALUES ($1, $2, $3, $4, $5)", [kind, name, next, d.json(doc), d.date(at)]);
+      await s.run("INSERT INTO provisioning_history (kind, name, version, doc, at, by_name) VALUES ($1, $2, $3, $4, $5, $6)", [kind, name, next, d.json(doc), d.date(at), by]);
       await this.bump(s);
       return { name, doc, version: next, updatedAt: at };
     });
   }
 
-  delete(kind: ProvisioningKind, name: string, at: Date): Promise<boolean> {
+  delete(kind: ProvisioningKind, name: string, at: Date, by: string | null = null): Promise<boolean> {
     return this.s.atomic(async (s) => {
       const rows = await s.all<{ version: unknown }>(`DELETE FROM ${TABLE[kind]} WHERE name = $1 RETURNING version`, [name]);
       if (rows.length === 0) return false;
-      await s.run("INSERT INTO provisioning_history (kind, name, version, doc, at) VALUES ($1, $2, $3, NULL, $4)", [kind, name, Number(rows[0]!.version) + 1, s.dialect.date(at)]);
+      await s.run("INSERT INTO provisioning_history (kind, name, version, doc, at, by_name) VALUES ($1, $2, $3, NULL, $4, $5)", [kind, name, Number(rows[0]!.version) + 1, s.dialect.date(at), by]);
       await this.bump(s);
       return true;
     });
   }
 
-  async history(kind: ProvisioningKind, name: string): Promise<{ version: number; doc: JsonValue | null; at: Date }[]> {
+  async history(kind: ProvisioningKind, name: string): Promise<ProvisioningVersion[]> {
+    const rows = await this.s.all("SELECT version, doc, at, by_name FROM provisioning_history WHERE kind = $1 AND name = $2 ORDER BY version DESC", [kind, name]);
+    return rows.map((r) => this.toVersion(r));
+  }
+
+  async version(kind: ProvisioningKind, name: string, version: number): Promise<ProvisioningVersion | null> {
+    const rows = await this.s.all("SELECT version, doc, at, by_name FROM provisioning_history WHERE kind = $1 AND name = $2 AND version = $3", [kind, name, version]);
+    return rows[0] ? this.toVersion(rows[0]) : null;
+  }
+
+  private toVersion(r: Row): ProvisioningVersion {
     const d = this.s.dialect;
-    const rows = await this.s.all("SELECT version, doc, at FROM provisioning_history WHERE kind = $1 AND name = $2 ORDER BY version DESC", [kind, name]);
-    return rows.map((r) => ({ version: Number(r.version), doc: r.doc === null ? null : d.readJson(r.doc), at: d.readDate(r.at) ?? new Date(NaN) }));
+    return { version: Number(r.version), doc: r.doc === null ? null : d.readJson(r.doc), at: d.readDate(r.at) ?? new Date(NaN), by: r.by_name === null || r.by_name === undefined ? null : String(r.by_name) };
   }
 
   async revision(): Promise<number> {

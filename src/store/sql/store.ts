@@ -20,6 +20,9 @@ import { SqlCampaignRepo } from "./campaigns.js";
 import { SqlDigestNonceRepo } from "./digest-nonces.js";
 import { SqlAuditRepo } from "./audit.js";
 import { SqlUserRepo, SqlUserSessionRepo } from "./users.js";
+import { SqlSavedFilterRepo } from "./saved-filters.js";
+import { SqlSessionHistoryRepo } from "./session-history.js";
+import { SqlFleetRepo } from "./fleet.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -50,6 +53,9 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     audit: new SqlAuditRepo(scope),
     users: new SqlUserRepo(scope),
     userSessions: new SqlUserSessionRepo(scope),
+    savedFilters: new SqlSavedFilterRepo(scope),
+    sessionHistory: new SqlSessionHistoryRepo(scope),
+    fleet: new SqlFleetRepo(scope),
   };
 }
 

@@ -482,4 +482,46 @@ CREATE INDEX audit_log_action ON audit_log (action, id);
 CREATE INDEX audit_log_target ON audit_log (target_type, target_id, id);
 `,
   },
+  {
+    version: 13,
+    name: "web console: saved filters, who changed provisioning, session history, session counts",
+    sql: `
+-- Named device filters the console's users share.
+CREATE TABLE saved_filters (
+  name TEXT PRIMARY KEY,
+  filter TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_by TEXT,
+  created_at INTEGER NOT NULL,
+  updated_by TEXT,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Who stored each version of a preset or provision (the principal's name; NULL before this migration).
+ALTER TABLE provisioning_history ADD COLUMN by_name TEXT;
+-- The last sessions of each device: a summary and, when kept, the envelopes exchanged. Rows are big
+-- (envelopes), so an ordinary table with an index per device rather than WITHOUT ROWID. One insert per
+-- session; the device's rows beyond the kept number go in the same transaction.
+CREATE TABLE session_history (
+  seq INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  envelopes TEXT
+);
+CREATE INDEX session_history_device ON session_history (device_id, seq);
+-- Sessions ended per minute, one row per process and minute (each process adds its own count, so that
+-- processes never wait for each other's row): the overview's sessions per minute.
+CREATE TABLE session_counts (
+  minute INTEGER NOT NULL,
+  process TEXT NOT NULL,
+  sessions INTEGER NOT NULL,
+  PRIMARY KEY (minute, process)
+) WITHOUT ROWID;
+-- The overview's open faults by code: a scan of this index, not of the faults.
+CREATE INDEX faults_code ON faults (code);
+`,
+  },
 ];

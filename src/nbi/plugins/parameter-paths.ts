@@ -1,0 +1,45 @@
+// Completion for the console's filter editor and column chooser: the parameter paths the fleet has one
+// level below a prefix, and the device fields the filter language knows.
+
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { FIELD_NAMES, fieldKind } from "../../query/index.js";
+import type { NbiContext } from "../context.js";
+import type { RouteRegistry } from "../route.js";
+import { validationError } from "../validation.js";
+
+export function parameterPathRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
+  r.add(app, {
+    method: "GET",
+    url: "/api/parameters/paths",
+    operationId: "parameterPaths",
+    summary: "Parameter paths known across the fleet, one level below a prefix",
+    description:
+      "The distinct children of `prefix` that any device has reported, in path order: objects end with `.`. `prefix` is an object path (`Device.WiFi.`; empty for the roots) or one ending with part of a name (`Device.Wi`), which lists the children of `Device.` starting so. Each child costs one index probe, however large the fleet. Also lists the device fields filters know (docs/filters.md), so that an editor can complete both.",
+    tag: "devices",
+    role: "read-only",
+    querystring: Type.Object({
+      prefix: Type.String({ maxLength: 1024, default: "" }),
+      limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    }),
+    responses: {
+      200: Type.Object({
+        paths: Type.Array(Type.Object({ path: Type.String(), object: Type.Boolean() })),
+        truncated: Type.Boolean({ description: "There may be more children than `limit`" }),
+        fields: Type.Array(Type.Object({ name: Type.String(), kind: Type.Union([Type.Literal("text"), Type.Literal("time"), Type.Literal("tag"), Type.Literal("boolean")]) }), {
+          description: "Device fields of the filter language; `online` (kind boolean) is a condition of its own",
+        }),
+      }),
+    },
+    handler: async (req) => {
+      const { prefix, limit } = req.query;
+      if (/\.\./.test(prefix) || prefix.startsWith(".")) throw validationError([{ in: "querystring", field: "prefix", message: `${JSON.stringify(prefix)} is not a parameter path` }]);
+      const found = await ctx.store.fleet.childPaths(prefix, limit + 1);
+      return {
+        paths: found.slice(0, limit),
+        truncated: found.length > limit,
+        fields: [...FIELD_NAMES.map((name) => ({ name, kind: fieldKind(name) })), { name: "online", kind: "boolean" as const }],
+      };
+    },
+  });
+}

@@ -1,0 +1,138 @@
+// The device's recent-sessions log: at each session's end, one row with its summary and (optionally)
+// the envelopes exchanged, secrets masked; and the count of sessions ended per minute for the overview.
+// SessionLog (session-log.ts) sees every exchange and tells this when a session ends. Writes go to the
+// store after the session's own transactions, never inside them: a failed write loses a log row, not a
+// session.
+
+import { randomUUID } from "node:crypto";
+import { isSecretPath } from "../provisioning/secret-values.js";
+import type { SessionEnvelope, SessionHistoryRecord, Store } from "../store/types.js";
+import { isStoreUnavailable, StoreError } from "../store/index.js";
+import type { Logger } from "./logger.js";
+
+export interface SessionHistoryOptions {
+  perDevice: number;
+  envelopes: boolean;
+  maxEnvelopeBytes: number;
+  maxSessionBytes: number;
+}
+
+const MASK = "***";
+const MINUTE = 60_000;
+/** Session counts are written at most this often per process, by default. */
+const COUNT_FLUSH_MS = 10_000;
+/** Counts older than this are deleted. */
+const COUNT_RETENTION_MS = 24 * 3_600_000;
+
+/** Names whose values are secrets, besides isSecretPath's: whatever ends so. */
+const SECRET_LEAF = /(Password|Passphrase|Key\d*|Secret|PSK)$/;
+
+function secretName(path: string): boolean {
+  return isSecretPath(path) || SECRET_LEAF.test(path.slice(path.lastIndexOf(".") + 1));
+}
+
+// A ParameterValueStruct: Name, then Value (any namespace prefix, any attributes).
+const NAME_VALUE = /(<(?:[\w.-]+:)?Name\b[^>]*>)([^<]*)(<\/(?:[\w.-]+:)?Name>\s*<(?:[\w.-]+:)?Value\b[^>/]*>)([^<]*|<!\[CDATA\[[\s\S]*?\]\]>)(<\/(?:[\w.-]+:)?Value>)/g;
+// The passwords of Download, Upload, ChangeDUState and the like.
+const PASSWORD_ELEMENT = /(<(?:[\w.-]+:)?Password\b[^>/]*>)([^<]*|<!\[CDATA\[[\s\S]*?\]\]>)(<\/(?:[\w.-]+:)?Password>)/g;
+
+/** The XML with the values of secret parameters and every Password element replaced by ***. */
+export function maskEnvelopeSecrets(xml: string): string {
+  return xml
+    .replace(NAME_VALUE, (all, open: string, name: string, mid: string, value: string, close: string) => (value !== "" && secretName(name.trim()) ? `${open}${name}${mid}${MASK}${close}` : all))
+    .replace(PASSWORD_ELEMENT, (all, open: string, value: string, close: string) => (value !== "" ? `${open}${MASK}${close}` : all));
+}
+
+/** The envelopes of one session, within the per-envelope and per-session caps. */
+export class EnvelopeCapture {
+  readonly envelopes: SessionEnvelope[] = [];
+  dropped = 0;
+  private bytes = 0;
+
+  constructor(private readonly o: Pick<SessionHistoryOptions, "maxEnvelopeBytes" | "maxSessionBytes">) {}
+
+  add(direction: SessionEnvelope["direction"], body: string | Buffer, at: Date): void {
+    const size = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+    if (size === 0) return;
+    if (this.bytes >= this.o.maxSessionBytes) {
+      this.dropped++;
+      return;
+    }
+    const room = Math.min(this.o.maxEnvelopeBytes, this.o.maxSessionBytes - this.bytes);
+    const raw = typeof body === "string" ? Buffer.from(body) : body;
+    // Masked before it is cut, so that a cut cannot leave half a secret unmasked.
+    const masked = Buffer.from(maskEnvelopeSecrets(raw.toString("utf8")));
+    const truncated = masked.length > room;
+    const xml = (truncated ? masked.subarray(0, room) : masked).toString("utf8").replace(/\uFFFD$/, "");
+    this.bytes += Math.min(masked.length, room);
+    this.envelopes.push({ direction, at, xml, truncated });
+  }
+}
+
+export class SessionHistory {
+  private readonly process = randomUUID();
+  private readonly counts = new Map<number, number>();
+  private lastFlush = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    readonly options: SessionHistoryOptions,
+    private readonly clock: () => Date,
+    private readonly flushMs = COUNT_FLUSH_MS,
+  ) {}
+
+  /** A capture for a new session's envelopes, or null when they are not kept. */
+  capture(): EnvelopeCapture | null {
+    return this.options.envelopes && this.options.perDevice > 0 ? new EnvelopeCapture(this.options) : null;
+  }
+
+  ended(record: Omit<SessionHistoryRecord, "envelopes" | "summary"> & { summary: Omit<SessionHistoryRecord["summary"], "envelopesDropped"> }, capture: EnvelopeCapture | null): void {
+    this.count(record.endedAt);
+    if (this.options.perDevice === 0) return;
+    const full: SessionHistoryRecord = { ...record, summary: { ...record.summary, envelopesDropped: capture?.dropped ?? 0 }, envelopes: capture?.envelopes ?? null };
+    this.track(
+      this.store.sessionHistory.record(full, this.options.perDevice).catch((err: unknown) => {
+        // The device deleted meanwhile: nothing to keep.
+        if (err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE") return;
+        this.log[isStoreUnavailable(err) ? "debug" : "warn"]({ err: (err as Error).message, deviceId: record.deviceId }, "session history not recorded");
+      }),
+    );
+  }
+
+  private count(at: Date): void {
+    const minute = Math.floor(at.getTime() / MINUTE) * MINUTE;
+    this.counts.set(minute, (this.counts.get(minute) ?? 0) + 1);
+    const now = this.clock().getTime();
+    if (now - this.lastFlush >= this.flushMs) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.lastFlush + this.flushMs - now).unref();
+  }
+
+  private flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.lastFlush = this.clock().getTime();
+    const counts = [...this.counts];
+    this.counts.clear();
+    for (const [minute, n] of counts) {
+      this.track(
+        this.store.sessionHistory.addCount(minute, this.process, n, this.lastFlush - COUNT_RETENTION_MS).catch((err: unknown) => {
+          this.log.debug({ err: (err as Error).message }, "session counts not recorded");
+        }),
+      );
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Writes the counts still held and waits for the writes under way (before the store closes). */
+  async close(): Promise<void> {
+    this.flush();
+    await Promise.all([...this.pending]);
+  }
+}

@@ -1,0 +1,83 @@
+// What the console reads across the whole fleet. The overview: counts over the whole fleet, each an index range or an index-only grouping
+// (devices_last_inform_at, devices_product_class, parameters_path_value, faults_code), so that it stays
+// well under a second at 100,000 devices (benchmarks/overview.ts).
+import type { FleetRepo, Overview, OverviewQuery } from "../types.js";
+import { prefixUpperBound } from "./paths.js";
+import type { Scope } from "./scope.js";
+
+type Group = { value: string; devices: number };
+
+/** The `top` largest groups, and the rest summed as "other" (also when "other" is itself a value). */
+function topGroups(rows: Group[], top: number): Group[] {
+  const sorted = [...rows].sort((a, b) => b.devices - a.devices || (a.value < b.value ? -1 : 1));
+  const head = sorted.slice(0, top);
+  const rest = sorted.slice(top).reduce((n, g) => n + g.devices, 0);
+  return rest > 0 ? [...head, { value: "other", devices: rest }] : head;
+}
+
+export class SqlFleetRepo implements FleetRepo {
+  constructor(private readonly s: Scope) {}
+
+  async overview(q: OverviewQuery): Promise<Overview> {
+    const d = this.s.dialect;
+    const since = d.date(new Date(q.now.getTime() - q.onlineWithinMs));
+    const count = async (sql: string, params: unknown[] = []) => Number((await this.s.all<{ n: unknown }>(sql, params))[0]?.n ?? 0);
+    const total = await count("SELECT COUNT(*) AS n FROM devices");
+    const online = await count("SELECT COUNT(*) AS n FROM devices WHERE last_inform_at >= $1", [since]);
+    const neverSeen = await count("SELECT COUNT(*) AS n FROM devices WHERE last_inform_at IS NULL");
+    const classes = await this.s.all<{ v: unknown; n: unknown }>("SELECT product_class AS v, COUNT(*) AS n FROM devices GROUP BY product_class");
+    // PostgreSQL's value index holds value_key (the value's first characters: whole for any version).
+    const valueColumn = d.capabilities.valueKey?.column ?? "value";
+    const versions = await this.s.all<{ v: unknown; n: unknown }>(
+      `SELECT ${valueColumn} AS v, COUNT(*) AS n FROM parameters WHERE ${d.inTextArray("path", "$1")} AND ${valueColumn} IS NOT NULL GROUP BY ${valueColumn}`,
+      [d.textArray(q.versionPaths)],
+    );
+    const minutes = await this.s.all<{ m: unknown; n: unknown }>("SELECT minute AS m, SUM(sessions) AS n FROM session_counts WHERE minute >= $1 GROUP BY minute ORDER BY minute", [q.sessionsSince]);
+    const faults = await this.s.all<{ c: unknown; n: unknown }>("SELECT code AS c, COUNT(*) AS n FROM faults GROUP BY code ORDER BY COUNT(*) DESC, code");
+    const groups = (rows: { v: unknown; n: unknown }[]) => rows.map((r) => ({ value: String(r.v), devices: Number(r.n) }));
+    return {
+      devices: { total, online, offline: total - online - neverSeen, neverSeen },
+      productClasses: topGroups(groups(classes), q.top),
+      softwareVersions: topGroups(groups(versions), q.top),
+      sessionsPerMinute: minutes.map((r) => ({ minute: new Date(Number(r.m)), sessions: Number(r.n) })),
+      faultsByCode: faults.map((r) => ({ code: String(r.c), faults: Number(r.n) })),
+    };
+  }
+
+  /**
+   * A loose index scan of the parameters' path index: each step reads the first path after the last
+   * child found and skips the whole subtree of that child ("A.B." is followed by "A.B/" in code point
+   * order), so it costs one index probe per child however many devices share the paths.
+   */
+  async childPaths(prefix: string, limit: number): Promise<{ path: string; object: boolean }[]> {
+    const parent = prefix.slice(0, prefix.lastIndexOf(".") + 1);
+    const upper = prefixUpperBound(prefix);
+    const out: { path: string; object: boolean }[] = [];
+    let from = prefix;
+    let inclusive = true;
+    while (out.length < limit) {
+      const params: unknown[] = [from];
+      const below = upper === null ? "" : " AND path < $2";
+      if (upper !== null) params.push(upper);
+      const rows = await this.s.all<{ path: unknown }>(`SELECT path FROM parameters WHERE path ${inclusive ? ">=" : ">"} $1${below} ORDER BY path LIMIT 1`, params);
+      if (rows.length === 0) break;
+      const path = String(rows[0]!.path);
+      const rest = path.slice(parent.length);
+      const dot = rest.indexOf(".");
+      if (rest === "") {
+        // The parent object's own row.
+        from = path;
+        inclusive = false;
+      } else if (dot === -1) {
+        out.push({ path, object: false });
+        from = path;
+        inclusive = false;
+      } else {
+        out.push({ path: parent + rest.slice(0, dot + 1), object: true });
+        from = `${parent}${rest.slice(0, dot)}/`;
+        inclusive = true;
+      }
+    }
+    return out;
+  }
+}

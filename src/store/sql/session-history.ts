@@ -1,0 +1,67 @@
+// The last sessions of each device (migration 13): one row per session, written once at its end.
+import type { JsonValue, SessionEnvelope, SessionHistoryRecord, SessionHistoryRepo, SessionSummary } from "../types.js";
+import type { Row } from "./driver.js";
+import type { Scope } from "./scope.js";
+
+const SUMMARY = "device_id, session_id, started_at, ended_at, outcome, summary";
+
+// The newest `keep` rows of the device stay; run with the insert's parameters ($1 the device, $7 keep).
+// On PostgreSQL the DELETE does not see the row its statement inserts, so it keeps `keep - 1` older ones.
+const PRUNE = (older: string) =>
+  `DELETE FROM session_history WHERE device_id = $1 AND seq <= (SELECT seq FROM session_history WHERE device_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET ${older})`;
+
+export class SqlSessionHistoryRepo implements SessionHistoryRepo {
+  constructor(private readonly s: Scope) {}
+
+  private toRecord(r: Row): Omit<SessionHistoryRecord, "envelopes"> {
+    const d = this.s.dialect;
+    return {
+      deviceId: String(r.device_id),
+      sessionId: String(r.session_id),
+      startedAt: d.readDate(r.started_at) ?? new Date(NaN),
+      endedAt: d.readDate(r.ended_at) ?? new Date(NaN),
+      outcome: String(r.outcome),
+      summary: d.readJson(r.summary) as unknown as SessionSummary,
+    };
+  }
+
+  async record(h: SessionHistoryRecord, keep: number): Promise<void> {
+    const d = this.s.dialect;
+    const envelopes = h.envelopes === null ? null : d.json(h.envelopes.map((e) => ({ ...e, at: e.at.toISOString() })) as JsonValue);
+    const params = [h.deviceId, h.sessionId, d.date(h.startedAt), d.date(h.endedAt), h.outcome, d.json(h.summary as unknown as JsonValue), envelopes, keep];
+    const insert = `INSERT INTO session_history (${SUMMARY}, envelopes) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+    if (d.capabilities.writableCte) {
+      // One statement, one round trip: the insert and the prune.
+      await this.s.run(`WITH ins AS (${insert} RETURNING seq) ${PRUNE("$8 - 1")}`, params);
+      return;
+    }
+    await this.s.atomic(async (s) => {
+      await s.run(insert, params.slice(0, 7));
+      await s.run(PRUNE("$2"), [h.deviceId, keep]);
+    });
+  }
+
+  async list(deviceId: string, limit: number): Promise<Omit<SessionHistoryRecord, "envelopes">[]> {
+    const rows = await this.s.all(`SELECT ${SUMMARY} FROM session_history WHERE device_id = $1 ORDER BY seq DESC LIMIT $2`, [deviceId, limit]);
+    return rows.map((r) => this.toRecord(r));
+  }
+
+  async get(deviceId: string, sessionId: string): Promise<SessionHistoryRecord | null> {
+    const rows = await this.s.all(`SELECT ${SUMMARY}, envelopes FROM session_history WHERE device_id = $1 AND session_id = $2`, [deviceId, sessionId]);
+    const r = rows[0];
+    if (!r) return null;
+    const raw = this.s.dialect.readJson(r.envelopes) as { direction: SessionEnvelope["direction"]; at: string; xml: string; truncated: boolean }[] | null;
+    return { ...this.toRecord(r), envelopes: raw === null ? null : raw.map((e) => ({ ...e, at: new Date(e.at) })) };
+  }
+
+  async addCount(minute: number, process: string, sessions: number, pruneBefore: number): Promise<void> {
+    await this.s.atomic(async (s) => {
+      await s.run(
+        `INSERT INTO session_counts (minute, process, sessions) VALUES ($1, $2, $3)
+         ON CONFLICT (minute, process) DO UPDATE SET sessions = session_counts.sessions + excluded.sessions`,
+        [minute, process, sessions],
+      );
+      await s.run("DELETE FROM session_counts WHERE minute < $1", [pruneBefore]);
+    });
+  }
+}

@@ -1,0 +1,89 @@
+// The session history's envelope capture: secrets masked whatever the prefixes and value forms, and
+// the per-envelope and per-session caps.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { EnvelopeCapture, maskEnvelopeSecrets, SessionHistory } from "../../src/server/session-history.js";
+import { silentLogger } from "../../src/server/logger.js";
+import type { Store } from "../../src/store/types.js";
+import { forEachBackend } from "../support/pg.js";
+
+const pvs = (name: string, value: string, prefix = "") =>
+  `<${prefix}ParameterValueStruct><${prefix}Name>${name}</${prefix}Name><${prefix}Value xsi:type="xsd:string">${value}</${prefix}Value></${prefix}ParameterValueStruct>`;
+
+describe("session history envelopes", () => {
+  it("masks the values of secret parameters, by name ending, with or without prefixes and CDATA", () => {
+    const xml = [
+      pvs("Device.ManagementServer.ConnectionRequestPassword", "p1"),
+      pvs("Device.WiFi.AccessPoint.1.Security.KeyPassphrase", "p2", "cwmp:"),
+      pvs("Device.WiFi.AccessPoint.1.Security.PreSharedKey", "<![CDATA[p3<x>]]>"),
+      pvs("InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.WEPKey.1.WEPKey", "p4"),
+      pvs("Device.X_ACME.RadiusSecret", "p5"),
+      pvs("Device.X_ACME.PSK", "p6"),
+      pvs("Device.DeviceInfo.SoftwareVersion", "1.2.3"),
+      pvs("Device.ManagementServer.Username", "user-kept"),
+      "<Download><CommandKey>k</CommandKey><Username>u</Username><Password>p7</Password></Download>",
+      pvs("Device.ManagementServer.Password", ""),
+    ].join("\n");
+    const masked = maskEnvelopeSecrets(xml);
+    for (const secret of ["p1", "p2", "p3", "p4", "p5", "p6", "p7"]) assert.ok(!masked.includes(`>${secret}`) && !masked.includes(`[${secret}`), `${secret} masked`);
+    assert.ok(masked.includes(">1.2.3<") && masked.includes(">user-kept<") && masked.includes("<Username>u</Username>"));
+    assert.equal(masked.match(/\*\*\*/g)?.length, 7);
+    assert.ok(masked.includes("<Name>Device.ManagementServer.ConnectionRequestPassword</Name>"), "names stay");
+  });
+
+  it("cuts an envelope at maxEnvelopeBytes, stops at maxSessionBytes and counts what it left out", () => {
+    const c = new EnvelopeCapture({ maxEnvelopeBytes: 100, maxSessionBytes: 250 });
+    c.add("received", Buffer.from("a".repeat(80)), new Date());
+    c.add("sent", "b".repeat(300), new Date());
+    c.add("received", Buffer.from(""), new Date());
+    c.add("received", "c".repeat(120), new Date());
+    c.add("sent", "d", new Date());
+    assert.deepEqual(c.envelopes.map((e) => [e.direction, e.xml.length, e.truncated]), [["received", 80, false], ["sent", 100, true], ["received", 70, true]]);
+    assert.equal(c.dropped, 1);
+  });
+
+  it("masks before it cuts, so that a cut cannot leave a secret's start", () => {
+    const c = new EnvelopeCapture({ maxEnvelopeBytes: 200, maxSessionBytes: 10_000 });
+    const xml = pvs("Device.ManagementServer.ConnectionRequestPassword", "s".repeat(400));
+    c.add("sent", xml, new Date());
+    assert.ok(!c.envelopes[0]!.xml.includes("sss"));
+    assert.equal(c.envelopes[0]!.truncated, false);
+  });
+});
+
+forEachBackend((backend) => {
+  describe("session history in the store", () => {
+    let store: Store;
+    before(async () => {
+      store = await backend.open();
+      await store.devices.recordInform({ id: "dev-1", manufacturer: "Acme", oui: "A1B2C3", productClass: "HGW", serialNumber: "1", at: new Date(), address: null, cwmpNamespace: "1-2", cwmpVersion: "1.2", events: [] });
+    });
+    after(() => store.close());
+
+    const summary = { events: ["2 PERIODIC"], rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [] };
+    const end = (h: SessionHistory, sessionId: string, at: Date, capture: ReturnType<SessionHistory["capture"]>) =>
+      h.ended({ deviceId: "dev-1", sessionId, startedAt: at, endedAt: at, outcome: "completed", summary }, capture);
+
+    it("keeps no envelopes when sessionHistory.envelopes is off, and nothing at all with perDevice 0", async () => {
+      const off = new SessionHistory(store, silentLogger, { perDevice: 2, envelopes: false, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      assert.equal(off.capture(), null);
+      end(off, "s-off", new Date(), off.capture());
+      await off.close();
+      assert.equal((await store.sessionHistory.get("dev-1", "s-off"))?.envelopes, null);
+
+      const none = new SessionHistory(store, silentLogger, { perDevice: 0, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      assert.equal(none.capture(), null);
+      end(none, "s-none", new Date(), null);
+      await none.close();
+      assert.equal(await store.sessionHistory.get("dev-1", "s-none"), null);
+    });
+
+    it("writes nothing and throws nothing for a device deleted meanwhile", async () => {
+      const h = new SessionHistory(store, silentLogger, { perDevice: 2, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      h.ended({ deviceId: "gone", sessionId: "s-gone", startedAt: new Date(), endedAt: new Date(), outcome: "completed", summary }, h.capture());
+      await h.close();
+      assert.equal(await store.sessionHistory.get("gone", "s-gone"), null);
+    });
+  });
+});
