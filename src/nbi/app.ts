@@ -30,6 +30,9 @@ import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
 import { MultipartError } from "./multipart.js";
 import { RouteRegistry, type RouteConfig } from "./route.js";
+import { installTenancy } from "./tenancy.js";
+import { tenantRoutes } from "./plugins/tenants.js";
+import { tenantScope } from "../server/tenants.js";
 import { compileSerializer, compileValidator, registerFormats, ResponseSchemaError, validationError } from "./validation.js";
 
 export interface Nbi {
@@ -90,8 +93,13 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
     if (role !== "any" && !roleAllows(auth.key.role, role)) {
       throw new ApiError("FORBIDDEN", `${req.method} ${req.routeOptions.url} needs the ${role} role; this key (${auth.key.id}) is ${auth.key.role}`, { required: role, role: auth.key.role });
     }
-    (req as unknown as { principal: Principal }).principal = principalOfKey(auth.key);
+    // The tenant's filter is read per request, so that a change to it applies to the next one.
+    const tenant = await tenantScope(ctx.store, auth.key.tenant);
+    if (tenant === "gone") throw new ApiError("TENANT_FORBIDDEN", `this API key (${auth.key.id}) is scoped to tenant ${JSON.stringify(auth.key.tenant)}, which no longer exists`, { tenant: auth.key.tenant });
+    (req as unknown as { principal: Principal }).principal = principalOfKey(auth.key, tenant);
   });
+  // What a principal scoped to a tenant may reach (tenancy.ts): after the principal is known.
+  installTenancy(app, ctx);
 
   app.addHook("onResponse", async (req, reply) => {
     ctx.metrics.apiRequest(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
@@ -120,6 +128,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   apiKeyRoutes(app, routes, ctx);
   fileRoutes(app, routes, ctx);
   campaignRoutes(app, routes, ctx);
+  tenantRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {

@@ -48,6 +48,10 @@ export const ERRORS = {
   FILES_DISABLED: { status: 409, description: "The file server is off (`files.enabled`), so the ACS cannot make a URL for the device: give a `url`." },
   CAMPAIGN_NOT_FOUND: { status: 404, description: "No campaign has this id." },
   CAMPAIGN_STATE: { status: 409, description: "The campaign's status does not allow this (pause needs a running campaign, resume a paused one, delete a finished one); `details.status` is its status." },
+  TENANT_FORBIDDEN: { status: 403, description: "The principal is scoped to a tenant, and this is global configuration (or its tenant no longer exists): for unscoped principals only." },
+  TENANT_NOT_FOUND: { status: 404, description: "No tenant has this name." },
+  TENANT_EXISTS: { status: 409, description: "A tenant with this name exists already." },
+  TENANT_IN_USE: { status: 409, description: "API keys that are not revoked are scoped to the tenant (`details.apiKeys` counts them); revoke them first." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -2,6 +2,7 @@
 // one shape whatever the credential, so that roles (and what else depends on who asks) are checked in
 // one place for both.
 
+import type { TenantScope } from "../server/tenants.js";
 import type { ApiKeyRecord, ApiRole } from "../store/types.js";
 
 export interface Principal {
@@ -10,10 +11,15 @@ export interface Principal {
   id: string;
   name: string;
   role: ApiRole;
+  /**
+   * The tenant the principal is scoped to, with its filter as read at this request's authentication
+   * (server/tenants.ts tenantScope); null: every device. src/nbi/tenancy.ts enforces it.
+   */
+  tenant: TenantScope | null;
 }
 
-export function principalOfKey(key: ApiKeyRecord): Principal {
-  return { kind: "apiKey", id: key.id, name: key.name, role: key.role };
+export function principalOfKey(key: ApiKeyRecord, tenant: TenantScope | null): Principal {
+  return { kind: "apiKey", id: key.id, name: key.name, role: key.role, tenant };
 }
 
 /** How logs and messages name the principal: `apiKey:3f2a…` */

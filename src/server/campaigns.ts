@@ -36,9 +36,11 @@ export interface NewCampaign {
   maxAttempts?: number;
   /** false: created paused (start it with resume). Default true. */
   start?: boolean;
+  /** The tenant of the principal creating it; `filter` must already be narrowed to its devices. */
+  tenant?: string | null;
 }
 
-export type CampaignChanges = Partial<Omit<NewCampaign, "filter" | "fileId" | "start">>;
+export type CampaignChanges = Partial<Omit<NewCampaign, "filter" | "fileId" | "start" | "tenant">>;
 
 export interface CampaignDefaults {
   taskExpiry: number;
@@ -114,7 +116,7 @@ export class CampaignService {
       const campaign = await tx.campaigns.create({
         id: randomUUID(), name: n.name, filter: n.filter, fileId: n.fileId, status: start ? "running" : "paused", pauseReason: start ? null : "created",
         settings: settingsJson(settings), cursor: null, enumerated: false, batch: 0, counts: emptyCounts(), claimedBy: null, claimUntil: null,
-        createdAt: now, updatedAt: now, completedAt: null,
+        createdAt: now, updatedAt: now, completedAt: null, tenant: n.tenant ?? null,
       });
       const events: AcsEvent[] = start ? [{ type: "campaign.started", deviceId: null, at: now, campaignId: campaign.id, name: campaign.name, fileId: campaign.fileId }] : [];
       return { campaign, events: await recordEvents(tx, events) };
@@ -127,7 +129,7 @@ export class CampaignService {
     return this.store.campaigns.get(id);
   }
 
-  list(q?: { status?: CampaignStatus[]; limit?: number; offset?: number }): Promise<CampaignRecord[]> {
+  list(q?: { status?: CampaignStatus[]; tenant?: string; limit?: number; offset?: number }): Promise<CampaignRecord[]> {
     return this.store.campaigns.list(q);
   }
 
