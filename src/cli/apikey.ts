@@ -7,7 +7,7 @@ import type { ApiKeyRecord, ApiRole, Store } from "../store/types.js";
 import { openCliStore } from "./cli-store.js";
 import { collectSet, configFrom } from "./config-sources.js";
 
-interface CommonFlags {
+export interface CommonFlags {
   config?: string;
   set?: string[];
   db?: string;
@@ -16,7 +16,7 @@ interface CommonFlags {
   newDatabase?: boolean;
 }
 
-function common(cmd: Command): Command {
+export function common(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", "JSON configuration file (also PROVISIO_CONFIG)")
     .option("--db <url>", "database: sqlite:PATH or postgres://user:pass@host/db (default: SQLite in the data folder)")
@@ -26,7 +26,7 @@ function common(cmd: Command): Command {
     .option("--new-database", "create the database when there is none (by default a missing database is an error)");
 }
 
-async function withStore<T>(flags: CommonFlags, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(flags: CommonFlags, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = configFrom(flags, { db: flags.db, dataDir: flags.dataDir });
   const { store, foundAbove } = await openCliStore(config, { allowNew: flags.newDatabase === true });
   if (foundAbove !== null) process.stderr.write(`provisio: using the ACS's database ${foundAbove}\n`);
@@ -42,15 +42,19 @@ function parseRole(value: string): ApiRole {
   return value as ApiRole;
 }
 
-const when = (d: Date | null) => (d === null ? "-" : d.toISOString().replace(/\.\d{3}Z$/, "Z"));
+export const when = (d: Date | null) => (d === null ? "-" : d.toISOString().replace(/\.\d{3}Z$/, "Z"));
 
-function table(keys: ApiKeyRecord[]): string {
-  const rows = [["ID", "NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"], ...keys.map((k) => [k.id, k.name, k.role, when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)])];
+/** Rows as aligned columns, the first row the header. */
+export function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
 }
 
-const json = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt });
+function table(keys: ApiKeyRecord[]): string {
+  return columns([["ID", "NAME", "ROLE", "TENANT", "CREATED", "LAST USED", "REVOKED"], ...keys.map((k) => [k.id, k.name, k.role, k.tenant ?? "-", when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)])]);
+}
+
+const json = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt, tenant: k.tenant });
 
 export function addApiKeyCommand(program: Command): void {
   const apikey = program.command("apikey").description("manage the REST API's keys (on the database directly)");
@@ -59,10 +63,20 @@ export function addApiKeyCommand(program: Command): void {
     .description("create an API key and print it (the only time it is shown)")
     .requiredOption("-n, --name <name>", "what the key is for")
     .requiredOption("-r, --role <role>", `${API_ROLES.join(", ")}`, parseRole)
-    .action(async (flags: CommonFlags & { name: string; role: ApiRole }) => {
-      const { record, key } = await withStore(flags, (store) => createApiKey(store, { name: flags.name, role: flags.role, now: new Date() }));
+    .option("-t, --tenant <name>", "scope the key to this tenant's devices (provisio tenant list)")
+    .action(async (flags: CommonFlags & { name: string; role: ApiRole; tenant?: string }) => {
+      const created = await withStore(flags, async (store) => {
+        if (flags.tenant !== undefined && (await store.tenants.get(flags.tenant)) === null) return null;
+        return createApiKey(store, { name: flags.name, role: flags.role, now: new Date(), tenant: flags.tenant ?? null });
+      });
+      if (created === null) {
+        process.stderr.write(`provisio: no tenant ${flags.tenant} (provisio tenant add creates one)\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const { record, key } = created;
       if (flags.json) process.stdout.write(JSON.stringify({ ...json(record), key }) + "\n");
-      else process.stdout.write(`Created API key ${record.id} (${record.name}, ${record.role}). It is shown only now:\n\n    ${key}\n\nSend it as: Authorization: Bearer ${key}\n`);
+      else process.stdout.write(`Created API key ${record.id} (${record.name}, ${record.role}${record.tenant !== null ? `, tenant ${record.tenant}` : ""}). It is shown only now:\n\n    ${key}\n\nSend it as: Authorization: Bearer ${key}\n`);
     });
 
   common(apikey.command("list"))
