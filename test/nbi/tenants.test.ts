@@ -4,14 +4,13 @@
 // the OpenAPI document has a tenancy rule, so that a new route cannot be added without a decision.
 
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { TENANCY } from "../../src/nbi/tenancy.js";
 import { forEachBackend } from "../support/pg.js";
 import { SseClient } from "./sse.js";
 import { eventually, isError, startApiAcs, type ApiAcs, type ApiResponse } from "./support.js";
+import { Receiver } from "./webhook-receiver.js";
 
 const T0 = new Date();
 const A = ["00D09E-HGW-A1", "00D09E-HGW-A2"];
@@ -36,34 +35,6 @@ class HttpApi {
   post = (path: string, body?: unknown) => this.call("POST", path, body);
   patch = (path: string, body?: unknown) => this.call("PATCH", path, body);
   del = (path: string) => this.call("DELETE", path);
-}
-
-class Receiver {
-  server!: Server;
-  url = "";
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  received: any[] = [];
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        this.received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-    return this;
-  }
-
-  close(): Promise<void> {
-    return new Promise((r) => {
-      this.server.close(() => r());
-      this.server.closeAllConnections();
-    });
-  }
 }
 
 const ids = (list: { id: string }[]) => list.map((d) => d.id).sort();
@@ -234,7 +205,9 @@ forEachBackend((backend) => {
       // B's events first, then A's: A's arriving means B's were passed over (the stream keeps order).
       for (const id of [...B, A[1]!]) assert.equal((await admin.post(`/api/devices/${id}/tasks`, { name: "reboot" })).status, 201);
       await stream.until(() => stream.events.some((e) => e.json.deviceId === A[1]), "A's event");
-      assert.deepEqual([...new Set(stream.events.map((e) => e.json.deviceId))], [A[1]]);
+      // (Events of the earlier tests' tasks on A's devices may come too, when the feed had not read them yet.)
+      const live = stream.events.map((e) => e.json.deviceId as string);
+      assert.ok(live.every((d) => A.includes(d)), JSON.stringify(live));
       // Resumed from the start of the outbox: the same rule.
       const resumed = await SseClient.open(`${t.apiUrl}/api/events?lastEventId=0`, scopedKey);
       after(() => resumed.close());
@@ -251,10 +224,10 @@ forEachBackend((backend) => {
       assert.equal(hook.body.tenant, "acme");
       const adminHook = await admin.post("/api/webhooks", { name: "admin hook", url: receiver.url, events: ["device.deleted"] });
       for (const id of [...B, A[0]!]) assert.equal((await admin.post(`/api/devices/${id}/tasks`, { name: "reboot" })).status, 201);
-      await eventually(() => (receiver.received.some((d) => d.deviceId === A[0]) ? true : undefined), "A's delivery");
+      await eventually(() => (receiver.received.some((d) => d.json.deviceId === A[0]) ? true : undefined), "A's delivery");
       const queued = await t.acs.store.webhookDeliveries.list(hook.body.id);
       assert.ok(queued.length >= 1 && queued.every((d) => A.includes(d.deviceId!)), JSON.stringify(queued.map((d) => d.deviceId)));
-      assert.ok(receiver.received.every((d) => A.includes(d.deviceId)));
+      assert.ok(receiver.received.every((d) => A.includes(d.json.deviceId)));
       assert.deepEqual((await scoped.get("/api/webhooks")).body.webhooks.map((h: { id: string }) => h.id), [hook.body.id]);
       isError(await scoped.get(`/api/webhooks/${adminHook.body.id}`), 404, "WEBHOOK_NOT_FOUND");
       isError(await scoped.del(`/api/webhooks/${adminHook.body.id}`), 404, "WEBHOOK_NOT_FOUND");
