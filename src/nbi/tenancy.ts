@@ -171,7 +171,9 @@ export function installTenancy(app: FastifyInstance, ctx: NbiContext): void {
     const { kind, param, error } = rule.owner;
     const id = (req.params as Record<string, string>)[param] ?? "";
     if (await owns(ctx, scope, kind, id)) return;
+    // The answer the route gives for an id that names nothing, word for word (a test compares them).
     const name = error ?? NOT_FOUND[kind];
-    throw new ApiError(name, name === "UPLOAD_NOT_FOUND" ? `device ${JSON.stringify(id)} has no such upload` : `no ${kind} ${JSON.stringify(id)}`);
+    const params = req.params as Record<string, string>;
+    throw new ApiError(name, name === "UPLOAD_NOT_FOUND" ? `device ${JSON.stringify(id)} has no upload ${JSON.stringify(params.uploadId)}` : `no ${kind} ${JSON.stringify(id)}`);
   });
 }

@@ -134,7 +134,7 @@ export class CampaignService {
   }
 
   async devices(id: string, q: { state?: CampaignDeviceState[]; after?: string; limit?: number }): Promise<CampaignDeviceRecord[]> {
-    if ((await this.store.campaigns.get(id)) === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${id}`);
+    if ((await this.store.campaigns.get(id)) === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${JSON.stringify(id)}`);
     return this.store.campaigns.devices(id, q);
   }
 
@@ -143,7 +143,7 @@ export class CampaignService {
     const now = this.clock();
     const out = await this.store.transaction(async (tx) => {
       const c = await tx.campaigns.lock(id);
-      if (c === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${id}`);
+      if (c === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${JSON.stringify(id)}`);
       if (!allowed.includes(c.status)) {
         throw new CampaignError("CAMPAIGN_STATE", `campaign ${id} is ${c.status}; only a ${allowed.join(" or ")} campaign can be ${what}`, { status: c.status });
       }
@@ -210,7 +210,7 @@ export class CampaignService {
   async delete(id: string): Promise<void> {
     await this.store.transaction(async (tx) => {
       const c = await tx.campaigns.lock(id);
-      if (c === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${id}`);
+      if (c === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${JSON.stringify(id)}`);
       if (c.status === "running" || c.status === "paused") throw new CampaignError("CAMPAIGN_STATE", `campaign ${id} is ${c.status}; abort it first`, { status: c.status });
       await tx.campaigns.delete(id);
     });

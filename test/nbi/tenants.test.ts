@@ -15,6 +15,7 @@ import { Receiver } from "./webhook-receiver.js";
 const T0 = new Date();
 const A = ["00D09E-HGW-A1", "00D09E-HGW-A2"];
 const B = ["00D09E-HGW-B1", "00D09E-HGW-B2"];
+const MISSING = "00D09E-HGW-Z9";
 
 /** A client of the running API over real HTTP. */
 class HttpApi {
@@ -148,10 +149,13 @@ forEachBackend((backend) => {
       for (const [path, ops] of Object.entries(doc.paths)) {
         if (!path.startsWith("/api/devices/{id}")) continue;
         for (const [method, op] of Object.entries(ops)) {
-          const url = path.replace("{id}", encodeURIComponent(B[0]!)).replace("{tag}", "acme").replace("{uploadId}", "0".repeat(32));
-          const res = await scoped.call(method.toUpperCase(), url, bodies[op.operationId]);
+          const url = (id: string) => path.replace("{id}", encodeURIComponent(id)).replace("{tag}", "acme").replace("{uploadId}", "0".repeat(32));
+          const res = await scoped.call(method.toUpperCase(), url(B[0]!), bodies[op.operationId]);
           const code = path.includes("{uploadId}") ? "UPLOAD_NOT_FOUND" : "DEVICE_NOT_FOUND";
           assert.ok(isError(res, 404, code), `${method} ${path}`);
+          // Word for word what the unscoped admin is told of a device that does not exist.
+          const missing = await admin.call(method.toUpperCase(), url(MISSING), bodies[op.operationId]);
+          assert.deepEqual(res.body, JSON.parse(missing.text.replaceAll(MISSING, B[0]!)), `${method} ${path}`);
           seen.push(op.operationId);
         }
       }
@@ -172,9 +176,14 @@ forEachBackend((backend) => {
       const listed = (await scoped.get("/api/tasks")).body.tasks.map((x: { deviceId: string }) => x.deviceId);
       assert.ok(listed.length >= 2 && listed.every((d: string) => A.includes(d)), JSON.stringify(listed));
       assert.deepEqual((await scoped.get(`/api/tasks?deviceId=${encodeURIComponent(B[0]!)}`)).body.tasks, []);
-      for (const path of [`/api/tasks/${tasksOf[B[0]!]}`]) isError(await scoped.get(path), 404, "TASK_NOT_FOUND");
-      isError(await scoped.post(`/api/tasks/${tasksOf[B[0]!]}/cancel`), 404, "TASK_NOT_FOUND");
-      isError(await scoped.post(`/api/tasks/${tasksOf[B[0]!]}/retry`), 404, "TASK_NOT_FOUND");
+      const other = tasksOf[B[0]!]!;
+      const none = "9d0c2a4e-0000-4000-8000-000000000000";
+      for (const [method, path] of [["GET", "/api/tasks/ID"], ["POST", "/api/tasks/ID/cancel"], ["POST", "/api/tasks/ID/retry"]] as const) {
+        const res = await scoped.call(method, path.replace("ID", other));
+        assert.ok(isError(res, 404, "TASK_NOT_FOUND"), path);
+        const missing = await admin.call(method, path.replace("ID", none));
+        assert.deepEqual(res.body, JSON.parse(missing.text.replaceAll(none, other)), path);
+      }
       assert.equal((await t.acs.store.tasks.get(tasksOf[B[0]!]!))?.status, "pending", "not cancelled");
       assert.equal((await scoped.get(`/api/tasks/${tasksOf[A[0]!]}`)).status, 200);
       const faults = (await scoped.get("/api/faults")).body.faults.map((f: { deviceId: string }) => f.deviceId).sort();
@@ -244,8 +253,13 @@ forEachBackend((backend) => {
       const devices = (await scoped.get(`/api/campaigns/${mine.body.id}/devices`)).body.devices.map((d: { deviceId: string }) => d.deviceId).sort();
       assert.deepEqual(devices, A);
       assert.deepEqual((await scoped.get("/api/campaigns")).body.campaigns.map((c: { id: string }) => c.id), [mine.body.id]);
-      isError(await scoped.get(`/api/campaigns/${theirs.body.id}`), 404, "CAMPAIGN_NOT_FOUND");
-      isError(await scoped.post(`/api/campaigns/${theirs.body.id}/resume`), 404, "CAMPAIGN_NOT_FOUND");
+      const none = "9d0c2a4e-0000-4000-8000-000000000000";
+      for (const [method, path] of [["GET", "/api/campaigns/ID"], ["GET", "/api/campaigns/ID/devices"], ["POST", "/api/campaigns/ID/resume"], ["POST", "/api/campaigns/ID/abort"], ["DELETE", "/api/campaigns/ID"]] as const) {
+        const res = await scoped.call(method, path.replace("ID", theirs.body.id));
+        assert.ok(isError(res, 404, "CAMPAIGN_NOT_FOUND"), path);
+        const missing = await admin.call(method, path.replace("ID", none));
+        assert.deepEqual(res.body, JSON.parse(missing.text.replaceAll(none, theirs.body.id)), path);
+      }
       assert.equal((await admin.get(`/api/campaigns/${theirs.body.id}`)).body.status, "paused");
       assert.equal((await scoped.post(`/api/campaigns/${mine.body.id}/abort`)).status, 200);
     });
