@@ -68,11 +68,13 @@ export interface MembershipOptions {
 /**
  * Which devices are in which tenant, for the event streams: events come in volume (thousands a second),
  * so each (tenant filter, device) answer is kept for `ttlMs` and shared by every stream of the process,
- * rather than read from the store per event and stream. Keyed by the filter's text, so a tenant whose
- * filter changes starts afresh at once.
+ * rather than read from the store per event and stream. A stream lives long: the tenant's filter is
+ * read again once `ttlMs` old too, so a changed filter (or a tenant deleted) applies to the streams
+ * already open within `ttlMs`; answers are keyed by the filter's text, so a new filter starts afresh.
  */
 export class TenantMembership {
   private readonly answers = new Map<string, { member: boolean; at: number }>();
+  private readonly filters = new Map<string, { scope: TenantScope | null; at: number }>();
   private readonly pending = new Map<string, Promise<boolean>>();
   private readonly clock: () => number;
 
@@ -80,9 +82,22 @@ export class TenantMembership {
     this.clock = o.clock ?? Date.now;
   }
 
-  async has(scope: TenantScope, deviceId: string): Promise<boolean> {
-    const key = `${scope.filter}\u0000${deviceId}`;
+  /** The tenant as it is now (null: deleted), read at most once per `ttlMs`. */
+  private async current(name: string, now: number): Promise<TenantScope | null> {
+    const known = this.filters.get(name);
+    if (known !== undefined && now - known.at < this.o.ttlMs) return known.scope;
+    const t = await this.store.tenants.get(name);
+    const scope = t === null ? null : { name: t.name, filter: t.filter };
+    this.filters.set(name, { scope, at: now });
+    return scope;
+  }
+
+  /** Whether the device is in the tenant named by `tenant` (its filter as it is now, not as the stream opened). */
+  async has(tenant: TenantScope, deviceId: string): Promise<boolean> {
     const now = this.clock();
+    const scope = await this.current(tenant.name, now);
+    if (scope === null) return false;
+    const key = `${scope.filter}\u0000${deviceId}`;
     const known = this.answers.get(key);
     if (known !== undefined && now - known.at < this.o.ttlMs) return known.member;
     const inFlight = this.pending.get(key);

@@ -22,7 +22,8 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /**
  * A scoped stream's answers of "is this device in the tenant" are reused this long, across the streams
- * of the process: a device that leaves the tenant (its tag removed) stops appearing within it.
+ * of the process, and so is the tenant's filter: a device that leaves the tenant (its tag removed), or
+ * a change of the filter, shows in the streams already open within it.
  */
 export const TENANT_MEMBERSHIP_TTL_MS = 5_000;
 const TENANT_MEMBERSHIP_ENTRIES = 100_000;

@@ -80,7 +80,7 @@ export function tenantRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     url: "/api/tenants/:name",
     operationId: "updateTenant",
     summary: "Change a tenant's filter or description",
-    description: "A new filter applies from the next request of the tenant's keys; event streams already open follow it at once, and a device leaving the tenant within 5 seconds (docs/api.md, Tenants). Webhooks and campaigns of the tenant follow it too; a campaign's targets were fixed when it was created.",
+    description: "A new filter applies from the next request of the tenant's keys; event streams already open follow it, and a device leaving the tenant, within 5 seconds (docs/api.md, Tenants). Webhooks and campaigns of the tenant follow it too; a campaign's targets were fixed when it was created.",
     tag: "tenants",
     role: "admin",
     params: Params,
