@@ -43,12 +43,16 @@ export function parseRole(value: string): ApiRole {
   return value as ApiRole;
 }
 
-const when = (d: Date | null) => (d === null ? "-" : d.toISOString().replace(/\.\d{3}Z$/, "Z"));
+export const when = (d: Date | null) => (d === null ? "-" : d.toISOString().replace(/\.\d{3}Z$/, "Z"));
 
-function table(keys: ApiKeyRecord[]): string {
-  const rows = [["ID", "NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"], ...keys.map((k) => [k.id, k.name, k.role, when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)])];
+/** Rows as aligned columns, the first row the header. */
+export function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+function table(keys: ApiKeyRecord[]): string {
+  return columns([["ID", "NAME", "ROLE", "TENANT", "CREATED", "LAST USED", "REVOKED"], ...keys.map((k) => [k.id, k.name, k.role, k.tenant ?? "-", when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)])]);
 }
 
 /**
@@ -64,7 +68,7 @@ export async function audit(store: Store, change: CliChange): Promise<void> {
   }
 }
 
-const json = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null });
+const json = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null, tenant: k.tenant });
 
 export function addApiKeyCommand(program: Command): void {
   const apikey = program.command("apikey").description("manage the REST API's keys (on the database directly; creations and revocations go to the audit trail)");
@@ -73,14 +77,22 @@ export function addApiKeyCommand(program: Command): void {
     .description("create an API key and print it (the only time it is shown)")
     .requiredOption("-n, --name <name>", "what the key is for")
     .requiredOption("-r, --role <role>", `${API_ROLES.join(", ")}`, parseRole)
-    .action(async (flags: CommonFlags & { name: string; role: ApiRole }) => {
-      const { record, key } = await withStore(flags, async (store) => {
-        const created = await createApiKey(store, { name: flags.name, role: flags.role, now: new Date() });
-        await audit(store, { command: "apikey create", action: "apiKey.create", targetType: "apiKey", targetId: created.record.id, outcome: 201, summary: `created API key ${JSON.stringify(flags.name)} (${flags.role})`, after: json(created.record) });
-        return created;
+    .option("-t, --tenant <name>", "scope the key to this tenant's devices (provisio tenant list)")
+    .action(async (flags: CommonFlags & { name: string; role: ApiRole; tenant?: string }) => {
+      const created = await withStore(flags, async (store) => {
+        if (flags.tenant !== undefined && (await store.tenants.get(flags.tenant)) === null) return null;
+        const made = await createApiKey(store, { name: flags.name, role: flags.role, now: new Date(), tenant: flags.tenant ?? null });
+        await audit(store, { command: "apikey create", action: "apiKey.create", targetType: "apiKey", targetId: made.record.id, outcome: 201, summary: `created API key ${JSON.stringify(flags.name)} (${flags.role}${flags.tenant !== undefined ? `, tenant ${flags.tenant}` : ""})`, after: json(made.record) });
+        return made;
       });
+      if (created === null) {
+        process.stderr.write(`provisio: no tenant ${flags.tenant} (provisio tenant add creates one)\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const { record, key } = created;
       if (flags.json) process.stdout.write(JSON.stringify({ ...json(record), key }) + "\n");
-      else process.stdout.write(`Created API key ${record.id} (${record.name}, ${record.role}). It is shown only now:\n\n    ${key}\n\nSend it as: Authorization: Bearer ${key}\n`);
+      else process.stdout.write(`Created API key ${record.id} (${record.name}, ${record.role}${record.tenant !== null ? `, tenant ${record.tenant}` : ""}). It is shown only now:\n\n    ${key}\n\nSend it as: Authorization: Bearer ${key}\n`);
     });
 
   common(apikey.command("list"))

@@ -4,6 +4,7 @@ import { maskUrlSecrets } from "../server/redact.js";
 import { provisioVersion } from "../server/version.js";
 import { isStoreUnavailable, StoreError } from "../store/index.js";
 import { addApiKeyCommand } from "./apikey.js";
+import { addTenantCommand } from "./tenant.js";
 import { CliError } from "./cli-store.js";
 import { addServeCommand } from "./serve.js";
 import { addSimCommand } from "./sim.js";
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   addServeCommand(program);
   addApiKeyCommand(program);
   addUserCommand(program);
+  addTenantCommand(program);
   addSimCommand(program);
   return program;
 }

@@ -44,6 +44,8 @@ import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
 import { MultipartError } from "./multipart.js";
 import { RouteRegistry, type RouteConfig } from "./route.js";
+import { installTenancy } from "./tenancy.js";
+import { tenantRoutes } from "./plugins/tenants.js";
 import { compileSerializer, compileValidator, registerFormats, ResponseSchemaError, validationError } from "./validation.js";
 
 export interface Nbi {
@@ -105,6 +107,8 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
     }
   });
   installAudit(app, ctx);
+  // What a principal scoped to a tenant may reach (tenancy.ts): after the principal is known.
+  installTenancy(app, ctx);
 
   app.addHook("onResponse", async (req, reply) => {
     ctx.metrics.apiRequest(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
@@ -143,6 +147,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   parameterPathRoutes(app, routes, ctx);
   deviceSessionRoutes(app, routes, ctx);
   configRoutes(app, routes, ctx);
+  tenantRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {

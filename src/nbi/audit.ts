@@ -48,7 +48,7 @@ type AnyRequest = ApiRequest<unknown, unknown, unknown>;
 
 /** The tenant a principal acts in, when principals have one. */
 export function tenantOf(p: Principal): string | null {
-  return "tenant" in p && typeof p.tenant === "string" ? p.tenant : null;
+  return p.tenant?.name ?? null;
 }
 
 function parseBody(reply: FastifyReply, payload: unknown): unknown {

@@ -10,6 +10,7 @@ import { parseCookies } from "../server/cookies.js";
 import { csrfMatches, SESSION_COOKIE, type LoginSession } from "../server/logins.js";
 import type { NbiContext } from "./context.js";
 import { ApiError, type ErrorName } from "./errors.js";
+import { tenantScope } from "../server/tenants.js";
 import { principalOfKey, principalOfUser, type Principal } from "./principal.js";
 
 const CREDENTIALS = "an API key (Authorization: Bearer <key>) or a console login (the provisio_session cookie that POST /api/session sets)";
@@ -44,7 +45,10 @@ export async function authenticateRequest(ctx: NbiContext, req: FastifyRequest, 
             : ["AUTH_INVALID", "this API key is not known"];
     throw new ApiError(name, message);
   }
-  return { principal: principalOfKey(auth.key), login: null };
+  // The tenant's filter is read per request, so that a change to it applies to the next one.
+  const tenant = await tenantScope(ctx.store, auth.key.tenant);
+  if (tenant === "gone") throw new ApiError("TENANT_FORBIDDEN", `this API key (${auth.key.id}) is scoped to tenant ${JSON.stringify(auth.key.tenant)}, which no longer exists`, { tenant: auth.key.tenant });
+  return { principal: principalOfKey(auth.key, tenant), login: null };
 }
 
 async function byCookie(ctx: NbiContext, req: FastifyRequest, reply: FastifyReply, token: string): Promise<LoginSession> {

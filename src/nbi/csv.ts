@@ -2,7 +2,7 @@
 // CR or LF, quotes doubled), read from the store a page at a time by keyset paging and written as it
 // is read, so memory holds one page whatever the number of devices; the consumer's pace drives the
 // reads (an async generator under a Readable pulls only when the socket wants more).
-import type { DeviceRecord, ParameterRecord, Store } from "../store/index.js";
+import type { DeviceRecord, FilterNode, ParameterRecord, Store } from "../store/index.js";
 
 /** The device fields every export starts with, in this order. */
 export const CSV_FIELDS = ["id", "oui", "productClass", "serialNumber", "manufacturer", "lastInformAt", "tags"] as const;
@@ -26,7 +26,7 @@ function fieldCells(d: DeviceRecord): string[] {
 }
 
 export interface CsvExport {
-  filter?: string;
+  filter?: string | FilterNode;
   /** Parameter paths, one column each (a device without one has an empty cell). */
   columns: readonly string[];
   now: Date;

@@ -62,6 +62,10 @@ export const ERRORS = {
   VERSION_NOT_FOUND: { status: 404, description: "The preset or provision never had this version." },
   VERSION_DELETED: { status: 409, description: "This version records a deletion: there is no document to revert to (pick an earlier version)." },
   SESSION_NOT_FOUND: { status: 404, description: "The device has no recorded session with this id (only its last `sessionHistory.perDevice` are kept)." },
+  TENANT_FORBIDDEN: { status: 403, description: "The principal is scoped to a tenant, and this is global configuration (or its tenant no longer exists): for unscoped principals only." },
+  TENANT_NOT_FOUND: { status: 404, description: "No tenant has this name." },
+  TENANT_EXISTS: { status: 409, description: "A tenant with this name exists already." },
+  TENANT_IN_USE: { status: 409, description: "API keys that are not revoked are scoped to the tenant (`details.apiKeys` counts them); revoke them first." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

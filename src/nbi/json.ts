@@ -130,11 +130,14 @@ export function recordedAttemptJson(a: ConnectionRequestAttemptRecord) {
 }
 
 export function apiKeyJson(k: ApiKeyRecord) {
-  return { id: k.id, name: k.name, role: k.role, createdAt: k.createdAt.toISOString(), lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt) };
+  return { id: k.id, name: k.name, role: k.role, createdAt: k.createdAt.toISOString(), lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt), tenant: k.tenant };
 }
 
 export function webhookJson(h: WebhookRecord) {
-  return { id: h.id, name: h.name, url: h.url, events: h.events, filter: h.filter, enabled: h.enabled, createdAt: h.createdAt.toISOString(), updatedAt: h.updatedAt.toISOString() };
+  return {
+    id: h.id, name: h.name, url: h.url, events: h.events, filter: h.filter, enabled: h.enabled, createdAt: h.createdAt.toISOString(), updatedAt: h.updatedAt.toISOString(),
+    tenant: h.tenant,
+  };
 }
 
 export function deliveryJson(d: WebhookDeliveryRecord & { attemptLog: WebhookAttemptRecord[] }) {

@@ -3,6 +3,7 @@
 
 import type { TSchema } from "@sinclair/typebox";
 import { ERRORS, errorCode, type ErrorName } from "./errors.js";
+import { tenancyErrors, tenancyOf } from "./tenancy.js";
 import type { AnyRouteSpec } from "./route.js";
 import { ErrorBody } from "./schemas.js";
 
@@ -64,7 +65,7 @@ function authErrors(spec: AnyRouteSpec): ErrorName[] {
   const errs: ErrorName[] = ["AUTH_REQUIRED", "AUTH_MALFORMED", "AUTH_INVALID", "AUTH_REVOKED", "AUTH_SESSION_INVALID"];
   if (spec.method !== "GET") errs.push("CSRF_TOKEN_INVALID");
   if (spec.role !== "any" && spec.role !== "read-only") errs.push("FORBIDDEN");
-  return errs;
+  return [...errs, ...tenancyErrors(spec.operationId)];
 }
 
 export function openApiDocument(routes: readonly AnyRouteSpec[], info: { version: string }): Json {
@@ -114,6 +115,7 @@ export function openApiDocument(routes: readonly AnyRouteSpec[], info: { version
       ...(spec.description ? { description: spec.description } : {}),
       tags: [spec.tag],
       "x-provisio-role": spec.role,
+      "x-provisio-tenancy": tenancyOf(spec.operationId).rule,
       parameters: parameters(spec, components),
       responses,
     };
@@ -135,7 +137,7 @@ export function openApiDocument(routes: readonly AnyRouteSpec[], info: { version
     info: {
       title: "Provisio REST API",
       version: info.version,
-      description: "The northbound API of the Provisio ACS. Every endpoint but /healthz and the login (POST /api/session) needs an API key (Authorization: Bearer <key>) or a console login (the provisio_session cookie, with X-CSRF-Token on changes); x-provisio-role says the least role it needs. docs/api.md has worked examples.",
+      description: "The northbound API of the Provisio ACS. Every endpoint but /healthz and the login (POST /api/session) needs an API key (Authorization: Bearer <key>) or a console login (the provisio_session cookie, with X-CSRF-Token on changes); x-provisio-role says the least role it needs; x-provisio-tenancy what a principal scoped to a tenant may do with it. docs/api.md has worked examples.",
     },
     servers: [{ url: "/" }],
     security: [{ apiKey: [] }, { session: [] }],

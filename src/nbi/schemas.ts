@@ -152,7 +152,10 @@ export const RecordedAttempt = Type.Object(
 export const ApiRoleSchema = Type.Union(API_ROLES.map((r) => Type.Literal(r)), { description: "read-only < operator < admin" });
 
 export const ApiKey = Type.Object(
-  { id: Type.String(), name: Type.String(), role: ApiRoleSchema, createdAt: DateTime, lastUsedAt: NullableDateTime, revokedAt: NullableDateTime },
+  {
+    id: Type.String(), name: Type.String(), role: ApiRoleSchema, createdAt: DateTime, lastUsedAt: NullableDateTime, revokedAt: NullableDateTime,
+    tenant: Nullable(Type.String({ description: "The tenant the key is scoped to; null: every device" })),
+  },
   { $id: "ApiKey" },
 );
 
@@ -178,6 +181,7 @@ export const Webhook = Type.Object(
     enabled: Type.Boolean(),
     createdAt: DateTime,
     updatedAt: DateTime,
+    tenant: Nullable(Type.String({ description: "The tenant of the key that created it: only that tenant's devices' events are delivered" })),
   },
   { $id: "Webhook" },
 );

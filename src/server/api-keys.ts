@@ -30,10 +30,12 @@ export function generateApiKey(random: (n: number) => Buffer = randomBytes): { k
 }
 
 /** Creates a key; returns its record and the key itself, which is never stored or shown again. */
-export async function createApiKey(store: Store, opts: { name: string; role: ApiRole; now: Date }): Promise<{ record: ApiKeyRecord; key: string }> {
+export async function createApiKey(store: Store, opts: { name: string; role: ApiRole; now: Date; tenant?: string | null }): Promise<{ record: ApiKeyRecord; key: string }> {
   for (;;) {
     const { key, hash } = generateApiKey();
-    const record: ApiKeyRecord = { id: randomBytes(6).toString("hex"), name: opts.name, role: opts.role, keyHash: hash, createdAt: opts.now, lastUsedAt: null, revokedAt: null };
+    const record: ApiKeyRecord = {
+      id: randomBytes(6).toString("hex"), name: opts.name, role: opts.role, keyHash: hash, createdAt: opts.now, lastUsedAt: null, revokedAt: null, tenant: opts.tenant ?? null,
+    };
     if (await store.apiKeys.create(record)) return { record, key };
   }
 }

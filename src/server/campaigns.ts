@@ -36,9 +36,11 @@ export interface NewCampaign {
   maxAttempts?: number;
   /** false: created paused (start it with resume). Default true. */
   start?: boolean;
+  /** The tenant of the principal creating it; `filter` must already be narrowed to its devices. */
+  tenant?: string | null;
 }
 
-export type CampaignChanges = Partial<Omit<NewCampaign, "filter" | "fileId" | "start">>;
+export type CampaignChanges = Partial<Omit<NewCampaign, "filter" | "fileId" | "start" | "tenant">>;
 
 export interface CampaignDefaults {
   taskExpiry: number;
@@ -114,7 +116,7 @@ export class CampaignService {
       const campaign = await tx.campaigns.create({
         id: randomUUID(), name: n.name, filter: n.filter, fileId: n.fileId, status: start ? "running" : "paused", pauseReason: start ? null : "created",
         settings: settingsJson(settings), cursor: null, enumerated: false, batch: 0, counts: emptyCounts(), claimedBy: null, claimUntil: null,
-        createdAt: now, updatedAt: now, completedAt: null,
+        createdAt: now, updatedAt: now, completedAt: null, tenant: n.tenant ?? null,
       });
       const events: AcsEvent[] = start ? [{ type: "campaign.started", deviceId: null, at: now, campaignId: campaign.id, name: campaign.name, fileId: campaign.fileId }] : [];
       return { campaign, events: await recordEvents(tx, events) };
@@ -127,12 +129,12 @@ export class CampaignService {
     return this.store.campaigns.get(id);
   }
 
-  list(q?: { status?: CampaignStatus[]; limit?: number; offset?: number }): Promise<CampaignRecord[]> {
+  list(q?: { status?: CampaignStatus[]; tenant?: string; limit?: number; offset?: number }): Promise<CampaignRecord[]> {
     return this.store.campaigns.list(q);
   }
 
   async devices(id: string, q: { state?: CampaignDeviceState[]; after?: string; limit?: number }): Promise<CampaignDeviceRecord[]> {
-    if ((await this.store.campaigns.get(id)) === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${id}`);
+    if ((await this.store.campaigns.get(id)) === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${JSON.stringify(id)}`);
     return this.store.campaigns.devices(id, q);
   }
 
@@ -141,7 +143,7 @@ export class CampaignService {
     const now = this.clock();
     const out = await this.store.transaction(async (tx) => {
       const c = await tx.campaigns.lock(id);
-      if (c === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${id}`);
+      if (c === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${JSON.stringify(id)}`);
       if (!allowed.includes(c.status)) {
         throw new CampaignError("CAMPAIGN_STATE", `campaign ${id} is ${c.status}; only a ${allowed.join(" or ")} campaign can be ${what}`, { status: c.status });
       }
@@ -208,7 +210,7 @@ export class CampaignService {
   async delete(id: string): Promise<void> {
     await this.store.transaction(async (tx) => {
       const c = await tx.campaigns.lock(id);
-      if (c === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${id}`);
+      if (c === null) throw new CampaignError("CAMPAIGN_NOT_FOUND", `no campaign ${JSON.stringify(id)}`);
       if (c.status === "running" || c.status === "paused") throw new CampaignError("CAMPAIGN_STATE", `campaign ${id} is ${c.status}; abort it first`, { status: c.status });
       await tx.campaigns.delete(id);
     });

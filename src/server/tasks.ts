@@ -89,7 +89,7 @@ export class TaskService {
    */
   async create(deviceId: string, name: string, args: unknown, options: CreateTaskOptions = {}): Promise<TaskRecord> {
     const valid = this.check(name, args);
-    if ((await this.store.devices.get(deviceId)) === null) throw new TaskError("DEVICE_NOT_FOUND", `no device ${deviceId}`);
+    if ((await this.store.devices.get(deviceId)) === null) throw new TaskError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(deviceId)}`);
     const resolved = this.sealed(deviceId, name, await this.resolveTypes(deviceId, name as TaskName, valid));
     const now = this.clock();
     let created: { task: TaskRecord; events: AcsEvent[] };
@@ -100,7 +100,7 @@ export class TaskService {
       });
     } catch (err) {
       // Deleted between the check and the insert.
-      if (err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE") throw new TaskError("DEVICE_NOT_FOUND", `no device ${deviceId}`);
+      if (err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE") throw new TaskError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(deviceId)}`);
       throw err;
     }
     this.publish(created.events);
@@ -211,7 +211,7 @@ export class TaskService {
     const now = this.clock();
     const out = await this.store.transaction(async (tx) => {
       const t = await tx.tasks.get(id);
-      if (t === null) throw new TaskError("TASK_NOT_FOUND", `no task ${id}`);
+      if (t === null) throw new TaskError("TASK_NOT_FOUND", `no task ${JSON.stringify(id)}`);
       if (FINAL.has(t.status)) throw new TaskError("TASK_NOT_CANCELLABLE", `task ${id} is already ${t.status}`);
       const task = (await tx.tasks.update(id, { status: "cancelled", completedAt: now }))!;
       return { task, events: await recordEvents(tx, [{ type: "task.cancelled", deviceId: t.deviceId, at: now, taskId: id, name: t.name }] as AcsEvent[]) };
@@ -224,7 +224,7 @@ export class TaskService {
   async retry(id: string): Promise<TaskRecord> {
     return this.store.transaction(async (tx) => {
       const t = await tx.tasks.get(id);
-      if (t === null) throw new TaskError("TASK_NOT_FOUND", `no task ${id}`);
+      if (t === null) throw new TaskError("TASK_NOT_FOUND", `no task ${JSON.stringify(id)}`);
       if (t.status !== "failed" && t.status !== "expired" && t.status !== "cancelled") {
         throw new TaskError("TASK_NOT_RETRYABLE", `task ${id} is ${t.status}; only failed, expired or cancelled tasks are retried`);
       }

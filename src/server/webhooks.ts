@@ -23,6 +23,7 @@ import { logPassFailure, type Logger } from "./logger.js";
 import type { AcsMetrics } from "./metrics.js";
 import type { SecretBox } from "./secrets.js";
 import { postWebhook } from "./webhook-send.js";
+import { deviceInScope, type TenantScope } from "./tenants.js";
 import { WebhookTargetError, type WebhookTargets } from "./webhook-targets.js";
 
 export interface WebhookSettings {
@@ -149,12 +150,15 @@ export class WebhookService {
         }
         const events = await tx.outbox.read(cursor, FAN_OUT_PAGE);
         if (events.length === 0) return 0;
+        // Tenants' filters as they are now, read once a page: a change applies from the next page.
+        const tenants = hooks.some((h) => h.tenant !== null) ? new Map((await tx.tenants.list()).map((t) => [t.name, { name: t.name, filter: t.filter }])) : new Map<string, TenantScope>();
         const deliveries: NewWebhookDelivery[] = [];
         for (const e of events) {
           for (const h of hooks) {
             if (e.at.getTime() < h.createdAt.getTime()) continue;
             if (h.events.length > 0 && !h.events.includes(e.type)) continue;
             if (!(await this.matches(tx, h, e.deviceId, now))) continue;
+            if (h.tenant !== null && !(await this.inTenant(tx, tenants.get(h.tenant), e.deviceId, now))) continue;
             const payload = (e.payload !== null && typeof e.payload === "object" && !Array.isArray(e.payload) ? e.payload : {});
             deliveries.push({ webhookId: h.id, eventSeq: e.seq, eventType: e.type, deviceId: e.deviceId, payload: { id: String(e.seq), ...payload } });
           }
@@ -168,6 +172,12 @@ export class WebhookService {
       if (err instanceof LostRace) return 0;
       throw err;
     }
+  }
+
+  /** A tenant's webhook gets its devices' events only: none without a device, none once the tenant is gone. */
+  private async inTenant(tx: StoreTx, scope: TenantScope | undefined, deviceId: string | null, now: Date): Promise<boolean> {
+    if (scope === undefined || deviceId === null) return false;
+    return deviceInScope(tx, scope, deviceId, now, this.s.onlineWithinMs);
   }
 
   private async matches(tx: StoreTx, hook: WebhookRecord, deviceId: string | null, now: Date): Promise<boolean> {

@@ -237,8 +237,16 @@ export interface NewTask {
   maxAttempts?: number;
 }
 
+/** Only rows of the devices a filter matches (a tenant's devices): the filter with its evaluation context. */
+export interface DeviceScope {
+  filter: string | FilterNode;
+  now: Date;
+  onlineWithinMs?: number;
+}
+
 export interface TaskListQuery {
   deviceId?: string;
+  devices?: DeviceScope;
   status?: TaskStatus[];
   limit?: number;
   offset?: number;
@@ -296,7 +304,7 @@ export interface FaultRecord {
 export interface FaultRepo {
   /** Raises a fault on a channel, or bumps `retries` and refreshes it when the channel already has one. */
   raise(fault: Omit<FaultRecord, "id" | "retries">): Promise<FaultRecord>;
-  list(query?: { deviceId?: string; limit?: number; offset?: number }): Promise<FaultRecord[]>;
+  list(query?: { deviceId?: string; devices?: DeviceScope; limit?: number; offset?: number }): Promise<FaultRecord[]>;
   get(id: string): Promise<FaultRecord | null>;
   clear(id: string): Promise<boolean>;
   clearChannel(deviceId: string, channel: string): Promise<boolean>;
@@ -413,6 +421,8 @@ export interface StoreTx {
   savedFilters: SavedFilterRepo;
   sessionHistory: SessionHistoryRepo;
   fleet: FleetRepo;
+  // Tenants (migration 11).
+  tenants: TenantRepo;
 }
 
 export interface Store extends StoreTx {
@@ -491,11 +501,13 @@ export interface ApiKeyRecord {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** The tenant the key is scoped to (migration 11); null: every device. */
+  tenant: string | null;
 }
 
 export interface ApiKeyRepo {
   /** Creates a key; false when the id is taken (the caller's transaction goes on). */
-  create(key: Omit<ApiKeyRecord, "lastUsedAt" | "revokedAt">): Promise<boolean>;
+  create(key: Omit<ApiKeyRecord, "lastUsedAt" | "revokedAt" | "tenant"> & { tenant?: string | null }): Promise<boolean>;
   get(id: string): Promise<ApiKeyRecord | null>;
   byHash(keyHash: string): Promise<ApiKeyRecord | null>;
   /** Oldest first; revoked keys too. */
@@ -504,6 +516,8 @@ export interface ApiKeyRepo {
   count(): Promise<number>;
   /** Marks the key revoked (once: a second call keeps the first time); null when there is no such key. */
   revoke(id: string, at: Date): Promise<ApiKeyRecord | null>;
+  /** Keys scoped to the tenant that are not revoked. */
+  countOfTenant(tenant: string): Promise<number>;
   /** Records a use, writing only when the last recorded use is older than `staleBefore` (so not every request writes). */
   touch(id: string, at: Date, staleBefore: Date): Promise<void>;
 }
@@ -585,10 +599,12 @@ export interface WebhookRecord {
   enabled: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /** The tenant of the key that created it (migration 11): it delivers that tenant's devices' events only. */
+  tenant: string | null;
 }
 
 export interface WebhookRepo {
-  create(hook: WebhookRecord): Promise<WebhookRecord>;
+  create(hook: Omit<WebhookRecord, "tenant"> & { tenant?: string | null }): Promise<WebhookRecord>;
   get(id: string): Promise<WebhookRecord | null>;
   /** Oldest first. */
   list(): Promise<WebhookRecord[]>;
@@ -851,6 +867,8 @@ export interface CampaignRecord {
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  /** The tenant of the key that created it (migration 11); null for an unscoped one. */
+  tenant: string | null;
 }
 
 export interface CampaignDeviceRecord {
@@ -871,10 +889,10 @@ export interface CampaignDeviceRecord {
 export type CampaignPatch = Partial<Pick<CampaignRecord, "name" | "status" | "pauseReason" | "settings" | "cursor" | "enumerated" | "batch" | "counts" | "claimedBy" | "claimUntil" | "updatedAt" | "completedAt">>;
 
 export interface CampaignRepo {
-  create(campaign: CampaignRecord): Promise<CampaignRecord>;
+  create(campaign: Omit<CampaignRecord, "tenant"> & { tenant?: string | null }): Promise<CampaignRecord>;
   get(id: string): Promise<CampaignRecord | null>;
   /** Newest first. */
-  list(query?: { status?: CampaignStatus[]; fileId?: string; limit?: number; offset?: number }): Promise<CampaignRecord[]>;
+  list(query?: { status?: CampaignStatus[]; fileId?: string; tenant?: string; limit?: number; offset?: number }): Promise<CampaignRecord[]>;
   /**
    * The campaign, with its row locked until the end of the caller's transaction (PostgreSQL: a row lock
    * other writers wait for; SQLite: write transactions are serialized anyway). Null when there is none.
@@ -1069,4 +1087,25 @@ export interface FleetRepo {
    * ("Device.Wi" gives Device.WiFi. and whatever else starts so). Objects end with ".".
    */
   childPaths(prefix: string, limit: number): Promise<{ path: string; object: boolean }[]>;
+}
+// ---- tenants (migration 11) ----
+
+/** A named device filter that principals may be scoped to (src/nbi/tenancy.ts). */
+export interface TenantRecord {
+  name: string;
+  /** The device filter (docs/filters.md), as written. */
+  filter: string;
+  description: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TenantRepo {
+  /** False when the name is taken. */
+  create(tenant: TenantRecord): Promise<boolean>;
+  get(name: string): Promise<TenantRecord | null>;
+  /** By name. */
+  list(): Promise<TenantRecord[]>;
+  update(name: string, patch: Partial<Pick<TenantRecord, "filter" | "description" | "updatedAt">>): Promise<TenantRecord | null>;
+  delete(name: string): Promise<boolean>;
 }

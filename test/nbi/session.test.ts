@@ -31,7 +31,7 @@ forEachBackend((backend) => {
       const c = client();
       const res = await c.login("Alice", PASSWORD);
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.deepEqual(res.body.principal, { kind: "user", id: "alice", name: "Alice Admin", role: "admin" });
+      assert.deepEqual(res.body.principal, { kind: "user", id: "alice", name: "Alice Admin", role: "admin", tenant: null });
       assert.match(res.body.csrfToken, /^[A-Za-z0-9_-]{40,}$/);
       assert.equal(res.setCookies.length, 1);
       const cookie = res.setCookies[0]!;

@@ -5,8 +5,6 @@
 import assert from "node:assert/strict";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,44 +12,7 @@ import { webhookSealContext } from "../../src/server/webhooks.js";
 import { forEachBackend } from "../support/pg.js";
 import { TestCpe } from "../support/test-cpe.js";
 import { eventually, isError, startApiAcs, type ApiAcs } from "./support.js";
-
-interface Delivery {
-  headers: IncomingHttpHeaders;
-  body: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
-}
-
-/** A webhook receiver: answers each request with the next status of `script` (then 200). */
-class Receiver {
-  server!: Server;
-  url = "";
-  received: Delivery[] = [];
-  constructor(private readonly script: number[] = []) {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks).toString("utf8");
-        this.received.push({ headers: req.headers, body, json: JSON.parse(body) });
-        res.writeHead(this.script.shift() ?? 200);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-    return this;
-  }
-
-  close(): Promise<void> {
-    return new Promise((r) => {
-      this.server.close(() => r());
-      this.server.closeAllConnections();
-    });
-  }
-}
+import { Receiver, type Delivery } from "./webhook-receiver.js";
 
 /** What a receiver does to trust a delivery (docs/api.md shows the same). */
 function verify(d: Delivery, secret: string): boolean {

@@ -28,7 +28,7 @@ function campaign(id: string, fileId: string): CampaignRecord {
   return {
     id, name: "c", filter: "true", fileId, status: "running", pauseReason: null, settings: { batchSize: 10 }, cursor: null, enumerated: false, batch: 0,
     counts: { pending: 0, in_progress: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 }, claimedBy: null, claimUntil: null,
-    createdAt: T0, updatedAt: T0, completedAt: null,
+    createdAt: T0, updatedAt: T0, completedAt: null, tenant: null,
   };
 }
 

@@ -142,7 +142,7 @@ forEachBackend((b) => {
       assert.equal(await s.apiKeys.create(k), true);
       assert.equal(await s.apiKeys.create({ ...k, keyHash: "cd".repeat(32) }), false);
       await s.apiKeys.create({ id: "k2", name: "ro", role: "read-only", keyHash: "ef".repeat(32), createdAt: at(1) });
-      assert.deepEqual(await s.apiKeys.byHash("ab".repeat(32)), { ...k, lastUsedAt: null, revokedAt: null });
+      assert.deepEqual(await s.apiKeys.byHash("ab".repeat(32)), { ...k, lastUsedAt: null, revokedAt: null, tenant: null });
       assert.equal(await s.apiKeys.byHash("00"), null);
       assert.deepEqual((await s.apiKeys.list()).map((x) => x.id), ["k1", "k2"]);
       assert.equal(await s.apiKeys.count(), 2);
@@ -158,7 +158,7 @@ forEachBackend((b) => {
   });
 
   describe("webhooks and deliveries", () => {
-    const hook = (id: string) => ({ id, name: id, url: `https://example.net/${id}`, events: ["device.inform"], filter: null, secretSealed: "v1.x", enabled: true, createdAt: at(), updatedAt: at() });
+    const hook = (id: string) => ({ id, name: id, url: `https://example.net/${id}`, events: ["device.inform"], filter: null, secretSealed: "v1.x", enabled: true, createdAt: at(), updatedAt: at(), tenant: null });
 
     test("webhooks are created, updated and deleted with their deliveries", async (ctx) => {
       const s = await fresh(b, ctx);

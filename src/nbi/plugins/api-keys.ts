@@ -9,6 +9,7 @@ import { apiKeyJson } from "../json.js";
 import { idOf } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import { ApiKey, ApiRoleSchema } from "../schemas.js";
+import { TenantName } from "./tenants.js";
 
 export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
   const { store } = ctx;
@@ -22,14 +23,17 @@ export function apiKeyRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     url: "/api/apikeys",
     operationId: "createApiKey",
     summary: "Create an API key",
-    description: "The key is in this answer only; the store keeps its SHA-256.",
+    description: "The key is in this answer only; the store keeps its SHA-256. With `tenant`, the key sees and acts on that tenant's devices only (docs/api.md, Tenants).",
     tag: "api keys",
     role: "admin",
-    body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), role: ApiRoleSchema }, { additionalProperties: false }),
+    body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), role: ApiRoleSchema, tenant: Type.Optional(TenantName) }, { additionalProperties: false }),
     responses: { 201: Type.Intersect([ApiKey, Type.Object({ key: Type.String({ description: "Send as Authorization: Bearer <key>" }) })], { description: "The API key, as GET answers it, with the key itself" }) },
     audit: { action: "apiKey.create", targetType: "apiKey", targetId: (_req, res) => idOf(res), read: readKey, summary: (req) => `created API key ${JSON.stringify(req.body.name)} (${req.body.role})` },
+    errors: ["TENANT_NOT_FOUND"],
     handler: async (req, reply) => {
-      const { record, key } = await createApiKey(store, { name: req.body.name, role: req.body.role, now: ctx.clock() });
+      const tenant = req.body.tenant ?? null;
+      if (tenant !== null && (await store.tenants.get(tenant)) === null) throw new ApiError("TENANT_NOT_FOUND", `no tenant ${JSON.stringify(tenant)}`);
+      const { record, key } = await createApiKey(store, { name: req.body.name, role: req.body.role, now: ctx.clock(), tenant });
       return reply.status(201).send({ ...apiKeyJson(record), key });
     },
   });

@@ -4,7 +4,10 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { CAMPAIGN_DEVICE_STATES } from "../../files/campaign-rules.js";
-import type { CampaignChanges } from "../../server/campaigns.js";
+import type { CampaignChanges, NewCampaign } from "../../server/campaigns.js";
+import { print, toFilter } from "../../query/index.js";
+import { scopedFilter } from "../../server/tenants.js";
+import { scopeOf } from "../tenancy.js";
 import { taskOutlooks, type TaskOutlook } from "../../server/task-outlook.js";
 import type { CampaignDeviceRecord, CampaignDeviceState, CampaignRecord, CampaignStatus, TaskRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
@@ -74,6 +77,7 @@ export const CampaignSchema = Type.Object(
     createdAt: DateTime,
     updatedAt: DateTime,
     completedAt: Nullable(DateTime),
+    tenant: Nullable(Type.String({ description: "The tenant of the key that created it (its filter was narrowed to the tenant's devices then)" })),
   },
   { $id: "Campaign" },
 );
@@ -123,6 +127,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
       minSettled: s.minSettled, connectionRequest: s.connectionRequest, taskExpiry: s.taskExpiry, maxAttempts: s.maxAttempts,
       counts: c.counts, total: Object.values(c.counts).reduce((a, b) => a + b, 0), batch: c.batch, enumerated: c.enumerated,
       createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(), completedAt: c.completedAt === null ? null : c.completedAt.toISOString(),
+      tenant: c.tenant,
     };
   };
   const Params = Type.Object({ campaignId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -141,7 +146,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     url: "/api/campaigns",
     operationId: "createCampaign",
     summary: "Start a firmware campaign",
-    description: "Every device the filter matches gets a download of the file (by fileId, with the version check for firmware), a batch at a time and `concurrency` at once, inside the maintenance window; devices already on the file's version, or of another OUI or product class than the file's, are skipped. The campaign pauses by itself when failures reach maxFailures or maxFailureRate. `start: false` creates it paused.",
+    description: "Every device the filter matches gets a download of the file (by fileId, with the version check for firmware), a batch at a time and `concurrency` at once, inside the maintenance window; devices already on the file's version, or of another OUI or product class than the file's, are skipped. The campaign pauses by itself when failures reach maxFailures or maxFailureRate. `start: false` creates it paused. A key scoped to a tenant targets that tenant's devices only: the campaign's filter is stored ANDed with the tenant's.",
     tag: "campaigns",
     role: "operator",
     body: Type.Object(
@@ -159,7 +164,10 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     errors: ["FILE_NOT_FOUND", "FILTER_INVALID"],
     audit: { action: "campaign.create", targetType: "campaign", targetId: (_req, res) => idOf(res), read: readCampaign },
     handler: async (req, reply) => {
-      const c = await campaigns.create(req.body as never);
+      // A scoped principal's campaign targets its tenant's devices only: the filter is stored narrowed.
+      const scope = scopeOf(req);
+      const body = req.body as NewCampaign;
+      const c = await campaigns.create(scope === null ? body : { ...body, filter: print(toFilter(scopedFilter(scope, body.filter)!)), tenant: scope.name });
       return reply.status(201).header("Location", `/api/campaigns/${c.id}`).send(json(c));
     },
   });
@@ -169,6 +177,7 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     url: "/api/campaigns",
     operationId: "listCampaigns",
     summary: "List campaigns, newest first",
+    description: "A key scoped to a tenant sees the campaigns created by keys of that tenant only.",
     tag: "campaigns",
     role: "read-only",
     querystring: Type.Object({
@@ -179,7 +188,13 @@ export function campaignRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     responses: { 200: Type.Object({ campaigns: Type.Array(CampaignSchema) }) },
     handler: async (req) => {
       const q = req.query;
-      const list = await campaigns.list({ ...(q.status !== undefined ? { status: q.status.split(",") as CampaignStatus[] } : {}), limit: q.limit, offset: q.offset });
+      const scope = scopeOf(req);
+      const list = await campaigns.list({
+        ...(q.status !== undefined ? { status: q.status.split(",") as CampaignStatus[] } : {}),
+        ...(scope !== null ? { tenant: scope.name } : {}),
+        limit: q.limit,
+        offset: q.offset,
+      });
       return { campaigns: list.map(json) };
     },
   });

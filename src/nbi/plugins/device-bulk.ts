@@ -10,6 +10,8 @@ import type { StoreTx } from "../../store/index.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { pick } from "../audit.js";
+import { scopeOf } from "../tenancy.js";
+import { scopedFilter, type TenantScope } from "../../server/tenants.js";
 import type { RouteRegistry } from "../route.js";
 import { Tag } from "./devices.js";
 
@@ -36,7 +38,9 @@ export function deviceBulkRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
   };
 
   /** The ids of the devices matched now, in the transaction; refused beyond nbi.bulkLimit. */
-  const matching = async (tx: StoreTx, filter: string | undefined): Promise<string[]> => {
+  const matching = async (tx: StoreTx, scope: TenantScope | null, given: string | undefined): Promise<string[]> => {
+    // "Every device" of a scoped principal is every device of its tenant.
+    const filter = scopedFilter(scope, given);
     const query = { ...(filter !== undefined ? { filter } : {}), now: ctx.clock(), onlineWithinMs: settings.onlineWindowMs };
     const matched = await tx.devices.count(query);
     if (matched > settings.bulkLimit) {
@@ -80,7 +84,7 @@ export function deviceBulkRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
       if (add.length === 0 && remove.length === 0) throw new ApiError("VALIDATION", "give at least one tag to add or remove");
       const dryRun = body.dryRun === true;
       const matched = await store.transaction(async (tx) => {
-        const ids = await matching(tx, filter);
+        const ids = await matching(tx, scopeOf(req), filter);
         if (!dryRun) await tx.devices.updateTagsMany(ids, add, remove);
         return ids.length;
       });
@@ -116,7 +120,7 @@ export function deviceBulkRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
       }
       const at = ctx.clock();
       const result = await store.transaction(async (tx) => {
-        const ids = await matching(tx, filter);
+        const ids = await matching(tx, scopeOf(req), filter);
         if (dryRun) return { matched: ids.length, deleted: 0, events: [] as AcsEvent[] };
         if (ids.length !== body.expected) {
           throw new ApiError("BULK_COUNT_MISMATCH", `the filter matches ${ids.length} devices, not the ${String(body.expected)} expected: nothing was deleted`, { matched: ids.length, expected: body.expected });

@@ -8,6 +8,8 @@ import { toFilter } from "../../query/index.js";
 import type { NbiContext } from "../context.js";
 import { devicesCsv } from "../csv.js";
 import { ApiError } from "../errors.js";
+import { scopeOf } from "../tenancy.js";
+import { scopedFilter } from "../../server/tenants.js";
 import type { RouteRegistry } from "../route.js";
 
 /** As many as a device query's projection takes (store/sql/devices.ts MAX_PROJECTION). */
@@ -41,8 +43,9 @@ export function deviceExportRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
     responses: { 200: { mediaType: "text/csv", schema: Type.String() } },
     errors: ["FILTER_INVALID"],
     handler: async (req, reply) => {
-      const filter = req.query.filter?.trim() === "" ? undefined : req.query.filter;
-      if (filter !== undefined) toFilter(filter); // FILTER_INVALID before the 200 is sent
+      const given = req.query.filter?.trim() === "" ? undefined : req.query.filter;
+      // FILTER_INVALID before the 200 is sent; the tenant's devices only for a scoped principal.
+      const filter = scopedFilter(scopeOf(req), given === undefined ? undefined : toFilter(given));
       const rows = devicesCsv(ctx.store, { ...(filter !== undefined ? { filter } : {}), columns: readColumns(req.query.columns), now: ctx.clock(), onlineWithinMs: ctx.settings.onlineWindowMs });
       // The header and the first page are read before answering, so that a store that fails at once
       // gets an error answer rather than a cut-off 200.

@@ -10,6 +10,8 @@ import { StoreError } from "../../store/index.js";
 import type { ParameterRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { scopeOf } from "../tenancy.js";
+import { scopedFilter } from "../../server/tenants.js";
 import { connectionRequestJson, deviceJson, faultJson, parameterMap, parameterTree, recordedAttemptJson } from "../json.js";
 import { pick } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
@@ -73,8 +75,9 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
       if (sort !== undefined) resolveSort(sort); // SORT_INVALID before the store sees it
       const projection = q.projection?.split(",").map((p) => p.trim()).filter((p) => p !== "");
       const at = now();
+      const filter = scopedFilter(scopeOf(req), q.filter !== undefined && q.filter.trim() !== "" ? q.filter : undefined);
       const result = await store.devices.query({
-        ...(q.filter !== undefined && q.filter.trim() !== "" ? { filter: q.filter } : {}),
+        ...(filter !== undefined ? { filter } : {}),
         ...(sort !== undefined && sort.length > 0 ? { sort } : {}),
         limit: q.limit,
         ...(q.offset !== undefined ? { offset: q.offset } : {}),

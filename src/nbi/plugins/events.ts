@@ -10,6 +10,8 @@ import { MAX_DEVICE_ID_LENGTH } from "../../session/index.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { principalLabel } from "../principal.js";
+import { scopeOf } from "../tenancy.js";
+import { TenantMembership } from "../../server/tenants.js";
 import type { RouteRegistry } from "../route.js";
 import { validationError } from "../validation.js";
 
@@ -18,8 +20,17 @@ export type EventStreams = Set<{ end(): void }>;
 /** A stream whose client reads slower than events come is dropped past this (it can resume). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+/**
+ * A scoped stream's answers of "is this device in the tenant" are reused this long, across the streams
+ * of the process, and so is the tenant's filter: a device that leaves the tenant (its tag removed), or
+ * a change of the filter, shows in the streams already open within it.
+ */
+export const TENANT_MEMBERSHIP_TTL_MS = 5_000;
+const TENANT_MEMBERSHIP_ENTRIES = 100_000;
+
 export function eventRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext, streams: EventStreams): void {
   const { settings, feed, store } = ctx;
+  const membership = new TenantMembership(store, { ttlMs: TENANT_MEMBERSHIP_TTL_MS, maxEntries: TENANT_MEMBERSHIP_ENTRIES, onlineWithinMs: settings.onlineWindowMs });
 
   r.add(app, {
     method: "GET",
@@ -81,10 +92,23 @@ export function eventRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCont
           stream.end();
         }
       };
+      const writeEvent = (e: FeedEvent) => write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e.json)}\n\n`);
+      // A scoped stream carries its tenant's devices' events only (none without a device): each waits
+      // for its membership answer, in a chain that keeps the events in order.
+      const scope = scopeOf(req);
+      let chain = Promise.resolve();
       const send = (e: FeedEvent) => {
         if (types !== null && !types.has(e.type)) return;
         if (deviceId !== undefined && e.deviceId !== deviceId) return;
-        write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e.json)}\n\n`);
+        if (scope === null) return writeEvent(e);
+        const device = e.deviceId;
+        if (device === null) return;
+        chain = chain.then(async () => {
+          if (!closed && (await membership.has(scope, device))) writeEvent(e);
+        }).catch((err: unknown) => {
+          ctx.log.warn({ err, principal: principalLabel(req.principal) }, "checking an event's tenant failed; the stream ends (it may resume with Last-Event-ID)");
+          stream.end();
+        });
       };
       const unsubscribe = feed.subscribe((e) => (buffer !== null ? buffer.push(e) : send(e)));
       const heartbeat = setInterval(() => write(": heartbeat\n\n"), settings.heartbeatMs);

@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { recordEvents, type AcsEvent } from "../../server/events.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { scopeOf } from "../tenancy.js";
 import { faultJson } from "../json.js";
 import type { RouteRegistry } from "../route.js";
 import { MAX_DEVICE_ID_LENGTH } from "../../session/index.js";
@@ -28,7 +29,13 @@ export function faultRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCont
     responses: { 200: Type.Object({ faults: Type.Array(Fault) }) },
     handler: async (req) => {
       const q = req.query;
-      const faults = await store.faults.list({ ...(q.deviceId !== undefined ? { deviceId: q.deviceId } : {}), limit: q.limit, offset: q.offset });
+      const scope = scopeOf(req);
+      const faults = await store.faults.list({
+        ...(q.deviceId !== undefined ? { deviceId: q.deviceId } : {}),
+        ...(scope !== null ? { devices: { filter: scope.filter, now: ctx.clock(), onlineWithinMs: settings.onlineWindowMs } } : {}),
+        limit: q.limit,
+        offset: q.offset,
+      });
       return { faults: faults.map(faultJson) };
     },
   });

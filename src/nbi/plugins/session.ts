@@ -12,7 +12,7 @@ import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { principalOfUser, type Principal } from "../principal.js";
 import type { RouteRegistry } from "../route.js";
-import { ApiRoleSchema } from "../schemas.js";
+import { ApiRoleSchema, Nullable } from "../schemas.js";
 
 export const PrincipalSchema = Type.Object(
   {
@@ -20,6 +20,7 @@ export const PrincipalSchema = Type.Object(
     id: Type.String({ description: "The key's id, or the user's username" }),
     name: Type.String({ description: "The key's name, or the user's display name (else the username)" }),
     role: ApiRoleSchema,
+    tenant: Nullable(Type.String({ description: "The tenant the principal is scoped to (it sees and acts on that tenant's devices only); null: every device" })),
   },
   { $id: "Principal", additionalProperties: false },
 );
@@ -34,7 +35,10 @@ const SessionBody = Type.Object(
 
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
 
-const sessionJson = (principal: Principal, csrfToken?: string) => ({ principal, ...(csrfToken !== undefined ? { csrfToken } : {}) });
+const sessionJson = (p: Principal, csrfToken?: string) => ({
+  principal: { kind: p.kind, id: p.id, name: p.name, role: p.role, tenant: p.tenant?.name ?? null },
+  ...(csrfToken !== undefined ? { csrfToken } : {}),
+});
 
 /** The client's address, for the login limits (the proxy's, behind one: see docs/api.md). */
 const addressOf = (req: FastifyRequest) => req.ip;

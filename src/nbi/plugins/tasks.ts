@@ -10,6 +10,8 @@ import { mapTaskSecrets } from "../../server/task-secrets.js";
 import type { JsonValue, TaskRecord, TaskStatus } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { scopeOf } from "../tenancy.js";
+import { scopedFilter } from "../../server/tenants.js";
 import { connectionRequestJson, taskJson } from "../json.js";
 import { idOf, pick } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
@@ -128,7 +130,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     handler: async (req, reply) => {
       const body = req.body as { name: string; args?: unknown; filter: string; connectionRequest?: boolean; expiresIn?: number; maxAttempts?: number };
       const at = ctx.clock();
-      const query = { filter: body.filter, now: at, onlineWithinMs: settings.onlineWindowMs };
+      const query = { filter: scopedFilter(scopeOf(req), body.filter)!, now: at, onlineWithinMs: settings.onlineWindowMs };
       const matched = await store.devices.count(query);
       if (matched > settings.bulkLimit) {
         throw new ApiError("BULK_TOO_MANY", `the filter matches ${matched} devices; a bulk task may address at most ${settings.bulkLimit} (nbi.bulkLimit)`, { matched, limit: settings.bulkLimit });
@@ -173,8 +175,10 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     responses: { 200: Type.Object({ tasks: Type.Array(Task) }) },
     handler: async (req) => {
       const q = req.query;
+      const scope = scopeOf(req);
       const list = await tasks.list({
         ...(q.deviceId !== undefined ? { deviceId: q.deviceId } : {}),
+        ...(scope !== null ? { devices: { filter: scope.filter, now: ctx.clock(), onlineWithinMs: settings.onlineWindowMs } } : {}),
         ...(q.status !== undefined ? { status: q.status.split(",") as TaskStatus[] } : {}),
         limit: q.limit,
         offset: q.offset,

@@ -9,6 +9,7 @@ import { newWebhookSecret, webhookSealContext } from "../../server/webhooks.js";
 import type { WebhookRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { scopeOf } from "../tenancy.js";
 import { deliveryJson, webhookJson } from "../json.js";
 import { idOf } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
@@ -83,6 +84,8 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
       const hook = await store.webhooks.create({
         id, name: b.name, url: b.url, events: [...new Set(b.events)], filter: b.filter ?? null,
         secretSealed: box.seal(secret, webhookSealContext(id)), enabled: b.enabled, createdAt: now, updatedAt: now,
+        // A scoped principal's webhook delivers its tenant's devices' events only, whatever its filter.
+        tenant: scopeOf(req)?.name ?? null,
       });
       return reply.status(201).header("Location", `/api/webhooks/${id}`).send({ ...webhookJson(hook), secret });
     },
@@ -93,10 +96,15 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
     url: "/api/webhooks",
     operationId: "listWebhooks",
     summary: "List webhooks",
+    description: "A key scoped to a tenant sees the webhooks created by keys of that tenant only.",
     tag: "webhooks",
     role: "admin",
     responses: { 200: Type.Object({ webhooks: Type.Array(Webhook) }) },
-    handler: async () => ({ webhooks: (await store.webhooks.list()).map(webhookJson) }),
+    handler: async (req) => {
+      const scope = scopeOf(req);
+      const hooks = await store.webhooks.list();
+      return { webhooks: hooks.filter((h) => scope === null || h.tenant === scope.name).map(webhookJson) };
+    },
   });
 
   r.add(app, {

@@ -554,4 +554,28 @@ CREATE TABLE session_counts (
 CREATE INDEX faults_code ON faults (code);
 `,
   },
+  {
+    version: 11,
+    name: "tenants",
+    sql: `
+-- Tenants: a named device filter that API keys (and console users) may be scoped to; a scoped principal
+-- sees and acts on the devices the filter matches only (src/nbi/tenancy.ts). The name is the key, so
+-- that keys, webhooks and campaigns name their tenant the way the API does. A tenant cannot be deleted
+-- while a key names it (the API refuses; no foreign key, so that the users table of the console can
+-- name tenants the same way without this migration knowing it).
+CREATE TABLE tenants (
+  name text COLLATE "C" PRIMARY KEY,
+  filter text NOT NULL,
+  description text NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+-- The tenant a key is scoped to (NULL: unscoped); webhooks and campaigns keep the tenant of the key that
+-- created them, so that they reach that tenant's devices only and are listed to it alone.
+ALTER TABLE api_keys ADD COLUMN tenant text COLLATE "C";
+ALTER TABLE webhooks ADD COLUMN tenant text COLLATE "C";
+ALTER TABLE campaigns ADD COLUMN tenant text COLLATE "C";
+CREATE INDEX api_keys_tenant ON api_keys (tenant) WHERE tenant IS NOT NULL;
+`,
+  },
 ];

@@ -3,7 +3,7 @@ import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 
-const COLUMNS = "id, name, role, key_hash, created_at, last_used_at, revoked_at";
+const COLUMNS = "id, name, role, key_hash, created_at, last_used_at, revoked_at, tenant";
 
 function toApiKey(d: Dialect, r: Row): ApiKeyRecord {
   return {
@@ -14,16 +14,17 @@ function toApiKey(d: Dialect, r: Row): ApiKeyRecord {
     createdAt: d.readDate(r.created_at) ?? new Date(NaN),
     lastUsedAt: d.readDate(r.last_used_at),
     revokedAt: d.readDate(r.revoked_at),
+    tenant: r.tenant == null ? null : String(r.tenant),
   };
 }
 
 export class SqlApiKeyRepo implements ApiKeyRepo {
   constructor(private readonly s: Scope) {}
 
-  async create(k: Omit<ApiKeyRecord, "lastUsedAt" | "revokedAt">): Promise<boolean> {
+  async create(k: Omit<ApiKeyRecord, "lastUsedAt" | "revokedAt" | "tenant"> & { tenant?: string | null }): Promise<boolean> {
     const n = await this.s.run(
-      "INSERT INTO api_keys (id, name, role, key_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-      [k.id, k.name, k.role, k.keyHash, this.s.dialect.date(k.createdAt)],
+      "INSERT INTO api_keys (id, name, role, key_hash, created_at, tenant) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+      [k.id, k.name, k.role, k.keyHash, this.s.dialect.date(k.createdAt), k.tenant ?? null],
     );
     return n > 0;
   }
@@ -52,6 +53,11 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
     const rows = await this.s.all(
       `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING ${COLUMNS}`, [id, this.s.dialect.date(at)]);
     return rows[0] ? toApiKey(this.s.dialect, rows[0]) : null;
+  }
+
+  async countOfTenant(tenant: string): Promise<number> {
+    const rows = await this.s.all<{ n: unknown }>("SELECT COUNT(*) AS n FROM api_keys WHERE tenant = $1 AND revoked_at IS NULL", [tenant]);
+    return Number(rows[0]?.n ?? 0);
   }
 
   async touch(id: string, at: Date, staleBefore: Date): Promise<void> {

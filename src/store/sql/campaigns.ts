@@ -8,7 +8,7 @@ import { limitClause } from "./limit.js";
 import type { Scope } from "./scope.js";
 
 const COLUMNS =
-  "id, name, filter, file_id, status, pause_reason, settings, cursor, enumerated, batch, counts, claimed_by, claim_until, created_at, updated_at, completed_at";
+  "id, name, filter, file_id, status, pause_reason, settings, cursor, enumerated, batch, counts, claimed_by, claim_until, created_at, updated_at, completed_at, tenant";
 const DEVICE_COLUMNS = "campaign_id, device_id, state, batch, task_id, attempts, fault, updated_at";
 
 export const CAMPAIGN_DEVICE_STATES: readonly CampaignDeviceState[] = ["pending", "in_progress", "succeeded", "failed", "skipped", "cancelled"];
@@ -54,6 +54,7 @@ export class SqlCampaignRepo implements CampaignRepo {
       createdAt: d.readDate(r.created_at) ?? new Date(NaN),
       updatedAt: d.readDate(r.updated_at) ?? new Date(NaN),
       completedAt: d.readDate(r.completed_at),
+      tenant: r.tenant == null ? null : String(r.tenant),
     };
   }
 
@@ -71,12 +72,12 @@ export class SqlCampaignRepo implements CampaignRepo {
     };
   }
 
-  async create(c: CampaignRecord): Promise<CampaignRecord> {
+  async create(c: Omit<CampaignRecord, "tenant"> & { tenant?: string | null }): Promise<CampaignRecord> {
     const d = this.s.dialect;
     const rows = await this.s.all(
-      `INSERT INTO campaigns (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ${COLUMNS}`,
+      `INSERT INTO campaigns (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${COLUMNS}`,
       [c.id, c.name, c.filter, c.fileId, c.status, c.pauseReason, d.json(c.settings), c.cursor, d.bool(c.enumerated), c.batch, d.json(c.counts as unknown as JsonValue),
-        c.claimedBy, d.date(c.claimUntil), d.date(c.createdAt), d.date(c.updatedAt), d.date(c.completedAt)],
+        c.claimedBy, d.date(c.claimUntil), d.date(c.createdAt), d.date(c.updatedAt), d.date(c.completedAt), c.tenant ?? null],
     );
     return this.toCampaign(rows[0] ?? {});
   }
@@ -86,7 +87,7 @@ export class SqlCampaignRepo implements CampaignRepo {
     return rows[0] ? this.toCampaign(rows[0]) : null;
   }
 
-  async list(q: { status?: CampaignStatus[]; fileId?: string; limit?: number; offset?: number } = {}): Promise<CampaignRecord[]> {
+  async list(q: { status?: CampaignStatus[]; fileId?: string; tenant?: string; limit?: number; offset?: number } = {}): Promise<CampaignRecord[]> {
     const d = this.s.dialect;
     const conds: string[] = [];
     const params: unknown[] = [];
@@ -97,6 +98,10 @@ export class SqlCampaignRepo implements CampaignRepo {
     if (q.fileId !== undefined) {
       params.push(q.fileId);
       conds.push(`file_id = $${params.length}`);
+    }
+    if (q.tenant !== undefined) {
+      params.push(q.tenant);
+      conds.push(`tenant = $${params.length}`);
     }
     const where = conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "";
     const limit = limitClause(params, q.limit, q.offset);

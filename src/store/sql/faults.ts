@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { FaultRecord, FaultRepo } from "../types.js";
+import type { DeviceScope, FaultRecord, FaultRepo } from "../types.js";
+import { deviceScopeCondition } from "./device-scope.js";
 import { limitClause } from "./limit.js";
 import { FAULT_COLUMNS, toFault } from "./rows.js";
 import type { Scope } from "./scope.js";
@@ -21,13 +22,15 @@ export class SqlFaultRepo implements FaultRepo {
     return toFault(d, rows[0] ?? {});
   }
 
-  async list(q: { deviceId?: string; limit?: number; offset?: number } = {}): Promise<FaultRecord[]> {
+  async list(q: { deviceId?: string; devices?: DeviceScope; limit?: number; offset?: number } = {}): Promise<FaultRecord[]> {
     const params: unknown[] = [];
-    let where = "";
+    const conds: string[] = [];
     if (q.deviceId !== undefined) {
       params.push(q.deviceId);
-      where = "WHERE device_id = $1";
+      conds.push("device_id = $1");
     }
+    if (q.devices !== undefined) conds.push(deviceScopeCondition("device_id", q.devices, this.s.dialect, params));
+    const where = conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "";
     const limit = limitClause(params, q.limit, q.offset);
     const rows = await this.s.all(`SELECT ${FAULT_COLUMNS} FROM faults ${where} ORDER BY at, device_id, channel${limit}`, params);
     return rows.map((r) => toFault(this.s.dialect, r));

@@ -23,6 +23,7 @@ import { SqlUserRepo, SqlUserSessionRepo } from "./users.js";
 import { SqlSavedFilterRepo } from "./saved-filters.js";
 import { SqlSessionHistoryRepo } from "./session-history.js";
 import { SqlFleetRepo } from "./fleet.js";
+import { SqlTenantRepo } from "./tenants.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -56,6 +57,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     savedFilters: new SqlSavedFilterRepo(scope),
     sessionHistory: new SqlSessionHistoryRepo(scope),
     fleet: new SqlFleetRepo(scope),
+    tenants: new SqlTenantRepo(scope),
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { JsonValue, NewTask, TaskListQuery, TaskRecord, TaskRepo, TaskWake } from "../types.js";
 import { Assignments } from "./assignments.js";
+import { deviceScopeCondition } from "./device-scope.js";
 import { limitClause } from "./limit.js";
 import { TASK_COLUMNS, toTask } from "./rows.js";
 import type { Scope } from "./scope.js";
@@ -41,6 +42,7 @@ export class SqlTaskRepo implements TaskRepo {
       params.push(d.textArray(q.status));
       conds.push(d.inTextArray("status", `$${params.length}`));
     }
+    if (q.devices !== undefined) conds.push(deviceScopeCondition("device_id", q.devices, d, params));
     const where = conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "";
     const limit = limitClause(params, q.limit, q.offset);
     const rows = await this.s.all(`SELECT ${TASK_COLUMNS} FROM tasks ${where} ORDER BY created_at, seq${limit}`, params);

@@ -8,7 +8,7 @@ import type { Row } from "./driver.js";
 import { limitClause } from "./limit.js";
 import type { Scope } from "./scope.js";
 
-const HOOK_COLUMNS = "id, name, url, events, filter, secret_sealed, enabled, created_at, updated_at";
+const HOOK_COLUMNS = "id, name, url, events, filter, secret_sealed, enabled, created_at, updated_at, tenant";
 
 function toHook(d: Dialect, r: Row): WebhookRecord {
   const events = d.readJson(r.events);
@@ -22,17 +22,18 @@ function toHook(d: Dialect, r: Row): WebhookRecord {
     enabled: d.readBool(r.enabled) ?? false,
     createdAt: d.readDate(r.created_at) ?? new Date(NaN),
     updatedAt: d.readDate(r.updated_at) ?? new Date(NaN),
+    tenant: r.tenant == null ? null : String(r.tenant),
   };
 }
 
 export class SqlWebhookRepo implements WebhookRepo {
   constructor(private readonly s: Scope) {}
 
-  async create(h: WebhookRecord): Promise<WebhookRecord> {
+  async create(h: Omit<WebhookRecord, "tenant"> & { tenant?: string | null }): Promise<WebhookRecord> {
     const d = this.s.dialect;
     const rows = await this.s.all(
-      `INSERT INTO webhooks (${HOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${HOOK_COLUMNS}`,
-      [h.id, h.name, h.url, d.json(h.events), h.filter, h.secretSealed, d.bool(h.enabled), d.date(h.createdAt), d.date(h.updatedAt)],
+      `INSERT INTO webhooks (${HOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${HOOK_COLUMNS}`,
+      [h.id, h.name, h.url, d.json(h.events), h.filter, h.secretSealed, d.bool(h.enabled), d.date(h.createdAt), d.date(h.updatedAt), h.tenant ?? null],
     );
     return toHook(d, rows[0] ?? {});
   }
