@@ -125,9 +125,12 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         if (task !== null) await finishTask(task, { ok: true, result: e.result });
         break;
       }
-      case "taskWaiting":
-        if ((await taskOf(e.taskId)) !== null) await tx.tasks.update(e.taskId, { status: "waiting", result: e.result });
+      case "taskWaiting": {
+        const task = await taskOf(e.taskId);
+        // A task that had failed, found under way by the device's Inform (confirm.ts), is no longer over.
+        if (task !== null) await tx.tasks.update(e.taskId, { status: "waiting", result: e.result, ...(task.completedAt === null ? {} : { completedAt: null }) });
         break;
+      }
       case "taskFault": {
         const task = await taskOf(e.taskId);
         if (task !== null) await finishTask(task, { ok: false, code: e.fault.code, message: e.fault.message, detail: e.fault.detail, retry: e.retry });
