@@ -50,19 +50,26 @@ function transferAnswered(r: { status: number; startTime: string; completeTime: 
   return r.status === 0 ? { kind: "done", result } : { kind: "waiting", result };
 }
 
+/** What a Download and a ScheduleDownload both say of the file to fetch. */
+function fetched(args: TaskArgs<"download"> | TaskArgs<"scheduleDownload">, ctx: TaskContext) {
+  return {
+    commandKey: ctx.commandKey,
+    fileType: args.fileType ?? "",
+    url: args.url ?? "",
+    username: args.username ?? "",
+    password: args.password ?? "",
+    fileSize: args.fileSize ?? 0,
+    targetFileName: args.targetFileName ?? "",
+  };
+}
+
 export const download = transferTask<TaskArgs<"download">>(
   "Download",
   (args, ctx) => ({
     kind: "rpc",
     request: {
       method: "Download",
-      commandKey: ctx.commandKey,
-      fileType: args.fileType ?? "",
-      url: args.url ?? "",
-      username: args.username ?? "",
-      password: args.password ?? "",
-      fileSize: args.fileSize ?? 0,
-      targetFileName: args.targetFileName ?? "",
+      ...fetched(args, ctx),
       delaySeconds: args.delaySeconds ?? 0,
       successUrl: args.successUrl ?? "",
       failureUrl: args.failureUrl ?? "",
@@ -96,13 +103,7 @@ export const scheduleDownload = transferTask<TaskArgs<"scheduleDownload">>(
     kind: "rpc",
     request: {
       method: "ScheduleDownload",
-      commandKey: ctx.commandKey,
-      fileType: args.fileType ?? "",
-      url: args.url ?? "",
-      username: args.username ?? "",
-      password: args.password ?? "",
-      fileSize: args.fileSize ?? 0,
-      targetFileName: args.targetFileName ?? "",
+      ...fetched(args, ctx),
       timeWindowList: args.timeWindows.map((w) => ({
         windowStart: w.windowStart,
         windowEnd: w.windowEnd,
