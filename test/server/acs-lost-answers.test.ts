@@ -45,14 +45,20 @@ forEachBackend((backend) => {
     });
     after(() => t.stop());
 
-    /** A device with the task's RPC sent to it and left unanswered: the CPE is gone, its connection closed. */
-    async function inFlight(kind: Kind, maxAttempts = 3) {
+    /** A known device in a session with `name` as its task (created just before): the ACS's first RPC. */
+    async function sessionWith(name: string, args: unknown, maxAttempts = 3) {
       const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
       await c.inform(["0 BOOTSTRAP"], withKey("before"));
       await c.send(null);
-      const task = await t.acs.tasks.create(c.deviceId, kind.task, kind.args, { maxAttempts });
+      const task = await t.acs.tasks.create(c.deviceId, name, args, { maxAttempts });
       await c.inform(["2 PERIODIC"], withKey("before"));
-      const rpc = rpcIn(await c.send(null));
+      return { c, task, first: await c.send(null) };
+    }
+
+    /** A device with the task's RPC sent to it and left unanswered: the CPE is gone, its connection closed. */
+    async function inFlight(kind: Kind, maxAttempts = 3) {
+      const { c, task, first } = await sessionWith(kind.task, kind.args, maxAttempts);
+      const rpc = rpcIn(first);
       assert.equal(rpc.method, kind.method);
       c.reset();
       return { c, task, rpc };
@@ -91,12 +97,7 @@ forEachBackend((backend) => {
     for (const values of [false, true]) {
       it(`an addObject interrupted after the instance was added is not added again (${values ? "with" : "without"} values to set)`, async () => {
         const args = { objectName: "Device.NAT.PortMapping.", ...(values ? { parameterValues: [{ name: "Description", value: "x", type: "xsd:string" }] } : {}) };
-        const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
-        await c.inform(["0 BOOTSTRAP"], withKey("before"));
-        await c.send(null);
-        const task = await t.acs.tasks.create(c.deviceId, "addObject", args, { maxAttempts: 3 });
-        await c.inform(["2 PERIODIC"], withKey("before"));
-        const add = await c.send(null);
+        const { c, task, first: add } = await sessionWith("addObject", args);
         assert.equal(rpcIn(add).method, "AddObject");
         assert.equal(rpcIn(await c.answer(add, { method: "AddObjectResponse", instanceNumber: 7, status: 0 })).method, "GetParameterNames");
         c.reset(); // dies while the ACS reads the new instance
@@ -208,12 +209,7 @@ forEachBackend((backend) => {
     /** An addObject with a value to set, its SetParameterValues sent and left unanswered. */
     async function settingValues() {
       const args = { objectName: "Device.NAT.PortMapping.", parameterValues: [{ name: "Description", value: "x", type: "xsd:string" }] };
-      const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
-      await c.inform(["0 BOOTSTRAP"], withKey("before"));
-      await c.send(null);
-      const task = await t.acs.tasks.create(c.deviceId, "addObject", args, { maxAttempts: 3 });
-      await c.inform(["2 PERIODIC"], withKey("before"));
-      const add = await c.send(null);
+      const { c, task, first: add } = await sessionWith("addObject", args);
       const names = await c.answer(add, { method: "AddObjectResponse", instanceNumber: 4, status: 0 });
       const read = await c.answer(names, { method: "GetParameterNamesResponse", parameterList: [{ name: "Device.NAT.PortMapping.4.Description", writable: true }] });
       const set = rpcIn(await c.answer(read, { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.NAT.PortMapping.4.Description", value: xsdValue("xsd:string", "") }] }));
