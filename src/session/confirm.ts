@@ -76,7 +76,8 @@ function objectIn(detail: JsonValue | undefined, key: string): { [k: string]: Js
  * session of the Inform that confirmed it. `state`: the handler state the RPC was sent from, if known.
  */
 export function confirmedOutcome(task: { id: string; name: string; args: JsonValue }, sent: Unconfirmed, how: Confirmation, state?: JsonValue): Effect[] {
-  const handler = handlerOf(task.name);
-  const step = handler.onConfirmed?.(task.args, sent, how, state) ?? { kind: "done", result: { confirmed: how } };
+  // A name no handler knows (a task from a later version) is simply done.
+  const handler = handlerOf(task.name) as ReturnType<typeof handlerOf> | undefined;
+  const step = handler?.onConfirmed?.(task.args, sent, how, state) ?? { kind: "done", result: { confirmed: how } };
   return settle(task.id, step) ?? [{ type: "taskDone", taskId: task.id, result: { confirmed: how } }];
 }

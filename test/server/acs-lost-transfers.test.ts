@@ -104,6 +104,20 @@ forEachBackend((backend) => {
         c.close();
       });
 
+      it(`${kind.method}, failed by housekeeping with its attempts used up, still under way at the next Inform: its completion, later, settles it`, async () => {
+        const { c, task, key } = await inFlight(kind, 1);
+        t.advance(31_000);
+        await t.acs.housekeep();
+        assert.equal((await c.inform(["2 PERIODIC"])).status, 200);
+        assert.equal((await c.send(null)).status, 204);
+        assert.equal((await t.acs.tasks.get(task.id))?.status, "failed");
+        assert.equal((await c.inform([kind.event, `M ${kind.method}|${key}`])).status, 200);
+        assert.equal(rpcIn(await c.send(kind.complete(key))).method, `${kind.complete(key).method}Response`);
+        assert.equal((await c.send(null)).status, 204);
+        assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
+        c.close();
+      });
+
       it(`${kind.method}, not carried out: ${kind.check === null ? "sent again" : `looked for with ${kind.check}, then sent again`}`, async () => {
         const { c, task } = await inFlight(kind);
         assert.equal((await c.inform(["2 PERIODIC"])).status, 200);
