@@ -48,9 +48,12 @@ export interface ChaosResult {
 
 const USER = "chaos-bootstrap";
 const PASS = "chaos-Bootstrap-1";
-const KINDS = ["setParameterValues", "addObject", "deleteObject", "reboot", "download", "addObject with values"] as const;
+const KINDS = ["setParameterValues", "addObject", "deleteObject", "reboot", "download", "addObject with values", "upload", "scheduleDownload", "changeDUState"] as const;
 /** The RPC that carries out each task: the one counted on the device. */
-const WRITE: Record<string, string> = { setParameterValues: "SetParameterValues", addObject: "AddObject", deleteObject: "DeleteObject", reboot: "Reboot", download: "Download" };
+const WRITE: Record<string, string> = {
+  setParameterValues: "SetParameterValues", addObject: "AddObject", deleteObject: "DeleteObject", reboot: "Reboot", download: "Download",
+  upload: "Upload", scheduleDownload: "ScheduleDownload", changeDUState: "ChangeDUState",
+};
 const SETTLED = new Set(["done", "failed", "cancelled", "expired"]);
 const CODE = "Device.DeviceInfo.ProvisioningCode";
 
@@ -156,6 +159,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           : kind === "addObject with values" ? { objectName: "Device.NAT.PortMapping.", parameterValues: [{ name: "Description", value, type: "xsd:string" }] }
           : kind === "deleteObject" ? { objectName: `Device.NAT.PortMapping.${lastAdded.get(i)}.` }
           : kind === "download" ? { fileType: "2 Web Content", url: `${files.url}/web.tar`, fileSize: WEB.length }
+          : kind === "upload" ? { fileType: "2 Vendor Log File", url: `${files.url}/upload/${value}` }
+          : kind === "scheduleDownload" ? { fileType: "2 Web Content", url: `${files.url}/web.tar`, fileSize: WEB.length, timeWindows: [{ windowStart: 0, windowEnd: 3600, windowMode: "1 At Any Time" }] }
+          // A package of its own each time: installing one twice would make two deployment units.
+          : kind === "changeDUState" ? { operations: [{ type: "Install", url: `${files.url}/du/${value}.ipk` }] }
           : {};
         const task = await tasks.create(ids[i]!, name, taskArgs);
         const t: Tracked = { task, device: i, ...(kind === "setParameterValues" ? { value } : {}), ...(kind === "addObject with values" ? { withValues: true } : {}) };
@@ -271,10 +278,11 @@ function countBy<T>(items: T[], key: (item: T) => string): Record<string, number
 
 const WEB = Buffer.from("web content for the chaos run\n");
 
-/** The devices' downloads come from here, outside the ACS, so that they go on while it is down. */
+/** The devices' downloads come from here and their uploads go here, outside the ACS, so that they go on while it is down. */
 async function startFiles(): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    if (req.url === "/web.tar") res.writeHead(200, { "content-length": WEB.length }).end(WEB);
+    if (req.method === "PUT" && req.url?.startsWith("/upload/")) req.resume().on("end", () => res.writeHead(201).end());
+    else if (req.url === "/web.tar") res.writeHead(200, { "content-length": WEB.length }).end(WEB);
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

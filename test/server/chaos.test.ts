@@ -18,7 +18,7 @@ const small = { kills: 5, devices: 12, maxKillDelayMs: 1_500, settleMs: 60_000 }
 function assertProof(r: ChaosResult): void {
   assert.deepEqual(r.violations, [], r.history.join("\n"));
   assert.equal(r.kills, small.kills);
-  for (const kind of ["setParameterValues", "addObject", "reboot", "download"]) assert.ok((r.tasks[kind] ?? 0) > 0, `a ${kind} task ran: ${JSON.stringify(r.tasks)}`);
+  for (const kind of ["setParameterValues", "addObject", "reboot", "download", "upload", "scheduleDownload", "changeDUState"]) assert.ok((r.tasks[kind] ?? 0) > 0, `a ${kind} task ran: ${JSON.stringify(r.tasks)}`);
 }
 
 describe("fault injection: the ACS killed at random points of sessions", () => {
