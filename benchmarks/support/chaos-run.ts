@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { startAcsProcess, until, type AcsProcess } from "../../test/support/acs-process.js";
 import type { CwmpMessage } from "../../src/cwmp/index.js";
 import { TaskService } from "../../src/server/tasks.js";
-import { commandKeyOf, deviceIdOf } from "../../src/session/index.js";
+import { addObjectKey, commandKeyOf, deviceIdOf } from "../../src/session/index.js";
 import { loadModel, startSimulation, type Simulation } from "../../src/sim/runtime/index.js";
 import { mulberry32 } from "../../src/sim/rng.js";
 import { openStore, type Store } from "../../src/store/index.js";
@@ -48,9 +48,12 @@ export interface ChaosResult {
 
 const USER = "chaos-bootstrap";
 const PASS = "chaos-Bootstrap-1";
-const KINDS = ["setParameterValues", "addObject", "deleteObject", "reboot", "download", "addObject with values"] as const;
+const KINDS = ["setParameterValues", "addObject", "deleteObject", "reboot", "download", "addObject with values", "upload", "scheduleDownload", "changeDUState"] as const;
 /** The RPC that carries out each task: the one counted on the device. */
-const WRITE: Record<string, string> = { setParameterValues: "SetParameterValues", addObject: "AddObject", deleteObject: "DeleteObject", reboot: "Reboot", download: "Download" };
+const WRITE: Record<string, string> = {
+  setParameterValues: "SetParameterValues", addObject: "AddObject", deleteObject: "DeleteObject", reboot: "Reboot", download: "Download",
+  upload: "Upload", scheduleDownload: "ScheduleDownload", changeDUState: "ChangeDUState",
+};
 const SETTLED = new Set(["done", "failed", "cancelled", "expired"]);
 const CODE = "Device.DeviceInfo.ProvisioningCode";
 
@@ -59,7 +62,7 @@ export interface Tracked {
   device: number;
   /** The value a setParameterValues writes. */
   value?: string;
-  /** An addObject that sets the new instance's values (a SetParameterValues with the same ParameterKey). */
+  /** An addObject that sets the new instance's values (a SetParameterValues with the task's key, after an AddObject with its own). */
   withValues?: boolean;
 }
 
@@ -156,6 +159,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           : kind === "addObject with values" ? { objectName: "Device.NAT.PortMapping.", parameterValues: [{ name: "Description", value, type: "xsd:string" }] }
           : kind === "deleteObject" ? { objectName: `Device.NAT.PortMapping.${lastAdded.get(i)}.` }
           : kind === "download" ? { fileType: "2 Web Content", url: `${files.url}/web.tar`, fileSize: WEB.length }
+          : kind === "upload" ? { fileType: "2 Vendor Log File", url: `${files.url}/upload/${value}` }
+          : kind === "scheduleDownload" ? { fileType: "2 Web Content", url: `${files.url}/web.tar`, fileSize: WEB.length, timeWindows: [{ windowStart: 0, windowEnd: 3600, windowMode: "1 At Any Time" }] }
+          // A package of its own each time: installing one twice would make two deployment units.
+          : kind === "changeDUState" ? { operations: [{ type: "Install", url: `${files.url}/du/${value}.ipk` }] }
           : {};
         const task = await tasks.create(ids[i]!, name, taskArgs);
         const t: Tracked = { task, device: i, ...(kind === "setParameterValues" ? { value } : {}), ...(kind === "addObject with values" ? { withValues: true } : {}) };
@@ -218,21 +225,22 @@ export function judge(tracked: Tracked[], applied: Map<string, Applied[]>, codeO
   const history: string[] = [];
   const flag = (t: Tracked, what: string) => {
     violations.push(`task ${t.task.id} (${t.task.name}, device ${t.device}): ${what}`);
-    const mine = tracked.filter((x) => x.device === t.device).map((x) => ({ id: x.task.id, name: x.task.name, status: x.task.status, attempts: x.task.attempts, lastFault: x.task.lastFault, result: x.task.result, applied: applied.get(commandKeyOf(x.task.id)) ?? [] }));
+    const mine = tracked.filter((x) => x.device === t.device).map((x) => ({ id: x.task.id, name: x.task.name, status: x.task.status, attempts: x.task.attempts, lastFault: x.task.lastFault, result: x.task.result, applied: appliedFor(x.task.id, applied) }));
     history.push(`device ${t.device}'s tasks, oldest first:\n${mine.map((m) => `  ${JSON.stringify(m)}`).join("\n")}`);
   };
   const lastSet = new Map<number, Tracked>();
   for (const t of tracked) {
-    const mine = applied.get(commandKeyOf(t.task.id)) ?? [];
+    const mine = appliedFor(t.task.id, applied);
     const n = mine.filter((a) => a.method === WRITE[t.task.name]).length;
     const values = mine.filter((a) => a.method === "SetParameterValues").length;
-    // An addObject whose session broke off after the add, while it set the values, is not added again:
-    // it fails with task.interrupted, its one instance made (api.md, "No write is applied twice").
+    // An addObject whose AddObject answer (with the new instance's number) was lost, but which the
+    // device's ParameterKey shows applied, cannot set its values and is not added again: it fails with
+    // task.interrupted, its one instance made, its values never sent (api.md, "No write is applied twice").
     const interrupted = t.task.status === "failed" && t.task.lastFault?.code === "task.interrupted" && t.task.name === "addObject";
     if (!SETTLED.has(t.task.status)) flag(t, `still ${t.task.status} after the final wait`);
     else if (t.task.status === "done" && n !== 1) flag(t, `done, but the device carried it out ${n} times`);
     else if (t.task.status === "done" && t.withValues && values !== 1) flag(t, `done, but the device set the new instance's values ${values} times`);
-    else if (interrupted && (n !== 1 || values > 1)) flag(t, `interrupted after the add, but the device added ${n} instances and set their values ${values} times`);
+    else if (interrupted && (n !== 1 || values !== 0)) flag(t, `interrupted after the add, but the device added ${n} instances and set their values ${values} times`);
     else if (t.task.status === "failed" && !interrupted && (t.task.lastFault === null || n !== 0)) flag(t, t.task.lastFault === null ? "failed with no reason" : `failed (${t.task.lastFault.code}), but the device carried it out ${n} times`);
     else if (t.task.status !== "done" && t.task.status !== "failed") flag(t, `ended ${t.task.status}`);
     if (t.value !== undefined && t.task.status === "done") lastSet.set(t.device, t);
@@ -242,6 +250,11 @@ export function judge(tracked: Tracked[], applied: Map<string, Applied[]>, codeO
     if (now !== t.value) flag(t, `the device's ${CODE} is ${JSON.stringify(now)}, not the last value set, ${JSON.stringify(t.value)}`);
   }
   return { violations, history };
+}
+
+/** What the devices carried out for a task, in order: by its key, and by its AddObject's own (addObjectKey). */
+function appliedFor(taskId: string, applied: Map<string, Applied[]>): Applied[] {
+  return [...(applied.get(commandKeyOf(taskId)) ?? []), ...(applied.get(addObjectKey(taskId)) ?? [])].sort((a, b) => a.atMs - b.atMs);
 }
 
 /** How a task whose answer was lost was found done: "ParameterKey", "M Reboot", "0 BOOTSTRAP". */
@@ -265,10 +278,11 @@ function countBy<T>(items: T[], key: (item: T) => string): Record<string, number
 
 const WEB = Buffer.from("web content for the chaos run\n");
 
-/** The devices' downloads come from here, outside the ACS, so that they go on while it is down. */
+/** The devices' downloads come from here and their uploads go here, outside the ACS, so that they go on while it is down. */
 async function startFiles(): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    if (req.url === "/web.tar") res.writeHead(200, { "content-length": WEB.length }).end(WEB);
+    if (req.method === "PUT" && req.url?.startsWith("/upload/")) req.resume().on("end", () => res.writeHead(201).end());
+    else if (req.url === "/web.tar") res.writeHead(200, { "content-length": WEB.length }).end(WEB);
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

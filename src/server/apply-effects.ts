@@ -1,7 +1,7 @@
 // Applies a session's effects to the store, inside the caller's transaction, and says which events
 // to emit once it commits.
 
-import type { Effect } from "../session/index.js";
+import { unconfirmedIn, type Effect } from "../session/index.js";
 import type { DeviceRecord, StoreTx, TaskRecord } from "../store/types.js";
 import { isSecretPath, storedSecret } from "../provisioning/secret-values.js";
 import { syncSetCredentials, type CredentialSyncOptions } from "./credential-sync.js";
@@ -125,9 +125,12 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         if (task !== null) await finishTask(task, { ok: true, result: e.result });
         break;
       }
-      case "taskWaiting":
-        if ((await taskOf(e.taskId)) !== null) await tx.tasks.update(e.taskId, { status: "waiting", result: e.result });
+      case "taskWaiting": {
+        const task = await taskOf(e.taskId);
+        // A task that had failed, found under way by the device's Inform (confirm.ts), is no longer over.
+        if (task !== null) await tx.tasks.update(e.taskId, { status: "waiting", result: e.result, ...(task.completedAt === null ? {} : { completedAt: null }) });
         break;
+      }
       case "taskFault": {
         const task = await taskOf(e.taskId);
         if (task !== null) await finishTask(task, { ok: false, code: e.fault.code, message: e.fault.message, detail: e.fault.detail, retry: e.retry });
@@ -141,7 +144,10 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
           e.type === "transferComplete"
             ? e.fault.faultCode !== 0 ? e.fault : null
             : e.results.find((r) => r.fault.faultCode !== 0)?.fault ?? null;
-        if (task !== null && (task.status === "waiting" || task.status === "pending")) {
+        // A task that failed with this RPC's answer lost (its attempts used up) is settled by it too: the
+        // completion names it by its CommandKey, the task's alone (confirm.ts).
+        const lost = task?.status === "failed" && unconfirmedIn(task.lastFault?.detail)?.key === e.commandKey;
+        if (task !== null && (task.status === "waiting" || task.status === "pending" || lost)) {
           const base = (task.result ?? {}) as Record<string, unknown>;
           if (failure === null) {
             const result = e.type === "transferComplete" ? { ...base, startTime: e.startTime, completeTime: e.completeTime } : { ...base, results: e.results };

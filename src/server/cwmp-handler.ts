@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type Inform, type ParseResult } from "../cwmp/index.js";
-import { AcsSession, confirmation, confirmedOutcome, InformError, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
+import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
@@ -283,16 +283,17 @@ export class CwmpHandler {
         const inform = envelope.body as Inform;
         const ended = await this.endOld(tx, deviceId, previous, inform, x, now);
         // Tasks whose write was in flight when an earlier session broke off, and that this Inform shows
-        // took effect, are settled rather than sent again (confirmedOutcome).
-        const records = await tx.tasks.runnable(deviceId, now);
-        const confirmed = confirmedBy(records, inform);
-        const tasks = this.inputs(confirmed.length === 0 ? records : records.filter((t) => !confirmed.some((e) => e.taskId === t.id)), now);
+        // took effect, are settled rather than sent again (confirmedOutcome): pending ones, and those that
+        // failed since the device last informed (housekeeping ran out their attempts as it ended the session).
+        const runnable = this.inputs(await tx.tasks.runnable(deviceId, now), now);
+        const confirmed = confirmedBy([...runnable, ...this.inputs(await tx.tasks.failedSinceInform(deviceId), now)], inform);
+        const tasks = confirmed.taskIds.size === 0 ? runnable : runnable.filter((t) => !confirmed.taskIds.has(t.id));
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         if (profile !== DEFAULT_PROFILE) started.session.useCompat(profile.name);
         // The Inform is recorded first, so that presets are matched against what it reported; a refusal
         // below rolls all of it back.
         let device: DeviceRecord | undefined;
-        const applied = await recordEvents(tx, [...ended, ...(await applyEffects([...started.effects, ...confirmed], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }))]);
+        const applied = await recordEvents(tx, [...ended, ...(await applyEffects([...started.effects, ...confirmed.effects], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }))]);
         if (this.o.provisioning !== undefined) {
           started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin));
         }
@@ -490,8 +491,9 @@ export class CwmpHandler {
     const args = this.o.taskArgs ?? ((t: TaskRecord) => t.args);
     return records.map((t) => {
       const unconfirmed = unconfirmedIn(t.lastFault?.detail);
+      const resume = resumeIn(t.lastFault?.detail);
       try {
-        return { id: t.id, name: t.name, args: args(t, now), ...(unconfirmed === null ? {} : { unconfirmed }) };
+        return { id: t.id, name: t.name, args: args(t, now), ...(unconfirmed === null ? {} : { unconfirmed }), ...(resume === undefined ? {} : { resume }) };
       } catch (err) {
         // One task's arguments that cannot be sent fail that task, not the session.
         if (err instanceof TaskArgumentError) return { id: t.id, name: t.name, args: t.args, argsError: err.message };
@@ -544,15 +546,19 @@ export class CwmpHandler {
   }
 }
 
-/** taskDone for the tasks whose last fault left a write unconfirmed that `inform` confirms. */
-function confirmedBy(records: TaskRecord[], inform: Inform): Extract<Effect, { type: "taskDone" | "taskFault" }>[] {
-  const settled: Extract<Effect, { type: "taskDone" | "taskFault" }>[] = [];
-  for (const t of records) {
-    const u = unconfirmedIn(t.lastFault?.detail);
-    const how = u === null ? null : confirmation(u, inform);
-    if (how !== null) settled.push(confirmedOutcome(t, how));
+/** What settles the tasks whose last fault left a write unconfirmed that `inform` confirms. */
+function confirmedBy(tasks: TaskInput[], inform: Inform): { effects: Effect[]; taskIds: Set<string> } {
+  const effects: Effect[] = [];
+  const taskIds = new Set<string>();
+  for (const t of tasks) {
+    const how = t.unconfirmed === undefined ? null : confirmation(t.unconfirmed, inform);
+    if (how === null) continue;
+    const settled = confirmedOutcome(t, t.unconfirmed!, how, t.resume);
+    // Arguments that did not open (a sealed secret) cannot say what was set: the task settles all the same.
+    effects.push(...(t.argsError === undefined ? settled : settled.filter((e) => e.type !== "setValues")));
+    taskIds.add(t.id);
   }
-  return settled;
+  return { effects, taskIds };
 }
 
 function header(x: Exchange, name: string): string | undefined {

@@ -1,13 +1,16 @@
 // Whether an RPC whose answer was lost (the session broke off, or the ACS died before it committed the
-// answer) took effect, read from what the device reports next. TR-069 gives the ACS three witnesses:
+// answer) took effect, read from what the device reports next. TR-069 gives the ACS these witnesses:
 // the ParameterKey, which SetParameterValues, AddObject and DeleteObject set only when they succeed and
-// every Inform reports; the "M Reboot" event, which carries the CommandKey of the Reboot that caused it;
-// and "0 BOOTSTRAP", which a device reports after a factory reset. An RPC with none of them stays
-// unconfirmed and is retried (reads), or its task checks first (Download).
+// every Inform reports; the "M <method>" events, which carry the CommandKey of the Reboot, Download,
+// Upload, ScheduleDownload or ChangeDUState that caused them (the Inform after the reboot, or the one
+// that delivers the TransferComplete or DUStateChangeComplete); and "0 BOOTSTRAP", which a device
+// reports after a factory reset. An RPC with none of them stays unconfirmed and is sent again; a
+// transfer still queued on the device is looked for first (tasks/transfers.ts).
 
 import type { CwmpMessage, Inform } from "../cwmp/index.js";
 import type { Effect } from "./effects.js";
 import type { JsonValue } from "./json.js";
+import { handlerOf, settle } from "./planner.js";
 
 /** A write in flight when its session broke off: what would show that it took effect. */
 export interface Unconfirmed {
@@ -20,17 +23,16 @@ export interface Unconfirmed {
 }
 
 /** How a lost answer was confirmed, as the task's result says. */
-export type Confirmation = "ParameterKey" | "M Reboot" | "0 BOOTSTRAP";
+export type Confirmation = "ParameterKey" | "0 BOOTSTRAP" | "M Reboot" | "M Download" | "M Upload" | "M ScheduleDownload" | "M ChangeDUState";
 
 const KEYED = new Set(["SetParameterValues", "AddObject", "DeleteObject"]);
+/** RPCs whose effect the device reports with the event "M <method>" and their CommandKey. */
+const COMMANDED = new Set(["Reboot", "Download", "Upload", "ScheduleDownload", "ChangeDUState"]);
 
 export function unconfirmedOf(request: CwmpMessage, keyBefore: string | null): Unconfirmed | null {
   if (KEYED.has(request.method) && "parameterKey" in request) return { method: request.method, key: request.parameterKey, keyBefore };
-  if (request.method === "Reboot") return { method: "Reboot", key: request.commandKey, keyBefore: null };
+  if (COMMANDED.has(request.method) && "commandKey" in request) return { method: request.method, key: request.commandKey ?? "", keyBefore: null };
   if (request.method === "FactoryReset") return { method: "FactoryReset", key: "", keyBefore: null };
-  // No Inform shows a Download took effect before its TransferComplete: the task looks for it among the
-  // device's queued transfers before sending it again (tasks/transfers.ts).
-  if (request.method === "Download") return { method: "Download", key: request.commandKey, keyBefore: null };
   return null;
 }
 
@@ -43,7 +45,8 @@ export function parameterKeyOf(inform: Inform): string | null {
 /** How `inform` shows that `u` took effect; null when it does not. */
 export function confirmation(u: Unconfirmed, inform: Inform): Confirmation | null {
   const has = (code: string, key?: string) => inform.event.some((e) => e.eventCode.trim() === code && (key === undefined || e.commandKey === key));
-  if (u.method === "Reboot") return has("M Reboot", u.key) ? "M Reboot" : null;
+  // An empty CommandKey names nothing: the ACS always sends one of the task's.
+  if (COMMANDED.has(u.method)) return u.key !== "" && has(`M ${u.method}`, u.key) ? (`M ${u.method}` as Confirmation) : null;
   if (u.method === "FactoryReset") return has("0 BOOTSTRAP") ? "0 BOOTSTRAP" : null;
   if (!KEYED.has(u.method) || u.key === u.keyBefore) return null;
   return parameterKeyOf(inform) === u.key ? "ParameterKey" : null;
@@ -51,23 +54,30 @@ export function confirmation(u: Unconfirmed, inform: Inform): Confirmation | nul
 
 /** The Unconfirmed a task's last fault carries, if any. */
 export function unconfirmedIn(detail: JsonValue | undefined): Unconfirmed | null {
-  if (detail === null || typeof detail !== "object" || Array.isArray(detail)) return null;
-  const u = detail.unconfirmed;
-  if (u === null || typeof u !== "object" || Array.isArray(u) || typeof u.method !== "string" || typeof u.key !== "string") return null;
+  const u = objectIn(detail, "unconfirmed");
+  if (u === null || typeof u.method !== "string" || typeof u.key !== "string") return null;
   return { method: u.method, key: u.key, keyBefore: typeof u.keyBefore === "string" ? u.keyBefore : null };
 }
 
+/** The handler state a task's last fault says its next attempt resumes from (TaskHandler.onInterrupted), if any. */
+export function resumeIn(detail: JsonValue | undefined): JsonValue | undefined {
+  return objectIn(detail, "resume") ?? undefined;
+}
+
+function objectIn(detail: JsonValue | undefined, key: string): { [k: string]: JsonValue } | null {
+  if (detail === null || typeof detail !== "object" || Array.isArray(detail)) return null;
+  const v = detail[key];
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? v : null;
+}
+
 /**
- * What a task whose lost answer `how` confirmed becomes. An addObject with values to set is not done:
- * its object was added, but its values were never sent, and the number of the new instance was in the
- * lost answer, so they cannot be sent now; adding it again would make a second instance.
+ * What a task whose lost answer to `sent` was confirmed (`how`) becomes, as its handler says: usually
+ * done; a transfer waits for its TransferComplete or DUStateChangeComplete, which follows in the
+ * session of the Inform that confirmed it. `state`: the handler state the RPC was sent from, if known.
  */
-export function confirmedOutcome(task: { id: string; name: string; args: JsonValue }, how: Confirmation): Extract<Effect, { type: "taskDone" | "taskFault" }> {
-  const args = task.args;
-  const values = args !== null && typeof args === "object" && !Array.isArray(args) ? args.parameterValues : undefined;
-  if (task.name === "addObject" && Array.isArray(values) && values.length > 0) {
-    const message = "the object was added (the device's ParameterKey shows it) but its answer, with the new instance's number, was lost: its values were not set, and it is not added again";
-    return { type: "taskFault", taskId: task.id, fault: { code: "task.interrupted", message, detail: { confirmed: how } }, retry: false };
-  }
-  return { type: "taskDone", taskId: task.id, result: { confirmed: how } };
+export function confirmedOutcome(task: { id: string; name: string; args: JsonValue }, sent: Unconfirmed, how: Confirmation, state?: JsonValue): Effect[] {
+  // A name no handler knows (a task from a later version) is simply done.
+  const handler = handlerOf(task.name) as ReturnType<typeof handlerOf> | undefined;
+  const step = handler?.onConfirmed?.(task.args, sent, how, state) ?? { kind: "done", result: { confirmed: how } };
+  return settle(task.id, step) ?? [{ type: "taskDone", taskId: task.id, result: { confirmed: how } }];
 }

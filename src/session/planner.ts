@@ -17,6 +17,8 @@ export interface TaskInput {
   argsError?: string;
   /** The write of the task's previous attempt whose outcome is unknown (the session broke off; confirm.ts). */
   unconfirmed?: Unconfirmed;
+  /** The handler state the previous attempt broke off at, to resume from (TaskHandler.onInterrupted). */
+  resume?: JsonValue;
 }
 
 /** One task's part in an RPC: which task, its handler state, and (for batched reads) what it asked. */
@@ -135,7 +137,7 @@ function startTask(task: TaskInput, ctx: PlanContext): ReadyRpc | { effects: Eff
   if (!taskSupportedIn(task.name, ctx.ns)) {
     return fail("task.unsupported", `${task.name} is not available in the device's CWMP namespace cwmp-${ctx.ns}`);
   }
-  const tctx = task.unconfirmed === undefined ? taskContext(task.id, ctx) : { ...taskContext(task.id, ctx), unconfirmed: task.unconfirmed };
+  const tctx = { ...taskContext(task.id, ctx), ...(task.unconfirmed === undefined ? {} : { unconfirmed: task.unconfirmed }), ...(task.resume === undefined ? {} : { resume: task.resume }) };
   const step = handlerOf(task.name).start(args, tctx);
   const done = settle(task.id, step);
   if (done !== undefined) return { effects: done };

@@ -2,7 +2,7 @@
 // effects come out. Its whole state is a JSON snapshot, so any ACS process can carry a session on.
 
 import { cwmpFault, type CwmpEnvelope, type CwmpMessage, type Fault, type Inform } from "../cwmp/index.js";
-import { confirmation, confirmedOutcome, parameterKeyOf, unconfirmedOf } from "./confirm.js";
+import { confirmation, confirmedOutcome, parameterKeyOf, unconfirmedOf, type Unconfirmed } from "./confirm.js";
 import { answerCpeRequest, isCpeRequest } from "./cpe-requests.js";
 import { DEVICE_ID_FIELD_LIMITS, deviceIdOf, overlongIdentityField } from "./device-id.js";
 import type { Effect, SessionEndReason } from "./effects.js";
@@ -464,7 +464,8 @@ export class AcsSession {
   }
 
   private restartAlone(origin: Origin, ctx: PlanContext): ReadyRpc {
-    const step = handlerOf(origin.name).start(origin.args, taskContext(origin.taskId, ctx)) as Extract<Step, { kind: "rpc" }>;
+    // From where the task is (a handler may resume there: an addObject reading its new instance).
+    const step = handlerOf(origin.name).start(origin.args, { ...taskContext(origin.taskId, ctx), resume: origin.state }) as Extract<Step, { kind: "rpc" }>;
     return { request: step.request, origins: [{ taskId: origin.taskId, name: origin.name, args: origin.args, state: step.state, alone: true }] };
   }
 
@@ -522,15 +523,18 @@ export class AcsSession {
     const effects: Effect[] = [];
     const inFlight = this.s.pending === null ? null : unconfirmedOf(this.s.pending.request, this.s.parameterKey ?? null);
     const how = inFlight !== null && next !== undefined ? confirmation(inFlight, next) : null;
-    const interrupted = (o: Origin) => {
+    // A task settles here, or tries again: from where it broke off when its handler says so, with what
+    // would show whether its RPC in flight took effect.
+    const interrupted = (o: Origin, unconfirmed: Unconfirmed | null): Effect[] => {
       const step = handlerOf(o.name).onInterrupted?.(o.args, o.state);
-      return step === undefined ? undefined : settle(o.taskId, step);
+      if (step !== undefined && step.kind !== "resume") return settle(o.taskId, step) ?? [];
+      const detail = { ...(unconfirmed === null ? {} : { unconfirmed }), ...(step === undefined ? {} : { resume: step.state }) };
+      return [{ type: "taskFault", taskId: o.taskId, fault: { code, message, ...(Object.keys(detail).length === 0 ? {} : { detail }) }, retry: true }];
     };
     for (const o of this.s.pending?.origins ?? []) {
-      if (how !== null) effects.push(confirmedOutcome({ id: o.taskId, name: o.name, args: o.args }, how));
-      else effects.push(...(interrupted(o) ?? [{ type: "taskFault", taskId: o.taskId, fault: { code, message, ...(inFlight === null ? {} : { detail: { unconfirmed: inFlight } }) }, retry: true }]));
+      effects.push(...(how !== null ? confirmedOutcome({ id: o.taskId, name: o.name, args: o.args }, inFlight!, how, o.state) : interrupted(o, inFlight)));
     }
-    for (const o of this.s.queued.flatMap((q) => q.origins)) effects.push(...(interrupted(o) ?? [{ type: "taskFault", taskId: o.taskId, fault: { code, message }, retry: true }]));
+    for (const o of this.s.queued.flatMap((q) => q.origins)) effects.push(...interrupted(o, null));
     this.s.pending = null;
     this.s.queued = [];
     return effects;

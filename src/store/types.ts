@@ -259,6 +259,11 @@ export interface TaskRepo {
   list(query?: TaskListQuery): Promise<TaskRecord[]>;
   /** Pending tasks of a device that may run at `now` (notBefore passed, not expired), in creation order. */
   runnable(deviceId: string, now: Date): Promise<TaskRecord[]>;
+  /**
+   * Failed tasks of a device that failed after its last recorded Inform, in creation order: those whose
+   * outcome its next Inform may still tell (a lost answer; call it before recording that Inform).
+   */
+  failedSinceInform(deviceId: string): Promise<TaskRecord[]>;
   /** Applies a change; returns the new record, or null when the task does not exist. */
   update(id: string, patch: Partial<Pick<TaskRecord, "status" | "notBefore" | "attempts" | "lastFault" | "result" | "completedAt" | "expiresAt">>): Promise<TaskRecord | null>;
   /** Marks every pending or waiting task whose expiresAt has passed as expired; returns how many. */

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { xsdValue, type CwmpMessage, type ParameterValueStruct } from "../../src/cwmp/index.js";
 import { startTestAcs, type TestAcs } from "../support/acs.js";
+import { outboxEvents } from "../support/outbox.js";
 import { forEachBackend } from "../support/pg.js";
 import { rpcIn, TestCpe } from "../support/test-cpe.js";
 
@@ -44,14 +45,20 @@ forEachBackend((backend) => {
     });
     after(() => t.stop());
 
-    /** A device with the task's RPC sent to it and left unanswered: the CPE is gone, its connection closed. */
-    async function inFlight(kind: Kind) {
+    /** A known device in a session with `name` as its task (created just before): the ACS's first RPC. */
+    async function sessionWith(name: string, args: unknown, maxAttempts = 3) {
       const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
       await c.inform(["0 BOOTSTRAP"], withKey("before"));
       await c.send(null);
-      const task = await t.acs.tasks.create(c.deviceId, kind.task, kind.args, { maxAttempts: 3 });
+      const task = await t.acs.tasks.create(c.deviceId, name, args, { maxAttempts });
       await c.inform(["2 PERIODIC"], withKey("before"));
-      const rpc = rpcIn(await c.send(null));
+      return { c, task, first: await c.send(null) };
+    }
+
+    /** A device with the task's RPC sent to it and left unanswered: the CPE is gone, its connection closed. */
+    async function inFlight(kind: Kind, maxAttempts = 3) {
+      const { c, task, first } = await sessionWith(kind.task, kind.args, maxAttempts);
+      const rpc = rpcIn(first);
       assert.equal(rpc.method, kind.method);
       c.reset();
       return { c, task, rpc };
@@ -90,23 +97,30 @@ forEachBackend((backend) => {
     for (const values of [false, true]) {
       it(`an addObject interrupted after the instance was added is not added again (${values ? "with" : "without"} values to set)`, async () => {
         const args = { objectName: "Device.NAT.PortMapping.", ...(values ? { parameterValues: [{ name: "Description", value: "x", type: "xsd:string" }] } : {}) };
-        const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
-        await c.inform(["0 BOOTSTRAP"], withKey("before"));
-        await c.send(null);
-        const task = await t.acs.tasks.create(c.deviceId, "addObject", args, { maxAttempts: 3 });
-        await c.inform(["2 PERIODIC"], withKey("before"));
-        const add = await c.send(null);
+        const { c, task, first: add } = await sessionWith("addObject", args);
         assert.equal(rpcIn(add).method, "AddObject");
         assert.equal(rpcIn(await c.answer(add, { method: "AddObjectResponse", instanceNumber: 7, status: 0 })).method, "GetParameterNames");
         c.reset(); // dies while the ACS reads the new instance
         assert.equal((await c.inform(["2 PERIODIC"], withKey(keyOf(rpcIn(add))))).status, 200);
         const after = await t.acs.tasks.get(task.id);
-        if (values) {
-          assert.deepEqual([after?.status, after?.lastFault?.code, after?.lastFault?.detail], ["failed", "task.interrupted", { instanceNumber: 7, path: "Device.NAT.PortMapping.7." }]);
-        } else {
+        if (!values) {
           assert.deepEqual([after?.status, after?.result], ["done", { instanceNumber: 7, path: "Device.NAT.PortMapping.7." }]);
+          assert.equal((await c.send(null)).status, 204, "AddObject is not sent again");
+          c.close();
+          return;
         }
-        assert.equal((await c.send(null)).status, 204, "AddObject is not sent again");
+        // It resumes where it broke off, on the instance it made.
+        assert.deepEqual([after?.status, after?.lastFault?.detail], ["pending", { resume: { phase: "names", instance: 7 } }]);
+        const names = await c.send(null);
+        assert.deepEqual(rpcIn(names), { method: "GetParameterNames", parameterPath: "Device.NAT.PortMapping.7.", nextLevel: false });
+        const read = await c.answer(names, { method: "GetParameterNamesResponse", parameterList: [{ name: "Device.NAT.PortMapping.7.Description", writable: true }] });
+        assert.equal(rpcIn(read).method, "GetParameterValues");
+        const set = await c.answer(read, { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.NAT.PortMapping.7.Description", value: xsdValue("xsd:string", "") }] });
+        const spv = rpcIn(set);
+        assert.equal(spv.method, "SetParameterValues");
+        assert.notEqual(keyOf(spv), keyOf(rpcIn(add)), "each write has a ParameterKey of its own");
+        assert.equal((await c.answer(set, { method: "SetParameterValuesResponse", status: 0 })).status, 204);
+        assert.deepEqual((await t.acs.tasks.get(task.id))?.result, { instanceNumber: 7, path: "Device.NAT.PortMapping.7." });
         c.close();
       });
     }
@@ -148,6 +162,94 @@ forEachBackend((backend) => {
         } else {
           assert.equal(rpcIn(next).method, "Download");
         }
+        c.close();
+      });
+    }
+
+    it("a SetParameterValues confirmed by its ParameterKey stores the values it set, as its answer would have", async () => {
+      const { c, task, rpc } = await inFlight(KINDS[0]!);
+      assert.equal((await c.inform(["2 PERIODIC"], withKey(keyOf(rpc)))).status, 200);
+      assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
+      const [code] = await t.acs.store.parameters.get(c.deviceId, ["Device.DeviceInfo.ProvisioningCode"]);
+      assert.equal(code?.value, "P1");
+      c.close();
+    });
+
+    for (const kind of [KINDS[0]!, KINDS[3]!, KINDS[4]!]) {
+      it(`${kind.method}, failed by housekeeping with its attempts used up, shown applied by the next Inform: done, with its event`, async () => {
+        const { c, task, rpc } = await inFlight(kind, 1);
+        t.advance(31_000);
+        await t.acs.housekeep();
+        const failed = await t.acs.tasks.get(task.id);
+        assert.deepEqual([failed?.status, failed?.lastFault?.code], ["failed", "session.timeout"]);
+        const { events, key } = kind.applied(rpc);
+        assert.equal((await c.inform(events, withKey(key))).status, 200);
+        const after = await t.acs.tasks.get(task.id);
+        assert.deepEqual([after?.status, after?.result, after?.lastFault], ["done", { confirmed: kind.confirmed }, null]);
+        assert.deepEqual(await t.acs.store.faults.list({ deviceId: c.deviceId }), [], "its fault is cleared");
+        const completed = await outboxEvents(t.acs.store, (e) => e.type === "task.completed" && (e.payload as { taskId?: string }).taskId === task.id, (l) => l.length > 0);
+        assert.deepEqual(completed.map((e) => (e.payload as { result?: unknown }).result), [{ confirmed: kind.confirmed }]);
+        assert.equal((await c.send(null)).status, 204);
+        c.close();
+      });
+    }
+
+    it("a task failed by housekeeping that the next Inform does not show applied stays failed, whatever later Informs report", async () => {
+      const { c, task } = await inFlight(KINDS[4]!, 1);
+      t.advance(31_000);
+      await t.acs.housekeep();
+      assert.equal((await c.inform(["2 PERIODIC"], withKey("before"))).status, 200);
+      await c.send(null);
+      // A factory reset later, by someone else, says nothing of this task's.
+      assert.equal((await c.inform(["0 BOOTSTRAP", "1 BOOT"], withKey(""))).status, 200);
+      assert.equal((await t.acs.tasks.get(task.id))?.status, "failed");
+      c.close();
+    });
+
+    /** An addObject with a value to set, its SetParameterValues sent and left unanswered. */
+    async function settingValues() {
+      const args = { objectName: "Device.NAT.PortMapping.", parameterValues: [{ name: "Description", value: "x", type: "xsd:string" }] };
+      const { c, task, first: add } = await sessionWith("addObject", args);
+      const names = await c.answer(add, { method: "AddObjectResponse", instanceNumber: 4, status: 0 });
+      const read = await c.answer(names, { method: "GetParameterNamesResponse", parameterList: [{ name: "Device.NAT.PortMapping.4.Description", writable: true }] });
+      const set = rpcIn(await c.answer(read, { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.NAT.PortMapping.4.Description", value: xsdValue("xsd:string", "") }] }));
+      assert.equal(set.method, "SetParameterValues");
+      c.reset();
+      return { c, task, addKey: keyOf(rpcIn(add)), setKey: keyOf(set) };
+    }
+
+    for (const path of ["the next Inform", "housekeeping"] as const) {
+      it(`an addObject whose values' answer was lost, shown set by their own ParameterKey (settled by ${path}): done with its instance, the values stored`, async () => {
+        const { c, task, addKey, setKey } = await settingValues();
+        assert.notEqual(addKey, setKey);
+        assert.ok(addKey.length <= 32 && setKey.length <= 32);
+        if (path === "housekeeping") {
+          t.advance(31_000);
+          await t.acs.housekeep();
+        }
+        assert.equal((await c.inform(["2 PERIODIC"], withKey(setKey))).status, 200);
+        const after = await t.acs.tasks.get(task.id);
+        assert.deepEqual([after?.status, after?.result], ["done", { instanceNumber: 4, path: "Device.NAT.PortMapping.4.", confirmed: "ParameterKey" }]);
+        const [description] = await t.acs.store.parameters.get(c.deviceId, ["Device.NAT.PortMapping.4.Description"]);
+        assert.equal(description?.value, "x");
+        assert.equal((await c.send(null)).status, 204, "nothing sent again");
+        c.close();
+      });
+
+      it(`an addObject whose values' answer was lost, not shown set (settled by ${path}): the values are sent again to the same instance`, async () => {
+        const { c, task, addKey } = await settingValues();
+        if (path === "housekeeping") {
+          t.advance(31_000);
+          await t.acs.housekeep();
+        }
+        assert.equal((await c.inform(["2 PERIODIC"], withKey(addKey))).status, 200);
+        assert.equal((await t.acs.tasks.get(task.id))?.status, "pending");
+        const again = await c.send(null);
+        const set = rpcIn(again);
+        assert.equal(set.method, "SetParameterValues");
+        assert.deepEqual(set.method === "SetParameterValues" ? set.parameterList.map((p) => p.name) : [], ["Device.NAT.PortMapping.4.Description"]);
+        assert.equal((await c.answer(again, { method: "SetParameterValuesResponse", status: 0 })).status, 204);
+        assert.deepEqual((await t.acs.tasks.get(task.id))?.result, { instanceNumber: 4, path: "Device.NAT.PortMapping.4." });
         c.close();
       });
     }

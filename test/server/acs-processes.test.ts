@@ -1,40 +1,18 @@
 // Several ACS processes and crashes: a session carried on by another process (state lives in the
-// store between requests), and a process killed with SIGKILL mid-session.
+// store between requests), and a process killed with SIGKILL mid-session (at each step of a session,
+// for each kind of write: acs-kill-steps.test.ts).
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { xsdValue, type CwmpMessage } from "../../src/cwmp/index.js";
+import { xsdValue } from "../../src/cwmp/index.js";
 import { TaskService } from "../../src/server/tasks.js";
 import { openStore } from "../../src/store/index.js";
-import type { TaskRecord } from "../../src/store/types.js";
-import { startAcsProcess, type AcsProcess } from "../support/acs-process.js";
+import { PASS, serveArgs, startAcsProcess, USER, withProcesses, type AcsProcess } from "../support/acs-process.js";
 import { backend, forEachBackend, pgServerUrl, queryDirect } from "../support/pg.js";
 import { rpcIn, TestCpe } from "../support/test-cpe.js";
-
-const USER = "bootstrap-test";
-const PASS = "b00tstrap-Secret";
-
-function serveArgs(db: string, dataDir: string): string[] {
-  return ["--db", db, "--data-dir", dataDir, "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0"];
-}
-
-async function withProcesses(fn: (procs: AcsProcess[], track: (p: AcsProcess) => AcsProcess) => Promise<void>): Promise<void> {
-  const procs: AcsProcess[] = [];
-  try {
-    await fn(procs, (p) => {
-      procs.push(p);
-      return p;
-    });
-  } catch (err) {
-    for (const p of procs) process.stderr.write(`--- output of the ACS on port ${p.port} ---\n${p.output()}\n`);
-    throw err;
-  } finally {
-    await Promise.all(procs.map((p) => p.stop()));
-  }
-}
 
 describe("a session moving between two ACS processes on PostgreSQL", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-procs-"));
@@ -116,80 +94,6 @@ forEachBackend((b) => {
           assert.deepEqual(Object.values(check!), ["ok"]);
         }
         cpe.close();
-      });
-    });
-
-    it("after a SIGKILL at each step of a session, sends each kind of write again exactly when the device did not apply it", async () => {
-      const db = await b.freshUrl();
-      const kinds = [
-        { task: "setParameterValues", args: { parameterValues: [{ name: "Device.DeviceInfo.ProvisioningCode", value: "P9", type: "xsd:string" }] }, method: "SetParameterValues" },
-        { task: "addObject", args: { objectName: "Device.NAT.PortMapping." }, method: "AddObject" },
-        { task: "deleteObject", args: { objectName: "Device.NAT.PortMapping.2." }, method: "DeleteObject" },
-        { task: "reboot", args: {}, method: "Reboot" },
-        { task: "factoryReset", args: {}, method: "FactoryReset" },
-      ];
-      // Where the ACS dies: after its InformResponse (the RPC planned, not yet sent); with the RPC at the
-      // device, which applied it (its answer never committed); with the RPC lost on the way.
-      const steps = ["planned", "applied", "lost"] as const;
-      const cases = kinds.flatMap((kind) => steps.map((step) => ({ kind, step })));
-      const withKey = (key: string) => [{ name: "Device.ManagementServer.ParameterKey", value: xsdValue("xsd:string", key) }];
-      await withProcesses(async (_procs, track) => {
-        const first = track(await startAcsProcess(serveArgs(db, dataDir)));
-        const cpes = cases.map(() => new TestCpe({ url: first.url, username: USER, password: PASS }));
-        let store = await openStore(db);
-        const tasks: TaskRecord[] = [];
-        try {
-          for (const [i, c] of cpes.entries()) {
-            await c.inform(["0 BOOTSTRAP"], withKey("k0"));
-            await c.send(null);
-            tasks.push(await new TaskService(store, { maxAttempts: 3, expirySeconds: 0 }).create(c.deviceId, cases[i]!.kind.task, cases[i]!.kind.args));
-          }
-        } finally {
-          await store.close();
-        }
-        const rpcs: (CwmpMessage | null)[] = [];
-        for (const [i, c] of cpes.entries()) {
-          assert.equal((await c.inform(["2 PERIODIC"], withKey("k0"))).status, 200);
-          if (cases[i]!.step === "planned") {
-            rpcs.push(null);
-            continue;
-          }
-          const rpc = rpcIn(await c.send(null));
-          assert.equal(rpc.method, cases[i]!.kind.method);
-          rpcs.push(rpc);
-        }
-        await first.kill();
-
-        const second = track(await startAcsProcess(serveArgs(db, dataDir)));
-        for (const [i, c] of cpes.entries()) {
-          const { kind, step } = cases[i]!;
-          const label = `${kind.method}, killed ${step}`;
-          c.reset();
-          c.moveTo(second.url);
-          const rpc = rpcs[i]!;
-          if (step === "applied") {
-            const key = "parameterKey" in rpc ? rpc.parameterKey : "k0";
-            const events = rpc.method === "Reboot" ? ["1 BOOT", `M Reboot|${rpc.commandKey}`] : rpc.method === "FactoryReset" ? ["0 BOOTSTRAP", "1 BOOT"] : ["2 PERIODIC"];
-            assert.equal((await c.inform(events, withKey(key))).status, 200, label);
-            const next = await c.send(null);
-            assert.equal(next.status, 204, `${label}: sent again (${next.envelope?.body?.method})`);
-          } else {
-            assert.equal((await c.inform(["2 PERIODIC"], withKey("k0"))).status, 200, label);
-            assert.equal(rpcIn(await c.send(null)).method, kind.method, `${label}: not sent again`);
-          }
-        }
-        store = await openStore(db);
-        try {
-          for (const [i, task] of tasks.entries()) {
-            const now = await store.tasks.get(task.id);
-            const label = `${cases[i]!.kind.method}, killed ${cases[i]!.step}`;
-            if (cases[i]!.step === "applied") assert.equal(now?.status, "done", label);
-            else assert.deepEqual([now?.attempts, now?.lastFault?.code], [1, "session.replaced"], label);
-          }
-        } finally {
-          await store.close();
-        }
-        for (const c of cpes) c.close();
       });
     });
   });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { withCrashableCluster } from "../../benchmarks/support/chaos-cluster.js";
 import { judge, runChaos, type Applied, type ChaosOptions, type ChaosResult, type Tracked } from "../../benchmarks/support/chaos-run.js";
-import { commandKeyOf } from "../../src/session/index.js";
+import { addObjectKey, commandKeyOf } from "../../src/session/index.js";
 import type { TaskRecord } from "../../src/store/types.js";
 
 const small = { kills: 5, devices: 12, maxKillDelayMs: 1_500, settleMs: 60_000 };
@@ -18,7 +18,7 @@ const small = { kills: 5, devices: 12, maxKillDelayMs: 1_500, settleMs: 60_000 }
 function assertProof(r: ChaosResult): void {
   assert.deepEqual(r.violations, [], r.history.join("\n"));
   assert.equal(r.kills, small.kills);
-  for (const kind of ["setParameterValues", "addObject", "reboot", "download"]) assert.ok((r.tasks[kind] ?? 0) > 0, `a ${kind} task ran: ${JSON.stringify(r.tasks)}`);
+  for (const kind of ["setParameterValues", "addObject", "reboot", "download", "upload", "scheduleDownload", "changeDUState"]) assert.ok((r.tasks[kind] ?? 0) > 0, `a ${kind} task ran: ${JSON.stringify(r.tasks)}`);
 }
 
 describe("fault injection: the ACS killed at random points of sessions", () => {
@@ -55,8 +55,11 @@ describe("the chaos run's judgement", () => {
       { task: task("a-2", "addObject", "done"), device: 2, withValues: true },
       { task: task("a-3", "addObject", "failed", { code: "task.interrupted", message: "added, values unknown" }), device: 3, withValues: true },
     ];
-    const record = { "a-1": ["AddObject"], "s-1": ["SetParameterValues"], "s-2": ["SetParameterValues"], "a-2": ["AddObject", "SetParameterValues"], "a-3": ["AddObject", "SetParameterValues"] };
-    assert.deepEqual(judge(tracked, applied(record), () => "v2").violations, []);
+    const record = applied({ "a-1": ["AddObject"], "s-1": ["SetParameterValues"], "s-2": ["SetParameterValues"], "a-2": ["SetParameterValues"], "a-3": [] });
+    // An addObject with values adds its object under a ParameterKey of its own.
+    record.set(addObjectKey("a-2"), [{ method: "AddObject", atMs: 0 }]);
+    record.set(addObjectKey("a-3"), [{ method: "AddObject", atMs: 0 }]);
+    assert.deepEqual(judge(tracked, record, () => "v2").violations, []);
   });
 
   it("flags a write carried out twice, one lost, one carried out by a failed task, a task left pending or failed with no reason, an instance's values set twice or added twice, and a value not the last", () => {
@@ -69,14 +72,15 @@ describe("the chaos run's judgement", () => {
       { task: task("value", "setParameterValues", "done"), device: 5, value: "v9" },
       { task: task("values-twice", "addObject", "done"), device: 6, withValues: true },
       { task: task("interrupted-twice", "addObject", "failed", { code: "task.interrupted", message: "added, values unknown" }), device: 7, withValues: true },
+      { task: task("interrupted-set", "addObject", "failed", { code: "task.interrupted", message: "added, values unknown" }), device: 8, withValues: true },
     ];
     const record = {
       twice: ["AddObject", "AddObject"], "failed-applied": ["DeleteObject"], value: ["SetParameterValues"],
-      "values-twice": ["AddObject", "SetParameterValues", "SetParameterValues"], "interrupted-twice": ["AddObject", "AddObject"],
+      "values-twice": ["AddObject", "SetParameterValues", "SetParameterValues"], "interrupted-twice": ["AddObject", "AddObject"], "interrupted-set": ["AddObject", "SetParameterValues"],
     };
     const r = judge(tracked, applied(record), () => "v8");
-    assert.deepEqual(r.violations.map((v) => v.split(" ")[1]), ["twice", "lost", "failed-applied", "pending", "no-reason", "values-twice", "interrupted-twice", "value"]);
-    assert.equal(r.history.length, 8);
+    assert.deepEqual(r.violations.map((v) => v.split(" ")[1]), ["twice", "lost", "failed-applied", "pending", "no-reason", "values-twice", "interrupted-twice", "interrupted-set", "value"]);
+    assert.equal(r.history.length, 9);
     assert.match(r.history[0]!, /"id":"twice".*"applied":\[\{"method":"AddObject","atMs":0\},\{"method":"AddObject"/);
   });
 });

@@ -501,6 +501,25 @@ export function conformance(b: Backend): void {
       assert.deepEqual(await s.tasks.runnable("nobody", now), []);
     });
 
+    test("failedSinceInform: the device's tasks that failed after its last Inform, in creation order", async (ctx) => {
+      const s = await withDevices(b, ctx, "d2");
+      await s.devices.recordInform(inform("d1", { at: at(100) }));
+      const mk = async (name: string, status: "failed" | "done" | "pending", completed: number | null, deviceId = "d1") => {
+        const t = await s.tasks.create({ deviceId, name, args: null }, at(completed ?? 0));
+        return s.tasks.update(t.id, { status, completedAt: completed === null ? null : at(completed) });
+      };
+      const second = await mk("failed-second", "failed", 300);
+      const first = await mk("failed-first", "failed", 101);
+      await mk("failed-before-the-inform", "failed", 100);
+      await mk("done-after", "done", 200);
+      await mk("pending", "pending", null);
+      await mk("other-device", "failed", 10_000, "d2");
+      assert.deepEqual((await s.tasks.failedSinceInform("d1")).map((t) => t.id), [first!.id, second!.id]);
+      await s.devices.recordInform(inform("d1", { at: at(400) }));
+      assert.deepEqual(await s.tasks.failedSinceInform("d1"), []);
+      assert.deepEqual(await s.tasks.failedSinceInform("nobody"), []);
+    });
+
     test("update applies only the given fields and returns the new record; null for an unknown task", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       const t = await s.tasks.create({ deviceId: "d1", name: "download", args: { url: "http://x" }, expiresAt: at(50) }, at());

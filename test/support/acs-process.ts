@@ -84,3 +84,28 @@ export async function healthOf(p: AcsProcess): Promise<{ status: number; body: {
   return { status: res.status, body: (await res.json()) as { error?: { code: string }; status?: string } };
 }
 
+
+/** The bootstrap credentials serveArgs gives the ACS. */
+export const USER = "bootstrap-test";
+export const PASS = "b00tstrap-Secret";
+
+/** `provisio serve` on this database and data folder, with the bootstrap credentials and the REST API on a free port. */
+export function serveArgs(db: string, dataDir: string): string[] {
+  return ["--db", db, "--data-dir", dataDir, "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0"];
+}
+
+/** Runs `fn` with a way to track the processes it starts: all are stopped after it, and their output shown when it fails. */
+export async function withProcesses(fn: (procs: AcsProcess[], track: (p: AcsProcess) => AcsProcess) => Promise<void>): Promise<void> {
+  const procs: AcsProcess[] = [];
+  try {
+    await fn(procs, (p) => {
+      procs.push(p);
+      return p;
+    });
+  } catch (err) {
+    for (const p of procs) process.stderr.write(`--- output of the ACS on port ${p.port} ---\n${p.output()}\n`);
+    throw err;
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}

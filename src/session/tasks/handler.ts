@@ -4,7 +4,7 @@
 import { faultCodeName, faultMessage, type CwmpMessage, type CwmpNamespaceVersion, type Fault } from "../../cwmp/index.js";
 import type { Effect, TaskFaultInfo } from "../effects.js";
 import type { JsonValue } from "../json.js";
-import type { Unconfirmed } from "../confirm.js";
+import type { Confirmation, Unconfirmed } from "../confirm.js";
 
 export interface TaskContext {
   now: Date;
@@ -18,6 +18,8 @@ export interface TaskContext {
   rootObject: string | null;
   /** At a task's start: the write of its previous attempt whose outcome is unknown (confirm.ts), if any. */
   unconfirmed?: Unconfirmed;
+  /** At a task's start: the state its previous attempt broke off at, when its handler resumes from there (Interruption). */
+  resume?: JsonValue;
 }
 
 export type Step =
@@ -28,6 +30,9 @@ export type Step =
   | { kind: "waiting"; result: JsonValue; effects?: Effect[] }
   | { kind: "failed"; fault: TaskFaultInfo; retry: boolean; effects?: Effect[] };
 
+/** What a task interrupted mid-way becomes: settled now, or tried again from `state` (kept in its fault's detail). */
+export type Interruption = Step | { kind: "resume"; state: JsonValue };
+
 export interface TaskHandler<A = unknown> {
   start(args: A, ctx: TaskContext): Step;
   /** The CPE answered the step's RPC with its response (method already checked by the session). */
@@ -37,9 +42,14 @@ export interface TaskHandler<A = unknown> {
   /**
    * The session broke off with the task at `state`, its step unanswered or not yet sent. Without this
    * hook (or when it returns undefined) the task runs again from the start; a task whose earlier step
-   * changed the device, which a fresh start would change again, settles here instead.
+   * changed the device, which a fresh start would change again, settles here or resumes from `state`.
    */
-  onInterrupted?(args: A, state: JsonValue): Step | undefined;
+  onInterrupted?(args: A, state: JsonValue): Interruption | undefined;
+  /**
+   * The RPC `sent` (from handler state `state`, when known) lost its answer, and the device showed that it
+   * took effect (`how`, confirm.ts). Without this hook the task is done with `{ confirmed: how }`.
+   */
+  onConfirmed?(args: A, sent: Unconfirmed, how: Confirmation, state: JsonValue | undefined): Step;
 }
 
 // CPE faults that will not go away by trying again: the request itself is wrong for this device.

@@ -53,5 +53,6 @@ export function taskSupportedIn(name: TaskName, ns: CwmpNamespaceVersion): boole
 }
 
 export { commandKeyOf } from "./transfers.js";
+export { addObjectKey } from "./parameters.js";
 export { taskArgSchemas, taskNames, isTaskName, validateTaskArgs, TaskArgumentError, type TaskName, type TaskArgs } from "./schemas.js";
 export type { TaskContext, Step, TaskHandler } from "./handler.js";

@@ -4,6 +4,7 @@ import type { CwmpMessage, ParameterValueStruct } from "../../cwmp/index.js";
 import type { Effect } from "../effects.js";
 import type { JsonValue } from "../json.js";
 import { expect, failed, faultStep, type Step, type TaskContext, type TaskHandler } from "./handler.js";
+import { commandKeyOf } from "./transfers.js";
 import type { TaskArgs } from "./schemas.js";
 import { typedValues } from "./values.js";
 
@@ -152,7 +153,17 @@ export const setParameterValues: TaskHandler<TaskArgs<"setParameterValues">> = {
     const list = typedValues(args.parameterValues) as ParameterValueStruct[];
     return { kind: "done", result: { status }, effects: [valuesEffect(list, true)] };
   },
+  // The values are stored as if the lost SetParameterValuesResponse had come.
+  onConfirmed(args, _sent, how) {
+    return { kind: "done", result: { confirmed: how }, effects: setEffects(args.parameterValues) };
+  },
 };
+
+/** The values a SetParameterValues the device accepted set, to store; none for values that do not type. */
+function setEffects(values: TaskArgs<"setParameterValues">["parameterValues"] | undefined, prefix?: string): Effect[] {
+  const list = typedValues(values ?? [], prefix);
+  return typeof list === "string" || list.length === 0 ? [] : [valuesEffect(list, true)];
+}
 
 function attributesDone(response: CwmpMessage): Step {
   const list = expect(response, "GetParameterAttributesResponse").parameterList;
@@ -198,10 +209,31 @@ export const setParameterAttributes: TaskHandler<TaskArgs<"setParameterAttribute
 };
 
 // addObject creates the instance, learns its parameters (names and values), and sets the given values
-// on it, so that the device record shows the instance as the CPE made it.
+// on it, so that the device record shows the instance as the CPE made it. Its two writes carry
+// ParameterKeys of their own (addObjectKey for the AddObject, the task's for the values), so that a lost
+// answer to either is confirmed on its own (confirm.ts); once the instance exists, an interrupted task
+// resumes at the step it broke off at, on that instance, rather than add another.
 interface AddState {
   phase: "add" | "names" | "values" | "set";
   instance?: number;
+}
+
+/** The ParameterKey of an addObject's AddObject when it has values to set after it: 32 characters, from the task id. */
+export function addObjectKey(taskId: string): string {
+  return `add.${commandKeyOf(taskId).slice(0, 28)}`;
+}
+
+const hasValues = (args: TaskArgs<"addObject">) => args.parameterValues !== undefined && args.parameterValues.length > 0;
+const instanceOf = (state: JsonValue | undefined) => (state as AddState | undefined)?.instance;
+
+/** The RPC of `phase` on an instance the device has made. */
+function addStep(args: TaskArgs<"addObject">, phase: AddState["phase"], instance: number, ctx: TaskContext, effects?: Effect[]): Extract<Step, { kind: "rpc" }> {
+  const instancePath = `${args.objectName}${instance}.`;
+  const state = { phase, instance } satisfies AddState;
+  if (phase === "names") return { kind: "rpc", request: { method: "GetParameterNames", parameterPath: instancePath, nextLevel: false }, state, ...(effects ? { effects } : {}) };
+  if (phase === "values") return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: [instancePath] }, state, ...(effects ? { effects } : {}) };
+  const list = typedValues(args.parameterValues ?? [], instancePath) as ParameterValueStruct[];
+  return { kind: "rpc", request: { method: "SetParameterValues", parameterList: list, parameterKey: args.parameterKey ?? ctx.commandKey }, state, ...(effects ? { effects } : {}) };
 }
 
 export const addObject: TaskHandler<TaskArgs<"addObject">> = {
@@ -210,60 +242,51 @@ export const addObject: TaskHandler<TaskArgs<"addObject">> = {
       const check = typedValues(args.parameterValues, args.objectName + "1.");
       if (typeof check === "string") return failed("task.invalid-value", check);
     }
-    return {
-      kind: "rpc",
-      request: { method: "AddObject", objectName: args.objectName, parameterKey: args.parameterKey ?? ctx.commandKey },
-      state: { phase: "add" },
-    };
+    const resume = ctx.resume as AddState | undefined;
+    if (resume?.instance !== undefined && resume.phase !== "add") return addStep(args, resume.phase, resume.instance, ctx);
+    const key = hasValues(args) ? addObjectKey(ctx.taskId) : (args.parameterKey ?? ctx.commandKey);
+    return { kind: "rpc", request: { method: "AddObject", objectName: args.objectName, parameterKey: key }, state: { phase: "add" } };
   },
   onResponse(args, rawState, response: CwmpMessage, ctx) {
     const state = rawState as unknown as AddState;
-    if (state.phase === "add") {
-      const r = expect(response, "AddObjectResponse");
-      const instancePath = `${args.objectName}${r.instanceNumber}.`;
-      return {
-        kind: "rpc",
-        request: { method: "GetParameterNames", parameterPath: instancePath, nextLevel: false },
-        state: { phase: "names", instance: r.instanceNumber },
-      };
-    }
+    if (state.phase === "add") return addStep(args, "names", expect(response, "AddObjectResponse").instanceNumber, ctx);
     const instancePath = `${args.objectName}${state.instance}.`;
     if (state.phase === "names") {
       const names = expect(response, "GetParameterNamesResponse").parameterList;
-      return {
-        kind: "rpc",
-        request: { method: "GetParameterValues", parameterNames: [instancePath] },
-        state: { phase: "values", instance: state.instance! },
-        effects: [{ type: "setNames", requestPath: instancePath, nextLevel: false, names: names.map((n) => ({ path: n.name, writable: n.writable })) }],
-      };
+      return addStep(args, "values", state.instance!, ctx, [{ type: "setNames", requestPath: instancePath, nextLevel: false, names: names.map((n) => ({ path: n.name, writable: n.writable })) }]);
     }
     const result = { instanceNumber: state.instance!, path: instancePath };
     if (state.phase === "values") {
       const effects = [valuesEffect(expect(response, "GetParameterValuesResponse").parameterList)];
-      if (args.parameterValues === undefined || args.parameterValues.length === 0) return { kind: "done", result, effects };
-      const list = typedValues(args.parameterValues, instancePath) as ParameterValueStruct[];
-      return {
-        kind: "rpc",
-        request: { method: "SetParameterValues", parameterList: list, parameterKey: args.parameterKey ?? ctx.commandKey },
-        state: { phase: "set", instance: state.instance! },
-        effects,
-      };
+      if (!hasValues(args)) return { kind: "done", result, effects };
+      return addStep(args, "set", state.instance!, ctx, effects);
     }
     expect(response, "SetParameterValuesResponse");
-    const list = typedValues(args.parameterValues ?? [], instancePath) as ParameterValueStruct[];
-    return { kind: "done", result, effects: [valuesEffect(list, true)] };
+    return { kind: "done", result, effects: setEffects(args.parameterValues, instancePath) };
+  },
+  onFault(_args, state, fault) {
+    // After the add, a fault on the instance must not make the next attempt add another one.
+    const step = faultStep(fault) as Extract<Step, { kind: "failed" }>;
+    if (instanceOf(state) === undefined) return step;
+    const detail = step.fault.detail !== undefined && typeof step.fault.detail === "object" ? step.fault.detail : {};
+    return { ...step, fault: { ...step.fault, detail: { ...detail, resume: state } } };
   },
   onInterrupted(args, rawState) {
-    const state = rawState as unknown as AddState;
-    if (state.phase === "add" || state.instance === undefined) return undefined;
-    // The instance exists: starting again would add another one.
-    const result = { instanceNumber: state.instance, path: `${args.objectName}${state.instance}.` };
-    if (args.parameterValues === undefined || args.parameterValues.length === 0) return { kind: "done", result };
-    return {
-      kind: "failed",
-      fault: { code: "task.interrupted", message: `the session broke off after ${result.path} was added, before its values were known to be set; it is not added again`, detail: result },
-      retry: false,
-    };
+    const instance = instanceOf(rawState);
+    if (instance === undefined) return undefined;
+    if (hasValues(args)) return { kind: "resume", state: rawState };
+    // Nothing left to change on the device: what remained was reading the instance back.
+    return { kind: "done", result: { instanceNumber: instance, path: `${args.objectName}${instance}.` } };
+  },
+  onConfirmed(args, sent, how, state): Step {
+    const instance = instanceOf(state);
+    if (sent.method === "SetParameterValues" && instance !== undefined) {
+      const path = `${args.objectName}${instance}.`;
+      return { kind: "done", result: { instanceNumber: instance, path, confirmed: how }, effects: setEffects(args.parameterValues, path) };
+    }
+    if (!hasValues(args)) return { kind: "done", result: { confirmed: how } };
+    const message = "the object was added (the device's ParameterKey shows it) but its answer, with the new instance's number, was lost: its values were not set, and it is not added again";
+    return { kind: "failed", fault: { code: "task.interrupted", message, detail: { confirmed: how } }, retry: false };
   },
 };
 

@@ -2,116 +2,123 @@
 // or DUStateChangeComplete whose CommandKey names the task.
 
 import { methodDefinedIn, type CwmpMessage } from "../../cwmp/index.js";
+import type { JsonValue } from "../json.js";
 import { expect, faultStep, type Step, type TaskContext, type TaskHandler } from "./handler.js";
 import type { TaskArgs } from "./schemas.js";
 
-// A Download whose previous attempt may have reached the device (the session broke off before its
-// answer was kept) is first looked for among the device's queued transfers by its CommandKey: sending
-// it again would fetch and apply the file twice. Its TransferComplete settles it as usual.
-interface DownloadState {
+// A transfer whose previous attempt may have reached the device (the session broke off before its
+// answer was kept) is first looked for among the device's queued transfers by its CommandKey: sending it
+// again would fetch (or send) the file twice. Found, it waits for its TransferComplete, which settles it
+// as usual. A transfer the device already finished shows itself instead in the next Inform ("M Download",
+// "M Upload", "M ScheduleDownload" with its CommandKey: confirm.ts), with the TransferComplete after it.
+interface CheckState {
   phase: "check";
 }
 
-function queuedTransfersRequest(ctx: TaskContext): CwmpMessage | null {
-  if (ctx.unconfirmed?.method !== "Download" || ctx.unconfirmed.key !== ctx.commandKey) return null;
+function queuedTransfersRequest(method: string, ctx: TaskContext): CwmpMessage | null {
+  if (ctx.unconfirmed?.method !== method || ctx.unconfirmed.key !== ctx.commandKey) return null;
   if (methodDefinedIn("GetAllQueuedTransfers", ctx.ns)) return { method: "GetAllQueuedTransfers" };
   return methodDefinedIn("GetQueuedTransfers", ctx.ns) ? { method: "GetQueuedTransfers" } : null;
 }
 
-export const download: TaskHandler<TaskArgs<"download">> = {
-  start(args, ctx) {
-    const check = queuedTransfersRequest(ctx);
-    if (check !== null) return { kind: "rpc", request: check, state: { phase: "check" } satisfies DownloadState };
-    return downloadStep(args, ctx);
-  },
-  onResponse(args, state, response, ctx) {
-    if ((state as DownloadState | null)?.phase === "check") {
+const checking = (state: JsonValue) => (state as CheckState | null)?.phase === "check";
+
+/** A transfer task: `send` makes its RPC, `answered` reads its response; the check of the queue comes first when needed. */
+function transferTask<A>(method: "Download" | "Upload" | "ScheduleDownload", send: (args: A, ctx: TaskContext) => Step, answered: (response: CwmpMessage) => Step): TaskHandler<A> {
+  return {
+    start(args, ctx) {
+      const check = queuedTransfersRequest(method, ctx);
+      return check === null ? send(args, ctx) : { kind: "rpc", request: check, state: { phase: "check" } satisfies CheckState };
+    },
+    onResponse(args, state, response, ctx) {
+      if (!checking(state)) return answered(response);
       const list = response.method === "GetAllQueuedTransfersResponse" || response.method === "GetQueuedTransfersResponse" ? response.transferList : [];
       const queued = list.find((t) => t.commandKey === ctx.commandKey);
-      return queued === undefined ? downloadStep(args, ctx) : { kind: "waiting", result: { queued: { state: queued.state } } };
-    }
-    const r = expect(response, "DownloadResponse");
-    const result = { status: r.status, startTime: r.startTime, completeTime: r.completeTime };
-    return r.status === 0 ? { kind: "done", result } : { kind: "waiting", result };
-  },
-  onFault(args, state, fault, ctx) {
-    // A device that cannot list its transfers cannot say: the Download is sent.
-    return (state as DownloadState | null)?.phase === "check" ? downloadStep(args, ctx) : faultStep(fault);
-  },
-};
+      return queued === undefined ? send(args, ctx) : { kind: "waiting", result: { queued: { state: queued.state } } };
+    },
+    onFault(args, state, fault, ctx) {
+      // A device that cannot list its transfers cannot say: the transfer is sent.
+      return checking(state) ? send(args, ctx) : faultStep(fault);
+    },
+    onConfirmed: (_args, _sent, how) => ({ kind: "waiting", result: { confirmed: how } }),
+  };
+}
 
-function downloadStep(args: TaskArgs<"download">, ctx: TaskContext): Step {
+/** Status 0: done already (no TransferComplete follows); 1: the TransferComplete will say. */
+function transferAnswered(r: { status: number; startTime: string; completeTime: string }): Step {
+  const result = { status: r.status, startTime: r.startTime, completeTime: r.completeTime };
+  return r.status === 0 ? { kind: "done", result } : { kind: "waiting", result };
+}
+
+/** What a Download and a ScheduleDownload both say of the file to fetch. */
+function fetched(args: TaskArgs<"download"> | TaskArgs<"scheduleDownload">, ctx: TaskContext) {
   return {
+    commandKey: ctx.commandKey,
+    fileType: args.fileType ?? "",
+    url: args.url ?? "",
+    username: args.username ?? "",
+    password: args.password ?? "",
+    fileSize: args.fileSize ?? 0,
+    targetFileName: args.targetFileName ?? "",
+  };
+}
+
+export const download = transferTask<TaskArgs<"download">>(
+  "Download",
+  (args, ctx) => ({
     kind: "rpc",
     request: {
       method: "Download",
-      commandKey: ctx.commandKey,
-      fileType: args.fileType ?? "",
-      url: args.url ?? "",
-      username: args.username ?? "",
-      password: args.password ?? "",
-      fileSize: args.fileSize ?? 0,
-      targetFileName: args.targetFileName ?? "",
+      ...fetched(args, ctx),
       delaySeconds: args.delaySeconds ?? 0,
       successUrl: args.successUrl ?? "",
       failureUrl: args.failureUrl ?? "",
     },
     state: null,
-  };
-}
+  }),
+  (response) => transferAnswered(expect(response, "DownloadResponse")),
+);
 
-export const upload: TaskHandler<TaskArgs<"upload">> = {
-  start(args, ctx) {
-    return {
-      kind: "rpc",
-      request: {
-        method: "Upload",
-        commandKey: ctx.commandKey,
-        fileType: args.fileType,
-        url: args.url ?? "",
-        username: args.username ?? "",
-        password: args.password ?? "",
-        delaySeconds: args.delaySeconds ?? 0,
-      },
-      state: null,
-    };
-  },
-  onResponse(_args, _state, response) {
-    const r = expect(response, "UploadResponse");
-    const result = { status: r.status, startTime: r.startTime, completeTime: r.completeTime };
-    return r.status === 0 ? { kind: "done", result } : { kind: "waiting", result };
-  },
-};
+export const upload = transferTask<TaskArgs<"upload">>(
+  "Upload",
+  (args, ctx) => ({
+    kind: "rpc",
+    request: {
+      method: "Upload",
+      commandKey: ctx.commandKey,
+      fileType: args.fileType,
+      url: args.url ?? "",
+      username: args.username ?? "",
+      password: args.password ?? "",
+      delaySeconds: args.delaySeconds ?? 0,
+    },
+    state: null,
+  }),
+  (response) => transferAnswered(expect(response, "UploadResponse")),
+);
 
-export const scheduleDownload: TaskHandler<TaskArgs<"scheduleDownload">> = {
-  start(args, ctx) {
-    return {
-      kind: "rpc",
-      request: {
-        method: "ScheduleDownload",
-        commandKey: ctx.commandKey,
-        fileType: args.fileType ?? "",
-        url: args.url ?? "",
-        username: args.username ?? "",
-        password: args.password ?? "",
-        fileSize: args.fileSize ?? 0,
-        targetFileName: args.targetFileName ?? "",
-        timeWindowList: args.timeWindows.map((w) => ({
-          windowStart: w.windowStart,
-          windowEnd: w.windowEnd,
-          windowMode: w.windowMode,
-          userMessage: w.userMessage ?? "",
-          maxRetries: w.maxRetries ?? -1,
-        })),
-      },
-      state: null,
-    };
-  },
-  onResponse(_args, _state, response) {
+export const scheduleDownload = transferTask<TaskArgs<"scheduleDownload">>(
+  "ScheduleDownload",
+  (args, ctx) => ({
+    kind: "rpc",
+    request: {
+      method: "ScheduleDownload",
+      ...fetched(args, ctx),
+      timeWindowList: args.timeWindows.map((w) => ({
+        windowStart: w.windowStart,
+        windowEnd: w.windowEnd,
+        windowMode: w.windowMode,
+        userMessage: w.userMessage ?? "",
+        maxRetries: w.maxRetries ?? -1,
+      })),
+    },
+    state: null,
+  }),
+  (response) => {
     expect(response, "ScheduleDownloadResponse");
     return { kind: "waiting", result: { scheduled: true } };
   },
-};
+);
 
 /** The CommandKey of another task, as cancelTransfer must name it. */
 export function commandKeyOf(taskId: string): string {
@@ -147,6 +154,9 @@ export const getAllQueuedTransfers: TaskHandler<TaskArgs<"getAllQueuedTransfers"
   },
 };
 
+// No RPC lists the ChangeDUStates a device has under way: one whose answer was lost is known to have
+// reached the device only by the Inform that delivers its DUStateChangeComplete ("M ChangeDUState" with
+// its CommandKey: confirm.ts). Without it, it is sent again.
 export const changeDUState: TaskHandler<TaskArgs<"changeDUState">> = {
   start(args, ctx) {
     return { kind: "rpc", request: { method: "ChangeDUState", operations: args.operations, commandKey: ctx.commandKey }, state: null };
@@ -155,4 +165,5 @@ export const changeDUState: TaskHandler<TaskArgs<"changeDUState">> = {
     expect(response, "ChangeDUStateResponse");
     return { kind: "waiting", result: { accepted: true } };
   },
+  onConfirmed: (_args, _sent, how) => ({ kind: "waiting", result: { confirmed: how } }),
 };

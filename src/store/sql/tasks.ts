@@ -62,6 +62,16 @@ export class SqlTaskRepo implements TaskRepo {
     return rows.map((r) => toTask(d, r));
   }
 
+  async failedSinceInform(deviceId: string): Promise<TaskRecord[]> {
+    const rows = await this.s.all(
+      `SELECT ${TASK_COLUMNS} FROM tasks
+       WHERE device_id = $1 AND status = 'failed' AND completed_at > (SELECT last_inform_at FROM devices WHERE id = $1)
+       ORDER BY created_at, seq`,
+      [deviceId],
+    );
+    return rows.map((r) => toTask(this.s.dialect, r));
+  }
+
   async update(id: string, patch: TaskPatch): Promise<TaskRecord | null> {
     const d = this.s.dialect;
     const a = new Assignments([id]);
