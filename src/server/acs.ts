@@ -348,6 +348,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         webhooksMs: config.webhooks.retention * 1000,
         connectionRequestsMs: cr.retention * 1000,
         deviceEventsMs: config.cwmp.eventRetention * 1000,
+        diagnosticsMs: config.diagnostics.retention * 1000,
       },
     };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));

@@ -7,6 +7,7 @@ import type { SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import type { TaskPolicy } from "./apply-effects.js";
 import { endAbandoned } from "./session-end.js";
+import { timeOutDiagnostics } from "./diagnostics.js";
 import { recordEvents, type EventBus } from "./events.js";
 import { logPassFailure, type Logger } from "./logger.js";
 
@@ -21,7 +22,7 @@ export interface HousekeepingOptions {
    * How long to keep outbox events, finished webhook deliveries, connection-request attempts and the
    * Events of Informs (ms); absent: forever. deviceEventsMs 0: forever.
    */
-  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number };
+  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; diagnosticsMs?: number };
 }
 
 /** Inform events are deleted this many at a time, up to DEVICE_EVENT_BATCHES times a pass. */
@@ -43,6 +44,9 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
       for (const e of settled) o.events.emit(e);
     }
   }
+  // Before tasks expire, so that a diagnostic's task expires with its event and its record says why.
+  const timedOut = await o.store.transaction(async (tx) => recordEvents(tx, await timeOutDiagnostics(tx, now)));
+  for (const e of timedOut) o.events.emit(e);
   const tasks = await o.store.tasks.expire(now);
   // Expired nonces fail their HMAC check's expiry anyway: their counts are no longer needed.
   let pruned = await o.store.digestNonces.prune(now);
@@ -53,6 +57,7 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     pruned += await o.store.connectionRequests.prune(before(o.retention.connectionRequestsMs));
     // One row per event of every Inform: the biggest table after the parameters, so it goes in bounded
     // batches (a pass that finds more leaves the rest to the next).
+    if ((o.retention.diagnosticsMs ?? 0) > 0) pruned += await o.store.diagnostics.prune(before(o.retention.diagnosticsMs!));
     const deviceEventsMs = o.retention.deviceEventsMs ?? 0;
     for (let i = 0; deviceEventsMs > 0 && i < DEVICE_EVENT_BATCHES; i++) {
       const n = await o.store.events.prune(before(deviceEventsMs), DEVICE_EVENT_BATCH);

@@ -404,6 +404,8 @@ export interface StoreTx {
   campaigns: CampaignRepo;
   // Digest nonce counts (migration 6).
   digestNonces: DigestNonceRepo;
+  // Diagnostics and their results (migration 15).
+  diagnostics: DiagnosticRepo;
 }
 
 export interface Store extends StoreTx {
@@ -821,4 +823,66 @@ export interface CampaignRepo {
   moveDevices(campaignId: string, from: CampaignDeviceState[], to: CampaignDeviceState, at: Date, fault?: TaskFault | null): Promise<number>;
   /** Entries per state, counted (the stored counts are kept in step with this). */
   countDevices(campaignId: string): Promise<CampaignCounts>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Diagnostics (migration 15): one record per diagnostic run on a device, kept as its history.
+
+/**
+ * pending: its task has not set it on the device yet; requested: the device accepted it and runs it;
+ * then complete, error (the device reported an Error_* state), cancelled (None/Canceled: something
+ * replaced it), failed (the ACS could not request or read it) or timeout (no 8 DIAGNOSTICS COMPLETE in time).
+ */
+export type DiagnosticStatus = "pending" | "requested" | "complete" | "error" | "cancelled" | "failed" | "timeout";
+
+export interface DiagnosticRecord {
+  /** The id of its `diagnostic` task too. */
+  id: string;
+  deviceId: string;
+  /** ipPing, traceRoute, download, upload, udpEcho, nsLookup, serverSelection, wifiScan. */
+  kind: string;
+  args: JsonValue;
+  status: DiagnosticStatus;
+  /** DiagnosticsState as the device last reported it. */
+  state: string | null;
+  /** { results: {...}, tables: {...} }, typed (src/diagnostics/values.ts); null until read. */
+  results: JsonValue;
+  fault: TaskFault | null;
+  /** The fleet run it belongs to, if any. */
+  fleetId: string | null;
+  createdAt: Date;
+  requestedAt: Date | null;
+  completedAt: Date | null;
+  /** Not finished by then: timeout. */
+  expiresAt: Date;
+}
+
+export interface NewDiagnostic {
+  id: string;
+  deviceId: string;
+  kind: string;
+  args: JsonValue;
+  fleetId?: string | null;
+  expiresAt: Date;
+}
+
+export interface DiagnosticListQuery {
+  deviceId?: string;
+  kind?: string;
+  fleetId?: string;
+  status?: DiagnosticStatus[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface DiagnosticRepo {
+  create(d: NewDiagnostic, at: Date): Promise<DiagnosticRecord>;
+  get(id: string): Promise<DiagnosticRecord | null>;
+  /** Newest first. */
+  list(query?: DiagnosticListQuery): Promise<DiagnosticRecord[]>;
+  update(id: string, patch: Partial<Pick<DiagnosticRecord, "status" | "state" | "results" | "fault" | "requestedAt" | "completedAt">>): Promise<DiagnosticRecord | null>;
+  /** Pending or requested diagnostics whose expiresAt has passed at `now`, oldest first, at most `limit`. */
+  overdue(now: Date, limit: number): Promise<DiagnosticRecord[]>;
+  /** Deletes finished diagnostics completed before `before` (retention); returns how many. */
+  prune(before: Date): Promise<number>;
 }

@@ -18,6 +18,7 @@ import { SqlWebhookDeliveryRepo, SqlWebhookRepo } from "./webhooks.js";
 import { SqlFileRepo } from "./files.js";
 import { SqlCampaignRepo } from "./campaigns.js";
 import { SqlDigestNonceRepo } from "./digest-nonces.js";
+import { SqlDiagnosticRepo } from "./diagnostics.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -45,6 +46,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     files: new SqlFileRepo(scope),
     campaigns: new SqlCampaignRepo(scope),
     digestNonces: new SqlDigestNonceRepo(scope),
+    diagnostics: new SqlDiagnosticRepo(scope),
   };
 }
 

@@ -418,4 +418,32 @@ UPDATE devices SET credentials = 'own' WHERE EXISTS (SELECT 1 FROM cpe_credentia
 CREATE INDEX devices_credentials ON devices (credentials);
 `,
   },
+  {
+    version: 15,
+    name: "diagnostics",
+    sql: `
+-- One row per diagnostic run (its id is its diagnostic task's), kept as the device's history until
+-- housekeeping prunes it (diagnostics.retention). results holds the typed outcome as JSON.
+CREATE TABLE diagnostics (
+  id TEXT NOT NULL PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  args TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'requested', 'complete', 'error', 'cancelled', 'failed', 'timeout')),
+  state TEXT,
+  results TEXT,
+  fault TEXT,
+  fleet_id TEXT,
+  created_at INTEGER NOT NULL,
+  requested_at INTEGER,
+  completed_at INTEGER,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX diagnostics_device ON diagnostics (device_id, created_at);
+-- The timeout sweep reads only what is in flight.
+CREATE INDEX diagnostics_in_flight ON diagnostics (expires_at) WHERE status IN ('pending', 'requested');
+CREATE INDEX diagnostics_fleet ON diagnostics (fleet_id) WHERE fleet_id IS NOT NULL;
+CREATE INDEX diagnostics_completed ON diagnostics (completed_at) WHERE completed_at IS NOT NULL;
+`,
+  },
 ];
