@@ -31,6 +31,8 @@ export interface KindModel {
   missing?: readonly string[];
   /** This model's names for the kind's (TR-181) names, where they differ (as "Table.Field" for fields). */
   rename?: Readonly<Record<string, string>>;
+  /** Inputs this model types differently from TR-181. */
+  types?: Readonly<Record<string, XsdType>>;
 }
 
 export interface KindDef {
@@ -175,13 +177,18 @@ export const kindDefs: { readonly [K in DiagnosticKind]: KindDef } = {
     },
   },
   upload: {
-    inputs: { ...transferInputs("UploadURL"), TestFileLength: { schema: Type.Integer({ minimum: 1, maximum: MAX_TEST_BYTES }), type: "xsd:unsignedInt" } },
+    inputs: { ...transferInputs("UploadURL"), TestFileLength: { schema: Type.Integer({ minimum: 1, maximum: MAX_TEST_BYTES }), type: "xsd:unsignedLong" } },
     required: ["UploadURL", "TestFileLength"],
     results: transferResults("Sent"),
     tables: transferTables("Sent"),
     models: {
       "Device.": { object: "Device.IP.Diagnostics.UploadDiagnostics.", complete: "Complete" },
-      "InternetGatewayDevice.": { object: "InternetGatewayDevice.UploadDiagnostics.", complete: "Completed", missing: tr098TransferMissing("Sent") },
+      "InternetGatewayDevice.": {
+        object: "InternetGatewayDevice.UploadDiagnostics.",
+        complete: "Completed",
+        missing: tr098TransferMissing("Sent"),
+        types: { TestFileLength: "xsd:unsignedInt" },
+      },
     },
   },
   udpEcho: {
@@ -276,6 +283,11 @@ export function argsSchema(kind: DiagnosticKind): TObject {
   const props: Record<string, TSchema> = {};
   for (const [name, input] of Object.entries(def.inputs)) props[name] = def.required.includes(name) ? input.schema : Type.Optional(input.schema);
   return Type.Object(props, { additionalProperties: false });
+}
+
+/** The type an input is sent with to this model. */
+export function typeIn(model: KindModel, name: string, input: InputDef): XsdType {
+  return model.types?.[name] ?? input.type;
 }
 
 /** Where a kind lives in a data model, or null when the model does not define it. */

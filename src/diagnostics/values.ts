@@ -3,7 +3,7 @@
 
 import { Value } from "@sinclair/typebox/value";
 import { fromJs, type ParameterValueStruct } from "../cwmp/index.js";
-import { argsSchema, kindDefs, nameIn, type DiagnosticKind, type KindModel, type ValueKind } from "./kinds.js";
+import { argsSchema, kindDefs, nameIn, typeIn, type DiagnosticKind, type KindModel, type ValueKind } from "./kinds.js";
 
 export type ResultValue = string | number | boolean | null | (string | number)[];
 
@@ -39,7 +39,7 @@ export function requestValues(kind: DiagnosticKind, model: KindModel, args: Reco
     const param = nameIn(model, name);
     if (param === null) return `${name} is not defined for this diagnostic in the device's data model (${model.object})`;
     const js = input.list === true ? (value as string[]).join(",") : (value as string | number | boolean);
-    out.push({ name: model.object + param, value: fromJs(input.type, js) });
+    out.push({ name: model.object + param, value: fromJs(typeIn(model, name, input), js) });
   }
   out.push({ name: model.object + "DiagnosticsState", value: fromJs("xsd:string", "Requested") });
   return out;

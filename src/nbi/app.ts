@@ -25,6 +25,8 @@ import { taskRoutes } from "./plugins/tasks.js";
 import { webhookRoutes } from "./plugins/webhooks.js";
 import { fileRoutes } from "./plugins/files.js";
 import { campaignRoutes } from "./plugins/campaigns.js";
+import { diagnosticRoutes } from "./plugins/diagnostics.js";
+import { DiagnosticError } from "../server/diagnostic-runs.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
@@ -120,6 +122,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   apiKeyRoutes(app, routes, ctx);
   fileRoutes(app, routes, ctx);
   campaignRoutes(app, routes, ctx);
+  diagnosticRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {
@@ -158,6 +161,7 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
   }
   if (err instanceof MultipartError) return validationError([{ in: "body", field: "", message: err.message }]);
   if (err instanceof CampaignError) return new ApiError(err.code, err.message, err.details);
+  if (err instanceof DiagnosticError) return new ApiError(err.code, err.message, err.details);
   if (err instanceof CampaignRuleError) return validationError([{ in: "body", field: err.field, message: err.message }]);
   if (err instanceof SecretError) {
     ctx.log.error({ err: err.message, method, url }, "a stored secret does not open");

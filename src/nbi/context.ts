@@ -12,6 +12,7 @@ import type { TaskService } from "../server/tasks.js";
 import type { WebhookService } from "../server/webhooks.js";
 import type { FileService } from "../files/index.js";
 import type { CampaignService } from "../server/campaigns.js";
+import type { DiagnosticService } from "../server/diagnostic-runs.js";
 import type { Store } from "../store/types.js";
 
 export interface NbiSettings {
@@ -35,6 +36,7 @@ export interface NbiContext {
   /** Stored files and device uploads. */
   files: FileService;
   campaigns: CampaignService;
+  diagnostics: DiagnosticService;
   provisioning: ProvisioningService;
   metrics: AcsMetrics;
   keys: ApiKeyAuthenticator;

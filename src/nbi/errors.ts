@@ -48,6 +48,9 @@ export const ERRORS = {
   FILES_DISABLED: { status: 409, description: "The file server is off (`files.enabled`), so the ACS cannot make a URL for the device: give a `url`." },
   CAMPAIGN_NOT_FOUND: { status: 404, description: "No campaign has this id." },
   CAMPAIGN_STATE: { status: 409, description: "The campaign's status does not allow this (pause needs a running campaign, resume a paused one, delete a finished one); `details.status` is its status." },
+  DIAGNOSTIC_NOT_FOUND: { status: 404, description: "No diagnostic (or fleet diagnostic) has this id." },
+  DIAGNOSTIC_ARGS_INVALID: { status: 400, description: "The diagnostic kind is unknown or its `args` do not fit it (docs/diagnostics.md); nothing was started." },
+  DIAGNOSTIC_IN_PROGRESS: { status: 409, description: "The device already runs a diagnostic of this kind (`details.diagnosticId`); a second request would cancel it on the device." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

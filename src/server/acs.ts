@@ -38,6 +38,7 @@ import { startCampaigns, startFiles } from "./files-wiring.js";
 import type { FileService } from "../files/index.js";
 import type { CampaignService } from "./campaigns.js";
 import type { CampaignRunner } from "./campaign-runner.js";
+import { DiagnosticService } from "./diagnostic-runs.js";
 
 export interface Acs {
   store: Store;
@@ -54,6 +55,7 @@ export interface Acs {
   fileServerUrl: string | null;
   filePort: number | null;
   campaigns: CampaignService;
+  diagnostics: DiagnosticService;
   campaignRunner: CampaignRunner;
   provisioning: ProvisioningService;
   metrics: AcsMetrics;
@@ -307,6 +309,13 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     };
     const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, taskEvents, models?.typeOf, clock,
       (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at), sealArgs);
+    const diagnostics = new DiagnosticService(store, tasks, {
+      timeoutSeconds: config.diagnostics.timeout,
+      clock,
+      publish: (list) => {
+        for (const e of list) events.emit(e);
+      },
+    });
     const campaignsPart = startCampaigns(config, {
       sealArgs,
       store,
@@ -366,6 +375,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           webhooks,
           files: filesPart.files,
           campaigns: campaignsPart.campaigns,
+          diagnostics,
           provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),
@@ -402,6 +412,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       filePort: filesPart.server?.port ?? null,
       campaigns: campaignsPart.campaigns,
       campaignRunner: campaignsPart.runner,
+      diagnostics,
       provisioning,
       metrics,
       secrets,
