@@ -216,7 +216,7 @@ export const configSchema = Type.Object(
         timeout: Seconds(900, "Default seconds a diagnostic may take, from its request to the device's 8 DIAGNOSTICS COMPLETE and the read of its results, before it is settled as `timeout`."),
         retention: Seconds(7776000, "Seconds finished diagnostics stay in the devices' history; 0: forever."),
         speedTestMaxBytes: Type.Integer({ minimum: 1, default: 100 * 1024 ** 2, description: "Largest download a TR-143 speed test may ask of Provisio's test endpoint, and largest upload it accepts, in bytes." }),
-        speedTestTokenTtl: Seconds(3600, "Seconds a speed-test URL made for a diagnostic stays valid."),
+        speedTestBytes: Type.Integer({ minimum: 1, default: 10 * 1024 ** 2, description: "Bytes a download speed test on Provisio's endpoint moves when its request gives no `SpeedTestBytes`." }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -20,6 +20,8 @@ export interface InputDef {
   type: XsdType;
   /** Lists (HostList) travel comma-separated. */
   list?: true;
+  /** Provisio's own, not the device's: used to make the test's URL, never set on the device. */
+  local?: true;
 }
 
 export interface KindModel {
@@ -167,7 +169,10 @@ export const kindDefs: { readonly [K in DiagnosticKind]: KindDef } = {
     },
   },
   download: {
-    inputs: transferInputs("DownloadURL"),
+    inputs: {
+      ...transferInputs("DownloadURL"),
+      SpeedTestBytes: { schema: Type.Integer({ minimum: 1, maximum: MAX_TEST_BYTES }), type: "xsd:unsignedLong", local: true },
+    },
     required: ["DownloadURL"],
     results: transferResults("Received"),
     tables: transferTables("Received"),

@@ -35,7 +35,7 @@ export function requestValues(kind: DiagnosticKind, model: KindModel, args: Reco
   const out: ParameterValueStruct[] = [];
   for (const [name, value] of Object.entries(args)) {
     const input = def.inputs[name];
-    if (input === undefined || value === undefined) continue;
+    if (input === undefined || value === undefined || input.local === true) continue;
     const param = nameIn(model, name);
     if (param === null) return `${name} is not defined for this diagnostic in the device's data model (${model.object})`;
     const js = input.list === true ? (value as string[]).join(",") : (value as string | number | boolean);

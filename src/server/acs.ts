@@ -38,7 +38,7 @@ import { startCampaigns, startFiles } from "./files-wiring.js";
 import type { FileService } from "../files/index.js";
 import type { CampaignService } from "./campaigns.js";
 import type { CampaignRunner } from "./campaign-runner.js";
-import { DiagnosticService } from "./diagnostic-runs.js";
+import { DiagnosticService, speedTestUrls } from "./diagnostic-runs.js";
 
 export interface Acs {
   store: Store;
@@ -311,6 +311,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at), sealArgs);
     const diagnostics = new DiagnosticService(store, tasks, {
       timeoutSeconds: config.diagnostics.timeout,
+      ...(filesPart.links === null ? {} : { speedTestUrls: speedTestUrls(filesPart.links, config.diagnostics) }),
       clock,
       publish: (list) => {
         for (const e of list) events.emit(e);

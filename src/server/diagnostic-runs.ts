@@ -1,7 +1,8 @@
 // The diagnostics' programmatic API: start one on a device (its record and its `diagnostic` task, in
 // one transaction), read the history, wait for a run to settle. The REST API is a thin layer over it.
 
-import { kindDefs, isDiagnosticKind, type DiagnosticKind } from "../diagnostics/kinds.js";
+import { isDiagnosticKind, type DiagnosticKind } from "../diagnostics/kinds.js";
+import type { FileLinks } from "../files/index.js";
 import { argsProblems } from "../diagnostics/values.js";
 import { StoreError } from "../store/index.js";
 import type { DiagnosticListQuery, DiagnosticRecord, JsonValue, Store } from "../store/types.js";
@@ -27,8 +28,8 @@ export interface StartDiagnostic {
   fleetId?: string | null;
 }
 
-/** Fills the URL of a speed test left out with Provisio's own TR-143 endpoint (speed-test.ts); null: none can be made. */
-export type SpeedTestUrls = (kind: "download" | "upload", deviceId: string, args: Record<string, unknown>, validUntil: Date) => string | null;
+/** The URL of Provisio's own TR-143 endpoint (files/speed-test.ts) for a speed test that gives none, or why none can be made. */
+export type SpeedTestUrls = (kind: "download" | "upload", deviceId: string, args: Record<string, unknown>, validUntil: Date) => string | { error: string };
 
 export interface DiagnosticOptions {
   timeoutSeconds: number;
@@ -113,13 +114,20 @@ export class DiagnosticService {
 
   private filled(kind: DiagnosticKind, deviceId: string, args: Record<string, unknown>, validUntil: Date): Record<string, unknown> {
     if ((kind !== "download" && kind !== "upload") || args[URL_ARG[kind]] !== undefined) return args;
-    const url = this.o.speedTestUrls?.(kind, deviceId, args, validUntil) ?? null;
-    if (url === null) throw new DiagnosticError("DIAGNOSTIC_ARGS_INVALID", `${kind}: give ${URL_ARG[kind]}`);
+    const url = this.o.speedTestUrls?.(kind, deviceId, args, validUntil) ?? { error: `give ${URL_ARG[kind]}` };
+    if (typeof url !== "string") throw new DiagnosticError("DIAGNOSTIC_ARGS_INVALID", `${kind}: ${url.error}`);
     return { ...args, [URL_ARG[kind]]: url };
   }
 }
 
-/** The kinds and their inputs, for the API's documentation of arguments. */
-export function kindInputs(kind: DiagnosticKind): string[] {
-  return Object.keys(kindDefs[kind].inputs);
+/**
+ * Speed-test URLs on this ACS's file server: a download of SpeedTestBytes (default speedTestBytes), an
+ * upload of TestFileLength, valid until the run times out.
+ */
+export function speedTestUrls(links: FileLinks, limits: { speedTestBytes: number; speedTestMaxBytes: number }): SpeedTestUrls {
+  return (kind, deviceId, args, validUntil) => {
+    const bytes = kind === "download" ? Number(args.SpeedTestBytes ?? limits.speedTestBytes) : Number(args.TestFileLength);
+    if (bytes > limits.speedTestMaxBytes) return { error: `${bytes} bytes is more than Provisio's speed-test endpoint moves (diagnostics.speedTestMaxBytes, ${limits.speedTestMaxBytes})` };
+    return links.speedTestUrl(kind, bytes, deviceId, Math.ceil(validUntil.getTime() / 1000)) ?? { error: `the speed-test URL for this device would be longer than TR-069 allows: give ${URL_ARG[kind]}` };
+  };
 }

@@ -261,7 +261,7 @@ export function addDiagnostics(b: ModelBuilder, kinds: readonly DiagnosticKind[]
     const result = (vk: ValueKind) => resultSpec[root === "InternetGatewayDevice." && vk === "ulong" ? "uint" : vk]();
     const specs: Record<string, Spec> = { DiagnosticsState: notifying(strW("None", { enum: STATES, settable: ["Requested", "Canceled"] }), notify("DiagnosticsState", false)) };
     for (const [name, input] of Object.entries(def.inputs)) {
-      const param = nameIn(model, name);
+      const param = input.local === true ? null : nameIn(model, name);
       if (param !== null) specs[param] = notifying(inputSpec(typeIn(model, name, input), name), notify(name, false));
     }
     for (const [name, vk] of Object.entries(def.results)) {
