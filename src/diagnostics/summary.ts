@@ -6,15 +6,23 @@ import type { DiagnosticKind } from "./kinds.js";
 type Results = { results?: Record<string, unknown>; tables?: Record<string, Record<string, unknown>[]> } | null;
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-const ms = (v: unknown): number | null => (typeof v === "string" ? Date.parse(v) : null);
+/** A dateTime in microseconds since the epoch, keeping the fraction a Date would drop; null when not one. */
+export function micros(v: unknown): number | null {
+  if (typeof v !== "string") return null;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return null;
+  const frac = /\.(\d+)(?:Z|[+-]\d\d:\d\d)?$/.exec(v.trim())?.[1] ?? "";
+  const beyondMs = frac.length > 3 ? Number(`0.${frac.slice(3)}`) * 1000 : 0;
+  return t * 1000 + Math.floor(beyondMs);
+}
 
 /** Bits per second of a TR-143 transfer: its test bytes over BOMTime..EOMTime. */
 function throughput(r: Record<string, unknown>, bytesKey: string): number | null {
   const bytes = num(r[bytesKey]);
-  const bom = ms(r.BOMTime);
-  const eom = ms(r.EOMTime);
-  if (bytes === null || bom === null || eom === null || Number.isNaN(bom) || Number.isNaN(eom) || eom <= bom) return null;
-  return Math.round((bytes * 8 * 1000) / (eom - bom));
+  const bom = micros(r.BOMTime);
+  const eom = micros(r.EOMTime);
+  if (bytes === null || bom === null || eom === null || eom <= bom) return null;
+  return Math.round((bytes * 8 * 1_000_000) / (eom - bom));
 }
 
 function lossPercent(r: Record<string, unknown>): number | null {

@@ -62,9 +62,10 @@ function typed(kind: ValueKind, text: string): ResultValue {
     case "bool":
       return text === "true" || text === "1";
     case "dateTime": {
-      // The unknown time (0001-01-01) and unparseable text are no time at all.
+      // The unknown time (0001-01-01) and unparseable text are no time at all. The device's text is kept
+      // otherwise: TR-143's times carry microseconds, which a Date would drop.
       const t = Date.parse(text);
-      return Number.isNaN(t) || text.startsWith("0001-") ? null : new Date(t).toISOString();
+      return Number.isNaN(t) || text.startsWith("0001-") ? null : text.trim();
     }
     case "list":
       return text === "" ? [] : text.split(",").map((s) => s.trim());

@@ -219,7 +219,8 @@ const transfer = (dir: "Received" | "Sent"): Simulate => (read, ctx, env, model)
     if (reason === "resolve" && !tr098) return { state: "Error_CannotResolveHostName" };
     return { state: reason === "transfer" ? (dir === "Received" ? "Error_TransferFailed" : "Error_NoTransferComplete") : reason === "response" ? "Error_NoResponse" : "Error_InitConnectionFailed" };
   }
-  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+  // TR-143 times to the microsecond (xsd:dateTime allows the fraction).
+  const iso = (ms: number) => new Date(Math.floor(ms)).toISOString().replace(/Z$/, `${String(Math.floor((ms % 1) * 1000)).padStart(3, "0")}Z`);
   const times = { ROMTime: iso(t.romTime), BOMTime: iso(t.bomTime), EOMTime: iso(t.eomTime), TCPOpenRequestTime: iso(t.tcpOpenRequestTime), TCPOpenResponseTime: iso(t.tcpOpenResponseTime) };
   const counts = { [`TestBytes${dir}`]: String(t.testBytes), TotalBytesReceived: String(t.totalBytesReceived), TotalBytesSent: String(t.totalBytesSent) };
   const values = { ...times, ...counts, IPAddressUsed: wanAddress(ctx.identity), PeriodOfFullLoading: String(Math.round((t.eomTime - t.bomTime) * 1000)) };
