@@ -103,7 +103,8 @@ const tr098TransferMissing = (dir: "Received" | "Sent") => [
 ];
 
 const transferInputs = (urlName: "DownloadURL" | "UploadURL"): Record<string, InputDef> => ({
-  [urlName]: str(2048, 1),
+  // TR-181 allows 2048 characters, TR-098 256: the shorter, so one request fits either.
+  [urlName]: str(256, 1),
   Interface: str(256),
   DSCP: uint(0, 63),
   EthernetPriority: uint(0, 7),
