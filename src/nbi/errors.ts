@@ -49,7 +49,7 @@ export const ERRORS = {
   CAMPAIGN_NOT_FOUND: { status: 404, description: "No campaign has this id." },
   CAMPAIGN_STATE: { status: 409, description: "The campaign's status does not allow this (pause needs a running campaign, resume a paused one, delete a finished one); `details.status` is its status." },
   DIAGNOSTIC_NOT_FOUND: { status: 404, description: "No diagnostic (or fleet diagnostic) has this id." },
-  DIAGNOSTIC_ARGS_INVALID: { status: 400, description: "The diagnostic kind is unknown or its `args` do not fit it (docs/diagnostics.md); nothing was started." },
+  DIAGNOSTIC_ARGS_INVALID: { status: 400, description: "The diagnostic's arguments fit its kind but cannot be run here: a speed test larger than `diagnostics.speedTestMaxBytes`, or one without a URL while the file server (which serves Provisio's test endpoints) is off; nothing was started." },
   DIAGNOSTIC_IN_PROGRESS: { status: 409, description: "The device already runs a diagnostic of this kind (`details.diagnosticId`); a second request would cancel it on the device." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -57,17 +57,25 @@ export function diagnosticJson(d: DiagnosticRecord) {
   };
 }
 
+/** The API's schema of a kind's arguments: the kind's own, with a speed test's URL optional (Provisio's endpoint then). */
+function apiArgs(kind: DiagnosticKind): TObject {
+  const schema = argsSchema(kind);
+  if (kind !== "download" && kind !== "upload") return schema;
+  const url = kind === "download" ? "DownloadURL" : "UploadURL";
+  const properties = { ...schema.properties, [url]: Type.Optional(schema.properties[url]!) };
+  return Type.Object(properties, { additionalProperties: false });
+}
+
 /** One variant per kind, discriminated by `kind`, with `args` from the kind's schema. */
 function perKind(prefix: string, common: Record<string, TSchema>): TSchema {
   const mapping: Record<string, string> = {};
   const variants: TObject[] = diagnosticKinds.map((kind) => {
     mapping[kind] = `#/components/schemas/${prefix}_${kind}`;
-    const args = argsSchema(kind);
-    // Speed tests may leave their URL out: Provisio's own endpoint is used (docs/diagnostics.md).
-    const optionalArgs = (args.required ?? []).filter((n) => n !== "DownloadURL" && n !== "UploadURL").length === 0;
-    return Type.Object({ kind: Type.Literal(kind), args: optionalArgs ? Type.Optional(Type.Unknown()) : Type.Unknown(), ...common }, { $id: `${prefix}_${kind}`, additionalProperties: false });
+    const args = apiArgs(kind);
+    const needsArgs = (args.required ?? []).length > 0;
+    return Type.Object({ kind: Type.Literal(kind), args: needsArgs ? args : Type.Optional(args), ...common }, { $id: `${prefix}_${kind}`, additionalProperties: false });
   });
-  return Type.Union(variants, { discriminator: { propertyName: "kind", mapping }, description: "`kind` is the diagnostic; `args` its inputs (TR-181 names, checked per kind)" });
+  return Type.Union(variants, { discriminator: { propertyName: "kind", mapping }, description: "`kind` is the diagnostic; `args` its inputs (TR-181 names; docs/diagnostics.md)" });
 }
 
 export function diagnosticRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
