@@ -6,6 +6,8 @@
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
@@ -13,7 +15,29 @@ import { ManualClock, type Simulation } from "../../src/sim/runtime/index.js";
 import { forEachBackend } from "../support/pg.js";
 import { apiId, codes, CR, eventually, startDevices, startE2eAcs, type E2eAcs } from "./support.js";
 
-const SETTINGS = { connectionRequests: { minInterval: 0, username: CR.username, password: CR.password } };
+const SETTINGS = { connectionRequests: { minInterval: 0, username: CR.username, password: CR.password }, webhooks: { allowTargets: ["127.0.0.1"] } };
+
+/** A webhook receiver: the JSON bodies it was sent. */
+async function receiver(): Promise<{ url: string; received: Json[]; stop(): Promise<void> }> {
+  const received: Json[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    stop: () => new Promise((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    }),
+  };
+}
 const NET = { latencyMs: 20, jitterMs: 2, lossPercent: 0, unreachableHosts: ["dead.example.net"] };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -134,13 +158,28 @@ forEachBackend((backend) => {
       assert.equal((await a.operator.get(`/api/tasks/${ping.id}`)).body.status, "done");
     });
 
-    it("TR-098: paths mapped to InternetGatewayDevice, TR-098's own states; kinds it lacks fail clearly", async () => {
+    it("TR-098: paths mapped to InternetGatewayDevice, TR-098's own states; kinds it lacks fail clearly; wait and webhooks", async () => {
       const { a, clock, sim } = await setUp("tr098-gateway", `DH${b}`);
       const id = apiId(sim, 0);
-      const ping = await run(a, clock, id, "ipPing", { Host: "example.net", NumberOfRepetitions: 2 });
+      const hook = await receiver();
+      started.push(hook);
+      const webhook = await a.admin.post("/api/webhooks", { name: `diag-${b}`, url: hook.url, events: ["diagnostic.completed"] });
+      assert.equal(webhook.status, 201, JSON.stringify(webhook.body));
+      // With `wait`, the answer is the settled run: the device's clock moves meanwhile.
+      const waiting = a.operator.post(`/api/devices/${id}/diagnostics`, { kind: "ipPing", args: { Host: "example.net", NumberOfRepetitions: 2 }, connectionRequest: true, wait: 30 });
+      let answered = false;
+      void waiting.finally(() => (answered = true));
+      while (!answered) {
+        await new Promise((r) => setTimeout(r, 50));
+        clock.advance(1_000);
+      }
+      const ping = (await waiting).body;
+      assert.equal((await waiting).status, 200, JSON.stringify(ping));
       assert.equal(ping.status, "complete");
       assert.equal(ping.results.results.SuccessCount, 2);
       assert.equal(ping.results.results.IPAddressUsed, undefined);
+      const delivered = await eventually(() => hook.received.find((e) => e.diagnosticId === ping.id), "the webhook delivery");
+      assert.deepEqual([delivered.type, delivered.kind, delivered.status, delivered.state], ["diagnostic.completed", "ipPing", "complete", "Complete"]);
       const trace = await run(a, clock, id, "traceRoute", { Host: "example.net" });
       assert.equal(trace.results.tables.RouteHops.at(-1).Host, "example.net");
       const down = await run(a, clock, id, "download", { SpeedTestBytes: 50_000 });
