@@ -222,7 +222,7 @@ export const configSchema = Type.Object(
     ),
     campaigns: Type.Object(
       {
-        interval: Seconds(5, "Seconds between two passes of each process's campaign runner."),
+        interval: Seconds(5, "Seconds between two passes of each process's campaign runner (and of its fleet diagnostics, which start their next batch then)."),
         lease: Seconds(60, "Seconds a process keeps a campaign it advances; another process takes over when it stops renewing."),
         taskExpiry: Seconds(86400, "Default seconds a campaign's download may take before its device counts as failed."),
       },

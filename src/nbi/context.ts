@@ -13,6 +13,7 @@ import type { WebhookService } from "../server/webhooks.js";
 import type { FileService } from "../files/index.js";
 import type { CampaignService } from "../server/campaigns.js";
 import type { DiagnosticService } from "../server/diagnostic-runs.js";
+import type { DiagnosticFleets } from "../server/diagnostic-fleets.js";
 import type { Store } from "../store/types.js";
 
 export interface NbiSettings {
@@ -37,6 +38,9 @@ export interface NbiContext {
   files: FileService;
   campaigns: CampaignService;
   diagnostics: DiagnosticService;
+  fleets: DiagnosticFleets;
+  /** Seconds a diagnostic run may take by default (diagnostics.timeout). */
+  diagnosticTimeout: number;
   provisioning: ProvisioningService;
   metrics: AcsMetrics;
   keys: ApiKeyAuthenticator;

@@ -39,6 +39,7 @@ import type { FileService } from "../files/index.js";
 import type { CampaignService } from "./campaigns.js";
 import type { CampaignRunner } from "./campaign-runner.js";
 import { DiagnosticService, speedTestUrls } from "./diagnostic-runs.js";
+import { DiagnosticFleets } from "./diagnostic-fleets.js";
 
 export interface Acs {
   store: Store;
@@ -56,6 +57,7 @@ export interface Acs {
   filePort: number | null;
   campaigns: CampaignService;
   diagnostics: DiagnosticService;
+  fleets: DiagnosticFleets;
   campaignRunner: CampaignRunner;
   provisioning: ProvisioningService;
   metrics: AcsMetrics;
@@ -317,6 +319,16 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         for (const e of list) events.emit(e);
       },
     });
+    const fleets = new DiagnosticFleets({
+      store,
+      diagnostics,
+      wake: (targets) => connectionRequests.wakeAll(targets),
+      onlineWithinMs: config.nbi.onlineWindow * 1000,
+      log,
+      clock,
+    });
+    if (options.manualCampaigns !== true) fleets.startTimer(config.campaigns.interval * 1000);
+    closers.push(() => fleets.stop());
     const campaignsPart = startCampaigns(config, {
       sealArgs,
       store,
@@ -377,6 +389,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           files: filesPart.files,
           campaigns: campaignsPart.campaigns,
           diagnostics,
+          fleets,
+          diagnosticTimeout: config.diagnostics.timeout,
           provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),
@@ -414,6 +428,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       campaigns: campaignsPart.campaigns,
       campaignRunner: campaignsPart.runner,
       diagnostics,
+      fleets,
       provisioning,
       metrics,
       secrets,

@@ -57,8 +57,12 @@ export class DiagnosticService {
     const args = this.withoutUrl(req.kind, req.args ?? {});
     const problems = argsProblems(req.kind, args.check);
     if (problems !== null) throw new DiagnosticError("DIAGNOSTIC_ARGS_INVALID", `${req.kind}: ${problems}`, { kind: req.kind });
-    if (args.needsUrl && this.o.speedTestUrls === undefined) {
-      throw new DiagnosticError("DIAGNOSTIC_ARGS_INVALID", `${req.kind}: give ${URL_ARG[req.kind as "download" | "upload"]} (the file server, which serves Provisio's own speed-test endpoints, is off)`);
+    if (args.needsUrl) {
+      const kind = req.kind as "download" | "upload";
+      if (this.o.speedTestUrls === undefined) throw new DiagnosticError("DIAGNOSTIC_ARGS_INVALID", `${kind}: give ${URL_ARG[kind]} (the file server, which serves Provisio's own speed-test endpoints, is off)`);
+      // Whether a URL can be made at all (its size), before any device is addressed.
+      const probe = this.o.speedTestUrls(kind, "", req.args ?? {}, new Date(0));
+      if (typeof probe !== "string") throw new DiagnosticError("DIAGNOSTIC_ARGS_INVALID", `${kind}: ${probe.error}`);
     }
     return req.kind;
   }

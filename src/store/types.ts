@@ -885,4 +885,33 @@ export interface DiagnosticRepo {
   overdue(now: Date, limit: number): Promise<DiagnosticRecord[]>;
   /** Deletes finished diagnostics completed before `before` (retention); returns how many. */
   prune(before: Date): Promise<number>;
+  createFleet(f: DiagnosticFleetRecord): Promise<void>;
+  getFleet(id: string): Promise<DiagnosticFleetRecord | null>;
+  /** Fleets still starting batches, oldest first. */
+  runningFleets(limit: number): Promise<DiagnosticFleetRecord[]>;
+  /**
+   * Moves a fleet's cursor from `from` to `patch.cursor` (and its counts, status), only if it is still
+   * at `from`: true for one caller only, so one process starts each batch.
+   */
+  advanceFleet(id: string, from: string | null, patch: Pick<DiagnosticFleetRecord, "cursor" | "started" | "batches" | "status">, at: Date): Promise<boolean>;
+}
+
+/** A diagnostic run over a filter, started a batch at a time (the next once the last one settled). */
+export interface DiagnosticFleetRecord {
+  id: string;
+  kind: string;
+  args: JsonValue;
+  filter: string;
+  batchSize: number;
+  /** Seconds each run may take. */
+  timeout: number;
+  connectionRequest: boolean;
+  /** The id of the last device a batch was started on (devices are taken in id order). */
+  cursor: string | null;
+  started: number;
+  batches: number;
+  /** running: batches remain; complete: every matching device was started on. */
+  status: "running" | "complete";
+  createdAt: Date;
+  updatedAt: Date;
 }

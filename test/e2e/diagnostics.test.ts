@@ -15,7 +15,8 @@ import { ManualClock, type Simulation } from "../../src/sim/runtime/index.js";
 import { forEachBackend } from "../support/pg.js";
 import { apiId, codes, CR, eventually, startDevices, startE2eAcs, type E2eAcs } from "./support.js";
 
-const SETTINGS = { connectionRequests: { minInterval: 0, username: CR.username, password: CR.password }, webhooks: { allowTargets: ["127.0.0.1"] } };
+// Fleet batches advance at each campaign pass.
+const SETTINGS = { connectionRequests: { minInterval: 0, username: CR.username, password: CR.password }, webhooks: { allowTargets: ["127.0.0.1"] }, campaigns: { interval: 0.2 } };
 
 /** A webhook receiver: the JSON bodies it was sent. */
 async function receiver(): Promise<{ url: string; received: Json[]; stop(): Promise<void> }> {
@@ -262,18 +263,18 @@ forEachBackend((backend) => {
       }
     });
 
-    it("a fleet speed test over 100 devices reports percentiles per product class", async () => {
+    it("a fleet speed test over 100 devices, in batches of 25, reports percentiles per product class", async () => {
       const { a, clock } = await setUp("tr181-gateway", `DF${b}`, 100);
-      const started_ = await a.operator.post("/api/diagnostics", { kind: "download", args: { SpeedTestBytes: 100_000 }, filter: `serialNumber ^= "DF${b}"`, connectionRequest: true, timeout: 600 });
+      const started_ = await a.operator.post("/api/diagnostics", { kind: "download", args: { SpeedTestBytes: 100_000 }, filter: `serialNumber ^= "DF${b}"`, connectionRequest: true, timeout: 600, batchSize: 25 });
       assert.equal(started_.status, 201, JSON.stringify(started_.body));
-      assert.equal(started_.body.started, 100);
+      assert.deepEqual([started_.body.matched, started_.body.started, started_.body.batchSize], [100, 25, 25]);
       const fleetId = started_.body.fleetId as string;
       const summary = await eventually(async () => {
         clock.advance(1_000);
         const s = (await a.operator.get(`/api/diagnostics/fleets/${fleetId}`)).body;
         return s.statuses.complete === 100 ? s : undefined;
       }, "100 speed tests complete", 120_000, 200);
-      assert.equal(summary.kind, "download");
+      assert.deepEqual([summary.kind, summary.status, summary.batches, summary.runs], ["download", "complete", 4, 100]);
       assert.equal(summary.groups.length, 1);
       const g = summary.groups[0];
       assert.equal(g.statuses.complete, 100);

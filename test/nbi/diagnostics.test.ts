@@ -65,10 +65,12 @@ forEachBackend((backend) => {
       assert.equal(res.status, 201, res.text);
       // The device already runs an ipPing (the test above).
       assert.deepEqual([res.body.matched, res.body.started, res.body.failures.map((f: { code: string }) => f.code)], [1, 0, ["DIAGNOSTIC_IN_PROGRESS"]]);
+      assert.deepEqual((await op.get(`/api/diagnostics/fleets/${res.body.fleetId}`)).body.runs, 0);
       const ns = await op.post("/api/diagnostics", { kind: "nsLookup", args: { HostName: "example.net" }, filter: 'productClass = "GW"' });
       assert.equal(ns.body.started, 1);
       const fleet = (await op.get(`/api/diagnostics/fleets/${ns.body.fleetId}?groupBy=productClass`)).body;
-      assert.deepEqual([fleet.kind, fleet.runs, fleet.statuses, fleet.groups.map((g: { group: string }) => g.group)], ["nsLookup", 1, { pending: 1 }, ["GW"]]);
+      assert.deepEqual([fleet.kind, fleet.status, fleet.batches, fleet.runs, fleet.statuses, fleet.groups.map((g: { group: string }) => g.group)], ["nsLookup", "complete", 1, 1, { pending: 1 }, ["GW"]]);
+      assert.ok(isError(await op.post("/api/diagnostics", { kind: "download", args: { SpeedTestBytes: 999_000_000 }, filter: 'productClass = "GW"' }), 400, "DIAGNOSTIC_ARGS_INVALID"));
       assert.ok(isError(await op.post("/api/diagnostics", { kind: "ipPing", args: { Host: "x" }, filter: "productClass = " }), 400, "FILTER_INVALID"));
     });
 

@@ -69,5 +69,25 @@ forEachBackend((backend) => {
       await store.devices.delete(d1);
       assert.deepEqual(await store.diagnostics.list({}), []);
     });
+
+    it("keeps fleets; one caller moves a fleet's cursor from where it was", async () => {
+      const store = await backend.open();
+      const fleet = {
+        id: "fleet-1", kind: "download", args: { SpeedTestBytes: 10 }, filter: 'productClass = "GW"', batchSize: 2, timeout: 60, connectionRequest: true,
+        cursor: null, started: 0, batches: 0, status: "running" as const, createdAt: at(0), updatedAt: at(0),
+      };
+      await store.diagnostics.createFleet(fleet);
+      assert.deepEqual(await store.diagnostics.getFleet("fleet-1"), fleet);
+      assert.equal(await store.diagnostics.getFleet("nope"), null);
+      const next = { cursor: "A1B2C3-GW-S2", started: 2, batches: 1, status: "running" as const };
+      assert.equal(await store.diagnostics.advanceFleet("fleet-1", null, next, at(1)), true);
+      // A second caller that read the fleet before the move loses.
+      assert.equal(await store.diagnostics.advanceFleet("fleet-1", null, next, at(1)), false);
+      assert.equal(await store.diagnostics.advanceFleet("fleet-1", "A1B2C3-GW-S2", { cursor: "A1B2C3-GW-S3", started: 3, batches: 2, status: "complete" }, at(2)), true);
+      const done = await store.diagnostics.getFleet("fleet-1");
+      assert.deepEqual([done?.cursor, done?.started, done?.batches, done?.status, done?.updatedAt], ["A1B2C3-GW-S3", 3, 2, "complete", at(2)]);
+      assert.equal(await store.diagnostics.advanceFleet("fleet-1", "A1B2C3-GW-S3", next, at(3)), false, "a complete fleet does not move");
+      assert.deepEqual(await store.diagnostics.runningFleets(10), []);
+    });
   });
 });

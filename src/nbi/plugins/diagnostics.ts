@@ -1,7 +1,6 @@
 // Diagnostics (docs/diagnostics.md): start one on a device (optionally waking it and waiting for the
 // result) or on every device a filter matches (a fleet run), the history, one run, a fleet's figures.
 
-import { randomUUID } from "node:crypto";
 import { Type, type TObject, type TSchema } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { argsSchema, diagnosticKinds, type DiagnosticKind } from "../../diagnostics/kinds.js";
@@ -154,55 +153,42 @@ export function diagnosticRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
     method: "POST",
     url: "/api/diagnostics",
     operationId: "startFleetDiagnostic",
-    summary: "Run a diagnostic on every device a filter matches (a fleet run)",
+    summary: "Run a diagnostic on every device a filter matches (a fleet run), a batch at a time",
     description:
-      "Starts the run on each device (at most nbi.bulkLimit); devices that already run this kind are listed in `failures`. Follow it with GET /api/diagnostics/fleets/{fleetId}. With `connectionRequest: true` the devices are woken in the background, connectionRequests.concurrency at a time.",
+      "Starts the first batch of `batchSize` devices (in id order) now; each next batch starts once every run of the last one settled (checked every campaigns.interval seconds). Devices that already run this kind are listed in `failures` (first batch). Follow it with GET /api/diagnostics/fleets/{fleetId}. With `connectionRequest: true` each batch's devices are woken in the background, connectionRequests.concurrency at a time.",
     tag: "diagnostics",
     role: "operator",
     body: perKind("FleetDiagnostic", {
       connectionRequest,
       timeout,
       filter: Type.String({ minLength: 1, maxLength: 16384, description: "The devices to run it on (docs/filters.md)" }),
+      batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: settings.bulkLimit, description: "Devices per batch (default: all of them at once)" })),
     }),
     responses: {
       201: Type.Object({
         fleetId: Type.String(),
         matched: Type.Integer(),
-        started: Type.Integer(),
+        batchSize: Type.Integer(),
+        started: Type.Integer({ description: "Runs started in the first batch" }),
         failures: Type.Array(Type.Object({ deviceId: Type.String(), code: Type.String(), message: Type.String() })),
       }),
     },
     errors: ["FILTER_INVALID", "BULK_TOO_MANY", "DIAGNOSTIC_ARGS_INVALID"],
     handler: async (req, reply) => {
-      const body = req.body as { kind: string; args?: Record<string, unknown>; filter: string; connectionRequest?: boolean; timeout?: number };
-      const request = { kind: body.kind, args: body.args ?? {}, ...(body.timeout !== undefined ? { timeout: body.timeout } : {}) };
-      svc.check(request);
-      const query = { filter: body.filter, now: ctx.clock(), onlineWithinMs: settings.onlineWindowMs };
-      const matched = await store.devices.count(query);
+      const body = req.body as { kind: string; args?: Record<string, unknown>; filter: string; connectionRequest?: boolean; timeout?: number; batchSize?: number };
+      const matched = await store.devices.count({ filter: body.filter, now: ctx.clock(), onlineWithinMs: settings.onlineWindowMs });
       if (matched > settings.bulkLimit) {
         throw new ApiError("BULK_TOO_MANY", `the filter matches ${matched} devices; a fleet diagnostic may address at most ${settings.bulkLimit} (nbi.bulkLimit)`, { matched, limit: settings.bulkLimit });
       }
-      const ids: string[] = [];
-      for (let after: string | undefined; ; ) {
-        const page = await store.devices.query({ ...query, limit: 1000, ...(after !== undefined ? { after } : {}) });
-        ids.push(...page.devices.map((d) => d.id));
-        if (page.next === null || ids.length >= settings.bulkLimit) break;
-        after = page.next;
-      }
-      const fleetId = randomUUID();
-      const started: DiagnosticRecord[] = [];
-      const failures: { deviceId: string; code: string; message: string }[] = [];
-      for (const deviceId of ids.slice(0, settings.bulkLimit)) {
-        try {
-          started.push(await svc.start(deviceId, { ...request, fleetId }));
-        } catch (err) {
-          const code = (err as { code?: unknown }).code;
-          if (code !== "DIAGNOSTIC_IN_PROGRESS" && code !== "DEVICE_NOT_FOUND") throw err;
-          failures.push({ deviceId, code: String(code), message: (err as Error).message });
-        }
-      }
-      if (body.connectionRequest) ctx.connectionRequests.wakeAll(started.map((d) => ({ deviceId: d.deviceId, taskId: d.id })));
-      return reply.status(201).send({ fleetId, matched: ids.length, started: started.length, failures: failures.slice(0, 100) });
+      const { fleet, first } = await ctx.fleets.start({
+        kind: body.kind,
+        args: body.args ?? {},
+        filter: body.filter,
+        batchSize: body.batchSize ?? settings.bulkLimit,
+        timeout: body.timeout ?? ctx.diagnosticTimeout,
+        connectionRequest: body.connectionRequest === true,
+      });
+      return reply.status(201).send({ fleetId: fleet.id, matched, batchSize: fleet.batchSize, started: first.started.length, failures: first.failures.slice(0, 100) });
     },
   });
 
@@ -220,6 +206,9 @@ export function diagnosticRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
       200: Type.Object({
         fleetId: Type.String(),
         kind: Type.String(),
+        status: Type.Union([Type.Literal("running"), Type.Literal("complete")], { description: "complete: every matching device was started on (its runs may still be settling)" }),
+        batchSize: Type.Integer(),
+        batches: Type.Integer({ description: "Batches started" }),
         runs: Type.Integer(),
         statuses: Type.Record(Type.String(), Type.Integer()),
         groups: Type.Array(
@@ -233,15 +222,16 @@ export function diagnosticRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
     },
     errors: ["DIAGNOSTIC_NOT_FOUND"],
     handler: async (req) => {
-      const runs = await svc.list({ fleetId: req.params.fleetId });
-      if (runs.length === 0) throw new ApiError("DIAGNOSTIC_NOT_FOUND", `no fleet diagnostic ${JSON.stringify(req.params.fleetId)}`);
+      const fleet = await store.diagnostics.getFleet(req.params.fleetId);
+      if (fleet === null) throw new ApiError("DIAGNOSTIC_NOT_FOUND", `no fleet diagnostic ${JSON.stringify(req.params.fleetId)}`);
+      const runs = await svc.list({ fleetId: fleet.id });
       const groupOf = await grouper(ctx, req.query.groupBy);
       const rows = [];
       for (const run of runs) rows.push({ group: await groupOf(run.deviceId), status: run.status, results: run.results });
       const statuses: Record<string, number> = {};
       for (const run of runs) statuses[run.status] = (statuses[run.status] ?? 0) + 1;
-      const kind = runs[0]!.kind as DiagnosticKind;
-      return { fleetId: req.params.fleetId, kind, runs: runs.length, statuses, groups: summarize(kind, rows) };
+      const kind = fleet.kind as DiagnosticKind;
+      return { fleetId: fleet.id, kind, status: fleet.status, batchSize: fleet.batchSize, batches: fleet.batches, runs: runs.length, statuses, groups: summarize(kind, rows) };
     },
   });
 }

@@ -476,6 +476,22 @@ CREATE INDEX diagnostics_device ON diagnostics (device_id, created_at);
 CREATE INDEX diagnostics_in_flight ON diagnostics (expires_at) WHERE status IN ('pending', 'requested');
 CREATE INDEX diagnostics_fleet ON diagnostics (fleet_id) WHERE fleet_id IS NOT NULL;
 CREATE INDEX diagnostics_completed ON diagnostics (completed_at) WHERE completed_at IS NOT NULL;
+-- Fleet runs: the next batch starts on the devices after the cursor (in id order) once the last settled.
+CREATE TABLE diagnostic_fleets (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  kind text NOT NULL,
+  args json NOT NULL,
+  filter text NOT NULL,
+  batch_size integer NOT NULL,
+  timeout integer NOT NULL,
+  connection_request boolean NOT NULL,
+  cursor text COLLATE "C",
+  started integer NOT NULL,
+  batches integer NOT NULL,
+  status text NOT NULL CHECK (status IN ('running', 'complete')),
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
 `,
   },
 ];

@@ -1,5 +1,5 @@
 // Diagnostic runs and their typed results (migration 15).
-import type { DiagnosticListQuery, DiagnosticRecord, DiagnosticRepo, DiagnosticStatus, JsonValue, NewDiagnostic, TaskFault } from "../types.js";
+import type { DiagnosticFleetRecord, DiagnosticListQuery, DiagnosticRecord, DiagnosticRepo, DiagnosticStatus, JsonValue, NewDiagnostic, TaskFault } from "../types.js";
 import { Assignments } from "./assignments.js";
 import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
@@ -28,6 +28,26 @@ function toDiagnostic(d: Dialect, r: Row): DiagnosticRecord {
 }
 
 type Patch = Parameters<DiagnosticRepo["update"]>[1];
+
+const FLEET_COLUMNS = "id, kind, args, filter, batch_size, timeout, connection_request, cursor, started, batches, status, created_at, updated_at";
+
+function toFleet(d: Dialect, r: Row): DiagnosticFleetRecord {
+  return {
+    id: String(r.id),
+    kind: String(r.kind),
+    args: d.readJson(r.args),
+    filter: String(r.filter),
+    batchSize: Number(r.batch_size),
+    timeout: Number(r.timeout),
+    connectionRequest: d.readBool(r.connection_request) ?? false,
+    cursor: r.cursor == null ? null : String(r.cursor),
+    started: Number(r.started),
+    batches: Number(r.batches),
+    status: String(r.status) as DiagnosticFleetRecord["status"],
+    createdAt: d.readDate(r.created_at)!,
+    updatedAt: d.readDate(r.updated_at)!,
+  };
+}
 
 export class SqlDiagnosticRepo implements DiagnosticRepo {
   constructor(private readonly s: Scope) {}
@@ -94,5 +114,34 @@ export class SqlDiagnosticRepo implements DiagnosticRepo {
 
   prune(before: Date): Promise<number> {
     return this.s.run("DELETE FROM diagnostics WHERE completed_at IS NOT NULL AND completed_at < $1", [this.s.dialect.date(before)]);
+  }
+
+  async createFleet(f: DiagnosticFleetRecord): Promise<void> {
+    const d = this.s.dialect;
+    await this.s.run(
+      `INSERT INTO diagnostic_fleets (${FLEET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [f.id, f.kind, d.json(f.args), f.filter, f.batchSize, f.timeout, d.bool(f.connectionRequest), f.cursor, f.started, f.batches, f.status, d.date(f.createdAt), d.date(f.updatedAt)],
+    );
+  }
+
+  async getFleet(id: string): Promise<DiagnosticFleetRecord | null> {
+    const rows = await this.s.all(`SELECT ${FLEET_COLUMNS} FROM diagnostic_fleets WHERE id = $1`, [id]);
+    return rows[0] ? toFleet(this.s.dialect, rows[0]) : null;
+  }
+
+  async runningFleets(limit: number): Promise<DiagnosticFleetRecord[]> {
+    const rows = await this.s.all(`SELECT ${FLEET_COLUMNS} FROM diagnostic_fleets WHERE status = 'running' ORDER BY created_at, id LIMIT $1`, [limit]);
+    return rows.map((r) => toFleet(this.s.dialect, r));
+  }
+
+  async advanceFleet(id: string, from: string | null, patch: Pick<DiagnosticFleetRecord, "cursor" | "started" | "batches" | "status">, at: Date): Promise<boolean> {
+    // The cursor is compared in the statement itself: of processes racing for one batch, one moves it.
+    // (Device ids are never empty, so '' stands for no cursor.)
+    const n = await this.s.run(
+      `UPDATE diagnostic_fleets SET cursor = $3, started = $4, batches = $5, status = $6, updated_at = $7
+       WHERE id = $1 AND status = 'running' AND COALESCE(cursor, '') = COALESCE($2, '')`,
+      [id, from, patch.cursor, patch.started, patch.batches, patch.status, this.s.dialect.date(at)],
+    );
+    return n > 0;
   }
 }

@@ -444,6 +444,22 @@ CREATE INDEX diagnostics_device ON diagnostics (device_id, created_at);
 CREATE INDEX diagnostics_in_flight ON diagnostics (expires_at) WHERE status IN ('pending', 'requested');
 CREATE INDEX diagnostics_fleet ON diagnostics (fleet_id) WHERE fleet_id IS NOT NULL;
 CREATE INDEX diagnostics_completed ON diagnostics (completed_at) WHERE completed_at IS NOT NULL;
+-- Fleet runs: the next batch starts on the devices after the cursor (in id order) once the last settled.
+CREATE TABLE diagnostic_fleets (
+  id TEXT NOT NULL PRIMARY KEY,
+  kind TEXT NOT NULL,
+  args TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  batch_size INTEGER NOT NULL,
+  timeout INTEGER NOT NULL,
+  connection_request INTEGER NOT NULL,
+  cursor TEXT,
+  started INTEGER NOT NULL,
+  batches INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'complete')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 `,
   },
 ];
