@@ -145,9 +145,10 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         break;
       case "diagnosticResult": {
         // "running": the device reported another diagnostic complete, not this one; it stays requested.
-        const d = e.outcome === "running" ? null : await tx.diagnostics.get(e.diagnosticId);
+        if (e.outcome === "running") break;
+        const d = await tx.diagnostics.get(e.diagnosticId);
         if (d === null || d.deviceId !== deviceId) break;
-        const settled = await settleDiagnostic(tx, d, { status: e.outcome === "running" ? "failed" : e.outcome, state: e.state === "" ? null : e.state, results: e.results, fault: e.fault ?? null }, now);
+        const settled = await settleDiagnostic(tx, d, { status: e.outcome, state: e.state === "" ? null : e.state, results: e.results, fault: e.fault ?? null }, now);
         if (settled === null) break;
         events.push(settled);
         const task = await taskOf(d.id);
