@@ -38,6 +38,10 @@ interface SimFlags {
   periodicInterval?: number;
   jitter: number;
   rebootTime: number;
+  netLatency: number;
+  netJitter: number;
+  netLoss: number;
+  netUnreachable: string[];
   connectionRequestPort: number;
   connectionRequestHost: string;
   connectionRequestUrlHost?: string;
@@ -85,6 +89,12 @@ function integer(min: number) {
 function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds (0 or more)");
+  return n;
+}
+
+function milliseconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of milliseconds (0 or more)");
   return n;
 }
 
@@ -185,7 +195,11 @@ export function simulationOptions(f: SimFlags): SimulationOptions {
     model,
     identity,
     cwmpVersion: parseCwmpVersions(f.cwmpVersion),
-    cpe: { periodicJitterMs: Math.round(f.jitter * 1000), rebootDurationMs: Math.round(f.rebootTime * 1000) },
+    cpe: {
+      periodicJitterMs: Math.round(f.jitter * 1000),
+      rebootDurationMs: Math.round(f.rebootTime * 1000),
+      network: { latencyMs: f.netLatency, jitterMs: f.netJitter, lossPercent: f.netLoss * 100, unreachableHosts: f.netUnreachable },
+    },
     concurrency: f.concurrency,
     rampMs: Math.round(f.ramp * 1000),
     httpTimeoutMs: Math.max(1, Math.round(f.timeout * 1000)),
@@ -315,6 +329,10 @@ export function addSimCommand(program: Command): void {
     .option("--periodic-interval <seconds>", "override the model's PeriodicInformInterval", integer(1))
     .option("--jitter <seconds>", "random delay added to each periodic inform", seconds, 0)
     .option("--reboot-time <seconds>", "how long a reboot or factory reset keeps a device down", seconds, 5)
+    .option("--net-latency <ms>", "diagnostics: round-trip time to any host", milliseconds, 12)
+    .option("--net-jitter <ms>", "diagnostics: spread of round-trip times", milliseconds, 4)
+    .option("--net-loss <fraction>", "diagnostics: share of echoes lost (0 to 1)", fraction, 0)
+    .option("--net-unreachable <hosts>", "diagnostics: comma-separated hosts that do not resolve (names ending in .invalid never do)", (v: string) => v.split(",").map((h) => h.trim()).filter((h) => h !== ""), [])
     .option("--connection-request-port <port>", "port of the Connection Request listener shared by every device (0: any free port)", integer(0), 0)
     .option("--connection-request-host <address>", "address the Connection Request listener binds", "127.0.0.1")
     .option("--connection-request-url-host <host>", "host written in ConnectionRequestURL (default: the bound address, or this machine's first external IPv4 when binding 0.0.0.0)")

@@ -230,9 +230,18 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    diagnostics: Type.Object(
+      {
+        timeout: Seconds(900, "Default seconds a diagnostic may take, from its request to the device's 8 DIAGNOSTICS COMPLETE and the read of its results, before it is settled as `timeout`."),
+        retention: Seconds(7776000, "Seconds finished diagnostics stay in the devices' history; 0: forever."),
+        speedTestMaxBytes: Type.Integer({ minimum: 1, default: 100 * 1024 ** 2, description: "Largest download a TR-143 speed test may ask of Provisio's test endpoint, and largest upload it accepts, in bytes." }),
+        speedTestBytes: Type.Integer({ minimum: 1, default: 10 * 1024 ** 2, description: "Bytes a download speed test on Provisio's endpoint moves when its request gives no `SpeedTestBytes`." }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     campaigns: Type.Object(
       {
-        interval: Seconds(5, "Seconds between two passes of each process's campaign runner."),
+        interval: Seconds(5, "Seconds between two passes of each process's campaign runner (and of its fleet diagnostics, which start their next batch then)."),
         lease: Seconds(60, "Seconds a process keeps a campaign it advances; another process takes over when it stops renewing."),
         taskExpiry: Seconds(86400, "Default seconds a campaign's download may take before its device counts as failed."),
       },

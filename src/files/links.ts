@@ -16,7 +16,9 @@ export const FILES_REALM = "provisio-files";
 
 export type Grant =
   | { kind: "download"; fileId: string; deviceId: string; expires: number }
-  | { kind: "upload"; uploadId: string; deviceId: string; fileType: string; expires: number };
+  | { kind: "upload"; uploadId: string; deviceId: string; fileType: string; expires: number }
+  /** A TR-143 speed test (speed-test.ts): `bytes` to send the device, or the most it may upload. */
+  | { kind: "speedtest"; direction: "download" | "upload"; bytes: number; deviceId: string; expires: number };
 
 export interface LinkSettings {
   /** What devices reach the file server at, ending with "/". */
@@ -31,9 +33,14 @@ function mac(secret: string, text: string, bytes: number): string {
 }
 
 function grantText(g: Grant): string {
-  return g.kind === "download"
-    ? `provisio-file-link-v1\ndownload\n${g.fileId}\n${g.deviceId}\n${g.expires}`
-    : `provisio-file-link-v1\nupload\n${g.uploadId}\n${g.deviceId}\n${g.fileType}\n${g.expires}`;
+  switch (g.kind) {
+    case "download":
+      return `provisio-file-link-v1\ndownload\n${g.fileId}\n${g.deviceId}\n${g.expires}`;
+    case "upload":
+      return `provisio-file-link-v1\nupload\n${g.uploadId}\n${g.deviceId}\n${g.fileType}\n${g.expires}`;
+    case "speedtest":
+      return `provisio-speedtest-v1\n${g.direction}\n${g.bytes}\n${g.deviceId}\n${g.expires}`;
+  }
 }
 
 /** Builds and checks file-server URLs; pure apart from the secret it is given. */
@@ -74,6 +81,13 @@ export class FileLinks {
   uploadUrl(uploadId: string, deviceId: string, fileType: string, expires: number): string | null {
     const t = this.token({ kind: "upload", uploadId, deviceId, fileType, expires });
     const url = `${this.baseUrl}uploads/${uploadId}?d=${encodeURIComponent(deviceId)}&ft=${encodeURIComponent(fileType)}&e=${expires}&t=${t}`;
+    return url.length <= MAX_URL_LENGTH ? url : null;
+  }
+
+  /** The URL of a TR-143 speed test for a device; null when it would be longer than TR-069 allows. */
+  speedTestUrl(direction: "download" | "upload", bytes: number, deviceId: string, expires: number): string | null {
+    const t = this.token({ kind: "speedtest", direction, bytes, deviceId, expires });
+    const url = `${this.baseUrl}speedtest/${direction}?n=${bytes}&d=${encodeURIComponent(deviceId)}&e=${expires}&t=${t}`;
     return url.length <= MAX_URL_LENGTH ? url : null;
   }
 

@@ -2,6 +2,7 @@
 //
 //   GET|HEAD /files/<fileId>[/<name>]?d=<deviceId>&e=<expiry>&t=<token>      a file, for that device
 //   PUT|POST /uploads/<uploadId>?d=<deviceId>&ft=<FileType>&e=<expiry>&t=<token>   an upload from it
+//   /speedtest/download and /speedtest/upload                                      TR-143 tests (speed-test.ts)
 //
 // Every request needs a URL the ACS made for that device (links.ts): a missing, altered, expired or
 // another device's token is 403. With Digest on, the device must also authenticate (401 with a
@@ -16,6 +17,7 @@ import { FileError } from "./errors.js";
 import { planResponse } from "./http-serve.js";
 import { FILES_REALM, type FileLinks, type Grant } from "./links.js";
 import { isFileId, type FileService } from "./service.js";
+import { SpeedTestEndpoints, SpeedTestRefusal, type SpeedTestLimits } from "./speed-test.js";
 
 export interface FileServerLog {
   info(obj: object, msg: string): void;
@@ -35,6 +37,8 @@ export interface FileServerOptions {
   log?: FileServerLog;
   /** Called for each answered request (metrics). */
   observe?: (method: string, status: number) => void;
+  /** Serve TR-143 speed tests within these limits; absent: not served. */
+  speedTests?: SpeedTestLimits;
 }
 
 export interface RunningFileServer {
@@ -59,6 +63,7 @@ function first(v: string | string[] | undefined): string | undefined {
 
 export async function startFileServer(o: FileServerOptions): Promise<RunningFileServer> {
   const clock = o.clock ?? (() => new Date());
+  const speedTests = o.speedTests === undefined ? null : new SpeedTestEndpoints(o.speedTests);
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       o.log?.error({ err, url: req.url }, "file server request failed");
@@ -120,7 +125,24 @@ export async function startFileServer(o: FileServerOptions): Promise<RunningFile
     const q = url.searchParams;
     const download = /^\/files\/([^/]+)(?:\/[^/]*)?$/.exec(url.pathname);
     const upload = /^\/uploads\/([^/]+)(?:\/[^/]*)?$/.exec(url.pathname);
+    const speedTest = /^\/speedtest\/(download|upload)$/.exec(url.pathname);
     try {
+      if (speedTest && speedTests !== null) {
+        const direction = speedTest[1] as "download" | "upload";
+        const allowed = direction === "download" ? ["GET", "HEAD"] : ["PUT", "POST"];
+        if (!allowed.includes(req.method ?? "")) throw new Refused(405, `only ${allowed.join(" and ")}`, { Allow: allowed.join(", ") });
+        try {
+          const bytes = speedTests.size(q.get("n"));
+          authorize(req, { kind: "speedtest", direction, bytes, deviceId: q.get("d") ?? "", expires: Number(q.get("e")) }, q.get("t"), target);
+          const moved = await speedTests.serve(direction, bytes, req, res);
+          o.observe?.(req.method ?? "", res.statusCode);
+          o.log?.info({ deviceId: q.get("d"), direction, bytes: moved }, "speed test served");
+        } catch (err) {
+          if (err instanceof SpeedTestRefusal) throw new Refused(err.status, err.reason);
+          throw err;
+        }
+        return;
+      }
       if (download) {
         if (req.method !== "GET" && req.method !== "HEAD") throw new Refused(405, "only GET and HEAD", { Allow: "GET, HEAD" });
         const fileId = download[1]!;

@@ -39,6 +39,8 @@ import { deviceSessionRoutes } from "./plugins/device-sessions.js";
 import { overviewRoutes } from "./plugins/overview.js";
 import { parameterPathRoutes } from "./plugins/parameter-paths.js";
 import { savedFilterRoutes } from "./plugins/saved-filters.js";
+import { diagnosticRoutes } from "./plugins/diagnostics.js";
+import { DiagnosticError } from "../server/diagnostic-runs.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
 import { CampaignError } from "../server/campaigns.js";
@@ -148,6 +150,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   deviceSessionRoutes(app, routes, ctx);
   configRoutes(app, routes, ctx);
   tenantRoutes(app, routes, ctx);
+  diagnosticRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {
@@ -186,6 +189,7 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
   }
   if (err instanceof MultipartError) return validationError([{ in: "body", field: "", message: err.message }]);
   if (err instanceof CampaignError) return new ApiError(err.code, err.message, err.details);
+  if (err instanceof DiagnosticError) return new ApiError(err.code, err.message, err.details);
   if (err instanceof CampaignRuleError) return validationError([{ in: "body", field: err.field, message: err.message }]);
   if (err instanceof UserError) {
     if (err.code === "USERNAME_INVALID") return validationError([{ in: "body", field: err.field, message: err.message }]);

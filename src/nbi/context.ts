@@ -13,6 +13,8 @@ import type { TaskService } from "../server/tasks.js";
 import type { WebhookService } from "../server/webhooks.js";
 import type { FileService } from "../files/index.js";
 import type { CampaignService } from "../server/campaigns.js";
+import type { DiagnosticService } from "../server/diagnostic-runs.js";
+import type { DiagnosticFleets } from "../server/diagnostic-fleets.js";
 import type { Store } from "../store/types.js";
 
 export interface NbiSettings {
@@ -38,6 +40,10 @@ export interface NbiContext {
   /** Stored files and device uploads. */
   files: FileService;
   campaigns: CampaignService;
+  diagnostics: DiagnosticService;
+  fleets: DiagnosticFleets;
+  /** Seconds a diagnostic run may take by default (diagnostics.timeout). */
+  diagnosticTimeout: number;
   provisioning: ProvisioningService;
   metrics: AcsMetrics;
   keys: ApiKeyAuthenticator;

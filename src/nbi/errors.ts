@@ -66,6 +66,9 @@ export const ERRORS = {
   TENANT_NOT_FOUND: { status: 404, description: "No tenant has this name." },
   TENANT_EXISTS: { status: 409, description: "A tenant with this name exists already." },
   TENANT_IN_USE: { status: 409, description: "API keys that are not revoked are scoped to the tenant (`details.apiKeys` counts them); revoke them first." },
+  DIAGNOSTIC_NOT_FOUND: { status: 404, description: "No diagnostic (or fleet diagnostic) has this id." },
+  DIAGNOSTIC_ARGS_INVALID: { status: 400, description: "The diagnostic's arguments fit its kind but cannot be run here: a speed test larger than `diagnostics.speedTestMaxBytes`, or one without a URL while the file server (which serves Provisio's test endpoints) is off; nothing was started." },
+  DIAGNOSTIC_IN_PROGRESS: { status: 409, description: "The device already runs a diagnostic of this kind (`details.diagnosticId`); a second request would cancel it on the device." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

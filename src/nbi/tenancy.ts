@@ -132,6 +132,13 @@ export const TENANCY: Readonly<Record<string, Tenancy>> = {
   listProvisionVersions: UNSCOPED,
   getProvisionVersion: UNSCOPED,
   revertProvision: UNSCOPED,
+  startDiagnostic: DEVICE,
+  listDeviceDiagnostics: DEVICE,
+  // A diagnostic run's id is its task's.
+  getDiagnostic: owned("task", "id", "DIAGNOSTIC_NOT_FOUND"),
+  // Fleet runs select by filter without the tenant's narrowing (yet): unscoped.
+  startFleetDiagnostic: UNSCOPED,
+  getFleetDiagnostic: UNSCOPED,
   listDeviceSessions: DEVICE,
   getDeviceSession: DEVICE,
   getWebhook: WEBHOOK,

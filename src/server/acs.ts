@@ -42,6 +42,8 @@ import { startCampaigns, startFiles } from "./files-wiring.js";
 import type { FileService } from "../files/index.js";
 import type { CampaignService } from "./campaigns.js";
 import type { CampaignRunner } from "./campaign-runner.js";
+import { DiagnosticService, speedTestUrls } from "./diagnostic-runs.js";
+import { DiagnosticFleets } from "./diagnostic-fleets.js";
 
 export interface Acs {
   store: Store;
@@ -58,6 +60,8 @@ export interface Acs {
   fileServerUrl: string | null;
   filePort: number | null;
   campaigns: CampaignService;
+  diagnostics: DiagnosticService;
+  fleets: DiagnosticFleets;
   campaignRunner: CampaignRunner;
   provisioning: ProvisioningService;
   metrics: AcsMetrics;
@@ -315,6 +319,24 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     };
     const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, taskEvents, models?.typeOf, clock,
       (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at), sealArgs);
+    const diagnostics = new DiagnosticService(store, tasks, {
+      timeoutSeconds: config.diagnostics.timeout,
+      ...(filesPart.links === null ? {} : { speedTestUrls: speedTestUrls(filesPart.links, config.diagnostics) }),
+      clock,
+      publish: (list) => {
+        for (const e of list) events.emit(e);
+      },
+    });
+    const fleets = new DiagnosticFleets({
+      store,
+      diagnostics,
+      wake: (targets) => connectionRequests.wakeAll(targets),
+      onlineWithinMs: config.nbi.onlineWindow * 1000,
+      log,
+      clock,
+    });
+    if (options.manualCampaigns !== true) fleets.startTimer(config.campaigns.interval * 1000);
+    closers.push(() => fleets.stop());
     const campaignsPart = startCampaigns(config, {
       sealArgs,
       store,
@@ -357,6 +379,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         connectionRequestsMs: cr.retention * 1000,
         deviceEventsMs: config.cwmp.eventRetention * 1000,
         auditMs: config.audit.retentionDays * 86_400_000,
+        diagnosticsMs: config.diagnostics.retention * 1000,
       },
     };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));
@@ -374,6 +397,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           webhooks,
           files: filesPart.files,
           campaigns: campaignsPart.campaigns,
+          diagnostics,
+          fleets,
+          diagnosticTimeout: config.diagnostics.timeout,
           provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),
@@ -415,6 +441,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       filePort: filesPart.server?.port ?? null,
       campaigns: campaignsPart.campaigns,
       campaignRunner: campaignsPart.runner,
+      diagnostics,
+      fleets,
       provisioning,
       metrics,
       secrets,

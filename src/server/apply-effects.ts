@@ -7,6 +7,7 @@ import { isSecretPath, storedSecret } from "../provisioning/secret-values.js";
 import { syncSetCredentials, type CredentialSyncOptions } from "./credential-sync.js";
 import type { AcsEvent } from "./events.js";
 import { afterBoot, afterTransfer, verifyingResult } from "./firmware-check.js";
+import { DIAGNOSTICS_COMPLETE, markRequested, queueResultReads, settleDiagnostic } from "./diagnostics.js";
 
 export interface TaskPolicy {
   maxAttempts: number;
@@ -65,6 +66,11 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
     await tx.faults.raise({ deviceId, channel, code: outcome.code, message: outcome.message, detail: (outcome.detail ?? null) as never, at: now });
     events.push({ type: "fault.raised", deviceId, at: now, channel, code: outcome.code, message: outcome.message });
     events.push({ type: "task.failed", deviceId, at: now, taskId: task.id, name: task.name, fault: { code: outcome.code, message: outcome.message }, willRetry: again });
+    if (!again && task.name === "diagnostic") {
+      const d = await tx.diagnostics.get(task.id);
+      const e = d === null ? null : await settleDiagnostic(tx, d, { status: "failed", fault: { code: outcome.code, message: outcome.message } }, now);
+      if (e !== null) events.push(e);
+    }
   };
 
   // The Inform's own parameters follow its "inform" effect; with 4 VALUE CHANGE they are the change.
@@ -93,6 +99,7 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         if (e.events.some((ev) => ev.eventCode.trim() === "1 BOOT")) events.push({ type: "device.boot", deviceId, at: now });
         informValuesChanged = e.events.some((ev) => ev.eventCode.trim() === "4 VALUE CHANGE");
         rebooted ||= e.events.some((ev) => ev.eventCode.trim() === "1 BOOT" || ev.eventCode.trim() === "0 BOOTSTRAP");
+        if (e.events.some((ev) => ev.eventCode.trim() === DIAGNOSTICS_COMPLETE)) await queueResultReads(tx, deviceId, now);
         break;
       }
       case "setValues": {
@@ -134,6 +141,21 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
       case "taskFault": {
         const task = await taskOf(e.taskId);
         if (task !== null) await finishTask(task, { ok: false, code: e.fault.code, message: e.fault.message, detail: e.fault.detail, retry: e.retry });
+        break;
+      }
+      case "diagnosticRequested":
+        await markRequested(tx, deviceId, e.diagnosticId, now);
+        break;
+      case "diagnosticResult": {
+        // "running": the device reported another diagnostic complete, not this one; it stays requested.
+        if (e.outcome === "running") break;
+        const d = await tx.diagnostics.get(e.diagnosticId);
+        if (d === null || d.deviceId !== deviceId) break;
+        const settled = await settleDiagnostic(tx, d, { status: e.outcome, state: e.state === "" ? null : e.state, results: e.results, fault: e.fault ?? null }, now);
+        if (settled === null) break;
+        events.push(settled);
+        const task = await taskOf(d.id);
+        if (task !== null && (task.status === "waiting" || task.status === "pending")) await finishTask(task, { ok: true, result: { status: e.outcome, state: e.state } });
         break;
       }
       case "transferComplete":

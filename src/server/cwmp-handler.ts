@@ -6,6 +6,7 @@ import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializ
 import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
+import { DIAGNOSTICS_COMPLETE } from "./diagnostics.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
 import { credentialFitsDevice, type AuthResult, type CpeAuthenticator } from "./cpe-auth.js";
@@ -297,7 +298,10 @@ export class CwmpHandler {
         if (this.o.provisioning !== undefined) {
           started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin));
         }
-        await this.planAhead(tx, started.session, now, tasks);
+        // 8 DIAGNOSTICS COMPLETE queued the reads of the device's diagnostics (diagnostics.ts) with the
+        // Inform: they are this session's work too.
+        const diagnosticsDone = inform.event.some((e) => e.eventCode.trim() === DIAGNOSTICS_COMPLETE);
+        await this.planAhead(tx, started.session, now, diagnosticsDone ? await this.runnable(tx, deviceId, now) : tasks);
         const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now));
         if (lock === null) {
           throw new Refusal(this.busy("this device already has a session in progress\n"));

@@ -19,6 +19,18 @@ export type AcsEvent =
   | { type: "fault.cleared"; deviceId: string; at: Date; channel: string }
   | { type: "transfer.complete"; deviceId: string; at: Date; commandKey: string; taskId: string | null; faultCode: number; faultString: string; autonomous: boolean }
   | { type: "session.ended"; deviceId: string; at: Date; reason: string }
+  /** A diagnostic run settled: complete, error (the device's Error_* state in `state`), cancelled, failed or timeout. */
+  | {
+      type: "diagnostic.completed";
+      deviceId: string;
+      at: Date;
+      diagnosticId: string;
+      kind: string;
+      status: string;
+      state: string | null;
+      fleetId: string | null;
+      fault?: { code: string; message: string };
+    }
   /** The device answered a connection request (accepted), or UDP datagrams were sent. */
   | { type: "connectionRequest.succeeded"; deviceId: string; at: Date; method: string; outcome: string; target: string; durationMs: number; taskId: string | null }
   /** Every method tried failed, or there was none to try (`outcome` "no-method"). */
@@ -36,7 +48,7 @@ export type AcsEventType = AcsEvent["type"];
 export const ACS_EVENT_TYPES: readonly AcsEventType[] = [
   "device.registered", "device.inform", "device.boot", "device.valueChange", "device.deleted",
   "task.created", "task.completed", "task.failed", "task.cancelled",
-  "fault.raised", "fault.cleared", "transfer.complete", "session.ended",
+  "fault.raised", "fault.cleared", "transfer.complete", "session.ended", "diagnostic.completed",
   "connectionRequest.succeeded", "connectionRequest.failed",
   "campaign.started", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.aborted",
 ];

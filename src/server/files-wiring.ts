@@ -26,6 +26,8 @@ export interface FilesPart {
 }
 
 const SWEEP_MS = 3_600_000;
+/** TR-143 tests one process serves at once: enough for a fleet's batch, few enough not to saturate its link. */
+const SPEED_TESTS_AT_ONCE = 64;
 
 function urlOf(host: string, port: number): string {
   const h = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
@@ -60,6 +62,7 @@ export async function startFiles(
       nonceTtlMs: config.cwmp.nonceTtl * 1000,
       clock: d.clock,
       log: d.log,
+      speedTests: { maxBytes: config.diagnostics.speedTestMaxBytes, maxConcurrent: SPEED_TESTS_AT_ONCE },
     });
     url = f.publicUrl !== "" ? f.publicUrl : urlOf(f.host, server.port);
     links = new FileLinks({ baseUrl: url, secret, digest: f.auth === "token+digest" });

@@ -8,6 +8,7 @@ import type { SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import type { TaskPolicy } from "./apply-effects.js";
 import { endAbandoned } from "./session-end.js";
+import { timeOutDiagnostics } from "./diagnostics.js";
 import { recordEvents, type EventBus } from "./events.js";
 import { logPassFailure, type Logger } from "./logger.js";
 
@@ -22,7 +23,7 @@ export interface HousekeepingOptions {
    * How long to keep outbox events, finished webhook deliveries, connection-request attempts and the
    * Events of Informs, the audit trail (ms); absent: forever. deviceEventsMs, auditMs 0 or absent: forever.
    */
-  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number };
+  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number; diagnosticsMs?: number };
 }
 
 /** Inform events (and audit entries) are deleted this many at a time, up to DEVICE_EVENT_BATCHES times a pass. */
@@ -55,6 +56,9 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
       for (const e of settled) o.events.emit(e);
     }
   }
+  // Before tasks expire, so that a diagnostic's task expires with its event and its record says why.
+  const timedOut = await o.store.transaction(async (tx) => recordEvents(tx, await timeOutDiagnostics(tx, now)));
+  for (const e of timedOut) o.events.emit(e);
   const tasks = await o.store.tasks.expire(now);
   // Expired nonces fail their HMAC check's expiry anyway: their counts are no longer needed.
   let pruned = await o.store.digestNonces.prune(now);
@@ -67,6 +71,7 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     pruned += await o.store.connectionRequests.prune(before(o.retention.connectionRequestsMs));
     // One row per event of every Inform: the biggest table after the parameters, so it goes in bounded
     // batches (a pass that finds more leaves the rest to the next).
+    if ((o.retention.diagnosticsMs ?? 0) > 0) pruned += await o.store.diagnostics.prune(before(o.retention.diagnosticsMs!));
     const deviceEventsMs = o.retention.deviceEventsMs ?? 0;
     if (deviceEventsMs > 0) pruned += await pruneInBatches((n) => o.store.events.prune(before(deviceEventsMs), n), DEVICE_EVENT_BATCH, DEVICE_EVENT_BATCHES);
     // The audit trail is kept long (a year by default), so a pass may find months of it at once: bounded too.

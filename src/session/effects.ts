@@ -30,6 +30,17 @@ export type Effect =
   /** The task's RPC was accepted; its outcome comes later (TransferComplete, DUStateChangeComplete). */
   | { type: "taskWaiting"; taskId: string; result: JsonValue }
   | { type: "taskFault"; taskId: string; fault: TaskFaultInfo; retry: boolean }
+  /** A diagnostic's inputs and DiagnosticsState=Requested were accepted; its results follow 8 DIAGNOSTICS COMPLETE. */
+  | { type: "diagnosticRequested"; diagnosticId: string }
+  /** What a device reported of a diagnostic (outcome "running": not finished yet; "failed": it could not be read). */
+  | {
+      type: "diagnosticResult";
+      diagnosticId: string;
+      state: string;
+      outcome: "complete" | "error" | "cancelled" | "running" | "failed";
+      results: JsonValue;
+      fault?: TaskFaultInfo;
+    }
   | { type: "transferComplete"; commandKey: string; fault: FaultStruct; startTime: string; completeTime: string }
   | {
       type: "autonomousTransferComplete";

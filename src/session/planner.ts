@@ -6,6 +6,7 @@ import type { CwmpMessage, CwmpNamespaceVersion, GetParameterValuesResponse } fr
 import type { Effect } from "./effects.js";
 import type { JsonValue } from "./json.js";
 import type { Unconfirmed } from "./confirm.js";
+import { diagnosticTaskProblems, diagnosticTasks, isDiagnosticTask } from "./tasks/diagnostics.js";
 import { commandKeyOf, isTaskName, taskHandlers, taskSupportedIn, validateTaskArgs, TaskArgumentError, type Step, type TaskContext, type TaskHandler } from "./tasks/index.js";
 
 /** A task as the session sees it: the store's record, reduced. */
@@ -51,6 +52,7 @@ export function taskContext(taskId: string, ctx: PlanContext): TaskContext {
 }
 
 export function handlerOf(name: string): TaskHandler<JsonValue> {
+  if (isDiagnosticTask(name)) return diagnosticTasks[name] as unknown as TaskHandler<JsonValue>;
   return taskHandlers[name as keyof typeof taskHandlers] as unknown as TaskHandler<JsonValue>;
 }
 
@@ -123,18 +125,28 @@ function countNames(c: ReadyRpc[]): number {
   return c.reduce((n, r) => n + (isBatchable(r.request) ? (r.request as { parameterNames: string[] }).parameterNames.length : 0), 0);
 }
 
-function startTask(task: TaskInput, ctx: PlanContext): ReadyRpc | { effects: Effect[] } {
-  const fail = (code: string, message: string) => ({ effects: [{ type: "taskFault" as const, taskId: task.id, fault: { code, message }, retry: false }] });
-  if (!isTaskName(task.name)) return fail("task.unknown", `unknown task kind "${task.name}"`);
-  if (task.argsError !== undefined) return fail("task.invalid-arguments", task.argsError);
-  let args: JsonValue;
+/** The task's arguments as its kind's schema accepts them, or what is wrong with them. */
+function validArgs(name: string, raw: JsonValue): { ok: true; args: JsonValue } | { ok: false; problem: string } {
+  if (isDiagnosticTask(name)) {
+    const problem = diagnosticTaskProblems(name, raw);
+    return problem === null ? { ok: true, args: raw } : { ok: false, problem };
+  }
   try {
-    args = validateTaskArgs(task.name, task.args) as JsonValue;
+    return { ok: true, args: validateTaskArgs(name as Parameters<typeof validateTaskArgs>[0], raw) as JsonValue };
   } catch (err) {
-    if (err instanceof TaskArgumentError) return fail("task.invalid-arguments", err.message);
+    if (err instanceof TaskArgumentError) return { ok: false, problem: err.message };
     throw err;
   }
-  if (!taskSupportedIn(task.name, ctx.ns)) {
+}
+
+function startTask(task: TaskInput, ctx: PlanContext): ReadyRpc | { effects: Effect[] } {
+  const fail = (code: string, message: string) => ({ effects: [{ type: "taskFault" as const, taskId: task.id, fault: { code, message }, retry: false }] });
+  if (!isTaskName(task.name) && !isDiagnosticTask(task.name)) return fail("task.unknown", `unknown task kind "${task.name}"`);
+  if (task.argsError !== undefined) return fail("task.invalid-arguments", task.argsError);
+  const checked = validArgs(task.name, task.args);
+  if (!checked.ok) return fail("task.invalid-arguments", checked.problem);
+  const args = checked.args;
+  if (isTaskName(task.name) && !taskSupportedIn(task.name, ctx.ns)) {
     return fail("task.unsupported", `${task.name} is not available in the device's CWMP namespace cwmp-${ctx.ns}`);
   }
   const tctx = { ...taskContext(task.id, ctx), ...(task.unconfirmed === undefined ? {} : { unconfirmed: task.unconfirmed }), ...(task.resume === undefined ? {} : { resume: task.resume }) };

@@ -34,6 +34,8 @@ import { SimError } from "./errors.js";
 import { EVENT, EventQueue, sortEvents, type EventQueueState } from "./events.js";
 import type { DeviceModel, ParamDef } from "./model.js";
 import { nextRandom } from "./rng.js";
+import { defaultNetwork } from "./models/diagnostics.js";
+import type { DiagnosticTransferJob, DiagnosticTransferResult, NetworkProfile } from "./source.js";
 import * as params from "./rpc-parameters.js";
 import { sessionStep, type SessionInput, type SessionState } from "./session-states.js";
 import { SoftwareModules, softwareModuleTables } from "./software-modules.js";
@@ -69,6 +71,8 @@ export interface CpeOptions {
   maxQueuedTransfers?: number;
   /** A SetParameterValues value of another xsi:type is 9006 (default), or accepted when its text fits. */
   strictTypes?: boolean;
+  /** The network diagnostics see (latency, loss, unreachable hosts). Default: defaultNetwork. */
+  network?: Partial<NetworkProfile>;
   /**
    * Called with each request of the ACS the device carried out (answered without a fault), so that a
    * test can count what reached the device: a write applied twice shows there and nowhere else.
@@ -84,7 +88,9 @@ export type CpeEffect =
   /** Perform a transfer, then call transferDone(). */
   | { kind: "transfer"; job: TransferJob }
   /** ManagementServer.URL changed: the next session goes to `url`. */
-  | { kind: "acsUrlChanged"; url: string };
+  | { kind: "acsUrlChanged"; url: string }
+  /** A TR-143 diagnostic: move the bytes, then call diagnosticTransferDone(). */
+  | { kind: "diagnosticTransfer"; statePath: string; job: DiagnosticTransferJob };
 
 export type SessionOutput =
   /** POST `reply` (null: an empty POST) and feed the answer to receive(). */
@@ -176,7 +182,7 @@ export class Cpe {
   readonly model: DeviceModel;
   readonly tree: DeviceTree;
   readonly cwmpVersion: CwmpVersion;
-  private readonly opts: Required<Omit<CpeOptions, "cwmpVersion" | "onApplied">>;
+  private readonly opts: Required<Omit<CpeOptions, "cwmpVersion" | "onApplied" | "network">>;
   private readonly onApplied: ((request: CwmpMessage) => void) | undefined;
   private readonly ms: string;
   private events: EventQueue;
@@ -197,6 +203,7 @@ export class Cpe {
   private seq: number;
   private wantSession: boolean;
   private session: Session | undefined;
+  private readonly network: NetworkProfile;
 
   constructor(model: DeviceModel, identity: DeviceIdentity, options: CpeOptions = {}, state?: CpeState) {
     this.model = model;
@@ -209,6 +216,7 @@ export class Cpe {
       strictTypes: options.strictTypes ?? true,
     };
     this.onApplied = options.onApplied;
+    this.network = { ...defaultNetwork, ...options.network };
     this.ms = `${model.root.path}ManagementServer.`;
     if (state !== undefined) {
       if (state.version !== 1) throw new SimError("SIM_STATE_INVALID", `device state version ${String(state.version)} is not 1`);
@@ -746,7 +754,8 @@ export class Cpe {
         }
         case "diagnostic": {
           const d = this.model.diagnostics.get(a.statePath);
-          if (d !== undefined) this.diagnostics.push({ statePath: a.statePath, doneAt: now + d.durationMs });
+          if (d?.transfer !== undefined) effects.push({ kind: "diagnosticTransfer", statePath: a.statePath, job: d.transfer((p) => this.tree.get(p, now) ?? "") });
+          else if (d !== undefined) this.diagnostics.push({ statePath: a.statePath, doneAt: now + d.durationMs });
           break;
         }
       }
@@ -1009,16 +1018,38 @@ export class Cpe {
     }
   }
 
-  private completeDiagnostic(statePath: string, now: number): void {
+  /** The runtime finished the transfer of a TR-143 diagnostic asked for by a "diagnosticTransfer" effect. */
+  diagnosticTransferDone(now: number, statePath: string, result: DiagnosticTransferResult): CpeEffect[] {
+    if (!this.up) return [];
+    this.completeDiagnostic(statePath, now, result);
+    return this.session === undefined ? this.runDue(now) : [];
+  }
+
+  private completeDiagnostic(statePath: string, now: number, transfer?: DiagnosticTransferResult): void {
     const d = this.model.diagnostics.get(statePath);
     if (d === undefined || this.tree.get(statePath, now) !== "Requested") return;
-    const results = d.complete((p) => this.tree.get(p, now) ?? "", this.tree.context(now, []));
-    for (const [path, value] of Object.entries(results)) {
-      const node = this.tree.resolve(path, now);
-      if (node?.kind === "param") this.tree.set(path, node.def, value);
+    const out = d.complete((p) => this.tree.get(p, now) ?? "", this.tree.context(now, []), { net: this.network, ...(transfer !== undefined ? { transfer } : {}) });
+    // The previous run's rows go; this run's are added in order.
+    for (const table of d.tables ?? []) {
+      const node = this.tree.resolve(table, now);
+      if (node?.kind !== "table") continue;
+      for (const n of this.tree.instancesOf(node.def, node.inst, now, table)) {
+        const row = this.tree.resolve(`${table}${n}.`, now);
+        if (row?.kind === "object") this.tree.deleteInstance(row, now);
+      }
+      for (const values of out.rows?.[table] ?? []) {
+        const n = this.tree.addInstance(node, now);
+        for (const [name, value] of Object.entries(values)) this.setResult(`${table}${n}.${name}`, value, now);
+      }
     }
+    for (const [path, value] of Object.entries(out.values)) this.setResult(path, value, now);
     this.events.add(EVENT.diagnosticsComplete);
     this.wantSession = true;
+  }
+
+  private setResult(path: string, value: string, now: number): void {
+    const node = this.tree.resolve(path, now);
+    if (node?.kind === "param") this.tree.set(path, node.def, value);
   }
 
   // ---- state ----

@@ -129,12 +129,60 @@ export interface ObjectSource {
 export interface DiagnosticSource {
   /** Concrete path of the DiagnosticsState parameter. */
   statePath: string;
+  /** How long the test runs (tests with a transfer take what it takes). */
   durationMs: number;
+  /** Tables of results (object paths ending with "."), emptied when the test completes. */
+  tables?: readonly string[];
   /**
    * The values to set when the test completes (DiagnosticsState included, e.g. "Complete" or
-   * "Error_CannotResolveHostName"), given a reader of the current values.
+   * "Error_CannotResolveHostName") and the rows of its tables (values by name relative to the row),
+   * given a reader of the current values.
    */
-  complete(read: (path: string) => string, ctx: ValueContext): Record<string, string>;
+  complete(read: (path: string) => string, ctx: ValueContext, env: DiagnosticEnv): { values: Record<string, string>; rows?: Record<string, Record<string, string>[]> };
+  /** A test that moves bytes (TR-143): what the runtime is to transfer before complete() is called. */
+  transfer?(read: (path: string) => string): DiagnosticTransferJob;
+}
+
+/** A TR-143 transfer to perform for a diagnostic. */
+export interface DiagnosticTransferJob {
+  direction: "download" | "upload";
+  url: string;
+  /** Bytes to send (upload). */
+  bytes: number;
+}
+
+/** What the runtime measured of a TR-143 transfer (times in ms since the epoch, on the simulation's clock). */
+export type DiagnosticTransferResult =
+  | {
+      ok: true;
+      romTime: number;
+      bomTime: number;
+      eomTime: number;
+      tcpOpenRequestTime: number;
+      tcpOpenResponseTime: number;
+      testBytes: number;
+      totalBytesReceived: number;
+      totalBytesSent: number;
+    }
+  /** resolve: the host has no address; connect: no connection; response: no (good) answer; transfer: broke off. */
+  | { ok: false; reason: "resolve" | "connect" | "response" | "transfer"; message: string };
+
+/** What the simulated network looks like to diagnostics (sim options --net-*). */
+export interface NetworkProfile {
+  /** Round-trip time to a host, in ms. */
+  latencyMs: number;
+  /** Spread of round-trip times, in ms. */
+  jitterMs: number;
+  /** Echoes lost, in percent. */
+  lossPercent: number;
+  /** Hosts that do not resolve (besides names ending in .invalid, which never do). */
+  unreachableHosts: readonly string[];
+}
+
+/** What a diagnostic's results depend on besides the device: the simulated network, a measured transfer. */
+export interface DiagnosticEnv {
+  net: NetworkProfile;
+  transfer?: DiagnosticTransferResult;
 }
 
 /** Defaults for the identity of devices of this model; the simulator's options override them. */

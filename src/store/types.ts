@@ -428,6 +428,8 @@ export interface StoreTx {
   fleet: FleetRepo;
   // Tenants (migration 11).
   tenants: TenantRepo;
+  // Diagnostics and their results (migration 15).
+  diagnostics: DiagnosticRepo;
 }
 
 export interface Store extends StoreTx {
@@ -1113,4 +1115,94 @@ export interface TenantRepo {
   list(): Promise<TenantRecord[]>;
   update(name: string, patch: Partial<Pick<TenantRecord, "filter" | "description" | "updatedAt">>): Promise<TenantRecord | null>;
   delete(name: string): Promise<boolean>;
+}
+// ---------------------------------------------------------------------------------------------------
+// Diagnostics (migration 15): one record per diagnostic run on a device, kept as its history.
+
+/**
+ * pending: its task has not set it on the device yet; requested: the device accepted it and runs it;
+ * then complete, error (the device reported an Error_* state), cancelled (None/Canceled: something
+ * replaced it), failed (the ACS could not request or read it) or timeout (no 8 DIAGNOSTICS COMPLETE in time).
+ */
+export type DiagnosticStatus = "pending" | "requested" | "complete" | "error" | "cancelled" | "failed" | "timeout";
+
+export interface DiagnosticRecord {
+  /** The id of its `diagnostic` task too. */
+  id: string;
+  deviceId: string;
+  /** ipPing, traceRoute, download, upload, udpEcho, nsLookup, serverSelection, wifiScan. */
+  kind: string;
+  args: JsonValue;
+  status: DiagnosticStatus;
+  /** DiagnosticsState as the device last reported it. */
+  state: string | null;
+  /** { results: {...}, tables: {...} }, typed (src/diagnostics/values.ts); null until read. */
+  results: JsonValue;
+  fault: TaskFault | null;
+  /** The fleet run it belongs to, if any. */
+  fleetId: string | null;
+  createdAt: Date;
+  requestedAt: Date | null;
+  completedAt: Date | null;
+  /** Not finished by then: timeout. */
+  expiresAt: Date;
+}
+
+export interface NewDiagnostic {
+  id: string;
+  deviceId: string;
+  kind: string;
+  args: JsonValue;
+  fleetId?: string | null;
+  expiresAt: Date;
+}
+
+export interface DiagnosticListQuery {
+  deviceId?: string;
+  kind?: string;
+  fleetId?: string;
+  status?: DiagnosticStatus[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface DiagnosticRepo {
+  create(d: NewDiagnostic, at: Date): Promise<DiagnosticRecord>;
+  get(id: string): Promise<DiagnosticRecord | null>;
+  /** Newest first. */
+  list(query?: DiagnosticListQuery): Promise<DiagnosticRecord[]>;
+  update(id: string, patch: Partial<Pick<DiagnosticRecord, "status" | "state" | "results" | "fault" | "requestedAt" | "completedAt">>): Promise<DiagnosticRecord | null>;
+  /** Pending or requested diagnostics whose expiresAt has passed at `now`, oldest first, at most `limit`. */
+  overdue(now: Date, limit: number): Promise<DiagnosticRecord[]>;
+  /** Deletes finished diagnostics completed before `before` (retention); returns how many. */
+  prune(before: Date): Promise<number>;
+  createFleet(f: DiagnosticFleetRecord): Promise<void>;
+  getFleet(id: string): Promise<DiagnosticFleetRecord | null>;
+  /** Fleets still starting batches, oldest first. */
+  runningFleets(limit: number): Promise<DiagnosticFleetRecord[]>;
+  /**
+   * Moves a fleet's cursor from `from` to `patch.cursor` (and its counts, status), only if it is still
+   * at `from`: true for one caller only, so one process starts each batch.
+   */
+  advanceFleet(id: string, from: string | null, patch: Pick<DiagnosticFleetRecord, "cursor" | "started" | "batches" | "status">, at: Date): Promise<boolean>;
+}
+
+/** A diagnostic run over a filter, started a batch at a time (the next once the last one settled). */
+export interface DiagnosticFleetRecord {
+  id: string;
+  kind: string;
+  args: JsonValue;
+  filter: string;
+  batchSize: number;
+  /** Seconds each run may take. */
+  timeout: number;
+  connectionRequest: boolean;
+  /** The id of the last device a batch was started on (devices are taken in id order). */
+  cursor: string | null;
+  started: number;
+  batches: number;
+  /** running: batches remain; complete: every matching device was started on. */
+  status: "running" | "complete";
+  createdAt: Date;
+  updatedAt: Date;
 }

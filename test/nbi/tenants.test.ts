@@ -144,6 +144,7 @@ forEachBackend((backend) => {
         createTask: { name: "reboot" },
         setConnectionRequestCredentials: { username: "u", password: "p" },
         dryRunProvisioning: {},
+        startDiagnostic: { kind: "ipPing", args: { Host: "example.net" } },
       };
       const seen: string[] = [];
       for (const [path, ops] of Object.entries(doc.paths)) {

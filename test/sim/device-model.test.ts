@@ -138,7 +138,7 @@ test("compileModel refuses inconsistent sources", () => {
   bad([{ path: "Device.A.B", type: "xsd:string", writable: false }, { path: "Other.C", type: "xsd:string", writable: false }]);
   bad([{ path: "Device.T.0.B", type: "xsd:string", writable: false }]);
   bad([{ path: "Device.X", type: "xsd:string", writable: false }], [{ path: "Device.Obj" }]);
-  assert.throws(() => compileModel({ name: "d", objects: [], parameters: [{ path: "Device.X", type: "xsd:string", writable: false }], diagnostics: [{ statePath: "Device.X", durationMs: 1, complete: () => ({}) }] }), SimError);
+  assert.throws(() => compileModel({ name: "d", objects: [], parameters: [{ path: "Device.X", type: "xsd:string", writable: false }], diagnostics: [{ statePath: "Device.X", durationMs: 1, complete: () => ({ values: {} }) }] }), SimError);
 });
 
 test("the tree stores only differences from the model", () => {

@@ -70,6 +70,7 @@ export const uintW = maker("xsd:unsignedInt", true);
 export const int = maker("xsd:int", false);
 export const intW = maker("xsd:int", true);
 export const ulong = maker("xsd:unsignedLong", false);
+export const ulongW = maker("xsd:unsignedLong", true);
 export const longW = maker("xsd:long", true);
 export const bool = maker("xsd:boolean", false);
 export const boolW = maker("xsd:boolean", true);

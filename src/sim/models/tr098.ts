@@ -4,14 +4,14 @@
 // tr-098-1-8-0-full.xml (test/sim checks them against it).
 
 import { compileModel, type DeviceModel } from "../model.js";
-import type { DiagnosticSource } from "../source.js";
 import {
   bool, boolW, dyn, ident, int, intW, ModelBuilder, str, strW, time, timeW, uint, uintW, type Spec, type Val,
 } from "./dsl.js";
 import {
-  clock, counter, hostTable, hostValue, mac, pingResults, secondsUp, ssidName, stationTable, uptime, wander,
+  clock, counter, hostTable, hostValue, mac, secondsUp, ssidName, stationTable, uptime, wander,
   wanAddress, WAN_GATEWAY, WAN_MASK, wifiPassphrase,
 } from "./generators.js";
+import { addDiagnostics } from "./diagnostics.js";
 import { addXmpp } from "./xmpp.js";
 
 const IGD = "InternetGatewayDevice.";
@@ -32,25 +32,6 @@ function counters32(names: readonly string[], bytesPerSecond: number, salt: numb
 const ETH_STATS = ["BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived", "ErrorsSent", "ErrorsReceived", "UnicastPacketsSent",
   "UnicastPacketsReceived", "DiscardPacketsSent", "DiscardPacketsReceived", "MulticastPacketsSent", "MulticastPacketsReceived",
   "BroadcastPacketsSent", "BroadcastPacketsReceived", "UnknownProtoPacketsReceived"];
-
-const ipPing: DiagnosticSource = {
-  statePath: `${IGD}IPPingDiagnostics.DiagnosticsState`,
-  durationMs: 3_000,
-  complete(read, ctx) {
-    const p = `${IGD}IPPingDiagnostics.`;
-    if (read(p + "Host").trim() === "" || read(p + "Host").includes(" ")) return { [p + "DiagnosticsState"]: "Error_CannotResolveHostName" };
-    const n = Number(read(p + "NumberOfRepetitions")) || 1;
-    const r = pingResults(ctx, n);
-    return {
-      [p + "DiagnosticsState"]: "Complete",
-      [p + "SuccessCount"]: String(r.success),
-      [p + "FailureCount"]: String(n - r.success),
-      [p + "AverageResponseTime"]: String(r.avg),
-      [p + "MinimumResponseTime"]: String(r.min),
-      [p + "MaximumResponseTime"]: String(r.max),
-    };
-  },
-};
 
 export function tr098Source() {
   const b = new ModelBuilder("InternetGatewayDevice");
@@ -184,24 +165,7 @@ export function tr098Source() {
 
   b.obj("LANConfigSecurity.", { ConfigPassword: strW("", { maxLen: 64, secret: true }) });
 
-  b.obj("IPPingDiagnostics.", {
-    DiagnosticsState: strW("None", {
-      notify: "canDeny",
-      enum: ["None", "Requested", "Complete", "Error_CannotResolveHostName", "Error_Internal", "Error_Other"],
-      settable: ["Requested"],
-    }),
-    Interface: strW("", { maxLen: 256 }),
-    Host: strW("", { maxLen: 256 }),
-    NumberOfRepetitions: uintW("3", { min: 1 }),
-    Timeout: uintW("1000", { min: 1 }),
-    DataBlockSize: uintW("64", { min: 1, max: 65535 }),
-    DSCP: uintW("0", { min: 0, max: 63 }),
-    SuccessCount: uint("0", { notify: "canDeny" }),
-    FailureCount: uint("0", { notify: "canDeny" }),
-    AverageResponseTime: uint("0", { notify: "canDeny" }),
-    MaximumResponseTime: uint("0", { notify: "canDeny" }),
-    MinimumResponseTime: uint("0", { notify: "canDeny" }),
-  });
+  const diagnostics = addDiagnostics(b, ["ipPing", "traceRoute", "download", "upload", "nsLookup"]);
 
   // ---- the LAN ----
   const LAN = "LANDevice.{i}.";
@@ -495,7 +459,7 @@ export function tr098Source() {
     ExecutionEnvRef: str(""),
   });
 
-  return b.build("tr098-gateway", { manufacturer: "Provisio", oui: "00D09E", productClass: "PG-3100", serialPrefix: "PRI" }, [ipPing]);
+  return b.build("tr098-gateway", { manufacturer: "Provisio", oui: "00D09E", productClass: "PG-3100", serialPrefix: "PRI" }, diagnostics);
 }
 
 /** The compiled TR-098 gateway (compile once, share between devices). */

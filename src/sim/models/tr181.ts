@@ -1,22 +1,23 @@
 // The built-in TR-181 (Device:2) home gateway: four LAN ports and an Ethernet WAN, a dual-band WiFi
 // with one SSID and access point per band, IPv4 with DHCP on the WAN and a DHCP server on the LAN,
-// NAT with a port mapping, a host table that changes, IPPing diagnostics and software modules.
+// NAT with a port mapping, a host table that changes, every diagnostic (models/diagnostics.ts) and
+// software modules.
 // Names, types and writability follow tr-181-2-17-0-cwmp-full.xml (test/sim checks them against it).
 
 import { compileModel, type DeviceModel } from "../model.js";
-import type { DeviceIdentity, DiagnosticSource, DynamicValue } from "../source.js";
+import type { DeviceIdentity, DynamicValue } from "../source.js";
 import {
   bool, boolW, dyn, ident, int, intW, ModelBuilder, str, strW, time, timeW, uint, uintW, ulong, type Spec, type Val,
 } from "./dsl.js";
 import {
-  clock, counter, host, hostSince, hostTable, hostValue, leaseRemaining, mac, oneRow, parentHostValue, pingResults,
+  clock, counter, host, hostSince, hostTable, hostValue, leaseRemaining, mac, oneRow, parentHostValue,
   ssidName, stationTable, uptime, wander, wanAddress, WAN_GATEWAY, WAN_MASK, wifiPassphrase,
 } from "./generators.js";
+import { addDiagnostics } from "./diagnostics.js";
 import { addXmpp } from "./xmpp.js";
 
 const IF_STATUS = ["Up", "Down", "Unknown", "Dormant", "NotPresent", "LowerLayerDown", "Error"];
 const ADDR_STATUS = ["Disabled", "Enabled", "Error_Misconfigured", "Error"];
-const DIAG_STATE = ["None", "Requested", "Canceled", "Complete", "Error_CannotResolveHostName", "Error_Internal", "Error_Other"];
 
 const STAT_NAMES = ["BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived", "ErrorsSent", "ErrorsReceived", "UnicastPacketsSent",
   "UnicastPacketsReceived", "DiscardPacketsSent", "DiscardPacketsReceived", "MulticastPacketsSent", "MulticastPacketsReceived",
@@ -49,31 +50,6 @@ function interfaceStats(bytesPerSecond: number, salt: number, canDenyBroadcast =
 const sinceBoot: DynamicValue = uptime;
 const lanMac = (id: DeviceIdentity) => mac(id, 0);
 const wanMac = (id: DeviceIdentity) => mac(id, 1);
-
-const ipPing: DiagnosticSource = {
-  statePath: "Device.IP.Diagnostics.IPPing.DiagnosticsState",
-  durationMs: 3_000,
-  complete(read, ctx) {
-    const p = "Device.IP.Diagnostics.IPPing.";
-    if (read(p + "Host").trim() === "" || read(p + "Host").includes(" ")) {
-      return { [p + "DiagnosticsState"]: "Error_CannotResolveHostName" };
-    }
-    const n = Number(read(p + "NumberOfRepetitions")) || 1;
-    const r = pingResults(ctx, n);
-    return {
-      [p + "DiagnosticsState"]: "Complete",
-      [p + "IPAddressUsed"]: wanAddress(ctx.identity),
-      [p + "SuccessCount"]: String(r.success),
-      [p + "FailureCount"]: String(n - r.success),
-      [p + "AverageResponseTime"]: String(r.avg),
-      [p + "MinimumResponseTime"]: String(r.min),
-      [p + "MaximumResponseTime"]: String(r.max),
-      [p + "AverageResponseTimeDetailed"]: String(r.avg * 1000),
-      [p + "MinimumResponseTimeDetailed"]: String(r.min * 1000),
-      [p + "MaximumResponseTimeDetailed"]: String(r.max * 1000),
-    };
-  },
-};
 
 export function tr181Source() {
   const b = new ModelBuilder("Device");
@@ -483,28 +459,10 @@ export function tr181Source() {
   b.obj("IP.Diagnostics.", {
     IPv4PingSupported: bool("true"),
     IPv6PingSupported: bool("false"),
-    IPv4TraceRouteSupported: bool("false"),
+    IPv4TraceRouteSupported: bool("true"),
     IPv6TraceRouteSupported: bool("false"),
   });
-  b.obj("IP.Diagnostics.IPPing.", {
-    DiagnosticsState: strW("None", { enum: DIAG_STATE, settable: ["Requested", "Canceled"] }),
-    Interface: strW("", { maxLen: 256 }),
-    ProtocolVersion: strW("Any", { enum: ["Any", "IPv4", "IPv6"] }),
-    Host: strW("", { maxLen: 256 }),
-    NumberOfRepetitions: uintW("3", { min: 1 }),
-    Timeout: uintW("1000", { min: 1 }),
-    DataBlockSize: uintW("64", { min: 1, max: 65535 }),
-    DSCP: uintW("0", { min: 0, max: 63 }),
-    IPAddressUsed: str(""),
-    SuccessCount: uint("0", { notify: "canDeny" }),
-    FailureCount: uint("0", { notify: "canDeny" }),
-    AverageResponseTime: uint("0", { notify: "canDeny" }),
-    MinimumResponseTime: uint("0", { notify: "canDeny" }),
-    MaximumResponseTime: uint("0"),
-    AverageResponseTimeDetailed: uint("0", { notify: "canDeny" }),
-    MinimumResponseTimeDetailed: uint("0", { notify: "canDeny" }),
-    MaximumResponseTimeDetailed: uint("0"),
-  });
+  const diagnostics = addDiagnostics(b, ["ipPing", "traceRoute", "download", "upload", "udpEcho", "nsLookup", "serverSelection", "wifiScan"]);
 
   // ---- Routing ----
   b.obj("Routing.", { RouterNumberOfEntries: uint() });
@@ -708,7 +666,7 @@ export function tr181Source() {
     ExecutionEnvRef: str(""),
   });
 
-  return b.build("tr181-gateway", { manufacturer: "Provisio", oui: "00D09E", productClass: "PG-4100", serialPrefix: "PRV" }, [ipPing]);
+  return b.build("tr181-gateway", { manufacturer: "Provisio", oui: "00D09E", productClass: "PG-4100", serialPrefix: "PRV" }, diagnostics);
 }
 
 /** The compiled TR-181 gateway (compile once, share between devices). */

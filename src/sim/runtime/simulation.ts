@@ -23,7 +23,7 @@ import { SimError } from "../errors.js";
 import { makeIdentity, type IdentityOptions } from "../identity.js";
 import type { DeviceModel } from "../model.js";
 import { mix } from "../rng.js";
-import type { DeviceIdentity } from "../source.js";
+import type { DeviceIdentity, DiagnosticTransferJob } from "../source.js";
 import type { TransferJob } from "../transfers.js";
 import { systemClock, type SimClock, type TimerHandle } from "./clock.js";
 import {
@@ -42,6 +42,7 @@ import { CwmpHttpSession, type TlsClientOptions } from "./http-session.js";
 import { loadState, saveState } from "./state-store.js";
 import { memoryNow, SimulationStats, type SimulationSummary } from "./stats.js";
 import { performTransfer } from "./transfer.js";
+import { performSpeedTest } from "./speed-test.js";
 import { UdpChannel, type UdpChannelOptions } from "./udp-channel.js";
 import { XmppChannel, type XmppChannelOptions } from "./xmpp-channel.js";
 
@@ -371,6 +372,9 @@ class Runtime implements Simulation, WakeTarget {
         case "transfer":
           this.transfer(dev, e.job);
           break;
+        case "diagnosticTransfer":
+          this.speedTest(dev, e.statePath, e.job);
+          break;
         case "acsUrlChanged":
           // The engine reads ManagementServer.URL for every session; nothing to move here.
           break;
@@ -578,6 +582,24 @@ class Runtime implements Simulation, WakeTarget {
       let effects: CpeEffect[] = [];
       try {
         effects = dev.cpe.transferDone(this.clock.now(), job.id, outcome);
+      } catch (e) {
+        this.internal(e);
+      }
+      this.handle(dev, effects);
+      this.reschedule(dev);
+    });
+  }
+
+  private speedTest(dev: Device, statePath: string, job: DiagnosticTransferJob): void {
+    if (this.stopping !== undefined) return;
+    const abort = new AbortController();
+    this.transferAborts.add(abort);
+    void performSpeedTest(job, { now: () => this.clock.now(), timeoutMs: this.o.httpTimeoutMs ?? 30_000, signal: abort.signal }).then((result) => {
+      this.transferAborts.delete(abort);
+      if (abort.signal.aborted) return;
+      let effects: CpeEffect[] = [];
+      try {
+        effects = dev.cpe.diagnosticTransferDone(this.clock.now(), statePath, result);
       } catch (e) {
         this.internal(e);
       }

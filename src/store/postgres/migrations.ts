@@ -578,4 +578,48 @@ ALTER TABLE campaigns ADD COLUMN tenant text COLLATE "C";
 CREATE INDEX api_keys_tenant ON api_keys (tenant) WHERE tenant IS NOT NULL;
 `,
   },
+  {
+    version: 15,
+    name: "diagnostics",
+    sql: `
+-- One row per diagnostic run (its id is its diagnostic task's), kept as the device's history until
+-- housekeeping prunes it (diagnostics.retention). results holds the typed outcome as JSON.
+CREATE TABLE diagnostics (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  device_id text COLLATE "C" NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  kind text NOT NULL,
+  args json NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'requested', 'complete', 'error', 'cancelled', 'failed', 'timeout')),
+  state text,
+  results json,
+  fault json,
+  fleet_id text COLLATE "C",
+  created_at timestamptz NOT NULL,
+  requested_at timestamptz,
+  completed_at timestamptz,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX diagnostics_device ON diagnostics (device_id, created_at);
+-- The timeout sweep reads only what is in flight.
+CREATE INDEX diagnostics_in_flight ON diagnostics (expires_at) WHERE status IN ('pending', 'requested');
+CREATE INDEX diagnostics_fleet ON diagnostics (fleet_id) WHERE fleet_id IS NOT NULL;
+CREATE INDEX diagnostics_completed ON diagnostics (completed_at) WHERE completed_at IS NOT NULL;
+-- Fleet runs: the next batch starts on the devices after the cursor (in id order) once the last settled.
+CREATE TABLE diagnostic_fleets (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  kind text NOT NULL,
+  args json NOT NULL,
+  filter text NOT NULL,
+  batch_size integer NOT NULL,
+  timeout integer NOT NULL,
+  connection_request boolean NOT NULL,
+  cursor text COLLATE "C",
+  started integer NOT NULL,
+  batches integer NOT NULL,
+  status text NOT NULL CHECK (status IN ('running', 'complete')),
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+`,
+  },
 ];

@@ -24,6 +24,7 @@ import { SqlSavedFilterRepo } from "./saved-filters.js";
 import { SqlSessionHistoryRepo } from "./session-history.js";
 import { SqlFleetRepo } from "./fleet.js";
 import { SqlTenantRepo } from "./tenants.js";
+import { SqlDiagnosticRepo } from "./diagnostics.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -58,6 +59,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     sessionHistory: new SqlSessionHistoryRepo(scope),
     fleet: new SqlFleetRepo(scope),
     tenants: new SqlTenantRepo(scope),
+    diagnostics: new SqlDiagnosticRepo(scope),
   };
 }
 

@@ -548,4 +548,48 @@ ALTER TABLE campaigns ADD COLUMN tenant TEXT;
 CREATE INDEX api_keys_tenant ON api_keys (tenant) WHERE tenant IS NOT NULL;
 `,
   },
+  {
+    version: 15,
+    name: "diagnostics",
+    sql: `
+-- One row per diagnostic run (its id is its diagnostic task's), kept as the device's history until
+-- housekeeping prunes it (diagnostics.retention). results holds the typed outcome as JSON.
+CREATE TABLE diagnostics (
+  id TEXT NOT NULL PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  args TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'requested', 'complete', 'error', 'cancelled', 'failed', 'timeout')),
+  state TEXT,
+  results TEXT,
+  fault TEXT,
+  fleet_id TEXT,
+  created_at INTEGER NOT NULL,
+  requested_at INTEGER,
+  completed_at INTEGER,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX diagnostics_device ON diagnostics (device_id, created_at);
+-- The timeout sweep reads only what is in flight.
+CREATE INDEX diagnostics_in_flight ON diagnostics (expires_at) WHERE status IN ('pending', 'requested');
+CREATE INDEX diagnostics_fleet ON diagnostics (fleet_id) WHERE fleet_id IS NOT NULL;
+CREATE INDEX diagnostics_completed ON diagnostics (completed_at) WHERE completed_at IS NOT NULL;
+-- Fleet runs: the next batch starts on the devices after the cursor (in id order) once the last settled.
+CREATE TABLE diagnostic_fleets (
+  id TEXT NOT NULL PRIMARY KEY,
+  kind TEXT NOT NULL,
+  args TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  batch_size INTEGER NOT NULL,
+  timeout INTEGER NOT NULL,
+  connection_request INTEGER NOT NULL,
+  cursor TEXT,
+  started INTEGER NOT NULL,
+  batches INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'complete')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`,
+  },
 ];
