@@ -1,4 +1,4 @@
-// `provisio tenant add|list|remove`: the tenants API keys may be scoped to (docs/api.md, Tenants), on
+// `provisio tenant add|list|remove`: the tenants API keys and console users may be scoped to (docs/api.md, Tenants), on
 // the database directly, as `provisio apikey` does, so that the first scoped keys can be made with the
 // ACS stopped.
 import type { Command } from "commander";
@@ -16,7 +16,7 @@ function fail(message: string): void {
 }
 
 export function addTenantCommand(program: Command): void {
-  const tenant = program.command("tenant").description("manage tenants: device filters API keys may be scoped to (on the database directly)");
+  const tenant = program.command("tenant").description("manage tenants: device filters API keys and console users may be scoped to (on the database directly)");
 
   common(tenant.command("add"))
     .description("create a tenant")
@@ -46,12 +46,13 @@ export function addTenantCommand(program: Command): void {
     });
 
   common(tenant.command("remove"))
-    .description("delete a tenant no API key (not revoked) is scoped to")
+    .description("delete a tenant no API key (not revoked) and no user is scoped to")
     .argument("<name>", "the tenant")
     .action(async (name: string, flags: CommonFlags) => {
       const outcome = await withStore(flags, (store) => store.transaction(async (tx) => {
         const keys = await tx.apiKeys.countOfTenant(name);
-        if (keys > 0) return `${keys} API key(s) are scoped to tenant ${name}; revoke them first (provisio apikey list)`;
+        const users = await tx.users.countOfTenant(name);
+        if (keys > 0 || users > 0) return `${keys} API key(s) and ${users} user(s) are scoped to tenant ${name}; revoke the keys and move or delete the users first (provisio apikey list, provisio user list)`;
         return (await tx.tenants.delete(name)) ? null : `no tenant ${name}`;
       }));
       if (outcome !== null) return fail(outcome);

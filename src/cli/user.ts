@@ -1,4 +1,4 @@
-// `provisio user add|passwd|disable|enable|list`: the web console's users, managed on the database
+// `provisio user add|passwd|disable|enable|tenant|list`: the web console's users, managed on the database
 // directly (like `provisio apikey`), so that the first admin can be made before anyone can log in, and
 // an admin locked out can be let in again.
 
@@ -17,13 +17,13 @@ interface PasswordFlags extends CommonFlags {
 const when = (d: Date | null) => (d === null ? "-" : d.toISOString().replace(/\.\d{3}Z$/, "Z"));
 
 const json = (u: UserRecord) => ({
-  username: u.username, displayName: u.displayName, role: u.role, createdAt: u.createdAt, passwordChangedAt: u.passwordChangedAt, lastLoginAt: u.lastLoginAt, disabledAt: u.disabledAt,
+  username: u.username, displayName: u.displayName, role: u.role, createdAt: u.createdAt, passwordChangedAt: u.passwordChangedAt, lastLoginAt: u.lastLoginAt, disabledAt: u.disabledAt, tenant: u.tenant,
 });
 /** The user as the audit trail keeps it: the API's shape (never the password's hash). */
 const auditJson = (u: UserRecord) => JSON.parse(JSON.stringify(json(u))) as JsonValue;
 
 function table(users: UserRecord[]): string {
-  const rows = [["USERNAME", "NAME", "ROLE", "CREATED", "LAST LOGIN", "DISABLED"], ...users.map((u) => [u.username, u.displayName ?? "-", u.role, when(u.createdAt), when(u.lastLoginAt), when(u.disabledAt)])];
+  const rows = [["USERNAME", "NAME", "ROLE", "TENANT", "CREATED", "LAST LOGIN", "DISABLED"], ...users.map((u) => [u.username, u.displayName ?? "-", u.role, u.tenant ?? "-", when(u.createdAt), when(u.lastLoginAt), when(u.disabledAt)])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
 }
@@ -65,19 +65,23 @@ export function addUserCommand(program: Command): void {
     .argument("<username>", "letters, digits and . _ @ -, starting with a letter or a digit; any case (stored lowercase)")
     .option("-r, --role <role>", `${API_ROLES.join(", ")} (default: admin for the first user, else required)`, parseRole)
     .option("--display-name <name>", "the name the console shows")
+    .option("-t, --tenant <name>", "scope the user to this tenant's devices (provisio tenant list)")
     .addHelpText("after", "\nThe first admin: provisio user add admin --role admin")
-    .action(async (username: string, flags: PasswordFlags & { role?: ApiRole; displayName?: string }) => {
+    .action(async (username: string, flags: PasswordFlags & { role?: ApiRole; displayName?: string; tenant?: string }) => {
       const name = await told(() => Promise.resolve(normalizeUsername(username)));
       const rec = await told(() => withStore(flags, async (store) => {
         const role = flags.role ?? ((await store.users.count()) === 0 ? "admin" : undefined);
         if (role === undefined) throw new CliError(`--role is required (${API_ROLES.join(", ")}): only the first user is an admin by default`);
         if ((await store.users.get(name)) !== null) throw new UserError("USER_EXISTS", `there is already a user ${name}`, "username");
+        // Checked before the password is asked for; createUser checks it again.
+        if (flags.tenant !== undefined && (await store.tenants.get(flags.tenant)) === null) throw new CliError(`no tenant ${flags.tenant} (provisio tenant add creates one)`);
         const password = await readPassword(flags, name);
-        const created = await createUser(store, { username: name, role, displayName: flags.displayName ?? null, password, now: new Date() });
-        await audit(store, { command: "user add", action: "user.create", targetType: "user", targetId: created.username, outcome: 201, summary: `created user ${created.username} (${created.role})`, after: auditJson(created) });
+        const created = await createUser(store, { username: name, role, displayName: flags.displayName ?? null, password, now: new Date(), tenant: flags.tenant ?? null });
+        const scope = created.tenant === null ? "" : `, tenant ${created.tenant}`;
+        await audit(store, { command: "user add", action: "user.create", targetType: "user", targetId: created.username, outcome: 201, summary: `created user ${created.username} (${created.role}${scope})`, after: auditJson(created) });
         return created;
       }));
-      process.stdout.write(flags.json ? JSON.stringify(json(rec)) + "\n" : `Created user ${rec.username} (${rec.role}). They log in to the console (the REST API's port, /) with this username and password.\n`);
+      process.stdout.write(flags.json ? JSON.stringify(json(rec)) + "\n" : `Created user ${rec.username} (${rec.role}${rec.tenant === null ? "" : `, tenant ${rec.tenant}`}). They log in to the console (the REST API's port, /) with this username and password.\n`);
     });
 
   withPassword(user.command("passwd"))
@@ -99,6 +103,16 @@ export function addUserCommand(program: Command): void {
     .description("enable a disabled user again")
     .argument("<username>")
     .action((username: string, flags: CommonFlags) => change(username, flags, { disabled: false }, "Enabled", "user enable"));
+
+  common(user.command("tenant"))
+    .description("scope a user to a tenant's devices, or (with --none) to every device; applies to their next request")
+    .argument("<username>")
+    .argument("[tenant]", "the tenant (provisio tenant list)")
+    .option("--none", "make the user unscoped: every device")
+    .action((username: string, tenant: string | undefined, flags: CommonFlags & { none?: boolean }) => {
+      if ((tenant === undefined) === (flags.none !== true)) throw new CliError("name a tenant, or give --none to make the user unscoped (not both)");
+      return change(username, flags, { tenant: tenant ?? null }, tenant === undefined ? "Unscoped" : `Scoped to tenant ${tenant}:`, "user tenant");
+    });
 
   common(user.command("list"))
     .description("list users (disabled ones too)")

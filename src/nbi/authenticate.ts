@@ -12,6 +12,7 @@ import type { NbiContext } from "./context.js";
 import { ApiError, type ErrorName } from "./errors.js";
 import { tenantScope } from "../server/tenants.js";
 import { principalOfKey, principalOfUser, type Principal } from "./principal.js";
+import type { UserRecord } from "../store/types.js";
 
 const CREDENTIALS = "an API key (Authorization: Bearer <key>) or a console login (the provisio_session cookie that POST /api/session sets)";
 
@@ -33,7 +34,7 @@ export async function authenticateRequest(ctx: NbiContext, req: FastifyRequest, 
   const token = authorization === undefined || authorization.trim() === "" ? parseCookies(req.headers.cookie).get(SESSION_COOKIE) : undefined;
   if (token !== undefined && token !== "") {
     const login = await byCookie(ctx, req, reply, token);
-    return { principal: principalOfUser(login.user), login };
+    return { principal: await userPrincipal(ctx, login.user), login };
   }
   const auth = await ctx.keys.authenticate(authorization);
   if (!auth.ok) {
@@ -49,6 +50,16 @@ export async function authenticateRequest(ctx: NbiContext, req: FastifyRequest, 
   const tenant = await tenantScope(ctx.store, auth.key.tenant);
   if (tenant === "gone") throw new ApiError("TENANT_FORBIDDEN", `this API key (${auth.key.id}) is scoped to tenant ${JSON.stringify(auth.key.tenant)}, which no longer exists`, { tenant: auth.key.tenant });
   return { principal: principalOfKey(auth.key, tenant), login: null };
+}
+
+/**
+ * A user's principal with their tenant's scope as it is now (read per request, like a key's). A user whose
+ * tenant is gone is refused, never widened to every device.
+ */
+export async function userPrincipal(ctx: NbiContext, user: UserRecord): Promise<Principal> {
+  const tenant = await tenantScope(ctx.store, user.tenant);
+  if (tenant === "gone") throw new ApiError("TENANT_FORBIDDEN", `the user ${user.username} is scoped to tenant ${JSON.stringify(user.tenant)}, which no longer exists`, { tenant: user.tenant });
+  return principalOfUser(user, tenant);
 }
 
 async function byCookie(ctx: NbiContext, req: FastifyRequest, reply: FastifyReply, token: string): Promise<LoginSession> {

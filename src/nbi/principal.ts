@@ -23,9 +23,12 @@ export function principalOfKey(key: ApiKeyRecord, tenant: TenantScope | null): P
   return { kind: "apiKey", id: key.id, name: key.name, role: key.role, tenant };
 }
 
-/** The one mapping from a user to a principal: what a user may do follows from it alone. */
-export function principalOfUser(user: UserRecord): Principal {
-  return { kind: "user", id: user.username, name: user.displayName ?? user.username, role: user.role, tenant: null };
+/**
+ * The one mapping from a user to a principal: what a user may do follows from it and the scope of the
+ * user's tenant (read at the request, as for keys) alone.
+ */
+export function principalOfUser(user: UserRecord, tenant: TenantScope | null): Principal {
+  return { kind: "user", id: user.username, name: user.displayName ?? user.username, role: user.role, tenant };
 }
 
 /** How logs and messages name the principal: `apiKey:3f2a…`, `user:alice` */

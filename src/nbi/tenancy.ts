@@ -20,7 +20,7 @@ import { ApiError, type ErrorName } from "./errors.js";
 import type { Principal } from "./principal.js";
 import type { RouteConfig } from "./route.js";
 
-export type OwnerKind = "device" | "task" | "fault" | "campaign" | "webhook";
+export type OwnerKind = "device" | "task" | "fault" | "campaign" | "webhook" | "fleet";
 
 export type Tenancy =
   | { rule: "public" | "global-read" | "unscoped" }
@@ -118,11 +118,13 @@ export const TENANCY: Readonly<Record<string, Tenancy>> = {
   deleteUser: UNSCOPED,
   listAudit: UNSCOPED,
   getConfig: UNSCOPED,
-  // Fleet-wide figures and the paths every tenant's devices report: not narrowed (yet), so unscoped.
-  overview: UNSCOPED,
-  parameterPaths: UNSCOPED,
-  // Saved filters are shared by every user: configuration.
-  listSavedFilters: UNSCOPED,
+  // Narrowed by their handlers: the tenant's devices' counts, faults and campaigns (no sessions per
+  // minute: those are counted per process); the paths the tenant's devices reported.
+  overview: SELECTS,
+  parameterPaths: SELECTS,
+  // Saved filters are shared by every user: anyone reads them (a filter is no device data, and a scoped
+  // principal's use of one is narrowed like any filter); changing them is configuration.
+  listSavedFilters: GLOBAL_READ,
   createSavedFilter: UNSCOPED,
   updateSavedFilter: UNSCOPED,
   deleteSavedFilter: UNSCOPED,
@@ -136,9 +138,9 @@ export const TENANCY: Readonly<Record<string, Tenancy>> = {
   listDeviceDiagnostics: DEVICE,
   // A diagnostic run's id is its task's.
   getDiagnostic: owned("task", "id", "DIAGNOSTIC_NOT_FOUND"),
-  // Fleet runs select by filter without the tenant's narrowing (yet): unscoped.
-  startFleetDiagnostic: UNSCOPED,
-  getFleetDiagnostic: UNSCOPED,
+  // A fleet run's filter is stored narrowed to the tenant of whoever started it, and is that tenant's to see.
+  startFleetDiagnostic: SELECTS,
+  getFleetDiagnostic: owned("fleet", "fleetId", "DIAGNOSTIC_NOT_FOUND"),
   listDeviceSessions: DEVICE,
   getDeviceSession: DEVICE,
   getWebhook: WEBHOOK,
@@ -158,7 +160,11 @@ const NOT_FOUND: Record<OwnerKind, ErrorName> = {
   fault: "FAULT_NOT_FOUND",
   campaign: "CAMPAIGN_NOT_FOUND",
   webhook: "WEBHOOK_NOT_FOUND",
+  fleet: "DIAGNOSTIC_NOT_FOUND",
 };
+
+/** How a route's "not found" names the kind of what it looked for. */
+const LABEL: Partial<Record<OwnerKind, string>> = { fleet: "fleet diagnostic" };
 
 /** The errors a route's rule may answer with (OpenAPI). */
 export function tenancyErrors(operationId: string): ErrorName[] {
@@ -184,6 +190,7 @@ async function owns(ctx: NbiContext, scope: TenantScope, kind: OwnerKind, id: st
     case "fault": return device((await store.faults.get(id))?.deviceId);
     case "campaign": return (await store.campaigns.get(id))?.tenant === scope.name;
     case "webhook": return (await store.webhooks.get(id))?.tenant === scope.name;
+    case "fleet": return (await store.diagnostics.getFleet(id))?.tenant === scope.name;
   }
 }
 
@@ -209,6 +216,6 @@ export function installTenancy(app: FastifyInstance, ctx: NbiContext): void {
     // The answer the route gives for an id that names nothing, word for word (a test compares them).
     const name = error ?? NOT_FOUND[kind];
     const params = req.params as Record<string, string>;
-    throw new ApiError(name, name === "UPLOAD_NOT_FOUND" ? `device ${JSON.stringify(id)} has no upload ${JSON.stringify(params.uploadId)}` : `no ${kind} ${JSON.stringify(id)}`);
+    throw new ApiError(name, name === "UPLOAD_NOT_FOUND" ? `device ${JSON.stringify(id)} has no upload ${JSON.stringify(params.uploadId)}` : `no ${LABEL[kind] ?? kind} ${JSON.stringify(id)}`);
   });
 }

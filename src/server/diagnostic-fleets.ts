@@ -26,6 +26,8 @@ export interface StartFleet {
   batchSize: number;
   timeout: number;
   connectionRequest: boolean;
+  /** The tenant of whoever starts it (its `filter` already narrowed to the tenant's devices); null: unscoped. */
+  tenant: string | null;
 }
 
 export interface BatchOutcome {
@@ -48,7 +50,7 @@ export class DiagnosticFleets {
     const now = this.clock();
     const fleet: DiagnosticFleetRecord = {
       id: randomUUID(), kind: req.kind, args: req.args as JsonValue, filter: req.filter, batchSize: req.batchSize, timeout: req.timeout,
-      connectionRequest: req.connectionRequest, cursor: null, started: 0, batches: 0, status: "running", createdAt: now, updatedAt: now,
+      connectionRequest: req.connectionRequest, cursor: null, started: 0, batches: 0, status: "running", createdAt: now, updatedAt: now, tenant: req.tenant,
     };
     await this.o.store.diagnostics.createFleet(fleet);
     const first = (await this.advance(fleet)) ?? { started: [], failures: [] };

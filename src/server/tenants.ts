@@ -4,7 +4,7 @@
 // principal's scope, the combination of a tenant's filter with the caller's, and the membership cache
 // of the event streams.
 
-import { analyze, evaluate, filterDevice, parse, toFilter, type FilterNode } from "../query/index.js";
+import { analyze, evaluate, filterDevice, parse, print, toFilter, type FilterNode } from "../query/index.js";
 import type { Store, StoreTx } from "../store/types.js";
 
 /** What a scoped principal carries: its tenant's name and filter, as read when it authenticated. */
@@ -35,6 +35,15 @@ export function scopedFilter(scope: TenantScope | null, filter: string | FilterN
   const tenant = parse(scope.filter);
   if (filter === undefined) return tenant;
   return { kind: "and", operands: [...operandsOf(tenant), ...operandsOf(toFilter(filter))] };
+}
+
+/**
+ * The filter text to store for what a scoped principal starts and the ACS carries on later (a fleet
+ * diagnostic's next batches): narrowed as the tenant is now, so that a later change of the tenant's
+ * filter does not reach the devices of another.
+ */
+export function scopedFilterText(scope: TenantScope | null, filter: string): string {
+  return scope === null ? filter : print(toFilter(scopedFilter(scope, filter)!));
 }
 
 /** Whether the device is in the tenant now: the filter evaluated on what the store knows of it. */

@@ -12,7 +12,7 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
 export const MAX_DISPLAY_NAME_LENGTH = 128;
 
-export type UserErrorCode = "USERNAME_INVALID" | "PASSWORD_POLICY" | "USER_EXISTS" | "USER_NOT_FOUND";
+export type UserErrorCode = "USERNAME_INVALID" | "PASSWORD_POLICY" | "USER_EXISTS" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND";
 
 /** Bad input about a user, told so that the API and the CLI can pass the message on as it is. */
 export class UserError extends Error {
@@ -45,11 +45,20 @@ export interface NewUser {
   role: ApiRole;
   password: string;
   now: Date;
+  /** The tenant to scope the user to (it must exist); null or absent: unscoped. */
+  tenant?: string | null;
+}
+
+/** Throws a UserError unless the tenant exists (null: no tenant, nothing to check). */
+async function checkTenant(store: Pick<Store, "tenants">, tenant: string | null | undefined): Promise<void> {
+  if (tenant === null || tenant === undefined) return;
+  if ((await store.tenants.get(tenant)) === null) throw new UserError("TENANT_NOT_FOUND", `no tenant ${JSON.stringify(tenant)}`, "tenant");
 }
 
 export async function createUser(store: Store, u: NewUser): Promise<UserRecord> {
   const username = normalizeUsername(u.username);
   checkPassword(u.password, username);
+  await checkTenant(store, u.tenant);
   const record = {
     username,
     displayName: u.displayName ?? null,
@@ -57,6 +66,7 @@ export async function createUser(store: Store, u: NewUser): Promise<UserRecord> 
     passwordHash: await hashPassword(u.password),
     createdAt: u.now,
     passwordChangedAt: u.now,
+    tenant: u.tenant ?? null,
   };
   if (!(await store.users.create(record))) throw new UserError("USER_EXISTS", `there is already a user ${username}`, "username");
   return { ...record, lastLoginAt: null, disabledAt: null };
@@ -67,21 +77,25 @@ export interface UserUpdate {
   role?: ApiRole;
   disabled?: boolean;
   password?: string;
+  /** A tenant's name (it must exist) scopes the user to it; null makes them unscoped. */
+  tenant?: string | null;
 }
 
 /**
  * Applies an admin's (or the CLI's) changes. A new password or disabling ends every login of the user
  * but `keepSession` (a token hash: the user's own, when they change their own password), in the same
- * transaction. A role change needs no such thing: each request reads the user's role.
+ * transaction. A role or tenant change needs no such thing: each request reads the user's role and tenant.
  */
 export async function updateUser(store: Store, username: string, change: UserUpdate, now: Date, keepSession?: string): Promise<UserRecord> {
   const name = normalizeUsername(username);
   if (change.password !== undefined) checkPassword(change.password, name);
+  await checkTenant(store, change.tenant);
   const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password);
   const updated = await store.transaction(async (tx) => {
     const rec = await tx.users.update(name, {
       ...(change.displayName !== undefined ? { displayName: change.displayName } : {}),
       ...(change.role !== undefined ? { role: change.role } : {}),
+      ...(change.tenant !== undefined ? { tenant: change.tenant } : {}),
       ...(passwordHash !== undefined ? { passwordHash, passwordChangedAt: now } : {}),
       ...(change.disabled !== undefined ? { disabledAt: change.disabled ? now : null } : {}),
     });

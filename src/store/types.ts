@@ -541,6 +541,8 @@ export interface UserRecord {
   passwordChangedAt: Date;
   lastLoginAt: Date | null;
   disabledAt: Date | null;
+  /** The tenant the user is scoped to (migration 16); null: every device. */
+  tenant: string | null;
 }
 
 export interface UserChanges {
@@ -551,11 +553,13 @@ export interface UserChanges {
   passwordChangedAt?: Date;
   /** A date disables the user (keeping an earlier one), null enables them. */
   disabledAt?: Date | null;
+  /** A tenant's name scopes the user to it, null makes them unscoped. */
+  tenant?: string | null;
 }
 
 export interface UserRepo {
   /** False when the username is taken. */
-  create(user: Omit<UserRecord, "lastLoginAt" | "disabledAt">): Promise<boolean>;
+  create(user: Omit<UserRecord, "lastLoginAt" | "disabledAt" | "tenant"> & { tenant?: string | null }): Promise<boolean>;
   get(username: string): Promise<UserRecord | null>;
   /** By username. */
   list(): Promise<UserRecord[]>;
@@ -565,6 +569,8 @@ export interface UserRepo {
   /** Deletes the user and their sessions; false when there was none. */
   delete(username: string): Promise<boolean>;
   recordLogin(username: string, at: Date): Promise<void>;
+  /** Users scoped to the tenant (disabled ones too: enabling them must not find their tenant gone). */
+  countOfTenant(tenant: string): Promise<number>;
 }
 
 /** A console login (migration 10). */
@@ -1074,6 +1080,11 @@ export interface OverviewQuery {
   versionPaths: readonly string[];
   /** Sessions per minute from this minute (ms, a multiple of 60000) on. */
   sessionsSince: number;
+  /**
+   * Only these devices (a tenant's): counts, groups and faults of theirs. Sessions per minute are counted
+   * per process, not per device, so none are answered then.
+   */
+  devices?: DeviceScope;
 }
 
 export interface Overview {
@@ -1081,8 +1092,8 @@ export interface Overview {
   /** Most devices first; at most `top` groups and an "other" one holding the rest. */
   productClasses: { value: string; devices: number }[];
   softwareVersions: { value: string; devices: number }[];
-  /** Only minutes with sessions, oldest first. */
-  sessionsPerMinute: { minute: Date; sessions: number }[];
+  /** Only minutes with sessions, oldest first; null when the query was narrowed to some devices. */
+  sessionsPerMinute: { minute: Date; sessions: number }[] | null;
   faultsByCode: { code: string; faults: number }[];
 }
 
@@ -1093,7 +1104,7 @@ export interface FleetRepo {
    * `prefix` is an object path ("Device.WiFi.", "" for the roots) or one with a partial last name
    * ("Device.Wi" gives Device.WiFi. and whatever else starts so). Objects end with ".".
    */
-  childPaths(prefix: string, limit: number): Promise<{ path: string; object: boolean }[]>;
+  childPaths(prefix: string, limit: number, devices?: DeviceScope): Promise<{ path: string; object: boolean }[]>;
 }
 // ---- tenants (migration 11) ----
 
@@ -1176,7 +1187,7 @@ export interface DiagnosticRepo {
   overdue(now: Date, limit: number): Promise<DiagnosticRecord[]>;
   /** Deletes finished diagnostics completed before `before` (retention); returns how many. */
   prune(before: Date): Promise<number>;
-  createFleet(f: DiagnosticFleetRecord): Promise<void>;
+  createFleet(f: Omit<DiagnosticFleetRecord, "tenant"> & { tenant?: string | null }): Promise<void>;
   getFleet(id: string): Promise<DiagnosticFleetRecord | null>;
   /** Fleets still starting batches, oldest first. */
   runningFleets(limit: number): Promise<DiagnosticFleetRecord[]>;
@@ -1205,4 +1216,6 @@ export interface DiagnosticFleetRecord {
   status: "running" | "complete";
   createdAt: Date;
   updatedAt: Date;
+  /** The tenant of whoever started it (migration 16; its filter is stored narrowed): only that tenant sees it. */
+  tenant: string | null;
 }

@@ -108,7 +108,7 @@ forEachBackend((backend) => {
       assert.ok(refused(await c.get("/api/session"), 401, "AUTH_SESSION_INVALID"));
       assert.ok(refused(await login("admin", "second admin password"), 401, "LOGIN_FAILED"));
       const listed = await cli(["user", "list"]);
-      assert.match(listed.stdout, /^USERNAME\s+NAME\s+ROLE\s+CREATED\s+LAST LOGIN\s+DISABLED\nadmin\s+-\s+admin\s+\S+Z\s+\S+Z\s+\S+Z\n/);
+      assert.match(listed.stdout, /^USERNAME\s+NAME\s+ROLE\s+TENANT\s+CREATED\s+LAST LOGIN\s+DISABLED\nadmin\s+-\s+admin\s+-\s+\S+Z\s+\S+Z\s+\S+Z\n/);
       assert.equal((await cli(["user", "enable", "admin"])).code, 0);
       assert.equal((await login("admin", "second admin password")).status, 200);
       const json = await cli(["user", "list", "--json"]);
@@ -122,7 +122,7 @@ forEachBackend((backend) => {
 
     it("documents each command in --help", async () => {
       const help = await cli(["user", "--help"]);
-      for (const c of ["add", "passwd", "disable", "enable", "list"]) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+      for (const c of ["add", "passwd", "disable", "enable", "tenant", "list"]) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
       const add = await runCli(["user", "add", "--help"], { cwd: repoRoot });
       assert.match(add.stdout, /--password-stdin/);
       assert.match(add.stdout, /provisio user add admin --role admin/);

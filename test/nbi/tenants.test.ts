@@ -1,7 +1,8 @@
 // Tenants through the real API over HTTP on 127.0.0.1, on both stores: two tenants by tag, devices in
-// each, and an admin key scoped to one of them. Whatever route it takes, it never sees, counts, exports
-// or touches a device of the other tenant; global configuration is refused to it; and every route of
-// the OpenAPI document has a tenancy rule, so that a new route cannot be added without a decision.
+// each, and an admin scoped to one of them: an API key, then a console user logged in with the cookie
+// and CSRF token. Whatever route it takes, it never sees, counts, exports or touches a device of the
+// other tenant; global configuration is refused to it; and every route of the OpenAPI document has a
+// tenancy rule, so that a new route cannot be added without a decision.
 
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
@@ -17,14 +18,38 @@ const A = ["00D09E-HGW-A1", "00D09E-HGW-A2"];
 const B = ["00D09E-HGW-B1", "00D09E-HGW-B2"];
 const MISSING = "00D09E-HGW-Z9";
 
+/** How a client authenticates: an API key, or a console login's cookie with its CSRF token. */
+type Credential = { key: string } | { cookie: string; csrfToken: string };
+
 /** A client of the running API over real HTTP. */
 class HttpApi {
-  constructor(private readonly base: string, private readonly key: string) {}
+  constructor(private readonly base: string, private readonly credential: Credential) {}
+
+  /** Logs `username` in as the console does; the client then sends its cookie (and CSRF token on changes). */
+  static async login(base: string, username: string, password: string): Promise<HttpApi> {
+    const res = await fetch(`${base}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) });
+    assert.equal(res.status, 200, await res.clone().text());
+    const cookie = /provisio_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+    assert.ok(cookie !== undefined && cookie !== "", "a session cookie");
+    return new HttpApi(base, { cookie, csrfToken: ((await res.json()) as { csrfToken: string }).csrfToken });
+  }
+
+  /** The headers that authenticate a request of `method`. */
+  auth(method = "GET"): Record<string, string> {
+    const c = this.credential;
+    if ("key" in c) return { authorization: `Bearer ${c.key}` };
+    return { cookie: `provisio_session=${c.cookie}`, ...(method === "GET" ? {} : { "x-csrf-token": c.csrfToken }) };
+  }
+
+  /** The event stream with this client's credentials. */
+  events(path: string): Promise<SseClient> {
+    return SseClient.open(this.base + path, null, this.auth());
+  }
 
   async call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
     const res = await fetch(this.base + path, {
       method,
-      headers: { authorization: `Bearer ${this.key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: { ...this.auth(method), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -39,25 +64,30 @@ class HttpApi {
 }
 
 const ids = (list: { id: string }[]) => list.map((d) => d.id).sort();
+const PASSWORD = "a long enough password";
+/** Paths only the other tenant's devices report: data of theirs that path completion must not show. */
+const B_ONLY = "Device.X_GLOBEX_Private.";
+const WHO = [["key", "a scoped API key"], ["user", "a scoped console user"]] as const;
 
 forEachBackend((backend) => {
-  describe("tenants", () => {
+  for (const [who, label] of WHO) describe(`tenants, for ${label}`, () => {
     let t: ApiAcs;
     let admin: HttpApi;
     let scoped: HttpApi;
-    let scopedKeyId: string;
-    let scopedKey: string;
+    /** The key's id, or the user's username. */
+    let scopedId: string;
     const tasksOf: Record<string, string> = {};
     const faultsOf: Record<string, string> = {};
 
     before(async () => {
       t = await startApiAcs(backend, { settings: { webhooks: { allowTargets: ["127.0.0.1"] }, campaigns: { interval: 3600 } } });
-      admin = new HttpApi(t.apiUrl, t.adminKey);
+      admin = new HttpApi(t.apiUrl, { key: t.adminKey });
       const { store } = t.acs;
       for (const id of [...A, ...B]) {
         await store.devices.recordInform({ id, manufacturer: "Acme", oui: "00D09E", productClass: "HGW", serialNumber: id.slice(-2), at: T0, address: null, cwmpNamespace: "1-2", cwmpVersion: "1.4", events: [] });
         await store.devices.updateTags(id, [A.includes(id) ? "acme" : "globex"], []);
-        await store.parameters.setValues(id, [{ path: "Device.DeviceInfo.SoftwareVersion", value: "1.0", type: "xsd:string" }], T0);
+        await store.parameters.setValues(id, [{ path: "Device.DeviceInfo.SoftwareVersion", value: A.includes(id) ? "1.0" : "2.0", type: "xsd:string" }], T0);
+        if (B.includes(id)) await store.parameters.setValues(id, [{ path: `${B_ONLY}Code`, value: "42", type: "xsd:string" }], T0);
         const task = await admin.post(`/api/devices/${id}/tasks`, { name: "reboot" });
         assert.equal(task.status, 201, task.text);
         tasksOf[id] = task.body.id;
@@ -67,12 +97,19 @@ forEachBackend((backend) => {
         const res = await admin.post("/api/tenants", { name, filter: `tag = "${tag}"`, description: `${name}'s devices` });
         assert.equal(res.status, 201, res.text);
       }
-      const key = await admin.post("/api/apikeys", { name: "acme admin", role: "admin", tenant: "acme" });
-      assert.equal(key.status, 201, key.text);
-      assert.equal(key.body.tenant, "acme");
-      scopedKey = key.body.key;
-      scopedKeyId = key.body.id;
-      scoped = new HttpApi(t.apiUrl, scopedKey);
+      if (who === "key") {
+        const key = await admin.post("/api/apikeys", { name: "acme admin", role: "admin", tenant: "acme" });
+        assert.equal(key.status, 201, key.text);
+        assert.equal(key.body.tenant, "acme");
+        scopedId = key.body.id;
+        scoped = new HttpApi(t.apiUrl, { key: key.body.key });
+      } else {
+        const user = await admin.post("/api/users", { username: "acme-admin", role: "admin", password: PASSWORD, tenant: "acme" });
+        assert.equal(user.status, 201, user.text);
+        assert.equal(user.body.tenant, "acme");
+        scopedId = user.body.username;
+        scoped = await HttpApi.login(t.apiUrl, scopedId, PASSWORD);
+      }
     });
     after(() => t.stop());
 
@@ -85,22 +122,31 @@ forEachBackend((backend) => {
       assert.deepEqual((await admin.get("/api/tenants")).body.tenants.map((x: { name: string; filter: string }) => [x.name, x.filter]), [["acme", 'tag = "acme"'], ["globex", 'tag = "globex"']]);
       const inUse = await admin.del("/api/tenants/acme");
       isError(inUse, 409, "TENANT_IN_USE");
-      assert.equal(inUse.body.error.details.apiKeys, 1);
-      // A tenant no key uses goes; a key revoked no longer holds its tenant.
+      assert.deepEqual(inUse.body.error.details, who === "key" ? { apiKeys: 1, users: 0 } : { apiKeys: 0, users: 1 });
+      // A tenant no key or user uses goes; a key revoked no longer holds its tenant, nor a user moved out.
       assert.equal((await admin.post("/api/tenants", { name: "spare", filter: "id EXISTS" })).status, 201);
       const spareKey = await admin.post("/api/apikeys", { name: "spare", role: "read-only", tenant: "spare" });
       isError(await admin.del("/api/tenants/spare"), 409, "TENANT_IN_USE");
       assert.equal((await admin.del(`/api/apikeys/${spareKey.body.id}`)).status, 200);
+      assert.equal((await admin.post("/api/users", { username: "spare", role: "read-only", password: PASSWORD, tenant: "spare" })).status, 201);
+      assert.deepEqual((await admin.del("/api/tenants/spare")).body.error.details, { apiKeys: 0, users: 1 });
+      assert.equal((await admin.patch("/api/users/spare", { tenant: null })).body.tenant, null);
       assert.equal((await admin.del("/api/tenants/spare")).status, 204);
       isError(await admin.patch("/api/tenants/spare", { description: "x" }), 404, "TENANT_NOT_FOUND");
       isError(await admin.patch("/api/tenants/acme", { filter: "tag = = 1" }), 400, "FILTER_INVALID");
-      // whoami tells the scoped key its tenant.
-      assert.deepEqual([(await scoped.get("/api/whoami")).body.id, (await scoped.get("/api/whoami")).body.tenant], [scopedKeyId, "acme"]);
+      // GET /api/session (and whoami, for a key) tells the scoped principal its tenant.
+      const session = (await scoped.get("/api/session")).body.principal;
+      assert.deepEqual([session.kind, session.id, session.tenant], [who === "key" ? "apiKey" : "user", scopedId, "acme"]);
+      if (who === "key") assert.deepEqual([(await scoped.get("/api/whoami")).body.id, (await scoped.get("/api/whoami")).body.tenant], [scopedId, "acme"]);
     });
 
     it("global configuration is refused to a scoped key, whatever its role; the files catalogue and status stay readable", async () => {
       const refused: [string, string, unknown?][] = [
-        ["GET", "/api/apikeys"], ["POST", "/api/apikeys", { name: "mine", role: "admin" }], ["DELETE", `/api/apikeys/${scopedKeyId}`],
+        ["GET", "/api/apikeys"], ["POST", "/api/apikeys", { name: "mine", role: "admin" }], ["DELETE", "/api/apikeys/000000000000"],
+        // Not even to unscope itself, or to make an unscoped user.
+        ["GET", "/api/users"], ["PATCH", "/api/users/acme-admin", { tenant: null }], ["POST", "/api/users", { username: "mine", role: "admin", password: PASSWORD }],
+        ["POST", "/api/filters", { name: "mine", filter: "id EXISTS" }], ["PUT", "/api/filters/mine", { filter: "id EXISTS" }], ["DELETE", "/api/filters/mine"],
+        ["GET", "/api/audit"], ["GET", "/api/config"],
         ["GET", "/api/tenants"], ["POST", "/api/tenants", { name: "x", filter: "id EXISTS" }], ["PATCH", "/api/tenants/acme", { filter: "id EXISTS" }], ["DELETE", "/api/tenants/globex"],
         ["GET", "/api/presets"], ["PUT", "/api/presets/p1", { weight: 0, provisions: [] }], ["GET", "/api/provisions"], ["DELETE", "/api/provisions/x"],
         ["POST", "/api/files?name=fw.bin&fileType=1%20Firmware%20Upgrade%20Image", "bytes"], ["DELETE", `/api/files/${"0".repeat(32)}`],
@@ -115,6 +161,7 @@ forEachBackend((backend) => {
       assert.equal((await scoped.get("/api/files")).status, 200);
       assert.equal((await scoped.get("/api/status")).status, 200);
       assert.equal((await scoped.get("/api/openapi.json")).status, 200);
+      if (who === "user") assert.equal((await t.acs.store.users.get("acme-admin"))?.tenant, "acme", "still scoped");
     });
 
     it("lists, counts, sorts, pages and exports only the tenant's devices; a filter cannot break out of the tenant's", async () => {
@@ -209,7 +256,7 @@ forEachBackend((backend) => {
     });
 
     it("the event stream, live and resumed, carries the tenant's devices' events only", async () => {
-      const stream = await SseClient.open(`${t.apiUrl}/api/events?types=task.created`, scopedKey);
+      const stream = await scoped.events("/api/events?types=task.created");
       after(() => stream.close());
       assert.equal(stream.status, 200);
       // B's events first, then A's: A's arriving means B's were passed over (the stream keeps order).
@@ -219,7 +266,7 @@ forEachBackend((backend) => {
       const live = stream.events.map((e) => e.json.deviceId as string);
       assert.ok(live.every((d) => A.includes(d)), JSON.stringify(live));
       // Resumed from the start of the outbox: the same rule.
-      const resumed = await SseClient.open(`${t.apiUrl}/api/events?lastEventId=0`, scopedKey);
+      const resumed = await scoped.events("/api/events?lastEventId=0");
       after(() => resumed.close());
       await resumed.until(() => resumed.events.some((e) => e.json.deviceId === A[1] && e.event === "task.created"), "the replay up to A's event");
       const devices = new Set(resumed.events.map((e) => e.json.deviceId));
@@ -273,10 +320,97 @@ forEachBackend((backend) => {
       // A tenant deleted in a race with a key's creation: the key is refused, never widened to every device.
       assert.equal((await admin.post("/api/tenants", { name: "brief", filter: "id EXISTS" })).status, 201);
       const key = await admin.post("/api/apikeys", { name: "brief", role: "read-only", tenant: "brief" });
+      assert.equal((await admin.post("/api/users", { username: "brief", role: "read-only", password: PASSWORD, tenant: "brief" })).status, 201);
+      const user = await HttpApi.login(t.apiUrl, "brief", PASSWORD);
       await t.acs.store.tenants.delete("brief");
-      const res = await new HttpApi(t.apiUrl, key.body.key).get("/api/devices");
-      isError(res, 403, "TENANT_FORBIDDEN");
+      isError(await new HttpApi(t.apiUrl, { key: key.body.key }).get("/api/devices"), 403, "TENANT_FORBIDDEN");
+      const refused = await user.get("/api/devices");
+      isError(refused, 403, "TENANT_FORBIDDEN");
+      assert.match(refused.body.error.message, /user brief is scoped to tenant "brief", which no longer exists/);
+      // Nor does the user get a login any more.
+      const login = await fetch(`${t.apiUrl}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "brief", password: PASSWORD }) });
+      assert.equal(login.status, 403);
+      assert.equal(login.headers.get("set-cookie"), null);
+      assert.equal(((await login.json()) as { error: { code: string } }).error.code, "PROVISIO_ERR_TENANT_FORBIDDEN");
     });
+
+    it("the overview counts the tenant's devices, faults and campaigns only, and no fleet-wide sessions", async () => {
+      const file = await t.acs.files.create(Readable.from([Buffer.from("firmware")]), { name: "hgw-3.0.bin", fileType: "1 Firmware Upgrade Image", version: "3.0" });
+      const mine = await scoped.post("/api/campaigns", { name: "mine", filter: "id EXISTS", fileId: file.id, start: false });
+      const theirs = await admin.post("/api/campaigns", { name: "theirs", filter: "id EXISTS", fileId: file.id, start: false });
+      const o = (await scoped.get("/api/overview")).body;
+      assert.equal(o.devices.total, 2);
+      assert.equal(o.devices.online + o.devices.offline + o.devices.neverSeen, 2);
+      assert.deepEqual([o.productClasses, o.softwareVersions], [[{ value: "HGW", devices: 2 }], [{ value: "1.0", devices: 2 }]]);
+      assert.deepEqual(o.faultsByCode, [{ code: "cwmp.9002", faults: 2 }]);
+      assert.deepEqual(o.campaigns.map((c: { id: string }) => c.id), [mine.body.id]);
+      assert.equal(o.sessionsPerMinute, null);
+      // The unscoped admin's: every device and campaign.
+      const all = (await admin.get("/api/overview")).body;
+      assert.equal(all.devices.total, 4);
+      assert.deepEqual(all.softwareVersions, [{ value: "1.0", devices: 2 }, { value: "2.0", devices: 2 }]);
+      assert.deepEqual(all.faultsByCode, [{ code: "cwmp.9002", faults: 4 }]);
+      assert.ok(all.campaigns.some((c: { id: string }) => c.id === theirs.body.id));
+      assert.ok(Array.isArray(all.sessionsPerMinute));
+    });
+
+    it("path completion lists the paths of the tenant's devices only; saved filters are readable, not writable", async () => {
+      const names = async (api: HttpApi, prefix: string) => (await api.get(`/api/parameters/paths?prefix=${encodeURIComponent(prefix)}`)).body.paths.map((p: { path: string }) => p.path);
+      assert.deepEqual(await names(scoped, "Device."), ["Device.DeviceInfo."]);
+      assert.deepEqual(await names(scoped, B_ONLY), []);
+      assert.deepEqual(await names(scoped, "Device.X_"), []);
+      assert.deepEqual(await names(admin, "Device."), ["Device.DeviceInfo.", B_ONLY]);
+      assert.deepEqual(await names(admin, B_ONLY), [`${B_ONLY}Code`]);
+      assert.equal((await admin.post("/api/filters", { name: "hgw", filter: 'productClass = "HGW"' })).status, 201);
+      assert.deepEqual((await scoped.get("/api/filters")).body.filters.map((f: { name: string }) => f.name), ["hgw"]);
+    });
+
+    it("a fleet diagnostic runs on the tenant's devices only, and only its tenant sees it", async () => {
+      const ping = { kind: "ipPing", args: { Host: "example.net" } };
+      const mine = await scoped.post("/api/diagnostics", { ...ping, filter: 'productClass = "HGW"' });
+      assert.equal(mine.status, 201, mine.text);
+      assert.deepEqual([mine.body.matched, mine.body.started], [2, 2]);
+      assert.deepEqual((await t.acs.store.diagnostics.list({ fleetId: mine.body.fleetId })).map((r) => r.deviceId).sort(), A);
+      const stored = await t.acs.store.diagnostics.getFleet(mine.body.fleetId);
+      assert.equal(stored?.tenant, "acme");
+      assert.match(stored!.filter, /acme/, "the next batches stay in the tenant");
+      const seen = await scoped.get(`/api/diagnostics/fleets/${mine.body.fleetId}`);
+      assert.deepEqual([seen.status, seen.body.runs], [200, 2]);
+      // A filter naming the other tenant's devices reaches none of them.
+      const none = await scoped.post("/api/diagnostics", { kind: "traceRoute", args: { Host: "example.net" }, filter: 'tag = "globex"' });
+      assert.deepEqual([none.status, none.body.matched, none.body.started], [201, 0, 0]);
+      // Another tenant's (or an unscoped) fleet is not found, word for word as one that does not exist.
+      const theirs = await admin.post("/api/diagnostics", { ...ping, filter: 'tag = "globex"' });
+      assert.deepEqual([theirs.status, theirs.body.matched], [201, 2]);
+      const missing = "9d0c2a4e-0000-4000-8000-000000000000";
+      const res = await scoped.get(`/api/diagnostics/fleets/${theirs.body.fleetId}`);
+      assert.ok(isError(res, 404, "DIAGNOSTIC_NOT_FOUND"));
+      assert.deepEqual(res.body, JSON.parse((await admin.get(`/api/diagnostics/fleets/${missing}`)).text.replaceAll(missing, theirs.body.fleetId)));
+      assert.equal((await admin.get(`/api/diagnostics/fleets/${mine.body.fleetId}`)).status, 200);
+    });
+
+    if (who === "user") {
+      it("a user's tenant is checked to exist, changed by admins, applied from the user's next request, and kept in the audit trail", async () => {
+        isError(await admin.post("/api/users", { username: "nobody", role: "read-only", password: PASSWORD, tenant: "nobody" }), 404, "TENANT_NOT_FOUND");
+        isError(await admin.get("/api/users/nobody"), 404, "USER_NOT_FOUND");
+        isError(await admin.patch(`/api/users/${scopedId}`, { tenant: "nobody" }), 404, "TENANT_NOT_FOUND");
+        isError(await admin.patch(`/api/users/${scopedId}`, { tenant: "no spaces" }), 400, "VALIDATION");
+        assert.equal((await admin.get(`/api/users/${scopedId}`)).body.tenant, "acme", "unchanged");
+        assert.ok((await admin.get("/api/users")).body.users.some((u: { username: string; tenant: string | null }) => u.username === scopedId && u.tenant === "acme"));
+        // What the scoped user changes is recorded with its tenant.
+        assert.equal((await scoped.call("PUT", `/api/devices/${A[1]}/tags/audited`)).status, 200);
+        const entry = (await admin.get(`/api/audit?principal=${scopedId}&action=device.tag&limit=1`)).body.entries[0];
+        assert.deepEqual([entry.principal.kind, entry.tenant, entry.target.id], ["user", "acme", A[1]]);
+        // Moved to the other tenant, then unscoped: the same login follows at its next request.
+        assert.equal((await admin.patch(`/api/users/${scopedId}`, { tenant: "globex" })).body.tenant, "globex");
+        assert.deepEqual(ids((await scoped.get("/api/devices")).body.devices), B);
+        assert.equal((await admin.patch(`/api/users/${scopedId}`, { tenant: null })).body.tenant, null);
+        assert.equal((await scoped.get("/api/devices?count=true")).body.total, 4);
+        assert.equal((await scoped.get("/api/users")).status, 200, "global configuration, now that it is unscoped");
+        assert.equal((await admin.patch(`/api/users/${scopedId}`, { tenant: "acme" })).body.tenant, "acme");
+        isError(await scoped.get("/api/users"), 403, "TENANT_FORBIDDEN");
+      });
+    }
 
     it("every route of the OpenAPI document has a tenancy rule of its own", async () => {
       const doc = (await admin.get("/api/openapi.json")).body as { paths: Record<string, Record<string, { operationId: string; "x-provisio-tenancy": string }>> };

@@ -35,7 +35,8 @@ forEachBackend((backend) => {
     it("creates a user (username lowercased, no password in any answer), and refuses a taken name in any case", async () => {
       const res = await admin.call("POST", "/api/users", { username: "Carol.Smith", displayName: "Carol", role: "operator", password: PASSWORD });
       assert.equal(res.status, 201, JSON.stringify(res.body));
-      assert.deepEqual(Object.keys(res.body).sort(), ["createdAt", "disabledAt", "displayName", "lastLoginAt", "passwordChangedAt", "role", "username"]);
+      assert.deepEqual(Object.keys(res.body).sort(), ["createdAt", "disabledAt", "displayName", "lastLoginAt", "passwordChangedAt", "role", "tenant", "username"]);
+      assert.equal(res.body.tenant, null, "unscoped unless given a tenant");
       assert.equal(res.body.username, "carol.smith");
       assert.equal(res.body.lastLoginAt, null);
       const stored = await t.acs.store.users.get("carol.smith");
@@ -43,7 +44,7 @@ forEachBackend((backend) => {
       assert.ok(await verifyPassword(PASSWORD, stored.passwordHash));
       assert.ok(refused(await admin.call("POST", "/api/users", { username: "CAROL.SMITH", role: "admin", password: PASSWORD }), 409, "USER_EXISTS"));
       const carol = await loggedIn("CaRoL.SmItH");
-      assert.deepEqual((await carol.get("/api/session")).body.principal, { kind: "user", id: "carol.smith", name: "Carol", role: "operator" });
+      assert.deepEqual((await carol.get("/api/session")).body.principal, { kind: "user", id: "carol.smith", name: "Carol", role: "operator", tenant: null });
       const listed = await admin.get("/api/users");
       assert.deepEqual(listed.body.users.map((u: { username: string }) => u.username), ["carol.smith", "root"]);
       assert.equal(typeof (await admin.get("/api/users/Carol.Smith")).body.lastLoginAt, "string");

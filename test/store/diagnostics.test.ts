@@ -74,7 +74,7 @@ forEachBackend((backend) => {
       const store = await backend.open();
       const fleet = {
         id: "fleet-1", kind: "download", args: { SpeedTestBytes: 10 }, filter: 'productClass = "GW"', batchSize: 2, timeout: 60, connectionRequest: true,
-        cursor: null, started: 0, batches: 0, status: "running" as const, createdAt: at(0), updatedAt: at(0),
+        cursor: null, started: 0, batches: 0, status: "running" as const, createdAt: at(0), updatedAt: at(0), tenant: "acme",
       };
       await store.diagnostics.createFleet(fleet);
       assert.deepEqual(await store.diagnostics.getFleet("fleet-1"), fleet);

@@ -32,12 +32,12 @@ forEachBackend((b) => {
       assert.equal(await s.users.create(user("zoe", { displayName: "Zoé", role: "admin" })), true);
       assert.equal(await s.users.create(user("zoe")), false, "taken");
       assert.equal(await s.users.create(user("adam")), true);
-      assert.deepEqual(await s.users.get("zoe"), { ...user("zoe", { displayName: "Zoé", role: "admin" }), lastLoginAt: null, disabledAt: null });
+      assert.deepEqual(await s.users.get("zoe"), { ...user("zoe", { displayName: "Zoé", role: "admin" }), lastLoginAt: null, disabledAt: null, tenant: null });
       assert.deepEqual((await s.users.list()).map((u) => u.username), ["adam", "zoe"]);
       assert.equal(await s.users.count(), 2);
 
       const changed = await s.users.update("adam", { role: "read-only", displayName: "Adam", passwordHash: "scrypt$new", passwordChangedAt: at(5), disabledAt: at(6) });
-      assert.deepEqual(changed, { ...user("adam", { role: "read-only", displayName: "Adam" }), passwordHash: "scrypt$new", passwordChangedAt: at(5), lastLoginAt: null, disabledAt: at(6) });
+      assert.deepEqual(changed, { ...user("adam", { role: "read-only", displayName: "Adam" }), passwordHash: "scrypt$new", passwordChangedAt: at(5), lastLoginAt: null, disabledAt: at(6), tenant: null });
       assert.deepEqual((await s.users.update("adam", { disabledAt: at(9) }))?.disabledAt, at(6), "disabling again keeps the first time");
       assert.equal((await s.users.update("adam", { disabledAt: null, displayName: null }))?.disabledAt, null);
       assert.equal((await s.users.get("adam"))?.displayName, null);
@@ -48,6 +48,25 @@ forEachBackend((b) => {
       assert.equal(await s.users.delete("zoe"), true);
       assert.equal(await s.users.delete("zoe"), false);
       assert.equal(await s.users.get("zoe"), null);
+    });
+
+    test("keep the tenant they are scoped to, changed or cleared, and are counted per tenant (migration 16)", async (ctx) => {
+      const s = await fresh(b, ctx);
+      assert.equal(await s.users.create({ ...user("ann"), tenant: "acme" }), true);
+      await s.users.create(user("ben"));
+      await s.users.create({ ...user("cid"), tenant: "acme" });
+      assert.equal((await s.users.get("ann"))?.tenant, "acme");
+      assert.equal((await s.users.get("ben"))?.tenant, null);
+      assert.deepEqual([await s.users.countOfTenant("acme"), await s.users.countOfTenant("globex")], [2, 0]);
+      // Disabled users still hold their tenant: enabled again, they must find it.
+      await s.users.update("cid", { disabledAt: at(1) });
+      assert.equal(await s.users.countOfTenant("acme"), 2);
+      assert.equal((await s.users.update("ben", { tenant: "globex" }))?.tenant, "globex");
+      assert.equal((await s.users.update("ann", { tenant: null }))?.tenant, null);
+      assert.equal((await s.users.update("ann", { role: "admin" }))?.tenant, null, "other changes leave it");
+      assert.deepEqual([await s.users.countOfTenant("acme"), await s.users.countOfTenant("globex")], [1, 1]);
+      await s.userSessions.create(session("h1", "ben"));
+      assert.equal((await s.userSessions.byHash("h1"))?.user.tenant, "globex", "a login's user comes with the tenant");
     });
   });
 

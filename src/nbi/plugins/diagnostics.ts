@@ -6,12 +6,14 @@ import type { FastifyInstance } from "fastify";
 import { argsSchema, diagnosticKinds, type DiagnosticKind } from "../../diagnostics/kinds.js";
 import { summarize } from "../../diagnostics/summary.js";
 import type { DiagnosticRecord, DiagnosticStatus } from "../../store/types.js";
+import { scopedFilterText } from "../../server/tenants.js";
 import type { NbiContext } from "../context.js";
 import { idOf } from "../audit.js";
 import { ApiError } from "../errors.js";
 import { connectionRequestJson } from "../json.js";
 import type { RouteRegistry } from "../route.js";
 import { ConnectionRequestResult as CrResultSchema, Nullable } from "../schemas.js";
+import { scopeOf } from "../tenancy.js";
 import { IdParams } from "./devices.js";
 
 const STATUSES = ["pending", "requested", "complete", "error", "cancelled", "failed", "timeout"] as const;
@@ -161,7 +163,7 @@ export function diagnosticRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
     operationId: "startFleetDiagnostic",
     summary: "Run a diagnostic on every device a filter matches (a fleet run), a batch at a time",
     description:
-      "Starts the first batch of `batchSize` devices (in id order) now; each next batch starts once every run of the last one settled (checked every campaigns.interval seconds). Devices that already run this kind are listed in `failures` (first batch). Follow it with GET /api/diagnostics/fleets/{fleetId}. With `connectionRequest: true` each batch's devices are woken in the background, connectionRequests.concurrency at a time.",
+      "Starts the first batch of `batchSize` devices (in id order) now; each next batch starts once every run of the last one settled (checked every campaigns.interval seconds). Devices that already run this kind are listed in `failures` (first batch). Follow it with GET /api/diagnostics/fleets/{fleetId}. With `connectionRequest: true` each batch's devices are woken in the background, connectionRequests.concurrency at a time. A principal scoped to a tenant runs it on the tenant's devices only: the fleet's filter is stored ANDed with the tenant's, and only that tenant sees the fleet.",
     tag: "diagnostics",
     role: "operator",
     body: perKind("FleetDiagnostic", {
@@ -186,14 +188,18 @@ export function diagnosticRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
     },
     handler: async (req, reply) => {
       const body = req.body as { kind: string; args?: Record<string, unknown>; filter: string; connectionRequest?: boolean; timeout?: number; batchSize?: number };
-      const matched = await store.devices.count({ filter: body.filter, now: ctx.clock(), onlineWithinMs: settings.onlineWindowMs });
+      // Narrowed to the tenant's devices as it is now, for this batch and the next ones alike.
+      const scope = scopeOf(req);
+      const filter = scopedFilterText(scope, body.filter);
+      const matched = await store.devices.count({ filter, now: ctx.clock(), onlineWithinMs: settings.onlineWindowMs });
       if (matched > settings.bulkLimit) {
         throw new ApiError("BULK_TOO_MANY", `the filter matches ${matched} devices; a fleet diagnostic may address at most ${settings.bulkLimit} (nbi.bulkLimit)`, { matched, limit: settings.bulkLimit });
       }
       const { fleet, first } = await ctx.fleets.start({
         kind: body.kind,
         args: body.args ?? {},
-        filter: body.filter,
+        filter,
+        tenant: scope?.name ?? null,
         batchSize: body.batchSize ?? settings.bulkLimit,
         timeout: body.timeout ?? ctx.diagnosticTimeout,
         connectionRequest: body.connectionRequest === true,
@@ -208,6 +214,7 @@ export function diagnosticRoutes(app: FastifyInstance, r: RouteRegistry, ctx: Nb
     url: "/api/diagnostics/fleets/:fleetId",
     operationId: "getFleetDiagnostic",
     summary: "A fleet run's progress and figures: percentiles of each metric per group",
+    description: "A principal scoped to a tenant sees the fleets started in that tenant only; another is not found, as one that does not exist.",
     tag: "diagnostics",
     role: "read-only",
     params: Type.Object({ fleetId: Type.String({ minLength: 1, maxLength: 64 }) }),

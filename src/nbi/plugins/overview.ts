@@ -1,10 +1,14 @@
 // The console's overview page in one call: the fleet's devices by state, product class and software
-// version, sessions per minute, open faults by code, running campaigns with their progress.
+// version, sessions per minute, open faults by code, running campaigns with their progress. For a
+// principal scoped to a tenant, the tenant's alone (and no sessions per minute, which are not per device).
 
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import { scopedFilter } from "../../server/tenants.js";
 import type { NbiContext } from "../context.js";
 import type { RouteRegistry } from "../route.js";
+import { Nullable } from "../schemas.js";
+import { scopeOf } from "../tenancy.js";
 
 const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 const MINUTE = 60_000;
@@ -18,7 +22,7 @@ export function overviewRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     operationId: "overview",
     summary: "Counts over the whole fleet, for the console's overview",
     description:
-      "Devices online (last Inform within `nbi.onlineWindow`), offline and never seen; devices by product class and by software version (the `top` largest groups and `other`); sessions ended per minute over the last `minutes` minutes, counted by every ACS process sharing the database (minutes without sessions are left out); open faults by code; running and paused campaigns with their progress.",
+      "Devices online (last Inform within `nbi.onlineWindow`), offline and never seen; devices by product class and by software version (the `top` largest groups and `other`); sessions ended per minute over the last `minutes` minutes, counted by every ACS process sharing the database (minutes without sessions are left out); open faults by code; running and paused campaigns with their progress. A principal scoped to a tenant gets the figures of the tenant's devices and campaigns only, and `sessionsPerMinute` null (sessions are counted per ACS process, not per device).",
     tag: "overview",
     role: "read-only",
     querystring: Type.Object({
@@ -32,7 +36,9 @@ export function overviewRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
         devices: Type.Object({ total: Type.Integer(), online: Type.Integer(), offline: Type.Integer(), neverSeen: Type.Integer() }),
         productClasses: Type.Array(Group),
         softwareVersions: Type.Array(Group, { description: "From DeviceInfo.SoftwareVersion (either data model)" }),
-        sessionsPerMinute: Type.Array(Type.Object({ minute: Type.String({ format: "date-time" }), sessions: Type.Integer() })),
+        sessionsPerMinute: Nullable(Type.Array(Type.Object({ minute: Type.String({ format: "date-time" }), sessions: Type.Integer() }), {
+          description: "Null for a principal scoped to a tenant: sessions are counted per process, over every tenant's devices",
+        })),
         faultsByCode: Type.Array(Type.Object({ code: Type.String(), faults: Type.Integer() })),
         campaigns: Type.Array(
           Type.Object({
@@ -49,13 +55,16 @@ export function overviewRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
     handler: async (req) => {
       const now = ctx.clock();
       const since = Math.floor(now.getTime() / MINUTE) * MINUTE - (req.query.minutes - 1) * MINUTE;
-      const o = await ctx.store.fleet.overview({ now, onlineWithinMs: ctx.settings.onlineWindowMs, top: req.query.top, versionPaths: VERSION_PATHS, sessionsSince: since });
-      const campaigns = await ctx.store.campaigns.list({ status: ["running", "paused"], limit: 100 });
+      const scope = scopeOf(req);
+      const devices = scope === null ? {} : { devices: { filter: scopedFilter(scope, undefined)!, now, onlineWithinMs: ctx.settings.onlineWindowMs } };
+      const o = await ctx.store.fleet.overview({ now, onlineWithinMs: ctx.settings.onlineWindowMs, top: req.query.top, versionPaths: VERSION_PATHS, sessionsSince: since, ...devices });
+      // A tenant's campaigns are those its principals created, as GET /api/campaigns lists them.
+      const campaigns = await ctx.store.campaigns.list({ status: ["running", "paused"], limit: 100, ...(scope !== null ? { tenant: scope.name } : {}) });
       return {
         at: now.toISOString(),
         onlineWindowSeconds: ctx.settings.onlineWindowMs / 1000,
         ...o,
-        sessionsPerMinute: o.sessionsPerMinute.map((m) => ({ minute: m.minute.toISOString(), sessions: m.sessions })),
+        sessionsPerMinute: o.sessionsPerMinute?.map((m) => ({ minute: m.minute.toISOString(), sessions: m.sessions })) ?? null,
         campaigns: campaigns.map((c) => {
           const n = c.counts;
           return {

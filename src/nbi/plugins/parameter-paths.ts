@@ -1,11 +1,15 @@
 // Completion for the console's filter editor and column chooser: the parameter paths the fleet has one
-// level below a prefix, and the device fields the filter language knows.
+// level below a prefix, and the device fields the filter language knows. A principal scoped to a tenant
+// gets the paths of its tenant's devices only: a vendor's extensions or an instance number another
+// tenant's device reported are that tenant's data.
 
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { FIELD_NAMES, fieldKind } from "../../query/index.js";
+import { scopedFilter } from "../../server/tenants.js";
 import type { NbiContext } from "../context.js";
 import type { RouteRegistry } from "../route.js";
+import { scopeOf } from "../tenancy.js";
 import { validationError } from "../validation.js";
 
 export function parameterPathRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiContext): void {
@@ -15,7 +19,7 @@ export function parameterPathRoutes(app: FastifyInstance, r: RouteRegistry, ctx:
     operationId: "parameterPaths",
     summary: "Parameter paths known across the fleet, one level below a prefix",
     description:
-      "The distinct children of `prefix` that any device has reported, in path order: objects end with `.`. `prefix` is an object path (`Device.WiFi.`; empty for the roots) or one ending with part of a name (`Device.Wi`), which lists the children of `Device.` starting so. Each child costs one index probe, however large the fleet. Also lists the device fields filters know (docs/filters.md), so that an editor can complete both.",
+      "The distinct children of `prefix` that any device has reported, in path order: objects end with `.`. `prefix` is an object path (`Device.WiFi.`; empty for the roots) or one ending with part of a name (`Device.Wi`), which lists the children of `Device.` starting so. Each child costs one index probe, however large the fleet. Also lists the device fields filters know (docs/filters.md), so that an editor can complete both. A principal scoped to a tenant gets the paths of the tenant's devices only (each probe then skips other devices' rows, so it may cost more).",
     tag: "devices",
     role: "read-only",
     querystring: Type.Object({
@@ -34,7 +38,9 @@ export function parameterPathRoutes(app: FastifyInstance, r: RouteRegistry, ctx:
     handler: async (req) => {
       const { prefix, limit } = req.query;
       if (/\.\./.test(prefix) || prefix.startsWith(".")) throw validationError([{ in: "querystring", field: "prefix", message: `${JSON.stringify(prefix)} is not a parameter path` }]);
-      const found = await ctx.store.fleet.childPaths(prefix, limit + 1);
+      const scope = scopeOf(req);
+      const devices = scope === null ? undefined : { filter: scopedFilter(scope, undefined)!, now: ctx.clock(), onlineWithinMs: ctx.settings.onlineWindowMs };
+      const found = await ctx.store.fleet.childPaths(prefix, limit + 1, devices);
       return {
         paths: found.slice(0, limit),
         truncated: found.length > limit,

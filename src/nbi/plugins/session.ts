@@ -7,10 +7,10 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { parseCookies } from "../../server/cookies.js";
 import { hashSessionToken, SESSION_COOKIE } from "../../server/logins.js";
 import { MAX_PASSWORD_LENGTH, updateUser } from "../../server/users.js";
-import { overTls } from "../authenticate.js";
+import { overTls, userPrincipal } from "../authenticate.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
-import { principalOfUser, type Principal } from "../principal.js";
+import type { Principal } from "../principal.js";
 import type { RouteRegistry } from "../route.js";
 import { ApiRoleSchema, Nullable } from "../schemas.js";
 
@@ -58,7 +58,7 @@ export function sessionRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
     role: "public",
     body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Password }, { additionalProperties: false }),
     responses: { 200: SessionBody },
-    errors: ["LOGIN_FAILED", "LOGIN_RATE_LIMITED"],
+    errors: ["LOGIN_FAILED", "LOGIN_RATE_LIMITED", "TENANT_FORBIDDEN"],
     // Recorded once the login succeeded, with the user as its principal (the handler sets it); a failed
     // login has no principal and is not (logins.ts counts and limits those, and logs them).
     audit: { action: "user.login", targetType: "user", targetId: (_req, res) => (res as { principal?: { id?: string } } | undefined)?.principal?.id, summary: () => "logged in to the console" },
@@ -70,12 +70,16 @@ export function sessionRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
         }
         throw new ApiError("LOGIN_FAILED", "the username or the password is wrong");
       }
+      // A user whose tenant is gone gets no login at all (their requests would all be refused).
+      const principal = await userPrincipal(ctx, result.user).catch(async (err: unknown) => {
+        await logins.logout(hashSessionToken(result.token));
+        throw err;
+      });
       // A login replaces the one this browser had: one cookie, one session.
       const previous = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
       if (previous !== undefined && previous !== "") await logins.logout(hashSessionToken(previous));
       void reply.header("Set-Cookie", logins.cookie(result.token, overTls(req)));
       ctx.log.info({ user: result.user.username }, "console login");
-      const principal = principalOfUser(result.user);
       (req as { principal: Principal | null }).principal = principal;
       return sessionJson(principal, result.csrfToken);
     },

@@ -110,8 +110,8 @@ export function tenantRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     method: "DELETE",
     url: "/api/tenants/:name",
     operationId: "deleteTenant",
-    summary: "Delete a tenant no API key is scoped to",
-    description: "Refused (409 TENANT_IN_USE) while keys that are not revoked are scoped to it. Webhooks and campaigns a tenant's keys created keep its name and then reach no device (no tenant, no devices) until a tenant of that name is created again.",
+    summary: "Delete a tenant no API key or user is scoped to",
+    description: "Refused (409 TENANT_IN_USE) while keys that are not revoked, or console users (disabled ones too), are scoped to it. Webhooks and campaigns a tenant's keys created keep its name and then reach no device (no tenant, no devices) until a tenant of that name is created again.",
     tag: "tenants",
     role: "admin",
     params: Params,
@@ -122,7 +122,10 @@ export function tenantRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
       const name = req.params.name;
       const deleted = await store.transaction(async (tx) => {
         const keys = await tx.apiKeys.countOfTenant(name);
-        if (keys > 0) throw new ApiError("TENANT_IN_USE", `${keys} API key(s) are scoped to tenant ${JSON.stringify(name)}; revoke them first`, { apiKeys: keys });
+        const users = await tx.users.countOfTenant(name);
+        if (keys > 0 || users > 0) {
+          throw new ApiError("TENANT_IN_USE", `${keys} API key(s) and ${users} user(s) are scoped to tenant ${JSON.stringify(name)}; revoke the keys and move or delete the users first`, { apiKeys: keys, users });
+        }
         return tx.tenants.delete(name);
       });
       if (!deleted) throw notFound(name);

@@ -8,6 +8,7 @@ import type { UserRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import type { RouteRegistry } from "../route.js";
 import { ApiRoleSchema, Nullable } from "../schemas.js";
+import { TenantName } from "./tenants.js";
 
 const DateTime = Type.String({ format: "date-time", description: "ISO 8601, UTC" });
 
@@ -20,6 +21,7 @@ export const UserSchema = Type.Object(
     passwordChangedAt: DateTime,
     lastLoginAt: Nullable(DateTime),
     disabledAt: Nullable(DateTime),
+    tenant: Nullable(Type.String({ description: "The tenant the user is scoped to (they see and act on its devices only); null: every device" })),
   },
   { $id: "User" },
 );
@@ -35,6 +37,7 @@ export function userJson(u: UserRecord) {
     passwordChangedAt: u.passwordChangedAt.toISOString(),
     lastLoginAt: iso(u.lastLoginAt),
     disabledAt: iso(u.disabledAt),
+    tenant: u.tenant,
   };
 }
 
@@ -64,9 +67,10 @@ export function userRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     summary: "Create a console user",
     tag: "users",
     role: "admin",
-    body: Type.Object({ username: Username, displayName: Type.Optional(Nullable(DisplayName)), role: ApiRoleSchema, password: Password }, { additionalProperties: false }),
+    description: "With `tenant`, the user sees and acts on that tenant's devices only (docs/api.md, Tenants).",
+    body: Type.Object({ username: Username, displayName: Type.Optional(Nullable(DisplayName)), role: ApiRoleSchema, password: Password, tenant: Type.Optional(Nullable(TenantName)) }, { additionalProperties: false }),
     responses: { 201: UserSchema },
-    errors: ["USER_EXISTS", "PASSWORD_POLICY"],
+    errors: ["USER_EXISTS", "PASSWORD_POLICY", "TENANT_NOT_FOUND"],
     audit: { action: "user.create", targetType: "user", targetId: (_req, res) => (res as { username?: string } | undefined)?.username, read: readUser },
     handler: async (req, reply) => {
       const u = await createUser(store, { ...req.body, now: ctx.clock() });
@@ -103,17 +107,17 @@ export function userRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
     method: "PATCH",
     url: "/api/users/:username",
     operationId: "updateUser",
-    summary: "Change a console user: role, display name, disabled, or a new password",
-    description: "Disabling the user or setting a password ends all of the user's logins; a new role applies to their next request.",
+    summary: "Change a console user: role, tenant, display name, disabled, or a new password",
+    description: "Disabling the user or setting a password ends all of the user's logins; a new role or tenant (null: unscoped) applies to their next request.",
     tag: "users",
     role: "admin",
     params: Params,
     body: Type.Object(
-      { role: Type.Optional(ApiRoleSchema), displayName: Type.Optional(Nullable(DisplayName)), disabled: Type.Optional(Type.Boolean()), password: Type.Optional(Password) },
+      { role: Type.Optional(ApiRoleSchema), displayName: Type.Optional(Nullable(DisplayName)), disabled: Type.Optional(Type.Boolean()), password: Type.Optional(Password), tenant: Type.Optional(Nullable(TenantName)) },
       { additionalProperties: false },
     ),
     responses: { 200: UserSchema },
-    errors: ["USER_NOT_FOUND", "PASSWORD_POLICY"],
+    errors: ["USER_NOT_FOUND", "PASSWORD_POLICY", "TENANT_NOT_FOUND"],
     audit: { action: "user.update", targetType: "user", targetId: usernameOf, read: readUser, summary: (req) => `changed ${Object.keys(req.body ?? {}).sort().join(", ") || "nothing"}` },
     handler: async (req) => {
       const u = await updateUser(store, req.params.username, req.body ?? {}, ctx.clock());

@@ -622,4 +622,16 @@ CREATE TABLE diagnostic_fleets (
 );
 `,
   },
+  {
+    version: 16,
+    name: "tenant users",
+    sql: `
+-- The tenant a console user is scoped to (NULL: unscoped), as API keys are (migration 11): read at each
+-- request, and counted when the tenant is deleted. Fleet diagnostics keep the tenant of whoever started
+-- them, so that only that tenant sees the run.
+ALTER TABLE users ADD COLUMN tenant text COLLATE "C";
+CREATE INDEX users_tenant ON users (tenant) WHERE tenant IS NOT NULL;
+ALTER TABLE diagnostic_fleets ADD COLUMN tenant text COLLATE "C";
+`,
+  },
 ];

@@ -29,7 +29,7 @@ function toDiagnostic(d: Dialect, r: Row): DiagnosticRecord {
 
 type Patch = Parameters<DiagnosticRepo["update"]>[1];
 
-const FLEET_COLUMNS = "id, kind, args, filter, batch_size, timeout, connection_request, cursor, started, batches, status, created_at, updated_at";
+const FLEET_COLUMNS = "id, kind, args, filter, batch_size, timeout, connection_request, cursor, started, batches, status, created_at, updated_at, tenant";
 
 function toFleet(d: Dialect, r: Row): DiagnosticFleetRecord {
   return {
@@ -46,6 +46,7 @@ function toFleet(d: Dialect, r: Row): DiagnosticFleetRecord {
     status: String(r.status) as DiagnosticFleetRecord["status"],
     createdAt: d.readDate(r.created_at)!,
     updatedAt: d.readDate(r.updated_at)!,
+    tenant: r.tenant == null ? null : String(r.tenant),
   };
 }
 
@@ -116,11 +117,11 @@ export class SqlDiagnosticRepo implements DiagnosticRepo {
     return this.s.run("DELETE FROM diagnostics WHERE completed_at IS NOT NULL AND completed_at < $1", [this.s.dialect.date(before)]);
   }
 
-  async createFleet(f: DiagnosticFleetRecord): Promise<void> {
+  async createFleet(f: Omit<DiagnosticFleetRecord, "tenant"> & { tenant?: string | null }): Promise<void> {
     const d = this.s.dialect;
     await this.s.run(
-      `INSERT INTO diagnostic_fleets (${FLEET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [f.id, f.kind, d.json(f.args), f.filter, f.batchSize, f.timeout, d.bool(f.connectionRequest), f.cursor, f.started, f.batches, f.status, d.date(f.createdAt), d.date(f.updatedAt)],
+      `INSERT INTO diagnostic_fleets (${FLEET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [f.id, f.kind, d.json(f.args), f.filter, f.batchSize, f.timeout, d.bool(f.connectionRequest), f.cursor, f.started, f.batches, f.status, d.date(f.createdAt), d.date(f.updatedAt), f.tenant ?? null],
     );
   }
 

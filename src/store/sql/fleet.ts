@@ -1,7 +1,8 @@
 // What the console reads across the whole fleet. The overview: counts over the whole fleet, each an index range or an index-only grouping
 // (devices_last_inform_at, devices_product_class, parameters_path_value, faults_code), so that it stays
 // well under a second at 100,000 devices (benchmarks/overview.ts).
-import type { FleetRepo, Overview, OverviewQuery } from "../types.js";
+import type { DeviceScope, FleetRepo, Overview, OverviewQuery } from "../types.js";
+import { deviceScopeCondition } from "./device-scope.js";
 import { prefixUpperBound } from "./paths.js";
 import type { Scope } from "./scope.js";
 
@@ -21,25 +22,34 @@ export class SqlFleetRepo implements FleetRepo {
   async overview(q: OverviewQuery): Promise<Overview> {
     const d = this.s.dialect;
     const since = d.date(new Date(q.now.getTime() - q.onlineWithinMs));
-    const count = async (sql: string, params: unknown[] = []) => Number((await this.s.all<{ n: unknown }>(sql, params))[0]?.n ?? 0);
-    const total = await count("SELECT COUNT(*) AS n FROM devices");
-    const online = await count("SELECT COUNT(*) AS n FROM devices WHERE last_inform_at >= $1", [since]);
-    const neverSeen = await count("SELECT COUNT(*) AS n FROM devices WHERE last_inform_at IS NULL");
-    const classes = await this.s.all<{ v: unknown; n: unknown }>("SELECT product_class AS v, COUNT(*) AS n FROM devices GROUP BY product_class");
+    // A scope (a tenant's devices) adds a semi-join to each figure: `column IN (the scope's devices)`.
+    const within = (column: string, params: unknown[], joiner: "WHERE" | "AND") =>
+      q.devices === undefined ? "" : ` ${joiner} ${deviceScopeCondition(column, q.devices, d, params)}`;
+    const count = async (where: string, params: unknown[] = []) =>
+      Number((await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM devices${where}${within("id", params, where === "" ? "WHERE" : "AND")}`, params))[0]?.n ?? 0);
+    const total = await count("");
+    const online = await count(" WHERE last_inform_at >= $1", [since]);
+    const neverSeen = await count(" WHERE last_inform_at IS NULL");
+    const classParams: unknown[] = [];
+    const classes = await this.s.all<{ v: unknown; n: unknown }>(`SELECT product_class AS v, COUNT(*) AS n FROM devices${within("id", classParams, "WHERE")} GROUP BY product_class`, classParams);
     // PostgreSQL's value index holds value_key (the value's first characters: whole for any version).
     const valueColumn = d.capabilities.valueKey?.column ?? "value";
+    const versionParams: unknown[] = [d.textArray(q.versionPaths)];
     const versions = await this.s.all<{ v: unknown; n: unknown }>(
-      `SELECT ${valueColumn} AS v, COUNT(*) AS n FROM parameters WHERE ${d.inTextArray("path", "$1")} AND ${valueColumn} IS NOT NULL GROUP BY ${valueColumn}`,
-      [d.textArray(q.versionPaths)],
+      `SELECT ${valueColumn} AS v, COUNT(*) AS n FROM parameters WHERE ${d.inTextArray("path", "$1")} AND ${valueColumn} IS NOT NULL${within("device_id", versionParams, "AND")} GROUP BY ${valueColumn}`,
+      versionParams,
     );
-    const minutes = await this.s.all<{ m: unknown; n: unknown }>("SELECT minute AS m, SUM(sessions) AS n FROM session_counts WHERE minute >= $1 GROUP BY minute ORDER BY minute", [q.sessionsSince]);
-    const faults = await this.s.all<{ c: unknown; n: unknown }>("SELECT code AS c, COUNT(*) AS n FROM faults GROUP BY code ORDER BY COUNT(*) DESC, code");
+    // Sessions are counted per process and minute, not per device: a scope cannot narrow them.
+    const minutes = q.devices !== undefined ? null
+      : await this.s.all<{ m: unknown; n: unknown }>("SELECT minute AS m, SUM(sessions) AS n FROM session_counts WHERE minute >= $1 GROUP BY minute ORDER BY minute", [q.sessionsSince]);
+    const faultParams: unknown[] = [];
+    const faults = await this.s.all<{ c: unknown; n: unknown }>(`SELECT code AS c, COUNT(*) AS n FROM faults${within("device_id", faultParams, "WHERE")} GROUP BY code ORDER BY COUNT(*) DESC, code`, faultParams);
     const groups = (rows: { v: unknown; n: unknown }[]) => rows.map((r) => ({ value: String(r.v), devices: Number(r.n) }));
     return {
       devices: { total, online, offline: total - online - neverSeen, neverSeen },
       productClasses: topGroups(groups(classes), q.top),
       softwareVersions: topGroups(groups(versions), q.top),
-      sessionsPerMinute: minutes.map((r) => ({ minute: new Date(Number(r.m)), sessions: Number(r.n) })),
+      sessionsPerMinute: minutes === null ? null : minutes.map((r) => ({ minute: new Date(Number(r.m)), sessions: Number(r.n) })),
       faultsByCode: faults.map((r) => ({ code: String(r.c), faults: Number(r.n) })),
     };
   }
@@ -49,7 +59,7 @@ export class SqlFleetRepo implements FleetRepo {
    * child found and skips the whole subtree of that child ("A.B." is followed by "A.B/" in code point
    * order), so it costs one index probe per child however many devices share the paths.
    */
-  async childPaths(prefix: string, limit: number): Promise<{ path: string; object: boolean }[]> {
+  async childPaths(prefix: string, limit: number, devices?: DeviceScope): Promise<{ path: string; object: boolean }[]> {
     const parent = prefix.slice(0, prefix.lastIndexOf(".") + 1);
     const upper = prefixUpperBound(prefix);
     const out: { path: string; object: boolean }[] = [];
@@ -59,7 +69,9 @@ export class SqlFleetRepo implements FleetRepo {
       const params: unknown[] = [from];
       const below = upper === null ? "" : " AND path < $2";
       if (upper !== null) params.push(upper);
-      const rows = await this.s.all<{ path: unknown }>(`SELECT path FROM parameters WHERE path ${inclusive ? ">=" : ">"} $1${below} ORDER BY path LIMIT 1`, params);
+      // A scope (a tenant's) skips, in each probe, the rows of devices outside it: slower, never wider.
+      const scoped = devices === undefined ? "" : ` AND ${deviceScopeCondition("device_id", devices, this.s.dialect, params)}`;
+      const rows = await this.s.all<{ path: unknown }>(`SELECT path FROM parameters WHERE path ${inclusive ? ">=" : ">"} $1${below}${scoped} ORDER BY path LIMIT 1`, params);
       if (rows.length === 0) break;
       const path = String(rows[0]!.path);
       const rest = path.slice(parent.length);

@@ -3,7 +3,7 @@ import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 
-const USER_COLUMNS = "username, display_name, role, password_hash, created_at, password_changed_at, last_login_at, disabled_at";
+const USER_COLUMNS = "username, display_name, role, password_hash, created_at, password_changed_at, last_login_at, disabled_at, tenant";
 const SESSION_COLUMNS = "token_hash, username, created_at, last_seen_at, idle_until, ends_at";
 
 const date = (d: Dialect, v: unknown) => d.readDate(v) ?? new Date(NaN);
@@ -19,6 +19,7 @@ function toUser(d: Dialect, r: Row, prefix = ""): UserRecord {
     passwordChangedAt: date(d, r[`${prefix}password_changed_at`]),
     lastLoginAt: d.readDate(r[`${prefix}last_login_at`]),
     disabledAt: d.readDate(r[`${prefix}disabled_at`]),
+    tenant: r[`${prefix}tenant`] == null ? null : String(r[`${prefix}tenant`]),
   };
 }
 
@@ -36,12 +37,12 @@ function toSession(d: Dialect, r: Row): UserSessionRecord {
 export class SqlUserRepo implements UserRepo {
   constructor(private readonly s: Scope) {}
 
-  async create(u: Omit<UserRecord, "lastLoginAt" | "disabledAt">): Promise<boolean> {
+  async create(u: Omit<UserRecord, "lastLoginAt" | "disabledAt" | "tenant"> & { tenant?: string | null }): Promise<boolean> {
     const d = this.s.dialect;
     const n = await this.s.run(
-      `INSERT INTO users (username, display_name, role, password_hash, created_at, password_changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING`,
-      [u.username, u.displayName, u.role, u.passwordHash, d.date(u.createdAt), d.date(u.passwordChangedAt)],
+      `INSERT INTO users (username, display_name, role, password_hash, created_at, password_changed_at, tenant)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING`,
+      [u.username, u.displayName, u.role, u.passwordHash, d.date(u.createdAt), d.date(u.passwordChangedAt), u.tenant ?? null],
     );
     return n > 0;
   }
@@ -71,6 +72,7 @@ export class SqlUserRepo implements UserRepo {
     };
     if (c.displayName !== undefined) set("display_name", c.displayName);
     if (c.role !== undefined) set("role", c.role);
+    if (c.tenant !== undefined) set("tenant", c.tenant);
     if (c.passwordHash !== undefined) set("password_hash", c.passwordHash);
     if (c.passwordChangedAt !== undefined) set("password_changed_at", d.date(c.passwordChangedAt));
     if (c.disabledAt === null) sets.push("disabled_at = NULL");
@@ -91,6 +93,11 @@ export class SqlUserRepo implements UserRepo {
 
   async recordLogin(username: string, at: Date): Promise<void> {
     await this.s.run("UPDATE users SET last_login_at = $2 WHERE username = $1", [username, this.s.dialect.date(at)]);
+  }
+
+  async countOfTenant(tenant: string): Promise<number> {
+    const rows = await this.s.all<{ n: unknown }>("SELECT COUNT(*) AS n FROM users WHERE tenant = $1", [tenant]);
+    return Number(rows[0]?.n ?? 0);
   }
 }
 
