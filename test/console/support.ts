@@ -6,8 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import assert from "node:assert/strict";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { loadModel, startSimulation, type Simulation } from "../../src/sim/runtime/index.js";
+import { loadModel, startSimulation, type Simulation, type SimDevice } from "../../src/sim/runtime/index.js";
 import { apiUrlOf, startAcsProcess, type AcsProcess } from "../support/acs-process.js";
 import { runCli, type CliRun } from "../cli/support.js";
 
@@ -177,4 +178,28 @@ export function callFromPage(page: Page, method: string, path: string, body?: un
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : {} };
   })()`);
+}
+
+const INTERVAL = "Device.ManagementServer.PeriodicInformInterval";
+
+/**
+ * The main path's end, on a device page whose editor for PeriodicInformInterval holds `value`: sets it,
+ * checks the device has it, refreshes the subtree and sees the device's answer in the tree; then checks
+ * that the audit trail holds both changes with the logged-in user as their principal.
+ */
+export async function setAndSeeReported(rig: ConsoleRig, page: Page, o: { deviceId: string; sim: SimDevice; value: string; user: string }): Promise<void> {
+  await page.getByRole("button", { name: "Set", exact: true }).click();
+  await page.getByTestId("tree-status").getByText(/PeriodicInformInterval: Done\./).waitFor();
+  assert.equal(o.sim.cpe.read(INTERVAL), o.value);
+  // The device's answer to a refresh of the subtree is what the tree then shows.
+  await page.getByLabel("Search parameters").fill("");
+  await page.getByRole("button", { name: "Open Device." }).click();
+  await page.getByRole("button", { name: "Refresh Device.ManagementServer." }).click();
+  await page.getByTestId("tree-status").getByText(/Device\.ManagementServer\.: Done\./).waitFor();
+  await page.getByLabel("Search parameters").fill("PeriodicInformInterval");
+  await page.locator(`[data-path="${INTERVAL}"]`, { hasText: o.value }).waitFor();
+  const audit = await rig.api<{ entries: { principal: { kind: string; id: string }; after: { deviceId?: string; name?: string } | null }[] }>("GET", `/api/audit?principal=${o.user}&action=task.create`);
+  const changes = audit.body.entries.filter((e) => e.after?.deviceId === o.deviceId).reverse();
+  assert.deepEqual(changes.map((e) => e.after?.name), ["setParameterValues", "getParameterNames"]);
+  for (const e of changes) assert.deepEqual(e.principal, { kind: "user", id: o.user, name: o.user });
 }

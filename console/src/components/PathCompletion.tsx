@@ -107,6 +107,9 @@ export function usePathCompletion(o: { id: string; input: RefObject<HTMLInputEle
         } else if (e.key === "Enter" && shown && active >= 0) {
           e.preventDefault();
           pick(active);
+        } else if (e.key === "Enter") {
+          // The form is submitted: what it shows next is not under a list of completions.
+          setOpen(false);
         } else if (e.key === "Escape" && shown) {
           e.preventDefault();
           e.stopPropagation();
@@ -116,7 +119,9 @@ export function usePathCompletion(o: { id: string; input: RefObject<HTMLInputEle
     },
     typed(e: { currentTarget: HTMLInputElement }) {
       sync(e);
-      setOpen(true);
+      // Typing opens the list once there is a word to complete; arrow down opens it on nothing typed.
+      const el = e.currentTarget;
+      setOpen(Boolean(wordAt(el.value, el.selectionStart ?? el.value.length)?.word));
     },
     list: (
       <ul id={listId} role="listbox" aria-label="Completions" class="completions card" hidden={!shown}>
