@@ -1,5 +1,6 @@
 // One device: identity and state, tags, the parameter tree, running tasks, tasks and faults, files it
-// uploaded, its recent sessions and diagnostics. Its events on the stream (Informs, task results, faults) reload what they change.
+// uploaded, its recent sessions and diagnostics. Its events on the stream (Informs, task results,
+// faults, diagnostics) reload what they change.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, enc } from "../api/client.js";

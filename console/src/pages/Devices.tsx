@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, enc, query } from "../api/client.js";
 import type { Device, DeviceList } from "../api/types.js";
+import { usePrincipal } from "../auth.js";
 import { ColumnChooser } from "../components/ColumnChooser.js";
 import { FilterInput } from "../components/FilterInput.js";
 import { OnlineBadge } from "../components/OnlineBadge.js";
@@ -28,6 +29,7 @@ function parseSort(s: string | null): Sort | null {
 
 export function DevicesPage(_p: { params: Params }) {
   const { search } = useLocation();
+  const principal = usePrincipal();
   const filter = search.get("filter") ?? "";
   const sortText = search.get("sort") ?? "";
   const columns = (search.get("columns") ?? "").split(",").filter(Boolean);
@@ -95,7 +97,8 @@ export function DevicesPage(_p: { params: Params }) {
   return (
     <section aria-labelledby="devices-title">
       <h1 id="devices-title">Devices</h1>
-      <SavedFilters filter={filter} onApply={(f) => change({ filter: f })} />
+      {/* Saved filters are global configuration, which a principal scoped to a tenant may not read. */}
+      {!principal.tenant && <SavedFilters filter={filter} onApply={(f) => change({ filter: f })} />}
       <div class="toolbar">
         <FilterInput value={filter} error={filterError} onApply={(f) => change({ filter: f })} />
         <ColumnChooser columns={columns} onChange={(c) => change({ columns: c.join(",") })} />

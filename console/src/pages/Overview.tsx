@@ -15,6 +15,9 @@ import { useApi } from "../useApi.js";
 const RELOAD_MS = 5_000;
 const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 const MINUTES_SHOWN = 10;
+// Each ACS process adds its sessions to the shared counts at most every 10 s: a last reload this long
+// after the last session ended shows them, though no event follows to say so.
+const SESSIONS_SETTLE_MS = 11_000;
 
 const devicesWhere = (filter: string) => `/devices?filter=${encodeURIComponent(filter)}`;
 
@@ -23,12 +26,17 @@ export function OverviewPage(_p: { params: Params }) {
   const overview = useApi((signal) => loadOverview(signal), [version]);
   const [live, setLive] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const settle = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
     const stop = subscribe({
       types: ["device.registered", "device.inform", "device.deleted", "session.ended", "fault.raised", "fault.cleared", "campaign.started", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.aborted"],
       onState: setLive,
-      onEvent: () => {
+      onEvent: (e) => {
+        if (e.type === "session.ended") {
+          if (settle.current) clearTimeout(settle.current);
+          settle.current = setTimeout(() => setVersion((v) => v + 1), SESSIONS_SETTLE_MS);
+        }
         if (timer.current) return;
         timer.current = setTimeout(() => {
           timer.current = null;
@@ -39,6 +47,7 @@ export function OverviewPage(_p: { params: Params }) {
     return () => {
       stop();
       if (timer.current) clearTimeout(timer.current);
+      if (settle.current) clearTimeout(settle.current);
     };
   }, []);
 
