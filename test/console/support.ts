@@ -32,7 +32,6 @@ export interface ConsoleRig {
   dataDir: string;
   dbArgs: string[];
   browser: Browser;
-  keyFor(role: Role): Promise<string>;
   /** Calls the API with the admin key. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Simulated devices informing the ACS (HTTP connection requests on 127.0.0.1). */
@@ -111,10 +110,6 @@ export async function startConsoleRig(o: { db?: string } = {}): Promise<ConsoleR
         command: [process.execPath, "--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio"],
         ...(input !== undefined ? { input } : {}),
       });
-    },
-    async keyFor(role) {
-      const r = await api<{ key: string }>("POST", "/api/apikeys", { name: `console test ${role}`, role });
-      return r.body.key;
     },
     async devices(count, o) {
       const sim = await startSimulation({
