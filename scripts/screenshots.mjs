@@ -15,7 +15,8 @@ try {
   const first = (await rig.api("GET", "/api/devices?limit=1")).body.devices[0].id;
   await rig.api("POST", "/api/devices/" + encodeURIComponent(first) + "/tags/lab");
 
-  const page = await (await rig.context(rig.adminKey)).newPage();
+  await rig.user("admin", "admin");
+  const page = await rig.logIn("admin");
   const shot = async (name, path, ready) => {
     await page.goto(rig.base + path);
     await ready();

@@ -63,6 +63,7 @@ export function Shell({ onLoggedOut }: { onLoggedOut(): void }) {
         <div class="who">
           <span>
             {principal.name} <span class="role">({roleLabel(principal.role)})</span>
+            {principal.tenant ? <span class="role"> · tenant {principal.tenant}</span> : null}
           </span>
           {principal.kind === "user" && (
             <button type="button" onClick={() => void out()}>

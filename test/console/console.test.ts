@@ -1,5 +1,6 @@
 // The web console end to end: Debian's chromium against a real `provisio serve` child process with
-// simulated devices. Each test is a path a user takes; device data is real, from the simulator.
+// simulated devices. Each test is a path a user takes, logged in as a console user; device data is
+// real, from the simulator.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -7,20 +8,10 @@ import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import type { Simulation } from "../../src/sim/runtime/index.js";
 import { deviceIdOf } from "../../src/session/index.js";
-import { cspViolations, startConsoleRig, type ConsoleRig } from "./support.js";
+import { callFromPage, cspViolations, PASSWORD, readTree, setAndSeeReported, startConsoleRig, until, type ConsoleRig } from "./support.js";
 
 const HOSTILE_CLASS = "<img src=x onerror=window.__pwned=1>";
 const HOSTILE_VALUE = '"><script>window.__pwned=2</script><b>x</b>';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("web console", { timeout: 120_000 }, () => {
   let rig: ConsoleRig;
@@ -34,16 +25,17 @@ describe("web console", { timeout: 120_000 }, () => {
     hostile = await rig.devices(1, { serialPrefix: "EVIL", productClass: HOSTILE_CLASS, manufacturer: HOSTILE_CLASS });
     await until("the devices registered", async () => ((await rig.api<{ total: number }>("GET", "/api/devices?limit=1&count=true")).body.total === 7 ? true : undefined));
     // The ACS knows of a device only what it read: read the whole tree of the devices the tests open.
-    for (const id of [idOf(gateways, 0), idOf(gateways, 1), idOf(hostile, 0)]) {
-      const read = await rig.api<{ status: string }>("POST", `/api/devices/${encodeURIComponent(id)}/tasks`, { name: "getParameterNames", args: { parameterPath: "", values: true }, connectionRequest: true, wait: 30 });
-      assert.equal(read.body.status, "done", JSON.stringify(read.body));
-    }
+    for (const id of [idOf(gateways, 0), idOf(gateways, 1), idOf(hostile, 0)]) await readTree(rig, id);
+    await rig.user("ada", "admin");
+    // The viewer is made as an admin makes the first users: with the CLI, on the database.
+    const added = await rig.cli(["user", "add", "vic", "--role", "read-only", "--password-stdin"], `${PASSWORD}\n`);
+    assert.equal(added.code, 0, added.stderr);
   });
   after(async () => {
     await rig?.close();
   });
 
-  const adminPage = async (): Promise<Page> => (await rig.context(rig.adminKey)).newPage();
+  const adminPage = (): Promise<Page> => rig.logIn("ada");
 
   it("is served with its security headers and a build free of inline script and style", async () => {
     const res = await fetch(`${rig.base}/devices/anything`);
@@ -55,22 +47,37 @@ describe("web console", { timeout: 120_000 }, () => {
     assert.equal(html, readFileSync(new URL("../../console/index.html", import.meta.url), "utf8"));
   });
 
-  it("shows the login page, usable with the keyboard, to a visitor without a login", async () => {
+  it("logs in with the keyboard to the place asked for, says only that a login is wrong, and logs out", async () => {
     const page = await (await rig.context(null)).newPage();
     await page.goto(`${rig.base}/devices?filter=online`);
     await page.getByRole("heading", { name: "Provisio" }).waitFor();
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate("document.activeElement.id"), "login-username");
-    await page.keyboard.type("nobody");
+    await page.keyboard.type("ada");
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate("document.activeElement.id"), "login-password");
-    await page.keyboard.type("wrong");
+    await page.keyboard.type("not the password");
     await page.keyboard.press("Enter");
-    // Until the server has logins, POST /api/session is no endpoint: either way the form says why.
     const alert = page.getByRole("alert");
     await alert.waitFor();
-    assert.notEqual((await alert.textContent())?.trim(), "");
-    assert.equal(new URL(page.url()).pathname, "/devices", "the place asked for is kept");
+    assert.equal((await alert.textContent())?.trim(), "Wrong username or password.");
+    // An unknown username gets the very same answer: the page tells no one which usernames exist.
+    await page.getByLabel("Username").fill("nobody-by-that-name");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("button", { name: "Log in" }).waitFor();
+    await page.getByRole("alert").getByText("Wrong username or password.").waitFor();
+    await page.getByLabel("Username").fill("ada");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Devices" }).waitFor();
+    assert.equal(new URL(page.url()).search, "?filter=online", "the place asked for is kept");
+    assert.match((await page.locator(".who").textContent()) ?? "", /ada \(Admin\)/);
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByLabel("Username").waitFor();
+    // The login is over on the server, not only on the page.
+    await page.reload();
+    await page.getByLabel("Username").waitFor();
+    assert.equal(await page.evaluate("fetch('/api/session').then((r) => r.status)"), 401);
   });
 
   it("finds a device by filter, says where a filter is wrong, and goes there with the keyboard alone", async () => {
@@ -117,17 +124,7 @@ describe("web console", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Set", exact: true }).click();
     await page.getByText(/xsd:unsignedInt needs|goes from 0/).waitFor();
     await input.fill("1234");
-    await page.getByRole("button", { name: "Set", exact: true }).click();
-    await page.getByTestId("tree-status").getByText(/PeriodicInformInterval: Done\./).waitFor();
-    assert.equal(gateways.devices[0]!.cpe.read("Device.ManagementServer.PeriodicInformInterval"), "1234");
-    // The device's answer to a refresh of the subtree is what the tree then shows.
-    await page.getByLabel("Search parameters").fill("");
-    await page.getByRole("button", { name: "Open Device." }).click();
-    await page.getByRole("button", { name: "Refresh Device.ManagementServer." }).waitFor();
-    await page.getByRole("button", { name: "Refresh Device.ManagementServer." }).click();
-    await page.getByTestId("tree-status").getByText(/Device\.ManagementServer\.: Done\./).waitFor();
-    await page.getByLabel("Search parameters").fill("PeriodicInformInterval");
-    await page.locator('[data-path="Device.ManagementServer.PeriodicInformInterval"]', { hasText: "1234" }).waitFor();
+    await setAndSeeReported(rig, page, { deviceId: id, sim: gateways.devices[0]!, value: "1234", user: "ada" });
   });
 
   it("reboots the devices of a filter in bulk, confirming their number, and follows them to the end", async () => {
@@ -143,10 +140,10 @@ describe("web console", { timeout: 120_000 }, () => {
     assert.equal(tasks.body.tasks.filter((t) => t.name === "reboot").length, 6);
   });
 
-  it("gives a viewer no way to change anything", async () => {
-    const page = await (await rig.context(await rig.keyFor("read-only"))).newPage();
-    await page.goto(`${rig.base}/devices`);
+  it("gives a viewer no way to change anything, and the API refuses the viewer's changes anyway", async () => {
+    const page = await rig.logIn("vic");
     await page.getByText("(Viewer)").waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Devices" }).click();
     await page.getByRole("link", { name: idOf(gateways, 1) }).waitFor();
     assert.equal(await page.getByRole("group", { name: "Bulk actions" }).count(), 0);
     await page.getByRole("link", { name: idOf(gateways, 1) }).click();
@@ -157,14 +154,21 @@ describe("web console", { timeout: 120_000 }, () => {
     await page.getByRole("tab", { name: "Tasks" }).click();
     await page.getByRole("heading", { name: "Tasks" }).waitFor();
     assert.equal(await page.getByRole("heading", { name: "Run a task" }).count(), 0);
+    // What the page does not offer, the API refuses: the viewer's own login and CSRF token, from the page.
+    const refused = await callFromPage(page, "POST", `/api/devices/${encodeURIComponent(idOf(gateways, 1))}/tasks`, { name: "reboot" });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error?.code, "PROVISIO_ERR_FORBIDDEN");
+    const tasks = await rig.api<{ tasks: unknown[] }>("GET", `/api/tasks?deviceId=${encodeURIComponent(idOf(gateways, 1))}&status=pending`);
+    assert.equal(tasks.body.tasks.length, 0);
   });
 
   it("brings the login page back, at the same place, when the login expires", async () => {
-    const created = await rig.api<{ id: string; key: string }>("POST", "/api/apikeys", { name: "console test expiring", role: "operator" });
-    const page = await (await rig.context(created.body.key)).newPage();
-    await page.goto(`${rig.base}/devices`);
+    await rig.user("eve", "operator");
+    const page = await rig.logIn("eve");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Devices" }).click();
     await page.getByRole("link", { name: idOf(gateways, 0) }).waitFor();
-    assert.equal((await rig.api("DELETE", `/api/apikeys/${created.body.id}`)).status, 200);
+    // Disabling a user ends their logins at once.
+    assert.equal((await rig.api("PATCH", "/api/users/eve", { disabled: true })).status, 200);
     await page.getByRole("link", { name: idOf(gateways, 0) }).click();
     await page.getByText("Your login expired. Log in again to continue where you were.").waitFor();
     assert.equal(decodeURIComponent(new URL(page.url()).pathname), `/devices/${idOf(gateways, 0)}`);

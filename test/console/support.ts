@@ -1,14 +1,20 @@
 // The web console's end-to-end rig: a real `provisio serve` child process (its API port serving the
 // built console), simulated devices informing it over real sockets, and Debian's chromium driven by
-// playwright-core. API keys stand in for logins until the server has them (the console falls back to
-// GET /api/whoami); pages send them with every request.
+// playwright-core. Pages log in as users do, with a username and password on the login page; a test
+// about API keys may give a browser context a key to send with every request instead.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import assert from "node:assert/strict";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { loadModel, startSimulation, type Simulation } from "../../src/sim/runtime/index.js";
+import { loadModel, startSimulation, type Simulation, type SimDevice } from "../../src/sim/runtime/index.js";
 import { apiUrlOf, startAcsProcess, type AcsProcess } from "../support/acs-process.js";
+import { runCli, type CliRun } from "../cli/support.js";
+
+const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
+/** A password long enough for the policy (12+ characters), the same for every test user. */
+export const PASSWORD = "console-test-password";
 
 export const CHROMIUM = process.env.PROVISIO_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const USER = "console-boot";
@@ -22,21 +28,31 @@ export interface ConsoleRig {
   /** The REST API and console's origin, without a trailing slash. */
   base: string;
   adminKey: string;
+  /** The ACS's data folder and database (for the CLI). */
+  dataDir: string;
+  dbArgs: string[];
   browser: Browser;
-  keyFor(role: Role): Promise<string>;
   /** Calls the API with the admin key. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Simulated devices informing the ACS (HTTP connection requests on 127.0.0.1). */
   devices(count: number, o: { serialPrefix: string; productClass?: string; manufacturer?: string }): Promise<Simulation>;
   /** A browser context whose every request carries the key (none: not logged in). */
   context(key: string | null): Promise<BrowserContext>;
+  /** Creates a console user (POST /api/users with the admin key); its password is PASSWORD. */
+  user(username: string, role: Role): Promise<void>;
+  /** A new browser context's page, logged in as the user on the login page, at the overview. */
+  logIn(username: string, password?: string): Promise<Page>;
+  /** `provisio ...` on the ACS's database, as an admin runs it; `input` on its standard input. */
+  cli(args: string[], input?: string): Promise<CliRun>;
   close(): Promise<void>;
 }
 
-export async function startConsoleRig(): Promise<ConsoleRig> {
+/** `db`: a PostgreSQL URL (default: SQLite in the data folder). */
+export async function startConsoleRig(o: { db?: string } = {}): Promise<ConsoleRig> {
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-console-"));
+  const dbArgs = ["--data-dir", dataDir, ...(o.db !== undefined ? ["--db", o.db] : [])];
   const acs = await startAcsProcess([
-    "--data-dir", dataDir, "--log-level", "info",
+    ...dbArgs, "--log-level", "info",
     ...[`cwmp.bootstrapUsername=${USER}`, `cwmp.bootstrapPassword=${PASS}`, "nbi.host=127.0.0.1", "nbi.port=0", "stun.enabled=false",
       `connectionRequests.username=${CR.username}`, `connectionRequests.password=${CR.password}`, "connectionRequests.minInterval=0"].flatMap((s) => ["--set", s]),
   ]);
@@ -56,15 +72,44 @@ export async function startConsoleRig(): Promise<ConsoleRig> {
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
 
+  const newContext = async (key: string | null) => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...(key ? { extraHTTPHeaders: { Authorization: `Bearer ${key}` } } : {}) });
+    // Records what the page's CSP had to stop, so that tests can show nothing needed stopping.
+    // (A string: the test's compiler knows no DOM; the browser runs it.)
+    await ctx.addInitScript({
+      content: "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
+    });
+    contexts.push(ctx);
+    return ctx;
+  };
+
   return {
     acs,
     base,
     adminKey,
+    dataDir,
+    dbArgs,
     browser,
     api,
-    async keyFor(role) {
-      const r = await api<{ key: string }>("POST", "/api/apikeys", { name: `console test ${role}`, role });
-      return r.body.key;
+    async user(username, role) {
+      const r = await api("POST", "/api/users", { username, role, password: PASSWORD });
+      if (r.status !== 201) throw new Error(`creating user ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+    },
+    async logIn(username, password = PASSWORD) {
+      const page = await (await newContext(null)).newPage();
+      await page.goto(`${base}/`);
+      await page.getByLabel("Username").fill(username);
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.getByRole("button", { name: "Log out" }).waitFor();
+      return page;
+    },
+    cli(args, input) {
+      return runCli([...args, ...dbArgs], {
+        cwd: dataDir,
+        command: [process.execPath, "--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio"],
+        ...(input !== undefined ? { input } : {}),
+      });
     },
     async devices(count, o) {
       const sim = await startSimulation({
@@ -86,16 +131,7 @@ export async function startConsoleRig(): Promise<ConsoleRig> {
       sims.push(sim);
       return sim;
     },
-    async context(key) {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...(key ? { extraHTTPHeaders: { Authorization: `Bearer ${key}` } } : {}) });
-      // Records what the page's CSP had to stop, so that tests can show nothing needed stopping.
-      // (A string: the test's compiler knows no DOM; the browser runs it.)
-      await ctx.addInitScript({
-        content: "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
-      });
-      contexts.push(ctx);
-      return ctx;
-    },
+    context: newContext,
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close();
@@ -109,4 +145,56 @@ export async function startConsoleRig(): Promise<ConsoleRig> {
 /** What the page's CSP blocked (should be nothing: the console renders device data inert itself). */
 export function cspViolations(page: Page): Promise<string[]> {
   return page.evaluate("window.__cspViolations") as Promise<string[]>;
+}
+
+/** Polls `fn` every 100 ms until it gives a value, for at most `ms` (a bound, not an assertion on time). */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Has the ACS read the device's whole tree (it knows of a device only what it read). */
+export async function readTree(rig: ConsoleRig, deviceId: string): Promise<void> {
+  const read = await rig.api<{ status: string }>("POST", `/api/devices/${encodeURIComponent(deviceId)}/tasks`, { name: "getParameterNames", args: { parameterPath: "", values: true }, connectionRequest: true, wait: 30 });
+  if (read.body.status !== "done") throw new Error(`reading the tree of ${deviceId}: ${JSON.stringify(read.body)}`);
+}
+
+/** Calls the API from the page, with its cookie and (for changes) its login's CSRF token, as the console would. */
+export function callFromPage(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: { error?: { code: string } } }> {
+  // A string: the test's compiler knows no DOM; the browser runs it.
+  return page.evaluate(`(async () => {
+    const { csrfToken } = await (await fetch("/api/session")).json();
+    const res = await fetch(${JSON.stringify(path)}, { method: ${JSON.stringify(method)}, headers: { "content-type": "application/json", "x-csrf-token": csrfToken ?? "" }, body: ${JSON.stringify(body === undefined ? null : JSON.stringify(body))} });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : {} };
+  })()`);
+}
+
+const INTERVAL = "Device.ManagementServer.PeriodicInformInterval";
+
+/**
+ * The main path's end, on a device page whose editor for PeriodicInformInterval holds `value`: sets it,
+ * checks the device has it, refreshes the subtree and sees the device's answer in the tree; then checks
+ * that the audit trail holds both changes with the logged-in user as their principal.
+ */
+export async function setAndSeeReported(rig: ConsoleRig, page: Page, o: { deviceId: string; sim: SimDevice; value: string; user: string }): Promise<void> {
+  await page.getByRole("button", { name: "Set", exact: true }).click();
+  await page.getByTestId("tree-status").getByText(/PeriodicInformInterval: Done\./).waitFor();
+  assert.equal(o.sim.cpe.read(INTERVAL), o.value);
+  // The device's answer to a refresh of the subtree is what the tree then shows.
+  await page.getByLabel("Search parameters").fill("");
+  await page.getByRole("button", { name: "Open Device." }).click();
+  await page.getByRole("button", { name: "Refresh Device.ManagementServer." }).click();
+  await page.getByTestId("tree-status").getByText(/Device\.ManagementServer\.: Done\./).waitFor();
+  await page.getByLabel("Search parameters").fill("PeriodicInformInterval");
+  await page.locator(`[data-path="${INTERVAL}"]`, { hasText: o.value }).waitFor();
+  const audit = await rig.api<{ entries: { principal: { kind: string; id: string }; after: { deviceId?: string; name?: string } | null }[] }>("GET", `/api/audit?principal=${o.user}&action=task.create`);
+  const changes = audit.body.entries.filter((e) => e.after?.deviceId === o.deviceId).reverse();
+  assert.deepEqual(changes.map((e) => e.after?.name), ["setParameterValues", "getParameterNames"]);
+  for (const e of changes) assert.deepEqual(e.principal, { kind: "user", id: o.user, name: o.user });
 }

@@ -1,15 +1,8 @@
-// Who is logged in: POST/GET/DELETE /api/session. Until the server has sessions, GET /api/whoami
-// answers for an API key (the browser tests send one); remove that fallback once /api/session exists
-// everywhere.
+// Who is logged in: POST/GET/DELETE /api/session. A browser that sends an API key itself (a program, a
+// test about keys) is answered for that key, without a CSRF token (keys need none).
 
 import { ApiError, api, setCsrfToken } from "./client.js";
-import type { Principal, Role, SessionInfo } from "./types.js";
-
-interface WhoAmI {
-  id: string;
-  name: string;
-  role: Role;
-}
+import type { Role, SessionInfo } from "./types.js";
 
 function adopt(s: SessionInfo): SessionInfo {
   setCsrfToken(s.csrfToken ?? null);
@@ -20,15 +13,6 @@ function adopt(s: SessionInfo): SessionInfo {
 export async function currentSession(): Promise<SessionInfo | null> {
   try {
     return adopt(await api.get<SessionInfo>("/api/session", { quiet401: true }));
-  } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
-    if (err.status === 401) return null;
-    if (err.status !== 404) throw err;
-  }
-  try {
-    const who = await api.get<WhoAmI>("/api/whoami", { quiet401: true });
-    const principal: Principal = { kind: "apiKey", id: who.id, name: who.name, role: who.role };
-    return adopt({ principal });
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return null;
     throw err;

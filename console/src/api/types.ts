@@ -8,6 +8,8 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
+  /** The tenant the principal is scoped to; null: every device. */
+  tenant?: string | null;
 }
 
 export interface SessionInfo {
@@ -129,6 +131,21 @@ export interface FileRecord {
   name: string;
   fileType: string;
   version: string;
+}
+
+/** A recorded CWMP session of a device (GET /api/devices/:id/sessions). */
+export interface SessionSummary {
+  sessionId: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  outcome: string;
+  events: string[];
+  rpcs: string[];
+  cpeRequests: string[];
+  tasks: { done: number; failed: number };
+  faults: string[];
+  envelopesDropped: number;
 }
 
 /** An event of GET /api/events (the fields every type has, and the rest). */

@@ -1,11 +1,15 @@
-// Which parameters the device table shows as columns: any path, added by typing it, removed one by one.
+// Which parameters the device table shows as columns: any path, added by typing it (paths complete),
+// removed one by one.
 
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
+import { usePathCompletion } from "./PathCompletion.js";
 
 export function ColumnChooser({ columns, onChange }: { columns: string[]; onChange(columns: string[]): void }) {
   const [open, setOpen] = useState(false);
   const [path, setPath] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const completion = usePathCompletion({ id: "column-path", input, text: path, setText: setPath, withFields: false });
   const add = (e: Event) => {
     e.preventDefault();
     const p = path.trim();
@@ -40,7 +44,25 @@ export function ColumnChooser({ columns, onChange }: { columns: string[]; onChan
             <label for="column-path" class="sr-only">
               Parameter path to show as a column
             </label>
-            <input id="column-path" class="mono grow" placeholder="Device.DeviceInfo.SoftwareVersion" value={path} onInput={(e) => setPath(e.currentTarget.value)} aria-invalid={error ? true : undefined} aria-describedby={error ? "column-path-error" : undefined} />
+            <div class="grow completing">
+              <input
+                ref={input}
+                id="column-path"
+                type="text"
+                class="mono"
+                autocomplete="off"
+                placeholder="Device.DeviceInfo.SoftwareVersion"
+                value={path}
+                {...completion.inputProps}
+                onInput={(e) => {
+                  setPath(e.currentTarget.value);
+                  completion.typed(e);
+                }}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={error ? "column-path-error" : undefined}
+              />
+              {completion.list}
+            </div>
             <button type="submit">Add column</button>
           </form>
           {error && (

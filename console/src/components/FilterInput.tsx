@@ -1,8 +1,9 @@
 // The filter language's input (docs/filters.md): applied on Enter or the button; the API's syntax
-// error is shown under it with its column, and the caret is put there.
+// error is shown under it with its column, and the caret is put there. Fields and paths complete.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describedBy } from "./Field.js";
+import { usePathCompletion } from "./PathCompletion.js";
 
 export interface FilterError {
   message: string;
@@ -21,6 +22,7 @@ export function FilterInput({ value, error, onApply }: { value: string; error: F
     }
   }, [error]);
   const id = "device-filter";
+  const completion = usePathCompletion({ id, input, text, setText, withFields: true });
   return (
     <form
       class="grow filter"
@@ -32,23 +34,30 @@ export function FilterInput({ value, error, onApply }: { value: string; error: F
     >
       <label for={id}>Filter</label>
       <div class="row">
+        <div class="grow completing">
         <input
           ref={input}
           id={id}
-          class="mono grow"
+          class="mono"
           type="text"
           spellcheck={false}
           autocomplete="off"
           placeholder='productClass = "HGW" AND online'
           value={text}
-          onInput={(e) => setText(e.currentTarget.value)}
+          {...completion.inputProps}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            completion.typed(e);
+          }}
           aria-invalid={error ? true : undefined}
           aria-describedby={describedBy(id, true, Boolean(error))}
         />
+        {completion.list}
+        </div>
         <button type="submit">Apply</button>
       </div>
       <div class="hint" id={`${id}-hint`}>
-        Device fields, parameter paths, tags, online; AND, OR, NOT (docs/filters.md). Empty: every device.
+        Device fields, parameter paths, tags, online; AND, OR, NOT (docs/filters.md). Empty: every device. Arrow down completes a field or path.
       </div>
       {error && (
         <div class="error-text" id={`${id}-error`} role="alert">

@@ -34,6 +34,7 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
 export function describe(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 0) return error.message;
+    if (error.status === 403 && error.code.endsWith("TENANT_FORBIDDEN")) return `Your login is scoped to a tenant, which may not see this: ${error.message}`;
     if (error.status === 403) return `Your role may not do this: ${error.message}`;
     if (error.status === 404) return `Not found: ${error.message}`;
     if (error.status >= 500) return `The server could not answer (${error.code}): ${error.message}`;

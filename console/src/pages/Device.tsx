@@ -1,5 +1,6 @@
 // One device: identity and state, tags, the parameter tree, running tasks, tasks and faults, files it
-// uploaded. Its events on the stream (Informs, task results, faults) reload what they change.
+// uploaded, its recent sessions and diagnostics. Its events on the stream (Informs, task results,
+// faults, diagnostics) reload what they change.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, enc } from "../api/client.js";
@@ -7,9 +8,11 @@ import { subscribe } from "../api/events.js";
 import type { DeviceDetail } from "../api/types.js";
 import { useCan } from "../auth.js";
 import { ErrorState, Loading } from "../components/States.js";
+import { Diagnostics } from "../device/Diagnostics.js";
 import { FaultList } from "../device/FaultList.js";
 import { Identity } from "../device/Identity.js";
 import { ParameterTree } from "../device/ParameterTree.js";
+import { SessionLog } from "../device/SessionLog.js";
 import { Tags } from "../device/Tags.js";
 import { TaskList } from "../device/TaskList.js";
 import { TaskRunner } from "../device/TaskRunner.js";
@@ -17,12 +20,14 @@ import { Uploads } from "../device/Uploads.js";
 import { Link, type Params } from "../router.js";
 import { useApi } from "../useApi.js";
 
-type Tab = "parameters" | "tasks" | "faults" | "files";
+type Tab = "parameters" | "tasks" | "faults" | "files" | "sessions" | "diagnostics";
 const TABS: [Tab, string][] = [
   ["parameters", "Parameters"],
   ["tasks", "Tasks"],
   ["faults", "Faults"],
   ["files", "Files"],
+  ["sessions", "Sessions"],
+  ["diagnostics", "Diagnostics"],
 ];
 
 export function DevicePage({ params }: { params: Params }) {
@@ -115,6 +120,8 @@ export function DevicePage({ params }: { params: Params }) {
         )}
         {tab === "faults" && <FaultList faults={d.faults} onChange={() => detail.reload()} />}
         {tab === "files" && <Uploads deviceId={id} version={version} />}
+        {tab === "sessions" && <SessionLog deviceId={id} version={version} />}
+        {tab === "diagnostics" && <Diagnostics deviceId={id} version={version} />}
       </div>
     </section>
   );

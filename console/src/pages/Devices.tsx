@@ -13,6 +13,7 @@ import { Empty, ErrorState, Loading } from "../components/States.js";
 import { Table, type Column, type Sort } from "../components/Table.js";
 import { BulkActions } from "../devices/BulkActions.js";
 import { BulkProgress } from "../devices/BulkProgress.js";
+import { SavedFilters } from "../devices/SavedFilters.js";
 import type { BulkRun } from "../devices/bulk-run.js";
 import { ago } from "../format.js";
 import { Link, setSearch, useLocation, type Params } from "../router.js";
@@ -94,6 +95,8 @@ export function DevicesPage(_p: { params: Params }) {
   return (
     <section aria-labelledby="devices-title">
       <h1 id="devices-title">Devices</h1>
+      {/* Saved filters are shared by every user: one scoped to a tenant may use them, not change them. */}
+      <SavedFilters filter={filter} onApply={(f) => change({ filter: f })} />
       <div class="toolbar">
         <FilterInput value={filter} error={filterError} onApply={(f) => change({ filter: f })} />
         <ColumnChooser columns={columns} onChange={(c) => change({ columns: c.join(",") })} />

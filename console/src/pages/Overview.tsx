@@ -1,33 +1,42 @@
-// The fleet at a glance: online, offline and never seen, by product class and software version;
-// sessions per minute; faults by code; running campaigns. Live: the event stream reloads the figures
-// (at most every few seconds) and counts sessions as they end.
+// The fleet at a glance (GET /api/overview): online, offline and never seen, by product class and
+// software version; sessions per minute; faults by code; running campaigns. Live: the event stream
+// reloads the figures, at most every few seconds however busy it is.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { subscribe } from "../api/events.js";
-import { loadOverview, type Breakdown } from "../api/overview.js";
+import { loadOverview, OTHER, SESSION_MINUTES, type Group } from "../api/overview.js";
 import { Empty, ErrorState, Loading } from "../components/States.js";
 import { Table } from "../components/Table.js";
 import { filterString } from "../format.js";
 import { Link, type Params } from "../router.js";
 import { useApi } from "../useApi.js";
 
-// Counting a big fleet is not free: at most one reload per this many ms, however busy the stream.
-const RELOAD_MS = 10_000;
+// The server counts with index scans, so a reload is cheap; this only bounds a busy stream's reloads.
+const RELOAD_MS = 5_000;
+const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
+const MINUTES_SHOWN = 10;
+// Each ACS process adds its sessions to the shared counts at most every 10 s: a last reload this long
+// after the last session ended shows them, though no event follows to say so.
+const SESSIONS_SETTLE_MS = 11_000;
+
+const devicesWhere = (filter: string) => `/devices?filter=${encodeURIComponent(filter)}`;
 
 export function OverviewPage(_p: { params: Params }) {
   const [version, setVersion] = useState(0);
   const overview = useApi((signal) => loadOverview(signal), [version]);
-  const [sessions, setSessions] = useState<number[]>([]);
   const [live, setLive] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const [now, setNow] = useState(Date.now());
+  const settle = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
     const stop = subscribe({
       types: ["device.registered", "device.inform", "device.deleted", "session.ended", "fault.raised", "fault.cleared", "campaign.started", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.aborted"],
       onState: setLive,
       onEvent: (e) => {
-        if (e.type === "session.ended") setSessions((s) => [...s.filter((t) => t > Date.now() - 60_000), Date.parse(e.at) || Date.now()]);
+        if (e.type === "session.ended") {
+          if (settle.current) clearTimeout(settle.current);
+          settle.current = setTimeout(() => setVersion((v) => v + 1), SESSIONS_SETTLE_MS);
+        }
         if (timer.current) return;
         timer.current = setTimeout(() => {
           timer.current = null;
@@ -35,16 +44,18 @@ export function OverviewPage(_p: { params: Params }) {
         }, RELOAD_MS);
       },
     });
-    const tick = setInterval(() => setNow(Date.now()), 5000);
     return () => {
       stop();
-      clearInterval(tick);
       if (timer.current) clearTimeout(timer.current);
+      if (settle.current) clearTimeout(settle.current);
     };
   }, []);
 
   const o = overview.data;
-  const perMinute = sessions.filter((t) => t > now - 60_000).length;
+  // A tenant's overview has no session counts: the server counts sessions per process, for every tenant.
+  const counted = o?.sessionsPerMinute ?? null;
+  const lastHour = counted?.reduce((n, m) => n + m.sessions, 0);
+  const minutes = counted ? [...counted].reverse().slice(0, MINUTES_SHOWN) : [];
   return (
     <section aria-labelledby="overview-title">
       <div class="row">
@@ -58,35 +69,46 @@ export function OverviewPage(_p: { params: Params }) {
       {!o && overview.error !== undefined && <ErrorState error={overview.error} retry={overview.reload} />}
       {/* The figures keep their places while they load, so that nothing moves when they arrive. */}
       <div class="grid stats" aria-busy={!o}>
-        <Stat label="Devices" value={o?.total} href="/devices" />
-        <Stat label="Online" value={o?.online} href={`/devices?filter=${encodeURIComponent("online")}`} />
-        <Stat label="Offline" value={o?.offline} href={`/devices?filter=${encodeURIComponent("NOT online AND lastInform EXISTS")}`} />
-        <Stat label="Never seen" value={o?.never} href={`/devices?filter=${encodeURIComponent("lastInform NOT EXISTS")}`} />
-        <Stat label="Sessions in the last minute" value={perMinute} />
+        <Stat label="Devices" value={o?.devices.total} href="/devices" />
+        <Stat label="Online" value={o?.devices.online} href={devicesWhere("online")} />
+        <Stat label="Offline" value={o?.devices.offline} href={devicesWhere("NOT online AND lastInform EXISTS")} />
+        <Stat label="Never seen" value={o?.devices.neverSeen} href={devicesWhere("lastInform NOT EXISTS")} />
+        <Stat label={`Sessions in the last ${SESSION_MINUTES} minutes`} value={lastHour} />
       </div>
       {!o && overview.error === undefined && <Loading what="Loading the overview" />}
       {o && (
         <>
-          {o.breakdownOf < o.total && (
-            <p class="muted">
-              The breakdowns below count the first {o.breakdownOf.toLocaleString()} of {o.total.toLocaleString()} devices.
-            </p>
-          )}
           <div class="grid">
-            <BreakdownTable title="By product class" field="productClass" rows={o.byProductClass} />
-            <BreakdownTable title="By software version" rows={o.bySoftwareVersion} />
+            <GroupTable title="By product class" header="Product class" rows={o.productClasses} filter={(v) => `productClass = ${filterString(v)}`} />
+            <GroupTable title="By software version" header="Software version" rows={o.softwareVersions} filter={(v) => VERSION_PATHS.map((p) => `${p} = ${filterString(v)}`).join(" OR ")} />
           </div>
           <div class="grid">
+            <section aria-labelledby="sessions-title">
+              <h2 id="sessions-title">Sessions per minute</h2>
+              <Table
+                caption="Sessions ended per minute, newest first"
+                rowKey={(m) => m.minute}
+                rows={minutes}
+                placeholder={
+                  counted === null ? <Empty>Sessions are counted for the whole fleet, which a login scoped to a tenant does not see.</Empty>
+                    : minutes.length === 0 ? <Empty>No session in the last {SESSION_MINUTES} minutes.</Empty> : undefined
+                }
+                columns={[
+                  { key: "minute", header: "Minute", cell: (m) => <time dateTime={m.minute}>{new Date(m.minute).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</time> },
+                  { key: "sessions", header: "Sessions", cell: (m) => m.sessions.toLocaleString() },
+                ]}
+              />
+            </section>
             <section aria-labelledby="faults-title">
               <h2 id="faults-title">Faults by code</h2>
               <Table
-                caption="Faults by code"
+                caption="Open faults by code"
                 rowKey={(f) => f.code}
                 rows={o.faultsByCode}
                 placeholder={o.faultsByCode.length === 0 ? <Empty>No faults.</Empty> : undefined}
                 columns={[
                   { key: "code", header: "Code", className: "mono", cell: (f) => f.code },
-                  { key: "count", header: "Faults", cell: (f) => f.count.toLocaleString() },
+                  { key: "count", header: "Faults", cell: (f) => f.faults.toLocaleString() },
                 ]}
               />
             </section>
@@ -100,7 +122,7 @@ export function OverviewPage(_p: { params: Params }) {
                 columns={[
                   { key: "name", header: "Campaign", cell: (c) => c.name },
                   { key: "status", header: "Status", cell: (c) => c.status },
-                  { key: "progress", header: "Progress", cell: (c) => `${(c.counts.succeeded ?? 0).toLocaleString()} done, ${(c.counts.failed ?? 0).toLocaleString()} failed of ${c.total.toLocaleString()}` },
+                  { key: "progress", header: "Progress", cell: (c) => `${(c.counts.succeeded ?? 0).toLocaleString()} done, ${(c.counts.failed ?? 0).toLocaleString()} failed, ${c.finished.toLocaleString()} finished of ${c.devices.toLocaleString()}` },
                 ]}
               />
             </section>
@@ -120,20 +142,19 @@ function Stat({ label, value, href }: { label: string; value: number | undefined
   );
 }
 
-function BreakdownTable({ title, rows, field }: { title: string; rows: Breakdown[]; field?: string }) {
+function GroupTable({ title, header, rows, filter }: { title: string; header: string; rows: Group[]; filter(value: string): string }) {
   return (
     <section aria-label={title}>
       <h2>{title}</h2>
       <Table
         caption={title}
-        rowKey={(b) => b.key}
+        rowKey={(g) => g.value}
         rows={rows}
         placeholder={rows.length === 0 ? <Empty>No devices.</Empty> : undefined}
         columns={[
-          { key: "key", header: title.replace(/^By /, "").replace(/^./, (c) => c.toUpperCase()), cell: (b) => (field ? <Link href={`/devices?filter=${encodeURIComponent(`${field} = ${filterString(b.key)}`)}`}>{b.key}</Link> : b.key) },
-          { key: "online", header: "Online", cell: (b) => b.online.toLocaleString() },
-          { key: "offline", header: "Offline", cell: (b) => b.offline.toLocaleString() },
-          { key: "never", header: "Never seen", cell: (b) => b.never.toLocaleString() },
+          // "other" sums the smaller groups: it has no filter to link to.
+          { key: "value", header, cell: (g) => (g.value === OTHER && g === rows[rows.length - 1] ? <span class="muted">{OTHER}</span> : <Link href={devicesWhere(filter(g.value))}>{g.value}</Link>) },
+          { key: "devices", header: "Devices", cell: (g) => g.devices.toLocaleString() },
         ]}
       />
     </section>
