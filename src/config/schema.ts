@@ -26,6 +26,7 @@ export const configSchema = Type.Object(
           default: "auto",
           description: "`pretty`: one readable line per entry; `json`: JSON lines; `auto`: pretty on a terminal, JSON elsewhere.",
         }),
+        stallWarn: Seconds(1, "Seconds the event loop may be blocked (every request of the process waiting) before a warning says for how long; also counted in the `provisio_event_loop_stall_seconds` histogram. 0: not watched."),
       },
       { default: {}, additionalProperties: false },
     ),
