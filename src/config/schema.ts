@@ -270,6 +270,7 @@ export const configSchema = Type.Object(
         envelopes: Type.Boolean({ default: true, description: "Keep the envelopes each kept session exchanged (secrets masked), not only its summary." }),
         maxEnvelopeBytes: Type.Integer({ minimum: 256, default: 32768, description: "Bytes of one envelope kept; a longer one is cut." }),
         maxSessionBytes: Type.Integer({ minimum: 1024, default: 262144, description: "Bytes of envelopes kept per session; the envelopes beyond are counted, not kept." }),
+        maxHeldBytes: Type.Integer({ minimum: 0, default: 67108864, description: "Bytes of envelopes each process holds in memory for all its sessions in progress together, until they end; past it, their further envelopes are counted, not kept." }),
       },
       { default: {}, additionalProperties: false },
     ),
