@@ -112,11 +112,6 @@ export class SessionHistory {
     this.budget = new CaptureBudget(options.maxHeldBytes);
   }
 
-  /** Bytes of envelopes the captures of sessions in progress hold now. */
-  get heldBytes(): number {
-    return this.budget.held;
-  }
-
   /** A capture for a new session's envelopes, or null when they are not kept. */
   capture(): EnvelopeCapture | null {
     return this.options.envelopes && this.options.perDevice > 0 ? new EnvelopeCapture(this.options, this.budget) : null;
