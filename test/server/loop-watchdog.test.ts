@@ -55,11 +55,12 @@ describe("log.stallWarn", () => {
   it("logs a block of the event loop with how long it lasted, and counts it in the metrics", async () => {
     const t = await acsBlocked(0.2, 800);
     try {
-      await eventually(() => (t.stalls().length > 0 ? true : undefined), "the warning");
-      // The watchdog's ticks are 100 ms apart: a block of 800 ms made one at least 700 ms late.
-      const longest = Math.max(...t.stalls().map((l) => l.blockedMs!));
-      assert.ok(longest >= 700, `blockedMs ${longest}`);
-      assert.equal(t.stalls()[0]!.level, 40, "at warn");
+      // The watchdog's ticks are 100 ms apart: a block of 800 ms made one at least 700 ms late. (A
+      // loaded machine may add shorter blocks of its own, while the ACS starts.)
+      const line = await eventually(() => t.stalls().find((l) => l.blockedMs! >= 700), "the warning", 5000).catch(() => {
+        throw new Error(`no warning of a block of 700 ms or more: ${JSON.stringify(t.stalls())}`);
+      });
+      assert.equal(line.level, 40, "at warn");
       const { body } = await t.acs.metrics.render();
       const count = Number(/^provisio_event_loop_stall_seconds_count (\d+)$/m.exec(body)?.[1]);
       assert.ok(count >= 1, body.slice(0, 300));
