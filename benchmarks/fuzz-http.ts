@@ -15,7 +15,7 @@
 // empty POST, 204). Findings go to --findings as JSON lines with the request, and make the exit code 1.
 
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { serializeEnvelope } from "../src/cwmp/index.js";
 import { TestCpe } from "../test/support/test-cpe.js";
@@ -23,6 +23,7 @@ import { generator } from "../test/support/cwmp-mutators.js";
 import { allSeeds, fuzzRequest, sessionInform, type Credentials, type FuzzRequest } from "./support/fuzz-requests.js";
 import { rssMb, SERVE_READY, serveArgs, startProcess, stopProcess } from "./support/processes.js";
 import { KeptAliveConnection, type Outcome } from "./support/raw-client.js";
+import { StallDetector } from "../src/server/loop-watchdog.js";
 
 interface Options {
   messages: number;
@@ -59,9 +60,11 @@ const CREDS: Credentials = { username: "fuzz", password: "fuzz-password-01234567
 const ANSWER_TIMEOUT_MS = 30_000;
 /** Findings written out in full; more are only counted. */
 const FINDINGS_KEPT = 200;
-const PROGRESS_EVERY = 50_000;
+const PROGRESS_EVERY = 25_000;
 /** Answers slower than this are written to the findings file, not counted as findings. */
 const SLOW_MS = 10_000;
+/** Blocks of an event loop (the server's, log.stallWarn; the run's own) at least this long are noted. */
+const STALL_MS = 1000;
 
 interface Finding {
   kind: string;
@@ -83,6 +86,8 @@ class Tally {
   inSession = 0;
   sessionsOpened = 0;
   checks = 0;
+  /** Event loops held for STALL_MS or more: the server's (its log) and the run's own. */
+  readonly stalls = { server: { count: 0, longestMs: 0 }, run: { count: 0, longestMs: 0 } };
 
   constructor(private readonly file: string) {
     writeFileSync(file, "");
@@ -94,6 +99,15 @@ class Tally {
 
   find(f: Finding): void {
     if (++this.findings <= FINDINGS_KEPT) appendFileSync(this.file, JSON.stringify(f) + "\n");
+  }
+
+  /** A loop held: the server's blocks every request, the run's own makes answers look late. */
+  stall(whose: "server" | "run", ms: number): void {
+    const s = this.stalls[whose];
+    s.count++;
+    s.longestMs = Math.max(s.longestMs, Math.round(ms));
+    const detail = `${whose === "server" ? "the server's" : "the run's own"} event loop was held for ${Math.round(ms)} ms`;
+    this.note({ kind: `${whose} loop blocked (not a finding)`, detail, index: this.sent });
   }
 
   /** Written beside the findings without being one: a slow answer, to tell which request held a stall. */
@@ -125,7 +139,10 @@ async function main(): Promise<void> {
       dataDir,
       username: CREDS.username,
       password: CREDS.password,
-      extra: ["cwmp.basicOverHttp=true", "cwmp.authSourceFailures=0", "cwmp.authUsernameFailures=0", "provisioning.defaultPresets=false"].flatMap((s) => ["--set", s]),
+      // At warn, the server says when its event loop was held (log.stallWarn); its other warnings (every
+      // unreadable message has one) are dropped here.
+      logLevel: "warn",
+      extra: [`log.stallWarn=${STALL_MS / 1000}`, "cwmp.basicOverHttp=true", "cwmp.authSourceFailures=0", "cwmp.authUsernameFailures=0", "provisioning.defaultPresets=false"].flatMap((s) => ["--set", s]),
     }),
     SERVE_READY,
   ).catch((err: unknown) => {
@@ -147,16 +164,25 @@ async function main(): Promise<void> {
       process.exit(130);
     });
   }
-  // At --log-level error the server writes only what went wrong.
+  // Errors are findings; a held event loop is noted; other warnings are dropped.
   let logged = "";
   child.stdout!.on("data", (d: Buffer) => {
     logged += d.toString();
     for (let nl = logged.indexOf("\n"); nl >= 0; nl = logged.indexOf("\n")) {
       const line = logged.slice(0, nl).trim();
       logged = logged.slice(nl + 1);
-      if (line.startsWith("{")) tally.find({ kind: "server error log", detail: line.slice(0, 4000) });
+      if (!line.startsWith("{")) continue;
+      const level = Number(/^\{"level":(\d+)/.exec(line)?.[1] ?? 60);
+      if (line.includes('"msg":"event loop blocked')) tally.stall("server", Number(/"blockedMs":(\d+)/.exec(line)?.[1] ?? 0));
+      else if (level >= 50) tally.find({ kind: "server error log", detail: line.slice(0, 4000) });
     }
   });
+  // The run's own loop: when it is held, answers already in its sockets look late, even lost.
+  const ownLoop = new StallDetector(100, STALL_MS, performance.now());
+  const ownWatch = setInterval(() => {
+    const blocked = ownLoop.tick(performance.now());
+    if (blocked !== null) tally.stall("run", blocked);
+  }, 100);
   const rss = { start: rssMb(child.pid!), peak: 0, end: 0 };
   rss.peak = rss.start;
   const sampler = setInterval(() => (rss.peak = Math.max(rss.peak, rssMb(child.pid!))), 250);
@@ -168,7 +194,7 @@ async function main(): Promise<void> {
   let nextCheck = o.checkEvery;
   const maybeCheck = () => {
     // A long run says how far it is, on stderr (stdout is the report's).
-    if (tally.sent % PROGRESS_EVERY === 0) process.stderr.write(`${tally.sent} messages, ${Math.round(tally.sent / ((performance.now() - started) / 1000))}/s, ${tally.findings} findings\n`);
+    if (tally.sent % PROGRESS_EVERY === 0) process.stderr.write(`${tally.sent} messages, ${Math.round(tally.sent / ((performance.now() - started) / 1000))}/s, ${tally.findings} findings, server RSS ${Math.round(rssMb(child.pid!))} MB, load average ${loadavg()[0]!.toFixed(1)}\n`);
     if (o.checkEvery === 0 || tally.sent < nextCheck) return;
     nextCheck += o.checkEvery;
     health = health.then(() => check(url, tally, server.exited));
@@ -179,6 +205,7 @@ async function main(): Promise<void> {
     await check(url, tally, server.exited);
   } finally {
     clearInterval(sampler);
+    clearInterval(ownWatch);
     rss.end = rssMb(child.pid!);
     rss.peak = Math.max(rss.peak, rss.end);
     server.stopping = server.exited === null;
@@ -282,6 +309,7 @@ function report(o: Options, t: Tally, rss: { start: number; peak: number; end: n
     latencyMs: { p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: lat.length === 0 ? 0 : lat[lat.length - 1]! },
     statuses: Object.fromEntries([...t.statuses].sort()),
     serverRssMb: { start: Math.round(rss.start), peak: Math.round(rss.peak), end: Math.round(rss.end) },
+    loopsBlocked: t.stalls,
     findings: t.findings,
   };
   if (o.json) {
@@ -294,6 +322,8 @@ function report(o: Options, t: Tally, rss: { start: number; peak: number; end: n
   console.log(`latency ms: p50 ${f(result.latencyMs.p50)}, p90 ${f(result.latencyMs.p90)}, p99 ${f(result.latencyMs.p99)}, max ${f(result.latencyMs.max)}`);
   console.log(`answers: ${Object.entries(result.statuses).map(([s, n]) => `${s}: ${n}`).join(", ")}`);
   console.log(`server RSS MB: start ${result.serverRssMb.start}, peak ${result.serverRssMb.peak}, end ${result.serverRssMb.end}`);
+  const held = (s: { count: number; longestMs: number }) => (s.count === 0 ? "none" : `${s.count} (longest ${f(s.longestMs / 1000)} s)`);
+  console.log(`event loop held ${STALL_MS / 1000} s or more: server ${held(t.stalls.server)}, the run's own ${held(t.stalls.run)}`);
   console.log(`health checks (a real session): ${t.checks}`);
   console.log(t.findings === 0 ? "findings: none" : `findings: ${t.findings} (the first ${Math.min(t.findings, FINDINGS_KEPT)} in ${o.findings})`);
 }

@@ -100,9 +100,9 @@ export const SERVE_READY = /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/
 /**
  * Node arguments that run `provisio serve` as benchmarks want it: on 127.0.0.1 and a free port, the given
  * store and data folder, these bootstrap credentials, the CWMP endpoint alone (no API, file server or
- * STUN), no load shedding in the way; `extra` adds flags.
+ * STUN), no load shedding in the way, errors logged only (`logLevel`); `extra` adds flags.
  */
-export function serveArgs(o: { db: string; dataDir: string; username: string; password: string; extra?: string[] }): string[] {
+export function serveArgs(o: { db: string; dataDir: string; username: string; password: string; extra?: string[]; logLevel?: string }): string[] {
   return [
     "--input-type=module",
     "-e",
@@ -118,7 +118,7 @@ export function serveArgs(o: { db: string; dataDir: string; username: string; pa
     "--data-dir",
     o.dataDir,
     "--log-level",
-    "error",
+    o.logLevel ?? "error",
     ...["cwmp.bootstrapUsername=" + o.username, "cwmp.bootstrapPassword=" + o.password, "nbi.enabled=false", "files.enabled=false", "stun.enabled=false", "cwmp.maxInFlight=4096"].flatMap((s) => ["--set", s]),
     ...(o.extra ?? []),
   ];

@@ -28,6 +28,7 @@ import { RetryWaker } from "./task-retries.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { openConfiguredStore } from "./store-open.js";
 import { AcsMetrics } from "./metrics.js";
+import { startLoopWatchdog } from "./loop-watchdog.js";
 import { loadStandardModels, type StandardModels } from "./models.js";
 import { loadSecrets, type LoadedSecrets } from "./secrets.js";
 import { openTaskArgs, sealTaskArgs, type SealArgs } from "./task-secrets.js";
@@ -161,6 +162,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       processMetrics: options.processMetrics,
     });
     events.subscribe((e) => metrics.event(e));
+    const watchdog = startLoopWatchdog({ thresholdMs: config.log.stallWarn * 1000, log, onStall: (ms) => metrics.loopStall(ms / 1000) });
+    closers.push(() => Promise.resolve(watchdog.stop()));
     // A session not heard of for twice its timeout was settled by another process.
     const sessionHistory = new SessionHistory(store, log, config.sessionHistory, clock, options.sessionCountFlushMs);
     closers.push(() => sessionHistory.close());

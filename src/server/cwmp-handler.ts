@@ -313,7 +313,7 @@ export class CwmpHandler {
         if (auth.digestUse.nc === 0) this.o.log.debug({ deviceId, address: x.remoteAddress }, "RFC 2069 Digest (no qop) accepted: its nonce is used once only");
       }
       if (reclaimed) this.o.log.warn({ deviceId, address: x.remoteAddress }, "device back with the bootstrap credentials and 0 BOOTSTRAP (a factory reset): its own credentials are forgotten (cwmp.bootstrapReclaim)");
-      this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state });
+      this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state }, now);
       const rendered = this.render(events.reply, profile);
       this.o.sessionLog?.exchange({ session: sessionId, deviceId, received: [envelope], sent: events.reply.envelope, events: events.applied, at: now, receivedBody: x.body, sentBody: rendered.body });
       this.publish(events.applied);
@@ -399,7 +399,7 @@ export class CwmpHandler {
         // which leads to the same place whatever the CPE sends next (AcsSession.consume); only this
         // process's copy moves on, so that a second empty POST ends the session as it should.
         const { reply } = session.consume([], now);
-        this.cache.put(sessionId, { ...cached, state: session.snapshot() as never });
+        this.cache.put(sessionId, { ...cached, state: session.snapshot() as never }, now);
         const rendered = this.render(reply!, profile);
         this.o.sessionLog?.exchange({ session: sessionId, deviceId: cached.deviceId, received: envelopes, sent: reply!.envelope, events: [], at: now, receivedBody: x.body, sentBody: rendered.body });
         this.o.observer?.received(envelopes);
@@ -427,7 +427,7 @@ export class CwmpHandler {
         result = await fromStore();
       }
       if (result === null) return this.withoutSession(envelopes[0], x);
-      if (result.saved !== null) this.cache.put(sessionId, { deviceId: result.deviceId, version: result.saved.version, expiresAt: result.saved.expiresAt, state: result.saved.state });
+      if (result.saved !== null) this.cache.put(sessionId, { deviceId: result.deviceId, version: result.saved.version, expiresAt: result.saved.expiresAt, state: result.saved.state }, now);
       const profile = this.compat.named(result.compat);
       const rendered = this.render(result.outcome.reply, profile);
       this.o.sessionLog?.exchange({ session: sessionId, deviceId: result.deviceId, received: envelopes, sent: result.outcome.reply.envelope, events: result.applied, at: now, receivedBody: x.body, sentBody: rendered.body });

@@ -29,6 +29,7 @@ export class AcsMetrics {
   private readonly webhookDeliveries: Counter<"outcome">;
   private readonly apiLatency: Histogram<"method" | "route" | "status">;
   private readonly eventStreams: Gauge;
+  private readonly loopStalls: Histogram;
 
   constructor(o: MetricsOptions) {
     const registers = [this.registry];
@@ -103,6 +104,12 @@ export class AcsMetrics {
       registers,
     });
     this.eventStreams = new Gauge({ name: "provisio_api_event_streams", help: "Event streams (GET /api/events) open on this process.", registers });
+    this.loopStalls = new Histogram({
+      name: "provisio_event_loop_stall_seconds",
+      help: "Times the event loop was blocked for log.stallWarn or longer (every request of the process waited), by how long (seconds).",
+      buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    });
   }
 
   /** Feeds the CWMP handler's traffic into the counters. */
@@ -147,6 +154,11 @@ export class AcsMetrics {
 
   apiRequest(method: string, route: string, status: number, seconds: number): void {
     this.apiLatency.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  /** The event loop was blocked for this long (loop-watchdog.ts). */
+  loopStall(seconds: number): void {
+    this.loopStalls.observe(seconds);
   }
 
   streamOpened(): void {

@@ -45,9 +45,20 @@ export class SessionCache {
     this.entries.delete(id);
   }
 
-  put(id: string, entry: CachedSession): void {
-    // Sessions that ended normally are never put back; those that timed out are the oldest entries.
+  put(id: string, entry: CachedSession, now: Date): void {
+    // Sessions that ended normally are never put back; those whose CPE went away are the oldest entries,
+    // and go once expired rather than when 10,000 newer ones push them out (each holds its state).
+    // Entries are put in about the order they expire, so the first one not expired ends the search.
+    for (const [oldest, e] of this.entries) {
+      if (e.expiresAt.getTime() > now.getTime()) break;
+      this.entries.delete(oldest);
+    }
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(id, entry);
+  }
+
+  /** Entries held, expired ones included. */
+  get size(): number {
+    return this.entries.size;
   }
 }

@@ -15,6 +15,8 @@ export interface SessionHistoryOptions {
   envelopes: boolean;
   maxEnvelopeBytes: number;
   maxSessionBytes: number;
+  /** Bytes of envelopes held for all the sessions in progress of this process, together. */
+  maxHeldBytes: number;
 }
 
 const MASK = "***";
@@ -43,29 +45,52 @@ export function maskEnvelopeSecrets(xml: string): string {
     .replace(PASSWORD_ELEMENT, (all, open: string, value: string, close: string) => (value !== "" ? `${open}${MASK}${close}` : all));
 }
 
-/** The envelopes of one session, within the per-envelope and per-session caps. */
+/**
+ * The bytes that the captures of every session in progress hold together. The per-session cap alone
+ * bounds memory by the number of sessions in progress, which a crowd of CPEs that start sessions and
+ * never finish them (or a fleet's busy hour) makes as large as it likes.
+ */
+export class CaptureBudget {
+  held = 0;
+  constructor(readonly max: number) {}
+}
+
+/** The envelopes of one session, within the per-envelope, per-session and shared caps. */
 export class EnvelopeCapture {
   readonly envelopes: SessionEnvelope[] = [];
   dropped = 0;
   private bytes = 0;
+  private released = false;
 
-  constructor(private readonly o: Pick<SessionHistoryOptions, "maxEnvelopeBytes" | "maxSessionBytes">) {}
+  constructor(
+    private readonly o: Pick<SessionHistoryOptions, "maxEnvelopeBytes" | "maxSessionBytes">,
+    private readonly budget: CaptureBudget = new CaptureBudget(Infinity),
+  ) {}
 
   add(direction: SessionEnvelope["direction"], body: string | Buffer, at: Date): void {
     const size = typeof body === "string" ? Buffer.byteLength(body) : body.length;
     if (size === 0) return;
-    if (this.bytes >= this.o.maxSessionBytes) {
+    const room = this.released ? 0 : Math.min(this.o.maxEnvelopeBytes, this.o.maxSessionBytes - this.bytes, this.budget.max - this.budget.held);
+    if (room <= 0) {
       this.dropped++;
       return;
     }
-    const room = Math.min(this.o.maxEnvelopeBytes, this.o.maxSessionBytes - this.bytes);
     const raw = typeof body === "string" ? Buffer.from(body) : body;
     // Masked before it is cut, so that a cut cannot leave half a secret unmasked.
     const masked = Buffer.from(maskEnvelopeSecrets(raw.toString("utf8")));
     const truncated = masked.length > room;
     const xml = (truncated ? masked.subarray(0, room) : masked).toString("utf8").replace(/\uFFFD$/, "");
-    this.bytes += Math.min(masked.length, room);
+    const kept = Math.min(masked.length, room);
+    this.bytes += kept;
+    this.budget.held += kept;
     this.envelopes.push({ direction, at, xml, truncated });
+  }
+
+  /** The session ended or was forgotten: its bytes no longer count against the shared cap. Idempotent. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.budget.held -= this.bytes;
   }
 }
 
@@ -75,6 +100,7 @@ export class SessionHistory {
   private lastFlush = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly pending = new Set<Promise<void>>();
+  private readonly budget: CaptureBudget;
 
   constructor(
     private readonly store: Store,
@@ -82,14 +108,18 @@ export class SessionHistory {
     readonly options: SessionHistoryOptions,
     private readonly clock: () => Date,
     private readonly flushMs = COUNT_FLUSH_MS,
-  ) {}
+  ) {
+    this.budget = new CaptureBudget(options.maxHeldBytes);
+  }
 
   /** A capture for a new session's envelopes, or null when they are not kept. */
   capture(): EnvelopeCapture | null {
-    return this.options.envelopes && this.options.perDevice > 0 ? new EnvelopeCapture(this.options) : null;
+    return this.options.envelopes && this.options.perDevice > 0 ? new EnvelopeCapture(this.options, this.budget) : null;
   }
 
   ended(record: Omit<SessionHistoryRecord, "envelopes" | "summary"> & { summary: Omit<SessionHistoryRecord["summary"], "envelopesDropped"> }, capture: EnvelopeCapture | null): void {
+    // The record keeps the envelopes until it is written; the budget is for sessions in progress.
+    capture?.release();
     this.count(record.endedAt);
     if (this.options.perDevice === 0) return;
     const full: SessionHistoryRecord = { ...record, summary: { ...record.summary, envelopesDropped: capture?.dropped ?? 0 }, envelopes: capture?.envelopes ?? null };

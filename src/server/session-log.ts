@@ -117,6 +117,8 @@ export class SessionLog implements SessionLogHook {
       case "device.inform": {
         if (session === null) return;
         this.sweep(e.at);
+        // A session of the device this process did not see end (another process settled it).
+        run?.capture?.release();
         this.running.set(e.deviceId, { session, startedAt: e.at, lastAt: e.at, events: e.events, rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [], capture: this.history?.capture() ?? null });
         return;
       }
@@ -164,7 +166,10 @@ export class SessionLog implements SessionLogHook {
     if (t - this.lastSweep < this.forgetAfterMs) return;
     this.lastSweep = t;
     for (const [deviceId, run] of this.running) {
-      if (t - run.lastAt.getTime() > this.forgetAfterMs) this.running.delete(deviceId);
+      if (t - run.lastAt.getTime() > this.forgetAfterMs) {
+        this.running.delete(deviceId);
+        run.capture?.release();
+      }
     }
   }
 }

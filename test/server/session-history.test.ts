@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { EnvelopeCapture, maskEnvelopeSecrets, SessionHistory } from "../../src/server/session-history.js";
+import { CaptureBudget, EnvelopeCapture, maskEnvelopeSecrets, SessionHistory } from "../../src/server/session-history.js";
 import { silentLogger } from "../../src/server/logger.js";
 import type { Store } from "../../src/store/types.js";
 import { forEachBackend } from "../support/pg.js";
@@ -43,6 +43,22 @@ describe("session history envelopes", () => {
     assert.equal(c.dropped, 1);
   });
 
+  it("holds at most the shared budget over every session in progress, and frees a session's share at its release", () => {
+    const budget = new CaptureBudget(250);
+    const sessions = Array.from({ length: 5 }, () => new EnvelopeCapture({ maxEnvelopeBytes: 100, maxSessionBytes: 1000 }, budget));
+    for (const c of sessions) c.add("received", "x".repeat(100), new Date());
+    assert.equal(budget.held, 250);
+    assert.deepEqual(sessions.map((c) => [c.envelopes.length, c.dropped]), [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]]);
+    assert.equal(sessions[2]!.envelopes[0]!.xml.length, 50, "the last room is used, the envelope cut");
+    sessions[0]!.release();
+    sessions[0]!.release();
+    assert.equal(budget.held, 150, "released once");
+    sessions[4]!.add("sent", "y".repeat(100), new Date());
+    assert.equal(sessions[4]!.envelopes.length, 1);
+    sessions[0]!.add("sent", "z", new Date());
+    assert.deepEqual([sessions[0]!.envelopes.length, sessions[0]!.dropped, budget.held], [1, 1, 250], "a released capture keeps nothing more");
+  });
+
   it("masks before it cuts, so that a cut cannot leave a secret's start", () => {
     const c = new EnvelopeCapture({ maxEnvelopeBytes: 200, maxSessionBytes: 10_000 });
     const xml = pvs("Device.ManagementServer.ConnectionRequestPassword", "s".repeat(400));
@@ -66,13 +82,13 @@ forEachBackend((backend) => {
       h.ended({ deviceId: "dev-1", sessionId, startedAt: at, endedAt: at, outcome: "completed", summary }, capture);
 
     it("keeps no envelopes when sessionHistory.envelopes is off, and nothing at all with perDevice 0", async () => {
-      const off = new SessionHistory(store, silentLogger, { perDevice: 2, envelopes: false, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      const off = new SessionHistory(store, silentLogger, { perDevice: 2, envelopes: false, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000, maxHeldBytes: 1_000_000 }, () => new Date(), 0);
       assert.equal(off.capture(), null);
       end(off, "s-off", new Date(), off.capture());
       await off.close();
       assert.equal((await store.sessionHistory.get("dev-1", "s-off"))?.envelopes, null);
 
-      const none = new SessionHistory(store, silentLogger, { perDevice: 0, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      const none = new SessionHistory(store, silentLogger, { perDevice: 0, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000, maxHeldBytes: 1_000_000 }, () => new Date(), 0);
       assert.equal(none.capture(), null);
       end(none, "s-none", new Date(), null);
       await none.close();
@@ -80,7 +96,7 @@ forEachBackend((backend) => {
     });
 
     it("writes nothing and throws nothing for a device deleted meanwhile", async () => {
-      const h = new SessionHistory(store, silentLogger, { perDevice: 2, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000 }, () => new Date(), 0);
+      const h = new SessionHistory(store, silentLogger, { perDevice: 2, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000, maxHeldBytes: 1_000_000 }, () => new Date(), 0);
       h.ended({ deviceId: "gone", sessionId: "s-gone", startedAt: new Date(), endedAt: new Date(), outcome: "completed", summary }, h.capture());
       await h.close();
       assert.equal(await store.sessionHistory.get("gone", "s-gone"), null);

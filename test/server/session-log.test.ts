@@ -122,6 +122,42 @@ describe("the session log line of a session that timed out", () => {
   });
 });
 
+describe("the envelopes held for sessions in progress", () => {
+  it("stay within sessionHistory.maxHeldBytes however many sessions are left unfinished, and are freed as they end", async () => {
+    const maxHeldBytes = 6000;
+    const t = await acsWithLog({ cwmp: { sessionTimeout: 1 }, sessionHistory: { maxHeldBytes } }, 200);
+    const store = t.acs.store;
+    const rowOf = async (deviceId: string) => {
+      const [summary] = await store.sessionHistory.list(deviceId, 1);
+      return summary === undefined ? undefined : (await store.sessionHistory.get(deviceId, summary.sessionId))!;
+    };
+    try {
+      // Sessions started and never finished (each Inform and its answer is a few kB): housekeeping
+      // settles them when they time out, and each is written with what was held for it.
+      const cpes = Array.from({ length: 8 }, (_, i) => t.cpe(`HELD${i}`));
+      for (const c of cpes) assert.equal((await c.inform(["2 PERIODIC"])).status, 200);
+      const rows = await eventually(async () => {
+        const all = await Promise.all(cpes.map((c) => rowOf(c.deviceId)));
+        return all.every((r) => r !== undefined) ? all.map((r) => r!) : undefined;
+      }, "the sessions' rows");
+      const kept = rows.flatMap((r) => r.envelopes ?? []).reduce((n, e) => n + Buffer.byteLength(e.xml), 0);
+      assert.ok(kept > 0 && kept <= maxHeldBytes, `${kept} bytes kept`);
+      assert.ok(rows.some((r) => r.summary.envelopesDropped > 0), "the rest counted as dropped");
+      assert.deepEqual(rows.map((r) => r.outcome), cpes.map(() => "timeout"));
+
+      // Their share freed, a session has its envelopes kept again.
+      const next = t.cpe("HELD-NEXT");
+      await next.inform(["2 PERIODIC"]);
+      assert.equal((await next.send(null)).status, 204);
+      const row = await eventually(() => rowOf(next.deviceId), "the next session's row");
+      assert.deepEqual([row.envelopes?.map((e) => e.direction), row.summary.envelopesDropped], [["received", "sent"], 0]);
+      for (const c of [...cpes, next]) c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe("the log format", () => {
   function first(options: LoggerOptions & { tty: boolean }): string {
     const out: string[] = [];

@@ -38,7 +38,7 @@ export function testConfig(dataDir: string, dbUrl: string, settings: Record<stri
   const files = { host: "127.0.0.1", port: 0, ...((settings.files as object | undefined) ?? {}) };
   // Tests say which presets they want: the default ones (discovery at bootstrap) only where asked for.
   const provisioning = { defaultPresets: false, ...((settings.provisioning as object | undefined) ?? {}) };
-  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent" }, cwmp, nbi, files, provisioning } });
+  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent", ...((settings.log as object | undefined) ?? {}) }, cwmp, nbi, files, provisioning } });
 }
 
 export async function startTestAcs(backend: Backend, options: TestAcsOptions = {}): Promise<TestAcs> {

@@ -20,7 +20,7 @@ const Summary = {
   cpeRequests: Type.Array(Type.String(), { description: "Requests the CPE made besides its Inform, in order" }),
   tasks: Type.Object({ done: Type.Integer(), failed: Type.Integer() }),
   faults: Type.Array(Type.String(), { description: "CWMP fault codes the CPE answered with" }),
-  envelopesDropped: Type.Integer({ description: "Envelopes not kept once sessionHistory.maxSessionBytes was reached" }),
+  envelopesDropped: Type.Integer({ description: "Envelopes not kept once sessionHistory.maxSessionBytes (or the process's sessionHistory.maxHeldBytes) was reached" }),
 };
 
 function summaryJson(h: Omit<SessionHistoryRecord, "envelopes">) {
