@@ -5,6 +5,8 @@ import type { Params } from "./router.js";
 import { OverviewPage } from "./pages/Overview.js";
 import { DevicesPage } from "./pages/Devices.js";
 import { DevicePage } from "./pages/Device.js";
+import { ProvisioningPage } from "./pages/Provisioning.js";
+import { ProvisioningDocumentPage } from "./pages/ProvisioningDocument.js";
 
 export interface Page {
   path: string;
@@ -19,4 +21,6 @@ export const pages: Page[] = [
   { path: "/", component: OverviewPage, nav: "Overview", title: () => "Overview" },
   { path: "/devices", component: DevicesPage, nav: "Devices", title: () => "Devices" },
   { path: "/devices/:id", component: DevicePage, title: (p) => `Device ${p.id ?? ""}` },
+  { path: "/provisioning", component: ProvisioningPage, nav: "Provisioning", title: () => "Provisioning" },
+  { path: "/provisioning/:kind/:name", component: ProvisioningDocumentPage, title: (p) => `${p.kind === "provisions" ? "Provision" : "Preset"} ${p.name ?? ""}` },
 ];
