@@ -6,6 +6,8 @@ import { OverviewPage } from "./pages/Overview.js";
 import { DevicesPage } from "./pages/Devices.js";
 import { DevicePage } from "./pages/Device.js";
 import { ProvisioningPage } from "./pages/Provisioning.js";
+import { FilesPage } from "./pages/Files.js";
+import { CampaignPage } from "./pages/Campaign.js";
 import { ProvisioningDocumentPage } from "./pages/ProvisioningDocument.js";
 
 export interface Page {
@@ -22,5 +24,7 @@ export const pages: Page[] = [
   { path: "/devices", component: DevicesPage, nav: "Devices", title: () => "Devices" },
   { path: "/devices/:id", component: DevicePage, title: (p) => `Device ${p.id ?? ""}` },
   { path: "/provisioning", component: ProvisioningPage, nav: "Provisioning", title: () => "Provisioning" },
+  { path: "/files", component: FilesPage, nav: "Files", title: () => "Files and campaigns" },
+  { path: "/campaigns/:id", component: CampaignPage, title: () => "Campaign" },
   { path: "/provisioning/:kind/:name", component: ProvisioningDocumentPage, title: (p) => `${p.kind === "provisions" ? "Provision" : "Preset"} ${p.name ?? ""}` },
 ];

@@ -27,18 +27,19 @@ export interface ConsoleRig {
   /** Calls the API with the admin key. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Simulated devices informing the ACS (HTTP connection requests on 127.0.0.1). */
-  devices(count: number, o: { serialPrefix: string; productClass?: string; manufacturer?: string }): Promise<Simulation>;
+  devices(count: number, o: { serialPrefix: string; productClass?: string; manufacturer?: string; rebootDurationMs?: number }): Promise<Simulation>;
   /** A browser context whose every request carries the key (none: not logged in). */
   context(key: string | null): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
-export async function startConsoleRig(): Promise<ConsoleRig> {
+/** `set`: more `--set key=value` settings for the ACS (a faster campaign runner, say). */
+export async function startConsoleRig(o: { set?: string[] } = {}): Promise<ConsoleRig> {
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-console-"));
   const acs = await startAcsProcess([
     "--data-dir", dataDir, "--log-level", "info",
     ...[`cwmp.bootstrapUsername=${USER}`, `cwmp.bootstrapPassword=${PASS}`, "nbi.host=127.0.0.1", "nbi.port=0", "stun.enabled=false",
-      `connectionRequests.username=${CR.username}`, `connectionRequests.password=${CR.password}`, "connectionRequests.minInterval=0"].flatMap((s) => ["--set", s]),
+      `connectionRequests.username=${CR.username}`, `connectionRequests.password=${CR.password}`, "connectionRequests.minInterval=0", ...(o.set ?? [])].flatMap((s) => ["--set", s]),
   ]);
   const base = await apiUrlOf(acs);
   const adminKey = (JSON.parse(readFileSync(join(dataDir, "admin-api-key.json"), "utf8")) as { key: string }).key;
@@ -82,6 +83,7 @@ export async function startConsoleRig(): Promise<ConsoleRig> {
         },
         udp: false,
         xmpp: false,
+        ...(o.rebootDurationMs !== undefined ? { cpe: { rebootDurationMs: o.rebootDurationMs } } : {}),
       });
       sims.push(sim);
       return sim;

@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import { api } from "../api/client.js";
 import { useCan } from "../auth.js";
 import { Field } from "../components/Field.js";
-import { Empty, ErrorState } from "../components/States.js";
+import { tableState } from "../components/States.js";
 import { Table } from "../components/Table.js";
 import { dateTime } from "../format.js";
 import { DryRunPanel } from "../provisioning/DryRunPanel.js";
@@ -49,7 +49,7 @@ function DocList({ kind }: { kind: DocKind }) {
         caption={label.many}
         rowKey={(d) => d.name}
         rows={rows}
-        placeholder={list.error ? <ErrorState error={list.error} retry={list.reload} /> : !list.data ? <Empty>Loading…</Empty> : rows.length === 0 ? <Empty>No {label.one} yet.</Empty> : undefined}
+        placeholder={tableState(list, rows.length, `No ${label.one} yet.`)}
         columns={[
           { key: "name", header: "Name", className: "mono", cell: (d) => <Link href={`/provisioning/${kind}/${encodeURIComponent(d.name)}`}>{d.name}</Link> },
           { key: "what", header: kind === "presets" ? "Applies to" : "Kind", className: kind === "presets" ? "mono" : undefined, cell: summary },

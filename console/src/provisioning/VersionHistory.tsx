@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, enc } from "../api/client.js";
 import { useCan } from "../auth.js";
-import { describe, Empty, ErrorState } from "../components/States.js";
+import { describe, Empty, ErrorState, tableState } from "../components/States.js";
 import { Table } from "../components/Table.js";
 import { dateTime } from "../format.js";
 import { useApi } from "../useApi.js";
@@ -53,7 +53,7 @@ export function VersionHistory({ kind, name, stored, onReverted }: { kind: DocKi
         caption={`Versions of ${name}`}
         rowKey={(v) => String(v.version)}
         rows={versions}
-        placeholder={list.error ? <ErrorState error={list.error} retry={list.reload} /> : list.loading && !list.data ? <Empty>Loading…</Empty> : versions.length === 0 ? <Empty>No versions yet.</Empty> : undefined}
+        placeholder={tableState(list, versions.length, "No versions yet.")}
         columns={[
           { key: "v", header: "Version", cell: (v) => (v.version === list.data?.current ? `${v.version} (current)` : String(v.version)) },
           { key: "at", header: "Stored", cell: (v) => dateTime(v.updatedAt) },
