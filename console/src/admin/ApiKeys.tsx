@@ -41,12 +41,7 @@ export function ApiKeys() {
               k.revokedAt ? (
                 `revoked ${ago(k.revokedAt)}`
               ) : (
-                <button
-                  type="button"
-                  class="danger-outline"
-                  aria-label={`Revoke key ${k.name}`}
-                  onClick={() =>
-                    action.confirm({
+                action.dangerButton(`Revoke key ${k.name}`, {
                       title: `Revoke key ${k.name}?`,
                       text: "Programs using it are refused from their next request. This cannot be undone.",
                       label: "Revoke",
@@ -56,10 +51,6 @@ export function ApiKeys() {
                         return `Key ${k.name} revoked.`;
                       },
                     })
-                  }
-                >
-                  Revoke
-                </button>
               ),
           },
         ]}

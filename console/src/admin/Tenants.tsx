@@ -30,12 +30,7 @@ export function Tenants() {
             key: "a",
             header: "Actions",
             cell: (t) => (
-              <button
-                type="button"
-                class="danger-outline"
-                aria-label={`Delete tenant ${t.name}`}
-                onClick={() =>
-                  action.confirm({
+              action.dangerButton(`Delete tenant ${t.name}`, {
                     title: `Delete tenant ${t.name}?`,
                     text: "Refused while API keys that are not revoked are scoped to it.",
                     label: "Delete",
@@ -45,10 +40,6 @@ export function Tenants() {
                       return `Tenant ${t.name} deleted.`;
                     },
                   })
-                }
-              >
-                Delete
-              </button>
             ),
           },
         ]}

@@ -60,12 +60,7 @@ export function Users() {
                 <button type="button" onClick={() => change(u, { disabled: !u.disabledAt }, u.disabledAt ? "enabled" : "disabled, logged out")}>
                   {u.disabledAt ? "Enable" : "Disable"}
                 </button>
-                <button
-                  type="button"
-                  class="danger-outline"
-                  aria-label={`Delete user ${u.username}`}
-                  onClick={() =>
-                    action.confirm({
+                {action.dangerButton(`Delete user ${u.username}`, {
                       title: `Delete user ${u.username}?`,
                       text: "Their logins end at once. The audit trail keeps what they did.",
                       label: "Delete",
@@ -74,11 +69,7 @@ export function Users() {
                         list.reload();
                         return `${u.username}: deleted.`;
                       },
-                    })
-                  }
-                >
-                  Delete
-                </button>
+                    })}
               </div>
             ),
           },

@@ -52,12 +52,7 @@ export function Webhooks() {
                 >
                   {h.enabled ? "Disable" : "Enable"}
                 </button>
-                <button
-                  type="button"
-                  class="danger-outline"
-                  aria-label={`Delete webhook ${h.name}`}
-                  onClick={() =>
-                    action.confirm({
+                {action.dangerButton(`Delete webhook ${h.name}`, {
                       title: `Delete webhook ${h.name}?`,
                       text: "Nothing more is delivered to it.",
                       label: "Delete",
@@ -67,11 +62,7 @@ export function Webhooks() {
                         list.reload();
                         return `Webhook ${h.name} deleted.`;
                       },
-                    })
-                  }
-                >
-                  Delete
-                </button>
+                    })}
               </div>
             ),
           },

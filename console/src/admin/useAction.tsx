@@ -38,7 +38,13 @@ export function useAction() {
       <p>{asking.text}</p>
     </ConfirmDialog>
   );
-  return { busy, error, done, run, confirm, dialog };
+  /** A button that asks first (`a.label` names it and the dialog's confirming button). */
+  const dangerButton = (ariaLabel: string, a: Ask) => (
+    <button type="button" class="danger-outline" aria-label={ariaLabel} onClick={() => confirm(a)}>
+      {a.label}
+    </button>
+  );
+  return { busy, error, done, run, confirm, dialog, dangerButton };
 }
 
 export function Outcome({ error, done }: { error: string | null; done: string | null }) {
