@@ -43,7 +43,7 @@ try {
     await page.locator("pre.diff .diff-add").first().waitFor();
   });
   // Files and a campaign under way over the gateways.
-  const upload = await fetch(rig.base + "/api/files?name=hgw-1000-2.4.1.bin&fileType=1%20Firmware%20Upgrade%20Image&version=2.4.1&productClass=HGW-1000", {
+  const upload = await globalThis.fetch(rig.base + "/api/files?name=hgw-1000-2.4.1.bin&fileType=1%20Firmware%20Upgrade%20Image&version=2.4.1&productClass=HGW-1000", {
     method: "POST", headers: { authorization: `Bearer ${rig.adminKey}`, "content-type": "application/octet-stream" }, body: new Uint8Array(256 * 1024),
   });
   const file = await upload.json();
