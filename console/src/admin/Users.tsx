@@ -61,15 +61,15 @@ export function Users() {
                   {u.disabledAt ? "Enable" : "Disable"}
                 </button>
                 {action.dangerButton(`Delete user ${u.username}`, {
-                      title: `Delete user ${u.username}?`,
-                      text: "Their logins end at once. The audit trail keeps what they did.",
-                      label: "Delete",
-                      what: async () => {
-                        await api.del(`/api/users/${enc(u.username)}`);
-                        list.reload();
-                        return `${u.username}: deleted.`;
-                      },
-                    })}
+                  title: `Delete user ${u.username}?`,
+                  text: "Their logins end at once. The audit trail keeps what they did.",
+                  label: "Delete",
+                  what: async () => {
+                    await api.del(`/api/users/${enc(u.username)}`);
+                    list.reload();
+                    return `${u.username}: deleted.`;
+                  },
+                })}
               </div>
             ),
           },

@@ -53,16 +53,16 @@ export function Webhooks() {
                   {h.enabled ? "Disable" : "Enable"}
                 </button>
                 {action.dangerButton(`Delete webhook ${h.name}`, {
-                      title: `Delete webhook ${h.name}?`,
-                      text: "Nothing more is delivered to it.",
-                      label: "Delete",
-                      what: async () => {
-                        await api.del(`/api/webhooks/${enc(h.id)}`);
-                        if (open?.id === h.id) setOpen(null);
-                        list.reload();
-                        return `Webhook ${h.name} deleted.`;
-                      },
-                    })}
+                  title: `Delete webhook ${h.name}?`,
+                  text: "Nothing more is delivered to it.",
+                  label: "Delete",
+                  what: async () => {
+                    await api.del(`/api/webhooks/${enc(h.id)}`);
+                    if (open?.id === h.id) setOpen(null);
+                    list.reload();
+                    return `Webhook ${h.name} deleted.`;
+                  },
+                })}
               </div>
             ),
           },
