@@ -23,7 +23,7 @@ export function CampaignForm({ files }: { files: StoredFile[] }) {
   const create = async () => {
     setError(null);
     if (!name.trim()) return setError("Name the campaign.");
-    if (!chosen) return setError("Upload a file first.");
+    if (!chosen) return setError("Upload a firmware image first.");
     setBusy(true);
     try {
       const c = await api.post<Campaign>("/api/campaigns", { name: name.trim(), fileId: chosen, filter, batchSize: Number(batchSize), concurrency: Number(concurrency), ...(paused ? { start: false } : {}) });

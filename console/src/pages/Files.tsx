@@ -88,7 +88,7 @@ export function FilesPage() {
 
       <div class="columns-even">
         {canUpload && <UploadForm onUploaded={() => files.reload()} />}
-        {canRun && files.data && <CampaignForm files={fileRows.filter((f) => f.fileType === "1 Firmware Upgrade Image" || fileRows.length < 50)} />}
+        {canRun && files.data && <CampaignForm files={fileRows.filter((f) => f.fileType === "1 Firmware Upgrade Image")} />}
       </div>
 
       {deleting && (
