@@ -31,6 +31,30 @@ try {
     await page.getByRole("button", { name: "Open Device." }).click();
     await page.getByRole("button", { name: "Open Device.DeviceInfo." }).click();
   });
+  // Provisioning: a provision with two versions (the diff between them), a preset over the gateways.
+  const declare = (value) => ({ name: "interval", kind: "declarative", declarations: [{ path: "Device.ManagementServer.PeriodicInformInterval", value }] });
+  await rig.api("PUT", "/api/provisions/interval", declare(900));
+  await rig.api("PUT", "/api/provisions/interval", declare(1800));
+  await rig.api("PUT", "/api/provisions/wifi-name", { name: "wifi-name", kind: "script", script: 'const serial = get("Device.DeviceInfo.SerialNumber");\nif (serial) declare("Device.WiFi.SSID.1.SSID", { value: "home-" + serial.value.slice(-4) });\n' });
+  await rig.api("PUT", "/api/presets/gateways", { name: "gateways", filter: 'productClass = "HGW-1000"', provisions: [{ name: "interval" }, { name: "wifi-name" }] });
+  await shot("provisioning", "/provisioning", () => page.getByRole("link", { name: "wifi-name" }).waitFor());
+  await shot("provision", "/provisioning/provisions/interval", async () => {
+    await page.locator('[data-editor="doc-json"][data-ready]').waitFor();
+    await page.getByRole("button", { name: "Show changes of version 2" }).click();
+    await page.locator("pre.diff .diff-add").first().waitFor();
+  });
+  // Files and a campaign under way over the gateways.
+  const upload = await globalThis.fetch(rig.base + "/api/files?name=hgw-1000-2.4.1.bin&fileType=1%20Firmware%20Upgrade%20Image&version=2.4.1&productClass=HGW-1000", {
+    method: "POST", headers: { authorization: `Bearer ${rig.adminKey}`, "content-type": "application/octet-stream" }, body: new Uint8Array(256 * 1024),
+  });
+  const file = await upload.json();
+  const campaign = (await rig.api("POST", "/api/campaigns", { name: "HGW-1000 to 2.4.1", filter: 'productClass = "HGW-1000"', fileId: file.id, batchSize: 4, concurrency: 2 })).body;
+  const seen = Date.now() + 20_000;
+  while ((await rig.api("GET", `/api/campaigns/${campaign.id}`)).body.total === 0 && Date.now() < seen) await new Promise((r) => setTimeout(r, 200));
+  await shot("files", "/files", () => page.getByRole("link", { name: campaign.name }).waitFor());
+  await shot("campaign", `/campaigns/${campaign.id}`, () => page.locator("tbody [data-state]").first().waitFor());
+  await shot("admin", "/admin?tab=keys", () => page.getByRole("cell", { name: "bootstrap admin", exact: true }).waitFor().catch(() => page.locator("[data-loaded]").waitFor()));
+  await shot("audit", "/admin?tab=audit", () => page.getByRole("cell", { name: /campaign.create/ }).first().waitFor());
   // A tablet, upright.
   await page.setViewportSize({ width: 820, height: 1180 });
   await shot("devices-tablet", "/devices", () => page.getByRole("link", { name: first }).waitFor());

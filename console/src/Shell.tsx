@@ -2,7 +2,7 @@
 // names, with its title set for the document.
 
 import { useEffect, useRef } from "preact/hooks";
-import { logOut, roleLabel } from "./api/session.js";
+import { logOut, roleAllows, roleLabel } from "./api/session.js";
 import { usePrincipal } from "./auth.js";
 import { pages } from "./pages.js";
 import { NotFoundPage } from "./pages/NotFound.js";
@@ -47,7 +47,7 @@ export function Shell({ onLoggedOut }: { onLoggedOut(): void }) {
         <nav aria-label="Main">
           <ul>
             {pages
-              .filter((p) => p.nav)
+              .filter((p) => p.nav && (!p.role || roleAllows(principal.role, p.role)))
               .map((p) => {
                 const current = p.path === "/" ? path === "/" : path === p.path || path.startsWith(`${p.path}/`);
                 return (

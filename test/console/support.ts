@@ -35,9 +35,11 @@ export interface ConsoleRig {
   /** Calls the API with the admin key. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Simulated devices informing the ACS (HTTP connection requests on 127.0.0.1). */
-  devices(count: number, o: { serialPrefix: string; productClass?: string; manufacturer?: string }): Promise<Simulation>;
+  devices(count: number, o: { serialPrefix: string; productClass?: string; manufacturer?: string; rebootDurationMs?: number }): Promise<Simulation>;
   /** A browser context whose every request carries the key (none: not logged in). */
   context(key: string | null): Promise<BrowserContext>;
+  /** A new API key with this role (for tests about what a role sees; logins are tested with users). */
+  keyFor(role: Role): Promise<string>;
   /** Creates a console user (POST /api/users with the admin key); its password is PASSWORD. */
   user(username: string, role: Role): Promise<void>;
   /** A new browser context's page, logged in as the user on the login page, at the overview. */
@@ -47,14 +49,14 @@ export interface ConsoleRig {
   close(): Promise<void>;
 }
 
-/** `db`: a PostgreSQL URL (default: SQLite in the data folder). */
-export async function startConsoleRig(o: { db?: string } = {}): Promise<ConsoleRig> {
+/** `db`: a PostgreSQL URL (default: SQLite in the data folder); `set`: more `--set key=value` settings for the ACS (a faster campaign runner, say). */
+export async function startConsoleRig(o: { db?: string; set?: string[] } = {}): Promise<ConsoleRig> {
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-console-"));
   const dbArgs = ["--data-dir", dataDir, ...(o.db !== undefined ? ["--db", o.db] : [])];
   const acs = await startAcsProcess([
     ...dbArgs, "--log-level", "info",
     ...[`cwmp.bootstrapUsername=${USER}`, `cwmp.bootstrapPassword=${PASS}`, "nbi.host=127.0.0.1", "nbi.port=0", "stun.enabled=false",
-      `connectionRequests.username=${CR.username}`, `connectionRequests.password=${CR.password}`, "connectionRequests.minInterval=0"].flatMap((s) => ["--set", s]),
+      `connectionRequests.username=${CR.username}`, `connectionRequests.password=${CR.password}`, "connectionRequests.minInterval=0", ...(o.set ?? [])].flatMap((s) => ["--set", s]),
   ]);
   const base = await apiUrlOf(acs);
   const adminKey = (JSON.parse(readFileSync(join(dataDir, "admin-api-key.json"), "utf8")) as { key: string }).key;
@@ -127,11 +129,16 @@ export async function startConsoleRig(o: { db?: string } = {}): Promise<ConsoleR
         },
         udp: false,
         xmpp: false,
+        ...(o.rebootDurationMs !== undefined ? { cpe: { rebootDurationMs: o.rebootDurationMs } } : {}),
       });
       sims.push(sim);
       return sim;
     },
     context: newContext,
+    async keyFor(role) {
+      const r = await api<{ key: string }>("POST", "/api/apikeys", { name: `console test ${role}`, role });
+      return r.body.key;
+    },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close();

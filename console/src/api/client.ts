@@ -52,6 +52,10 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** A 401 is the caller's business (the login form), not an expired login. */
   quiet401?: boolean;
+  /** Extra headers (If-Match on documents). */
+  headers?: Record<string, string>;
+  /** A body sent as it is, not as JSON (a file upload). */
+  raw?: Blob;
 }
 
 function headersFor(method: string, hasBody: boolean): Record<string, string> {
@@ -63,12 +67,14 @@ function headersFor(method: string, hasBody: boolean): Record<string, string> {
 
 export async function request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
   const hasBody = o.body !== undefined;
+  const headers = { ...headersFor(method, hasBody), ...o.headers };
+  if (o.raw) headers["content-type"] = o.raw.type || "application/octet-stream";
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: headersFor(method, hasBody),
-      body: hasBody ? JSON.stringify(o.body) : null,
+      headers,
+      body: o.raw ?? (hasBody ? JSON.stringify(o.body) : null),
       credentials: "same-origin",
       ...(o.signal ? { signal: o.signal } : {}),
     });

@@ -42,3 +42,10 @@ export function describe(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/** What a Table shows instead of rows: the error, loading, or `empty` when the list has none. */
+export function tableState(loaded: { data: unknown; error: unknown; reload(): void }, count: number, empty: ComponentChildren): ComponentChildren | undefined {
+  if (loaded.error) return <ErrorState error={loaded.error} retry={loaded.reload} />;
+  if (loaded.data === undefined) return <Empty>Loading…</Empty>;
+  return count === 0 ? <Empty>{empty}</Empty> : undefined;
+}
