@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
 import { mulberry32 } from "../src/sim/rng.js";
+import { time } from "./support/timing.js";
 
 interface Options {
   backend: "sqlite" | "postgres";
@@ -149,21 +150,7 @@ const CASES: { name: string; query: DeviceQuery }[] = [
   { name: "projection of 3 + subtree", query: { projection: ["Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.UpTime", "Device.WiFi.SSID."] } },
 ];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
 
-async function time(runs: number, fn: () => Promise<unknown>): Promise<{ p50: number; p90: number }> {
-  await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return { p50: percentile(ms, 0.5), p90: percentile(ms, 0.9) };
-}
 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));

@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { openStore, type Store } from "../src/store/index.js";
 import { fill, T_END } from "./list-query.js";
+import { time } from "./support/timing.js";
 
 const MINUTE = 60_000;
 
@@ -32,18 +33,6 @@ async function extras(store: Store, devices: number): Promise<void> {
   }
 }
 
-async function time(runs: number, fn: () => Promise<unknown>): Promise<{ p50: number; p90: number }> {
-  await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  const at = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? NaN;
-  return { p50: at(0.5), p90: at(0.9) };
-}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

@@ -1,0 +1,19 @@
+// Repeated timings of one call, for the benchmarks that measure queries in process (no HTTP).
+
+/** The value at fraction `p` (0..1) of an ascending list. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+}
+
+/** Runs `fn` once to warm up, then `runs` times; the p50 and p90 of those runs, in milliseconds. */
+export async function time(runs: number, fn: () => Promise<unknown>): Promise<{ p50: number; p90: number }> {
+  await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: percentile(ms, 0.5), p90: percentile(ms, 0.9) };
+}
