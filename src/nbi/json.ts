@@ -152,6 +152,7 @@ export function deliveryJson(d: WebhookDeliveryRecord & { attemptLog: WebhookAtt
     nextAttemptAt: iso(d.nextAttemptAt),
     createdAt: d.createdAt.toISOString(),
     completedAt: iso(d.completedAt),
+    redeliveredAt: iso(d.redeliveredAt),
     payload: d.payload,
     attemptLog: d.attemptLog.map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), durationMs: a.durationMs, statusCode: a.statusCode, ok: a.ok, error: a.error })),
   };

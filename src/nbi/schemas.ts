@@ -198,6 +198,7 @@ export const WebhookDelivery = Type.Object(
     nextAttemptAt: NullableDateTime,
     createdAt: DateTime,
     completedAt: NullableDateTime,
+    redeliveredAt: NullableDateTime,
     payload: Type.Unknown({ description: "The body sent" }),
     attemptLog: Type.Array(
       Type.Object({

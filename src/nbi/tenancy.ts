@@ -147,6 +147,7 @@ export const TENANCY: Readonly<Record<string, Tenancy>> = {
   updateWebhook: WEBHOOK,
   deleteWebhook: WEBHOOK,
   listWebhookDeliveries: WEBHOOK,
+  redeliverWebhookDelivery: WEBHOOK,
 };
 
 /** A route's rule; one not in the table is for unscoped principals only (closed by default). */

@@ -269,12 +269,14 @@ export class WebhookService {
     const durationMs = Math.round(performance.now() - t0);
     const ok = error === null;
     const done = this.clock();
-    const giveUp = !ok && (attempt >= this.s.maxAttempts || hook === null || !hook.enabled);
+    // A redelivered delivery starts a round of its own: maxAttempts more, from the base delay.
+    const inRound = attempt - delivery.redeliveredAfter;
+    const giveUp = !ok && (inRound >= this.s.maxAttempts || hook === null || !hook.enabled);
     const next = ok
       ? { status: "delivered" as const, nextAttemptAt: null, completedAt: done }
       : giveUp
         ? { status: "failed" as const, nextAttemptAt: null, completedAt: done }
-        : { status: "pending" as const, nextAttemptAt: new Date(done.getTime() + webhookRetryDelayMs(attempt, this.s)), completedAt: null };
+        : { status: "pending" as const, nextAttemptAt: new Date(done.getTime() + webhookRetryDelayMs(inRound, this.s)), completedAt: null };
     const recorded = await store.webhookDeliveries.finishAttempt(delivery.id, this.owner, { deliveryId: delivery.id, attempt, at, durationMs, statusCode, ok, error }, next);
     if (!recorded) {
       log.warn({ delivery: delivery.id }, "webhook delivery lease lost before its attempt was recorded");

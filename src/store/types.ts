@@ -643,6 +643,10 @@ export interface WebhookDeliveryRecord {
   nextAttemptAt: Date | null;
   createdAt: Date;
   completedAt: Date | null;
+  /** When it was last put back in the queue by hand (null: never). */
+  redeliveredAt: Date | null;
+  /** Its attempts when it was last redelivered: the current round's attempts are those after. */
+  redeliveredAfter: number;
 }
 
 export interface WebhookAttemptRecord {
@@ -687,8 +691,13 @@ export interface WebhookDeliveryRepo {
     next: { status: WebhookDeliveryStatus; nextAttemptAt: Date | null; completedAt: Date | null },
   ): Promise<boolean>;
   get(id: string): Promise<WebhookDeliveryRecord | null>;
-  /** Newest first, each with its attempts (oldest first). */
-  list(webhookId: string, query?: { status?: WebhookDeliveryStatus; limit?: number; offset?: number }): Promise<(WebhookDeliveryRecord & { attemptLog: WebhookAttemptRecord[] })[]>;
+  /**
+   * Puts a finished (delivered or failed) delivery of `webhookId` back in the queue, due at `at`, its
+   * attempts kept. Null when there is no such delivery or it is still pending.
+   */
+  redeliver(id: string, webhookId: string, at: Date): Promise<WebhookDeliveryRecord | null>;
+  /** Newest first, each with its attempts (oldest first); `id`: that one delivery only. */
+  list(webhookId: string, query?: { status?: WebhookDeliveryStatus; id?: string; limit?: number; offset?: number }): Promise<(WebhookDeliveryRecord & { attemptLog: WebhookAttemptRecord[] })[]>;
   /** Deletes finished deliveries (and their attempts) completed before `before`. */
   prune(before: Date): Promise<number>;
 }

@@ -288,6 +288,7 @@ forEachBackend((backend) => {
       assert.deepEqual((await scoped.get("/api/webhooks")).body.webhooks.map((h: { id: string }) => h.id), [hook.body.id]);
       isError(await scoped.get(`/api/webhooks/${adminHook.body.id}`), 404, "WEBHOOK_NOT_FOUND");
       isError(await scoped.del(`/api/webhooks/${adminHook.body.id}`), 404, "WEBHOOK_NOT_FOUND");
+      assert.ok(isError(await scoped.post(`/api/webhooks/${adminHook.body.id}/deliveries/any/redeliver`, {}), 404, "WEBHOOK_NOT_FOUND"), "not another's to redeliver");
       assert.equal((await admin.get("/api/webhooks")).body.webhooks.length, 2);
     });
 

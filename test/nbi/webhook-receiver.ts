@@ -15,6 +15,9 @@ export class Receiver {
   server!: Server;
   url = "";
   received: Delivery[] = [];
+  /** While true, requests are recorded but not answered until release(). */
+  hold = false;
+  private held: (() => void)[] = [];
   constructor(private readonly script: number[] = []) {}
 
   async start(): Promise<this> {
@@ -24,13 +27,22 @@ export class Receiver {
       req.on("end", () => {
         const body = Buffer.concat(chunks).toString("utf8");
         this.received.push({ headers: req.headers, body, json: JSON.parse(body) });
-        res.writeHead(this.script.shift() ?? 200);
-        res.end();
+        const answer = () => {
+          res.writeHead(this.script.shift() ?? 200);
+          res.end();
+        };
+        if (this.hold) this.held.push(answer);
+        else answer();
       });
     });
     await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", () => r()));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
     return this;
+  }
+
+  /** Answers the requests held so far. */
+  release(): void {
+    for (const answer of this.held.splice(0)) answer();
   }
 
   close(): Promise<void> {

@@ -204,6 +204,20 @@ forEachBackend((b) => {
       assert.equal(listed.length, 1);
       assert.deepEqual(listed[0]!.attemptLog.map((x) => [x.attempt, x.ok, x.statusCode, x.error]), [[1, false, 500, "HTTP 500"], [2, true, 200, null]]);
       assert.deepEqual(listed[0]!.payload, d.payload);
+      assert.deepEqual([listed[0]!.redeliveredAt, listed[0]!.redeliveredAfter], [null, 0]);
+      assert.equal((await s1.webhookDeliveries.list("h", { id: d.id }))[0]?.id, d.id);
+      // Redelivery: pending again at once, attempts kept; a pending one, another webhook's or none is not redelivered.
+      const other = ids.find((x) => x !== d.id)!;
+      assert.equal(await s1.webhookDeliveries.redeliver(other, "h", at(150)), null, "still pending");
+      assert.equal(await s1.webhookDeliveries.redeliver(d.id, "h2", at(150)), null, "another webhook's");
+      assert.equal(await s1.webhookDeliveries.redeliver("nope", "h", at(150)), null);
+      const renewed = await s2.webhookDeliveries.redeliver(d.id, "h", at(150));
+      assert.deepEqual([renewed?.status, renewed?.attempts, renewed?.redeliveredAfter, renewed?.redeliveredAt, renewed?.nextAttemptAt, renewed?.completedAt], ["pending", 2, 2, at(150), at(150), null]);
+      assert.equal(await s1.webhookDeliveries.redeliver(d.id, "h", at(151)), null, "not twice while pending");
+      const retried = await s1.webhookDeliveries.claim("p4", at(150), at(60_000), 10);
+      assert.ok(retried.some((x) => x.id === d.id && x.redeliveredAfter === 2));
+      assert.equal(await s1.webhookDeliveries.finishAttempt(d.id, "p4", { ...attempt, attempt: 3, at: at(152), statusCode: 200, ok: true, error: null }, { status: "delivered", nextAttemptAt: null, completedAt: at(101) }), true);
+      assert.equal((await s1.webhookDeliveries.list("h", { id: d.id }))[0]?.attemptLog.length, 3);
       assert.equal((await s1.webhookDeliveries.list("h")).length, 10);
       assert.equal((await s1.webhookDeliveries.list("h", { limit: 3, offset: 8 })).length, 2);
       assert.equal(await s1.webhookDeliveries.prune(at(100)), 0, "completed later than that");

@@ -1,6 +1,5 @@
 // Webhooks: created (the secret is shown once), enabled or disabled, deleted; and each one's
-// deliveries with every attempt. (Sending a delivery again needs an API endpoint that does not exist
-// yet: the history says so rather than offering a button that cannot work.)
+// deliveries with every attempt, a delivered or failed one sent again on request.
 
 import { useState } from "preact/hooks";
 import { api, enc, query } from "../api/client.js";
@@ -119,6 +118,13 @@ function Deliveries({ hook }: { hook: Webhook }) {
   const [status, setStatus] = useState("");
   const list = useApi((signal) => api.get<{ deliveries: Delivery[] }>(`/api/webhooks/${enc(hook.id)}/deliveries${query({ status, limit: 50 })}`, { signal }), [hook.id, status]);
   const rows = list.data?.deliveries ?? [];
+  const action = useAction();
+  const redeliver = (d: Delivery) =>
+    void action.run(async () => {
+      await api.post<Delivery>(`/api/webhooks/${enc(hook.id)}/deliveries/${enc(d.id)}/redeliver`, {});
+      list.reload();
+      return `${d.eventType} #${d.eventId}: queued again.`;
+    });
   return (
     <section aria-labelledby="deliveries-title" class="deliveries">
       <div class="row">
@@ -143,7 +149,7 @@ function Deliveries({ hook }: { hook: Webhook }) {
           { key: "at", header: "Created", cell: (d) => dateTime(d.createdAt) },
           { key: "e", header: "Event", cell: (d) => `${d.eventType} #${d.eventId}` },
           { key: "dev", header: "Device", className: "mono", cell: (d) => d.deviceId ?? "" },
-          { key: "s", header: "Status", cell: (d) => (d.status === "pending" && d.nextAttemptAt ? `pending, next try ${dateTime(d.nextAttemptAt)}` : d.status) },
+          { key: "s", header: "Status", cell: (d) => `${d.status === "pending" && d.nextAttemptAt ? `pending, next try ${dateTime(d.nextAttemptAt)}` : d.status}${d.redeliveredAt ? ` (redelivered ${dateTime(d.redeliveredAt)})` : ""}` },
           {
             key: "log",
             header: "Attempts",
@@ -155,9 +161,21 @@ function Deliveries({ hook }: { hook: Webhook }) {
               </ol>
             ),
           },
+          {
+            key: "r",
+            header: "Actions",
+            // A pending delivery is still being tried: the API refuses to queue it twice.
+            cell: (d) =>
+              d.status === "pending" ? null : (
+                <button type="button" disabled={action.busy} onClick={() => redeliver(d)} aria-label={`Redeliver ${d.eventType} #${d.eventId}`}>
+                  Redeliver
+                </button>
+              ),
+          },
         ]}
       />
-      <p class="muted">A failed delivery cannot be sent again from here yet: the API has no redelivery endpoint.</p>
+      <Outcome error={action.error} done={action.done} />
+      <p class="muted">Redeliver sends a delivered or failed delivery again (same event and delivery id), with a new round of attempts.</p>
     </section>
   );
 }

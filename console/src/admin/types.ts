@@ -47,6 +47,7 @@ export interface Delivery {
   attempts: number;
   nextAttemptAt: string | null;
   createdAt: string;
+  redeliveredAt: string | null;
   attemptLog: { attempt: number; at: string; durationMs: number; statusCode: number | null; ok: boolean; error: string | null }[];
 }
 

@@ -205,4 +205,39 @@ export function webhookRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCo
       return { deliveries: list.map(deliveryJson) };
     },
   });
+
+  const deliveryWithLog = async (hookId: string, id: string) => (await store.webhookDeliveries.list(hookId, { id }))[0] ?? null;
+
+  r.add(app, {
+    method: "POST",
+    url: "/api/webhooks/:id/deliveries/:deliveryId/redeliver",
+    operationId: "redeliverWebhookDelivery",
+    summary: "Send a delivered or failed delivery again",
+    description: "Puts the delivery back in the queue, due now, with the same event, body and Provisio-Delivery id; its attempts are kept and it gets webhooks.maxAttempts new ones, from the base back-off. Receivers that drop events they have seen (by Provisio-Event-Id) drop it too.",
+    tag: "webhooks",
+    role: "admin",
+    params: Type.Object({ id: HookParams.properties.id, deliveryId: Type.String({ minLength: 1, maxLength: 64 }) }),
+    responses: { 202: WebhookDelivery },
+    errors: ["WEBHOOK_NOT_FOUND", "WEBHOOK_DELIVERY_NOT_FOUND", "WEBHOOK_DELIVERY_PENDING", "WEBHOOK_DISABLED"],
+    audit: {
+      action: "webhook.redeliver", targetType: "webhook", targetId: (req) => req.params.id,
+      // Which delivery, not its body: the payload is in the delivery history already.
+      after: (req, res) => ({ deliveryId: req.params.deliveryId, eventId: (res as { eventId?: string } | undefined)?.eventId ?? null }),
+      summary: (req) => `redelivered delivery ${req.params.deliveryId} of webhook ${req.params.id}`,
+    },
+    handler: async (req, reply) => {
+      const { id, deliveryId } = req.params;
+      const hook = await get(id);
+      if (!hook.enabled) throw new ApiError("WEBHOOK_DISABLED", `webhook ${JSON.stringify(id)} is disabled`);
+      const renewed = await store.webhookDeliveries.redeliver(deliveryId, id, ctx.clock());
+      if (renewed === null) {
+        const current = await store.webhookDeliveries.get(deliveryId);
+        if (current === null || current.webhookId !== id) throw new ApiError("WEBHOOK_DELIVERY_NOT_FOUND", `webhook ${JSON.stringify(id)} has no delivery ${JSON.stringify(deliveryId)}`);
+        throw new ApiError("WEBHOOK_DELIVERY_PENDING", `delivery ${JSON.stringify(deliveryId)} is still pending`);
+      }
+      ctx.webhooks.kick();
+      const shown = await deliveryWithLog(id, deliveryId);
+      return reply.status(202).send(deliveryJson(shown ?? { ...renewed, attemptLog: [] }));
+    },
+  });
 }

@@ -69,7 +69,7 @@ export class SqlWebhookRepo implements WebhookRepo {
   }
 }
 
-const DELIVERY_COLUMNS = "id, webhook_id, event_seq, event_type, device_id, payload, status, attempts, next_attempt_at, created_at, completed_at";
+const DELIVERY_COLUMNS = "id, webhook_id, event_seq, event_type, device_id, payload, status, attempts, next_attempt_at, created_at, completed_at, redelivered_at, redelivered_after";
 
 function toDelivery(d: Dialect, r: Row): WebhookDeliveryRecord {
   return {
@@ -84,6 +84,8 @@ function toDelivery(d: Dialect, r: Row): WebhookDeliveryRecord {
     nextAttemptAt: d.readDate(r.next_attempt_at),
     createdAt: d.readDate(r.created_at) ?? new Date(NaN),
     completedAt: d.readDate(r.completed_at),
+    redeliveredAt: d.readDate(r.redelivered_at),
+    redeliveredAfter: Number(r.redelivered_after ?? 0),
   };
 }
 
@@ -167,13 +169,29 @@ export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
     return rows[0] ? toDelivery(this.s.dialect, rows[0]) : null;
   }
 
-  async list(webhookId: string, q: { status?: WebhookDeliveryStatus; limit?: number; offset?: number } = {}) {
+  async redeliver(id: string, webhookId: string, at: Date): Promise<WebhookDeliveryRecord | null> {
+    const d = this.s.dialect;
+    // status <> 'pending' in the WHERE: a delivery being tried (claimed, so pending) is left to its holder.
+    const rows = await this.s.all(
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, completed_at = NULL, redelivered_at = $3, redelivered_after = attempts
+       WHERE id = $1 AND webhook_id = $2 AND status <> 'pending'
+       RETURNING ${DELIVERY_COLUMNS}`,
+      [id, webhookId, d.date(at)],
+    );
+    return rows[0] ? toDelivery(d, rows[0]) : null;
+  }
+
+  async list(webhookId: string, q: { status?: WebhookDeliveryStatus; id?: string; limit?: number; offset?: number } = {}) {
     const d = this.s.dialect;
     const params: unknown[] = [webhookId];
     let where = "webhook_id = $1";
     if (q.status !== undefined) {
       params.push(q.status);
       where += ` AND status = $${params.length}`;
+    }
+    if (q.id !== undefined) {
+      params.push(q.id);
+      where += ` AND id = $${params.length}`;
     }
     const limit = limitClause(params, q.limit, q.offset);
     const deliveries = (await this.s.all(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY seq DESC${limit}`, params))

@@ -604,4 +604,14 @@ CREATE INDEX users_tenant ON users (tenant) WHERE tenant IS NOT NULL;
 ALTER TABLE diagnostic_fleets ADD COLUMN tenant TEXT;
 `,
   },
+  {
+    version: 17,
+    name: "webhook redelivery",
+    sql: `
+-- Redelivery puts a finished delivery back in the queue, keeping its attempts: when it was last asked
+-- for, and how many attempts it had then (the new round gets webhooks.maxAttempts of its own).
+ALTER TABLE webhook_deliveries ADD COLUMN redelivered_at INTEGER;
+ALTER TABLE webhook_deliveries ADD COLUMN redelivered_after INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
