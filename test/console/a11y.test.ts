@@ -130,6 +130,13 @@ describe("console accessibility (axe-core)", { timeout: 120_000 }, () => {
       await page.getByRole("button", { name: "Edit Device.ManagementServer.PeriodicInformInterval" }).click();
       await page.getByLabel(/New value of Device\.ManagementServer\.PeriodicInformInterval/).waitFor();
       await check(page, "device, a value in its editor");
+      // The tabs move with the arrow keys, focus along with the selection.
+      await page.getByRole("tab", { name: "Parameters", selected: true }).focus();
+      await page.keyboard.press("ArrowRight");
+      await page.getByRole("tab", { name: /^Tasks/, selected: true }).waitFor();
+      assert.equal(await page.evaluate("document.activeElement.id"), "tab-tasks");
+      await page.keyboard.press("ArrowLeft");
+      await page.getByRole("tab", { name: "Parameters", selected: true }).waitFor();
       for (const tab of ["Tasks", "Faults", "Files", "Diagnostics", "Sessions"]) {
         await page.getByRole("tab", { name: new RegExp(`^${tab}`) }).click();
         await page.getByRole("tab", { name: new RegExp(`^${tab}`), selected: true }).waitFor();
