@@ -37,6 +37,19 @@ async function axeViolations(page: Page): Promise<Violation[]> {
     .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })))`);
 }
 
+/** WCAG's contrast ratio of two "rgb(r, g, b)" colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, bl] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
 /** A page is checked when it has drawn its data: its heading is there and nothing is still loading. */
 async function settled(page: Page, heading: string | RegExp): Promise<void> {
   await page.getByRole("heading", { name: heading }).first().waitFor();
@@ -93,6 +106,10 @@ describe("console accessibility (axe-core)", { timeout: 120_000 }, () => {
       await page.goto(`${rig.base}/`);
       await page.getByLabel("Username").waitFor();
       await check(page, "login");
+      // axe does not judge the focus ring: it must stand out 3:1 from what is around it (WCAG 1.4.11).
+      await page.keyboard.press("Tab");
+      const ring = (await page.evaluate("[getComputedStyle(document.activeElement).outlineColor, getComputedStyle(document.documentElement).backgroundColor, getComputedStyle(document.querySelector('.card')).backgroundColor]")) as string[];
+      for (const around of ring.slice(1)) assert.ok(contrast(ring[0]!, around) >= 3, `focus ring ${ring[0]} on ${around}: ${contrast(ring[0]!, around).toFixed(2)}:1`);
       // A wrong login shows its error; the page must stay accessible with it.
       await page.getByLabel("Username").fill("ada");
       await page.getByLabel("Password").fill("not the password");
