@@ -53,7 +53,7 @@ describe("web console: a device's sessions and diagnostics", { timeout: 120_000 
     const read = recorded.find((s) => s.events.includes("6 CONNECTION REQUEST"));
     assert.ok(read, JSON.stringify(recorded));
     assert.equal(read.rpcs[0], "GetParameterNames");
-    await rows[recorded.indexOf(read)]!.getByRole("button", { name: /^Envelopes of the session/ }).click();
+    await rows[recorded.indexOf(read)]!.getByRole("button", { name: /^Show the envelopes of the session/ }).click();
     const first = page.getByTestId("envelope").first();
     await first.waitFor();
     assert.match((await first.textContent()) ?? "", /^<\?xml|^<soap|<cwmp:Inform>/);

@@ -9,6 +9,7 @@ import { Empty, ErrorState, Loading } from "../components/States.js";
 import { Table } from "../components/Table.js";
 import { dateTime } from "../format.js";
 import { useApi } from "../useApi.js";
+import { ScrollText } from "../components/ScrollText.js";
 
 interface Envelope {
   direction: "received" | "sent";
@@ -39,7 +40,7 @@ export function SessionLog({ deviceId, version }: { deviceId: string; version: n
             key: "envelopes",
             header: "Envelopes",
             cell: (s) => (
-              <button type="button" aria-expanded={open === s.sessionId} aria-controls="session-envelopes" aria-label={`Envelopes of the session started ${dateTime(s.startedAt)}`} onClick={() => setOpen(open === s.sessionId ? null : s.sessionId)}>
+              <button type="button" aria-expanded={open === s.sessionId} aria-controls="session-envelopes" aria-label={`${open === s.sessionId ? "Hide" : "Show"} the envelopes of the session started ${dateTime(s.startedAt)}`} onClick={() => setOpen(open === s.sessionId ? null : s.sessionId)}>
                 {open === s.sessionId ? "Hide" : "Show"}
               </button>
             ),
@@ -69,9 +70,9 @@ function Envelopes({ deviceId, sessionId }: { deviceId: string; sessionId: strin
                 {e.direction === "received" ? "From the device" : "To the device"}, {dateTime(e.at)}
                 {e.truncated ? " (cut: longer than sessionHistory.maxEnvelopeBytes)" : ""}
               </div>
-              <pre class="result mono" data-testid="envelope">
+              <ScrollText class="result mono" testId="envelope" label={`Envelope ${i + 1}, ${e.direction === "received" ? "from" : "to"} the device`}>
                 {e.xml}
-              </pre>
+              </ScrollText>
             </li>
           ))}
           {one.data.envelopesDropped > 0 && <li class="muted">{one.data.envelopesDropped} more envelopes were not kept (sessionHistory.maxSessionBytes).</li>}

@@ -7,6 +7,7 @@ import type { Task } from "../api/types.js";
 import { Field } from "../components/Field.js";
 import { describe } from "../components/States.js";
 import { runDeviceTask, taskOutcome } from "./run-task.js";
+import { ScrollText } from "../components/ScrollText.js";
 
 /** Each kind with an example of its arguments (the OpenAPI document has their schemas). */
 const KINDS: Record<string, unknown> = {
@@ -104,7 +105,7 @@ export function TaskRunner({ deviceId, version }: { deviceId: string; version: n
       {task && FINAL.has(task.status) && task.result !== null && task.result !== undefined && (
         <details open>
           <summary>Result</summary>
-          <pre class="mono result">{JSON.stringify(task.result, null, 2)}</pre>
+          <ScrollText class="mono result" label="The task's result">{JSON.stringify(task.result, null, 2)}</ScrollText>
         </details>
       )}
     </section>

@@ -6,6 +6,7 @@ import { api, enc } from "../api/client.js";
 import { describedBy, Field } from "../components/Field.js";
 import { describe } from "../components/States.js";
 import type { DryRun } from "./types.js";
+import { ScrollText } from "../components/ScrollText.js";
 
 export function DryRunPanel({ preset }: { preset?: string }) {
   const [deviceId, setDeviceId] = useState("");
@@ -65,7 +66,7 @@ export function DryRunPanel({ preset }: { preset?: string }) {
             {result.rpcs.map((r, i) => (
               <li key={i}>
                 <strong>{String(r.method ?? "RPC")}</strong>
-                <pre class="result">{JSON.stringify(r, null, 2)}</pre>
+                <ScrollText class="result" label={`RPC ${i + 1}: ${String(r.method ?? "RPC")}`}>{JSON.stringify(r, null, 2)}</ScrollText>
               </li>
             ))}
           </ol>

@@ -104,7 +104,7 @@ export function VersionHistory({ kind, name, stored, onReverted }: { kind: DocKi
 function Diff({ before, after }: { before: string; after: string }) {
   const lines = diffLines(before, after);
   return (
-    <pre class="diff" aria-labelledby="diff-title">
+    <pre class="diff" tabIndex={0} role="region" aria-labelledby="diff-title">
       {lines.map((l, i) => (
         <div key={i} class={l.op === "+" ? "diff-add" : l.op === "-" ? "diff-del" : "diff-same"}>
           <span class="diff-op">{l.op === " " ? " " : l.op}</span>
