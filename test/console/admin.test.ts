@@ -38,6 +38,15 @@ describe("console: administration", { timeout: 120_000 }, () => {
     await admin.getByRole("button", { name: "Create user" }).click();
     await admin.getByText("Created carol (Viewer).").waitFor();
     await admin.getByRole("cell", { name: "carol", exact: true }).waitFor();
+    // Scoped to a tenant from her row, and back to every device.
+    assert.equal((await rig.api("POST", "/api/tenants", { name: "lab", filter: 'tag = "lab"' })).status, 201);
+    await admin.reload();
+    await admin.getByLabel("Tenant of carol").selectOption("lab");
+    await admin.getByText("carol: now in tenant lab.").waitFor();
+    assert.equal((await rig.api<{ tenant: string | null }>("GET", "/api/users/carol")).body.tenant, "lab");
+    await admin.getByLabel("Tenant of carol").selectOption("");
+    await admin.getByText("carol: now sees every device.").waitFor();
+    assert.equal((await rig.api<{ tenant: string | null }>("GET", "/api/users/carol")).body.tenant, null);
     assert.deepEqual(await cspViolations(admin), []);
 
     // Carol logs in with her password, in a browser without any key.

@@ -1,4 +1,4 @@
-// The console's users: create (with a first password), change role, disable or enable, delete.
+// The console's users: create (with a first password), change role and tenant, disable or enable, delete.
 
 import { useState } from "preact/hooks";
 import { api, enc } from "../api/client.js";
@@ -10,15 +10,18 @@ import { tableState } from "../components/States.js";
 import { Table } from "../components/Table.js";
 import { ago } from "../format.js";
 import { useApi } from "../useApi.js";
-import { ROLES, type User } from "./types.js";
+import { ROLES, type Tenant, type User } from "./types.js";
 import { Outcome, useAction } from "./useAction.js";
 
 export function Users() {
   const me = usePrincipal();
   const list = useApi((signal) => api.get<{ users: User[] }>("/api/users", { signal }), []);
   const rows = list.data?.users ?? [];
+  const tenants = useApi((signal) => api.get<{ tenants: Tenant[] }>("/api/tenants", { signal }), []);
+  const tenantNames = (tenants.data?.tenants ?? []).map((t) => t.name);
   const action = useAction();
-  const [form, setForm] = useState({ username: "", displayName: "", role: "read-only" as Role, password: "" });
+  const blank = { username: "", displayName: "", role: "read-only" as Role, password: "", tenant: "" };
+  const [form, setForm] = useState(blank);
   const change = (u: User, body: Record<string, unknown>, what: string) =>
     void action.run(async () => {
       await api.patch(`/api/users/${enc(u.username)}`, body);
@@ -45,6 +48,25 @@ export function Users() {
                 {ROLES.map(([r, label]) => (
                   <option key={r} value={r}>
                     {label}
+                  </option>
+                ))}
+              </select>
+            ),
+          },
+          {
+            key: "t",
+            header: "Tenant",
+            cell: (u) => (
+              <select
+                aria-label={`Tenant of ${u.username}`}
+                value={u.tenant ?? ""}
+                disabled={me.kind === "user" && me.id === u.username}
+                onChange={(e) => change(u, { tenant: e.currentTarget.value || null }, e.currentTarget.value ? `now in tenant ${e.currentTarget.value}` : "now sees every device")}
+              >
+                <option value="">all devices</option>
+                {tenantNames.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
                   </option>
                 ))}
               </select>
@@ -84,11 +106,17 @@ export function Users() {
           e.preventDefault();
           void action
             .run(async () => {
-              const u = await api.post<User>("/api/users", { username: form.username, role: form.role, password: form.password, ...(form.displayName ? { displayName: form.displayName } : {}) });
+              const u = await api.post<User>("/api/users", {
+                username: form.username,
+                role: form.role,
+                password: form.password,
+                ...(form.displayName ? { displayName: form.displayName } : {}),
+                ...(form.tenant ? { tenant: form.tenant } : {}),
+              });
               list.reload();
               return `Created ${u.username} (${roleLabel(u.role)}).`;
             })
-            .then((ok) => ok && setForm({ username: "", displayName: "", role: "read-only", password: "" }));
+            .then((ok) => ok && setForm(blank));
         }}
       >
         <h3 id="new-user-title">New user</h3>
@@ -103,6 +131,16 @@ export function Users() {
             {ROLES.map(([r, label]) => (
               <option key={r} value={r}>
                 {label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="user-tenant" label="Tenant">
+          <select id="user-tenant" value={form.tenant} onChange={(e) => setForm({ ...form, tenant: e.currentTarget.value })}>
+            <option value="">all devices</option>
+            {tenantNames.map((n) => (
+              <option key={n} value={n}>
+                {n}
               </option>
             ))}
           </select>

@@ -9,6 +9,8 @@ export interface User {
   createdAt: string;
   lastLoginAt: string | null;
   disabledAt: string | null;
+  /** The tenant the user is scoped to; null: every device. */
+  tenant: string | null;
 }
 
 export interface Tenant {
