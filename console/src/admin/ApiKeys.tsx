@@ -12,6 +12,7 @@ import { ago } from "../format.js";
 import { useApi } from "../useApi.js";
 import { ROLES, type ApiKey, type Tenant } from "./types.js";
 import { Outcome, useAction } from "./useAction.js";
+import { TenantOptions } from "./TenantOptions.js";
 
 export function ApiKeys() {
   const list = useApi((signal) => api.get<{ apiKeys: ApiKey[] }>("/api/apikeys", { signal }), []);
@@ -96,12 +97,7 @@ export function ApiKeys() {
         </Field>
         <Field id="key-tenant" label="Tenant">
           <select id="key-tenant" value={form.tenant} onChange={(e) => setForm({ ...form, tenant: e.currentTarget.value })}>
-            <option value="">all devices</option>
-            {(tenants.data?.tenants ?? []).map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            <TenantOptions names={(tenants.data?.tenants ?? []).map((t) => t.name)} />
           </select>
         </Field>
         <button type="submit" class="primary" disabled={action.busy}>

@@ -10,6 +10,7 @@ import { tableState } from "../components/States.js";
 import { Table } from "../components/Table.js";
 import { ago } from "../format.js";
 import { useApi } from "../useApi.js";
+import { TenantOptions } from "./TenantOptions.js";
 import { ROLES, type Tenant, type User } from "./types.js";
 import { Outcome, useAction } from "./useAction.js";
 
@@ -63,12 +64,7 @@ export function Users() {
                 disabled={me.kind === "user" && me.id === u.username}
                 onChange={(e) => change(u, { tenant: e.currentTarget.value || null }, e.currentTarget.value ? `now in tenant ${e.currentTarget.value}` : "now sees every device")}
               >
-                <option value="">all devices</option>
-                {tenantNames.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
+                <TenantOptions names={tenantNames} />
               </select>
             ),
           },
@@ -137,12 +133,7 @@ export function Users() {
         </Field>
         <Field id="user-tenant" label="Tenant">
           <select id="user-tenant" value={form.tenant} onChange={(e) => setForm({ ...form, tenant: e.currentTarget.value })}>
-            <option value="">all devices</option>
-            {tenantNames.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
+            <TenantOptions names={tenantNames} />
           </select>
         </Field>
         <Field id="user-password" label="Password" hint="At least 12 characters, not the username">
