@@ -10,9 +10,9 @@ import { tableState } from "../components/States.js";
 import { Table } from "../components/Table.js";
 import { ago } from "../format.js";
 import { useApi } from "../useApi.js";
-import { ROLES, type ApiKey, type Tenant } from "./types.js";
+import type { ApiKey, Tenant } from "./types.js";
 import { Outcome, useAction } from "./useAction.js";
-import { TenantOptions } from "./TenantOptions.js";
+import { RoleOptions, TenantOptions } from "./options.js";
 
 export function ApiKeys() {
   const list = useApi((signal) => api.get<{ apiKeys: ApiKey[] }>("/api/apikeys", { signal }), []);
@@ -88,11 +88,7 @@ export function ApiKeys() {
         </Field>
         <Field id="key-role" label="Key role">
           <select id="key-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value as Role })}>
-            {ROLES.map(([r, label]) => (
-              <option key={r} value={r}>
-                {label}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </Field>
         <Field id="key-tenant" label="Tenant">

@@ -10,8 +10,8 @@ import { tableState } from "../components/States.js";
 import { Table } from "../components/Table.js";
 import { ago } from "../format.js";
 import { useApi } from "../useApi.js";
-import { TenantOptions } from "./TenantOptions.js";
-import { ROLES, type Tenant, type User } from "./types.js";
+import { RoleOptions, TenantOptions } from "./options.js";
+import type { Tenant, User } from "./types.js";
 import { Outcome, useAction } from "./useAction.js";
 
 export function Users() {
@@ -46,11 +46,7 @@ export function Users() {
             header: "Role",
             cell: (u) => (
               <select aria-label={`Role of ${u.username}`} value={u.role} disabled={me.kind === "user" && me.id === u.username} onChange={(e) => change(u, { role: e.currentTarget.value }, `now ${roleLabel(e.currentTarget.value as Role)}`)}>
-                {ROLES.map(([r, label]) => (
-                  <option key={r} value={r}>
-                    {label}
-                  </option>
-                ))}
+                <RoleOptions />
               </select>
             ),
           },
@@ -124,11 +120,7 @@ export function Users() {
         </Field>
         <Field id="user-role" label="Role">
           <select id="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value as Role })}>
-            {ROLES.map(([r, label]) => (
-              <option key={r} value={r}>
-                {label}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </Field>
         <Field id="user-tenant" label="Tenant">
