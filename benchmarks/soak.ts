@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type Simulation } from "../src/sim/runtime/index.js";
-import { processTree, rssMb, SERVE_READY, startProcess, stopProcess } from "./support/processes.js";
+import { processTree, rssMb, SERVE_READY, serveCommand, startProcess, stopProcess } from "./support/processes.js";
 import { formatRow, formatVerdict, MinuteCollector, TABLE_HEADER, verdict, type Limits, type MinuteRow, type TaskOutcome } from "./support/soak-stats.js";
 
 interface Options extends Limits {
@@ -56,7 +56,6 @@ function options(argv: string[]): Options {
 const USER = "soak";
 const PASS = "soak-password-0123456789";
 const CR = { username: "soak-cr", password: "soak-cr-secret-0123" };
-const cli = new URL("../src/cli/main.js", import.meta.url).href;
 /** A task waits this long for its device's session; past it, it counts as unfinished. */
 const TASK_WAIT_S = 30;
 /** Tasks in flight at most, so that a slow server does not pile up requests without bound. */
@@ -147,15 +146,7 @@ async function main(): Promise<void> {
   try {
     server = await startProcess(
       [
-        "--input-type=module",
-        "-e",
-        `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`,
-        "provisio",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
+        ...serveCommand(),
         "--api-port",
         String(apiPort),
         "--db",

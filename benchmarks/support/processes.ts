@@ -97,6 +97,11 @@ const cli = new URL("../../src/cli/main.js", import.meta.url).href;
 /** What `provisio serve` prints once it listens; the group is the CWMP port. */
 export const SERVE_READY = /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//;
 
+/** Node arguments that run this checkout's `provisio serve` with its CWMP endpoint on a free port of 127.0.0.1. */
+export function serveCommand(): string[] {
+  return ["--input-type=module", "-e", `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0"];
+}
+
 /**
  * Node arguments that run `provisio serve` as benchmarks want it: on 127.0.0.1 and a free port, the given
  * store and data folder, these bootstrap credentials, the CWMP endpoint alone (no API, file server or
@@ -104,15 +109,7 @@ export const SERVE_READY = /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/
  */
 export function serveArgs(o: { db: string; dataDir: string; username: string; password: string; extra?: string[]; logLevel?: string }): string[] {
   return [
-    "--input-type=module",
-    "-e",
-    `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`,
-    "provisio",
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+    ...serveCommand(),
     "--db",
     o.db,
     "--data-dir",
