@@ -27,12 +27,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { httpConnectionRequest } from "../src/connreq/index.js";
 import { parseCwmp, serializeEnvelope } from "../src/cwmp/index.js";
 import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type SessionReport, type Simulation } from "../src/sim/runtime/index.js";
+import { runIfScript } from "./support/run-main.js";
 
 interface Options {
   backends: Array<"sqlite" | "postgres">;
@@ -449,10 +449,4 @@ async function main(): Promise<void> {
   process.stdout.write(o.json ? `${JSON.stringify(results, null, 2)}\n` : table(results, o));
 }
 
-// Only when run as a script: under node --test (which sets NODE_TEST_CONTEXT) it does nothing.
-if (process.env.NODE_TEST_CONTEXT === undefined && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

@@ -10,10 +10,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { devicesCsv } from "../src/nbi/csv.js";
 import { openStore, type Store } from "../src/store/index.js";
 import { fill, T_END } from "./list-query.js";
+import { runIfScript } from "./support/run-main.js";
 
 const COLUMNS = ["Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.UpTime", "Device.ManagementServer.PeriodicInformInterval"];
 
@@ -97,9 +97,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.env.NODE_TEST_CONTEXT === undefined && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

@@ -9,11 +9,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
 import { mulberry32 } from "../src/sim/rng.js";
 import { time } from "./support/timing.js";
+import { runIfScript } from "./support/run-main.js";
 
 interface Options {
   backend: "sqlite" | "postgres";
@@ -200,10 +200,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Only when run as a script: under node --test (which sets NODE_TEST_CONTEXT) it does nothing.
-if (process.env.NODE_TEST_CONTEXT === undefined && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);
