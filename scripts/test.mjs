@@ -78,8 +78,18 @@ if (!env.PROVISIO_TEST_PG_URL) {
 
 const extra = process.argv.slice(2);
 const code = await new Promise((resolveCode) => {
-  child = spawn(process.execPath, ["--no-node-snapshot", "--test", "--test-concurrency=2", ...(extra.length ? extra : ["dist/test/"])], { stdio: "inherit", env });
-  child.on("exit", (status, signal) => resolveCode(status ?? (signal ? 1 : 0)));
+  child = spawn(process.execPath, ["--no-node-snapshot", "--test", "--test-concurrency=2", ...(extra.length ? extra : ["dist/test/"])], { stdio: ["inherit", "pipe", "inherit"], env });
+  const failures = new FailureRecap();
+  child.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    failures.feed(chunk.toString("utf8"));
+  });
+  child.on("exit", (status, signal) => {
+    // The report of a long run is read from its end (CI keeps only the tail), where the failures
+    // themselves are long gone: repeat them there, as TAP comments.
+    process.stdout.write(failures.recap());
+    resolveCode(status ?? (signal ? 1 : 0));
+  });
   child.on("error", (err) => {
     process.stderr.write(`${err.message}\n`);
     resolveCode(1);
@@ -87,3 +97,38 @@ const code = await new Promise((resolveCode) => {
 });
 cleanup();
 process.exit(code);
+
+/** Collects the failed tests of a TAP stream (each `not ok` of a test, with its YAML block), not the suites around them. */
+function FailureRecap() {
+  let partial = "";
+  let current = null;
+  const found = [];
+  this.feed = (text) => {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const m = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+      if (m) {
+        current = { indent: m[1].length, name: m[2], block: [] };
+        continue;
+      }
+      if (current === null) continue;
+      const trimmed = line.trim();
+      if (trimmed === "..." && line.length - line.trimStart().length <= current.indent + 2) {
+        if (!current.block.some((l) => l.includes("failureType: 'subtestsFailed'"))) found.push(current);
+        current = null;
+      } else if (trimmed !== "---") {
+        current.block.push(line.slice(Math.min(current.indent + 2, line.length - line.trimStart().length)));
+      }
+    }
+  };
+  this.recap = () => {
+    if (found.length === 0) return "";
+    const out = [`# ${found.length} failed test(s), repeated here:`];
+    for (const f of found) {
+      out.push(`# not ok - ${f.name}`);
+      for (const l of f.block.slice(0, 40)) out.push(`#   ${l}`);
+    }
+    return out.join("\n") + "\n";
+  };
+}
