@@ -33,3 +33,5 @@ export { performTransfer } from "./transfer.js";
 export type { TransferOptions } from "./transfer.js";
 export type { TlsClientOptions } from "./http-session.js";
 export { loadState, saveState } from "./state-store.js";
+export { parseScenario, startScenario } from "./scenario.js";
+export type { Scenario, ScenarioAction, ScenarioStep, ScenarioTarget } from "./scenario.js";
