@@ -7,12 +7,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { deviceIdOf } from "../../src/session/index.js";
-import type { TaskRecord } from "../../src/store/types.js";
 import { SimError } from "../../src/sim/errors.js";
 import { loadModel, ManualClock, startSimulation, type SessionReport, type Simulation } from "../../src/sim/runtime/index.js";
 import { startTestAcs, type TestAcs } from "../support/acs.js";
 import { forEachBackend } from "../support/pg.js";
-import { connectionRequest, eventCodes, sessionWhere, until } from "./support/runtime.js";
+import { connectionRequest, eventCodes, sessionWhere, until, viaConnectionRequest as viaConnectionRequestOf } from "./support/runtime.js";
 
 const N = 8;
 const INTERVAL_S = 300;
@@ -49,14 +48,7 @@ forEachBackend((backend) => {
       await t.stop();
     });
 
-    async function viaConnectionRequest(i: number, name: string, args: unknown): Promise<{ task: TaskRecord; session: SessionReport }> {
-      const created = await t.acs.tasks.create(deviceId(i), name, args);
-      const ended = sessionWhere(sim, (r) => r.device === i && eventCodes(r).includes("6 CONNECTION REQUEST"), 15_000, `device ${i}'s connection-request session`);
-      assert.deepEqual(await connectionRequest(sim.connectionRequestUrl(i), sim.devices[i]!.cpe.connectionRequestCredentials), [401, 200]);
-      const session = await ended;
-      assert.equal(session.ok, true, `session failed: ${session.cause}`);
-      return { task: (await t.acs.tasks.get(created.id))!, session };
-    }
+    const viaConnectionRequest = (i: number, name: string, args: unknown) => viaConnectionRequestOf(t, sim, i, name, args);
 
     async function readValues(i: number, names: string[]): Promise<Record<string, string>> {
       const { task } = await viaConnectionRequest(i, "getParameterValues", { parameterNames: names });

@@ -16,6 +16,7 @@ import { SEVERITIES, type AlarmKey, type AlarmSpec } from "../fault-mgmt.js";
 import { templateOf, type DeviceModel } from "../model.js";
 import type { SimClock, TimerHandle } from "./clock.js";
 import { SimSetupError } from "./errors.js";
+import type { DeviceControls } from "./simulation.js";
 
 export type ScenarioAction =
   | { kind: "set"; values: Array<[string, string]> }
@@ -36,16 +37,9 @@ export interface Scenario {
   steps: ScenarioStep[];
 }
 
-/** What a scenario drives: a simulation's devices (runtime/simulation.ts implements it). */
+/** What a scenario drives: a simulation's devices. */
 export interface ScenarioTarget {
-  readonly devices: ReadonlyArray<{
-    setValue(path: string, value: string): void;
-    raiseAlarm(alarm: AlarmSpec): string | undefined;
-    clearAlarm(alarm: AlarmKey): void;
-    silence(): void;
-    resume(): void;
-    reboot(): void;
-  }>;
+  readonly devices: readonly DeviceControls[];
 }
 
 const ACTIONS = ["set", "raise", "clear", "silence", "resume", "reboot"] as const;
@@ -166,7 +160,7 @@ export function startScenario(target: ScenarioTarget, scenario: Scenario, clock:
   };
 }
 
-function apply(dev: ScenarioTarget["devices"][number], a: ScenarioAction): void {
+function apply(dev: DeviceControls, a: ScenarioAction): void {
   switch (a.kind) {
     case "set":
       for (const [path, value] of a.values) dev.setValue(path, value);

@@ -135,19 +135,12 @@ export interface SessionReport {
   at: number;
 }
 
-/** A simulated device as the library's users see it. */
-export interface SimDevice {
-  readonly index: number;
-  readonly identity: DeviceIdentity;
-  readonly serialNumber: string;
-  /** The protocol engine: read values with cpe.read(path), state with cpe.toJSON(). */
-  readonly cpe: Cpe;
-  readonly connectionRequestUrl: string;
-  /**
-   * What happens to the device, as a test or a scenario says (Cpe.changeValue and the rest): each
-   * throws SimError for what the device cannot take (an unknown path, a value that does not fit, an
-   * alarm it does not support) and changes nothing then.
-   */
+/**
+ * What happens to a device, as a test or a scenario says (Cpe.changeValue and the rest): each throws
+ * SimError for what the device cannot take (an unknown path, a value that does not fit, an alarm it
+ * does not support) and changes nothing then.
+ */
+export interface DeviceControls {
   setValue(path: string, value: string): void;
   /** Returns the alarm's AlarmIdentifier (undefined when the model disables it). */
   raiseAlarm(alarm: AlarmSpec): string | undefined;
@@ -157,6 +150,16 @@ export interface SimDevice {
   resume(): void;
   /** A power cycle: down for the reboot time, then 1 BOOT. */
   reboot(): void;
+}
+
+/** A simulated device as the library's users see it. */
+export interface SimDevice extends DeviceControls {
+  readonly index: number;
+  readonly identity: DeviceIdentity;
+  readonly serialNumber: string;
+  /** The protocol engine: read values with cpe.read(path), state with cpe.toJSON(). */
+  readonly cpe: Cpe;
+  readonly connectionRequestUrl: string;
 }
 
 export interface Simulation {
