@@ -11,6 +11,7 @@ import {
   FAULT_KINDS,
   isFaultKind,
   loadModel,
+  parseScenario,
   SimSetupError,
   startSimulation,
   type FaultKind,
@@ -76,6 +77,7 @@ interface SimFlags {
   xmppResource?: string;
   xmppAllow?: string;
   xmppLogins: number;
+  scenario?: string;
 }
 
 function integer(min: number) {
@@ -225,6 +227,15 @@ export function simulationOptions(f: SimFlags): SimulationOptions {
   if (f.duration !== undefined) o.durationMs = Math.round(f.duration * 1000);
   if (f.sessions !== undefined) o.maxSessions = f.sessions;
   if (f.faultRate > 0) o.faults = { rate: f.faultRate, kinds: parseFaultKinds(f.faultKinds), slowMs: Math.round(f.slowDelay * 1000) };
+  if (f.scenario !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(f.scenario, "utf8");
+    } catch (e) {
+      throw new SimSetupError("SIM_OPTIONS_INVALID", `--scenario ${f.scenario}: ${(e as Error).message}`);
+    }
+    o.scenario = parseScenario(text, model, f.devices, `--scenario ${f.scenario}`);
+  }
   return o;
 }
 
@@ -365,6 +376,7 @@ export function addSimCommand(program: Command): void {
     .option("--xmpp-resource <text>", "with --xmpp-server: the XMPP resource (default cwmp)")
     .option("--xmpp-allow <jids>", "with --xmpp-server: ConnReqAllowedJabberIDs, comma-separated (the ACS's bare JID allows all its processes)")
     .option("--xmpp-logins <n>", "XMPP logins in progress at once", integer(1), 16)
+    .option("--scenario <file>", "timed steps (JSON) that happen to devices during the run: set a value, raise or clear an alarm, silence, resume, reboot")
     .option("--json", "print a machine-readable summary at the end (progress, if any, goes to stderr)")
     .option("--seed <n>", "seed of everything random (values, MACs, faults): the same seed replays the same run", integer(0), 0)
     .addHelpText(
@@ -374,6 +386,7 @@ export function addSimCommand(program: Command): void {
         "  provisio sim --acs http://acs:7547/ -n 10000 --ramp 60 --duration 600 --json\n" +
         "  provisio sim --acs http://acs:7547/ -n 100 --state ./sim-state --periodic-interval 300\n" +
         "  provisio sim --acs http://acs:7547/ -n 500 --fault-rate 0.05 --fault-kinds drop,malformed\n" +
+        "  provisio sim --acs http://acs:7547/ -n 10 --scenario health.json --duration 900\n" +
         "  provisio sim --acs http://acs:7547/ -n 100 --stun-server acs:3478 --cr-username cr --cr-password SECRET\n" +
         "  provisio sim --acs http://acs:7547/ -n 10 --xmpp-server xmpp.example.net --xmpp-username 'cpe-{index}' --xmpp-password 'pw-{index}' --xmpp-allow acs@xmpp.example.net\n" +
         "\nThe run ends with --duration, --sessions, or Ctrl-C. Every option is described in docs/simulator.md.",

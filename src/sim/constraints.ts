@@ -22,16 +22,24 @@ export function checkSetValue(def: ParamDef, value: XsdValue, strictTypes = true
   if (value.type !== def.type && value.untyped !== true && strictTypes) {
     return { ok: false, code: 9006, message: `${def.type} expected, not ${value.wireType ?? value.type}` };
   }
-  const text = def.type === "xsd:string" ? value.text : value.text.trim();
+  const checked = checkLocalValue(def, value.text);
+  if (checked.ok && c?.settable !== undefined && c.list === undefined && !c.settable.includes(checked.text)) {
+    return { ok: false, code: 9007, message: `${JSON.stringify(checked.text)} can be read but not set` };
+  }
+  return checked;
+}
+
+/**
+ * Checks a value the device takes by itself (a test or a user changes it): its type and the data
+ * model's restrictions, but not which values an ACS may set.
+ */
+export function checkLocalValue(def: ParamDef, value: string): CheckedValue {
+  const text = def.type === "xsd:string" ? value : value.trim();
   const bad = checkXsd(def.type, text);
   if (bad !== undefined) return { ok: false, code: 9007, message: `${JSON.stringify(text)} is ${bad}` };
   const canonical = canonicalText(def.type, text);
-  const problem = c === undefined ? undefined : checkConstraints(def, canonical, c);
-  if (problem !== undefined) return { ok: false, code: 9007, message: problem };
-  if (c?.settable !== undefined && c.list === undefined && !c.settable.includes(canonical)) {
-    return { ok: false, code: 9007, message: `${JSON.stringify(canonical)} can be read but not set` };
-  }
-  return { ok: true, text: canonical };
+  const problem = def.constraints === undefined ? undefined : checkConstraints(def, canonical, def.constraints);
+  return problem === undefined ? { ok: true, text: canonical } : { ok: false, code: 9007, message: problem };
 }
 
 function canonicalText(type: ParamDef["type"], text: string): string {

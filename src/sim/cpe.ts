@@ -10,6 +10,7 @@
 //   sessionFailed(now)              the HTTP exchange failed; the session is retried with back-off
 //   transferDone(now, id, outcome)  the runtime finished a transfer asked for by a "transfer" effect
 //   toJSON() / new Cpe(..., state)  the device's state, to keep it across restarts
+//   changeValue, raiseAlarm, clearAlarm, setSilent, reboot: what a test or a user does to the device
 //
 // After any call the runtime re-reads nextDeadline() and arranges to call tick() then.
 
@@ -28,10 +29,11 @@ import {
   type ParameterValueStruct,
   type TransferComplete,
 } from "../cwmp/index.js";
-import { checkSetValue } from "./constraints.js";
+import { checkLocalValue, checkSetValue } from "./constraints.js";
 import { DeviceTree, type TreeState } from "./device-model.js";
 import { SimError } from "./errors.js";
 import { EVENT, EventQueue, sortEvents, type EventQueueState } from "./events.js";
+import { FaultMgmt, type AlarmKey, type AlarmOutcome, type AlarmSpec, type FaultMgmtState } from "./fault-mgmt.js";
 import type { DeviceModel, ParamDef } from "./model.js";
 import { nextRandom } from "./rng.js";
 import { defaultNetwork } from "./models/diagnostics.js";
@@ -122,6 +124,8 @@ interface Session {
   pendingAtStart: ReadonlySet<PendingRequest>;
   /** Changed notified values carried by the Inform, recorded as reported once it is acknowledged. */
   reportedInInform: Array<[string, string]>;
+  /** FaultMgmt event rows the Inform carried (the first ones of `alarmReports`). */
+  alarmRowsInInform: number;
   after: AfterSession[];
   acsUrlChanged: string | undefined;
 }
@@ -150,6 +154,10 @@ export interface CpeState {
   rng: number;
   seq: number;
   wantSession: boolean;
+  /** FaultMgmt: counters, and the expedited and queued event rows the ACS was not told of yet. */
+  faultMgmt?: FaultMgmtState & { unreported: string[] };
+  /** Silenced by setSilent(). */
+  silent?: boolean;
 }
 
 const NS_OF: Readonly<Record<CwmpVersion, CwmpNamespaceVersion>> = { "1.0": "1-0", "1.1": "1-1", "1.2": "1-2", "1.3": "1-2", "1.4": "1-2" };
@@ -202,6 +210,9 @@ export class Cpe {
   private rng: number;
   private seq: number;
   private wantSession: boolean;
+  private alarms: FaultMgmtState;
+  private alarmReports: string[];
+  private silent: boolean;
   private session: Session | undefined;
   private readonly network: NetworkProfile;
 
@@ -242,6 +253,9 @@ export class Cpe {
     this.rng = state?.rng ?? identity.seed;
     this.seq = state?.seq ?? 0;
     this.wantSession = state?.wantSession ?? false;
+    this.alarms = { alarms: state?.faultMgmt?.alarms ?? 0, written: { ...state?.faultMgmt?.written } };
+    this.alarmReports = [...(state?.faultMgmt?.unreported ?? [])];
+    this.silent = state?.silent ?? false;
   }
 
   // ---- what the runtime reads ----
@@ -303,7 +317,7 @@ export class Cpe {
     consider(this.pollAt);
     if (this.session === undefined) {
       consider(this.transfers.nextDeadline());
-      if (this.wantSession) consider(this.retryAt);
+      if (this.wantSession && !this.silent) consider(this.retryAt);
     }
     return at;
   }
@@ -344,9 +358,16 @@ export class Cpe {
     return this.runDue(now);
   }
 
-  /** ManagementServer.EnableCWMP: when false the device neither informs nor accepts Connection Requests. */
+  /**
+   * ManagementServer.EnableCWMP, unless silenced (setSilent): when false the device neither informs nor
+   * accepts Connection Requests.
+   */
   get cwmpEnabled(): boolean {
-    return this.read(this.ms + "EnableCWMP") !== "false";
+    return !this.silent && this.read(this.ms + "EnableCWMP") !== "false";
+  }
+
+  get isSilent(): boolean {
+    return this.silent;
   }
 
   /** The ACS sent a Connection Request (the runtime authenticated it). */
@@ -368,6 +389,62 @@ export class Cpe {
   setLocalValue(path: string, text: string, now: number, notify = true): CpeEffect[] {
     this.tree.setPath(path, text, now);
     return notify ? this.notifyChanges(now) : [];
+  }
+
+  /**
+   * A value changed on the device as a test or a user says (read-only parameters too: a temperature, a
+   * signal level), checked against its type and the model's restrictions; then as setLocalValue: the
+   * notification attributes the ACS set decide whether the device informs now, next time, or never.
+   */
+  changeValue(path: string, text: string, now: number): CpeEffect[] {
+    const node = this.tree.resolve(path, now);
+    if (node?.kind !== "param") throw new SimError("SIM_UNKNOWN_PATH", `no parameter ${path}`);
+    if (node.def.counts !== undefined) throw new SimError("SIM_BAD_VALUE", `${path} counts the rows of its table: change the table instead`);
+    const checked = checkLocalValue(node.def, text);
+    if (!checked.ok) throw new SimError("SIM_BAD_VALUE", `${path}: ${checked.message}`);
+    return this.setLocalValue(path, checked.text, now);
+  }
+
+  /**
+   * Raises an alarm in Device.FaultMgmt (fault-mgmt.ts). An expedited alarm makes the device inform now
+   * with 4 VALUE CHANGE and the new ExpeditedEvent row's parameters; a queued one rides the next Inform
+   * the same way (its QueuedEvent row); a logged one is only in the tables. Notification attributes the
+   * ACS set (on CurrentAlarmNumberOfEntries, say) apply as to any change.
+   */
+  raiseAlarm(spec: AlarmSpec, now: number): AlarmOutcome & { effects: CpeEffect[] } {
+    const outcome = new FaultMgmt(this.tree, this.alarms, now).raise(spec);
+    return { ...outcome, effects: this.alarmReported(outcome, now) };
+  }
+
+  /** Clears a current alarm: its row goes, a Cleared event is logged and reported as it was raised. */
+  clearAlarm(key: AlarmKey, now: number): AlarmOutcome & { effects: CpeEffect[] } {
+    const outcome = new FaultMgmt(this.tree, this.alarms, now).clear(key);
+    return { ...outcome, effects: this.alarmReported(outcome, now) };
+  }
+
+  private alarmReported(outcome: AlarmOutcome, now: number): CpeEffect[] {
+    if (outcome.reportRow !== undefined && !this.alarmReports.includes(outcome.reportRow)) this.alarmReports.push(outcome.reportRow);
+    if (outcome.mechanism === "0 Expedited") this.wantSession = true;
+    return this.notifyChanges(now);
+  }
+
+  /**
+   * Silences the device (it stops informing and refuses Connection Requests, as one that lost its WAN
+   * would), or lets it speak again: what it kept meanwhile (periodic informs, value changes) is sent then.
+   */
+  setSilent(silent: boolean, now: number): CpeEffect[] {
+    this.silent = silent;
+    return silent || this.session !== undefined ? [] : this.runDue(now);
+  }
+
+  /** The device is power-cycled (a user's reboot, not the ACS's: no M Reboot); during a session, after it. */
+  reboot(now: number): CpeEffect[] {
+    if (!this.up) return [];
+    if (this.session !== undefined) {
+      this.session.after.push({ kind: "reboot", commandKey: undefined });
+      return [];
+    }
+    return [this.goDown(now, false)];
   }
 
   /** Looks for changed notified values now: Active Notification may start a session. */
@@ -420,6 +497,8 @@ export class Cpe {
       this.scheduled = [];
       this.reported.clear();
       this.bootstrapped = false;
+      this.alarms = { alarms: 0, written: {} };
+      this.alarmReports = [];
     }
     this.periodicAt = this.periodicBase = undefined;
     this.pollAt = undefined;
@@ -514,7 +593,7 @@ export class Cpe {
     if (!this.up) throw new SimError("SIM_NOT_READY", "the device is down");
     if (this.session !== undefined) throw new SimError("SIM_SESSION_IN_PROGRESS", "a session is already in progress");
     const changed = this.checkNotifications(now);
-    if (changed.length > 0) this.events.add(EVENT.valueChange);
+    if (changed.length > 0 || this.alarmReports.length > 0) this.events.add(EVENT.valueChange);
     const event = this.events.forInform();
     let transferEvent = false;
     let duEvent = false;
@@ -545,7 +624,7 @@ export class Cpe {
       if (node?.kind !== "param") continue;
       parameterList.push({ name: c.path, value: { type: node.def.type, text: node.def.secret ? "" : c.value } });
     }
-    for (const name of this.informParameters(event, now)) {
+    for (const name of [...this.alarmReports, ...this.informParameters(event, now)]) {
       const node = this.tree.resolve(name, now);
       if (node === undefined) continue;
       this.tree.forEachParam(node, now, (path, def, inst) => {
@@ -558,7 +637,7 @@ export class Cpe {
     const ns = NS_OF[this.cwmpVersion];
     this.session = {
       state: "informing", ns, hold: false, cpeDone: false, inFlight: undefined, attempted: new Set(), pendingAtStart: new Set(this.pending),
-      reportedInInform: changed.map((c) => [c.path, c.value]), after: [], acsUrlChanged: undefined,
+      reportedInInform: changed.map((c) => [c.path, c.value]), alarmRowsInInform: this.alarmReports.length, after: [], acsUrlChanged: undefined,
     };
     this.wantSession = false;
     const id = this.identity;
@@ -695,6 +774,7 @@ export class Cpe {
     const delivered = this.events.acknowledged();
     if (delivered.includes(EVENT.bootstrap)) this.bootstrapped = true;
     for (const [path, value] of s.reportedInInform) this.reported.set(path, value);
+    this.alarmReports.splice(0, s.alarmRowsInInform);
   }
 
   private end(now: number): SessionOutput {
@@ -1076,6 +1156,8 @@ export class Cpe {
     if (this.periodicBase !== undefined) out.periodicBase = this.periodicBase;
     if (this.periodicAt !== undefined) out.periodicAt = this.periodicAt;
     if (this.retryAt !== undefined) out.retryAt = this.retryAt;
+    if (this.alarms.alarms > 0 || this.alarmReports.length > 0) out.faultMgmt = { ...this.alarms, written: { ...this.alarms.written }, unreported: [...this.alarmReports] };
+    if (this.silent) out.silent = true;
     return out;
   }
 }

@@ -7,7 +7,11 @@ export type SimErrorCode =
   | "SIM_NOT_READY"
   | "SIM_SESSION_IN_PROGRESS"
   | "SIM_NO_SESSION"
-  | "SIM_UNKNOWN_PATH";
+  | "SIM_UNKNOWN_PATH"
+  /** A value set from outside (a test, a scenario) that does not fit its parameter. */
+  | "SIM_BAD_VALUE"
+  /** An alarm the device does not support, or a current alarm it does not have. */
+  | "SIM_UNKNOWN_ALARM";
 
 export class SimError extends Error {
   readonly code: SimErrorCode;

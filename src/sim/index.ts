@@ -19,6 +19,8 @@ export type { DumpRow } from "./source-tools.js";
 export { fillTemplate, makeIdentity } from "./identity.js";
 export type { IdentityOptions } from "./identity.js";
 export { EVENT } from "./events.js";
+export { FaultMgmt, SEVERITIES } from "./fault-mgmt.js";
+export type { AlarmKey, AlarmOutcome, AlarmSpec, FaultMgmtState, ReportingMechanism, Severity } from "./fault-mgmt.js";
 export { FILE_TYPE } from "./transfers.js";
 export type { TransferJob, TransferOutcome } from "./transfers.js";
 export { SimError } from "./errors.js";

@@ -7,11 +7,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { deviceIdOf } from "../../src/session/index.js";
-import type { TaskRecord } from "../../src/store/types.js";
 import { loadModel, ManualClock, startSimulation, type SessionReport, type Simulation } from "../../src/sim/runtime/index.js";
 import { startTestAcs, type TestAcs } from "../support/acs.js";
 import { forEachBackend } from "../support/pg.js";
-import { closedPort, connectionRequest, eventCodes, sessionWhere, startFileServer, until, type FileServer } from "./support/runtime.js";
+import { closedPort, connectionRequest, eventCodes, sessionWhere, startFileServer, until, viaConnectionRequest as viaConnectionRequestOf, type FileServer } from "./support/runtime.js";
 
 const N = 50;
 const INTERVAL_S = 300;
@@ -51,15 +50,7 @@ forEachBackend((backend) => {
       await t.stop();
     });
 
-    /** Creates a task, wakes the device with a Connection Request and returns the task after that session. */
-    async function viaConnectionRequest(i: number, name: string, args: unknown): Promise<{ task: TaskRecord; session: SessionReport }> {
-      const created = await t.acs.tasks.create(deviceId(i), name, args);
-      const ended = sessionWhere(sim, (r) => r.device === i && eventCodes(r).includes("6 CONNECTION REQUEST"), 15_000, `device ${i}'s connection-request session`);
-      assert.deepEqual(await connectionRequest(sim.connectionRequestUrl(i), sim.devices[i]!.cpe.connectionRequestCredentials), [401, 200]);
-      const session = await ended;
-      assert.equal(session.ok, true, `session failed: ${session.cause}`);
-      return { task: (await t.acs.tasks.get(created.id))!, session };
-    }
+    const viaConnectionRequest = (i: number, name: string, args: unknown) => viaConnectionRequestOf(t, sim, i, name, args);
 
     it(`${N} devices bootstrap: registered, with their Inform parameters stored and their CWMP version`, async () => {
       await until(() => reports.filter((r) => r.ok && eventCodes(r).includes("0 BOOTSTRAP")).length >= N, 20_000, `${N} bootstraps`);

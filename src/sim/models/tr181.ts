@@ -14,6 +14,7 @@ import {
   ssidName, stationTable, uptime, wander, wanAddress, WAN_GATEWAY, WAN_MASK, wifiPassphrase,
 } from "./generators.js";
 import { addDiagnostics } from "./diagnostics.js";
+import { addFaultMgmt } from "./fault-mgmt.js";
 import { addXmpp } from "./xmpp.js";
 
 const IF_STATUS = ["Up", "Down", "Unknown", "Dormant", "NotPresent", "LowerLayerDown", "Error"];
@@ -109,6 +110,18 @@ export function tr181Source() {
     CPUUsage: uint(dyn(wander(3, 35, 60_000, 0x12)), { notify: "canDeny", max: 100 }),
   });
 
+  b.obj("DeviceInfo.TemperatureStatus.", { TemperatureSensorNumberOfEntries: uint() });
+  b.obj("DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.", {
+    Alias: strW(),
+    Enable: boolW("true"),
+    Status: str("Enabled", { enum: ["Disabled", "Enabled", "Error"] }),
+    Name: str("", { maxLen: 256 }),
+    Value: int(dyn(wander(41, 58, 60_000, 0x13)), { notify: "canDeny", min: -274 }),
+    LowAlarmValue: intW("-274", { min: -274 }),
+    HighAlarmValue: intW("85", { min: -274 }),
+  });
+  b.rows("DeviceInfo.TemperatureStatus.TemperatureSensor.", [{ Name: "cpu" }]);
+
   b.obj("ManagementServer.", {
     EnableCWMP: boolW("true"),
     URL: strW(ident("acsUrl")),
@@ -162,6 +175,8 @@ export function tr181Source() {
     EventList: strW("", { list: true }),
   }, { writable: true });
   addXmpp(b, "tr181");
+
+  addFaultMgmt(b);
 
   b.obj("Time.", {
     Enable: boolW("true"),

@@ -1,7 +1,7 @@
 // The simulator's runtime: what `provisio sim`, the ACS benchmark and end-to-end tests drive.
 
 export { startSimulation, CWMP_VERSIONS } from "./simulation.js";
-export type { ConnectionRequestOptions, SessionReport, SimDevice, Simulation, SimulationOptions } from "./simulation.js";
+export type { ConnectionRequestOptions, DeviceControls, SessionReport, SimDevice, Simulation, SimulationOptions } from "./simulation.js";
 export type { SimulationSummary } from "./stats.js";
 export { ManualClock, systemClock } from "./clock.js";
 export type { SimClock, TimerHandle } from "./clock.js";
@@ -33,3 +33,5 @@ export { performTransfer } from "./transfer.js";
 export type { TransferOptions } from "./transfer.js";
 export type { TlsClientOptions } from "./http-session.js";
 export { loadState, saveState } from "./state-store.js";
+export { parseScenario, startScenario } from "./scenario.js";
+export type { Scenario, ScenarioAction, ScenarioStep, ScenarioTarget } from "./scenario.js";

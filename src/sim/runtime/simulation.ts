@@ -18,6 +18,7 @@ import {
   type CwmpMessage,
   type EventStruct,
 } from "../../cwmp/index.js";
+import type { AlarmKey, AlarmSpec } from "../fault-mgmt.js";
 import { Cpe, type CpeEffect, type CpeOptions, type CpeState, type CwmpVersion, type SessionOutput } from "../cpe.js";
 import { SimError } from "../errors.js";
 import { makeIdentity, type IdentityOptions } from "../identity.js";
@@ -39,6 +40,7 @@ import { SimSetupError } from "./errors.js";
 import { TransportError, type FailureCause } from "./failures.js";
 import { FaultPicker, MALFORMED_XML, type FaultKind, type FaultOptions } from "./faults.js";
 import { CwmpHttpSession, type TlsClientOptions } from "./http-session.js";
+import { startScenario, type Scenario } from "./scenario.js";
 import { loadState, saveState } from "./state-store.js";
 import { memoryNow, SimulationStats, type SimulationSummary } from "./stats.js";
 import { performTransfer } from "./transfer.js";
@@ -112,6 +114,8 @@ export interface SimulationOptions {
   stopGraceMs?: number;
   /** Called for every session that ends. */
   onSession?: (report: SessionReport) => void;
+  /** Timed steps from the start: values set, alarms raised and cleared, silence, reboots (scenario.ts). */
+  scenario?: Scenario;
 }
 
 export interface SessionReport {
@@ -131,8 +135,25 @@ export interface SessionReport {
   at: number;
 }
 
+/**
+ * What happens to a device, as a test or a scenario says (Cpe.changeValue and the rest): each throws
+ * SimError for what the device cannot take (an unknown path, a value that does not fit, an alarm it
+ * does not support) and changes nothing then.
+ */
+export interface DeviceControls {
+  setValue(path: string, value: string): void;
+  /** Returns the alarm's AlarmIdentifier (undefined when the model disables it). */
+  raiseAlarm(alarm: AlarmSpec): string | undefined;
+  clearAlarm(alarm: AlarmKey): void;
+  /** Stops informing and refusing Connection Requests until resume(). */
+  silence(): void;
+  resume(): void;
+  /** A power cycle: down for the reboot time, then 1 BOOT. */
+  reboot(): void;
+}
+
 /** A simulated device as the library's users see it. */
-export interface SimDevice {
+export interface SimDevice extends DeviceControls {
   readonly index: number;
   readonly identity: DeviceIdentity;
   readonly serialNumber: string;
@@ -146,6 +167,8 @@ export interface Simulation {
   /** Counters so far (the same shape as the final summary). */
   stats(): SimulationSummary;
   connectionRequestUrl(index: number): string;
+  /** Device `index` (0 for the first); RangeError when there is none. */
+  device(index: number): SimDevice;
   /** The local port of a device's UDP Connection Request socket, while it runs STUN. */
   udpPort(index: number): number | undefined;
   /** The JID a device is logged in to XMPP as, while it is. */
@@ -222,6 +245,36 @@ class Device implements SimDevice, ChannelDevice {
   notifyChanges(): void {
     this.runtime.setLocalValues(this, [], true);
   }
+
+  setValue(path: string, value: string): void {
+    this.runtime.drive(this, (cpe, now) => cpe.changeValue(path, value, now));
+  }
+
+  raiseAlarm(alarm: AlarmSpec): string | undefined {
+    let id: string | undefined;
+    this.runtime.drive(this, (cpe, now) => {
+      const r = cpe.raiseAlarm(alarm, now);
+      id = r.alarmIdentifier;
+      return r.effects;
+    });
+    return id;
+  }
+
+  clearAlarm(alarm: AlarmKey): void {
+    this.runtime.drive(this, (cpe, now) => cpe.clearAlarm(alarm, now).effects);
+  }
+
+  silence(): void {
+    this.runtime.drive(this, (cpe, now) => cpe.setSilent(true, now));
+  }
+
+  resume(): void {
+    this.runtime.drive(this, (cpe, now) => cpe.setSilent(false, now));
+  }
+
+  reboot(): void {
+    this.runtime.drive(this, (cpe, now) => cpe.reboot(now));
+  }
 }
 
 class Runtime implements Simulation, WakeTarget {
@@ -242,6 +295,7 @@ class Runtime implements Simulation, WakeTarget {
   private readonly startedReal = performance.now();
   private durationTimer: TimerHandle | undefined;
   private saveTimer: TimerHandle | undefined;
+  private stopScenario: (() => void) | undefined;
   private saving: Promise<void> | undefined;
   private stopping: Promise<SimulationSummary> | undefined;
   private ended: SimulationSummary["ended"] = "running";
@@ -323,6 +377,7 @@ class Runtime implements Simulation, WakeTarget {
     }
     if (o.durationMs !== undefined) this.durationTimer = this.clock.setTimer(() => void this.finish("duration"), o.durationMs);
     if (o.stateDir !== undefined) this.armSave();
+    if (o.scenario !== undefined) this.stopScenario = startScenario(this, o.scenario, this.clock, (m) => this.warn(m));
     this.timers.arm();
   }
 
@@ -645,6 +700,15 @@ class Runtime implements Simulation, WakeTarget {
     this.reschedule(dev);
   }
 
+  /** Something a test or a scenario does to a device; the engine's errors (bad input) reach the caller. */
+  drive(dev: Device, act: (cpe: Cpe, now: number) => CpeEffect[]): void {
+    if (this.stopping !== undefined) throw new SimError("SIM_NOT_READY", "the simulation is stopping");
+    if (!dev.powered) throw new SimError("SIM_NOT_READY", `device ${dev.index} is not powered on yet`);
+    const effects = act(dev.cpe, this.clock.now());
+    this.handle(dev, effects);
+    this.reschedule(dev);
+  }
+
   /** Values the device sets itself (the channels' findings); then Active Notification may start a session. */
   setLocalValues(dev: Device, values: ReadonlyArray<readonly [string, string]>, notify: boolean): void {
     if (this.stopping !== undefined || !dev.up) return;
@@ -671,9 +735,13 @@ class Runtime implements Simulation, WakeTarget {
   }
 
   connectionRequestUrl(index: number): string {
+    return this.device(index).connectionRequestUrl;
+  }
+
+  device(index: number): Device {
     const d = this.devices[index];
     if (d === undefined) throw new RangeError(`no device ${index} (there are ${this.devices.length})`);
-    return d.connectionRequestUrl;
+    return d;
   }
 
   onSession(listener: (r: SessionReport) => void): () => void {
@@ -761,6 +829,7 @@ class Runtime implements Simulation, WakeTarget {
     this.timers.close();
     for (const t of [this.durationTimer, this.saveTimer]) if (t !== undefined) this.clock.clearTimer(t);
     this.durationTimer = this.saveTimer = undefined;
+    this.stopScenario?.();
     for (const d of this.queue.slice(this.queueHead)) d.queued = false;
     this.queue.length = 0;
     this.queueHead = 0;

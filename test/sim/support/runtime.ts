@@ -1,12 +1,16 @@
 // Helpers for tests of the simulator's runtime: waiting for sessions, sending Connection Requests as an
 // ACS does (GET with Digest), and a small file server for Download and Upload.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createChallenge, digestAuthorization, parseChallenge, pickChallenge, verifyDigest, digestHa1, parseAuthorization } from "../../../src/auth/index.js";
+import { deviceIdOf } from "../../../src/session/index.js";
 import type { SessionReport, Simulation } from "../../../src/sim/runtime/index.js";
+import type { TaskRecord } from "../../../src/store/types.js";
+import type { TestAcs } from "../../support/acs.js";
 
 /** The first ended session that matches, from now on. */
 export function sessionWhere(sim: Simulation, match: (r: SessionReport) => boolean, timeoutMs = 15_000, what = "a session"): Promise<SessionReport> {
@@ -53,6 +57,16 @@ export async function until(cond: () => boolean, timeoutMs = 10_000, what = "a c
 
 export function eventCodes(r: SessionReport): string[] {
   return r.events.map((e) => e.eventCode);
+}
+
+/** Creates a task, wakes device `i` with a Connection Request and returns the task after that session. */
+export async function viaConnectionRequest(t: TestAcs, sim: Simulation, i: number, name: string, args: unknown): Promise<{ task: TaskRecord; session: SessionReport }> {
+  const created = await t.acs.tasks.create(deviceIdOf(sim.devices[i]!.identity), name, args);
+  const ended = sessionWhere(sim, (r) => r.device === i && eventCodes(r).includes("6 CONNECTION REQUEST"), 15_000, `device ${i}'s connection-request session`);
+  assert.deepEqual(await connectionRequest(sim.connectionRequestUrl(i), sim.devices[i]!.cpe.connectionRequestCredentials), [401, 200]);
+  const session = await ended;
+  assert.equal(session.ok, true, `session failed: ${session.cause}`);
+  return { task: (await t.acs.tasks.get(created.id))!, session };
 }
 
 interface Got {
