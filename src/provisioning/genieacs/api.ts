@@ -139,7 +139,7 @@ export function genieacsApi(input: GenieInput, now: number, args: unknown) {
     if (value === null) return undefined;
     const t = type ?? "xsd:string";
     if (t === "xsd:boolean") return [value === "1" || value.toLowerCase() === "true", t];
-    if (/^xsd:(unsigned)?(int|long)$|^xsd:decimal$/.test(t) && value.trim() !== "" && !Number.isNaN(Number(value))) return [Number(value), t];
+    if (/^xsd:(unsignedInt|int|unsignedLong|long|decimal)$/.test(t) && value.trim() !== "" && !Number.isNaN(Number(value))) return [Number(value), t];
     if (t === "xsd:dateTime") {
       const ms = Date.parse(value);
       return Number.isNaN(ms) ? [value, t] : [ms, t];
