@@ -142,7 +142,10 @@ export function compilePreset(doc: unknown): CompiledPreset {
 }
 
 export function checkProvision(doc: unknown): Provision {
-  return check<Provision>(provisionSchema, doc);
+  // Checked against the branch its kind names, so a problem is told by its field, not as "no union member".
+  const kind = doc !== null && typeof doc === "object" ? (doc as { kind?: unknown }).kind : undefined;
+  const branch = provisionSchema.anyOf.find((b) => b.properties.kind.const === kind);
+  return check<Provision>(branch ?? provisionSchema, doc);
 }
 
 export interface MatchContext {

@@ -79,16 +79,19 @@ describe("GenieACS scripts: declare's translation", () => {
     ]);
   });
 
-  it("refreshes a subtree for \"X.*\" with a timestamp (the documented hourly refresh)", () => {
+  it("lists children again for \"X.*\" with a path timestamp, and reads their values with a value timestamp (the documented hourly refresh)", () => {
     const out = run(input(), (g) => {
       const hourly = g.Date.now(HOUR);
       g.declare("Device.*", { path: hourly });
       g.declare("Device.WiFi.SSID.1.*", { path: hourly, value: hourly });
     });
-    const first = out.declarations[0]!;
-    assert.equal(first.path, "Device.");
-    assert.ok(first.maxAge! >= 0 && first.maxAge! < 3600, `maxAge ${first.maxAge}: the start of this device's current hour`);
-    assert.deepEqual(out.declarations[1], { path: "Device.WiFi.SSID.1.", maxAge: first.maxAge });
+    const age = out.declarations[0]!.maxAge!;
+    assert.ok(age >= 0 && age < 3600, `maxAge ${age}: the start of this device's current hour`);
+    assert.deepEqual(out.declarations, [
+      { path: "Device.*.", instances: { min: 0 }, maxAge: age },
+      { path: "Device.WiFi.SSID.1.*.", instances: { min: 0 }, maxAge: age },
+      { path: "Device.WiFi.SSID.1.", maxAge: age },
+    ]);
   });
 
   it("refuses what GenieACS cannot mean, with a clear error", () => {

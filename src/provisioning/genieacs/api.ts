@@ -348,11 +348,11 @@ export function genieacsApi(input: GenieInput, now: number, args: unknown) {
           throw new TypeError(`${String(path)}: values.path is a number of instances or [min, max]`);
         }
         out.declarations.push({ path: text + ".", instances, ...(pathAge === undefined ? {} : { maxAge: pathAge }) });
-      } else if (lastSeg.kind === "any" && prefixConcrete && (pathAge !== undefined || valueAge !== undefined)) {
-        // "X.*" with a timestamp: read X's subtree again (its names and values), as one partial path.
-        out.declarations.push({ path: provisio(p.segs.slice(0, -1)) + ".", maxAge: Math.min(pathAge ?? Infinity, valueAge ?? Infinity) });
       } else {
+        // Which instances (or children) there are: listed again when older than the path timestamp.
         out.declarations.push({ path: text + ".", instances: { min: 0 }, ...(pathAge === undefined ? {} : { maxAge: pathAge }) });
+        // "X.*" with a value timestamp: X's values too, read as one partial path.
+        if (lastSeg.kind === "any" && prefixConcrete && valueAge !== undefined) out.declarations.push({ path: provisio(p.segs.slice(0, -1)) + ".", maxAge: valueAge });
       }
     } else {
       const d: GenieDeclaration = { path: text };
