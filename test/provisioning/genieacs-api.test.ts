@@ -5,25 +5,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { genieacsApi, type GenieInput, type GenieRecord } from "../../src/provisioning/genieacs/api.js";
+import { genieInput, HOUR, NOW } from "./support/genieacs.js";
 
-const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
-const HOUR = 3_600_000;
+const input = genieInput;
 
 const param = (value: string, type = "xsd:string", at: number | null = NOW - HOUR, writable = true): GenieRecord => [value, type, 0, writable, at, at];
 const object = (namesAt: number | null = NOW - HOUR): GenieRecord => [null, null, 1, true, null, namesAt];
-
-function input(records: Record<string, GenieRecord> = {}, more: Partial<GenieInput> = {}): GenieInput {
-  return {
-    records,
-    device: { id: "00259E-HGW-SN1", manufacturer: "Acme", oui: "00259E", productClass: "HGW", serialNumber: "SN1", tags: ["lab"], events: { Inform: NOW, "1_BOOT": NOW - HOUR } },
-    root: "Device.",
-    failed: [],
-    enumerated: [],
-    refreshed: [],
-    exts: {},
-    ...more,
-  };
-}
 
 /** Runs `body` with the API as a script would, catching the API's own stop as the sandbox does. */
 function run(i: GenieInput, body: (g: ReturnType<typeof genieacsApi>) => unknown, args: unknown = null) {

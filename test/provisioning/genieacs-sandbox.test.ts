@@ -10,21 +10,9 @@ import type { GenieInput } from "../../src/provisioning/genieacs/api.js";
 import { ExtensionRunner } from "../../src/provisioning/genieacs/ext-runner.js";
 import { SandboxError, ScriptSandbox } from "../../src/provisioning/sandbox.js";
 import { ExtensionHost } from "../../src/server/extensions.js";
+import { genieInput, NOW } from "./support/genieacs.js";
 
-const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
-
-function genie(more: Partial<GenieInput> = {}): GenieInput {
-  return {
-    records: { "Device.ManagementServer.PeriodicInformInterval": ["60", "xsd:unsignedInt", 0, true, NOW + 1, NOW + 1] },
-    device: { id: "00259E-HGW-SN1", manufacturer: "Acme", oui: "00259E", productClass: "HGW", serialNumber: "SN1", tags: [], events: {} },
-    root: "Device.",
-    failed: [],
-    enumerated: [],
-    refreshed: [],
-    exts: {},
-    ...more,
-  };
-}
+const genie = (more: Partial<GenieInput> = {}) => genieInput({ "Device.ManagementServer.PeriodicInformInterval": ["60", "xsd:unsignedInt", 0, true, NOW + 1, NOW + 1] }, more);
 
 describe("GenieACS scripts in the sandbox", () => {
   const sandbox = new ScriptSandbox({ memoryMb: 16, timeoutMs: 200 });
