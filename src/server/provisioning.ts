@@ -72,8 +72,8 @@ export class ProvisioningService {
   private readonly runs: ScriptRuns;
   /** The sandbox, with ext() calls made between runs of GenieACS-dialect scripts. */
   private readonly runner: ScriptRunner;
-  /** Some stored provision is of the GenieACS dialect: sessions then load what its scripts see (genieContext). */
-  private genie = false;
+  /** Some stored virtual parameter is of the GenieACS dialect: any session may run it (any provision may declare it). */
+  private genieVirtual = false;
   /** Sessions in a row in which a script provision failed (in this process), and the last of them. */
   private readonly failures = new Map<string, { count: number; session: string }>();
   private readonly suspending = new Set<string>();
@@ -139,7 +139,7 @@ export class ProvisioningService {
     }
     this.presets = presets;
     this.provisions = provisions;
-    this.genie = [...provisions.values()].some((p) => p.kind !== "declarative" && p.dialect === "genieacs");
+    this.genieVirtual = [...provisions.values()].some((p) => p.kind === "virtual" && p.dialect === "genieacs");
     this.revision = revision;
   }
 
@@ -187,7 +187,7 @@ export class ProvisioningService {
       const calls = session.pendingProvisions;
       let declarations: Declaration[] = [];
       if (calls.length > 0) {
-        if (this.genie && context === undefined) context = { ...(await this.genieContext(tx, session.deviceId, data)), ...session.provisioningProgress };
+        if (context === undefined && this.needsGenie(calls)) context = { ...(await this.genieContext(tx, session.deviceId, data)), ...session.provisioningProgress };
         // Scripts see the session's start as their time, as in GenieACS: the same for every exchange, so
         // that a result run outside the transaction (or ahead) serves every exchange it fits.
         provisioned = await provision(calls, (n) => this.provisions.get(n), data, this.runs.runner(session.id), session.startedAt, session.rootObject, context);
@@ -220,6 +220,15 @@ export class ProvisioningService {
       data.add(records.map(known), { paths: step.paths, prefixes: step.prefixes });
     }
     throw new Error(`internal: provisioning asked for data ${MAX_ROUNDS} times in one exchange`);
+  }
+
+  /** Whether these provisions may run a GenieACS-dialect script (which sees more of the session). */
+  private needsGenie(calls: readonly ProvisionCallState[]): boolean {
+    if (this.genieVirtual) return true;
+    return calls.some((c) => {
+      const p = this.provisions.get(c.name);
+      return p !== undefined && p.kind !== "declarative" && p.dialect === "genieacs";
+    });
   }
 
   /**
@@ -359,7 +368,7 @@ export class ProvisioningService {
     const faults: DryRun["faults"] = [];
     const unknown = new Set<string>();
     let virtual: DryRun["virtualParameters"] = [];
-    const genie = this.genie ? await this.genieContext(store, deviceId, data) : undefined;
+    const genie = this.needsGenie(calls) ? await this.genieContext(store, deviceId, data) : undefined;
     for (let round = 0; round < 200 && rpcs.length < 100; round++) {
       const context = genie === undefined ? undefined : { ...genie, failed: state.failed, enumerated: state.enumerated, refreshed: state.refreshed };
       const p = await provision(calls, (n) => this.provisions.get(n), data, this.runner, now.getTime(), root, context);

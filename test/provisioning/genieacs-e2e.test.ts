@@ -209,6 +209,16 @@ forEachBackend((backend) => {
       assert.deepEqual(reports.filter((r) => !r.ok).map((r) => r.cause), []);
     });
 
+    it("dry-runs GenieACS provisions from what the ACS knows: a device that matches would get no write", async () => {
+      const sn = serials("GA181")[0]!;
+      const dry = await t.api.post(`/api/devices/${encodeURIComponent(idOf(sn))}/provisioning/dry-run`, { presets: ["tr181"] });
+      assert.equal(dry.status, 200, dry.text);
+      const methods = (dry.body.rpcs as { method: string }[]).map((r) => r.method);
+      assert.deepEqual(methods.filter((m) => m !== "GetParameterValues" && m !== "GetParameterNames"), [], JSON.stringify(methods));
+      assert.deepEqual(dry.body.faults, []);
+      assert.deepEqual(dry.body.virtualParameters, [{ path: "VirtualParameters.WanIP", value: read(sn, "Device.IP.Interface.2.IPv4Address.1.IPAddress"), type: "xsd:string" }]);
+    });
+
     it("stores the dialect and refuses one it does not know", async () => {
       const got = await t.api.get("/api/provisions/inform");
       assert.equal(got.body.document.dialect, "genieacs", "stored and read back with the document");
