@@ -261,6 +261,8 @@ export const configSchema = Type.Object(
         scriptTimeout: Type.Integer({ minimum: 10, maximum: 10000, default: 200, description: "Milliseconds a provisioning script may run." }),
         defaultPresets: Type.Boolean({ default: true, description: "Create the default presets (discovery of new devices' data models) in a database that never had them." }),
         scriptFailureLimit: Type.Integer({ minimum: 0, default: 10, description: "Sessions in a row in which a script provision failed (timed out, ran out of memory, threw) after which it is suspended; 0: never." }),
+        extensionsDir: Type.String({ default: "", description: "Folder of the operator's extension modules that GenieACS-dialect scripts call with ext(file, function, ...args); empty: ext() is off." }),
+        extensionTimeout: Type.Integer({ minimum: 10, maximum: 600000, default: 3000, description: "Milliseconds an ext() call may take; its process is then killed and the call is the fault provision.ext-timeout." }),
       },
       { default: {}, additionalProperties: false },
     ),

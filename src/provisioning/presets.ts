@@ -54,6 +54,13 @@ const Suspended = Type.Optional(
   ),
 );
 
+/** Which script API a script is written for: Provisio's (get, declare(path, {value}), wanted) or GenieACS's (docs/provisioning.md, "GenieACS scripts"). */
+const Dialect = Type.Optional(
+  Type.Union([Type.Literal("provisio"), Type.Literal("genieacs")], {
+    description: 'The script API: "provisio" (the default) or "genieacs" (GenieACS provisions and virtual parameters, run unchanged)',
+  }),
+);
+
 export const provisionSchema = Type.Union([
   Type.Object(
     {
@@ -70,6 +77,7 @@ export const provisionSchema = Type.Union([
       kind: Type.Literal("script"),
       description: Type.Optional(Type.String({ maxLength: 1024 })),
       script: Type.String({ minLength: 1, maxLength: 262144 }),
+      dialect: Dialect,
       suspended: Suspended,
     },
     { additionalProperties: false },
@@ -79,7 +87,8 @@ export const provisionSchema = Type.Union([
       name: Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_-]{0,63}$", description: "The parameter is VirtualParameters.<name>" }),
       kind: Type.Literal("virtual"),
       description: Type.Optional(Type.String({ maxLength: 1024 })),
-      script: Type.String({ minLength: 1, maxLength: 262144, description: "Reads with get(), writes with declare() when `wanted` is set, returns { value, type? }" }),
+      script: Type.String({ minLength: 1, maxLength: 262144, description: "Reads with get(), writes with declare() when `wanted` is set, returns { value, type? } (GenieACS dialect: reads args[0..3], returns { writable, value: [value, type] })" }),
+      dialect: Dialect,
       suspended: Suspended,
     },
     { additionalProperties: false },
@@ -133,7 +142,10 @@ export function compilePreset(doc: unknown): CompiledPreset {
 }
 
 export function checkProvision(doc: unknown): Provision {
-  return check<Provision>(provisionSchema, doc);
+  // Checked against the branch its kind names, so a problem is told by its field, not as "no union member".
+  const kind = doc !== null && typeof doc === "object" ? (doc as { kind?: unknown }).kind : undefined;
+  const branch = provisionSchema.anyOf.find((b) => b.properties.kind.const === kind);
+  return check<Provision>(branch ?? provisionSchema, doc);
 }
 
 export interface MatchContext {

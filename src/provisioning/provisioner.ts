@@ -8,13 +8,27 @@
 // value is wanted for it, declares the real parameters that make it so; what the script returns is the
 // virtual parameter's value, kept with the device's parameters. Reading one with a maxAge reads the
 // real parameters behind it with that maxAge.
+//
+// Scripts of the GenieACS dialect (genieacs/api.ts) see more of the session (the device record, what the
+// engine gave up or listed) and give more back: tags, clear() (what is known under a path from before a
+// time is stale, for every provision's declarations) and a run that stopped to wait for data.
 
 import type { DeviceData } from "./data.js";
 import type { Action, Declaration } from "./declarations.js";
 import { builtinProvision, isBuiltin } from "./builtins.js";
 import { xsdTypes } from "../cwmp/index.js";
 import type { Provision } from "./presets.js";
-import { SandboxError, type ScriptRunner } from "./sandbox.js";
+import { SandboxError, type ScriptInput, type ScriptResult, type ScriptRunner } from "./sandbox.js";
+import type { GenieDevice, GenieInput, GenieRecord } from "./genieacs/api.js";
+
+/** What GenieACS-dialect scripts see of the session beside the device's parameters. */
+export interface ScriptContext {
+  device: GenieDevice;
+  /** The engine's progress in this session (EngineState): given up, listed, read as partial paths. */
+  failed: readonly string[];
+  enumerated: readonly string[];
+  refreshed: readonly string[];
+}
 
 export interface ProvisionCall {
   name: string;
@@ -54,6 +68,7 @@ export async function provision(
   sandbox: ScriptRunner,
   now: number,
   root: string | null,
+  context?: ScriptContext,
 ): Promise<Provisioned> {
   const byPath = new Map<string, Declaration>();
   const actions: Action[] = [];
@@ -71,6 +86,17 @@ export async function provision(
   // What scripts may read: the same for every script of this call (the data does not change in it).
   let knownCache: Record<string, { value: string; type: string }> | undefined;
   const known = () => (knownCache ??= knownValues(data));
+  let genieCache: GenieInput | undefined;
+  const genie = () => (genieCache ??= genieInput(data, root, context));
+  const clears: { path: string; at: number }[] = [];
+  /** A script's input in its dialect. */
+  const input = (p: { dialect?: string }, args: unknown, extra: Partial<ScriptInput> = {}): ScriptInput =>
+    p.dialect === "genieacs" ? { args, now, known: {}, genieacs: genie() } : { args, now, known: known(), ...extra };
+  /** What a GenieACS-dialect run gives besides declarations. */
+  const genieResult = (r: ScriptResult) => {
+    for (const t of r.genieacs?.tags ?? []) actions.push({ kind: "tag", tag: t.tag, present: t.present });
+    clears.push(...(r.genieacs?.clears ?? []));
+  };
   // A read someone needs joins whatever is declared of the path (a value stays), at the smaller age.
   const addReads = (paths: readonly string[], maxAge: number) => {
     for (const path of paths) {
@@ -109,7 +135,8 @@ export async function provision(
       continue;
     }
     try {
-      const r = await sandbox.run(p.script, { args: call.args ?? null, now, known: known() });
+      const r = await sandbox.run(p.script, input(p, call.args ?? null));
+      genieResult(r);
       add(r.declarations);
       // what the script read but nobody knows yet: fetch it, then the script runs again with it
       addReads(r.missing, EVER);
@@ -136,13 +163,14 @@ export async function provision(
         continue;
       }
       try {
-        const r = await sandbox.run(p.script, { args: null, now, known: known(), ...(d.value === undefined ? {} : { wanted: d.value }) });
+        const r = await sandbox.run(p.script, input(p, p.dialect === "genieacs" ? genieVirtualArgs(d, data, now) : null, d.value === undefined ? {} : { wanted: d.value }));
         for (const message of r.logs) logs.push({ provision: name, message });
+        genieResult(r);
         add(r.declarations.filter((x) => !x.path.startsWith(VIRTUAL_ROOT)));
         addReads(r.missing, EVER);
         if (d.maxAge !== undefined) addReads(r.reads, d.maxAge);
-        if (r.missing.length > 0) continue;
-        const value = virtualValue(r.result);
+        if (r.missing.length > 0 || r.genieacs?.incomplete === true) continue;
+        const value = virtualValue(p.dialect === "genieacs" ? genieVirtualResult(r.result) : r.result);
         if (typeof value === "string") fault("provision.virtual-result", `${d.path}: ${value}`);
         else virtual.push({ path: d.path, ...value });
       } catch (err) {
@@ -151,16 +179,47 @@ export async function provision(
       }
     }
   }
+  // clear(path, at): every declaration under the path reads again what is known from before `at`.
+  for (const c of clears) {
+    const age = Math.max(0, Math.floor((now - c.at) / 1000));
+    for (const [path, d] of byPath) {
+      if (path === c.path || path.startsWith(c.path + ".")) byPath.set(path, { ...d, maxAge: Math.min(d.maxAge ?? Infinity, age) });
+    }
+  }
   return { declarations: [...byPath.values()], actions, credentials, faults, logs, virtual };
+}
+
+function genieInput(data: DeviceData, root: string | null, context: ScriptContext | undefined): GenieInput {
+  const records: Record<string, GenieRecord> = {};
+  for (const r of data.under("")) records[r.path] = [r.value, r.type, r.object ? 1 : 0, r.writable, r.valueAt, r.namesAt];
+  const device = context?.device ?? { id: "", manufacturer: "", oui: "", productClass: "", serialNumber: "", tags: [], events: {} };
+  return { records, device, root, failed: [...(context?.failed ?? [])], enumerated: [...(context?.enumerated ?? [])], refreshed: [...(context?.refreshed ?? [])], exts: {} };
+}
+
+/** A GenieACS virtual parameter's args: [declared timestamps, declared values, current timestamps, current values]. */
+function genieVirtualArgs(d: Declaration, data: DeviceData, now: number): unknown[] {
+  const declaredTs = d.maxAge === undefined || d.maxAge >= EVER ? {} : { value: now - d.maxAge * 1000 };
+  const declared = d.value === undefined ? {} : { value: [d.value, d.type ?? (typeof d.value === "boolean" ? "xsd:boolean" : typeof d.value === "number" ? "xsd:int" : "xsd:string")] };
+  const rec = data.get(d.path);
+  const currentTs = rec?.valueAt == null ? {} : { value: rec.valueAt };
+  const current = rec?.value == null ? {} : { value: [rec.value, rec.type ?? "xsd:string"] };
+  return [declaredTs, declared, currentTs, current];
+}
+
+/** GenieACS's { writable, value: [value, type] } as Provisio's { value, type }. */
+function genieVirtualResult(result: unknown): unknown {
+  if (result === null || typeof result !== "object" || !("value" in result)) return result;
+  const v = (result as { value: unknown }).value;
+  return Array.isArray(v) ? { value: v[0], ...(v[1] === undefined ? {} : { type: v[1] }) } : { value: v };
 }
 
 function suspendedMessage(s: { at: string; reason: string }): string {
   return `the script is suspended since ${s.at} (${s.reason}); store the provision again without "suspended" to resume it`;
 }
 
-/** The fault code of a script the sandbox stopped or refused: provision.script-timeout, ... */
+/** The fault code of a script the sandbox stopped or refused: provision.script-timeout, provision.ext-failed, ... */
 function sandboxFault(err: SandboxError): string {
-  return `provision.${err.code.toLowerCase().replace("script_", "script-")}`;
+  return `provision.${err.code.toLowerCase().replace("_", "-")}`;
 }
 
 function knownValues(data: DeviceData): Record<string, { value: string; type: string }> {

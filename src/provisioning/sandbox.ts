@@ -13,9 +13,14 @@
 //   log(...values)            kept for the operator (bounded)
 //   wanted                    for a virtual parameter's script: the value asked for it (undefined when
 //                             it is only read); the script returns { value, type? }, its value now
+//
+// Scripts of the GenieACS dialect get GenieACS's API instead (genieacs/api.ts), over richer input.
 
 import ivm from "isolated-vm";
 import type { Declaration } from "./declarations.js";
+import { genieacsApi, type GenieInput, type GenieOutput } from "./genieacs/api.js";
+
+export type ScriptDialect = "provisio" | "genieacs";
 
 export interface SandboxLimits {
   /** Heap of the isolate, in MiB (at least 8). */
@@ -33,6 +38,8 @@ export interface ScriptInput {
   known: Record<string, { value: string; type: string }>;
   /** A virtual parameter's script: the value asked for (absent: only read). */
   wanted?: string | number | boolean;
+  /** Present: the script is of the GenieACS dialect, and this is what its API reads (`known` is not used). */
+  genieacs?: GenieInput;
 }
 
 export interface ScriptResult {
@@ -44,6 +51,8 @@ export interface ScriptResult {
   /** What the script returned (JSON-copied; null when it returned nothing). */
   result: unknown;
   logs: string[];
+  /** A GenieACS-dialect run's tags, clears, pending ext() calls and whether it stopped to wait for data. */
+  genieacs?: Pick<GenieOutput, "tags" | "clears" | "ext" | "incomplete">;
 }
 
 /** What runs scripts for the provisioner: the sandbox itself, or the ACS's cache of runs in front of it. */
@@ -51,7 +60,7 @@ export interface ScriptRunner {
   run(code: string, input: ScriptInput): Promise<ScriptResult>;
 }
 
-export type SandboxErrorCode = "SCRIPT_TIMEOUT" | "SCRIPT_MEMORY" | "SCRIPT_ERROR" | "SCRIPT_COMPILE" | "SCRIPT_RESULT";
+export type SandboxErrorCode = "SCRIPT_TIMEOUT" | "SCRIPT_MEMORY" | "SCRIPT_ERROR" | "SCRIPT_COMPILE" | "SCRIPT_RESULT" | "EXT_FAILED" | "EXT_TIMEOUT";
 
 /** Internal: the isolate was disposed under a run (by that run's script, or by another's). */
 class IsolateGone extends Error {}
@@ -99,12 +108,30 @@ JSON.stringify({ declarations: __declarations, missing: __missing, reads: __read
 // The script runs inside a function so that `return` ends it early and its names stay local.
 const HEAD = `${PRELUDE}\nconst __result = (function () {\n`;
 const TAIL = `\n})();\n${EPILOGUE}`;
-// Positions count from the script's own first line, not from the wrapper's.
-const ORIGIN = { filename: "script", lineOffset: -(HEAD.split("\n").length - 1) };
 
-function compileIn(isolate: ivm.Isolate, code: string): ivm.Script {
+// GenieACS's API, built by genieacs/api.ts's function from its own source; the script's exceptions that
+// only mean "wait for data" end the run as incomplete instead of failing it.
+const GENIE_HEAD = `
+const __in = JSON.parse(__input);
+const __g = (${genieacsApi.toString()})(__in.genieacs, __in.now, __in.args);
+const args = __g.args, declare = __g.declare, clear = __g.clear, commit = __g.commit, log = __g.log, ext = __g.ext;
+globalThis.Date = __g.Date;
+let __result = null;
+try { __result = (function () {
+`;
+const GENIE_TAIL = `
+})(); } catch (__e) { if (!__g.interrupted(__e)) throw __e; }
+JSON.stringify(__g.finish(__result));
+`;
+
+const WRAPPERS: Record<ScriptDialect, { head: string; tail: string }> = { provisio: { head: HEAD, tail: TAIL }, genieacs: { head: GENIE_HEAD, tail: GENIE_TAIL } };
+
+function compileIn(isolate: ivm.Isolate, code: string, dialect: ScriptDialect): ivm.Script {
+  const { head, tail } = WRAPPERS[dialect];
+  // Positions count from the script's own first line, not from the wrapper's.
+  const origin = { filename: "script", lineOffset: -(head.split("\n").length - 1) };
   try {
-    return isolate.compileScriptSync(HEAD + code + TAIL, ORIGIN);
+    return isolate.compileScriptSync(head + code + tail, origin);
   } catch (err) {
     const message = (err as Error).message.replace(/\s*\[script:(\d+):(\d+)\]$/, " (line $1, column $2)");
     throw new SandboxError("SCRIPT_COMPILE", `the script does not compile: ${message}`);
@@ -126,19 +153,20 @@ export class ScriptSandbox implements ScriptRunner {
     return this.isolate;
   }
 
-  private script(isolate: ivm.Isolate, code: string): ivm.Script {
-    let s = this.compiled.get(code);
+  private script(isolate: ivm.Isolate, code: string, dialect: ScriptDialect): ivm.Script {
+    const key = `${dialect}\0${code}`;
+    let s = this.compiled.get(key);
     if (s === undefined) {
-      s = compileIn(isolate, code);
+      s = compileIn(isolate, code, dialect);
       if (this.compiled.size > 500) this.compiled.clear();
-      this.compiled.set(code, s);
+      this.compiled.set(key, s);
     }
     return s;
   }
 
   /** Throws SandboxError SCRIPT_COMPILE when the script does not compile (checked when it is stored). */
-  check(code: string): void {
-    this.script(this.ensureIsolate(), code);
+  check(code: string, dialect: ScriptDialect = "provisio"): void {
+    this.script(this.ensureIsolate(), code, dialect);
   }
 
   /**
@@ -170,7 +198,8 @@ export class ScriptSandbox implements ScriptRunner {
     };
     let context: ivm.Context;
     try {
-      const script = own ? compileIn(isolate, code) : this.script(isolate, code);
+      const dialect: ScriptDialect = input.genieacs === undefined ? "provisio" : "genieacs";
+      const script = own ? compileIn(isolate, code, dialect) : this.script(isolate, code, dialect);
       context = await isolate.createContext();
       await context.global.set("__input", JSON.stringify(input));
       let out: unknown;
@@ -185,6 +214,17 @@ export class ScriptSandbox implements ScriptRunner {
         if (!isolate.isDisposed) context.release();
       }
       if (typeof out !== "string") throw new SandboxError("SCRIPT_RESULT", "the script's result could not be read");
+      if (dialect === "genieacs") {
+        const g = JSON.parse(out) as GenieOutput;
+        return {
+          declarations: g.declarations as Declaration[],
+          missing: [],
+          reads: [],
+          result: g.result,
+          logs: g.logs,
+          genieacs: { tags: g.tags, clears: g.clears, ext: g.ext, incomplete: g.incomplete },
+        };
+      }
       const parsed = JSON.parse(out) as ScriptResult;
       return { declarations: parsed.declarations, missing: parsed.missing, reads: parsed.reads, result: parsed.result, logs: parsed.logs };
     } catch (err) {

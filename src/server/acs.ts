@@ -45,6 +45,7 @@ import type { CampaignService } from "./campaigns.js";
 import type { CampaignRunner } from "./campaign-runner.js";
 import { DiagnosticService, speedTestUrls } from "./diagnostic-runs.js";
 import { DiagnosticFleets } from "./diagnostic-fleets.js";
+import { ExtensionHost } from "./extensions.js";
 
 export interface Acs {
   store: Store;
@@ -197,11 +198,15 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const sandbox = new ScriptSandbox({ memoryMb: config.provisioning.scriptMemory, timeoutMs: config.provisioning.scriptTimeout });
     // Secrets in task arguments are stored sealed and opened only to be sent (task-secrets.ts).
     const sealArgs: SealArgs = (deviceId, name, args) => sealTaskArgs(secrets.box, deviceId, name, args);
+    const extensionsDir = config.provisioning.extensionsDir;
+    const extensions = extensionsDir === "" ? undefined : new ExtensionHost({ dir: isAbsolute(extensionsDir) ? extensionsDir : resolve(extensionsDir), timeoutMs: config.provisioning.extensionTimeout, log });
+    if (extensions !== undefined) closers.push(() => extensions.close());
     const provisioning = new ProvisioningService({
       sealArgs,
       store,
       log,
       sandbox,
+      ...(extensions === undefined ? {} : { extensions }),
       secret,
       refreshMs: config.provisioning.refreshInterval * 1000,
       onlineWithinMs: config.nbi.onlineWindow * 1000,

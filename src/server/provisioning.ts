@@ -12,6 +12,7 @@ import {
   checkProvision,
   compilePreset,
   DeviceData,
+  ExtensionRunner,
   newEngineState,
   plan,
   provision,
@@ -21,6 +22,9 @@ import {
   type KnownRecord,
   type Provision,
   type Provisioned,
+  type ExtensionCaller,
+  type ScriptContext,
+  type ScriptRunner,
 } from "../provisioning/index.js";
 import { filterDevice } from "../query/index.js";
 import type { AcsSession, Effect, PlanStep, ProvisionCallState, TaskInput } from "../session/index.js";
@@ -33,6 +37,8 @@ export interface ProvisioningOptions {
   store: Store;
   log: Logger;
   sandbox: ScriptSandbox;
+  /** Runs ext() calls of GenieACS-dialect scripts (server/extensions.ts); absent: ext() fails, saying no folder is set. */
+  extensions?: ExtensionCaller;
   /** Derives the fresh credentials of builtin:bootstrap-credentials (with the session id, so they are stable within a session). */
   secret: string;
   /** How often a process checks whether presets or provisions changed, in ms. */
@@ -64,12 +70,17 @@ export class ProvisioningService {
   private checkedAt = -Infinity;
   private loading: Promise<void> | null = null;
   private readonly runs: ScriptRuns;
+  /** The sandbox, with ext() calls made between runs of GenieACS-dialect scripts. */
+  private readonly runner: ScriptRunner;
+  /** Some stored virtual parameter is of the GenieACS dialect: any session may run it (any provision may declare it). */
+  private genieVirtual = false;
   /** Sessions in a row in which a script provision failed (in this process), and the last of them. */
   private readonly failures = new Map<string, { count: number; session: string }>();
   private readonly suspending = new Set<string>();
 
   constructor(private readonly o: ProvisioningOptions) {
-    this.runs = new ScriptRuns(o.sandbox, (code, outcome, session) => this.track(code, outcome, session));
+    this.runner = new ExtensionRunner(o.sandbox, o.extensions ?? null);
+    this.runs = new ScriptRuns(this.runner, (code, outcome, session) => this.track(code, outcome, session));
   }
 
   /**
@@ -128,6 +139,7 @@ export class ProvisioningService {
     }
     this.presets = presets;
     this.provisions = provisions;
+    this.genieVirtual = [...provisions.values()].some((p) => p.kind === "virtual" && p.dialect === "genieacs");
     this.revision = revision;
   }
 
@@ -170,13 +182,15 @@ export class ProvisioningService {
     const effects: Effect[] = [];
     let provisioned: Provisioned | null = null;
     let acted = false;
+    let context: ScriptContext | undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const calls = session.pendingProvisions;
       let declarations: Declaration[] = [];
       if (calls.length > 0) {
+        if (context === undefined && this.needsGenie(calls)) context = { ...(await this.genieContext(tx, session.deviceId, data)), ...session.provisioningProgress };
         // Scripts see the session's start as their time, as in GenieACS: the same for every exchange, so
         // that a result run outside the transaction (or ahead) serves every exchange it fits.
-        provisioned = await provision(calls, (n) => this.provisions.get(n), data, this.runs.runner(session.id), session.startedAt, session.rootObject);
+        provisioned = await provision(calls, (n) => this.provisions.get(n), data, this.runs.runner(session.id), session.startedAt, session.rootObject, context);
         if (ahead && (provisioned.actions.length > 0 || provisioned.virtual.length > 0)) return null;
         declarations = provisioned.declarations;
         if (provisioned.credentials) declarations = [...declarations, ...(await this.credentialDeclarations(tx, session))];
@@ -206,6 +220,33 @@ export class ProvisioningService {
       data.add(records.map(known), { paths: step.paths, prefixes: step.prefixes });
     }
     throw new Error(`internal: provisioning asked for data ${MAX_ROUNDS} times in one exchange`);
+  }
+
+  /** Whether these provisions may run a GenieACS-dialect script (which sees more of the session). */
+  private needsGenie(calls: readonly ProvisionCallState[]): boolean {
+    if (this.genieVirtual) return true;
+    return calls.some((c) => {
+      const p = this.provisions.get(c.name);
+      return p !== undefined && p.kind !== "declarative" && p.dialect === "genieacs";
+    });
+  }
+
+  /**
+   * The device record as GenieACS-dialect scripts see it (DeviceID.*, Tags.*, Events.*), and the values
+   * of its virtual parameters added to `data` (their scripts' args[2] and args[3]).
+   */
+  private async genieContext(from: Pick<StoreTx, "devices" | "parameters">, deviceId: string, data: DeviceData): Promise<Pick<ScriptContext, "device">> {
+    const d = await from.devices.get(deviceId);
+    const virtual = await from.parameters.subtree(deviceId, "VirtualParameters.");
+    data.add(virtual.map(known), { prefixes: ["VirtualParameters."] });
+    const events: Record<string, number> = {};
+    if (d?.lastInformAt) events.Inform = d.lastInformAt.getTime();
+    if (d?.lastBootAt) events["1_BOOT"] = d.lastBootAt.getTime();
+    if (d?.lastBootstrapAt) events["0_BOOTSTRAP"] = d.lastBootstrapAt.getTime();
+    if (d?.registeredAt) events.Registered = d.registeredAt.getTime();
+    return {
+      device: { id: deviceId, manufacturer: d?.manufacturer ?? "", oui: d?.oui ?? "", productClass: d?.productClass ?? "", serialNumber: d?.serialNumber ?? "", tags: d?.tags ?? [], events },
+    };
   }
 
   /**
@@ -327,8 +368,10 @@ export class ProvisioningService {
     const faults: DryRun["faults"] = [];
     const unknown = new Set<string>();
     let virtual: DryRun["virtualParameters"] = [];
+    const genie = this.needsGenie(calls) ? await this.genieContext(store, deviceId, data) : undefined;
     for (let round = 0; round < 200 && rpcs.length < 100; round++) {
-      const p = await provision(calls, (n) => this.provisions.get(n), data, this.o.sandbox, now.getTime(), root);
+      const context = genie === undefined ? undefined : { ...genie, failed: state.failed, enumerated: state.enumerated, refreshed: state.refreshed };
+      const p = await provision(calls, (n) => this.provisions.get(n), data, this.runner, now.getTime(), root, context);
       if (round === 0) for (const f of p.faults) faults.push({ code: f.code, message: `${f.message} (provision ${f.provision}, preset ${f.preset})` });
       virtual = p.virtual;
       const step = plan(p.declarations, data, state, { now: now.getTime(), gpvBatchSize: 32, parameterKey: "dry-run", maxRpcs: 100 });

@@ -235,6 +235,12 @@ export class AcsSession {
     return this.s.rootObject;
   }
 
+  /** What provisioning gave up, listed and read as partial paths in this session (scripts of the GenieACS dialect see it). */
+  get provisioningProgress(): { failed: readonly string[]; enumerated: readonly string[]; refreshed: readonly string[] } {
+    const e = this.s.provisioning?.engine;
+    return { failed: e?.failed ?? [], enumerated: e?.enumerated ?? [], refreshed: e?.refreshed ?? [] };
+  }
+
   /** When the session started (its Inform), in ms since the epoch. */
   get startedAt(): number {
     return this.s.startedAt;

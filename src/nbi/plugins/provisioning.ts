@@ -83,7 +83,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
         if (p.name.startsWith("builtin:")) throw new DocumentError(["name: names starting with builtin: are the built-in provisions'"]);
         if (p.kind === "script" || p.kind === "virtual") {
           try {
-            checker.check(p.script);
+            checker.check(p.script, p.dialect ?? "provisio");
           } catch (err) {
             if (err instanceof SandboxError) throw new DocumentError([`script: ${err.message}`]);
             throw err;
