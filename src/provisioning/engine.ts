@@ -117,7 +117,7 @@ export function sameValue(rec: Pick<KnownRecord, "value" | "type">, desired: str
     const want = typeof desired === "boolean" ? desired : booleanText(String(desired));
     return have !== undefined && have === want;
   }
-  if (/^xsd:(unsigned)?(int|long)$|^xsd:decimal$/.test(type) || typeof desired === "number") {
+  if (/^xsd:(int|long|unsignedInt|unsignedLong|decimal)$/.test(type) || typeof desired === "number") {
     const a = Number(rec.value.trim());
     const b = Number(desired);
     if (!Number.isNaN(a) && !Number.isNaN(b) && rec.value.trim() !== "") return a === b;

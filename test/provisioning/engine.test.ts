@@ -106,6 +106,10 @@ describe("declaration paths", () => {
     assert.ok(sameValue({ value: "true", type: "xsd:boolean" }, "1"));
     assert.ok(!sameValue({ value: "0", type: "xsd:boolean" }, true));
     assert.ok(sameValue({ value: "007", type: "xsd:unsignedInt" }, 7));
+    // a number given as text (a script's or an API's string) compares as a number by the stored type
+    assert.ok(sameValue({ value: "007", type: "xsd:unsignedInt" }, "7"));
+    assert.ok(sameValue({ value: "300", type: "xsd:unsignedLong" }, "300.0"));
+    assert.ok(!sameValue({ value: "007", type: "xsd:string" }, "7"));
     assert.ok(sameValue({ value: "2026-01-01T00:00:00Z", type: "xsd:dateTime" }, "2026-01-01T01:00:00+01:00"));
     assert.ok(!sameValue({ value: "a", type: "xsd:string" }, "A"));
     assert.ok(!sameValue({ value: null, type: null }, ""));
