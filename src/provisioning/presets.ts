@@ -54,6 +54,12 @@ const Suspended = Type.Optional(
   ),
 );
 
+/**
+ * The language a script is written in: Provisio's (the default) or GenieACS's, as `provisio import
+ * genieacs` stores the scripts it carries over (docs/genieacs-migration.md).
+ */
+const Dialect = Type.Optional(Type.Union([Type.Literal("provisio"), Type.Literal("genieacs")], { description: "The script's dialect; default provisio" }));
+
 export const provisionSchema = Type.Union([
   Type.Object(
     {
@@ -70,6 +76,7 @@ export const provisionSchema = Type.Union([
       kind: Type.Literal("script"),
       description: Type.Optional(Type.String({ maxLength: 1024 })),
       script: Type.String({ minLength: 1, maxLength: 262144 }),
+      dialect: Dialect,
       suspended: Suspended,
     },
     { additionalProperties: false },
@@ -80,6 +87,7 @@ export const provisionSchema = Type.Union([
       kind: Type.Literal("virtual"),
       description: Type.Optional(Type.String({ maxLength: 1024 })),
       script: Type.String({ minLength: 1, maxLength: 262144, description: "Reads with get(), writes with declare() when `wanted` is set, returns { value, type? }" }),
+      dialect: Dialect,
       suspended: Suspended,
     },
     { additionalProperties: false },
