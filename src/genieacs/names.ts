@@ -61,7 +61,7 @@ export function literalFor(target: Target, value: unknown, where: string): Liter
   }
   if (target.kind === "field") {
     if (fieldKind(target.name) === "time") {
-      if (typeof value === "number") return { kind: "string", value: new Date(value).toISOString() };
+      if (typeof value === "number") return { kind: "string", value: new Date(value).toISOString().replace(".000Z", "Z") };
       if (typeof value === "string") return { kind: "string", value };
       throw new Unmappable(`${where}: a time compared with ${JSON.stringify(value)}`);
     }
