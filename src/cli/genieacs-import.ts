@@ -115,14 +115,17 @@ async function importPresets(o: ImportOptions, checker: ScriptSandbox, report: R
   for (const g of await o.source.list("presets")) {
     try {
       const t = translatePreset(g as GeniePreset);
-      // Its own declarative provision first: the preset names it.
+      // Checked before its own declarative provision is stored, which must come first: the preset names it.
+      checkDocument("preset", String(t.preset.name), t.preset, checker);
+      const own: string[] = [];
       for (const p of t.provisions) {
         const e = await putDocument(o, checker, "provision", "presets", idOf(g), p, []);
         if (e.outcome === "refused" || e.outcome === "exists") throw new Unmappable(`its provision ${e.name}: ${e.reason ?? e.outcome}`);
         known.add(String(p.name));
+        own.push(`its value and age configurations are the declarative provision ${String(p.name)} (${e.outcome})`);
       }
       const missing = t.uses.filter((u) => !known.has(u));
-      const notes = [...t.notes, ...missing.map((m) => `names the provision ${m}, which neither GenieACS's export nor Provisio has: sessions it applies in get a provision.unknown fault until one is stored`)];
+      const notes = [...t.notes, ...own, ...missing.map((m) => `names the provision ${m}, which neither GenieACS's export nor Provisio has: sessions it applies in get a provision.unknown fault until one is stored`)];
       report.entries.push(await putDocument(o, checker, "preset", "presets", idOf(g), t.preset, notes));
     } catch (err) {
       report.entries.push(refused("presets", idOf(g), err));

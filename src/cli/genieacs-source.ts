@@ -86,13 +86,22 @@ export interface NbiOptions {
   /** Basic authentication, when GenieACS's NBI asks for it. */
   username?: string;
   password?: string;
-  /** GenieACS's file server (port 7567), where file content is read; default the NBI's /files/. */
+  /** GenieACS's file server, where file content is read (its NBI serves only the records); default fileServerOf(url). */
   filesUrl?: string;
   /** A MongoDB query restricting the devices read. */
   deviceQuery?: string;
   /** Parameter subtrees to import (GenieACS's projection); default all. */
   deviceProjection?: string[];
   pageSize: number;
+}
+
+/** GenieACS serves file content on its file server, by default port 7567 of the NBI's host. */
+export function fileServerOf(nbiUrl: string): string {
+  const u = new URL(nbiUrl);
+  u.port = "7567";
+  u.pathname = "/";
+  u.search = "";
+  return u.toString();
 }
 
 /** Fields every imported device needs, whatever projection is asked. */
@@ -112,7 +121,7 @@ export function nbiSource(o: NbiOptions): GenieSource {
     if (!Array.isArray(body)) throw new CliError(`GET ${base}${path}: expected a JSON array`);
     return body;
   };
-  const fileUrl = (name: string) => (o.filesUrl !== undefined ? `${o.filesUrl.replace(/\/+$/, "")}/${encodeURIComponent(name)}` : `${base}/files/${encodeURIComponent(name)}`);
+  const fileUrl = (name: string) => `${(o.filesUrl ?? fileServerOf(base)).replace(/\/+$/, "")}/${encodeURIComponent(name)}`;
   return {
     where: base,
     list: (c) => getJson(`/${c}/?query=${encodeURIComponent("{}")}`),

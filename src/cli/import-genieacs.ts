@@ -85,7 +85,7 @@ export function addImportCommand(program: Command): void {
     .option("--from <dir>", "a folder of GenieACS exports: presets.json, provisions.json, virtual_parameters.json, files.json and files/<name>, devices.ndjson or devices.json")
     .option("--nbi <url>", "a running GenieACS NBI, e.g. http://genieacs:7557")
     .option("--nbi-user <name>", "Basic authentication to the NBI (the password in GENIEACS_NBI_PASSWORD)")
-    .option("--files-url <url>", "where file content is read (GenieACS's file server, e.g. http://genieacs:7567); default the NBI's /files/<name>")
+    .option("--files-url <url>", "GenieACS's file server, where file content is read as <url>/<name>; default port 7567 of the NBI's host")
     .option("--device-query <json>", "only the devices this GenieACS (MongoDB) query selects, e.g. '{\"_tags\":\"lab\"}'")
     .option("--device-projection <paths>", "only these parameter subtrees of each device (comma-separated; default all)")
     .option("--page-size <n>", "devices per NBI request", positive(10_000), 500)

@@ -1,7 +1,7 @@
 // `provisio import genieacs --nbi`: read from a GenieACS NBI. The server here is not GenieACS: it answers
 // as GenieACS's NBI reference documents (GET /<collection>/?query=..., devices with sort, skip, limit
-// and projection, file content by name, Basic authentication), written for this test from that
-// documentation, over real HTTP on 127.0.0.1.
+// and projection, Basic authentication), and serves file content as its file server does (GET /<name>,
+// here under /fs/), written for this test from that documentation, over real HTTP on 127.0.0.1.
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -48,7 +48,7 @@ function nbi(e: Export, requests: string[]): Server {
     const url = new URL(req.url!, "http://nbi");
     const json = (v: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(v));
     const [, collection, name] = url.pathname.split("/");
-    if (collection === "files" && name !== undefined && name !== "") {
+    if (collection === "fs" && name !== undefined && name !== "") {
       const content = e.contents.get(decodeURIComponent(name));
       return content === undefined ? res.writeHead(404).end() : res.writeHead(200, { "content-type": "application/octet-stream", "content-length": content.length }).end(req.method === "HEAD" ? undefined : content);
     }
@@ -104,7 +104,7 @@ forEachBackend((backend) => {
 
     it("imports documents and file content, and the devices a query selects, page by page, with a projection", async () => {
       requests.length = 0;
-      const run = await cli(["--nbi-user", USER, "--device-query", JSON.stringify({ _tags: "even" }), "--device-projection", "Device.DeviceInfo.", "--page-size", "32", "--json"]);
+      const run = await cli(["--nbi-user", USER, "--device-query", JSON.stringify({ _tags: "even" }), "--device-projection", "Device.DeviceInfo.", "--page-size", "32", "--files-url", `${nbiUrl}/fs`, "--json"]);
       const r = JSON.parse(run.stdout) as Report;
       assert.equal(run.code, 1, "some documents could not be mapped");
       assert.equal(r.source, nbiUrl);
