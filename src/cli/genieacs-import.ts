@@ -33,6 +33,8 @@ export interface DeviceReport {
   update: number;
   exists: number;
   refused: { source: string; reason: string }[];
+  /** What was left off a device that was imported. */
+  notes: { source: string; note: string }[];
 }
 
 export interface Report {
@@ -167,7 +169,7 @@ async function importFiles(o: ImportOptions, report: Report): Promise<void> {
 }
 
 async function importDevices(o: ImportOptions): Promise<DeviceReport> {
-  const r: DeviceReport = { create: 0, update: 0, exists: 0, refused: [] };
+  const r: DeviceReport = { create: 0, update: 0, exists: 0, refused: [], notes: [] };
   let batch: ImportedDevice[] = [];
   const flush = async () => {
     if (batch.length > 0) await deviceBatch(o, batch, r);
@@ -175,7 +177,9 @@ async function importDevices(o: ImportOptions): Promise<DeviceReport> {
   };
   for await (const g of o.source.devices()) {
     try {
-      batch.push(translateDevice(g));
+      const d = translateDevice(g);
+      batch.push(d);
+      if (d.droppedTags.length > 0) r.notes.push({ source: idOf(g), note: `tags left off (a comma or a control character): ${d.droppedTags.map((x) => JSON.stringify(x)).join(", ")}` });
     } catch (err) {
       if (!(err instanceof Unmappable)) throw err;
       r.refused.push({ source: idOf(g), reason: reasonOf(err) });

@@ -70,6 +70,7 @@ function text(r: Report): string {
     const d = r.devices;
     out.push("", `devices: ${d.create} ${verb.create}, ${d.update} ${verb.update}, ${d.exists} existing (skipped), ${d.refused.length} not mapped`);
     for (const x of d.refused) out.push(`device ${x.source}: ${x.reason}`);
+    for (const x of d.notes) out.push(`device ${x.source}: note: ${x.note}`);
   }
   return out.join("\n") + "\n";
 }

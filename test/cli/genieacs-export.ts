@@ -33,7 +33,8 @@ export function genieExport(n: number): Export {
       _deviceId: { _Manufacturer: "Acme", _OUI: OUI, _ProductClass: PRODUCT_CLASS, _SerialNumber: serial(i) },
       _registered: at("2024-01-02T03:04:05Z"),
       _lastInform: at("2024-05-01T10:00:00Z"),
-      _tags: i % 2 === 0 ? ["migrated", "even"] : ["migrated"],
+      // A comma is a tag's character in GenieACS, not in Provisio.
+      _tags: i % 2 === 0 ? ["migrated", "even"] : i === 1 ? ["migrated", "a,b"] : ["migrated"],
       Device: {
         _object: true, _writable: false, _timestamp: at("2024-05-01T10:00:00Z"),
         DeviceInfo: {

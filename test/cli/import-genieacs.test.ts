@@ -60,8 +60,21 @@ forEachBackend((backend) => {
       assert.match(reason("compares"), /^precondition \(expression syntax\): .*compare a parameter with a value/);
       assert.match(reason("both events"), /1 BOOT, 2 PERIODIC all come in one Inform/);
       assert.match(reason("wan ip"), /virtual parameter is named/);
-      assert.deepEqual({ ...r.devices!, refused: r.devices!.refused.map((x) => x.source) }, { create: DEVICES, update: 0, exists: 0, refused: ["nameless"] });
+      assert.deepEqual({ ...r.devices!, refused: r.devices!.refused.map((x) => x.source), notes: r.devices!.notes.map((x) => x.note) }, {
+        create: DEVICES, update: 0, exists: 0, refused: ["nameless"], notes: ['tags left off (a comma or a control character): "a,b"'],
+      });
       assert.match(r.devices!.refused[0]!.reason, /_SerialNumber/);
+
+      // The same for people: every refusal and note on a line of its own.
+      const text = await runCli(["import", "genieacs", "--db", t.dbUrl, "--data-dir", t.dataDir, "--from", join(dir, "export"), "--dry-run"], { cwd: dir });
+      assert.equal(text.code, 1);
+      assert.match(text.stdout, /^Dry run: nothing is written\./);
+      assert.match(text.stdout, /^presets\s+compares\s+-\s+NOT MAPPED$/m);
+      assert.match(text.stdout, /^presets\s+migrated defaults\s+migrated-defaults\s+would create$/m);
+      assert.match(text.stdout, /^presets both events: events: GenieACS applies it when 1 BOOT, 2 PERIODIC all come in one Inform/m);
+      assert.match(text.stdout, /^presets ntp: note: channel time dropped/m);
+      assert.match(text.stdout, new RegExp(`^devices: ${DEVICES} would create, 0 would replace, 0 existing \\(skipped\\), 1 not mapped$`, "m"));
+      assert.match(text.stdout, /^device nameless: .*_SerialNumber/m);
 
       assert.equal((await t.acs.store.provisioning.list("preset")).length, 0);
       assert.equal((await t.acs.store.provisioning.list("provision")).length, 0);
