@@ -111,13 +111,28 @@ export function nbiSource(o: NbiOptions): GenieSource {
   const base = o.url.replace(/\/+$/, "");
   const headers: Record<string, string> = { accept: "application/json" };
   if (o.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${o.username}:${o.password ?? ""}`).toString("base64")}`;
+  // A refused connection or a bad answer is told in one line, with the URL.
+  const call = async (url: string, method = "GET"): Promise<Response> => {
+    try {
+      return await fetch(url, { method, headers });
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message;
+      throw new CliError(`${method} ${url}: ${cause ?? (err as Error).message}`);
+    }
+  };
   const get = async (path: string): Promise<Response> => {
-    const res = await fetch(`${base}${path}`, { headers });
+    const res = await call(`${base}${path}`);
     if (!res.ok) throw new CliError(`GET ${base}${path}: ${res.status} ${res.statusText}${res.status === 401 ? " (give --nbi-user and GENIEACS_NBI_PASSWORD)" : ""}`);
     return res;
   };
   const getJson = async (path: string): Promise<unknown[]> => {
-    const body = (await (await get(path)).json()) as unknown;
+    const res = await get(path);
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch (err) {
+      throw new CliError(`GET ${base}${path}: not JSON: ${(err as Error).message}`);
+    }
     if (!Array.isArray(body)) throw new CliError(`GET ${base}${path}: expected a JSON array`);
     return body;
   };
@@ -137,13 +152,13 @@ export function nbiSource(o: NbiOptions): GenieSource {
       }
     },
     async content(name) {
-      const res = await fetch(fileUrl(name), { headers });
+      const res = await call(fileUrl(name));
       if (!res.ok || res.body === null) throw new CliError(`GET ${fileUrl(name)}: ${res.status} ${res.statusText}`);
       const length = Number(res.headers.get("content-length") ?? NaN);
       return { stream: Readable.fromWeb(res.body as WebStream<Uint8Array>), ...(Number.isInteger(length) ? { size: length } : {}) };
     },
     async hasContent(name) {
-      const res = await fetch(fileUrl(name), { method: "HEAD", headers });
+      const res = await call(fileUrl(name), "HEAD");
       return res.ok;
     },
   };

@@ -161,6 +161,9 @@ forEachBackend((backend) => {
       const bad = await runCli(["import", "genieacs", "--db", t.dbUrl, "--only", "presets,widgets", "--from", dir], { cwd: dir });
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /--only .*comma-separated list of provisions, virtual_parameters, presets, files, devices/);
+      const help = await runCli(["import", "genieacs", "--help"], { cwd: dir });
+      for (const flag of ["--from <dir>", "--nbi <url>", "--nbi-user <name>", "--files-url <url>", "--device-query <json>", "--dry-run", "--only <kinds>", "--on-conflict <what>", "--batch <n>"]) assert.ok(help.stdout.includes(flag), flag);
+      assert.match(help.stdout, /docs\/genieacs-migration\.md/);
       const neither = await runCli(["import", "genieacs", "--db", t.dbUrl], { cwd: dir });
       assert.equal(neither.code, 2);
       assert.match(neither.stderr, /either --from DIR .* or --nbi URL/);
