@@ -141,14 +141,24 @@ export function nbiSource(o: NbiOptions): GenieSource {
     where: base,
     list: (c) => getJson(`/${c}/?query=${encodeURIComponent("{}")}`),
     async *devices() {
-      const query = encodeURIComponent(o.deviceQuery ?? "{}");
-      // In _id order, so that pages neither skip nor repeat a device while the fleet is read.
+      let query: unknown;
+      try {
+        query = JSON.parse(o.deviceQuery ?? "{}");
+      } catch (err) {
+        throw new CliError(`--device-query: not JSON: ${(err as Error).message}`);
+      }
+      // In _id order, each page after the last id seen (not skip): a page costs MongoDB the same at any
+      // depth, and devices registering meanwhile neither shift nor repeat what is read.
       const sort = encodeURIComponent(JSON.stringify({ _id: 1 }));
       const projection = o.deviceProjection === undefined ? "" : `&projection=${encodeURIComponent([...DEVICE_FIELDS, ...o.deviceProjection].join(","))}`;
-      for (let skip = 0; ; skip += o.pageSize) {
-        const page = await getJson(`/devices/?query=${query}&sort=${sort}&skip=${skip}&limit=${o.pageSize}${projection}`);
+      for (let last: string | null = null; ;) {
+        const q = last === null ? query : { $and: [query, { _id: { $gt: last } }] };
+        const page = await getJson(`/devices/?query=${encodeURIComponent(JSON.stringify(q))}&sort=${sort}&limit=${o.pageSize}${projection}`);
         yield* page;
         if (page.length < o.pageSize) return;
+        const id = (page[page.length - 1] as { _id?: unknown } | null)?._id;
+        if (typeof id !== "string" || (last !== null && id <= last)) throw new CliError(`GET ${base}/devices/: the page does not end with a device id after ${JSON.stringify(last)}`);
+        last = id;
       }
     },
     async content(name) {

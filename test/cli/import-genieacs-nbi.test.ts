@@ -1,5 +1,5 @@
 // `provisio import genieacs --nbi`: read from a GenieACS NBI. The server here is not GenieACS: it answers
-// as GenieACS's NBI reference documents (GET /<collection>/?query=..., devices with sort, skip, limit
+// as GenieACS's NBI reference documents (GET /<collection>/?query=..., devices with a query, sort, limit
 // and projection, Basic authentication), and serves file content as its file server does (GET /<name>,
 // here under /fs/), written for this test from that documentation, over real HTTP on 127.0.0.1.
 
@@ -52,10 +52,15 @@ function nbi(e: Export, requests: string[]): Server {
       const content = e.contents.get(decodeURIComponent(name));
       return content === undefined ? res.writeHead(404).end() : res.writeHead(200, { "content-type": "application/octet-stream", "content-length": content.length }).end(req.method === "HEAD" ? undefined : content);
     }
-    const query = JSON.parse(url.searchParams.get("query") ?? "{}") as Doc;
+    let query = JSON.parse(url.searchParams.get("query") ?? "{}") as Doc;
     if (collection === "devices") {
-      // The one kind of query this test sends: a tag.
-      let list = e.devices.filter((d) => query._tags === undefined || (Array.isArray(d._tags) && d._tags.includes(query._tags)));
+      // The queries this test makes the import send: a tag, and after the first page {$and: [it, {_id: {$gt: last}}]}.
+      let after = "";
+      if (Array.isArray(query.$and)) {
+        after = ((query.$and[1] as Doc)._id as Doc).$gt as string;
+        query = query.$and[0] as Doc;
+      }
+      let list = e.devices.filter((d) => String(d._id) > after && (query._tags === undefined || (Array.isArray(d._tags) && d._tags.includes(query._tags))));
       assert.deepEqual(JSON.parse(url.searchParams.get("sort") ?? "null"), { _id: 1 });
       list = [...list].sort((a, b) => (String(a._id) < String(b._id) ? -1 : 1));
       const skip = Number(url.searchParams.get("skip") ?? 0);
@@ -114,6 +119,7 @@ forEachBackend((backend) => {
       assert.deepEqual([r.devices!.create, r.devices!.refused.length], [DEVICES / 2, 0]);
       const pages = requests.filter((q) => q.startsWith("GET /devices/"));
       assert.equal(pages.length, Math.ceil(DEVICES / 2 / 32) + (DEVICES / 2 % 32 === 0 ? 1 : 0));
+      assert.ok(pages.slice(1).every((q) => decodeURIComponent(q).includes('{"_id":{"$gt":')), "keyset pages, not skip");
       assert.ok(pages.every((q) => q.includes("limit=32") && q.includes(`projection=${encodeURIComponent("_id,_deviceId,_lastInform,_registered,_tags,Device.DeviceInfo.")}`)), pages[0]);
 
       assert.equal((await t.api.get("/api/presets/migrated-defaults")).body.document.filter, `tag = "migrated" AND productClass = "${PRODUCT_CLASS}"`);
