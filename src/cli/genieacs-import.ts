@@ -53,6 +53,8 @@ export interface ImportOptions {
   overwrite: boolean;
   batchSize: number;
   now: () => Date;
+  /** Told after each batch of devices: how many, and how long its transaction took (progress, benchmarks). */
+  onBatch?: (devices: number, ms: number) => void;
 }
 
 const COMMAND = "import genieacs";
@@ -172,7 +174,11 @@ async function importDevices(o: ImportOptions): Promise<DeviceReport> {
   const r: DeviceReport = { create: 0, update: 0, exists: 0, refused: [], notes: [] };
   let batch: ImportedDevice[] = [];
   const flush = async () => {
-    if (batch.length > 0) await deviceBatch(o, batch, r);
+    if (batch.length > 0) {
+      const started = performance.now();
+      await deviceBatch(o, batch, r);
+      o.onBatch?.(batch.length, performance.now() - started);
+    }
     batch = [];
   };
   for await (const g of o.source.devices()) {
