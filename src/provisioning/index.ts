@@ -3,6 +3,7 @@
 
 export { compilePreset, checkProvision, applicablePresets, presetSchema, provisionSchema, DocumentError } from "./presets.js";
 export type { Preset, Provision, CompiledPreset, MatchContext } from "./presets.js";
+export { checkDocument, type ScriptChecker } from "./documents.js";
 export { declarationSchema, type Declaration, type Action } from "./declarations.js";
 export { DeviceData, type KnownRecord } from "./data.js";
 export { plan, applyResponse, applyFault, newEngineState, sameValue } from "./engine.js";

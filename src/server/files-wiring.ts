@@ -34,15 +34,21 @@ function urlOf(host: string, port: number): string {
   return `http://${h.includes(":") ? `[${h}]` : h}:${port}/`;
 }
 
+/** Where and how file content is kept, by `serve` and by the CLI commands that add files. */
+export function fileService(config: Readonly<Config>, store: Store, dataDir: string, clock: () => Date): FileService {
+  const f = config.files;
+  const dir = f.dir === "" ? join(dataDir, "files") : isAbsolute(f.dir) ? f.dir : resolve(f.dir);
+  const storage = f.storage === "auto" ? (store.backend === "postgres" ? "database" : "disk") : f.storage;
+  const content = new FileContent(() => store.files, dir, storage, clock);
+  return new FileService(store, content, { maxBytes: f.maxSize, maxUploadBytes: f.maxUploadSize }, clock);
+}
+
 export async function startFiles(
   config: Config,
   d: { store: Store; dataDir: string; nonceSecret: string; log: Logger; clock: () => Date; sweepMs?: number },
 ): Promise<FilesPart> {
   const f = config.files;
-  const dir = f.dir === "" ? join(d.dataDir, "files") : isAbsolute(f.dir) ? f.dir : resolve(f.dir);
-  const storage = f.storage === "auto" ? (d.store.backend === "postgres" ? "database" : "disk") : f.storage;
-  const content = new FileContent(() => d.store.files, dir, storage, d.clock);
-  const files = new FileService(d.store, content, { maxBytes: f.maxSize, maxUploadBytes: f.maxUploadSize }, d.clock);
+  const files = fileService(config, d.store, d.dataDir, d.clock);
   // One secret for every process sharing the store: any of them checks a URL another made.
   const secret = String(await d.store.settings.setIfAbsent("files.tokenSecret", generateSecret(32)));
   let server: RunningFileServer | null = null;

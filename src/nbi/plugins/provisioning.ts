@@ -3,7 +3,7 @@
 
 import { Type, type TSchema } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { checkProvision, compilePreset, DocumentError, presetSchema, provisionSchema, SandboxError, ScriptSandbox } from "../../provisioning/index.js";
+import { checkDocument, DocumentError, presetSchema, provisionSchema, ScriptSandbox } from "../../provisioning/index.js";
 import type { JsonValue, ProvisioningDocument, ProvisioningKind } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
@@ -65,11 +65,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
       title: "preset",
       schema: presetSchema,
       notFound: "PRESET_NOT_FOUND",
-      check: (name, doc) => {
-        const compiled = compilePreset(doc);
-        if (compiled.preset.name !== name) throw new DocumentError([`name: the document names ${JSON.stringify(compiled.preset.name)}, the URL ${JSON.stringify(name)}`]);
-        return compiled.preset as unknown as JsonValue;
-      },
+      check: (name, doc) => checkDocument("preset", name, doc, checker) as unknown as JsonValue,
     },
     {
       kind: "provision",
@@ -77,20 +73,7 @@ export function provisioningRoutes(app: FastifyInstance, r: RouteRegistry, ctx: 
       title: "provision",
       schema: provisionSchema,
       notFound: "PROVISION_NOT_FOUND",
-      check: (name, doc) => {
-        const p = checkProvision(doc);
-        if (p.name !== name) throw new DocumentError([`name: the document names ${JSON.stringify(p.name)}, the URL ${JSON.stringify(name)}`]);
-        if (p.name.startsWith("builtin:")) throw new DocumentError(["name: names starting with builtin: are the built-in provisions'"]);
-        if (p.kind === "script" || p.kind === "virtual") {
-          try {
-            checker.check(p.script, p.dialect ?? "provisio");
-          } catch (err) {
-            if (err instanceof SandboxError) throw new DocumentError([`script: ${err.message}`]);
-            throw err;
-          }
-        }
-        return p as unknown as JsonValue;
-      },
+      check: (name, doc) => checkDocument("provision", name, doc, checker) as unknown as JsonValue,
     },
   ];
 
