@@ -61,6 +61,7 @@ export function genieExport(n: number): Export {
         configurations: [
           { type: "value", name: "Device.ManagementServer.PeriodicInformInterval", value: 1234 },
           { type: "add_tag", tag: "provisioned" },
+          { type: "provision", name: "wifi-name", args: ["migrated-net"] },
         ],
       },
       {
@@ -72,7 +73,10 @@ export function genieExport(n: number): Export {
       { _id: "compares", weight: 0, events: {}, precondition: "Device.A = Device.B", configurations: [{ type: "provision", name: "set-ntp" }] },
       { _id: "both events", weight: 0, events: { "1 BOOT": true, "2 PERIODIC": true }, precondition: "", configurations: [{ type: "provision", name: "set-ntp" }] },
     ],
-    provisions: [{ _id: "set-ntp", script: 'const server = args[0];\ndeclare("Device.Time.NTPServer1", {value: Date.now()}, {value: server});\n' }],
+    provisions: [
+      { _id: "set-ntp", script: 'const server = args[0];\ndeclare("Device.Time.NTPServer1", {value: Date.now()}, {value: server});\n' },
+      { _id: "wifi-name", script: 'declare("Device.WiFi.SSID.1.SSID", {value: Date.now()}, {value: args[0]});\n' },
+    ],
     virtual_parameters: [
       { _id: "wan_ip", script: 'const ip = declare("Device.IP.Interface.1.IPv4Address.1.IPAddress", {value: Date.now()});\nreturn {writable: false, value: [ip.value[0], "xsd:string"]};\n' },
       { _id: "wan ip", script: "return {writable: false, value: ['', 'xsd:string']};" },

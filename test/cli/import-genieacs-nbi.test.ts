@@ -114,7 +114,7 @@ forEachBackend((backend) => {
       assert.equal(run.code, 1, "some documents could not be mapped");
       assert.equal(r.source, nbiUrl);
       assert.deepEqual(r.entries.filter((e) => e.outcome !== "refused").map((e) => `${e.kind}:${e.source}:${e.outcome}`).sort(), [
-        "files:fw-2.0.bin:create", "files:gw.xml:create", "presets:migrated defaults:create", "presets:ntp:create", "provisions:set-ntp:create", "virtual_parameters:wan_ip:create",
+        "files:fw-2.0.bin:create", "files:gw.xml:create", "presets:migrated defaults:create", "presets:ntp:create", "provisions:set-ntp:create", "provisions:wifi-name:create", "virtual_parameters:wan_ip:create",
       ]);
       assert.deepEqual([r.devices!.create, r.devices!.refused.length], [DEVICES / 2, 0]);
       const pages = requests.filter((q) => q.startsWith("GET /devices/"));

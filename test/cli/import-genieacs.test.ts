@@ -47,6 +47,7 @@ forEachBackend((backend) => {
       assert.equal(r.dryRun, true);
       assert.deepEqual(outcomes(r), {
         "provisions:set-ntp": "create",
+        "provisions:wifi-name": "create",
         "virtual_parameters:wan_ip": "create",
         "virtual_parameters:wan ip": "refused",
         "presets:migrated defaults": "create",
@@ -92,7 +93,7 @@ forEachBackend((backend) => {
       const preset = (await t.api.get("/api/presets/migrated-defaults")).body.document;
       assert.deepEqual(
         { filter: preset.filter, events: preset.events, weight: preset.weight, provisions: preset.provisions },
-        { filter: `tag = "migrated" AND productClass = "${PRODUCT_CLASS}"`, events: ["0 BOOTSTRAP"], weight: 5, provisions: [{ name: "migrated-defaults.genieacs" }, { name: "builtin:tag", args: { tag: "provisioned", present: true } }] },
+        { filter: `tag = "migrated" AND productClass = "${PRODUCT_CLASS}"`, events: ["0 BOOTSTRAP"], weight: 5, provisions: [{ name: "migrated-defaults.genieacs" }, { name: "builtin:tag", args: { tag: "provisioned", present: true } }, { name: "wifi-name", args: ["migrated-net"] }] },
       );
       assert.deepEqual((await t.api.get("/api/provisions/migrated-defaults.genieacs")).body.document.declarations, [{ path: "Device.ManagementServer.PeriodicInformInterval", value: 1234 }]);
       const ntp = (await t.api.get("/api/presets/ntp")).body.document;
@@ -186,6 +187,8 @@ forEachBackend((backend) => {
         assert.equal(deviceIdOf(sim.devices[0]!.identity), id);
         await until(() => reports.some((r) => r.ok), 60_000, "the device's first session");
         assert.equal(sim.devices[0]!.cpe.read("Device.ManagementServer.PeriodicInformInterval", Date.now()), "1234", "the imported preset's value, set on the device");
+        // the imported GenieACS script, run unchanged: declare(path, {value: Date.now()}, {value: args[0]})
+        assert.equal(sim.devices[0]!.cpe.read("Device.WiFi.SSID.1.SSID", Date.now()), "migrated-net", "the imported script's value, set on the device");
         const after = await t.acs.store.devices.get(id);
         assert.deepEqual(after?.tags.sort(), ["even", "migrated", "provisioned"]);
         assert.equal(after?.registeredAt.toISOString(), "2024-01-02T03:04:05.000Z", "still the device GenieACS registered");
