@@ -36,6 +36,8 @@ export interface Provisioned {
   actions: Action[];
   /** A provision asks for fresh per-device credentials (builtin:bootstrap-credentials). */
   credentials: boolean;
+  /** BulkData profiles whose URL and credentials the ACS adds (builtin:bulkdata). */
+  bulkData: string[];
   faults: ProvisionerFault[];
   logs: { provision: string; message: string }[];
   /** Values of the virtual parameters declared, once their scripts had all they read. */
@@ -58,6 +60,7 @@ export async function provision(
   const byPath = new Map<string, Declaration>();
   const actions: Action[] = [];
   let credentials = false;
+  const bulkData: string[] = [];
   const faults: ProvisionerFault[] = [];
   const logs: Provisioned["logs"] = [];
   const add = (list: readonly Declaration[]) => {
@@ -87,6 +90,7 @@ export async function provision(
         add(r.declarations);
         actions.push(...r.actions);
         credentials ||= r.credentials === true;
+        bulkData.push(...(r.bulkData ?? []));
       }
       continue;
     }
@@ -151,7 +155,7 @@ export async function provision(
       }
     }
   }
-  return { declarations: [...byPath.values()], actions, credentials, faults, logs, virtual };
+  return { declarations: [...byPath.values()], actions, credentials, bulkData, faults, logs, virtual };
 }
 
 function suspendedMessage(s: { at: string; reason: string }): string {
