@@ -15,6 +15,7 @@ import {
 } from "./generators.js";
 import { addDiagnostics } from "./diagnostics.js";
 import { addXmpp } from "./xmpp.js";
+import { addBulkData } from "./bulkdata.js";
 
 const IF_STATUS = ["Up", "Down", "Unknown", "Dormant", "NotPresent", "LowerLayerDown", "Error"];
 const ADDR_STATUS = ["Disabled", "Enabled", "Error_Misconfigured", "Error"];
@@ -162,6 +163,7 @@ export function tr181Source() {
     EventList: strW("", { list: true }),
   }, { writable: true });
   addXmpp(b, "tr181");
+  addBulkData(b);
 
   b.obj("Time.", {
     Enable: boolW("true"),
