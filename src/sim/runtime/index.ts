@@ -33,3 +33,5 @@ export { performTransfer } from "./transfer.js";
 export type { TransferOptions } from "./transfer.js";
 export type { TlsClientOptions } from "./http-session.js";
 export { loadState, saveState } from "./state-store.js";
+export { BulkDataSender, bulkDataProfiles } from "./bulkdata-sender.js";
+export type { BulkDataSenderOptions, BulkDataSent } from "./bulkdata-sender.js";
