@@ -96,7 +96,8 @@ forEachBackend((backend) => {
     it("provisioning sets up each device's profile, and its reports land in the store at their time", async () => {
       // Every device reports twice, accepted.
       await eventually(() => (ids.every((id) => hooked.filter((h) => h.deviceId === id).length >= 2) ? true : undefined), "two reports of every device", 60_000);
-      assert.ok(sent.length > 0 && sent.every((s) => s.status === 200 || s.status === 0), JSON.stringify(sent.filter((s) => s.status !== 200)));
+      // Nothing refused: a busy ACS (503) or a body cut by the end of the run (0) only delays a report.
+      assert.ok(sent.length > 0 && sent.every((s) => s.status === 200 || s.status === 503 || s.status === 0), JSON.stringify(sent.filter((s) => s.status !== 200)));
       for (const id of ids) {
         const profile = (await a.t.acs.store.parameters.subtree(id, "Device.BulkData.Profile.")).filter((p) => !p.object);
         const value = (name: string) => profile.find((p) => p.path.endsWith(name))?.value;
