@@ -25,11 +25,33 @@ function oneChar(v: string | undefined, fallback: string, what: string): string 
   return v;
 }
 
+/**
+ * The field separator of a text whose profile is not known: the candidate the header row has most of
+ * (parameter paths never contain one), "," when it has none.
+ */
+function sniffSeparator(text: string): string {
+  const line = text.slice(0, Math.max(0, text.search(/[\r\n]/)) || text.length);
+  let best = ",";
+  let most = 0;
+  for (const c of [",", ";", "\t", "|"]) {
+    const n = line.split(c).length - 1;
+    if (n > most) [best, most] = [c, n];
+  }
+  return best;
+}
+
+/** A separator as the data model writes its default ("&#13;&#10;"), which some devices report as it stands. */
+function unescaped(v: string | undefined): string | undefined {
+  return v?.replace(/&#(\d{1,5});|&#x([0-9a-f]{1,4});/gi, (_, dec: string | undefined, hex: string | undefined) => String.fromCharCode(dec !== undefined ? Number(dec) : parseInt(hex!, 16)));
+}
+
 /** The rows of a CSV text, each a list of fields; empty lines are skipped. */
 export function splitCsv(text: string, settings: CsvSettings = {}): string[][] {
-  const sep = oneChar(settings.fieldSeparator, ",", "field separator");
-  const esc = oneChar(settings.escapeCharacter, '"', "escape character");
-  const rowSep = settings.rowSeparator === undefined || settings.rowSeparator === "" || settings.rowSeparator === "\r\n" ? "\n" : settings.rowSeparator;
+  const fieldSetting = unescaped(settings.fieldSeparator);
+  const sep = fieldSetting === undefined || fieldSetting === "" ? sniffSeparator(text) : oneChar(fieldSetting, ",", "field separator");
+  const esc = oneChar(unescaped(settings.escapeCharacter), '"', "escape character");
+  const rowSetting = unescaped(settings.rowSeparator);
+  const rowSep = rowSetting === undefined || rowSetting === "" || rowSetting === "\r\n" ? "\n" : rowSetting;
   const lineEnds = rowSep === "\n";
   const rows: string[][] = [];
   let row: string[] = [];
@@ -110,6 +132,8 @@ export function parseCsvReports(text: string, declared: CsvReportFormat | undefi
   if (declared !== undefined && declared !== format) {
     throw new BulkDataError("BULKDATA_CSV", `BBF-Report-Format says ${declared} but the header row is that of ${format} (${header.slice(0, 4).join(",").slice(0, 128)})`);
   }
+  // A report has values: a body of its header alone was most likely split with the wrong row separator.
+  if (rows.length < 2) throw new BulkDataError("BULKDATA_CSV", "the body has a header row but no data rows (is its row separator the profile's CSVEncoding.RowSeparator?)");
   const ts = header.indexOf(TIMESTAMP);
   const width = header.length;
   const fit = (r: string[], n: number) => {

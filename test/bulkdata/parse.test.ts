@@ -126,10 +126,16 @@ describe("CSV reports", () => {
     const [r] = parse(body, CSV_TYPE, { csv: { fieldSeparator: ";", rowSeparator: "|", escapeCharacter: "'" } });
     assert.deepEqual(r!.values, [{ path: "Device.A", value: "x;y" }, { path: "Device.B", value: "it's" }]);
     refused("BULKDATA_CSV", () => parse("a,b\n", CSV_TYPE, { csv: { fieldSeparator: ",," } }), /one character/);
+    // Separators as the data model writes them, reported as they stand by some devices.
+    assert.deepEqual(parse("ParameterName&ParameterValue\r\nDevice.A&1\r\n", CSV_TYPE, { csv: { fieldSeparator: "&#38;", rowSeparator: "&#13;&#10;", escapeCharacter: "&#x22;" } })[0]!.values, [{ path: "Device.A", value: "1" }]);
+    // Without the profile, the header row shows the separator.
+    assert.deepEqual(parse("ReportTimestamp\tParameterName\tParameterValue\n1364529149\tDevice.A\ta,b\n", CSV_TYPE)[0]!.values, [{ path: "Device.A", value: "a,b" }]);
+    assert.deepEqual(parse("Device.A;Device.B\r\n1;2\r\n", CSV_TYPE)[0]!.values.map((v) => v.value), ["1", "2"]);
   });
 
   test("malformed CSV reports are refused with the row that is wrong", () => {
     refused("BULKDATA_CSV", () => parse("", CSV_TYPE), /no header row/);
+    refused("BULKDATA_CSV", () => parse("ParameterName,ParameterValue|Device.A,1|", CSV_TYPE), /no data rows/);
     refused("BULKDATA_CSV", () => parse("ParameterName,ParameterValue\nDevice.A,1,extra\n", CSV_TYPE), /row 2 has 3 fields; the header row has 2/);
     refused("BULKDATA_CSV", () => parse('ParameterName,ParameterValue\nDevice.A,"open\n', CSV_TYPE), /never closed/);
     refused("BULKDATA_CSV", () => parse('ParameterName,ParameterValue\nDevice.A,"x"y\n', CSV_TYPE), /after a quoted field/);
