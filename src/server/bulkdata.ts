@@ -3,12 +3,12 @@
 // collector credentials builtin:bulkdata gave them (bulkdata-auth.ts). Nothing of the body is read
 // before the login is checked; the body is bounded (bulkData.maxBodyBytes, before and after gzip or
 // deflate) and timed like a CWMP body (cwmp-server.ts reads it); the pure parser (../bulkdata) turns
-// it into reports. In one transaction the reports' values are stored, each at its report's time and
+// it into reports, with the CSV separators of the device's profile when the store knows them. In one transaction the reports' values are stored, each at its report's time and
 // never over a value the store learned later, the observations go to the `onReport` hook (the
 // performance history), and a device.bulkData event is written. Every refusal is answered with a
 // status and a line saying why, and counted.
 
-import { BulkDataError, DEFAULT_PARSE_LIMITS, parseBulkData, type BulkDataReport, type ParseLimits } from "../bulkdata/index.js";
+import { BulkDataError, DEFAULT_PARSE_LIMITS, parseBulkData, type BulkDataReport, type CsvSettings, type ParseLimits } from "../bulkdata/index.js";
 import type { ParameterValueUpdate, Store, StoreTx } from "../store/types.js";
 import { BodyError } from "./body.js";
 import type { BulkDataAuth } from "./bulkdata-auth.js";
@@ -124,13 +124,16 @@ export class BulkDataCollector {
       if (err instanceof BodyError) throw new Refusal(err.status, err.code === "BODY_TOO_LARGE" ? "too-large" : "body", `${err.code}: ${err.message}`);
       throw err;
     }
+    const contentType = header(r.headers, "content-type");
     let reports: BulkDataReport[];
     try {
+      const csv = /csv/i.test(contentType ?? "") ? await this.csvSettings(deviceId) : undefined;
       reports = parseBulkData({
         body,
-        contentType: header(r.headers, "content-type"),
+        contentType,
         reportFormat: header(r.headers, "bbf-report-format"),
         limits: { ...DEFAULT_PARSE_LIMITS, ...this.o.limits },
+        ...(csv === undefined ? {} : { csv }),
       });
     } catch (err) {
       if (err instanceof BulkDataError) throw new Refusal(err.status, err.code === "BULKDATA_LIMIT" ? "too-large" : "malformed", `${err.code}: ${err.message}`);
@@ -151,6 +154,29 @@ export class BulkDataCollector {
     if (login.digestUse !== undefined) this.o.auth.loggedIn(r.address, deviceId, now.getTime());
     for (const e of stored.events) this.o.events.emit(e);
     return { reports: reports.length, values: stored.values };
+  }
+
+  /**
+   * The CSV separators of the device's profile that reports here, as the store last knew them: a
+   * profile with an escape character or row separator of its own cannot be read without them.
+   */
+  private async csvSettings(deviceId: string): Promise<CsvSettings | undefined> {
+    for (const root of ["Device.", "InternetGatewayDevice."]) {
+      const rows = await this.o.store.parameters.subtree(deviceId, `${root}BulkData.Profile.`);
+      const value = (path: string) => rows.find((x) => x.path === path)?.value ?? "";
+      for (const url of rows) {
+        if (!url.path.endsWith(".HTTP.URL") || !(url.value ?? "").includes(`${BULKDATA_PATH}${deviceId}`)) continue;
+        const p = url.path.slice(0, -"HTTP.URL".length);
+        if (value(`${p}EncodingType`) !== "CSV") continue;
+        const settings: CsvSettings = {};
+        if (value(`${p}CSVEncoding.FieldSeparator`) !== "") settings.fieldSeparator = value(`${p}CSVEncoding.FieldSeparator`);
+        if (value(`${p}CSVEncoding.RowSeparator`) !== "") settings.rowSeparator = value(`${p}CSVEncoding.RowSeparator`);
+        if (value(`${p}CSVEncoding.EscapeCharacter`) !== "") settings.escapeCharacter = value(`${p}CSVEncoding.EscapeCharacter`);
+        return settings;
+      }
+      if (rows.length > 0) return undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -187,7 +213,11 @@ export class BulkDataCollector {
       values += list.length;
     }
     const hook = this.o.onReport;
-    if (hook !== undefined) for (const t of timed) await hook(tx, deviceId, t.report.values.map((v) => ({ ...v, type: v.type ?? known.get(v.path)?.type ?? undefined })), t.at);
+    const typed = (v: Observation): Observation => {
+      const type = v.type ?? known.get(v.path)?.type ?? null;
+      return type === null ? v : { ...v, type };
+    };
+    if (hook !== undefined) for (const t of timed) await hook(tx, deviceId, t.report.values.map(typed), t.at);
     return { values, latest };
   }
 }
