@@ -231,6 +231,16 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    bulkData: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: "Take TR-181/TR-157 Bulk Data reports (HTTP, JSON and CSV) at /bulkdata/ on the CWMP port (docs/bulkdata.md)." }),
+        publicUrl: Type.String({ default: "", description: "The CWMP endpoint's URL as devices reach it, to which builtin:bulkdata adds `bulkdata/<device id>`; empty: the ACS's own CWMP URL." }),
+        maxBodyBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 ** 2, description: "Largest Bulk Data report body, in bytes, before and after decompression." }),
+        maxReports: Type.Integer({ minimum: 1, default: 1000, description: "Most reports one Bulk Data body may carry (a device that retained failed reports sends them together)." }),
+        maxValues: Type.Integer({ minimum: 1, default: 20000, description: "Most parameter values one Bulk Data body may carry, its reports together." }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     diagnostics: Type.Object(
       {
         timeout: Seconds(900, "Default seconds a diagnostic may take, from its request to the device's 8 DIAGNOSTICS COMPLETE and the read of its results, before it is settled as `timeout`."),

@@ -15,6 +15,9 @@
 //                             download when SoftwareVersion differs from version
 //   builtin:bootstrap-credentials {}                                fresh per-device ManagementServer and
 //                             connection-request credentials, set on the device and remembered by the ACS
+//   builtin:bulkdata          { parameters: [path], interval?, encoding?, format?, timestamp?, alias?, enable? }
+//                             a BulkData profile (created by its Alias) reporting to Provisio's collector;
+//                             its URL and credentials are the device's own, added by the ACS (bulkdata.ts)
 
 import type { Action, Declaration } from "./declarations.js";
 
@@ -30,6 +33,7 @@ export const builtinNames = [
   "builtin:factory-reset",
   "builtin:firmware",
   "builtin:bootstrap-credentials",
+  "builtin:bulkdata",
 ] as const;
 
 export function isBuiltin(name: string): boolean {
@@ -41,6 +45,8 @@ export interface BuiltinResult {
   actions: Action[];
   /** The ACS must rotate the device's credentials (builtin:bootstrap-credentials). */
   credentials?: true;
+  /** BulkData profiles (their selector paths) whose HTTP URL and credentials the ACS fills in (builtin:bulkdata). */
+  bulkData?: string[];
 }
 
 type Args = Record<string, unknown>;
@@ -131,10 +137,57 @@ export function builtinProvision(name: string, rawArgs: unknown, root: string | 
       }
       case "builtin:bootstrap-credentials":
         return { declarations: [], actions: [], credentials: true };
+      case "builtin:bulkdata":
+        return bulkDataProfile(a, root);
       default:
         return { error: `no built-in provision named ${name} (there are: ${builtinNames.join(", ")})` };
     }
   } catch (err) {
     return { error: `${name}: ${(err as Error).message}` };
   }
+}
+
+const BULKDATA_FORMATS = { JSON: ["NameValuePair", "ObjectHierarchy"], CSV: ["ParameterPerRow", "ParameterPerColumn"] } as const;
+const TIMESTAMPS = ["Unix-Epoch", "ISO-8601", "None"];
+
+/**
+ * builtin:bulkdata: one profile, found (or made with AddObject) by its Alias, set to report these
+ * parameters over HTTP. The same layout serves TR-181 (Device.BulkData.) and TR-098 devices with
+ * TR-157's BulkData component (InternetGatewayDevice.BulkData.).
+ */
+function bulkDataProfile(a: Args, root: string | null): BuiltinResult {
+  const list = a.parameters;
+  if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== "string" || p === "" || /[[\]*,=]/.test(p))) {
+    throw new Error(`"parameters" must be a list of parameter or object paths, without wildcards`);
+  }
+  const interval = num(a, "interval", false) ?? 300;
+  if (!Number.isInteger(interval) || interval < 1) throw new Error(`"interval" must be a whole number of seconds`);
+  const encoding = a.encoding ?? "JSON";
+  if (encoding !== "JSON" && encoding !== "CSV") throw new Error(`"encoding" must be JSON or CSV`);
+  const formats: readonly string[] = BULKDATA_FORMATS[encoding];
+  const format = a.format ?? formats[0];
+  if (typeof format !== "string" || !formats.includes(format)) throw new Error(`"format" must be one of ${formats.join(", ")} with ${encoding}`);
+  const timestamp = a.timestamp ?? "Unix-Epoch";
+  if (typeof timestamp !== "string" || !TIMESTAMPS.includes(timestamp)) throw new Error(`"timestamp" must be one of ${TIMESTAMPS.join(", ")}`);
+  const alias = str(a, "alias", false) ?? "provisio";
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(alias)) throw new Error(`"alias" must be 1 to 64 letters, digits, "_" or "-"`);
+  const enable = a.enable ?? true;
+  if (typeof enable !== "boolean") throw new Error(`"enable" must be true or false`);
+  const profile = absolute(`BulkData.Profile.[Alias=${alias}].`, root);
+  const encodingObject = encoding === "JSON" ? "JSONEncoding." : "CSVEncoding.";
+  return {
+    declarations: [
+      { path: absolute("BulkData.Enable", root), value: true },
+      { path: profile, instances: 1 },
+      { path: `${profile}Protocol`, value: "HTTP" },
+      { path: `${profile}EncodingType`, value: encoding },
+      { path: `${profile}ReportingInterval`, value: interval },
+      { path: `${profile}${encodingObject}ReportFormat`, value: format },
+      { path: `${profile}${encodingObject}${encoding === "JSON" ? "ReportTimestamp" : "RowTimestamp"}`, value: timestamp },
+      ...(list as string[]).map((p) => ({ path: `${profile}Parameter.[Reference=${absolute(p, root)}].`, instances: 1 })),
+      { path: `${profile}Enable`, value: enable },
+    ],
+    actions: [],
+    bulkData: [profile],
+  };
 }

@@ -140,9 +140,12 @@ function inferType(v: string | number | boolean): XsdType {
  * The concrete paths a pattern reaches with what is known, and whether anything it needs to reach
  * further is still to be learned (then `needs` says what).
  */
-function expand(p: PathPattern, data: DeviceData, state: EngineState, ctx: EngineContext, maxAge: number | undefined, needs: Needs): { paths: string[]; pending: boolean } {
+function expand(p: PathPattern, data: DeviceData, state: EngineState, ctx: EngineContext, maxAge: number | undefined, needs: Needs): { paths: string[]; pending: boolean; tables: string[] } {
   let current = [""];
   let pending = false;
+  // The tables whose instances the last segment chose from, even when it chose none (a nested
+  // selector's table, in an instance that exists, where `instances` must add).
+  const tables: string[] = [];
   const last = p.segments.length - 1;
   p.segments.forEach((seg, i) => {
     const final = i === last;
@@ -168,6 +171,7 @@ function expand(p: PathPattern, data: DeviceData, state: EngineState, ctx: Engin
         }
         continue;
       }
+      if (final) tables.push(base);
       if (seg.kind === "any") {
         next.push(...instances);
         continue;
@@ -197,7 +201,7 @@ function expand(p: PathPattern, data: DeviceData, state: EngineState, ctx: Engin
     }
     current = next;
   });
-  return { paths: current, pending };
+  return { paths: current, pending, tables };
 }
 
 function declare(d: Declaration, data: DeviceData, state: EngineState, ctx: EngineContext, needs: Needs): void {
@@ -211,7 +215,7 @@ function declare(d: Declaration, data: DeviceData, state: EngineState, ctx: Engi
     }
     throw err;
   }
-  const { paths: concrete, pending } = expand(p, data, state, ctx, d.instances !== undefined ? d.maxAge : undefined, needs);
+  const { paths: concrete, pending, tables: examined } = expand(p, data, state, ctx, d.instances !== undefined ? d.maxAge : undefined, needs);
   if (d.instances !== undefined) {
     const lastSeg = p.segments[p.segments.length - 1];
     if (!p.object || lastSeg === undefined || lastSeg.kind === "name") {
@@ -228,6 +232,7 @@ function declare(d: Declaration, data: DeviceData, state: EngineState, ctx: Engi
       const table = inst.slice(0, inst.slice(0, -1).lastIndexOf(".") + 1);
       tables.set(table, [...(tables.get(table) ?? []), inst]);
     }
+    for (const table of examined) if (!tables.has(table)) tables.set(table, []);
     if (tables.size === 0 && !p.segments.slice(0, -1).some((s) => s.kind !== "name")) {
       tables.set(p.segments.slice(0, -1).map((s) => (s as { name: string }).name).join(".") + ".", []);
     }

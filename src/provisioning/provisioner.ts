@@ -50,6 +50,8 @@ export interface Provisioned {
   actions: Action[];
   /** A provision asks for fresh per-device credentials (builtin:bootstrap-credentials). */
   credentials: boolean;
+  /** BulkData profiles whose URL and credentials the ACS adds (builtin:bulkdata). */
+  bulkData: string[];
   faults: ProvisionerFault[];
   logs: { provision: string; message: string }[];
   /** Values of the virtual parameters declared, once their scripts had all they read. */
@@ -73,6 +75,7 @@ export async function provision(
   const byPath = new Map<string, Declaration>();
   const actions: Action[] = [];
   let credentials = false;
+  const bulkData: string[] = [];
   const faults: ProvisionerFault[] = [];
   const logs: Provisioned["logs"] = [];
   const add = (list: readonly Declaration[]) => {
@@ -113,6 +116,7 @@ export async function provision(
         add(r.declarations);
         actions.push(...r.actions);
         credentials ||= r.credentials === true;
+        bulkData.push(...(r.bulkData ?? []));
       }
       continue;
     }
@@ -186,7 +190,7 @@ export async function provision(
       if (path === c.path || path.startsWith(c.path + ".")) byPath.set(path, { ...d, maxAge: Math.min(d.maxAge ?? Infinity, age) });
     }
   }
-  return { declarations: [...byPath.values()], actions, credentials, faults, logs, virtual };
+  return { declarations: [...byPath.values()], actions, credentials, bulkData, faults, logs, virtual };
 }
 
 function genieInput(data: DeviceData, root: string | null, context: ScriptContext | undefined): GenieInput {

@@ -46,6 +46,8 @@ import type { CampaignRunner } from "./campaign-runner.js";
 import { DiagnosticService, speedTestUrls } from "./diagnostic-runs.js";
 import { DiagnosticFleets } from "./diagnostic-fleets.js";
 import { ExtensionHost } from "./extensions.js";
+import { BulkDataCollector, type ReportHook } from "./bulkdata.js";
+import { BulkDataAuth } from "./bulkdata-auth.js";
 
 export interface Acs {
   store: Store;
@@ -66,6 +68,8 @@ export interface Acs {
   fleets: DiagnosticFleets;
   campaignRunner: CampaignRunner;
   provisioning: ProvisioningService;
+  /** The Bulk Data collector (docs/bulkdata.md); null when bulkData.enabled is off. */
+  bulkData: BulkDataCollector | null;
   metrics: AcsMetrics;
   secrets: LoadedSecrets;
   models: StandardModels | null;
@@ -103,6 +107,8 @@ export interface StartOptions {
   retryWakeIntervalMs?: number;
   /** Least time between two writes of this process's session counts (default 10000). */
   sessionCountFlushMs?: number;
+  /** Called with each stored Bulk Data report's values, in its transaction (bulkdata.ts ReportHook). */
+  onBulkDataReport?: ReportHook;
 }
 
 /** The store URL a configuration names: its `db`, else SQLite in the data folder. */
@@ -184,6 +190,26 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         limits: { sourceFailures: config.cwmp.authSourceFailures, usernameFailures: config.cwmp.authUsernameFailures, windowMs: config.cwmp.authFailureWindow * 1000 } },
       store.credentials,
     );
+    // Set once the CWMP endpoint listens: the collector's URL is on it.
+    let cwmpUrl = "";
+    const bulkData = config.bulkData.enabled
+      ? new BulkDataCollector({
+          store,
+          auth: new BulkDataAuth({
+            methods: config.cwmp.authMethods, basicOverHttp: config.cwmp.basicOverHttp, nonceTtlMs: config.cwmp.nonceTtl * 1000, secret,
+            limits: { sourceFailures: config.cwmp.authSourceFailures, usernameFailures: config.cwmp.authUsernameFailures, windowMs: config.cwmp.authFailureWindow * 1000 },
+          }),
+          events,
+          log,
+          clock,
+          baseUrl: () => config.bulkData.publicUrl || cwmpUrl,
+          maxBodyBytes: config.bulkData.maxBodyBytes,
+          limits: { maxReports: config.bulkData.maxReports, maxValues: config.bulkData.maxValues },
+          // The one place reports reach the performance history (server/metric-recorder.ts) once it is wired.
+          ...(options.onBulkDataReport === undefined ? {} : { onReport: options.onBulkDataReport }),
+          observe: (outcome, reports) => metrics.bulkData(outcome, reports),
+        })
+      : null;
     const session: SessionConfig = {
       ...defaultSessionConfig,
       gpvBatchSize: config.cwmp.gpvBatchSize,
@@ -212,6 +238,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       onlineWithinMs: config.nbi.onlineWindow * 1000,
       scriptFailureLimit: config.provisioning.scriptFailureLimit,
       clock,
+      ...(bulkData === null ? {} : { bulkData: (deviceId: string) => bulkData.profileFor(deviceId) }),
     });
     closers.push(() => Promise.resolve(sandbox.dispose()));
     await provisioning.refresh(clock().getTime(), true);
@@ -273,9 +300,10 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       cookieName: config.cwmp.cookieName,
       observe: (status, seconds) => metrics.cwmpRequest(status, seconds),
       inFlight: (n) => metrics.cwmpInFlight(n),
+      ...(bulkData === null ? {} : { bulkData }),
     });
     closers.push(() => server.close());
-    const cwmpUrl = urlOf(config.cwmp.host, server.port);
+    cwmpUrl = urlOf(config.cwmp.host, server.port);
 
     const cr = config.connectionRequests;
     const connectionRequests = await ConnectionRequests.start(
@@ -452,6 +480,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       diagnostics,
       fleets,
       provisioning,
+      bulkData,
       metrics,
       secrets,
       models,

@@ -11,6 +11,7 @@ import type { TLSSocket } from "node:tls";
 import { isStoreUnavailable } from "../store/index.js";
 import { AddressCap } from "./address-cap.js";
 import { BodyError, readBody } from "./body.js";
+import type { BulkDataCollector } from "./bulkdata.js";
 import { parseCookies } from "./cookies.js";
 import type { CwmpHandler, Exchange } from "./cwmp-handler.js";
 import type { IntakeLimits } from "./intake-limits.js";
@@ -43,6 +44,8 @@ export interface CwmpServerOptions {
   maxConnectionsPerAddress: number;
   /** The session cookie's name: a request carrying it belongs to a session in progress. */
   cookieName: string;
+  /** Takes Bulk Data reports at its own path on this port (bulkdata.ts); none when absent. */
+  bulkData?: BulkDataCollector;
   /** Called with each answered request's status and duration (metrics). */
   observe?: (status: number, seconds: number) => void;
   /** Called with the number of requests being processed whenever it changes (metrics). */
@@ -103,6 +106,11 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     }
     const abort = new AbortController();
     underway.set(socket, abort);
+    if (o.bulkData?.handles(req.url ?? "/") === true) {
+      await bulkData(o.bulkData, req, secure, abort.signal, answer);
+      underway.delete(socket);
+      return;
+    }
     const connectionSession = sessionOf.get(socket) ?? null;
     let limits: IntakeLimits;
     try {
@@ -168,6 +176,24 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     } finally {
       underway.delete(socket);
       o.inFlight?.(--inFlight);
+    }
+  };
+
+  // A report is no session: it is shed like a new one, and its body bounded and timed like a CWMP body.
+  const bulkData = async (collector: BulkDataCollector, req: IncomingMessage, secure: boolean, signal: AbortSignal, answer: (status: number, headers: Record<string, string | string[]>, body: string) => void) => {
+    const address = req.socket.remoteAddress ?? null;
+    try {
+      const r = await collector.serve({
+        method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, secure, address,
+        readBody: (maxBytes) => readBody(req, { maxBytes, which: " (a Bulk Data report)", timeoutMs: o.bodyTimeoutMs, minRate: o.minBodyRate, signal }),
+      });
+      answer(r.status, r.headers, r.body);
+    } catch (err) {
+      if (isStoreUnavailable(err)) answer(503, { "Retry-After": String(o.retryAfterSeconds), Connection: "close", "Content-Type": "text/plain" }, "the database is unavailable; retry later\n");
+      else {
+        o.log.error({ err, address }, "Bulk Data request failed");
+        answer(500, { "Content-Type": "text/plain", Connection: "close" }, "internal error\n");
+      }
     }
   };
 

@@ -19,6 +19,8 @@ export type AcsEvent =
   | { type: "fault.cleared"; deviceId: string; at: Date; channel: string }
   | { type: "transfer.complete"; deviceId: string; at: Date; commandKey: string; taskId: string | null; faultCode: number; faultString: string; autonomous: boolean }
   | { type: "session.ended"; deviceId: string; at: Date; reason: string }
+  /** A Bulk Data report body was stored (docs/bulkdata.md): its reports, values, and the latest collection time. */
+  | { type: "device.bulkData"; deviceId: string; at: Date; reports: number; values: number; collectedAt: string }
   /** A diagnostic run settled: complete, error (the device's Error_* state in `state`), cancelled, failed or timeout. */
   | {
       type: "diagnostic.completed";
@@ -48,7 +50,7 @@ export type AcsEventType = AcsEvent["type"];
 export const ACS_EVENT_TYPES: readonly AcsEventType[] = [
   "device.registered", "device.inform", "device.boot", "device.valueChange", "device.deleted",
   "task.created", "task.completed", "task.failed", "task.cancelled",
-  "fault.raised", "fault.cleared", "transfer.complete", "session.ended", "diagnostic.completed",
+  "fault.raised", "fault.cleared", "transfer.complete", "session.ended", "diagnostic.completed", "device.bulkData",
   "connectionRequest.succeeded", "connectionRequest.failed",
   "campaign.started", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.aborted",
 ];

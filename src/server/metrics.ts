@@ -30,6 +30,8 @@ export class AcsMetrics {
   private readonly apiLatency: Histogram<"method" | "route" | "status">;
   private readonly eventStreams: Gauge;
   private readonly loopStalls: Histogram;
+  private readonly bulkDataBodies: Counter<"outcome">;
+  private readonly bulkDataReports: Counter;
 
   constructor(o: MetricsOptions) {
     const registers = [this.registry];
@@ -110,6 +112,19 @@ export class AcsMetrics {
       buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     });
+    this.bulkDataBodies = new Counter({
+      name: "provisio_bulkdata_bodies_total",
+      help: "Bulk Data report bodies by outcome: accepted, or the refusal (unauthenticated, forbidden, unknown-device, too-large, malformed, ...).",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.bulkDataReports = new Counter({ name: "provisio_bulkdata_reports_total", help: "Bulk Data reports stored (a body may carry several).", registers });
+  }
+
+  /** A Bulk Data body: accepted (with its reports), or refused and why (bulkdata.ts). */
+  bulkData(outcome: string, reports = 0): void {
+    this.bulkDataBodies.inc({ outcome });
+    if (reports > 0) this.bulkDataReports.inc(reports);
   }
 
   /** Feeds the CWMP handler's traffic into the counters. */

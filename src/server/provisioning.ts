@@ -50,6 +50,8 @@ export interface ProvisioningOptions {
   /** Sessions in a row in which a script failed, after which it is suspended (provisioning.scriptFailureLimit); 0: never. */
   scriptFailureLimit?: number;
   clock?: () => Date;
+  /** The collector URL and credentials of a device's BulkData profile (bulkdata.ts); absent: builtin:bulkdata faults. */
+  bulkData?: (deviceId: string) => { url: string; username: string; password: string };
 }
 
 function known(r: ParameterRecord): KnownRecord {
@@ -194,6 +196,7 @@ export class ProvisioningService {
         if (ahead && (provisioned.actions.length > 0 || provisioned.virtual.length > 0)) return null;
         declarations = provisioned.declarations;
         if (provisioned.credentials) declarations = [...declarations, ...(await this.credentialDeclarations(tx, session))];
+        if (provisioned.bulkData.length > 0) declarations = [...declarations, ...this.bulkDataDeclarations(session, provisioned)];
         if (!acted && provisioned.actions.length > 0) {
           // Actions are idempotent against the store (markers, pending tasks), so doing them once per
           // exchange is safe; tasks they create run later in this same session.
@@ -299,6 +302,20 @@ export class ProvisioningService {
       { path: `${root}ManagementServer.ConnectionRequestUsername`, value: `cr-${derive("cru").slice(0, 12)}` },
       { path: `${root}ManagementServer.ConnectionRequestPassword`, value: derive("crp") },
     ];
+  }
+
+  /** builtin:bulkdata: each profile reports to this ACS's collector, as this device. */
+  private bulkDataDeclarations(session: AcsSession, p: Provisioned): Declaration[] {
+    const collector = this.o.bulkData?.(session.deviceId);
+    if (collector === undefined) {
+      p.faults.push({ code: "provision.bulkdata-disabled", message: "builtin:bulkdata needs the Bulk Data collector (bulkData.enabled)", provision: "builtin:bulkdata", preset: session.pendingProvisions.find((c) => c.name === "builtin:bulkdata")?.preset ?? "" });
+      return [];
+    }
+    return p.bulkData.flatMap((profile) => [
+      { path: `${profile}HTTP.URL`, value: collector.url },
+      { path: `${profile}HTTP.Username`, value: collector.username },
+      { path: `${profile}HTTP.Password`, value: collector.password },
+    ]);
   }
 
   /** Tags, and reboots/downloads once per key. Returns whether tasks were created. */

@@ -16,6 +16,7 @@ import {
 import { addDiagnostics } from "./diagnostics.js";
 import { addFaultMgmt } from "./fault-mgmt.js";
 import { addXmpp } from "./xmpp.js";
+import { addBulkData } from "./bulkdata.js";
 
 const IF_STATUS = ["Up", "Down", "Unknown", "Dormant", "NotPresent", "LowerLayerDown", "Error"];
 const ADDR_STATUS = ["Disabled", "Enabled", "Error_Misconfigured", "Error"];
@@ -175,6 +176,7 @@ export function tr181Source() {
     EventList: strW("", { list: true }),
   }, { writable: true });
   addXmpp(b, "tr181");
+  addBulkData(b);
 
   addFaultMgmt(b);
 

@@ -35,3 +35,5 @@ export type { TlsClientOptions } from "./http-session.js";
 export { loadState, saveState } from "./state-store.js";
 export { parseScenario, startScenario } from "./scenario.js";
 export type { Scenario, ScenarioAction, ScenarioStep, ScenarioTarget } from "./scenario.js";
+export { BulkDataSender, bulkDataProfiles } from "./bulkdata-sender.js";
+export type { BulkDataSenderOptions, BulkDataSent } from "./bulkdata-sender.js";

@@ -36,6 +36,7 @@ import {
   type WakeTarget,
 } from "./connection-requests.js";
 import { DeviceTimers } from "./device-timers.js";
+import { BulkDataSender, type BulkDataSenderOptions } from "./bulkdata-sender.js";
 import { SimSetupError } from "./errors.js";
 import { TransportError, type FailureCause } from "./failures.js";
 import { FaultPicker, MALFORMED_XML, type FaultKind, type FaultOptions } from "./faults.js";
@@ -102,6 +103,8 @@ export interface SimulationOptions {
   udp?: UdpChannelOptions | false;
   /** XMPP Connection Requests (TR-069 Annex K): devices whose ConnReqXMPPConnection is set log in. false: never. */
   xmpp?: XmppChannelOptions | false;
+  /** Bulk Data reports of devices whose BulkData profiles are enabled (bulkdata-sender.ts). false: never sent. */
+  bulkData?: BulkDataSenderOptions | false;
   /** Keep every device's state here: restored on start, saved periodically and on stop. */
   stateDir?: string;
   /** Default 60,000 ms (simulated time). */
@@ -303,6 +306,7 @@ class Runtime implements Simulation, WakeTarget {
   private udp: UdpChannel | undefined;
   private xmpp: XmppChannel | undefined;
   private readonly deviceChannels: DeviceChannel[] = [];
+  private bulkData: BulkDataSender | undefined;
   private idleWaiters: Array<() => void> = [];
   private resolveFinished!: (s: SimulationSummary) => void;
   readonly finished: Promise<SimulationSummary>;
@@ -347,6 +351,7 @@ class Runtime implements Simulation, WakeTarget {
       this.xmpp = new XmppChannel(this.clock, o.devices, o.xmpp ?? {});
       this.deviceChannels.push(this.xmpp);
     }
+    if (o.bulkData !== false) this.bulkData = new BulkDataSender(this.clock, { timeoutMs: o.httpTimeoutMs ?? 30_000, ...o.bulkData });
     const versions = typeof o.cwmpVersion === "string" ? [o.cwmpVersion] : o.cwmpVersion ?? ["1.4"];
     const idOptions: IdentityOptions = { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...o.identity, acsUrl: o.acsUrl };
     const t0 = this.clock.now();
@@ -403,6 +408,7 @@ class Runtime implements Simulation, WakeTarget {
     // Whatever just happened (a boot, a reboot, a session that changed settings) may start or stop the
     // device's UDP socket or XMPP login.
     if (this.stopping === undefined) for (const c of this.deviceChannels) c.update(dev);
+    if (this.stopping === undefined) this.bulkData?.update(dev);
     let at = dev.powered ? dev.cpe.nextDeadline() : dev.powerOnAt;
     const now = this.clock.now();
     if (dev.powered && at !== undefined && at <= now) {
@@ -833,7 +839,7 @@ class Runtime implements Simulation, WakeTarget {
     for (const d of this.queue.slice(this.queueHead)) d.queued = false;
     this.queue.length = 0;
     this.queueHead = 0;
-    const closing = Promise.all([this.channel?.close(), ...this.deviceChannels.map((c) => c.close())]);
+    const closing = Promise.all([this.channel?.close(), ...this.deviceChannels.map((c) => c.close()), this.bulkData?.close()]);
     for (const a of this.transferAborts) a.abort();
     if (this.inFlight > 0) {
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
