@@ -36,6 +36,8 @@ export type MetricDefinition = Static<typeof metricDefinitionSchema>;
 /** A definition whose filter is not a filter: a MetricError naming it (the filter's own message inside). */
 export function checkDefinition(d: MetricDefinition): MetricDefinition {
   if (!new RegExp(METRIC_NAME).test(d.name)) throw new MetricError("METRIC_INVALID", `metric name ${JSON.stringify(d.name)} must match ${METRIC_NAME}`);
+  // GET /api/metrics/export is the exposition.
+  if (d.name === "export") throw new MetricError("METRIC_INVALID", "\"export\" is not a metric name (GET /api/metrics/export is the Prometheus exposition)");
   if (!new RegExp(PATH).test(d.path)) throw new MetricError("METRIC_INVALID", `metric path ${JSON.stringify(d.path)} must be one parameter of Device., InternetGatewayDevice. or VirtualParameters.`);
   if (!(d.scale > 0) || !Number.isFinite(d.scale)) throw new MetricError("METRIC_INVALID", "scale must be a positive number");
   if (d.filter.trim() !== "") parse(d.filter);

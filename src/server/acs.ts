@@ -23,6 +23,9 @@ import { startCwmpServer, type TlsOptions } from "./cwmp-server.js";
 import { EventFeed } from "./event-feed.js";
 import { EventBus, type EventListener } from "./events.js";
 import { housekeep, startHousekeeping } from "./housekeeping.js";
+import { MetricRecorder } from "./metric-recorder.js";
+import { MetricService } from "./metric-service.js";
+import { checkTiers } from "../metrics/index.js";
 import { Logins, loginSettings } from "./logins.js";
 import { RetryWaker } from "./task-retries.js";
 import { silentLogger, type Logger } from "./logger.js";
@@ -197,7 +200,11 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const sandbox = new ScriptSandbox({ memoryMb: config.provisioning.scriptMemory, timeoutMs: config.provisioning.scriptTimeout });
     // Secrets in task arguments are stored sealed and opened only to be sent (task-secrets.ts).
     const sealArgs: SealArgs = (deviceId, name, args) => sealTaskArgs(secrets.box, deviceId, name, args);
+    // Performance history: raw samples first, then the downsampled tiers (checked before anything listens).
+    const metricTiers = checkTiers([{ resolution: 0, retention: config.metrics.rawRetention }, ...config.metrics.tiers]);
+    const metricRecorder = new MetricRecorder({ log, onlineWithinMs: config.nbi.onlineWindow * 1000 });
     const provisioning = new ProvisioningService({
+      observe: (tx, deviceId, values, at) => metricRecorder.recordObservations(tx, deviceId, values, at),
       sealArgs,
       store,
       log,
@@ -219,6 +226,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       compat: new CompatProfiles(config.cwmp.compatProfiles),
       provisioning,
       credentials: { realm: config.cwmp.realm, box: secrets.box },
+      metrics: metricRecorder,
       store,
       auth,
       events,
@@ -384,6 +392,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         auditMs: config.audit.retentionDays * 86_400_000,
         diagnosticsMs: config.diagnostics.retention * 1000,
       },
+      metrics: { tiers: metricTiers, lateness: config.metrics.lateness, rollupBuckets: config.metrics.rollupBuckets },
     };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));
     closers.push(() => hk.stop());
@@ -403,6 +412,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           diagnostics,
           fleets,
           diagnosticTimeout: config.diagnostics.timeout,
+          metricService: new MetricService(store, metricTiers, clock),
           provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),
