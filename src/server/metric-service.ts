@@ -9,6 +9,9 @@ import type { DeviceScope, JsonValue, MetricDefinitionRecord, MetricGroupBy, Met
 
 export const SAMPLING_PREFIX = "metric:";
 
+/** About how many device means one read of a fleet aggregate returns. */
+const ROWS_PER_READ = 200_000;
+
 const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 
 /** The preset and provision that read a metric's parameter at its interval; null when it is sampled as reported. */
@@ -104,19 +107,31 @@ export class MetricService {
       }
     }
     tier ??= fits.find(holds) ?? fits[0]!;
-    const rows = await this.store.metrics.fleet({ metricId: def.id, from: q.from, to: q.to, step: q.step, resolution: tier.resolution, groupBy: q.groupBy, devices: q.devices, versionPaths: VERSION_PATHS });
-    const cells = new Map<number, Map<string, number[]>>();
-    for (const r of rows) {
-      const step = cells.get(r.step.getTime()) ?? new Map<string, number[]>();
-      cells.set(r.step.getTime(), step);
-      const values = step.get(r.group);
-      if (values === undefined) step.set(r.group, [r.mean]);
-      else values.push(r.mean);
+    // A few steps at a time, about ROWS_PER_READ device means each: a long range over a big fleet is
+    // never all in memory, and a small fleet is not read a step at a time.
+    const stepMs = q.step * 1000;
+    const total = Math.ceil((q.to.getTime() - q.from.getTime()) / stepMs);
+    const chunk = Math.max(1, Math.floor(ROWS_PER_READ / Math.max(1, await this.store.metrics.seriesCount(def.id))));
+    const steps: FleetStep[] = [];
+    for (let first = 0; first < total; first += chunk) {
+      const from = new Date(q.from.getTime() + first * stepMs);
+      const to = new Date(Math.min(q.to.getTime(), from.getTime() + chunk * stepMs));
+      const rows = await this.store.metrics.fleet({ metricId: def.id, from, to, step: q.step, resolution: tier.resolution, groupBy: q.groupBy, devices: q.devices, versionPaths: VERSION_PATHS });
+      const cells = new Map<number, Map<string, number[]>>();
+      for (const r of rows) {
+        let step = cells.get(r.step);
+        if (step === undefined) cells.set(r.step, (step = new Map()));
+        const values = step.get(r.group);
+        if (values === undefined) step.set(r.group, [r.mean]);
+        else values.push(r.mean);
+      }
+      for (const [k, groups] of [...cells.entries()].sort(([a], [b]) => a - b)) {
+        steps.push({
+          at: new Date(from.getTime() + k * stepMs),
+          groups: [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([group, values]) => ({ group, ...summarize(values)! })),
+        });
+      }
     }
-    const steps = [...cells.entries()].sort(([a], [b]) => a - b).map(([at, groups]) => ({
-      at: new Date(at),
-      groups: [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([group, values]) => ({ group, ...summarize(values)! })),
-    }));
     return { resolution: tierName(tier.resolution), steps };
   }
 }

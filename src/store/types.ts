@@ -1294,9 +1294,9 @@ export interface MetricFleetQuery {
   versionPaths?: readonly string[];
 }
 
-/** One device's mean over one step, with its group: the fleet figures are made from these. */
+/** One device's mean over one step (its index from `from`), with its group: the fleet figures are made from these. */
 export interface MetricFleetRow {
-  step: Date;
+  step: number;
   group: string;
   mean: number;
 }
@@ -1320,6 +1320,8 @@ export interface MetricRepo {
   readSeries(deviceId: string, metricId: number, resolution: number, from: Date, to: Date): Promise<MetricPoint[]>;
   /** Each device's mean per step and its group, for fleet figures. */
   fleet(q: MetricFleetQuery): Promise<MetricFleetRow[]>;
+  /** How many devices have a series of the metric. */
+  seriesCount(metricId: number): Promise<number>;
   /**
    * Makes the buckets of `resolution` seconds in [from, to) from the finer tier (0: raw samples), for
    * every metric: idempotent (buckets are made again whole); returns how many were written.

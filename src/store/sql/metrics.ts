@@ -126,7 +126,7 @@ export class SqlMetricRepo implements MetricRepo {
     // WHERE true: SQLite reads an ON right after FROM's source as a join's.
     await this.s.run(
       `INSERT INTO metric_samples (series_id, t, metric_id, value) SELECT r.series_id, r.t, r.metric_id, r.value FROM ${src.sql} WHERE true
-       ON CONFLICT (series_id, t) DO UPDATE SET value = excluded.value`,
+       ON CONFLICT (metric_id, t, series_id) DO UPDATE SET value = excluded.value`,
       src.params,
     );
   }
@@ -160,16 +160,21 @@ export class SqlMetricRepo implements MetricRepo {
       group = "COALESCE(g.value, '(unknown)')";
     }
     const scopes = (q.devices ?? []).map((scope: DeviceScope) => ` AND ${deviceScopeCondition("s.device_id", scope, d, params)}`).join("");
+    // A bucket as big as the step is the device's whole step: nothing to group (a sort saved).
+    const whole = q.resolution > 0 && q.resolution === q.step;
     // Cast: SQLite binds a JavaScript number as a REAL, which would make the division a real one.
     const rows = await this.s.all(
-      `SELECT (x.${k.t} - CAST($2 AS INTEGER)) / CAST($4 AS INTEGER) AS k, ${group} AS grp, SUM(${k.sum}) / SUM(${k.count}) AS mean
-       FROM ${k.table} x JOIN metric_series s ON s.id = x.series_id ${join}
-       WHERE ${k.where}x.metric_id = $1 AND x.${k.t} >= $2 AND x.${k.t} < $3${scopes}
-       GROUP BY 1, x.series_id, 2`,
+      `SELECT (x.${k.t} - CAST($2 AS INTEGER)) / CAST($4 AS INTEGER) AS k, ${group} AS grp, ${whole ? `${k.sum} / ${k.count}` : `SUM(${k.sum}) / SUM(${k.count})`} AS mean
+       FROM ${k.table} x${join === "" && scopes === "" ? "" : ` JOIN metric_series s ON s.id = x.series_id ${join}`}
+       WHERE ${k.where}x.metric_id = $1 AND x.${k.t} >= $2 AND x.${k.t} < $3${scopes}${whole ? "" : `
+       GROUP BY 1, x.series_id, 2`}`,
       params,
     );
-    const step = params[3] as number;
-    return rows.map((r) => ({ step: fromSeconds(from + Number(r.k) * step), group: String(r.grp), mean: Number(r.mean) }));
+    return rows.map((r) => ({ step: Number(r.k), group: String(r.grp), mean: Number(r.mean) }));
+  }
+
+  async seriesCount(metricId: number): Promise<number> {
+    return Number((await this.s.all("SELECT COUNT(*) AS n FROM metric_series WHERE metric_id = $1", [metricId]))[0]?.n ?? 0);
   }
 
   private async metricIds(): Promise<number[]> {
@@ -188,7 +193,7 @@ export class SqlMetricRepo implements MetricRepo {
       n += await this.s.run(
         `INSERT INTO metric_rollups (series_id, resolution, bucket, metric_id, count, sum, min, max)
          SELECT x.series_id, ${res}, (${t} / ${res}) * ${res}, x.metric_id, ${source} GROUP BY 1, 3, 4
-         ON CONFLICT (series_id, resolution, bucket) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max`,
+         ON CONFLICT (resolution, metric_id, bucket, series_id) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max`,
         [m, toSeconds(from), toSeconds(to)],
       );
     }
@@ -222,7 +227,7 @@ export class SqlMetricRepo implements MetricRepo {
 
   async prune(resolution: number, before: Date, limit: number): Promise<number> {
     const k = tier(resolution);
-    const key = resolution === 0 ? "series_id, t" : "series_id, resolution, bucket";
+    const key = resolution === 0 ? "metric_id, t, series_id" : "resolution, metric_id, bucket, series_id";
     let left = Math.max(0, Math.floor(limit));
     let n = 0;
     for (const m of await this.metricIds()) {

@@ -620,9 +620,10 @@ ALTER TABLE webhook_deliveries ADD COLUMN redelivered_after INTEGER NOT NULL DEF
     sql: `
 -- Performance history (docs/metrics.md). Samples are many, so they are kept small: a device's series
 -- of one metric is an integer id (metric_series), times are whole seconds since 2020-01-01 UTC (an
--- int4 on PostgreSQL lasts until 2088), values one double, no JSON. Raw samples are read by series and
--- time (a device's chart) and by metric and time (fleet figures, rollups, retention); rollup buckets
--- (count, sum, min, max: coarser ones are made from finer ones exactly) the same way.
+-- int4 on PostgreSQL lasts until 2088), values one double, no JSON. Samples and rollup buckets (count,
+-- sum, min, max: coarser ones are made from finer ones exactly) are kept in metric and time order, so
+-- that what reads a metric over the fleet (aggregates, rollups, retention) reads a range of the table
+-- itself and new samples go at its end; a device's chart reads the few rows of its series by index.
 CREATE TABLE metric_definitions (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -653,9 +654,9 @@ CREATE TABLE metric_samples (
   t INTEGER NOT NULL,
   metric_id INTEGER NOT NULL,
   value REAL NOT NULL,
-  PRIMARY KEY (series_id, t)
+  PRIMARY KEY (metric_id, t, series_id)
 ) WITHOUT ROWID;
-CREATE INDEX metric_samples_metric ON metric_samples (metric_id, t);
+CREATE INDEX metric_samples_series ON metric_samples (series_id, t);
 CREATE TABLE metric_rollups (
   series_id INTEGER NOT NULL REFERENCES metric_series (id) ON DELETE CASCADE,
   resolution INTEGER NOT NULL,
@@ -665,9 +666,9 @@ CREATE TABLE metric_rollups (
   sum REAL NOT NULL,
   min REAL NOT NULL,
   max REAL NOT NULL,
-  PRIMARY KEY (series_id, resolution, bucket)
+  PRIMARY KEY (resolution, metric_id, bucket, series_id)
 ) WITHOUT ROWID;
-CREATE INDEX metric_rollups_metric ON metric_rollups (resolution, metric_id, bucket);
+CREATE INDEX metric_rollups_series ON metric_rollups (series_id, resolution, bucket);
 -- How far each tier has been rolled up (buckets before done_until are made).
 CREATE TABLE metric_rollup_marks (
   resolution INTEGER NOT NULL PRIMARY KEY,
