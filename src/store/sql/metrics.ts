@@ -6,6 +6,7 @@ import type {
 } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
 import type { Row } from "./driver.js";
+import { bumpRevision, readRevision } from "./revision.js";
 import type { Scope } from "./scope.js";
 
 /** 2020-01-01T00:00:00Z in seconds: a whole number of days, so buckets of minutes and hours fall on UTC's. */
@@ -68,7 +69,7 @@ export class SqlMetricRepo implements MetricRepo {
       );
       // A counter's last reading was of the old path: the next rate starts from the new one's.
       if (before.length > 0) await s.run("UPDATE metric_series SET last_at = NULL, last_value = NULL, last_uptime = NULL WHERE metric_id = $1", [before[0]!.id]);
-      await this.bump(s);
+      await bumpRevision(s, REVISION);
       return { definition: this.toDefinition(rows[0] ?? {}), created: before.length === 0 };
     });
   }
@@ -76,20 +77,13 @@ export class SqlMetricRepo implements MetricRepo {
   deleteDefinition(name: string): Promise<boolean> {
     return this.s.atomic(async (s) => {
       const n = await s.run("DELETE FROM metric_definitions WHERE name = $1", [name]);
-      if (n > 0) await this.bump(s);
+      if (n > 0) await bumpRevision(s, REVISION);
       return n > 0;
     });
   }
 
-  async revision(): Promise<number> {
-    const rows = await this.s.all<{ value: unknown }>("SELECT value FROM settings WHERE key = $1", [REVISION]);
-    return rows[0] ? Number(this.s.dialect.readJson(rows[0].value)) : 0;
-  }
-
-  private async bump(s: Scope): Promise<void> {
-    const rows = await s.all<{ value: unknown }>("SELECT value FROM settings WHERE key = $1", [REVISION]);
-    const next = (rows[0] ? Number(s.dialect.readJson(rows[0].value)) : 0) + 1;
-    await s.run("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [REVISION, s.dialect.json(next)]);
+  revision(): Promise<number> {
+    return readRevision(this.s, REVISION);
   }
 
   async series(deviceId: string, metricIds: readonly number[]): Promise<MetricSeriesRecord[]> {
