@@ -26,16 +26,12 @@ import { MetricService } from "../src/server/metric-service.js";
 import { silentLogger } from "../src/server/logger.js";
 import type { MetricDefinitionRecord, MetricSample } from "../src/store/types.js";
 import { percentile, time } from "./support/timing.js";
+import { option } from "./support/option.js";
 import { runIfScript } from "./support/run-main.js";
 
 const HOUR = 3600;
 const DAY = 86400;
 const NOW = Date.UTC(2026, 2, 31, 0, 0, 0);
-
-function option(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  return i === -1 ? undefined : argv[i + 1];
-}
 
 /** Raw SQL beside the store, to fill big tables in a few statements. */
 interface Raw {
