@@ -78,6 +78,7 @@ export class MetricRecorder {
     const boots = [device.lastBootAt, device.lastBootstrapAt].filter((b): b is Date => b !== null).map((b) => b.getTime() / 1000);
     const t = at.getTime() / 1000;
     const samples: MetricSample[] = [];
+    const readings: { seriesId: number; at: Date; value: string; uptime: number | null }[] = [];
     for (const { def } of matched) {
       const s = series.get(def.id);
       const o = latest.get(def.path);
@@ -97,8 +98,9 @@ export class MetricRecorder {
         if (outcome.kind === "stale") continue;
         if (outcome.kind === "rate") samples.push({ seriesId: s.id, metricId: def.id, at, value: outcome.perSecond * def.scale });
       }
-      await tx.metrics.setLast(s.id, { at, value: value.toString(), uptime });
+      readings.push({ seriesId: s.id, at, value: value.toString(), uptime });
     }
+    await tx.metrics.setLast(readings);
     await tx.metrics.addSamples(samples);
     return samples.length;
   }

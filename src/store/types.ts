@@ -1312,8 +1312,8 @@ export interface MetricRepo {
   revision(): Promise<number>;
   /** The device's series of these metrics, created where missing. */
   series(deviceId: string, metricIds: readonly number[]): Promise<MetricSeriesRecord[]>;
-  /** Records a counter's last reading on its series. */
-  setLast(seriesId: number, last: { at: Date; value: string; uptime: number | null }): Promise<void>;
+  /** Records counters' last readings on their series. */
+  setLast(readings: readonly { seriesId: number; at: Date; value: string; uptime: number | null }[]): Promise<void>;
   /** Stores samples, in any order (a sample at a series' time already stored replaces it). */
   addSamples(samples: readonly MetricSample[]): Promise<void>;
   /** A device's series over [from, to) at a resolution (0: raw samples), oldest first. */

@@ -50,7 +50,9 @@ forEachBackend((backend) => {
       const [s1] = await store.metrics.series(d1, [m.id]);
       assert.equal(s1!.last, null);
       assert.deepEqual((await store.metrics.series(d1, [m.id])).map((s) => s.id), [s1!.id]);
-      await store.metrics.setLast(s1!.id, { at: at(300), value: "18446744073709551000", uptime: 1234 });
+      const [s2] = await store.metrics.series(d1, [(await store.metrics.putDefinition(def("tx"), at(0))).definition.id]);
+      await store.metrics.setLast([{ seriesId: s1!.id, at: at(300), value: "18446744073709551000", uptime: 1234 }, { seriesId: s2!.id, at: at(301), value: "7", uptime: null }]);
+      assert.deepEqual((await store.metrics.series(d1, [s2!.metricId]))[0]!.last, { at: at(301), value: "7", uptime: null });
       assert.deepEqual((await store.metrics.series(d1, [m.id]))[0]!.last, { at: at(300), value: "18446744073709551000", uptime: 1234 });
       await store.metrics.addSamples([{ seriesId: s1!.id, metricId: m.id, at: at(600), value: 3 }, { seriesId: s1!.id, metricId: m.id, at: at(0), value: 1 }]);
       await store.metrics.addSamples([{ seriesId: s1!.id, metricId: m.id, at: at(300), value: 2 }, { seriesId: s1!.id, metricId: m.id, at: at(600.4), value: 4 }]);
