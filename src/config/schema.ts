@@ -250,6 +250,28 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    metrics: Type.Object(
+      {
+        rawRetention: Seconds(604800, "Seconds raw metric samples are kept (docs/metrics.md); 0: forever."),
+        tiers: Type.Array(
+          Type.Object(
+            {
+              resolution: Type.Integer({ minimum: 60, description: "Seconds per bucket: a multiple of the finer tier's" }),
+              retention: Seconds(0, "Seconds its buckets are kept; 0: forever"),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            default: [{ resolution: 300, retention: 7776000 }, { resolution: 3600, retention: 63072000 }],
+            maxItems: 8,
+            description: "Downsampled tiers, finest first, each made from the one before (docs/metrics.md); in the environment, as JSON.",
+          },
+        ),
+        lateness: Seconds(600, "Seconds a bucket stays open after it ends before it is rolled up, for samples that arrive late (reports with their own times)."),
+        rollupBuckets: Type.Integer({ minimum: 1, default: 24, description: "Most buckets of each tier one housekeeping pass rolls up (bounded work; a pass that finds more leaves the rest to the next)." }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     campaigns: Type.Object(
       {
         interval: Seconds(5, "Seconds between two passes of each process's campaign runner (and of its fleet diagnostics, which start their next batch then)."),

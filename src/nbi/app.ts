@@ -40,6 +40,8 @@ import { overviewRoutes } from "./plugins/overview.js";
 import { parameterPathRoutes } from "./plugins/parameter-paths.js";
 import { savedFilterRoutes } from "./plugins/saved-filters.js";
 import { diagnosticRoutes } from "./plugins/diagnostics.js";
+import { metricRoutes } from "./plugins/metrics.js";
+import { MetricError } from "../metrics/index.js";
 import { DiagnosticError } from "../server/diagnostic-runs.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
@@ -151,6 +153,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   configRoutes(app, routes, ctx);
   tenantRoutes(app, routes, ctx);
   diagnosticRoutes(app, routes, ctx);
+  metricRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {
@@ -190,6 +193,7 @@ function toApiError(err: FastifyError, ctx: NbiContext, method: string, url: str
   if (err instanceof MultipartError) return validationError([{ in: "body", field: "", message: err.message }]);
   if (err instanceof CampaignError) return new ApiError(err.code, err.message, err.details);
   if (err instanceof DiagnosticError) return new ApiError(err.code, err.message, err.details);
+  if (err instanceof MetricError) return new ApiError(err.code, err.message);
   if (err instanceof CampaignRuleError) return validationError([{ in: "body", field: err.field, message: err.message }]);
   if (err instanceof UserError) {
     if (err.code === "USERNAME_INVALID") return validationError([{ in: "body", field: err.field, message: err.message }]);

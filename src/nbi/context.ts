@@ -15,6 +15,7 @@ import type { FileService } from "../files/index.js";
 import type { CampaignService } from "../server/campaigns.js";
 import type { DiagnosticService } from "../server/diagnostic-runs.js";
 import type { DiagnosticFleets } from "../server/diagnostic-fleets.js";
+import type { MetricService } from "../server/metric-service.js";
 import type { Store } from "../store/types.js";
 
 export interface NbiSettings {
@@ -44,6 +45,8 @@ export interface NbiContext {
   fleets: DiagnosticFleets;
   /** Seconds a diagnostic run may take by default (diagnostics.timeout). */
   diagnosticTimeout: number;
+  /** Metric definitions, devices' series and fleet aggregates (performance history). */
+  metricService: MetricService;
   provisioning: ProvisioningService;
   metrics: AcsMetrics;
   keys: ApiKeyAuthenticator;

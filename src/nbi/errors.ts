@@ -72,6 +72,9 @@ export const ERRORS = {
   DIAGNOSTIC_NOT_FOUND: { status: 404, description: "No diagnostic (or fleet diagnostic) has this id." },
   DIAGNOSTIC_ARGS_INVALID: { status: 400, description: "The diagnostic's arguments fit its kind but cannot be run here: a speed test larger than `diagnostics.speedTestMaxBytes`, or one without a URL while the file server (which serves Provisio's test endpoints) is off; nothing was started." },
   DIAGNOSTIC_IN_PROGRESS: { status: 409, description: "The device already runs a diagnostic of this kind (`details.diagnosticId`); a second request would cancel it on the device." },
+  METRIC_NOT_FOUND: { status: 404, description: "No metric definition has this name." },
+  METRIC_INVALID: { status: 400, description: "The metric definition cannot be recorded: a reserved name, or a path that is not one parameter; nothing was stored." },
+  METRIC_RESOLUTION_INVALID: { status: 400, description: "The server keeps no such resolution: `raw`, one of `metrics.tiers` (5m, 1h by default) or `auto`." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -148,6 +148,15 @@ export const TENANCY: Readonly<Record<string, Tenancy>> = {
   deleteWebhook: WEBHOOK,
   listWebhookDeliveries: WEBHOOK,
   redeliverWebhookDelivery: WEBHOOK,
+  // Metric definitions are configuration (their filters are no device data: anyone reads them); the
+  // series and aggregates are the devices', narrowed by their handlers to the tenant's.
+  listMetrics: GLOBAL_READ,
+  getMetric: GLOBAL_READ,
+  putMetric: UNSCOPED,
+  deleteMetric: UNSCOPED,
+  getDeviceMetric: DEVICE,
+  getMetricAggregate: SELECTS,
+  exportMetrics: SELECTS,
 };
 
 /** A route's rule; one not in the table is for unscoped principals only (closed by default). */

@@ -23,6 +23,9 @@ import { startCwmpServer, type TlsOptions } from "./cwmp-server.js";
 import { EventFeed } from "./event-feed.js";
 import { EventBus, type EventListener } from "./events.js";
 import { housekeep, startHousekeeping } from "./housekeeping.js";
+import { MetricRecorder } from "./metric-recorder.js";
+import { MetricService } from "./metric-service.js";
+import { checkTiers } from "../metrics/index.js";
 import { Logins, loginSettings } from "./logins.js";
 import { RetryWaker } from "./task-retries.js";
 import { silentLogger, type Logger } from "./logger.js";
@@ -190,6 +193,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         limits: { sourceFailures: config.cwmp.authSourceFailures, usernameFailures: config.cwmp.authUsernameFailures, windowMs: config.cwmp.authFailureWindow * 1000 } },
       store.credentials,
     );
+    // Performance history: raw samples first, then the downsampled tiers (checked before anything listens).
+    const metricTiers = checkTiers([{ resolution: 0, retention: config.metrics.rawRetention }, ...config.metrics.tiers]);
+    const metricRecorder = new MetricRecorder({ log, onlineWithinMs: config.nbi.onlineWindow * 1000 });
     // Set once the CWMP endpoint listens: the collector's URL is on it.
     let cwmpUrl = "";
     const bulkData = config.bulkData.enabled
@@ -205,8 +211,11 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           baseUrl: () => config.bulkData.publicUrl || cwmpUrl,
           maxBodyBytes: config.bulkData.maxBodyBytes,
           limits: { maxReports: config.bulkData.maxReports, maxValues: config.bulkData.maxValues },
-          // The one place reports reach the performance history (server/metric-recorder.ts) once it is wired.
-          ...(options.onBulkDataReport === undefined ? {} : { onReport: options.onBulkDataReport }),
+          // The one place reports reach the performance history, at each report's own time.
+          onReport: async (tx, deviceId, observations, at) => {
+            await metricRecorder.recordObservations(tx, deviceId, observations, at);
+            await options.onBulkDataReport?.(tx, deviceId, observations, at);
+          },
           observe: (outcome, reports) => metrics.bulkData(outcome, reports),
         })
       : null;
@@ -228,6 +237,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const extensions = extensionsDir === "" ? undefined : new ExtensionHost({ dir: isAbsolute(extensionsDir) ? extensionsDir : resolve(extensionsDir), timeoutMs: config.provisioning.extensionTimeout, log });
     if (extensions !== undefined) closers.push(() => extensions.close());
     const provisioning = new ProvisioningService({
+      observe: (tx, deviceId, values, at) => metricRecorder.recordObservations(tx, deviceId, values, at),
       sealArgs,
       store,
       log,
@@ -251,6 +261,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       compat: new CompatProfiles(config.cwmp.compatProfiles),
       provisioning,
       credentials: { realm: config.cwmp.realm, box: secrets.box },
+      metrics: metricRecorder,
       store,
       auth,
       events,
@@ -417,6 +428,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         auditMs: config.audit.retentionDays * 86_400_000,
         diagnosticsMs: config.diagnostics.retention * 1000,
       },
+      metrics: { tiers: metricTiers, lateness: config.metrics.lateness, rollupBuckets: config.metrics.rollupBuckets },
     };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));
     closers.push(() => hk.stop());
@@ -436,6 +448,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           diagnostics,
           fleets,
           diagnosticTimeout: config.diagnostics.timeout,
+          metricService: new MetricService(store, metricTiers, clock),
           provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),

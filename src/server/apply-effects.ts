@@ -8,6 +8,7 @@ import { syncSetCredentials, type CredentialSyncOptions } from "./credential-syn
 import type { AcsEvent } from "./events.js";
 import { afterBoot, afterTransfer, verifyingResult } from "./firmware-check.js";
 import { DIAGNOSTICS_COMPLETE, markRequested, queueResultReads, settleDiagnostic } from "./diagnostics.js";
+import type { MetricRecorder } from "./metric-recorder.js";
 
 export interface TaskPolicy {
   maxAttempts: number;
@@ -23,6 +24,8 @@ export interface ApplyContext {
   policy: TaskPolicy;
   /** Records credentials the ACS set on the device; without it they are not recorded. */
   credentials?: CredentialSyncOptions;
+  /** Records reported values as samples of the metrics defined for the device; without it, none are. */
+  metrics?: MetricRecorder;
   /** Told the device's record as the Inform left it (so that the caller need not read it again). */
   informed?: (device: DeviceRecord) => void;
 }
@@ -106,6 +109,8 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         // Secrets are never stored in clear (only a digest, see secret-values.ts).
         const stored = e.values.some((v) => isSecretPath(v.path)) ? e.values.map((v) => (isSecretPath(v.path) ? { ...v, value: storedSecret(v.value) } : v)) : e.values;
         await tx.parameters.setValues(deviceId, stored, now);
+        // What the device reported (its Inform, a read): not values the ACS itself set.
+        if (ctx.metrics !== undefined && e.set !== true) await ctx.metrics.recordObservations(tx, deviceId, stored, now);
         if (e.set === true && ctx.credentials !== undefined) {
           for (const note of await syncSetCredentials(tx, deviceId, e.values, now, ctx.credentials)) {
             await tx.faults.raise({ deviceId, channel: "credentials", code: "credentials.incomplete", message: note, detail: null, at: now });

@@ -19,6 +19,7 @@ import { ScriptsNeeded } from "./script-runs.js";
 import type { SessionLogHook } from "./session-log.js";
 import type { SecretBox } from "./secrets.js";
 import { endAbandoned } from "./session-end.js";
+import type { MetricRecorder } from "./metric-recorder.js";
 import { openSessionState, sealSessionState } from "./session-secrets.js";
 import { checkInform, describeRefusal, intakeLimits, parseLimits, type InformLimitsConfig, type IntakeLimits } from "./intake-limits.js";
 
@@ -82,6 +83,8 @@ export interface HandlerOptions {
   provisioning?: ProvisioningService;
   /** Records credentials the ACS sets on devices. */
   credentials?: CredentialSyncOptions;
+  /** Records what devices report as samples of the metrics defined for them (metric-recorder.ts). */
+  metrics?: MetricRecorder;
   /**
    * A task's arguments as sent now (file-tasks.ts: the file server's URLs made again with a fresh expiry;
    * task-secrets.ts: secrets opened). May throw TaskArgumentError, which fails that task.
@@ -484,7 +487,11 @@ export class CwmpHandler {
   }
 
   private applyContext(tx: StoreTx, deviceId: string, now: Date, x: Exchange) {
-    return { tx, deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy, ...(this.o.credentials === undefined ? {} : { credentials: this.o.credentials }) };
+    return {
+      tx, deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy,
+      ...(this.o.credentials === undefined ? {} : { credentials: this.o.credentials }),
+      ...(this.o.metrics === undefined ? {} : { metrics: this.o.metrics }),
+    };
   }
 
   private async runnable(tx: StoreTx, deviceId: string, now: Date): Promise<TaskInput[]> {

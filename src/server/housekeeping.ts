@@ -9,6 +9,7 @@ import type { Store } from "../store/types.js";
 import type { TaskPolicy } from "./apply-effects.js";
 import { endAbandoned } from "./session-end.js";
 import { timeOutDiagnostics } from "./diagnostics.js";
+import { rollUpMetrics, type MetricRollupOptions } from "./metric-rollups.js";
 import { recordEvents, type EventBus } from "./events.js";
 import { logPassFailure, type Logger } from "./logger.js";
 
@@ -24,6 +25,8 @@ export interface HousekeepingOptions {
    * Events of Informs, the audit trail (ms); absent: forever. deviceEventsMs, auditMs 0 or absent: forever.
    */
   retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number; diagnosticsMs?: number };
+  /** Downsampling and retention of metric samples (metric-rollups.ts); absent: none. */
+  metrics?: MetricRollupOptions;
 }
 
 /** Inform events (and audit entries) are deleted this many at a time, up to DEVICE_EVENT_BATCHES times a pass. */
@@ -78,6 +81,7 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     const auditMs = o.retention.auditMs ?? 0;
     if (auditMs > 0) pruned += await pruneInBatches((n) => o.store.audit.prune(before(auditMs), n), DEVICE_EVENT_BATCH, DEVICE_EVENT_BATCHES);
   }
+  if (o.metrics !== undefined) pruned += (await rollUpMetrics(o.store, o.metrics, now)).pruned;
   return { sessions, tasks, pruned };
 }
 

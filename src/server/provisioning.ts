@@ -49,6 +49,8 @@ export interface ProvisioningOptions {
   sealArgs?: SealArgs;
   /** Sessions in a row in which a script failed, after which it is suspended (provisioning.scriptFailureLimit); 0: never. */
   scriptFailureLimit?: number;
+  /** Told the virtual parameters' values as they are stored (metric-recorder.ts records them as samples). */
+  observe?: (tx: StoreTx, deviceId: string, values: readonly { path: string; value: string; type: string }[], at: Date) => Promise<unknown>;
   clock?: () => Date;
   /** The collector URL and credentials of a device's BulkData profile (bulkdata.ts); absent: builtin:bulkdata faults. */
   bulkData?: (deviceId: string) => { url: string; username: string; password: string };
@@ -211,7 +213,10 @@ export class ProvisioningService {
         // Ahead, a plan is kept only when it is an RPC that records nothing (AcsSession.keepAhead).
         if (ahead && effects.length > 0) return null;
         // Virtual parameters are kept with the device's parameters, for the API and filters to read.
-        if (provisioned !== null && provisioned.virtual.length > 0) await tx.parameters.setValues(session.deviceId, provisioned.virtual, now);
+        if (provisioned !== null && provisioned.virtual.length > 0) {
+          await tx.parameters.setValues(session.deviceId, provisioned.virtual, now);
+          await this.o.observe?.(tx, session.deviceId, provisioned.virtual, now);
+        }
         if (provisioned !== null && step.effects.some((e) => e.type === "provisionsDone")) {
           for (const f of provisioned.faults) effects.push({ type: "provisionFault", code: f.code, message: `${f.message} (provision ${f.provision}, preset ${f.preset})` });
           for (const l of provisioned.logs) this.o.log.info({ deviceId: session.deviceId, provision: l.provision, message: l.message }, "provision log");

@@ -430,6 +430,8 @@ export interface StoreTx {
   tenants: TenantRepo;
   // Diagnostics and their results (migration 15).
   diagnostics: DiagnosticRepo;
+  // Performance history: metric definitions, samples and rollups (migration 18).
+  metrics: MetricRepo;
 }
 
 export interface Store extends StoreTx {
@@ -1227,4 +1229,109 @@ export interface DiagnosticFleetRecord {
   updatedAt: Date;
   /** The tenant of whoever started it (migration 16; its filter is stored narrowed): only that tenant sees it. */
   tenant: string | null;
+}
+
+// ---- performance history (migration 18) ----
+
+/** A metric definition as stored (src/metrics/definition.ts has the rules); `id` is what samples refer to. */
+export interface MetricDefinitionRecord {
+  id: number;
+  name: string;
+  path: string;
+  kind: "gauge" | "counter";
+  scale: number;
+  unit: string;
+  filter: string;
+  /** Seconds; 0: sampled whenever reported. */
+  interval: number;
+  export: boolean;
+  description: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewMetricDefinition = Omit<MetricDefinitionRecord, "id" | "createdAt" | "updatedAt">;
+
+/** A device's series of one metric, with the counter's last reading (for the next rate). */
+export interface MetricSeriesRecord {
+  id: number;
+  deviceId: string;
+  metricId: number;
+  last: { at: Date; value: string; uptime: number | null } | null;
+}
+
+export interface MetricSample {
+  seriesId: number;
+  metricId: number;
+  /** Whole seconds are kept; two samples of a series in one second: the last written stays. */
+  at: Date;
+  value: number;
+}
+
+/** One point of a series: a raw sample (count 1) or a bucket starting at `at`. */
+export interface MetricPoint {
+  at: Date;
+  count: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export type MetricGroupBy = "productClass" | "softwareVersion" | "tag" | "none";
+
+export interface MetricFleetQuery {
+  metricId: number;
+  from: Date;
+  to: Date;
+  /** Seconds per step (a multiple of the resolution read). */
+  step: number;
+  /** The tier read: 0 for raw samples, else a rollup's bucket seconds. */
+  resolution: number;
+  groupBy: MetricGroupBy;
+  /** Only these devices (a tenant's, an API filter's): each scope narrows further. */
+  devices?: DeviceScope[];
+  /** Parameters holding the software version (groupBy softwareVersion). */
+  versionPaths?: readonly string[];
+}
+
+/** One device's mean over one step (its index from `from`), with its group: the fleet figures are made from these. */
+export interface MetricFleetRow {
+  step: number;
+  group: string;
+  mean: number;
+}
+
+export interface MetricRepo {
+  listDefinitions(): Promise<MetricDefinitionRecord[]>;
+  getDefinition(name: string): Promise<MetricDefinitionRecord | null>;
+  /** Creates or replaces a definition by name (its id, and so its samples, kept); `created` when it is new. */
+  putDefinition(d: NewMetricDefinition, at: Date): Promise<{ definition: MetricDefinitionRecord; created: boolean }>;
+  /** Deletes a definition with all of its samples; false when there was none. */
+  deleteDefinition(name: string): Promise<boolean>;
+  /** A number that changes with every put and delete: cheap for every process to poll. */
+  revision(): Promise<number>;
+  /** The device's series of these metrics, created where missing. */
+  series(deviceId: string, metricIds: readonly number[]): Promise<MetricSeriesRecord[]>;
+  /** Records counters' last readings on their series. */
+  setLast(readings: readonly { seriesId: number; at: Date; value: string; uptime: number | null }[]): Promise<void>;
+  /** Stores samples, in any order (a sample at a series' time already stored replaces it). */
+  addSamples(samples: readonly MetricSample[]): Promise<void>;
+  /** A device's series over [from, to) at a resolution (0: raw samples), oldest first. */
+  readSeries(deviceId: string, metricId: number, resolution: number, from: Date, to: Date): Promise<MetricPoint[]>;
+  /** Each device's mean per step and its group, for fleet figures. */
+  fleet(q: MetricFleetQuery): Promise<MetricFleetRow[]>;
+  /** How many devices have a series of the metric. */
+  seriesCount(metricId: number): Promise<number>;
+  /**
+   * Makes the buckets of `resolution` seconds in [from, to) from the finer tier (0: raw samples), for
+   * every metric: idempotent (buckets are made again whole); returns how many were written.
+   */
+  rollup(resolution: number, finer: number, from: Date, to: Date): Promise<number>;
+  /** The first time at or after `from` that the tier `resolution` (0: raw) holds data, or null. */
+  firstAt(resolution: number, from: Date): Promise<Date | null>;
+  /** How far the tier has been rolled up; null before its first pass. */
+  rolledUntil(resolution: number): Promise<Date | null>;
+  setRolledUntil(resolution: number, until: Date): Promise<void>;
+  /** Deletes up to `limit` samples (or buckets) of a tier from before `before`; returns how many. */
+  prune(resolution: number, before: Date, limit: number): Promise<number>;
 }

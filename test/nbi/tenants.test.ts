@@ -197,7 +197,7 @@ forEachBackend((backend) => {
       for (const [path, ops] of Object.entries(doc.paths)) {
         if (!path.startsWith("/api/devices/{id}")) continue;
         for (const [method, op] of Object.entries(ops)) {
-          const url = (id: string) => path.replace("{id}", encodeURIComponent(id)).replace("{tag}", "acme").replace("{uploadId}", "0".repeat(32));
+          const url = (id: string) => path.replace("{id}", encodeURIComponent(id)).replace("{tag}", "acme").replace("{metric}", "cpu").replace("{uploadId}", "0".repeat(32));
           const res = await scoped.call(method.toUpperCase(), url(B[0]!), bodies[op.operationId]);
           const code = path.includes("{uploadId}") ? "UPLOAD_NOT_FOUND" : "DEVICE_NOT_FOUND";
           assert.ok(isError(res, 404, code), `${method} ${path}`);

@@ -1,5 +1,6 @@
 import type { JsonValue, ProvisioningDocument, ProvisioningKind, ProvisioningRepo, ProvisioningVersion } from "../types.js";
 import type { Row } from "./driver.js";
+import { bumpRevision, readRevision } from "./revision.js";
 import type { Scope } from "./scope.js";
 
 const TABLE: Record<ProvisioningKind, string> = { preset: "presets", provision: "provisions" };
@@ -38,7 +39,7 @@ export class SqlProvisioningRepo implements ProvisioningRepo {
         [name, d.json(doc), next, d.date(at)],
       );
       await s.run("INSERT INTO provisioning_history (kind, name, version, doc, at, by_name) VALUES ($1, $2, $3, $4, $5, $6)", [kind, name, next, d.json(doc), d.date(at), by]);
-      await this.bump(s);
+      await bumpRevision(s, REVISION);
       return { name, doc, version: next, updatedAt: at };
     });
   }
@@ -48,7 +49,7 @@ export class SqlProvisioningRepo implements ProvisioningRepo {
       const rows = await s.all<{ version: unknown }>(`DELETE FROM ${TABLE[kind]} WHERE name = $1 RETURNING version`, [name]);
       if (rows.length === 0) return false;
       await s.run("INSERT INTO provisioning_history (kind, name, version, doc, at, by_name) VALUES ($1, $2, $3, NULL, $4, $5)", [kind, name, Number(rows[0]!.version) + 1, s.dialect.date(at), by]);
-      await this.bump(s);
+      await bumpRevision(s, REVISION);
       return true;
     });
   }
@@ -68,14 +69,7 @@ export class SqlProvisioningRepo implements ProvisioningRepo {
     return { version: Number(r.version), doc: r.doc === null ? null : d.readJson(r.doc), at: d.readDate(r.at) ?? new Date(NaN), by: r.by_name === null || r.by_name === undefined ? null : String(r.by_name) };
   }
 
-  async revision(): Promise<number> {
-    const rows = await this.s.all<{ value: unknown }>("SELECT value FROM settings WHERE key = $1", [REVISION]);
-    return rows[0] ? Number(this.s.dialect.readJson(rows[0].value)) : 0;
-  }
-
-  private async bump(s: Scope): Promise<void> {
-    const rows = await s.all<{ value: unknown }>("SELECT value FROM settings WHERE key = $1", [REVISION]);
-    const next = (rows[0] ? Number(s.dialect.readJson(rows[0].value)) : 0) + 1;
-    await s.run("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [REVISION, s.dialect.json(next)]);
+  revision(): Promise<number> {
+    return readRevision(this.s, REVISION);
   }
 }

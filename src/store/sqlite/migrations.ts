@@ -614,4 +614,66 @@ ALTER TABLE webhook_deliveries ADD COLUMN redelivered_at INTEGER;
 ALTER TABLE webhook_deliveries ADD COLUMN redelivered_after INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 18,
+    name: "metrics",
+    sql: `
+-- Performance history (docs/metrics.md). Samples are many, so they are kept small: a device's series
+-- of one metric is an integer id (metric_series), times are whole seconds since 2020-01-01 UTC (an
+-- int4 on PostgreSQL lasts until 2088), values one double, no JSON. Samples and rollup buckets (count,
+-- sum, min, max: coarser ones are made from finer ones exactly) are kept in metric and time order, so
+-- that what reads a metric over the fleet (aggregates, rollups, retention) reads a range of the table
+-- itself and new samples go at its end; a device's chart reads the few rows of its series by index.
+CREATE TABLE metric_definitions (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  path TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('gauge', 'counter')),
+  scale REAL NOT NULL,
+  unit TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  sample_interval INTEGER NOT NULL,
+  export INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+-- A counter's last reading (exact, as text: it may pass 2^53) is kept with its series, for the next rate.
+CREATE TABLE metric_series (
+  id INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  metric_id INTEGER NOT NULL REFERENCES metric_definitions (id) ON DELETE CASCADE,
+  last_at INTEGER,
+  last_value TEXT,
+  last_uptime INTEGER,
+  UNIQUE (device_id, metric_id)
+);
+CREATE INDEX metric_series_metric ON metric_series (metric_id);
+CREATE TABLE metric_samples (
+  series_id INTEGER NOT NULL REFERENCES metric_series (id) ON DELETE CASCADE,
+  t INTEGER NOT NULL,
+  metric_id INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (metric_id, t, series_id)
+) WITHOUT ROWID;
+CREATE INDEX metric_samples_series ON metric_samples (series_id, t);
+CREATE TABLE metric_rollups (
+  series_id INTEGER NOT NULL REFERENCES metric_series (id) ON DELETE CASCADE,
+  resolution INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  metric_id INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  PRIMARY KEY (resolution, metric_id, bucket, series_id)
+) WITHOUT ROWID;
+CREATE INDEX metric_rollups_series ON metric_rollups (series_id, resolution, bucket);
+-- How far each tier has been rolled up (buckets before done_until are made).
+CREATE TABLE metric_rollup_marks (
+  resolution INTEGER NOT NULL PRIMARY KEY,
+  done_until INTEGER NOT NULL
+);
+`,
+  },
 ];

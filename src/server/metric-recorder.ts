@@ -1,0 +1,107 @@
+// Records the values devices report (Inform parameters, GetParameterValues answers, virtual parameters,
+// BulkData reports) as samples of the metrics whose filter matches the device. Definitions are kept per
+// process and read again only when the store's metrics revision moved (one read per call), and matched
+// in memory: a call whose values are of no metric's path costs that one read.
+
+import { checkDefinition, counterRate, counterValue, counterWidth, type CounterReading } from "../metrics/index.js";
+import { analyze, evaluate, filterDevice, numberOf, parse, type FilterNode } from "../query/index.js";
+import type { MetricDefinitionRecord, MetricSample, StoreTx } from "../store/types.js";
+import type { Logger } from "./logger.js";
+
+export interface Observation {
+  path: string;
+  value: string;
+  type?: string;
+}
+
+interface Compiled {
+  def: MetricDefinitionRecord;
+  filter: FilterNode | null;
+}
+
+/** DeviceInfo.UpTime of either data model: read beside counters to see reboots. */
+const UPTIME = /^(Device|InternetGatewayDevice)\.DeviceInfo\.UpTime$/;
+
+export interface MetricRecorderOptions {
+  log: Logger;
+  /** `online` in metric filters: last Inform within this many ms. */
+  onlineWithinMs: number;
+}
+
+export class MetricRecorder {
+  private byPath = new Map<string, Compiled[]>();
+  private revision = -1;
+
+  constructor(private readonly o: MetricRecorderOptions) {}
+
+  private async refresh(tx: StoreTx): Promise<void> {
+    const revision = await tx.metrics.revision();
+    if (revision === this.revision) return;
+    const byPath = new Map<string, Compiled[]>();
+    for (const def of await tx.metrics.listDefinitions()) {
+      try {
+        checkDefinition({ ...def });
+        const c = { def, filter: def.filter.trim() === "" ? null : parse(def.filter) };
+        byPath.set(def.path, [...(byPath.get(def.path) ?? []), c]);
+      } catch (err) {
+        this.o.log.error({ metric: def.name, err: (err as Error).message }, "stored metric definition is invalid; ignored");
+      }
+    }
+    this.byPath = byPath;
+    this.revision = revision;
+  }
+
+  /**
+   * Records `observations`, read from the device at `at`, for the metrics they are of. Samples may come
+   * in any order (a report with its own times): a gauge's is stored at its time; a counter's rate needs
+   * the reading before it, so one older than the last reading gives none. Returns the samples stored.
+   */
+  async recordObservations(tx: StoreTx, deviceId: string, observations: readonly Observation[], at: Date): Promise<number> {
+    await this.refresh(tx);
+    if (this.byPath.size === 0) return 0;
+    const latest = new Map<string, Observation>();
+    for (const o of observations) latest.set(o.path, o);
+    const candidates = [...latest.keys()].flatMap((p) => this.byPath.get(p) ?? []);
+    if (candidates.length === 0) return 0;
+    const device = await tx.devices.get(deviceId);
+    if (device === null) return 0;
+    const reads = [...new Set(candidates.flatMap((c) => (c.filter === null ? [] : analyze(c.filter).parameters)))];
+    const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
+    const fd = filterDevice(device, params);
+    const ctx = { now: at, onlineWithinMs: this.o.onlineWithinMs };
+    const matched = candidates.filter((c) => c.filter === null || evaluate(c.filter, fd, ctx));
+    if (matched.length === 0) return 0;
+    const series = new Map((await tx.metrics.series(deviceId, matched.map((c) => c.def.id))).map((s) => [s.metricId, s]));
+    const uptimeText = [...latest.values()].find((o) => UPTIME.test(o.path))?.value ?? null;
+    const uptime = uptimeText === null ? null : numberOf(uptimeText);
+    // A boot (1 BOOT, 0 BOOTSTRAP) after the last reading and no later than this one: counters started again.
+    const boots = [device.lastBootAt, device.lastBootstrapAt].filter((b): b is Date => b !== null).map((b) => b.getTime() / 1000);
+    const t = at.getTime() / 1000;
+    const samples: MetricSample[] = [];
+    const readings: { seriesId: number; at: Date; value: string; uptime: number | null }[] = [];
+    for (const { def } of matched) {
+      const s = series.get(def.id);
+      const o = latest.get(def.path);
+      if (s === undefined || o === undefined) continue;
+      if (def.kind === "gauge") {
+        const v = numberOf(o.value);
+        if (v !== null) samples.push({ seriesId: s.id, metricId: def.id, at, value: v * def.scale });
+        continue;
+      }
+      const value = counterValue(o.value);
+      if (value === null) continue;
+      const cur: CounterReading = { value, at: t, uptime };
+      const last = s.last;
+      if (last !== null) {
+        const prev: CounterReading = { value: BigInt(last.value), at: last.at.getTime() / 1000, uptime: last.uptime };
+        const outcome = counterRate(prev, cur, counterWidth(o.type, value > BigInt(last.value) ? value : BigInt(last.value)), boots.some((b) => b > prev.at && b <= t));
+        if (outcome.kind === "stale") continue;
+        if (outcome.kind === "rate") samples.push({ seriesId: s.id, metricId: def.id, at, value: outcome.perSecond * def.scale });
+      }
+      readings.push({ seriesId: s.id, at, value: value.toString(), uptime });
+    }
+    await tx.metrics.setLast(readings);
+    await tx.metrics.addSamples(samples);
+    return samples.length;
+  }
+}
