@@ -73,6 +73,8 @@ forEachBackend((backend) => {
           },
         },
       });
+      // Reports become samples of the metrics that record what they carry (docs/metrics.md).
+      assert.equal((await a.admin.put("/api/metrics/bd_uptime", { path: "Device.DeviceInfo.UpTime", kind: "gauge", unit: "s" })).status, 201);
       for (const [name, args] of [
         ["bulk-json", { parameters: REPORTED, interval: 1, encoding: "JSON", format: "NameValuePair" }],
         ["bulk-csv", { parameters: ["DeviceInfo.UpTime", "ManagementServer."], interval: 1, encoding: "CSV", format: "ParameterPerColumn", timestamp: "ISO-8601" }],
@@ -133,6 +135,25 @@ forEachBackend((backend) => {
       assert.ok(ids.every((id) => events.some((e) => e.deviceId === id)), JSON.stringify(events.map((e) => e.deviceId)));
       const payload = events[0]!.payload as { reports: number; values: number; collectedAt: string };
       assert.ok(payload.reports >= 1 && payload.values >= 1 && !Number.isNaN(Date.parse(payload.collectedAt)));
+    });
+
+    it("each report is a sample of the metrics that record its values, at the report's own time", async () => {
+      for (const id of ids) {
+        // The hook runs inside the report's transaction: a report just seen may not be committed yet.
+        const reports = hooked.filter((h) => h.deviceId === id);
+        assert.ok(reports.length >= 2);
+        const to = new Date(Date.now() + 60_000).toISOString();
+        const points = await eventually(async () => {
+          const res = await a.admin.get(`/api/devices/${encodeURIComponent(id)}/metrics/bd_uptime?from=${new Date(0).toISOString()}&to=${to}&resolution=raw`);
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          const got = new Map((res.body.points as { at: string; mean: number }[]).map((p) => [p.at, p.mean]));
+          return reports.every((r) => got.has(r.at.toISOString())) ? got : undefined;
+        }, `a sample for each of ${id}'s reports`);
+        for (const r of reports) {
+          const value = r.observations.find((o) => o.path === "Device.DeviceInfo.UpTime")!.value;
+          assert.equal(points.get(r.at.toISOString()), Number(value), `${id}'s report of ${r.at.toISOString()}`);
+        }
+      }
     });
 
     it("refuses bad credentials, another device's, unknown devices, malformed and oversized bodies, clearly, while devices go on reporting", async () => {
