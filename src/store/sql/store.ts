@@ -25,6 +25,7 @@ import { SqlSessionHistoryRepo } from "./session-history.js";
 import { SqlFleetRepo } from "./fleet.js";
 import { SqlTenantRepo } from "./tenants.js";
 import { SqlDiagnosticRepo } from "./diagnostics.js";
+import { SqlAlarmRepo } from "./alarms.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -60,6 +61,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     fleet: new SqlFleetRepo(scope),
     tenants: new SqlTenantRepo(scope),
     diagnostics: new SqlDiagnosticRepo(scope),
+    alarms: new SqlAlarmRepo(scope),
   };
 }
 
