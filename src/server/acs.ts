@@ -45,6 +45,8 @@ import type { CampaignService } from "./campaigns.js";
 import type { CampaignRunner } from "./campaign-runner.js";
 import { DiagnosticService, speedTestUrls } from "./diagnostic-runs.js";
 import { DiagnosticFleets } from "./diagnostic-fleets.js";
+import { AlarmService } from "./alarms.js";
+import { AlarmPass } from "./alarm-pass.js";
 
 export interface Acs {
   store: Store;
@@ -212,7 +214,14 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     await provisioning.refresh(clock().getTime(), true);
     const filesPart = await startFiles(config, { store, dataDir, nonceSecret: secret, log, clock });
     closers.push(() => filesPart.close());
+    const alarms = new AlarmService({
+      log,
+      refreshMs: config.alarms.refreshInterval * 1000,
+      onlineWithinMs: config.nbi.onlineWindow * 1000,
+      faultMgmtIntervalSeconds: config.alarms.faultMgmtInterval,
+    });
     const handler = new CwmpHandler({
+      alarms,
       taskArgs: (t, at) => filesPart.fileTasks.forSending({ ...t, args: openTaskArgs(secrets.box, t.deviceId, t.name, t.args) }, at),
       secrets: secrets.box,
       bootstrapReclaim: config.cwmp.bootstrapReclaim,
@@ -370,6 +379,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     closers.push(() => webhooks.close());
 
     const hkOptions = {
+      alarms: new AlarmPass(store, alarms),
       store,
       events,
       log,
@@ -383,6 +393,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         deviceEventsMs: config.cwmp.eventRetention * 1000,
         auditMs: config.audit.retentionDays * 86_400_000,
         diagnosticsMs: config.diagnostics.retention * 1000,
+        alarmsMs: config.alarms.retention * 1000,
       },
     };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));
@@ -403,6 +414,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           diagnostics,
           fleets,
           diagnosticTimeout: config.diagnostics.timeout,
+          alarms,
           provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),
