@@ -40,6 +40,7 @@ import { overviewRoutes } from "./plugins/overview.js";
 import { parameterPathRoutes } from "./plugins/parameter-paths.js";
 import { savedFilterRoutes } from "./plugins/saved-filters.js";
 import { diagnosticRoutes } from "./plugins/diagnostics.js";
+import { alarmRoutes } from "./plugins/alarms.js";
 import { DiagnosticError } from "../server/diagnostic-runs.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
@@ -151,6 +152,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   configRoutes(app, routes, ctx);
   tenantRoutes(app, routes, ctx);
   diagnosticRoutes(app, routes, ctx);
+  alarmRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {

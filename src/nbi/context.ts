@@ -16,6 +16,7 @@ import type { CampaignService } from "../server/campaigns.js";
 import type { DiagnosticService } from "../server/diagnostic-runs.js";
 import type { DiagnosticFleets } from "../server/diagnostic-fleets.js";
 import type { Store } from "../store/types.js";
+import type { AlarmService } from "../server/alarms.js";
 
 export interface NbiSettings {
   maxPageSize: number;
@@ -45,6 +46,8 @@ export interface NbiContext {
   /** Seconds a diagnostic run may take by default (diagnostics.timeout). */
   diagnosticTimeout: number;
   provisioning: ProvisioningService;
+  /** Alarm rules: a change through the API makes this process read them again at once. */
+  alarms: AlarmService;
   metrics: AcsMetrics;
   keys: ApiKeyAuthenticator;
   /** Console users' logins (session cookies). */

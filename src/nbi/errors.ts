@@ -72,6 +72,10 @@ export const ERRORS = {
   DIAGNOSTIC_NOT_FOUND: { status: 404, description: "No diagnostic (or fleet diagnostic) has this id." },
   DIAGNOSTIC_ARGS_INVALID: { status: 400, description: "The diagnostic's arguments fit its kind but cannot be run here: a speed test larger than `diagnostics.speedTestMaxBytes`, or one without a URL while the file server (which serves Provisio's test endpoints) is off; nothing was started." },
   DIAGNOSTIC_IN_PROGRESS: { status: 409, description: "The device already runs a diagnostic of this kind (`details.diagnosticId`); a second request would cancel it on the device." },
+  ALARM_NOT_FOUND: { status: 404, description: "No alarm has this id." },
+  ALARM_RULE_NOT_FOUND: { status: 404, description: "No alarm rule has this id." },
+  ALARM_RULE_EXISTS: { status: 409, description: "An alarm rule already has this name." },
+  ALARM_RULE_INVALID: { status: 400, description: "The rule's condition fits the schema but means nothing (a clear threshold on the wrong side, a regular expression that is not one, a path that is not a parameter); `details.problems` lists what; nothing was changed." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 
