@@ -1,0 +1,217 @@
+// Alarms end to end, on every backend: a real ACS (its clock injected, so durations, windows and
+// silence pass without waiting), rules made through the REST API, and a scripted CPE over HTTP on
+// 127.0.0.1 reporting what raises and clears them: a threshold with hysteresis (repeats counted on one
+// alarm), a duration, a reboot loop, a device that stops informing, the device's own FaultMgmt
+// alarms, acknowledgement, and the events on the outbox and to a webhook.
+
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { xsdValue, type CwmpMessage, type ParameterValueStruct } from "../../src/cwmp/index.js";
+import { outboxEvents } from "../support/outbox.js";
+import { forEachBackend } from "../support/pg.js";
+import { rpcIn, TestCpe } from "../support/test-cpe.js";
+import { eventually, startE2eAcs, type E2eAcs } from "./support.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const TEMP = "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.Value";
+const FM = "Device.FaultMgmt.";
+
+const param = (name: string, value: string, type = "xsd:string"): ParameterValueStruct => ({ name, value: xsdValue(type as never, value) });
+
+/** One session: the Inform, then the ACS's RPCs answered by `answer` (a fault when it has none) until it ends. */
+async function session(cpe: TestCpe, events: string[], params: ParameterValueStruct[], answer: (rpc: CwmpMessage) => CwmpMessage | null = () => null): Promise<CwmpMessage[]> {
+  const informed = await cpe.inform(events, [param("Device.DeviceInfo.SoftwareVersion", "1.0"), ...params]);
+  assert.equal(informed.status, 200, informed.text);
+  const rpcs: CwmpMessage[] = [];
+  let reply = await cpe.send(null);
+  while (reply.status !== 204) {
+    const rpc = rpcIn(reply);
+    rpcs.push(rpc);
+    reply = await cpe.answer(reply, answer(rpc) ?? { method: "Fault", faultCode: "9000", faultString: "not in this test" } as never);
+    assert.ok(rpcs.length < 20, "the session ends");
+  }
+  return rpcs;
+}
+
+/** A webhook receiver: the JSON bodies it was sent. */
+async function receiver(): Promise<{ url: string; received: Json[]; stop(): Promise<void> }> {
+  const received: Json[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    stop: () => new Promise((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+forEachBackend((backend) => {
+  describe("alarms end to end", () => {
+    let a: E2eAcs;
+    let offsetMs = 0;
+    const advance = (s: number) => (offsetMs += s * 1000);
+    let hook: Awaited<ReturnType<typeof receiver>>;
+    const cpes: TestCpe[] = [];
+    const cpe = (serial: string) => {
+      const c = new TestCpe({ url: a.t.url, username: a.t.username, password: a.t.password, ns: "1-2", identity: { serialNumber: `${backend.name}-${serial}` } });
+      cpes.push(c);
+      return c;
+    };
+    const rule = async (body: Json) => {
+      const res = await a.admin.post("/api/alarms/rules", body);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    const alarmsOf = async (c: TestCpe, q = "") => (await a.operator.get(`/api/devices/${encodeURIComponent(c.deviceId)}/alarms${q}`)).body.alarms as Json[];
+
+    before(async () => {
+      a = await startE2eAcs(backend, { clock: () => new Date(Date.now() + offsetMs), settings: { webhooks: { allowTargets: ["127.0.0.1"] } } });
+      hook = await receiver();
+      const webhook = await a.admin.post("/api/webhooks", { name: `alarms-${backend.name}`, url: hook.url, events: ["alarm.raised", "alarm.cleared", "alarm.acknowledged"] });
+      assert.equal(webhook.status, 201, JSON.stringify(webhook.body));
+    });
+    after(async () => {
+      for (const c of cpes) c.close();
+      await hook.stop();
+      await a.t.stop();
+    });
+
+    it("a threshold alarm: raised above 80, kept in the band, counted when it holds again, cleared at 70; events and a webhook delivery", async () => {
+      const ruleId = await rule({ name: "hot", severity: "major", filter: 'productClass = "HGW"', condition: { kind: "value", path: "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.*.Value", op: ">", raise: 80, clear: 70 } });
+      const c = cpe("hot");
+      await session(c, ["0 BOOTSTRAP"], [param(TEMP, "60", "xsd:int")]);
+      assert.deepEqual(await alarmsOf(c), []);
+      await session(c, ["4 VALUE CHANGE"], [param(TEMP, "85", "xsd:int")]);
+      const [raised] = await alarmsOf(c);
+      assert.deepEqual([raised.state, raised.severity, raised.ruleId, raised.dedupeKey, raised.count, raised.detail], ["active", "major", ruleId, `${ruleId}|${TEMP}`, 1, { path: TEMP, value: "85" }]);
+      await session(c, ["4 VALUE CHANGE"], [param(TEMP, "75", "xsd:int")]);
+      await session(c, ["4 VALUE CHANGE"], [param(TEMP, "90", "xsd:int")]);
+      const [again] = await alarmsOf(c);
+      assert.deepEqual([again.id, again.state, again.count, again.detail.value], [raised.id, "active", 2, "90"], "one alarm, its repeat counted");
+      await session(c, ["4 VALUE CHANGE"], [param(TEMP, "71", "xsd:int")]);
+      assert.equal((await alarmsOf(c))[0].state, "active", "71 is still in the band");
+      await session(c, ["4 VALUE CHANGE"], [param(TEMP, "70", "xsd:int")]);
+      const [cleared] = await alarmsOf(c);
+      assert.deepEqual([cleared.id, cleared.state], [raised.id, "cleared"]);
+      const history = (await a.operator.get(`/api/alarms/${raised.id}`)).body.history.map((h: Json) => h.transition);
+      assert.deepEqual(history, ["raised", "repeated", "cleared"]);
+      const events = await outboxEvents(a.t.acs.store, (e) => e.type.startsWith("alarm.") && (e.payload as Json).alarmId === raised.id, (l) => l.length >= 2);
+      assert.deepEqual(events.map((e) => [e.type, e.deviceId]), [["alarm.raised", c.deviceId], ["alarm.cleared", c.deviceId]]);
+      const delivered = await eventually(() => {
+        const mine = hook.received.filter((b) => b.payload?.alarmId === raised.id || b.alarmId === raised.id || JSON.stringify(b).includes(raised.id));
+        return mine.length >= 2 ? mine : undefined;
+      }, "the webhook deliveries");
+      assert.ok(JSON.stringify(delivered).includes("alarm.raised") && JSON.stringify(delivered).includes("alarm.cleared"));
+    });
+
+    it("a duration: the alarm waits until the value held for forSeconds, and a report in between starts it over", async () => {
+      await rule({ name: "hot for a minute", severity: "critical", condition: { kind: "value", path: "Device.DeviceInfo.ProcessStatus.CPUUsage", op: ">=", raise: 95, forSeconds: 60 } });
+      const c = cpe("cpu");
+      const CPU = "Device.DeviceInfo.ProcessStatus.CPUUsage";
+      await session(c, ["4 VALUE CHANGE"], [param(CPU, "99", "xsd:unsignedInt")]);
+      assert.deepEqual(await alarmsOf(c), [], "pending: not an alarm yet");
+      advance(30);
+      await session(c, ["4 VALUE CHANGE"], [param(CPU, "50", "xsd:unsignedInt")]);
+      await session(c, ["4 VALUE CHANGE"], [param(CPU, "97", "xsd:unsignedInt")]);
+      advance(45);
+      await a.t.acs.housekeep();
+      assert.deepEqual(await alarmsOf(c), [], "45 s since the run started again");
+      advance(20);
+      await a.t.acs.housekeep();
+      const [raised] = await alarmsOf(c);
+      assert.deepEqual([raised.state, raised.severity], ["active", "critical"]);
+    });
+
+    it("a reboot loop: three 1 BOOT within the hour raise it; it clears once the window holds fewer", async () => {
+      await rule({ name: "reboot loop", severity: "minor", condition: { kind: "event", code: "1 BOOT", count: 3, windowSeconds: 3600 } });
+      const c = cpe("boots");
+      for (let i = 0; i < 2; i++) {
+        await session(c, ["1 BOOT"], []);
+        advance(600);
+      }
+      assert.deepEqual(await alarmsOf(c), []);
+      await session(c, ["1 BOOT"], []);
+      const [raised] = await alarmsOf(c);
+      assert.deepEqual([raised.state, raised.severity, raised.detail], ["active", "minor", { code: "1 BOOT", count: 3 }]);
+      await session(c, ["1 BOOT"], []);
+      assert.equal((await alarmsOf(c))[0].count, 2, "a fourth boot counts on the same alarm");
+      advance(2900);
+      await a.t.acs.housekeep();
+      assert.equal((await alarmsOf(c))[0].state, "active", "three boots are still within the hour");
+      advance(1300);
+      await a.t.acs.housekeep();
+      assert.equal((await alarmsOf(c))[0].state, "cleared");
+    });
+
+    it("silence: a device that stops informing for three of its periodic intervals; its next Inform clears it", async () => {
+      await rule({ name: "silent", severity: "warning", filter: 'serialNumber *= "quiet"', condition: { kind: "silence", intervals: 3, intervalSeconds: 3600 } });
+      const quiet = cpe("quiet");
+      const chatty = cpe("quiet-but-slow");
+      await session(quiet, ["2 PERIODIC"], [param("Device.ManagementServer.PeriodicInformInterval", "300", "xsd:unsignedInt")]);
+      await session(chatty, ["2 PERIODIC"], []);
+      advance(899);
+      await a.t.acs.housekeep();
+      assert.deepEqual(await alarmsOf(quiet), []);
+      advance(2);
+      await a.t.acs.housekeep();
+      const [raised] = await alarmsOf(quiet);
+      assert.deepEqual([raised.state, raised.severity], ["active", "warning"]);
+      assert.deepEqual(await alarmsOf(chatty), [], "its interval is unknown: the rule's 3 × 3600 s");
+      await a.t.acs.housekeep();
+      assert.equal((await alarmsOf(quiet)).length, 1, "one alarm however many passes");
+      await session(quiet, ["2 PERIODIC"], []);
+      assert.equal((await alarmsOf(quiet))[0].state, "cleared");
+    });
+
+    it("FaultMgmt: the device's current alarms are read when their count changes, become alarms, and clear when gone", async () => {
+      const c = cpe("faultmgmt");
+      const entry = (i: number, id: string, severity: string) => [
+        param(`${FM}CurrentAlarm.${i}.AlarmIdentifier`, id), param(`${FM}CurrentAlarm.${i}.PerceivedSeverity`, severity),
+        param(`${FM}CurrentAlarm.${i}.EventType`, "Equipment Alarm"), param(`${FM}CurrentAlarm.${i}.ProbableCause`, "Fan failure"),
+        param(`${FM}CurrentAlarm.${i}.SpecificProblem`, id), param(`${FM}CurrentAlarm.${i}.AlarmRaisedTime`, "2026-01-01T00:00:00Z", "xsd:dateTime"),
+      ];
+      let table: ParameterValueStruct[] = [...entry(1, "FAN-1", "Critical"), ...entry(2, "FAN-2", "Minor")];
+      const answer = (rpc: CwmpMessage): CwmpMessage | null => {
+        if (rpc.method !== "GetParameterValues") return null;
+        assert.deepEqual(rpc.parameterNames, [`${FM}CurrentAlarmNumberOfEntries`, `${FM}CurrentAlarm.`]);
+        return { method: "GetParameterValuesResponse", parameterList: [param(`${FM}CurrentAlarmNumberOfEntries`, String(table.length / 6), "xsd:unsignedInt"), ...table] };
+      };
+      const rpcs = await session(c, ["4 VALUE CHANGE"], [param(`${FM}CurrentAlarmNumberOfEntries`, "2", "xsd:unsignedInt")], answer);
+      assert.deepEqual(rpcs.map((r) => r.method), ["GetParameterValues"], "the table is read in the same session");
+      const raised = await alarmsOf(c);
+      assert.deepEqual(raised.map((x) => [x.source, x.dedupeKey, x.severity, x.state, x.text]).sort(), [
+        ["faultmgmt", "FAN-1", "critical", "active", "Equipment Alarm: Fan failure: FAN-1"],
+        ["faultmgmt", "FAN-2", "minor", "active", "Equipment Alarm: Fan failure: FAN-2"],
+      ]);
+      table = entry(1, "FAN-2", "Major");
+      await session(c, ["4 VALUE CHANGE"], [param(`${FM}CurrentAlarmNumberOfEntries`, "1", "xsd:unsignedInt")], answer);
+      const now = await alarmsOf(c);
+      assert.deepEqual(now.map((x) => [x.dedupeKey, x.state, x.severity]).sort(), [["FAN-1", "cleared", "critical"], ["FAN-2", "active", "major"]]);
+      table = [];
+      await session(c, ["4 VALUE CHANGE"], [param(`${FM}CurrentAlarmNumberOfEntries`, "0", "xsd:unsignedInt")], answer);
+      assert.deepEqual((await alarmsOf(c, "?state=active")), [], "a count of 0 clears them without a read");
+    });
+
+    it("acknowledgement by the operator's key is on the alarm, its history and the webhook", async () => {
+      const [one] = (await a.operator.get("/api/alarms?state=active&limit=1")).body.alarms as Json[];
+      const acked = await a.operator.post(`/api/alarms/${one.id}/acknowledge`);
+      assert.equal(acked.status, 200, JSON.stringify(acked.body));
+      assert.equal(acked.body.acknowledgedBy, "test operator");
+      await eventually(() => (hook.received.some((b) => JSON.stringify(b).includes("alarm.acknowledged") && JSON.stringify(b).includes(one.id)) ? true : undefined), "the acknowledgement's delivery");
+    });
+  });
+});
