@@ -47,6 +47,7 @@ import { DiagnosticService, speedTestUrls } from "./diagnostic-runs.js";
 import { DiagnosticFleets } from "./diagnostic-fleets.js";
 import { AlarmService } from "./alarms.js";
 import { AlarmPass } from "./alarm-pass.js";
+import { notificationCalls } from "./alarm-notifications.js";
 
 export interface Acs {
   store: Store;
@@ -199,7 +200,14 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const sandbox = new ScriptSandbox({ memoryMb: config.provisioning.scriptMemory, timeoutMs: config.provisioning.scriptTimeout });
     // Secrets in task arguments are stored sealed and opened only to be sent (task-secrets.ts).
     const sealArgs: SealArgs = (deviceId, name, args) => sealTaskArgs(secrets.box, deviceId, name, args);
+    const alarms = new AlarmService({
+      log,
+      refreshMs: config.alarms.refreshInterval * 1000,
+      onlineWithinMs: config.nbi.onlineWindow * 1000,
+      faultMgmtIntervalSeconds: config.alarms.faultMgmtInterval,
+    });
     const provisioning = new ProvisioningService({
+      extraCalls: (tx, device, now) => notificationCalls(alarms, tx, device, now),
       sealArgs,
       store,
       log,
@@ -214,12 +222,6 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     await provisioning.refresh(clock().getTime(), true);
     const filesPart = await startFiles(config, { store, dataDir, nonceSecret: secret, log, clock });
     closers.push(() => filesPart.close());
-    const alarms = new AlarmService({
-      log,
-      refreshMs: config.alarms.refreshInterval * 1000,
-      onlineWithinMs: config.nbi.onlineWindow * 1000,
-      faultMgmtIntervalSeconds: config.alarms.faultMgmtInterval,
-    });
     const handler = new CwmpHandler({
       alarms,
       taskArgs: (t, at) => filesPart.fileTasks.forSending({ ...t, args: openTaskArgs(secrets.box, t.deviceId, t.name, t.args) }, at),

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { xsdValue, type CwmpMessage, type ParameterValueStruct } from "../../src/cwmp/index.js";
+import { cwmpFault, xsdValue, type CwmpMessage, type ParameterValueStruct } from "../../src/cwmp/index.js";
 import { outboxEvents } from "../support/outbox.js";
 import { forEachBackend } from "../support/pg.js";
 import { rpcIn, TestCpe } from "../support/test-cpe.js";
@@ -22,7 +22,28 @@ const FM = "Device.FaultMgmt.";
 
 const param = (name: string, value: string, type = "xsd:string"): ParameterValueStruct => ({ name, value: xsdValue(type as never, value) });
 
-/** One session: the Inform, then the ACS's RPCs answered by `answer` (a fault when it has none) until it ends. */
+/** Each CPE's notification attributes, and the paths on which it refuses to change them (9009). */
+const attributes = new WeakMap<TestCpe, { notification: Map<string, number>; refuse: Set<string> }>();
+function attributesOf(cpe: TestCpe) {
+  let a = attributes.get(cpe);
+  if (a === undefined) attributes.set(cpe, (a = { notification: new Map(), refuse: new Set() }));
+  return a;
+}
+
+/** What the CPE answers to attribute RPCs: its attributes as set, 9009 for the paths it refuses. */
+function attributeAnswer(cpe: TestCpe, rpc: CwmpMessage): CwmpMessage | null {
+  const a = attributesOf(cpe);
+  if (rpc.method === "GetParameterAttributes") {
+    return { method: "GetParameterAttributesResponse", parameterList: rpc.parameterNames.map((name) => ({ name, notification: a.notification.get(name) ?? 0, accessList: [] })) };
+  }
+  if (rpc.method !== "SetParameterAttributes") return null;
+  const refused = rpc.parameterList.find((p) => a.refuse.has(p.name));
+  if (refused !== undefined) return cwmpFault(9009, `Notification request rejected for ${refused.name}`);
+  for (const p of rpc.parameterList) if (p.notificationChange) a.notification.set(p.name, p.notification);
+  return { method: "SetParameterAttributesResponse" };
+}
+
+/** One session: the Inform, then the ACS's RPCs answered by `answer` (else as attributes, else a fault) until it ends. */
 async function session(cpe: TestCpe, events: string[], params: ParameterValueStruct[], answer: (rpc: CwmpMessage) => CwmpMessage | null = () => null): Promise<CwmpMessage[]> {
   const informed = await cpe.inform(events, [param("Device.DeviceInfo.SoftwareVersion", "1.0"), ...params]);
   assert.equal(informed.status, 200, informed.text);
@@ -31,7 +52,7 @@ async function session(cpe: TestCpe, events: string[], params: ParameterValueStr
   while (reply.status !== 204) {
     const rpc = rpcIn(reply);
     rpcs.push(rpc);
-    reply = await cpe.answer(reply, answer(rpc) ?? { method: "Fault", faultCode: "9000", faultString: "not in this test" } as never);
+    reply = await cpe.answer(reply, answer(rpc) ?? attributeAnswer(cpe, rpc) ?? cwmpFault(9000, `${rpc.method} is not in this test`));
     assert.ok(rpcs.length < 20, "the session ends");
   }
   return rpcs;
@@ -93,8 +114,12 @@ forEachBackend((backend) => {
     it("a threshold alarm: raised above 80, kept in the band, counted when it holds again, cleared at 70; events and a webhook delivery", async () => {
       const ruleId = await rule({ name: "hot", severity: "major", filter: 'productClass = "HGW"', condition: { kind: "value", path: "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.*.Value", op: ">", raise: 80, clear: 70 } });
       const c = cpe("hot");
-      await session(c, ["0 BOOTSTRAP"], [param(TEMP, "60", "xsd:int")]);
+      const first = await session(c, ["0 BOOTSTRAP"], [param(TEMP, "60", "xsd:int")]);
       assert.deepEqual(await alarmsOf(c), []);
+      // The watched parameter is made to notify actively, read before written, once.
+      assert.deepEqual(first.map((r) => r.method), ["GetParameterAttributes", "SetParameterAttributes"]);
+      assert.equal(attributesOf(c).notification.get(TEMP), 2);
+      assert.deepEqual(await session(c, ["2 PERIODIC"], []), [], "nothing to set again");
       await session(c, ["4 VALUE CHANGE"], [param(TEMP, "85", "xsd:int")]);
       const [raised] = await alarmsOf(c);
       assert.deepEqual([raised.state, raised.severity, raised.ruleId, raised.dedupeKey, raised.count, raised.detail], ["active", "major", ruleId, `${ruleId}|${TEMP}`, 1, { path: TEMP, value: "85" }]);
@@ -134,6 +159,20 @@ forEachBackend((backend) => {
       await a.t.acs.housekeep();
       const [raised] = await alarmsOf(c);
       assert.deepEqual([raised.state, raised.severity], ["active", "critical"]);
+    });
+
+    it("a device that refuses the notification (9009) is asked once a session, and the rule still works on what it reports", async () => {
+      const UP = "Device.DeviceInfo.UpTime";
+      await rule({ name: "young", severity: "warning", filter: 'serialNumber *= "refuses"', notification: "passive", condition: { kind: "value", path: UP, op: "<", raise: 60 } });
+      const c = cpe("refuses");
+      attributesOf(c).refuse.add(UP);
+      const rpcs = await session(c, ["1 BOOT"], [param(UP, "5", "xsd:unsignedInt")]);
+      assert.deepEqual(rpcs.map((r) => r.method), ["GetParameterAttributes", "SetParameterAttributes"]);
+      assert.deepEqual((await alarmsOf(c)).map((x) => x.state), ["active"]);
+      const faults = (await a.operator.get(`/api/faults?deviceId=${encodeURIComponent(c.deviceId)}`)).body.faults as Json[];
+      assert.ok(faults.some((f) => f.code === "cwmp.9009"), JSON.stringify(faults));
+      assert.deepEqual((await session(c, ["2 PERIODIC"], [param(UP, "500", "xsd:unsignedInt")])).map((r) => r.method), ["SetParameterAttributes"]);
+      assert.deepEqual((await alarmsOf(c)).map((x) => x.state), ["cleared"]);
     });
 
     it("a reboot loop: three 1 BOOT within the hour raise it; it clears once the window holds fewer", async () => {
@@ -191,7 +230,8 @@ forEachBackend((backend) => {
         return { method: "GetParameterValuesResponse", parameterList: [param(`${FM}CurrentAlarmNumberOfEntries`, String(table.length / 6), "xsd:unsignedInt"), ...table] };
       };
       const rpcs = await session(c, ["4 VALUE CHANGE"], [param(`${FM}CurrentAlarmNumberOfEntries`, "2", "xsd:unsignedInt")], answer);
-      assert.deepEqual(rpcs.map((r) => r.method), ["GetParameterValues"], "the table is read in the same session");
+      assert.deepEqual(rpcs.map((r) => r.method).sort(), ["GetParameterAttributes", "GetParameterValues", "SetParameterAttributes"], "the table is read in the same session");
+      assert.equal(attributesOf(c).notification.get(`${FM}CurrentAlarmNumberOfEntries`), 2, "and the count made to notify actively");
       const raised = await alarmsOf(c);
       assert.deepEqual(raised.map((x) => [x.source, x.dedupeKey, x.severity, x.state, x.text]).sort(), [
         ["faultmgmt", "FAN-1", "critical", "active", "Equipment Alarm: Fan failure: FAN-1"],
