@@ -4,7 +4,7 @@
 // device's own FaultMgmt alarms in alarm-faultmgmt.ts.
 
 import { diagnosticVerdict, eventStep, valueStep, type Step } from "../alarms/index.js";
-import type { StoreTx } from "../store/types.js";
+import type { AlarmRecord, StoreTx } from "../store/types.js";
 import { AlarmRuleCache, ruleApplies, type CompiledRule } from "./alarm-rules.js";
 import { reconcileFaultMgmt } from "./alarm-faultmgmt.js";
 import { applyStep, openOf, ruleAlarm, ruleKey, type SessionFacts } from "./alarm-transitions.js";
@@ -37,6 +37,7 @@ export class AlarmService {
     const rules = await this.rules.current(tx, now.getTime());
     let device = facts.device;
     const applies = new Map<string, boolean>();
+    let openAtInform: Map<string, AlarmRecord> | undefined;
     const applicable = async (r: CompiledRule): Promise<boolean> => {
       let yes = applies.get(r.rule.id);
       if (yes === undefined) {
@@ -58,7 +59,9 @@ export class AlarmService {
         }
       } else if (facts.informEvents !== null && (c.kind === "event" || c.kind === "silence")) {
         const key = ruleKey(r);
-        const open = await tx.alarms.open(deviceId, "rule", key);
+        // One read of the device's open alarms serves every event and silence rule of the Inform.
+        openAtInform ??= new Map((await tx.alarms.openFor(deviceId)).filter((a) => a.source === "rule").map((a) => [a.dedupeKey, a]));
+        const open = openAtInform.get(key) ?? null;
         if (c.kind === "silence") {
           // Any Inform ends a silence.
           if (open !== null) push(await applyStep(tx, "clear", open, ruleAlarm(r, deviceId, key, "", null), now));

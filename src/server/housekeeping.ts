@@ -66,7 +66,14 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
   });
   for (const e of timedOut) o.events.emit(e);
   const tasks = await o.store.tasks.expire(now);
-  if (o.alarms !== undefined) for (const e of await o.alarms.run(now)) o.events.emit(e);
+  // A failing alarm pass must not hold up the pruning below.
+  if (o.alarms !== undefined) {
+    try {
+      for (const e of await o.alarms.run(now)) o.events.emit(e);
+    } catch (err) {
+      logPassFailure(o.log, "error", err, "alarm pass failed");
+    }
+  }
   // Expired nonces fail their HMAC check's expiry anyway: their counts are no longer needed.
   let pruned = await o.store.digestNonces.prune(now);
   // Console logins past their idle or absolute end no longer authenticate: their rows go.

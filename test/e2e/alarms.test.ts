@@ -5,13 +5,12 @@
 // alarms, acknowledgement, and the events on the outbox and to a webhook.
 
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { cwmpFault, xsdValue, type CwmpMessage, type ParameterValueStruct } from "../../src/cwmp/index.js";
 import { outboxEvents } from "../support/outbox.js";
 import { forEachBackend } from "../support/pg.js";
 import { rpcIn, TestCpe } from "../support/test-cpe.js";
+import { Receiver } from "../nbi/webhook-receiver.js";
 import { eventually, startE2eAcs, type E2eAcs } from "./support.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -58,34 +57,12 @@ async function session(cpe: TestCpe, events: string[], params: ParameterValueStr
   return rpcs;
 }
 
-/** A webhook receiver: the JSON bodies it was sent. */
-async function receiver(): Promise<{ url: string; received: Json[]; stop(): Promise<void> }> {
-  const received: Json[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    received,
-    stop: () => new Promise((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
-  };
-}
-
 forEachBackend((backend) => {
   describe("alarms end to end", () => {
     let a: E2eAcs;
     let offsetMs = 0;
     const advance = (s: number) => (offsetMs += s * 1000);
-    let hook: Awaited<ReturnType<typeof receiver>>;
+    let hook: Receiver;
     const cpes: TestCpe[] = [];
     const cpe = (serial: string) => {
       const c = new TestCpe({ url: a.t.url, username: a.t.username, password: a.t.password, ns: "1-2", identity: { serialNumber: `${backend.name}-${serial}` } });
@@ -101,13 +78,13 @@ forEachBackend((backend) => {
 
     before(async () => {
       a = await startE2eAcs(backend, { clock: () => new Date(Date.now() + offsetMs), settings: { webhooks: { allowTargets: ["127.0.0.1"] } } });
-      hook = await receiver();
+      hook = await new Receiver().start();
       const webhook = await a.admin.post("/api/webhooks", { name: `alarms-${backend.name}`, url: hook.url, events: ["alarm.raised", "alarm.cleared", "alarm.acknowledged"] });
       assert.equal(webhook.status, 201, JSON.stringify(webhook.body));
     });
     after(async () => {
       for (const c of cpes) c.close();
-      await hook.stop();
+      await hook.close();
       await a.t.stop();
     });
 
@@ -137,7 +114,7 @@ forEachBackend((backend) => {
       const events = await outboxEvents(a.t.acs.store, (e) => e.type.startsWith("alarm.") && (e.payload as Json).alarmId === raised.id, (l) => l.length >= 2);
       assert.deepEqual(events.map((e) => [e.type, e.deviceId]), [["alarm.raised", c.deviceId], ["alarm.cleared", c.deviceId]]);
       const delivered = await eventually(() => {
-        const mine = hook.received.filter((b) => b.alarmId === raised.id);
+        const mine = hook.received.map((d) => d.json).filter((b) => b.alarmId === raised.id);
         return mine.length >= 2 ? mine : undefined;
       }, "the webhook deliveries");
       assert.deepEqual(delivered.map((b) => [b.type, b.deviceId, b.severity]).sort(), [["alarm.cleared", c.deviceId, "major"], ["alarm.raised", c.deviceId, "major"]]);
@@ -282,7 +259,7 @@ forEachBackend((backend) => {
       const acked = await a.operator.post(`/api/alarms/${one.id}/acknowledge`);
       assert.equal(acked.status, 200, JSON.stringify(acked.body));
       assert.equal(acked.body.acknowledgedBy, "test operator");
-      const delivery = await eventually(() => hook.received.find((b) => b.type === "alarm.acknowledged" && b.alarmId === one.id), "the acknowledgement's delivery");
+      const delivery = await eventually(() => hook.received.map((d) => d.json).find((b) => b.type === "alarm.acknowledged" && b.alarmId === one.id), "the acknowledgement's delivery");
       assert.deepEqual([delivery.acknowledged, delivery.by], [true, "test operator"]);
     });
   });
