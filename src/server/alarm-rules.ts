@@ -3,7 +3,8 @@
 // is read at most every refreshMs (and at once after this process changed a rule).
 
 import { conditionProblems, type AlarmCondition } from "../alarms/index.js";
-import { analyze, evaluate, filterDevice, parse, type FilterNode } from "../query/index.js";
+import { evaluate, parse, type FilterNode } from "../query/index.js";
+import { deviceForFilter } from "./device-filter.js";
 import type { AlarmRuleRecord, DeviceRecord, StoreTx } from "../store/types.js";
 import type { Logger } from "./logger.js";
 
@@ -12,8 +13,6 @@ export interface CompiledRule {
   condition: AlarmCondition;
   /** null: every device. */
   filter: FilterNode | null;
-  /** The parameters the filter reads. */
-  reads: string[];
   /** Value rules: the path as a pattern (`*` one instance number). */
   path: RegExp | null;
 }
@@ -29,7 +28,7 @@ export function compileRule(rule: AlarmRuleRecord): CompiledRule {
   const problems = conditionProblems(condition);
   if (problems.length > 0) throw new Error(problems.join("; "));
   const filter = rule.filter.trim() === "" ? null : parse(rule.filter);
-  return { rule, condition, filter, reads: filter === null ? [] : analyze(filter).parameters, path: condition.kind === "value" ? pathPattern(condition.path) : null };
+  return { rule, condition, filter, path: condition.kind === "value" ? pathPattern(condition.path) : null };
 }
 
 export class AlarmRuleCache {
@@ -66,8 +65,7 @@ export class AlarmRuleCache {
 }
 
 /** Whether a rule applies to a device, reading the parameters its filter needs. */
-export async function ruleApplies(tx: Pick<StoreTx, "parameters">, r: CompiledRule, device: DeviceRecord, now: Date, onlineWithinMs: number): Promise<boolean> {
+export async function ruleApplies(tx: Pick<StoreTx, "parameters" | "alarms">, r: CompiledRule, device: DeviceRecord, now: Date, onlineWithinMs: number): Promise<boolean> {
   if (r.filter === null) return true;
-  const params = r.reads.length === 0 ? [] : await tx.parameters.get(device.id, r.reads);
-  return evaluate(r.filter, filterDevice(device, params), { now, onlineWithinMs });
+  return evaluate(r.filter, await deviceForFilter(tx, device, r.filter), { now, onlineWithinMs });
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { StoreError } from "../../src/store/index.js";
+import { evaluate, filterDevice, parse, type FilterDevice } from "../../src/query/index.js";
 import type { AlarmRuleRecord, NewAlarm, Store } from "../../src/store/types.js";
 import { forEachBackend } from "../support/pg.js";
 
@@ -149,6 +150,37 @@ forEachBackend((backend) => {
       assert.deepEqual(await store.alarms.history(a1.id), []);
       await store.devices.delete(d2);
       assert.deepEqual(await ids({}), [f.id, a3.id]);
+    });
+
+    it("alarm.active and alarm.severity filter devices in SQL as the language evaluates them in memory", async (t) => {
+      const store = await backend.open();
+      t.after(() => store.close());
+      const none = await device(store, "S0");
+      const minor = await device(store, "S1");
+      const critical = await device(store, "S2");
+      const cleared = await device(store, "S3");
+      await store.alarms.insert(alarm(minor, "k1", { severity: "minor" }), at(1));
+      await store.alarms.insert(alarm(minor, "k2", { severity: "warning" }), at(1));
+      await store.alarms.insert(alarm(critical, "k1", { severity: "critical" }), at(1));
+      await store.alarms.insert(alarm(critical, "k2", { severity: "major", state: "pending" }), at(1));
+      const gone = await store.alarms.insert(alarm(cleared, "k1", { severity: "critical" }), at(1));
+      await store.alarms.transition(gone.id, "cleared", at(2));
+      const known: Record<string, FilterDevice["alarms"]> = {
+        [none]: { active: 0, severity: null }, [minor]: { active: 2, severity: "minor" }, [critical]: { active: 1, severity: "critical" }, [cleared]: { active: 0, severity: null },
+      };
+      for (const filter of [
+        "alarm.active > 0", "alarm.active = 0", "alarm.active >= 2", "alarm.active IN (1, 2)", "NOT alarm.active = 1", "alarm.active EXISTS",
+        'alarm.severity >= "minor"', 'alarm.severity = "critical"', 'alarm.severity != "critical"', 'alarm.severity < "major"', 'alarm.severity IN ("warning", "minor")',
+        'NOT alarm.severity > "warning"', "alarm.severity EXISTS", "NOT alarm.severity EXISTS",
+      ]) {
+        const inSql = (await store.devices.list({ filter })).map((d) => d.id).sort();
+        const inMemory: string[] = [];
+        for (const d of await store.devices.list({})) {
+          if (evaluate(parse(filter), { ...filterDevice(d, []), alarms: known[d.id] }, { now: at(10) })) inMemory.push(d.id);
+        }
+        assert.deepEqual(inSql, inMemory.sort(), filter);
+      }
+      assert.deepEqual((await store.devices.list({ filter: 'alarm.severity >= "minor"' })).map((d) => d.id).sort(), [minor, critical].sort());
     });
   });
 });
