@@ -121,7 +121,9 @@ forEachBackend((backend) => {
       assert.ok(isError(await acme.get("/api/alarms/rules"), 403, "TENANT_FORBIDDEN"));
     });
 
-    it("is in the OpenAPI document", async () => {
+    it("is in the OpenAPI document, and its filter fields in path completion", async () => {
+      const fields = (await t.api.get("/api/parameters/paths?prefix=Device.")).body.fields as { name: string; kind: string }[];
+      assert.deepEqual(fields.filter((f) => f.kind === "alarm").map((f) => f.name), ["alarm.active", "alarm.severity"]);
       const doc = (await t.api.get("/api/openapi.json")).body;
       assert.ok(doc.paths["/api/alarms"].get && doc.paths["/api/alarms/{id}/acknowledge"].post && doc.paths["/api/alarms/rules/{id}"].put && doc.paths["/api/devices/{id}/alarms"].get);
     });
