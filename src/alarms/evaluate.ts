@@ -2,7 +2,7 @@
 // any). Pure: the store's side (server/alarms.ts) reads the open alarm, calls these and writes what
 // they decide. Time is passed in.
 
-import type { DiagnosticCondition, EventCondition, SilenceCondition, ValueCondition, ValueOp } from "./rules.js";
+import type { DiagnosticCondition, EventCondition, FleetCondition, SilenceCondition, ValueCondition, ValueOp } from "./rules.js";
 
 /** An alarm open for a rule and key: pending (the condition holds, its duration not yet), or active. */
 export interface OpenAlarm {
@@ -101,6 +101,12 @@ export function eventStep(c: EventCondition, events: readonly { code: string; at
 export function silentFrom(c: SilenceCondition, lastInform: Date, periodicIntervalSeconds: number | null): Date {
   const interval = periodicIntervalSeconds !== null && periodicIntervalSeconds > 0 ? periodicIntervalSeconds : c.intervalSeconds;
   return new Date(lastInform.getTime() + c.intervals * interval * 1000);
+}
+
+/** A group of the fleet: raise when its share of alarmed devices is above the threshold (and it is big enough), else clear. */
+export function fleetVerdict(c: FleetCondition, devices: number, alarmed: number): "raise" | "clear" {
+  if (devices === 0 || devices < (c.minDevices ?? 1)) return "clear";
+  return (alarmed * 100) / devices > c.sharePercent ? "raise" : "clear";
 }
 
 export interface SettledRun {

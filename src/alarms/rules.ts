@@ -54,8 +54,21 @@ export interface DiagnosticCondition {
   threshold?: number | string;
 }
 
-export type AlarmCondition = ValueCondition | EventCondition | SilenceCondition | DiagnosticCondition;
-export const CONDITION_KINDS = ["value", "event", "silence", "diagnostic"] as const;
+/**
+ * The fleet: the devices the rule's filter selects, grouped by product class or software version; a
+ * group of at least `minDevices` whose share (percent) of devices with an active alarm of rule `ruleId`
+ * is above `sharePercent` has one fleet-level alarm; it clears once the share is no longer above it.
+ */
+export interface FleetCondition {
+  kind: "fleet";
+  groupBy: "productClass" | "softwareVersion";
+  ruleId: string;
+  sharePercent: number;
+  minDevices?: number;
+}
+
+export type AlarmCondition = ValueCondition | EventCondition | SilenceCondition | DiagnosticCondition | FleetCondition;
+export const CONDITION_KINDS = ["value", "event", "silence", "diagnostic", "fleet"] as const;
 
 /** Whether Provisio asks devices to notify changes of a value rule's parameter: 2 active, 1 passive, 0 not at all. */
 export type NotificationMode = "active" | "passive" | "none";
@@ -121,6 +134,11 @@ export function conditionProblems(c: AlarmCondition): string[] {
     case "silence":
       if (!positive(c.intervals, 1000)) out.push("intervals must be from 1 to 1000");
       if (!positive(c.intervalSeconds, MAX_SECONDS)) out.push("intervalSeconds must be a whole number of seconds from 1");
+      break;
+    case "fleet":
+      if (!(c.sharePercent >= 0 && c.sharePercent < 100)) out.push("sharePercent must be from 0 to below 100");
+      if (c.minDevices !== undefined && !positive(c.minDevices, 1_000_000)) out.push("minDevices must be a whole number from 1");
+      if (c.ruleId.trim() === "") out.push("ruleId is empty");
       break;
     case "diagnostic":
       if ((c.field === undefined) !== (c.op === undefined) || (c.field === undefined) !== (c.threshold === undefined)) out.push("field, op and threshold go together");

@@ -4,10 +4,10 @@
 // order, resuming where the last pass stopped). Several processes may run it at once: each change is
 // a conditional update, or an insert the open-alarm index lets only one process make.
 
-import { durationPassed, eventStep, silentFrom, type SilenceCondition } from "../alarms/index.js";
+import { durationPassed, eventStep, fleetVerdict, silentFrom, type FleetCondition, type SilenceCondition, type Step } from "../alarms/index.js";
 import type { FilterNode } from "../query/index.js";
 import { StoreError } from "../store/index.js";
-import type { Store, StoreTx } from "../store/types.js";
+import type { NewAlarm, Store, StoreTx } from "../store/types.js";
 import type { CompiledRule } from "./alarm-rules.js";
 import { alarmEvent, applyStep, openOf, ruleAlarm, ruleKey } from "./alarm-transitions.js";
 import type { AlarmService } from "./alarms.js";
@@ -32,6 +32,7 @@ export class AlarmPass {
     for (const r of rules) {
       if (r.condition.kind === "event") events.push(...(await this.recount(r, now)));
       if (r.condition.kind === "silence") events.push(...(await this.silence(r, r.condition, now)));
+      if (r.condition.kind === "fleet") events.push(...(await this.fleet(r, r.condition, now)));
     }
     return events;
   }
@@ -78,6 +79,40 @@ export class AlarmPass {
         const e = step === "clear" ? await applyStep(tx, step, open, ruleAlarm(r, deviceId, ruleKey(r), a.text, a.detail), now) : null;
         return recordEvents(tx, e === null ? [] : [e]);
       })));
+    }
+    return events;
+  }
+
+  /** One alarm per group of the fleet whose share of devices alarmed by the watched rule is above the threshold. */
+  private async fleet(r: CompiledRule, c: FleetCondition, now: Date): Promise<AcsEvent[]> {
+    const shares = await this.store.alarms.fleetShares({
+      groupBy: c.groupBy, ruleId: c.ruleId, ...(r.filter === null ? {} : { devices: { filter: r.filter, now, onlineWithinMs: this.alarms.o.onlineWithinMs } }),
+    });
+    const events: AcsEvent[] = [];
+    const groups = new Set<string>();
+    const settle = async (key: string, verdict: "raise" | "clear", n: NewAlarm) => {
+      try {
+        events.push(...(await this.store.transaction(async (tx) => {
+          const open = await tx.alarms.open(null, "rule", key);
+          const step: Step = verdict === "raise" ? (open === null ? "raise" : "none") : open === null ? "none" : "clear";
+          const e = await applyStep(tx, step, open, n, now);
+          return recordEvents(tx, e === null ? [] : [e]);
+        })));
+      } catch (err) {
+        // Another process raised it first.
+        if (!(err instanceof StoreError && err.code === "STORE_DUPLICATE")) throw err;
+      }
+    };
+    const alarm = (key: string, text: string, detail: NewAlarm["detail"]): NewAlarm => ({ deviceId: null, source: "rule", ruleId: r.rule.id, dedupeKey: key, severity: r.rule.severity, state: "active", text, detail });
+    for (const g of shares) {
+      const key = ruleKey(r, g.group);
+      groups.add(key);
+      const text = `${g.alarmed} of ${g.devices} devices of ${c.groupBy} ${JSON.stringify(g.group)} have an alarm of rule ${c.ruleId} (above ${c.sharePercent}%)`;
+      await settle(key, fleetVerdict(c, g.devices, g.alarmed), alarm(key, text, { groupBy: c.groupBy, group: g.group, devices: g.devices, alarmed: g.alarmed }));
+    }
+    // A group with no device left in the fleet is no longer above anything.
+    for (const a of await this.store.alarms.list({ ruleId: r.rule.id, state: ["active"], limit: this.limit })) {
+      if (a.deviceId === null && !groups.has(a.dedupeKey)) await settle(a.dedupeKey, "clear", alarm(a.dedupeKey, a.text, a.detail));
     }
     return events;
   }

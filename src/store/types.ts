@@ -1351,4 +1351,9 @@ export interface AlarmRepo {
   pendingSince(before: Date, limit: number): Promise<AlarmRecord[]>;
   /** Deletes alarms cleared before `before` (retention), with their history; returns how many. */
   prune(before: Date): Promise<number>;
+  /**
+   * The devices `devices` selects (all without it), grouped by product class or software version (""
+   * unknown): how many, and how many have an active alarm of rule `ruleId`.
+   */
+  fleetShares(q: { devices?: DeviceScope; groupBy: "productClass" | "softwareVersion"; ruleId: string }): Promise<{ group: string; devices: number; alarmed: number }[]>;
 }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  compare, conditionProblems, diagnosticVerdict, durationPassed, eventStep, highestSeverity, severityRank, silentFrom, valueStep, valueVerdict,
+  compare, conditionProblems, diagnosticVerdict, fleetVerdict, durationPassed, eventStep, highestSeverity, severityRank, silentFrom, valueStep, valueVerdict,
   type OpenAlarm, type ValueCondition,
 } from "../../src/alarms/index.js";
 
@@ -92,6 +92,16 @@ describe("alarm rules", () => {
     assert.equal(diagnosticVerdict(slow, { kind: "ipPing", status: "complete", results: { results: { AverageResponseTime: 20 } } }), "clear");
     assert.equal(diagnosticVerdict(slow, { kind: "ipPing", status: "complete", results: { results: {} } }), null);
     assert.equal(diagnosticVerdict(slow, { kind: "ipPing", status: "error", results: null }), null);
+  });
+
+  it("fleet: a group raises above its share of alarmed devices, and only when big enough", () => {
+    const c = { kind: "fleet" as const, groupBy: "productClass" as const, ruleId: "r1", sharePercent: 50, minDevices: 3 };
+    assert.equal(fleetVerdict(c, 4, 3), "raise");
+    assert.equal(fleetVerdict(c, 4, 2), "clear", "50% is not above 50%");
+    assert.equal(fleetVerdict(c, 2, 2), "clear", "too small a group");
+    assert.equal(fleetVerdict({ ...c, minDevices: undefined }, 1, 1), "raise");
+    assert.equal(fleetVerdict(c, 0, 0), "clear");
+    assert.match(conditionProblems({ ...c, sharePercent: 100, minDevices: 0, ruleId: " " }).join(), /sharePercent.*minDevices.*ruleId/);
   });
 
   it("refuses conditions that cannot mean anything", () => {

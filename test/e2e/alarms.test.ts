@@ -254,6 +254,27 @@ forEachBackend((backend) => {
       assert.deepEqual((await alarmsOf(c)).map((x) => [x.id, x.state]), [[raised.id, "cleared"]]);
     });
 
+    it("a fleet alarm: raised for a product class once more than half its devices have a rule's alarm, cleared when fewer do", async () => {
+      const STATUS = "Device.X_TEST.Link.Status";
+      const down = await rule({ name: "link down", severity: "minor", filter: 'serialNumber *= "fleet-"', notification: "none", condition: { kind: "value", path: STATUS, op: "==", raise: "Down" } });
+      const fleet = await rule({ name: "links down", severity: "critical", filter: 'serialNumber *= "fleet-"', condition: { kind: "fleet", groupBy: "productClass", ruleId: down, sharePercent: 50 } });
+      const devices = [cpe("fleet-1"), cpe("fleet-2"), cpe("fleet-3")];
+      for (const c of devices) await session(c, ["0 BOOTSTRAP"], [param(STATUS, "Up")]);
+      const fleetAlarms = async () => (await a.admin.get(`/api/alarms?ruleId=${fleet}`)).body.alarms as Json[];
+      await session(devices[0]!, ["4 VALUE CHANGE"], [param(STATUS, "Down")]);
+      await a.t.acs.housekeep();
+      assert.deepEqual(await fleetAlarms(), [], "one of three is not above half");
+      await session(devices[1]!, ["4 VALUE CHANGE"], [param(STATUS, "Down")]);
+      await a.t.acs.housekeep();
+      const [raised] = await fleetAlarms();
+      assert.deepEqual([raised.deviceId, raised.state, raised.severity, raised.dedupeKey, raised.detail], [null, "active", "critical", `${fleet}|HGW`, { groupBy: "productClass", group: "HGW", devices: 3, alarmed: 2 }]);
+      await a.t.acs.housekeep();
+      assert.equal((await fleetAlarms()).length, 1, "one alarm however many passes");
+      await session(devices[0]!, ["4 VALUE CHANGE"], [param(STATUS, "Up")]);
+      await a.t.acs.housekeep();
+      assert.deepEqual((await fleetAlarms()).map((x) => [x.id, x.state]), [[raised.id, "cleared"]]);
+    });
+
     it("acknowledgement by the operator's key is on the alarm, its history and the webhook", async () => {
       const [one] = (await a.operator.get("/api/alarms?state=active&limit=1")).body.alarms as Json[];
       const acked = await a.operator.post(`/api/alarms/${one.id}/acknowledge`);

@@ -152,6 +152,25 @@ forEachBackend((backend) => {
       assert.deepEqual(await ids({}), [f.id, a3.id]);
     });
 
+    it("counts a fleet's devices with an active alarm of a rule, by product class or software version, within the devices selected", async (t) => {
+      const store = await backend.open();
+      t.after(() => store.close());
+      const gw1 = await device(store, "S1");
+      const gw2 = await device(store, "S2");
+      const ap1 = await device(store, "S3", "AP");
+      await store.parameters.setValues(gw1, [{ path: "Device.DeviceInfo.SoftwareVersion", value: "2.0", type: "xsd:string" }], at(0));
+      await store.parameters.setValues(ap1, [{ path: "Device.DeviceInfo.SoftwareVersion", value: "2.0", type: "xsd:string" }], at(0));
+      await store.alarms.insert(alarm(gw1, "k", { ruleId: "r1" }), at(1));
+      await store.alarms.insert(alarm(ap1, "k", { ruleId: "r1", state: "pending" }), at(1));
+      const cleared = await store.alarms.insert(alarm(gw2, "k", { ruleId: "r1" }), at(1));
+      await store.alarms.transition(cleared.id, "cleared", at(2));
+      await store.alarms.insert(alarm(gw2, "other", { ruleId: "r2" }), at(1));
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "productClass", ruleId: "r1" }), [{ group: "AP", devices: 1, alarmed: 0 }, { group: "GW", devices: 2, alarmed: 1 }]);
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "softwareVersion", ruleId: "r1" }), [{ group: "", devices: 1, alarmed: 0 }, { group: "2.0", devices: 2, alarmed: 1 }]);
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "productClass", ruleId: "r2", devices: { filter: 'productClass = "GW"', now: at(3) } }), [{ group: "GW", devices: 2, alarmed: 1 }]);
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "productClass", ruleId: "r1", devices: { filter: 'productClass = "none"', now: at(3) } }), []);
+    });
+
     it("alarm.active and alarm.severity filter devices in SQL as the language evaluates them in memory", async (t) => {
       const store = await backend.open();
       t.after(() => store.close());

@@ -49,6 +49,13 @@ const Condition = Type.Union([
     op: Type.Optional(Op),
     threshold: Type.Optional(Threshold),
   }, { additionalProperties: false, $id: "AlarmDiagnosticCondition" }),
+  Type.Object({
+    kind: Type.Literal("fleet"),
+    groupBy: Type.Union([Type.Literal("productClass"), Type.Literal("softwareVersion")]),
+    ruleId: Type.String({ minLength: 1, maxLength: 64, description: "The rule whose active alarms are counted" }),
+    sharePercent: Type.Number({ minimum: 0, exclusiveMaximum: 100, description: "Raised when a group's share of alarmed devices is above this" }),
+    minDevices: Type.Optional(Type.Integer({ minimum: 1, description: "Groups smaller than this raise nothing (default 1)" })),
+  }, { additionalProperties: false, $id: "AlarmFleetCondition" }),
 ], { description: "What the rule watches (docs/alarms.md)" }) as TSchema;
 
 const RuleFields = {

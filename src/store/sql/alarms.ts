@@ -1,6 +1,6 @@
 // Alarm rules, alarms and their transitions (migration 19).
 import { randomUUID } from "node:crypto";
-import type { AlarmHistoryEntry, AlarmListQuery, AlarmRecord, AlarmRepo, AlarmRuleRecord, AlarmSeverity, AlarmState, AlarmTransition, JsonValue, NewAlarm } from "../types.js";
+import type { DeviceScope, AlarmHistoryEntry, AlarmListQuery, AlarmRecord, AlarmRepo, AlarmRuleRecord, AlarmSeverity, AlarmState, AlarmTransition, JsonValue, NewAlarm } from "../types.js";
 import { Assignments } from "./assignments.js";
 import { deviceScopeCondition } from "./device-scope.js";
 import type { Dialect } from "./dialect.js";
@@ -237,6 +237,21 @@ export class SqlAlarmRepo implements AlarmRepo {
   async pendingSince(before: Date, limit: number): Promise<AlarmRecord[]> {
     const rows = await this.s.all(`SELECT ${COLUMNS} FROM alarms WHERE state = 'pending' AND last_changed_at <= $1 ORDER BY last_changed_at, id LIMIT $2`, [this.s.dialect.date(before), limit]);
     return rows.map((r) => toAlarm(this.s.dialect, r));
+  }
+
+  async fleetShares(q: { devices?: DeviceScope; groupBy: "productClass" | "softwareVersion"; ruleId: string }): Promise<{ group: string; devices: number; alarmed: number }[]> {
+    const params: unknown[] = [q.ruleId];
+    const group = q.groupBy === "productClass"
+      ? "d.product_class"
+      : "COALESCE((SELECT p.value FROM parameters p WHERE p.device_id = d.id AND p.path IN ('Device.DeviceInfo.SoftwareVersion', 'InternetGatewayDevice.DeviceInfo.SoftwareVersion') ORDER BY p.path LIMIT 1), '')";
+    const where = q.devices === undefined ? "" : `WHERE ${deviceScopeCondition("d.id", q.devices, this.s.dialect, params)}`;
+    const rows = await this.s.all(
+      `SELECT g.grp, COUNT(*) AS n, SUM(g.hit) AS k FROM (
+         SELECT ${group} AS grp, CASE WHEN EXISTS (SELECT 1 FROM alarms a WHERE a.device_id = d.id AND a.rule_id = $1 AND a.state = 'active') THEN 1 ELSE 0 END AS hit
+         FROM devices d ${where}) g GROUP BY g.grp ORDER BY g.grp`,
+      params,
+    );
+    return rows.map((r) => ({ group: String(r.grp ?? ""), devices: Number(r.n), alarmed: Number(r.k ?? 0) }));
   }
 
   prune(before: Date): Promise<number> {
