@@ -272,6 +272,14 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    alarms: Type.Object(
+      {
+        refreshInterval: Seconds(2, "Seconds after which each process reads alarm rules changed by another (its own changes apply at once)."),
+        retention: Seconds(7776000, "Seconds cleared alarms (and their history) are kept; 0: forever."),
+        faultMgmtInterval: Seconds(86400, "Seconds after which an Inform has Provisio read a device's Device.FaultMgmt.CurrentAlarm table again (also read at boot and when its count changes); 0: only then."),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     campaigns: Type.Object(
       {
         interval: Seconds(5, "Seconds between two passes of each process's campaign runner (and of its fleet diagnostics, which start their next batch then)."),

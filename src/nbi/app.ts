@@ -42,6 +42,7 @@ import { savedFilterRoutes } from "./plugins/saved-filters.js";
 import { diagnosticRoutes } from "./plugins/diagnostics.js";
 import { metricRoutes } from "./plugins/metrics.js";
 import { MetricError } from "../metrics/index.js";
+import { alarmRoutes } from "./plugins/alarms.js";
 import { DiagnosticError } from "../server/diagnostic-runs.js";
 import { FileError } from "../files/index.js";
 import { CampaignRuleError } from "../files/campaign-rules.js";
@@ -154,6 +155,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   tenantRoutes(app, routes, ctx);
   diagnosticRoutes(app, routes, ctx);
   metricRoutes(app, routes, ctx);
+  alarmRoutes(app, routes, ctx);
 
   // Event streams never end by themselves: end them so that closing does not wait for clients.
   app.addHook("preClose", async () => {

@@ -17,6 +17,7 @@ import type { DiagnosticService } from "../server/diagnostic-runs.js";
 import type { DiagnosticFleets } from "../server/diagnostic-fleets.js";
 import type { MetricService } from "../server/metric-service.js";
 import type { Store } from "../store/types.js";
+import type { AlarmService } from "../server/alarms.js";
 
 export interface NbiSettings {
   maxPageSize: number;
@@ -48,6 +49,8 @@ export interface NbiContext {
   /** Metric definitions, devices' series and fleet aggregates (performance history). */
   metricService: MetricService;
   provisioning: ProvisioningService;
+  /** Alarm rules: a change through the API makes this process read them again at once. */
+  alarms: AlarmService;
   metrics: AcsMetrics;
   keys: ApiKeyAuthenticator;
   /** Console users' logins (session cookies). */

@@ -75,6 +75,10 @@ export const ERRORS = {
   METRIC_NOT_FOUND: { status: 404, description: "No metric definition has this name." },
   METRIC_INVALID: { status: 400, description: "The metric definition cannot be recorded: a reserved name, or a path that is not one parameter; nothing was stored." },
   METRIC_RESOLUTION_INVALID: { status: 400, description: "The server keeps no such resolution: `raw`, one of `metrics.tiers` (5m, 1h by default) or `auto`." },
+  ALARM_NOT_FOUND: { status: 404, description: "No alarm has this id." },
+  ALARM_RULE_NOT_FOUND: { status: 404, description: "No alarm rule has this id." },
+  ALARM_RULE_EXISTS: { status: 409, description: "An alarm rule already has this name." },
+  ALARM_RULE_INVALID: { status: 400, description: "The rule's condition fits the schema but means nothing (a clear threshold on the wrong side, a regular expression that is not one, a path that is not a parameter); `details.problems` lists what; nothing was changed." },
   INTERNAL: { status: 500, description: "An unexpected failure; the server's log has the details." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

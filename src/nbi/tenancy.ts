@@ -20,7 +20,7 @@ import { ApiError, type ErrorName } from "./errors.js";
 import type { Principal } from "./principal.js";
 import type { RouteConfig } from "./route.js";
 
-export type OwnerKind = "device" | "task" | "fault" | "campaign" | "webhook" | "fleet";
+export type OwnerKind = "device" | "task" | "fault" | "campaign" | "webhook" | "fleet" | "alarm";
 
 export type Tenancy =
   | { rule: "public" | "global-read" | "unscoped" }
@@ -157,6 +157,18 @@ export const TENANCY: Readonly<Record<string, Tenancy>> = {
   getDeviceMetric: DEVICE,
   getMetricAggregate: SELECTS,
   exportMetrics: SELECTS,
+  // Alarm rules are configuration; alarms are their devices' (a fleet alarm, about no one device, is
+  // for unscoped principals only).
+  listAlarmRules: UNSCOPED,
+  createAlarmRule: UNSCOPED,
+  getAlarmRule: UNSCOPED,
+  updateAlarmRule: UNSCOPED,
+  deleteAlarmRule: UNSCOPED,
+  listAlarms: SELECTS,
+  listDeviceAlarms: DEVICE,
+  getAlarm: owned("alarm", "id"),
+  acknowledgeAlarm: owned("alarm", "id"),
+  unacknowledgeAlarm: owned("alarm", "id"),
 };
 
 /** A route's rule; one not in the table is for unscoped principals only (closed by default). */
@@ -171,6 +183,7 @@ const NOT_FOUND: Record<OwnerKind, ErrorName> = {
   campaign: "CAMPAIGN_NOT_FOUND",
   webhook: "WEBHOOK_NOT_FOUND",
   fleet: "DIAGNOSTIC_NOT_FOUND",
+  alarm: "ALARM_NOT_FOUND",
 };
 
 /** How a route's "not found" names the kind of what it looked for. */
@@ -201,6 +214,7 @@ async function owns(ctx: NbiContext, scope: TenantScope, kind: OwnerKind, id: st
     case "campaign": return (await store.campaigns.get(id))?.tenant === scope.name;
     case "webhook": return (await store.webhooks.get(id))?.tenant === scope.name;
     case "fleet": return (await store.diagnostics.getFleet(id))?.tenant === scope.name;
+    case "alarm": return device((await store.alarms.get(id))?.deviceId);
   }
 }
 

@@ -13,6 +13,8 @@
 //   builtin:factory-reset     { key }                               once per key
 //   builtin:firmware          { version, url, fileType?, fileSize?, username?, password? }
 //                             download when SoftwareVersion differs from version
+//   builtin:notification      { paths: [{ path, notification }] }  the notification attribute of each
+//                             (1 passive, 2 active): alarm rules' watched parameters (docs/alarms.md)
 //   builtin:bootstrap-credentials {}                                fresh per-device ManagementServer and
 //                             connection-request credentials, set on the device and remembered by the ACS
 //   builtin:bulkdata          { parameters: [path], interval?, encoding?, format?, timestamp?, alias?, enable? }
@@ -34,6 +36,7 @@ export const builtinNames = [
   "builtin:firmware",
   "builtin:bootstrap-credentials",
   "builtin:bulkdata",
+  "builtin:notification",
 ] as const;
 
 export function isBuiltin(name: string): boolean {
@@ -139,6 +142,15 @@ export function builtinProvision(name: string, rawArgs: unknown, root: string | 
         return { declarations: [], actions: [], credentials: true };
       case "builtin:bulkdata":
         return bulkDataProfile(a, root);
+      case "builtin:notification": {
+        if (!Array.isArray(a.paths)) throw new Error(`"paths" must be a list of { path, notification }`);
+        const declarations = (a.paths as Args[]).map((p) => {
+          const notification = num(p, "notification")!;
+          if (!Number.isInteger(notification) || notification < 0 || notification > 6) throw new Error(`"notification" must be 0 to 6`);
+          return { path: absolute(str(p, "path")!, root), notification };
+        });
+        return { declarations, actions: [] };
+      }
       default:
         return { error: `no built-in provision named ${name} (there are: ${builtinNames.join(", ")})` };
     }

@@ -280,7 +280,9 @@ function declare(d: Declaration, data: DeviceData, state: EngineState, ctx: Engi
       } else {
         const notification = d.notification ?? rec.notification ?? 0;
         const accessList = d.accessList ?? rec.accessList ?? [];
-        if (notification !== rec.notification || JSON.stringify(accessList) !== JSON.stringify(rec.accessList ?? [])) {
+        // A path whose set the device refused (9009 for a forced-active parameter) is given up for the
+        // session, as values are: asking again would get the same fault for ever.
+        if (!state.failed.includes(path) && (notification !== rec.notification || JSON.stringify(accessList) !== JSON.stringify(rec.accessList ?? []))) {
           needs.setAttributes.set(path, { notification, accessList });
         }
       }

@@ -12,12 +12,20 @@ export const CREDENTIALS_VALUES = ["own", "bootstrap"] as const;
 /** Device fields holding a time. All but `registered` may be unknown (null). */
 export const TIME_FIELDS = ["registered", "lastInform", "lastBoot", "lastBootstrap"] as const;
 
+/**
+ * The device's active alarms (docs/alarms.md): `alarm.active` how many (a number), `alarm.severity` the
+ * highest of their severities, compared in the order critical > major > minor > warning (a device
+ * without an active alarm has none: every comparison of it is false).
+ */
+export const ALARM_FIELDS = ["alarm.active", "alarm.severity"] as const;
+
 export type TextField = (typeof TEXT_FIELDS)[number];
 export type TimeField = (typeof TIME_FIELDS)[number];
+export type AlarmField = (typeof ALARM_FIELDS)[number];
 /** `tag` is a set of strings: `tag = "x"` holds when "x" is one of the device's tags. */
-export type FieldName = TextField | TimeField | "tag";
+export type FieldName = TextField | TimeField | "tag" | AlarmField;
 
-export const FIELD_NAMES: readonly FieldName[] = [...TEXT_FIELDS, ...TIME_FIELDS, "tag"];
+export const FIELD_NAMES: readonly FieldName[] = [...TEXT_FIELDS, ...TIME_FIELDS, "tag", ...ALARM_FIELDS];
 
 /**
  * Other spellings accepted in filter text (the names of the device record's properties); the canonical
@@ -31,10 +39,11 @@ export const FIELD_ALIASES: Readonly<Record<string, FieldName>> = {
   tags: "tag",
 };
 
-export type FieldKind = "text" | "time" | "tag";
+export type FieldKind = "text" | "time" | "tag" | "alarm";
 
 export function fieldKind(name: FieldName): FieldKind {
   if (name === "tag") return "tag";
+  if (name.startsWith("alarm.")) return "alarm";
   return (TIME_FIELDS as readonly string[]).includes(name) ? "time" : "text";
 }
 

@@ -2,6 +2,7 @@
 // which reports a broken rule at its place in the text, and by `validate`, which checks a filter given
 // as an object (built by code, or read from JSON) and brings it to its normal form.
 import { checkPath } from "../model/path.js";
+import { isSeverity, SEVERITIES } from "../alarms/severity.js";
 import {
   COMPARE_OPS, CREDENTIALS_VALUES, FIELD_NAMES, FILTER_LIMITS, fieldKind, isTextOp, type CompareOp, type FieldName, type FilterNode, type Literal, type Target,
 } from "./ast.js";
@@ -71,6 +72,10 @@ function valueProblem(target: Target, op: CompareOp | null, v: Literal, at: numb
     return null;
   }
   const kind = fieldKind(target.name);
+  if (kind === "alarm") {
+    if (target.name === "alarm.active") return v.kind === "number" ? null : { code: "FILTER_TYPE", reason: `alarm.active is a count of active alarms, not ${describeLiteral(v)}`, at };
+    return v.kind === "string" && isSeverity(v.value) ? null : { code: "FILTER_TYPE", reason: `alarm.severity is one of ${SEVERITIES.map((s) => `"${s}"`).join(", ")}, not ${describeLiteral(v)}`, at };
+  }
   if (kind === "time") {
     if (v.kind === "now") return null;
     if (v.kind === "string") {
@@ -105,6 +110,7 @@ export function conditionProblem(node: Extract<FilterNode, { kind: "compare" | "
     if (t.kind === "field") {
       const kind = fieldKind(t.name);
       if (kind === "time" && isTextOp(node.op)) return { code: "FILTER_TYPE", reason: `${node.op} (${OP_MEANING[node.op]}) applies to text, and ${t.name} is a time`, at: "op" };
+      if (kind === "alarm" && isTextOp(node.op)) return { code: "FILTER_TYPE", reason: `${node.op} (${OP_MEANING[node.op]}) applies to text; ${t.name} is compared with = != < <= > >=`, at: "op" };
       if (kind === "tag" && node.op !== "=" && node.op !== "!=" && !isTextOp(node.op)) {
         return { code: "FILTER_TYPE", reason: `tags are compared with =, !=, ^=, *= or ~= (a device has several), not ${node.op}`, at: "op" };
       }

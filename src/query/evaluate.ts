@@ -13,6 +13,7 @@
 //   of them starts with (contains, matches) "x".
 import { fieldKind, isTextOp, type CompareOp, type FilterNode, type Literal, type TextField, type TimeField } from "./ast.js";
 import { analyze } from "./analyze.js";
+import { isSeverity, severityRank, type Severity } from "../alarms/severity.js";
 import { FilterError } from "./errors.js";
 import { matchPattern, patternOf } from "./pattern.js";
 import { booleanOf, compareText, numberOf, timeLiteralOf, timeOf } from "./values.js";
@@ -38,6 +39,8 @@ export interface FilterDevice {
   lastBootAt: Date | null;
   lastBootstrapAt: Date | null;
   tags: readonly string[];
+  /** The device's active alarms: how many, and the highest severity (absent: none). */
+  alarms?: { active: number; severity: Severity | null };
   /** The parameter (or object, for a path ending with ".") at `path`, or undefined when the device has none. */
   parameter(path: string): ParameterValue | undefined;
 }
@@ -127,6 +130,11 @@ function compare(node: Extract<FilterNode, { kind: "compare" }>, d: FilterDevice
   const { target, op, value } = node;
   if (target.kind === "parameter") return compareParameter(d.parameter(target.path), op, value, now);
   const kind = fieldKind(target.name);
+  if (kind === "alarm") {
+    if (target.name === "alarm.active") return value.kind === "number" && numeric(d.alarms?.active ?? 0, value.value, op);
+    const highest = d.alarms?.severity ?? null;
+    return highest !== null && value.kind === "string" && isSeverity(value.value) && numeric(severityRank(highest), severityRank(value.value), op);
+  }
   if (kind === "tag") {
     const v = (value as Extract<Literal, { kind: "string" }>).value;
     if (isTextOp(op)) return d.tags.some((t) => compareText_(t, op, v));
@@ -147,6 +155,7 @@ function exists(node: Extract<FilterNode, { kind: "exists" }>, d: FilterDevice):
   if (t.kind === "parameter") return d.parameter(t.path) !== undefined;
   switch (fieldKind(t.name)) {
     case "tag": return d.tags.length > 0;
+    case "alarm": return t.name === "alarm.active" || (d.alarms?.severity ?? null) !== null;
     case "time": return d[TIME_PROPERTY[t.name as TimeField]] !== null;
     case "text": return d[TEXT_PROPERTY[t.name as TextField]] != null;
   }

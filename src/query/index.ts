@@ -11,8 +11,8 @@ import { validate } from "./check.js";
 import { parse } from "./parse.js";
 
 export {
-  COMPARE_OPS, FIELD_ALIASES, FIELD_NAMES, FILTER_LIMITS, TEXT_FIELDS, TIME_FIELDS, fieldKind, isTextOp,
-  type CompareOp, type TextOp, type FieldKind, type FieldName, type FilterNode, type Literal, type Target, type TextField, type TimeField,
+  ALARM_FIELDS, COMPARE_OPS, FIELD_ALIASES, FIELD_NAMES, FILTER_LIMITS, TEXT_FIELDS, TIME_FIELDS, fieldKind, isTextOp,
+  type AlarmField, type CompareOp, type TextOp, type FieldKind, type FieldName, type FilterNode, type Literal, type Target, type TextField, type TimeField,
 } from "./ast.js";
 export { FilterError, type FilterErrorCode, type FilterPosition } from "./errors.js";
 export { parse } from "./parse.js";

@@ -346,7 +346,7 @@ class Parser {
       if (why !== undefined) this.fail("FILTER_PATH", why, s.start);
       return { kind: "parameter", path: s.value };
     }
-    if (t.text.includes(".")) {
+    if (t.text.includes(".") && !FIELD_BY_LOWER.has(lower)) {
       const why = pathProblem(t.text);
       if (why !== undefined) this.fail("FILTER_PATH", why, t.start);
       return { kind: "parameter", path: t.text };

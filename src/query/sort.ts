@@ -51,7 +51,7 @@ export function resolveSort(keys: unknown): ResolvedSortKey[] {
     const { field, direction = "asc" } = k as SortKey;
     if (direction !== "asc" && direction !== "desc") throw new FilterError("FILTER_SORT", `a sort direction is "asc" or "desc", not ${JSON.stringify(direction)}`);
     let target: SortTarget;
-    if (field.includes(".")) {
+    if (field.includes(".") && !FIELD_BY_LOWER.has(field.toLowerCase())) {
       const why = pathProblem(field);
       if (why !== undefined) throw new FilterError("FILTER_PATH", why);
       if (field.endsWith(".")) throw new FilterError("FILTER_SORT", `${field} is an object, which has no value to sort by`);
@@ -60,6 +60,7 @@ export function resolveSort(keys: unknown): ResolvedSortKey[] {
       const name = FIELD_BY_LOWER.get(field.toLowerCase());
       if (name === undefined) throw new FilterError("FILTER_SORT", `cannot sort by "${field}": sort by ${FIELD_NAMES.filter((f) => f !== "tag").join(", ")} or a parameter path`);
       if (name === "tag") throw new FilterError("FILTER_SORT", "cannot sort by tag (a device has several)");
+      if (fieldKind(name) === "alarm") throw new FilterError("FILTER_SORT", `cannot sort by ${name}`);
       target = { kind: "field", name };
     }
     out.push({ target, direction });

@@ -51,6 +51,9 @@ import { DiagnosticFleets } from "./diagnostic-fleets.js";
 import { ExtensionHost } from "./extensions.js";
 import { BulkDataCollector, type ReportHook } from "./bulkdata.js";
 import { BulkDataAuth } from "./bulkdata-auth.js";
+import { AlarmService } from "./alarms.js";
+import { AlarmPass } from "./alarm-pass.js";
+import { notificationCalls } from "./alarm-notifications.js";
 
 export interface Acs {
   store: Store;
@@ -236,8 +239,15 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const extensionsDir = config.provisioning.extensionsDir;
     const extensions = extensionsDir === "" ? undefined : new ExtensionHost({ dir: isAbsolute(extensionsDir) ? extensionsDir : resolve(extensionsDir), timeoutMs: config.provisioning.extensionTimeout, log });
     if (extensions !== undefined) closers.push(() => extensions.close());
+    const alarms = new AlarmService({
+      log,
+      refreshMs: config.alarms.refreshInterval * 1000,
+      onlineWithinMs: config.nbi.onlineWindow * 1000,
+      faultMgmtIntervalSeconds: config.alarms.faultMgmtInterval,
+    });
     const provisioning = new ProvisioningService({
       observe: (tx, deviceId, values, at) => metricRecorder.recordObservations(tx, deviceId, values, at),
+      extraCalls: (tx, device, now) => notificationCalls(alarms, tx, device, now),
       sealArgs,
       store,
       log,
@@ -255,6 +265,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const filesPart = await startFiles(config, { store, dataDir, nonceSecret: secret, log, clock });
     closers.push(() => filesPart.close());
     const handler = new CwmpHandler({
+      alarms,
       taskArgs: (t, at) => filesPart.fileTasks.forSending({ ...t, args: openTaskArgs(secrets.box, t.deviceId, t.name, t.args) }, at),
       secrets: secrets.box,
       bootstrapReclaim: config.cwmp.bootstrapReclaim,
@@ -414,6 +425,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     closers.push(() => webhooks.close());
 
     const hkOptions = {
+      alarms: new AlarmPass(store, alarms),
       store,
       events,
       log,
@@ -427,6 +439,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         deviceEventsMs: config.cwmp.eventRetention * 1000,
         auditMs: config.audit.retentionDays * 86_400_000,
         diagnosticsMs: config.diagnostics.retention * 1000,
+        alarmsMs: config.alarms.retention * 1000,
       },
       metrics: { tiers: metricTiers, lateness: config.metrics.lateness, rollupBuckets: config.metrics.rollupBuckets },
     };
@@ -449,6 +462,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           fleets,
           diagnosticTimeout: config.diagnostics.timeout,
           metricService: new MetricService(store, metricTiers, clock),
+          alarms,
           provisioning,
           metrics,
           keys: new ApiKeyAuthenticator(store, clock),

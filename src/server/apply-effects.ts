@@ -9,6 +9,8 @@ import type { AcsEvent } from "./events.js";
 import { afterBoot, afterTransfer, verifyingResult } from "./firmware-check.js";
 import { DIAGNOSTICS_COMPLETE, markRequested, queueResultReads, settleDiagnostic } from "./diagnostics.js";
 import type { MetricRecorder } from "./metric-recorder.js";
+import type { AlarmService } from "./alarms.js";
+import type { SessionFacts } from "./alarm-transitions.js";
 
 export interface TaskPolicy {
   maxAttempts: number;
@@ -28,6 +30,10 @@ export interface ApplyContext {
   metrics?: MetricRecorder;
   /** Told the device's record as the Inform left it (so that the caller need not read it again). */
   informed?: (device: DeviceRecord) => void;
+  /** Alarm rules evaluated on what the exchange recorded; without it, none are. */
+  alarms?: AlarmService;
+  /** Told when the effects queued a task for the device (its session should run it). */
+  taskQueued?: () => void;
 }
 
 /** The back-off before attempt `attempts + 1`: the base, doubled at each attempt, capped. */
@@ -76,6 +82,8 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
     }
   };
 
+  // What alarm rules look at, gathered as the effects are applied.
+  const facts: SessionFacts = { device: null, informEvents: null, values: [], settled: [] };
   // The Inform's own parameters follow its "inform" effect; with 4 VALUE CHANGE they are the change.
   let informValuesChanged = false;
   // A reboot settles firmware downloads waiting for their version check (firmware-check.ts), once the
@@ -97,6 +105,8 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
           events: e.events.map((ev) => ({ code: ev.eventCode, commandKey: ev.commandKey })),
         });
         ctx.informed?.(device);
+        facts.device = device;
+        facts.informEvents = e.events.map((ev) => ev.eventCode);
         if (created) events.push({ type: "device.registered", deviceId, at: now });
         events.push({ type: "device.inform", deviceId, at: now, events: e.events.map((ev) => ev.eventCode), address: ctx.address });
         if (e.events.some((ev) => ev.eventCode.trim() === "1 BOOT")) events.push({ type: "device.boot", deviceId, at: now });
@@ -111,6 +121,7 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         await tx.parameters.setValues(deviceId, stored, now);
         // What the device reported (its Inform, a read): not values the ACS itself set.
         if (ctx.metrics !== undefined && e.set !== true) await ctx.metrics.recordObservations(tx, deviceId, stored, now);
+        for (const v of stored) facts.values.push({ path: v.path, value: v.value });
         if (e.set === true && ctx.credentials !== undefined) {
           for (const note of await syncSetCredentials(tx, deviceId, e.values, now, ctx.credentials)) {
             await tx.faults.raise({ deviceId, channel: "credentials", code: "credentials.incomplete", message: note, detail: null, at: now });
@@ -232,5 +243,9 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
     }
   }
   if (rebooted) for (const v of await afterBoot(tx, deviceId)) await finishTask(v.task, v.outcome);
+  if (ctx.alarms !== undefined) {
+    for (const e of events) if (e.type === "diagnostic.completed") facts.settled.push(e.diagnosticId);
+    events.push(...(await ctx.alarms.onExchange(tx, deviceId, facts, now, ctx.taskQueued)));
+  }
   return events;
 }

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type Inform, type ParseResult } from "../cwmp/index.js";
 import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
+import type { AlarmService } from "./alarms.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { DIAGNOSTICS_COMPLETE } from "./diagnostics.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
@@ -85,6 +86,8 @@ export interface HandlerOptions {
   credentials?: CredentialSyncOptions;
   /** Records what devices report as samples of the metrics defined for them (metric-recorder.ts). */
   metrics?: MetricRecorder;
+  /** Alarm rules evaluated on what sessions record (alarms.ts). */
+  alarms?: AlarmService;
   /**
    * A task's arguments as sent now (file-tasks.ts: the file server's URLs made again with a fresh expiry;
    * task-secrets.ts: secrets opened). May throw TaskArgumentError, which fails that task.
@@ -297,14 +300,17 @@ export class CwmpHandler {
         // The Inform is recorded first, so that presets are matched against what it reported; a refusal
         // below rolls all of it back.
         let device: DeviceRecord | undefined;
-        const applied = await recordEvents(tx, [...ended, ...(await applyEffects([...started.effects, ...confirmed.effects], { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d) }))]);
+        let queued = false;
+        const applied = await recordEvents(tx, [...ended, ...(await applyEffects([...started.effects, ...confirmed.effects], {
+          ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d), taskQueued: () => (queued = true),
+        }))]);
         if (this.o.provisioning !== undefined) {
           started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin));
         }
         // 8 DIAGNOSTICS COMPLETE queued the reads of the device's diagnostics (diagnostics.ts) with the
-        // Inform: they are this session's work too.
+        // Inform, and alarms may have queued the read of its FaultMgmt table: they are this session's work too.
         const diagnosticsDone = inform.event.some((e) => e.eventCode.trim() === DIAGNOSTICS_COMPLETE);
-        await this.planAhead(tx, started.session, now, diagnosticsDone ? await this.runnable(tx, deviceId, now) : tasks);
+        await this.planAhead(tx, started.session, now, diagnosticsDone || queued ? await this.runnable(tx, deviceId, now) : tasks);
         const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now));
         if (lock === null) {
           throw new Refusal(this.busy("this device already has a session in progress\n"));
@@ -491,6 +497,7 @@ export class CwmpHandler {
       tx, deviceId, now, address: x.remoteAddress, policy: this.o.taskPolicy,
       ...(this.o.credentials === undefined ? {} : { credentials: this.o.credentials }),
       ...(this.o.metrics === undefined ? {} : { metrics: this.o.metrics }),
+      ...(this.o.alarms === undefined ? {} : { alarms: this.o.alarms }),
     };
   }
 

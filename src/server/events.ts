@@ -37,6 +37,10 @@ export type AcsEvent =
   | { type: "connectionRequest.succeeded"; deviceId: string; at: Date; method: string; outcome: string; target: string; durationMs: number; taskId: string | null }
   /** Every method tried failed, or there was none to try (`outcome` "no-method"). */
   | { type: "connectionRequest.failed"; deviceId: string; at: Date; method: string | null; outcome: string; code: string; detail: string; taskId: string | null }
+  /** An alarm became active, or ended (docs/alarms.md); deviceId null for one about no one device. */
+  | { type: "alarm.raised" | "alarm.cleared"; deviceId: string | null; at: Date; alarmId: string; source: string; ruleId: string | null; severity: string; text: string }
+  /** Acknowledged (`acknowledged` true) or the acknowledgement withdrawn, by a user or API key. */
+  | { type: "alarm.acknowledged"; deviceId: string | null; at: Date; alarmId: string; source: string; ruleId: string | null; severity: string; text: string; acknowledged: boolean; by: string }
   /** Firmware campaigns (docs/files.md): about no one device, so deviceId is null. */
   | { type: "campaign.started"; deviceId: null; at: Date; campaignId: string; name: string; fileId: string }
   | { type: "campaign.paused"; deviceId: null; at: Date; campaignId: string; name: string; reason: string; counts: { [state: string]: number } }
@@ -52,6 +56,7 @@ export const ACS_EVENT_TYPES: readonly AcsEventType[] = [
   "task.created", "task.completed", "task.failed", "task.cancelled",
   "fault.raised", "fault.cleared", "transfer.complete", "session.ended", "diagnostic.completed", "device.bulkData",
   "connectionRequest.succeeded", "connectionRequest.failed",
+  "alarm.raised", "alarm.cleared", "alarm.acknowledged",
   "campaign.started", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.aborted",
 ];
 

@@ -7,6 +7,7 @@
 import type { SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
 import type { TaskPolicy } from "./apply-effects.js";
+import type { AlarmPass } from "./alarm-pass.js";
 import { endAbandoned } from "./session-end.js";
 import { timeOutDiagnostics } from "./diagnostics.js";
 import { rollUpMetrics, type MetricRollupOptions } from "./metric-rollups.js";
@@ -20,11 +21,13 @@ export interface HousekeepingOptions {
   session: SessionConfig;
   taskPolicy: TaskPolicy;
   clock?: () => Date;
+  /** Alarm rules' periodic work (durations, event windows, silence); without it, none. */
+  alarms?: AlarmPass;
   /**
    * How long to keep outbox events, finished webhook deliveries, connection-request attempts and the
    * Events of Informs, the audit trail (ms); absent: forever. deviceEventsMs, auditMs 0 or absent: forever.
    */
-  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number; diagnosticsMs?: number };
+  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number; diagnosticsMs?: number; alarmsMs?: number };
   /** Downsampling and retention of metric samples (metric-rollups.ts); absent: none. */
   metrics?: MetricRollupOptions;
 }
@@ -60,9 +63,20 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     }
   }
   // Before tasks expire, so that a diagnostic's task expires with its event and its record says why.
-  const timedOut = await o.store.transaction(async (tx) => recordEvents(tx, await timeOutDiagnostics(tx, now)));
+  const timedOut = await o.store.transaction(async (tx) => {
+    const settled = await timeOutDiagnostics(tx, now);
+    return recordEvents(tx, [...settled, ...(o.alarms === undefined ? [] : await o.alarms.afterDiagnostics(tx, settled, now))]);
+  });
   for (const e of timedOut) o.events.emit(e);
   const tasks = await o.store.tasks.expire(now);
+  // A failing alarm pass must not hold up the pruning below.
+  if (o.alarms !== undefined) {
+    try {
+      for (const e of await o.alarms.run(now)) o.events.emit(e);
+    } catch (err) {
+      logPassFailure(o.log, "error", err, "alarm pass failed");
+    }
+  }
   // Expired nonces fail their HMAC check's expiry anyway: their counts are no longer needed.
   let pruned = await o.store.digestNonces.prune(now);
   // Console logins past their idle or absolute end no longer authenticate: their rows go.
@@ -75,6 +89,7 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     // One row per event of every Inform: the biggest table after the parameters, so it goes in bounded
     // batches (a pass that finds more leaves the rest to the next).
     if ((o.retention.diagnosticsMs ?? 0) > 0) pruned += await o.store.diagnostics.prune(before(o.retention.diagnosticsMs!));
+    if ((o.retention.alarmsMs ?? 0) > 0) pruned += await o.store.alarms.prune(before(o.retention.alarmsMs!));
     const deviceEventsMs = o.retention.deviceEventsMs ?? 0;
     if (deviceEventsMs > 0) pruned += await pruneInBatches((n) => o.store.events.prune(before(deviceEventsMs), n), DEVICE_EVENT_BATCH, DEVICE_EVENT_BATCHES);
     // The audit trail is kept long (a year by default), so a pass may find months of it at once: bounded too.

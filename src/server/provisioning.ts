@@ -54,6 +54,8 @@ export interface ProvisioningOptions {
   clock?: () => Date;
   /** The collector URL and credentials of a device's BulkData profile (bulkdata.ts); absent: builtin:bulkdata faults. */
   bulkData?: (deviceId: string) => { url: string; username: string; password: string };
+  /** Provisions the ACS gives a device of its own accord, beside the presets' (alarm-notifications.ts). */
+  extraCalls?: (tx: StoreTx, device: DeviceRecord, now: Date) => Promise<ProvisionCallState[]>;
 }
 
 function known(r: ParameterRecord): KnownRecord {
@@ -159,18 +161,19 @@ export class ProvisioningService {
    */
   async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date, known?: DeviceRecord, bootstrapLogin = false): Promise<ProvisionCallState[]> {
     await this.reload(tx);
-    if (this.presets.length === 0) return [];
+    if (this.presets.length === 0 && this.o.extraCalls === undefined) return [];
     const device = known ?? (await tx.devices.get(deviceId));
     if (device === null) return [];
     const reads = [...new Set(this.presets.flatMap((p) => p.reads))];
     const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
     const ctx = { device: filterDevice(device, params), events, now, onlineWithinMs: this.o.onlineWithinMs };
-    const calls = applicablePresets(this.presets, ctx).flatMap((p) => p.preset.provisions.map((c) => ({ name: c.name, ...(c.args === undefined ? {} : { args: c.args as never }), preset: p.preset.name })));
+    const calls: ProvisionCallState[] = applicablePresets(this.presets, ctx).flatMap((p) => p.preset.provisions.map((c) => ({ name: c.name, ...(c.args === undefined ? {} : { args: c.args as never }), preset: p.preset.name })));
     if (bootstrapLogin && !calls.some((c) => c.name === CREDENTIALS)) {
       const givers = this.presets.filter((p) => p.preset.provisions.some((c) => c.name === CREDENTIALS));
       const preset = givers.find((p) => applicablePresets([p], { ...ctx, events: [...events, ...p.preset.events] }).length > 0);
       if (preset !== undefined) calls.unshift({ name: CREDENTIALS, preset: preset.preset.name });
     }
+    if (this.o.extraCalls !== undefined) calls.push(...(await this.o.extraCalls(tx, device, now)));
     return calls;
   }
 

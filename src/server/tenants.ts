@@ -4,7 +4,8 @@
 // principal's scope, the combination of a tenant's filter with the caller's, and the membership cache
 // of the event streams.
 
-import { analyze, evaluate, filterDevice, parse, print, toFilter, type FilterNode } from "../query/index.js";
+import { evaluate, parse, print, toFilter, type FilterNode } from "../query/index.js";
+import { deviceForFilter } from "./device-filter.js";
 import type { Store, StoreTx } from "../store/types.js";
 
 /** What a scoped principal carries: its tenant's name and filter, as read when it authenticated. */
@@ -47,7 +48,7 @@ export function scopedFilterText(scope: TenantScope | null, filter: string): str
 }
 
 /** Whether the device is in the tenant now: the filter evaluated on what the store knows of it. */
-export async function deviceInScope(store: Pick<StoreTx, "devices" | "parameters">, scope: TenantScope, deviceId: string, now: Date, onlineWithinMs: number): Promise<boolean> {
+export async function deviceInScope(store: Pick<StoreTx, "devices" | "parameters" | "alarms">, scope: TenantScope, deviceId: string, now: Date, onlineWithinMs: number): Promise<boolean> {
   const device = await store.devices.get(deviceId);
   if (device === null) return false;
   let ast: FilterNode;
@@ -56,10 +57,9 @@ export async function deviceInScope(store: Pick<StoreTx, "devices" | "parameters
   } catch {
     return false; // checked when the tenant was saved; one that no longer parses admits nothing
   }
-  const paths = analyze(ast).parameters;
-  const params = paths.length > 0 ? await store.parameters.get(deviceId, paths) : [];
+  const seen = await deviceForFilter(store, device, ast);
   try {
-    return evaluate(ast, filterDevice(device, params), { now, onlineWithinMs });
+    return evaluate(ast, seen, { now, onlineWithinMs });
   } catch {
     return false;
   }

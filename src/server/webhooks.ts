@@ -16,7 +16,8 @@
 // `${Provisio-Timestamp}.${body}` (docs/api.md shows how to check it, and why the timestamp is signed).
 
 import { createHmac, randomBytes } from "node:crypto";
-import { analyze, evaluate, filterDevice, parse, type FilterNode } from "../query/index.js";
+import { evaluate, parse, type FilterNode } from "../query/index.js";
+import { deviceForFilter } from "./device-filter.js";
 import type { NewWebhookDelivery, Store, StoreTx, WebhookDeliveryRecord, WebhookRecord } from "../store/types.js";
 import { compareCursors, type EventFeed } from "./event-feed.js";
 import { logPassFailure, type Logger } from "./logger.js";
@@ -197,10 +198,9 @@ export class WebhookService {
     if (cached.ast === null) return false;
     const device = await tx.devices.get(deviceId);
     if (device === null) return false;
-    const paths = analyze(cached.ast).parameters;
-    const params = paths.length > 0 ? await tx.parameters.get(deviceId, paths) : [];
+    const seen = await deviceForFilter(tx, device, cached.ast);
     try {
-      return evaluate(cached.ast, filterDevice(device, params), { now, onlineWithinMs: this.s.onlineWithinMs });
+      return evaluate(cached.ast, seen, { now, onlineWithinMs: this.s.onlineWithinMs });
     } catch {
       return false;
     }

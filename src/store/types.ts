@@ -432,6 +432,8 @@ export interface StoreTx {
   diagnostics: DiagnosticRepo;
   // Performance history: metric definitions, samples and rollups (migration 18).
   metrics: MetricRepo;
+  // Alarm rules, alarms and their history (migration 19).
+  alarms: AlarmRepo;
 }
 
 export interface Store extends StoreTx {
@@ -1334,4 +1336,131 @@ export interface MetricRepo {
   setRolledUntil(resolution: number, until: Date): Promise<void>;
   /** Deletes up to `limit` samples (or buckets) of a tier from before `before`; returns how many. */
   prune(resolution: number, before: Date, limit: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Alarms (migration 19; docs/alarms.md): rules, and the alarms they (or a device's own FaultMgmt) raise.
+
+export type AlarmSeverity = "critical" | "major" | "minor" | "warning";
+/** pending: a rule's condition holds but its duration has not passed (not shown as an alarm yet). */
+export type AlarmState = "pending" | "active" | "cleared";
+
+export interface AlarmRuleRecord {
+  id: string;
+  name: string;
+  description: string;
+  enabled: boolean;
+  severity: AlarmSeverity;
+  /** Device filter (docs/filters.md); "" for every device. */
+  filter: string;
+  /** src/alarms/rules.ts AlarmCondition, checked when written. */
+  condition: JsonValue;
+  notification: "active" | "passive" | "none";
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AlarmRecord {
+  id: string;
+  /** null: about no one device (a fleet-level alarm). */
+  deviceId: string | null;
+  /** "rule" or "faultmgmt" (the device's own Device.FaultMgmt.CurrentAlarm). */
+  source: string;
+  ruleId: string | null;
+  /** What makes two occurrences one alarm, with the device and source (a rule's parameter path, an AlarmIdentifier). */
+  dedupeKey: string;
+  severity: AlarmSeverity;
+  state: AlarmState;
+  text: string;
+  detail: JsonValue;
+  raisedAt: Date;
+  clearedAt: Date | null;
+  lastChangedAt: Date;
+  /** Times the condition was met while the alarm was open (1 when raised). */
+  count: number;
+  /** The user or API key that acknowledged it. */
+  acknowledgedBy: string | null;
+  acknowledgedAt: Date | null;
+}
+
+export type AlarmTransition = "pending" | "raised" | "repeated" | "cleared" | "acknowledged" | "unacknowledged";
+
+export interface AlarmHistoryEntry {
+  at: Date;
+  transition: AlarmTransition;
+  severity: AlarmSeverity;
+  /** Who acknowledged (or withdrew it); null for what the ACS did. */
+  by: string | null;
+}
+
+export interface NewAlarm {
+  deviceId: string | null;
+  source: string;
+  ruleId: string | null;
+  dedupeKey: string;
+  severity: AlarmSeverity;
+  state: "pending" | "active";
+  text: string;
+  detail: JsonValue;
+}
+
+export interface AlarmListQuery {
+  deviceId?: string;
+  ruleId?: string;
+  source?: string;
+  state?: AlarmState[];
+  /** This severity or worse. */
+  minSeverity?: AlarmSeverity;
+  /** Raised at or after / before. */
+  since?: Date;
+  until?: Date;
+  /** Only the alarms of these devices (a tenant's): fleet alarms are then left out. */
+  devices?: DeviceScope;
+  limit?: number;
+  offset?: number;
+}
+
+export interface AlarmRepo {
+  /** False when the name is taken. */
+  createRule(rule: AlarmRuleRecord): Promise<boolean>;
+  getRule(id: string): Promise<AlarmRuleRecord | null>;
+  /** By name. */
+  listRules(): Promise<AlarmRuleRecord[]>;
+  updateRule(id: string, patch: Partial<Omit<AlarmRuleRecord, "id" | "createdAt">>): Promise<AlarmRuleRecord | null>;
+  /** Deletes the rule and clears nothing: its open alarms stay until cleared or acknowledged. */
+  deleteRule(id: string): Promise<boolean>;
+  /** Changes with every change of the rules ("" before the first), so that each process reloads its copy when it moved. */
+  revision(): Promise<string>;
+  /** The open (pending or active) alarm of a device, source and dedupe key. */
+  open(deviceId: string | null, source: string, dedupeKey: string): Promise<AlarmRecord | null>;
+  /** A device's open alarms. */
+  openFor(deviceId: string): Promise<AlarmRecord[]>;
+  /** Opens an alarm (count 1) and records its first transition. STORE_DUPLICATE when one is open for its key. */
+  insert(alarm: NewAlarm, at: Date): Promise<AlarmRecord>;
+  /**
+   * raised: a pending alarm becomes active; repeated: count + 1; cleared: it ends. Each records its
+   * transition and moves lastChangedAt; null when the alarm is not open (or, for raised, not pending).
+   */
+  transition(id: string, transition: "raised" | "repeated" | "cleared", at: Date, patch?: { severity?: AlarmSeverity; text?: string; detail?: JsonValue }): Promise<AlarmRecord | null>;
+  /** Forgets a pending alarm that never became active. */
+  drop(id: string): Promise<boolean>;
+  /**
+   * Acknowledges (`ack`) or withdraws the acknowledgement, `by` a user or API key name; null when there
+   * is no such alarm. Acknowledging one already acknowledged keeps who did first.
+   */
+  acknowledge(id: string, ack: boolean, by: string, at: Date): Promise<AlarmRecord | null>;
+  get(id: string): Promise<AlarmRecord | null>;
+  /** Newest raised first. */
+  list(query?: AlarmListQuery): Promise<AlarmRecord[]>;
+  count(query?: AlarmListQuery): Promise<number>;
+  history(alarmId: string): Promise<AlarmHistoryEntry[]>;
+  /** Pending alarms whose condition has held since `before` or earlier, oldest first. */
+  pendingSince(before: Date, limit: number): Promise<AlarmRecord[]>;
+  /** Deletes alarms cleared before `before` (retention), with their history; returns how many. */
+  prune(before: Date): Promise<number>;
+  /**
+   * The devices `devices` selects (all without it), grouped by product class or software version (""
+   * unknown): how many, and how many have an active alarm of rule `ruleId`.
+   */
+  fleetShares(q: { devices?: DeviceScope; groupBy: "productClass" | "softwareVersion"; ruleId: string }): Promise<{ group: string; devices: number; alarmed: number }[]>;
 }

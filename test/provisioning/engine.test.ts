@@ -210,6 +210,15 @@ describe("the declarative engine with a simulated CPE", () => {
     await p.close();
   });
 
+  it("reports a notification the device refuses (9009: forced active), and does not loop on it", async () => {
+    const p = await pair();
+    const decl: Declaration[] = [{ path: "Device.DeviceInfo.SoftwareVersion", notification: 1 }];
+    const r = await session(p, decl);
+    assert.deepEqual(methods(r.rpcs), ["GetParameterAttributes", "SetParameterAttributes"]);
+    assert.deepEqual(r.faults.map((f) => f.code), ["cwmp.9009"]);
+    await p.close();
+  });
+
   it("reports a value the device refuses, and does not loop on it", async () => {
     const p = await pair();
     const decl: Declaration[] = [{ path: "Device.DeviceInfo.SoftwareVersion", value: "9.9" }];

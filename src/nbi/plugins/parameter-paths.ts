@@ -30,8 +30,8 @@ export function parameterPathRoutes(app: FastifyInstance, r: RouteRegistry, ctx:
       200: Type.Object({
         paths: Type.Array(Type.Object({ path: Type.String(), object: Type.Boolean() })),
         truncated: Type.Boolean({ description: "There may be more children than `limit`" }),
-        fields: Type.Array(Type.Object({ name: Type.String(), kind: Type.Union([Type.Literal("text"), Type.Literal("time"), Type.Literal("tag"), Type.Literal("boolean")]) }), {
-          description: "Device fields of the filter language; `online` (kind boolean) is a condition of its own",
+        fields: Type.Array(Type.Object({ name: Type.String(), kind: Type.Union([Type.Literal("text"), Type.Literal("time"), Type.Literal("tag"), Type.Literal("alarm"), Type.Literal("boolean")]) }), {
+          description: "Device fields of the filter language; `online` (kind boolean) is a condition of its own; kind alarm: alarm.active (a number) and alarm.severity",
         }),
       }),
     },

@@ -706,4 +706,60 @@ CREATE TABLE metric_rollup_marks (
 );
 `,
   },
+  {
+    version: 19,
+    name: "alarms",
+    sql: `
+-- Alarm rules (docs/alarms.md): a condition (JSON, src/alarms/rules.ts) on the devices a filter selects.
+CREATE TABLE alarm_rules (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  description text NOT NULL,
+  enabled boolean NOT NULL,
+  severity text NOT NULL CHECK (severity IN ('critical', 'major', 'minor', 'warning')),
+  filter text NOT NULL,
+  condition json NOT NULL,
+  notification text NOT NULL CHECK (notification IN ('active', 'passive', 'none')),
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+-- One row per occurrence: raised (or pending, waiting for its rule's duration), then cleared and kept
+-- as history until retention. At most one open (pending or active) alarm per device, source and dedupe
+-- key: a condition that holds again counts on it. device_id NULL: about no one device (a fleet).
+CREATE TABLE alarms (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  device_id text COLLATE "C" REFERENCES devices (id) ON DELETE CASCADE,
+  source text NOT NULL,
+  rule_id text COLLATE "C",
+  dedupe_key text COLLATE "C" NOT NULL,
+  severity text NOT NULL CHECK (severity IN ('critical', 'major', 'minor', 'warning')),
+  severity_rank integer NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'active', 'cleared')),
+  text text NOT NULL,
+  detail json,
+  raised_at timestamptz NOT NULL,
+  cleared_at timestamptz,
+  last_changed_at timestamptz NOT NULL,
+  count integer NOT NULL,
+  acknowledged_by text,
+  acknowledged_at timestamptz
+);
+CREATE UNIQUE INDEX alarms_open ON alarms (COALESCE(device_id, ''), source, dedupe_key) WHERE state <> 'cleared';
+CREATE INDEX alarms_device ON alarms (device_id, raised_at);
+CREATE INDEX alarms_raised ON alarms (raised_at);
+CREATE INDEX alarms_rule ON alarms (rule_id, state) WHERE rule_id IS NOT NULL;
+CREATE INDEX alarms_pending ON alarms (last_changed_at) WHERE state = 'pending';
+CREATE INDEX alarms_cleared ON alarms (cleared_at) WHERE cleared_at IS NOT NULL;
+-- Each alarm's transitions: pending, raised, repeated, cleared, acknowledged, unacknowledged.
+CREATE TABLE alarm_history (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  alarm_id text COLLATE "C" NOT NULL REFERENCES alarms (id) ON DELETE CASCADE,
+  at timestamptz NOT NULL,
+  transition text NOT NULL,
+  severity text NOT NULL,
+  by_name text
+);
+CREATE INDEX alarm_history_alarm ON alarm_history (alarm_id, seq);
+`,
+  },
 ];

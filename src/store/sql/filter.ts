@@ -7,7 +7,8 @@
 //   it (value_num, value_time, value_bool, by the functions evaluate uses), so SQL never parses or
 //   casts text: nothing to raise an error on a text that does not fit, and the typed columns are indexed.
 // - Every value is a bound parameter; the text holds only fixed column names and dialect fragments.
-import type { CompareOp, FilterNode, Literal, TextField, TextOp, TimeField } from "../../query/ast.js";
+import type { AlarmField, CompareOp, FilterNode, Literal, TextField, TextOp, TimeField } from "../../query/ast.js";
+import { severityRank, type Severity } from "../../alarms/severity.js";
 import { fieldKind, isTextOp } from "../../query/ast.js";
 import { FilterError } from "../../query/errors.js";
 import { literalTime } from "../../query/evaluate.js";
@@ -88,6 +89,7 @@ class Compiler {
         const t = n.target;
         if (t.kind === "parameter") return this.d.deviceHasRow("parameters", "p", `p.path = ${this.p.add(t.path)}`);
         switch (fieldKind(t.name)) {
+          case "alarm": return t.name === "alarm.active" ? "(1 = 1)" : this.d.deviceHasRow("alarms", "a", "a.state = 'active'");
           case "tag": return this.d.deviceHasRow("device_tags", "t", "true");
           case "time": return `(${TIME_COLUMNS[t.name as TimeField].column} IS NOT NULL)`;
           case "text": return `(${TEXT_COLUMNS[t.name as TextField].column} IS NOT NULL)`;
@@ -101,6 +103,7 @@ class Compiler {
         const op: CompareOp = n.kind === "in" ? "=" : n.op;
         if (t.kind === "parameter") return this.d.deviceHasRow("parameters", "p", `p.path = ${this.p.add(t.path)} AND ${this.parameter(op, values)}`);
         switch (fieldKind(t.name)) {
+          case "alarm": return this.alarm(t.name as AlarmField, op, values);
           case "tag": {
             if (op === "!=") return `NOT ${this.d.deviceHasRow("device_tags", "t", this.text("t.tag", "=", values))}`;
             return this.d.deviceHasRow("device_tags", "t", this.text("t.tag", op, values));
@@ -117,6 +120,18 @@ class Compiler {
       }
     }
     throw new FilterError("FILTER_AST", `cannot compile a filter node of kind ${JSON.stringify((n as { kind: unknown }).kind)}`);
+  }
+
+  /**
+   * The device's active alarms, counted (alarm.active) or their highest severity's rank (alarm.severity,
+   * 0 for none, which no comparison meets), by a subquery on the alarms table (alarms_device index).
+   */
+  private alarm(field: AlarmField, op: CompareOp, values: readonly Literal[]): string {
+    const of = (agg: string) => `(SELECT ${agg} FROM alarms a WHERE a.device_id = d.id AND a.state = 'active')`;
+    const x = field === "alarm.active" ? of("COUNT(*)") : `COALESCE(${of("MAX(a.severity_rank)")}, 0)`;
+    const operand = (v: Literal) => this.p.add(field === "alarm.active" ? (v as Extract<Literal, { kind: "number" }>).value : severityRank((v as Extract<Literal, { kind: "string" }>).value as Severity));
+    const cond = values.length > 1 ? `(${values.map((v) => `${x} = ${operand(v)}`).join(" OR ")})` : `${x} ${SQL_OP[op as OrderOp]} ${operand(values[0]!)}`;
+    return field === "alarm.active" ? `(${cond})` : `(${x} > 0 AND ${cond})`;
   }
 
   private guard(column: string, nullable: boolean, cond: string): string {

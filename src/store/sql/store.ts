@@ -26,6 +26,7 @@ import { SqlFleetRepo } from "./fleet.js";
 import { SqlTenantRepo } from "./tenants.js";
 import { SqlDiagnosticRepo } from "./diagnostics.js";
 import { SqlMetricRepo } from "./metrics.js";
+import { SqlAlarmRepo } from "./alarms.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -62,6 +63,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     tenants: new SqlTenantRepo(scope),
     diagnostics: new SqlDiagnosticRepo(scope),
     metrics: new SqlMetricRepo(scope),
+    alarms: new SqlAlarmRepo(scope),
   };
 }
 

@@ -676,4 +676,60 @@ CREATE TABLE metric_rollup_marks (
 );
 `,
   },
+  {
+    version: 19,
+    name: "alarms",
+    sql: `
+-- Alarm rules (docs/alarms.md): a condition (JSON, src/alarms/rules.ts) on the devices a filter selects.
+CREATE TABLE alarm_rules (
+  id TEXT NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('critical', 'major', 'minor', 'warning')),
+  filter TEXT NOT NULL,
+  condition TEXT NOT NULL,
+  notification TEXT NOT NULL CHECK (notification IN ('active', 'passive', 'none')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+-- One row per occurrence: raised (or pending, waiting for its rule's duration), then cleared and kept
+-- as history until retention. At most one open (pending or active) alarm per device, source and dedupe
+-- key: a condition that holds again counts on it. device_id NULL: about no one device (a fleet).
+CREATE TABLE alarms (
+  id TEXT NOT NULL PRIMARY KEY,
+  device_id TEXT REFERENCES devices (id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  rule_id TEXT,
+  dedupe_key TEXT NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('critical', 'major', 'minor', 'warning')),
+  severity_rank INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'cleared')),
+  text TEXT NOT NULL,
+  detail TEXT,
+  raised_at INTEGER NOT NULL,
+  cleared_at INTEGER,
+  last_changed_at INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  acknowledged_by TEXT,
+  acknowledged_at INTEGER
+);
+CREATE UNIQUE INDEX alarms_open ON alarms (COALESCE(device_id, ''), source, dedupe_key) WHERE state <> 'cleared';
+CREATE INDEX alarms_device ON alarms (device_id, raised_at);
+CREATE INDEX alarms_raised ON alarms (raised_at);
+CREATE INDEX alarms_rule ON alarms (rule_id, state) WHERE rule_id IS NOT NULL;
+CREATE INDEX alarms_pending ON alarms (last_changed_at) WHERE state = 'pending';
+CREATE INDEX alarms_cleared ON alarms (cleared_at) WHERE cleared_at IS NOT NULL;
+-- Each alarm's transitions: pending, raised, repeated, cleared, acknowledged, unacknowledged.
+CREATE TABLE alarm_history (
+  seq INTEGER PRIMARY KEY,
+  alarm_id TEXT NOT NULL REFERENCES alarms (id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  transition TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  by_name TEXT
+);
+CREATE INDEX alarm_history_alarm ON alarm_history (alarm_id, seq);
+`,
+  },
 ];
