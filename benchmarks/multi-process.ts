@@ -5,14 +5,14 @@
 //
 // Work: as `npm run bench:sessions`, without the discovery preset: N simulated devices (this process)
 // inform every second; a session is Inform (Digest challenge first), InformResponse, empty POST, one
-// GetParameterValues of 10 parameters from a preset (maxAge 0), its response, the empty 204. Each
-// target is warmed up (every device completes one session on it, not measured), then measured for
-// --seconds. Reported per target: sessions/s, session latency percentiles, failed sessions, each ACS
-// process's CPU (share of one core and per session) and peak RSS, and the CPU of the PostgreSQL backends serving the benchmark's database
-// (not the server's shared background processes). The kill phase runs the N processes for --seconds
-// with one of them SIGKILLed a third of the way in (and taken out of the balancer, as a health check
-// would): sessions/s before and after, sessions failed, and the gap, the longest time after the kill
-// with no session completed anywhere.
+// GetParameterValues of 10 parameters from a preset (maxAge 0), its response, the empty 204. Each target
+// is warmed up (every device completes one session on it, not measured), then measured for --seconds.
+// Reported per target: sessions/s, session latency percentiles, failed sessions, each ACS process's CPU
+// (share of one core and per session) and peak RSS, and the CPU of the PostgreSQL backends serving the
+// benchmark's database (not the server's shared background processes). The kill phase runs the N
+// processes for --seconds with one of them SIGKILLed a third of the way in (and taken out of the
+// balancer, as a health check would): sessions/s before and after, sessions failed, and the gap, the
+// longest time after the kill with no session completed anywhere.
 //
 //   npm run bench:multi -- [--processes 2] [--devices 1000] [--seconds 30] [--concurrency 48] [--pg URL] [--json]
 //
