@@ -23,11 +23,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
-import { openStore } from "../src/store/index.js";
+import type { SessionReport } from "../src/sim/runtime/index.js";
 import { createTestDatabase, queryDirect } from "../test/support/pg.js";
 import { TcpBalancer } from "../test/support/tcp-balancer.js";
-import { BENCH_PARAMETERS } from "./support/baseline-server.js";
+import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
@@ -58,8 +57,6 @@ function options(argv: string[]): Options {
   };
 }
 
-const USER = "bench";
-const PASS = "bench-password-0123456789";
 
 interface Acs {
   pid: number;
@@ -141,16 +138,13 @@ async function measure(target: string, url: string, machines: Acs[], db: string,
   const log: Completed[] = [];
   let measuring = false;
   const warmedUp = new Set<number>();
-  const sim = await startSimulation({
-    acsUrl: url,
+  const sim = await startBenchDevices({
+    url,
     devices: o.devices,
-    model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "1", "ManagementServer.CWMPRetryMinimumWaitInterval": "1" } }),
-    identity: { acsUsername: USER, acsPassword: PASS, serialPrefix: "MULTI" },
-    connectionRequests: false,
     concurrency: o.concurrency,
-    rampMs: 2000,
-    cpe: { periodicJitterMs: 500 },
-    httpTimeoutMs: 60_000,
+    serialPrefix: "MULTI",
+    // A session the kill broke is tried again after a second.
+    values: { "ManagementServer.CWMPRetryMinimumWaitInterval": "1" },
     onSession: (r) => {
       if (r.ok) warmedUp.add(r.device);
       if (measuring) log.push({ report: r, endMs: performance.now() });
@@ -217,15 +211,6 @@ function killer(victim: Acs, balancer: TcpBalancer, o: Options): (log: Completed
   };
 }
 
-async function seedPreset(db: string): Promise<void> {
-  const store = await openStore(db);
-  try {
-    await store.provisioning.put("provision", "bench-refresh", { name: "bench-refresh", kind: "declarative", declarations: BENCH_PARAMETERS.map((path) => ({ path, maxAge: 0 })) }, new Date());
-    await store.provisioning.put("preset", "bench", { name: "bench", enabled: true, weight: 0, filter: "", events: [], provisions: [{ name: "bench-refresh" }] }, new Date());
-  } finally {
-    await store.close();
-  }
-}
 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
@@ -238,7 +223,7 @@ async function main(): Promise<void> {
   const machines: Acs[] = [];
   const windows: Window[] = [];
   try {
-    await seedPreset(db);
+    await seedBenchPreset(db);
     const one = await startMachine(db, common);
     machines.push(one);
     balancer.add(one.port);

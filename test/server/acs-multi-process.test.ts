@@ -15,8 +15,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { judge, type Applied, type Tracked } from "../../benchmarks/support/chaos-run.js";
-import type { CwmpMessage } from "../../src/cwmp/index.js";
+import { judge, keyOf, type Applied, type Tracked } from "../../benchmarks/support/chaos-run.js";
 import { TaskService } from "../../src/server/tasks.js";
 import { deviceIdOf } from "../../src/session/index.js";
 import { loadModel, startSimulation, type Simulation } from "../../src/sim/runtime/index.js";
@@ -53,12 +52,6 @@ class Receiver {
   }
 }
 
-/** The ParameterKey or CommandKey an RPC carries: the ACS makes it from the task's id. */
-function keyOf(m: CwmpMessage): string | undefined {
-  if ("parameterKey" in m && typeof m.parameterKey === "string") return m.parameterKey;
-  if ("commandKey" in m && typeof m.commandKey === "string") return m.commandKey;
-  return undefined;
-}
 
 describe("several ACS processes on one PostgreSQL, one killed with SIGKILL mid-storm", () => {
   const work = mkdtempSync(join(tmpdir(), "provisio-multi-"));
