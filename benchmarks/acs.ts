@@ -20,9 +20,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
-import { openStore } from "../src/store/index.js";
-import { BENCH_PARAMETERS } from "./support/baseline-server.js";
+import type { SessionReport } from "../src/sim/runtime/index.js";
+import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 
 interface Options {
@@ -74,19 +73,7 @@ interface Result {
   simRssMb: number;
 }
 
-const USER = "bench";
-const PASS = "bench-password-0123456789";
 const here = new URL(".", import.meta.url);
-
-async function seedPreset(db: string): Promise<void> {
-  const store = await openStore(db);
-  try {
-    await store.provisioning.put("provision", "bench-refresh", { name: "bench-refresh", kind: "declarative", declarations: BENCH_PARAMETERS.map((path) => ({ path, maxAge: 0 })) }, new Date());
-    await store.provisioning.put("preset", "bench", { name: "bench", enabled: true, weight: 0, filter: "", events: [], provisions: [{ name: "bench-refresh" }] }, new Date());
-  } finally {
-    await store.close();
-  }
-}
 
 /** What one measured window of one target saw. */
 interface Window {
@@ -105,16 +92,11 @@ async function measure(url: string, pid: number, seconds: number, o: Options): P
   const reports: SessionReport[] = [];
   let measuring = false;
   const warmedUp = new Set<number>();
-  const sim = await startSimulation({
-    acsUrl: url,
+  const sim = await startBenchDevices({
+    url,
     devices: o.devices,
-    model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "1" } }),
-    identity: { acsUsername: USER, acsPassword: PASS, serialPrefix: "BENCH" },
-    connectionRequests: false,
     concurrency: o.concurrency,
-    rampMs: 2000,
-    cpe: { periodicJitterMs: 500 },
-    httpTimeoutMs: 60_000,
+    serialPrefix: "BENCH",
     onSession: (r) => {
       if (r.ok) warmedUp.add(r.device);
       if (measuring) reports.push(r);
@@ -178,7 +160,7 @@ async function acsTarget(name: string, db: string, o: Options, cleanup: () => Pr
     rmSync(dataDir, { recursive: true, force: true });
     await cleanup();
   };
-  await seedPreset(db);
+  await seedBenchPreset(db);
   const { child, url } = await startProcess(
     serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--workers", String(o.workers)] }),
     SERVE_READY,

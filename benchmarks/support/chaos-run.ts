@@ -264,7 +264,7 @@ function confirmedHow(task: TaskRecord): string | undefined {
 }
 
 /** The ParameterKey or CommandKey an RPC carries: the ACS makes it from the task's id. */
-function keyOf(m: CwmpMessage): string | undefined {
+export function keyOf(m: CwmpMessage): string | undefined {
   if ("parameterKey" in m && typeof m.parameterKey === "string") return m.parameterKey;
   if ("commandKey" in m && typeof m.commandKey === "string") return m.commandKey;
   return undefined;

@@ -1,9 +1,11 @@
 // First-start secrets. The Digest nonce secret lives in the store, so every ACS process sharing it can
 // verify every nonce. Bootstrap credentials (the shared username and password that new CPEs use before
 // they get their own) come from the configuration, or are generated once and kept in a file readable
-// only by the ACS's user: the store holds only their hashes.
+// only by the ACS's user: the store holds only their hashes. A machine with a data folder of its own on a
+// database that already has generated ones cannot learn their password from the hash: it refuses to
+// start, rather than replace them with its own and lock out every device given the first machine's.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { digestHa1, generateSecret, hashPassword, verifyPassword } from "../auth/index.js";
 import { ConfigError } from "../config/index.js";
@@ -46,6 +48,14 @@ export async function bootstrapCredentials(store: Store, opts: { username: strin
   const existing = await store.credentials.get(username);
   const ha1 = digestHa1(username, opts.realm, password!);
   const current = existing !== null && existing.deviceId === null && existing.digestHa1 === ha1 && existing.realm === opts.realm && (await verifyPassword(password!, existing.passwordHash));
+  // (Another process on this same folder may have stored the same ones meanwhile: those are current.)
+  if (!current && generatedNow && existing !== null && existing.deviceId === null) {
+    rmSync(file!, { force: true });
+    throw new ConfigError([
+      `this database already has bootstrap credentials (${username}) that this data folder (${opts.dataDir}) does not hold: ` +
+        "give every ACS process the same cwmp.bootstrapUsername and cwmp.bootstrapPassword (the first one generated them in its data folder's bootstrap-credentials.json)",
+    ]);
+  }
   if (!current) {
     await store.credentials.put({ username, deviceId: null, passwordHash: await hashPassword(password!), digestHa1: ha1, realm: opts.realm, createdAt: opts.now });
   }

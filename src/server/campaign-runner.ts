@@ -16,7 +16,12 @@
 //   5. complete: every matching device taken in and settled.
 //
 // The entries' unique key (campaign, device), the lock and the lease make a step safe against another
-// process's step and against an operator's pause or abort. Connection requests are sent after commit.
+// process's step and against an operator's pause or abort. Connection requests are sent after commit,
+// from this process's memory: a process that dies before sending them all leaves downloads queued that
+// no device was asked to fetch. So the first step of a campaign a runner takes (after its start, or
+// from a process whose lease ran out) wakes the devices of downloads still queued that were never woken
+// (no wake recorded on the task). A wake in flight when its process died is sent again: at worst one
+// connection request more, never a second download.
 
 import { randomUUID } from "node:crypto";
 import { currentWindow, thresholdReached, type CampaignSettings, type Cron } from "../files/campaign-rules.js";
@@ -75,6 +80,8 @@ export class CampaignRunner {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private readonly crons = new Map<string, Cron>();
+  /** The campaigns whose lease this runner has held since its last step of them. */
+  private readonly held = new Set<string>();
   private stopped = false;
 
   constructor(private readonly o: CampaignRunnerOptions) {
@@ -110,7 +117,10 @@ export class CampaignRunner {
       // Paused with nothing under way: nothing to do until it is resumed.
       if (c.status === "paused" && c.counts.in_progress === 0) continue;
       // Another process holds it: no write (an idle campaign costs its holder only).
-      if (c.claimedBy !== null && c.claimedBy !== this.owner && c.claimUntil !== null && c.claimUntil.getTime() > this.clock().getTime()) continue;
+      if (c.claimedBy !== null && c.claimedBy !== this.owner && c.claimUntil !== null && c.claimUntil.getTime() > this.clock().getTime()) {
+        this.held.delete(c.id);
+        continue;
+      }
       try {
         out.push(await this.step(c.id));
       } catch (err) {
@@ -126,7 +136,11 @@ export class CampaignRunner {
     const report: StepReport = { campaignId: id, claimed: false, settled: 0, started: 0, takenIn: 0, status: null };
     const out = await this.o.store.transaction(async (tx) => {
       const c = await tx.campaigns.claim(id, this.owner, now, new Date(now.getTime() + this.o.leaseMs));
-      if (c === null) return null;
+      if (c === null) {
+        this.held.delete(id);
+        return null;
+      }
+      const takenOver = !this.held.has(id);
       report.claimed = true;
       report.status = c.status;
       if (c.status !== "running" && c.status !== "paused") return { events: [] as AcsEvent[], wake: [] };
@@ -227,18 +241,35 @@ export class CampaignRunner {
         completedAt = now;
         events.push({ type: "campaign.completed", deviceId: null, at: now, campaignId: id, name: c.name, counts: { ...counts } });
       }
+      // 6. catch up: the wakes a runner before this one owed and may never have sent
+      if (takenOver && status === "running" && open && s.connectionRequest) wake.push(...(await this.unwoken(tx, id, s, new Set(wake.map((w) => w.taskId)))));
       report.status = status;
       await tx.campaigns.update(id, {
         status, pauseReason, counts, cursor, enumerated, batch, completedAt, updatedAt: now,
         ...(status === "completed" ? { claimedBy: null, claimUntil: null } : {}),
       });
-      return { events: await recordEvents(tx, events), wake: s.connectionRequest ? wake : [] };
+      return { events: await recordEvents(tx, events), wake: s.connectionRequest ? wake : [], status };
     });
     if (out !== null) {
+      if (out.status === "running" || out.status === "paused") this.held.add(id);
+      else this.held.delete(id);
       this.o.publish(out.events);
       if (out.wake.length > 0) this.o.wake(out.wake);
     }
     return report;
+  }
+
+  /** The campaign's downloads still queued whose device no process recorded a connection request for. */
+  private async unwoken(tx: StoreTx, id: string, s: CampaignSettings, started: Set<string>): Promise<{ deviceId: string; taskId: string }[]> {
+    const out: { deviceId: string; taskId: string }[] = [];
+    const entries = (await tx.campaigns.devices(id, { state: ["in_progress"], limit: s.concurrency + SETTLE_PAGE })).filter((e) => e.taskId !== null && !started.has(e.taskId));
+    const woken = await tx.tasks.wakes(entries.map((e) => e.taskId!));
+    for (const e of entries) {
+      if (woken.has(e.taskId!)) continue;
+      const task = await tx.tasks.get(e.taskId!);
+      if (task !== null && task.status === "pending") out.push({ deviceId: e.deviceId, taskId: e.taskId! });
+    }
+    return out;
   }
 
   /** Queues the download for one device, or says why it is not needed or not possible. */

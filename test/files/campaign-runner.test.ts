@@ -245,6 +245,37 @@ forEachBackend((backend) => {
       }
     });
 
+    it("a runner that takes a campaign over wakes the queued downloads its holder never woke, once, and no others", async () => {
+      const url = await backend.freshUrl();
+      const s1 = await openStore(url);
+      const s2 = await openStore(url);
+      try {
+        const r = await rig(s1, serials(6), "/nonexistent");
+        const c = await create(r, { batchSize: 6, concurrency: 4 });
+        // A queues four downloads and dies after its commit: of its connection requests, one was made (and recorded).
+        assert.equal((await r.runner("A", s1).step(c.id)).started, 4);
+        const queued = await tasksOf(s1, c.id);
+        await s1.tasks.recordWake(queued[0]!.id, r.clock.now(), "accepted");
+        r.woken.length = 0;
+        const b = r.runner("B", s2);
+        assert.equal((await b.step(c.id)).claimed, false, "A's lease still holds");
+        assert.deepEqual(r.woken, []);
+        r.clock.t += 60_001;
+        assert.equal((await b.step(c.id)).claimed, true);
+        assert.deepEqual(r.woken.sort(), queued.slice(1).map((t) => t.deviceId).sort());
+        // Once: B's next steps wake only what they start.
+        await b.step(c.id);
+        assert.equal(r.woken.length, 3);
+        await settleTasks(s1);
+        await b.step(c.id);
+        assert.deepEqual(r.woken.slice(3).sort(), (await tasksOf(s1, c.id)).filter((t) => t.status === "pending").map((t) => t.deviceId).sort());
+        assert.equal(r.woken.length, 5);
+      } finally {
+        await s1.close();
+        await s2.close();
+      }
+    });
+
     it("settles downloads that expired before reaching their device as not started, and fails them after a few", async () => {
       const store = await backend.open();
       const r = await rig(store, serials(1), "/nonexistent");
