@@ -1,0 +1,12 @@
+// The TR-369 schemas loaded once from the generated descriptor; nothing here changes after loading.
+
+import protobuf from "protobufjs/light.js";
+import { uspDescriptor } from "./descriptor.js";
+
+const root = protobuf.Root.fromJSON(uspDescriptor);
+root.resolveAll();
+
+export const RecordType = root.lookupType("usp_record.Record");
+export const MsgType = root.lookupType("usp.Msg");
+
+export type { Type } from "protobufjs/light.js";
