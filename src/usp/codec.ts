@@ -62,5 +62,7 @@ export function encodeAs<T>(type: Type, value: T, check: Check<T>): Uint8Array {
   }
   const problem = check(value);
   if (problem) throw new UspLocalError("ENCODE_INVALID", problem.message, problem.path);
-  return type.encode(type.fromObject(plain)).finish();
+  const out = type.encode(type.fromObject(plain)).finish();
+  // A plain Uint8Array over protobufjs's Buffer, so what encode gives and decode takes compare equal.
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

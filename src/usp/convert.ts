@@ -41,6 +41,12 @@ const requiredStrings = new Set([
 
 const requiredMessages = new Set(["usp.Msg.header", "usp.Msg.body"]);
 
+/** A message field is required when the spec says so or when its type holds a (required) oneof. */
+function isRequiredMessage(field: Field): boolean {
+  const t = field.resolvedType;
+  return requiredMessages.has(nameOf(field)) || (t !== null && !isEnum(t) && t.oneofsArray.length > 0);
+}
+
 const enumFallbacks = new Map([
   ["usp.GetSupportedDMResp.ParamValueType", "PARAM_UNKNOWN"],
   ["usp.GetSupportedDMResp.ValueChangeType", "VALUE_CHANGE_UNKNOWN"],
@@ -68,7 +74,7 @@ function readValue(field: Field, value: unknown, path: string): unknown {
     return fallback;
   }
   if (value === null) {
-    if (requiredMessages.has(nameOf(field))) fail("MISSING_FIELD", `${field.name} is required`, path);
+    if (isRequiredMessage(field)) fail("MISSING_FIELD", `${field.name} is required`, path);
     return undefined;
   }
   return readObject(t, value as Record<string, unknown>, path);
@@ -140,7 +146,7 @@ export function writeObject(type: Type, o: Record<string, unknown>, path: string
     const v = o[field.name];
     const at = path ? `${path}.${field.name}` : field.name;
     if (v === undefined || v === null) {
-      if (requiredMessages.has(nameOf(field))) fail("MISSING_FIELD", `${field.name} is required`, at);
+      if (!field.partOf && field.resolvedType !== null && isRequiredMessage(field)) fail("MISSING_FIELD", `${field.name} is required`, at);
       if (requiredStrings.has(nameOf(field))) fail("MISSING_FIELD", `${field.name} must not be empty`, at);
       continue;
     }
