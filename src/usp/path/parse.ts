@@ -8,7 +8,8 @@ import type { Condition, Operator, PathKind, Segment, UspPath } from "./types.js
 const NAME = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const INSTANCE = /[1-9][0-9]*/y;
 const OPERATOR = /==|!=|<=|>=|<|>/y;
-const BARE_VALUE = /[^&\]"\s]+/y;
+/** Unquoted literals: numbers, booleans, dates; anything else is quoted. */
+const BARE_VALUE = /[A-Za-z0-9_.:+-]+/y;
 const MAX_PATH_LENGTH = 4096;
 const MAX_INSTANCE = 2 ** 32 - 1;
 
