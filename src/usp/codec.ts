@@ -1,7 +1,7 @@
 // Bytes to typed objects and back for one schema type: size limit, protobufjs's decoder with every
 // error it can throw turned into UspRemoteError, the schema walk (convert.ts), then the caller's checks.
 
-import { ProblemFound, readObject, toObjectOptions, writeObject, type Problem } from "./convert.js";
+import { ProblemFound, readObject, toObjectOptions, writeObject, type Problem, type TypePlan } from "./convert.js";
 import { UspLocalError, UspRemoteError, type UspRemoteErrorCode } from "./errors.js";
 import type { Type } from "./schema/index.js";
 
@@ -23,7 +23,7 @@ export interface ErrCodes {
 /** Semantic checks past the schema walk; returns the first problem found. */
 export type Check<T> = (value: T) => Problem | undefined;
 
-export function decodeAs<T>(type: Type, bytes: Uint8Array, options: DecodeOptions, codes: ErrCodes, check: Check<T>): T {
+export function decodeAs<T>(type: Type, plan: TypePlan, bytes: Uint8Array, options: DecodeOptions, codes: ErrCodes, check: Check<T>): T {
   if (!(bytes instanceof Uint8Array)) throw new UspLocalError("ENCODE_INVALID", "decode takes a Uint8Array");
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > max) throw new UspRemoteError("TOO_LARGE", `${bytes.length} bytes, more than the limit of ${max}`, codes.malformed);
@@ -36,7 +36,7 @@ export function decodeAs<T>(type: Type, bytes: Uint8Array, options: DecodeOption
   }
   let value: T;
   try {
-    value = readObject(type, plain, "") as T;
+    value = readObject(plan, plain) as T;
   } catch (e) {
     if (e instanceof ProblemFound) throw remote(e.problem, codes);
     throw e;
@@ -51,11 +51,11 @@ function remote(p: Problem, codes: ErrCodes): UspRemoteError {
   return new UspRemoteError(code, p.message, uspErrCode, p.path);
 }
 
-export function encodeAs<T>(type: Type, value: T, check: Check<T>): Uint8Array {
+export function encodeAs<T>(type: Type, plan: TypePlan, value: T, check: Check<T>): Uint8Array {
   if (typeof value !== "object" || value === null) throw new UspLocalError("ENCODE_INVALID", `a ${type.name} must be an object`);
   let plain: Record<string, unknown>;
   try {
-    plain = writeObject(type, value as Record<string, unknown>, "");
+    plain = writeObject(plan, value as Record<string, unknown>);
   } catch (e) {
     if (e instanceof ProblemFound) throw new UspLocalError("ENCODE_INVALID", e.problem.message, e.problem.path);
     throw e;

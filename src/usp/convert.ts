@@ -1,8 +1,9 @@
-// Between protobufjs messages and the codec's typed objects (src/usp/types/), walking the schema, so
-// one walk serves every message: what protobuf alone does not enforce is checked here, on the way in
-// (a remote error) and on the way out (a local error) alike.
+// Between protobufjs messages and the codec's typed objects (src/usp/types/), walking a plan compiled
+// once per schema type, so one walk serves every message: what protobuf alone does not enforce is
+// checked here, on the way in (a remote error) and on the way out (a local error) alike.
 //
-// - Every oneof of these schemas is required by TR-369, so an unset one is refused.
+// - Every oneof of these schemas is required by TR-369, so an unset one is refused, and so is an
+//   absent message whose type holds one.
 // - Strings the spec requires are refused when empty (`requiredStrings`).
 // - An enum value this schema does not define falls back to the enum's "unknown" member where the
 //   enum has one; elsewhere it is refused, since no reading of it is safe.
@@ -21,10 +22,6 @@ export class ProblemFound extends Error {
   }
 }
 
-function fail(code: Problem["code"], message: string, path: string): never {
-  throw new ProblemFound({ code, message, path });
-}
-
 const requiredStrings = new Set([
   "usp_record.Record.version",
   "usp_record.Record.toId",
@@ -41,66 +38,135 @@ const requiredStrings = new Set([
 
 const requiredMessages = new Set(["usp.Msg.header", "usp.Msg.body"]);
 
-/** A message field is required when the spec says so or when its type holds a (required) oneof. */
-function isRequiredMessage(field: Field): boolean {
-  const t = field.resolvedType;
-  return requiredMessages.has(nameOf(field)) || (t !== null && !isEnum(t) && t.oneofsArray.length > 0);
-}
-
 const enumFallbacks = new Map([
   ["usp.GetSupportedDMResp.ParamValueType", "PARAM_UNKNOWN"],
   ["usp.GetSupportedDMResp.ValueChangeType", "VALUE_CHANGE_UNKNOWN"],
   ["usp.GetSupportedDMResp.CmdType", "CMD_UNKNOWN"],
 ]);
 
-const nameOf = (f: Field | Enum | Type) => f.fullName.slice(1);
 const isEnum = (t: Type | Enum | null): t is Enum => t !== null && "values" in t && !("fields" in t);
+
+/** What the walk needs of one field, worked out once. */
+interface FieldPlan {
+  name: string;
+  repeated: boolean;
+  map: boolean;
+  /** The protobuf scalar type, for scalars. */
+  scalar: string | undefined;
+  long: boolean;
+  enumName: string | undefined;
+  enumValues: Readonly<Record<string, number>> | undefined;
+  enumFallback: string | undefined;
+  message: TypePlan | undefined;
+  requiredString: boolean;
+  requiredMessage: boolean;
+  /** The oneof it belongs to. */
+  oneof: string | undefined;
+}
+
+export interface TypePlan {
+  name: string;
+  fields: FieldPlan[];
+  oneofs: { name: string; members: string[] }[];
+}
+
+/** The plan of a type and every type it holds; shared types are planned once. */
+export function planOf(type: Type, done = new Map<Type, TypePlan>()): TypePlan {
+  const known = done.get(type);
+  if (known) return known;
+  const plan: TypePlan = { name: type.name, fields: [], oneofs: type.oneofsArray.map((o) => ({ name: o.name, members: [...o.oneof] })) };
+  done.set(type, plan);
+  for (const f of type.fieldsArray as Field[]) {
+    const t = f.resolvedType;
+    const full = f.fullName.slice(1);
+    const message = t !== null && !isEnum(t) ? planOf(t, done) : undefined;
+    plan.fields.push({
+      name: f.name,
+      repeated: f.repeated,
+      map: f.map,
+      scalar: t === null ? f.type : undefined,
+      long: f.long,
+      enumName: isEnum(t) ? t.name : undefined,
+      enumValues: isEnum(t) ? t.values : undefined,
+      enumFallback: isEnum(t) ? enumFallbacks.get(t.fullName.slice(1)) : undefined,
+      message,
+      requiredString: requiredStrings.has(full),
+      requiredMessage: !f.partOf && (requiredMessages.has(full) || (message !== undefined && message.oneofs.length > 0)),
+      oneof: f.partOf?.name,
+    });
+  }
+  return plan;
+}
+
+/** Where the walk is, kept as a stack and spelled out only for an error. */
+class Where {
+  readonly #steps: (string | number)[] = [];
+  push(step: string | number): void {
+    this.#steps.push(step);
+  }
+  pop(): void {
+    this.#steps.pop();
+  }
+  fail(code: Problem["code"], message: string): never {
+    const path = this.#steps.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+    throw new ProblemFound({ code, message, path });
+  }
+}
 
 // Decoding: protobufjs's plain object (toObject with the options below) to the typed form.
 
 export const toObjectOptions = { longs: String, enums: String, defaults: true, arrays: true, objects: true, oneofs: true } as const;
 
-function readValue(field: Field, value: unknown, path: string): unknown {
-  const t = field.resolvedType;
-  if (t === null) {
-    if (field.long) return BigInt(value as string);
-    if (field.type === "bytes") return new Uint8Array(value as Uint8Array);
-    return value;
-  }
-  if (isEnum(t)) {
+function readValue(f: FieldPlan, value: unknown, where: Where): unknown {
+  if (f.message) return readPlanned(f.message, value as Record<string, unknown>, where);
+  if (f.enumValues) {
     if (typeof value === "string") return value;
-    const fallback = enumFallbacks.get(nameOf(t));
-    if (fallback === undefined) fail("UNKNOWN_ENUM", `${String(value)} is not a value of ${t.name}`, path);
-    return fallback;
+    if (f.enumFallback === undefined) where.fail("UNKNOWN_ENUM", `${String(value)} is not a value of ${f.enumName}`);
+    return f.enumFallback;
   }
-  if (value === null) {
-    if (isRequiredMessage(field)) fail("MISSING_FIELD", `${field.name} is required`, path);
-    return undefined;
-  }
-  return readObject(t, value as Record<string, unknown>, path);
+  if (f.long) return BigInt(value as string);
+  if (f.scalar === "bytes") return new Uint8Array(value as Uint8Array);
+  return value;
 }
 
-/** The typed form of a decoded object, checked; throws ProblemFound. */
-export function readObject(type: Type, o: Record<string, unknown>, path: string): Record<string, unknown> {
+function readPlanned(plan: TypePlan, o: Record<string, unknown>, where: Where): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const field of type.fieldsArray) {
-    const v = o[field.name];
-    const at = path ? `${path}.${field.name}` : field.name;
+  for (const f of plan.fields) {
+    const v = o[f.name];
     if (v === undefined) continue;
-    if (field.map) out[field.name] = v;
-    else if (field.repeated) out[field.name] = (v as unknown[]).map((x, i) => readValue(field, x, `${at}[${i}]`));
-    else {
-      const r = readValue(field, v, at);
-      if (r !== undefined) out[field.name] = r;
+    where.push(f.name);
+    if (v === null) {
+      if (f.requiredMessage) where.fail("MISSING_FIELD", `${f.name} is required`);
+    } else if (f.map) out[f.name] = v;
+    else if (f.repeated) {
+      const list = v as unknown[];
+      const values = new Array<unknown>(list.length);
+      for (let i = 0; i < list.length; i++) {
+        where.push(i);
+        values[i] = readValue(f, list[i], where);
+        where.pop();
+      }
+      out[f.name] = values;
+    } else {
+      if (v === "" && f.requiredString) where.fail("MISSING_FIELD", `${f.name} must not be empty`);
+      out[f.name] = readValue(f, v, where);
     }
-    if (v === "" && requiredStrings.has(nameOf(field))) fail("MISSING_FIELD", `${field.name} must not be empty`, at);
+    where.pop();
   }
-  for (const oneof of type.oneofsArray) {
+  for (const oneof of plan.oneofs) {
     const chosen = o[oneof.name];
-    if (typeof chosen !== "string") fail("MISSING_FIELD", `one of ${oneof.oneof.join(", ")} is required`, path ? `${path}.${oneof.name}` : oneof.name);
+    if (typeof chosen !== "string") {
+      where.push(oneof.name);
+      where.fail("MISSING_FIELD", `one of ${oneof.members.join(", ")} is required`);
+    }
     out[oneof.name] = chosen;
   }
   return out;
+}
+
+/** The typed form of a decoded object, checked; throws ProblemFound. */
+export function readObject(plan: TypePlan, o: Record<string, unknown>): Record<string, unknown> {
+  return readPlanned(plan, o, new Where());
 }
 
 // Encoding: the typed form to a plain object protobufjs's fromObject takes without losing anything.
@@ -108,9 +174,9 @@ export function readObject(type: Type, o: Record<string, unknown>, path: string)
 const U32 = 0xffffffff;
 const U64 = (1n << 64n) - 1n;
 
-function writeScalar(field: Field, v: unknown, at: string): unknown {
-  const bad = (what: string): never => fail("INVALID_FIELD", `${field.name} must be ${what}`, at);
-  switch (field.type) {
+function writeScalar(f: FieldPlan, v: unknown, where: Where): unknown {
+  const bad = (what: string): never => where.fail("INVALID_FIELD", `${f.name} must be ${what}`);
+  switch (f.scalar) {
     case "string":
       return typeof v === "string" ? v : bad("a string");
     case "bool":
@@ -124,50 +190,66 @@ function writeScalar(field: Field, v: unknown, at: string): unknown {
     case "bytes":
       return v instanceof Uint8Array ? v : bad("a Uint8Array");
     default:
-      return bad(`of type ${field.type}, which the codec does not write`);
+      return bad(`of type ${f.scalar}, which the codec does not write`);
   }
 }
 
-function writeValue(field: Field, v: unknown, at: string): unknown {
-  const t = field.resolvedType;
-  if (t === null) return writeScalar(field, v, at);
-  if (isEnum(t)) {
-    if (typeof v !== "string" || !Object.hasOwn(t.values, v)) fail("INVALID_FIELD", `${String(v)} is not a value of ${t.name}`, at);
-    return t.values[v];
+function writeValue(f: FieldPlan, v: unknown, where: Where): unknown {
+  if (f.message) {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) where.fail("INVALID_FIELD", `${f.name} must be an object`);
+    return writePlanned(f.message, v as Record<string, unknown>, where);
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) fail("INVALID_FIELD", `${field.name} must be an object`, at);
-  return writeObject(t, v as Record<string, unknown>, at);
+  if (f.enumValues) {
+    if (typeof v !== "string" || !Object.hasOwn(f.enumValues, v)) where.fail("INVALID_FIELD", `${String(v)} is not a value of ${f.enumName}`);
+    return f.enumValues[v];
+  }
+  return writeScalar(f, v, where);
+}
+
+function writePlanned(plan: TypePlan, o: Record<string, unknown>, where: Where): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of plan.fields) {
+    const v = o[f.name];
+    where.push(f.name);
+    if (v === undefined || v === null) {
+      if (f.requiredMessage) where.fail("MISSING_FIELD", `${f.name} is required`);
+      if (f.requiredString) where.fail("MISSING_FIELD", `${f.name} must not be empty`);
+    } else {
+      if (f.oneof !== undefined && o[f.oneof] !== undefined && o[f.oneof] !== f.name) {
+        where.fail("INVALID_FIELD", `${f.name} is set but ${f.oneof} says ${String(o[f.oneof])}`);
+      }
+      if (f.map) {
+        if (typeof v !== "object" || Array.isArray(v)) where.fail("INVALID_FIELD", `${f.name} must be an object of strings`);
+        for (const [k, x] of Object.entries(v)) if (typeof x !== "string") where.fail("INVALID_FIELD", `${f.name}.${k} must be a string`);
+        out[f.name] = v;
+      } else if (f.repeated) {
+        if (!Array.isArray(v)) where.fail("INVALID_FIELD", `${f.name} must be an array`);
+        const values = new Array<unknown>(v.length);
+        for (let i = 0; i < v.length; i++) {
+          where.push(i);
+          values[i] = writeValue(f, v[i], where);
+          where.pop();
+        }
+        out[f.name] = values;
+      } else {
+        if (v === "" && f.requiredString) where.fail("MISSING_FIELD", `${f.name} must not be empty`);
+        out[f.name] = writeValue(f, v, where);
+      }
+    }
+    where.pop();
+  }
+  for (const oneof of plan.oneofs) {
+    let set = 0;
+    for (const m of oneof.members) if (out[m] !== undefined) set++;
+    if (set !== 1) {
+      where.push(oneof.name);
+      where.fail(set === 0 ? "MISSING_FIELD" : "INVALID_FIELD", `exactly one of ${oneof.members.join(", ")} is required, ${set} set`);
+    }
+  }
+  return out;
 }
 
 /** The plain object for protobufjs of a typed object, checked; throws ProblemFound. */
-export function writeObject(type: Type, o: Record<string, unknown>, path: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const field of type.fieldsArray) {
-    const v = o[field.name];
-    const at = path ? `${path}.${field.name}` : field.name;
-    if (v === undefined || v === null) {
-      if (!field.partOf && field.resolvedType !== null && isRequiredMessage(field)) fail("MISSING_FIELD", `${field.name} is required`, at);
-      if (requiredStrings.has(nameOf(field))) fail("MISSING_FIELD", `${field.name} must not be empty`, at);
-      continue;
-    }
-    if (field.partOf && o[field.partOf.name] !== undefined && o[field.partOf.name] !== field.name) {
-      fail("INVALID_FIELD", `${field.name} is set but ${field.partOf.name} says ${String(o[field.partOf.name])}`, at);
-    }
-    if (field.map) {
-      if (typeof v !== "object" || Array.isArray(v)) fail("INVALID_FIELD", `${field.name} must be an object of strings`, at);
-      for (const [k, x] of Object.entries(v)) if (typeof x !== "string") fail("INVALID_FIELD", `${field.name}.${k} must be a string`, at);
-      out[field.name] = v;
-    } else if (field.repeated) {
-      if (!Array.isArray(v)) fail("INVALID_FIELD", `${field.name} must be an array`, at);
-      out[field.name] = v.map((x, i) => writeValue(field, x, `${at}[${i}]`));
-    } else {
-      out[field.name] = writeValue(field, v, at);
-    }
-    if (v === "" && requiredStrings.has(nameOf(field))) fail("MISSING_FIELD", `${field.name} must not be empty`, at);
-  }
-  for (const oneof of type.oneofsArray) {
-    const set = oneof.oneof.filter((name) => out[name] !== undefined);
-    if (set.length !== 1) fail(set.length === 0 ? "MISSING_FIELD" : "INVALID_FIELD", `exactly one of ${oneof.oneof.join(", ")} is required, ${set.length} set`, path ? `${path}.${oneof.name}` : oneof.name);
-  }
-  return out;
+export function writeObject(plan: TypePlan, o: Record<string, unknown>): Record<string, unknown> {
+  return writePlanned(plan, o, new Where());
 }

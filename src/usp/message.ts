@@ -5,7 +5,7 @@ import { decodeAs, encodeAs, type DecodeOptions } from "./codec.js";
 import type { Problem } from "./convert.js";
 import { isUspErrorCode } from "./error-codes.js";
 import type { UspRemoteErrorCode } from "./errors.js";
-import { MsgType as MsgSchema } from "./schema/index.js";
+import { MsgType as MsgSchema, msgPlan } from "./schema/index.js";
 import type { Body, MessageBodies, MessageKind, MsgType, Request, RequestBodies, Response, UspMsg } from "./types/messages.js";
 
 /** The msg_type of each message, by its name in the Request, Response and Body oneofs. */
@@ -83,10 +83,10 @@ function classify(p: Problem): { code: UspRemoteErrorCode; uspErrCode: number } 
 
 /** Decodes a Msg (a Record's payload); throws UspRemoteError (uspErrCode 7000, 7001 or 7004). */
 export function decodeMsg(bytes: Uint8Array, options: DecodeOptions = {}): UspMsg {
-  return decodeAs<UspMsg>(MsgSchema, bytes, options, { malformed: 7000, invalid: classify }, checkMsg);
+  return decodeAs<UspMsg>(MsgSchema, msgPlan, bytes, options, { malformed: 7000, invalid: classify }, checkMsg);
 }
 
 /** Encodes a Msg; throws UspLocalError for one the protocol does not allow. */
 export function encodeMsg(msg: UspMsg): Uint8Array {
-  return encodeAs(MsgSchema, msg, checkMsg);
+  return encodeAs(MsgSchema, msgPlan, msg, checkMsg);
 }

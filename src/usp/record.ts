@@ -2,7 +2,7 @@
 
 import { decodeAs, encodeAs, type DecodeOptions } from "./codec.js";
 import type { Problem } from "./convert.js";
-import { RecordType } from "./schema/index.js";
+import { RecordType, recordPlan } from "./schema/index.js";
 import type { RecordHeader, UspRecord } from "./types/record.js";
 
 /** `authority-scheme ":" [authority-id] ":" instance-id` (TR-369, Endpoint Identifier). */
@@ -39,12 +39,12 @@ function checkRecord(r: UspRecord): Problem | undefined {
 
 /** Decodes a Record; throws UspRemoteError (uspErrCode 7100 for bytes that are no Record, 7104 otherwise). */
 export function decodeRecord(bytes: Uint8Array, options: DecodeOptions = {}): UspRecord {
-  return decodeAs<UspRecord>(RecordType, bytes, options, { malformed: 7100, invalid: (p) => ({ code: p.code, uspErrCode: 7104 }) }, checkRecord);
+  return decodeAs<UspRecord>(RecordType, recordPlan, bytes, options, { malformed: 7100, invalid: (p) => ({ code: p.code, uspErrCode: 7104 }) }, checkRecord);
 }
 
 /** Encodes a Record; throws UspLocalError for one the protocol does not allow. */
 export function encodeRecord(record: UspRecord): Uint8Array {
-  return encodeAs(RecordType, record, checkRecord);
+  return encodeAs(RecordType, recordPlan, record, checkRecord);
 }
 
 /** A NoSessionContext Record around a Msg's bytes, version 1.4, plaintext. */
