@@ -1,7 +1,7 @@
 // Bytes to typed objects and back for one schema type: size limit, protobufjs's decoder with every
 // error it can throw turned into UspRemoteError, the schema walk (convert.ts), then the caller's checks.
 
-import { ProblemFound, readObject, toObjectOptions, writeObject, type Problem, type TypePlan } from "./convert.js";
+import { ProblemFound, readObject, writeObject, type Problem, type TypePlan } from "./convert.js";
 import { UspLocalError, UspRemoteError, type UspRemoteErrorCode } from "./errors.js";
 import type { Type } from "./schema/index.js";
 
@@ -29,7 +29,7 @@ export function decodeAs<T>(type: Type, plan: TypePlan, bytes: Uint8Array, optio
   if (bytes.length > max) throw new UspRemoteError("TOO_LARGE", `${bytes.length} bytes, more than the limit of ${max}`, codes.malformed);
   let plain: Record<string, unknown>;
   try {
-    plain = type.toObject(type.decode(bytes), toObjectOptions);
+    plain = type.decode(bytes) as unknown as Record<string, unknown>;
   } catch (e) {
     // protobufjs throws plain Errors and RangeErrors for truncated or ill-typed wire data.
     throw new UspRemoteError("MALFORMED", `not a ${type.name}: ${e instanceof Error ? e.message : String(e)}`, codes.malformed);

@@ -56,12 +56,14 @@ interface FieldPlan {
   long: boolean;
   enumName: string | undefined;
   enumValues: Readonly<Record<string, number>> | undefined;
+  enumNames: Readonly<Record<number, string>> | undefined;
   enumFallback: string | undefined;
   message: TypePlan | undefined;
   requiredString: boolean;
   requiredMessage: boolean;
-  /** The oneof it belongs to. */
+  /** The oneof it belongs to, and its index in TypePlan.oneofs. */
   oneof: string | undefined;
+  oneofIndex: number;
 }
 
 export interface TypePlan {
@@ -88,11 +90,13 @@ export function planOf(type: Type, done = new Map<Type, TypePlan>()): TypePlan {
       long: f.long,
       enumName: isEnum(t) ? t.name : undefined,
       enumValues: isEnum(t) ? t.values : undefined,
+      enumNames: isEnum(t) ? t.valuesById : undefined,
       enumFallback: isEnum(t) ? enumFallbacks.get(t.fullName.slice(1)) : undefined,
       message,
       requiredString: requiredStrings.has(full),
       requiredMessage: !f.partOf && (requiredMessages.has(full) || (message !== undefined && message.oneofs.length > 0)),
       oneof: f.partOf?.name,
+      oneofIndex: f.partOf ? plan.oneofs.findIndex((o) => o.name === f.partOf!.name) : -1,
     });
   }
   return plan;
@@ -113,31 +117,34 @@ class Where {
   }
 }
 
-// Decoding: protobufjs's plain object (toObject with the options below) to the typed form.
-
-export const toObjectOptions = { longs: String, enums: String, defaults: true, arrays: true, objects: true, oneofs: true } as const;
+// Decoding: a message protobufjs decoded (unset fields read its prototype's defaults, and each oneof's
+// name reads which member is set) to the typed form, in one pass.
 
 function readValue(f: FieldPlan, value: unknown, where: Where): unknown {
   if (f.message) return readPlanned(f.message, value as Record<string, unknown>, where);
-  if (f.enumValues) {
-    if (typeof value === "string") return value;
+  if (f.enumNames) {
+    const name = f.enumNames[value as number];
+    if (name !== undefined) return name;
     if (f.enumFallback === undefined) where.fail("UNKNOWN_ENUM", `${String(value)} is not a value of ${f.enumName}`);
     return f.enumFallback;
   }
-  if (f.long) return BigInt(value as string);
+  // uint64 arrives as a Long (unsigned, so its decimal is exact) or, when small, a number.
+  if (f.long) return BigInt(String(value));
   if (f.scalar === "bytes") return new Uint8Array(value as Uint8Array);
   return value;
 }
 
 function readPlanned(plan: TypePlan, o: Record<string, unknown>, where: Where): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // Each oneof's name is a getter that looks through its members: read it once.
+  const chosen = plan.oneofs.length === 0 ? undefined : plan.oneofs.map((x) => o[x.name]);
   for (const f of plan.fields) {
+    if (f.oneofIndex >= 0 && chosen![f.oneofIndex] !== f.name) continue;
     const v = o[f.name];
-    if (v === undefined) continue;
     where.push(f.name);
-    if (v === null) {
+    if (v === null || v === undefined) {
       if (f.requiredMessage) where.fail("MISSING_FIELD", `${f.name} is required`);
-    } else if (f.map) out[f.name] = v;
+    } else if (f.map) out[f.name] = { ...(v as Record<string, string>) };
     else if (f.repeated) {
       const list = v as unknown[];
       const values = new Array<unknown>(list.length);
@@ -153,18 +160,17 @@ function readPlanned(plan: TypePlan, o: Record<string, unknown>, where: Where): 
     }
     where.pop();
   }
-  for (const oneof of plan.oneofs) {
-    const chosen = o[oneof.name];
-    if (typeof chosen !== "string") {
+  plan.oneofs.forEach((oneof, i) => {
+    if (typeof chosen![i] !== "string") {
       where.push(oneof.name);
       where.fail("MISSING_FIELD", `one of ${oneof.members.join(", ")} is required`);
     }
-    out[oneof.name] = chosen;
-  }
+    out[oneof.name] = chosen![i];
+  });
   return out;
 }
 
-/** The typed form of a decoded object, checked; throws ProblemFound. */
+/** The typed form of a message protobufjs decoded, checked; throws ProblemFound. */
 export function readObject(plan: TypePlan, o: Record<string, unknown>): Record<string, unknown> {
   return readPlanned(plan, o, new Where());
 }
