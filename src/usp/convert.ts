@@ -117,6 +117,17 @@ class Where {
   }
 }
 
+/** `each` over a list, with the index on the walk's path. */
+function eachAt(list: readonly unknown[], where: Where, each: (x: unknown) => unknown): unknown[] {
+  const out = new Array<unknown>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    where.push(i);
+    out[i] = each(list[i]);
+    where.pop();
+  }
+  return out;
+}
+
 // Decoding: a message protobufjs decoded (unset fields read its prototype's defaults, and each oneof's
 // name reads which member is set) to the typed form, in one pass.
 
@@ -145,16 +156,8 @@ function readPlanned(plan: TypePlan, o: Record<string, unknown>, where: Where): 
     if (v === null || v === undefined) {
       if (f.requiredMessage) where.fail("MISSING_FIELD", `${f.name} is required`);
     } else if (f.map) out[f.name] = { ...(v as Record<string, string>) };
-    else if (f.repeated) {
-      const list = v as unknown[];
-      const values = new Array<unknown>(list.length);
-      for (let i = 0; i < list.length; i++) {
-        where.push(i);
-        values[i] = readValue(f, list[i], where);
-        where.pop();
-      }
-      out[f.name] = values;
-    } else {
+    else if (f.repeated) out[f.name] = eachAt(v as unknown[], where, (x) => readValue(f, x, where));
+    else {
       if (v === "" && f.requiredString) where.fail("MISSING_FIELD", `${f.name} must not be empty`);
       out[f.name] = readValue(f, v, where);
     }
@@ -230,13 +233,7 @@ function writePlanned(plan: TypePlan, o: Record<string, unknown>, where: Where):
         out[f.name] = v;
       } else if (f.repeated) {
         if (!Array.isArray(v)) where.fail("INVALID_FIELD", `${f.name} must be an array`);
-        const values = new Array<unknown>(v.length);
-        for (let i = 0; i < v.length; i++) {
-          where.push(i);
-          values[i] = writeValue(f, v[i], where);
-          where.pop();
-        }
-        out[f.name] = values;
+        out[f.name] = eachAt(v, where, (x) => writeValue(f, x, where));
       } else {
         if (v === "" && f.requiredString) where.fail("MISSING_FIELD", `${f.name} must not be empty`);
         out[f.name] = writeValue(f, v, where);

@@ -15,7 +15,7 @@ import { describe, it } from "node:test";
 import { CwmpLocalError, CwmpRemoteError, parseCwmp, serializeEnvelope } from "../../src/cwmp/index.js";
 import type { CwmpMessage, ParseOptions } from "../../src/cwmp/index.js";
 import { AcsSession, InformError } from "../../src/session/index.js";
-import { generator, loadSeeds, mutators, type Rng } from "../support/cwmp-mutators.js";
+import { caseSeed, generator, loadSeeds, mutators, type Rng } from "../support/cwmp-mutators.js";
 import { messageFixtures } from "./fixtures.js";
 
 const HANG_MS = 2000;
@@ -97,9 +97,7 @@ describe("fuzz: parse and serialize never fail untyped", () => {
     const failures: Failure[] = [];
     let parsedOk = 0;
     for (let index = 0; index < cases; index++) {
-      // One seed per case, derived from the strategy name and the index, so any case can be replayed alone.
-      let seed = index + 1;
-      for (let k = 0; k < strategy.length; k++) seed = Math.imul(seed ^ strategy.charCodeAt(k), 0x01000193) >>> 0;
+      const seed = caseSeed(strategy, index);
       const rng = generator(seed);
       const from = rng.pick(seeds);
       const input = mutate(rng, from.bytes);

@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, noSessionContextRecord, SessionContext, UspRemoteError, isUspErrorCode } from "../../src/usp/index.js";
-import { generator, type Rng } from "../support/cwmp-mutators.js";
+import { caseSeed, generator, type Rng } from "../support/cwmp-mutators.js";
 import { msgFixtures, notifyFixtures, recordFixtures } from "./fixtures.js";
 
 const HANG_MS = 2000;
@@ -161,8 +161,7 @@ describe("fuzz: USP decoding never fails untyped", () => {
     const failures: Failure[] = [];
     let decodedOk = 0;
     for (let index = 0; index < cases; index++) {
-      let seed = index + 1;
-      for (let k = 0; k < strategy.length; k++) seed = Math.imul(seed ^ strategy.charCodeAt(k), 0x01000193) >>> 0;
+      const seed = caseSeed(strategy, index);
       const rng = generator(seed);
       const from = rng.pick(seeds);
       const input = mutate(rng, from.bytes);
