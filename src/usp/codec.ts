@@ -24,7 +24,7 @@ export interface ErrCodes {
 export type Check<T> = (value: T) => Problem | undefined;
 
 export function decodeAs<T>(type: Type, plan: TypePlan, bytes: Uint8Array, options: DecodeOptions, codes: ErrCodes, check: Check<T>): T {
-  if (!(bytes instanceof Uint8Array)) throw new UspLocalError("ENCODE_INVALID", "decode takes a Uint8Array");
+  if (!(bytes instanceof Uint8Array)) throw new UspLocalError("DECODE_ARGUMENT", "decode takes a Uint8Array");
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > max) throw new UspRemoteError("TOO_LARGE", `${bytes.length} bytes, more than the limit of ${max}`, codes.malformed);
   let plain: Record<string, unknown>;

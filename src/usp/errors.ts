@@ -17,7 +17,11 @@ export type UspRemoteErrorCode =
   /** A path name or search expression that is not well formed (USP error 7008). */
   | "PATH_SYNTAX";
 
-export type UspLocalErrorCode = "ENCODE_INVALID";
+export type UspLocalErrorCode =
+  /** encodeRecord or encodeMsg was given something the protocol does not allow. */
+  | "ENCODE_INVALID"
+  /** decodeRecord or decodeMsg was given something other than bytes. */
+  | "DECODE_ARGUMENT";
 
 export abstract class UspError extends Error {
   abstract readonly origin: "remote" | "local";

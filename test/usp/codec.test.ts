@@ -90,6 +90,10 @@ describe("Msgs", () => {
     remoteError(() => decodeMsg(new Uint8Array([0x0f])), "MALFORMED", 7000);
   });
 
+  it("tells a caller that passes no bytes, with a local error", () => {
+    assert.throws(() => decodeMsg("0a00" as unknown as Uint8Array), (e: unknown) => e instanceof UspLocalError && e.code === "DECODE_ARGUMENT");
+  });
+
   it("refuses more bytes than the limit before reading them", () => {
     remoteError(() => decodeMsg(getBytes, { maxBytes: getBytes.length - 1 }), "TOO_LARGE", 7000);
     assert.deepEqual(decodeMsg(getBytes, { maxBytes: getBytes.length }).header.msgId, "1");

@@ -14,7 +14,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, noSessionContextRecord, SessionContext, UspRemoteError, isUspErrorCode } from "../../src/usp/index.js";
-import { caseSeed, generator, type Rng } from "../support/cwmp-mutators.js";
+import type { Rng } from "../support/cwmp-mutators.js";
+import { runFuzzCases, type FuzzOutcome } from "../support/fuzz-cases.js";
 import { msgFixtures, notifyFixtures, recordFixtures } from "./fixtures.js";
 
 const HANG_MS = 2000;
@@ -86,16 +87,7 @@ const mutators: Record<string, Mutator> = {
   nestedGroups: (rng, b) => cat(b, Uint8Array.from({ length: 2 + rng.int(4000) }, () => 0x0b)), // field 1, start group, again and again
 };
 
-interface Failure {
-  strategy: string;
-  index: number;
-  seed: number;
-  from: string;
-  problem: string;
-  input: Uint8Array;
-}
-
-const describeFailure = (f: Failure) => `[${f.strategy} #${f.index}, seed ${f.seed}, from ${f.from}] ${f.problem}\n    input (${f.input.length} bytes): ${Buffer.from(f.input.subarray(0, 120)).toString("hex")}`;
+const preview = (input: Uint8Array) => Buffer.from(input.subarray(0, 120)).toString("hex");
 
 function untyped(what: string, e: unknown): string | undefined {
   if (e instanceof UspRemoteError) {
@@ -106,39 +98,39 @@ function untyped(what: string, e: unknown): string | undefined {
 }
 
 /** Runs one case; returns a problem description, or undefined when every property holds. */
-function check(seed: Seed, input: Uint8Array): { problem?: string; decoded: boolean } {
+function check(seed: Seed, input: Uint8Array): FuzzOutcome {
   if (seed.kind === "msg") {
     let msg;
     try {
       msg = decodeMsg(input);
     } catch (e) {
-      return { problem: untyped("decodeMsg", e), decoded: false };
+      return { problem: untyped("decodeMsg", e), accepted: false };
     }
     try {
       const again = encodeMsg(msg);
       assert.deepEqual(decodeMsg(again), msg);
     } catch (e) {
-      return { problem: `a decoded Msg does not survive encode and decode: ${String(e)}\n    ${JSON.stringify(msg).slice(0, 300)}`, decoded: true };
+      return { problem: `a decoded Msg does not survive encode and decode: ${String(e)}\n    ${JSON.stringify(msg).slice(0, 300)}`, accepted: true };
     }
-    return { decoded: true };
+    return { accepted: true };
   }
   let record;
   try {
     record = decodeRecord(input);
   } catch (e) {
-    return { problem: untyped("decodeRecord", e), decoded: false };
+    return { problem: untyped("decodeRecord", e), accepted: false };
   }
   try {
     assert.deepEqual(decodeRecord(encodeRecord(record)), record);
   } catch (e) {
-    return { problem: `a decoded Record does not survive encode and decode: ${String(e)}`, decoded: true };
+    return { problem: `a decoded Record does not survive encode and decode: ${String(e)}`, accepted: true };
   }
   if (record.recordType === "noSessionContext") {
     try {
       decodeMsg(record.noSessionContext.payload);
     } catch (e) {
       const p = untyped("decodeMsg of a Record's payload", e);
-      if (p) return { problem: p, decoded: true };
+      if (p) return { problem: p, accepted: true };
     }
   }
   if (record.recordType === "sessionContext") {
@@ -147,10 +139,10 @@ function check(seed: Seed, input: Uint8Array): { problem?: string; decoded: bool
       ctx.receive(record.sessionContext);
       ctx.receive(record.sessionContext);
     } catch (e) {
-      return { problem: `SessionContext.receive threw ${String(e)}`, decoded: true };
+      return { problem: `SessionContext.receive threw ${String(e)}`, accepted: true };
     }
   }
-  return { decoded: true };
+  return { accepted: true };
 }
 
 describe("fuzz: USP decoding never fails untyped", () => {
@@ -158,29 +150,14 @@ describe("fuzz: USP decoding never fails untyped", () => {
   const heapBefore = process.memoryUsage().heapUsed;
 
   function run(strategy: string, cases: number, mutate: (rng: Rng, b: Uint8Array) => Uint8Array): void {
-    const failures: Failure[] = [];
-    let decodedOk = 0;
-    for (let index = 0; index < cases; index++) {
-      const seed = caseSeed(strategy, index);
-      const rng = generator(seed);
-      const from = rng.pick(seeds);
-      const input = mutate(rng, from.bytes);
-      const started = performance.now();
-      const { problem, decoded } = check(from, input);
-      const took = performance.now() - started;
-      if (decoded) decodedOk++;
-      if (problem !== undefined) failures.push({ strategy, index, seed, from: from.name, problem, input });
-      else if (took > HANG_MS) failures.push({ strategy, index, seed, from: from.name, problem: `took ${Math.round(took)} ms (hang guard ${HANG_MS} ms)`, input });
-      if (failures.length >= 5) break;
-    }
+    const decodedOk = runFuzzCases({ strategy, cases, seeds, hangMs: HANG_MS, mutate, preview, check: (input, from) => check(from, input) });
     total += cases;
-    if (failures.length > 0) assert.fail(`${failures.length} failing case(s):\n${failures.map(describeFailure).join("\n")}`);
     // Some mutated inputs must still decode, or the re-encoding half would never be exercised.
     if (strategy !== "nestedGroups" && strategy !== "truncate") assert.ok(decodedOk > 0, `${strategy}: no mutated input decoded at all`);
   }
 
   it("unmutated seeds hold the properties", () => {
-    for (const s of seeds) assert.deepEqual(check(s, s.bytes), { decoded: true }, s.name);
+    for (const s of seeds) assert.deepEqual(check(s, s.bytes), { accepted: true }, s.name);
   });
 
   for (const [strategy, mutate] of Object.entries(mutators)) {
