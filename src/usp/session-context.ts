@@ -85,7 +85,7 @@ export class SessionContext {
     });
   }
 
-  /** A Record asking the peer to send again the one we wait for. */
+  /** A Record asking the peer to send again the one we wait for (after a gap, or after waiting too long). */
   requestRetransmit(): SessionContextRecord {
     this.#askedFor = this.#expectedId;
     return this.#record("NONE", [], this.#expectedId);
@@ -99,7 +99,10 @@ export class SessionContext {
       this.#restart(record.sessionId);
     }
     this.#acknowledge(record.expectedId);
-    if (record.retransmitId !== 0n) effects.push(this.#retransmit(record.retransmitId));
+    if (record.retransmitId !== 0n) {
+      const answer = this.#retransmit(record.retransmitId);
+      if (answer) effects.push(answer);
+    }
     const seq = record.sequenceId;
     if (seq < this.#expectedId || this.#held.has(seq)) {
       effects.push({ type: "duplicate", sequenceId: seq });
@@ -153,7 +156,9 @@ export class SessionContext {
     for (const seq of this.#sent.keys()) if (seq < expectedId) this.#sent.delete(seq);
   }
 
-  #retransmit(sequenceId: bigint): SessionEffect {
+  /** The peer asks again for a Record; one we have not sent yet (it timed out waiting) needs no answer. */
+  #retransmit(sequenceId: bigint): SessionEffect | undefined {
+    if (sequenceId >= this.#nextSequenceId) return undefined;
     const record = this.#sent.get(sequenceId);
     if (!record) return { type: "error", uspErrCode: 7105, message: `Record ${sequenceId} asked for again is no longer kept` };
     return { type: "send", record: { ...record, expectedId: this.#expectedId, retransmitId: 0n } };

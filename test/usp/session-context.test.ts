@@ -115,6 +115,20 @@ describe("SessionContext", () => {
     assert.deepEqual(errors(c.receive(wire({ ...d.requestRetransmit(), retransmitId: 2n }))), [7105]);
   });
 
+  it("asks again for a last Record that never came, and a peer with nothing more to send ignores the request", () => {
+    const a = new SessionContext({ sessionId: 8n });
+    const b = new SessionContext({ sessionId: 8n });
+    const [r1, r2] = ["first", "last"].flatMap((m) => a.send(bytes(m)));
+    b.receive(wire(r1!));
+    assert.equal(b.waitingFor, undefined, "no gap shows: only time can tell the last Record is lost");
+    const ask = b.requestRetransmit();
+    assert.equal(ask.retransmitId, 2n);
+    const again = sent(a.receive(wire(ask)));
+    assert.deepEqual(again.map((r) => r.sequenceId), [r2!.sequenceId]);
+    assert.deepEqual(delivered(b.receive(wire(again[0]!))), ["last"]);
+    assert.deepEqual(a.receive(wire(b.requestRetransmit())), [], "Record 3 was never sent: nothing to answer");
+  });
+
   it("starts again when the peer starts a new session context, dropping what was half received", () => {
     const a = new SessionContext({ sessionId: 11n, maxSegmentBytes: 2 });
     const b = new SessionContext({ sessionId: 11n });
