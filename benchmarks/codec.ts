@@ -13,6 +13,7 @@ import { XMLParser } from "fast-xml-parser";
 import { SaxesParser } from "saxes";
 import { parseCwmp, serializeEnvelope, type CwmpEnvelope, type ParameterValueStruct } from "../src/cwmp/index.js";
 import { xsdValue, type XsdType } from "../src/cwmp/values.js";
+import { throughput } from "./support/throughput.js";
 
 interface Result {
   payload: string;
@@ -93,32 +94,8 @@ function saxesParse(text: string, xmlns: boolean): PlainNode {
 }
 
 function measure(payload: string, contender: string, bytes: Buffer, run: () => unknown): Result {
-  const warmEnd = performance.now() + 300;
-  while (performance.now() < warmEnd) run();
-  const samples: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  let n = 0;
-  const start = performance.now();
-  let now = start;
-  while (now < end) {
-    const t0 = now;
-    run();
-    now = performance.now();
-    samples.push(now - t0);
-    n++;
-  }
-  const elapsed = (now - start) / 1000;
-  samples.sort((a, b) => a - b);
-  const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))]! * 1000;
-  return {
-    payload,
-    contender,
-    bytes: bytes.length,
-    msgsPerSec: n / elapsed,
-    mbPerSec: (n * bytes.length) / elapsed / 1e6,
-    p50us: pct(0.5),
-    p99us: pct(0.99),
-  };
+  const t = throughput(run, bytes.length, seconds);
+  return { payload, contender, bytes: bytes.length, msgsPerSec: t.perSec, mbPerSec: t.mbPerSec, p50us: t.p50us, p99us: t.p99us };
 }
 
 function benchPayload(name: string, env: CwmpEnvelope): Result[] {

@@ -5,9 +5,10 @@
 //   connreq    API call to task result with a connection request, one device and 1,000 (benchmarks/connreq.ts)
 //   list       device list queries at 100,000 devices, SQLite then PostgreSQL (benchmarks/list-query.ts)
 //   codec      CWMP parse and serialize against saxes and fast-xml-parser (benchmarks/codec.ts)
+//   usp-codec  USP Record+Msg decode and encode against protobufjs alone and JSON (benchmarks/usp-codec.ts)
 //   sim-memory 10,000 simulated devices in one process (benchmarks/sim-memory.ts)
 //
-//   npm run bench -- [--only sessions,connreq,list,codec,sim-memory] [--list-devices 100000]
+//   npm run bench -- [--only sessions,connreq,list,codec,usp-codec,sim-memory] [--list-devices 100000]
 //
 // Longer runs have scripts of their own (docs/BENCHMARKS.md, docs/RELIABILITY.md): bench:bootstrap (a
 // storm of new devices with discovery), bench:export (CSV export), bench:soak (an hour of 10,000
@@ -22,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findPgBin, startCluster, stopCluster } from "./pg-cluster.mjs";
 
-const ALL = ["sessions", "connreq", "list", "codec", "sim-memory"];
+const ALL = ["sessions", "connreq", "list", "codec", "usp-codec", "sim-memory"];
 const argv = process.argv.slice(2);
 const get = (name) => {
   const i = argv.indexOf(`--${name}`);
@@ -108,6 +109,7 @@ await step("list", async () => {
   }
 });
 await step("codec", () => run("CWMP codec", ["dist/benchmarks/codec.js"]));
+await step("usp-codec", () => run("USP codec", ["dist/benchmarks/usp-codec.js"]));
 await step("sim-memory", () => run("Simulator memory", ["--expose-gc", "dist/benchmarks/sim-memory.js", "--measure", "10000", "tr181-gateway"]));
 cleanup();
 process.exit(failed ? 1 : 0);

@@ -26,6 +26,13 @@ export function generator(seed: number) {
 }
 export type Rng = ReturnType<typeof generator>;
 
+/** One seed per fuzz case, derived from the strategy name and the index, so any case can be replayed alone. */
+export function caseSeed(strategy: string, index: number): number {
+  let seed = index + 1;
+  for (let k = 0; k < strategy.length; k++) seed = Math.imul(seed ^ strategy.charCodeAt(k), 0x01000193) >>> 0;
+  return seed;
+}
+
 export interface Seed {
   name: string;
   bytes: Buffer;
