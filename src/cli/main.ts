@@ -4,6 +4,7 @@ import { maskUrlSecrets } from "../server/redact.js";
 import { provisioVersion } from "../server/version.js";
 import { isStoreUnavailable, StoreError } from "../store/index.js";
 import { addApiKeyCommand } from "./apikey.js";
+import { addFleetCommand } from "./fleet.js";
 import { addTenantCommand } from "./tenant.js";
 import { CliError } from "./cli-store.js";
 import { addServeCommand } from "./serve.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   addUserCommand(program);
   addTenantCommand(program);
   addSimCommand(program);
+  addFleetCommand(program);
   return program;
 }
 
