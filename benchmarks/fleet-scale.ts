@@ -17,9 +17,6 @@
 //   today's rows: a dictionary of paths and one row per device with its values; its bytes and full-tree
 //   read, against today's.
 // p50/p95 over --runs runs (after one warm-up) in milliseconds.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { EventBus } from "../src/server/events.js";
 import { housekeep } from "../src/server/housekeeping.js";
 import { silentLogger } from "../src/server/logger.js";
@@ -27,6 +24,7 @@ import { defaultSessionConfig } from "../src/session/index.js";
 import { generateFleet } from "../src/sim/runtime/index.js";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
 import { apiCall, closeApiConnections, startApiProcess } from "./support/api-process.js";
+import { benchDatabase, option } from "./support/args.js";
 import { openDirect, type DirectSql } from "./support/direct-sql.js";
 import { runIfScript } from "./support/run-main.js";
 import { relationSizes, type RelationSize } from "./support/table-sizes.js";
@@ -44,10 +42,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   return {
     backend: get("backend") === "postgres" ? "postgres" : "sqlite",
     url: get("url"),
@@ -205,8 +200,9 @@ CREATE TABLE proto_values (device_id text COLLATE "C" PRIMARY KEY, at timestampt
 INSERT INTO proto_values SELECT p.device_id, max(p.names_at), array_agg(pp.id ORDER BY pp.id), array_agg(COALESCE(p.value, '') ORDER BY pp.id)
   FROM parameters p JOIN proto_paths pp ON pp.path = p.path GROUP BY p.device_id;
 CREATE TABLE proto_index (path_id integer NOT NULL, value text COLLATE "C" NOT NULL, device_id text COLLATE "C" NOT NULL, PRIMARY KEY (path_id, value, device_id));
-INSERT INTO proto_index SELECT pp.id, p.value, p.device_id FROM parameters p JOIN proto_paths pp ON pp.path = p.path WHERE p.path = ANY('{${INDEXED.join(",")}}'::text[]);
-VACUUM ANALYZE proto_paths; VACUUM ANALYZE proto_values; VACUUM ANALYZE proto_index;`);
+INSERT INTO proto_index SELECT pp.id, p.value, p.device_id FROM parameters p JOIN proto_paths pp ON pp.path = p.path WHERE p.path = ANY('{${INDEXED.join(",")}}'::text[]);`);
+    // VACUUM cannot run in the implicit transaction of a multi-statement query.
+    for (const t of ["proto_paths", "proto_values", "proto_index"]) await sql.exec(`VACUUM ANALYZE ${t}`);
   } else {
     await sql.exec(`
 DROP TABLE IF EXISTS proto_values; DROP TABLE IF EXISTS proto_paths; DROP TABLE IF EXISTS proto_index;
@@ -263,13 +259,8 @@ function sizeTable(sizes: RelationSize[], devices: number, rowsPerDevice: number
 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
-  let dir: string | null = null;
-  let url = o.url;
-  if (url === undefined) {
-    if (o.backend === "postgres") throw new Error("--url postgres://... is needed for PostgreSQL");
-    dir = mkdtempSync(join(tmpdir(), "provisio-fleet-bench-"));
-    url = `sqlite:${join(dir, "fleet.sqlite")}`;
-  }
+  const db = benchDatabase(o.backend, o.url, "fleet");
+  const url = db.url;
   const store = await openStore(url, { postgres: { maxConnections: 8 } });
   const sql = await openDirect(url);
   try {
@@ -314,7 +305,7 @@ async function main(): Promise<void> {
     closeApiConnections();
     await sql.close();
     await store.close();
-    if (dir !== null && !o.keep) rmSync(dir, { recursive: true, force: true });
+    if (!o.keep) db.remove();
   }
 }
 

@@ -12,15 +12,12 @@ import { join } from "node:path";
 import pg from "pg";
 import { openStore, type Store } from "../src/store/index.js";
 import { fill, T_END } from "./list-query.js";
+import { option } from "./support/args.js";
 import { time } from "./support/timing.js";
 import { runIfScript } from "./support/run-main.js";
 
 const MINUTE = 60_000;
 
-function option(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  return i === -1 ? undefined : argv[i + 1];
-}
 
 async function extras(store: Store, devices: number): Promise<void> {
   const ids = (await store.devices.list({ limit: devices })).map((d) => d.id);

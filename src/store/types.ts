@@ -1125,13 +1125,7 @@ export interface FleetRepo {
   existing(ids: readonly string[]): Promise<string[]>;
 }
 
-export interface LoadedDevice {
-  id: string;
-  manufacturer: string;
-  oui: string;
-  productClass: string;
-  serialNumber: string;
-  registeredAt: Date;
+export interface LoadedDevice extends Pick<DeviceRecord, "id" | "manufacturer" | "oui" | "productClass" | "serialNumber" | "registeredAt"> {
   lastBootAt: Date;
   lastInformAt: Date;
   address: string | null;
