@@ -25,6 +25,7 @@ import { generateFleet } from "../src/sim/runtime/index.js";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
 import { apiCall, closeApiConnections, startApiProcess } from "./support/api-process.js";
 import { benchDatabase, option } from "./support/args.js";
+import { rssMb } from "./support/processes.js";
 import { openDirect, type DirectSql } from "./support/direct-sql.js";
 import { runIfScript } from "./support/run-main.js";
 import { relationSizes, type RelationSize } from "./support/table-sizes.js";
@@ -139,7 +140,7 @@ async function treeReads(store: Store, sql: DirectSql, ids: string[], o: Options
   return { timings, rows };
 }
 
-async function apiRuns(url: string, ids: string[], o: Options, devices: number): Promise<{ timings: Timing[]; bulk: { created: number; ms: number }[] }> {
+async function apiRuns(url: string, ids: string[], o: Options, devices: number): Promise<{ timings: Timing[]; bulk: { created: number; ms: number }[]; serverRssMb: number }> {
   const deadline = Date.now() + 120_000;
   const api = await startApiProcess(url, { nbi: { host: "127.0.0.1", port: 0, bulkLimit: Math.max(devices, 10_000) } }, async (fn, what) => {
     for (;;) {
@@ -167,7 +168,7 @@ async function apiRuns(url: string, ids: string[], o: Options, devices: number):
       bulk.push({ created: Number(res.body.created), ms: performance.now() - t0 });
       process.stderr.write(`  bulk task: ${res.body.created} created in ${Math.round(performance.now() - t0)} ms\n`);
     }
-    return { timings, bulk };
+    return { timings, bulk, serverRssMb: rssMb(api.child.pid!) };
   } finally {
     await api.stop();
   }
@@ -297,9 +298,14 @@ async function main(): Promise<void> {
     for (const l of lists) out.push(`| ${l.name} | ${l.matches} | ${l.list.p50.toFixed(1)} | ${l.list.p95.toFixed(1)} | ${l.count.p50.toFixed(1)} | ${l.count.p95.toFixed(1)} |`);
     out.push("", `| one device's tree (${trees.rows} rows) | p50 ms | p95 ms |`, "|---|---:|---:|");
     for (const t of [...trees.timings, ...(api?.timings ?? []), ...(proto?.timings ?? [])]) out.push(`| ${t.name} | ${t.p50.toFixed(1)} | ${t.p95.toFixed(1)} |`);
-    if (api) out.push("", `bulk task over every device (POST /api/tasks): ${api.bulk.map((b) => `${b.created} tasks in ${(b.ms / 1000).toFixed(1)} s`).join("; ")}`);
+    if (api) {
+      out.push("", `bulk task over every device (POST /api/tasks): ${api.bulk.map((b) => `${b.created} tasks in ${(b.ms / 1000).toFixed(1)} s (${Math.round(b.created / (b.ms / 1000))}/s)`).join("; ")}`);
+      out.push(`API process RSS after its runs: ${api.serverRssMb.toFixed(0)} MiB`);
+    }
     if (hk) out.push(`housekeeping pass expiring ${hk.expiring.tasks} tasks: ${(hk.expiring.ms / 1000).toFixed(1)} s; a pass with nothing to do (baseline): ${hk.idle.toFixed(0)} ms`);
     if (proto) out.push(`prototype built from today's rows in ${proto.buildSeconds.toFixed(0)} s`);
+    const m = process.memoryUsage();
+    out.push(`benchmark process: RSS ${(m.rss / 1048576).toFixed(0)} MiB, heap used ${(m.heapUsed / 1048576).toFixed(0)} MiB at the end`);
     process.stdout.write(`${out.join("\n")}\n`);
   } finally {
     closeApiConnections();
