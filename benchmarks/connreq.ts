@@ -20,9 +20,9 @@
 // It reports throughput, p50/p90/p99/max latencies, and the memory of the ACS process and of this one.
 // The whole run is bounded by --budget seconds.
 
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, createServer, request, type Server } from "node:http";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,7 @@ import { httpConnectionRequest } from "../src/connreq/index.js";
 import { parseCwmp, serializeEnvelope } from "../src/cwmp/index.js";
 import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type SessionReport, type Simulation } from "../src/sim/runtime/index.js";
+import { apiCall, closeApiConnections, startApiProcess, type ApiProcess } from "./support/api-process.js";
 import { runIfScript } from "./support/run-main.js";
 
 interface Options {
@@ -62,10 +63,6 @@ function options(argv: string[]): Options {
 const CR = { username: "bench-cr", password: "bench-cr-secret" };
 // Run from the repository root (npm run does): the throwaway-cluster script is found from there.
 const PG_CLUSTER = join(process.cwd(), "scripts", "pg-cluster.mjs");
-// The compiled CLI next to the compiled benchmark (dist/, or a private build folder).
-const CLI = new URL("../src/cli/main.js", import.meta.url).href;
-// One kept-alive connection for the API calls, as a client of the API would hold.
-const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
 
 let deadline = Infinity;
 function timeLeft(what: string): number {
@@ -101,56 +98,16 @@ function stats(ms: number[], wallMs: number): Stats {
 
 // ---- the ACS process ----
 
-interface AcsProcess {
-  child: ChildProcess;
-  cwmpUrl: string;
-  apiUrl: string;
-  key: string;
+interface AcsProcess extends ApiProcess {
   bootstrap: { username: string; password: string };
-  dir: string;
-  stop(): Promise<void>;
 }
 
 async function startAcs(db: string | undefined): Promise<AcsProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "provisio-bench-connreq-"));
-  const config = {
-    dataDir: dir,
-    ...(db !== undefined ? { db } : {}),
-    log: { level: "warn" },
-    cwmp: { host: "127.0.0.1", port: 0 },
-    nbi: { host: "127.0.0.1", port: 0 },
-    files: { enabled: false },
+  const p = await startApiProcess(db, {
     connectionRequests: { methods: ["http"], username: CR.username, password: CR.password, minInterval: 0 },
-  };
-  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(CLI)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--config", join(dir, "config.json")], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const ports = await until(() => {
-    if (child.exitCode !== null) throw new Error(`provisio serve exited with ${child.exitCode}:\n${out}`);
-    const cwmp = /CWMP endpoint \(ManagementServer\.URL\):\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
-    const api = /REST API \(docs\/api\.md\):\s+(http:\/\/127\.0\.0\.1:\d+)\/api\//.exec(out)?.[1];
-    return cwmp !== undefined && api !== undefined ? { cwmp, api } : undefined;
-  }, "starting provisio serve", 50);
-  const key = (JSON.parse(readFileSync(join(dir, "admin-api-key.json"), "utf8")) as { key: string }).key;
-  const bootstrap = JSON.parse(readFileSync(join(dir, "bootstrap-credentials.json"), "utf8")) as { username: string; password: string };
-  return {
-    child, cwmpUrl: ports.cwmp, apiUrl: ports.api, key, bootstrap, dir,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        // A server that does not stop within 10 s is killed: the run stays bounded.
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  }, (fn, what) => until(fn, what, 50));
+  const bootstrap = JSON.parse(readFileSync(join(p.dir, "bootstrap-credentials.json"), "utf8")) as { username: string; password: string };
+  return { ...p, bootstrap };
 }
 
 /** RSS and peak RSS of a process, from /proc (Linux), in MiB. */
@@ -164,29 +121,7 @@ function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | null {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-function api(base: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, {
-      method,
-      agent: keepAlive,
-      headers: { authorization: `Bearer ${key}`, ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, body: text === "" ? null : JSON.parse(text) });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
+const api = apiCall;
 
 // ---- PostgreSQL ----
 
@@ -445,7 +380,7 @@ async function main(): Promise<void> {
       await db.stop();
     }
   }
-  keepAlive.destroy();
+  closeApiConnections();
   process.stdout.write(o.json ? `${JSON.stringify(results, null, 2)}\n` : table(results, o));
 }
 

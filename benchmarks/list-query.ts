@@ -6,12 +6,10 @@
 // It fills a new database with devices of about 30 parameters each (or reuses it with --keep and a URL
 // that already holds them), then times list (a page of 50) and count for typical filters, and prints
 // the median and p90 of each in milliseconds. SQLite defaults to a file under the system's temp folder.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
 import { mulberry32 } from "../src/sim/rng.js";
+import { benchDatabase } from "./support/args.js";
 import { time } from "./support/timing.js";
 import { runIfScript } from "./support/run-main.js";
 
@@ -154,13 +152,8 @@ const CASES: { name: string; query: DeviceQuery }[] = [
 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
-  let dir: string | null = null;
-  let url = o.url;
-  if (url === undefined) {
-    if (o.backend === "postgres") throw new Error("--url postgres://... is needed for PostgreSQL");
-    dir = mkdtempSync(join(tmpdir(), "provisio-query-bench-"));
-    url = `sqlite:${join(dir, "bench.sqlite")}`;
-  }
+  const db = benchDatabase(o.backend, o.url, "query");
+  const url = db.url;
   const store = await openStore(url, { postgres: { maxConnections: 8 } });
   try {
     const have = await store.devices.count();
@@ -196,7 +189,7 @@ async function main(): Promise<void> {
     if (o.json) process.stdout.write(`${JSON.stringify({ backend: o.backend, devices: o.devices, results }, null, 2)}\n`);
   } finally {
     await store.close();
-    if (dir !== null && !o.keep) rmSync(dir, { recursive: true, force: true });
+    if (!o.keep) db.remove();
   }
 }
 

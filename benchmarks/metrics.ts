@@ -26,7 +26,7 @@ import { MetricService } from "../src/server/metric-service.js";
 import { silentLogger } from "../src/server/logger.js";
 import type { MetricDefinitionRecord, MetricSample } from "../src/store/types.js";
 import { percentile, time } from "./support/timing.js";
-import { option } from "./support/option.js";
+import { option } from "./support/args.js";
 import { runIfScript } from "./support/run-main.js";
 
 const HOUR = 3600;

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import pg from "pg";
 import { openStore, type Store } from "../src/store/index.js";
 import { fill, T_END } from "./list-query.js";
+import { option } from "./support/args.js";
 import { time } from "./support/timing.js";
-import { option } from "./support/option.js";
 import { runIfScript } from "./support/run-main.js";
 
 const MINUTE = 60_000;

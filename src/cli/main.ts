@@ -5,6 +5,7 @@ import { provisioVersion } from "../server/version.js";
 import { isStoreUnavailable, StoreError } from "../store/index.js";
 import { addApiKeyCommand } from "./apikey.js";
 import { addImportCommand } from "./import-genieacs.js";
+import { addFleetCommand } from "./fleet.js";
 import { addTenantCommand } from "./tenant.js";
 import { CliError } from "./cli-store.js";
 import { addServeCommand } from "./serve.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   addTenantCommand(program);
   addSimCommand(program);
   addImportCommand(program);
+  addFleetCommand(program);
   return program;
 }
 

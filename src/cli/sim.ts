@@ -80,7 +80,7 @@ interface SimFlags {
   scenario?: string;
 }
 
-function integer(min: number) {
+export function integer(min: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer of at least ${min}`);

@@ -1118,6 +1118,24 @@ export interface FleetRepo {
    * ("Device.Wi" gives Device.WiFi. and whatever else starts so). Objects end with ".".
    */
   childPaths(prefix: string, limit: number, devices?: DeviceScope): Promise<{ path: string; object: boolean }[]>;
+  /**
+   * Writes whole devices at once, as if each had bootstrapped and been discovered (`provisio fleet
+   * generate`): the device, its tags, and its tree (names and values, dated at its last Inform), in one
+   * transaction, in big multi-row statements. An id that names a device already fails the whole batch
+   * with STORE_DUPLICATE, unless `replace`: then that device and all it had go first.
+   */
+  load(devices: readonly LoadedDevice[], options?: { replace?: boolean }): Promise<void>;
+  /** Of `ids`, those that name a device. */
+  existing(ids: readonly string[]): Promise<string[]>;
+}
+
+export interface LoadedDevice extends Pick<DeviceRecord, "id" | "manufacturer" | "oui" | "productClass" | "serialNumber" | "registeredAt"> {
+  lastBootAt: Date;
+  lastInformAt: Date;
+  address: string | null;
+  tags: readonly string[];
+  /** Objects (`value` and `type` null) and parameters; ancestors are not added: list them. */
+  parameters: readonly { path: string; object: boolean; writable: boolean; value: string | null; type: string | null }[];
 }
 // ---- tenants (migration 11) ----
 

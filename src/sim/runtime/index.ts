@@ -34,6 +34,8 @@ export type { TransferOptions } from "./transfer.js";
 export type { TlsClientOptions } from "./http-session.js";
 export { loadState, saveState } from "./state-store.js";
 export { parseScenario, startScenario } from "./scenario.js";
+export { generateFleet } from "./fleet-generate.js";
+export type { GenerateOptions, GenerateProgress } from "./fleet-generate.js";
 export type { Scenario, ScenarioAction, ScenarioStep, ScenarioTarget } from "./scenario.js";
 export { BulkDataSender, bulkDataProfiles } from "./bulkdata-sender.js";
 export type { BulkDataSenderOptions, BulkDataSent } from "./bulkdata-sender.js";

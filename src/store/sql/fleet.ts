@@ -1,8 +1,9 @@
 // What the console reads across the whole fleet. The overview: counts over the whole fleet, each an index range or an index-only grouping
 // (devices_last_inform_at, devices_product_class, parameters_path_value, faults_code), so that it stays
 // well under a second at 100,000 devices (benchmarks/overview.ts).
-import type { DeviceScope, FleetRepo, Overview, OverviewQuery } from "../types.js";
+import type { DeviceScope, FleetRepo, LoadedDevice, Overview, OverviewQuery } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
+import { existingDevices, loadDevices } from "./fleet-load.js";
 import { prefixUpperBound } from "./paths.js";
 import type { Scope } from "./scope.js";
 
@@ -91,5 +92,13 @@ export class SqlFleetRepo implements FleetRepo {
       }
     }
     return out;
+  }
+
+  load(devices: readonly LoadedDevice[], options: { replace?: boolean } = {}): Promise<void> {
+    return loadDevices(this.s, devices, options.replace === true);
+  }
+
+  existing(ids: readonly string[]): Promise<string[]> {
+    return existingDevices(this.s, ids);
   }
 }
