@@ -14,6 +14,7 @@
 // lock taken waits for it without blocking the event loop (busy.ts).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Availability } from "../availability.js";
+import type { StoreCounters } from "../counters.js";
 import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
@@ -81,6 +82,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     private readonly busy: BusyPolicy,
     options: { statementCacheSize?: number | undefined; checkTransactions?: boolean } = {},
     private readonly availability = new Availability(undefined),
+    private readonly counters: StoreCounters | null = null,
   ) {
     this.maxStatements = options.statementCacheSize ?? 500;
     this.context = options.checkTransactions === true ? new AsyncLocalStorage<TxToken>() : null;
@@ -111,7 +113,20 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     return c.order.map((i) => bindable(params[i]));
   }
 
+  /** A call into SQLite: what a round trip is to a server (SQLite has none). */
+  private count(): void {
+    if (this.counters === null) return;
+    this.counters.statements++;
+    this.counters.roundTrips++;
+  }
+
+  private exec(sql: string): void {
+    this.count();
+    this.db.exec(sql);
+  }
+
   private allNow<R>(sql: string, params: readonly unknown[], adHoc = false): R[] {
+    this.count();
     const c = this.compile(sql, adHoc);
     const args = this.bind(c, params);
     if (c.stmt.reader) return c.stmt.all(...args) as R[];
@@ -120,6 +135,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   }
 
   private runNow(sql: string, params: readonly unknown[]): number {
+    this.count();
     const c = this.compile(sql);
     return c.stmt.run(...this.bind(c, params)).changes;
   }
@@ -232,16 +248,17 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     try {
       if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
       if (this.group === null) {
-        await whenNotBusy(() => this.db.exec("BEGIN IMMEDIATE"), this.busy);
+        await whenNotBusy(() => this.exec("BEGIN IMMEDIATE"), this.busy);
         this.group = new CommitGroup(this.clock());
       }
       const group = this.group;
-      this.db.exec("SAVEPOINT tx");
+      if (this.counters !== null) this.counters.transactions++;
+      this.exec("SAVEPOINT tx");
       const token: TxToken = { open: true };
       let result: T;
       try {
         result = await (this.context === null ? fn() : this.context.run(token, fn));
-        this.db.exec("RELEASE tx");
+        this.exec("RELEASE tx");
       } catch (err) {
         if (!this.rollBackTo("tx")) {
           // Some errors (a full disk, say) make SQLite roll back the whole transaction by itself, or
@@ -306,7 +323,8 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     if (group === null) return;
     this.group = null;
     try {
-      this.db.exec("COMMIT");
+      this.exec("COMMIT");
+      if (this.counters !== null) this.counters.commits++;
       group.committed();
     } catch (err) {
       this.abandon();
