@@ -3,7 +3,7 @@
 // bound (never spliced into the text), and each distinct statement text gets a name, so a connection
 // parses and plans it once (server-side prepared statements).
 import { Availability } from "../availability.js";
-import type { StoreCounters } from "../counters.js";
+import type { StoreCounters, TransactionCounts } from "../counters.js";
 import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
@@ -36,6 +36,8 @@ export interface PgPoolClient extends PgQueryable {
 /** Statements sent on one connection and not answered yet: a statement sent while some are travels with them. */
 interface InFlight {
   count: number;
+  /** The transaction's own counts, when counted. */
+  own: TransactionCounts | null;
 }
 
 export interface PgPool extends PgQueryable {
@@ -84,6 +86,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     if (this.counters !== null) {
       this.counters.statements++;
       if (inFlight === undefined || inFlight.count === 0) this.counters.roundTrips++;
+      if (inFlight?.own != null) this.counters.inTransaction(inFlight.own, inFlight.count === 0);
     }
     if (inFlight === undefined) return q.query(config);
     inFlight.count++;
@@ -160,10 +163,9 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
   async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
     const client = await this.reach(() => this.pool.connect());
-    const inFlight: InFlight = { count: 0 };
+    const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null };
     let broken: Error | undefined;
     try {
-      if (this.counters !== null) this.counters.transactions++;
       const begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
       if (client.pipeline === true) begun.catch(() => undefined);
       else await begun;

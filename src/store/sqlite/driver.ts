@@ -14,7 +14,7 @@
 // lock taken waits for it without blocking the event loop (busy.ts).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Availability } from "../availability.js";
-import type { StoreCounters } from "../counters.js";
+import type { StoreCounters, TransactionCounts } from "../counters.js";
 import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
@@ -120,6 +120,14 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     this.counters.roundTrips++;
   }
 
+  /** The running transaction's own counts, when counted. */
+  private own: TransactionCounts | null = null;
+
+  /** A call made for a transaction (its statements, its savepoint's start and end). */
+  private countInTransaction(): void {
+    if (this.counters !== null && this.own !== null) this.counters.inTransaction(this.own, true);
+  }
+
   private exec(sql: string): void {
     this.count();
     this.db.exec(sql);
@@ -142,6 +150,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
 
   private readonly txConn: SqlConn = {
     all: <R extends Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) => {
+      this.countInTransaction();
       try {
         return Promise.resolve(this.allNow<R>(sql, params, options?.adHoc));
       } catch (err) {
@@ -149,6 +158,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
       }
     },
     run: (sql: string, params: readonly unknown[] = []) => {
+      this.countInTransaction();
       try {
         return Promise.resolve(this.runNow(sql, params));
       } catch (err) {
@@ -252,12 +262,14 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
         this.group = new CommitGroup(this.clock());
       }
       const group = this.group;
-      if (this.counters !== null) this.counters.transactions++;
+      this.own = this.counters?.began() ?? null;
+      this.countInTransaction();
       this.exec("SAVEPOINT tx");
       const token: TxToken = { open: true };
       let result: T;
       try {
         result = await (this.context === null ? fn() : this.context.run(token, fn));
+        this.countInTransaction();
         this.exec("RELEASE tx");
       } catch (err) {
         if (!this.rollBackTo("tx")) {
@@ -270,6 +282,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
         throw err;
       } finally {
         token.open = false;
+        this.own = null;
       }
       member = group.add(result);
     } finally {
