@@ -261,6 +261,8 @@ export class CwmpHandler {
         // What the exchange reads first does not depend on itself: asked for together, the statements
         // travel to PostgreSQL together (one round trip on a pipelined connection).
         const digestUse = auth.ok ? auth.digestUse : undefined;
+        const reloaded = this.o.provisioning?.reloadIn(tx);
+        reloaded?.catch(() => undefined);
         const [fresh, old, runnableFirst, failedFirst] = await Promise.all([
           digestUse === undefined ? true : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt),
           tx.sessions.ofDevice(deviceId),
@@ -311,7 +313,7 @@ export class CwmpHandler {
         const recorded = recordEvents(tx, [...ended, ...effects]);
         recorded.catch(() => undefined);
         if (this.o.provisioning !== undefined) {
-          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin));
+          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin, reloaded));
         }
         // 8 DIAGNOSTICS COMPLETE queued the reads of the device's diagnostics (diagnostics.ts) with the
         // Inform: they are this session's work too.
