@@ -28,12 +28,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
+import type { SessionReport } from "../src/sim/runtime/index.js";
 import { openStore } from "../src/store/index.js";
 import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, machineReport, type MachineReport } from "./support/machine.js";
 import { markPg, sincePg } from "./support/pg-stats.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
-import { BENCH_PASSWORD as PASS, BENCH_USER as USER, seedBenchPreset, sessionTrips, type TripsPerSession } from "./support/session-trips.js";
+import { BENCH_PASSWORD as PASS, BENCH_USER as USER, benchSimulation, seedBenchPreset, sessionTrips, type TripsPerSession } from "./support/session-trips.js";
 
 interface Options {
   devices: number;
@@ -127,15 +127,11 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
   const reports: SessionReport[] = [];
   let measuring = false;
   const warmedUp = new Set<number>();
-  const sim = await startSimulation({
-    acsUrl: url,
+  const sim = await benchSimulation(url, {
     devices: o.devices,
-    model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "1" } }),
-    identity: { acsUsername: USER, acsPassword: PASS, serialPrefix: "BENCH" },
-    connectionRequests: false,
     concurrency: o.concurrency,
+    serialPrefix: "BENCH",
     rampMs: 2000,
-    cpe: { periodicJitterMs: 500 },
     httpTimeoutMs: 60_000,
     onSession: (r) => {
       if (r.ok) warmedUp.add(r.device);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.js";
 import { startAcs } from "../../src/server/acs.js";
-import { loadModel, startSimulation } from "../../src/sim/runtime/index.js";
+import { loadModel, startSimulation, type SessionReport, type Simulation } from "../../src/sim/runtime/index.js";
 import { openStore, StoreCounters, type CountsSnapshot, type Store } from "../../src/store/index.js";
 import { BENCH_PARAMETERS } from "./baseline-server.js";
 
@@ -19,6 +19,22 @@ export const BENCH_PASSWORD = "bench-password-0123456789";
 export async function seedBenchPreset(store: Store): Promise<void> {
   await store.provisioning.put("provision", "bench-refresh", { name: "bench-refresh", kind: "declarative", declarations: BENCH_PARAMETERS.map((path) => ({ path, maxAge: 0 })) }, new Date());
   await store.provisioning.put("preset", "bench", { name: "bench", enabled: true, weight: 0, filter: "", events: [], provisions: [{ name: "bench-refresh" }] }, new Date());
+}
+
+/** The benchmark's devices: TR-181 gateways that inform every second (with jitter), with the bootstrap login. */
+export function benchSimulation(url: string, o: { devices: number; concurrency: number; serialPrefix: string; rampMs: number; httpTimeoutMs?: number; onSession: (r: SessionReport) => void }): Promise<Simulation> {
+  return startSimulation({
+    acsUrl: url,
+    devices: o.devices,
+    model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "1" } }),
+    identity: { acsUsername: BENCH_USER, acsPassword: BENCH_PASSWORD, serialPrefix: o.serialPrefix },
+    connectionRequests: false,
+    concurrency: o.concurrency,
+    rampMs: o.rampMs,
+    cpe: { periodicJitterMs: 500 },
+    ...(o.httpTimeoutMs === undefined ? {} : { httpTimeoutMs: o.httpTimeoutMs }),
+    onSession: o.onSession,
+  });
 }
 
 export interface TripsPerSession extends CountsSnapshot {
@@ -75,15 +91,11 @@ async function count(url: string, counters: StoreCounters, o: TripsOptions): Pro
   let counted = 0;
   let start: CountsSnapshot | null = null;
   let end: CountsSnapshot | null = null;
-  const sim = await startSimulation({
-    acsUrl: url,
+  const sim = await benchSimulation(url, {
     devices: o.devices,
-    model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "1" } }),
-    identity: { acsUsername: BENCH_USER, acsPassword: BENCH_PASSWORD, serialPrefix: "TRIPS" },
-    connectionRequests: false,
     concurrency: o.concurrency,
+    serialPrefix: "TRIPS",
     rampMs: 1000,
-    cpe: { periodicJitterMs: 500 },
     onSession: (r) => {
       if (!r.ok) return;
       if (start !== null && end === null && ++counted === o.sessions) end = counters.snapshot();
