@@ -13,16 +13,27 @@
 // sessions/s, session latency percentiles, the server's CPU per session and peak RSS.
 //
 //   npm run bench:sessions -- [--devices 1500] [--seconds 30] [--rounds 3] [--concurrency 48] [--pg URL | --no-pg] [--json]
-//                   [--only baseline,sqlite,postgres] [--workers N] [--cpu-prof DIR]
+//                   [--only baseline,sqlite,postgres] [--workers N] [--cpu-prof DIR] [--no-trips]
 //
-// With --workers N the ACS runs as N processes sharing the port; its CPU and RSS are those of all of them.
+// With --workers N the ACS runs as N processes sharing the port; its CPU and RSS are those of all of them
+// (its GC time is the first process's only).
+//
+// It also prints what the figures depend on besides the code (machine.ts): the CPU model, the load, an
+// fsync's latency where the SQLite database is, the page cache; for each target over its windows, the
+// server's garbage collection time, SQLite's WAL checkpoints or PostgreSQL's checkpoints, and the CPU of
+// PostgreSQL's backends serving the ACS. And, unless --no-trips, what a session asks of each store
+// (statements, round trips, transactions, COMMITs), counted by the store's driver in a separate run with
+// the ACS in this process (session-trips.ts).
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SessionReport } from "../src/sim/runtime/index.js";
-import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
+import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, machineReport, type MachineReport } from "./support/machine.js";
+import { markPg, sincePg } from "./support/pg-stats.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
+import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
+import { sessionTrips, type TripsPerSession } from "./support/session-trips.js";
 
 interface Options {
   devices: number;
@@ -36,6 +47,8 @@ interface Options {
   workers: number;
   /** The measured time of each target is split over this many rounds, the targets taking turns. */
   rounds: number;
+  /** Count each store's statements and round trips per session first (session-trips.ts). */
+  trips: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -52,6 +65,7 @@ function options(argv: string[]): Options {
     only: get("only")?.split(",") ?? null,
     workers: Number(get("workers") ?? 1),
     rounds: Math.max(1, Number(get("rounds") ?? 3)),
+    trips: !argv.includes("--no-trips"),
   };
 }
 
@@ -71,6 +85,14 @@ interface Result {
   serverCpuMsPerSession: number;
   serverPeakRssMb: number;
   simRssMb: number;
+  /** The server's garbage collection time per completed session. */
+  serverGcMsPerSession: number;
+  /** SQLite's WAL checkpoints, or PostgreSQL's, during the measured windows. */
+  checkpoints: number | null;
+  /** CPU time of PostgreSQL's backends serving the ACS, per completed session. */
+  dbCpuMsPerSession: number | null;
+  /** What a session asks of the store, from the separate counting run. */
+  trips: TripsPerSession | null;
 }
 
 const here = new URL(".", import.meta.url);
@@ -81,6 +103,9 @@ interface Window {
   elapsedS: number;
   cpuMs: number;
   peakRssMb: number;
+  gcMs: number;
+  checkpoints: number | null;
+  dbCpuMs: number | null;
 }
 
 /**
@@ -88,7 +113,8 @@ interface Window {
  * one bootstraps the device, or, from the second round on, informs as after a reboot), then measures for
  * `seconds`.
  */
-async function measure(url: string, pid: number, seconds: number, o: Options): Promise<Window> {
+async function measure(t: Target, seconds: number, o: Options): Promise<Window> {
+  const { url, pid } = t;
   const reports: SessionReport[] = [];
   let measuring = false;
   const warmedUp = new Set<number>();
@@ -105,16 +131,28 @@ async function measure(url: string, pid: number, seconds: number, o: Options): P
   // The server's processes are all there once it listens: /proc is scanned once, not at every sample.
   const pids = processTree(pid);
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, pids.reduce((sum, p) => sum + rssMb(p), 0))), 250);
+  const wal = t.sqliteFile === undefined ? null : new CheckpointWatch(t.sqliteFile);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, pids.reduce((sum, p) => sum + rssMb(p), 0));
+    if (measuring) wal?.sample();
+  }, 250);
   try {
     const deadline = Date.now() + 180_000;
     while (warmedUp.size < o.devices && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const pgMark = t.pgUrl === undefined ? null : await markPg(t.pgUrl);
+    wal?.sample();
+    const gcStart = gcMs(t.gcFile);
     measuring = true;
     const start = performance.now();
     const cpuStart = totalCpuMs(pids);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     measuring = false;
-    return { reports, elapsedS: (performance.now() - start) / 1000, cpuMs: totalCpuMs(pids) - cpuStart, peakRssMb: peak };
+    const elapsedS = (performance.now() - start) / 1000;
+    const cpuMs = totalCpuMs(pids) - cpuStart;
+    // The probe writes its total four times a second: wait for the figure that covers the window.
+    await new Promise((r) => setTimeout(r, 300));
+    const db = pgMark === null ? null : await sincePg(t.pgUrl!, pgMark);
+    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, dbCpuMs: db?.cpuMs ?? null };
   } finally {
     clearInterval(sampler);
     await sim.stop();
@@ -122,7 +160,7 @@ async function measure(url: string, pid: number, seconds: number, o: Options): P
 }
 
 /** One target's windows, over all rounds, as one result. */
-function summarize(target: string, windows: Window[], o: Options): Result {
+function summarize(target: string, windows: Window[], o: Options, trips: TripsPerSession | null): Result {
   const reports = windows.flatMap((w) => w.reports);
   const elapsed = windows.reduce((n, w) => n + w.elapsedS, 0);
   const cpu = windows.reduce((n, w) => n + w.cpuMs, 0);
@@ -143,6 +181,10 @@ function summarize(target: string, windows: Window[], o: Options): Result {
     serverCpuMsPerSession: ok.length === 0 ? 0 : cpu / ok.length,
     serverPeakRssMb: Math.max(0, ...windows.map((w) => w.peakRssMb)),
     simRssMb: process.memoryUsage().rss / 1024 / 1024,
+    serverGcMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.gcMs, 0) / ok.length,
+    checkpoints: windows.some((w) => w.checkpoints === null) ? null : windows.reduce((n, w) => n + w.checkpoints!, 0),
+    dbCpuMsPerSession: windows.some((w) => w.dbCpuMs === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.dbCpuMs!, 0) / ok.length,
+    trips,
   };
 }
 
@@ -151,18 +193,27 @@ interface Target {
   name: string;
   url: string;
   pid: number;
+  /** Where the server writes its GC time (gc-probe.ts). */
+  gcFile: string;
+  /** The SQLite database file, whose writes are the WAL's checkpoints. */
+  sqliteFile?: string;
+  /** The PostgreSQL database the ACS uses. */
+  pgUrl?: string;
+  /** The store's URL, for the counting run. */
+  db?: string;
   stop(): Promise<void>;
 }
 
-async function acsTarget(name: string, db: string, o: Options, cleanup: () => Promise<void>): Promise<Target> {
+async function acsTarget(name: string, db: string, o: Options, cleanup: () => Promise<void>, where: { sqliteFile?: string; pgUrl?: string }): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-bench-"));
+  const gcFile = join(dataDir, "gc-ms");
   const removeAll = async () => {
     rmSync(dataDir, { recursive: true, force: true });
     await cleanup();
   };
   await seedBenchPreset(db);
   const { child, url } = await startProcess(
-    serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--workers", String(o.workers)] }),
+    [...gcProbeArgs(gcFile), ...serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--workers", String(o.workers)] })],
     SERVE_READY,
   ).catch(async (err: unknown) => {
     await removeAll();
@@ -172,6 +223,9 @@ async function acsTarget(name: string, db: string, o: Options, cleanup: () => Pr
     name,
     url,
     pid: child.pid!,
+    gcFile,
+    db,
+    ...where,
     stop: async () => {
       await stopProcess(child);
       await removeAll();
@@ -181,11 +235,22 @@ async function acsTarget(name: string, db: string, o: Options, cleanup: () => Pr
 
 async function baselineTarget(): Promise<Target> {
   const support = new URL("./support/baseline-server.js", here).href;
+  const dir = mkdtempSync(join(tmpdir(), "provisio-bench-base-"));
+  const gcFile = join(dir, "gc-ms");
   const { child, url } = await startProcess(
-    ["--input-type=module", "-e", `import(${JSON.stringify(support)}).then(async (m) => { const s = await m.startBaselineServer(0); console.log("listening " + s.url); })`],
+    [...gcProbeArgs(gcFile), "--input-type=module", "-e", `import(${JSON.stringify(support)}).then(async (m) => { const s = await m.startBaselineServer(0); console.log("listening " + s.url); })`],
     /listening http:\/\/127\.0\.0\.1:(\d+)\//,
   );
-  return { name: "bare node:http, fixed bytes (baseline)", url, pid: child.pid!, stop: () => stopProcess(child) };
+  return {
+    name: "bare node:http, fixed bytes (baseline)",
+    url,
+    pid: child.pid!,
+    gcFile,
+    stop: async () => {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function workersLabel(o: Options): string {
@@ -200,7 +265,8 @@ async function startTargets(o: Options): Promise<Target[]> {
     if (wanted("sqlite")) {
       const sqliteDir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
       const cleanup = () => Promise.resolve(rmSync(sqliteDir, { recursive: true, force: true }));
-      targets.push(await acsTarget(`provisio serve${workersLabel(o)}, SQLite`, `sqlite:${join(sqliteDir, "bench.db")}`, o, cleanup));
+      const file = join(sqliteDir, "bench.db");
+      targets.push(await acsTarget(`provisio serve${workersLabel(o)}, SQLite`, `sqlite:${file}`, o, cleanup, { sqliteFile: file }));
     }
     if (o.pg !== null && wanted("postgres")) {
       const { createTestDatabase, createTestSchema } = await import("../test/support/pg.js");
@@ -209,7 +275,7 @@ async function startTargets(o: Options): Promise<Target[]> {
         await db.drop();
         throw err;
       });
-      targets.push(await acsTarget(`provisio serve${workersLabel(o)}, PostgreSQL`, schema, o, () => db.drop()));
+      targets.push(await acsTarget(`provisio serve${workersLabel(o)}, PostgreSQL`, schema, o, () => db.drop(), { pgUrl: schema }));
     }
     return targets;
   } catch (err) {
@@ -218,31 +284,73 @@ async function startTargets(o: Options): Promise<Target[]> {
   }
 }
 
+/** The counting run (session-trips.ts) on a fresh store of each backend the benchmark measures. */
+async function countTrips(o: Options): Promise<Map<string, TripsPerSession>> {
+  const out = new Map<string, TripsPerSession>();
+  if (!o.trips) return out;
+  const wanted = (t: string) => o.only === null || o.only.includes(t);
+  const counting = { devices: 200, sessions: 1000, concurrency: 24 };
+  if (wanted("sqlite")) {
+    const dir = mkdtempSync(join(tmpdir(), "provisio-bench-trips-db-"));
+    try {
+      out.set("sqlite", await sessionTrips(`sqlite:${join(dir, "trips.db")}`, counting));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (o.pg !== null && wanted("postgres")) {
+    const { createTestDatabase, createTestSchema } = await import("../test/support/pg.js");
+    const db = await createTestDatabase(o.pg);
+    try {
+      out.set("postgres", await sessionTrips(await createTestSchema(db.url), counting));
+    } finally {
+      await db.drop();
+    }
+  }
+  return out;
+}
+
+function backendOf(t: Target): string | null {
+  return t.sqliteFile !== undefined ? "sqlite" : t.pgUrl !== undefined ? "postgres" : null;
+}
+
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
+  const machine: MachineReport = machineReport(tmpdir());
+  const trips = await countTrips(o);
   // Every server runs from the start; the targets take turns, round after round, so that the machine's
   // drift (its speed moves by 15-20% within minutes) weighs on all of them alike.
   const targets = await startTargets(o);
   const windows = new Map<Target, Window[]>(targets.map((t) => [t, []]));
   try {
     for (let round = 0; round < o.rounds; round++) {
-      for (const t of targets) windows.get(t)!.push(await measure(t.url, t.pid, o.seconds / o.rounds, o));
+      for (const t of targets) windows.get(t)!.push(await measure(t, o.seconds / o.rounds, o));
     }
   } finally {
     for (const t of targets) await t.stop();
   }
-  const results = targets.map((t) => summarize(t.name, windows.get(t)!, o));
+  const results = targets.map((t) => summarize(t.name, windows.get(t)!, o, trips.get(backendOf(t) ?? "") ?? null));
   if (o.json) {
-    console.log(JSON.stringify({ node: process.version, options: o, results }, null, 2));
+    console.log(JSON.stringify({ node: process.version, options: o, machine, results }, null, 2));
     return;
   }
   const base = targets[0]?.name.startsWith("bare") ? results[0]!.perSecond : NaN;
-  console.log(`CWMP sessions benchmark (node ${process.version}; ${o.devices} devices, ${o.seconds}s measured in ${o.rounds} rounds, ${o.concurrency} sessions in flight at most)\n`);
+  console.log(`CWMP sessions benchmark (node ${process.version}; ${o.devices} devices, ${o.seconds}s measured in ${o.rounds} rounds, ${o.concurrency} sessions in flight at most)`);
+  console.log(`${describeMachine(machine)}\n`);
   console.log("| target | sessions/s | vs baseline | failed | exchanges per session | p50 ms | p90 ms | p99 ms | server CPU per session | server peak RSS | simulator RSS |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
     console.log(
       `| ${r.target} | ${r.perSecond.toFixed(0)} | ${Number.isNaN(base) ? "-" : `${((100 * r.perSecond) / base).toFixed(0)}%`} | ${r.failed} | ${r.exchanges.toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.serverCpuMsPerSession.toFixed(2)} ms | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.simRssMb.toFixed(0)} MB |`,
+    );
+  }
+  console.log("\nWhat a session cost besides the server's CPU (statements and round trips: the counting run; the rest: the measured windows):\n");
+  console.log("| target | statements per session | round trips per session | transactions per session | COMMITs per session | server GC per session | checkpoints | database CPU per session |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  const n = (v: number | undefined, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
+  for (const r of results) {
+    console.log(
+      `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} |`,
     );
   }
 }

@@ -264,7 +264,18 @@ export class CwmpHandler {
     let reclaimed = false;
     try {
       const events = await this.o.store.transaction(async (tx) => {
-        if (auth.ok && auth.digestUse !== undefined && !(await tx.digestNonces.use(auth.digestUse.nonce, auth.digestUse.nc, auth.digestUse.expiresAt))) {
+        // What the exchange reads first does not depend on itself: asked for together, the statements
+        // travel to PostgreSQL together (one round trip on a pipelined connection).
+        const digestUse = auth.ok ? auth.digestUse : undefined;
+        const reloaded = this.o.provisioning?.reloadIn(tx);
+        reloaded?.catch(() => undefined);
+        const [fresh, old, runnableFirst, failedFirst] = await Promise.all([
+          digestUse === undefined ? true : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt),
+          tx.sessions.ofDevice(deviceId),
+          tx.tasks.runnable(deviceId, now),
+          tx.tasks.failedSinceInform(deviceId),
+        ]);
+        if (!fresh) {
           // A replay, or a CPE that sends its last session's Authorization again: either way a fresh
           // nonce (stale=true: the credentials were right), which a real CPE answers at once.
           const stale = this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }, true);
@@ -288,12 +299,14 @@ export class CwmpHandler {
         }
         // The session this Inform ends is settled first, so that the tasks read next count its attempt.
         const inform = envelope.body as Inform;
-        const ended = await this.endOld(tx, deviceId, previous, inform, x, now);
+        const ended = await this.endOld(tx, deviceId, previous, inform, x, now, old);
         // Tasks whose write was in flight when an earlier session broke off, and that this Inform shows
         // took effect, are settled rather than sent again (confirmedOutcome): pending ones, and those that
         // failed since the device last informed (housekeeping ran out their attempts as it ended the session).
-        const runnable = this.inputs(await tx.tasks.runnable(deviceId, now), now);
-        const confirmed = confirmedBy([...runnable, ...this.inputs(await tx.tasks.failedSinceInform(deviceId), now)], inform);
+        // With no earlier session to end, the tasks read with the session row are still current.
+        const [runnableRecs, failedRecs] = old === null ? [runnableFirst, failedFirst] : await Promise.all([tx.tasks.runnable(deviceId, now), tx.tasks.failedSinceInform(deviceId)]);
+        const runnable = this.inputs(runnableRecs, now);
+        const confirmed = confirmedBy([...runnable, ...this.inputs(failedRecs, now)], inform);
         const tasks = confirmed.taskIds.size === 0 ? runnable : runnable.filter((t) => !confirmed.taskIds.has(t.id));
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         if (profile !== DEFAULT_PROFILE) started.session.useCompat(profile.name);
@@ -301,17 +314,21 @@ export class CwmpHandler {
         // below rolls all of it back.
         let device: DeviceRecord | undefined;
         let queued = false;
-        const applied = await recordEvents(tx, [...ended, ...(await applyEffects([...started.effects, ...confirmed.effects], {
+        const effects = await applyEffects([...started.effects, ...confirmed.effects], {
           ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d), taskQueued: () => (queued = true),
-        }))]);
+        });
+        // Nothing below reads the outbox: its append travels with the session row's (awaited there; a
+        // failure until then is not an unhandled rejection).
+        const recorded = recordEvents(tx, [...ended, ...effects]);
+        recorded.catch(() => undefined);
         if (this.o.provisioning !== undefined) {
-          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin));
+          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin, reloaded));
         }
         // 8 DIAGNOSTICS COMPLETE queued the reads of the device's diagnostics (diagnostics.ts) with the
         // Inform, and alarms may have queued the read of its FaultMgmt table: they are this session's work too.
         const diagnosticsDone = inform.event.some((e) => e.eventCode.trim() === DIAGNOSTICS_COMPLETE);
         await this.planAhead(tx, started.session, now, diagnosticsDone || queued ? await this.runnable(tx, deviceId, now) : tasks);
-        const lock = await tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now));
+        const [applied, lock] = await Promise.all([recorded, tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now))]);
         if (lock === null) {
           throw new Refusal(this.busy("this device already has a session in progress\n"));
         }
@@ -366,11 +383,11 @@ export class CwmpHandler {
    * Only a concurrent duplicate is refused: the old session's CPE still holds its connection to this
    * process, the ACS is not done with that session, and the new Inform reports no boot.
    */
-  private async endOld(tx: StoreTx, deviceId: string, previous: string | null, inform: Inform, x: Exchange, now: Date): Promise<AcsEvent[]> {
+  private async endOld(tx: StoreTx, deviceId: string, previous: string | null, inform: Inform, x: Exchange, now: Date, first: SessionRecord | null): Promise<AcsEvent[]> {
     if (previous !== null) this.cache.drop(previous);
     // A session that changed meanwhile (it went on, or another process ended it) is looked at again.
     for (let tries = 0; tries < 3; tries++) {
-      const old = await tx.sessions.ofDevice(deviceId);
+      const old = tries === 0 ? first : await tx.sessions.ofDevice(deviceId);
       if (old === null) return [];
       const lapsed = old.expiresAt.getTime() <= now.getTime();
       if (!lapsed && old.id !== previous && this.duplicate(old, inform, x)) throw new Refusal(this.busy("this device already has a session in progress\n"));
@@ -472,19 +489,22 @@ export class CwmpHandler {
       events.push(...(await applyEffects(step.effects, ctx)));
       outcome = { reply: step.reply, effects: [...consumed.effects, ...step.effects] };
     }
-    const applied = await recordEvents(tx, events);
+    // The outbox's append and the session row's write travel together.
+    const recorded = recordEvents(tx, events);
+    recorded.catch(() => undefined);
     let saved: SessionRecord | null = null;
     if (outcome.reply.ended) {
       // From the cache, the end must find the version the cache had, or the exchange starts over.
-      if (!(await tx.sessions.end(sessionId, cached?.version)) && cached !== undefined) throw new StaleSession();
+      const [, ended] = await Promise.all([recorded, tx.sessions.end(sessionId, cached?.version)]);
+      if (!ended && cached !== undefined) throw new StaleSession();
     } else {
-      saved = await tx.sessions.save(sessionId, rec.version, this.stored(session), this.expiry(now));
+      [, saved] = await Promise.all([recorded, tx.sessions.save(sessionId, rec.version, this.stored(session), this.expiry(now))]);
       if (saved === null) {
         if (cached !== undefined) throw new StaleSession();
         throw new Refusal(this.busy("session changed concurrently\n"));
       }
     }
-    return { applied, outcome, deviceId: rec.deviceId, saved, compat: session.compat };
+    return { applied: await recorded, outcome, deviceId: rec.deviceId, saved, compat: session.compat };
   }
 
   /** A transaction whose provisioning may roll it back to run scripts outside it (ProvisioningService.transaction). */

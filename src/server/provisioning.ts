@@ -150,6 +150,14 @@ export class ProvisioningService {
   }
 
   /**
+   * Brings presets and provisions up to the store's revision as `tx` sees it, for select() to be given:
+   * a caller starts it with its other first reads, so that the revision's read travels with them.
+   */
+  reloadIn(tx: StoreTx): Promise<void> {
+    return this.reload(tx);
+  }
+
+  /**
    * The provisions that apply to a session whose Inform (with these events) was just recorded. The
    * presets are those of the store as this transaction sees it, so that a change made through the API
    * applies to every session that starts after the call returned, in every process (one read of the
@@ -159,8 +167,8 @@ export class ProvisioningService {
    * own. Presets that give credentials (builtin:bootstrap-credentials) then give them whatever the
    * session's events, so that a device that missed them in its bootstrap session gets them in the next.
    */
-  async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date, known?: DeviceRecord, bootstrapLogin = false): Promise<ProvisionCallState[]> {
-    await this.reload(tx);
+  async select(tx: StoreTx, deviceId: string, events: readonly string[], now: Date, known?: DeviceRecord, bootstrapLogin = false, reloaded?: Promise<void>): Promise<ProvisionCallState[]> {
+    await (reloaded ?? this.reload(tx));
     if (this.presets.length === 0 && this.o.extraCalls === undefined) return [];
     const device = known ?? (await tx.devices.get(deviceId));
     if (device === null) return [];

@@ -10,6 +10,7 @@ export type { AvailabilityChange } from "./availability.js";
 export { DEFAULT_STORE_URL, parseStoreUrl, type StoreLocation } from "./url.js";
 export { DEFAULT_TASK_MAX_ATTEMPTS } from "./sql/tasks.js";
 export type { SqliteStoreOptions, PostgresStoreOptions };
+export { StoreCounters, type CountsSnapshot, type TransactionCounts } from "./counters.js";
 
 export interface OpenStoreOptions {
   /** Apply pending migrations on open (default true). */

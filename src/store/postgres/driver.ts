@@ -3,6 +3,7 @@
 // bound (never spliced into the text), and each distinct statement text gets a name, so a connection
 // parses and plans it once (server-side prepared statements).
 import { Availability } from "../availability.js";
+import type { StoreCounters, TransactionCounts } from "../counters.js";
 import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
@@ -25,6 +26,18 @@ export interface PgQueryable {
 
 export interface PgPoolClient extends PgQueryable {
   release(destroy?: Error | boolean): void;
+  /**
+   * node-postgres's pipeline mode: statements issued while earlier ones are unanswered are written at
+   * once, not queued until each answer is in.
+   */
+  readonly pipeline?: boolean;
+}
+
+/** Statements sent on one connection and not answered yet: a statement sent while some are travels with them. */
+interface InFlight {
+  count: number;
+  /** The transaction's own counts, when counted. */
+  own: TransactionCounts | null;
 }
 
 export interface PgPool extends PgQueryable {
@@ -62,7 +75,23 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     private readonly availability = new Availability(undefined),
     /** Whether every connection of the pool is checked out (a wait for one then times out under load). */
     private readonly saturated: () => boolean = () => false,
+    private readonly counters: StoreCounters | null = null,
   ) {}
+
+  /**
+   * Sends one statement. On a pipelined connection, one sent while others are unanswered shares their
+   * round trip (`inFlight`); otherwise each statement is a round trip of its own.
+   */
+  private send(q: PgQueryable, config: PgQueryConfig, inFlight?: InFlight): Promise<PgResult> {
+    if (this.counters !== null) {
+      this.counters.statements++;
+      if (inFlight === undefined || inFlight.count === 0) this.counters.roundTrips++;
+      if (inFlight?.own != null) this.counters.inTransaction(inFlight.own, inFlight.count === 0);
+    }
+    if (inFlight === undefined) return q.query(config);
+    inFlight.count++;
+    return q.query(config).finally(() => inFlight.count--);
+  }
 
   /** The error to throw for `err`: unavailability is recorded (and backed off from) and typed. */
   private failure(err: unknown): unknown {
@@ -106,40 +135,49 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     this.availability.gate();
   }
 
-  private conn(q: PgQueryable): SqlConn {
+  private conn(q: PgQueryable, inFlight: InFlight): SqlConn {
     return {
       all: async <R extends Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
-        (await this.reach(() => q.query(this.config(sql, params, options)))).rows as R[],
-      run: async (sql: string, params: readonly unknown[] = []) => (await this.reach(() => q.query(this.config(sql, params)))).rowCount ?? 0,
+        (await this.reach(() => this.send(q, this.config(sql, params, options), inFlight))).rows as R[],
+      run: async (sql: string, params: readonly unknown[] = []) => (await this.reach(() => this.send(q, this.config(sql, params), inFlight))).rowCount ?? 0,
     };
   }
 
   async all<R extends Row = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<R[]> {
     this.check();
-    return (await this.reach(() => this.pool.query(this.config(sql, params, options)))).rows as R[];
+    return (await this.reach(() => this.send(this.pool, this.config(sql, params, options)))).rows as R[];
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     this.check();
-    return (await this.reach(() => this.pool.query(this.config(sql, params)))).rowCount ?? 0;
+    return (await this.reach(() => this.send(this.pool, this.config(sql, params)))).rowCount ?? 0;
   }
 
   // A connection lost during the transaction fails it as STORE_UNAVAILABLE: the server rolls back what
   // it had not committed. Only a connection lost during COMMIT leaves the outcome unknown, as for any
   // client of any database.
+  //
+  // On a pipelined connection BEGIN is not waited for: the transaction's first statements travel with
+  // it (a BEGIN that fails fails them too, on the same connection), and statements the caller issues
+  // together (Promise.all) travel together.
   async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
     const client = await this.reach(() => this.pool.connect());
+    const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null };
     let broken: Error | undefined;
     try {
-      await this.reach(() => client.query({ text: "BEGIN" }));
+      const begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
+      if (client.pipeline === true) begun.catch(() => undefined);
+      else await begun;
       try {
-        const result = await fn(this.conn(client));
-        await this.reach(() => client.query({ text: "COMMIT" }));
+        const result = await fn(this.conn(client, inFlight));
+        await begun;
+        await this.reach(() => this.send(client, { text: "COMMIT" }, inFlight));
+        if (this.counters !== null) this.counters.commits++;
         return result;
       } catch (err) {
         try {
-          await client.query({ text: "ROLLBACK" });
+          await this.send(client, { text: "ROLLBACK" }, inFlight);
         } catch (rollbackError) {
           // The connection is in an unknown state: do not give it back to the pool.
           broken = rollbackError as Error;

@@ -3,6 +3,7 @@ import pg from "pg";
 import { migrate } from "../sql/migrate.js";
 import { createSqlStore } from "../sql/store.js";
 import { Availability, type AvailabilityChange } from "../availability.js";
+import type { StoreCounters } from "../counters.js";
 import type { Store } from "../types.js";
 import { postgresDialect } from "./dialect.js";
 import { PostgresDriver, type PgPool } from "./driver.js";
@@ -22,6 +23,8 @@ export interface PostgresStoreOptions {
   onAvailability?: (change: AvailabilityChange) => void;
   /** How long a call waits for a connection, a new one or a pooled one (default 10 s). */
   connectTimeoutMs?: number;
+  /** Counts the statements and round trips sent (benchmarks, tests). */
+  counters?: StoreCounters;
 }
 
 /** How long opening a connection may take before the call fails as STORE_UNAVAILABLE (a server that drops packets). */
@@ -54,7 +57,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     pool = options.pool;
   } else {
     const max = options.maxConnections ?? 10;
-    const made = new pg.Pool({ connectionString: withJitOff(url), max, connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, keepAlive: true });
+    const made = new pg.Pool({ connectionString: withJitOff(url), max, connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, keepAlive: true, pipeline: true });
     saturated = () => made.totalCount >= max && made.idleCount === 0;
     // Without a listener, an idle connection's error (the server restarting) would crash the process.
     made.on("error", (err) => options.onPoolError?.(err));
@@ -64,7 +67,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     pool = made as unknown as PgPool;
     owns = true;
   }
-  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability), saturated);
+  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability), saturated, options.counters ?? null);
   try {
     if (options.migrate !== false) await migrate(driver, postgresMigrations);
   } catch (err) {

@@ -14,6 +14,7 @@
 // lock taken waits for it without blocking the event loop (busy.ts).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Availability } from "../availability.js";
+import type { StoreCounters, TransactionCounts } from "../counters.js";
 import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
@@ -81,6 +82,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     private readonly busy: BusyPolicy,
     options: { statementCacheSize?: number | undefined; checkTransactions?: boolean } = {},
     private readonly availability = new Availability(undefined),
+    private readonly counters: StoreCounters | null = null,
   ) {
     this.maxStatements = options.statementCacheSize ?? 500;
     this.context = options.checkTransactions === true ? new AsyncLocalStorage<TxToken>() : null;
@@ -111,7 +113,28 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     return c.order.map((i) => bindable(params[i]));
   }
 
+  /** A call into SQLite: what a round trip is to a server (SQLite has none). */
+  private count(): void {
+    if (this.counters === null) return;
+    this.counters.statements++;
+    this.counters.roundTrips++;
+  }
+
+  /** The running transaction's own counts, when counted. */
+  private own: TransactionCounts | null = null;
+
+  /** A call made for a transaction (its statements, its savepoint's start and end). */
+  private countInTransaction(): void {
+    if (this.counters !== null && this.own !== null) this.counters.inTransaction(this.own, true);
+  }
+
+  private exec(sql: string): void {
+    this.count();
+    this.db.exec(sql);
+  }
+
   private allNow<R>(sql: string, params: readonly unknown[], adHoc = false): R[] {
+    this.count();
     const c = this.compile(sql, adHoc);
     const args = this.bind(c, params);
     if (c.stmt.reader) return c.stmt.all(...args) as R[];
@@ -120,12 +143,14 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   }
 
   private runNow(sql: string, params: readonly unknown[]): number {
+    this.count();
     const c = this.compile(sql);
     return c.stmt.run(...this.bind(c, params)).changes;
   }
 
   private readonly txConn: SqlConn = {
     all: <R extends Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) => {
+      this.countInTransaction();
       try {
         return Promise.resolve(this.allNow<R>(sql, params, options?.adHoc));
       } catch (err) {
@@ -133,6 +158,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
       }
     },
     run: (sql: string, params: readonly unknown[] = []) => {
+      this.countInTransaction();
       try {
         return Promise.resolve(this.runNow(sql, params));
       } catch (err) {
@@ -232,16 +258,19 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     try {
       if (this.closed) throw new StoreError("STORE_CLOSED", "the store is closed");
       if (this.group === null) {
-        await whenNotBusy(() => this.db.exec("BEGIN IMMEDIATE"), this.busy);
+        await whenNotBusy(() => this.exec("BEGIN IMMEDIATE"), this.busy);
         this.group = new CommitGroup(this.clock());
       }
       const group = this.group;
-      this.db.exec("SAVEPOINT tx");
+      this.own = this.counters?.began() ?? null;
+      this.countInTransaction();
+      this.exec("SAVEPOINT tx");
       const token: TxToken = { open: true };
       let result: T;
       try {
         result = await (this.context === null ? fn() : this.context.run(token, fn));
-        this.db.exec("RELEASE tx");
+        this.countInTransaction();
+        this.exec("RELEASE tx");
       } catch (err) {
         if (!this.rollBackTo("tx")) {
           // Some errors (a full disk, say) make SQLite roll back the whole transaction by itself, or
@@ -253,6 +282,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
         throw err;
       } finally {
         token.open = false;
+        this.own = null;
       }
       member = group.add(result);
     } finally {
@@ -306,7 +336,8 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     if (group === null) return;
     this.group = null;
     try {
-      this.db.exec("COMMIT");
+      this.exec("COMMIT");
+      if (this.counters !== null) this.counters.commits++;
       group.committed();
     } catch (err) {
       this.abandon();

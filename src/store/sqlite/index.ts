@@ -5,6 +5,7 @@ import { dirname, resolve } from "node:path";
 import { migrate } from "../sql/migrate.js";
 import { createSqlStore } from "../sql/store.js";
 import { Availability, type AvailabilityChange } from "../availability.js";
+import type { StoreCounters } from "../counters.js";
 import type { Store } from "../types.js";
 import { whenNotBusy } from "./busy.js";
 import { sqliteDialect } from "./dialect.js";
@@ -31,6 +32,8 @@ export interface SqliteStoreOptions {
   checkTransactions?: boolean;
   /** Called when writes start failing for the file's sake (full disk, read-only file, I/O error), and when one succeeds again. */
   onAvailability?: (change: AvailabilityChange) => void;
+  /** Counts the statements run (benchmarks, tests). */
+  counters?: StoreCounters;
 }
 
 export const MEMORY = ":memory:";
@@ -59,7 +62,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     db.pragma("foreign_keys = ON");
     const checks = options.checkTransactions ?? process.env.PROVISIO_TEST_STORE_CHECKS === "1";
     const driver = new SqliteDriver(db as unknown as SqliteDatabase, busy, { statementCacheSize: options.statementCacheSize, checkTransactions: checks },
-      new Availability(options.onAvailability));
+      new Availability(options.onAvailability), options.counters ?? null);
     if (options.migrate !== false) await migrate(driver, sqliteMigrations);
     return createSqlStore(driver, sqliteDialect, { outbox: sqliteOutbox });
   } catch (err) {

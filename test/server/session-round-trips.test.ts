@@ -1,0 +1,126 @@
+// What a typical CWMP session asks of the store, counted by the store's driver (StoreCounters): the
+// statements of each exchange's transaction, and on PostgreSQL the round trips they take when the
+// statements a step issues together travel together (pipelining). Counts, never times: a change that
+// adds a statement or a round trip to every session fails here.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { xsdValue } from "../../src/cwmp/index.js";
+import { startAcs, type Acs } from "../../src/server/acs.js";
+import { openStore, StoreCounters, type Store, type TransactionCounts } from "../../src/store/index.js";
+import { testConfig } from "../support/acs.js";
+import { forEachBackend } from "../support/pg.js";
+import { rpcIn, TestCpe } from "../support/test-cpe.js";
+
+/**
+ * Resolves once no transaction has been at work for a while: what an exchange starts beside it (the
+ * webhooks' fan-out of its events, a session's history row) is done.
+ */
+async function quiet(counters: StoreCounters): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const now = counters.transactionRoundTrips;
+    if (now === last) return;
+    last = now;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error("the store never went quiet");
+}
+
+/**
+ * The transactions begun while `work` (one HTTP exchange) ran, and the first one's counts: the
+ * exchange's own (what it sets off, such as the webhooks' fan-out of its events, begins after it).
+ */
+async function counted(counters: StoreCounters, work: () => Promise<unknown>): Promise<{ transactions: number; first: TransactionCounts | undefined }> {
+  await quiet(counters);
+  const log: TransactionCounts[] = [];
+  counters.transactionLog = log;
+  const begun = counters.transactions;
+  try {
+    await work();
+    const transactions = counters.transactions - begun;
+    await quiet(counters);
+    return { transactions, first: log[0] };
+  } finally {
+    counters.transactionLog = null;
+  }
+}
+
+forEachBackend((backend) => {
+  describe("a CWMP session's statements and round trips", () => {
+    const counters = new StoreCounters();
+    let store: Store;
+    let acs: Acs;
+    let dataDir: string;
+    const pipelined = backend.name === "postgres";
+    before(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), "provisio-trips-"));
+      const url = await backend.freshUrl();
+      store = await openStore(url, { postgres: { counters }, sqlite: { counters } });
+      // No background work on timers during the test: housekeeping and the per-minute session counts.
+      acs = await startAcs(testConfig(dataDir, url), { store, housekeepingIntervalMs: 3_600_000, sessionCountFlushMs: 3_600_000 });
+      // The first session's end writes the first per-minute count; later ones wait an hour for theirs.
+      const first = cpe();
+      await first.inform(["0 BOOTSTRAP", "1 BOOT"]);
+      assert.equal((await first.send(null)).status, 204);
+      first.close();
+    });
+    after(async () => {
+      await acs?.close();
+      await store?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const cpe = () => new TestCpe({ url: acs.cwmpUrl, username: acs.bootstrap.username, password: acs.bootstrap.password! });
+
+    it("a periodic Inform of a known device: one transaction, its statements in 5 round trips on PostgreSQL", async () => {
+      const c = cpe();
+      await c.inform(["0 BOOTSTRAP", "1 BOOT"]);
+      assert.equal((await c.send(null)).status, 204);
+      const inform = await counted(counters, async () => {
+        const r = await c.inform(["2 PERIODIC"], [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "60") }]);
+        assert.equal(r.status, 200);
+      });
+      assert.equal(inform.transactions, 1);
+      // BEGIN with the nonce's use, the session row, the runnable and the failed tasks and the presets'
+      // revision; the device's Inform; its values; the outbox with the session row; COMMIT. SQLite runs
+      // the same statements one at a time, its savepoint's start and end in place of BEGIN and COMMIT,
+      // and reads first what it is about to overwrite (two more).
+      assert.deepEqual(inform.first, pipelined ? { statements: 11, roundTrips: 5 } : { statements: 13, roundTrips: 13 });
+      const end = await counted(counters, async () => assert.equal((await c.send(null)).status, 204));
+      // The empty POST ends the session: BEGIN with the tasks read again; the outbox with the session
+      // row's end; COMMIT.
+      assert.deepEqual(end.first, pipelined ? { statements: 5, roundTrips: 3 } : { statements: 5, roundTrips: 5 });
+      c.close();
+    });
+
+    it("a session with a task: its RPC is answered from the Inform's plan, with no transaction; its response is one", async () => {
+      const c = cpe();
+      await c.inform(["0 BOOTSTRAP", "1 BOOT"]);
+      assert.equal((await c.send(null)).status, 204);
+      await acs.tasks.create(c.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
+      const inform = await counted(counters, () => c.inform(["2 PERIODIC"]));
+      assert.equal(inform.transactions, 1);
+      assert.deepEqual(inform.first, pipelined ? { statements: 11, roundTrips: 5 } : { statements: 13, roundTrips: 13 });
+      let rpc!: Awaited<ReturnType<TestCpe["send"]>>;
+      const post = await counted(counters, async () => (rpc = await c.send(null)));
+      assert.equal(rpcIn(rpc).method, "GetParameterValues");
+      assert.equal(post.transactions, 0, "planned with the Inform");
+      const response = await counted(counters, async () => {
+        const r = await c.send({ method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "61") }] });
+        assert.equal(r.status, 204);
+      });
+      // The session ends with it: on SQLite its history row is a transaction of its own (on PostgreSQL,
+      // one statement beside it).
+      assert.equal(response.transactions, pipelined ? 1 : 2);
+      // BEGIN with the values; the task; its completion; its faults cleared; the tasks read again; the
+      // outbox with the session row's end; COMMIT.
+      assert.deepEqual(response.first, pipelined ? { statements: 9, roundTrips: 7 } : { statements: 11, roundTrips: 11 });
+      c.close();
+    });
+  });
+});

@@ -1,0 +1,61 @@
+// PostgreSQL's pooled connections pipeline: inside a transaction, BEGIN travels with the first
+// statements and statements issued together travel together (one round trip), counted by the driver.
+// A statement that fails among them fails the transaction as one that ran alone would: nothing of it
+// stays, and its connection serves the next transaction.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { openStore, StoreCounters, type Store, type TransactionCounts } from "../../src/store/index.js";
+import { at, inform } from "./conformance.js";
+import { backend, pgServerUrl, PG_MISSING_MESSAGE } from "../support/pg.js";
+
+describe("postgres: pipelined statements in a transaction", () => {
+  const b = backend("postgres");
+  const counters = new StoreCounters();
+  let store: Store;
+  before(async () => {
+    assert.ok(pgServerUrl(), PG_MISSING_MESSAGE);
+    // One connection: every transaction below runs on the same one.
+    store = await openStore(await b.freshUrl(), { postgres: { maxConnections: 1, counters } });
+    await store.devices.recordInform(inform("d1"));
+  });
+  after(() => store?.close());
+
+  async function logged(work: () => Promise<unknown>): Promise<TransactionCounts[]> {
+    const log: TransactionCounts[] = [];
+    counters.transactionLog = log;
+    try {
+      await work();
+    } finally {
+      counters.transactionLog = null;
+    }
+    return log;
+  }
+
+  it("sends BEGIN with the first statements and statements issued together in one round trip", async () => {
+    const log = await logged(() => store.transaction((tx) => Promise.all([tx.devices.get("d1"), tx.sessions.ofDevice("d1"), tx.tasks.runnable("d1", at())])));
+    assert.deepEqual(log, [{ statements: 5, roundTrips: 2 }], "BEGIN and three reads, then COMMIT");
+    const one = await logged(() => store.transaction(async (tx) => {
+      await tx.devices.get("d1");
+      await tx.devices.get("d1");
+    }));
+    assert.deepEqual(one, [{ statements: 4, roundTrips: 3 }], "a statement issued after the answer to the one before is a round trip of its own");
+  });
+
+  it("a statement issued after a write sees it, in the same round trip", async () => {
+    const [session, seen] = await store.transaction((tx) => Promise.all([tx.sessions.acquire("d1", "s-seen", { n: 1 }, at(60_000)), tx.sessions.ofDevice("d1")]));
+    assert.equal(session?.id, "s-seen");
+    assert.equal(seen?.id, "s-seen");
+    assert.ok(await store.sessions.end("s-seen"));
+  });
+
+  it("a failing statement among pipelined ones rolls back those issued with it, and the connection serves the next transaction", async () => {
+    await assert.rejects(store.transaction((tx) => Promise.all([
+      tx.sessions.acquire("d1", "s-lost", { n: 2 }, at(60_000)),
+      // No such device: a foreign key violation, on the server, among the pipelined statements.
+      tx.parameters.setValues("nobody", [{ path: "Device.DeviceInfo.UpTime", value: "1", type: "xsd:unsignedInt" }], at()),
+    ])));
+    assert.equal(await store.sessions.get("s-lost"), null, "the write issued with the failing one is rolled back");
+    assert.equal((await store.transaction((tx) => tx.devices.get("d1")))?.id, "d1");
+  });
+});
