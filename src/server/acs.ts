@@ -198,7 +198,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     );
     // Performance history: raw samples first, then the downsampled tiers (checked before anything listens).
     const metricTiers = checkTiers([{ resolution: 0, retention: config.metrics.rawRetention }, ...config.metrics.tiers]);
-    const metricRecorder = new MetricRecorder({ log, onlineWithinMs: config.nbi.onlineWindow * 1000 });
+    const metricRecorder = new MetricRecorder({ log, onlineWithinMs: config.nbi.onlineWindow * 1000, refreshMs: config.provisioning.refreshInterval * 1000 });
     // Set once the CWMP endpoint listens: the collector's URL is on it.
     let cwmpUrl = "";
     const bulkData = config.bulkData.enabled
@@ -461,7 +461,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           diagnostics,
           fleets,
           diagnosticTimeout: config.diagnostics.timeout,
-          metricService: new MetricService(store, metricTiers, clock),
+          metricService: new MetricService(store, metricTiers, clock, () => metricRecorder.invalidate()),
           alarms,
           provisioning,
           metrics,

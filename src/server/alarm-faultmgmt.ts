@@ -5,12 +5,30 @@
 // Inform once the last read is older than alarms.faultMgmtInterval, for a device known to have the object.
 
 import { CURRENT_ALARM, CURRENT_ALARM_COUNT, currentAlarms } from "../alarms/index.js";
-import type { JsonValue, StoreTx } from "../store/types.js";
+import type { JsonValue, ParameterRecord, StoreTx } from "../store/types.js";
 import { alarmEvent, type SessionFacts } from "./alarm-transitions.js";
 import type { AcsEvent } from "./events.js";
 
 export const FAULTMGMT = "faultmgmt";
 export const READ_NAMES = [CURRENT_ALARM_COUNT, CURRENT_ALARM] as const;
+
+// The device's CurrentAlarmNumberOfEntries as stored, read once per transaction: an Inform's exchange
+// asks for it twice (is a read of the table due; may its notification be set) and a statement per
+// Inform is what a session's cost is counted in.
+const countsRead = new WeakMap<StoreTx, Map<string, Promise<ParameterRecord | undefined>>>();
+
+export function knownAlarmCount(tx: StoreTx, deviceId: string): Promise<ParameterRecord | undefined> {
+  let reads = countsRead.get(tx);
+  if (reads === undefined) countsRead.set(tx, (reads = new Map()));
+  let read = reads.get(deviceId);
+  if (read === undefined) reads.set(deviceId, (read = tx.parameters.get(deviceId, [CURRENT_ALARM_COUNT]).then((r) => r[0])));
+  return read;
+}
+
+/** The exchange stored the count (its Inform or a read reported it): what was read before is stale. */
+function forgetAlarmCount(tx: StoreTx, deviceId: string): void {
+  countsRead.get(tx)?.delete(deviceId);
+}
 
 /** Queues the read of the table unless one is queued already; true when it queued one. */
 async function queueRead(tx: StoreTx, deviceId: string, now: Date): Promise<boolean> {
@@ -27,7 +45,7 @@ async function readDue(tx: StoreTx, deviceId: string, facts: SessionFacts, now: 
   const events = facts.informEvents ?? [];
   const boot = events.some((e) => e.trim() === "1 BOOT" || e.trim() === "0 BOOTSTRAP");
   if (!boot && intervalSeconds <= 0) return false;
-  const [known] = await tx.parameters.get(deviceId, [CURRENT_ALARM_COUNT]);
+  const known = await knownAlarmCount(tx, deviceId);
   if (known === undefined) return false;
   return boot || known.valueAt === null || now.getTime() - known.valueAt.getTime() >= intervalSeconds * 1000;
 }
@@ -39,6 +57,7 @@ async function readDue(tx: StoreTx, deviceId: string, facts: SessionFacts, now: 
 export async function reconcileFaultMgmt(tx: StoreTx, deviceId: string, facts: SessionFacts, now: Date, intervalSeconds: number, queued?: () => void): Promise<AcsEvent[]> {
   const count = facts.values.find((v) => v.path === CURRENT_ALARM_COUNT);
   const entries = facts.values.filter((v) => v.path.startsWith(CURRENT_ALARM));
+  if (count !== undefined) forgetAlarmCount(tx, deviceId);
   if (count === undefined) {
     if (facts.informEvents !== null && (await readDue(tx, deviceId, facts, now, intervalSeconds)) && (await queueRead(tx, deviceId, now))) queued?.();
     return [];

@@ -12,6 +12,7 @@ import type { ProvisionCallState } from "../session/index.js";
 import type { DeviceRecord, StoreTx } from "../store/types.js";
 import { ruleApplies } from "./alarm-rules.js";
 import type { AlarmService } from "./alarms.js";
+import { knownAlarmCount } from "./alarm-faultmgmt.js";
 
 export const NOTIFICATION_PRESET = "alarms";
 const LEVEL = { active: 2, passive: 1 } as const;
@@ -31,7 +32,9 @@ export async function notificationCalls(alarms: AlarmService, tx: StoreTx, devic
     const level = LEVEL[r.rule.notification];
     wanted.set(r.condition.path, Math.max(level, wanted.get(r.condition.path) ?? 0));
   }
-  const known = new Set((await tx.parameters.get(device.id, [...new Set([...wanted.keys()].map(knownBy))])).map((p) => p.path));
+  const others = [...new Set([...wanted.keys()].map(knownBy))].filter((p) => p !== CURRENT_ALARM_COUNT);
+  const [count, found] = await Promise.all([knownAlarmCount(tx, device.id), others.length === 0 ? [] : tx.parameters.get(device.id, others)]);
+  const known = new Set([...(count === undefined ? [] : [count]), ...found].map((p) => p.path));
   const paths = [...wanted].filter(([path]) => known.has(knownBy(path))).map(([path, notification]) => ({ path, notification }));
   return paths.length === 0 ? [] : [{ name: "builtin:notification", args: { paths }, preset: NOTIFICATION_PRESET }];
 }

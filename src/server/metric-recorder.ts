@@ -1,7 +1,8 @@
 // Records the values devices report (Inform parameters, GetParameterValues answers, virtual parameters,
 // BulkData reports) as samples of the metrics whose filter matches the device. Definitions are kept per
-// process and read again only when the store's metrics revision moved (one read per call), and matched
-// in memory: a call whose values are of no metric's path costs that one read.
+// process, matched in memory, and read again only when the store's metrics revision moved; that
+// revision is read at most every refreshMs (at once after this process changed a definition), so a
+// call whose values are of no metric's path costs no statement at all.
 
 import { checkDefinition, counterRate, counterValue, counterWidth, type CounterReading } from "../metrics/index.js";
 import { analyze, evaluate, filterDevice, numberOf, parse, type FilterNode } from "../query/index.js";
@@ -26,15 +27,26 @@ export interface MetricRecorderOptions {
   log: Logger;
   /** `online` in metric filters: last Inform within this many ms. */
   onlineWithinMs: number;
+  /** How old the last check of the revision may be (ms; 0: checked at every call). */
+  refreshMs?: number;
 }
 
 export class MetricRecorder {
   private byPath = new Map<string, Compiled[]>();
   private revision = -1;
+  private checkedAt = -Infinity;
 
   constructor(private readonly o: MetricRecorderOptions) {}
 
+  /** This process changed a definition: the next call reads the revision. */
+  invalidate(): void {
+    this.checkedAt = -Infinity;
+  }
+
   private async refresh(tx: StoreTx): Promise<void> {
+    const now = Date.now();
+    if (now - this.checkedAt < (this.o.refreshMs ?? 0)) return;
+    this.checkedAt = now;
     const revision = await tx.metrics.revision();
     if (revision === this.revision) return;
     const byPath = new Map<string, Compiled[]>();

@@ -56,28 +56,33 @@ export interface FleetAggregateQuery {
 }
 
 export class MetricService {
-  constructor(private readonly store: Store, private readonly tiers: readonly Tier[], private readonly clock: () => Date) {}
+  /** `changed` is told after a definition was stored or deleted (the recorder of this process re-reads them). */
+  constructor(private readonly store: Store, private readonly tiers: readonly Tier[], private readonly clock: () => Date, private readonly changed: () => void = () => undefined) {}
 
   /** Creates or replaces a definition (and its sampling preset); throws MetricError or FilterError when it is not valid. */
   put(d: MetricDefinition, by: string | null): Promise<{ definition: MetricDefinitionRecord; created: boolean }> {
     checkDefinition(d);
     const at = this.clock();
-    return this.store.transaction(async (tx) => {
-      const r = await tx.metrics.putDefinition(d, at);
-      await syncSampling(tx, d, at, by);
-      return r;
-    });
+    return this.store
+      .transaction(async (tx) => {
+        const r = await tx.metrics.putDefinition(d, at);
+        await syncSampling(tx, d, at, by);
+        return r;
+      })
+      .finally(this.changed);
   }
 
   delete(name: string, by: string | null): Promise<boolean> {
     const at = this.clock();
-    return this.store.transaction(async (tx) => {
-      const def = await tx.metrics.getDefinition(name);
-      if (def === null) return false;
-      await tx.metrics.deleteDefinition(name);
-      await syncSampling(tx, { ...def, interval: 0 }, at, by);
-      return true;
-    });
+    return this.store
+      .transaction(async (tx) => {
+        const def = await tx.metrics.getDefinition(name);
+        if (def === null) return false;
+        await tx.metrics.deleteDefinition(name);
+        await syncSampling(tx, { ...def, interval: 0 }, at, by);
+        return true;
+      })
+      .finally(this.changed);
   }
 
   /** A device's series over [from, to) at a resolution ("raw", "5m", ... or "auto"). */
