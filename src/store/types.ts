@@ -1301,6 +1301,18 @@ export interface MetricFleetRow {
   mean: number;
 }
 
+/** A tier's bucket summarized over the fleet, for one group of one grouping (made by the rollup pass). */
+export interface MetricFleetStep {
+  bucket: Date;
+  group: string;
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  min: number;
+  max: number;
+}
+
 export interface MetricRepo {
   listDefinitions(): Promise<MetricDefinitionRecord[]>;
   getDefinition(name: string): Promise<MetricDefinitionRecord | null>;
@@ -1332,6 +1344,13 @@ export interface MetricRepo {
   /** How far the tier has been rolled up; null before its first pass. */
   rolledUntil(resolution: number): Promise<Date | null>;
   setRolledUntil(resolution: number, until: Date): Promise<void>;
-  /** Deletes up to `limit` samples (or buckets) of a tier from before `before`; returns how many. */
+  /** The fleet summaries of a tier's buckets in [from, to), by bucket then group. */
+  fleetSteps(metricId: number, resolution: number, groupBy: MetricGroupBy, from: Date, to: Date): Promise<MetricFleetStep[]>;
+  /** Replaces the fleet summaries of a tier's buckets in [from, to) of one metric and grouping with these. */
+  putFleetSteps(metricId: number, resolution: number, groupBy: MetricGroupBy, from: Date, to: Date, steps: readonly MetricFleetStep[]): Promise<void>;
+  /** How far the tier's buckets have been summarized over the fleet; null before its first pass. */
+  summarizedUntil(resolution: number): Promise<Date | null>;
+  setSummarizedUntil(resolution: number, until: Date): Promise<void>;
+  /** Deletes up to `limit` samples (or buckets, with their fleet summaries) of a tier from before `before`; returns how many. */
   prune(resolution: number, before: Date, limit: number): Promise<number>;
 }

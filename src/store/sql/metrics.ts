@@ -2,9 +2,10 @@
 // buckets. Times are whole seconds since METRIC_EPOCH (the migration says why); a tier is named by its
 // bucket seconds, 0 for raw samples.
 import type {
-  DeviceScope, MetricDefinitionRecord, MetricFleetQuery, MetricFleetRow, MetricPoint, MetricRepo, MetricSample, MetricSeriesRecord, NewMetricDefinition,
+  DeviceScope, MetricDefinitionRecord, MetricFleetQuery, MetricFleetRow, MetricFleetStep, MetricGroupBy, MetricPoint, MetricRepo, MetricSample, MetricSeriesRecord, NewMetricDefinition,
 } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
+import { readFleetSteps, readSummarizedUntil, writeFleetSteps, writeSummarizedUntil } from "./metric-fleet-steps.js";
 import type { Row } from "./driver.js";
 import { bumpRevision, readRevision } from "./revision.js";
 import type { Scope } from "./scope.js";
@@ -233,7 +234,25 @@ export class SqlMetricRepo implements MetricRepo {
     );
   }
 
+  fleetSteps(metricId: number, resolution: number, groupBy: MetricGroupBy, from: Date, to: Date): Promise<MetricFleetStep[]> {
+    return readFleetSteps(this.s, METRIC_EPOCH, metricId, resolution, groupBy, from, to);
+  }
+
+  putFleetSteps(metricId: number, resolution: number, groupBy: MetricGroupBy, from: Date, to: Date, steps: readonly MetricFleetStep[]): Promise<void> {
+    return writeFleetSteps(this.s, METRIC_EPOCH, metricId, resolution, groupBy, from, to, steps);
+  }
+
+  summarizedUntil(resolution: number): Promise<Date | null> {
+    return readSummarizedUntil(this.s, METRIC_EPOCH, resolution);
+  }
+
+  setSummarizedUntil(resolution: number, until: Date): Promise<void> {
+    return writeSummarizedUntil(this.s, METRIC_EPOCH, resolution, until);
+  }
+
   async prune(resolution: number, before: Date, limit: number): Promise<number> {
+    // Summaries are few (a row per bucket and group): they go with their tier's buckets, not counted.
+    if (resolution > 0) await this.s.run("DELETE FROM metric_fleet_steps WHERE resolution = $1 AND bucket < $2", [Math.floor(resolution), toSeconds(before)]);
     const k = tier(resolution);
     const key = resolution === 0 ? "metric_id, t, series_id" : "resolution, metric_id, bucket, series_id";
     let left = Math.max(0, Math.floor(limit));
