@@ -1,11 +1,12 @@
 // Records the values devices report (Inform parameters, GetParameterValues answers, virtual parameters,
 // BulkData reports) as samples of the metrics whose filter matches the device. Definitions are kept per
-// process and read again only when the store's metrics revision moved (one read per call), and matched
-// in memory: a call whose values are of no metric's path costs that one read.
+// process and read again only when the store's metrics revision moved, and matched in memory: a call
+// whose values are of no metric's path costs one read (the revision); one that records costs the
+// device's record, one read of its series with the revision, and one write.
 
 import { checkDefinition, counterRate, counterValue, counterWidth, type CounterReading } from "../metrics/index.js";
 import { analyze, evaluate, filterDevice, numberOf, parse, type FilterNode } from "../query/index.js";
-import type { MetricDefinitionRecord, MetricSample, StoreTx } from "../store/types.js";
+import type { DeviceRecord, MetricDefinitionRecord, MetricReading, MetricSample, MetricSeriesRecord, StoreTx } from "../store/types.js";
 import type { Logger } from "./logger.js";
 
 export interface Observation {
@@ -34,9 +35,8 @@ export class MetricRecorder {
 
   constructor(private readonly o: MetricRecorderOptions) {}
 
-  private async refresh(tx: StoreTx): Promise<void> {
-    const revision = await tx.metrics.revision();
-    if (revision === this.revision) return;
+  /** The definitions as of `revision`. */
+  private async load(tx: StoreTx, revision: number): Promise<void> {
     const byPath = new Map<string, Compiled[]>();
     for (const def of await tx.metrics.listDefinitions()) {
       try {
@@ -51,34 +51,61 @@ export class MetricRecorder {
     this.revision = revision;
   }
 
+  /** The definitions this process has that are of these values and whose filter matches the device. */
+  private async match(tx: StoreTx, deviceId: string, latest: Map<string, Observation>, at: Date): Promise<{ device: DeviceRecord | null; matched: Compiled[] }> {
+    const candidates = [...latest.keys()].flatMap((p) => this.byPath.get(p) ?? []);
+    if (candidates.length === 0) return { device: null, matched: [] };
+    const device = await tx.devices.get(deviceId);
+    if (device === null) return { device, matched: [] };
+    const reads = [...new Set(candidates.flatMap((c) => (c.filter === null ? [] : analyze(c.filter).parameters)))];
+    const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
+    const fd = filterDevice(device, params);
+    const ctx = { now: at, onlineWithinMs: this.o.onlineWithinMs };
+    return { device, matched: candidates.filter((c) => c.filter === null || evaluate(c.filter, fd, ctx)) };
+  }
+
   /**
    * Records `observations`, read from the device at `at`, for the metrics they are of. Samples may come
    * in any order (a report with its own times): a gauge's is stored at its time; a counter's rate needs
    * the reading before it, so one older than the last reading gives none. Returns the samples stored.
    */
   async recordObservations(tx: StoreTx, deviceId: string, observations: readonly Observation[], at: Date): Promise<number> {
-    await this.refresh(tx);
-    if (this.byPath.size === 0) return 0;
     const latest = new Map<string, Observation>();
     for (const o of observations) latest.set(o.path, o);
-    const candidates = [...latest.keys()].flatMap((p) => this.byPath.get(p) ?? []);
-    if (candidates.length === 0) return 0;
-    const device = await tx.devices.get(deviceId);
-    if (device === null) return 0;
-    const reads = [...new Set(candidates.flatMap((c) => (c.filter === null ? [] : analyze(c.filter).parameters)))];
-    const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
-    const fd = filterDevice(device, params);
-    const ctx = { now: at, onlineWithinMs: this.o.onlineWithinMs };
-    const matched = candidates.filter((c) => c.filter === null || evaluate(c.filter, fd, ctx));
-    if (matched.length === 0) return 0;
-    const series = new Map((await tx.metrics.series(deviceId, matched.map((c) => c.def.id))).map((s) => [s.metricId, s]));
+    // The definitions this process has are checked against the store's revision read with the device's
+    // series, in one statement; the revision is read alone only when they match nothing (a new
+    // definition may). When they are out of date, they are read again and matched again, once.
+    let fresh = false;
+    for (;;) {
+      const { device, matched } = await this.match(tx, deviceId, latest, at);
+      if (matched.length === 0) {
+        if (fresh) return 0;
+        const revision = await tx.metrics.revision();
+        if (revision === this.revision) return 0;
+        await this.load(tx, revision);
+        fresh = true;
+        continue;
+      }
+      const { revision, series } = await tx.metrics.seriesWithRevision(deviceId, matched.map((c) => c.def.id));
+      if (revision !== this.revision && !fresh) {
+        await this.load(tx, revision);
+        fresh = true;
+        continue;
+      }
+      return this.write(tx, device!, matched, series, latest, at);
+    }
+  }
+
+  /** Samples (gauges, counters' rates) and counters' readings, written in one call. */
+  private async write(tx: StoreTx, device: DeviceRecord, matched: Compiled[], seriesList: MetricSeriesRecord[], latest: Map<string, Observation>, at: Date): Promise<number> {
+    const series = new Map(seriesList.map((s) => [s.metricId, s]));
     const uptimeText = [...latest.values()].find((o) => UPTIME.test(o.path))?.value ?? null;
     const uptime = uptimeText === null ? null : numberOf(uptimeText);
     // A boot (1 BOOT, 0 BOOTSTRAP) after the last reading and no later than this one: counters started again.
     const boots = [device.lastBootAt, device.lastBootstrapAt].filter((b): b is Date => b !== null).map((b) => b.getTime() / 1000);
     const t = at.getTime() / 1000;
     const samples: MetricSample[] = [];
-    const readings: { seriesId: number; at: Date; value: string; uptime: number | null }[] = [];
+    const readings: MetricReading[] = [];
     for (const { def } of matched) {
       const s = series.get(def.id);
       const o = latest.get(def.path);
@@ -100,8 +127,7 @@ export class MetricRecorder {
       }
       readings.push({ seriesId: s.id, at, value: value.toString(), uptime });
     }
-    await tx.metrics.setLast(readings);
-    await tx.metrics.addSamples(samples);
+    await tx.metrics.record(readings, samples);
     return samples.length;
   }
 }

@@ -1301,6 +1301,14 @@ export interface MetricFleetRow {
   mean: number;
 }
 
+/** A counter's reading, kept on its series for the next rate. */
+export interface MetricReading {
+  seriesId: number;
+  at: Date;
+  value: string;
+  uptime: number | null;
+}
+
 /** A tier's bucket summarized over the fleet, for one group of one grouping (made by the rollup pass). */
 export interface MetricFleetStep {
   bucket: Date;
@@ -1324,10 +1332,14 @@ export interface MetricRepo {
   revision(): Promise<number>;
   /** The device's series of these metrics, created where missing. */
   series(deviceId: string, metricIds: readonly number[]): Promise<MetricSeriesRecord[]>;
+  /** `series` and `revision` read at once: a recording's one read, before its one write (`record`). */
+  seriesWithRevision(deviceId: string, metricIds: readonly number[]): Promise<{ revision: number; series: MetricSeriesRecord[] }>;
   /** Records counters' last readings on their series. */
-  setLast(readings: readonly { seriesId: number; at: Date; value: string; uptime: number | null }[]): Promise<void>;
+  setLast(readings: readonly MetricReading[]): Promise<void>;
   /** Stores samples, in any order (a sample at a series' time already stored replaces it). */
   addSamples(samples: readonly MetricSample[]): Promise<void>;
+  /** `setLast` and `addSamples` together, in one statement where a statement is a round trip. */
+  record(readings: readonly MetricReading[], samples: readonly MetricSample[]): Promise<void>;
   /** A device's series over [from, to) at a resolution (0: raw samples), oldest first. */
   readSeries(deviceId: string, metricId: number, resolution: number, from: Date, to: Date): Promise<MetricPoint[]>;
   /** Each device's mean per step and its group, for fleet figures. */

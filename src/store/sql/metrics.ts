@@ -2,7 +2,7 @@
 // buckets. Times are whole seconds since METRIC_EPOCH (the migration says why); a tier is named by its
 // bucket seconds, 0 for raw samples.
 import type {
-  DeviceScope, MetricDefinitionRecord, MetricFleetQuery, MetricFleetRow, MetricFleetStep, MetricGroupBy, MetricPoint, MetricRepo, MetricSample, MetricSeriesRecord, NewMetricDefinition,
+  DeviceScope, MetricDefinitionRecord, MetricFleetQuery, MetricFleetRow, MetricFleetStep, MetricGroupBy, MetricPoint, MetricReading, MetricRepo, MetricSample, MetricSeriesRecord, NewMetricDefinition,
 } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
 import { readFleetSteps, readSummarizedUntil, writeFleetSteps, writeSummarizedUntil } from "./metric-fleet-steps.js";
@@ -17,6 +17,19 @@ export const fromSeconds = (t: unknown): Date => new Date((Number(t) + METRIC_EP
 
 const REVISION = "metrics.revision";
 const COLUMNS = "id, name, path, kind, scale, unit, filter, sample_interval, export, description, created_at, updated_at";
+
+const SET_LAST = "last_at = r.last_at, last_value = r.last_value, last_uptime = r.last_uptime";
+const INSERT_SAMPLES = "INSERT INTO metric_samples (series_id, t, metric_id, value) SELECT r.series_id, r.t, r.metric_id, r.value";
+const ON_SAMPLE = "ON CONFLICT (metric_id, t, series_id) DO UPDATE SET value = excluded.value";
+
+const readingSource = (s: Scope, first: number, readings: readonly MetricReading[]) => s.dialect.rowSource(first,
+  [{ name: "series_id", type: "int" }, { name: "last_at", type: "int" }, { name: "last_value", type: "text" }, { name: "last_uptime", type: "bigint" }],
+  readings.map((r) => [r.seriesId, toSeconds(r.at), r.value, r.uptime]));
+
+// WHERE true after it: SQLite reads an ON right after FROM's source as a join's.
+const sampleSource = (s: Scope, first: number, samples: readonly MetricSample[]) => s.dialect.rowSource(first,
+  [{ name: "series_id", type: "int" }, { name: "t", type: "int" }, { name: "metric_id", type: "int" }, { name: "value", type: "real" }],
+  samples.map((x) => [x.seriesId, toSeconds(x.at), x.metricId, x.value]));
 
 /** Where a tier's rows are, and how a bucket's figures are read from them. */
 function tier(resolution: number) {
@@ -89,28 +102,45 @@ export class SqlMetricRepo implements MetricRepo {
 
   async series(deviceId: string, metricIds: readonly number[]): Promise<MetricSeriesRecord[]> {
     if (metricIds.length === 0) return [];
-    const d = this.s.dialect;
-    const read = () => this.s.all(
-      `SELECT id, metric_id, last_at, last_value, last_uptime FROM metric_series WHERE device_id = $1 AND ${d.inArray("metric_id", "$2", "bigint")}`,
-      [deviceId, d.array(metricIds, "bigint")],
-    );
-    let rows = await read();
-    if (rows.length < metricIds.length) {
-      const have = new Set(rows.map((r) => Number(r.metric_id)));
-      for (const m of metricIds) {
-        if (!have.has(m)) await this.s.run("INSERT INTO metric_series (device_id, metric_id) VALUES ($1, $2) ON CONFLICT (device_id, metric_id) DO NOTHING", [deviceId, m]);
-      }
-      rows = await read();
-    }
-    return rows.map((r) => ({
-      id: Number(r.id),
-      deviceId,
-      metricId: Number(r.metric_id),
-      last: r.last_at == null ? null : { at: fromSeconds(r.last_at), value: String(r.last_value), uptime: r.last_uptime == null ? null : Number(r.last_uptime) },
-    }));
+    return (await this.seriesWithRevision(deviceId, metricIds)).series;
   }
 
-  async setLast(readings: readonly { seriesId: number; at: Date; value: string; uptime: number | null }[]): Promise<void> {
+  async seriesWithRevision(deviceId: string, metricIds: readonly number[]): Promise<{ revision: number; series: MetricSeriesRecord[] }> {
+    const d = this.s.dialect;
+    // The revision's row joined to the series: one row even when the device has none yet.
+    const read = async () => {
+      const rows = await this.s.all(
+        `SELECT v.value AS revision, x.id, x.metric_id, x.last_at, x.last_value, x.last_uptime
+         FROM (SELECT $3 AS k) o LEFT JOIN settings v ON v.key = o.k
+         LEFT JOIN metric_series x ON x.device_id = $1 AND ${d.inArray("x.metric_id", "$2", "bigint")}`,
+        [deviceId, d.array(metricIds, "bigint"), REVISION],
+      );
+      return { revision: rows[0]?.revision == null ? 0 : Number(d.readJson(rows[0].revision)), rows: rows.filter((r) => r.id != null) };
+    };
+    let r = await read();
+    // Only metrics that still exist: the caller's definitions may be older than the revision read here.
+    if (r.rows.length < metricIds.length) {
+      const have = new Set(r.rows.map((x) => Number(x.metric_id)));
+      const src = d.rowSource(2, [{ name: "metric_id", type: "int" }], metricIds.filter((m) => !have.has(m)).map((m) => [m]));
+      await this.s.run(
+        `INSERT INTO metric_series (device_id, metric_id) SELECT $1, r.metric_id FROM ${src.sql}
+         WHERE r.metric_id IN (SELECT id FROM metric_definitions) ON CONFLICT (device_id, metric_id) DO NOTHING`,
+        [deviceId, ...src.params],
+      );
+      r = await read();
+    }
+    return {
+      revision: r.revision,
+      series: r.rows.map((x) => ({
+        id: Number(x.id),
+        deviceId,
+        metricId: Number(x.metric_id),
+        last: x.last_at == null ? null : { at: fromSeconds(x.last_at), value: String(x.last_value), uptime: x.last_uptime == null ? null : Number(x.last_uptime) },
+      })),
+    };
+  }
+
+  async setLast(readings: readonly MetricReading[]): Promise<void> {
     if (readings.length === 0) return;
     // In process, a statement each costs less than one over a row source (insert-rows.ts); over a
     // network, one statement for all is one round trip.
@@ -120,23 +150,29 @@ export class SqlMetricRepo implements MetricRepo {
       }
       return;
     }
-    const src = this.s.dialect.rowSource(1, [{ name: "series_id", type: "int" }, { name: "last_at", type: "int" }, { name: "last_value", type: "text" }, { name: "last_uptime", type: "bigint" }],
-      readings.map((r) => [r.seriesId, toSeconds(r.at), r.value, r.uptime]));
-    await this.s.run(
-      `UPDATE metric_series SET last_at = r.last_at, last_value = r.last_value, last_uptime = r.last_uptime FROM ${src.sql} WHERE metric_series.id = r.series_id`,
-      src.params,
-    );
+    const src = readingSource(this.s, 1, readings);
+    await this.s.run(`UPDATE metric_series SET ${SET_LAST} FROM ${src.sql} WHERE metric_series.id = r.series_id`, src.params);
   }
 
   async addSamples(samples: readonly MetricSample[]): Promise<void> {
     if (samples.length === 0) return;
-    const src = this.s.dialect.rowSource(1, [{ name: "series_id", type: "int" }, { name: "t", type: "int" }, { name: "metric_id", type: "int" }, { name: "value", type: "real" }],
-      samples.map((x) => [x.seriesId, toSeconds(x.at), x.metricId, x.value]));
-    // WHERE true: SQLite reads an ON right after FROM's source as a join's.
+    const src = sampleSource(this.s, 1, samples);
+    await this.s.run(`${INSERT_SAMPLES} FROM ${src.sql} WHERE true ${ON_SAMPLE}`, src.params);
+  }
+
+  async record(readings: readonly MetricReading[], samples: readonly MetricSample[]): Promise<void> {
+    if (this.s.dialect.capabilities.inProcess || readings.length === 0 || samples.length === 0) {
+      await this.setLast(readings);
+      await this.addSamples(samples);
+      return;
+    }
+    // Over a network, one round trip: PostgreSQL runs a data-modifying WITH whether or not it is read.
+    const last = readingSource(this.s, 1, readings);
+    const src = sampleSource(this.s, 1 + last.params.length, samples);
     await this.s.run(
-      `INSERT INTO metric_samples (series_id, t, metric_id, value) SELECT r.series_id, r.t, r.metric_id, r.value FROM ${src.sql} WHERE true
-       ON CONFLICT (metric_id, t, series_id) DO UPDATE SET value = excluded.value`,
-      src.params,
+      `WITH l AS (UPDATE metric_series SET ${SET_LAST} FROM ${last.sql} WHERE metric_series.id = r.series_id)
+       ${INSERT_SAMPLES} FROM ${src.sql} WHERE true ${ON_SAMPLE}`,
+      [...last.params, ...src.params],
     );
   }
 
