@@ -51,19 +51,6 @@ export class MetricRecorder {
     this.revision = revision;
   }
 
-  /** The definitions this process has that are of these values and whose filter matches the device. */
-  private async match(tx: StoreTx, deviceId: string, latest: Map<string, Observation>, at: Date): Promise<{ device: DeviceRecord | null; matched: Compiled[] }> {
-    const candidates = [...latest.keys()].flatMap((p) => this.byPath.get(p) ?? []);
-    if (candidates.length === 0) return { device: null, matched: [] };
-    const device = await tx.devices.get(deviceId);
-    if (device === null) return { device, matched: [] };
-    const reads = [...new Set(candidates.flatMap((c) => (c.filter === null ? [] : analyze(c.filter).parameters)))];
-    const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
-    const fd = filterDevice(device, params);
-    const ctx = { now: at, onlineWithinMs: this.o.onlineWithinMs };
-    return { device, matched: candidates.filter((c) => c.filter === null || evaluate(c.filter, fd, ctx)) };
-  }
-
   /**
    * Records `observations`, read from the device at `at`, for the metrics they are of. Samples may come
    * in any order (a report with its own times): a gauge's is stored at its time; a counter's rate needs
@@ -72,13 +59,13 @@ export class MetricRecorder {
   async recordObservations(tx: StoreTx, deviceId: string, observations: readonly Observation[], at: Date): Promise<number> {
     const latest = new Map<string, Observation>();
     for (const o of observations) latest.set(o.path, o);
-    // The definitions this process has are checked against the store's revision read with the device's
-    // series, in one statement; the revision is read alone only when they match nothing (a new
-    // definition may). When they are out of date, they are read again and matched again, once.
+    // The definitions this process has are checked against the store's revision, read with the device
+    // and its series in one statement; alone when they are of none of the values (a new one may be).
+    // When out of date they are read again, and the values matched again, once.
     let fresh = false;
     for (;;) {
-      const { device, matched } = await this.match(tx, deviceId, latest, at);
-      if (matched.length === 0) {
+      const candidates = [...latest.keys()].flatMap((p) => this.byPath.get(p) ?? []);
+      if (candidates.length === 0) {
         if (fresh) return 0;
         const revision = await tx.metrics.revision();
         if (revision === this.revision) return 0;
@@ -86,13 +73,23 @@ export class MetricRecorder {
         fresh = true;
         continue;
       }
-      const { revision, series } = await tx.metrics.seriesWithRevision(deviceId, matched.map((c) => c.def.id));
-      if (revision !== this.revision && !fresh) {
-        await this.load(tx, revision);
+      const ctx = await tx.metrics.recordingContext(deviceId, candidates.map((c) => c.def.id));
+      if (ctx.revision !== this.revision && !fresh) {
+        await this.load(tx, ctx.revision);
         fresh = true;
         continue;
       }
-      return this.write(tx, device!, matched, series, latest, at);
+      if (ctx.device === null) return 0;
+      const reads = [...new Set(candidates.flatMap((c) => (c.filter === null ? [] : analyze(c.filter).parameters)))];
+      const params = reads.length === 0 ? [] : await tx.parameters.get(deviceId, reads);
+      const fd = filterDevice(ctx.device, params);
+      const matched = candidates.filter((c) => c.filter === null || evaluate(c.filter, fd, { now: at, onlineWithinMs: this.o.onlineWithinMs }));
+      if (matched.length === 0) return 0;
+      // A device's first values of a metric: its series made (once).
+      const have = new Set(ctx.series.map((x) => x.metricId));
+      const missing = matched.filter((c) => !have.has(c.def.id)).map((c) => c.def.id);
+      const series = missing.length === 0 ? ctx.series : [...ctx.series, ...(await tx.metrics.series(deviceId, missing))];
+      return this.write(tx, ctx.device, matched, series, latest, at);
     }
   }
 

@@ -1332,8 +1332,11 @@ export interface MetricRepo {
   revision(): Promise<number>;
   /** The device's series of these metrics, created where missing. */
   series(deviceId: string, metricIds: readonly number[]): Promise<MetricSeriesRecord[]>;
-  /** `series` and `revision` read at once: a recording's one read, before its one write (`record`). */
-  seriesWithRevision(deviceId: string, metricIds: readonly number[]): Promise<{ revision: number; series: MetricSeriesRecord[] }>;
+  /**
+   * A recording's one read, before its one write (`record`): the metrics revision, the device (null when
+   * there is none) and its series of these metrics that exist (none are created).
+   */
+  recordingContext(deviceId: string, metricIds: readonly number[]): Promise<{ revision: number; device: DeviceRecord | null; series: MetricSeriesRecord[] }>;
   /** Records counters' last readings on their series. */
   setLast(readings: readonly MetricReading[]): Promise<void>;
   /** Stores samples, in any order (a sample at a series' time already stored replaces it). */

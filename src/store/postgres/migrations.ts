@@ -730,11 +730,18 @@ CREATE TABLE metric_fleet_steps (
 );
 ALTER TABLE metric_rollup_marks ADD COLUMN summarized_until integer;
 -- Buckets are stored in the order housekeeping makes them (a bucket for every device after the other),
--- so a device's 720 hourly buckets of a month were on 720 heap pages. With the figures in the index, a
--- device's chart reads only the index (about 24 bytes more per bucket, 5 per sample over two years).
--- SQLite needs none: its rollups are a WITHOUT ROWID b-tree, and the series index leads to the rows.
+-- so a device's 720 hourly buckets of a month were on 720 heap pages. Keyed by series with the figures
+-- in the key's index, a device's chart reads one range of that index and no heap page. The fleet reads
+-- (rollups, retention, aggregates from buckets) use an index by metric and time without the series:
+-- its keys repeat for every device of a bucket, which PostgreSQL's deduplication stores once per page,
+-- so the two indexes cost about what the two before did (docs/BENCHMARKS.md has the bytes).
+ALTER TABLE metric_rollups DROP CONSTRAINT metric_rollups_pkey;
 DROP INDEX metric_rollups_series;
-CREATE INDEX metric_rollups_series ON metric_rollups (series_id, resolution, bucket) INCLUDE (count, sum, min, max);
+ALTER TABLE metric_rollups ADD PRIMARY KEY (series_id, resolution, bucket) INCLUDE (count, sum, min, max);
+CREATE INDEX metric_rollups_fleet ON metric_rollups (resolution, metric_id, bucket);
+-- A counter's last reading is rewritten at every recording: room left on each page keeps those updates
+-- on the page (HOT: no new entry in the series' three indexes).
+ALTER TABLE metric_series SET (fillfactor = 70);
 `,
   },
 ];

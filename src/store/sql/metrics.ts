@@ -2,9 +2,10 @@
 // buckets. Times are whole seconds since METRIC_EPOCH (the migration says why); a tier is named by its
 // bucket seconds, 0 for raw samples.
 import type {
-  DeviceScope, MetricDefinitionRecord, MetricFleetQuery, MetricFleetRow, MetricFleetStep, MetricGroupBy, MetricPoint, MetricReading, MetricRepo, MetricSample, MetricSeriesRecord, NewMetricDefinition,
+  DeviceRecord, DeviceScope, MetricDefinitionRecord, MetricFleetQuery, MetricFleetRow, MetricFleetStep, MetricGroupBy, MetricPoint, MetricReading, MetricRepo, MetricSample, MetricSeriesRecord, NewMetricDefinition,
 } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
+import { readRecordingContext, toSeries } from "./metric-recording.js";
 import { readFleetSteps, readSummarizedUntil, writeFleetSteps, writeSummarizedUntil } from "./metric-fleet-steps.js";
 import type { Row } from "./driver.js";
 import { bumpRevision, readRevision } from "./revision.js";
@@ -102,42 +103,28 @@ export class SqlMetricRepo implements MetricRepo {
 
   async series(deviceId: string, metricIds: readonly number[]): Promise<MetricSeriesRecord[]> {
     if (metricIds.length === 0) return [];
-    return (await this.seriesWithRevision(deviceId, metricIds)).series;
-  }
-
-  async seriesWithRevision(deviceId: string, metricIds: readonly number[]): Promise<{ revision: number; series: MetricSeriesRecord[] }> {
     const d = this.s.dialect;
-    // The revision's row joined to the series: one row even when the device has none yet.
-    const read = async () => {
-      const rows = await this.s.all(
-        `SELECT v.value AS revision, x.id, x.metric_id, x.last_at, x.last_value, x.last_uptime
-         FROM (SELECT $3 AS k) o LEFT JOIN settings v ON v.key = o.k
-         LEFT JOIN metric_series x ON x.device_id = $1 AND ${d.inArray("x.metric_id", "$2", "bigint")}`,
-        [deviceId, d.array(metricIds, "bigint"), REVISION],
-      );
-      return { revision: rows[0]?.revision == null ? 0 : Number(d.readJson(rows[0].revision)), rows: rows.filter((r) => r.id != null) };
-    };
-    let r = await read();
-    // Only metrics that still exist: the caller's definitions may be older than the revision read here.
-    if (r.rows.length < metricIds.length) {
-      const have = new Set(r.rows.map((x) => Number(x.metric_id)));
+    const read = () => this.s.all(
+      `SELECT id AS series_id, metric_id, last_at, last_value, last_uptime FROM metric_series WHERE device_id = $1 AND ${d.inArray("metric_id", "$2", "bigint")}`,
+      [deviceId, d.array(metricIds, "bigint")],
+    );
+    let rows = await read();
+    if (rows.length < metricIds.length) {
+      const have = new Set(rows.map((x) => Number(x.metric_id)));
       const src = d.rowSource(2, [{ name: "metric_id", type: "int" }], metricIds.filter((m) => !have.has(m)).map((m) => [m]));
+      // Only metrics that still exist: a caller's definitions may be older than the store's.
       await this.s.run(
         `INSERT INTO metric_series (device_id, metric_id) SELECT $1, r.metric_id FROM ${src.sql}
          WHERE r.metric_id IN (SELECT id FROM metric_definitions) ON CONFLICT (device_id, metric_id) DO NOTHING`,
         [deviceId, ...src.params],
       );
-      r = await read();
+      rows = await read();
     }
-    return {
-      revision: r.revision,
-      series: r.rows.map((x) => ({
-        id: Number(x.id),
-        deviceId,
-        metricId: Number(x.metric_id),
-        last: x.last_at == null ? null : { at: fromSeconds(x.last_at), value: String(x.last_value), uptime: x.last_uptime == null ? null : Number(x.last_uptime) },
-      })),
-    };
+    return rows.map((r) => toSeries(deviceId, r, fromSeconds));
+  }
+
+  recordingContext(deviceId: string, metricIds: readonly number[]): Promise<{ revision: number; device: DeviceRecord | null; series: MetricSeriesRecord[] }> {
+    return readRecordingContext(this.s, REVISION, deviceId, metricIds, fromSeconds);
   }
 
   async setLast(readings: readonly MetricReading[]): Promise<void> {
@@ -238,7 +225,7 @@ export class SqlMetricRepo implements MetricRepo {
       n += await this.s.run(
         `INSERT INTO metric_rollups (series_id, resolution, bucket, metric_id, count, sum, min, max)
          SELECT x.series_id, ${res}, (${t} / ${res}) * ${res}, x.metric_id, ${source} GROUP BY 1, 3, 4
-         ON CONFLICT (resolution, metric_id, bucket, series_id) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max`,
+         ON CONFLICT (series_id, resolution, bucket) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max`,
         [m, toSeconds(from), toSeconds(to)],
       );
     }
@@ -290,7 +277,7 @@ export class SqlMetricRepo implements MetricRepo {
     // Summaries are few (a row per bucket and group): they go with their tier's buckets, not counted.
     if (resolution > 0) await this.s.run("DELETE FROM metric_fleet_steps WHERE resolution = $1 AND bucket < $2", [Math.floor(resolution), toSeconds(before)]);
     const k = tier(resolution);
-    const key = resolution === 0 ? "metric_id, t, series_id" : "resolution, metric_id, bucket, series_id";
+    const key = resolution === 0 ? "metric_id, t, series_id" : "series_id, resolution, bucket";
     let left = Math.max(0, Math.floor(limit));
     let n = 0;
     for (const m of await this.metricIds()) {

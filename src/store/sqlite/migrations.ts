@@ -699,6 +699,10 @@ CREATE TABLE metric_fleet_steps (
   PRIMARY KEY (resolution, metric_id, group_by, bucket, grp)
 ) WITHOUT ROWID;
 ALTER TABLE metric_rollup_marks ADD COLUMN summarized_until INTEGER;
+-- A series' bucket is unique (its metric follows from the series): the key rollups are written by on
+-- both backends (PostgreSQL's primary key, migration 20 there).
+DROP INDEX metric_rollups_series;
+CREATE UNIQUE INDEX metric_rollups_series ON metric_rollups (series_id, resolution, bucket);
 `,
   },
 ];
