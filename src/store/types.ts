@@ -1341,7 +1341,7 @@ export interface MetricRepo {
   setLast(readings: readonly MetricReading[]): Promise<void>;
   /** Stores samples, in any order (a sample at a series' time already stored replaces it). */
   addSamples(samples: readonly MetricSample[]): Promise<void>;
-  /** `setLast` and `addSamples` together, in one statement where a statement is a round trip. */
+  /** `addSamples` and `setLast`, in the order that costs least. */
   record(readings: readonly MetricReading[], samples: readonly MetricSample[]): Promise<void>;
   /** A device's series over [from, to) at a resolution (0: raw samples), oldest first. */
   readSeries(deviceId: string, metricId: number, resolution: number, from: Date, to: Date): Promise<MetricPoint[]>;
