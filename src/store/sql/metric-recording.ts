@@ -18,6 +18,20 @@ export function toSeries(deviceId: string, r: Row, fromSeconds: (t: unknown) => 
 
 export async function readRecordingContext(s: Scope, revisionKey: string, deviceId: string, metricIds: readonly number[], fromSeconds: (t: unknown) => Date) {
   const d = s.dialect;
+  // In process, three plain statements cost less than the one that joins them (no round trips to save).
+  if (d.capabilities.inProcess) {
+    const [revision] = await s.all("SELECT value FROM settings WHERE key = $1", [revisionKey]);
+    const [device] = await s.all(`SELECT ${deviceColumns(d, "dv")} FROM devices dv WHERE dv.id = $1`, [deviceId]);
+    const series = await s.all(
+      `SELECT id AS series_id, metric_id, last_at, last_value, last_uptime FROM metric_series WHERE device_id = $1 AND ${d.inArray("metric_id", "$2", "bigint")}`,
+      [deviceId, d.array(metricIds, "bigint")],
+    );
+    return {
+      revision: revision === undefined ? 0 : Number(d.readJson(revision.value)),
+      device: device === undefined ? null : toDevice(d, device),
+      series: series.map((r) => toSeries(deviceId, r, fromSeconds)),
+    };
+  }
   // One row even without the revision, the device or any series. OFFSET 0 keeps the device's row a
   // subquery of its own, so that its tags are read once, not once per series.
   const rows = await s.all(
