@@ -2,10 +2,12 @@
 // made from the finer tier's once they are over (plus a grace for late samples), up to a bounded number
 // per pass, from the first data after the tier's mark (so a gap costs nothing); then what is past its
 // retention goes, but never what the next tier has not been made from yet. Buckets are made again whole
-// from the finer tier, so a pass run twice, or by two processes at once, writes the same.
+// from the finer tier, so a pass run twice, or by two processes at once, writes the same. The hourly
+// (and coarser) buckets are then summarized over the fleet (metric-summaries.ts).
 
 import { bucketStart, type Tier } from "../metrics/index.js";
 import type { Store } from "../store/types.js";
+import { summarizeMetrics } from "./metric-summaries.js";
 
 export interface MetricRollupOptions {
   /** Raw first (resolution 0), then each downsampled tier (metrics.rawRetention and metrics.tiers). */
@@ -47,6 +49,8 @@ export async function rollUpMetrics(store: Store, o: MetricRollupOptions, now: D
     buckets += await store.metrics.rollup(resolution, finer, date(from), date(to));
     await store.metrics.setRolledUntil(resolution, date(to));
   }
+  // Before pruning: a summary is made from its buckets (kept as long as they are).
+  await summarizeMetrics(store, o.tiers, o.rollupBuckets);
   let pruned = 0;
   for (let i = 0; i < o.tiers.length; i++) {
     const { resolution, retention } = o.tiers[i]!;

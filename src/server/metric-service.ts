@@ -4,15 +4,13 @@
 // has is older than the interval (and not when the Inform just reported it), through the same
 // GetParameterValues as any declaration, batched with them, with its filter evaluated as presets are.
 
-import { checkDefinition, chooseTier, summarize, tierName, type MetricDefinition, type Summary, type Tier } from "../metrics/index.js";
+import { checkDefinition, chooseTier, tierName, type MetricDefinition, type Tier } from "../metrics/index.js";
 import type { DeviceScope, JsonValue, MetricDefinitionRecord, MetricGroupBy, MetricPoint, Store, StoreTx } from "../store/types.js";
+import { fleetFigures, summarizedFigures, type FleetStep } from "./metric-summaries.js";
+
+export type { FleetStep } from "./metric-summaries.js";
 
 export const SAMPLING_PREFIX = "metric:";
-
-/** About how many device means one read of a fleet aggregate returns. */
-const ROWS_PER_READ = 200_000;
-
-const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 
 /** The preset and provision that read a metric's parameter at its interval; null when it is sampled as reported. */
 export function samplingDocs(d: MetricDefinition): { preset: JsonValue; provision: JsonValue } | null {
@@ -40,11 +38,6 @@ async function syncSampling(tx: StoreTx, d: MetricDefinition, at: Date, by: stri
 export interface MetricSeries {
   resolution: string;
   points: MetricPoint[];
-}
-
-export interface FleetStep {
-  at: Date;
-  groups: ({ group: string } & Summary)[];
 }
 
 export interface FleetAggregateQuery {
@@ -112,31 +105,9 @@ export class MetricService {
       }
     }
     tier ??= fits.find(holds) ?? fits[0]!;
-    // A few steps at a time, about ROWS_PER_READ device means each: a long range over a big fleet is
-    // never all in memory, and a small fleet is not read a step at a time.
-    const stepMs = q.step * 1000;
-    const total = Math.ceil((q.to.getTime() - q.from.getTime()) / stepMs);
-    const chunk = Math.max(1, Math.floor(ROWS_PER_READ / Math.max(1, await this.store.metrics.seriesCount(def.id))));
-    const steps: FleetStep[] = [];
-    for (let first = 0; first < total; first += chunk) {
-      const from = new Date(q.from.getTime() + first * stepMs);
-      const to = new Date(Math.min(q.to.getTime(), from.getTime() + chunk * stepMs));
-      const rows = await this.store.metrics.fleet({ metricId: def.id, from, to, step: q.step, resolution: tier.resolution, groupBy: q.groupBy, devices: q.devices, versionPaths: VERSION_PATHS });
-      const cells = new Map<number, Map<string, number[]>>();
-      for (const r of rows) {
-        let step = cells.get(r.step);
-        if (step === undefined) cells.set(r.step, (step = new Map()));
-        const values = step.get(r.group);
-        if (values === undefined) step.set(r.group, [r.mean]);
-        else values.push(r.mean);
-      }
-      for (const [k, groups] of [...cells.entries()].sort(([a], [b]) => a - b)) {
-        steps.push({
-          at: new Date(from.getTime() + k * stepMs),
-          groups: [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([group, values]) => ({ group, ...summarize(values)! })),
-        });
-      }
-    }
+    // The whole fleet in steps of a summarized tier's buckets is read from the summaries the rollup pass made.
+    const fq = { metricId: def.id, from: q.from, to: q.to, step: q.step, groupBy: q.groupBy, devices: q.devices };
+    const steps = (await summarizedFigures(this.store, fq, tier.resolution)) ?? (await fleetFigures(this.store, fq, tier.resolution));
     return { resolution: tierName(tier.resolution), steps };
   }
 }

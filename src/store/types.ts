@@ -1321,6 +1321,26 @@ export interface MetricFleetRow {
   mean: number;
 }
 
+/** A counter's reading, kept on its series for the next rate. */
+export interface MetricReading {
+  seriesId: number;
+  at: Date;
+  value: string;
+  uptime: number | null;
+}
+
+/** A tier's bucket summarized over the fleet, for one group of one grouping (made by the rollup pass). */
+export interface MetricFleetStep {
+  bucket: Date;
+  group: string;
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  min: number;
+  max: number;
+}
+
 export interface MetricRepo {
   listDefinitions(): Promise<MetricDefinitionRecord[]>;
   getDefinition(name: string): Promise<MetricDefinitionRecord | null>;
@@ -1332,10 +1352,17 @@ export interface MetricRepo {
   revision(): Promise<number>;
   /** The device's series of these metrics, created where missing. */
   series(deviceId: string, metricIds: readonly number[]): Promise<MetricSeriesRecord[]>;
+  /**
+   * A recording's one read, before its one write (`record`): the metrics revision, the device (null when
+   * there is none) and its series of these metrics that exist (none are created).
+   */
+  recordingContext(deviceId: string, metricIds: readonly number[]): Promise<{ revision: number; device: DeviceRecord | null; series: MetricSeriesRecord[] }>;
   /** Records counters' last readings on their series. */
-  setLast(readings: readonly { seriesId: number; at: Date; value: string; uptime: number | null }[]): Promise<void>;
+  setLast(readings: readonly MetricReading[]): Promise<void>;
   /** Stores samples, in any order (a sample at a series' time already stored replaces it). */
   addSamples(samples: readonly MetricSample[]): Promise<void>;
+  /** `addSamples` and `setLast`, in the order that costs least. */
+  record(readings: readonly MetricReading[], samples: readonly MetricSample[]): Promise<void>;
   /** A device's series over [from, to) at a resolution (0: raw samples), oldest first. */
   readSeries(deviceId: string, metricId: number, resolution: number, from: Date, to: Date): Promise<MetricPoint[]>;
   /** Each device's mean per step and its group, for fleet figures. */
@@ -1352,7 +1379,14 @@ export interface MetricRepo {
   /** How far the tier has been rolled up; null before its first pass. */
   rolledUntil(resolution: number): Promise<Date | null>;
   setRolledUntil(resolution: number, until: Date): Promise<void>;
-  /** Deletes up to `limit` samples (or buckets) of a tier from before `before`; returns how many. */
+  /** The fleet summaries of a tier's buckets in [from, to), by bucket then group. */
+  fleetSteps(metricId: number, resolution: number, groupBy: MetricGroupBy, from: Date, to: Date): Promise<MetricFleetStep[]>;
+  /** Replaces the fleet summaries of a tier's buckets in [from, to) of one metric and grouping with these. */
+  putFleetSteps(metricId: number, resolution: number, groupBy: MetricGroupBy, from: Date, to: Date, steps: readonly MetricFleetStep[]): Promise<void>;
+  /** How far the tier's buckets have been summarized over the fleet; null before its first pass. */
+  summarizedUntil(resolution: number): Promise<Date | null>;
+  setSummarizedUntil(resolution: number, until: Date): Promise<void>;
+  /** Deletes up to `limit` samples (or buckets, with their fleet summaries) of a tier from before `before`; returns how many. */
   prune(resolution: number, before: Date, limit: number): Promise<number>;
 }
 

@@ -108,6 +108,41 @@ forEachBackend((backend) => {
       assert.equal(await store.metrics.firstAt(3600, at(7200)), null);
     });
 
+    it("reads the revision, the device and its series in one call, and records readings with samples at once", async () => {
+      const store = await backend.open();
+      const d1 = await device(store, "S1");
+      await store.devices.updateTags(d1, ["lab", "east"], []);
+      const none = await store.metrics.recordingContext(d1, []);
+      assert.deepEqual([none.revision, none.device, none.series], [await store.metrics.revision(), await store.devices.get(d1), []]);
+      const rx = (await store.metrics.putDefinition(def("rx"), at(0))).definition;
+      const cpu = (await store.metrics.putDefinition(def("cpu", { kind: "gauge" }), at(0))).definition;
+      assert.deepEqual((await store.metrics.recordingContext(d1, [rx.id, cpu.id])).series, [], "none created");
+      const created = await store.metrics.series(d1, [rx.id, cpu.id]);
+      const first = await store.metrics.recordingContext(d1, [rx.id, cpu.id]);
+      assert.equal(first.revision, await store.metrics.revision());
+      assert.deepEqual(first.device, await store.devices.get(d1));
+      assert.deepEqual(first.device!.tags, ["east", "lab"]);
+      assert.deepEqual(first.series.map((x) => x.id).sort(), created.map((x) => x.id).sort());
+      const s = new Map(first.series.map((x) => [x.metricId, x.id]));
+      await store.metrics.record([{ seriesId: s.get(rx.id)!, at: at(300), value: "5000", uptime: 60 }],
+        [{ seriesId: s.get(rx.id)!, metricId: rx.id, at: at(300), value: 8 }, { seriesId: s.get(cpu.id)!, metricId: cpu.id, at: at(300), value: 42 }]);
+      const again = await store.metrics.recordingContext(d1, [rx.id]);
+      assert.deepEqual(again.series.map((x) => ({ ...x })), [{ id: s.get(rx.id)!, deviceId: d1, metricId: rx.id, last: { at: at(300), value: "5000", uptime: 60 } }]);
+      assert.deepEqual((await store.metrics.readSeries(d1, cpu.id, 0, at(0), at(600))).map((p) => p.mean), [42]);
+      assert.deepEqual((await store.metrics.readSeries(d1, rx.id, 0, at(0), at(600))).map((p) => p.mean), [8]);
+      // Readings alone, samples alone.
+      await store.metrics.record([{ seriesId: s.get(rx.id)!, at: at(600), value: "6000", uptime: null }], []);
+      await store.metrics.record([], [{ seriesId: s.get(cpu.id)!, metricId: cpu.id, at: at(600), value: 43 }]);
+      assert.deepEqual((await store.metrics.series(d1, [rx.id]))[0]!.last, { at: at(600), value: "6000", uptime: null });
+      assert.equal((await store.metrics.readSeries(d1, cpu.id, 0, at(0), at(900))).length, 2);
+      // A device that is not there; a metric deleted since a caller read its definitions: no series made for it, no error.
+      assert.equal((await store.metrics.recordingContext("nobody", [rx.id])).device, null);
+      await store.metrics.deleteDefinition("cpu");
+      const d2 = await device(store, "S2");
+      assert.deepEqual((await store.metrics.series(d2, [rx.id, cpu.id])).map((x) => x.metricId), [rx.id]);
+      assert.notEqual((await store.metrics.recordingContext(d2, [rx.id])).revision, first.revision);
+    });
+
     it("prunes a tier in bounded batches and deletes series with their device or definition", async () => {
       const store = await backend.open();
       const d1 = await device(store, "S1");

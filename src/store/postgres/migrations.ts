@@ -762,4 +762,42 @@ CREATE TABLE alarm_history (
 CREATE INDEX alarm_history_alarm ON alarm_history (alarm_id, seq);
 `,
   },
+  {
+    version: 20,
+    name: "metric fleet summaries",
+    sql: `
+-- Fleet figures per bucket of the hourly (and coarser) tiers, made by the rollup pass from the buckets
+-- it has just made: a dashboard's day of hourly steps over the whole fleet reads a few rows a step, not
+-- every device's bucket (docs/metrics.md). A device is in the groups it was in when its bucket was
+-- summarized. summarized_until is how far each tier has been summarized.
+CREATE TABLE metric_fleet_steps (
+  resolution integer NOT NULL,
+  metric_id integer NOT NULL REFERENCES metric_definitions (id) ON DELETE CASCADE,
+  group_by text COLLATE "C" NOT NULL,
+  bucket integer NOT NULL,
+  grp text COLLATE "C" NOT NULL,
+  count integer NOT NULL,
+  mean double precision NOT NULL,
+  p50 double precision NOT NULL,
+  p95 double precision NOT NULL,
+  min double precision NOT NULL,
+  max double precision NOT NULL,
+  PRIMARY KEY (resolution, metric_id, group_by, bucket, grp)
+);
+ALTER TABLE metric_rollup_marks ADD COLUMN summarized_until integer;
+-- Buckets are stored in the order housekeeping makes them (a bucket for every device after the other),
+-- so a device's 720 hourly buckets of a month were on 720 heap pages. Keyed by series with the figures
+-- in the key's index, a device's chart reads one range of that index and no heap page. The fleet reads
+-- (rollups, retention, aggregates from buckets) use an index by metric and time without the series:
+-- its keys repeat for every device of a bucket, which PostgreSQL's deduplication stores once per page,
+-- so the two indexes cost about what the two before did (docs/BENCHMARKS.md has the bytes).
+ALTER TABLE metric_rollups DROP CONSTRAINT metric_rollups_pkey;
+DROP INDEX metric_rollups_series;
+ALTER TABLE metric_rollups ADD PRIMARY KEY (series_id, resolution, bucket) INCLUDE (count, sum, min, max);
+CREATE INDEX metric_rollups_fleet ON metric_rollups (resolution, metric_id, bucket);
+-- A counter's last reading is rewritten at every recording: room left on each page keeps those updates
+-- on the page (HOT: no new entry in the series' three indexes).
+ALTER TABLE metric_series SET (fillfactor = 70);
+`,
+  },
 ];

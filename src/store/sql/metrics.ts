@@ -2,9 +2,11 @@
 // buckets. Times are whole seconds since METRIC_EPOCH (the migration says why); a tier is named by its
 // bucket seconds, 0 for raw samples.
 import type {
-  DeviceScope, MetricDefinitionRecord, MetricFleetQuery, MetricFleetRow, MetricPoint, MetricRepo, MetricSample, MetricSeriesRecord, NewMetricDefinition,
+  DeviceRecord, DeviceScope, MetricDefinitionRecord, MetricFleetQuery, MetricFleetRow, MetricFleetStep, MetricGroupBy, MetricPoint, MetricReading, MetricRepo, MetricSample, MetricSeriesRecord, NewMetricDefinition,
 } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
+import { readRecordingContext, toSeries } from "./metric-recording.js";
+import { readFleetSteps, readSummarizedUntil, writeFleetSteps, writeSummarizedUntil } from "./metric-fleet-steps.js";
 import type { Row } from "./driver.js";
 import { bumpRevision, readRevision } from "./revision.js";
 import type { Scope } from "./scope.js";
@@ -16,6 +18,19 @@ export const fromSeconds = (t: unknown): Date => new Date((Number(t) + METRIC_EP
 
 const REVISION = "metrics.revision";
 const COLUMNS = "id, name, path, kind, scale, unit, filter, sample_interval, export, description, created_at, updated_at";
+
+const SET_LAST = "last_at = r.last_at, last_value = r.last_value, last_uptime = r.last_uptime";
+const INSERT_SAMPLES = "INSERT INTO metric_samples (series_id, t, metric_id, value) SELECT r.series_id, r.t, r.metric_id, r.value";
+const ON_SAMPLE = "ON CONFLICT (metric_id, t, series_id) DO UPDATE SET value = excluded.value";
+
+const readingSource = (s: Scope, first: number, readings: readonly MetricReading[]) => s.dialect.rowSource(first,
+  [{ name: "series_id", type: "int" }, { name: "last_at", type: "int" }, { name: "last_value", type: "text" }, { name: "last_uptime", type: "bigint" }],
+  readings.map((r) => [r.seriesId, toSeconds(r.at), r.value, r.uptime]));
+
+// WHERE true after it: SQLite reads an ON right after FROM's source as a join's.
+const sampleSource = (s: Scope, first: number, samples: readonly MetricSample[]) => s.dialect.rowSource(first,
+  [{ name: "series_id", type: "int" }, { name: "t", type: "int" }, { name: "metric_id", type: "int" }, { name: "value", type: "real" }],
+  samples.map((x) => [x.seriesId, toSeconds(x.at), x.metricId, x.value]));
 
 /** Where a tier's rows are, and how a bucket's figures are read from them. */
 function tier(resolution: number) {
@@ -90,26 +105,29 @@ export class SqlMetricRepo implements MetricRepo {
     if (metricIds.length === 0) return [];
     const d = this.s.dialect;
     const read = () => this.s.all(
-      `SELECT id, metric_id, last_at, last_value, last_uptime FROM metric_series WHERE device_id = $1 AND ${d.inArray("metric_id", "$2", "bigint")}`,
+      `SELECT id AS series_id, metric_id, last_at, last_value, last_uptime FROM metric_series WHERE device_id = $1 AND ${d.inArray("metric_id", "$2", "bigint")}`,
       [deviceId, d.array(metricIds, "bigint")],
     );
     let rows = await read();
     if (rows.length < metricIds.length) {
-      const have = new Set(rows.map((r) => Number(r.metric_id)));
-      for (const m of metricIds) {
-        if (!have.has(m)) await this.s.run("INSERT INTO metric_series (device_id, metric_id) VALUES ($1, $2) ON CONFLICT (device_id, metric_id) DO NOTHING", [deviceId, m]);
-      }
+      const have = new Set(rows.map((x) => Number(x.metric_id)));
+      const src = d.rowSource(2, [{ name: "metric_id", type: "int" }], metricIds.filter((m) => !have.has(m)).map((m) => [m]));
+      // Only metrics that still exist: a caller's definitions may be older than the store's.
+      await this.s.run(
+        `INSERT INTO metric_series (device_id, metric_id) SELECT $1, r.metric_id FROM ${src.sql}
+         WHERE r.metric_id IN (SELECT id FROM metric_definitions) ON CONFLICT (device_id, metric_id) DO NOTHING`,
+        [deviceId, ...src.params],
+      );
       rows = await read();
     }
-    return rows.map((r) => ({
-      id: Number(r.id),
-      deviceId,
-      metricId: Number(r.metric_id),
-      last: r.last_at == null ? null : { at: fromSeconds(r.last_at), value: String(r.last_value), uptime: r.last_uptime == null ? null : Number(r.last_uptime) },
-    }));
+    return rows.map((r) => toSeries(deviceId, r, fromSeconds));
   }
 
-  async setLast(readings: readonly { seriesId: number; at: Date; value: string; uptime: number | null }[]): Promise<void> {
+  recordingContext(deviceId: string, metricIds: readonly number[]): Promise<{ revision: number; device: DeviceRecord | null; series: MetricSeriesRecord[] }> {
+    return readRecordingContext(this.s, REVISION, deviceId, metricIds, fromSeconds);
+  }
+
+  async setLast(readings: readonly MetricReading[]): Promise<void> {
     if (readings.length === 0) return;
     // In process, a statement each costs less than one over a row source (insert-rows.ts); over a
     // network, one statement for all is one round trip.
@@ -119,24 +137,24 @@ export class SqlMetricRepo implements MetricRepo {
       }
       return;
     }
-    const src = this.s.dialect.rowSource(1, [{ name: "series_id", type: "int" }, { name: "last_at", type: "int" }, { name: "last_value", type: "text" }, { name: "last_uptime", type: "bigint" }],
-      readings.map((r) => [r.seriesId, toSeconds(r.at), r.value, r.uptime]));
-    await this.s.run(
-      `UPDATE metric_series SET last_at = r.last_at, last_value = r.last_value, last_uptime = r.last_uptime FROM ${src.sql} WHERE metric_series.id = r.series_id`,
-      src.params,
-    );
+    const src = readingSource(this.s, 1, readings);
+    await this.s.run(`UPDATE metric_series SET ${SET_LAST} FROM ${src.sql} WHERE metric_series.id = r.series_id`, src.params);
   }
 
   async addSamples(samples: readonly MetricSample[]): Promise<void> {
     if (samples.length === 0) return;
-    const src = this.s.dialect.rowSource(1, [{ name: "series_id", type: "int" }, { name: "t", type: "int" }, { name: "metric_id", type: "int" }, { name: "value", type: "real" }],
-      samples.map((x) => [x.seriesId, toSeconds(x.at), x.metricId, x.value]));
-    // WHERE true: SQLite reads an ON right after FROM's source as a join's.
-    await this.s.run(
-      `INSERT INTO metric_samples (series_id, t, metric_id, value) SELECT r.series_id, r.t, r.metric_id, r.value FROM ${src.sql} WHERE true
-       ON CONFLICT (metric_id, t, series_id) DO UPDATE SET value = excluded.value`,
-      src.params,
-    );
+    const src = sampleSource(this.s, 1, samples);
+    await this.s.run(`${INSERT_SAMPLES} FROM ${src.sql} WHERE true ${ON_SAMPLE}`, src.params);
+  }
+
+  async record(readings: readonly MetricReading[], samples: readonly MetricSample[]): Promise<void> {
+    // Samples first: their foreign key checks lock each series' row (key share) before the readings'
+    // update, not after. Measured on PostgreSQL (benchmarks/metrics.ts, 8 at a time): the update first
+    // made the samples' insert cost twice a bare one, and one statement doing both (a data-modifying
+    // WITH, whose key checks run last) was slower than these two; most likely the key share lock of a
+    // row its own transaction updated, which PostgreSQL records as a multixact.
+    await this.addSamples(samples);
+    await this.setLast(readings);
   }
 
   async readSeries(deviceId: string, metricId: number, resolution: number, from: Date, to: Date): Promise<MetricPoint[]> {
@@ -201,7 +219,7 @@ export class SqlMetricRepo implements MetricRepo {
       n += await this.s.run(
         `INSERT INTO metric_rollups (series_id, resolution, bucket, metric_id, count, sum, min, max)
          SELECT x.series_id, ${res}, (${t} / ${res}) * ${res}, x.metric_id, ${source} GROUP BY 1, 3, 4
-         ON CONFLICT (resolution, metric_id, bucket, series_id) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max`,
+         ON CONFLICT (series_id, resolution, bucket) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max`,
         [m, toSeconds(from), toSeconds(to)],
       );
     }
@@ -233,9 +251,27 @@ export class SqlMetricRepo implements MetricRepo {
     );
   }
 
+  fleetSteps(metricId: number, resolution: number, groupBy: MetricGroupBy, from: Date, to: Date): Promise<MetricFleetStep[]> {
+    return readFleetSteps(this.s, METRIC_EPOCH, metricId, resolution, groupBy, from, to);
+  }
+
+  putFleetSteps(metricId: number, resolution: number, groupBy: MetricGroupBy, from: Date, to: Date, steps: readonly MetricFleetStep[]): Promise<void> {
+    return writeFleetSteps(this.s, METRIC_EPOCH, metricId, resolution, groupBy, from, to, steps);
+  }
+
+  summarizedUntil(resolution: number): Promise<Date | null> {
+    return readSummarizedUntil(this.s, METRIC_EPOCH, resolution);
+  }
+
+  setSummarizedUntil(resolution: number, until: Date): Promise<void> {
+    return writeSummarizedUntil(this.s, METRIC_EPOCH, resolution, until);
+  }
+
   async prune(resolution: number, before: Date, limit: number): Promise<number> {
+    // Summaries are few (a row per bucket and group): they go with their tier's buckets, not counted.
+    if (resolution > 0) await this.s.run("DELETE FROM metric_fleet_steps WHERE resolution = $1 AND bucket < $2", [Math.floor(resolution), toSeconds(before)]);
     const k = tier(resolution);
-    const key = resolution === 0 ? "metric_id, t, series_id" : "resolution, metric_id, bucket, series_id";
+    const key = resolution === 0 ? "metric_id, t, series_id" : "series_id, resolution, bucket";
     let left = Math.max(0, Math.floor(limit));
     let n = 0;
     for (const m of await this.metricIds()) {

@@ -732,4 +732,33 @@ CREATE TABLE alarm_history (
 CREATE INDEX alarm_history_alarm ON alarm_history (alarm_id, seq);
 `,
   },
+  {
+    version: 20,
+    name: "metric fleet summaries",
+    sql: `
+-- Fleet figures per bucket of the hourly (and coarser) tiers, made by the rollup pass from the buckets
+-- it has just made: a dashboard's day of hourly steps over the whole fleet reads a few rows a step, not
+-- every device's bucket (docs/metrics.md). A device is in the groups it was in when its bucket was
+-- summarized. summarized_until is how far each tier has been summarized.
+CREATE TABLE metric_fleet_steps (
+  resolution INTEGER NOT NULL,
+  metric_id INTEGER NOT NULL REFERENCES metric_definitions (id) ON DELETE CASCADE,
+  group_by TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  grp TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  mean REAL NOT NULL,
+  p50 REAL NOT NULL,
+  p95 REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  PRIMARY KEY (resolution, metric_id, group_by, bucket, grp)
+) WITHOUT ROWID;
+ALTER TABLE metric_rollup_marks ADD COLUMN summarized_until INTEGER;
+-- A series' bucket is unique (its metric follows from the series): the key rollups are written by on
+-- both backends (PostgreSQL's primary key, migration 20 there).
+DROP INDEX metric_rollups_series;
+CREATE UNIQUE INDEX metric_rollups_series ON metric_rollups (series_id, resolution, bucket);
+`,
+  },
 ];
