@@ -15,7 +15,9 @@ export async function outboxEvents(
   store: Pick<Store, "outbox">,
   pick: (e: OutboxEvent) => boolean,
   enough: (events: OutboxEvent[]) => boolean,
-  timeoutMs = 10_000,
+  // Generous: a loaded machine's other test files (a fleet being generated, a migration) hold events
+  // back for seconds; a passing test never waits this long.
+  timeoutMs = 60_000,
 ): Promise<OutboxEvent[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
