@@ -2,7 +2,8 @@
 // silence pass without waiting), rules made through the REST API, and a scripted CPE over HTTP on
 // 127.0.0.1 reporting what raises and clears them: a threshold with hysteresis (repeats counted on one
 // alarm), a duration, a reboot loop, a device that stops informing, the device's own FaultMgmt
-// alarms, acknowledgement, and the events on the outbox and to a webhook.
+// alarms, fleets (by a rule's alarms, by a value and tag), rules disabled and deleted, acknowledgement,
+// and the events on the outbox and to a webhook.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -275,7 +276,55 @@ forEachBackend((backend) => {
       assert.deepEqual((await fleetAlarms()).map((x) => [x.id, x.state]), [[raised.id, "cleared"]]);
     });
 
+    it("a fleet alarm on a value, by tag: raised for a tag once more than 20% of its devices report a temperature above 80, in each of their tags", async () => {
+      const fleet = await rule({
+        name: "hot tags", severity: "major", filter: 'serialNumber *= "hot-"',
+        condition: { kind: "fleet", groupBy: "tag", path: TEMP, op: ">", threshold: 80, sharePercent: 20, minDevices: 2 },
+      });
+      const devices = [cpe("hot-1"), cpe("hot-2"), cpe("hot-3"), cpe("hot-4"), cpe("hot-5")];
+      for (const c of devices) await session(c, ["0 BOOTSTRAP"], [param(TEMP, "60", "xsd:int")]);
+      const tag = async (c: TestCpe, t: string) => assert.ok((await a.operator.put(`/api/devices/${encodeURIComponent(c.deviceId)}/tags/${t}`)).status < 300);
+      for (const c of devices) await tag(c, "site-a");
+      await tag(devices[0]!, "lab");
+      await tag(devices[1]!, "lab");
+      const fleetAlarms = async () => ((await a.admin.get(`/api/alarms?ruleId=${fleet}`)).body.alarms as Json[]).map((x) => [x.dedupeKey, x.state, x.detail]);
+      await session(devices[0]!, ["4 VALUE CHANGE"], [param(TEMP, "85", "xsd:int")]);
+      await a.t.acs.housekeep();
+      assert.deepEqual(await fleetAlarms(), [[`${fleet}|lab`, "active", { groupBy: "tag", group: "lab", devices: 2, alarmed: 1 }]], "1 of 5 of site-a is 20%, not above it");
+      await session(devices[4]!, ["4 VALUE CHANGE"], [param(TEMP, "81", "xsd:int")]);
+      await a.t.acs.housekeep();
+      const keys = async () => (await fleetAlarms()).filter((x) => x[1] === "active").map((x) => x[0]).sort();
+      assert.deepEqual(await keys(), [`${fleet}|lab`, `${fleet}|site-a`]);
+      await session(devices[0]!, ["4 VALUE CHANGE"], [param(TEMP, "70", "xsd:int")]);
+      await a.t.acs.housekeep();
+      assert.deepEqual(await keys(), [], "site-a is back at 20%, lab at none");
+    });
+
+    it("the active alarms of a rule disabled or deleted clear at the next pass, their history saying why", async () => {
+      const LOAD = "Device.X_TEST.Load";
+      const body = (name: string) => ({ name, severity: "minor", filter: 'serialNumber *= "gone-1"', notification: "none", condition: { kind: "value", path: LOAD, op: ">", raise: 90 } });
+      const disabled = await rule(body("load a"));
+      const deleted = await rule(body("load b"));
+      const c = cpe("gone-1");
+      await session(c, ["0 BOOTSTRAP"], [param(LOAD, "95", "xsd:int")]);
+      const active = async (id: string) => (await a.admin.get(`/api/alarms?ruleId=${id}&state=active`)).body.alarms as Json[];
+      const [first] = await active(disabled);
+      const [second] = await active(deleted);
+      assert.ok(first !== undefined && second !== undefined, "both rules raised");
+      assert.equal((await a.admin.put(`/api/alarms/rules/${disabled}`, { ...body("load a"), enabled: false })).status, 200);
+      assert.equal((await a.admin.del(`/api/alarms/rules/${deleted}`)).status, 204);
+      await a.t.acs.housekeep();
+      for (const [alarm, reason] of [[first, "rule disabled"], [second, "rule deleted"]] as const) {
+        const got = (await a.admin.get(`/api/alarms/${alarm.id}`)).body;
+        assert.equal(got.state, "cleared");
+        assert.deepEqual(got.history.map((h: Json) => [h.transition, h.reason]), [["raised", null], ["cleared", reason]]);
+      }
+      const cleared = await outboxEvents(a.t.acs.store, (e) => e.type === "alarm.cleared" && [first.id, second.id].includes((e.payload as Json).alarmId), (l) => l.length >= 2);
+      assert.equal(cleared.length, 2, "each clear is an event");
+    });
+
     it("acknowledgement by the operator's key is on the alarm, its history and the webhook", async () => {
+
       const [one] = (await a.operator.get("/api/alarms?state=active&limit=1")).body.alarms as Json[];
       const acked = await a.operator.post(`/api/alarms/${one.id}/acknowledge`);
       assert.equal(acked.status, 200, JSON.stringify(acked.body));

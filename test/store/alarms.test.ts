@@ -171,7 +171,55 @@ forEachBackend((backend) => {
       assert.deepEqual(await store.alarms.fleetShares({ groupBy: "productClass", ruleId: "r1", devices: { filter: 'productClass = "none"', now: at(3) } }), []);
     });
 
+    it("counts by tag (a device in each of its tags' groups, none without one), and counts devices a value filter selects instead of a rule's alarms", async (t) => {
+      const store = await backend.open();
+      t.after(() => store.close());
+      const hot = await device(store, "S1");
+      const cool = await device(store, "S2");
+      const unknown = await device(store, "S3");
+      const untagged = await device(store, "S4");
+      const TEMP = "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.Value";
+      await store.parameters.setValues(hot, [{ path: TEMP, value: "85", type: "xsd:int" }], at(0));
+      await store.parameters.setValues(cool, [{ path: TEMP, value: "60", type: "xsd:int" }], at(0));
+      await store.parameters.setValues(untagged, [{ path: TEMP, value: "90", type: "xsd:int" }], at(0));
+      await store.devices.updateTags(hot, ["north", "lab"], []);
+      await store.devices.updateTags(cool, ["north"], []);
+      await store.devices.updateTags(unknown, ["north", "lab"], []);
+      await store.alarms.insert(alarm(cool, "k", { ruleId: "r1" }), at(1));
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "tag", ruleId: "r1" }), [{ group: "lab", devices: 2, alarmed: 0 }, { group: "north", devices: 3, alarmed: 1 }]);
+      const matching = { filter: `${TEMP} > 80`, now: at(3) };
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "tag", matching }), [{ group: "lab", devices: 2, alarmed: 1 }, { group: "north", devices: 3, alarmed: 1 }]);
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "productClass", matching }), [{ group: "GW", devices: 4, alarmed: 2 }]);
+      assert.deepEqual(
+        await store.alarms.fleetShares({ groupBy: "tag", matching, devices: { filter: 'tag = "lab"', now: at(3) } }),
+        [{ group: "lab", devices: 2, alarmed: 1 }, { group: "north", devices: 2, alarmed: 1 }],
+        "the rule's filter selects devices; each still counts in all its tags",
+      );
+    });
+
+    it("finds the active alarms of rules deleted or disabled, and a clear records why", async (t) => {
+      const store = await backend.open();
+      t.after(() => store.close());
+      const d1 = await device(store, "S1");
+      await store.alarms.createRule(rule("r1", "kept"));
+      await store.alarms.createRule(rule("r2", "disabled"));
+      const kept = await store.alarms.insert(alarm(d1, "k1", { ruleId: "r1" }), at(1));
+      const off = await store.alarms.insert(alarm(d1, "k2", { ruleId: "r2" }), at(2));
+      const gone = await store.alarms.insert(alarm(null, "k3", { ruleId: "r3" }), at(3));
+      await store.alarms.insert(alarm(d1, "k4", { ruleId: "r3", state: "pending" }), at(3));
+      await store.alarms.insert(alarm(d1, "k5", { ruleId: null, source: "faultmgmt" }), at(3));
+      assert.deepEqual(await store.alarms.rulesGone(10), [{ alarm: gone, rule: "deleted" }]);
+      await store.alarms.updateRule("r2", { enabled: false });
+      assert.deepEqual((await store.alarms.rulesGone(10)).map((g) => [g.alarm.id, g.rule]), [[off.id, "disabled"], [gone.id, "deleted"]]);
+      assert.deepEqual((await store.alarms.rulesGone(1)).map((g) => g.alarm.id), [off.id], "oldest first, bounded");
+      await store.alarms.transition(off.id, "cleared", at(5), { reason: "rule disabled" });
+      assert.deepEqual((await store.alarms.history(off.id)).map((h) => [h.transition, h.reason, h.by]), [["raised", null, null], ["cleared", "rule disabled", null]]);
+      assert.deepEqual((await store.alarms.rulesGone(10)).map((g) => g.alarm.id), [gone.id]);
+      assert.equal((await store.alarms.get(kept.id))?.state, "active");
+    });
+
     it("alarm.active and alarm.severity filter devices in SQL as the language evaluates them in memory", async (t) => {
+
       const store = await backend.open();
       t.after(() => store.close());
       const none = await device(store, "S0");

@@ -732,4 +732,12 @@ CREATE TABLE alarm_history (
 CREATE INDEX alarm_history_alarm ON alarm_history (alarm_id, seq);
 `,
   },
+  {
+    version: 21,
+    name: "alarm history reasons",
+    sql: `
+-- Why the ACS made a transition when no report did: a clear because the alarm's rule was deleted or disabled.
+ALTER TABLE alarm_history ADD COLUMN reason TEXT;
+`,
+  },
 ];
