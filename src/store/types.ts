@@ -1483,6 +1483,11 @@ export interface AlarmRepo {
   pendingSince(before: Date, limit: number): Promise<AlarmRecord[]>;
   /** Deletes alarms cleared before `before` (retention), with their history; returns how many. */
   prune(before: Date): Promise<number>;
+  /** The device refused to set the notification attribute of `path` (fault 9009) at `at` (migration 21). */
+  refuseNotification(deviceId: string, path: string, at: Date): Promise<void>;
+  /** The paths whose notification the device refused at or after `since`. */
+  notificationRefusals(deviceId: string, since: Date): Promise<string[]>;
+
   /**
    * The devices `devices` selects (all without it), grouped by product class, software version (""
    * unknown) or tag: how many, and how many are counted: those with an active alarm of rule `ruleId`,

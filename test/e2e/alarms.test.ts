@@ -139,7 +139,7 @@ forEachBackend((backend) => {
       assert.deepEqual([raised.state, raised.severity], ["active", "critical"]);
     });
 
-    it("a device that refuses the notification (9009) is asked once a session, and the rule still works on what it reports", async () => {
+    it("a device that refuses the notification (9009) is asked again only after it boots or a day later, and the rule still works on what it reports", async () => {
       const UP = "Device.DeviceInfo.UpTime";
       await rule({ name: "young", severity: "warning", filter: 'serialNumber *= "refuses"', notification: "passive", condition: { kind: "value", path: UP, op: "<", raise: 60 } });
       const c = cpe("refuses");
@@ -149,9 +149,33 @@ forEachBackend((backend) => {
       assert.deepEqual((await alarmsOf(c)).map((x) => x.state), ["active"]);
       const faults = (await a.operator.get(`/api/faults?deviceId=${encodeURIComponent(c.deviceId)}`)).body.faults as Json[];
       assert.ok(faults.some((f) => f.code === "cwmp.9009"), JSON.stringify(faults));
-      assert.deepEqual((await session(c, ["2 PERIODIC"], [param(UP, "500", "xsd:unsignedInt")])).map((r) => r.method), ["SetParameterAttributes"]);
+      const methods = async (events: string[]) => (await session(c, events, [param(UP, "500", "xsd:unsignedInt")])).map((r) => r.method);
+      assert.deepEqual(await methods(["2 PERIODIC"]), [], "the refusal is remembered");
       assert.deepEqual((await alarmsOf(c)).map((x) => x.state), ["cleared"]);
+      assert.deepEqual(await methods(["1 BOOT"]), ["SetParameterAttributes"], "asked again after a boot");
+      assert.deepEqual(await methods(["2 PERIODIC"]), []);
+      advance(86_400);
+      assert.deepEqual(await methods(["2 PERIODIC"]), ["SetParameterAttributes"], "asked again after alarms.notificationRetry");
+      attributesOf(c).refuse.delete(UP);
+      advance(86_400);
+      assert.deepEqual(await methods(["2 PERIODIC"]), ["SetParameterAttributes"]);
+      assert.equal(attributesOf(c).notification.get(UP), 1, "set once the device accepts");
+      assert.deepEqual(await methods(["2 PERIODIC"]), []);
     });
+
+    it("a device refusing one of several notifications is asked for the others, and left alone about that one", async () => {
+      const RADIO = "Device.WiFi.Radio.*.Stats.Noise";
+      await rule({ name: "noisy", severity: "minor", filter: 'serialNumber *= "picky"', condition: { kind: "value", path: RADIO, op: ">", raise: -50 } });
+      const c = cpe("picky");
+      const noise = (i: number, v: string) => param(`Device.WiFi.Radio.${i}.Stats.Noise`, v, "xsd:int");
+      attributesOf(c).refuse.add("Device.WiFi.Radio.2.Stats.Noise");
+      const first = await session(c, ["0 BOOTSTRAP"], [noise(1, "-90"), noise(2, "-90"), noise(3, "-90")]);
+      assert.ok(first.filter((r) => r.method === "SetParameterAttributes").length >= 2, "set again path by path after the fault");
+      assert.deepEqual([...attributesOf(c).notification].filter(([p]) => p.includes("Radio")).map(([p, n]) => [p, n]).sort(), [["Device.WiFi.Radio.1.Stats.Noise", 2], ["Device.WiFi.Radio.3.Stats.Noise", 2]]);
+      assert.deepEqual((await session(c, ["2 PERIODIC"], [noise(2, "-40")])).map((r) => r.method), [], "the refused instance is left out");
+      assert.deepEqual((await alarmsOf(c)).map((x) => [x.dedupeKey.split("|")[1], x.state]), [["Device.WiFi.Radio.2.Stats.Noise", "active"]]);
+    });
+
 
     it("a reboot loop: three 1 BOOT within the hour raise it; it clears once the window holds fewer", async () => {
       await rule({ name: "reboot loop", severity: "minor", condition: { kind: "event", code: "1 BOOT", count: 3, windowSeconds: 3600 } });

@@ -1,7 +1,9 @@
-// The storage of alarm rules and alarms (migration 19), on every backend: rules and their revision,
+// The storage of alarm rules and alarms (migrations 19, 21), on every backend: rules and their revision,
 // one open alarm per device, source and key (a repeat counts on it), pending alarms and their
 // promotion, clearing, acknowledgement by a principal, the history of transitions, lists filtered
-// by state, severity, device, rule, time and tenant, retention, and removal with the device.
+// by state, severity, device, rule, time and tenant, retention, and removal with the device; fleet
+// counts by product class, version and tag, of a rule's alarms or of a value; the alarms of rules gone;
+// the notifications devices refused.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -218,7 +220,25 @@ forEachBackend((backend) => {
       assert.equal((await store.alarms.get(kept.id))?.state, "active");
     });
 
+    it("remembers the notifications a device refused, the latest time per path, and forgets them with the device", async (t) => {
+      const store = await backend.open();
+      t.after(() => store.close());
+      const d1 = await device(store, "S1");
+      const d2 = await device(store, "S2");
+      await store.alarms.refuseNotification(d1, "Device.X.A", at(1));
+      await store.alarms.refuseNotification(d1, "Device.X.B", at(2));
+      await store.alarms.refuseNotification(d2, "Device.X.A", at(2));
+      assert.deepEqual(await store.alarms.notificationRefusals(d1, at(0)), ["Device.X.A", "Device.X.B"]);
+      assert.deepEqual(await store.alarms.notificationRefusals(d1, at(2)), ["Device.X.B"], "at or after");
+      await store.alarms.refuseNotification(d1, "Device.X.A", at(5));
+      assert.deepEqual(await store.alarms.notificationRefusals(d1, at(3)), ["Device.X.A"], "a refusal again moves its time");
+      await store.devices.delete(d1);
+      assert.deepEqual(await store.alarms.notificationRefusals(d1, at(0)), []);
+      assert.deepEqual(await store.alarms.notificationRefusals(d2, at(0)), ["Device.X.A"]);
+    });
+
     it("alarm.active and alarm.severity filter devices in SQL as the language evaluates them in memory", async (t) => {
+
 
       const store = await backend.open();
       t.after(() => store.close());

@@ -1,4 +1,4 @@
-// Alarm rules, alarms and their transitions (migrations 19 and 21).
+// Alarm rules, alarms and their transitions (migrations 19 and 21), and the notifications devices refused.
 import { randomUUID } from "node:crypto";
 import type { DeviceScope, FleetGroupBy, AlarmHistoryEntry, AlarmListQuery, AlarmRecord, AlarmRepo, AlarmRuleRecord, AlarmSeverity, AlarmState, AlarmTransition, JsonValue, NewAlarm } from "../types.js";
 import { Assignments } from "./assignments.js";
@@ -276,7 +276,20 @@ export class SqlAlarmRepo implements AlarmRepo {
     return rows.map((r) => ({ group: String(r.grp ?? ""), devices: Number(r.n), alarmed: Number(r.k ?? 0) }));
   }
 
+  async refuseNotification(deviceId: string, path: string, at: Date): Promise<void> {
+    await this.s.run(
+      "INSERT INTO notification_refusals (device_id, path, refused_at) VALUES ($1, $2, $3) ON CONFLICT (device_id, path) DO UPDATE SET refused_at = excluded.refused_at",
+      [deviceId, path, this.s.dialect.date(at)],
+    );
+  }
+
+  async notificationRefusals(deviceId: string, since: Date): Promise<string[]> {
+    const rows = await this.s.all("SELECT path FROM notification_refusals WHERE device_id = $1 AND refused_at >= $2 ORDER BY path", [deviceId, this.s.dialect.date(since)]);
+    return rows.map((r) => String(r.path));
+  }
+
   prune(before: Date): Promise<number> {
+
     return this.s.run("DELETE FROM alarms WHERE state = 'cleared' AND cleared_at < $1", [this.s.dialect.date(before)]);
   }
 }
