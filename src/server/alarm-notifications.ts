@@ -73,4 +73,3 @@ async function withoutRefused(tx: StoreTx, device: DeviceRecord, paths: { path: 
   }
   return out;
 }
-

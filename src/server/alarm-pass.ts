@@ -127,7 +127,6 @@ export class AlarmPass {
       const key = ruleKey(r, g.group);
       groups.add(key);
       const text = `${g.alarmed} of ${g.devices} devices of ${c.groupBy} ${JSON.stringify(g.group)} have ${counted} (above ${c.sharePercent}%)`;
-
       await settle(key, fleetVerdict(c, g.devices, g.alarmed), alarm(key, text, { groupBy: c.groupBy, group: g.group, devices: g.devices, alarmed: g.alarmed }));
     }
     // A group with no device left in the fleet is no longer above anything.
