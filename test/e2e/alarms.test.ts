@@ -343,7 +343,7 @@ forEachBackend((backend) => {
         assert.equal(got.state, "cleared");
         assert.deepEqual(got.history.map((h: Json) => [h.transition, h.reason]), [["raised", null], ["cleared", reason]]);
       }
-      const cleared = await outboxEvents(a.t.acs.store, (e) => e.type === "alarm.cleared" && [first.id, second.id].includes((e.payload as Json).alarmId), (l) => l.length >= 2);
+      const cleared = await outboxEvents(a.t.acs.store, (e) => e.type === "alarm.cleared" && [first.id, second.id].includes((e.payload as Json).alarmId), (l) => l.length >= 2, 60_000);
       assert.equal(cleared.length, 2, "each clear is an event");
     });
 
