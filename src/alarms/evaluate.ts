@@ -2,6 +2,7 @@
 // any). Pure: the store's side (server/alarms.ts) reads the open alarm, calls these and writes what
 // they decide. Time is passed in.
 
+import type { FilterNode } from "../query/index.js";
 import type { DiagnosticCondition, EventCondition, FleetCondition, SilenceCondition, ValueCondition, ValueOp } from "./rules.js";
 
 /** An alarm open for a rule and key: pending (the condition holds, its duration not yet), or active. */
@@ -109,7 +110,18 @@ export function fleetVerdict(c: FleetCondition, devices: number, alarmed: number
   return (alarmed * 100) / devices > c.sharePercent ? "raise" : "clear";
 }
 
+/**
+ * The devices a fleet rule on a value counts, as a device filter (`path op threshold`, compared as
+ * filters compare stored values: numbers as numbers), or null for a rule that counts another rule's alarms.
+ */
+export function fleetFilter(c: FleetCondition): FilterNode | null {
+  if (c.path === undefined || c.op === undefined || c.threshold === undefined) return null;
+  const value = typeof c.threshold === "number" ? { kind: "number" as const, value: c.threshold } : { kind: "string" as const, value: c.threshold };
+  return { kind: "compare", target: { kind: "parameter", path: c.path }, op: c.op === "==" ? "=" : c.op, value };
+}
+
 export interface SettledRun {
+
   kind: string;
   status: string;
   /** { results: {...}, tables: {...} } as stored. */

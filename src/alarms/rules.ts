@@ -55,14 +55,19 @@ export interface DiagnosticCondition {
 }
 
 /**
- * The fleet: the devices the rule's filter selects, grouped by product class or software version; a
- * group of at least `minDevices` whose share (percent) of devices with an active alarm of rule `ruleId`
- * is above `sharePercent` has one fleet-level alarm; it clears once the share is no longer above it.
+ * The fleet: the devices the rule's filter selects, grouped by product class, software version or tag
+ * (a device counts in each of its tags' groups); a group of at least `minDevices` whose share (percent)
+ * of counted devices is above `sharePercent` has one fleet-level alarm; it clears once the share is no
+ * longer above it. Counted: devices with an active alarm of rule `ruleId`, or (with `path`, `op` and
+ * `threshold` instead) devices whose stored value of `path` meets `op threshold`, as filters compare.
  */
 export interface FleetCondition {
   kind: "fleet";
-  groupBy: "productClass" | "softwareVersion";
-  ruleId: string;
+  groupBy: "productClass" | "softwareVersion" | "tag";
+  ruleId?: string;
+  path?: string;
+  op?: Exclude<ValueOp, "~">;
+  threshold?: number | string;
   sharePercent: number;
   minDevices?: number;
 }
@@ -138,8 +143,17 @@ export function conditionProblems(c: AlarmCondition): string[] {
     case "fleet":
       if (!(c.sharePercent >= 0 && c.sharePercent < 100)) out.push("sharePercent must be from 0 to below 100");
       if (c.minDevices !== undefined && !positive(c.minDevices, 1_000_000)) out.push("minDevices must be a whole number from 1");
-      if (c.ruleId.trim() === "") out.push("ruleId is empty");
+      if (c.ruleId !== undefined && c.ruleId.trim() === "") out.push("ruleId is empty");
+      if ((c.path === undefined) !== (c.op === undefined) || (c.path === undefined) !== (c.threshold === undefined)) out.push("path, op and threshold go together");
+      if ((c.ruleId === undefined) === (c.path === undefined)) out.push("a fleet rule counts either a rule's alarms (ruleId) or a value (path, op, threshold)");
+      if (c.path !== undefined) {
+        const bad = c.path.endsWith(".") || c.path.includes("*") ? "a fleet rule reads one parameter (no object, no *)" : checkPath(c.path);
+        if (bad !== undefined) out.push(`path ${JSON.stringify(c.path)}: ${bad}`);
+      }
+      if ((c.op as ValueOp | undefined) === "~") out.push("a fleet rule compares with > >= < <= == or !=, not ~");
+      thresholds(c.op, [c.threshold], "threshold");
       break;
+
     case "diagnostic":
       if ((c.field === undefined) !== (c.op === undefined) || (c.field === undefined) !== (c.threshold === undefined)) out.push("field, op and threshold go together");
       thresholds(c.op, [c.threshold], "threshold");

@@ -277,6 +277,8 @@ export const configSchema = Type.Object(
         refreshInterval: Seconds(2, "Seconds after which each process reads alarm rules changed by another (its own changes apply at once)."),
         retention: Seconds(7776000, "Seconds cleared alarms (and their history) are kept; 0: forever."),
         faultMgmtInterval: Seconds(86400, "Seconds after which an Inform has Provisio read a device's Device.FaultMgmt.CurrentAlarm table again (also read at boot and when its count changes); 0: only then."),
+        notificationRetry: Seconds(86400, "Seconds after which Provisio asks a device again for a notification it refused (fault 9009); it asks at once after the device boots. 0: at every session."),
+
       },
       { default: {}, additionalProperties: false },
     ),

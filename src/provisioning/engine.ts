@@ -37,7 +37,7 @@ export interface EngineState {
   failed: string[];
   /** Faults already reported in this session (each is reported once). */
   reported: string[];
-  /** Names to read one per RPC: a batched read faulted, and only reading them alone tells which is at fault. */
+  /** Names to read (or whose attributes to set) one per RPC: a batch faulted, and only sending them alone tells which is at fault. */
   alone: string[];
   rpcs: number;
 }
@@ -393,7 +393,10 @@ function nextRpc(n: Needs, ctx: EngineContext): Extract<Plan, { kind: "rpc" }> |
     return { kind: "rpc", request: { method: "GetParameterAttributes", parameterNames: names }, intent: { op: "readAttributes", names } };
   }
   if (n.setAttributes.size > 0) {
-    const list = [...n.setAttributes].map(([path, a]) => ({ path, ...a }));
+    const wanted = [...n.setAttributes].map(([path, a]) => ({ path, ...a }));
+    const batchable = wanted.filter((a) => !n.alone.includes(a.path));
+    const list = batchable.length > 0 ? batchable : [wanted[0]!];
+
     return {
       kind: "rpc",
       request: {
@@ -485,7 +488,13 @@ export function applyFault(intent: Intent, fault: Fault, state: EngineState): En
       return [{ code, message: `${message} (setting ${intent.values.map((v) => v.path).join(", ")})` }];
     }
     case "setAttributes":
-      state.failed.push(...intent.list.map((a) => a.path));
-      return [{ code, message }];
+      // All or nothing, and a fault names no parameter: set them one by one, to give up (and name) only
+      // the one the device refuses.
+      if (intent.list.length > 1) {
+        state.alone.push(...intent.list.map((a) => a.path).filter((x) => !state.alone.includes(x)));
+        return [];
+      }
+      state.failed.push(intent.list[0]!.path);
+      return [{ code, message, path: intent.list[0]!.path }];
   }
 }

@@ -244,6 +244,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       refreshMs: config.alarms.refreshInterval * 1000,
       onlineWithinMs: config.nbi.onlineWindow * 1000,
       faultMgmtIntervalSeconds: config.alarms.faultMgmtInterval,
+      notificationRetrySeconds: config.alarms.notificationRetry,
+
     });
     const provisioning = new ProvisioningService({
       observe: (tx, deviceId, values, at) => metricRecorder.recordObservations(tx, deviceId, values, at),

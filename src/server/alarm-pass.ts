@@ -1,10 +1,11 @@
 // The alarm work that no session triggers, done by each process's housekeeping pass with bounded work:
-// pending alarms whose duration passed become active, event alarms whose window emptied clear, and
+// pending alarms whose duration passed become active, event alarms whose window emptied clear, the
+// active alarms of rules deleted or disabled clear, fleet rules count their groups, and
 // silence rules find devices that stopped informing (a page of candidates per rule and pass, in id
 // order, resuming where the last pass stopped). Several processes may run it at once: each change is
 // a conditional update, or an insert the open-alarm index lets only one process make.
 
-import { durationPassed, eventStep, fleetVerdict, silentFrom, type FleetCondition, type SilenceCondition, type Step } from "../alarms/index.js";
+import { durationPassed, eventStep, fleetFilter, fleetVerdict, silentFrom, type FleetCondition, type SilenceCondition, type Step } from "../alarms/index.js";
 import type { FilterNode } from "../query/index.js";
 import { StoreError } from "../store/index.js";
 import type { NewAlarm, Store, StoreTx } from "../store/types.js";
@@ -29,6 +30,7 @@ export class AlarmPass {
     const byId = new Map(rules.map((r) => [r.rule.id, r]));
     const events: AcsEvent[] = [];
     events.push(...(await this.promote(byId, now)));
+    events.push(...(await this.clearRulesGone(now)));
     for (const r of rules) {
       if (r.condition.kind === "event") events.push(...(await this.recount(r, now)));
       if (r.condition.kind === "silence") events.push(...(await this.silence(r, r.condition, now)));
@@ -65,6 +67,18 @@ export class AlarmPass {
     return events;
   }
 
+  /** Active alarms of a rule deleted or disabled clear, their history saying so: nothing would clear them otherwise. */
+  private async clearRulesGone(now: Date): Promise<AcsEvent[]> {
+    const events: AcsEvent[] = [];
+    for (const g of await this.store.alarms.rulesGone(this.limit)) {
+      events.push(...(await this.store.transaction(async (tx) => {
+        const a = await tx.alarms.transition(g.alarm.id, "cleared", now, { reason: `rule ${g.rule}` });
+        return recordEvents(tx, a === null ? [] : [alarmEvent("alarm.cleared", a, now)]);
+      })));
+    }
+    return events;
+  }
+
   /** Active alarms of an event rule whose window no longer holds enough events clear. */
   private async recount(r: CompiledRule, now: Date): Promise<AcsEvent[]> {
     if (r.condition.kind !== "event") return [];
@@ -83,11 +97,16 @@ export class AlarmPass {
     return events;
   }
 
-  /** One alarm per group of the fleet whose share of devices alarmed by the watched rule is above the threshold. */
+  /** One alarm per group of the fleet whose share of counted devices (alarmed by the watched rule, or with the value) is above the threshold. */
   private async fleet(r: CompiledRule, c: FleetCondition, now: Date): Promise<AcsEvent[]> {
+    const onlineWithinMs = this.alarms.o.onlineWithinMs;
+    const matching = fleetFilter(c);
     const shares = await this.store.alarms.fleetShares({
-      groupBy: c.groupBy, ruleId: c.ruleId, ...(r.filter === null ? {} : { devices: { filter: r.filter, now, onlineWithinMs: this.alarms.o.onlineWithinMs } }),
+      groupBy: c.groupBy,
+      ...(matching === null ? { ruleId: c.ruleId ?? "" } : { matching: { filter: matching, now, onlineWithinMs } }),
+      ...(r.filter === null ? {} : { devices: { filter: r.filter, now, onlineWithinMs } }),
     });
+    const counted = matching === null ? `an alarm of rule ${c.ruleId ?? ""}` : `${c.path ?? ""} ${c.op ?? ""} ${String(c.threshold)}`;
     const events: AcsEvent[] = [];
     const groups = new Set<string>();
     const settle = async (key: string, verdict: "raise" | "clear", n: NewAlarm) => {
@@ -107,7 +126,7 @@ export class AlarmPass {
     for (const g of shares) {
       const key = ruleKey(r, g.group);
       groups.add(key);
-      const text = `${g.alarmed} of ${g.devices} devices of ${c.groupBy} ${JSON.stringify(g.group)} have an alarm of rule ${c.ruleId} (above ${c.sharePercent}%)`;
+      const text = `${g.alarmed} of ${g.devices} devices of ${c.groupBy} ${JSON.stringify(g.group)} have ${counted} (above ${c.sharePercent}%)`;
       await settle(key, fleetVerdict(c, g.devices, g.alarmed), alarm(key, text, { groupBy: c.groupBy, group: g.group, devices: g.devices, alarmed: g.alarmed }));
     }
     // A group with no device left in the fleet is no longer above anything.

@@ -19,7 +19,10 @@ export interface AlarmOptions {
   onlineWithinMs: number;
   /** Seconds between reads of a device's Device.FaultMgmt.CurrentAlarm table (at an Inform); 0: only when its count changes. */
   faultMgmtIntervalSeconds: number;
+  /** Seconds before a device is asked again for a notification it refused (sooner if it boots); 0: every session. */
+  notificationRetrySeconds: number;
 }
+
 
 export class AlarmService {
   readonly rules: AlarmRuleCache;

@@ -224,6 +224,9 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         const channel = `provisions:${e.code}:${e.path ?? ""}`;
         const message = e.path === undefined ? e.message : `${e.path}: ${e.message}`;
         await tx.faults.raise({ deviceId, channel, code: e.code, message, detail: e.path === undefined ? null : { path: e.path }, at: now });
+        // 9009 is the refusal of a notification: remembered, so that alarms do not ask again every session (alarm-notifications.ts).
+        if (e.code === "cwmp.9009" && e.path !== undefined) await tx.alarms.refuseNotification(deviceId, e.path, now);
+
         events.push({ type: "fault.raised", deviceId, at: now, channel, code: e.code, message });
         break;
       }

@@ -1443,7 +1443,12 @@ export interface AlarmHistoryEntry {
   severity: AlarmSeverity;
   /** Who acknowledged (or withdrew it); null for what the ACS did. */
   by: string | null;
+  /** Why the ACS made it when no report did ("rule deleted", "rule disabled"); null otherwise (migration 21). */
+  reason: string | null;
 }
+
+/** How a fleet rule groups devices: a device counts in each of its tags' groups, in none without a tag. */
+export type FleetGroupBy = "productClass" | "softwareVersion" | "tag";
 
 export interface NewAlarm {
   deviceId: string | null;
@@ -1479,8 +1484,10 @@ export interface AlarmRepo {
   /** By name. */
   listRules(): Promise<AlarmRuleRecord[]>;
   updateRule(id: string, patch: Partial<Omit<AlarmRuleRecord, "id" | "createdAt">>): Promise<AlarmRuleRecord | null>;
-  /** Deletes the rule and clears nothing: its open alarms stay until cleared or acknowledged. */
+  /** Deletes the rule; its active alarms are cleared by the next pass (rulesGone). */
   deleteRule(id: string): Promise<boolean>;
+  /** Active rule alarms whose rule was deleted or is disabled, oldest first, with which. */
+  rulesGone(limit: number): Promise<{ alarm: AlarmRecord; rule: "deleted" | "disabled" }[]>;
   /** Changes with every change of the rules ("" before the first), so that each process reloads its copy when it moved. */
   revision(): Promise<string>;
   /** The open (pending or active) alarm of a device, source and dedupe key. */
@@ -1493,7 +1500,7 @@ export interface AlarmRepo {
    * raised: a pending alarm becomes active; repeated: count + 1; cleared: it ends. Each records its
    * transition and moves lastChangedAt; null when the alarm is not open (or, for raised, not pending).
    */
-  transition(id: string, transition: "raised" | "repeated" | "cleared", at: Date, patch?: { severity?: AlarmSeverity; text?: string; detail?: JsonValue }): Promise<AlarmRecord | null>;
+  transition(id: string, transition: "raised" | "repeated" | "cleared", at: Date, patch?: { severity?: AlarmSeverity; text?: string; detail?: JsonValue; reason?: string }): Promise<AlarmRecord | null>;
   /** Forgets a pending alarm that never became active. */
   drop(id: string): Promise<boolean>;
   /**
@@ -1510,9 +1517,15 @@ export interface AlarmRepo {
   pendingSince(before: Date, limit: number): Promise<AlarmRecord[]>;
   /** Deletes alarms cleared before `before` (retention), with their history; returns how many. */
   prune(before: Date): Promise<number>;
+  /** The device refused to set the notification attribute of `path` (fault 9009) at `at` (migration 21). */
+  refuseNotification(deviceId: string, path: string, at: Date): Promise<void>;
+  /** The paths whose notification the device refused at or after `since`. */
+  notificationRefusals(deviceId: string, since: Date): Promise<string[]>;
+
   /**
-   * The devices `devices` selects (all without it), grouped by product class or software version (""
-   * unknown): how many, and how many have an active alarm of rule `ruleId`.
+   * The devices `devices` selects (all without it), grouped by product class, software version (""
+   * unknown) or tag: how many, and how many are counted: those with an active alarm of rule `ruleId`,
+   * or those `matching` selects (a stored value beyond a threshold). One of the two.
    */
-  fleetShares(q: { devices?: DeviceScope; groupBy: "productClass" | "softwareVersion"; ruleId: string }): Promise<{ group: string; devices: number; alarmed: number }[]>;
+  fleetShares(q: { devices?: DeviceScope; groupBy: FleetGroupBy; ruleId?: string; matching?: DeviceScope }): Promise<{ group: string; devices: number; alarmed: number }[]>;
 }

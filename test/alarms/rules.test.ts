@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  compare, conditionProblems, diagnosticVerdict, fleetVerdict, durationPassed, eventStep, highestSeverity, severityRank, silentFrom, valueStep, valueVerdict,
+  compare, conditionProblems, diagnosticVerdict, fleetFilter, fleetVerdict,
+ durationPassed, eventStep, highestSeverity, severityRank, silentFrom, valueStep, valueVerdict,
   type OpenAlarm, type ValueCondition,
 } from "../../src/alarms/index.js";
 
@@ -102,6 +103,22 @@ describe("alarm rules", () => {
     assert.equal(fleetVerdict({ ...c, minDevices: undefined }, 1, 1), "raise");
     assert.equal(fleetVerdict(c, 0, 0), "clear");
     assert.match(conditionProblems({ ...c, sharePercent: 100, minDevices: 0, ruleId: " " }).join(), /sharePercent.*minDevices.*ruleId/);
+  });
+
+  it("fleet on a value: a device filter of the parameter against the threshold, exactly one of a rule or a value counted", () => {
+    const TEMP = "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.Value";
+    const c = { kind: "fleet" as const, groupBy: "tag" as const, path: TEMP, op: ">" as const, threshold: 80, sharePercent: 20 };
+    assert.deepEqual(conditionProblems(c), []);
+    assert.deepEqual(fleetFilter(c), { kind: "compare", target: { kind: "parameter", path: TEMP }, op: ">", value: { kind: "number", value: 80 } });
+    assert.deepEqual(fleetFilter({ ...c, op: "==", threshold: "Down" }), { kind: "compare", target: { kind: "parameter", path: TEMP }, op: "=", value: { kind: "string", value: "Down" } });
+    assert.equal(fleetFilter({ kind: "fleet", groupBy: "tag", ruleId: "r1", sharePercent: 20 }), null);
+    assert.match(conditionProblems({ ...c, ruleId: "r1" }).join(), /either a rule's alarms/);
+    assert.match(conditionProblems({ kind: "fleet", groupBy: "tag", sharePercent: 20 }).join(), /either a rule's alarms/);
+    assert.match(conditionProblems({ ...c, threshold: undefined }).join(), /go together/);
+    assert.match(conditionProblems({ ...c, threshold: "hot" }).join(), /compares numbers/);
+    assert.match(conditionProblems({ ...c, path: "Device.WiFi.Radio.*.Stats.Noise" }).join(), /one parameter/);
+    assert.match(conditionProblems({ ...c, path: "Device.X." }).join(), /one parameter/);
+    assert.match(conditionProblems({ ...c, op: "~" as never, threshold: "x" }).join(), /not ~/);
   });
 
   it("refuses conditions that cannot mean anything", () => {

@@ -2,7 +2,8 @@
 // silence pass without waiting), rules made through the REST API, and a scripted CPE over HTTP on
 // 127.0.0.1 reporting what raises and clears them: a threshold with hysteresis (repeats counted on one
 // alarm), a duration, a reboot loop, a device that stops informing, the device's own FaultMgmt
-// alarms, acknowledgement, and the events on the outbox and to a webhook.
+// alarms, fleets (by a rule's alarms, by a value and tag), rules disabled and deleted, acknowledgement,
+// and the events on the outbox and to a webhook.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -138,7 +139,7 @@ forEachBackend((backend) => {
       assert.deepEqual([raised.state, raised.severity], ["active", "critical"]);
     });
 
-    it("a device that refuses the notification (9009) is asked once a session, and the rule still works on what it reports", async () => {
+    it("a device that refuses the notification (9009) is asked again only after it boots or a day later, and the rule still works on what it reports", async () => {
       const UP = "Device.DeviceInfo.UpTime";
       await rule({ name: "young", severity: "warning", filter: 'serialNumber *= "refuses"', notification: "passive", condition: { kind: "value", path: UP, op: "<", raise: 60 } });
       const c = cpe("refuses");
@@ -148,9 +149,33 @@ forEachBackend((backend) => {
       assert.deepEqual((await alarmsOf(c)).map((x) => x.state), ["active"]);
       const faults = (await a.operator.get(`/api/faults?deviceId=${encodeURIComponent(c.deviceId)}`)).body.faults as Json[];
       assert.ok(faults.some((f) => f.code === "cwmp.9009"), JSON.stringify(faults));
-      assert.deepEqual((await session(c, ["2 PERIODIC"], [param(UP, "500", "xsd:unsignedInt")])).map((r) => r.method), ["SetParameterAttributes"]);
+      const methods = async (events: string[]) => (await session(c, events, [param(UP, "500", "xsd:unsignedInt")])).map((r) => r.method);
+      assert.deepEqual(await methods(["2 PERIODIC"]), [], "the refusal is remembered");
       assert.deepEqual((await alarmsOf(c)).map((x) => x.state), ["cleared"]);
+      assert.deepEqual(await methods(["1 BOOT"]), ["SetParameterAttributes"], "asked again after a boot");
+      assert.deepEqual(await methods(["2 PERIODIC"]), []);
+      advance(86_400);
+      assert.deepEqual(await methods(["2 PERIODIC"]), ["SetParameterAttributes"], "asked again after alarms.notificationRetry");
+      attributesOf(c).refuse.delete(UP);
+      advance(86_400);
+      assert.deepEqual(await methods(["2 PERIODIC"]), ["SetParameterAttributes"]);
+      assert.equal(attributesOf(c).notification.get(UP), 1, "set once the device accepts");
+      assert.deepEqual(await methods(["2 PERIODIC"]), []);
     });
+
+    it("a device refusing one of several notifications is asked for the others, and left alone about that one", async () => {
+      const RADIO = "Device.WiFi.Radio.*.Stats.Noise";
+      await rule({ name: "noisy", severity: "minor", filter: 'serialNumber *= "picky"', condition: { kind: "value", path: RADIO, op: ">", raise: -50 } });
+      const c = cpe("picky");
+      const noise = (i: number, v: string) => param(`Device.WiFi.Radio.${i}.Stats.Noise`, v, "xsd:int");
+      attributesOf(c).refuse.add("Device.WiFi.Radio.2.Stats.Noise");
+      const first = await session(c, ["0 BOOTSTRAP"], [noise(1, "-90"), noise(2, "-90"), noise(3, "-90")]);
+      assert.ok(first.filter((r) => r.method === "SetParameterAttributes").length >= 2, "set again path by path after the fault");
+      assert.deepEqual([...attributesOf(c).notification].filter(([p]) => p.includes("Radio")).map(([p, n]) => [p, n]).sort(), [["Device.WiFi.Radio.1.Stats.Noise", 2], ["Device.WiFi.Radio.3.Stats.Noise", 2]]);
+      assert.deepEqual((await session(c, ["2 PERIODIC"], [noise(2, "-40")])).map((r) => r.method), [], "the refused instance is left out");
+      assert.deepEqual((await alarmsOf(c)).map((x) => [x.dedupeKey.split("|")[1], x.state]), [["Device.WiFi.Radio.2.Stats.Noise", "active"]]);
+    });
+
 
     it("a reboot loop: three 1 BOOT within the hour raise it; it clears once the window holds fewer", async () => {
       await rule({ name: "reboot loop", severity: "minor", condition: { kind: "event", code: "1 BOOT", count: 3, windowSeconds: 3600 } });
@@ -275,7 +300,55 @@ forEachBackend((backend) => {
       assert.deepEqual((await fleetAlarms()).map((x) => [x.id, x.state]), [[raised.id, "cleared"]]);
     });
 
+    it("a fleet alarm on a value, by tag: raised for a tag once more than 20% of its devices report a temperature above 80, in each of their tags", async () => {
+      const fleet = await rule({
+        name: "hot tags", severity: "major", filter: 'serialNumber *= "hot-"',
+        condition: { kind: "fleet", groupBy: "tag", path: TEMP, op: ">", threshold: 80, sharePercent: 20, minDevices: 2 },
+      });
+      const devices = [cpe("hot-1"), cpe("hot-2"), cpe("hot-3"), cpe("hot-4"), cpe("hot-5")];
+      for (const c of devices) await session(c, ["0 BOOTSTRAP"], [param(TEMP, "60", "xsd:int")]);
+      const tag = async (c: TestCpe, t: string) => assert.ok((await a.operator.put(`/api/devices/${encodeURIComponent(c.deviceId)}/tags/${t}`)).status < 300);
+      for (const c of devices) await tag(c, "site-a");
+      await tag(devices[0]!, "lab");
+      await tag(devices[1]!, "lab");
+      const fleetAlarms = async () => ((await a.admin.get(`/api/alarms?ruleId=${fleet}`)).body.alarms as Json[]).map((x) => [x.dedupeKey, x.state, x.detail]);
+      await session(devices[0]!, ["4 VALUE CHANGE"], [param(TEMP, "85", "xsd:int")]);
+      await a.t.acs.housekeep();
+      assert.deepEqual(await fleetAlarms(), [[`${fleet}|lab`, "active", { groupBy: "tag", group: "lab", devices: 2, alarmed: 1 }]], "1 of 5 of site-a is 20%, not above it");
+      await session(devices[4]!, ["4 VALUE CHANGE"], [param(TEMP, "81", "xsd:int")]);
+      await a.t.acs.housekeep();
+      const keys = async () => (await fleetAlarms()).filter((x) => x[1] === "active").map((x) => x[0]).sort();
+      assert.deepEqual(await keys(), [`${fleet}|lab`, `${fleet}|site-a`]);
+      await session(devices[0]!, ["4 VALUE CHANGE"], [param(TEMP, "70", "xsd:int")]);
+      await a.t.acs.housekeep();
+      assert.deepEqual(await keys(), [], "site-a is back at 20%, lab at none");
+    });
+
+    it("the active alarms of a rule disabled or deleted clear at the next pass, their history saying why", async () => {
+      const LOAD = "Device.X_TEST.Load";
+      const body = (name: string) => ({ name, severity: "minor", filter: 'serialNumber *= "gone-1"', notification: "none", condition: { kind: "value", path: LOAD, op: ">", raise: 90 } });
+      const disabled = await rule(body("load a"));
+      const deleted = await rule(body("load b"));
+      const c = cpe("gone-1");
+      await session(c, ["0 BOOTSTRAP"], [param(LOAD, "95", "xsd:int")]);
+      const active = async (id: string) => (await a.admin.get(`/api/alarms?ruleId=${id}&state=active`)).body.alarms as Json[];
+      const [first] = await active(disabled);
+      const [second] = await active(deleted);
+      assert.ok(first !== undefined && second !== undefined, "both rules raised");
+      assert.equal((await a.admin.put(`/api/alarms/rules/${disabled}`, { ...body("load a"), enabled: false })).status, 200);
+      assert.equal((await a.admin.del(`/api/alarms/rules/${deleted}`)).status, 204);
+      await a.t.acs.housekeep();
+      for (const [alarm, reason] of [[first, "rule disabled"], [second, "rule deleted"]] as const) {
+        const got = (await a.admin.get(`/api/alarms/${alarm.id}`)).body;
+        assert.equal(got.state, "cleared");
+        assert.deepEqual(got.history.map((h: Json) => [h.transition, h.reason]), [["raised", null], ["cleared", reason]]);
+      }
+      const cleared = await outboxEvents(a.t.acs.store, (e) => e.type === "alarm.cleared" && [first.id, second.id].includes((e.payload as Json).alarmId), (l) => l.length >= 2, 60_000);
+      assert.equal(cleared.length, 2, "each clear is an event");
+    });
+
     it("acknowledgement by the operator's key is on the alarm, its history and the webhook", async () => {
+
       const [one] = (await a.operator.get("/api/alarms?state=active&limit=1")).body.alarms as Json[];
       const acked = await a.operator.post(`/api/alarms/${one.id}/acknowledge`);
       assert.equal(acked.status, 200, JSON.stringify(acked.body));

@@ -219,7 +219,22 @@ describe("the declarative engine with a simulated CPE", () => {
     await p.close();
   });
 
+  it("sets attributes one by one after a batch is refused, to give up and name only the path refused", async () => {
+    const p = await pair();
+    const decl: Declaration[] = [
+      { path: "Device.DeviceInfo.SoftwareVersion", notification: 1 },
+      { path: "Device.ManagementServer.PeriodicInformInterval", notification: 1 },
+    ];
+    const r = await session(p, decl);
+    assert.deepEqual(methods(r.rpcs), ["GetParameterAttributes", "SetParameterAttributes", "SetParameterAttributes", "SetParameterAttributes"]);
+    assert.deepEqual(r.faults.map((f) => [f.code, f.path]), [["cwmp.9009", "Device.DeviceInfo.SoftwareVersion"]]);
+    const again = await session(p, decl);
+    assert.deepEqual(again.rpcs.map((x) => (x.method === "SetParameterAttributes" ? x.parameterList.map((a) => a.name) : [])), [["Device.DeviceInfo.SoftwareVersion"]], "the other was set");
+    await p.close();
+  });
+
   it("reports a value the device refuses, and does not loop on it", async () => {
+
     const p = await pair();
     const decl: Declaration[] = [{ path: "Device.DeviceInfo.SoftwareVersion", value: "9.9" }];
     const r = await session(p, decl);

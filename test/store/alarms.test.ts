@@ -1,7 +1,9 @@
-// The storage of alarm rules and alarms (migration 19), on every backend: rules and their revision,
+// The storage of alarm rules and alarms (migrations 19, 21), on every backend: rules and their revision,
 // one open alarm per device, source and key (a repeat counts on it), pending alarms and their
 // promotion, clearing, acknowledgement by a principal, the history of transitions, lists filtered
-// by state, severity, device, rule, time and tenant, retention, and removal with the device.
+// by state, severity, device, rule, time and tenant, retention, and removal with the device; fleet
+// counts by product class, version and tag, of a rule's alarms or of a value; the alarms of rules gone;
+// the notifications devices refused.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -171,7 +173,73 @@ forEachBackend((backend) => {
       assert.deepEqual(await store.alarms.fleetShares({ groupBy: "productClass", ruleId: "r1", devices: { filter: 'productClass = "none"', now: at(3) } }), []);
     });
 
+    it("counts by tag (a device in each of its tags' groups, none without one), and counts devices a value filter selects instead of a rule's alarms", async (t) => {
+      const store = await backend.open();
+      t.after(() => store.close());
+      const hot = await device(store, "S1");
+      const cool = await device(store, "S2");
+      const unknown = await device(store, "S3");
+      const untagged = await device(store, "S4");
+      const TEMP = "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.Value";
+      await store.parameters.setValues(hot, [{ path: TEMP, value: "85", type: "xsd:int" }], at(0));
+      await store.parameters.setValues(cool, [{ path: TEMP, value: "60", type: "xsd:int" }], at(0));
+      await store.parameters.setValues(untagged, [{ path: TEMP, value: "90", type: "xsd:int" }], at(0));
+      await store.devices.updateTags(hot, ["north", "lab"], []);
+      await store.devices.updateTags(cool, ["north"], []);
+      await store.devices.updateTags(unknown, ["north", "lab"], []);
+      await store.alarms.insert(alarm(cool, "k", { ruleId: "r1" }), at(1));
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "tag", ruleId: "r1" }), [{ group: "lab", devices: 2, alarmed: 0 }, { group: "north", devices: 3, alarmed: 1 }]);
+      const matching = { filter: `${TEMP} > 80`, now: at(3) };
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "tag", matching }), [{ group: "lab", devices: 2, alarmed: 1 }, { group: "north", devices: 3, alarmed: 1 }]);
+      assert.deepEqual(await store.alarms.fleetShares({ groupBy: "productClass", matching }), [{ group: "GW", devices: 4, alarmed: 2 }]);
+      assert.deepEqual(
+        await store.alarms.fleetShares({ groupBy: "tag", matching, devices: { filter: 'tag = "lab"', now: at(3) } }),
+        [{ group: "lab", devices: 2, alarmed: 1 }, { group: "north", devices: 2, alarmed: 1 }],
+        "the rule's filter selects devices; each still counts in all its tags",
+      );
+    });
+
+    it("finds the active alarms of rules deleted or disabled, and a clear records why", async (t) => {
+      const store = await backend.open();
+      t.after(() => store.close());
+      const d1 = await device(store, "S1");
+      await store.alarms.createRule(rule("r1", "kept"));
+      await store.alarms.createRule(rule("r2", "disabled"));
+      const kept = await store.alarms.insert(alarm(d1, "k1", { ruleId: "r1" }), at(1));
+      const off = await store.alarms.insert(alarm(d1, "k2", { ruleId: "r2" }), at(2));
+      const gone = await store.alarms.insert(alarm(null, "k3", { ruleId: "r3" }), at(3));
+      await store.alarms.insert(alarm(d1, "k4", { ruleId: "r3", state: "pending" }), at(3));
+      await store.alarms.insert(alarm(d1, "k5", { ruleId: null, source: "faultmgmt" }), at(3));
+      assert.deepEqual(await store.alarms.rulesGone(10), [{ alarm: gone, rule: "deleted" }]);
+      await store.alarms.updateRule("r2", { enabled: false });
+      assert.deepEqual((await store.alarms.rulesGone(10)).map((g) => [g.alarm.id, g.rule]), [[off.id, "disabled"], [gone.id, "deleted"]]);
+      assert.deepEqual((await store.alarms.rulesGone(1)).map((g) => g.alarm.id), [off.id], "oldest first, bounded");
+      await store.alarms.transition(off.id, "cleared", at(5), { reason: "rule disabled" });
+      assert.deepEqual((await store.alarms.history(off.id)).map((h) => [h.transition, h.reason, h.by]), [["raised", null, null], ["cleared", "rule disabled", null]]);
+      assert.deepEqual((await store.alarms.rulesGone(10)).map((g) => g.alarm.id), [gone.id]);
+      assert.equal((await store.alarms.get(kept.id))?.state, "active");
+    });
+
+    it("remembers the notifications a device refused, the latest time per path, and forgets them with the device", async (t) => {
+      const store = await backend.open();
+      t.after(() => store.close());
+      const d1 = await device(store, "S1");
+      const d2 = await device(store, "S2");
+      await store.alarms.refuseNotification(d1, "Device.X.A", at(1));
+      await store.alarms.refuseNotification(d1, "Device.X.B", at(2));
+      await store.alarms.refuseNotification(d2, "Device.X.A", at(2));
+      assert.deepEqual(await store.alarms.notificationRefusals(d1, at(0)), ["Device.X.A", "Device.X.B"]);
+      assert.deepEqual(await store.alarms.notificationRefusals(d1, at(2)), ["Device.X.B"], "at or after");
+      await store.alarms.refuseNotification(d1, "Device.X.A", at(5));
+      assert.deepEqual(await store.alarms.notificationRefusals(d1, at(3)), ["Device.X.A"], "a refusal again moves its time");
+      await store.devices.delete(d1);
+      assert.deepEqual(await store.alarms.notificationRefusals(d1, at(0)), []);
+      assert.deepEqual(await store.alarms.notificationRefusals(d2, at(0)), ["Device.X.A"]);
+    });
+
     it("alarm.active and alarm.severity filter devices in SQL as the language evaluates them in memory", async (t) => {
+
+
       const store = await backend.open();
       t.after(() => store.close());
       const none = await device(store, "S0");

@@ -51,9 +51,12 @@ const Condition = Type.Union([
   }, { additionalProperties: false, $id: "AlarmDiagnosticCondition" }),
   Type.Object({
     kind: Type.Literal("fleet"),
-    groupBy: Type.Union([Type.Literal("productClass"), Type.Literal("softwareVersion")]),
-    ruleId: Type.String({ minLength: 1, maxLength: 64, description: "The rule whose active alarms are counted" }),
-    sharePercent: Type.Number({ minimum: 0, exclusiveMaximum: 100, description: "Raised when a group's share of alarmed devices is above this" }),
+    groupBy: Type.Union([Type.Literal("productClass"), Type.Literal("softwareVersion"), Type.Literal("tag")], { description: "By tag, a device counts in each of its tags' groups" }),
+    ruleId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "Count the devices with an active alarm of this rule (or give path, op and threshold)" })),
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "Count the devices whose stored value of this parameter meets `op threshold`" })),
+    op: Type.Optional(Type.Union(VALUE_OPS.filter((o) => o !== "~").map((o) => Type.Literal(o)))),
+    threshold: Type.Optional(Threshold),
+    sharePercent: Type.Number({ minimum: 0, exclusiveMaximum: 100, description: "Raised when a group's share of counted devices is above this" }),
     minDevices: Type.Optional(Type.Integer({ minimum: 1, description: "Groups smaller than this raise nothing (default 1)" })),
   }, { additionalProperties: false, $id: "AlarmFleetCondition" }),
 ], { description: "What the rule watches (docs/alarms.md)" }) as TSchema;
@@ -101,7 +104,10 @@ export const Alarm = Type.Object({
   acknowledgedAt: Nullable(Type.String({ format: "date-time" })),
 }, { $id: "Alarm" });
 
-const HistoryEntry = Type.Object({ at: Type.String({ format: "date-time" }), transition: Type.String(), severity: Type.String(), by: Nullable(Type.String()) });
+const HistoryEntry = Type.Object({
+  at: Type.String({ format: "date-time" }), transition: Type.String(), severity: Type.String(), by: Nullable(Type.String()),
+  reason: Nullable(Type.String({ description: "Why the ACS made it when no report did: `rule deleted`, `rule disabled`" })),
+});
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
@@ -220,7 +226,8 @@ export function alarmRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCont
     url: "/api/alarms/rules/:id",
     operationId: "deleteAlarmRule",
     summary: "Delete an alarm rule",
-    description: "Its alarms stay (active ones until acknowledged and retention, no longer evaluated).",
+    description: "Its active alarms are cleared by the next alarm pass, their history saying `rule deleted` (a disabled rule's: `rule disabled`).",
+
     tag: "alarms",
     role: "admin",
     params: AlarmParams,

@@ -800,4 +800,20 @@ CREATE INDEX metric_rollups_fleet ON metric_rollups (resolution, metric_id, buck
 ALTER TABLE metric_series SET (fillfactor = 70);
 `,
   },
+  {
+    version: 21,
+    name: "alarm history reasons, notification refusals",
+    sql: `
+-- Why the ACS made a transition when no report did: a clear because the alarm's rule was deleted or disabled.
+ALTER TABLE alarm_history ADD COLUMN reason text;
+-- The notification attributes a device refused to set (fault 9009), so that it is not asked again in
+-- every session: only after it boots again, or alarms.notificationRetry seconds later.
+CREATE TABLE notification_refusals (
+  device_id text COLLATE "C" NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  path text COLLATE "C" NOT NULL,
+  refused_at timestamptz NOT NULL,
+  PRIMARY KEY (device_id, path)
+);
+`,
+  },
 ];

@@ -1,6 +1,6 @@
-// Alarm rules, alarms and their transitions (migration 19).
+// Alarm rules, alarms and their transitions (migrations 19 and 21), and the notifications devices refused.
 import { randomUUID } from "node:crypto";
-import type { DeviceScope, AlarmHistoryEntry, AlarmListQuery, AlarmRecord, AlarmRepo, AlarmRuleRecord, AlarmSeverity, AlarmState, AlarmTransition, JsonValue, NewAlarm } from "../types.js";
+import type { DeviceScope, FleetGroupBy, AlarmHistoryEntry, AlarmListQuery, AlarmRecord, AlarmRepo, AlarmRuleRecord, AlarmSeverity, AlarmState, AlarmTransition, JsonValue, NewAlarm } from "../types.js";
 import { Assignments } from "./assignments.js";
 import { deviceScopeCondition } from "./device-scope.js";
 import type { Dialect } from "./dialect.js";
@@ -140,7 +140,7 @@ export class SqlAlarmRepo implements AlarmRepo {
     });
   }
 
-  async transition(id: string, transition: "raised" | "repeated" | "cleared", at: Date, patch: { severity?: AlarmSeverity; text?: string; detail?: JsonValue } = {}): Promise<AlarmRecord | null> {
+  async transition(id: string, transition: "raised" | "repeated" | "cleared", at: Date, patch: { severity?: AlarmSeverity; text?: string; detail?: JsonValue; reason?: string } = {}): Promise<AlarmRecord | null> {
     const d = this.s.dialect;
     // count goes up in the statement (not from a value read before), so two processes both count.
     const a = new Assignments([id, d.date(at)], ["last_changed_at = $2", ...(transition === "repeated" ? ["count = count + 1"] : [])]);
@@ -162,7 +162,7 @@ export class SqlAlarmRepo implements AlarmRepo {
       const rows = await s.all(`UPDATE alarms SET ${a} WHERE id = $1 AND ${from} RETURNING ${COLUMNS}`, a.params);
       if (rows[0] === undefined) return null;
       const alarm = toAlarm(d, rows[0]);
-      await this.record(s, id, at, transition, alarm.severity, null);
+      await this.record(s, id, at, transition, alarm.severity, null, patch.reason ?? null);
       return alarm;
     });
   }
@@ -187,8 +187,8 @@ export class SqlAlarmRepo implements AlarmRepo {
     });
   }
 
-  private async record(s: Scope, alarmId: string, at: Date, transition: AlarmTransition, severity: AlarmSeverity, by: string | null): Promise<void> {
-    await s.run("INSERT INTO alarm_history (alarm_id, at, transition, severity, by_name) VALUES ($1, $2, $3, $4, $5)", [alarmId, s.dialect.date(at), transition, severity, by]);
+  private async record(s: Scope, alarmId: string, at: Date, transition: AlarmTransition, severity: AlarmSeverity, by: string | null, reason: string | null = null): Promise<void> {
+    await s.run("INSERT INTO alarm_history (alarm_id, at, transition, severity, by_name, reason) VALUES ($1, $2, $3, $4, $5, $6)", [alarmId, s.dialect.date(at), transition, severity, by, reason]);
   }
 
   async get(id: string): Promise<AlarmRecord | null> {
@@ -230,8 +230,9 @@ export class SqlAlarmRepo implements AlarmRepo {
 
   async history(alarmId: string): Promise<AlarmHistoryEntry[]> {
     const d = this.s.dialect;
-    const rows = await this.s.all("SELECT at, transition, severity, by_name FROM alarm_history WHERE alarm_id = $1 ORDER BY seq", [alarmId]);
-    return rows.map((r) => ({ at: d.readDate(r.at)!, transition: String(r.transition) as AlarmTransition, severity: String(r.severity) as AlarmSeverity, by: r.by_name == null ? null : String(r.by_name) }));
+    const rows = await this.s.all("SELECT at, transition, severity, by_name, reason FROM alarm_history WHERE alarm_id = $1 ORDER BY seq", [alarmId]);
+    const text = (v: unknown) => (v == null ? null : String(v));
+    return rows.map((r) => ({ at: d.readDate(r.at)!, transition: String(r.transition) as AlarmTransition, severity: String(r.severity) as AlarmSeverity, by: text(r.by_name), reason: text(r.reason) }));
   }
 
   async pendingSince(before: Date, limit: number): Promise<AlarmRecord[]> {
@@ -239,22 +240,56 @@ export class SqlAlarmRepo implements AlarmRepo {
     return rows.map((r) => toAlarm(this.s.dialect, r));
   }
 
-  async fleetShares(q: { devices?: DeviceScope; groupBy: "productClass" | "softwareVersion"; ruleId: string }): Promise<{ group: string; devices: number; alarmed: number }[]> {
-    const params: unknown[] = [q.ruleId];
-    const group = q.groupBy === "productClass"
-      ? "d.product_class"
+  async rulesGone(limit: number): Promise<{ alarm: AlarmRecord; rule: "deleted" | "disabled" }[]> {
+    const columns = COLUMNS.split(", ").map((c) => `a.${c}`).join(", ");
+    const rows = await this.s.all(
+      `SELECT ${columns}, r.id AS rule_found FROM alarms a LEFT JOIN alarm_rules r ON r.id = a.rule_id
+       WHERE a.source = 'rule' AND a.rule_id IS NOT NULL AND a.state = 'active' AND (r.id IS NULL OR r.enabled = $1)
+       ORDER BY a.raised_at, a.id LIMIT $2`,
+      [this.s.dialect.bool(false), limit],
+    );
+    return rows.map((r) => ({ alarm: toAlarm(this.s.dialect, r), rule: r.rule_found == null ? "deleted" : "disabled" }));
+  }
+
+  async fleetShares(q: { devices?: DeviceScope; groupBy: FleetGroupBy; ruleId?: string; matching?: DeviceScope }): Promise<{ group: string; devices: number; alarmed: number }[]> {
+    const d = this.s.dialect;
+    const params: unknown[] = [];
+    let hit: string;
+    if (q.matching !== undefined) hit = deviceScopeCondition("d.id", q.matching, d, params);
+    else {
+      params.push(q.ruleId ?? "");
+      hit = "EXISTS (SELECT 1 FROM alarms a WHERE a.device_id = d.id AND a.rule_id = $1 AND a.state = 'active')";
+    }
+    const group = q.groupBy === "productClass" ? "d.product_class"
+      : q.groupBy === "tag" ? "t.tag"
       : "COALESCE((SELECT p.value FROM parameters p WHERE p.device_id = d.id AND p.path IN ('Device.DeviceInfo.SoftwareVersion', 'InternetGatewayDevice.DeviceInfo.SoftwareVersion') ORDER BY p.path LIMIT 1), '')";
-    const where = q.devices === undefined ? "" : `WHERE ${deviceScopeCondition("d.id", q.devices, this.s.dialect, params)}`;
+    // By tag, a device is a row per tag (and no row without one).
+    const from = q.groupBy === "tag" ? "devices d JOIN device_tags t ON t.device_id = d.id" : "devices d";
+    const where = q.devices === undefined ? "" : `WHERE ${deviceScopeCondition("d.id", q.devices, d, params)}`;
     const rows = await this.s.all(
       `SELECT g.grp, COUNT(*) AS n, SUM(g.hit) AS k FROM (
-         SELECT ${group} AS grp, CASE WHEN EXISTS (SELECT 1 FROM alarms a WHERE a.device_id = d.id AND a.rule_id = $1 AND a.state = 'active') THEN 1 ELSE 0 END AS hit
-         FROM devices d ${where}) g GROUP BY g.grp ORDER BY g.grp`,
+         SELECT ${group} AS grp, CASE WHEN ${hit} THEN 1 ELSE 0 END AS hit
+         FROM ${from} ${where}) g GROUP BY g.grp ORDER BY g.grp`,
       params,
     );
+
     return rows.map((r) => ({ group: String(r.grp ?? ""), devices: Number(r.n), alarmed: Number(r.k ?? 0) }));
   }
 
+  async refuseNotification(deviceId: string, path: string, at: Date): Promise<void> {
+    await this.s.run(
+      "INSERT INTO notification_refusals (device_id, path, refused_at) VALUES ($1, $2, $3) ON CONFLICT (device_id, path) DO UPDATE SET refused_at = excluded.refused_at",
+      [deviceId, path, this.s.dialect.date(at)],
+    );
+  }
+
+  async notificationRefusals(deviceId: string, since: Date): Promise<string[]> {
+    const rows = await this.s.all("SELECT path FROM notification_refusals WHERE device_id = $1 AND refused_at >= $2 ORDER BY path", [deviceId, this.s.dialect.date(since)]);
+    return rows.map((r) => String(r.path));
+  }
+
   prune(before: Date): Promise<number> {
+
     return this.s.run("DELETE FROM alarms WHERE state = 'cleared' AND cleared_at < $1", [this.s.dialect.date(before)]);
   }
 }

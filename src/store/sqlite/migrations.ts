@@ -761,4 +761,20 @@ DROP INDEX metric_rollups_series;
 CREATE UNIQUE INDEX metric_rollups_series ON metric_rollups (series_id, resolution, bucket);
 `,
   },
+  {
+    version: 21,
+    name: "alarm history reasons, notification refusals",
+    sql: `
+-- Why the ACS made a transition when no report did: a clear because the alarm's rule was deleted or disabled.
+ALTER TABLE alarm_history ADD COLUMN reason TEXT;
+-- The notification attributes a device refused to set (fault 9009), so that it is not asked again in
+-- every session: only after it boots again, or alarms.notificationRetry seconds later.
+CREATE TABLE notification_refusals (
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  refused_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, path)
+);
+`,
+  },
 ];
