@@ -34,6 +34,7 @@ import { markPg, sincePg } from "./support/pg-stats.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
 import { sessionTrips, type TripsPerSession } from "./support/session-trips.js";
+import { option } from "./support/args.js";
 
 interface Options {
   devices: number;
@@ -52,10 +53,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   return {
     devices: Number(get("devices") ?? 1500),
     seconds: Number(get("seconds") ?? 30),

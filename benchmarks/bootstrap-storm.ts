@@ -18,6 +18,7 @@ import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
 import { openStore } from "../src/store/index.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
+import { option } from "./support/args.js";
 
 interface Options {
   devices: number;
@@ -28,10 +29,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   return {
     devices: Number(get("devices") ?? 10_000),
     concurrency: Number(get("concurrency") ?? 64),

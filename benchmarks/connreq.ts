@@ -34,6 +34,7 @@ import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type SessionReport, type Simulation } from "../src/sim/runtime/index.js";
 import { apiCall, closeApiConnections, startApiProcess, type ApiProcess } from "./support/api-process.js";
 import { runIfScript } from "./support/run-main.js";
+import { option } from "./support/args.js";
 
 interface Options {
   backends: Array<"sqlite" | "postgres">;
@@ -45,10 +46,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   const backend = get("backend") ?? "both";
   return {
     backends: backend === "both" ? ["sqlite", "postgres"] : backend === "postgres" ? ["postgres"] : ["sqlite"],

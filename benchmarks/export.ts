@@ -14,6 +14,7 @@ import { devicesCsv } from "../src/nbi/csv.js";
 import { openStore, type Store } from "../src/store/index.js";
 import { fill, T_END } from "./list-query.js";
 import { runIfScript } from "./support/run-main.js";
+import { option } from "./support/args.js";
 
 const COLUMNS = ["Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.UpTime", "Device.ManagementServer.PeriodicInformInterval"];
 
@@ -65,10 +66,7 @@ async function exportCsv(store: Store): Promise<Run> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   const backend = get("backend") === "postgres" ? "postgres" : "sqlite";
   const count = Number(get("devices") ?? 100_000);
   let url = get("url");

@@ -24,6 +24,7 @@ import { allSeeds, fuzzRequest, sessionInform, type Credentials, type FuzzReques
 import { rssMb, SERVE_READY, serveArgs, startProcess, stopProcess } from "./support/processes.js";
 import { KeptAliveConnection, type Outcome } from "./support/raw-client.js";
 import { StallDetector } from "../src/server/loop-watchdog.js";
+import { option } from "./support/args.js";
 
 interface Options {
   messages: number;
@@ -37,10 +38,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   const o = {
     messages: Number(get("messages") ?? 1_000_000),
     seconds: Number(get("seconds") ?? 0),

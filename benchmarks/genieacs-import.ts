@@ -19,6 +19,7 @@ import { translateDevice } from "../src/genieacs/index.js";
 import { openStore } from "../src/store/index.js";
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
+import { option } from "./support/args.js";
 
 const PARAMETERS = 30;
 
@@ -105,10 +106,7 @@ async function imported(url: string, dir: string, batch: number): Promise<Run> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   const backend = get("backend") === "postgres" ? "postgres" : "sqlite";
   const count = Number(get("devices") ?? 20_000);
   const batch = Number(get("batch") ?? 500);

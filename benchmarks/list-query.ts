@@ -9,7 +9,7 @@
 import pg from "pg";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
 import { mulberry32 } from "../src/sim/rng.js";
-import { benchDatabase } from "./support/args.js";
+import { benchDatabase, option } from "./support/args.js";
 import { time } from "./support/timing.js";
 import { runIfScript } from "./support/run-main.js";
 
@@ -23,10 +23,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   const backend = get("backend") === "postgres" ? "postgres" : "sqlite";
   return {
     backend,

@@ -30,6 +30,7 @@ import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevi
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
+import { option } from "./support/args.js";
 
 interface Options {
   processes: number;
@@ -41,10 +42,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   const pg = get("pg") ?? process.env.PROVISIO_TEST_PG_URL;
   if (pg === undefined || pg === "") throw new Error("bench:multi needs a PostgreSQL server: --pg postgres://user@host:port/db (or PROVISIO_TEST_PG_URL)");
   return {

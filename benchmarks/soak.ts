@@ -23,6 +23,7 @@ import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type Simulation } from "../src/sim/runtime/index.js";
 import { processTree, rssMb, SERVE_READY, serveCommand, startProcess, stopProcess } from "./support/processes.js";
 import { formatRow, formatVerdict, MinuteCollector, TABLE_HEADER, verdict, type Limits, type MinuteRow, type TaskOutcome } from "./support/soak-stats.js";
+import { option } from "./support/args.js";
 
 interface Options extends Limits {
   devices: number;
@@ -33,10 +34,7 @@ interface Options extends Limits {
 }
 
 function options(argv: string[]): Options {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name: string) => option(argv, name);
   const o: Options = {
     devices: Number(get("devices") ?? 10_000),
     minutes: Number(get("minutes") ?? 60),
