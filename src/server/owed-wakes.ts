@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import type { Store, StoreTx } from "../store/types.js";
 import type { WakeResult } from "./connection-requests.js";
 import type { Logger } from "./logger.js";
+import { PollLoop } from "./poll-loop.js";
 
 export interface OwedWakeTarget {
   taskId: string;
@@ -49,13 +50,13 @@ interface Job {
 export class OwedWakes {
   private readonly queue: Job[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly loop: PollLoop;
   private stopped = false;
   private readonly clock: () => Date;
 
   constructor(private readonly o: OwedWakesOptions, private readonly d: OwedWakesDeps) {
     this.clock = d.clock ?? (() => new Date());
+    this.loop = new PollLoop(() => this.pass(), o.pollMs, (err) => d.log.warn({ err }, "owed connection request pass failed"));
   }
 
   private leaseFrom(now: Date): Date {
@@ -116,20 +117,7 @@ export class OwedWakes {
   }
 
   start(): void {
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.pass()
-        .then(() => undefined, (err: unknown) => this.d.log.warn({ err }, "owed connection request pass failed"))
-        .finally(() => {
-          this.running = null;
-          this.schedule(this.o.pollMs);
-        });
-    }, ms);
-    this.timer.unref();
+    this.loop.start();
   }
 
   /** One pass: claims the wakes whose lease ran out and queues them; returns how many it claimed. */
@@ -152,8 +140,7 @@ export class OwedWakes {
 
   async close(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     // What is still queued goes back at once, not when its lease runs out, to whichever process claims it.
     const left = this.queue.splice(0);
     await Promise.allSettled([...this.inFlight]);

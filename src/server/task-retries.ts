@@ -11,6 +11,7 @@ import type { Store, TaskRecord } from "../store/types.js";
 import type { DeviceReach } from "./connection-requests.js";
 import type { Logger } from "./logger.js";
 import type { OwedWakes, OwedWakeTarget } from "./owed-wakes.js";
+import { PollLoop } from "./poll-loop.js";
 
 export interface RetryWakerDeps {
   store: Store;
@@ -30,30 +31,17 @@ export interface RetryWakerOptions {
 }
 
 export class RetryWaker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly loop: PollLoop;
   private stopped = false;
   private readonly clock: () => Date;
 
   constructor(private readonly o: RetryWakerOptions, private readonly d: RetryWakerDeps) {
     this.clock = d.clock ?? (() => new Date());
+    this.loop = new PollLoop(() => this.pass(), o.pollMs, (err) => d.log.warn({ err }, "task retry wake pass failed"));
   }
 
   start(): void {
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.pass()
-        .then(() => undefined, (err: unknown) => this.d.log.warn({ err }, "task retry wake pass failed"))
-        .finally(() => {
-          this.running = null;
-          this.schedule(this.o.pollMs);
-        });
-    }, ms);
-    this.timer.unref();
+    this.loop.start();
   }
 
   /** One pass: claims the retries due and has their devices woken; returns the devices asked to wake. */
@@ -103,7 +91,6 @@ export class RetryWaker {
 
   async close(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 }
