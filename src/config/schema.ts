@@ -186,6 +186,7 @@ export const configSchema = Type.Object(
         udpCount: Type.Integer({ minimum: 1, maximum: 10, default: 3, description: "Copies of a UDP connection request." }),
         udpInterval: Seconds(0.5, "Seconds between the copies."),
         concurrency: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: "Connection requests of a bulk task in flight at once." }),
+        lease: Type.Number({ minimum: 1, default: 30, description: "Seconds a process holds the connection requests it owes (bulk tasks, fleet diagnostics, task retries) before another process may make them, should it die." }),
         retention: Seconds(604800, "Seconds connection-request attempts stay recorded."),
       },
       { default: {}, additionalProperties: false },

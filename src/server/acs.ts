@@ -109,7 +109,7 @@ export interface StartOptions {
   stun?: boolean;
   /** Do not run the campaign runner on its timer (tests call campaignRunner.pass()). */
   manualCampaigns?: boolean;
-  /** How often to look for task retries whose back-off ended, to wake their devices (default 1000). */
+  /** How often to look for task retries whose back-off ended, and for owed wakes whose lease ran out, to wake their devices (default 1000). */
   retryWakeIntervalMs?: number;
   /** Least time between two writes of this process's session counts (default 10000). */
   sessionCountFlushMs?: number;
@@ -342,6 +342,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         udpCount: cr.udpCount,
         udpIntervalMs: cr.udpInterval * 1000,
         concurrency: cr.concurrency,
+        leaseMs: cr.lease * 1000,
+        owedPollMs: options.retryWakeIntervalMs ?? 1000,
         stun: config.stun.enabled && options.stun !== false ? { host: config.stun.host, port: config.stun.port } : null,
         xmpp: config.xmpp.service !== ""
           ? {
@@ -358,9 +360,10 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       { store, box: secrets.box, events, log, metrics, clock },
     );
     closers.push(() => connectionRequests.close());
+    connectionRequests.owed.start();
     const retryWaker = new RetryWaker(
       { pollMs: options.retryWakeIntervalMs ?? 1000, concurrency: cr.concurrency },
-      { store, reach: (id) => connectionRequests.reach(id), wake: (id, o) => connectionRequests.wake(id, o), log, clock },
+      { store, reach: (id) => connectionRequests.reach(id), owed: connectionRequests.owed, log, clock },
     );
     retryWaker.start();
     closers.push(() => retryWaker.close());
@@ -390,7 +393,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const fleets = new DiagnosticFleets({
       store,
       diagnostics,
-      wake: (targets) => connectionRequests.wakeAll(targets),
+      owed: connectionRequests.owed,
       onlineWithinMs: config.nbi.onlineWindow * 1000,
       log,
       clock,

@@ -26,6 +26,7 @@ import type { ParameterRecord, Store } from "../store/types.js";
 import { recordEvents, type AcsEvent, type EventBus } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { AcsMetrics } from "./metrics.js";
+import { OwedWakes } from "./owed-wakes.js";
 import type { SecretBox } from "./secrets.js";
 
 export interface ConnectionRequestSettings {
@@ -40,6 +41,10 @@ export interface ConnectionRequestSettings {
   udpIntervalMs: number;
   /** Requests of a bulk task in flight at once. */
   concurrency: number;
+  /** How long a process holds the wakes it owes (owed-wakes.ts); default 30 s. */
+  leaseMs?: number;
+  /** How often owed wakes whose lease ran out are looked for; default 1 s. */
+  owedPollMs?: number;
   /** null: no STUN server (no UDP connection requests). */
   stun: { host: string; port: number } | null;
   /** null: no XMPP. */
@@ -77,6 +82,8 @@ export const sealContext = (deviceId: string) => `connreq:${deviceId}`;
 export class ConnectionRequests {
   private readonly background = new Set<Promise<unknown>>();
   private readonly clock: () => Date;
+  /** Wakes owed for tasks, made by this process or, should it die, by another (owed-wakes.ts). */
+  readonly owed: OwedWakes;
 
   private constructor(
     private readonly s: ConnectionRequestSettings,
@@ -86,6 +93,10 @@ export class ConnectionRequests {
     readonly xmpp: XmppConnectionRequester | null,
   ) {
     this.clock = d.clock ?? (() => new Date());
+    this.owed = new OwedWakes(
+      { leaseMs: s.leaseMs ?? 30_000, pollMs: s.owedPollMs ?? 1000, concurrency: s.concurrency },
+      { store: d.store, wake: (deviceId, o) => this.wake(deviceId, o), log: d.log, clock: this.clock },
+    );
   }
 
   static async start(s: ConnectionRequestSettings, d: ConnectionRequestDeps): Promise<ConnectionRequests> {
@@ -234,7 +245,10 @@ export class ConnectionRequests {
     return result;
   }
 
-  /** Wakes devices in the background, `concurrency` at a time (bulk tasks). */
+  /**
+   * Wakes devices in the background, `concurrency` at a time, from this process's memory (campaigns,
+   * whose runner catches up on the wakes a dead process owed). Others owe theirs through `owed`.
+   */
   wakeAll(targets: readonly { deviceId: string; taskId: string | null }[]): void {
     if (targets.length === 0) return;
     const queue = [...targets];
@@ -260,6 +274,7 @@ export class ConnectionRequests {
   }
 
   async close(): Promise<void> {
+    await this.owed.close();
     await Promise.allSettled([...this.background]);
     await this.xmpp?.stop();
     await this.stun?.close();

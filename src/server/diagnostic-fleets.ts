@@ -1,19 +1,22 @@
 // Fleet diagnostics: one diagnostic over every device a filter matches, a batch at a time. Each pass
 // of every process looks at the running fleets; a fleet whose runs have all settled gets its next
 // batch (the devices after its cursor, in id order), started by the one process whose conditional
-// move of the cursor wins. A process that stops between moving the cursor and starting the runs
-// leaves that batch unstarted (the fleet's `started` counts it): the runs are what tells.
+// move of the cursor wins, in the transaction that moves it: the runs, their tasks and the connection
+// requests they are owed (owed-wakes.ts) commit with the cursor, so a process that dies leaves either
+// the batch to the next pass or its wakes to another process, never a batch counted but not started.
 
 import { randomUUID } from "node:crypto";
 import type { DiagnosticFleetRecord, JsonValue, Store } from "../store/types.js";
 import type { DiagnosticService } from "./diagnostic-runs.js";
+import type { AcsEvent } from "./events.js";
 import { logPassFailure, type Logger } from "./logger.js";
+import type { OwedWakes, OwedWakeTarget } from "./owed-wakes.js";
 
 export interface FleetOptions {
   store: Store;
   diagnostics: DiagnosticService;
-  /** Wakes the devices of a batch (connection requests, in the background). */
-  wake: (targets: { deviceId: string; taskId: string }[]) => void;
+  /** Owes the connection requests of a batch, in its transaction, and makes them after. */
+  owed: Pick<OwedWakes, "owe" | "send">;
   onlineWithinMs: number;
   log: Logger;
   clock?: () => Date;
@@ -84,25 +87,35 @@ export class DiagnosticFleets {
     });
     const ids = page.devices.map((d) => d.id);
     const done = ids.length === 0 || page.next === null;
-    const moved = await store.diagnostics.advanceFleet(fleet.id, fleet.cursor, {
-      cursor: ids.at(-1) ?? fleet.cursor, started: fleet.started + ids.length, batches: fleet.batches + (ids.length > 0 ? 1 : 0), status: done ? "complete" : "running",
-    }, now);
-    if (!moved) return null;
-    const out: BatchOutcome = { started: [], failures: [] };
-    const targets: { deviceId: string; taskId: string }[] = [];
     const request = { kind: fleet.kind, args: fleet.args as Record<string, unknown>, timeout: fleet.timeout, fleetId: fleet.id };
-    for (const deviceId of ids) {
-      try {
-        const run = await this.o.diagnostics.start(deviceId, request);
-        out.started.push(run.id);
-        targets.push({ deviceId, taskId: run.id });
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        if (code !== "DIAGNOSTIC_IN_PROGRESS" && code !== "DEVICE_NOT_FOUND") throw err;
-        out.failures.push({ deviceId, code: String(code), message: (err as Error).message });
+    const step = await store.transaction(async (tx) => {
+      const moved = await tx.diagnostics.advanceFleet(fleet.id, fleet.cursor, {
+        cursor: ids.at(-1) ?? fleet.cursor, started: fleet.started + ids.length, batches: fleet.batches + (ids.length > 0 ? 1 : 0), status: done ? "complete" : "running",
+      }, now);
+      if (!moved) return null;
+      const out: BatchOutcome = { started: [], failures: [] };
+      const events: AcsEvent[] = [];
+      const targets: OwedWakeTarget[] = [];
+      for (const deviceId of ids) {
+        try {
+          const run = await this.o.diagnostics.startIn(tx, deviceId, request, now);
+          out.started.push(run.id);
+          events.push(...run.events);
+          targets.push({ deviceId, taskId: run.id });
+        } catch (err) {
+          // Both are found by reads, before any write of the device's: the transaction goes on.
+          const code = (err as { code?: unknown }).code;
+          if (code !== "DIAGNOSTIC_IN_PROGRESS" && code !== "DEVICE_NOT_FOUND") throw err;
+          out.failures.push({ deviceId, code: String(code), message: (err as Error).message });
+        }
       }
-    }
-    if (fleet.connectionRequest && targets.length > 0) this.o.wake(targets);
+      const owed = fleet.connectionRequest && targets.length > 0 ? await this.o.owed.owe(tx, targets) : null;
+      return { out, events, owed };
+    });
+    if (step === null) return null;
+    const { out, events, owed } = step;
+    this.o.diagnostics.publish(events);
+    if (owed !== null) this.o.owed.send(owed);
     if (out.started.length > 0) this.o.log.info({ fleetId: fleet.id, batch: fleet.batches + 1, started: out.started.length }, "fleet diagnostic batch started");
     return out;
   }

@@ -5,7 +5,7 @@ import { isDiagnosticKind, type DiagnosticKind } from "../diagnostics/kinds.js";
 import type { FileLinks } from "../files/index.js";
 import { argsProblems } from "../diagnostics/values.js";
 import { StoreError } from "../store/index.js";
-import type { DiagnosticListQuery, DiagnosticRecord, JsonValue, Store } from "../store/types.js";
+import type { DiagnosticListQuery, DiagnosticRecord, JsonValue, Store, StoreTx } from "../store/types.js";
 import { recordEvents, type AcsEvent } from "./events.js";
 import type { TaskService } from "./tasks.js";
 
@@ -69,27 +69,34 @@ export class DiagnosticService {
 
   /** Starts a diagnostic on a device: its record (pending) and the task that requests it. */
   async start(deviceId: string, req: StartDiagnostic): Promise<DiagnosticRecord> {
-    const kind = this.check(req);
-    const now = this.clock();
-    const expiresAt = new Date(now.getTime() + (req.timeout ?? this.o.timeoutSeconds) * 1000);
-    const args = this.filled(kind, deviceId, req.args ?? {}, expiresAt);
     try {
-      const out = await this.store.transaction(async (tx) => {
-        if ((await tx.devices.get(deviceId)) === null) throw new DiagnosticError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(deviceId)}`);
-        // A device keeps one run per diagnostic object: a second request would cancel the first.
-        const busy = (await tx.diagnostics.list({ deviceId, kind, status: ["pending", "requested"], limit: 1 }))[0];
-        if (busy !== undefined) throw new DiagnosticError("DIAGNOSTIC_IN_PROGRESS", `device ${deviceId} already runs ${kind} diagnostic ${busy.id}`, { diagnosticId: busy.id });
-        const task = await tx.tasks.create({ deviceId, name: "diagnostic", args: { kind, args } as unknown as JsonValue, expiresAt, maxAttempts: 3 }, now);
-        await tx.diagnostics.create({ id: task.id, deviceId, kind, args: args as JsonValue, fleetId: req.fleetId ?? null, expiresAt }, now);
-        const events = await recordEvents(tx, [{ type: "task.created", deviceId, at: now, taskId: task.id, name: "diagnostic" }] as AcsEvent[]);
-        return { id: task.id, events };
-      });
-      this.o.publish?.(out.events);
+      const out = await this.store.transaction((tx) => this.startIn(tx, deviceId, req, this.clock()));
+      this.publish(out.events);
       return (await this.store.diagnostics.get(out.id))!;
     } catch (err) {
       if (err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE") throw new DiagnosticError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(deviceId)}`);
       throw err;
     }
+  }
+
+  /** `start` in the caller's transaction: the run's id, and the events to publish once it committed. */
+  async startIn(tx: StoreTx, deviceId: string, req: StartDiagnostic, now: Date): Promise<{ id: string; events: AcsEvent[] }> {
+    const kind = this.check(req);
+    const expiresAt = new Date(now.getTime() + (req.timeout ?? this.o.timeoutSeconds) * 1000);
+    const args = this.filled(kind, deviceId, req.args ?? {}, expiresAt);
+    if ((await tx.devices.get(deviceId)) === null) throw new DiagnosticError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(deviceId)}`);
+    // A device keeps one run per diagnostic object: a second request would cancel the first.
+    const busy = (await tx.diagnostics.list({ deviceId, kind, status: ["pending", "requested"], limit: 1 }))[0];
+    if (busy !== undefined) throw new DiagnosticError("DIAGNOSTIC_IN_PROGRESS", `device ${deviceId} already runs ${kind} diagnostic ${busy.id}`, { diagnosticId: busy.id });
+    const task = await tx.tasks.create({ deviceId, name: "diagnostic", args: { kind, args } as unknown as JsonValue, expiresAt, maxAttempts: 3 }, now);
+    await tx.diagnostics.create({ id: task.id, deviceId, kind, args: args as JsonValue, fleetId: req.fleetId ?? null, expiresAt }, now);
+    const events = await recordEvents(tx, [{ type: "task.created", deviceId, at: now, taskId: task.id, name: "diagnostic" }] as AcsEvent[]);
+    return { id: task.id, events };
+  }
+
+  /** Hands committed events to this process's listeners. */
+  publish(events: readonly AcsEvent[]): void {
+    this.o.publish?.(events);
   }
 
   async get(id: string): Promise<DiagnosticRecord> {

@@ -6,6 +6,7 @@ import { fromJs, xsdTypes, type XsdType } from "../cwmp/index.js";
 import { isTaskName, TaskArgumentError, validateTaskArgs, type TaskArgs, type TaskName } from "../session/index.js";
 import { StoreError } from "../store/index.js";
 import type { JsonValue, Store, TaskListQuery, TaskRecord } from "../store/types.js";
+import type { OwedWakes } from "./owed-wakes.js";
 import type { SealArgs } from "./task-secrets.js";
 import { recordEvents, type AcsEvent, type EventListener } from "./events.js";
 
@@ -109,9 +110,10 @@ export class TaskService {
 
   /**
    * The same task for many devices (a bulk creation): arguments are checked once, values per device.
-   * A device whose values do not fit, or that vanished meanwhile, is reported in `failures`.
+   * A device whose values do not fit, or that vanished meanwhile, is reported in `failures`. With `wake`,
+   * the tasks' connection requests are owed in the transactions that create them, and made after.
    */
-  async createMany(deviceIds: readonly string[], name: string, args: unknown, options: CreateTaskOptions = {}): Promise<BulkResult> {
+  async createMany(deviceIds: readonly string[], name: string, args: unknown, options: CreateTaskOptions = {}, wake?: Pick<OwedWakes, "owe" | "send">): Promise<BulkResult> {
     const valid = this.check(name, args);
     const failures: BulkResult["failures"] = [];
     const ready: { deviceId: string; args: unknown }[] = [];
@@ -130,10 +132,12 @@ export class TaskService {
         const tasks: TaskRecord[] = [];
         for (const r of batch) tasks.push(await tx.tasks.create(this.newTask(r.deviceId, name, r.args, options, now), now));
         const events = await recordEvents(tx, tasks.map((t): AcsEvent => ({ type: "task.created", deviceId: t.deviceId, at: now, taskId: t.id, name })));
-        return { tasks, events };
+        const owed = wake === undefined ? null : await wake.owe(tx, tasks.map((t) => ({ taskId: t.id, deviceId: t.deviceId })));
+        return { tasks, events, owed };
       });
       created.push(...out.tasks);
       this.publish(out.events);
+      if (out.owed !== null) wake!.send(out.owed);
     };
     for (let i = 0; i < ready.length; i += BULK_CHUNK) {
       const batch = ready.slice(i, i + BULK_CHUNK);

@@ -285,6 +285,37 @@ export interface TaskRepo {
   wakes(ids: readonly string[]): Promise<Map<string, TaskWake>>;
 }
 
+/** A connection request owed for a task, held under one claim until its lease runs out. */
+export interface OwedWake {
+  taskId: string;
+  deviceId: string;
+  claim: string;
+  leaseUntil: Date;
+}
+
+/**
+ * Connection requests owed for tasks (migration 22). Whoever owes them holds them under a claim (a
+ * random name per lease); once the lease has run out, any process may claim them again under a new one,
+ * so that a process that dies owing them leaves them to another. A wake is made only under its claim.
+ */
+export interface OwedWakeRepo {
+  /** Records wakes owed, held under `claim` until `leaseUntil`; a task already owed one keeps its own. */
+  owe(targets: readonly { taskId: string; deviceId: string }[], claim: string, leaseUntil: Date, now: Date): Promise<void>;
+  /**
+   * Claims, under `claim` until `leaseUntil`, wakes whose lease ran out by `now` and whose task is still
+   * pending (those of tasks no longer pending are dropped); at most `limit`. Two claimers never get one row.
+   */
+  claimExpired(claim: string, now: Date, leaseUntil: Date, limit: number): Promise<OwedWake[]>;
+  /** Renews the lease of a wake still held under `claim` and unexpired at `now`: true when it is, so the caller may make it. */
+  renew(taskId: string, claim: string, now: Date, leaseUntil: Date): Promise<boolean>;
+  /** Keeps a wake held under `claim` for later: it may be claimed again from `until` (a rate limit). */
+  defer(taskId: string, claim: string, until: Date): Promise<void>;
+  /** The wake was made (or is no longer owed): forgets it, if still held under `claim`. */
+  settle(taskId: string, claim: string): Promise<void>;
+  /** The wakes owed, for tests and the API: of these tasks, or all (oldest first, at most `limit`). */
+  list(opts?: { taskIds?: readonly string[]; limit?: number }): Promise<OwedWake[]>;
+}
+
 /** The latest connection request made for a task. */
 export interface TaskWake {
   at: Date;
@@ -434,6 +465,8 @@ export interface StoreTx {
   metrics: MetricRepo;
   // Alarm rules, alarms and their history (migration 19).
   alarms: AlarmRepo;
+  // Connection requests owed for tasks, leased between processes (migration 22).
+  owedWakes: OwedWakeRepo;
 }
 
 export interface Store extends StoreTx {

@@ -143,11 +143,11 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
         if (page.next === null || ids.length > settings.bulkLimit) break;
         after = page.next;
       }
+      // The connection requests are owed with the tasks: made by another process should this one die.
       const result = await tasks.createMany(ids.slice(0, settings.bulkLimit), body.name, body.args ?? {}, {
         ...(body.expiresIn !== undefined ? { expiresIn: body.expiresIn } : {}),
         ...(body.maxAttempts !== undefined ? { maxAttempts: body.maxAttempts } : {}),
-      });
-      if (body.connectionRequest) ctx.connectionRequests.wakeAll(result.created.map((t) => ({ deviceId: t.deviceId, taskId: t.id })));
+      }, body.connectionRequest ? ctx.connectionRequests.owed : undefined);
       return reply.status(201).send({
         matched: ids.length,
         created: result.created.length,

@@ -816,4 +816,21 @@ CREATE TABLE notification_refusals (
 );
 `,
   },
+  {
+    version: 22,
+    name: "owed wakes",
+    sql: `
+-- Connection requests owed for tasks (bulk tasks, fleet diagnostics, task retries), recorded with what
+-- owes them, so that a process that dies before making them leaves them to another. claim names one
+-- lease (a process's hold until lease_until); a wake is made only under the claim it was taken with.
+CREATE TABLE owed_wakes (
+  task_id text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+  device_id text COLLATE "C" NOT NULL,
+  claim text NOT NULL,
+  lease_until timestamptz NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX owed_wakes_lease ON owed_wakes (lease_until);
+`,
+  },
 ];

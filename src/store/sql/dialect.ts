@@ -35,6 +35,11 @@ export interface DialectCapabilities {
    * entries in four indexes. False (PostgreSQL): one statement for the whole batch, without the read.
    */
   readonly inProcess: boolean;
+  /**
+   * `FOR UPDATE SKIP LOCKED` in a claim's subquery, so that claimers pass over each other's rows instead
+   * of queueing for them (PostgreSQL). False: writers take turns anyway (SQLite's one writer).
+   */
+  readonly skipLocked: boolean;
 }
 
 export interface Dialect {

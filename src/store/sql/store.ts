@@ -27,6 +27,7 @@ import { SqlTenantRepo } from "./tenants.js";
 import { SqlDiagnosticRepo } from "./diagnostics.js";
 import { SqlMetricRepo } from "./metrics.js";
 import { SqlAlarmRepo } from "./alarms.js";
+import { SqlOwedWakeRepo } from "./owed-wakes.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -64,6 +65,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     diagnostics: new SqlDiagnosticRepo(scope),
     metrics: new SqlMetricRepo(scope),
     alarms: new SqlAlarmRepo(scope),
+    owedWakes: new SqlOwedWakeRepo(scope),
   };
 }
 
