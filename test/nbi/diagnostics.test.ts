@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { outboxEvents } from "../support/outbox.js";
 import { forEachBackend } from "../support/pg.js";
-import { isError, startApiAcs, type ApiAcs } from "./support.js";
+import { eventually, isError, startApiAcs, type ApiAcs } from "./support.js";
 
 const T0 = new Date();
 const DEVICE = "00D09E-GW-D1";
@@ -78,12 +78,16 @@ forEachBackend((backend) => {
       const op = t.api.with(operator);
       const res = await op.post(`/api/devices/${DEVICE}/diagnostics`, { kind: "wifiScan", timeout: 1 });
       assert.equal(res.status, 201, res.text);
-      await new Promise((r) => setTimeout(r, 1_100));
-      await t.acs.housekeep();
-      const d = (await op.get(`/api/diagnostics/${res.body.id}`)).body;
+      // Housekeeping settles it once its second has passed (passes until then leave it running).
+      const d = await eventually(async () => {
+        await t.acs.housekeep();
+        const got = (await op.get(`/api/diagnostics/${res.body.id}`)).body;
+        return got.status === "timeout" ? got : undefined;
+      }, "the run timed out", 30_000, 200);
       assert.deepEqual([d.status, d.fault.code], ["timeout", "diagnostic.timeout"]);
-      const events = await outboxEvents(t.acs.store, (e) => e.type === "diagnostic.completed", (l) => l.length >= 1);
-      const payload = events.find((e) => (e.payload as { diagnosticId: string }).diagnosticId === res.body.id)?.payload as Record<string, unknown>;
+      const mine = (e: { type: string; payload: unknown }) => e.type === "diagnostic.completed" && (e.payload as { diagnosticId: string }).diagnosticId === res.body.id;
+      const events = await outboxEvents(t.acs.store, mine, (l) => l.length >= 1);
+      const payload = events[0]?.payload as Record<string, unknown>;
       assert.deepEqual([payload.kind, payload.status, payload.deviceId], ["wifiScan", "timeout", DEVICE]);
     });
 
