@@ -65,8 +65,8 @@ export interface BulkResult {
 
 const FINAL = new Set(["done", "failed", "cancelled", "expired"]);
 
-/** Tasks of a bulk creation written per transaction. */
-const BULK_CHUNK = 250;
+/** Tasks of a bulk creation written per transaction, in one statement (and their events in another). */
+const BULK_CHUNK = 1000;
 
 export class TaskService {
   constructor(
@@ -127,8 +127,7 @@ export class TaskService {
     const write = async (batch: typeof ready) => {
       const now = this.clock();
       const out = await this.store.transaction(async (tx) => {
-        const tasks: TaskRecord[] = [];
-        for (const r of batch) tasks.push(await tx.tasks.create(this.newTask(r.deviceId, name, r.args, options, now), now));
+        const tasks = await tx.tasks.createMany(batch.map((r) => this.newTask(r.deviceId, name, r.args, options, now)), now);
         const events = await recordEvents(tx, tasks.map((t): AcsEvent => ({ type: "task.created", deviceId: t.deviceId, at: now, taskId: t.id, name })));
         return { tasks, events };
       });
