@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       "|---|---:|---:|---:|---:|",
       ...rows.map(line),
       "",
-      `memory: API process RSS ${serverRss} MiB after its runs; benchmark process RSS ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`,
+      `memory: API process RSS ${Math.round(serverRss)} MiB after its runs; benchmark process RSS ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`,
     ];
     process.stdout.write(`${out.join("\n")}\n`);
   } finally {
