@@ -23,7 +23,7 @@ import { silentLogger } from "../src/server/logger.js";
 import { defaultSessionConfig } from "../src/session/index.js";
 import { generateFleet } from "../src/sim/runtime/index.js";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
-import { apiCall, closeApiConnections, startApiProcess } from "./support/api-process.js";
+import { apiCall, closeApiConnections, pollFor, startApiProcess } from "./support/api-process.js";
 import { benchDatabase, option } from "./support/args.js";
 import { rssMb } from "./support/processes.js";
 import { openDirect, type DirectSql } from "./support/direct-sql.js";
@@ -141,15 +141,7 @@ async function treeReads(store: Store, sql: DirectSql, ids: string[], o: Options
 }
 
 async function apiRuns(url: string, ids: string[], o: Options, devices: number): Promise<{ timings: Timing[]; bulk: { created: number; ms: number }[]; serverRssMb: number }> {
-  const deadline = Date.now() + 120_000;
-  const api = await startApiProcess(url, { nbi: { host: "127.0.0.1", port: 0, bulkLimit: Math.max(devices, 10_000) } }, async (fn, what) => {
-    for (;;) {
-      const v = fn();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`out of time while ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  });
+  const api = await startApiProcess(url, { nbi: { host: "127.0.0.1", port: 0, bulkLimit: Math.max(devices, 10_000) } }, pollFor(120_000));
   try {
     const next = cycle(ids);
     const get = async () => {

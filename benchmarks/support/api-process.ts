@@ -23,6 +23,19 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
+/** A `wait` for startApiProcess that polls every 100 ms and gives up `ms` after it is made. */
+export function pollFor(ms: number): <T>(fn: () => T | undefined, what: string) => Promise<T> {
+  const deadline = Date.now() + ms;
+  return async (fn, what) => {
+    for (;;) {
+      const v = fn();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`out of time while ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+}
+
 /**
  * Starts `provisio serve` with `config` (merged over: the data folder, CWMP and API on 127.0.0.1 port 0,
  * no file server, warnings logged) and `db` when given. `wait(fn, what)` polls `fn` until it gives a value,

@@ -28,6 +28,10 @@ export function deviceJson(d: DeviceRecord, now: Date, onlineWindowMs: number) {
 }
 
 export function parameterJson(p: ParameterRecord) {
+  return parameterJsonWith(p, iso);
+}
+
+function parameterJsonWith(p: ParameterRecord, isoOf: (d: Date | null) => string | null) {
   return {
     object: p.object,
     value: p.value,
@@ -35,61 +39,83 @@ export function parameterJson(p: ParameterRecord) {
     writable: p.writable,
     notification: p.notification,
     accessList: p.accessList,
-    valueAt: iso(p.valueAt),
-    namesAt: iso(p.namesAt),
-    attributesAt: iso(p.attributesAt),
+    valueAt: isoOf(p.valueAt),
+    namesAt: isoOf(p.namesAt),
+    attributesAt: isoOf(p.attributesAt),
   };
 }
 
 type Node = ReturnType<typeof parameterJson> & { children?: Record<string, Node> };
 
-/** Path segments with their dots: "Device.WiFi.SSID" -> ["Device.", "WiFi.", "SSID"]. */
-function segments(path: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (let i = 0; i < path.length; i++) {
-    if (path[i] === ".") {
-      out.push(path.slice(start, i + 1));
-      start = i + 1;
+/**
+ * `iso` remembering the strings it made. A device's thousand records carry a handful of distinct times
+ * (each session writes its values at one time), and toISOString was half the cost of a full tree.
+ */
+function memoIso(): (d: Date | null) => string | null {
+  const made = new Map<number, string>();
+  return (d) => {
+    if (d === null) return null;
+    const ms = d.getTime();
+    let s = made.get(ms);
+    if (s === undefined) {
+      s = d.toISOString();
+      made.set(ms, s);
     }
-  }
-  if (start < path.length) out.push(path.slice(start));
-  return out;
+    return s;
+  };
+}
+
+/** The index of the last "." before `end` in `path`, -1 if none (lastIndexOf reads a negative start as 0). */
+function dotBefore(path: string, end: number): number {
+  return end <= 0 ? -1 : path.lastIndexOf(".", end - 1);
 }
 
 const syntheticObject = (): Node => ({ object: true, value: null, type: null, writable: null, notification: null, accessList: null, valueAt: null, namesAt: null, attributesAt: null });
 
-/** Records (sorted or not) as a tree keyed by segments; objects the store lacks are filled in. */
+/**
+ * Records (sorted or not) as a tree keyed by segments with their dots ("Device.", "WiFi.", "SSID"); objects
+ * the store lacks are filled in. Each object's children are found by its path in a map, not by walking
+ * down from the root: a record costs one lookup of its parent whatever its depth.
+ */
 export function parameterTree(records: readonly ParameterRecord[]): Record<string, Node> {
   const root: Record<string, Node> = {};
-  for (const r of records) {
-    const segs = segments(r.path);
-    let level = root;
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i]!;
-      const last = i === segs.length - 1;
-      let node = level[seg];
-      if (last) {
-        const json: Node = parameterJson(r);
-        if (node?.children) json.children = node.children;
-        else if (r.object) json.children = {};
-        level[seg] = json;
-        break;
-      }
-      if (node === undefined) {
-        node = syntheticObject();
-        level[seg] = node;
-      }
-      node.children ??= {};
-      level = node.children;
+  const levels = new Map<string, Record<string, Node>>([["", root]]);
+  const isoOf = memoIso();
+  /** The children of the object at `prefix` (a path ending with "."), made on the way if missing. */
+  const levelOf = (prefix: string): Record<string, Node> => {
+    const known = levels.get(prefix);
+    if (known !== undefined) return known;
+    const cut = dotBefore(prefix, prefix.length - 1);
+    const parent = levelOf(prefix.slice(0, cut + 1));
+    const seg = prefix.slice(cut + 1);
+    let node = parent[seg];
+    if (node === undefined) {
+      node = syntheticObject();
+      parent[seg] = node;
     }
+    node.children ??= {};
+    levels.set(prefix, node.children);
+    return node.children;
+  };
+  for (const r of records) {
+    const path = r.path;
+    if (path === "") continue;
+    const cut = dotBefore(path, path.endsWith(".") ? path.length - 1 : path.length);
+    const level = levelOf(path.slice(0, cut + 1));
+    const seg = path.slice(cut + 1);
+    const node = level[seg];
+    const json: Node = parameterJsonWith(r, isoOf);
+    if (node?.children) json.children = node.children;
+    else if (r.object) json.children = {};
+    level[seg] = json;
   }
   return root;
 }
 
 export function parameterMap(records: readonly ParameterRecord[]): Record<string, ReturnType<typeof parameterJson>> {
   const out: Record<string, ReturnType<typeof parameterJson>> = {};
-  for (const r of records) out[r.path] = parameterJson(r);
+  const isoOf = memoIso();
+  for (const r of records) out[r.path] = parameterJsonWith(r, isoOf);
   return out;
 }
 

@@ -66,8 +66,12 @@ export interface BulkResult {
 
 const FINAL = new Set(["done", "failed", "cancelled", "expired"]);
 
-/** Tasks of a bulk creation written per transaction. */
-const BULK_CHUNK = 250;
+/**
+ * Tasks of a bulk creation written per transaction, in one statement (and their events in another). On
+ * SQLite a commit costs about as much as writing a thousand tasks: 5,000 made 100,000 tasks a quarter
+ * faster than 1,000, and holds the write lock about 150 ms at a time (`npm run bench:bulk-tasks`).
+ */
+const BULK_CHUNK = 5000;
 
 export class TaskService {
   constructor(
@@ -129,8 +133,7 @@ export class TaskService {
     const write = async (batch: typeof ready) => {
       const now = this.clock();
       const out = await this.store.transaction(async (tx) => {
-        const tasks: TaskRecord[] = [];
-        for (const r of batch) tasks.push(await tx.tasks.create(this.newTask(r.deviceId, name, r.args, options, now), now));
+        const tasks = await tx.tasks.createMany(batch.map((r) => this.newTask(r.deviceId, name, r.args, options, now)), now);
         const events = await recordEvents(tx, tasks.map((t): AcsEvent => ({ type: "task.created", deviceId: t.deviceId, at: now, taskId: t.id, name })));
         const owed = wake === undefined ? null : await wake.owe(tx, tasks.map((t) => ({ taskId: t.id, deviceId: t.deviceId })));
         return { tasks, events, owed };

@@ -254,6 +254,8 @@ export interface TaskListQuery {
 
 export interface TaskRepo {
   create(task: NewTask, at: Date): Promise<TaskRecord>;
+  /** Many tasks created at `at` in one statement (a bulk creation), in the order given; all or none. */
+  createMany(tasks: readonly NewTask[], at: Date): Promise<TaskRecord[]>;
   get(id: string): Promise<TaskRecord | null>;
   /** Oldest first. */
   list(query?: TaskListQuery): Promise<TaskRecord[]>;

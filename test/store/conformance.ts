@@ -479,6 +479,31 @@ export function conformance(b: Backend): void {
       await rejectsWith(s.tasks.create({ deviceId: "ghost", name: "reboot", args: null }, at()), "STORE_UNKNOWN_REFERENCE");
     });
 
+    test("createMany writes every task in the order given, as create would; a missing device writes none", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2", "d3");
+      const args = { parameterValues: [["Device.A", "1", "xsd:int"]], nested: { ok: true, n: 1.5, none: null }, text: "ü" };
+      assert.deepEqual(await s.tasks.createMany([], at()), []);
+      const made = await s.tasks.createMany([
+        { deviceId: "d2", name: "setParameterValues", args },
+        { deviceId: "d1", name: "reboot", args: null, expiresAt: at(100), maxAttempts: 5 },
+        { deviceId: "d3", name: "reboot" } as NewTask,
+        { deviceId: "d2", name: "factoryReset", args: [] },
+      ], at(1));
+      assert.deepEqual(made.map((t) => [t.deviceId, t.name]), [["d2", "setParameterValues"], ["d1", "reboot"], ["d3", "reboot"], ["d2", "factoryReset"]]);
+      assert.equal(new Set(made.map((t) => t.id)).size, 4);
+      for (const t of made) assert.deepEqual(await s.tasks.get(t.id), t);
+      assert.deepEqual([made[1]!.expiresAt, made[1]!.maxAttempts, made[2]!.args, made[0]!.expiresAt], [at(100), 5, null, null]);
+      assert.deepEqual(made[0], {
+        id: made[0]!.id, deviceId: "d2", name: "setParameterValues", args, status: "pending", createdAt: at(1), expiresAt: null, notBefore: null,
+        attempts: 0, maxAttempts: made[0]!.maxAttempts, lastFault: null, result: null, completedAt: null,
+      });
+      // Creation order is the order given, as the queue runs them.
+      assert.deepEqual((await s.tasks.list({ deviceId: "d2" })).map((t) => t.id), [made[0]!.id, made[3]!.id]);
+      assert.deepEqual((await s.tasks.runnable("d2", at(2))).map((t) => t.name), ["setParameterValues", "factoryReset"]);
+      await rejectsWith(s.tasks.createMany([{ deviceId: "d1", name: "reboot", args: null }, { deviceId: "ghost", name: "reboot", args: null }], at(3)), "STORE_UNKNOWN_REFERENCE");
+      assert.equal((await s.tasks.list()).length, 4);
+    });
+
     test("runnable: pending tasks of the device that may run now, in creation order", async (ctx) => {
       const s = await withDevices(b, ctx, "d1", "d2");
       const now = at(1000);

@@ -3,6 +3,7 @@ import { after, describe, test } from "node:test";
 import pg from "pg";
 import { openStore, type Store } from "../../src/store/index.js";
 import { withJitOff } from "../../src/store/postgres/index.js";
+import { storeTypes } from "../../src/store/postgres/timestamps.js";
 import { backend, createTestDatabase, PG_MISSING_MESSAGE, pgServerUrl, queryDirect } from "../support/pg.js";
 import { runInChildren } from "./child.js";
 import { at, conformance, inform } from "./conformance.js";
@@ -106,6 +107,27 @@ if (!serverUrl) {
       } finally {
         await client.end();
       }
+    });
+  });
+
+  describe("postgres: reading times", () => {
+    const b = backend("postgres");
+
+    test("the same time read many times gives equal, separate Dates; other times and infinity as the driver gives them", async (ctx) => {
+      const s = await b.open();
+      ctx.after(() => s.close());
+      await s.devices.recordInform(inform("d1"));
+      const [first, second] = [await s.devices.get("d1"), await s.devices.get("d1")];
+      assert.deepEqual([first?.lastInformAt, second?.lastInformAt], [at(), at()]);
+      first!.lastInformAt!.setTime(0);
+      assert.deepEqual((await s.devices.get("d1"))?.lastInformAt, at(), "a Date a caller changed is not what the next read gives");
+      // The parser itself against the driver's default, on texts the server sends, each read twice.
+      const mine = storeTypes.getTypeParser(1184, "text") as (text: string) => unknown;
+      const theirs = pg.types.getTypeParser(1184, "text") as (text: string) => unknown;
+      for (const text of ["2026-12-01 00:00:00.123+00", "1999-01-01 23:59:59+02", "2026-12-01 00:00:00.123456+00", "infinity", "-infinity"]) {
+        assert.deepEqual([mine(text), mine(text)], [theirs(text), theirs(text)], text);
+      }
+      assert.equal(storeTypes.getTypeParser(25, "text"), pg.types.getTypeParser(25, "text"), "other types keep the driver's parsers");
     });
   });
 

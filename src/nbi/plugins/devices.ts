@@ -125,15 +125,17 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     handler: async (req) => {
       const { id } = req.params;
       const q = req.query;
-      const device = await store.devices.get(id);
-      if (device === null) throw new ApiError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(id)}`);
-      let records: ParameterRecord[] = [];
-      if (q.parameters !== "none") records = q.prefix !== undefined ? await store.parameters.subtree(id, q.prefix) : await store.parameters.all(id);
-      const [events, faults, pendingTasks] = await Promise.all([
+      // All at once, not the device first: on PostgreSQL each read is a round trip, and a device that
+      // does not exist is rare enough that its empty reads cost nothing.
+      const noRecords: ParameterRecord[] = [];
+      const [device, records, events, faults, pendingTasks] = await Promise.all([
+        store.devices.get(id),
+        q.parameters === "none" ? noRecords : q.prefix !== undefined ? store.parameters.subtree(id, q.prefix) : store.parameters.all(id),
         q.events > 0 ? store.events.list(id, q.events) : Promise.resolve([]),
         store.faults.list({ deviceId: id }),
         store.tasks.pendingCount(id),
       ]);
+      if (device === null) throw new ApiError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(id)}`);
       return {
         device: deviceJson(device, now(), settings.onlineWindowMs),
         parameters: q.parameters === "flat" ? parameterMap(records) : parameterTree(records),

@@ -9,6 +9,7 @@ import { postgresDialect } from "./dialect.js";
 import { PostgresDriver, type PgPool } from "./driver.js";
 import { postgresMigrations } from "./migrations.js";
 import { postgresOutbox, postgresOutboxWatch } from "./outbox.js";
+import { storeTypes } from "./timestamps.js";
 
 export interface PostgresStoreOptions {
   /** Most connections the pool opens (default 10). */
@@ -57,7 +58,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     pool = options.pool;
   } else {
     const max = options.maxConnections ?? 10;
-    const made = new pg.Pool({ connectionString: withJitOff(url), max, connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, keepAlive: true, pipeline: true });
+    const made = new pg.Pool({ connectionString: withJitOff(url), max, connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, keepAlive: true, pipeline: true, types: storeTypes as pg.CustomTypesConfig });
     saturated = () => made.totalCount >= max && made.idleCount === 0;
     // Without a listener, an idle connection's error (the server restarting) would crash the process.
     made.on("error", (err) => options.onPoolError?.(err));

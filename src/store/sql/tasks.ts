@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { JsonValue, NewTask, TaskListQuery, TaskRecord, TaskRepo, TaskWake } from "../types.js";
 import { Assignments } from "./assignments.js";
+import type { RowColumn } from "./dialect.js";
 import { deviceScopeCondition } from "./device-scope.js";
 import { limitClause } from "./limit.js";
 import { TASK_COLUMNS, toTask } from "./rows.js";
@@ -10,6 +11,11 @@ import type { Scope } from "./scope.js";
 export const DEFAULT_TASK_MAX_ATTEMPTS = 3;
 
 type TaskPatch = Parameters<TaskRepo["update"]>[1];
+
+const NEW_TASK_COLUMNS: readonly RowColumn[] = [
+  { name: "id", type: "text" }, { name: "device_id", type: "text" }, { name: "name", type: "text" },
+  { name: "args", type: "json" }, { name: "expires_at", type: "date" }, { name: "max_attempts", type: "int" },
+];
 
 export class SqlTaskRepo implements TaskRepo {
   constructor(private readonly s: Scope) {}
@@ -23,6 +29,24 @@ export class SqlTaskRepo implements TaskRepo {
         task.maxAttempts ?? DEFAULT_TASK_MAX_ATTEMPTS, d.json(null)],
     );
     return toTask(d, rows[0] ?? {});
+  }
+
+  async createMany(tasks: readonly NewTask[], at: Date): Promise<TaskRecord[]> {
+    if (tasks.length === 0) return [];
+    // The records are built here, not read back: every value is known, and RETURNING would bring each
+    // row's args back to be parsed again. A row source carries a JSON null as SQL NULL: $2 puts it back.
+    const records = tasks.map((t): TaskRecord => ({
+      id: randomUUID(), deviceId: t.deviceId, name: t.name, args: t.args ?? null, status: "pending", createdAt: at, expiresAt: t.expiresAt ?? null,
+      notBefore: null, attempts: 0, maxAttempts: t.maxAttempts ?? DEFAULT_TASK_MAX_ATTEMPTS, lastFault: null, result: null, completedAt: null,
+    }));
+    const d = this.s.dialect;
+    const src = d.rowSource(3, NEW_TASK_COLUMNS, records.map((r) => [r.id, r.deviceId, r.name, r.args, r.expiresAt, r.maxAttempts]));
+    await this.s.run(
+      `INSERT INTO tasks (id, device_id, name, args, status, created_at, expires_at, not_before, attempts, max_attempts, last_fault, result, completed_at)
+       SELECT r.id, r.device_id, r.name, COALESCE(r.args, $2), 'pending', $1, r.expires_at, NULL, 0, r.max_attempts, NULL, $2, NULL FROM ${src.sql}`,
+      [d.date(at), d.json(null), ...src.params],
+    );
+    return records;
   }
 
   async get(id: string): Promise<TaskRecord | null> {
