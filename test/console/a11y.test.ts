@@ -56,7 +56,7 @@ async function settled(page: Page, heading: string | RegExp): Promise<void> {
   await page.locator(".state-loading").first().waitFor({ state: "detached" });
 }
 
-describe("console accessibility (axe-core)", { timeout: 120_000 }, () => {
+describe("console accessibility (axe-core)", { timeout: 300_000 }, () => {
   let rig: ConsoleRig;
   let deviceId = "";
   let campaignId = "";

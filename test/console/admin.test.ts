@@ -11,7 +11,7 @@ import { cspViolations, startConsoleRig, until, type ConsoleRig } from "./suppor
 
 const PASSWORD = "carol-has-a-long-password";
 
-describe("console: administration", { timeout: 120_000 }, () => {
+describe("console: administration", { timeout: 300_000 }, () => {
   let rig: ConsoleRig;
 
   before(async () => {

@@ -15,7 +15,7 @@ const HOSTILE_VALUE = '"><script>window.__pwned=2</script><b>x</b>';
 /** How many gateways the console drives; the bulk reboot goes over all of them. */
 const FLEET = 100;
 
-describe("web console", { timeout: 120_000 }, () => {
+describe("web console", { timeout: 300_000 }, () => {
   let rig: ConsoleRig;
   let gateways: Simulation;
   let hostile: Simulation;

@@ -15,7 +15,7 @@ interface Summary {
   outcome: string;
 }
 
-describe("web console: a device's sessions and diagnostics", { timeout: 120_000 }, () => {
+describe("web console: a device's sessions and diagnostics", { timeout: 300_000 }, () => {
   let rig: ConsoleRig;
   let sim: Simulation;
   let id = "";

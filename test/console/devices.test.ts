@@ -39,7 +39,7 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-describe("web console: the device list", { timeout: 120_000 }, () => {
+describe("web console: the device list", { timeout: 300_000 }, () => {
   let rig: ConsoleRig;
   let lab: Simulation;
   let others: Simulation;

@@ -10,7 +10,7 @@ import { cspViolations, startConsoleRig, type ConsoleRig } from "./support.js";
 
 const N = 3;
 
-describe("console: files and campaigns", { timeout: 120_000 }, () => {
+describe("console: files and campaigns", { timeout: 300_000 }, () => {
   let rig: ConsoleRig;
   let sim: Simulation;
 

@@ -29,7 +29,7 @@ async function settled(page: Page, heading: string | RegExp): Promise<void> {
   await page.evaluate("new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))");
 }
 
-describe("console: no layout shift while data loads", { timeout: 120_000 }, () => {
+describe("console: no layout shift while data loads", { timeout: 300_000 }, () => {
   let rig: ConsoleRig;
   let deviceId = "";
 

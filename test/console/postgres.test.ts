@@ -8,7 +8,7 @@ import { deviceIdOf } from "../../src/session/index.js";
 import { createTestDatabase, pgServerUrl, PG_MISSING_MESSAGE, type TestDatabase } from "../support/pg.js";
 import { readTree, setAndSeeReported, startConsoleRig, until, type ConsoleRig } from "./support.js";
 
-describe("web console on PostgreSQL: the main path", { timeout: 120_000 }, () => {
+describe("web console on PostgreSQL: the main path", { timeout: 300_000 }, () => {
   let db: TestDatabase;
   let rig: ConsoleRig;
   let sim: Simulation;

@@ -19,7 +19,7 @@ async function setEditor(page: Page, id: string, text: string): Promise<void> {
   await content.fill(text);
 }
 
-describe("console: provisioning", { timeout: 120_000 }, () => {
+describe("console: provisioning", { timeout: 300_000 }, () => {
   let rig: ConsoleRig;
   let deviceId: string;
 

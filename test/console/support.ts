@@ -76,6 +76,10 @@ export async function startConsoleRig(o: { db?: string; set?: string[] } = {}): 
 
   const newContext = async (key: string | null) => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...(key ? { extraHTTPHeaders: { Authorization: `Bearer ${key}` } } : {}) });
+    // A browser on a loaded 2-core machine (CI runs two test files at once, with PostgreSQL) can take
+    // longer than playwright's 30 s to render and act: waits are for conditions, so a longer limit
+    // costs nothing when things go well.
+    ctx.setDefaultTimeout(90_000);
     // Records what the page's CSP had to stop, so that tests can show nothing needed stopping.
     // (A string: the test's compiler knows no DOM; the browser runs it.)
     await ctx.addInitScript({
