@@ -242,6 +242,17 @@ export const configSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    usp: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: "Be a USP (TR-369) controller beside the CWMP ACS: USP agents are devices of the same fleet (docs/usp.md)." }),
+        endpointId: Type.String({ default: "proto::provisio", description: "The controller's USP Endpoint ID, as agents address it (`scheme:authority:instance`; agents list it in Device.LocalAgent.Controller.{i}.EndpointID)." }),
+        // usp.websocket.*: the WebSocket MTP (src/mtp/websocket*).
+        websocket: Type.Object({}, { default: {}, additionalProperties: false }),
+        // usp.mqtt.*: the MQTT MTP and the embedded broker (src/mtp/mqtt*).
+        mqtt: Type.Object({}, { default: {}, additionalProperties: false }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     diagnostics: Type.Object(
       {
         timeout: Seconds(900, "Default seconds a diagnostic may take, from its request to the device's 8 DIAGNOSTICS COMPLETE and the read of its results, before it is settled as `timeout`."),
