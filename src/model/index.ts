@@ -3,6 +3,7 @@
 // only I/O is reading a file whose path the caller gives (loadBbfXml, loadDump).
 
 export { ModelError } from "./errors.js";
+export { SOFTWARE_VERSION_PATHS } from "./well-known.js";
 export type { ModelErrorCode } from "./errors.js";
 export { Path, PathCache, parsePath, checkPath, pathMatches, toTemplate, WILDCARD, PLACEHOLDER } from "./path.js";
 export type { SegmentKind, ParsePathOptions } from "./path.js";

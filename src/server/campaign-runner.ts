@@ -33,8 +33,8 @@ import { recordEvents, type AcsEvent } from "./events.js";
 import type { FileTasks } from "./file-tasks.js";
 import { reportedVersion } from "./firmware-check.js";
 import { logPassFailure, type Logger } from "./logger.js";
+import { SOFTWARE_VERSION_PATHS } from "../model/index.js";
 
-const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 /** Times a device's task may expire before reaching it before the device counts as failed. */
 const UNREACHED_LIMIT = 3;
 /** Entries settled per step (the rest wait for the next). */
@@ -296,7 +296,7 @@ export class CampaignRunner {
   /** Takes in the next batch of devices the filter matches. */
   private async takeIn(tx: StoreTx, c: CampaignRecord, s: CampaignSettings, file: FileRecord, cursor: string | null, batch: number, now: Date): Promise<{ cursor: string | null; enumerated: boolean; added: number; exact: boolean; counts: { pending: number; skipped: number } }> {
     const page = await tx.devices.query({
-      filter: c.filter, limit: s.batchSize, ...(cursor !== null ? { after: cursor } : {}), projection: VERSION_PATHS, now, onlineWithinMs: this.o.onlineWithinMs,
+      filter: c.filter, limit: s.batchSize, ...(cursor !== null ? { after: cursor } : {}), projection: [...SOFTWARE_VERSION_PATHS], now, onlineWithinMs: this.o.onlineWithinMs,
     });
     const counts = { pending: 0, skipped: 0 };
     const entries = page.devices.map((d) => {

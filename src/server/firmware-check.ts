@@ -13,8 +13,8 @@
 // The SoftwareVersion is the one the Inform carried (stored before these checks run).
 
 import type { JsonValue, StoreTx, TaskRecord } from "../store/types.js";
+import { SOFTWARE_VERSION_PATHS } from "../model/index.js";
 
-const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 
 export const VERSION_MISMATCH = "firmware.version_mismatch";
 
@@ -33,7 +33,7 @@ export function expectedVersionOf(task: Pick<TaskRecord, "name" | "args">): stri
 
 /** The SoftwareVersion the device last reported (null when it never did). */
 export async function reportedVersion(tx: StoreTx, deviceId: string): Promise<string | null> {
-  const rows = await tx.parameters.get(deviceId, VERSION_PATHS);
+  const rows = await tx.parameters.get(deviceId, [...SOFTWARE_VERSION_PATHS]);
   return rows.find((r) => r.value !== null)?.value ?? null;
 }
 

@@ -7,11 +7,11 @@
 
 import { bucketStart, summarize, type Summary, type Tier } from "../metrics/index.js";
 import type { DeviceScope, MetricGroupBy, Store } from "../store/types.js";
+import { SOFTWARE_VERSION_PATHS } from "../model/index.js";
 
 /** About how many device means one read of a fleet aggregate returns. */
 const ROWS_PER_READ = 200_000;
 
-const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 
 /** Tiers with buckets at least this long are summarized. Finer ones would cost a pass over the fleet per few minutes. */
 export const SUMMARY_MIN_RESOLUTION = 3600;
@@ -43,7 +43,7 @@ export async function fleetFigures(store: Store, q: FleetFiguresQuery, resolutio
   for (let first = 0; first < total; first += chunk) {
     const from = new Date(q.from.getTime() + first * stepMs);
     const to = new Date(Math.min(q.to.getTime(), from.getTime() + chunk * stepMs));
-    const rows = await store.metrics.fleet({ metricId: q.metricId, from, to, step: q.step, resolution, groupBy: q.groupBy, devices: q.devices, versionPaths: VERSION_PATHS });
+    const rows = await store.metrics.fleet({ metricId: q.metricId, from, to, step: q.step, resolution, groupBy: q.groupBy, devices: q.devices, versionPaths: SOFTWARE_VERSION_PATHS });
     const cells = new Map<number, Map<string, number[]>>();
     for (const r of rows) {
       let step = cells.get(r.step);

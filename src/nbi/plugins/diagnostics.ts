@@ -15,6 +15,7 @@ import type { RouteRegistry } from "../route.js";
 import { ConnectionRequestResult as CrResultSchema, Nullable } from "../schemas.js";
 import { scopeOf } from "../tenancy.js";
 import { IdParams } from "./devices.js";
+import { SOFTWARE_VERSION_PATHS } from "../../model/index.js";
 
 const STATUSES = ["pending", "requested", "complete", "error", "cancelled", "failed", "timeout"] as const;
 const FINAL = new Set<DiagnosticStatus>(["complete", "error", "cancelled", "failed", "timeout"]);
@@ -257,7 +258,7 @@ async function grouper(ctx: NbiContext, by: "productClass" | "softwareVersion" |
   if (by === "none") return async () => "all";
   if (by === "productClass") return async (id) => (await ctx.store.devices.get(id))?.productClass ?? "(unknown)";
   return async (id) => {
-    const values = await ctx.store.parameters.get(id, ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"]);
+    const values = await ctx.store.parameters.get(id, [...SOFTWARE_VERSION_PATHS]);
     return values.find((v) => v.value !== null && v.value !== "")?.value ?? "(unknown)";
   };
 }

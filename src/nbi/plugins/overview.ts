@@ -9,8 +9,8 @@ import type { NbiContext } from "../context.js";
 import type { RouteRegistry } from "../route.js";
 import { Nullable } from "../schemas.js";
 import { scopeOf } from "../tenancy.js";
+import { SOFTWARE_VERSION_PATHS } from "../../model/index.js";
 
-const VERSION_PATHS = ["Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"];
 const MINUTE = 60_000;
 
 const Group = Type.Object({ value: Type.String(), devices: Type.Integer() });
@@ -57,7 +57,7 @@ export function overviewRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiC
       const since = Math.floor(now.getTime() / MINUTE) * MINUTE - (req.query.minutes - 1) * MINUTE;
       const scope = scopeOf(req);
       const devices = scope === null ? {} : { devices: { filter: scopedFilter(scope, undefined)!, now, onlineWithinMs: ctx.settings.onlineWindowMs } };
-      const o = await ctx.store.fleet.overview({ now, onlineWithinMs: ctx.settings.onlineWindowMs, top: req.query.top, versionPaths: VERSION_PATHS, sessionsSince: since, ...devices });
+      const o = await ctx.store.fleet.overview({ now, onlineWithinMs: ctx.settings.onlineWindowMs, top: req.query.top, versionPaths: SOFTWARE_VERSION_PATHS, sessionsSince: since, ...devices });
       // A tenant's campaigns are those its principals created, as GET /api/campaigns lists them.
       const campaigns = await ctx.store.campaigns.list({ status: ["running", "paused"], limit: 100, ...(scope !== null ? { tenant: scope.name } : {}) });
       return {
