@@ -279,8 +279,6 @@ export interface TaskRepo {
   dueRetries(now: Date, limit: number): Promise<TaskRecord[]>;
   /** Claims the wake of the task's current retry: true for one caller only, whichever process it runs in. */
   claimRetryWake(id: string, now: Date): Promise<boolean>;
-  /** Gives a claim back (the wake could not be made yet), so that a later pass claims it again. */
-  releaseRetryWake(id: string): Promise<void>;
   /** Records the outcome of a connection request made for the task, for its current attempt. */
   recordWake(id: string, at: Date, outcome: string): Promise<void>;
   /** The latest wake of each task that has one. */

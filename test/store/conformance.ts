@@ -599,7 +599,7 @@ export function conformance(b: Backend): void {
       assert.equal(await s.tasks.pendingCount("nobody"), 0);
     });
 
-    test("retry wakes: due retries are claimed once across stores on one database, given back, and their wakes recorded per attempt", async () => {
+    test("retry wakes: due retries are claimed once across stores on one database, and their wakes recorded per attempt", async () => {
       const url = await b.freshUrl();
       const one = await openStore(url);
       const two = await openStore(url);
@@ -622,8 +622,6 @@ export function conformance(b: Backend): void {
         const claims = await Promise.all([one.tasks.claimRetryWake(due.id, at(15)), two.tasks.claimRetryWake(due.id, at(15))]);
         assert.deepEqual(claims.sort(), [false, true]);
         assert.deepEqual((await one.tasks.dueRetries(at(20), 10)).map((t) => t.name), ["late"]);
-        await two.tasks.releaseRetryWake(due.id);
-        assert.equal(await one.tasks.claimRetryWake(due.id, at(15)), true);
         // The next failure backs off again: its retry may be claimed anew.
         await one.tasks.update(due.id, { attempts: 2, notBefore: at(40) });
         assert.deepEqual((await one.tasks.dueRetries(at(40), 10)).map((t) => t.name), ["late", "due"]);

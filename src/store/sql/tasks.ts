@@ -142,10 +142,6 @@ export class SqlTaskRepo implements TaskRepo {
     return n > 0;
   }
 
-  async releaseRetryWake(id: string): Promise<void> {
-    await this.s.run("UPDATE tasks SET woken_for = NULL WHERE id = $1", [id]);
-  }
-
   async recordWake(id: string, at: Date, outcome: string): Promise<void> {
     await this.s.run("UPDATE tasks SET wake_at = $2, wake_outcome = $3, wake_attempts = attempts WHERE id = $1", [id, this.s.dialect.date(at), outcome]);
   }
