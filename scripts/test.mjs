@@ -11,6 +11,44 @@ import { join, resolve } from "node:path";
 import { findPgBin, reapStale, startCluster, stopCluster } from "./pg-cluster.mjs";
 import { ensureTestDeps } from "./test-deps.mjs";
 
+/** Collects the failed tests of a TAP stream (each `not ok` of a test, with its YAML block), not the suites around them. */
+class FailureRecap {
+  #partial = "";
+  #current = null;
+  #found = [];
+
+  feed(text) {
+    const lines = (this.#partial + text).split("\n");
+    this.#partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const m = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+      if (m) {
+        this.#current = { indent: m[1].length, name: m[2], block: [] };
+        continue;
+      }
+      const current = this.#current;
+      if (current === null) continue;
+      const trimmed = line.trim();
+      if (trimmed === "..." && line.length - line.trimStart().length <= current.indent + 2) {
+        if (!current.block.some((l) => l.includes("failureType: 'subtestsFailed'"))) this.#found.push(current);
+        this.#current = null;
+      } else if (trimmed !== "---") {
+        current.block.push(line.slice(Math.min(current.indent + 2, line.length - line.trimStart().length)));
+      }
+    }
+  }
+
+  recap() {
+    if (this.#found.length === 0) return "";
+    const out = [`# ${this.#found.length} failed test(s), repeated here:`];
+    for (const f of this.#found) {
+      out.push(`# not ok - ${f.name}`);
+      for (const l of f.block.slice(0, 40)) out.push(`#   ${l}`);
+    }
+    return out.join("\n") + "\n";
+  }
+}
+
 function runSync(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -97,38 +135,3 @@ const code = await new Promise((resolveCode) => {
 });
 cleanup();
 process.exit(code);
-
-/** Collects the failed tests of a TAP stream (each `not ok` of a test, with its YAML block), not the suites around them. */
-function FailureRecap() {
-  let partial = "";
-  let current = null;
-  const found = [];
-  this.feed = (text) => {
-    const lines = (partial + text).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      const m = /^(\s*)not ok \d+ - (.*)$/.exec(line);
-      if (m) {
-        current = { indent: m[1].length, name: m[2], block: [] };
-        continue;
-      }
-      if (current === null) continue;
-      const trimmed = line.trim();
-      if (trimmed === "..." && line.length - line.trimStart().length <= current.indent + 2) {
-        if (!current.block.some((l) => l.includes("failureType: 'subtestsFailed'"))) found.push(current);
-        current = null;
-      } else if (trimmed !== "---") {
-        current.block.push(line.slice(Math.min(current.indent + 2, line.length - line.trimStart().length)));
-      }
-    }
-  };
-  this.recap = () => {
-    if (found.length === 0) return "";
-    const out = [`# ${found.length} failed test(s), repeated here:`];
-    for (const f of found) {
-      out.push(`# not ok - ${f.name}`);
-      for (const l of f.block.slice(0, 40)) out.push(`#   ${l}`);
-    }
-    return out.join("\n") + "\n";
-  };
-}
