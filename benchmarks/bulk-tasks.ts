@@ -9,7 +9,9 @@
 // (TaskService.createMany, src/server/tasks.ts), in process; then through POST /api/tasks of a
 // `provisio serve` process (the filter's device ids paged, the tasks created, the audit entry written).
 // Baseline, same run: what createMany did before, a statement per task in transactions of 250, over
-// --baseline-devices devices (at 550 tasks/s on PostgreSQL, 100,000 would take minutes).
+// --baseline-devices devices (at 550 tasks/s on PostgreSQL, 100,000 would take minutes). Then a
+// setParameterValues for every device, whose values are checked against the types the devices reported
+// (read per 1,000 devices), beside the per-device reads it made before.
 // Tasks and events are deleted between runs, so that every run starts from the same tables. --url must
 // name an empty database (PostgreSQL); SQLite's is a new file unless --url names one.
 import { recordEvents, EventBus, type AcsEvent } from "../src/server/events.js";
@@ -38,6 +40,8 @@ function options(argv: string[]) {
 
 const AT = new Date(Date.UTC(2026, 11, 1));
 const ARGS = { parameterNames: ["Device.DeviceInfo.UpTime"] };
+const SPV_PATH = "Device.ManagementServer.PeriodicInformInterval";
+const SPV_ARGS = { parameterValues: [{ name: SPV_PATH, value: 600 }] };
 
 async function fill(store: Store, devices: number): Promise<void> {
   // An empty database every time: filling is quick, and `provisio serve` keeps its first start's
@@ -51,7 +55,10 @@ async function fill(store: Store, devices: number): Promise<void> {
       batch.push({
         id: `00D09E-HGW-${serial}`, manufacturer: "Acme", oui: "00D09E", productClass: "HGW", serialNumber: serial, registeredAt: AT,
         lastBootAt: AT, lastInformAt: AT, address: null, tags: k % 10 === 0 ? ["lab"] : [],
-        parameters: [{ path: "Device.DeviceInfo.UpTime", object: false, writable: false, value: String(k), type: "xsd:unsignedInt" }],
+        parameters: [
+          { path: "Device.DeviceInfo.UpTime", object: false, writable: false, value: String(k), type: "xsd:unsignedInt" },
+          { path: SPV_PATH, object: false, writable: true, value: "3600", type: "xsd:unsignedInt" },
+        ],
       });
     }
     await store.fleet.load(batch);
@@ -124,6 +131,21 @@ async function main(): Promise<void> {
       await clear(sql);
     }
     rows.push(inProcess);
+    // A setParameterValues checks each value against the type its device reported: read for 1,000
+    // devices at a time; before, one read per device (timed alone here, over the baseline's devices).
+    const spv: Row = { name: "TaskService.createMany, setParameterValues: types read per 1,000 devices", tasks: ids.length, ms: [] };
+    const perDevice: Row = { name: `before: setParameterValues types read one device at a time (the reads alone, ${o.baselineDevices} devices)`, tasks: o.baselineDevices, ms: [] };
+    for (let i = 0; i < o.runs; i++) {
+      let t = performance.now();
+      for (const id of ids.slice(0, o.baselineDevices)) await store.parameters.get(id, [SPV_PATH]);
+      perDevice.ms.push(performance.now() - t);
+      t = performance.now();
+      const r = await service.createMany(ids, "setParameterValues", SPV_ARGS);
+      spv.ms.push(performance.now() - t);
+      if (r.created.length !== ids.length) throw new Error(`created ${r.created.length} of ${ids.length}: ${JSON.stringify(r.failures.slice(0, 2))}`);
+      await clear(sql);
+    }
+    rows.push(perDevice, spv);
     if (o.api) {
       const api = await startApiProcess(db.url, { nbi: { host: "127.0.0.1", port: 0, bulkLimit: o.devices } }, pollFor(120_000));
       try {

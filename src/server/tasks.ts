@@ -73,6 +73,9 @@ const FINAL = new Set(["done", "failed", "cancelled", "expired"]);
  */
 const BULK_CHUNK = 5000;
 
+/** Devices whose reported parameter types one read fetches, for a bulk setParameterValues. */
+const TYPE_BATCH = 1000;
+
 export class TaskService {
   constructor(
     private readonly store: Store,
@@ -121,12 +124,16 @@ export class TaskService {
     const valid = this.check(name, args);
     const failures: BulkResult["failures"] = [];
     const ready: { deviceId: string; args: unknown }[] = [];
-    for (const deviceId of deviceIds) {
-      try {
-        ready.push({ deviceId, args: this.sealed(deviceId, name, await this.resolveTypes(deviceId, name as TaskName, valid)) });
-      } catch (err) {
-        if (!(err instanceof TaskValueError)) throw err;
-        failures.push({ deviceId, code: "TASK_VALUE_TYPE", message: err.message });
+    for (let i = 0; i < deviceIds.length; i += TYPE_BATCH) {
+      const batch = deviceIds.slice(i, i + TYPE_BATCH);
+      const reported = await this.reportedTypes(batch, name, valid);
+      for (const deviceId of batch) {
+        try {
+          ready.push({ deviceId, args: this.sealed(deviceId, name, await this.resolveTypes(deviceId, name as TaskName, valid, reported?.get(deviceId) ?? new Map())) });
+        } catch (err) {
+          if (!(err instanceof TaskValueError)) throw err;
+          failures.push({ deviceId, code: "TASK_VALUE_TYPE", message: err.message });
+        }
       }
     }
     const created: TaskRecord[] = [];
@@ -182,11 +189,28 @@ export class TaskService {
     };
   }
 
-  private async resolveTypes<N extends TaskName>(deviceId: string, name: N, given: TaskArgs<N>): Promise<TaskArgs<N>> {
+  /**
+   * The types devices reported for the parameters a setParameterValues sets, for a batch of devices in
+   * one read (null for other kinds). What fillArgs adds is not among them: it fills in files, not values.
+   */
+  private async reportedTypes(deviceIds: readonly string[], name: string, args: TaskArgs<TaskName>): Promise<Map<string, Map<string, string | null>> | null> {
+    if (name !== "setParameterValues") return null;
+    const rows = await this.store.parameters.typesOf(deviceIds, (args as TaskArgs<"setParameterValues">).parameterValues.map((p) => p.name));
+    const out = new Map<string, Map<string, string | null>>();
+    for (const r of rows) {
+      let m = out.get(r.deviceId);
+      if (m === undefined) out.set(r.deviceId, (m = new Map()));
+      m.set(r.path, r.type);
+    }
+    return out;
+  }
+
+  /** `reported`: the device's reported types, when read already for a batch of devices (reportedTypes). */
+  private async resolveTypes<N extends TaskName>(deviceId: string, name: N, given: TaskArgs<N>, reported?: Map<string, string | null>): Promise<TaskArgs<N>> {
     const args = this.fillArgs === undefined ? given : ((await this.fillArgs(deviceId, name, given, this.clock())) as TaskArgs<N>);
     if (name !== "setParameterValues") return args;
     const spv = args as TaskArgs<"setParameterValues">;
-    const known = new Map((await this.store.parameters.get(deviceId, spv.parameterValues.map((p) => p.name))).map((r) => [r.path, r.type]));
+    const known = reported ?? new Map((await this.store.parameters.get(deviceId, spv.parameterValues.map((p) => p.name))).map((r) => [r.path, r.type]));
     const problems: ValueProblem[] = [];
     const parameterValues = spv.parameterValues.map((p) => {
       const reported = known.get(p.name);

@@ -182,6 +182,8 @@ export interface ParameterRepo {
   all(deviceId: string): Promise<ParameterRecord[]>;
   /** The records of these exact paths that exist. */
   get(deviceId: string, paths: string[]): Promise<ParameterRecord[]>;
+  /** The reported types of these exact paths on each of these devices (a bulk task's checks: one read per batch, not per device). */
+  typesOf(deviceIds: readonly string[], paths: readonly string[]): Promise<{ deviceId: string; path: string; type: string | null }[]>;
   /** The record of `prefix` itself (when it ends with ".") and everything under it, sorted by path. */
   subtree(deviceId: string, prefix: string): Promise<ParameterRecord[]>;
   /** Stores values (creating the parameters, and their parent objects, when new). */

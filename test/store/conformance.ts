@@ -322,6 +322,24 @@ export function conformance(b: Backend): void {
       assert.deepEqual(await s.parameters.get("d1", ["Device.Nope"]), []);
     });
 
+    test("typesOf gives the reported types of exactly the given paths on exactly the given devices", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2", "d3");
+      await s.parameters.setValues("d1", [
+        { path: "Device.A", value: "1", type: "xsd:int" }, { path: "Device.B", value: "b", type: "xsd:string" },
+      ], at());
+      await s.parameters.setValues("d2", [{ path: "Device.A", value: "true", type: "xsd:boolean" }], at());
+      await s.parameters.setValues("d3", [{ path: "Device.A", value: "7", type: "xsd:unsignedInt" }], at());
+      const got = await s.parameters.typesOf(["d1", "d2", "d1", "nope"], ["Device.A", "Device.B", "Device.Nope"]);
+      const key = (r: { deviceId: string; path: string }) => `${r.deviceId} ${r.path}`;
+      assert.deepEqual(got.sort((x, y) => key(x).localeCompare(key(y))), [
+        { deviceId: "d1", path: "Device.A", type: "xsd:int" },
+        { deviceId: "d1", path: "Device.B", type: "xsd:string" },
+        { deviceId: "d2", path: "Device.A", type: "xsd:boolean" },
+      ]);
+      assert.deepEqual(await s.parameters.typesOf([], ["Device.A"]), []);
+      assert.deepEqual(await s.parameters.typesOf(["d1"], []), []);
+    });
+
     test("subtree is the object itself and what lies under it, never siblings sharing a text prefix", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       await s.parameters.setValues("d1", [

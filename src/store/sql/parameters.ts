@@ -90,6 +90,16 @@ export class SqlParameterRepo implements ParameterRepo {
     return rows.map((r) => toParameter(d, r));
   }
 
+  async typesOf(deviceIds: readonly string[], paths: readonly string[]): Promise<{ deviceId: string; path: string; type: string | null }[]> {
+    if (deviceIds.length === 0 || paths.length === 0) return [];
+    const d = this.s.dialect;
+    const rows = await this.s.all<{ device_id: string; path: string; type: string | null }>(
+      `SELECT device_id, path, type FROM parameters WHERE ${d.inTextArray("device_id", "$1")} AND ${d.inTextArray("path", "$2")}`,
+      [d.textArray([...new Set(deviceIds)]), d.textArray([...new Set(paths)])],
+    );
+    return rows.map((r) => ({ deviceId: r.device_id, path: r.path, type: r.type }));
+  }
+
   async subtree(deviceId: string, prefix: string): Promise<ParameterRecord[]> {
     const cond = subtreeCondition(prefix, 2);
     const rows = await this.s.all(
