@@ -8,7 +8,7 @@ import { checkMeta, FileError, type FileService } from "../files/index.js";
 import { reasonOf, translateDevice, translateFile, translatePreset, translateProvision, translateVirtualParameter, Unmappable, type GenieFile, type GeniePreset, type GenieScript, type ImportedDevice } from "../genieacs/index.js";
 import { checkDocument, DocumentError, ScriptSandbox } from "../provisioning/index.js";
 import { cliPrincipal } from "../server/audit.js";
-import type { JsonValue, ProvisioningKind, Store } from "../store/types.js";
+import type { JsonValue, ProvisioningKind, Store, StoreTx } from "../store/types.js";
 import { audit } from "./apikey.js";
 import type { GenieSource } from "./genieacs-source.js";
 
@@ -196,38 +196,29 @@ async function importDevices(o: ImportOptions): Promise<DeviceReport> {
   return r;
 }
 
-/** One transaction per batch: a device is imported whole or not at all. */
+/**
+ * One transaction per batch: a device is imported whole or not at all. The batch's devices are read
+ * together and written side by side (each device's own statements in order), so that on PostgreSQL's
+ * pipelined connection a batch costs a few round trips rather than several per device.
+ */
 async function deviceBatch(o: ImportOptions, batch: ImportedDevice[], r: DeviceReport): Promise<void> {
   const made: string[] = [];
   const counts = await o.store.transaction(async (tx) => {
     const c = { create: 0, update: 0, exists: 0 };
-    for (const d of batch) {
-      const existing = await tx.devices.get(d.id);
-      if (existing !== null && !o.overwrite) {
+    const existing = await Promise.all(batch.map((d) => tx.devices.get(d.id)));
+    const writes: Promise<void>[] = [];
+    batch.forEach((d, i) => {
+      const old = existing[i]!;
+      if (old !== null && !o.overwrite) {
         c.exists++;
-        continue;
+        return;
       }
-      c[existing === null ? "create" : "update"]++;
-      if (o.dryRun) continue;
+      c[old === null ? "create" : "update"]++;
+      if (o.dryRun) return;
       made.push(d.id);
-      const lastInform = d.lastInformAt ?? d.registeredAt ?? o.now();
-      if (existing === null) {
-        // recordInform is how a device record comes to be; imported, it carries GenieACS's times and no events.
-        const inform = { id: d.id, manufacturer: d.manufacturer, oui: d.oui, productClass: d.productClass, serialNumber: d.serialNumber, address: null, cwmpNamespace: "1-0" as const, cwmpVersion: null, events: [] };
-        const registered = d.registeredAt ?? lastInform;
-        await tx.devices.recordInform({ ...inform, at: registered });
-        if (lastInform.getTime() !== registered.getTime()) await tx.devices.recordInform({ ...inform, at: lastInform });
-      }
-      if (d.tags.length > 0) await tx.devices.updateTags(d.id, d.tags, []);
-      const byTime = new Map<number, { path: string; value: string; type: string }[]>();
-      for (const v of d.values) {
-        const at = (v.at ?? lastInform).getTime();
-        const group = byTime.get(at) ?? [];
-        if (group.length === 0) byTime.set(at, group);
-        group.push({ path: v.path, value: v.value, type: v.type });
-      }
-      for (const [at, values] of byTime) await tx.parameters.setValues(d.id, values, new Date(at));
-    }
+      writes.push(writeDevice(tx, d, old === null, o.now()));
+    });
+    await Promise.all(writes);
     return c;
   });
   r.create += counts.create;
@@ -240,4 +231,24 @@ async function deviceBatch(o: ImportOptions, batch: ImportedDevice[], r: DeviceR
       after: made as JsonValue,
     });
   }
+}
+
+async function writeDevice(tx: StoreTx, d: ImportedDevice, isNew: boolean, now: Date): Promise<void> {
+  const lastInform = d.lastInformAt ?? d.registeredAt ?? now;
+  if (isNew) {
+    // recordInform is how a device record comes to be; imported, it carries GenieACS's times and no events.
+    const inform = { id: d.id, manufacturer: d.manufacturer, oui: d.oui, productClass: d.productClass, serialNumber: d.serialNumber, address: null, cwmpNamespace: "1-0" as const, cwmpVersion: null, events: [] };
+    const registered = d.registeredAt ?? lastInform;
+    await tx.devices.recordInform({ ...inform, at: registered });
+    if (lastInform.getTime() !== registered.getTime()) await tx.devices.recordInform({ ...inform, at: lastInform });
+  }
+  const byTime = new Map<number, { path: string; value: string; type: string }[]>();
+  for (const v of d.values) {
+    const at = (v.at ?? lastInform).getTime();
+    const group = byTime.get(at) ?? [];
+    if (group.length === 0) byTime.set(at, group);
+    group.push({ path: v.path, value: v.value, type: v.type });
+  }
+  if (d.tags.length > 0) await tx.devices.updateTags(d.id, d.tags, []);
+  for (const [at, values] of byTime) await tx.parameters.setValues(d.id, values, new Date(at));
 }
