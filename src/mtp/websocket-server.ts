@@ -61,8 +61,8 @@ interface Refusal {
 export class WebSocketControllerMtp implements ControllerMtp {
   readonly name = "websocket" as const;
   private readonly connections = new Map<string, Connection>();
-  /** The agents' eids by upgrade request, for the extension in the answer. */
-  private readonly eids = new WeakMap<IncomingMessage, string>();
+  /** Upgrade requests whose agent named itself: the answer names the controller. */
+  private readonly named = new WeakSet<IncomingMessage>();
   // A prefix per start, so that a route kept from before a restart never reaches a new socket.
   private prefix = "";
   private seq = 0;
@@ -98,8 +98,7 @@ export class WebSocketControllerMtp implements ControllerMtp {
       handleProtocols: (offered) => (offered.has(USP_SUBPROTOCOL) ? USP_SUBPROTOCOL : false),
     });
     wss.on("headers", (headers, req) => {
-      const eid = this.eids.get(req);
-      if (eid !== undefined) headers.push(`Sec-WebSocket-Extensions: ${formatUspExtension(this.o.endpointId)}`);
+      if (this.named.has(req)) headers.push(`Sec-WebSocket-Extensions: ${formatUspExtension(this.o.endpointId)}`);
     });
     const plain = (_req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(426, { "Content-Type": "text/plain; charset=utf-8", Upgrade: "websocket", Connection: "Upgrade" });
@@ -191,7 +190,7 @@ export class WebSocketControllerMtp implements ControllerMtp {
     }
     if (!ok) return this.refuse(socket, remoteAddress, { ...this.challenge(), reason: "these credentials are not accepted" }, peer);
     if (socket.destroyed || this.server === null) return void socket.destroy();
-    if (peer.endpointId !== null) this.eids.set(req, peer.endpointId);
+    if (peer.endpointId !== null) this.named.add(req);
     wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, handler, peer));
   }
 

@@ -327,7 +327,8 @@ describe("USP WebSocket MTP", () => {
   });
 
   it("closes a connection that stops answering pings", async () => {
-    const c = await controller({ pingIntervalMs: 100 });
+    // Long enough that the live agent's pong, in this same process, is never behind the next round.
+    const c = await controller({ pingIntervalMs: 1000 });
     try {
       const live = agent(c.url, 1);
       await live.connect();
@@ -380,6 +381,27 @@ describe("USP WebSocket MTP", () => {
         assert.equal(c.mtp.size, 2);
       } finally {
         await Promise.all([withCert.mtp.close(), withPassword.mtp.close(), strange.mtp.close()]);
+        await c.mtp.stop();
+      }
+    });
+
+    it("with tlsClientCertRequired, refuses an agent without a certificate at the TLS handshake, password or not", async () => {
+      const c = await controller({ tls: { cert: pki.server.cert, key: pki.server.key, clientCa: pki.ca.cert, clientCertRequired: true } }, async (peer) => peer.certCn === peer.endpointId);
+      const url = `wss://127.0.0.1:${c.mtp.port}/usp`;
+      const cert = pki.client(agentId(1));
+      const withCert = agent(url, 1, { username: undefined, password: undefined, tls: { ca: pki.ca.cert, cert: cert.cert, key: cert.key } });
+      const without = agent(url, 2, { tls: { ca: pki.ca.cert } });
+      try {
+        await withCert.connect();
+        void without.connect();
+        await until("the agent without a certificate fails", async () => without.statuses.some((s) => s.state === "disconnected"));
+        const lost = without.statuses.find((s) => s.state === "disconnected");
+        assert.ok(lost?.state === "disconnected" && !lost.reason.startsWith("HTTP "), `refused by TLS, not HTTP: ${lost?.state === "disconnected" ? lost.reason : ""}`);
+        assert.equal(without.mtp.connected, false);
+        assert.equal(withCert.mtp.connected, true);
+        assert.equal(c.mtp.size, 1);
+      } finally {
+        await Promise.all([withCert.mtp.close(), without.mtp.close()]);
         await c.mtp.stop();
       }
     });
