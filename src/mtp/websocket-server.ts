@@ -138,6 +138,13 @@ export class WebSocketControllerMtp implements ControllerMtp {
     if (route.mtp !== "websocket") return false;
     const c = this.connections.get(route.address);
     if (c === undefined || c.ws.readyState !== WebSocket.OPEN) return false;
+    // An agent that stops reading would have us queue its Records without end: past a few Records'
+    // worth of unsent bytes it is treated as dead (as one that stops answering pings), and comes back.
+    if (c.ws.bufferedAmount + bytes.byteLength > unsentLimit(this.o.maxRecordBytes)) {
+      this.o.log.warn({ route: route.address, unsent: c.ws.bufferedAmount }, "USP WebSocket agent does not read what it is sent: connection closed");
+      c.ws.terminate();
+      return false;
+    }
     return new Promise((resolve) => c.ws.send(bytes, { binary: true }, (err) => resolve(err === undefined || err === null)));
   }
 
@@ -295,4 +302,9 @@ export class WebSocketControllerMtp implements ControllerMtp {
 export function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/** Bytes that may wait unsent for one agent: four of the largest Records, and never under 1 MiB. */
+export function unsentLimit(maxRecordBytes: number): number {
+  return Math.max(4 * maxRecordBytes, 1024 ** 2);
 }

@@ -326,6 +326,33 @@ describe("USP WebSocket MTP", () => {
     }
   });
 
+  it("closes a connection that does not read what it is sent, past a few Records' worth", async () => {
+    const maxRecordBytes = 64 * 1024;
+    const c = await controller({ maxRecordBytes });
+    try {
+      const ws = await rawSocket(c.url);
+      ws.send(getRecord(agentId(1), CONTROLLER, "hello"));
+      await until("the controller has the agent's route", async () => c.received.length === 1);
+      const route = c.received[0]!.route;
+      // ws gives no public handle on its socket: this one stops reading, as a stuck agent would.
+      (ws as unknown as { _socket: Duplex })._socket.pause();
+      const big = new Uint8Array(maxRecordBytes);
+      let refused = false;
+      let sent = 0;
+      for (; sent < 4000 && !refused; sent++) {
+        // A refused send answers at once; an accepted one waits for the kernel, so it is not awaited.
+        refused = (await Promise.race([c.mtp.send(route, big), new Promise<boolean>((r) => setImmediate(() => r(true)))])) === false;
+      }
+      assert.ok(refused, `still accepted after ${sent} Records of ${maxRecordBytes} bytes`);
+      await until("the stuck connection is gone", async () => c.gone.length === 1);
+      assert.deepEqual(c.gone, [route]);
+      assert.equal(await c.mtp.send(route, getRecord(CONTROLLER, agentId(1), "after")), false);
+      ws.terminate();
+    } finally {
+      await c.mtp.stop();
+    }
+  });
+
   it("closes a connection that stops answering pings", async () => {
     // Long enough that the live agent's pong, in this same process, is never behind the next round.
     const c = await controller({ pingIntervalMs: 1000 });
