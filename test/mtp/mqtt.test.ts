@@ -9,6 +9,8 @@ import type { IClientOptions, IPublishPacket, MqttClient } from "mqtt";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../src/mtp/mqtt-broker.js";
 import { MqttAgentMtp, type MqttAgentOptions } from "../../src/mtp/mqtt-agent.js";
 import { MqttControllerMtp } from "../../src/mtp/mqtt-controller.js";
+import { mqttMtpFromConfig } from "../../src/mtp/mqtt-mtp.js";
+import { loadConfig } from "../../src/config/index.js";
 import { MqttMtpError, agentTopic, withReplyTo } from "../../src/mtp/mqtt-usp.js";
 import type { MtpPeer, MtpRoute } from "../../src/mtp/types.js";
 import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, noSessionContextRecord, uspMsg } from "../../src/usp/index.js";
@@ -341,5 +343,33 @@ describe("USP over MQTT through the embedded broker", () => {
       await raw.endAsync(true);
     }
     assert.equal(controller.connected, true);
+  });
+});
+
+describe("the MQTT MTP from usp.mqtt.*", () => {
+  it("starts the embedded broker by default, exchanges Records through it, and closes it with the MTP", async () => {
+    const usp = loadConfig({ flags: { "usp.mqtt.embeddedHost": "127.0.0.1", "usp.mqtt.embeddedPort": "0" } }).usp;
+    assert.equal(usp.mqtt.url, "embedded");
+    const mtp = mqttMtpFromConfig(usp, { authenticate: (peer, pw) => Promise.resolve(peer.endpointId === AGENTS[0] && pw === password(AGENTS[0])) });
+    assert.ok(mtp);
+    const inbox = new Inbox();
+    await mtp.start({ record: inbox.take });
+    const url = mtp.broker?.url;
+    assert.match(url ?? "", /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    const agent = await openAgent({ url: url!, endpointId: AGENTS[0]!, username: "any", password: password(AGENTS[0]!), controllerTopic: mtp.topic });
+    try {
+      assert.equal(await agent.mtp.send(record(AGENTS[0]!, usp.endpointId, "via-config")), true);
+      const r = await inbox.get("via-config");
+      assert.equal(await mtp.send(r.route, record(usp.endpointId, AGENTS[0]!, "answer-via-config")), true);
+      await waitFor("the agent gets the answer", agent.got, (m) => m === "answer-via-config");
+    } finally {
+      await agent.mtp.close();
+      await mtp.stop();
+    }
+    await assert.rejects(mqtt.connectAsync(url!, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 }));
+  });
+
+  it("is off with an empty usp.mqtt.url", () => {
+    assert.equal(mqttMtpFromConfig(loadConfig({ flags: { "usp.mqtt.url": "" } }).usp, { authenticate: () => Promise.resolve(true) }), null);
   });
 });
