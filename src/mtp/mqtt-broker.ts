@@ -155,6 +155,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => {}); // a reset by the peer: the connection's own close handles it
+    socket.setNoDelay(true);
     const conn = new GuardedConnection(socket, new MqttPacketSizeGuard(options.maxPacketBytes), () =>
       log.warn({ remoteAddress: socket.remoteAddress, max: options.maxPacketBytes }, "embedded MQTT broker: packet above the limit; client disconnected"),
     );

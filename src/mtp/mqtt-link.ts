@@ -110,7 +110,11 @@ export class MqttLink {
     this.#client = client;
     client.on("message", (topic, payload, packet) => this.#take(topic, payload, packet, onRecord));
     client.on("close", () => this.#lost());
-    client.on("connect", () => this.#back());
+    client.on("connect", () => {
+      // A Record is a request or an answer someone waits for: no Nagle delay on small PUBLISHes.
+      (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
+      this.#back();
+    });
 
     return new Promise<void>((resolve, reject) => {
       let settled = false;

@@ -88,6 +88,8 @@ function config(dir: string, port: number, options: StartMosquittoOptions, asRoo
     options.acl ? `acl_file ${join(dir, "acl")}` : "",
     options.maxPacketBytes ? `max_packet_size ${options.maxPacketBytes}` : "",
     "persistence false",
+    // USP is request and answer: Nagle's delay would add tens of ms to every round trip.
+    "set_tcp_nodelay true",
     "log_dest stderr",
     "log_type error",
     "log_type warning",
