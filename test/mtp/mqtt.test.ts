@@ -3,6 +3,7 @@
 // its logins and ACLs. No mock: sockets on 127.0.0.1, brokers started by the test.
 
 import assert from "node:assert/strict";
+import { createServer, type AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import mqtt from "mqtt";
 import type { IClientOptions, IPublishPacket, MqttClient } from "mqtt";
@@ -367,6 +368,21 @@ describe("the MQTT MTP from usp.mqtt.*", () => {
       await mtp.stop();
     }
     await assert.rejects(mqtt.connectAsync(url!, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 }));
+  });
+
+  it("says which keys to change when the embedded broker's port is taken, and leaves nothing open", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const usp = loadConfig({ flags: { "usp.mqtt.embeddedHost": "127.0.0.1", "usp.mqtt.embeddedPort": String(port) } }).usp;
+      const mtp = mqttMtpFromConfig(usp, { authenticate: () => Promise.resolve(true) })!;
+      await assert.rejects(mtp.start({ record: () => {} }), /cannot listen on 127\.0\.0\.1:\d+ \(usp\.mqtt\.embeddedHost\/embeddedPort\)/);
+      assert.equal(mtp.broker, null);
+      await mtp.stop();
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 
   it("is off with an empty usp.mqtt.url", () => {
