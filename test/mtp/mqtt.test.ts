@@ -77,6 +77,11 @@ function closedByBroker(client: MqttClient): Promise<void> {
 const password = (eid: string) => `secret-of-${eid}`;
 const safeUser = (eid: string) => eid.replace(/[^A-Za-z0-9]/g, "-");
 
+/** An agent of AGENTS with its own login. */
+function agentLogin(url: string, eid: string, more: Partial<MqttAgentOptions>): MqttAgentOptions {
+  return { url, endpointId: eid, username: safeUser(eid), password: password(eid), reconnectMs: 200, ...more };
+}
+
 describe("USP over MQTT through Mosquitto", () => {
   let broker: Mosquitto;
   let controller: MqttControllerMtp;
@@ -108,14 +113,7 @@ describe("USP over MQTT through Mosquitto", () => {
     await broker?.stop();
   });
 
-  const agentOptions = (eid: string, more: Partial<MqttAgentOptions> = {}): MqttAgentOptions => ({
-    url: broker.url,
-    endpointId: eid,
-    username: safeUser(eid),
-    password: password(eid),
-    reconnectMs: 200,
-    ...more,
-  });
+  const agentOptions = (eid: string, more: Partial<MqttAgentOptions> = {}) => agentLogin(broker.url, eid, more);
 
   it("carries Records both ways between the controller and several agents, each answered on its Response Topic", async () => {
     // A bystander sees the PUBLISHes as the broker forwards them: MQTT 5 properties included.
@@ -246,14 +244,7 @@ describe("USP over MQTT through the embedded broker", () => {
     await broker?.close();
   });
 
-  const agentOptions = (eid: string, more: Partial<MqttAgentOptions> = {}): MqttAgentOptions => ({
-    url: broker.url,
-    endpointId: eid,
-    username: safeUser(eid),
-    password: password(eid),
-    reconnectMs: 200,
-    ...more,
-  });
+  const agentOptions = (eid: string, more: Partial<MqttAgentOptions> = {}) => agentLogin(broker.url, eid, more);
 
   it("carries Records both ways; an agent that tries MQTT 5 falls back to 3.1.1 by itself", async () => {
     const opened = await Promise.all(AGENTS.map((eid, i) => openAgent(agentOptions(eid, i === 0 ? {} : { protocolVersion: 4 }))));

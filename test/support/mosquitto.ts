@@ -14,9 +14,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { endProcess, freePort, untilListening } from "./daemon.js";
 
 export interface MosquittoAccount {
   user: string;
@@ -57,18 +57,6 @@ function mosquittoOwner(): { uid: number; gid: number } | undefined {
   if (!line) return undefined;
   const [, , uid, gid] = line.split(":");
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function binary(name: string): string {
@@ -123,45 +111,27 @@ export async function startMosquitto(options: StartMosquittoOptions = {}): Promi
   const kill = async () => {
     const c = child;
     child = undefined;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
-    c.kill("SIGTERM");
-    const timer = setTimeout(() => c.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
+    await endProcess(c);
   };
 
-  const run = () =>
-    new Promise<"ready" | "port-taken">((resolve, reject) => {
-      writeFileSync(configPath, config(dir, port, options, asRoot));
-      if (owner) {
-        chownSync(dir, owner.uid, owner.gid);
-        for (const f of readdirSync(dir)) chownSync(join(dir, f), owner.uid, owner.gid);
-      }
-      const p = spawn(mosquitto, ["-c", configPath], { stdio: ["ignore", "pipe", "pipe"] });
-      child = p;
-      const timer = setTimeout(() => reject(new Error(`mosquitto did not open port ${port} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        if (output.includes(`listen socket on port ${port}`) && output.includes(" running")) {
-          clearTimeout(timer);
-          resolve("ready");
-        } else if (output.includes("Address already in use")) {
-          clearTimeout(timer);
-          resolve("port-taken");
-        }
-      };
-      p.stdout?.on("data", onData);
-      p.stderr?.on("data", onData);
-      p.once("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      p.once("exit", (code, signal) => {
-        clearTimeout(timer);
-        if (child === p) reject(new Error(`mosquitto exited (${code ?? signal}) before it was ready:\n${output}`));
-      });
+  const run = () => {
+    writeFileSync(configPath, config(dir, port, options, asRoot));
+    if (owner) {
+      chownSync(dir, owner.uid, owner.gid);
+      for (const f of readdirSync(dir)) chownSync(join(dir, f), owner.uid, owner.gid);
+    }
+    const p = spawn(mosquitto, ["-c", configPath], { stdio: ["ignore", "pipe", "pipe"] });
+    child = p;
+    return untilListening(p, {
+      name: "mosquitto",
+      port,
+      timeoutMs,
+      ready: (out) => out.includes(`listen socket on port ${port}`) && out.includes(" running"),
+      portTaken: (out) => out.includes("Address already in use"),
+      onOutput: (text) => (output += text),
+      output: () => output,
     });
+  };
 
   const stop = async () => {
     process.removeListener("exit", killOnExit);
