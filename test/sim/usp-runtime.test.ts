@@ -1,0 +1,123 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, msgBody, msgKind, noSessionContextRecord, uspMsg, type UspMsg } from "../../src/usp/index.js";
+import { loopbackPair, type LoopbackController } from "../../src/sim/usp/index.js";
+import { startUspSimulation, type UspSimulation } from "../../src/sim/usp/runtime/index.js";
+import { CTRL, uspModel } from "./support/usp.js";
+
+/** Waits for a condition, with a generous limit for a loaded machine. */
+async function until(what: string, ok: () => boolean, limitMs = 60_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!ok()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A controller over loopbacks: answers OnBoardRequests, remembers every Msg by agent. */
+class Controller {
+  readonly ends = new Map<string, LoopbackController>();
+  readonly received = new Map<string, UspMsg[]>();
+  readonly logins = new Map<string, string>();
+  #ids = 0;
+
+  take(endpointId: string, bytes: Uint8Array): void {
+    const record = decodeRecord(bytes);
+    assert.equal(record.toId, CTRL);
+    assert.equal(record.fromId, endpointId);
+    if (record.recordType !== "noSessionContext") return;
+    const msg = decodeMsg(record.noSessionContext.payload);
+    const list = this.received.get(endpointId) ?? [];
+    list.push(msg);
+    this.received.set(endpointId, list);
+    const n = msgBody(msg, "notify");
+    if (n?.sendResp) this.send(endpointId, uspMsg("notifyResp", msg.header.msgId, { subscriptionId: n.subscriptionId }));
+  }
+
+  send(endpointId: string, msg: UspMsg): void {
+    const end = this.ends.get(endpointId);
+    assert.ok(end?.send(encodeRecord(noSessionContextRecord(CTRL, endpointId, encodeMsg(msg)))));
+  }
+
+  request(endpointId: string, msg: Parameters<typeof uspMsg>[0], body: Parameters<typeof uspMsg>[2]): string {
+    const id = `c-${++this.#ids}`;
+    this.send(endpointId, uspMsg(msg, id, body));
+    return id;
+  }
+
+  answer(endpointId: string, msgId: string): UspMsg | undefined {
+    return this.received.get(endpointId)?.find((m) => m.header.msgId === msgId);
+  }
+}
+
+function run(devices: number, ctrl: Controller): UspSimulation {
+  return startUspSimulation({
+    devices,
+    model: uspModel(),
+    connectConcurrency: 16,
+    mtp: (login, reached) => {
+      ctrl.logins.set(login.endpointId, `${login.username}:${login.password}`);
+      const pair = loopbackPair((bytes) => ctrl.take(login.endpointId, bytes));
+      ctrl.ends.set(login.endpointId, pair.controller);
+      return { ...pair.agent, connect: (onRecord) => pair.agent.connect(onRecord).then(() => reached()) };
+    },
+  });
+}
+
+test("many agents over the loopback: each onboards, answers Gets, and notifies a subscriber of a control-API change", async () => {
+  const ctrl = new Controller();
+  const devices = 300;
+  const sim = run(devices, ctrl);
+  try {
+    await sim.ready;
+    await until("every agent onboarded", () => sim.stats().onboarded === devices);
+    const ids = sim.agents.map((a) => a.endpointId);
+    assert.equal(new Set(ids).size, devices);
+    // Each agent names itself by its device, and logs in with its device's credentials.
+    assert.match(ids[7]!, /^os::00D09E-PG-4100-PRV000008$/);
+    assert.match(ctrl.logins.get(ids[7]!)!, /^00D09E-PRV000008:\w+$/);
+    for (const id of ids) {
+      const first = ctrl.received.get(id)![0]!;
+      const n = msgBody(first, "notify");
+      assert.ok(n?.notification === "onBoardReq");
+    }
+
+    const asked = ids.map((id) => [id, ctrl.request(id, "get", { paramPaths: ["Device.DeviceInfo.SerialNumber"], maxDepth: 0 })] as const);
+    await until("every GetResp", () => asked.every(([id, m]) => ctrl.answer(id, m) !== undefined));
+    for (const [i, [id, m]] of asked.entries()) {
+      const resp = msgBody(ctrl.answer(id, m)!, "getResp")!;
+      assert.equal(resp.reqPathResults[0]!.resolvedPathResults[0]!.resultParams.SerialNumber, sim.agents[i]!.tree.identity.serialNumber);
+    }
+
+    const target = ids[42]!;
+    const add = ctrl.request(target, "add", {
+      allowPartial: false,
+      createObjs: [{ objPath: "Device.LocalAgent.Subscription.", paramSettings: [
+        { param: "Enable", value: "true", required: true }, { param: "ID", value: "vc-1", required: true },
+        { param: "NotifType", value: "ValueChange", required: true }, { param: "ReferenceList", value: "Device.DeviceInfo.HostName", required: true },
+        { param: "NotifRetry", value: "true", required: true },
+      ] }],
+    });
+    await until("the AddResp", () => ctrl.answer(target, add) !== undefined);
+    assert.equal(msgKind(ctrl.answer(target, add)!), "addResp");
+    sim.controls(42).setValue("Device.DeviceInfo.HostName", "den");
+    await until("the ValueChange", () => ctrl.received.get(target)!.some((m) => msgBody(m, "notify")?.notification === "valueChange"));
+    const vc = ctrl.received.get(target)!.map((m) => msgBody(m, "notify")).find((n) => n?.notification === "valueChange")!;
+    assert.ok(vc.notification === "valueChange" && vc.valueChange.paramValue === "den" && vc.subscriptionId === "vc-1");
+    // Answered, so nothing waits any more.
+    await until("the NotifyResp to arrive", () => sim.stats().unanswered === 0);
+    // Nobody else subscribed: the other agents sent only their OnBoardRequest and GetResp.
+    assert.equal(ctrl.received.get(ids[0]!)!.length, 2);
+
+    // A reboot from the control API: the agent is down, then up again.
+    sim.controls(3).reboot();
+    assert.equal(sim.agents[3]!.up, false);
+    const stats = await sim.stop();
+    assert.equal(stats.agents, devices);
+    assert.equal(stats.connected, devices);
+    assert.ok(stats.recordsIn >= devices * 2 && stats.recordsOut >= devices * 2);
+    assert.equal(stats.sendFailures, 0);
+  } finally {
+    await sim.stop();
+  }
+});
