@@ -2,7 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, msgBody, msgKind, noSessionContextRecord, uspMsg, type UspMsg } from "../../src/usp/index.js";
 import { loopbackPair, type LoopbackController } from "../../src/sim/usp/index.js";
-import { startUspSimulation, type UspSimulation } from "../../src/sim/usp/runtime/index.js";
+import { agentMtpFactory, startUspSimulation, type UspSimulation } from "../../src/sim/usp/runtime/index.js";
+import { WebSocketControllerMtp } from "../../src/mtp/websocket-server.js";
+import type { MtpPeer, MtpRoute } from "../../src/mtp/types.js";
+import { silentLogger } from "../../src/server/logger.js";
+import { makeIdentity } from "../../src/sim/identity.js";
 import { CTRL, uspModel } from "./support/usp.js";
 
 /** Waits for a condition, with a generous limit for a loaded machine. */
@@ -119,5 +123,52 @@ test("many agents over the loopback: each onboards, answers Gets, and notifies a
     assert.equal(stats.sendFailures, 0);
   } finally {
     await sim.stop();
+  }
+});
+
+test("agents over real WebSockets: each logs in with its device's credentials, names itself, onboards and answers", async () => {
+  const devices = 40;
+  const m = uspModel();
+  const passwords = new Map(Array.from({ length: devices }, (_, i) => {
+    const id = makeIdentity(m.model.identityDefaults, {}, i);
+    return [id.acsUsername, id.acsPassword] as const;
+  }));
+  const logins: MtpPeer[] = [];
+  const routes = new Map<string, MtpRoute>();
+  const received = new Map<string, UspMsg[]>();
+  const server = new WebSocketControllerMtp({
+    host: "127.0.0.1", port: 0, path: "/usp", endpointId: CTRL, tls: null, auth: "required", realm: "provisio", allowedOrigins: [],
+    maxRecordBytes: 16 * 1024 * 1024, pingIntervalMs: 0, maxConnections: 0, maxConnectionsPerAddress: 0, retryAfterSeconds: 5, log: silentLogger,
+  }, (peer, password) => {
+    logins.push(peer);
+    return Promise.resolve(peer.username !== null && passwords.get(peer.username) === password);
+  });
+  await server.start({
+    record(bytes, route, peer) {
+      const record = decodeRecord(bytes);
+      assert.equal(record.fromId, peer.endpointId);
+      routes.set(record.fromId, route);
+      if (record.recordType !== "noSessionContext") return;
+      const msg = decodeMsg(record.noSessionContext.payload);
+      received.set(record.fromId, [...(received.get(record.fromId) ?? []), msg]);
+      const n = msgBody(msg, "notify");
+      if (n?.sendResp) void server.send(route, encodeRecord(noSessionContextRecord(CTRL, record.fromId, encodeMsg(uspMsg("notifyResp", msg.header.msgId, { subscriptionId: n.subscriptionId })))));
+    },
+  });
+  const sim = startUspSimulation({ devices, model: m, connectConcurrency: 8, mtp: agentMtpFactory(`ws://127.0.0.1:${server.port}/usp`, { retryMinimumWaitSeconds: 0.2 }) });
+  try {
+    await until("every agent onboarded over WebSocket", () => sim.stats().onboarded === devices);
+    assert.equal(new Set(logins.map((p) => p.endpointId)).size, devices);
+    for (const p of logins) assert.equal(p.username, `00D09E-${p.endpointId!.slice("os::00D09E-PG-4100-".length)}`);
+    const ids = sim.agents.map((a) => a.endpointId);
+    for (const id of ids) void server.send(routes.get(id)!, encodeRecord(noSessionContextRecord(CTRL, id, encodeMsg(uspMsg("get", "g-1", { paramPaths: ["Device.LocalAgent.EndpointID"], maxDepth: 0 })))));
+    await until("every GetResp over WebSocket", () => ids.every((id) => received.get(id)?.some((msg) => msg.header.msgId === "g-1")));
+    for (const id of ids) {
+      const resp = msgBody(received.get(id)!.find((msg) => msg.header.msgId === "g-1")!, "getResp")!;
+      assert.equal(resp.reqPathResults[0]!.resolvedPathResults[0]!.resultParams.EndpointID, id);
+    }
+  } finally {
+    await sim.stop();
+    await server.stop();
   }
 });

@@ -2,3 +2,5 @@
 
 export { startUspSimulation } from "./simulation.js";
 export type { AgentLogin, UspAgentControls, UspSimulation, UspSimulationOptions, UspSimulationStats } from "./simulation.js";
+export { agentMtpFactory, USP_URL_SCHEMES } from "./mtp.js";
+export type { AgentMtpOptions } from "./mtp.js";
