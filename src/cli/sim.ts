@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CwmpVersion } from "../sim/cpe.js";
+import { USP_FAULT_KINDS } from "../sim/usp/index.js";
+import { runUsp } from "./sim-usp.js";
 import type { FactoryStun, FactoryXmpp } from "../sim/loaders.js";
 import {
   CWMP_VERSIONS,
@@ -21,7 +23,11 @@ import {
 } from "../sim/runtime/index.js";
 
 interface SimFlags {
-  acs: string;
+  acs?: string;
+  usp?: string;
+  controllerId: string;
+  faultMessages?: string;
+  faultCode?: number;
   devices: number;
   serialPrefix?: string;
   firstSerial?: number;
@@ -79,6 +85,8 @@ interface SimFlags {
   xmppLogins: number;
   scenario?: string;
 }
+
+const DEFAULT_FAULT_KINDS = FAULT_KINDS.join(",");
 
 export function integer(min: number) {
   return (value: string): number => {
@@ -192,7 +200,7 @@ export function simulationOptions(f: SimFlags): SimulationOptions {
   if (f.crUsername !== undefined) identity.connectionRequestUsername = f.crUsername;
   if (f.crPassword !== undefined) identity.connectionRequestPassword = f.crPassword;
   const o: SimulationOptions = {
-    acsUrl: f.acs,
+    acsUrl: f.acs ?? "",
     devices: f.devices,
     model,
     identity,
@@ -281,6 +289,17 @@ export function report(s: SimulationSummary): string {
 }
 
 async function run(f: SimFlags): Promise<void> {
+  if ((f.acs === undefined) === (f.usp === undefined)) {
+    process.stderr.write("provisio sim: give --acs URL (CWMP devices) or --usp URL (USP agents)\n");
+    process.exitCode = 2;
+    return;
+  }
+  if (f.usp !== undefined) return runUsp({ ...f, usp: f.usp }, DEFAULT_FAULT_KINDS);
+  if (f.faultMessages !== undefined || f.faultCode !== undefined) {
+    process.stderr.write("provisio sim: --fault-messages and --fault-code go with --usp\n");
+    process.exitCode = 2;
+    return;
+  }
   let sim: Simulation;
   try {
     sim = await startSimulation(simulationOptions(f));
@@ -321,8 +340,10 @@ async function run(f: SimFlags): Promise<void> {
 export function addSimCommand(program: Command): void {
   program
     .command("sim")
-    .description("simulate TR-069 devices (CPEs) against an ACS: thousands from one process, each with its own identity, values and Connection Request URL")
-    .requiredOption("--acs <url>", "the ACS's CWMP URL (http:// or https://)")
+    .description("simulate TR-069 devices (CPEs) against an ACS, or TR-369 (USP) agents against a USP controller: thousands from one process, each with its own identity and values")
+    .option("--acs <url>", "the ACS's CWMP URL (http:// or https://): simulate CWMP devices")
+    .option("--usp <url>", "the USP controller's MTP URL (ws://, wss://, mqtt:// or mqtts://): simulate USP agents instead (see docs/simulator.md)")
+    .option("--controller-id <eid>", "with --usp: the controller's endpoint id, known to the agents from the factory", "proto::provisio")
     .option("-n, --devices <n>", "devices to simulate", integer(1), 1)
     .option("--serial-prefix <text>", "serial numbers are this prefix and a 6-digit counter (default: the model's)")
     .option("--first-serial <n>", "counter of the first device (default 1): runs side by side need distinct ranges", integer(0))
@@ -359,8 +380,10 @@ export function addSimCommand(program: Command): void {
     .option("--key <file>", "HTTPS: the client certificate's private key (PEM)")
     .option("--insecure", "HTTPS: accept any server certificate")
     .option("--fault-rate <0..1>", "share of sessions with an injected fault", fraction, 0)
-    .option("--fault-kinds <list>", `faults to inject, comma-separated: ${FAULT_KINDS.join(", ")}`, FAULT_KINDS.join(","))
-    .option("--slow-delay <seconds>", "with the slow fault: delay of each request", seconds, 2)
+    .option("--fault-kinds <list>", `faults to inject, comma-separated: ${FAULT_KINDS.join(", ")}; with --usp: ${USP_FAULT_KINDS.join(", ")}`, DEFAULT_FAULT_KINDS)
+    .option("--fault-messages <list>", "with --usp: only these requests misbehave, comma-separated (get, set, add, delete, operate, getSupportedDm, getInstances, ...)")
+    .option("--fault-code <code>", "with --usp: the USP error code of the error fault (default 7002)", integer(7000))
+    .option("--slow-delay <seconds>", "with the slow fault: delay of each request (with --usp: of each delayed answer)", seconds, 2)
     .option("--stun-server <host[:port]>", "every device enables STUN (UDP Connection Requests, TR-111) with this server (port 3478 by default): the ACS's STUN server")
     .option("--stun-username <pattern>", "with --stun-server: STUNUsername, a pattern as for --username (default {serial})")
     .option("--stun-password <pattern>", "with --stun-server: STUNPassword, which signs Binding Requests (default none)")
@@ -388,6 +411,8 @@ export function addSimCommand(program: Command): void {
         "  provisio sim --acs http://acs:7547/ -n 500 --fault-rate 0.05 --fault-kinds drop,malformed\n" +
         "  provisio sim --acs http://acs:7547/ -n 10 --scenario health.json --duration 900\n" +
         "  provisio sim --acs http://acs:7547/ -n 100 --stun-server acs:3478 --cr-username cr --cr-password SECRET\n" +
+        "  provisio sim --usp ws://acs:7577/usp -n 1000 --username provisio-bootstrap --password SECRET\n" +
+        "  provisio sim --usp mqtt://broker:1883 -n 100 --fault-rate 0.1 --fault-kinds error,drop --fault-messages set,operate\n" +
         "  provisio sim --acs http://acs:7547/ -n 10 --xmpp-server xmpp.example.net --xmpp-username 'cpe-{index}' --xmpp-password 'pw-{index}' --xmpp-allow acs@xmpp.example.net\n" +
         "\nThe run ends with --duration, --sessions, or Ctrl-C. Every option is described in docs/simulator.md.",
     )
