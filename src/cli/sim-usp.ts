@@ -2,12 +2,12 @@
 // identity, model, network and fault options as the CWMP simulator; options that only mean something
 // to CWMP are refused with a message rather than ignored.
 
-import { readFileSync } from "node:fs";
 import { modelSource, SimSetupError } from "../sim/runtime/index.js";
 import { compileUspModel, USP_FAULT_KINDS, type UspFaultKind, type UspFaultOptions } from "../sim/usp/index.js";
 import { agentMtpFactory, startUspSimulation, type UspSimulationOptions, type UspSimulationStats } from "../sim/usp/runtime/index.js";
 import { msgTypeOf, type MessageKind } from "../usp/index.js";
 import { SimError } from "../sim/errors.js";
+import { followRun, identityOptions, readPem } from "./sim-shared.js";
 
 export interface UspSimFlags {
   usp: string;
@@ -54,15 +54,6 @@ export function checkUspOnly(f: Record<string, unknown>): void {
   if (given.length > 0) throw new SimSetupError("SIM_OPTIONS_INVALID", `${given.join(", ")}: CWMP options, not for USP agents (--usp)`);
 }
 
-function pem(flag: string, file: string | undefined): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new SimSetupError("SIM_OPTIONS_INVALID", `${flag} ${file}: ${(e as Error).message}`);
-  }
-}
-
 function faults(f: UspSimFlags, cwmpDefault: string): UspFaultOptions | undefined {
   if (!(f.faultRate > 0)) return undefined;
   const kinds = f.faultKinds === cwmpDefault ? [...USP_FAULT_KINDS] : f.faultKinds.split(",").map((k) => k.trim()).filter((k) => k !== "");
@@ -84,17 +75,7 @@ function faults(f: UspSimFlags, cwmpDefault: string): UspFaultOptions | undefine
 
 /** The USP simulation's options from the flags (pure apart from reading the files they name). */
 export function uspSimulationOptions(f: UspSimFlags, cwmpFaultKinds: string): UspSimulationOptions {
-  const identity: NonNullable<UspSimulationOptions["identity"]> = { seed: f.seed };
-  if (f.serialPrefix !== undefined) identity.serialPrefix = f.serialPrefix;
-  if (f.firstSerial !== undefined) identity.firstSerial = f.firstSerial;
-  if (f.oui !== undefined) {
-    if (!/^[0-9A-Fa-f]{6}$/.test(f.oui)) throw new SimSetupError("SIM_OPTIONS_INVALID", `--oui ${f.oui}: expected six hex digits`);
-    identity.oui = f.oui;
-  }
-  if (f.productClass !== undefined) identity.productClass = f.productClass;
-  if (f.manufacturer !== undefined) identity.manufacturer = f.manufacturer;
-  if (f.username !== undefined) identity.acsUsername = f.username;
-  if (f.password !== undefined) identity.acsPassword = f.password;
+  const identity = identityOptions(f);
   const choice = { builtin: f.model, ...(f.dataModel !== undefined ? { file: f.dataModel } : {}), ...(f.tableRows !== undefined ? { rows: f.tableRows } : {}) };
   // modelSource reports a model file's problems in the user's terms; the USP overlay goes on the source.
   const source = modelSource(choice);
@@ -105,9 +86,9 @@ export function uspSimulationOptions(f: UspSimFlags, cwmpFaultKinds: string): Us
     if (e instanceof SimError) throw new SimSetupError("SIM_MODEL_FILE", `${f.dataModel ?? f.model}: ${e.message}`, { cause: e });
     throw e;
   }
-  const ca = pem("--ca", f.ca);
-  const cert = pem("--cert", f.cert);
-  const key = pem("--key", f.key);
+  const ca = readPem("--ca", f.ca);
+  const cert = readPem("--cert", f.cert);
+  const key = readPem("--key", f.key);
   if ((cert === undefined) !== (key === undefined)) throw new SimSetupError("SIM_OPTIONS_INVALID", "--cert and --key go together");
   const tls = ca !== undefined || cert !== undefined || f.insecure ? { ...(ca ? { ca } : {}), ...(cert ? { cert, key: key! } : {}), rejectUnauthorized: !f.insecure } : undefined;
   const fault = faults(f, cwmpFaultKinds);
@@ -157,26 +138,5 @@ export async function runUsp(f: UspSimFlags & Record<string, unknown>, cwmpFault
     }
     throw e;
   }
-  const out = f.json ? process.stderr : process.stdout;
-  const live = out.isTTY === true;
-  const progress = live ? setInterval(() => out.write(`\r\x1b[2K${uspProgressLine(sim.stats())}`), 1_000) : undefined;
-  let signals = 0;
-  const onSignal = () => {
-    if (++signals > 1) process.exit(130);
-    void sim.stop();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const keepAlive = setInterval(() => undefined, 60_000);
-  try {
-    const summary = await sim.finished;
-    if (live) out.write("\r\x1b[2K");
-    if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-    else out.write(uspReport(summary));
-  } finally {
-    clearInterval(keepAlive);
-    if (progress !== undefined) clearInterval(progress);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  await followRun(sim, f.json === true, uspProgressLine, uspReport);
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CwmpVersion } from "../sim/cpe.js";
 import { USP_FAULT_KINDS } from "../sim/usp/index.js";
+import { followRun, identityOptions, readPem } from "./sim-shared.js";
 import { runUsp } from "./sim-usp.js";
 import type { FactoryStun, FactoryXmpp } from "../sim/loaders.js";
 import {
@@ -140,15 +141,6 @@ export function parseHostPort(flag: string, value: string, defaultPort: number):
   return { host: m[1]!, port };
 }
 
-function readPem(flag: string, file: string | undefined): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new SimSetupError("SIM_OPTIONS_INVALID", `${flag} ${file}: ${(e as Error).message}`);
-  }
-}
-
 /** SimulationOptions from the command line's flags (pure apart from reading the files they name). */
 export function simulationOptions(f: SimFlags): SimulationOptions {
   const values: Record<string, string> = {};
@@ -186,17 +178,7 @@ export function simulationOptions(f: SimFlags): SimulationOptions {
   const cert = readPem("--cert", f.cert);
   const key = readPem("--key", f.key);
   if ((cert === undefined) !== (key === undefined)) throw new SimSetupError("SIM_OPTIONS_INVALID", "--cert and --key go together");
-  const identity: NonNullable<SimulationOptions["identity"]> = { seed: f.seed };
-  if (f.serialPrefix !== undefined) identity.serialPrefix = f.serialPrefix;
-  if (f.firstSerial !== undefined) identity.firstSerial = f.firstSerial;
-  if (f.oui !== undefined) {
-    if (!/^[0-9A-Fa-f]{6}$/.test(f.oui)) throw new SimSetupError("SIM_OPTIONS_INVALID", `--oui ${f.oui}: expected six hex digits`);
-    identity.oui = f.oui;
-  }
-  if (f.productClass !== undefined) identity.productClass = f.productClass;
-  if (f.manufacturer !== undefined) identity.manufacturer = f.manufacturer;
-  if (f.username !== undefined) identity.acsUsername = f.username;
-  if (f.password !== undefined) identity.acsPassword = f.password;
+  const identity: NonNullable<SimulationOptions["identity"]> = identityOptions(f);
   if (f.crUsername !== undefined) identity.connectionRequestUsername = f.crUsername;
   if (f.crPassword !== undefined) identity.connectionRequestPassword = f.crPassword;
   const o: SimulationOptions = {
@@ -311,30 +293,7 @@ async function run(f: SimFlags): Promise<void> {
     }
     throw e;
   }
-  // Progress goes where the summary does not: stdout, or stderr with --json; only to a terminal.
-  const out = f.json ? process.stderr : process.stdout;
-  const live = out.isTTY === true;
-  const progress = live ? setInterval(() => out.write(`\r\x1b[2K${progressLine(sim.stats())}`), 1_000) : undefined;
-  let signals = 0;
-  const onSignal = () => {
-    if (++signals > 1) process.exit(130);
-    void sim.stop();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  // The runtime's timers do not hold the event loop; this does, until the run ends.
-  const keepAlive = setInterval(() => undefined, 60_000);
-  try {
-    const summary = await sim.finished;
-    if (live) out.write("\r\x1b[2K");
-    if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-    else if (live) out.write(report(summary));
-  } finally {
-    clearInterval(keepAlive);
-    if (progress !== undefined) clearInterval(progress);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  await followRun(sim, f.json === true, progressLine, report);
 }
 
 export function addSimCommand(program: Command): void {
