@@ -25,6 +25,29 @@ export interface IdentityFlags {
   password?: string;
 }
 
+/** The flags both modes take (CWMP devices and USP agents). */
+export interface CommonSimFlags extends IdentityFlags {
+  devices: number;
+  model: string;
+  dataModel?: string;
+  tableRows?: number;
+  rebootTime: number;
+  netLatency: number;
+  netJitter: number;
+  netLoss: number;
+  netUnreachable: string[];
+  duration?: number;
+  timeout: number;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+  faultRate: number;
+  faultKinds: string;
+  slowDelay: number;
+  json?: boolean;
+}
+
 /** The identity options the flags give (the ACS's or controller's credentials included). */
 export function identityOptions(f: IdentityFlags): IdentityOptions & { seed: number } {
   const identity: IdentityOptions & { seed: number } = { seed: f.seed };
@@ -48,10 +71,22 @@ interface Run<S> {
 }
 
 /**
- * Follows a started run until it ends: a progress line each second on a terminal (stdout, or stderr
- * with --json), Ctrl-C or SIGTERM to stop (twice: quit), then the report or the JSON summary.
+ * Starts a run and follows it until it ends: a progress line each second on a terminal (stdout, or
+ * stderr with --json), Ctrl-C or SIGTERM to stop (twice: quit), then the report or the JSON summary.
+ * A setup that fails (SimSetupError) is a message and exit code 2.
  */
-export async function followRun<S>(sim: Run<S>, json: boolean, progressLine: (s: S) => string, report: (s: S) => string): Promise<void> {
+export async function followRun<S>(start: () => Run<S> | Promise<Run<S>>, json: boolean, progressLine: (s: S) => string, report: (s: S) => string): Promise<void> {
+  let sim: Run<S>;
+  try {
+    sim = await start();
+  } catch (e) {
+    if (e instanceof SimSetupError) {
+      process.stderr.write(`provisio sim: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
   const out = json ? process.stderr : process.stdout;
   const live = out.isTTY === true;
   const progress = live ? setInterval(() => out.write(`\r\x1b[2K${progressLine(sim.stats())}`), 1_000) : undefined;

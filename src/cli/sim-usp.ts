@@ -7,40 +7,13 @@ import { compileUspModel, USP_FAULT_KINDS, type UspFaultKind, type UspFaultOptio
 import { agentMtpFactory, startUspSimulation, type UspSimulationOptions, type UspSimulationStats } from "../sim/usp/runtime/index.js";
 import { msgTypeOf, type MessageKind } from "../usp/index.js";
 import { SimError } from "../sim/errors.js";
-import { followRun, identityOptions, readPem } from "./sim-shared.js";
+import { followRun, identityOptions, readPem, type CommonSimFlags } from "./sim-shared.js";
 
-export interface UspSimFlags {
+export interface UspSimFlags extends CommonSimFlags {
   usp: string;
   controllerId: string;
-  devices: number;
-  serialPrefix?: string;
-  firstSerial?: number;
-  oui?: string;
-  productClass?: string;
-  manufacturer?: string;
-  model: string;
-  dataModel?: string;
-  tableRows?: number;
-  username?: string;
-  password?: string;
-  rebootTime: number;
-  netLatency: number;
-  netJitter: number;
-  netLoss: number;
-  netUnreachable: string[];
-  duration?: number;
-  timeout: number;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
-  faultRate: number;
-  faultKinds: string;
   faultMessages?: string;
   faultCode?: number;
-  slowDelay: number;
-  json?: boolean;
-  seed: number;
 }
 
 /** CWMP-only options that have no default, so their presence can be told. */
@@ -126,17 +99,8 @@ export function uspReport(s: UspSimulationStats): string {
 }
 
 export async function runUsp(f: UspSimFlags & Record<string, unknown>, cwmpFaultKinds: string): Promise<void> {
-  let sim;
-  try {
+  await followRun(() => {
     checkUspOnly(f);
-    sim = startUspSimulation(uspSimulationOptions(f, cwmpFaultKinds));
-  } catch (e) {
-    if (e instanceof SimSetupError) {
-      process.stderr.write(`provisio sim: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
-  }
-  await followRun(sim, f.json === true, uspProgressLine, uspReport);
+    return startUspSimulation(uspSimulationOptions(f, cwmpFaultKinds));
+  }, f.json === true, uspProgressLine, uspReport);
 }

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CwmpVersion } from "../sim/cpe.js";
 import { USP_FAULT_KINDS } from "../sim/usp/index.js";
-import { followRun, identityOptions, readPem } from "./sim-shared.js";
+import { followRun, identityOptions, readPem, type CommonSimFlags } from "./sim-shared.js";
 import { runUsp } from "./sim-usp.js";
 import type { FactoryStun, FactoryXmpp } from "../sim/loaders.js";
 import {
@@ -18,57 +18,29 @@ import {
   SimSetupError,
   startSimulation,
   type FaultKind,
-  type Simulation,
   type SimulationOptions,
   type SimulationSummary,
 } from "../sim/runtime/index.js";
 
-interface SimFlags {
+interface SimFlags extends CommonSimFlags {
   acs?: string;
   usp?: string;
   controllerId: string;
   faultMessages?: string;
   faultCode?: number;
-  devices: number;
-  serialPrefix?: string;
-  firstSerial?: number;
-  oui?: string;
-  productClass?: string;
-  manufacturer?: string;
-  model: string;
-  dataModel?: string;
-  tableRows?: number;
-  username?: string;
-  password?: string;
   crUsername?: string;
   crPassword?: string;
   cwmpVersion: string;
   periodicInterval?: number;
   jitter: number;
-  rebootTime: number;
-  netLatency: number;
-  netJitter: number;
-  netLoss: number;
-  netUnreachable: string[];
   connectionRequestPort: number;
   connectionRequestHost: string;
   connectionRequestUrlHost?: string;
   state?: string;
   saveInterval: number;
-  duration?: number;
   sessions?: number;
   ramp: number;
   concurrency: number;
-  timeout: number;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
-  faultRate: number;
-  faultKinds: string;
-  slowDelay: number;
-  json?: boolean;
-  seed: number;
   stunServer?: string;
   stunUsername?: string;
   stunPassword?: string;
@@ -282,18 +254,7 @@ async function run(f: SimFlags): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  let sim: Simulation;
-  try {
-    sim = await startSimulation(simulationOptions(f));
-  } catch (e) {
-    if (e instanceof SimSetupError) {
-      process.stderr.write(`provisio sim: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
-  }
-  await followRun(sim, f.json === true, progressLine, report);
+  await followRun(() => startSimulation(simulationOptions(f)), f.json === true, progressLine, report);
 }
 
 export function addSimCommand(program: Command): void {
