@@ -481,7 +481,8 @@ export class UspAgent {
     const body: Notifications["operComplete"] = result.ok
       ? { objPath, commandName, commandKey, operationResp: "reqOutputArgs", reqOutputArgs: { outputArgs: result.output } }
       : { objPath, commandName, commandKey, operationResp: "cmdFailure", cmdFailure: { errCode: result.errCode, errMsg: result.errMsg } };
-    this.#each("OperationComplete", now, (r) => r === path || r === objPath || refersTo(this.tree, r, path, now) || tableMatches(r.replace(/[^.]*\(\)$/, ""), objPath) && r.endsWith(commandName), (to, id, retry) => this.#notify(out, to, id, retry, "operComplete", body, now));
+    // The command itself, its object, or a search path naming either.
+    this.#each("OperationComplete", now, (r) => r === objPath || refersTo(this.tree, r, path, now), (to, id, retry) => this.#notify(out, to, id, retry, "operComplete", body, now));
   }
 
   // ---- commands ----
