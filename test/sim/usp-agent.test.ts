@@ -6,8 +6,9 @@ import {
   decodeRecord, encodeMsg, encodeRecord, msgBody, msgKind, recordHeader, SessionContext, uspMsg,
 } from "../../src/usp/index.js";
 import { performTransfer } from "../../src/sim/runtime/transfer.js";
-import type { AgentEffect, UspAgent } from "../../src/sim/usp/index.js";
-import { call, CTRL, msgs, newAgent, notifies, recordFor, send, sent, subscribe, T0 } from "./support/usp.js";
+import { UspAgent, type AgentEffect } from "../../src/sim/usp/index.js";
+import { makeIdentity } from "../../src/sim/identity.js";
+import { call, CTRL, msgs, newAgent, notifies, recordFor, send, sent, subscribe, T0, uspModel } from "./support/usp.js";
 
 const SEC = 1000;
 
@@ -444,3 +445,19 @@ test("Fault injection: Errors, dropped answers and late answers, on the chosen m
   assert.deepEqual(half(), run);
 });
 
+
+test("State: an agent restored from its JSON keeps its onboarding, values and persistent subscriptions", () => {
+  const a = newAgent();
+  const id = sent(a.connected(T0))[0]!.msg!.header.msgId;
+  a.receive(recordFor(a, uspMsg("notifyResp", id, { subscriptionId: "" })), T0);
+  subscribe(a, "Event", "Device.Boot!", { id: "boot", persistent: true });
+  call(a, "set", { allowPartial: false, updateObjs: [{ objPath: "Device.DeviceInfo.", paramSettings: [{ param: "HostName", value: "saved", required: true }] }] }, "setResp");
+  const state = JSON.parse(JSON.stringify(a.toJSON())) as ReturnType<UspAgent["toJSON"]>;
+  const m = uspModel();
+  const b = new UspAgent(m, makeIdentity(m.model.identityDefaults, {}, 0), {}, state);
+  const boot = notifies(msgs(b.powerOn(T0 + 1000)));
+  assert.deepEqual(boot.map((n) => n.subscriptionId), ["boot"]);
+  assert.equal(b.onboarded, true);
+  assert.deepEqual(b.connected(T0 + 1000), []);
+  assert.equal(b.tree.get("Device.DeviceInfo.HostName", T0), "saved");
+});

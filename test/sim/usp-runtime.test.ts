@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, msgBody, msgKind, noSessionContextRecord, uspMsg, type UspMsg } from "../../src/usp/index.js";
 import { loopbackPair, type LoopbackController } from "../../src/sim/usp/index.js";
 import { agentMtpFactory, startUspSimulation, type UspSimulation } from "../../src/sim/usp/runtime/index.js";
@@ -170,5 +172,45 @@ test("agents over real WebSockets: each logs in with its device's credentials, n
   } finally {
     await sim.stop();
     await server.stop();
+  }
+});
+
+test("the runtime performs an agent's Download() over HTTP and the controller hears its OperationComplete", async () => {
+  const files = createServer((req, res) => {
+    res.writeHead(req.url === "/fw/gw-6.1.0.bin" ? 200 : 404);
+    res.end(req.url === "/fw/gw-6.1.0.bin" ? Buffer.alloc(1000, 1) : undefined);
+  });
+  await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+  const ctrl = new Controller();
+  const sim = run(3, ctrl);
+  try {
+    await until("every agent onboarded", () => sim.stats().onboarded === 3);
+    const id = sim.agents[1]!.endpointId;
+    const sub = ctrl.request(id, "add", {
+      allowPartial: false,
+      createObjs: [{ objPath: "Device.LocalAgent.Subscription.", paramSettings: [
+        { param: "Enable", value: "true", required: true }, { param: "ID", value: "fw", required: true },
+        { param: "NotifType", value: "OperationComplete", required: true }, { param: "ReferenceList", value: "Device.DeviceInfo.FirmwareImage.", required: true },
+      ] }],
+    });
+    await until("the AddResp", () => ctrl.answer(id, sub) !== undefined);
+    for (const file of ["gw-6.1.0.bin", "nothing.bin"]) {
+      ctrl.request(id, "operate", { command: "Device.DeviceInfo.FirmwareImage.2.Download()", commandKey: file, sendResp: true, inputArgs: { URL: `${base}/fw/${file}`, AutoActivate: "false" } });
+      await until(`the OperationComplete of ${file}`, () => ctrl.received.get(id)!.some((m) => {
+        const n = msgBody(m, "notify");
+        return n?.notification === "operComplete" && n.operComplete.commandKey === file;
+      }));
+    }
+    const completes = ctrl.received.get(id)!.flatMap((m) => {
+      const n = msgBody(m, "notify");
+      return n?.notification === "operComplete" ? [n.operComplete] : [];
+    });
+    assert.deepEqual(completes.map((c) => [c.commandKey, c.operationResp]), [["gw-6.1.0.bin", "reqOutputArgs"], ["nothing.bin", "cmdFailure"]]);
+    assert.deepEqual(sim.stats().downloads, { completed: 1, failed: 1 });
+    assert.equal(sim.agents[1]!.tree.get("Device.DeviceInfo.FirmwareImage.2.Version", Date.now()), "6.1.0");
+  } finally {
+    await sim.stop();
+    files.close();
   }
 });
