@@ -12,6 +12,7 @@ import { followRun, identityOptions, readPem, type CommonSimFlags } from "./sim-
 export interface UspSimFlags extends CommonSimFlags {
   usp: string;
   controllerId: string;
+  controllerTopic?: string;
   faultMessages?: string;
   faultCode?: number;
 }
@@ -74,7 +75,7 @@ export function uspSimulationOptions(f: UspSimFlags, cwmpFaultKinds: string): Us
       network: { latencyMs: f.netLatency, jitterMs: f.netJitter, lossPercent: f.netLoss * 100, unreachableHosts: f.netUnreachable },
       ...(fault ? { faults: fault } : {}),
     },
-    mtp: agentMtpFactory(f.usp, tls ? { tls } : {}),
+    mtp: agentMtpFactory(f.usp, { ...(tls ? { tls } : {}), ...(f.controllerTopic !== undefined ? { controllerTopic: f.controllerTopic } : {}) }),
     transferTimeoutMs: Math.max(1, Math.round(f.timeout * 1000)),
     ...(tls ? { tls } : {}),
   };

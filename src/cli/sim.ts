@@ -26,6 +26,7 @@ interface SimFlags extends CommonSimFlags {
   acs?: string;
   usp?: string;
   controllerId: string;
+  controllerTopic?: string;
   faultMessages?: string;
   faultCode?: number;
   crUsername?: string;
@@ -249,8 +250,8 @@ async function run(f: SimFlags): Promise<void> {
     return;
   }
   if (f.usp !== undefined) return runUsp({ ...f, usp: f.usp }, DEFAULT_FAULT_KINDS);
-  if (f.faultMessages !== undefined || f.faultCode !== undefined) {
-    process.stderr.write("provisio sim: --fault-messages and --fault-code go with --usp\n");
+  if (f.faultMessages !== undefined || f.faultCode !== undefined || f.controllerTopic !== undefined) {
+    process.stderr.write("provisio sim: --fault-messages, --fault-code and --controller-topic go with --usp\n");
     process.exitCode = 2;
     return;
   }
@@ -264,6 +265,7 @@ export function addSimCommand(program: Command): void {
     .option("--acs <url>", "the ACS's CWMP URL (http:// or https://): simulate CWMP devices")
     .option("--usp <url>", "the USP controller's MTP URL (ws://, wss://, mqtt:// or mqtts://): simulate USP agents instead (see docs/simulator.md)")
     .option("--controller-id <eid>", "with --usp: the controller's endpoint id, known to the agents from the factory", "proto::provisio")
+    .option("--controller-topic <topic>", "with --usp mqtt://: the topic the controller listens on (its usp.mqtt.topic; default usp/controller)")
     .option("-n, --devices <n>", "devices to simulate", integer(1), 1)
     .option("--serial-prefix <text>", "serial numbers are this prefix and a 6-digit counter (default: the model's)")
     .option("--first-serial <n>", "counter of the first device (default 1): runs side by side need distinct ranges", integer(0))

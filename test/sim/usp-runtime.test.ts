@@ -6,6 +6,9 @@ import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, msgBody, msgKind, noS
 import { loopbackPair, type LoopbackController } from "../../src/sim/usp/index.js";
 import { agentMtpFactory, startUspSimulation, type UspSimulation } from "../../src/sim/usp/runtime/index.js";
 import { WebSocketControllerMtp } from "../../src/mtp/websocket-server.js";
+import { startEmbeddedBroker } from "../../src/mtp/mqtt-broker.js";
+import { MqttControllerMtp } from "../../src/mtp/mqtt-controller.js";
+import type { ControllerMtp, ControllerMtpHandler } from "../../src/mtp/types.js";
 import type { MtpPeer, MtpRoute } from "../../src/mtp/types.js";
 import { silentLogger } from "../../src/server/logger.js";
 import { makeIdentity } from "../../src/sim/identity.js";
@@ -18,6 +21,22 @@ async function until(what: string, ok: () => boolean, limitMs = 60_000): Promise
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A controller MTP's handler that answers Notifies wanting a NotifyResp and keeps every Msg and route by agent. */
+function answering(mtp: ControllerMtp, routes: Map<string, MtpRoute>, received: Map<string, UspMsg[]>): ControllerMtpHandler {
+  return {
+    record(bytes, route, peer) {
+      const record = decodeRecord(bytes);
+      if (peer.endpointId !== null) assert.equal(record.fromId, peer.endpointId);
+      routes.set(record.fromId, route);
+      if (record.recordType !== "noSessionContext") return;
+      const msg = decodeMsg(record.noSessionContext.payload);
+      received.set(record.fromId, [...(received.get(record.fromId) ?? []), msg]);
+      const n = msgBody(msg, "notify");
+      if (n?.sendResp) void mtp.send(route, encodeRecord(noSessionContextRecord(CTRL, record.fromId, encodeMsg(uspMsg("notifyResp", msg.header.msgId, { subscriptionId: n.subscriptionId })))));
+    },
+  };
 }
 
 /** A controller over loopbacks: answers OnBoardRequests, remembers every Msg by agent. */
@@ -145,18 +164,7 @@ test("agents over real WebSockets: each logs in with its device's credentials, n
     logins.push(peer);
     return Promise.resolve(peer.username !== null && passwords.get(peer.username) === password);
   });
-  await server.start({
-    record(bytes, route, peer) {
-      const record = decodeRecord(bytes);
-      assert.equal(record.fromId, peer.endpointId);
-      routes.set(record.fromId, route);
-      if (record.recordType !== "noSessionContext") return;
-      const msg = decodeMsg(record.noSessionContext.payload);
-      received.set(record.fromId, [...(received.get(record.fromId) ?? []), msg]);
-      const n = msgBody(msg, "notify");
-      if (n?.sendResp) void server.send(route, encodeRecord(noSessionContextRecord(CTRL, record.fromId, encodeMsg(uspMsg("notifyResp", msg.header.msgId, { subscriptionId: n.subscriptionId })))));
-    },
-  });
+  await server.start(answering(server, routes, received));
   const sim = startUspSimulation({ devices, model: m, connectConcurrency: 8, mtp: agentMtpFactory(`ws://127.0.0.1:${server.port}/usp`, { retryMinimumWaitSeconds: 0.2 }) });
   try {
     await until("every agent onboarded over WebSocket", () => sim.stats().onboarded === devices);
@@ -212,5 +220,43 @@ test("the runtime performs an agent's Download() over HTTP and the controller he
   } finally {
     await sim.stop();
     files.close();
+  }
+});
+
+test("agents over MQTT through the embedded broker: their own logins and topics, onboarding, answers", async () => {
+  const devices = 20;
+  const m = uspModel();
+  const passwords = new Map(Array.from({ length: devices }, (_, i) => {
+    const id = makeIdentity(m.model.identityDefaults, {}, i);
+    return [id.acsUsername, id.acsPassword] as const;
+  }));
+  const logins: MtpPeer[] = [];
+  const broker = await startEmbeddedBroker({
+    host: "127.0.0.1", port: 0, controllerTopic: "usp/sim-test", controllerClientId: CTRL, maxPacketBytes: 1024 * 1024,
+    authenticate: (peer, password) => {
+      logins.push(peer);
+      return Promise.resolve(peer.username !== null && passwords.get(peer.username) === password);
+    },
+  });
+  const controller = new MqttControllerMtp({ url: broker.url, ...broker.controllerLogin, endpointId: CTRL, topic: "usp/sim-test", maxRecordBytes: 1024 * 1024, protocolVersion: 4 });
+  const routes = new Map<string, MtpRoute>();
+  const received = new Map<string, UspMsg[]>();
+  await controller.start(answering(controller, routes, received));
+  const sim = startUspSimulation({ devices, model: m, connectConcurrency: 8, mtp: agentMtpFactory(broker.url, { controllerTopic: "usp/sim-test", retryMinimumWaitSeconds: 0.2 }) });
+  try {
+    await until("every agent onboarded over MQTT", () => sim.stats().onboarded === devices);
+    const ids = sim.agents.map((a) => a.endpointId);
+    assert.deepEqual(new Set(logins.filter((p) => p.username !== broker.controllerLogin.username).map((p) => p.endpointId)), new Set(ids));
+    for (const id of ids) assert.equal(routes.get(id)!.address, `usp/agent/${id}`);
+    for (const id of ids) void controller.send(routes.get(id)!, encodeRecord(noSessionContextRecord(CTRL, id, encodeMsg(uspMsg("getInstances", "gi-1", { objPaths: ["Device.NAT.PortMapping."], firstLevelOnly: true })))));
+    await until("every GetInstancesResp over MQTT", () => ids.every((id) => received.get(id)?.some((msg) => msg.header.msgId === "gi-1")));
+    for (const id of ids) {
+      const resp = msgBody(received.get(id)!.find((msg) => msg.header.msgId === "gi-1")!, "getInstancesResp")!;
+      assert.deepEqual(resp.reqPathResults[0]!.currInsts.map((c) => c.instantiatedObjPath), ["Device.NAT.PortMapping.1."]);
+    }
+  } finally {
+    await sim.stop();
+    await controller.stop();
+    await broker.close();
   }
 });

@@ -2,6 +2,7 @@
 // (MQTT). Each agent gets its own connection, named by its endpoint id and logged in with its
 // device's credentials, as a real agent's would be.
 
+import { MqttAgentMtp } from "../../../mtp/mqtt-agent.js";
 import { WebSocketAgentMtp } from "../../../mtp/websocket-client.js";
 import type { AgentMtp } from "../../../mtp/types.js";
 import { SimSetupError } from "../../runtime/errors.js";
@@ -12,8 +13,10 @@ export const USP_URL_SCHEMES = ["ws:", "wss:", "mqtt:", "mqtts:"] as const;
 
 export interface AgentMtpOptions {
   tls?: TlsClientOptions;
-  /** WebSocket: TR-369's session retry minimum wait, seconds (default 5). */
+  /** WebSocket: TR-369's session retry minimum wait, seconds (default 5). MQTT: the wait between attempts. */
   retryMinimumWaitSeconds?: number;
+  /** MQTT: the topic the controller listens on (default `usp/controller`). */
+  controllerTopic?: string;
 }
 
 /** Builds each agent's MTP for a controller URL; SimSetupError for a URL no MTP takes. */
@@ -44,7 +47,19 @@ export function agentMtpFactory(url: string, o: AgentMtpOptions = {}): (login: A
         });
     case "mqtt:":
     case "mqtts:":
-      throw new SimSetupError("SIM_OPTIONS_INVALID", `--usp ${url}: the MQTT MTP is not in this build yet`);
+      // An MQTT agent listens on usp/agent/<endpoint id>; mqtts trusts --ca (no client certificate).
+      return (login, reached) => {
+        const mtp = new MqttAgentMtp({
+          url,
+          endpointId: login.endpointId,
+          username: login.username,
+          password: login.password,
+          ...(o.controllerTopic !== undefined ? { controllerTopic: o.controllerTopic } : {}),
+          ...(o.tls?.ca !== undefined ? { ca: o.tls.ca } : {}),
+          ...(o.retryMinimumWaitSeconds !== undefined ? { reconnectMs: Math.round(o.retryMinimumWaitSeconds * 1000) } : {}),
+        });
+        return { connect: (onRecord) => mtp.connect(onRecord).then(reached), send: (bytes) => mtp.send(bytes), close: () => mtp.close() };
+      };
     default:
       throw new SimSetupError("SIM_OPTIONS_INVALID", `--usp ${url}: expected ws://, wss://, mqtt:// or mqtts://`);
   }
