@@ -9,7 +9,7 @@ import { WebSocketControllerMtp } from "../../src/mtp/websocket-server.js";
 import { startEmbeddedBroker } from "../../src/mtp/mqtt-broker.js";
 import { MqttControllerMtp } from "../../src/mtp/mqtt-controller.js";
 import type { ControllerMtp, ControllerMtpHandler } from "../../src/mtp/types.js";
-import type { MtpPeer, MtpRoute } from "../../src/mtp/types.js";
+import type { MtpAuthenticator, MtpPeer, MtpRoute } from "../../src/mtp/types.js";
 import { silentLogger } from "../../src/server/logger.js";
 import { makeIdentity } from "../../src/sim/identity.js";
 import { CTRL, uspModel } from "./support/usp.js";
@@ -21,6 +21,21 @@ async function until(what: string, ok: () => boolean, limitMs = 60_000): Promise
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** The devices' credentials as Provisio's store would hold them, an authenticator checking them, and the logins it saw. */
+function credentialStore(devices: number): { logins: MtpPeer[]; authenticate: MtpAuthenticator } {
+  const m = uspModel();
+  const passwords = new Map(Array.from({ length: devices }, (_, i) => {
+    const id = makeIdentity(m.model.identityDefaults, {}, i);
+    return [id.acsUsername, id.acsPassword] as const;
+  }));
+  const logins: MtpPeer[] = [];
+  const authenticate: MtpAuthenticator = (peer, password) => {
+    logins.push(peer);
+    return Promise.resolve(peer.username !== null && passwords.get(peer.username) === password);
+  };
+  return { logins, authenticate };
 }
 
 /** A controller MTP's handler that answers Notifies wanting a NotifyResp and keeps every Msg and route by agent. */
@@ -150,20 +165,13 @@ test("many agents over the loopback: each onboards, answers Gets, and notifies a
 test("agents over real WebSockets: each logs in with its device's credentials, names itself, onboards and answers", async () => {
   const devices = 40;
   const m = uspModel();
-  const passwords = new Map(Array.from({ length: devices }, (_, i) => {
-    const id = makeIdentity(m.model.identityDefaults, {}, i);
-    return [id.acsUsername, id.acsPassword] as const;
-  }));
-  const logins: MtpPeer[] = [];
+  const { logins, authenticate } = credentialStore(devices);
   const routes = new Map<string, MtpRoute>();
   const received = new Map<string, UspMsg[]>();
   const server = new WebSocketControllerMtp({
     host: "127.0.0.1", port: 0, path: "/usp", endpointId: CTRL, tls: null, auth: "required", realm: "provisio", allowedOrigins: [],
     maxRecordBytes: 16 * 1024 * 1024, pingIntervalMs: 0, maxConnections: 0, maxConnectionsPerAddress: 0, retryAfterSeconds: 5, log: silentLogger,
-  }, (peer, password) => {
-    logins.push(peer);
-    return Promise.resolve(peer.username !== null && passwords.get(peer.username) === password);
-  });
+  }, authenticate);
   await server.start(answering(server, routes, received));
   const sim = startUspSimulation({ devices, model: m, connectConcurrency: 8, mtp: agentMtpFactory(`ws://127.0.0.1:${server.port}/usp`, { retryMinimumWaitSeconds: 0.2 }) });
   try {
@@ -226,17 +234,10 @@ test("the runtime performs an agent's Download() over HTTP and the controller he
 test("agents over MQTT through the embedded broker: their own logins and topics, onboarding, answers", async () => {
   const devices = 20;
   const m = uspModel();
-  const passwords = new Map(Array.from({ length: devices }, (_, i) => {
-    const id = makeIdentity(m.model.identityDefaults, {}, i);
-    return [id.acsUsername, id.acsPassword] as const;
-  }));
-  const logins: MtpPeer[] = [];
+  const { logins, authenticate } = credentialStore(devices);
   const broker = await startEmbeddedBroker({
     host: "127.0.0.1", port: 0, controllerTopic: "usp/sim-test", controllerClientId: CTRL, maxPacketBytes: 1024 * 1024,
-    authenticate: (peer, password) => {
-      logins.push(peer);
-      return Promise.resolve(peer.username !== null && passwords.get(peer.username) === password);
-    },
+    authenticate,
   });
   const controller = new MqttControllerMtp({ url: broker.url, ...broker.controllerLogin, endpointId: CTRL, topic: "usp/sim-test", maxRecordBytes: 1024 * 1024, protocolVersion: 4 });
   const routes = new Map<string, MtpRoute>();
