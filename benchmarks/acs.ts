@@ -6,8 +6,9 @@
 // challenge first), InformResponse, the CPE's empty POST, one GetParameterValues of 10 parameters, its
 // response, and the empty 204. On the ACS that GetParameterValues comes from a preset that reads the 10
 // parameters in every session (maxAge 0), so it goes through sessions, provisioning and storage as in
-// production (without the discovery preset: a new device's discovery is bench:bootstrap's work). The server under test runs in its own process (this machine has two cores: one for it,
-// one for the simulator). Every server starts first; then the targets take turns, --rounds times: in each
+// production (without the discovery preset: a new device's discovery is bench:bootstrap's work). The
+// server under test runs in its own process (this machine has two cores: one for it, one for the
+// simulator). Every server starts first; then the targets take turns, --rounds times: in each
 // turn a fresh simulation has every device complete one session (not measured; the first turn's bootstrap
 // the devices), then is measured for --seconds / --rounds. Reported per target, over all its turns:
 // sessions/s, session latency percentiles, the server's CPU per session and peak RSS.
