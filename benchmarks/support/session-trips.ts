@@ -46,6 +46,8 @@ export async function sessionTrips(db: string, o: TripsOptions): Promise<TripsPe
         nbi: { enabled: false },
         files: { enabled: false },
         stun: { enabled: false },
+        // As the benchmark's ACS: no discovery of new devices (not the work counted).
+        provisioning: { defaultPresets: false },
       },
     });
     const acs = await startAcs(config, { store });

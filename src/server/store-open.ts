@@ -63,5 +63,9 @@ export async function openStoreWaiting(url: string, options: OpenStoreOptions, o
 /** The store of `config`, waited for as configured. */
 export function openConfiguredStore(config: Config, url: string, log: Logger): Promise<Store> {
   const options = storeLogOptions(log);
-  return openStoreWaiting(url, { ...options, postgres: { ...options.postgres, maxConnections: config.dbPoolSize } }, { log, waitMs: config.dbStartupWait * 1000 });
+  return openStoreWaiting(url, {
+    ...options,
+    postgres: { ...options.postgres, maxConnections: config.dbPoolSize },
+    sqlite: { ...options.sqlite, checkpointEveryMs: config.sqliteCheckpointEvery * 1000 },
+  }, { log, waitMs: config.dbStartupWait * 1000 });
 }

@@ -32,6 +32,17 @@ describe("session history envelopes", () => {
     assert.ok(masked.includes("<Name>Device.ManagementServer.ConnectionRequestPassword</Name>"), "names stay");
   });
 
+  it("keeps an envelope that names no secret as it is, and masks one whose only hint is a secret's", () => {
+    const plain = [pvs("Device.DeviceInfo.UpTime", "42"), pvs("Device.DeviceInfo.ModelName", "HGW &amp; co")].join("\n");
+    assert.equal(maskEnvelopeSecrets(plain), plain);
+    const withKey = [pvs("Device.ManagementServer.ParameterKey", "pk"), pvs("Device.DeviceInfo.UpTime", "42")].join("\n");
+    assert.equal(maskEnvelopeSecrets(withKey), withKey.replace(">pk<", ">***<"), "ParameterKey ends with Key, as secretName reads it");
+    const c = new EnvelopeCapture({ maxEnvelopeBytes: 1000, maxSessionBytes: 1000 });
+    c.add("received", Buffer.from(plain), new Date());
+    c.add("sent", withKey, new Date());
+    assert.deepEqual(c.envelopes.map((e) => [e.xml, e.truncated]), [[plain, false], [withKey.replace(">pk<", ">***<"), false]]);
+  });
+
   it("cuts an envelope at maxEnvelopeBytes, stops at maxSessionBytes and counts what it left out", () => {
     const c = new EnvelopeCapture({ maxEnvelopeBytes: 100, maxSessionBytes: 250 });
     c.add("received", Buffer.from("a".repeat(80)), new Date());

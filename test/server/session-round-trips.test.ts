@@ -102,6 +102,24 @@ forEachBackend((backend) => {
       c.close();
     });
 
+    it("a periodic Inform repeating values already stored: their times are refreshed in one statement, whatever their number", async () => {
+      const c = cpe();
+      const values = Array.from({ length: 8 }, (_, i) => ({ name: `Device.DeviceInfo.VendorConfigFile.${i + 1}.Name`, value: xsdValue("xsd:string", `cfg-${i}`) }));
+      await c.inform(["0 BOOTSTRAP", "1 BOOT"], values);
+      assert.equal((await c.send(null)).status, 204);
+      const names = values.map((v) => v.name);
+      const before = new Map((await store.parameters.get(c.deviceId, names)).map((p) => [p.path, p.valueAt!.getTime()]));
+      const inform = await counted(counters, async () => assert.equal((await c.inform(["2 PERIODIC"], values)).status, 200));
+      assert.equal(inform.transactions, 1);
+      // As the Inform with one value that changed: on SQLite, one statement refreshes the 8 (it took 8).
+      assert.deepEqual(inform.first, pipelined ? { statements: 12, roundTrips: 5 } : { statements: 14, roundTrips: 14 });
+      const stored = await store.parameters.get(c.deviceId, names);
+      assert.deepEqual(stored.map((p) => p.value), values.map((v) => v.value.text));
+      assert.deepEqual(stored.filter((p) => !(p.valueAt!.getTime() > before.get(p.path)!)).map((p) => p.path), [], "every value's time was refreshed");
+      assert.equal((await c.send(null)).status, 204);
+      c.close();
+    });
+
     it("a session with a task: its RPC is answered from the Inform's plan, with no transaction; its response is one", async () => {
       const c = cpe();
       await c.inform(["0 BOOTSTRAP", "1 BOOT"]);

@@ -59,7 +59,11 @@ describe("SQLite on a full disk", () => {
 
   it("answers CPEs 503 with Retry-After, says so in /healthz, keeps running, writes nothing half-way, and serves again once there is space", async () => {
     const db = `sqlite:${join(disk, "provisio.db")}`;
-    acs = await startAcsProcess(["--db", db, "--data-dir", join(work, "data"), "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0", "--set", "cwmp.retryAfter=9"]);
+    // Checkpoints at 4,000 pages only (sqliteCheckpointEvery=0): the WAL of this new database is never
+    // checkpointed here, so it never starts over and every write needs new space. With a checkpoint every
+    // second, a write that fits in the WAL file as it already is (after a checkpoint started it over)
+    // succeeds on a full disk, as it did before with the first checkpoint at 4,000 pages.
+    acs = await startAcsProcess(["--db", db, "--data-dir", join(work, "data"), "--set", `cwmp.bootstrapUsername=${USER}`, "--set", `cwmp.bootstrapPassword=${PASS}`, "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0", "--set", "cwmp.retryAfter=9", "--set", "sqliteCheckpointEvery=0"]);
     const running = acs;
     const health = async () => (await healthOf(running)).status;
     const cpe = new TestCpe({ url: acs.url, username: USER, password: PASS });

@@ -284,6 +284,21 @@ export function conformance(b: Backend): void {
       assert.deepEqual(found.map((dev) => dev.id), ["d1"]);
     });
 
+    test("setValues refreshes the times of any number of unchanged values, on that device only", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      // 75 unchanged values: more than one statement refreshes on SQLite (64 at most), the last padded.
+      const values = Array.from({ length: 76 }, (_, i) => ({ path: `Device.X.P${String(i).padStart(2, "0")}`, value: String(i), type: "xsd:int" }));
+      await s.parameters.setValues("d1", values, at(1));
+      await s.parameters.setValues("d2", values.slice(0, 3), at(1));
+      await s.parameters.setValues("d1", [...values.slice(0, 75), { ...values[75]!, value: "changed" }], at(2));
+      await s.parameters.setValues("d2", values.slice(0, 3), at(1));
+      const d1 = (await s.parameters.all("d1")).filter((p) => !p.object);
+      assert.equal(d1.length, 76);
+      assert.deepEqual(d1.filter((p) => p.valueAt?.getTime() !== at(2).getTime() || p.namesAt?.getTime() !== at(2).getTime()).map((p) => p.path), []);
+      assert.deepEqual(d1.map((p) => p.value), [...values.slice(0, 75).map((v) => v.value), "changed"]);
+      assert.deepEqual((await s.parameters.all("d2")).filter((p) => !p.object).map((p) => [p.path, p.valueAt]), values.slice(0, 3).map((v) => [v.path, at(1)]));
+    });
+
     test("setValues with a path twice keeps the last, and an empty batch does nothing", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       await s.parameters.setValues("d1", [

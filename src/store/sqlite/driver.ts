@@ -19,6 +19,7 @@ import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 import { isBusy, whenNotBusy, type BusyPolicy } from "./busy.js";
+import type { Checkpointer } from "./checkpointer.js";
 import { CommitGroup } from "./commit-group.js";
 import { Mutex } from "./mutex.js";
 
@@ -76,16 +77,21 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   /** The transaction that callers waiting for the connection join, one after the other. */
   private group: CommitGroup | null = null;
   private readonly clock = () => performance.now();
+  /** The WAL's checkpoints in a worker thread (checkpoint-worker.ts), at most every `everyMs`. */
+  private readonly checkpoints: { checkpointer: Checkpointer; everyMs: number } | null;
+  private checkpointing = false;
+  private lastCheckpoint = this.clock();
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly busy: BusyPolicy,
-    options: { statementCacheSize?: number | undefined; checkTransactions?: boolean } = {},
+    options: { statementCacheSize?: number | undefined; checkTransactions?: boolean; checkpoints?: { checkpointer: Checkpointer; everyMs: number } } = {},
     private readonly availability = new Availability(undefined),
     private readonly counters: StoreCounters | null = null,
   ) {
     this.maxStatements = options.statementCacheSize ?? 500;
     this.context = options.checkTransactions === true ? new AsyncLocalStorage<TxToken>() : null;
+    this.checkpoints = options.checkpoints ?? null;
   }
 
   // The core writes $1, $2, ... (which PostgreSQL wants); better-sqlite3 binds anonymous `?` by position,
@@ -342,7 +348,31 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     } catch (err) {
       this.abandon();
       group.fail(err);
+      return;
     }
+    this.checkpointSoon();
+  }
+
+  /**
+   * Once `everyMs` has passed since the last one, queues a checkpoint for the worker thread: it waits its
+   * turn for the connection like a transaction, commits the group it finds open (the checkpoint needs
+   * the write lock this connection would hold), and keeps the connection until the worker is done.
+   * Transactions wait for it meanwhile; the event loop does not.
+   */
+  private checkpointSoon(): void {
+    const c = this.checkpoints;
+    if (c === null || this.checkpointing || this.clock() - this.lastCheckpoint < c.everyMs) return;
+    this.checkpointing = true;
+    void this.mutex.lock().then(async () => {
+      try {
+        this.commitGroup();
+        if (!this.closed) await c.checkpointer.run();
+      } finally {
+        this.lastCheckpoint = this.clock();
+        this.checkpointing = false;
+        this.mutex.unlock();
+      }
+    });
   }
 
   transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
@@ -379,8 +409,9 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     try {
       if (this.closed) return;
       // The group that was handed to this call commits: its members' work stands.
-      this.commitGroup();
       this.closed = true;
+      this.commitGroup();
+      await this.checkpoints?.checkpointer.close();
       this.statements.clear();
       this.adHocStatements.clear();
       this.db.close();

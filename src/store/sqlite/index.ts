@@ -8,6 +8,7 @@ import { Availability, type AvailabilityChange } from "../availability.js";
 import type { StoreCounters } from "../counters.js";
 import type { Store } from "../types.js";
 import { whenNotBusy } from "./busy.js";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { sqliteDialect } from "./dialect.js";
 import { SqliteDriver, type SqliteDatabase } from "./driver.js";
 import { sqliteMigrations } from "./migrations.js";
@@ -34,18 +35,30 @@ export interface SqliteStoreOptions {
   onAvailability?: (change: AvailabilityChange) => void;
   /** Counts the statements run (benchmarks, tests). */
   counters?: StoreCounters;
+  /**
+   * Checkpoint the WAL in a worker thread, every this many ms, instead of in the COMMIT that fills it
+   * (checkpoint-worker.ts): the ACS's default (config sqliteCheckpointEvery), off elsewhere (a command, a test).
+   * Not for ":memory:".
+   */
+  checkpointEveryMs?: number;
 }
 
 export const MEMORY = ":memory:";
 
 /** Pages the WAL grows to before a COMMIT checkpoints it (see below). */
 const WAL_CHECKPOINT_PAGES = 4000;
+/**
+ * With checkpoints in a worker thread, the COMMIT's own is a fallback for a worker that cannot keep up
+ * or has gone: a WAL of 64 MB, which the worker's checkpoints (at most one second of commits) never reach.
+ */
+const WAL_FALLBACK_CHECKPOINT_PAGES = 16000;
 
 /** Opens (creating it and its folder when missing) the SQLite database at `path`; ":memory:" for a private in-memory one. */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const memory = path === MEMORY;
   if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
   const db = new Database(memory ? MEMORY : resolve(path));
+  let checkpointer: Checkpointer | undefined;
   try {
     const busy = { timeoutMs: Math.max(0, options.busyTimeoutMs ?? 5000) };
     // SQLite's busy handler would wait synchronously; waits are asynchronous retries instead (busy.ts).
@@ -58,14 +71,21 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     // since the last one once, however often it changed: the hot pages (sessions, the outbox's tail, the
     // time indexes) change in almost every transaction. At SQLite's default of 1000 pages, checkpoints
     // were more than half the cost of the benchmark's COMMITs; at 4000 (a WAL of about 16 MB), under a quarter.
-    if (!memory) db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    const background = !memory && options.checkpointEveryMs !== undefined && options.checkpointEveryMs > 0;
+    if (!memory) db.pragma(`wal_autocheckpoint = ${background ? WAL_FALLBACK_CHECKPOINT_PAGES : WAL_CHECKPOINT_PAGES}`);
     db.pragma("foreign_keys = ON");
     const checks = options.checkTransactions ?? process.env.PROVISIO_TEST_STORE_CHECKS === "1";
-    const driver = new SqliteDriver(db as unknown as SqliteDatabase, busy, { statementCacheSize: options.statementCacheSize, checkTransactions: checks },
+    // A checkpoint waits this long for other processes' writers and readers, the driver's transactions
+    // waiting for it meanwhile; past it, the next one tries again.
+    if (background) checkpointer = await startCheckpointer(resolve(path), { busyTimeoutMs: Math.min(busy.timeoutMs, 200) });
+    const driver = new SqliteDriver(db as unknown as SqliteDatabase, busy, {
+      statementCacheSize: options.statementCacheSize, checkTransactions: checks, ...(checkpointer === undefined ? {} : { checkpoints: { checkpointer, everyMs: options.checkpointEveryMs! } }),
+    },
       new Availability(options.onAvailability), options.counters ?? null);
     if (options.migrate !== false) await migrate(driver, sqliteMigrations);
     return createSqlStore(driver, sqliteDialect, { outbox: sqliteOutbox });
   } catch (err) {
+    await checkpointer?.close();
     db.close();
     throw err;
   }

@@ -1,0 +1,69 @@
+// The WAL's checkpoints in a worker thread (src/store/sqlite/checkpoint-worker.ts), as `provisio serve`
+// opens its store: the worker copies the WAL into the database file while the connection writes, the WAL
+// starts over instead of growing, two stores on one file (as two processes) do not hold each other up,
+// and closing the store ends the worker with everything written in place. Without the worker, the
+// COMMIT's own checkpoint would wait for a WAL of 64 MB: the database file would not grow at all here.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import Database from "better-sqlite3";
+import { openStore, type Store } from "../../src/store/index.js";
+import { inform } from "./conformance.js";
+
+const dir = mkdtempSync(join(tmpdir(), "provisio-checkpoints-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const MB = 1024 * 1024;
+const size = (file: string) => statSync(file).size;
+
+/** Writes `bytes` of new parameter values for `device` (under Device.X.R<round>.), 64 KB a transaction. */
+async function write(store: Store, device: string, bytes: number, round: number): Promise<void> {
+  for (let i = 0; i < bytes / 65536; i++) {
+    await store.parameters.setValues(device, [{ path: `Device.X.R${round}.V${i}`, value: `${round}`.padEnd(65536, "x"), type: "xsd:string" }], new Date());
+  }
+}
+
+/** Keeps committing small transactions (a checkpoint is queued after a COMMIT) until `done()`, for 60 s at most. */
+async function until(store: Store, device: string, done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await store.parameters.setValues(device, [{ path: "Device.Tick", value: String(Date.now()), type: "xsd:string" }], new Date());
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test("the worker copies the WAL into the database file as it is written, and the WAL starts over", async () => {
+  const file = join(dir, "one.db");
+  const store = await openStore(`sqlite:${file}`, { sqlite: { checkpointEveryMs: 25 } });
+  await store.devices.recordInform(inform("d1"));
+  const start = size(file);
+  for (let round = 1; round <= 8; round++) {
+    await write(store, "d1", MB, round);
+    // Each round's megabyte reaches the database file.
+    await until(store, "d1", () => size(file) >= start + round * MB, `round ${round} in the database file`);
+  }
+  // 8 MB went through the WAL; it started over after checkpoints, so it never held all of them.
+  assert.ok(size(`${file}-wal`) < 4 * MB, `WAL of ${size(`${file}-wal`)} bytes`);
+  await store.close();
+  const check = new Database(file, { readonly: true });
+  const row = check.prepare("SELECT value FROM parameters WHERE device_id = 'd1' AND path = 'Device.X.R8.V15'").get() as { value: string };
+  check.close();
+  assert.ok(row.value.startsWith("8x"), "the last round's values are in place after close");
+});
+
+test("two stores on one file, each with its worker, both write while checkpoints run", async () => {
+  const file = join(dir, "two.db");
+  const a = await openStore(`sqlite:${file}`, { sqlite: { checkpointEveryMs: 25 } });
+  const b = await openStore(`sqlite:${file}`, { sqlite: { checkpointEveryMs: 25 } });
+  await a.devices.recordInform(inform("a1"));
+  await b.devices.recordInform(inform("b1"));
+  const start = size(file);
+  await Promise.all([write(a, "a1", 2 * MB, 1), write(b, "b1", 2 * MB, 1)]);
+  await until(a, "a1", () => size(file) >= start + 3 * MB, "both stores' values in the database file");
+  const values = async (s: Store, device: string) => (await s.parameters.all(device)).filter((p) => p.path.startsWith("Device.X.R1.V")).length;
+  assert.deepEqual([await values(b, "a1"), await values(a, "b1")], [32, 32]);
+  await Promise.all([a.close(), b.close()]);
+});
