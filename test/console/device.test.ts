@@ -26,6 +26,10 @@ describe("web console: a device's sessions and diagnostics", { timeout: 300_000 
     id = deviceIdOf(sim.devices[0]!.identity);
     await until("the device registered", async () => ((await rig.api<{ total: number }>("GET", "/api/devices?limit=1&count=true")).body.total === 1 ? true : undefined));
     await readTree(rig, id);
+    // A session's history row is written once the session has ended, after its tasks are settled: the
+    // read's row may still be on its way when readTree returns.
+    await until("the bootstrap and the read recorded in the history", async () =>
+      (await rig.api<{ sessions: Summary[] }>("GET", `/api/devices/${encodeURIComponent(id)}/sessions`)).body.sessions.some((s) => s.events.includes("6 CONNECTION REQUEST")) ? true : undefined);
     await rig.user("olga", "operator");
   });
   after(async () => {
