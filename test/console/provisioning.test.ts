@@ -92,6 +92,27 @@ describe("console: provisioning", { timeout: 300_000 }, () => {
     assert.deepEqual(await cspViolations(page), []);
   });
 
+  it("keeps up with keystrokes that reach the editor together, as on a busy machine", async () => {
+    // Delete and the new text land before the page paints: the editor must hold the newest text and
+    // the page go on answering (pushing an older text back into the editor once made them undo and
+    // redo each other without end, which froze the page).
+    assert.equal((await rig.api("PUT", "/api/provisions/burst", { name: "burst", kind: "declarative", declarations: [{ path: PATH, value: 900 }] })).status, 200);
+    const page = await (await rig.context(rig.adminKey)).newPage();
+    await page.goto(`${rig.base}/provisioning/provisions/burst`);
+    await page.locator('[data-editor="doc-json"][data-ready]').waitFor();
+    const content = page.locator("#doc-json-content");
+    await content.click();
+    for (const value of [1201, 1202, 1203]) {
+      await page.keyboard.press("Control+A");
+      const text = JSON.stringify({ name: "burst", kind: "declarative", declarations: [{ path: PATH, value }] }, null, 2);
+      await Promise.all([page.keyboard.press("Delete"), page.keyboard.insertText(text)]);
+      await page.locator("#doc-json-content", { hasText: `"value": ${value}` }).waitFor();
+    }
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved as version 2.").waitFor();
+    assert.equal((await rig.api<{ document: { declarations: { value: number }[] } }>("GET", "/api/provisions/burst")).body.document.declarations[0]!.value, 1203);
+  });
+
   it("dry-runs a preset against a device and lists the RPCs it would get", async () => {
     const page = await (await rig.context(await rig.keyFor("operator"))).newPage();
     await page.goto(`${rig.base}/provisioning/presets/defaults`);

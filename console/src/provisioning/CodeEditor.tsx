@@ -4,7 +4,7 @@
 
 import type { EditorView } from "@codemirror/view";
 import type * as Cm from "./codemirror.js";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { Loading } from "../components/States.js";
 
 export interface LineError {
@@ -55,7 +55,10 @@ export function CodeEditor(p: CodeEditorProps) {
   }, [cm, p.language, p.readOnly]);
 
   // A value from outside (a loaded version) replaces the text; the editor's own edits come back equal.
-  useEffect(() => {
+  // In the commit of the render that carries it, not after paint: a passive effect still pending when
+  // the next edit arrives (two keystrokes within a frame, on a busy machine) is run by the next render
+  // with the older text, which its echo through onChange turns into an endless undo and redo.
+  useLayoutEffect(() => {
     if (cm && view.current) cm.replaceText(view.current, p.value);
   }, [cm, p.value]);
 
