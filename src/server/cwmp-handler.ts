@@ -125,6 +125,9 @@ class Refusal extends Error {
 
 const XML = { "Content-Type": 'text/xml; charset="utf-8"' };
 
+/** A session row's write that is its transaction's last statement (SessionWriteOptions). */
+const LAST = { last: true } as const;
+
 /** Events of an Inform after which the CPE cannot still be in an earlier session. */
 const BOOT_EVENTS = new Set(["0 BOOTSTRAP", "1 BOOT"]);
 
@@ -329,7 +332,8 @@ export class CwmpHandler {
         // Inform, and alarms may have queued the read of its FaultMgmt table: they are this session's work too.
         const diagnosticsDone = inform.event.some((e) => e.eventCode.trim() === DIAGNOSTICS_COMPLETE);
         await this.planAhead(tx, started.session, now, diagnosticsDone || queued ? await this.runnable(tx, deviceId, now) : tasks);
-        const [applied, lock] = await Promise.all([recorded, tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now))]);
+        // The transaction's last statement (COMMIT travels with it): a lock not taken fails it in the database.
+        const [applied, lock] = await Promise.all([recorded, tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now), LAST)]);
         if (lock === null) {
           throw new Refusal(this.busy("this device already has a session in progress\n"));
         }
@@ -490,16 +494,17 @@ export class CwmpHandler {
       events.push(...(await applyEffects(step.effects, ctx)));
       outcome = { reply: step.reply, effects: [...consumed.effects, ...step.effects] };
     }
-    // The outbox's append and the session row's write travel together.
+    // The outbox's append and the session row's write travel together, with COMMIT: the write is the
+    // transaction's last statement, and one that finds the session moved on fails it in the database.
     const recorded = recordEvents(tx, events);
     recorded.catch(() => undefined);
     let saved: SessionRecord | null = null;
     if (outcome.reply.ended) {
       // From the cache, the end must find the version the cache had, or the exchange starts over.
-      const [, ended] = await Promise.all([recorded, tx.sessions.end(sessionId, cached?.version)]);
+      const [, ended] = await Promise.all([recorded, tx.sessions.end(sessionId, cached?.version, LAST)]);
       if (!ended && cached !== undefined) throw new StaleSession();
     } else {
-      [, saved] = await Promise.all([recorded, tx.sessions.save(sessionId, rec.version, this.stored(session), this.expiry(now))]);
+      [, saved] = await Promise.all([recorded, tx.sessions.save(sessionId, rec.version, this.stored(session), this.expiry(now), LAST)]);
       if (saved === null) {
         if (cached !== undefined) throw new StaleSession();
         throw new Refusal(this.busy("session changed concurrently\n"));

@@ -16,6 +16,8 @@ export type StoreErrorCode =
   | "STORE_TX_CLOSED"
   /** A statement failed inside a transaction and the callback went on: the transaction was rolled back. */
   | "STORE_TX_ABORTED"
+  /** A statement that had to return a row (QueryOptions.required) returned none: its transaction fails. */
+  | "STORE_NO_ROW"
   /** The store was closed. */
   | "STORE_CLOSED"
   /**

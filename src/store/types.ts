@@ -358,6 +358,15 @@ export interface SessionRecord {
   expiresAt: Date;
 }
 
+/**
+ * `last`: the write is the transaction's last statement (QueryOptions.last): a write that finds the
+ * session moved on then also fails the transaction, so that nothing of it commits, and resolves as it
+ * would otherwise (null or false); the caller must then fail the transaction too.
+ */
+export interface SessionWriteOptions {
+  last?: boolean;
+}
+
 export interface SessionRepo {
   get(id: string): Promise<SessionRecord | null>;
   /** The device's session, lapsed or not (a device has at most one). */
@@ -367,14 +376,15 @@ export interface SessionRepo {
    * session or it is already held by `sessionId`; a lapsed session is not taken over (end it first, once
    * settled). Works across processes.
    */
-  acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null>;
+  acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date, options?: SessionWriteOptions): Promise<SessionRecord | null>;
   /** Saves a new state if `expectedVersion` is current; returns the new record or null (lost race/expired). */
-  save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null>;
+  save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date, options?: SessionWriteOptions): Promise<SessionRecord | null>;
   /**
    * Ends the session and frees the device; with `expectedVersion`, only if that version is current.
-   * Resolves to whether a session was ended.
+   * Resolves to whether a session was ended (with `last` and no `expectedVersion`, a session already gone
+   * does not fail the transaction).
    */
-  end(id: string, expectedVersion?: number): Promise<boolean>;
+  end(id: string, expectedVersion?: number, options?: SessionWriteOptions): Promise<boolean>;
   /** Sessions whose expiresAt has passed (the CPE vanished); the caller settles them and ends them. */
   expired(now: Date, limit?: number): Promise<SessionRecord[]>;
 }

@@ -2,7 +2,7 @@
 // postgres.test.ts). Backend-specific behaviour (locking across processes, files) is tested beside it.
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
-import { openStore, StoreError, type InformUpdate, type JsonValue, type NewTask, type ParameterRecord, type Store } from "../../src/store/index.js";
+import { openStore, StoreError, type InformUpdate, type JsonValue, type NewTask, type ParameterRecord, type Store, type StoreTx } from "../../src/store/index.js";
 import { parse } from "../../src/query/index.js";
 import { postgresDialect } from "../../src/store/postgres/dialect.js";
 import { compileFilter, SqlParams } from "../../src/store/sql/filter.js";
@@ -803,6 +803,53 @@ export function conformance(b: Backend): void {
       const winners = results.filter((r) => r !== null);
       assert.equal(winners.length, 1);
       assert.equal((await s.sessions.get(winners[0]?.id ?? ""))?.deviceId, "d1");
+    });
+
+    test("a session write as its transaction's last statement commits with the rest; one that finds the session moved on fails it", async (ctx) => {
+      const s = await fresh(b, ctx);
+      const last = { last: true };
+      // Each write comes after another of the same transaction, as the CWMP handler's do (the outbox).
+      const taken = await s.transaction(async (tx) => {
+        await tx.settings.set("k", "acquired");
+        return tx.sessions.acquire("d1", "s1", { n: 1 }, at(30_000), last);
+      });
+      assert.equal(taken?.id, "s1");
+      assert.equal(await s.settings.get("k"), "acquired");
+      const saved = await s.transaction(async (tx) => {
+        await tx.settings.set("k", "saved");
+        return tx.sessions.save("s1", taken!.version, { n: 2 }, at(60_000), last);
+      });
+      assert.deepEqual(saved, { id: "s1", deviceId: "d1", state: { n: 2 }, version: taken!.version + 1, expiresAt: at(60_000) });
+      assert.equal(await s.settings.get("k"), "saved");
+
+      // Moved on: the caller fails the transaction on the answer (as the handler does), and nothing of it stays.
+      const refused = async (write: (tx: StoreTx) => Promise<unknown>) => {
+        await assert.rejects(s.transaction(async (tx) => {
+          await tx.settings.set("k", "lost");
+          const r = await write(tx);
+          assert.ok(r === null || r === false, "the write reports the session moved on");
+          throw new Error("moved on");
+        }), /moved on/);
+        assert.equal(await s.settings.get("k"), "saved");
+      };
+      await refused((tx) => tx.sessions.acquire("d1", "s2", {}, at(90_000), last));
+      await refused((tx) => tx.sessions.save("s1", taken!.version, { n: 3 }, at(90_000), last));
+      await refused((tx) => tx.sessions.end("s1", taken!.version, last));
+      assert.deepEqual(await s.sessions.get("s1"), saved);
+
+      const ended = await s.transaction(async (tx) => {
+        await tx.settings.set("k", "ended");
+        return tx.sessions.end("s1", saved!.version, last);
+      });
+      assert.equal(ended, true);
+      assert.equal(await s.sessions.get("s1"), null);
+      // Without a version, a session already gone is no failure: the rest commits.
+      const again = await s.transaction(async (tx) => {
+        await tx.settings.set("k", "gone");
+        return tx.sessions.end("s1", undefined, last);
+      });
+      assert.equal(again, false);
+      assert.equal(await s.settings.get("k"), "gone");
     });
 
     test("JSON states of every shape round-trip", async (ctx) => {

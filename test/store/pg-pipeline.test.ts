@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openStore, StoreCounters, type Store, type TransactionCounts } from "../../src/store/index.js";
+import { openStore, StoreCounters, StoreError, type Store, type TransactionCounts } from "../../src/store/index.js";
 import { at, inform } from "./conformance.js";
 import { backend, pgServerUrl, PG_MISSING_MESSAGE } from "../support/pg.js";
 
@@ -57,5 +57,32 @@ describe("postgres: pipelined statements in a transaction", () => {
     ])));
     assert.equal(await store.sessions.get("s-lost"), null, "the write issued with the failing one is rolled back");
     assert.equal((await store.transaction((tx) => tx.devices.get("d1")))?.id, "d1");
+  });
+
+  it("sends COMMIT with the transaction's last statement; a statement after it is refused", async () => {
+    const log = await logged(() => store.transaction(async (tx) => {
+      await tx.devices.get("d1");
+      return tx.sessions.acquire("d1", "s-last", { n: 1 }, at(60_000), { last: true });
+    }));
+    assert.deepEqual(log, [{ statements: 4, roundTrips: 2 }], "BEGIN with the read; the write with COMMIT");
+    assert.equal((await store.sessions.get("s-last"))?.id, "s-last");
+    await assert.rejects(store.transaction(async (tx) => {
+      await tx.sessions.end("s-last", undefined, { last: true });
+      await tx.devices.get("d1");
+    }), (err: unknown) => err instanceof StoreError && err.code === "STORE_TX_CLOSED");
+    assert.equal(await store.sessions.get("s-last"), null, "the transaction committed with its last statement");
+  });
+
+  it("a last write that finds the session moved on fails the transaction in the database, even if the caller goes on", async () => {
+    const taken = await store.sessions.acquire("d1", "s-moved", { n: 1 }, at(60_000));
+    assert.ok(taken);
+    await assert.rejects(store.transaction(async (tx) => {
+      await tx.settings.set("pipelined", "lost");
+      return tx.sessions.save("s-moved", taken.version + 1, { n: 2 }, at(90_000), { last: true });
+    }), (err: unknown) => err instanceof StoreError && err.code === "STORE_TX_ABORTED");
+    assert.equal(await store.settings.get("pipelined"), undefined, "nothing of the transaction stays");
+    assert.deepEqual((await store.sessions.get("s-moved"))?.state, { n: 1 });
+    assert.ok(await store.sessions.end("s-moved"));
+    assert.equal((await store.transaction((tx) => tx.devices.get("d1")))?.id, "d1", "the connection serves the next transaction");
   });
 });

@@ -36,6 +36,11 @@ export const postgresDialect: Dialect = {
   json: (v) => JSON.stringify(v ?? null),
   readJson: (v) => (v === undefined ? null : (v as JsonValue)),
   inTextArray: (expr, param) => `(${expr}) = ANY(${param}::text[])`,
+  // One index probe per key. With "key = ANY(array)" the planner scans all of a device's rows (a
+  // thousand, with discovery) when its statistics do not know the device yet, as after a fleet grew
+  // since the last ANALYZE: it expects one row and filters. OFFSET 0 keeps the subquery as written.
+  rowsOfDevice: (table, columns, key, device, keys) =>
+    `SELECT ${columns} FROM unnest(${keys}::text[]) AS wanted(key), LATERAL (SELECT ${columns} FROM ${table} WHERE device_id = ${device} AND ${key} = wanted.key OFFSET 0) found`,
   textArray: (values) => [...values],
   inArray: (expr, param, type) => `(${expr}) = ANY(${param}::${arrayType[type]})`,
   array: (values, type) => (type === "date" ? values.map((v) => (v as Date).toISOString()) : [...values]),

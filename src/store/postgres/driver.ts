@@ -18,6 +18,8 @@ export interface PgQueryConfig {
 export interface PgResult {
   rows: Row[];
   rowCount: number | null;
+  /** The command tag: a COMMIT of a transaction that a failed statement aborted answers ROLLBACK. */
+  command?: string;
 }
 
 export interface PgQueryable {
@@ -38,6 +40,8 @@ interface InFlight {
   count: number;
   /** The transaction's own counts, when counted. */
   own: TransactionCounts | null;
+  /** The COMMIT sent with the transaction's last statement (QueryOptions.last), once sent. */
+  commit: Promise<PgResult> | null;
 }
 
 export interface PgPool extends PgQueryable {
@@ -60,6 +64,16 @@ export function isPgUnavailable(err: unknown): boolean {
   if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
   return code === undefined && UNAVAILABLE_MESSAGE.test(err.message);
 }
+
+/**
+ * `sql` made to fail when it returns no row (QueryOptions.required): 1 / count(*) divides by zero then. The
+ * condition refers to no row of the outer query, so PostgreSQL checks it once, before returning any.
+ */
+function requireRow(sql: string): string {
+  return `WITH required_rows AS (${sql}) SELECT * FROM required_rows WHERE (SELECT 1 / count(*) FROM required_rows) IS NOT NULL`;
+}
+
+const DIVISION_BY_ZERO = "22012";
 
 /** A fixed key for pg_advisory_lock: "provisio migrations". */
 const MIGRATION_LOCK_KEY = "7020519161040001";
@@ -135,11 +149,27 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     this.availability.gate();
   }
 
-  private conn(q: PgQueryable, inFlight: InFlight): SqlConn {
+  private conn(q: PgPoolClient, inFlight: InFlight): SqlConn {
+    const sent = (config: PgQueryConfig, last: boolean): Promise<PgResult> => {
+      if (inFlight.commit !== null) throw new StoreError("STORE_TX_CLOSED", "a statement was issued after the transaction's last one (its COMMIT is sent)");
+      const answer = this.reach(() => this.send(q, config, inFlight));
+      if (last && q.pipeline === true) {
+        inFlight.commit = this.send(q, { text: "COMMIT" }, inFlight);
+        inFlight.commit.catch(() => undefined);
+      }
+      return answer;
+    };
     return {
-      all: async <R extends Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
-        (await this.reach(() => this.send(q, this.config(sql, params, options), inFlight))).rows as R[],
-      run: async (sql: string, params: readonly unknown[] = []) => (await this.reach(() => this.send(q, this.config(sql, params), inFlight))).rowCount ?? 0,
+      all: async <R extends Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) => {
+        const required = options?.required === true;
+        try {
+          return (await sent(this.config(required ? requireRow(sql) : sql, params, options), options?.last === true)).rows as R[];
+        } catch (err) {
+          if (required && (err as { code?: unknown }).code === DIVISION_BY_ZERO) throw new StoreError("STORE_NO_ROW", "the statement matched no row", { cause: err });
+          throw err;
+        }
+      },
+      run: async (sql: string, params: readonly unknown[] = []) => (await sent(this.config(sql, params), false)).rowCount ?? 0,
     };
   }
 
@@ -163,7 +193,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
   async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
     const client = await this.reach(() => this.pool.connect());
-    const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null };
+    const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null, commit: null };
     let broken: Error | undefined;
     try {
       const begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
@@ -172,15 +202,18 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
       try {
         const result = await fn(this.conn(client, inFlight));
         await begun;
-        await this.reach(() => this.send(client, { text: "COMMIT" }, inFlight));
+        const committed = await this.reach(() => inFlight.commit ?? this.send(client, { text: "COMMIT" }, inFlight));
+        if (committed.command === "ROLLBACK") throw new StoreError("STORE_TX_ABORTED", "a statement of the transaction failed: COMMIT rolled it back");
         if (this.counters !== null) this.counters.commits++;
         return result;
       } catch (err) {
         try {
-          await this.send(client, { text: "ROLLBACK" }, inFlight);
-        } catch (rollbackError) {
+          // A COMMIT sent with the last statement ends the transaction either way: a failed statement
+          // before it made it a rollback.
+          await (inFlight.commit ?? this.send(client, { text: "ROLLBACK" }, inFlight));
+        } catch (endError) {
           // The connection is in an unknown state: do not give it back to the pool.
-          broken = rollbackError as Error;
+          broken = endError as Error;
         }
         throw err;
       }

@@ -74,6 +74,13 @@ export interface Dialect {
   deviceHasRow(table: string, alias: string, where: string): string;
 
   /**
+   * A SELECT of `columns` from the rows of `table` of device `deviceParam` whose `keyColumn` is one of
+   * the strings in array parameter `keysParam` (encoded by `textArray`), each found by its key in the
+   * table's (device_id, key) index whatever the planner's statistics say of that device.
+   */
+  rowsOfDevice(table: string, columns: string, keyColumn: string, deviceParam: string, keysParam: string): string;
+
+  /**
    * A derived table aliased `r`, with the given columns, holding `rows` (each row's values in column
    * order, already in JavaScript form). Its parameters start at `$firstParam`. Used for batch writes:
    * one statement and one round trip whatever the number of rows.

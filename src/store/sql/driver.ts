@@ -13,6 +13,19 @@ export interface QueryOptions {
    * plan; PostgreSQL plans it with the actual parameter values.
    */
   adHoc?: boolean;
+  /**
+   * The transaction's last statement: on a pipelined connection COMMIT is sent with it rather than after
+   * its answer, a round trip less. Nothing may be issued after it, and the callback must not fail the
+   * transaction on its answer (the COMMIT is already on its way): a condition on the answer is put to the
+   * database with `required`.
+   */
+  last?: boolean;
+  /**
+   * The statement must return a row: one that returns none fails with STORE_NO_ROW, and with it the
+   * transaction, in the database (so that a COMMIT sent with it rolls back). Backends that send COMMIT
+   * only after the callback may return no rows instead (the caller fails the transaction itself then).
+   */
+  required?: boolean;
 }
 
 /** One connection (or one transaction's connection). */

@@ -98,7 +98,7 @@ export class SqlParameterRepo implements ParameterRepo {
     if (paths.length === 0) return [];
     const d = this.s.dialect;
     const rows = await this.s.all(
-      `SELECT ${PARAMETER_COLUMNS} FROM parameters WHERE device_id = $1 AND ${d.inTextArray("path", "$2")} ORDER BY path`,
+      `${d.rowsOfDevice("parameters", PARAMETER_COLUMNS, "path", "$1", "$2")} ORDER BY path`,
       [deviceId, d.textArray([...new Set(paths)])],
     );
     return rows.map((r) => toParameter(d, r));

@@ -1,4 +1,6 @@
-import type { JsonValue, SessionRecord, SessionRepo } from "../types.js";
+import { StoreError } from "../errors.js";
+import type { JsonValue, SessionRecord, SessionRepo, SessionWriteOptions } from "../types.js";
+import type { QueryOptions, Row } from "./driver.js";
 import { limitClause } from "./limit.js";
 import { SESSION_COLUMNS, toSession } from "./rows.js";
 import type { Scope } from "./scope.js";
@@ -8,6 +10,21 @@ const WRITTEN_COLUMNS = "id, device_id, version, expires_at";
 
 export class SqlSessionRepo implements SessionRepo {
   constructor(private readonly s: Scope) {}
+
+  /**
+   * A write's rows; as the transaction's last statement, one that must find the session fails the
+   * transaction in the database when it does not (its COMMIT may be on its way) and gives no rows here.
+   */
+  private async written(sql: string, params: unknown[], options: SessionWriteOptions | undefined, required = true): Promise<Row[]> {
+    if (options?.last !== true) return this.s.all(sql, params);
+    const query: QueryOptions = { last: true, required };
+    try {
+      return await this.s.all(sql, params, query);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === "STORE_NO_ROW") return [];
+      throw err;
+    }
+  }
 
   async get(id: string): Promise<SessionRecord | null> {
     const rows = await this.s.all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
@@ -19,7 +36,7 @@ export class SqlSessionRepo implements SessionRepo {
     return rows[0] ? toSession(this.s.dialect, rows[0]) : null;
   }
 
-  async acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null> {
+  async acquire(deviceId: string, sessionId: string, state: JsonValue, expiresAt: Date, options?: SessionWriteOptions): Promise<SessionRecord | null> {
     const d = this.s.dialect;
     // The lock is the row itself: device_id is unique, so of several callers racing for a free device
     // one inserts and the others hit the conflict. The conflicting row is taken again only when it is
@@ -29,26 +46,32 @@ export class SqlSessionRepo implements SessionRepo {
     // CONFLICT waits for the other transaction and then evaluates the WHERE on the row it committed; on
     // SQLite writers are serialized by the database lock. Taking the lock again starts from the given
     // state and bumps the version, so that saves prepared against an older lease are refused.
-    const rows = await this.s.all(
+    const rows = await this.written(
       `INSERT INTO sessions (id, device_id, state, version, expires_at) VALUES ($1, $2, $3, 1, $4)
        ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, version = sessions.version + 1, expires_at = excluded.expires_at
        WHERE sessions.id = excluded.id
        RETURNING ${WRITTEN_COLUMNS}`,
       [sessionId, deviceId, d.json(state), d.date(expiresAt)],
+      options,
     );
     return rows[0] ? toSession(d, rows[0], state) : null;
   }
 
-  async save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date): Promise<SessionRecord | null> {
+  async save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date, options?: SessionWriteOptions): Promise<SessionRecord | null> {
     const d = this.s.dialect;
-    const rows = await this.s.all(
+    const rows = await this.written(
       `UPDATE sessions SET state = $3, version = version + 1, expires_at = $4 WHERE id = $1 AND version = $2 RETURNING ${WRITTEN_COLUMNS}`,
       [id, expectedVersion, d.json(state), d.date(expiresAt)],
+      options,
     );
     return rows[0] ? toSession(d, rows[0], state) : null;
   }
 
-  async end(id: string, expectedVersion?: number): Promise<boolean> {
+  async end(id: string, expectedVersion?: number, options?: SessionWriteOptions): Promise<boolean> {
+    if (options?.last === true) {
+      const [sql, params] = expectedVersion === undefined ? ["DELETE FROM sessions WHERE id = $1 RETURNING id", [id]] : ["DELETE FROM sessions WHERE id = $1 AND version = $2 RETURNING id", [id, expectedVersion]];
+      return (await this.written(sql, params, options, expectedVersion !== undefined)).length > 0;
+    }
     if (expectedVersion === undefined) return (await this.s.run("DELETE FROM sessions WHERE id = $1", [id])) > 0;
     return (await this.s.run("DELETE FROM sessions WHERE id = $1 AND version = $2", [id, expectedVersion])) > 0;
   }

@@ -25,6 +25,7 @@ export const sqliteDialect: Dialect = {
   json: (v) => JSON.stringify(v ?? null),
   readJson: (v) => (v == null ? null : (JSON.parse(String(v)) as JsonValue)),
   inTextArray: (expr, param) => `(${expr}) IN (SELECT value FROM json_each(${param}))`,
+  rowsOfDevice: (table, columns, key, device, keys) => `SELECT ${columns} FROM ${table} WHERE device_id = ${device} AND (${key}) IN (SELECT value FROM json_each(${keys}))`,
   textArray: (values) => JSON.stringify(values),
   inArray: (expr, param) => `(${expr}) IN (SELECT value FROM json_each(${param}))`,
   array: (values, type) => JSON.stringify(type === "date" ? values.map((v) => (v as Date).getTime()) : values),
