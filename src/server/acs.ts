@@ -54,6 +54,9 @@ import { BulkDataAuth } from "./bulkdata-auth.js";
 import { AlarmService } from "./alarms.js";
 import { AlarmPass } from "./alarm-pass.js";
 import { notificationCalls } from "./alarm-notifications.js";
+import { AgentAuth } from "../controller/auth.js";
+import { UspController } from "../controller/controller.js";
+import type { ControllerMtp, MtpAuthenticator } from "../mtp/types.js";
 
 export interface Acs {
   store: Store;
@@ -76,6 +79,8 @@ export interface Acs {
   provisioning: ProvisioningService;
   /** The Bulk Data collector (docs/bulkdata.md); null when bulkData.enabled is off. */
   bulkData: BulkDataCollector | null;
+  /** The USP controller (docs/usp.md); null when usp.enabled is off. */
+  usp: UspController | null;
   metrics: AcsMetrics;
   secrets: LoadedSecrets;
   models: StandardModels | null;
@@ -115,6 +120,8 @@ export interface StartOptions {
   sessionCountFlushMs?: number;
   /** Called with each stored Bulk Data report's values, in its transaction (bulkdata.ts ReportHook). */
   onBulkDataReport?: ReportHook;
+  /** The USP controller's MTPs besides those the configuration makes (tests give a loopback MTP), given the agents' authenticator. */
+  uspMtps?: (authenticate: MtpAuthenticator) => ControllerMtp[];
 }
 
 /** The store URL a configuration names: its `db`, else SQLite in the data folder. */
@@ -329,6 +336,26 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     closers.push(() => server.close());
     cwmpUrl = urlOf(config.cwmp.host, server.port);
 
+    // USP agents run bridged sessions through the same handler (docs/usp.md, "One fleet").
+    const agentAuth = new AgentAuth({ cpe: auth, credentials: store.credentials, mode: config.cwmp.auth, clock });
+    const usp = config.usp.enabled
+      ? new UspController({
+          endpointId: config.usp.endpointId,
+          mtps: options.uspMtps?.(agentAuth.authenticator) ?? [],
+          engine: handler,
+          auth: agentAuth,
+          store,
+          log,
+          requestTimeoutMs: config.usp.requestTimeout * 1000,
+          ...(models === null ? {} : { bridge: { typeOf: models.typeOf } }),
+          clock,
+        })
+      : null;
+    if (usp !== null) {
+      await usp.start();
+      closers.push(() => usp.stop());
+    }
+
     const cr = config.connectionRequests;
     const connectionRequests = await ConnectionRequests.start(
       {
@@ -357,7 +384,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
             }
           : null,
       },
-      { store, box: secrets.box, events, log, metrics, clock },
+      { store, box: secrets.box, events, log, metrics, clock, ...(usp === null ? {} : { usp: (id: string) => usp.wake(id) }) },
     );
     closers.push(() => connectionRequests.close());
     connectionRequests.owed.start();
@@ -513,6 +540,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       fleets,
       provisioning,
       bulkData,
+      usp,
       metrics,
       secrets,
       models,
