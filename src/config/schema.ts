@@ -248,7 +248,31 @@ export const configSchema = Type.Object(
         endpointId: Type.String({ default: "proto::provisio", description: "The controller's USP Endpoint ID, as agents address it (`scheme:authority:instance`; agents list it in Device.LocalAgent.Controller.{i}.EndpointID)." }),
         requestTimeout: Seconds(30, "Seconds a USP agent has to answer one of the controller's requests; a session whose agent does not is broken off, and left to lapse as a CWMP session whose CPE went silent (its tasks are retried)."),
         // usp.websocket.*: the WebSocket MTP (src/mtp/websocket*).
-        websocket: Type.Object({}, { default: {}, additionalProperties: false }),
+        websocket: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true, description: "Take USP agents' WebSocket connections (when usp.enabled)." }),
+            host: Type.String({ default: "0.0.0.0", description: "Address the USP WebSocket endpoint listens on." }),
+            port: Type.Integer({ minimum: 0, maximum: 65535, default: 7577, description: "Port of the USP WebSocket endpoint (0: any free port)." }),
+            path: Type.String({ default: "/usp", pattern: "^/", description: "Path agents connect to (`ws://host:7577/usp`); other paths get 404." }),
+            tlsCert: Type.String({ default: "", description: "PEM certificate file: when set (with tlsKey), the endpoint speaks TLS only (`wss://`)." }),
+            tlsKey: Type.String({ default: "", description: "PEM private key file for TLS." }),
+            tlsClientCa: Type.String({ default: "", description: "PEM CA file: when set, agents are asked for a client certificate signed by it, whose subject CN authenticates them without a password." }),
+            tlsClientCertRequired: Type.Boolean({ default: false, description: "Refuse TLS clients without a valid client certificate (at the TLS handshake)." }),
+            auth: Type.Union([Type.Literal("required"), Type.Literal("open")], {
+              default: "required",
+              description: "`required`: every agent authenticates (HTTP Basic with its device's credentials, or a client certificate). `open`: no agent authentication at all (lab use only; logged loudly).",
+            }),
+            allowedOrigins: Type.Array(Type.String({ minLength: 1 }), {
+              default: [],
+              description: "Origin header values accepted on the upgrade request; one that is not listed gets 403 (agents send none; a browser always does, so a web page cannot open USP connections with a visitor's network position).",
+            }),
+            maxRecordBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024, description: "Largest WebSocket message (one USP Record) accepted; a larger one closes the connection (code 1009)." }),
+            pingInterval: Seconds(30, "Seconds between WebSocket pings to each agent; one that has not answered the previous ping by the next is closed. 0: no pings."),
+            maxConnections: Type.Integer({ minimum: 0, default: 100000, description: "WebSocket connections this process holds at once (open and being authenticated); past it upgrades get 503 with Retry-After. 0: no cap." }),
+            maxConnectionsPerAddress: Type.Integer({ minimum: 0, default: 0, description: "TCP connections one source address may hold open at once; more are closed at once. 0: no cap (agents behind a carrier-grade NAT share one address)." }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
         // usp.mqtt.*: the MQTT MTP and the embedded broker (src/mtp/mqtt*).
         mqtt: Type.Object({}, { default: {}, additionalProperties: false }),
       },

@@ -286,19 +286,21 @@ function carriesCookie(req: IncomingMessage, name: string): boolean {
   }
 }
 
-function clientCertCn(socket: TLSSocket): string | null {
+/** The subject CN of the client certificate a TLS socket verified; null when none (or not verified). */
+export function clientCertCn(socket: TLSSocket): string | null {
   if (!socket.authorized) return null;
   const cn = socket.getPeerCertificate()?.subject?.CN;
   return typeof cn === "string" && cn.length > 0 ? cn : Array.isArray(cn) ? (cn[0] ?? null) : null;
 }
 
-function listen(server: Server, port: number, host: string, log: Logger): Promise<number> {
+/** Listens, resolving with the port bound; `what` names the listener in its later errors' log lines. */
+export function listen(server: Server, port: number, host: string, log: Logger, what = "CWMP"): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
       // Accept failures (out of file descriptors) must not end the process; node retries by itself.
-      server.on("error", (err) => log.error({ err }, "CWMP listener error"));
+      server.on("error", (err) => log.error({ err }, `${what} listener error`));
       resolve((server.address() as AddressInfo).port);
     });
   });
