@@ -46,6 +46,7 @@ export async function sessionTrips(db: string, o: TripsOptions): Promise<TripsPe
         nbi: { enabled: false },
         files: { enabled: false },
         stun: { enabled: false },
+        usp: { enabled: false },
       },
     });
     const acs = await startAcs(config, { store });

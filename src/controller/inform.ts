@@ -64,14 +64,14 @@ export interface InformInput {
   now: Date;
 }
 
+/**
+ * The Inform: the values read, or, for a value change, only the values notified (the event a CWMP
+ * value change makes lists what its Inform carries, and a USP agent tells exactly what changed).
+ */
 export function informEnvelope(input: InformInput): CwmpEnvelope {
-  const parameterList: ParameterValueStruct[] = [];
-  const seen = new Set<string>();
-  for (const [name, text] of [...input.values, ...(input.changed ?? []).map((c) => [c.path, c.value] as const)]) {
-    if (seen.has(name)) continue;
-    seen.add(name);
-    parameterList.push({ name, value: { type: "xsd:string", text } });
-  }
+  const changed = input.changed ?? [];
+  const carried: [string, string][] = changed.length > 0 ? changed.map((c) => [c.path, c.value]) : [...input.values];
+  const parameterList: ParameterValueStruct[] = carried.map(([name, text]) => ({ name, value: { type: "xsd:string", text } }));
   return {
     ns: "1-4",
     header: {},

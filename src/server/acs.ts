@@ -57,6 +57,8 @@ import { notificationCalls } from "./alarm-notifications.js";
 import { AgentAuth } from "../controller/auth.js";
 import { UspController } from "../controller/controller.js";
 import type { ControllerMtp, MtpAuthenticator } from "../mtp/types.js";
+import { WebSocketControllerMtp } from "../mtp/websocket-server.js";
+import { websocketServerOptions } from "../mtp/websocket-config.js";
 
 export interface Acs {
   store: Store;
@@ -81,6 +83,8 @@ export interface Acs {
   bulkData: BulkDataCollector | null;
   /** The USP controller (docs/usp.md); null when usp.enabled is off. */
   usp: UspController | null;
+  /** The USP WebSocket endpoint's URL as agents are given it (host as cwmpUrl's), or null when it is off. */
+  uspWebsocketUrl: string | null;
   metrics: AcsMetrics;
   secrets: LoadedSecrets;
   models: StandardModels | null;
@@ -338,10 +342,11 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
 
     // USP agents run bridged sessions through the same handler (docs/usp.md, "One fleet").
     const agentAuth = new AgentAuth({ cpe: auth, credentials: store.credentials, mode: config.cwmp.auth, clock });
+    const websocket = config.usp.enabled && config.usp.websocket.enabled ? new WebSocketControllerMtp(websocketServerOptions(config, log), agentAuth.authenticator) : null;
     const usp = config.usp.enabled
       ? new UspController({
           endpointId: config.usp.endpointId,
-          mtps: options.uspMtps?.(agentAuth.authenticator) ?? [],
+          mtps: [...(websocket === null ? [] : [websocket]), ...(options.uspMtps?.(agentAuth.authenticator) ?? [])],
           engine: handler,
           auth: agentAuth,
           store,
@@ -541,6 +546,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       provisioning,
       bulkData,
       usp,
+      uspWebsocketUrl: websocket === null ? null : `${config.usp.websocket.tlsCert === "" ? "ws" : "wss"}${urlOf(config.usp.websocket.host, websocket.port).slice(4).replace(/\/$/, "")}${config.usp.websocket.path}`,
       metrics,
       secrets,
       models,

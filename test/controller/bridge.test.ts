@@ -225,15 +225,17 @@ describe("the synthetic Inform", () => {
     assert.equal(identityOf("uuid::1234", new Map()).oui, "000000");
   });
 
-  test("carries the events, the values read and the values notified", () => {
+  test("carries the events and the values read, or only the values notified", () => {
     const at = new Date(Date.UTC(2026, 0, 1));
     const env = informEnvelope({ endpointId: "os::00D09E-Home-GW-SN-1", values, events: [{ eventCode: "4 VALUE CHANGE", commandKey: "" }], changed: [{ path: "Device.WiFi.SSID.1.SSID", value: "x" }], now: at });
     assert.equal(env.body?.method, "Inform");
     const inform = env.body as Extract<CwmpMessage, { method: "Inform" }>;
     assert.deepEqual(inform.event, [{ eventCode: "4 VALUE CHANGE", commandKey: "" }]);
     assert.equal(inform.currentTime, "2026-01-01T00:00:00Z");
-    assert.deepEqual(inform.parameterList.map((p) => p.name).at(-1), "Device.WiFi.SSID.1.SSID");
-    assert.equal(inform.parameterList.length, 6);
+    assert.deepEqual(inform.parameterList, [{ name: "Device.WiFi.SSID.1.SSID", value: { type: "xsd:string", text: "x" } }]);
+    const boot = informEnvelope({ endpointId: "os::00D09E-Home-GW-SN-1", values, events: [{ eventCode: "1 BOOT", commandKey: "" }], now: at }).body as Extract<CwmpMessage, { method: "Inform" }>;
+    assert.equal(boot.parameterList.length, 5);
+    assert.equal(boot.parameterList.find((p) => p.name === "Device.DeviceInfo.SoftwareVersion")?.value.text, "2.1");
   });
 
   test("Notify's CWMP reading: onboarding, boot, periodic, value change, a Download's completion, another command's", () => {

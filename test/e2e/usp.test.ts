@@ -1,0 +1,138 @@
+// USP agents as devices of the one fleet, end to end on both stores: the real ACS (its USP controller and
+// WebSocket MTP on a free port), agents connecting over real WebSocket with their device credentials, and
+// the REST API as an OSS uses it. Onboarding makes a `protocol: usp` device; a preset's declarative
+// provision applies; tasks run as USP messages; a ValueChange reaches a webhook; a firmware download from
+// the file server runs as an async Download() whose OperationComplete settles the task.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { WebSocketAgentMtp } from "../../src/mtp/websocket-client.js";
+import { eventually } from "../nbi/support.js";
+import { Receiver } from "../nbi/webhook-receiver.js";
+import { forEachBackend } from "../support/pg.js";
+import { TestAgent } from "../support/usp-agent.js";
+import { startE2eAcs, type E2eAcs } from "./support.js";
+
+const CONTROLLER = "proto::provisio";
+const PC = "USPE2E";
+
+function params(serial: string): Record<string, string> {
+  return {
+    "Device.DeviceInfo.Manufacturer": "Acme",
+    "Device.DeviceInfo.ManufacturerOUI": "00D09E",
+    "Device.DeviceInfo.ProductClass": PC,
+    "Device.DeviceInfo.SerialNumber": serial,
+    "Device.DeviceInfo.SoftwareVersion": "1.0.0",
+    "Device.DeviceInfo.HardwareVersion": "rev-a",
+    "Device.LocalAgent.EndpointID": `os::00D09E-${PC}-${serial}`,
+    "Device.WiFi.SSID.1.SSID": "factory",
+    "Device.WiFi.SSID.1.Enable": "true",
+    "Device.ManagementServer.PeriodicInformInterval": "3600",
+    "Device.LocalAgent.Subscription.": "",
+  };
+}
+
+forEachBackend((b) => {
+  describe("USP end to end over WebSocket", () => {
+    let e: E2eAcs;
+    let hook: Receiver;
+    const agents: TestAgent[] = [];
+
+    before(async () => {
+      e = await startE2eAcs(b, { settings: { webhooks: { allowTargets: ["127.0.0.1"] }, usp: { requestTimeout: 60 } } });
+      hook = await new Receiver().start();
+      const webhook = await e.admin.post("/api/webhooks", { name: `usp-${b.name}`, url: hook.url, events: ["device.valueChange"] });
+      assert.equal(webhook.status, 201, JSON.stringify(webhook.body));
+      // Every agent of this product class gets its SSID at bootstrap.
+      const preset = await e.admin.put("/api/presets/usp-ssid", { name: "usp-ssid", filter: `productClass = "${PC}"`, events: ["0 BOOTSTRAP"], provisions: [{ name: "builtin:value", args: { path: "Device.WiFi.SSID.1.SSID", value: "provisioned", type: "xsd:string" } }] });
+      assert.ok(preset.status === 200 || preset.status === 201, JSON.stringify(preset.body));
+    });
+    after(async () => {
+      for (const a of agents) await a.mtp.close();
+      await hook.close();
+      await e.t.stop();
+    });
+
+    async function onboard(serial: string, o: Partial<ConstructorParameters<typeof TestAgent>[1]> = {}): Promise<{ agent: TestAgent; id: string }> {
+      const endpointId = `os::00D09E-${PC}-${serial}`;
+      const url = e.t.acs.uspWebsocketUrl;
+      assert.ok(url !== null);
+      const mtp = new WebSocketAgentMtp({ url, endpointId, username: e.t.username, password: e.t.password });
+      const agent = new TestAgent(mtp, { endpointId, controllerId: CONTROLLER, params: params(serial), ...o });
+      agents.push(agent);
+      await agent.connect();
+      await agent.notify({ notification: "onBoardReq", onBoardReq: { oui: "00D09E", productClass: PC, serialNumber: serial, agentSupportedProtocolVersions: "1.4" } });
+      await eventually(() => ([...agent.params.values()].includes("provisio-operation-complete") ? true : undefined), "the controller's subscriptions", 90_000);
+      return { agent, id: `00D09E-${PC}-${serial}` };
+    }
+
+    async function task(id: string, name: string, args: unknown) {
+      const r = await e.operator.post(`/api/devices/${id}/tasks`, { name, args, connectionRequest: true, wait: 60 });
+      assert.ok(r.status === 200 || r.status === 202, JSON.stringify(r.body));
+      return eventually(async () => {
+        const t = (await e.operator.get(`/api/tasks/${r.body.id}`)).body;
+        return t.status === "pending" ? undefined : t;
+      }, `task ${name}`, 90_000);
+    }
+
+    test("onboarding makes a USP device, and the preset's declarative provision applies", async () => {
+      const { agent, id } = await onboard("E1");
+      const dev = (await e.operator.get(`/api/devices/${id}`)).body;
+      assert.equal(dev.device?.protocol ?? dev.protocol, "usp");
+      assert.equal((await e.t.acs.store.uspEndpoints.get(`os::00D09E-${PC}-E1`))?.mtp, "websocket");
+      await eventually(() => (agent.params.get("Device.WiFi.SSID.1.SSID") === "provisioned" ? true : undefined), "the provisioned SSID", 90_000);
+      assert.ok(agent.requests("set").some((s) => s.updateObjs.some((u) => u.paramSettings.some((p) => p.value === "provisioned"))));
+    });
+
+    test("tasks through the API: getParameterValues, setParameterValues, addObject, deleteObject, reboot", async () => {
+      const { agent, id } = await onboard("E2");
+      const got = await task(id, "getParameterValues", { parameterNames: ["Device.ManagementServer.PeriodicInformInterval"] });
+      assert.equal(got.status, "done", JSON.stringify(got));
+      const set = await task(id, "setParameterValues", { parameterValues: [{ name: "Device.ManagementServer.PeriodicInformInterval", value: 300 }] });
+      assert.equal(set.status, "done", JSON.stringify(set));
+      assert.equal(agent.params.get("Device.ManagementServer.PeriodicInformInterval"), "300");
+      const added = await task(id, "addObject", { objectName: "Device.WiFi.SSID." });
+      assert.equal(added.status, "done", JSON.stringify(added));
+      assert.ok(agent.params.has("Device.WiFi.SSID.2."));
+      const deleted = await task(id, "deleteObject", { objectName: "Device.WiFi.SSID.2." });
+      assert.equal(deleted.status, "done", JSON.stringify(deleted));
+      assert.ok(!agent.params.has("Device.WiFi.SSID.2."));
+      const rebooted = await task(id, "reboot", {});
+      assert.equal(rebooted.status, "done", JSON.stringify(rebooted));
+      assert.equal(agent.requests("operate").at(-1)?.command, "Device.Reboot()");
+    });
+
+    test("a ValueChange reaches a webhook", async () => {
+      const { agent, id } = await onboard("E3");
+      agent.params.set("Device.WiFi.SSID.1.SSID", "renamed");
+      await agent.notify({ notification: "valueChange", valueChange: { paramPath: "Device.WiFi.SSID.1.SSID", paramValue: "renamed" } });
+      const delivery = await eventually(() => hook.received.map((d) => d.json).find((j) => j.deviceId === id && j.type === "device.valueChange"), "the webhook delivery", 90_000);
+      assert.deepEqual(delivery.parameters, [{ path: "Device.WiFi.SSID.1.SSID", value: "renamed" }]);
+    });
+
+    test("a firmware download from the file server: an async Download() whose OperationComplete settles the task", async () => {
+      const { agent, id } = await onboard("E4", { operate: (command) => (command.endsWith(".Download()") ? "async" : { outputArgs: {} }) });
+      const image = randomBytes(16 * 1024);
+      const upload = await fetch(`${e.t.apiUrl}/api/files?name=fw-2.0.0.bin&fileType=${encodeURIComponent("1 Firmware Upgrade Image")}&version=2.0.0&productClass=${PC}`, {
+        method: "POST", headers: { Authorization: `Bearer ${e.t.adminKey}`, "Content-Type": "application/octet-stream" }, body: image,
+      });
+      assert.equal(upload.status, 201, await upload.clone().text());
+      const fileId = ((await upload.json()) as { id: string }).id;
+      const r = await e.operator.post(`/api/devices/${id}/tasks`, { name: "download", args: { fileId }, connectionRequest: true });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const op = await eventually(() => agent.requests("operate").find((o) => o.command.endsWith(".Download()")), "the Download() operate", 90_000);
+      // The agent fetches the image by the signed link it was given, as a device would.
+      const fetched = await fetch(op.inputArgs.URL!);
+      assert.equal(fetched.status, 200);
+      assert.deepEqual(Buffer.from(await fetched.arrayBuffer()), image);
+      agent.params.set("Device.DeviceInfo.SoftwareVersion", "2.0.0");
+      await agent.notify({ notification: "operComplete", operComplete: { objPath: "Device.DeviceInfo.FirmwareImage.2.", commandName: "Download()", commandKey: op.commandKey, operationResp: "reqOutputArgs", reqOutputArgs: { outputArgs: {} } } });
+      const done = await eventually(async () => {
+        const t = (await e.operator.get(`/api/tasks/${r.body.id}`)).body;
+        return t.status === "pending" || t.status === "waiting" ? undefined : t;
+      }, "the download task settled", 90_000);
+      assert.equal(done.status, "done", JSON.stringify(done));
+    });
+  });
+});
