@@ -41,6 +41,8 @@ export class AgentUnreachable extends Error {
 
 interface Agent {
   endpointId: string;
+  /** The MTP that carried its Records (two may share a name: the WebSocket and the loopback ones). */
+  mtp: ControllerMtp;
   route: MtpRoute;
   peer: MtpPeer;
   /** The device its sessions ran for, once one started. */
@@ -75,7 +77,7 @@ export class UspController {
 
   async start(): Promise<void> {
     for (const mtp of this.o.mtps) {
-      await mtp.start({ record: (bytes, route, peer) => this.record(bytes, route, peer), gone: (route) => this.gone(route) });
+      await mtp.start({ record: (bytes, route, peer) => this.record(mtp, bytes, route, peer), gone: (route) => this.gone(mtp, route) });
     }
   }
 
@@ -105,7 +107,7 @@ export class UspController {
       if (known === null) return "not-usp";
       const mqtt = this.o.mtps.find((m) => m.name === "mqtt");
       if (known.mtp !== "mqtt" || mqtt === undefined) return "unreachable";
-      agent = this.agentAt({ mtp: "mqtt", address: known.route }, known.endpointId, { endpointId: known.endpointId, username: null, certCn: null, remoteAddress: null });
+      agent = this.agentAt(mqtt, { mtp: "mqtt", address: known.route }, known.endpointId, { endpointId: known.endpointId, username: null, certCn: null, remoteAddress: null });
       agent.deviceId = deviceId;
     }
     this.schedule(agent, CONNECTION_REQUEST);
@@ -114,19 +116,21 @@ export class UspController {
 
   /** Sends a request to an agent this process reaches and resolves with its answer (a response or an Error). */
   request<K extends keyof RequestBodies>(endpointId: string, kind: K, body: RequestBodies[K]): Promise<UspMsg> {
-    const agent = [...this.agents.values()].find((a) => a.endpointId === endpointId);
-    if (agent === undefined) return Promise.reject(new AgentUnreachable(`${endpointId} is not connected to this process`));
-    return this.ask(agent, kind, body);
+    const agent = this.connectedAgent(endpointId);
+    return agent instanceof AgentUnreachable ? Promise.reject(agent) : this.ask(agent, kind, body);
   }
 
-  /** Runs a session for an agent (tests and the wake path). */
+  /** Runs a session for an agent this process reaches now, with these events (default: 6 CONNECTION REQUEST). */
   session(endpointId: string, trigger: SessionTrigger = CONNECTION_REQUEST): Promise<void> {
-    const agent = [...this.agents.values()].find((a) => a.endpointId === endpointId);
-    if (agent === undefined) return Promise.reject(new AgentUnreachable(`${endpointId} is not connected to this process`));
-    return this.schedule(agent, trigger);
+    const agent = this.connectedAgent(endpointId);
+    return agent instanceof AgentUnreachable ? Promise.reject(agent) : this.schedule(agent, trigger);
   }
 
-  private record(bytes: Uint8Array, route: MtpRoute, peer: MtpPeer): void {
+  private connectedAgent(endpointId: string): Agent | AgentUnreachable {
+    return [...this.agents.values()].find((a) => a.endpointId === endpointId) ?? new AgentUnreachable(`${endpointId} is not connected to this process`);
+  }
+
+  private record(mtp: ControllerMtp, bytes: Uint8Array, route: MtpRoute, peer: MtpPeer): void {
     let record: UspRecord;
     try {
       record = decodeRecord(bytes);
@@ -144,8 +148,8 @@ export class UspController {
       this.o.log.warn({ route: route.address, claimed: peer.endpointId, from: record.fromId }, "USP Record from another endpoint than its connection's");
       return;
     }
-    const known = this.agents.get(routeKey(route));
-    const agent = known ?? this.agentAt(route, record.fromId, peer);
+    const known = this.agents.get(this.routeKey(mtp, route));
+    const agent = known ?? this.agentAt(mtp, route, record.fromId, peer);
     switch (record.recordType) {
       case "noSessionContext":
         this.message(agent, record.noSessionContext.payload);
@@ -276,28 +280,28 @@ export class UspController {
     return sent;
   }
 
-  private async sendRecord(agent: Agent, record: UspRecord): Promise<boolean> {
-    const mtp = this.o.mtps.find((m) => m.name === agent.route.mtp);
-    return mtp === undefined ? false : mtp.send(agent.route, encodeRecord(record));
+  private sendRecord(agent: Agent, record: UspRecord): Promise<boolean> {
+    return agent.mtp.send(agent.route, encodeRecord(record));
   }
 
-  private agentAt(route: MtpRoute, endpointId: string, peer: MtpPeer): Agent {
-    const agent: Agent = { endpointId, route, peer, deviceId: null, context: null, queue: Promise.resolve() };
-    this.agents.set(routeKey(route), agent);
+  private agentAt(mtp: ControllerMtp, route: MtpRoute, endpointId: string, peer: MtpPeer): Agent {
+    const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve() };
+    this.agents.set(this.routeKey(mtp, route), agent);
     return agent;
   }
 
-  private gone(route: MtpRoute): void {
-    const agent = this.agents.get(routeKey(route));
+  private gone(mtp: ControllerMtp, route: MtpRoute): void {
+    const agent = this.agents.get(this.routeKey(mtp, route));
     if (agent !== undefined) this.forget(agent, "its connection closed");
   }
 
+  /** Agents by the MTP that reaches them (its place in the list) and their route on it. */
+  private routeKey(mtp: ControllerMtp, route: MtpRoute): string {
+    return `${this.o.mtps.indexOf(mtp)} ${route.address}`;
+  }
+
   private forget(agent: Agent, why: string): void {
-    this.agents.delete(routeKey(agent.route));
+    this.agents.delete(this.routeKey(agent.mtp, agent.route));
     for (const [id, p] of this.pending) if (p.agent === agent) this.settle(id, p)?.reject(new AgentUnreachable(`${agent.endpointId}: ${why}`));
   }
-}
-
-function routeKey(route: MtpRoute): string {
-  return `${route.mtp} ${route.address}`;
 }

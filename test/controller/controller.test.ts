@@ -11,25 +11,8 @@ import type { AcsEvent } from "../../src/server/events.js";
 import { eventually } from "../nbi/support.js";
 import { startE2eAcs, type E2eAcs } from "../e2e/support.js";
 import { forEachBackend } from "../support/pg.js";
-import { TestAgent } from "../support/usp-agent.js";
-
-const CONTROLLER = "proto::provisio";
-
-function params(serial: string): Record<string, string> {
-  return {
-    "Device.DeviceInfo.Manufacturer": "Acme",
-    "Device.DeviceInfo.ManufacturerOUI": "00D09E",
-    "Device.DeviceInfo.ProductClass": "HGW",
-    "Device.DeviceInfo.SerialNumber": serial,
-    "Device.DeviceInfo.SoftwareVersion": "1.0.0",
-    "Device.DeviceInfo.HardwareVersion": "rev-a",
-    "Device.LocalAgent.EndpointID": `os::00D09E-HGW-${serial}`,
-    "Device.WiFi.SSID.1.SSID": "home",
-    "Device.WiFi.SSID.1.Enable": "true",
-    "Device.WiFi.SSID.1.BSSID": "00:11:22:33:44:55",
-    "Device.LocalAgent.Subscription.": "",
-  };
-}
+import { TestAgent, type TestAgentOptions } from "../support/usp-agent.js";
+import { agentParams, CONTROLLER, onboardAgent, runTaskKinds, settledTask } from "../support/usp-fleet.js";
 
 forEachBackend((b) => {
   describe("USP controller over the loopback MTP", () => {
@@ -43,25 +26,9 @@ forEachBackend((b) => {
     });
     after(() => e.t.stop());
 
-    async function onboard(serial: string, o: Partial<ConstructorParameters<typeof TestAgent>[1]> = {}): Promise<{ agent: TestAgent; id: string }> {
-      const endpointId = `os::00D09E-HGW-${serial}`;
-      const agent = new TestAgent(loop.agent({ endpointId, username: e.t.username, password: e.t.password }), { endpointId, controllerId: CONTROLLER, params: params(serial), ...o });
-      await agent.connect();
-      await agent.notify({ notification: "onBoardReq", onBoardReq: { oui: "00D09E", productClass: "HGW", serialNumber: serial, agentSupportedProtocolVersions: "1.4" } });
-      const id = `00D09E-HGW-${serial}`;
-      // The session ends with the controller's subscriptions made (after the boot).
-      await eventually(() => ([...agent.params.values()].includes("provisio-operation-complete") ? true : undefined), "the controller's subscriptions", 60_000);
-      return { agent, id };
-    }
-
-    async function task(id: string, name: string, args: unknown) {
-      const r = await e.operator.post(`/api/devices/${id}/tasks`, { name, args, connectionRequest: true, wait: 60 });
-      assert.ok(r.status === 200 || r.status === 202, JSON.stringify(r.body));
-      return eventually(async () => {
-        const t = (await e.operator.get(`/api/tasks/${r.body.id}`)).body;
-        return t.status === "pending" ? undefined : t;
-      }, `task ${name}`, 60_000);
-    }
+    const onboard = (serial: string, o: Partial<TestAgentOptions> = {}) =>
+      onboardAgent((endpointId) => loop.agent({ endpointId, username: e.t.username, password: e.t.password }), "HGW", serial, o);
+    const task = (id: string, name: string, args: unknown) => settledTask(e.operator, id, name, args);
 
     test("an agent onboards as a USP device with the id a CWMP device of its identity has", async () => {
       const { agent, id } = await onboard("SN1");
@@ -79,33 +46,15 @@ forEachBackend((b) => {
       assert.deepEqual(ids, ["provisio-boot", "provisio-operation-complete", "provisio-periodic"]);
     });
 
-    test("tasks through the API run as USP messages: get, set, add, delete, reboot", async () => {
+    test("tasks through the API run as USP messages: get, set, add, delete, reboot; a refused Set is a 9003 fault", async () => {
       const { agent, id } = await onboard("SN2", { readOnly: ["Device.WiFi.SSID.1.BSSID"] });
-      const got = await task(id, "getParameterValues", { parameterNames: ["Device.WiFi.SSID.1.SSID"] });
-      assert.equal(got.status, "done", JSON.stringify(got));
-      assert.deepEqual(agent.requests("get").at(-1)?.paramPaths, ["Device.WiFi.SSID.1.SSID"]);
-
-      const set = await task(id, "setParameterValues", { parameterValues: [{ name: "Device.WiFi.SSID.1.SSID", value: "office" }] });
-      assert.equal(set.status, "done", JSON.stringify(set));
-      assert.equal(agent.params.get("Device.WiFi.SSID.1.SSID"), "office");
-      assert.equal((await e.t.acs.store.parameters.get(id, ["Device.WiFi.SSID.1.SSID"]))[0]?.value, "office");
-
-      const refused = await task(id, "setParameterValues", { parameterValues: [{ name: "Device.WiFi.SSID.1.BSSID", value: "00:00:00:00:00:01" }], });
+      await runTaskKinds(e.operator, agent, id);
+      assert.equal((await e.t.acs.store.parameters.get(id, ["Device.ManagementServer.PeriodicInformInterval"]))[0]?.value, "300");
+      const refused = await task(id, "setParameterValues", { parameterValues: [{ name: "Device.WiFi.SSID.1.BSSID", value: "00:00:00:00:00:01" }] });
       assert.notEqual(refused.status, "done");
       assert.equal(refused.lastFault?.code, "cwmp.9003", JSON.stringify(refused.lastFault));
       assert.match(JSON.stringify(refused.lastFault), /9008/);
       assert.equal(agent.params.get("Device.WiFi.SSID.1.BSSID"), "00:11:22:33:44:55");
-
-      const added = await task(id, "addObject", { objectName: "Device.WiFi.SSID." });
-      assert.equal(added.status, "done", JSON.stringify(added));
-      assert.ok(agent.params.has("Device.WiFi.SSID.2."));
-      const deleted = await task(id, "deleteObject", { objectName: "Device.WiFi.SSID.2." });
-      assert.equal(deleted.status, "done", JSON.stringify(deleted));
-      assert.ok(!agent.params.has("Device.WiFi.SSID.2."));
-
-      const rebooted = await task(id, "reboot", {});
-      assert.equal(rebooted.status, "done", JSON.stringify(rebooted));
-      assert.equal(agent.requests("operate").at(-1)?.command, "Device.Reboot()");
     });
 
     test("what USP has no counterpart for fails its task clearly", async () => {
@@ -151,7 +100,7 @@ forEachBackend((b) => {
       const unsupported = await eventually(() => agent.notifyResps.find((m) => m.header.msgId === "agent-get"), "the 7001", 30_000);
       assert.equal(msgBody(unsupported, "error")?.errCode, 7001);
 
-      const intruder = new TestAgent(loop.agent({ endpointId: "os::00D09E-HGW-SN7", username: e.t.username, password: "wrong" }), { endpointId: "os::00D09E-HGW-SN7", controllerId: CONTROLLER, params: params("SN7") });
+      const intruder = new TestAgent(loop.agent({ endpointId: "os::00D09E-HGW-SN7", username: e.t.username, password: "wrong" }), { endpointId: "os::00D09E-HGW-SN7", controllerId: CONTROLLER, params: agentParams("HGW", "SN7") });
       await assert.rejects(intruder.connect(), LoopbackRefused);
       assert.equal((await e.operator.get("/api/devices/00D09E-HGW-SN7")).status, 404);
       // Bytes that are no Record are dropped; the agent's next request is served as before.

@@ -11,27 +11,11 @@ import { WebSocketAgentMtp } from "../../src/mtp/websocket-client.js";
 import { eventually } from "../nbi/support.js";
 import { Receiver } from "../nbi/webhook-receiver.js";
 import { forEachBackend } from "../support/pg.js";
-import { TestAgent } from "../support/usp-agent.js";
+import type { TestAgent, TestAgentOptions } from "../support/usp-agent.js";
+import { onboardAgent, runTaskKinds } from "../support/usp-fleet.js";
 import { startE2eAcs, type E2eAcs } from "./support.js";
 
-const CONTROLLER = "proto::provisio";
 const PC = "USPE2E";
-
-function params(serial: string): Record<string, string> {
-  return {
-    "Device.DeviceInfo.Manufacturer": "Acme",
-    "Device.DeviceInfo.ManufacturerOUI": "00D09E",
-    "Device.DeviceInfo.ProductClass": PC,
-    "Device.DeviceInfo.SerialNumber": serial,
-    "Device.DeviceInfo.SoftwareVersion": "1.0.0",
-    "Device.DeviceInfo.HardwareVersion": "rev-a",
-    "Device.LocalAgent.EndpointID": `os::00D09E-${PC}-${serial}`,
-    "Device.WiFi.SSID.1.SSID": "factory",
-    "Device.WiFi.SSID.1.Enable": "true",
-    "Device.ManagementServer.PeriodicInformInterval": "3600",
-    "Device.LocalAgent.Subscription.": "",
-  };
-}
 
 forEachBackend((b) => {
   describe("USP end to end over WebSocket", () => {
@@ -54,26 +38,12 @@ forEachBackend((b) => {
       await e.t.stop();
     });
 
-    async function onboard(serial: string, o: Partial<ConstructorParameters<typeof TestAgent>[1]> = {}): Promise<{ agent: TestAgent; id: string }> {
-      const endpointId = `os::00D09E-${PC}-${serial}`;
+    async function onboard(serial: string, o: Partial<TestAgentOptions> = {}): Promise<{ agent: TestAgent; id: string }> {
       const url = e.t.acs.uspWebsocketUrl;
       assert.ok(url !== null);
-      const mtp = new WebSocketAgentMtp({ url, endpointId, username: e.t.username, password: e.t.password });
-      const agent = new TestAgent(mtp, { endpointId, controllerId: CONTROLLER, params: params(serial), ...o });
-      agents.push(agent);
-      await agent.connect();
-      await agent.notify({ notification: "onBoardReq", onBoardReq: { oui: "00D09E", productClass: PC, serialNumber: serial, agentSupportedProtocolVersions: "1.4" } });
-      await eventually(() => ([...agent.params.values()].includes("provisio-operation-complete") ? true : undefined), "the controller's subscriptions", 90_000);
-      return { agent, id: `00D09E-${PC}-${serial}` };
-    }
-
-    async function task(id: string, name: string, args: unknown) {
-      const r = await e.operator.post(`/api/devices/${id}/tasks`, { name, args, connectionRequest: true, wait: 60 });
-      assert.ok(r.status === 200 || r.status === 202, JSON.stringify(r.body));
-      return eventually(async () => {
-        const t = (await e.operator.get(`/api/tasks/${r.body.id}`)).body;
-        return t.status === "pending" ? undefined : t;
-      }, `task ${name}`, 90_000);
+      const out = await onboardAgent((endpointId) => new WebSocketAgentMtp({ url, endpointId, username: e.t.username, password: e.t.password }), PC, serial, o);
+      agents.push(out.agent);
+      return out;
     }
 
     test("onboarding makes a USP device, and the preset's declarative provision applies", async () => {
@@ -87,20 +57,7 @@ forEachBackend((b) => {
 
     test("tasks through the API: getParameterValues, setParameterValues, addObject, deleteObject, reboot", async () => {
       const { agent, id } = await onboard("E2");
-      const got = await task(id, "getParameterValues", { parameterNames: ["Device.ManagementServer.PeriodicInformInterval"] });
-      assert.equal(got.status, "done", JSON.stringify(got));
-      const set = await task(id, "setParameterValues", { parameterValues: [{ name: "Device.ManagementServer.PeriodicInformInterval", value: 300 }] });
-      assert.equal(set.status, "done", JSON.stringify(set));
-      assert.equal(agent.params.get("Device.ManagementServer.PeriodicInformInterval"), "300");
-      const added = await task(id, "addObject", { objectName: "Device.WiFi.SSID." });
-      assert.equal(added.status, "done", JSON.stringify(added));
-      assert.ok(agent.params.has("Device.WiFi.SSID.2."));
-      const deleted = await task(id, "deleteObject", { objectName: "Device.WiFi.SSID.2." });
-      assert.equal(deleted.status, "done", JSON.stringify(deleted));
-      assert.ok(!agent.params.has("Device.WiFi.SSID.2."));
-      const rebooted = await task(id, "reboot", {});
-      assert.equal(rebooted.status, "done", JSON.stringify(rebooted));
-      assert.equal(agent.requests("operate").at(-1)?.command, "Device.Reboot()");
+      await runTaskKinds(e.operator, agent, id);
     });
 
     test("a ValueChange reaches a webhook", async () => {
