@@ -105,9 +105,11 @@ export class UspController {
     if (agent === undefined) {
       const known = await this.o.store.uspEndpoints.ofDevice(deviceId);
       if (known === null) return "not-usp";
+      // Connected since this process started, with no session yet: known by its endpoint id.
+      agent = [...this.agents.values()].find((a) => a.endpointId === known.endpointId);
       const mqtt = this.o.mtps.find((m) => m.name === "mqtt");
-      if (known.mtp !== "mqtt" || mqtt === undefined) return "unreachable";
-      agent = this.agentAt(mqtt, { mtp: "mqtt", address: known.route }, known.endpointId, { endpointId: known.endpointId, username: null, certCn: null, remoteAddress: null });
+      if (agent === undefined && (known.mtp !== "mqtt" || mqtt === undefined)) return "unreachable";
+      agent ??= this.agentAt(mqtt!, { mtp: "mqtt", address: known.route }, known.endpointId, { endpointId: known.endpointId, username: null, certCn: null, remoteAddress: null });
       agent.deviceId = deviceId;
     }
     this.schedule(agent, CONNECTION_REQUEST);

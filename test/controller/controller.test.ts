@@ -88,6 +88,25 @@ forEachBackend((b) => {
       assert.ok(events.some((ev) => ev.type === "transfer.complete" && ev.deviceId === id && ev.faultCode === 0));
     });
 
+    test("a wake reaches a connected agent at once; one that is away gets its task at its next boot", async () => {
+      const { agent, id } = await onboard("SN8");
+      await agent.mtp.close();
+      const r = await e.operator.post(`/api/devices/${id}/tasks`, { name: "getParameterValues", args: { parameterNames: ["Device.WiFi.SSID.1.SSID"] }, connectionRequest: true });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.equal(r.body.connectionRequest?.outcome, "no-method");
+      assert.equal((await e.operator.get(`/api/tasks/${r.body.id}`)).body.status, "pending");
+      // Back, it tells it booted: the session runs the task.
+      const back = new TestAgent(loop.agent({ endpointId: agent.o.endpointId, username: e.t.username, password: e.t.password }), agent.o);
+      await back.connect();
+      await back.notify({ notification: "event", event: { objPath: "Device.", eventName: "Boot!", params: { CommandKey: "" } } });
+      await eventually(async () => ((await e.operator.get(`/api/tasks/${r.body.id}`)).body.status === "done" ? true : undefined), "the task done after the boot", 60_000);
+      assert.ok(events.some((ev) => ev.type === "device.boot" && ev.deviceId === id));
+      // Connected now: a wake starts a session at once.
+      const woken = await e.operator.post(`/api/devices/${id}/tasks`, { name: "reboot", args: {}, connectionRequest: true, wait: 60 });
+      assert.equal(woken.body.connectionRequest?.outcome, "sent", JSON.stringify(woken.body));
+      assert.equal(woken.body.status, "done", JSON.stringify(woken.body));
+    });
+
     test("bad input is answered with USP Errors, and a wrong login is refused", async () => {
       const { agent } = await onboard("SN6");
       const before = agent.notifyResps.length;
