@@ -12,7 +12,8 @@
 //
 // Longer runs have scripts of their own (docs/BENCHMARKS.md, docs/RELIABILITY.md): bench:bootstrap (a
 // storm of new devices with discovery), bench:export (CSV export), bench:soak (an hour of 10,000
-// devices), fuzz (a million mutated messages), chaos (the ACS killed 100 times mid-session).
+// devices), bench:usp-mqtt (1,000 USP agents over MQTT through mosquitto), fuzz (a million mutated
+// messages), chaos (the ACS killed 100 times mid-session).
 //
 // PostgreSQL: PROVISIO_BENCH_PG_URL (a server where the user may CREATE DATABASE), else a throwaway
 // cluster started here and removed at the end (the server binaries must be installed). Every server a

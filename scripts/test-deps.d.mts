@@ -19,6 +19,8 @@ export interface Plan {
 }
 export const NEEDS: readonly Need[];
 export function onPath(name: string, path: string | undefined): boolean;
-export function systemProbe(env?: NodeJS.ProcessEnv): Probe;
+/** Where Debian puts daemons, searched besides PATH. */
+export const SBIN_DIRS: readonly string[];
+export function systemProbe(env?: NodeJS.ProcessEnv, sbinDirs?: readonly string[]): Probe;
 export function checkTestDeps(probe: Probe): Plan;
 export function ensureTestDeps(options?: { probe?: Probe; log?: (line: string) => void; exec?: (argv: string[], quiet: boolean) => boolean }): boolean;

@@ -15,6 +15,8 @@ export const NEEDS = [
   { what: "openssl", pkg: "openssl", why: "makes throwaway certificates for the HTTPS tests" },
   { what: "prosody", pkg: "prosody", why: "the XMPP server of the connection-request tests" },
   { what: "prosodyctl", pkg: "prosody", why: "registers the XMPP test accounts" },
+  { what: "mosquitto", pkg: "mosquitto", why: "the MQTT broker of the USP MQTT tests" },
+  { what: "mosquitto_passwd", pkg: "mosquitto", why: "writes the MQTT test accounts' password file" },
   { what: "postgres", pkg: "postgresql", why: "a throwaway cluster for the PostgreSQL storage tests" },
   { what: "chromium", pkg: "chromium", why: "the real browser of the web console's end-to-end tests (driven by playwright-core)" },
 ];
@@ -33,10 +35,14 @@ export function onPath(name, path) {
   return false;
 }
 
+/** Where Debian puts daemons (mosquitto), which a user's PATH often lacks. */
+export const SBIN_DIRS = ["/usr/sbin", "/usr/local/sbin"];
+
 /** The real machine, as checkTestDeps sees it; tests pass their own. */
-export function systemProbe(env = process.env) {
+export function systemProbe(env = process.env, sbinDirs = SBIN_DIRS) {
+  const path = [env.PATH ?? "", ...sbinDirs].join(delimiter);
   return {
-    has: (what) => (what === "postgres" ? findPgBin() !== null : onPath(what, env.PATH)),
+    has: (what) => (what === "postgres" ? findPgBin() !== null : onPath(what, path)),
     // An external PostgreSQL server makes the local binaries unnecessary.
     needsPostgres: !env.PROVISIO_TEST_PG_URL,
     isRoot: typeof process.getuid === "function" && process.getuid() === 0,
@@ -81,6 +87,9 @@ export function checkTestDeps(probe) {
   };
 }
 
+/** Packages whose Debian install starts a system service the tests do not want. */
+const SERVICES = ["prosody", "mosquitto"];
+
 /** Runs a command; true when it succeeded. */
 function spawnCommand(argv, quiet) {
   const r = spawnSync(argv[0], argv.slice(1), { stdio: quiet ? "ignore" : "inherit" });
@@ -102,9 +111,11 @@ export function ensureTestDeps({ probe = systemProbe(), log = (line) => process.
     log(`npm test: apt-get could not install ${plan.missing.join(" ")}; install them by hand and run npm test again.`);
     return false;
   }
-  // Debian starts a system-wide prosody on install; the tests run their own on free ports.
-  if (plan.missing.includes("prosody") && probe.has("systemctl") && run(["systemctl", "disable", "--now", "prosody"], true)) {
-    log("npm test: stopped and disabled the system prosody that Debian started (the tests run their own)");
+  // Debian starts a system-wide prosody and mosquitto on install; the tests run their own on free ports.
+  for (const service of SERVICES) {
+    if (plan.missing.includes(service) && probe.has("systemctl") && run(["systemctl", "disable", "--now", service], true)) {
+      log(`npm test: stopped and disabled the system ${service} that Debian started (the tests run their own)`);
+    }
   }
   const after = checkTestDeps(probe);
   if (after.action === "none") return true;

@@ -274,7 +274,23 @@ export const configSchema = Type.Object(
           { default: {}, additionalProperties: false },
         ),
         // usp.mqtt.*: the MQTT MTP and the embedded broker (src/mtp/mqtt*).
-        mqtt: Type.Object({}, { default: {}, additionalProperties: false }),
+        mqtt: Type.Object(
+          {
+            url: Type.String({
+              default: "embedded",
+              description: "MQTT broker the controller connects to: `mqtt://host:port`, `mqtts://host:port`, `embedded` (Provisio's own broker, usp.mqtt.embeddedHost/embeddedPort), or empty: no MQTT MTP.",
+            }),
+            username: Type.String({ default: "", description: "User name of the controller's login at an external broker (the embedded broker uses a secret of its own)." }),
+            password: Type.String({ default: "", description: "Password of the controller's login at an external broker." }),
+            clientId: Type.String({ default: "", description: "The controller's MQTT client id; empty: usp.endpointId. Processes sharing a broker each need their own." }),
+            topic: Type.String({ default: "usp/controller", description: "The topic the controller subscribes to and agents publish to (their Device.LocalAgent.Controller.{i}.MTP.{i}.MQTT.Topic)." }),
+            tlsCa: Type.String({ default: "", description: "PEM file of CA certificates trusted for an `mqtts://` broker, besides the system's." }),
+            maxRecordBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 ** 2, default: 16 * 1024 ** 2, description: "Largest USP Record sent or taken over MQTT, in bytes; a larger one is dropped (and logged)." }),
+            embeddedHost: Type.String({ default: "0.0.0.0", description: "Address the embedded MQTT broker listens on (usp.mqtt.url `embedded`)." }),
+            embeddedPort: Type.Integer({ minimum: 0, maximum: 65535, default: 1883, description: "Port of the embedded MQTT broker (0: any free port)." }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -82,6 +82,37 @@ test("ensureTestDeps installs what is missing with apt-get, stops Debian's proso
   assert.match(lines.join("\n"), /installing what the tests need: libxml2-utils, prosody/);
 });
 
+test("ensureTestDeps stops Debian's mosquitto too, after installing it", () => {
+  const missing = new Set(["mosquitto", "mosquitto_passwd"]);
+  const ran: string[][] = [];
+  const lines: string[] = [];
+  const exec = (argv: string[]) => {
+    ran.push(argv);
+    if (argv.includes("install")) missing.clear();
+    return true;
+  };
+  assert.equal(deps.ensureTestDeps({ probe: probe([], { has: (w) => !missing.has(w), isRoot: true }), log: (l) => lines.push(l), exec }), true);
+  const env = ["env", "DEBIAN_FRONTEND=noninteractive"];
+  assert.deepEqual(ran, [
+    [...env, "apt-get", "update", "-qq"],
+    [...env, "apt-get", "install", "-y", "-qq", "mosquitto"],
+    [...env, "systemctl", "disable", "--now", "mosquitto"],
+  ]);
+  assert.match(lines.join("\n"), /stopped and disabled the system mosquitto/);
+});
+
+test("the system probe also looks in the sbin folders, where Debian puts mosquitto", () => {
+  const sbin = mkdtempSync(join(tmpdir(), "provisio-sbin-"));
+  try {
+    writeFileSync(join(sbin, "mosquitto"), "#!/bin/sh\n");
+    chmodSync(join(sbin, "mosquitto"), 0o755);
+    assert.equal(deps.systemProbe({ PATH: "" }, [sbin]).has("mosquitto"), true);
+    assert.equal(deps.systemProbe({ PATH: "" }, []).has("mosquitto"), false);
+  } finally {
+    rmSync(sbin, { recursive: true, force: true });
+  }
+});
+
 test("ensureTestDeps fails, saying so, when apt-get fails or leaves something missing", () => {
   const lines: string[] = [];
   assert.equal(deps.ensureTestDeps({ probe: probe(["openssl"], { isRoot: true }), log: (l) => lines.push(l), exec: () => false }), false);
@@ -97,14 +128,14 @@ test("the system probe looks programs up on PATH (a PATH without them finds none
     writeFileSync(join(dir, "xmllint"), "#!/bin/sh\n");
     chmodSync(join(dir, "xmllint"), 0o755);
     writeFileSync(join(dir, "prosody"), "not executable\n");
-    const p = deps.systemProbe({ PATH: dir, PROVISIO_TEST_PG_URL: "postgres://x@127.0.0.1/db" });
+    const p = deps.systemProbe({ PATH: dir, PROVISIO_TEST_PG_URL: "postgres://x@127.0.0.1/db" }, []);
     assert.equal(p.has("xmllint"), true);
     assert.equal(p.has("prosody"), false);
     assert.equal(p.hasAptGet, false);
     assert.equal(p.sudoWithoutPassword(), false);
     const plan = deps.checkTestDeps(p);
     assert.equal(plan.action, "fail");
-    assert.deepEqual(plan.missing, ["openssl", "prosody", "chromium"]);
+    assert.deepEqual(plan.missing, ["openssl", "prosody", "mosquitto", "chromium"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

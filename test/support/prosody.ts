@@ -24,9 +24,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { endProcess, freePort, untilListening } from "./daemon.js";
 
 export interface ProsodyAccount {
   user: string;
@@ -90,18 +90,6 @@ function chownTree(path: string, uid: number, gid: number): void {
     if (entry.isDirectory()) chownTree(p, uid, gid);
     else chownSync(p, uid, gid);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const luaString = (s: string): string => JSON.stringify(s); // JSON string escapes are valid Lua
@@ -176,13 +164,7 @@ export async function startProsody(options: StartProsodyOptions = {}): Promise<P
     process.removeListener("exit", killOnExit);
     const c = child;
     child = undefined;
-    if (c && c.exitCode === null && c.signalCode === null) {
-      const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
-      c.kill("SIGTERM");
-      const timer = setTimeout(() => c.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await endProcess(c);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -194,30 +176,16 @@ export async function startProsody(options: StartProsodyOptions = {}): Promise<P
       for (const a of options.accounts ?? []) await register(configPath, who, a.user, a.password, domain);
       if (who.uid !== undefined && who.gid !== undefined) chownTree(dir, who.uid, who.gid);
 
-      const started = await new Promise<"ready" | "port-taken">((resolve, reject) => {
-        const p = spawn("prosody", ["--config", configPath, "-F"], { ...spawnOptions(who), stdio: ["ignore", "pipe", "pipe"] });
-        child = p;
-        const timer = setTimeout(() => reject(new Error(`prosody did not open port ${port} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-        const onData = (d: Buffer) => {
-          output += d.toString();
-          if (output.includes(`Activated service 'c2s' on [127.0.0.1]:${port}`)) {
-            clearTimeout(timer);
-            resolve("ready");
-          } else if (output.includes(`Failed to open server port ${port}`)) {
-            clearTimeout(timer);
-            resolve("port-taken");
-          }
-        };
-        p.stdout?.on("data", onData);
-        p.stderr?.on("data", onData);
-        p.once("error", (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-        p.once("exit", (code, signal) => {
-          clearTimeout(timer);
-          reject(new Error(`prosody exited (${code ?? signal}) before it was ready:\n${output}`));
-        });
+      const p = spawn("prosody", ["--config", configPath, "-F"], { ...spawnOptions(who), stdio: ["ignore", "pipe", "pipe"] });
+      child = p;
+      const started = await untilListening(p, {
+        name: "prosody",
+        port,
+        timeoutMs,
+        ready: (out) => out.includes(`Activated service 'c2s' on [127.0.0.1]:${port}`),
+        portTaken: (out) => out.includes(`Failed to open server port ${port}`),
+        onOutput: (text) => (output += text),
+        output: () => output,
       });
       if (started === "ready") {
         return {
@@ -235,11 +203,7 @@ export async function startProsody(options: StartProsodyOptions = {}): Promise<P
       // Another process took the port between our probe and Prosody's bind: try a new one.
       const c = child;
       child = undefined;
-      if (c) {
-        const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
-        c.kill("SIGKILL");
-        await exited;
-      }
+      await endProcess(c, true);
       if (attempt >= 3) throw new Error(`prosody could not get a free port after ${attempt} tries:\n${output}`);
       output = "";
     }
