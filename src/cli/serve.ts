@@ -134,6 +134,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
   if (acs.nbi !== null) log.info({ apiPort: acs.nbi.port }, "REST API listening");
   if (acs.filePort !== null) log.info({ filePort: acs.filePort, url: acs.fileServerUrl }, "file server listening");
   if (acs.uspWebsocketUrl !== null) log.info({ url: acs.uspWebsocketUrl, endpointId: config.usp.endpointId }, "USP WebSocket endpoint listening");
+  if (acs.uspMqtt !== null) log.info({ topic: acs.uspMqtt.topic, broker: acs.uspMqtt.broker?.url ?? config.usp.mqtt.url }, "USP MQTT controller subscribed");
   const stun = acs.connectionRequests.stunAddress;
   if (stun !== null) log.info({ stunPort: stun.port }, "STUN server listening");
   const stop = async () => {

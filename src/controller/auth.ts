@@ -17,8 +17,16 @@ export interface AgentAuthOptions {
   clock?: () => Date;
 }
 
+/** Logins remembered by endpoint id, at most this many (then forgotten all at once, and learnt again). */
+const MAX_LOGINS = 200_000;
+
 export class AgentAuth {
   private readonly clock: () => Date;
+  /**
+   * The login each endpoint id connected with last, for MTPs whose Records do not carry it (the embedded
+   * MQTT broker checks an agent's login when it connects; its Records come by topic).
+   */
+  private readonly logins = new Map<string, string>();
 
   constructor(private readonly o: AgentAuthOptions) {
     this.clock = o.clock ?? (() => new Date());
@@ -33,18 +41,24 @@ export class AgentAuth {
     if (peer.certCn !== null) return peer.endpointId !== null && peer.certCn === peer.endpointId;
     if (peer.username === null || password === null) return false;
     const result = await this.o.cpe.password(peer.username, password, this.clock().getTime(), peer.remoteAddress);
+    if (result.ok && peer.endpointId !== null) {
+      if (this.logins.size >= MAX_LOGINS) this.logins.clear();
+      this.logins.set(peer.endpointId, peer.username);
+    }
     return result.ok;
   };
 
   /**
-   * The login a session of this peer runs under, or null when its credential is gone meanwhile. A peer
-   * without a login (a certificate, or an MQTT agent, whom the broker authenticated) speaks for the
-   * device its endpoint id names and no other credential.
+   * The login a session of this peer runs under: its own, else the one its endpoint id connected with
+   * (the embedded MQTT broker); null when that credential is gone meanwhile. A peer with neither (a
+   * certificate, or an agent of an external MQTT broker, which authenticated it) speaks for the device its
+   * endpoint id names, with no credential to check against it.
    */
   async forSession(peer: MtpPeer): Promise<SessionAuth | null> {
     if (this.o.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
-    if (peer.username === null) return { ok: true, username: null, credential: null, via: "basic" };
-    const credential = await this.o.credentials.get(peer.username);
-    return credential === null ? null : { ok: true, username: peer.username, credential, via: "basic" };
+    const username = peer.username ?? (peer.endpointId === null || peer.certCn !== null ? undefined : this.logins.get(peer.endpointId));
+    if (username === undefined) return { ok: true, username: null, credential: null, via: "basic" };
+    const credential = await this.o.credentials.get(username);
+    return credential === null ? null : { ok: true, username, credential, via: "basic" };
   }
 }

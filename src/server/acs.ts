@@ -59,6 +59,7 @@ import { UspController } from "../controller/controller.js";
 import type { ControllerMtp, MtpAuthenticator } from "../mtp/types.js";
 import { WebSocketControllerMtp } from "../mtp/websocket-server.js";
 import { websocketServerOptions } from "../mtp/websocket-config.js";
+import { mqttMtpFromConfig, type MqttMtp } from "../mtp/mqtt-mtp.js";
 
 export interface Acs {
   store: Store;
@@ -85,6 +86,8 @@ export interface Acs {
   usp: UspController | null;
   /** The USP WebSocket endpoint's URL as agents are given it (host as cwmpUrl's), or null when it is off. */
   uspWebsocketUrl: string | null;
+  /** The USP MQTT MTP (its topic, and the embedded broker when it runs one), or null when it is off. */
+  uspMqtt: MqttMtp | null;
   metrics: AcsMetrics;
   secrets: LoadedSecrets;
   models: StandardModels | null;
@@ -343,10 +346,11 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     // USP agents run bridged sessions through the same handler (docs/usp.md, "One fleet").
     const agentAuth = new AgentAuth({ cpe: auth, credentials: store.credentials, mode: config.cwmp.auth, clock });
     const websocket = config.usp.enabled && config.usp.websocket.enabled ? new WebSocketControllerMtp(websocketServerOptions(config, log), agentAuth.authenticator) : null;
+    const mqtt: MqttMtp | null = config.usp.enabled ? mqttMtpFromConfig(config.usp, { authenticate: agentAuth.authenticator, log }) : null;
     const usp = config.usp.enabled
       ? new UspController({
           endpointId: config.usp.endpointId,
-          mtps: [...(websocket === null ? [] : [websocket]), ...(options.uspMtps?.(agentAuth.authenticator) ?? [])],
+          mtps: [...(websocket === null ? [] : [websocket]), ...(mqtt === null ? [] : [mqtt]), ...(options.uspMtps?.(agentAuth.authenticator) ?? [])],
           engine: handler,
           auth: agentAuth,
           store,
@@ -546,6 +550,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       provisioning,
       bulkData,
       usp,
+      uspMqtt: mqtt,
       uspWebsocketUrl: websocket === null ? null : `${config.usp.websocket.tlsCert === "" ? "ws" : "wss"}${urlOf(config.usp.websocket.host, websocket.port).slice(4).replace(/\/$/, "")}${config.usp.websocket.path}`,
       metrics,
       secrets,

@@ -2,12 +2,15 @@
 // WebSocket MTP on a free port), agents connecting over real WebSocket with their device credentials, and
 // the REST API as an OSS uses it. Onboarding makes a `protocol: usp` device; a preset's declarative
 // provision applies; tasks run as USP messages; a ValueChange reaches a webhook; a firmware download from
-// the file server runs as an async Download() whose OperationComplete settles the task.
+// the file server runs as an async Download() whose OperationComplete settles the task. Then the same
+// onboarding and tasks over MQTT through a real mosquitto.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { MqttAgentMtp } from "../../src/mtp/mqtt-agent.js";
 import { WebSocketAgentMtp } from "../../src/mtp/websocket-client.js";
+import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
 import { eventually } from "../nbi/support.js";
 import { Receiver } from "../nbi/webhook-receiver.js";
 import { forEachBackend } from "../support/pg.js";
@@ -90,6 +93,36 @@ forEachBackend((b) => {
         return t.status === "pending" || t.status === "waiting" ? undefined : t;
       }, "the download task settled", 90_000);
       assert.equal(done.status, "done", JSON.stringify(done));
+    });
+  });
+
+  describe("USP end to end over MQTT through mosquitto", () => {
+    let e: E2eAcs;
+    let broker: Mosquitto;
+    const mtps: MqttAgentMtp[] = [];
+
+    before(async () => {
+      // The broker authenticates its clients (an external broker's accounts, not Provisio's credentials).
+      broker = await startMosquitto({ accounts: [{ user: "provisio", password: "controller-pw" }, { user: "agent", password: "agent-pw" }] });
+      e = await startE2eAcs(b, { settings: { usp: { requestTimeout: 60, mqtt: { url: broker.url, username: "provisio", password: "controller-pw" } } } });
+    });
+    after(async () => {
+      for (const m of mtps) await m.close();
+      await e.t.stop();
+      await broker.stop();
+    });
+
+    test("an agent onboards over MQTT, and tasks through the API reach it by its topic", async () => {
+      const { agent, id } = await onboardAgent((endpointId) => {
+        const mtp = new MqttAgentMtp({ url: broker.url, endpointId, username: "agent", password: "agent-pw" });
+        mtps.push(mtp);
+        return mtp;
+      }, "USPMQTT", "M1");
+      const dev = (await e.operator.get(`/api/devices/${id}`)).body;
+      assert.equal(dev.device?.protocol ?? dev.protocol, "usp");
+      const endpoint = await e.t.acs.store.uspEndpoints.ofDevice(id);
+      assert.deepEqual([endpoint?.mtp, endpoint?.route], ["mqtt", "usp/agent/os::00D09E-USPMQTT-M1"]);
+      await runTaskKinds(e.operator, agent, id);
     });
   });
 });
