@@ -5,6 +5,9 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CwmpVersion } from "../sim/cpe.js";
+import { USP_FAULT_KINDS } from "../sim/usp/index.js";
+import { followRun, identityOptions, readPem, type CommonSimFlags } from "./sim-shared.js";
+import { runUsp } from "./sim-usp.js";
 import type { FactoryStun, FactoryXmpp } from "../sim/loaders.js";
 import {
   CWMP_VERSIONS,
@@ -15,53 +18,30 @@ import {
   SimSetupError,
   startSimulation,
   type FaultKind,
-  type Simulation,
   type SimulationOptions,
   type SimulationSummary,
 } from "../sim/runtime/index.js";
 
-interface SimFlags {
-  acs: string;
-  devices: number;
-  serialPrefix?: string;
-  firstSerial?: number;
-  oui?: string;
-  productClass?: string;
-  manufacturer?: string;
-  model: string;
-  dataModel?: string;
-  tableRows?: number;
-  username?: string;
-  password?: string;
+interface SimFlags extends CommonSimFlags {
+  acs?: string;
+  usp?: string;
+  controllerId: string;
+  controllerTopic?: string;
+  faultMessages?: string;
+  faultCode?: number;
   crUsername?: string;
   crPassword?: string;
   cwmpVersion: string;
   periodicInterval?: number;
   jitter: number;
-  rebootTime: number;
-  netLatency: number;
-  netJitter: number;
-  netLoss: number;
-  netUnreachable: string[];
   connectionRequestPort: number;
   connectionRequestHost: string;
   connectionRequestUrlHost?: string;
   state?: string;
   saveInterval: number;
-  duration?: number;
   sessions?: number;
   ramp: number;
   concurrency: number;
-  timeout: number;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
-  faultRate: number;
-  faultKinds: string;
-  slowDelay: number;
-  json?: boolean;
-  seed: number;
   stunServer?: string;
   stunUsername?: string;
   stunPassword?: string;
@@ -79,6 +59,8 @@ interface SimFlags {
   xmppLogins: number;
   scenario?: string;
 }
+
+const DEFAULT_FAULT_KINDS = FAULT_KINDS.join(",");
 
 export function integer(min: number) {
   return (value: string): number => {
@@ -132,15 +114,6 @@ export function parseHostPort(flag: string, value: string, defaultPort: number):
   return { host: m[1]!, port };
 }
 
-function readPem(flag: string, file: string | undefined): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new SimSetupError("SIM_OPTIONS_INVALID", `${flag} ${file}: ${(e as Error).message}`);
-  }
-}
-
 /** SimulationOptions from the command line's flags (pure apart from reading the files they name). */
 export function simulationOptions(f: SimFlags): SimulationOptions {
   const values: Record<string, string> = {};
@@ -178,21 +151,11 @@ export function simulationOptions(f: SimFlags): SimulationOptions {
   const cert = readPem("--cert", f.cert);
   const key = readPem("--key", f.key);
   if ((cert === undefined) !== (key === undefined)) throw new SimSetupError("SIM_OPTIONS_INVALID", "--cert and --key go together");
-  const identity: NonNullable<SimulationOptions["identity"]> = { seed: f.seed };
-  if (f.serialPrefix !== undefined) identity.serialPrefix = f.serialPrefix;
-  if (f.firstSerial !== undefined) identity.firstSerial = f.firstSerial;
-  if (f.oui !== undefined) {
-    if (!/^[0-9A-Fa-f]{6}$/.test(f.oui)) throw new SimSetupError("SIM_OPTIONS_INVALID", `--oui ${f.oui}: expected six hex digits`);
-    identity.oui = f.oui;
-  }
-  if (f.productClass !== undefined) identity.productClass = f.productClass;
-  if (f.manufacturer !== undefined) identity.manufacturer = f.manufacturer;
-  if (f.username !== undefined) identity.acsUsername = f.username;
-  if (f.password !== undefined) identity.acsPassword = f.password;
+  const identity: NonNullable<SimulationOptions["identity"]> = identityOptions(f);
   if (f.crUsername !== undefined) identity.connectionRequestUsername = f.crUsername;
   if (f.crPassword !== undefined) identity.connectionRequestPassword = f.crPassword;
   const o: SimulationOptions = {
-    acsUrl: f.acs,
+    acsUrl: f.acs ?? "",
     devices: f.devices,
     model,
     identity,
@@ -281,48 +244,28 @@ export function report(s: SimulationSummary): string {
 }
 
 async function run(f: SimFlags): Promise<void> {
-  let sim: Simulation;
-  try {
-    sim = await startSimulation(simulationOptions(f));
-  } catch (e) {
-    if (e instanceof SimSetupError) {
-      process.stderr.write(`provisio sim: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
+  if ((f.acs === undefined) === (f.usp === undefined)) {
+    process.stderr.write("provisio sim: give --acs URL (CWMP devices) or --usp URL (USP agents)\n");
+    process.exitCode = 2;
+    return;
   }
-  // Progress goes where the summary does not: stdout, or stderr with --json; only to a terminal.
-  const out = f.json ? process.stderr : process.stdout;
-  const live = out.isTTY === true;
-  const progress = live ? setInterval(() => out.write(`\r\x1b[2K${progressLine(sim.stats())}`), 1_000) : undefined;
-  let signals = 0;
-  const onSignal = () => {
-    if (++signals > 1) process.exit(130);
-    void sim.stop();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  // The runtime's timers do not hold the event loop; this does, until the run ends.
-  const keepAlive = setInterval(() => undefined, 60_000);
-  try {
-    const summary = await sim.finished;
-    if (live) out.write("\r\x1b[2K");
-    if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-    else if (live) out.write(report(summary));
-  } finally {
-    clearInterval(keepAlive);
-    if (progress !== undefined) clearInterval(progress);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+  if (f.usp !== undefined) return runUsp({ ...f, usp: f.usp }, DEFAULT_FAULT_KINDS);
+  if (f.faultMessages !== undefined || f.faultCode !== undefined || f.controllerTopic !== undefined) {
+    process.stderr.write("provisio sim: --fault-messages, --fault-code and --controller-topic go with --usp\n");
+    process.exitCode = 2;
+    return;
   }
+  await followRun(() => startSimulation(simulationOptions(f)), f.json === true, progressLine, report);
 }
 
 export function addSimCommand(program: Command): void {
   program
     .command("sim")
-    .description("simulate TR-069 devices (CPEs) against an ACS: thousands from one process, each with its own identity, values and Connection Request URL")
-    .requiredOption("--acs <url>", "the ACS's CWMP URL (http:// or https://)")
+    .description("simulate TR-069 devices (CPEs) against an ACS, or TR-369 (USP) agents against a USP controller: thousands from one process, each with its own identity and values")
+    .option("--acs <url>", "the ACS's CWMP URL (http:// or https://): simulate CWMP devices")
+    .option("--usp <url>", "the USP controller's MTP URL (ws://, wss://, mqtt:// or mqtts://): simulate USP agents instead (see docs/simulator.md)")
+    .option("--controller-id <eid>", "with --usp: the controller's endpoint id, known to the agents from the factory", "proto::provisio")
+    .option("--controller-topic <topic>", "with --usp mqtt://: the topic the controller listens on (its usp.mqtt.topic; default usp/controller)")
     .option("-n, --devices <n>", "devices to simulate", integer(1), 1)
     .option("--serial-prefix <text>", "serial numbers are this prefix and a 6-digit counter (default: the model's)")
     .option("--first-serial <n>", "counter of the first device (default 1): runs side by side need distinct ranges", integer(0))
@@ -359,8 +302,10 @@ export function addSimCommand(program: Command): void {
     .option("--key <file>", "HTTPS: the client certificate's private key (PEM)")
     .option("--insecure", "HTTPS: accept any server certificate")
     .option("--fault-rate <0..1>", "share of sessions with an injected fault", fraction, 0)
-    .option("--fault-kinds <list>", `faults to inject, comma-separated: ${FAULT_KINDS.join(", ")}`, FAULT_KINDS.join(","))
-    .option("--slow-delay <seconds>", "with the slow fault: delay of each request", seconds, 2)
+    .option("--fault-kinds <list>", `faults to inject, comma-separated: ${FAULT_KINDS.join(", ")}; with --usp: ${USP_FAULT_KINDS.join(", ")}`, DEFAULT_FAULT_KINDS)
+    .option("--fault-messages <list>", "with --usp: only these requests misbehave, comma-separated (get, set, add, delete, operate, getSupportedDm, getInstances, ...)")
+    .option("--fault-code <code>", "with --usp: the USP error code of the error fault (default 7002)", integer(7000))
+    .option("--slow-delay <seconds>", "with the slow fault: delay of each request (with --usp: of each delayed answer)", seconds, 2)
     .option("--stun-server <host[:port]>", "every device enables STUN (UDP Connection Requests, TR-111) with this server (port 3478 by default): the ACS's STUN server")
     .option("--stun-username <pattern>", "with --stun-server: STUNUsername, a pattern as for --username (default {serial})")
     .option("--stun-password <pattern>", "with --stun-server: STUNPassword, which signs Binding Requests (default none)")
@@ -388,6 +333,8 @@ export function addSimCommand(program: Command): void {
         "  provisio sim --acs http://acs:7547/ -n 500 --fault-rate 0.05 --fault-kinds drop,malformed\n" +
         "  provisio sim --acs http://acs:7547/ -n 10 --scenario health.json --duration 900\n" +
         "  provisio sim --acs http://acs:7547/ -n 100 --stun-server acs:3478 --cr-username cr --cr-password SECRET\n" +
+        "  provisio sim --usp ws://acs:7577/usp -n 1000 --username provisio-bootstrap --password SECRET\n" +
+        "  provisio sim --usp mqtt://broker:1883 -n 100 --fault-rate 0.1 --fault-kinds error,drop --fault-messages set,operate\n" +
         "  provisio sim --acs http://acs:7547/ -n 10 --xmpp-server xmpp.example.net --xmpp-username 'cpe-{index}' --xmpp-password 'pw-{index}' --xmpp-allow acs@xmpp.example.net\n" +
         "\nThe run ends with --duration, --sessions, or Ctrl-C. Every option is described in docs/simulator.md.",
     )

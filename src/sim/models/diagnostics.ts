@@ -64,13 +64,13 @@ function inputSpec(type: XsdType, name: string): Spec {
   return strW(name === "ProtocolVersion" ? "Any" : name === "Protocol" ? "ICMP" : "", name === "HostList" ? { list: true } : {});
 }
 
-function unreachable(host: string, net: NetworkProfile): boolean {
+export function unreachable(host: string, net: NetworkProfile): boolean {
   const h = host.trim();
   return h === "" || h.includes(" ") || h.endsWith(".invalid") || net.unreachableHosts.includes(h);
 }
 
 /** n round-trip times (ms, fractional) and which echoes were lost, deterministic per device, host and time. */
-function echoes(ctx: ValueContext, net: NetworkProfile, host: string, n: number): { rtts: number[]; lost: number } {
+export function echoes(ctx: ValueContext, net: NetworkProfile, host: string, n: number): { rtts: number[]; lost: number } {
   const h = [...host].reduce((a, c) => mix(a, c.charCodeAt(0)), 0x51);
   const rtts: number[] = [];
   let lost = 0;
