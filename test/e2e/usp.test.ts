@@ -11,11 +11,14 @@ import { after, before, describe, test } from "node:test";
 import { MqttAgentMtp } from "../../src/mtp/mqtt-agent.js";
 import { WebSocketAgentMtp } from "../../src/mtp/websocket-client.js";
 import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { tr181Source } from "../../src/sim/models/index.js";
+import { compileUspModel } from "../../src/sim/usp/index.js";
+import { agentMtpFactory, startUspSimulation } from "../../src/sim/usp/runtime/index.js";
 import { eventually } from "../nbi/support.js";
 import { Receiver } from "../nbi/webhook-receiver.js";
 import { forEachBackend } from "../support/pg.js";
 import type { TestAgent, TestAgentOptions } from "../support/usp-agent.js";
-import { onboardAgent, runTaskKinds } from "../support/usp-fleet.js";
+import { onboardAgent, runTaskKinds, settledTask } from "../support/usp-fleet.js";
 import { startE2eAcs, type E2eAcs } from "./support.js";
 
 const PC = "USPE2E";
@@ -93,6 +96,30 @@ forEachBackend((b) => {
         return t.status === "pending" || t.status === "waiting" ? undefined : t;
       }, "the download task settled", 90_000);
       assert.equal(done.status, "done", JSON.stringify(done));
+    });
+
+    test("the simulator's USP agents onboard with their device credentials and run tasks", async () => {
+      const sim = startUspSimulation({
+        devices: 2,
+        model: compileUspModel(tr181Source(), { controllerId: "proto::provisio" }),
+        identity: { acsUsername: e.t.username, acsPassword: e.t.password, productClass: "SIMUSP", serialPrefix: "SIMUSP" },
+        mtp: agentMtpFactory(e.t.acs.uspWebsocketUrl!),
+      });
+      try {
+        await sim.ready;
+        const endpoints = await eventually(async () => {
+          const found = await Promise.all(sim.agents.map((a) => e.t.acs.store.uspEndpoints.get(a.endpointId)));
+          return found.every((x) => x !== null) ? found.map((x) => x!) : undefined;
+        }, "the simulated agents onboarded", 90_000);
+        const id = endpoints[0]!.deviceId;
+        assert.equal((await e.operator.get(`/api/devices/${id}`)).body.device?.protocol ?? (await e.operator.get(`/api/devices/${id}`)).body.protocol, "usp");
+        const got = await settledTask(e.operator, id, "getParameterValues", { parameterNames: ["Device.DeviceInfo.SoftwareVersion"] });
+        assert.equal(got.status, "done", JSON.stringify(got));
+        const rebooted = await settledTask(e.operator, id, "reboot", {});
+        assert.equal(rebooted.status, "done", JSON.stringify(rebooted));
+      } finally {
+        await sim.stop();
+      }
     });
   });
 
