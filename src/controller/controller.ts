@@ -122,12 +122,6 @@ export class UspController {
     return agent instanceof AgentUnreachable ? Promise.reject(agent) : this.ask(agent, kind, body);
   }
 
-  /** Runs a session for an agent this process reaches now, with these events (default: 6 CONNECTION REQUEST). */
-  session(endpointId: string, trigger: SessionTrigger = CONNECTION_REQUEST): Promise<void> {
-    const agent = this.connectedAgent(endpointId);
-    return agent instanceof AgentUnreachable ? Promise.reject(agent) : this.schedule(agent, trigger);
-  }
-
   private connectedAgent(endpointId: string): Agent | AgentUnreachable {
     return [...this.agents.values()].find((a) => a.endpointId === endpointId) ?? new AgentUnreachable(`${endpointId} is not connected to this process`);
   }
@@ -170,7 +164,7 @@ export class UspController {
         return;
       default:
         // WebSocketConnect, MQTTConnect...: the agent tells it can be reached, as a connection request.
-        if (known === undefined) this.schedule(agent, CONNECTION_REQUEST).catch(() => undefined);
+        if (known === undefined) this.schedule(agent, CONNECTION_REQUEST);
     }
   }
 
@@ -200,16 +194,17 @@ export class UspController {
     const effect = notifyEffect(notify, this.clock());
     if (effect.kind === "session") {
       const { kind: _kind, ...trigger } = effect;
-      this.schedule(agent, trigger).catch(() => undefined);
+      this.schedule(agent, trigger);
     } else if (effect.kind === "operationComplete") {
       this.o.log.info({ endpointId: agent.endpointId, deviceId: agent.deviceId, command: effect.path + effect.command, commandKey: effect.commandKey, ok: effect.ok, detail: effect.detail }, "USP operation complete");
     }
   }
 
-  private schedule(agent: Agent, trigger: SessionTrigger): Promise<void> {
-    const run = agent.queue.then(() => this.runSession(agent, trigger));
-    agent.queue = run.catch(() => undefined);
-    return run;
+  /** Queues a session for the agent; what fails in it is logged (the store away, a bug), never thrown at an MTP. */
+  private schedule(agent: Agent, trigger: SessionTrigger): void {
+    agent.queue = agent.queue
+      .then(() => this.runSession(agent, trigger))
+      .catch((err: unknown) => this.o.log.error({ endpointId: agent.endpointId, err }, "USP session failed"));
   }
 
   private async runSession(agent: Agent, trigger: SessionTrigger): Promise<void> {
