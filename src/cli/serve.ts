@@ -121,7 +121,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
   }
   let acs: Acs;
   try {
-    acs = await startAcs(config, { log, stun: cluster.isPrimary || process.env[STUN_WORKER_ENV] === "1" });
+    acs = await startAcs(config, { log, stun: cluster.isPrimary || process.env[STUN_WORKER_ENV] === "1", embeddedMqtt: cluster.isPrimary });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new ConfigError([`an address is already in use (${(err as Error).message}): stop the other server or choose other ports (--port ${config.cwmp.port}, --api-port ${config.nbi.port}, files.port ${config.files.port}, stun.port ${config.stun.port}, usp.websocket.port ${config.usp.websocket.port})`]);

@@ -127,6 +127,11 @@ export interface StartOptions {
   sessionCountFlushMs?: number;
   /** Called with each stored Bulk Data report's values, in its transaction (bulkdata.ts ReportHook). */
   onBulkDataReport?: ReportHook;
+  /**
+   * Run the embedded MQTT broker when usp.mqtt.url says `embedded` (default true). False: several worker
+   * processes share the ports (serve --workers), and one broker per process cannot share one.
+   */
+  embeddedMqtt?: boolean;
   /** The USP controller's MTPs besides those the configuration makes (tests give a loopback MTP), given the agents' authenticator. */
   uspMtps?: (authenticate: MtpAuthenticator) => ControllerMtp[];
 }
@@ -346,7 +351,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     // USP agents run bridged sessions through the same handler (docs/usp.md, "One fleet").
     const agentAuth = new AgentAuth({ cpe: auth, credentials: store.credentials, mode: config.cwmp.auth, clock });
     const websocket = config.usp.enabled && config.usp.websocket.enabled ? new WebSocketControllerMtp(websocketServerOptions(config, log), agentAuth.authenticator) : null;
-    const mqtt: MqttMtp | null = config.usp.enabled ? mqttMtpFromConfig(config.usp, { authenticate: agentAuth.authenticator, log }) : null;
+    const embeddedRefused = config.usp.mqtt.url === "embedded" && options.embeddedMqtt === false;
+    if (config.usp.enabled && embeddedRefused) log.warn({}, "USP over MQTT is off: the embedded broker runs with a single process only; with serve --workers, set usp.mqtt.url to an external broker");
+    const mqtt: MqttMtp | null = config.usp.enabled && !embeddedRefused ? mqttMtpFromConfig(config.usp, { authenticate: agentAuth.authenticator, log }) : null;
     const usp = config.usp.enabled
       ? new UspController({
           endpointId: config.usp.endpointId,
