@@ -54,6 +54,7 @@ export async function startApiProcess(
     cwmp: { host: "127.0.0.1", port: 0 },
     nbi: { host: "127.0.0.1", port: 0 },
     files: { enabled: false },
+    usp: { websocket: { host: "127.0.0.1", port: 0 }, mqtt: { embeddedHost: "127.0.0.1", embeddedPort: 0 } },
     ...config,
   };
   writeFileSync(join(dir, "config.json"), JSON.stringify(full));

@@ -99,7 +99,7 @@ export const SERVE_READY = /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/
 
 /** Node arguments that run this checkout's `provisio serve` with its CWMP endpoint on a free port of 127.0.0.1. */
 export function serveCommand(): string[] {
-  return ["--input-type=module", "-e", `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0"];
+  return ["--input-type=module", "-e", `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--set", "usp.websocket.port=0", "--set", "usp.mqtt.embeddedPort=0"];
 }
 
 /**

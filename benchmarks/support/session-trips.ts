@@ -48,6 +48,7 @@ export async function sessionTrips(db: string, o: TripsOptions): Promise<TripsPe
         stun: { enabled: false },
         // As the benchmark's ACS: no discovery of new devices (not the work counted).
         provisioning: { defaultPresets: false },
+        usp: { enabled: false },
       },
     });
     const acs = await startAcs(config, { store });

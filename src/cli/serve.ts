@@ -121,10 +121,10 @@ async function serve(config: Readonly<Config>): Promise<void> {
   }
   let acs: Acs;
   try {
-    acs = await startAcs(config, { log, stun: cluster.isPrimary || process.env[STUN_WORKER_ENV] === "1" });
+    acs = await startAcs(config, { log, stun: cluster.isPrimary || process.env[STUN_WORKER_ENV] === "1", embeddedMqtt: cluster.isPrimary });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new ConfigError([`an address is already in use (${(err as Error).message}): stop the other server or choose other ports (--port ${config.cwmp.port}, --api-port ${config.nbi.port}, files.port ${config.files.port}, stun.port ${config.stun.port})`]);
+      throw new ConfigError([`an address is already in use (${(err as Error).message}): stop the other server or choose other ports (--port ${config.cwmp.port}, --api-port ${config.nbi.port}, files.port ${config.files.port}, stun.port ${config.stun.port}, usp.websocket.port ${config.usp.websocket.port})`]);
     }
     throw err;
   }
@@ -133,6 +133,8 @@ async function serve(config: Readonly<Config>): Promise<void> {
   log.info({ port: acs.cwmpPort, httpsPort: acs.cwmpsPort }, "CWMP endpoint listening");
   if (acs.nbi !== null) log.info({ apiPort: acs.nbi.port }, "REST API listening");
   if (acs.filePort !== null) log.info({ filePort: acs.filePort, url: acs.fileServerUrl }, "file server listening");
+  if (acs.uspWebsocketUrl !== null) log.info({ url: acs.uspWebsocketUrl, endpointId: config.usp.endpointId }, "USP WebSocket endpoint listening");
+  if (acs.uspMqtt !== null) log.info({ topic: acs.uspMqtt.topic, broker: acs.uspMqtt.broker?.url ?? config.usp.mqtt.url }, "USP MQTT controller subscribed");
   const stun = acs.connectionRequests.stunAddress;
   if (stun !== null) log.info({ stunPort: stun.port }, "STUN server listening");
   const stop = async () => {

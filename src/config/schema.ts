@@ -250,6 +250,7 @@ export const configSchema = Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: "Be a USP (TR-369) controller beside the CWMP ACS: USP agents are devices of the same fleet (docs/usp.md)." }),
         endpointId: Type.String({ default: "proto::provisio", description: "The controller's USP Endpoint ID, as agents address it (`scheme:authority:instance`; agents list it in Device.LocalAgent.Controller.{i}.EndpointID)." }),
+        requestTimeout: Seconds(30, "Seconds a USP agent has to answer one of the controller's requests; a session whose agent does not is broken off, and left to lapse as a CWMP session whose CPE went silent (its tasks are retried)."),
         // usp.websocket.*: the WebSocket MTP (src/mtp/websocket*).
         websocket: Type.Object(
           {

@@ -22,6 +22,7 @@ export function deviceJson(d: DeviceRecord, now: Date, onlineWindowMs: number) {
     cwmpNamespace: d.cwmpNamespace,
     cwmpVersion: d.cwmpVersion,
     credentials: d.credentials,
+    protocol: d.protocol,
     tags: d.tags,
     online: d.lastInformAt !== null && now.getTime() - d.lastInformAt.getTime() <= onlineWindowMs,
   };

@@ -41,6 +41,9 @@ export const Device = Type.Object(
     credentials: Type.Union([Type.Literal("own"), Type.Literal("bootstrap")], {
       description: "own: the ACS holds credentials of the device's own; bootstrap: none yet, it logs in with the shared bootstrap credentials",
     }),
+    protocol: Type.Union([Type.Literal("cwmp"), Type.Literal("usp")], {
+      description: "How the device is managed: cwmp (TR-069), or usp once a USP (TR-369) agent onboarded as it (docs/usp.md); filter with protocol = \"usp\"",
+    }),
     tags: Type.Array(Type.String()),
     online: Type.Boolean({ description: "Informed within nbi.onlineWindow seconds" }),
   },

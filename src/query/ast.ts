@@ -3,12 +3,15 @@
 
 /**
  * Device fields holding text. cwmpVersion may be unknown (null). credentials is "own" or "bootstrap"
- * (CREDENTIALS_VALUES): whether the ACS holds credentials of the device's own.
+ * (CREDENTIALS_VALUES): whether the ACS holds credentials of the device's own. protocol is "cwmp" or
+ * "usp" (PROTOCOL_VALUES): how the device is managed.
  */
-export const TEXT_FIELDS = ["id", "oui", "productClass", "serialNumber", "manufacturer", "cwmpVersion", "credentials"] as const;
+export const TEXT_FIELDS = ["id", "oui", "productClass", "serialNumber", "manufacturer", "cwmpVersion", "credentials", "protocol"] as const;
 
 /** The values of the credentials field; = and IN take no other, so that a misspelt one is an error. */
 export const CREDENTIALS_VALUES = ["own", "bootstrap"] as const;
+/** The values of the protocol field, checked as credentials' are. */
+export const PROTOCOL_VALUES = ["cwmp", "usp"] as const;
 /** Device fields holding a time. All but `registered` may be unknown (null). */
 export const TIME_FIELDS = ["registered", "lastInform", "lastBoot", "lastBootstrap"] as const;
 

@@ -4,7 +4,7 @@
 import { checkPath } from "../model/path.js";
 import { isSeverity, SEVERITIES } from "../alarms/severity.js";
 import {
-  COMPARE_OPS, CREDENTIALS_VALUES, FIELD_NAMES, FILTER_LIMITS, fieldKind, isTextOp, type CompareOp, type FieldName, type FilterNode, type Literal, type Target,
+  COMPARE_OPS, CREDENTIALS_VALUES, PROTOCOL_VALUES, FIELD_NAMES, FILTER_LIMITS, fieldKind, isTextOp, type CompareOp, type FieldName, type FilterNode, type Literal, type Target,
 } from "./ast.js";
 import { FilterError, type FilterErrorCode } from "./errors.js";
 import { globProblem } from "./pattern.js";
@@ -91,6 +91,9 @@ function valueProblem(target: Target, op: CompareOp | null, v: Literal, at: numb
   }
   if (target.name === "credentials" && (op === null || op === "=" || op === "!=") && !(CREDENTIALS_VALUES as readonly string[]).includes(v.value)) {
     return { code: "FILTER_TYPE", reason: `credentials is "own" or "bootstrap", not "${v.value}"`, at };
+  }
+  if (target.name === "protocol" && (op === null || op === "=" || op === "!=") && !(PROTOCOL_VALUES as readonly string[]).includes(v.value)) {
+    return { code: "FILTER_TYPE", reason: `protocol is "cwmp" or "usp", not "${v.value}"`, at };
   }
   return null;
 }

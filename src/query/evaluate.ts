@@ -34,6 +34,8 @@ export interface FilterDevice {
   cwmpVersion: string | null;
   /** "own" or "bootstrap" (store DeviceRecord.credentials). */
   credentials: string;
+  /** "cwmp" or "usp" (store DeviceRecord.protocol); absent reads as "cwmp". */
+  protocol?: string;
   registeredAt: Date;
   lastInformAt: Date | null;
   lastBootAt: Date | null;
@@ -64,7 +66,7 @@ export function filterDevice<D extends Omit<FilterDevice, "parameter">>(
 
 const TEXT_PROPERTY: Readonly<Record<TextField, keyof FilterDevice>> = {
   id: "id", oui: "oui", productClass: "productClass", serialNumber: "serialNumber", manufacturer: "manufacturer", cwmpVersion: "cwmpVersion",
-  credentials: "credentials",
+  credentials: "credentials", protocol: "protocol",
 };
 const TIME_PROPERTY: Readonly<Record<TimeField, "registeredAt" | "lastInformAt" | "lastBootAt" | "lastBootstrapAt">> = {
   registered: "registeredAt", lastInform: "lastInformAt", lastBoot: "lastBootAt", lastBootstrap: "lastBootstrapAt",
@@ -146,7 +148,7 @@ function compare(node: Extract<FilterNode, { kind: "compare" }>, d: FilterDevice
     const lt = literalTime(value, now);
     return at !== null && lt !== null && numeric(at.getTime(), lt, op);
   }
-  const text = d[TEXT_PROPERTY[target.name as TextField]] as string | null;
+  const text = textOf(d, target.name as TextField);
   return text !== null && value.kind === "string" && compareText_(text, op, value.value);
 }
 
@@ -157,8 +159,13 @@ function exists(node: Extract<FilterNode, { kind: "exists" }>, d: FilterDevice):
     case "tag": return d.tags.length > 0;
     case "alarm": return t.name === "alarm.active" || (d.alarms?.severity ?? null) !== null;
     case "time": return d[TIME_PROPERTY[t.name as TimeField]] !== null;
-    case "text": return d[TEXT_PROPERTY[t.name as TextField]] != null;
+    case "text": return textOf(d, t.name as TextField) !== null;
   }
+}
+
+function textOf(d: FilterDevice, field: TextField): string | null {
+  if (field === "protocol") return d.protocol ?? "cwmp";
+  return (d[TEXT_PROPERTY[field]] as string | null | undefined) ?? null;
 }
 
 function evaluateNode(node: FilterNode, d: FilterDevice, o: EvaluateOptions): boolean {

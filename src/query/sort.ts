@@ -68,9 +68,9 @@ export function resolveSort(keys: unknown): ResolvedSortKey[] {
   return out;
 }
 
-const TEXT_PROPERTY: Readonly<Record<TextField, "id" | "oui" | "productClass" | "serialNumber" | "manufacturer" | "cwmpVersion" | "credentials">> = {
+const TEXT_PROPERTY: Readonly<Record<TextField, "id" | "oui" | "productClass" | "serialNumber" | "manufacturer" | "cwmpVersion" | "credentials" | "protocol">> = {
   id: "id", oui: "oui", productClass: "productClass", serialNumber: "serialNumber", manufacturer: "manufacturer", cwmpVersion: "cwmpVersion",
-  credentials: "credentials",
+  credentials: "credentials", protocol: "protocol",
 };
 const TIME_PROPERTY: Readonly<Record<TimeField, "registeredAt" | "lastInformAt" | "lastBootAt" | "lastBootstrapAt">> = {
   registered: "registeredAt", lastInform: "lastInformAt", lastBoot: "lastBootAt", lastBootstrap: "lastBootstrapAt",
@@ -108,7 +108,7 @@ export function compareForSort(keys: readonly ResolvedSortKey[]): (a: FilterDevi
         c = withMissingLast(a[p]?.getTime() ?? null, b[p]?.getTime() ?? null, dir, (x, y) => x - y);
       } else {
         const p = TEXT_PROPERTY[target.name as TextField];
-        c = withMissingLast(a[p], b[p], dir, compareText);
+        c = withMissingLast(p === "protocol" ? (a.protocol ?? "cwmp") : a[p], p === "protocol" ? (b.protocol ?? "cwmp") : b[p], dir, compareText);
       }
       if (c !== 0) return c;
       if (target.kind === "field" && target.name === "id") return 0;

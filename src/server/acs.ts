@@ -54,6 +54,12 @@ import { BulkDataAuth } from "./bulkdata-auth.js";
 import { AlarmService } from "./alarms.js";
 import { AlarmPass } from "./alarm-pass.js";
 import { notificationCalls } from "./alarm-notifications.js";
+import { AgentAuth } from "../controller/auth.js";
+import { UspController } from "../controller/controller.js";
+import type { ControllerMtp, MtpAuthenticator } from "../mtp/types.js";
+import { WebSocketControllerMtp } from "../mtp/websocket-server.js";
+import { websocketServerOptions } from "../mtp/websocket-config.js";
+import { mqttMtpFromConfig, type MqttMtp } from "../mtp/mqtt-mtp.js";
 
 export interface Acs {
   store: Store;
@@ -76,6 +82,12 @@ export interface Acs {
   provisioning: ProvisioningService;
   /** The Bulk Data collector (docs/bulkdata.md); null when bulkData.enabled is off. */
   bulkData: BulkDataCollector | null;
+  /** The USP controller (docs/usp.md); null when usp.enabled is off. */
+  usp: UspController | null;
+  /** The USP WebSocket endpoint's URL as agents are given it (host as cwmpUrl's), or null when it is off. */
+  uspWebsocketUrl: string | null;
+  /** The USP MQTT MTP (its topic, and the embedded broker when it runs one), or null when it is off. */
+  uspMqtt: MqttMtp | null;
   metrics: AcsMetrics;
   secrets: LoadedSecrets;
   models: StandardModels | null;
@@ -115,6 +127,13 @@ export interface StartOptions {
   sessionCountFlushMs?: number;
   /** Called with each stored Bulk Data report's values, in its transaction (bulkdata.ts ReportHook). */
   onBulkDataReport?: ReportHook;
+  /**
+   * Run the embedded MQTT broker when usp.mqtt.url says `embedded` (default true). False: several worker
+   * processes share the ports (serve --workers), and one broker per process cannot share one.
+   */
+  embeddedMqtt?: boolean;
+  /** The USP controller's MTPs besides those the configuration makes (tests give a loopback MTP), given the agents' authenticator. */
+  uspMtps?: (authenticate: MtpAuthenticator) => ControllerMtp[];
 }
 
 /** The store URL a configuration names: its `db`, else SQLite in the data folder. */
@@ -329,6 +348,30 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     closers.push(() => server.close());
     cwmpUrl = urlOf(config.cwmp.host, server.port);
 
+    // USP agents run bridged sessions through the same handler (docs/usp.md, "One fleet").
+    const agentAuth = new AgentAuth({ cpe: auth, credentials: store.credentials, mode: config.cwmp.auth, clock });
+    const websocket = config.usp.enabled && config.usp.websocket.enabled ? new WebSocketControllerMtp(websocketServerOptions(config, log), agentAuth.authenticator) : null;
+    const embeddedRefused = config.usp.mqtt.url === "embedded" && options.embeddedMqtt === false;
+    if (config.usp.enabled && embeddedRefused) log.warn({}, "USP over MQTT is off: the embedded broker runs with a single process only; with serve --workers, set usp.mqtt.url to an external broker");
+    const mqtt: MqttMtp | null = config.usp.enabled && !embeddedRefused ? mqttMtpFromConfig(config.usp, { authenticate: agentAuth.authenticator, log }) : null;
+    const usp = config.usp.enabled
+      ? new UspController({
+          endpointId: config.usp.endpointId,
+          mtps: [...(websocket === null ? [] : [websocket]), ...(mqtt === null ? [] : [mqtt]), ...(options.uspMtps?.(agentAuth.authenticator) ?? [])],
+          engine: handler,
+          auth: agentAuth,
+          store,
+          log,
+          requestTimeoutMs: config.usp.requestTimeout * 1000,
+          ...(models === null ? {} : { bridge: { typeOf: models.typeOf } }),
+          clock,
+        })
+      : null;
+    if (usp !== null) {
+      await usp.start();
+      closers.push(() => usp.stop());
+    }
+
     const cr = config.connectionRequests;
     const connectionRequests = await ConnectionRequests.start(
       {
@@ -357,7 +400,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
             }
           : null,
       },
-      { store, box: secrets.box, events, log, metrics, clock },
+      { store, box: secrets.box, events, log, metrics, clock, ...(usp === null ? {} : { usp: (id: string) => usp.wake(id) }) },
     );
     closers.push(() => connectionRequests.close());
     connectionRequests.owed.start();
@@ -513,6 +556,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       fleets,
       provisioning,
       bulkData,
+      usp,
+      uspMqtt: mqtt,
+      uspWebsocketUrl: websocket === null ? null : `${config.usp.websocket.tlsCert === "" ? "ws" : "wss"}${urlOf(config.usp.websocket.host, websocket.port).slice(4).replace(/\/$/, "")}${config.usp.websocket.path}`,
       metrics,
       secrets,
       models,

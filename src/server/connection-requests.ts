@@ -58,6 +58,11 @@ export interface ConnectionRequestDeps {
   log: Logger;
   metrics?: AcsMetrics;
   clock?: () => Date;
+  /**
+   * Wakes a USP device through the USP controller (controller/controller.ts): "woken" when a session
+   * starts now, "unreachable" when this process cannot reach its agent, "not-usp" for a CWMP device.
+   */
+  usp?: (deviceId: string) => Promise<"woken" | "unreachable" | "not-usp">;
 }
 
 const ROOTS = ["Device.", "InternetGatewayDevice."] as const;
@@ -203,6 +208,8 @@ export class ConnectionRequests {
    * is no such device. Never throws for what the device or the network does.
    */
   async wake(deviceId: string, opts: { taskId?: string | null } = {}): Promise<WakeResult | null> {
+    const usp = this.d.usp === undefined ? "not-usp" : await this.d.usp(deviceId);
+    if (usp !== "not-usp") return this.wokeUsp(deviceId, usp === "woken", opts.taskId ?? null);
     const reach = await this.reach(deviceId);
     if (reach === null) return null;
     const result = await this.requester.request(reach.contact);
@@ -211,20 +218,35 @@ export class ConnectionRequests {
     for (const a of result.attempts) m?.connectionRequest(a.method, a.outcome);
     if (result.outcome === "rate-limited" || result.outcome === "no-method") m?.connectionRequest("none", result.outcome);
     if (result.outcome === "rate-limited") return result;
+    await this.recordWake(deviceId, result, opts.taskId ?? null);
+    return result;
+  }
+
+  /**
+   * A USP device's wake: a bridged session started now, or none (its agent is not reached from this
+   * process: its tasks wait for its next contact). Recorded and told as a connection request's end.
+   */
+  private async wokeUsp(deviceId: string, woken: boolean, taskId: string | null): Promise<WakeResult> {
+    const result: WakeResult = { deviceId, outcome: woken ? "sent" : "no-method", method: undefined, attempts: [], durationMs: 0, joined: false };
+    await this.recordWake(deviceId, result, taskId, "usp");
+    return result;
+  }
+
+  private async recordWake(deviceId: string, result: WakeResult, taskId: string | null, via?: "usp"): Promise<void> {
     const now = this.clock();
-    const taskId = opts.taskId ?? null;
     const last = result.attempts[result.attempts.length - 1];
     const ok = result.outcome === "accepted" || result.outcome === "sent";
     const event: AcsEvent = ok
-      ? { type: "connectionRequest.succeeded", deviceId, at: now, method: last!.method, outcome: result.outcome, target: last!.target, durationMs: result.durationMs, taskId }
+      ? { type: "connectionRequest.succeeded", deviceId, at: now, method: via ?? last!.method, outcome: result.outcome, target: via === "usp" ? "a USP session" : last!.target, durationMs: result.durationMs, taskId }
       : {
           type: "connectionRequest.failed",
           deviceId,
           at: now,
-          method: last?.method ?? null,
+          method: via ?? last?.method ?? null,
           outcome: result.outcome,
           code: last?.code ?? "NO_METHOD",
-          detail: last?.detail ?? "the device reported no ConnectionRequestURL, UDPConnectionRequestAddress or ConnReqJabberID usable by the enabled methods",
+          detail: via === "usp" ? "the USP agent is not reached from this process now; its tasks run at its next contact"
+            : (last?.detail ?? "the device reported no ConnectionRequestURL, UDPConnectionRequestAddress or ConnReqJabberID usable by the enabled methods"),
           taskId,
         };
     try {
@@ -242,7 +264,6 @@ export class ConnectionRequests {
       this.d.log.warn({ err, deviceId }, "could not record a connection request");
     }
     if (!ok) this.d.log.info({ deviceId, outcome: result.outcome, method: result.method, detail: event.type === "connectionRequest.failed" ? event.detail : "" }, "connection request failed");
-    return result;
   }
 
   /**

@@ -150,6 +150,35 @@ export class CpeAuthenticator {
     this.limiter?.succeeded(address, username, now);
   }
 
+  /**
+   * A username and password checked as a Basic login is, whatever cwmp.authMethods says: for transports
+   * that carry them themselves (a USP agent's WebSocket upgrade). The limits on failed logins apply.
+   */
+  async password(username: string, password: string, now: number, address: string | null): Promise<AuthResult> {
+    if (this.config.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
+    const verdict = this.limiter?.check(address, username, now);
+    if (verdict !== undefined && !verdict.ok) return { ok: false, status: 503, retryAfterSeconds: verdict.retryAfterSeconds, reason: `too many failed logins: ${verdict.reason}`, username };
+    const checked = await this.checkPassword(username, password, undefined, now);
+    if (typeof checked === "string") {
+      this.limiter?.failed(address, username, now);
+      return { ok: false, status: 401, challenges: [], reason: checked, username, guessed: true };
+    }
+    this.limiter?.succeeded(address, username, now);
+    return checked;
+  }
+
+  /** A Basic login's check; the reason it failed otherwise. */
+  private async checkPassword(username: string, password: string, deviceId: string | undefined, now: number): Promise<Extract<AuthResult, { ok: true }> | string> {
+    const found = await this.lookup(username, deviceId);
+    if (found === null) return "unknown username";
+    const key = this.basicCache.key(username, password, found.credential.passwordHash);
+    if (!this.basicCache.has(key, now)) {
+      if (!(await verifyPassword(password, found.credential.passwordHash))) return "wrong password";
+      this.basicCache.add(key, now);
+    }
+    return { ok: true, username, via: "basic", ...found };
+  }
+
   private async check(req: AuthRequest, parsed: ReturnType<typeof parseAuthorization>): Promise<AuthResult> {
     const refuse = (reason: string, username?: string, stale = false, guessed = false): AuthResult => ({
       ok: false,
@@ -164,14 +193,8 @@ export class CpeAuthenticator {
     if (parsed.kind === "other") return refuse(`unsupported scheme ${parsed.scheme}`);
     if (parsed.kind === "basic") {
       if (!this.basicAllowed(req.secure)) return refuse(req.secure ? "Basic is not enabled" : "Basic is refused over plain HTTP", parsed.username);
-      const found = await this.lookup(parsed.username, req.deviceId);
-      if (found === null) return refuse("unknown username", parsed.username, false, true);
-      const key = this.basicCache.key(parsed.username, parsed.password, found.credential.passwordHash);
-      if (!this.basicCache.has(key, req.now)) {
-        if (!(await verifyPassword(parsed.password, found.credential.passwordHash))) return refuse("wrong password", parsed.username, false, true);
-        this.basicCache.add(key, req.now);
-      }
-      return { ok: true, username: parsed.username, via: "basic", ...found };
+      const checked = await this.checkPassword(parsed.username, parsed.password, req.deviceId, req.now);
+      return typeof checked === "string" ? refuse(checked, parsed.username, false, true) : checked;
     }
     if (!this.config.methods.includes("digest")) return refuse("Digest is not enabled", parsed.username);
     const found = await this.lookup(parsed.username, req.deviceId);

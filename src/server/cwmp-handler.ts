@@ -39,6 +39,26 @@ export interface Exchange {
   heldElsewhere?: (sessionId: string) => boolean;
   /** What the body was read under (CwmpHandler.limitsFor); without it, those of a request outside a session. */
   limits?: IntakeLimits;
+  /** A bridged exchange (CwmpHandler.bridged): the device was authenticated by its MTP, and replies are not written as XML. */
+  bridged?: { auth: Extract<AuthResult, { ok: true }> };
+}
+
+/** One step of a session whose device an MTP authenticated (the USP bridge, src/controller). */
+export interface BridgedStep {
+  /** null: `envelopes` is the Inform that starts a session. */
+  sessionId: string | null;
+  envelopes: CwmpEnvelope[];
+  /** How the MTP authenticated the agent: the credential is checked against the device as a CWMP login's is. */
+  auth: Extract<AuthResult, { ok: true }>;
+  remoteAddress: string | null;
+}
+
+export interface BridgedReply {
+  /** The session to go on with; null once it ended (or was refused). */
+  sessionId: string | null;
+  envelope: CwmpEnvelope | null;
+  /** Why the step was refused (what an HTTP CPE would read in a 4xx/5xx body); undefined when it was not. */
+  refused?: string;
 }
 
 /** What the handler needs to choose a request's limits before its body is read. */
@@ -53,6 +73,8 @@ export interface HttpReply {
   body: string | Buffer;
   /** The session the connection now carries (null: none). */
   session: string | null;
+  /** The envelope answered, unwritten (bridged exchanges read it instead of the body). */
+  envelope?: CwmpEnvelope | null;
 }
 
 /** Watches the CWMP traffic (metrics). Must not throw. */
@@ -213,6 +235,30 @@ export class CwmpHandler {
     return this.continueSession(x, envelopes, sessionId, now);
   }
 
+  /**
+   * One step of a bridged session: envelopes already parsed, for a device its MTP already authenticated.
+   * The same session engine, transactions and effects as handle(), without HTTP or XML.
+   */
+  async bridged(step: BridgedStep): Promise<BridgedReply> {
+    const now = this.clock();
+    const x: Exchange = {
+      method: "POST", url: "", headers: {}, body: Buffer.alloc(0), remoteAddress: step.remoteAddress, secure: true,
+      connectionSession: step.sessionId, clientCertCn: null, bridged: { auth: step.auth },
+    };
+    const first = step.envelopes[0];
+    let reply: HttpReply;
+    if (first?.body?.method === "Inform") {
+      reply = await this.startSession(x, first, step.sessionId, now, DEFAULT_PROFILE, false, intakeLimits(this.o.informLimits, this.o.maxBodyBytes, false, this.o.bootstrapUsername, undefined));
+    } else if (step.sessionId === null) {
+      reply = this.withoutSession(first, x);
+    } else {
+      reply = await this.continueSession(x, step.envelopes, step.sessionId, now);
+    }
+    const envelope = reply.envelope ?? null;
+    const refused = envelope === null && reply.status >= 400 ? String(reply.body).trim() : undefined;
+    return { sessionId: reply.session, envelope, ...(refused === undefined ? {} : { refused }) };
+  }
+
   /** Logs and answers a request that did not authenticate. */
   private refused(x: Exchange, auth: Extract<AuthResult, { ok: false }>): Omit<HttpReply, "session"> {
     if (auth.status === 503) {
@@ -251,7 +297,7 @@ export class CwmpHandler {
       if (!(err instanceof InformError)) throw err;
       claimed = err;
     }
-    const auth = await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), address: x.remoteAddress, ...(typeof claimed === "string" ? { deviceId: claimed } : {}) });
+    const auth = x.bridged?.auth ?? (await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), address: x.remoteAddress, ...(typeof claimed === "string" ? { deviceId: claimed } : {}) }));
     await this.o.provisioning?.refresh(now.getTime());
     const certOk = this.clientCertFits(x, envelope);
     if (certOk === false) {
@@ -260,7 +306,8 @@ export class CwmpHandler {
     }
     if (!auth.ok && certOk !== true) return { ...this.refused(x, auth), session: null };
     if (claimed instanceof InformError) {
-      return { status: 500, headers: XML, body: serializeEnvelope({ ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault }, profile.serialize), session: null };
+      const faulted: CwmpEnvelope = { ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault };
+      return { status: 500, headers: XML, body: x.bridged === undefined ? serializeEnvelope(faulted, profile.serialize) : "", session: null, envelope: faulted };
     }
     const deviceId = claimed;
     const sessionId = this.newSessionId();
@@ -345,8 +392,8 @@ export class CwmpHandler {
       }
       if (reclaimed) this.o.log.warn({ deviceId, address: x.remoteAddress }, "device back with the bootstrap credentials and 0 BOOTSTRAP (a factory reset): its own credentials are forgotten (cwmp.bootstrapReclaim)");
       this.cache.put(sessionId, { deviceId, version: events.lock.version, expiresAt: events.lock.expiresAt, state: events.lock.state }, now);
-      const rendered = this.render(events.reply, profile);
-      this.o.sessionLog?.exchange({ session: sessionId, deviceId, received: [envelope], sent: events.reply.envelope, events: events.applied, at: now, receivedBody: x.body, sentBody: rendered.body });
+      const rendered = this.render(events.reply, profile, x);
+      this.o.sessionLog?.exchange({ session: sessionId, deviceId, received: [envelope], sent: events.reply.envelope, events: events.applied, at: now, ...this.bodies(x, rendered) });
       this.publish(events.applied);
       this.o.observer?.received([envelope]);
       this.o.observer?.sessionStarted();
@@ -431,8 +478,8 @@ export class CwmpHandler {
         // process's copy moves on, so that a second empty POST ends the session as it should.
         const { reply } = session.consume([], now);
         this.cache.put(sessionId, { ...cached, state: session.snapshot() as never }, now);
-        const rendered = this.render(reply!, profile);
-        this.o.sessionLog?.exchange({ session: sessionId, deviceId: cached.deviceId, received: envelopes, sent: reply!.envelope, events: [], at: now, receivedBody: x.body, sentBody: rendered.body });
+        const rendered = this.render(reply!, profile, x);
+        this.o.sessionLog?.exchange({ session: sessionId, deviceId: cached.deviceId, received: envelopes, sent: reply!.envelope, events: [], at: now, ...this.bodies(x, rendered) });
         this.o.observer?.received(envelopes);
         this.o.observer?.sent(reply!.envelope);
         return withConnection({ ...rendered, session: sessionId }, profile);
@@ -460,8 +507,8 @@ export class CwmpHandler {
       if (result === null) return this.withoutSession(envelopes[0], x);
       if (result.saved !== null) this.cache.put(sessionId, { deviceId: result.deviceId, version: result.saved.version, expiresAt: result.saved.expiresAt, state: result.saved.state }, now);
       const profile = this.compat.named(result.compat);
-      const rendered = this.render(result.outcome.reply, profile);
-      this.o.sessionLog?.exchange({ session: sessionId, deviceId: result.deviceId, received: envelopes, sent: result.outcome.reply.envelope, events: result.applied, at: now, receivedBody: x.body, sentBody: rendered.body });
+      const rendered = this.render(result.outcome.reply, profile, x);
+      this.o.sessionLog?.exchange({ session: sessionId, deviceId: result.deviceId, received: envelopes, sent: result.outcome.reply.envelope, events: result.applied, at: now, ...this.bodies(x, rendered) });
       this.publish(result.applied);
       this.o.observer?.received(envelopes);
       this.o.observer?.sent(result.outcome.reply.envelope);
@@ -579,10 +626,17 @@ export class CwmpHandler {
     return x.clientCertCn === expected;
   }
 
-  private render(reply: Outcome["reply"], profile: CompatProfile): Omit<HttpReply, "session"> {
-    if (reply.envelope === null) return { status: 204, headers: {}, body: "" };
+  private render(reply: Outcome["reply"], profile: CompatProfile, x: Exchange): Omit<HttpReply, "session"> {
+    if (reply.envelope === null) return { status: 204, headers: {}, body: "", envelope: null };
     const isFault = reply.envelope.body?.method === "Fault";
-    return { status: isFault ? 500 : 200, headers: XML, body: serializeEnvelope(reply.envelope, profile.serialize) };
+    // A bridged exchange reads the envelope: XML would be written for nobody.
+    const body = x.bridged === undefined ? serializeEnvelope(reply.envelope, profile.serialize) : "";
+    return { status: isFault ? 500 : 200, headers: XML, body, envelope: reply.envelope };
+  }
+
+  /** The bodies the session history keeps: none for a bridged exchange, which has none. */
+  private bodies(x: Exchange, rendered: Omit<HttpReply, "session">): { receivedBody?: Buffer; sentBody?: string | Buffer } {
+    return x.bridged === undefined ? { receivedBody: x.body, sentBody: rendered.body } : {};
   }
 
   private publish(events: AcsEvent[]): void {

@@ -34,10 +34,13 @@ export interface DeviceRecord {
    * it beforehand); "bootstrap" while it has none and logs in with the shared bootstrap ones.
    */
   credentials: CredentialsSource;
+  /** The protocol it is managed by: "usp" once a USP agent onboarded as it (usp_endpoints), else "cwmp". */
+  protocol: DeviceProtocol;
   tags: string[];
 }
 
 export type CredentialsSource = "own" | "bootstrap";
+export type DeviceProtocol = "cwmp" | "usp";
 
 export interface InformUpdate {
   id: string;
@@ -318,6 +321,27 @@ export interface OwedWakeRepo {
   list(opts?: { taskIds?: readonly string[]; limit?: number }): Promise<OwedWake[]>;
 }
 
+/** A USP agent (migration 23): the device it is, and how the controller reached it last. */
+export interface UspEndpointRecord {
+  endpointId: string;
+  deviceId: string;
+  /** The MTP ("websocket", "mqtt") and its address for the agent (a connection's id, an MQTT topic). */
+  mtp: string;
+  route: string;
+  lastSeen: Date;
+}
+
+export interface UspEndpointRepo {
+  /**
+   * Records an agent as it was seen: its endpoint id now names this device (an endpoint id moved to
+   * another device leaves the old one), reached this way; the device's protocol becomes "usp".
+   */
+  record(e: UspEndpointRecord): Promise<void>;
+  get(endpointId: string): Promise<UspEndpointRecord | null>;
+  /** The device's endpoint, the one seen last when it has several. */
+  ofDevice(deviceId: string): Promise<UspEndpointRecord | null>;
+}
+
 /** The latest connection request made for a task. */
 export interface TaskWake {
   at: Date;
@@ -479,6 +503,8 @@ export interface StoreTx {
   alarms: AlarmRepo;
   // Connection requests owed for tasks, leased between processes (migration 22).
   owedWakes: OwedWakeRepo;
+  // USP agents, by endpoint id (migration 23).
+  uspEndpoints: UspEndpointRepo;
 }
 
 export interface Store extends StoreTx {

@@ -127,7 +127,7 @@ describe("GenieACS preconditions, expression syntax", () => {
   it("means on a device what GenieACS means: a missing value is no match, NOT makes it one", () => {
     const device: DeviceRecord = {
       id: "00D09E-HGW-1", manufacturer: "M", oui: "00D09E", productClass: "HGW", serialNumber: "1", registeredAt: new Date(0), lastInformAt: new Date(0),
-      lastInformAddress: null, lastBootAt: null, lastBootstrapAt: null, cwmpNamespace: "1-0", cwmpVersion: null, credentials: "bootstrap", tags: ["lab"],
+      lastInformAddress: null, lastBootAt: null, lastBootstrapAt: null, cwmpNamespace: "1-0", cwmpVersion: null, credentials: "bootstrap", protocol: "cwmp", tags: ["lab"],
     };
     const fd = filterDevice(device, [{ path: "Device.X", value: "5", type: "xsd:int" }]);
     const holds = (p: string) => {

@@ -51,7 +51,7 @@ forEachBackend((backend) => {
         {
           id: id(0), manufacturer: "Acme", oui: "00D09E", productClass: "Router", serialNumber: "SN00", registeredAt: undefined,
           lastInformAt: new Date(now).toISOString(), lastInformAddress: "192.0.2.0", lastBootAt: null, lastBootstrapAt: new Date(now).toISOString(),
-          cwmpNamespace: "1-2", cwmpVersion: "1.4", credentials: "bootstrap", tags: ["lab"], online: true,
+          cwmpNamespace: "1-2", cwmpVersion: "1.4", credentials: "bootstrap", protocol: "cwmp", tags: ["lab"], online: true,
         },
       );
       // 29 * 7 minutes ago is outside the 30-minute window.

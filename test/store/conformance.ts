@@ -56,7 +56,7 @@ export function conformance(b: Backend): void {
       const expected = {
         id: "00D09E-Router-1", manufacturer: "Acme", oui: "00D09E", productClass: "Router", serialNumber: "SN-00D09E-Router-1",
         registeredAt: at(), lastInformAt: at(), lastInformAddress: "192.0.2.7:7547", lastBootAt: at(), lastBootstrapAt: null,
-        cwmpNamespace: "1-2", cwmpVersion: "1.4", credentials: "bootstrap", tags: [],
+        cwmpNamespace: "1-2", cwmpVersion: "1.4", credentials: "bootstrap", protocol: "cwmp", tags: [],
       };
       assert.deepEqual(device, expected);
       assert.deepEqual(await s.devices.get(u.id), expected);

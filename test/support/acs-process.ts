@@ -19,7 +19,7 @@ const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
 
 /** `onOutput` sees the process's output as it comes, before it listens too (to act on what it logs while starting). */
 export async function startAcsProcess(args: string[], timeoutMs = 20_000, onOutput?: (text: string) => void): Promise<AcsProcess> {
-  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--set", "files.host=127.0.0.1", "--set", "files.port=0", "--set", "provisioning.defaultPresets=false", ...args], {
+  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--set", "files.host=127.0.0.1", "--set", "files.port=0", "--set", "usp.websocket.host=127.0.0.1", "--set", "usp.websocket.port=0", "--set", "usp.mqtt.embeddedHost=127.0.0.1", "--set", "usp.mqtt.embeddedPort=0", "--set", "provisioning.defaultPresets=false", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

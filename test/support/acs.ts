@@ -36,9 +36,16 @@ export function testConfig(dataDir: string, dbUrl: string, settings: Record<stri
   // The REST API too listens on a free port of 127.0.0.1, so that test ACSs never collide on 7557.
   const nbi = { host: "127.0.0.1", port: 0, ...((settings.nbi as object | undefined) ?? {}) };
   const files = { host: "127.0.0.1", port: 0, ...((settings.files as object | undefined) ?? {}) };
+  // So do the USP controller's WebSocket endpoint (7577 by default) and its embedded MQTT broker (1883).
+  const uspSettings = (settings.usp as { websocket?: object; mqtt?: object } | undefined) ?? {};
+  const usp = {
+    ...uspSettings,
+    websocket: { host: "127.0.0.1", port: 0, ...(uspSettings.websocket ?? {}) },
+    mqtt: { embeddedHost: "127.0.0.1", embeddedPort: 0, ...(uspSettings.mqtt ?? {}) },
+  };
   // Tests say which presets they want: the default ones (discovery at bootstrap) only where asked for.
   const provisioning = { defaultPresets: false, ...((settings.provisioning as object | undefined) ?? {}) };
-  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent", ...((settings.log as object | undefined) ?? {}) }, cwmp, nbi, files, provisioning } });
+  return loadConfig({ file: { ...settings, dataDir, db: dbUrl, log: { level: "silent", ...((settings.log as object | undefined) ?? {}) }, cwmp, nbi, files, provisioning, usp } });
 }
 
 export async function startTestAcs(backend: Backend, options: TestAcsOptions = {}): Promise<TestAcs> {

@@ -833,4 +833,23 @@ CREATE TABLE owed_wakes (
 CREATE INDEX owed_wakes_lease ON owed_wakes (lease_until);
 `,
   },
+  {
+    version: 23,
+    name: "usp endpoints",
+    sql: `
+-- The protocol a device is managed by: cwmp, or usp once a USP agent onboarded as it (the USP
+-- controller's bridge, docs/usp.md). Kept on the device so that filters and lists read it at no cost.
+ALTER TABLE devices ADD COLUMN protocol text NOT NULL DEFAULT 'cwmp';
+-- USP agents: the endpoint id, the device it is, and how the controller reached it last (the MTP and its
+-- address: a WebSocket connection's id, meaningful only to the process that holds it, or an MQTT topic).
+CREATE TABLE usp_endpoints (
+  endpoint_id text COLLATE "C" NOT NULL PRIMARY KEY,
+  device_id text COLLATE "C" NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  mtp text NOT NULL,
+  route text NOT NULL,
+  last_seen timestamptz NOT NULL
+);
+CREATE INDEX usp_endpoints_device ON usp_endpoints (device_id);
+`,
+  },
 ];

@@ -39,6 +39,7 @@ const TEXT_COLUMNS: Readonly<Record<TextField, { column: string; nullable: boole
   manufacturer: { column: "d.manufacturer", nullable: false },
   cwmpVersion: { column: "d.cwmp_version", nullable: true },
   credentials: { column: "d.credentials", nullable: false },
+  protocol: { column: "d.protocol", nullable: false },
 };
 
 const TIME_COLUMNS: Readonly<Record<TimeField, { column: string; nullable: boolean }>> = {

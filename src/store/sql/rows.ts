@@ -8,7 +8,7 @@ import type { Row } from "./driver.js";
 export function deviceColumns(d: Dialect, alias: string): string {
   return [
     "id", "manufacturer", "oui", "product_class", "serial_number", "registered_at", "last_inform_at", "last_inform_address",
-    "last_boot_at", "last_bootstrap_at", "cwmp_namespace", "cwmp_version", "credentials",
+    "last_boot_at", "last_bootstrap_at", "cwmp_namespace", "cwmp_version", "credentials", "protocol",
   ].map((c) => `${alias}.${c}`).join(", ") + `, ${d.tagsOf(`${alias}.id`)} AS tags`;
 }
 
@@ -43,6 +43,7 @@ export function toDevice(d: Dialect, r: Row): DeviceRecord {
     cwmpNamespace: optStr(r.cwmp_namespace) as CwmpNs | null,
     cwmpVersion: optStr(r.cwmp_version),
     credentials: r.credentials === "own" ? "own" : "bootstrap",
+    protocol: r.protocol === "usp" ? "usp" : "cwmp",
     tags: d.readTags(r.tags),
   };
 }

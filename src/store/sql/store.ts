@@ -28,6 +28,7 @@ import { SqlDiagnosticRepo } from "./diagnostics.js";
 import { SqlMetricRepo } from "./metrics.js";
 import { SqlAlarmRepo } from "./alarms.js";
 import { SqlOwedWakeRepo } from "./owed-wakes.js";
+import { SqlUspEndpointRepo } from "./usp-endpoints.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -66,6 +67,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     metrics: new SqlMetricRepo(scope),
     alarms: new SqlAlarmRepo(scope),
     owedWakes: new SqlOwedWakeRepo(scope),
+    uspEndpoints: new SqlUspEndpointRepo(scope),
   };
 }
 

@@ -1,0 +1,304 @@
+// The USP controller, at the I/O edge: it owns the MTPs, decodes what agents send, answers what is
+// malformed with USP Errors, keeps each agent's route and outstanding requests, acknowledges Notify, and
+// runs bridged sessions (bridged-session.ts) so that USP agents are devices of the one fleet.
+
+import { randomBytes } from "node:crypto";
+import type { ControllerMtp, MtpPeer, MtpRoute } from "../mtp/types.js";
+import {
+  decodeMsg, decodeRecord, encodeMsg, encodeRecord, errorBody, msgBody, msgKind, noSessionContextRecord, recordHeader, SessionContext, uspMsg, UspRemoteError,
+  type MessageBodies, type RequestBodies, type UspMsg, type UspRecord,
+} from "../usp/index.js";
+import type { Store } from "../store/types.js";
+import type { Logger } from "../server/logger.js";
+import type { BridgedReply, BridgedStep } from "../server/cwmp-handler.js";
+import type { AgentAuth } from "./auth.js";
+import type { BridgeContext } from "./bridge.js";
+import { runBridgedSession, type SessionTrigger } from "./bridged-session.js";
+import { notifyEffect } from "./inform.js";
+import { keepSubscriptions } from "./subscriptions.js";
+
+export interface UspControllerOptions {
+  /** usp.endpointId. */
+  endpointId: string;
+  mtps: readonly ControllerMtp[];
+  engine: { bridged(step: BridgedStep): Promise<BridgedReply> };
+  auth: AgentAuth;
+  store: Store;
+  log: Logger;
+  /** usp.requestTimeout: how long an agent has to answer a request. */
+  requestTimeoutMs: number;
+  bridge?: BridgeContext;
+  clock?: () => Date;
+}
+
+/** An agent did not answer a request in time, or its route went away. */
+export class AgentUnreachable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AgentUnreachable";
+  }
+}
+
+interface Agent {
+  endpointId: string;
+  /** The MTP that carried its Records (two may share a name: the WebSocket and the loopback ones). */
+  mtp: ControllerMtp;
+  route: MtpRoute;
+  peer: MtpPeer;
+  /** The device its sessions ran for, once one started. */
+  deviceId: string | null;
+  /** Set when the agent speaks in Session Context Records: ours then go in the same. */
+  context: SessionContext | null;
+  /** Sessions run one at a time, in the order they were asked for. */
+  queue: Promise<void>;
+}
+
+interface Pending {
+  agent: Agent;
+  resolve(msg: UspMsg): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const CONNECTION_REQUEST: SessionTrigger = { events: [{ eventCode: "6 CONNECTION REQUEST", commandKey: "" }] };
+const BOOT_CODES = new Set(["0 BOOTSTRAP", "1 BOOT"]);
+
+export class UspController {
+  private readonly agents = new Map<string, Agent>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly clock: () => Date;
+  private readonly idPrefix = randomBytes(4).toString("hex");
+  private nextId = 0;
+  private stopped = false;
+
+  constructor(private readonly o: UspControllerOptions) {
+    this.clock = o.clock ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    for (const mtp of this.o.mtps) {
+      await mtp.start({ record: (bytes, route, peer) => this.record(mtp, bytes, route, peer), gone: (route) => this.gone(mtp, route) });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const [id, p] of this.pending) this.settle(id, p)?.reject(new AgentUnreachable("the controller stopped"));
+    for (const mtp of this.o.mtps) await mtp.stop();
+    await Promise.allSettled([...this.agents.values()].map((a) => a.queue));
+    this.agents.clear();
+  }
+
+  /** The agents this process reaches now, by endpoint id. */
+  connected(): string[] {
+    return [...this.agents.values()].map((a) => a.endpointId);
+  }
+
+  /**
+   * Wakes a USP device for its tasks: a session starts now when this process reaches its agent (it holds
+   * its connection, or the agent listens on an MQTT topic). "not-usp": the device is no USP agent;
+   * "unreachable": it is one this process cannot reach now (another process holds its WebSocket, or it is
+   * away); its tasks run at its next contact.
+   */
+  async wake(deviceId: string): Promise<"woken" | "unreachable" | "not-usp"> {
+    let agent = [...this.agents.values()].find((a) => a.deviceId === deviceId);
+    if (agent === undefined) {
+      const known = await this.o.store.uspEndpoints.ofDevice(deviceId);
+      if (known === null) return "not-usp";
+      // Connected since this process started, with no session yet: known by its endpoint id.
+      agent = [...this.agents.values()].find((a) => a.endpointId === known.endpointId);
+      const mqtt = this.o.mtps.find((m) => m.name === "mqtt");
+      if (agent === undefined && (known.mtp !== "mqtt" || mqtt === undefined)) return "unreachable";
+      agent ??= this.agentAt(mqtt!, { mtp: "mqtt", address: known.route }, known.endpointId, { endpointId: known.endpointId, username: null, certCn: null, remoteAddress: null });
+      agent.deviceId = deviceId;
+    }
+    this.schedule(agent, CONNECTION_REQUEST);
+    return "woken";
+  }
+
+  /** Sends a request to an agent this process reaches and resolves with its answer (a response or an Error). */
+  request<K extends keyof RequestBodies>(endpointId: string, kind: K, body: RequestBodies[K]): Promise<UspMsg> {
+    const agent = this.connectedAgent(endpointId);
+    return agent instanceof AgentUnreachable ? Promise.reject(agent) : this.ask(agent, kind, body);
+  }
+
+  private connectedAgent(endpointId: string): Agent | AgentUnreachable {
+    return [...this.agents.values()].find((a) => a.endpointId === endpointId) ?? new AgentUnreachable(`${endpointId} is not connected to this process`);
+  }
+
+  private record(mtp: ControllerMtp, bytes: Uint8Array, route: MtpRoute, peer: MtpPeer): void {
+    let record: UspRecord;
+    try {
+      record = decodeRecord(bytes);
+    } catch (err) {
+      if (!(err instanceof UspRemoteError)) throw err;
+      // No Record, no one to answer: the MTP's peer is told nothing it could not read either.
+      this.o.log.warn({ route: route.address, code: err.code, err: err.message }, "USP Record refused");
+      return;
+    }
+    if (record.toId !== this.o.endpointId) {
+      this.o.log.warn({ route: route.address, to: record.toId, from: record.fromId }, "USP Record for another controller");
+      return;
+    }
+    if (peer.endpointId !== null && peer.endpointId !== record.fromId) {
+      this.o.log.warn({ route: route.address, claimed: peer.endpointId, from: record.fromId }, "USP Record from another endpoint than its connection's");
+      return;
+    }
+    const known = this.agents.get(this.routeKey(mtp, route));
+    const agent = known ?? this.agentAt(mtp, route, record.fromId, peer);
+    switch (record.recordType) {
+      case "noSessionContext":
+        this.message(agent, record.noSessionContext.payload);
+        return;
+      case "sessionContext": {
+        agent.context ??= new SessionContext({ sessionId: record.sessionContext.sessionId });
+        for (const e of agent.context.receive(record.sessionContext)) {
+          if (e.type === "deliver") this.message(agent, e.payload);
+          else if (e.type === "send") void this.sendRecord(agent, { ...recordHeader(this.o.endpointId, agent.endpointId), recordType: "sessionContext", sessionContext: e.record });
+          else if (e.type === "error") this.o.log.warn({ endpointId: agent.endpointId, uspErrCode: e.uspErrCode, err: e.message }, "USP Session Context broken");
+        }
+        return;
+      }
+      case "disconnect":
+        this.forget(agent, `the agent disconnected: ${record.disconnect.reason}`);
+        return;
+      default:
+        // WebSocketConnect, MQTTConnect...: the agent tells it can be reached, as a connection request.
+        if (known === undefined) this.schedule(agent, CONNECTION_REQUEST);
+    }
+  }
+
+  private message(agent: Agent, payload: Uint8Array): void {
+    let msg: UspMsg;
+    try {
+      msg = decodeMsg(payload);
+    } catch (err) {
+      if (!(err instanceof UspRemoteError)) throw err;
+      this.o.log.warn({ endpointId: agent.endpointId, code: err.code, err: err.message }, "USP Msg refused");
+      void this.send(agent, uspMsg("error", "unreadable", errorBody(err.uspErrCode, err.message)));
+      return;
+    }
+    const id = msg.header.msgId;
+    if (msg.body.msgBody !== "request") {
+      const p = this.settle(id);
+      if (p === undefined) this.o.log.debug({ endpointId: agent.endpointId, msgId: id, kind: msgKind(msg) }, "USP answer to nothing outstanding");
+      else p.resolve(msg);
+      return;
+    }
+    const notify = msgBody(msg, "notify");
+    if (notify === undefined) {
+      void this.send(agent, uspMsg("error", id, errorBody(7001, `${msgKind(msg)} is not supported by this controller`)));
+      return;
+    }
+    if (notify.sendResp) void this.send(agent, uspMsg("notifyResp", id, { subscriptionId: notify.subscriptionId }));
+    const effect = notifyEffect(notify, this.clock());
+    if (effect.kind === "session") {
+      const { kind: _kind, ...trigger } = effect;
+      this.schedule(agent, trigger);
+    } else if (effect.kind === "operationComplete") {
+      this.o.log.info({ endpointId: agent.endpointId, deviceId: agent.deviceId, command: effect.path + effect.command, commandKey: effect.commandKey, ok: effect.ok, detail: effect.detail }, "USP operation complete");
+    }
+  }
+
+  /** Queues a session for the agent; what fails in it is logged (the store away, a bug), never thrown at an MTP. */
+  private schedule(agent: Agent, trigger: SessionTrigger): void {
+    agent.queue = agent.queue
+      .then(() => this.runSession(agent, trigger))
+      .catch((err: unknown) => this.o.log.error({ endpointId: agent.endpointId, err }, "USP session failed"));
+  }
+
+  private async runSession(agent: Agent, trigger: SessionTrigger): Promise<void> {
+    if (this.stopped) return;
+    const auth = await this.o.auth.forSession(agent.peer);
+    if (auth === null) {
+      this.o.log.warn({ endpointId: agent.endpointId, username: agent.peer.username }, "USP agent's credentials are gone; no session");
+      return;
+    }
+    try {
+      const outcome = await runBridgedSession(
+        {
+          endpointId: agent.endpointId,
+          auth,
+          remoteAddress: agent.peer.remoteAddress,
+          request: (kind, body) => this.ask(agent, kind, body),
+          engine: this.o.engine,
+          started: async (deviceId) => {
+            agent.deviceId = deviceId;
+            await this.o.store.uspEndpoints.record({ endpointId: agent.endpointId, deviceId, mtp: agent.route.mtp, route: agent.route.address, lastSeen: this.clock() });
+          },
+          ...(this.o.bridge === undefined ? {} : { bridge: this.o.bridge }),
+          now: this.clock,
+        },
+        trigger,
+      );
+      if (outcome.kind === "refused") {
+        this.o.log.warn({ endpointId: agent.endpointId, reason: outcome.reason }, "USP session refused");
+        return;
+      }
+      this.o.log.debug({ endpointId: agent.endpointId, deviceId: outcome.deviceId, rpcs: outcome.rpcs }, "USP session ended");
+      if (trigger.events.some((e) => BOOT_CODES.has(e.eventCode))) await keepSubscriptions((kind, body) => this.ask(agent, kind, body), this.o.log, agent.endpointId);
+    } catch (err) {
+      // The session stays in the store as the agent left it: it lapses and is settled as a CWMP one
+      // whose CPE went silent (its tasks retried).
+      if (!(err instanceof AgentUnreachable)) throw err;
+      this.o.log.info({ endpointId: agent.endpointId, err: err.message }, "USP session broken off");
+    }
+  }
+
+  private ask<K extends keyof RequestBodies>(agent: Agent, kind: K, body: RequestBodies[K]): Promise<UspMsg> {
+    const msgId = `${this.idPrefix}-${++this.nextId}`;
+    return new Promise<UspMsg>((resolve, reject) => {
+      const timer = setTimeout(() => this.settle(msgId)?.reject(new AgentUnreachable(`${agent.endpointId} did not answer ${kind} ${msgId} in ${this.o.requestTimeoutMs} ms`)), this.o.requestTimeoutMs);
+      timer.unref();
+      this.pending.set(msgId, { agent, resolve, reject, timer });
+      this.send(agent, uspMsg(kind, msgId, body as MessageBodies[K])).then(
+        (sent) => {
+          if (!sent) this.settle(msgId)?.reject(new AgentUnreachable(`${agent.endpointId} cannot be reached`));
+        },
+        (err: unknown) => this.settle(msgId)?.reject(err as Error),
+      );
+    });
+  }
+
+  private settle(msgId: string, p = this.pending.get(msgId)): Pending | undefined {
+    if (p === undefined) return undefined;
+    clearTimeout(p.timer);
+    this.pending.delete(msgId);
+    return p;
+  }
+
+  private async send(agent: Agent, msg: UspMsg): Promise<boolean> {
+    const payload = encodeMsg(msg);
+    if (agent.context === null) return this.sendRecord(agent, noSessionContextRecord(this.o.endpointId, agent.endpointId, payload));
+    let sent = true;
+    for (const sessionContext of agent.context.send(payload)) {
+      sent = (await this.sendRecord(agent, { ...recordHeader(this.o.endpointId, agent.endpointId), recordType: "sessionContext", sessionContext })) && sent;
+    }
+    return sent;
+  }
+
+  private sendRecord(agent: Agent, record: UspRecord): Promise<boolean> {
+    return agent.mtp.send(agent.route, encodeRecord(record));
+  }
+
+  private agentAt(mtp: ControllerMtp, route: MtpRoute, endpointId: string, peer: MtpPeer): Agent {
+    const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve() };
+    this.agents.set(this.routeKey(mtp, route), agent);
+    return agent;
+  }
+
+  private gone(mtp: ControllerMtp, route: MtpRoute): void {
+    const agent = this.agents.get(this.routeKey(mtp, route));
+    if (agent !== undefined) this.forget(agent, "its connection closed");
+  }
+
+  /** Agents by the MTP that reaches them (its place in the list) and their route on it. */
+  private routeKey(mtp: ControllerMtp, route: MtpRoute): string {
+    return `${this.o.mtps.indexOf(mtp)} ${route.address}`;
+  }
+
+  private forget(agent: Agent, why: string): void {
+    this.agents.delete(this.routeKey(agent.mtp, agent.route));
+    for (const [id, p] of this.pending) if (p.agent === agent) this.settle(id, p)?.reject(new AgentUnreachable(`${agent.endpointId}: ${why}`));
+  }
+}
