@@ -70,4 +70,6 @@ export interface NbiContext {
   sessionHistoryPerDevice: number;
   /** What GET /api/status reports about this process. */
   info: { version: string; cwmpUrl: string };
+  /** The USP controller's agents this process reaches now (docs/usp.md); absent when USP is off. */
+  usp?: { connected(): string[] };
 }

@@ -2,7 +2,7 @@
 
 import type { ConnectionRequestResult } from "../connreq/index.js";
 import type {
-  ApiKeyRecord, ConnectionRequestAttemptRecord, DeviceRecord, FaultRecord, ParameterRecord, TaskRecord, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookRecord,
+  ApiKeyRecord, ConnectionRequestAttemptRecord, DeviceRecord, FaultRecord, ParameterRecord, TaskRecord, UspEndpointRecord, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookRecord,
 } from "../store/types.js";
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -25,6 +25,16 @@ export function deviceJson(d: DeviceRecord, now: Date, onlineWindowMs: number) {
     protocol: d.protocol,
     tags: d.tags,
     online: d.lastInformAt !== null && now.getTime() - d.lastInformAt.getTime() <= onlineWindowMs,
+  };
+}
+
+/** `connected`: whether this process reaches the agent now; null when the MTP cannot say (MQTT). */
+export function uspAgentJson(e: UspEndpointRecord, connected: readonly string[]) {
+  return {
+    endpointId: e.endpointId,
+    mtp: e.mtp,
+    lastSeen: e.lastSeen.toISOString(),
+    connected: e.mtp === "mqtt" ? null : connected.includes(e.endpointId),
   };
 }
 

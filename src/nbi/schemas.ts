@@ -50,6 +50,18 @@ export const Device = Type.Object(
   { $id: "Device" },
 );
 
+export const UspAgent = Type.Object(
+  {
+    endpointId: Type.String({ description: "The agent's USP endpoint id (os::00D09E-HGW-SN1)" }),
+    mtp: Type.String({ description: "The MTP that carried it last: websocket or mqtt" }),
+    lastSeen: DateTime,
+    connected: Nullable(Type.Boolean({
+      description: "true: this process holds the agent's WebSocket now; false: it does not (the agent is away, or another `serve --workers` process holds it); null: the MTP has no connection per agent to tell (MQTT)",
+    })),
+  },
+  { $id: "UspAgent", description: "The USP agent a device is (docs/usp.md); null for a CWMP device" },
+);
+
 const parameterFields = {
   object: Type.Boolean({ description: "An object or object instance (its key ends with \".\")" }),
   value: Nullable(Type.String({ description: "The value as the device sent it (text)" })),

@@ -532,6 +532,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           consoleDir: DEFAULT_CONSOLE_DIR,
           config: maskedConfig(config),
           sessionHistoryPerDevice: config.sessionHistory.perDevice,
+          ...(usp === null ? {} : { usp }),
         },
         config.nbi.host,
         config.nbi.port,

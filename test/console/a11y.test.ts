@@ -5,37 +5,16 @@
 // the viewport.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { deviceIdOf } from "../../src/session/index.js";
+import { pageProblems, settled } from "./axe.js";
 import { PASSWORD, readTree, startConsoleRig, until, type ConsoleRig } from "./support.js";
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 const VIEWPORTS = [
   { name: "1280x800", width: 1280, height: 800 },
   { name: "tablet 820x1180", width: 820, height: 1180 },
 ];
-
-interface Violation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: { target: string[]; failureSummary: string }[];
-}
-
-/**
- * Runs axe on the page as it stands. The console's CSP (script-src 'self') refuses an injected
- * <script>, so axe's source goes in through page.evaluate, which the DevTools protocol runs outside
- * the page's CSP: the page itself keeps its real policy.
- */
-async function axeViolations(page: Page): Promise<Violation[]> {
-  await page.evaluate(`window.axe ? undefined : (() => { ${AXE}\n })()`);
-  return page.evaluate(`axe.run(document, { runOnly: { type: "tag", values: ${JSON.stringify(TAGS)} }, resultTypes: ["violations"] })
-    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })))`);
-}
 
 /** WCAG's contrast ratio of two "rgb(r, g, b)" colours. */
 function contrast(a: string, b: string): number {
@@ -48,12 +27,6 @@ function contrast(a: string, b: string): number {
   };
   const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
   return (hi! + 0.05) / (lo! + 0.05);
-}
-
-/** A page is checked when it has drawn its data: its heading is there and nothing is still loading. */
-async function settled(page: Page, heading: string | RegExp): Promise<void> {
-  await page.getByRole("heading", { name: heading }).first().waitFor();
-  await page.locator(".state-loading").first().waitFor({ state: "detached" });
 }
 
 describe("console accessibility (axe-core)", { timeout: 300_000 }, () => {
@@ -92,12 +65,7 @@ describe("console accessibility (axe-core)", { timeout: 300_000 }, () => {
     it(`has no WCAG A/AA violation on any page at ${viewport.name}`, async () => {
       const found: string[] = [];
       const check = async (page: Page, what: string) => {
-        // Fits the viewport: wide tables scroll in their own box, the page itself never sideways.
-        const overflow = (await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")) as number;
-        if (overflow > 0) found.push(`${what}: the page is ${overflow}px wider than the viewport`);
-        for (const v of await axeViolations(page)) {
-          found.push(`${what}: ${v.id} (${v.impact}) ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`).join("\n")}`);
-        }
+        found.push(...(await pageProblems(page, what)));
       };
       const ctx = await rig.context(null);
       const page = await ctx.newPage();

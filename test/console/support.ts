@@ -11,6 +11,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { loadModel, startSimulation, type Simulation, type SimDevice } from "../../src/sim/runtime/index.js";
 import { apiUrlOf, startAcsProcess, type AcsProcess } from "../support/acs-process.js";
 import { runCli, type CliRun } from "../cli/support.js";
+import { WebSocketAgentMtp } from "../../src/mtp/websocket-client.js";
+import type { TestAgent } from "../support/usp-agent.js";
+import { onboardAgent } from "../support/usp-fleet.js";
 
 const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
 /** A password long enough for the policy (12+ characters), the same for every test user. */
@@ -36,6 +39,8 @@ export interface ConsoleRig {
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Simulated devices informing the ACS (HTTP connection requests on 127.0.0.1). */
   devices(count: number, o: { serialPrefix: string; productClass?: string; manufacturer?: string; rebootDurationMs?: number }): Promise<Simulation>;
+  /** A USP agent `os::00D09E-<productClass>-<serial>` onboarded over the ACS's WebSocket MTP (bootstrap credentials); `id` is its device's. */
+  uspAgent(productClass: string, serial: string): Promise<{ agent: TestAgent; id: string }>;
   /** A browser context whose every request carries the key (none: not logged in). */
   context(key: string | null): Promise<BrowserContext>;
   /** A new API key with this role (for tests about what a role sees; logins are tested with users). */
@@ -62,6 +67,7 @@ export async function startConsoleRig(o: { db?: string; set?: string[] } = {}): 
   const adminKey = (JSON.parse(readFileSync(join(dataDir, "admin-api-key.json"), "utf8")) as { key: string }).key;
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
   const sims: Simulation[] = [];
+  const agents: TestAgent[] = [];
   const contexts: BrowserContext[] = [];
 
   const api = async <T>(method: string, path: string, body?: unknown) => {
@@ -138,6 +144,12 @@ export async function startConsoleRig(o: { db?: string; set?: string[] } = {}): 
       sims.push(sim);
       return sim;
     },
+    async uspAgent(productClass, serial) {
+      const url = await until("the USP WebSocket endpoint listens", () => Promise.resolve(/"url":"(wss?:[^"]+)"[^\n]*"msg":"USP WebSocket endpoint listening"/.exec(acs.output())?.[1]));
+      const out = await onboardAgent((endpointId) => new WebSocketAgentMtp({ url, endpointId, username: USER, password: PASS }), productClass, serial);
+      agents.push(out.agent);
+      return out;
+    },
     context: newContext,
     async keyFor(role) {
       const r = await api<{ key: string }>("POST", "/api/apikeys", { name: `console test ${role}`, role });
@@ -147,6 +159,7 @@ export async function startConsoleRig(o: { db?: string; set?: string[] } = {}): 
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close();
       for (const s of sims) await s.stop();
+      for (const a of agents) await a.mtp.close();
       await acs.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

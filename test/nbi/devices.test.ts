@@ -192,5 +192,19 @@ forEachBackend((backend) => {
       const events = await outboxEvents(t.acs.store, (e) => e.deviceId === id(3), (l) => l.length > 0);
       assert.deepEqual(events.map((e) => [e.type, e.deviceId]), [["device.deleted", id(3)]]);
     });
+
+    it("shows the USP agent a USP device is: endpoint id, MTP, last seen, and whether this process reaches it", async () => {
+      const dev = encodeURIComponent(id(4));
+      assert.equal((await t.api.get(`/api/devices/${dev}?parameters=none`)).body.usp, null);
+      const seen = new Date(now - 60_000);
+      await t.acs.store.uspEndpoints.record({ endpointId: "os::00D09E-HGW-SN04", deviceId: id(4), mtp: "websocket", route: "ws-1", lastSeen: seen });
+      const res = await t.api.get(`/api/devices/${dev}?parameters=none`);
+      assert.equal(res.body.device.protocol, "usp");
+      // Recorded by another process (or before a restart): no agent of this process has it.
+      assert.deepEqual(res.body.usp, { endpointId: "os::00D09E-HGW-SN04", mtp: "websocket", lastSeen: seen.toISOString(), connected: false });
+      // MQTT: the broker holds agents' connections, so whether it is connected cannot be told.
+      await t.acs.store.uspEndpoints.record({ endpointId: "os::00D09E-HGW-SN04", deviceId: id(4), mtp: "mqtt", route: "usp/agent/os::00D09E-HGW-SN04", lastSeen: new Date(now) });
+      assert.deepEqual((await t.api.get(`/api/devices/${dev}?parameters=none`)).body.usp, { endpointId: "os::00D09E-HGW-SN04", mtp: "mqtt", lastSeen: new Date(now).toISOString(), connected: null });
+    });
   });
 });

@@ -43,9 +43,22 @@ export interface Device {
   lastBootstrapAt: string | null;
   cwmpVersion: string | null;
   credentials: string;
+  /** cwmp (TR-069), or usp once a USP (TR-369) agent onboarded as the device. */
+  protocol: Protocol;
   tags: string[];
   online: boolean;
   parameters?: Record<string, ParamRecord>;
+}
+
+export type Protocol = "cwmp" | "usp";
+
+/** The USP agent a device is (GET /api/devices/:id's `usp`). */
+export interface UspAgent {
+  endpointId: string;
+  mtp: string;
+  lastSeen: string;
+  /** Whether the process that answered reaches it now; null when the MTP cannot tell (MQTT). */
+  connected: boolean | null;
 }
 
 export interface DeviceList {
@@ -77,6 +90,7 @@ export interface DeviceDetail {
   events: InformEvent[];
   faults: Fault[];
   pendingTasks: number;
+  usp: UspAgent | null;
 }
 
 export type TaskStatus = "pending" | "waiting" | "done" | "failed" | "cancelled" | "expired";

@@ -1,7 +1,10 @@
-// Who the device is, whether it is online, and its last Informs.
+// Who the device is, whether it is online, which protocol manages it (for a USP agent, how it is
+// reached), and its last Informs.
 
 import type { DeviceDetail } from "../api/types.js";
 import { OnlineBadge } from "../components/OnlineBadge.js";
+import { ProtocolBadge } from "../components/ProtocolBadge.js";
+import { UspFacts } from "./UspFacts.js";
 import { ago, dateTime } from "../format.js";
 
 export function Identity({ detail }: { detail: DeviceDetail }) {
@@ -25,8 +28,11 @@ export function Identity({ detail }: { detail: DeviceDetail }) {
           <dd class="mono">{d.serialNumber}</dd>
           <dt>Address</dt>
           <dd class="mono">{d.lastInformAddress ?? "—"}</dd>
-          <dt>CWMP version</dt>
-          <dd>{d.cwmpVersion ?? "—"}</dd>
+          <dt>Protocol</dt>
+          <dd>
+            <ProtocolBadge protocol={d.protocol} /> {d.protocol === "cwmp" && d.cwmpVersion && <span>version {d.cwmpVersion}</span>}
+          </dd>
+          {detail.usp && <UspFacts agent={detail.usp} />}
           <dt>Credentials</dt>
           <dd>{d.credentials === "own" ? "its own" : "the shared bootstrap ones"}</dd>
           <dt>Registered</dt>

@@ -1,9 +1,10 @@
 // Runs any task on the device with a connection request, and shows its result when it arrives (the
-// page's event stream bumps `version`, and an unfinished task is read again).
+// page's event stream bumps `version`, and an unfinished task is read again). A USP device is not
+// offered the kinds USP has no operation for (docs/usp.md, "One fleet"): they would only fail.
 
 import { useEffect, useState } from "preact/hooks";
 import { api, enc } from "../api/client.js";
-import type { Task } from "../api/types.js";
+import type { Protocol, Task } from "../api/types.js";
 import { Field } from "../components/Field.js";
 import { describe } from "../components/States.js";
 import { runDeviceTask, taskOutcome } from "./run-task.js";
@@ -27,9 +28,13 @@ const KINDS: Record<string, unknown> = {
   getAllQueuedTransfers: {},
 };
 
+/** The task kinds a USP device fails with fault 9000 (docs/usp.md's table): CWMP RPCs USP has no message for. */
+const NOT_USP = new Set(["upload", "scheduleInform", "scheduleDownload", "cancelTransfer", "changeDUState", "getQueuedTransfers", "getAllQueuedTransfers", "setVouchers", "getOptions"]);
+
 const FINAL = new Set(["done", "failed", "cancelled", "expired"]);
 
-export function TaskRunner({ deviceId, version }: { deviceId: string; version: number }) {
+export function TaskRunner({ deviceId, version, protocol }: { deviceId: string; version: number; protocol: Protocol }) {
+  const unsupported = protocol === "usp" ? Object.keys(KINDS).filter((k) => NOT_USP.has(k)) : [];
   const [kind, setKind] = useState("getRPCMethods");
   const [args, setArgs] = useState(JSON.stringify(KINDS.getRPCMethods, null, 2));
   const [argsError, setArgsError] = useState<string | null>(null);
@@ -73,10 +78,11 @@ export function TaskRunner({ deviceId, version }: { deviceId: string; version: n
     <section aria-labelledby="run-title" class="card">
       <h2 id="run-title">Run a task</h2>
       <form onSubmit={(e) => void run(e)} class="dialog-body">
-        <Field id="task-kind" label="Task">
+        <Field id="task-kind" label="Task" hint={unsupported.length > 0 ? `Not offered: ${unsupported.join(", ")}. USP devices have no such operation (docs/usp.md).` : undefined}>
           <select
             id="task-kind"
             value={kind}
+            aria-describedby={unsupported.length > 0 ? "task-kind-hint" : undefined}
             onChange={(e) => {
               const k = e.currentTarget.value;
               setKind(k);
@@ -84,8 +90,8 @@ export function TaskRunner({ deviceId, version }: { deviceId: string; version: n
             }}
           >
             {Object.keys(KINDS).map((k) => (
-              <option key={k} value={k}>
-                {k}
+              <option key={k} value={k} disabled={unsupported.includes(k)}>
+                {unsupported.includes(k) ? `${k} (not for USP devices)` : k}
               </option>
             ))}
           </select>

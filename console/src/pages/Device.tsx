@@ -115,7 +115,7 @@ export function DevicePage({ params }: { params: Params }) {
         {tab === "tasks" && (
           <div class="columns">
             <TaskList deviceId={id} version={version} />
-            {canWrite && <TaskRunner deviceId={id} version={version} />}
+            {canWrite && <TaskRunner deviceId={id} version={version} protocol={d.device.protocol} />}
           </div>
         )}
         {tab === "faults" && <FaultList faults={d.faults} onChange={() => detail.reload()} />}

@@ -9,10 +9,12 @@ import { ColumnChooser } from "../components/ColumnChooser.js";
 import { FilterInput } from "../components/FilterInput.js";
 import { OnlineBadge } from "../components/OnlineBadge.js";
 import { Pager } from "../components/Pager.js";
+import { ProtocolBadge } from "../components/ProtocolBadge.js";
 import { Empty, ErrorState, Loading } from "../components/States.js";
 import { Table, type Column, type Sort } from "../components/Table.js";
 import { BulkActions } from "../devices/BulkActions.js";
 import { BulkProgress } from "../devices/BulkProgress.js";
+import { ProtocolFilter } from "../devices/ProtocolFilter.js";
 import { SavedFilters } from "../devices/SavedFilters.js";
 import type { BulkRun } from "../devices/bulk-run.js";
 import { ago } from "../format.js";
@@ -74,6 +76,7 @@ export function DevicesPage(_p: { params: Params }) {
   const cols: Column<Device>[] = [
     { key: "id", header: "Device", sort: "id", className: "mono", cell: (d) => <Link href={`/devices/${enc(d.id)}`}>{d.id}</Link> },
     { key: "online", header: "State", cell: (d) => <OnlineBadge device={d} /> },
+    { key: "protocol", header: "Protocol", sort: "protocol", cell: (d) => <ProtocolBadge protocol={d.protocol} /> },
     { key: "productClass", header: "Product class", sort: "productClass", cell: (d) => d.productClass },
     { key: "lastInform", header: "Last Inform", sort: "lastInform", cell: (d) => <time dateTime={d.lastInformAt ?? undefined}>{ago(d.lastInformAt)}</time> },
     { key: "tags", header: "Tags", cell: (d) => d.tags.join(", ") },
@@ -99,6 +102,7 @@ export function DevicesPage(_p: { params: Params }) {
       <SavedFilters filter={filter} onApply={(f) => change({ filter: f })} />
       <div class="toolbar">
         <FilterInput value={filter} error={filterError} onApply={(f) => change({ filter: f })} />
+        <ProtocolFilter filter={filter} onApply={(f) => change({ filter: f })} />
         <ColumnChooser columns={columns} onChange={(c) => change({ columns: c.join(",") })} />
         <a class="button" href={exportHref} download="devices.csv">
           Export CSV

@@ -12,11 +12,11 @@ import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { scopeOf } from "../tenancy.js";
 import { scopedFilter } from "../../server/tenants.js";
-import { connectionRequestJson, deviceJson, faultJson, parameterMap, parameterTree, recordedAttemptJson } from "../json.js";
+import { connectionRequestJson, deviceJson, faultJson, parameterMap, parameterTree, recordedAttemptJson, uspAgentJson } from "../json.js";
 import { pick } from "../audit.js";
 import type { RouteRegistry } from "../route.js";
 import {
-  ConnectionRequestResult, Device, DeviceEvent, DeviceId, DeviceListItem, Fault, Nullable, ParameterNode, RecordedAttempt,
+  ConnectionRequestResult, Device, DeviceEvent, DeviceId, DeviceListItem, Fault, Nullable, ParameterNode, RecordedAttempt, UspAgent,
 } from "../schemas.js";
 
 export const IdParams = Type.Object({ id: DeviceId });
@@ -103,7 +103,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     url: "/api/devices/:id",
     operationId: "getDevice",
     summary: "A device with its parameters, recent Inform events, faults and pending tasks",
-    description: "`parameters` is a tree by default: keys are path segments, objects end with \".\", so a parameter's path is its keys joined (Device. > DeviceInfo. > SoftwareVersion). With parameters=flat, keys are full paths. `prefix` limits it to a subtree.",
+    description: "`parameters` is a tree by default: keys are path segments, objects end with \".\", so a parameter's path is its keys joined (Device. > DeviceInfo. > SoftwareVersion). With parameters=flat, keys are full paths. `prefix` limits it to a subtree. `usp`: the USP agent a USP device is (its endpoint id, MTP, when it was seen last, whether it is connected now), null for a CWMP device.",
     tag: "devices",
     role: "read-only",
     params: IdParams,
@@ -119,6 +119,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
         events: Type.Array(DeviceEvent),
         faults: Type.Array(Fault),
         pendingTasks: Type.Integer(),
+        usp: Nullable(UspAgent),
       }),
     },
     errors: ["DEVICE_NOT_FOUND"],
@@ -128,12 +129,13 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
       // All at once, not the device first: on PostgreSQL each read is a round trip, and a device that
       // does not exist is rare enough that its empty reads cost nothing.
       const noRecords: ParameterRecord[] = [];
-      const [device, records, events, faults, pendingTasks] = await Promise.all([
+      const [device, records, events, faults, pendingTasks, endpoint] = await Promise.all([
         store.devices.get(id),
         q.parameters === "none" ? noRecords : q.prefix !== undefined ? store.parameters.subtree(id, q.prefix) : store.parameters.all(id),
         q.events > 0 ? store.events.list(id, q.events) : Promise.resolve([]),
         store.faults.list({ deviceId: id }),
         store.tasks.pendingCount(id),
+        store.uspEndpoints.ofDevice(id),
       ]);
       if (device === null) throw new ApiError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(id)}`);
       return {
@@ -142,6 +144,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
         events: events.map((e) => ({ at: e.at.toISOString(), code: e.code, commandKey: e.commandKey })),
         faults: faults.map(faultJson),
         pendingTasks,
+        usp: endpoint === null ? null : uspAgentJson(endpoint, ctx.usp?.connected() ?? []),
       };
     },
   });
