@@ -89,7 +89,7 @@ export function completion(diagnostic: BridgedDiagnostic, commandKey: string, ou
   const at = (name: string, text: string, type: XsdType): ParameterValueStruct => ({ name: diagnostic.object + name, value: { type, text } });
   if ("errCode" in outcome) {
     // The command did not run to an end of its own: the device's generic failure states.
-    const state = outcome.errCode === 7002 ? "Error_Internal" : "Error_Other";
+    const state = outcome.errCode === 7003 ? "Error_Internal" : "Error_Other";
     return { diagnostic, commandKey, values: [at(STATE, state, "xsd:string")], failure: `USP ${outcome.errCode}: ${outcome.errMsg}` };
   }
   const args = outcome.outputArgs;

@@ -172,7 +172,7 @@ describe("diagnostics through the bridge", () => {
     const failed = completionOfNotify({ ...base, operationResp: "cmdFailure", cmdFailure: { errCode: 7022, errMsg: "no route" } })!;
     assert.deepEqual(failed.values, [{ name: `${ping.object}DiagnosticsState`, value: { type: "xsd:string", text: "Error_Other" } }]);
     assert.equal(failed.failure, "USP 7022: no route");
-    assert.equal(completionOfNotify({ ...base, operationResp: "cmdFailure", cmdFailure: { errCode: 7002, errMsg: "crashed" } })!.values[0]!.value.text, "Error_Internal");
+    assert.equal(completionOfNotify({ ...base, operationResp: "cmdFailure", cmdFailure: { errCode: 7003, errMsg: "crashed" } })!.values[0]!.value.text, "Error_Internal");
     // Another command's completion is none of the bridge's diagnostics.
     assert.equal(completionOfNotify({ ...base, objPath: "Device.", commandName: "Reboot()", operationResp: "reqOutputArgs", reqOutputArgs: { outputArgs: {} } }), null);
   });
