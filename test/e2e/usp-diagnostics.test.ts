@@ -2,7 +2,8 @@
 // WebSocket; an agent whose diagnostic commands run as async commands with the simulator's results
 // (src/sim/models/diagnostics.ts), answered by an OperationComplete; the diagnostics API as an operator
 // uses it on a CWMP device. The run completes with what the agent reported: a reachable host, an
-// unreachable one, a TraceRoute's hops as a table; the results are the device's parameters too.
+// unreachable one, a TraceRoute's hops as a table, a failed command, a synchronous agent, a fleet run;
+// the results are the device's parameters too.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -17,6 +18,8 @@ import { onboardAgent } from "../support/usp-fleet.js";
 import { startE2eAcs, type E2eAcs } from "./support.js";
 
 const PC = "USPDIAG";
+const SYNC_HOST = "sync.example.net";
+const BROKEN_HOST = "broken.example.net";
 const NET = { latencyMs: 20, jitterMs: 2, lossPercent: 0, unreachableHosts: ["dead.example.net"] };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,16 +47,21 @@ forEachBackend((b) => {
       const identity = makeIdentity({ manufacturer: "Acme", oui: "00D09E", productClass: PC, serialPrefix: "D" }, {}, 0);
       let self: TestAgent | null = null;
       const out = await onboardAgent((endpointId) => new WebSocketAgentMtp({ url, endpointId, username: e.t.username, password: e.t.password }), PC, `D${b.name}`, {
-        // A diagnostic starts (a Request object) and completes a moment later, as an agent's async command.
+        // A diagnostic starts (a Request object) and completes a moment later, as an agent's async command;
+        // the host SYNC_HOST is answered at once (a synchronous agent), BROKEN_HOST fails the command.
         operate: (command, inputArgs) => {
           const diagnostic = diagnosticOfCommand(command);
           if (diagnostic === undefined || diagnostic.kind === "download" || diagnostic.kind === "upload") return { outputArgs: {} };
           const outputArgs = commandOutputs(diagnostic.kind, inputArgs, { now: Date.now(), bootTime: Date.now() - 3_600_000, seed: identity.seed, instances: [], identity }, { net: NET });
           const commandKey = self!.requests("operate").at(-1)!.commandKey;
           ran.push({ command, inputArgs, commandKey, outputArgs });
+          if (inputArgs.Host === SYNC_HOST) return { outputArgs };
           const dot = command.lastIndexOf(".", command.length - 3);
+          const end = inputArgs.Host === BROKEN_HOST
+            ? { operationResp: "cmdFailure" as const, cmdFailure: { errCode: 7022, errMsg: "the echo socket could not be opened" } }
+            : { operationResp: "reqOutputArgs" as const, reqOutputArgs: { outputArgs } };
           setTimeout(() => {
-            void self!.notify({ notification: "operComplete", operComplete: { objPath: command.slice(0, dot + 1), commandName: command.slice(dot + 1), commandKey, operationResp: "reqOutputArgs", reqOutputArgs: { outputArgs } } });
+            void self!.notify({ notification: "operComplete", operComplete: { objPath: command.slice(0, dot + 1), commandName: command.slice(dot + 1), commandKey, ...end } });
           }, 10);
           return "async";
         },
@@ -122,6 +130,33 @@ forEachBackend((b) => {
       assert.equal(hops.at(-1).Host, "example.net");
       assert.deepEqual(hops[0].RTTimes, op.outputArgs["RouteHops.1.RTTimes"]!.split(",").map(Number));
       assert.equal(hops[0].RTTimes.length, 2);
+    });
+
+    test("a command that fails is the run's Error state; one the agent runs at once completes the same", async () => {
+      const { run: broken } = await run("ipPing", { Host: BROKEN_HOST });
+      assert.equal(broken.status, "error", JSON.stringify(broken));
+      assert.equal(broken.state, "Error_Other");
+      const { run: sync, ran: op } = await run("ipPing", { Host: SYNC_HOST, NumberOfRepetitions: 2 });
+      assert.equal(sync.status, "complete", JSON.stringify(sync));
+      assert.equal(sync.results.results.SuccessCount, 2);
+      assert.equal(sync.results.results.AverageResponseTime, Number(op.outputArgs.AverageResponseTime));
+    });
+
+    test("a fleet run reaches the USP device and settles with its result", async () => {
+      const before = ran.length;
+      const started = await e.operator.post("/api/diagnostics", { kind: "nsLookup", args: { HostName: "www.example.net", NumberOfRepetitions: 2 }, filter: `productClass = "${PC}"`, connectionRequest: true, batchSize: 5 });
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      assert.deepEqual([started.body.matched, started.body.started], [1, 1]);
+      const summary = await eventually(async () => {
+        const s = (await e.operator.get(`/api/diagnostics/fleets/${started.body.fleetId}`)).body;
+        return s.statuses.complete === 1 ? s : undefined;
+      }, "the fleet's run complete", 90_000);
+      assert.equal(summary.kind, "nsLookup");
+      assert.equal(ran.length, before + 1);
+      assert.equal(ran.at(-1)!.command, "Device.DNS.Diagnostics.NSLookupDiagnostics()");
+      const ns = (await e.operator.get(`/api/devices/${id}/diagnostics`)).body.diagnostics.find((d: Json) => d.fleetId === started.body.fleetId);
+      assert.deepEqual(ns.results.tables.Result.map((r: Json) => r.Status), ["Success", "Success"]);
+      assert.equal(ns.results.results.SuccessCount, 2);
     });
   });
 });
