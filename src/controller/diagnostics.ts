@@ -42,8 +42,14 @@ export function diagnosticRequest(list: readonly ParameterValueStruct[]): Diagno
   const outside = list.filter((p) => !p.name.startsWith(diagnostic.object));
   if (outside.length > 0) return { problem: `a USP device starts ${diagnostic.object} with its ${diagnostic.command} command, which cannot also set ${outside.map((p) => p.name).join(", ")}` };
   const inputArgs: Record<string, string> = {};
-  for (const p of list) if (p.name !== diagnostic.object + STATE) inputArgs[p.name.slice(diagnostic.object.length)] = p.value.text;
+  for (const p of list) if (p.name !== diagnostic.object + STATE) inputArgs[p.name.slice(diagnostic.object.length)] = uspText(p);
   return { diagnostic, inputArgs };
+}
+
+/** An argument's text as USP writes it: booleans "true" and "false" (CWMP also allows "1" and "0"). */
+function uspText(p: ParameterValueStruct): string {
+  if (p.value.type !== "xsd:boolean") return p.value.text;
+  return p.value.text === "1" ? "true" : p.value.text === "0" ? "false" : p.value.text;
 }
 
 export function diagnosticOfCommand(command: string): BridgedDiagnostic | undefined {

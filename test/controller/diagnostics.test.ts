@@ -113,7 +113,10 @@ describe("diagnostics through the bridge", () => {
       assert.equal(body.commandKey, "task-7");
       assert.equal(body.sendResp, true);
       // Every input, by its own name, with the text the CWMP request carries; DiagnosticsState is the Operate itself.
-      const expected = Object.fromEntries(list.filter((p) => !p.name.endsWith(".DiagnosticsState")).map((p) => [p.name.slice(model.object.length), p.value.text]));
+      if (Object.values(def.inputs).some((i) => i.type === "xsd:boolean")) assert.ok(Object.values(body.inputArgs).includes("true"), "a boolean input is written true");
+      // (Booleans as USP writes them.)
+      const text = (p: (typeof list)[number]) => (p.value.type === "xsd:boolean" ? ({ "1": "true", "0": "false" }[p.value.text] ?? p.value.text) : p.value.text);
+      const expected = Object.fromEntries(list.filter((p) => !p.name.endsWith(".DiagnosticsState")).map((p) => [p.name.slice(model.object.length), text(p)]));
       assert.deepEqual(body.inputArgs, expected);
       assert.equal(Object.keys(expected).length, Object.values(def.inputs).filter((i) => i.local !== true).length);
       encodeMsg(uspMsg("operate", "x", body));
