@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { cwmpFault, type CwmpMessage, type Fault, type ParameterInfoStruct, type ParameterValueStruct, type SetParameterValuesFaultStruct, type XsdType } from "../cwmp/index.js";
 import { msgBody, msgKind, type ParamError, type ParameterError, type RequestBodies, type UspMsg } from "../usp/index.js";
+import { diagnosticRequest } from "./diagnostics.js";
 import { cwmpFaultCodeOf, describe, faultOfUspError, notSupported } from "./faults.js";
 
 /** One USP request to send to the agent. */
@@ -63,6 +64,9 @@ export function toUsp(rpc: CwmpMessage, ctx: BridgeContext = {}): Translation {
       );
     }
     case "SetParameterValues": {
+      // A diagnostic's request is its command (diagnostics.ts).
+      const diagnostic = diagnosticRequest(rpc.parameterList);
+      if (diagnostic !== null) return "problem" in diagnostic ? { kind: "local", response: cwmpFault(9003, diagnostic.problem) } : operate(diagnostic.diagnostic.command, rpc.parameterKey, diagnostic.inputArgs);
       const byObj = new Map<string, { param: string; value: string; required: boolean }[]>();
       for (const p of rpc.parameterList) {
         const { obj, param } = split(p.name);
@@ -145,6 +149,7 @@ export function fromUsp(rpc: CwmpMessage, answers: readonly UspMsg[], ctx: Bridg
     case "GetParameterNames":
       return getNames(rooted(rpc.parameterPath), rpc.nextLevel, answers);
     case "SetParameterValues":
+      if (translation.requests[0]!.kind === "operate") return operateFailure(first) ?? { method: "SetParameterValuesResponse", status: 0 };
       return setValues(first);
     case "AddObject":
       return addObject(first);

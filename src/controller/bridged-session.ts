@@ -27,6 +27,8 @@ export interface BridgedSessionIo {
   /** The device the session runs for, once the engine accepted its Inform. */
   started?(deviceId: string): Promise<void>;
   bridge?: BridgeContext;
+  /** An answer the controller has without the agent (a diagnostic's kept results), or null. */
+  local?(rpc: CwmpMessage): Promise<CwmpMessage | null>;
   now(): Date;
 }
 
@@ -55,7 +57,7 @@ export async function runBridgedSession(io: BridgedSessionIo, trigger: SessionTr
     let envelopes: CwmpEnvelope[];
     if (sent !== null && sent.body !== null && isAcsRequest(sent.body)) {
       rpcs++;
-      const answer = await carry(io, sent.body);
+      const answer = (await io.local?.(sent.body)) ?? (await carry(io, sent.body));
       envelopes = [{ ns: sent.ns, header: sent.header.id === undefined ? {} : { id: sent.header.id }, body: answer }];
     } else {
       // The engine answered the Inform or a request of ours: what the agent notified goes next, then

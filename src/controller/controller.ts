@@ -14,6 +14,8 @@ import type { BridgedReply, BridgedStep } from "../server/cwmp-handler.js";
 import type { AgentAuth } from "./auth.js";
 import type { BridgeContext } from "./bridge.js";
 import { runBridgedSession, type SessionTrigger } from "./bridged-session.js";
+import { keepResults, readResults } from "./diagnostic-results.js";
+import { completionOfAnswer, completionOfNotify, type DiagnosticCompletion } from "./diagnostics.js";
 import { notifyEffect } from "./inform.js";
 import { keepSubscriptions } from "./subscriptions.js";
 
@@ -62,6 +64,7 @@ interface Pending {
 
 const CONNECTION_REQUEST: SessionTrigger = { events: [{ eventCode: "6 CONNECTION REQUEST", commandKey: "" }] };
 const BOOT_CODES = new Set(["0 BOOTSTRAP", "1 BOOT"]);
+const DIAGNOSTICS_COMPLETE: SessionTrigger = { events: [{ eventCode: "8 DIAGNOSTICS COMPLETE", commandKey: "" }] };
 
 export class UspController {
   private readonly agents = new Map<string, Agent>();
@@ -191,6 +194,8 @@ export class UspController {
       return;
     }
     if (notify.sendResp) void this.send(agent, uspMsg("notifyResp", id, { subscriptionId: notify.subscriptionId }));
+    const diagnostic = notify.notification === "operComplete" ? completionOfNotify(notify.operComplete) : null;
+    if (diagnostic !== null) return this.diagnosticDone(agent, diagnostic);
     const effect = notifyEffect(notify, this.clock());
     if (effect.kind === "session") {
       const { kind: _kind, ...trigger } = effect;
@@ -200,11 +205,28 @@ export class UspController {
     }
   }
 
-  /** Queues a session for the agent; what fails in it is logged (the store away, a bug), never thrown at an MTP. */
-  private schedule(agent: Agent, trigger: SessionTrigger): void {
-    agent.queue = agent.queue
-      .then(() => this.runSession(agent, trigger))
-      .catch((err: unknown) => this.o.log.error({ endpointId: agent.endpointId, err }, "USP session failed"));
+  /**
+   * A diagnostic ended: its results are kept for the read, then a session reports it as a CWMP device
+   * would. Both wait for the session that requested it, whose end marks the run requested.
+   */
+  private diagnosticDone(agent: Agent, done: DiagnosticCompletion): void {
+    const log = { endpointId: agent.endpointId, command: done.diagnostic.command, commandKey: done.commandKey, failure: done.failure };
+    this.o.log.info(log, "USP diagnostic complete");
+    this.schedule(agent, DIAGNOSTICS_COMPLETE, async () => {
+      const deviceId = agent.deviceId ?? (await this.o.store.uspEndpoints.get(agent.endpointId))?.deviceId;
+      if (deviceId === undefined) throw new Error(`${agent.endpointId} reported ${done.diagnostic.command} complete but has never had a session`);
+      await keepResults(this.o.store, deviceId, done, this.clock());
+    }).catch((err: unknown) => this.o.log.warn({ ...log, err: (err as Error).message }, "USP diagnostic results lost"));
+  }
+
+  private schedule(agent: Agent, trigger: SessionTrigger, before?: () => Promise<void>): Promise<void> {
+    const run = agent.queue.then(async () => {
+      await before?.();
+      await this.runSession(agent, trigger);
+    });
+    // What fails in a session is logged (the store away, a bug), never thrown at an MTP.
+    agent.queue = run.catch((err: unknown) => this.o.log.error({ endpointId: agent.endpointId, err }, "USP session failed"));
+    return run;
   }
 
   private async runSession(agent: Agent, trigger: SessionTrigger): Promise<void> {
@@ -220,7 +242,13 @@ export class UspController {
           endpointId: agent.endpointId,
           auth,
           remoteAddress: agent.peer.remoteAddress,
-          request: (kind, body) => this.ask(agent, kind, body),
+          request: async (kind, body) => {
+            const answer = await this.ask(agent, kind, body);
+            const diagnostic = completionOfAnswer(kind, body, answer);
+            if (diagnostic !== null) this.diagnosticDone(agent, diagnostic);
+            return answer;
+          },
+          local: (rpc) => (agent.deviceId === null ? Promise.resolve(null) : readResults(this.o.store, agent.deviceId, rpc)),
           engine: this.o.engine,
           started: async (deviceId) => {
             agent.deviceId = deviceId;

@@ -319,3 +319,20 @@ export function addDiagnostics(b: ModelBuilder, kinds: readonly DiagnosticKind[]
   }
   return sources;
 }
+
+/**
+ * A diagnostic run as a USP agent's command (TR-181 for USP: Device.IP.Diagnostics.IPPing() and its kin),
+ * from the same simulation as the CWMP objects: input args in; output args out, Status for the state and
+ * table rows as "Table.n.Field". Transfers (download, upload) need the runtime and are not run here.
+ */
+export function commandOutputs(kind: Exclude<DiagnosticKind, "download" | "upload">, inputArgs: Readonly<Record<string, string>>, ctx: ValueContext, env: DiagnosticEnv): Record<string, string> {
+  const def = kindDefs[kind];
+  const out = simulators[kind]((name) => inputArgs[name] ?? "", ctx, env, def.models["Device."]!);
+  const args: Record<string, string> = { Status: out.state };
+  // The kind's results only, as its object has them (UDP echo has no ...Detailed times).
+  for (const [name, v] of Object.entries(out.values ?? {})) if (def.results[name] !== undefined) args[name] = v;
+  for (const [table, rows] of Object.entries(out.rows ?? {})) {
+    for (const [i, row] of rows.entries()) for (const [field, v] of Object.entries(row)) args[`${table}.${i + 1}.${field}`] = v;
+  }
+  return args;
+}
