@@ -138,7 +138,9 @@ forEachBackend((backend) => {
       });
       // The session ends with it: on SQLite its history row is a transaction of its own (on PostgreSQL,
       // one statement beside it).
-      assert.equal(response.transactions, pipelined ? 1 : 2);
+      // (At least: a process's background passes, such as the owed-wakes poll, may begin one in the
+      // window on a loaded machine; the exchange's own is the first, counted below.)
+      assert.ok(response.transactions >= (pipelined ? 1 : 2), `${response.transactions} transactions`);
       // BEGIN with the values; the task; its completion; its faults cleared; the tasks read again; the
       // outbox with the session row's end and COMMIT.
       assert.deepEqual(response.first, pipelined ? { statements: 9, roundTrips: 6 } : { statements: 11, roundTrips: 11 });
