@@ -342,6 +342,37 @@ export interface UspEndpointRepo {
   ofDevice(deviceId: string): Promise<UspEndpointRecord | null>;
 }
 
+/** A wake carried to the process that holds the agent's WebSocket (migration 25). */
+export interface UspForwardedWake {
+  endpointId: string;
+  deviceId: string;
+  taskId: string | null;
+  createdAt: Date;
+}
+
+/**
+ * Which controller process holds which USP agent's WebSocket, and wakes carried to it (migration 25). A
+ * process is alive until the time its last heartbeat said; holds and wakes of a dead one count for nothing.
+ */
+export interface UspHoldRepo {
+  /** The process is alive until `until`; false when it was not at `now` (its holds may have been pruned). */
+  alive(instance: string, now: Date, until: Date): Promise<boolean>;
+  /** The process stops: it, its holds and the wakes carried to it go. */
+  leave(instance: string): Promise<void>;
+  /** The process holds these agents' connections (taken over from whoever held them). */
+  hold(endpointIds: readonly string[], instance: string, at: Date): Promise<void>;
+  /** It holds the agent's connection no more (if it still was the holder). */
+  release(endpointId: string, instance: string): Promise<void>;
+  /** The live process holding the agent's connection at `now`, or null. */
+  holder(endpointId: string, now: Date): Promise<string | null>;
+  /** Carries a wake to the process `instance`. */
+  forward(instance: string, wake: UspForwardedWake): Promise<void>;
+  /** Takes (removes and returns) the wakes carried to `instance`, oldest first, at most `limit`. */
+  take(instance: string, limit: number): Promise<UspForwardedWake[]>;
+  /** Drops the processes dead by `now`, with their holds and wakes; returns how many processes. */
+  prune(now: Date): Promise<number>;
+}
+
 /** The latest connection request made for a task. */
 export interface TaskWake {
   at: Date;
@@ -505,6 +536,8 @@ export interface StoreTx {
   owedWakes: OwedWakeRepo;
   // USP agents, by endpoint id (migration 23).
   uspEndpoints: UspEndpointRepo;
+  // Which process holds which USP agent, and wakes carried to it (migration 25).
+  uspHolds: UspHoldRepo;
 }
 
 export interface Store extends StoreTx {

@@ -852,4 +852,33 @@ CREATE TABLE usp_endpoints (
 CREATE INDEX usp_endpoints_device ON usp_endpoints (device_id);
 `,
   },
+  {
+    version: 25,
+    name: "usp holders",
+    sql: `
+-- Several controller processes (docs/usp.md, "Several processes"): each process says it is alive until a
+-- time it keeps pushing on (a heartbeat); it records the agents whose WebSocket it holds; a wake for such
+-- an agent asked of another process is carried to the holder, which takes it and starts the session.
+-- Holds and wakes of a process whose heartbeat ran out are dropped: its agents reconnect elsewhere.
+CREATE TABLE usp_instances (
+  instance text COLLATE "C" NOT NULL PRIMARY KEY,
+  alive_until timestamptz NOT NULL
+);
+CREATE TABLE usp_holds (
+  endpoint_id text COLLATE "C" NOT NULL PRIMARY KEY,
+  instance text COLLATE "C" NOT NULL,
+  since timestamptz NOT NULL
+);
+CREATE INDEX usp_holds_instance ON usp_holds (instance);
+CREATE TABLE usp_wakes (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  instance text COLLATE "C" NOT NULL,
+  endpoint_id text COLLATE "C" NOT NULL,
+  device_id text COLLATE "C" NOT NULL,
+  task_id text COLLATE "C",
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX usp_wakes_instance ON usp_wakes (instance, id);
+`,
+  },
 ];

@@ -29,6 +29,7 @@ import { SqlMetricRepo } from "./metrics.js";
 import { SqlAlarmRepo } from "./alarms.js";
 import { SqlOwedWakeRepo } from "./owed-wakes.js";
 import { SqlUspEndpointRepo } from "./usp-endpoints.js";
+import { SqlUspHoldRepo } from "./usp-holds.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
 export interface SqlStoreExtensions {
@@ -68,6 +69,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     alarms: new SqlAlarmRepo(scope),
     owedWakes: new SqlOwedWakeRepo(scope),
     uspEndpoints: new SqlUspEndpointRepo(scope),
+    uspHolds: new SqlUspHoldRepo(scope),
   };
 }
 

@@ -813,4 +813,33 @@ CREATE TABLE usp_endpoints (
 CREATE INDEX usp_endpoints_device ON usp_endpoints (device_id);
 `,
   },
+  {
+    version: 25,
+    name: "usp holders",
+    sql: `
+-- Several controller processes (docs/usp.md, "Several processes"): each process says it is alive until a
+-- time it keeps pushing on (a heartbeat); it records the agents whose WebSocket it holds; a wake for such
+-- an agent asked of another process is carried to the holder, which takes it and starts the session.
+-- Holds and wakes of a process whose heartbeat ran out are dropped: its agents reconnect elsewhere.
+CREATE TABLE usp_instances (
+  instance TEXT NOT NULL PRIMARY KEY,
+  alive_until INTEGER NOT NULL
+);
+CREATE TABLE usp_holds (
+  endpoint_id TEXT NOT NULL PRIMARY KEY,
+  instance TEXT NOT NULL,
+  since INTEGER NOT NULL
+);
+CREATE INDEX usp_holds_instance ON usp_holds (instance);
+CREATE TABLE usp_wakes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  instance TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  task_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX usp_wakes_instance ON usp_wakes (instance, id);
+`,
+  },
 ];
