@@ -251,6 +251,12 @@ export const configSchema = Type.Object(
         enabled: Type.Boolean({ default: true, description: "Be a USP (TR-369) controller beside the CWMP ACS: USP agents are devices of the same fleet (docs/usp.md)." }),
         endpointId: Type.String({ default: "proto::provisio", description: "The controller's USP Endpoint ID, as agents address it (`scheme:authority:instance`; agents list it in Device.LocalAgent.Controller.{i}.EndpointID)." }),
         requestTimeout: Seconds(30, "Seconds a USP agent has to answer one of the controller's requests; a session whose agent does not is broken off, and left to lapse as a CWMP session whose CPE went silent (its tasks are retried)."),
+        heartbeatInterval: Type.Number({
+          minimum: 0.1,
+          default: 10,
+          description: "Seconds between a controller process's heartbeats in the store, which say it still holds its agents' WebSockets; three missed, its agents count as unheld (they reconnect to a live process).",
+        }),
+        wakePollInterval: Type.Number({ minimum: 0.05, default: 1, description: "Seconds between a controller process's looks for wakes other processes carried to it, for agents whose WebSocket it holds." }),
         // usp.websocket.*: the WebSocket MTP (src/mtp/websocket*).
         websocket: Type.Object(
           {
@@ -286,8 +292,13 @@ export const configSchema = Type.Object(
             }),
             username: Type.String({ default: "", description: "User name of the controller's login at an external broker (the embedded broker uses a secret of its own)." }),
             password: Type.String({ default: "", description: "Password of the controller's login at an external broker." }),
-            clientId: Type.String({ default: "", description: "The controller's MQTT client id; empty: usp.endpointId. Processes sharing a broker each need their own." }),
+            clientId: Type.String({ default: "", description: "The controller's MQTT client id; empty: usp.endpointId. With usp.mqtt.sharedGroup, each process adds its instance to it." }),
             topic: Type.String({ default: "usp/controller", description: "The topic the controller subscribes to and agents publish to (their Device.LocalAgent.Controller.{i}.MTP.{i}.MQTT.Topic)." }),
+            sharedGroup: Type.String({
+              default: "provisio",
+              pattern: "^[^/+#]*$",
+              description: "At an external broker, the MQTT 5 shared subscription group (`$share/<group>/<topic>`) of the controller processes: the broker gives each agent's Record to one process; each has its own client id (`<clientId>-<instance>`) and reply topic (`<topic>/reply/<instance>`). Empty: a plain subscription, for one process only.",
+            }),
             tlsCa: Type.String({ default: "", description: "PEM file of CA certificates trusted for an `mqtts://` broker, besides the system's." }),
             maxRecordBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 ** 2, default: 16 * 1024 ** 2, description: "Largest USP Record sent or taken over MQTT, in bytes; a larger one is dropped (and logged)." }),
             embeddedHost: Type.String({ default: "0.0.0.0", description: "Address the embedded MQTT broker listens on (usp.mqtt.url `embedded`)." }),

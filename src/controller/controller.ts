@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { ControllerMtp, MtpPeer, MtpRoute } from "../mtp/types.js";
 import {
-  decodeMsg, decodeRecord, encodeMsg, encodeRecord, errorBody, msgBody, msgKind, noSessionContextRecord, recordHeader, SessionContext, uspMsg, UspRemoteError,
+  decodeMsg, decodeRecord, encodeMsg, encodeRecord, errorBody, msgBody, msgKind, noSessionContextRecord, peekString, recordHeader, SessionContext, uspMsg, UspRemoteError,
   type MessageBodies, type RequestBodies, type UspMsg, type UspRecord,
 } from "../usp/index.js";
 import type { Store } from "../store/types.js";
@@ -15,8 +15,10 @@ import type { AgentAuth } from "./auth.js";
 import type { BridgeContext } from "./bridge.js";
 import { runBridgedSession, type SessionTrigger } from "./bridged-session.js";
 import { keepResults, readResults } from "./diagnostic-results.js";
+import { AgentHolds, type AgentHoldsOptions } from "./holds.js";
 import { completionOfAnswer, completionOfNotify, type DiagnosticCompletion } from "./diagnostics.js";
 import { notifyEffect } from "./inform.js";
+import { refusedRecordReply, unsupportedRecord, type RecordErrorReply } from "./record-errors.js";
 import { keepSubscriptions } from "./subscriptions.js";
 
 export interface UspControllerOptions {
@@ -31,6 +33,8 @@ export interface UspControllerOptions {
   requestTimeoutMs: number;
   bridge?: BridgeContext;
   clock?: () => Date;
+  /** Several processes on one store: which agents' WebSockets this one holds, and wakes carried between them (holds.ts). */
+  holds?: AgentHoldsOptions;
 }
 
 /** An agent did not answer a request in time, or its route went away. */
@@ -73,19 +77,35 @@ export class UspController {
   private readonly idPrefix = randomBytes(4).toString("hex");
   private nextId = 0;
   private stopped = false;
+  private readonly holds: AgentHolds | null;
 
   constructor(private readonly o: UspControllerOptions) {
     this.clock = o.clock ?? (() => new Date());
+    this.holds = o.holds === undefined ? null : new AgentHolds(o.holds, {
+      store: o.store,
+      log: o.log,
+      clock: this.clock,
+      held: () => [...this.agents.values()].filter((a) => held(a)).map((a) => a.endpointId),
+      woken: (w) => {
+        const agent = [...this.agents.values()].find((a) => held(a) && a.endpointId === w.endpointId);
+        if (agent === undefined) return false;
+        agent.deviceId ??= w.deviceId;
+        this.schedule(agent, CONNECTION_REQUEST);
+        return true;
+      },
+    });
   }
 
   async start(): Promise<void> {
     for (const mtp of this.o.mtps) {
       await mtp.start({ record: (bytes, route, peer) => this.record(mtp, bytes, route, peer), gone: (route) => this.gone(mtp, route) });
     }
+    await this.holds?.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.holds?.stop();
     for (const [id, p] of this.pending) this.settle(id, p)?.reject(new AgentUnreachable("the controller stopped"));
     for (const mtp of this.o.mtps) await mtp.stop();
     await Promise.allSettled([...this.agents.values()].map((a) => a.queue));
@@ -111,7 +131,12 @@ export class UspController {
       // Connected since this process started, with no session yet: known by its endpoint id.
       agent = [...this.agents.values()].find((a) => a.endpointId === known.endpointId);
       const mqtt = this.o.mtps.find((m) => m.name === "mqtt");
-      if (agent === undefined && (known.mtp !== "mqtt" || mqtt === undefined)) return "unreachable";
+      if (agent === undefined && known.mtp !== "mqtt") {
+        // Another process may hold its WebSocket: the wake is carried there.
+        const carried = await this.holds?.forward({ endpointId: known.endpointId, deviceId, taskId: null, createdAt: this.clock() });
+        return carried === true ? "woken" : "unreachable";
+      }
+      if (agent === undefined && mqtt === undefined) return "unreachable";
       agent ??= this.agentAt(mqtt!, { mtp: "mqtt", address: known.route }, known.endpointId, { endpointId: known.endpointId, username: null, certCn: null, remoteAddress: null });
       agent.deviceId = deviceId;
     }
@@ -135,8 +160,9 @@ export class UspController {
       record = decodeRecord(bytes);
     } catch (err) {
       if (!(err instanceof UspRemoteError)) throw err;
-      // No Record, no one to answer: the MTP's peer is told nothing it could not read either.
       this.o.log.warn({ route: route.address, code: err.code, err: err.message }, "USP Record refused");
+      const reply = refusedRecordReply(bytes, err, { endpointId: this.o.endpointId, peerEndpointId: peer.endpointId, returnPath: route.address !== "" });
+      if (reply !== null) void this.recordError(mtp, route, reply);
       return;
     }
     if (record.toId !== this.o.endpointId) {
@@ -145,6 +171,12 @@ export class UspController {
     }
     if (peer.endpointId !== null && peer.endpointId !== record.fromId) {
       this.o.log.warn({ route: route.address, claimed: peer.endpointId, from: record.fromId }, "USP Record from another endpoint than its connection's");
+      return;
+    }
+    const unsupported = unsupportedRecord(record);
+    if (unsupported !== null) {
+      this.o.log.warn({ route: route.address, from: record.fromId, uspErrCode: unsupported.uspErrCode, err: unsupported.message }, "USP Record refused");
+      void this.recordError(mtp, route, { toId: record.fromId, ...unsupported });
       return;
     }
     const known = this.agents.get(this.routeKey(mtp, route));
@@ -178,7 +210,7 @@ export class UspController {
     } catch (err) {
       if (!(err instanceof UspRemoteError)) throw err;
       this.o.log.warn({ endpointId: agent.endpointId, code: err.code, err: err.message }, "USP Msg refused");
-      void this.send(agent, uspMsg("error", "unreadable", errorBody(err.uspErrCode, err.message)));
+      void this.send(agent, uspMsg("error", peekString(payload, [1, 1]) || "unreadable", errorBody(err.uspErrCode, err.message)));
       return;
     }
     const id = msg.header.msgId;
@@ -305,6 +337,12 @@ export class UspController {
     return sent;
   }
 
+  /** R-MTP.5: an Error in a Record of its own, back the way the refused Record came. */
+  private recordError(mtp: ControllerMtp, route: MtpRoute, reply: RecordErrorReply): Promise<boolean> {
+    const msg = encodeMsg(uspMsg("error", "unreadable", errorBody(reply.uspErrCode, reply.message)));
+    return mtp.send(route, encodeRecord(noSessionContextRecord(this.o.endpointId, reply.toId, msg))).catch(() => false);
+  }
+
   private sendRecord(agent: Agent, record: UspRecord): Promise<boolean> {
     return agent.mtp.send(agent.route, encodeRecord(record));
   }
@@ -312,6 +350,7 @@ export class UspController {
   private agentAt(mtp: ControllerMtp, route: MtpRoute, endpointId: string, peer: MtpPeer): Agent {
     const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve() };
     this.agents.set(this.routeKey(mtp, route), agent);
+    if (held(agent)) this.holds?.hold(endpointId);
     return agent;
   }
 
@@ -327,6 +366,13 @@ export class UspController {
 
   private forget(agent: Agent, why: string): void {
     this.agents.delete(this.routeKey(agent.mtp, agent.route));
+    // Still held when it reconnected to this process before its old connection was seen to close.
+    if (held(agent) && ![...this.agents.values()].some((a) => held(a) && a.endpointId === agent.endpointId)) this.holds?.release(agent.endpointId);
     for (const [id, p] of this.pending) if (p.agent === agent) this.settle(id, p)?.reject(new AgentUnreachable(`${agent.endpointId}: ${why}`));
   }
+}
+
+/** Whether this process alone reaches the agent (a connection it holds), unlike MQTT, which any process reaches. */
+function held(agent: Agent): boolean {
+  return agent.mtp.name !== "mqtt";
 }

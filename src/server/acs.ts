@@ -3,6 +3,7 @@
 // UDP with the STUN server, XMPP), metrics and the REST API. The CLI and the end-to-end tests both
 // start it this way.
 
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError, type Config } from "../config/index.js";
@@ -353,7 +354,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const websocket = config.usp.enabled && config.usp.websocket.enabled ? new WebSocketControllerMtp(websocketServerOptions(config, log), agentAuth.authenticator) : null;
     const embeddedRefused = config.usp.mqtt.url === "embedded" && options.embeddedMqtt === false;
     if (config.usp.enabled && embeddedRefused) log.warn({}, "USP over MQTT is off: the embedded broker runs with a single process only; with serve --workers, set usp.mqtt.url to an external broker");
-    const mqtt: MqttMtp | null = config.usp.enabled && !embeddedRefused ? mqttMtpFromConfig(config.usp, { authenticate: agentAuth.authenticator, log }) : null;
+    // This process among several on one store and one broker (docs/usp.md, "Several processes").
+    const uspInstance = randomBytes(6).toString("hex");
+    const mqtt: MqttMtp | null = config.usp.enabled && !embeddedRefused ? mqttMtpFromConfig(config.usp, { authenticate: agentAuth.authenticator, log, instance: uspInstance }) : null;
     const usp = config.usp.enabled
       ? new UspController({
           endpointId: config.usp.endpointId,
@@ -365,6 +368,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           requestTimeoutMs: config.usp.requestTimeout * 1000,
           ...(models === null ? {} : { bridge: { typeOf: models.typeOf } }),
           clock,
+          holds: { instance: uspInstance, heartbeatMs: config.usp.heartbeatInterval * 1000, pollMs: config.usp.wakePollInterval * 1000 },
         })
       : null;
     if (usp !== null) {

@@ -2,6 +2,7 @@
 // codes, path names and search paths, and the Session Context state machine. Pure: no I/O.
 
 export { decodeRecord, encodeRecord, noSessionContextRecord, recordHeader, isEndpointId, endpointSchemes } from "./record.js";
+export { peekString } from "./wire.js";
 export { decodeMsg, encodeMsg, uspMsg, msgKind, msgBody, msgTypeOf } from "./message.js";
 export { DEFAULT_MAX_BYTES } from "./codec.js";
 export type { DecodeOptions } from "./codec.js";
