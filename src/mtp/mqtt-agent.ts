@@ -60,12 +60,16 @@ export class MqttAgentMtp implements AgentMtp {
     return this.#link.connected;
   }
 
-  connect(onRecord: (bytes: Uint8Array) => void): Promise<void> {
-    return this.#link.open(({ bytes }) => onRecord(bytes));
+  connect(onRecord: (bytes: Uint8Array, replyTo?: string) => void): Promise<void> {
+    return this.#link.open(({ bytes, replyTo }) => (replyTo === null ? onRecord(bytes) : onRecord(bytes, replyTo)));
   }
 
-  send(bytes: Uint8Array): Promise<boolean> {
-    return this.#link.publish(this.controllerTopic, bytes);
+  /**
+   * Answers go to the reply-to of the Record they answer (TR-369: the controller process that asked);
+   * what the agent starts itself (notifications) to the controller's topic.
+   */
+  send(bytes: Uint8Array, replyTo?: string): Promise<boolean> {
+    return this.#link.publish(replyTo ?? this.controllerTopic, bytes);
   }
 
   close(): Promise<void> {

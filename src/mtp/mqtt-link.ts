@@ -24,6 +24,8 @@ export interface MqttLinkOptions {
   endpointId: string;
   /** Our own topic: subscribed to, and the reply-to of what we publish. */
   topic: string;
+  /** Filters subscribed to besides our own topic's (the controller's shared subscription). */
+  alsoSubscribe?: readonly string[];
   /** Records above this many bytes are neither sent nor taken. */
   maxRecordBytes: number;
   /** The MQTT version to try first (default 5; a broker refusing 5 gets 3.1.1 anyway). */
@@ -145,7 +147,7 @@ export class MqttLink {
         }
       });
       client.once("connect", () => {
-        client.subscribe(listenFilters(o.topic), { qos: 1 }, (err, granted) => {
+        client.subscribe([...listenFilters(o.topic), ...(o.alsoSubscribe ?? [])], { qos: 1 }, (err, granted) => {
           if (err) return fail(new MqttMtpError("SUBSCRIBE_REFUSED", `${o.name} could not subscribe to ${o.topic}: ${err.message}`));
           if (!granted || granted.some((g) => g.qos >= 0x80)) return fail(new MqttMtpError("SUBSCRIBE_REFUSED", `the MQTT broker refused ${o.name} a subscription to ${o.topic}`));
           settled = true;

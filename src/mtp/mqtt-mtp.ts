@@ -14,6 +14,8 @@ export interface MqttMtpDeps {
   /** Checks agents' logins at the embedded broker (the same function the WebSocket MTP gets). */
   authenticate: MtpAuthenticator;
   log?: Logger;
+  /** This process's name among several (holds.ts): with an external broker and usp.mqtt.sharedGroup, its client id and reply topic. */
+  instance?: string;
 }
 
 /** The controller's MQTT MTP; `stop` also closes the embedded broker. */
@@ -53,7 +55,8 @@ export function mqttMtpFromConfig(usp: Config["usp"], deps: MqttMtpDeps): MqttMt
         });
         controller = new MqttControllerMtp({ ...common, url: broker.url, ...broker.controllerLogin, protocolVersion: 4 });
       } else {
-        controller = new MqttControllerMtp({ ...common, url: c.url, username: c.username, password: c.password, ...(ca ? { ca } : {}) });
+        const share = c.sharedGroup !== "" && deps.instance !== undefined ? { share: { group: c.sharedGroup, instance: deps.instance } } : {};
+        controller = new MqttControllerMtp({ ...common, url: c.url, username: c.username, password: c.password, ...(ca ? { ca } : {}), ...share });
       }
       try {
         await controller.start(handler);

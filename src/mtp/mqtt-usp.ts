@@ -82,6 +82,11 @@ export function listenFilters(topic: string): string[] {
   return [topic, `${topic}/+`];
 }
 
+/** The reply topic of one controller process sharing `topic`: two levels under it, out of reach of the shared `<topic>/+`. */
+export function sharedReplyTopic(topic: string, instance: string): string {
+  return `${topic}/reply/${mqttSafeId(instance)}`;
+}
+
 /** CONNACK codes that mean "speak an older MQTT" (3.1.1's 1, MQTT 5's 0x84). */
 export function isUnsupportedVersion(code: number | undefined): boolean {
   return code === 1 || code === 0x84;

@@ -47,9 +47,12 @@ export interface ControllerMtp {
 
 /** An agent's side of one MTP (the simulator's agents). */
 export interface AgentMtp {
-  /** Connects (and reconnects by itself until closed); Records from the controller go to `onRecord`. */
-  connect(onRecord: (bytes: Uint8Array) => void): Promise<void>;
-  /** Sends a Record to the controller; false when not connected now. */
-  send(bytes: Uint8Array): Promise<boolean>;
+  /**
+   * Connects (and reconnects by itself until closed); Records from the controller go to `onRecord`, with
+   * the address the MTP says to answer them at (MQTT: the PUBLISH's reply-to topic), if it says one.
+   */
+  connect(onRecord: (bytes: Uint8Array, replyTo?: string) => void): Promise<void>;
+  /** Sends a Record to the controller (to `replyTo` when it answers a Record that came with one); false when not connected now. */
+  send(bytes: Uint8Array, replyTo?: string): Promise<boolean>;
   close(): Promise<void>;
 }

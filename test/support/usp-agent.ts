@@ -33,7 +33,7 @@ export class TestAgent {
   }
 
   connect(): Promise<void> {
-    return this.mtp.connect((bytes) => this.onRecord(bytes));
+    return this.mtp.connect((bytes, replyTo) => this.onRecord(bytes, replyTo));
   }
 
   /** Sends a Notify (send_resp true) and returns its msg_id. */
@@ -52,11 +52,12 @@ export class TestAgent {
     return this.mtp.send(bytes);
   }
 
-  private async sendMsg(msg: UspMsg): Promise<void> {
-    await this.mtp.send(encodeRecord(noSessionContextRecord(this.o.endpointId, this.o.controllerId, encodeMsg(msg))));
+  /** `replyTo`: answers go back where the request came from (MQTT: the controller process that asked). */
+  private async sendMsg(msg: UspMsg, replyTo?: string): Promise<void> {
+    await this.mtp.send(encodeRecord(noSessionContextRecord(this.o.endpointId, this.o.controllerId, encodeMsg(msg))), replyTo);
   }
 
-  private onRecord(bytes: Uint8Array): void {
+  private onRecord(bytes: Uint8Array, replyTo?: string): void {
     const record = decodeRecord(bytes);
     if (record.recordType !== "noSessionContext") return;
     const msg = decodeMsg(record.noSessionContext.payload);
@@ -65,7 +66,7 @@ export class TestAgent {
       return;
     }
     this.received.push(msg);
-    void this.sendMsg(this.answer(msg));
+    void this.sendMsg(this.answer(msg), replyTo);
   }
 
   private answer(msg: UspMsg): UspMsg {

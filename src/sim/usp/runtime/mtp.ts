@@ -58,7 +58,7 @@ export function agentMtpFactory(url: string, o: AgentMtpOptions = {}): (login: A
           ...(o.tls?.ca !== undefined ? { ca: o.tls.ca } : {}),
           ...(o.retryMinimumWaitSeconds !== undefined ? { reconnectMs: Math.round(o.retryMinimumWaitSeconds * 1000) } : {}),
         });
-        return { connect: (onRecord) => mtp.connect(onRecord).then(reached), send: (bytes) => mtp.send(bytes), close: () => mtp.close() };
+        return { connect: (onRecord) => mtp.connect(onRecord).then(reached), send: (bytes, replyTo) => mtp.send(bytes, replyTo), close: () => mtp.close() };
       };
     default:
       throw new SimSetupError("SIM_OPTIONS_INVALID", `--usp ${url}: expected ws://, wss://, mqtt:// or mqtts://`);

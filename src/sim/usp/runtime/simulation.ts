@@ -80,14 +80,15 @@ export function startUspSimulation(o: UspSimulationOptions): UspSimulation {
   const abort = new AbortController();
   const timers = new DeviceTimers(clock, o.devices, (i, now) => handle(i, agents[i]!.tick(now)));
 
-  function handle(i: number, effects: AgentEffect[]): void {
+  /** `replyTo`: where the Record these effects answer came from (MQTT: the controller process that asked). */
+  function handle(i: number, effects: AgentEffect[], replyTo?: string): void {
     const agent = agents[i]!;
     for (const e of effects) {
       if (stopped) return;
       switch (e.type) {
         case "send":
           counts.recordsOut++;
-          void mtps[i]!.send(e.bytes).then((ok) => {
+          void mtps[i]!.send(e.bytes, replyTo).then((ok) => {
             if (!ok) counts.sendFailures++;
           }, () => counts.sendFailures++);
           break;
@@ -130,10 +131,10 @@ export function startUspSimulation(o: UspSimulationOptions): UspSimulation {
       while (!stopped && next < o.devices) {
         const i = next++;
         try {
-          await mtps[i]!.connect((bytes) => {
+          await mtps[i]!.connect((bytes, replyTo) => {
             if (stopped) return;
             counts.recordsIn++;
-            handle(i, agents[i]!.receive(bytes, clock.now()));
+            handle(i, agents[i]!.receive(bytes, clock.now()), replyTo);
           });
         } catch {
           continue; // The MTP keeps trying by itself; reached() tells when it gets there.
