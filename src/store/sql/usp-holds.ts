@@ -68,10 +68,18 @@ export class SqlUspHoldRepo implements UspHoldRepo {
 
   async prune(now: Date): Promise<number> {
     const d = this.s.dialect;
-    const live = "SELECT instance FROM usp_instances WHERE alive_until > $1";
-    await this.s.run(`DELETE FROM usp_wakes WHERE instance NOT IN (${live})`, [d.date(now)]);
-    await this.s.run(`DELETE FROM usp_holds WHERE instance NOT IN (${live})`, [d.date(now)]);
-    return this.s.run("DELETE FROM usp_instances WHERE alive_until <= $1", [d.date(now)]);
+    // By dead process, through the instance indexes: most heartbeats find none, and read no hold.
+    const dead = await this.s.all("SELECT instance FROM usp_instances WHERE alive_until <= $1", [d.date(now)]);
+    let pruned = 0;
+    for (const r of dead) {
+      const instance = String(r.instance);
+      // Unless it beat again meanwhile (a pause, not a death): its holds, said again, stay.
+      const stillDead = "NOT EXISTS (SELECT 1 FROM usp_instances WHERE instance = $1 AND alive_until > $2)";
+      await this.s.run(`DELETE FROM usp_wakes WHERE instance = $1 AND ${stillDead}`, [instance, d.date(now)]);
+      await this.s.run(`DELETE FROM usp_holds WHERE instance = $1 AND ${stillDead}`, [instance, d.date(now)]);
+      pruned += await this.s.run("DELETE FROM usp_instances WHERE instance = $1 AND alive_until <= $2", [instance, d.date(now)]);
+    }
+    return pruned;
   }
 
   private read(r: Row): UspForwardedWake {
