@@ -56,6 +56,7 @@ import { AlarmPass } from "./alarm-pass.js";
 import { notificationCalls } from "./alarm-notifications.js";
 import { AgentAuth } from "../controller/auth.js";
 import { UspController } from "../controller/controller.js";
+import { AgentDataModels } from "../controller/data-models.js";
 import type { ControllerMtp, MtpAuthenticator } from "../mtp/types.js";
 import { WebSocketControllerMtp } from "../mtp/websocket-server.js";
 import { websocketServerOptions } from "../mtp/websocket-config.js";
@@ -354,6 +355,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const embeddedRefused = config.usp.mqtt.url === "embedded" && options.embeddedMqtt === false;
     if (config.usp.enabled && embeddedRefused) log.warn({}, "USP over MQTT is off: the embedded broker runs with a single process only; with serve --workers, set usp.mqtt.url to an external broker");
     const mqtt: MqttMtp | null = config.usp.enabled && !embeddedRefused ? mqttMtpFromConfig(config.usp, { authenticate: agentAuth.authenticator, log }) : null;
+    const dataModels = new AgentDataModels({ store, log, clock, ...(models === null ? {} : { standardTypeOf: models.typeOf }) });
     const usp = config.usp.enabled
       ? new UspController({
           endpointId: config.usp.endpointId,
@@ -364,6 +366,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           log,
           requestTimeoutMs: config.usp.requestTimeout * 1000,
           ...(models === null ? {} : { bridge: { typeOf: models.typeOf } }),
+          dataModels,
+          events,
           clock,
         })
       : null;
@@ -424,7 +428,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       emit: (e) => events.emit(e),
     };
     const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, taskEvents, models?.typeOf, clock,
-      (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at), sealArgs);
+      (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at), sealArgs, (deviceId) => dataModels.typesOfDevice(deviceId));
     const diagnostics = new DiagnosticService(store, tasks, {
       timeoutSeconds: config.diagnostics.timeout,
       ...(filesPart.links === null ? {} : { speedTestUrls: speedTestUrls(filesPart.links, config.diagnostics) }),

@@ -28,6 +28,7 @@ import { SqlDiagnosticRepo } from "./diagnostics.js";
 import { SqlMetricRepo } from "./metrics.js";
 import { SqlAlarmRepo } from "./alarms.js";
 import { SqlOwedWakeRepo } from "./owed-wakes.js";
+import { SqlUspDataModelRepo } from "./usp-data-models.js";
 import { SqlUspEndpointRepo } from "./usp-endpoints.js";
 
 /** What a backend adds beyond its Dialect: the outbox's reading rules, and its commit notifications. */
@@ -68,6 +69,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     alarms: new SqlAlarmRepo(scope),
     owedWakes: new SqlOwedWakeRepo(scope),
     uspEndpoints: new SqlUspEndpointRepo(scope),
+    uspDataModels: new SqlUspDataModelRepo(scope),
   };
 }
 
