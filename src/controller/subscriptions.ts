@@ -1,7 +1,8 @@
 // The subscriptions the controller keeps on every agent, checked after each boot: Boot! and Periodic!
-// (they start sessions, as CWMP's 1 BOOT and 2 PERIODIC Informs do) and OperationComplete (a firmware
-// Download's becomes a TransferComplete), ObjectCreation and ObjectDeletion (object-changes.ts). ValueChange subscriptions follow the notification attributes
-// provisions and tasks set (bridge.ts). Ours are told apart by their ID.
+// (they start sessions, as CWMP's 1 BOOT and 2 PERIODIC Informs do), OperationComplete (a firmware
+// Download's becomes a TransferComplete), ObjectCreation and ObjectDeletion (kept in the device's tree,
+// object-changes.ts). ValueChange subscriptions follow the notification attributes provisions and tasks
+// set (bridge.ts). Ours are told apart by their ID.
 
 import { msgBody, type RequestBodies, type UspMsg } from "../usp/index.js";
 import type { Logger } from "../server/logger.js";
