@@ -218,8 +218,9 @@ export class TaskService {
       const reported = known.get(name);
       return reported !== undefined && reported !== null && (xsdTypes as readonly string[]).includes(reported) ? (reported as XsdType) : undefined;
     };
-    // Read only when the device has not reported a type: one read more, for USP devices mostly.
-    const agentType = this.agentTypes !== undefined && spv.parameterValues.some((p) => reportedType(p.name) === undefined) ? await this.agentTypes(deviceId) : null;
+    // One device's task only (a bulk creation would pay a read per device), and only when the device has
+    // not reported a type.
+    const agentType = reported === undefined && this.agentTypes !== undefined && spv.parameterValues.some((p) => reportedType(p.name) === undefined) ? await this.agentTypes(deviceId) : null;
     const parameterValues = spv.parameterValues.map((p) => {
       const fromDevice = reportedType(p.name);
       const fromAgent = fromDevice === undefined ? agentType?.(p.name) : undefined;
