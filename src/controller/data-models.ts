@@ -33,7 +33,7 @@ export interface DataModelsOptions {
 export class AgentDataModels {
   private readonly known = new Map<string, Known>();
   private readonly learning = new Map<string, Promise<Known | null>>();
-  /** Keys whose learning failed in this process: tried again at an agent's boot only. */
+  /** Keys whose learning failed (or gave part of the model) in this process: not asked again but at a boot (a failure) or at all (a part). */
   private readonly failed = new Set<string>();
 
   constructor(private readonly o: DataModelsOptions) {}
@@ -68,13 +68,15 @@ export class AgentDataModels {
   private async modelOf(key: UspDataModelKey, boot: boolean, ask: Ask, endpointId: string): Promise<Known | null> {
     const name = keyName(key);
     let known = this.known.get(name) ?? null;
+    // An agent that gave none is asked again at its boot only; meanwhile its sessions cost no read.
+    if (known === null && !boot && this.failed.has(name) && !this.learning.has(name)) return null;
     if (known === null && !this.learning.has(name)) known = await this.read(key);
     // Another agent of the model is being asked now: its answer serves.
     const pending = this.learning.get(name);
     if (pending !== undefined) return (await pending) ?? known;
-    const retry = boot && (known === null || !known.complete);
+    // A part of a model is asked again once per process (at a boot), not at every boot of its fleet.
+    const retry = boot && (known === null || (!known.complete && !this.failed.has(name)));
     if (known !== null && !retry) return known;
-    if (known === null && this.failed.has(name) && !boot) return null;
     const learning = this.learn(key, name, ask, endpointId).finally(() => this.learning.delete(name));
     this.learning.set(name, learning);
     return (await learning) ?? known;
@@ -101,7 +103,8 @@ export class AgentDataModels {
       this.o.log.warn({ endpointId, ...key, errCode: error?.errCode, err: error?.errMsg }, "USP agent gave no supported data model; the standard model stands in");
       return null;
     }
-    this.failed.delete(name);
+    if (learnt.complete) this.failed.delete(name);
+    else this.failed.add(name);
     if (!learnt.complete) this.o.log.warn({ endpointId, ...key, problems: learnt.problems }, "USP agent gave part of its supported data model; the standard model stands in for the rest");
     const at = this.o.clock();
     const counts = learnt.model.counts();
