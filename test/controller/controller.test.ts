@@ -52,6 +52,9 @@ forEachBackend((b) => {
     test("tasks through the API run as USP messages: get, set, add, delete, reboot; a refused Set is a 9003 fault", async () => {
       const { agent, id } = await onboard("SN2", { readOnly: ["Device.WiFi.SSID.1.BSSID"] });
       await runTaskKinds(e.operator, agent, id);
+      // Its model was asked for at its onboarding (a boot) and answered with an Error: the sessions of its
+      // tasks since did not ask again.
+      assert.equal(agent.requests("getSupportedDm").filter((r) => r.objPaths[0] === "Device." && r.returnCommands).length, 1);
       assert.equal((await e.t.acs.store.parameters.get(id, ["Device.ManagementServer.PeriodicInformInterval"]))[0]?.value, "300");
       const refused = await task(id, "setParameterValues", { parameterValues: [{ name: "Device.WiFi.SSID.1.BSSID", value: "00:00:00:00:00:01" }] });
       assert.notEqual(refused.status, "done");
