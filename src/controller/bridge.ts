@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { cwmpFault, type CwmpMessage, type Fault, type ParameterInfoStruct, type ParameterValueStruct, type SetParameterValuesFaultStruct, type XsdType } from "../cwmp/index.js";
 import { msgBody, msgKind, type ParamError, type ParameterError, type RequestBodies, type UspMsg } from "../usp/index.js";
 import { diagnosticRequest } from "./diagnostics.js";
+import type { SupportedDataModel } from "./supported-dm.js";
 import { cwmpFaultCodeOf, describe, faultOfUspError, notSupported } from "./faults.js";
 
 /** One USP request to send to the agent. */
@@ -22,6 +23,11 @@ export interface BridgeContext {
   typeOf?: (path: string) => XsdType | undefined;
   /** The instance of Device.DeviceInfo.FirmwareImage.{i}. a firmware Download goes to (default 2: the usual spare bank). */
   firmwareImage?: number;
+  /**
+   * The agent's whole supported data model, learnt once for its model and version (supported-dm.ts):
+   * GetParameterNames takes writability from it, and commands it lacks fail before anything is sent.
+   */
+  dataModel?: SupportedDataModel;
 }
 
 export const FIRMWARE_FILE_TYPE = "1 Firmware Upgrade Image";
@@ -57,16 +63,20 @@ export function toUsp(rpc: CwmpMessage, ctx: BridgeContext = {}): Translation {
       return usp({ kind: "get", body: { paramPaths: rpc.parameterNames.map(rooted), maxDepth: 0 } });
     case "GetParameterNames": {
       const path = rooted(rpc.parameterPath);
-      return usp(
+      const requests: UspRequest[] = [
         { kind: "get", body: { paramPaths: [path], maxDepth: 0 } },
         { kind: "getInstances", body: { objPaths: [path.endsWith(".") ? path : split(path).obj], firstLevelOnly: false }, optional: true },
-        { kind: "getSupportedDm", body: { objPaths: [schemaPathOf(path.endsWith(".") ? path : split(path).obj)], firstLevelOnly: false, returnCommands: false, returnEvents: false, returnParams: true, returnUniqueKeySets: false }, optional: true },
-      );
+      ];
+      // Writability from the model learnt for the agent's model and version, else asked for this subtree.
+      if (ctx.dataModel === undefined) {
+        requests.push({ kind: "getSupportedDm", body: { objPaths: [schemaPathOf(path.endsWith(".") ? path : split(path).obj)], firstLevelOnly: false, returnCommands: false, returnEvents: false, returnParams: true, returnUniqueKeySets: false }, optional: true });
+      }
+      return { kind: "usp", requests };
     }
     case "SetParameterValues": {
       // A diagnostic's request is its command (diagnostics.ts).
       const diagnostic = diagnosticRequest(rpc.parameterList);
-      if (diagnostic !== null) return "problem" in diagnostic ? { kind: "local", response: cwmpFault(9003, diagnostic.problem) } : operate(diagnostic.diagnostic.command, rpc.parameterKey, diagnostic.inputArgs);
+      if (diagnostic !== null) return "problem" in diagnostic ? { kind: "local", response: cwmpFault(9003, diagnostic.problem) } : operate(diagnostic.diagnostic.command, rpc.parameterKey, diagnostic.inputArgs, ctx);
       const byObj = new Map<string, { param: string; value: string; required: boolean }[]>();
       for (const p of rpc.parameterList) {
         const { obj, param } = split(p.name);
@@ -81,9 +91,9 @@ export function toUsp(rpc: CwmpMessage, ctx: BridgeContext = {}): Translation {
     case "DeleteObject":
       return usp({ kind: "delete", body: { allowPartial: false, objPaths: [rpc.objectName] } });
     case "Reboot":
-      return operate("Device.Reboot()", rpc.commandKey, {});
+      return operate("Device.Reboot()", rpc.commandKey, {}, ctx);
     case "FactoryReset":
-      return operate("Device.FactoryReset()", "", {});
+      return operate("Device.FactoryReset()", "", {}, ctx);
     case "Download": {
       if (rpc.fileType !== FIRMWARE_FILE_TYPE) return { kind: "local", response: notSupported("Download", `file type "${rpc.fileType}": only "${FIRMWARE_FILE_TYPE}" has a USP command`) };
       if (rpc.delaySeconds > 0) return { kind: "local", response: notSupported("Download", "a DelaySeconds") };
@@ -91,7 +101,7 @@ export function toUsp(rpc: CwmpMessage, ctx: BridgeContext = {}): Translation {
       if (rpc.username !== "") args.Username = rpc.username;
       if (rpc.password !== "") args.Password = rpc.password;
       if (rpc.fileSize > 0) args.FileSize = String(rpc.fileSize);
-      return operate(`Device.DeviceInfo.FirmwareImage.${ctx.firmwareImage ?? 2}.Download()`, rpc.commandKey, args);
+      return operate(`Device.DeviceInfo.FirmwareImage.${ctx.firmwareImage ?? 2}.Download()`, rpc.commandKey, args, ctx);
     }
     case "SetParameterAttributes": {
       const changed = rpc.parameterList.filter((p) => p.notificationChange);
@@ -147,7 +157,7 @@ export function fromUsp(rpc: CwmpMessage, answers: readonly UspMsg[], ctx: Bridg
     case "GetParameterValues":
       return getValues(first, ctx);
     case "GetParameterNames":
-      return getNames(rooted(rpc.parameterPath), rpc.nextLevel, answers);
+      return getNames(rooted(rpc.parameterPath), rpc.nextLevel, answers, ctx.dataModel === undefined ? writability(answers[2]) : (p) => ctx.dataModel!.writable(p));
     case "SetParameterValues":
       if (translation.requests[0]!.kind === "operate") return operateFailure(first) ?? { method: "SetParameterValuesResponse", status: 0 };
       return setValues(first);
@@ -184,7 +194,8 @@ function usp(...requests: UspRequest[]): Translation {
   return { kind: "usp", requests };
 }
 
-function operate(command: string, commandKey: string, inputArgs: Record<string, string>): Translation {
+function operate(command: string, commandKey: string, inputArgs: Record<string, string>, ctx: BridgeContext): Translation {
+  if (ctx.dataModel?.hasCommand(command) === false) return { kind: "local", response: cwmpFault(9000, `${command} is not supported by this agent: its data model (GetSupportedDM) has no such command`) };
   return usp({ kind: "operate", body: { command, commandKey, sendResp: true, inputArgs } });
 }
 
@@ -218,9 +229,8 @@ function getValues(answer: UspMsg, ctx: BridgeContext): CwmpMessage {
   return { method: "GetParameterValuesResponse", parameterList: list };
 }
 
-function getNames(path: string, nextLevel: boolean, answers: readonly UspMsg[]): CwmpMessage {
+function getNames(path: string, nextLevel: boolean, answers: readonly UspMsg[], writable: (path: string) => boolean): CwmpMessage {
   const resp = msgBody(answers[0]!, "getResp")!;
-  const writable = writability(answers[2]);
   const names = new Map<string, boolean>();
   const base = path.endsWith(".") ? path : "";
   const add = (name: string) => {

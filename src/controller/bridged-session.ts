@@ -27,6 +27,8 @@ export interface BridgedSessionIo {
   /** The device the session runs for, once the engine accepted its Inform. */
   started?(deviceId: string): Promise<void>;
   bridge?: BridgeContext;
+  /** The bridge's context for this agent, once its identity is read (its learnt data model); else `bridge`. */
+  bridgeFor?(values: ReadonlyMap<string, string>): Promise<BridgeContext>;
   /** An answer the controller has without the agent (a diagnostic's kept results), or null. */
   local?(rpc: CwmpMessage): Promise<CwmpMessage | null>;
   now(): Date;
@@ -44,6 +46,7 @@ export async function runBridgedSession(io: BridgedSessionIo, trigger: SessionTr
   const error = msgBody(identity, "error");
   if (error !== undefined) return { kind: "refused", reason: `the agent refused the Get of its identity: USP ${error.errCode} ${error.errMsg}` };
   const values = valuesOf(identity);
+  const bridge = (await io.bridgeFor?.(values)) ?? io.bridge;
   const inform = informEnvelope({ endpointId: io.endpointId, values, events: trigger.events, changed: trigger.changed ?? [], now: io.now() });
   const step = (envelopes: CwmpEnvelope[], sessionId: string | null) => io.engine.bridged({ sessionId, envelopes, auth: io.auth, remoteAddress: io.remoteAddress });
   let reply = await step([inform], null);
@@ -57,7 +60,7 @@ export async function runBridgedSession(io: BridgedSessionIo, trigger: SessionTr
     let envelopes: CwmpEnvelope[];
     if (sent !== null && sent.body !== null && isAcsRequest(sent.body)) {
       rpcs++;
-      const answer = (await io.local?.(sent.body)) ?? (await carry(io, sent.body));
+      const answer = (await io.local?.(sent.body)) ?? (await carry(io, sent.body, bridge));
       envelopes = [{ ns: sent.ns, header: sent.header.id === undefined ? {} : { id: sent.header.id }, body: answer }];
     } else {
       // The engine answered the Inform or a request of ours: what the agent notified goes next, then
@@ -71,8 +74,8 @@ export async function runBridgedSession(io: BridgedSessionIo, trigger: SessionTr
 }
 
 /** One RPC of the engine through the agent: its USP requests in order, stopped by an Error. */
-async function carry(io: BridgedSessionIo, rpc: CwmpMessage): Promise<CwmpMessage> {
-  const t = toUsp(rpc, io.bridge);
+async function carry(io: BridgedSessionIo, rpc: CwmpMessage, bridge: BridgeContext | undefined): Promise<CwmpMessage> {
+  const t = toUsp(rpc, bridge);
   if (t.kind === "local") return t.response;
   const answers: UspMsg[] = [];
   for (const r of t.requests) {
@@ -80,7 +83,7 @@ async function carry(io: BridgedSessionIo, rpc: CwmpMessage): Promise<CwmpMessag
     answers.push(answer);
     if (msgBody(answer, "error") !== undefined && r.optional !== true) break;
   }
-  return fromUsp(rpc, answers, io.bridge);
+  return fromUsp(rpc, answers, bridge);
 }
 
 function isAcsRequest(m: CwmpMessage): boolean {

@@ -12,13 +12,16 @@ import type { Store } from "../store/types.js";
 import type { Logger } from "../server/logger.js";
 import type { BridgedReply, BridgedStep } from "../server/cwmp-handler.js";
 import type { AgentAuth } from "./auth.js";
+import type { AcsEvent } from "../server/events.js";
 import type { BridgeContext } from "./bridge.js";
+import type { AgentDataModels } from "./data-models.js";
 import { runBridgedSession, type SessionTrigger } from "./bridged-session.js";
 import { keepResults, readResults } from "./diagnostic-results.js";
 import { AgentHolds, type AgentHoldsOptions } from "./holds.js";
 import { completionOfAnswer, completionOfNotify, type DiagnosticCompletion } from "./diagnostics.js";
 import { notifyEffect } from "./inform.js";
 import { refusedRecordReply, unsupportedRecord, type RecordErrorReply } from "./record-errors.js";
+import { keepObjectChange, type ObjectChange } from "./object-changes.js";
 import { keepSubscriptions } from "./subscriptions.js";
 
 export interface UspControllerOptions {
@@ -32,6 +35,10 @@ export interface UspControllerOptions {
   /** usp.requestTimeout: how long an agent has to answer a request. */
   requestTimeoutMs: number;
   bridge?: BridgeContext;
+  /** The data models learnt with GetSupportedDM (data-models.ts); without it, `bridge` serves every agent. */
+  dataModels?: AgentDataModels;
+  /** Told the events the controller wrote (object creations and deletions), once committed. */
+  events?: { emit(e: AcsEvent): void };
   clock?: () => Date;
   /** Several processes on one store: which agents' WebSockets this one holds, and wakes carried between them (holds.ts). */
   holds?: AgentHoldsOptions;
@@ -57,6 +64,8 @@ interface Agent {
   context: SessionContext | null;
   /** Sessions run one at a time, in the order they were asked for. */
   queue: Promise<void>;
+  /** The bridge's context of its last session (its learnt data model). */
+  bridge: BridgeContext | null;
 }
 
 interface Pending {
@@ -228,6 +237,8 @@ export class UspController {
     if (notify.sendResp) void this.send(agent, uspMsg("notifyResp", id, { subscriptionId: notify.subscriptionId }));
     const diagnostic = notify.notification === "operComplete" ? completionOfNotify(notify.operComplete) : null;
     if (diagnostic !== null) return this.diagnosticDone(agent, diagnostic);
+    if (notify.notification === "objCreation") return this.objectChanged(agent, { kind: "created", path: notify.objCreation.objPath, uniqueKeys: notify.objCreation.uniqueKeys });
+    if (notify.notification === "objDeletion") return this.objectChanged(agent, { kind: "deleted", path: notify.objDeletion.objPath });
     const effect = notifyEffect(notify, this.clock());
     if (effect.kind === "session") {
       const { kind: _kind, ...trigger } = effect;
@@ -249,6 +260,19 @@ export class UspController {
       if (deviceId === undefined) throw new Error(`${agent.endpointId} reported ${done.diagnostic.command} complete but has never had a session`);
       await keepResults(this.o.store, deviceId, done, this.clock());
     }).catch((err: unknown) => this.o.log.warn({ ...log, err: (err as Error).message }, "USP diagnostic results lost"));
+  }
+
+  /** An instance created or deleted on the agent: kept in its device's tree, after the sessions before it. */
+  private objectChanged(agent: Agent, change: ObjectChange): void {
+    const log = { endpointId: agent.endpointId, change: change.kind, path: change.path };
+    const run = agent.queue.then(async () => {
+      const deviceId = agent.deviceId ?? (await this.o.store.uspEndpoints.get(agent.endpointId))?.deviceId;
+      if (deviceId === undefined) return this.o.log.info(log, "USP object change of an agent that has never had a session; ignored");
+      const bridge = agent.bridge ?? this.o.bridge ?? {};
+      const events = await keepObjectChange({ store: this.o.store, deviceId, get: (body) => this.ask(agent, "get", body), bridge, now: this.clock() }, change);
+      for (const e of events) this.o.events?.emit(e);
+    });
+    agent.queue = run.catch((err: unknown) => this.o.log.warn({ ...log, err: (err as Error).message }, "USP object change not kept"));
   }
 
   private schedule(agent: Agent, trigger: SessionTrigger, before?: () => Promise<void>): Promise<void> {
@@ -287,6 +311,12 @@ export class UspController {
             await this.o.store.uspEndpoints.record({ endpointId: agent.endpointId, deviceId, mtp: agent.route.mtp, route: agent.route.address, lastSeen: this.clock() });
           },
           ...(this.o.bridge === undefined ? {} : { bridge: this.o.bridge }),
+          bridgeFor: async (values) => {
+            const boot = trigger.events.some((e) => BOOT_CODES.has(e.eventCode));
+            const models = this.o.dataModels;
+            agent.bridge = models === undefined ? (this.o.bridge ?? {}) : await models.bridgeFor(agent.endpointId, values, boot, (kind, body) => this.ask(agent, kind, body));
+            return agent.bridge;
+          },
           now: this.clock,
         },
         trigger,
@@ -348,7 +378,7 @@ export class UspController {
   }
 
   private agentAt(mtp: ControllerMtp, route: MtpRoute, endpointId: string, peer: MtpPeer): Agent {
-    const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve() };
+    const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve(), bridge: null };
     this.agents.set(this.routeKey(mtp, route), agent);
     if (held(agent)) this.holds?.hold(endpointId);
     return agent;

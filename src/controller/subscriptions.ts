@@ -1,7 +1,8 @@
 // The subscriptions the controller keeps on every agent, checked after each boot: Boot! and Periodic!
-// (they start sessions, as CWMP's 1 BOOT and 2 PERIODIC Informs do) and OperationComplete (a firmware
-// Download's becomes a TransferComplete). ValueChange subscriptions follow the notification attributes
-// provisions and tasks set (bridge.ts). Ours are told apart by their ID.
+// (they start sessions, as CWMP's 1 BOOT and 2 PERIODIC Informs do), OperationComplete (a firmware
+// Download's becomes a TransferComplete), ObjectCreation and ObjectDeletion (kept in the device's tree,
+// object-changes.ts). ValueChange subscriptions follow the notification attributes provisions and tasks
+// set (bridge.ts). Ours are told apart by their ID.
 
 import { msgBody, type RequestBodies, type UspMsg } from "../usp/index.js";
 import type { Logger } from "../server/logger.js";
@@ -12,6 +13,9 @@ export const KEPT_SUBSCRIPTIONS: readonly { id: string; notifType: string; refer
   { id: "provisio-boot", notifType: "Event", reference: "Device.Boot!" },
   { id: "provisio-periodic", notifType: "Event", reference: "Device.LocalAgent.Periodic!" },
   { id: "provisio-operation-complete", notifType: "OperationComplete", reference: "Device." },
+  // Instances the agent (or another controller) adds or deletes, kept in the device's stored tree.
+  { id: "provisio-object-creation", notifType: "ObjectCreation", reference: "Device." },
+  { id: "provisio-object-deletion", notifType: "ObjectDeletion", reference: "Device." },
 ];
 
 const TABLE = "Device.LocalAgent.Subscription.";

@@ -21,6 +21,7 @@ import { apiKeyRoutes } from "./plugins/api-keys.js";
 import { deviceBulkRoutes } from "./plugins/device-bulk.js";
 import { deviceExportRoutes } from "./plugins/device-export.js";
 import { deviceRoutes } from "./plugins/devices.js";
+import { uspDataModelRoutes } from "./plugins/usp-data-model.js";
 import { eventRoutes, type EventStreams } from "./plugins/events.js";
 import { faultRoutes } from "./plugins/faults.js";
 import { provisioningRoutes } from "./plugins/provisioning.js";
@@ -134,6 +135,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   deviceBulkRoutes(app, routes, ctx);
   deviceExportRoutes(app, routes, ctx);
   deviceRoutes(app, routes, ctx);
+  uspDataModelRoutes(app, routes, ctx);
   taskRoutes(app, routes, ctx);
   faultRoutes(app, routes, ctx);
   provisioningRoutes(app, routes, ctx);

@@ -2,7 +2,7 @@
 
 import type { ConnectionRequestResult } from "../connreq/index.js";
 import type {
-  ApiKeyRecord, ConnectionRequestAttemptRecord, DeviceRecord, FaultRecord, ParameterRecord, TaskRecord, UspEndpointRecord, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookRecord,
+  ApiKeyRecord, ConnectionRequestAttemptRecord, DeviceRecord, FaultRecord, ParameterRecord, TaskRecord, UspDataModelRecord, UspEndpointRecord, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookRecord,
 } from "../store/types.js";
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -29,12 +29,27 @@ export function deviceJson(d: DeviceRecord, now: Date, onlineWindowMs: number) {
 }
 
 /** `connected`: whether this process reaches the agent now; null when the MTP cannot say (MQTT). */
-export function uspAgentJson(e: UspEndpointRecord, connected: readonly string[]) {
+export function uspAgentJson(e: UspEndpointRecord, connected: readonly string[], model: UspDataModelRecord | null = null) {
   return {
     endpointId: e.endpointId,
     mtp: e.mtp,
     lastSeen: e.lastSeen.toISOString(),
     connected: e.mtp === "mqtt" ? null : connected.includes(e.endpointId),
+    dataModel: model === null ? null : uspDataModelSummaryJson(model),
+  };
+}
+
+export function uspDataModelSummaryJson(m: UspDataModelRecord) {
+  return {
+    oui: m.oui,
+    productClass: m.productClass,
+    softwareVersion: m.softwareVersion,
+    learntAt: m.learntAt.toISOString(),
+    complete: m.complete,
+    objects: m.objects,
+    parameters: m.parameters,
+    commands: m.commands,
+    events: m.events,
   };
 }
 

@@ -50,6 +50,36 @@ export const Device = Type.Object(
   { $id: "Device" },
 );
 
+const dataModelCounts = {
+  oui: Type.String(),
+  productClass: Type.String(),
+  softwareVersion: Type.String({ description: "The model is learnt once per OUI, product class and software version, and shared by every agent of them" }),
+  learntAt: DateTime,
+  complete: Type.Boolean({ description: "false: the agent answered GetSupportedDM for part of its model; the standard model stands in for the rest" }),
+  objects: Type.Integer({ minimum: 0 }),
+  parameters: Type.Integer({ minimum: 0 }),
+  commands: Type.Integer({ minimum: 0 }),
+  events: Type.Integer({ minimum: 0 }),
+};
+
+export const UspDataModelSummary = Type.Object(dataModelCounts, {
+  $id: "UspDataModelSummary",
+  description: "What the agent supports, learnt with GetSupportedDM (docs/usp.md); null until learnt (or when the agent answers none: the standard model serves)",
+});
+
+export const UspDataModel = Type.Object(
+  {
+    ...dataModelCounts,
+    commandList: Type.Array(Type.Object({
+      path: Type.String({ description: "Template path: Device.DeviceInfo.FirmwareImage.{i}.Download()" }),
+      async: Type.Boolean(),
+      inputArgs: Type.Array(Type.String()),
+    })),
+    eventList: Type.Array(Type.Object({ path: Type.String({ description: "Template path: Device.Boot!" }), args: Type.Array(Type.String()) })),
+  },
+  { $id: "UspDataModel", description: "The data model a USP device's agent supports: counts, and its commands and events" },
+);
+
 export const UspAgent = Type.Object(
   {
     endpointId: Type.String({ description: "The agent's USP endpoint id (os::00D09E-HGW-SN1)" }),
@@ -58,6 +88,7 @@ export const UspAgent = Type.Object(
     connected: Nullable(Type.Boolean({
       description: "true: this process holds the agent's WebSocket now; false: it does not (the agent is away, or another `serve --workers` process holds it); null: the MTP has no connection per agent to tell (MQTT)",
     })),
+    dataModel: Nullable(UspDataModelSummary),
   },
   { $id: "UspAgent", description: "The USP agent a device is (docs/usp.md); null for a CWMP device" },
 );

@@ -81,6 +81,7 @@ export const TENANCY: Readonly<Record<string, Tenancy>> = {
   createWebhook: SELECTS,
   listWebhooks: SELECTS,
   getDevice: DEVICE,
+  getDeviceDataModel: DEVICE,
   deleteDevice: DEVICE,
   addTag: DEVICE,
   removeTag: DEVICE,

@@ -57,6 +57,7 @@ import { AlarmPass } from "./alarm-pass.js";
 import { notificationCalls } from "./alarm-notifications.js";
 import { AgentAuth } from "../controller/auth.js";
 import { UspController } from "../controller/controller.js";
+import { AgentDataModels } from "../controller/data-models.js";
 import type { ControllerMtp, MtpAuthenticator } from "../mtp/types.js";
 import { WebSocketControllerMtp } from "../mtp/websocket-server.js";
 import { websocketServerOptions } from "../mtp/websocket-config.js";
@@ -357,6 +358,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     // This process among several on one store and one broker (docs/usp.md, "Several processes").
     const uspInstance = randomBytes(6).toString("hex");
     const mqtt: MqttMtp | null = config.usp.enabled && !embeddedRefused ? mqttMtpFromConfig(config.usp, { authenticate: agentAuth.authenticator, log, instance: uspInstance }) : null;
+    const dataModels = new AgentDataModels({ store, log, clock, ...(models === null ? {} : { standardTypeOf: models.typeOf }) });
     const usp = config.usp.enabled
       ? new UspController({
           endpointId: config.usp.endpointId,
@@ -367,6 +369,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
           log,
           requestTimeoutMs: config.usp.requestTimeout * 1000,
           ...(models === null ? {} : { bridge: { typeOf: models.typeOf } }),
+          dataModels,
+          events,
           clock,
           holds: { instance: uspInstance, heartbeatMs: config.usp.heartbeatInterval * 1000, pollMs: config.usp.wakePollInterval * 1000 },
         })
@@ -428,7 +432,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
       emit: (e) => events.emit(e),
     };
     const tasks = new TaskService(store, { maxAttempts: config.tasks.maxAttempts, expirySeconds: config.tasks.defaultExpiry }, taskEvents, models?.typeOf, clock,
-      (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at), sealArgs);
+      (deviceId, name, args, at) => filesPart.fileTasks.resolve(deviceId, name, args, at), sealArgs, (deviceId) => dataModels.typesOfDevice(deviceId));
     const diagnostics = new DiagnosticService(store, tasks, {
       timeoutSeconds: config.diagnostics.timeout,
       ...(filesPart.links === null ? {} : { speedTestUrls: speedTestUrls(filesPart.links, config.diagnostics) }),

@@ -11,6 +11,10 @@ export type AcsEvent =
   | { type: "device.boot"; deviceId: string; at: Date }
   | { type: "device.valueChange"; deviceId: string; at: Date; parameters: { path: string; value: string }[] }
   | { type: "device.deleted"; deviceId: string; at: Date }
+  /** A USP agent notified an instance created (ObjectCreation): its path, unique keys, and the values read of it (docs/usp.md). */
+  | { type: "device.objectCreated"; deviceId: string; at: Date; path: string; uniqueKeys: { [key: string]: string }; parameters: { path: string; value: string }[] }
+  /** A USP agent notified an instance deleted (ObjectDeletion): its path, and how many stored objects and parameters went with it. */
+  | { type: "device.objectDeleted"; deviceId: string; at: Date; path: string; removed: number }
   | { type: "task.created"; deviceId: string; at: Date; taskId: string; name: string }
   | { type: "task.completed"; deviceId: string; at: Date; taskId: string; name: string; result: JsonValue }
   | { type: "task.failed"; deviceId: string; at: Date; taskId: string; name: string; fault: { code: string; message: string }; willRetry: boolean }
@@ -52,7 +56,7 @@ export type AcsEventType = AcsEvent["type"];
 
 /** Every event type, for validation and documentation. */
 export const ACS_EVENT_TYPES: readonly AcsEventType[] = [
-  "device.registered", "device.inform", "device.boot", "device.valueChange", "device.deleted",
+  "device.registered", "device.inform", "device.boot", "device.valueChange", "device.deleted", "device.objectCreated", "device.objectDeleted",
   "task.created", "task.completed", "task.failed", "task.cancelled",
   "fault.raised", "fault.cleared", "transfer.complete", "session.ended", "diagnostic.completed", "device.bulkData",
   "connectionRequest.succeeded", "connectionRequest.failed",

@@ -26,14 +26,14 @@ export interface ValueProblem {
   value: string | number | boolean;
   type: XsdType;
   /** Where the type came from: the device's own report, the standard data model, or the caller. */
-  source: "device" | "standard" | "caller";
+  source: "device" | "agent" | "standard" | "caller";
   reason: string;
 }
 
 /** Values that cannot fit their parameters' types: refused before the task reaches any device. */
 export class TaskValueError extends TaskArgumentError {
   constructor(task: string, readonly values: ValueProblem[]) {
-    super(task, values.map((v) => `${v.name}: ${JSON.stringify(v.value)} does not fit ${v.type} (${v.source === "device" ? "the type the device reported" : v.source === "standard" ? "the type the standard data model defines" : "the type given"}): ${v.reason}`));
+    super(task, values.map((v) => `${v.name}: ${JSON.stringify(v.value)} does not fit ${v.type} (${v.source === "device" ? "the type the device reported" : v.source === "agent" ? "the type the USP agent's supported data model defines" : v.source === "standard" ? "the type the standard data model defines" : "the type given"}): ${v.reason}`));
     this.name = "TaskValueError";
   }
 }
@@ -87,6 +87,8 @@ export class TaskService {
     private readonly fillArgs?: (deviceId: string, name: string, args: unknown, now: Date) => Promise<unknown>,
     /** Seals the secrets among the arguments before they are stored (task-secrets.ts). */
     private readonly sealArgs?: SealArgs,
+    /** The types a USP device's supported data model gives (learnt with GetSupportedDM); null for a device without one. */
+    private readonly agentTypes?: (deviceId: string) => Promise<StandardTypeLookup | null>,
   ) {}
 
   /**
@@ -212,16 +214,23 @@ export class TaskService {
     const spv = args as TaskArgs<"setParameterValues">;
     const known = reported ?? new Map((await this.store.parameters.get(deviceId, spv.parameterValues.map((p) => p.name))).map((r) => [r.path, r.type]));
     const problems: ValueProblem[] = [];
+    const reportedType = (name: string): XsdType | undefined => {
+      const reported = known.get(name);
+      return reported !== undefined && reported !== null && (xsdTypes as readonly string[]).includes(reported) ? (reported as XsdType) : undefined;
+    };
+    // One device's task only (a bulk creation would pay a read per device), and only when the device has
+    // not reported a type.
+    const agentType = reported === undefined && this.agentTypes !== undefined && spv.parameterValues.some((p) => reportedType(p.name) === undefined) ? await this.agentTypes(deviceId) : null;
     const parameterValues = spv.parameterValues.map((p) => {
-      const reported = known.get(p.name);
-      const fromDevice = reported !== undefined && reported !== null && (xsdTypes as readonly string[]).includes(reported) ? (reported as XsdType) : undefined;
-      const fromStandard = fromDevice === undefined ? this.standardType?.(p.name) : undefined;
-      const type = fromDevice ?? fromStandard ?? p.type;
+      const fromDevice = reportedType(p.name);
+      const fromAgent = fromDevice === undefined ? agentType?.(p.name) : undefined;
+      const fromStandard = fromDevice === undefined && fromAgent === undefined ? this.standardType?.(p.name) : undefined;
+      const type = fromDevice ?? fromAgent ?? fromStandard ?? p.type;
       if (type === undefined) return p;
       try {
         fromJs(type, p.value);
       } catch (err) {
-        problems.push({ name: p.name, value: p.value, type, source: fromDevice ? "device" : fromStandard ? "standard" : "caller", reason: (err as Error).message });
+        problems.push({ name: p.name, value: p.value, type, source: fromDevice ? "device" : fromAgent ? "agent" : fromStandard ? "standard" : "caller", reason: (err as Error).message });
       }
       return { ...p, type };
     });

@@ -373,6 +373,37 @@ export interface UspHoldRepo {
   prune(now: Date): Promise<number>;
 }
 
+/** An agent model's key: the device's OUI, product class and software version (migration 24). */
+export interface UspDataModelKey {
+  oui: string;
+  productClass: string;
+  softwareVersion: string;
+}
+
+/** What agents of a model and software version support, learnt with GetSupportedDM. */
+export interface UspDataModelRecord extends UspDataModelKey {
+  learntAt: Date;
+  /** false: the agent answered for part of its model only (the standard model stands in for the rest). */
+  complete: boolean;
+  objects: number;
+  parameters: number;
+  commands: number;
+  events: number;
+  /** The model itself, as the controller writes it (compact JSON, src/controller/supported-dm.ts). */
+  model: string;
+}
+
+export interface UspDataModelRepo {
+  /** Keeps a model learnt, replacing what was kept for its key. */
+  put(m: UspDataModelRecord): Promise<void>;
+  get(key: UspDataModelKey): Promise<UspDataModelRecord | null>;
+  /**
+   * The model of a device's OUI, product class and stored Device.DeviceInfo.SoftwareVersion; null when
+   * none is learnt. `model` is "" unless asked for (the summary costs no JSON).
+   */
+  ofDevice(deviceId: string, opts?: { model?: boolean }): Promise<UspDataModelRecord | null>;
+}
+
 /** The latest connection request made for a task. */
 export interface TaskWake {
   at: Date;
@@ -538,6 +569,8 @@ export interface StoreTx {
   uspEndpoints: UspEndpointRepo;
   // Which process holds which USP agent, and wakes carried to it (migration 25).
   uspHolds: UspHoldRepo;
+  // What USP agents support, per model and software version (migration 24).
+  uspDataModels: UspDataModelRepo;
 }
 
 export interface Store extends StoreTx {

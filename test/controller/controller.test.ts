@@ -41,14 +41,20 @@ forEachBackend((b) => {
       assert.equal(msgBody(agent.notifyResps[0]!, "notifyResp")?.subscriptionId, "sub-1");
       assert.equal((await e.t.acs.store.parameters.get(id, ["Device.DeviceInfo.SoftwareVersion"]))[0]?.value, "1.0.0");
       assert.ok(events.some((ev) => ev.type === "device.registered" && ev.deviceId === id));
-      // Boot!, Periodic! and OperationComplete are subscribed to, once.
+      // Boot!, Periodic!, OperationComplete, ObjectCreation and ObjectDeletion are subscribed to, once.
       const ids = [...agent.params].filter(([k]) => k.endsWith(".ID")).map(([, v]) => v).sort();
-      assert.deepEqual(ids, ["provisio-boot", "provisio-operation-complete", "provisio-periodic"]);
+      assert.deepEqual(ids, ["provisio-boot", "provisio-object-creation", "provisio-object-deletion", "provisio-operation-complete", "provisio-periodic"]);
+      // The test agent answers no GetSupportedDM: it was asked once, and the standard model serves it.
+      assert.equal(agent.requests("getSupportedDm").filter((r) => r.objPaths[0] === "Device." && r.returnCommands).length, 1);
+      assert.equal(await e.t.acs.store.uspDataModels.ofDevice(id), null);
     });
 
     test("tasks through the API run as USP messages: get, set, add, delete, reboot; a refused Set is a 9003 fault", async () => {
       const { agent, id } = await onboard("SN2", { readOnly: ["Device.WiFi.SSID.1.BSSID"] });
       await runTaskKinds(e.operator, agent, id);
+      // Its model was asked for at its onboarding (a boot) and answered with an Error: the sessions of its
+      // tasks since did not ask again.
+      assert.equal(agent.requests("getSupportedDm").filter((r) => r.objPaths[0] === "Device." && r.returnCommands).length, 1);
       assert.equal((await e.t.acs.store.parameters.get(id, ["Device.ManagementServer.PeriodicInformInterval"]))[0]?.value, "300");
       const refused = await task(id, "setParameterValues", { parameterValues: [{ name: "Device.WiFi.SSID.1.BSSID", value: "00:00:00:00:00:01" }] });
       assert.notEqual(refused.status, "done");

@@ -201,10 +201,20 @@ forEachBackend((backend) => {
       const res = await t.api.get(`/api/devices/${dev}?parameters=none`);
       assert.equal(res.body.device.protocol, "usp");
       // Recorded by another process (or before a restart): no agent of this process has it.
-      assert.deepEqual(res.body.usp, { endpointId: "os::00D09E-HGW-SN04", mtp: "websocket", lastSeen: seen.toISOString(), connected: false });
+      assert.deepEqual(res.body.usp, { endpointId: "os::00D09E-HGW-SN04", mtp: "websocket", lastSeen: seen.toISOString(), connected: false, dataModel: null });
       // MQTT: the broker holds agents' connections, so whether it is connected cannot be told.
       await t.acs.store.uspEndpoints.record({ endpointId: "os::00D09E-HGW-SN04", deviceId: id(4), mtp: "mqtt", route: "usp/agent/os::00D09E-HGW-SN04", lastSeen: new Date(now) });
-      assert.deepEqual((await t.api.get(`/api/devices/${dev}?parameters=none`)).body.usp, { endpointId: "os::00D09E-HGW-SN04", mtp: "mqtt", lastSeen: new Date(now).toISOString(), connected: null });
+      assert.deepEqual((await t.api.get(`/api/devices/${dev}?parameters=none`)).body.usp, { endpointId: "os::00D09E-HGW-SN04", mtp: "mqtt", lastSeen: new Date(now).toISOString(), connected: null, dataModel: null });
+      // The model learnt for its OUI, product class and software version: its counts.
+      const { oui, productClass } = res.body.device;
+      await t.acs.store.parameters.setValues(id(4), [{ path: "Device.DeviceInfo.SoftwareVersion", value: "9.9", type: "xsd:string" }], new Date(now));
+      await t.acs.store.uspDataModels.put({ oui, productClass, softwareVersion: "9.9", learntAt: seen, complete: true, objects: 2, parameters: 7, commands: 1, events: 0, model: "{\"v\":1,\"objects\":{\"Device.\":{\"c\":{\"Reboot()\":[\"s\"]}}}}" });
+      assert.deepEqual((await t.api.get(`/api/devices/${dev}?parameters=none`)).body.usp.dataModel, { oui, productClass, softwareVersion: "9.9", learntAt: seen.toISOString(), complete: true, objects: 2, parameters: 7, commands: 1, events: 0 });
+      const dm = (await t.api.get(`/api/devices/${dev}/usp/data-model`)).body.dataModel;
+      assert.deepEqual([dm.commandList, dm.eventList], [[{ path: "Device.Reboot()", async: false, inputArgs: [] }], []]);
+      const none = await t.api.get(`/api/devices/${encodeURIComponent(id(2))}/usp/data-model`);
+      assert.deepEqual([none.status, none.body], [200, { dataModel: null }]);
+      assert.equal((await t.api.get(`/api/devices/${encodeURIComponent(id(3))}/usp/data-model`)).status, 404, "deleted above");
     });
   });
 });

@@ -103,7 +103,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
     url: "/api/devices/:id",
     operationId: "getDevice",
     summary: "A device with its parameters, recent Inform events, faults and pending tasks",
-    description: "`parameters` is a tree by default: keys are path segments, objects end with \".\", so a parameter's path is its keys joined (Device. > DeviceInfo. > SoftwareVersion). With parameters=flat, keys are full paths. `prefix` limits it to a subtree. `usp`: the USP agent a USP device is (its endpoint id, MTP, when it was seen last, whether it is connected now), null for a CWMP device.",
+    description: "`parameters` is a tree by default: keys are path segments, objects end with \".\", so a parameter's path is its keys joined (Device. > DeviceInfo. > SoftwareVersion). With parameters=flat, keys are full paths. `prefix` limits it to a subtree. `usp`: the USP agent a USP device is (its endpoint id, MTP, when it was seen last, whether it is connected now, and the counts of the data model its agent supports: GET /api/devices/{id}/usp/data-model lists its commands and events), null for a CWMP device.",
     tag: "devices",
     role: "read-only",
     params: IdParams,
@@ -129,13 +129,14 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
       // All at once, not the device first: on PostgreSQL each read is a round trip, and a device that
       // does not exist is rare enough that its empty reads cost nothing.
       const noRecords: ParameterRecord[] = [];
-      const [device, records, events, faults, pendingTasks, endpoint] = await Promise.all([
+      const [device, records, events, faults, pendingTasks, endpoint, dataModel] = await Promise.all([
         store.devices.get(id),
         q.parameters === "none" ? noRecords : q.prefix !== undefined ? store.parameters.subtree(id, q.prefix) : store.parameters.all(id),
         q.events > 0 ? store.events.list(id, q.events) : Promise.resolve([]),
         store.faults.list({ deviceId: id }),
         store.tasks.pendingCount(id),
         store.uspEndpoints.ofDevice(id),
+        store.uspDataModels.ofDevice(id),
       ]);
       if (device === null) throw new ApiError("DEVICE_NOT_FOUND", `no device ${JSON.stringify(id)}`);
       return {
@@ -144,7 +145,7 @@ export function deviceRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiCon
         events: events.map((e) => ({ at: e.at.toISOString(), code: e.code, commandKey: e.commandKey })),
         faults: faults.map(faultJson),
         pendingTasks,
-        usp: endpoint === null ? null : uspAgentJson(endpoint, ctx.usp?.connected() ?? []),
+        usp: endpoint === null ? null : uspAgentJson(endpoint, ctx.usp?.connected() ?? [], dataModel),
       };
     },
   });

@@ -254,6 +254,28 @@ export class UspAgent {
     return out;
   }
 
+  /**
+   * Adds an instance to a table as the device itself would (a user, a scenario): ObjectCreation to
+   * subscribers. Returns its path; SimError for a path that is no table instances can be added to.
+   */
+  addObject(table: string, now: number): { path: string; effects: AgentEffect[] } {
+    const r = add(this.tree, { allowPartial: false, createObjs: [{ objPath: table, paramSettings: [] }] }, now);
+    const created = r.ok ? r.applied.created[0] : undefined;
+    if (!r.ok || created === undefined) throw new SimError("SIM_UNKNOWN_PATH", `cannot add to ${table}: ${r.ok ? "nothing created" : (r.error.paramErrs[0]?.errMsg ?? r.error.errMsg)}`);
+    const out: AgentEffect[] = [];
+    if (this.#up) this.#applied(out, r.applied, "", now);
+    return { path: created.path, effects: out };
+  }
+
+  /** Deletes an instance as the device itself would: ObjectDeletion to subscribers. SimError for a path that names none. */
+  deleteObject(path: string, now: number): AgentEffect[] {
+    const r = del(this.tree, { allowPartial: false, objPaths: [path] }, now);
+    if (!r.ok || r.applied.deleted.length === 0) throw new SimError("SIM_UNKNOWN_PATH", `cannot delete ${path}: ${r.ok ? "no such instance" : (r.error.paramErrs[0]?.errMsg ?? r.error.errMsg)}`);
+    const out: AgentEffect[] = [];
+    if (this.#up) this.#applied(out, r.applied, "", now);
+    return out;
+  }
+
   /** A download asked for by Download() ended. */
   transferDone(id: number, outcome: TransferOutcome, now: number): AgentEffect[] {
     const r = this.#running?.find((x) => x.id === id);

@@ -73,9 +73,9 @@ export function refersTo(tree: DeviceTree, ref: string, concrete: string, now: n
   return r.nodes.some((n) => n.path + suffix === concrete || (n.kind !== "param" && suffix === "" && concrete.startsWith(n.path)));
 }
 
-/** A table path pattern of a subscription ("Device.NAT.PortMapping." or with `*`) against a table path. */
+/** A table path pattern of a subscription ("Device.NAT.PortMapping.", with `*`, or an object above tables: "Device.") against a table path. */
 export function tableMatches(ref: string, table: string): boolean {
-  if (ref === table) return true;
+  if (ref === table || (ref.endsWith(".") && table.startsWith(ref) && !ref.includes("*") && !ref.includes("["))) return true;
   const re = new RegExp("^" + ref.split(".").map((s) => (s === "*" || s.startsWith("[") ? "[0-9]+" : s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("\\.") + "$");
   return re.test(table);
 }

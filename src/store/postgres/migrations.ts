@@ -853,6 +853,28 @@ CREATE INDEX usp_endpoints_device ON usp_endpoints (device_id);
 `,
   },
   {
+    version: 24,
+    name: "usp data models",
+    sql: `
+-- What USP agents support (GetSupportedDM), learnt once per model and software version and shared by
+-- every agent of it (the controller, docs/usp.md). model is the compact JSON of src/controller/supported-dm.ts;
+-- the counts are kept beside it so that the device API shows them without reading it.
+CREATE TABLE usp_data_models (
+  oui text COLLATE "C" NOT NULL,
+  product_class text COLLATE "C" NOT NULL,
+  software_version text COLLATE "C" NOT NULL,
+  learnt_at timestamptz NOT NULL,
+  complete boolean NOT NULL,
+  objects integer NOT NULL,
+  parameters integer NOT NULL,
+  commands integer NOT NULL,
+  events integer NOT NULL,
+  model text NOT NULL,
+  PRIMARY KEY (oui, product_class, software_version)
+);
+`,
+    },
+    {
     version: 25,
     name: "usp holders",
     sql: `

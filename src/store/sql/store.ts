@@ -28,6 +28,7 @@ import { SqlDiagnosticRepo } from "./diagnostics.js";
 import { SqlMetricRepo } from "./metrics.js";
 import { SqlAlarmRepo } from "./alarms.js";
 import { SqlOwedWakeRepo } from "./owed-wakes.js";
+import { SqlUspDataModelRepo } from "./usp-data-models.js";
 import { SqlUspEndpointRepo } from "./usp-endpoints.js";
 import { SqlUspHoldRepo } from "./usp-holds.js";
 
@@ -70,6 +71,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     owedWakes: new SqlOwedWakeRepo(scope),
     uspEndpoints: new SqlUspEndpointRepo(scope),
     uspHolds: new SqlUspHoldRepo(scope),
+    uspDataModels: new SqlUspDataModelRepo(scope),
   };
 }
 

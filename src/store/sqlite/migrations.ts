@@ -814,6 +814,28 @@ CREATE INDEX usp_endpoints_device ON usp_endpoints (device_id);
 `,
   },
   {
+    version: 24,
+    name: "usp data models",
+    sql: `
+-- What USP agents support (GetSupportedDM), learnt once per model and software version and shared by
+-- every agent of it (the controller, docs/usp.md). model is the compact JSON of src/controller/supported-dm.ts;
+-- the counts are kept beside it so that the device API shows them without reading it.
+CREATE TABLE usp_data_models (
+  oui TEXT NOT NULL,
+  product_class TEXT NOT NULL,
+  software_version TEXT NOT NULL,
+  learnt_at INTEGER NOT NULL,
+  complete INTEGER NOT NULL,
+  objects INTEGER NOT NULL,
+  parameters INTEGER NOT NULL,
+  commands INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  PRIMARY KEY (oui, product_class, software_version)
+);
+`,
+    },
+    {
     version: 25,
     name: "usp holders",
     sql: `

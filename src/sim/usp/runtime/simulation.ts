@@ -56,6 +56,10 @@ export interface UspSimulationStats {
 export interface UspAgentControls {
   /** Changes a value as the device itself would (ValueChange to subscribers); SimError for bad input. */
   setValue(path: string, text: string): void;
+  /** Adds an instance to a table as the device itself would (ObjectCreation to subscribers); returns its path. SimError for bad input. */
+  addObject(table: string): string;
+  /** Deletes an instance as the device itself would (ObjectDeletion to subscribers). SimError for bad input. */
+  deleteObject(path: string): void;
   reboot(): void;
 }
 
@@ -180,6 +184,12 @@ export function startUspSimulation(o: UspSimulationOptions): UspSimulation {
       if (agent === undefined) throw new RangeError(`there is no agent ${index}`);
       return {
         setValue: (path, text) => handle(index, agent.changeValue(path, text, clock.now())),
+        addObject: (table) => {
+          const { path, effects } = agent.addObject(table, clock.now());
+          handle(index, effects);
+          return path;
+        },
+        deleteObject: (path) => handle(index, agent.deleteObject(path, clock.now())),
         reboot: () => handle(index, agent.reboot(clock.now())),
       };
     },
