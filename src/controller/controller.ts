@@ -11,6 +11,7 @@ import {
 import type { Store } from "../store/types.js";
 import type { Logger } from "../server/logger.js";
 import type { BridgedReply, BridgedStep } from "../server/cwmp-handler.js";
+import type { UspExchanged } from "../server/session-log.js";
 import type { AgentAuth } from "./auth.js";
 import type { BridgeContext } from "./bridge.js";
 import { runBridgedSession, type SessionTrigger } from "./bridged-session.js";
@@ -53,6 +54,8 @@ interface Agent {
   context: SessionContext | null;
   /** Sessions run one at a time, in the order they were asked for. */
   queue: Promise<void>;
+  /** While a session runs: the Msgs exchanged with the agent that its next step has not taken yet. */
+  exchanged: UspExchanged[] | null;
 }
 
 interface Pending {
@@ -181,6 +184,9 @@ export class UspController {
       void this.send(agent, uspMsg("error", "unreadable", errorBody(err.uspErrCode, err.message)));
       return;
     }
+    // Msgs that come while no session runs go with the session they start, if they start one.
+    const seen = agent.exchanged ?? [];
+    seen.push(this.exchange(agent, "received", msg));
     const id = msg.header.msgId;
     if (msg.body.msgBody !== "request") {
       const p = this.settle(id);
@@ -193,13 +199,17 @@ export class UspController {
       void this.send(agent, uspMsg("error", id, errorBody(7001, `${msgKind(msg)} is not supported by this controller`)));
       return;
     }
-    if (notify.sendResp) void this.send(agent, uspMsg("notifyResp", id, { subscriptionId: notify.subscriptionId }));
+    if (notify.sendResp) {
+      const resp = uspMsg("notifyResp", id, { subscriptionId: notify.subscriptionId });
+      if (seen !== agent.exchanged) seen.push(this.exchange(agent, "sent", resp));
+      void this.send(agent, resp);
+    }
     const diagnostic = notify.notification === "operComplete" ? completionOfNotify(notify.operComplete) : null;
     if (diagnostic !== null) return this.diagnosticDone(agent, diagnostic);
     const effect = notifyEffect(notify, this.clock());
     if (effect.kind === "session") {
       const { kind: _kind, ...trigger } = effect;
-      this.schedule(agent, trigger);
+      this.schedule(agent, seen === agent.exchanged ? trigger : { ...trigger, messages: seen });
     } else if (effect.kind === "operationComplete") {
       this.o.log.info({ endpointId: agent.endpointId, deviceId: agent.deviceId, command: effect.path + effect.command, commandKey: effect.commandKey, ok: effect.ok, detail: effect.detail }, "USP operation complete");
     }
@@ -236,6 +246,7 @@ export class UspController {
       this.o.log.warn({ endpointId: agent.endpointId, username: agent.peer.username }, "USP agent's credentials are gone; no session");
       return;
     }
+    agent.exchanged = [...(trigger.messages ?? [])];
     try {
       const outcome = await runBridgedSession(
         {
@@ -248,6 +259,7 @@ export class UspController {
             if (diagnostic !== null) this.diagnosticDone(agent, diagnostic);
             return answer;
           },
+          exchanged: () => agent.exchanged?.splice(0) ?? [],
           local: (rpc) => (agent.deviceId === null ? Promise.resolve(null) : readResults(this.o.store, agent.deviceId, rpc)),
           engine: this.o.engine,
           started: async (deviceId) => {
@@ -270,6 +282,8 @@ export class UspController {
       // whose CPE went silent (its tasks retried).
       if (!(err instanceof AgentUnreachable)) throw err;
       this.o.log.info({ endpointId: agent.endpointId, err: err.message }, "USP session broken off");
+    } finally {
+      agent.exchanged = null;
     }
   }
 
@@ -297,6 +311,7 @@ export class UspController {
 
   private async send(agent: Agent, msg: UspMsg): Promise<boolean> {
     const payload = encodeMsg(msg);
+    agent.exchanged?.push(this.exchange(agent, "sent", msg));
     if (agent.context === null) return this.sendRecord(agent, noSessionContextRecord(this.o.endpointId, agent.endpointId, payload));
     let sent = true;
     for (const sessionContext of agent.context.send(payload)) {
@@ -305,12 +320,16 @@ export class UspController {
     return sent;
   }
 
+  private exchange(agent: Agent, direction: UspExchanged["direction"], msg: UspMsg): UspExchanged {
+    return { direction, at: this.clock(), mtp: agent.mtp.name, msg };
+  }
+
   private sendRecord(agent: Agent, record: UspRecord): Promise<boolean> {
     return agent.mtp.send(agent.route, encodeRecord(record));
   }
 
   private agentAt(mtp: ControllerMtp, route: MtpRoute, endpointId: string, peer: MtpPeer): Agent {
-    const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve() };
+    const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve(), exchanged: null };
     this.agents.set(this.routeKey(mtp, route), agent);
     return agent;
   }
