@@ -86,6 +86,14 @@ describe("session history envelopes", () => {
     for (const kept of ["WPA2-Personal", "kept-user", "http://fw/1.bin", "kept-name", "ck", "KeyPassphrase", "Device.ManagementServer.ConnectionRequestPassword"]) assert.ok(all.includes(kept), kept);
   });
 
+  it("holds USP Msgs to the same per-envelope and per-session caps", () => {
+    const c = new EnvelopeCapture({ maxEnvelopeBytes: 256, maxSessionBytes: 300 });
+    const m = { direction: "sent" as const, at: new Date(), mtp: "mqtt", msg: uspMsg("get", "1", { paramPaths: [`Device.${"X".repeat(300)}.`], maxDepth: 0 }) };
+    for (let i = 0; i < 3; i++) c.addUsp(m);
+    assert.deepEqual(c.envelopes.map((e) => [e.protocol, e.truncated, Buffer.byteLength(e.protocol === "usp" ? e.msg : "")]), [["usp", true, 256], ["usp", true, 44]]);
+    assert.equal(c.dropped, 1);
+  });
+
   it("masks before it cuts, so that a cut cannot leave a secret's start", () => {
     const c = new EnvelopeCapture({ maxEnvelopeBytes: 200, maxSessionBytes: 10_000 });
     const xml = pvs("Device.ManagementServer.ConnectionRequestPassword", "s".repeat(400));
