@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { ControllerMtp, MtpPeer, MtpRoute } from "../mtp/types.js";
 import {
   decodeMsg, decodeRecord, encodeMsg, encodeRecord, errorBody, msgBody, msgKind, noSessionContextRecord, recordHeader, SessionContext, uspMsg, UspRemoteError,
-  type MessageBodies, type RequestBodies, type UspMsg, type UspRecord,
+  type MessageBodies, type RequestBodies, type SessionContextRecord, type UspMsg, type UspRecord,
 } from "../usp/index.js";
 import type { Store } from "../store/types.js";
 import type { Logger } from "../server/logger.js";
@@ -63,6 +63,8 @@ interface Pending {
   resolve(msg: UspMsg): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  /** In a Session Context: when to ask the agent again for a Record that may have been lost. */
+  again: NodeJS.Timeout | undefined;
 }
 
 const CONNECTION_REQUEST: SessionTrigger = { events: [{ eventCode: "6 CONNECTION REQUEST", commandKey: "" }] };
@@ -160,7 +162,7 @@ export class UspController {
         agent.context ??= new SessionContext({ sessionId: record.sessionContext.sessionId });
         for (const e of agent.context.receive(record.sessionContext)) {
           if (e.type === "deliver") this.message(agent, e.payload);
-          else if (e.type === "send") void this.sendRecord(agent, { ...recordHeader(this.o.endpointId, agent.endpointId), recordType: "sessionContext", sessionContext: e.record });
+          else if (e.type === "send") void this.sendRecord(agent, this.inContext(agent, e.record));
           else if (e.type === "error") this.o.log.warn({ endpointId: agent.endpointId, uspErrCode: e.uspErrCode, err: e.message }, "USP Session Context broken");
         }
         return;
@@ -292,7 +294,10 @@ export class UspController {
     return new Promise<UspMsg>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(msgId)?.reject(new AgentUnreachable(`${agent.endpointId} did not answer ${kind} ${msgId} in ${this.o.requestTimeoutMs} ms`)), this.o.requestTimeoutMs);
       timer.unref();
-      this.pending.set(msgId, { agent, resolve, reject, timer });
+      // An answer lost as the agent's last Record leaves no gap to notice: half way, ask for it again
+      // (an agent that has not sent it yet ignores the request).
+      const again = agent.context === null ? undefined : setTimeout(() => this.askAgain(agent), this.o.requestTimeoutMs / 2).unref();
+      this.pending.set(msgId, { agent, resolve, reject, timer, again });
       this.send(agent, uspMsg(kind, msgId, body as MessageBodies[K])).then(
         (sent) => {
           if (!sent) this.settle(msgId)?.reject(new AgentUnreachable(`${agent.endpointId} cannot be reached`));
@@ -305,8 +310,15 @@ export class UspController {
   private settle(msgId: string, p = this.pending.get(msgId)): Pending | undefined {
     if (p === undefined) return undefined;
     clearTimeout(p.timer);
+    clearTimeout(p.again);
     this.pending.delete(msgId);
     return p;
+  }
+
+  private askAgain(agent: Agent): void {
+    if (agent.context === null) return;
+    this.o.log.debug({ endpointId: agent.endpointId, sequenceId: String(agent.context.expectedId) }, "USP Record asked for again");
+    void this.sendRecord(agent, this.inContext(agent, agent.context.requestRetransmit()));
   }
 
   private async send(agent: Agent, msg: UspMsg): Promise<boolean> {
@@ -315,13 +327,17 @@ export class UspController {
     if (agent.context === null) return this.sendRecord(agent, noSessionContextRecord(this.o.endpointId, agent.endpointId, payload));
     let sent = true;
     for (const sessionContext of agent.context.send(payload)) {
-      sent = (await this.sendRecord(agent, { ...recordHeader(this.o.endpointId, agent.endpointId), recordType: "sessionContext", sessionContext })) && sent;
+      sent = (await this.sendRecord(agent, this.inContext(agent, sessionContext))) && sent;
     }
     return sent;
   }
 
   private exchange(agent: Agent, direction: UspExchanged["direction"], msg: UspMsg): UspExchanged {
     return { direction, at: this.clock(), mtp: agent.mtp.name, msg };
+  }
+
+  private inContext(agent: Agent, sessionContext: SessionContextRecord): UspRecord {
+    return { ...recordHeader(this.o.endpointId, agent.endpointId), recordType: "sessionContext", sessionContext };
   }
 
   private sendRecord(agent: Agent, record: UspRecord): Promise<boolean> {

@@ -10,13 +10,14 @@ import type { AgentMtp } from "../../src/mtp/types.js";
 import { tr181Source } from "../../src/sim/models/index.js";
 import { compileUspModel } from "../../src/sim/usp/index.js";
 import { agentMtpFactory, startUspSimulation, type UspSimulation } from "../../src/sim/usp/runtime/index.js";
-import { decodeRecord, type SessionContextRecord, type UspRecord } from "../../src/usp/index.js";
+import { decodeMsg, decodeRecord, msgKind, type SessionContextRecord, type UspRecord } from "../../src/usp/index.js";
 import { eventually } from "../nbi/support.js";
 import { forEachBackend } from "../support/pg.js";
 import { settledTask } from "../support/usp-fleet.js";
 import { startE2eAcs, type E2eAcs } from "./support.js";
 
 const SEGMENT = 512;
+const REQUEST_TIMEOUT = 20;
 
 /** The Records that crossed the agent's MTP both ways, and the one Record of the agent's to lose on the way. */
 class Wire {
@@ -59,7 +60,8 @@ forEachBackend((b) => {
     const wire = new Wire();
 
     before(async () => {
-      e = await startE2eAcs(b);
+      // A lost last Record is asked for again after half the request timeout.
+      e = await startE2eAcs(b, { settings: { usp: { requestTimeout: REQUEST_TIMEOUT } } });
       const mtps = agentMtpFactory(e.t.acs.uspWebsocketUrl!);
       sim = startUspSimulation({
         devices: 1,
@@ -121,11 +123,24 @@ forEachBackend((b) => {
       const lost = wire.dropped;
       assert.ok(lost !== null, "a segment was dropped");
       const asked = wire.contexts(wire.in.slice(from.in)).filter((r) => r.retransmitId !== 0n);
-      assert.deepEqual(asked.map((r) => r.retransmitId), [lost.sequenceId], "the controller asked for the lost one, once");
+      assert.ok(asked.some((r) => r.retransmitId === lost.sequenceId), "the controller asked for the lost one");
       const again = wire.contexts(wire.out.slice(from.out)).filter((r) => r.sequenceId === lost.sequenceId);
       assert.equal(again.length, 1, "the agent sent it again");
       assert.equal(again[0]!.payloadSarState, "BEGIN");
       assert.deepEqual(again[0]!.payload, lost.payload);
+    });
+
+    test("an answer lost as the agent's last Record is asked for again after half usp.requestTimeout, and the task completes", async () => {
+      const from = { out: wire.out.length, in: wire.in.length };
+      wire.dropped = null;
+      // The SetResp: one Record, nothing after it that would show the gap.
+      wire.drop = (r) => r.payloadSarState === "NONE" && r.payload.length === 1 && msgKind(decodeMsg(r.payload[0]!)) === "setResp";
+      const set = await settledTask(e.operator, id, "setParameterValues", { parameterValues: [{ name: "Device.WiFi.SSID.1.SSID", value: "asked-again" }] });
+      assert.equal(set.status, "done", JSON.stringify(set));
+      const lost = wire.dropped as SessionContextRecord | null;
+      assert.ok(lost !== null, "the SetResp was dropped");
+      assert.ok(wire.contexts(wire.in.slice(from.in)).some((r) => r.retransmitId === lost.sequenceId), "the controller asked for it");
+      assert.equal(wire.contexts(wire.out.slice(from.out)).filter((r) => r.sequenceId === lost.sequenceId).length, 1, "the agent sent it again");
     });
   });
 });
