@@ -4,15 +4,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { WebSocketControllerMtp } from "../../src/mtp/websocket-server.js";
 import { silentLogger } from "../../src/server/logger.js";
 import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, msgBody, recordHeader, SessionContext, uspMsg } from "../../src/usp/index.js";
 import type { UspSimulationStats } from "../../src/sim/usp/runtime/index.js";
-import { runSimCli } from "./support/runtime.js";
+import { runSimCli, startSimCli } from "./support/runtime.js";
 
-const cliMain = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const CONTROLLER = "proto::cli-sc";
 const SEGMENT = 24;
 
@@ -48,29 +45,23 @@ test("provisio sim --usp --usp-session-context: agents onboard in Session Contex
       }
     },
   });
-  const child = spawn(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "sim",
-    "--usp", `ws://127.0.0.1:${server.port}/usp`, "--controller-id", CONTROLLER, "-n", "3", "--serial-prefix", "USPSC", "--usp-session-context", "--usp-segment-bytes", String(SEGMENT), "--json"], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const cli = startSimCli(["--usp", `ws://127.0.0.1:${server.port}/usp`, "--controller-id", CONTROLLER, "-n", "3", "--serial-prefix", "USPSC", "--usp-session-context", "--usp-segment-bytes", String(SEGMENT), "--json"]);
   try {
     const end = Date.now() + 60_000;
     while (onboarded.size < 3) {
-      if (Date.now() > end) assert.fail(`timed out: ${onboarded.size} onboarded; ${stderr}`);
+      if (Date.now() > end) assert.fail(`timed out: ${onboarded.size} onboarded; ${cli.stderr()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(other, 0, "no NoSessionContext Record");
     assert.deepEqual([...states].sort(), ["BEGIN", "COMPLETE", "INPROCESS"], "the OnBoardRequest is longer than a segment");
     assert.equal(new Set([...contexts.values()].map((c) => c.sessionId)).size, 3, "a session id per agent");
     // The NotifyResp, answered in the Session Context, ends the OnBoardRequest's retries.
-    child.kill("SIGTERM");
-    assert.equal(await exited, 0, stderr);
-    const s = JSON.parse(stdout) as UspSimulationStats;
+    cli.child.kill("SIGTERM");
+    assert.equal(await cli.exited, 0, cli.stderr());
+    const s = JSON.parse(cli.stdout()) as UspSimulationStats;
     assert.deepEqual([s.onboarded, s.unanswered], [3, 0]);
   } finally {
-    child.kill("SIGKILL");
+    cli.child.kill("SIGKILL");
     await server.stop();
   }
 });
