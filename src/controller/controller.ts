@@ -207,7 +207,7 @@ export class UspController {
       void this.send(agent, resp);
     }
     const diagnostic = notify.notification === "operComplete" ? completionOfNotify(notify.operComplete) : null;
-    if (diagnostic !== null) return this.diagnosticDone(agent, diagnostic);
+    if (diagnostic !== null) return this.diagnosticDone(agent, diagnostic, seen === agent.exchanged ? undefined : seen);
     const effect = notifyEffect(notify, this.clock());
     if (effect.kind === "session") {
       const { kind: _kind, ...trigger } = effect;
@@ -221,10 +221,10 @@ export class UspController {
    * A diagnostic ended: its results are kept for the read, then a session reports it as a CWMP device
    * would. Both wait for the session that requested it, whose end marks the run requested.
    */
-  private diagnosticDone(agent: Agent, done: DiagnosticCompletion): void {
+  private diagnosticDone(agent: Agent, done: DiagnosticCompletion, messages?: UspExchanged[]): void {
     const log = { endpointId: agent.endpointId, command: done.diagnostic.command, commandKey: done.commandKey, failure: done.failure };
     this.o.log.info(log, "USP diagnostic complete");
-    this.schedule(agent, DIAGNOSTICS_COMPLETE, async () => {
+    this.schedule(agent, messages === undefined ? DIAGNOSTICS_COMPLETE : { ...DIAGNOSTICS_COMPLETE, messages }, async () => {
       const deviceId = agent.deviceId ?? (await this.o.store.uspEndpoints.get(agent.endpointId))?.deviceId;
       if (deviceId === undefined) throw new Error(`${agent.endpointId} reported ${done.diagnostic.command} complete but has never had a session`);
       await keepResults(this.o.store, deviceId, done, this.clock());
