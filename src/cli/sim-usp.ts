@@ -15,6 +15,8 @@ export interface UspSimFlags extends CommonSimFlags {
   controllerTopic?: string;
   faultMessages?: string;
   faultCode?: number;
+  uspSessionContext?: boolean;
+  uspSegmentBytes?: number;
 }
 
 /** CWMP-only options that have no default, so their presence can be told. */
@@ -66,6 +68,7 @@ export function uspSimulationOptions(f: UspSimFlags, cwmpFaultKinds: string): Us
   if ((cert === undefined) !== (key === undefined)) throw new SimSetupError("SIM_OPTIONS_INVALID", "--cert and --key go together");
   const tls = ca !== undefined || cert !== undefined || f.insecure ? { ...(ca ? { ca } : {}), ...(cert ? { cert, key: key! } : {}), rejectUnauthorized: !f.insecure } : undefined;
   const fault = faults(f, cwmpFaultKinds);
+  if (f.uspSegmentBytes !== undefined && f.uspSessionContext !== true) throw new SimSetupError("SIM_OPTIONS_INVALID", "--usp-segment-bytes goes with --usp-session-context");
   const o: UspSimulationOptions = {
     devices: f.devices,
     model,
@@ -74,6 +77,7 @@ export function uspSimulationOptions(f: UspSimFlags, cwmpFaultKinds: string): Us
       rebootMs: Math.round(f.rebootTime * 1000),
       network: { latencyMs: f.netLatency, jitterMs: f.netJitter, lossPercent: f.netLoss * 100, unreachableHosts: f.netUnreachable },
       ...(fault ? { faults: fault } : {}),
+      ...(f.uspSessionContext === true ? { sessionContext: f.uspSegmentBytes === undefined ? {} : { maxSegmentBytes: f.uspSegmentBytes } } : {}),
     },
     mtp: agentMtpFactory(f.usp, { ...(tls ? { tls } : {}), ...(f.controllerTopic !== undefined ? { controllerTopic: f.controllerTopic } : {}) }),
     transferTimeoutMs: Math.max(1, Math.round(f.timeout * 1000)),

@@ -29,6 +29,8 @@ interface SimFlags extends CommonSimFlags {
   controllerTopic?: string;
   faultMessages?: string;
   faultCode?: number;
+  uspSessionContext?: boolean;
+  uspSegmentBytes?: number;
   crUsername?: string;
   crPassword?: string;
   cwmpVersion: string;
@@ -250,8 +252,8 @@ async function run(f: SimFlags): Promise<void> {
     return;
   }
   if (f.usp !== undefined) return runUsp({ ...f, usp: f.usp }, DEFAULT_FAULT_KINDS);
-  if (f.faultMessages !== undefined || f.faultCode !== undefined || f.controllerTopic !== undefined) {
-    process.stderr.write("provisio sim: --fault-messages, --fault-code and --controller-topic go with --usp\n");
+  if (f.faultMessages !== undefined || f.faultCode !== undefined || f.controllerTopic !== undefined || f.uspSessionContext !== undefined || f.uspSegmentBytes !== undefined) {
+    process.stderr.write("provisio sim: --fault-messages, --fault-code, --controller-topic, --usp-session-context and --usp-segment-bytes go with --usp\n");
     process.exitCode = 2;
     return;
   }
@@ -266,6 +268,8 @@ export function addSimCommand(program: Command): void {
     .option("--usp <url>", "the USP controller's MTP URL (ws://, wss://, mqtt:// or mqtts://): simulate USP agents instead (see docs/simulator.md)")
     .option("--controller-id <eid>", "with --usp: the controller's endpoint id, known to the agents from the factory", "proto::provisio")
     .option("--controller-topic <topic>", "with --usp mqtt://: the topic the controller listens on (its usp.mqtt.topic; default usp/controller)")
+    .option("--usp-session-context", "with --usp: the agents speak to the controller in Session Context Records of their own (sequence ids, retransmission, segmentation), not NoSessionContext")
+    .option("--usp-segment-bytes <n>", "with --usp-session-context: the largest payload of one Record; longer Msgs are segmented (default 65536)", integer(1))
     .option("-n, --devices <n>", "devices to simulate", integer(1), 1)
     .option("--serial-prefix <text>", "serial numbers are this prefix and a 6-digit counter (default: the model's)")
     .option("--first-serial <n>", "counter of the first device (default 1): runs side by side need distinct ranges", integer(0))

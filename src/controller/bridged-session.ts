@@ -6,6 +6,7 @@ import type { CwmpEnvelope, CwmpMessage, EventStruct, TransferComplete } from ".
 import { deviceIdOf } from "../session/device-id.js";
 import { msgBody, type RequestBodies, type UspMsg } from "../usp/index.js";
 import type { BridgedReply, BridgedStep } from "../server/cwmp-handler.js";
+import type { UspExchanged } from "../server/session-log.js";
 import { fromUsp, toUsp, type BridgeContext } from "./bridge.js";
 import { informEnvelope, informGet, valuesOf } from "./inform.js";
 import type { SessionAuth } from "./auth.js";
@@ -15,6 +16,8 @@ export interface SessionTrigger {
   events: EventStruct[];
   changed?: { path: string; value: string }[];
   transferComplete?: TransferComplete;
+  /** The Msgs that started it (a Notify and its NotifyResp), first in its history. */
+  messages?: UspExchanged[];
 }
 
 export interface BridgedSessionIo {
@@ -31,6 +34,8 @@ export interface BridgedSessionIo {
   bridgeFor?(values: ReadonlyMap<string, string>): Promise<BridgeContext>;
   /** An answer the controller has without the agent (a diagnostic's kept results), or null. */
   local?(rpc: CwmpMessage): Promise<CwmpMessage | null>;
+  /** The Msgs exchanged with the agent since it was last asked, for the session history. */
+  exchanged?(): readonly UspExchanged[];
   now(): Date;
 }
 
@@ -48,7 +53,10 @@ export async function runBridgedSession(io: BridgedSessionIo, trigger: SessionTr
   const values = valuesOf(identity);
   const bridge = (await io.bridgeFor?.(values)) ?? io.bridge;
   const inform = informEnvelope({ endpointId: io.endpointId, values, events: trigger.events, changed: trigger.changed ?? [], now: io.now() });
-  const step = (envelopes: CwmpEnvelope[], sessionId: string | null) => io.engine.bridged({ sessionId, envelopes, auth: io.auth, remoteAddress: io.remoteAddress });
+  const step = (envelopes: CwmpEnvelope[], sessionId: string | null) => {
+    const messages = io.exchanged?.();
+    return io.engine.bridged({ sessionId, envelopes, auth: io.auth, remoteAddress: io.remoteAddress, ...(messages === undefined ? {} : { messages }) });
+  };
   let reply = await step([inform], null);
   if (reply.sessionId === null) return { kind: "refused", reason: reply.refused ?? faultText(reply.envelope) ?? "the session ended at its Inform" };
   const deviceId = deviceIdOf((inform.body as Extract<CwmpMessage, { method: "Inform" }>).deviceId);

@@ -6,11 +6,12 @@ import { randomBytes } from "node:crypto";
 import type { ControllerMtp, MtpPeer, MtpRoute } from "../mtp/types.js";
 import {
   decodeMsg, decodeRecord, encodeMsg, encodeRecord, errorBody, msgBody, msgKind, noSessionContextRecord, peekString, recordHeader, SessionContext, uspMsg, UspRemoteError,
-  type MessageBodies, type RequestBodies, type UspMsg, type UspRecord,
+  type MessageBodies, type RequestBodies, type SessionContextRecord, type UspMsg, type UspRecord,
 } from "../usp/index.js";
 import type { Store } from "../store/types.js";
 import type { Logger } from "../server/logger.js";
 import type { BridgedReply, BridgedStep } from "../server/cwmp-handler.js";
+import type { UspExchanged } from "../server/session-log.js";
 import type { AgentAuth } from "./auth.js";
 import type { AcsEvent } from "../server/events.js";
 import type { BridgeContext } from "./bridge.js";
@@ -66,6 +67,8 @@ interface Agent {
   queue: Promise<void>;
   /** The bridge's context of its last session (its learnt data model). */
   bridge: BridgeContext | null;
+  /** While a session runs: the Msgs exchanged with the agent that its next step has not taken yet. */
+  exchanged: UspExchanged[] | null;
 }
 
 interface Pending {
@@ -73,6 +76,8 @@ interface Pending {
   resolve(msg: UspMsg): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  /** In a Session Context: when to ask the agent again for a Record that may have been lost. */
+  again: NodeJS.Timeout | undefined;
 }
 
 const CONNECTION_REQUEST: SessionTrigger = { events: [{ eventCode: "6 CONNECTION REQUEST", commandKey: "" }] };
@@ -198,7 +203,7 @@ export class UspController {
         agent.context ??= new SessionContext({ sessionId: record.sessionContext.sessionId });
         for (const e of agent.context.receive(record.sessionContext)) {
           if (e.type === "deliver") this.message(agent, e.payload);
-          else if (e.type === "send") void this.sendRecord(agent, { ...recordHeader(this.o.endpointId, agent.endpointId), recordType: "sessionContext", sessionContext: e.record });
+          else if (e.type === "send") void this.sendRecord(agent, this.inContext(agent, e.record));
           else if (e.type === "error") this.o.log.warn({ endpointId: agent.endpointId, uspErrCode: e.uspErrCode, err: e.message }, "USP Session Context broken");
         }
         return;
@@ -222,6 +227,9 @@ export class UspController {
       void this.send(agent, uspMsg("error", peekString(payload, [1, 1]) || "unreadable", errorBody(err.uspErrCode, err.message)));
       return;
     }
+    // Msgs that come while no session runs go with the session they start, if they start one.
+    const seen = agent.exchanged ?? [];
+    seen.push(this.exchange(agent, "received", msg));
     const id = msg.header.msgId;
     if (msg.body.msgBody !== "request") {
       const p = this.settle(id);
@@ -234,15 +242,19 @@ export class UspController {
       void this.send(agent, uspMsg("error", id, errorBody(7001, `${msgKind(msg)} is not supported by this controller`)));
       return;
     }
-    if (notify.sendResp) void this.send(agent, uspMsg("notifyResp", id, { subscriptionId: notify.subscriptionId }));
+    if (notify.sendResp) {
+      const resp = uspMsg("notifyResp", id, { subscriptionId: notify.subscriptionId });
+      if (seen !== agent.exchanged) seen.push(this.exchange(agent, "sent", resp));
+      void this.send(agent, resp);
+    }
     const diagnostic = notify.notification === "operComplete" ? completionOfNotify(notify.operComplete) : null;
-    if (diagnostic !== null) return this.diagnosticDone(agent, diagnostic);
+    if (diagnostic !== null) return this.diagnosticDone(agent, diagnostic, seen === agent.exchanged ? undefined : seen);
     if (notify.notification === "objCreation") return this.objectChanged(agent, { kind: "created", path: notify.objCreation.objPath, uniqueKeys: notify.objCreation.uniqueKeys });
     if (notify.notification === "objDeletion") return this.objectChanged(agent, { kind: "deleted", path: notify.objDeletion.objPath });
     const effect = notifyEffect(notify, this.clock());
     if (effect.kind === "session") {
       const { kind: _kind, ...trigger } = effect;
-      this.schedule(agent, trigger);
+      this.schedule(agent, seen === agent.exchanged ? trigger : { ...trigger, messages: seen });
     } else if (effect.kind === "operationComplete") {
       this.o.log.info({ endpointId: agent.endpointId, deviceId: agent.deviceId, command: effect.path + effect.command, commandKey: effect.commandKey, ok: effect.ok, detail: effect.detail }, "USP operation complete");
     }
@@ -252,10 +264,10 @@ export class UspController {
    * A diagnostic ended: its results are kept for the read, then a session reports it as a CWMP device
    * would. Both wait for the session that requested it, whose end marks the run requested.
    */
-  private diagnosticDone(agent: Agent, done: DiagnosticCompletion): void {
+  private diagnosticDone(agent: Agent, done: DiagnosticCompletion, messages?: UspExchanged[]): void {
     const log = { endpointId: agent.endpointId, command: done.diagnostic.command, commandKey: done.commandKey, failure: done.failure };
     this.o.log.info(log, "USP diagnostic complete");
-    this.schedule(agent, DIAGNOSTICS_COMPLETE, async () => {
+    this.schedule(agent, messages === undefined ? DIAGNOSTICS_COMPLETE : { ...DIAGNOSTICS_COMPLETE, messages }, async () => {
       const deviceId = agent.deviceId ?? (await this.o.store.uspEndpoints.get(agent.endpointId))?.deviceId;
       if (deviceId === undefined) throw new Error(`${agent.endpointId} reported ${done.diagnostic.command} complete but has never had a session`);
       await keepResults(this.o.store, deviceId, done, this.clock());
@@ -292,6 +304,7 @@ export class UspController {
       this.o.log.warn({ endpointId: agent.endpointId, username: agent.peer.username }, "USP agent's credentials are gone; no session");
       return;
     }
+    agent.exchanged = [...(trigger.messages ?? [])];
     try {
       const outcome = await runBridgedSession(
         {
@@ -304,6 +317,7 @@ export class UspController {
             if (diagnostic !== null) this.diagnosticDone(agent, diagnostic);
             return answer;
           },
+          exchanged: () => agent.exchanged?.splice(0) ?? [],
           local: (rpc) => (agent.deviceId === null ? Promise.resolve(null) : readResults(this.o.store, agent.deviceId, rpc)),
           engine: this.o.engine,
           started: async (deviceId) => {
@@ -332,6 +346,8 @@ export class UspController {
       // whose CPE went silent (its tasks retried).
       if (!(err instanceof AgentUnreachable)) throw err;
       this.o.log.info({ endpointId: agent.endpointId, err: err.message }, "USP session broken off");
+    } finally {
+      agent.exchanged = null;
     }
   }
 
@@ -340,7 +356,10 @@ export class UspController {
     return new Promise<UspMsg>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(msgId)?.reject(new AgentUnreachable(`${agent.endpointId} did not answer ${kind} ${msgId} in ${this.o.requestTimeoutMs} ms`)), this.o.requestTimeoutMs);
       timer.unref();
-      this.pending.set(msgId, { agent, resolve, reject, timer });
+      // An answer lost as the agent's last Record leaves no gap to notice: half way, ask for it again
+      // (an agent that has not sent it yet ignores the request).
+      const again = agent.context === null ? undefined : setTimeout(() => this.askAgain(agent), this.o.requestTimeoutMs / 2).unref();
+      this.pending.set(msgId, { agent, resolve, reject, timer, again });
       this.send(agent, uspMsg(kind, msgId, body as MessageBodies[K])).then(
         (sent) => {
           if (!sent) this.settle(msgId)?.reject(new AgentUnreachable(`${agent.endpointId} cannot be reached`));
@@ -353,16 +372,24 @@ export class UspController {
   private settle(msgId: string, p = this.pending.get(msgId)): Pending | undefined {
     if (p === undefined) return undefined;
     clearTimeout(p.timer);
+    clearTimeout(p.again);
     this.pending.delete(msgId);
     return p;
   }
 
+  private askAgain(agent: Agent): void {
+    if (agent.context === null) return;
+    this.o.log.debug({ endpointId: agent.endpointId, sequenceId: String(agent.context.expectedId) }, "USP Record asked for again");
+    void this.sendRecord(agent, this.inContext(agent, agent.context.requestRetransmit()));
+  }
+
   private async send(agent: Agent, msg: UspMsg): Promise<boolean> {
     const payload = encodeMsg(msg);
+    agent.exchanged?.push(this.exchange(agent, "sent", msg));
     if (agent.context === null) return this.sendRecord(agent, noSessionContextRecord(this.o.endpointId, agent.endpointId, payload));
     let sent = true;
     for (const sessionContext of agent.context.send(payload)) {
-      sent = (await this.sendRecord(agent, { ...recordHeader(this.o.endpointId, agent.endpointId), recordType: "sessionContext", sessionContext })) && sent;
+      sent = (await this.sendRecord(agent, this.inContext(agent, sessionContext))) && sent;
     }
     return sent;
   }
@@ -373,12 +400,20 @@ export class UspController {
     return mtp.send(route, encodeRecord(noSessionContextRecord(this.o.endpointId, reply.toId, msg))).catch(() => false);
   }
 
+  private exchange(agent: Agent, direction: UspExchanged["direction"], msg: UspMsg): UspExchanged {
+    return { direction, at: this.clock(), mtp: agent.mtp.name, msg };
+  }
+
+  private inContext(agent: Agent, sessionContext: SessionContextRecord): UspRecord {
+    return { ...recordHeader(this.o.endpointId, agent.endpointId), recordType: "sessionContext", sessionContext };
+  }
+
   private sendRecord(agent: Agent, record: UspRecord): Promise<boolean> {
     return agent.mtp.send(agent.route, encodeRecord(record));
   }
 
   private agentAt(mtp: ControllerMtp, route: MtpRoute, endpointId: string, peer: MtpPeer): Agent {
-    const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve(), bridge: null };
+    const agent: Agent = { endpointId, mtp, route, peer, deviceId: null, context: null, queue: Promise.resolve(), bridge: null, exchanged: null };
     this.agents.set(this.routeKey(mtp, route), agent);
     if (held(agent)) this.holds?.hold(endpointId);
     return agent;

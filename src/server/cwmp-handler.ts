@@ -17,7 +17,7 @@ import type { CredentialSyncOptions } from "./credential-sync.js";
 import type { ProvisioningService } from "./provisioning.js";
 import { SessionCache, StaleSession, type CachedSession } from "./session-cache.js";
 import { ScriptsNeeded } from "./script-runs.js";
-import type { SessionLogHook } from "./session-log.js";
+import type { SessionExchange, SessionLogHook, UspExchanged } from "./session-log.js";
 import type { SecretBox } from "./secrets.js";
 import { endAbandoned } from "./session-end.js";
 import type { MetricRecorder } from "./metric-recorder.js";
@@ -40,7 +40,7 @@ export interface Exchange {
   /** What the body was read under (CwmpHandler.limitsFor); without it, those of a request outside a session. */
   limits?: IntakeLimits;
   /** A bridged exchange (CwmpHandler.bridged): the device was authenticated by its MTP, and replies are not written as XML. */
-  bridged?: { auth: Extract<AuthResult, { ok: true }> };
+  bridged?: { auth: Extract<AuthResult, { ok: true }>; messages?: readonly UspExchanged[] };
 }
 
 /** One step of a session whose device an MTP authenticated (the USP bridge, src/controller). */
@@ -51,6 +51,8 @@ export interface BridgedStep {
   /** How the MTP authenticated the agent: the credential is checked against the device as a CWMP login's is. */
   auth: Extract<AuthResult, { ok: true }>;
   remoteAddress: string | null;
+  /** The USP Msgs exchanged with the agent since the last step, for the session history. */
+  messages?: readonly UspExchanged[];
 }
 
 export interface BridgedReply {
@@ -243,7 +245,7 @@ export class CwmpHandler {
     const now = this.clock();
     const x: Exchange = {
       method: "POST", url: "", headers: {}, body: Buffer.alloc(0), remoteAddress: step.remoteAddress, secure: true,
-      connectionSession: step.sessionId, clientCertCn: null, bridged: { auth: step.auth },
+      connectionSession: step.sessionId, clientCertCn: null, bridged: { auth: step.auth, ...(step.messages === undefined ? {} : { messages: step.messages }) },
     };
     const first = step.envelopes[0];
     let reply: HttpReply;
@@ -634,9 +636,10 @@ export class CwmpHandler {
     return { status: isFault ? 500 : 200, headers: XML, body, envelope: reply.envelope };
   }
 
-  /** The bodies the session history keeps: none for a bridged exchange, which has none. */
-  private bodies(x: Exchange, rendered: Omit<HttpReply, "session">): { receivedBody?: Buffer; sentBody?: string | Buffer } {
-    return x.bridged === undefined ? { receivedBody: x.body, sentBody: rendered.body } : {};
+  /** What the session history keeps: the bodies, or for a bridged exchange (none) the USP Msgs that carried it. */
+  private bodies(x: Exchange, rendered: Omit<HttpReply, "session">): Pick<SessionExchange, "receivedBody" | "sentBody" | "uspMessages"> {
+    if (x.bridged === undefined) return { receivedBody: x.body, sentBody: rendered.body };
+    return x.bridged.messages === undefined ? {} : { uspMessages: x.bridged.messages };
   }
 
   private publish(events: AcsEvent[]): void {

@@ -6,9 +6,11 @@
 
 import { randomUUID } from "node:crypto";
 import { isSecretPath } from "../provisioning/secret-values.js";
+import { msgJson, type MsgJson, type MsgJsonValue } from "../usp/index.js";
 import type { SessionEnvelope, SessionHistoryRecord, Store } from "../store/types.js";
 import { isStoreUnavailable, StoreError } from "../store/index.js";
 import type { Logger } from "./logger.js";
+import type { UspExchanged } from "./session-log.js";
 
 export interface SessionHistoryOptions {
   perDevice: number;
@@ -51,6 +53,25 @@ export function maskEnvelopeSecrets(xml: string): string {
     .replace(PASSWORD_ELEMENT, (all, open: string, value: string, close: string) => (value !== "" ? `${open}${MASK}${close}` : all));
 }
 
+/** What a secret's value reads as in a USP Msg kept: a value named by a secret's name, non-empty. */
+const maskedValue = (name: unknown, v: MsgJsonValue | undefined) => (typeof name === "string" && typeof v === "string" && v !== "" && secretName(name) ? MASK : v);
+
+/**
+ * A USP Msg's JSON (msgJson) with the values of secret parameters and arguments replaced by ***: the
+ * values of maps by their keys (GetResp's result_params, Operate's input_args, an event's params), and
+ * the value beside a parameter's name (Set's and Add's param and value, ValueChange's param_path and
+ * param_value). Field names are snake_case, so none reads as a secret's name.
+ */
+export function maskMsgSecrets(v: MsgJsonValue): MsgJsonValue {
+  if (Array.isArray(v)) return v.map(maskMsgSecrets);
+  if (typeof v !== "object") return v;
+  const out: MsgJson = {};
+  for (const [k, x] of Object.entries(v)) out[k] = maskedValue(k, maskMsgSecrets(x))!;
+  if ("param" in out && "value" in out) out.value = maskedValue(out.param, out.value)!;
+  if ("param_path" in out && "param_value" in out) out.param_value = maskedValue(out.param_path, out.param_value)!;
+  return out;
+}
+
 /**
  * The bytes that the captures of every session in progress hold together. The per-session cap alone
  * bounds memory by the number of sessions in progress, which a crowd of CPEs that start sessions and
@@ -76,21 +97,38 @@ export class EnvelopeCapture {
   add(direction: SessionEnvelope["direction"], body: string | Buffer, at: Date): void {
     const size = typeof body === "string" ? Buffer.byteLength(body) : body.length;
     if (size === 0) return;
-    const room = this.released ? 0 : Math.min(this.o.maxEnvelopeBytes, this.o.maxSessionBytes - this.bytes, this.budget.max - this.budget.held);
-    if (room <= 0) {
-      this.dropped++;
-      return;
-    }
+    const room = this.room();
+    if (room === 0) return;
     // Masked before it is cut, so that a cut cannot leave half a secret unmasked.
-    const text = maskEnvelopeSecrets(typeof body === "string" ? body : body.toString("utf8"));
+    const { text, truncated } = this.keep(maskEnvelopeSecrets(typeof body === "string" ? body : body.toString("utf8")), room);
+    this.envelopes.push({ direction, at, xml: text, truncated });
+  }
+
+  /** A USP Msg as exchanged (a USP device's session), kept as JSON under the same caps. */
+  addUsp(m: UspExchanged): void {
+    const room = this.room();
+    if (room === 0) return;
+    const { text, truncated } = this.keep(JSON.stringify(maskMsgSecrets(msgJson(m.msg)), null, 2), room);
+    this.envelopes.push({ protocol: "usp", direction: m.direction, at: m.at, mtp: m.mtp, msgId: m.msg.header.msgId, msgType: m.msg.header.msgType, msg: text, truncated });
+  }
+
+  /** The bytes one more envelope may take; 0 (and it is counted as dropped) when there are none. */
+  private room(): number {
+    const room = this.released ? 0 : Math.min(this.o.maxEnvelopeBytes, this.o.maxSessionBytes - this.bytes, this.budget.max - this.budget.held);
+    if (room > 0) return room;
+    this.dropped++;
+    return 0;
+  }
+
+  /** The text cut to `room` bytes (never in the middle of a character), counted against the caps. */
+  private keep(text: string, room: number): { text: string; truncated: boolean } {
     const length = Buffer.byteLength(text);
     const truncated = length > room;
     const cut = truncated ? Buffer.from(text).subarray(0, room).toString("utf8") : text;
-    const xml = cut.endsWith("\uFFFD") ? cut.slice(0, -1) : cut;
     const kept = Math.min(length, room);
     this.bytes += kept;
     this.budget.held += kept;
-    this.envelopes.push({ direction, at, xml, truncated });
+    return { text: cut.endsWith("\uFFFD") ? cut.slice(0, -1) : cut, truncated };
   }
 
   /** The session ended or was forgotten: its bytes no longer count against the shared cap. Idempotent. */

@@ -5,6 +5,7 @@
 // goes to the device's session history (session-history.ts) when one is given.
 
 import type { CwmpEnvelope } from "../cwmp/index.js";
+import type { UspMsg } from "../usp/index.js";
 import type { AcsEvent } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { EnvelopeCapture, SessionHistory } from "./session-history.js";
@@ -27,6 +28,17 @@ export interface SessionExchange {
   /** The request body as received and the answer as sent, for the session history's envelopes. */
   receivedBody?: Buffer;
   sentBody?: string | Buffer;
+  /** A USP device's session (bridged): the Msgs exchanged with the agent for this exchange, in order. */
+  uspMessages?: readonly UspExchanged[];
+}
+
+/** One USP Msg as a USP device's session exchanged it (src/controller). */
+export interface UspExchanged {
+  direction: "received" | "sent";
+  at: Date;
+  /** The MTP that carried it (MtpRoute["mtp"]). */
+  mtp: string;
+  msg: UspMsg;
 }
 
 interface Running {
@@ -47,6 +59,12 @@ function requestMethod(e: CwmpEnvelope | null): string | null {
   const method = e?.body?.method;
   if (method === undefined || method === "Fault" || method.endsWith("Response")) return null;
   return method;
+}
+
+/** What the CPE sent in an exchange, kept: its body, or for a USP device the Msgs that carried it. */
+function received(capture: EnvelopeCapture, x: SessionExchange): void {
+  if (x.receivedBody !== undefined) capture.add("received", x.receivedBody, x.at);
+  for (const m of x.uspMessages ?? []) capture.addUsp(m);
 }
 
 export class SessionLog implements SessionLogHook {
@@ -79,7 +97,7 @@ export class SessionLog implements SessionLogHook {
     if (before !== undefined && before.session === x.session) {
       this.received(before, x.received);
       // Before the events, which may end the session.
-      if (x.receivedBody !== undefined) before.capture?.add("received", x.receivedBody, x.at);
+      if (before.capture) received(before.capture, x);
     }
     for (const e of x.events) {
       this.seen.add(e);
@@ -89,7 +107,7 @@ export class SessionLog implements SessionLogHook {
     if (run === undefined || run.session !== x.session) return;
     run.lastAt = x.at;
     // A session that this exchange started (its Inform) had no capture before the events.
-    if (run !== before && x.receivedBody !== undefined) run.capture?.add("received", x.receivedBody, x.at);
+    if (run !== before && run.capture) received(run.capture, x);
     if (x.sentBody !== undefined) run.capture?.add("sent", x.sentBody, x.at);
     const rpc = requestMethod(x.sent);
     if (rpc !== null) run.rpcs.push(rpc);

@@ -1187,12 +1187,33 @@ export interface SessionSummary {
   envelopesDropped: number;
 }
 
-export interface SessionEnvelope {
+/** What a session exchanged, in order: CWMP envelopes, or a USP device's Msgs. */
+export type SessionEnvelope = CwmpSessionEnvelope | UspSessionMessage;
+
+export interface CwmpSessionEnvelope {
+  /** Absent in rows written before USP Msgs were kept. */
+  protocol?: "cwmp";
   direction: "received" | "sent";
   at: Date;
   /** The XML as received or sent, secrets masked, cut at the per-envelope cap. */
   xml: string;
   /** Whether the XML was cut. */
+  truncated: boolean;
+}
+
+/** One USP Msg a USP device's session exchanged (the bridged CWMP envelopes have no bodies to keep). */
+export interface UspSessionMessage {
+  protocol: "usp";
+  direction: "received" | "sent";
+  at: Date;
+  /** The MTP that carried it: websocket, mqtt, loopback. */
+  mtp: string;
+  msgId: string;
+  /** The header's msg_type (GET, GET_RESP, NOTIFY, ERROR...). */
+  msgType: string;
+  /** The Msg as JSON text (TR-369's field names), secrets masked, cut at the per-envelope cap. */
+  msg: string;
+  /** Whether the text was cut. */
   truncated: boolean;
 }
 

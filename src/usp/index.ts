@@ -4,6 +4,8 @@
 export { decodeRecord, encodeRecord, noSessionContextRecord, recordHeader, isEndpointId, endpointSchemes } from "./record.js";
 export { peekString } from "./wire.js";
 export { decodeMsg, encodeMsg, uspMsg, msgKind, msgBody, msgTypeOf } from "./message.js";
+export { msgJson } from "./msg-json.js";
+export type { MsgJson, MsgJsonValue } from "./msg-json.js";
 export { DEFAULT_MAX_BYTES } from "./codec.js";
 export type { DecodeOptions } from "./codec.js";
 export { UspError, UspRemoteError, UspLocalError } from "./errors.js";

@@ -3,10 +3,13 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CaptureBudget, EnvelopeCapture, maskEnvelopeSecrets, SessionHistory } from "../../src/server/session-history.js";
+import { CaptureBudget, EnvelopeCapture, maskEnvelopeSecrets, maskMsgSecrets, SessionHistory } from "../../src/server/session-history.js";
 import { silentLogger } from "../../src/server/logger.js";
-import type { Store } from "../../src/store/types.js";
+import type { SessionEnvelope, Store, UspSessionMessage } from "../../src/store/types.js";
+import { msgJson, uspMsg } from "../../src/usp/index.js";
 import { forEachBackend } from "../support/pg.js";
+
+const xmlOf = (e: SessionEnvelope) => (e.protocol === "usp" ? assert.fail("a CWMP envelope") : e.xml);
 
 const pvs = (name: string, value: string, prefix = "") =>
   `<${prefix}ParameterValueStruct><${prefix}Name>${name}</${prefix}Name><${prefix}Value xsi:type="xsd:string">${value}</${prefix}Value></${prefix}ParameterValueStruct>`;
@@ -40,7 +43,7 @@ describe("session history envelopes", () => {
     const c = new EnvelopeCapture({ maxEnvelopeBytes: 1000, maxSessionBytes: 1000 });
     c.add("received", Buffer.from(plain), new Date());
     c.add("sent", withKey, new Date());
-    assert.deepEqual(c.envelopes.map((e) => [e.xml, e.truncated]), [[plain, false], [withKey.replace(">pk<", ">***<"), false]]);
+    assert.deepEqual(c.envelopes.map((e) => [xmlOf(e), e.truncated]), [[plain, false], [withKey.replace(">pk<", ">***<"), false]]);
   });
 
   it("cuts an envelope at maxEnvelopeBytes, stops at maxSessionBytes and counts what it left out", () => {
@@ -50,7 +53,7 @@ describe("session history envelopes", () => {
     c.add("received", Buffer.from(""), new Date());
     c.add("received", "c".repeat(120), new Date());
     c.add("sent", "d", new Date());
-    assert.deepEqual(c.envelopes.map((e) => [e.direction, e.xml.length, e.truncated]), [["received", 80, false], ["sent", 100, true], ["received", 70, true]]);
+    assert.deepEqual(c.envelopes.map((e) => [e.direction, xmlOf(e).length, e.truncated]), [["received", 80, false], ["sent", 100, true], ["received", 70, true]]);
     assert.equal(c.dropped, 1);
   });
 
@@ -60,7 +63,7 @@ describe("session history envelopes", () => {
     for (const c of sessions) c.add("received", "x".repeat(100), new Date());
     assert.equal(budget.held, 250);
     assert.deepEqual(sessions.map((c) => [c.envelopes.length, c.dropped]), [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]]);
-    assert.equal(sessions[2]!.envelopes[0]!.xml.length, 50, "the last room is used, the envelope cut");
+    assert.equal(xmlOf(sessions[2]!.envelopes[0]!).length, 50, "the last room is used, the envelope cut");
     sessions[0]!.release();
     sessions[0]!.release();
     assert.equal(budget.held, 150, "released once");
@@ -70,11 +73,32 @@ describe("session history envelopes", () => {
     assert.deepEqual([sessions[0]!.envelopes.length, sessions[0]!.dropped, budget.held], [1, 1, 250], "a released capture keeps nothing more");
   });
 
+  it("masks the secrets of USP Msgs: Set's and Add's values, maps by their keys, a ValueChange's value", () => {
+    const masked = (msg: Parameters<typeof msgJson>[0]) => JSON.stringify(maskMsgSecrets(msgJson(msg)));
+    const set = masked(uspMsg("set", "1", { allowPartial: false, updateObjs: [{ objPath: "Device.WiFi.AccessPoint.1.Security.", paramSettings: [{ param: "KeyPassphrase", value: "p1", required: true }, { param: "ModeEnabled", value: "WPA2-Personal", required: true }] }] }));
+    const add = masked(uspMsg("add", "2", { allowPartial: false, createObjs: [{ objPath: "Device.Users.User.", paramSettings: [{ param: "Password", value: "p2", required: true }, { param: "Username", value: "kept-user", required: true }] }] }));
+    const operate = masked(uspMsg("operate", "3", { command: "Device.DeviceInfo.FirmwareImage.2.Download()", commandKey: "ck", sendResp: true, inputArgs: { URL: "http://fw/1.bin", Username: "u", Password: "p3" } }));
+    const get = masked(uspMsg("getResp", "4", { reqPathResults: [{ requestedPath: "Device.", errCode: 0, errMsg: "", resolvedPathResults: [{ resolvedPath: "Device.X_ACME.", resultParams: { RadiusSecret: "p4", PSK: "p5", Name: "kept-name", Empty: "" } }] }] }));
+    const vc = masked(uspMsg("notify", "5", { subscriptionId: "s", sendResp: true, notification: "valueChange", valueChange: { paramPath: "Device.ManagementServer.ConnectionRequestPassword", paramValue: "p6" } }));
+    const all = [set, add, operate, get, vc].join("\n");
+    for (const secret of ["p1", "p2", "p3", "p4", "p5", "p6"]) assert.ok(!all.includes(`"${secret}"`), `${secret} masked`);
+    assert.equal(all.match(/"\*\*\*"/g)?.length, 6);
+    for (const kept of ["WPA2-Personal", "kept-user", "http://fw/1.bin", "kept-name", "ck", "KeyPassphrase", "Device.ManagementServer.ConnectionRequestPassword"]) assert.ok(all.includes(kept), kept);
+  });
+
+  it("holds USP Msgs to the same per-envelope and per-session caps", () => {
+    const c = new EnvelopeCapture({ maxEnvelopeBytes: 256, maxSessionBytes: 300 });
+    const m = { direction: "sent" as const, at: new Date(), mtp: "mqtt", msg: uspMsg("get", "1", { paramPaths: [`Device.${"X".repeat(300)}.`], maxDepth: 0 }) };
+    for (let i = 0; i < 3; i++) c.addUsp(m);
+    assert.deepEqual(c.envelopes.map((e) => [e.protocol, e.truncated, Buffer.byteLength(e.protocol === "usp" ? e.msg : "")]), [["usp", true, 256], ["usp", true, 44]]);
+    assert.equal(c.dropped, 1);
+  });
+
   it("masks before it cuts, so that a cut cannot leave a secret's start", () => {
     const c = new EnvelopeCapture({ maxEnvelopeBytes: 200, maxSessionBytes: 10_000 });
     const xml = pvs("Device.ManagementServer.ConnectionRequestPassword", "s".repeat(400));
     c.add("sent", xml, new Date());
-    assert.ok(!c.envelopes[0]!.xml.includes("sss"));
+    assert.ok(!xmlOf(c.envelopes[0]!).includes("sss"));
     assert.equal(c.envelopes[0]!.truncated, false);
   });
 });
@@ -104,6 +128,29 @@ forEachBackend((backend) => {
       end(none, "s-none", new Date(), null);
       await none.close();
       assert.equal(await store.sessionHistory.get("dev-1", "s-none"), null);
+    });
+
+    it("keeps a USP device's Msgs beside CWMP envelopes, in order, with their MTP, and reads them back", async () => {
+      const h = new SessionHistory(store, silentLogger, { perDevice: 5, envelopes: true, maxEnvelopeBytes: 500, maxSessionBytes: 10_000, maxHeldBytes: 1_000_000 }, () => new Date(), 0);
+      const c = h.capture()!;
+      const at = new Date("2026-01-02T03:04:05.678Z");
+      c.addUsp({ direction: "sent", at, mtp: "websocket", msg: uspMsg("set", "m-1", { allowPartial: false, updateObjs: [{ objPath: "Device.Users.User.1.", paramSettings: [{ param: "Password", value: "hunter2", required: true }] }] }) });
+      c.addUsp({ direction: "received", at, mtp: "websocket", msg: uspMsg("getResp", "m-2", { reqPathResults: [{ requestedPath: "Device.", errCode: 0, errMsg: "", resolvedPathResults: [{ resolvedPath: "Device.DeviceInfo.", resultParams: { Description: "d".repeat(600) } }] }] }) });
+      c.add("received", pvs("Device.DeviceInfo.UpTime", "42"), at);
+      end(h, "s-usp", at, c);
+      await h.close();
+      const got = (await store.sessionHistory.get("dev-1", "s-usp"))!.envelopes!;
+      assert.deepEqual(got.map((e) => [e.protocol ?? "cwmp", e.direction, e.at.toISOString(), e.truncated]), [
+        ["usp", "sent", at.toISOString(), false],
+        ["usp", "received", at.toISOString(), true],
+        ["cwmp", "received", at.toISOString(), false],
+      ]);
+      const [set, resp] = got as UspSessionMessage[];
+      assert.deepEqual([set!.mtp, set!.msgId, set!.msgType, resp!.msgType], ["websocket", "m-1", "SET", "GET_RESP"]);
+      const setJson = JSON.parse(set!.msg);
+      assert.deepEqual(setJson.body.request.set.update_objs[0].param_settings[0], { param: "Password", value: "***", required: true });
+      assert.equal(Buffer.byteLength(resp!.msg), 500, "cut at maxEnvelopeBytes");
+      assert.ok(resp!.msg.startsWith('{\n  "header": {\n    "msg_id": "m-2"'), resp!.msg.slice(0, 60));
     });
 
     it("writes nothing and throws nothing for a device deleted meanwhile", async () => {

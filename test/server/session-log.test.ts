@@ -140,7 +140,7 @@ describe("the envelopes held for sessions in progress", () => {
         const all = await Promise.all(cpes.map((c) => rowOf(c.deviceId)));
         return all.every((r) => r !== undefined) ? all.map((r) => r!) : undefined;
       }, "the sessions' rows");
-      const kept = rows.flatMap((r) => r.envelopes ?? []).reduce((n, e) => n + Buffer.byteLength(e.xml), 0);
+      const kept = rows.flatMap((r) => r.envelopes ?? []).reduce((n, e) => n + Buffer.byteLength(e.protocol === "usp" ? e.msg : e.xml), 0);
       assert.ok(kept > 0 && kept <= maxHeldBytes, `${kept} bytes kept`);
       assert.ok(rows.some((r) => r.summary.envelopesDropped > 0), "the rest counted as dropped");
       assert.deepEqual(rows.map((r) => r.outcome), cpes.map(() => "timeout"));

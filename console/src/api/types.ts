@@ -147,7 +147,7 @@ export interface FileRecord {
   version: string;
 }
 
-/** A recorded CWMP session of a device (GET /api/devices/:id/sessions). */
+/** A recorded session of a device (GET /api/devices/:id/sessions). */
 export interface SessionSummary {
   sessionId: string;
   startedAt: string;

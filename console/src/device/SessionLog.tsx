@@ -1,6 +1,6 @@
-// The device's recent CWMP sessions (GET /api/devices/:id/sessions): events, the RPCs in order, the
-// outcome and duration; each session's envelopes on demand. Envelopes are XML a device wrote: they are
-// shown as text, never parsed into the page.
+// The device's recent sessions (GET /api/devices/:id/sessions): events, the RPCs in order, the outcome
+// and duration; each session's envelopes on demand: a CWMP device's XML, a USP device's Msgs as JSON.
+// Both are what a device wrote: they are shown as text, never parsed into the page.
 
 import { useState } from "preact/hooks";
 import { api, enc } from "../api/client.js";
@@ -11,12 +11,11 @@ import { dateTime } from "../format.js";
 import { useApi } from "../useApi.js";
 import { ScrollText } from "../components/ScrollText.js";
 
-interface Envelope {
-  direction: "received" | "sent";
-  at: string;
-  xml: string;
-  truncated: boolean;
-}
+type Envelope =
+  | { protocol: "cwmp"; direction: "received" | "sent"; at: string; xml: string; truncated: boolean }
+  | { protocol: "usp"; direction: "received" | "sent"; at: string; mtp: string; msgId: string; msgType: string; msg: string; truncated: boolean };
+
+const MTP_NAMES: Record<string, string> = { websocket: "WebSocket", mqtt: "MQTT" };
 
 export function SessionLog({ deviceId, version }: { deviceId: string; version: number }) {
   const list = useApi((signal) => api.get<{ sessions: SessionSummary[] }>(`/api/devices/${enc(deviceId)}/sessions`, { signal }), [deviceId, version]);
@@ -57,14 +56,15 @@ function Envelopes({ deviceId, sessionId }: { deviceId: string; sessionId: strin
   if (one.error) return <ErrorState error={one.error} retry={one.reload} />;
   if (!one.data) return <Loading what="Loading the envelopes" />;
   const envelopes = one.data.envelopes;
+  const usp = envelopes !== null && envelopes.length > 0 && envelopes.every((e) => e.protocol === "usp");
   return (
     <section id="session-envelopes" aria-labelledby="envelopes-title">
-      <h3 id="envelopes-title">Envelopes of the session started {dateTime(one.data.startedAt)}</h3>
+      <h3 id="envelopes-title">{usp ? "USP messages" : "Envelopes"} of the session started {dateTime(one.data.startedAt)}</h3>
       {envelopes === null ? (
         <Empty>Envelopes are not kept (sessionHistory.envelopes is off).</Empty>
       ) : (
         <ol class="plain envelopes">
-          {envelopes.map((e, i) => (
+          {envelopes.map((e, i) => (e.protocol === "usp" ? <UspMessage key={i} n={i + 1} m={e} /> : (
             <li key={i}>
               <div class="muted">
                 {e.direction === "received" ? "From the device" : "To the device"}, {dateTime(e.at)}
@@ -74,10 +74,26 @@ function Envelopes({ deviceId, sessionId }: { deviceId: string; sessionId: strin
                 {e.xml}
               </ScrollText>
             </li>
-          ))}
+          )))}
           {one.data.envelopesDropped > 0 && <li class="muted">{one.data.envelopesDropped} more envelopes were not kept (sessionHistory.maxSessionBytes).</li>}
         </ol>
       )}
     </section>
+  );
+}
+
+/** One USP Msg: which, its id, which way and over which MTP, then its JSON. */
+function UspMessage({ n, m }: { n: number; m: Extract<Envelope, { protocol: "usp" }> }) {
+  const way = m.direction === "received" ? "from" : "to";
+  return (
+    <li>
+      <div class="muted">
+        <span class="mono" data-testid="usp-msg-type">{m.msgType}</span> {way} the agent over {MTP_NAMES[m.mtp] ?? m.mtp}, {dateTime(m.at)}, msg_id <span class="mono">{m.msgId}</span>
+        {m.truncated ? " (cut: longer than sessionHistory.maxEnvelopeBytes)" : ""}
+      </div>
+      <ScrollText class="result mono" testId="usp-msg" label={`USP message ${n}, ${m.msgType} ${way} the agent`}>
+        {m.msg}
+      </ScrollText>
+    </li>
   );
 }

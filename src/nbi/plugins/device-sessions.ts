@@ -3,7 +3,7 @@
 
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { SessionHistoryRecord } from "../../store/types.js";
+import type { SessionEnvelope, SessionHistoryRecord } from "../../store/types.js";
 import type { NbiContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import type { RouteRegistry } from "../route.js";
@@ -22,6 +22,27 @@ const Summary = {
   faults: Type.Array(Type.String(), { description: "CWMP fault codes the CPE answered with" }),
   envelopesDropped: Type.Integer({ description: "Envelopes not kept once sessionHistory.maxSessionBytes (or the process's sessionHistory.maxHeldBytes) was reached" }),
 };
+
+const Direction = Type.Union([Type.Literal("received"), Type.Literal("sent")]);
+const At = Type.String({ format: "date-time" });
+const Envelope = Type.Union([
+  Type.Object({ protocol: Type.Literal("cwmp"), direction: Direction, at: At, xml: Type.String({ description: "The XML as received or sent" }), truncated: Type.Boolean() }),
+  Type.Object({
+    protocol: Type.Literal("usp"),
+    direction: Direction,
+    at: At,
+    mtp: Type.String({ description: "The MTP that carried it: websocket, mqtt, loopback" }),
+    msgId: Type.String(),
+    msgType: Type.String({ description: "The header's msg_type: GET, GET_RESP, NOTIFY, ERROR..." }),
+    msg: Type.String({ description: "The Msg, header and body, as JSON text with TR-369's field names; defaults left out" }),
+    truncated: Type.Boolean(),
+  }),
+]);
+
+/** An envelope as the API gives it; rows written before USP Msgs were kept name no protocol. */
+function envelopeJson(e: SessionEnvelope) {
+  return e.protocol === "usp" ? { ...e, at: e.at.toISOString() } : { ...e, protocol: "cwmp" as const, at: e.at.toISOString() };
+}
 
 function summaryJson(h: Omit<SessionHistoryRecord, "envelopes">) {
   return {
@@ -47,7 +68,7 @@ export function deviceSessionRoutes(app: FastifyInstance, r: RouteRegistry, ctx:
     method: "GET",
     url: "/api/devices/:id/sessions",
     operationId: "listDeviceSessions",
-    summary: "The device's recent CWMP sessions, newest first",
+    summary: "The device's recent sessions, newest first",
     description: "The last `sessionHistory.perDevice` sessions (docs/configuration.md), each summarized; GET one for its envelopes.",
     tag: "devices",
     role: "read-only",
@@ -67,16 +88,14 @@ export function deviceSessionRoutes(app: FastifyInstance, r: RouteRegistry, ctx:
     operationId: "getDeviceSession",
     summary: "One recorded session of the device, with the envelopes exchanged",
     description:
-      "Envelopes are the XML as received and sent, in order, with the values of secret parameters and passwords masked; each is cut at `sessionHistory.maxEnvelopeBytes` (`truncated`). `envelopes` is null when `sessionHistory.envelopes` was off.",
+      "Envelopes are what the session exchanged, in order: for a CWMP device the XML as received and sent (`protocol` cwmp), for a USP device each USP Msg as JSON (`protocol` usp) with the MTP that carried it. The values of secret parameters, arguments and passwords are masked; each is cut at `sessionHistory.maxEnvelopeBytes` (`truncated`). `envelopes` is null when `sessionHistory.envelopes` was off.",
     tag: "devices",
     role: "read-only",
     params: Type.Object({ id: DeviceId, sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
     responses: {
       200: Type.Object({
         ...Summary,
-        envelopes: Nullable(
-          Type.Array(Type.Object({ direction: Type.Union([Type.Literal("received"), Type.Literal("sent")]), at: Type.String({ format: "date-time" }), xml: Type.String(), truncated: Type.Boolean() })),
-        ),
+        envelopes: Nullable(Type.Array(Envelope)),
       }),
     },
     errors: ["DEVICE_NOT_FOUND", "SESSION_NOT_FOUND"],
@@ -86,7 +105,7 @@ export function deviceSessionRoutes(app: FastifyInstance, r: RouteRegistry, ctx:
         if ((await store.devices.get(req.params.id)) === null) throw deviceNotFound(req.params.id);
         throw new ApiError("SESSION_NOT_FOUND", `device ${JSON.stringify(req.params.id)} has no recorded session ${JSON.stringify(req.params.sessionId)}`);
       }
-      return { ...summaryJson(h), envelopes: h.envelopes === null ? null : h.envelopes.map((e) => ({ ...e, at: e.at.toISOString() })) };
+      return { ...summaryJson(h), envelopes: h.envelopes === null ? null : h.envelopes.map(envelopeJson) };
     },
   });
 }

@@ -6,7 +6,8 @@
 // reaches the controller (a factory-fresh agent sends OnBoardRequest, waiting Notifies go again);
 // receive() answers the controller; tick() runs what falls due (async commands, Notify retries,
 // Periodic!, the end of a reboot). Records from the controller are answered the way they came:
-// NoSessionContext, or the Session Context the controller opened.
+// NoSessionContext, or the Session Context the controller opened; with the sessionContext option the
+// agent opens one itself.
 
 import {
   decodeMsg, decodeRecord, encodeMsg, encodeRecord, errorBody, msgKind, noSessionContextRecord, recordHeader, SessionContext, UspRemoteError, uspMsg,
@@ -48,6 +49,11 @@ export interface UspAgentOptions {
   rebootMs?: number;
   network?: NetworkProfile;
   faults?: UspFaultOptions;
+  /**
+   * Speak to the controller in a Session Context of the agent's own (a new one at each connection and
+   * boot) rather than NoSessionContext; Msgs above `maxSegmentBytes` (default 64 KiB) are segmented.
+   */
+  sessionContext?: { maxSegmentBytes?: number };
 }
 
 export type AgentEffect =
@@ -95,6 +101,7 @@ export class UspAgent {
   #periodicAt: number | undefined;
   #session: SessionContext | undefined;
   #sessionPeer = "";
+  #sessionsOpened = 0;
   #msgIds = 0;
   #runIds = 0;
   #random: number;
@@ -140,6 +147,8 @@ export class UspAgent {
   connected(now: number): AgentEffect[] {
     this.#reachable = true;
     if (!this.#up) return [];
+    // A new connection is a new Session Context: the controller starts one per connection.
+    if (this.o.sessionContext !== undefined) this.#session = undefined;
     const out: AgentEffect[] = [];
     for (const w of this.#outbox.all()) out.push(...this.#records(w.to, w.msg));
     if (!this.#onboarded && !this.#outbox.has("onboard")) {
@@ -316,7 +325,7 @@ export class UspAgent {
         break;
       case "sessionContext": {
         if (this.#session === undefined || this.#sessionPeer !== record.fromId) {
-          this.#session = new SessionContext({ sessionId: record.sessionContext.sessionId });
+          this.#session = this.#sessionContext(record.sessionContext.sessionId);
           this.#sessionPeer = record.fromId;
         }
         for (const effect of this.#session.receive(record.sessionContext)) {
@@ -348,8 +357,18 @@ export class UspAgent {
     }
   }
 
-  /** Record(s) carrying a Msg to a controller, in its Session Context if it opened one. */
+  #sessionContext(sessionId: bigint): SessionContext {
+    const max = this.o.sessionContext?.maxSegmentBytes;
+    return new SessionContext({ sessionId, ...(max === undefined ? {} : { maxSegmentBytes: max }) });
+  }
+
+  /** Record(s) carrying a Msg to a controller, in its Session Context if it opened one (or the agent opens them). */
   #records(to: string, msg: Uint8Array): AgentEffect[] {
+    if (this.o.sessionContext !== undefined && this.#session === undefined && to === this.m.controllerId) {
+      // Session ids differ from one context to the next, and between agents (the random part).
+      this.#session = this.#sessionContext((BigInt(Math.floor(this.#random01() * 2 ** 32)) << 16n) | BigInt(++this.#sessionsOpened & 0xffff || 1));
+      this.#sessionPeer = to;
+    }
     if (this.#session !== undefined && this.#sessionPeer === to) {
       return this.#session.send(msg).map((sc) => ({ type: "send" as const, bytes: encodeRecord({ ...recordHeader(this.endpointId, to), recordType: "sessionContext", sessionContext: sc }) }));
     }

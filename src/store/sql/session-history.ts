@@ -3,6 +3,9 @@ import type { JsonValue, SessionEnvelope, SessionHistoryRecord, SessionHistoryRe
 import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 
+/** An envelope as the JSON column holds it (its time as text), for each kind of envelope. */
+type Stored<T> = T extends unknown ? Omit<T, "at"> & { at: string } : never;
+
 const SUMMARY = "device_id, session_id, started_at, ended_at, outcome, summary";
 
 // The newest `keep` rows of the device stay; run with the insert's parameters ($1 the device, $7 keep).
@@ -50,7 +53,7 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
     const rows = await this.s.all(`SELECT ${SUMMARY}, envelopes FROM session_history WHERE device_id = $1 AND session_id = $2`, [deviceId, sessionId]);
     const r = rows[0];
     if (!r) return null;
-    const raw = this.s.dialect.readJson(r.envelopes) as { direction: SessionEnvelope["direction"]; at: string; xml: string; truncated: boolean }[] | null;
+    const raw = this.s.dialect.readJson(r.envelopes) as Stored<SessionEnvelope>[] | null;
     return { ...this.toRecord(r), envelopes: raw === null ? null : raw.map((e) => ({ ...e, at: new Date(e.at) })) };
   }
 

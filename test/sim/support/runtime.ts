@@ -2,7 +2,7 @@
 // ACS does (GET with Digest), and a small file server for Download and Upload.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -184,23 +184,37 @@ export async function closedPort(): Promise<number> {
 
 const cliMain = new URL("../../../src/cli/main.js", import.meta.url).href;
 
+/** `provisio sim ARGS` started as a process: its output so far, and its exit code once it ends. */
+export interface SimCliProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+export function startSimCli(args: string[]): SimCliProcess {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "sim", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
 /** Runs `provisio sim ARGS` as a process, to its end (killed after `timeoutMs`). */
 export function runSimCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "sim", ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const { child, stdout: out, stderr: err } = startSimCli(args);
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`provisio sim did not end in time:\n${stdout}\n${stderr}`));
+      reject(new Error(`provisio sim did not end in time:\n${out()}\n${err()}`));
     }, timeoutMs);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout: out(), stderr: err() });
     });
   });
 }
