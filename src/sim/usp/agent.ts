@@ -15,17 +15,17 @@ import {
 import { DeviceTree, type Node, type TreeState } from "../device-model.js";
 import { SimError } from "../errors.js";
 import { checkLocalValue } from "../constraints.js";
-import { defaultNetwork } from "../models/diagnostics.js";
+import { commandOutputs, defaultNetwork } from "../models/diagnostics.js";
 import { nextRandom } from "../rng.js";
-import type { DeviceIdentity, NetworkProfile } from "../source.js";
+import type { DeviceIdentity, DiagnosticTransferJob, DiagnosticTransferResult, NetworkProfile } from "../source.js";
 import type { TransferOutcome } from "../transfers.js";
 import { add, del, set, type Applied } from "./change.js";
-import { checkArgs, imageVersion, pingDuration, pingResult, setImage } from "./commands.js";
+import { checkArgs, diagnosticDuration, imageVersion, setImage, speedTestJob } from "./commands.js";
 import { get, getInstances } from "./get.js";
 import { controllers, dropVolatileSubscriptions, Outbox, subscriptionsOf, SUBSCRIPTIONS } from "./notifications.js";
 import { AGENT_PROTOCOL_VERSIONS, agentEndpointId } from "./overlay.js";
 import { refersTo, resolveUsp, tableMatches } from "./paths.js";
-import { commandAt, getSupportedDm, type UspModel } from "./supported.js";
+import { commandAt, getSupportedDm, type CommandDef, type UspModel } from "./supported.js";
 import { peekString } from "./wire.js";
 
 /** Misbehaviour on purpose: a share of the controller's requests answered with an Error, not answered, or answered late. */
@@ -55,7 +55,9 @@ export type AgentEffect =
   /** Down until `until`: Records are lost meanwhile; tick() at `until` boots it. */
   | { type: "reboot"; until: number }
   /** Fetch `url`, then call transferDone(id, outcome). */
-  | { type: "download"; id: number; url: string; username: string; password: string; fileSize: number };
+  | { type: "download"; id: number; url: string; username: string; password: string; fileSize: number }
+  /** A DownloadDiagnostics() or UploadDiagnostics() test: move the bytes, then call speedTestDone(id, result). */
+  | { type: "speedTest"; id: number; job: DiagnosticTransferJob };
 
 type BootCause = "LocalReboot" | "RemoteReboot" | "LocalFactoryReset" | "RemoteFactoryReset";
 
@@ -65,9 +67,10 @@ interface Running {
   request: string;
   command: string;
   commandKey: string;
-  /** IPPing(): when it completes; a download completes by transferDone. */
+  /** A diagnostic that moves no bytes: when it completes; downloads and speed tests complete when the runtime says. */
   at?: number;
   args: StringMap;
+  def: CommandDef;
 }
 
 export interface UspAgentState {
@@ -215,7 +218,7 @@ export class UspAgent {
     }
     for (const r of [...(this.#running ?? [])]) {
       if (r.at === undefined || r.at > now) continue;
-      this.#finish(out, r, { ok: true, output: pingResult(r.args, this.tree.context(now, []), this.o.network ?? defaultNetwork) }, now);
+      this.#finish(out, r, { ok: true, output: this.#diagnosticOutputs(r, now) }, now);
     }
     for (const w of this.#outbox.due(now, (to, n) => this.#retryDelay(to, n, now))) out.push(...this.#records(w.to, w.msg));
     if (this.#periodicAt !== undefined && this.#periodicAt <= now) {
@@ -271,6 +274,20 @@ export class UspAgent {
     this.#finish(out, r, { ok: true, output: {} }, now);
     if (r.args.AutoActivate === "true" || r.args.AutoActivate === "1") out.push(...this.#activate(image, undefined, now));
     return out;
+  }
+
+  /** A speed test asked for by DownloadDiagnostics() or UploadDiagnostics() ended. */
+  speedTestDone(id: number, result: DiagnosticTransferResult, now: number): AgentEffect[] {
+    const r = this.#running?.find((x) => x.id === id);
+    if (r === undefined || !this.#up) return [];
+    const out: AgentEffect[] = [];
+    this.#finish(out, r, { ok: true, output: this.#diagnosticOutputs(r, now, result) }, now);
+    return out;
+  }
+
+  #diagnosticOutputs(r: Running, now: number, transfer?: DiagnosticTransferResult): StringMap {
+    const env = { net: this.o.network ?? defaultNetwork, ...(transfer !== undefined ? { transfer } : {}) };
+    return commandOutputs(r.def.diagnostic!.kind, r.args, this.tree.context(now, []), env);
   }
 
   // ---- Records in ----
@@ -540,9 +557,12 @@ export class UspAgent {
       }
       default: {
         const request = this.#request(command, req.commandKey, from, now, out);
-        const run: Running = { id: ++this.#runIds, request, command, commandKey: req.commandKey, args: { ...req.inputArgs } };
+        const def = commandAt(this.m, command)!;
+        const run: Running = { id: ++this.#runIds, request, command, commandKey: req.commandKey, args: { ...req.inputArgs }, def };
         (this.#running ??= []).push(run);
-        if (name === "IPPing()") run.at = now + pingDuration(req.inputArgs, this.o.network ?? defaultNetwork);
+        const kind = def.diagnostic?.kind;
+        if (kind === "download" || kind === "upload") out.push({ type: "speedTest", id: run.id, job: speedTestJob(kind, run.args) });
+        else if (kind !== undefined) run.at = now + diagnosticDuration(kind, run.args, this.o.network ?? defaultNetwork);
         else {
           setImage(this.tree, node.path, { Status: "Downloading" }, now);
           const a = req.inputArgs;
