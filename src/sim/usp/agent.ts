@@ -271,8 +271,15 @@ export class UspAgent {
     const version = imageVersion(r.args.URL!, this.tree.get("Device.DeviceInfo.SoftwareVersion", now) ?? "");
     const name = decodeURIComponent(r.args.URL!.split(/[?#]/)[0]!.split("/").pop() ?? "");
     setImage(this.tree, image, { Name: name.slice(0, 64), Version: version, Available: "true", Status: "Available" }, now);
-    this.#finish(out, r, { ok: true, output: {} }, now);
-    if (r.args.AutoActivate === "true" || r.args.AutoActivate === "1") out.push(...this.#activate(image, undefined, now));
+    if (r.args.AutoActivate !== "true" && r.args.AutoActivate !== "1") {
+      this.#finish(out, r, { ok: true, output: {} }, now);
+      return out;
+    }
+    // The image activates at once, so the download is reported from the new image, after the boot: a
+    // controller reading the version on its OperationComplete reads the new one, not a rebooting agent.
+    this.#finish(out, r, undefined, now);
+    (this.#afterBoot ??= []).push({ command: r.command, commandKey: r.commandKey });
+    out.push(...this.#activate(image, undefined, now));
     return out;
   }
 
@@ -584,7 +591,8 @@ export class UspAgent {
     return row;
   }
 
-  #finish(out: AgentEffect[], r: Running, result: { ok: true; output: StringMap } | { ok: false; errCode: number; errMsg: string }, now: number): void {
+  /** Ends a command: its Request row goes, and its OperationComplete (unless `result` is left to later). */
+  #finish(out: AgentEffect[], r: Running, result: { ok: true; output: StringMap } | { ok: false; errCode: number; errMsg: string } | undefined, now: number): void {
     this.#running = this.#running?.filter((x) => x !== r);
     if (this.#running?.length === 0) this.#running = undefined;
     const row = this.tree.resolve(r.request, now);
@@ -592,6 +600,7 @@ export class UspAgent {
       this.tree.deleteInstance(row, now);
       this.#applied(out, { values: [], created: [], deleted: [r.request] }, "", now);
     }
+    if (result === undefined) return;
     const dot = r.command.lastIndexOf(".");
     this.#operationComplete(out, r.command.slice(0, dot + 1), r.command.slice(dot + 1), r.commandKey, result, now);
   }
