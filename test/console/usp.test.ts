@@ -1,7 +1,8 @@
 // USP devices in the web console (chromium against a real `provisio serve`, on both stores): simulated CWMP
 // devices and a USP agent over the ACS's real WebSocket MTP. The list shows each device's protocol and
 // filters by it; a USP device's page shows its agent (endpoint id, MTP, connected or last seen), offers
-// only the tasks USP has an operation for, and runs a reboot and a read on the agent.
+// only the tasks USP has an operation for, and runs a reboot and a read on the agent; its Diagnostics tab
+// runs a ping as the agent's command, and the bulk "Push a file" says which files USP devices cannot take.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -142,6 +143,47 @@ forEachBackend((b) => describe("web console: USP devices", { timeout: 300_000 },
     await page.getByRole("tab", { name: /^Tasks/ }).click();
     const disabled = await page.getByLabel("Task", { exact: true }).locator("option:disabled").count();
     assert.equal(disabled, 0);
+  });
+
+  it("runs a ping from a USP device's Diagnostics tab, saying it is a command; Push a file gives the reason a file is not for USP devices", async () => {
+    const page = await rig.logIn("uma");
+    await page.goto(`${rig.base}/devices/${encodeURIComponent(uspId)}`);
+    await settled(page, uspId);
+    await page.getByRole("tab", { name: /^Diagnostics/ }).click();
+    assert.match((await page.getByTestId("usp-diagnostics-note").textContent()) ?? "", /Device\.IP\.Diagnostics\.IPPing\(\)/);
+    assert.deepEqual(await pageProblems(page, "a USP device's diagnostics"), []);
+    const operates = agent.requests("operate").length;
+    await page.getByLabel("Host").fill("example.net");
+    await page.getByRole("button", { name: "Run ping" }).click();
+    // The test agent runs the command at once (its default answer); the run completes with its output.
+    await until("the ping operate", async () => (agent.requests("operate").length > operates ? true : undefined), 60_000);
+    assert.equal(agent.requests("operate").at(-1)?.command, "Device.IP.Diagnostics.IPPing()");
+    assert.equal(agent.requests("operate").at(-1)?.inputArgs.Host, "example.net");
+    await page.getByTestId("diagnostic-result").getByText(/Latest: ipPing, (complete|error)/).waitFor({ timeout: 60_000 });
+
+    for (const [name, fileType] of [["usp-fw-1.0.bin", "1 Firmware Upgrade Image"], ["usp-cfg.xml", "3 Vendor Configuration File"]] as const) {
+      const res = await fetch(`${rig.base}/api/files?name=${name}&fileType=${encodeURIComponent(fileType)}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${rig.adminKey}`, "content-type": "application/octet-stream" },
+        body: Buffer.from(name),
+      });
+      assert.equal(res.status, 201, await res.text());
+    }
+    await page.goto(`${rig.base}/devices`);
+    await settled(page, "Devices");
+    await page.getByRole("button", { name: "Push a file…" }).click();
+    const dialog = page.getByRole("dialog");
+    const file = dialog.getByLabel("File", { exact: true });
+    await file.locator("option", { hasText: "usp-cfg.xml" }).waitFor({ state: "attached" });
+    const labels = await file.locator("option").allTextContents();
+    assert.ok(labels.some((l) => l.includes("usp-cfg.xml") && l.includes("(not for USP devices)")), labels.join("|"));
+    assert.ok(labels.some((l) => l.includes("usp-fw-1.0.bin") && !l.includes("not for USP")), labels.join("|"));
+    await file.selectOption({ label: labels.find((l) => l.includes("usp-cfg.xml"))! });
+    await dialog.getByText("USP devices take firmware images only").waitFor();
+    assert.deepEqual(await pageProblems(page, "Push a file of a kind USP devices cannot take"), []);
+    await file.selectOption({ label: labels.find((l) => l.includes("usp-fw-1.0.bin"))! });
+    assert.equal(await dialog.getByText("USP devices take firmware images only").count(), 0);
+    await page.keyboard.press("Escape");
   });
 
   it("shows when an agent that went away was seen last", async () => {

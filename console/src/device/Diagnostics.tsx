@@ -1,9 +1,11 @@
 // Diagnostics of one device: run a ping (operators) and watch its result arrive, and the device's
 // earlier runs. A run settles sessions after it is requested (the device reports 8 DIAGNOSTICS
-// COMPLETE later): the page's event stream reloads the list when it does.
+// COMPLETE later): the page's event stream reloads the list when it does. A USP device runs each
+// diagnostic as its TR-181 command, which the page names, so an operator knows what the agent is sent.
 
 import { useState } from "preact/hooks";
 import { api, enc } from "../api/client.js";
+import type { Protocol } from "../api/types.js";
 import { useCan } from "../auth.js";
 import { describedBy, Field } from "../components/Field.js";
 import { Empty, ErrorState, Loading } from "../components/States.js";
@@ -26,7 +28,7 @@ interface Run {
 
 const SETTLED = new Set(["complete", "error", "cancelled", "failed", "timeout"]);
 
-export function Diagnostics({ deviceId, version }: { deviceId: string; version: number }) {
+export function Diagnostics({ deviceId, version, protocol }: { deviceId: string; version: number; protocol: Protocol }) {
   const canRun = useCan("operator");
   const list = useApi((signal) => api.get<{ diagnostics: Run[] }>(`/api/devices/${enc(deviceId)}/diagnostics?limit=20`, { signal }), [deviceId, version]);
   const rows = list.data?.diagnostics ?? [];
@@ -34,6 +36,11 @@ export function Diagnostics({ deviceId, version }: { deviceId: string; version: 
   return (
     <section aria-labelledby="diagnostics-title">
       <h2 id="diagnostics-title">Diagnostics</h2>
+      {protocol === "usp" && (
+        <p class="muted" data-testid="usp-diagnostics-note">
+          A USP device runs each diagnostic as an asynchronous command (a ping is Device.IP.Diagnostics.IPPing()); every kind of the diagnostics API is supported, and its results arrive with the command&apos;s completion.
+        </p>
+      )}
       <div class="columns">
         <div>
           <Table

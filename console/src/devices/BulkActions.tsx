@@ -146,12 +146,13 @@ function BulkDialog(p: BulkActionsProps & { action: Action; onClose(): void }) {
         </>
       )}
       {p.action === "download" && (
-        <Field id="bulk-file" label="File">
-          <select id="bulk-file" value={fileId} onChange={(e) => setFileId(e.currentTarget.value)}>
+        <Field id="bulk-file" label="File" hint={notForUsp(files.data?.files.find((f) => f.id === fileId)) ? USP_FILE_REASON : undefined}>
+          <select id="bulk-file" value={fileId} onChange={(e) => setFileId(e.currentTarget.value)} aria-describedby={notForUsp(files.data?.files.find((f) => f.id === fileId)) ? "bulk-file-hint" : undefined}>
             <option value="">{files.loading ? "Loading files…" : files.data?.files.length ? "Choose a file" : "No file uploaded yet"}</option>
             {files.data?.files.map((f) => (
               <option key={f.id} value={f.id}>
                 {f.name} {f.version && `(${f.version})`} — {f.fileType}
+                {notForUsp(f) ? " (not for USP devices)" : ""}
               </option>
             ))}
           </select>
@@ -176,6 +177,13 @@ function BulkDialog(p: BulkActionsProps & { action: Action; onClose(): void }) {
       )}
     </ConfirmDialog>
   );
+}
+
+/** USP devices take a firmware image only (Download() of a FirmwareImage): docs/usp.md, "One fleet". */
+const USP_FILE_TYPE = "1 Firmware Upgrade Image";
+const USP_FILE_REASON = "USP devices take firmware images only (their Download() command): on a USP device this file's task fails with fault 9000; CWMP devices take it.";
+function notForUsp(f: FileRecord | undefined): boolean {
+  return f !== undefined && f.fileType !== USP_FILE_TYPE;
 }
 
 /** The API's rule for tags (no control characters, no commas). */

@@ -121,7 +121,7 @@ export function DevicePage({ params }: { params: Params }) {
         {tab === "faults" && <FaultList faults={d.faults} onChange={() => detail.reload()} />}
         {tab === "files" && <Uploads deviceId={id} version={version} />}
         {tab === "sessions" && <SessionLog deviceId={id} version={version} />}
-        {tab === "diagnostics" && <Diagnostics deviceId={id} version={version} />}
+        {tab === "diagnostics" && <Diagnostics deviceId={id} version={version} protocol={d.device.protocol} />}
       </div>
     </section>
   );

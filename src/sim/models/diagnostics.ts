@@ -323,9 +323,10 @@ export function addDiagnostics(b: ModelBuilder, kinds: readonly DiagnosticKind[]
 /**
  * A diagnostic run as a USP agent's command (TR-181 for USP: Device.IP.Diagnostics.IPPing() and its kin),
  * from the same simulation as the CWMP objects: input args in; output args out, Status for the state and
- * table rows as "Table.n.Field". Transfers (download, upload) need the runtime and are not run here.
+ * table rows as "Table.n.Field". Transfers (download, upload) report what the runtime measured, given as
+ * env.transfer.
  */
-export function commandOutputs(kind: Exclude<DiagnosticKind, "download" | "upload">, inputArgs: Readonly<Record<string, string>>, ctx: ValueContext, env: DiagnosticEnv): Record<string, string> {
+export function commandOutputs(kind: DiagnosticKind, inputArgs: Readonly<Record<string, string>>, ctx: ValueContext, env: DiagnosticEnv): Record<string, string> {
   const def = kindDefs[kind];
   const out = simulators[kind]((name) => inputArgs[name] ?? "", ctx, env, def.models["Device."]!);
   const args: Record<string, string> = { Status: out.state };

@@ -16,17 +16,17 @@ import {
 import { DeviceTree, type Node, type TreeState } from "../device-model.js";
 import { SimError } from "../errors.js";
 import { checkLocalValue } from "../constraints.js";
-import { defaultNetwork } from "../models/diagnostics.js";
+import { commandOutputs, defaultNetwork } from "../models/diagnostics.js";
 import { nextRandom } from "../rng.js";
-import type { DeviceIdentity, NetworkProfile } from "../source.js";
+import type { DeviceIdentity, DiagnosticTransferJob, DiagnosticTransferResult, NetworkProfile } from "../source.js";
 import type { TransferOutcome } from "../transfers.js";
 import { add, del, set, type Applied } from "./change.js";
-import { checkArgs, imageVersion, pingDuration, pingResult, setImage } from "./commands.js";
+import { checkArgs, diagnosticDuration, imageVersion, setImage, speedTestJob } from "./commands.js";
 import { get, getInstances } from "./get.js";
 import { controllers, dropVolatileSubscriptions, Outbox, subscriptionsOf, SUBSCRIPTIONS } from "./notifications.js";
 import { AGENT_PROTOCOL_VERSIONS, agentEndpointId } from "./overlay.js";
 import { refersTo, resolveUsp, tableMatches } from "./paths.js";
-import { commandAt, getSupportedDm, type UspModel } from "./supported.js";
+import { commandAt, getSupportedDm, type CommandDef, type UspModel } from "./supported.js";
 import { peekString } from "./wire.js";
 
 /** Misbehaviour on purpose: a share of the controller's requests answered with an Error, not answered, or answered late. */
@@ -61,7 +61,9 @@ export type AgentEffect =
   /** Down until `until`: Records are lost meanwhile; tick() at `until` boots it. */
   | { type: "reboot"; until: number }
   /** Fetch `url`, then call transferDone(id, outcome). */
-  | { type: "download"; id: number; url: string; username: string; password: string; fileSize: number };
+  | { type: "download"; id: number; url: string; username: string; password: string; fileSize: number }
+  /** A DownloadDiagnostics() or UploadDiagnostics() test: move the bytes, then call speedTestDone(id, result). */
+  | { type: "speedTest"; id: number; job: DiagnosticTransferJob };
 
 type BootCause = "LocalReboot" | "RemoteReboot" | "LocalFactoryReset" | "RemoteFactoryReset";
 
@@ -71,9 +73,10 @@ interface Running {
   request: string;
   command: string;
   commandKey: string;
-  /** IPPing(): when it completes; a download completes by transferDone. */
+  /** A diagnostic that moves no bytes: when it completes; downloads and speed tests complete when the runtime says. */
   at?: number;
   args: StringMap;
+  def: CommandDef;
 }
 
 export interface UspAgentState {
@@ -224,7 +227,7 @@ export class UspAgent {
     }
     for (const r of [...(this.#running ?? [])]) {
       if (r.at === undefined || r.at > now) continue;
-      this.#finish(out, r, { ok: true, output: pingResult(r.args, this.tree.context(now, []), this.o.network ?? defaultNetwork) }, now);
+      this.#finish(out, r, { ok: true, output: this.#diagnosticOutputs(r, now) }, now);
     }
     for (const w of this.#outbox.due(now, (to, n) => this.#retryDelay(to, n, now))) out.push(...this.#records(w.to, w.msg));
     if (this.#periodicAt !== undefined && this.#periodicAt <= now) {
@@ -299,9 +302,30 @@ export class UspAgent {
     const version = imageVersion(r.args.URL!, this.tree.get("Device.DeviceInfo.SoftwareVersion", now) ?? "");
     const name = decodeURIComponent(r.args.URL!.split(/[?#]/)[0]!.split("/").pop() ?? "");
     setImage(this.tree, image, { Name: name.slice(0, 64), Version: version, Available: "true", Status: "Available" }, now);
-    this.#finish(out, r, { ok: true, output: {} }, now);
-    if (r.args.AutoActivate === "true" || r.args.AutoActivate === "1") out.push(...this.#activate(image, undefined, now));
+    if (r.args.AutoActivate !== "true" && r.args.AutoActivate !== "1") {
+      this.#finish(out, r, { ok: true, output: {} }, now);
+      return out;
+    }
+    // The image activates at once, so the download is reported from the new image, after the boot: a
+    // controller reading the version on its OperationComplete reads the new one, not a rebooting agent.
+    this.#finish(out, r, undefined, now);
+    (this.#afterBoot ??= []).push({ command: r.command, commandKey: r.commandKey });
+    out.push(...this.#activate(image, undefined, now));
     return out;
+  }
+
+  /** A speed test asked for by DownloadDiagnostics() or UploadDiagnostics() ended. */
+  speedTestDone(id: number, result: DiagnosticTransferResult, now: number): AgentEffect[] {
+    const r = this.#running?.find((x) => x.id === id);
+    if (r === undefined || !this.#up) return [];
+    const out: AgentEffect[] = [];
+    this.#finish(out, r, { ok: true, output: this.#diagnosticOutputs(r, now, result) }, now);
+    return out;
+  }
+
+  #diagnosticOutputs(r: Running, now: number, transfer?: DiagnosticTransferResult): StringMap {
+    const env = { net: this.o.network ?? defaultNetwork, ...(transfer !== undefined ? { transfer } : {}) };
+    return commandOutputs(r.def.diagnostic!.kind, r.args, this.tree.context(now, []), env);
   }
 
   // ---- Records in ----
@@ -581,9 +605,12 @@ export class UspAgent {
       }
       default: {
         const request = this.#request(command, req.commandKey, from, now, out);
-        const run: Running = { id: ++this.#runIds, request, command, commandKey: req.commandKey, args: { ...req.inputArgs } };
+        const def = commandAt(this.m, command)!;
+        const run: Running = { id: ++this.#runIds, request, command, commandKey: req.commandKey, args: { ...req.inputArgs }, def };
         (this.#running ??= []).push(run);
-        if (name === "IPPing()") run.at = now + pingDuration(req.inputArgs, this.o.network ?? defaultNetwork);
+        const kind = def.diagnostic?.kind;
+        if (kind === "download" || kind === "upload") out.push({ type: "speedTest", id: run.id, job: speedTestJob(kind, run.args) });
+        else if (kind !== undefined) run.at = now + diagnosticDuration(kind, run.args, this.o.network ?? defaultNetwork);
         else {
           setImage(this.tree, node.path, { Status: "Downloading" }, now);
           const a = req.inputArgs;
@@ -605,7 +632,8 @@ export class UspAgent {
     return row;
   }
 
-  #finish(out: AgentEffect[], r: Running, result: { ok: true; output: StringMap } | { ok: false; errCode: number; errMsg: string }, now: number): void {
+  /** Ends a command: its Request row goes, and its OperationComplete (unless `result` is left to later). */
+  #finish(out: AgentEffect[], r: Running, result: { ok: true; output: StringMap } | { ok: false; errCode: number; errMsg: string } | undefined, now: number): void {
     this.#running = this.#running?.filter((x) => x !== r);
     if (this.#running?.length === 0) this.#running = undefined;
     const row = this.tree.resolve(r.request, now);
@@ -613,6 +641,7 @@ export class UspAgent {
       this.tree.deleteInstance(row, now);
       this.#applied(out, { values: [], created: [], deleted: [r.request] }, "", now);
     }
+    if (result === undefined) return;
     const dot = r.command.lastIndexOf(".");
     this.#operationComplete(out, r.command.slice(0, dot + 1), r.command.slice(dot + 1), r.commandKey, result, now);
   }

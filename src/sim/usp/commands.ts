@@ -1,11 +1,12 @@
-// What the agent's commands do, without I/O: their input checks, IPPing()'s results from the
-// simulated network (the same echoes the CWMP diagnostics use), and the firmware images' bookkeeping.
+// What the agent's commands do, without I/O: their input checks, how long a diagnostic runs and what a
+// speed test moves (its results are the CWMP diagnostics', commandOutputs in ../models/diagnostics.ts),
+// and the firmware images' bookkeeping.
 // The agent (agent.ts) runs them: the Request row, the OperationComplete, the download, the reboot.
 
 import type { StringMap } from "../../usp/index.js";
 import type { DeviceTree } from "../device-model.js";
-import { echoes, unreachable } from "../models/diagnostics.js";
-import type { NetworkProfile, ValueContext } from "../source.js";
+import type { DiagnosticKind } from "../../diagnostics/kinds.js";
+import type { DiagnosticTransferJob, NetworkProfile } from "../source.js";
 import type { CommandDef } from "./supported.js";
 
 export type Failure = { errCode: number; errMsg: string };
@@ -19,8 +20,10 @@ export function checkArgs(def: CommandDef, args: StringMap): Failure | undefined
   const bad = (name: string, ok: (v: string) => boolean) => args[name] !== undefined && !ok(args[name]);
   const isBool = (v: string) => ["true", "false", "1", "0"].includes(v);
   const isUint = (v: string) => /^\d+$/.test(v) && Number(v) <= 0xffffffff;
-  for (const name of ["AutoActivate"]) if (bad(name, isBool)) return { errCode: 7027, errMsg: `${name} is not a boolean` };
-  for (const name of ["NumberOfRepetitions", "Timeout", "DataBlockSize", "DSCP", "FileSize"]) if (bad(name, isUint)) return { errCode: 7027, errMsg: `${name} is not an unsigned integer` };
+  const types = def.diagnostic?.types ?? {};
+  const typed = (type: string) => Object.keys(types).filter((n) => types[n] === type);
+  for (const name of ["AutoActivate", ...typed("xsd:boolean")]) if (bad(name, isBool)) return { errCode: 7027, errMsg: `${name} is not a boolean` };
+  for (const name of ["FileSize", ...typed("xsd:unsignedInt"), ...typed("xsd:unsignedLong")]) if (bad(name, isUint)) return { errCode: 7027, errMsg: `${name} is not an unsigned integer` };
   if (def.name === "Download()") {
     try {
       const u = new URL(args.URL!);
@@ -32,33 +35,25 @@ export function checkArgs(def: CommandDef, args: StringMap): Failure | undefined
   return undefined;
 }
 
-/** How long an IPPing() runs (simulated ms): each echo takes the network's round trip. */
-export function pingDuration(args: StringMap, net: NetworkProfile): number {
-  return Math.max(50, Number(args.NumberOfRepetitions ?? "1") * Math.max(1, net.latencyMs));
+/** How long a diagnostic that moves no bytes runs (simulated ms): its echoes take the network's round trips. */
+export function diagnosticDuration(kind: DiagnosticKind, args: StringMap, net: NetworkProfile): number {
+  const rtt = Math.max(1, net.latencyMs);
+  const count = (name: string) => Math.max(1, Number(args[name] ?? "1") || 1);
+  switch (kind) {
+    case "traceRoute":
+      return Math.max(50, count("NumberOfTries") * Math.min(30, count("MaxHopCount")) * rtt);
+    case "serverSelection":
+      return Math.max(50, count("NumberOfRepetitions") * (args.HostList ?? "").split(",").length * rtt);
+    case "wifiScan":
+      return 2_000; // A scan dwells on every channel, whatever the network.
+    default:
+      return Math.max(50, count("NumberOfRepetitions") * rtt);
+  }
 }
 
-/** IPPing()'s output arguments. */
-export function pingResult(args: StringMap, ctx: ValueContext, net: NetworkProfile): StringMap {
-  const host = args.Host ?? "";
-  const reps = Math.max(1, Number(args.NumberOfRepetitions ?? "1"));
-  if (unreachable(host, net)) return { Status: "Error_CannotResolveHostName", IPAddressUsed: "", SuccessCount: "0", FailureCount: String(reps) };
-  const { rtts, lost } = echoes(ctx, net, host, reps);
-  const avg = rtts.length === 0 ? 0 : rtts.reduce((a, b) => a + b, 0) / rtts.length;
-  const min = rtts.length === 0 ? 0 : Math.min(...rtts);
-  const max = rtts.length === 0 ? 0 : Math.max(...rtts);
-  const us = (ms: number) => String(Math.round(ms * 1000));
-  return {
-    Status: "Complete",
-    IPAddressUsed: "192.0.2.10",
-    SuccessCount: String(rtts.length),
-    FailureCount: String(lost),
-    AverageResponseTime: String(Math.round(avg)),
-    MinimumResponseTime: String(Math.round(min)),
-    MaximumResponseTime: String(Math.round(max)),
-    AverageResponseTimeDetailed: us(avg),
-    MinimumResponseTimeDetailed: us(min),
-    MaximumResponseTimeDetailed: us(max),
-  };
+/** What a DownloadDiagnostics() or UploadDiagnostics() moves (the runtime does, then speedTestDone). */
+export function speedTestJob(kind: "download" | "upload", args: StringMap): DiagnosticTransferJob {
+  return kind === "download" ? { direction: kind, url: args.DownloadURL ?? "", bytes: 0 } : { direction: kind, url: args.UploadURL ?? "", bytes: Number(args.TestFileLength ?? "0") };
 }
 
 /** The version a firmware file installs: from its name ("gw-2.4.1.bin" gives "2.4.1"), else the current one bumped. */

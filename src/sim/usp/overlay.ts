@@ -89,6 +89,8 @@ export function withUspOverlay(source: ModelSource, o: OverlayOptions): ModelSou
     CommandKey: str(""),
     Status: str("Requested", { enum: ["Requested", "Active", "Canceling", "Canceled", "Success", "Error"] }),
   });
+  // NSLookupDiagnostics() belongs to this object, which the CWMP model declares only as its object's parent.
+  b.obj("DNS.Diagnostics.", {});
   const overlay = b.build("usp-overlay", source.identity ?? { manufacturer: "Provisio", oui: "000000", productClass: source.name, serialPrefix: "SIM" });
   const has = new Set([...source.objects.map((x) => x.path), ...source.parameters.map((x) => x.path)]);
   return {

@@ -3,6 +3,7 @@
 // GetSupportedDM answer built from the compiled model.
 
 import type { XsdType } from "../../cwmp/index.js";
+import { diagnosticKinds, kindDefs, modelOf, type DiagnosticKind } from "../../diagnostics/kinds.js";
 import type { GetSupportedDm, GetSupportedDmResp, ParamValueType, SupportedObject } from "../../usp/index.js";
 import { compileModel, templateOf, type DeviceModel, type ObjectDef } from "../model.js";
 import type { ModelSource } from "../source.js";
@@ -18,6 +19,8 @@ export interface CommandDef {
   /** Input arguments that must be given (7027 otherwise). */
   required: readonly string[];
   output: readonly string[];
+  /** The diagnostic the command runs, with its input args' types. */
+  diagnostic?: { kind: DiagnosticKind; types: Readonly<Record<string, XsdType>> };
 }
 
 export interface EventDef {
@@ -31,13 +34,6 @@ const COMMANDS: readonly CommandDef[] = [
   { object: "Device.", name: "Reboot()", async: false, input: [], required: [], output: [] },
   { object: "Device.", name: "FactoryReset()", async: false, input: [], required: [], output: [] },
   {
-    object: "Device.IP.Diagnostics.", name: "IPPing()", async: true,
-    input: ["Interface", "ProtocolVersion", "Host", "NumberOfRepetitions", "Timeout", "DataBlockSize", "DSCP"],
-    required: ["Host"],
-    output: ["Status", "IPAddressUsed", "SuccessCount", "FailureCount", "AverageResponseTime", "MinimumResponseTime", "MaximumResponseTime",
-      "AverageResponseTimeDetailed", "MinimumResponseTimeDetailed", "MaximumResponseTimeDetailed"],
-  },
-  {
     object: "Device.DeviceInfo.FirmwareImage.{i}.", name: "Download()", async: true,
     input: ["URL", "AutoActivate", "Username", "Password", "FileSize", "CheckSumAlgorithm", "CheckSum"],
     required: ["URL", "AutoActivate"],
@@ -45,6 +41,26 @@ const COMMANDS: readonly CommandDef[] = [
   },
   { object: "Device.DeviceInfo.FirmwareImage.{i}.", name: "Activate()", async: true, input: ["TimeWindow.{i}.Start", "TimeWindow.{i}.End", "TimeWindow.{i}.Mode", "TimeWindow.{i}.UserMessage", "TimeWindow.{i}.MaxRetries"], required: [], output: [] },
 ];
+
+/**
+ * The diagnostics, one async command each: TR-181 for USP names the command and its arguments as the
+ * CWMP object and its parameters (Device.IP.Diagnostics.IPPing. is IPPing() of Device.IP.Diagnostics.),
+ * with Status for DiagnosticsState and result rows as "Table.{i}.Field".
+ */
+const DIAGNOSTIC_COMMANDS: readonly CommandDef[] = diagnosticKinds.flatMap((kind) => {
+  const object = modelOf(kind, "Device.")?.object;
+  if (object === undefined) return [];
+  const def = kindDefs[kind];
+  const dot = object.lastIndexOf(".", object.length - 2);
+  const input = Object.entries(def.inputs).filter(([, i]) => i.local !== true);
+  return [{
+    object: object.slice(0, dot + 1), name: `${object.slice(dot + 1, -1)}()`, async: true,
+    input: input.map(([n]) => n),
+    required: def.required,
+    output: ["Status", ...Object.keys(def.results), ...Object.entries(def.tables).flatMap(([t, fields]) => Object.keys(fields).map((f) => `${t}.{i}.${f}`))],
+    diagnostic: { kind, types: Object.fromEntries(input.map(([n, i]) => [n, i.type])) },
+  }];
+});
 
 const EVENTS: readonly EventDef[] = [
   { object: "Device.", name: "Boot!", args: ["CommandKey", "Cause", "FirmwareUpdated", "ParameterMap"] },
@@ -74,7 +90,7 @@ export function compileUspModel(source: ModelSource, o: OverlayOptions): UspMode
     for (const d of defs) if (model.objectAt(d.object) !== undefined) m.set(d.object, [...(m.get(d.object) ?? []), d]);
     return m;
   };
-  return { model, commands: byObject(COMMANDS), events: byObject(EVENTS), controllerId: o.controllerId };
+  return { model, commands: byObject([...COMMANDS, ...DIAGNOSTIC_COMMANDS]), events: byObject(EVENTS), controllerId: o.controllerId };
 }
 
 export function uniqueKeysOf(def: ObjectDef): readonly (readonly string[])[] {

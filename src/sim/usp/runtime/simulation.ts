@@ -1,5 +1,5 @@
 // Many USP agents in one process: one UspAgent each over its own AgentMtp, one deadline heap and one
-// timer for all of them (DeviceTimers, as the CWMP runtime), downloads over real HTTP. The MTP is the
+// timer for all of them (DeviceTimers, as the CWMP runtime), downloads and speed tests over real HTTP. The MTP is the
 // caller's choice (WebSocket, MQTT, or the in-process loopback of tests), made per agent by `mtp`.
 
 import type { AgentMtp } from "../../../mtp/types.js";
@@ -7,6 +7,7 @@ import { makeIdentity, type IdentityOptions } from "../../identity.js";
 import { systemClock, type SimClock } from "../../runtime/clock.js";
 import { DeviceTimers } from "../../runtime/device-timers.js";
 import type { TlsClientOptions } from "../../runtime/http-session.js";
+import { performSpeedTest } from "../../runtime/speed-test.js";
 import { performTransfer } from "../../runtime/transfer.js";
 import { UspAgent, type AgentEffect, type UspAgentOptions } from "../agent.js";
 import type { UspModel } from "../supported.js";
@@ -107,6 +108,11 @@ export function startUspSimulation(o: UspSimulationOptions): UspSimulation {
             if (outcome.ok) counts.completed++;
             else counts.failed++;
             handle(i, agent.transferDone(e.id, outcome, clock.now()));
+          });
+          break;
+        case "speedTest":
+          void performSpeedTest(e.job, { now: () => clock.now(), timeoutMs: o.transferTimeoutMs ?? 30_000, signal: abort.signal }).then((result) => {
+            if (!stopped) handle(i, agent.speedTestDone(e.id, result, clock.now()));
           });
           break;
       }
