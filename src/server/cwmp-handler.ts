@@ -320,11 +320,10 @@ export class CwmpHandler {
         const reloaded = this.o.provisioning?.reloadIn(tx);
         reloaded?.catch(() => undefined);
         this.o.alarms?.prefetch(tx, deviceId);
-        const [fresh, old, runnableFirst, failedFirst] = await Promise.all([
+        const [fresh, old, tasksFirst] = await Promise.all([
           digestUse === undefined ? true : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt),
           tx.sessions.ofDevice(deviceId),
-          tx.tasks.runnable(deviceId, now),
-          tx.tasks.failedSinceInform(deviceId),
+          tx.tasks.atInform(deviceId, now),
         ]);
         if (!fresh) {
           // A replay, or a CPE that sends its last session's Authorization again: either way a fresh
@@ -355,9 +354,9 @@ export class CwmpHandler {
         // took effect, are settled rather than sent again (confirmedOutcome): pending ones, and those that
         // failed since the device last informed (housekeeping ran out their attempts as it ended the session).
         // With no earlier session to end, the tasks read with the session row are still current.
-        const [runnableRecs, failedRecs] = old === null ? [runnableFirst, failedFirst] : await Promise.all([tx.tasks.runnable(deviceId, now), tx.tasks.failedSinceInform(deviceId)]);
-        const runnable = this.inputs(runnableRecs, now);
-        const confirmed = confirmedBy([...runnable, ...this.inputs(failedRecs, now)], inform);
+        const atInform = old === null ? tasksFirst : await tx.tasks.atInform(deviceId, now);
+        const runnable = this.inputs(atInform.runnable, now);
+        const confirmed = confirmedBy([...runnable, ...this.inputs(atInform.failedSinceInform, now)], inform);
         const tasks = confirmed.taskIds.size === 0 ? runnable : runnable.filter((t) => !confirmed.taskIds.has(t.id));
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         if (profile !== DEFAULT_PROFILE) started.session.useCompat(profile.name);

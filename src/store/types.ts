@@ -271,6 +271,8 @@ export interface TaskRepo {
    * outcome its next Inform may still tell (a lost answer; call it before recording that Inform).
    */
   failedSinceInform(deviceId: string): Promise<TaskRecord[]>;
+  /** runnable(deviceId, now) and failedSinceInform(deviceId) together, in one statement (an Inform needs both). */
+  atInform(deviceId: string, now: Date): Promise<{ runnable: TaskRecord[]; failedSinceInform: TaskRecord[] }>;
   /** Applies a change; returns the new record, or null when the task does not exist. */
   update(id: string, patch: Partial<Pick<TaskRecord, "status" | "notBefore" | "attempts" | "lastFault" | "result" | "completedAt" | "expiresAt">>): Promise<TaskRecord | null>;
   /** Marks every pending or waiting task whose expiresAt has passed as expired; returns how many. */

@@ -89,12 +89,12 @@ forEachBackend((backend) => {
         assert.equal(r.status, 200);
       });
       assert.equal(inform.transactions, 1);
-      // BEGIN with the nonce's use, the session row, the runnable and the failed tasks, the presets'
+      // BEGIN with the nonce's use, the session row, the runnable and the failed tasks (one statement), the presets'
       // revision and the device's FaultMgmt count (alarms); the device's Inform; its values; the outbox
       // with the session row and COMMIT (the session row's write is the last statement). SQLite runs
       // the same statements one at a time, its savepoint's start and end in place of BEGIN and COMMIT,
       // and reads first what it is about to overwrite (two more).
-      assert.deepEqual(inform.first, pipelined ? { statements: 12, roundTrips: 4 } : { statements: 14, roundTrips: 14 });
+      assert.deepEqual(inform.first, pipelined ? { statements: 11, roundTrips: 4 } : { statements: 13, roundTrips: 13 });
       const end = await counted(counters, async () => assert.equal((await c.send(null)).status, 204));
       // The empty POST ends the session: BEGIN with the tasks read again; the outbox with the session
       // row's end and COMMIT.
@@ -112,7 +112,7 @@ forEachBackend((backend) => {
       const inform = await counted(counters, async () => assert.equal((await c.inform(["2 PERIODIC"], values)).status, 200));
       assert.equal(inform.transactions, 1);
       // As the Inform with one value that changed: on SQLite, one statement refreshes the 8 (it took 8).
-      assert.deepEqual(inform.first, pipelined ? { statements: 12, roundTrips: 4 } : { statements: 14, roundTrips: 14 });
+      assert.deepEqual(inform.first, pipelined ? { statements: 11, roundTrips: 4 } : { statements: 13, roundTrips: 13 });
       const stored = await store.parameters.get(c.deviceId, names);
       assert.deepEqual(stored.map((p) => p.value), values.map((v) => v.value.text));
       assert.deepEqual(stored.filter((p) => !(p.valueAt!.getTime() > before.get(p.path)!)).map((p) => p.path), [], "every value's time was refreshed");
@@ -127,7 +127,7 @@ forEachBackend((backend) => {
       await acs.tasks.create(c.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
       const inform = await counted(counters, () => c.inform(["2 PERIODIC"]));
       assert.equal(inform.transactions, 1);
-      assert.deepEqual(inform.first, pipelined ? { statements: 12, roundTrips: 4 } : { statements: 14, roundTrips: 14 });
+      assert.deepEqual(inform.first, pipelined ? { statements: 11, roundTrips: 4 } : { statements: 13, roundTrips: 13 });
       let rpc!: Awaited<ReturnType<TestCpe["send"]>>;
       const post = await counted(counters, async () => (rpc = await c.send(null)));
       assert.equal(rpcIn(rpc).method, "GetParameterValues");
@@ -138,9 +138,9 @@ forEachBackend((backend) => {
       });
       // The session ends with it: on SQLite its history row is a transaction of its own (on PostgreSQL,
       // one statement beside it).
-      // (At least: a process's background passes, such as the owed-wakes poll, may begin one in the
-      // window on a loaded machine; the exchange's own is the first, counted below.)
-      assert.ok(response.transactions >= (pipelined ? 1 : 2), `${response.transactions} transactions`);
+      // (It once measured one more on a loaded machine: the webhooks' fan-out, which the event feed's poll
+      // may start in the window, moved its cursor in a transaction even with no webhook to deliver to.)
+      assert.equal(response.transactions, pipelined ? 1 : 2);
       // BEGIN with the values; the task; its completion; its faults cleared; the tasks read again; the
       // outbox with the session row's end and COMMIT.
       assert.deepEqual(response.first, pipelined ? { statements: 9, roundTrips: 6 } : { statements: 11, roundTrips: 11 });

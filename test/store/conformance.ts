@@ -578,6 +578,38 @@ export function conformance(b: Backend): void {
       assert.deepEqual(await s.tasks.failedSinceInform("nobody"), []);
     });
 
+    test("atInform: runnable and failedSinceInform in one statement, each as they say", async (ctx) => {
+      const s = await withDevices(b, ctx, "d2");
+      await s.devices.recordInform(inform("d1", { at: at(100) }));
+      const mk = async (name: string, status: "failed" | "done" | "pending", created: number, completed: number | null, deviceId = "d1") => {
+        const t = await s.tasks.create({ deviceId, name, args: null }, at(created));
+        return (await s.tasks.update(t.id, { status, completedAt: completed === null ? null : at(completed) }))!;
+      };
+      const failedLate = await mk("failed-late", "failed", 5, 300);
+      const pendingLate = await mk("pending-late", "pending", 20, null);
+      const failed = await mk("failed", "failed", 1, 101);
+      const pending = await mk("pending", "pending", 2, null);
+      const backedOff = await mk("backed-off", "pending", 3, null);
+      await s.tasks.update(backedOff.id, { notBefore: at(2000) });
+      await mk("failed-before-the-inform", "failed", 4, 100);
+      await mk("done-after", "done", 6, 200);
+      await mk("other-device", "failed", 7, 10_000, "d2");
+      await mk("other-device-pending", "pending", 8, null, "d2");
+      const now = at(1000);
+      const both = await s.tasks.atInform("d1", now);
+      assert.deepEqual(both.runnable.map((t) => t.id), [pending.id, pendingLate.id]);
+      assert.deepEqual(both.failedSinceInform.map((t) => t.id), [failed.id, failedLate.id]);
+      // The same as the two reads it stands for, at any moment.
+      for (const when of [now, at(2000)]) {
+        const one = await s.tasks.atInform("d1", when);
+        assert.deepEqual(one.runnable, await s.tasks.runnable("d1", when));
+        assert.deepEqual(one.failedSinceInform, await s.tasks.failedSinceInform("d1"));
+      }
+      await s.devices.recordInform(inform("d1", { at: at(400) }));
+      assert.deepEqual((await s.tasks.atInform("d1", now)).failedSinceInform, []);
+      assert.deepEqual(await s.tasks.atInform("nobody", now), { runnable: [], failedSinceInform: [] });
+    });
+
     test("update applies only the given fields and returns the new record; null for an unknown task", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       const t = await s.tasks.create({ deviceId: "d1", name: "download", args: { url: "http://x" }, expiresAt: at(50) }, at());
