@@ -1150,6 +1150,11 @@ export interface SessionHistoryRepo {
    * exists: STORE_UNKNOWN_REFERENCE.
    */
   record(session: SessionHistoryRecord, keep: number): Promise<void>;
+  /**
+   * Records several sessions (of any devices, in the order given) and keeps only each device's newest
+   * `keep`, in one transaction. A device that no longer exists fails all of them: STORE_UNKNOWN_REFERENCE.
+   */
+  recordMany(sessions: readonly SessionHistoryRecord[], keep: number): Promise<void>;
   /** The device's sessions, newest first, without their envelopes. */
   list(deviceId: string, limit: number): Promise<Omit<SessionHistoryRecord, "envelopes">[]>;
   get(deviceId: string, sessionId: string): Promise<SessionHistoryRecord | null>;
