@@ -127,6 +127,7 @@ export class SessionHistory {
     readonly options: SessionHistoryOptions,
     private readonly clock: () => Date,
     private readonly flushMs = COUNT_FLUSH_MS,
+    private readonly rowsFlushMs = ROWS_FLUSH_MS,
   ) {
     this.budget = new CaptureBudget(options.maxHeldBytes);
   }
@@ -143,7 +144,7 @@ export class SessionHistory {
     if (this.options.perDevice === 0) return;
     this.rows.push({ ...record, summary: { ...record.summary, envelopesDropped: capture?.dropped ?? 0 }, envelopes: capture?.envelopes ?? null });
     if (this.rows.length >= ROWS_BATCH) this.writeRows();
-    else this.rowsTimer ??= setTimeout(() => this.writeRows(), ROWS_FLUSH_MS).unref();
+    else this.rowsTimer ??= setTimeout(() => this.writeRows(), this.rowsFlushMs).unref();
   }
 
   /** Writes the rows held, one batch at a time: what ends during a write waits for the next. */
