@@ -578,6 +578,20 @@ export function conformance(b: Backend): void {
       assert.deepEqual(await s.tasks.failedSinceInform("nobody"), []);
     });
 
+    test("sessionHistory.recordMany: several devices' sessions in one write, each device keeping its newest; all or none", async (ctx) => {
+      const s = await withDevices(b, ctx, "h1", "h2");
+      const summary = { events: ["2 PERIODIC"], rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [], envelopesDropped: 0 };
+      const row = (deviceId: string, sessionId: string, t: number) => ({ deviceId, sessionId, startedAt: at(t), endedAt: at(t + 1), outcome: "completed", summary, envelopes: null });
+      await s.sessionHistory.record(row("h1", "old", 1), 2);
+      await s.sessionHistory.recordMany([row("h1", "a", 10), row("h2", "b", 11), row("h1", "c", 12), row("h2", "d", 13), row("h2", "e", 14)], 2);
+      assert.deepEqual((await s.sessionHistory.list("h1", 10)).map((r) => r.sessionId), ["c", "a"]);
+      assert.deepEqual((await s.sessionHistory.list("h2", 10)).map((r) => r.sessionId), ["e", "d"]);
+      assert.deepEqual((await s.sessionHistory.get("h2", "d"))?.endedAt, at(14));
+      await assert.rejects(s.sessionHistory.recordMany([row("h1", "f", 20), row("nobody", "g", 21)], 2), (err: unknown) => err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE");
+      assert.deepEqual((await s.sessionHistory.list("h1", 10)).map((r) => r.sessionId), ["c", "a"], "nothing of a failed batch stays");
+      await s.sessionHistory.recordMany([], 2);
+    });
+
     test("atInform: runnable and failedSinceInform in one statement, each as they say", async (ctx) => {
       const s = await withDevices(b, ctx, "d2");
       await s.devices.recordInform(inform("d1", { at: at(100) }));
