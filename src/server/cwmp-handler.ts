@@ -7,6 +7,7 @@ import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, Task
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord, TransactionOptions } from "../store/types.js";
 import type { AlarmService } from "./alarms.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
+import { CURRENT_ALARM_COUNT } from "../alarms/index.js";
 import { DIAGNOSTICS_COMPLETE } from "./diagnostics.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
@@ -535,12 +536,16 @@ export class CwmpHandler {
     const ctx = this.applyContext(tx, rec.deviceId, now, x);
     // What the CPE sent is recorded before planning, so that planning sees it.
     const consumed = session.consume(envelopes, now);
+    // What only records values (a provisioning read's response) changes no task: the tasks to plan with
+    // are read now, in the round trip of those writes.
+    const tasksAhead = consumed.reply === null && consumed.effects.every(recordsValuesOnly) ? this.runnable(tx, rec.deviceId, now) : null;
+    tasksAhead?.catch(() => undefined);
     const events = await applyEffects(consumed.effects, ctx);
     let outcome: Outcome;
     if (consumed.reply !== null) {
       outcome = { reply: consumed.reply, effects: consumed.effects };
     } else {
-      const tasks = await this.runnable(tx, rec.deviceId, now);
+      const tasks = await (tasksAhead ?? this.runnable(tx, rec.deviceId, now));
       const step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, session, now, tasks) : session.plan(now, { tasks });
       if (step.kind !== "reply") throw new Error("internal: planning without provisioning asked for data");
       events.push(...(await applyEffects(step.effects, ctx)));
@@ -647,6 +652,15 @@ export class CwmpHandler {
   private publish(events: AcsEvent[]): void {
     for (const e of events) this.o.events.emit(e);
   }
+}
+
+/**
+ * Whether applying `e` leaves the device's tasks as they were: values, names and attributes recorded,
+ * but not the FaultMgmt count, whose change may queue the read of the table (alarm-faultmgmt.ts).
+ */
+function recordsValuesOnly(e: Effect): boolean {
+  if (e.type === "setValues") return !e.values.some((v) => v.path === CURRENT_ALARM_COUNT);
+  return e.type === "setNames" || e.type === "setAttributes";
 }
 
 /** What settles the tasks whose last fault left a write unconfirmed that `inform` confirms. */

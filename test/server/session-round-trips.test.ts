@@ -146,5 +146,31 @@ forEachBackend((backend) => {
       assert.deepEqual(response.first, pipelined ? { statements: 9, roundTrips: 6 } : { statements: 11, roundTrips: 11 });
       c.close();
     });
+
+    it("a session whose provision reads a value: its response's writes and the tasks' read travel together", async () => {
+      const path = "Device.DeviceInfo.UpTime";
+      await store.provisioning.put("provision", "trips-read", { name: "trips-read", kind: "declarative", declarations: [{ path, maxAge: 0 }] }, new Date());
+      await store.provisioning.put("preset", "trips-read", { name: "trips-read", enabled: true, weight: 0, filter: "", events: [], provisions: [{ name: "trips-read" }] }, new Date());
+      try {
+        const c = cpe();
+        await c.inform(["0 BOOTSTRAP", "1 BOOT"]);
+        const read = await c.send(null);
+        assert.equal(rpcIn(read).method, "GetParameterValues");
+        const response = await counted(counters, async () => {
+          const r = await c.send({ method: "GetParameterValuesResponse", parameterList: [{ name: path, value: xsdValue("xsd:unsignedInt", "61") }] });
+          assert.equal(r.status, 204);
+        });
+        assert.equal(response.transactions, 1);
+        // BEGIN with the tasks' read and the value's write; the value read back for the provision; the
+        // device's faults (its provisions are done); the outbox with the session row's end and COMMIT (5
+        // round trips when the tasks were read after the write). SQLite runs them one at a time, with its
+        // savepoint's start and end and the read of the value it overwrites.
+        assert.deepEqual(response.first, pipelined ? { statements: 8, roundTrips: 4 } : { statements: 9, roundTrips: 9 });
+        c.close();
+      } finally {
+        await store.provisioning.delete("preset", "trips-read", new Date());
+        await store.provisioning.delete("provision", "trips-read", new Date());
+      }
+    });
   });
 });
