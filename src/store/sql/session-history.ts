@@ -17,6 +17,8 @@ const COLUMNS: readonly RowColumn[] = [
   { name: "outcome", type: "text" }, { name: "summary", type: "json" }, { name: "envelopes", type: "json" },
 ];
 
+const INSERT = `INSERT INTO session_history (${SUMMARY}, envelopes) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+
 function envelopesOf(h: SessionHistoryRecord): JsonValue {
   return h.envelopes === null ? null : (h.envelopes.map((e) => ({ ...e, at: e.at.toISOString() })) as JsonValue);
 }
@@ -36,18 +38,21 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
     };
   }
 
-  async record(h: SessionHistoryRecord, keep: number): Promise<void> {
+  /** INSERT's parameters. */
+  private row(h: SessionHistoryRecord): unknown[] {
     const d = this.s.dialect;
-    const envelopes = h.envelopes === null ? null : d.json(envelopesOf(h));
-    const params = [h.deviceId, h.sessionId, d.date(h.startedAt), d.date(h.endedAt), h.outcome, d.json(h.summary as unknown as JsonValue), envelopes, keep];
-    const insert = `INSERT INTO session_history (${SUMMARY}, envelopes) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
-    if (d.capabilities.writableCte) {
+    return [h.deviceId, h.sessionId, d.date(h.startedAt), d.date(h.endedAt), h.outcome, d.json(h.summary as unknown as JsonValue), h.envelopes === null ? null : d.json(envelopesOf(h))];
+  }
+
+  async record(h: SessionHistoryRecord, keep: number): Promise<void> {
+    const params = this.row(h);
+    if (this.s.dialect.capabilities.writableCte) {
       // One statement, one round trip: the insert and the prune.
-      await this.s.run(`WITH ins AS (${insert} RETURNING seq) ${PRUNE("$8 - 1")}`, params);
+      await this.s.run(`WITH ins AS (${INSERT} RETURNING seq) ${PRUNE("$8 - 1")}`, [...params, keep]);
       return;
     }
     await this.s.atomic(async (s) => {
-      await s.run(insert, params.slice(0, 7));
+      await s.run(INSERT, params);
       await s.run(PRUNE("$2"), [h.deviceId, keep]);
     });
   }
@@ -55,7 +60,6 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
   async recordMany(hs: readonly SessionHistoryRecord[], keep: number): Promise<void> {
     if (hs.length === 0) return;
     const d = this.s.dialect;
-    const rows = hs.map((h) => [h.deviceId, h.sessionId, h.startedAt, h.endedAt, h.outcome, h.summary as unknown as JsonValue, envelopesOf(h)]);
     const devices = [...new Set(hs.map((h) => h.deviceId))];
     // After the inserts, so that it sees them: each device's rows past its newest `keep`.
     const prune = (s: Scope) => s.run(
@@ -65,12 +69,15 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
     );
     await this.s.atomic(async (s) => {
       if (d.capabilities.inProcess) {
-        await insertRows(s, "session_history", COLUMNS, rows);
+        // A statement each, whatever their number: a JSON row source would encode and parse the envelopes
+        // (kilobytes a session) once more.
+        for (const h of hs) await s.run(INSERT, this.row(h));
         await prune(s);
         return;
       }
       // A server's statements run in the order issued: issued together, they travel together. The
       // insert's failure is the one to report (the prune's would only say the transaction was aborted).
+      const rows = hs.map((h) => [h.deviceId, h.sessionId, h.startedAt, h.endedAt, h.outcome, h.summary as unknown as JsonValue, envelopesOf(h)]);
       const inserted = insertRows(s, "session_history", COLUMNS, rows);
       const pruned = prune(s);
       pruned.catch(() => undefined);
