@@ -127,6 +127,8 @@ export interface StartOptions {
   retryWakeIntervalMs?: number;
   /** Least time between two writes of this process's session counts (default 10000). */
   sessionCountFlushMs?: number;
+  /** How long an ended session's history row waits for others to be written with (default 20). */
+  sessionRowsFlushMs?: number;
   /** Called with each stored Bulk Data report's values, in its transaction (bulkdata.ts ReportHook). */
   onBulkDataReport?: ReportHook;
   /**
@@ -199,7 +201,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     const watchdog = startLoopWatchdog({ thresholdMs: config.log.stallWarn * 1000, log, onStall: (ms) => metrics.loopStall(ms / 1000) });
     closers.push(() => Promise.resolve(watchdog.stop()));
     // A session not heard of for twice its timeout was settled by another process.
-    const sessionHistory = new SessionHistory(store, log, config.sessionHistory, clock, options.sessionCountFlushMs);
+    const sessionHistory = new SessionHistory(store, log, config.sessionHistory, clock, options.sessionCountFlushMs, options.sessionRowsFlushMs);
     closers.push(() => sessionHistory.close());
     const sessionLog = new SessionLog(log, config.cwmp.sessionTimeout * 2000, sessionHistory);
     events.subscribe((e) => sessionLog.event(e));

@@ -4,9 +4,10 @@
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type Inform, type ParseResult } from "../cwmp/index.js";
 import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
-import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
+import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord, TransactionOptions } from "../store/types.js";
 import type { AlarmService } from "./alarms.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
+import { CURRENT_ALARM_COUNT } from "../alarms/index.js";
 import { DIAGNOSTICS_COMPLETE } from "./diagnostics.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
@@ -148,6 +149,12 @@ class Refusal extends Error {
 }
 
 const XML = { "Content-Type": 'text/xml; charset="utf-8"' };
+
+/**
+ * A session's transactions: every statement finds the device's rows by keys, so a plan made once per
+ * connection serves every call (TransactionOptions.genericPlans).
+ */
+const SESSION_TX: TransactionOptions = { genericPlans: true };
 
 /** A session row's write that is its transaction's last statement (SessionWriteOptions). */
 const LAST = { last: true } as const;
@@ -322,11 +329,10 @@ export class CwmpHandler {
         const reloaded = this.o.provisioning?.reloadIn(tx);
         reloaded?.catch(() => undefined);
         this.o.alarms?.prefetch(tx, deviceId);
-        const [fresh, old, runnableFirst, failedFirst] = await Promise.all([
+        const [fresh, old, tasksFirst] = await Promise.all([
           digestUse === undefined ? true : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt),
           tx.sessions.ofDevice(deviceId),
-          tx.tasks.runnable(deviceId, now),
-          tx.tasks.failedSinceInform(deviceId),
+          tx.tasks.atInform(deviceId, now),
         ]);
         if (!fresh) {
           // A replay, or a CPE that sends its last session's Authorization again: either way a fresh
@@ -357,9 +363,9 @@ export class CwmpHandler {
         // took effect, are settled rather than sent again (confirmedOutcome): pending ones, and those that
         // failed since the device last informed (housekeeping ran out their attempts as it ended the session).
         // With no earlier session to end, the tasks read with the session row are still current.
-        const [runnableRecs, failedRecs] = old === null ? [runnableFirst, failedFirst] : await Promise.all([tx.tasks.runnable(deviceId, now), tx.tasks.failedSinceInform(deviceId)]);
-        const runnable = this.inputs(runnableRecs, now);
-        const confirmed = confirmedBy([...runnable, ...this.inputs(failedRecs, now)], inform);
+        const atInform = old === null ? tasksFirst : await tx.tasks.atInform(deviceId, now);
+        const runnable = this.inputs(atInform.runnable, now);
+        const confirmed = confirmedBy([...runnable, ...this.inputs(atInform.failedSinceInform, now)], inform);
         const tasks = confirmed.taskIds.size === 0 ? runnable : runnable.filter((t) => !confirmed.taskIds.has(t.id));
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         if (profile !== DEFAULT_PROFILE) started.session.useCompat(profile.name);
@@ -387,7 +393,7 @@ export class CwmpHandler {
           throw new Refusal(this.busy("this device already has a session in progress\n"));
         }
         return { applied, reply: started.reply, lock };
-      });
+      }, SESSION_TX);
       if (auth.ok && auth.digestUse !== undefined && auth.username !== null) {
         this.o.auth.loggedIn(x.remoteAddress, auth.username, now.getTime());
         if (auth.digestUse.nc === 0) this.o.log.debug({ deviceId, address: x.remoteAddress }, "RFC 2069 Digest (no qop) accepted: its nonce is used once only");
@@ -491,7 +497,7 @@ export class CwmpHandler {
       let result: ExchangeResult | null;
       const fromStore = () => this.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
       try {
-        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached));
+        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached), SESSION_TX);
       } catch (err) {
         if (err instanceof Refusal) throw err;
         if (err instanceof ScriptsNeeded) {
@@ -532,12 +538,16 @@ export class CwmpHandler {
     const ctx = this.applyContext(tx, rec.deviceId, now, x);
     // What the CPE sent is recorded before planning, so that planning sees it.
     const consumed = session.consume(envelopes, now);
+    // What only records values (a provisioning read's response) changes no task: the tasks to plan with
+    // are read now, in the round trip of those writes.
+    const tasksAhead = consumed.reply === null && consumed.effects.every(recordsValuesOnly) ? this.runnable(tx, rec.deviceId, now) : null;
+    tasksAhead?.catch(() => undefined);
     const events = await applyEffects(consumed.effects, ctx);
     let outcome: Outcome;
     if (consumed.reply !== null) {
       outcome = { reply: consumed.reply, effects: consumed.effects };
     } else {
-      const tasks = await this.runnable(tx, rec.deviceId, now);
+      const tasks = await (tasksAhead ?? this.runnable(tx, rec.deviceId, now));
       const step = this.o.provisioning !== undefined ? await this.o.provisioning.plan(tx, session, now, tasks) : session.plan(now, { tasks });
       if (step.kind !== "reply") throw new Error("internal: planning without provisioning asked for data");
       events.push(...(await applyEffects(step.effects, ctx)));
@@ -564,7 +574,7 @@ export class CwmpHandler {
 
   /** A transaction whose provisioning may roll it back to run scripts outside it (ProvisioningService.transaction). */
   private transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.o.provisioning !== undefined ? this.o.provisioning.transaction(fn) : this.o.store.transaction(fn);
+    return this.o.provisioning !== undefined ? this.o.provisioning.transaction(fn, SESSION_TX) : this.o.store.transaction(fn, SESSION_TX);
   }
 
   private applyContext(tx: StoreTx, deviceId: string, now: Date, x: Exchange) {
@@ -645,6 +655,15 @@ export class CwmpHandler {
   private publish(events: AcsEvent[]): void {
     for (const e of events) this.o.events.emit(e);
   }
+}
+
+/**
+ * Whether applying `e` leaves the device's tasks as they were: values, names and attributes recorded,
+ * but not the FaultMgmt count, whose change may queue the read of the table (alarm-faultmgmt.ts).
+ */
+function recordsValuesOnly(e: Effect): boolean {
+  if (e.type === "setValues") return !e.values.some((v) => v.path === CURRENT_ALARM_COUNT);
+  return e.type === "setNames" || e.type === "setAttributes";
 }
 
 /** What settles the tasks whose last fault left a write unconfirmed that `inform` confirms. */

@@ -27,6 +27,14 @@ const MINUTE = 60_000;
 const COUNT_FLUSH_MS = 10_000;
 /** Counts older than this are deleted. */
 const COUNT_RETENTION_MS = 24 * 3_600_000;
+/**
+ * Rows wait this long to be written with those of the sessions that end meanwhile, one transaction (one
+ * statement's round trip on PostgreSQL) for all of them instead of one per session; fewer when the
+ * write before is still under way.
+ */
+const ROWS_FLUSH_MS = 20;
+/** At most this many rows in one write. */
+const ROWS_BATCH = 64;
 
 /** Names whose values are secrets, besides isSecretPath's: whatever ends so. */
 const SECRET_LEAF = /(Password|Passphrase|Key\d*|Secret|PSK)$/;
@@ -146,6 +154,10 @@ export class SessionHistory {
   private timer: NodeJS.Timeout | null = null;
   private readonly pending = new Set<Promise<void>>();
   private readonly budget: CaptureBudget;
+  /** Rows of ended sessions not written yet, and whether a write of them is under way or due. */
+  private rows: SessionHistoryRecord[] = [];
+  private writing: Promise<void> | null = null;
+  private rowsTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: Store,
@@ -153,6 +165,7 @@ export class SessionHistory {
     readonly options: SessionHistoryOptions,
     private readonly clock: () => Date,
     private readonly flushMs = COUNT_FLUSH_MS,
+    private readonly rowsFlushMs = ROWS_FLUSH_MS,
   ) {
     this.budget = new CaptureBudget(options.maxHeldBytes);
   }
@@ -167,14 +180,37 @@ export class SessionHistory {
     capture?.release();
     this.count(record.endedAt);
     if (this.options.perDevice === 0) return;
-    const full: SessionHistoryRecord = { ...record, summary: { ...record.summary, envelopesDropped: capture?.dropped ?? 0 }, envelopes: capture?.envelopes ?? null };
-    this.track(
-      this.store.sessionHistory.record(full, this.options.perDevice).catch((err: unknown) => {
-        // The device deleted meanwhile: nothing to keep.
-        if (err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE") return;
-        this.log[isStoreUnavailable(err) ? "debug" : "warn"]({ err: (err as Error).message, deviceId: record.deviceId }, "session history not recorded");
-      }),
-    );
+    this.rows.push({ ...record, summary: { ...record.summary, envelopesDropped: capture?.dropped ?? 0 }, envelopes: capture?.envelopes ?? null });
+    if (this.rows.length >= ROWS_BATCH) this.writeRows();
+    else this.rowsTimer ??= setTimeout(() => this.writeRows(), this.rowsFlushMs).unref();
+  }
+
+  /** Writes the rows held, one batch at a time: what ends during a write waits for the next. */
+  private writeRows(): void {
+    if (this.rowsTimer !== null) clearTimeout(this.rowsTimer);
+    this.rowsTimer = null;
+    if (this.writing !== null || this.rows.length === 0) return;
+    const batch = this.rows.splice(0, ROWS_BATCH);
+    const write = this.store.sessionHistory.recordMany(batch, this.options.perDevice).catch((err: unknown) => {
+      // A device deleted meanwhile fails the batch: each row on its own, so that only that device's is lost.
+      if (batch.length > 1 && err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE") return this.writeEach(batch);
+      this.notRecorded(err, batch);
+    });
+    this.writing = write.finally(() => {
+      this.writing = null;
+      if (this.rows.length >= ROWS_BATCH || (this.rows.length > 0 && this.rowsTimer === null)) this.writeRows();
+    });
+    this.track(this.writing);
+  }
+
+  private async writeEach(batch: readonly SessionHistoryRecord[]): Promise<void> {
+    for (const row of batch) await this.store.sessionHistory.record(row, this.options.perDevice).catch((err: unknown) => this.notRecorded(err, [row]));
+  }
+
+  private notRecorded(err: unknown, rows: readonly SessionHistoryRecord[]): void {
+    // The device deleted meanwhile: nothing to keep.
+    if (err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE") return;
+    this.log[isStoreUnavailable(err) ? "debug" : "warn"]({ err: (err as Error).message, deviceIds: [...new Set(rows.map((r) => r.deviceId))] }, "session history not recorded");
   }
 
   private count(at: Date): void {
@@ -205,9 +241,13 @@ export class SessionHistory {
     void p.finally(() => this.pending.delete(p));
   }
 
-  /** Writes the counts still held and waits for the writes under way (before the store closes). */
+  /** Writes the counts and rows still held and waits for the writes under way (before the store closes). */
   async close(): Promise<void> {
     this.flush();
+    while (this.rows.length > 0 || this.writing !== null) {
+      this.writeRows();
+      await this.writing;
+    }
     await Promise.all([...this.pending]);
   }
 }

@@ -271,6 +271,8 @@ export interface TaskRepo {
    * outcome its next Inform may still tell (a lost answer; call it before recording that Inform).
    */
   failedSinceInform(deviceId: string): Promise<TaskRecord[]>;
+  /** runnable(deviceId, now) and failedSinceInform(deviceId) together, in one statement (an Inform needs both). */
+  atInform(deviceId: string, now: Date): Promise<{ runnable: TaskRecord[]; failedSinceInform: TaskRecord[] }>;
   /** Applies a change; returns the new record, or null when the task does not exist. */
   update(id: string, patch: Partial<Pick<TaskRecord, "status" | "notBefore" | "attempts" | "lastFault" | "result" | "completedAt" | "expiresAt">>): Promise<TaskRecord | null>;
   /** Marks every pending or waiting task whose expiresAt has passed as expired; returns how many. */
@@ -573,13 +575,23 @@ export interface StoreTx {
   uspDataModels: UspDataModelRepo;
 }
 
+/** How a transaction runs (Store.transaction). */
+export interface TransactionOptions {
+  /**
+   * Its statements find rows by keys, so that their best plans do not depend on the values bound (a CWMP
+   * session's): PostgreSQL then uses a plan made once per connection (a generic plan) instead of planning
+   * again at every call, as it does when a value's plan looks cheaper. SQLite plans once anyway.
+   */
+  genericPlans?: boolean;
+}
+
 export interface Store extends StoreTx {
   readonly backend: "sqlite" | "postgres";
   /**
    * Runs `fn` in one transaction: all of its writes commit together or not at all. `fn` must only await
    * calls on `tx` (the SQLite backend serializes transactions within a process).
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Calls `wake` soon after any process commits outbox events, so that tailers need not wait for their
    * next poll (PostgreSQL: LISTEN/NOTIFY on a connection of its own). A hint only: it may be late, come
@@ -1235,6 +1247,11 @@ export interface SessionHistoryRepo {
    * exists: STORE_UNKNOWN_REFERENCE.
    */
   record(session: SessionHistoryRecord, keep: number): Promise<void>;
+  /**
+   * Records several sessions (of any devices, in the order given) and keeps only each device's newest
+   * `keep`, in one transaction. A device that no longer exists fails all of them: STORE_UNKNOWN_REFERENCE.
+   */
+  recordMany(sessions: readonly SessionHistoryRecord[], keep: number): Promise<void>;
   /** The device's sessions, newest first, without their envelopes. */
   list(deviceId: string, limit: number): Promise<Omit<SessionHistoryRecord, "envelopes">[]>;
   get(deviceId: string, sessionId: string): Promise<SessionHistoryRecord | null>;

@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CaptureBudget, EnvelopeCapture, maskEnvelopeSecrets, maskMsgSecrets, SessionHistory } from "../../src/server/session-history.js";
 import { silentLogger } from "../../src/server/logger.js";
-import type { SessionEnvelope, Store, UspSessionMessage } from "../../src/store/types.js";
+import type { CwmpSessionEnvelope, SessionEnvelope, Store, UspSessionMessage } from "../../src/store/types.js";
 import { msgJson, uspMsg } from "../../src/usp/index.js";
+import { StoreCounters } from "../../src/store/index.js";
 import { forEachBackend } from "../support/pg.js";
 
 const xmlOf = (e: SessionEnvelope) => (e.protocol === "usp" ? assert.fail("a CWMP envelope") : e.xml);
@@ -151,6 +152,43 @@ forEachBackend((backend) => {
       assert.deepEqual(setJson.body.request.set.update_objs[0].param_settings[0], { param: "Password", value: "***", required: true });
       assert.equal(Buffer.byteLength(resp!.msg), 500, "cut at maxEnvelopeBytes");
       assert.ok(resp!.msg.startsWith('{\n  "header": {\n    "msg_id": "m-2"'), resp!.msg.slice(0, 60));
+    });
+
+    it("writes the rows of sessions that end together in one transaction, each device keeping its newest perDevice", async () => {
+      const counters = new StoreCounters();
+      const counted = await backend.open({ postgres: { counters }, sqlite: { counters } });
+      try {
+        const device = (id: string) => counted.devices.recordInform({ id, manufacturer: "Acme", oui: "A1B2C3", productClass: "HGW", serialNumber: id, at: new Date(), address: null, cwmpNamespace: "1-2", cwmpVersion: "1.2", events: [] });
+        await device("b-1");
+        await device("b-2");
+        const h = new SessionHistory(counted, silentLogger, { perDevice: 2, envelopes: true, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000, maxHeldBytes: 1_000_000 }, () => new Date(), 3_600_000);
+        const began = counters.transactions;
+        const t0 = Date.now();
+        for (let i = 0; i < 6; i++) {
+          const deviceId = i % 2 === 0 ? "b-1" : "b-2";
+          const capture = h.capture();
+          capture?.add("received", `<Inform>${i}</Inform>`, new Date(t0 + i));
+          h.ended({ deviceId, sessionId: `s-${i}`, startedAt: new Date(t0 + i), endedAt: new Date(t0 + i), outcome: "completed", summary }, capture);
+        }
+        await h.close();
+        // The six rows in one write; the per-minute counts in two of their own (the first session's at once,
+        // the others' at close).
+        assert.equal(counters.transactions - began, 3);
+        assert.deepEqual((await counted.sessionHistory.list("b-1", 10)).map((r) => r.sessionId), ["s-4", "s-2"]);
+        assert.deepEqual((await counted.sessionHistory.list("b-2", 10)).map((r) => r.sessionId), ["s-5", "s-3"]);
+        assert.equal(((await counted.sessionHistory.get("b-2", "s-5"))?.envelopes?.[0] as CwmpSessionEnvelope | undefined)?.xml, "<Inform>5</Inform>");
+
+        // A device deleted before its row was written loses that row only.
+        const again = new SessionHistory(counted, silentLogger, { perDevice: 2, envelopes: false, maxEnvelopeBytes: 1000, maxSessionBytes: 10_000, maxHeldBytes: 1_000_000 }, () => new Date(), 3_600_000);
+        again.ended({ deviceId: "b-1", sessionId: "s-6", startedAt: new Date(t0 + 6), endedAt: new Date(t0 + 6), outcome: "completed", summary }, null);
+        again.ended({ deviceId: "gone", sessionId: "s-gone", startedAt: new Date(t0 + 7), endedAt: new Date(t0 + 7), outcome: "completed", summary }, null);
+        again.ended({ deviceId: "b-2", sessionId: "s-7", startedAt: new Date(t0 + 8), endedAt: new Date(t0 + 8), outcome: "completed", summary }, null);
+        await again.close();
+        assert.deepEqual((await counted.sessionHistory.list("b-1", 10)).map((r) => r.sessionId), ["s-6", "s-4"]);
+        assert.deepEqual((await counted.sessionHistory.list("b-2", 10)).map((r) => r.sessionId), ["s-7", "s-5"]);
+      } finally {
+        await counted.close();
+      }
     });
 
     it("writes nothing and throws nothing for a device deleted meanwhile", async () => {

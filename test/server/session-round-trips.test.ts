@@ -65,7 +65,8 @@ forEachBackend((backend) => {
       // Alarm rules and metric definitions are cached per process, their revisions read at most every
       // refresh interval: made long here, so that the counts below do not depend on how fast the test runs.
       const settings = { provisioning: { refreshInterval: 3600 }, alarms: { refreshInterval: 3600 } };
-      acs = await startAcs(testConfig(dataDir, url, settings), { store, housekeepingIntervalMs: 3_600_000, sessionCountFlushMs: 3_600_000 });
+      // Ended sessions' history rows wait to be written together: here until the ACS closes.
+      acs = await startAcs(testConfig(dataDir, url, settings), { store, housekeepingIntervalMs: 3_600_000, sessionCountFlushMs: 3_600_000, sessionRowsFlushMs: 3_600_000 });
       // The first session's end writes the first per-minute count; later ones wait an hour for theirs.
       const first = cpe();
       await first.inform(["0 BOOTSTRAP", "1 BOOT"]);
@@ -89,12 +90,12 @@ forEachBackend((backend) => {
         assert.equal(r.status, 200);
       });
       assert.equal(inform.transactions, 1);
-      // BEGIN with the nonce's use, the session row, the runnable and the failed tasks, the presets'
+      // BEGIN with the nonce's use, the session row, the runnable and the failed tasks (one statement), the presets'
       // revision and the device's FaultMgmt count (alarms); the device's Inform; its values; the outbox
       // with the session row and COMMIT (the session row's write is the last statement). SQLite runs
       // the same statements one at a time, its savepoint's start and end in place of BEGIN and COMMIT,
       // and reads first what it is about to overwrite (two more).
-      assert.deepEqual(inform.first, pipelined ? { statements: 12, roundTrips: 4 } : { statements: 14, roundTrips: 14 });
+      assert.deepEqual(inform.first, pipelined ? { statements: 11, roundTrips: 4 } : { statements: 13, roundTrips: 13 });
       const end = await counted(counters, async () => assert.equal((await c.send(null)).status, 204));
       // The empty POST ends the session: BEGIN with the tasks read again; the outbox with the session
       // row's end and COMMIT.
@@ -112,7 +113,7 @@ forEachBackend((backend) => {
       const inform = await counted(counters, async () => assert.equal((await c.inform(["2 PERIODIC"], values)).status, 200));
       assert.equal(inform.transactions, 1);
       // As the Inform with one value that changed: on SQLite, one statement refreshes the 8 (it took 8).
-      assert.deepEqual(inform.first, pipelined ? { statements: 12, roundTrips: 4 } : { statements: 14, roundTrips: 14 });
+      assert.deepEqual(inform.first, pipelined ? { statements: 11, roundTrips: 4 } : { statements: 13, roundTrips: 13 });
       const stored = await store.parameters.get(c.deviceId, names);
       assert.deepEqual(stored.map((p) => p.value), values.map((v) => v.value.text));
       assert.deepEqual(stored.filter((p) => !(p.valueAt!.getTime() > before.get(p.path)!)).map((p) => p.path), [], "every value's time was refreshed");
@@ -127,7 +128,7 @@ forEachBackend((backend) => {
       await acs.tasks.create(c.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
       const inform = await counted(counters, () => c.inform(["2 PERIODIC"]));
       assert.equal(inform.transactions, 1);
-      assert.deepEqual(inform.first, pipelined ? { statements: 12, roundTrips: 4 } : { statements: 14, roundTrips: 14 });
+      assert.deepEqual(inform.first, pipelined ? { statements: 11, roundTrips: 4 } : { statements: 13, roundTrips: 13 });
       let rpc!: Awaited<ReturnType<TestCpe["send"]>>;
       const post = await counted(counters, async () => (rpc = await c.send(null)));
       assert.equal(rpcIn(rpc).method, "GetParameterValues");
@@ -136,15 +137,40 @@ forEachBackend((backend) => {
         const r = await c.send({ method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "61") }] });
         assert.equal(r.status, 204);
       });
-      // The session ends with it: on SQLite its history row is a transaction of its own (on PostgreSQL,
-      // one statement beside it).
-      // (At least: a process's background passes, such as the owed-wakes poll, may begin one in the
-      // window on a loaded machine; the exchange's own is the first, counted below.)
-      assert.ok(response.transactions >= (pipelined ? 1 : 2), `${response.transactions} transactions`);
+      // The session ends with it; its history row is written later, with other sessions' (here at close).
+      // (It once measured one more on a loaded machine: the webhooks' fan-out, which the event feed's poll
+      // may start in the window, moved its cursor in a transaction even with no webhook to deliver to.)
+      assert.equal(response.transactions, 1);
       // BEGIN with the values; the task; its completion; its faults cleared; the tasks read again; the
       // outbox with the session row's end and COMMIT.
       assert.deepEqual(response.first, pipelined ? { statements: 9, roundTrips: 6 } : { statements: 11, roundTrips: 11 });
       c.close();
+    });
+
+    it("a session whose provision reads a value: its response's writes and the tasks' read travel together", async () => {
+      const path = "Device.DeviceInfo.UpTime";
+      await store.provisioning.put("provision", "trips-read", { name: "trips-read", kind: "declarative", declarations: [{ path, maxAge: 0 }] }, new Date());
+      await store.provisioning.put("preset", "trips-read", { name: "trips-read", enabled: true, weight: 0, filter: "", events: [], provisions: [{ name: "trips-read" }] }, new Date());
+      try {
+        const c = cpe();
+        await c.inform(["0 BOOTSTRAP", "1 BOOT"]);
+        const read = await c.send(null);
+        assert.equal(rpcIn(read).method, "GetParameterValues");
+        const response = await counted(counters, async () => {
+          const r = await c.send({ method: "GetParameterValuesResponse", parameterList: [{ name: path, value: xsdValue("xsd:unsignedInt", "61") }] });
+          assert.equal(r.status, 204);
+        });
+        assert.equal(response.transactions, 1);
+        // BEGIN with the tasks' read and the value's write; the value read back for the provision; the
+        // device's faults (its provisions are done); the outbox with the session row's end and COMMIT (5
+        // round trips when the tasks were read after the write). SQLite runs them one at a time, with its
+        // savepoint's start and end and the read of the value it overwrites.
+        assert.deepEqual(response.first, pipelined ? { statements: 8, roundTrips: 4 } : { statements: 9, roundTrips: 9 });
+        c.close();
+      } finally {
+        await store.provisioning.delete("preset", "trips-read", new Date());
+        await store.provisioning.delete("provision", "trips-read", new Date());
+      }
     });
   });
 });

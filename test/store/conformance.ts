@@ -578,6 +578,52 @@ export function conformance(b: Backend): void {
       assert.deepEqual(await s.tasks.failedSinceInform("nobody"), []);
     });
 
+    test("sessionHistory.recordMany: several devices' sessions in one write, each device keeping its newest; all or none", async (ctx) => {
+      const s = await withDevices(b, ctx, "h1", "h2");
+      const summary = { events: ["2 PERIODIC"], rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [], envelopesDropped: 0 };
+      const row = (deviceId: string, sessionId: string, t: number) => ({ deviceId, sessionId, startedAt: at(t), endedAt: at(t + 1), outcome: "completed", summary, envelopes: null });
+      await s.sessionHistory.record(row("h1", "old", 1), 2);
+      await s.sessionHistory.recordMany([row("h1", "a", 10), row("h2", "b", 11), row("h1", "c", 12), row("h2", "d", 13), row("h2", "e", 14)], 2);
+      assert.deepEqual((await s.sessionHistory.list("h1", 10)).map((r) => r.sessionId), ["c", "a"]);
+      assert.deepEqual((await s.sessionHistory.list("h2", 10)).map((r) => r.sessionId), ["e", "d"]);
+      assert.deepEqual((await s.sessionHistory.get("h2", "d"))?.endedAt, at(14));
+      await assert.rejects(s.sessionHistory.recordMany([row("h1", "f", 20), row("nobody", "g", 21)], 2), (err: unknown) => err instanceof StoreError && err.code === "STORE_UNKNOWN_REFERENCE");
+      assert.deepEqual((await s.sessionHistory.list("h1", 10)).map((r) => r.sessionId), ["c", "a"], "nothing of a failed batch stays");
+      await s.sessionHistory.recordMany([], 2);
+    });
+
+    test("atInform: runnable and failedSinceInform in one statement, each as they say", async (ctx) => {
+      const s = await withDevices(b, ctx, "d2");
+      await s.devices.recordInform(inform("d1", { at: at(100) }));
+      const mk = async (name: string, status: "failed" | "done" | "pending", created: number, completed: number | null, deviceId = "d1") => {
+        const t = await s.tasks.create({ deviceId, name, args: null }, at(created));
+        return (await s.tasks.update(t.id, { status, completedAt: completed === null ? null : at(completed) }))!;
+      };
+      const failedLate = await mk("failed-late", "failed", 5, 300);
+      const pendingLate = await mk("pending-late", "pending", 20, null);
+      const failed = await mk("failed", "failed", 1, 101);
+      const pending = await mk("pending", "pending", 2, null);
+      const backedOff = await mk("backed-off", "pending", 3, null);
+      await s.tasks.update(backedOff.id, { notBefore: at(2000) });
+      await mk("failed-before-the-inform", "failed", 4, 100);
+      await mk("done-after", "done", 6, 200);
+      await mk("other-device", "failed", 7, 10_000, "d2");
+      await mk("other-device-pending", "pending", 8, null, "d2");
+      const now = at(1000);
+      const both = await s.tasks.atInform("d1", now);
+      assert.deepEqual(both.runnable.map((t) => t.id), [pending.id, pendingLate.id]);
+      assert.deepEqual(both.failedSinceInform.map((t) => t.id), [failed.id, failedLate.id]);
+      // The same as the two reads it stands for, at any moment.
+      for (const when of [now, at(2000)]) {
+        const one = await s.tasks.atInform("d1", when);
+        assert.deepEqual(one.runnable, await s.tasks.runnable("d1", when));
+        assert.deepEqual(one.failedSinceInform, await s.tasks.failedSinceInform("d1"));
+      }
+      await s.devices.recordInform(inform("d1", { at: at(400) }));
+      assert.deepEqual((await s.tasks.atInform("d1", now)).failedSinceInform, []);
+      assert.deepEqual(await s.tasks.atInform("nobody", now), { runnable: [], failedSinceInform: [] });
+    });
+
     test("update applies only the given fields and returns the new record; null for an unknown task", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       const t = await s.tasks.create({ deviceId: "d1", name: "download", args: { url: "http://x" }, expiresAt: at(50) }, at());

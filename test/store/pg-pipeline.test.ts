@@ -4,6 +4,7 @@
 // stays, and its connection serves the next transaction.
 
 import assert from "node:assert/strict";
+import { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { openStore, StoreCounters, StoreError, type Store, type TransactionCounts } from "../../src/store/index.js";
 import { at, inform } from "./conformance.js";
@@ -40,6 +41,31 @@ describe("postgres: pipelined statements in a transaction", () => {
       await tx.devices.get("d1");
     }));
     assert.deepEqual(one, [{ statements: 4, roundTrips: 3 }], "a statement issued after the answer to the one before is a round trip of its own");
+  });
+
+  it("writes the statements of one round trip to the socket at once", async () => {
+    // The sockets' own writes (one a flush), counted around the real ones: those to a TCP peer (the
+    // test runner's pipes are sockets too), of which this store's one connection is the only one here.
+    const proto = Socket.prototype as unknown as Record<"_write" | "_writev", (...args: unknown[]) => unknown>;
+    const originals = { _write: proto._write, _writev: proto._writev };
+    let writes = 0;
+    for (const k of ["_write", "_writev"] as const) {
+      proto[k] = function (this: Socket, ...args: unknown[]) {
+        if (typeof this.remotePort === "number") writes++;
+        return originals[k].apply(this, args);
+      };
+    }
+    try {
+      await store.transaction(async (tx) => {
+        await Promise.all([tx.devices.get("d1"), tx.sessions.ofDevice("d1"), tx.tasks.runnable("d1", at())]);
+        return tx.sessions.acquire("d1", "s-corked", { n: 1 }, at(60_000), { last: true });
+      });
+    } finally {
+      Object.assign(proto, originals);
+    }
+    // BEGIN with the three reads; the write with COMMIT (each statement was a write of its own: 6).
+    assert.equal(writes, 2);
+    assert.ok(await store.sessions.end("s-corked"));
   });
 
   it("a statement issued after a write sees it, in the same round trip", async () => {

@@ -1,6 +1,8 @@
 // The last sessions of each device (migration 13): one row per session, written once at its end.
 import type { JsonValue, SessionEnvelope, SessionHistoryRecord, SessionHistoryRepo, SessionSummary } from "../types.js";
+import type { RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
+import { insertRows } from "./insert-rows.js";
 import type { Scope } from "./scope.js";
 
 /** An envelope as the JSON column holds it (its time as text), for each kind of envelope. */
@@ -12,6 +14,17 @@ const SUMMARY = "device_id, session_id, started_at, ended_at, outcome, summary";
 // On PostgreSQL the DELETE does not see the row its statement inserts, so it keeps `keep - 1` older ones.
 const PRUNE = (older: string) =>
   `DELETE FROM session_history WHERE device_id = $1 AND seq <= (SELECT seq FROM session_history WHERE device_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET ${older})`;
+
+const COLUMNS: readonly RowColumn[] = [
+  { name: "device_id", type: "text" }, { name: "session_id", type: "text" }, { name: "started_at", type: "date" }, { name: "ended_at", type: "date" },
+  { name: "outcome", type: "text" }, { name: "summary", type: "json" }, { name: "envelopes", type: "json" },
+];
+
+const INSERT = `INSERT INTO session_history (${SUMMARY}, envelopes) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+
+function envelopesOf(h: SessionHistoryRecord): JsonValue {
+  return h.envelopes === null ? null : (h.envelopes.map((e) => ({ ...e, at: e.at.toISOString() })) as JsonValue);
+}
 
 export class SqlSessionHistoryRepo implements SessionHistoryRepo {
   constructor(private readonly s: Scope) {}
@@ -28,19 +41,51 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
     };
   }
 
-  async record(h: SessionHistoryRecord, keep: number): Promise<void> {
+  /** INSERT's parameters. */
+  private row(h: SessionHistoryRecord): unknown[] {
     const d = this.s.dialect;
-    const envelopes = h.envelopes === null ? null : d.json(h.envelopes.map((e) => ({ ...e, at: e.at.toISOString() })) as JsonValue);
-    const params = [h.deviceId, h.sessionId, d.date(h.startedAt), d.date(h.endedAt), h.outcome, d.json(h.summary as unknown as JsonValue), envelopes, keep];
-    const insert = `INSERT INTO session_history (${SUMMARY}, envelopes) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
-    if (d.capabilities.writableCte) {
+    return [h.deviceId, h.sessionId, d.date(h.startedAt), d.date(h.endedAt), h.outcome, d.json(h.summary as unknown as JsonValue), h.envelopes === null ? null : d.json(envelopesOf(h))];
+  }
+
+  async record(h: SessionHistoryRecord, keep: number): Promise<void> {
+    const params = this.row(h);
+    if (this.s.dialect.capabilities.writableCte) {
       // One statement, one round trip: the insert and the prune.
-      await this.s.run(`WITH ins AS (${insert} RETURNING seq) ${PRUNE("$8 - 1")}`, params);
+      await this.s.run(`WITH ins AS (${INSERT} RETURNING seq) ${PRUNE("$8 - 1")}`, [...params, keep]);
       return;
     }
     await this.s.atomic(async (s) => {
-      await s.run(insert, params.slice(0, 7));
+      await s.run(INSERT, params);
       await s.run(PRUNE("$2"), [h.deviceId, keep]);
+    });
+  }
+
+  async recordMany(hs: readonly SessionHistoryRecord[], keep: number): Promise<void> {
+    if (hs.length === 0) return;
+    const d = this.s.dialect;
+    const devices = [...new Set(hs.map((h) => h.deviceId))];
+    // After the inserts, so that it sees them: each device's rows past its newest `keep`.
+    const prune = (s: Scope) => s.run(
+      `DELETE FROM session_history WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY seq DESC) AS n
+         FROM session_history WHERE ${d.inTextArray("device_id", "$1")}) r WHERE r.n > $2)`,
+      [d.textArray(devices), keep],
+    );
+    await this.s.atomic(async (s) => {
+      if (d.capabilities.inProcess) {
+        // A statement each, whatever their number: a JSON row source would encode and parse the envelopes
+        // (kilobytes a session) once more.
+        for (const h of hs) await s.run(INSERT, this.row(h));
+        await prune(s);
+        return;
+      }
+      // A server's statements run in the order issued: issued together, they travel together. The
+      // insert's failure is the one to report (the prune's would only say the transaction was aborted).
+      const rows = hs.map((h) => [h.deviceId, h.sessionId, h.startedAt, h.endedAt, h.outcome, h.summary as unknown as JsonValue, envelopesOf(h)]);
+      const inserted = insertRows(s, "session_history", COLUMNS, rows);
+      const pruned = prune(s);
+      pruned.catch(() => undefined);
+      await inserted;
+      await pruned;
     });
   }
 

@@ -1,5 +1,5 @@
 // Assembles the shared repositories over one backend's driver and dialect into a Store.
-import type { Store, StoreTx } from "../types.js";
+import type { Store, StoreTx, TransactionOptions } from "../types.js";
 import { SqlDeviceRepo, SqlEventRepo } from "./devices.js";
 import type { Dialect } from "./dialect.js";
 import type { SqlDriver } from "./driver.js";
@@ -82,7 +82,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
   return {
     backend: dialect.name,
     ...base,
-    transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
       return driver.transaction(async (conn) => {
         const guard = new TxGuard(conn);
         try {
@@ -95,7 +95,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
         } finally {
           guard.close();
         }
-      });
+      }, options);
     },
     async watchOutbox(wake: () => void): Promise<() => Promise<void>> {
       if (ext.watchOutbox === undefined) return () => Promise.resolve();

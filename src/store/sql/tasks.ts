@@ -96,6 +96,21 @@ export class SqlTaskRepo implements TaskRepo {
     return rows.map((r) => toTask(this.s.dialect, r));
   }
 
+  async atInform(deviceId: string, now: Date): Promise<{ runnable: TaskRecord[]; failedSinceInform: TaskRecord[] }> {
+    const d = this.s.dialect;
+    // runnable() and failedSinceInform() in one statement: every Inform asks for both.
+    const rows = await this.s.all(
+      `SELECT ${TASK_COLUMNS} FROM tasks
+       WHERE device_id = $1 AND status IN ('pending', 'failed')
+         AND ((status = 'pending' AND (not_before IS NULL OR not_before <= $2) AND (expires_at IS NULL OR expires_at > $2))
+           OR (status = 'failed' AND completed_at > (SELECT last_inform_at FROM devices WHERE id = $1)))
+       ORDER BY created_at, seq`,
+      [deviceId, d.date(now)],
+    );
+    const tasks = rows.map((r) => toTask(d, r));
+    return { runnable: tasks.filter((t) => t.status === "pending"), failedSinceInform: tasks.filter((t) => t.status === "failed") };
+  }
+
   async update(id: string, patch: TaskPatch): Promise<TaskRecord | null> {
     const d = this.s.dialect;
     const a = new Assignments([id]);
