@@ -36,11 +36,6 @@ export const postgresDialect: Dialect = {
   json: (v) => JSON.stringify(v ?? null),
   readJson: (v) => (v === undefined ? null : (v as JsonValue)),
   inTextArray: (expr, param) => `(${expr}) = ANY(${param}::text[])`,
-  // One index probe per key. With "key = ANY(array)" the planner scans all of a device's rows (a
-  // thousand, with discovery) when its statistics do not know the device yet, as after a fleet grew
-  // since the last ANALYZE: it expects one row and filters. OFFSET 0 keeps the subquery as written.
-  rowsOfDevice: (table, columns, key, device, keys) =>
-    `SELECT ${columns} FROM unnest(${keys}::text[]) AS wanted(key), LATERAL (SELECT ${columns} FROM ${table} WHERE device_id = ${device} AND ${key} = wanted.key OFFSET 0) found`,
   textArray: (values) => [...values],
   inArray: (expr, param, type) => `(${expr}) = ANY(${param}::${arrayType[type]})`,
   array: (values, type) => (type === "date" ? values.map((v) => (v as Date).toISOString()) : [...values]),
@@ -60,6 +55,13 @@ export const postgresDialect: Dialect = {
   matchPattern: (expr, param) => `${expr} LIKE ${param}`,
   pattern: (parts) =>
     parts.map((p) => (p.kind === "any" ? "%" : p.kind === "one" ? "_" : p.text.replace(/[%_\\]/g, (c) => `\\${c}`))).join(""),
+  textRows: (param) => `unnest(${param}::text[]) AS t(value)`,
+  jsonText: (expr) => `(${expr})::jsonb`,
+  forUpdate: " FOR UPDATE",
+  // COLLATE "C": texts compare by code point, as param_index's columns (and SQLite) do.
+  treeRecords: (path) => `(SELECT device_id, (r ->> 'v') COLLATE "C" AS value, substr((r ->> 'v') COLLATE "C", 1, ${VALUE_KEY_CHARS}) AS value_key,
+    (r ->> '#')::double precision AS value_num, (r ->> '@')::bigint AS value_time, (r ->> '?')::boolean AS value_bool
+    FROM (SELECT device_id, tree -> (SELECT id::text FROM param_paths WHERE path = ${path}) AS r FROM device_trees) q WHERE r IS NOT NULL)`,
   strpos: (haystack, needle) => `strpos(${haystack}, ${needle})`,
   classifyError(err) {
     const code = (err as { code?: unknown } | null)?.code;
