@@ -59,9 +59,12 @@ export const postgresDialect: Dialect = {
   jsonText: (expr) => `(${expr})::jsonb`,
   forUpdate: " FOR UPDATE",
   // COLLATE "C": texts compare by code point, as param_index's columns (and SQLite) do.
-  treeRecords: (path) => `(SELECT device_id, (r ->> 'v') COLLATE "C" AS value, substr((r ->> 'v') COLLATE "C", 1, ${VALUE_KEY_CHARS}) AS value_key,
-    (r ->> '#')::double precision AS value_num, (r ->> '@')::bigint AS value_time, (r ->> '?')::boolean AS value_bool
-    FROM (SELECT device_id, tree -> (SELECT id::text FROM param_paths WHERE path = ${path}) AS r FROM device_trees) q WHERE r IS NOT NULL)`,
+  // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
+  // any case (the four words are ASCII).
+  treeRecords: (path) => `(SELECT device_id, value, substr(value, 1, ${VALUE_KEY_CHARS}) AS value_key, value_num, value_time,
+      CASE lower(btrim(value, chr(32) || chr(9) || chr(13) || chr(10))) WHEN '1' THEN true WHEN 'true' THEN true WHEN '0' THEN false WHEN 'false' THEN false END AS value_bool
+    FROM (SELECT device_id, COALESCE(r ->> 'v', r ->> '#') COLLATE "C" AS value, (r ->> '#')::double precision AS value_num, (r ->> '@')::bigint AS value_time
+      FROM (SELECT device_id, tree -> (SELECT id::text FROM param_paths WHERE path = ${path}) AS r FROM device_trees) q WHERE r IS NOT NULL) v)`,
   strpos: (haystack, needle) => `strpos(${haystack}, ${needle})`,
   classifyError(err) {
     const code = (err as { code?: unknown } | null)?.code;

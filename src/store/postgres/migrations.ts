@@ -890,17 +890,17 @@ CREATE INDEX param_index_time ON param_index (path_id, value_time, device_id) WH
 CREATE INDEX param_index_device ON param_index (path_id, device_id) INCLUDE (value_key, value_num, value_time, value_bool);
 
 INSERT INTO param_paths (path) SELECT DISTINCT path FROM parameters ORDER BY path;
--- jsonb_strip_nulls drops the members that are null. A device's shared times are its latest.
+-- As sql/tree.ts encodes them: jsonb_strip_nulls drops the members that are null; an integer written
+-- as JSON writes it is "#" alone; a device's shared times are its latest.
 INSERT INTO device_trees (device_id, tree, values_at, names_at, attributes_at)
 SELECT p.device_id, jsonb_object_agg(pp.id::text, jsonb_strip_nulls(jsonb_build_object(
-    'v', p.value,
+    'v', CASE WHEN p.value_num IS NOT NULL AND abs(p.value_num) < 1e15 AND p.value_num::bigint::text = p.value THEN NULL ELSE p.value END,
     't', CASE WHEN substr(p.type, 1, 4) = 'xsd:' THEN substr(p.type, 5) ELSE '!' || p.type END,
     'w', p.writable,
     'n', p.notification,
     'a', p.access_list::jsonb,
-    '#', p.value_num,
+    '#', CASE WHEN p.value_num IS NOT NULL AND abs(p.value_num) < 1e15 AND p.value_num::bigint::text = p.value THEN to_jsonb(p.value_num::bigint) ELSE to_jsonb(p.value_num) END,
     '@', p.value_time,
-    '?', p.value_bool,
     'tv', CASE WHEN p.value_at IS NOT DISTINCT FROM b.va THEN NULL ELSE COALESCE(round(extract(epoch FROM p.value_at) * 1000)::bigint, -1) END,
     'tn', CASE WHEN p.names_at IS NOT DISTINCT FROM b.na THEN NULL ELSE COALESCE(round(extract(epoch FROM p.names_at) * 1000)::bigint, -1) END,
     'ta', CASE WHEN p.attributes_at IS NOT DISTINCT FROM b.aa THEN NULL ELSE COALESCE(round(extract(epoch FROM p.attributes_at) * 1000)::bigint, -1) END))),

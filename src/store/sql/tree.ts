@@ -4,10 +4,13 @@
 //
 // A record's members, absent when null: v value, t type ("xsd:" dropped; "!" before any other type),
 // w writable, n notification, a access list, and what the filter language reads a value as
-// (query/values.ts), derived when it is written so that SQL never parses text: "#" number, "@" time in
-// ms, "?" boolean. Times: the row keeps one of each (values_at, names_at, attributes_at, the most common
-// in the tree); a record keeps its own (tv, tn, ta: ms, or -1 for none) only where it differs.
-import { booleanOf, numberOf, timeOf } from "../../query/values.js";
+// (query/values.ts), derived when it is written so that SQL never casts text: "#" number, "@" time in
+// ms. A value that is an integer written the way JSON writes it ("0", "-42": most values) is "#" alone,
+// its text read back as the number's. The boolean is read in SQL from the text (a comparison with four
+// words, no cast: Dialect.treeRecords). Times: the row keeps one of each (values_at, names_at,
+// attributes_at, the most common in the tree); a record keeps its own (tv, tn, ta: ms, or -1 for none)
+// only where it differs.
+import { numberOf, timeOf } from "../../query/values.js";
 import type { ParameterRecord } from "../types.js";
 
 /** A record as the store keeps it in memory: a ParameterRecord without its path, times in ms. */
@@ -33,7 +36,6 @@ export interface EncodedRecord {
   a?: string[];
   "#"?: number;
   "@"?: number;
-  "?"?: boolean;
   tv?: number;
   tn?: number;
   ta?: number;
@@ -50,6 +52,12 @@ export interface EncodedTree {
 export function emptyRecord(): TreeRecord {
   return { value: null, type: null, writable: null, notification: null, accessList: null, valueAt: null, namesAt: null, attributesAt: null };
 }
+
+/**
+ * An integer's text as JSON (and SQL's CAST of an integer to text) writes it: what "#" alone stands for.
+ * Up to 15 digits, so that the number (a double) holds it exactly.
+ */
+export const CANONICAL_INTEGER = /^(0|-?[1-9]\d{0,14})$/;
 
 function encodeType(type: string): string {
   return type.startsWith("xsd:") ? type.slice(4) : `!${type}`;
@@ -89,13 +97,11 @@ function sharedTime(own: number | undefined, shared: number | null): number | nu
 export function encodeRecord(r: TreeRecord, shared: Omit<EncodedTree, "records">): EncodedRecord {
   const e: EncodedRecord = {};
   if (r.value !== null) {
-    e.v = r.value;
     const n = numberOf(r.value);
+    if (n === null || !CANONICAL_INTEGER.test(r.value)) e.v = r.value;
     if (n !== null) e["#"] = n;
     const t = timeOf(r.value);
     if (t !== null) e["@"] = t;
-    const b = booleanOf(r.value);
-    if (b !== null) e["?"] = b;
   }
   if (r.type !== null) e.t = encodeType(r.type);
   if (r.writable !== null) e.w = r.writable;
@@ -112,7 +118,7 @@ export function encodeRecord(r: TreeRecord, shared: Omit<EncodedTree, "records">
 
 export function decodeRecord(e: EncodedRecord, shared: Omit<EncodedTree, "records">): TreeRecord {
   return {
-    value: e.v ?? null,
+    value: e.v ?? (e["#"] === undefined ? null : String(e["#"])),
     type: e.t === undefined ? null : decodeType(e.t),
     writable: e.w ?? null,
     notification: e.n ?? null,

@@ -47,9 +47,12 @@ export const sqliteDialect: Dialect = {
   textRows: (param) => `json_each(${param})`,
   jsonText: (expr) => expr,
   forUpdate: "",
-  // ->> gives JSON true and false as 1 and 0, which is how value_bool holds them.
-  treeRecords: (path) => `(SELECT device_id, r ->> 'v' AS value, r ->> '#' AS value_num, r ->> '@' AS value_time, r ->> '?' AS value_bool
-    FROM (SELECT device_id, tree -> (SELECT CAST(id AS TEXT) FROM param_paths WHERE path = ${path}) AS r FROM device_trees) WHERE r IS NOT NULL)`,
+  // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
+  // any case (the four words are ASCII: lower() of ASCII is enough).
+  treeRecords: (path) => `(SELECT device_id, value, value_num, value_time,
+      CASE lower(trim(value, char(32, 9, 13, 10))) WHEN '1' THEN 1 WHEN 'true' THEN 1 WHEN '0' THEN 0 WHEN 'false' THEN 0 END AS value_bool
+    FROM (SELECT device_id, COALESCE(r ->> 'v', CAST(r ->> '#' AS TEXT)) AS value, r ->> '#' AS value_num, r ->> '@' AS value_time
+      FROM (SELECT device_id, tree -> (SELECT CAST(id AS TEXT) FROM param_paths WHERE path = ${path}) AS r FROM device_trees) WHERE r IS NOT NULL))`,
   strpos: (haystack, needle) => `instr(${haystack}, ${needle})`,
   classifyError(err) {
     const code = (err as { code?: unknown } | null)?.code;

@@ -848,17 +848,18 @@ CREATE INDEX param_index_time ON param_index (path_id, value_time) WHERE value_t
 CREATE INDEX param_index_bool ON param_index (path_id, value_bool) WHERE value_bool IS NOT NULL;
 
 INSERT INTO param_paths (path) SELECT DISTINCT path FROM parameters ORDER BY path;
--- json_patch onto {} drops the members that are null. A device's shared times are its latest.
+-- As sql/tree.ts encodes them: json_patch onto {} drops the members that are null; an integer written
+-- as JSON writes it is "#" alone; a device's shared times are its latest.
 INSERT INTO device_trees (device_id, tree, values_at, names_at, attributes_at)
 SELECT p.device_id, json_group_object(CAST(pp.id AS TEXT), json_patch('{}', json_object(
-    'v', p.value,
+    'v', CASE WHEN p.value_num IS NOT NULL AND abs(p.value_num) < 1e15 AND CAST(CAST(p.value_num AS INTEGER) AS TEXT) = p.value THEN NULL ELSE p.value END,
     't', CASE WHEN substr(p.type, 1, 4) = 'xsd:' THEN substr(p.type, 5) ELSE '!' || p.type END,
     'w', CASE WHEN p.writable IS NULL THEN NULL WHEN p.writable THEN json('true') ELSE json('false') END,
     'n', p.notification,
     'a', json(p.access_list),
-    '#', p.value_num,
+    '#', CASE WHEN p.value_num IS NOT NULL AND abs(p.value_num) < 1e15 AND CAST(CAST(p.value_num AS INTEGER) AS TEXT) = p.value
+      THEN CAST(p.value_num AS INTEGER) ELSE p.value_num END,
     '@', p.value_time,
-    '?', CASE WHEN p.value_bool IS NULL THEN NULL WHEN p.value_bool THEN json('true') ELSE json('false') END,
     'tv', CASE WHEN p.value_at IS b.va THEN NULL ELSE COALESCE(p.value_at, -1) END,
     'tn', CASE WHEN p.names_at IS b.na THEN NULL ELSE COALESCE(p.names_at, -1) END,
     'ta', CASE WHEN p.attributes_at IS b.aa THEN NULL ELSE COALESCE(p.attributes_at, -1) END))),
