@@ -33,17 +33,21 @@ export class PathDictionary {
     }
     if (missing.length === 0) return out;
     const d = s.dialect;
-    const rows = await s.all<{ id: unknown; path: unknown }>(
-      `SELECT id, path FROM param_paths WHERE ${d.inTextArray("path", "$1")}`, [d.textArray([...new Set(missing)])]);
+    for (const [id, path] of await this.read(s, d.inTextArray("path", "$1"), d.textArray([...new Set(missing)]))) out.set(path, id);
+    return out;
+  }
+
+  /** Rows of param_paths where `cond` (on $1) holds; the cache learns those known committed. */
+  private async read(s: Scope, cond: string, param: unknown): Promise<[number, string][]> {
+    const rows = await s.all<{ id: unknown; path: unknown }>(`SELECT id, path FROM param_paths WHERE ${cond}`, [param]);
     const own = this.pending.get(s);
-    for (const r of rows) {
+    return rows.map((r) => {
       const id = Number(r.id);
       const path = String(r.path);
       // Read in this scope, a path it inserted is not yet known to be committed.
       if (own?.get(path) !== id) this.learn(id, path);
-      out.set(path, id);
-    }
-    return out;
+      return [id, path];
+    });
   }
 
   /** The ids of the paths, inserting those the dictionary lacks. */
@@ -87,14 +91,7 @@ export class PathDictionary {
     const left = missing.filter((id) => !out.has(id));
     if (left.length === 0) return out;
     const d = s.dialect;
-    const rows = await s.all<{ id: unknown; path: unknown }>(
-      `SELECT id, path FROM param_paths WHERE ${d.inArray("id", "$1", "bigint")}`, [d.array(left, "bigint")]);
-    for (const r of rows) {
-      const id = Number(r.id);
-      const path = String(r.path);
-      if (own?.get(path) !== id) this.learn(id, path);
-      out.set(id, path);
-    }
+    for (const [id, path] of await this.read(s, d.inArray("id", "$1", "bigint"), d.array(left, "bigint"))) out.set(id, path);
     return out;
   }
 }

@@ -13,17 +13,10 @@
 import { numberOf, timeOf } from "../../query/values.js";
 import type { ParameterRecord } from "../types.js";
 
-/** A record as the store keeps it in memory: a ParameterRecord without its path, times in ms. */
-export interface TreeRecord {
-  value: string | null;
-  type: string | null;
-  writable: boolean | null;
-  notification: number | null;
-  accessList: string[] | null;
-  valueAt: number | null;
-  namesAt: number | null;
-  attributesAt: number | null;
-}
+type Times = "valueAt" | "namesAt" | "attributesAt";
+
+/** A record as the store keeps it in memory: a ParameterRecord without its path (which tells `object`), times in ms. */
+export type TreeRecord = Omit<ParameterRecord, "path" | "object" | Times> & Record<Times, number | null>;
 
 /** A device's records by path. */
 export type Tree = Map<string, TreeRecord>;
