@@ -90,11 +90,16 @@ function sharedTime(own: number | undefined, shared: number | null): number | nu
 export function encodeRecord(r: TreeRecord, shared: Omit<EncodedTree, "records">): EncodedRecord {
   const e: EncodedRecord = {};
   if (r.value !== null) {
-    const n = numberOf(r.value);
-    if (n === null || !CANONICAL_INTEGER.test(r.value)) e.v = r.value;
-    if (n !== null) e["#"] = n;
-    const t = timeOf(r.value);
-    if (t !== null) e["@"] = t;
+    // Most values are integers, and every record of a tree is encoded at each write: those skip the
+    // general parsers (an integer's number is itself; a date-time has a ":").
+    if (CANONICAL_INTEGER.test(r.value)) e["#"] = Number(r.value);
+    else {
+      e.v = r.value;
+      const n = numberOf(r.value);
+      if (n !== null) e["#"] = n;
+      const t = r.value.includes(":") ? timeOf(r.value) : null;
+      if (t !== null) e["@"] = t;
+    }
   }
   if (r.type !== null) e.t = encodeType(r.type);
   if (r.writable !== null) e.w = r.writable;
@@ -124,14 +129,15 @@ export function decodeRecord(e: EncodedRecord, shared: Omit<EncodedTree, "record
 
 /** Encodes a tree whose paths have ids in `ids`. */
 export function encodeTree(tree: Tree, ids: ReadonlyMap<string, number>): EncodedTree {
+  const records = [...tree.values()];
   const shared = {
-    valuesAt: commonest([...tree.values()].map((r) => r.valueAt)),
-    namesAt: commonest([...tree.values()].map((r) => r.namesAt)),
-    attributesAt: commonest([...tree.values()].map((r) => r.attributesAt)),
+    valuesAt: commonest(records.map((r) => r.valueAt)),
+    namesAt: commonest(records.map((r) => r.namesAt)),
+    attributesAt: commonest(records.map((r) => r.attributesAt)),
   };
-  const records: Record<string, EncodedRecord> = {};
-  for (const [path, r] of tree) records[String(ids.get(path)!)] = encodeRecord(r, shared);
-  return { records, ...shared };
+  const encoded: Record<string, EncodedRecord> = {};
+  for (const [path, r] of tree) encoded[String(ids.get(path)!)] = encodeRecord(r, shared);
+  return { records: encoded, ...shared };
 }
 
 export function toParameterRecord(path: string, r: TreeRecord): ParameterRecord {
