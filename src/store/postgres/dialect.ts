@@ -57,6 +57,10 @@ export const postgresDialect: Dialect = {
     parts.map((p) => (p.kind === "any" ? "%" : p.kind === "one" ? "_" : p.text.replace(/[%_\\]/g, (c) => `\\${c}`))).join(""),
   textRows: (param) => `unnest(${param}::text[]) AS t(value)`,
   jsonText: (expr) => `(${expr})::jsonb`,
+  treePatch: (patch, ids) => ({
+    set: `tree = device_trees.tree || (SELECT jsonb_object_agg(p.key, jsonb_strip_nulls((device_trees.tree -> p.key) || p.value)) FROM jsonb_each(${patch}::jsonb) p)`,
+    where: `device_trees.tree ?& ${ids}::text[]`,
+  }),
   forUpdate: " FOR UPDATE",
   // COLLATE "C": texts compare by code point, as param_index's columns (and SQLite) do.
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in

@@ -94,6 +94,14 @@ export interface Dialect {
   /** A derived table of one column, `value`, holding the strings of array parameter `param` (encoded by `textArray`). */
   textRows(param: string): string;
 
+  /**
+   * For a write of values to paths a device's tree has already, without reading it: the SET and WHERE
+   * of an UPDATE of device_trees that merges into each record named in the JSON object `patchParam`
+   * (records keyed by path id, null members to remove) and matches only a tree that has every key of
+   * the text array `idsParam`. Null where the read-modify-write costs no round trip (in process).
+   */
+  treePatch: ((patchParam: string, idsParam: string) => { set: string; where: string }) | null;
+
   /** `expr`, a JSON text, as the value of a JSON document column (device_trees.tree). */
   jsonText(expr: string): string;
 

@@ -9,7 +9,7 @@ import type { PathDictionary } from "./param-paths.js";
 import { ancestors, isObjectPath } from "./paths.js";
 import type { Scope } from "./scope.js";
 import { emptyRecord, toParameterRecord, type Tree, type TreeRecord } from "./tree.js";
-import { readTrees, writeTree } from "./tree-rows.js";
+import { patchValues, readTrees, writeTree } from "./tree-rows.js";
 
 /** Whether `path` is in the subtree of `prefix`: "A.B." (or "", the root) and what starts with it; "A.B" and the object "A.B." with its subtree. */
 function inSubtree(prefix: string): (path: string) => boolean {
@@ -94,6 +94,7 @@ export class SqlParameterRepo implements ParameterRepo {
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     if (values.length === 0) return;
     const t = at.getTime();
+    if (await patchValues(this.s, this.dict, deviceId, values, t)) return;
     // A value also proves the parameter exists, so it refreshes namesAt too.
     await this.modify(deviceId, (tree) => {
       for (const v of values) put(tree, v.path, { value: v.value, type: v.type, valueAt: t, namesAt: t });

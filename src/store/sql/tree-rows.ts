@@ -4,7 +4,8 @@ import type { RowColumn } from "./dialect.js";
 import { isIndexedPath } from "./indexed-paths.js";
 import type { PathDictionary } from "./param-paths.js";
 import type { Scope } from "./scope.js";
-import { decodeRecord, encodeTree, type EncodedRecord, type Tree, type TreeRecord } from "./tree.js";
+import type { ParameterValueUpdate } from "../types.js";
+import { decodeRecord, emptyRecord, encodeRecord, encodeTree, type EncodedRecord, type Tree, type TreeRecord } from "./tree.js";
 
 const TREE_COLUMNS = "device_id, tree, values_at, names_at, attributes_at";
 
@@ -120,4 +121,44 @@ export async function insertTrees(s: Scope, dict: PathDictionary, trees: Readonl
   await s.run(
     `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
      SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${indexSrc.sql}`, indexSrc.params);
+}
+
+/**
+ * Writes values to paths the device's tree has already in one statement (Dialect.treePatch), without
+ * reading the row, with the indexed paths' rows: a session's usual write, one round trip. False, with
+ * nothing written, when the dialect has no such statement, a path is new to the tree (its ancestors
+ * may be missing) or the device has no tree: the caller reads, changes and writes the row instead.
+ */
+export async function patchValues(s: Scope, dict: PathDictionary, deviceId: string, values: readonly ParameterValueUpdate[], at: number): Promise<boolean> {
+  const d = s.dialect;
+  if (d.treePatch === null) return false;
+  const last = new Map(values.map((v) => [v.path, v]));
+  const ids = await dict.find(s, last.keys());
+  if (ids.size < last.size) return false;
+  const none = { valuesAt: null, namesAt: null, attributesAt: null };
+  const patch: Record<string, unknown> = {};
+  const index: unknown[][] = [];
+  for (const [path, v] of last) {
+    const id = ids.get(path)!;
+    const e = encodeRecord({ ...emptyRecord(), value: v.value, type: v.type, valueAt: at, namesAt: at }, none);
+    // A null removes what the record had (a text that became an integer loses its "v").
+    patch[String(id)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
+    if (isIndexedPath(path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
+  }
+  const { set, where } = d.treePatch("$2", "$3");
+  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING device_id`;
+  const params: unknown[] = [deviceId, JSON.stringify(patch), d.textArray([...ids.values()].map(String))];
+  if (index.length === 0) return (await s.all(update, params)).length > 0;
+  const src = d.rowSource(4, INDEX_COLUMNS, index);
+  const rows = await s.all(
+    `WITH upd AS (${update}),
+     idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+       SELECT upd.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM upd, ${src.sql}
+       ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+         value_time = excluded.value_time, value_bool = excluded.value_bool
+       WHERE param_index.value IS DISTINCT FROM excluded.value)
+     SELECT device_id FROM upd`,
+    [...params, ...src.params],
+  );
+  return rows.length > 0;
 }

@@ -46,6 +46,7 @@ export const sqliteDialect: Dialect = {
     parts.map((p) => (p.kind === "any" ? "*" : p.kind === "one" ? "?" : p.text.replace(/[*?[]/g, (c) => `[${c}]`))).join(""),
   textRows: (param) => `json_each(${param})`,
   jsonText: (expr) => expr,
+  treePatch: null,
   forUpdate: "",
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
   // any case (the four words are ASCII: lower() of ASCII is enough).
