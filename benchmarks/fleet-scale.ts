@@ -2,20 +2,18 @@
 // operations an operator uses behave at that size, on SQLite and PostgreSQL.
 //
 //   npm run bench:fleet -- --backend sqlite|postgres [--url URL] [--devices 10000] [--runs 25] [--keep]
-//        [--no-api] [--no-prototype] [--json]
+//        [--no-api] [--json]
 //
 // The database is filled by `provisio fleet generate`'s code (src/sim/fleet.ts: TR-181 and TR-098
-// gateways, about 1,000 rows each) unless it holds the fleet already (--url of a kept one). Then:
+// gateways, about 1,000 records each) unless it holds the fleet already (--url of a kept one). Then:
 // - bytes on disk per device, per table and per index (SQLite dbstat; PostgreSQL pg_table_size and
-//   pg_relation_size), and what a row is made of (device id, path, value);
-// - device list pages of 50 (filters on indexed device fields, on a parameter, on a parameter the index
-//   cannot serve), keyset paging deep, counts; one device's full tree through the store, against a bare
-//   SELECT of the same rows (the baseline), and through GET /api/devices/{id} (a `provisio serve` process);
+//   pg_relation_size), and what a record is made of (path, value);
+// - device list pages of 50 (filters on indexed device fields, on an indexed parameter, on parameters
+//   that are not indexed, which read the trees), keyset paging deep, counts; one device's full tree
+//   through the store, against a bare SELECT of its row (the baseline), and through GET
+//   /api/devices/{id} (a `provisio serve` process);
 // - a bulk task over every device (POST /api/tasks), and a housekeeping pass that expires those tasks,
-//   against a pass with nothing to do;
-// - a prototype of the proposed layout (docs/scale.md) in side tables of the same database, built from
-//   today's rows: a dictionary of paths and one row per device with its values; its bytes and full-tree
-//   read, against today's.
+//   against a pass with nothing to do.
 // p50/p95 over --runs runs (after one warm-up) in milliseconds.
 import { EventBus } from "../src/server/events.js";
 import { housekeep } from "../src/server/housekeeping.js";
@@ -38,7 +36,6 @@ interface Options {
   runs: number;
   keep: boolean;
   api: boolean;
-  prototype: boolean;
   json: boolean;
 }
 
@@ -51,7 +48,6 @@ function options(argv: string[]): Options {
     runs: Number(get("runs") ?? 25),
     keep: argv.includes("--keep"),
     api: !argv.includes("--no-api"),
-    prototype: !argv.includes("--no-prototype"),
     json: argv.includes("--json"),
   };
 }
@@ -61,13 +57,6 @@ const T_END = new Date(Date.UTC(2026, 11, 1));
 const SEED = 1;
 
 type Timing = { name: string; p50: number; p95: number };
-
-/** The parameters the prototype indexes, as an operator would choose them (docs/scale.md): each a few bytes a device. */
-const INDEXED = [
-  "Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion",
-  "Device.DeviceInfo.HardwareVersion", "InternetGatewayDevice.DeviceInfo.HardwareVersion",
-  "Device.IP.Interface.1.IPv4Address.1.IPAddress", "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.ExternalIPAddress",
-];
 
 async function fill(store: Store, o: Options): Promise<{ seconds: number; rowsPerSecond: number } | null> {
   const have = await store.devices.count();
@@ -112,9 +101,10 @@ async function queries(store: Store, o: Options, deepAfter: string): Promise<{ n
     { name: "productClass = (indexed, 25%)", query: { filter: 'productClass = "HGW5200AX"' } },
     { name: "tag = lab (indexed, 10%)", query: { filter: 'tag = "lab"' } },
     { name: "tag = broken (indexed, 1%)", query: { filter: 'tag = "broken"' } },
-    { name: "SoftwareVersion = (parameter, 4%)", query: { filter: 'Device.DeviceInfo.SoftwareVersion = "4.0.3"' } },
-    { name: "HostName *= (parameter, no index serves it)", query: { filter: 'Device.Hosts.Host.3.HostName *= "-a"' } },
-    { name: "UpTime < 1 day (parameter, numeric, 3%)", query: { filter: "Device.DeviceInfo.UpTime < 86400" } },
+    { name: "SoftwareVersion = (indexed parameter, 4%)", query: { filter: 'Device.DeviceInfo.SoftwareVersion = "4.0.3"' } },
+    { name: "HostName *= (parameter not indexed: reads the trees)", query: { filter: 'Device.Hosts.Host.3.HostName *= "-a"' } },
+    { name: "UpTime < 1 day (parameter not indexed, numeric, 3%)", query: { filter: "Device.DeviceInfo.UpTime < 86400" } },
+    { name: "lab devices' UpTime < 1 day (tag, then their trees)", query: { filter: 'tag = "lab" AND Device.DeviceInfo.UpTime < 86400' } },
     { name: "keyset page deep (after, 80%)", query: { after: deepAfter } },
   ];
   const out = [];
@@ -133,7 +123,7 @@ async function treeReads(store: Store, sql: DirectSql, ids: string[], o: Options
   const next = cycle(ids);
   const rows = (await store.parameters.all(ids[0]!)).length;
   const timings: Timing[] = [
-    { name: "bare SELECT of a device's rows (baseline)", ...(await time(o.runs, () => sql.all("SELECT * FROM parameters WHERE device_id = $1 ORDER BY path", [next()]))) },
+    { name: "bare SELECT of a device's tree row (baseline)", ...(await time(o.runs, () => sql.all("SELECT * FROM device_trees WHERE device_id = $1", [next()]))) },
     { name: "store: parameters.all (full tree)", ...(await time(o.runs, () => store.parameters.all(next()))) },
     { name: "store: parameters.subtree Device.WiFi.", ...(await time(o.runs, () => store.parameters.subtree(next(), "Device.WiFi."))) },
   ];
@@ -181,72 +171,19 @@ async function housekeeping(store: Store): Promise<{ expiring: { ms: number; tas
   return { expiring: { ms, tasks: r.tasks }, idle: performance.now() - t1 };
 }
 
-/** The proposed layout, side tables built from today's rows (docs/scale.md): its bytes and its full-tree read. */
-async function prototype(sql: DirectSql, backend: Options["backend"], ids: string[], o: Options): Promise<{ buildSeconds: number; timings: Timing[] }> {
-  const t0 = performance.now();
-  if (backend === "postgres") {
-    await sql.exec(`
-DROP TABLE IF EXISTS proto_values, proto_paths, proto_index;
-CREATE TABLE proto_paths (id integer PRIMARY KEY, path text COLLATE "C" NOT NULL UNIQUE, object boolean NOT NULL, type text, writable boolean);
-INSERT INTO proto_paths SELECT row_number() OVER (ORDER BY path), path, bool_or(object), max(type), bool_or(writable) FROM parameters GROUP BY path;
-CREATE TABLE proto_values (device_id text COLLATE "C" PRIMARY KEY, at timestamptz NOT NULL, ids integer[] NOT NULL, vals text[] NOT NULL);
-INSERT INTO proto_values SELECT p.device_id, max(p.names_at), array_agg(pp.id ORDER BY pp.id), array_agg(COALESCE(p.value, '') ORDER BY pp.id)
-  FROM parameters p JOIN proto_paths pp ON pp.path = p.path GROUP BY p.device_id;
-CREATE TABLE proto_index (path_id integer NOT NULL, value text COLLATE "C" NOT NULL, device_id text COLLATE "C" NOT NULL, PRIMARY KEY (path_id, value, device_id));
-INSERT INTO proto_index SELECT pp.id, p.value, p.device_id FROM parameters p JOIN proto_paths pp ON pp.path = p.path WHERE p.path = ANY('{${INDEXED.join(",")}}'::text[]);`);
-    // VACUUM cannot run in the implicit transaction of a multi-statement query.
-    for (const t of ["proto_paths", "proto_values", "proto_index"]) await sql.exec(`VACUUM ANALYZE ${t}`);
-  } else {
-    await sql.exec(`
-DROP TABLE IF EXISTS proto_values; DROP TABLE IF EXISTS proto_paths; DROP TABLE IF EXISTS proto_index;
-CREATE TABLE proto_paths (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, object INTEGER NOT NULL, type TEXT, writable INTEGER);
-INSERT INTO proto_paths (path, object, type, writable) SELECT path, MAX(object), MAX(type), MAX(writable) FROM parameters GROUP BY path ORDER BY path;
-CREATE TABLE proto_values (device_id TEXT PRIMARY KEY, at INTEGER NOT NULL, ids TEXT NOT NULL, vals TEXT NOT NULL) WITHOUT ROWID;
-INSERT INTO proto_values SELECT p.device_id, MAX(p.names_at), json_group_array(pp.id), json_group_array(COALESCE(p.value, ''))
-  FROM parameters p JOIN proto_paths pp ON pp.path = p.path GROUP BY p.device_id;
-CREATE TABLE proto_index (path_id INTEGER NOT NULL, value TEXT NOT NULL, device_id TEXT NOT NULL, PRIMARY KEY (path_id, value, device_id)) WITHOUT ROWID;
-INSERT INTO proto_index SELECT pp.id, p.value, p.device_id FROM parameters p JOIN proto_paths pp ON pp.path = p.path
-  WHERE p.path IN (${INDEXED.map((x) => `'${x}'`).join(", ")});`);
-  }
-  const buildSeconds = (performance.now() - t0) / 1000;
-  const dictionary = new Map<number, string>();
-  for (const r of await sql.all("SELECT id, path FROM proto_paths")) dictionary.set(Number(r.id), String(r.path));
-  const next = cycle(ids);
-  const decode = (backend === "postgres"
-    ? (r: Record<string, unknown>) => [r.ids as number[], r.vals as string[]] as const
-    : (r: Record<string, unknown>) => [JSON.parse(String(r.ids)) as number[], JSON.parse(String(r.vals)) as string[]] as const);
-  const read = async () => {
-    const row = (await sql.all("SELECT ids, vals FROM proto_values WHERE device_id = $1", [next()]))[0]!;
-    const [pathIds, vals] = decode(row);
-    const tree: { path: string; value: string }[] = [];
-    for (let i = 0; i < pathIds.length; i++) tree.push({ path: dictionary.get(pathIds[i]!)!, value: vals[i]! });
-    return tree;
-  };
-  if ((await read()).length < 100) throw new Error("the prototype's rows are not whole trees");
-  const versionId = [...dictionary].find(([, p]) => p === "Device.DeviceInfo.SoftwareVersion")?.[0];
-  const page = () => sql.all("SELECT device_id FROM proto_index WHERE path_id = $1 AND value = $2 ORDER BY device_id LIMIT 50", [versionId, "4.0.3"]);
-  return {
-    buildSeconds,
-    timings: [
-      { name: "prototype: one row per device + path dictionary, decoded (full tree)", ...(await time(o.runs, read)) },
-      { name: "prototype: 50 ids by an indexed parameter (SoftwareVersion = 4.0.3)", ...(await time(o.runs, page)) },
-    ],
-  };
-}
+const TREE_TABLES = new Set(["device_trees", "param_index", "param_paths"]);
 
 function sizeTable(sizes: RelationSize[], devices: number, rowsPerDevice: number): string {
-  const lines = ["| relation | kind | MiB | bytes per device | bytes per parameter row |", "|---|---|---:|---:|---:|"];
+  const lines = ["| relation | kind | MiB | bytes per device | bytes per parameter record |", "|---|---|---:|---:|---:|"];
   const interesting = sizes.filter((s) => s.bytes > 64 * 1024).sort((a, b) => (a.table === b.table ? (a.kind === b.kind ? b.bytes - a.bytes : a.kind === "table" ? -1 : 1) : a.table < b.table ? -1 : 1));
   for (const s of interesting) {
-    lines.push(`| ${s.name} | ${s.kind} | ${(s.bytes / 1048576).toFixed(1)} | ${Math.round(s.bytes / devices)} | ${s.table === "parameters" ? (s.bytes / devices / rowsPerDevice).toFixed(1) : "-"} |`);
+    lines.push(`| ${s.name} | ${s.kind} | ${(s.bytes / 1048576).toFixed(1)} | ${Math.round(s.bytes / devices)} | ${TREE_TABLES.has(s.table) ? (s.bytes / devices / rowsPerDevice).toFixed(1) : "-"} |`);
   }
   const sum = (f: (s: RelationSize) => boolean) => sizes.filter(f).reduce((n, s) => n + s.bytes, 0);
-  const today = sum((s) => !s.table.startsWith("proto_"));
-  const params = sum((s) => s.table === "parameters");
-  const proto = sum((s) => s.table === "proto_values" || s.table === "proto_index");
-  lines.push(`| **today: every table and index** | | ${(today / 1048576).toFixed(1)} | ${Math.round(today / devices)} | |`);
-  lines.push(`| **today: parameters and its indexes** | | ${(params / 1048576).toFixed(1)} | ${Math.round(params / devices)} | ${(params / devices / rowsPerDevice).toFixed(1)} |`);
-  if (proto > 0) lines.push(`| **prototype: proto_values and proto_index (6 indexed paths)** | | ${(proto / 1048576).toFixed(1)} | ${Math.round(proto / devices)} | ${(proto / devices / rowsPerDevice).toFixed(1)} |`);
+  const all = sum(() => true);
+  const params = sum((s) => TREE_TABLES.has(s.table));
+  lines.push(`| **every table and index** | | ${(all / 1048576).toFixed(1)} | ${Math.round(all / devices)} | |`);
+  lines.push(`| **parameters: device_trees, param_index, param_paths** | | ${(params / 1048576).toFixed(1)} | ${Math.round(params / devices)} | ${(params / devices / rowsPerDevice).toFixed(1)} |`);
   return lines.join("\n");
 }
 
@@ -261,12 +198,15 @@ async function main(): Promise<void> {
     if (o.backend === "postgres") {
       // What autovacuum does a little later on a live server: statistics, and the visibility map for index-only scans.
       process.stderr.write("VACUUM ANALYZE...\n");
-      for (const table of ["devices", "device_tags", "parameters", "tasks"]) await sql.exec(`VACUUM ANALYZE ${table}`);
+      for (const table of ["devices", "device_tags", "device_trees", "param_index", "param_paths", "tasks"]) await sql.exec(`VACUUM ANALYZE ${table}`);
     }
     const devices = await store.devices.count();
-    const shape = (await sql.all("SELECT COUNT(*) AS n, AVG(length(device_id)) AS id, AVG(length(path)) AS path, AVG(length(value)) AS value FROM parameters"))[0]!;
-    const rowsPerDevice = Number(shape.n) / devices;
     const ids = await spreadIds(store, devices, 50);
+    // What a record is made of, from the sampled devices' trees.
+    const sample = (await Promise.all(ids.map((id) => store.parameters.all(id)))).flat();
+    const avg = (f: (r: (typeof sample)[number]) => number) => sample.reduce((n, r) => n + f(r), 0) / Math.max(1, sample.length);
+    const shape = { id: ids.reduce((n, id) => n + id.length, 0) / Math.max(1, ids.length), path: avg((r) => r.path.length), value: avg((r) => r.value?.length ?? 0) };
+    const rowsPerDevice = sample.length / Math.max(1, ids.length);
     const deep = (await store.devices.query({ limit: 1, offset: Math.floor(devices * 0.8) })).devices[0]!.id;
     process.stderr.write("device lists...\n");
     const lists = await queries(store, o, deep);
@@ -274,28 +214,26 @@ async function main(): Promise<void> {
     const trees = await treeReads(store, sql, ids, o);
     const api = o.api ? await apiRuns(url, ids, o, devices) : null;
     const hk = o.api ? await housekeeping(store) : null;
-    const proto = o.prototype ? await prototype(sql, o.backend, ids, o) : null;
     const sizes = await relationSizes(url);
-    const result = { backend: o.backend, devices, rowsPerDevice, shape, generated, sizes, lists, trees, api, housekeeping: hk, prototype: proto };
+    const result = { backend: o.backend, devices, rowsPerDevice, shape, generated, sizes, lists, trees, api, housekeeping: hk };
     if (o.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;
     }
     const out: string[] = [];
-    out.push(`Fleet with full trees: ${o.backend}, ${devices} devices, ${rowsPerDevice.toFixed(0)} parameter rows per device ` +
+    out.push(`Fleet with full trees: ${o.backend}, ${devices} devices, ${rowsPerDevice.toFixed(0)} parameter records per device ` +
       `(average device id ${Number(shape.id).toFixed(0)}, path ${Number(shape.path).toFixed(0)}, value ${Number(shape.value).toFixed(1)} characters)`);
-    if (generated) out.push(`generated in ${generated.seconds.toFixed(0)} s (${Math.round(generated.rowsPerSecond)} parameter rows/s)`);
+    if (generated) out.push(`generated in ${generated.seconds.toFixed(0)} s (${Math.round(generated.rowsPerSecond)} parameter records/s, ${Math.round(devices / generated.seconds)} devices/s)`);
     out.push("", sizeTable(sizes, devices, rowsPerDevice), "");
     out.push("| device list (page of 50) | matches | list p50 | list p95 | count p50 | count p95 |", "|---|---:|---:|---:|---:|---:|");
     for (const l of lists) out.push(`| ${l.name} | ${l.matches} | ${l.list.p50.toFixed(1)} | ${l.list.p95.toFixed(1)} | ${l.count.p50.toFixed(1)} | ${l.count.p95.toFixed(1)} |`);
-    out.push("", `| one device's tree (${trees.rows} rows) | p50 ms | p95 ms |`, "|---|---:|---:|");
-    for (const t of [...trees.timings, ...(api?.timings ?? []), ...(proto?.timings ?? [])]) out.push(`| ${t.name} | ${t.p50.toFixed(1)} | ${t.p95.toFixed(1)} |`);
+    out.push("", `| one device's tree (${trees.rows} records) | p50 ms | p95 ms |`, "|---|---:|---:|");
+    for (const t of [...trees.timings, ...(api?.timings ?? [])]) out.push(`| ${t.name} | ${t.p50.toFixed(1)} | ${t.p95.toFixed(1)} |`);
     if (api) {
       out.push("", `bulk task over every device (POST /api/tasks): ${api.bulk.map((b) => `${b.created} tasks in ${(b.ms / 1000).toFixed(1)} s (${Math.round(b.created / (b.ms / 1000))}/s)`).join("; ")}`);
       out.push(`API process RSS after its runs: ${api.serverRssMb.toFixed(0)} MiB`);
     }
     if (hk) out.push(`housekeeping pass expiring ${hk.expiring.tasks} tasks: ${(hk.expiring.ms / 1000).toFixed(1)} s; a pass with nothing to do (baseline): ${hk.idle.toFixed(0)} ms`);
-    if (proto) out.push(`prototype built from today's rows in ${proto.buildSeconds.toFixed(0)} s`);
     const m = process.memoryUsage();
     out.push(`benchmark process: RSS ${(m.rss / 1048576).toFixed(0)} MiB, heap used ${(m.heapUsed / 1048576).toFixed(0)} MiB at the end`);
     process.stdout.write(`${out.join("\n")}\n`);

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type Inform, type ParseResult } from "../cwmp/index.js";
 import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
-import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord, TransactionOptions } from "../store/types.js";
+import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import type { AlarmService } from "./alarms.js";
 import { applyEffects, type TaskPolicy } from "./apply-effects.js";
 import { CURRENT_ALARM_COUNT } from "../alarms/index.js";
@@ -150,11 +150,6 @@ class Refusal extends Error {
 
 const XML = { "Content-Type": 'text/xml; charset="utf-8"' };
 
-/**
- * A session's transactions: every statement finds the device's rows by keys, so a plan made once per
- * connection serves every call (TransactionOptions.genericPlans).
- */
-const SESSION_TX: TransactionOptions = { genericPlans: true };
 
 /** A session row's write that is its transaction's last statement (SessionWriteOptions). */
 const LAST = { last: true } as const;
@@ -393,7 +388,7 @@ export class CwmpHandler {
           throw new Refusal(this.busy("this device already has a session in progress\n"));
         }
         return { applied, reply: started.reply, lock };
-      }, SESSION_TX);
+      });
       if (auth.ok && auth.digestUse !== undefined && auth.username !== null) {
         this.o.auth.loggedIn(x.remoteAddress, auth.username, now.getTime());
         if (auth.digestUse.nc === 0) this.o.log.debug({ deviceId, address: x.remoteAddress }, "RFC 2069 Digest (no qop) accepted: its nonce is used once only");
@@ -497,7 +492,7 @@ export class CwmpHandler {
       let result: ExchangeResult | null;
       const fromStore = () => this.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
       try {
-        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached), SESSION_TX);
+        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached));
       } catch (err) {
         if (err instanceof Refusal) throw err;
         if (err instanceof ScriptsNeeded) {
@@ -574,7 +569,7 @@ export class CwmpHandler {
 
   /** A transaction whose provisioning may roll it back to run scripts outside it (ProvisioningService.transaction). */
   private transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.o.provisioning !== undefined ? this.o.provisioning.transaction(fn, SESSION_TX) : this.o.store.transaction(fn, SESSION_TX);
+    return this.o.provisioning !== undefined ? this.o.provisioning.transaction(fn) : this.o.store.transaction(fn);
   }
 
   private applyContext(tx: StoreTx, deviceId: string, now: Date, x: Exchange) {

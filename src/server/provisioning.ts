@@ -28,7 +28,7 @@ import {
 } from "../provisioning/index.js";
 import { filterDevice } from "../query/index.js";
 import type { AcsSession, Effect, PlanStep, ProvisionCallState, TaskInput } from "../session/index.js";
-import type { DeviceRecord, ParameterRecord, Store, StoreTx, TransactionOptions } from "../store/types.js";
+import type { DeviceRecord, ParameterRecord, Store, StoreTx } from "../store/types.js";
 import type { SealArgs } from "./task-secrets.js";
 import type { Logger } from "./logger.js";
 import { ScriptRuns, ScriptsNeeded, type ScriptOutcome } from "./script-runs.js";
@@ -94,10 +94,10 @@ export class ProvisioningService {
    * run with no transaction open (script-runs.ts), and it runs again. `fn` must start from the store each
    * time, since a rolled-back attempt may have changed what it read in memory.
    */
-  async transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let round = 0; ; round++) {
       try {
-        return await this.o.store.transaction(fn, options);
+        return await this.o.store.transaction(fn);
       } catch (err) {
         if (!(err instanceof ScriptsNeeded) || round >= MAX_SCRIPT_ROUNDS) throw err;
         await this.runs.run(err);

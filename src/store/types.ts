@@ -575,23 +575,13 @@ export interface StoreTx {
   uspDataModels: UspDataModelRepo;
 }
 
-/** How a transaction runs (Store.transaction). */
-export interface TransactionOptions {
-  /**
-   * Its statements find rows by keys, so that their best plans do not depend on the values bound (a CWMP
-   * session's): PostgreSQL then uses a plan made once per connection (a generic plan) instead of planning
-   * again at every call, as it does when a value's plan looks cheaper. SQLite plans once anyway.
-   */
-  genericPlans?: boolean;
-}
-
 export interface Store extends StoreTx {
   readonly backend: "sqlite" | "postgres";
   /**
    * Runs `fn` in one transaction: all of its writes commit together or not at all. `fn` must only await
    * calls on `tx` (the SQLite backend serializes transactions within a process).
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
    * Calls `wake` soon after any process commits outbox events, so that tailers need not wait for their
    * next poll (PostgreSQL: LISTEN/NOTIFY on a connection of its own). A hint only: it may be late, come

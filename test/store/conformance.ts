@@ -316,6 +316,32 @@ export function conformance(b: Backend): void {
       assert.deepEqual(got.map((p) => p.value), texts);
     });
 
+    test("a value rewritten from text to an integer, a date-time and back reads and filters as last written, attributes kept", async (ctx) => {
+      // The trees keep an integer as its number alone and a text as itself (sql/tree.ts): each rewrite
+      // of an existing record must drop what the previous form had.
+      const s = await withDevices(b, ctx, "d1", "d2");
+      await s.parameters.setValues("d1", [{ path: "Device.X.V", value: "abc", type: "xsd:string" }], at(1));
+      await s.parameters.setAttributes("d1", [{ path: "Device.X.V", notification: 2, accessList: ["Subscriber"] }], at(2));
+      await s.parameters.setValues("d2", [{ path: "Device.X.V", value: "7", type: "xsd:int" }], at(1));
+      const ids = async (filter: string) => (await s.devices.list({ filter, now: at(0) })).map((d) => d.id);
+      const steps: [string, string, string[]][] = [
+        ["42", "xsd:int", ["Device.X.V = 42", 'Device.X.V = "42"', "Device.X.V > 8"]],
+        ["2025-05-01T10:00:00Z", "xsd:dateTime", ['Device.X.V < "2025-06-01"', 'Device.X.V ^= "2025-"']],
+        ["true", "xsd:boolean", ["Device.X.V = true", 'Device.X.V = "true"']],
+        ["abc", "xsd:string", ['Device.X.V = "abc"', 'Device.X.V *= "b"']],
+        ["-0", "xsd:string", ["Device.X.V = 0", 'Device.X.V = "-0"']],
+      ];
+      for (const [i, [value, type, filters]] of steps.entries()) {
+        await s.parameters.setValues("d1", [{ path: "Device.X.V", value, type }], at(10 + i));
+        const [rec] = await s.parameters.get("d1", ["Device.X.V"]);
+        assert.deepEqual([rec?.value, rec?.type, rec?.valueAt, rec?.namesAt, rec?.notification, rec?.accessList, rec?.attributesAt],
+          [value, type, at(10 + i), at(10 + i), 2, ["Subscriber"], at(2)], value);
+        for (const f of filters) assert.deepEqual(await ids(f), ["d1"], `${value}: ${f}`);
+        assert.deepEqual(await ids('Device.X.V = "abc"'), value === "abc" ? ["d1"] : [], value);
+        assert.deepEqual(await ids("Device.X.V > 40"), value === "42" ? ["d1"] : [], value);
+      }
+    });
+
     test("a large batch is stored in full", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       const values = Array.from({ length: 3000 }, (_v, i) => ({ path: `Device.Hosts.Host.${i % 300}.P${i}`, value: String(i), type: "xsd:int" }));

@@ -18,10 +18,15 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const MB = 1024 * 1024;
 const size = (file: string) => statSync(file).size;
 
-/** Writes `bytes` of new parameter values for `device` (under Device.X.R<round>.), 64 KB a transaction. */
-async function write(store: Store, device: string, bytes: number, round: number): Promise<void> {
+/**
+ * Writes `bytes` of new parameter values, 64 KB a transaction: one value (Device.X.V) for each of the
+ * devices `<prefix>-<round>-<i>`, since a device's values are one row, rewritten whole by each write.
+ */
+async function write(store: Store, prefix: string, bytes: number, round: number): Promise<void> {
   for (let i = 0; i < bytes / 65536; i++) {
-    await store.parameters.setValues(device, [{ path: `Device.X.R${round}.V${i}`, value: `${round}`.padEnd(65536, "x"), type: "xsd:string" }], new Date());
+    const device = `${prefix}-${round}-${i}`;
+    await store.devices.recordInform(inform(device));
+    await store.parameters.setValues(device, [{ path: "Device.X.V", value: `${round}`.padEnd(65536, "x"), type: "xsd:string" }], new Date());
   }
 }
 
@@ -50,9 +55,9 @@ test("the worker copies the WAL into the database file as it is written, and the
   assert.ok(size(`${file}-wal`) < 8 * MB, `WAL of ${size(`${file}-wal`)} bytes`);
   await store.close();
   const check = new Database(file, { readonly: true });
-  const row = check.prepare("SELECT value FROM parameters WHERE device_id = 'd1' AND path = 'Device.X.R8.V15'").get() as { value: string };
+  const row = check.prepare("SELECT tree FROM device_trees WHERE device_id = 'd1-8-15'").get() as { tree: string };
   check.close();
-  assert.ok(row.value.startsWith("8x"), "the last round's values are in place after close");
+  assert.ok(row.tree.includes('"8xxx'), "the last round's values are in place after close");
 });
 
 test("two stores on one file, each with its worker, both write while checkpoints run", async () => {
@@ -64,7 +69,11 @@ test("two stores on one file, each with its worker, both write while checkpoints
   const start = size(file);
   await Promise.all([write(a, "a1", 2 * MB, 1), write(b, "b1", 2 * MB, 1)]);
   await until(a, "a1", () => size(file) >= start + 3 * MB, "both stores' values in the database file");
-  const values = async (s: Store, device: string) => (await s.parameters.all(device)).filter((p) => p.path.startsWith("Device.X.R1.V")).length;
+  const values = async (s: Store, prefix: string) => {
+    let n = 0;
+    for (let i = 0; i < 32; i++) n += (await s.parameters.get(`${prefix}-1-${i}`, ["Device.X.V"])).length;
+    return n;
+  };
   assert.deepEqual([await values(b, "a1"), await values(a, "b1")], [32, 32]);
   await Promise.all([a.close(), b.close()]);
 });

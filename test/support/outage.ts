@@ -31,7 +31,9 @@ export async function assertUntouched(db: string, cpe: TestCpe, taskId: string):
   assert.deepEqual(await queryDirect(db, "SELECT device_id FROM sessions WHERE device_id = $1", [cpe.deviceId]), []);
   const [row] = await queryDirect(db, "SELECT status, attempts FROM tasks WHERE id = $1", [taskId]);
   assert.deepEqual({ ...row }, { status: "pending", attempts: 0 });
-  const [sv] = await queryDirect(db, "SELECT value FROM parameters WHERE device_id = $1 AND path = $2", [cpe.deviceId, SOFTWARE_VERSION]);
+  // The software version is an indexed path: its value is in param_index too (sql/indexed-paths.ts).
+  const [sv] = await queryDirect(db, "SELECT i.value FROM param_index i JOIN param_paths pp ON pp.id = i.path_id WHERE i.device_id = $1 AND pp.path = $2",
+    [cpe.deviceId, SOFTWARE_VERSION]);
   assert.equal(sv!.value, "1.0");
 }
 

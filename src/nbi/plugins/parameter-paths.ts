@@ -19,7 +19,7 @@ export function parameterPathRoutes(app: FastifyInstance, r: RouteRegistry, ctx:
     operationId: "parameterPaths",
     summary: "Parameter paths known across the fleet, one level below a prefix",
     description:
-      "The distinct children of `prefix` that any device has reported, in path order: objects end with `.`. `prefix` is an object path (`Device.WiFi.`; empty for the roots) or one ending with part of a name (`Device.Wi`), which lists the children of `Device.` starting so. Each child costs one index probe, however large the fleet. Also lists the device fields filters know (docs/filters.md), so that an editor can complete both. A principal scoped to a tenant gets the paths of the tenant's devices only (each probe then skips other devices' rows, so it may cost more).",
+      "The distinct children of `prefix` that any device has reported, in path order: objects end with `.`. `prefix` is an object path (`Device.WiFi.`; empty for the roots) or one ending with part of a name (`Device.Wi`), which lists the children of `Device.` starting so. Each child costs one probe of the dictionary of paths, however large the fleet; a path stays listed once reported, also after the device that had it deleted it. Also lists the device fields filters know (docs/filters.md), so that an editor can complete both. A principal scoped to a tenant gets the paths the tenant's devices have now only (each probe then reads those devices' trees until one has the path, so it may cost more).",
     tag: "devices",
     role: "read-only",
     querystring: Type.Object({

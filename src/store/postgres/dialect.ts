@@ -36,11 +36,6 @@ export const postgresDialect: Dialect = {
   json: (v) => JSON.stringify(v ?? null),
   readJson: (v) => (v === undefined ? null : (v as JsonValue)),
   inTextArray: (expr, param) => `(${expr}) = ANY(${param}::text[])`,
-  // One index probe per key. With "key = ANY(array)" the planner scans all of a device's rows (a
-  // thousand, with discovery) when its statistics do not know the device yet, as after a fleet grew
-  // since the last ANALYZE: it expects one row and filters. OFFSET 0 keeps the subquery as written.
-  rowsOfDevice: (table, columns, key, device, keys) =>
-    `SELECT ${columns} FROM unnest(${keys}::text[]) AS wanted(key), LATERAL (SELECT ${columns} FROM ${table} WHERE device_id = ${device} AND ${key} = wanted.key OFFSET 0) found`,
   textArray: (values) => [...values],
   inArray: (expr, param, type) => `(${expr}) = ANY(${param}::${arrayType[type]})`,
   array: (values, type) => (type === "date" ? values.map((v) => (v as Date).toISOString()) : [...values]),
@@ -60,6 +55,20 @@ export const postgresDialect: Dialect = {
   matchPattern: (expr, param) => `${expr} LIKE ${param}`,
   pattern: (parts) =>
     parts.map((p) => (p.kind === "any" ? "%" : p.kind === "one" ? "_" : p.text.replace(/[%_\\]/g, (c) => `\\${c}`))).join(""),
+  textRows: (param) => `unnest(${param}::text[]) AS t(value)`,
+  jsonText: (expr) => `(${expr})::jsonb`,
+  treePatch: (patch, ids) => ({
+    set: `tree = device_trees.tree || (SELECT jsonb_object_agg(p.key, jsonb_strip_nulls((device_trees.tree -> p.key) || p.value)) FROM jsonb_each(${patch}::jsonb) p)`,
+    where: `device_trees.tree ?& ${ids}::text[]`,
+  }),
+  forUpdate: " FOR UPDATE",
+  // COLLATE "C": texts compare by code point, as param_index's columns (and SQLite) do.
+  // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
+  // any case (the four words are ASCII).
+  treeRecords: (path) => `(SELECT device_id, value, substr(value, 1, ${VALUE_KEY_CHARS}) AS value_key, value_num, value_time,
+      CASE lower(btrim(value, chr(32) || chr(9) || chr(13) || chr(10))) WHEN '1' THEN true WHEN 'true' THEN true WHEN '0' THEN false WHEN 'false' THEN false END AS value_bool
+    FROM (SELECT device_id, COALESCE(r ->> 'v', r ->> '#') COLLATE "C" AS value, (r ->> '#')::double precision AS value_num, (r ->> '@')::bigint AS value_time
+      FROM (SELECT device_id, tree -> (SELECT id::text FROM param_paths WHERE path = ${path}) AS r FROM device_trees) q WHERE r IS NOT NULL) v)`,
   strpos: (haystack, needle) => `strpos(${haystack}, ${needle})`,
   classifyError(err) {
     const code = (err as { code?: unknown } | null)?.code;

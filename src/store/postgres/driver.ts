@@ -6,7 +6,6 @@ import { Availability } from "../availability.js";
 import type { StoreCounters, TransactionCounts } from "../counters.js";
 import { isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
-import type { TransactionOptions } from "../types.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 
 /** The subset of node-postgres this backend uses. */
@@ -219,15 +218,13 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
   // On a pipelined connection BEGIN is not waited for: the transaction's first statements travel with
   // it (a BEGIN that fails fails them too, on the same connection), and statements the caller issues
   // together (Promise.all) travel together.
-  async transaction<T>(fn: (conn: SqlConn) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
     const client = await this.reach(() => this.pool.connect());
     const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null, commit: null, corked: false };
     let broken: Error | undefined;
     try {
-      // In the same message as BEGIN: the setting lasts until the transaction ends.
-      const begin = options?.genericPlans === true ? "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan" : "BEGIN";
-      const begun = this.reach(() => this.send(client, { text: begin }, inFlight));
+      const begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
       if (client.pipeline === true) begun.catch(() => undefined);
       else await begun;
       try {

@@ -20,6 +20,8 @@ export interface PostgresStoreOptions {
   onPoolError?: (err: Error) => void;
   /** Apply migrations on open (default true). */
   migrate?: boolean;
+  /** Apply only the migrations up to this version (the tests of a migration start from the schema before it). */
+  migrateUpTo?: number;
   /** Called when the server stops answering, and again when it answers again. */
   onAvailability?: (change: AvailabilityChange) => void;
   /** How long a call waits for a connection, a new one or a pooled one (default 10 s). */
@@ -70,7 +72,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
   const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability), saturated, options.counters ?? null);
   try {
-    if (options.migrate !== false) await migrate(driver, postgresMigrations);
+    if (options.migrate !== false) await migrate(driver, postgresMigrations.filter((m) => m.version <= (options.migrateUpTo ?? Infinity)));
   } catch (err) {
     await driver.close();
     throw err;

@@ -1,5 +1,6 @@
 // Alarm rules, alarms and their transitions (migrations 19 and 21), and the notifications devices refused.
 import { randomUUID } from "node:crypto";
+import { SOFTWARE_VERSION_PATHS } from "../../model/well-known.js";
 import type { DeviceScope, FleetGroupBy, AlarmHistoryEntry, AlarmListQuery, AlarmRecord, AlarmRepo, AlarmRuleRecord, AlarmSeverity, AlarmState, AlarmTransition, JsonValue, NewAlarm } from "../types.js";
 import { Assignments } from "./assignments.js";
 import { deviceScopeCondition } from "./device-scope.js";
@@ -262,7 +263,9 @@ export class SqlAlarmRepo implements AlarmRepo {
     }
     const group = q.groupBy === "productClass" ? "d.product_class"
       : q.groupBy === "tag" ? "t.tag"
-      : "COALESCE((SELECT p.value FROM parameters p WHERE p.device_id = d.id AND p.path IN ('Device.DeviceInfo.SoftwareVersion', 'InternetGatewayDevice.DeviceInfo.SoftwareVersion') ORDER BY p.path LIMIT 1), '')";
+      // The software versions are indexed (sql/indexed-paths.ts).
+      : `COALESCE((SELECT p.value FROM param_index p JOIN param_paths pp ON pp.id = p.path_id
+          WHERE p.device_id = d.id AND pp.path IN (${SOFTWARE_VERSION_PATHS.map((v) => `'${v}'`).join(", ")}) ORDER BY pp.path LIMIT 1), '')`;
     // By tag, a device is a row per tag (and no row without one).
     const from = q.groupBy === "tag" ? "devices d JOIN device_tags t ON t.device_id = d.id" : "devices d";
     const where = q.devices === undefined ? "" : `WHERE ${deviceScopeCondition("d.id", q.devices, d, params)}`;

@@ -2,6 +2,7 @@ import { fieldKind, type TextField, type TimeField } from "../../query/ast.js";
 import { pathProblem } from "../../query/check.js";
 import { FilterError } from "../../query/errors.js";
 import { toFilter } from "../../query/index.js";
+import { compareText } from "../../query/values.js";
 import { resolveSort, SORT_TEXT_CHARS } from "../../query/sort.js";
 import { StoreError } from "../errors.js";
 import type {
@@ -9,12 +10,15 @@ import type {
 } from "../types.js";
 import type { Dialect, RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
-import { compileFilter, SqlParams, textColumn, timeColumn } from "./filter.js";
+import { compileFilter, parameterSource, SqlParams, textColumn, timeColumn } from "./filter.js";
 import { insertRows } from "./insert-rows.js";
 import { limitClause } from "./limit.js";
 import { prefixUpperBound } from "./paths.js";
-import { CREDENTIALS_SOURCE_SQL, deviceColumns, PARAMETER_COLUMNS, toDevice, toEvent, toParameter } from "./rows.js";
+import type { PathDictionary } from "./param-paths.js";
+import { CREDENTIALS_SOURCE_SQL, deviceColumns, toDevice, toEvent } from "./rows.js";
 import type { Scope } from "./scope.js";
+import { toParameterRecord } from "./tree.js";
+import { readTrees } from "./tree-rows.js";
 
 const BOOT = "1 BOOT";
 const BOOTSTRAP = "0 BOOTSTRAP";
@@ -81,7 +85,8 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
     const dir = direction === "asc" ? "ASC" : "DESC";
     if (target.kind === "parameter") {
       const s = `s${i}`;
-      joins.push(`LEFT JOIN parameters ${s} ON ${s}.device_id = d.id AND ${s}.path = ${params.add(target.path)}`);
+      const src = parameterSource(d, target.path, params);
+      joins.push(`LEFT JOIN ${src.table} ${s} ON ${s}.device_id = d.id AND ${src.on(s)}`);
       // Missing values last; numbers before texts ascending (after them descending); texts by their
       // first SORT_TEXT_CHARS characters, which PostgreSQL's value_key holds (see query/sort.ts).
       const vk = d.capabilities.valueKey;
@@ -107,36 +112,32 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
 }
 
 /** The projected records of `ids`, by device. */
-async function project(s: Scope, ids: string[], projection: unknown): Promise<Map<string, ParameterRecord[]>> {
+async function project(s: Scope, dict: PathDictionary, ids: string[], projection: unknown): Promise<Map<string, ParameterRecord[]>> {
   if (!Array.isArray(projection) || projection.some((p) => typeof p !== "string")) badQuery("projection must be a list of parameter paths");
   if (projection.length > MAX_PROJECTION) badQuery(`projection has more than ${MAX_PROJECTION} paths`);
-  const exact: string[] = [];
+  const exact = new Set<string>();
   const objects: string[] = [];
   for (const path of projection as string[]) {
     const why = pathProblem(path);
     if (why !== undefined) throw new FilterError("FILTER_PATH", why);
-    (path.endsWith(".") ? objects : exact).push(path);
+    if (path.endsWith(".")) objects.push(path);
+    else exact.add(path);
   }
   const out = new Map<string, ParameterRecord[]>(ids.map((id) => [id, []]));
   if (ids.length === 0 || projection.length === 0) return out;
-  const d = s.dialect;
-  const params = new SqlParams();
-  const device = d.inTextArray("device_id", params.add(d.textArray(ids)));
-  const any: string[] = [];
-  if (exact.length > 0) any.push(d.inTextArray("path", params.add(d.textArray(exact))));
-  for (const prefix of objects) {
-    const upper = prefixUpperBound(prefix);
-    any.push(`(path >= ${params.add(prefix)}${upper === null ? "" : ` AND path < ${params.add(upper)}`})`);
+  const wanted = (path: string) => exact.has(path) || objects.some((o) => path.startsWith(o));
+  for (const [id, tree] of await readTrees(s, dict, ids)) {
+    const records = [...tree].filter(([path]) => wanted(path)).sort(([a], [b]) => compareText(a, b));
+    out.set(id, records.map(([path, r]) => toParameterRecord(path, r)));
   }
-  const rows = await s.all(
-    `SELECT device_id, ${PARAMETER_COLUMNS} FROM parameters WHERE ${device} AND (${any.join(" OR ")}) ORDER BY device_id, path`,
-    params.values, { adHoc: true });
-  for (const r of rows) out.get(String(r.device_id))?.push(toParameter(d, r));
   return out;
 }
 
 export class SqlDeviceRepo implements DeviceRepo {
-  constructor(private readonly s: Scope) {}
+  constructor(
+    private readonly s: Scope,
+    private readonly dict: PathDictionary,
+  ) {}
 
   async get(id: string): Promise<DeviceRecord | null> {
     const rows = await this.s.all(`SELECT ${deviceColumns(this.s.dialect, "d")} FROM devices d WHERE d.id = $1`, [id]);
@@ -235,7 +236,7 @@ export class SqlDeviceRepo implements DeviceRepo {
     }
     const total = q.count ? await this.count(q) : null;
     if (q.projection === undefined) return { devices, total, next };
-    const params = await project(this.s, devices.map((dev) => dev.id), q.projection);
+    const params = await project(this.s, this.dict, devices.map((dev) => dev.id), q.projection);
     return { devices: devices.map((dev) => ({ ...dev, parameters: params.get(dev.id) ?? [] })), total, next };
   }
 

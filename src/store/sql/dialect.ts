@@ -74,13 +74,6 @@ export interface Dialect {
   deviceHasRow(table: string, alias: string, where: string): string;
 
   /**
-   * A SELECT of `columns` from the rows of `table` of device `deviceParam` whose `keyColumn` is one of
-   * the strings in array parameter `keysParam` (encoded by `textArray`), each found by its key in the
-   * table's (device_id, key) index whatever the planner's statistics say of that device.
-   */
-  rowsOfDevice(table: string, columns: string, keyColumn: string, deviceParam: string, keysParam: string): string;
-
-  /**
    * A derived table aliased `r`, with the given columns, holding `rows` (each row's values in column
    * order, already in JavaScript form). Its parameters start at `$firstParam`. Used for batch writes:
    * one statement and one round trip whatever the number of rows.
@@ -97,6 +90,31 @@ export interface Dialect {
    */
   matchPattern(expr: string, param: string): string;
   pattern(parts: readonly PatternPart[]): string;
+
+  /** A derived table of one column, `value`, holding the strings of array parameter `param` (encoded by `textArray`). */
+  textRows(param: string): string;
+
+  /**
+   * For a write of values to paths a device's tree has already, without reading it: the SET and WHERE
+   * of an UPDATE of device_trees that merges into each record named in the JSON object `patchParam`
+   * (records keyed by path id, null members to remove) and matches only a tree that has every key of
+   * the text array `idsParam`. Null where the read-modify-write costs no round trip (in process).
+   */
+  treePatch: ((patchParam: string, idsParam: string) => { set: string; where: string }) | null;
+
+  /** `expr`, a JSON text, as the value of a JSON document column (device_trees.tree). */
+  jsonText(expr: string): string;
+
+  /** What a SELECT of one row ends with to lock it until the transaction ends ("" where writers take turns anyway). */
+  readonly forUpdate: string;
+
+  /**
+   * A derived table of the records of one path in every device's tree (device_trees, sql/tree.ts), the
+   * path bound as `pathParam`: device_id and what param_index holds (value, value_num, value_time,
+   * value_bool, and valueKey's column where the dialect has one), so that a filter condition reads the
+   * same on either. A scan of the trees: for the paths that are not indexed.
+   */
+  treeRecords(pathParam: string): string;
 
   /** 1-based position of `needle` in `haystack`, 0 when absent. */
   strpos(haystack: string, needle: string): string;

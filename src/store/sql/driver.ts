@@ -4,7 +4,6 @@
 // SQL is written with numbered placeholders ($1, $2, ...) in the dialect-neutral subset both SQLite and
 // PostgreSQL accept; backend-specific fragments come from the Dialect's hooks.
 
-import type { TransactionOptions } from "../types.js";
 
 export type Row = Record<string, unknown>;
 
@@ -43,6 +42,6 @@ export interface SqlDriver extends SqlConn {
    * Runs `fn` inside BEGIN ... COMMIT on one connection (ROLLBACK when it throws). Statements run on
    * the driver itself while `fn` is pending never become part of that transaction.
    */
-  transaction<T>(fn: (conn: SqlConn) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

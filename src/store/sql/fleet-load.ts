@@ -1,17 +1,19 @@
 // Whole devices written in bulk (FleetRepo.load): the rows a bootstrap and a discovery would leave, in a
 // few big statements per batch instead of a few per device, for generated fleets of millions of values.
-import { booleanOf, numberOf, timeOf } from "../../query/values.js";
 import type { LoadedDevice } from "../types.js";
 import type { RowColumn } from "./dialect.js";
 import { SqlDeviceRepo } from "./devices.js";
 import { insertRows } from "./insert-rows.js";
+import type { PathDictionary } from "./param-paths.js";
 import type { Scope } from "./scope.js";
+import { emptyRecord, type Tree } from "./tree.js";
+import { insertTrees } from "./tree-rows.js";
 
 /**
- * Parameter rows per statement. On PostgreSQL a statement's arrays are one parameter per column, so
- * size is bounded by memory only; on SQLite its JSON text, about 150 bytes a row.
+ * Devices per statement of trees: a tree is about 50 kB of JSON text, and on SQLite a statement's rows
+ * are one JSON text too.
  */
-const PARAMETER_ROWS = 20_000;
+const TREE_BATCH = 500;
 
 const DEVICE_COLUMNS: readonly RowColumn[] = [
   { name: "id", type: "text" }, { name: "manufacturer", type: "text" }, { name: "oui", type: "text" }, { name: "product_class", type: "text" },
@@ -22,33 +24,27 @@ const DEVICE_COLUMNS: readonly RowColumn[] = [
 
 const TAG_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "tag", type: "text" }];
 
-const PARAMETER_COLUMNS: readonly RowColumn[] = [
-  { name: "device_id", type: "text" }, { name: "path", type: "text" }, { name: "object", type: "bool" }, { name: "value", type: "text" },
-  { name: "value_num", type: "real" }, { name: "value_time", type: "bigint" }, { name: "value_bool", type: "bool" }, { name: "type", type: "text" },
-  { name: "writable", type: "bool" }, { name: "value_at", type: "date" }, { name: "names_at", type: "date" },
-];
-
-export async function loadDevices(scope: Scope, devices: readonly LoadedDevice[], replace: boolean): Promise<void> {
+export async function loadDevices(scope: Scope, dict: PathDictionary, devices: readonly LoadedDevice[], replace: boolean): Promise<void> {
   if (devices.length === 0) return;
   await scope.atomic(async (s) => {
-    if (replace) await new SqlDeviceRepo(s).deleteMany(devices.map((d) => d.id));
+    if (replace) await new SqlDeviceRepo(s, dict).deleteMany(devices.map((d) => d.id));
     await insertRows(s, "devices", DEVICE_COLUMNS, devices.map((d) => [
       d.id, d.manufacturer, d.oui, d.productClass, d.serialNumber, d.registeredAt, d.lastInformAt, d.address, d.lastBootAt, d.registeredAt, "1-2", "1.4",
     ]));
     await insertRows(s, "device_tags", TAG_COLUMNS, devices.flatMap((d) => [...new Set(d.tags)].map((t) => [d.id, t])));
-    let rows: unknown[][] = [];
-    for (const d of devices) {
-      for (const p of d.parameters) {
-        // The derived columns as setValues writes them (query/values.ts), so filters find these values.
-        const v = p.value;
-        rows.push([d.id, p.path, p.object, v, numberOf(v), timeOf(v), booleanOf(v), p.type, p.writable, v === null ? null : d.lastInformAt, d.lastInformAt]);
-        if (rows.length === PARAMETER_ROWS) {
-          await insertRows(s, "parameters", PARAMETER_COLUMNS, rows);
-          rows = [];
+    for (let i = 0; i < devices.length; i += TREE_BATCH) {
+      const trees = new Map<string, Tree>();
+      for (const d of devices.slice(i, i + TREE_BATCH)) {
+        // As a discovery leaves them: values read at the last Inform, names known since then.
+        const at = d.lastInformAt.getTime();
+        const tree: Tree = new Map();
+        for (const p of d.parameters) {
+          tree.set(p.path, { ...emptyRecord(), value: p.value, type: p.type, writable: p.writable, valueAt: p.value === null ? null : at, namesAt: at });
         }
+        trees.set(d.id, tree);
       }
+      await insertTrees(s, dict, trees);
     }
-    await insertRows(s, "parameters", PARAMETER_COLUMNS, rows);
   });
 }
 

@@ -1,9 +1,11 @@
 // What the console reads across the whole fleet. The overview: counts over the whole fleet, each an index range or an index-only grouping
-// (devices_last_inform_at, devices_product_class, parameters_path_value, faults_code), so that it stays
+// (devices_last_inform_at, devices_product_class, param_index_value, faults_code), so that it stays
 // well under a second at 100,000 devices (benchmarks/overview.ts).
 import type { DeviceScope, FleetRepo, LoadedDevice, Overview, OverviewQuery } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
 import { existingDevices, loadDevices } from "./fleet-load.js";
+import { isIndexedPath } from "./indexed-paths.js";
+import type { PathDictionary } from "./param-paths.js";
 import { prefixUpperBound } from "./paths.js";
 import type { Scope } from "./scope.js";
 
@@ -18,7 +20,10 @@ function topGroups(rows: Group[], top: number): Group[] {
 }
 
 export class SqlFleetRepo implements FleetRepo {
-  constructor(private readonly s: Scope) {}
+  constructor(
+    private readonly s: Scope,
+    private readonly dict: PathDictionary,
+  ) {}
 
   async overview(q: OverviewQuery): Promise<Overview> {
     const d = this.s.dialect;
@@ -36,8 +41,12 @@ export class SqlFleetRepo implements FleetRepo {
     // PostgreSQL's value index holds value_key (the value's first characters: whole for any version).
     const valueColumn = d.capabilities.valueKey?.column ?? "value";
     const versionParams: unknown[] = [d.textArray(q.versionPaths)];
+    const unindexed = q.versionPaths.filter((p) => !isIndexedPath(p));
+    if (unindexed.length > 0) throw new Error(`overview: the version paths must be indexed (sql/indexed-paths.ts): ${unindexed.join(", ")}`);
     const versions = await this.s.all<{ v: unknown; n: unknown }>(
-      `SELECT ${valueColumn} AS v, COUNT(*) AS n FROM parameters WHERE ${d.inTextArray("path", "$1")} AND ${valueColumn} IS NOT NULL${within("device_id", versionParams, "AND")} GROUP BY ${valueColumn}`,
+      `SELECT ${valueColumn} AS v, COUNT(*) AS n FROM param_index
+       WHERE path_id IN (SELECT id FROM param_paths WHERE ${d.inTextArray("path", "$1")}) AND ${valueColumn} IS NOT NULL${within("device_id", versionParams, "AND")}
+       GROUP BY ${valueColumn}`,
       versionParams,
     );
     // Sessions are counted per process and minute, not per device: a scope cannot narrow them.
@@ -56,9 +65,11 @@ export class SqlFleetRepo implements FleetRepo {
   }
 
   /**
-   * A loose index scan of the parameters' path index: each step reads the first path after the last
-   * child found and skips the whole subtree of that child ("A.B." is followed by "A.B/" in code point
-   * order), so it costs one index probe per child however many devices share the paths.
+   * A loose index scan of the dictionary of paths (param_paths: every path a device has reported):
+   * each step reads the first path after the last child found and skips the whole subtree of that child
+   * ("A.B." is followed by "A.B/" in code point order), so it costs one index probe per child however
+   * many devices share the paths. Within a scope, a path counts when one of the scope's devices has it
+   * in its tree (a scan of those trees per probe).
    */
   async childPaths(prefix: string, limit: number, devices?: DeviceScope): Promise<{ path: string; object: boolean }[]> {
     const parent = prefix.slice(0, prefix.lastIndexOf(".") + 1);
@@ -71,8 +82,9 @@ export class SqlFleetRepo implements FleetRepo {
       const below = upper === null ? "" : " AND path < $2";
       if (upper !== null) params.push(upper);
       // A scope (a tenant's) skips, in each probe, the rows of devices outside it: slower, never wider.
-      const scoped = devices === undefined ? "" : ` AND ${deviceScopeCondition("device_id", devices, this.s.dialect, params)}`;
-      const rows = await this.s.all<{ path: unknown }>(`SELECT path FROM parameters WHERE path ${inclusive ? ">=" : ">"} $1${below}${scoped} ORDER BY path LIMIT 1`, params);
+      const scoped = devices === undefined ? ""
+        : ` AND EXISTS (SELECT 1 FROM device_trees t WHERE (t.tree -> CAST(pp.id AS TEXT)) IS NOT NULL AND ${deviceScopeCondition("t.device_id", devices, this.s.dialect, params)})`;
+      const rows = await this.s.all<{ path: unknown }>(`SELECT pp.path FROM param_paths pp WHERE pp.path ${inclusive ? ">=" : ">"} $1${below.replace("path", "pp.path")}${scoped} ORDER BY pp.path LIMIT 1`, params);
       if (rows.length === 0) break;
       const path = String(rows[0]!.path);
       const rest = path.slice(parent.length);
@@ -95,7 +107,7 @@ export class SqlFleetRepo implements FleetRepo {
   }
 
   load(devices: readonly LoadedDevice[], options: { replace?: boolean } = {}): Promise<void> {
-    return loadDevices(this.s, devices, options.replace === true);
+    return loadDevices(this.s, this.dict, devices, options.replace === true);
   }
 
   existing(ids: readonly string[]): Promise<string[]> {

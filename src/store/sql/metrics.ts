@@ -182,7 +182,8 @@ export class SqlMetricRepo implements MetricRepo {
       group = "g.tag";
     } else if (q.groupBy === "softwareVersion") {
       params.push(d.textArray(q.versionPaths ?? []));
-      join = `LEFT JOIN parameters g ON g.device_id = s.device_id AND ${d.inTextArray("g.path", `$${params.length}`)}`;
+      // The software versions are indexed (sql/indexed-paths.ts): param_index has their rows.
+      join = `LEFT JOIN param_index g ON g.device_id = s.device_id AND g.path_id IN (SELECT id FROM param_paths WHERE ${d.inTextArray("path", `$${params.length}`)})`;
       group = "COALESCE(g.value, '(unknown)')";
     }
     const scopes = (q.devices ?? []).map((scope: DeviceScope) => ` AND ${deviceScopeCondition("s.device_id", scope, d, params)}`).join("");

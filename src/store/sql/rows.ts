@@ -1,6 +1,6 @@
 // Column lists and row -> record mapping shared by the repositories.
 import type {
-  CpeCredential, CwmpNs, DeviceRecord, EventRecord, FaultRecord, JsonValue, ParameterRecord, SessionRecord, TaskFault, TaskRecord, TaskStatus,
+  CpeCredential, CwmpNs, DeviceRecord, EventRecord, FaultRecord, JsonValue, SessionRecord, TaskFault, TaskRecord, TaskStatus,
 } from "../types.js";
 import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
@@ -22,10 +22,6 @@ function str(v: unknown): string {
 
 function optStr(v: unknown): string | null {
   return v == null ? null : String(v);
-}
-
-function optNum(v: unknown): number | null {
-  return v == null ? null : Number(v);
 }
 
 export function toDevice(d: Dialect, r: Row): DeviceRecord {
@@ -50,24 +46,6 @@ export function toDevice(d: Dialect, r: Row): DeviceRecord {
 
 export function toEvent(d: Dialect, r: Row): EventRecord {
   return { deviceId: str(r.device_id), at: reqDate(d, r.at), code: str(r.code), commandKey: str(r.command_key) };
-}
-
-export const PARAMETER_COLUMNS = "path, object, value, type, writable, notification, access_list, value_at, names_at, attributes_at";
-
-export function toParameter(d: Dialect, r: Row): ParameterRecord {
-  const accessList = d.readJson(r.access_list);
-  return {
-    path: str(r.path),
-    object: d.readBool(r.object) ?? false,
-    value: optStr(r.value),
-    type: optStr(r.type),
-    writable: d.readBool(r.writable),
-    notification: optNum(r.notification),
-    accessList: Array.isArray(accessList) ? accessList.map(String) : null,
-    valueAt: d.readDate(r.value_at),
-    namesAt: d.readDate(r.names_at),
-    attributesAt: d.readDate(r.attributes_at),
-  };
 }
 
 export const TASK_COLUMNS =

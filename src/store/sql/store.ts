@@ -1,10 +1,11 @@
 // Assembles the shared repositories over one backend's driver and dialect into a Store.
-import type { Store, StoreTx, TransactionOptions } from "../types.js";
+import type { Store, StoreTx } from "../types.js";
 import { SqlDeviceRepo, SqlEventRepo } from "./devices.js";
 import type { Dialect } from "./dialect.js";
 import type { SqlDriver } from "./driver.js";
 import { SqlFaultRepo } from "./faults.js";
 import { SqlParameterRepo } from "./parameters.js";
+import { PathDictionary } from "./param-paths.js";
 import { storeScope, TxGuard, txScope, type Scope } from "./scope.js";
 import { SqlSessionRepo } from "./sessions.js";
 import { SqlCredentialRepo, SqlSettingsRepo } from "./settings.js";
@@ -39,11 +40,11 @@ export interface SqlStoreExtensions {
   watchOutbox?: (wake: () => void) => Promise<() => Promise<void>>;
 }
 
-function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
+function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): StoreTx {
   return {
-    devices: new SqlDeviceRepo(scope),
+    devices: new SqlDeviceRepo(scope, paths),
     events: new SqlEventRepo(scope),
-    parameters: new SqlParameterRepo(scope),
+    parameters: new SqlParameterRepo(scope, paths),
     tasks: new SqlTaskRepo(scope),
     faults: new SqlFaultRepo(scope),
     sessions: new SqlSessionRepo(scope),
@@ -63,7 +64,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
     userSessions: new SqlUserSessionRepo(scope),
     savedFilters: new SqlSavedFilterRepo(scope),
     sessionHistory: new SqlSessionHistoryRepo(scope),
-    fleet: new SqlFleetRepo(scope),
+    fleet: new SqlFleetRepo(scope, paths),
     tenants: new SqlTenantRepo(scope),
     diagnostics: new SqlDiagnosticRepo(scope),
     metrics: new SqlMetricRepo(scope),
@@ -76,17 +77,19 @@ function repos(scope: Scope, ext: SqlStoreExtensions): StoreTx {
 }
 
 export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStoreExtensions): Store {
-  const base = repos(storeScope(driver, dialect), ext);
+  // One dictionary of parameter paths per store, shared by its transactions.
+  const paths = new PathDictionary();
+  const base = repos(storeScope(driver, dialect), ext, paths);
   // Watchers hold a connection of their own: closing the store stops those still running first.
   const watchers = new Set<() => Promise<void>>();
   return {
     backend: dialect.name,
     ...base,
-    transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
       return driver.transaction(async (conn) => {
         const guard = new TxGuard(conn);
         try {
-          const result = await fn(repos(txScope(guard, dialect), ext));
+          const result = await fn(repos(txScope(guard, dialect), ext, paths));
           if (guard.failure !== null) {
             throw new StoreError("STORE_TX_ABORTED", "a statement of the transaction failed (and the error was caught): rolled back",
               { cause: guard.failure });
@@ -95,7 +98,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
         } finally {
           guard.close();
         }
-      }, options);
+      });
     },
     async watchOutbox(wake: () => void): Promise<() => Promise<void>> {
       if (ext.watchOutbox === undefined) return () => Promise.resolve();

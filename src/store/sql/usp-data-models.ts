@@ -43,10 +43,12 @@ export class SqlUspDataModelRepo implements UspDataModelRepo {
     return rows[0] === undefined ? null : this.read(rows[0]);
   }
 
+  // The software version is one of the paths param_index always holds (sql/tree.ts).
   async ofDevice(deviceId: string, opts: { model?: boolean } = {}): Promise<UspDataModelRecord | null> {
     const rows = await this.s.all(
       `SELECT ${SUMMARY}${opts.model === true ? ", m.model" : ""} FROM devices d
-       JOIN parameters p ON p.device_id = d.id AND p.path = 'Device.DeviceInfo.SoftwareVersion'
+       JOIN param_paths pp ON pp.path = 'Device.DeviceInfo.SoftwareVersion'
+       JOIN param_index p ON p.device_id = d.id AND p.path_id = pp.id
        JOIN usp_data_models m ON m.oui = d.oui AND m.product_class = d.product_class AND m.software_version = p.value
        WHERE d.id = $1`,
       [deviceId],

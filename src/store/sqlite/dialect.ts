@@ -25,7 +25,6 @@ export const sqliteDialect: Dialect = {
   json: (v) => JSON.stringify(v ?? null),
   readJson: (v) => (v == null ? null : (JSON.parse(String(v)) as JsonValue)),
   inTextArray: (expr, param) => `(${expr}) IN (SELECT value FROM json_each(${param}))`,
-  rowsOfDevice: (table, columns, key, device, keys) => `SELECT ${columns} FROM ${table} WHERE device_id = ${device} AND (${key}) IN (SELECT value FROM json_each(${keys}))`,
   textArray: (values) => JSON.stringify(values),
   inArray: (expr, param) => `(${expr}) IN (SELECT value FROM json_each(${param}))`,
   array: (values, type) => JSON.stringify(type === "date" ? values.map((v) => (v as Date).getTime()) : values),
@@ -45,6 +44,16 @@ export const sqliteDialect: Dialect = {
   matchPattern: (expr, param) => `${expr} GLOB ${param}`,
   pattern: (parts) =>
     parts.map((p) => (p.kind === "any" ? "*" : p.kind === "one" ? "?" : p.text.replace(/[*?[]/g, (c) => `[${c}]`))).join(""),
+  textRows: (param) => `json_each(${param})`,
+  jsonText: (expr) => expr,
+  treePatch: null,
+  forUpdate: "",
+  // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
+  // any case (the four words are ASCII: lower() of ASCII is enough).
+  treeRecords: (path) => `(SELECT device_id, value, value_num, value_time,
+      CASE lower(trim(value, char(32, 9, 13, 10))) WHEN '1' THEN 1 WHEN 'true' THEN 1 WHEN '0' THEN 0 WHEN 'false' THEN 0 END AS value_bool
+    FROM (SELECT device_id, COALESCE(r ->> 'v', CAST(r ->> '#' AS TEXT)) AS value, r ->> '#' AS value_num, r ->> '@' AS value_time
+      FROM (SELECT device_id, tree -> (SELECT CAST(id AS TEXT) FROM param_paths WHERE path = ${path}) AS r FROM device_trees) WHERE r IS NOT NULL))`,
   strpos: (haystack, needle) => `instr(${haystack}, ${needle})`,
   classifyError(err) {
     const code = (err as { code?: unknown } | null)?.code;

@@ -24,6 +24,8 @@ export interface SqliteStoreOptions {
   statementCacheSize?: number;
   /** Apply migrations on open (default true). */
   migrate?: boolean;
+  /** Apply only the migrations up to this version (the tests of a migration start from the schema before it). */
+  migrateUpTo?: number;
   /**
    * Catch a store call made inside one of the store's own transactions (which would wait for that
    * transaction forever) with a clear error. A guard against programming errors, for tests and
@@ -82,7 +84,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       statementCacheSize: options.statementCacheSize, checkTransactions: checks, ...(checkpointer === undefined ? {} : { checkpoints: { checkpointer, everyMs: options.checkpointEveryMs! } }),
     },
       new Availability(options.onAvailability), options.counters ?? null);
-    if (options.migrate !== false) await migrate(driver, sqliteMigrations);
+    if (options.migrate !== false) await migrate(driver, sqliteMigrations.filter((m) => m.version <= (options.migrateUpTo ?? Infinity)));
     return createSqlStore(driver, sqliteDialect, { outbox: sqliteOutbox });
   } catch (err) {
     await checkpointer?.close();

@@ -1,4 +1,5 @@
 import type { Migration } from "../sql/migrate.js";
+import { indexedPathsSql } from "../sql/indexed-paths.js";
 
 // Dates: INTEGER milliseconds since the epoch. Booleans: INTEGER 0/1. JSON: TEXT.
 // Tables keyed by text are WITHOUT ROWID: the rows live in primary key order, so a device's parameters
@@ -862,6 +863,68 @@ CREATE TABLE usp_wakes (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX usp_wakes_instance ON usp_wakes (instance, id);
+`,
+    },
+    {
+    version: 26,
+    name: "parameter trees",
+    sql: `
+-- A device's parameters grouped in one row (docs/scale.md, sql/tree.ts): the paths in a dictionary, the
+-- records in a JSON object keyed by path id, and rows in param_index for the indexed paths only
+-- (sql/indexed-paths.ts). A row per parameter cost 285 bytes; the parameters move here, then go.
+CREATE TABLE param_paths (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  path TEXT NOT NULL UNIQUE
+);
+-- A rowid table: its rows are tens of kilobytes, which a WITHOUT ROWID table stores badly.
+CREATE TABLE device_trees (
+  device_id TEXT NOT NULL PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  tree TEXT NOT NULL,
+  values_at INTEGER,
+  names_at INTEGER,
+  attributes_at INTEGER
+);
+CREATE TABLE param_index (
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  path_id INTEGER NOT NULL,
+  value TEXT,
+  value_num REAL,
+  value_time INTEGER,
+  value_bool INTEGER,
+  PRIMARY KEY (device_id, path_id)
+) WITHOUT ROWID;
+CREATE INDEX param_index_value ON param_index (path_id, value);
+CREATE INDEX param_index_num ON param_index (path_id, value_num) WHERE value_num IS NOT NULL;
+CREATE INDEX param_index_time ON param_index (path_id, value_time) WHERE value_time IS NOT NULL;
+CREATE INDEX param_index_bool ON param_index (path_id, value_bool) WHERE value_bool IS NOT NULL;
+
+INSERT INTO param_paths (path) SELECT DISTINCT path FROM parameters ORDER BY path;
+-- As sql/tree.ts encodes them: json_patch onto {} drops the members that are null; an integer written
+-- as JSON writes it is "#" alone; a device's shared times are its latest.
+INSERT INTO device_trees (device_id, tree, values_at, names_at, attributes_at)
+SELECT p.device_id, json_group_object(CAST(pp.id AS TEXT), json_patch('{}', json_object(
+    'v', CASE WHEN p.value_num IS NOT NULL AND abs(p.value_num) < 1e15 AND CAST(CAST(p.value_num AS INTEGER) AS TEXT) = p.value THEN NULL ELSE p.value END,
+    't', CASE WHEN substr(p.type, 1, 4) = 'xsd:' THEN substr(p.type, 5) ELSE '!' || p.type END,
+    'w', CASE WHEN p.writable IS NULL THEN NULL WHEN p.writable THEN json('true') ELSE json('false') END,
+    'n', p.notification,
+    'a', json(p.access_list),
+    '#', CASE WHEN p.value_num IS NOT NULL AND abs(p.value_num) < 1e15 AND CAST(CAST(p.value_num AS INTEGER) AS TEXT) = p.value
+      THEN CAST(p.value_num AS INTEGER) ELSE p.value_num END,
+    '@', p.value_time,
+    'tv', CASE WHEN p.value_at IS b.va THEN NULL ELSE COALESCE(p.value_at, -1) END,
+    'tn', CASE WHEN p.names_at IS b.na THEN NULL ELSE COALESCE(p.names_at, -1) END,
+    'ta', CASE WHEN p.attributes_at IS b.aa THEN NULL ELSE COALESCE(p.attributes_at, -1) END))),
+  b.va, b.na, b.aa
+FROM parameters p
+JOIN param_paths pp ON pp.path = p.path
+JOIN (SELECT device_id, MAX(value_at) AS va, MAX(names_at) AS na, MAX(attributes_at) AS aa FROM parameters GROUP BY device_id) b
+  ON b.device_id = p.device_id
+GROUP BY p.device_id;
+INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+SELECT p.device_id, pp.id, p.value, p.value_num, p.value_time, p.value_bool
+FROM parameters p JOIN param_paths pp ON pp.path = p.path
+WHERE p.path IN (${indexedPathsSql()});
+DROP TABLE parameters;
 `,
   },
 ];

@@ -1,0 +1,164 @@
+// Reading and writing device_trees rows (sql/tree.ts) and keeping param_index in step with them.
+import { booleanOf, numberOf, timeOf } from "../../query/values.js";
+import type { RowColumn } from "./dialect.js";
+import { isIndexedPath } from "./indexed-paths.js";
+import type { PathDictionary } from "./param-paths.js";
+import type { Scope } from "./scope.js";
+import type { ParameterValueUpdate } from "../types.js";
+import { decodeRecord, emptyRecord, encodeRecord, encodeTree, type EncodedRecord, type Tree, type TreeRecord } from "./tree.js";
+
+const TREE_COLUMNS = "device_id, tree, values_at, names_at, attributes_at";
+
+function ms(v: unknown): number | null {
+  return v == null ? null : Number(v);
+}
+
+/** The trees of these devices (a device without one is absent); `lock` holds their rows until the transaction ends. */
+export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: readonly string[], lock = false): Promise<Map<string, Tree>> {
+  const out = new Map<string, Tree>();
+  if (deviceIds.length === 0) return out;
+  const d = s.dialect;
+  const rows = deviceIds.length === 1
+    ? await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE device_id = $1${lock ? d.forUpdate : ""}`, [deviceIds[0]])
+    : await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE ${d.inTextArray("device_id", "$1")}${lock ? d.forUpdate : ""}`,
+      [d.textArray([...new Set(deviceIds)])]);
+  const decoded = rows.map((r) => ({
+    id: String(r.device_id),
+    records: d.readJson(r.tree) as unknown as Record<string, EncodedRecord>,
+    shared: { valuesAt: ms(r.values_at), namesAt: ms(r.names_at), attributesAt: ms(r.attributes_at) },
+  }));
+  const ids = new Set<number>();
+  for (const t of decoded) for (const k of Object.keys(t.records)) ids.add(Number(k));
+  const paths = await dict.paths(s, ids);
+  for (const t of decoded) {
+    const tree: Tree = new Map();
+    for (const [k, e] of Object.entries(t.records)) {
+      const path = paths.get(Number(k));
+      if (path === undefined) throw new Error(`device ${t.id}: its tree names path id ${k}, which param_paths lacks`);
+      tree.set(path, decodeRecord(e, t.shared));
+    }
+    out.set(t.id, tree);
+  }
+  return out;
+}
+
+const INDEX_COLUMNS: readonly RowColumn[] = [
+  { name: "path_id", type: "bigint" }, { name: "value", type: "text" }, { name: "value_num", type: "real" },
+  { name: "value_time", type: "bigint" }, { name: "value_bool", type: "bool" },
+];
+
+/** param_index's row of a record. */
+function indexRow(pathId: number, r: TreeRecord): unknown[] {
+  return [pathId, r.value, numberOf(r.value), timeOf(r.value), booleanOf(r.value)];
+}
+
+/**
+ * Writes a device's tree (deletes its row when empty), and the param_index rows of the indexed paths
+ * whose record came, went or changed value since `before`.
+ */
+export async function writeTree(s: Scope, dict: PathDictionary, deviceId: string, before: Tree, after: Tree): Promise<void> {
+  const d = s.dialect;
+  if (after.size === 0) {
+    await s.run("DELETE FROM device_trees WHERE device_id = $1", [deviceId]);
+    await s.run("DELETE FROM param_index WHERE device_id = $1", [deviceId]);
+    return;
+  }
+  const ids = await dict.ids(s, after.keys());
+  const e = encodeTree(after, ids);
+  await s.run(
+    `INSERT INTO device_trees (${TREE_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (device_id) DO UPDATE SET tree = excluded.tree, values_at = excluded.values_at, names_at = excluded.names_at, attributes_at = excluded.attributes_at`,
+    [deviceId, JSON.stringify(e.records), e.valuesAt, e.namesAt, e.attributesAt],
+  );
+  const gone: string[] = [];
+  const changed: unknown[][] = [];
+  for (const path of before.keys()) if (!after.has(path) && isIndexedPath(path)) gone.push(path);
+  for (const [path, r] of after) {
+    if (!isIndexedPath(path)) continue;
+    const old = before.get(path);
+    if (old === undefined || old.value !== r.value) changed.push(indexRow(ids.get(path)!, r));
+  }
+  if (gone.length > 0) {
+    const goneIds = [...(await dict.find(s, gone)).values()];
+    await s.run(`DELETE FROM param_index WHERE device_id = $1 AND ${d.inArray("path_id", "$2", "bigint")}`, [deviceId, d.array(goneIds, "bigint")]);
+  }
+  if (changed.length > 0) {
+    const src = d.rowSource(2, INDEX_COLUMNS, changed);
+    await s.run(
+      `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+       SELECT $1, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
+       ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+         value_time = excluded.value_time, value_bool = excluded.value_bool`,
+      [deviceId, ...src.params],
+    );
+  }
+}
+
+/**
+ * Writes the trees of devices that have none yet (FleetRepo.load), a few statements for the batch: the
+ * dictionary's new paths once, the rows, and the indexed paths' rows.
+ */
+export async function insertTrees(s: Scope, dict: PathDictionary, trees: ReadonlyMap<string, Tree>): Promise<void> {
+  if (trees.size === 0) return;
+  const d = s.dialect;
+  const paths = new Set<string>();
+  for (const t of trees.values()) for (const p of t.keys()) paths.add(p);
+  const ids = await dict.ids(s, paths);
+  const rows: unknown[][] = [];
+  const index: unknown[][] = [];
+  for (const [deviceId, t] of trees) {
+    const e = encodeTree(t, ids);
+    rows.push([deviceId, JSON.stringify(e.records), e.valuesAt, e.namesAt, e.attributesAt]);
+    for (const [path, r] of t) if (isIndexedPath(path)) index.push([deviceId, ...indexRow(ids.get(path)!, r)]);
+  }
+  const treeSrc = d.rowSource(1, [
+    { name: "device_id", type: "text" }, { name: "tree", type: "text" }, { name: "values_at", type: "bigint" },
+    { name: "names_at", type: "bigint" }, { name: "attributes_at", type: "bigint" },
+  ], rows);
+  await s.run(`INSERT INTO device_trees (${TREE_COLUMNS}) SELECT r.device_id, ${d.jsonText("r.tree")}, r.values_at, r.names_at, r.attributes_at FROM ${treeSrc.sql}`, treeSrc.params);
+  if (index.length === 0) return;
+  const indexSrc = d.rowSource(1, [{ name: "device_id", type: "text" }, ...INDEX_COLUMNS], index);
+  await s.run(
+    `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+     SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${indexSrc.sql}`, indexSrc.params);
+}
+
+/**
+ * Writes values to paths the device's tree has already in one statement (Dialect.treePatch), without
+ * reading the row, with the indexed paths' rows: a session's usual write, one round trip. False, with
+ * nothing written, when the dialect has no such statement, a path is new to the tree (its ancestors
+ * may be missing) or the device has no tree: the caller reads, changes and writes the row instead.
+ */
+export async function patchValues(s: Scope, dict: PathDictionary, deviceId: string, values: readonly ParameterValueUpdate[], at: number): Promise<boolean> {
+  const d = s.dialect;
+  if (d.treePatch === null) return false;
+  const last = new Map(values.map((v) => [v.path, v]));
+  const ids = await dict.find(s, last.keys());
+  if (ids.size < last.size) return false;
+  const none = { valuesAt: null, namesAt: null, attributesAt: null };
+  const patch: Record<string, unknown> = {};
+  const index: unknown[][] = [];
+  for (const [path, v] of last) {
+    const id = ids.get(path)!;
+    const e = encodeRecord({ ...emptyRecord(), value: v.value, type: v.type, valueAt: at, namesAt: at }, none);
+    // A null removes what the record had (a text that became an integer loses its "v").
+    patch[String(id)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
+    if (isIndexedPath(path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
+  }
+  const { set, where } = d.treePatch("$2", "$3");
+  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING device_id`;
+  const params: unknown[] = [deviceId, JSON.stringify(patch), d.textArray([...ids.values()].map(String))];
+  if (index.length === 0) return (await s.all(update, params)).length > 0;
+  const src = d.rowSource(4, INDEX_COLUMNS, index);
+  const rows = await s.all(
+    `WITH upd AS (${update}),
+     idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+       SELECT upd.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM upd, ${src.sql}
+       ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+         value_time = excluded.value_time, value_bool = excluded.value_bool
+       WHERE param_index.value IS DISTINCT FROM excluded.value)
+     SELECT device_id FROM upd`,
+    [...params, ...src.params],
+  );
+  return rows.length > 0;
+}
