@@ -92,7 +92,7 @@ forEachBackend((b) => describe("web console: USP devices", { timeout: 300_000 },
     const api = await detail(uspId);
     assert.equal(api.device.protocol, "usp");
     assert.ok(api.usp !== null);
-    assert.deepEqual({ ...api.usp, lastSeen: undefined }, { endpointId: "os::00D09E-USPCON-U1", mtp: "websocket", connected: true, lastSeen: undefined });
+    assert.deepEqual({ ...api.usp, lastSeen: undefined, dataModel: undefined }, { endpointId: "os::00D09E-USPCON-U1", mtp: "websocket", connected: true, lastSeen: undefined, dataModel: undefined });
     assert.ok(!Number.isNaN(Date.parse(api.usp.lastSeen)));
 
     const page = await rig.logIn("uma");
