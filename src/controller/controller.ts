@@ -25,6 +25,8 @@ import { refusedRecordReply, unsupportedRecord, type RecordErrorReply } from "./
 import { keepObjectChange, type ObjectChange } from "./object-changes.js";
 import { keepSubscriptions } from "./subscriptions.js";
 
+const AGENT_REQUESTS = "Device.LocalAgent.Request.";
+
 export interface UspControllerOptions {
   /** usp.endpointId. */
   endpointId: string;
@@ -277,6 +279,10 @@ export class UspController {
   /** An instance created or deleted on the agent: kept in its device's tree, after the sessions before it. */
   private objectChanged(agent: Agent, change: ObjectChange): void {
     const log = { endpointId: agent.endpointId, change: change.kind, path: change.path };
+    // The agent's rows for our own async commands come and go with each command: reading one back
+    // waited behind the command's session and, with the agent rebooting into a new firmware, held its
+    // later sessions (a firmware campaign stalled).
+    if (change.path.startsWith(AGENT_REQUESTS)) return this.o.log.debug(log, "USP object change of an async command's request row; ignored");
     const run = agent.queue.then(async () => {
       const deviceId = agent.deviceId ?? (await this.o.store.uspEndpoints.get(agent.endpointId))?.deviceId;
       if (deviceId === undefined) return this.o.log.info(log, "USP object change of an agent that has never had a session; ignored");

@@ -12,7 +12,7 @@ import { tr181Source } from "../../src/sim/models/index.js";
 import { learnSupportedDm, supportedDmRequest } from "../../src/controller/supported-dm.js";
 import { compileUspModel, getSupportedDm } from "../../src/sim/usp/index.js";
 import { agentMtpFactory, startUspSimulation, type UspSimulation } from "../../src/sim/usp/runtime/index.js";
-import { decodeMsg, decodeRecord, msgBody, msgKind, type MessageBodies, type MessageKind, type UspMsg } from "../../src/usp/index.js";
+import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, msgBody, msgKind, type MessageBodies, type MessageKind, type UspMsg } from "../../src/usp/index.js";
 import { eventually } from "../nbi/support.js";
 import { Receiver } from "../nbi/webhook-receiver.js";
 import { forEachBackend } from "../support/pg.js";
@@ -31,11 +31,25 @@ function tapped(factory: MtpFactory, seen: { to: string; msg: UspMsg }[]): MtpFa
         if (record.recordType === "noSessionContext") seen.push({ to: record.toId, msg: decodeMsg(record.noSessionContext.payload) });
         onRecord(bytes);
       }),
-      send: (bytes) => mtp.send(bytes),
+      send: (bytes, replyTo) => mtp.send(withoutTraceRoute(bytes), replyTo),
       close: () => mtp.close(),
     };
     return tap;
   };
+}
+
+/**
+ * The agents' GetSupportedDMResp without TraceRoute(): the simulator runs every diagnostic, and this test
+ * needs a command the agent's model lacks.
+ */
+function withoutTraceRoute(bytes: Uint8Array): Uint8Array {
+  const record = decodeRecord(bytes);
+  if (record.recordType !== "noSessionContext") return bytes;
+  const msg = decodeMsg(record.noSessionContext.payload);
+  const resp = msgBody(msg, "getSupportedDmResp");
+  if (resp === undefined) return bytes;
+  for (const r of resp.reqObjResults) for (const o of r.supportedObjs) o.supportedCommands = o.supportedCommands.filter((c) => !c.commandName.startsWith("TraceRoute"));
+  return encodeRecord({ ...record, noSessionContext: { payload: encodeMsg(msg) } });
 }
 
 forEachBackend((b) => {
@@ -92,8 +106,9 @@ forEachBackend((b) => {
       assert.equal(dev.status, 200, JSON.stringify(dev.body));
       const summary = dev.body.usp.dataModel;
       assert.equal(summary.productClass, "DMSIM");
-      // What the simulator's model holds, counted from its own answer.
+      // What the simulator's model holds, counted from its own answer as the test passes it on (less TraceRoute()).
       const expected = learnSupportedDm(getSupportedDm(compileUspModel(tr181Source(), { controllerId: "proto::provisio" }), supportedDmRequest()))!.model.counts();
+      expected.commands -= 1;
       assert.deepEqual({ objects: summary.objects, parameters: summary.parameters, commands: summary.commands, events: summary.events }, expected);
       const dm = await e.operator.get(`/api/devices/${ids[0]}/usp/data-model`);
       assert.equal(dm.status, 200, JSON.stringify(dm.body));
