@@ -195,8 +195,9 @@ export class UspController {
       void this.recordError(mtp, route, { toId: record.fromId, ...unsupported });
       return;
     }
-    const known = this.agents.get(this.routeKey(mtp, route));
-    const agent = known ?? this.agentAt(mtp, route, record.fromId, peer);
+    // An MQTTConnect Record names the agent's topic, the way back when its PUBLISH gave no reply-to.
+    if (record.recordType === "mqttConnect" && route.address === "") route = { mtp: "mqtt", address: record.mqttConnect.subscribedTopic };
+    const agent = this.agents.get(this.routeKey(mtp, route)) ?? this.agentAt(mtp, route, record.fromId, peer);
     switch (record.recordType) {
       case "noSessionContext":
         this.message(agent, record.noSessionContext.payload);
@@ -214,9 +215,27 @@ export class UspController {
         this.forget(agent, `the agent disconnected: ${record.disconnect.reason}`);
         return;
       default:
-        // WebSocketConnect, MQTTConnect...: the agent tells it can be reached, as a connection request.
-        if (known === undefined) this.schedule(agent, CONNECTION_REQUEST);
+        // WebSocketConnect, MQTTConnect...: the agent tells it can be reached (again).
+        this.reached(agent);
     }
+  }
+
+  /**
+   * R-MTP.6: an agent's connect Record. It is seen now, and its device's pending tasks run now, as at a
+   * connection request; an agent that never had a session has no tasks (its onboarding starts the first).
+   */
+  private reached(agent: Agent): void {
+    const log = { endpointId: agent.endpointId, mtp: agent.mtp.name };
+    const run = async () => {
+      const known = await this.o.store.uspEndpoints.get(agent.endpointId);
+      if (known === null) return this.o.log.debug(log, "USP agent connected; it has never had a session");
+      agent.deviceId ??= known.deviceId;
+      await this.o.store.uspEndpoints.record({ ...known, mtp: agent.route.mtp, route: agent.route.address, lastSeen: this.clock() });
+      const pending = await this.o.store.tasks.pendingCount(known.deviceId);
+      this.o.log.debug({ ...log, deviceId: known.deviceId, pending }, "USP agent connected");
+      if (pending > 0) void this.schedule(agent, CONNECTION_REQUEST);
+    };
+    run().catch((err: unknown) => this.o.log.warn({ ...log, err: (err as Error).message }, "USP agent's connection not followed up"));
   }
 
   private message(agent: Agent, payload: Uint8Array): void {

@@ -28,6 +28,8 @@ export interface MqttAgentOptions {
   sendTimeoutMs?: number;
   keepaliveSeconds?: number;
   log?: Logger;
+  /** Told each time the agent is connected again after a loss (it then sends its MQTTConnect Record). */
+  reconnected?: () => void;
 }
 
 export class MqttAgentMtp implements AgentMtp {
@@ -53,11 +55,17 @@ export class MqttAgentMtp implements AgentMtp {
       ...(options.keepaliveSeconds !== undefined ? { keepaliveSeconds: options.keepaliveSeconds } : {}),
       ...(options.log ? { log: options.log } : {}),
       name: options.endpointId,
+      ...(options.reconnected ? { reconnected: options.reconnected } : {}),
     });
   }
 
   get connected(): boolean {
     return this.#link.connected;
+  }
+
+  /** The MQTT version the link speaks now, as an MQTTConnect Record names it. */
+  get version(): "V5" | "V3_1_1" {
+    return this.#link.protocolVersion === 5 ? "V5" : "V3_1_1";
   }
 
   connect(onRecord: (bytes: Uint8Array, replyTo?: string) => void): Promise<void> {

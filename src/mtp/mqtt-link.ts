@@ -41,6 +41,8 @@ export interface MqttLinkOptions {
   /** Seconds between PINGREQs when idle. Default 60. */
   keepaliveSeconds?: number;
   log?: Logger;
+  /** Told each time the link is back after a loss (the first connection is open()'s to tell). */
+  reconnected?: () => void;
   /** What the log lines call this link ("USP MQTT controller", an agent's endpoint id...). */
   name: string;
 }
@@ -210,6 +212,7 @@ export class MqttLink {
   }
 
   #back(): void {
+    if (this.#everConnected) this.#o.reconnected?.();
     if (this.#outageSince !== undefined) {
       this.#log.info({ mqtt: this.#o.name, url: this.#o.url, outageMs: Date.now() - this.#outageSince }, "MQTT broker reached again");
       this.#outageSince = undefined;

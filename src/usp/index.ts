@@ -1,7 +1,8 @@
 // The USP (TR-369) protocol core's public face: Records and Msgs to typed objects and back, error
 // codes, path names and search paths, and the Session Context state machine. Pure: no I/O.
 
-export { decodeRecord, encodeRecord, noSessionContextRecord, recordHeader, isEndpointId, endpointSchemes } from "./record.js";
+export { connectRecord, decodeRecord, encodeRecord, noSessionContextRecord, recordHeader, isEndpointId, endpointSchemes } from "./record.js";
+export type { MtpConnect } from "./record.js";
 export { peekString } from "./wire.js";
 export { decodeMsg, encodeMsg, uspMsg, msgKind, msgBody, msgTypeOf } from "./message.js";
 export { msgJson } from "./msg-json.js";

@@ -3,7 +3,7 @@
 import { decodeAs, encodeAs, type DecodeOptions } from "./codec.js";
 import type { Problem } from "./convert.js";
 import { RecordType, recordPlan } from "./schema/index.js";
-import type { RecordHeader, UspRecord } from "./types/record.js";
+import type { MqttVersion, RecordHeader, UspRecord } from "./types/record.js";
 
 /** `authority-scheme ":" [authority-id] ":" instance-id` (TR-369, Endpoint Identifier). */
 const ENDPOINT_ID = /^[a-z][a-z0-9-]*:[^:\s]*:[^\s]+$/;
@@ -50,6 +50,16 @@ export function encodeRecord(record: UspRecord): Uint8Array {
 /** A NoSessionContext Record around a Msg's bytes, version 1.4, plaintext. */
 export function noSessionContextRecord(fromId: string, toId: string, payload: Uint8Array): UspRecord {
   return { ...recordHeader(fromId, toId), recordType: "noSessionContext", noSessionContext: { payload } };
+}
+
+/** The MTP an agent (re)connected over, as its connect Record tells the controller (R-MTP.6). */
+export type MtpConnect = { mtp: "websocket" } | { mtp: "mqtt"; version: MqttVersion; subscribedTopic: string };
+
+/** The WebSocketConnect or MQTTConnect Record an agent sends once its MTP connection is up. */
+export function connectRecord(fromId: string, toId: string, c: MtpConnect): UspRecord {
+  const header = recordHeader(fromId, toId);
+  if (c.mtp === "websocket") return { ...header, recordType: "websocketConnect", websocketConnect: {} };
+  return { ...header, recordType: "mqttConnect", mqttConnect: { version: c.version, subscribedTopic: c.subscribedTopic } };
 }
 
 /** The fields every Record has: version 1.4, plaintext, no signature. */

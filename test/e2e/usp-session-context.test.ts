@@ -81,7 +81,10 @@ forEachBackend((b) => {
     });
 
     test("the agent onboards in its Session Context, and the controller answers in the same one", async () => {
-      assert.ok(wire.out.length > 0 && wire.out.every((r) => r.recordType === "sessionContext"), JSON.stringify(wire.out.map((r) => r.recordType)));
+      // Its WebSocketConnect Record (R-MTP.6) comes first, outside any Session Context; its Msgs all go in one.
+      const types = wire.out.map((r) => r.recordType);
+      assert.equal(types[0], "websocketConnect", JSON.stringify(types));
+      assert.ok(types.length > 1 && types.slice(1).every((t) => t === "sessionContext"), JSON.stringify(types));
       assert.ok(wire.in.length > 0 && wire.in.every((r) => r.recordType === "sessionContext"), JSON.stringify(wire.in.map((r) => r.recordType)));
       const ours = wire.contexts(wire.out);
       const theirs = wire.contexts(wire.in);

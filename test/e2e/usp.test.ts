@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { MqttAgentMtp } from "../../src/mtp/mqtt-agent.js";
 import { WebSocketAgentMtp } from "../../src/mtp/websocket-client.js";
 import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { TcpBalancer } from "../support/tcp-balancer.js";
 import { tr181Source } from "../../src/sim/models/index.js";
 import { compileUspModel } from "../../src/sim/usp/index.js";
 import { agentMtpFactory, startUspSimulation } from "../../src/sim/usp/runtime/index.js";
@@ -119,6 +120,49 @@ forEachBackend((b) => {
         assert.equal(rebooted.status, "done", JSON.stringify(rebooted));
       } finally {
         await sim.stop();
+      }
+    });
+    test("R-MTP.6: a task made while a simulated agent was offline runs as soon as it reconnects (its WebSocketConnect), with no Boot! or Periodic!", async () => {
+      const wsUrl = new URL(e.t.acs.uspWebsocketUrl!);
+      const port = Number(wsUrl.port);
+      // The agent's way in, which the test cuts and restores; the agent itself stays up.
+      const lb = await TcpBalancer.start([port]);
+      const sim = startUspSimulation({
+        devices: 1,
+        model: compileUspModel(tr181Source(), { controllerId: "proto::provisio" }),
+        identity: { acsUsername: e.t.username, acsPassword: e.t.password, productClass: "SIMRECON", serialPrefix: "SIMRECON" },
+        mtp: agentMtpFactory(`ws://127.0.0.1:${lb.port}${wsUrl.pathname}`, { retryMinimumWaitSeconds: 0.2 }),
+      });
+      const usp = e.t.acs.usp!;
+      try {
+        const eid = sim.agents[0]!.endpointId;
+        const id = (await eventually(async () => (await e.t.acs.store.uspEndpoints.get(eid)) ?? undefined, "the simulated agent onboarded", 90_000)).deviceId;
+        await eventually(async () => ((await e.t.acs.store.sessionHistory.list(id, 50)).some((s) => s.summary.events.includes("0 BOOTSTRAP")) ? true : undefined), "its onboarding session", 90_000);
+
+        lb.remove(port);
+        lb.cut();
+        await eventually(() => (usp.connected().includes(eid) ? undefined : true), "the controller saw the agent go", 60_000);
+        const r = await e.operator.post(`/api/devices/${id}/tasks`, { name: "setParameterValues", args: { parameterValues: [{ name: "Device.WiFi.SSID.1.SSID", value: "while-away" }] }, connectionRequest: true });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        assert.equal((await e.operator.get(`/api/tasks/${r.body.id}`)).body.status, "pending");
+        const sessionsBefore = new Set((await e.t.acs.store.sessionHistory.list(id, 50)).map((s) => s.sessionId));
+
+        lb.add(port);
+        const done = await eventually(async () => {
+          const t = (await e.operator.get(`/api/tasks/${r.body.id}`)).body;
+          return t.status === "pending" || t.status === "waiting" ? undefined : t;
+        }, "the task at the reconnection", 90_000);
+        assert.equal(done.status, "done", JSON.stringify(done));
+        assert.equal(sim.agents[0]!.tree.get("Device.WiFi.SSID.1.SSID", Date.now()), "while-away");
+        const events = await eventually(async () => {
+          const since = (await e.t.acs.store.sessionHistory.list(id, 50)).filter((s) => !sessionsBefore.has(s.sessionId));
+          return since.length > 0 ? since.flatMap((s) => s.summary.events) : undefined;
+        }, "the reconnection's session in the history", 60_000);
+        assert.ok(events.includes("6 CONNECTION REQUEST"), JSON.stringify(events));
+        assert.ok(!events.some((ev) => ev === "1 BOOT" || ev === "2 PERIODIC"), JSON.stringify(events));
+      } finally {
+        await sim.stop();
+        await lb.close();
       }
     });
   });

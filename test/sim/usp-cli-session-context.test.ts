@@ -18,6 +18,7 @@ test("provisio sim --usp --usp-session-context: agents onboard in Session Contex
   const states = new Set<string>();
   const onboarded = new Set<string>();
   let other = 0;
+  let connects = 0;
   const server = new WebSocketControllerMtp({
     host: "127.0.0.1", port: 0, path: "/usp", endpointId: CONTROLLER, tls: null, auth: "open", realm: "provisio", allowedOrigins: [],
     maxRecordBytes: 1024 * 1024, pingIntervalMs: 0, maxConnections: 0, maxConnectionsPerAddress: 0, retryAfterSeconds: 5, log: silentLogger,
@@ -25,6 +26,10 @@ test("provisio sim --usp --usp-session-context: agents onboard in Session Contex
   await server.start({
     record(bytes, route) {
       const record = decodeRecord(bytes);
+      if (record.recordType === "websocketConnect") {
+        connects++;
+        return;
+      }
       if (record.recordType !== "sessionContext") {
         other++;
         return;
@@ -53,6 +58,7 @@ test("provisio sim --usp --usp-session-context: agents onboard in Session Contex
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(other, 0, "no NoSessionContext Record");
+    assert.equal(connects, 3, "a WebSocketConnect Record per agent (R-MTP.6), outside the Session Context");
     assert.deepEqual([...states].sort(), ["BEGIN", "COMPLETE", "INPROCESS"], "the OnBoardRequest is longer than a segment");
     assert.equal(new Set([...contexts.values()].map((c) => c.sessionId)).size, 3, "a session id per agent");
     // The NotifyResp, answered in the Session Context, ends the OnBoardRequest's retries.

@@ -12,6 +12,8 @@ import type { ControllerMtp, ControllerMtpHandler } from "../../src/mtp/types.js
 import type { MtpAuthenticator, MtpPeer, MtpRoute } from "../../src/mtp/types.js";
 import { silentLogger } from "../../src/server/logger.js";
 import { makeIdentity } from "../../src/sim/identity.js";
+import { TcpBalancer } from "../support/tcp-balancer.js";
+import { startMosquitto } from "../support/mosquitto.js";
 import { CTRL, uspModel } from "./support/usp.js";
 
 /** Waits for a condition, with a generous limit for a loaded machine. */
@@ -259,5 +261,85 @@ test("agents over MQTT through the embedded broker: their own logins and topics,
     await sim.stop();
     await controller.stop();
     await broker.close();
+  }
+});
+
+/** Every Record's type (and MQTTConnect's fields) by agent and by the route it came on, in order; answers as `answering`. */
+function recording(mtp: ControllerMtp, byAgent: Map<string, { route: string; type: string; mqtt?: unknown }[]>): ControllerMtpHandler {
+  const answer = answering(mtp, new Map(), new Map());
+  return {
+    record(bytes, route, peer) {
+      const record = decodeRecord(bytes);
+      const list = byAgent.get(record.fromId) ?? [];
+      list.push({ route: route.address, type: record.recordType, ...(record.recordType === "mqttConnect" ? { mqtt: record.mqttConnect } : {}) });
+      byAgent.set(record.fromId, list);
+      answer.record(bytes, route, peer);
+    },
+  };
+}
+
+const connects = (records: { type: string }[] | undefined, type: string) => (records ?? []).filter((r) => r.type === type).length;
+
+test("R-MTP.6: over WebSocket, each agent's first Record on every connection, the first and those after an outage, is a WebSocketConnect", async () => {
+  const devices = 4;
+  const { authenticate } = credentialStore(devices);
+  const server = new WebSocketControllerMtp({
+    host: "127.0.0.1", port: 0, path: "/usp", endpointId: CTRL, tls: null, auth: "required", realm: "provisio", allowedOrigins: [],
+    maxRecordBytes: 16 * 1024 * 1024, pingIntervalMs: 0, maxConnections: 0, maxConnectionsPerAddress: 0, retryAfterSeconds: 5, log: silentLogger,
+  }, authenticate);
+  const byAgent = new Map<string, { route: string; type: string }[]>();
+  await server.start(recording(server, byAgent));
+  const lb = await TcpBalancer.start([server.port]);
+  const sim = startUspSimulation({ devices, model: uspModel(), mtp: agentMtpFactory(`ws://127.0.0.1:${lb.port}/usp`, { retryMinimumWaitSeconds: 0.2 }) });
+  try {
+    const ids = sim.agents.map((a) => a.endpointId);
+    await until("every agent onboarded", () => sim.stats().onboarded === devices);
+    lb.cut();
+    await until("every agent connected again", () => ids.every((id) => connects(byAgent.get(id), "websocketConnect") >= 2));
+    for (const id of ids) {
+      const records = byAgent.get(id)!;
+      const routes = [...new Set(records.map((r) => r.route))];
+      assert.ok(routes.length >= 2, `${id}: ${JSON.stringify(records)}`);
+      for (const route of routes) assert.equal(records.find((r) => r.route === route)!.type, "websocketConnect", `${id}: ${JSON.stringify(records)}`);
+      assert.equal(connects(records, "websocketConnect"), routes.length, "one WebSocketConnect per connection");
+    }
+  } finally {
+    await sim.stop();
+    await lb.close();
+    await server.stop();
+  }
+});
+
+test("R-MTP.6: over MQTT through mosquitto, each agent sends an MQTTConnect with its MQTT version and topic when it connects and when it is back after an outage", async () => {
+  const devices = 3;
+  const m = uspModel();
+  const accounts = Array.from({ length: devices }, (_, i) => {
+    const id = makeIdentity(m.model.identityDefaults, {}, i);
+    return { user: id.acsUsername, password: id.acsPassword };
+  });
+  const broker = await startMosquitto({ accounts: [...accounts, { user: "controller", password: "controller-pw" }] });
+  const controller = new MqttControllerMtp({ url: broker.url, username: "controller", password: "controller-pw", endpointId: CTRL, topic: "usp/sim-test", maxRecordBytes: 1024 * 1024 });
+  const byAgent = new Map<string, { route: string; type: string; mqtt?: unknown }[]>();
+  await controller.start(recording(controller, byAgent));
+  // The agents reach the broker through a proxy that can cut them off; the controller stays connected.
+  const lb = await TcpBalancer.start([broker.port]);
+  const sim = startUspSimulation({ devices, model: m, mtp: agentMtpFactory(`mqtt://127.0.0.1:${lb.port}`, { controllerTopic: "usp/sim-test", retryMinimumWaitSeconds: 0.2 }) });
+  try {
+    const ids = sim.agents.map((a) => a.endpointId);
+    await until("every agent onboarded over MQTT", () => sim.stats().onboarded === devices);
+    for (const id of ids) assert.equal(byAgent.get(id)![0]!.type, "mqttConnect", `${id}: ${JSON.stringify(byAgent.get(id))}`);
+    lb.cut();
+    await until("every agent back with an MQTTConnect", () => ids.every((id) => connects(byAgent.get(id), "mqttConnect") >= 2));
+    for (const id of ids) {
+      for (const r of byAgent.get(id)!.filter((x) => x.type === "mqttConnect")) {
+        assert.deepEqual(r.mqtt, { version: "V5", subscribedTopic: `usp/agent/${id}` });
+        assert.equal(r.route, `usp/agent/${id}`);
+      }
+    }
+  } finally {
+    await sim.stop();
+    await lb.close();
+    await controller.stop();
+    await broker.stop();
   }
 });

@@ -42,6 +42,11 @@ export class TcpBalancer {
     this.backends = this.backends.filter((p) => p !== port);
   }
 
+  /** Breaks every connection through it (as a network outage would); new ones still go through. */
+  cut(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
   private accept(client: Socket): void {
     this.sockets.add(client);
     client.once("close", () => this.sockets.delete(client));

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  connectRecord,
   decodeMsg,
   decodeRecord,
   encodeMsg,
@@ -186,6 +187,15 @@ describe("Records", () => {
     assert.equal(Object.getPrototypeOf(back.sessionContext.payload[0]), Uint8Array.prototype);
     bytes.fill(0);
     assert.deepEqual([...back.sessionContext.payload[0]!], [1, 2, 3]);
+  });
+
+  it("makes the connect Records an agent sends when its MTP comes up (R-MTP.6)", () => {
+    const ws = decodeRecord(encodeRecord(connectRecord("os::012345-SN1", "proto::ctl", { mtp: "websocket" })));
+    assert.equal(ws.recordType, "websocketConnect");
+    assert.deepEqual([ws.fromId, ws.toId, ws.version], ["os::012345-SN1", "proto::ctl", "1.4"]);
+    const mqtt = decodeRecord(encodeRecord(connectRecord("os::012345-SN1", "proto::ctl", { mtp: "mqtt", version: "V3_1_1", subscribedTopic: "usp/agent/x" })));
+    assert.ok(mqtt.recordType === "mqttConnect");
+    assert.deepEqual(mqtt.mqttConnect, { version: "V3_1_1", subscribedTopic: "usp/agent/x" });
   });
 
   it("carries a Msg: the NoSessionContext payload decodes to it", () => {

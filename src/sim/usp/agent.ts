@@ -10,8 +10,8 @@
 // agent opens one itself.
 
 import {
-  decodeMsg, decodeRecord, encodeMsg, encodeRecord, errorBody, msgKind, noSessionContextRecord, recordHeader, SessionContext, UspRemoteError, uspMsg,
-  type MessageBodies, type MessageKind, type Notifications, type NotificationType, type Operate, type OperateResp, type StringMap, type UspMsg, type UspRecord,
+  connectRecord, decodeMsg, decodeRecord, encodeMsg, encodeRecord, errorBody, msgKind, noSessionContextRecord, recordHeader, SessionContext, UspRemoteError, uspMsg,
+  type MessageBodies, type MessageKind, type MtpConnect, type Notifications, type NotificationType, type Operate, type OperateResp, type StringMap, type UspMsg, type UspRecord,
 } from "../../usp/index.js";
 import { DeviceTree, type Node, type TreeState } from "../device-model.js";
 import { SimError } from "../errors.js";
@@ -146,13 +146,17 @@ export class UspAgent {
     return this.#boot(now);
   }
 
-  /** The MTP reaches the controller (again): onboarding if never done, and every Notify still unanswered. */
-  connected(now: number): AgentEffect[] {
+  /**
+   * The MTP reaches the controller (again): its connect Record (R-MTP.6) when the MTP says which it is,
+   * onboarding if never done, and every Notify still unanswered.
+   */
+  connected(now: number, mtp?: MtpConnect): AgentEffect[] {
     this.#reachable = true;
     if (!this.#up) return [];
     // A new connection is a new Session Context: the controller starts one per connection.
     if (this.o.sessionContext !== undefined) this.#session = undefined;
     const out: AgentEffect[] = [];
+    if (mtp !== undefined) out.push({ type: "send", bytes: encodeRecord(connectRecord(this.endpointId, this.m.controllerId, mtp)) });
     for (const w of this.#outbox.all()) out.push(...this.#records(w.to, w.msg));
     if (!this.#onboarded && !this.#outbox.has("onboard")) {
       const id = this.tree.identity;

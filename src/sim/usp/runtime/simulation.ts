@@ -3,6 +3,7 @@
 // caller's choice (WebSocket, MQTT, or the in-process loopback of tests), made per agent by `mtp`.
 
 import type { AgentMtp } from "../../../mtp/types.js";
+import type { MtpConnect } from "../../../usp/index.js";
 import { makeIdentity, type IdentityOptions } from "../../identity.js";
 import { systemClock, type SimClock } from "../../runtime/clock.js";
 import { DeviceTimers } from "../../runtime/device-timers.js";
@@ -26,8 +27,11 @@ export interface UspSimulationOptions {
   model: UspModel;
   identity?: IdentityOptions;
   agent?: UspAgentOptions;
-  /** The MTP of one agent; it calls `reached()` each time it (re)connects to the controller. */
-  mtp: (login: AgentLogin, reached: () => void) => AgentMtp;
+  /**
+   * The MTP of one agent; it calls `reached()` each time it (re)connects to the controller, saying which
+   * MTP it is for the agent's connect Record (none: the agent sends none, as over the loopback).
+   */
+  mtp: (login: AgentLogin, reached: (connect?: MtpConnect) => void) => AgentMtp;
   clock?: SimClock;
   /** Agents connecting at once (default 64). */
   connectConcurrency?: number;
@@ -126,10 +130,10 @@ export function startUspSimulation(o: UspSimulationOptions): UspSimulation {
     const agent = new UspAgent(o.model, identity, o.agent);
     agents.push(agent);
     const login = { index: i, endpointId: agent.endpointId, username: identity.acsUsername, password: identity.acsPassword };
-    mtps.push(o.mtp(login, () => {
+    mtps.push(o.mtp(login, (connect) => {
       if (stopped) return;
       reachedOnce[i] = 1;
-      handle(i, agent.connected(clock.now()));
+      handle(i, agent.connected(clock.now(), connect));
     }));
   }
   // Powered on before connecting: the agents' first Records go once their MTP is up.
