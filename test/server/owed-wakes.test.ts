@@ -3,22 +3,16 @@
 // lease ran out, once; a wake the rate limit refused is made once the limit lets it through.
 
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import type { DeviceReach, WakeResult } from "../../src/server/connection-requests.js";
 import { silentLogger as log } from "../../src/server/logger.js";
 import { OwedWakes } from "../../src/server/owed-wakes.js";
 import { RetryWaker } from "../../src/server/task-retries.js";
 import type { Store } from "../../src/store/index.js";
-import { forEachBackend, type Backend } from "../support/pg.js";
+import { forEachBackend, freshStore } from "../support/pg.js";
 
 const T0 = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 const LEASE = 10_000;
-
-async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
-  const s = await b.open();
-  ctx.after(() => s.close());
-  return s;
-}
 
 /** A process's owed wakes: the devices it asked to wake, and what each request answers. */
 function processOf(store: Store, clock: () => Date, answer: (deviceId: string) => WakeResult["outcome"]) {
@@ -47,7 +41,7 @@ const reachable = (deviceId: string) => Promise.resolve({ plan: [{ method: "http
 forEachBackend((b) => {
   describe("owed wakes between processes", () => {
     test("a retry claimed by a process that died before waking the device is woken by another, once", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       let now = T0;
       const clock = () => now;
       const taskId = await dueRetry(s, "dev-r");
@@ -72,7 +66,7 @@ forEachBackend((b) => {
     });
 
     test("a wake the rate limit refused is kept until it may be made, then made by whichever process claims it", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       let now = T0;
       const clock = () => now;
       const taskId = await dueRetry(s, "dev-l");

@@ -2,9 +2,9 @@
 // first with every filter and keyset paging, pruned oldest first in bounded batches.
 
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import type { NewAuditEntry, Store } from "../../src/store/index.js";
-import { forEachBackend, type Backend } from "../support/pg.js";
+import { forEachBackend, freshStore } from "../support/pg.js";
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0, 250);
 const at = (ms = 0) => new Date(T0 + ms);
@@ -17,16 +17,10 @@ function entry(over: Partial<NewAuditEntry> = {}): NewAuditEntry {
   };
 }
 
-async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
-  const s = await b.open();
-  ctx.after(() => s.close());
-  return s;
-}
-
 forEachBackend((b) => {
   describe("audit trail", () => {
     test("an entry reads back as it was written, nulls and JSON included", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const written = entry({ tenant: "t1", before: { a: [1, "x", null], b: { c: true } }, after: null, address: null, targetId: null, outcome: 403 });
       const rec = await s.audit.record(written);
       assert.ok(Number.isInteger(rec.id) && rec.id > 0);
@@ -36,7 +30,7 @@ forEachBackend((b) => {
     });
 
     test("entries come newest first, a page at a time by id, whatever their times", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const ids: number[] = [];
       // Times out of order (clocks of several processes): the order is the ids'.
       for (const ms of [0, 5, 3, 9, 1]) ids.push((await s.audit.record(entry({ at: at(ms), summary: `e${ms}` }))).id);
@@ -51,7 +45,7 @@ forEachBackend((b) => {
     });
 
     test("filters by principal, action, target type and id, and time range, together", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.audit.record(entry({ summary: "a", principal: { kind: "apiKey", id: "k1", name: "ops" }, action: "preset.put", targetId: "p1", at: at(0) }));
       await s.audit.record(entry({ summary: "b", principal: { kind: "apiKey", id: "k2", name: "ci" }, action: "preset.delete", targetId: "p1", at: at(1000) }));
       await s.audit.record(entry({ summary: "c", principal: { kind: "cli", id: "root", name: "root" }, action: "apiKey.create", targetType: "apiKey", targetId: "x", at: at(2000) }));
@@ -69,7 +63,7 @@ forEachBackend((b) => {
     });
 
     test("an entry written in a transaction that rolls back is not kept", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await assert.rejects(s.transaction(async (tx) => {
         await tx.audit.record(entry({ summary: "lost" }));
         throw new Error("rolled back");
@@ -79,7 +73,7 @@ forEachBackend((b) => {
     });
 
     test("prune deletes entries older than the time given, oldest first, at most the limit", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       for (const ms of [0, 1, 2, 3, 10_000]) await s.audit.record(entry({ at: at(ms), summary: `e${ms}` }));
       assert.equal(await s.audit.prune(at(5000), 3), 3);
       assert.deepEqual((await s.audit.list()).map((e) => e.summary), ["e10000", "e3"]);

@@ -3,10 +3,10 @@
 // stores), connection-request credentials and attempts.
 
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
-import { openStore, StoreError, type InformUpdate, type NewOutboxEvent, type Store } from "../../src/store/index.js";
+import { describe, test } from "node:test";
+import { openStore, StoreError, type InformUpdate, type NewOutboxEvent } from "../../src/store/index.js";
 import { readSettled } from "../support/outbox.js";
-import { forEachBackend, type Backend } from "../support/pg.js";
+import { forEachBackend, freshStore } from "../support/pg.js";
 
 const T0 = Date.UTC(2025, 4, 6, 7, 8, 9, 123);
 const at = (ms = 0) => new Date(T0 + ms);
@@ -17,16 +17,10 @@ function inform(id: string): InformUpdate {
 
 const ev = (type: string, deviceId: string | null, ms = 0, extra: Record<string, string> = {}): NewOutboxEvent => ({ type, deviceId, at: at(ms), payload: { type, deviceId, ...extra } });
 
-async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
-  const s = await b.open();
-  ctx.after(() => s.close());
-  return s;
-}
-
 forEachBackend((b) => {
   describe("event outbox", () => {
     test("events come back in the order they were committed, with their payload, after any cursor", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       assert.equal(await s.outbox.head(), null);
       assert.deepEqual(await s.outbox.read(null, 10), []);
       await s.transaction(async (tx) => tx.outbox.append([ev("a", "d1"), ev("b", "d1", 1, { n: "x" })]));
@@ -44,7 +38,7 @@ forEachBackend((b) => {
     });
 
     test("a batch of any size keeps its order and payloads (small batches and large ones take different statements)", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const small = Array.from({ length: 3 }, (_, i) => ev(`s${i}`, "d1", i, { i: String(i) }));
       const large = Array.from({ length: 25 }, (_, i) => ev(`l${i}`, i % 2 === 0 ? null : "d2", 100 + i, { i: String(i) }));
       await s.transaction(async (tx) => tx.outbox.append(small));
@@ -54,7 +48,7 @@ forEachBackend((b) => {
     });
 
     test("events of a transaction that rolls back never appear", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await assert.rejects(s.transaction(async (tx) => {
         await tx.outbox.append([ev("lost", "d1")]);
         throw new Error("rolled back");
@@ -89,7 +83,7 @@ forEachBackend((b) => {
     });
 
     test("prunes events older than a time", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.outbox.append([ev("old", null, 0), ev("new", null, 10_000)]);
       await readSettled(s, 2);
       assert.equal(await s.outbox.prune(at(5000)), 1);
@@ -102,7 +96,7 @@ forEachBackend((b) => {
     });
 
     test("a consumer's cursor moves only from where it is (one winner among racers)", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.outbox.append([ev("a", null), ev("b", null)]);
       const [e1, e2] = await readSettled(s, 2);
       assert.equal(await s.outbox.consumer("hooks"), null);
@@ -116,7 +110,7 @@ forEachBackend((b) => {
     });
 
     test("wakes watchers when events commit (a hint: SQLite has none)", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const other = await openStore(await b.freshUrl());
       ctx.after(() => other.close());
       let woken = 0;
@@ -137,7 +131,7 @@ forEachBackend((b) => {
 
   describe("API keys", () => {
     test("are created once per id, found by hash, listed, revoked once, and touched sparingly", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const k = { id: "k1", name: "ci", role: "operator" as const, keyHash: "ab".repeat(32), createdAt: at() };
       assert.equal(await s.apiKeys.create(k), true);
       assert.equal(await s.apiKeys.create({ ...k, keyHash: "cd".repeat(32) }), false);
@@ -161,7 +155,7 @@ forEachBackend((b) => {
     const hook = (id: string) => ({ id, name: id, url: `https://example.net/${id}`, events: ["device.inform"], filter: null, secretSealed: "v1.x", enabled: true, createdAt: at(), updatedAt: at(), tenant: null });
 
     test("webhooks are created, updated and deleted with their deliveries", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       assert.deepEqual(await s.webhooks.create(hook("h1")), hook("h1"));
       await s.webhooks.create(hook("h2"));
       assert.deepEqual((await s.webhooks.list()).map((h) => h.id), ["h1", "h2"]);
@@ -229,7 +223,7 @@ forEachBackend((b) => {
 
   describe("faults by id", () => {
     test("a fault is found by its id until it is cleared", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.devices.recordInform(inform("d1"));
       const f = await s.faults.raise({ deviceId: "d1", channel: "session", code: "cwmp.9002", message: "m", detail: { x: 1 }, at: at() });
       assert.deepEqual(await s.faults.get(f.id), f);
@@ -240,7 +234,7 @@ forEachBackend((b) => {
 
   describe("connection requests", () => {
     test("credentials are kept per device, and go with it", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.devices.recordInform(inform("d1"));
       assert.equal(await s.connectionRequests.credentials("d1"), null);
       await s.connectionRequests.setCredentials({ deviceId: "d1", username: "u", passwordSealed: "v1.sealed", updatedAt: at() });
@@ -256,7 +250,7 @@ forEachBackend((b) => {
     });
 
     test("attempts are recorded, listed newest first, and pruned", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.devices.recordInform(inform("d1"));
       const attempt = (ms: number, method: string, outcome: string) => ({ deviceId: "d1", at: at(ms), method, target: "t", outcome, code: outcome.toUpperCase(), detail: "d", durationMs: 5.6, taskId: ms === 0 ? "task-1" : null });
       await s.connectionRequests.record([attempt(0, "xmpp", "not-connected"), attempt(1, "http", "accepted")]);

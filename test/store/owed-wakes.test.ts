@@ -3,18 +3,12 @@
 // two claimers at once, kept for later (a rate limit), forgotten once made or once their task is done.
 
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import type { Store } from "../../src/store/index.js";
-import { forEachBackend, type Backend } from "../support/pg.js";
+import { forEachBackend, freshStore } from "../support/pg.js";
 
 const T0 = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
-
-async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
-  const s = await b.open();
-  ctx.after(() => s.close());
-  return s;
-}
 
 /** A device with `n` pending tasks; their ids. */
 async function tasksOf(s: Store, deviceId: string, n: number): Promise<{ taskId: string; deviceId: string }[]> {
@@ -27,7 +21,7 @@ async function tasksOf(s: Store, deviceId: string, n: number): Promise<{ taskId:
 forEachBackend((b) => {
   describe("owed wakes", () => {
     test("are made under their claim while its lease holds, and claimed again by another once it ran out", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const [a, c] = await tasksOf(s, "dev-1", 2);
       await s.transaction((tx) => tx.owedWakes.owe([a!, c!], "first", at(30), T0));
       // A second owing of the same task keeps the first claim.
@@ -55,7 +49,7 @@ forEachBackend((b) => {
     });
 
     test("a deferred wake waits until its time; wakes of tasks no longer pending are dropped; a deleted device takes its wakes", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const [a, c, e] = await tasksOf(s, "dev-2", 3);
       const [g] = await tasksOf(s, "dev-3", 1);
       await s.owedWakes.owe([a!, c!, e!, g!], "k", at(5), T0);
@@ -70,7 +64,7 @@ forEachBackend((b) => {
     });
 
     test("claimers racing for expired wakes never share one, and together take them all", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const owed = await tasksOf(s, "dev-4", 40);
       await s.owedWakes.owe(owed, "dead", at(1), T0);
       const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => s.owedWakes.claimExpired(`racer-${i}`, at(2), at(60), 15)));

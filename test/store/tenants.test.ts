@@ -2,17 +2,11 @@
 // tenant of API keys, webhooks and campaigns, and task and fault lists narrowed to a tenant's devices.
 
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import type { Store } from "../../src/store/index.js";
-import { forEachBackend, type Backend } from "../support/pg.js";
+import { forEachBackend, freshStore } from "../support/pg.js";
 
 const T0 = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
-
-async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
-  const s = await b.open();
-  ctx.after(() => s.close());
-  return s;
-}
 
 async function device(s: Store, id: string, tag: string): Promise<void> {
   await s.devices.recordInform({ id, manufacturer: "M", oui: "00D09E", productClass: "HGW", serialNumber: id, at: T0, address: null, cwmpNamespace: "1-2", cwmpVersion: "1.4", events: [] });
@@ -22,7 +16,7 @@ async function device(s: Store, id: string, tag: string): Promise<void> {
 forEachBackend((b) => {
   describe("tenants", () => {
     test("are created once per name, read, listed by name, changed and deleted", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       const t = { name: "zeta", filter: 'tag = "z"', description: "Z", createdAt: T0, updatedAt: T0 };
       assert.equal(await s.tenants.create(t), true);
       assert.equal(await s.tenants.create({ ...t, filter: "other" }), false);
@@ -38,7 +32,7 @@ forEachBackend((b) => {
     });
 
     test("keys, webhooks and campaigns keep their tenant; keys are counted per tenant unless revoked", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.apiKeys.create({ id: "k1", name: "a", role: "admin", keyHash: "h1", createdAt: T0, tenant: "acme" });
       await s.apiKeys.create({ id: "k2", name: "b", role: "admin", keyHash: "h2", createdAt: T0, tenant: "acme" });
       await s.apiKeys.create({ id: "k3", name: "c", role: "admin", keyHash: "h3", createdAt: T0 });
@@ -60,7 +54,7 @@ forEachBackend((b) => {
     });
 
     test("task and fault lists narrowed to the devices a filter matches, with the other conditions", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       for (const [id, tag] of [["a1", "acme"], ["a2", "acme"], ["b1", "globex"]] as const) {
         await device(s, id, tag);
         await s.tasks.create({ deviceId: id, name: "reboot", args: {} }, T0);

@@ -3,18 +3,12 @@
 // ended per user (but one), with the user, and pruned once past either end.
 
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
-import type { Store, UserSessionRecord } from "../../src/store/index.js";
-import { forEachBackend, type Backend } from "../support/pg.js";
+import { describe, test } from "node:test";
+import type { UserSessionRecord } from "../../src/store/index.js";
+import { forEachBackend, freshStore } from "../support/pg.js";
 
 const T0 = Date.UTC(2025, 4, 6, 7, 8, 9, 123);
 const at = (s = 0) => new Date(T0 + s * 1000);
-
-async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
-  const s = await b.open();
-  ctx.after(() => s.close());
-  return s;
-}
 
 const user = (username: string, extra: Partial<{ displayName: string | null; role: "admin" | "operator" | "read-only" }> = {}) => ({
   username, displayName: null, role: "operator" as const, passwordHash: `scrypt$16384$8$1$salt$${username}`, createdAt: at(), passwordChangedAt: at(), ...extra,
@@ -27,7 +21,7 @@ const session = (tokenHash: string, username: string, extra: Partial<UserSession
 forEachBackend((b) => {
   describe("users", () => {
     test("are created once per username, listed in order, counted, changed and deleted", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       assert.equal(await s.users.count(), 0);
       assert.equal(await s.users.create(user("zoe", { displayName: "Zoé", role: "admin" })), true);
       assert.equal(await s.users.create(user("zoe")), false, "taken");
@@ -51,7 +45,7 @@ forEachBackend((b) => {
     });
 
     test("keep the tenant they are scoped to, changed or cleared, and are counted per tenant (migration 16)", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       assert.equal(await s.users.create({ ...user("ann"), tenant: "acme" }), true);
       await s.users.create(user("ben"));
       await s.users.create({ ...user("cid"), tenant: "acme" });
@@ -72,7 +66,7 @@ forEachBackend((b) => {
 
   describe("user sessions", () => {
     test("are found by hash with their user, touched only when stale, ended per user, and go with their user", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.users.create(user("ann", { role: "admin" }));
       await s.users.create(user("ben"));
       await s.userSessions.create(session("h1", "ann"));
@@ -99,7 +93,7 @@ forEachBackend((b) => {
     });
 
     test("are pruned once past their idle end or their absolute end, whichever comes first", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.users.create(user("cat"));
       await s.userSessions.create(session("idle", "cat", { idleUntil: at(100), endsAt: at(3600) }));
       await s.userSessions.create(session("old", "cat", { idleUntil: at(900), endsAt: at(200) }));
@@ -112,7 +106,7 @@ forEachBackend((b) => {
     });
 
     test("a session's user must exist", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await assert.rejects(s.userSessions.create(session("x", "ghost")));
     });
   });

@@ -3,18 +3,12 @@
 // route it was seen on last, and goes with its device.
 
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import type { Store } from "../../src/store/index.js";
-import { forEachBackend, type Backend } from "../support/pg.js";
+import { forEachBackend, freshStore } from "../support/pg.js";
 
 const T0 = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
-
-async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
-  const s = await b.open();
-  ctx.after(() => s.close());
-  return s;
-}
 
 async function device(s: Store, id: string): Promise<void> {
   await s.devices.recordInform({ id, manufacturer: "M", oui: "00D09E", productClass: "HGW", serialNumber: id, at: T0, address: null, cwmpNamespace: "1-4", cwmpVersion: "1.4", events: [] });
@@ -23,7 +17,7 @@ async function device(s: Store, id: string): Promise<void> {
 forEachBackend((b) => {
   describe("USP endpoints", () => {
     test("make their device a USP one, are found by endpoint and device, and follow the route seen last", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await device(s, "00D09E-HGW-usp1");
       await device(s, "00D09E-HGW-cwmp1");
       assert.equal((await s.devices.get("00D09E-HGW-usp1"))?.protocol, "cwmp");
@@ -47,7 +41,7 @@ forEachBackend((b) => {
     });
 
     test("go with their device", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await device(s, "00D09E-HGW-gone");
       await s.uspEndpoints.record({ endpointId: "os::00D09E-HGW-gone", deviceId: "00D09E-HGW-gone", mtp: "websocket", route: "ws-9", lastSeen: T0 });
       await s.devices.delete("00D09E-HGW-gone");

@@ -4,25 +4,18 @@
 // wakes are pruned, and its next heartbeat says so; leaving drops everything of the process.
 
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
-import type { Store } from "../../src/store/index.js";
-import { forEachBackend, type Backend } from "../support/pg.js";
+import { describe, test } from "node:test";
+import { forEachBackend, freshStore } from "../support/pg.js";
 
 const T0 = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
-
-async function fresh(b: Backend, ctx: TestContext): Promise<Store> {
-  const s = await b.open();
-  ctx.after(() => s.close());
-  return s;
-}
 
 const wake = (endpointId: string, taskId: string | null, s: number) => ({ endpointId, deviceId: `dev-${endpointId}`, taskId, createdAt: at(s) });
 
 forEachBackend((b) => {
   describe("USP holds", () => {
     test("name the live holder of an agent, move with the connection, and are released by their holder only", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       assert.equal(await s.uspHolds.alive("a", T0, at(30)), false, "a process's first heartbeat");
       assert.equal(await s.uspHolds.alive("a", at(10), at(40)), true);
       assert.equal(await s.uspHolds.alive("b", T0, at(30)), false);
@@ -43,7 +36,7 @@ forEachBackend((b) => {
     });
 
     test("carry wakes to a process, taken once and in order", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.uspHolds.alive("a", T0, at(30));
       await s.uspHolds.forward("a", wake("os::x-1", "t1", 1));
       await s.uspHolds.forward("a", wake("os::x-2", null, 2));
@@ -56,7 +49,7 @@ forEachBackend((b) => {
     });
 
     test("of a dead process are pruned, and of one that leaves are gone", async (ctx) => {
-      const s = await fresh(b, ctx);
+      const s = await freshStore(b, ctx);
       await s.uspHolds.alive("dead", T0, at(10));
       await s.uspHolds.alive("live", T0, at(100));
       await s.uspHolds.hold(["os::d-1"], "dead", T0);

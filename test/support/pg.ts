@@ -5,7 +5,7 @@
 // with a random name, dropped at the end); each store a test opens gets its own schema in it, so tests
 // never see each other's rows.
 import Database from "better-sqlite3";
-import { after, describe } from "node:test";
+import { after, describe, type TestContext } from "node:test";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -179,4 +179,11 @@ export function forEachBackend(fn: (backend: Backend) => void): void {
       fn(backend(name));
     });
   }
+}
+
+/** A store of its own for one test, closed when the test ends. */
+export async function freshStore(b: Backend, ctx: TestContext): Promise<Store> {
+  const s = await b.open();
+  ctx.after(() => s.close());
+  return s;
 }
