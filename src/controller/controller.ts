@@ -289,7 +289,7 @@ export class UspController {
     const log = { endpointId: agent.endpointId, command: done.diagnostic.command, commandKey: done.commandKey, failure: done.failure };
     this.o.log.info(log, "USP diagnostic complete");
     this.schedule(agent, messages === undefined ? DIAGNOSTICS_COMPLETE : { ...DIAGNOSTICS_COMPLETE, messages }, async () => {
-      const deviceId = agent.deviceId ?? (await this.o.store.uspEndpoints.get(agent.endpointId))?.deviceId;
+      const deviceId = await this.deviceOf(agent);
       if (deviceId === undefined) throw new Error(`${agent.endpointId} reported ${done.diagnostic.command} complete but has never had a session`);
       await keepResults(this.o.store, deviceId, done, this.clock());
     }).catch((err: unknown) => this.o.log.warn({ ...log, err: (err as Error).message }, "USP diagnostic results lost"));
@@ -303,13 +303,18 @@ export class UspController {
     // later sessions (a firmware campaign stalled).
     if (change.path.startsWith(AGENT_REQUESTS)) return this.o.log.debug(log, "USP object change of an async command's request row; ignored");
     const run = agent.queue.then(async () => {
-      const deviceId = agent.deviceId ?? (await this.o.store.uspEndpoints.get(agent.endpointId))?.deviceId;
+      const deviceId = await this.deviceOf(agent);
       if (deviceId === undefined) return this.o.log.info(log, "USP object change of an agent that has never had a session; ignored");
       const bridge = agent.bridge ?? this.o.bridge ?? {};
       const events = await keepObjectChange({ store: this.o.store, deviceId, get: (body) => this.ask(agent, "get", body), bridge, now: this.clock() }, change);
       for (const e of events) this.o.events?.emit(e);
     });
     agent.queue = run.catch((err: unknown) => this.o.log.warn({ ...log, err: (err as Error).message }, "USP object change not kept"));
+  }
+
+  /** The agent's device: known from its sessions in this process, else from the store; undefined if it never had one. */
+  private async deviceOf(agent: Agent): Promise<string | undefined> {
+    return agent.deviceId ?? (await this.o.store.uspEndpoints.get(agent.endpointId))?.deviceId;
   }
 
   private schedule(agent: Agent, trigger: SessionTrigger, before?: () => Promise<void>): Promise<void> {

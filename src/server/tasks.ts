@@ -30,10 +30,17 @@ export interface ValueProblem {
   reason: string;
 }
 
+const TYPE_SOURCES: Record<ValueProblem["source"], string> = {
+  device: "the type the device reported",
+  agent: "the type the USP agent's supported data model defines",
+  standard: "the type the standard data model defines",
+  caller: "the type given",
+};
+
 /** Values that cannot fit their parameters' types: refused before the task reaches any device. */
 export class TaskValueError extends TaskArgumentError {
   constructor(task: string, readonly values: ValueProblem[]) {
-    super(task, values.map((v) => `${v.name}: ${JSON.stringify(v.value)} does not fit ${v.type} (${v.source === "device" ? "the type the device reported" : v.source === "agent" ? "the type the USP agent's supported data model defines" : v.source === "standard" ? "the type the standard data model defines" : "the type given"}): ${v.reason}`));
+    super(task, values.map((v) => `${v.name}: ${JSON.stringify(v.value)} does not fit ${v.type} (${TYPE_SOURCES[v.source]}): ${v.reason}`));
     this.name = "TaskValueError";
   }
 }

@@ -27,7 +27,7 @@ import { controllers, dropVolatileSubscriptions, Outbox, subscriptionsOf, SUBSCR
 import { AGENT_PROTOCOL_VERSIONS, agentEndpointId } from "./overlay.js";
 import { refersTo, resolveUsp, tableMatches } from "./paths.js";
 import { commandAt, getSupportedDm, type CommandDef, type UspModel } from "./supported.js";
-import { peekString } from "./wire.js";
+import { peekString } from "../../usp/wire.js";
 
 /** Misbehaviour on purpose: a share of the controller's requests answered with an Error, not answered, or answered late. */
 export interface UspFaultOptions {
