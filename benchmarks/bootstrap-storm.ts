@@ -6,10 +6,11 @@
 // SQLite by default) each time: with discovery off (no preset: the Inform alone), the baseline, then with
 // a new installation's default preset (builtin:discover: GetParameterNames of the whole tree, then its
 // values in batches of cwmp.gpvBatchSize). Reported per target: time to the last bootstrap, bootstraps/s,
-// session latency percentiles, exchanges per session, the server's CPU per device and peak RSS, the
-// parameters stored per device and the database's size on disk.
+// session latency percentiles (a bootstrap session's time is the device's time to provisioned),
+// exchanges per session, the server's CPU per device and peak RSS, PostgreSQL's CPU per device (its
+// backends', when it runs on this machine), the parameters stored per device and the database's size.
 //
-//   npm run bench:bootstrap -- [--devices 10000] [--concurrency 64] [--pg URL] [--max-seconds 1800] [--json]
+//   npm run bench:bootstrap -- [--devices 10000] [--concurrency 64] [--pg URL] [--max-seconds 1800] [--json] [--cpu-prof DIR]
 
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,8 @@ import { join } from "node:path";
 import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
 import { openStore } from "../src/store/index.js";
+import { openDirect } from "./support/direct-sql.js";
+import { markPg, sincePg } from "./support/pg-stats.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 import { option } from "./support/args.js";
 
@@ -50,17 +53,26 @@ interface Result {
   perSecond: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   exchanges: number;
   serverCpuMsPerDevice: number;
+  dbCpuMsPerDevice: number | null;
   serverPeakRssMb: number;
   parametersPerDevice: number;
-  databaseMb: number | null;
+  databaseMb: number;
 }
 
-/** The size of a SQLite database with its WAL, in MB; null for PostgreSQL. */
-function sqliteMb(db: string): number | null {
-  if (!db.startsWith("sqlite:")) return null;
+/** The size of the database (SQLite: the file with its WAL), in MB. */
+async function databaseMb(db: string): Promise<number> {
+  if (!db.startsWith("sqlite:")) {
+    const direct = await openDirect(db);
+    try {
+      return Number((await direct.all("SELECT pg_database_size(current_database()) AS n"))[0]!.n) / 1024 / 1024;
+    } finally {
+      await direct.close();
+    }
+  }
   const file = db.slice("sqlite:".length);
   let bytes = 0;
   for (const f of [file, `${file}-wal`]) {
@@ -85,6 +97,7 @@ async function storm(target: string, db: string, discovery: boolean, o: Options)
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, pids.reduce((sum, p) => sum + rssMb(p), 0))), 250);
     const cpuStart = totalCpuMs(pids);
+    const pgMark = db.startsWith("sqlite:") ? null : await markPg(db);
     const start = performance.now();
     let identities: string[] = [];
     try {
@@ -109,6 +122,7 @@ async function storm(target: string, db: string, discovery: boolean, o: Options)
     }
     const seconds = (performance.now() - start) / 1000;
     const cpu = totalCpuMs(pids) - cpuStart;
+    const dbCpu = pgMark === null ? null : (await sincePg(db, pgMark)).cpuMs;
     await stopProcess(child);
     const store = await openStore(db);
     let stored = 0;
@@ -128,12 +142,14 @@ async function storm(target: string, db: string, discovery: boolean, o: Options)
       perSecond: ok.length / seconds,
       p50: pct(0.5),
       p90: pct(0.9),
+      p95: pct(0.95),
       p99: pct(0.99),
       exchanges: ok.length === 0 ? 0 : ok.reduce((n, r) => n + r.exchanges, 0) / ok.length,
       serverCpuMsPerDevice: ok.length === 0 ? 0 : cpu / ok.length,
+      dbCpuMsPerDevice: dbCpu === null || ok.length === 0 ? null : dbCpu / ok.length,
       serverPeakRssMb: peak,
       parametersPerDevice: identities.length === 0 ? 0 : stored / identities.length,
-      databaseMb: sqliteMb(db),
+      databaseMb: await databaseMb(db),
     };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -166,11 +182,11 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`Bootstrap storm (node ${process.version}; ${o.devices} new devices, ${o.concurrency} sessions in flight at most)\n`);
-  console.log("| target | bootstraps | failed | time to the last | bootstraps/s | p50 ms | p90 ms | p99 ms | exchanges per session | server CPU per device | server peak RSS | parameters per device | database |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| target | bootstraps | failed | time to the last | bootstraps/s | p50 ms | p90 ms | p95 ms | p99 ms | exchanges per session | server CPU per device | database CPU per device | server peak RSS | parameters per device | database |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
     console.log(
-      `| ${r.target} | ${r.bootstraps} | ${r.failed} | ${r.seconds.toFixed(1)} s | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p90.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.exchanges.toFixed(1)} | ${r.serverCpuMsPerDevice.toFixed(2)} ms | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.parametersPerDevice.toFixed(0)} | ${r.databaseMb === null ? "-" : `${r.databaseMb.toFixed(0)} MB`} |`,
+      `| ${r.target} | ${r.bootstraps} | ${r.failed} | ${r.seconds.toFixed(1)} s | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p90.toFixed(0)} | ${r.p95.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.exchanges.toFixed(1)} | ${r.serverCpuMsPerDevice.toFixed(2)} ms | ${r.dbCpuMsPerDevice === null ? "-" : `${r.dbCpuMsPerDevice.toFixed(2)} ms`} | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.parametersPerDevice.toFixed(0)} | ${r.databaseMb.toFixed(0)} MB |`,
     );
   }
 }
