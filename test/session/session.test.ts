@@ -222,6 +222,72 @@ describe("tasks", () => {
     assert.deepEqual(ofType(done.effects, "taskDone")[0]!.result, { values: 2, skipped: 1 });
   });
 
+  // A discovery's names, as a gateway lists them: long shared prefixes.
+  const discovered = Array.from({ length: 40 }, (_, i) => [`Device.WiFi.SSID.${i + 1}.Stats.BytesSent`, `Device.WiFi.SSID.${i + 1}.Stats.BytesReceived`, `Device.WiFi.SSID.${i + 1}.Name`]).flat();
+  const answer = (names: readonly string[]): CwmpMessage => ({ method: "GetParameterValuesResponse", parameterList: names.map((name) => ({ name, value: xsdValue("xsd:string", "x") })) });
+
+  /** The state of the task whose RPC is in flight, in a session snapshot. */
+  function taskState(snapshot: unknown): Record<string, unknown> {
+    const state = (snapshot as { pending: { origins: { state: Record<string, unknown> }[] } }).pending.origins[0]!.state;
+    assert.equal(state.phase, "values");
+    return state;
+  }
+
+  it("keeps a batched read's names to read in its state packed, fewer at each exchange", () => {
+    const { session } = start([], { ...defaultSessionConfig, gpvBatchSize: 10 });
+    const t = task("dddddddd-0000-0000-0000-000000000007", "getParameterNames", { parameterPath: "Device.WiFi.", batched: true });
+    const r1 = rpcOf(session.receive([], now, [t]));
+    let r = rpcOf(session.receive(cpe({ method: "GetParameterNamesResponse", parameterList: discovered.map((name) => ({ name, writable: false })) }, r1.id), now, [t]));
+    const asked: string[] = [];
+    const sizes: number[] = [];
+    for (;;) {
+      const names = (r.body as Extract<CwmpMessage, { method: "GetParameterValues" }>).parameterNames;
+      asked.push(...names);
+      sizes.push(JSON.stringify(taskState(session.snapshot())).length);
+      const o = session.receive(cpe(answer(names), r.id), now, [t]);
+      if (ofType(o.effects, "taskDone").length > 0) {
+        assert.deepEqual(ofType(o.effects, "taskDone")[0]!.result, { values: discovered.length });
+        break;
+      }
+      r = rpcOf(o);
+    }
+    assert.deepEqual(asked, discovered, "every name read once, in order");
+    assert.equal(sizes.length, 12);
+    assert.ok(sizes[0]! < JSON.stringify(discovered).length / 2, `the state at the first batch (${sizes[0]} characters) holds the names in less than half their size`);
+    for (let i = 1; i < sizes.length; i++) assert.ok(sizes[i]! < sizes[i - 1]!, `the state shrinks as the read goes on: ${sizes.join(", ")}`);
+  });
+
+  it("carries on a batched read whose state was written with every name and an offset (before the names were packed)", () => {
+    const config = { ...defaultSessionConfig, gpvBatchSize: 10 };
+    const { session } = start([], config);
+    const t = task("dddddddd-0000-0000-0000-000000000008", "getParameterNames", { parameterPath: "Device.WiFi.", batched: true });
+    const r1 = rpcOf(session.receive([], now, [t]));
+    const r2 = rpcOf(session.receive(cpe({ method: "GetParameterNamesResponse", parameterList: discovered.map((name) => ({ name, writable: false })) }, r1.id), now, [t]));
+    const r3 = rpcOf(session.receive(cpe(answer(discovered.slice(0, 10)), r2.id), now, [t]));
+    // The state as the previous version wrote it at the second batch.
+    const snapshot = session.snapshot() as Record<string, unknown>;
+    const state = taskState(snapshot);
+    for (const key of Object.keys(state)) delete state[key];
+    Object.assign(state, { phase: "values", params: discovered, offset: 10 });
+    const restored = AcsSession.restore(JSON.parse(JSON.stringify(snapshot)) as never, config);
+    // The second batch faults (an instance went away): its names are read one by one, then the rest.
+    const r4 = rpcOf(restored.receive(cpe(cwmpFault(9005), r3.id), now, [t]));
+    assert.deepEqual((r4.body as Extract<CwmpMessage, { method: "GetParameterValues" }>).parameterNames, [discovered[10]]);
+    let r = r4;
+    const asked: string[] = [];
+    for (;;) {
+      const names = (r.body as Extract<CwmpMessage, { method: "GetParameterValues" }>).parameterNames;
+      asked.push(...names);
+      const o = restored.receive(cpe(answer(names), r.id), now, [t]);
+      if (ofType(o.effects, "taskDone").length > 0) {
+        assert.deepEqual(ofType(o.effects, "taskDone")[0]!.result, { values: discovered.length });
+        break;
+      }
+      r = rpcOf(o);
+    }
+    assert.deepEqual(asked, discovered.slice(10));
+  });
+
   it("uses the root object instead of an empty path", () => {
     const { session } = start();
     const t = task("dddddddd-0000-0000-0000-000000000004", "getParameterNames", { parameterPath: "", values: false });

@@ -4,6 +4,7 @@ import type { CwmpMessage, ParameterValueStruct } from "../../cwmp/index.js";
 import type { Effect } from "../effects.js";
 import type { JsonValue } from "../json.js";
 import { expect, failed, faultStep, type Step, type TaskContext, type TaskHandler } from "./handler.js";
+import { packNames, unpackNames, type PackedNames } from "./name-list.js";
 import { commandKeyOf } from "./transfers.js";
 import type { TaskArgs } from "./schemas.js";
 import { typedValues } from "./values.js";
@@ -55,23 +56,34 @@ export const getParameterValues: TaskHandler<TaskArgs<"getParameterValues">> = {
 interface GpnState {
   phase: "names" | "walk" | "values";
   queue?: string[];
+  /** Walking: the parameter names found so far. (Reading values, in a state written before `rest`: every name, `offset` the batch's.) */
   params?: string[];
   offset?: number;
-  /** Names of a faulted batch, read one at a time. */
+  /** Reading values by name: the names from the batch asked for on (name-list.ts), and how many there were in all. */
+  rest?: PackedNames;
+  total?: number;
+  /** Names of a faulted batch, read one at a time (`rest` is then what follows the batch). */
   alone?: string[];
   skipped?: number;
 }
 
-/** The next GetParameterValues of a batched read, or done. */
-function nextValues(state: GpnState, effects: Effect[], ctx: TaskContext): Step {
-  const params = state.params ?? [];
-  const offset = state.offset ?? 0;
-  const alone = state.alone ?? [];
-  if (alone.length === 0 && offset >= params.length) {
-    return { kind: "done", result: { values: params.length - (state.skipped ?? 0), ...(state.skipped ? { skipped: state.skipped } : {}) }, effects };
+/** A batched read's names from the batch asked for on, and their number in all; null for one read of the subtree. */
+function toRead(state: GpnState): { names: string[]; total: number } | null {
+  if (state.rest !== undefined) return { names: unpackNames(state.rest), total: state.total ?? 0 };
+  if (state.params !== undefined) return { names: state.params.slice(state.offset ?? 0), total: state.params.length };
+  return null;
+}
+
+/** The next GetParameterValues of a batched read (of `alone`'s first name, else of the first of `names`), or done. */
+function nextValues(total: number, names: string[], more: Pick<GpnState, "alone" | "skipped">, effects: Effect[], ctx: TaskContext): Step {
+  const alone = more.alone ?? [];
+  const skipped = more.skipped ?? 0;
+  if (alone.length === 0 && names.length === 0) {
+    return { kind: "done", result: { values: total - skipped, ...(skipped ? { skipped } : {}) }, effects };
   }
-  const names = alone.length > 0 ? [alone[0]!] : params.slice(offset, offset + ctx.gpvBatchSize);
-  return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: names }, state: state as unknown as JsonValue, effects };
+  const state: GpnState = { phase: "values", rest: packNames(names), total, ...(alone.length > 0 ? { alone } : {}), ...(skipped ? { skipped } : {}) };
+  const request = alone.length > 0 ? [alone[0]!] : names.slice(0, ctx.gpvBatchSize);
+  return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: request }, state: state as unknown as JsonValue, effects };
 }
 
 function gpn(path: string, nextLevel: boolean, state: GpnState): Extract<Step, { kind: "rpc" }> {
@@ -87,7 +99,7 @@ function afterNames(args: TaskArgs<"getParameterNames">, path: string, params: s
     return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: [path] }, state: { phase: "values" }, effects };
   }
   if (params.length === 0) return { kind: "done", result: { names: 0 }, effects };
-  return nextValues({ phase: "values", params, offset: 0 }, effects, ctx);
+  return nextValues(params.length, params, {}, effects, ctx);
 }
 
 export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
@@ -100,10 +112,11 @@ export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
     if (state.phase === "values") {
       const list = expect(response, "GetParameterValuesResponse").parameterList;
       const effects = [valuesEffect(list)];
-      if (state.params === undefined) return { kind: "done", result: { values: list.length }, effects };
+      const read = toRead(state);
+      if (read === null) return { kind: "done", result: { values: list.length }, effects };
       const alone = state.alone ?? [];
-      const next = alone.length > 0 ? { ...state, alone: alone.slice(1) } : { ...state, offset: (state.offset ?? 0) + ctx.gpvBatchSize };
-      return nextValues(next, effects, ctx);
+      if (alone.length > 0) return nextValues(read.total, read.names, { alone: alone.slice(1), skipped: state.skipped }, effects, ctx);
+      return nextValues(read.total, read.names.slice(ctx.gpvBatchSize), { skipped: state.skipped }, effects, ctx);
     }
     const names = expect(response, "GetParameterNamesResponse").parameterList;
     const updates = names.map((n) => ({ path: n.name, writable: n.writable }));
@@ -126,13 +139,15 @@ export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
       const path = requestPath(args.parameterPath, ctx);
       return gpn(path, true, { phase: "walk", queue: [path], params: [] });
     }
-    if (state.phase === "values" && state.params !== undefined && code === 9005) {
+    const read = state.phase === "values" && code === 9005 ? toRead(state) : null;
+    if (read !== null) {
       const alone = state.alone ?? [];
-      if (alone.length > 0) return nextValues({ ...state, alone: alone.slice(1), skipped: (state.skipped ?? 0) + 1 }, [], ctx);
-      const offset = state.offset ?? 0;
-      const batch = state.params.slice(offset, offset + ctx.gpvBatchSize);
-      if (batch.length > 1) return nextValues({ ...state, offset: offset + ctx.gpvBatchSize, alone: batch }, [], ctx);
-      return nextValues({ ...state, offset: offset + ctx.gpvBatchSize, skipped: (state.skipped ?? 0) + 1 }, [], ctx);
+      const skipped = (state.skipped ?? 0) + 1;
+      if (alone.length > 0) return nextValues(read.total, read.names, { alone: alone.slice(1), skipped }, [], ctx);
+      const batch = read.names.slice(0, ctx.gpvBatchSize);
+      const after = read.names.slice(ctx.gpvBatchSize);
+      if (batch.length > 1) return nextValues(read.total, after, { alone: batch, skipped: state.skipped }, [], ctx);
+      return nextValues(read.total, after, { skipped }, [], ctx);
     }
     return faultStep(fault);
   },
