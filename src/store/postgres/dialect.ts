@@ -57,10 +57,15 @@ export const postgresDialect: Dialect = {
     parts.map((p) => (p.kind === "any" ? "%" : p.kind === "one" ? "_" : p.text.replace(/[%_\\]/g, (c) => `\\${c}`))).join(""),
   textRows: (param) => `unnest(${param}::text[]) AS t(value)`,
   jsonText: (expr) => `(${expr})::jsonb`,
+  // The row's tree is read (detoasted: decompressed) once for the merge, not once per record merged:
+  // `|| '{}'` hands back the detoasted value, and OFFSET 0 keeps the subquery from being folded into
+  // the expressions that use it (each would detoast the column again).
   treePatch: (patch, ids) => ({
-    set: `tree = device_trees.tree || (SELECT jsonb_object_agg(p.key, jsonb_strip_nulls((device_trees.tree -> p.key) || p.value)) FROM jsonb_each(${patch}::jsonb) p)`,
+    set: `tree = (SELECT c.t || (SELECT jsonb_object_agg(p.key, jsonb_strip_nulls((c.t -> p.key) || p.value)) FROM jsonb_each(${patch}::jsonb) p)
+      FROM (SELECT device_trees.tree || '{}'::jsonb AS t OFFSET 0) c)`,
     where: `device_trees.tree ?& ${ids}::text[]`,
   }),
+  treePatchChecksFirst: false,
   forUpdate: " FOR UPDATE",
   // COLLATE "C": texts compare by code point, as param_index's columns (and SQLite) do.
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in

@@ -98,9 +98,17 @@ export interface Dialect {
    * For a write of values to paths a device's tree has already, without reading it: the SET and WHERE
    * of an UPDATE of device_trees that merges into each record named in the JSON object `patchParam`
    * (records keyed by path id, null members to remove) and matches only a tree that has every key of
-   * the text array `idsParam`. Null where the read-modify-write costs no round trip (in process).
+   * the text array `idsParam`.
    */
-  treePatch: ((patchParam: string, idsParam: string) => { set: string; where: string }) | null;
+  treePatch(patchParam: string, idsParam: string): { set: string; where: string };
+
+  /**
+   * Whether that UPDATE follows a read that tells whether the tree has every path, and hands the tree
+   * back for a read-modify-write when it does not (SQLite, where statements are calls in process: a
+   * write is then two statements whatever its paths, as the read-modify-write was), rather than being
+   * tried first (PostgreSQL: the usual write is one round trip, a path new to the tree costs more).
+   */
+  readonly treePatchChecksFirst: boolean;
 
   /** `expr`, a JSON text, as the value of a JSON document column (device_trees.tree). */
   jsonText(expr: string): string;

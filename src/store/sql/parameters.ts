@@ -43,21 +43,24 @@ export class SqlParameterRepo implements ParameterRepo {
    * `create`, a device without a tree is left as it is (nothing to delete from).
    */
   private modify<T>(deviceId: string, change: (tree: Tree) => T, create = true): Promise<T> {
-    return this.s.atomic(async (s) => {
-      let before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
-      if (before === undefined && !create) return change(new Map());
-      if (before === undefined && s.dialect.forUpdate !== "") {
-        // No row to lock yet: an empty one is made first, so that two first writers take turns on it
-        // instead of both inserting (the second would replace the first's records).
-        await s.run("INSERT INTO device_trees (device_id, tree) VALUES ($1, '{}') ON CONFLICT (device_id) DO NOTHING", [deviceId]);
-        before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
-      }
-      before ??= new Map();
-      const after = new Map(before);
-      const result = change(after);
-      await writeTree(s, this.dict, deviceId, before, after);
-      return result;
-    });
+    return this.s.atomic(async (s) => this.rewrite(s, deviceId, (await readTrees(s, this.dict, [deviceId], true)).get(deviceId), change, create));
+  }
+
+  /** The rest of modify, from the tree it read locked (undefined: the device has none). */
+  private async rewrite<T>(s: Scope, deviceId: string, read: Tree | undefined, change: (tree: Tree) => T, create = true): Promise<T> {
+    let before = read;
+    if (before === undefined && !create) return change(new Map());
+    if (before === undefined && s.dialect.forUpdate !== "") {
+      // No row to lock yet: an empty one is made first, so that two first writers take turns on it
+      // instead of both inserting (the second would replace the first's records).
+      await s.run("INSERT INTO device_trees (device_id, tree) VALUES ($1, '{}') ON CONFLICT (device_id) DO NOTHING", [deviceId]);
+      before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
+    }
+    before ??= new Map();
+    const after = new Map(before);
+    const result = change(after);
+    await writeTree(s, this.dict, deviceId, before, after);
+    return result;
   }
 
   async all(deviceId: string): Promise<ParameterRecord[]> {
@@ -94,10 +97,18 @@ export class SqlParameterRepo implements ParameterRepo {
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     if (values.length === 0) return;
     const t = at.getTime();
-    if (await patchValues(this.s, this.dict, deviceId, values, t)) return;
     // A value also proves the parameter exists, so it refreshes namesAt too.
-    await this.modify(deviceId, (tree) => {
+    const change = (tree: Tree) => {
       for (const v of values) put(tree, v.path, { value: v.value, type: v.type, valueAt: t, namesAt: t });
+    };
+    // PostgreSQL tries the patch alone (one statement); SQLite checks first, in the transaction that may rewrite the row.
+    const tried = this.s.dialect.treePatchChecksFirst ? null : await patchValues(this.s, this.dict, deviceId, values, t);
+    if (tried === true) return;
+    await this.s.atomic(async (s) => {
+      const patched = tried ?? (await patchValues(s, this.dict, deviceId, values, t));
+      if (patched === true) return;
+      const read = "tree" in patched ? patched.tree : (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
+      await this.rewrite(s, deviceId, read, change);
     });
   }
 

@@ -15,13 +15,18 @@ function ms(v: unknown): number | null {
 
 /** The trees of these devices (a device without one is absent); `lock` holds their rows until the transaction ends. */
 export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: readonly string[], lock = false): Promise<Map<string, Tree>> {
-  const out = new Map<string, Tree>();
-  if (deviceIds.length === 0) return out;
+  if (deviceIds.length === 0) return new Map();
   const d = s.dialect;
   const rows = deviceIds.length === 1
     ? await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE device_id = $1${lock ? d.forUpdate : ""}`, [deviceIds[0]])
     : await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE ${d.inTextArray("device_id", "$1")}${lock ? d.forUpdate : ""}`,
       [d.textArray([...new Set(deviceIds)])]);
+  return decodeTrees(s, dict, rows);
+}
+
+async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Record<string, unknown>[]): Promise<Map<string, Tree>> {
+  const out = new Map<string, Tree>();
+  const d = s.dialect;
   const decoded = rows.map((r) => ({
     id: String(r.device_id),
     records: d.readJson(r.tree) as unknown as Record<string, EncodedRecord>,
@@ -123,33 +128,59 @@ export async function insertTrees(s: Scope, dict: PathDictionary, trees: Readonl
      SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${indexSrc.sql}`, indexSrc.params);
 }
 
-/**
- * Writes values to paths the device's tree has already in one statement (Dialect.treePatch), without
- * reading the row, with the indexed paths' rows: a session's usual write, one round trip. False, with
- * nothing written, when the dialect has no such statement, a path is new to the tree (its ancestors
- * may be missing) or the device has no tree: the caller reads, changes and writes the row instead.
- */
-export async function patchValues(s: Scope, dict: PathDictionary, deviceId: string, values: readonly ParameterValueUpdate[], at: number): Promise<boolean> {
-  const d = s.dialect;
-  if (d.treePatch === null) return false;
-  const last = new Map(values.map((v) => [v.path, v]));
-  const ids = await dict.find(s, last.keys());
-  if (ids.size < last.size) return false;
+/** The patch of records that writes these values (Dialect.treePatch), the paths' ids, and the indexed paths' rows. */
+function valuesPatch(values: readonly ParameterValueUpdate[], ids: ReadonlyMap<string, number>, at: number): { patch: string; ids: string[]; index: unknown[][] } {
   const none = { valuesAt: null, namesAt: null, attributesAt: null };
   const patch: Record<string, unknown> = {};
   const index: unknown[][] = [];
-  for (const [path, v] of last) {
-    const id = ids.get(path)!;
+  for (const v of values) {
+    const id = ids.get(v.path)!;
     const e = encodeRecord({ ...emptyRecord(), value: v.value, type: v.type, valueAt: at, namesAt: at }, none);
     // A null removes what the record had (a text that became an integer loses its "v").
     patch[String(id)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
-    if (isIndexedPath(path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
+    if (isIndexedPath(v.path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
   }
+  return { patch: JSON.stringify(patch), ids: [...ids.values()].map(String), index };
+}
+
+/**
+ * Writes values to paths the device's tree has already without reading the row into the ACS
+ * (Dialect.treePatch), with the indexed paths' rows: a session's usual write, and each of a
+ * discovery's chunks of values. Resolves true when written. Else nothing is written (a path is new to
+ * the tree, whose ancestors may be missing; the device has no tree; on SQLite, an indexed path, whose
+ * row is written only when its value changed) and the caller reads, changes and writes the row: with
+ * `tree`, the device's tree as read locked for that (undefined: no row), when the check read it.
+ */
+export async function patchValues(
+  s: Scope, dict: PathDictionary, deviceId: string, values: readonly ParameterValueUpdate[], at: number,
+): Promise<true | { tree?: Tree | undefined }> {
+  const d = s.dialect;
+  const last = [...new Map(values.map((v) => [v.path, v])).values()];
+  // A path no process has met cannot be in the tree; in process (SQLite), nor can the read-modify-write
+  // spare the statement that would look up a path this store has not met.
+  const ids = d.treePatchChecksFirst ? dict.cached(s, last.map((v) => v.path)) : await dict.find(s, last.map((v) => v.path));
+  if (ids.size < last.length) return {};
+  const p = valuesPatch(last, ids, at);
   const { set, where } = d.treePatch("$2", "$3");
   const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING device_id`;
-  const params: unknown[] = [deviceId, JSON.stringify(patch), d.textArray([...ids.values()].map(String))];
-  if (index.length === 0) return (await s.all(update, params)).length > 0;
-  const src = d.rowSource(4, INDEX_COLUMNS, index);
+  const params: unknown[] = [deviceId, p.patch, d.textArray(p.ids)];
+  if (d.treePatchChecksFirst) {
+    if (p.index.length > 0) return {};
+    // The statement that would read the row for the read-modify-write reads the whole tree only when
+    // a path is new to it.
+    const rows = await s.all(
+      `SELECT device_id, CASE WHEN ${d.treePatch("$2", "$2").where} THEN NULL ELSE tree END AS tree, values_at, names_at, attributes_at
+       FROM device_trees WHERE device_id = $1${d.forUpdate}`,
+      [deviceId, d.textArray(p.ids)],
+    );
+    if (rows.length > 0 && rows[0]!.tree === null) {
+      await s.run(update, params);
+      return true;
+    }
+    return { tree: (await decodeTrees(s, dict, rows)).get(deviceId) };
+  }
+  if (p.index.length === 0) return (await s.all(update, params)).length > 0 || {};
+  const src = d.rowSource(4, INDEX_COLUMNS, p.index);
   const rows = await s.all(
     `WITH upd AS (${update}),
      idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
@@ -160,5 +191,5 @@ export async function patchValues(s: Scope, dict: PathDictionary, deviceId: stri
      SELECT device_id FROM upd`,
     [...params, ...src.params],
   );
-  return rows.length > 0;
+  return rows.length > 0 || {};
 }
