@@ -20,6 +20,7 @@ import { loadModel, startSimulation, type SessionReport } from "../src/sim/runti
 import { openStore } from "../src/store/index.js";
 import { openDirect } from "./support/direct-sql.js";
 import { markPg, sincePg } from "./support/pg-stats.js";
+import { relationSizes } from "./support/table-sizes.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 import { option } from "./support/args.js";
 
@@ -61,6 +62,8 @@ interface Result {
   serverPeakRssMb: number;
   parametersPerDevice: number;
   databaseMb: number;
+  /** The tables taking most of it, in kB per device (indexes included). */
+  tablesKbPerDevice: Record<string, number>;
 }
 
 /** The size of the database (SQLite: the file with its WAL), in MB. */
@@ -83,6 +86,14 @@ async function databaseMb(db: string): Promise<number> {
     }
   }
   return bytes / 1024 / 1024;
+}
+
+/** The five largest tables with their indexes, in kB per device. */
+async function largestTables(db: string, devices: number): Promise<Record<string, number>> {
+  const byTable = new Map<string, number>();
+  for (const r of await relationSizes(db)) byTable.set(r.table, (byTable.get(r.table) ?? 0) + r.bytes);
+  const top = [...byTable].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return Object.fromEntries(top.map(([t, bytes]) => [t, devices === 0 ? 0 : bytes / 1024 / devices]));
 }
 
 async function storm(target: string, db: string, discovery: boolean, o: Options): Promise<Result> {
@@ -150,6 +161,7 @@ async function storm(target: string, db: string, discovery: boolean, o: Options)
       serverPeakRssMb: peak,
       parametersPerDevice: identities.length === 0 ? 0 : stored / identities.length,
       databaseMb: await databaseMb(db),
+      tablesKbPerDevice: await largestTables(db, ok.length),
     };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -189,6 +201,8 @@ async function main(): Promise<void> {
       `| ${r.target} | ${r.bootstraps} | ${r.failed} | ${r.seconds.toFixed(1)} s | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p90.toFixed(0)} | ${r.p95.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.exchanges.toFixed(1)} | ${r.serverCpuMsPerDevice.toFixed(2)} ms | ${r.dbCpuMsPerDevice === null ? "-" : `${r.dbCpuMsPerDevice.toFixed(2)} ms`} | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.parametersPerDevice.toFixed(0)} | ${r.databaseMb.toFixed(0)} MB |`,
     );
   }
+  console.log("\nWhere the database's bytes are (the largest tables with their indexes, kB per device bootstrapped):\n");
+  for (const r of results) console.log(`- ${r.target}: ${Object.entries(r.tablesKbPerDevice).map(([t, kb]) => `${t} ${kb.toFixed(1)}`).join(", ")}`);
 }
 
 await main();
