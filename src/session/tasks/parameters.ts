@@ -4,7 +4,7 @@ import type { CwmpMessage, ParameterValueStruct } from "../../cwmp/index.js";
 import type { Effect } from "../effects.js";
 import type { JsonValue } from "../json.js";
 import { expect, failed, faultStep, type Step, type TaskContext, type TaskHandler } from "./handler.js";
-import { packNames, unpackNames, type PackedNames } from "./name-list.js";
+import { dropNames, packNames, takeNames, type PackedNames } from "./name-list.js";
 import { commandKeyOf } from "./transfers.js";
 import type { TaskArgs } from "./schemas.js";
 import { typedValues } from "./values.js";
@@ -68,21 +68,21 @@ interface GpnState {
 }
 
 /** A batched read's names from the batch asked for on, and their number in all; null for one read of the subtree. */
-function toRead(state: GpnState): { names: string[]; total: number } | null {
-  if (state.rest !== undefined) return { names: unpackNames(state.rest), total: state.total ?? 0 };
-  if (state.params !== undefined) return { names: state.params.slice(state.offset ?? 0), total: state.params.length };
+function toRead(state: GpnState): { rest: PackedNames; total: number } | null {
+  if (state.rest !== undefined) return { rest: state.rest, total: state.total ?? 0 };
+  if (state.params !== undefined) return { rest: packNames(state.params.slice(state.offset ?? 0)), total: state.params.length };
   return null;
 }
 
-/** The next GetParameterValues of a batched read (of `alone`'s first name, else of the first of `names`), or done. */
-function nextValues(total: number, names: string[], more: Pick<GpnState, "alone" | "skipped">, effects: Effect[], ctx: TaskContext): Step {
+/** The next GetParameterValues of a batched read (of `alone`'s first name, else of the first names of `rest`), or done. */
+function nextValues(total: number, rest: PackedNames, more: Pick<GpnState, "alone" | "skipped">, effects: Effect[], ctx: TaskContext): Step {
   const alone = more.alone ?? [];
   const skipped = more.skipped ?? 0;
-  if (alone.length === 0 && names.length === 0) {
+  if (alone.length === 0 && rest.length === 0) {
     return { kind: "done", result: { values: total - skipped, ...(skipped ? { skipped } : {}) }, effects };
   }
-  const state: GpnState = { phase: "values", rest: packNames(names), total, ...(alone.length > 0 ? { alone } : {}), ...(skipped ? { skipped } : {}) };
-  const request = alone.length > 0 ? [alone[0]!] : names.slice(0, ctx.gpvBatchSize);
+  const state: GpnState = { phase: "values", rest, total, ...(alone.length > 0 ? { alone } : {}), ...(skipped ? { skipped } : {}) };
+  const request = alone.length > 0 ? [alone[0]!] : takeNames(rest, ctx.gpvBatchSize);
   return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: request }, state: state as unknown as JsonValue, effects };
 }
 
@@ -99,7 +99,7 @@ function afterNames(args: TaskArgs<"getParameterNames">, path: string, params: s
     return { kind: "rpc", request: { method: "GetParameterValues", parameterNames: [path] }, state: { phase: "values" }, effects };
   }
   if (params.length === 0) return { kind: "done", result: { names: 0 }, effects };
-  return nextValues(params.length, params, {}, effects, ctx);
+  return nextValues(params.length, packNames(params), {}, effects, ctx);
 }
 
 export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
@@ -115,8 +115,8 @@ export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
       const read = toRead(state);
       if (read === null) return { kind: "done", result: { values: list.length }, effects };
       const alone = state.alone ?? [];
-      if (alone.length > 0) return nextValues(read.total, read.names, { alone: alone.slice(1), skipped: state.skipped }, effects, ctx);
-      return nextValues(read.total, read.names.slice(ctx.gpvBatchSize), { skipped: state.skipped }, effects, ctx);
+      if (alone.length > 0) return nextValues(read.total, read.rest, { alone: alone.slice(1), skipped: state.skipped }, effects, ctx);
+      return nextValues(read.total, dropNames(read.rest, ctx.gpvBatchSize), { skipped: state.skipped }, effects, ctx);
     }
     const names = expect(response, "GetParameterNamesResponse").parameterList;
     const updates = names.map((n) => ({ path: n.name, writable: n.writable }));
@@ -143,9 +143,9 @@ export const getParameterNames: TaskHandler<TaskArgs<"getParameterNames">> = {
     if (read !== null) {
       const alone = state.alone ?? [];
       const skipped = (state.skipped ?? 0) + 1;
-      if (alone.length > 0) return nextValues(read.total, read.names, { alone: alone.slice(1), skipped }, [], ctx);
-      const batch = read.names.slice(0, ctx.gpvBatchSize);
-      const after = read.names.slice(ctx.gpvBatchSize);
+      if (alone.length > 0) return nextValues(read.total, read.rest, { alone: alone.slice(1), skipped }, [], ctx);
+      const batch = takeNames(read.rest, ctx.gpvBatchSize);
+      const after = dropNames(read.rest, ctx.gpvBatchSize);
       if (batch.length > 1) return nextValues(read.total, after, { alone: batch, skipped: state.skipped }, [], ctx);
       return nextValues(read.total, after, { skipped }, [], ctx);
     }
