@@ -126,7 +126,10 @@ async function storm(target: string, db: string, discovery: boolean, o: Options)
         onSession: (r) => reports.push(r),
       });
       identities = sim.devices.slice(0, 20).map((d) => deviceIdOf(d.identity));
-      await Promise.race([sim.finished, new Promise((r) => setTimeout(r, o.maxSeconds * 1000))]);
+      // The cap's timer is cleared once the storm ends first: it would keep the process alive after the report.
+      let cap: NodeJS.Timeout | undefined;
+      await Promise.race([sim.finished, new Promise((r) => (cap = setTimeout(r, o.maxSeconds * 1000)))]);
+      clearTimeout(cap);
       await sim.stop();
     } finally {
       clearInterval(sampler);
