@@ -20,6 +20,11 @@ function encode(type: ColumnType, v: unknown): unknown {
   }
 }
 
+/** Column `i` of the rows as the text of one JSON array (a null or missing value is JSON's null). */
+function jsonArray(rows: readonly (readonly unknown[])[], i: number): string {
+  return `[${rows.map((row) => (row[i] == null ? "null" : JSON.stringify(row[i]))).join(",")}]`;
+}
+
 /**
  * Characters of a parameter value in value_key, which the value index holds (migrations.ts): at most
  * 1 kB. As many as sorts compare, so that a sort by a parameter reads the index, not the table.
@@ -44,9 +49,19 @@ export const postgresDialect: Dialect = {
   // device at worst, where NOT IN (subquery) could rescan the subquery for every device.
   deviceHasRow: (table, alias, where) => `EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}.device_id = d.id AND ${where})`,
   rowSource(first: number, columns: readonly RowColumn[], rows: readonly (readonly unknown[])[]) {
-    const params = columns.map((c, i) => rows.map((row) => encode(c.type, row[i])));
-    const args = columns.map((c, i) => `$${first + i}::${arrayType[c.type]}`).join(", ");
-    return { sql: `unnest(${args}) AS r(${columns.map((c) => c.name).join(", ")})`, params };
+    const names = columns.map((c) => c.name).join(", ");
+    if (!columns.some((c) => c.type === "json")) {
+      const params = columns.map((c, i) => rows.map((row) => encode(c.type, row[i])));
+      const args = columns.map((c, i) => `$${first + i}::${arrayType[c.type]}`).join(", ");
+      return { sql: `unnest(${args}) AS r(${names})`, params };
+    }
+    // A JSON column travels as one JSON array: as a json[] element every quote of the text would be
+    // escaped again (node-postgres's array literal cost 10 ms per 50 kB tree, more than making it).
+    // A JSON null element is SQL's NULL, as a null element of the array was.
+    const params = columns.map((c, i) => (c.type === "json" ? jsonArray(rows, i) : rows.map((row) => encode(c.type, row[i]))));
+    const sources = columns.map((c, i) => (c.type === "json" ? `json_array_elements($${first + i}::json)` : `unnest($${first + i}::${arrayType[c.type]})`));
+    const select = columns.map((c) => (c.type === "json" ? `CASE WHEN json_typeof(q.${c.name}) = 'null' THEN NULL ELSE q.${c.name} END AS ${c.name}` : `q.${c.name}`));
+    return { sql: `(SELECT ${select.join(", ")} FROM ROWS FROM (${sources.join(", ")}) AS q(${names})) AS r`, params };
   },
   tagsOf: (id) => `(SELECT COALESCE(json_agg(t.tag ORDER BY t.tag), '[]'::json) FROM device_tags t WHERE t.device_id = ${id})`,
   readTags: (v) => (Array.isArray(v) ? v.map(String) : []),

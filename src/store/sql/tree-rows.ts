@@ -108,11 +108,11 @@ export async function insertTrees(s: Scope, dict: PathDictionary, trees: Readonl
   const index: unknown[][] = [];
   for (const [deviceId, t] of trees) {
     const e = encodeTree(t, ids);
-    rows.push([deviceId, JSON.stringify(e.records), e.valuesAt, e.namesAt, e.attributesAt]);
+    rows.push([deviceId, e.records, e.valuesAt, e.namesAt, e.attributesAt]);
     for (const [path, r] of t) if (isIndexedPath(path)) index.push([deviceId, ...indexRow(ids.get(path)!, r)]);
   }
   const treeSrc = d.rowSource(1, [
-    { name: "device_id", type: "text" }, { name: "tree", type: "text" }, { name: "values_at", type: "bigint" },
+    { name: "device_id", type: "text" }, { name: "tree", type: "json" }, { name: "values_at", type: "bigint" },
     { name: "names_at", type: "bigint" }, { name: "attributes_at", type: "bigint" },
   ], rows);
   await s.run(`INSERT INTO device_trees (${TREE_COLUMNS}) SELECT r.device_id, ${d.jsonText("r.tree")}, r.values_at, r.names_at, r.attributes_at FROM ${treeSrc.sql}`, treeSrc.params);
