@@ -968,4 +968,21 @@ WHERE p.path IN (${indexedPathsSql()});
 DROP TABLE parameters;
 `,
   },
+  {
+    version: 27,
+    name: "lz4 compression of parameter trees",
+    sql: `
+-- A tree (about 50 kB of jsonb) is compressed by TOAST at every write and decompressed at every read:
+-- lz4 does both several times faster than the default pglz, for about a quarter more bytes
+-- (docs/scale.md, "TOAST compression"). A server built without lz4 keeps pglz. Rows written before
+-- keep the compression they had until they are written again.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN
+    ALTER TABLE device_trees ALTER COLUMN tree SET COMPRESSION lz4;
+  END IF;
+END
+$$;
+`,
+  },
 ];

@@ -927,4 +927,10 @@ WHERE p.path IN (${indexedPathsSql()});
 DROP TABLE parameters;
 `,
   },
+  {
+    version: 27,
+    name: "lz4 compression of parameter trees (PostgreSQL only)",
+    // Nothing to do on SQLite (it does not compress); here so that both backends' schemas keep one numbering.
+    sql: "SELECT 1;",
+  },
 ];
