@@ -1,8 +1,9 @@
 // `provisio serve` with its REST API, in its own process, for benchmarks that call the API over HTTP:
 // started on free ports of 127.0.0.1 with a configuration file in a fresh data folder, its admin API key
-// read from that folder.
+// read from that folder (or given: a database kept from an earlier run has its bootstrap key already,
+// whose file went with that run's folder).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +17,7 @@ export interface ApiProcess {
   child: ChildProcess;
   cwmpUrl: string;
   apiUrl: string;
-  /** The admin API key `serve` made at its first start. */
+  /** The admin API key `serve` made at its first start, or the one given. */
   key: string;
   /** The data folder (removed by stop). */
   dir: string;
@@ -39,12 +40,14 @@ export function pollFor(ms: number): <T>(fn: () => T | undefined, what: string) 
 /**
  * Starts `provisio serve` with `config` (merged over: the data folder, CWMP and API on 127.0.0.1 port 0,
  * no file server, warnings logged) and `db` when given. `wait(fn, what)` polls `fn` until it gives a value,
- * within the caller's time budget.
+ * within the caller's time budget. `adminKey`: an admin key the database holds, used when `serve` made
+ * none (the database had keys already).
  */
 export async function startApiProcess(
   db: string | undefined,
   config: Record<string, unknown>,
   wait: <T>(fn: () => T | undefined, what: string) => Promise<T>,
+  adminKey?: string,
 ): Promise<ApiProcess> {
   const dir = mkdtempSync(join(tmpdir(), "provisio-bench-api-"));
   const full = {
@@ -70,7 +73,15 @@ export async function startApiProcess(
     const api = /REST API \(docs\/api\.md\):\s+(http:\/\/127\.0\.0\.1:\d+)\/api\//.exec(out)?.[1];
     return cwmp !== undefined && api !== undefined ? { cwmp, api } : undefined;
   }, "starting provisio serve");
-  const key = (JSON.parse(readFileSync(join(dir, "admin-api-key.json"), "utf8")) as { key: string }).key;
+  const keyFile = join(dir, "admin-api-key.json");
+  let key: string;
+  if (existsSync(keyFile)) key = (JSON.parse(readFileSync(keyFile, "utf8")) as { key: string }).key;
+  else if (adminKey !== undefined) key = adminKey;
+  else {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error("provisio serve made no admin API key (the database has keys already): pass one to startApiProcess");
+  }
   return {
     child, cwmpUrl: ports.cwmp, apiUrl: ports.api, key, dir,
     async stop() {
