@@ -15,7 +15,9 @@
 // - a bulk task over every device (POST /api/tasks), and a housekeeping pass that expires those tasks,
 //   against a pass with nothing to do.
 // p50/p95 over --runs runs (after one warm-up) in milliseconds.
-import { createApiKey } from "../src/server/api-keys.js";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { EventBus } from "../src/server/events.js";
 import { housekeep } from "../src/server/housekeeping.js";
 import { silentLogger } from "../src/server/logger.js";
@@ -131,11 +133,18 @@ async function treeReads(store: Store, sql: DirectSql, ids: string[], o: Options
   return { timings, rows };
 }
 
-async function apiRuns(store: Store, url: string, ids: string[], o: Options, devices: number): Promise<{ timings: Timing[]; bulk: { created: number; ms: number }[]; serverRssMb: number }> {
-  // A kept database has its bootstrap key from an earlier run, whose file is gone: a key of this run's
-  // own, revoked at its end, serves every run alike.
-  const own = await createApiKey(store, { name: "bench:fleet", role: "admin", now: new Date() });
-  const api = await startApiProcess(url, { nbi: { host: "127.0.0.1", port: 0, bulkLimit: Math.max(devices, 10_000) } }, pollFor(120_000), own.key);
+/**
+ * The API process's data folder for a database given by --url: the same at every run on it (named
+ * after its URL), so that a second run finds the credentials and keys the first one's `serve` generated.
+ */
+function keptDataDir(url: string): string {
+  return join(tmpdir(), `provisio-bench-fleet-api-${createHash("sha256").update(url).digest("hex").slice(0, 16)}`);
+}
+
+async function apiRuns(url: string, ids: string[], o: Options, devices: number): Promise<{ timings: Timing[]; bulk: { created: number; ms: number }[]; serverRssMb: number }> {
+  const config = { nbi: { host: "127.0.0.1", port: 0, bulkLimit: Math.max(devices, 10_000) } };
+  // A database given by --url outlives the run: its API folder too.
+  const api = await startApiProcess(url, config, pollFor(120_000), o.url !== undefined ? keptDataDir(url) : undefined);
   try {
     const next = cycle(ids);
     const get = async () => {
@@ -157,7 +166,6 @@ async function apiRuns(store: Store, url: string, ids: string[], o: Options, dev
     return { timings, bulk, serverRssMb: rssMb(api.child.pid!) };
   } finally {
     await api.stop();
-    await store.apiKeys.revoke(own.record.id, new Date());
   }
 }
 
@@ -217,7 +225,7 @@ async function main(): Promise<void> {
     const lists = await queries(store, o, deep);
     process.stderr.write("full trees...\n");
     const trees = await treeReads(store, sql, ids, o);
-    const api = o.api ? await apiRuns(store, url, ids, o, devices) : null;
+    const api = o.api ? await apiRuns(url, ids, o, devices) : null;
     const hk = o.api ? await housekeeping(store) : null;
     const sizes = await relationSizes(url);
     const result = { backend: o.backend, devices, rowsPerDevice, shape, generated, sizes, lists, trees, api, housekeeping: hk };

@@ -1,9 +1,8 @@
 // `provisio serve` with its REST API, in its own process, for benchmarks that call the API over HTTP:
-// started on free ports of 127.0.0.1 with a configuration file in a fresh data folder, its admin API key
-// read from that folder (or given: a database kept from an earlier run has its bootstrap key already,
-// whose file went with that run's folder).
+// started on free ports of 127.0.0.1 with a configuration file in a fresh data folder (or one kept for
+// a kept database: below), its admin API key read from that folder.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,9 +16,9 @@ export interface ApiProcess {
   child: ChildProcess;
   cwmpUrl: string;
   apiUrl: string;
-  /** The admin API key `serve` made at its first start, or the one given. */
+  /** The admin API key `serve` made at its first start. */
   key: string;
-  /** The data folder (removed by stop). */
+  /** The data folder (removed by stop unless it was given). */
   dir: string;
   stop(): Promise<void>;
 }
@@ -40,16 +39,18 @@ export function pollFor(ms: number): <T>(fn: () => T | undefined, what: string) 
 /**
  * Starts `provisio serve` with `config` (merged over: the data folder, CWMP and API on 127.0.0.1 port 0,
  * no file server, warnings logged) and `db` when given. `wait(fn, what)` polls `fn` until it gives a value,
- * within the caller's time budget. `adminKey`: an admin key the database holds, used when `serve` made
- * none (the database had keys already).
+ * within the caller's time budget. `dataDir`: a data folder to use and keep, for a database kept between
+ * runs: the first `serve` on a database generates its bootstrap credentials, admin key and secrets key
+ * in its data folder, and a later one refuses that database from a folder without them.
  */
 export async function startApiProcess(
   db: string | undefined,
   config: Record<string, unknown>,
   wait: <T>(fn: () => T | undefined, what: string) => Promise<T>,
-  adminKey?: string,
+  dataDir?: string,
 ): Promise<ApiProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "provisio-bench-api-"));
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "provisio-bench-api-"));
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const full = {
     dataDir: dir,
     ...(db !== undefined ? { db } : {}),
@@ -73,15 +74,7 @@ export async function startApiProcess(
     const api = /REST API \(docs\/api\.md\):\s+(http:\/\/127\.0\.0\.1:\d+)\/api\//.exec(out)?.[1];
     return cwmp !== undefined && api !== undefined ? { cwmp, api } : undefined;
   }, "starting provisio serve");
-  const keyFile = join(dir, "admin-api-key.json");
-  let key: string;
-  if (existsSync(keyFile)) key = (JSON.parse(readFileSync(keyFile, "utf8")) as { key: string }).key;
-  else if (adminKey !== undefined) key = adminKey;
-  else {
-    child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error("provisio serve made no admin API key (the database has keys already): pass one to startApiProcess");
-  }
+  const key = (JSON.parse(readFileSync(join(dir, "admin-api-key.json"), "utf8")) as { key: string }).key;
   return {
     child, cwmpUrl: ports.cwmp, apiUrl: ports.api, key, dir,
     async stop() {
@@ -93,7 +86,7 @@ export async function startApiProcess(
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
