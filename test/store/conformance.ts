@@ -245,6 +245,37 @@ export function conformance(b: Backend): void {
       assert.deepEqual(await s.parameters.all("other"), []);
     });
 
+    test("a transaction's reads of a tree see its own writes and deletes; the store's own reads see other transactions' commits", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const valuesOf = (records: ParameterRecord[]) => records.filter((p) => !p.object).map((p) => [p.path, p.value]);
+      await s.parameters.setValues("d1", [{ path: "Device.A", value: "1", type: "xsd:int" }], at(1));
+      await s.transaction(async (tx) => {
+        assert.deepEqual(valuesOf(await tx.parameters.get("d1", ["Device.A"])), [["Device.A", "1"]]);
+        await tx.parameters.setValues("d1", [{ path: "Device.A", value: "2", type: "xsd:int" }, { path: "Device.B.C", value: "x", type: "xsd:string" }], at(2));
+        assert.deepEqual(valuesOf(await tx.parameters.all("d1")), [["Device.A", "2"], ["Device.B.C", "x"]]);
+        assert.deepEqual((await tx.parameters.get("d1", ["Device.A"]))[0]?.valueAt, at(2));
+        assert.equal(await tx.parameters.deleteSubtree("d1", "Device.B."), 2);
+        assert.deepEqual(paths(await tx.parameters.all("d1")), ["Device.", "Device.A"]);
+        await tx.parameters.setAttributes("d1", [{ path: "Device.A", notification: 1, accessList: [] }], at(3));
+        assert.equal((await tx.parameters.get("d1", ["Device.A"]))[0]?.notification, 1);
+        assert.equal(await tx.devices.delete("d1"), true);
+        assert.deepEqual(await tx.parameters.all("d1"), []);
+      });
+      assert.deepEqual(await s.parameters.all("d1"), []);
+      // A transaction that read a tree and then failed leaves nothing behind for the next one.
+      await s.parameters.setValues("d2", [{ path: "Device.A", value: "1", type: "xsd:int" }], at(1));
+      await assert.rejects(s.transaction(async (tx) => {
+        await tx.parameters.setValues("d2", [{ path: "Device.A", value: "9", type: "xsd:int" }], at(2));
+        assert.deepEqual(valuesOf(await tx.parameters.all("d2")), [["Device.A", "9"]]);
+        throw new Error("rolled back");
+      }), /rolled back/);
+      await s.transaction(async (tx) => assert.deepEqual(valuesOf(await tx.parameters.all("d2")), [["Device.A", "1"]]));
+      // The store's reads outside a transaction are each read again.
+      assert.deepEqual(valuesOf(await s.parameters.all("d2")), [["Device.A", "1"]]);
+      await s.transaction((tx) => tx.parameters.setValues("d2", [{ path: "Device.A", value: "3", type: "xsd:int" }], at(3)));
+      assert.deepEqual(valuesOf(await s.parameters.all("d2")), [["Device.A", "3"]]);
+    });
+
     test("setValues updates values but leaves what names and attributes learned, and existing parents alone", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       await s.parameters.setNames("d1", "Device.", false, [

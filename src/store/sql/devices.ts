@@ -18,6 +18,7 @@ import type { PathDictionary } from "./param-paths.js";
 import { CREDENTIALS_SOURCE_SQL, deviceColumns, toDevice, toEvent } from "./rows.js";
 import type { Scope } from "./scope.js";
 import { toParameterRecord } from "./tree.js";
+import { forgetTrees } from "./tree-cache.js";
 import { readTrees } from "./tree-rows.js";
 
 const BOOT = "1 BOOT";
@@ -246,6 +247,7 @@ export class SqlDeviceRepo implements DeviceRepo {
     return this.s.atomic(async (s) => {
       await s.run("DELETE FROM sessions WHERE device_id = $1", [id]);
       await s.run("DELETE FROM cpe_credentials WHERE device_id = $1", [id]);
+      forgetTrees(s, [id]);
       return (await s.run("DELETE FROM devices WHERE id = $1", [id])) > 0;
     });
   }
@@ -256,6 +258,7 @@ export class SqlDeviceRepo implements DeviceRepo {
       const list = s.dialect.textArray([...ids]);
       await s.run(`DELETE FROM sessions WHERE ${s.dialect.inTextArray("device_id", "$1")}`, [list]);
       await s.run(`DELETE FROM cpe_credentials WHERE ${s.dialect.inTextArray("device_id", "$1")}`, [list]);
+      forgetTrees(s, ids);
       return s.run(`DELETE FROM devices WHERE ${s.dialect.inTextArray("id", "$1")}`, [list]);
     });
   }

@@ -9,6 +9,7 @@ import type { PathDictionary } from "./param-paths.js";
 import { ancestors, isObjectPath } from "./paths.js";
 import type { Scope } from "./scope.js";
 import { emptyRecord, toParameterRecord, type Tree, type TreeRecord } from "./tree.js";
+import { forgetTrees, keepTree, keptTree, readsAreStable } from "./tree-cache.js";
 import { patchValues, readTrees, writeTree } from "./tree-rows.js";
 
 /** Whether `path` is in the subtree of `prefix`: "A.B." (or "", the root) and what starts with it; "A.B" and the object "A.B." with its subtree. */
@@ -34,8 +35,14 @@ export class SqlParameterRepo implements ParameterRepo {
     private readonly dict: PathDictionary,
   ) {}
 
+  /** The device's tree; shared with the transaction's later reads (tree-cache.ts): not to be changed. */
   private async tree(deviceId: string): Promise<Tree> {
-    return (await readTrees(this.s, this.dict, [deviceId])).get(deviceId) ?? new Map();
+    const kept = keptTree(this.s, deviceId);
+    if (kept !== undefined) return kept;
+    const tree = (await readTrees(this.s, this.dict, [deviceId])).get(deviceId);
+    if (tree === undefined) return new Map();
+    if (readsAreStable(this.s)) keepTree(this.s, deviceId, tree);
+    return tree;
   }
 
   /**
@@ -44,7 +51,7 @@ export class SqlParameterRepo implements ParameterRepo {
    */
   private modify<T>(deviceId: string, change: (tree: Tree) => T, create = true): Promise<T> {
     return this.s.atomic(async (s) => {
-      let before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
+      let before = keptTree(s, deviceId) ?? (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
       if (before === undefined && !create) return change(new Map());
       if (before === undefined && s.dialect.forUpdate !== "") {
         // No row to lock yet: an empty one is made first, so that two first writers take turns on it
@@ -56,6 +63,8 @@ export class SqlParameterRepo implements ParameterRepo {
       const after = new Map(before);
       const result = change(after);
       await writeTree(s, this.dict, deviceId, before, after);
+      // The row is this transaction's now (written; on PostgreSQL locked) unless it was deleted.
+      if (after.size > 0 || readsAreStable(s)) keepTree(s, deviceId, after);
       return result;
     });
   }
@@ -94,7 +103,10 @@ export class SqlParameterRepo implements ParameterRepo {
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     if (values.length === 0) return;
     const t = at.getTime();
-    if (await patchValues(this.s, this.dict, deviceId, values, t)) return;
+    if (await patchValues(this.s, this.dict, deviceId, values, t)) {
+      forgetTrees(this.s, [deviceId]);
+      return;
+    }
     // A value also proves the parameter exists, so it refreshes namesAt too.
     await this.modify(deviceId, (tree) => {
       for (const v of values) put(tree, v.path, { value: v.value, type: v.type, valueAt: t, namesAt: t });
