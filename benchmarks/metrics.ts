@@ -61,8 +61,9 @@ const series = (backend: string, count: number) =>
 async function fillDevices(raw: Raw, backend: string, count: number): Promise<void> {
   const id = backend === "postgres" ? "'BENCH-' || lpad(n::text, 7, '0')" : "printf('BENCH-%07d', n)";
   const at = backend === "postgres" ? `to_timestamp(${NOW / 1000})` : String(NOW);
-  await raw.exec(`INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at, last_inform_at)
-    SELECT ${id}, 'Acme', 'A1B2C3', 'HGW-' || (n % 5), 'S' || n, ${at}, ${at} FROM ${series(backend, count)}`);
+  await raw.exec(`INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at)
+    SELECT ${id}, 'Acme', 'A1B2C3', 'HGW-' || (n % 5), 'S' || n, ${at} FROM ${series(backend, count)}`);
+  await raw.exec(`INSERT INTO device_informs (device_id, last_inform_at) SELECT id, ${at} FROM devices`);
 }
 
 /**

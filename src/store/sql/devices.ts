@@ -81,6 +81,7 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
   }
   const joins: string[] = [];
   const order: OrderItem[] = [];
+  const joined = new Set<string>();
   for (const [i, { target, direction }] of sort.entries()) {
     const dir = direction === "asc" ? "ASC" : "DESC";
     if (target.kind === "parameter") {
@@ -95,7 +96,12 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
         { expr: `${s}.value_num`, dir }, { expr: text, dir });
       continue;
     }
-    const { column, nullable } = fieldKind(target.name) === "time" ? timeColumn(target.name as TimeField) : textColumn(target.name as TextField);
+    const { column, nullable, table } = fieldKind(target.name) === "time" ? timeColumn(target.name as TimeField) : textColumn(target.name as TextField);
+    // An inner join (every device has its row), so that the column's index can drive the order.
+    if (table !== undefined && !joined.has(table.alias)) {
+      joined.add(table.alias);
+      joins.push(`JOIN ${table.name} ${table.alias} ON ${table.alias}.device_id = d.id`);
+    }
     // NULLS LAST rather than an IS NULL key: an index on the column can still give the order.
     order.push({ expr: column, dir: nullable ? `${dir} NULLS LAST` : dir });
     if (target.name === "id") break;
@@ -146,18 +152,21 @@ export class SqlDeviceRepo implements DeviceRepo {
 
   async recordInform(u: InformUpdate): Promise<{ device: DeviceRecord; created: boolean }> {
     const d = this.s.dialect;
-    // Qualified by the table name: SQLite's RETURNING does not see an alias.
-    const cols = deviceColumns(d, "devices");
+    // Qualified by the table name: SQLite's RETURNING does not see an alias. The last Inform's time is
+    // this one, written to device_informs (migration 29).
+    const cols = deviceColumns(d, "devices", "NULL");
+    const done = (row: Row): DeviceRecord => ({ ...toDevice(d, row), lastInformAt: u.at });
     const codes = new Set(u.events.map((e) => e.code));
     const params = [
-      u.id, u.manufacturer, d.date(u.at), u.address, u.cwmpNamespace, u.cwmpVersion,
-      d.date(codes.has(BOOT) ? u.at : null), d.date(codes.has(BOOTSTRAP) ? u.at : null),
+      u.id, u.manufacturer, u.address, u.cwmpNamespace, u.cwmpVersion,
+      d.date(codes.has(BOOT) ? u.at : null), d.date(codes.has(BOOTSTRAP) ? u.at : null), d.date(u.at),
     ];
     // The identity columns are left out: they make the device's id, so they are those already stored
     // (but for spaces the id trims, set below), and setting them, even to the same values, rewrites
-    // their index entries at every Inform.
-    const updateSql = `UPDATE devices SET manufacturer = $2, last_inform_at = $3, last_inform_address = $4, cwmp_namespace = $5,
-        cwmp_version = $6, last_boot_at = COALESCE($7, devices.last_boot_at), last_bootstrap_at = COALESCE($8, devices.last_bootstrap_at)
+    // their index entries at every Inform. The columns set here are in no index: on PostgreSQL the
+    // update stays on the row's page and adds no index entry (a HOT update).
+    const updateSql = `UPDATE devices SET manufacturer = $2, last_inform_address = $3, cwmp_namespace = $4,
+        cwmp_version = $5, last_boot_at = COALESCE($6, devices.last_boot_at), last_bootstrap_at = COALESCE($7, devices.last_bootstrap_at)
       WHERE id = $1 RETURNING ${cols}`;
     const identity = async (s: Scope, row: Row): Promise<Row> => {
       const dev = toDevice(d, row);
@@ -170,34 +179,41 @@ export class SqlDeviceRepo implements DeviceRepo {
     const eventRows = u.events.map((e) => [u.at, e.code, e.commandKey]);
 
     if (d.capabilities.writableCte && u.events.length > 0) {
-      // The usual case, an existing device, in one statement; the events go in only if the update found
-      // it. Their parameters follow the update's ($1 is the device id).
+      // The usual case, an existing device, in one statement; the events go in only if the device's
+      // row of device_informs was there to update (every device has one). Their parameters follow the
+      // update's ($1 is the device id, $8 the Inform's time).
       const src = d.rowSource(params.length + 1, eventColumns, eventRows);
-      const ev = `INSERT INTO device_events (device_id, at, code, command_key) SELECT $1, r.at, r.code, r.command_key FROM ${src.sql} WHERE EXISTS (SELECT 1 FROM upd)`;
-      const rows = await this.s.all(`WITH upd AS (${updateSql}), ev AS (${ev}) SELECT * FROM upd`, [...params, ...src.params]);
-      if (rows[0]) return { device: toDevice(d, await identity(this.s, rows[0])), created: false };
+      const inf = "UPDATE device_informs SET last_inform_at = $8 WHERE device_id = $1 RETURNING device_id";
+      const ev = `INSERT INTO device_events (device_id, at, code, command_key) SELECT $1, r.at, r.code, r.command_key FROM ${src.sql} WHERE EXISTS (SELECT 1 FROM inf)`;
+      const rows = await this.s.all(`WITH upd AS (${updateSql}), inf AS (${inf}), ev AS (${ev}) SELECT upd.* FROM upd, inf`, [...params, ...src.params]);
+      if (rows[0]) return { device: done(await identity(this.s, rows[0])), created: false };
     }
     return this.s.atomic(async (s) => {
       // UPDATE first (the usual case), INSERT when it found nothing, and UPDATE again if another process
       // inserted the device in between.
       let created = false;
-      let rows = await s.all(updateSql, params);
+      const update = () => s.all(updateSql, params.slice(0, 7));
+      let rows = await update();
       if (rows.length === 0) {
         rows = await s.all(
-          `INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, last_inform_at, last_inform_address,
+          `INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, last_inform_address,
              cwmp_namespace, cwmp_version, last_boot_at, last_bootstrap_at, registered_at, credentials)
-           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, $3, ${CREDENTIALS_SOURCE_SQL})
+           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, ${CREDENTIALS_SOURCE_SQL})
            ON CONFLICT (id) DO NOTHING RETURNING ${cols}`,
           [...params, u.oui, u.productClass, u.serialNumber],
         );
         created = rows.length > 0;
-        if (!created) rows = await s.all(updateSql, params);
+        if (!created) rows = await update();
       }
-      if (!created && rows[0]) rows = [await identity(s, rows[0])];
-      await insertRows(s, "device_events", [{ name: "device_id", type: "text" }, ...eventColumns], eventRows.map((r) => [u.id, ...r]));
       const row = rows[0];
       if (!row) throw new Error("recordInform: the device row vanished inside its own transaction");
-      return { device: toDevice(d, row), created };
+      // An upsert: the row is there but for a device written before it was (it cannot be, but an Inform
+      // must not be lost for it).
+      await s.run(`INSERT INTO device_informs (device_id, last_inform_at) VALUES ($1, $2)
+        ON CONFLICT (device_id) DO UPDATE SET last_inform_at = excluded.last_inform_at`, [u.id, d.date(u.at)]);
+      const stored = created ? row : await identity(s, row);
+      await insertRows(s, "device_events", [{ name: "device_id", type: "text" }, ...eventColumns], eventRows.map((r) => [u.id, ...r]));
+      return { device: done(stored), created };
     });
   }
 

@@ -34,7 +34,14 @@ export interface FilterContext {
   onlineWithinMs?: number;
 }
 
-const TEXT_COLUMNS: Readonly<Record<TextField, { column: string; nullable: boolean }>> = {
+/** Where a field is: a column of `devices d`, or of a table of one row per device (`table`, aliased as `column` names it). */
+export interface FieldColumn {
+  column: string;
+  nullable: boolean;
+  table?: { name: string; alias: string };
+}
+
+const TEXT_COLUMNS: Readonly<Record<TextField, FieldColumn>> = {
   id: { column: "d.id", nullable: false },
   oui: { column: "d.oui", nullable: false },
   productClass: { column: "d.product_class", nullable: false },
@@ -45,18 +52,19 @@ const TEXT_COLUMNS: Readonly<Record<TextField, { column: string; nullable: boole
   protocol: { column: "d.protocol", nullable: false },
 };
 
-const TIME_COLUMNS: Readonly<Record<TimeField, { column: string; nullable: boolean }>> = {
+const TIME_COLUMNS: Readonly<Record<TimeField, FieldColumn>> = {
   registered: { column: "d.registered_at", nullable: false },
-  lastInform: { column: "d.last_inform_at", nullable: true },
+  // Its own table (migration 29): it changes at every Inform.
+  lastInform: { column: "li.last_inform_at", nullable: true, table: { name: "device_informs", alias: "li" } },
   lastBoot: { column: "d.last_boot_at", nullable: true },
   lastBootstrap: { column: "d.last_bootstrap_at", nullable: true },
 };
 
-export function textColumn(field: TextField): { column: string; nullable: boolean } {
+export function textColumn(field: TextField): FieldColumn {
   return TEXT_COLUMNS[field];
 }
 
-export function timeColumn(field: TimeField): { column: string; nullable: boolean } {
+export function timeColumn(field: TimeField): FieldColumn {
   return TIME_COLUMNS[field];
 }
 
@@ -98,7 +106,8 @@ class Compiler {
           throw new FilterError("FILTER_CONTEXT", "the filter uses online, but no online window (onlineWithinMs) was given");
         }
         const since = new Date(this.ctx.now.getTime() - this.ctx.onlineWithinMs);
-        return `(d.last_inform_at IS NOT NULL AND d.last_inform_at >= ${this.p.add(this.d.date(since))})`;
+        const c = TIME_COLUMNS.lastInform;
+        return this.field(c, `(${c.column} IS NOT NULL AND ${c.column} >= ${this.p.add(this.d.date(since))})`);
       }
       case "exists": {
         const t = n.target;
@@ -106,7 +115,10 @@ class Compiler {
         switch (fieldKind(t.name)) {
           case "alarm": return t.name === "alarm.active" ? "(1 = 1)" : this.d.deviceHasRow("alarms", "a", "a.state = 'active'");
           case "tag": return this.d.deviceHasRow("device_tags", "t", "true");
-          case "time": return `(${TIME_COLUMNS[t.name as TimeField].column} IS NOT NULL)`;
+          case "time": {
+            const c = TIME_COLUMNS[t.name as TimeField];
+            return this.field(c, `(${c.column} IS NOT NULL)`);
+          }
           case "text": return `(${TEXT_COLUMNS[t.name as TextField].column} IS NOT NULL)`;
         }
         break;
@@ -124,8 +136,8 @@ class Compiler {
             return this.d.deviceHasRow("device_tags", "t", this.text("t.tag", op, values));
           }
           case "time": {
-            const { column, nullable } = TIME_COLUMNS[t.name as TimeField];
-            return this.guard(column, nullable, this.time(column, op, values));
+            const c = TIME_COLUMNS[t.name as TimeField];
+            return this.field(c, this.guard(c.column, c.nullable, this.time(c.column, op, values)));
           }
           case "text": {
             const { column, nullable } = TEXT_COLUMNS[t.name as TextField];
@@ -147,6 +159,15 @@ class Compiler {
     const operand = (v: Literal) => this.p.add(field === "alarm.active" ? (v as Extract<Literal, { kind: "number" }>).value : severityRank((v as Extract<Literal, { kind: "string" }>).value as Severity));
     const cond = values.length > 1 ? `(${values.map((v) => `${x} = ${operand(v)}`).join(" OR ")})` : `${x} ${SQL_OP[op as OrderOp]} ${operand(values[0]!)}`;
     return field === "alarm.active" ? `(${cond})` : `(${x} > 0 AND ${cond})`;
+  }
+
+  /**
+   * `cond` on a field's column: as it is for a column of devices, a test of the device's row for one of
+   * a table of its own (a semi-join: one row per device, so the same devices; an index on the column
+   * answers it).
+   */
+  private field(c: FieldColumn, cond: string): string {
+    return c.table === undefined ? cond : this.d.deviceHasRow(c.table.name, c.table.alias, cond);
   }
 
   private guard(column: string, nullable: boolean, cond: string): string {

@@ -17,10 +17,12 @@ const TREE_BATCH = 500;
 
 const DEVICE_COLUMNS: readonly RowColumn[] = [
   { name: "id", type: "text" }, { name: "manufacturer", type: "text" }, { name: "oui", type: "text" }, { name: "product_class", type: "text" },
-  { name: "serial_number", type: "text" }, { name: "registered_at", type: "date" }, { name: "last_inform_at", type: "date" },
-  { name: "last_inform_address", type: "text" }, { name: "last_boot_at", type: "date" }, { name: "last_bootstrap_at", type: "date" },
-  { name: "cwmp_namespace", type: "text" }, { name: "cwmp_version", type: "text" },
+  { name: "serial_number", type: "text" }, { name: "registered_at", type: "date" }, { name: "last_inform_address", type: "text" },
+  { name: "last_boot_at", type: "date" }, { name: "last_bootstrap_at", type: "date" }, { name: "cwmp_namespace", type: "text" },
+  { name: "cwmp_version", type: "text" },
 ];
+
+const INFORM_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "last_inform_at", type: "date" }];
 
 const TAG_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "tag", type: "text" }];
 
@@ -29,8 +31,9 @@ export async function loadDevices(scope: Scope, dict: PathDictionary, devices: r
   await scope.atomic(async (s) => {
     if (replace) await new SqlDeviceRepo(s, dict).deleteMany(devices.map((d) => d.id));
     await insertRows(s, "devices", DEVICE_COLUMNS, devices.map((d) => [
-      d.id, d.manufacturer, d.oui, d.productClass, d.serialNumber, d.registeredAt, d.lastInformAt, d.address, d.lastBootAt, d.registeredAt, "1-2", "1.4",
+      d.id, d.manufacturer, d.oui, d.productClass, d.serialNumber, d.registeredAt, d.address, d.lastBootAt, d.registeredAt, "1-2", "1.4",
     ]));
+    await insertRows(s, "device_informs", INFORM_COLUMNS, devices.map((d) => [d.id, d.lastInformAt]));
     await insertRows(s, "device_tags", TAG_COLUMNS, devices.flatMap((d) => [...new Set(d.tags)].map((t) => [d.id, t])));
     for (let i = 0; i < devices.length; i += TREE_BATCH) {
       const trees = new Map<string, Tree>();

@@ -5,11 +5,21 @@ import type {
 import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
 
-export function deviceColumns(d: Dialect, alias: string): string {
+/** The time of the device `${alias}.id`'s last Inform, from its row of device_informs (migration 29). */
+export function lastInformOf(alias: string): string {
+  return `(SELECT li.last_inform_at FROM device_informs li WHERE li.device_id = ${alias}.id)`;
+}
+
+/**
+ * The columns toDevice reads, from `devices ${alias}`. `lastInformAt` is the SQL of the last Inform's
+ * time: by default read from device_informs; a writer that knows it passes it (RETURNING would read the
+ * row as it was before the statement).
+ */
+export function deviceColumns(d: Dialect, alias: string, lastInformAt = lastInformOf(alias)): string {
   return [
-    "id", "manufacturer", "oui", "product_class", "serial_number", "registered_at", "last_inform_at", "last_inform_address",
+    "id", "manufacturer", "oui", "product_class", "serial_number", "registered_at", "last_inform_address",
     "last_boot_at", "last_bootstrap_at", "cwmp_namespace", "cwmp_version", "credentials", "protocol",
-  ].map((c) => `${alias}.${c}`).join(", ") + `, ${d.tagsOf(`${alias}.id`)} AS tags`;
+  ].map((c) => `${alias}.${c}`).join(", ") + `, ${lastInformAt} AS last_inform_at, ${d.tagsOf(`${alias}.id`)} AS tags`;
 }
 
 function reqDate(d: Dialect, v: unknown): Date {

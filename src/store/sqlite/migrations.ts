@@ -927,4 +927,25 @@ WHERE p.path IN (${indexedPathsSql()});
 DROP TABLE parameters;
 `,
   },
+  // placeholder: replaced at merge
+  { version: 27, name: "placeholder 27", sql: "SELECT 1" },
+  // placeholder: replaced at merge
+  { version: 28, name: "placeholder 28", sql: "SELECT 1" },
+  {
+    version: 29,
+    name: "devices: the last Inform's time in a table of its own",
+    sql: `
+-- As on PostgreSQL (where it spares every Inform an entry in each index of devices): the time of a
+-- device's last Inform, which changes at every Inform, in one narrow row per device. Every device has
+-- its row (last_inform_at NULL until its first Inform).
+CREATE TABLE device_informs (
+  device_id TEXT NOT NULL PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  last_inform_at INTEGER
+) WITHOUT ROWID;
+INSERT INTO device_informs (device_id, last_inform_at) SELECT id, last_inform_at FROM devices;
+CREATE INDEX device_informs_last_inform_at ON device_informs (last_inform_at);
+DROP INDEX devices_last_inform_at;
+ALTER TABLE devices DROP COLUMN last_inform_at;
+`,
+  },
 ];
