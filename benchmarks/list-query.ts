@@ -165,7 +165,7 @@ async function main(): Promise<void> {
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {
-          for (const table of ["devices", "device_tags", "parameters"]) await client.query(`VACUUM ANALYZE ${table}`);
+          for (const table of ["devices", "device_informs", "device_tags", "device_trees", "param_index"]) await client.query(`VACUUM ANALYZE ${table}`);
         } finally {
           await client.end();
         }
