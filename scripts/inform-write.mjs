@@ -117,7 +117,7 @@ try {
   for (let r = 1; r <= rounds; r++) await round(T0 + 60_000 * (r + 1), ["2 PERIODIC"], latencies);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(2);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(3);
   const n = devices * rounds;
   const out = {
     dist, backend: isPg ? "postgres" : "sqlite", devices, rounds, concurrency,
@@ -133,7 +133,7 @@ try {
     const per = (v) => Math.round(v / n);
     out.execUsPerInform = per(statements.reduce((t, s) => t + s.ms * 1000, 0));
     out.walBytesPerInform = per(statements.reduce((t, s) => t + Number(s.wal), 0));
-    out.walRecordsPerInform = (statements.reduce((t, s) => t + Number(s.records), 0) / n).toFixed(2);
+    out.walRecordsPerInform = (statements.reduce((t, s) => t + Number(s.records), 0) / n).toFixed(3);
     out.statements = statements.map((s) => ({ calls: Number(s.calls), usPerCall: Math.round((s.ms * 1000) / Number(s.calls)), query: s.query }));
     out.tables = Object.fromEntries(Object.entries(after).map(([t, a]) => [t, {
       updates: a.upd - (before[t]?.upd ?? 0), hot: a.hot - (before[t]?.hot ?? 0), heapKb: Math.round(a.heap / 1024), indexesKb: Math.round(a.indexes / 1024),
