@@ -1,8 +1,9 @@
-// Migration 29 (issue 18.2, docs/BENCHMARKS.md "Issue 18, round 6"): the time of a device's last Inform
-// moves from devices to device_informs, a row per device. A store at the schema before it reads the same
-// times after it, and every read of them (the device, lists filtered and sorted by them, the overview's
-// counts, the tasks failed since the last Inform) finds the same devices, on both backends. On
-// PostgreSQL the usual periodic Inform's update of devices is then a HOT update.
+// Migration 29 (issue 18.2, docs/BENCHMARKS.md "Issue 18, round 6"): on PostgreSQL the time of a
+// device's last Inform moves from devices to device_informs, a row per device (SQLite keeps it in devices:
+// Dialect.capabilities.informsTable). A store at the schema before it reads the same times after it, and
+// every read of them (the device, lists filtered and sorted by them, the overview's counts, the tasks
+// failed since the last Inform) finds the same devices, on both backends. On PostgreSQL the usual
+// periodic Inform's update of devices is then a HOT update.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { openStore, type Store } from "../../src/store/index.js";
@@ -77,19 +78,21 @@ forEachBackend((b) => {
         assert.deepEqual(first.device.lastInformAt, at(2));
         assert.deepEqual(await sorted("desc"), ["d0", "d1", "d3", "d2"]);
         assert.deepEqual((await overview(after, at(2))).devices, { total: 4, online: 4, offline: 0, neverSeen: 0 });
-        // Deleting a device deletes its row.
         assert.equal(await after.devices.delete("d2"), true);
-        assert.deepEqual(await queryDirect(url, "SELECT device_id FROM device_informs WHERE device_id = 'd2'"), []);
+        if (pg) {
+          // Deleting a device deletes its row.
+          assert.deepEqual(await queryDirect(url, "SELECT device_id FROM device_informs WHERE device_id = 'd2'"), []);
+        }
       } finally {
         await after.close();
       }
       const columns = pg
         ? await queryDirect(url, "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'devices' AND column_name = 'last_inform_at'")
         : await queryDirect(url, "SELECT name FROM pragma_table_info('devices') WHERE name = 'last_inform_at'");
-      assert.deepEqual(columns, []);
+      assert.deepEqual(columns.length, pg ? 0 : 1);
     });
 
-    test("devices written in bulk (fleet.load) have their row, and sort and filter by their times", async () => {
+    test("devices written in bulk (fleet.load) sort and filter by their times", async () => {
       const url = await b.freshUrl();
       const s = await openStore(url);
       try {

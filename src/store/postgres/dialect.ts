@@ -28,7 +28,7 @@ export const VALUE_KEY_CHARS = SORT_TEXT_CHARS;
 
 export const postgresDialect: Dialect = {
   name: "postgres",
-  capabilities: { writableCte: true, valueKey: { column: "value_key", chars: VALUE_KEY_CHARS }, inProcess: false, skipLocked: true },
+  capabilities: { writableCte: true, valueKey: { column: "value_key", chars: VALUE_KEY_CHARS }, inProcess: false, skipLocked: true, informsTable: true },
   date: (v) => (v == null ? null : v.toISOString()),
   readDate: (v) => (v == null ? null : v instanceof Date ? v : new Date(String(v))),
   bool: (v) => (v == null ? null : v),

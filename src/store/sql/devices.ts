@@ -96,7 +96,7 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
         { expr: `${s}.value_num`, dir }, { expr: text, dir });
       continue;
     }
-    const { column, nullable, table } = fieldKind(target.name) === "time" ? timeColumn(target.name as TimeField) : textColumn(target.name as TextField);
+    const { column, nullable, table } = fieldKind(target.name) === "time" ? timeColumn(d, target.name as TimeField) : textColumn(target.name as TextField);
     // An inner join (every device has its row), so that the column's index can drive the order.
     if (table !== undefined && !joined.has(table.alias)) {
       joined.add(table.alias);
@@ -153,7 +153,8 @@ export class SqlDeviceRepo implements DeviceRepo {
   async recordInform(u: InformUpdate): Promise<{ device: DeviceRecord; created: boolean }> {
     const d = this.s.dialect;
     // Qualified by the table name: SQLite's RETURNING does not see an alias. The last Inform's time is
-    // this one, written to device_informs (migration 29).
+    // this one: on PostgreSQL written to device_informs (migration 29), on SQLite to devices.
+    const own = d.capabilities.informsTable;
     const cols = deviceColumns(d, "devices", "NULL");
     const done = (row: Row): DeviceRecord => ({ ...toDevice(d, row), lastInformAt: u.at });
     const codes = new Set(u.events.map((e) => e.code));
@@ -163,9 +164,9 @@ export class SqlDeviceRepo implements DeviceRepo {
     ];
     // The identity columns are left out: they make the device's id, so they are those already stored
     // (but for spaces the id trims, set below), and setting them, even to the same values, rewrites
-    // their index entries at every Inform. The columns set here are in no index: on PostgreSQL the
+    // their index entries at every Inform. On PostgreSQL the columns set here are in no index: the
     // update stays on the row's page and adds no index entry (a HOT update).
-    const updateSql = `UPDATE devices SET manufacturer = $2, last_inform_address = $3, cwmp_namespace = $4,
+    const updateSql = `UPDATE devices SET ${own ? "" : "last_inform_at = $8, "}manufacturer = $2, last_inform_address = $3, cwmp_namespace = $4,
         cwmp_version = $5, last_boot_at = COALESCE($6, devices.last_boot_at), last_bootstrap_at = COALESCE($7, devices.last_bootstrap_at)
       WHERE id = $1 RETURNING ${cols}`;
     const identity = async (s: Scope, row: Row): Promise<Row> => {
@@ -178,7 +179,7 @@ export class SqlDeviceRepo implements DeviceRepo {
     const eventColumns: RowColumn[] = [{ name: "at", type: "date" }, { name: "code", type: "text" }, { name: "command_key", type: "text" }];
     const eventRows = u.events.map((e) => [u.at, e.code, e.commandKey]);
 
-    if (d.capabilities.writableCte && u.events.length > 0) {
+    if (d.capabilities.writableCte && own && u.events.length > 0) {
       // The usual case, an existing device, in one statement; the events go in only if the device's
       // row of device_informs was there to update (every device has one). Their parameters follow the
       // update's ($1 is the device id, $8 the Inform's time).
@@ -192,13 +193,13 @@ export class SqlDeviceRepo implements DeviceRepo {
       // UPDATE first (the usual case), INSERT when it found nothing, and UPDATE again if another process
       // inserted the device in between.
       let created = false;
-      const update = () => s.all(updateSql, params.slice(0, 7));
+      const update = () => s.all(updateSql, own ? params.slice(0, 7) : params);
       let rows = await update();
       if (rows.length === 0) {
         rows = await s.all(
           `INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, last_inform_address,
-             cwmp_namespace, cwmp_version, last_boot_at, last_bootstrap_at, registered_at, credentials)
-           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, ${CREDENTIALS_SOURCE_SQL})
+             cwmp_namespace, cwmp_version, last_boot_at, last_bootstrap_at, registered_at, ${own ? "" : "last_inform_at, "}credentials)
+           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, ${own ? "" : "$8, "}${CREDENTIALS_SOURCE_SQL})
            ON CONFLICT (id) DO NOTHING RETURNING ${cols}`,
           [...params, u.oui, u.productClass, u.serialNumber],
         );
@@ -209,8 +210,10 @@ export class SqlDeviceRepo implements DeviceRepo {
       if (!row) throw new Error("recordInform: the device row vanished inside its own transaction");
       // An upsert: the row is there but for a device written before it was (it cannot be, but an Inform
       // must not be lost for it).
-      await s.run(`INSERT INTO device_informs (device_id, last_inform_at) VALUES ($1, $2)
-        ON CONFLICT (device_id) DO UPDATE SET last_inform_at = excluded.last_inform_at`, [u.id, d.date(u.at)]);
+      if (own) {
+        await s.run(`INSERT INTO device_informs (device_id, last_inform_at) VALUES ($1, $2)
+          ON CONFLICT (device_id) DO UPDATE SET last_inform_at = excluded.last_inform_at`, [u.id, d.date(u.at)]);
+      }
       const stored = created ? row : await identity(s, row);
       await insertRows(s, "device_events", [{ name: "device_id", type: "text" }, ...eventColumns], eventRows.map((r) => [u.id, ...r]));
       return { device: done(stored), created };

@@ -40,6 +40,14 @@ export interface DialectCapabilities {
    * of queueing for them (PostgreSQL). False: writers take turns anyway (SQLite's one writer).
    */
   readonly skipLocked: boolean;
+  /**
+   * The time of a device's last Inform is in device_informs, a row per device (migration 29, PostgreSQL):
+   * an indexed column of devices that changes at every Inform made every Inform's update of devices add
+   * an entry to each of its indexes, never a HOT update. False: devices.last_inform_at (SQLite, which
+   * rewrites only the indexes of the columns an UPDATE sets, so gains nothing from the move and would pay
+   * a probe of devices per device a filter on the time matches).
+   */
+  readonly informsTable: boolean;
 }
 
 export interface Dialect {

@@ -54,7 +54,7 @@ const TEXT_COLUMNS: Readonly<Record<TextField, FieldColumn>> = {
 
 const TIME_COLUMNS: Readonly<Record<TimeField, FieldColumn>> = {
   registered: { column: "d.registered_at", nullable: false },
-  // Its own table (migration 29): it changes at every Inform.
+  // Its own table on PostgreSQL (migration 29): it changes at every Inform. See timeColumn.
   lastInform: { column: "li.last_inform_at", nullable: true, table: { name: "device_informs", alias: "li" } },
   lastBoot: { column: "d.last_boot_at", nullable: true },
   lastBootstrap: { column: "d.last_bootstrap_at", nullable: true },
@@ -64,8 +64,10 @@ export function textColumn(field: TextField): FieldColumn {
   return TEXT_COLUMNS[field];
 }
 
-export function timeColumn(field: TimeField): FieldColumn {
-  return TIME_COLUMNS[field];
+const LAST_INFORM_IN_DEVICES: FieldColumn = { column: "d.last_inform_at", nullable: true };
+
+export function timeColumn(d: Dialect, field: TimeField): FieldColumn {
+  return field === "lastInform" && !d.capabilities.informsTable ? LAST_INFORM_IN_DEVICES : TIME_COLUMNS[field];
 }
 
 /**
@@ -106,7 +108,7 @@ class Compiler {
           throw new FilterError("FILTER_CONTEXT", "the filter uses online, but no online window (onlineWithinMs) was given");
         }
         const since = new Date(this.ctx.now.getTime() - this.ctx.onlineWithinMs);
-        const c = TIME_COLUMNS.lastInform;
+        const c = timeColumn(this.d, "lastInform");
         return this.field(c, `(${c.column} IS NOT NULL AND ${c.column} >= ${this.p.add(this.d.date(since))})`);
       }
       case "exists": {
@@ -116,7 +118,7 @@ class Compiler {
           case "alarm": return t.name === "alarm.active" ? "(1 = 1)" : this.d.deviceHasRow("alarms", "a", "a.state = 'active'");
           case "tag": return this.d.deviceHasRow("device_tags", "t", "true");
           case "time": {
-            const c = TIME_COLUMNS[t.name as TimeField];
+            const c = timeColumn(this.d, t.name as TimeField);
             return this.field(c, `(${c.column} IS NOT NULL)`);
           }
           case "text": return `(${TEXT_COLUMNS[t.name as TextField].column} IS NOT NULL)`;
@@ -136,7 +138,7 @@ class Compiler {
             return this.d.deviceHasRow("device_tags", "t", this.text("t.tag", op, values));
           }
           case "time": {
-            const c = TIME_COLUMNS[t.name as TimeField];
+            const c = timeColumn(this.d, t.name as TimeField);
             return this.field(c, this.guard(c.column, c.nullable, this.time(c.column, op, values)));
           }
           case "text": {

@@ -22,7 +22,8 @@ const DEVICE_COLUMNS: readonly RowColumn[] = [
   { name: "cwmp_version", type: "text" },
 ];
 
-const INFORM_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "last_inform_at", type: "date" }];
+const LAST_INFORM: RowColumn = { name: "last_inform_at", type: "date" };
+const INFORM_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, LAST_INFORM];
 
 const TAG_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "tag", type: "text" }];
 
@@ -30,10 +31,13 @@ export async function loadDevices(scope: Scope, dict: PathDictionary, devices: r
   if (devices.length === 0) return;
   await scope.atomic(async (s) => {
     if (replace) await new SqlDeviceRepo(s, dict).deleteMany(devices.map((d) => d.id));
-    await insertRows(s, "devices", DEVICE_COLUMNS, devices.map((d) => [
+    // The last Inform's time where the dialect keeps it (Dialect.capabilities.informsTable).
+    const own = s.dialect.capabilities.informsTable;
+    await insertRows(s, "devices", own ? DEVICE_COLUMNS : [...DEVICE_COLUMNS, LAST_INFORM], devices.map((d) => [
       d.id, d.manufacturer, d.oui, d.productClass, d.serialNumber, d.registeredAt, d.address, d.lastBootAt, d.registeredAt, "1-2", "1.4",
+      ...(own ? [] : [d.lastInformAt]),
     ]));
-    await insertRows(s, "device_informs", INFORM_COLUMNS, devices.map((d) => [d.id, d.lastInformAt]));
+    if (own) await insertRows(s, "device_informs", INFORM_COLUMNS, devices.map((d) => [d.id, d.lastInformAt]));
     await insertRows(s, "device_tags", TAG_COLUMNS, devices.flatMap((d) => [...new Set(d.tags)].map((t) => [d.id, t])));
     for (let i = 0; i < devices.length; i += TREE_BATCH) {
       const trees = new Map<string, Tree>();

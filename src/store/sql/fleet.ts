@@ -1,5 +1,5 @@
 // What the console reads across the whole fleet. The overview: counts over the whole fleet, each an index range or an index-only grouping
-// (device_informs_last_inform_at, devices_product_class, param_index_value, faults_code), so that it stays
+// (device_informs_last_inform_at or devices_last_inform_at, devices_product_class, param_index_value, faults_code), so that it stays
 // well under a second at 100,000 devices (benchmarks/overview.ts).
 import type { DeviceScope, FleetRepo, LoadedDevice, Overview, OverviewQuery } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
@@ -34,9 +34,10 @@ export class SqlFleetRepo implements FleetRepo {
     const count = async (table: string, id: string, where: string, params: unknown[] = []) =>
       Number((await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}${where}${within(id, params, where === "" ? "WHERE" : "AND")}`, params))[0]?.n ?? 0);
     const total = await count("devices", "id", "");
-    // The last Inform's time is in device_informs, a row per device (migration 29).
-    const online = await count("device_informs", "device_id", " WHERE last_inform_at >= $1", [since]);
-    const neverSeen = await count("device_informs", "device_id", " WHERE last_inform_at IS NULL");
+    // The last Inform's time: in device_informs, a row per device, on PostgreSQL (migration 29).
+    const [informs, informsId] = d.capabilities.informsTable ? ["device_informs", "device_id"] : ["devices", "id"];
+    const online = await count(informs, informsId, " WHERE last_inform_at >= $1", [since]);
+    const neverSeen = await count(informs, informsId, " WHERE last_inform_at IS NULL");
     const classParams: unknown[] = [];
     const classes = await this.s.all<{ v: unknown; n: unknown }>(`SELECT product_class AS v, COUNT(*) AS n FROM devices${within("id", classParams, "WHERE")} GROUP BY product_class`, classParams);
     // PostgreSQL's value index holds value_key (the value's first characters: whole for any version).

@@ -5,17 +5,20 @@ import type {
 import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
 
-/** The time of the device `${alias}.id`'s last Inform, from its row of device_informs (migration 29). */
-export function lastInformOf(alias: string): string {
-  return `(SELECT li.last_inform_at FROM device_informs li WHERE li.device_id = ${alias}.id)`;
+/** The time of the last Inform of the device whose id is the SQL `id` (Dialect.capabilities.informsTable). */
+export function lastInformOf(d: Dialect, id: string): string {
+  return d.capabilities.informsTable
+    ? `(SELECT li.last_inform_at FROM device_informs li WHERE li.device_id = ${id})`
+    : `(SELECT dv.last_inform_at FROM devices dv WHERE dv.id = ${id})`;
 }
 
 /**
  * The columns toDevice reads, from `devices ${alias}`. `lastInformAt` is the SQL of the last Inform's
- * time: by default read from device_informs; a writer that knows it passes it (RETURNING would read the
- * row as it was before the statement).
+ * time: by default where the dialect keeps it; a writer that knows it passes it (on PostgreSQL,
+ * RETURNING would read device_informs as it was before the statement).
  */
-export function deviceColumns(d: Dialect, alias: string, lastInformAt = lastInformOf(alias)): string {
+export function deviceColumns(d: Dialect, alias: string,
+  lastInformAt = d.capabilities.informsTable ? lastInformOf(d, `${alias}.id`) : `${alias}.last_inform_at`): string {
   return [
     "id", "manufacturer", "oui", "product_class", "serial_number", "registered_at", "last_inform_address",
     "last_boot_at", "last_bootstrap_at", "cwmp_namespace", "cwmp_version", "credentials", "protocol",

@@ -17,7 +17,7 @@ function encode(type: ColumnType, v: unknown): unknown {
 
 export const sqliteDialect: Dialect = {
   name: "sqlite",
-  capabilities: { writableCte: false, valueKey: null, inProcess: true, skipLocked: false },
+  capabilities: { writableCte: false, valueKey: null, inProcess: true, skipLocked: false, informsTable: false },
   date: (v) => (v == null ? null : v.getTime()),
   readDate: (v) => (v == null ? null : new Date(Number(v))),
   bool: (v) => (v == null ? null : v ? 1 : 0),
