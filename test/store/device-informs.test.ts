@@ -68,7 +68,14 @@ forEachBackend((b) => {
         // Devices never seen last, either way.
         assert.deepEqual(await sorted("desc"), ["d3", "d2", "d1", "d0"]);
         assert.deepEqual(await sorted("asc"), ["d1", "d2", "d3", "d0"]);
+        // Counts (on PostgreSQL, of device_informs alone when the filter is on the last Inform alone).
+        for (const filter of ["lastInform > now-1h", "NOT lastInform > now-1h", "lastInform EXISTS", "lastInform NOT EXISTS", "online",
+          "online OR lastInform < now-1h", "NOT (online AND lastInform > now-20s)", 'productClass = "Router" AND lastInform < now-1m']) {
+          const q = { filter, now: at(0), onlineWithinMs: 60_000 };
+          assert.equal(await after.devices.count(q), (await after.devices.list(q)).length, filter);
+        }
         assert.equal(await after.devices.count({ filter: "lastInform > now-1h", now: at(0) }), 2);
+        assert.equal(await after.devices.count({ filter: "lastInform > now-1h", now: at(0), idPrefix: "d3" }), 1);
         assert.deepEqual((await overview(after, at(0))).devices, { total: 4, online: 2, offline: 1, neverSeen: 1 });
         assert.deepEqual((await after.tasks.failedSinceInform("d3")).map((t) => t.name), ["after"]);
 

@@ -10,7 +10,7 @@ import type {
 } from "../types.js";
 import type { Dialect, RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
-import { compileFilter, parameterSource, SqlParams, textColumn, timeColumn } from "./filter.js";
+import { compileFilter, compileOnTable, parameterSource, SqlParams, textColumn, timeColumn, type FilterContext } from "./filter.js";
 import { insertRows } from "./insert-rows.js";
 import { limitClause } from "./limit.js";
 import { prefixUpperBound } from "./paths.js";
@@ -52,6 +52,10 @@ function checkCount(name: string, v: number | undefined): void {
   if (v !== undefined && !(Number.isFinite(v) && v >= 0)) badQuery(`${name} must be a number >= 0, not ${String(v)}`);
 }
 
+function filterContext(q: DeviceListQuery): FilterContext {
+  return { now: q.now ?? new Date(), ...(q.onlineWithinMs !== undefined ? { onlineWithinMs: q.onlineWithinMs } : {}) };
+}
+
 /** Turns a list query into the pieces of its statements; the filter and sort are checked here (FilterError). */
 function plan(d: Dialect, q: DeviceListQuery): ListPlan {
   checkCount("limit", q.limit);
@@ -67,10 +71,7 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
   if (q.tag !== undefined) {
     conds.push(`EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = ${params.add(q.tag)})`);
   }
-  if (q.filter !== undefined) {
-    const ctx = { now: q.now ?? new Date(), ...(q.onlineWithinMs !== undefined ? { onlineWithinMs: q.onlineWithinMs } : {}) };
-    conds.push(compileFilter(toFilter(q.filter), d, ctx, params));
-  }
+  if (q.filter !== undefined) conds.push(compileFilter(toFilter(q.filter), d, filterContext(q), params));
   const sort = resolveSort(q.sort ?? []);
   const first = sort[0];
   const idOrder = sort.length === 0 ? "asc" : first?.target.kind === "field" && first.target.name === "id" ? first.direction : null;
@@ -241,7 +242,11 @@ export class SqlDeviceRepo implements DeviceRepo {
 
   async count(q: DeviceListQuery = {}): Promise<number> {
     const p = plan(this.s.dialect, { ...q, sort: undefined, after: undefined });
-    const rows = await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${p.from} ${p.where}`, p.params.values, { adHoc: p.adHoc });
+    // A filter on the last Inform alone (PostgreSQL) counts device_informs' rows: one per device.
+    const own = q.filter !== undefined && !q.idPrefix && q.tag === undefined
+      ? compileOnTable(toFilter(q.filter), this.s.dialect, filterContext(q)) : null;
+    const [from, where, values] = own === null ? [p.from, p.where, p.params.values] : [own.from, `WHERE ${own.where}`, own.params];
+    const rows = await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${from} ${where}`, values, { adHoc: p.adHoc });
     return Number(rows[0]?.n ?? 0);
   }
 

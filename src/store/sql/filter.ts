@@ -96,6 +96,8 @@ class Compiler {
     private readonly d: Dialect,
     private readonly ctx: FilterContext,
     private readonly p: SqlParams,
+    /** Conditions are on this table's rows (a table of one row per device, onTable), not on `devices d`. */
+    private readonly on: string | null = null,
   ) {}
 
   node(n: FilterNode): string {
@@ -169,6 +171,7 @@ class Compiler {
    * answers it).
    */
   private field(c: FieldColumn, cond: string): string {
+    if (c.table?.name === this.on && this.on !== null) return cond;
     return c.table === undefined ? cond : this.d.deviceHasRow(c.table.name, c.table.alias, cond);
   }
 
@@ -323,4 +326,36 @@ class Compiler {
 /** The SQL condition on `devices d` for a (valid) filter; its values are appended to `params`. */
 export function compileFilter(node: FilterNode, dialect: Dialect, ctx: FilterContext, params: SqlParams): string {
   return new Compiler(dialect, ctx, params).node(node);
+}
+
+/** The table of one row per device every field of the filter is in, or null (one is in devices, or none is in a table). */
+function onlyTable(d: Dialect, n: FilterNode): { name: string; alias: string } | null {
+  switch (n.kind) {
+    case "and":
+    case "or": {
+      const tables = n.operands.map((o) => onlyTable(d, o));
+      const first = tables[0] ?? null;
+      return first !== null && tables.every((t) => t?.name === first.name) ? first : null;
+    }
+    case "not": return onlyTable(d, n.operand);
+    case "online": return timeColumn(d, "lastInform").table ?? null;
+    case "exists":
+    case "compare":
+    case "in":
+      return n.target.kind === "field" && fieldKind(n.target.name) === "time" ? timeColumn(d, n.target.name as TimeField).table ?? null : null;
+  }
+  return null;
+}
+
+/**
+ * A filter whose fields are all in one table of one row per device (the last Inform's time on
+ * PostgreSQL: `lastInform`, `online`), as a condition on that table's rows: `from` and `where` of a count
+ * that reads that table alone (its index), where the condition on `devices d` is a semi-join that the
+ * planner may answer by reading every device. Null for any other filter.
+ */
+export function compileOnTable(node: FilterNode, dialect: Dialect, ctx: FilterContext): { from: string; where: string; params: unknown[] } | null {
+  const table = onlyTable(dialect, node);
+  if (table === null) return null;
+  const params = new SqlParams();
+  return { from: `${table.name} ${table.alias}`, where: new Compiler(dialect, ctx, params, table.name).node(node), params: params.values };
 }
