@@ -38,9 +38,12 @@ export interface SqlStoreExtensions {
   outbox: OutboxSql;
   /** Store.watchOutbox; without it, the store has no notifications (tailers poll). */
   watchOutbox?: (wake: () => void) => Promise<() => Promise<void>>;
+  /** Told when a transaction (or a statement outside one) that appended events committed; closed with the store. */
+  outboxCommits?: { committed(): void; close(): Promise<void> };
 }
 
-function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): StoreTx {
+/** `appended`: called when the outbox's append returns (inside a transaction: it commits later). */
+function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, appended: () => void): StoreTx {
   return {
     devices: new SqlDeviceRepo(scope, paths),
     events: new SqlEventRepo(scope),
@@ -50,7 +53,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): St
     sessions: new SqlSessionRepo(scope),
     settings: new SqlSettingsRepo(scope),
     credentials: new SqlCredentialRepo(scope),
-    outbox: new SqlOutboxRepo(scope, ext.outbox),
+    outbox: new SqlOutboxRepo(scope, ext.outbox, appended),
     apiKeys: new SqlApiKeyRepo(scope),
     webhooks: new SqlWebhookRepo(scope),
     webhookDeliveries: new SqlWebhookDeliveryRepo(scope),
@@ -79,17 +82,20 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): St
 export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStoreExtensions): Store {
   // One dictionary of parameter paths per store, shared by its transactions.
   const paths = new PathDictionary();
-  const base = repos(storeScope(driver, dialect), ext, paths);
+  const committed = () => ext.outboxCommits?.committed();
+  const base = repos(storeScope(driver, dialect), ext, paths, committed);
   // Watchers hold a connection of their own: closing the store stops those still running first.
   const watchers = new Set<() => Promise<void>>();
   return {
     backend: dialect.name,
     ...base,
     transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-      return driver.transaction(async (conn) => {
+      let appended = false;
+      const done = driver.transaction(async (conn) => {
+        appended = false;
         const guard = new TxGuard(conn);
         try {
-          const result = await fn(repos(txScope(guard, dialect), ext, paths));
+          const result = await fn(repos(txScope(guard, dialect), ext, paths, () => (appended = true)));
           if (guard.failure !== null) {
             throw new StoreError("STORE_TX_ABORTED", "a statement of the transaction failed (and the error was caught): rolled back",
               { cause: guard.failure });
@@ -98,6 +104,10 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
         } finally {
           guard.close();
         }
+      });
+      return ext.outboxCommits === undefined ? done : done.then((result) => {
+        if (appended) committed();
+        return result;
       });
     },
     async watchOutbox(wake: () => void): Promise<() => Promise<void>> {
@@ -111,6 +121,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
       return once;
     },
     async close() {
+      await ext.outboxCommits?.close();
       await Promise.all([...watchers].map((stop) => stop()));
       await driver.close();
     },

@@ -927,4 +927,10 @@ WHERE p.path IN (${indexedPathsSql()});
 DROP TABLE parameters;
 `,
   },
+    {
+    version: 27,
+    name: "outbox notifications by the ACS, lz4 for session history",
+    // PostgreSQL's commit notifications and TOAST compression: nothing of the kind on SQLite.
+    sql: "SELECT 1;",
+  },
 ];
