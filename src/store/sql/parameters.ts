@@ -1,6 +1,12 @@
 // ParameterRepo over device_trees (sql/tree.ts): a device's records are one row, read whole and
 // written whole. A write reads the row, locked (FOR UPDATE on PostgreSQL; SQLite's one writer takes
 // turns anyway), changes the records in memory and writes it back, in one transaction.
+//
+// Within a transaction the repository keeps the trees it read or wrote: a CWMP exchange writes what the
+// device reported, then alarms and provisioning read values of the same device, each a read of the
+// whole row and its decoding. Its own writes keep the kept tree whole (what it wrote, or on PostgreSQL
+// what the patch returns); a write by another repository of the same transaction to device_trees (a
+// device's deletion) is not seen, and none of the session's exchanges reads after one.
 import { compareText } from "../../query/values.js";
 import type {
   ParameterAttributeUpdate, ParameterNameUpdate, ParameterRecord, ParameterRepo, ParameterValueUpdate,
@@ -29,13 +35,23 @@ function put(tree: Tree, path: string, fields: Partial<TreeRecord>, parents = tr
 }
 
 export class SqlParameterRepo implements ParameterRepo {
+  /** The trees this transaction read or wrote (null: not a transaction's repository, nothing kept). */
+  private readonly kept: Map<string, Tree> | null;
+
   constructor(
     private readonly s: Scope,
     private readonly dict: PathDictionary,
-  ) {}
+    inTransaction = false,
+  ) {
+    this.kept = inTransaction ? new Map() : null;
+  }
 
   private async tree(deviceId: string): Promise<Tree> {
-    return (await readTrees(this.s, this.dict, [deviceId])).get(deviceId) ?? new Map();
+    const kept = this.kept?.get(deviceId);
+    if (kept !== undefined) return kept;
+    const tree = (await readTrees(this.s, this.dict, [deviceId])).get(deviceId) ?? new Map();
+    this.kept?.set(deviceId, tree);
+    return tree;
   }
 
   /**
@@ -44,7 +60,10 @@ export class SqlParameterRepo implements ParameterRepo {
    */
   private modify<T>(deviceId: string, change: (tree: Tree) => T, create = true): Promise<T> {
     return this.s.atomic(async (s) => {
-      let before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
+      // On SQLite the transaction holds the one write lock from its start: what it read is still so.
+      // PostgreSQL's row lock is taken by the read itself.
+      const held = s.dialect.forUpdate === "" ? this.kept?.get(deviceId) : undefined;
+      let before = held ?? (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
       if (before === undefined && !create) return change(new Map());
       if (before === undefined && s.dialect.forUpdate !== "") {
         // No row to lock yet: an empty one is made first, so that two first writers take turns on it
@@ -56,6 +75,7 @@ export class SqlParameterRepo implements ParameterRepo {
       const after = new Map(before);
       const result = change(after);
       await writeTree(s, this.dict, deviceId, before, after);
+      this.kept?.set(deviceId, after);
       return result;
     });
   }
@@ -94,7 +114,11 @@ export class SqlParameterRepo implements ParameterRepo {
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     if (values.length === 0) return;
     const t = at.getTime();
-    if (await patchValues(this.s, this.dict, deviceId, values, t)) return;
+    const patched = await patchValues(this.s, this.dict, deviceId, values, t, this.kept !== null);
+    if (patched !== false) {
+      if (patched !== true) this.kept?.set(deviceId, patched);
+      return;
+    }
     // A value also proves the parameter exists, so it refreshes namesAt too.
     await this.modify(deviceId, (tree) => {
       for (const v of values) put(tree, v.path, { value: v.value, type: v.type, valueAt: t, namesAt: t });

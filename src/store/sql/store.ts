@@ -42,12 +42,15 @@ export interface SqlStoreExtensions {
   outboxCommits?: { committed(): void; close(): Promise<void> };
 }
 
-/** `appended`: called when the outbox's append returns (inside a transaction: it commits later). */
-function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, appended: () => void): StoreTx {
+/**
+ * `appended`: called when the outbox's append returns (inside a transaction: it commits later). `inTx`:
+ * the repositories serve one transaction (which may then keep what it read and wrote).
+ */
+function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, appended: () => void, inTx = false): StoreTx {
   return {
     devices: new SqlDeviceRepo(scope, paths),
     events: new SqlEventRepo(scope),
-    parameters: new SqlParameterRepo(scope, paths),
+    parameters: new SqlParameterRepo(scope, paths, inTx),
     tasks: new SqlTaskRepo(scope),
     faults: new SqlFaultRepo(scope),
     sessions: new SqlSessionRepo(scope),
@@ -89,13 +92,15 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
   return {
     backend: dialect.name,
     ...base,
-    transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
       let appended = false;
-      const done = driver.transaction(async (conn) => {
+      let scope: Scope | null = null;
+      const result = await driver.transaction(async (conn) => {
         appended = false;
         const guard = new TxGuard(conn);
+        scope = txScope(guard, dialect);
         try {
-          const result = await fn(repos(txScope(guard, dialect), ext, paths, () => (appended = true)));
+          const result = await fn(repos(scope, ext, paths, () => (appended = true), true));
           if (guard.failure !== null) {
             throw new StoreError("STORE_TX_ABORTED", "a statement of the transaction failed (and the error was caught): rolled back",
               { cause: guard.failure });
@@ -105,10 +110,10 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
           guard.close();
         }
       });
-      return ext.outboxCommits === undefined ? done : done.then((result) => {
-        if (appended) committed();
-        return result;
-      });
+      // Committed: what it inserted into the dictionary of paths names them for everyone now.
+      if (scope !== null) paths.committed(scope);
+      if (appended) committed();
+      return result;
     },
     async watchOutbox(wake: () => void): Promise<() => Promise<void>> {
       if (ext.watchOutbox === undefined) return () => Promise.resolve();

@@ -3,6 +3,7 @@ import { booleanOf, numberOf, timeOf } from "../../query/values.js";
 import type { RowColumn } from "./dialect.js";
 import { isIndexedPath } from "./indexed-paths.js";
 import type { PathDictionary } from "./param-paths.js";
+import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 import type { ParameterValueUpdate } from "../types.js";
 import { decodeRecord, emptyRecord, encodeRecord, encodeTree, type EncodedRecord, type Tree, type TreeRecord } from "./tree.js";
@@ -15,13 +16,19 @@ function ms(v: unknown): number | null {
 
 /** The trees of these devices (a device without one is absent); `lock` holds their rows until the transaction ends. */
 export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: readonly string[], lock = false): Promise<Map<string, Tree>> {
-  const out = new Map<string, Tree>();
-  if (deviceIds.length === 0) return out;
+  if (deviceIds.length === 0) return new Map();
   const d = s.dialect;
   const rows = deviceIds.length === 1
     ? await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE device_id = $1${lock ? d.forUpdate : ""}`, [deviceIds[0]])
     : await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE ${d.inTextArray("device_id", "$1")}${lock ? d.forUpdate : ""}`,
       [d.textArray([...new Set(deviceIds)])]);
+  return decodeTrees(s, dict, rows);
+}
+
+/** device_trees rows (TREE_COLUMNS) as trees, by device id. */
+async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Row[]): Promise<Map<string, Tree>> {
+  const out = new Map<string, Tree>();
+  const d = s.dialect;
   const decoded = rows.map((r) => ({
     id: String(r.device_id),
     records: d.readJson(r.tree) as unknown as Record<string, EncodedRecord>,
@@ -128,8 +135,9 @@ export async function insertTrees(s: Scope, dict: PathDictionary, trees: Readonl
  * reading the row, with the indexed paths' rows: a session's usual write, one round trip. False, with
  * nothing written, when the dialect has no such statement, a path is new to the tree (its ancestors
  * may be missing) or the device has no tree: the caller reads, changes and writes the row instead.
+ * With `returnTree`, the tree as the statement left it (a transaction keeps it for its reads) instead of true.
  */
-export async function patchValues(s: Scope, dict: PathDictionary, deviceId: string, values: readonly ParameterValueUpdate[], at: number): Promise<boolean> {
+export async function patchValues(s: Scope, dict: PathDictionary, deviceId: string, values: readonly ParameterValueUpdate[], at: number, returnTree = false): Promise<boolean | Tree> {
   const d = s.dialect;
   if (d.treePatch === null) return false;
   const last = new Map(values.map((v) => [v.path, v]));
@@ -145,20 +153,26 @@ export async function patchValues(s: Scope, dict: PathDictionary, deviceId: stri
     patch[String(id)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
     if (isIndexedPath(path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
   }
+  const returned = returnTree ? TREE_COLUMNS : "device_id";
   const { set, where } = d.treePatch("$2", "$3");
-  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING device_id`;
+  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returned}`;
   const params: unknown[] = [deviceId, JSON.stringify(patch), d.textArray([...ids.values()].map(String))];
-  if (index.length === 0) return (await s.all(update, params)).length > 0;
-  const src = d.rowSource(4, INDEX_COLUMNS, index);
-  const rows = await s.all(
-    `WITH upd AS (${update}),
-     idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
-       SELECT upd.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM upd, ${src.sql}
-       ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
-         value_time = excluded.value_time, value_bool = excluded.value_bool
-       WHERE param_index.value IS DISTINCT FROM excluded.value)
-     SELECT device_id FROM upd`,
-    [...params, ...src.params],
-  );
-  return rows.length > 0;
+  let rows;
+  if (index.length === 0) {
+    rows = await s.all(update, params);
+  } else {
+    const src = d.rowSource(4, INDEX_COLUMNS, index);
+    rows = await s.all(
+      `WITH upd AS (${update}),
+       idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+         SELECT upd.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM upd, ${src.sql}
+         ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+           value_time = excluded.value_time, value_bool = excluded.value_bool
+         WHERE param_index.value IS DISTINCT FROM excluded.value)
+       SELECT ${returned} FROM upd`,
+      [...params, ...src.params],
+    );
+  }
+  if (rows.length === 0) return false;
+  return returnTree ? (await decodeTrees(s, dict, rows)).get(deviceId)! : true;
 }
