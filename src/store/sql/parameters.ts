@@ -5,6 +5,7 @@ import { compareText } from "../../query/values.js";
 import type {
   ParameterAttributeUpdate, ParameterNameUpdate, ParameterRecord, ParameterRepo, ParameterValueUpdate,
 } from "../types.js";
+import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import { ancestors, isObjectPath } from "./paths.js";
 import type { Scope } from "./scope.js";
@@ -32,6 +33,7 @@ export class SqlParameterRepo implements ParameterRepo {
   constructor(
     private readonly s: Scope,
     private readonly dict: PathDictionary,
+    private readonly indexed: IndexedSet,
   ) {}
 
   private async tree(deviceId: string): Promise<Tree> {
@@ -44,18 +46,18 @@ export class SqlParameterRepo implements ParameterRepo {
    */
   private modify<T>(deviceId: string, change: (tree: Tree) => T, create = true): Promise<T> {
     return this.s.atomic(async (s) => {
-      let before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
+      let before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
       if (before === undefined && !create) return change(new Map());
       if (before === undefined && s.dialect.forUpdate !== "") {
         // No row to lock yet: an empty one is made first, so that two first writers take turns on it
         // instead of both inserting (the second would replace the first's records).
         await s.run("INSERT INTO device_trees (device_id, tree) VALUES ($1, '{}') ON CONFLICT (device_id) DO NOTHING", [deviceId]);
-        before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
+        before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
       }
       before ??= new Map();
       const after = new Map(before);
       const result = change(after);
-      await writeTree(s, this.dict, deviceId, before, after);
+      await writeTree(s, this.dict, this.indexed, deviceId, before, after);
       return result;
     });
   }
@@ -94,7 +96,7 @@ export class SqlParameterRepo implements ParameterRepo {
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     if (values.length === 0) return;
     const t = at.getTime();
-    if (await patchValues(this.s, this.dict, deviceId, values, t)) return;
+    if (await patchValues(this.s, this.dict, this.indexed, deviceId, values, t)) return;
     // A value also proves the parameter exists, so it refreshes namesAt too.
     await this.modify(deviceId, (tree) => {
       for (const v of values) put(tree, v.path, { value: v.value, type: v.type, valueAt: t, namesAt: t });

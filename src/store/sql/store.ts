@@ -6,6 +6,8 @@ import type { SqlDriver } from "./driver.js";
 import { SqlFaultRepo } from "./faults.js";
 import { SqlParameterRepo } from "./parameters.js";
 import { PathDictionary } from "./param-paths.js";
+import { IndexedSet } from "./indexed-set.js";
+import { SqlIndexedParameterRepo } from "./indexed-parameters.js";
 import { storeScope, TxGuard, txScope, type Scope } from "./scope.js";
 import { SqlSessionRepo } from "./sessions.js";
 import { SqlCredentialRepo, SqlSettingsRepo } from "./settings.js";
@@ -40,11 +42,11 @@ export interface SqlStoreExtensions {
   watchOutbox?: (wake: () => void) => Promise<() => Promise<void>>;
 }
 
-function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): StoreTx {
+function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, indexed: IndexedSet): StoreTx {
   return {
-    devices: new SqlDeviceRepo(scope, paths),
+    devices: new SqlDeviceRepo(scope, paths, indexed),
     events: new SqlEventRepo(scope),
-    parameters: new SqlParameterRepo(scope, paths),
+    parameters: new SqlParameterRepo(scope, paths, indexed),
     tasks: new SqlTaskRepo(scope),
     faults: new SqlFaultRepo(scope),
     sessions: new SqlSessionRepo(scope),
@@ -64,7 +66,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): St
     userSessions: new SqlUserSessionRepo(scope),
     savedFilters: new SqlSavedFilterRepo(scope),
     sessionHistory: new SqlSessionHistoryRepo(scope),
-    fleet: new SqlFleetRepo(scope, paths),
+    fleet: new SqlFleetRepo(scope, paths, indexed),
     tenants: new SqlTenantRepo(scope),
     diagnostics: new SqlDiagnosticRepo(scope),
     metrics: new SqlMetricRepo(scope),
@@ -73,13 +75,16 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): St
     uspEndpoints: new SqlUspEndpointRepo(scope),
     uspHolds: new SqlUspHoldRepo(scope),
     uspDataModels: new SqlUspDataModelRepo(scope),
+    indexedParameters: new SqlIndexedParameterRepo(scope, paths, indexed),
   };
 }
 
 export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStoreExtensions): Store {
   // One dictionary of parameter paths per store, shared by its transactions.
   const paths = new PathDictionary();
-  const base = repos(storeScope(driver, dialect), ext, paths);
+  // And one view of the operator's indexed parameters, which every write checks against the database's.
+  const indexed = new IndexedSet();
+  const base = repos(storeScope(driver, dialect), ext, paths, indexed);
   // Watchers hold a connection of their own: closing the store stops those still running first.
   const watchers = new Set<() => Promise<void>>();
   return {
@@ -89,7 +94,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
       return driver.transaction(async (conn) => {
         const guard = new TxGuard(conn);
         try {
-          const result = await fn(repos(txScope(guard, dialect), ext, paths));
+          const result = await fn(repos(txScope(guard, dialect), ext, paths, indexed));
           if (guard.failure !== null) {
             throw new StoreError("STORE_TX_ABORTED", "a statement of the transaction failed (and the error was caught): rolled back",
               { cause: guard.failure });
