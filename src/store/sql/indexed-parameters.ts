@@ -12,7 +12,6 @@ import { Path } from "../../model/path.js";
 import type { IndexedParameterRecord, IndexedParameterRepo, IndexedParameterState, IndexedWorkStep } from "../types.js";
 import type { IndexedSet } from "./indexed-set.js";
 import { INDEXED_REVISION_KEY } from "./indexed-set.js";
-import type { PathDictionary } from "./param-paths.js";
 import { bumpRevision } from "./revision.js";
 import type { Scope } from "./scope.js";
 import { fillIndex } from "./tree-rows.js";
@@ -32,7 +31,6 @@ function fits(pattern: Path): (path: string) => boolean {
 export class SqlIndexedParameterRepo implements IndexedParameterRepo {
   constructor(
     private readonly s: Scope,
-    private readonly dict: PathDictionary,
     private readonly indexed: IndexedSet,
   ) {}
 
@@ -75,7 +73,7 @@ export class SqlIndexedParameterRepo implements IndexedParameterRepo {
         changed = true;
       }
       if (changed) await bumpRevision(s, INDEXED_REVISION_KEY);
-      return new SqlIndexedParameterRepo(s, this.dict, this.indexed).list();
+      return new SqlIndexedParameterRepo(s, this.indexed).list();
     });
   }
 
@@ -106,10 +104,7 @@ export class SqlIndexedParameterRepo implements IndexedParameterRepo {
       // The set as the change left it (this step keeps or deletes rows by it).
       await this.indexed.refresh(s);
       if (String(row.state) === "removing") return this.remove(s, pattern, batch);
-      const ids = await s.all<{ device_id: unknown }>(
-        "SELECT device_id FROM device_trees WHERE device_id > $1 ORDER BY device_id LIMIT $2", [after, batch]);
-      const devices = ids.map((r) => String(r.device_id));
-      await fillIndex(s, this.dict, this.indexed, devices, fits(Path.parse(pattern)));
+      const devices = await fillIndex(s, after, batch, await this.pathIds(s, pattern, true));
       if (devices.length < batch) {
         await s.run("UPDATE indexed_parameters SET state = 'ready', after_id = NULL, done = done + $2, ready_at = $3 WHERE pattern = $1",
           [pattern, devices.length, d.date(at)]);
@@ -121,12 +116,21 @@ export class SqlIndexedParameterRepo implements IndexedParameterRepo {
     });
   }
 
-  /** Deletes up to `batch` rows of the paths only `pattern` kept; forgets it once none is left. */
-  private async remove(s: Scope, pattern: string, batch: number): Promise<IndexedWorkStep> {
-    const d = s.dialect;
+  /**
+   * The ids of the dictionary's paths `pattern` fits: those writes keep (kept), or those nothing else
+   * keeps (the built-in list or another pattern) once it is removed. Every path a tree names is in the
+   * dictionary, committed before the tree that names it.
+   */
+  private async pathIds(s: Scope, pattern: string, kept: boolean): Promise<number[]> {
     const fit = fits(Path.parse(pattern));
     const paths = await s.all<{ id: unknown; path: unknown }>("SELECT id, path FROM param_paths");
-    const gone = paths.filter((r) => fit(String(r.path)) && !this.indexed.written(String(r.path))).map((r) => Number(r.id));
+    return paths.filter((r) => fit(String(r.path)) && this.indexed.written(String(r.path)) === kept).map((r) => Number(r.id));
+  }
+
+  /** Deletes up to `batch` devices' rows of the paths only `pattern` kept; forgets it once none is left. */
+  private async remove(s: Scope, pattern: string, batch: number): Promise<IndexedWorkStep> {
+    const d = s.dialect;
+    const gone = await this.pathIds(s, pattern, false);
     const deleted = gone.length === 0 ? 0 : await s.run(
       `DELETE FROM param_index WHERE ${d.inArray("path_id", "$1", "bigint")} AND device_id IN
          (SELECT device_id FROM param_index WHERE ${d.inArray("path_id", "$1", "bigint")} ORDER BY device_id LIMIT $2)`,

@@ -75,7 +75,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, ind
     uspEndpoints: new SqlUspEndpointRepo(scope),
     uspHolds: new SqlUspHoldRepo(scope),
     uspDataModels: new SqlUspDataModelRepo(scope),
-    indexedParameters: new SqlIndexedParameterRepo(scope, paths, indexed),
+    indexedParameters: new SqlIndexedParameterRepo(scope, indexed),
   };
 }
 

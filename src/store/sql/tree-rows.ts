@@ -208,21 +208,25 @@ async function reindex(s: Scope, dict: PathDictionary, indexed: IndexedSet, devi
 }
 
 /**
- * Writes the param_index rows of the records of these devices whose path `fits` (a chosen pattern's
- * fill), from their rows read locked: a write under way finishes first, and a later one waits for
- * this transaction, so the rows are what the trees hold. Returns how many rows it wrote.
+ * Writes the param_index rows of the records of `pathIds` (the paths a chosen pattern fits) in the
+ * trees of the next `batch` devices after `after` (a fill's step), read from their rows locked: a write
+ * under way finishes first, and a later one waits for this transaction, so the rows are what the trees
+ * hold. Only those records are read (in SQL), not the whole trees. Returns the devices gone through.
  */
-export async function fillIndex(
-  s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceIds: readonly string[], fits: (path: string) => boolean,
-): Promise<number> {
-  const trees = await readTrees(s, dict, deviceIds, indexed);
-  const matched = new Set<string>();
-  for (const t of trees.values()) for (const p of t.keys()) if (fits(p)) matched.add(p);
-  if (matched.size === 0) return 0;
-  const ids = await dict.find(s, matched);
-  const rows: unknown[][] = [];
-  for (const [deviceId, t] of trees) for (const [p, r] of t) if (matched.has(p)) rows.push([deviceId, ...indexRow(ids.get(p)!, r)]);
-  const src = s.dialect.rowSource(1, [{ name: "device_id", type: "text" }, ...INDEX_COLUMNS], rows);
+export async function fillIndex(s: Scope, after: string, batch: number, pathIds: readonly number[]): Promise<string[]> {
+  const d = s.dialect;
+  const devices = (await s.all<{ device_id: unknown }>(
+    `SELECT device_id FROM device_trees WHERE device_id > $1 ORDER BY device_id LIMIT $2${d.forUpdate}`, [after, batch])).map((r) => String(r.device_id));
+  if (devices.length === 0 || pathIds.length === 0) return devices;
+  const records = await s.all<{ device_id: unknown; path_id: unknown; r: unknown }>(
+    `SELECT t.device_id, k.id AS path_id, t.tree -> CAST(k.id AS TEXT) AS r
+     FROM device_trees t, param_paths k
+     WHERE ${d.inTextArray("t.device_id", "$1")} AND ${d.inArray("k.id", "$2", "bigint")} AND (t.tree -> CAST(k.id AS TEXT)) IS NOT NULL`,
+    [d.textArray(devices), d.array(pathIds, "bigint")]);
+  if (records.length === 0) return devices;
+  const none = { valuesAt: null, namesAt: null, attributesAt: null };
+  const rows = records.map((x) => [String(x.device_id), ...indexRow(Number(x.path_id), decodeRecord(d.readJson(x.r) as unknown as EncodedRecord, none))]);
+  const src = d.rowSource(1, [{ name: "device_id", type: "text" }, ...INDEX_COLUMNS], rows);
   await s.run(
     `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
      SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
@@ -230,5 +234,5 @@ export async function fillIndex(
        value_time = excluded.value_time, value_bool = excluded.value_bool`,
     src.params,
   );
-  return rows.length;
+  return devices;
 }
