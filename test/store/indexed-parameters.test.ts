@@ -115,12 +115,14 @@ forEachBackend((b) => {
 
     test("a removed pattern stops being kept and its rows go; paths another pattern fits stay", async () => {
       const url = await b.freshUrl();
-      const s = await openStore(url);
+      const [s, reader] = [await openStore(url), await openStore(url)];
       try {
         for (let i = 0; i < 5; i++) await device(s, `d${i}`, [`net-${i}`, "guest"]);
         await s.indexedParameters.set([PATTERN, "Device.WiFi.SSID.2.SSID"], T0);
         await settle(s);
         assert.equal((await indexRows(url)).length, 10);
+        // Another store reads SSID.1 from the index while it is ready...
+        assert.deepEqual((await reader.devices.list({ filter: `${ssid(1)} = "net-3"` })).map((d) => d.id), ["d3"]);
         await s.indexedParameters.set(["Device.WiFi.SSID.2.SSID"], T0);
         assert.deepEqual((await s.indexedParameters.list()).map((p) => [p.pattern, p.state]), [["Device.WiFi.SSID.*.SSID", "removing"], ["Device.WiFi.SSID.2.SSID", "ready"]]);
         await settle(s);
@@ -130,13 +132,23 @@ forEachBackend((b) => {
         await s.parameters.setValues("d0", [{ path: ssid(1), value: "renamed", type: "xsd:string" }], T0);
         assert.deepEqual(await indexRows(url, ssid(1)), []);
         assert.deepEqual((await s.devices.list({ filter: `${ssid(1)} = "renamed"` })).map((d) => d.id), ["d0"]);
+        // ...and, its rows gone, from the trees again, though it wrote nothing meanwhile.
+        assert.deepEqual((await reader.devices.list({ filter: `${ssid(1)} = "renamed"` })).map((d) => d.id), ["d0"]);
+        assert.equal(await reader.devices.count({ filter: `${ssid(1)} ^= "net-"` }), 4);
         assert.deepEqual((await s.devices.list({ filter: `${ssid(2)} = "guest"` })).map((d) => d.id).sort(), ["d0", "d1", "d2", "d3", "d4"]);
         // Chosen again: filled again.
         await s.indexedParameters.set([PATTERN], T0);
         await settle(s);
         assert.deepEqual(await indexRows(url), await treeRows(s));
+        // "{i}" fits instance numbers only; an Enable is not an SSID.
+        const instances = "Device.WiFi.SSID.{i}.Enable";
+        await s.indexedParameters.set([instances], T0);
+        await settle(s);
+        assert.deepEqual(await indexRows(url, PATTERN), []);
+        assert.deepEqual(await indexRows(url, instances), await treeRows(s, instances));
+        assert.equal((await indexRows(url, instances)).length, 5);
       } finally {
-        await s.close();
+        await Promise.all([s.close(), reader.close()]);
       }
     });
 
