@@ -989,4 +989,24 @@ END
 $lz4$;
 `,
   },
+  {
+    version: 28,
+    name: "operator's indexed parameters",
+    sql: `
+-- The operator's indexed parameters (parameters.indexed, docs/scale.md): path patterns whose records
+-- param_index keeps besides the built-in list. A pattern is filled in the background, device by device
+-- in id order (after_id: the last device done), and its rows are deleted in the background once removed.
+CREATE TABLE indexed_parameters (
+  pattern text COLLATE "C" PRIMARY KEY,
+  state text NOT NULL CHECK (state IN ('filling', 'ready', 'removing')),
+  -- Null until every transaction older than the change has ended; then the last device id done ('': none yet).
+  after_id text COLLATE "C",
+  -- When the change was seen committed (the server's clock once the change was committed).
+  writers_before timestamptz,
+  done bigint NOT NULL DEFAULT 0,
+  added_at timestamptz NOT NULL,
+  ready_at timestamptz
+);
+`,
+  },
 ];

@@ -29,6 +29,9 @@ export class SqlParams {
   }
 }
 
+/** Whether param_index holds every device's record of a path: the built-in list, and the operator's ready patterns where the caller knows them. */
+export type IsIndexed = (path: string) => boolean;
+
 export interface FilterContext {
   now: Date;
   onlineWithinMs?: number;
@@ -65,9 +68,11 @@ export function timeColumn(field: TimeField): { column: string; nullable: boolea
  * (device_id, value, value_num, value_time, value_bool, and the dialect's valueKey column): param_index
  * for an indexed path (an index range), else the devices' trees, read in SQL (a scan).
  */
-export function parameterSource(d: Dialect, path: string, params: SqlParams): { table: string; on: (alias: string) => string; indexed: boolean } {
+export function parameterSource(
+  d: Dialect, path: string, params: SqlParams, indexed: IsIndexed = isIndexedPath,
+): { table: string; on: (alias: string) => string; indexed: boolean } {
   const bound = params.add(path);
-  if (isIndexedPath(path)) return { table: "param_index", on: (a) => `${a}.path_id = (SELECT id FROM param_paths WHERE path = ${bound})`, indexed: true };
+  if (indexed(path)) return { table: "param_index", on: (a) => `${a}.path_id = (SELECT id FROM param_paths WHERE path = ${bound})`, indexed: true };
   return { table: d.treeRecords(bound), on: () => "true", indexed: false };
 }
 
@@ -86,6 +91,7 @@ class Compiler {
     private readonly d: Dialect,
     private readonly ctx: FilterContext,
     private readonly p: SqlParams,
+    private readonly indexed: IsIndexed,
   ) {}
 
   node(n: FilterNode): string {
@@ -202,7 +208,7 @@ class Compiler {
    * "lab devices' UpTime").
    */
   private parameterHas(path: string, cond: (() => string) | null): string {
-    const src = parameterSource(this.d, path, this.p);
+    const src = parameterSource(this.d, path, this.p, this.indexed);
     const where = cond === null ? src.on("p") : `${src.on("p")} AND ${cond()}`;
     if (src.indexed) return this.d.deviceHasRow(src.table, "p", where);
     return `((SELECT COUNT(*) FROM ${src.table} p WHERE p.device_id = d.id AND ${where}) > 0)`;
@@ -297,7 +303,10 @@ class Compiler {
   }
 }
 
-/** The SQL condition on `devices d` for a (valid) filter; its values are appended to `params`. */
-export function compileFilter(node: FilterNode, dialect: Dialect, ctx: FilterContext, params: SqlParams): string {
-  return new Compiler(dialect, ctx, params).node(node);
+/**
+ * The SQL condition on `devices d` for a (valid) filter; its values are appended to `params`. `indexed`
+ * says which parameters to read from param_index (by default the built-in list, which always is).
+ */
+export function compileFilter(node: FilterNode, dialect: Dialect, ctx: FilterContext, params: SqlParams, indexed: IsIndexed = isIndexedPath): string {
+  return new Compiler(dialect, ctx, params, indexed).node(node);
 }

@@ -4,6 +4,7 @@ import type { LoadedDevice } from "../types.js";
 import type { RowColumn } from "./dialect.js";
 import { SqlDeviceRepo } from "./devices.js";
 import { insertRows } from "./insert-rows.js";
+import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import type { Scope } from "./scope.js";
 import { emptyRecord, type Tree } from "./tree.js";
@@ -24,10 +25,10 @@ const DEVICE_COLUMNS: readonly RowColumn[] = [
 
 const TAG_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "tag", type: "text" }];
 
-export async function loadDevices(scope: Scope, dict: PathDictionary, devices: readonly LoadedDevice[], replace: boolean): Promise<void> {
+export async function loadDevices(scope: Scope, dict: PathDictionary, indexed: IndexedSet, devices: readonly LoadedDevice[], replace: boolean): Promise<void> {
   if (devices.length === 0) return;
   await scope.atomic(async (s) => {
-    if (replace) await new SqlDeviceRepo(s, dict).deleteMany(devices.map((d) => d.id));
+    if (replace) await new SqlDeviceRepo(s, dict, indexed).deleteMany(devices.map((d) => d.id));
     await insertRows(s, "devices", DEVICE_COLUMNS, devices.map((d) => [
       d.id, d.manufacturer, d.oui, d.productClass, d.serialNumber, d.registeredAt, d.lastInformAt, d.address, d.lastBootAt, d.registeredAt, "1-2", "1.4",
     ]));
@@ -43,7 +44,7 @@ export async function loadDevices(scope: Scope, dict: PathDictionary, devices: r
         }
         trees.set(d.id, tree);
       }
-      await insertTrees(s, dict, trees);
+      await insertTrees(s, dict, indexed, trees);
     }
   });
 }

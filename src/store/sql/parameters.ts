@@ -11,6 +11,7 @@ import { compareText } from "../../query/values.js";
 import type {
   ParameterAttributeUpdate, ParameterNameUpdate, ParameterRecord, ParameterRepo, ParameterValueUpdate,
 } from "../types.js";
+import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import { ancestors, isObjectPath } from "./paths.js";
 import type { Scope } from "./scope.js";
@@ -41,6 +42,7 @@ export class SqlParameterRepo implements ParameterRepo {
   constructor(
     private readonly s: Scope,
     private readonly dict: PathDictionary,
+    private readonly indexed: IndexedSet,
     inTransaction = false,
   ) {
     this.kept = inTransaction ? new Map() : null;
@@ -49,7 +51,10 @@ export class SqlParameterRepo implements ParameterRepo {
   private async tree(deviceId: string): Promise<Tree> {
     const kept = this.kept?.get(deviceId);
     if (kept !== undefined) return kept;
-    const tree = (await readTrees(this.s, this.dict, [deviceId])).get(deviceId) ?? new Map();
+    // A transaction on SQLite reads it as its writes do, with the indexed set's revision (modify then
+    // writes from it without reading again).
+    const asWriter = this.kept !== null && this.s.dialect.forUpdate === "" ? this.indexed : undefined;
+    const tree = (await readTrees(this.s, this.dict, [deviceId], asWriter)).get(deviceId) ?? new Map();
     this.kept?.set(deviceId, tree);
     return tree;
   }
@@ -60,21 +65,23 @@ export class SqlParameterRepo implements ParameterRepo {
    */
   private modify<T>(deviceId: string, change: (tree: Tree) => T, create = true): Promise<T> {
     return this.s.atomic(async (s) => {
-      // On SQLite the transaction holds the one write lock from its start: what it read is still so.
-      // PostgreSQL's row lock is taken by the read itself.
+      // On SQLite the transaction holds the one write lock from its start: the tree it read (with the
+      // indexed set's revision, as a write reads it) is still so. PostgreSQL's row lock is taken by the
+      // read itself.
       const held = s.dialect.forUpdate === "" ? this.kept?.get(deviceId) : undefined;
-      let before = held ?? (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
+      // (An empty tree kept is a device without one: trees without records are deleted.)
+      let before = held === undefined ? (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId) : held.size > 0 ? held : undefined;
       if (before === undefined && !create) return change(new Map());
       if (before === undefined && s.dialect.forUpdate !== "") {
         // No row to lock yet: an empty one is made first, so that two first writers take turns on it
         // instead of both inserting (the second would replace the first's records).
         await s.run("INSERT INTO device_trees (device_id, tree) VALUES ($1, '{}') ON CONFLICT (device_id) DO NOTHING", [deviceId]);
-        before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
+        before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
       }
       before ??= new Map();
       const after = new Map(before);
       const result = change(after);
-      await writeTree(s, this.dict, deviceId, before, after);
+      await writeTree(s, this.dict, this.indexed, deviceId, before, after);
       this.kept?.set(deviceId, after);
       return result;
     });
@@ -114,7 +121,7 @@ export class SqlParameterRepo implements ParameterRepo {
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     if (values.length === 0) return;
     const t = at.getTime();
-    const patched = await patchValues(this.s, this.dict, deviceId, values, t, this.kept !== null);
+    const patched = await patchValues(this.s, this.dict, this.indexed, deviceId, values, t, this.kept !== null);
     if (patched !== false) {
       if (patched !== true) this.kept?.set(deviceId, patched);
       return;

@@ -6,6 +6,8 @@ import type { SqlDriver } from "./driver.js";
 import { SqlFaultRepo } from "./faults.js";
 import { SqlParameterRepo } from "./parameters.js";
 import { PathDictionary } from "./param-paths.js";
+import { IndexedSet } from "./indexed-set.js";
+import { SqlIndexedParameterRepo } from "./indexed-parameters.js";
 import { storeScope, TxGuard, txScope, type Scope } from "./scope.js";
 import { SqlSessionRepo } from "./sessions.js";
 import { SqlCredentialRepo, SqlSettingsRepo } from "./settings.js";
@@ -46,11 +48,11 @@ export interface SqlStoreExtensions {
  * `appended`: called when the outbox's append returns (inside a transaction: it commits later). `inTx`:
  * the repositories serve one transaction (which may then keep what it read and wrote).
  */
-function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, appended: () => void, inTx = false): StoreTx {
+function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, indexed: IndexedSet, appended: () => void, inTx = false): StoreTx {
   return {
-    devices: new SqlDeviceRepo(scope, paths),
+    devices: new SqlDeviceRepo(scope, paths, indexed),
     events: new SqlEventRepo(scope),
-    parameters: new SqlParameterRepo(scope, paths, inTx),
+    parameters: new SqlParameterRepo(scope, paths, indexed, inTx),
     tasks: new SqlTaskRepo(scope),
     faults: new SqlFaultRepo(scope),
     sessions: new SqlSessionRepo(scope),
@@ -70,7 +72,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, app
     userSessions: new SqlUserSessionRepo(scope),
     savedFilters: new SqlSavedFilterRepo(scope),
     sessionHistory: new SqlSessionHistoryRepo(scope),
-    fleet: new SqlFleetRepo(scope, paths),
+    fleet: new SqlFleetRepo(scope, paths, indexed),
     tenants: new SqlTenantRepo(scope),
     diagnostics: new SqlDiagnosticRepo(scope),
     metrics: new SqlMetricRepo(scope),
@@ -79,14 +81,17 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, app
     uspEndpoints: new SqlUspEndpointRepo(scope),
     uspHolds: new SqlUspHoldRepo(scope),
     uspDataModels: new SqlUspDataModelRepo(scope),
+    indexedParameters: new SqlIndexedParameterRepo(scope, indexed),
   };
 }
 
 export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStoreExtensions): Store {
   // One dictionary of parameter paths per store, shared by its transactions.
   const paths = new PathDictionary();
+  // And one view of the operator's indexed parameters, which every write checks against the database's.
+  const indexed = new IndexedSet();
   const committed = () => ext.outboxCommits?.committed();
-  const base = repos(storeScope(driver, dialect), ext, paths, committed);
+  const base = repos(storeScope(driver, dialect), ext, paths, indexed, committed);
   // Watchers hold a connection of their own: closing the store stops those still running first.
   const watchers = new Set<() => Promise<void>>();
   return {
@@ -100,7 +105,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
         const guard = new TxGuard(conn);
         scope = txScope(guard, dialect);
         try {
-          const result = await fn(repos(scope, ext, paths, () => (appended = true), true));
+          const result = await fn(repos(scope, ext, paths, indexed, () => (appended = true), true));
           if (guard.failure !== null) {
             throw new StoreError("STORE_TX_ABORTED", "a statement of the transaction failed (and the error was caught): rolled back",
               { cause: guard.failure });

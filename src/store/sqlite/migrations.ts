@@ -933,4 +933,24 @@ DROP TABLE parameters;
     // PostgreSQL's commit notifications and TOAST compression: nothing of the kind on SQLite.
     sql: "SELECT 1;",
   },
+  {
+    version: 28,
+    name: "operator's indexed parameters",
+    sql: `
+-- The operator's indexed parameters (parameters.indexed, docs/scale.md): path patterns whose records
+-- param_index keeps besides the built-in list. A pattern is filled in the background, device by device
+-- in id order (after_id: the last device done), and its rows are deleted in the background once removed.
+CREATE TABLE indexed_parameters (
+  pattern TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (state IN ('filling', 'ready', 'removing')),
+  -- Null until every transaction older than the change has ended; then the last device id done ('': none yet).
+  after_id TEXT,
+  -- When the change was seen committed (unused: SQLite's writers take turns).
+  writers_before TEXT,
+  done INTEGER NOT NULL DEFAULT 0,
+  added_at INTEGER NOT NULL,
+  ready_at INTEGER
+);
+`,
+  },
 ];
