@@ -1,4 +1,4 @@
-// Migration 29 (issue 18.2, docs/BENCHMARKS.md "Issue 18, round 6"): on PostgreSQL the time of a
+// Migration 29 (issue 18.2, docs/BENCHMARKS.md "Issue 18, round 7"): on PostgreSQL the time of a
 // device's last Inform moves from devices to device_informs, a row per device (SQLite keeps it in devices:
 // Dialect.capabilities.informsTable). A store at the schema before it reads the same times after it, and
 // every read of them (the device, lists filtered and sorted by them, the overview's counts, the tasks

@@ -10,11 +10,14 @@ import type {
 } from "../types.js";
 import type { Dialect, RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
-import { compileFilter, compileOnTable, parameterSource, SqlParams, textColumn, timeColumn, type FilterContext } from "./filter.js";
+import { compileFilter, compileOnTable, parameterSource, SqlParams, textColumn, timeColumn, type FilterContext, type IsIndexed } from "./filter.js";
+import { isIndexedPath } from "./indexed-paths.js";
+import { INDEXED_REVISION_KEY, type IndexedSet } from "./indexed-set.js";
 import { insertRows } from "./insert-rows.js";
 import { limitClause } from "./limit.js";
 import { prefixUpperBound } from "./paths.js";
 import type { PathDictionary } from "./param-paths.js";
+import { readRevision } from "./revision.js";
 import { CREDENTIALS_SOURCE_SQL, deviceColumns, toDevice, toEvent } from "./rows.js";
 import type { Scope } from "./scope.js";
 import { toParameterRecord } from "./tree.js";
@@ -57,7 +60,7 @@ function filterContext(q: DeviceListQuery): FilterContext {
 }
 
 /** Turns a list query into the pieces of its statements; the filter and sort are checked here (FilterError). */
-function plan(d: Dialect, q: DeviceListQuery): ListPlan {
+function plan(d: Dialect, q: DeviceListQuery, indexed: IsIndexed): ListPlan {
   checkCount("limit", q.limit);
   checkCount("offset", q.offset);
   const params = new SqlParams();
@@ -71,7 +74,7 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
   if (q.tag !== undefined) {
     conds.push(`EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = ${params.add(q.tag)})`);
   }
-  if (q.filter !== undefined) conds.push(compileFilter(toFilter(q.filter), d, filterContext(q), params));
+  if (q.filter !== undefined) conds.push(compileFilter(toFilter(q.filter), d, filterContext(q), params, indexed));
   const sort = resolveSort(q.sort ?? []);
   const first = sort[0];
   const idOrder = sort.length === 0 ? "asc" : first?.target.kind === "field" && first.target.name === "id" ? first.direction : null;
@@ -87,7 +90,7 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
     const dir = direction === "asc" ? "ASC" : "DESC";
     if (target.kind === "parameter") {
       const s = `s${i}`;
-      const src = parameterSource(d, target.path, params);
+      const src = parameterSource(d, target.path, params, indexed);
       joins.push(`LEFT JOIN ${src.table} ${s} ON ${s}.device_id = d.id AND ${src.on(s)}`);
       // Missing values last; numbers before texts ascending (after them descending); texts by their
       // first SORT_TEXT_CHARS characters, which PostgreSQL's value_key holds (see query/sort.ts).
@@ -144,7 +147,38 @@ export class SqlDeviceRepo implements DeviceRepo {
   constructor(
     private readonly s: Scope,
     private readonly dict: PathDictionary,
+    private readonly indexed: IndexedSet,
   ) {}
+
+  /**
+   * Plans and runs a read. One whose filter or sort names a parameter that is not built in reads the
+   * indexed set's revision first (a chosen pattern may have become ready since this store last looked);
+   * one that reads a chosen pattern's rows reads it again after, and runs again when it moved: the
+   * pattern may have been removed and its rows deleted meanwhile (docs/scale.md).
+   */
+  private async planned<T>(q: DeviceListQuery, run: (p: ListPlan) => Promise<T>): Promise<T> {
+    const d = this.s.dialect;
+    for (;;) {
+      let asked = false;
+      let used = false;
+      const indexed = (path: string) => {
+        if (isIndexedPath(path)) return true;
+        asked = true;
+        const ready = this.indexed.readyChosen(path);
+        used ||= ready;
+        return ready;
+      };
+      let p = plan(d, q, indexed);
+      if (!asked) return run(p);
+      const rev = await readRevision(this.s, INDEXED_REVISION_KEY);
+      if (await this.indexed.observe(this.s, rev)) {
+        used = false;
+        p = plan(d, q, indexed);
+      }
+      const result = await run(p);
+      if (!used || (await readRevision(this.s, INDEXED_REVISION_KEY)) === rev) return result;
+    }
+  }
 
   async get(id: string): Promise<DeviceRecord | null> {
     const rows = await this.s.all(`SELECT ${deviceColumns(this.s.dialect, "d")} FROM devices d WHERE d.id = $1`, [id]);
@@ -221,8 +255,11 @@ export class SqlDeviceRepo implements DeviceRepo {
     });
   }
 
-  private async page(q: DeviceListQuery, extra: number): Promise<{ devices: DeviceRecord[]; idOrder: "asc" | "desc" | null }> {
-    const p = plan(this.s.dialect, q);
+  private page(q: DeviceListQuery, extra: number): Promise<{ devices: DeviceRecord[]; idOrder: "asc" | "desc" | null }> {
+    return this.planned(q, (p) => this.pageOf(p, q, extra));
+  }
+
+  private async pageOf(p: ListPlan, q: DeviceListQuery, extra: number): Promise<{ devices: DeviceRecord[]; idOrder: "asc" | "desc" | null }> {
     const values = p.params.values;
     const limit = limitClause(values, q.limit === undefined ? undefined : Math.floor(q.limit) + extra, q.offset);
     // The page is chosen in the inner query and only its rows get their tags (PostgreSQL would otherwise
@@ -240,14 +277,15 @@ export class SqlDeviceRepo implements DeviceRepo {
     return (await this.page(q, 0)).devices;
   }
 
-  async count(q: DeviceListQuery = {}): Promise<number> {
-    const p = plan(this.s.dialect, { ...q, sort: undefined, after: undefined });
-    // A filter on the last Inform alone (PostgreSQL) counts device_informs' rows: one per device.
-    const own = q.filter !== undefined && !q.idPrefix && q.tag === undefined
-      ? compileOnTable(toFilter(q.filter), this.s.dialect, filterContext(q)) : null;
-    const [from, where, values] = own === null ? [p.from, p.where, p.params.values] : [own.from, `WHERE ${own.where}`, own.params];
-    const rows = await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${from} ${where}`, values, { adHoc: p.adHoc });
-    return Number(rows[0]?.n ?? 0);
+  count(q: DeviceListQuery = {}): Promise<number> {
+    return this.planned({ ...q, sort: undefined, after: undefined }, async (p) => {
+      // A filter on the last Inform alone (PostgreSQL) counts device_informs' rows: one per device.
+      const own = q.filter !== undefined && !q.idPrefix && q.tag === undefined
+        ? compileOnTable(toFilter(q.filter), this.s.dialect, filterContext(q)) : null;
+      const [from, where, values] = own === null ? [p.from, p.where, p.params.values] : [own.from, `WHERE ${own.where}`, own.params];
+      const rows = await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${from} ${where}`, values, { adHoc: p.adHoc });
+      return Number(rows[0]?.n ?? 0);
+    });
   }
 
   async query(q: DeviceQuery): Promise<DeviceQueryResult> {

@@ -117,6 +117,15 @@ export interface Dialect {
   readonly forUpdate: string;
 
   /**
+   * Transactions that may still work from what they read before a change committed (the operator's
+   * indexed parameters wait for them, docs/scale.md): `mark`, an SQL expression of the server's clock
+   * to store once the change is committed, and `count(mark)`, a query of how many other transactions
+   * of the database began before that stored mark (column `n`). Null where writers take turns on the
+   * whole database (SQLite): none can be older than a committed change.
+   */
+  readonly olderTransactions: { mark: string; count: (mark: string) => string } | null;
+
+  /**
    * A derived table of the records of one path in every device's tree (device_trees, sql/tree.ts), the
    * path bound as `pathParam`: device_id and what param_index holds (value, value_num, value_time,
    * value_bool, and valueKey's column where the dialect has one), so that a filter condition reads the

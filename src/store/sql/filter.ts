@@ -29,6 +29,9 @@ export class SqlParams {
   }
 }
 
+/** Whether param_index holds every device's record of a path: the built-in list, and the operator's ready patterns where the caller knows them. */
+export type IsIndexed = (path: string) => boolean;
+
 export interface FilterContext {
   now: Date;
   onlineWithinMs?: number;
@@ -75,9 +78,11 @@ export function timeColumn(d: Dialect, field: TimeField): FieldColumn {
  * (device_id, value, value_num, value_time, value_bool, and the dialect's valueKey column): param_index
  * for an indexed path (an index range), else the devices' trees, read in SQL (a scan).
  */
-export function parameterSource(d: Dialect, path: string, params: SqlParams): { table: string; on: (alias: string) => string; indexed: boolean } {
+export function parameterSource(
+  d: Dialect, path: string, params: SqlParams, indexed: IsIndexed = isIndexedPath,
+): { table: string; on: (alias: string) => string; indexed: boolean } {
   const bound = params.add(path);
-  if (isIndexedPath(path)) return { table: "param_index", on: (a) => `${a}.path_id = (SELECT id FROM param_paths WHERE path = ${bound})`, indexed: true };
+  if (indexed(path)) return { table: "param_index", on: (a) => `${a}.path_id = (SELECT id FROM param_paths WHERE path = ${bound})`, indexed: true };
   return { table: d.treeRecords(bound), on: () => "true", indexed: false };
 }
 
@@ -96,6 +101,7 @@ class Compiler {
     private readonly d: Dialect,
     private readonly ctx: FilterContext,
     private readonly p: SqlParams,
+    private readonly indexed: IsIndexed,
     /** Conditions are on this table's rows (a table of one row per device, onTable), not on `devices d`. */
     private readonly on: string | null = null,
   ) {}
@@ -228,7 +234,7 @@ class Compiler {
    * "lab devices' UpTime").
    */
   private parameterHas(path: string, cond: (() => string) | null): string {
-    const src = parameterSource(this.d, path, this.p);
+    const src = parameterSource(this.d, path, this.p, this.indexed);
     const where = cond === null ? src.on("p") : `${src.on("p")} AND ${cond()}`;
     if (src.indexed) return this.d.deviceHasRow(src.table, "p", where);
     return `((SELECT COUNT(*) FROM ${src.table} p WHERE p.device_id = d.id AND ${where}) > 0)`;
@@ -323,9 +329,12 @@ class Compiler {
   }
 }
 
-/** The SQL condition on `devices d` for a (valid) filter; its values are appended to `params`. */
-export function compileFilter(node: FilterNode, dialect: Dialect, ctx: FilterContext, params: SqlParams): string {
-  return new Compiler(dialect, ctx, params).node(node);
+/**
+ * The SQL condition on `devices d` for a (valid) filter; its values are appended to `params`. `indexed`
+ * says which parameters to read from param_index (by default the built-in list, which always is).
+ */
+export function compileFilter(node: FilterNode, dialect: Dialect, ctx: FilterContext, params: SqlParams, indexed: IsIndexed = isIndexedPath): string {
+  return new Compiler(dialect, ctx, params, indexed).node(node);
 }
 
 /** The table of one row per device every field of the filter is in, or null (one is in devices, or none is in a table). */
@@ -357,5 +366,5 @@ export function compileOnTable(node: FilterNode, dialect: Dialect, ctx: FilterCo
   const table = onlyTable(dialect, node);
   if (table === null) return null;
   const params = new SqlParams();
-  return { from: `${table.name} ${table.alias}`, where: new Compiler(dialect, ctx, params, table.name).node(node), params: params.values };
+  return { from: `${table.name} ${table.alias}`, where: new Compiler(dialect, ctx, params, isIndexedPath, table.name).node(node), params: params.values };
 }

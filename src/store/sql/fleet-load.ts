@@ -4,6 +4,7 @@ import type { LoadedDevice } from "../types.js";
 import type { RowColumn } from "./dialect.js";
 import { SqlDeviceRepo } from "./devices.js";
 import { insertRows } from "./insert-rows.js";
+import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import type { Scope } from "./scope.js";
 import { emptyRecord, type Tree } from "./tree.js";
@@ -27,10 +28,10 @@ const INFORM_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" 
 
 const TAG_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "tag", type: "text" }];
 
-export async function loadDevices(scope: Scope, dict: PathDictionary, devices: readonly LoadedDevice[], replace: boolean): Promise<void> {
+export async function loadDevices(scope: Scope, dict: PathDictionary, indexed: IndexedSet, devices: readonly LoadedDevice[], replace: boolean): Promise<void> {
   if (devices.length === 0) return;
   await scope.atomic(async (s) => {
-    if (replace) await new SqlDeviceRepo(s, dict).deleteMany(devices.map((d) => d.id));
+    if (replace) await new SqlDeviceRepo(s, dict, indexed).deleteMany(devices.map((d) => d.id));
     // The last Inform's time where the dialect keeps it (Dialect.capabilities.informsTable).
     const own = s.dialect.capabilities.informsTable;
     await insertRows(s, "devices", own ? DEVICE_COLUMNS : [...DEVICE_COLUMNS, LAST_INFORM], devices.map((d) => [
@@ -50,7 +51,7 @@ export async function loadDevices(scope: Scope, dict: PathDictionary, devices: r
         }
         trees.set(d.id, tree);
       }
-      await insertTrees(s, dict, trees);
+      await insertTrees(s, dict, indexed, trees);
     }
   });
 }

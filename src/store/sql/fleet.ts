@@ -5,6 +5,7 @@ import type { DeviceScope, FleetRepo, LoadedDevice, Overview, OverviewQuery } fr
 import { deviceScopeCondition } from "./device-scope.js";
 import { existingDevices, loadDevices } from "./fleet-load.js";
 import { isIndexedPath } from "./indexed-paths.js";
+import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import { prefixUpperBound } from "./paths.js";
 import type { Scope } from "./scope.js";
@@ -23,6 +24,7 @@ export class SqlFleetRepo implements FleetRepo {
   constructor(
     private readonly s: Scope,
     private readonly dict: PathDictionary,
+    private readonly indexed: IndexedSet,
   ) {}
 
   async overview(q: OverviewQuery): Promise<Overview> {
@@ -109,7 +111,7 @@ export class SqlFleetRepo implements FleetRepo {
   }
 
   load(devices: readonly LoadedDevice[], options: { replace?: boolean } = {}): Promise<void> {
-    return loadDevices(this.s, this.dict, devices, options.replace === true);
+    return loadDevices(this.s, this.dict, this.indexed, devices, options.replace === true);
   }
 
   existing(ids: readonly string[]): Promise<string[]> {

@@ -48,6 +48,7 @@ export const sqliteDialect: Dialect = {
   jsonText: (expr) => expr,
   treePatch: null,
   forUpdate: "",
+  olderTransactions: null,
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
   // any case (the four words are ASCII: lower() of ASCII is enough).
   treeRecords: (path) => `(SELECT device_id, value, value_num, value_time,
