@@ -77,7 +77,11 @@ export class SqlIndexedParameterRepo implements IndexedParameterRepo {
     });
   }
 
-  step(batch: number, at: Date): Promise<IndexedWorkStep> {
+  async step(batch: number, at: Date): Promise<IndexedWorkStep> {
+    // Every process asks every second: with nothing to do (the usual case) a read alone answers, not a
+    // transaction (on SQLite the database's write lock; on either, a transaction beside the sessions').
+    const pending = await this.s.all("SELECT 1 AS x FROM indexed_parameters WHERE state <> 'ready' LIMIT 1");
+    if (pending.length === 0) return "idle";
     return this.s.atomic(async (s) => {
       const d = s.dialect;
       // Filling first: a pattern removed and chosen again is filling, not removing.
