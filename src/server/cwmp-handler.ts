@@ -324,7 +324,6 @@ export class CwmpHandler {
         const digestUse = auth.ok ? auth.digestUse : undefined;
         const reloaded = this.o.provisioning?.reloadIn(tx);
         reloaded?.catch(() => undefined);
-        this.o.alarms?.prefetch(tx, deviceId);
         const [fresh, old, tasksFirst] = await Promise.all([
           digestUse === undefined ? true : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt),
           tx.sessions.ofDevice(deviceId),

@@ -315,6 +315,38 @@ export function conformance(b: Backend): void {
       assert.deepEqual(found.map((dev) => dev.id), ["d1"]);
     });
 
+    test("inside a transaction, reads after each kind of write see it, as a read after the commit does", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const v = (path: string, value: string, type = "xsd:string") => ({ path, value, type });
+      await s.parameters.setValues("d1", [v("Device.DeviceInfo.UpTime", "1", "xsd:unsignedInt"), v("Device.WiFi.SSID.1.SSID", "a")], at(1));
+      const seen = await s.transaction(async (tx) => {
+        const steps: string[][] = [];
+        const show = async () => steps.push((await tx.parameters.all("d1")).map((p) => `${p.path}=${p.value ?? ""}@${p.valueAt?.getTime() ?? "-"}/${p.writable ?? "-"}/${p.notification ?? "-"}`));
+        await show(); // read first: the transaction keeps the tree
+        await tx.parameters.setValues("d1", [v("Device.DeviceInfo.UpTime", "2", "xsd:unsignedInt")], at(2)); // a path the tree has
+        await show();
+        await tx.parameters.setValues("d1", [v("Device.WiFi.SSID.2.SSID", "b")], at(3)); // a new path, with its parent
+        await show();
+        await tx.parameters.setNames("d1", "Device.WiFi.", false, [{ path: "Device.WiFi.SSID.2.SSID", writable: true }], at(4));
+        await show();
+        await tx.parameters.setAttributes("d1", [{ path: "Device.WiFi.SSID.2.SSID", notification: 2, accessList: [] }], at(5));
+        await show();
+        assert.deepEqual((await tx.parameters.get("d1", ["Device.WiFi.SSID.2.SSID", "Device.DeviceInfo.UpTime"])).map((p) => p.value), ["2", "b"]);
+        assert.equal(await tx.parameters.deleteSubtree("d1", "Device.WiFi.SSID.2."), 2);
+        await show();
+        // Another device's tree is its own.
+        assert.deepEqual(await tx.parameters.all("d2"), []);
+        return steps;
+      });
+      const after = (await s.parameters.all("d1")).map((p) => `${p.path}=${p.value ?? ""}@${p.valueAt?.getTime() ?? "-"}/${p.writable ?? "-"}/${p.notification ?? "-"}`);
+      assert.deepEqual(seen.at(-1), after);
+      assert.ok(seen[1]!.includes(`Device.DeviceInfo.UpTime=2@${at(2).getTime()}/-/-`), seen[1]!.join(" "));
+      assert.ok(seen[2]!.includes(`Device.WiFi.SSID.2.SSID=b@${at(3).getTime()}/-/-`) && seen[2]!.includes("Device.WiFi.SSID.2.=@-/-/-"), seen[2]!.join(" "));
+      assert.ok(!seen[3]!.some((x) => x.startsWith("Device.WiFi.SSID.1.")), "setNames of the whole subtree dropped SSID.1");
+      assert.ok(seen[4]!.includes(`Device.WiFi.SSID.2.SSID=b@${at(3).getTime()}/true/2`), seen[4]!.join(" "));
+      assert.ok(!after.some((x) => x.startsWith("Device.WiFi.SSID.2")));
+    });
+
     test("setValues refreshes the times of any number of unchanged values, on that device only", async (ctx) => {
       const s = await withDevices(b, ctx, "d1", "d2");
       // 75 unchanged values: more than one statement refreshes on SQLite (64 at most), the last padded.

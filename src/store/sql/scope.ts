@@ -6,8 +6,6 @@ import type { QueryOptions, Row, SqlConn, SqlDriver } from "./driver.js";
 
 export interface Scope {
   readonly dialect: Dialect;
-  /** Whether this scope is one transaction's (its statements see each other's work), not the store's. */
-  readonly inTransaction: boolean;
   all<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Runs several statements so that they commit together or not at all. */
@@ -25,7 +23,6 @@ function wrapError(dialect: Dialect, err: unknown): unknown {
 class ConnScope implements Scope {
   constructor(
     readonly dialect: Dialect,
-    readonly inTransaction: boolean,
     private readonly conn: SqlConn,
     private readonly atomicFn: <T>(self: ConnScope, fn: (scope: Scope) => Promise<T>) => Promise<T>,
   ) {}
@@ -55,7 +52,7 @@ const passThrough = <T>(self: ConnScope, fn: (scope: Scope) => Promise<T>): Prom
 
 /** The store's own scope: `atomic` opens a transaction. */
 export function storeScope(driver: SqlDriver, dialect: Dialect): Scope {
-  return new ConnScope(dialect, false, driver, (_self, fn) => driver.transaction((conn) => fn(new ConnScope(dialect, true, conn, passThrough))));
+  return new ConnScope(dialect, driver, (_self, fn) => driver.transaction((conn) => fn(new ConnScope(dialect, conn, passThrough))));
 }
 
 /**
@@ -102,5 +99,5 @@ export class TxGuard implements SqlConn {
 }
 
 export function txScope(guard: TxGuard, dialect: Dialect): Scope {
-  return new ConnScope(dialect, true, guard, passThrough);
+  return new ConnScope(dialect, guard, passThrough);
 }
