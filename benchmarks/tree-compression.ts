@@ -1,10 +1,10 @@
-// TOAST compression of device_trees.tree on PostgreSQL (issue 18.3, migration 27): pglz against lz4 on
+// TOAST compression of device_trees.tree on PostgreSQL (issue 18.3, migration 30): pglz against lz4 on
 // generated fleets with full trees, one database per method, measured in the same run.
 //
 //   npm run bench:tree-compression -- --url postgres://.../fleet_a --url postgres://.../fleet_b [--runs 250]
 //
 // Each database holds the same fleet (`provisio fleet generate`), its trees written with one method
-// (migration 27 makes lz4 the column's; `ALTER TABLE device_trees ALTER COLUMN tree SET COMPRESSION pglz`
+// (migration 30 makes lz4 the column's; `ALTER TABLE device_trees ALTER COLUMN tree SET COMPRESSION pglz`
 // before generating gives the other). Per database: the method found in its rows, bytes per device of
 // device_trees (heap and TOAST), a device's full tree read through the store and by a bare SELECT, and a
 // session's write on a full tree: setValues of 10 changed values to paths the tree has (one UPDATE that

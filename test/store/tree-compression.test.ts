@@ -1,4 +1,4 @@
-// Migration 27 (issue 18.3, docs/scale.md "TOAST compression"): on PostgreSQL device_trees.tree is
+// Migration 30 (issue 18.3, docs/scale.md "TOAST compression"): on PostgreSQL device_trees.tree is
 // compressed with lz4 where the server has it; rows written before keep pglz until they are written
 // again, and both read back the same records. On SQLite the migration does nothing but keep the numbering.
 import assert from "node:assert/strict";
@@ -33,20 +33,20 @@ async function withStore<T>(url: string, options: Parameters<typeof openStore>[1
 }
 
 forEachBackend((b) => {
-  describe("migration 27: TOAST compression of parameter trees", () => {
+  describe("migration 30: TOAST compression of parameter trees", () => {
     test("applies, and trees written before and after it read back the same records", async () => {
       const url = await b.freshUrl();
       const pg = b.name === "postgres";
-      const before = await withStore(url, { sqlite: { migrateUpTo: 26 }, postgres: { migrateUpTo: 26 } }, async (s) => {
+      const before = await withStore(url, { sqlite: { migrateUpTo: 29 }, postgres: { migrateUpTo: 29 } }, async (s) => {
         await s.devices.recordInform(inform("d1"));
         await s.parameters.setValues("d1", values(1), T0);
         return s.parameters.all("d1");
       });
       assert.equal(before.length, 3 + 100 + 200, "Device., Device.Hosts., Device.Hosts.Host., the hosts and their values");
-      assert.equal(await latestMigration(url), 26);
+      assert.equal(await latestMigration(url), 29);
 
       await withStore(url, {}, async (s) => {
-        assert.equal(await latestMigration(url), 27);
+        assert.equal(await latestMigration(url), 30);
         assert.deepEqual(await s.parameters.all("d1"), before, "the row written before the migration");
         const lz4 = pg && (await queryDirect(url, "SELECT 'lz4' = ANY(enumvals) AS ok FROM pg_settings WHERE name = 'default_toast_compression'"))[0]!.ok === true;
         if (pg) {

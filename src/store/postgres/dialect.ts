@@ -33,7 +33,7 @@ export const VALUE_KEY_CHARS = SORT_TEXT_CHARS;
 
 export const postgresDialect: Dialect = {
   name: "postgres",
-  capabilities: { writableCte: true, valueKey: { column: "value_key", chars: VALUE_KEY_CHARS }, inProcess: false, skipLocked: true },
+  capabilities: { writableCte: true, valueKey: { column: "value_key", chars: VALUE_KEY_CHARS }, inProcess: false, skipLocked: true, informsTable: true },
   date: (v) => (v == null ? null : v.toISOString()),
   readDate: (v) => (v == null ? null : v instanceof Date ? v : new Date(String(v))),
   bool: (v) => (v == null ? null : v),
@@ -77,6 +77,13 @@ export const postgresDialect: Dialect = {
     where: `device_trees.tree ?& ${ids}::text[]`,
   }),
   forUpdate: " FOR UPDATE",
+  // xact_start of the other clients' sessions of the same role (or all, with pg_read_all_stats): every
+  // ACS process must connect as one role (docs/operations.md). Not autovacuum's workers: they write no trees.
+  olderTransactions: {
+    mark: "clock_timestamp()",
+    count: (mark) => `SELECT COUNT(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start < ${mark}`,
+  },
   // COLLATE "C": texts compare by code point, as param_index's columns (and SQLite) do.
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
   // any case (the four words are ASCII).

@@ -4,7 +4,7 @@
 // What the cache holds must be committed: a path another transaction inserted and then rolled back
 // would otherwise name nothing (PostgreSQL: its id is gone) or, on SQLite, another path (its rowid is
 // taken again). So a path this scope inserts (RETURNING says which) stays with the scope (its
-// transaction); the cache learns it when a later read finds it committed.
+// transaction); the cache learns it when the transaction commits, or when a later read finds it committed.
 import type { Scope } from "./scope.js";
 
 export class PathDictionary {
@@ -48,6 +48,14 @@ export class PathDictionary {
       if (own?.get(path) !== id) this.learn(id, path);
       return [id, path];
     });
+  }
+
+  /** The transaction of scope `s` committed: the paths it inserted are known committed now. */
+  committed(s: Scope): void {
+    const own = this.pending.get(s);
+    if (own === undefined) return;
+    this.pending.delete(s);
+    for (const [path, id] of own) this.learn(id, path);
   }
 
   /** The ids of the paths, inserting those the dictionary lacks. */

@@ -1,8 +1,9 @@
 // Reading and writing device_trees rows (sql/tree.ts) and keeping param_index in step with them.
 import { booleanOf, numberOf, timeOf } from "../../query/values.js";
 import type { RowColumn } from "./dialect.js";
-import { isIndexedPath } from "./indexed-paths.js";
+import { INDEXED_REVISION_SQL, type IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
+import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 import type { ParameterValueUpdate } from "../types.js";
 import { decodeRecord, emptyRecord, encodeRecord, encodeTree, type EncodedRecord, type Tree, type TreeRecord } from "./tree.js";
@@ -13,15 +14,35 @@ function ms(v: unknown): number | null {
   return v == null ? null : Number(v);
 }
 
-/** The trees of these devices (a device without one is absent); `lock` holds their rows until the transaction ends. */
-export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: readonly string[], lock = false): Promise<Map<string, Tree>> {
-  const out = new Map<string, Tree>();
-  if (deviceIds.length === 0) return out;
+/**
+ * The trees of these devices (a device without one is absent). With `forWrite`, their rows are held
+ * until the transaction ends, and the indexed set's revision is read in the same statement (the writer
+ * then knows every pattern its statement could see: docs/scale.md).
+ */
+export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: readonly string[], forWrite?: IndexedSet): Promise<Map<string, Tree>> {
+  if (deviceIds.length === 0) return new Map();
   const d = s.dialect;
-  const rows = deviceIds.length === 1
-    ? await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE device_id = $1${lock ? d.forUpdate : ""}`, [deviceIds[0]])
-    : await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE ${d.inTextArray("device_id", "$1")}${lock ? d.forUpdate : ""}`,
-      [d.textArray([...new Set(deviceIds)])]);
+  const one = deviceIds.length === 1;
+  const where = one ? "device_id = $1" : d.inTextArray("device_id", "$1");
+  const params = [one ? deviceIds[0] : d.textArray([...new Set(deviceIds)])];
+  let rows;
+  if (forWrite === undefined) rows = await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE ${where}`, params);
+  else if (d.forUpdate !== "") rows = await s.all(`SELECT ${TREE_COLUMNS}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM device_trees WHERE ${where}${d.forUpdate}`, params);
+  else {
+    // Without row locks (SQLite: writers take turns on the database), the revision comes even when no
+    // tree does, from a row of its own; PostgreSQL cannot lock the rows of an outer join, and its
+    // writers make the row first (SqlParameterRepo.modify).
+    rows = await s.all(`SELECT ${TREE_COLUMNS}, r.indexed_rev FROM (SELECT ${INDEXED_REVISION_SQL} AS indexed_rev) r LEFT JOIN device_trees ON ${where}`, params);
+  }
+  if (forWrite !== undefined && rows[0] !== undefined) await forWrite.observe(s, rows[0].indexed_rev);
+  rows = rows.filter((r) => r.device_id != null);
+  return decodeTrees(s, dict, rows);
+}
+
+/** device_trees rows (TREE_COLUMNS) as trees, by device id. */
+async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Row[]): Promise<Map<string, Tree>> {
+  const out = new Map<string, Tree>();
+  const d = s.dialect;
   const decoded = rows.map((r) => ({
     id: String(r.device_id),
     records: d.readJson(r.tree) as unknown as Record<string, EncodedRecord>,
@@ -52,11 +73,24 @@ function indexRow(pathId: number, r: TreeRecord): unknown[] {
   return [pathId, r.value, numberOf(r.value), timeOf(r.value), booleanOf(r.value)];
 }
 
+/** Writes (or replaces) param_index rows of one device: `rows` of indexRow. */
+async function upsertIndex(s: Scope, deviceId: string, rows: unknown[][]): Promise<void> {
+  const src = s.dialect.rowSource(2, INDEX_COLUMNS, rows);
+  await s.run(
+    `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+     SELECT $1, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
+     ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+       value_time = excluded.value_time, value_bool = excluded.value_bool`,
+    [deviceId, ...src.params],
+  );
+}
+
 /**
  * Writes a device's tree (deletes its row when empty), and the param_index rows of the indexed paths
- * whose record came, went or changed value since `before`.
+ * whose record came, went or changed value since `before`. `indexed` must have observed the revision
+ * of this transaction's locked read of the row (readTrees with forWrite).
  */
-export async function writeTree(s: Scope, dict: PathDictionary, deviceId: string, before: Tree, after: Tree): Promise<void> {
+export async function writeTree(s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, before: Tree, after: Tree): Promise<void> {
   const d = s.dialect;
   if (after.size === 0) {
     await s.run("DELETE FROM device_trees WHERE device_id = $1", [deviceId]);
@@ -72,9 +106,9 @@ export async function writeTree(s: Scope, dict: PathDictionary, deviceId: string
   );
   const gone: string[] = [];
   const changed: unknown[][] = [];
-  for (const path of before.keys()) if (!after.has(path) && isIndexedPath(path)) gone.push(path);
+  for (const path of before.keys()) if (!after.has(path) && indexed.written(path)) gone.push(path);
   for (const [path, r] of after) {
-    if (!isIndexedPath(path)) continue;
+    if (!indexed.written(path)) continue;
     const old = before.get(path);
     if (old === undefined || old.value !== r.value) changed.push(indexRow(ids.get(path)!, r));
   }
@@ -82,25 +116,18 @@ export async function writeTree(s: Scope, dict: PathDictionary, deviceId: string
     const goneIds = [...(await dict.find(s, gone)).values()];
     await s.run(`DELETE FROM param_index WHERE device_id = $1 AND ${d.inArray("path_id", "$2", "bigint")}`, [deviceId, d.array(goneIds, "bigint")]);
   }
-  if (changed.length > 0) {
-    const src = d.rowSource(2, INDEX_COLUMNS, changed);
-    await s.run(
-      `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
-       SELECT $1, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
-       ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
-         value_time = excluded.value_time, value_bool = excluded.value_bool`,
-      [deviceId, ...src.params],
-    );
-  }
+  if (changed.length > 0) await upsertIndex(s, deviceId, changed);
 }
 
 /**
  * Writes the trees of devices that have none yet (FleetRepo.load), a few statements for the batch: the
  * dictionary's new paths once, the rows, and the indexed paths' rows.
  */
-export async function insertTrees(s: Scope, dict: PathDictionary, trees: ReadonlyMap<string, Tree>): Promise<void> {
+export async function insertTrees(s: Scope, dict: PathDictionary, indexed: IndexedSet, trees: ReadonlyMap<string, Tree>): Promise<void> {
   if (trees.size === 0) return;
   const d = s.dialect;
+  // The set as this transaction sees it: a bulk load has no locked read to carry the revision.
+  await indexed.refresh(s);
   const paths = new Set<string>();
   for (const t of trees.values()) for (const p of t.keys()) paths.add(p);
   const ids = await dict.ids(s, paths);
@@ -109,7 +136,7 @@ export async function insertTrees(s: Scope, dict: PathDictionary, trees: Readonl
   for (const [deviceId, t] of trees) {
     const e = encodeTree(t, ids);
     rows.push([deviceId, e.records, e.valuesAt, e.namesAt, e.attributesAt]);
-    for (const [path, r] of t) if (isIndexedPath(path)) index.push([deviceId, ...indexRow(ids.get(path)!, r)]);
+    for (const [path, r] of t) if (indexed.written(path)) index.push([deviceId, ...indexRow(ids.get(path)!, r)]);
   }
   const treeSrc = d.rowSource(1, [
     { name: "device_id", type: "text" }, { name: "tree", type: "json" }, { name: "values_at", type: "bigint" },
@@ -128,8 +155,11 @@ export async function insertTrees(s: Scope, dict: PathDictionary, trees: Readonl
  * reading the row, with the indexed paths' rows: a session's usual write, one round trip. False, with
  * nothing written, when the dialect has no such statement, a path is new to the tree (its ancestors
  * may be missing) or the device has no tree: the caller reads, changes and writes the row instead.
+ * With `returnTree`, the tree as the statement left it (a transaction keeps it for its reads) instead of true.
  */
-export async function patchValues(s: Scope, dict: PathDictionary, deviceId: string, values: readonly ParameterValueUpdate[], at: number): Promise<boolean> {
+export async function patchValues(
+  s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, values: readonly ParameterValueUpdate[], at: number, returnTree = false,
+): Promise<boolean | Tree> {
   const d = s.dialect;
   if (d.treePatch === null) return false;
   const last = new Map(values.map((v) => [v.path, v]));
@@ -143,22 +173,75 @@ export async function patchValues(s: Scope, dict: PathDictionary, deviceId: stri
     const e = encodeRecord({ ...emptyRecord(), value: v.value, type: v.type, valueAt: at, namesAt: at }, none);
     // A null removes what the record had (a text that became an integer loses its "v").
     patch[String(id)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
-    if (isIndexedPath(path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
+    if (indexed.written(path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
   }
+  const returned = returnTree ? TREE_COLUMNS : "device_id";
   const { set, where } = d.treePatch("$2", "$3");
-  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING device_id`;
+  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returned}`;
   const params: unknown[] = [deviceId, JSON.stringify(patch), d.textArray([...ids.values()].map(String))];
-  if (index.length === 0) return (await s.all(update, params)).length > 0;
-  const src = d.rowSource(4, INDEX_COLUMNS, index);
-  const rows = await s.all(
+  const rows = index.length === 0 ? await s.all(`${update}, ${INDEXED_REVISION_SQL} AS indexed_rev`, params) : await patchIndexed(s, update, returned, params, index);
+  if (rows.length === 0) return false;
+  // The statement saw a newer set than the one the rows were chosen from: the paths it adds, again.
+  if (await indexed.observe(s, rows[0]!.indexed_rev)) await reindex(s, dict, indexed, deviceId, [...ids.keys()]);
+  return returnTree ? (await decodeTrees(s, dict, rows)).get(deviceId)! : true;
+}
+
+/** The patching UPDATE with the indexed paths' rows, in one statement; `returned`: the columns of its RETURNING. */
+function patchIndexed(s: Scope, update: string, returned: string, params: unknown[], index: unknown[][]): Promise<Row[]> {
+  const src = s.dialect.rowSource(4, INDEX_COLUMNS, index);
+  return s.all(
     `WITH upd AS (${update}),
      idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
        SELECT upd.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM upd, ${src.sql}
        ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
          value_time = excluded.value_time, value_bool = excluded.value_bool
        WHERE param_index.value IS DISTINCT FROM excluded.value)
-     SELECT device_id FROM upd`,
+     SELECT ${returned}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM upd`,
     [...params, ...src.params],
   );
-  return rows.length > 0;
+}
+
+/**
+ * Writes param_index rows of the device's records of `paths` that the indexed set now keeps, from the
+ * row read locked (so what is written is what the tree holds, whatever wrote it meanwhile).
+ */
+async function reindex(s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, paths: readonly string[]): Promise<void> {
+  await s.atomic(async (t) => {
+    const tree = (await readTrees(t, dict, [deviceId], indexed)).get(deviceId);
+    if (tree === undefined) return;
+    const kept = paths.filter((p) => indexed.written(p) && tree.has(p));
+    if (kept.length === 0) return;
+    const ids = await dict.find(t, kept);
+    await upsertIndex(t, deviceId, kept.map((p) => indexRow(ids.get(p)!, tree.get(p)!)));
+  });
+}
+
+/**
+ * Writes the param_index rows of the records of `pathIds` (the paths a chosen pattern fits) in the
+ * trees of the next `batch` devices after `after` (a fill's step), read from their rows locked: a write
+ * under way finishes first, and a later one waits for this transaction, so the rows are what the trees
+ * hold. Only those records are read (in SQL), not the whole trees. Returns the devices gone through.
+ */
+export async function fillIndex(s: Scope, after: string, batch: number, pathIds: readonly number[]): Promise<string[]> {
+  const d = s.dialect;
+  const devices = (await s.all<{ device_id: unknown }>(
+    `SELECT device_id FROM device_trees WHERE device_id > $1 ORDER BY device_id LIMIT $2${d.forUpdate}`, [after, batch])).map((r) => String(r.device_id));
+  if (devices.length === 0 || pathIds.length === 0) return devices;
+  const records = await s.all<{ device_id: unknown; path_id: unknown; r: unknown }>(
+    `SELECT t.device_id, k.id AS path_id, t.tree -> CAST(k.id AS TEXT) AS r
+     FROM device_trees t, param_paths k
+     WHERE ${d.inTextArray("t.device_id", "$1")} AND ${d.inArray("k.id", "$2", "bigint")} AND (t.tree -> CAST(k.id AS TEXT)) IS NOT NULL`,
+    [d.textArray(devices), d.array(pathIds, "bigint")]);
+  if (records.length === 0) return devices;
+  const none = { valuesAt: null, namesAt: null, attributesAt: null };
+  const rows = records.map((x) => [String(x.device_id), ...indexRow(Number(x.path_id), decodeRecord(d.readJson(x.r) as unknown as EncodedRecord, none))]);
+  const src = d.rowSource(1, [{ name: "device_id", type: "text" }, ...INDEX_COLUMNS], rows);
+  await s.run(
+    `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+     SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
+     ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+       value_time = excluded.value_time, value_bool = excluded.value_bool`,
+    src.params,
+  );
+  return devices;
 }

@@ -17,7 +17,7 @@ function encode(type: ColumnType, v: unknown): unknown {
 
 export const sqliteDialect: Dialect = {
   name: "sqlite",
-  capabilities: { writableCte: false, valueKey: null, inProcess: true, skipLocked: false },
+  capabilities: { writableCte: false, valueKey: null, inProcess: true, skipLocked: false, informsTable: false },
   date: (v) => (v == null ? null : v.getTime()),
   readDate: (v) => (v == null ? null : new Date(Number(v))),
   bool: (v) => (v == null ? null : v ? 1 : 0),
@@ -48,6 +48,7 @@ export const sqliteDialect: Dialect = {
   jsonText: (expr) => expr,
   treePatch: null,
   forUpdate: "",
+  olderTransactions: null,
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
   // any case (the four words are ASCII: lower() of ASCII is enough).
   treeRecords: (path) => `(SELECT device_id, value, value_num, value_time,
