@@ -2,7 +2,7 @@
 // operations an operator uses behave at that size, on SQLite and PostgreSQL.
 //
 //   npm run bench:fleet -- --backend sqlite|postgres [--url URL] [--devices 10000] [--runs 25] [--keep]
-//        [--no-api] [--json]
+//        [--no-api] [--no-chosen] [--json]
 //
 // The database is filled by `provisio fleet generate`'s code (src/sim/fleet.ts: TR-181 and TR-098
 // gateways, about 1,000 records each) unless it holds the fleet already (--url of a kept one). Then:
@@ -13,8 +13,15 @@
 //   through the store, against a bare SELECT of its row (the baseline), and through GET
 //   /api/devices/{id} (a `provisio serve` process);
 // - a bulk task over every device (POST /api/tasks), and a housekeeping pass that expires those tasks,
-//   against a pass with nothing to do.
+//   against a pass with nothing to do;
+// - an operator's indexed parameter (parameters.indexed, migration 28): UpTime chosen, its fill (steps
+//   of 500 devices: rate, step p50/p95), the bytes it adds, and the UpTime filters again, against the
+//   same filters read from the trees earlier in the run (the baseline); then the pattern is removed
+//   (rate), leaving a kept database as it was. --no-chosen leaves it out.
 // p50/p95 over --runs runs (after one warm-up) in milliseconds.
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { EventBus } from "../src/server/events.js";
 import { housekeep } from "../src/server/housekeeping.js";
 import { silentLogger } from "../src/server/logger.js";
@@ -27,7 +34,7 @@ import { rssMb } from "./support/processes.js";
 import { openDirect, type DirectSql } from "./support/direct-sql.js";
 import { runIfScript } from "./support/run-main.js";
 import { relationSizes, type RelationSize } from "./support/table-sizes.js";
-import { time } from "./support/timing.js";
+import { percentile, time } from "./support/timing.js";
 
 interface Options {
   backend: "sqlite" | "postgres";
@@ -36,6 +43,7 @@ interface Options {
   runs: number;
   keep: boolean;
   api: boolean;
+  chosen: boolean;
   json: boolean;
 }
 
@@ -48,6 +56,7 @@ function options(argv: string[]): Options {
     runs: Number(get("runs") ?? 25),
     keep: argv.includes("--keep"),
     api: !argv.includes("--no-api"),
+    chosen: !argv.includes("--no-chosen"),
     json: argv.includes("--json"),
   };
 }
@@ -95,18 +104,10 @@ function cycle(ids: string[]): () => string {
   return () => ids[i++ % ids.length]!;
 }
 
-async function queries(store: Store, o: Options, deepAfter: string): Promise<{ name: string; matches: number; list: Timing; count: Timing }[]> {
-  const cases: { name: string; query: DeviceQuery }[] = [
-    { name: "no filter", query: {} },
-    { name: "productClass = (indexed, 25%)", query: { filter: 'productClass = "HGW5200AX"' } },
-    { name: "tag = lab (indexed, 10%)", query: { filter: 'tag = "lab"' } },
-    { name: "tag = broken (indexed, 1%)", query: { filter: 'tag = "broken"' } },
-    { name: "SoftwareVersion = (indexed parameter, 4%)", query: { filter: 'Device.DeviceInfo.SoftwareVersion = "4.0.3"' } },
-    { name: "HostName *= (parameter not indexed: reads the trees)", query: { filter: 'Device.Hosts.Host.3.HostName *= "-a"' } },
-    { name: "UpTime < 1 day (parameter not indexed, numeric, 3%)", query: { filter: "Device.DeviceInfo.UpTime < 86400" } },
-    { name: "lab devices' UpTime < 1 day (tag, then their trees)", query: { filter: 'tag = "lab" AND Device.DeviceInfo.UpTime < 86400' } },
-    { name: "keyset page deep (after, 80%)", query: { after: deepAfter } },
-  ];
+type ListTiming = { name: string; matches: number; list: Timing; count: Timing };
+
+/** Each query's matches, a page of 50 (p50/p95 over --runs) and a count. */
+async function listTimings(store: Store, o: Options, cases: { name: string; query: DeviceQuery }[]): Promise<ListTiming[]> {
   const out = [];
   for (const c of cases) {
     const q: DeviceQuery = { now: T_END, ...c.query };
@@ -117,6 +118,57 @@ async function queries(store: Store, o: Options, deepAfter: string): Promise<{ n
     process.stderr.write(`  ${c.name}: ${matches} match, list p95 ${list.p95.toFixed(1)} ms\n`);
   }
   return out;
+}
+
+const UPTIME = ["Device.DeviceInfo.UpTime", "InternetGatewayDevice.DeviceInfo.UpTime"];
+const UPTIME_CASES = [
+  { name: "UpTime < 1 day (numeric, 3%)", query: { filter: "Device.DeviceInfo.UpTime < 86400" } },
+  { name: "lab devices' UpTime < 1 day", query: { filter: 'tag = "lab" AND Device.DeviceInfo.UpTime < 86400' } },
+];
+
+/** Steps the indexed parameters' work until idle; the rate and each step's time. */
+async function stepAll(store: Store, devices: number): Promise<{ seconds: number; devicesPerSecond: number; stepP50: number; stepP95: number; steps: number }> {
+  const ms: number[] = [];
+  const t0 = performance.now();
+  for (;;) {
+    const s0 = performance.now();
+    const r = await store.indexedParameters.step(500, new Date());
+    if (r === "idle") break;
+    ms.push(performance.now() - s0);
+    if (r === "waiting") await new Promise((res) => setTimeout(res, 50));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  ms.sort((a, b) => a - b);
+  return { seconds, devicesPerSecond: devices / seconds, stepP50: percentile(ms, 0.5), stepP95: percentile(ms, 0.95), steps: ms.length };
+}
+
+/** UpTime chosen, filled, queried, then removed (module comment). */
+async function chosenIndex(store: Store, url: string, o: Options, devices: number) {
+  const bytes = async () => (await relationSizes(url)).filter((r) => r.table === "param_index").reduce((n, r) => n + r.bytes, 0);
+  const before = await bytes();
+  await store.indexedParameters.set(UPTIME, new Date());
+  process.stderr.write("filling the chosen UpTime...\n");
+  const fill = await stepAll(store, devices);
+  const added = (await bytes()) - before;
+  const lists = await listTimings(store, o, UPTIME_CASES.map((c) => ({ ...c, name: `${c.name}, chosen and ready` })));
+  await store.indexedParameters.set([], new Date());
+  process.stderr.write("removing it...\n");
+  const removal = await stepAll(store, devices);
+  return { fill, bytesPerDevice: added / devices, lists, removal };
+}
+
+async function queries(store: Store, o: Options, deepAfter: string): Promise<ListTiming[]> {
+  const cases: { name: string; query: DeviceQuery }[] = [
+    { name: "no filter", query: {} },
+    { name: "productClass = (indexed, 25%)", query: { filter: 'productClass = "HGW5200AX"' } },
+    { name: "tag = lab (indexed, 10%)", query: { filter: 'tag = "lab"' } },
+    { name: "tag = broken (indexed, 1%)", query: { filter: 'tag = "broken"' } },
+    { name: "SoftwareVersion = (indexed parameter, 4%)", query: { filter: 'Device.DeviceInfo.SoftwareVersion = "4.0.3"' } },
+    { name: "HostName *= (parameter not indexed: reads the trees)", query: { filter: 'Device.Hosts.Host.3.HostName *= "-a"' } },
+    ...UPTIME_CASES.map((c) => ({ ...c, name: `${c.name}, not indexed: reads the trees` })),
+    { name: "keyset page deep (after, 80%)", query: { after: deepAfter } },
+  ];
+  return listTimings(store, o, cases);
 }
 
 async function treeReads(store: Store, sql: DirectSql, ids: string[], o: Options): Promise<{ timings: Timing[]; rows: number }> {
@@ -130,8 +182,18 @@ async function treeReads(store: Store, sql: DirectSql, ids: string[], o: Options
   return { timings, rows };
 }
 
+/**
+ * The API process's data folder for a database given by --url: the same at every run on it (named
+ * after its URL), so that a second run finds the credentials and keys the first one's `serve` generated.
+ */
+function keptDataDir(url: string): string {
+  return join(tmpdir(), `provisio-bench-fleet-api-${createHash("sha256").update(url).digest("hex").slice(0, 16)}`);
+}
+
 async function apiRuns(url: string, ids: string[], o: Options, devices: number): Promise<{ timings: Timing[]; bulk: { created: number; ms: number }[]; serverRssMb: number }> {
-  const api = await startApiProcess(url, { nbi: { host: "127.0.0.1", port: 0, bulkLimit: Math.max(devices, 10_000) } }, pollFor(120_000));
+  const config = { nbi: { host: "127.0.0.1", port: 0, bulkLimit: Math.max(devices, 10_000) } };
+  // A database given by --url outlives the run: its API folder too.
+  const api = await startApiProcess(url, config, pollFor(120_000), o.url !== undefined ? keptDataDir(url) : undefined);
   try {
     const next = cycle(ids);
     const get = async () => {
@@ -212,10 +274,11 @@ async function main(): Promise<void> {
     const lists = await queries(store, o, deep);
     process.stderr.write("full trees...\n");
     const trees = await treeReads(store, sql, ids, o);
+    const chosen = o.chosen ? await chosenIndex(store, url, o, devices) : null;
     const api = o.api ? await apiRuns(url, ids, o, devices) : null;
     const hk = o.api ? await housekeeping(store) : null;
     const sizes = await relationSizes(url);
-    const result = { backend: o.backend, devices, rowsPerDevice, shape, generated, sizes, lists, trees, api, housekeeping: hk };
+    const result = { backend: o.backend, devices, rowsPerDevice, shape, generated, sizes, lists, trees, chosen, api, housekeeping: hk };
     if (o.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;
@@ -226,7 +289,13 @@ async function main(): Promise<void> {
     if (generated) out.push(`generated in ${generated.seconds.toFixed(0)} s (${Math.round(generated.rowsPerSecond)} parameter records/s, ${Math.round(devices / generated.seconds)} devices/s)`);
     out.push("", sizeTable(sizes, devices, rowsPerDevice), "");
     out.push("| device list (page of 50) | matches | list p50 | list p95 | count p50 | count p95 |", "|---|---:|---:|---:|---:|---:|");
-    for (const l of lists) out.push(`| ${l.name} | ${l.matches} | ${l.list.p50.toFixed(1)} | ${l.list.p95.toFixed(1)} | ${l.count.p50.toFixed(1)} | ${l.count.p95.toFixed(1)} |`);
+    for (const l of [...lists, ...(chosen?.lists ?? [])]) out.push(`| ${l.name} | ${l.matches} | ${l.list.p50.toFixed(1)} | ${l.list.p95.toFixed(1)} | ${l.count.p50.toFixed(1)} | ${l.count.p95.toFixed(1)} |`);
+    if (chosen) {
+      const f = chosen.fill;
+      out.push("", `chosen indexed parameter (UpTime, both data models): filled in ${f.seconds.toFixed(1)} s (${Math.round(f.devicesPerSecond)} devices/s; ` +
+        `${f.steps} steps, p50 ${f.stepP50.toFixed(0)} ms, p95 ${f.stepP95.toFixed(0)} ms); ${Math.round(chosen.bytesPerDevice)} B per device in param_index; ` +
+        `removed in ${chosen.removal.seconds.toFixed(1)} s`);
+    }
     out.push("", `| one device's tree (${trees.rows} records) | p50 ms | p95 ms |`, "|---|---:|---:|");
     for (const t of [...trees.timings, ...(api?.timings ?? [])]) out.push(`| ${t.name} | ${t.p50.toFixed(1)} | ${t.p95.toFixed(1)} |`);
     if (api) {

@@ -1,11 +1,12 @@
 // Device list-query latency at scale, on SQLite and PostgreSQL.
 //
 //   npm run bench:list -- --backend sqlite|postgres [--url URL] [--devices 100000]
-//        [--runs 15] [--keep] [--json]
+//        [--runs 15] [--keep] [--json] [--cases TEXT,TEXT]
 //
 // It fills a new database with devices of about 30 parameters each (or reuses it with --keep and a URL
 // that already holds them), then times list (a page of 50) and count for typical filters, and prints
 // the median and p90 of each in milliseconds. SQLite defaults to a file under the system's temp folder.
+// --cases runs only the cases whose names contain one of the texts (comparing two builds on a kept fleet).
 import pg from "pg";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
 import { mulberry32 } from "../src/sim/rng.js";
@@ -20,6 +21,7 @@ interface Options {
   runs: number;
   keep: boolean;
   json: boolean;
+  cases: string[] | null;
 }
 
 function options(argv: string[]): Options {
@@ -32,6 +34,7 @@ function options(argv: string[]): Options {
     runs: Number(get("runs") ?? 15),
     keep: argv.includes("--keep"),
     json: argv.includes("--json"),
+    cases: get("cases")?.split(",") ?? null,
   };
 }
 
@@ -165,7 +168,7 @@ async function main(): Promise<void> {
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {
-          for (const table of ["devices", "device_tags", "parameters"]) await client.query(`VACUUM ANALYZE ${table}`);
+          for (const table of ["devices", "device_informs", "device_tags", "device_trees", "param_index"]) await client.query(`VACUUM ANALYZE ${table}`);
         } finally {
           await client.end();
         }
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
     }
     const now = new Date(T_END);
     const results: { name: string; matches: number; list50: { p50: number; p90: number }; count: { p50: number; p90: number } }[] = [];
-    for (const c of CASES) {
+    for (const c of CASES.filter((k) => o.cases === null || o.cases.some((t) => k.name.includes(t)))) {
       const q: DeviceQuery = { now, ...c.query };
       const matches = await store.devices.count(q);
       const list50 = await time(o.runs, () => store.devices.query({ ...q, limit: 50 }));

@@ -61,8 +61,11 @@ const series = (backend: string, count: number) =>
 async function fillDevices(raw: Raw, backend: string, count: number): Promise<void> {
   const id = backend === "postgres" ? "'BENCH-' || lpad(n::text, 7, '0')" : "printf('BENCH-%07d', n)";
   const at = backend === "postgres" ? `to_timestamp(${NOW / 1000})` : String(NOW);
-  await raw.exec(`INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at, last_inform_at)
-    SELECT ${id}, 'Acme', 'A1B2C3', 'HGW-' || (n % 5), 'S' || n, ${at}, ${at} FROM ${series(backend, count)}`);
+  // The last Inform's time: in device_informs on PostgreSQL (migration 29), in devices on SQLite.
+  const informs = backend === "postgres";
+  await raw.exec(`INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at${informs ? "" : ", last_inform_at"})
+    SELECT ${id}, 'Acme', 'A1B2C3', 'HGW-' || (n % 5), 'S' || n, ${at}${informs ? "" : `, ${at}`} FROM ${series(backend, count)}`);
+  if (informs) await raw.exec(`INSERT INTO device_informs (device_id, last_inform_at) SELECT id, ${at} FROM devices`);
 }
 
 /**

@@ -1,8 +1,8 @@
 // `provisio serve` with its REST API, in its own process, for benchmarks that call the API over HTTP:
-// started on free ports of 127.0.0.1 with a configuration file in a fresh data folder, its admin API key
-// read from that folder.
+// started on free ports of 127.0.0.1 with a configuration file in a fresh data folder (or one kept for
+// a kept database: below), its admin API key read from that folder.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ export interface ApiProcess {
   apiUrl: string;
   /** The admin API key `serve` made at its first start. */
   key: string;
-  /** The data folder (removed by stop). */
+  /** The data folder (removed by stop unless it was given). */
   dir: string;
   stop(): Promise<void>;
 }
@@ -39,14 +39,18 @@ export function pollFor(ms: number): <T>(fn: () => T | undefined, what: string) 
 /**
  * Starts `provisio serve` with `config` (merged over: the data folder, CWMP and API on 127.0.0.1 port 0,
  * no file server, warnings logged) and `db` when given. `wait(fn, what)` polls `fn` until it gives a value,
- * within the caller's time budget.
+ * within the caller's time budget. `dataDir`: a data folder to use and keep, for a database kept between
+ * runs: the first `serve` on a database generates its bootstrap credentials, admin key and secrets key
+ * in its data folder, and a later one refuses that database from a folder without them.
  */
 export async function startApiProcess(
   db: string | undefined,
   config: Record<string, unknown>,
   wait: <T>(fn: () => T | undefined, what: string) => Promise<T>,
+  dataDir?: string,
 ): Promise<ApiProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "provisio-bench-api-"));
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "provisio-bench-api-"));
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const full = {
     dataDir: dir,
     ...(db !== undefined ? { db } : {}),
@@ -82,7 +86,7 @@ export async function startApiProcess(
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

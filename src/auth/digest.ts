@@ -135,6 +135,8 @@ export interface CreateChallengeOptions {
   algorithm?: "MD5" | "MD5-sess";
   /** Sent back unchanged by clients; Provisio does not need it, some old clients want one. */
   opaque?: string;
+  /** The nonce's 6 random bytes (createNonce); by default from the system. */
+  random?: Uint8Array;
 }
 
 /** A `WWW-Authenticate` header value: a Digest challenge with qop="auth" (TR-069 section 3.4.5). */
@@ -142,7 +144,7 @@ export function createChallenge(options: CreateChallengeOptions): string {
   if (!Number.isFinite(options.nonceTtlMs) || options.nonceTtlMs <= 0) {
     throw new AuthLocalError("AUTH_INVALID_ARGUMENT", "nonceTtlMs must be positive");
   }
-  const nonce = createNonce(options.secret, options.realm, Math.floor(options.now + options.nonceTtlMs));
+  const nonce = createNonce(options.secret, options.realm, Math.floor(options.now + options.nonceTtlMs), options.random);
   let out = `Digest realm=${quote(options.realm)}, qop="auth", nonce="${nonce}", algorithm=${options.algorithm ?? "MD5"}`;
   if (options.opaque !== undefined) out += `, opaque=${quote(options.opaque)}`;
   if (options.stale) out += ", stale=true";

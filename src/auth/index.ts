@@ -30,5 +30,6 @@ export type {
   Challenge,
   DigestAuthorizationOptions,
 } from "./digest.js";
+export { RandomPool } from "./random-pool.js";
 export { AuthError, AuthRemoteError, AuthLocalError } from "./errors.js";
 export type { AuthRemoteErrorCode, AuthLocalErrorCode } from "./errors.js";

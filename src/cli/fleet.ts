@@ -2,11 +2,12 @@
 // size and measure a deployment (docs/operations.md, "Generated fleets"). Wiring only: the fleet is
 // src/sim/fleet.ts, the writing src/sim/runtime/fleet-generate.ts.
 import type { Command } from "commander";
-import { generateFleet, SimSetupError, type GenerateProgress } from "../sim/runtime/index.js";
+import { checkGenerate, generateFleet, SimSetupError, type GenerateOptions, type GenerateProgress } from "../sim/runtime/index.js";
 import { diskBytes } from "../store/disk-size.js";
 import { audit, common, withStore, type CommonFlags } from "./apikey.js";
 import { CliError, locateStore } from "./cli-store.js";
 import { configFrom } from "./config-sources.js";
+import { generateInWorkers } from "./fleet-jobs.js";
 import { integer } from "./sim.js";
 
 interface GenerateFlags extends CommonFlags {
@@ -18,6 +19,7 @@ interface GenerateFlags extends CommonFlags {
   serialPrefix: string;
   batch: number;
   replace?: boolean;
+  jobs: number;
 }
 
 const HOUR = 3_600_000;
@@ -44,6 +46,7 @@ export function addFleetCommand(program: Command): void {
     .option("--serial-prefix <text>", "serial numbers are this and the device's index (8 digits)", "GEN")
     .option("--batch <n>", "devices per transaction", integer(1), 200)
     .option("--replace", "write over devices with the same ids (deleting what they had) instead of refusing")
+    .option("--jobs <n>", "worker threads writing at once, each its share of the devices (the work is mostly the ACS's: up to one per core)", integer(1), 1)
     .action(async (flags: GenerateFlags) => {
       const end = flags.at === undefined ? new Date() : new Date(flags.at);
       if (Number.isNaN(end.getTime())) throw new CliError(`--at ${flags.at}: expected a time such as 2026-12-01T00:00:00Z`);
@@ -52,7 +55,7 @@ export function addFleetCommand(program: Command): void {
       const done = await withStore(flags, async (store) => {
         let result: GenerateProgress;
         try {
-          result = await generateFleet(store, {
+          const options: GenerateOptions = {
             devices: flags.devices, start: flags.start, seed: flags.seed, end, informWindowMs: flags.window * HOUR, serialPrefix: flags.serialPrefix,
             batch: flags.batch, replace: flags.replace === true,
             onProgress: (p) => {
@@ -60,7 +63,13 @@ export function addFleetCommand(program: Command): void {
               lastReport = p.ms;
               process.stderr.write(`provisio fleet generate: ${line(p)}\n`);
             },
-          });
+          };
+          if (flags.jobs === 1) result = await generateFleet(store, options);
+          else {
+            // Checked once for the whole range before any worker writes.
+            await checkGenerate(store, options);
+            result = await generateInWorkers(url, options, flags.jobs);
+          }
         } catch (err) {
           if (err instanceof SimSetupError) throw new CliError(err.message);
           throw err;

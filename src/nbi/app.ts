@@ -36,6 +36,7 @@ import { sessionRoutes } from "./plugins/session.js";
 import { userRoutes } from "./plugins/users.js";
 import { UserError } from "../server/users.js";
 import { configRoutes } from "./plugins/config.js";
+import { settingsRoutes } from "./plugins/settings.js";
 import { deviceSessionRoutes } from "./plugins/device-sessions.js";
 import { overviewRoutes } from "./plugins/overview.js";
 import { parameterPathRoutes } from "./plugins/parameter-paths.js";
@@ -154,6 +155,7 @@ export async function buildNbi(ctx: NbiContext): Promise<Nbi> {
   parameterPathRoutes(app, routes, ctx);
   deviceSessionRoutes(app, routes, ctx);
   configRoutes(app, routes, ctx);
+  settingsRoutes(app, routes, ctx);
   tenantRoutes(app, routes, ctx);
   diagnosticRoutes(app, routes, ctx);
   metricRoutes(app, routes, ctx);

@@ -68,6 +68,9 @@ export const TENANCY: Readonly<Record<string, Tenancy>> = {
   putProvision: UNSCOPED,
   deleteProvision: UNSCOPED,
   provisionHistory: UNSCOPED,
+  // The operator's indexed parameters: fleet-wide (every tenant's filters and writes).
+  getIndexedParameters: UNSCOPED,
+  putIndexedParameters: UNSCOPED,
   listDevices: SELECTS,
   exportDevices: SELECTS,
   tagDevices: SELECTS,

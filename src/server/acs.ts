@@ -24,6 +24,7 @@ import { startCwmpServer, type TlsOptions } from "./cwmp-server.js";
 import { EventFeed } from "./event-feed.js";
 import { EventBus, type EventListener } from "./events.js";
 import { housekeep, startHousekeeping } from "./housekeeping.js";
+import { startIndexedParameters } from "./indexed-parameters.js";
 import { MetricRecorder } from "./metric-recorder.js";
 import { MetricService } from "./metric-service.js";
 import { checkTiers } from "../metrics/index.js";
@@ -503,6 +504,8 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
     };
     const hk = startHousekeeping(hkOptions, options.housekeepingIntervalMs ?? Math.max(1000, (config.cwmp.sessionTimeout * 1000) / 3));
     closers.push(() => hk.stop());
+    const indexedWork = startIndexedParameters({ store, log, clock });
+    closers.push(() => indexedWork.stop());
 
     let nbi: RunningNbi | null = null;
     if (config.nbi.enabled) {

@@ -6,7 +6,7 @@
 import { diagnosticVerdict, eventStep, valueStep, type Step } from "../alarms/index.js";
 import type { AlarmRecord, StoreTx } from "../store/types.js";
 import { AlarmRuleCache, ruleApplies, type CompiledRule } from "./alarm-rules.js";
-import { knownAlarmCount, reconcileFaultMgmt } from "./alarm-faultmgmt.js";
+import { reconcileFaultMgmt } from "./alarm-faultmgmt.js";
 import { applyStep, openOf, ruleAlarm, ruleKey, type SessionFacts } from "./alarm-transitions.js";
 import type { AcsEvent } from "./events.js";
 import type { Logger } from "./logger.js";
@@ -29,15 +29,6 @@ export class AlarmService {
 
   constructor(readonly o: AlarmOptions) {
     this.rules = new AlarmRuleCache({ refreshMs: o.refreshMs, log: o.log });
-  }
-
-  /**
-   * Starts, with an Inform's first reads, the one read of the device's FaultMgmt count that its
-   * exchange will need (reconcileFaultMgmt, notificationCalls): on a pipelined PostgreSQL connection it
-   * travels with them instead of in a round trip of its own.
-   */
-  prefetch(tx: StoreTx, deviceId: string): void {
-    knownAlarmCount(tx, deviceId).catch(() => undefined);
   }
 
   /** Evaluates the rules on what an exchange recorded, in its transaction; returns the events to record. */

@@ -12,6 +12,7 @@
 // Counts are kept in each process's memory, not in the store: a login costs no write, and an attacker
 // spread over N processes gets at most N times the limit per window, still far from a useful rate.
 
+import { isIPv4 } from "node:net";
 import { formatIp, parseIp, unmapIPv4 } from "../connreq/ip.js";
 
 /**
@@ -19,7 +20,10 @@ import { formatIp, parseIp, unmapIPv4 } from "../connreq/ip.js";
  * subscriber's usual allocation: counted one by one, IPv6 addresses would give an attacker 2^64 sources).
  */
 export function sourceKey(address: string): string {
-  const ip = parseIp(unmapIPv4(address));
+  const text = unmapIPv4(address);
+  // Node's isIPv4 takes only the dotted form formatIp writes (no leading zeros): the key is the text.
+  if (isIPv4(text)) return text;
+  const ip = parseIp(text);
   if (ip === null) return address;
   if (ip.family === "IPv4") return formatIp(ip.bytes);
   const prefix = Buffer.alloc(16);

@@ -10,7 +10,7 @@
 // (auth-limits.ts).
 
 import { createHash } from "node:crypto";
-import { createChallenge, parseAuthorization, verifyDigest, verifyPassword, type Secret } from "../auth/index.js";
+import { createChallenge, parseAuthorization, RandomPool, verifyDigest, verifyPassword, type Secret } from "../auth/index.js";
 import type { CpeCredential } from "../store/types.js";
 import { AuthLimiter, type AuthLimitsConfig } from "./auth-limits.js";
 
@@ -96,6 +96,8 @@ export class BasicCache {
 
 export class CpeAuthenticator {
   private readonly limiter: AuthLimiter | null;
+  /** Every Digest challenge's nonce takes 6 random bytes from here. */
+  private readonly random = new RandomPool();
 
   constructor(
     private readonly config: CpeAuthConfig,
@@ -113,7 +115,7 @@ export class CpeAuthenticator {
   challenges(req: AuthRequest, stale = false): string[] {
     const out: string[] = [];
     if (this.config.methods.includes("digest")) {
-      out.push(createChallenge({ realm: this.config.realm, now: req.now, secret: this.config.secret, nonceTtlMs: this.config.nonceTtlMs, stale }));
+      out.push(createChallenge({ realm: this.config.realm, now: req.now, secret: this.config.secret, nonceTtlMs: this.config.nonceTtlMs, stale, random: this.random.take(6) }));
     }
     if (this.basicAllowed(req.secure)) out.push(`Basic realm="${this.config.realm.replace(/["\\]/g, "")}", charset="UTF-8"`);
     return out;

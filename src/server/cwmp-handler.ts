@@ -1,7 +1,7 @@
 // One HTTP exchange of the CWMP endpoint: authenticate, parse, run the session, apply its effects and
 // save its state in one transaction, answer. Sockets stay in cwmp-server.ts; this file sees bytes.
 
-import { randomBytes } from "node:crypto";
+import { RandomPool } from "../auth/index.js";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type Inform, type ParseResult } from "../cwmp/index.js";
 import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
@@ -170,7 +170,8 @@ export class CwmpHandler {
 
   constructor(private readonly o: HandlerOptions) {
     this.clock = o.clock ?? (() => new Date());
-    this.newSessionId = o.newSessionId ?? (() => randomBytes(18).toString("base64url"));
+    const random = new RandomPool();
+    this.newSessionId = o.newSessionId ?? (() => random.take(18).toString("base64url"));
     this.compat = o.compat ?? new CompatProfiles([]);
   }
 
@@ -323,7 +324,6 @@ export class CwmpHandler {
         const digestUse = auth.ok ? auth.digestUse : undefined;
         const reloaded = this.o.provisioning?.reloadIn(tx);
         reloaded?.catch(() => undefined);
-        this.o.alarms?.prefetch(tx, deviceId);
         const [fresh, old, tasksFirst] = await Promise.all([
           digestUse === undefined ? true : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt),
           tx.sessions.ofDevice(deviceId),

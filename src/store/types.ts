@@ -484,6 +484,43 @@ export interface SettingsRepo {
   setIfAbsent(key: string, value: JsonValue): Promise<JsonValue>;
 }
 
+/** filling: writes keep it and its fill is under way; ready: filters read it from the index; removing: its rows are being deleted. */
+export type IndexedParameterState = "filling" | "ready" | "removing";
+
+/** A path pattern of the operator's indexed parameters (`parameters.indexed`, migration 28, docs/scale.md). */
+export interface IndexedParameterRecord {
+  /** A parameter path where "*" stands for any one segment and "{i}" for any instance number. */
+  pattern: string;
+  state: IndexedParameterState;
+  /** Filling: devices gone through so far; removing: index rows deleted so far. */
+  done: number;
+  /** When it was (last) chosen. */
+  addedAt: Date;
+  /** When its fill ended; null before. */
+  readyAt: Date | null;
+}
+
+/** What a step of the indexed parameters' background work found: nothing to do, older transactions to wait for, or more work. */
+export type IndexedWorkStep = "idle" | "waiting" | "more";
+
+export interface IndexedParameterRepo {
+  /** By pattern; removed ones too until their rows are gone. */
+  list(): Promise<IndexedParameterRecord[]>;
+  /**
+   * Makes `patterns` (each checked by the caller: sql/indexed-paths.ts) the operator's list: new ones
+   * start filling, those no longer listed start being removed, a removed one listed again fills again.
+   * Moves the set's revision on when anything changed. Returns the list.
+   */
+  set(patterns: readonly string[], at: Date): Promise<IndexedParameterRecord[]>;
+  /**
+   * One step of the background work, in one transaction: a batch of `batch` devices' trees filled into
+   * param_index for the oldest pattern filling (the last marks it ready), or a batch of a removed
+   * pattern's rows deleted (the last forgets it). A pattern's first step waits until every transaction
+   * older than its change has ended ("waiting"). Safe to run in several processes at once.
+   */
+  step(batch: number, at: Date): Promise<IndexedWorkStep>;
+}
+
 export interface CpeCredential {
   /** The username the CPE presents (ManagementServer.Username). */
   username: string;
@@ -573,6 +610,8 @@ export interface StoreTx {
   uspHolds: UspHoldRepo;
   // What USP agents support, per model and software version (migration 24).
   uspDataModels: UspDataModelRepo;
+  // The operator's indexed parameters (migration 28).
+  indexedParameters: IndexedParameterRepo;
 }
 
 export interface Store extends StoreTx {

@@ -13,7 +13,7 @@ import { makeIdentity } from "../../src/sim/identity.js";
 import { builtinModels } from "../../src/sim/models/index.js";
 import { getParameterNames, getParameterValues } from "../../src/sim/rpc-parameters.js";
 import { generateFleet, SimSetupError, type GenerateOptions } from "../../src/sim/runtime/index.js";
-import type { Store } from "../../src/store/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import { runCli } from "../cli/support.js";
 import { forEachBackend, queryDirect, type Backend } from "../support/pg.js";
 import { repoRoot } from "../support/paths.js";
@@ -191,5 +191,35 @@ describe("provisio fleet generate, the command", () => {
     const bad = await runCli([...args, "--at", "yesterday"], { cwd: repoRoot });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--at yesterday: expected a time/);
+  });
+
+  test("--jobs: worker threads write their shares of the same fleet, checked whole before any writes", async (ctx) => {
+    const dir = mkdtempSync(join(tmpdir(), "provisio-fleet-jobs-"));
+    ctx.after(() => rmSync(dir, { recursive: true, force: true }));
+    const db = `sqlite:${join(dir, "fleet.db")}`;
+    const args = ["fleet", "generate", "--db", db, "--seed", "7", "--at", "2026-11-01T00:00:00Z", "--serial-prefix", "T", "--json", "--jobs", "2", "--batch", "2"];
+    const first = await runCli([...args, "-n", "5", "--new-database"], { cwd: repoRoot });
+    assert.equal(first.code, 0, first.stderr);
+    const gen = new FleetGenerator(FLEET);
+    const devices = Array.from({ length: 5 }, (_v, i) => gen.device(i));
+    const summary = JSON.parse(first.stdout) as { devices: number; rows: number };
+    assert.deepEqual(summary.devices, 5);
+    assert.equal(summary.rows, devices.reduce((n, d) => n + d.parameters.length, 0));
+    const store = await openStore(db);
+    try {
+      assert.deepEqual((await store.devices.list()).map((d) => d.id), devices.map((d) => d.id).sort());
+      // The first and the last device: each worker's.
+      for (const d of [devices[0]!, devices[4]!]) {
+        const stored = await store.parameters.all(d.id);
+        assert.deepEqual(stored.map((p) => ({ path: p.path, object: p.object, writable: p.writable, value: p.value, type: p.type })), d.parameters);
+      }
+    } finally {
+      await store.close();
+    }
+    // Devices 3 and 4 are there: refused before either worker writes devices 5 and 6.
+    const again = await runCli([...args, "-n", "4", "--start", "3"], { cwd: repoRoot });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /2 of the devices 3 to 6 of this seed are in the database already/);
+    assert.equal((await queryDirect(db, "SELECT COUNT(*) AS n FROM devices"))[0]!.n, 5);
   });
 });

@@ -245,6 +245,37 @@ export function conformance(b: Backend): void {
       assert.deepEqual(await s.parameters.all("other"), []);
     });
 
+    test("a transaction's reads of a tree see its own writes and deletes; the store's own reads see other transactions' commits", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const valuesOf = (records: ParameterRecord[]) => records.filter((p) => !p.object).map((p) => [p.path, p.value]);
+      await s.parameters.setValues("d1", [{ path: "Device.A", value: "1", type: "xsd:int" }], at(1));
+      await s.transaction(async (tx) => {
+        assert.deepEqual(valuesOf(await tx.parameters.get("d1", ["Device.A"])), [["Device.A", "1"]]);
+        await tx.parameters.setValues("d1", [{ path: "Device.A", value: "2", type: "xsd:int" }, { path: "Device.B.C", value: "x", type: "xsd:string" }], at(2));
+        assert.deepEqual(valuesOf(await tx.parameters.all("d1")), [["Device.A", "2"], ["Device.B.C", "x"]]);
+        assert.deepEqual((await tx.parameters.get("d1", ["Device.A"]))[0]?.valueAt, at(2));
+        assert.equal(await tx.parameters.deleteSubtree("d1", "Device.B."), 2);
+        assert.deepEqual(paths(await tx.parameters.all("d1")), ["Device.", "Device.A"]);
+        await tx.parameters.setAttributes("d1", [{ path: "Device.A", notification: 1, accessList: [] }], at(3));
+        assert.equal((await tx.parameters.get("d1", ["Device.A"]))[0]?.notification, 1);
+        assert.equal(await tx.devices.delete("d1"), true);
+        assert.deepEqual(await tx.parameters.all("d1"), []);
+      });
+      assert.deepEqual(await s.parameters.all("d1"), []);
+      // A transaction that read a tree and then failed leaves nothing behind for the next one.
+      await s.parameters.setValues("d2", [{ path: "Device.A", value: "1", type: "xsd:int" }], at(1));
+      await assert.rejects(s.transaction(async (tx) => {
+        await tx.parameters.setValues("d2", [{ path: "Device.A", value: "9", type: "xsd:int" }], at(2));
+        assert.deepEqual(valuesOf(await tx.parameters.all("d2")), [["Device.A", "9"]]);
+        throw new Error("rolled back");
+      }), /rolled back/);
+      await s.transaction(async (tx) => assert.deepEqual(valuesOf(await tx.parameters.all("d2")), [["Device.A", "1"]]));
+      // The store's reads outside a transaction are each read again.
+      assert.deepEqual(valuesOf(await s.parameters.all("d2")), [["Device.A", "1"]]);
+      await s.transaction((tx) => tx.parameters.setValues("d2", [{ path: "Device.A", value: "3", type: "xsd:int" }], at(3)));
+      assert.deepEqual(valuesOf(await s.parameters.all("d2")), [["Device.A", "3"]]);
+    });
+
     test("setValues updates values but leaves what names and attributes learned, and existing parents alone", async (ctx) => {
       const s = await withDevices(b, ctx, "d1");
       await s.parameters.setNames("d1", "Device.", false, [
@@ -282,6 +313,38 @@ export function conformance(b: Backend): void {
       // The typed columns the filters use follow the values that did not change, too.
       const found = await s.devices.list({ filter: 'Device.DeviceInfo.UpTime = 42 AND Device.Time.CurrentLocalTime > "2025-01-01T00:00:00Z"' });
       assert.deepEqual(found.map((dev) => dev.id), ["d1"]);
+    });
+
+    test("inside a transaction, reads after each kind of write see it, as a read after the commit does", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const v = (path: string, value: string, type = "xsd:string") => ({ path, value, type });
+      await s.parameters.setValues("d1", [v("Device.DeviceInfo.UpTime", "1", "xsd:unsignedInt"), v("Device.WiFi.SSID.1.SSID", "a")], at(1));
+      const seen = await s.transaction(async (tx) => {
+        const steps: string[][] = [];
+        const show = async () => steps.push((await tx.parameters.all("d1")).map((p) => `${p.path}=${p.value ?? ""}@${p.valueAt?.getTime() ?? "-"}/${p.writable ?? "-"}/${p.notification ?? "-"}`));
+        await show(); // read first: the transaction keeps the tree
+        await tx.parameters.setValues("d1", [v("Device.DeviceInfo.UpTime", "2", "xsd:unsignedInt")], at(2)); // a path the tree has
+        await show();
+        await tx.parameters.setValues("d1", [v("Device.WiFi.SSID.2.SSID", "b")], at(3)); // a new path, with its parent
+        await show();
+        await tx.parameters.setNames("d1", "Device.WiFi.", false, [{ path: "Device.WiFi.SSID.2.SSID", writable: true }], at(4));
+        await show();
+        await tx.parameters.setAttributes("d1", [{ path: "Device.WiFi.SSID.2.SSID", notification: 2, accessList: [] }], at(5));
+        await show();
+        assert.deepEqual((await tx.parameters.get("d1", ["Device.WiFi.SSID.2.SSID", "Device.DeviceInfo.UpTime"])).map((p) => p.value), ["2", "b"]);
+        assert.equal(await tx.parameters.deleteSubtree("d1", "Device.WiFi.SSID.2."), 2);
+        await show();
+        // Another device's tree is its own.
+        assert.deepEqual(await tx.parameters.all("d2"), []);
+        return steps;
+      });
+      const after = (await s.parameters.all("d1")).map((p) => `${p.path}=${p.value ?? ""}@${p.valueAt?.getTime() ?? "-"}/${p.writable ?? "-"}/${p.notification ?? "-"}`);
+      assert.deepEqual(seen.at(-1), after);
+      assert.ok(seen[1]!.includes(`Device.DeviceInfo.UpTime=2@${at(2).getTime()}/-/-`), seen[1]!.join(" "));
+      assert.ok(seen[2]!.includes(`Device.WiFi.SSID.2.SSID=b@${at(3).getTime()}/-/-`) && seen[2]!.includes("Device.WiFi.SSID.2.=@-/-/-"), seen[2]!.join(" "));
+      assert.ok(!seen[3]!.some((x) => x.startsWith("Device.WiFi.SSID.1.")), "setNames of the whole subtree dropped SSID.1");
+      assert.ok(seen[4]!.includes(`Device.WiFi.SSID.2.SSID=b@${at(3).getTime()}/true/2`), seen[4]!.join(" "));
+      assert.ok(!after.some((x) => x.startsWith("Device.WiFi.SSID.2")));
     });
 
     test("setValues refreshes the times of any number of unchanged values, on that device only", async (ctx) => {

@@ -1,7 +1,8 @@
 // What a discovery (docs/scale.md) asks of a device's tree: the names of the whole data model in one
 // write, then the values in chunks (cwmp.gpvBatchSize names each), each chunk in its own exchange's
-// transaction. Each chunk is one write of the tree that merges the chunk's records in SQL, never the
-// tree read into the ACS and written back whole: counted here statement by statement, on both backends.
+// transaction. Each chunk is one write of the tree: on PostgreSQL an UPDATE that merges the chunk's
+// records in SQL, never the tree read into the ACS and written back whole; on SQLite (where the merge in
+// SQL is not ported yet: docs/scale.md) the tree read and written back. Counted statement by statement.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -46,7 +47,7 @@ async function discover(store: Store, counters: StoreCounters, deviceId: string,
 
 forEachBackend((b) => {
   describe("a discovery's writes of a device's tree", () => {
-    test("each chunk of values is one write of the tree, merged into the records the names made", async (ctx) => {
+    test("each chunk of values is one write of the tree (merged in SQL on PostgreSQL) into the records the names made", async (ctx) => {
       const counters = new StoreCounters();
       const url = await b.freshUrl();
       const store = await openStore(url, { postgres: { counters }, sqlite: { counters } });
@@ -58,9 +59,9 @@ forEachBackend((b) => {
       const log = await discover(store, counters, "d2", 1);
       assert.equal(log.length, Math.ceil(leaves.length / CHUNK));
       // PostgreSQL: BEGIN (not waited for), the UPDATE that merges the chunk into the tree, COMMIT.
-      // SQLite: BEGIN, the read that checks that the tree has every path (it hands back no tree then),
-      // the UPDATE, COMMIT.
-      const each = b.name === "postgres" ? { statements: 3, roundTrips: 2 } : { statements: 4, roundTrips: 4 };
+      // SQLite: the tree's read (with the indexed parameters' revision) and its write (BEGIN and COMMIT
+      // are the commit group's, and a group's opener takes no savepoint).
+      const each = b.name === "postgres" ? { statements: 3, roundTrips: 2 } : { statements: 2, roundTrips: 2 };
       assert.deepEqual(log, log.map(() => each));
 
       const records = new Map((await store.parameters.subtree("d2", "Device.Hosts.")).map((r) => [r.path, r]));
@@ -83,9 +84,11 @@ forEachBackend((b) => {
       assert.deepEqual(active.map((d) => d.id), ["d2"]);
       const lease = await store.devices.list({ filter: `${leaves.find((p) => p.endsWith("LeaseTimeRemaining"))} > 3599.5` });
       assert.deepEqual(lease.map((d) => d.id), ["d1"]);
-      // The row's shared times are still those the names' write set: no chunk rewrote the row.
-      const [row] = await queryDirect(url, "SELECT names_at FROM device_trees WHERE device_id = $1", ["d2"]);
-      assert.equal(Number(row!.names_at), at(1_000).getTime());
+      // PostgreSQL: the row's shared times are still those the names' write set: no chunk rewrote the row.
+      if (b.name === "postgres") {
+        const [row] = await queryDirect(url, "SELECT names_at FROM device_trees WHERE device_id = $1", ["d2"]);
+        assert.equal(Number(row!.names_at), at(1_000).getTime());
+      }
     });
   });
 });

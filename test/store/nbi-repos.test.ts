@@ -127,6 +127,45 @@ forEachBackend((b) => {
       await stop();
       await stop();
     });
+    if (b.name === "postgres") {
+      test("one notification wakes other processes' watchers per window, after commit only, and closing sends the last", async (ctx) => {
+        const url = await b.freshUrl();
+        const windowMs = 300;
+        const writer = await openStore(url, { postgres: { notifyWindowMs: windowMs } });
+        ctx.after(() => writer.close());
+        const watcher = await openStore(url);
+        ctx.after(() => watcher.close());
+        let woken = 0;
+        const stop = await watcher.watchOutbox(() => woken++);
+        ctx.after(stop);
+        const until = async (what: string, ok: () => boolean) => {
+          for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+          assert.ok(ok(), what);
+        };
+
+        const started = Date.now();
+        for (let i = 0; i < 20; i++) await writer.transaction(async (tx) => tx.outbox.append([ev(`t${i}`, null)]));
+        const elapsed = Date.now() - started;
+        await until("a notification arrived", () => woken > 0);
+        await new Promise((r) => setTimeout(r, 2 * windowMs));
+        // At most one per window begun while the transactions committed (and the one still waiting).
+        assert.ok(woken <= Math.ceil(elapsed / windowMs) + 1, `${woken} notifications for 20 transactions in ${elapsed} ms`);
+
+        // A transaction that rolls back after appending tells nobody.
+        const before = woken;
+        await assert.rejects(writer.transaction(async (tx) => {
+          await tx.outbox.append([ev("lost", null)]);
+          throw new Error("changed my mind");
+        }), /changed my mind/);
+        await new Promise((r) => setTimeout(r, 3 * windowMs));
+        assert.equal(woken, before);
+
+        // Events appended just before the writer closes are told at its close, not lost with its timer.
+        await writer.outbox.append([ev("last", null)]);
+        await writer.close();
+        await until("the closing writer's notification arrived", () => woken > before);
+      });
+    }
   });
 
   describe("API keys", () => {

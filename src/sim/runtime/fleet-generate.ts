@@ -60,9 +60,14 @@ function check(o: GenerateOptions): void {
   if (o.start + o.devices > 4_000_000) throw new SimSetupError("SIM_OPTIONS_INVALID", "a fleet holds at most 4,000,000 devices (their WAN addresses are 100.64.0.0/10)");
 }
 
-export async function generateFleet(store: Pick<Store, "fleet">, o: GenerateOptions): Promise<GenerateProgress> {
+/** Refuses (SIM_OPTIONS_INVALID) what generateFleet would: options out of range, devices that exist without `replace`. */
+export async function checkGenerate(store: Pick<Store, "fleet">, o: GenerateOptions): Promise<void> {
   check(o);
   if (!o.replace) await checkNew(store, o);
+}
+
+export async function generateFleet(store: Pick<Store, "fleet">, o: GenerateOptions): Promise<GenerateProgress> {
+  await checkGenerate(store, o);
   const gen = new FleetGenerator(o);
   const started = performance.now();
   const done: GenerateProgress = { devices: 0, values: 0, rows: 0, ms: 0 };

@@ -34,7 +34,7 @@ export type { TransferOptions } from "./transfer.js";
 export type { TlsClientOptions } from "./http-session.js";
 export { loadState, saveState } from "./state-store.js";
 export { parseScenario, startScenario } from "./scenario.js";
-export { generateFleet } from "./fleet-generate.js";
+export { checkGenerate, generateFleet } from "./fleet-generate.js";
 export type { GenerateOptions, GenerateProgress } from "./fleet-generate.js";
 export type { Scenario, ScenarioAction, ScenarioStep, ScenarioTarget } from "./scenario.js";
 export { BulkDataSender, bulkDataProfiles } from "./bulkdata-sender.js";

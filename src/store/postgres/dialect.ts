@@ -20,6 +20,11 @@ function encode(type: ColumnType, v: unknown): unknown {
   }
 }
 
+/** Column `i` of the rows as the text of one JSON array (a null or missing value is JSON's null). */
+function jsonArray(rows: readonly (readonly unknown[])[], i: number): string {
+  return `[${rows.map((row) => (row[i] == null ? "null" : JSON.stringify(row[i]))).join(",")}]`;
+}
+
 /**
  * Characters of a parameter value in value_key, which the value index holds (migrations.ts): at most
  * 1 kB. As many as sorts compare, so that a sort by a parameter reads the index, not the table.
@@ -28,7 +33,7 @@ export const VALUE_KEY_CHARS = SORT_TEXT_CHARS;
 
 export const postgresDialect: Dialect = {
   name: "postgres",
-  capabilities: { writableCte: true, valueKey: { column: "value_key", chars: VALUE_KEY_CHARS }, inProcess: false, skipLocked: true },
+  capabilities: { writableCte: true, valueKey: { column: "value_key", chars: VALUE_KEY_CHARS }, inProcess: false, skipLocked: true, informsTable: true },
   date: (v) => (v == null ? null : v.toISOString()),
   readDate: (v) => (v == null ? null : v instanceof Date ? v : new Date(String(v))),
   bool: (v) => (v == null ? null : v),
@@ -44,9 +49,19 @@ export const postgresDialect: Dialect = {
   // device at worst, where NOT IN (subquery) could rescan the subquery for every device.
   deviceHasRow: (table, alias, where) => `EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}.device_id = d.id AND ${where})`,
   rowSource(first: number, columns: readonly RowColumn[], rows: readonly (readonly unknown[])[]) {
-    const params = columns.map((c, i) => rows.map((row) => encode(c.type, row[i])));
-    const args = columns.map((c, i) => `$${first + i}::${arrayType[c.type]}`).join(", ");
-    return { sql: `unnest(${args}) AS r(${columns.map((c) => c.name).join(", ")})`, params };
+    const names = columns.map((c) => c.name).join(", ");
+    if (!columns.some((c) => c.type === "json")) {
+      const params = columns.map((c, i) => rows.map((row) => encode(c.type, row[i])));
+      const args = columns.map((c, i) => `$${first + i}::${arrayType[c.type]}`).join(", ");
+      return { sql: `unnest(${args}) AS r(${names})`, params };
+    }
+    // A JSON column travels as one JSON array: as a json[] element every quote of the text would be
+    // escaped again (node-postgres's array literal cost 10 ms per 50 kB tree, more than making it).
+    // A JSON null element is SQL's NULL, as a null element of the array was.
+    const params = columns.map((c, i) => (c.type === "json" ? jsonArray(rows, i) : rows.map((row) => encode(c.type, row[i]))));
+    const sources = columns.map((c, i) => (c.type === "json" ? `json_array_elements($${first + i}::json)` : `unnest($${first + i}::${arrayType[c.type]})`));
+    const select = columns.map((c) => (c.type === "json" ? `CASE WHEN json_typeof(q.${c.name}) = 'null' THEN NULL ELSE q.${c.name} END AS ${c.name}` : `q.${c.name}`));
+    return { sql: `(SELECT ${select.join(", ")} FROM ROWS FROM (${sources.join(", ")}) AS q(${names})) AS r`, params };
   },
   tagsOf: (id) => `(SELECT COALESCE(json_agg(t.tag ORDER BY t.tag), '[]'::json) FROM device_tags t WHERE t.device_id = ${id})`,
   readTags: (v) => (Array.isArray(v) ? v.map(String) : []),
@@ -65,8 +80,14 @@ export const postgresDialect: Dialect = {
       FROM (SELECT device_trees.tree || '{}'::jsonb AS t OFFSET 0) c)`,
     where: `device_trees.tree ?& ${ids}::text[]`,
   }),
-  treePatchChecksFirst: false,
   forUpdate: " FOR UPDATE",
+  // xact_start of the other clients' sessions of the same role (or all, with pg_read_all_stats): every
+  // ACS process must connect as one role (docs/operations.md). Not autovacuum's workers: they write no trees.
+  olderTransactions: {
+    mark: "clock_timestamp()",
+    count: (mark) => `SELECT COUNT(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start < ${mark}`,
+  },
   // COLLATE "C": texts compare by code point, as param_index's columns (and SQLite) do.
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
   // any case (the four words are ASCII).

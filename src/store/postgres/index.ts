@@ -8,7 +8,7 @@ import type { Store } from "../types.js";
 import { postgresDialect } from "./dialect.js";
 import { PostgresDriver, type PgPool } from "./driver.js";
 import { postgresMigrations } from "./migrations.js";
-import { postgresOutbox, postgresOutboxWatch } from "./outbox.js";
+import { postgresOutbox, postgresOutboxNotifier, postgresOutboxWatch } from "./outbox.js";
 import { storeTypes } from "./timestamps.js";
 
 export interface PostgresStoreOptions {
@@ -28,6 +28,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Counts the statements and round trips sent (benchmarks, tests). */
   counters?: StoreCounters;
+  /** How long a commit notification of the outbox waits for others to share it (tests; default NOTIFY_WINDOW_MS). */
+  notifyWindowMs?: number;
 }
 
 /** How long opening a connection may take before the call fails as STORE_UNAVAILABLE (a server that drops packets). */
@@ -77,5 +79,5 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     await driver.close();
     throw err;
   }
-  return createSqlStore(driver, postgresDialect, { outbox: postgresOutbox, watchOutbox: postgresOutboxWatch(pool) });
+  return createSqlStore(driver, postgresDialect, { outbox: postgresOutbox, watchOutbox: postgresOutboxWatch(pool), outboxCommits: postgresOutboxNotifier(driver, options.notifyWindowMs) });
 }

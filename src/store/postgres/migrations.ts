@@ -968,4 +968,85 @@ WHERE p.path IN (${indexedPathsSql()});
 DROP TABLE parameters;
 `,
   },
+    {
+    version: 27,
+    name: "outbox notifications by the ACS, lz4 for session history",
+    sql: `
+-- The ACS notifies the outbox's tailers itself, once per short window (postgres/outbox.ts): the trigger
+-- sent a NOTIFY per INSERT, and each NOTIFY serializes its transaction's COMMIT with every other
+-- notifying one.
+DROP TRIGGER event_outbox_notify ON event_outbox;
+DROP FUNCTION provisio_outbox_notify();
+-- A session's history (its envelopes, about 6 kB of JSON) is written once and rarely read: lz4 compresses
+-- it in about a third of pglz's time, to the same size. Only where the server was built with lz4; rows
+-- written before keep pglz.
+DO $lz4$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+    ALTER TABLE session_history ALTER COLUMN envelopes SET COMPRESSION lz4;
+  END IF;
+END
+$lz4$;
+`,
+  },
+  {
+    version: 28,
+    name: "operator's indexed parameters",
+    sql: `
+-- The operator's indexed parameters (parameters.indexed, docs/scale.md): path patterns whose records
+-- param_index keeps besides the built-in list. A pattern is filled in the background, device by device
+-- in id order (after_id: the last device done), and its rows are deleted in the background once removed.
+CREATE TABLE indexed_parameters (
+  pattern text COLLATE "C" PRIMARY KEY,
+  state text NOT NULL CHECK (state IN ('filling', 'ready', 'removing')),
+  -- Null until every transaction older than the change has ended; then the last device id done ('': none yet).
+  after_id text COLLATE "C",
+  -- When the change was seen committed (the server's clock once the change was committed).
+  writers_before timestamptz,
+  done bigint NOT NULL DEFAULT 0,
+  added_at timestamptz NOT NULL,
+  ready_at timestamptz
+);
+`,
+  },
+  {
+    version: 29,
+    name: "devices: the last Inform's time in a table of its own",
+    sql: `
+-- The time of a device's last Inform changes at every Inform, and is indexed (lists sorted by it, the
+-- online counts): in devices, every Inform added an entry to each of its indexes (two of them GIN
+-- trigram indexes), never a HOT update (issue 18.2, docs/BENCHMARKS.md). Here it is one narrow row per
+-- device with one index of its own; what else an Inform writes to devices is in no index, so that
+-- update stays on its page (HOT), for which devices keeps a tenth of each page free. Every device has
+-- its row (last_inform_at NULL until its first Inform): lists join it, sorted by it, as an inner join,
+-- which the index can drive. With device_id in the index, its order is the lists' (id breaks ties).
+CREATE TABLE device_informs (
+  device_id text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  last_inform_at timestamptz
+);
+INSERT INTO device_informs (device_id, last_inform_at) SELECT id, last_inform_at FROM devices;
+CREATE INDEX device_informs_last_inform_at ON device_informs (last_inform_at DESC NULLS LAST, device_id);
+DROP INDEX devices_last_inform_at;
+ALTER TABLE devices DROP COLUMN last_inform_at;
+-- New pages only: an existing full page makes room for its next update once its dead rows are pruned.
+ALTER TABLE devices SET (fillfactor = 90);
+`,
+  },
+  {
+    version: 30,
+    name: "lz4 compression of parameter trees",
+    sql: `
+-- A tree (about 50 kB of jsonb) is compressed by TOAST at every write and decompressed at every read:
+-- lz4 does both several times faster than the default pglz, for about a quarter more bytes
+-- (docs/scale.md, "TOAST compression"). A server built without lz4 keeps pglz. Rows written before
+-- keep the compression they had until they are written again.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN
+    ALTER TABLE device_trees ALTER COLUMN tree SET COMPRESSION lz4;
+  END IF;
+END
+$$;
+`,
+  },
 ];

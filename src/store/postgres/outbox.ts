@@ -1,5 +1,6 @@
-// The outbox on PostgreSQL: reading rules (see migration 2) and LISTEN for the commit notifications
-// its trigger sends.
+// The outbox on PostgreSQL: reading rules (see migration 2), the commit notifications the ACS sends
+// when it appended events, and LISTEN for them.
+import type { SqlDriver } from "../sql/driver.js";
 import type { OutboxSql } from "../sql/outbox.js";
 import type { PgPool, PgPoolClient } from "./driver.js";
 
@@ -88,5 +89,45 @@ export function postgresOutboxWatch(pool: PgPool): (wake: () => void) => Promise
       await c.query({ text: "UNLISTEN *" }).catch(() => undefined);
       c.release(true);
     };
+  };
+}
+
+/**
+ * How long the notification of committed events waits for others to share it. Until migration 27 a
+ * trigger sent one NOTIFY per INSERT into the outbox: about 55 us of the server's time per statement,
+ * two a session, and every NOTIFY takes PostgreSQL's notification queue lock at COMMIT, which serializes
+ * the commits of all processes that send one. Tailers read everything committed when woken, so one
+ * notification per window tells them as much; a process that dies before sending it leaves them to
+ * their poll.
+ */
+export const NOTIFY_WINDOW_MS = 10;
+
+/** The commit notifications of one store: `committed()` after a transaction that appended events committed. */
+export interface OutboxNotifier {
+  committed(): void;
+  /** Sends a notification still waiting for its window, then sends no more. */
+  close(): Promise<void>;
+}
+
+export function postgresOutboxNotifier(driver: Pick<SqlDriver, "run">, windowMs = NOTIFY_WINDOW_MS): OutboxNotifier {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  // The channel is named after the schema, so that several Provisio schemas in one database do not wake
+  // each other (the watcher below listens on the same name).
+  const send = () => {
+    timer = undefined;
+    return driver.run("SELECT pg_notify('provisio_outbox_' || current_schema(), '')").then(() => undefined, () => undefined);
+  };
+  return {
+    committed() {
+      if (closed || timer !== undefined) return;
+      timer = setTimeout(send, windowMs);
+    },
+    async close() {
+      closed = true;
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      await send();
+    },
   };
 }

@@ -10,11 +10,14 @@ import type {
 } from "../types.js";
 import type { Dialect, RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
-import { compileFilter, parameterSource, SqlParams, textColumn, timeColumn } from "./filter.js";
+import { compileFilter, compileOnTable, parameterSource, SqlParams, textColumn, timeColumn, type FilterContext, type IsIndexed } from "./filter.js";
+import { isIndexedPath } from "./indexed-paths.js";
+import { INDEXED_REVISION_KEY, type IndexedSet } from "./indexed-set.js";
 import { insertRows } from "./insert-rows.js";
 import { limitClause } from "./limit.js";
 import { prefixUpperBound } from "./paths.js";
 import type { PathDictionary } from "./param-paths.js";
+import { readRevision } from "./revision.js";
 import { CREDENTIALS_SOURCE_SQL, deviceColumns, toDevice, toEvent } from "./rows.js";
 import type { Scope } from "./scope.js";
 import { toParameterRecord } from "./tree.js";
@@ -52,8 +55,12 @@ function checkCount(name: string, v: number | undefined): void {
   if (v !== undefined && !(Number.isFinite(v) && v >= 0)) badQuery(`${name} must be a number >= 0, not ${String(v)}`);
 }
 
+function filterContext(q: DeviceListQuery): FilterContext {
+  return { now: q.now ?? new Date(), ...(q.onlineWithinMs !== undefined ? { onlineWithinMs: q.onlineWithinMs } : {}) };
+}
+
 /** Turns a list query into the pieces of its statements; the filter and sort are checked here (FilterError). */
-function plan(d: Dialect, q: DeviceListQuery): ListPlan {
+function plan(d: Dialect, q: DeviceListQuery, indexed: IsIndexed): ListPlan {
   checkCount("limit", q.limit);
   checkCount("offset", q.offset);
   const params = new SqlParams();
@@ -67,10 +74,7 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
   if (q.tag !== undefined) {
     conds.push(`EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = ${params.add(q.tag)})`);
   }
-  if (q.filter !== undefined) {
-    const ctx = { now: q.now ?? new Date(), ...(q.onlineWithinMs !== undefined ? { onlineWithinMs: q.onlineWithinMs } : {}) };
-    conds.push(compileFilter(toFilter(q.filter), d, ctx, params));
-  }
+  if (q.filter !== undefined) conds.push(compileFilter(toFilter(q.filter), d, filterContext(q), params, indexed));
   const sort = resolveSort(q.sort ?? []);
   const first = sort[0];
   const idOrder = sort.length === 0 ? "asc" : first?.target.kind === "field" && first.target.name === "id" ? first.direction : null;
@@ -81,11 +85,12 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
   }
   const joins: string[] = [];
   const order: OrderItem[] = [];
+  const joined = new Set<string>();
   for (const [i, { target, direction }] of sort.entries()) {
     const dir = direction === "asc" ? "ASC" : "DESC";
     if (target.kind === "parameter") {
       const s = `s${i}`;
-      const src = parameterSource(d, target.path, params);
+      const src = parameterSource(d, target.path, params, indexed);
       joins.push(`LEFT JOIN ${src.table} ${s} ON ${s}.device_id = d.id AND ${src.on(s)}`);
       // Missing values last; numbers before texts ascending (after them descending); texts by their
       // first SORT_TEXT_CHARS characters, which PostgreSQL's value_key holds (see query/sort.ts).
@@ -95,7 +100,12 @@ function plan(d: Dialect, q: DeviceListQuery): ListPlan {
         { expr: `${s}.value_num`, dir }, { expr: text, dir });
       continue;
     }
-    const { column, nullable } = fieldKind(target.name) === "time" ? timeColumn(target.name as TimeField) : textColumn(target.name as TextField);
+    const { column, nullable, table } = fieldKind(target.name) === "time" ? timeColumn(d, target.name as TimeField) : textColumn(target.name as TextField);
+    // An inner join (every device has its row), so that the column's index can drive the order.
+    if (table !== undefined && !joined.has(table.alias)) {
+      joined.add(table.alias);
+      joins.push(`JOIN ${table.name} ${table.alias} ON ${table.alias}.device_id = d.id`);
+    }
     // NULLS LAST rather than an IS NULL key: an index on the column can still give the order.
     order.push({ expr: column, dir: nullable ? `${dir} NULLS LAST` : dir });
     if (target.name === "id") break;
@@ -137,7 +147,40 @@ export class SqlDeviceRepo implements DeviceRepo {
   constructor(
     private readonly s: Scope,
     private readonly dict: PathDictionary,
+    private readonly indexed: IndexedSet,
+    /** The trees the transaction's parameter repository keeps (sql/parameters.ts): a deleted device's go. */
+    private readonly keptTrees: Map<string, unknown> | null = null,
   ) {}
+
+  /**
+   * Plans and runs a read. One whose filter or sort names a parameter that is not built in reads the
+   * indexed set's revision first (a chosen pattern may have become ready since this store last looked);
+   * one that reads a chosen pattern's rows reads it again after, and runs again when it moved: the
+   * pattern may have been removed and its rows deleted meanwhile (docs/scale.md).
+   */
+  private async planned<T>(q: DeviceListQuery, run: (p: ListPlan) => Promise<T>): Promise<T> {
+    const d = this.s.dialect;
+    for (;;) {
+      let asked = false;
+      let used = false;
+      const indexed = (path: string) => {
+        if (isIndexedPath(path)) return true;
+        asked = true;
+        const ready = this.indexed.readyChosen(path);
+        used ||= ready;
+        return ready;
+      };
+      let p = plan(d, q, indexed);
+      if (!asked) return run(p);
+      const rev = await readRevision(this.s, INDEXED_REVISION_KEY);
+      if (await this.indexed.observe(this.s, rev)) {
+        used = false;
+        p = plan(d, q, indexed);
+      }
+      const result = await run(p);
+      if (!used || (await readRevision(this.s, INDEXED_REVISION_KEY)) === rev) return result;
+    }
+  }
 
   async get(id: string): Promise<DeviceRecord | null> {
     const rows = await this.s.all(`SELECT ${deviceColumns(this.s.dialect, "d")} FROM devices d WHERE d.id = $1`, [id]);
@@ -146,18 +189,22 @@ export class SqlDeviceRepo implements DeviceRepo {
 
   async recordInform(u: InformUpdate): Promise<{ device: DeviceRecord; created: boolean }> {
     const d = this.s.dialect;
-    // Qualified by the table name: SQLite's RETURNING does not see an alias.
-    const cols = deviceColumns(d, "devices");
+    // Qualified by the table name: SQLite's RETURNING does not see an alias. The last Inform's time is
+    // this one: on PostgreSQL written to device_informs (migration 29), on SQLite to devices.
+    const own = d.capabilities.informsTable;
+    const cols = deviceColumns(d, "devices", "NULL");
+    const done = (row: Row): DeviceRecord => ({ ...toDevice(d, row), lastInformAt: u.at });
     const codes = new Set(u.events.map((e) => e.code));
     const params = [
-      u.id, u.manufacturer, d.date(u.at), u.address, u.cwmpNamespace, u.cwmpVersion,
-      d.date(codes.has(BOOT) ? u.at : null), d.date(codes.has(BOOTSTRAP) ? u.at : null),
+      u.id, u.manufacturer, u.address, u.cwmpNamespace, u.cwmpVersion,
+      d.date(codes.has(BOOT) ? u.at : null), d.date(codes.has(BOOTSTRAP) ? u.at : null), d.date(u.at),
     ];
     // The identity columns are left out: they make the device's id, so they are those already stored
     // (but for spaces the id trims, set below), and setting them, even to the same values, rewrites
-    // their index entries at every Inform.
-    const updateSql = `UPDATE devices SET manufacturer = $2, last_inform_at = $3, last_inform_address = $4, cwmp_namespace = $5,
-        cwmp_version = $6, last_boot_at = COALESCE($7, devices.last_boot_at), last_bootstrap_at = COALESCE($8, devices.last_bootstrap_at)
+    // their index entries at every Inform. On PostgreSQL the columns set here are in no index: the
+    // update stays on the row's page and adds no index entry (a HOT update).
+    const updateSql = `UPDATE devices SET ${own ? "" : "last_inform_at = $8, "}manufacturer = $2, last_inform_address = $3, cwmp_namespace = $4,
+        cwmp_version = $5, last_boot_at = COALESCE($6, devices.last_boot_at), last_bootstrap_at = COALESCE($7, devices.last_bootstrap_at)
       WHERE id = $1 RETURNING ${cols}`;
     const identity = async (s: Scope, row: Row): Promise<Row> => {
       const dev = toDevice(d, row);
@@ -169,40 +216,52 @@ export class SqlDeviceRepo implements DeviceRepo {
     const eventColumns: RowColumn[] = [{ name: "at", type: "date" }, { name: "code", type: "text" }, { name: "command_key", type: "text" }];
     const eventRows = u.events.map((e) => [u.at, e.code, e.commandKey]);
 
-    if (d.capabilities.writableCte && u.events.length > 0) {
-      // The usual case, an existing device, in one statement; the events go in only if the update found
-      // it. Their parameters follow the update's ($1 is the device id).
+    if (d.capabilities.writableCte && own && u.events.length > 0) {
+      // The usual case, an existing device, in one statement; the events go in only if the device's
+      // row of device_informs was there to update (every device has one). Their parameters follow the
+      // update's ($1 is the device id, $8 the Inform's time).
       const src = d.rowSource(params.length + 1, eventColumns, eventRows);
-      const ev = `INSERT INTO device_events (device_id, at, code, command_key) SELECT $1, r.at, r.code, r.command_key FROM ${src.sql} WHERE EXISTS (SELECT 1 FROM upd)`;
-      const rows = await this.s.all(`WITH upd AS (${updateSql}), ev AS (${ev}) SELECT * FROM upd`, [...params, ...src.params]);
-      if (rows[0]) return { device: toDevice(d, await identity(this.s, rows[0])), created: false };
+      const inf = "UPDATE device_informs SET last_inform_at = $8 WHERE device_id = $1 RETURNING device_id";
+      const ev = `INSERT INTO device_events (device_id, at, code, command_key) SELECT $1, r.at, r.code, r.command_key FROM ${src.sql} WHERE EXISTS (SELECT 1 FROM inf)`;
+      const rows = await this.s.all(`WITH upd AS (${updateSql}), inf AS (${inf}), ev AS (${ev}) SELECT upd.* FROM upd, inf`, [...params, ...src.params]);
+      if (rows[0]) return { device: done(await identity(this.s, rows[0])), created: false };
     }
     return this.s.atomic(async (s) => {
       // UPDATE first (the usual case), INSERT when it found nothing, and UPDATE again if another process
       // inserted the device in between.
       let created = false;
-      let rows = await s.all(updateSql, params);
+      const update = () => s.all(updateSql, own ? params.slice(0, 7) : params);
+      let rows = await update();
       if (rows.length === 0) {
         rows = await s.all(
-          `INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, last_inform_at, last_inform_address,
-             cwmp_namespace, cwmp_version, last_boot_at, last_bootstrap_at, registered_at, credentials)
-           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, $3, ${CREDENTIALS_SOURCE_SQL})
+          `INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, last_inform_address,
+             cwmp_namespace, cwmp_version, last_boot_at, last_bootstrap_at, registered_at, ${own ? "" : "last_inform_at, "}credentials)
+           VALUES ($1, $2, $9, $10, $11, $3, $4, $5, $6, $7, $8, ${own ? "" : "$8, "}${CREDENTIALS_SOURCE_SQL})
            ON CONFLICT (id) DO NOTHING RETURNING ${cols}`,
           [...params, u.oui, u.productClass, u.serialNumber],
         );
         created = rows.length > 0;
-        if (!created) rows = await s.all(updateSql, params);
+        if (!created) rows = await update();
       }
-      if (!created && rows[0]) rows = [await identity(s, rows[0])];
-      await insertRows(s, "device_events", [{ name: "device_id", type: "text" }, ...eventColumns], eventRows.map((r) => [u.id, ...r]));
       const row = rows[0];
       if (!row) throw new Error("recordInform: the device row vanished inside its own transaction");
-      return { device: toDevice(d, row), created };
+      // An upsert: the row is there but for a device written before it was (it cannot be, but an Inform
+      // must not be lost for it).
+      if (own) {
+        await s.run(`INSERT INTO device_informs (device_id, last_inform_at) VALUES ($1, $2)
+          ON CONFLICT (device_id) DO UPDATE SET last_inform_at = excluded.last_inform_at`, [u.id, d.date(u.at)]);
+      }
+      const stored = created ? row : await identity(s, row);
+      await insertRows(s, "device_events", [{ name: "device_id", type: "text" }, ...eventColumns], eventRows.map((r) => [u.id, ...r]));
+      return { device: done(stored), created };
     });
   }
 
-  private async page(q: DeviceListQuery, extra: number): Promise<{ devices: DeviceRecord[]; idOrder: "asc" | "desc" | null }> {
-    const p = plan(this.s.dialect, q);
+  private page(q: DeviceListQuery, extra: number): Promise<{ devices: DeviceRecord[]; idOrder: "asc" | "desc" | null }> {
+    return this.planned(q, (p) => this.pageOf(p, q, extra));
+  }
+
+  private async pageOf(p: ListPlan, q: DeviceListQuery, extra: number): Promise<{ devices: DeviceRecord[]; idOrder: "asc" | "desc" | null }> {
     const values = p.params.values;
     const limit = limitClause(values, q.limit === undefined ? undefined : Math.floor(q.limit) + extra, q.offset);
     // The page is chosen in the inner query and only its rows get their tags (PostgreSQL would otherwise
@@ -220,10 +279,15 @@ export class SqlDeviceRepo implements DeviceRepo {
     return (await this.page(q, 0)).devices;
   }
 
-  async count(q: DeviceListQuery = {}): Promise<number> {
-    const p = plan(this.s.dialect, { ...q, sort: undefined, after: undefined });
-    const rows = await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${p.from} ${p.where}`, p.params.values, { adHoc: p.adHoc });
-    return Number(rows[0]?.n ?? 0);
+  count(q: DeviceListQuery = {}): Promise<number> {
+    return this.planned({ ...q, sort: undefined, after: undefined }, async (p) => {
+      // A filter on the last Inform alone (PostgreSQL) counts device_informs' rows: one per device.
+      const own = q.filter !== undefined && !q.idPrefix && q.tag === undefined
+        ? compileOnTable(toFilter(q.filter), this.s.dialect, filterContext(q)) : null;
+      const [from, where, values] = own === null ? [p.from, p.where, p.params.values] : [own.from, `WHERE ${own.where}`, own.params];
+      const rows = await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${from} ${where}`, values, { adHoc: p.adHoc });
+      return Number(rows[0]?.n ?? 0);
+    });
   }
 
   async query(q: DeviceQuery): Promise<DeviceQueryResult> {
@@ -246,6 +310,7 @@ export class SqlDeviceRepo implements DeviceRepo {
     return this.s.atomic(async (s) => {
       await s.run("DELETE FROM sessions WHERE device_id = $1", [id]);
       await s.run("DELETE FROM cpe_credentials WHERE device_id = $1", [id]);
+      this.keptTrees?.delete(id);
       return (await s.run("DELETE FROM devices WHERE id = $1", [id])) > 0;
     });
   }
@@ -256,6 +321,7 @@ export class SqlDeviceRepo implements DeviceRepo {
       const list = s.dialect.textArray([...ids]);
       await s.run(`DELETE FROM sessions WHERE ${s.dialect.inTextArray("device_id", "$1")}`, [list]);
       await s.run(`DELETE FROM cpe_credentials WHERE ${s.dialect.inTextArray("device_id", "$1")}`, [list]);
+      for (const id of ids) this.keptTrees?.delete(id);
       return s.run(`DELETE FROM devices WHERE ${s.dialect.inTextArray("id", "$1")}`, [list]);
     });
   }

@@ -40,6 +40,14 @@ export interface DialectCapabilities {
    * of queueing for them (PostgreSQL). False: writers take turns anyway (SQLite's one writer).
    */
   readonly skipLocked: boolean;
+  /**
+   * The time of a device's last Inform is in device_informs, a row per device (migration 29, PostgreSQL):
+   * an indexed column of devices that changes at every Inform made every Inform's update of devices add
+   * an entry to each of its indexes, never a HOT update. False: devices.last_inform_at (SQLite, which
+   * rewrites only the indexes of the columns an UPDATE sets, so gains nothing from the move and would pay
+   * a probe of devices per device a filter on the time matches).
+   */
+  readonly informsTable: boolean;
 }
 
 export interface Dialect {
@@ -98,23 +106,24 @@ export interface Dialect {
    * For a write of values to paths a device's tree has already, without reading it: the SET and WHERE
    * of an UPDATE of device_trees that merges into each record named in the JSON object `patchParam`
    * (records keyed by path id, null members to remove) and matches only a tree that has every key of
-   * the text array `idsParam`.
+   * the text array `idsParam`. Null where the read-modify-write costs no round trip (in process).
    */
-  treePatch(patchParam: string, idsParam: string): { set: string; where: string };
-
-  /**
-   * Whether that UPDATE follows a read that tells whether the tree has every path, and hands the tree
-   * back for a read-modify-write when it does not (SQLite, where statements are calls in process: a
-   * write is then two statements whatever its paths, as the read-modify-write was), rather than being
-   * tried first (PostgreSQL: the usual write is one round trip, a path new to the tree costs more).
-   */
-  readonly treePatchChecksFirst: boolean;
+  treePatch: ((patchParam: string, idsParam: string) => { set: string; where: string }) | null;
 
   /** `expr`, a JSON text, as the value of a JSON document column (device_trees.tree). */
   jsonText(expr: string): string;
 
   /** What a SELECT of one row ends with to lock it until the transaction ends ("" where writers take turns anyway). */
   readonly forUpdate: string;
+
+  /**
+   * Transactions that may still work from what they read before a change committed (the operator's
+   * indexed parameters wait for them, docs/scale.md): `mark`, an SQL expression of the server's clock
+   * to store once the change is committed, and `count(mark)`, a query of how many other transactions
+   * of the database began before that stored mark (column `n`). Null where writers take turns on the
+   * whole database (SQLite): none can be older than a committed change.
+   */
+  readonly olderTransactions: { mark: string; count: (mark: string) => string } | null;
 
   /**
    * A derived table of the records of one path in every device's tree (device_trees, sql/tree.ts), the

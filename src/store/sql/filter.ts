@@ -29,12 +29,22 @@ export class SqlParams {
   }
 }
 
+/** Whether param_index holds every device's record of a path: the built-in list, and the operator's ready patterns where the caller knows them. */
+export type IsIndexed = (path: string) => boolean;
+
 export interface FilterContext {
   now: Date;
   onlineWithinMs?: number;
 }
 
-const TEXT_COLUMNS: Readonly<Record<TextField, { column: string; nullable: boolean }>> = {
+/** Where a field is: a column of `devices d`, or of a table of one row per device (`table`, aliased as `column` names it). */
+export interface FieldColumn {
+  column: string;
+  nullable: boolean;
+  table?: { name: string; alias: string };
+}
+
+const TEXT_COLUMNS: Readonly<Record<TextField, FieldColumn>> = {
   id: { column: "d.id", nullable: false },
   oui: { column: "d.oui", nullable: false },
   productClass: { column: "d.product_class", nullable: false },
@@ -45,19 +55,22 @@ const TEXT_COLUMNS: Readonly<Record<TextField, { column: string; nullable: boole
   protocol: { column: "d.protocol", nullable: false },
 };
 
-const TIME_COLUMNS: Readonly<Record<TimeField, { column: string; nullable: boolean }>> = {
+const TIME_COLUMNS: Readonly<Record<TimeField, FieldColumn>> = {
   registered: { column: "d.registered_at", nullable: false },
-  lastInform: { column: "d.last_inform_at", nullable: true },
+  // Its own table on PostgreSQL (migration 29): it changes at every Inform. See timeColumn.
+  lastInform: { column: "li.last_inform_at", nullable: true, table: { name: "device_informs", alias: "li" } },
   lastBoot: { column: "d.last_boot_at", nullable: true },
   lastBootstrap: { column: "d.last_bootstrap_at", nullable: true },
 };
 
-export function textColumn(field: TextField): { column: string; nullable: boolean } {
+export function textColumn(field: TextField): FieldColumn {
   return TEXT_COLUMNS[field];
 }
 
-export function timeColumn(field: TimeField): { column: string; nullable: boolean } {
-  return TIME_COLUMNS[field];
+const LAST_INFORM_IN_DEVICES: FieldColumn = { column: "d.last_inform_at", nullable: true };
+
+export function timeColumn(d: Dialect, field: TimeField): FieldColumn {
+  return field === "lastInform" && !d.capabilities.informsTable ? LAST_INFORM_IN_DEVICES : TIME_COLUMNS[field];
 }
 
 /**
@@ -65,9 +78,11 @@ export function timeColumn(field: TimeField): { column: string; nullable: boolea
  * (device_id, value, value_num, value_time, value_bool, and the dialect's valueKey column): param_index
  * for an indexed path (an index range), else the devices' trees, read in SQL (a scan).
  */
-export function parameterSource(d: Dialect, path: string, params: SqlParams): { table: string; on: (alias: string) => string; indexed: boolean } {
+export function parameterSource(
+  d: Dialect, path: string, params: SqlParams, indexed: IsIndexed = isIndexedPath,
+): { table: string; on: (alias: string) => string; indexed: boolean } {
   const bound = params.add(path);
-  if (isIndexedPath(path)) return { table: "param_index", on: (a) => `${a}.path_id = (SELECT id FROM param_paths WHERE path = ${bound})`, indexed: true };
+  if (indexed(path)) return { table: "param_index", on: (a) => `${a}.path_id = (SELECT id FROM param_paths WHERE path = ${bound})`, indexed: true };
   return { table: d.treeRecords(bound), on: () => "true", indexed: false };
 }
 
@@ -86,6 +101,9 @@ class Compiler {
     private readonly d: Dialect,
     private readonly ctx: FilterContext,
     private readonly p: SqlParams,
+    private readonly indexed: IsIndexed,
+    /** Conditions are on this table's rows (a table of one row per device, onTable), not on `devices d`. */
+    private readonly on: string | null = null,
   ) {}
 
   node(n: FilterNode): string {
@@ -98,7 +116,8 @@ class Compiler {
           throw new FilterError("FILTER_CONTEXT", "the filter uses online, but no online window (onlineWithinMs) was given");
         }
         const since = new Date(this.ctx.now.getTime() - this.ctx.onlineWithinMs);
-        return `(d.last_inform_at IS NOT NULL AND d.last_inform_at >= ${this.p.add(this.d.date(since))})`;
+        const c = timeColumn(this.d, "lastInform");
+        return this.field(c, `(${c.column} IS NOT NULL AND ${c.column} >= ${this.p.add(this.d.date(since))})`);
       }
       case "exists": {
         const t = n.target;
@@ -106,7 +125,10 @@ class Compiler {
         switch (fieldKind(t.name)) {
           case "alarm": return t.name === "alarm.active" ? "(1 = 1)" : this.d.deviceHasRow("alarms", "a", "a.state = 'active'");
           case "tag": return this.d.deviceHasRow("device_tags", "t", "true");
-          case "time": return `(${TIME_COLUMNS[t.name as TimeField].column} IS NOT NULL)`;
+          case "time": {
+            const c = timeColumn(this.d, t.name as TimeField);
+            return this.field(c, `(${c.column} IS NOT NULL)`);
+          }
           case "text": return `(${TEXT_COLUMNS[t.name as TextField].column} IS NOT NULL)`;
         }
         break;
@@ -124,8 +146,8 @@ class Compiler {
             return this.d.deviceHasRow("device_tags", "t", this.text("t.tag", op, values));
           }
           case "time": {
-            const { column, nullable } = TIME_COLUMNS[t.name as TimeField];
-            return this.guard(column, nullable, this.time(column, op, values));
+            const c = timeColumn(this.d, t.name as TimeField);
+            return this.field(c, this.guard(c.column, c.nullable, this.time(c.column, op, values)));
           }
           case "text": {
             const { column, nullable } = TEXT_COLUMNS[t.name as TextField];
@@ -147,6 +169,16 @@ class Compiler {
     const operand = (v: Literal) => this.p.add(field === "alarm.active" ? (v as Extract<Literal, { kind: "number" }>).value : severityRank((v as Extract<Literal, { kind: "string" }>).value as Severity));
     const cond = values.length > 1 ? `(${values.map((v) => `${x} = ${operand(v)}`).join(" OR ")})` : `${x} ${SQL_OP[op as OrderOp]} ${operand(values[0]!)}`;
     return field === "alarm.active" ? `(${cond})` : `(${x} > 0 AND ${cond})`;
+  }
+
+  /**
+   * `cond` on a field's column: as it is for a column of devices, a test of the device's row for one of
+   * a table of its own (a semi-join: one row per device, so the same devices; an index on the column
+   * answers it).
+   */
+  private field(c: FieldColumn, cond: string): string {
+    if (c.table?.name === this.on && this.on !== null) return cond;
+    return c.table === undefined ? cond : this.d.deviceHasRow(c.table.name, c.table.alias, cond);
   }
 
   private guard(column: string, nullable: boolean, cond: string): string {
@@ -202,7 +234,7 @@ class Compiler {
    * "lab devices' UpTime").
    */
   private parameterHas(path: string, cond: (() => string) | null): string {
-    const src = parameterSource(this.d, path, this.p);
+    const src = parameterSource(this.d, path, this.p, this.indexed);
     const where = cond === null ? src.on("p") : `${src.on("p")} AND ${cond()}`;
     if (src.indexed) return this.d.deviceHasRow(src.table, "p", where);
     return `((SELECT COUNT(*) FROM ${src.table} p WHERE p.device_id = d.id AND ${where}) > 0)`;
@@ -297,7 +329,42 @@ class Compiler {
   }
 }
 
-/** The SQL condition on `devices d` for a (valid) filter; its values are appended to `params`. */
-export function compileFilter(node: FilterNode, dialect: Dialect, ctx: FilterContext, params: SqlParams): string {
-  return new Compiler(dialect, ctx, params).node(node);
+/**
+ * The SQL condition on `devices d` for a (valid) filter; its values are appended to `params`. `indexed`
+ * says which parameters to read from param_index (by default the built-in list, which always is).
+ */
+export function compileFilter(node: FilterNode, dialect: Dialect, ctx: FilterContext, params: SqlParams, indexed: IsIndexed = isIndexedPath): string {
+  return new Compiler(dialect, ctx, params, indexed).node(node);
+}
+
+/** The table of one row per device every field of the filter is in, or null (one is in devices, or none is in a table). */
+function onlyTable(d: Dialect, n: FilterNode): { name: string; alias: string } | null {
+  switch (n.kind) {
+    case "and":
+    case "or": {
+      const tables = n.operands.map((o) => onlyTable(d, o));
+      const first = tables[0] ?? null;
+      return first !== null && tables.every((t) => t?.name === first.name) ? first : null;
+    }
+    case "not": return onlyTable(d, n.operand);
+    case "online": return timeColumn(d, "lastInform").table ?? null;
+    case "exists":
+    case "compare":
+    case "in":
+      return n.target.kind === "field" && fieldKind(n.target.name) === "time" ? timeColumn(d, n.target.name as TimeField).table ?? null : null;
+  }
+  return null;
+}
+
+/**
+ * A filter whose fields are all in one table of one row per device (the last Inform's time on
+ * PostgreSQL: `lastInform`, `online`), as a condition on that table's rows: `from` and `where` of a count
+ * that reads that table alone (its index), where the condition on `devices d` is a semi-join that the
+ * planner may answer by reading every device. Null for any other filter.
+ */
+export function compileOnTable(node: FilterNode, dialect: Dialect, ctx: FilterContext): { from: string; where: string; params: unknown[] } | null {
+  const table = onlyTable(dialect, node);
+  if (table === null) return null;
+  const params = new SqlParams();
+  return { from: `${table.name} ${table.alias}`, where: new Compiler(dialect, ctx, params, isIndexedPath, table.name).node(node), params: params.values };
 }

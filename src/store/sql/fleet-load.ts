@@ -4,6 +4,7 @@ import type { LoadedDevice } from "../types.js";
 import type { RowColumn } from "./dialect.js";
 import { SqlDeviceRepo } from "./devices.js";
 import { insertRows } from "./insert-rows.js";
+import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import type { Scope } from "./scope.js";
 import { emptyRecord, type Tree } from "./tree.js";
@@ -17,20 +18,27 @@ const TREE_BATCH = 500;
 
 const DEVICE_COLUMNS: readonly RowColumn[] = [
   { name: "id", type: "text" }, { name: "manufacturer", type: "text" }, { name: "oui", type: "text" }, { name: "product_class", type: "text" },
-  { name: "serial_number", type: "text" }, { name: "registered_at", type: "date" }, { name: "last_inform_at", type: "date" },
-  { name: "last_inform_address", type: "text" }, { name: "last_boot_at", type: "date" }, { name: "last_bootstrap_at", type: "date" },
-  { name: "cwmp_namespace", type: "text" }, { name: "cwmp_version", type: "text" },
+  { name: "serial_number", type: "text" }, { name: "registered_at", type: "date" }, { name: "last_inform_address", type: "text" },
+  { name: "last_boot_at", type: "date" }, { name: "last_bootstrap_at", type: "date" }, { name: "cwmp_namespace", type: "text" },
+  { name: "cwmp_version", type: "text" },
 ];
+
+const LAST_INFORM: RowColumn = { name: "last_inform_at", type: "date" };
+const INFORM_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, LAST_INFORM];
 
 const TAG_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "tag", type: "text" }];
 
-export async function loadDevices(scope: Scope, dict: PathDictionary, devices: readonly LoadedDevice[], replace: boolean): Promise<void> {
+export async function loadDevices(scope: Scope, dict: PathDictionary, indexed: IndexedSet, devices: readonly LoadedDevice[], replace: boolean): Promise<void> {
   if (devices.length === 0) return;
   await scope.atomic(async (s) => {
-    if (replace) await new SqlDeviceRepo(s, dict).deleteMany(devices.map((d) => d.id));
-    await insertRows(s, "devices", DEVICE_COLUMNS, devices.map((d) => [
-      d.id, d.manufacturer, d.oui, d.productClass, d.serialNumber, d.registeredAt, d.lastInformAt, d.address, d.lastBootAt, d.registeredAt, "1-2", "1.4",
+    if (replace) await new SqlDeviceRepo(s, dict, indexed).deleteMany(devices.map((d) => d.id));
+    // The last Inform's time where the dialect keeps it (Dialect.capabilities.informsTable).
+    const own = s.dialect.capabilities.informsTable;
+    await insertRows(s, "devices", own ? DEVICE_COLUMNS : [...DEVICE_COLUMNS, LAST_INFORM], devices.map((d) => [
+      d.id, d.manufacturer, d.oui, d.productClass, d.serialNumber, d.registeredAt, d.address, d.lastBootAt, d.registeredAt, "1-2", "1.4",
+      ...(own ? [] : [d.lastInformAt]),
     ]));
+    if (own) await insertRows(s, "device_informs", INFORM_COLUMNS, devices.map((d) => [d.id, d.lastInformAt]));
     await insertRows(s, "device_tags", TAG_COLUMNS, devices.flatMap((d) => [...new Set(d.tags)].map((t) => [d.id, t])));
     for (let i = 0; i < devices.length; i += TREE_BATCH) {
       const trees = new Map<string, Tree>();
@@ -43,7 +51,7 @@ export async function loadDevices(scope: Scope, dict: PathDictionary, devices: r
         }
         trees.set(d.id, tree);
       }
-      await insertTrees(s, dict, trees);
+      await insertTrees(s, dict, indexed, trees);
     }
   });
 }

@@ -1,10 +1,11 @@
 // What the console reads across the whole fleet. The overview: counts over the whole fleet, each an index range or an index-only grouping
-// (devices_last_inform_at, devices_product_class, param_index_value, faults_code), so that it stays
+// (device_informs_last_inform_at or devices_last_inform_at, devices_product_class, param_index_value, faults_code), so that it stays
 // well under a second at 100,000 devices (benchmarks/overview.ts).
 import type { DeviceScope, FleetRepo, LoadedDevice, Overview, OverviewQuery } from "../types.js";
 import { deviceScopeCondition } from "./device-scope.js";
 import { existingDevices, loadDevices } from "./fleet-load.js";
 import { isIndexedPath } from "./indexed-paths.js";
+import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import { prefixUpperBound } from "./paths.js";
 import type { Scope } from "./scope.js";
@@ -23,6 +24,7 @@ export class SqlFleetRepo implements FleetRepo {
   constructor(
     private readonly s: Scope,
     private readonly dict: PathDictionary,
+    private readonly indexed: IndexedSet,
   ) {}
 
   async overview(q: OverviewQuery): Promise<Overview> {
@@ -31,11 +33,13 @@ export class SqlFleetRepo implements FleetRepo {
     // A scope (a tenant's devices) adds a semi-join to each figure: `column IN (the scope's devices)`.
     const within = (column: string, params: unknown[], joiner: "WHERE" | "AND") =>
       q.devices === undefined ? "" : ` ${joiner} ${deviceScopeCondition(column, q.devices, d, params)}`;
-    const count = async (where: string, params: unknown[] = []) =>
-      Number((await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM devices${where}${within("id", params, where === "" ? "WHERE" : "AND")}`, params))[0]?.n ?? 0);
-    const total = await count("");
-    const online = await count(" WHERE last_inform_at >= $1", [since]);
-    const neverSeen = await count(" WHERE last_inform_at IS NULL");
+    const count = async (table: string, id: string, where: string, params: unknown[] = []) =>
+      Number((await this.s.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}${where}${within(id, params, where === "" ? "WHERE" : "AND")}`, params))[0]?.n ?? 0);
+    const total = await count("devices", "id", "");
+    // The last Inform's time: in device_informs, a row per device, on PostgreSQL (migration 29).
+    const [informs, informsId] = d.capabilities.informsTable ? ["device_informs", "device_id"] : ["devices", "id"];
+    const online = await count(informs, informsId, " WHERE last_inform_at >= $1", [since]);
+    const neverSeen = await count(informs, informsId, " WHERE last_inform_at IS NULL");
     const classParams: unknown[] = [];
     const classes = await this.s.all<{ v: unknown; n: unknown }>(`SELECT product_class AS v, COUNT(*) AS n FROM devices${within("id", classParams, "WHERE")} GROUP BY product_class`, classParams);
     // PostgreSQL's value index holds value_key (the value's first characters: whole for any version).
@@ -107,7 +111,7 @@ export class SqlFleetRepo implements FleetRepo {
   }
 
   load(devices: readonly LoadedDevice[], options: { replace?: boolean } = {}): Promise<void> {
-    return loadDevices(this.s, this.dict, devices, options.replace === true);
+    return loadDevices(this.s, this.dict, this.indexed, devices, options.replace === true);
   }
 
   existing(ids: readonly string[]): Promise<string[]> {

@@ -32,10 +32,12 @@ function cursor(r: Row): OutboxCursor {
 }
 
 export class SqlOutboxRepo implements OutboxRepo {
-  constructor(private readonly s: Scope, private readonly o: OutboxSql) {}
+  constructor(private readonly s: Scope, private readonly o: OutboxSql, private readonly appended: () => void = () => undefined) {}
 
   async append(events: NewOutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
     await insertRows(this.s, "event_outbox", OUTBOX_COLUMNS, events.map((e) => [e.type, e.deviceId, e.at, e.payload]));
+    this.appended();
   }
 
   async read(after: OutboxCursor | null, limit: number): Promise<OutboxEvent[]> {

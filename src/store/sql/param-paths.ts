@@ -4,7 +4,7 @@
 // What the cache holds must be committed: a path another transaction inserted and then rolled back
 // would otherwise name nothing (PostgreSQL: its id is gone) or, on SQLite, another path (its rowid is
 // taken again). So a path this scope inserts (RETURNING says which) stays with the scope (its
-// transaction); the cache learns it when a later read finds it committed.
+// transaction); the cache learns it when the transaction commits, or when a later read finds it committed.
 import type { Scope } from "./scope.js";
 
 export class PathDictionary {
@@ -20,16 +20,6 @@ export class PathDictionary {
 
   private known(s: Scope, path: string): number | undefined {
     return this.byPath.get(path) ?? this.pending.get(s)?.get(path);
-  }
-
-  /** The ids of the paths this store has met (others are absent from the map), without a statement. */
-  cached(s: Scope, paths: Iterable<string>): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const p of paths) {
-      const id = this.known(s, p);
-      if (id !== undefined) out.set(p, id);
-    }
-    return out;
   }
 
   /** The ids of the paths that exist in the dictionary (others are absent from the map). */
@@ -58,6 +48,14 @@ export class PathDictionary {
       if (own?.get(path) !== id) this.learn(id, path);
       return [id, path];
     });
+  }
+
+  /** The transaction of scope `s` committed: the paths it inserted are known committed now. */
+  committed(s: Scope): void {
+    const own = this.pending.get(s);
+    if (own === undefined) return;
+    this.pending.delete(s);
+    for (const [path, id] of own) this.learn(id, path);
   }
 
   /** The ids of the paths, inserting those the dictionary lacks. */

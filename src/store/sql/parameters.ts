@@ -1,10 +1,17 @@
 // ParameterRepo over device_trees (sql/tree.ts): a device's records are one row, read whole and
 // written whole. A write reads the row, locked (FOR UPDATE on PostgreSQL; SQLite's one writer takes
 // turns anyway), changes the records in memory and writes it back, in one transaction.
+//
+// Within a transaction the repository keeps the trees it read or wrote: a CWMP exchange writes what the
+// device reported, then alarms and provisioning read values of the same device, each a read of the
+// whole row and its decoding. Its own writes keep the kept tree whole (what it wrote, or on PostgreSQL
+// what the patch returns); a device deleted in the transaction drops its tree (SqlDeviceRepo shares the
+// map). No other repository writes device_trees inside a caller's transaction.
 import { compareText } from "../../query/values.js";
 import type {
   ParameterAttributeUpdate, ParameterNameUpdate, ParameterRecord, ParameterRepo, ParameterValueUpdate,
 } from "../types.js";
+import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import { ancestors, isObjectPath } from "./paths.js";
 import type { Scope } from "./scope.js";
@@ -32,10 +39,20 @@ export class SqlParameterRepo implements ParameterRepo {
   constructor(
     private readonly s: Scope,
     private readonly dict: PathDictionary,
+    private readonly indexed: IndexedSet,
+    /** The trees this transaction read or wrote (null: not a transaction's repository, nothing kept). */
+    private readonly kept: Map<string, Tree> | null = null,
   ) {}
 
   private async tree(deviceId: string): Promise<Tree> {
-    return (await readTrees(this.s, this.dict, [deviceId])).get(deviceId) ?? new Map();
+    const kept = this.kept?.get(deviceId);
+    if (kept !== undefined) return kept;
+    // A transaction on SQLite reads it as its writes do, with the indexed set's revision (modify then
+    // writes from it without reading again).
+    const asWriter = this.kept !== null && this.s.dialect.forUpdate === "" ? this.indexed : undefined;
+    const tree = (await readTrees(this.s, this.dict, [deviceId], asWriter)).get(deviceId) ?? new Map();
+    this.kept?.set(deviceId, tree);
+    return tree;
   }
 
   /**
@@ -43,24 +60,27 @@ export class SqlParameterRepo implements ParameterRepo {
    * `create`, a device without a tree is left as it is (nothing to delete from).
    */
   private modify<T>(deviceId: string, change: (tree: Tree) => T, create = true): Promise<T> {
-    return this.s.atomic(async (s) => this.rewrite(s, deviceId, (await readTrees(s, this.dict, [deviceId], true)).get(deviceId), change, create));
-  }
-
-  /** The rest of modify, from the tree it read locked (undefined: the device has none). */
-  private async rewrite<T>(s: Scope, deviceId: string, read: Tree | undefined, change: (tree: Tree) => T, create = true): Promise<T> {
-    let before = read;
-    if (before === undefined && !create) return change(new Map());
-    if (before === undefined && s.dialect.forUpdate !== "") {
-      // No row to lock yet: an empty one is made first, so that two first writers take turns on it
-      // instead of both inserting (the second would replace the first's records).
-      await s.run("INSERT INTO device_trees (device_id, tree) VALUES ($1, '{}') ON CONFLICT (device_id) DO NOTHING", [deviceId]);
-      before = (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
-    }
-    before ??= new Map();
-    const after = new Map(before);
-    const result = change(after);
-    await writeTree(s, this.dict, deviceId, before, after);
-    return result;
+    return this.s.atomic(async (s) => {
+      // On SQLite the transaction holds the one write lock from its start: the tree it read (with the
+      // indexed set's revision, as a write reads it) is still so. PostgreSQL's row lock is taken by the
+      // read itself.
+      const held = s.dialect.forUpdate === "" ? this.kept?.get(deviceId) : undefined;
+      // (An empty tree kept is a device without one: trees without records are deleted.)
+      let before = held === undefined ? (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId) : held.size > 0 ? held : undefined;
+      if (before === undefined && !create) return change(new Map());
+      if (before === undefined && s.dialect.forUpdate !== "") {
+        // No row to lock yet: an empty one is made first, so that two first writers take turns on it
+        // instead of both inserting (the second would replace the first's records).
+        await s.run("INSERT INTO device_trees (device_id, tree) VALUES ($1, '{}') ON CONFLICT (device_id) DO NOTHING", [deviceId]);
+        before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
+      }
+      before ??= new Map();
+      const after = new Map(before);
+      const result = change(after);
+      await writeTree(s, this.dict, this.indexed, deviceId, before, after);
+      this.kept?.set(deviceId, after);
+      return result;
+    });
   }
 
   async all(deviceId: string): Promise<ParameterRecord[]> {
@@ -97,18 +117,14 @@ export class SqlParameterRepo implements ParameterRepo {
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     if (values.length === 0) return;
     const t = at.getTime();
+    const patched = await patchValues(this.s, this.dict, this.indexed, deviceId, values, t, this.kept !== null);
+    if (patched !== false) {
+      if (patched !== true) this.kept?.set(deviceId, patched);
+      return;
+    }
     // A value also proves the parameter exists, so it refreshes namesAt too.
-    const change = (tree: Tree) => {
+    await this.modify(deviceId, (tree) => {
       for (const v of values) put(tree, v.path, { value: v.value, type: v.type, valueAt: t, namesAt: t });
-    };
-    // PostgreSQL tries the patch alone (one statement); SQLite checks first, in the transaction that may rewrite the row.
-    const tried = this.s.dialect.treePatchChecksFirst ? null : await patchValues(this.s, this.dict, deviceId, values, t);
-    if (tried === true) return;
-    await this.s.atomic(async (s) => {
-      const patched = tried ?? (await patchValues(s, this.dict, deviceId, values, t));
-      if (patched === true) return;
-      const read = "tree" in patched ? patched.tree : (await readTrees(s, this.dict, [deviceId], true)).get(deviceId);
-      await this.rewrite(s, deviceId, read, change);
     });
   }
 

@@ -5,11 +5,24 @@ import type {
 import type { Dialect } from "./dialect.js";
 import type { Row } from "./driver.js";
 
-export function deviceColumns(d: Dialect, alias: string): string {
+/** The time of the last Inform of the device whose id is the SQL `id` (Dialect.capabilities.informsTable). */
+export function lastInformOf(d: Dialect, id: string): string {
+  return d.capabilities.informsTable
+    ? `(SELECT li.last_inform_at FROM device_informs li WHERE li.device_id = ${id})`
+    : `(SELECT dv.last_inform_at FROM devices dv WHERE dv.id = ${id})`;
+}
+
+/**
+ * The columns toDevice reads, from `devices ${alias}`. `lastInformAt` is the SQL of the last Inform's
+ * time: by default where the dialect keeps it; a writer that knows it passes it (on PostgreSQL,
+ * RETURNING would read device_informs as it was before the statement).
+ */
+export function deviceColumns(d: Dialect, alias: string,
+  lastInformAt = d.capabilities.informsTable ? lastInformOf(d, `${alias}.id`) : `${alias}.last_inform_at`): string {
   return [
-    "id", "manufacturer", "oui", "product_class", "serial_number", "registered_at", "last_inform_at", "last_inform_address",
+    "id", "manufacturer", "oui", "product_class", "serial_number", "registered_at", "last_inform_address",
     "last_boot_at", "last_bootstrap_at", "cwmp_namespace", "cwmp_version", "credentials", "protocol",
-  ].map((c) => `${alias}.${c}`).join(", ") + `, ${d.tagsOf(`${alias}.id`)} AS tags`;
+  ].map((c) => `${alias}.${c}`).join(", ") + `, ${lastInformAt} AS last_inform_at, ${d.tagsOf(`${alias}.id`)} AS tags`;
 }
 
 function reqDate(d: Dialect, v: unknown): Date {

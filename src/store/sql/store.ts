@@ -6,6 +6,9 @@ import type { SqlDriver } from "./driver.js";
 import { SqlFaultRepo } from "./faults.js";
 import { SqlParameterRepo } from "./parameters.js";
 import { PathDictionary } from "./param-paths.js";
+import type { Tree } from "./tree.js";
+import { IndexedSet } from "./indexed-set.js";
+import { SqlIndexedParameterRepo } from "./indexed-parameters.js";
 import { storeScope, TxGuard, txScope, type Scope } from "./scope.js";
 import { SqlSessionRepo } from "./sessions.js";
 import { SqlCredentialRepo, SqlSettingsRepo } from "./settings.js";
@@ -38,19 +41,26 @@ export interface SqlStoreExtensions {
   outbox: OutboxSql;
   /** Store.watchOutbox; without it, the store has no notifications (tailers poll). */
   watchOutbox?: (wake: () => void) => Promise<() => Promise<void>>;
+  /** Told when a transaction (or a statement outside one) that appended events committed; closed with the store. */
+  outboxCommits?: { committed(): void; close(): Promise<void> };
 }
 
-function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): StoreTx {
+/**
+ * `appended`: called when the outbox's append returns (inside a transaction: it commits later). `inTx`:
+ * the repositories serve one transaction (which may then keep what it read and wrote).
+ */
+function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, indexed: IndexedSet, appended: () => void, inTx = false): StoreTx {
+  const kept = inTx ? new Map<string, Tree>() : null;
   return {
-    devices: new SqlDeviceRepo(scope, paths),
+    devices: new SqlDeviceRepo(scope, paths, indexed, kept),
     events: new SqlEventRepo(scope),
-    parameters: new SqlParameterRepo(scope, paths),
+    parameters: new SqlParameterRepo(scope, paths, indexed, kept),
     tasks: new SqlTaskRepo(scope),
     faults: new SqlFaultRepo(scope),
     sessions: new SqlSessionRepo(scope),
     settings: new SqlSettingsRepo(scope),
     credentials: new SqlCredentialRepo(scope),
-    outbox: new SqlOutboxRepo(scope, ext.outbox),
+    outbox: new SqlOutboxRepo(scope, ext.outbox, appended),
     apiKeys: new SqlApiKeyRepo(scope),
     webhooks: new SqlWebhookRepo(scope),
     webhookDeliveries: new SqlWebhookDeliveryRepo(scope),
@@ -64,7 +74,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): St
     userSessions: new SqlUserSessionRepo(scope),
     savedFilters: new SqlSavedFilterRepo(scope),
     sessionHistory: new SqlSessionHistoryRepo(scope),
-    fleet: new SqlFleetRepo(scope, paths),
+    fleet: new SqlFleetRepo(scope, paths, indexed),
     tenants: new SqlTenantRepo(scope),
     diagnostics: new SqlDiagnosticRepo(scope),
     metrics: new SqlMetricRepo(scope),
@@ -73,23 +83,31 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary): St
     uspEndpoints: new SqlUspEndpointRepo(scope),
     uspHolds: new SqlUspHoldRepo(scope),
     uspDataModels: new SqlUspDataModelRepo(scope),
+    indexedParameters: new SqlIndexedParameterRepo(scope, indexed),
   };
 }
 
 export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStoreExtensions): Store {
   // One dictionary of parameter paths per store, shared by its transactions.
   const paths = new PathDictionary();
-  const base = repos(storeScope(driver, dialect), ext, paths);
+  // And one view of the operator's indexed parameters, which every write checks against the database's.
+  const indexed = new IndexedSet();
+  const committed = () => ext.outboxCommits?.committed();
+  const base = repos(storeScope(driver, dialect), ext, paths, indexed, committed);
   // Watchers hold a connection of their own: closing the store stops those still running first.
   const watchers = new Set<() => Promise<void>>();
   return {
     backend: dialect.name,
     ...base,
-    transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-      return driver.transaction(async (conn) => {
+    async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+      let appended = false;
+      let scope: Scope | null = null;
+      const result = await driver.transaction(async (conn) => {
+        appended = false;
         const guard = new TxGuard(conn);
+        scope = txScope(guard, dialect);
         try {
-          const result = await fn(repos(txScope(guard, dialect), ext, paths));
+          const result = await fn(repos(scope, ext, paths, indexed, () => (appended = true), true));
           if (guard.failure !== null) {
             throw new StoreError("STORE_TX_ABORTED", "a statement of the transaction failed (and the error was caught): rolled back",
               { cause: guard.failure });
@@ -99,6 +117,10 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
           guard.close();
         }
       });
+      // Committed: what it inserted into the dictionary of paths names them for everyone now.
+      if (scope !== null) paths.committed(scope);
+      if (appended) committed();
+      return result;
     },
     async watchOutbox(wake: () => void): Promise<() => Promise<void>> {
       if (ext.watchOutbox === undefined) return () => Promise.resolve();
@@ -111,6 +133,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
       return once;
     },
     async close() {
+      await ext.outboxCommits?.close();
       await Promise.all([...watchers].map((stop) => stop()));
       await driver.close();
     },

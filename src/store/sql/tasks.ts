@@ -4,7 +4,7 @@ import { Assignments } from "./assignments.js";
 import type { RowColumn } from "./dialect.js";
 import { deviceScopeCondition } from "./device-scope.js";
 import { limitClause } from "./limit.js";
-import { TASK_COLUMNS, toTask } from "./rows.js";
+import { lastInformOf, TASK_COLUMNS, toTask } from "./rows.js";
 import type { Scope } from "./scope.js";
 
 /** Used when a new task does not say how often it may be tried. */
@@ -89,7 +89,7 @@ export class SqlTaskRepo implements TaskRepo {
   async failedSinceInform(deviceId: string): Promise<TaskRecord[]> {
     const rows = await this.s.all(
       `SELECT ${TASK_COLUMNS} FROM tasks
-       WHERE device_id = $1 AND status = 'failed' AND completed_at > (SELECT last_inform_at FROM devices WHERE id = $1)
+       WHERE device_id = $1 AND status = 'failed' AND completed_at > ${lastInformOf(this.s.dialect, "$1")}
        ORDER BY created_at, seq`,
       [deviceId],
     );
@@ -103,7 +103,7 @@ export class SqlTaskRepo implements TaskRepo {
       `SELECT ${TASK_COLUMNS} FROM tasks
        WHERE device_id = $1 AND status IN ('pending', 'failed')
          AND ((status = 'pending' AND (not_before IS NULL OR not_before <= $2) AND (expires_at IS NULL OR expires_at > $2))
-           OR (status = 'failed' AND completed_at > (SELECT last_inform_at FROM devices WHERE id = $1)))
+           OR (status = 'failed' AND completed_at > ${lastInformOf(d, "$1")}))
        ORDER BY created_at, seq`,
       [deviceId, d.date(now)],
     );

@@ -1,8 +1,9 @@
 // Reading and writing device_trees rows (sql/tree.ts) and keeping param_index in step with them.
 import { booleanOf, numberOf, timeOf } from "../../query/values.js";
 import type { RowColumn } from "./dialect.js";
-import { isIndexedPath } from "./indexed-paths.js";
+import { INDEXED_REVISION_SQL, type IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
+import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 import type { ParameterValueUpdate } from "../types.js";
 import { decodeRecord, emptyRecord, encodeRecord, encodeTree, type EncodedRecord, type Tree, type TreeRecord } from "./tree.js";
@@ -13,18 +14,33 @@ function ms(v: unknown): number | null {
   return v == null ? null : Number(v);
 }
 
-/** The trees of these devices (a device without one is absent); `lock` holds their rows until the transaction ends. */
-export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: readonly string[], lock = false): Promise<Map<string, Tree>> {
+/**
+ * The trees of these devices (a device without one is absent). With `forWrite`, their rows are held
+ * until the transaction ends, and the indexed set's revision is read in the same statement (the writer
+ * then knows every pattern its statement could see: docs/scale.md).
+ */
+export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: readonly string[], forWrite?: IndexedSet): Promise<Map<string, Tree>> {
   if (deviceIds.length === 0) return new Map();
   const d = s.dialect;
-  const rows = deviceIds.length === 1
-    ? await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE device_id = $1${lock ? d.forUpdate : ""}`, [deviceIds[0]])
-    : await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE ${d.inTextArray("device_id", "$1")}${lock ? d.forUpdate : ""}`,
-      [d.textArray([...new Set(deviceIds)])]);
+  const one = deviceIds.length === 1;
+  const where = one ? "device_id = $1" : d.inTextArray("device_id", "$1");
+  const params = [one ? deviceIds[0] : d.textArray([...new Set(deviceIds)])];
+  let rows;
+  if (forWrite === undefined) rows = await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE ${where}`, params);
+  else if (d.forUpdate !== "") rows = await s.all(`SELECT ${TREE_COLUMNS}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM device_trees WHERE ${where}${d.forUpdate}`, params);
+  else {
+    // Without row locks (SQLite: writers take turns on the database), the revision comes even when no
+    // tree does, from a row of its own; PostgreSQL cannot lock the rows of an outer join, and its
+    // writers make the row first (SqlParameterRepo.modify).
+    rows = await s.all(`SELECT ${TREE_COLUMNS}, r.indexed_rev FROM (SELECT ${INDEXED_REVISION_SQL} AS indexed_rev) r LEFT JOIN device_trees ON ${where}`, params);
+  }
+  if (forWrite !== undefined && rows[0] !== undefined) await forWrite.observe(s, rows[0].indexed_rev);
+  rows = rows.filter((r) => r.device_id != null);
   return decodeTrees(s, dict, rows);
 }
 
-async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Record<string, unknown>[]): Promise<Map<string, Tree>> {
+/** device_trees rows (TREE_COLUMNS) as trees, by device id. */
+async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Row[]): Promise<Map<string, Tree>> {
   const out = new Map<string, Tree>();
   const d = s.dialect;
   const decoded = rows.map((r) => ({
@@ -57,11 +73,24 @@ function indexRow(pathId: number, r: TreeRecord): unknown[] {
   return [pathId, r.value, numberOf(r.value), timeOf(r.value), booleanOf(r.value)];
 }
 
+/** Writes (or replaces) param_index rows of one device: `rows` of indexRow. */
+async function upsertIndex(s: Scope, deviceId: string, rows: unknown[][]): Promise<void> {
+  const src = s.dialect.rowSource(2, INDEX_COLUMNS, rows);
+  await s.run(
+    `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+     SELECT $1, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
+     ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+       value_time = excluded.value_time, value_bool = excluded.value_bool`,
+    [deviceId, ...src.params],
+  );
+}
+
 /**
  * Writes a device's tree (deletes its row when empty), and the param_index rows of the indexed paths
- * whose record came, went or changed value since `before`.
+ * whose record came, went or changed value since `before`. `indexed` must have observed the revision
+ * of this transaction's locked read of the row (readTrees with forWrite).
  */
-export async function writeTree(s: Scope, dict: PathDictionary, deviceId: string, before: Tree, after: Tree): Promise<void> {
+export async function writeTree(s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, before: Tree, after: Tree): Promise<void> {
   const d = s.dialect;
   if (after.size === 0) {
     await s.run("DELETE FROM device_trees WHERE device_id = $1", [deviceId]);
@@ -77,9 +106,9 @@ export async function writeTree(s: Scope, dict: PathDictionary, deviceId: string
   );
   const gone: string[] = [];
   const changed: unknown[][] = [];
-  for (const path of before.keys()) if (!after.has(path) && isIndexedPath(path)) gone.push(path);
+  for (const path of before.keys()) if (!after.has(path) && indexed.written(path)) gone.push(path);
   for (const [path, r] of after) {
-    if (!isIndexedPath(path)) continue;
+    if (!indexed.written(path)) continue;
     const old = before.get(path);
     if (old === undefined || old.value !== r.value) changed.push(indexRow(ids.get(path)!, r));
   }
@@ -87,25 +116,18 @@ export async function writeTree(s: Scope, dict: PathDictionary, deviceId: string
     const goneIds = [...(await dict.find(s, gone)).values()];
     await s.run(`DELETE FROM param_index WHERE device_id = $1 AND ${d.inArray("path_id", "$2", "bigint")}`, [deviceId, d.array(goneIds, "bigint")]);
   }
-  if (changed.length > 0) {
-    const src = d.rowSource(2, INDEX_COLUMNS, changed);
-    await s.run(
-      `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
-       SELECT $1, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
-       ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
-         value_time = excluded.value_time, value_bool = excluded.value_bool`,
-      [deviceId, ...src.params],
-    );
-  }
+  if (changed.length > 0) await upsertIndex(s, deviceId, changed);
 }
 
 /**
  * Writes the trees of devices that have none yet (FleetRepo.load), a few statements for the batch: the
  * dictionary's new paths once, the rows, and the indexed paths' rows.
  */
-export async function insertTrees(s: Scope, dict: PathDictionary, trees: ReadonlyMap<string, Tree>): Promise<void> {
+export async function insertTrees(s: Scope, dict: PathDictionary, indexed: IndexedSet, trees: ReadonlyMap<string, Tree>): Promise<void> {
   if (trees.size === 0) return;
   const d = s.dialect;
+  // The set as this transaction sees it: a bulk load has no locked read to carry the revision.
+  await indexed.refresh(s);
   const paths = new Set<string>();
   for (const t of trees.values()) for (const p of t.keys()) paths.add(p);
   const ids = await dict.ids(s, paths);
@@ -113,11 +135,11 @@ export async function insertTrees(s: Scope, dict: PathDictionary, trees: Readonl
   const index: unknown[][] = [];
   for (const [deviceId, t] of trees) {
     const e = encodeTree(t, ids);
-    rows.push([deviceId, JSON.stringify(e.records), e.valuesAt, e.namesAt, e.attributesAt]);
-    for (const [path, r] of t) if (isIndexedPath(path)) index.push([deviceId, ...indexRow(ids.get(path)!, r)]);
+    rows.push([deviceId, e.records, e.valuesAt, e.namesAt, e.attributesAt]);
+    for (const [path, r] of t) if (indexed.written(path)) index.push([deviceId, ...indexRow(ids.get(path)!, r)]);
   }
   const treeSrc = d.rowSource(1, [
-    { name: "device_id", type: "text" }, { name: "tree", type: "text" }, { name: "values_at", type: "bigint" },
+    { name: "device_id", type: "text" }, { name: "tree", type: "json" }, { name: "values_at", type: "bigint" },
     { name: "names_at", type: "bigint" }, { name: "attributes_at", type: "bigint" },
   ], rows);
   await s.run(`INSERT INTO device_trees (${TREE_COLUMNS}) SELECT r.device_id, ${d.jsonText("r.tree")}, r.values_at, r.names_at, r.attributes_at FROM ${treeSrc.sql}`, treeSrc.params);
@@ -128,68 +150,98 @@ export async function insertTrees(s: Scope, dict: PathDictionary, trees: Readonl
      SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${indexSrc.sql}`, indexSrc.params);
 }
 
-/** The patch of records that writes these values (Dialect.treePatch), the paths' ids, and the indexed paths' rows. */
-function valuesPatch(values: readonly ParameterValueUpdate[], ids: ReadonlyMap<string, number>, at: number): { patch: string; ids: string[]; index: unknown[][] } {
+/**
+ * Writes values to paths the device's tree has already in one statement (Dialect.treePatch), without
+ * reading the row, with the indexed paths' rows: a session's usual write, one round trip. False, with
+ * nothing written, when the dialect has no such statement, a path is new to the tree (its ancestors
+ * may be missing) or the device has no tree: the caller reads, changes and writes the row instead.
+ * With `returnTree`, the tree as the statement left it (a transaction keeps it for its reads) instead of true.
+ */
+export async function patchValues(
+  s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, values: readonly ParameterValueUpdate[], at: number, returnTree = false,
+): Promise<boolean | Tree> {
+  const d = s.dialect;
+  if (d.treePatch === null) return false;
+  const last = new Map(values.map((v) => [v.path, v]));
+  const ids = await dict.find(s, last.keys());
+  if (ids.size < last.size) return false;
   const none = { valuesAt: null, namesAt: null, attributesAt: null };
   const patch: Record<string, unknown> = {};
   const index: unknown[][] = [];
-  for (const v of values) {
-    const id = ids.get(v.path)!;
+  for (const [path, v] of last) {
+    const id = ids.get(path)!;
     const e = encodeRecord({ ...emptyRecord(), value: v.value, type: v.type, valueAt: at, namesAt: at }, none);
     // A null removes what the record had (a text that became an integer loses its "v").
     patch[String(id)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
-    if (isIndexedPath(v.path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
+    if (indexed.written(path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
   }
-  return { patch: JSON.stringify(patch), ids: [...ids.values()].map(String), index };
+  const returned = returnTree ? TREE_COLUMNS : "device_id";
+  const { set, where } = d.treePatch("$2", "$3");
+  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returned}`;
+  const params: unknown[] = [deviceId, JSON.stringify(patch), d.textArray([...ids.values()].map(String))];
+  const rows = index.length === 0 ? await s.all(`${update}, ${INDEXED_REVISION_SQL} AS indexed_rev`, params) : await patchIndexed(s, update, returned, params, index);
+  if (rows.length === 0) return false;
+  // The statement saw a newer set than the one the rows were chosen from: the paths it adds, again.
+  if (await indexed.observe(s, rows[0]!.indexed_rev)) await reindex(s, dict, indexed, deviceId, [...ids.keys()]);
+  return returnTree ? (await decodeTrees(s, dict, rows)).get(deviceId)! : true;
 }
 
-/**
- * Writes values to paths the device's tree has already without reading the row into the ACS
- * (Dialect.treePatch), with the indexed paths' rows: a session's usual write, and each of a
- * discovery's chunks of values. Resolves true when written. Else nothing is written (a path is new to
- * the tree, whose ancestors may be missing; the device has no tree; on SQLite, an indexed path, whose
- * row is written only when its value changed) and the caller reads, changes and writes the row: with
- * `tree`, the device's tree as read locked for that (undefined: no row), when the check read it.
- */
-export async function patchValues(
-  s: Scope, dict: PathDictionary, deviceId: string, values: readonly ParameterValueUpdate[], at: number,
-): Promise<true | { tree?: Tree | undefined }> {
-  const d = s.dialect;
-  const last = [...new Map(values.map((v) => [v.path, v])).values()];
-  // A path no process has met cannot be in the tree; in process (SQLite), nor can the read-modify-write
-  // spare the statement that would look up a path this store has not met.
-  const ids = d.treePatchChecksFirst ? dict.cached(s, last.map((v) => v.path)) : await dict.find(s, last.map((v) => v.path));
-  if (ids.size < last.length) return {};
-  const p = valuesPatch(last, ids, at);
-  const { set, where } = d.treePatch("$2", "$3");
-  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING device_id`;
-  const params: unknown[] = [deviceId, p.patch, d.textArray(p.ids)];
-  if (d.treePatchChecksFirst) {
-    if (p.index.length > 0) return {};
-    // The statement that would read the row for the read-modify-write reads the whole tree only when
-    // a path is new to it.
-    const rows = await s.all(
-      `SELECT device_id, CASE WHEN ${d.treePatch("$2", "$2").where} THEN NULL ELSE tree END AS tree, values_at, names_at, attributes_at
-       FROM device_trees WHERE device_id = $1${d.forUpdate}`,
-      [deviceId, d.textArray(p.ids)],
-    );
-    if (rows.length > 0 && rows[0]!.tree === null) {
-      await s.run(update, params);
-      return true;
-    }
-    return { tree: (await decodeTrees(s, dict, rows)).get(deviceId) };
-  }
-  if (p.index.length === 0) return (await s.all(update, params)).length > 0 || {};
-  const src = d.rowSource(4, INDEX_COLUMNS, p.index);
-  const rows = await s.all(
+/** The patching UPDATE with the indexed paths' rows, in one statement; `returned`: the columns of its RETURNING. */
+function patchIndexed(s: Scope, update: string, returned: string, params: unknown[], index: unknown[][]): Promise<Row[]> {
+  const src = s.dialect.rowSource(4, INDEX_COLUMNS, index);
+  return s.all(
     `WITH upd AS (${update}),
      idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
        SELECT upd.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM upd, ${src.sql}
        ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
          value_time = excluded.value_time, value_bool = excluded.value_bool
        WHERE param_index.value IS DISTINCT FROM excluded.value)
-     SELECT device_id FROM upd`,
+     SELECT ${returned}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM upd`,
     [...params, ...src.params],
   );
-  return rows.length > 0 || {};
+}
+
+/**
+ * Writes param_index rows of the device's records of `paths` that the indexed set now keeps, from the
+ * row read locked (so what is written is what the tree holds, whatever wrote it meanwhile).
+ */
+async function reindex(s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, paths: readonly string[]): Promise<void> {
+  await s.atomic(async (t) => {
+    const tree = (await readTrees(t, dict, [deviceId], indexed)).get(deviceId);
+    if (tree === undefined) return;
+    const kept = paths.filter((p) => indexed.written(p) && tree.has(p));
+    if (kept.length === 0) return;
+    const ids = await dict.find(t, kept);
+    await upsertIndex(t, deviceId, kept.map((p) => indexRow(ids.get(p)!, tree.get(p)!)));
+  });
+}
+
+/**
+ * Writes the param_index rows of the records of `pathIds` (the paths a chosen pattern fits) in the
+ * trees of the next `batch` devices after `after` (a fill's step), read from their rows locked: a write
+ * under way finishes first, and a later one waits for this transaction, so the rows are what the trees
+ * hold. Only those records are read (in SQL), not the whole trees. Returns the devices gone through.
+ */
+export async function fillIndex(s: Scope, after: string, batch: number, pathIds: readonly number[]): Promise<string[]> {
+  const d = s.dialect;
+  const devices = (await s.all<{ device_id: unknown }>(
+    `SELECT device_id FROM device_trees WHERE device_id > $1 ORDER BY device_id LIMIT $2${d.forUpdate}`, [after, batch])).map((r) => String(r.device_id));
+  if (devices.length === 0 || pathIds.length === 0) return devices;
+  const records = await s.all<{ device_id: unknown; path_id: unknown; r: unknown }>(
+    `SELECT t.device_id, k.id AS path_id, t.tree -> CAST(k.id AS TEXT) AS r
+     FROM device_trees t, param_paths k
+     WHERE ${d.inTextArray("t.device_id", "$1")} AND ${d.inArray("k.id", "$2", "bigint")} AND (t.tree -> CAST(k.id AS TEXT)) IS NOT NULL`,
+    [d.textArray(devices), d.array(pathIds, "bigint")]);
+  if (records.length === 0) return devices;
+  const none = { valuesAt: null, namesAt: null, attributesAt: null };
+  const rows = records.map((x) => [String(x.device_id), ...indexRow(Number(x.path_id), decodeRecord(d.readJson(x.r) as unknown as EncodedRecord, none))]);
+  const src = d.rowSource(1, [{ name: "device_id", type: "text" }, ...INDEX_COLUMNS], rows);
+  await s.run(
+    `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
+     SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
+     ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+       value_time = excluded.value_time, value_bool = excluded.value_bool`,
+    src.params,
+  );
+  return devices;
 }

@@ -17,7 +17,7 @@ function encode(type: ColumnType, v: unknown): unknown {
 
 export const sqliteDialect: Dialect = {
   name: "sqlite",
-  capabilities: { writableCte: false, valueKey: null, inProcess: true, skipLocked: false },
+  capabilities: { writableCte: false, valueKey: null, inProcess: true, skipLocked: false, informsTable: false },
   date: (v) => (v == null ? null : v.getTime()),
   readDate: (v) => (v == null ? null : new Date(Number(v))),
   bool: (v) => (v == null ? null : v ? 1 : 0),
@@ -46,15 +46,9 @@ export const sqliteDialect: Dialect = {
     parts.map((p) => (p.kind === "any" ? "*" : p.kind === "one" ? "?" : p.text.replace(/[*?[]/g, (c) => `[${c}]`))).join(""),
   textRows: (param) => `json_each(${param})`,
   jsonText: (expr) => expr,
-  // json_patch (RFC 7396) merges each record as PostgreSQL's patch does, a null member removing what
-  // the record had, in one parse of the row's text: decoding and encoding the whole tree in JavaScript
-  // cost about 1 ms a write, which each of a discovery's chunks of values paid.
-  treePatch: (patch, ids) => ({
-    set: `tree = json_patch(device_trees.tree, ${patch})`,
-    where: `NOT EXISTS (SELECT 1 FROM json_each(${ids}) i WHERE (device_trees.tree -> i.value) IS NULL)`,
-  }),
-  treePatchChecksFirst: true,
+  treePatch: null,
   forUpdate: "",
+  olderTransactions: null,
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
   // any case (the four words are ASCII: lower() of ASCII is enough).
   treeRecords: (path) => `(SELECT device_id, value, value_num, value_time,

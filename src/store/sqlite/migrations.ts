@@ -927,4 +927,45 @@ WHERE p.path IN (${indexedPathsSql()});
 DROP TABLE parameters;
 `,
   },
+    {
+    version: 27,
+    name: "outbox notifications by the ACS, lz4 for session history",
+    // PostgreSQL's commit notifications and TOAST compression: nothing of the kind on SQLite.
+    sql: "SELECT 1;",
+  },
+  {
+    version: 28,
+    name: "operator's indexed parameters",
+    sql: `
+-- The operator's indexed parameters (parameters.indexed, docs/scale.md): path patterns whose records
+-- param_index keeps besides the built-in list. A pattern is filled in the background, device by device
+-- in id order (after_id: the last device done), and its rows are deleted in the background once removed.
+CREATE TABLE indexed_parameters (
+  pattern TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (state IN ('filling', 'ready', 'removing')),
+  -- Null until every transaction older than the change has ended; then the last device id done ('': none yet).
+  after_id TEXT,
+  -- When the change was seen committed (unused: SQLite's writers take turns).
+  writers_before TEXT,
+  done INTEGER NOT NULL DEFAULT 0,
+  added_at INTEGER NOT NULL,
+  ready_at INTEGER
+);
+`,
+  },
+  {
+    version: 29,
+    name: "devices: the last Inform's time stays in devices",
+    // PostgreSQL's migration 29 moves it to a table of its own, so that the Inform's update of devices is
+    // a HOT update. SQLite rewrites only the indexes of the columns an UPDATE sets, so it gains nothing
+    // from the move, and a filter on the time would then probe devices for each device it matches
+    // (measured: bench:list, docs/BENCHMARKS.md "Issue 18, round 7"). Dialect.capabilities.informsTable.
+    sql: "SELECT 1",
+  },
+  {
+    version: 30,
+    name: "lz4 compression of parameter trees (PostgreSQL only)",
+    // Nothing to do on SQLite (it does not compress); here so that both backends' schemas keep one numbering.
+    sql: "SELECT 1;",
+  },
 ];
