@@ -73,15 +73,18 @@ function indexRow(pathId: number, r: TreeRecord): unknown[] {
   return [pathId, r.value, numberOf(r.value), timeOf(r.value), booleanOf(r.value)];
 }
 
-/** Writes (or replaces) param_index rows of one device: `rows` of indexRow. */
-async function upsertIndex(s: Scope, deviceId: string, rows: unknown[][]): Promise<void> {
-  const src = s.dialect.rowSource(2, INDEX_COLUMNS, rows);
+// What a write of param_index rows does with a device's row of the path already there: replace it.
+const ON_INDEX_CONFLICT = `ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
+       value_time = excluded.value_time, value_bool = excluded.value_bool`;
+
+/** Writes (or replaces) param_index rows: `rows` of a device id followed by its indexRow. */
+async function upsertIndex(s: Scope, rows: unknown[][]): Promise<void> {
+  const src = s.dialect.rowSource(1, [{ name: "device_id", type: "text" }, ...INDEX_COLUMNS], rows);
   await s.run(
     `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
-     SELECT $1, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
-     ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
-       value_time = excluded.value_time, value_bool = excluded.value_bool`,
-    [deviceId, ...src.params],
+     SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
+     ${ON_INDEX_CONFLICT}`,
+    src.params,
   );
 }
 
@@ -110,13 +113,13 @@ export async function writeTree(s: Scope, dict: PathDictionary, indexed: Indexed
   for (const [path, r] of after) {
     if (!indexed.written(path)) continue;
     const old = before.get(path);
-    if (old === undefined || old.value !== r.value) changed.push(indexRow(ids.get(path)!, r));
+    if (old === undefined || old.value !== r.value) changed.push([deviceId, ...indexRow(ids.get(path)!, r)]);
   }
   if (gone.length > 0) {
     const goneIds = [...(await dict.find(s, gone)).values()];
     await s.run(`DELETE FROM param_index WHERE device_id = $1 AND ${d.inArray("path_id", "$2", "bigint")}`, [deviceId, d.array(goneIds, "bigint")]);
   }
-  if (changed.length > 0) await upsertIndex(s, deviceId, changed);
+  if (changed.length > 0) await upsertIndex(s, changed);
 }
 
 /**
@@ -193,8 +196,7 @@ function patchIndexed(s: Scope, update: string, returned: string, params: unknow
     `WITH upd AS (${update}),
      idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
        SELECT upd.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM upd, ${src.sql}
-       ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
-         value_time = excluded.value_time, value_bool = excluded.value_bool
+       ${ON_INDEX_CONFLICT}
        WHERE param_index.value IS DISTINCT FROM excluded.value)
      SELECT ${returned}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM upd`,
     [...params, ...src.params],
@@ -212,7 +214,7 @@ async function reindex(s: Scope, dict: PathDictionary, indexed: IndexedSet, devi
     const kept = paths.filter((p) => indexed.written(p) && tree.has(p));
     if (kept.length === 0) return;
     const ids = await dict.find(t, kept);
-    await upsertIndex(t, deviceId, kept.map((p) => indexRow(ids.get(p)!, tree.get(p)!)));
+    await upsertIndex(t, kept.map((p) => [deviceId, ...indexRow(ids.get(p)!, tree.get(p)!)]));
   });
 }
 
@@ -234,14 +236,6 @@ export async function fillIndex(s: Scope, after: string, batch: number, pathIds:
     [d.textArray(devices), d.array(pathIds, "bigint")]);
   if (records.length === 0) return devices;
   const none = { valuesAt: null, namesAt: null, attributesAt: null };
-  const rows = records.map((x) => [String(x.device_id), ...indexRow(Number(x.path_id), decodeRecord(d.readJson(x.r) as unknown as EncodedRecord, none))]);
-  const src = d.rowSource(1, [{ name: "device_id", type: "text" }, ...INDEX_COLUMNS], rows);
-  await s.run(
-    `INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
-     SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${src.sql} WHERE true
-     ON CONFLICT (device_id, path_id) DO UPDATE SET value = excluded.value, value_num = excluded.value_num,
-       value_time = excluded.value_time, value_bool = excluded.value_bool`,
-    src.params,
-  );
+  await upsertIndex(s, records.map((x) => [String(x.device_id), ...indexRow(Number(x.path_id), decodeRecord(d.readJson(x.r) as unknown as EncodedRecord, none))]));
   return devices;
 }
