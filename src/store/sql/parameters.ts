@@ -65,8 +65,10 @@ export class SqlParameterRepo implements ParameterRepo {
       // indexed set's revision, as a write reads it) is still so. PostgreSQL's row lock is taken by the
       // read itself.
       const held = s.dialect.forUpdate === "" ? this.kept?.get(deviceId) : undefined;
-      // (An empty tree kept is a device without one: trees without records are deleted.)
-      let before = held === undefined ? (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId) : held.size > 0 ? held : undefined;
+      let before: Tree | undefined;
+      if (held === undefined) before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
+      // An empty tree kept is a device without one (trees without records are deleted).
+      else if (held.size > 0) before = held;
       if (before === undefined && !create) return change(new Map());
       if (before === undefined && s.dialect.forUpdate !== "") {
         // No row to lock yet: an empty one is made first, so that two first writers take turns on it
