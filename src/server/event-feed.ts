@@ -157,11 +157,15 @@ export class EventFeed {
     try {
       if (this.listeners.size === 0) {
         const head = await this.store.outbox.head();
-        if (head !== null && (this.cursor === null || compareCursors(head, this.cursor) > 0)) {
-          this.cursor = head;
-          moved = true;
+        // A subscriber that came while the head was read must get what lies between (its replay stops
+        // at the position it found): the events are read for it below instead.
+        if (this.listeners.size === 0) {
+          if (head !== null && (this.cursor === null || compareCursors(head, this.cursor) > 0)) {
+            this.cursor = head;
+            moved = true;
+          }
+          return;
         }
-        return;
       }
       for (;;) {
         const page = await this.store.outbox.read(this.cursor, PAGE);
