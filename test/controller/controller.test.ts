@@ -97,6 +97,8 @@ forEachBackend((b) => {
     test("a wake reaches a connected agent at once; one that is away gets its task at its next boot", async () => {
       const { agent, id } = await onboard("SN8");
       await agent.mtp.close();
+      // The agent's side closes first: the controller learns of it a moment later.
+      await eventually(() => (e.t.acs.usp!.connected().includes(agent.o.endpointId) ? undefined : true), "the controller to see the agent gone", 30_000);
       const r = await e.operator.post(`/api/devices/${id}/tasks`, { name: "getParameterValues", args: { parameterNames: ["Device.WiFi.SSID.1.SSID"] }, connectionRequest: true });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       assert.equal(r.body.connectionRequest?.outcome, "no-method");
