@@ -40,6 +40,15 @@ export function toAcsEvent(e: FeedEvent): AcsEvent {
 
 const PAGE = 500;
 
+/**
+ * With no subscriber, the feed reads the outbox's head at most this often: under a stream of sessions it
+ * is woken at nearly every commit (PostgreSQL's notifications), and each read was a statement of its own
+ * for no one. Its position is then at most this old when a subscriber comes (who sees events from a
+ * little before it subscribed, never fewer; a resuming one replays up to the position and gets the rest
+ * from the next read).
+ */
+const IDLE_READ_GAP_MS = 100;
+
 export class EventFeed {
   private readonly listeners = new Set<FeedListener>();
   private readonly wakeListeners = new Set<() => void>();
@@ -48,6 +57,9 @@ export class EventFeed {
   private again = false;
   private closed = false;
   private unwatch: (() => Promise<void>) | null = null;
+  /** When the last read with no subscriber began, and the timer of a read put off until the gap is over. */
+  private idleReadAt = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly store: Store,
@@ -92,14 +104,32 @@ export class EventFeed {
     return this.subscribe((e) => listener(toAcsEvent(e)));
   }
 
-  /** Reads now (and again after the current read, if one is running). */
+  /** Reads now (and again after the current read, if one is running); with no subscriber, soon. */
   wake(): void {
     if (this.closed) return;
+    if (this.listeners.size === 0) {
+      const wait = this.idleReadAt + IDLE_READ_GAP_MS - Date.now();
+      if (wait > 0) {
+        if (this.idleTimer === undefined) {
+          this.idleTimer = setTimeout(() => {
+            this.idleTimer = undefined;
+            this.wake();
+          }, wait);
+          this.idleTimer.unref?.();
+        }
+        return;
+      }
+    }
+    this.read();
+  }
+
+  private read(): void {
     if (this.running !== null) {
       this.again = true;
       return;
     }
     clearTimeout(this.timer);
+    if (this.listeners.size === 0) this.idleReadAt = Date.now();
     this.running = this.drain().finally(() => {
       this.running = null;
       if (this.again) {
@@ -114,7 +144,7 @@ export class EventFeed {
   /** Waits until the feed has handed out everything committed before this call (tests, shutdown). */
   async sync(): Promise<void> {
     if (this.running !== null) await this.running;
-    this.wake();
+    if (!this.closed) this.read();
     if (this.running !== null) await this.running;
   }
 
@@ -139,6 +169,7 @@ export class EventFeed {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.idleTimer);
     await this.unwatch?.().catch(() => undefined);
     if (this.running !== null) await this.running;
     this.listeners.clear();

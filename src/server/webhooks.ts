@@ -35,6 +35,12 @@ export interface WebhookSettings {
   /** Deliveries in flight at once in this process. */
   concurrency: number;
   pollMs: number;
+  /**
+   * Least time between two passes started by the feed's wakes (default FAN_OUT_GAP_MS). Under a stream
+   * of sessions the feed wakes the fan-out at nearly every commit, and a pass is about six statements
+   * even with no webhook; its events wait this long at most.
+   */
+  fanOutGapMs?: number;
   /** For the filter's `online`. */
   onlineWithinMs: number;
 }
@@ -70,6 +76,7 @@ export function webhookRetryDelayMs(attempt: number, s: Pick<WebhookSettings, "r
 class LostRace extends Error {}
 
 const FAN_OUT_PAGE = 200;
+export const FAN_OUT_GAP_MS = 100;
 
 export class WebhookService {
   private readonly owner = `p${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -82,6 +89,9 @@ export class WebhookService {
   private again = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
+  /** When the last pass began, and the timer of a pass the feed asked for, put off until the gap is over. */
+  private passAt = 0;
+  private nudgeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly s: WebhookSettings, private readonly d: WebhookDeps) {
     this.clock = d.clock ?? (() => new Date());
@@ -94,8 +104,20 @@ export class WebhookService {
 
   /** Runs fan-out and deliveries on a timer, and at once when the feed brings events. */
   start(): void {
-    this.unsubscribe = this.d.feed.subscribeWake(() => this.kick());
+    this.unsubscribe = this.d.feed.subscribeWake(() => this.nudge());
     this.kick();
+  }
+
+  /** Events were committed: a pass now, or once FAN_OUT_GAP_MS has gone by since the last one began. */
+  private nudge(): void {
+    if (this.closed || this.nudgeTimer !== undefined) return;
+    const wait = this.passAt + (this.s.fanOutGapMs ?? FAN_OUT_GAP_MS) - Date.now();
+    if (wait <= 0) return this.kick();
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = undefined;
+      this.kick();
+    }, wait);
+    this.nudgeTimer.unref?.();
   }
 
   kick(): void {
@@ -105,6 +127,7 @@ export class WebhookService {
       return;
     }
     clearTimeout(this.timer);
+    this.passAt = Date.now();
     this.running = this.pass()
       .catch((err: unknown) => {
         if (!this.closed) logPassFailure(this.d.log, "warn", err, "webhook pass failed; retrying");
@@ -305,6 +328,7 @@ export class WebhookService {
     this.closed = true;
     this.unsubscribe?.();
     clearTimeout(this.timer);
+    clearTimeout(this.nudgeTimer);
     for (const a of this.aborts) a.abort();
     if (this.running !== null) await this.running;
     await Promise.allSettled([...this.inFlight]);

@@ -98,9 +98,11 @@ export function postgresOutboxWatch(pool: PgPool): (wake: () => void) => Promise
  * two a session, and every NOTIFY takes PostgreSQL's notification queue lock at COMMIT, which serializes
  * the commits of all processes that send one. Tailers read everything committed when woken, so one
  * notification per window tells them as much; a process that dies before sending it leaves them to
- * their poll.
+ * their poll. At 10 ms the notifications were still a statement for every two or three sessions of a
+ * busy process; 50 ms keeps an event's way to other processes' streams and webhooks well under their
+ * poll (events.pollInterval, 250 ms by default).
  */
-export const NOTIFY_WINDOW_MS = 10;
+export const NOTIFY_WINDOW_MS = 50;
 
 /** The commit notifications of one store: `committed()` after a transaction that appended events committed. */
 export interface OutboxNotifier {
