@@ -2,7 +2,7 @@
 // to emit once it commits.
 
 import { unconfirmedIn, type Effect } from "../session/index.js";
-import type { DeviceRecord, StoreTx, TaskRecord } from "../store/types.js";
+import type { DeviceRecord, ParameterValueUpdate, StoreTx, TaskRecord } from "../store/types.js";
 import { isSecretPath, storedSecret } from "../provisioning/secret-values.js";
 import { syncSetCredentials, type CredentialSyncOptions } from "./credential-sync.js";
 import type { AcsEvent } from "./events.js";
@@ -11,6 +11,9 @@ import { DIAGNOSTICS_COMPLETE, markRequested, queueResultReads, settleDiagnostic
 import type { MetricRecorder } from "./metric-recorder.js";
 import type { AlarmService } from "./alarms.js";
 import type { SessionFacts } from "./alarm-transitions.js";
+
+/** The fault channels of provisioning (a provision's code and path follow). */
+export const PROVISION_FAULTS = "provisions:";
 
 export interface TaskPolicy {
   maxAttempts: number;
@@ -47,7 +50,60 @@ export function taskIdFromCommandKey(key: string): string | null {
   return m ? `${m[1]}-${m[2]}-${m[3]}-${m[4]}-${m[5]}`.toLowerCase() : null;
 }
 
-export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext): Promise<AcsEvent[]> {
+type InformEffect = Extract<Effect, { type: "inform" }>;
+type SetValuesEffect = Extract<Effect, { type: "setValues" }>;
+
+function recordInform(e: InformEffect, ctx: ApplyContext): Promise<{ created: boolean; device: DeviceRecord }> {
+  return ctx.tx.devices.recordInform({
+    id: e.deviceId,
+    manufacturer: e.identity.manufacturer,
+    oui: e.identity.oui,
+    productClass: e.identity.productClass,
+    serialNumber: e.identity.serialNumber,
+    at: ctx.now,
+    address: ctx.address,
+    cwmpNamespace: e.ns,
+    cwmpVersion: e.cwmpVersion,
+    events: e.events.map((ev) => ({ code: ev.eventCode, commandKey: ev.commandKey })),
+  });
+}
+
+/** Writes values; returns them as stored. */
+async function writeValues(e: SetValuesEffect, ctx: ApplyContext): Promise<ParameterValueUpdate[]> {
+  const { tx, deviceId, now } = ctx;
+  // Secrets are never stored in clear (only a digest, see secret-values.ts).
+  const stored = e.values.some((v) => isSecretPath(v.path)) ? e.values.map((v) => (isSecretPath(v.path) ? { ...v, value: storedSecret(v.value) } : v)) : e.values;
+  await tx.parameters.setValues(deviceId, stored, now);
+  // What the device reported (its Inform, a read): not values the ACS itself set.
+  if (ctx.metrics !== undefined && e.set !== true) await ctx.metrics.recordObservations(tx, deviceId, stored, now);
+  return stored;
+}
+
+/** The writes of an Inform's own effects, issued before applyEffects waits for them. */
+export interface InformWrites {
+  recorded: Promise<{ created: boolean; device: DeviceRecord }>;
+  /** The values it reported, as stored; null when it reported none. */
+  values: Promise<ParameterValueUpdate[]> | null;
+}
+
+/**
+ * Issues, without waiting, the writes of an Inform's effects when `effects` starts with them
+ * (AcsSession.informEffects): the device's Inform and the values it reported, which depend on nothing
+ * the exchange reads. Issued together, and with whatever the caller issues in the same turn (its first
+ * reads), they travel in one round trip on PostgreSQL; the database runs them in order. Give the result
+ * to applyEffects, which waits for them where it would have written them.
+ */
+export function startInformWrites(effects: readonly Effect[], ctx: ApplyContext): InformWrites | null {
+  const [first, second] = effects;
+  if (first?.type !== "inform") return null;
+  const recorded = recordInform(first, ctx);
+  recorded.catch(() => undefined);
+  const values = second?.type === "setValues" && second.set !== true ? writeValues(second, ctx) : null;
+  values?.catch(() => undefined);
+  return { recorded, values };
+}
+
+export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext, started?: InformWrites | null): Promise<AcsEvent[]> {
   const events: AcsEvent[] = [];
   const { tx, deviceId, now } = ctx;
   const taskOf = async (id: string): Promise<TaskRecord | null> => {
@@ -89,21 +145,16 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
   // A reboot settles firmware downloads waiting for their version check (firmware-check.ts), once the
   // Inform's own parameters (its SoftwareVersion) are stored.
   let rebooted = false;
+  // The Inform's writes, issued together (startInformWrites) unless the caller already did.
+  let ahead = started ?? startInformWrites(effects, ctx);
+  let valuesAhead: Promise<ParameterValueUpdate[]> | null = null;
   for (const e of effects) {
     switch (e.type) {
       case "inform": {
-        const { created, device } = await tx.devices.recordInform({
-          id: e.deviceId,
-          manufacturer: e.identity.manufacturer,
-          oui: e.identity.oui,
-          productClass: e.identity.productClass,
-          serialNumber: e.identity.serialNumber,
-          at: now,
-          address: ctx.address,
-          cwmpNamespace: e.ns,
-          cwmpVersion: e.cwmpVersion,
-          events: e.events.map((ev) => ({ code: ev.eventCode, commandKey: ev.commandKey })),
-        });
+        const recording = ahead?.recorded ?? recordInform(e, ctx);
+        valuesAhead = ahead?.values ?? null;
+        ahead = null;
+        const { created, device } = await recording;
         ctx.informed?.(device);
         facts.device = device;
         facts.informEvents = e.events.map((ev) => ev.eventCode);
@@ -116,11 +167,9 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         break;
       }
       case "setValues": {
-        // Secrets are never stored in clear (only a digest, see secret-values.ts).
-        const stored = e.values.some((v) => isSecretPath(v.path)) ? e.values.map((v) => (isSecretPath(v.path) ? { ...v, value: storedSecret(v.value) } : v)) : e.values;
-        await tx.parameters.setValues(deviceId, stored, now);
-        // What the device reported (its Inform, a read): not values the ACS itself set.
-        if (ctx.metrics !== undefined && e.set !== true) await ctx.metrics.recordObservations(tx, deviceId, stored, now);
+        // The values an Inform reported are the effect that follows it, written with it.
+        const stored = await (valuesAhead ?? writeValues(e, ctx));
+        valuesAhead = null;
         for (const v of stored) facts.values.push({ path: v.path, value: v.value });
         if (e.set === true && ctx.credentials !== undefined) {
           for (const note of await syncSetCredentials(tx, deviceId, e.values, now, ctx.credentials)) {
@@ -221,7 +270,7 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         events.push({ type: "session.ended", deviceId, at: now, reason: e.reason });
         break;
       case "provisionFault": {
-        const channel = `provisions:${e.code}:${e.path ?? ""}`;
+        const channel = `${PROVISION_FAULTS}${e.code}:${e.path ?? ""}`;
         const message = e.path === undefined ? e.message : `${e.path}: ${e.message}`;
         await tx.faults.raise({ deviceId, channel, code: e.code, message, detail: e.path === undefined ? null : { path: e.path }, at: now });
         // 9009 is the refusal of a notification: remembered, so that alarms do not ask again every session (alarm-notifications.ts).
@@ -231,10 +280,11 @@ export async function applyEffects(effects: readonly Effect[], ctx: ApplyContext
         break;
       }
       case "provisionsDone":
-        // A session that applied every provision cleanly clears what earlier sessions could not do.
-        if (e.faults === 0) {
+        // A session that applied every provision cleanly clears what earlier sessions could not do (a
+        // device that had none on record as the session began spares the read).
+        if (e.faults === 0 && e.earlierFaults !== false) {
           for (const f of await tx.faults.list({ deviceId })) {
-            if (f.channel.startsWith("provisions:") && (await tx.faults.clear(f.id))) events.push({ type: "fault.cleared", deviceId, at: now, channel: f.channel });
+            if (f.channel.startsWith(PROVISION_FAULTS) && (await tx.faults.clear(f.id))) events.push({ type: "fault.cleared", deviceId, at: now, channel: f.channel });
           }
         }
         break;

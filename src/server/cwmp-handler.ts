@@ -6,7 +6,7 @@ import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializ
 import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
 import type { AlarmService } from "./alarms.js";
-import { applyEffects, type TaskPolicy } from "./apply-effects.js";
+import { applyEffects, PROVISION_FAULTS, startInformWrites, type ApplyContext, type TaskPolicy } from "./apply-effects.js";
 import { CURRENT_ALARM_COUNT } from "../alarms/index.js";
 import { DIAGNOSTICS_COMPLETE } from "./diagnostics.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
@@ -324,11 +324,21 @@ export class CwmpHandler {
         const digestUse = auth.ok ? auth.digestUse : undefined;
         const reloaded = this.o.provisioning?.reloadIn(tx);
         reloaded?.catch(() => undefined);
-        const [fresh, old, tasksFirst] = await Promise.all([
+        const reads = Promise.all([
           digestUse === undefined ? true : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt),
           tx.sessions.ofDevice(deviceId),
           tx.tasks.atInform(deviceId, now),
+          // Whether the session's clean provisioning must look for faults to clear at its end.
+          this.o.provisioning === undefined ? undefined : tx.faults.anyOnChannels(deviceId, PROVISION_FAULTS),
         ]);
+        // So do the Inform's own writes (the device's record, the values it reported), which depend on
+        // none of those reads; a refusal below rolls them back with the rest.
+        let device: DeviceRecord | undefined;
+        let queued = false;
+        const ctx: ApplyContext = { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d), taskQueued: () => (queued = true) };
+        const informInEnvelope = AcsSession.informEffects(envelope);
+        const informWrites = startInformWrites(informInEnvelope, ctx);
+        const [fresh, old, tasksFirst, earlierFaults] = await reads;
         if (!fresh) {
           // A replay, or a CPE that sends its last session's Authorization again: either way a fresh
           // nonce (stale=true: the credentials were right), which a real CPE answers at once.
@@ -351,9 +361,13 @@ export class CwmpHandler {
             reclaimed = bootstrapLogin = true;
           }
         }
-        // The session this Inform ends is settled first, so that the tasks read next count its attempt.
+        // The session this Inform ends is settled, so that the tasks read next count its attempt. What
+        // settling it writes to the device's values came after the Inform's values it was written with:
+        // they are written again over it (rare: a session that broke off).
         const inform = envelope.body as Inform;
         const ended = await this.endOld(tx, deviceId, previous, inform, x, now, old);
+        const reported = informWrites?.values;
+        if (old !== null && reported != null) await tx.parameters.setValues(deviceId, await reported, now);
         // Tasks whose write was in flight when an earlier session broke off, and that this Inform shows
         // took effect, are settled rather than sent again (confirmedOutcome): pending ones, and those that
         // failed since the device last informed (housekeeping ran out their attempts as it ended the session).
@@ -364,19 +378,15 @@ export class CwmpHandler {
         const tasks = confirmed.taskIds.size === 0 ? runnable : runnable.filter((t) => !confirmed.taskIds.has(t.id));
         const started = AcsSession.start(sessionId, envelope, now, tasks, this.o.session);
         if (profile !== DEFAULT_PROFILE) started.session.useCompat(profile.name);
-        // The Inform is recorded first, so that presets are matched against what it reported; a refusal
-        // below rolls all of it back.
-        let device: DeviceRecord | undefined;
-        let queued = false;
-        const effects = await applyEffects([...started.effects, ...confirmed.effects], {
-          ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d), taskQueued: () => (queued = true),
-        });
+        // The Inform is recorded first (its writes issued above), so that presets are matched against what
+        // it reported; a refusal below rolls all of it back.
+        const effects = await applyEffects([...started.effects, ...confirmed.effects], ctx, informWrites);
         // Nothing below reads the outbox: its append travels with the session row's (awaited there; a
         // failure until then is not an unhandled rejection).
         const recorded = recordEvents(tx, [...ended, ...effects]);
         recorded.catch(() => undefined);
         if (this.o.provisioning !== undefined) {
-          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin, reloaded));
+          started.session.useProvisions(await this.o.provisioning.select(tx, deviceId, inform.event.map((e) => e.eventCode), now, device, bootstrapLogin, reloaded), earlierFaults);
         }
         // 8 DIAGNOSTICS COMPLETE queued the reads of the device's diagnostics (diagnostics.ts) with the
         // Inform, and alarms may have queued the read of its FaultMgmt table: they are this session's work too.

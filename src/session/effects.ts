@@ -60,8 +60,11 @@ export type Effect =
   | { type: "kicked"; command: string; referer: string; arg: string; next: string }
   /** A provision could not be applied as declared (the CPE refused a value, provisions disagree, ...). */
   | { type: "provisionFault"; code: string; message: string; path?: string }
-  /** Provisions converged for this session (with this many faults). */
-  | { type: "provisionsDone"; faults: number }
+  /**
+   * Provisions converged for this session (with this many faults). `earlierFaults` false: the device had
+   * no provisioning fault on record when the session began, so there is none to clear.
+   */
+  | { type: "provisionsDone"; faults: number; earlierFaults?: boolean }
   /** Something worth an operator's attention that is not a task's fault (protocol violations, ...). */
   | { type: "sessionFault"; code: string; message: string }
   | { type: "sessionEnded"; reason: SessionEndReason };

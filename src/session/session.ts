@@ -53,7 +53,14 @@ export interface SessionState {
   /** The ACS sent its empty response; the session only waits for requests the CPE may have held. */
   acsDone: boolean;
   /** Provisioning's progress in this session; null when no provision applies. */
-  provisioning: { engine: EngineState; done: boolean; faults: number; calls: ProvisionCallState[] } | null;
+  provisioning: {
+    engine: EngineState;
+    done: boolean;
+    faults: number;
+    calls: ProvisionCallState[];
+    /** False when the device had no provisioning fault on record as the session began; absent: it may have. */
+    earlierFaults?: boolean;
+  } | null;
   /**
    * The state once the ACS's first RPC is sent, planned while the Inform was handled for the empty POST
    * that almost always follows (see planAhead); the RPC is its `pending` request. Dropped when the CPE
@@ -156,6 +163,25 @@ export class AcsSession {
   }
 
   /**
+   * What an Inform records whatever the session makes of it (the first effects of start()): the device's
+   * Inform, and the values it reported. They depend on the message alone, so that the edge may write
+   * them while it reads what the session needs. Throws InformError as start() does.
+   */
+  static informEffects(envelope: CwmpEnvelope): Effect[] {
+    const inform = envelope.body;
+    if (inform === null || inform.method !== "Inform") throw new InformError("a session must start with an Inform");
+    const deviceId = AcsSession.deviceIdOf(inform);
+    const negotiated = negotiateVersion(envelope.ns, envelope.header.supportedCwmpVersions);
+    const effects: Effect[] = [
+      { type: "inform", deviceId, identity: inform.deviceId, events: inform.event, ns: envelope.ns, cwmpVersion: negotiated.version, retryCount: inform.retryCount },
+    ];
+    if (inform.parameterList.length > 0) {
+      effects.push({ type: "setValues", values: inform.parameterList.map((p) => ({ path: p.name, value: p.value.text, type: p.value.type })) });
+    }
+    return effects;
+  }
+
+  /**
    * Starts a session on an Inform. `tasks` are the device's runnable tasks (used to decide whether to
    * hold the CPE's requests). Throws InformError when the Inform cannot start a session.
    */
@@ -186,12 +212,7 @@ export class AcsSession {
       provisioning: options.provisions === true ? { engine: newEngineState(), done: false, faults: 0, calls: [] } : null,
     };
     const session = new AcsSession(state, config);
-    const effects: Effect[] = [
-      { type: "inform", deviceId, identity: inform.deviceId, events: inform.event, ns: envelope.ns, cwmpVersion: negotiated.version, retryCount: inform.retryCount },
-    ];
-    if (inform.parameterList.length > 0) {
-      effects.push({ type: "setValues", values: inform.parameterList.map((p) => ({ path: p.name, value: p.value.text, type: p.value.type })) });
-    }
+    const effects = AcsSession.informEffects(envelope);
     const header: CwmpEnvelope["header"] = {};
     if (envelope.header.id !== undefined) header.id = envelope.header.id;
     if (holding) header.holdRequests = true;
@@ -210,10 +231,14 @@ export class AcsSession {
     return this.s.id;
   }
 
-  /** Applies these provisions in this session (chosen by the edge from the presets, once the Inform is recorded). */
-  useProvisions(calls: readonly ProvisionCallState[]): void {
+  /**
+   * Applies these provisions in this session (chosen by the edge from the presets, once the Inform is
+   * recorded). `earlierFaults`: whether the device has provisioning faults of earlier sessions on record
+   * (that a clean run would clear); unknown when not given.
+   */
+  useProvisions(calls: readonly ProvisionCallState[], earlierFaults?: boolean): void {
     if (calls.length === 0) return;
-    this.s.provisioning = { engine: newEngineState(), done: false, faults: 0, calls: [...calls] };
+    this.s.provisioning = { engine: newEngineState(), done: false, faults: 0, calls: [...calls], ...(earlierFaults === undefined ? {} : { earlierFaults }) };
   }
 
   /** Writes this session's replies with the named compatibility profile (the edge chose it from the Inform). */
@@ -377,7 +402,7 @@ export class AcsSession {
         effects.push(...this.provisionFaults([{ code: "provision.loop", message: "the session reached its RPC limit" }]));
       }
       prov.done = true;
-      effects.push({ type: "provisionsDone", faults: prov.faults });
+      effects.push({ type: "provisionsDone", faults: prov.faults, ...(prov.earlierFaults === undefined ? {} : { earlierFaults: prov.earlierFaults }) });
     }
     const out = this.planTasks(now, input.tasks, effects);
     return { kind: "reply", ...out };

@@ -434,6 +434,8 @@ export interface FaultRepo {
   get(id: string): Promise<FaultRecord | null>;
   clear(id: string): Promise<boolean>;
   clearChannel(deviceId: string, channel: string): Promise<boolean>;
+  /** Whether the device has a fault on a channel whose name starts with `prefix`. */
+  anyOnChannels(deviceId: string, prefix: string): Promise<boolean>;
 }
 
 export interface SessionRecord {

@@ -64,6 +64,18 @@ forEachBackend((backend) => {
       return { c, task, rpc };
     }
 
+    it("a write in flight settled by the next Inform: the values that Inform reports are what is stored", async () => {
+      // The settlement records the values the write set; the Inform, written with the exchange's first
+      // reads, reports the device's own: its value wins (the device changed it since).
+      const { c, task, rpc } = await inFlight(KINDS[0]!);
+      const reported = [...withKey(keyOf(rpc)), { name: "Device.DeviceInfo.ProvisioningCode", value: xsdValue("xsd:string", "P2") }];
+      assert.equal((await c.inform(["2 PERIODIC"], reported)).status, 200);
+      assert.equal((await t.acs.tasks.get(task.id))?.status, "done");
+      const stored = await t.acs.store.parameters.get(c.deviceId, ["Device.DeviceInfo.ProvisioningCode", KEY]);
+      assert.deepEqual(stored.map((p) => [p.path, p.value]), [["Device.DeviceInfo.ProvisioningCode", "P2"], [KEY, keyOf(rpc)]]);
+      assert.equal((await c.send(null)).status, 204);
+    });
+
     for (const kind of KINDS) {
       for (const path of ["the next Inform", "housekeeping"] as const) {
         it(`${kind.method}, applied, settled by ${path}: done, not sent again`, async () => {

@@ -844,6 +844,18 @@ export function conformance(b: Backend): void {
       assert.deepEqual((await s.faults.list()).map((f) => [f.deviceId, f.channel]), [["d2", "a"]]);
       await rejectsWith(s.faults.raise({ deviceId: "ghost", channel: "a", code: "c", message: "m", detail: null, at: at() }), "STORE_UNKNOWN_REFERENCE");
     });
+
+    test("anyOnChannels says whether the device has a fault on a channel starting with the prefix, taken literally", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      await s.faults.raise({ deviceId: "d1", channel: "provisions:cwmp.9005:Device.X", code: "c", message: "m", detail: null, at: at(1) });
+      await s.faults.raise({ deviceId: "d2", channel: "provisionsX", code: "c", message: "m", detail: null, at: at(1) });
+      await s.faults.raise({ deviceId: "d2", channel: "task:1", code: "c", message: "m", detail: null, at: at(1) });
+      assert.equal(await s.faults.anyOnChannels("d1", "provisions:"), true);
+      assert.equal(await s.faults.anyOnChannels("d2", "provisions:"), false, "another channel sharing the letters, and another device's");
+      assert.equal(await s.faults.anyOnChannels("d2", "provisions%"), false, "a LIKE wildcard is a letter here");
+      assert.equal(await s.faults.anyOnChannels("d2", "task:"), true);
+      assert.equal(await s.faults.anyOnChannels("ghost", "task:"), false);
+    });
   });
 
   describe("sessions", () => {

@@ -48,4 +48,11 @@ export class SqlFaultRepo implements FaultRepo {
   async clearChannel(deviceId: string, channel: string): Promise<boolean> {
     return (await this.s.run("DELETE FROM faults WHERE device_id = $1 AND channel = $2", [deviceId, channel])) > 0;
   }
+
+  async anyOnChannels(deviceId: string, prefix: string): Promise<boolean> {
+    // The prefix compared as a substring (not LIKE, whose wildcards it would have to escape); the
+    // device's faults are few.
+    const rows = await this.s.all("SELECT 1 AS x FROM faults WHERE device_id = $1 AND substr(channel, 1, $3) = $2 LIMIT 1", [deviceId, prefix, prefix.length]);
+    return rows.length > 0;
+  }
 }
