@@ -37,6 +37,11 @@ export interface AuthRequest {
   deviceId?: string;
   /** The client's address, for the limits on failed logins. */
   address?: string | null;
+  /**
+   * Where the credentials are read: a session's transaction, whose first statements the read then
+   * travels with; the authenticator's own lookup (the store) when absent.
+   */
+  credentials?: CredentialLookup;
 }
 
 /** A Digest login's nonce and count (0: the RFC 2069 form without one), to record as used. */
@@ -121,21 +126,43 @@ export class CpeAuthenticator {
     return out;
   }
 
-  private async lookup(username: string, deviceId: string | undefined): Promise<{ credential: CpeCredential; deviceHasOwn?: boolean } | null> {
-    if (deviceId !== undefined && this.credentials.forLogin !== undefined) return this.credentials.forLogin(username, deviceId);
-    const credential = await this.credentials.get(username);
+  private async lookup(req: Pick<AuthRequest, "deviceId" | "credentials">, username: string): Promise<{ credential: CpeCredential; deviceHasOwn?: boolean } | null> {
+    const from = req.credentials ?? this.credentials;
+    if (req.deviceId !== undefined && from.forLogin !== undefined) return from.forLogin(username, req.deviceId);
+    const credential = await from.get(username);
     return credential === null ? null : { credential };
   }
 
-  async authenticate(req: AuthRequest): Promise<AuthResult> {
+  /**
+   * What authenticate() answers without reading any credential: the login's own result in open mode,
+   * a refusal for too many failed logins; null when the credentials must be read (or there are none
+   * to read: no Authorization, or one of no use).
+   */
+  settledWithoutLookup(req: AuthRequest): AuthResult | null {
     if (this.config.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
+    const parsed = parseAuthorization(req.authorization);
+    if (parsed === null) return null;
+    const username = parsed.kind === "basic" || parsed.kind === "digest" ? parsed.username : undefined;
+    const verdict = this.limiter?.check(req.address ?? null, username, req.now);
+    if (verdict !== undefined && !verdict.ok) {
+      return { ok: false, status: 503, retryAfterSeconds: verdict.retryAfterSeconds, reason: `too many failed logins: ${verdict.reason}`, ...(username === undefined ? {} : { username }) };
+    }
+    return null;
+  }
+
+  /** Whether authenticate() would read a credential for this request (its Authorization carries a username). */
+  readsCredentials(req: AuthRequest): boolean {
+    if (this.config.mode === "open") return false;
+    const parsed = parseAuthorization(req.authorization);
+    return (parsed?.kind === "digest" && this.config.methods.includes("digest")) || (parsed?.kind === "basic" && this.basicAllowed(req.secure));
+  }
+
+  async authenticate(req: AuthRequest): Promise<AuthResult> {
+    const settled = this.settledWithoutLookup(req);
+    if (settled !== null) return settled;
     const parsed = parseAuthorization(req.authorization);
     const username = parsed?.kind === "basic" || parsed?.kind === "digest" ? parsed.username : undefined;
     const address = req.address ?? null;
-    const verdict = this.limiter === null || parsed === null ? null : this.limiter.check(address, username, req.now);
-    if (verdict !== null && !verdict.ok) {
-      return { ok: false, status: 503, retryAfterSeconds: verdict.retryAfterSeconds, reason: `too many failed logins: ${verdict.reason}`, ...(username === undefined ? {} : { username }) };
-    }
     const result = await this.check(req, parsed);
     if (result.ok) {
       // A Digest login is not known good before its nonce count is recorded (the caller's loggedIn):
@@ -160,7 +187,7 @@ export class CpeAuthenticator {
     if (this.config.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
     const verdict = this.limiter?.check(address, username, now);
     if (verdict !== undefined && !verdict.ok) return { ok: false, status: 503, retryAfterSeconds: verdict.retryAfterSeconds, reason: `too many failed logins: ${verdict.reason}`, username };
-    const checked = await this.checkPassword(username, password, undefined, now);
+    const checked = await this.checkPassword(username, password, { now });
     if (typeof checked === "string") {
       this.limiter?.failed(address, username, now);
       return { ok: false, status: 401, challenges: [], reason: checked, username, guessed: true };
@@ -170,8 +197,9 @@ export class CpeAuthenticator {
   }
 
   /** A Basic login's check; the reason it failed otherwise. */
-  private async checkPassword(username: string, password: string, deviceId: string | undefined, now: number): Promise<Extract<AuthResult, { ok: true }> | string> {
-    const found = await this.lookup(username, deviceId);
+  private async checkPassword(username: string, password: string, req: Pick<AuthRequest, "deviceId" | "credentials" | "now">): Promise<Extract<AuthResult, { ok: true }> | string> {
+    const { now } = req;
+    const found = await this.lookup(req, username);
     if (found === null) return "unknown username";
     const key = this.basicCache.key(username, password, found.credential.passwordHash);
     if (!this.basicCache.has(key, now)) {
@@ -195,11 +223,11 @@ export class CpeAuthenticator {
     if (parsed.kind === "other") return refuse(`unsupported scheme ${parsed.scheme}`);
     if (parsed.kind === "basic") {
       if (!this.basicAllowed(req.secure)) return refuse(req.secure ? "Basic is not enabled" : "Basic is refused over plain HTTP", parsed.username);
-      const checked = await this.checkPassword(parsed.username, parsed.password, req.deviceId, req.now);
+      const checked = await this.checkPassword(parsed.username, parsed.password, req);
       return typeof checked === "string" ? refuse(checked, parsed.username, false, true) : checked;
     }
     if (!this.config.methods.includes("digest")) return refuse("Digest is not enabled", parsed.username);
-    const found = await this.lookup(parsed.username, req.deviceId);
+    const found = await this.lookup(req, parsed.username);
     if (found === null) return refuse("unknown username", parsed.username, false, true);
     const { credential } = found;
     if (credential.realm !== this.config.realm) return refuse(`credentials were made for realm "${credential.realm}"`, parsed.username);

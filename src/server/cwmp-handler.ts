@@ -11,7 +11,7 @@ import { CURRENT_ALARM_COUNT } from "../alarms/index.js";
 import { DIAGNOSTICS_COMPLETE } from "./diagnostics.js";
 import { CompatProfiles, DEFAULT_PROFILE, withConnection, type CompatProfile } from "./compat.js";
 import { parseCookies, formatSetCookie } from "./cookies.js";
-import { credentialFitsDevice, type AuthResult, type CpeAuthenticator } from "./cpe-auth.js";
+import { credentialFitsDevice, type AuthRequest, type AuthResult, type CpeAuthenticator } from "./cpe-auth.js";
 import { recordEvents, type AcsEvent, type EventBus } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { CredentialSyncOptions } from "./credential-sync.js";
@@ -143,7 +143,8 @@ interface ExchangeResult {
 
 /** Thrown inside a transaction to roll it back and answer with an HTTP status. */
 class Refusal extends Error {
-  constructor(readonly reply: Omit<HttpReply, "session">, readonly logLevel: "info" | "warn" = "warn") {
+  /** `logLevel`: of the "session refused" line; debug for refusals logged where they were decided. */
+  constructor(readonly reply: Omit<HttpReply, "session">, readonly logLevel: "debug" | "info" | "warn" = "warn") {
     super("refused");
   }
 }
@@ -302,14 +303,20 @@ export class CwmpHandler {
       if (!(err instanceof InformError)) throw err;
       claimed = err;
     }
-    const auth = x.bridged?.auth ?? (await this.o.auth.authenticate({ authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), address: x.remoteAddress, ...(typeof claimed === "string" ? { deviceId: claimed } : {}) }));
-    await this.o.provisioning?.refresh(now.getTime());
+    const login: AuthRequest = { authorization: header(x, "authorization"), method: x.method, url: x.url, secure: x.secure, now: now.getTime(), address: x.remoteAddress, ...(typeof claimed === "string" ? { deviceId: claimed } : {}) };
     const certOk = this.clientCertFits(x, envelope);
+    // A login whose credentials must be read is checked in the session's transaction, where the read
+    // travels with the exchange's first statements (a round trip less on PostgreSQL); a refusal rolls back
+    // what they did. The rest (no credentials, too many failures, a certificate, a bridged login, an
+    // Inform that names no device) is settled here, without a transaction.
+    const checkedInTx = x.bridged === undefined && typeof claimed === "string" && certOk === null && this.o.auth.readsCredentials(login) && this.o.auth.settledWithoutLookup(login) === null;
+    const settled = x.bridged?.auth ?? (checkedInTx ? null : await this.o.auth.authenticate(login));
+    await this.o.provisioning?.refresh(now.getTime());
     if (certOk === false) {
       this.o.log.warn({ address: x.remoteAddress, cn: x.clientCertCn }, "client certificate does not match the device");
       return { status: 403, headers: { "Content-Type": "text/plain" }, body: "client certificate does not match this device\n", session: null };
     }
-    if (!auth.ok && certOk !== true) return { ...this.refused(x, auth), session: null };
+    if (settled !== null && !settled.ok && certOk !== true) return { ...this.refused(x, settled), session: null };
     if (claimed instanceof InformError) {
       const faulted: CwmpEnvelope = { ns: envelope.ns, header: envelope.header.id === undefined ? {} : { id: envelope.header.id }, body: claimed.fault };
       return { status: 500, headers: XML, body: x.bridged === undefined ? serializeEnvelope(faulted, profile.serialize) : "", session: null, envelope: faulted };
@@ -317,15 +324,16 @@ export class CwmpHandler {
     const deviceId = claimed;
     const sessionId = this.newSessionId();
     let reclaimed = false;
+    let auth: AuthResult = settled ?? { ok: false, status: 401, challenges: [], reason: "not checked" };
     try {
       const events = await this.o.store.transaction(async (tx) => {
         // What the exchange reads first does not depend on itself: asked for together, the statements
         // travel to PostgreSQL together (one round trip on a pipelined connection).
-        const digestUse = auth.ok ? auth.digestUse : undefined;
+        const authed = settled !== null ? Promise.resolve(settled) : this.o.auth.authenticate({ ...login, credentials: tx.credentials });
+        authed.catch(() => undefined);
         const reloaded = this.o.provisioning?.reloadIn(tx);
         reloaded?.catch(() => undefined);
         const reads = Promise.all([
-          digestUse === undefined ? true : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt),
           tx.sessions.ofDevice(deviceId),
           tx.tasks.atInform(deviceId, now),
           // Whether the session's clean provisioning must look for faults to clear at its end.
@@ -338,13 +346,9 @@ export class CwmpHandler {
         const ctx: ApplyContext = { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d), taskQueued: () => (queued = true) };
         const informInEnvelope = AcsSession.informEffects(envelope);
         const informWrites = startInformWrites(informInEnvelope, ctx);
-        const [fresh, old, tasksFirst, earlierFaults] = await reads;
-        if (!fresh) {
-          // A replay, or a CPE that sends its last session's Authorization again: either way a fresh
-          // nonce (stale=true: the credentials were right), which a real CPE answers at once.
-          const stale = this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }, true);
-          throw new Refusal(unauthorized(stale, "these Digest credentials were used already (nonce count not increasing)\n"), "info");
-        }
+        auth = await authed;
+        if (!auth.ok && certOk !== true) throw new Refusal(this.refused(x, auth), "debug");
+        const [old, tasksFirst, earlierFaults] = await reads;
         // Shared credentials for a device that has none of its own: its bootstrap is not finished.
         let bootstrapLogin = false;
         if (auth.ok && auth.credential !== null) {
@@ -392,8 +396,21 @@ export class CwmpHandler {
         // Inform, and alarms may have queued the read of its FaultMgmt table: they are this session's work too.
         const diagnosticsDone = inform.event.some((e) => e.eventCode.trim() === DIAGNOSTICS_COMPLETE);
         await this.planAhead(tx, started.session, now, diagnosticsDone || queued ? await this.runnable(tx, deviceId, now) : tasks);
+        // The Digest nonce's use goes with the transaction's last statements: a count that does not grow
+        // fails the transaction in the database.
+        const digestUse = auth.ok ? auth.digestUse : undefined;
+        const fresh = digestUse === undefined ? Promise.resolve(true) : tx.digestNonces.use(digestUse.nonce, digestUse.nc, digestUse.expiresAt, { failsTransaction: true });
+        fresh.catch(() => undefined);
         // The transaction's last statement (COMMIT travels with it): a lock not taken fails it in the database.
-        const [applied, lock] = await Promise.all([recorded, tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now), LAST)]);
+        const last = Promise.all([recorded, tx.sessions.acquire(deviceId, sessionId, this.stored(started.session), this.expiry(now), LAST)]);
+        last.catch(() => undefined);
+        if (!(await fresh)) {
+          // A replay, or a CPE that sends its last session's Authorization again: either way a fresh
+          // nonce (stale=true: the credentials were right), which a real CPE answers at once.
+          const stale = this.o.auth.challenges({ authorization: undefined, method: x.method, url: x.url, secure: x.secure, now: now.getTime() }, true);
+          throw new Refusal(unauthorized(stale, "these Digest credentials were used already (nonce count not increasing)\n"), "info");
+        }
+        const [applied, lock] = await last;
         if (lock === null) {
           throw new Refusal(this.busy("this device already has a session in progress\n"));
         }

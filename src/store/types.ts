@@ -557,9 +557,11 @@ export interface CredentialRepo {
 export interface DigestNonceRepo {
   /**
    * Records a login with `nonce` and nonce count `nc` (0 for the RFC 2069 form, which has none: its
-   * nonce is then single-use). False when the nonce was already used with this count or a higher one.
+   * nonce is then single-use). False when the nonce was already used with this count or a higher one;
+   * with `failsTransaction`, that also fails the transaction in the database, so that nothing of it
+   * commits even with a COMMIT already sent after it (the caller must fail it too).
    */
-  use(nonce: string, nc: number, expiresAt: Date): Promise<boolean>;
+  use(nonce: string, nc: number, expiresAt: Date, options?: { failsTransaction?: boolean }): Promise<boolean>;
   /** Forgets nonces that expired before `before`. */
   prune(before: Date): Promise<number>;
 }

@@ -1,18 +1,23 @@
+import { StoreError } from "../errors.js";
 import type { DigestNonceRepo } from "../types.js";
 import type { Scope } from "./scope.js";
 
 export class SqlDigestNonceRepo implements DigestNonceRepo {
   constructor(private readonly s: Scope) {}
 
-  async use(nonce: string, nc: number, expiresAt: Date): Promise<boolean> {
+  async use(nonce: string, nc: number, expiresAt: Date, options?: { failsTransaction?: boolean }): Promise<boolean> {
     // One statement decides: on PostgreSQL a racing login with the same count waits for the row lock
     // and then finds the count no longer lower, so exactly one of them gets a row back.
-    const rows = await this.s.all(
-      `INSERT INTO digest_nonces (nonce, nc, expires_at) VALUES ($1, $2, $3)
-       ON CONFLICT (nonce) DO UPDATE SET nc = excluded.nc WHERE digest_nonces.nc < excluded.nc RETURNING nonce`,
-      [nonce, nc, this.s.dialect.date(expiresAt)],
-    );
-    return rows.length > 0;
+    const sql = `INSERT INTO digest_nonces (nonce, nc, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (nonce) DO UPDATE SET nc = excluded.nc WHERE digest_nonces.nc < excluded.nc RETURNING nonce`;
+    const params = [nonce, nc, this.s.dialect.date(expiresAt)];
+    if (options?.failsTransaction !== true) return (await this.s.all(sql, params)).length > 0;
+    try {
+      return (await this.s.all(sql, params, { required: true })).length > 0;
+    } catch (err) {
+      if (err instanceof StoreError && err.code === "STORE_NO_ROW") return false;
+      throw err;
+    }
   }
 
   prune(before: Date): Promise<number> {
