@@ -1287,6 +1287,32 @@ export function conformance(b: Backend): void {
       }
     });
 
+    test("housekeeping's expiry of pending and waiting tasks reads the index tasks_pending_expiry, not the whole table (migration 31)", async () => {
+      const url = await b.freshUrl();
+      await (await openStore(url)).close();
+      // Many finished tasks and a few still to run, so that the planner prefers the index.
+      await queryDirect(url, b.name === "postgres"
+        ? "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at) VALUES ('d1', 'A', 'O', 'P', 'S', now())"
+        : "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, registered_at) VALUES ('d1', 'A', 'O', 'P', 'S', 0)");
+      const status = "CASE WHEN n % 500 = 0 THEN 'waiting' WHEN n % 499 = 0 THEN 'pending' ELSE 'done' END";
+      await queryDirect(url, b.name === "postgres"
+        ? `INSERT INTO tasks (id, device_id, name, args, status, created_at, expires_at, attempts, max_attempts) SELECT 't' || n, 'd1', 'reboot', '{}', ${status}, now(), now() + interval '1 day', 0, 3 FROM generate_series(1, 5000) n`
+        : `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 5000) INSERT INTO tasks (id, device_id, name, args, status, created_at, expires_at, attempts, max_attempts) SELECT 't' || n, 'd1', 'reboot', '{}', ${status}, 0, ${Date.now() + 86_400_000}, 0, 3 FROM g`);
+      await queryDirect(url, "ANALYZE");
+      const s = await openStore(url);
+      try {
+        // The statement the store runs (SqlTaskRepo.expire), as it runs it.
+        const sql = "UPDATE tasks SET status = 'expired', completed_at = $1 WHERE status IN ('pending', 'waiting') AND expires_at IS NOT NULL AND expires_at <= $1";
+        const when = b.name === "postgres" ? at() : at().getTime();
+        const plan = await queryDirect(url, `EXPLAIN ${b.name === "postgres" ? "" : "QUERY PLAN "}${sql}`, [when]);
+        assert.match(plan.map((r) => String(r["QUERY PLAN"] ?? r.detail)).join("\n"), /tasks_pending_expiry/);
+        // And it expires both kinds once they are due (and nothing finished).
+        assert.equal(await s.tasks.expire(new Date(Date.now() + 2 * 86_400_000)), 20);
+      } finally {
+        await s.close();
+      }
+    });
+
     test("a database from a newer Provisio is refused", async () => {
       const url = await b.freshUrl();
       await (await openStore(url)).close();

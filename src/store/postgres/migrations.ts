@@ -1049,4 +1049,14 @@ END
 $$;
 `,
   },
+  {
+    version: 31,
+    name: "tasks: the expiry index covers waiting tasks",
+    sql: `
+-- Housekeeping expires pending and waiting tasks; an index on pending ones only could not serve that
+-- condition, so every pass read the whole table (644 ms at 1.3 million tasks, most of them done).
+DROP INDEX tasks_pending_expiry;
+CREATE INDEX tasks_pending_expiry ON tasks (expires_at) WHERE status IN ('pending', 'waiting');
+`,
+  },
 ];

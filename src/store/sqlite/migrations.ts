@@ -968,4 +968,13 @@ CREATE TABLE indexed_parameters (
     // Nothing to do on SQLite (it does not compress); here so that both backends' schemas keep one numbering.
     sql: "SELECT 1;",
   },
+  {
+    version: 31,
+    name: "tasks: the expiry index covers waiting tasks",
+    // As PostgreSQL's: housekeeping's expiry of pending and waiting tasks read the whole table.
+    sql: `
+DROP INDEX tasks_pending_expiry;
+CREATE INDEX tasks_pending_expiry ON tasks (expires_at) WHERE status IN ('pending', 'waiting');
+`,
+  },
 ];
