@@ -107,6 +107,7 @@ export const configSchema = Type.Object(
         retryBase: Seconds(60, "Seconds before the first retry; doubled at each further attempt."),
         retryMax: Seconds(3600, "Longest wait between retries, in seconds."),
         defaultExpiry: Seconds(0, "Seconds after which a task that has not run expires; 0: never."),
+        retention: Seconds(2592000, "Seconds finished tasks (done, failed, cancelled, expired) are kept after they finished; 0: forever."),
       },
       { default: {}, additionalProperties: false },
     ),

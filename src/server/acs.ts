@@ -497,6 +497,7 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         connectionRequestsMs: cr.retention * 1000,
         deviceEventsMs: config.cwmp.eventRetention * 1000,
         auditMs: config.audit.retentionDays * 86_400_000,
+        tasksMs: config.tasks.retention * 1000,
         diagnosticsMs: config.diagnostics.retention * 1000,
         alarmsMs: config.alarms.retention * 1000,
       },

@@ -27,12 +27,12 @@ export interface HousekeepingOptions {
    * How long to keep outbox events, finished webhook deliveries, connection-request attempts and the
    * Events of Informs, the audit trail (ms); absent: forever. deviceEventsMs, auditMs 0 or absent: forever.
    */
-  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number; diagnosticsMs?: number; alarmsMs?: number };
+  retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number; diagnosticsMs?: number; alarmsMs?: number; tasksMs?: number };
   /** Downsampling and retention of metric samples (metric-rollups.ts); absent: none. */
   metrics?: MetricRollupOptions;
 }
 
-/** Inform events (and audit entries) are deleted this many at a time, up to DEVICE_EVENT_BATCHES times a pass. */
+/** Inform events (audit entries, finished tasks) are deleted this many at a time, up to DEVICE_EVENT_BATCHES times a pass. */
 const DEVICE_EVENT_BATCH = 10_000;
 const DEVICE_EVENT_BATCHES = 10;
 
@@ -95,6 +95,9 @@ export async function housekeep(o: HousekeepingOptions): Promise<{ sessions: num
     // The audit trail is kept long (a year by default), so a pass may find months of it at once: bounded too.
     const auditMs = o.retention.auditMs ?? 0;
     if (auditMs > 0) pruned += await pruneInBatches((n) => o.store.audit.prune(before(auditMs), n), DEVICE_EVENT_BATCH, DEVICE_EVENT_BATCHES);
+    // Finished tasks: a bulk task over a fleet leaves a row per device, every time.
+    const tasksMs = o.retention.tasksMs ?? 0;
+    if (tasksMs > 0) pruned += await pruneInBatches((n) => o.store.tasks.prune(before(tasksMs), n), DEVICE_EVENT_BATCH, DEVICE_EVENT_BATCHES);
   }
   if (o.metrics !== undefined) pruned += (await rollUpMetrics(o.store, o.metrics, now)).pruned;
   return { sessions, tasks, pruned };

@@ -277,6 +277,8 @@ export interface TaskRepo {
   update(id: string, patch: Partial<Pick<TaskRecord, "status" | "notBefore" | "attempts" | "lastFault" | "result" | "completedAt" | "expiresAt">>): Promise<TaskRecord | null>;
   /** Marks every pending or waiting task whose expiresAt has passed as expired; returns how many. */
   expire(now: Date): Promise<number>;
+  /** Deletes at most `limit` finished tasks (done, failed, cancelled, expired) completed before `before`, oldest first; returns how many. */
+  prune(before: Date, limit: number): Promise<number>;
   /** Number of pending tasks per device (for metrics), or for one device. */
   pendingCount(deviceId?: string): Promise<number>;
   /**

@@ -383,6 +383,35 @@ forEachBackend((backend) => {
     });
   });
 
+  describe("finished tasks past tasks.retention", () => {
+    let t: TestAcs;
+    before(async () => {
+      t = await startTestAcs(backend, { manualClock: true, settings: { tasks: { retention: 3600 } } });
+    });
+    after(() => t.stop());
+
+    it("are deleted by housekeeping once the retention has passed since they finished; unfinished ones stay", async () => {
+      const c = new TestCpe({ url: t.url, username: t.username, password: t.password });
+      await c.inform(["0 BOOTSTRAP"]);
+      await c.send(null);
+      const done = await t.acs.tasks.create(c.deviceId, "getParameterValues", { parameterNames: ["Device.DeviceInfo.UpTime"] });
+      await c.inform();
+      const rpc = await c.send(null);
+      assert.equal(rpcIn(rpc).method, "GetParameterValues");
+      await c.answer(rpc, { method: "GetParameterValuesResponse", parameterList: [{ name: "Device.DeviceInfo.UpTime", value: xsdValue("xsd:unsignedInt", "7") }] });
+      assert.equal((await t.acs.tasks.get(done.id))?.status, "done");
+      const waiting = await t.acs.tasks.create(c.deviceId, "reboot", {});
+      t.advance(3_000_000);
+      await t.acs.housekeep();
+      assert.equal((await t.acs.tasks.get(done.id))?.status, "done", "kept within the retention");
+      t.advance(700_000);
+      await t.acs.housekeep();
+      assert.equal(await t.acs.tasks.get(done.id), null, "deleted past it");
+      assert.equal((await t.acs.tasks.get(waiting.id))?.status, "pending", "a task still to run stays, however old");
+      c.close();
+    });
+  });
+
   describe("a CPE that vanishes mid-session", () => {
     let t: TestAcs;
     before(async () => {

@@ -749,6 +749,32 @@ export function conformance(b: Backend): void {
       assert.equal(await s.tasks.expire(at(20)), 0);
     });
 
+    test("prune deletes finished tasks completed before a time, oldest first, at most `limit` at a time, and nothing unfinished", async (ctx) => {
+      const s = await withDevices(b, ctx, "d1", "d2");
+      const make = async (name: string, status: "done" | "failed" | "cancelled" | "expired" | "pending" | "waiting", completed: number | null) => {
+        const t = await s.tasks.create({ deviceId: name.startsWith("x") ? "d2" : "d1", name, args: null }, at());
+        await s.tasks.update(t.id, { status, ...(completed === null ? {} : { completedAt: at(completed) }) });
+        return t.id;
+      };
+      const oldest = await make("done-1", "done", 1);
+      const failed = await make("x-failed-2", "failed", 2);
+      const cancelled = await make("cancelled-3", "cancelled", 3);
+      const expired = await make("expired-4", "expired", 4);
+      const recent = await make("done-50", "done", 50);
+      const pending = await make("pending", "pending", null);
+      const waiting = await make("waiting", "waiting", null);
+      // A task revived after it had finished (confirm.ts) is waiting again: its old completion is no end.
+      const revived = await make("revived", "waiting", 2);
+      assert.equal(await s.tasks.prune(at(10), 2), 2);
+      const left = async () => (await s.tasks.list({ limit: 100 })).map((t) => t.id).sort();
+      assert.deepEqual(await left(), [cancelled, expired, recent, pending, waiting, revived].sort(), "the two oldest went first");
+      assert.equal(await s.tasks.prune(at(10), 100), 2);
+      assert.deepEqual(await left(), [recent, pending, waiting, revived].sort());
+      assert.equal(await s.tasks.prune(at(10), 100), 0);
+      assert.equal(await s.tasks.get(oldest), null);
+      assert.equal(await s.tasks.get(failed), null);
+    });
+
     test("list filters by device and status, pages, oldest first; pendingCount counts", async (ctx) => {
       const s = await withDevices(b, ctx, "d1", "d2");
       const a = await s.tasks.create({ deviceId: "d1", name: "a", args: null }, at(3));

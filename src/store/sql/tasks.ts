@@ -134,6 +134,14 @@ export class SqlTaskRepo implements TaskRepo {
     );
   }
 
+  prune(before: Date, limit: number): Promise<number> {
+    return this.s.run(
+      `DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE completed_at IS NOT NULL AND completed_at < $1
+         AND status IN ('done', 'failed', 'cancelled', 'expired') ORDER BY completed_at LIMIT $2)`,
+      [this.s.dialect.date(before), Math.max(0, Math.floor(limit))],
+    );
+  }
+
   async dueRetries(now: Date, limit: number): Promise<TaskRecord[]> {
     const d = this.s.dialect;
     const rows = await this.s.all(

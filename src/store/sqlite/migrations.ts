@@ -970,11 +970,12 @@ CREATE TABLE indexed_parameters (
   },
   {
     version: 31,
-    name: "tasks: the expiry index covers waiting tasks",
+    name: "tasks: the expiry index covers waiting tasks; finished tasks by completion",
     // As PostgreSQL's: housekeeping's expiry of pending and waiting tasks read the whole table.
     sql: `
 DROP INDEX tasks_pending_expiry;
 CREATE INDEX tasks_pending_expiry ON tasks (expires_at) WHERE status IN ('pending', 'waiting');
+CREATE INDEX tasks_finished ON tasks (completed_at) WHERE completed_at IS NOT NULL;
 `,
   },
 ];
