@@ -64,11 +64,13 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
     if (hs.length === 0) return;
     const d = this.s.dialect;
     const devices = [...new Set(hs.map((h) => h.deviceId))];
-    // After the inserts, so that it sees them: each device's rows past its newest `keep`.
-    const prune = (s: Scope) => s.run(
+    // After the inserts, so that it sees them: each device's rows past its newest `keep`. The
+    // transaction's last statement: on PostgreSQL its COMMIT travels with it.
+    const prune = (s: Scope) => s.all(
       `DELETE FROM session_history WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY seq DESC) AS n
          FROM session_history WHERE ${d.inTextArray("device_id", "$1")}) r WHERE r.n > $2)`,
       [d.textArray(devices), keep],
+      { last: true },
     );
     await this.s.atomic(async (s) => {
       if (d.capabilities.inProcess) {
