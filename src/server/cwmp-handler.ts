@@ -324,7 +324,6 @@ export class CwmpHandler {
     const deviceId = claimed;
     const sessionId = this.newSessionId();
     let reclaimed = false;
-    let auth: AuthResult = settled ?? { ok: false, status: 401, challenges: [], reason: "not checked" };
     try {
       const events = await this.o.store.transaction(async (tx) => {
         // What the exchange reads first does not depend on itself: asked for together, the statements
@@ -346,7 +345,7 @@ export class CwmpHandler {
         const ctx: ApplyContext = { ...this.applyContext(tx, deviceId, now, x), informed: (d) => (device = d), taskQueued: () => (queued = true) };
         const informInEnvelope = AcsSession.informEffects(envelope);
         const informWrites = startInformWrites(informInEnvelope, ctx);
-        auth = await authed;
+        const auth = await authed;
         if (!auth.ok && certOk !== true) throw new Refusal(this.refused(x, auth), "debug");
         const [old, tasksFirst, earlierFaults] = await reads;
         // Shared credentials for a device that has none of its own: its bootstrap is not finished.
@@ -414,8 +413,9 @@ export class CwmpHandler {
         if (lock === null) {
           throw new Refusal(this.busy("this device already has a session in progress\n"));
         }
-        return { applied, reply: started.reply, lock };
+        return { applied, reply: started.reply, lock, auth };
       });
+      const { auth } = events;
       if (auth.ok && auth.digestUse !== undefined && auth.username !== null) {
         this.o.auth.loggedIn(x.remoteAddress, auth.username, now.getTime());
         if (auth.digestUse.nc === 0) this.o.log.debug({ deviceId, address: x.remoteAddress }, "RFC 2069 Digest (no qop) accepted: its nonce is used once only");

@@ -85,6 +85,31 @@ forEachBackend((store) => describe("CPE Digest on the CWMP endpoint", () => {
     attacker.close();
   });
 
+  it("records nothing of an Inform whose login is wrong, though its credentials are read in the session's transaction", async () => {
+    const device = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: { serialNumber: "WRONG-PW" } });
+    const challenge = await challengeFrom(t.url);
+    assert.equal((await device.post(informBody(device, "1.0.0"), {}, login(challenge, 1))).status, 200);
+    assert.equal((await device.send(null)).status, 204);
+    const before = await t.acs.store.devices.get(device.deviceId);
+    // The Inform's writes go with the login's read; the wrong password rolls them back.
+    const wrong = await device.post(informBody(device, "6.6.6"), {}, login(challenge, 2, { password: "not-the-password" }));
+    assert.equal(wrong.status, 401);
+    assert.equal(await version(device.deviceId), "1.0.0");
+    assert.deepEqual((await t.acs.store.devices.get(device.deviceId))?.lastInformAt, before?.lastInformAt);
+    assert.equal(await t.acs.store.sessions.ofDevice(device.deviceId), null);
+    // An unknown username for a new device's Inform leaves no device behind either.
+    const stranger = new TestCpe({ url: t.url, identity: { serialNumber: "NOBODY-KNOWS" } });
+    const header = digestAuthorization({ challenge, username: "nobody", password: "x", method: "POST", uri: new URL(t.url).pathname, cnonce: "c0ffee", nc: 3 });
+    assert.equal((await stranger.post(informBody(stranger, "1.0.0"), {}, header)).status, 401);
+    assert.equal(await t.acs.store.devices.get(stranger.deviceId), null);
+    // The right one still gets in with the same nonce.
+    assert.equal((await device.post(informBody(device, "1.0.1"), {}, login(challenge, 4))).status, 200);
+    assert.equal((await device.send(null)).status, 204);
+    assert.equal(await version(device.deviceId), "1.0.1");
+    device.close();
+    stranger.close();
+  });
+
   it("accepts the RFC 2069 form (no qop) once per nonce", async () => {
     const device = new TestCpe({ url: t.url, username: t.username, password: t.password });
     const challenge = { ...(await challengeFrom(t.url)), qop: [] };
