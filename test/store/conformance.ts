@@ -681,6 +681,32 @@ export function conformance(b: Backend): void {
       await s.sessionHistory.recordMany([], 2);
     });
 
+    test("sessionHistory keeps a big session's envelopes whole (deflated on SQLite), a small one's as text", async (ctx) => {
+      const url = await b.freshUrl();
+      const s = await openStore(url);
+      ctx.after(() => s.close());
+      await s.devices.recordInform(inform("h1"));
+      const summary = { events: ["0 BOOTSTRAP"], rpcs: [], cpeRequests: [], tasks: { done: 0, failed: 0 }, faults: [], envelopesDropped: 0 };
+      // A discovery's answer: thousands of parameters, much alike.
+      const xml = (n: number) => `<cwmp:GetParameterValuesResponse>${Array.from({ length: n }, (_v, i) => `<ParameterValueStruct><Name>Device.WiFi.SSID.${i}.Name</Name><Value xsi:type="xsd:string">net-${i}</Value></ParameterValueStruct>`).join("")}</cwmp:GetParameterValuesResponse>`;
+      const envelopes = (n: number) => [
+        { protocol: "cwmp" as const, direction: "sent" as const, at: at(1), xml: "<cwmp:GetParameterValues/>", truncated: false },
+        { protocol: "cwmp" as const, direction: "received" as const, at: at(2), xml: xml(n), truncated: false },
+      ];
+      const big = { deviceId: "h1", sessionId: "big", startedAt: at(1), endedAt: at(3), outcome: "completed", summary, envelopes: envelopes(2000) };
+      const small = { ...big, sessionId: "small", envelopes: envelopes(3) };
+      await s.sessionHistory.record(big, 5);
+      await s.sessionHistory.recordMany([small], 5);
+      assert.deepEqual((await s.sessionHistory.get("h1", "big"))?.envelopes, big.envelopes);
+      assert.deepEqual((await s.sessionHistory.get("h1", "small"))?.envelopes, small.envelopes);
+      if (b.name === "sqlite") {
+        const stored = await queryDirect(url, "SELECT session_id, typeof(envelopes) AS kind, length(envelopes) AS bytes FROM session_history ORDER BY session_id");
+        const json = JSON.stringify(big.envelopes).length;
+        assert.deepEqual(stored.map((r) => [r.session_id, r.kind]), [["big", "blob"], ["small", "text"]]);
+        assert.ok(Number(stored[0]!.bytes) * 5 < json, `${String(stored[0]!.bytes)} bytes stored for ${json} of JSON`);
+      }
+    });
+
     test("atInform: runnable and failedSinceInform in one statement, each as they say", async (ctx) => {
       const s = await withDevices(b, ctx, "d2");
       await s.devices.recordInform(inform("d1", { at: at(100) }));

@@ -1,4 +1,5 @@
 // The last sessions of each device (migration 13): one row per session, written once at its end.
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { JsonValue, SessionEnvelope, SessionHistoryRecord, SessionHistoryRepo, SessionSummary } from "../types.js";
 import type { RowColumn } from "./dialect.js";
 import type { Row } from "./driver.js";
@@ -22,6 +23,14 @@ const COLUMNS: readonly RowColumn[] = [
 
 const INSERT = `INSERT INTO session_history (${SUMMARY}, envelopes) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
 
+/**
+ * On SQLite, envelopes whose JSON is longer than this are kept deflated (a BLOB in the TEXT column):
+ * a discovery's session fills sessionHistory.maxSessionBytes, and such sessions were most of a
+ * database after a bootstrap storm (265 kB a device). A periodic session's few kilobytes stay text,
+ * spared the CPU. PostgreSQL compresses the column itself (lz4, migration 27).
+ */
+const DEFLATE_OVER = 16 * 1024;
+
 function envelopesOf(h: SessionHistoryRecord): JsonValue {
   return h.envelopes === null ? null : (h.envelopes.map((e) => ({ ...e, at: e.at.toISOString() })) as JsonValue);
 }
@@ -44,7 +53,15 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
   /** INSERT's parameters. */
   private row(h: SessionHistoryRecord): unknown[] {
     const d = this.s.dialect;
-    return [h.deviceId, h.sessionId, d.date(h.startedAt), d.date(h.endedAt), h.outcome, d.json(h.summary as unknown as JsonValue), h.envelopes === null ? null : d.json(envelopesOf(h))];
+    return [h.deviceId, h.sessionId, d.date(h.startedAt), d.date(h.endedAt), h.outcome, d.json(h.summary as unknown as JsonValue), this.envelopesValue(h)];
+  }
+
+  private envelopesValue(h: SessionHistoryRecord): unknown {
+    if (h.envelopes === null) return null;
+    const json = this.s.dialect.json(envelopesOf(h));
+    if (!this.s.dialect.capabilities.inProcess || typeof json !== "string" || json.length <= DEFLATE_OVER) return json;
+    // Level 1: XML in JSON shrinks about tenfold at any level; the CPU is the ACS's.
+    return deflateRawSync(json, { level: 1 });
   }
 
   async record(h: SessionHistoryRecord, keep: number): Promise<void> {
@@ -100,7 +117,8 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
     const rows = await this.s.all(`SELECT ${SUMMARY}, envelopes FROM session_history WHERE device_id = $1 AND session_id = $2`, [deviceId, sessionId]);
     const r = rows[0];
     if (!r) return null;
-    const raw = this.s.dialect.readJson(r.envelopes) as Stored<SessionEnvelope>[] | null;
+    const stored = r.envelopes instanceof Uint8Array ? inflateRawSync(r.envelopes).toString("utf8") : r.envelopes;
+    const raw = this.s.dialect.readJson(stored) as Stored<SessionEnvelope>[] | null;
     return { ...this.toRecord(r), envelopes: raw === null ? null : raw.map((e) => ({ ...e, at: new Date(e.at) })) };
   }
 
