@@ -138,15 +138,27 @@ forEachBackend((b) => {
         assert.deepEqual(read.map((r) => [r.path, r.value, r.valueAt?.getTime(), r.writable]), [
           [version, "3.0", at(6).getTime(), false], [host(1), "d", at(5).getTime(), true], [host(4), "", at(6).getTime(), true],
         ]);
+        // In a transaction that writes first: its reads after the merge (two at once) read the tree as the merge left it.
+        const [version7, hosts7] = await store.transaction(async (tx) => {
+          await tx.parameters.setValues("d1", [{ path: host(2), value: "f", type: "xsd:string" }, { path: host(5), value: "7", type: "xsd:unsignedInt" }], at(7));
+          return Promise.all([tx.parameters.get("d1", [version]), tx.parameters.subtree("d1", "Device.Hosts.Host.")]);
+        });
+        assert.deepEqual(version7.map((r) => [r.value, r.valueAt?.getTime()]), [["3.0", at(6).getTime()]]);
+        const merged = new Map(hosts7.map((r) => [r.path, r]));
+        assert.equal(merged.size, instances.length * 7 + 1);
+        assert.deepEqual([host(1), host(2), host(5)].map((p) => [merged.get(p)!.value, merged.get(p)!.type, merged.get(p)!.valueAt?.getTime()]), [
+          ["d", "xsd:string", at(5).getTime()], ["f", "xsd:string", at(7).getTime()], ["7", "xsd:unsignedInt", at(7).getTime()],
+        ]);
       } finally {
         counters.transactionLog = null;
       }
       if (b.name === "sqlite") {
         // The check, the UPDATE, the rows' write (changed values only); then the transaction's read of the
-        // tree, its UPDATE and the rows' write, and no statement for its read after the write.
-        assert.deepEqual(log.map((t) => t.statements), [3, 2, 3]);
+        // tree, its UPDATE and the rows' write, and no statement for its read after the write; then the
+        // check, the UPDATE and the rows' write, and no statement for the reads after them.
+        assert.deepEqual(log.map((t) => t.statements), [3, 2, 3, 3]);
       }
-      assert.deepEqual(await indexRows(), [`${version}=3.0`, `${host(1)}=d`, `${host(2)}=c`, `${host(3)}=e`, `${host(4)}=`]);
+      assert.deepEqual(await indexRows(), [`${version}=3.0`, `${host(1)}=d`, `${host(2)}=f`, `${host(3)}=e`, `${host(4)}=`]);
       // Filters read the indexed paths from param_index: they find what the merges wrote.
       assert.deepEqual((await store.devices.list({ filter: `${version} = "3.0"` })).map((d) => d.id), ["d1"]);
       assert.deepEqual((await store.devices.list({ filter: `${host(3)} = "e"` })).map((d) => d.id), ["d1"]);
@@ -154,8 +166,15 @@ forEachBackend((b) => {
       const records = await other.parameters.get("d1", [version, host(1), host(2), host(3)]);
       assert.deepEqual(records.map((r) => [r.value, r.type, r.valueAt?.getTime(), r.namesAt?.getTime()]), [
         ["3.0", "xsd:string", at(6).getTime(), at(6).getTime()], ["d", "xsd:string", at(5).getTime(), at(5).getTime()],
-        ["c", "xsd:string", at(3).getTime(), at(3).getTime()], ["e", "xsd:string", at(5).getTime(), at(5).getTime()],
+        ["f", "xsd:string", at(7).getTime(), at(7).getTime()], ["e", "xsd:string", at(5).getTime(), at(5).getTime()],
       ]);
+      // A device deleted after a merge in its transaction has no tree for the transaction's reads.
+      const afterDelete = await store.transaction(async (tx) => {
+        await tx.parameters.setValues("d1", [{ path: host(3), value: "g", type: "xsd:string" }], at(8));
+        await tx.devices.delete("d1");
+        return tx.parameters.all("d1");
+      });
+      assert.deepEqual(afterDelete, []);
     });
   });
 });
