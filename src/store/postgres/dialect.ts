@@ -80,6 +80,7 @@ export const postgresDialect: Dialect = {
       FROM (SELECT device_trees.tree || '{}'::jsonb AS t OFFSET 0) c)`,
     where: `device_trees.tree ?& ${ids}::text[]`,
   }),
+  treePatchChecksFirst: false,
   forUpdate: " FOR UPDATE",
   // xact_start of the other clients' sessions of the same role (or all, with pg_read_all_stats): every
   // ACS process must connect as one role (docs/operations.md). Not autovacuum's workers: they write no trees.

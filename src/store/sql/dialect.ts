@@ -106,9 +106,18 @@ export interface Dialect {
    * For a write of values to paths a device's tree has already, without reading it: the SET and WHERE
    * of an UPDATE of device_trees that merges into each record named in the JSON object `patchParam`
    * (records keyed by path id, null members to remove) and matches only a tree that has every key of
-   * the text array `idsParam`. Null where the read-modify-write costs no round trip (in process).
+   * the text array `idsParam`.
    */
-  treePatch: ((patchParam: string, idsParam: string) => { set: string; where: string }) | null;
+  treePatch(patchParam: string, idsParam: string): { set: string; where: string };
+
+  /**
+   * Whether that UPDATE follows a statement that tells whether the tree has every path (the read a
+   * read-modify-write would make, handing the tree back when it has not), rather than being tried
+   * first. SQLite: statements are calls in process, so a write is two statements whatever its paths,
+   * as the read-modify-write was. PostgreSQL: the usual write is one round trip; a path new to the tree
+   * costs more.
+   */
+  readonly treePatchChecksFirst: boolean;
 
   /** `expr`, a JSON text, as the value of a JSON document column (device_trees.tree). */
   jsonText(expr: string): string;

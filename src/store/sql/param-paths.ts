@@ -22,6 +22,16 @@ export class PathDictionary {
     return this.byPath.get(path) ?? this.pending.get(s)?.get(path);
   }
 
+  /** The ids of the paths this store has met (others are absent from the map), without a statement. */
+  cached(s: Scope, paths: Iterable<string>): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const p of paths) {
+      const id = this.known(s, p);
+      if (id !== undefined) out.set(p, id);
+    }
+    return out;
+  }
+
   /** The ids of the paths that exist in the dictionary (others are absent from the map). */
   async find(s: Scope, paths: Iterable<string>): Promise<Map<string, number>> {
     const out = new Map<string, number>();

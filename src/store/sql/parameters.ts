@@ -1,12 +1,14 @@
 // ParameterRepo over device_trees (sql/tree.ts): a device's records are one row, read whole and
 // written whole. A write reads the row, locked (FOR UPDATE on PostgreSQL; SQLite's one writer takes
-// turns anyway), changes the records in memory and writes it back, in one transaction.
+// turns anyway), changes the records in memory and writes it back, in one transaction. Values to paths
+// the tree has already are merged into the row in SQL instead (tree-rows.ts: patchValues, mergeValues).
 //
 // Within a transaction the repository keeps the trees it read or wrote: a CWMP exchange writes what the
 // device reported, then alarms and provisioning read values of the same device, each a read of the
-// whole row and its decoding. Its own writes keep the kept tree whole (what it wrote, or on PostgreSQL
-// what the patch returns); a device deleted in the transaction drops its tree (SqlDeviceRepo shares the
-// map). No other repository writes device_trees inside a caller's transaction.
+// whole row and its decoding. Its own writes keep the kept tree whole (what it wrote, on PostgreSQL
+// what the patch returns, on SQLite the merge's row to decode when read); a device deleted in the
+// transaction drops its tree (SqlDeviceRepo shares the map). No other repository writes device_trees
+// inside a caller's transaction.
 import { compareText } from "../../query/values.js";
 import type {
   ParameterAttributeUpdate, ParameterNameUpdate, ParameterRecord, ParameterRepo, ParameterValueUpdate,
@@ -16,7 +18,7 @@ import type { PathDictionary } from "./param-paths.js";
 import { ancestors, isObjectPath } from "./paths.js";
 import type { Scope } from "./scope.js";
 import { emptyRecord, toParameterRecord, type Tree, type TreeRecord } from "./tree.js";
-import { patchValues, readTrees, writeTree } from "./tree-rows.js";
+import { mergeValues, patchValues, readTrees, writeTree, type KeptTree } from "./tree-rows.js";
 
 /** Whether `path` is in the subtree of `prefix`: "A.B." (or "", the root) and what starts with it; "A.B" and the object "A.B." with its subtree. */
 function inSubtree(prefix: string): (path: string) => boolean {
@@ -41,11 +43,20 @@ export class SqlParameterRepo implements ParameterRepo {
     private readonly dict: PathDictionary,
     private readonly indexed: IndexedSet,
     /** The trees this transaction read or wrote (null: not a transaction's repository, nothing kept). */
-    private readonly kept: Map<string, Tree> | null = null,
+    private readonly kept: Map<string, KeptTree> | null = null,
   ) {}
 
-  private async tree(deviceId: string): Promise<Tree> {
+  /** The tree the transaction keeps of the device, decoded (undefined: none kept). */
+  private async keptTree(deviceId: string): Promise<Tree | undefined> {
     const kept = this.kept?.get(deviceId);
+    if (typeof kept !== "function") return kept;
+    const tree = await kept();
+    this.kept!.set(deviceId, tree);
+    return tree;
+  }
+
+  private async tree(deviceId: string): Promise<Tree> {
+    const kept = await this.keptTree(deviceId);
     if (kept !== undefined) return kept;
     // A transaction on SQLite reads it as its writes do, with the indexed set's revision (modify then
     // writes from it without reading again).
@@ -60,29 +71,33 @@ export class SqlParameterRepo implements ParameterRepo {
    * `create`, a device without a tree is left as it is (nothing to delete from).
    */
   private modify<T>(deviceId: string, change: (tree: Tree) => T, create = true): Promise<T> {
-    return this.s.atomic(async (s) => {
-      // On SQLite the transaction holds the one write lock from its start: the tree it read (with the
-      // indexed set's revision, as a write reads it) is still so. PostgreSQL's row lock is taken by the
-      // read itself.
-      const held = s.dialect.forUpdate === "" ? this.kept?.get(deviceId) : undefined;
-      let before: Tree | undefined;
-      if (held === undefined) before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
-      // An empty tree kept is a device without one (trees without records are deleted).
-      else if (held.size > 0) before = held;
-      if (before === undefined && !create) return change(new Map());
-      if (before === undefined && s.dialect.forUpdate !== "") {
-        // No row to lock yet: an empty one is made first, so that two first writers take turns on it
-        // instead of both inserting (the second would replace the first's records).
-        await s.run("INSERT INTO device_trees (device_id, tree) VALUES ($1, '{}') ON CONFLICT (device_id) DO NOTHING", [deviceId]);
-        before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
-      }
-      before ??= new Map();
-      const after = new Map(before);
-      const result = change(after);
-      await writeTree(s, this.dict, this.indexed, deviceId, before, after);
-      this.kept?.set(deviceId, after);
-      return result;
-    });
+    return this.s.atomic((s) => this.rewrite(s, deviceId, change, create));
+  }
+
+  /** modify in the transaction of `s`; `read`: the tree already read locked there (undefined: the device has none). */
+  private async rewrite<T>(s: Scope, deviceId: string, change: (tree: Tree) => T, create: boolean, read?: { before: Tree | undefined }): Promise<T> {
+    // On SQLite the transaction holds the one write lock from its start: the tree it read (with the
+    // indexed set's revision, as a write reads it) is still so. PostgreSQL's row lock is taken by the
+    // read itself.
+    const held = s.dialect.forUpdate === "" ? await this.keptTree(deviceId) : undefined;
+    let before: Tree | undefined;
+    if (read !== undefined) before = read.before;
+    else if (held === undefined) before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
+    // An empty tree kept is a device without one (trees without records are deleted).
+    else if (held.size > 0) before = held;
+    if (before === undefined && !create) return change(new Map());
+    if (before === undefined && s.dialect.forUpdate !== "") {
+      // No row to lock yet: an empty one is made first, so that two first writers take turns on it
+      // instead of both inserting (the second would replace the first's records).
+      await s.run("INSERT INTO device_trees (device_id, tree) VALUES ($1, '{}') ON CONFLICT (device_id) DO NOTHING", [deviceId]);
+      before = (await readTrees(s, this.dict, [deviceId], this.indexed)).get(deviceId);
+    }
+    before ??= new Map();
+    const after = new Map(before);
+    const result = change(after);
+    await writeTree(s, this.dict, this.indexed, deviceId, before, after);
+    this.kept?.set(deviceId, after);
+    return result;
   }
 
   async all(deviceId: string): Promise<ParameterRecord[]> {
@@ -119,15 +134,21 @@ export class SqlParameterRepo implements ParameterRepo {
   async setValues(deviceId: string, values: ParameterValueUpdate[], at: Date): Promise<void> {
     if (values.length === 0) return;
     const t = at.getTime();
-    const patched = await patchValues(this.s, this.dict, this.indexed, deviceId, values, t, this.kept !== null);
-    if (patched !== false) {
-      if (patched !== true) this.kept?.set(deviceId, patched);
+    // A value also proves the parameter exists, so it refreshes namesAt too.
+    const change = (tree: Tree) => {
+      for (const v of values) put(tree, v.path, { value: v.value, type: v.type, valueAt: t, namesAt: t });
+    };
+    if (this.s.dialect.treePatchChecksFirst) {
+      await this.s.atomic(async (s) => {
+        const merged = await mergeValues(s, this.dict, this.indexed, deviceId, values, t, await this.keptTree(deviceId), this.kept !== null);
+        if (!merged.merged) await this.rewrite(s, deviceId, change, true, merged.read);
+        else if (merged.after !== undefined) this.kept?.set(deviceId, merged.after);
+      });
       return;
     }
-    // A value also proves the parameter exists, so it refreshes namesAt too.
-    await this.modify(deviceId, (tree) => {
-      for (const v of values) put(tree, v.path, { value: v.value, type: v.type, valueAt: t, namesAt: t });
-    });
+    const patched = await patchValues(this.s, this.dict, this.indexed, deviceId, values, t, this.kept !== null);
+    if (patched === false) await this.modify(deviceId, change);
+    else if (patched !== true) this.kept?.set(deviceId, patched);
   }
 
   async setNames(deviceId: string, requestPath: string, nextLevel: boolean, names: ParameterNameUpdate[], at: Date): Promise<void> {

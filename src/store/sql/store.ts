@@ -6,7 +6,7 @@ import type { SqlDriver } from "./driver.js";
 import { SqlFaultRepo } from "./faults.js";
 import { SqlParameterRepo } from "./parameters.js";
 import { PathDictionary } from "./param-paths.js";
-import type { Tree } from "./tree.js";
+import type { KeptTree } from "./tree-rows.js";
 import { IndexedSet } from "./indexed-set.js";
 import { SqlIndexedParameterRepo } from "./indexed-parameters.js";
 import { storeScope, TxGuard, txScope, type Scope } from "./scope.js";
@@ -50,7 +50,7 @@ export interface SqlStoreExtensions {
  * the repositories serve one transaction (which may then keep what it read and wrote).
  */
 function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, indexed: IndexedSet, appended: () => void, inTx = false): StoreTx {
-  const kept = inTx ? new Map<string, Tree>() : null;
+  const kept = inTx ? new Map<string, KeptTree>() : null;
   return {
     devices: new SqlDeviceRepo(scope, paths, indexed, kept),
     events: new SqlEventRepo(scope),

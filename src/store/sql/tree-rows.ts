@@ -153,40 +153,136 @@ export async function insertTrees(s: Scope, dict: PathDictionary, indexed: Index
      SELECT r.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM ${indexSrc.sql}`, indexSrc.params);
 }
 
+/** The patch of records (Dialect.treePatch) that writes these values, by path (the last of each), to the paths of `ids`. */
+function valuesPatch(last: ReadonlyMap<string, ParameterValueUpdate>, ids: ReadonlyMap<string, number>, at: number): string {
+  const none = { valuesAt: null, namesAt: null, attributesAt: null };
+  const patch: Record<string, unknown> = {};
+  for (const [path, v] of last) {
+    const e = encodeRecord({ ...emptyRecord(), value: v.value, type: v.type, valueAt: at, namesAt: at }, none);
+    // A null removes what the record had (a text that became an integer loses its "v").
+    patch[String(ids.get(path)!)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
+  }
+  return JSON.stringify(patch);
+}
+
 /**
  * Writes values to paths the device's tree has already in one statement (Dialect.treePatch), without
  * reading the row, with the indexed paths' rows: a session's usual write, one round trip. False, with
- * nothing written, when the dialect has no such statement, a path is new to the tree (its ancestors
- * may be missing) or the device has no tree: the caller reads, changes and writes the row instead.
- * With `returnTree`, the tree as the statement left it (a transaction keeps it for its reads) instead of true.
+ * nothing written, when a path is new to the tree (its ancestors may be missing) or the device has no
+ * tree: the caller reads, changes and writes the row instead. With `returnTree`, the tree as the
+ * statement left it (a transaction keeps it for its reads) instead of true. For the dialects that try
+ * the patch first (Dialect.treePatchChecksFirst false); the others merge with mergeValues.
  */
 export async function patchValues(
   s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, values: readonly ParameterValueUpdate[], at: number, returnTree = false,
 ): Promise<boolean | Tree> {
   const d = s.dialect;
-  if (d.treePatch === null) return false;
   const last = new Map(values.map((v) => [v.path, v]));
   const ids = await dict.find(s, last.keys());
   if (ids.size < last.size) return false;
-  const none = { valuesAt: null, namesAt: null, attributesAt: null };
-  const patch: Record<string, unknown> = {};
   const index: unknown[][] = [];
-  for (const [path, v] of last) {
-    const id = ids.get(path)!;
-    const e = encodeRecord({ ...emptyRecord(), value: v.value, type: v.type, valueAt: at, namesAt: at }, none);
-    // A null removes what the record had (a text that became an integer loses its "v").
-    patch[String(id)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
-    if (indexed.written(path)) index.push(indexRow(id, { ...emptyRecord(), value: v.value }));
-  }
+  for (const [path, v] of last) if (indexed.written(path)) index.push(indexRow(ids.get(path)!, { ...emptyRecord(), value: v.value }));
   const returned = returnTree ? TREE_COLUMNS : "device_id";
   const { set, where } = d.treePatch("$2", "$3");
   const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returned}`;
-  const params: unknown[] = [deviceId, JSON.stringify(patch), d.textArray([...ids.values()].map(String))];
+  const params: unknown[] = [deviceId, valuesPatch(last, ids, at), d.textArray([...ids.values()].map(String))];
   const rows = index.length === 0 ? await s.all(`${update}, ${INDEXED_REVISION_SQL} AS indexed_rev`, params) : await patchIndexed(s, update, returned, params, index);
   if (rows.length === 0) return false;
   // The statement saw a newer set than the one the rows were chosen from: the paths it adds, again.
   if (await indexed.observe(s, rows[0]!.indexed_rev)) await reindex(s, dict, indexed, deviceId, [...ids.keys()]);
   return returnTree ? (await decodeTrees(s, dict, rows)).get(deviceId)! : true;
+}
+
+/**
+ * A tree a transaction keeps (sql/parameters.ts): decoded, or to decode when first read. A merge in SQL
+ * keeps the row its check read and the values it merged: a discovery's chunk is not read again in its
+ * transaction, an Inform's values are (alarms, provisioning), and decoding a tree of a thousand records
+ * cost a chunk about as much as the rest of its write.
+ */
+export type KeptTree = Tree | (() => Promise<Tree>);
+
+/**
+ * What mergeValues did: merged, with `after`, the tree as it left it (absent: unknown), or not (nothing
+ * written), with `read` when its check read the row as the read-modify-write the caller makes instead
+ * would (`before`: the device's tree, undefined when it has none).
+ */
+export type MergeOutcome = { merged: true; after?: KeptTree } | { merged: false; read?: { before: Tree | undefined } };
+
+/**
+ * Writes values to paths the device's tree has already (Dialect.treePatchChecksFirst: SQLite), in the
+ * transaction of `s`, without decoding or encoding the tree: json_patch merges the records in SQL.
+ * `held`: the tree the transaction already read as a writer does (with the indexed set's revision, and
+ * still so under SQLite's one writer), which tells which paths it has: the merge is then one statement.
+ * Else a first statement reads the revision, tells whether the tree has every path (handing the tree
+ * back decoded when it has not), and reads the values the indexed paths had, so that their param_index
+ * rows are written only when changed, as writeTree does; with `keep`, it also reads the row for `after`.
+ * Not merged when a path is new to the tree, whose ancestors may be missing.
+ */
+export async function mergeValues(
+  s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, values: readonly ParameterValueUpdate[], at: number,
+  held: Tree | undefined, keep: boolean,
+): Promise<MergeOutcome> {
+  const last = new Map(values.map((v) => [v.path, v]));
+  // A path this store has not met is not in the tree (and the read-modify-write looks it up): no statement for it here.
+  const ids = dict.cached(s, last.keys());
+  if (ids.size < last.size) return { merged: false };
+  let stored: ReadonlyMap<string, string | null> | undefined;
+  let row: Row | undefined;
+  if (held !== undefined) {
+    for (const path of last.keys()) if (!held.has(path)) return { merged: false };
+  } else {
+    const check = await checkPaths(s, dict, indexed, deviceId, ids, keep);
+    if (check === null) return { merged: false, read: { before: undefined } };
+    if ("rewrite" in check) return { merged: false, read: { before: check.rewrite } };
+    ({ stored, row } = check);
+  }
+  const index: unknown[][] = [];
+  for (const [path, v] of last) {
+    if (!indexed.written(path)) continue;
+    // Unknown (the check saw a newer set than the one it read the values for): written.
+    const old = held !== undefined ? held.get(path)!.value : stored?.has(path) === true ? stored.get(path) : undefined;
+    if (old !== v.value) index.push([deviceId, ...indexRow(ids.get(path)!, { ...emptyRecord(), value: v.value })]);
+  }
+  await s.run(`UPDATE device_trees SET ${s.dialect.treePatch("$2", "$3").set} WHERE device_id = $1`, [deviceId, valuesPatch(last, ids, at)]);
+  if (index.length > 0) await upsertIndex(s, index);
+  const merge = (before: Tree): Tree => {
+    const after = new Map(before);
+    for (const [path, v] of last) after.set(path, { ...after.get(path)!, value: v.value, type: v.type, valueAt: at, namesAt: at });
+    return after;
+  };
+  if (held !== undefined) return { merged: true, after: merge(held) };
+  if (row === undefined) return { merged: true };
+  const read = row;
+  // Decoded once, however many reads ask at the same time.
+  let decoded: Promise<Tree> | undefined;
+  return { merged: true, after: () => (decoded ??= decodeTrees(s, dict, [read]).then((trees) => merge(trees.get(deviceId)!))) };
+}
+
+/**
+ * mergeValues' first statement: the indexed set's revision (observed) and the device's row (SQLite's
+ * one writer holds it). Null: no row. `rewrite`: a path is not in the tree, which is handed back. Else
+ * `stored`, the values of the paths the set keeps in param_index, and with `keep` the row, undecoded.
+ */
+async function checkPaths(
+  s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, ids: ReadonlyMap<string, number>, keep: boolean,
+): Promise<null | { rewrite: Tree } | { stored: ReadonlyMap<string, string | null>; row?: Row }> {
+  const d = s.dialect;
+  const complete = d.treePatch("$3", "$2").where;
+  const candidates = [...ids.keys()].filter((p) => indexed.written(p));
+  // Without `keep`, the tree comes only when a path is missing from it.
+  const tree = keep ? `tree, ${complete} AS complete` : `CASE WHEN ${complete} THEN NULL ELSE tree END AS tree`;
+  const stored = candidates.map((_, i) => `, device_trees.tree -> $${i + 3} AS v${i}`).join("");
+  const [row] = await s.all(
+    `SELECT device_trees.device_id, ${tree}, values_at, names_at, attributes_at, r.indexed_rev${stored}
+     FROM (SELECT ${INDEXED_REVISION_SQL} AS indexed_rev) r LEFT JOIN device_trees ON device_trees.device_id = $1`,
+    [deviceId, d.textArray([...ids.values()].map(String)), ...candidates.map((p) => String(ids.get(p)!))],
+  );
+  await indexed.observe(s, row!.indexed_rev);
+  if (row!.device_id == null) return null;
+  if (keep ? !d.readBool(row!.complete) : row!.tree != null) return { rewrite: (await decodeTrees(s, dict, [row!])).get(deviceId)! };
+  const none = { valuesAt: null, namesAt: null, attributesAt: null };
+  const values = new Map(candidates.map((p, i) => [p, decodeRecord(d.readJson(row![`v${i}`]) as unknown as EncodedRecord, none).value]));
+  return keep ? { stored: values, row: row! } : { stored: values };
 }
 
 /** The patching UPDATE with the indexed paths' rows, in one statement; `returned`: the columns of its RETURNING. */

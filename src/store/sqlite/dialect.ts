@@ -46,7 +46,14 @@ export const sqliteDialect: Dialect = {
     parts.map((p) => (p.kind === "any" ? "*" : p.kind === "one" ? "?" : p.text.replace(/[*?[]/g, (c) => `[${c}]`))).join(""),
   textRows: (param) => `json_each(${param})`,
   jsonText: (expr) => expr,
-  treePatch: null,
+  // json_patch (RFC 7396) merges each record as PostgreSQL's patch does, a null member removing what
+  // the record had, in one parse of the row's text: decoding and encoding the whole tree in JavaScript
+  // cost each of a discovery's chunks of values about 1 ms.
+  treePatch: (patch, ids) => ({
+    set: `tree = json_patch(device_trees.tree, ${patch})`,
+    where: `NOT EXISTS (SELECT 1 FROM json_each(${ids}) i WHERE (device_trees.tree -> i.value) IS NULL)`,
+  }),
+  treePatchChecksFirst: true,
   forUpdate: "",
   olderTransactions: null,
   // The boolean as booleanOf reads it (query/values.ts): the text without XML Schema's edge spaces, in
