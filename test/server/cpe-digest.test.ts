@@ -85,13 +85,13 @@ forEachBackend((store) => describe("CPE Digest on the CWMP endpoint", () => {
     attacker.close();
   });
 
-  it("records nothing of an Inform whose login is wrong, though its credentials are read in the session's transaction", async () => {
+  it("records nothing of an Inform whose login is wrong (on PostgreSQL its credentials are read in the session's transaction)", async () => {
     const device = new TestCpe({ url: t.url, username: t.username, password: t.password, identity: { serialNumber: "WRONG-PW" } });
     const challenge = await challengeFrom(t.url);
     assert.equal((await device.post(informBody(device, "1.0.0"), {}, login(challenge, 1))).status, 200);
     assert.equal((await device.send(null)).status, 204);
     const before = await t.acs.store.devices.get(device.deviceId);
-    // The Inform's writes go with the login's read; the wrong password rolls them back.
+    // On PostgreSQL the Inform's writes go with the login's read; the wrong password rolls them back.
     const wrong = await device.post(informBody(device, "6.6.6"), {}, login(challenge, 2, { password: "not-the-password" }));
     assert.equal(wrong.status, 401);
     assert.equal(await version(device.deviceId), "1.0.0");
