@@ -45,7 +45,7 @@ forEachBackend((b) => {
       assert.equal(before.length, 3 + 100 + 200, "Device., Device.Hosts., Device.Hosts.Host., the hosts and their values");
       assert.equal(await latestMigration(url), 29);
 
-      await withStore(url, {}, async (s) => {
+      await withStore(url, { sqlite: { migrateUpTo: 30 }, postgres: { migrateUpTo: 30 } }, async (s) => {
         assert.equal(await latestMigration(url), 30);
         assert.deepEqual(await s.parameters.all("d1"), before, "the row written before the migration");
         const lz4 = pg && (await queryDirect(url, "SELECT 'lz4' = ANY(enumvals) AS ok FROM pg_settings WHERE name = 'default_toast_compression'"))[0]!.ok === true;
