@@ -133,36 +133,31 @@ export class CpeAuthenticator {
     return credential === null ? null : { credential };
   }
 
-  /**
-   * What authenticate() answers without reading any credential: the login's own result in open mode,
-   * a refusal for too many failed logins; null when the credentials must be read (or there are none
-   * to read: no Authorization, or one of no use).
-   */
-  settledWithoutLookup(req: AuthRequest): AuthResult | null {
-    if (this.config.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
-    const parsed = parseAuthorization(req.authorization);
-    if (parsed === null) return null;
-    const username = parsed.kind === "basic" || parsed.kind === "digest" ? parsed.username : undefined;
-    const verdict = this.limiter?.check(req.address ?? null, username, req.now);
-    if (verdict !== undefined && !verdict.ok) {
-      return { ok: false, status: 503, retryAfterSeconds: verdict.retryAfterSeconds, reason: `too many failed logins: ${verdict.reason}`, ...(username === undefined ? {} : { username }) };
-    }
-    return null;
+  /** A refusal for too many failed logins (without checking the password), or null. */
+  private limited(address: string | null, username: string | undefined, now: number): AuthResult | null {
+    const verdict = this.limiter?.check(address, username, now);
+    if (verdict === undefined || verdict.ok) return null;
+    return { ok: false, status: 503, retryAfterSeconds: verdict.retryAfterSeconds, reason: `too many failed logins: ${verdict.reason}`, ...(username === undefined ? {} : { username }) };
   }
 
-  /** Whether authenticate() would read a credential for this request (its Authorization carries a username). */
+  /**
+   * Whether authenticate() would read a credential for this request: its Authorization names a user by
+   * an enabled method, and the limits on failed logins do not refuse it first.
+   */
   readsCredentials(req: AuthRequest): boolean {
     if (this.config.mode === "open") return false;
     const parsed = parseAuthorization(req.authorization);
-    return (parsed?.kind === "digest" && this.config.methods.includes("digest")) || (parsed?.kind === "basic" && this.basicAllowed(req.secure));
+    const enabled = (parsed?.kind === "digest" && this.config.methods.includes("digest")) || (parsed?.kind === "basic" && this.basicAllowed(req.secure));
+    return enabled && this.limited(req.address ?? null, parsed.username, req.now) === null;
   }
 
   async authenticate(req: AuthRequest): Promise<AuthResult> {
-    const settled = this.settledWithoutLookup(req);
-    if (settled !== null) return settled;
+    if (this.config.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
     const parsed = parseAuthorization(req.authorization);
     const username = parsed?.kind === "basic" || parsed?.kind === "digest" ? parsed.username : undefined;
     const address = req.address ?? null;
+    const limited = parsed === null ? null : this.limited(address, username, req.now);
+    if (limited !== null) return limited;
     const result = await this.check(req, parsed);
     if (result.ok) {
       // A Digest login is not known good before its nonce count is recorded (the caller's loggedIn):
@@ -185,8 +180,8 @@ export class CpeAuthenticator {
    */
   async password(username: string, password: string, now: number, address: string | null): Promise<AuthResult> {
     if (this.config.mode === "open") return { ok: true, username: null, credential: null, via: "open" };
-    const verdict = this.limiter?.check(address, username, now);
-    if (verdict !== undefined && !verdict.ok) return { ok: false, status: 503, retryAfterSeconds: verdict.retryAfterSeconds, reason: `too many failed logins: ${verdict.reason}`, username };
+    const limited = this.limited(address, username, now);
+    if (limited !== null) return limited;
     const checked = await this.checkPassword(username, password, { now });
     if (typeof checked === "string") {
       this.limiter?.failed(address, username, now);

@@ -312,7 +312,7 @@ export class CwmpHandler {
     // sessions benchmark lost about a tenth). The rest (no credentials, too many failures, a certificate,
     // a bridged login, an Inform that names no device) is settled here, without a transaction.
     const checkedInTx = this.o.store.backend === "postgres" && x.bridged === undefined && typeof claimed === "string" && certOk === null
-      && this.o.auth.readsCredentials(login) && this.o.auth.settledWithoutLookup(login) === null;
+      && this.o.auth.readsCredentials(login);
     const settled = x.bridged?.auth ?? (checkedInTx ? null : await this.o.auth.authenticate(login));
     await this.o.provisioning?.refresh(now.getTime());
     if (certOk === false) {

@@ -25,7 +25,8 @@ export interface HousekeepingOptions {
   alarms?: AlarmPass;
   /**
    * How long to keep outbox events, finished webhook deliveries, connection-request attempts and the
-   * Events of Informs, the audit trail (ms); absent: forever. deviceEventsMs, auditMs 0 or absent: forever.
+   * Events of Informs, the audit trail, finished tasks (ms); absent: forever. deviceEventsMs, auditMs,
+   * tasksMs 0 or absent: forever.
    */
   retention?: { eventsMs: number; webhooksMs: number; connectionRequestsMs: number; deviceEventsMs?: number; auditMs?: number; diagnosticsMs?: number; alarmsMs?: number; tasksMs?: number };
   /** Downsampling and retention of metric samples (metric-rollups.ts); absent: none. */

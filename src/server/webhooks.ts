@@ -35,12 +35,6 @@ export interface WebhookSettings {
   /** Deliveries in flight at once in this process. */
   concurrency: number;
   pollMs: number;
-  /**
-   * Least time between two passes started by the feed's wakes (default FAN_OUT_GAP_MS). Under a stream
-   * of sessions the feed wakes the fan-out at nearly every commit, and a pass is about six statements
-   * even with no webhook; its events wait this long at most.
-   */
-  fanOutGapMs?: number;
   /** For the filter's `online`. */
   onlineWithinMs: number;
 }
@@ -76,7 +70,12 @@ export function webhookRetryDelayMs(attempt: number, s: Pick<WebhookSettings, "r
 class LostRace extends Error {}
 
 const FAN_OUT_PAGE = 200;
-export const FAN_OUT_GAP_MS = 100;
+/**
+ * Least time between two passes started by the feed's wakes: under a stream of sessions the feed wakes
+ * the fan-out at nearly every commit, and a pass is about six statements even with no webhook; its
+ * events wait this long at most.
+ */
+const FAN_OUT_GAP_MS = 100;
 
 export class WebhookService {
   private readonly owner = `p${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -111,7 +110,7 @@ export class WebhookService {
   /** Events were committed: a pass now, or once FAN_OUT_GAP_MS has gone by since the last one began. */
   private nudge(): void {
     if (this.closed || this.nudgeTimer !== undefined) return;
-    const wait = this.passAt + (this.s.fanOutGapMs ?? FAN_OUT_GAP_MS) - Date.now();
+    const wait = this.passAt + FAN_OUT_GAP_MS - Date.now();
     if (wait <= 0) return this.kick();
     this.nudgeTimer = setTimeout(() => {
       this.nudgeTimer = undefined;

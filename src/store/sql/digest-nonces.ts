@@ -1,6 +1,5 @@
-import { StoreError } from "../errors.js";
 import type { DigestNonceRepo } from "../types.js";
-import type { Scope } from "./scope.js";
+import { requiredRows, type Scope } from "./scope.js";
 
 export class SqlDigestNonceRepo implements DigestNonceRepo {
   constructor(private readonly s: Scope) {}
@@ -11,13 +10,7 @@ export class SqlDigestNonceRepo implements DigestNonceRepo {
     const sql = `INSERT INTO digest_nonces (nonce, nc, expires_at) VALUES ($1, $2, $3)
        ON CONFLICT (nonce) DO UPDATE SET nc = excluded.nc WHERE digest_nonces.nc < excluded.nc RETURNING nonce`;
     const params = [nonce, nc, this.s.dialect.date(expiresAt)];
-    if (options?.failsTransaction !== true) return (await this.s.all(sql, params)).length > 0;
-    try {
-      return (await this.s.all(sql, params, { required: true })).length > 0;
-    } catch (err) {
-      if (err instanceof StoreError && err.code === "STORE_NO_ROW") return false;
-      throw err;
-    }
+    return (await (options?.failsTransaction === true ? requiredRows(this.s, sql, params) : this.s.all(sql, params))).length > 0;
   }
 
   prune(before: Date): Promise<number> {

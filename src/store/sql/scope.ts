@@ -48,6 +48,19 @@ class ConnScope implements Scope {
   }
 }
 
+/**
+ * The rows of a statement that must return one (QueryOptions.required, with `options`): one that returns
+ * none fails its transaction in the database and gives no rows here; the caller must fail it too.
+ */
+export async function requiredRows(s: Scope, sql: string, params: readonly unknown[], options: QueryOptions = {}): Promise<Row[]> {
+  try {
+    return await s.all(sql, params, { ...options, required: true });
+  } catch (err) {
+    if (err instanceof StoreError && err.code === "STORE_NO_ROW") return [];
+    throw err;
+  }
+}
+
 const passThrough = <T>(self: ConnScope, fn: (scope: Scope) => Promise<T>): Promise<T> => fn(self);
 
 /** The store's own scope: `atomic` opens a transaction. */

@@ -1,9 +1,8 @@
-import { StoreError } from "../errors.js";
 import type { JsonValue, SessionRecord, SessionRepo, SessionWriteOptions } from "../types.js";
-import type { QueryOptions, Row } from "./driver.js";
+import type { Row } from "./driver.js";
 import { limitClause } from "./limit.js";
 import { SESSION_COLUMNS, toSession } from "./rows.js";
-import type { Scope } from "./scope.js";
+import { requiredRows, type Scope } from "./scope.js";
 
 // Writes return the record without reading the state back: it is the state just written.
 const WRITTEN_COLUMNS = "id, device_id, version, expires_at";
@@ -17,13 +16,7 @@ export class SqlSessionRepo implements SessionRepo {
    */
   private async written(sql: string, params: unknown[], options: SessionWriteOptions | undefined, required = true): Promise<Row[]> {
     if (options?.last !== true) return this.s.all(sql, params);
-    const query: QueryOptions = { last: true, required };
-    try {
-      return await this.s.all(sql, params, query);
-    } catch (err) {
-      if (err instanceof StoreError && err.code === "STORE_NO_ROW") return [];
-      throw err;
-    }
+    return required ? requiredRows(this.s, sql, params, { last: true }) : this.s.all(sql, params, { last: true });
   }
 
   async get(id: string): Promise<SessionRecord | null> {
