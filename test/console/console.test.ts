@@ -172,6 +172,9 @@ describe("web console", { timeout: 300_000 }, () => {
     const page = await rig.logIn("eve");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Devices" }).click();
     await page.getByRole("link", { name: idOf(gateways, 0) }).waitFor();
+    // The page's calls are over (the count is the last to come): a 401 from one of them would bring the
+    // login page back before the click below, at the list.
+    await page.getByRole("navigation", { name: "Devices pages" }).getByText(` of ${FLEET + 1}`).waitFor();
     // Disabling a user ends their logins at once.
     assert.equal((await rig.api("PATCH", "/api/users/eve", { disabled: true })).status, 200);
     await page.getByRole("link", { name: idOf(gateways, 0) }).click();
