@@ -10,14 +10,18 @@
 // exchanges per session, the server's CPU per device and peak RSS, PostgreSQL's CPU per device (its
 // backends', when it runs on this machine), the parameters stored per device and the database's size.
 //
-//   npm run bench:bootstrap -- [--devices 10000] [--concurrency 64] [--pg URL] [--max-seconds 1800] [--json] [--cpu-prof DIR]
+// With --fleet URL both storms go into that database, kept (a fleet `provisio fleet generate` made, say):
+// what a storm costs at that fleet's size; the database's figures are then what the storm added.
+//
+//   npm run bench:bootstrap -- [--devices 10000] [--concurrency 64] [--pg URL | --fleet URL] [--max-seconds 1800] [--json] [--cpu-prof DIR]
 
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deviceIdOf } from "../src/session/index.js";
 import { loadModel, startSimulation, type SessionReport } from "../src/sim/runtime/index.js";
 import { openStore } from "../src/store/index.js";
+import { keptDataDir } from "./support/api-process.js";
 import { openDirect } from "./support/direct-sql.js";
 import { markPg, sincePg } from "./support/pg-stats.js";
 import { relationSizes } from "./support/table-sizes.js";
@@ -28,6 +32,8 @@ interface Options {
   devices: number;
   concurrency: number;
   pg: string | null;
+  /** A kept database to storm into (both storms, new devices each). */
+  fleet: string | null;
   maxSeconds: number;
   json: boolean;
 }
@@ -38,6 +44,7 @@ function options(argv: string[]): Options {
     devices: Number(get("devices") ?? 10_000),
     concurrency: Number(get("concurrency") ?? 64),
     pg: get("pg") ?? null,
+    fleet: get("fleet") ?? null,
     maxSeconds: Number(get("max-seconds") ?? 1800),
     json: argv.includes("--json"),
   };
@@ -88,16 +95,36 @@ async function databaseMb(db: string): Promise<number> {
   return bytes / 1024 / 1024;
 }
 
-/** The five largest tables with their indexes, in kB per device. */
-async function largestTables(db: string, devices: number): Promise<Record<string, number>> {
+async function deviceCount(db: string): Promise<number> {
+  const store = await openStore(db);
+  try {
+    return await store.devices.count();
+  } finally {
+    await store.close();
+  }
+}
+
+async function tableBytes(db: string): Promise<Map<string, number>> {
   const byTable = new Map<string, number>();
   for (const r of await relationSizes(db)) byTable.set(r.table, (byTable.get(r.table) ?? 0) + r.bytes);
-  const top = [...byTable].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return byTable;
+}
+
+/** The five tables that grew most (with their indexes) since `before`, in kB per device. */
+async function largestTables(db: string, devices: number, before: Map<string, number>): Promise<Record<string, number>> {
+  const grown = [...(await tableBytes(db))].map(([t, bytes]) => [t, bytes - (before.get(t) ?? 0)] as const);
+  const top = grown.sort((a, b) => b[1] - a[1]).slice(0, 5);
   return Object.fromEntries(top.map(([t, bytes]) => [t, devices === 0 ? 0 : bytes / 1024 / devices]));
 }
 
 async function storm(target: string, db: string, discovery: boolean, o: Options): Promise<Result> {
-  const dataDir = mkdtempSync(join(tmpdir(), "provisio-bench-"));
+  // A kept database keeps its data folder (the secrets key its first `serve` made), new devices each storm.
+  const kept = o.fleet !== null;
+  const dataDir = kept ? keptDataDir(db) : mkdtempSync(join(tmpdir(), "provisio-bench-"));
+  mkdirSync(dataDir, { recursive: true });
+  const serialPrefix = kept ? `S${discovery ? "D" : "B"}${Date.now().toString(36).toUpperCase()}-` : "STORM";
+  const sizeBefore = kept ? await databaseMb(db) : 0;
+  const tablesBefore = kept ? await tableBytes(db) : new Map<string, number>();
   try {
     const { child, url } = await startProcess(
       serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--set", `provisioning.defaultPresets=${discovery}`] }),
@@ -117,7 +144,7 @@ async function storm(target: string, db: string, discovery: boolean, o: Options)
         devices: o.devices,
         // Each device informs once: its bootstrap; the next periodic Inform is a day away.
         model: loadModel({ builtin: "tr181-gateway", values: { "ManagementServer.PeriodicInformInterval": "86400" } }),
-        identity: { acsUsername: USER, acsPassword: PASS, serialPrefix: "STORM" },
+        identity: { acsUsername: USER, acsPassword: PASS, serialPrefix },
         connectionRequests: false,
         concurrency: o.concurrency,
         maxSessions: o.devices,
@@ -163,15 +190,16 @@ async function storm(target: string, db: string, discovery: boolean, o: Options)
       dbCpuMsPerDevice: dbCpu === null || ok.length === 0 ? null : dbCpu / ok.length,
       serverPeakRssMb: peak,
       parametersPerDevice: identities.length === 0 ? 0 : stored / identities.length,
-      databaseMb: await databaseMb(db),
-      tablesKbPerDevice: await largestTables(db, ok.length),
+      databaseMb: (await databaseMb(db)) - sizeBefore,
+      tablesKbPerDevice: await largestTables(db, ok.length, tablesBefore),
     };
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!kept) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 async function database(o: Options): Promise<{ url: string; drop(): Promise<void> }> {
+  if (o.fleet !== null) return { url: o.fleet, drop: () => Promise.resolve() };
   if (o.pg === null) {
     const dir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
     return { url: `sqlite:${join(dir, "storm.db")}`, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
@@ -182,7 +210,7 @@ async function database(o: Options): Promise<{ url: string; drop(): Promise<void
 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
-  const backend = o.pg === null ? "SQLite" : "PostgreSQL";
+  const backend = `${o.pg === null && !o.fleet?.startsWith("postgres") ? "SQLite" : "PostgreSQL"}${o.fleet !== null ? ", into the fleet" : ""}`;
   const results: Result[] = [];
   for (const [name, discovery] of [[`discovery off (baseline), ${backend}`, false], [`discovery on (default preset), ${backend}`, true]] as const) {
     const db = await database(o);
@@ -196,7 +224,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ node: process.version, options: o, results }, null, 2));
     return;
   }
-  console.log(`Bootstrap storm (node ${process.version}; ${o.devices} new devices, ${o.concurrency} sessions in flight at most)\n`);
+  const into = o.fleet === null ? "" : `, into a database of ${await deviceCount(o.fleet)} devices at the end (the database's figures: what the storms added)`;
+  console.log(`Bootstrap storm (node ${process.version}; ${o.devices} new devices, ${o.concurrency} sessions in flight at most${into})\n`);
   console.log("| target | bootstraps | failed | time to the last | bootstraps/s | p50 ms | p90 ms | p95 ms | p99 ms | exchanges per session | server CPU per device | database CPU per device | server peak RSS | parameters per device | database |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
@@ -204,7 +233,7 @@ async function main(): Promise<void> {
       `| ${r.target} | ${r.bootstraps} | ${r.failed} | ${r.seconds.toFixed(1)} s | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p90.toFixed(0)} | ${r.p95.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.exchanges.toFixed(1)} | ${r.serverCpuMsPerDevice.toFixed(2)} ms | ${r.dbCpuMsPerDevice === null ? "-" : `${r.dbCpuMsPerDevice.toFixed(2)} ms`} | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.parametersPerDevice.toFixed(0)} | ${r.databaseMb.toFixed(0)} MB |`,
     );
   }
-  console.log("\nWhere the database's bytes are (the largest tables with their indexes, kB per device bootstrapped):\n");
+  console.log(`\nWhere the database's bytes are (the ${o.fleet === null ? "largest tables" : "tables that grew most"} with their indexes, kB per device bootstrapped):\n`);
   for (const r of results) console.log(`- ${r.target}: ${Object.entries(r.tablesKbPerDevice).map(([t, kb]) => `${t} ${kb.toFixed(1)}`).join(", ")}`);
 }
 

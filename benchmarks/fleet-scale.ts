@@ -19,16 +19,13 @@
 //   same filters read from the trees earlier in the run (the baseline); then the pattern is removed
 //   (rate), leaving a kept database as it was. --no-chosen leaves it out.
 // p50/p95 over --runs runs (after one warm-up) in milliseconds.
-import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { EventBus } from "../src/server/events.js";
 import { housekeep } from "../src/server/housekeeping.js";
 import { silentLogger } from "../src/server/logger.js";
 import { defaultSessionConfig } from "../src/session/index.js";
 import { generateFleet } from "../src/sim/runtime/index.js";
 import { openStore, type DeviceQuery, type Store } from "../src/store/index.js";
-import { apiCall, closeApiConnections, pollFor, startApiProcess } from "./support/api-process.js";
+import { apiCall, closeApiConnections, keptDataDir, pollFor, startApiProcess } from "./support/api-process.js";
 import { benchDatabase, option } from "./support/args.js";
 import { rssMb } from "./support/processes.js";
 import { openDirect, type DirectSql } from "./support/direct-sql.js";
@@ -180,14 +177,6 @@ async function treeReads(store: Store, sql: DirectSql, ids: string[], o: Options
     { name: "store: parameters.subtree Device.WiFi.", ...(await time(o.runs, () => store.parameters.subtree(next(), "Device.WiFi."))) },
   ];
   return { timings, rows };
-}
-
-/**
- * The API process's data folder for a database given by --url: the same at every run on it (named
- * after its URL), so that a second run finds the credentials and keys the first one's `serve` generated.
- */
-function keptDataDir(url: string): string {
-  return join(tmpdir(), `provisio-bench-fleet-api-${createHash("sha256").update(url).digest("hex").slice(0, 16)}`);
 }
 
 async function apiRuns(url: string, ids: string[], o: Options, devices: number): Promise<{ timings: Timing[]; bulk: { created: number; ms: number }[]; serverRssMb: number }> {

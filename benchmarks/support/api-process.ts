@@ -2,6 +2,7 @@
 // started on free ports of 127.0.0.1 with a configuration file in a fresh data folder (or one kept for
 // a kept database: below), its admin API key read from that folder.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -34,6 +35,15 @@ export function pollFor(ms: number): <T>(fn: () => T | undefined, what: string) 
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+}
+
+/**
+ * The data folder of the `serve` processes of benchmarks run on a kept database (given by URL): the same
+ * at every run and for every benchmark on it (named after its URL), so that a later run finds the
+ * credentials and keys the first one's `serve` generated.
+ */
+export function keptDataDir(url: string): string {
+  return join(tmpdir(), `provisio-bench-fleet-api-${createHash("sha256").update(url).digest("hex").slice(0, 16)}`);
 }
 
 /**
