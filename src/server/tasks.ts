@@ -67,7 +67,8 @@ export interface TaskEvents {
 }
 
 export interface BulkResult {
-  created: TaskRecord[];
+  /** The tasks' ids only: a bulk task over a million devices would hold a million records otherwise. */
+  created: string[];
   failures: { deviceId: string; code: string; message: string }[];
 }
 
@@ -145,7 +146,7 @@ export class TaskService {
         }
       }
     }
-    const created: TaskRecord[] = [];
+    const created: string[] = [];
     const write = async (batch: typeof ready) => {
       const now = this.clock();
       const out = await this.store.transaction(async (tx) => {
@@ -154,7 +155,7 @@ export class TaskService {
         const owed = wake === undefined ? null : await wake.owe(tx, tasks.map((t) => ({ taskId: t.id, deviceId: t.deviceId })));
         return { tasks, events, owed };
       });
-      created.push(...out.tasks);
+      for (const t of out.tasks) created.push(t.id);
       this.publish(out.events);
       if (out.owed !== null) wake!.send(out.owed);
     };

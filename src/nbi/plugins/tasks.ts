@@ -153,7 +153,7 @@ export function taskRoutes(app: FastifyInstance, r: RouteRegistry, ctx: NbiConte
         created: result.created.length,
         failed: result.failures.length,
         failures: result.failures.slice(0, 100),
-        taskIds: result.created.map((t) => t.id),
+        taskIds: result.created,
         connectionRequests: body.connectionRequest ? result.created.length : 0,
       });
     },
