@@ -120,11 +120,11 @@ async function largestTables(db: string, devices: number, before: Map<string, nu
 }
 
 async function storm(target: string, db: string, discovery: boolean, o: Options): Promise<Result> {
-  // A kept database keeps its data folder (the secrets key its first `serve` made), new devices each storm.
+  // A kept database keeps its data folder (the secrets key its first `serve` made), new devices each run.
   const kept = o.fleet !== null;
   const dataDir = kept ? keptDataDir(db) : mkdtempSync(join(tmpdir(), "provisio-bench-"));
   mkdirSync(dataDir, { recursive: true });
-  const serialPrefix = kept ? `S${discovery ? "D" : "B"}${Date.now().toString(36).toUpperCase()}-` : "STORM";
+  const serialPrefix = kept ? `S${Date.now().toString(36).toUpperCase()}-` : "STORM";
   const sizeBefore = kept ? await databaseMb(db) : 0;
   const tablesBefore = kept ? await tableBytes(db) : new Map<string, number>();
   try {
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ node: process.version, options: o, results }, null, 2));
     return;
   }
-  const into = o.fleet === null ? "" : `, into a database of ${await deviceCount(o.fleet)} devices at the end (the database's figures: what the storms added)`;
+  const into = o.fleet === null ? "" : `, into a database of ${await deviceCount(o.fleet)} devices at the end (the database's figures: what the storm added)`;
   console.log(`Bootstrap storm (node ${process.version}; ${o.devices} new devices, ${o.concurrency} sessions in flight at most${into})\n`);
   console.log("| target | bootstraps | failed | time to the last | bootstraps/s | p50 ms | p90 ms | p95 ms | p99 ms | exchanges per session | server CPU per device | database CPU per device | server peak RSS | parameters per device | database |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
