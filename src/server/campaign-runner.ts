@@ -196,6 +196,10 @@ export class CampaignRunner {
         for (const entry of await tx.campaigns.devices(id, { state: ["in_progress"], limit: s.concurrency + SETTLE_PAGE })) {
           const task = entry.taskId === null ? null : await tx.tasks.get(entry.taskId);
           if (task === null || task.status !== "pending") continue;
+          // A device in a session may have been sent the download already (the task is pending until its
+          // answer is in): cancelled now, it would upgrade all the same and count as skipped on resuming.
+          // It is held back at a pass after its session, if the task is still pending then.
+          if ((await tx.sessions.ofDevice(entry.deviceId)) !== null) continue;
           events.push(...(await cancelTask(tx, task, now)));
           if (await tx.campaigns.updateDevice(id, entry.deviceId, ["in_progress"], { state: "pending", taskId: null, attempts: Math.max(0, entry.attempts - 1) }, now)) move("in_progress", "pending");
         }

@@ -190,6 +190,27 @@ forEachBackend((backend) => {
       assert.deepEqual(twice.filter((e) => bad.has(e.deviceId)).map((e) => e.attempts), [2, 2]);
     });
 
+    it("a pause leaves the download of a device in a session (it may have been sent) and withdraws it once the session ended", async () => {
+      const store = await backend.open();
+      const r = await rig(store, serials(3), "/nonexistent");
+      const c = await create(r, { batchSize: 3, concurrency: 3 });
+      const a = r.runner();
+      await a.pass();
+      const [busy, ...idle] = await tasksOf(store, c.id);
+      await store.sessions.acquire(busy!.deviceId, "in-session", {}, new Date(r.clock.t + 60_000));
+      await r.campaigns.pause(c.id);
+      await a.pass();
+      assert.equal((await store.tasks.get(busy!.id))!.status, "pending", "the device in a session keeps its download");
+      assert.deepEqual(idle.map((t) => t.id).sort(), (await store.tasks.list({ status: ["cancelled"] })).map((t) => t.id).sort());
+      let cur = (await store.campaigns.get(c.id))!;
+      assert.deepEqual([cur.counts.in_progress, cur.counts.pending], [1, 2]);
+      await store.sessions.end("in-session");
+      await a.pass();
+      assert.equal((await store.tasks.get(busy!.id))!.status, "cancelled");
+      cur = (await store.campaigns.get(c.id))!;
+      assert.deepEqual([cur.counts.in_progress, cur.counts.pending], [0, 3]);
+    });
+
     it("abort cancels what has not finished: devices not started and queued downloads", async () => {
       const store = await backend.open();
       const r = await rig(store, serials(8), "/nonexistent");
