@@ -42,7 +42,7 @@ forEachBackend((backend) => {
 
     it("a dry run tells what would be created and what cannot be mapped, and writes nothing", async () => {
       const run = await cli("--from", join(dir, "export"), "--dry-run");
-      assert.equal(run.code, 1, "something could not be mapped");
+      assert.equal(run.code, 1, `something could not be mapped (signal ${run.signal}; stderr: ${run.stderr.slice(0, 2000)})`);
       const r = JSON.parse(run.stdout) as Report;
       assert.equal(r.dryRun, true);
       assert.deepEqual(outcomes(r), {

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { repoRoot } from "../support/paths.js";
 
 export interface CliRun {
+  /** Null when a signal ended the process (`signal` says which). */
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -22,6 +24,7 @@ export function runCli(args: string[], options: { cwd: string; env?: NodeJS.Proc
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    // "close", not "exit": the output is then all read.
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
