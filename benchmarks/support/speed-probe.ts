@@ -1,0 +1,100 @@
+// How fast this machine does the two kinds of work a CWMP session is made of, measured in the
+// benchmark's own process before the targets start: the ACS's JavaScript (a CWMP envelope parsed and
+// serialized, a session-sized JSON document written and read back) and the kernel's part of a message
+// (a loopback TCP round trip between two sockets of this process). The bare node:http baseline is
+// nearly all kernel work; the ACS is mostly JavaScript. Two machines of the same size can differ on one
+// and not the other (the CPU's generation, its clock, what the hypervisor charges for a system call):
+// these two figures let runs on different machines be put side by side.
+
+import { createServer, connect, type AddressInfo, type Socket } from "node:net";
+import { parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../../src/cwmp/index.js";
+import { xsdValue } from "../../src/cwmp/values.js";
+import { percentile } from "./timing.js";
+
+export interface SpeedReport {
+  /** One reference unit of the ACS's kind of JavaScript, µs (median of batches). */
+  jsUs: number;
+  /** One 64-byte loopback TCP round trip between two sockets of this process, µs (median). */
+  tcpRoundTripUs: number;
+}
+
+function referenceInform(): CwmpEnvelope {
+  const parameterList = Array.from({ length: 30 }, (_, i) => ({
+    name: `Device.DeviceInfo.X_Reference.${i + 1}.Value`,
+    value: i % 3 === 0 ? xsdValue("xsd:unsignedInt", String(i * 37)) : i % 3 === 1 ? xsdValue("xsd:boolean", "true") : xsdValue("xsd:string", `value ${i}`),
+  }));
+  return {
+    ns: "1-2",
+    header: { id: "1" },
+    body: {
+      method: "Inform",
+      deviceId: { manufacturer: "Provisio", oui: "00D09E", productClass: "PG-4100", serialNumber: "PROBE0001" },
+      event: [{ eventCode: "2 PERIODIC", commandKey: "" }],
+      maxEnvelopes: 1,
+      currentTime: "2026-12-07T00:00:00Z",
+      retryCount: 0,
+      parameterList,
+    },
+  };
+}
+
+/** The reference unit: what the ACS does with an Inform and a session's state, without I/O. */
+function referenceWork(bytes: Buffer): number {
+  const envelope = parseCwmp(bytes).envelopes[0]!;
+  const text = serializeEnvelope(envelope);
+  const state = JSON.parse(JSON.stringify({ envelope, at: Date.now() })) as { at: number };
+  return text.length + state.at;
+}
+
+function jsSpeed(batches = 40, perBatch = 50): number {
+  const bytes = Buffer.from(serializeEnvelope(referenceInform()), "utf8");
+  let sink = 0;
+  for (let i = 0; i < 200; i++) sink += referenceWork(bytes);
+  const us: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < perBatch; i++) sink += referenceWork(bytes);
+    us.push(((performance.now() - t0) * 1000) / perBatch);
+  }
+  if (sink === 0) throw new Error("unreachable: keeps the work from being optimized away");
+  return percentile(us.sort((a, b) => a - b), 0.5);
+}
+
+async function tcpRoundTrip(rounds = 2000): Promise<number> {
+  const server = createServer((s) => s.on("data", (d) => s.write(d)));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const client: Socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+  client.setNoDelay(true);
+  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+  const payload = Buffer.alloc(64, 7);
+  const us: number[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        let got = 0;
+        const onData = (d: Buffer) => {
+          got += d.length;
+          if (got < payload.length) return;
+          client.off("data", onData);
+          resolve();
+        };
+        client.on("data", onData);
+        client.write(payload);
+      });
+      us.push((performance.now() - t0) * 1000);
+    }
+  } finally {
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  return percentile(us.sort((a, b) => a - b), 0.5);
+}
+
+export async function speedProbe(): Promise<SpeedReport> {
+  return { jsUs: jsSpeed(), tcpRoundTripUs: await tcpRoundTrip() };
+}
+
+export function describeSpeed(s: SpeedReport): string {
+  return `reference JavaScript (a 30-parameter Inform parsed and serialized, a JSON round trip) ${s.jsUs.toFixed(1)} µs; loopback TCP round trip ${s.tcpRoundTripUs.toFixed(1)} µs`;
+}
