@@ -20,9 +20,13 @@
 // (its GC time is the first process's only).
 //
 // It also prints what the figures depend on besides the code (machine.ts): the CPU model, the load, an
-// fsync's latency where the SQLite database is, the page cache; for each target over its windows, the
-// server's garbage collection time, SQLite's WAL checkpoints or PostgreSQL's checkpoints, and the CPU of
-// PostgreSQL's backends serving the ACS. And, unless --no-trips, what a session asks of each store
+// fsync's latency where the SQLite database is, the page cache; how fast the machine runs a reference
+// piece of the ACS's JavaScript and a loopback round trip, at the start and at the end (speed-probe.ts:
+// the same code's CPU per session moves with them); for each target over its windows, the server's
+// garbage collection time, SQLite's WAL checkpoints or PostgreSQL's checkpoints, the CPU of PostgreSQL's
+// backends serving the ACS, the simulator's CPU (this process) and the machine's idle share. A target
+// that serves nearly every session the devices ask for (each informs every second) is said to be bound
+// by that offer: the baseline is, at the default 1,500 devices. And, unless --no-trips, what a session asks of each store
 // (statements, round trips, transactions, COMMITs), counted by the store's driver in a separate run with
 // the ACS in this process (session-trips.ts).
 
@@ -31,7 +35,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SessionReport } from "../src/sim/runtime/index.js";
 import { describeSpeed, speedProbe } from "./support/speed-probe.js";
-import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, machineReport, type MachineReport } from "./support/machine.js";
+import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, idleSince, machineIdle, machineReport, type MachineReport } from "./support/machine.js";
 import { markPg, sincePg } from "./support/pg-stats.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
@@ -91,6 +95,10 @@ interface Result {
   checkpoints: number | null;
   /** CPU time of PostgreSQL's backends serving the ACS, per completed session. */
   dbCpuMsPerSession: number | null;
+  /** CPU time of this process (the simulated devices) per completed session. */
+  simCpuMsPerSession: number;
+  /** The share of the machine's CPU time that was idle over the measured windows (/proc/stat), or null. */
+  idleShare: number | null;
   /** What a session asks of the store, from the separate counting run. */
   trips: TripsPerSession | null;
 }
@@ -106,6 +114,8 @@ interface Window {
   gcMs: number;
   checkpoints: number | null;
   dbCpuMs: number | null;
+  simCpuMs: number;
+  idleShare: number | null;
 }
 
 /**
@@ -146,14 +156,18 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     measuring = true;
     const start = performance.now();
     const cpuStart = totalCpuMs(pids);
+    const simStart = process.cpuUsage();
+    const idleStart = machineIdle();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     measuring = false;
     const elapsedS = (performance.now() - start) / 1000;
     const cpuMs = totalCpuMs(pids) - cpuStart;
+    const simUsed = process.cpuUsage(simStart);
+    const idleShare = idleSince(idleStart);
     // The probe writes its total four times a second: wait for the figure that covers the window.
     await new Promise((r) => setTimeout(r, 300));
     const db = pgMark === null ? null : await sincePg(t.pgUrl!, pgMark);
-    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, dbCpuMs: db?.cpuMs ?? null };
+    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, dbCpuMs: db?.cpuMs ?? null, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
   } finally {
     clearInterval(sampler);
     await sim.stop();
@@ -185,6 +199,8 @@ function summarize(target: string, windows: Window[], o: Options, trips: TripsPe
     serverGcMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.gcMs, 0) / ok.length,
     checkpoints: windows.some((w) => w.checkpoints === null) ? null : windows.reduce((n, w) => n + w.checkpoints!, 0),
     dbCpuMsPerSession: windows.some((w) => w.dbCpuMs === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.dbCpuMs!, 0) / ok.length,
+    simCpuMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.simCpuMs, 0) / ok.length,
+    idleShare: windows.some((w) => w.idleShare === null) ? null : windows.reduce((n, w) => n + w.idleShare! * w.elapsedS, 0) / elapsed,
     trips,
   };
 }
@@ -335,15 +351,17 @@ async function main(): Promise<void> {
   } finally {
     for (const t of targets) await t.stop();
   }
+  // Again once the targets are stopped: how far the machine's speed moved during the run.
+  const speedAfter = await speedProbe();
   const results = targets.map((t) => summarize(t.name, windows.get(t)!, o, trips.get(backendOf(t) ?? "") ?? null));
   if (o.json) {
-    console.log(JSON.stringify({ node: process.version, options: o, machine, speed, results }, null, 2));
+    console.log(JSON.stringify({ node: process.version, options: o, machine, speed, speedAfter, results }, null, 2));
     return;
   }
   const base = targets[0]?.name.startsWith("bare") ? results[0]!.perSecond : NaN;
   console.log(`CWMP sessions benchmark (node ${process.version}; ${o.devices} devices, ${o.seconds}s measured in ${o.rounds} rounds, ${o.concurrency} sessions in flight at most)`);
   console.log(describeMachine(machine));
-  console.log(`${describeSpeed(speed)}\n`);
+  console.log(`${describeSpeed(speed, speedAfter)}\n`);
   console.log("| target | sessions/s | vs baseline | failed | exchanges per session | p50 ms | p90 ms | p99 ms | server CPU per session | server peak RSS | simulator RSS |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
@@ -359,12 +377,12 @@ async function main(): Promise<void> {
     }
   }
   console.log("\nWhat a session cost besides the server's CPU (statements and round trips: the counting run; the rest: the measured windows):\n");
-  console.log("| target | statements per session | round trips per session | transactions per session | COMMITs per session | server GC per session | checkpoints | database CPU per session |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| target | statements per session | round trips per session | transactions per session | COMMITs per session | server GC per session | checkpoints | database CPU per session | simulator CPU per session | machine idle |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   const n = (v: number | undefined, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
   for (const r of results) {
     console.log(
-      `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} |`,
+      `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} | ${r.simCpuMsPerSession.toFixed(2)} ms | ${r.idleShare === null ? "-" : `${(100 * r.idleShare).toFixed(0)}%`} |`,
     );
   }
 }

@@ -79,6 +79,26 @@ export function describeMachine(m: MachineReport): string {
   );
 }
 
+/** The machine's CPU time so far, all cores, idle and in all (clock ticks, /proc/stat); null without /proc. */
+export function machineIdle(): { idle: number; total: number } | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    const counted = ticks.slice(0, 8);
+    return { idle: (counted[3] ?? 0) + (counted[4] ?? 0), total: counted.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/** The share of the machine's CPU time that was idle since `start` (machineIdle), or null. */
+export function idleSince(start: { idle: number; total: number } | null): number | null {
+  const now = machineIdle();
+  if (start === null || now === null || now.total === start.total) return null;
+  return (now.idle - start.idle) / (now.total - start.total);
+}
+
 /**
  * Counts SQLite's WAL checkpoints from outside the process: in WAL mode only a checkpoint writes the
  * database file itself, so each change of its modification time is one (or several within a sample).

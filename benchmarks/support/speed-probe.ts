@@ -95,6 +95,8 @@ export async function speedProbe(): Promise<SpeedReport> {
   return { jsUs: jsSpeed(), tcpRoundTripUs: await tcpRoundTrip() };
 }
 
-export function describeSpeed(s: SpeedReport): string {
-  return `reference JavaScript (a 30-parameter Inform parsed and serialized, a JSON round trip) ${s.jsUs.toFixed(1)} µs; loopback TCP round trip ${s.tcpRoundTripUs.toFixed(1)} µs`;
+/** The probe's figures, at the run's start and, when given, at its end. */
+export function describeSpeed(start: SpeedReport, end?: SpeedReport): string {
+  const two = (a: number, b: number | undefined) => (b === undefined ? `${a.toFixed(1)} µs` : `${a.toFixed(1)} µs at the start, ${b.toFixed(1)} at the end`);
+  return `reference JavaScript (a 30-parameter Inform parsed and serialized, a JSON round trip) ${two(start.jsUs, end?.jsUs)}; loopback TCP round trip ${two(start.tcpRoundTripUs, end?.tcpRoundTripUs)}`;
 }
