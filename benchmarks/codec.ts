@@ -11,8 +11,8 @@
 
 import { XMLParser } from "fast-xml-parser";
 import { SaxesParser } from "saxes";
-import { parseCwmp, serializeEnvelope, type CwmpEnvelope, type ParameterValueStruct } from "../src/cwmp/index.js";
-import { xsdValue, type XsdType } from "../src/cwmp/values.js";
+import { parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../src/cwmp/index.js";
+import { gpvResponseEnvelope, informEnvelope } from "./support/envelopes.js";
 import { throughput } from "./support/throughput.js";
 
 interface Result {
@@ -28,42 +28,6 @@ interface Result {
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf("--seconds") + 1]) || 2;
 const asJson = args.includes("--json");
-
-function parameters(count: number): ParameterValueStruct[] {
-  const types: [XsdType, (i: number) => string][] = [
-    ["xsd:string", (i) => `value-${i} with some text & symbols`],
-    ["xsd:unsignedInt", (i) => String(i * 7919)],
-    ["xsd:boolean", (i) => (i % 2 ? "1" : "0")],
-    ["xsd:dateTime", () => "2026-11-21T10:00:00Z"],
-    ["xsd:int", (i) => String(-i)],
-  ];
-  const out: ParameterValueStruct[] = [];
-  for (let i = 0; i < count; i++) {
-    const [type, make] = types[i % types.length]!;
-    out.push({ name: `Device.Hosts.Host.${Math.floor(i / 10) + 1}.X_Param${i % 10}`, value: xsdValue(type, make(i)) });
-  }
-  return out;
-}
-
-function informEnvelope(): CwmpEnvelope {
-  return {
-    ns: "1-0",
-    header: { id: "1234567" },
-    body: {
-      method: "Inform",
-      deviceId: { manufacturer: "Provisio", oui: "A1B2C3", productClass: "HGW", serialNumber: "SIM0000001" },
-      event: [{ eventCode: "2 PERIODIC", commandKey: "" }],
-      maxEnvelopes: 1,
-      currentTime: "2026-11-21T10:00:00Z",
-      retryCount: 0,
-      parameterList: parameters(30),
-    },
-  };
-}
-
-function gpvResponseEnvelope(): CwmpEnvelope {
-  return { ns: "1-0", header: { id: "42" }, body: { method: "GetParameterValuesResponse", parameterList: parameters(1000) } };
-}
 
 interface PlainNode {
   name: string;

@@ -7,8 +7,8 @@
 // these two figures let runs on different machines be put side by side.
 
 import { createServer, connect, type AddressInfo, type Socket } from "node:net";
-import { parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../../src/cwmp/index.js";
-import { xsdValue } from "../../src/cwmp/values.js";
+import { parseCwmp, serializeEnvelope } from "../../src/cwmp/index.js";
+import { informEnvelope } from "./envelopes.js";
 import { percentile } from "./timing.js";
 
 export interface SpeedReport {
@@ -16,26 +16,6 @@ export interface SpeedReport {
   jsUs: number;
   /** One 64-byte loopback TCP round trip between two sockets of this process, µs (median). */
   tcpRoundTripUs: number;
-}
-
-function referenceInform(): CwmpEnvelope {
-  const parameterList = Array.from({ length: 30 }, (_, i) => ({
-    name: `Device.DeviceInfo.X_Reference.${i + 1}.Value`,
-    value: i % 3 === 0 ? xsdValue("xsd:unsignedInt", String(i * 37)) : i % 3 === 1 ? xsdValue("xsd:boolean", "true") : xsdValue("xsd:string", `value ${i}`),
-  }));
-  return {
-    ns: "1-2",
-    header: { id: "1" },
-    body: {
-      method: "Inform",
-      deviceId: { manufacturer: "Provisio", oui: "00D09E", productClass: "PG-4100", serialNumber: "PROBE0001" },
-      event: [{ eventCode: "2 PERIODIC", commandKey: "" }],
-      maxEnvelopes: 1,
-      currentTime: "2026-12-07T00:00:00Z",
-      retryCount: 0,
-      parameterList,
-    },
-  };
 }
 
 /** The reference unit: what the ACS does with an Inform and a session's state, without I/O. */
@@ -47,7 +27,7 @@ function referenceWork(bytes: Buffer): number {
 }
 
 function jsSpeed(batches = 40, perBatch = 50): number {
-  const bytes = Buffer.from(serializeEnvelope(referenceInform()), "utf8");
+  const bytes = Buffer.from(serializeEnvelope(informEnvelope()), "utf8");
   let sink = 0;
   for (let i = 0; i < 200; i++) sink += referenceWork(bytes);
   const us: number[] = [];
