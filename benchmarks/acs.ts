@@ -26,9 +26,9 @@
 // garbage collection time, SQLite's WAL checkpoints or PostgreSQL's checkpoints, the CPU of PostgreSQL's
 // backends serving the ACS, the simulator's CPU (this process) and the machine's idle share. A target
 // that serves nearly every session the devices ask for (each informs every second) is said to be bound
-// by that offer: the baseline is, at the default 1,500 devices. And, unless --no-trips, what a session asks of each store
-// (statements, round trips, transactions, COMMITs), counted by the store's driver in a separate run with
-// the ACS in this process (session-trips.ts).
+// by that offer: the baseline is, at the default 1,500 devices. And, unless --no-trips, what a session
+// asks of each store (statements, round trips, transactions, COMMITs), counted by the store's driver in a
+// separate run with the ACS in this process (session-trips.ts).
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,10 +1,11 @@
 // How fast this machine does the two kinds of work a CWMP session is made of, measured in the
-// benchmark's own process before the targets start: the ACS's JavaScript (a CWMP envelope parsed and
-// serialized, a session-sized JSON document written and read back) and the kernel's part of a message
-// (a loopback TCP round trip between two sockets of this process). The bare node:http baseline is
-// nearly all kernel work; the ACS is mostly JavaScript. Two machines of the same size can differ on one
-// and not the other (the CPU's generation, its clock, what the hypervisor charges for a system call):
-// these two figures let runs on different machines be put side by side.
+// benchmark's own process before the targets start and after they stop: the ACS's JavaScript (a CWMP
+// envelope parsed and serialized, a session-sized JSON document written and read back) and the kernel's
+// part of a message (a loopback TCP round trip between two sockets of this process). The bare node:http
+// baseline is nearly all kernel work; the ACS is mostly JavaScript. Two machines of the same size can
+// differ on one and not the other (the CPU's generation, its clock, what the hypervisor charges for a
+// system call, what the host's other guests leave of its caches): these figures let runs on different
+// machines, or a run's start and end, be put side by side.
 
 import { createServer, connect, type AddressInfo, type Socket } from "node:net";
 import { parseCwmp, serializeEnvelope } from "../../src/cwmp/index.js";

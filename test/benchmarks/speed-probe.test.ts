@@ -1,0 +1,30 @@
+// The sessions benchmark's machine figures (benchmarks/support/speed-probe.ts, machine.ts): they must
+// measure something, and say it.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { describeSpeed, speedProbe } from "../../benchmarks/support/speed-probe.js";
+import { idleSince, machineIdle } from "../../benchmarks/support/machine.js";
+
+test("the speed probe times its reference JavaScript and a loopback round trip, and says both", async () => {
+  const s = await speedProbe();
+  for (const v of [s.jsUs, s.tcpRoundTripUs]) assert.ok(Number.isFinite(v) && v > 0, `not a time: ${v}`);
+  // The reference work parses and serializes a 30-parameter Inform: more than a microsecond anywhere.
+  assert.ok(s.jsUs > 1, `reference work took ${s.jsUs} µs`);
+  const once = describeSpeed(s);
+  assert.match(once, new RegExp(`${s.jsUs.toFixed(1)} µs;`));
+  assert.match(once, new RegExp(`loopback TCP round trip ${s.tcpRoundTripUs.toFixed(1)} µs$`));
+  const twice = describeSpeed(s, { jsUs: 123.4, tcpRoundTripUs: 56.7 });
+  assert.match(twice, /at the start, 123\.4 at the end/);
+  assert.match(twice, /at the start, 56\.7 at the end$/);
+});
+
+test("the machine's idle share is a share of its CPU time since the mark, and unknown without one", async () => {
+  assert.equal(idleSince(null), null);
+  const mark = machineIdle();
+  assert.ok(mark !== null, "this machine has /proc/stat");
+  // Busy long enough for the kernel's tick counts to move.
+  const until = performance.now() + 120;
+  while (performance.now() < until) Math.sqrt(Math.random());
+  const share = idleSince(mark);
+  assert.ok(share !== null && share >= 0 && share <= 1, `idle share ${share}`);
+});
