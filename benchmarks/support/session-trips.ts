@@ -22,6 +22,8 @@ export interface TripsOptions {
   sessions: number;
   /** Sessions in flight at once. */
   concurrency: number;
+  /** With the default presets: each device's first session discovers its data model (full trees). */
+  discovered?: boolean;
 }
 
 /**
@@ -46,8 +48,8 @@ export async function sessionTrips(db: string, o: TripsOptions): Promise<TripsPe
         nbi: { enabled: false },
         files: { enabled: false },
         stun: { enabled: false },
-        // As the benchmark's ACS: no discovery of new devices (not the work counted).
-        provisioning: { defaultPresets: false },
+        // As the benchmark's ACS: no discovery of new devices unless asked (not the work counted).
+        provisioning: { defaultPresets: o.discovered === true },
         usp: { enabled: false },
       },
     });
