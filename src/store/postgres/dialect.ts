@@ -72,6 +72,8 @@ export const postgresDialect: Dialect = {
     parts.map((p) => (p.kind === "any" ? "%" : p.kind === "one" ? "_" : p.text.replace(/[%_\\]/g, (c) => `\\${c}`))).join(""),
   textRows: (param) => `unnest(${param}::text[]) AS t(value)`,
   jsonText: (expr) => `(${expr})::jsonb`,
+  jsonBytes: (expr) => `pg_column_size(${expr})`,
+  detoasted: (expr) => `(${expr} || '{}'::jsonb)`,
   // The row's tree is read (detoasted: decompressed) once for the merge, not once per record merged:
   // `|| '{}'` hands back the detoasted value, and OFFSET 0 keeps the subquery from being folded into
   // the expressions that use it (each would detoast the column again).

@@ -122,6 +122,19 @@ export interface Dialect {
   /** `expr`, a JSON text, as the value of a JSON document column (device_trees.tree). */
   jsonText(expr: string): string;
 
+  /**
+   * The bytes JSON document value `expr` takes, read without decoding it: SQLite's text as stored;
+   * PostgreSQL's pg_column_size, compressed for a stored row's value, whole for a value just computed
+   * (what an UPDATE's RETURNING sees).
+   */
+  jsonBytes(expr: string): string;
+
+  /**
+   * JSON document column `expr` as a value that later uses read without fetching it again: on PostgreSQL
+   * the detoasted (decompressed) document, so that each `->` on it does not decompress the column anew.
+   */
+  detoasted(expr: string): string;
+
   /** What a SELECT of one row ends with to lock it until the transaction ends ("" where writers take turns anyway). */
   readonly forUpdate: string;
 

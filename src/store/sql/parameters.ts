@@ -6,9 +6,10 @@
 // Within a transaction the repository keeps the trees it read or wrote: a CWMP exchange writes what the
 // device reported, then alarms and provisioning read values of the same device, each a read of the
 // whole row and its decoding. Its own writes keep the kept tree whole (what it wrote, on PostgreSQL
-// what the patch returns, on SQLite the merge's row to decode when read); a device deleted in the
-// transaction drops its tree (SqlDeviceRepo shares the map). No other repository writes device_trees
-// inside a caller's transaction.
+// what the patch returns, on SQLite the merge's row to decode when read), except a large tree's
+// (tree-rows.ts: KEPT_TREE_BYTES), whose records the transaction's reads then read in SQL; a device
+// deleted in the transaction drops its tree (SqlDeviceRepo shares the map). No other repository writes
+// device_trees inside a caller's transaction.
 import { compareText } from "../../query/values.js";
 import type {
   ParameterAttributeUpdate, ParameterNameUpdate, ParameterRecord, ParameterRepo, ParameterValueUpdate,
@@ -18,7 +19,7 @@ import type { PathDictionary } from "./param-paths.js";
 import { ancestors, isObjectPath } from "./paths.js";
 import type { Scope } from "./scope.js";
 import { emptyRecord, toParameterRecord, type Tree, type TreeRecord } from "./tree.js";
-import { mergeValues, patchValues, readTrees, writeTree, type KeptTree } from "./tree-rows.js";
+import { LARGE_TREE, mergeValues, patchValues, readRecords, readTrees, writeTree, type KeptTree } from "./tree-rows.js";
 
 /** Whether `path` is in the subtree of `prefix`: "A.B." (or "", the root) and what starts with it; "A.B" and the object "A.B." with its subtree. */
 function inSubtree(prefix: string): (path: string) => boolean {
@@ -46,9 +47,10 @@ export class SqlParameterRepo implements ParameterRepo {
     private readonly kept: Map<string, KeptTree> | null = null,
   ) {}
 
-  /** The tree the transaction keeps of the device, decoded (undefined: none kept). */
+  /** The tree the transaction keeps of the device, decoded (undefined: none kept, or a large one not carried). */
   private async keptTree(deviceId: string): Promise<Tree | undefined> {
     const kept = this.kept?.get(deviceId);
+    if (kept === LARGE_TREE) return undefined;
     if (typeof kept !== "function") return kept;
     const tree = await kept();
     this.kept!.set(deviceId, tree);
@@ -107,6 +109,8 @@ export class SqlParameterRepo implements ParameterRepo {
   async get(deviceId: string, paths: string[]): Promise<ParameterRecord[]> {
     if (paths.length === 0) return [];
     const wanted = new Set(paths);
+    // A large tree this transaction wrote without carrying it: only these records, read in SQL.
+    if (this.kept?.get(deviceId) === LARGE_TREE) return sorted(await readRecords(this.s, deviceId, [...wanted]));
     return sorted(await this.tree(deviceId), (p) => wanted.has(p));
   }
 

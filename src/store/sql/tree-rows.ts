@@ -63,6 +63,39 @@ async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Row[])
   return out;
 }
 
+/**
+ * A tree whose row takes more than this many bytes is not carried whole into a transaction's memory by
+ * its writes: the transaction's reads of a few of its records read them in SQL (readRecords). Decoding
+ * a discovered gateway's tree (about 1,100 records, 40 to 80 kB) to read ten of its records cost more
+ * than the write (BENCHMARKS.md, issue 18 round 11); trees of a few dozen records (about 1.5 kB) are
+ * carried, and a transaction's later reads and writes of them cost no statement.
+ */
+export const KEPT_TREE_BYTES = 8192;
+
+/** What a transaction keeps of a tree larger than KEPT_TREE_BYTES that it wrote without reading it whole. */
+export const LARGE_TREE: unique symbol = Symbol("a large tree, not carried");
+
+/**
+ * The records of `paths` in the device's tree (those it has), read in SQL without the rest of the row:
+ * one statement, the row parsed (on PostgreSQL decompressed) once.
+ */
+export async function readRecords(s: Scope, deviceId: string, paths: readonly string[]): Promise<Tree> {
+  const d = s.dialect;
+  const rows = await s.all(
+    `WITH t AS MATERIALIZED (SELECT ${d.detoasted("tree")} AS tree, values_at, names_at, attributes_at FROM device_trees WHERE device_id = $1)
+     SELECT pp.path, t.tree -> CAST(pp.id AS TEXT) AS r, t.values_at, t.names_at, t.attributes_at
+     FROM t, param_paths pp
+     WHERE ${d.inTextArray("pp.path", "$2")} AND (t.tree -> CAST(pp.id AS TEXT)) IS NOT NULL`,
+    [deviceId, d.textArray([...new Set(paths)])],
+  );
+  const out: Tree = new Map();
+  for (const r of rows) {
+    const shared = { valuesAt: ms(r.values_at), namesAt: ms(r.names_at), attributesAt: ms(r.attributes_at) };
+    out.set(String(r.path), decodeRecord(d.readJson(r.r) as unknown as EncodedRecord, shared));
+  }
+  return out;
+}
+
 const INDEX_COLUMNS: readonly RowColumn[] = [
   { name: "path_id", type: "bigint" }, { name: "value", type: "text" }, { name: "value_num", type: "real" },
   { name: "value_time", type: "bigint" }, { name: "value_bool", type: "bool" },
@@ -170,12 +203,13 @@ function valuesPatch(last: ReadonlyMap<string, ParameterValueUpdate>, ids: Reado
  * reading the row, with the indexed paths' rows: a session's usual write, one round trip. False, with
  * nothing written, when a path is new to the tree (its ancestors may be missing) or the device has no
  * tree: the caller reads, changes and writes the row instead. With `returnTree`, the tree as the
- * statement left it (a transaction keeps it for its reads) instead of true. For the dialects that try
+ * statement left it (a transaction keeps it for its reads) instead of true, or LARGE_TREE when it is
+ * larger than KEPT_TREE_BYTES. For the dialects that try
  * the patch first (Dialect.treePatchChecksFirst false); the others merge with mergeValues.
  */
 export async function patchValues(
   s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, values: readonly ParameterValueUpdate[], at: number, returnTree = false,
-): Promise<boolean | Tree> {
+): Promise<boolean | Tree | typeof LARGE_TREE> {
   const d = s.dialect;
   const last = new Map(values.map((v) => [v.path, v]));
   const ids = await dict.find(s, last.keys());
@@ -183,23 +217,29 @@ export async function patchValues(
   const index: unknown[][] = [];
   for (const [path, v] of last) if (indexed.written(path)) index.push(indexRow(ids.get(path)!, { ...emptyRecord(), value: v.value }));
   const returned = returnTree ? TREE_COLUMNS : "device_id";
+  // A large tree is not handed back (KEPT_TREE_BYTES).
+  const returning = returnTree
+    ? `device_id, CASE WHEN ${d.jsonBytes("tree")} <= ${KEPT_TREE_BYTES} THEN tree END AS tree, values_at, names_at, attributes_at`
+    : returned;
   const { set, where } = d.treePatch("$2", "$3");
-  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returned}`;
+  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returning}`;
   const params: unknown[] = [deviceId, valuesPatch(last, ids, at), d.textArray([...ids.values()].map(String))];
   const rows = index.length === 0 ? await s.all(`${update}, ${INDEXED_REVISION_SQL} AS indexed_rev`, params) : await patchIndexed(s, update, returned, params, index);
   if (rows.length === 0) return false;
   // The statement saw a newer set than the one the rows were chosen from: the paths it adds, again.
   if (await indexed.observe(s, rows[0]!.indexed_rev)) await reindex(s, dict, indexed, deviceId, [...ids.keys()]);
-  return returnTree ? (await decodeTrees(s, dict, rows)).get(deviceId)! : true;
+  if (!returnTree) return true;
+  return rows[0]!.tree == null ? LARGE_TREE : (await decodeTrees(s, dict, rows)).get(deviceId)!;
 }
 
 /**
  * A tree a transaction keeps (sql/parameters.ts): decoded, or to decode when first read. A merge in SQL
  * keeps the row its check read and the values it merged: a discovery's chunk is not read again in its
  * transaction, an Inform's values are (alarms, provisioning), and decoding a tree of a thousand records
- * cost a chunk about as much as the rest of its write.
+ * cost a chunk about as much as the rest of its write. A tree larger than KEPT_TREE_BYTES is not
+ * carried (LARGE_TREE): the transaction's reads of a few of its records read them in SQL.
  */
-export type KeptTree = Tree | (() => Promise<Tree>);
+export type KeptTree = Tree | (() => Promise<Tree>) | typeof LARGE_TREE;
 
 /**
  * What mergeValues did: merged, with `after`, the tree as it left it (absent: unknown), or not (nothing
@@ -215,8 +255,8 @@ export type MergeOutcome = { merged: true; after?: KeptTree } | { merged: false;
  * still so under SQLite's one writer), which tells which paths it has: the merge is then one statement.
  * Else a first statement reads the revision, tells whether the tree has every path (handing the tree
  * back decoded when it has not), and reads the values the indexed paths had, so that their param_index
- * rows are written only when changed, as writeTree does; with `keep`, it also reads the row for `after`.
- * Not merged when a path is new to the tree, whose ancestors may be missing.
+ * rows are written only when changed, as writeTree does; with `keep`, it also reads the row for `after`
+ * (LARGE_TREE instead for a row larger than KEPT_TREE_BYTES). Not merged when a path is new to the tree, whose ancestors may be missing.
  */
 export async function mergeValues(
   s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, values: readonly ParameterValueUpdate[], at: number,
@@ -252,6 +292,7 @@ export async function mergeValues(
   };
   if (held !== undefined) return { merged: true, after: merge(held) };
   if (row === undefined) return { merged: true };
+  if (row.tree == null) return { merged: true, after: LARGE_TREE };
   const read = row;
   // Decoded once, however many reads ask at the same time.
   let decoded: Promise<Tree> | undefined;
@@ -269,8 +310,11 @@ async function checkPaths(
   const d = s.dialect;
   const complete = d.treePatch("$3", "$2").where;
   const candidates = [...ids.keys()].filter((p) => indexed.written(p));
-  // Without `keep`, the tree comes only when a path is missing from it.
-  const tree = keep ? `tree, ${complete} AS complete` : `CASE WHEN ${complete} THEN NULL ELSE tree END AS tree`;
+  // Without `keep`, the tree comes only when a path is missing from it; with it, also when it is small
+  // enough to carry (KEPT_TREE_BYTES).
+  const tree = keep
+    ? `CASE WHEN ${complete} AND ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE tree END AS tree, ${complete} AS complete`
+    : `CASE WHEN ${complete} THEN NULL ELSE tree END AS tree`;
   const stored = candidates.map((_, i) => `, device_trees.tree -> $${i + 3} AS v${i}`).join("");
   const [row] = await s.all(
     `SELECT device_trees.device_id, ${tree}, values_at, names_at, attributes_at, r.indexed_rev${stored}

@@ -46,6 +46,8 @@ export const sqliteDialect: Dialect = {
     parts.map((p) => (p.kind === "any" ? "*" : p.kind === "one" ? "?" : p.text.replace(/[*?[]/g, (c) => `[${c}]`))).join(""),
   textRows: (param) => `json_each(${param})`,
   jsonText: (expr) => expr,
+  jsonBytes: (expr) => `octet_length(${expr})`,
+  detoasted: (expr) => expr,
   // json_patch (RFC 7396) merges each record as PostgreSQL's patch does, a null member removing what
   // the record had, in one parse of the row's text: decoding and encoding the whole tree in JavaScript
   // cost each of a discovery's chunks of values about 1 ms.
