@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       db.pragma("synchronous = NORMAL");
       db.exec(`CREATE TABLE t_text (id TEXT PRIMARY KEY, tree TEXT NOT NULL);
         CREATE TABLE t_jsonb (id TEXT PRIMARY KEY, tree BLOB NOT NULL);
-        INSERT INTO t_text SELECT device_id, tree FROM device_trees;
+        INSERT INTO t_text SELECT device_id, json(tree) FROM device_trees;
         INSERT INTO t_jsonb SELECT device_id, jsonb(tree) FROM device_trees;`);
       const rows = db.prepare("SELECT id, tree FROM t_text ORDER BY id").all() as { id: string; tree: string }[];
       const keys = Object.keys(JSON.parse(rows[0]!.tree) as object);

@@ -70,7 +70,7 @@ test("the worker copies the WAL into the database file as it is written, and the
   assert.ok(size(`${file}-wal`) < 8 * MB, `WAL of ${size(`${file}-wal`)} bytes`);
   await store.close();
   const check = new Database(file, { readonly: true });
-  const row = check.prepare("SELECT tree FROM device_trees WHERE device_id = 'd1-8-15'").get() as { tree: string };
+  const row = check.prepare("SELECT json(tree) AS tree FROM device_trees WHERE device_id = 'd1-8-15'").get() as { tree: string };
   check.close();
   assert.ok(row.tree.includes('"8xxx'), "the last round's values are in place after close");
 });

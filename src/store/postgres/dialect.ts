@@ -72,6 +72,7 @@ export const postgresDialect: Dialect = {
     parts.map((p) => (p.kind === "any" ? "%" : p.kind === "one" ? "_" : p.text.replace(/[%_\\]/g, (c) => `\\${c}`))).join(""),
   textRows: (param) => `unnest(${param}::text[]) AS t(value)`,
   jsonText: (expr) => `(${expr})::jsonb`,
+  documentText: (expr) => expr,
   jsonBytes: (expr) => `pg_column_size(${expr})`,
   detoasted: (expr) => `(${expr} || '{}'::jsonb)`,
   // The row's tree is read (detoasted: decompressed) once for the merge, not once per record merged:

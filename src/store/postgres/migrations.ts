@@ -1061,4 +1061,10 @@ CREATE INDEX tasks_pending_expiry ON tasks (expires_at) WHERE status IN ('pendin
 CREATE INDEX tasks_finished ON tasks (completed_at) WHERE completed_at IS NOT NULL;
 `,
   },
+  {
+    version: 32,
+    name: "parameter trees as binary JSON (SQLite only)",
+    // jsonb already; here so that both backends' schemas keep one numbering.
+    sql: "SELECT 1;",
+  },
 ];

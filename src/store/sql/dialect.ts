@@ -122,6 +122,9 @@ export interface Dialect {
   /** `expr`, a JSON text, as the value of a JSON document column (device_trees.tree). */
   jsonText(expr: string): string;
 
+  /** JSON document column `expr` as JSON text, for the ACS to parse (SQLite keeps it as JSONB). */
+  documentText(expr: string): string;
+
   /**
    * The bytes JSON document value `expr` takes, read without decoding it: SQLite's text as stored;
    * PostgreSQL's pg_column_size, compressed for a stored row's value, whole for a value just computed

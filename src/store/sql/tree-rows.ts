@@ -10,6 +10,11 @@ import { decodeRecord, emptyRecord, encodeRecord, encodeTree, type EncodedRecord
 
 const TREE_COLUMNS = "device_id, tree, values_at, names_at, attributes_at";
 
+/** TREE_COLUMNS as a SELECT reads them: the tree as JSON text. */
+function treeColumns(s: Scope): string {
+  return `device_id, ${s.dialect.documentText("tree")} AS tree, values_at, names_at, attributes_at`;
+}
+
 function ms(v: unknown): number | null {
   return v == null ? null : Number(v);
 }
@@ -26,13 +31,13 @@ export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: reado
   const where = one ? "device_id = $1" : d.inTextArray("device_id", "$1");
   const params = [one ? deviceIds[0] : d.textArray([...new Set(deviceIds)])];
   let rows;
-  if (forWrite === undefined) rows = await s.all(`SELECT ${TREE_COLUMNS} FROM device_trees WHERE ${where}`, params);
-  else if (d.forUpdate !== "") rows = await s.all(`SELECT ${TREE_COLUMNS}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM device_trees WHERE ${where}${d.forUpdate}`, params);
+  if (forWrite === undefined) rows = await s.all(`SELECT ${treeColumns(s)} FROM device_trees WHERE ${where}`, params);
+  else if (d.forUpdate !== "") rows = await s.all(`SELECT ${treeColumns(s)}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM device_trees WHERE ${where}${d.forUpdate}`, params);
   else {
     // Without row locks (SQLite: writers take turns on the database), the revision comes even when no
     // tree does, from a row of its own; PostgreSQL cannot lock the rows of an outer join, and its
     // writers make the row first (SqlParameterRepo.modify).
-    rows = await s.all(`SELECT ${TREE_COLUMNS}, r.indexed_rev FROM (SELECT ${INDEXED_REVISION_SQL} AS indexed_rev) r LEFT JOIN device_trees ON ${where}`, params);
+    rows = await s.all(`SELECT ${treeColumns(s)}, r.indexed_rev FROM (SELECT ${INDEXED_REVISION_SQL} AS indexed_rev) r LEFT JOIN device_trees ON ${where}`, params);
   }
   if (forWrite !== undefined && rows[0] !== undefined) await forWrite.observe(s, rows[0].indexed_rev);
   rows = rows.filter((r) => r.device_id != null);
@@ -136,7 +141,7 @@ export async function writeTree(s: Scope, dict: PathDictionary, indexed: Indexed
   const ids = await dict.ids(s, after.keys());
   const e = encodeTree(after, ids);
   await s.run(
-    `INSERT INTO device_trees (${TREE_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO device_trees (${TREE_COLUMNS}) VALUES ($1, ${d.jsonText("$2")}, $3, $4, $5)
      ON CONFLICT (device_id) DO UPDATE SET tree = excluded.tree, values_at = excluded.values_at, names_at = excluded.names_at, attributes_at = excluded.attributes_at`,
     [deviceId, JSON.stringify(e.records), e.valuesAt, e.namesAt, e.attributesAt],
   );
@@ -219,7 +224,7 @@ export async function patchValues(
   const returned = returnTree ? TREE_COLUMNS : "device_id";
   // A large tree is not handed back (KEPT_TREE_BYTES).
   const returning = returnTree
-    ? `device_id, CASE WHEN ${d.jsonBytes("tree")} <= ${KEPT_TREE_BYTES} THEN tree END AS tree, values_at, names_at, attributes_at`
+    ? `device_id, CASE WHEN ${d.jsonBytes("tree")} <= ${KEPT_TREE_BYTES} THEN ${d.documentText("tree")} END AS tree, values_at, names_at, attributes_at`
     : returned;
   const { set, where } = d.treePatch("$2", "$3");
   const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returning}`;
@@ -250,7 +255,7 @@ export type MergeOutcome = { merged: true; after?: KeptTree } | { merged: false;
 
 /**
  * Writes values to paths the device's tree has already (Dialect.treePatchChecksFirst: SQLite), in the
- * transaction of `s`, without decoding or encoding the tree: json_patch merges the records in SQL.
+ * transaction of `s`, without decoding or encoding the tree: jsonb_patch merges the records in SQL.
  * `held`: the tree the transaction already read as a writer does (with the indexed set's revision, and
  * still so under SQLite's one writer), which tells which paths it has: the merge is then one statement.
  * Else a first statement reads the revision, tells whether the tree has every path (handing the tree
@@ -313,8 +318,8 @@ async function checkPaths(
   // Without `keep`, the tree comes only when a path is missing from it; with it, also when it is small
   // enough to carry (KEPT_TREE_BYTES).
   const tree = keep
-    ? `CASE WHEN ${complete} AND ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE tree END AS tree, ${complete} AS complete`
-    : `CASE WHEN ${complete} THEN NULL ELSE tree END AS tree`;
+    ? `CASE WHEN ${complete} AND ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("tree")} END AS tree, ${complete} AS complete`
+    : `CASE WHEN ${complete} THEN NULL ELSE ${d.documentText("tree")} END AS tree`;
   const stored = candidates.map((_, i) => `, device_trees.tree -> $${i + 3} AS v${i}`).join("");
   const [row] = await s.all(
     `SELECT device_trees.device_id, ${tree}, values_at, names_at, attributes_at, r.indexed_rev${stored}

@@ -978,4 +978,12 @@ CREATE INDEX tasks_pending_expiry ON tasks (expires_at) WHERE status IN ('pendin
 CREATE INDEX tasks_finished ON tasks (completed_at) WHERE completed_at IS NOT NULL;
 `,
   },
+  {
+    version: 32,
+    name: "parameter trees as binary JSON (SQLite only)",
+    // The column keeps its TEXT declaration: SQLite stores the JSONB blob as it is (TEXT affinity
+    // converts numbers, not blobs). Every statement writes trees with jsonb() and reads them whole
+    // with json() (Dialect.jsonText, documentText); -> and json_each read JSONB as they read text.
+    sql: "UPDATE device_trees SET tree = jsonb(tree) WHERE typeof(tree) = 'text';",
+  },
 ];
