@@ -1,5 +1,6 @@
 // A device's parameter records grouped in one row of device_trees (docs/scale.md): a JSON object keyed
-// by path id (param_paths) whose members are compact records. SQL still reads one path from it
+// by path id (param_paths) whose members are compact records, stored as jsonb on PostgreSQL and as
+// SQLite's JSONB (Dialect.jsonText, documentText). SQL still reads one path from it
 // (`tree -> '<id>' ->> 'v'`), so a filter on a parameter that is not indexed stays a SQL condition.
 //
 // A record's members, absent when null: v value, t type ("xsd:" dropped; "!" before any other type),
