@@ -126,7 +126,7 @@ export interface Dialect {
   documentText(expr: string): string;
 
   /**
-   * The bytes JSON document value `expr` takes, read without decoding it: SQLite's text as stored;
+   * The bytes JSON document value `expr` takes, read without decoding it: SQLite's JSONB as stored;
    * PostgreSQL's pg_column_size, compressed for a stored row's value, whole for a value just computed
    * (what an UPDATE's RETURNING sees).
    */

@@ -71,7 +71,7 @@ async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Row[])
 /**
  * A tree whose row takes more than this many bytes is not carried whole into a transaction's memory by
  * its writes: the transaction's reads of a few of its records read them in SQL (readRecords). Decoding
- * a discovered gateway's tree (about 1,100 records, 40 to 80 kB) to read ten of its records cost more
+ * a discovered gateway's tree (about 1,100 records, 40 to 80 kB of JSON) to read ten of its records cost more
  * than the write (BENCHMARKS.md, issue 18 round 11); trees of a few dozen records (about 1.5 kB) are
  * carried, and a transaction's later reads and writes of them cost no statement.
  */
@@ -261,7 +261,8 @@ export type MergeOutcome = { merged: true; after?: KeptTree } | { merged: false;
  * Else a first statement reads the revision, tells whether the tree has every path (handing the tree
  * back decoded when it has not), and reads the values the indexed paths had, so that their param_index
  * rows are written only when changed, as writeTree does; with `keep`, it also reads the row for `after`
- * (LARGE_TREE instead for a row larger than KEPT_TREE_BYTES). Not merged when a path is new to the tree, whose ancestors may be missing.
+ * (LARGE_TREE instead for a row larger than KEPT_TREE_BYTES). Not merged when a path is new to the tree,
+ * whose ancestors may be missing.
  */
 export async function mergeValues(
   s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, values: readonly ParameterValueUpdate[], at: number,
