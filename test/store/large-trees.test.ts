@@ -88,6 +88,20 @@ forEachBackend((b) => {
       const byPath = new Map(hosts.map((r) => [r.path, r]));
       assert.equal(byPath.size, large.names.length - 1);
       assert.deepEqual([0, 1, 2, 3, 4].map((i) => byPath.get(large.leaves[i]!)!.value), ["first write", "second write", "third write", "false", "value of host parameter 4"]);
+      // A path new to a large tree but known to the store (another device has it): the check finds it
+      // missing and does not hand the tree over, and the write reads the tree itself.
+      await store.transaction((tx) => tx.parameters.setValues("little", [{ path: "Device.Hosts.Host.999.HostName", value: "elsewhere", type: "xsd:string" }], at(5)));
+      const added = await store.transaction(async (tx) => {
+        await tx.parameters.setValues("big", [{ path: large.leaves[0]!, value: "fourth write", type: "xsd:string" }, { path: "Device.Hosts.Host.999.HostName", value: "new", type: "xsd:string" }], at(5));
+        return tx.parameters.get("big", [large.leaves[0]!, large.leaves[1]!, "Device.Hosts.Host.999.", "Device.Hosts.Host.999.HostName"]);
+      });
+      assert.deepEqual(added.map((r) => [r.path, r.value]), [
+        ["Device.Hosts.Host.1.IPAddress", "fourth write"], ["Device.Hosts.Host.1.MACAddress", "second write"],
+        ["Device.Hosts.Host.999.", null], ["Device.Hosts.Host.999.HostName", "new"],
+      ]);
+      // The new parameter and the ancestors it lacked: Device.Hosts.Host.999. and Device.
+      assert.equal((await store.parameters.all("big")).length, large.names.length + 3);
+      await store.parameters.setValues("big", [{ path: large.leaves[0]!, value: "first write", type: "xsd:string" }], at(6));
       // And what was committed is what another reader sees.
       const committed = await store.parameters.get("big", large.leaves.slice(0, 3));
       assert.deepEqual(committed.map((r) => [r.path, r.value]), [

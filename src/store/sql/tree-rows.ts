@@ -279,7 +279,8 @@ export async function mergeValues(
   } else {
     const check = await checkPaths(s, dict, indexed, deviceId, ids, keep);
     if (check === null) return { merged: false, read: { before: undefined } };
-    if ("rewrite" in check) return { merged: false, read: { before: check.rewrite } };
+    // A large tree the check did not read is read by the caller's read-modify-write.
+    if ("rewrite" in check) return check.rewrite === undefined ? { merged: false } : { merged: false, read: { before: check.rewrite } };
     ({ stored, row } = check);
   }
   const index: unknown[][] = [];
@@ -307,19 +308,21 @@ export async function mergeValues(
 
 /**
  * mergeValues' first statement: the indexed set's revision (observed) and the device's row (SQLite's
- * one writer holds it). Null: no row. `rewrite`: a path is not in the tree, which is handed back. Else
- * `stored`, the values of the paths the set keeps in param_index, and with `keep` the row, undecoded.
+ * one writer holds it). Null: no row. `rewrite`: a path is not in the tree, which is handed back (with
+ * `keep`, unless larger than KEPT_TREE_BYTES: undefined). Else `stored`, the values of the paths the set
+ * keeps in param_index, and with `keep` the row, undecoded (none when larger than KEPT_TREE_BYTES).
  */
 async function checkPaths(
   s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, ids: ReadonlyMap<string, number>, keep: boolean,
-): Promise<null | { rewrite: Tree } | { stored: ReadonlyMap<string, string | null>; row?: Row }> {
+): Promise<null | { rewrite: Tree | undefined } | { stored: ReadonlyMap<string, string | null>; row?: Row }> {
   const d = s.dialect;
   const complete = d.treePatch("$3", "$2").where;
   const candidates = [...ids.keys()].filter((p) => indexed.written(p));
-  // Without `keep`, the tree comes only when a path is missing from it; with it, also when it is small
-  // enough to carry (KEPT_TREE_BYTES).
+  // Without `keep`, the tree comes only when a path is missing from it; with it, when it is small enough
+  // to carry (KEPT_TREE_BYTES). The check is written once in the statement: SQLite evaluates each
+  // occurrence (twice cost a discovered tree's check 75 us instead of 40).
   const tree = keep
-    ? `CASE WHEN ${complete} AND ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("tree")} END AS tree, ${complete} AS complete`
+    ? `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("tree")} END AS tree, ${complete} AS complete`
     : `CASE WHEN ${complete} THEN NULL ELSE ${d.documentText("tree")} END AS tree`;
   const stored = candidates.map((_, i) => `, device_trees.tree -> $${i + 3} AS v${i}`).join("");
   const [row] = await s.all(
@@ -329,7 +332,7 @@ async function checkPaths(
   );
   await indexed.observe(s, row!.indexed_rev);
   if (row!.device_id == null) return null;
-  if (keep ? !d.readBool(row!.complete) : row!.tree != null) return { rewrite: (await decodeTrees(s, dict, [row!])).get(deviceId)! };
+  if (keep ? !d.readBool(row!.complete) : row!.tree != null) return { rewrite: row!.tree == null ? undefined : (await decodeTrees(s, dict, [row!])).get(deviceId)! };
   const none = { valuesAt: null, namesAt: null, attributesAt: null };
   const values = new Map(candidates.map((p, i) => [p, decodeRecord(d.readJson(row![`v${i}`]) as unknown as EncodedRecord, none).value]));
   return keep ? { stored: values, row: row! } : { stored: values };
