@@ -1,5 +1,6 @@
 // `npm run bench:tree-json`: what a periodic session's statements on one full tree cost SQLite, with the
-// tree kept as JSON text (the schema's) and as SQLite's binary JSON (JSONB), measured in the same run.
+// tree kept as JSON text (the schema's before migration 32) and as SQLite's binary JSON (JSONB, the
+// schema's since), measured in the same run.
 //
 //   npm run bench:tree-json -- [--devices 100] [--runs 300]
 //
@@ -8,7 +9,8 @@
 // one as text and one as JSONB. On each, over --runs devices in turn: the check a write makes first
 // (every path of 10 there, the value of one), the write of 10 records with the JSON merge patch, a read
 // of two records in SQL, and a read of the whole row as text; and in JavaScript, the JSON.parse of a
-// row's text that decoding a whole tree starts with. p50 and p95 in microseconds, the rows' bytes.
+// row's text that decoding a whole tree starts with. Each statement is prepared once, as the store's
+// statement cache does. p50 and p95 in microseconds, the rows' bytes.
 // Round 11 of issue 18 in docs/BENCHMARKS.md reads it.
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,24 +20,17 @@ import { generateFleet } from "../src/sim/runtime/index.js";
 import { openStore } from "../src/store/index.js";
 import { option } from "./support/args.js";
 import { runIfScript } from "./support/run-main.js";
-import { percentile } from "./support/timing.js";
+import { timeSync } from "./support/timing.js";
 
 interface Timing {
   p50: number;
   p95: number;
 }
 
-/** `fn(i)` run `runs` times after a few warm-up calls: p50 and p95 in microseconds. */
-export function timeUs(runs: number, fn: (i: number) => unknown): Timing {
-  for (let i = 0; i < Math.min(20, runs); i++) fn(i);
-  const us: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    fn(i);
-    us.push(Number(process.hrtime.bigint() - t0) / 1000);
-  }
-  us.sort((a, b) => a - b);
-  return { p50: percentile(us, 0.5), p95: percentile(us, 0.95) };
+/** timeSync's p50 and p95, in microseconds. */
+function us(runs: number, fn: (i: number) => unknown): Timing {
+  const t = timeSync(runs, fn);
+  return { p50: t.p50 * 1000, p95: t.p95 * 1000 };
 }
 
 async function main(): Promise<void> {
@@ -64,16 +59,23 @@ async function main(): Promise<void> {
       const ids = JSON.stringify(written);
       const id = (i: number) => rows[i % rows.length]!.id;
       const patch = (i: number) => JSON.stringify(Object.fromEntries(written.map((k) => [k, { v: `value ${i}`, tv: Date.now() }])));
-      const measure = (table: string, asText: string) => ({
-        bytes: Number((db.prepare(`SELECT avg(length(tree)) AS n FROM ${table}`).get() as { n: number }).n),
-        check: timeUs(runs, (i) => db.prepare(`SELECT id, NOT EXISTS (SELECT 1 FROM json_each(?) i WHERE (${table}.tree -> i.value) IS NULL) AS complete, ${table}.tree -> ? AS v0 FROM ${table} WHERE id = ?`).get(ids, written[0], id(i))),
-        patch: timeUs(runs, (i) => db.prepare(`UPDATE ${table} SET tree = ${table === "t_jsonb" ? "jsonb_patch" : "json_patch"}(tree, ?) WHERE id = ?`).run(patch(i), id(i))),
-        twoRecords: timeUs(runs, (i) => db.prepare(`SELECT tree -> ? AS a, tree -> ? AS b FROM ${table} WHERE id = ?`).get(written[1], written[2], id(i))),
-        wholeAsText: timeUs(runs, (i) => db.prepare(`SELECT ${asText} AS tree FROM ${table} WHERE id = ?`).get(id(i))),
-      });
+      // Each statement prepared once, as the store's statement cache does: the runs time its execution.
+      const measure = (table: string, asText: string) => {
+        const check = db.prepare(`SELECT id, NOT EXISTS (SELECT 1 FROM json_each(?) i WHERE (${table}.tree -> i.value) IS NULL) AS complete, ${table}.tree -> ? AS v0 FROM ${table} WHERE id = ?`);
+        const merge = db.prepare(`UPDATE ${table} SET tree = ${table === "t_jsonb" ? "jsonb_patch" : "json_patch"}(tree, ?) WHERE id = ?`);
+        const two = db.prepare(`SELECT tree -> ? AS a, tree -> ? AS b FROM ${table} WHERE id = ?`);
+        const whole = db.prepare(`SELECT ${asText} AS tree FROM ${table} WHERE id = ?`);
+        return {
+          bytes: Number((db.prepare(`SELECT avg(length(tree)) AS n FROM ${table}`).get() as { n: number }).n),
+          check: us(runs, (i) => check.get(ids, written[0], id(i))),
+          patch: us(runs, (i) => merge.run(patch(i), id(i))),
+          twoRecords: us(runs, (i) => two.get(written[1], written[2], id(i))),
+          wholeAsText: us(runs, (i) => whole.get(id(i))),
+        };
+      };
       const text = measure("t_text", "tree");
       const jsonb = measure("t_jsonb", "json(tree)");
-      const parse = timeUs(runs, (i) => JSON.parse(rows[i % rows.length]!.tree));
+      const parse = us(runs, (i) => JSON.parse(rows[i % rows.length]!.tree));
       const records = keys.length;
       const f = (t: Timing) => `${t.p50.toFixed(0)} / ${t.p95.toFixed(0)}`;
       console.log(`Tree JSON on SQLite (node ${process.version}; ${devices} generated devices, ${records} records and ${(text.bytes / 1024).toFixed(0)} kB of text a tree; ${runs} runs each; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})\n`);

@@ -17,3 +17,16 @@ export async function time(runs: number, fn: () => Promise<unknown>): Promise<{ 
   ms.sort((a, b) => a - b);
   return { p50: percentile(ms, 0.5), p90: percentile(ms, 0.9), p95: percentile(ms, 0.95) };
 }
+
+/** time() for a synchronous call, without an await between runs (statements in process); warmed up `warmup` times. */
+export function timeSync(runs: number, fn: (i: number) => unknown, warmup = 20): { p50: number; p90: number; p95: number } {
+  for (let i = 0; i < warmup; i++) fn(i);
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn(i);
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: percentile(ms, 0.5), p90: percentile(ms, 0.9), p95: percentile(ms, 0.95) };
+}
