@@ -9,20 +9,7 @@ import { openStore, StoreCounters, type TransactionCounts } from "../../src/stor
 import { KEPT_TREE_BYTES } from "../../src/store/sql/tree-rows.js";
 import { forEachBackend, queryDirect } from "../support/pg.js";
 import { at, inform } from "./conformance.js";
-
-/** A gateway's host table: `n` instances of 5 parameters each (none indexed by default). */
-function hostTable(n: number) {
-  const instances = Array.from({ length: n }, (_, i) => `Device.Hosts.Host.${i + 1}.`);
-  const leaves = instances.flatMap((o) => ["IPAddress", "MACAddress", "HostName", "Active", "LeaseTimeRemaining"].map((p) => `${o}${p}`));
-  const names = [
-    { path: "Device.Hosts.", writable: false },
-    { path: "Device.Hosts.Host.", writable: false },
-    ...instances.map((path) => ({ path, writable: false })),
-    ...leaves.map((path, i) => ({ path, writable: i % 2 === 0 })),
-  ];
-  const values = leaves.map((path, i) => ({ path, value: path.endsWith("Active") ? "true" : `value of host parameter ${i}`, type: path.endsWith("Active") ? "xsd:boolean" : "xsd:string" }));
-  return { leaves, names, values };
-}
+import { hostTable } from "./host-table.js";
 
 forEachBackend((b) => {
   describe("a transaction's writes of a large tree", () => {

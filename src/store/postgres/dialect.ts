@@ -1,5 +1,6 @@
 import type { ColumnType, Dialect, RowColumn } from "../sql/dialect.js";
 import { SORT_TEXT_CHARS } from "../../query/sort.js";
+import { RECENT_BYTES, treeRecord } from "../sql/tree.js";
 import type { JsonValue } from "../types.js";
 
 // Dates are timestamptz (microseconds, so milliseconds round-trip exactly) and travel as ISO strings,
@@ -30,6 +31,9 @@ function jsonArray(rows: readonly (readonly unknown[])[], i: number): string {
  * 1 kB. As many as sorts compare, so that a sort by a parameter reads the index, not the table.
  */
 export const VALUE_KEY_CHARS = SORT_TEXT_CHARS;
+
+/** TOAST_TUPLE_THRESHOLD of a server with 8 kB pages: a row larger than this has its large values compressed or moved out of line. */
+const OUT_OF_LINE_BYTES = 2032;
 
 export const postgresDialect: Dialect = {
   name: "postgres",
@@ -75,14 +79,30 @@ export const postgresDialect: Dialect = {
   documentText: (expr) => expr,
   jsonBytes: (expr) => `pg_column_size(${expr})`,
   detoasted: (expr) => `(${expr} || '{}'::jsonb)`,
-  // The row's tree is read (detoasted: decompressed) once for the merge, not once per record merged:
-  // `|| '{}'` hands back the detoasted value, and OFFSET 0 keeps the subquery from being folded into
-  // the expressions that use it (each would detoast the column again).
-  treePatch: (patch, ids) => ({
-    set: `tree = (SELECT c.t || (SELECT jsonb_object_agg(p.key, jsonb_strip_nulls((c.t -> p.key) || p.value)) FROM jsonb_each(${patch}::jsonb) p)
-      FROM (SELECT device_trees.tree || '{}'::jsonb AS t OFFSET 0) c)`,
-    where: `device_trees.tree ?& ${ids}::text[]`,
-  }),
+  // A small tree is merged into; a large one's records go to `recent` (sql/tree.ts), which leaves the
+  // tree's TOAST value as it was. Either way the row's tree is read (detoasted: decompressed) at most
+  // once: `|| '{}'` hands back the detoasted value, and OFFSET 0 keeps the subquery from being folded
+  // into the expressions that use it (each would detoast the column again). A large tree whose
+  // `recent` has every record written is not detoasted at all.
+  treePatch: (patch, ids) => {
+    // Large: stored out of line (PostgreSQL moves a row's values to TOAST once it passes about 2 kB),
+    // where a merge into the tree writes a new TOAST value. pg_column_size reads the stored size, compressed.
+    const small = `pg_column_size(device_trees.tree) <= ${OUT_OF_LINE_BYTES}`;
+    // With the patch's records, past RECENT_BYTES: the sizes uncompressed (recent's value in the row is
+    // compressed once it takes a few kB).
+    const fold = `pg_column_size(COALESCE(device_trees.recent, '{}'::jsonb) || '{}'::jsonb) + pg_column_size(${patch}::jsonb) > ${RECENT_BYTES}`;
+    const recent = `(COALESCE(device_trees.recent, '{}'::jsonb) || (SELECT jsonb_object_agg(p.key, jsonb_strip_nulls(COALESCE(device_trees.recent -> p.key, c.t -> p.key) || p.value))
+      FROM (SELECT CASE WHEN device_trees.recent ?& ${ids}::text[] THEN NULL ELSE device_trees.tree || '{}'::jsonb END AS t OFFSET 0) c, jsonb_each(${patch}::jsonb) p))`;
+    return {
+      set: `tree = CASE
+          WHEN ${small} THEN (SELECT c.t || (SELECT jsonb_object_agg(p.key, jsonb_strip_nulls((c.t -> p.key) || p.value)) FROM jsonb_each(${patch}::jsonb) p)
+            FROM (SELECT device_trees.tree || '{}'::jsonb AS t OFFSET 0) c)
+          WHEN ${fold} THEN device_trees.tree || ${recent}
+          ELSE device_trees.tree END,
+        recent = CASE WHEN ${small} OR ${fold} THEN NULL ELSE ${recent} END`,
+      where: `(COALESCE(device_trees.recent ?& ${ids}::text[], false) OR device_trees.tree ?& ${ids}::text[])`,
+    };
+  },
   treePatchChecksFirst: false,
   forUpdate: " FOR UPDATE",
   // xact_start of the other clients' sessions of the same role (or all, with pg_read_all_stats): every
@@ -98,7 +118,7 @@ export const postgresDialect: Dialect = {
   treeRecords: (path) => `(SELECT device_id, value, substr(value, 1, ${VALUE_KEY_CHARS}) AS value_key, value_num, value_time,
       CASE lower(btrim(value, chr(32) || chr(9) || chr(13) || chr(10))) WHEN '1' THEN true WHEN 'true' THEN true WHEN '0' THEN false WHEN 'false' THEN false END AS value_bool
     FROM (SELECT device_id, COALESCE(r ->> 'v', r ->> '#') COLLATE "C" AS value, (r ->> '#')::double precision AS value_num, (r ->> '@')::bigint AS value_time
-      FROM (SELECT device_id, tree -> (SELECT id::text FROM param_paths WHERE path = ${path}) AS r FROM device_trees) q WHERE r IS NOT NULL) v)`,
+      FROM (SELECT device_id, ${treeRecord("t", `(SELECT id::text FROM param_paths WHERE path = ${path})`)} AS r FROM device_trees t) q WHERE r IS NOT NULL) v)`,
   strpos: (haystack, needle) => `strpos(${haystack}, ${needle})`,
   classifyError(err) {
     const code = (err as { code?: unknown } | null)?.code;

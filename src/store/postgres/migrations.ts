@@ -1067,4 +1067,23 @@ CREATE INDEX tasks_finished ON tasks (completed_at) WHERE completed_at IS NOT NU
     // jsonb already; here so that both backends' schemas keep one numbering.
     sql: "SELECT 1;",
   },
+  {
+    version: 33,
+    name: "parameter trees: the records of recent writes beside the tree",
+    sql: `
+-- A write of values to a large tree (a discovered device's, 40 to 80 kB) merges the records it changes
+-- into this small document instead of the tree: an UPDATE that leaves the tree's TOAST value as it was
+-- writes the row's few inline bytes, not a new compressed tree (56 kB of WAL a write before, 1.3 kB
+-- after). A read takes a record from here first; the next rewrite of the tree takes them back
+-- (sql/tree-rows.ts: RECENT_BYTES). No data moves: the column starts empty.
+ALTER TABLE device_trees ADD COLUMN recent jsonb;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN
+    ALTER TABLE device_trees ALTER COLUMN recent SET COMPRESSION lz4;
+  END IF;
+END
+$$;
+`,
+  },
 ];

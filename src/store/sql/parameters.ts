@@ -18,7 +18,7 @@ import type { IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import { ancestors, isObjectPath } from "./paths.js";
 import type { Scope } from "./scope.js";
-import { emptyRecord, toParameterRecord, type Tree, type TreeRecord } from "./tree.js";
+import { emptyRecord, toParameterRecord, treeRecord, type Tree, type TreeRecord } from "./tree.js";
 import { LARGE_TREE, mergeValues, patchValues, readRecords, readTrees, writeTree, type KeptTree } from "./tree-rows.js";
 
 /** Whether `path` is in the subtree of `prefix`: "A.B." (or "", the root) and what starts with it; "A.B" and the object "A.B." with its subtree. */
@@ -119,7 +119,7 @@ export class SqlParameterRepo implements ParameterRepo {
     const d = this.s.dialect;
     // The one member of each record, read in SQL: a bulk task's batch would otherwise carry every tree.
     const rows = await this.s.all<{ device_id: string; path: string; type: string | null }>(
-      `SELECT t.device_id, pp.path, t.tree -> CAST(pp.id AS TEXT) ->> 't' AS type
+      `SELECT t.device_id, pp.path, ${treeRecord("t", "CAST(pp.id AS TEXT)")} ->> 't' AS type
        FROM device_trees t, param_paths pp
        WHERE ${d.inTextArray("t.device_id", "$1")} AND ${d.inTextArray("pp.path", "$2")} AND (t.tree -> CAST(pp.id AS TEXT)) IS NOT NULL`,
       [d.textArray([...new Set(deviceIds)]), d.textArray([...new Set(paths)])],

@@ -6,13 +6,17 @@ import type { PathDictionary } from "./param-paths.js";
 import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 import type { ParameterValueUpdate } from "../types.js";
-import { decodeRecord, emptyRecord, encodeRecord, encodeTree, type EncodedRecord, type Tree, type TreeRecord } from "./tree.js";
+import {
+  decodeRecord, emptyRecord, encodeRecord, encodeTree, KEPT_TREE_BYTES, treeRecord, type EncodedRecord, type Tree, type TreeRecord,
+} from "./tree.js";
+
+export { KEPT_TREE_BYTES } from "./tree.js";
 
 const TREE_COLUMNS = "device_id, tree, values_at, names_at, attributes_at";
 
-/** TREE_COLUMNS as a SELECT reads them: the tree as JSON text. */
+/** TREE_COLUMNS as a SELECT reads them, with `recent`: the documents as JSON text. */
 function treeColumns(s: Scope): string {
-  return `device_id, ${s.dialect.documentText("tree")} AS tree, values_at, names_at, attributes_at`;
+  return `device_id, ${s.dialect.documentText("tree")} AS tree, ${s.dialect.documentText("recent")} AS recent, values_at, names_at, attributes_at`;
 }
 
 function ms(v: unknown): number | null {
@@ -44,13 +48,16 @@ export async function readTrees(s: Scope, dict: PathDictionary, deviceIds: reado
   return decodeTrees(s, dict, rows);
 }
 
-/** device_trees rows (TREE_COLUMNS) as trees, by device id. */
+/** device_trees rows (treeColumns) as trees, by device id: the records of `recent` over the tree's. */
 async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Row[]): Promise<Map<string, Tree>> {
   const out = new Map<string, Tree>();
   const d = s.dialect;
   const decoded = rows.map((r) => ({
     id: String(r.device_id),
-    records: d.readJson(r.tree) as unknown as Record<string, EncodedRecord>,
+    records: {
+      ...(d.readJson(r.tree) as unknown as Record<string, EncodedRecord>),
+      ...(r.recent == null ? {} : (d.readJson(r.recent) as unknown as Record<string, EncodedRecord>)),
+    },
     shared: { valuesAt: ms(r.values_at), namesAt: ms(r.names_at), attributesAt: ms(r.attributes_at) },
   }));
   const ids = new Set<number>();
@@ -68,15 +75,6 @@ async function decodeTrees(s: Scope, dict: PathDictionary, rows: readonly Row[])
   return out;
 }
 
-/**
- * A tree whose row takes more than this many bytes is not carried whole into a transaction's memory by
- * its writes: the transaction's reads of a few of its records read them in SQL (readRecords). Decoding
- * a discovered gateway's tree (about 1,100 records, 40 to 80 kB of JSON) to read ten of its records cost more
- * than the write (BENCHMARKS.md, issue 18 round 11); trees of a few dozen records (about 1.5 kB) are
- * carried, and a transaction's later reads and writes of them cost no statement.
- */
-export const KEPT_TREE_BYTES = 8192;
-
 /** What a transaction keeps of a tree larger than KEPT_TREE_BYTES that it wrote without reading it whole. */
 export const LARGE_TREE: unique symbol = Symbol("a large tree, not carried");
 
@@ -87,8 +85,8 @@ export const LARGE_TREE: unique symbol = Symbol("a large tree, not carried");
 export async function readRecords(s: Scope, deviceId: string, paths: readonly string[]): Promise<Tree> {
   const d = s.dialect;
   const rows = await s.all(
-    `WITH t AS MATERIALIZED (SELECT ${d.detoasted("tree")} AS tree, values_at, names_at, attributes_at FROM device_trees WHERE device_id = $1)
-     SELECT pp.path, t.tree -> CAST(pp.id AS TEXT) AS r, t.values_at, t.names_at, t.attributes_at
+    `WITH t AS MATERIALIZED (SELECT ${d.detoasted("tree")} AS tree, recent, values_at, names_at, attributes_at FROM device_trees WHERE device_id = $1)
+     SELECT pp.path, ${treeRecord("t", "CAST(pp.id AS TEXT)")} AS r, t.values_at, t.names_at, t.attributes_at
      FROM t, param_paths pp
      WHERE ${d.inTextArray("pp.path", "$2")} AND (t.tree -> CAST(pp.id AS TEXT)) IS NOT NULL`,
     [deviceId, d.textArray([...new Set(paths)])],
@@ -142,7 +140,7 @@ export async function writeTree(s: Scope, dict: PathDictionary, indexed: Indexed
   const e = encodeTree(after, ids);
   await s.run(
     `INSERT INTO device_trees (${TREE_COLUMNS}) VALUES ($1, ${d.jsonText("$2")}, $3, $4, $5)
-     ON CONFLICT (device_id) DO UPDATE SET tree = excluded.tree, values_at = excluded.values_at, names_at = excluded.names_at, attributes_at = excluded.attributes_at`,
+     ON CONFLICT (device_id) DO UPDATE SET tree = excluded.tree, recent = NULL, values_at = excluded.values_at, names_at = excluded.names_at, attributes_at = excluded.attributes_at`,
     [deviceId, JSON.stringify(e.records), e.valuesAt, e.namesAt, e.attributesAt],
   );
   const gone: string[] = [];
@@ -222,9 +220,10 @@ export async function patchValues(
   const index: unknown[][] = [];
   for (const [path, v] of last) if (indexed.written(path)) index.push(indexRow(ids.get(path)!, { ...emptyRecord(), value: v.value }));
   const returned = returnTree ? TREE_COLUMNS : "device_id";
-  // A large tree is not handed back (KEPT_TREE_BYTES).
+  // A large tree is not handed back (KEPT_TREE_BYTES), nor one whose values went to `recent` (its
+  // stored size is compressed: a large tree's records may take far more once decoded).
   const returning = returnTree
-    ? `device_id, CASE WHEN ${d.jsonBytes("tree")} <= ${KEPT_TREE_BYTES} THEN ${d.documentText("tree")} END AS tree, values_at, names_at, attributes_at`
+    ? `device_id, CASE WHEN recent IS NULL AND ${d.jsonBytes("tree")} <= ${KEPT_TREE_BYTES} THEN ${d.documentText("tree")} END AS tree, values_at, names_at, attributes_at`
     : returned;
   const { set, where } = d.treePatch("$2", "$3");
   const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returning}`;
@@ -324,9 +323,11 @@ async function checkPaths(
   const tree = keep
     ? `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("tree")} END AS tree, ${complete} AS complete`
     : `CASE WHEN ${complete} THEN NULL ELSE ${d.documentText("tree")} END AS tree`;
-  const stored = candidates.map((_, i) => `, device_trees.tree -> $${i + 3} AS v${i}`).join("");
+  // A tree handed back comes with its recent records (none while it is small: they are kept for large trees).
+  const recent = `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("recent")} END AS recent`;
+  const stored = candidates.map((_, i) => `, ${treeRecord("device_trees", `$${i + 3}`)} AS v${i}`).join("");
   const [row] = await s.all(
-    `SELECT device_trees.device_id, ${tree}, values_at, names_at, attributes_at, r.indexed_rev${stored}
+    `SELECT device_trees.device_id, ${tree}, ${recent}, values_at, names_at, attributes_at, r.indexed_rev${stored}
      FROM (SELECT ${INDEXED_REVISION_SQL} AS indexed_rev) r LEFT JOIN device_trees ON device_trees.device_id = $1`,
     [deviceId, d.textArray([...ids.values()].map(String)), ...candidates.map((p) => String(ids.get(p)!))],
   );
@@ -379,7 +380,7 @@ export async function fillIndex(s: Scope, after: string, batch: number, pathIds:
     `SELECT device_id FROM device_trees WHERE device_id > $1 ORDER BY device_id LIMIT $2${d.forUpdate}`, [after, batch])).map((r) => String(r.device_id));
   if (devices.length === 0 || pathIds.length === 0) return devices;
   const records = await s.all<{ device_id: unknown; path_id: unknown; r: unknown }>(
-    `SELECT t.device_id, k.id AS path_id, t.tree -> CAST(k.id AS TEXT) AS r
+    `SELECT t.device_id, k.id AS path_id, ${treeRecord("t", "CAST(k.id AS TEXT)")} AS r
      FROM device_trees t, param_paths k
      WHERE ${d.inTextArray("t.device_id", "$1")} AND ${d.inArray("k.id", "$2", "bigint")} AND (t.tree -> CAST(k.id AS TEXT)) IS NOT NULL`,
     [d.textArray(devices), d.array(pathIds, "bigint")]);

@@ -11,6 +11,14 @@
 // words, no cast: Dialect.treeRecords). Times: the row keeps one of each (values_at, names_at,
 // attributes_at, the most common in the tree); a record keeps its own (tv, tn, ta: ms, or -1 for none)
 // only where it differs.
+//
+// A large tree (over KEPT_TREE_BYTES; on PostgreSQL, stored out of line) is not merged into at each write: the records a write of values
+// changes go whole into the row's `recent` document, which a read takes first (treeRecord), until a
+// write would take it past RECENT_BYTES: that write folds it, with its own records, into the tree. A periodic session writes the same
+// few records each time: its writes cost what those records take, not what the tree does (on
+// PostgreSQL the tree's TOAST value is not written again). A rewrite of the tree (a record added or
+// removed) takes them back too. The row's shared times change only then, so recent's records are
+// encoded against the times of the tree beside them.
 import { numberOf, timeOf } from "../../query/values.js";
 import type { ParameterRecord } from "../types.js";
 
@@ -21,6 +29,29 @@ export type TreeRecord = Omit<ParameterRecord, "path" | "object" | Times> & Reco
 
 /** A device's records by path. */
 export type Tree = Map<string, TreeRecord>;
+
+/**
+ * A tree whose row takes more than this many bytes is not carried whole into a transaction's memory by
+ * its writes, and its values are written in `recent` (on PostgreSQL, whatever its size, a tree stored
+ * out of line: Dialect.treePatch): the transaction's reads of a few of its records read them in SQL
+ * (tree-rows.ts: readRecords). Decoding a discovered gateway's tree (about 1,100 records, 40 to 80 kB
+ * of JSON) to read ten of its records cost more than the write (BENCHMARKS.md, issue 18 round 11);
+ * trees of a few dozen records (about 1.5 kB) are carried, and a transaction's later reads and writes of
+ * them cost no statement.
+ */
+export const KEPT_TREE_BYTES = 8192;
+
+/**
+ * The size a large tree's `recent` document may reach: a write that would take it past this folds it
+ * into the tree instead. A periodic session's records (a few dozen) stay below it; on PostgreSQL, once
+ * compressed, it stays in the row's inline part.
+ */
+export const RECENT_BYTES = 4096;
+
+/** SQL: the record of path id `key` (a text expression) in the device_trees row `alias`, JSON, NULL when absent. */
+export function treeRecord(alias: string, key: string): string {
+  return `COALESCE(${alias}.recent -> ${key}, ${alias}.tree -> ${key})`;
+}
 
 export interface EncodedRecord {
   v?: string;
@@ -34,6 +65,9 @@ export interface EncodedRecord {
   tn?: number;
   ta?: number;
 }
+
+/** Every member a record may have. */
+export const RECORD_MEMBERS: readonly (keyof EncodedRecord)[] = ["v", "t", "w", "n", "a", "#", "@", "tv", "tn", "ta"];
 
 /** A device_trees row: the records keyed by path id, and the times they share. */
 export interface EncodedTree {

@@ -1,4 +1,5 @@
 import type { ColumnType, Dialect, RowColumn } from "../sql/dialect.js";
+import { KEPT_TREE_BYTES, RECENT_BYTES, RECORD_MEMBERS, treeRecord } from "../sql/tree.js";
 import type { JsonValue } from "../types.js";
 
 // Dates are integers (milliseconds since the epoch): exact, compact, and ordered as numbers.
@@ -54,11 +55,22 @@ export const sqliteDialect: Dialect = {
   detoasted: (expr) => expr,
   // jsonb_patch (RFC 7396) merges each record as PostgreSQL's patch does, a null member removing what
   // the record had, without parsing the row: decoding and encoding the whole tree in JavaScript cost
-  // each of a discovery's chunks of values about 1 ms.
-  treePatch: (patch, ids) => ({
-    set: `tree = jsonb_patch(device_trees.tree, ${patch})`,
-    where: `NOT EXISTS (SELECT 1 FROM json_each(${ids}) i WHERE (device_trees.tree -> i.value) IS NULL)`,
-  }),
+  // each of a discovery's chunks of values about 1 ms. A large tree's records go to `recent` (sql/tree.ts)
+  // whole; folding them into the tree names each member, null where absent, so that a record replaces
+  // the tree's instead of merging into it (a member the value lost would stay).
+  treePatch: (patch, ids) => {
+    const small = `octet_length(device_trees.tree) <= ${KEPT_TREE_BYTES}`;
+    const fold = `COALESCE(octet_length(device_trees.recent), 0) + octet_length(${patch}) > ${RECENT_BYTES}`;
+    const recent = `jsonb_patch(COALESCE(device_trees.recent, jsonb('{}')), (SELECT json_group_object(p.key,
+        CASE WHEN device_trees.recent -> p.key IS NULL THEN json_patch(device_trees.tree -> p.key, p.value) ELSE json(p.value) END) FROM json_each(${patch}) p))`;
+    const members = RECORD_MEMBERS.map((m) => `'${m}', r.value -> '${m}'`).join(", ");
+    const replacing = `(SELECT json_group_object(r.key, json_object(${members})) FROM json_each(${recent}) r)`;
+    return {
+      set: `tree = CASE WHEN ${small} THEN jsonb_patch(device_trees.tree, ${patch}) WHEN ${fold} THEN jsonb_patch(device_trees.tree, ${replacing}) ELSE device_trees.tree END,
+        recent = CASE WHEN ${small} OR ${fold} THEN NULL ELSE ${recent} END`,
+      where: `NOT EXISTS (SELECT 1 FROM json_each(${ids}) i WHERE (device_trees.tree -> i.value) IS NULL)`,
+    };
+  },
   treePatchChecksFirst: true,
   forUpdate: "",
   olderTransactions: null,
@@ -67,7 +79,7 @@ export const sqliteDialect: Dialect = {
   treeRecords: (path) => `(SELECT device_id, value, value_num, value_time,
       CASE lower(trim(value, char(32, 9, 13, 10))) WHEN '1' THEN 1 WHEN 'true' THEN 1 WHEN '0' THEN 0 WHEN 'false' THEN 0 END AS value_bool
     FROM (SELECT device_id, COALESCE(r ->> 'v', CAST(r ->> '#' AS TEXT)) AS value, r ->> '#' AS value_num, r ->> '@' AS value_time
-      FROM (SELECT device_id, tree -> (SELECT CAST(id AS TEXT) FROM param_paths WHERE path = ${path}) AS r FROM device_trees) WHERE r IS NOT NULL))`,
+      FROM (SELECT device_id, ${treeRecord("t", `(SELECT CAST(id AS TEXT) FROM param_paths WHERE path = ${path})`)} AS r FROM device_trees t) WHERE r IS NOT NULL))`,
   strpos: (haystack, needle) => `instr(${haystack}, ${needle})`,
   classifyError(err) {
     const code = (err as { code?: unknown } | null)?.code;
