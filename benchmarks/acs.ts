@@ -105,6 +105,8 @@ interface Result {
   checkpoints: number | null;
   /** CPU time of PostgreSQL's backends serving the ACS, per completed session. */
   dbCpuMsPerSession: number | null;
+  /** PostgreSQL's WAL written a session, kB (null: not PostgreSQL). */
+  walKbPerSession: number | null;
   /** CPU time of this process (the simulated devices) per completed session. */
   simCpuMsPerSession: number;
   /** The share of the machine's CPU time that was idle over the measured windows (/proc/stat), or null. */
@@ -124,6 +126,7 @@ interface Window {
   gcMs: number;
   checkpoints: number | null;
   dbCpuMs: number | null;
+  walBytes: number | null;
   simCpuMs: number;
   idleShare: number | null;
 }
@@ -177,7 +180,7 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     // The probe writes its total four times a second: wait for the figure that covers the window.
     await new Promise((r) => setTimeout(r, 300));
     const db = pgMark === null ? null : await sincePg(t.pgUrl!, pgMark);
-    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, dbCpuMs: db?.cpuMs ?? null, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
+    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
   } finally {
     clearInterval(sampler);
     await sim.stop();
@@ -209,6 +212,7 @@ function summarize(target: string, windows: Window[], o: Options, trips: TripsPe
     serverGcMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.gcMs, 0) / ok.length,
     checkpoints: windows.some((w) => w.checkpoints === null) ? null : windows.reduce((n, w) => n + w.checkpoints!, 0),
     dbCpuMsPerSession: windows.some((w) => w.dbCpuMs === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.dbCpuMs!, 0) / ok.length,
+    walKbPerSession: windows.some((w) => w.walBytes === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.walBytes!, 0) / 1024 / ok.length,
     simCpuMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.simCpuMs, 0) / ok.length,
     idleShare: windows.some((w) => w.idleShare === null) ? null : windows.reduce((n, w) => n + w.idleShare! * w.elapsedS, 0) / elapsed,
     trips,
@@ -373,7 +377,7 @@ async function main(): Promise<void> {
   console.log(describeMachine(machine));
   console.log(`${describeSpeed(speed, speedAfter)}\n`);
   console.log("| target | sessions/s | vs baseline | failed | exchanges per session | p50 ms | p90 ms | p99 ms | server CPU per session | server peak RSS | simulator RSS |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
     console.log(
       `| ${r.target} | ${r.perSecond.toFixed(0)} | ${Number.isNaN(base) ? "-" : `${((100 * r.perSecond) / base).toFixed(0)}%`} | ${r.failed} | ${r.exchanges.toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.serverCpuMsPerSession.toFixed(2)} ms | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.simRssMb.toFixed(0)} MB |`,
@@ -387,12 +391,12 @@ async function main(): Promise<void> {
     }
   }
   console.log("\nWhat a session cost besides the server's CPU (statements and round trips: the counting run; the rest: the measured windows):\n");
-  console.log("| target | statements per session | round trips per session | transactions per session | COMMITs per session | server GC per session | checkpoints | database CPU per session | simulator CPU per session | machine idle |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| target | statements per session | round trips per session | transactions per session | COMMITs per session | server GC per session | checkpoints | database CPU per session | database WAL per session | simulator CPU per session | machine idle |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   const n = (v: number | undefined, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
   for (const r of results) {
     console.log(
-      `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} | ${r.simCpuMsPerSession.toFixed(2)} ms | ${r.idleShare === null ? "-" : `${(100 * r.idleShare).toFixed(0)}%`} |`,
+      `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} | ${r.walKbPerSession === null ? "-" : `${r.walKbPerSession.toFixed(1)} kB`} | ${r.simCpuMsPerSession.toFixed(2)} ms | ${r.idleShare === null ? "-" : `${(100 * r.idleShare).toFixed(0)}%`} |`,
     );
   }
 }

@@ -1,6 +1,7 @@
 // What PostgreSQL did during a benchmark's window, from the server's statistics views and, when the
 // server runs on this machine, from /proc: the CPU time of the backends serving one database, and the
-// checkpoints the server made (they write every page changed since the last one, whoever changed it).
+// checkpoints the server made (they write every page changed since the last one, whoever changed it),
+// and the WAL it wrote (the whole cluster's: the benchmark's database is the only one writing).
 
 import pg from "pg";
 import { totalCpuMs } from "./processes.js";
@@ -32,24 +33,33 @@ export async function checkpoints(url: string): Promise<number> {
   }
 }
 
-/** A window's start on the server: its backends' CPU so far, and its checkpoint count. */
+/** The server's WAL position, as text ("16/B374D848"). */
+async function walPosition(url: string): Promise<string> {
+  const [row] = await query<{ lsn: string }>(url, "SELECT pg_current_wal_lsn()::text AS lsn");
+  return row!.lsn;
+}
+
+/** A window's start on the server: its backends' CPU so far, its checkpoint count and its WAL position. */
 export interface PgMark {
   cpu: Map<number, number>;
   checkpoints: number;
+  wal: string;
 }
 
 export async function markPg(url: string): Promise<PgMark> {
   const pids = await backendPids(url);
-  return { cpu: new Map(pids.map((p) => [p, totalCpuMs([p])])), checkpoints: await checkpoints(url) };
+  return { cpu: new Map(pids.map((p) => [p, totalCpuMs([p])])), checkpoints: await checkpoints(url), wal: await walPosition(url) };
 }
 
 /**
  * CPU time (ms) the database's backends used since `from` (0 when the server is not on this machine: its
  * processes are not in /proc), and the checkpoints made meanwhile. A backend that ended meanwhile is
- * missed; one that started counts from its start.
+ * missed; one that started counts from its start. And the bytes of WAL written meanwhile.
  */
-export async function sincePg(url: string, from: PgMark): Promise<{ cpuMs: number; checkpoints: number }> {
+export async function sincePg(url: string, from: PgMark): Promise<{ cpuMs: number; checkpoints: number; walBytes: number }> {
   const pids = await backendPids(url);
   const cpuMs = pids.reduce((sum, p) => sum + totalCpuMs([p]) - (from.cpu.get(p) ?? 0), 0);
-  return { cpuMs, checkpoints: (await checkpoints(url)) - from.checkpoints };
+  if (!/^[0-9A-F]+\/[0-9A-F]+$/.test(from.wal)) throw new Error(`not a WAL position: ${from.wal}`);
+  const [wal] = await query<{ n: string }>(url, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${from.wal}')::text AS n`);
+  return { cpuMs, checkpoints: (await checkpoints(url)) - from.checkpoints, walBytes: Number(wal!.n) };
 }
