@@ -47,6 +47,12 @@ forEachBackend((b) => {
       const small = await discovered(store, "little", 2);
       const before = await row(url, "big");
       assert.equal(before.recent, null);
+      if (pg) {
+        // Compressed as the tree is (migration 33), with lz4 where the server has it.
+        const [lz4] = await queryDirect(url, "SELECT 'lz4' = ANY(enumvals) AS ok FROM pg_settings WHERE name = 'default_toast_compression'");
+        const [column] = await queryDirect(url, "SELECT attcompression AS c FROM pg_attribute WHERE attrelid = 'device_trees'::regclass AND attname = 'recent'");
+        assert.equal(column!.c, lz4!.ok === true ? "l" : "");
+      }
 
       // IPAddress (writable), Active, LeaseTimeRemaining becoming an unsignedInt; the small tree's too.
       const [ip, mac, host, active, lease] = leaves;

@@ -2,6 +2,17 @@ import type { Migration } from "../sql/migrate.js";
 import { indexedPathsSql } from "../sql/indexed-paths.js";
 import { VALUE_KEY_CHARS } from "./dialect.js";
 
+/** Sets device_trees' column to lz4 compression where the server has it (a server built without it keeps pglz). */
+function lz4(column: string): string {
+  return `DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN
+    ALTER TABLE device_trees ALTER COLUMN ${column} SET COMPRESSION lz4;
+  END IF;
+END
+$$;`;
+}
+
 // Identifiers and paths are COLLATE "C" whatever the database's locale: results sort by code point as
 // on SQLite, and "starts with" can be an index range (a linguistic collation orders "A.B" and "AB"
 // unpredictably); so are the texts filters compare (manufacturer, cwmp_version, parameter values).
@@ -1040,13 +1051,7 @@ ALTER TABLE devices SET (fillfactor = 90);
 -- lz4 does both several times faster than the default pglz, for about a quarter more bytes
 -- (docs/scale.md, "TOAST compression"). A server built without lz4 keeps pglz. Rows written before
 -- keep the compression they had until they are written again.
-DO $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN
-    ALTER TABLE device_trees ALTER COLUMN tree SET COMPRESSION lz4;
-  END IF;
-END
-$$;
+${lz4("tree")}
 `,
   },
   {
@@ -1075,15 +1080,9 @@ CREATE INDEX tasks_finished ON tasks (completed_at) WHERE completed_at IS NOT NU
 -- into this small document instead of the tree: an UPDATE that leaves the tree's TOAST value as it was
 -- writes the row's few inline bytes, not a new compressed tree (56 kB of WAL a write before, 1.3 kB
 -- after). A read takes a record from here first; the next rewrite of the tree takes them back
--- (sql/tree-rows.ts: RECENT_BYTES). No data moves: the column starts empty.
+-- (sql/tree.ts: RECENT_BYTES). No data moves: the column starts empty.
 ALTER TABLE device_trees ADD COLUMN recent jsonb;
-DO $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN
-    ALTER TABLE device_trees ALTER COLUMN recent SET COMPRESSION lz4;
-  END IF;
-END
-$$;
+${lz4("recent")}
 `,
   },
 ];

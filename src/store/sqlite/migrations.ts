@@ -990,7 +990,7 @@ CREATE INDEX tasks_finished ON tasks (completed_at) WHERE completed_at IS NOT NU
     version: 33,
     name: "parameter trees: the records of recent writes beside the tree",
     // A write of values to a large tree merges the records it changes into this small JSONB document
-    // instead of the tree (sql/tree-rows.ts: RECENT_BYTES): the merge works on a few records, not on
+    // instead of the tree (sql/tree.ts: RECENT_BYTES): the merge works on a few records, not on
     // the whole tree. A column, as on PostgreSQL (where it spares the tree's TOAST value), so that a
     // device's records stay one row to read.
     sql: "ALTER TABLE device_trees ADD COLUMN recent TEXT;",
