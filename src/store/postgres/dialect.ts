@@ -78,7 +78,6 @@ export const postgresDialect: Dialect = {
   jsonText: (expr) => `(${expr})::jsonb`,
   documentText: (expr) => expr,
   jsonBytes: (expr) => `pg_column_size(${expr})`,
-  detoasted: (expr) => `(${expr} || '{}'::jsonb)`,
   // A small tree is merged into; a large one's records go to `recent` (sql/tree.ts), which leaves the
   // tree's TOAST value as it was. Either way the row's tree is read (detoasted: decompressed) at most
   // once: `|| '{}'` hands back the detoasted value, and OFFSET 0 keeps the subquery from being folded

@@ -132,12 +132,6 @@ export interface Dialect {
    */
   jsonBytes(expr: string): string;
 
-  /**
-   * JSON document column `expr` as a value that later uses read without fetching it again: on PostgreSQL
-   * the detoasted (decompressed) document, so that each `->` on it does not decompress the column anew.
-   */
-  detoasted(expr: string): string;
-
   /** What a SELECT of one row ends with to lock it until the transaction ends ("" where writers take turns anyway). */
   readonly forUpdate: string;
 

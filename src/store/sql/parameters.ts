@@ -110,7 +110,7 @@ export class SqlParameterRepo implements ParameterRepo {
     if (paths.length === 0) return [];
     const wanted = new Set(paths);
     // A large tree this transaction wrote without carrying it: only these records, read in SQL.
-    if (this.kept?.get(deviceId) === LARGE_TREE) return sorted(await readRecords(this.s, deviceId, [...wanted]));
+    if (this.kept?.get(deviceId) === LARGE_TREE) return sorted(await readRecords(this.s, this.dict, deviceId, [...wanted]));
     return sorted(await this.tree(deviceId), (p) => wanted.has(p));
   }
 

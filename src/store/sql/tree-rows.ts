@@ -80,21 +80,32 @@ export const LARGE_TREE: unique symbol = Symbol("a large tree, not carried");
 
 /**
  * The records of `paths` in the device's tree (those it has), read in SQL without the rest of the row:
- * one statement, the row parsed (on PostgreSQL decompressed) once.
+ * one statement. Each record is read once, from `recent` when it is there: a periodic session reads
+ * what the last one wrote, and the tree (on PostgreSQL decompressed at each read of one of its
+ * records) is read only for the others. Decompressing it once for all of them cost more as soon as
+ * fewer than ten were missing from recent (BENCHMARKS.md, issue 18 round 13).
  */
-export async function readRecords(s: Scope, deviceId: string, paths: readonly string[]): Promise<Tree> {
+export async function readRecords(s: Scope, dict: PathDictionary, deviceId: string, paths: readonly string[]): Promise<Tree> {
   const d = s.dialect;
+  const wanted = [...new Set(paths)];
+  const ids = dict.cached(s, wanted);
+  // The paths' ids when this process knows them all (the usual case: the session's writes met them);
+  // else the dictionary's rows, read by path in the same statement (a planner may scan it).
+  const all = ids.size === wanted.length;
+  const keys = all
+    ? `SELECT value AS id, CAST(NULL AS TEXT) AS path FROM ${d.textRows("$2")}`
+    : `SELECT CAST(id AS TEXT) AS id, path FROM param_paths WHERE ${d.inTextArray("path", "$2")}`;
+  const pathOf = new Map([...ids].map(([path, id]) => [String(id), path]));
   const rows = await s.all(
-    `WITH t AS MATERIALIZED (SELECT ${d.detoasted("tree")} AS tree, recent, values_at, names_at, attributes_at FROM device_trees WHERE device_id = $1)
-     SELECT pp.path, ${treeRecord("t", "CAST(pp.id AS TEXT)")} AS r, t.values_at, t.names_at, t.attributes_at
-     FROM t, param_paths pp
-     WHERE ${d.inTextArray("pp.path", "$2")} AND (t.tree -> CAST(pp.id AS TEXT)) IS NOT NULL`,
-    [deviceId, d.textArray([...new Set(paths)])],
+    `WITH dt AS MATERIALIZED (SELECT tree, recent, values_at, names_at, attributes_at FROM device_trees WHERE device_id = $1),
+     k AS MATERIALIZED (SELECT k.id, k.path, ${treeRecord("dt", "k.id")} AS r, dt.values_at, dt.names_at, dt.attributes_at FROM dt, (${keys}) k)
+     SELECT id, path, r, values_at, names_at, attributes_at FROM k WHERE r IS NOT NULL`,
+    [deviceId, d.textArray(all ? [...pathOf.keys()] : wanted)],
   );
   const out: Tree = new Map();
   for (const r of rows) {
     const shared = { valuesAt: ms(r.values_at), namesAt: ms(r.names_at), attributesAt: ms(r.attributes_at) };
-    out.set(String(r.path), decodeRecord(d.readJson(r.r) as unknown as EncodedRecord, shared));
+    out.set(r.path == null ? pathOf.get(String(r.id))! : String(r.path), decodeRecord(d.readJson(r.r) as unknown as EncodedRecord, shared));
   }
   return out;
 }

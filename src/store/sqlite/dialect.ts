@@ -52,7 +52,6 @@ export const sqliteDialect: Dialect = {
   jsonText: (expr) => `jsonb(${expr})`,
   documentText: (expr) => `json(${expr})`,
   jsonBytes: (expr) => `octet_length(${expr})`,
-  detoasted: (expr) => expr,
   // jsonb_patch (RFC 7396) merges each record as PostgreSQL's patch does, a null member removing what
   // the record had, without parsing the row: decoding and encoding the whole tree in JavaScript cost
   // each of a discovery's chunks of values about 1 ms. A large tree's records go to `recent` (sql/tree.ts)
