@@ -86,7 +86,7 @@ export const postgresDialect: Dialect = {
   treePatch: (patch, ids) => {
     // Large: stored out of line (PostgreSQL moves a row's values to TOAST once it passes about 2 kB),
     // where a merge into the tree writes a new TOAST value. pg_column_size reads the stored size, compressed.
-    const small = `pg_column_size(device_trees.tree) <= ${OUT_OF_LINE_BYTES}`;
+    const small = `pg_column_size(device_trees.tree) <= ${OUT_OF_LINE_BYTES} AND device_trees.recent IS NULL`;
     // With the patch's records, past RECENT_BYTES: the sizes uncompressed (recent's value in the row is
     // compressed once it takes a few kB).
     const fold = `pg_column_size(COALESCE(device_trees.recent, '{}'::jsonb) || '{}'::jsonb) + pg_column_size(${patch}::jsonb) > ${RECENT_BYTES}`;

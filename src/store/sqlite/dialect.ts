@@ -58,7 +58,7 @@ export const sqliteDialect: Dialect = {
   // whole; folding them into the tree names each member, null where absent, so that a record replaces
   // the tree's instead of merging into it (a member the value lost would stay).
   treePatch: (patch, ids) => {
-    const small = `octet_length(device_trees.tree) <= ${KEPT_TREE_BYTES}`;
+    const small = `octet_length(device_trees.tree) <= ${KEPT_TREE_BYTES} AND device_trees.recent IS NULL`;
     const fold = `COALESCE(octet_length(device_trees.recent), 0) + octet_length(${patch}) > ${RECENT_BYTES}`;
     const recent = `jsonb_patch(COALESCE(device_trees.recent, jsonb('{}')), (SELECT json_group_object(p.key,
         CASE WHEN device_trees.recent -> p.key IS NULL THEN json_patch(device_trees.tree -> p.key, p.value) ELSE json(p.value) END) FROM json_each(${patch}) p))`;
