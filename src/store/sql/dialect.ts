@@ -106,7 +106,8 @@ export interface Dialect {
    * For a write of values to paths a device's tree has already, without reading it: the SET and WHERE
    * of an UPDATE of device_trees that merges into each record named in the JSON object `patchParam`
    * (records keyed by path id, null members to remove) and matches only a tree that has every key of
-   * the text array `idsParam`.
+   * the text array `idsParam`. A small tree is merged into; a large one's records are merged into its
+   * `recent` document, or with it into the tree when it would pass RECENT_BYTES (sql/tree.ts).
    */
   treePatch(patchParam: string, idsParam: string): { set: string; where: string };
 

@@ -334,7 +334,8 @@ async function checkPaths(
   const tree = keep
     ? `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("tree")} END AS tree, ${complete} AS complete`
     : `CASE WHEN ${complete} THEN NULL ELSE ${d.documentText("tree")} END AS tree`;
-  // A tree handed back comes with its recent records (none while it is small: they are kept for large trees).
+  // A tree handed back comes with its recent records (as a rule none while it is small: they are kept
+  // for large trees).
   const recent = `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("recent")} END AS recent`;
   const stored = candidates.map((_, i) => `, ${treeRecord("device_trees", `$${i + 3}`)} AS v${i}`).join("");
   const [row] = await s.all(

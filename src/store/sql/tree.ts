@@ -12,13 +12,14 @@
 // attributes_at, the most common in the tree); a record keeps its own (tv, tn, ta: ms, or -1 for none)
 // only where it differs.
 //
-// A large tree (over KEPT_TREE_BYTES; on PostgreSQL, stored out of line) is not merged into at each write: the records a write of values
-// changes go whole into the row's `recent` document, which a read takes first (treeRecord), until a
-// write would take it past RECENT_BYTES: that write folds it, with its own records, into the tree. A periodic session writes the same
-// few records each time: its writes cost what those records take, not what the tree does (on
-// PostgreSQL the tree's TOAST value is not written again). A rewrite of the tree (a record added or
-// removed) takes them back too. The row's shared times change only then, so recent's records are
-// encoded against the times of the tree beside them.
+// A large tree (over KEPT_TREE_BYTES; on PostgreSQL, stored out of line) is not merged into at each
+// write: the records a write of values changes go whole into the row's `recent` document, which a
+// read takes first (treeRecord), until a write would take it past RECENT_BYTES: that write folds it,
+// with its own records, into the tree. A periodic session writes the same few records each time: its
+// writes cost what those records take, not what the tree does (on PostgreSQL the tree's TOAST value is
+// not written again). A rewrite of the tree (a record added or removed) takes them back too. The row's
+// shared times change only then, so recent's records are encoded against the times of the tree beside
+// them.
 import { numberOf, timeOf } from "../../query/values.js";
 import type { ParameterRecord } from "../types.js";
 
