@@ -14,13 +14,17 @@
 // sessions/s, session latency percentiles, the server's CPU per session and peak RSS.
 //
 //   npm run bench:sessions -- [--devices 1500] [--seconds 30] [--rounds 3] [--concurrency 48] [--pg URL | --no-pg] [--json]
-//                   [--only baseline,sqlite,postgres] [--workers N] [--cpu-prof DIR] [--no-trips] [--discovered]
+//                   [--only baseline,sqlite,postgres] [--workers N] [--cpu-prof DIR] [--no-trips] [--discovered] [--statements]
 //
 // With --discovered the ACS keeps its default presets: each device's first session (each round's
 // warm-up) discovers its whole data model, about 1,100 records for these gateways, so the measured
 // periodic sessions read and write full trees, as in a fleet whose devices were discovered. Its
 // devices default to 300: the ACS serves far fewer of these sessions a second, and a warm-up of 1,500
 // discoveries, each device informing every second once discovered, outlasts the warm-up's deadline.
+//
+// With --statements, where PostgreSQL's time went: its statements' execution time (waits included),
+// calls and WAL per session, from pg_stat_statements, which the server must load at its start
+// (`node scripts/pg-cluster.mjs start DIR --stat-statements`).
 //
 // With --workers N the ACS runs as N processes sharing the port; its CPU and RSS are those of all of them
 // (its GC time is the first process's only).
@@ -42,7 +46,7 @@ import { join } from "node:path";
 import type { SessionReport } from "../src/sim/runtime/index.js";
 import { describeSpeed, speedProbe } from "./support/speed-probe.js";
 import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, idleSince, machineIdle, machineReport, type MachineReport } from "./support/machine.js";
-import { markPg, sincePg } from "./support/pg-stats.js";
+import { markPg, mergeStatements, readStatements, resetStatements, sincePg, statementsTable, type StatementStats } from "./support/pg-stats.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
 import { sessionTrips, type TripsPerSession } from "./support/session-trips.js";
@@ -64,6 +68,8 @@ interface Options {
   trips: boolean;
   /** Devices discovered (default presets) before the measured sessions: full trees. */
   discovered: boolean;
+  /** PostgreSQL's statements from pg_stat_statements. */
+  statements: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -80,6 +86,7 @@ function options(argv: string[]): Options {
     rounds: Math.max(1, Number(get("rounds") ?? 3)),
     trips: !argv.includes("--no-trips"),
     discovered,
+    statements: argv.includes("--statements"),
   };
 }
 
@@ -113,6 +120,8 @@ interface Result {
   idleShare: number | null;
   /** What a session asks of the store, from the separate counting run. */
   trips: TripsPerSession | null;
+  /** PostgreSQL's statements over the windows (null: not asked for, not PostgreSQL, or not loaded). */
+  statements: StatementStats[] | null;
 }
 
 const here = new URL(".", import.meta.url);
@@ -127,6 +136,7 @@ interface Window {
   checkpoints: number | null;
   dbCpuMs: number | null;
   walBytes: number | null;
+  statements: StatementStats[] | null;
   simCpuMs: number;
   idleShare: number | null;
 }
@@ -163,6 +173,8 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     const deadline = Date.now() + 180_000;
     while (warmedUp.size < o.devices && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     if (warmedUp.size < o.devices) process.stderr.write(`${t.name}: only ${warmedUp.size} of ${o.devices} devices completed a session in the warm-up; measuring anyway\n`);
+    const tracking = o.statements && t.pgUrl !== undefined && (await resetStatements(t.pgUrl));
+    if (o.statements && t.pgUrl !== undefined && !tracking) process.stderr.write(`${t.name}: the server does not load pg_stat_statements (scripts/pg-cluster.mjs start DIR --stat-statements)\n`);
     const pgMark = t.pgUrl === undefined ? null : await markPg(t.pgUrl);
     wal?.sample();
     const gcStart = gcMs(t.gcFile);
@@ -180,7 +192,8 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     // The probe writes its total four times a second: wait for the figure that covers the window.
     await new Promise((r) => setTimeout(r, 300));
     const db = pgMark === null ? null : await sincePg(t.pgUrl!, pgMark);
-    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
+    const statements = tracking ? await readStatements(t.pgUrl!) : null;
+    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
   } finally {
     clearInterval(sampler);
     await sim.stop();
@@ -216,6 +229,7 @@ function summarize(target: string, windows: Window[], o: Options, trips: TripsPe
     simCpuMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.simCpuMs, 0) / ok.length,
     idleShare: windows.some((w) => w.idleShare === null) ? null : windows.reduce((n, w) => n + w.idleShare! * w.elapsedS, 0) / elapsed,
     trips,
+    statements: windows.some((w) => w.statements === null) ? null : mergeStatements(windows.map((w) => w.statements!)),
   };
 }
 
@@ -398,6 +412,11 @@ async function main(): Promise<void> {
     console.log(
       `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} | ${r.walKbPerSession === null ? "-" : `${r.walKbPerSession.toFixed(1)} kB`} | ${r.simCpuMsPerSession.toFixed(2)} ms | ${r.idleShare === null ? "-" : `${(100 * r.idleShare).toFixed(0)}%`} |`,
     );
+  }
+  for (const r of results) {
+    if (r.statements === null || r.sessions === 0) continue;
+    console.log(`\nWhere PostgreSQL's time went, ${r.target} (pg_stat_statements over the measured windows; execution includes waits):\n`);
+    for (const line of statementsTable(r.statements, r.sessions, 15)) console.log(line);
   }
 }
 

@@ -1,7 +1,9 @@
 // A throwaway PostgreSQL cluster for tests.
 //
-//   node scripts/pg-cluster.mjs start <dir>   creates and starts a cluster, prints its URL
+//   node scripts/pg-cluster.mjs start <dir> [--stat-statements]   creates and starts a cluster, prints its URL
 //   node scripts/pg-cluster.mjs stop <dir>    stops it and removes everything it created
+//
+// --stat-statements loads pg_stat_statements (what `npm run bench:sessions -- --statements` reads).
 //
 // <dir> only holds a small state file (cluster.json); the cluster itself lives in a fresh temporary
 // directory, because initdb refuses to run as root: as root, the server runs as the `postgres` OS user
@@ -76,7 +78,7 @@ function readState(dir) {
  * Creates and starts a cluster whose state is kept in `dir`; returns its URL. `owner` (a pid) is recorded
  * so that a later run can clean up after a runner that was killed (see `reapStale`).
  */
-export async function startCluster(dir, { owner = process.pid } = {}) {
+export async function startCluster(dir, { owner = process.pid, statStatements = false } = {}) {
   const bin = findPgBin();
   if (!bin) throw new Error("PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin; set PROVISIO_PG_BIN)");
   dir = resolve(dir);
@@ -92,7 +94,7 @@ export async function startCluster(dir, { owner = process.pid } = {}) {
   const socketDir = base;
   const log = join(base, "postgres.log");
   // Written before anything can fail half-way, so that `stop` can always remove the temporary folder.
-  const state = { bin, base, data, log, owner, url: null };
+  const state = { bin, base, data, log, owner, statStatements, url: null };
   writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2));
 
   try {
@@ -101,7 +103,7 @@ export async function startCluster(dir, { owner = process.pid } = {}) {
     // The free port can be taken between probing and binding: try a few.
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freePort();
-      const r = pgTool(bin, "pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", serverOptions(port, socketDir), "start"], { allowFailure: true });
+      const r = pgTool(bin, "pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", serverOptions(port, socketDir, statStatements), "start"], { allowFailure: true });
       if (r.status === 0) {
         state.url = `postgres://${DB_USER}@127.0.0.1:${port}/postgres`;
         state.port = port;
@@ -117,10 +119,11 @@ export async function startCluster(dir, { owner = process.pid } = {}) {
   }
 }
 
-function serverOptions(port, socketDir) {
+function serverOptions(port, socketDir, statStatements = false) {
   return [
     `-h 127.0.0.1`, `-p ${port}`, `-k ${socketDir}`,
     "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300",
+    ...(statStatements ? ["-c shared_preload_libraries=pg_stat_statements"] : []),
   ].join(" ");
 }
 
@@ -135,7 +138,7 @@ export function haltServer(dir) {
 export function resumeServer(dir) {
   const state = readState(resolve(dir));
   if (!state) throw new Error(`${dir} holds no cluster`);
-  pgTool(state.bin, "pg_ctl", ["-D", state.data, "-l", state.log, "-w", "-t", "60", "-o", serverOptions(state.port, state.base), "start"]);
+  pgTool(state.bin, "pg_ctl", ["-D", state.data, "-l", state.log, "-w", "-t", "60", "-o", serverOptions(state.port, state.base, state.statStatements === true), "start"]);
 }
 
 /** Stops the cluster kept in `dir` (if any) and removes it, its temporary folder and `dir`. */
@@ -171,14 +174,15 @@ export function reapStale(parent) {
 }
 
 async function cli(argv) {
-  const [command, dir] = argv;
-  if (!dir || (command !== "start" && command !== "stop")) {
-    process.stderr.write("usage: node scripts/pg-cluster.mjs start|stop <dir>\n");
+  const [command, dir, ...flags] = argv;
+  const unknown = flags.filter((f) => f !== "--stat-statements" || command !== "start");
+  if (!dir || (command !== "start" && command !== "stop") || unknown.length > 0) {
+    process.stderr.write("usage: node scripts/pg-cluster.mjs start <dir> [--stat-statements] | stop <dir>\n");
     return 2;
   }
   if (command === "start") {
     // The CLI's cluster outlives this process on purpose: no owner, never reaped.
-    const url = await startCluster(dir, { owner: null });
+    const url = await startCluster(dir, { owner: null, statStatements: flags.includes("--stat-statements") });
     process.stdout.write(`${url}\n`);
   } else {
     stopCluster(dir);

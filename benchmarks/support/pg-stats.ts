@@ -63,3 +63,61 @@ export async function sincePg(url: string, from: PgMark): Promise<{ cpuMs: numbe
   const [wal] = await query<{ n: string }>(url, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${from.wal}')::text AS n`);
   return { cpuMs, checkpoints: (await checkpoints(url)) - from.checkpoints, walBytes: Number(wal!.n) };
 }
+
+/** One statement's work in a window, from pg_stat_statements. */
+export interface StatementStats {
+  query: string;
+  calls: number;
+  /** Execution time, ms, waits included (a busy machine's descheduling too). */
+  execMs: number;
+  walBytes: number;
+}
+
+/**
+ * Whether the server keeps pg_stat_statements (loaded at its start: `scripts/pg-cluster.mjs start DIR
+ * --stat-statements`); if so, makes the extension in the database of `url` and empties its figures for
+ * that database, so that a window's reading holds the window's statements only.
+ */
+export async function resetStatements(url: string): Promise<boolean> {
+  const [loaded] = await query<{ on: boolean }>(url, "SELECT current_setting('shared_preload_libraries') LIKE '%pg_stat_statements%' AS on");
+  if (loaded?.on !== true) return false;
+  await query(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  await query(url, "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+  return true;
+}
+
+/** The database's statements since resetStatements, by execution time. */
+export async function readStatements(url: string): Promise<StatementStats[]> {
+  const rows = await query<{ query: string; calls: string; exec: number; wal: string }>(url,
+    `SELECT query, calls::text AS calls, total_exec_time AS exec, wal_bytes::text AS wal FROM pg_stat_statements
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC`);
+  return rows.map((r) => ({ query: r.query.replace(/\s+/g, " "), calls: Number(r.calls), execMs: Number(r.exec), walBytes: Number(r.wal) }));
+}
+
+/** Windows' statements as one list: the same statement's figures added up. */
+export function mergeStatements(windows: readonly StatementStats[][]): StatementStats[] {
+  const byQuery = new Map<string, StatementStats>();
+  for (const w of windows) {
+    for (const s of w) {
+      const m = byQuery.get(s.query) ?? { query: s.query, calls: 0, execMs: 0, walBytes: 0 };
+      byQuery.set(s.query, { query: s.query, calls: m.calls + s.calls, execMs: m.execMs + s.execMs, walBytes: m.walBytes + s.walBytes });
+    }
+  }
+  return [...byQuery.values()].sort((a, b) => b.execMs - a.execMs);
+}
+
+/** A Markdown table of the `top` statements by execution time, per session of `sessions`. */
+export function statementsTable(stats: readonly StatementStats[], sessions: number, top: number): string[] {
+  const total = stats.reduce((n, s) => n + s.execMs, 0);
+  const lines = [
+    `All statements: ${((1000 * total) / sessions).toFixed(0)} us of execution a session.`,
+    "",
+    "| statement | calls per session | us per call | us per session | WAL per call |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  for (const s of stats.slice(0, top)) {
+    const text = s.query.length > 110 ? `${s.query.slice(0, 110)}...` : s.query;
+    lines.push(`| \`${text.replace(/\|/g, "\\|").replace(/`/g, "'")}\` | ${(s.calls / sessions).toFixed(2)} | ${((1000 * s.execMs) / s.calls).toFixed(0)} | ${((1000 * s.execMs) / sessions).toFixed(0)} | ${(s.walBytes / s.calls).toFixed(0)} B |`);
+  }
+  return lines;
+}
