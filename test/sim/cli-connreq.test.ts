@@ -6,12 +6,11 @@ import { after, before, describe, it } from "node:test";
 import { parseHostPort, simulationOptions } from "../../src/cli/sim.js";
 import { Cpe } from "../../src/sim/cpe.js";
 import { makeIdentity } from "../../src/sim/identity.js";
-import type { SimulationSummary } from "../../src/sim/runtime/index.js";
 import { deviceIdOf } from "../../src/session/index.js";
 import { startTestAcs, type TestAcs } from "../support/acs.js";
 import { forEachBackend } from "../support/pg.js";
 import { startProsody, type Prosody } from "../support/prosody.js";
-import { runSimCli } from "./support/runtime.js";
+import { runSimCli, simSummary } from "./support/runtime.js";
 
 /** The flags commander would give for `provisio sim --acs URL` plus `extra`. */
 function flags(extra: Record<string, unknown>): Parameters<typeof simulationOptions>[0] {
@@ -73,7 +72,7 @@ forEachBackend((backend) => {
       const stun = t.acs.connectionRequests.stunAddress!;
       const r = await runSimCli([...base(), "--serial-prefix", `CS${backend.name[0]}`, "--sessions", "4", "--stun-server", `127.0.0.1:${stun.port}`, "--stun-username", "cli-{serial}"]);
       assert.equal(r.code, 0, r.stderr);
-      const s = JSON.parse(r.stdout) as SimulationSummary;
+      const s = simSummary(r);
       assert.deepEqual(s.events, { "0 BOOTSTRAP": 2, "1 BOOT": 2, "4 VALUE CHANGE": 2 });
       assert.ok(s.stun!.bindingResponses >= 2);
       for (const serial of [`CS${backend.name[0]}000001`, `CS${backend.name[0]}000002`]) {
@@ -90,7 +89,7 @@ forEachBackend((backend) => {
         "--xmpp-server", `127.0.0.1:${prosody.port}`, "--xmpp-domain", prosody.domain, "--xmpp-username", `cli-${backend.name}-{index}`, "--xmpp-password", "pw-{index}",
       ]);
       assert.equal(r.code, 0, r.stderr);
-      const s = JSON.parse(r.stdout) as SimulationSummary;
+      const s = simSummary(r);
       assert.deepEqual(s.events, { "0 BOOTSTRAP": 2, "1 BOOT": 2, "4 VALUE CHANGE": 2 });
       assert.deepEqual([s.xmpp!.logins, s.xmpp!.loginFailures], [2, 0]);
       const stored = await t.acs.store.parameters.get(deviceIdOf({ oui: "00D09E", productClass: "PG-4100", serialNumber: `CX${backend.name[0]}000002` }), ["Device.ManagementServer.ConnReqJabberID"]);

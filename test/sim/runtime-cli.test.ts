@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { deviceIdOf } from "../../src/session/index.js";
-import { loadModel, SimSetupError, startSimulation, type SimulationSummary } from "../../src/sim/runtime/index.js";
+import { loadModel, SimSetupError, startSimulation } from "../../src/sim/runtime/index.js";
 import { startTestAcs, type TestAcs } from "../support/acs.js";
 import { createTestPki, type TestPki } from "../support/certs.js";
 import { forEachBackend } from "../support/pg.js";
-import { connectionRequest, eventCodes, runSimCli, sessionWhere, sessionsWhere } from "./support/runtime.js";
+import { connectionRequest, eventCodes, runSimCli, sessionWhere, sessionsWhere, simSummary } from "./support/runtime.js";
 
 forEachBackend((backend) => {
   describe("provisio sim, state and HTTPS", () => {
@@ -34,7 +34,7 @@ forEachBackend((backend) => {
     it("runs --devices 5 --sessions 5 --json, exits 0 and prints the summary", async () => {
       const r = await runSimCli(["--acs", t.url, "--username", t.username, "--password", t.password, "--devices", "5", "--sessions", "5", "--json", "--serial-prefix", "CLI", "--cwmp-version", "mix"]);
       assert.equal(r.code, 0, r.stderr);
-      const s = JSON.parse(r.stdout) as SimulationSummary;
+      const s = simSummary(r);
       assert.equal(s.ended, "sessions");
       assert.deepEqual(s.devices, { total: 5, poweredOn: 5, up: 5 });
       assert.deepEqual([s.sessions.completed, s.sessions.failed, s.sessions.inFlight], [5, 0, 0]);
@@ -58,12 +58,12 @@ forEachBackend((backend) => {
       const args = ["--acs", t.url, "--username", t.username, "--password", t.password, "--devices", "3", "--sessions", "3", "--json", "--serial-prefix", "KEEP", "--state", state];
       const first = await runSimCli(args);
       assert.equal(first.code, 0, first.stderr);
-      assert.equal((JSON.parse(first.stdout) as SimulationSummary).events["0 BOOTSTRAP"], 3);
+      assert.equal(simSummary(first).events["0 BOOTSTRAP"], 3);
       assert.ok(existsSync(join(state, "simulation.json")));
       assert.equal(readFileSync(join(state, "devices.jsonl"), "utf8").trim().split("\n").length, 3);
       const second = await runSimCli(args);
       assert.equal(second.code, 0, second.stderr);
-      const s = JSON.parse(second.stdout) as SimulationSummary;
+      const s = simSummary(second);
       assert.equal(s.events["0 BOOTSTRAP"], undefined);
       assert.equal(s.events["1 BOOT"], 3);
       const wrong = await runSimCli([...args, "--model", "tr098-gateway"]);

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadModel, parseScenario, SimSetupError, type SimulationSummary } from "../../src/sim/runtime/index.js";
+import { loadModel, parseScenario, SimSetupError } from "../../src/sim/runtime/index.js";
 import { startTestAcs, type TestAcs } from "../support/acs.js";
 import { forEachBackend } from "../support/pg.js";
-import { runSimCli } from "./support/runtime.js";
+import { runSimCli, simSummary } from "./support/runtime.js";
 
 const FM = "Device.FaultMgmt.";
 
@@ -48,7 +48,7 @@ forEachBackend((backend) => {
       const r = await runSimCli(["--acs", t.url, "--username", t.username, "--password", t.password, "-n", "2", "--serial-prefix", "SCN", "--reboot-time", "1",
         "--scenario", scenario, "--sessions", "5", "--duration", "120", "--json"], 150_000);
       assert.equal(r.code, 0, r.stderr);
-      const s = JSON.parse(r.stdout) as SimulationSummary;
+      const s = simSummary(r);
       assert.equal(s.ended, "sessions");
       assert.deepEqual([s.sessions.completed, s.sessions.failed], [5, 0]);
       assert.deepEqual(s.events, { "0 BOOTSTRAP": 2, "1 BOOT": 3, "4 VALUE CHANGE": 2 });

@@ -8,7 +8,7 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, 
 import type { AddressInfo } from "node:net";
 import { createChallenge, digestAuthorization, parseChallenge, pickChallenge, verifyDigest, digestHa1, parseAuthorization } from "../../../src/auth/index.js";
 import { deviceIdOf } from "../../../src/session/index.js";
-import type { SessionReport, Simulation } from "../../../src/sim/runtime/index.js";
+import type { SessionReport, Simulation, SimulationSummary } from "../../../src/sim/runtime/index.js";
 import type { TaskRecord } from "../../../src/store/types.js";
 import type { TestAcs } from "../../support/acs.js";
 
@@ -212,9 +212,19 @@ export function runSimCli(args: string[], timeoutMs = 30_000): Promise<{ code: n
       child.kill("SIGKILL");
       reject(new Error(`provisio sim did not end in time:\n${out()}\n${err()}`));
     }, timeoutMs);
-    child.on("exit", (code) => {
+    // "close", not "exit": the process may exit before its output has all been read.
+    child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout: out(), stderr: err() });
     });
   });
+}
+
+/** The summary `provisio sim --json` printed; what it printed instead, if it is not one JSON document. */
+export function simSummary(r: { stdout: string; stderr: string }): SimulationSummary {
+  try {
+    return JSON.parse(r.stdout) as SimulationSummary;
+  } catch (e) {
+    throw new Error(`provisio sim --json printed no summary (${(e as Error).message}):\n--- stdout\n${r.stdout.slice(0, 2000)}\n--- stderr\n${r.stderr.slice(0, 2000)}`);
+  }
 }
