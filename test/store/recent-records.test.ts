@@ -141,6 +141,19 @@ forEachBackend((b) => {
       assert.equal(rewritten.recent, null);
       assert.equal(rewritten.tree[ipId]!.v, "again");
       assert.deepEqual([await value(store, "big", ip), await value(store, "big", "Device.Hosts.Host.151.HostName")], ["again", "new"]);
+      // The same with a path this store already knows (another device has it), outside a transaction: on
+      // SQLite the write's check hands the tree over for the rewrite, and recent's records must come with
+      // it, or the rewrite takes their values back.
+      const mac = leaves[1]!;
+      await discovered(store, "other", 2);
+      await store.parameters.setValues("other", [{ path: "Device.Hosts.Host.152.HostName", value: "elsewhere", type: "xsd:string" }], at(64));
+      // A read finds the path committed: this store's dictionary now knows it without a statement.
+      assert.equal(await value(store, "other", "Device.Hosts.Host.152.HostName"), "elsewhere");
+      await store.parameters.setValues("big", [{ path: mac, value: "in recent", type: "xsd:string" }], at(65));
+      assert.equal((await row(url, "big")).recent![await pathId(url, mac)]!.v, "in recent");
+      await store.parameters.setValues("big", [{ path: "Device.Hosts.Host.152.HostName", value: "mine", type: "xsd:string" }], at(66));
+      assert.equal((await row(url, "big")).recent, null);
+      assert.deepEqual([await value(store, "big", mac), await value(store, "big", "Device.Hosts.Host.152.HostName")], ["in recent", "mine"]);
       // Names and attributes rewrite too.
       await store.parameters.setValues("big", [{ path: ip, value: "once more", type: "xsd:string" }], at(62));
       await store.parameters.setAttributes("big", [{ path: ip, notification: 2, accessList: [] }], at(63));

@@ -334,9 +334,9 @@ async function checkPaths(
   const tree = keep
     ? `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("tree")} END AS tree, ${complete} AS complete`
     : `CASE WHEN ${complete} THEN NULL ELSE ${d.documentText("tree")} END AS tree`;
-  // A tree handed back comes with its recent records (as a rule none while it is small: they are kept
-  // for large trees).
-  const recent = `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("recent")} END AS recent`;
+  // A tree handed back comes with its recent records, which are newer than its own: without them the
+  // caller's rewrite would take their values back (at most RECENT_BYTES, read whether used or not).
+  const recent = `${d.documentText("recent")} AS recent`;
   const stored = candidates.map((_, i) => `, ${treeRecord("device_trees", `$${i + 3}`)} AS v${i}`).join("");
   const [row] = await s.all(
     `SELECT device_trees.device_id, ${tree}, ${recent}, values_at, names_at, attributes_at, r.indexed_rev${stored}
