@@ -391,7 +391,7 @@ async function main(): Promise<void> {
   console.log(describeMachine(machine));
   console.log(`${describeSpeed(speed, speedAfter)}\n`);
   console.log("| target | sessions/s | vs baseline | failed | exchanges per session | p50 ms | p90 ms | p99 ms | server CPU per session | server peak RSS | simulator RSS |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
     console.log(
       `| ${r.target} | ${r.perSecond.toFixed(0)} | ${Number.isNaN(base) ? "-" : `${((100 * r.perSecond) / base).toFixed(0)}%`} | ${r.failed} | ${r.exchanges.toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.serverCpuMsPerSession.toFixed(2)} ms | ${r.serverPeakRssMb.toFixed(0)} MB | ${r.simRssMb.toFixed(0)} MB |`,
