@@ -8,8 +8,8 @@ import { describe, test } from "node:test";
 import { openStore, StoreCounters, type TransactionCounts } from "../../src/store/index.js";
 import { KEPT_TREE_BYTES } from "../../src/store/sql/tree-rows.js";
 import { forEachBackend, queryDirect } from "../support/pg.js";
-import { at, inform } from "./conformance.js";
-import { hostTable } from "./host-table.js";
+import { at } from "./conformance.js";
+import { discoveredHosts } from "./host-table.js";
 
 forEachBackend((b) => {
   describe("a transaction's writes of a large tree", () => {
@@ -18,13 +18,8 @@ forEachBackend((b) => {
       const url = await b.freshUrl();
       const store = await openStore(url, { postgres: { counters }, sqlite: { counters } });
       ctx.after(() => store.close());
-      const large = hostTable(150);
-      const small = hostTable(2);
-      for (const [id, t] of [["big", large], ["little", small]] as const) {
-        await store.devices.recordInform(inform(id));
-        await store.transaction((tx) => tx.parameters.setNames(id, "Device.Hosts.", false, t.names, at(0)));
-        await store.parameters.setValues(id, t.values, at(1));
-      }
+      const large = await discoveredHosts(store, "big", 150);
+      const small = await discoveredHosts(store, "little", 2);
       const size = async (id: string) => Number((await queryDirect(url,
         // On PostgreSQL the size as a write's RETURNING sees it: not compressed.
         `SELECT ${b.name === "postgres" ? "pg_column_size(tree || '{}'::jsonb)" : "octet_length(tree)"} AS n FROM device_trees WHERE device_id = $1`, [id]))[0]!.n);

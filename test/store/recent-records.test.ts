@@ -8,8 +8,8 @@ import { describe, test } from "node:test";
 import { openStore, type Store } from "../../src/store/index.js";
 import { RECENT_BYTES } from "../../src/store/sql/tree.js";
 import { forEachBackend, queryDirect } from "../support/pg.js";
-import { at, inform } from "./conformance.js";
-import { hostTable } from "./host-table.js";
+import { at } from "./conformance.js";
+import { discoveredHosts, hostTable } from "./host-table.js";
 
 interface Row {
   tree: Record<string, Record<string, unknown>>;
@@ -29,13 +29,6 @@ forEachBackend((b) => {
   async function pathId(url: string, path: string): Promise<string> {
     return String((await queryDirect(url, "SELECT id FROM param_paths WHERE path = $1", [path]))[0]!.id);
   }
-  async function discovered(store: Store, id: string, hosts: number) {
-    const t = hostTable(hosts);
-    await store.devices.recordInform(inform(id));
-    await store.transaction((tx) => tx.parameters.setNames(id, "Device.Hosts.", false, t.names, at(0)));
-    await store.parameters.setValues(id, t.values, at(1));
-    return t;
-  }
   const value = async (store: Store, id: string, path: string) => (await store.parameters.get(id, [path]))[0]?.value;
 
   describe("a large tree's recent records", () => {
@@ -43,8 +36,8 @@ forEachBackend((b) => {
       const url = await b.freshUrl();
       const store = await openStore(url);
       ctx.after(() => store.close());
-      const { leaves } = await discovered(store, "big", 150);
-      const small = await discovered(store, "little", 2);
+      const { leaves } = await discoveredHosts(store, "big", 150);
+      const small = await discoveredHosts(store, "little", 2);
       const before = await row(url, "big");
       assert.equal(before.recent, null);
       if (pg) {
@@ -104,7 +97,7 @@ forEachBackend((b) => {
       const url = await b.freshUrl();
       const store = await openStore(url);
       ctx.after(() => store.close());
-      const { leaves } = await discovered(store, "big", 150);
+      const { leaves } = await discoveredHosts(store, "big", 150);
       const ip = leaves[0]!;
       const ipId = await pathId(url, ip);
       // A text that becomes an integer: the record loses its "v", and the fold must not bring it back.
@@ -145,7 +138,7 @@ forEachBackend((b) => {
       // SQLite the write's check hands the tree over for the rewrite, and recent's records must come with
       // it, or the rewrite takes their values back.
       const mac = leaves[1]!;
-      await discovered(store, "other", 2);
+      await discoveredHosts(store, "other", 2);
       await store.parameters.setValues("other", [{ path: "Device.Hosts.Host.152.HostName", value: "elsewhere", type: "xsd:string" }], at(64));
       // A read finds the path committed: this store's dictionary now knows it without a statement.
       assert.equal(await value(store, "other", "Device.Hosts.Host.152.HostName"), "elsewhere");
