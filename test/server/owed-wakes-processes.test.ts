@@ -66,7 +66,7 @@ forEachBackend((b) => {
           const a = track(await startAcsProcess([...common, "--set", "connectionRequests.concurrency=1", "--set", "connectionRequests.timeout=600"], 60_000));
           cwmp.add(a.port);
           const key = (JSON.parse(readFileSync(join(dataDir, "admin-api-key.json"), "utf8")) as { key: string }).key;
-          sim = await startSimulation({
+          const running = await startSimulation({
             acsUrl: cwmp.url,
             devices: N,
             // No periodic Inform in the test's time: a task runs only when its device is woken.
@@ -74,9 +74,16 @@ forEachBackend((b) => {
             identity: { acsUsername: USER, acsPassword: PASS, productClass: "OWED", serialPrefix: "OW", connectionRequestUsername: CR.username, connectionRequestPassword: CR.password },
             concurrency: 8,
           });
+          sim = running;
           store = await openStore(db);
           const s = store;
           await until(`${N} devices registered`, async () => (await s.devices.count({ filter: 'productClass = "OWED"' })) === N, 90_000);
+          // And their first sessions over: a device still in one (or retrying it on B after A's kill)
+          // would take its task there, unwoken, and the test would count no request for it.
+          await until(`${N} first sessions ended`, () => {
+            const { completed, inFlight, queued } = running.stats().sessions;
+            return Promise.resolve(completed >= N && inFlight === 0 && queued === 0);
+          }, 90_000);
           const now = new Date();
           await s.devices.recordInform({ id: SILENT, manufacturer: "M", oui: "000000", productClass: "OWED", serialNumber: "SILENT", at: now, address: null, cwmpNamespace: "1-2", cwmpVersion: "1.4", events: [] });
           await s.parameters.setValues(SILENT, [{ path: "Device.ManagementServer.ConnectionRequestURL", value: silent.url, type: "xsd:string" }], now);
