@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import type { Simulation } from "../../src/sim/runtime/index.js";
 import { deviceIdOf } from "../../src/session/index.js";
-import { callFromPage, cspViolations, PASSWORD, readTree, setAndSeeReported, startConsoleRig, until, type ConsoleRig } from "./support.js";
+import { callFromPage, cspViolations, PASSWORD, readTree, setAndSeeReported, startConsoleRig, until, visibleOrSay, type ConsoleRig } from "./support.js";
 
 const HOSTILE_CLASS = "<img src=x onerror=window.__pwned=1>";
 const HOSTILE_VALUE = '"><script>window.__pwned=2</script><b>x</b>';
@@ -100,8 +100,7 @@ describe("web console", { timeout: 300_000 }, () => {
 
     await page.getByLabel("Filter", { exact: true }).fill('serialNumber = "CON000003"');
     await page.keyboard.press("Enter");
-    const link = page.getByRole("link", { name: idOf(gateways, 2) });
-    await link.waitFor();
+    await visibleOrSay(page, page.getByRole("link", { name: idOf(gateways, 2) }));
     assert.equal(await page.locator("tbody tr").count(), 1);
     // The export link is the filter's devices as CSV (fetched with the page's credentials).
     const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { loadModel, startSimulation, type Simulation, type SimDevice } from "../../src/sim/runtime/index.js";
 import { apiUrlOf, startAcsProcess, type AcsProcess } from "../support/acs-process.js";
 import { runCli, type CliRun } from "../cli/support.js";
@@ -169,6 +169,29 @@ export async function startConsoleRig(o: { db?: string; set?: string[] } = {}): 
 /** What the page's CSP blocked (should be nothing: the console renders device data inert itself). */
 export function cspViolations(page: Page): Promise<string[]> {
   return page.evaluate("window.__cspViolations") as Promise<string[]>;
+}
+
+/**
+ * Waits for `locator` to be visible; when it never is, the error says what the page showed instead (its
+ * address, the focused element, the filter's text, its alerts and the table's first rows), for a failure
+ * seen once in CI and never again on a quiet machine.
+ */
+export async function visibleOrSay(page: Page, locator: Locator): Promise<void> {
+  try {
+    await locator.waitFor();
+  } catch (err) {
+    const shown = await page
+      .evaluate(`JSON.stringify({
+        url: location.href,
+        focused: document.activeElement && (document.activeElement.id || document.activeElement.tagName),
+        filter: document.getElementById("device-filter") && document.getElementById("device-filter").value,
+        alerts: [...document.querySelectorAll("[role=alert]")].map((e) => e.textContent),
+        rows: [...document.querySelectorAll("tbody tr")].slice(0, 3).map((e) => e.textContent),
+        main: (document.querySelector("main") || document.body).textContent.slice(0, 400),
+      })`)
+      .catch((e: unknown) => `(the page could not be read: ${String(e)})`);
+    throw new Error(`${(err as Error).message}\nthe page showed instead: ${String(shown)}`, { cause: err });
+  }
 }
 
 /** Polls `fn` every 100 ms until it gives a value, for at most `ms` (a bound, not an assertion on time). */
