@@ -31,8 +31,9 @@
 //
 // It also prints what the figures depend on besides the code (machine.ts): the CPU model, the load, an
 // fsync's latency where the SQLite database is, the page cache; how fast the machine runs a reference
-// piece of the ACS's JavaScript and a loopback round trip, at the start and at the end (speed-probe.ts:
-// the same code's CPU per session moves with them); for each target over its windows, the server's
+// piece of the ACS's JavaScript and a loopback round trip, in its process and with another (whose CPU
+// is what each HTTP exchange and database round trip costs a side), at the start and at the end
+// (speed-probe.ts: the same code's CPU per session moves with them); for each target over its windows, the server's
 // garbage collection time, SQLite's WAL checkpoints or PostgreSQL's checkpoints, the CPU of PostgreSQL's
 // backends serving the ACS, the simulator's CPU (this process) and the machine's idle share. A target
 // that serves nearly every session the devices ask for (each informs every second) is said to be bound
@@ -51,6 +52,9 @@ import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, 
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
 import { sessionTrips, type TripsPerSession } from "./support/session-trips.js";
 import { option } from "./support/args.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Options {
   devices: number;

@@ -29,6 +29,9 @@ import { markPg, sincePg } from "./support/pg-stats.js";
 import { relationSizes } from "./support/table-sizes.js";
 import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
 import { option } from "./support/args.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Options {
   devices: number;

@@ -24,6 +24,9 @@ import { machineReport } from "./support/machine.js";
 import { rssMb } from "./support/processes.js";
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 function options(argv: string[]) {
   const get = (name: string) => option(argv, name);

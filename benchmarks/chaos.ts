@@ -17,6 +17,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { withCrashableCluster } from "./support/chaos-cluster.js";
 import { runChaos, type ChaosResult } from "./support/chaos-run.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({
   options: {

@@ -14,6 +14,9 @@ import { SaxesParser } from "saxes";
 import { parseCwmp, serializeEnvelope, type CwmpEnvelope } from "../src/cwmp/index.js";
 import { gpvResponseEnvelope, informEnvelope } from "./support/envelopes.js";
 import { throughput } from "./support/throughput.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Result {
   payload: string;

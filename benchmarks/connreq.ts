@@ -35,6 +35,9 @@ import { loadModel, startSimulation, type SessionReport, type Simulation } from 
 import { apiCall, closeApiConnections, startApiProcess, type ApiProcess } from "./support/api-process.js";
 import { runIfScript } from "./support/run-main.js";
 import { option } from "./support/args.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Options {
   backends: Array<"sqlite" | "postgres">;

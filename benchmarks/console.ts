@@ -21,6 +21,9 @@ import { deviceIdOf } from "../src/session/index.js";
 import { openStore } from "../src/store/index.js";
 import { apiUrlOf, startAcsProcess } from "../test/support/acs-process.js";
 import { fill } from "./list-query.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const CHROMIUM = process.env.PROVISIO_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const CR = { username: "bench-cr", password: "bench-cr-secret" };

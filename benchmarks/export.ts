@@ -15,6 +15,9 @@ import { openStore, type Store } from "../src/store/index.js";
 import { fill, T_END } from "./list-query.js";
 import { runIfScript } from "./support/run-main.js";
 import { option } from "./support/args.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const COLUMNS = ["Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.UpTime", "Device.ManagementServer.PeriodicInformInterval"];
 

@@ -32,6 +32,9 @@ import { openDirect, type DirectSql } from "./support/direct-sql.js";
 import { runIfScript } from "./support/run-main.js";
 import { relationSizes, type RelationSize } from "./support/table-sizes.js";
 import { percentile, time } from "./support/timing.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Options {
   backend: "sqlite" | "postgres";

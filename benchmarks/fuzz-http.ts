@@ -25,6 +25,9 @@ import { rssMb, SERVE_READY, serveArgs, startProcess, stopProcess } from "./supp
 import { KeptAliveConnection, type Outcome } from "./support/raw-client.js";
 import { StallDetector } from "../src/server/loop-watchdog.js";
 import { option } from "./support/args.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Options {
   messages: number;

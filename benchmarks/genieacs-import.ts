@@ -20,6 +20,9 @@ import { openStore } from "../src/store/index.js";
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
 import { option } from "./support/args.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const PARAMETERS = 30;
 

@@ -13,6 +13,9 @@ import { mulberry32 } from "../src/sim/rng.js";
 import { benchDatabase, option } from "./support/args.js";
 import { time } from "./support/timing.js";
 import { runIfScript } from "./support/run-main.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Options {
   backend: "sqlite" | "postgres";

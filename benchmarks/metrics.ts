@@ -31,6 +31,9 @@ import type { DeviceScope, MetricDefinitionRecord, MetricSample } from "../src/s
 import { percentile, time } from "./support/timing.js";
 import { option } from "./support/args.js";
 import { runIfScript } from "./support/run-main.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const HOUR = 3600;
 const DAY = 86400;

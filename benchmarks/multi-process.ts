@@ -31,6 +31,9 @@ import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, 
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
 import { option } from "./support/args.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Options {
   processes: number;

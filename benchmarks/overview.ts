@@ -15,6 +15,9 @@ import { fill, T_END } from "./list-query.js";
 import { option } from "./support/args.js";
 import { time } from "./support/timing.js";
 import { runIfScript } from "./support/run-main.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const MINUTE = 60_000;
 

@@ -9,6 +9,9 @@
 import { Cpe } from "../src/sim/cpe.js";
 import { makeIdentity } from "../src/sim/identity.js";
 import { builtinModels } from "../src/sim/models/index.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 function mib(n: number): string {
   return (n / 1024 / 1024).toFixed(1) + " MiB";

@@ -24,6 +24,9 @@ import { loadModel, startSimulation, type Simulation } from "../src/sim/runtime/
 import { processTree, rssMb, SERVE_READY, serveCommand, startProcess, stopProcess } from "./support/processes.js";
 import { formatRow, formatVerdict, MinuteCollector, TABLE_HEADER, verdict, type Limits, type MinuteRow, type TaskOutcome } from "./support/soak-stats.js";
 import { option } from "./support/args.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Options extends Limits {
   devices: number;

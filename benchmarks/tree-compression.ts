@@ -16,6 +16,9 @@ import { loadavg } from "node:os";
 import { openDirect, type DirectSql } from "./support/direct-sql.js";
 import { runIfScript } from "./support/run-main.js";
 import { time } from "./support/timing.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 /** Values a session writes: counters and uptime of a TR-181 gateway, as a periodic Inform brings. */
 const WRITTEN = 10;

@@ -21,6 +21,9 @@ import { openStore } from "../src/store/index.js";
 import { option } from "./support/args.js";
 import { runIfScript } from "./support/run-main.js";
 import { timeSync } from "./support/timing.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 interface Timing {
   p50: number;

@@ -15,6 +15,9 @@ import { builtinModels, tr181Source } from "../src/sim/models/index.js";
 import { compileUspModel, UspAgent } from "../src/sim/usp/index.js";
 import { decodeRecord, encodeMsg, encodeRecord, noSessionContextRecord, uspMsg } from "../src/usp/index.js";
 import { throughput, type Throughput } from "./support/throughput.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);

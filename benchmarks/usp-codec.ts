@@ -16,6 +16,9 @@
 import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, noSessionContextRecord, uspMsg, type UspMsg } from "../src/usp/index.js";
 import { MsgType, RecordType } from "../src/usp/schema/index.js";
 import { throughput, type Throughput } from "./support/throughput.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf("--seconds") + 1]) || 2;

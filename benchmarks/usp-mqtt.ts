@@ -23,6 +23,9 @@ import { encodeMsg, encodeRecord, noSessionContextRecord, uspMsg } from "../src/
 import { startMosquitto } from "../test/support/mosquitto.js";
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const CONTROLLER = "proto::provisio";
 const TOPIC = "usp/controller";

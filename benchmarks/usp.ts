@@ -27,6 +27,9 @@ import { decodeMsg, decodeRecord, encodeMsg, encodeRecord, msgBody, msgKind, noS
 import { option } from "./support/args.js";
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
+import { exitOnHelp } from "./support/help.js";
+
+exitOnHelp(import.meta.url);
 
 const CONTROLLER = "proto::bench-controller";
 const AGENT = "os::00D09E-BENCH-0001";

@@ -5,17 +5,21 @@ import { test } from "node:test";
 import { describeSpeed, speedProbe } from "../../benchmarks/support/speed-probe.js";
 import { idleSince, machineIdle } from "../../benchmarks/support/machine.js";
 
-test("the speed probe times its reference JavaScript and a loopback round trip, and says both", async () => {
+test("the speed probe times its reference JavaScript and loopback round trips, in this process and with another, and says them", async () => {
   const s = await speedProbe();
-  for (const v of [s.jsUs, s.tcpRoundTripUs]) assert.ok(Number.isFinite(v) && v > 0, `not a time: ${v}`);
+  for (const v of [s.jsUs, s.tcpRoundTripUs, s.processRoundTripUs, s.processRoundTripCpuUs]) assert.ok(Number.isFinite(v) && v > 0, `not a time: ${v}`);
+  // Each round trip with the other process is at least its write and its read, both system calls.
+  assert.ok(s.processRoundTripCpuUs < s.processRoundTripUs * 2, `CPU ${s.processRoundTripCpuUs} µs for a round trip of ${s.processRoundTripUs} µs`);
   // The reference work parses and serializes a 30-parameter Inform: more than a microsecond anywhere.
   assert.ok(s.jsUs > 1, `reference work took ${s.jsUs} µs`);
   const once = describeSpeed(s);
   assert.match(once, new RegExp(`${s.jsUs.toFixed(1)} µs;`));
-  assert.match(once, new RegExp(`loopback TCP round trip ${s.tcpRoundTripUs.toFixed(1)} µs$`));
-  const twice = describeSpeed(s, { jsUs: 123.4, tcpRoundTripUs: 56.7 });
+  assert.match(once, new RegExp(`loopback TCP round trip ${s.tcpRoundTripUs.toFixed(1)} µs;`));
+  assert.match(once, new RegExp(`with another process ${s.processRoundTripUs.toFixed(1)} µs, this side's CPU ${s.processRoundTripCpuUs.toFixed(1)} µs$`));
+  const twice = describeSpeed(s, { jsUs: 123.4, tcpRoundTripUs: 56.7, processRoundTripUs: 78.9, processRoundTripCpuUs: 21.5 });
   assert.match(twice, /at the start, 123\.4 at the end/);
-  assert.match(twice, /at the start, 56\.7 at the end$/);
+  assert.match(twice, /round trip [\d.]+ µs at the start, 56\.7 at the end/);
+  assert.match(twice, /another process [\d.]+ µs at the start, 78\.9 at the end, this side's CPU [\d.]+ µs at the start, 21\.5 at the end$/);
 });
 
 test("the machine's idle share is a share of its CPU time since the mark, and unknown without one", async () => {
