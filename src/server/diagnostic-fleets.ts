@@ -47,7 +47,12 @@ export class DiagnosticFleets {
     this.clock = o.clock ?? (() => new Date());
   }
 
-  /** Records a fleet and starts its first batch at once. */
+  /**
+   * Records a fleet and starts its first batch, in one transaction: a pass (this process's timer or
+   * another process's) cannot see the fleet before its first batch is under way, so that batch is always
+   * this call's to start and to report. (Recorded first and committed apart, the fleet was a pass's to
+   * take, and the API then answered that none of its runs had started.)
+   */
   async start(req: StartFleet): Promise<{ fleet: DiagnosticFleetRecord; first: BatchOutcome }> {
     this.o.diagnostics.check(req);
     const now = this.clock();
@@ -55,8 +60,7 @@ export class DiagnosticFleets {
       id: randomUUID(), kind: req.kind, args: req.args as JsonValue, filter: req.filter, batchSize: req.batchSize, timeout: req.timeout,
       connectionRequest: req.connectionRequest, cursor: null, started: 0, batches: 0, status: "running", createdAt: now, updatedAt: now, tenant: req.tenant,
     };
-    await this.o.store.diagnostics.createFleet(fleet);
-    const first = (await this.advance(fleet)) ?? { started: [], failures: [] };
+    const first = (await this.advance(fleet, true)) ?? { started: [], failures: [] };
     return { fleet: (await this.o.store.diagnostics.getFleet(fleet.id)) ?? fleet, first };
   }
 
@@ -77,10 +81,13 @@ export class DiagnosticFleets {
     await this.running;
   }
 
-  /** Starts the fleet's next batch if its last one settled; null when it is not this caller's to start. */
-  private async advance(fleet: DiagnosticFleetRecord): Promise<BatchOutcome | null> {
+  /**
+   * Starts the fleet's next batch if its last one settled; null when it is not this caller's to start.
+   * `create`: the fleet is new, and recorded in the batch's transaction.
+   */
+  private async advance(fleet: DiagnosticFleetRecord, create = false): Promise<BatchOutcome | null> {
     const store = this.o.store;
-    if ((await store.diagnostics.list({ fleetId: fleet.id, status: ["pending", "requested"], limit: 1 })).length > 0) return null;
+    if (!create && (await store.diagnostics.list({ fleetId: fleet.id, status: ["pending", "requested"], limit: 1 })).length > 0) return null;
     const now = this.clock();
     const page = await store.devices.query({
       filter: fleet.filter, now, onlineWithinMs: this.o.onlineWithinMs, limit: fleet.batchSize, ...(fleet.cursor !== null ? { after: fleet.cursor } : {}),
@@ -89,6 +96,7 @@ export class DiagnosticFleets {
     const done = ids.length === 0 || page.next === null;
     const request = { kind: fleet.kind, args: fleet.args as Record<string, unknown>, timeout: fleet.timeout, fleetId: fleet.id };
     const step = await store.transaction(async (tx) => {
+      if (create) await tx.diagnostics.createFleet(fleet);
       const moved = await tx.diagnostics.advanceFleet(fleet.id, fleet.cursor, {
         cursor: ids.at(-1) ?? fleet.cursor, started: fleet.started + ids.length, batches: fleet.batches + (ids.length > 0 ? 1 : 0), status: done ? "complete" : "running",
       }, now);

@@ -74,6 +74,33 @@ forEachBackend((backend) => {
       assert.ok(isError(await op.post("/api/diagnostics", { kind: "ipPing", args: { Host: "x" }, filter: "productClass = " }), 400, "FILTER_INVALID"));
     });
 
+    it("a fleet's first batch is its starter's to start and to report, whatever a pass running meanwhile does", async () => {
+      const op = t.api.with(operator);
+      for (const serial of ["R1", "R2"]) {
+        await t.acs.store.devices.recordInform({ id: `00D09E-RACE-${serial}`, manufacturer: "M", oui: "00D09E", productClass: "RACE", serialNumber: serial, at: T0, address: null, cwmpNamespace: "1-2", cwmpVersion: "1.4", events: [] });
+      }
+      // A pass of the fleets (the timer's, or another process's) runs just as the start looks for its
+      // first batch's devices. It used to find the fleet recorded, take the batch, and leave the API to
+      // answer that none of the runs had started.
+      const devices = t.acs.store.devices;
+      const query = devices.query;
+      let passes = 0;
+      devices.query = async (q) => {
+        if (passes++ === 0) await t.acs.fleets.pass();
+        return query.call(devices, q);
+      };
+      try {
+        const res = await op.post("/api/diagnostics", { kind: "ipPing", args: { Host: "example.net" }, filter: 'productClass = "RACE"' });
+        assert.equal(res.status, 201, res.text);
+        assert.ok(passes > 0, "the pass ran during the start");
+        assert.deepEqual([res.body.matched, res.body.started, res.body.failures], [2, 2, []]);
+        const fleet = (await op.get(`/api/diagnostics/fleets/${res.body.fleetId}`)).body;
+        assert.deepEqual([fleet.status, fleet.batches, fleet.runs, fleet.statuses], ["complete", 1, 2, { pending: 2 }]);
+      } finally {
+        devices.query = query;
+      }
+    });
+
     it("a run past its timeout settles as timeout, with a diagnostic.completed event", async () => {
       const op = t.api.with(operator);
       const res = await op.post(`/api/devices/${DEVICE}/diagnostics`, { kind: "wifiScan", timeout: 1 });
