@@ -8,8 +8,8 @@ import { idleSince, machineIdle } from "../../benchmarks/support/machine.js";
 test("the speed probe times its reference JavaScript and loopback round trips, in this process and with another, and says them", async () => {
   const s = await speedProbe();
   for (const v of [s.jsUs, s.tcpRoundTripUs, s.processRoundTripUs, s.processRoundTripCpuUs]) assert.ok(Number.isFinite(v) && v > 0, `not a time: ${v}`);
-  // Each round trip with the other process is at least its write and its read, both system calls.
-  assert.ok(s.processRoundTripCpuUs < s.processRoundTripUs * 2, `CPU ${s.processRoundTripCpuUs} µs for a round trip of ${s.processRoundTripUs} µs`);
+  // A round trip's share of the CPU, not the 2,000 round trips' total (tens of milliseconds anywhere).
+  assert.ok(s.processRoundTripCpuUs < 5_000, `CPU ${s.processRoundTripCpuUs} µs a round trip`);
   // The reference work parses and serializes a 30-parameter Inform: more than a microsecond anywhere.
   assert.ok(s.jsUs > 1, `reference work took ${s.jsUs} µs`);
   const once = describeSpeed(s);
