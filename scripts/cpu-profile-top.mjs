@@ -10,6 +10,11 @@
 import { readFileSync } from "node:fs";
 
 const argv = process.argv.slice(2);
+const USAGE = "usage: node scripts/cpu-profile-top.mjs [--top 30] [--sessions N] FILE.cpuprofile...";
+if (argv.includes("--help") || argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const flag = (name, dflt) => {
   const i = argv.indexOf(`--${name}`);
   if (i === -1) return dflt;
@@ -20,7 +25,7 @@ const flag = (name, dflt) => {
 const top = flag("top", 30);
 const sessions = flag("sessions", NaN);
 if (argv.length === 0) {
-  console.error("usage: node scripts/cpu-profile-top.mjs [--top 30] [--sessions N] FILE.cpuprofile...");
+  console.error(USAGE);
   process.exit(2);
 }
 

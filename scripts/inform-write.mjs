@@ -23,6 +23,10 @@ function option(name, fallback) {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log("usage: node scripts/inform-write.mjs --dist DIR --db URL [--devices 2000] [--rounds 5] [--concurrency 8]");
+  process.exit(0);
+}
 const dist = resolve(option("dist", "dist"));
 const db = option("db");
 const devices = Number(option("devices", 2000));

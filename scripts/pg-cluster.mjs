@@ -176,8 +176,13 @@ export function reapStale(parent) {
 async function cli(argv) {
   const [command, dir, ...flags] = argv;
   const unknown = flags.filter((f) => f !== "--stat-statements" || command !== "start");
+  const usage = "usage: node scripts/pg-cluster.mjs start <dir> [--stat-statements] | stop <dir>\n";
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(usage);
+    return 0;
+  }
   if (!dir || (command !== "start" && command !== "stop") || unknown.length > 0) {
-    process.stderr.write("usage: node scripts/pg-cluster.mjs start <dir> [--stat-statements] | stop <dir>\n");
+    process.stderr.write(usage);
     return 2;
   }
   if (command === "start") {

@@ -4,6 +4,10 @@
 import { mkdirSync } from "node:fs";
 import { startConsoleRig } from "../dist/test/console/support.js";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write("usage: npm run screenshots\n  Draws each console page into docs/screenshots/ (overwriting them), in Debian's chromium.\n");
+  process.exit(0);
+}
 const out = new URL("../docs/screenshots/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
 const rig = await startConsoleRig();

@@ -11,6 +11,16 @@ import { join, resolve } from "node:path";
 import { findPgBin, reapStale, startCluster, stopCluster } from "./pg-cluster.mjs";
 import { ensureTestDeps } from "./test-deps.mjs";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(
+    "usage: npm test [-- ARGS...]\n" +
+      "  Checks (and on Debian installs) what the tests need, builds, type-checks, lints, then runs node's test\n" +
+      "  runner over dist/test/. ARGS go to `node --test` instead of dist/test/: test files, --test-name-pattern=TEXT.\n" +
+      "  PROVISIO_TEST_PG_URL: a PostgreSQL server where the user may CREATE DATABASE (else a throwaway cluster).\n",
+  );
+  process.exit(0);
+}
+
 /** Collects the failed tests of a TAP stream (each `not ok` of a test, with its YAML block), not the suites around them. */
 class FailureRecap {
   #partial = "";

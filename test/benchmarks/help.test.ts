@@ -1,4 +1,4 @@
-// Every benchmark answers --help with its usage and starts nothing: before, --help was ignored and
+// Every benchmark and script answers --help with its usage and starts nothing: before, --help was ignored and
 // `npm run bench:sessions -- --help` began a run of several minutes.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -20,6 +20,16 @@ test("each benchmark prints its usage for --help, and only its own", () => {
     // Its own text, though some import another benchmark's module (list-query.ts's fleet), whose
     // --help must then stay quiet.
     assert.equal(run.stdout.trim(), leadingComment(readFileSync(dir + file, "utf8")), file);
+  }
+});
+
+test("the project's scripts answer --help with their usage and run nothing", () => {
+  const scripts = fileURLToPath(new URL("../../../scripts/", import.meta.url));
+  // npm test and npm run screenshots would build, run the suite, or redraw docs/screenshots/.
+  for (const file of ["bench.mjs", "pg-cluster.mjs", "test.mjs", "screenshots.mjs", "cpu-profile-top.mjs", "inform-write.mjs"]) {
+    const run = spawnSync(process.execPath, [scripts + file, "--help"], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(run.status, 0, `${file}: ${run.error?.message ?? run.stderr}`);
+    assert.match(run.stdout, /^usage: /, file);
   }
 });
 
