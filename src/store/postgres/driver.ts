@@ -124,19 +124,17 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
    * sent together anyway: corked until the turn ends, they leave in one write, which saves a system
    * call per statement on the ACS's side and a wake-up per statement on the database's.
    *
-   * The turn ends at the event loop's check phase (setImmediate), after the I/O callbacks at hand, not
-   * after the current callback (nextTick). Measured in four pairs of runs of bench:sessions on PostgreSQL
-   * (BENCHMARKS.md, round 14): 4% less of the ACS's CPU and 6% less of PostgreSQL's a session, with as
-   * many writes (perf counted 7.4 a session either way): what changed is when the database is woken, once
-   * the ACS has done the work at hand rather than in the middle of it. A statement waits no longer than
-   * that loop's other callbacks; the poll phase does not block while an immediate is pending.
+   * The turn ends with nextTick, not setImmediate: waiting for the loop's check phase saved 4 to 6% of the
+   * CPU with the database on the same two cores, but held each write back for the other I/O callbacks at
+   * hand, 1.4 to 1.7 ms (median) instead of 0.15 to 0.19 under load (BENCHMARKS.md, round 14): latency
+   * and connections held longer wherever the database has cores of its own.
    */
   private cork(q: PgPoolClient, inFlight: InFlight): void {
     const stream = q.connection?.stream;
     if (q.pipeline !== true || inFlight.corked || typeof stream?.cork !== "function" || typeof stream.uncork !== "function") return;
     inFlight.corked = true;
     stream.cork();
-    setImmediate(() => {
+    process.nextTick(() => {
       inFlight.corked = false;
       stream.uncork!();
     });
