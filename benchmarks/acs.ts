@@ -30,7 +30,8 @@
 // (its GC time is the first process's only).
 //
 // It also prints what the figures depend on besides the code (machine.ts): the CPU model, the load, an
-// fsync's latency where the SQLite database is, the page cache; how fast the machine runs a reference
+// fsync's latency where the SQLite database is, the page cache, the kernel's Spectre v2 mitigation and
+// idle driver (what a system call and a wake-up cost besides); how fast the machine runs a reference
 // piece of the ACS's JavaScript and a loopback round trip, in its process and with another (whose CPU
 // is what each HTTP exchange and database round trip costs a side), at the start and at the end
 // (speed-probe.ts: the same code's CPU per session moves with them); for each target over its windows, the server's

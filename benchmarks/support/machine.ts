@@ -1,9 +1,11 @@
 // What a benchmark's figures depend on besides the code, printed with them: the CPU, the load, how
-// long an fsync takes where the database writes, the page cache; and, over a measured window, the
-// checkpoints of SQLite's WAL and of PostgreSQL, and the time a process spent collecting garbage.
+// long an fsync takes where the database writes, the page cache, what the kernel adds to each system
+// call and wake-up (its Spectre v2 mitigation, its idle driver, whether it runs under a hypervisor); and,
+// over a measured window, the checkpoints of SQLite's WAL and of PostgreSQL, and the time a process
+// spent collecting garbage.
 
 import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { cpus, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { percentile } from "./timing.js";
 
@@ -19,6 +21,48 @@ export interface MachineReport {
   pageCacheMb: number;
   dirtyMb: number;
   availableMb: number;
+  kernel: KernelReport;
+}
+
+/**
+ * What the kernel adds to a system call and a context switch, which weigh on a server that waits on
+ * sockets (round 14 of issue 18 in BENCHMARKS.md): two guests of the same size can differ here only.
+ * Null where the machine does not say (no /sys, another system).
+ */
+export interface KernelReport {
+  release: string;
+  /** /sys/.../vulnerabilities/spectre_v2, its first clause ("Mitigation: Retpolines", "Mitigation: Enhanced / Automatic IBRS"). */
+  spectreV2: string | null;
+  /** The cpuidle driver (haltpoll, intel_idle, acpi_idle...): how a halted core is woken. */
+  cpuidle: string | null;
+  /** The CPU's hypervisor flag: a guest of a virtual machine. */
+  virtualized: boolean | null;
+}
+
+function firstLine(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8").split("\n")[0]!.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** `root`: where /sys and /proc are (another folder in tests). */
+export function kernelReport(root = "/"): KernelReport {
+  const spectre = firstLine(join(root, "sys/devices/system/cpu/vulnerabilities/spectre_v2"));
+  let virtualized: boolean | null = null;
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync(join(root, "proc/cpuinfo"), "utf8"))?.[1];
+    if (flags !== undefined) virtualized = flags.split(/\s+/).includes("hypervisor");
+  } catch {
+    // no /proc
+  }
+  return {
+    release: release(),
+    spectreV2: spectre === null ? null : spectre.split(";")[0]!.trim(),
+    cpuidle: firstLine(join(root, "sys/devices/system/cpu/cpuidle/current_driver")),
+    virtualized,
+  };
 }
 
 /** Times `rounds` small synchronous writes (write + fdatasync, as a COMMIT or a checkpoint does) in `dir`. */
@@ -68,6 +112,7 @@ export function machineReport(dataDir: string): MachineReport {
     pageCacheMb: Math.round(mem.Cached ?? 0),
     dirtyMb: Math.round(mem.Dirty ?? 0),
     availableMb: Math.round(mem.MemAvailable ?? 0),
+    kernel: kernelReport(),
   };
 }
 
@@ -75,8 +120,13 @@ export function describeMachine(m: MachineReport): string {
   return (
     `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryMb} MB; load average ${m.loadAverage.join(" ")}; ` +
     `fsync (4 KiB write + fdatasync) p50 ${m.fsyncP50Ms.toFixed(2)} ms, p99 ${m.fsyncP99Ms.toFixed(2)} ms; ` +
-    `page cache ${m.pageCacheMb} MB (${m.dirtyMb} MB dirty), ${m.availableMb} MB available`
+    `page cache ${m.pageCacheMb} MB (${m.dirtyMb} MB dirty), ${m.availableMb} MB available; ${describeKernel(m.kernel)}`
   );
+}
+
+export function describeKernel(k: KernelReport): string {
+  const guest = k.virtualized === null ? "" : k.virtualized ? ", a virtual machine's guest" : ", not virtualized";
+  return `kernel ${k.release}${guest}, Spectre v2: ${k.spectreV2 ?? "not said"}, cpuidle: ${k.cpuidle ?? "not said"}`;
 }
 
 /** The machine's CPU time so far, all cores, idle and in all (clock ticks, /proc/stat); null without /proc. */

@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { describeSpeed, speedProbe } from "../../benchmarks/support/speed-probe.js";
-import { idleSince, machineIdle } from "../../benchmarks/support/machine.js";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeKernel, idleSince, kernelReport, machineIdle } from "../../benchmarks/support/machine.js";
 
 test("the speed probe times its reference JavaScript and loopback round trips, in this process and with another, and says them", async () => {
   const s = await speedProbe();
@@ -31,4 +34,26 @@ test("the machine's idle share is a share of its CPU time since the mark, and un
   while (performance.now() < until) Math.sqrt(Math.random());
   const share = idleSince(mark);
   assert.ok(share !== null && share >= 0 && share <= 1, `idle share ${share}`);
+});
+
+test("the kernel's part is read from /sys and /proc, and said as unknown where they say nothing", () => {
+  const root = mkdtempSync(join(tmpdir(), "provisio-kernel-"));
+  try {
+    const none = kernelReport(root);
+    assert.deepEqual([none.spectreV2, none.cpuidle, none.virtualized], [null, null, null]);
+    assert.match(describeKernel(none), /Spectre v2: not said, cpuidle: not said$/);
+    mkdirSync(join(root, "sys/devices/system/cpu/vulnerabilities"), { recursive: true });
+    mkdirSync(join(root, "sys/devices/system/cpu/cpuidle"), { recursive: true });
+    mkdirSync(join(root, "proc"));
+    writeFileSync(join(root, "sys/devices/system/cpu/vulnerabilities/spectre_v2"), "Mitigation: Retpolines; STIBP: disabled; RSB filling\n");
+    writeFileSync(join(root, "sys/devices/system/cpu/cpuidle/current_driver"), "haltpoll\n");
+    writeFileSync(join(root, "proc/cpuinfo"), "processor\t: 0\nflags\t\t: fpu vme hypervisor avx2\n");
+    const k = kernelReport(root);
+    assert.deepEqual([k.spectreV2, k.cpuidle, k.virtualized], ["Mitigation: Retpolines", "haltpoll", true]);
+    assert.match(describeKernel(k), /, a virtual machine's guest, Spectre v2: Mitigation: Retpolines, cpuidle: haltpoll$/);
+    writeFileSync(join(root, "proc/cpuinfo"), "flags\t\t: fpu vme avx2\n");
+    assert.equal(kernelReport(root).virtualized, false);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
