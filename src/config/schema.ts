@@ -17,7 +17,7 @@ export const configSchema = Type.Object(
     dbPoolSize: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: "PostgreSQL: most connections each ACS process opens to the database (one of them waits for other processes' events)." }),
     sqliteCheckpointEvery: Type.Number({
       minimum: 0, maximum: 60, default: 1,
-      description: "SQLite: seconds between the WAL's checkpoints, made by a worker thread while sessions go on (their transactions wait for it, the event loop does not); 0: made by the COMMIT that fills the WAL past 4,000 pages, on the event loop.",
+      description: "SQLite: seconds between the WAL's checkpoints, made by a worker thread while sessions go on (transactions wait only for the last step, which restarts the WAL; the event loop never does); 0: made by the COMMIT that fills the WAL past 4,000 pages, on the event loop.",
     }),
     workers: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: "ACS processes on this machine sharing the ports (cluster)." }),
     log: Type.Object(

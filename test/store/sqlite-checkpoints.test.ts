@@ -1,7 +1,8 @@
 // The WAL's checkpoints in a worker thread (src/store/sqlite/checkpoint-worker.ts), as `provisio serve`
 // opens its store: the worker copies the WAL into the database file while the connection writes, the WAL
 // starts over instead of growing, two stores on one file (as two processes) do not hold each other up,
-// and closing the store ends the worker with everything written in place. Without the worker, the
+// transactions are not held up by the copy, and closing the store ends the worker with everything
+// written in place. Without the worker, the
 // COMMIT's own checkpoint would wait for a WAL of 64 MB: the database file would not grow at all here.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -10,6 +11,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
 import { openStore, type Store } from "../../src/store/index.js";
+import { startCheckpointer, type Checkpointer } from "../../src/store/sqlite/checkpointer.js";
+import { SqliteDriver, type SqliteDatabase } from "../../src/store/sqlite/driver.js";
 import { inform } from "./conformance.js";
 
 const dir = mkdtempSync(join(tmpdir(), "provisio-checkpoints-"));
@@ -91,4 +94,48 @@ test("two stores on one file, each with its worker, both write while checkpoints
   };
   assert.deepEqual([await values(b, "a1"), await values(a, "b1")], [32, 32]);
   await Promise.all([a.close(), b.close()]);
+});
+
+test("transactions go on while the worker copies the WAL; only the checkpoint that restarts it waits for the connection", async () => {
+  const file = join(dir, "steps.db");
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
+  const real = await startCheckpointer(file, { busyTimeoutMs: 200 });
+  const events: string[] = [];
+  // The copy is held open until the test lets it go (at most 5 s): a transaction that had to wait for
+  // the checkpoint would wait for that.
+  let letGo!: () => void;
+  const held = new Promise<void>((r) => (letGo = r));
+  const timer = setTimeout(() => {
+    events.push("copy let go by the timeout");
+    letGo();
+  }, 5000);
+  const checkpointer: Checkpointer = {
+    run: async (mode) => {
+      events.push(mode);
+      if (mode === "passive") await held;
+      const ok = await real.run(mode);
+      events.push(`${mode} done: ${ok}`);
+      return ok;
+    },
+    close: () => real.close(),
+  };
+  const driver = new SqliteDriver(db as unknown as SqliteDatabase, { timeoutMs: 2000 }, { checkpoints: { checkpointer, everyMs: 0 } });
+  const insert = (k: string) => driver.transaction((tx) => tx.run("INSERT INTO t (k) VALUES ($1)", [k]));
+  await insert("a");
+  assert.deepEqual(events, ["passive"], "the first commit starts a checkpoint");
+  await insert("b");
+  events.push("b committed");
+  letGo();
+  clearTimeout(timer);
+  // The restart runs once the copy is done; a commit after it shows the connection was given back.
+  for (let i = 0; !events.includes("restart done: true") && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+  await insert("c");
+  assert.deepEqual(events.slice(0, 5), ["passive", "b committed", "passive done: true", "restart", "restart done: true"]);
+  await driver.close();
+  await checkpointer.close();
+  const check = new Database(file, { readonly: true });
+  assert.deepEqual((check.prepare("SELECT k FROM t ORDER BY k").all() as { k: string }[]).map((r) => r.k), ["a", "b", "c"]);
+  check.close();
 });

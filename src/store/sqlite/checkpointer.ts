@@ -3,9 +3,12 @@
 import { Worker } from "node:worker_threads";
 import type { CheckpointWorkerData } from "./checkpoint-worker.js";
 
+/** checkpoint-worker.ts: "passive" beside the connection's writes, "restart" with the connection idle. */
+export type CheckpointMode = "passive" | "restart";
+
 export interface Checkpointer {
   /** One checkpoint; resolves with whether it copied the whole WAL, false once the worker is gone. */
-  run(): Promise<boolean>;
+  run(mode: CheckpointMode): Promise<boolean>;
   /** Stops the worker after the checkpoint in progress, if any; closes its connection. */
   close(): Promise<void>;
 }
@@ -36,15 +39,17 @@ export function startCheckpointer(file: string, o: { busyTimeoutMs: number }): P
       worker.on("error", () => undefined);
       worker.on("message", (ok: boolean) => {
         waiting.shift()?.(ok);
-        if (waiting.length === 0) worker.unref();
+        // Closing keeps it referenced until it exits: a checkpoint answered after close() was asked
+        // (the copy runs beside the driver's close) must not let the process end before that.
+        if (waiting.length === 0 && !gone) worker.unref();
       });
       resolve({
-        run: () => {
+        run: (mode) => {
           if (gone) return Promise.resolve(false);
           return new Promise<boolean>((answer) => {
             waiting.push(answer);
             worker.ref();
-            worker.postMessage("checkpoint");
+            worker.postMessage(mode);
           });
         },
         close: async () => {

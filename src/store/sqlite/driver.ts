@@ -362,19 +362,22 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   }
 
   /**
-   * Once `everyMs` has passed since the last one, queues a checkpoint for the worker thread: it waits its
-   * turn for the connection like a transaction, commits the group it finds open (the checkpoint needs
-   * the write lock this connection would hold), and keeps the connection until the worker is done.
-   * Transactions wait for it meanwhile; the event loop does not.
+   * Once `everyMs` has passed since the last one, has the worker thread checkpoint the WAL, in two steps
+   * (checkpoint-worker.ts). The copy runs while transactions go on. Then the checkpoint that lets the WAL
+   * start over waits its turn for the connection like a transaction, commits the group it finds open (it
+   * needs the write lock this connection would hold), and keeps the connection until the worker is done:
+   * transactions wait for it meanwhile (the event loop does not), but only for the pages written during
+   * the copy. Holding the connection for the whole copy had every transaction wait 50 to 60 ms a second
+   * in the sessions benchmark (BENCHMARKS.md, issue 18 round 15).
    */
   private checkpointSoon(): void {
     const c = this.checkpoints;
     if (c === null || this.checkpointing || this.clock() - this.lastCheckpoint < c.everyMs) return;
     this.checkpointing = true;
-    void this.mutex.lock().then(async () => {
+    void c.checkpointer.run("passive").then(() => this.mutex.lock()).then(async () => {
       try {
         this.commitGroup();
-        if (!this.closed) await c.checkpointer.run();
+        if (!this.closed) await c.checkpointer.run("restart");
       } finally {
         this.lastCheckpoint = this.clock();
         this.checkpointing = false;
