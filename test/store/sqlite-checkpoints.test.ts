@@ -2,8 +2,8 @@
 // opens its store: the worker copies the WAL into the database file while the connection writes, the WAL
 // starts over instead of growing, two stores on one file (as two processes) do not hold each other up,
 // transactions are not held up by the copy, and closing the store ends the worker with everything
-// written in place. Without the worker, the
-// COMMIT's own checkpoint would wait for a WAL of 64 MB: the database file would not grow at all here.
+// written in place. Without the worker, the COMMIT's own checkpoint would wait for a WAL of 64 MB: the
+// database file would not grow at all here.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -4,14 +4,15 @@
 // COMMIT that takes the WAL past wal_autocheckpoint, it holds the event loop, and every session of the
 // process with it, for as long as the disk takes: a few ms, or hundreds on a slow or busy disk, which
 // made the ACS's rate on SQLite differ from one machine to another. Here it runs beside the event loop,
-// when the driver asks (driver.ts: between two commit groups, its connection idle meanwhile).
+// when the driver asks (driver.ts).
+//
 // Two kinds, asked by name. "passive" copies what the WAL holds while the connection goes on writing
 // (the copy is most of a checkpoint's time: 50 to 60 ms a second of the sessions benchmark, during
-// which no transaction could run when it held the connection). "restart", asked right after with the
-// connection idle, copies only what was written meanwhile: it waits for other processes' writers and
-// readers (SQLite's busy handler, sleeping in this thread, for at most busyTimeoutMs), and lets the next
-// writer start the WAL from its beginning. Passive checkpoints alone never find the WAL wholly copied
-// under a steady stream of commits, so the WAL would only ever grow.
+// which no transaction could run when it held the connection). "restart", asked right after, between
+// two commit groups with the connection idle, copies only what was written meanwhile: it waits for
+// other processes' writers and readers (SQLite's busy handler, sleeping in this thread, for at most
+// busyTimeoutMs), and lets the next writer start the WAL from its beginning. Passive checkpoints alone
+// never find the WAL wholly copied under a steady stream of commits, so the WAL would only ever grow.
 
 import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
