@@ -2,7 +2,7 @@
 // starting, or down for a restart) is waited for, up to config.dbStartupWait, with growing pauses; and
 // the store reports outages once each to the log, for the operator (docs/operations.md).
 import type { Config } from "../config/index.js";
-import { isStoreUnavailable, openStore, StoreError, type AvailabilityChange, type OpenStoreOptions } from "../store/index.js";
+import { isStoreUnavailable, openStore, StoreError, type AvailabilityChange, type CheckpointReport, type OpenStoreOptions } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import type { Logger } from "./logger.js";
 import { maskUrlSecrets } from "./redact.js";
@@ -15,8 +15,21 @@ export function storeLogOptions(log: Logger): OpenStoreOptions {
   };
   return {
     postgres: { onAvailability, onPoolError: (err) => log.debug({ err: err.message }, "an idle database connection failed") },
-    sqlite: { onAvailability },
+    sqlite: { onAvailability, onCheckpoint: (c) => slowCheckpoint(log, c) },
   };
+}
+
+/**
+ * A WAL checkpoint that held SQLite's connection this long (ms) is worth the operator's notice: every
+ * CPE's transaction waited for it. 19 to 31 ms a second in the sessions benchmark (BENCHMARKS.md, issue
+ * 18 round 15); far more means a disk slow to sync, or a WAL that grows faster than it is copied.
+ */
+export const SLOW_CHECKPOINT_MS = 250;
+
+function slowCheckpoint(log: Logger, c: CheckpointReport): void {
+  if (c.heldMs < SLOW_CHECKPOINT_MS) return;
+  log.warn({ heldMs: Math.round(c.heldMs), copyMs: Math.round(c.copyMs) },
+    "a SQLite WAL checkpoint held every transaction for longer than 250 ms: the disk is slow to sync, or the WAL grows faster than it is copied (docs/operations.md)");
 }
 
 export interface WaitOptions {

@@ -7,6 +7,7 @@ import { parseStoreUrl } from "./url.js";
 export type * from "./types.js";
 export { isStoreUnavailable, StoreError, type StoreErrorCode } from "./errors.js";
 export type { AvailabilityChange } from "./availability.js";
+export type { CheckpointReport } from "./sqlite/driver.js";
 export { DEFAULT_STORE_URL, parseStoreUrl, type StoreLocation } from "./url.js";
 export { DEFAULT_TASK_MAX_ATTEMPTS } from "./sql/tasks.js";
 export type { SqliteStoreOptions, PostgresStoreOptions };

@@ -1,5 +1,6 @@
 // Opening the configured store at start-up: waiting, with growing pauses, for a database that does not
-// answer, up to the limit; a database that answers opens at once; other errors are not waited on.
+// answer, up to the limit; a database that answers opens at once; other errors are not waited on. And
+// what the log is told of the store: a slow SQLite checkpoint.
 
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
@@ -8,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { maskUrlSecrets } from "../../src/server/redact.js";
-import { openStoreWaiting } from "../../src/server/store-open.js";
+import { openStoreWaiting, SLOW_CHECKPOINT_MS, storeLogOptions } from "../../src/server/store-open.js";
 import { isStoreUnavailable, type StoreError } from "../../src/store/index.js";
 import type { Logger } from "../../src/server/logger.js";
 
@@ -76,5 +77,41 @@ describe("openStoreWaiting", () => {
     assert.equal(maskUrlSecrets("postgres://u:p@h:5432/d?x=1"), "postgres://u:***@h:5432/d?x=1");
     assert.equal(maskUrlSecrets("postgres://u@h/d"), "postgres://u@h/d");
     assert.equal(maskUrlSecrets("sqlite:./data/provisio.db"), "sqlite:./data/provisio.db");
+  });
+});
+
+describe("storeLogOptions: SQLite's checkpoints", () => {
+  it("warns of a checkpoint that held transactions for 250 ms or more, with its figures, and says nothing of a usual one", () => {
+    const { log, lines } = capture();
+    const report = storeLogOptions(log).sqlite!.onCheckpoint!;
+    report({ copyMs: 48, heldMs: 25, complete: true });
+    report({ copyMs: 50, heldMs: SLOW_CHECKPOINT_MS - 1, complete: true });
+    assert.deepEqual(lines, []);
+    report({ copyMs: 410.4, heldMs: 612.6, complete: true });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /^warn a SQLite WAL checkpoint held every transaction for longer than 250 ms: the disk is slow to sync/);
+    assert.match(lines[0]!, /"heldMs":613,"copyMs":410/);
+  });
+
+  it("is told of each checkpoint of a store opened with it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "provisio-store-open-"));
+    try {
+      const reports: { heldMs: number; complete: boolean }[] = [];
+      const store = await openStoreWaiting(`sqlite:${join(dir, "p.db")}`, { sqlite: { checkpointEveryMs: 1, onCheckpoint: (c) => reports.push(c) } }, { log: capture().log, waitMs: 0 });
+      try {
+        for (let i = 0; reports.length === 0 && i < 200; i++) {
+          // A checkpoint follows a commit group: a transaction's, not a lone statement's.
+          await store.transaction((tx) => tx.settings.set(`k${i}`, { i }));
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      } finally {
+        await store.close();
+      }
+      assert.ok(reports.length > 0, "no checkpoint reported");
+      assert.equal(reports[0]!.complete, true);
+      assert.ok(reports[0]!.heldMs >= 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

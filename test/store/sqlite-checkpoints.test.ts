@@ -12,7 +12,7 @@ import { after, test } from "node:test";
 import Database from "better-sqlite3";
 import { openStore, type Store } from "../../src/store/index.js";
 import { startCheckpointer, type Checkpointer } from "../../src/store/sqlite/checkpointer.js";
-import { SqliteDriver, type SqliteDatabase } from "../../src/store/sqlite/driver.js";
+import { SqliteDriver, type CheckpointReport, type SqliteDatabase } from "../../src/store/sqlite/driver.js";
 import { inform } from "./conformance.js";
 
 const dir = mkdtempSync(join(tmpdir(), "provisio-checkpoints-"));
@@ -138,4 +138,30 @@ test("transactions go on while the worker copies the WAL; only the checkpoint th
   const check = new Database(file, { readonly: true });
   assert.deepEqual((check.prepare("SELECT k FROM t ORDER BY k").all() as { k: string }[]).map((r) => r.k), ["a", "b", "c"]);
   check.close();
+});
+
+test("each checkpoint is reported: the copy's time, the time it held the connection, and whether it copied the whole WAL", async () => {
+  const file = join(dir, "report.db");
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
+  const real = await startCheckpointer(file, { busyTimeoutMs: 200 });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // The copy takes at least 30 ms, the restart at least 60: the report must say at least that.
+  const checkpointer: Checkpointer = {
+    run: async (mode) => {
+      await sleep(mode === "passive" ? 30 : 60);
+      return real.run(mode);
+    },
+    close: () => real.close(),
+  };
+  const reports: CheckpointReport[] = [];
+  const driver = new SqliteDriver(db as unknown as SqliteDatabase, { timeoutMs: 2000 }, { checkpoints: { checkpointer, everyMs: 0, report: (c) => reports.push(c) } });
+  await driver.transaction((tx) => tx.run("INSERT INTO t (k) VALUES ($1)", ["a"]));
+  for (let i = 0; reports.length === 0 && i < 300; i++) await sleep(10);
+  await driver.close();
+  assert.equal(reports.length, 1);
+  const [r] = reports;
+  assert.equal(r!.complete, true);
+  assert.ok(r!.copyMs >= 29 && r!.heldMs >= 59, `copy ${r!.copyMs} ms, held ${r!.heldMs} ms`);
 });

@@ -43,6 +43,23 @@ interface Compiled {
   order: number[];
 }
 
+/** What one of the worker's checkpoints took (SqliteStoreOptions.onCheckpoint). */
+export interface CheckpointReport {
+  /** The copy, beside the connection's transactions. */
+  copyMs: number;
+  /** The connection held for the checkpoint that restarts the WAL: every transaction waited this long. */
+  heldMs: number;
+  /** Whether the WAL was wholly copied (false: another process's reader or writer kept it, or the worker is gone). */
+  complete: boolean;
+}
+
+interface WorkerCheckpoints {
+  checkpointer: Checkpointer;
+  everyMs: number;
+  /** Told what each checkpoint took; it must not throw. */
+  report?: (c: CheckpointReport) => void;
+}
+
 /** Marks the async context of a running transaction, to catch a store call that would wait for it. */
 interface TxToken {
   open: boolean;
@@ -78,14 +95,14 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   private group: CommitGroup | null = null;
   private readonly clock = () => performance.now();
   /** The WAL's checkpoints in a worker thread (checkpoint-worker.ts), at most every `everyMs`. */
-  private readonly checkpoints: { checkpointer: Checkpointer; everyMs: number } | null;
+  private readonly checkpoints: WorkerCheckpoints | null;
   private checkpointing = false;
   private lastCheckpoint = this.clock();
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly busy: BusyPolicy,
-    options: { statementCacheSize?: number | undefined; checkTransactions?: boolean; checkpoints?: { checkpointer: Checkpointer; everyMs: number } } = {},
+    options: { statementCacheSize?: number | undefined; checkTransactions?: boolean; checkpoints?: WorkerCheckpoints } = {},
     private readonly availability = new Availability(undefined),
     private readonly counters: StoreCounters | null = null,
   ) {
@@ -374,14 +391,26 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     const c = this.checkpoints;
     if (c === null || this.checkpointing || this.clock() - this.lastCheckpoint < c.everyMs) return;
     this.checkpointing = true;
-    void c.checkpointer.run("passive").then(() => this.mutex.lock()).then(async () => {
+    const started = this.clock();
+    let copied = started;
+    void c.checkpointer.run("passive").then(() => {
+      copied = this.clock();
+      return this.mutex.lock();
+    }).then(async () => {
+      const held = this.clock();
+      let complete = false;
       try {
         this.commitGroup();
-        if (!this.closed) await c.checkpointer.run("restart");
+        if (!this.closed) complete = await c.checkpointer.run("restart");
       } finally {
         this.lastCheckpoint = this.clock();
         this.checkpointing = false;
         this.mutex.unlock();
+      }
+      try {
+        c.report?.({ copyMs: copied - started, heldMs: this.lastCheckpoint - held, complete });
+      } catch {
+        // A report is for the operator: its failure changes nothing of the checkpoint.
       }
     });
   }

@@ -10,7 +10,7 @@ import type { Store } from "../types.js";
 import { whenNotBusy } from "./busy.js";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { sqliteDialect } from "./dialect.js";
-import { SqliteDriver, type SqliteDatabase } from "./driver.js";
+import { SqliteDriver, type CheckpointReport, type SqliteDatabase } from "./driver.js";
 import { sqliteMigrations } from "./migrations.js";
 import { sqliteOutbox } from "./outbox.js";
 
@@ -43,6 +43,8 @@ export interface SqliteStoreOptions {
    * Not for ":memory:".
    */
   checkpointEveryMs?: number;
+  /** Told what each of those checkpoints took (the ACS warns of one that held transactions long: a disk slow to sync). */
+  onCheckpoint?: (c: CheckpointReport) => void;
 }
 
 export const MEMORY = ":memory:";
@@ -81,7 +83,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     // waiting for it meanwhile; past it, the next one tries again.
     if (background) checkpointer = await startCheckpointer(resolve(path), { busyTimeoutMs: Math.min(busy.timeoutMs, 200) });
     const driver = new SqliteDriver(db as unknown as SqliteDatabase, busy, {
-      statementCacheSize: options.statementCacheSize, checkTransactions: checks, ...(checkpointer === undefined ? {} : { checkpoints: { checkpointer, everyMs: options.checkpointEveryMs! } }),
+      statementCacheSize: options.statementCacheSize, checkTransactions: checks, ...(checkpointer === undefined ? {} : { checkpoints: { checkpointer, everyMs: options.checkpointEveryMs!, ...(options.onCheckpoint === undefined ? {} : { report: options.onCheckpoint }) } }),
     },
       new Availability(options.onAvailability), options.counters ?? null);
     if (options.migrate !== false) await migrate(driver, sqliteMigrations.filter((m) => m.version <= (options.migrateUpTo ?? Infinity)));
