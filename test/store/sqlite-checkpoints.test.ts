@@ -96,12 +96,17 @@ test("two stores on one file, each with its worker, both write while checkpoints
   await Promise.all([a.close(), b.close()]);
 });
 
-test("transactions go on while the worker copies the WAL; only the checkpoint that restarts it waits for the connection", async () => {
-  const file = join(dir, "steps.db");
+/** A WAL database of one table, `t`, with a checkpoint worker of its own: the driver's parts, without a store. */
+async function walWithWorker(name: string): Promise<{ file: string; db: Database.Database; real: Checkpointer }> {
+  const file = join(dir, name);
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
-  const real = await startCheckpointer(file, { busyTimeoutMs: 200 });
+  return { file, db, real: await startCheckpointer(file, { busyTimeoutMs: 200 }) };
+}
+
+test("transactions go on while the worker copies the WAL; only the checkpoint that restarts it waits for the connection", async () => {
+  const { file, db, real } = await walWithWorker("steps.db");
   const events: string[] = [];
   // The copy is held open until the test lets it go (at most 5 s): a transaction that had to wait for
   // the checkpoint would wait for that.
@@ -141,11 +146,7 @@ test("transactions go on while the worker copies the WAL; only the checkpoint th
 });
 
 test("each checkpoint is reported: the copy's time, the time it held the connection, and whether it copied the whole WAL", async () => {
-  const file = join(dir, "report.db");
-  const db = new Database(file);
-  db.pragma("journal_mode = WAL");
-  db.exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
-  const real = await startCheckpointer(file, { busyTimeoutMs: 200 });
+  const { db, real } = await walWithWorker("report.db");
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   // The copy takes at least 30 ms, the restart at least 60: the report must say at least that.
   const checkpointer: Checkpointer = {
