@@ -2,8 +2,9 @@
 // nothing (without this, --help was ignored and the whole run began). The text is the comment that
 // opens the benchmark's file, which each one keeps as its usage.
 
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { isScript } from "./run-main.js";
 
 /** The comment lines that open `source`, without their `//`, up to the first line of code. */
 export function leadingComment(source: string): string {
@@ -15,26 +16,13 @@ export function leadingComment(source: string): string {
   return lines.join("\n").trim();
 }
 
-/** Whether the module is the one node was asked to run (some benchmarks import others' fleets). */
-function isEntry(file: string): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(file);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * With --help or -h among the arguments of the benchmark node runs: prints its module's opening comment
  * and exits.
  */
 export function exitOnHelp(moduleUrl: string, argv: readonly string[] = process.argv.slice(2)): void {
-  if (!argv.includes("--help") && !argv.includes("-h")) return;
-  const file = fileURLToPath(moduleUrl);
-  if (!isEntry(file)) return;
-  const text = leadingComment(readFileSync(file, "utf8"));
+  if ((!argv.includes("--help") && !argv.includes("-h")) || !isScript(moduleUrl)) return;
+  const text = leadingComment(readFileSync(fileURLToPath(moduleUrl), "utf8"));
   process.stdout.write(`${text || "(this benchmark describes itself in no comment)"}\n`);
   process.exit(0);
 }
