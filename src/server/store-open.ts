@@ -29,7 +29,7 @@ export const SLOW_CHECKPOINT_MS = 250;
 function slowCheckpoint(log: Logger, c: CheckpointReport): void {
   if (c.heldMs < SLOW_CHECKPOINT_MS) return;
   log.warn({ heldMs: Math.round(c.heldMs), copyMs: Math.round(c.copyMs) },
-    "a SQLite WAL checkpoint held every transaction for longer than 250 ms: the disk is slow to sync, or the WAL grows faster than it is copied (docs/operations.md)");
+    `a SQLite WAL checkpoint held every transaction for longer than ${SLOW_CHECKPOINT_MS} ms: the disk is slow to sync, or the WAL grows faster than it is copied (docs/operations.md)`);
 }
 
 export interface WaitOptions {
