@@ -35,21 +35,23 @@
 // piece of the ACS's JavaScript and a loopback round trip, in its process and with another (whose CPU
 // is what each HTTP exchange and database round trip costs a side), at the start and at the end
 // (speed-probe.ts: the same code's CPU per session moves with them); for each target over its windows, the server's
-// garbage collection time, SQLite's WAL checkpoints or PostgreSQL's checkpoints, the CPU of PostgreSQL's
-// backends serving the ACS, the simulator's CPU (this process) and the machine's idle share. A target
+// garbage collection time, SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long SQLite's held
+// every transaction (from the server's /metrics: its REST API is on for that, with one process), the CPU
+// of PostgreSQL's backends serving the ACS, the simulator's CPU (this process) and the machine's idle share. A target
 // that serves nearly every session the devices ask for (each informs every second) is said to be bound
 // by that offer: the baseline is, at the default 1,500 devices. And, unless --no-trips, what a session
 // asks of each store (statements, round trips, transactions, COMMITs), counted by the store's driver in a
 // separate run with the ACS in this process (session-trips.ts).
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SessionReport } from "../src/sim/runtime/index.js";
 import { describeSpeed, speedProbe } from "./support/speed-probe.js";
 import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, idleSince, machineIdle, machineReport, type MachineReport } from "./support/machine.js";
 import { markPg, mergeStatements, readStatements, resetStatements, sincePg, statementsTable, type StatementStats } from "./support/pg-stats.js";
-import { processTree, rssMb, SERVE_READY, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
+import { processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, totalCpuMs } from "./support/processes.js";
+import { addSpans, checkpointsBetween, describeCheckpoints, scrapeCheckpoints, type CheckpointSpan, type CheckpointTotals } from "./support/checkpoint-metrics.js";
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
 import { sessionTrips, type TripsPerSession } from "./support/session-trips.js";
 import { option } from "./support/args.js";
@@ -115,6 +117,8 @@ interface Result {
   serverGcMsPerSession: number;
   /** SQLite's WAL checkpoints, or PostgreSQL's, during the measured windows. */
   checkpoints: number | null;
+  /** SQLite's checkpoints as the server counted them, with their holds (null: not SQLite, or --workers). */
+  sqliteCheckpoints: CheckpointSpan | null;
   /** CPU time of PostgreSQL's backends serving the ACS, per completed session. */
   dbCpuMsPerSession: number | null;
   /** PostgreSQL's WAL written a session, kB (null: not PostgreSQL). */
@@ -139,6 +143,7 @@ interface Window {
   peakRssMb: number;
   gcMs: number;
   checkpoints: number | null;
+  sqliteCheckpoints: CheckpointSpan | null;
   dbCpuMs: number | null;
   walBytes: number | null;
   statements: StatementStats[] | null;
@@ -182,6 +187,7 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     if (o.statements && t.pgUrl !== undefined && !tracking) process.stderr.write(`${t.name}: the server does not load pg_stat_statements (scripts/pg-cluster.mjs start DIR --stat-statements)\n`);
     const pgMark = t.pgUrl === undefined ? null : await markPg(t.pgUrl);
     wal?.sample();
+    const checkpointsStart = await t.checkpointTotals?.() ?? null;
     const gcStart = gcMs(t.gcFile);
     measuring = true;
     const start = performance.now();
@@ -198,7 +204,9 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     await new Promise((r) => setTimeout(r, 300));
     const db = pgMark === null ? null : await sincePg(t.pgUrl!, pgMark);
     const statements = tracking ? await readStatements(t.pgUrl!) : null;
-    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
+    const checkpointsEnd = checkpointsStart === null ? null : await t.checkpointTotals!();
+    const sqliteCheckpoints = checkpointsStart === null || checkpointsEnd === null ? null : checkpointsBetween(checkpointsStart, checkpointsEnd);
+    return { reports, elapsedS, cpuMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, sqliteCheckpoints, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
   } finally {
     clearInterval(sampler);
     await sim.stop();
@@ -229,6 +237,7 @@ function summarize(target: string, windows: Window[], o: Options, trips: TripsPe
     simRssMb: process.memoryUsage().rss / 1024 / 1024,
     serverGcMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.gcMs, 0) / ok.length,
     checkpoints: windows.some((w) => w.checkpoints === null) ? null : windows.reduce((n, w) => n + w.checkpoints!, 0),
+    sqliteCheckpoints: windows.some((w) => w.sqliteCheckpoints === null) ? null : addSpans(windows.map((w) => w.sqliteCheckpoints!)),
     dbCpuMsPerSession: windows.some((w) => w.dbCpuMs === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.dbCpuMs!, 0) / ok.length,
     walKbPerSession: windows.some((w) => w.walBytes === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.walBytes!, 0) / 1024 / ok.length,
     simCpuMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.simCpuMs, 0) / ok.length,
@@ -251,6 +260,8 @@ interface Target {
   pgUrl?: string;
   /** The store's URL, for the counting run. */
   db?: string;
+  /** SQLite's checkpoints so far, from the server's /metrics (SQLite with one process only). */
+  checkpointTotals?: () => Promise<CheckpointTotals | null>;
   stop(): Promise<void>;
 }
 
@@ -262,13 +273,16 @@ async function acsTarget(name: string, db: string, o: Options, cleanup: () => Pr
     await cleanup();
   };
   await seedBenchPreset(db);
-  const { child, url } = await startProcess(
+  // The REST API is on only where its /metrics tells something the benchmark reports: SQLite's
+  // checkpoints, of one process (with --workers, each process counts its own).
+  const api = where.sqliteFile !== undefined && o.workers === 1;
+  const { child, url, ready } = await startProcess(
     // No discovery preset (as bench:multi) unless --discovered: a new device's discovery (dozens of
     // exchanges, its whole tree stored) is not the work measured here, and made the first warm-up a
     // bootstrap storm of every device that did not end before the warm-up's deadline on a slower
     // machine, so that its exchanges were measured as the sessions' (34 exchanges per session).
-    [...gcProbeArgs(gcFile), ...serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--workers", String(o.workers), "--set", `provisioning.defaultPresets=${o.discovered}`] })],
-    SERVE_READY,
+    [...gcProbeArgs(gcFile), ...serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--workers", String(o.workers), "--set", `provisioning.defaultPresets=${o.discovered}`, ...(api ? SERVE_API : [])] })],
+    api ? SERVE_READY_WITH_API : SERVE_READY,
   ).catch(async (err: unknown) => {
     await removeAll();
     throw err;
@@ -280,6 +294,7 @@ async function acsTarget(name: string, db: string, o: Options, cleanup: () => Pr
     gcFile,
     db,
     ...where,
+    ...(api ? { checkpointTotals: () => scrapeCheckpoints(`http://127.0.0.1:${ready[2]}/`, adminKey(dataDir)) } : {}),
     stop: async () => {
       await stopProcess(child);
       await removeAll();
@@ -305,6 +320,11 @@ async function baselineTarget(): Promise<Target> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The admin API key `serve` made in its data folder at its first start. */
+function adminKey(dataDir: string): string {
+  return (JSON.parse(readFileSync(join(dataDir, "admin-api-key.json"), "utf8")) as { key: string }).key;
 }
 
 function workersLabel(o: Options): string {
@@ -417,6 +437,9 @@ async function main(): Promise<void> {
     console.log(
       `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} | ${r.walKbPerSession === null ? "-" : `${r.walKbPerSession.toFixed(1)} kB`} | ${r.simCpuMsPerSession.toFixed(2)} ms | ${r.idleShare === null ? "-" : `${(100 * r.idleShare).toFixed(0)}%`} |`,
     );
+  }
+  for (const r of results) {
+    if (r.sqliteCheckpoints !== null) console.log(`\n${describeCheckpoints(r.target, r.sqliteCheckpoints, r.seconds)}`);
   }
   for (const r of results) {
     if (r.statements === null || r.sessions === 0) continue;

@@ -55,8 +55,8 @@ function cpuProfileDir(): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
-/** Starts a server process; resolves with its CWMP URL once it listens. */
-export function startProcess(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+/** Starts a server process; resolves with its CWMP URL once it listens, and what `ready` matched. */
+export function startProcess(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string; ready: RegExpExecArray }> {
   // --cpu-prof DIR writes a V8 CPU profile of each server process, for finding hot spots.
   const dir = cpuProfileDir();
   const prof = dir ? ["--cpu-prof", "--cpu-prof-dir", dir] : [];
@@ -75,7 +75,7 @@ export function startProcess(args: string[], ready: RegExp): Promise<{ child: Ch
         child.stdout!.off("data", onData);
         child.stdout!.resume();
         child.stderr!.resume();
-        resolve({ child, url: `http://127.0.0.1:${m[1]}/` });
+        resolve({ child, url: `http://127.0.0.1:${m[1]}/`, ready: m });
       }
     };
     child.stdout!.on("data", onData);
@@ -96,6 +96,12 @@ const cli = new URL("../../src/cli/main.js", import.meta.url).href;
 
 /** What `provisio serve` prints once it listens; the group is the CWMP port. */
 export const SERVE_READY = /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//;
+
+/** SERVE_READY with the REST API's line after it (its port: the second group); the banner is one write. */
+export const SERVE_READY_WITH_API = new RegExp(`${SERVE_READY.source}[\\s\\S]*REST API \\(docs\\/api\\.md\\):\\s+http:\\/\\/127\\.0\\.0\\.1:(\\d+)\\/api\\/`);
+
+/** `serveArgs`'s `extra` that turn the REST API on, on a free port of 127.0.0.1 (for its /metrics). */
+export const SERVE_API = ["--set", "nbi.enabled=true", "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0"];
 
 /** Node arguments that run this checkout's `provisio serve` with its CWMP endpoint on a free port of 127.0.0.1. */
 export function serveCommand(): string[] {

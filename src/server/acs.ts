@@ -13,6 +13,7 @@ import { DEFAULT_CONSOLE_DIR } from "../nbi/plugins/console.js";
 import { maskedConfig } from "../config/masked.js";
 import { defaultSessionConfig, type SessionConfig } from "../session/index.js";
 import type { Store } from "../store/types.js";
+import { parseStoreUrl, type CheckpointReport } from "../store/index.js";
 import { ApiKeyAuthenticator, bootstrapAdminKey, type BootstrapAdminKey } from "./api-keys.js";
 import type { TaskPolicy } from "./apply-effects.js";
 import { bootstrapCredentials, installDefaultPresets, nonceSecret, type BootstrapCredentials } from "./bootstrap.js";
@@ -157,7 +158,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
   const clock = options.clock ?? (() => new Date());
   const targets = webhookTargets(config.webhooks.allowTargets);
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
-  const store = options.store ?? (await openConfiguredStore(config, storeUrl(config), log));
+  // SQLite's checkpoints are reported from the store's start, before the metrics exist to count them.
+  let checkpointed: ((c: CheckpointReport) => void) | null = null;
+  const store = options.store ?? (await openConfiguredStore(config, storeUrl(config), log, (c) => checkpointed?.(c)));
   const ownsStore = options.store === undefined;
   // What is running so far, stopped in reverse order by close() or by a failed start.
   const closers: (() => Promise<void>)[] = [];
@@ -197,7 +200,9 @@ export async function startAcs(config: Config, options: StartOptions = {}): Prom
         return { total, online, bootstrap };
       },
       processMetrics: options.processMetrics,
+      sqliteCheckpoints: ownsStore && parseStoreUrl(storeUrl(config)).backend === "sqlite",
     });
+    checkpointed = (c) => metrics.checkpoint(c);
     events.subscribe((e) => metrics.event(e));
     const watchdog = startLoopWatchdog({ thresholdMs: config.log.stallWarn * 1000, log, onStall: (ms) => metrics.loopStall(ms / 1000) });
     closers.push(() => Promise.resolve(watchdog.stop()));

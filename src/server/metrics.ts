@@ -4,6 +4,7 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CwmpEnvelope } from "../cwmp/index.js";
+import type { CheckpointReport } from "../store/index.js";
 import type { CwmpObserver } from "./cwmp-handler.js";
 import type { AcsEvent } from "./events.js";
 
@@ -14,6 +15,8 @@ export interface MetricsOptions {
   devices?: () => Promise<{ total: number; online: number; bootstrap: number }>;
   /** Also export the process's own metrics (CPU, memory, event loop). Default true. */
   processMetrics?: boolean;
+  /** Export the SQLite store's WAL checkpoints (checkpoint()): this process writes a SQLite database. */
+  sqliteCheckpoints?: boolean;
 }
 
 export class AcsMetrics {
@@ -32,6 +35,8 @@ export class AcsMetrics {
   private readonly loopStalls: Histogram;
   private readonly bulkDataBodies: Counter<"outcome">;
   private readonly bulkDataReports: Counter;
+  private readonly checkpointHold: Histogram | null = null;
+  private readonly checkpointCopy: Histogram | null = null;
 
   constructor(o: MetricsOptions) {
     const registers = [this.registry];
@@ -119,6 +124,23 @@ export class AcsMetrics {
       registers,
     });
     this.bulkDataReports = new Counter({ name: "provisio_bulkdata_reports_total", help: "Bulk Data reports stored (a body may carry several).", registers });
+    if (o.sqliteCheckpoints === true) {
+      // The hold is what every CPE's transaction waited for, and what grows with a disk slow to sync
+      // (docs/operations.md); the copy runs beside the transactions and shows the WAL's growth.
+      const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+      this.checkpointHold = new Histogram({
+        name: "provisio_sqlite_checkpoint_hold_seconds",
+        help: "SQLite WAL checkpoints by how long they held the database connection (seconds): every transaction of the process waited that long.",
+        buckets,
+        registers,
+      });
+      this.checkpointCopy = new Histogram({
+        name: "provisio_sqlite_checkpoint_copy_seconds",
+        help: "SQLite WAL checkpoints by how long their copy of the WAL took beside the transactions (seconds).",
+        buckets,
+        registers,
+      });
+    }
   }
 
   /** A Bulk Data body: accepted (with its reports), or refused and why (bulkdata.ts). */
@@ -174,6 +196,12 @@ export class AcsMetrics {
   /** The event loop was blocked for this long (loop-watchdog.ts). */
   loopStall(seconds: number): void {
     this.loopStalls.observe(seconds);
+  }
+
+  /** A SQLite WAL checkpoint of the store (SqliteStoreOptions.onCheckpoint). */
+  checkpoint(c: CheckpointReport): void {
+    this.checkpointHold?.observe(c.heldMs / 1000);
+    this.checkpointCopy?.observe(c.copyMs / 1000);
   }
 
   streamOpened(): void {

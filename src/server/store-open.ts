@@ -73,12 +73,17 @@ export async function openStoreWaiting(url: string, options: OpenStoreOptions, o
   }
 }
 
-/** The store of `config`, waited for as configured. */
-export function openConfiguredStore(config: Config, url: string, log: Logger): Promise<Store> {
+/** The store of `config`, waited for as configured; `onCheckpoint` is also told of SQLite's checkpoints (it must not throw). */
+export function openConfiguredStore(config: Config, url: string, log: Logger, onCheckpoint?: (c: CheckpointReport) => void): Promise<Store> {
   const options = storeLogOptions(log);
+  const logged = options.sqlite?.onCheckpoint;
+  const checkpoints = onCheckpoint === undefined || logged === undefined ? logged : (c: CheckpointReport) => {
+    logged(c);
+    onCheckpoint(c);
+  };
   return openStoreWaiting(url, {
     ...options,
     postgres: { ...options.postgres, maxConnections: config.dbPoolSize },
-    sqlite: { ...options.sqlite, checkpointEveryMs: config.sqliteCheckpointEvery * 1000 },
+    sqlite: { ...options.sqlite, checkpointEveryMs: config.sqliteCheckpointEvery * 1000, ...(checkpoints === undefined ? {} : { onCheckpoint: checkpoints }) },
   }, { log, waitMs: config.dbStartupWait * 1000 });
 }

@@ -1,6 +1,6 @@
 // Opening the configured store at start-up: waiting, with growing pauses, for a database that does not
 // answer, up to the limit; a database that answers opens at once; other errors are not waited on. And
-// what the log is told of the store: a slow SQLite checkpoint.
+// what the log and the metrics are told of the store: SQLite's checkpoints, and a slow one.
 
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
@@ -12,6 +12,9 @@ import { maskUrlSecrets } from "../../src/server/redact.js";
 import { openStoreWaiting, SLOW_CHECKPOINT_MS, storeLogOptions } from "../../src/server/store-open.js";
 import { isStoreUnavailable, type StoreError } from "../../src/store/index.js";
 import type { Logger } from "../../src/server/logger.js";
+import { startAcs } from "../../src/server/acs.js";
+import { testConfig } from "../support/acs.js";
+import { forEachBackend } from "../support/pg.js";
 
 /** A TCP port on which nothing listens: connections to it are refused. */
 async function closedPort(): Promise<number> {
@@ -112,6 +115,49 @@ describe("storeLogOptions: SQLite's checkpoints", () => {
       assert.ok(reports[0]!.heldMs >= 0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+forEachBackend((b) => {
+  describe("the metrics of SQLite's checkpoints", () => {
+    const count = (body: string, name: string) => Number(new RegExp(`^${name}_count (\\d+)$`, "m").exec(body)?.[1]);
+
+    if (b.name === "sqlite") {
+      it("count each checkpoint of the ACS's own SQLite store by its hold and its copy", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "provisio-checkpoint-metrics-"));
+        const acs = await startAcs(testConfig(dir, await b.freshUrl(), { sqliteCheckpointEvery: 0.01 }), { processMetrics: false });
+        try {
+          let body = "";
+          for (let i = 0; i < 200; i++) {
+            // A checkpoint follows a commit group: a transaction's, not a lone statement's.
+            await acs.store.transaction((tx) => tx.settings.set(`k${i}`, { i }));
+            body = (await acs.metrics.render()).body;
+            if (count(body, "provisio_sqlite_checkpoint_hold_seconds") > 0) break;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          const held = count(body, "provisio_sqlite_checkpoint_hold_seconds");
+          assert.ok(held > 0, "no checkpoint counted");
+          assert.equal(count(body, "provisio_sqlite_checkpoint_copy_seconds"), held, "each checkpoint has a copy and a hold");
+          assert.match(body, /^provisio_sqlite_checkpoint_hold_seconds_bucket\{le="0\.005"\} \d+$/m);
+        } finally {
+          await acs.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    } else {
+      it("are not exported where the ACS's store is PostgreSQL", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "provisio-checkpoint-metrics-"));
+        const acs = await startAcs(testConfig(dir, await b.freshUrl()), { processMetrics: false });
+        try {
+          const { body } = await acs.metrics.render();
+          assert.doesNotMatch(body, /provisio_sqlite_checkpoint/);
+          assert.match(body, /^provisio_cwmp_sessions_started_total 0$/m, "the others are");
+        } finally {
+          await acs.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
     }
   });
 });
