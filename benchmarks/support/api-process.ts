@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { endsWithParent } from "../../test/support/parent-bound.js";
 
 // The compiled CLI next to the compiled benchmark (dist/, or a private build folder).
 const CLI = new URL("../../src/cli/main.js", import.meta.url).href;
@@ -72,8 +73,8 @@ export async function startApiProcess(
     ...config,
   };
   writeFileSync(join(dir, "config.json"), JSON.stringify(full));
-  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(CLI)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--config", join(dir, "config.json")], {
-    stdio: ["ignore", "pipe", "pipe"],
+  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", endsWithParent(`import(${JSON.stringify(CLI)}).then((m) => m.main(process.argv))`), "provisio", "serve", "--config", join(dir, "config.json")], {
+    stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));

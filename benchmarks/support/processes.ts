@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { endsWithParent } from "../../test/support/parent-bound.js";
 
 /** The process and its children (the workers of `--workers N`), from Linux /proc. */
 export function processTree(pid: number): number[] {
@@ -55,12 +56,16 @@ function cpuProfileDir(): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
-/** Starts a server process; resolves with its CWMP URL once it listens, and what `ready` matched. */
+/**
+ * Starts a server process from node arguments with `-e` code; resolves with its CWMP URL once it
+ * listens, and what `ready` matched. The server stops by itself if this process dies first.
+ */
 export function startProcess(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string; ready: RegExpExecArray }> {
   // --cpu-prof DIR writes a V8 CPU profile of each server process, for finding hot spots.
   const dir = cpuProfileDir();
   const prof = dir ? ["--cpu-prof", "--cpu-prof-dir", dir] : [];
-  const child = spawn(process.execPath, ["--no-node-snapshot", ...prof, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const bound = args.map((a, i) => (args[i - 1] === "-e" ? endsWithParent(a) : a));
+  const child = spawn(process.execPath, ["--no-node-snapshot", ...prof, ...bound], { stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

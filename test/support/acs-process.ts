@@ -2,6 +2,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { endsWithParent } from "./parent-bound.js";
 
 export interface AcsProcess {
   url: string;
@@ -19,8 +20,8 @@ const cliMain = new URL("../../src/cli/main.js", import.meta.url).href;
 
 /** `onOutput` sees the process's output as it comes, before it listens too (to act on what it logs while starting). */
 export async function startAcsProcess(args: string[], timeoutMs = 20_000, onOutput?: (text: string) => void): Promise<AcsProcess> {
-  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--set", "files.host=127.0.0.1", "--set", "files.port=0", "--set", "usp.websocket.host=127.0.0.1", "--set", "usp.websocket.port=0", "--set", "usp.mqtt.embeddedHost=127.0.0.1", "--set", "usp.mqtt.embeddedPort=0", "--set", "provisioning.defaultPresets=false", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
+  const child = spawn(process.execPath, ["--no-node-snapshot", "--input-type=module", "-e", endsWithParent(`import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv))`), "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--set", "files.host=127.0.0.1", "--set", "files.port=0", "--set", "usp.websocket.host=127.0.0.1", "--set", "usp.websocket.port=0", "--set", "usp.mqtt.embeddedHost=127.0.0.1", "--set", "usp.mqtt.embeddedPort=0", "--set", "provisioning.defaultPresets=false", ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
