@@ -91,6 +91,11 @@ export class AgentHolds {
   }
 
   private async takeWakes(): Promise<void> {
+    // Wakes are carried only to a process that holds the agent: holding none, it has none to take but
+    // those of agents gone meanwhile, which it could not serve anyway (taken once it holds an agent again,
+    // or dropped when it leaves). A process without agents (most, in a CWMP fleet) then asks nothing of
+    // the store every pollMs.
+    if (this.d.held().length === 0) return;
     for (;;) {
       const wakes = await this.d.store.uspHolds.take(this.o.instance, BATCH);
       for (const w of wakes) {
