@@ -257,7 +257,7 @@ export const configSchema = Type.Object(
           default: 10,
           description: "Seconds between a controller process's heartbeats in the store, which say it still holds its agents' WebSockets; three missed, its agents count as unheld (they reconnect to a live process).",
         }),
-        wakePollInterval: Type.Number({ minimum: 0.05, default: 1, description: "Seconds between a controller process's looks for wakes other processes carried to it, for agents whose WebSocket it holds (a process that holds none does not look)." }),
+        wakePollInterval: Type.Number({ minimum: 0.05, default: 1, description: "Seconds between a controller process's looks for wakes other processes carried to it, for agents whose WebSocket it holds (a process that holds none does not look). On PostgreSQL a wake carried to it is also notified and taken at once: the look is for a notification lost." }),
         // usp.websocket.*: the WebSocket MTP (src/mtp/websocket*).
         websocket: Type.Object(
           {

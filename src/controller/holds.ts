@@ -34,6 +34,7 @@ export class AgentHolds {
   private readonly poll: PollLoop;
   /** Holds and releases are written in the order they happened, so that a quick reconnection ends held. */
   private writes: Promise<void> = Promise.resolve();
+  private unwatch: (() => Promise<void>) | null = null;
 
   constructor(private readonly o: AgentHoldsOptions, private readonly d: AgentHoldsDeps) {
     this.beat = new PollLoop(() => this.heartbeat(), o.heartbeatMs, (err) => d.log.warn({ err }, "USP controller heartbeat failed"));
@@ -48,9 +49,15 @@ export class AgentHolds {
     await this.heartbeat();
     this.beat.start();
     this.poll.start();
+    // A wake carried here is taken at once where the store tells (PostgreSQL), else within pollMs.
+    this.unwatch = await this.d.store.watchUspWakes(this.o.instance, () => this.poll.now()).catch((err: unknown) => {
+      this.d.log.warn({ err }, "could not watch for USP wakes carried to this process; they are polled for");
+      return null;
+    });
   }
 
   async stop(): Promise<void> {
+    await this.unwatch?.();
     await this.beat.stop();
     await this.poll.stop();
     await this.writes;

@@ -3,7 +3,10 @@
 export class PollLoop {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private started = false;
   private stopped = false;
+  /** now() was called while a pass ran: the next one follows it at once. */
+  private again = false;
 
   constructor(
     private readonly pass: () => Promise<unknown>,
@@ -13,6 +16,18 @@ export class PollLoop {
 
   /** The first pass runs at once. */
   start(): void {
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** A pass as soon as possible (right after the one under way, if any), then pollMs after it as usual. */
+  now(): void {
+    if (!this.started || this.stopped) return;
+    if (this.running !== null) {
+      this.again = true;
+      return;
+    }
+    if (this.timer !== null) clearTimeout(this.timer);
     this.schedule(0);
   }
 
@@ -23,7 +38,9 @@ export class PollLoop {
         .then(() => undefined, this.onError)
         .finally(() => {
           this.running = null;
-          this.schedule(this.pollMs);
+          const soon = this.again;
+          this.again = false;
+          this.schedule(soon ? 0 : this.pollMs);
         });
     }, ms);
     this.timer.unref();

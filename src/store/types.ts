@@ -633,6 +633,12 @@ export interface Store extends StoreTx {
    * twice, or never (SQLite has no such channel), so tailers poll too. Resolves to a function that stops it.
    */
   watchOutbox(wake: () => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `wake` when a USP wake was carried to the process `instance` (uspHolds.forward), sooner than
+   * its poll: PostgreSQL's LISTEN/NOTIFY, on the connection watchOutbox uses. A hint as watchOutbox's
+   * is (SQLite has none). Resolves to a function that stops it.
+   */
+  watchUspWakes(instance: string, wake: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 // AgentHolds (src/controller/holds.ts) on a real store: a process takes the wakes carried to it while it
-// holds agents, and leaves the store alone while it holds none.
+// holds agents, and leaves the store alone while it holds none; on PostgreSQL it is told of a wake
+// carried to it, and takes it long before its poll would.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -7,7 +8,8 @@ import { AgentHolds } from "../../src/controller/holds.js";
 import { silentLogger } from "../../src/server/logger.js";
 import type { UspForwardedWake } from "../../src/store/types.js";
 import { eventually } from "../nbi/support.js";
-import { backend, freshStore } from "../support/pg.js";
+import { openStore } from "../../src/store/index.js";
+import { availableBackends, backend, freshStore } from "../support/pg.js";
 
 describe("AgentHolds", () => {
   const b = backend("sqlite");
@@ -39,3 +41,46 @@ describe("AgentHolds", () => {
     }
   });
 });
+
+if (availableBackends().includes("postgres")) {
+  describe("AgentHolds on PostgreSQL", () => {
+    const b = backend("postgres");
+
+    test("takes a wake another process carried to it when told, not at its next poll", async (ctx) => {
+      const url = await b.freshUrl();
+      const store = await openStore(url);
+      ctx.after(() => store.close());
+      const other = await openStore(url);
+      ctx.after(() => other.close());
+      const woken: UspForwardedWake[] = [];
+      const make = (instance: string, seen: UspForwardedWake[]) => new AgentHolds({ instance, heartbeatMs: 60_000, pollMs: 3_600_000 }, {
+        store, log: silentLogger, clock: () => new Date(), held: () => ["os::x-1"],
+        woken: (w) => {
+          seen.push(w);
+          return true;
+        },
+      });
+      const holds = make("p1", woken);
+      const bystander: UspForwardedWake[] = [];
+      const another = make("p3", bystander);
+      await holds.start();
+      await another.start();
+      try {
+        // The first pass ran at start; the next poll is an hour away.
+        await new Promise((r) => setTimeout(r, 100));
+        await other.uspHolds.forward("p1", { endpointId: "os::x-1", deviceId: "dev-1", taskId: "t1", createdAt: new Date() });
+        await eventually(() => (woken.length > 0 ? true : undefined), "the wake taken", 10_000);
+        assert.deepEqual(woken.map((w) => w.taskId), ["t1"]);
+        // In a transaction, the process is told once it commits.
+        await other.transaction((tx) => tx.uspHolds.forward("p1", { endpointId: "os::x-1", deviceId: "dev-1", taskId: "t2", createdAt: new Date() }));
+        await eventually(() => (woken.length > 1 ? true : undefined), "the second wake taken", 10_000);
+        assert.deepEqual(woken.map((w) => w.taskId), ["t1", "t2"]);
+        assert.equal(bystander.length, 0, "a wake for p1 is not p3's");
+        assert.deepEqual(await store.uspHolds.take("p3", 10), []);
+      } finally {
+        await another.stop();
+        await holds.stop();
+      }
+    });
+  });
+}

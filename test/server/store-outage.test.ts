@@ -113,10 +113,13 @@ describe("a PostgreSQL outage", () => {
     });
   });
 
-  it("listens for the outbox's commit notifications again once the server is back", async () => {
+  it("listens for the outbox's commit notifications again once the server is back, and tells watchers they may have missed some", async () => {
     const store = await openStore(url);
     let woke = 0;
     const stop = await store.watchOutbox(() => woke++);
+    // USP wakes share the connection: after it is back, their watcher looks for wakes carried meanwhile.
+    let uspWoke = 0;
+    const stopUsp = await store.watchUspWakes("p1", () => uspWoke++);
     const listening = async () => {
       const [row] = await queryDirect(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %'");
       return (row!.n as number) > 0;
@@ -135,8 +138,10 @@ describe("a PostgreSQL outage", () => {
         cluster.resumeServer(clusterDir);
       }
       await until("the watcher listens again", listening);
+      await until("the USP wakes' watcher is told it may have missed some", () => Promise.resolve(uspWoke > 0));
       await notified();
     } finally {
+      await stopUsp();
       await stop();
       await store.close();
     }

@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { forEachBackend, freshStore } from "../support/pg.js";
+import { openStore } from "../../src/store/index.js";
+import { forEachBackend, freshStore, queryDirect } from "../support/pg.js";
 
 const T0 = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -69,6 +70,39 @@ forEachBackend((b) => {
       assert.equal(await s.uspHolds.holder("os::l-1", at(20)), null);
       assert.deepEqual(await s.uspHolds.take("live", 10), []);
       assert.equal(await s.uspHolds.alive("live", at(21), at(50)), false, "it left: its next start is a first heartbeat");
+    });
+
+    test("tell the process a wake was carried to (a hint: SQLite has none), on the connection the outbox's watch uses", async (ctx) => {
+      const url = await b.freshUrl();
+      const s = await openStore(url);
+      ctx.after(() => s.close());
+      const other = await openStore(url);
+      ctx.after(() => other.close());
+      const told: string[] = [];
+      const stopA = await s.watchUspWakes("a", () => told.push("a"));
+      const stopB = await s.watchUspWakes("b", () => told.push("b"));
+      const stopOutbox = await s.watchOutbox(() => undefined);
+      await other.uspHolds.forward("a", wake("os::x-1", "t1", 1));
+      if (b.name === "postgres") {
+        for (let i = 0; i < 250 && told.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.deepEqual(told, ["a"], "a is told, b is not");
+        const [row] = await queryDirect(url, `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND query LIKE 'LISTEN %' AND query LIKE '%' || current_schema() || '"'`);
+        assert.equal(row!.n, 1, "one connection listens for all three watches");
+        await stopA();
+        await other.uspHolds.forward("a", wake("os::x-2", "t2", 2));
+        await other.uspHolds.forward("b", wake("os::x-3", "t3", 3));
+        for (let i = 0; i < 250 && told.length === 1; i++) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(told, ["a", "b"], "a stopped watching");
+      } else {
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(told, []);
+      }
+      assert.deepEqual((await s.uspHolds.take("a", 10)).map((w) => w.taskId), b.name === "postgres" ? ["t1", "t2"] : ["t1"], "the wakes are in the store either way");
+      await stopA();
+      await stopB();
+      await stopOutbox();
     });
   });
 });

@@ -8,7 +8,8 @@ import type { Store } from "../types.js";
 import { postgresDialect } from "./dialect.js";
 import { PostgresDriver, type PgPool } from "./driver.js";
 import { postgresMigrations } from "./migrations.js";
-import { postgresOutbox, postgresOutboxNotifier, postgresOutboxWatch } from "./outbox.js";
+import { channelSql, PgNotifications } from "./notifications.js";
+import { postgresOutbox, postgresOutboxNotifier } from "./outbox.js";
 import { storeTypes } from "./timestamps.js";
 
 export interface PostgresStoreOptions {
@@ -79,5 +80,15 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     await driver.close();
     throw err;
   }
-  return createSqlStore(driver, postgresDialect, { outbox: postgresOutbox, watchOutbox: postgresOutboxWatch(pool), outboxCommits: postgresOutboxNotifier(driver, options.notifyWindowMs) });
+  const notifications = new PgNotifications(pool);
+  return createSqlStore(driver, postgresDialect, {
+    outbox: postgresOutbox,
+    watchOutbox: (wake) => notifications.watch("outbox", () => wake()),
+    outboxCommits: postgresOutboxNotifier(driver, options.notifyWindowMs),
+    // A wake carried to a process names it: the others' watchers let it pass.
+    watchUspWakes: (instance, wake) => notifications.watch("usp_wakes", (to) => {
+      if (to === null || to === instance) wake();
+    }),
+    uspWakeCarried: (s, instance) => s.run(`SELECT pg_notify(${channelSql("usp_wakes")}, $1)`, [instance]).then(() => undefined),
+  });
 }

@@ -43,6 +43,10 @@ export interface SqlStoreExtensions {
   watchOutbox?: (wake: () => void) => Promise<() => Promise<void>>;
   /** Told when a transaction (or a statement outside one) that appended events committed; closed with the store. */
   outboxCommits?: { committed(): void; close(): Promise<void> };
+  /** Store.watchUspWakes; without it, wakes carried to a process are found by its poll only. */
+  watchUspWakes?: (instance: string, wake: () => void) => Promise<() => Promise<void>>;
+  /** Tells the process `instance` that a wake was carried to it (when the statement's transaction commits). */
+  uspWakeCarried?: (s: Scope, instance: string) => Promise<void>;
 }
 
 /**
@@ -81,7 +85,7 @@ function repos(scope: Scope, ext: SqlStoreExtensions, paths: PathDictionary, ind
     alarms: new SqlAlarmRepo(scope),
     owedWakes: new SqlOwedWakeRepo(scope),
     uspEndpoints: new SqlUspEndpointRepo(scope),
-    uspHolds: new SqlUspHoldRepo(scope),
+    uspHolds: new SqlUspHoldRepo(scope, ext.uspWakeCarried),
     uspDataModels: new SqlUspDataModelRepo(scope),
     indexedParameters: new SqlIndexedParameterRepo(scope, indexed),
   };
@@ -94,8 +98,19 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
   const indexed = new IndexedSet();
   const committed = () => ext.outboxCommits?.committed();
   const base = repos(storeScope(driver, dialect), ext, paths, indexed, committed);
-  // Watchers hold a connection of their own: closing the store stops those still running first.
+  // Watchers share a connection of their own: closing the store stops those still running first.
   const watchers = new Set<() => Promise<void>>();
+  /** A watch the backend starts (none: the store has no notifications), stopped at most once, and by close(). */
+  const watch = async (start: (() => Promise<() => Promise<void>>) | undefined): Promise<() => Promise<void>> => {
+    if (start === undefined) return () => Promise.resolve();
+    const stop = await start();
+    const once = async () => {
+      if (!watchers.delete(once)) return;
+      await stop();
+    };
+    watchers.add(once);
+    return once;
+  };
   return {
     backend: dialect.name,
     ...base,
@@ -122,16 +137,8 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
       if (appended) committed();
       return result;
     },
-    async watchOutbox(wake: () => void): Promise<() => Promise<void>> {
-      if (ext.watchOutbox === undefined) return () => Promise.resolve();
-      const stop = await ext.watchOutbox(wake);
-      const once = async () => {
-        if (!watchers.delete(once)) return;
-        await stop();
-      };
-      watchers.add(once);
-      return once;
-    },
+    watchOutbox: (wake: () => void) => watch(ext.watchOutbox === undefined ? undefined : () => ext.watchOutbox!(wake)),
+    watchUspWakes: (instance: string, wake: () => void) => watch(ext.watchUspWakes === undefined ? undefined : () => ext.watchUspWakes!(instance, wake)),
     async close() {
       await ext.outboxCommits?.close();
       await Promise.all([...watchers].map((stop) => stop()));

@@ -7,7 +7,8 @@ import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
 
 export class SqlUspHoldRepo implements UspHoldRepo {
-  constructor(private readonly s: Scope) {}
+  /** `carried`: tells the process that a wake was carried to it, where the backend can (SqlStoreExtensions.uspWakeCarried). */
+  constructor(private readonly s: Scope, private readonly carried?: (s: Scope, instance: string) => Promise<void>) {}
 
   async alive(instance: string, now: Date, until: Date): Promise<boolean> {
     const d = this.s.dialect;
@@ -55,6 +56,7 @@ export class SqlUspHoldRepo implements UspHoldRepo {
       "INSERT INTO usp_wakes (instance, endpoint_id, device_id, task_id, created_at) VALUES ($1, $2, $3, $4, $5)",
       [instance, w.endpointId, w.deviceId, w.taskId, this.s.dialect.date(w.createdAt)],
     );
+    await this.carried?.(this.s, instance);
   }
 
   async take(instance: string, limit: number): Promise<UspForwardedWake[]> {
