@@ -76,14 +76,13 @@ export async function openStoreWaiting(url: string, options: OpenStoreOptions, o
 /** The store of `config`, waited for as configured; `onCheckpoint` is also told of SQLite's checkpoints (it must not throw). */
 export function openConfiguredStore(config: Config, url: string, log: Logger, onCheckpoint?: (c: CheckpointReport) => void): Promise<Store> {
   const options = storeLogOptions(log);
-  const logged = options.sqlite?.onCheckpoint;
-  const checkpoints = onCheckpoint === undefined || logged === undefined ? logged : (c: CheckpointReport) => {
-    logged(c);
-    onCheckpoint(c);
+  const checkpoint = (c: CheckpointReport) => {
+    slowCheckpoint(log, c);
+    onCheckpoint?.(c);
   };
   return openStoreWaiting(url, {
     ...options,
     postgres: { ...options.postgres, maxConnections: config.dbPoolSize },
-    sqlite: { ...options.sqlite, checkpointEveryMs: config.sqliteCheckpointEvery * 1000, ...(checkpoints === undefined ? {} : { onCheckpoint: checkpoints }) },
+    sqlite: { ...options.sqlite, checkpointEveryMs: config.sqliteCheckpointEvery * 1000, onCheckpoint: checkpoint },
   }, { log, waitMs: config.dbStartupWait * 1000 });
 }
