@@ -27,18 +27,27 @@ export function processTree(pid: number): number[] {
 
 /** CPU time (user + system) these processes (a server and its workers) have used so far, in ms. */
 export function totalCpuMs(pids: readonly number[]): number {
-  return pids.reduce((sum, p) => sum + cpuMs(p), 0);
+  return pids.reduce((sum, p) => {
+    const t = cpuTimes(p);
+    return sum + t.user + t.system;
+  }, 0);
 }
 
-/** CPU time (user + system) the process has used so far, in ms (Linux /proc; 0 elsewhere). */
-function cpuMs(pid: number): number {
+/** Of that, the time in the kernel (system calls, the network stack, page faults), in ms. */
+export function systemCpuMs(pids: readonly number[]): number {
+  return pids.reduce((sum, p) => sum + cpuTimes(p).system, 0);
+}
+
+/** CPU time the process has used so far in user and in system mode, in ms (Linux /proc; 0 elsewhere). */
+function cpuTimes(pid: number): { user: number; system: number } {
   try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in
+    // clock ticks (100 a second on Linux).
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
 }
 
