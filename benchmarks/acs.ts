@@ -454,9 +454,10 @@ async function main(): Promise<void> {
   const reference = (speed.jsUs + speedAfter.jsUs) / 2;
   if (!Number.isNaN(base)) {
     console.log("");
-    for (const r of results.slice(1)) {
-      if (r.sessions === 0) continue;
-      const share = r.target.endsWith("PostgreSQL") ? 0.4 : 0.6;
+    for (const [i, r] of results.entries()) {
+      const backend = backendOf(targets[i]!);
+      if (backend === null || r.sessions === 0) continue;
+      const share = backend === "postgres" ? 0.4 : 0.6;
       const machine = { cores: cpus().length, othersMs: (r.dbCpuMsPerSession ?? 0) + r.simCpuMsPerSession };
       console.log(describeGoal({ target: r.target, perSecond: r.perSecond, cpuMs: r.serverCpuMsPerSession, baselinePerSecond: base, share, referenceUs: reference, machine }));
     }
