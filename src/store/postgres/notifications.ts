@@ -67,7 +67,12 @@ export class PgNotifications {
   private async listen(c: ListeningClient, name: string): Promise<void> {
     if (this.listened.has(name) || this.client !== c) return;
     this.listened.add(name);
-    await c.query({ text: `LISTEN "${this.channel(name).replace(/"/g, '""')}"` });
+    try {
+      await c.query({ text: `LISTEN "${this.channel(name).replace(/"/g, '""')}"` });
+    } catch (err) {
+      this.listened.delete(name);
+      throw err;
+    }
   }
 
   /** The listening connection, made when there is none. */
