@@ -21,7 +21,7 @@ import { apiCall, pollFor, startApiProcess } from "./support/api-process.js";
 import { benchDatabase, option } from "./support/args.js";
 import { openDirect, type DirectSql } from "./support/direct-sql.js";
 import { machineReport } from "./support/machine.js";
-import { rssMb } from "./support/processes.js";
+import { rssMb, watchPeakRss } from "./support/processes.js";
 import { runIfScript } from "./support/run-main.js";
 import { percentile } from "./support/timing.js";
 import { exitOnHelp } from "./support/help.js";
@@ -110,6 +110,7 @@ async function main(): Promise<void> {
   const sql = await openDirect(db.url);
   const rows: Row[] = [];
   let serverRss = 0;
+  let serverPeakRss = 0;
   try {
     const t0 = performance.now();
     await fill(store, o.devices);
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
       const api = await startApiProcess(db.url, { nbi: { host: "127.0.0.1", port: 0, bulkLimit: o.devices } }, pollFor(120_000));
       try {
         const viaApi: Row = { name: "POST /api/tasks (every device: ids paged, tasks created, audited)", tasks: ids.length, ms: [] };
+        const peak = watchPeakRss(api.child.pid!);
         for (let i = 0; i < o.runs; i++) {
           const t = performance.now();
           const res = await apiCall(api.apiUrl, api.key, "POST", "/api/tasks", { filter: 'NOT tag = "no-such-tag"', name: "getParameterValues", args: ARGS });
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
           await clear(sql);
         }
         rows.push(viaApi);
+        serverPeakRss = peak.stop();
         serverRss = rssMb(api.child.pid!);
       } finally {
         await api.stop();
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
       "|---|---:|---:|---:|---:|",
       ...rows.map(line),
       "",
-      `memory: API process RSS ${Math.round(serverRss)} MiB after its runs; benchmark process RSS ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`,
+      `memory: API process RSS at most ${Math.round(serverPeakRss)} MiB during its bulk tasks (sampled every 100 ms), ${Math.round(serverRss)} MiB after them; benchmark process RSS ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`,
     ];
     process.stdout.write(`${out.join("\n")}\n`);
   } finally {

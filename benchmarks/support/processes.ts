@@ -51,6 +51,21 @@ function cpuTimes(pid: number): { user: number; system: number } {
   }
 }
 
+/**
+ * Samples the process's RSS every `everyMs` until stopped (and once at each end): the highest seen, in
+ * MiB. A bound on a step's memory where the RSS after it is not (a peak freed by then).
+ */
+export function watchPeakRss(pid: number, everyMs = 100): { stop(): number } {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, rssMb(pid));
+    },
+  };
+}
+
 export function rssMb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
