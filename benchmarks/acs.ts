@@ -32,20 +32,21 @@
 // It also prints what the figures depend on besides the code (machine.ts): the CPU model, the load, an
 // fsync's latency where the SQLite database is, the page cache, the kernel's Spectre v2 mitigation and
 // idle driver (what a system call and a wake-up cost besides); how fast the machine runs a reference
-// piece of the ACS's JavaScript and a loopback round trip, in its process and with another (whose CPU
-// is what each HTTP exchange and database round trip costs a side), at the start and at the end
-// (speed-probe.ts: the same code's CPU per session moves with them); for each target over its windows, the server's
-// garbage collection time and its CPU's share in the kernel (what the kernel's mitigations and the
-// network stack weigh on it), SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long SQLite's held
-// every transaction (from the server's /metrics: its REST API is on for that, with one process), the CPU
-// of PostgreSQL's backends serving the ACS, the simulator's CPU (this process) and the machine's idle share. A target
-// that serves nearly every session the devices ask for (each informs every second) is said to be bound
-// by that offer: the baseline is, at the default 1,500 devices. What issue 18's goals (60% of the
-// baseline on SQLite, 40% on PostgreSQL) ask of each target on this machine: the CPU a session that one
-// core allows at that rate, also in units of the reference JavaScript, and the cores the machine would
-// have to give with the database and the simulator (goal-arithmetic.ts). And, unless --no-trips, what a session
-// asks of each store (statements, round trips, transactions, COMMITs), counted by the store's driver in a
-// separate run with the ACS in this process (session-trips.ts).
+// piece of the ACS's JavaScript and a loopback round trip, in its process and with another (whose CPU is
+// what each HTTP exchange and database round trip costs a side), at the start and at the end
+// (speed-probe.ts: the same code's CPU per session moves with them); for each target over its windows,
+// the server's garbage collection time and its CPU's share in the kernel (what the kernel's mitigations
+// and the network stack weigh on it), SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long
+// SQLite's held every transaction (from the server's /metrics: its REST API is on for that, with one
+// process), the CPU of PostgreSQL's backends serving the ACS, the simulator's CPU (this process) and the
+// machine's idle share. A target that serves nearly every session the devices ask for (each informs
+// every second) is said to be bound by that offer: the baseline is, at the default 1,500 devices. What
+// issue 18's goals (60% of the baseline on SQLite, 40% on PostgreSQL) ask of each target on this
+// machine: the CPU a session that one core allows at that rate, also in units of the reference
+// JavaScript, and the cores the machine would have to give with the database and the simulator
+// (goal-arithmetic.ts). And, unless --no-trips, what a session asks of each store (statements, round
+// trips, transactions, COMMITs), counted by the store's driver in a separate run with the ACS in this
+// process (session-trips.ts).
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
