@@ -5,6 +5,7 @@ import { RandomPool } from "../auth/index.js";
 import { charsetFromContentType, cwmpFault, CwmpRemoteError, parseCwmp, serializeEnvelope, serializeMustUnderstandFault, type CwmpEnvelope, type Inform, type ParseResult } from "../cwmp/index.js";
 import { AcsSession, confirmation, confirmedOutcome, InformError, resumeIn, TaskArgumentError, unconfirmedIn, type Effect, type Outcome, type PlanStep, type SessionConfig, type SessionState, type TaskInput } from "../session/index.js";
 import type { DeviceRecord, JsonValue, SessionRecord, Store, StoreTx, TaskRecord } from "../store/types.js";
+import { isGroupAborted } from "../store/errors.js";
 import type { AlarmService } from "./alarms.js";
 import { applyEffects, PROVISION_FAULTS, startInformWrites, type ApplyContext, type TaskPolicy } from "./apply-effects.js";
 import { CURRENT_ALARM_COUNT } from "../alarms/index.js";
@@ -328,7 +329,7 @@ export class CwmpHandler {
     const sessionId = this.newSessionId();
     let reclaimed = false;
     try {
-      const events = await this.o.store.transaction(async (tx) => {
+      const informTx = async (tx: StoreTx) => {
         // What the exchange reads first does not depend on itself: asked for together, the statements
         // travel to PostgreSQL together (one round trip on a pipelined connection).
         const authed = settled !== null ? Promise.resolve(settled) : this.o.auth.authenticate({ ...login, credentials: tx.credentials });
@@ -417,6 +418,14 @@ export class CwmpHandler {
           throw new Refusal(this.busy("this device already has a session in progress\n"));
         }
         return { applied, reply: started.reply, lock, auth };
+      };
+      // The Inform's transaction may share its database transaction with other exchanges'
+      // (dbGroupSessions). What it changes outside the store before it commits is the same when it runs
+      // again (presets reloaded, scripts started ahead, whose results are kept): if another of its group failed,
+      // it runs again on its own.
+      const events = await this.o.store.transaction(informTx, { group: true }).catch((err: unknown) => {
+        if (!isGroupAborted(err)) throw err;
+        return this.o.store.transaction(informTx);
       });
       const { auth } = events;
       if (auth.ok && auth.digestUse !== undefined && auth.username !== null) {
@@ -522,7 +531,9 @@ export class CwmpHandler {
       let result: ExchangeResult | null;
       const fromStore = () => this.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, undefined));
       try {
-        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached));
+        // From the cache, the exchange may share its database transaction with others (dbGroupSessions):
+        // if another of them fails, this one runs again from the store, below, as when the cache is stale.
+        result = await this.o.store.transaction((tx) => this.exchange(tx, x, envelopes, sessionId, now, cached), { group: cached !== undefined });
       } catch (err) {
         if (err instanceof Refusal) throw err;
         if (err instanceof ScriptsNeeded) {

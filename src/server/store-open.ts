@@ -82,7 +82,7 @@ export function openConfiguredStore(config: Config, url: string, log: Logger, on
   };
   return openStoreWaiting(url, {
     ...options,
-    postgres: { ...options.postgres, maxConnections: config.dbPoolSize },
+    postgres: { ...options.postgres, maxConnections: config.dbPoolSize, groupTransactions: config.dbGroupSessions },
     sqlite: { ...options.sqlite, checkpointEveryMs: config.sqliteCheckpointEvery * 1000, onCheckpoint: checkpoint },
   }, { log, waitMs: config.dbStartupWait * 1000 });
 }

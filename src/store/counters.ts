@@ -14,9 +14,9 @@ export class StoreCounters {
   roundTrips = 0;
   /** The round trips made inside transactions (BEGIN to COMMIT or ROLLBACK). */
   transactionRoundTrips = 0;
-  /** Transactions begun (on SQLite, each member of a commit group counts). */
+  /** Transactions begun (each member of a commit group counts: SQLite's, PostgreSQL's groups). */
   transactions = 0;
-  /** COMMITs that made transactions durable (on SQLite, one per commit group). */
+  /** COMMITs that made transactions durable (one per commit group). */
   commits = 0;
   /**
    * When not null, each transaction's own counts are added to it in the order the transactions began,

@@ -18,6 +18,11 @@ export type StoreErrorCode =
   | "STORE_TX_ABORTED"
   /** A statement that had to return a row (QueryOptions.required) returned none: its transaction fails. */
   | "STORE_NO_ROW"
+  /**
+   * The transaction shared one database transaction with others (TransactionOptions.group) and another of
+   * them failed: nothing of it was committed; run it again on its own.
+   */
+  | "STORE_GROUP_ABORTED"
   /** The store was closed. */
   | "STORE_CLOSED"
   /**
@@ -43,4 +48,9 @@ export function isStoreUnavailable(err: unknown): boolean {
     if (e instanceof StoreError && e.code === "STORE_UNAVAILABLE") return true;
   }
   return false;
+}
+
+/** Whether `err` says a grouped transaction failed for another's sake (TransactionOptions.group): worth running again alone. */
+export function isGroupAborted(err: unknown): boolean {
+  return err instanceof StoreError && err.code === "STORE_GROUP_ABORTED";
 }

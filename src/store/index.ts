@@ -5,7 +5,7 @@ import type { Store } from "./types.js";
 import { parseStoreUrl } from "./url.js";
 
 export type * from "./types.js";
-export { isStoreUnavailable, StoreError, type StoreErrorCode } from "./errors.js";
+export { isGroupAborted, isStoreUnavailable, StoreError, type StoreErrorCode } from "./errors.js";
 export type { AvailabilityChange } from "./availability.js";
 export type { CheckpointReport } from "./sqlite/driver.js";
 export { DEFAULT_STORE_URL, parseStoreUrl, type StoreLocation } from "./url.js";

@@ -620,13 +620,22 @@ export interface StoreTx {
   indexedParameters: IndexedParameterRepo;
 }
 
+/**
+ * `group`: the transaction may share one database transaction with others under way (PostgreSQL, the
+ * store's `groupTransactions`): fewer round trips and commits, but if one of them fails, all of the group
+ * do, the others with STORE_GROUP_ABORTED. Only for callers that then run `fn` again on their own.
+ */
+export interface TransactionOptions {
+  group?: boolean;
+}
+
 export interface Store extends StoreTx {
   readonly backend: "sqlite" | "postgres";
   /**
    * Runs `fn` in one transaction: all of its writes commit together or not at all. `fn` must only await
    * calls on `tx` (the SQLite backend serializes transactions within a process).
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Calls `wake` soon after any process commits outbox events, so that tailers need not wait for their
    * next poll (PostgreSQL: LISTEN/NOTIFY on a connection of its own). A hint only: it may be late, come

@@ -5,7 +5,7 @@
 import { Availability } from "../availability.js";
 import type { StoreCounters, TransactionCounts } from "../counters.js";
 import { isStoreUnavailable, StoreError } from "../errors.js";
-import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
+import type { QueryOptions, Row, SqlConn, SqlDriver, TransactionOptions } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 
 /** The subset of node-postgres this backend uses. */
@@ -51,7 +51,28 @@ interface InFlight {
   commit: Promise<PgResult> | null;
   /** The connection's socket is corked until the current turn of the event loop ends. */
   corked: boolean;
+  /** Several callers' transaction (a group): COMMIT waits for the last of them, not for one's last statement. */
+  shared?: boolean;
 }
+
+/** Transactions run together in one database transaction (PostgresDriver.grouped). */
+interface Group {
+  client: Promise<PgPoolClient>;
+  inFlight: InFlight;
+  begun: Promise<PgResult> | null;
+  members: number;
+  /** Members whose callback has not returned yet: the group commits when none is left. */
+  running: number;
+  closing: boolean;
+  /** The first member's failure: the group rolls back. */
+  failed: { error: unknown } | null;
+  /** Settled once the group committed or rolled back: each member's answer waits for it. */
+  ended: Promise<void>;
+  end(): void;
+}
+
+/** SQLSTATE 25P02: a statement sent after another of the transaction failed. */
+const IN_FAILED_TRANSACTION = "25P02";
 
 export interface PgPool extends PgQueryable {
   connect(): Promise<PgPoolClient>;
@@ -99,7 +120,12 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     /** Whether every connection of the pool is checked out (a wait for one then times out under load). */
     private readonly saturated: () => boolean = () => false,
     private readonly counters: StoreCounters | null = null,
+    /** Most transactions that ask for it (TransactionOptions.group) one database transaction carries; 1: none share. */
+    private readonly groupSize = 1,
   ) {}
+
+  /** The group that transactions asking for one join, while it takes more. */
+  private group: Group | null = null;
 
   /**
    * Sends one statement. On a pipelined connection, one sent while others are unanswered shares their
@@ -186,7 +212,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     const sent = (config: PgQueryConfig, last: boolean): Promise<PgResult> => {
       if (inFlight.commit !== null) throw new StoreError("STORE_TX_CLOSED", "a statement was issued after the transaction's last one (its COMMIT is sent)");
       const answer = this.reach(() => this.send(q, config, inFlight));
-      if (last && q.pipeline === true) {
+      if (last && q.pipeline === true && inFlight.shared !== true) {
         inFlight.commit = this.send(q, { text: "COMMIT" }, inFlight);
         inFlight.commit.catch(() => undefined);
       }
@@ -223,7 +249,8 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
   // On a pipelined connection BEGIN is not waited for: the transaction's first statements travel with
   // it (a BEGIN that fails fails them too, on the same connection), and statements the caller issues
   // together (Promise.all) travel together.
-  async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (conn: SqlConn) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (options?.group === true && this.groupSize > 1) return this.grouped(fn);
     this.check();
     const client = await this.reach(() => this.pool.connect());
     const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null, commit: null, corked: false };
@@ -253,6 +280,81 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * A transaction run with others under way in one database transaction, on one connection: their
+   * statements travel together, with one BEGIN and one COMMIT for all (BENCHMARKS.md, issue 18 rounds 15
+   * and 16: PostgreSQL's and the ACS's CPU a session fell by a fifth to a quarter with groups of four
+   * sessions' exchanges). A transaction joins the group under way while it has fewer than groupSize
+   * members; the group commits when its last member's callback returns, and each member's answer waits
+   * for that. PostgreSQL aborts a transaction at its first failed statement, so a member that fails fails
+   * the group: it gets its own error, the others STORE_GROUP_ABORTED, and nothing of any of them commits.
+   */
+  private async grouped<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    this.check();
+    let g = this.group;
+    if (g === null || g.closing || g.members >= this.groupSize) g = this.group = this.openGroup();
+    else if (this.counters !== null) this.counters.transactions++;
+    g.members++;
+    g.running++;
+    let result: T | undefined;
+    let own: { error: unknown } | null = null;
+    try {
+      const client = await g.client;
+      result = await fn(this.conn(client, g.inFlight));
+    } catch (err) {
+      // A statement sent after another member's failed says nothing of this member's own work.
+      if ((err as { code?: unknown } | null)?.code !== IN_FAILED_TRANSACTION) own = { error: err };
+      g.failed ??= own ?? { error: err };
+    }
+    if (--g.running === 0) this.closeGroup(g);
+    await g.ended;
+    if (own !== null) throw own.error;
+    if (g.failed !== null) throw new StoreError("STORE_GROUP_ABORTED", "another transaction of its group failed: nothing of the group was committed", { cause: g.failed.error });
+    return result as T;
+  }
+
+  private openGroup(): Group {
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null, commit: null, corked: false, shared: true };
+    const g: Group = { client: this.reach(() => this.pool.connect()), inFlight, begun: null, members: 0, running: 0, closing: false, failed: null, ended, end };
+    g.client.then((client) => {
+      g.begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
+      g.begun.catch(() => undefined);
+    }, () => undefined);
+    return g;
+  }
+
+  /** Commits the group, or rolls it back when a member failed; then lets every member's answer go. */
+  private closeGroup(g: Group): void {
+    g.closing = true;
+    if (this.group === g) this.group = null;
+    void (async () => {
+      let client: PgPoolClient;
+      try {
+        client = await g.client;
+      } catch (err) {
+        g.failed ??= { error: err };
+        g.end();
+        return;
+      }
+      let broken: Error | undefined;
+      try {
+        await g.begun;
+        const ended = await this.reach(() => this.send(client, { text: g.failed === null ? "COMMIT" : "ROLLBACK" }, g.inFlight));
+        if (g.failed === null && ended.command === "ROLLBACK") g.failed = { error: new StoreError("STORE_TX_ABORTED", "a statement of the group failed: COMMIT rolled it back") };
+        else if (g.failed === null && this.counters !== null) this.counters.commits++;
+      } catch (err) {
+        g.failed ??= { error: err };
+        // The connection is in an unknown state: do not give it back to the pool.
+        broken = err as Error;
+      } finally {
+        client.release(broken);
+        g.end();
+      }
+    })();
   }
 
   // Migrations run on one connection holding a session-level advisory lock: a second process starting

@@ -31,6 +31,8 @@ export interface PostgresStoreOptions {
   counters?: StoreCounters;
   /** How long a commit notification of the outbox waits for others to share it (tests; default NOTIFY_WINDOW_MS). */
   notifyWindowMs?: number;
+  /** Most transactions asking for it (TransactionOptions.group) that share one database transaction (default 1: none). */
+  groupTransactions?: number;
 }
 
 /** How long opening a connection may take before the call fails as STORE_UNAVAILABLE (a server that drops packets). */
@@ -73,7 +75,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     pool = made as unknown as PgPool;
     owns = true;
   }
-  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability), saturated, options.counters ?? null);
+  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability), saturated, options.counters ?? null, options.groupTransactions ?? 1);
   try {
     if (options.migrate !== false) await migrate(driver, postgresMigrations.filter((m) => m.version <= (options.migrateUpTo ?? Infinity)));
   } catch (err) {

@@ -37,11 +37,20 @@ export interface SqlConn {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
+export interface TransactionOptions {
+  /**
+   * The transaction may share one database transaction with others running at the same time (a group:
+   * PostgreSQL, `PostgresStoreOptions.groupTransactions`). If any of them fails, all of the group fail,
+   * the others with STORE_GROUP_ABORTED: only a caller that then runs `fn` again (ungrouped) asks for it.
+   */
+  group?: boolean;
+}
+
 export interface SqlDriver extends SqlConn {
   /**
    * Runs `fn` inside BEGIN ... COMMIT on one connection (ROLLBACK when it throws). Statements run on
    * the driver itself while `fn` is pending never become part of that transaction.
    */
-  transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (conn: SqlConn) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }

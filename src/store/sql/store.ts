@@ -1,5 +1,5 @@
 // Assembles the shared repositories over one backend's driver and dialect into a Store.
-import type { Store, StoreTx } from "../types.js";
+import type { Store, StoreTx, TransactionOptions } from "../types.js";
 import { SqlDeviceRepo, SqlEventRepo } from "./devices.js";
 import type { Dialect } from "./dialect.js";
 import type { SqlDriver } from "./driver.js";
@@ -114,7 +114,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
   return {
     backend: dialect.name,
     ...base,
-    async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
       let appended = false;
       let scope: Scope | null = null;
       const result = await driver.transaction(async (conn) => {
@@ -131,7 +131,7 @@ export function createSqlStore(driver: SqlDriver, dialect: Dialect, ext: SqlStor
         } finally {
           guard.close();
         }
-      });
+      }, options);
       // Committed: what it inserted into the dictionary of paths names them for everyone now.
       if (scope !== null) paths.committed(scope);
       if (appended) committed();

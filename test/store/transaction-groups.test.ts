@@ -1,0 +1,98 @@
+// Transactions that share one database transaction (TransactionOptions.group, PostgreSQL's
+// groupTransactions): one BEGIN and COMMIT for the group, every member's answer after the commit; a
+// member that fails fails them all, itself with its own error, the others with STORE_GROUP_ABORTED, and
+// nothing of any is committed. Without the option, or on SQLite, transactions are their own.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { openStore, StoreCounters, StoreError, type Store } from "../../src/store/index.js";
+import { forEachBackend } from "../support/pg.js";
+
+const codeOf = (err: unknown) => (err instanceof StoreError ? err.code : (err as Error).message);
+
+forEachBackend((b) => {
+  describe("grouped transactions", () => {
+    const open = async (ctx: { after(fn: () => Promise<void>): void }, groupTransactions: number): Promise<{ store: Store; counters: StoreCounters; other: Store }> => {
+      const url = await b.freshUrl();
+      const counters = new StoreCounters();
+      const store = await openStore(url, { postgres: { groupTransactions, counters } });
+      ctx.after(() => store.close());
+      const other = await openStore(url);
+      ctx.after(() => other.close());
+      return { store, counters, other };
+    };
+    const grouped = b.name === "postgres";
+
+    test("run together in one database transaction, answered once it committed", async (ctx) => {
+      const { store, counters, other } = await open(ctx, 4);
+      const before = counters.commits;
+      const seenAtAnswer: (unknown)[] = [];
+      const results = await Promise.all([1, 2, 3, 4].map((i) => store.transaction(async (tx) => {
+        await tx.settings.set(`k${i}`, { i });
+        return i;
+      }, { group: true }).then(async (r) => {
+        // Committed by the time the member is answered: another store sees it.
+        seenAtAnswer.push(await other.settings.get(`k${r}`));
+        return r;
+      })));
+      assert.deepEqual(results, [1, 2, 3, 4]);
+      assert.deepEqual(seenAtAnswer.map((v) => (v as { i: number }).i).sort(), [1, 2, 3, 4]);
+      if (grouped) assert.equal(counters.commits - before, 1, "one COMMIT for the four");
+      // A fifth beyond the group's size, and transactions that do not ask, are their own.
+      const alone = counters.commits;
+      await Promise.all([5, 6].map((i) => store.transaction((tx) => tx.settings.set(`k${i}`, { i }))));
+      if (grouped) assert.equal(counters.commits - alone, 2);
+    });
+
+    test("fail together when one fails: its own error for it, STORE_GROUP_ABORTED for the others, nothing committed", async (ctx) => {
+      const { store, other } = await open(ctx, 4);
+      const outcomes = await Promise.allSettled([
+        store.transaction((tx) => tx.settings.set("a", 1), { group: true }),
+        store.transaction(async (tx) => {
+          await tx.settings.set("b", 2);
+          throw new Error("member b gave up");
+        }, { group: true }),
+        store.transaction(async (tx) => {
+          await tx.settings.set("c", 3);
+          return "c";
+        }, { group: true }),
+      ]);
+      const reasons = outcomes.map((o) => (o.status === "rejected" ? codeOf(o.reason) : "ok"));
+      if (grouped) {
+        assert.deepEqual(reasons, ["STORE_GROUP_ABORTED", "member b gave up", "STORE_GROUP_ABORTED"]);
+        for (const k of ["a", "b", "c"]) assert.equal(await other.settings.get(k), undefined, `${k} not committed`);
+      } else {
+        assert.deepEqual(reasons, ["ok", "member b gave up", "ok"], "on SQLite each is its own");
+        assert.equal(await other.settings.get("b"), undefined);
+      }
+    });
+
+    if (grouped) {
+      test("fail together when a statement fails in the database, as a required row that is missing", async (ctx) => {
+        const { store, other } = await open(ctx, 4);
+        const outcomes = await Promise.allSettled([
+          store.transaction((tx) => tx.settings.set("x", 1), { group: true }),
+          store.transaction(async (tx) => {
+            await tx.settings.set("y", 2);
+            return tx.sessions.save("no-such-session", 1, {}, new Date(Date.now() + 60_000), { last: true });
+          }, { group: true }),
+        ]);
+        const reasons = outcomes.map((o) => (o.status === "rejected" ? codeOf(o.reason) : `ok ${JSON.stringify(o.value)}`));
+        assert.equal(reasons[0], "STORE_GROUP_ABORTED");
+        assert.notEqual(reasons[1], "STORE_GROUP_ABORTED", "the member whose statement failed gets its own outcome");
+        assert.equal(await other.settings.get("x"), undefined);
+        assert.equal(await other.settings.get("y"), undefined);
+        // And the store goes on: the next group commits.
+        await Promise.all([store.transaction((tx) => tx.settings.set("z", 3), { group: true }), store.transaction((tx) => tx.settings.set("w", 4), { group: true })]);
+        assert.equal(await other.settings.get("z"), 3);
+      });
+
+      test("are their own with groupTransactions 1", async (ctx) => {
+        const { store, counters } = await open(ctx, 1);
+        const before = counters.commits;
+        await Promise.all([1, 2, 3].map((i) => store.transaction((tx) => tx.settings.set(`k${i}`, i), { group: true })));
+        assert.equal(counters.commits - before, 3);
+      });
+    }
+  });
+});
