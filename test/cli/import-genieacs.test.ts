@@ -68,7 +68,7 @@ forEachBackend((backend) => {
 
       // The same for people: every refusal and note on a line of its own.
       const text = await runCli(["import", "genieacs", "--db", t.dbUrl, "--data-dir", t.dataDir, "--from", join(dir, "export"), "--dry-run"], { cwd: dir });
-      assert.equal(text.code, 1);
+      assert.equal(text.code, 1, `signal ${text.signal}; stderr: ${text.stderr.slice(0, 2000)}`);
       assert.match(text.stdout, /^Dry run: nothing is written\./);
       assert.match(text.stdout, /^presets\s+compares\s+-\s+NOT MAPPED$/m);
       assert.match(text.stdout, /^presets\s+migrated defaults\s+migrated-defaults\s+would create$/m);
