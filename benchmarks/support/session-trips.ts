@@ -35,24 +35,25 @@ export interface TripsOptions {
  */
 export async function sessionTrips(db: string, o: TripsOptions): Promise<TripsPerSession> {
   const counters = new StoreCounters();
-  const store = await openStore(db, { postgres: { counters }, sqlite: { counters } });
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-bench-trips-"));
+  const config = loadConfig({
+    file: {
+      dataDir,
+      db,
+      log: { level: "silent" },
+      cwmp: { host: "127.0.0.1", port: 0, bootstrapUsername: BENCH_USER, bootstrapPassword: BENCH_PASS },
+      nbi: { enabled: false },
+      files: { enabled: false },
+      stun: { enabled: false },
+      // As the benchmark's ACS: no discovery of new devices unless asked (not the work counted).
+      provisioning: { defaultPresets: o.discovered === true },
+      usp: { enabled: false },
+    },
+  });
+  // The store as `serve` opens it from this configuration (its groups of transactions), with counters.
+  const store = await openStore(db, { postgres: { counters, groupTransactions: config.dbGroupSessions }, sqlite: { counters } });
   try {
     await seedBenchPresetIn(store);
-    const config = loadConfig({
-      file: {
-        dataDir,
-        db,
-        log: { level: "silent" },
-        cwmp: { host: "127.0.0.1", port: 0, bootstrapUsername: BENCH_USER, bootstrapPassword: BENCH_PASS },
-        nbi: { enabled: false },
-        files: { enabled: false },
-        stun: { enabled: false },
-        // As the benchmark's ACS: no discovery of new devices unless asked (not the work counted).
-        provisioning: { defaultPresets: o.discovered === true },
-        usp: { enabled: false },
-      },
-    });
     const acs = await startAcs(config, { store });
     try {
       return await count(acs.cwmpUrl, counters, o);
