@@ -87,6 +87,30 @@ forEachBackend((b) => {
         assert.equal(await other.settings.get("z"), 3);
       });
 
+      test("tell a member that caught the error its statement got for another's failure that the group failed", async (ctx) => {
+        const { store } = await open(ctx, 4);
+        let release = () => {};
+        const gate = new Promise<void>((r) => (release = r));
+        const outcomes = await Promise.allSettled([
+          store.transaction(async (tx) => {
+            await tx.settings.set("p", 1);
+            // Runs its next statement once the other member's has failed, and swallows its error.
+            await gate;
+            await tx.settings.set("q", 2).catch(() => undefined);
+            return "swallowed";
+          }, { group: true }),
+          store.transaction(async (tx) => {
+            try {
+              await tx.sessions.save("no-such-session", 1, {}, new Date(Date.now() + 60_000), { last: true });
+            } finally {
+              release();
+            }
+          }, { group: true }),
+        ]);
+        assert.equal(outcomes[0]!.status === "rejected" ? codeOf(outcomes[0]!.reason) : "ok", "STORE_GROUP_ABORTED");
+        assert.notEqual(outcomes[1]!.status === "rejected" ? codeOf(outcomes[1]!.reason) : "ok", "STORE_GROUP_ABORTED");
+      });
+
       test("are their own with groupTransactions 1", async (ctx) => {
         const { store, counters } = await open(ctx, 1);
         const before = counters.commits;

@@ -74,6 +74,14 @@ interface Group {
 /** SQLSTATE 25P02: a statement sent after another of the transaction failed. */
 const IN_FAILED_TRANSACTION = "25P02";
 
+/** Whether `err` is, or was caused by (a callback that caught it, then failed: TxGuard), a 25P02. */
+function failedAfterAnother(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && e !== undefined && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === IN_FAILED_TRANSACTION) return true;
+  }
+  return false;
+}
+
 export interface PgPool extends PgQueryable {
   connect(): Promise<PgPoolClient>;
   end(): Promise<void>;
@@ -305,7 +313,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
       result = await fn(this.conn(client, g.inFlight));
     } catch (err) {
       // A statement sent after another member's failed says nothing of this member's own work.
-      if ((err as { code?: unknown } | null)?.code !== IN_FAILED_TRANSACTION) own = { error: err };
+      if (!failedAfterAnother(err)) own = { error: err };
       g.failed ??= own ?? { error: err };
     }
     if (--g.running === 0) this.closeGroup(g);
