@@ -5,7 +5,8 @@
 import { Availability } from "../availability.js";
 import type { StoreCounters, TransactionCounts } from "../counters.js";
 import { isStoreUnavailable, StoreError } from "../errors.js";
-import type { QueryOptions, Row, SqlConn, SqlDriver, TransactionOptions } from "../sql/driver.js";
+import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
+import type { TransactionOptions } from "../types.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 
 /** The subset of node-postgres this backend uses. */

@@ -4,6 +4,7 @@
 // SQL is written with numbered placeholders ($1, $2, ...) in the dialect-neutral subset both SQLite and
 // PostgreSQL accept; backend-specific fragments come from the Dialect's hooks.
 
+import type { TransactionOptions } from "../types.js";
 
 export type Row = Record<string, unknown>;
 
@@ -35,15 +36,6 @@ export interface SqlConn {
   all<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
-}
-
-export interface TransactionOptions {
-  /**
-   * The transaction may share one database transaction with others running at the same time (a group:
-   * PostgreSQL, `PostgresStoreOptions.groupTransactions`). If any of them fails, all of the group fail,
-   * the others with STORE_GROUP_ABORTED: only a caller that then runs `fn` again (ungrouped) asks for it.
-   */
-  group?: boolean;
 }
 
 export interface SqlDriver extends SqlConn {
