@@ -58,13 +58,12 @@ interface InFlight {
 
 /** Transactions run together in one database transaction (PostgresDriver.grouped). */
 interface Group {
-  client: Promise<PgPoolClient>;
+  /** The group's connection, once BEGIN is sent on it (before any member's statement), and BEGIN's answer. */
+  ready: Promise<{ client: PgPoolClient; begun: Promise<PgResult> }>;
   inFlight: InFlight;
-  begun: Promise<PgResult> | null;
   members: number;
   /** Members whose callback has not returned yet: the group commits when none is left. */
   running: number;
-  closing: boolean;
   /** The first member's failure: the group rolls back. */
   failed: { error: unknown } | null;
   /** Settled once the group committed or rolled back: each member's answer waits for it. */
@@ -302,15 +301,16 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
    */
   private async grouped<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
+    // The group under way is never one that is committing: closeGroup() lets go of it first.
     let g = this.group;
-    if (g === null || g.closing || g.members >= this.groupSize) g = this.group = this.openGroup();
+    if (g === null || g.members >= this.groupSize) g = this.group = this.openGroup();
     else if (this.counters !== null) this.counters.transactions++;
     g.members++;
     g.running++;
     let result: T | undefined;
     let own: { error: unknown } | null = null;
     try {
-      const client = await g.client;
+      const { client } = await g.ready;
       result = await fn(this.conn(client, g.inFlight));
     } catch (err) {
       // A statement sent after another member's failed says nothing of this member's own work.
@@ -328,22 +328,22 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     let end = () => {};
     const ended = new Promise<void>((resolve) => (end = resolve));
     const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null, commit: null, corked: false, shared: true };
-    const g: Group = { client: this.reach(() => this.pool.connect()), inFlight, begun: null, members: 0, running: 0, closing: false, failed: null, ended, end };
-    g.client.then((client) => {
-      g.begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
-      g.begun.catch(() => undefined);
-    }, () => undefined);
-    return g;
+    const ready = this.reach(() => this.pool.connect()).then((client) => {
+      const begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
+      begun.catch(() => undefined);
+      return { client, begun };
+    });
+    return { ready, inFlight, members: 0, running: 0, failed: null, ended, end };
   }
 
   /** Commits the group, or rolls it back when a member failed; then lets every member's answer go. */
   private closeGroup(g: Group): void {
-    g.closing = true;
     if (this.group === g) this.group = null;
     void (async () => {
       let client: PgPoolClient;
+      let begun: Promise<PgResult>;
       try {
-        client = await g.client;
+        ({ client, begun } = await g.ready);
       } catch (err) {
         g.failed ??= { error: err };
         g.end();
@@ -351,7 +351,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
       }
       let broken: Error | undefined;
       try {
-        await g.begun;
+        await begun;
         const ended = await this.reach(() => this.send(client, { text: g.failed === null ? "COMMIT" : "ROLLBACK" }, g.inFlight));
         if (g.failed === null && ended.command === "ROLLBACK") g.failed = { error: new StoreError("STORE_TX_ABORTED", "a statement of the group failed: COMMIT rolled it back") };
         else if (g.failed === null && this.counters !== null) this.counters.commits++;
