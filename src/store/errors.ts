@@ -42,12 +42,17 @@ export class StoreError extends Error {
   }
 }
 
+/** `err` or the first error down its chain of causes (a few deep) that `test` accepts, or undefined. */
+export function findCause(err: unknown, test: (e: unknown) => boolean): unknown {
+  for (let e = err, depth = 0; e !== null && e !== undefined && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (test(e)) return e;
+  }
+  return undefined;
+}
+
 /** Whether `err`, or an error it was caused by, says the database is unavailable (worth retrying later). */
 export function isStoreUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e !== null && e !== undefined && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof StoreError && e.code === "STORE_UNAVAILABLE") return true;
-  }
-  return false;
+  return findCause(err, (e) => e instanceof StoreError && e.code === "STORE_UNAVAILABLE") !== undefined;
 }
 
 /** Whether `err` says a grouped transaction failed for another's sake (TransactionOptions.group): worth running again alone. */

@@ -4,7 +4,7 @@
 // parses and plans it once (server-side prepared statements).
 import { Availability } from "../availability.js";
 import type { StoreCounters, TransactionCounts } from "../counters.js";
-import { isStoreUnavailable, StoreError } from "../errors.js";
+import { findCause, isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { TransactionOptions } from "../types.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
@@ -76,10 +76,7 @@ const IN_FAILED_TRANSACTION = "25P02";
 
 /** Whether `err` is, or was caused by (a callback that caught it, then failed: TxGuard), a 25P02. */
 function failedAfterAnother(err: unknown): boolean {
-  for (let e = err, depth = 0; e !== null && e !== undefined && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { code?: unknown }).code === IN_FAILED_TRANSACTION) return true;
-  }
-  return false;
+  return findCause(err, (e) => (e as { code?: unknown }).code === IN_FAILED_TRANSACTION) !== undefined;
 }
 
 export interface PgPool extends PgQueryable {

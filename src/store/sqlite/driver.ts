@@ -15,7 +15,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Availability } from "../availability.js";
 import type { StoreCounters, TransactionCounts } from "../counters.js";
-import { isStoreUnavailable, StoreError } from "../errors.js";
+import { findCause, isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
 import { isBusy, whenNotBusy, type BusyPolicy } from "./busy.js";
@@ -237,10 +237,8 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   private failure(err: unknown): unknown {
     if (isStoreUnavailable(err)) return err;
     // A statement's error may come back wrapped (STORE_TX_ABORTED, when the caller went on after it).
-    for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-      if (isSqliteUnavailable(e)) return this.availability.failed(e);
-    }
-    return err;
+    const cause = findCause(err, (e) => e instanceof Error && isSqliteUnavailable(e));
+    return cause === undefined ? err : this.availability.failed(cause as Error);
   }
 
   /** Whether the last writes failed for the file's sake (full disk, read-only file, I/O error). */
