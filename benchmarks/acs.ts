@@ -55,7 +55,7 @@ import type { SessionReport } from "../src/sim/runtime/index.js";
 import { describeSpeed, speedProbe } from "./support/speed-probe.js";
 import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, idleSince, machineIdle, machineReport, type MachineReport } from "./support/machine.js";
 import { markPg, mergeStatements, readStatements, resetStatements, sincePg, statementsTable, type StatementStats } from "./support/pg-stats.js";
-import { processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, systemCpuMs, totalCpuMs } from "./support/processes.js";
+import { processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, cpuMsOf } from "./support/processes.js";
 import { describeGoal } from "./support/goal-arithmetic.js";
 import { addSpans, checkpointsBetween, describeCheckpoints, scrapeCheckpoints, type CheckpointSpan, type CheckpointTotals } from "./support/checkpoint-metrics.js";
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
@@ -201,15 +201,15 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     const gcStart = gcMs(t.gcFile);
     measuring = true;
     const start = performance.now();
-    const cpuStart = totalCpuMs(pids);
-    const sysStart = systemCpuMs(pids);
+    const cpuStart = cpuMsOf(pids);
     const simStart = process.cpuUsage();
     const idleStart = machineIdle();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     measuring = false;
     const elapsedS = (performance.now() - start) / 1000;
-    const cpuMs = totalCpuMs(pids) - cpuStart;
-    const sysMs = systemCpuMs(pids) - sysStart;
+    const cpuEnd = cpuMsOf(pids);
+    const cpuMs = cpuEnd.total - cpuStart.total;
+    const sysMs = cpuEnd.system - cpuStart.system;
     const simUsed = process.cpuUsage(simStart);
     const idleShare = idleSince(idleStart);
     // The probe writes its total four times a second: wait for the figure that covers the window.

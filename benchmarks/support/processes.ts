@@ -27,15 +27,19 @@ export function processTree(pid: number): number[] {
 
 /** CPU time (user + system) these processes (a server and its workers) have used so far, in ms. */
 export function totalCpuMs(pids: readonly number[]): number {
-  return pids.reduce((sum, p) => {
-    const t = cpuTimes(p);
-    return sum + t.user + t.system;
-  }, 0);
+  return cpuMsOf(pids).total;
 }
 
-/** Of that, the time in the kernel (system calls, the network stack, page faults), in ms. */
-export function systemCpuMs(pids: readonly number[]): number {
-  return pids.reduce((sum, p) => sum + cpuTimes(p).system, 0);
+/** The same, and of it the time in the kernel (system calls, the network stack, page faults), in ms: one reading. */
+export function cpuMsOf(pids: readonly number[]): { total: number; system: number } {
+  let total = 0;
+  let system = 0;
+  for (const p of pids) {
+    const t = cpuTimes(p);
+    total += t.user + t.system;
+    system += t.system;
+  }
+  return { total, system };
 }
 
 /** CPU time the process has used so far in user and in system mode, in ms (Linux /proc; 0 elsewhere). */
