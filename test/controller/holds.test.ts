@@ -8,8 +8,7 @@ import { AgentHolds } from "../../src/controller/holds.js";
 import { silentLogger } from "../../src/server/logger.js";
 import type { UspForwardedWake } from "../../src/store/types.js";
 import { eventually } from "../nbi/support.js";
-import { openStore } from "../../src/store/index.js";
-import { availableBackends, backend, freshStore } from "../support/pg.js";
+import { availableBackends, backend, freshStore, twoStores } from "../support/pg.js";
 
 describe("AgentHolds", () => {
   const b = backend("sqlite");
@@ -47,11 +46,7 @@ if (availableBackends().includes("postgres")) {
     const b = backend("postgres");
 
     test("takes a wake another process carried to it when told, not at its next poll", async (ctx) => {
-      const url = await b.freshUrl();
-      const store = await openStore(url);
-      ctx.after(() => store.close());
-      const other = await openStore(url);
-      ctx.after(() => other.close());
+      const { store, other } = await twoStores(b, ctx);
       const woken: UspForwardedWake[] = [];
       const make = (instance: string, seen: UspForwardedWake[]) => new AgentHolds({ instance, heartbeatMs: 60_000, pollMs: 3_600_000 }, {
         store, log: silentLogger, clock: () => new Date(), held: () => ["os::x-1"],

@@ -4,22 +4,17 @@
 // nothing of any is committed. Without the option, or on SQLite, transactions are their own.
 
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
-import { openStore, StoreCounters, StoreError, type Store } from "../../src/store/index.js";
-import { forEachBackend } from "../support/pg.js";
+import { describe, test, type TestContext } from "node:test";
+import { StoreCounters, StoreError, type Store } from "../../src/store/index.js";
+import { forEachBackend, twoStores } from "../support/pg.js";
 
 const codeOf = (err: unknown) => (err instanceof StoreError ? err.code : (err as Error).message);
 
 forEachBackend((b) => {
   describe("grouped transactions", () => {
-    const open = async (ctx: { after(fn: () => Promise<void>): void }, groupTransactions: number): Promise<{ store: Store; counters: StoreCounters; other: Store }> => {
-      const url = await b.freshUrl();
+    const open = async (ctx: TestContext, groupTransactions: number): Promise<{ store: Store; counters: StoreCounters; other: Store }> => {
       const counters = new StoreCounters();
-      const store = await openStore(url, { postgres: { groupTransactions, counters } });
-      ctx.after(() => store.close());
-      const other = await openStore(url);
-      ctx.after(() => other.close());
-      return { store, counters, other };
+      return { ...(await twoStores(b, ctx, { postgres: { groupTransactions, counters } })), counters };
     };
     const grouped = b.name === "postgres";
 

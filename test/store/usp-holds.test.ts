@@ -5,8 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { openStore } from "../../src/store/index.js";
-import { forEachBackend, freshStore, queryDirect } from "../support/pg.js";
+import { forEachBackend, freshStore, queryDirect, twoStores } from "../support/pg.js";
 
 const T0 = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -73,11 +72,7 @@ forEachBackend((b) => {
     });
 
     test("tell the process a wake was carried to (a hint: SQLite has none), on the connection the outbox's watch uses", async (ctx) => {
-      const url = await b.freshUrl();
-      const s = await openStore(url);
-      ctx.after(() => s.close());
-      const other = await openStore(url);
-      ctx.after(() => other.close());
+      const { url, store: s, other } = await twoStores(b, ctx);
       const told: string[] = [];
       const stopA = await s.watchUspWakes("a", () => told.push("a"));
       const stopB = await s.watchUspWakes("b", () => told.push("b"));

@@ -187,3 +187,16 @@ export async function freshStore(b: Backend, ctx: TestContext): Promise<Store> {
   ctx.after(() => s.close());
   return s;
 }
+
+/**
+ * Two stores on one new database, as two processes have them (`store` opened with `options`), closed
+ * when the test ends; `url`, the database's.
+ */
+export async function twoStores(b: Backend, ctx: TestContext, options?: OpenStoreOptions): Promise<{ url: string; store: Store; other: Store }> {
+  const url = await b.freshUrl();
+  const store = await openStore(url, options);
+  ctx.after(() => store.close());
+  const other = await openStore(url);
+  ctx.after(() => other.close());
+  return { url, store, other };
+}
