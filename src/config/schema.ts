@@ -16,7 +16,7 @@ export const configSchema = Type.Object(
     dbStartupWait: Seconds(60, "Seconds `serve` waits at start-up for a database that does not answer yet (PostgreSQL down or starting) before it gives up with an error; 0: do not wait."),
     dbPoolSize: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: "PostgreSQL: most connections each ACS process opens to the database (one of them waits for other processes' events)." }),
     dbGroupSessions: Type.Integer({
-      minimum: 1, maximum: 64, default: 4,
+      minimum: 1, maximum: 64, default: 8,
       description: "PostgreSQL: most CWMP exchanges under way together whose writes share one database transaction (one BEGIN and COMMIT, their statements sent together); 1: each its own. If one of them fails, the others run again on their own.",
     }),
     sqliteCheckpointEvery: Type.Number({
