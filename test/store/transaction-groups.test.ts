@@ -106,6 +106,34 @@ forEachBackend((b) => {
         assert.notEqual(outcomes[1]!.status === "rejected" ? codeOf(outcomes[1]!.reason) : "ok", "STORE_GROUP_ABORTED");
       });
 
+      test("tell every member of a group PostgreSQL failed to break a deadlock STORE_GROUP_ABORTED, the one whose statement it failed too", async (ctx) => {
+        // Groups of two: A holds x and wants y, B holds y and wants x. Neither member of the group that
+        // PostgreSQL picks is at fault (the cycle runs through the other member's row), so both run
+        // again on their own, as the CWMP handler does with STORE_GROUP_ABORTED.
+        const { store, other } = await open(ctx, 2);
+        await other.settings.set("x", 0);
+        await other.settings.set("y", 0);
+        let heldX = () => {};
+        let heldY = () => {};
+        const both = Promise.all([new Promise<void>((r) => (heldX = r)), new Promise<void>((r) => (heldY = r))]);
+        const member = (group: string, key: string, then?: () => void) => store.transaction(async (tx) => {
+          if (then === undefined) await both;
+          await tx.settings.set(key, group);
+          then?.();
+          return group;
+        }, { group: true });
+        const outcomes = await Promise.allSettled([member("A", "x", heldX), member("A", "y"), member("B", "y", heldY), member("B", "x")]);
+        const reasons = outcomes.map((o) => (o.status === "rejected" ? codeOf(o.reason) : o.value));
+        const failed = reasons[0] === "A" ? [2, 3] : [0, 1];
+        const committed = reasons[0] === "A" ? "A" : "B";
+        assert.deepEqual(failed.map((i) => reasons[i]), ["STORE_GROUP_ABORTED", "STORE_GROUP_ABORTED"], `outcomes: ${reasons.join(", ")}`);
+        const cause = (outcomes[failed[0]!] as PromiseRejectedResult).reason as Error;
+        assert.equal((cause.cause as { code?: unknown }).code, "40P01", "the deadlock is the group's cause");
+        assert.deepEqual(reasons.filter((r) => r === committed), [committed, committed]);
+        assert.equal(await other.settings.get("x"), committed);
+        assert.equal(await other.settings.get("y"), committed);
+      });
+
       test("are their own with groupTransactions 1", async (ctx) => {
         const { store, counters } = await open(ctx, 1);
         const before = counters.commits;

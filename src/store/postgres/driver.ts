@@ -74,9 +74,23 @@ interface Group {
 /** SQLSTATE 25P02: a statement sent after another of the transaction failed. */
 const IN_FAILED_TRANSACTION = "25P02";
 
-/** Whether `err` is, or was caused by (a callback that caught it, then failed: TxGuard), a 25P02. */
-function failedAfterAnother(err: unknown): boolean {
-  return findCause(err, (e) => (e as { code?: unknown }).code === IN_FAILED_TRANSACTION) !== undefined;
+/**
+ * SQLSTATE 40P01 and 40001: PostgreSQL broke a deadlock, or a serialization failure, by failing this
+ * statement. In a group that is no fault of the member whose statement it was: a group holds every
+ * member's locks until the last is done, so the cycle may run through another member's rows.
+ */
+const GROUP_CONFLICTS = new Set(["40P01", "40001"]);
+
+/**
+ * Whether `err` is, or was caused by (a callback that caught it, then failed: TxGuard), an error that
+ * says nothing of this member's own work: a statement sent after another member's failed (25P02), or
+ * a deadlock or serialization failure, which the group as a whole ran into.
+ */
+function notOwnFailure(err: unknown): boolean {
+  return findCause(err, (e) => {
+    const code = (e as { code?: unknown }).code;
+    return code === IN_FAILED_TRANSACTION || (typeof code === "string" && GROUP_CONFLICTS.has(code));
+  }) !== undefined;
 }
 
 export interface PgPool extends PgQueryable {
@@ -295,6 +309,8 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
    * members; the group commits when its last member's callback returns, and each member's answer waits
    * for that. PostgreSQL aborts a transaction at its first failed statement, so a member that fails fails
    * the group: it gets its own error, the others STORE_GROUP_ABORTED, and nothing of any of them commits.
+   * A deadlock PostgreSQL breaks by failing a member's statement is the group's, not that member's: all
+   * of them get STORE_GROUP_ABORTED.
    */
   private async grouped<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
@@ -310,8 +326,10 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
       const { client } = await g.ready;
       result = await fn(this.conn(client, g.inFlight));
     } catch (err) {
-      // A statement sent after another member's failed says nothing of this member's own work.
-      if (!failedAfterAnother(err)) own = { error: err };
+      // Every member of a group that ran into a deadlock, the member whose statement PostgreSQL failed
+      // to break it included, is told STORE_GROUP_ABORTED: each runs again on its own (the CWMP
+      // handler does), where the cycle the group made is gone.
+      if (!notOwnFailure(err)) own = { error: err };
       g.failed ??= own ?? { error: err };
     }
     if (--g.running === 0) this.closeGroup(g);
