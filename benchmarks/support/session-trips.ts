@@ -93,5 +93,5 @@ async function count(url: string, counters: StoreCounters, o: TripsOptions): Pro
   if (start === null || end === null) throw new Error(`the devices did not complete ${o.sessions} sessions in time`);
   const [s, e]: [CountsSnapshot, CountsSnapshot] = [start, end];
   const per = (k: keyof CountsSnapshot) => (e[k] - s[k]) / counted;
-  return { sessions: counted, statements: per("statements"), roundTrips: per("roundTrips"), transactionRoundTrips: per("transactionRoundTrips"), transactions: per("transactions"), commits: per("commits") };
+  return { sessions: counted, statements: per("statements"), roundTrips: per("roundTrips"), syncs: per("syncs"), transactionRoundTrips: per("transactionRoundTrips"), transactions: per("transactions"), commits: per("commits") };
 }

@@ -12,6 +12,12 @@ export class StoreCounters {
   statements = 0;
   /** Waits for the database's answer: one per statement, fewer when statements travel together. */
   roundTrips = 0;
+  /**
+   * PostgreSQL's Syncs: each ends a run of statements that the server answers with ReadyForQuery and a
+   * flush of its output. One a statement, fewer when a transaction's statements share one
+   * (postgres/statement-batch.ts); none on SQLite.
+   */
+  syncs = 0;
   /** The round trips made inside transactions (BEGIN to COMMIT or ROLLBACK). */
   transactionRoundTrips = 0;
   /** Transactions begun (each member of a commit group counts: SQLite's, PostgreSQL's groups). */
@@ -42,13 +48,14 @@ export class StoreCounters {
 
   /** The counts so far, as a plain object (to subtract one snapshot from another). */
   snapshot(): CountsSnapshot {
-    return { statements: this.statements, roundTrips: this.roundTrips, transactionRoundTrips: this.transactionRoundTrips, transactions: this.transactions, commits: this.commits };
+    return { statements: this.statements, roundTrips: this.roundTrips, syncs: this.syncs, transactionRoundTrips: this.transactionRoundTrips, transactions: this.transactions, commits: this.commits };
   }
 }
 
 export interface CountsSnapshot {
   statements: number;
   roundTrips: number;
+  syncs: number;
   transactionRoundTrips: number;
   transactions: number;
   commits: number;

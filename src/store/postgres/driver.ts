@@ -8,6 +8,7 @@ import { findCause, isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { TransactionOptions } from "../types.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
+import { batchable, StatementBatch } from "./statement-batch.js";
 
 /** The subset of node-postgres this backend uses. */
 export interface PgQueryConfig {
@@ -54,6 +55,8 @@ interface InFlight {
   corked: boolean;
   /** Several callers' transaction (a group): COMMIT waits for the last of them, not for one's last statement. */
   shared?: boolean;
+  /** The statements of this turn that share one Sync (statement-batch.ts), until the turn ends. */
+  batch?: StatementBatch | null;
 }
 
 /** Transactions run together in one database transaction (PostgresDriver.grouped). */
@@ -69,6 +72,18 @@ interface Group {
   /** Settled once the group committed or rolled back: each member's answer waits for it. */
   ended: Promise<void>;
   end(): void;
+}
+
+/**
+ * BEGIN as a prepared statement: once a connection has parsed it, it travels in the batch of the
+ * transaction's first statements instead of with a Sync of its own (statement-batch.ts).
+ */
+const BEGIN: PgQueryConfig = { text: "BEGIN", name: "provisio_begin" };
+
+/** Closes the turn's batch of statements, if any: its Sync goes after its last statement. */
+function endBatch(inFlight: InFlight): void {
+  inFlight.batch?.close();
+  inFlight.batch = null;
 }
 
 /** SQLSTATE 25P02: a statement sent after another of the transaction failed. */
@@ -141,6 +156,8 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     private readonly counters: StoreCounters | null = null,
     /** Most transactions that ask for it (TransactionOptions.group) one database transaction carries; 1: none share. */
     private readonly groupSize = 1,
+    /** A transaction's prepared statements sent in one turn share one Sync (statement-batch.ts). */
+    private readonly batchStatements = true,
   ) {}
 
   /** The group that transactions asking for one join, while it takes more. */
@@ -156,11 +173,31 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
       if (inFlight === undefined || inFlight.count === 0) this.counters.roundTrips++;
       if (inFlight?.own != null) this.counters.inTransaction(inFlight.own, inFlight.count === 0);
     }
-    if (inFlight === undefined) return q.query(config);
+    if (inFlight === undefined) {
+      if (this.counters !== null) this.counters.syncs++;
+      return q.query(config);
+    }
     // Only a transaction's connection is given with inFlight: q is a PgPoolClient.
-    this.cork(q as PgPoolClient, inFlight);
+    const client = q as PgPoolClient;
+    this.cork(client, inFlight);
     inFlight.count++;
-    return q.query(config).finally(() => inFlight.count--);
+    let answer: Promise<PgResult>;
+    // In a corked turn, prepared statements share one Sync; anything else (COMMIT, ROLLBACK, a statement
+    // not yet parsed on this connection) ends the batch before it, to be answered after it.
+    if (inFlight.corked && this.batchStatements && batchable(config, client.connection)) {
+      if (inFlight.batch == null) {
+        if (this.counters !== null) this.counters.syncs++;
+        inFlight.batch = new StatementBatch();
+        // A Query subclass: node-postgres settles it through its handlers, not through a promise.
+        client.query(inFlight.batch as unknown as PgQueryConfig);
+      }
+      answer = inFlight.batch.add(config);
+    } else {
+      endBatch(inFlight);
+      if (this.counters !== null) this.counters.syncs++;
+      answer = q.query(config);
+    }
+    return answer.finally(() => inFlight.count--);
   }
 
   /**
@@ -180,6 +217,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     inFlight.corked = true;
     stream.cork();
     process.nextTick(() => {
+      endBatch(inFlight);
       inFlight.corked = false;
       stream.uncork!();
     });
@@ -275,7 +313,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null, commit: null, corked: false };
     let broken: Error | undefined;
     try {
-      const begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
+      const begun = this.reach(() => this.send(client, BEGIN, inFlight));
       if (client.pipeline === true) begun.catch(() => undefined);
       else await begun;
       try {
@@ -344,7 +382,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     const ended = new Promise<void>((resolve) => (end = resolve));
     const inFlight: InFlight = { count: 0, own: this.counters?.began() ?? null, commit: null, corked: false, shared: true };
     const ready = this.reach(() => this.pool.connect()).then((client) => {
-      const begun = this.reach(() => this.send(client, { text: "BEGIN" }, inFlight));
+      const begun = this.reach(() => this.send(client, BEGIN, inFlight));
       begun.catch(() => undefined);
       return { client, begun };
     });

@@ -33,6 +33,8 @@ export interface PostgresStoreOptions {
   notifyWindowMs?: number;
   /** Most transactions asking for it (TransactionOptions.group) that share one database transaction (default 1: none). */
   groupTransactions?: number;
+  /** A transaction's prepared statements sent in one turn share one Sync (statement-batch.ts); default true. */
+  batchStatements?: boolean;
 }
 
 /** How long opening a connection may take before the call fails as STORE_UNAVAILABLE (a server that drops packets). */
@@ -75,7 +77,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     pool = made as unknown as PgPool;
     owns = true;
   }
-  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability), saturated, options.counters ?? null, options.groupTransactions ?? 1);
+  const driver = new PostgresDriver(pool, owns, undefined, new Availability(options.onAvailability), saturated, options.counters ?? null, options.groupTransactions ?? 1, options.batchStatements ?? true);
   try {
     if (options.migrate !== false) await migrate(driver, postgresMigrations.filter((m) => m.version <= (options.migrateUpTo ?? Infinity)));
   } catch (err) {

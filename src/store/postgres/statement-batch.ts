@@ -1,0 +1,167 @@
+// Statements of one transaction sent in one turn of the event loop, with one Sync for all of them.
+//
+// node-postgres ends every statement with a Sync, and PostgreSQL answers each Sync with ReadyForQuery
+// and a flush of its output: a send() on the server and an answer to read on this side, per statement.
+// Inside a transaction the Syncs between statements buy nothing: a statement that fails aborts the
+// transaction, and the ones after it would fail anyway. Measured with a raw pipelined client on the
+// benchmark machine (BENCHMARKS.md, issue 18 round 17): transactions of ten statements cost the server
+// 9 µs a statement with one Sync each round trip, 13 to 15 µs with one a statement.
+//
+// The batch is one node-postgres Query (a subclass, which pipeline mode accepts) whose messages are
+// those of several prepared statements: it reads their answers in order, settling each statement at its
+// CommandComplete. After an error PostgreSQL skips everything up to the Sync: the failing statement gets
+// the error, the ones after it an error with SQLSTATE 25P02, as if each had been sent on its own into the
+// aborted transaction.
+import pg from "pg";
+import PgResultClass from "pg/lib/result.js";
+import pgUtils from "pg/lib/utils.js";
+import type { PgQueryConfig, PgResult } from "./driver.js";
+
+/** The part of node-postgres's Connection a batch writes with. */
+interface Connection {
+  bind(config: { portal: string; statement: string; values: unknown[]; valueMapper: (v: unknown) => unknown }): void;
+  describe(config: { type: "P"; name: string }): void;
+  execute(config: { portal: string }): void;
+  sync(): void;
+  readonly parsedStatements: Record<string, string | undefined>;
+}
+
+/** node-postgres's Result (pg/lib/result.js), which parses rows with the client's type parsers. */
+interface RowsResult extends PgResult {
+  addFields(fields: unknown[]): void;
+  parseRow(fields: unknown[]): unknown;
+  addRow(row: unknown): void;
+  addCommandComplete(msg: unknown): void;
+}
+const Result = PgResultClass as unknown as new (rowMode: undefined, types: unknown) => RowsResult;
+
+interface Pending {
+  config: PgQueryConfig & { name: string };
+  resolve(r: PgResult): void;
+  reject(err: unknown): void;
+}
+
+/** Whether `config` may travel in a batch on this connection: a prepared statement it has parsed already. */
+export function batchable(config: PgQueryConfig, connection: unknown): config is PgQueryConfig & { name: string } {
+  if (config.name === undefined) return false;
+  const parsed = (connection as Partial<Connection> | undefined)?.parsedStatements;
+  return parsed !== undefined && parsed[config.name] === config.text;
+}
+
+/** The error a statement gets when one before it in its batch failed (PostgreSQL did not run it). */
+function skipped(cause: unknown): Error {
+  return Object.assign(new Error("not run: a statement sent before it in the transaction failed", { cause }), { code: "25P02" });
+}
+
+export class StatementBatch extends (pg.Query as unknown as new (config: { text: string }) => object) {
+  private readonly pending: Pending[] = [];
+  private connection: Connection | null = null;
+  /** Statements whose messages are written. */
+  private written = 0;
+  private closed = false;
+  private failed: unknown = null;
+  /** The answer being read: the first pending statement's. */
+  private result: RowsResult | null = null;
+  private rowError: unknown = null;
+  /** Set by node-postgres on the Query's own result: the client's type parsers. */
+  declare _result: { _types?: unknown };
+
+  constructor() {
+    super({ text: "/* provisio statement batch */" });
+  }
+
+  /** Adds a statement; it is written at once when the batch is submitted already. */
+  add(config: PgQueryConfig & { name: string }): Promise<PgResult> {
+    return new Promise<PgResult>((resolve, reject) => {
+      if (this.failed !== null) return reject(this.failed instanceof pg.DatabaseError ? skipped(this.failed) : this.failed);
+      if (this.closed) return reject(new Error("statement batch already closed"));
+      this.pending.push({ config, resolve, reject });
+      if (this.connection !== null) this.write();
+    });
+  }
+
+  /** Ends the batch with its Sync: nothing may be added after. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection?.sync();
+  }
+
+  // node-postgres calls these (Query's interface).
+  submit(connection: Connection): null {
+    this.connection = connection;
+    this.write();
+    if (this.closed) connection.sync();
+    return null;
+  }
+
+  private write(): void {
+    const c = this.connection!;
+    for (; this.written < this.pending.length; this.written++) {
+      const { config } = this.pending[this.written]!;
+      c.bind({ portal: "", statement: config.name, values: config.values ?? [], valueMapper: pgUtils.prepareValue });
+      c.describe({ type: "P", name: "" });
+      c.execute({ portal: "" });
+    }
+  }
+
+  handleRowDescription(msg: { fields: unknown[] }): void {
+    this.result = new Result(undefined, this._result._types);
+    this.result.addFields(msg.fields);
+  }
+
+  handleDataRow(msg: { fields: unknown[] }): void {
+    if (this.rowError !== null) return;
+    try {
+      this.result!.addRow(this.result!.parseRow(msg.fields));
+    } catch (err) {
+      this.rowError = err;
+    }
+  }
+
+  handleCommandComplete(msg: unknown): void {
+    const r = this.result ?? new Result(undefined, this._result._types);
+    r.addCommandComplete(msg);
+    const p = this.pending.shift();
+    this.written--;
+    const rowError = this.rowError;
+    this.result = null;
+    this.rowError = null;
+    if (p === undefined) return;
+    if (rowError !== null) p.reject(rowError);
+    else p.resolve(r);
+  }
+
+  handleEmptyQuery(): void {
+    this.handleCommandComplete({ text: "" });
+  }
+
+  /**
+   * The server's error for the statement being answered (it skipped the rest), or the connection's:
+   * then every statement gets it, as each would have on its own (a lost connection is unavailability,
+   * not a failed statement).
+   */
+  handleError(err: unknown): void {
+    this.failed = err;
+    const [first, ...rest] = this.pending.splice(0);
+    this.written = 0;
+    first?.reject(err);
+    const fromServer = err instanceof pg.DatabaseError;
+    for (const p of rest) p.reject(fromServer ? skipped(err) : err);
+  }
+
+  handleReadyForQuery(): void {
+    // Every statement was answered before the Sync's ReadyForQuery; any left was not run.
+    for (const p of this.pending.splice(0)) p.reject(new Error("statement batch ended without an answer for a statement"));
+  }
+
+  handlePortalSuspended(): void {
+    this.handleError(new Error("a batched statement's portal was suspended"));
+  }
+
+  handleCopyInResponse(): void {
+    this.handleError(new Error("a batched statement asked for COPY data"));
+  }
+
+  handleCopyData(): void {}
+}
