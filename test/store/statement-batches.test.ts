@@ -11,80 +11,80 @@ import { forEachBackend, twoStores } from "../support/pg.js";
 forEachBackend((b) => {
   if (b.name !== "postgres") return;
   describe("statement batches", () => {
-  const open = async (ctx: TestContext, batchStatements: boolean): Promise<{ store: Store; counters: StoreCounters; other: Store }> => {
-    const counters = new StoreCounters();
-    // Two connections: a few warm-up transactions have each parsed the statements (a statement not
-    // parsed yet on its connection travels on its own).
-    return { ...(await twoStores(b, ctx, { postgres: { counters, batchStatements, maxConnections: 2 } })), counters };
-  };
+    const open = async (ctx: TestContext, batchStatements: boolean): Promise<{ store: Store; counters: StoreCounters; other: Store }> => {
+      const counters = new StoreCounters();
+      // Two connections: a few warm-up transactions have each parsed the statements (a statement not
+      // parsed yet on its connection travels on its own).
+      return { ...(await twoStores(b, ctx, { postgres: { counters, batchStatements, maxConnections: 2 } })), counters };
+    };
 
-  const expires = () => new Date(Date.now() + 60_000);
+    const expires = () => new Date(Date.now() + 60_000);
 
-  /** A transaction of three statements issued together: a write, a read of what it wrote, a typed read. */
-  const together = (store: Store, key: string) => store.transaction(async (tx) => {
-    const [, value, session] = await Promise.all([
-      tx.settings.set(key, { n: 1, text: "é\"'" }),
-      tx.settings.get(key),
-      tx.sessions.ofDevice("dev-1"),
-    ]);
-    return { value, session };
-  });
+    /** A transaction of three statements issued together: a write, a read of what it wrote, a typed read. */
+    const together = (store: Store, key: string) => store.transaction(async (tx) => {
+      const [, value, session] = await Promise.all([
+        tx.settings.set(key, { n: 1, text: "é\"'" }),
+        tx.settings.get(key),
+        tx.sessions.ofDevice("dev-1"),
+      ]);
+      return { value, session };
+    });
 
-  test("share one Sync a turn, each answered as when sent alone", async (ctx) => {
-    const { store, counters, other } = await open(ctx, true);
-    const session = await other.sessions.acquire("dev-1", "s-1", { step: 2, tags: ["a"] }, expires());
-    assert.ok(session !== null);
-    for (let i = 0; i < 4; i++) await together(store, `warm-${i}`);
-    const before = counters.snapshot();
-    const got = await together(store, "k");
-    const after = counters.snapshot();
-    assert.deepEqual(got.value, { n: 1, text: "é\"'" }, "the read sees the write sent before it in the batch");
-    // Dates, numbers and JSON parsed as the store reads them alone.
-    assert.deepEqual(got.session, await other.sessions.ofDevice("dev-1"));
-    assert.ok(got.session!.expiresAt instanceof Date);
-    assert.equal(after.statements - before.statements, 5, "BEGIN, three statements, COMMIT");
-    assert.equal(after.syncs - before.syncs, 2, "BEGIN and the three share a Sync; COMMIT has its own");
-    assert.deepEqual(await other.settings.get("k"), { n: 1, text: "é\"'" });
-  });
-
-  test("without batches, a Sync a statement", async (ctx) => {
-    const { store, counters } = await open(ctx, false);
-    for (let i = 0; i < 4; i++) await together(store, `warm-${i}`);
-    const before = counters.snapshot();
-    await together(store, "k");
-    const after = counters.snapshot();
-    assert.equal(after.syncs - before.syncs, after.statements - before.statements);
-  });
-
-  test("a statement that fails gets its own error, the ones after it were not run, and nothing commits", async (ctx) => {
-    const { store, counters, other } = await open(ctx, true);
-    for (let i = 0; i < 4; i++) await together(store, `warm-${i}`);
-    assert.equal(await other.digestNonces.use("nonce-1", 5, expires()), true);
-    for (let round = 0; round < 3; round++) {
-      const answers: PromiseSettledResult<unknown>[] = [];
+    test("share one Sync a turn, each answered as when sent alone", async (ctx) => {
+      const { store, counters, other } = await open(ctx, true);
+      const session = await other.sessions.acquire("dev-1", "s-1", { step: 2, tags: ["a"] }, expires());
+      assert.ok(session !== null);
+      for (let i = 0; i < 4; i++) await together(store, `warm-${i}`);
       const before = counters.snapshot();
-      const outcome = await store.transaction(async (tx) => {
-        answers.push(...(await Promise.allSettled([
-          tx.settings.set(`x${round}`, 1),
-          // A Digest nonce count used already: the statement fails in the database (and says false).
-          tx.digestNonces.use("nonce-1", 5, expires(), { failsTransaction: true }),
-          tx.settings.get(`x${round}`),
-        ])));
-        return "returned";
-      }).then((v) => v, (err: unknown) => err);
+      const got = await together(store, "k");
       const after = counters.snapshot();
-      assert.ok(after.syncs - before.syncs < after.statements - before.statements, "the statements travelled in a batch");
-      assert.equal(answers[0]!.status, "fulfilled");
-      assert.deepEqual(answers[1], { status: "fulfilled", value: false });
-      assert.equal(answers[2]!.status, "rejected");
-      assert.equal(((answers[2] as PromiseRejectedResult).reason as { code?: unknown }).code, "25P02", "not run: sent after the failure");
-      // The callback caught the errors; the transaction still ends in ROLLBACK, not COMMIT.
-      assert.ok(outcome instanceof StoreError, `the transaction failed (${String(outcome)})`);
-      assert.equal(await other.settings.get(`x${round}`), undefined);
-      // The connection goes on serving: the next transaction commits.
-      await together(store, `after-${round}`);
-      assert.deepEqual(await other.settings.get(`after-${round}`), { n: 1, text: "é\"'" });
-    }
+      assert.deepEqual(got.value, { n: 1, text: "é\"'" }, "the read sees the write sent before it in the batch");
+      // Dates, numbers and JSON parsed as the store reads them alone.
+      assert.deepEqual(got.session, await other.sessions.ofDevice("dev-1"));
+      assert.ok(got.session!.expiresAt instanceof Date);
+      assert.equal(after.statements - before.statements, 5, "BEGIN, three statements, COMMIT");
+      assert.equal(after.syncs - before.syncs, 2, "BEGIN and the three share a Sync; COMMIT has its own");
+      assert.deepEqual(await other.settings.get("k"), { n: 1, text: "é\"'" });
+    });
+
+    test("without batches, a Sync a statement", async (ctx) => {
+      const { store, counters } = await open(ctx, false);
+      for (let i = 0; i < 4; i++) await together(store, `warm-${i}`);
+      const before = counters.snapshot();
+      await together(store, "k");
+      const after = counters.snapshot();
+      assert.equal(after.syncs - before.syncs, after.statements - before.statements);
+    });
+
+    test("a statement that fails gets its own error, the ones after it were not run, and nothing commits", async (ctx) => {
+      const { store, counters, other } = await open(ctx, true);
+      for (let i = 0; i < 4; i++) await together(store, `warm-${i}`);
+      assert.equal(await other.digestNonces.use("nonce-1", 5, expires()), true);
+      for (let round = 0; round < 3; round++) {
+        const answers: PromiseSettledResult<unknown>[] = [];
+        const before = counters.snapshot();
+        const outcome = await store.transaction(async (tx) => {
+          answers.push(...(await Promise.allSettled([
+            tx.settings.set(`x${round}`, 1),
+            // A Digest nonce count used already: the statement fails in the database (and says false).
+            tx.digestNonces.use("nonce-1", 5, expires(), { failsTransaction: true }),
+            tx.settings.get(`x${round}`),
+          ])));
+          return "returned";
+        }).then((v) => v, (err: unknown) => err);
+        const after = counters.snapshot();
+        assert.ok(after.syncs - before.syncs < after.statements - before.statements, "the statements travelled in a batch");
+        assert.equal(answers[0]!.status, "fulfilled");
+        assert.deepEqual(answers[1], { status: "fulfilled", value: false });
+        assert.equal(answers[2]!.status, "rejected");
+        assert.equal(((answers[2] as PromiseRejectedResult).reason as { code?: unknown }).code, "25P02", "not run: sent after the failure");
+        // The callback caught the errors; the transaction still ends in ROLLBACK, not COMMIT.
+        assert.ok(outcome instanceof StoreError, `the transaction failed (${String(outcome)})`);
+        assert.equal(await other.settings.get(`x${round}`), undefined);
+        // The connection goes on serving: the next transaction commits.
+        await together(store, `after-${round}`);
+        assert.deepEqual(await other.settings.get(`after-${round}`), { n: 1, text: "é\"'" });
+      }
+    });
   });
-});
 });

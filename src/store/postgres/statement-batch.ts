@@ -3,9 +3,10 @@
 // node-postgres ends every statement with a Sync, and PostgreSQL answers each Sync with ReadyForQuery
 // and a flush of its output: a send() on the server and an answer to read on this side, per statement.
 // Inside a transaction the Syncs between statements buy nothing: a statement that fails aborts the
-// transaction, and the ones after it would fail anyway. Measured with a raw pipelined client on the
-// benchmark machine (BENCHMARKS.md, issue 18 round 17): transactions of ten statements cost the server
-// 9 µs a statement with one Sync each round trip, 13 to 15 µs with one a statement.
+// transaction, and the ones after it would fail anyway. Measured through the store (`npm run
+// bench:pg-syncs`, BENCHMARKS.md issue 18 round 17): transactions of ten statements cost PostgreSQL 7.3
+// to 7.8 µs a statement with one Sync a turn against 10.7 to 11.6 with one a statement, and this side
+// 6.0 to 6.5 against 8.5 to 9.3.
 //
 // The batch is one node-postgres Query (a subclass, which pipeline mode accepts) whose messages are
 // those of several prepared statements: it reads their answers in order, settling each statement at its
@@ -122,12 +123,12 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
   handleCommandComplete(msg: unknown): void {
     const r = this.result ?? new Result(undefined, this._result._types);
     r.addCommandComplete(msg);
-    const p = this.pending.shift();
-    this.written--;
     const rowError = this.rowError;
     this.result = null;
     this.rowError = null;
+    const p = this.pending.shift();
     if (p === undefined) return;
+    this.written--;
     if (rowError !== null) p.reject(rowError);
     else p.resolve(r);
   }
