@@ -5,13 +5,14 @@
 
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
+import pg from "pg";
 import { StoreCounters, StoreError, type Store } from "../../src/store/index.js";
 import { forEachBackend, twoStores } from "../support/pg.js";
 
 forEachBackend((b) => {
   if (b.name !== "postgres") return;
   describe("statement batches", () => {
-    const open = async (ctx: TestContext, batchStatements: boolean): Promise<{ store: Store; counters: StoreCounters; other: Store }> => {
+    const open = async (ctx: TestContext, batchStatements: boolean): Promise<{ url: string; store: Store; counters: StoreCounters; other: Store }> => {
       const counters = new StoreCounters();
       // Two connections: a few warm-up transactions have each parsed the statements (a statement not
       // parsed yet on its connection travels on its own).
@@ -54,6 +55,41 @@ forEachBackend((b) => {
       await together(store, "k");
       const after = counters.snapshot();
       assert.equal(after.syncs - before.syncs, after.statements - before.statements);
+    });
+
+    test("a backend terminated in the middle of a batch fails its statements as unavailable, not as not run", async (ctx) => {
+      const { url, store, counters, other } = await open(ctx, true);
+      for (let i = 0; i < 4; i++) await together(store, `warm-${i}`);
+      await other.settings.set("held", 0);
+      // Another client holds the row the batch's second statement writes: the batch waits there, with a
+      // statement behind it, while its backend is terminated.
+      const locker = new pg.Client({ connectionString: url });
+      await locker.connect();
+      ctx.after(() => locker.end());
+      await locker.query("BEGIN");
+      await locker.query("SELECT 1 FROM settings WHERE key = 'held' FOR UPDATE");
+      const answers: PromiseSettledResult<unknown>[] = [];
+      const before = counters.snapshot();
+      const outcome = store.transaction(async (tx) => {
+        answers.push(...(await Promise.allSettled([tx.settings.get("warm-0"), tx.settings.set("held", 1), tx.settings.get("held")])));
+      }).then(() => "committed", (err: unknown) => err);
+      let killed = 0;
+      for (let tries = 0; killed === 0 && tries < 200; tries++) {
+        await new Promise((r) => setTimeout(r, 25));
+        killed = (await locker.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rowCount ?? 0;
+      }
+      assert.equal(killed, 1, "the batch's backend waited for the lock");
+      const ended = await outcome;
+      await locker.query("ROLLBACK");
+      const after = counters.snapshot();
+      assert.ok(after.syncs - before.syncs < after.statements - before.statements, "the statements travelled in a batch");
+      assert.equal(answers[0]!.status, "fulfilled");
+      for (const i of [1, 2]) {
+        assert.equal(answers[i]!.status, "rejected");
+        assert.equal(((answers[i] as PromiseRejectedResult).reason as StoreError).code, "STORE_UNAVAILABLE", `statement ${i}: the connection's end, not "not run"`);
+      }
+      assert.ok(ended instanceof StoreError, `the transaction failed (${String(ended)})`);
+      assert.equal(await other.settings.get("held"), 0);
     });
 
     test("a statement that fails gets its own error, the ones after it were not run, and nothing commits", async (ctx) => {

@@ -49,6 +49,15 @@ export function batchable(config: PgQueryConfig, connection: unknown): config is
   return parsed !== undefined && parsed[config.name] === config.text;
 }
 
+/**
+ * Whether `err` is a statement's failure that PostgreSQL skipped the rest of the batch for (severity
+ * ERROR). A FATAL or PANIC one (a backend terminated, a server shutting down) ends the connection: like
+ * the socket's own errors, it is every pending statement's.
+ */
+function statementFailure(err: unknown): boolean {
+  return err instanceof pg.DatabaseError && err.severity === "ERROR";
+}
+
 /** The error a statement gets when one before it in its batch failed (PostgreSQL did not run it). */
 function skipped(cause: unknown): Error {
   return Object.assign(new Error("not run: a statement sent before it in the transaction failed", { cause }), { code: "25P02" });
@@ -74,7 +83,7 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
   /** Adds a statement; it is written at once when the batch is submitted already. */
   add(config: PgQueryConfig & { name: string }): Promise<PgResult> {
     return new Promise<PgResult>((resolve, reject) => {
-      if (this.failed !== null) return reject(this.failed instanceof pg.DatabaseError ? skipped(this.failed) : this.failed);
+      if (this.failed !== null) return reject(statementFailure(this.failed) ? skipped(this.failed) : this.failed);
       if (this.closed) return reject(new Error("statement batch already closed"));
       this.pending.push({ config, resolve, reject });
       if (this.connection !== null) this.write();
@@ -147,8 +156,7 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
     const [first, ...rest] = this.pending.splice(0);
     this.written = 0;
     first?.reject(err);
-    const fromServer = err instanceof pg.DatabaseError;
-    for (const p of rest) p.reject(fromServer ? skipped(err) : err);
+    for (const p of rest) p.reject(statementFailure(err) ? skipped(err) : err);
   }
 
   handleReadyForQuery(): void {
