@@ -58,6 +58,13 @@ function statementFailure(err: unknown): boolean {
   return err instanceof pg.DatabaseError && err.severity === "ERROR";
 }
 
+/** A prepared statement's messages, without its Sync. */
+function write(c: Connection, config: PgQueryConfig & { name: string }): void {
+  c.bind({ portal: "", statement: config.name, values: config.values ?? [], valueMapper: pgUtils.prepareValue });
+  c.describe({ type: "P", name: "" });
+  c.execute({ portal: "" });
+}
+
 /** The error a statement gets when one before it in its batch failed (PostgreSQL did not run it). */
 function skipped(cause: unknown): Error {
   return Object.assign(new Error("not run: a statement sent before it in the transaction failed", { cause }), { code: "25P02" });
@@ -65,9 +72,8 @@ function skipped(cause: unknown): Error {
 
 export class StatementBatch extends (pg.Query as unknown as new (config: { text: string }) => object) {
   private readonly pending: Pending[] = [];
+  /** Set once node-postgres submitted the batch: from then on each statement is written as it is added. */
   private connection: Connection | null = null;
-  /** Statements whose messages are written. */
-  private written = 0;
   private closed = false;
   private failed: unknown = null;
   /** The answer being read: the first pending statement's. */
@@ -83,10 +89,10 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
   /** Adds a statement; it is written at once when the batch is submitted already. */
   add(config: PgQueryConfig & { name: string }): Promise<PgResult> {
     return new Promise<PgResult>((resolve, reject) => {
-      if (this.failed !== null) return reject(statementFailure(this.failed) ? skipped(this.failed) : this.failed);
+      if (this.failed !== null) return reject(this.afterFailure(this.failed));
       if (this.closed) return reject(new Error("statement batch already closed"));
       this.pending.push({ config, resolve, reject });
-      if (this.connection !== null) this.write();
+      if (this.connection !== null) write(this.connection, config);
     });
   }
 
@@ -100,19 +106,14 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
   // node-postgres calls these (Query's interface).
   submit(connection: Connection): null {
     this.connection = connection;
-    this.write();
+    for (const p of this.pending) write(connection, p.config);
     if (this.closed) connection.sync();
     return null;
   }
 
-  private write(): void {
-    const c = this.connection!;
-    for (; this.written < this.pending.length; this.written++) {
-      const { config } = this.pending[this.written]!;
-      c.bind({ portal: "", statement: config.name, values: config.values ?? [], valueMapper: pgUtils.prepareValue });
-      c.describe({ type: "P", name: "" });
-      c.execute({ portal: "" });
-    }
+  /** The error a statement after `err`'s gets: "not run" after a statement's failure, else `err` itself. */
+  private afterFailure(err: unknown): unknown {
+    return statementFailure(err) ? skipped(err) : err;
   }
 
   handleRowDescription(msg: { fields: unknown[] }): void {
@@ -137,7 +138,6 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
     this.rowError = null;
     const p = this.pending.shift();
     if (p === undefined) return;
-    this.written--;
     if (rowError !== null) p.reject(rowError);
     else p.resolve(r);
   }
@@ -154,9 +154,8 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
   handleError(err: unknown): void {
     this.failed = err;
     const [first, ...rest] = this.pending.splice(0);
-    this.written = 0;
     first?.reject(err);
-    for (const p of rest) p.reject(statementFailure(err) ? skipped(err) : err);
+    for (const p of rest) p.reject(this.afterFailure(err));
   }
 
   handleReadyForQuery(): void {
