@@ -21,7 +21,7 @@
 import pg from "pg";
 import { loadavg } from "node:os";
 import { createTestDatabase } from "../test/support/pg.js";
-import { option } from "./support/args.js";
+import { option, pgServerOption } from "./support/args.js";
 import { exitOnHelp } from "./support/help.js";
 import { markPg, sincePg } from "./support/pg-stats.js";
 import { runIfScript } from "./support/run-main.js";
@@ -217,8 +217,7 @@ async function runMode(url: string, mode: Mode, o: { seconds: number; devices: n
 }
 
 async function main(): Promise<void> {
-  const serverUrl = option(process.argv, "pg") ?? process.env.PROVISIO_TEST_PG_URL;
-  if (serverUrl === undefined) throw new Error("--pg URL: a PostgreSQL server where the user may create a database (scripts/pg-cluster.mjs starts one)");
+  const serverUrl = pgServerOption(process.argv);
   const seconds = Number(option(process.argv, "seconds") ?? 15);
   const devices = Number(option(process.argv, "devices") ?? 1500);
   const concurrency = Number(option(process.argv, "concurrency") ?? 48);

@@ -17,7 +17,7 @@
 import { loadavg } from "node:os";
 import { openStore, StoreCounters, type Store } from "../src/store/index.js";
 import { createTestDatabase } from "../test/support/pg.js";
-import { option } from "./support/args.js";
+import { option, pgServerOption } from "./support/args.js";
 import { exitOnHelp } from "./support/help.js";
 import { markPg, sincePg } from "./support/pg-stats.js";
 import { runIfScript } from "./support/run-main.js";
@@ -91,8 +91,7 @@ async function runMode(url: string, mode: string, batchStatements: boolean, o: O
 }
 
 async function main(): Promise<void> {
-  const serverUrl = option(process.argv, "pg") ?? process.env.PROVISIO_TEST_PG_URL;
-  if (serverUrl === undefined) throw new Error("--pg URL: a PostgreSQL server where the user may create a database (scripts/pg-cluster.mjs starts one)");
+  const serverUrl = pgServerOption(process.argv);
   const o: Options = {
     seconds: Number(option(process.argv, "seconds") ?? 10),
     concurrency: Number(option(process.argv, "concurrency") ?? 16),

@@ -11,6 +11,16 @@ export function option(argv: readonly string[], name: string): string | undefine
 }
 
 /**
+ * The PostgreSQL server a benchmark makes its own database on: `--pg URL`, else PROVISIO_TEST_PG_URL;
+ * without either it cannot run.
+ */
+export function pgServerOption(argv: readonly string[]): string {
+  const url = option(argv, "pg") ?? process.env.PROVISIO_TEST_PG_URL;
+  if (url === undefined) throw new Error("--pg URL: a PostgreSQL server where the user may create a database (scripts/pg-cluster.mjs starts one)");
+  return url;
+}
+
+/**
  * The database a benchmark runs on: `url` when given (PostgreSQL needs one), else a new SQLite file in a
  * temporary folder, which `remove` deletes (a given URL is left alone).
  */
