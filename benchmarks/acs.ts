@@ -45,8 +45,8 @@
 // machine: the CPU a session that one core allows at that rate, also in units of the reference
 // JavaScript, and the cores the machine would have to give with the database and the simulator
 // (goal-arithmetic.ts). And, unless --no-trips, what a session asks of each store (statements, round
-// trips, transactions, COMMITs), counted by the store's driver in a separate run with the ACS in this
-// process (session-trips.ts).
+// trips, PostgreSQL's Syncs, transactions, COMMITs), counted by the store's driver in a separate run with
+// the ACS in this process (session-trips.ts).
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";

@@ -1,5 +1,5 @@
 // What one CWMP session of the sessions benchmark asks of the store: statements, round trips,
-// transactions and COMMITs per session, counted by the store's driver (StoreCounters) while simulated
+// PostgreSQL's Syncs, transactions and COMMITs per session, counted by the store's driver (StoreCounters) while simulated
 // devices run the benchmark's session against an ACS in this process. Counts do not depend on the
 // machine's speed, so they show what a change to the store's work did where timings are too noisy.
 
