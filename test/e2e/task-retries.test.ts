@@ -6,12 +6,12 @@
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { ManualClock, type SessionReport } from "../../src/sim/runtime/index.js";
+import { freePort } from "../support/daemon.js";
 import { forEachBackend } from "../support/pg.js";
 import { apiId, codes, CR, eventually, startDevices, startE2eAcs, type E2eAcs } from "./support.js";
 
@@ -30,17 +30,6 @@ class FaultSwitch {
   get rate(): number {
     return this.armed ? 1 : Number.MIN_VALUE;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,19 +3,45 @@
 // ending it.
 
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
-/** A port free on 127.0.0.1 now (found by binding and releasing it: another process may take it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The lowest port the kernel hands out on its own (to outgoing connections and to listen(0)): ports
+ * below it are taken only by a process that asks for them by number.
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Whether `port` can be bound on 127.0.0.1 now (bound and released at once). */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port free on 127.0.0.1 now (found by binding and releasing it: another process may take it). It is
+ * chosen below the kernel's ephemeral range, so that the suite's own outgoing connections (to
+ * PostgreSQL, to the ACS) cannot take it between the probe and the server's bind, or while a test
+ * restarts a server on the same port: a port from listen(0) was taken so (EADDRINUSE) under the full
+ * suite's load.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port found below ${low}`);
 }
 
 export interface ListenWait {
