@@ -7,7 +7,7 @@ import { faultCodeName, faultMessage, fromJs, parseDateTime, type CwmpMessage, t
 import type { DeviceData, KnownRecord } from "./data.js";
 import type { Declaration } from "./declarations.js";
 import { isSecretPath, SECRET_DIGEST_PREFIX, secretDigest } from "./secret-values.js";
-import { parsePattern, selectorKey, SelectorError, type PathPattern } from "./selector.js";
+import { cachedPattern, selectorKey, SelectorError, type PathPattern } from "./selector.js";
 
 export interface EngineContext {
   now: number;
@@ -141,6 +141,8 @@ function inferType(v: string | number | boolean): XsdType {
  * further is still to be learned (then `needs` says what).
  */
 function expand(p: PathPattern, data: DeviceData, state: EngineState, ctx: EngineContext, maxAge: number | undefined, needs: Needs): { paths: string[]; pending: boolean; tables: string[] } {
+  // Names only (most declarations): the one path is the text, which parsePattern checked segment by segment.
+  if (!p.pattern) return { paths: [p.text], pending: false, tables: [] };
   let current = [""];
   let pending = false;
   // The tables whose instances the last segment chose from, even when it chose none (a nested
@@ -207,7 +209,7 @@ function expand(p: PathPattern, data: DeviceData, state: EngineState, ctx: Engin
 function declare(d: Declaration, data: DeviceData, state: EngineState, ctx: EngineContext, needs: Needs): void {
   let p: PathPattern;
   try {
-    p = parsePattern(d.path);
+    p = cachedPattern(d.path);
   } catch (err) {
     if (err instanceof SelectorError) {
       needs.faults.push({ code: "provision.invalid-path", message: err.message, path: d.path });

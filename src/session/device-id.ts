@@ -4,7 +4,11 @@
 
 import type { DeviceIdStruct } from "../cwmp/index.js";
 
+const KEPT = /^[A-Za-z0-9.~]*$/;
+
 function escapePart(part: string): string {
+  // Most parts need no escape: every exchange computes its device's id.
+  if (KEPT.test(part)) return part;
   let out = "";
   for (const byte of Buffer.from(part, "utf8")) {
     const c = String.fromCharCode(byte);

@@ -7,7 +7,7 @@ import { cwmpFault, type CwmpEnvelope, type CwmpMessage } from "../../src/cwmp/i
 import { DeviceData, type KnownRecord } from "../../src/provisioning/data.js";
 import type { Declaration } from "../../src/provisioning/declarations.js";
 import { applyFault, applyResponse, newEngineState, plan, sameValue, type EngineFault } from "../../src/provisioning/engine.js";
-import { parsePattern, SelectorError } from "../../src/provisioning/selector.js";
+import { cachedPattern, parsePattern, SelectorError } from "../../src/provisioning/selector.js";
 import { Cpe, makeIdentity } from "../../src/sim/index.js";
 import { builtinModels } from "../../src/sim/models/index.js";
 import { openStore } from "../../src/store/index.js";
@@ -99,6 +99,16 @@ describe("declaration paths", () => {
     assert.equal(p.object, false);
     assert.equal(parsePattern("Device.WiFi.SSID.*.").object, true);
     for (const bad of ["", "Device..X", "Device.WiFi.SSID.*", "Device.[X]", "Device.[=1].", "Device.a b"]) assert.throws(() => parsePattern(bad), SelectorError, bad);
+  });
+
+  it("remembers parsed paths, not failures, and keeps working past its bound", () => {
+    const first = cachedPattern("Device.WiFi.SSID.*.Enable");
+    assert.equal(cachedPattern("Device.WiFi.SSID.*.Enable"), first);
+    assert.deepEqual(first, parsePattern("Device.WiFi.SSID.*.Enable"));
+    for (let i = 0; i < 2; i++) assert.throws(() => cachedPattern("Device..X"), SelectorError);
+    for (let i = 0; i < 5000; i++) assert.equal(cachedPattern(`Device.X.${i}.Y`).text, `Device.X.${i}.Y`);
+    assert.equal(cachedPattern("Device.WiFi.SSID.*.Enable").pattern, true);
+    assert.equal(cachedPattern("Device.WiFi.SSID.1.Enable").pattern, false);
   });
 
   it("compares values by type", () => {

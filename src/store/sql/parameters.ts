@@ -111,7 +111,14 @@ export class SqlParameterRepo implements ParameterRepo {
     const wanted = new Set(paths);
     // A large tree this transaction wrote without carrying it: only these records, read in SQL.
     if (this.kept?.get(deviceId) === LARGE_TREE) return sorted(await readRecords(this.s, this.dict, deviceId, [...wanted]));
-    return sorted(await this.tree(deviceId), (p) => wanted.has(p));
+    // The paths asked for, looked up: a discovered device's tree has hundreds of records, a preset asks for a few.
+    const tree = await this.tree(deviceId);
+    const found: [string, TreeRecord][] = [];
+    for (const path of wanted) {
+      const r = tree.get(path);
+      if (r !== undefined) found.push([path, r]);
+    }
+    return found.sort(([a], [b]) => compareText(a, b)).map(([path, r]) => toParameterRecord(path, r));
   }
 
   async typesOf(deviceIds: readonly string[], paths: readonly string[]): Promise<{ deviceId: string; path: string; type: string | null }[]> {
