@@ -289,6 +289,9 @@ test("tolerant Authorization parsing: quoting, spacing, case, commas in quotes, 
   assert.equal(d.algorithm, "md5-sess");
   const escaped = parseAuthorization('Digest username="a\\"b\\\\c", realm="r", nonce="n", uri="/", response="x"') as DigestCredentials;
   assert.equal(escaped.username, 'a"b\\c');
+  // A quote never closed runs to the end of the header; escapes before it still apply.
+  const open = parseAuthorization('Digest username="u", realm="r", nonce="n", uri="/", response="x\\"y, z') as DigestCredentials;
+  assert.equal(open.response, 'x"y, z');
 });
 
 test("a client answer with uppercase hex and quoted qop/nc still verifies", () => {
