@@ -134,6 +134,74 @@ forEachBackend((b) => {
         assert.equal(await other.settings.get("y"), committed);
       });
 
+      test("send the group's COMMIT with the last statement of the member that runs last", async (ctx) => {
+        const { store, counters, other } = await open(ctx, 4);
+        const expires = () => new Date(Date.now() + 60_000);
+        // The first member is done before the second issues its last statement: that statement ends the
+        // group. Two round trips (BEGIN with the first write, the last write with COMMIT), not three.
+        const run = async (last: boolean, n: number) => {
+          let firstDone = () => {};
+          const done = new Promise<void>((r) => (firstDone = r));
+          const [before, commits] = [counters.roundTrips, counters.commits];
+          const results = await Promise.all([
+            store.transaction(async (tx) => {
+              await tx.settings.set(`first${n}`, n);
+              firstDone();
+            }, { group: true }),
+            store.transaction(async (tx) => {
+              await done;
+              // Settled only after the first member's callback returned.
+              await new Promise((r) => setImmediate(r));
+              return tx.sessions.acquire(`dev-${n}`, `s-${n}`, { n }, expires(), { last });
+            }, { group: true }),
+          ]);
+          assert.equal(results[1]?.id, `s-${n}`);
+          assert.equal(counters.commits - commits, 1);
+          return counters.roundTrips - before;
+        };
+        assert.equal(await run(true, 1), 2, "the COMMIT travels with the last statement");
+        assert.equal(await run(false, 2), 3, "without `last`, the COMMIT is a round trip of its own");
+        for (const n of [1, 2]) {
+          assert.equal(await other.settings.get(`first${n}`), n);
+          assert.equal((await other.sessions.ofDevice(`dev-${n}`))?.id, `s-${n}`);
+        }
+      });
+
+      test("keep the group open for the members still running when one sends its last statement, and take no one after the one that ends it", async (ctx) => {
+        const { store, counters, other } = await open(ctx, 4);
+        const expires = () => new Date(Date.now() + 60_000);
+        let lastSent = () => {};
+        const sent = new Promise<void>((r) => (lastSent = r));
+        const commits = counters.commits;
+        let late: Promise<unknown> | undefined;
+        await Promise.all([
+          // Still running when the other member's last statement goes: its next statement must find the
+          // transaction open, and commit with the group.
+          store.transaction(async (tx) => {
+            await tx.settings.set("running", 1);
+            await sent;
+            await tx.settings.set("after", 2);
+          }, { group: true }),
+          store.transaction(async (tx) => {
+            const acquired = tx.sessions.acquire("dev-a", "s-a", {}, expires(), { last: true });
+            lastSent();
+            return acquired;
+          }, { group: true }),
+        ]);
+        assert.equal(counters.commits - commits, 1);
+        assert.equal(await other.settings.get("after"), 2);
+        // A member alone: its last statement ends the group at once, so a transaction asking to join
+        // right after it gets a group of its own instead of a closed one.
+        await store.transaction(async (tx) => {
+          const acquired = tx.sessions.acquire("dev-b", "s-b", {}, expires(), { last: true });
+          late = store.transaction((tx2) => tx2.settings.set("late", 3), { group: true });
+          return acquired;
+        }, { group: true });
+        await late;
+        assert.equal(await other.settings.get("late"), 3);
+        assert.equal((await other.sessions.ofDevice("dev-b"))?.id, "s-b");
+      });
+
       test("are their own with groupTransactions 1", async (ctx) => {
         const { store, counters } = await open(ctx, 1);
         const before = counters.commits;

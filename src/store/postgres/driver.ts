@@ -265,11 +265,15 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     this.availability.gate();
   }
 
-  private conn(q: PgPoolClient, inFlight: InFlight): SqlConn {
+  /**
+   * `endsGroup`: for a group's member, whether its last statement may carry the group's COMMIT (the
+   * group then takes no one else).
+   */
+  private conn(q: PgPoolClient, inFlight: InFlight, endsGroup?: () => boolean): SqlConn {
     const sent = (config: PgQueryConfig, last: boolean): Promise<PgResult> => {
       if (inFlight.commit !== null) throw new StoreError("STORE_TX_CLOSED", "a statement was issued after the transaction's last one (its COMMIT is sent)");
       const answer = this.reach(() => this.send(q, config, inFlight));
-      if (last && q.pipeline === true && inFlight.shared !== true) {
+      if (last && q.pipeline === true && (inFlight.shared !== true || endsGroup?.() === true)) {
         inFlight.commit = this.send(q, { text: "COMMIT" }, inFlight);
         inFlight.commit.catch(() => undefined);
       }
@@ -362,7 +366,7 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     let own: { error: unknown } | null = null;
     try {
       const { client } = await g.ready;
-      result = await fn(this.conn(client, g.inFlight));
+      result = await fn(this.conn(client, g.inFlight, () => this.lastOfGroup(g)));
     } catch (err) {
       // Every member of a group that ran into a deadlock, the member whose statement PostgreSQL failed
       // to break it included, is told STORE_GROUP_ABORTED: each runs again on its own (the CWMP
@@ -375,6 +379,18 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
     if (own !== null) throw own.error;
     if (g.failed !== null) throw new StoreError("STORE_GROUP_ABORTED", "another transaction of its group failed: nothing of the group was committed", { cause: g.failed.error });
     return result as T;
+  }
+
+  /**
+   * Whether a member's last statement ends the group: it is the only member still running and none has
+   * failed. The group then takes no one else, and its COMMIT travels with that statement, as a lone
+   * transaction's does, instead of a round trip of its own after it (most groups end so under load: the
+   * member that comes last finds the others done).
+   */
+  private lastOfGroup(g: Group): boolean {
+    if (g.running !== 1 || g.failed !== null) return false;
+    if (this.group === g) this.group = null;
+    return true;
   }
 
   private openGroup(): Group {
@@ -405,7 +421,9 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
       let broken: Error | undefined;
       try {
         await begun;
-        const ended = await this.reach(() => this.send(client, { text: g.failed === null ? "COMMIT" : "ROLLBACK" }, g.inFlight));
+        // A COMMIT sent with the last member's last statement (lastOfGroup) ends the transaction either
+        // way: a failed statement before it made it a rollback.
+        const ended = await this.reach(() => g.inFlight.commit ?? this.send(client, { text: g.failed === null ? "COMMIT" : "ROLLBACK" }, g.inFlight));
         if (g.failed === null && ended.command === "ROLLBACK") g.failed = { error: new StoreError("STORE_TX_ABORTED", "a statement of the group failed: COMMIT rolled it back") };
         else if (g.failed === null && this.counters !== null) this.counters.commits++;
       } catch (err) {
