@@ -36,7 +36,9 @@
 // what each HTTP exchange and database round trip costs a side), at the start and at the end
 // (speed-probe.ts: the same code's CPU per session moves with them); for each target over its windows,
 // the server's garbage collection time and its CPU's share in the kernel (what the kernel's mitigations
-// and the network stack weigh on it), SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long
+// and the network stack weigh on it), how often its event loop's thread was switched out while it could
+// have run (on a machine it shares with the database and the simulator, each write that wakes one of them
+// may hand it the server's core), SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long
 // SQLite's held every transaction (from the server's /metrics: its REST API is on for that, with one
 // process), the CPU of PostgreSQL's backends serving the ACS, the simulator's CPU (this process) and the
 // machine's idle share. A target that serves nearly every session the devices ask for (each informs
@@ -55,7 +57,7 @@ import type { SessionReport } from "../src/sim/runtime/index.js";
 import { describeSpeed, speedProbe } from "./support/speed-probe.js";
 import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, idleSince, machineIdle, machineReport, type MachineReport } from "./support/machine.js";
 import { markPg, mergeStatements, readStatements, resetStatements, sincePg, statementsTable, type StatementStats } from "./support/pg-stats.js";
-import { processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, cpuMsOf } from "./support/processes.js";
+import { processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, cpuMsOf, preemptions } from "./support/processes.js";
 import { describeGoal } from "./support/goal-arithmetic.js";
 import { addSpans, checkpointsBetween, describeCheckpoints, scrapeCheckpoints, type CheckpointSpan, type CheckpointTotals } from "./support/checkpoint-metrics.js";
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
@@ -123,6 +125,8 @@ interface Result {
   serverGcMsPerSession: number;
   /** The share of the server's CPU spent in the kernel (system calls, the network stack, page faults). */
   serverSystemShare: number;
+  /** The server's main threads switched out while runnable (another process took the core), per session; null without /proc. */
+  serverPreemptionsPerSession: number | null;
   /** SQLite's WAL checkpoints, or PostgreSQL's, during the measured windows. */
   checkpoints: number | null;
   /** SQLite's checkpoints as the server counted them, with their holds (null: not SQLite, or --workers). */
@@ -150,6 +154,8 @@ interface Window {
   cpuMs: number;
   /** Of cpuMs, the server's time in the kernel. */
   sysMs: number;
+  /** The server's main threads switched out while runnable (processes.ts preemptions); null without /proc. */
+  preemptions: number | null;
   peakRssMb: number;
   gcMs: number;
   checkpoints: number | null;
@@ -202,6 +208,7 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     measuring = true;
     const start = performance.now();
     const cpuStart = cpuMsOf(pids);
+    const preemptedStart = preemptions(pids);
     const simStart = process.cpuUsage();
     const idleStart = machineIdle();
     await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -210,6 +217,7 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     const cpuEnd = cpuMsOf(pids);
     const cpuMs = cpuEnd.total - cpuStart.total;
     const sysMs = cpuEnd.system - cpuStart.system;
+    const preemptedEnd = preemptions(pids);
     const simUsed = process.cpuUsage(simStart);
     const idleShare = idleSince(idleStart);
     // The probe writes its total four times a second: wait for the figure that covers the window.
@@ -218,7 +226,7 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     const statements = tracking ? await readStatements(t.pgUrl!) : null;
     const checkpointsEnd = checkpointsStart === null ? null : await t.checkpointTotals!();
     const sqliteCheckpoints = checkpointsStart === null || checkpointsEnd === null ? null : checkpointsBetween(checkpointsStart, checkpointsEnd);
-    return { reports, elapsedS, cpuMs, sysMs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, sqliteCheckpoints, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
+    return { reports, elapsedS, cpuMs, sysMs, preemptions: preemptedStart === null || preemptedEnd === null ? null : preemptedEnd - preemptedStart, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, sqliteCheckpoints, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
   } finally {
     clearInterval(sampler);
     await sim.stop();
@@ -249,6 +257,7 @@ function summarize(target: string, windows: Window[], o: Options, trips: TripsPe
     simRssMb: process.memoryUsage().rss / 1024 / 1024,
     serverGcMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.gcMs, 0) / ok.length,
     serverSystemShare: cpu === 0 ? 0 : windows.reduce((n, w) => n + w.sysMs, 0) / cpu,
+    serverPreemptionsPerSession: windows.some((w) => w.preemptions === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.preemptions!, 0) / ok.length,
     checkpoints: windows.some((w) => w.checkpoints === null) ? null : windows.reduce((n, w) => n + w.checkpoints!, 0),
     sqliteCheckpoints: windows.some((w) => w.sqliteCheckpoints === null) ? null : addSpans(windows.map((w) => w.sqliteCheckpoints!)),
     dbCpuMsPerSession: windows.some((w) => w.dbCpuMs === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.dbCpuMs!, 0) / ok.length,
@@ -443,12 +452,12 @@ async function main(): Promise<void> {
     }
   }
   console.log("\nWhat a session cost besides the server's CPU (statements and round trips: the counting run; the rest: the measured windows):\n");
-  console.log("| target | statements per session | round trips per session | Syncs per session | transactions per session | COMMITs per session | server GC per session | server CPU in the kernel | checkpoints | database CPU per session | database WAL per session | simulator CPU per session | machine idle |");
+  console.log("| target | statements per session | round trips per session | Syncs per session | transactions per session | COMMITs per session | server GC per session | server CPU in the kernel | server preempted per session | checkpoints | database CPU per session | database WAL per session | simulator CPU per session | machine idle |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   const n = (v: number | undefined, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
   for (const r of results) {
     console.log(
-      `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${r.trips === null || r.trips.syncs === 0 ? "-" : n(r.trips.syncs)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${(100 * r.serverSystemShare).toFixed(0)}% | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} | ${r.walKbPerSession === null ? "-" : `${r.walKbPerSession.toFixed(1)} kB`} | ${r.simCpuMsPerSession.toFixed(2)} ms | ${r.idleShare === null ? "-" : `${(100 * r.idleShare).toFixed(0)}%`} |`,
+      `| ${r.target} | ${n(r.trips?.statements)} | ${n(r.trips?.roundTrips)} | ${r.trips === null || r.trips.syncs === 0 ? "-" : n(r.trips.syncs)} | ${n(r.trips?.transactions, 2)} | ${n(r.trips?.commits, 2)} | ${r.serverGcMsPerSession.toFixed(3)} ms | ${(100 * r.serverSystemShare).toFixed(0)}% | ${r.serverPreemptionsPerSession === null ? "-" : r.serverPreemptionsPerSession.toFixed(2)} | ${r.checkpoints ?? "-"} | ${r.dbCpuMsPerSession === null ? "-" : `${r.dbCpuMsPerSession.toFixed(2)} ms`} | ${r.walKbPerSession === null ? "-" : `${r.walKbPerSession.toFixed(1)} kB`} | ${r.simCpuMsPerSession.toFixed(2)} ms | ${r.idleShare === null ? "-" : `${(100 * r.idleShare).toFixed(0)}%`} |`,
     );
   }
   // Issue 18 asks 60% of the baseline of the ACS on SQLite, 40% on PostgreSQL.

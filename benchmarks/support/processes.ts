@@ -56,6 +56,26 @@ function cpuTimes(pid: number): { user: number; system: number } {
 }
 
 /**
+ * How many times the main threads of these processes were switched out while they could have gone on
+ * running (Linux /proc: nonvoluntary_ctxt_switches, the thread group leader's, which is the event
+ * loop's thread), so far; null without /proc. On a machine shared with the database and the simulator,
+ * a write that wakes one of them may hand it the server's core (BENCHMARKS.md, issue 18 round 18).
+ */
+export function preemptions(pids: readonly number[]): number | null {
+  let n = 0;
+  for (const p of pids) {
+    try {
+      const m = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+      if (m === null) return null;
+      n += Number(m[1]);
+    } catch {
+      return null;
+    }
+  }
+  return n;
+}
+
+/**
  * Samples the process's RSS every `everyMs` until stopped (and once at each end): the highest seen, in
  * MiB. A bound on a step's memory where the RSS after it is not (a peak freed by then).
  */
