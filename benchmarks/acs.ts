@@ -453,7 +453,7 @@ async function main(): Promise<void> {
   }
   console.log("\nWhat a session cost besides the server's CPU (statements and round trips: the counting run; the rest: the measured windows):\n");
   console.log("| target | statements per session | round trips per session | Syncs per session | transactions per session | COMMITs per session | server GC per session | server CPU in the kernel | server preempted per session | checkpoints | database CPU per session | database WAL per session | simulator CPU per session | machine idle |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   const n = (v: number | undefined, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
   for (const r of results) {
     console.log(
