@@ -38,7 +38,7 @@
 // the server's garbage collection time and its CPU's share in the kernel (what the kernel's mitigations
 // and the network stack weigh on it), how often its event loop's thread was switched out while it could
 // have run (on a machine it shares with the database and the simulator, each write that wakes one of them
-// may hand it the server's core), SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long
+// may hand it the server's core) and the scheduling policy of PostgreSQL's backends, SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long
 // SQLite's held every transaction (from the server's /metrics: its REST API is on for that, with one
 // process), the CPU of PostgreSQL's backends serving the ACS, the simulator's CPU (this process) and the
 // machine's idle share. A target that serves nearly every session the devices ask for (each informs
@@ -135,6 +135,8 @@ interface Result {
   dbCpuMsPerSession: number | null;
   /** PostgreSQL's WAL written a session, kB (null: not PostgreSQL). */
   walKbPerSession: number | null;
+  /** How PostgreSQL's backends were scheduled (null: not PostgreSQL; empty: not on this machine). */
+  dbPolicies: string[] | null;
   /** CPU time of this process (the simulated devices) per completed session. */
   simCpuMsPerSession: number;
   /** The share of the machine's CPU time that was idle over the measured windows (/proc/stat), or null. */
@@ -162,6 +164,8 @@ interface Window {
   sqliteCheckpoints: CheckpointSpan | null;
   dbCpuMs: number | null;
   walBytes: number | null;
+  /** The scheduling policies of PostgreSQL's backends serving the ACS, when on this machine (null: not PostgreSQL). */
+  dbPolicies: string[] | null;
   statements: StatementStats[] | null;
   simCpuMs: number;
   idleShare: number | null;
@@ -226,7 +230,7 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     const statements = tracking ? await readStatements(t.pgUrl!) : null;
     const checkpointsEnd = checkpointsStart === null ? null : await t.checkpointTotals!();
     const sqliteCheckpoints = checkpointsStart === null || checkpointsEnd === null ? null : checkpointsBetween(checkpointsStart, checkpointsEnd);
-    return { reports, elapsedS, cpuMs, sysMs, preemptions: preemptedStart === null || preemptedEnd === null ? null : preemptedEnd - preemptedStart, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, sqliteCheckpoints, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
+    return { reports, elapsedS, cpuMs, sysMs, preemptions: preemptedStart === null || preemptedEnd === null ? null : preemptedEnd - preemptedStart, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, sqliteCheckpoints, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, dbPolicies: db?.policies ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
   } finally {
     clearInterval(sampler);
     await sim.stop();
@@ -262,6 +266,7 @@ function summarize(target: string, windows: Window[], o: Options, trips: TripsPe
     sqliteCheckpoints: windows.some((w) => w.sqliteCheckpoints === null) ? null : addSpans(windows.map((w) => w.sqliteCheckpoints!)),
     dbCpuMsPerSession: windows.some((w) => w.dbCpuMs === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.dbCpuMs!, 0) / ok.length,
     walKbPerSession: windows.some((w) => w.walBytes === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.walBytes!, 0) / 1024 / ok.length,
+    dbPolicies: windows.some((w) => w.dbPolicies === null) ? null : [...new Set(windows.flatMap((w) => w.dbPolicies!))].sort(),
     simCpuMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.simCpuMs, 0) / ok.length,
     idleShare: windows.some((w) => w.idleShare === null) ? null : windows.reduce((n, w) => n + w.idleShare! * w.elapsedS, 0) / elapsed,
     trips,
@@ -474,6 +479,12 @@ async function main(): Promise<void> {
   }
   for (const r of results) {
     if (r.sqliteCheckpoints !== null) console.log(`\n${describeCheckpoints(r.target, r.sqliteCheckpoints, r.seconds)}`);
+  }
+  for (const r of results) {
+    if (r.dbPolicies === null || r.dbPolicies.length === 0) continue;
+    // What decides how often the server is preempted (its column above) when the database shares its cores.
+    const batch = r.dbPolicies.length === 1 && r.dbPolicies[0] === "SCHED_BATCH";
+    console.log(`\n${r.target}: PostgreSQL's backends ran as ${r.dbPolicies.join(" and ")}${batch ? "" : "; each of its wake-ups may take the ACS's core (SCHED_BATCH would not: docs/operations.md)"}.`);
   }
   for (const r of results) {
     if (r.statements === null || r.sessions === 0) continue;

@@ -1,9 +1,12 @@
 // A throwaway PostgreSQL cluster for tests.
 //
-//   node scripts/pg-cluster.mjs start <dir> [--stat-statements]   creates and starts a cluster, prints its URL
+//   node scripts/pg-cluster.mjs start <dir> [--stat-statements] [--batch]   creates and starts a cluster, prints its URL
 //   node scripts/pg-cluster.mjs stop <dir>    stops it and removes everything it created
 //
 // --stat-statements loads pg_stat_statements (what `npm run bench:sessions -- --statements` reads).
+// --batch runs the server's processes as SCHED_BATCH (chrt): on a machine where the ACS shares the
+// database's cores, as docs/operations.md advises (a backend woken by the ACS's write then does not
+// take the ACS's core; BENCHMARKS.md, issue 18 round 18).
 //
 // <dir> only holds a small state file (cluster.json); the cluster itself lives in a fresh temporary
 // directory, because initdb refuses to run as root: as root, the server runs as the `postgres` OS user
@@ -78,7 +81,7 @@ function readState(dir) {
  * Creates and starts a cluster whose state is kept in `dir`; returns its URL. `owner` (a pid) is recorded
  * so that a later run can clean up after a runner that was killed (see `reapStale`).
  */
-export async function startCluster(dir, { owner = process.pid, statStatements = false } = {}) {
+export async function startCluster(dir, { owner = process.pid, statStatements = false, batch = false } = {}) {
   const bin = findPgBin();
   if (!bin) throw new Error("PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin; set PROVISIO_PG_BIN)");
   dir = resolve(dir);
@@ -94,7 +97,7 @@ export async function startCluster(dir, { owner = process.pid, statStatements = 
   const socketDir = base;
   const log = join(base, "postgres.log");
   // Written before anything can fail half-way, so that `stop` can always remove the temporary folder.
-  const state = { bin, base, data, log, owner, statStatements, url: null };
+  const state = { bin, base, data, log, owner, statStatements, batch, url: null };
   writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2));
 
   try {
@@ -105,6 +108,7 @@ export async function startCluster(dir, { owner = process.pid, statStatements = 
       const port = await freePort();
       const r = pgTool(bin, "pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", serverOptions(port, socketDir, statStatements), "start"], { allowFailure: true });
       if (r.status === 0) {
+        if (batch) batchScheduling(data);
         state.url = `postgres://${DB_USER}@127.0.0.1:${port}/postgres`;
         state.port = port;
         writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2));
@@ -127,6 +131,28 @@ function serverOptions(port, socketDir, statStatements = false) {
   ].join(" ");
 }
 
+/**
+ * Makes the running server's processes SCHED_BATCH: the postmaster (the backends it forks from now on
+ * inherit the policy) and the processes it has started already.
+ */
+function batchScheduling(data) {
+  const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+  const pids = [postmaster];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const pid of pids) {
+    const r = spawnSync("chrt", ["--batch", "--pid", "0", String(pid)], { encoding: "utf8" });
+    if (r.error || r.status !== 0) throw new Error(`chrt --batch --pid 0 ${pid} failed: ${r.error?.message ?? r.stderr}`);
+  }
+}
+
 /** Stops the server of the cluster kept in `dir` as a crash would (`pg_ctl stop -m immediate`), keeping its data. */
 export function haltServer(dir) {
   const state = readState(resolve(dir));
@@ -139,6 +165,7 @@ export function resumeServer(dir) {
   const state = readState(resolve(dir));
   if (!state) throw new Error(`${dir} holds no cluster`);
   pgTool(state.bin, "pg_ctl", ["-D", state.data, "-l", state.log, "-w", "-t", "60", "-o", serverOptions(state.port, state.base, state.statStatements === true), "start"]);
+  if (state.batch === true) batchScheduling(state.data);
 }
 
 /** Stops the cluster kept in `dir` (if any) and removes it, its temporary folder and `dir`. */
@@ -175,8 +202,8 @@ export function reapStale(parent) {
 
 async function cli(argv) {
   const [command, dir, ...flags] = argv;
-  const unknown = flags.filter((f) => f !== "--stat-statements" || command !== "start");
-  const usage = "usage: node scripts/pg-cluster.mjs start <dir> [--stat-statements] | stop <dir>\n";
+  const unknown = flags.filter((f) => !["--stat-statements", "--batch"].includes(f) || command !== "start");
+  const usage = "usage: node scripts/pg-cluster.mjs start <dir> [--stat-statements] [--batch] | stop <dir>\n";
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(usage);
     return 0;
@@ -187,7 +214,7 @@ async function cli(argv) {
   }
   if (command === "start") {
     // The CLI's cluster outlives this process on purpose: no owner, never reaped.
-    const url = await startCluster(dir, { owner: null, statStatements: flags.includes("--stat-statements") });
+    const url = await startCluster(dir, { owner: null, statStatements: flags.includes("--stat-statements"), batch: flags.includes("--batch") });
     process.stdout.write(`${url}\n`);
   } else {
     stopCluster(dir);

@@ -4,7 +4,7 @@
 // and the WAL it wrote (the whole cluster's: the benchmark's database is the only one writing).
 
 import pg from "pg";
-import { totalCpuMs } from "./processes.js";
+import { schedPolicy, totalCpuMs } from "./processes.js";
 
 async function query<R>(url: string, sql: string): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
@@ -54,14 +54,17 @@ export async function markPg(url: string): Promise<PgMark> {
 /**
  * CPU time (ms) the database's backends used since `from` (0 when the server is not on this machine: its
  * processes are not in /proc), and the checkpoints made meanwhile. A backend that ended meanwhile is
- * missed; one that started counts from its start. And the bytes of WAL written meanwhile.
+ * missed; one that started counts from its start. And the bytes of WAL written meanwhile, and the
+ * scheduling policies of the backends at the end (empty when they are not on this machine).
  */
-export async function sincePg(url: string, from: PgMark): Promise<{ cpuMs: number; checkpoints: number; walBytes: number }> {
+export async function sincePg(url: string, from: PgMark): Promise<{ cpuMs: number; checkpoints: number; walBytes: number; policies: string[] }> {
   const pids = await backendPids(url);
   const cpuMs = pids.reduce((sum, p) => sum + totalCpuMs([p]) - (from.cpu.get(p) ?? 0), 0);
+  // How the backends were scheduled (none: the server is not on this machine).
+  const policies = [...new Set(pids.map(schedPolicy).filter((x): x is string => x !== null))].sort();
   if (!/^[0-9A-F]+\/[0-9A-F]+$/.test(from.wal)) throw new Error(`not a WAL position: ${from.wal}`);
   const [wal] = await query<{ n: string }>(url, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${from.wal}')::text AS n`);
-  return { cpuMs, checkpoints: (await checkpoints(url)) - from.checkpoints, walBytes: Number(wal!.n) };
+  return { cpuMs, checkpoints: (await checkpoints(url)) - from.checkpoints, walBytes: Number(wal!.n), policies };
 }
 
 /** One statement's work in a window, from pg_stat_statements. */

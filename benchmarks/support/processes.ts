@@ -75,6 +75,24 @@ export function preemptions(pids: readonly number[]): number | null {
   return n;
 }
 
+const POLICIES: Record<number, string> = { 0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR", 3: "SCHED_BATCH", 5: "SCHED_IDLE", 6: "SCHED_DEADLINE" };
+
+/**
+ * The process's scheduling policy (Linux /proc: the 41st field of stat), as its name; null without
+ * /proc. A database that shares the ACS's cores preempts it at each wake-up unless its processes are
+ * SCHED_BATCH (docs/operations.md).
+ */
+export function schedPolicy(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name start with the third (state).
+    const n = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[41 - 3]);
+    return POLICIES[n] ?? `policy ${n}`;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Samples the process's RSS every `everyMs` until stopped (and once at each end): the highest seen, in
  * MiB. A bound on a step's memory where the RSS after it is not (a peak freed by then).

@@ -7,7 +7,8 @@ import { repoRoot } from "./paths.js";
 
 export interface PgClusterTools {
   findPgBin(): string | null;
-  startCluster(dir: string): Promise<string>;
+  /** `batch`: the server's processes SCHED_BATCH. */
+  startCluster(dir: string, options?: { owner?: number | null; statStatements?: boolean; batch?: boolean }): Promise<string>;
   stopCluster(dir: string): void;
   /** `pg_ctl stop -m immediate`. */
   haltServer(dir: string): void;
