@@ -348,15 +348,15 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
    * statements travel together, with one BEGIN and one COMMIT for all (BENCHMARKS.md, issue 18 rounds 15
    * and 16: PostgreSQL's and the ACS's CPU a session fell by a fifth to a quarter with groups of four
    * sessions' exchanges). A transaction joins the group under way while it has fewer than groupSize
-   * members; the group commits when its last member's callback returns, and each member's answer waits
-   * for that. PostgreSQL aborts a transaction at its first failed statement, so a member that fails fails
+   * members; the group commits when its last member's callback returns (or with that member's `last`
+   * statement: lastOfGroup), and each member's answer waits for that. PostgreSQL aborts a transaction at its first failed statement, so a member that fails fails
    * the group: it gets its own error, the others STORE_GROUP_ABORTED, and nothing of any of them commits.
    * A deadlock PostgreSQL breaks by failing a member's statement is the group's, not that member's: all
    * of them get STORE_GROUP_ABORTED.
    */
   private async grouped<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     this.check();
-    // The group under way is never one that is committing: closeGroup() lets go of it first.
+    // The group under way is never one that is committing: closeGroup() and lastOfGroup() let go of it first.
     let g = this.group;
     if (g === null || g.members >= this.groupSize) g = this.group = this.openGroup();
     else if (this.counters !== null) this.counters.transactions++;
