@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
 import pg from "pg";
+import { StatementBatch } from "../../src/store/postgres/statement-batch.js";
 import { StoreCounters, StoreError, type Store } from "../../src/store/index.js";
 import { forEachBackend, twoStores } from "../support/pg.js";
 
@@ -90,6 +91,54 @@ forEachBackend((b) => {
       }
       assert.ok(ended instanceof StoreError, `the transaction failed (${String(ended)})`);
       assert.equal(await other.settings.get("held"), 0);
+    });
+
+    test("describe a statement once per connection, then parse its rows with what it said", async (ctx) => {
+      const { url } = await open(ctx, true);
+      const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+      const READ = { name: "t_read", text: "SELECT $1::int AS n, $2::timestamptz AS at, $3::jsonb AS doc, NULL::text AS none" };
+      const WRITE = { name: "t_write", text: "CREATE TEMP TABLE IF NOT EXISTS t_rows (n int)" };
+      const INSERT = { name: "t_insert", text: "INSERT INTO t_rows (n) VALUES ($1)" };
+      const EMPTY = { name: "t_empty", text: "SELECT n FROM t_rows WHERE n < 0" };
+      const at = new Date("2026-12-07T10:00:00.123Z");
+      const batchOn = async (client: pg.Client, n: number) => {
+        const batch = new StatementBatch();
+        const answers = [batch.add({ ...READ, values: [n, at, { n, s: "é" }] }), batch.add({ ...INSERT, values: [n] }), batch.add({ ...EMPTY, values: [] }), batch.add({ ...READ, values: [n + 1, null, null] })];
+        batch.close();
+        void client.query(batch as never);
+        return Promise.all(answers);
+      };
+      for (const client of clients) {
+        await client.connect();
+        ctx.after(() => client.end());
+        await client.query(WRITE.text);
+        // Parsed (prepared) on the connection, as the driver's statements are before they travel in batches.
+        for (const q of [READ, INSERT, EMPTY]) await client.query({ ...q, values: q === READ ? [0, at, {}] : q === INSERT ? [0] : [] });
+      }
+      const describes = clients.map((client) => {
+        const connection = (client as unknown as { connection: { describe(m: unknown): void } }).connection;
+        const counted = { n: 0 };
+        const describe = connection.describe.bind(connection);
+        connection.describe = (m) => {
+          counted.n++;
+          describe(m);
+        };
+        return counted;
+      });
+      const expect = (got: { rows: unknown[]; rowCount: number | null }[], n: number) => {
+        assert.deepEqual(got[0]!.rows, [{ n, at, doc: { n, s: "é" }, none: null }]);
+        assert.ok((got[0]!.rows[0] as { at: unknown }).at instanceof Date);
+        assert.equal(got[1]!.rowCount, 1);
+        assert.deepEqual(got[2]!.rows, []);
+        assert.deepEqual(got[3]!.rows, [{ n: n + 1, at: null, doc: null, none: null }]);
+      };
+      expect(await batchOn(clients[0]!, 1), 1);
+      assert.equal(describes[0]!.n, 4, "the first batch describes each statement");
+      for (const n of [2, 3]) expect(await batchOn(clients[0]!, n), n);
+      assert.equal(describes[0]!.n, 4, "later batches on the connection describe none");
+      expect(await batchOn(clients[1]!, 4), 4);
+      assert.equal(describes[1]!.n, 4, "another connection describes them again");
+      assert.deepEqual((await clients[0]!.query("SELECT n FROM t_rows ORDER BY n")).rows, [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
     });
 
     test("a statement that fails gets its own error, the ones after it were not run, and nothing commits", async (ctx) => {

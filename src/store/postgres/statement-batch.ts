@@ -27,17 +27,39 @@ interface Connection {
   readonly parsedStatements: Record<string, string | undefined>;
 }
 
-/** node-postgres's Result (pg/lib/result.js), which parses rows with the client's type parsers. */
+/**
+ * node-postgres's Result (pg/lib/result.js), which parses rows with the client's type parsers; `fields`,
+ * `_parsers` and `_prebuiltEmptyResultObject` are what addFields makes of a RowDescription.
+ */
 interface RowsResult extends PgResult {
   addFields(fields: unknown[]): void;
   parseRow(fields: unknown[]): unknown;
   addRow(row: unknown): void;
   addCommandComplete(msg: unknown): void;
+  fields: unknown[];
+  _parsers?: unknown[];
+  _prebuiltEmptyResultObject?: object;
 }
 const Result = PgResultClass as unknown as new (rowMode: undefined, types: unknown) => RowsResult;
 
+/**
+ * What a prepared statement returns, as its connection described it the first time it travelled in a
+ * batch (null: no rows). A prepared statement's result columns are fixed (PostgreSQL refuses to run one
+ * whose result changed), so later batches send it without Describe and parse its rows with these:
+ * node-postgres asks for a description, and builds the parsers from it, at every execution (2.3% of the
+ * ACS's CPU on PostgreSQL in the sessions benchmark, BENCHMARKS.md issue 18 round 18).
+ */
+interface Described {
+  fields: unknown[];
+  parsers: unknown[] | undefined;
+  prebuilt: object | undefined;
+}
+const descriptions = new WeakMap<object, Map<string, Described | null>>();
+
 interface Pending {
   config: PgQueryConfig & { name: string };
+  /** The description this connection keeps of the statement (undefined: Describe was sent with it). */
+  known: Described | null | undefined;
   resolve(r: PgResult): void;
   reject(err: unknown): void;
 }
@@ -58,11 +80,21 @@ function statementFailure(err: unknown): boolean {
   return err instanceof pg.DatabaseError && err.severity === "ERROR";
 }
 
-/** A prepared statement's messages, without its Sync. */
-function write(c: Connection, config: PgQueryConfig & { name: string }): void {
-  c.bind({ portal: "", statement: config.name, values: config.values ?? [], valueMapper: pgUtils.prepareValue });
-  c.describe({ type: "P", name: "" });
+/** A prepared statement's messages, without its Sync; Describe unless its description is known. */
+function write(c: Connection, p: Pending): void {
+  p.known = descriptions.get(c)?.get(p.config.name);
+  c.bind({ portal: "", statement: p.config.name, values: p.config.values ?? [], valueMapper: pgUtils.prepareValue });
+  if (p.known === undefined) c.describe({ type: "P", name: "" });
   c.execute({ portal: "" });
+}
+
+/** A result for rows described by `d`, without reading a description again. */
+function resultOf(d: Described, types: unknown): RowsResult {
+  const r = new Result(undefined, types);
+  r.fields = d.fields;
+  r._parsers = d.parsers;
+  r._prebuiltEmptyResultObject = d.prebuilt;
+  return r;
 }
 
 /** The error a statement gets when one before it in its batch failed (PostgreSQL did not run it). */
@@ -91,8 +123,9 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
     return new Promise<PgResult>((resolve, reject) => {
       if (this.failed !== null) return reject(this.afterFailure(this.failed));
       if (this.closed) return reject(new Error("statement batch already closed"));
-      this.pending.push({ config, resolve, reject });
-      if (this.connection !== null) write(this.connection, config);
+      const p: Pending = { config, known: undefined, resolve, reject };
+      this.pending.push(p);
+      if (this.connection !== null) write(this.connection, p);
     });
   }
 
@@ -106,7 +139,7 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
   // node-postgres calls these (Query's interface).
   submit(connection: Connection): null {
     this.connection = connection;
-    for (const p of this.pending) write(connection, p.config);
+    for (const p of this.pending) write(connection, p);
     if (this.closed) connection.sync();
     return null;
   }
@@ -116,14 +149,27 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
     return statementFailure(err) ? skipped(err) : err;
   }
 
+  /** Keeps what the statement being answered returns, for its next batches on this connection. */
+  private remember(described: Described | null): void {
+    const p = this.pending[0];
+    if (p === undefined || p.known !== undefined || this.connection === null) return;
+    let known = descriptions.get(this.connection);
+    if (known === undefined) descriptions.set(this.connection, (known = new Map()));
+    known.set(p.config.name, described);
+  }
+
   handleRowDescription(msg: { fields: unknown[] }): void {
     this.result = new Result(undefined, this._result._types);
     this.result.addFields(msg.fields);
+    this.remember({ fields: msg.fields, parsers: this.result._parsers, prebuilt: this.result._prebuiltEmptyResultObject });
   }
 
   handleDataRow(msg: { fields: unknown[] }): void {
     if (this.rowError !== null) return;
     try {
+      // Sent without Describe: its rows come without a description.
+      const known = this.pending[0]?.known;
+      if (this.result === null && known != null) this.result = resultOf(known, this._result._types);
       this.result!.addRow(this.result!.parseRow(msg.fields));
     } catch (err) {
       this.rowError = err;
@@ -131,7 +177,10 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
   }
 
   handleCommandComplete(msg: unknown): void {
-    const r = this.result ?? new Result(undefined, this._result._types);
+    const known = this.pending[0]?.known;
+    // A statement described with no RowDescription before its end returns no rows (PostgreSQL said NoData).
+    if (this.result === null && known === undefined) this.remember(null);
+    const r = this.result ?? (known != null ? resultOf(known, this._result._types) : new Result(undefined, this._result._types));
     r.addCommandComplete(msg);
     const rowError = this.rowError;
     this.result = null;
