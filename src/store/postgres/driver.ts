@@ -349,8 +349,9 @@ export class PostgresDriver implements SqlDriver, MigrationHost {
    * and 16: PostgreSQL's and the ACS's CPU a session fell by a fifth to a quarter with groups of four
    * sessions' exchanges). A transaction joins the group under way while it has fewer than groupSize
    * members; the group commits when its last member's callback returns (or with that member's `last`
-   * statement: lastOfGroup), and each member's answer waits for that. PostgreSQL aborts a transaction at its first failed statement, so a member that fails fails
-   * the group: it gets its own error, the others STORE_GROUP_ABORTED, and nothing of any of them commits.
+   * statement: lastOfGroup), and each member's answer waits for that. PostgreSQL aborts a transaction
+   * at its first failed statement, so a member that fails fails the group: it gets its own error, the
+   * others STORE_GROUP_ABORTED, and nothing of any of them commits.
    * A deadlock PostgreSQL breaks by failing a member's statement is the group's, not that member's: all
    * of them get STORE_GROUP_ABORTED.
    */
