@@ -20,6 +20,7 @@ import type { PathDictionary } from "./param-paths.js";
 import { readRevision } from "./revision.js";
 import { CREDENTIALS_SOURCE_SQL, deviceColumns, toDevice, toEvent } from "./rows.js";
 import type { Scope } from "./scope.js";
+import { textOnce } from "./text-once.js";
 import { toParameterRecord } from "./tree.js";
 import { readTrees } from "./tree-rows.js";
 
@@ -203,9 +204,9 @@ export class SqlDeviceRepo implements DeviceRepo {
     // (but for spaces the id trims, set below), and setting them, even to the same values, rewrites
     // their index entries at every Inform. On PostgreSQL the columns set here are in no index: the
     // update stays on the row's page and adds no index entry (a HOT update).
-    const updateSql = `UPDATE devices SET ${own ? "" : "last_inform_at = $8, "}manufacturer = $2, last_inform_address = $3, cwmp_namespace = $4,
+    const updateSql = textOnce(d, "inform", () => `UPDATE devices SET ${own ? "" : "last_inform_at = $8, "}manufacturer = $2, last_inform_address = $3, cwmp_namespace = $4,
         cwmp_version = $5, last_boot_at = COALESCE($6, devices.last_boot_at), last_bootstrap_at = COALESCE($7, devices.last_bootstrap_at)
-      WHERE id = $1 RETURNING ${cols}`;
+      WHERE id = $1 RETURNING ${cols}`);
     const identity = async (s: Scope, row: Row): Promise<Row> => {
       const dev = toDevice(d, row);
       if (dev.oui === u.oui && dev.productClass === u.productClass && dev.serialNumber === u.serialNumber) return row;
@@ -221,9 +222,13 @@ export class SqlDeviceRepo implements DeviceRepo {
       // row of device_informs was there to update (every device has one). Their parameters follow the
       // update's ($1 is the device id, $8 the Inform's time).
       const src = d.rowSource(params.length + 1, eventColumns, eventRows);
-      const inf = "UPDATE device_informs SET last_inform_at = $8 WHERE device_id = $1 RETURNING device_id";
-      const ev = `INSERT INTO device_events (device_id, at, code, command_key) SELECT $1, r.at, r.code, r.command_key FROM ${src.sql} WHERE EXISTS (SELECT 1 FROM inf)`;
-      const rows = await this.s.all(`WITH upd AS (${updateSql}), inf AS (${inf}), ev AS (${ev}) SELECT upd.* FROM upd, inf`, [...params, ...src.params]);
+      // A row source's text may depend on its number of rows.
+      const sql = textOnce(d, `inform ${eventRows.length}`, () => {
+        const inf = "UPDATE device_informs SET last_inform_at = $8 WHERE device_id = $1 RETURNING device_id";
+        const ev = `INSERT INTO device_events (device_id, at, code, command_key) SELECT $1, r.at, r.code, r.command_key FROM ${src.sql} WHERE EXISTS (SELECT 1 FROM inf)`;
+        return `WITH upd AS (${updateSql}), inf AS (${inf}), ev AS (${ev}) SELECT upd.* FROM upd, inf`;
+      });
+      const rows = await this.s.all(sql, [...params, ...src.params]);
       if (rows[0]) return { device: done(await identity(this.s, rows[0])), created: false };
     }
     return this.s.atomic(async (s) => {

@@ -7,6 +7,16 @@ import { requiredRows, type Scope } from "./scope.js";
 // Writes return the record without reading the state back: it is the state just written.
 const WRITTEN_COLUMNS = "id, device_id, version, expires_at";
 
+// The texts of every session's statements, made once: the drivers look each text up by its value
+// (prepared statements), and a text built at each call is hashed anew each time.
+const GET = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`;
+const OF_DEVICE = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE device_id = $1`;
+const ACQUIRE = `INSERT INTO sessions (id, device_id, state, version, expires_at) VALUES ($1, $2, $3, 1, $4)
+       ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, version = sessions.version + 1, expires_at = excluded.expires_at
+       WHERE sessions.id = excluded.id
+       RETURNING ${WRITTEN_COLUMNS}`;
+const SAVE = `UPDATE sessions SET state = $3, version = version + 1, expires_at = $4 WHERE id = $1 AND version = $2 RETURNING ${WRITTEN_COLUMNS}`;
+
 export class SqlSessionRepo implements SessionRepo {
   constructor(private readonly s: Scope) {}
 
@@ -20,12 +30,12 @@ export class SqlSessionRepo implements SessionRepo {
   }
 
   async get(id: string): Promise<SessionRecord | null> {
-    const rows = await this.s.all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
+    const rows = await this.s.all(GET, [id]);
     return rows[0] ? toSession(this.s.dialect, rows[0]) : null;
   }
 
   async ofDevice(deviceId: string): Promise<SessionRecord | null> {
-    const rows = await this.s.all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE device_id = $1`, [deviceId]);
+    const rows = await this.s.all(OF_DEVICE, [deviceId]);
     return rows[0] ? toSession(this.s.dialect, rows[0]) : null;
   }
 
@@ -39,24 +49,13 @@ export class SqlSessionRepo implements SessionRepo {
     // CONFLICT waits for the other transaction and then evaluates the WHERE on the row it committed; on
     // SQLite writers are serialized by the database lock. Taking the lock again starts from the given
     // state and bumps the version, so that saves prepared against an older lease are refused.
-    const rows = await this.written(
-      `INSERT INTO sessions (id, device_id, state, version, expires_at) VALUES ($1, $2, $3, 1, $4)
-       ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, version = sessions.version + 1, expires_at = excluded.expires_at
-       WHERE sessions.id = excluded.id
-       RETURNING ${WRITTEN_COLUMNS}`,
-      [sessionId, deviceId, d.json(state), d.date(expiresAt)],
-      options,
-    );
+    const rows = await this.written(ACQUIRE, [sessionId, deviceId, d.json(state), d.date(expiresAt)], options);
     return rows[0] ? toSession(d, rows[0], state) : null;
   }
 
   async save(id: string, expectedVersion: number, state: JsonValue, expiresAt: Date, options?: SessionWriteOptions): Promise<SessionRecord | null> {
     const d = this.s.dialect;
-    const rows = await this.written(
-      `UPDATE sessions SET state = $3, version = version + 1, expires_at = $4 WHERE id = $1 AND version = $2 RETURNING ${WRITTEN_COLUMNS}`,
-      [id, expectedVersion, d.json(state), d.date(expiresAt)],
-      options,
-    );
+    const rows = await this.written(SAVE, [id, expectedVersion, d.json(state), d.date(expiresAt)], options);
     return rows[0] ? toSession(d, rows[0], state) : null;
   }
 

@@ -5,6 +5,7 @@ import { INDEXED_REVISION_SQL, type IndexedSet } from "./indexed-set.js";
 import type { PathDictionary } from "./param-paths.js";
 import type { Row } from "./driver.js";
 import type { Scope } from "./scope.js";
+import { textOnce } from "./text-once.js";
 import type { ParameterValueUpdate } from "../types.js";
 import {
   decodeRecord, emptyRecord, encodeRecord, encodeTree, KEPT_TREE_BYTES, treeRecord, type EncodedRecord, type Tree, type TreeRecord,
@@ -231,15 +232,20 @@ export async function patchValues(
   const index: unknown[][] = [];
   for (const [path, v] of last) if (indexed.written(path)) index.push(indexRow(ids.get(path)!, { ...emptyRecord(), value: v.value }));
   const returned = returnTree ? TREE_COLUMNS : "device_id";
-  // A large tree is not handed back (KEPT_TREE_BYTES), nor one whose values went to `recent` (its
-  // stored size is compressed: a large tree's records may take far more once decoded).
-  const returning = returnTree
-    ? `device_id, CASE WHEN recent IS NULL AND ${d.jsonBytes("tree")} <= ${KEPT_TREE_BYTES} THEN ${d.documentText("tree")} END AS tree, values_at, names_at, attributes_at`
-    : returned;
-  const { set, where } = d.treePatch("$2", "$3");
-  const update = `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returning}`;
+  const key = `patch ${returnTree}`;
+  const update = textOnce(d, key, () => {
+    // A large tree is not handed back (KEPT_TREE_BYTES), nor one whose values went to `recent` (its
+    // stored size is compressed: a large tree's records may take far more once decoded).
+    const returning = returnTree
+      ? `device_id, CASE WHEN recent IS NULL AND ${d.jsonBytes("tree")} <= ${KEPT_TREE_BYTES} THEN ${d.documentText("tree")} END AS tree, values_at, names_at, attributes_at`
+      : returned;
+    const { set, where } = d.treePatch("$2", "$3");
+    return `UPDATE device_trees SET ${set} WHERE device_id = $1 AND ${where} RETURNING ${returning}`;
+  });
   const params: unknown[] = [deviceId, valuesPatch(last, ids, at), d.textArray([...ids.values()].map(String))];
-  const rows = index.length === 0 ? await s.all(`${update}, ${INDEXED_REVISION_SQL} AS indexed_rev`, params) : await patchIndexed(s, update, returned, params, index);
+  const rows = index.length === 0
+    ? await s.all(textOnce(d, `${key} plain`, () => `${update}, ${INDEXED_REVISION_SQL} AS indexed_rev`), params)
+    : await patchIndexed(s, key, update, returned, params, index);
   if (rows.length === 0) return false;
   // The statement saw a newer set than the one the rows were chosen from: the paths it adds, again.
   if (await indexed.observe(s, rows[0]!.indexed_rev)) await reindex(s, dict, indexed, deviceId, [...ids.keys()]);
@@ -300,7 +306,8 @@ export async function mergeValues(
     const old = held !== undefined ? held.get(path)!.value : stored?.has(path) === true ? stored.get(path) : undefined;
     if (old !== v.value) index.push([deviceId, ...indexRow(ids.get(path)!, { ...emptyRecord(), value: v.value })]);
   }
-  await s.run(`UPDATE device_trees SET ${s.dialect.treePatch("$2", "$3").set} WHERE device_id = $1`, [deviceId, valuesPatch(last, ids, at)]);
+  const update = textOnce(s.dialect, "merge", () => `UPDATE device_trees SET ${s.dialect.treePatch("$2", "$3").set} WHERE device_id = $1`);
+  await s.run(update, [deviceId, valuesPatch(last, ids, at)]);
   if (index.length > 0) await upsertIndex(s, index);
   const merge = (before: Tree): Tree => {
     const after = new Map(before);
@@ -326,23 +333,23 @@ async function checkPaths(
   s: Scope, dict: PathDictionary, indexed: IndexedSet, deviceId: string, ids: ReadonlyMap<string, number>, keep: boolean,
 ): Promise<null | { rewrite: Tree | undefined } | { stored: ReadonlyMap<string, string | null>; row?: Row }> {
   const d = s.dialect;
-  const complete = d.treePatch("$3", "$2").where;
   const candidates = [...ids.keys()].filter((p) => indexed.written(p));
-  // Without `keep`, the tree comes only when a path is missing from it; with it, when it is small enough
-  // to carry (KEPT_TREE_BYTES). The check is written once in the statement: SQLite evaluates each
-  // occurrence (twice cost a discovered tree's check 75 us instead of 40).
-  const tree = keep
-    ? `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("tree")} END AS tree, ${complete} AS complete`
-    : `CASE WHEN ${complete} THEN NULL ELSE ${d.documentText("tree")} END AS tree`;
-  // A tree handed back comes with its recent records, which are newer than its own: without them the
-  // caller's rewrite would take their values back (at most RECENT_BYTES, read whether used or not).
-  const recent = `${d.documentText("recent")} AS recent`;
-  const stored = candidates.map((_, i) => `, ${treeRecord("device_trees", `$${i + 3}`)} AS v${i}`).join("");
-  const [row] = await s.all(
-    `SELECT device_trees.device_id, ${tree}, ${recent}, values_at, names_at, attributes_at, r.indexed_rev${stored}
-     FROM (SELECT ${INDEXED_REVISION_SQL} AS indexed_rev) r LEFT JOIN device_trees ON device_trees.device_id = $1`,
-    [deviceId, d.textArray([...ids.values()].map(String)), ...candidates.map((p) => String(ids.get(p)!))],
-  );
+  const sql = textOnce(d, `check ${keep} ${candidates.length}`, () => {
+    const complete = d.treePatch("$3", "$2").where;
+    // Without `keep`, the tree comes only when a path is missing from it; with it, when it is small
+    // enough to carry (KEPT_TREE_BYTES). The check is written once in the statement: SQLite evaluates
+    // each occurrence (twice cost a discovered tree's check 75 us instead of 40).
+    const tree = keep
+      ? `CASE WHEN ${d.jsonBytes("tree")} > ${KEPT_TREE_BYTES} THEN NULL ELSE ${d.documentText("tree")} END AS tree, ${complete} AS complete`
+      : `CASE WHEN ${complete} THEN NULL ELSE ${d.documentText("tree")} END AS tree`;
+    // A tree handed back comes with its recent records, which are newer than its own: without them the
+    // caller's rewrite would take their values back (at most RECENT_BYTES, read whether used or not).
+    const recent = `${d.documentText("recent")} AS recent`;
+    const stored = candidates.map((_, i) => `, ${treeRecord("device_trees", `$${i + 3}`)} AS v${i}`).join("");
+    return `SELECT device_trees.device_id, ${tree}, ${recent}, values_at, names_at, attributes_at, r.indexed_rev${stored}
+     FROM (SELECT ${INDEXED_REVISION_SQL} AS indexed_rev) r LEFT JOIN device_trees ON device_trees.device_id = $1`;
+  });
+  const [row] = await s.all(sql, [deviceId, d.textArray([...ids.values()].map(String)), ...candidates.map((p) => String(ids.get(p)!))]);
   await indexed.observe(s, row!.indexed_rev);
   if (row!.device_id == null) return null;
   if (keep ? !d.readBool(row!.complete) : row!.tree != null) return { rewrite: row!.tree == null ? undefined : (await decodeTrees(s, dict, [row!])).get(deviceId)! };
@@ -351,18 +358,20 @@ async function checkPaths(
   return keep ? { stored: values, row: row! } : { stored: values };
 }
 
-/** The patching UPDATE with the indexed paths' rows, in one statement; `returned`: the columns of its RETURNING. */
-function patchIndexed(s: Scope, update: string, returned: string, params: unknown[], index: unknown[][]): Promise<Row[]> {
+/**
+ * The patching UPDATE with the indexed paths' rows, in one statement; `returned`: the columns of its
+ * RETURNING; `key`: the update's own (textOnce).
+ */
+function patchIndexed(s: Scope, key: string, update: string, returned: string, params: unknown[], index: unknown[][]): Promise<Row[]> {
   const src = s.dialect.rowSource(4, INDEX_COLUMNS, index);
-  return s.all(
-    `WITH upd AS (${update}),
+  // A row source's text may depend on its number of rows.
+  const sql = textOnce(s.dialect, `${key} indexed ${index.length}`, () => `WITH upd AS (${update}),
      idx AS (INSERT INTO param_index (device_id, path_id, value, value_num, value_time, value_bool)
        SELECT upd.device_id, r.path_id, r.value, r.value_num, r.value_time, r.value_bool FROM upd, ${src.sql}
        ${ON_INDEX_CONFLICT}
        WHERE param_index.value IS DISTINCT FROM excluded.value)
-     SELECT ${returned}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM upd`,
-    [...params, ...src.params],
-  );
+     SELECT ${returned}, ${INDEXED_REVISION_SQL} AS indexed_rev FROM upd`);
+  return s.all(sql, [...params, ...src.params]);
 }
 
 /**
