@@ -39,10 +39,14 @@ function isRoot() {
   return typeof process.getuid === "function" && process.getuid() === 0;
 }
 
-/** Runs a PostgreSQL tool, as the `postgres` OS user when we are root. */
-function pgTool(bin, tool, args, { allowFailure = false } = {}) {
+/**
+ * Runs a PostgreSQL tool, as the `postgres` OS user when we are root; with `batch`, as SCHED_BATCH
+ * (chrt), which the server it starts and every process the server forks inherit.
+ */
+function pgTool(bin, tool, args, { allowFailure = false, batch = false } = {}) {
   const exe = join(bin, tool);
-  const [cmd, argv] = isRoot() ? ["runuser", ["-u", "postgres", "--", exe, ...args]] : [exe, args];
+  let [cmd, argv] = isRoot() ? ["runuser", ["-u", "postgres", "--", exe, ...args]] : [exe, args];
+  if (batch) [cmd, argv] = ["chrt", ["--batch", "0", cmd, ...argv]];
   const r = spawnSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   if (r.error) throw r.error;
   if (r.status !== 0 && !allowFailure) {
@@ -106,9 +110,8 @@ export async function startCluster(dir, { owner = process.pid, statStatements = 
     // The free port can be taken between probing and binding: try a few.
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freePort();
-      const r = pgTool(bin, "pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", serverOptions(port, socketDir, statStatements), "start"], { allowFailure: true });
+      const r = pgTool(bin, "pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", serverOptions(port, socketDir, statStatements), "start"], { allowFailure: true, batch });
       if (r.status === 0) {
-        if (batch) batchScheduling(data);
         state.url = `postgres://${DB_USER}@127.0.0.1:${port}/postgres`;
         state.port = port;
         writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2));
@@ -131,28 +134,6 @@ function serverOptions(port, socketDir, statStatements = false) {
   ].join(" ");
 }
 
-/**
- * Makes the running server's processes SCHED_BATCH: the postmaster (the backends it forks from now on
- * inherit the policy) and the processes it has started already.
- */
-function batchScheduling(data) {
-  const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-  const pids = [postmaster];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  for (const pid of pids) {
-    const r = spawnSync("chrt", ["--batch", "--pid", "0", String(pid)], { encoding: "utf8" });
-    if (r.error || r.status !== 0) throw new Error(`chrt --batch --pid 0 ${pid} failed: ${r.error?.message ?? r.stderr}`);
-  }
-}
-
 /** Stops the server of the cluster kept in `dir` as a crash would (`pg_ctl stop -m immediate`), keeping its data. */
 export function haltServer(dir) {
   const state = readState(resolve(dir));
@@ -164,8 +145,7 @@ export function haltServer(dir) {
 export function resumeServer(dir) {
   const state = readState(resolve(dir));
   if (!state) throw new Error(`${dir} holds no cluster`);
-  pgTool(state.bin, "pg_ctl", ["-D", state.data, "-l", state.log, "-w", "-t", "60", "-o", serverOptions(state.port, state.base, state.statStatements === true), "start"]);
-  if (state.batch === true) batchScheduling(state.data);
+  pgTool(state.bin, "pg_ctl", ["-D", state.data, "-l", state.log, "-w", "-t", "60", "-o", serverOptions(state.port, state.base, state.statStatements === true), "start"], { batch: state.batch === true });
 }
 
 /** Stops the cluster kept in `dir` (if any) and removes it, its temporary folder and `dir`. */
