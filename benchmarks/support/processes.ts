@@ -5,19 +5,26 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { endsWithParent } from "../../test/support/parent-bound.js";
 
+/**
+ * The fields of /proc/PID/stat after the command name (which may hold spaces), the first being the
+ * third field (the state); null when the process is gone or there is no /proc.
+ */
+function statFields(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
 /** The process and its children (the workers of `--workers N`), from Linux /proc. */
 export function processTree(pid: number): number[] {
   const pids = [pid];
   try {
     for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        // The parent's pid is the second field after the command name (which may hold spaces).
-        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) pids.push(Number(entry));
-      } catch {
-        // gone meanwhile
-      }
+      // The parent's pid is the fourth field.
+      if (/^\d+$/.test(entry) && Number(statFields(entry)?.[1]) === pid) pids.push(Number(entry));
     }
   } catch {
     // no /proc
@@ -44,15 +51,10 @@ export function cpuMsOf(pids: readonly number[]): { total: number; system: numbe
 
 /** CPU time the process has used so far in user and in system mode, in ms (Linux /proc; 0 elsewhere). */
 function cpuTimes(pid: number): { user: number; system: number } {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in
-    // clock ticks (100 a second on Linux).
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
-  } catch {
-    return { user: 0, system: 0 };
-  }
+  const fields = statFields(pid);
+  if (fields === null) return { user: 0, system: 0 };
+  // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
+  return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
 }
 
 /**
@@ -83,14 +85,10 @@ const POLICIES: Record<number, string> = { 0: "SCHED_OTHER", 1: "SCHED_FIFO", 2:
  * SCHED_BATCH (docs/operations.md).
  */
 export function schedPolicy(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name start with the third (state).
-    const n = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[41 - 3]);
-    return POLICIES[n] ?? `policy ${n}`;
-  } catch {
-    return null;
-  }
+  const fields = statFields(pid);
+  if (fields === null) return null;
+  const n = Number(fields[41 - 3]);
+  return POLICIES[n] ?? `policy ${n}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { findCause, isStoreUnavailable, StoreError } from "../errors.js";
 import type { QueryOptions, Row, SqlConn, SqlDriver } from "../sql/driver.js";
 import type { TransactionOptions } from "../types.js";
 import type { MigrationDb, MigrationHost } from "../sql/migrate.js";
+import { textOnce } from "../sql/text-once.js";
 import { batchable, StatementBatch } from "./statement-batch.js";
 
 /** The subset of node-postgres this backend uses. */
@@ -129,21 +130,16 @@ export function isPgUnavailable(err: unknown): boolean {
   return code === undefined && UNAVAILABLE_MESSAGE.test(err.message);
 }
 
-const required = new Map<string, string>();
+/** The owner of requireRow's texts in textOnce. */
+const REQUIRED = {};
 
 /**
  * `sql` made to fail when it returns no row (QueryOptions.required): 1 / count(*) divides by zero then. The
  * condition refers to no row of the outer query, so PostgreSQL checks it once, before returning any.
+ * Made once per text: the statement's name is looked up by it at every call.
  */
 function requireRow(sql: string): string {
-  // Made once per text: the statement's name is looked up by it at every call.
-  let text = required.get(sql);
-  if (text === undefined) {
-    text = `WITH required_rows AS (${sql}) SELECT * FROM required_rows WHERE (SELECT 1 / count(*) FROM required_rows) IS NOT NULL`;
-    // The core's texts are few; ad-hoc ones would not be kept (as maxNamedStatements bounds the names).
-    if (required.size < 1000) required.set(sql, text);
-  }
-  return text;
+  return textOnce(REQUIRED, sql, () => `WITH required_rows AS (${sql}) SELECT * FROM required_rows WHERE (SELECT 1 / count(*) FROM required_rows) IS NOT NULL`);
 }
 
 const DIVISION_BY_ZERO = "22012";

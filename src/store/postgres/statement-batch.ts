@@ -164,23 +164,30 @@ export class StatementBatch extends (pg.Query as unknown as new (config: { text:
     this.remember({ fields: msg.fields, parsers: this.result._parsers, prebuilt: this.result._prebuiltEmptyResultObject });
   }
 
+  /**
+   * The answer being read: the one a RowDescription started, or for a statement sent without Describe,
+   * one with the description kept (its rows come without one).
+   */
+  private reading(): RowsResult {
+    const known = this.pending[0]?.known;
+    this.result ??= known != null ? resultOf(known, this._result._types) : new Result(undefined, this._result._types);
+    return this.result;
+  }
+
   handleDataRow(msg: { fields: unknown[] }): void {
     if (this.rowError !== null) return;
     try {
-      // Sent without Describe: its rows come without a description.
-      const known = this.pending[0]?.known;
-      if (this.result === null && known != null) this.result = resultOf(known, this._result._types);
-      this.result!.addRow(this.result!.parseRow(msg.fields));
+      const r = this.reading();
+      r.addRow(r.parseRow(msg.fields));
     } catch (err) {
       this.rowError = err;
     }
   }
 
   handleCommandComplete(msg: unknown): void {
-    const known = this.pending[0]?.known;
     // A statement described with no RowDescription before its end returns no rows (PostgreSQL said NoData).
-    if (this.result === null && known === undefined) this.remember(null);
-    const r = this.result ?? (known != null ? resultOf(known, this._result._types) : new Result(undefined, this._result._types));
+    if (this.result === null && this.pending[0]?.known === undefined) this.remember(null);
+    const r = this.reading();
     r.addCommandComplete(msg);
     const rowError = this.rowError;
     this.result = null;

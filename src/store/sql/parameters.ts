@@ -27,8 +27,8 @@ function inSubtree(prefix: string): (path: string) => boolean {
   return (path) => path === prefix || path.startsWith(objectPrefix);
 }
 
-function sorted(tree: Tree, keep: (path: string) => boolean = () => true): ParameterRecord[] {
-  return [...tree].filter(([path]) => keep(path)).sort(([a], [b]) => compareText(a, b)).map(([path, r]) => toParameterRecord(path, r));
+function sorted(records: Iterable<[string, TreeRecord]>, keep: (path: string) => boolean = () => true): ParameterRecord[] {
+  return [...records].filter(([path]) => keep(path)).sort(([a], [b]) => compareText(a, b)).map(([path, r]) => toParameterRecord(path, r));
 }
 
 /** Sets the fields of `path`'s record (creating it); with `parents`, creates its missing ancestor objects, empty. */
@@ -118,7 +118,7 @@ export class SqlParameterRepo implements ParameterRepo {
       const r = tree.get(path);
       if (r !== undefined) found.push([path, r]);
     }
-    return found.sort(([a], [b]) => compareText(a, b)).map(([path, r]) => toParameterRecord(path, r));
+    return sorted(found);
   }
 
   async typesOf(deviceIds: readonly string[], paths: readonly string[]): Promise<{ deviceId: string; path: string; type: string | null }[]> {
