@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { isStoreUnavailable } from "../store/index.js";
 import { AddressCap } from "./address-cap.js";
-import { BodyError, readBody } from "./body.js";
+import { BodyCancel, BodyError, readBody } from "./body.js";
 import type { BulkDataCollector } from "./bulkdata.js";
 import { parseCookies } from "./cookies.js";
 import type { CwmpHandler, Exchange } from "./cwmp-handler.js";
@@ -83,7 +83,7 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
   let inFlight = 0;
 
   // A request whose connection fails under it (malformed framing, a reset) learns it from here.
-  const underway = new WeakMap<Socket, AbortController>();
+  const underway = new WeakMap<Socket, BodyCancel>();
 
   const onRequest = async (secure: boolean, req: IncomingMessage, res: ServerResponse) => {
     const t0 = performance.now();
@@ -104,10 +104,10 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
       req.resume();
       return;
     }
-    const abort = new AbortController();
-    underway.set(socket, abort);
+    const cancel = new BodyCancel();
+    underway.set(socket, cancel);
     if (o.bulkData?.handles(req.url ?? "/") === true) {
-      await bulkData(o.bulkData, req, secure, abort.signal, answer);
+      await bulkData(o.bulkData, req, secure, cancel, answer);
       underway.delete(socket);
       return;
     }
@@ -127,7 +127,7 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     try {
       // No slot is held while the body arrives: a slow client waits on its own time, bounded.
       const which = limits.inSession ? "" : limits.bootstrap ? " (an Inform with the bootstrap credentials)" : " (an Inform outside a session)";
-      body = await readBody(req, { maxBytes: limits.maxBytes, which, timeoutMs: o.bodyTimeoutMs, minRate: o.minBodyRate, signal: abort.signal });
+      body = await readBody(req, { maxBytes: limits.maxBytes, which, timeoutMs: o.bodyTimeoutMs, minRate: o.minBodyRate, cancel });
     } catch (err) {
       underway.delete(socket);
       const e = err instanceof BodyError ? err : new BodyError(400, "BODY_ABORTED", String(err));
@@ -180,12 +180,12 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
   };
 
   // A report is no session: it is shed like a new one, and its body bounded and timed like a CWMP body.
-  const bulkData = async (collector: BulkDataCollector, req: IncomingMessage, secure: boolean, signal: AbortSignal, answer: (status: number, headers: Record<string, string | string[]>, body: string) => void) => {
+  const bulkData = async (collector: BulkDataCollector, req: IncomingMessage, secure: boolean, cancel: BodyCancel, answer: (status: number, headers: Record<string, string | string[]>, body: string) => void) => {
     const address = req.socket.remoteAddress ?? null;
     try {
       const r = await collector.serve({
         method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, secure, address,
-        readBody: (maxBytes) => readBody(req, { maxBytes, which: " (a Bulk Data report)", timeoutMs: o.bodyTimeoutMs, minRate: o.minBodyRate, signal }),
+        readBody: (maxBytes) => readBody(req, { maxBytes, which: " (a Bulk Data report)", timeoutMs: o.bodyTimeoutMs, minRate: o.minBodyRate, cancel }),
       });
       answer(r.status, r.headers, r.body);
     } catch (err) {
@@ -211,7 +211,7 @@ export async function startCwmpServer(o: CwmpServerOptions): Promise<CwmpServer>
     if (request !== undefined) {
       const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
       const code = err.code === "ECONNRESET" ? "BODY_ABORTED" : status === 408 ? "BODY_TIMEOUT" : "BODY_FRAMING";
-      request.abort(new BodyError(status, code, `the request could not be read (${err.code ?? err.message})`));
+      request.cancel(new BodyError(status, code, `the request could not be read (${err.code ?? err.message})`));
       if (err.code === "ECONNRESET" || !socket.writable) socket.destroy();
       return;
     }
