@@ -15,6 +15,7 @@
 //
 //   npm run bench:sessions -- [--devices 1500] [--seconds 30] [--rounds 3] [--concurrency 48] [--pg URL | --no-pg] [--json]
 //                   [--only baseline,sqlite,postgres] [--workers N] [--cpu-prof DIR] [--no-trips] [--discovered] [--statements]
+//                   [--against DIR]
 //
 // With --discovered the ACS keeps its default presets: each device's first session (each round's
 // warm-up) discovers its whole data model, about 1,100 records for these gateways, so the measured
@@ -49,6 +50,11 @@
 // (goal-arithmetic.ts). And, unless --no-trips, what a session asks of each store (statements, round
 // trips, PostgreSQL's Syncs, transactions, COMMITs), counted by the store's driver in a separate run with
 // the ACS in this process (session-trips.ts).
+//
+// With --against DIR the `provisio serve` of another checkout at DIR (built: `npm run build` there) is
+// measured on SQLite too, taking turns with this one's in the same rounds: what a change does to the
+// ACS's speed, against the code before it, when the machine's speed moves by more than the change
+// (BENCHMARKS.md). Its counts (statements, round trips) are this checkout's.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -57,7 +63,7 @@ import type { SessionReport } from "../src/sim/runtime/index.js";
 import { describeSpeed, speedProbe } from "./support/speed-probe.js";
 import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, idleSince, machineIdle, machineReport, type MachineReport } from "./support/machine.js";
 import { markPg, mergeStatements, readStatements, resetStatements, sincePg, statementsTable, type StatementStats } from "./support/pg-stats.js";
-import { processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, cpuMsOf, preemptions } from "./support/processes.js";
+import { checkoutCli, processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, cpuMsOf, preemptions } from "./support/processes.js";
 import { describeGoal } from "./support/goal-arithmetic.js";
 import { addSpans, checkpointsBetween, describeCheckpoints, scrapeCheckpoints, type CheckpointSpan, type CheckpointTotals } from "./support/checkpoint-metrics.js";
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
@@ -85,6 +91,8 @@ interface Options {
   discovered: boolean;
   /** PostgreSQL's statements from pg_stat_statements. */
   statements: boolean;
+  /** Another checkout's root: its `provisio serve` is measured too, taking turns with this one's. */
+  against: string | null;
 }
 
 function options(argv: string[]): Options {
@@ -102,6 +110,7 @@ function options(argv: string[]): Options {
     trips: !argv.includes("--no-trips"),
     discovered,
     statements: argv.includes("--statements"),
+    against: get("against") ?? null,
   };
 }
 
@@ -292,7 +301,7 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function acsTarget(name: string, db: string, o: Options, cleanup: () => Promise<void>, where: { sqliteFile?: string; pgUrl?: string }): Promise<Target> {
+async function acsTarget(name: string, db: string, o: Options, cleanup: () => Promise<void>, where: { sqliteFile?: string; pgUrl?: string }, cli?: string): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), "provisio-bench-"));
   const gcFile = join(dataDir, "gc-ms");
   const removeAll = async () => {
@@ -308,7 +317,7 @@ async function acsTarget(name: string, db: string, o: Options, cleanup: () => Pr
     // exchanges, its whole tree stored) is not the work measured here, and made the first warm-up a
     // bootstrap storm of every device that did not end before the warm-up's deadline on a slower
     // machine, so that its exchanges were measured as the sessions' (34 exchanges per session).
-    [...gcProbeArgs(gcFile), ...serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--workers", String(o.workers), "--set", `provisioning.defaultPresets=${o.discovered}`, ...(api ? SERVE_API : [])] })],
+    [...gcProbeArgs(gcFile), ...serveArgs({ db, dataDir, username: USER, password: PASS, extra: ["--workers", String(o.workers), "--set", `provisioning.defaultPresets=${o.discovered}`, ...(api ? SERVE_API : [])], ...(cli === undefined ? {} : { cli }) })],
     api ? SERVE_READY_WITH_API : SERVE_READY,
   ).catch(async (err: unknown) => {
     await removeAll();
@@ -364,10 +373,13 @@ async function startTargets(o: Options): Promise<Target[]> {
   try {
     if (wanted("baseline")) targets.push(await baselineTarget());
     if (wanted("sqlite")) {
-      const sqliteDir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
-      const cleanup = () => Promise.resolve(rmSync(sqliteDir, { recursive: true, force: true }));
-      const file = join(sqliteDir, "bench.db");
-      targets.push(await acsTarget(`provisio serve${workersLabel(o)}, SQLite`, `sqlite:${file}`, o, cleanup, { sqliteFile: file }));
+      for (const cli of o.against === null ? [undefined] : [undefined, checkoutCli(o.against)]) {
+        const sqliteDir = mkdtempSync(join(tmpdir(), "provisio-bench-db-"));
+        const cleanup = () => Promise.resolve(rmSync(sqliteDir, { recursive: true, force: true }));
+        const file = join(sqliteDir, "bench.db");
+        const from = cli === undefined ? "" : ` (${o.against})`;
+        targets.push(await acsTarget(`provisio serve${workersLabel(o)}${from}, SQLite`, `sqlite:${file}`, o, cleanup, { sqliteFile: file }, cli));
+      }
     }
     if (o.pg !== null && wanted("postgres")) {
       const { createTestDatabase, createTestSchema } = await import("../test/support/pg.js");

@@ -3,6 +3,8 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
+import { pathToFileURL } from "node:url";
 import { endsWithParent } from "../../test/support/parent-bound.js";
 
 /**
@@ -163,6 +165,11 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 
 const cli = new URL("../../src/cli/main.js", import.meta.url).href;
 
+/** The built CLI of another checkout at `root` (whose `npm run build` has run), as serveArgs' `cli`. */
+export function checkoutCli(root: string): string {
+  return pathToFileURL(resolvePath(root, "dist/src/cli/main.js")).href;
+}
+
 /** What `provisio serve` prints once it listens; the group is the CWMP port. */
 export const SERVE_READY = /CWMP endpoint \(ManagementServer\.URL\):\s+http:\/\/127\.0\.0\.1:(\d+)\//;
 
@@ -172,9 +179,12 @@ export const SERVE_READY_WITH_API = new RegExp(`${SERVE_READY.source}[\\s\\S]*RE
 /** `serveArgs`'s `extra` that turn the REST API on, on a free port of 127.0.0.1 (for its /metrics). */
 export const SERVE_API = ["--set", "nbi.enabled=true", "--set", "nbi.host=127.0.0.1", "--set", "nbi.port=0"];
 
-/** Node arguments that run this checkout's `provisio serve` with its CWMP endpoint on a free port of 127.0.0.1. */
-export function serveCommand(): string[] {
-  return ["--input-type=module", "-e", `import(${JSON.stringify(cli)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--set", "usp.websocket.port=0", "--set", "usp.mqtt.embeddedPort=0"];
+/**
+ * Node arguments that run this checkout's `provisio serve` (or the one whose built CLI is `from`) with its
+ * CWMP endpoint on a free port of 127.0.0.1.
+ */
+export function serveCommand(from = cli): string[] {
+  return ["--input-type=module", "-e", `import(${JSON.stringify(from)}).then((m) => m.main(process.argv))`, "provisio", "serve", "--host", "127.0.0.1", "--port", "0", "--set", "usp.websocket.port=0", "--set", "usp.mqtt.embeddedPort=0"];
 }
 
 /**
@@ -182,9 +192,9 @@ export function serveCommand(): string[] {
  * store and data folder, these bootstrap credentials, the CWMP endpoint alone (no API, file server or
  * STUN), no load shedding in the way, errors logged only (`logLevel`); `extra` adds flags.
  */
-export function serveArgs(o: { db: string; dataDir: string; username: string; password: string; extra?: string[]; logLevel?: string }): string[] {
+export function serveArgs(o: { db: string; dataDir: string; username: string; password: string; extra?: string[]; logLevel?: string; cli?: string }): string[] {
   return [
-    ...serveCommand(),
+    ...serveCommand(o.cli),
     "--db",
     o.db,
     "--data-dir",
