@@ -8,7 +8,7 @@ import type { Scope } from "./scope.js";
 import { textOnce } from "./text-once.js";
 import type { ParameterValueUpdate } from "../types.js";
 import {
-  decodeRecord, emptyRecord, encodeRecord, encodeTree, KEPT_TREE_BYTES, treeRecord, type EncodedRecord, type Tree, type TreeRecord,
+  decodeRecord, emptyRecord, encodeTree, KEPT_TREE_BYTES, treeRecord, valuePatchJson, type EncodedRecord, type Tree, type TreeRecord,
 } from "./tree.js";
 
 export { KEPT_TREE_BYTES } from "./tree.js";
@@ -203,14 +203,9 @@ export async function insertTrees(s: Scope, dict: PathDictionary, indexed: Index
 
 /** The patch of records (Dialect.treePatch) that writes these values, by path (the last of each), to the paths of `ids`. */
 function valuesPatch(last: ReadonlyMap<string, ParameterValueUpdate>, ids: ReadonlyMap<string, number>, at: number): string {
-  const none = { valuesAt: null, namesAt: null, attributesAt: null };
-  const patch: Record<string, unknown> = {};
-  for (const [path, v] of last) {
-    const e = encodeRecord({ ...emptyRecord(), value: v.value, type: v.type, valueAt: at, namesAt: at }, none);
-    // A null removes what the record had (a text that became an integer loses its "v").
-    patch[String(ids.get(path)!)] = { v: e.v ?? null, "#": e["#"] ?? null, "@": e["@"] ?? null, t: e.t ?? null, tv: e.tv, tn: e.tn };
-  }
-  return JSON.stringify(patch);
+  let patch = "";
+  for (const [path, v] of last) patch += `${patch === "" ? "{" : ","}"${ids.get(path)!}":${valuePatchJson(v.value, v.type, at)}`;
+  return patch === "" ? "{}" : `${patch}}`;
 }
 
 /**

@@ -150,6 +150,32 @@ export function encodeRecord(r: TreeRecord, shared: Omit<EncodedTree, "records">
   return e;
 }
 
+/**
+ * The patch of one record (Dialect.treePatch) that sets its value and type, and its valueAt and namesAt
+ * to `at`, as JSON text: the members encodeRecord writes for them, with null for those it would leave
+ * out (a text that became an integer loses its "v"). Written as text: every exchange that reports values
+ * patches them, and building each record's object only to stringify it cost about 1.5% of the ACS's
+ * CPU in the sessions benchmark.
+ */
+export function valuePatchJson(value: string | null, type: string | null, at: number): string {
+  let v = "null";
+  let num = "null";
+  let time = "null";
+  if (value !== null) {
+    // A canonical integer's text is its number's JSON.
+    if (CANONICAL_INTEGER.test(value)) num = value;
+    else {
+      v = JSON.stringify(value);
+      const n = numberOf(value);
+      if (n !== null) num = JSON.stringify(n);
+      const t = value.includes(":") ? timeOf(value) : null;
+      if (t !== null) time = JSON.stringify(t);
+    }
+  }
+  const when = JSON.stringify(at);
+  return `{"v":${v},"#":${num},"@":${time},"t":${type === null ? "null" : JSON.stringify(encodeType(type))},"tv":${when},"tn":${when}}`;
+}
+
 export function decodeRecord(e: EncodedRecord, shared: Omit<EncodedTree, "records">): TreeRecord {
   return {
     value: e.v ?? (e["#"] === undefined ? null : String(e["#"])),
