@@ -24,6 +24,10 @@ import { textOnce } from "./text-once.js";
 import { toParameterRecord } from "./tree.js";
 import { readTrees } from "./tree-rows.js";
 
+/** An Inform's events, as recordInform's statements take them (constants: insertRows keeps its text per list). */
+const EVENT_COLUMNS: readonly RowColumn[] = [{ name: "at", type: "date" }, { name: "code", type: "text" }, { name: "command_key", type: "text" }];
+const DEVICE_EVENT_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, ...EVENT_COLUMNS];
+
 const BOOT = "1 BOOT";
 const BOOTSTRAP = "0 BOOTSTRAP";
 
@@ -214,14 +218,13 @@ export class SqlDeviceRepo implements DeviceRepo {
         [u.id, u.oui, u.productClass, u.serialNumber]);
       return rows[0] ?? row;
     };
-    const eventColumns: RowColumn[] = [{ name: "at", type: "date" }, { name: "code", type: "text" }, { name: "command_key", type: "text" }];
     const eventRows = u.events.map((e) => [u.at, e.code, e.commandKey]);
 
     if (d.capabilities.writableCte && own && u.events.length > 0) {
       // The usual case, an existing device, in one statement; the events go in only if the device's
       // row of device_informs was there to update (every device has one). Their parameters follow the
       // update's ($1 is the device id, $8 the Inform's time).
-      const src = d.rowSource(params.length + 1, eventColumns, eventRows);
+      const src = d.rowSource(params.length + 1, EVENT_COLUMNS, eventRows);
       // A row source's text may depend on its number of rows.
       const sql = textOnce(d, `inform ${eventRows.length}`, () => {
         const inf = "UPDATE device_informs SET last_inform_at = $8 WHERE device_id = $1 RETURNING device_id";
@@ -257,7 +260,7 @@ export class SqlDeviceRepo implements DeviceRepo {
           ON CONFLICT (device_id) DO UPDATE SET last_inform_at = excluded.last_inform_at`, [u.id, d.date(u.at)]);
       }
       const stored = created ? row : await identity(s, row);
-      await insertRows(s, "device_events", [{ name: "device_id", type: "text" }, ...eventColumns], eventRows.map((r) => [u.id, ...r]));
+      await insertRows(s, "device_events", DEVICE_EVENT_COLUMNS, eventRows.map((r) => [u.id, ...r]));
       return { device: done(stored), created };
     });
   }

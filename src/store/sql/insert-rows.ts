@@ -4,6 +4,7 @@
 import type { JsonValue } from "../types.js";
 import type { Dialect, RowColumn } from "./dialect.js";
 import type { Scope } from "./scope.js";
+import { textOnce } from "./text-once.js";
 
 /** Up to this many rows, an in-process backend inserts them a statement each. */
 const SMALL_BATCH = 8;
@@ -20,12 +21,13 @@ function bound(d: Dialect, c: RowColumn, v: unknown): unknown {
 export async function insertRows(s: Scope, table: string, columns: readonly RowColumn[], rows: readonly (readonly unknown[])[]): Promise<void> {
   if (rows.length === 0) return;
   const d = s.dialect;
-  const names = columns.map((c) => c.name).join(", ");
+  const names = () => columns.map((c) => c.name).join(", ");
   if (d.capabilities.inProcess && rows.length <= SMALL_BATCH) {
-    const sql = `INSERT INTO ${table} (${names}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`;
+    // Made once per list of columns (the callers' are constants): the outbox inserts so at every event.
+    const sql = textOnce(columns, table, () => `INSERT INTO ${table} (${names()}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`);
     for (const row of rows) await s.run(sql, columns.map((c, i) => bound(d, c, row[i])));
     return;
   }
   const src = d.rowSource(1, columns, rows);
-  await s.run(`INSERT INTO ${table} (${names}) SELECT ${columns.map((c) => `r.${c.name}`).join(", ")} FROM ${src.sql}`, src.params);
+  await s.run(`INSERT INTO ${table} (${names()}) SELECT ${columns.map((c) => `r.${c.name}`).join(", ")} FROM ${src.sql}`, src.params);
 }

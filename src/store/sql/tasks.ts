@@ -6,6 +6,14 @@ import { deviceScopeCondition } from "./device-scope.js";
 import { limitClause } from "./limit.js";
 import { lastInformOf, TASK_COLUMNS, toTask } from "./rows.js";
 import type { Scope } from "./scope.js";
+import { textOnce } from "./text-once.js";
+
+// notBefore is the first moment a task may run; expiresAt the first moment it may not. Kept, not built
+// at each call: a periodic session asks at each of its exchanges (sql/text-once.ts says why).
+const RUNNABLE_SQL = `SELECT ${TASK_COLUMNS} FROM tasks
+  WHERE device_id = $1 AND status = 'pending'
+    AND (not_before IS NULL OR not_before <= $2) AND (expires_at IS NULL OR expires_at > $2)
+  ORDER BY created_at, seq`;
 
 /** Used when a new task does not say how often it may be tried. */
 export const DEFAULT_TASK_MAX_ATTEMPTS = 3;
@@ -75,14 +83,7 @@ export class SqlTaskRepo implements TaskRepo {
 
   async runnable(deviceId: string, now: Date): Promise<TaskRecord[]> {
     const d = this.s.dialect;
-    // notBefore is the first moment a task may run; expiresAt the first moment it may not.
-    const rows = await this.s.all(
-      `SELECT ${TASK_COLUMNS} FROM tasks
-       WHERE device_id = $1 AND status = 'pending'
-         AND (not_before IS NULL OR not_before <= $2) AND (expires_at IS NULL OR expires_at > $2)
-       ORDER BY created_at, seq`,
-      [deviceId, d.date(now)],
-    );
+    const rows = await this.s.all(RUNNABLE_SQL, [deviceId, d.date(now)]);
     return rows.map((r) => toTask(d, r));
   }
 
@@ -99,14 +100,13 @@ export class SqlTaskRepo implements TaskRepo {
   async atInform(deviceId: string, now: Date): Promise<{ runnable: TaskRecord[]; failedSinceInform: TaskRecord[] }> {
     const d = this.s.dialect;
     // runnable() and failedSinceInform() in one statement: every Inform asks for both.
-    const rows = await this.s.all(
+    const sql = textOnce(d, "tasks at inform", () =>
       `SELECT ${TASK_COLUMNS} FROM tasks
        WHERE device_id = $1 AND status IN ('pending', 'failed')
          AND ((status = 'pending' AND (not_before IS NULL OR not_before <= $2) AND (expires_at IS NULL OR expires_at > $2))
            OR (status = 'failed' AND completed_at > ${lastInformOf(d, "$1")}))
-       ORDER BY created_at, seq`,
-      [deviceId, d.date(now)],
-    );
+       ORDER BY created_at, seq`);
+    const rows = await this.s.all(sql, [deviceId, d.date(now)]);
     const tasks = rows.map((r) => toTask(d, r));
     return { runnable: tasks.filter((t) => t.status === "pending"), failedSinceInform: tasks.filter((t) => t.status === "failed") };
   }
