@@ -22,14 +22,17 @@ describe("readBody with a BodyCancel", () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  /** Sends the headers of a 1,000-byte body and `sent` bytes of it; resolves with the request once the server has it. */
-  async function partialRequest(sent: number): Promise<{ req: IncomingMessage; end(): void }> {
+  /** Sends `text` on a new connection; resolves with the request once the server has it. */
+  async function send(text: string): Promise<{ req: IncomingMessage; end(): void }> {
     const got = new Promise<IncomingMessage>((resolve) => (arrived = resolve));
     const socket = connect(port, "127.0.0.1");
     socket.on("error", () => undefined);
-    socket.write(`POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: 1000\r\n\r\n${"x".repeat(sent)}`);
+    socket.write(text);
     return { req: await got, end: () => socket.destroy() };
   }
+
+  /** The headers of a 1,000-byte body and `sent` bytes of it. */
+  const partialRequest = (sent: number) => send(`POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: 1000\r\n\r\n${"x".repeat(sent)}`);
 
   it("rejects with the cancel's reason when cancelled while the body arrives", async () => {
     const { req, end } = await partialRequest(100);
@@ -54,13 +57,9 @@ describe("readBody with a BodyCancel", () => {
   });
 
   it("reads a whole body that nothing cancels", async () => {
-    const got = new Promise<IncomingMessage>((resolve) => (arrived = resolve));
-    const socket = connect(port, "127.0.0.1");
-    socket.on("error", () => undefined);
-    socket.write("POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: 5\r\n\r\nhello");
-    const cancel = new BodyCancel();
-    const body = await readBody(await got, { maxBytes: 4096, cancel });
+    const { req, end } = await send("POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: 5\r\n\r\nhello");
+    const body = await readBody(req, { maxBytes: 4096, cancel: new BodyCancel() });
     assert.equal(body.toString(), "hello");
-    socket.destroy();
+    end();
   });
 });
