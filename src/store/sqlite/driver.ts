@@ -67,6 +67,13 @@ interface TxToken {
 
 const ADHOC_STATEMENTS = 64;
 
+// A copy of the WAL that took longer than this is followed by another, at most COPIES in all, before
+// the checkpoint that holds the connection: each copies what the sessions wrote during the one before,
+// so the held one is left a few pages and their fsyncs. With one copy the hold took 25 ms a second of
+// the sessions benchmark, with three 7 ms (BENCHMARKS.md, issue 18 round 20).
+const COPY_AGAIN_MS = 5;
+const COPIES = 3;
+
 // SQLite's errors for a file that cannot be written now (a full disk, a read-only file or file system,
 // an I/O error) as opposed to a statement that is wrong: the store is unavailable until that is mended.
 const UNAVAILABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)/;
@@ -378,8 +385,8 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
 
   /**
    * Once `everyMs` has passed since the last one, has the worker thread checkpoint the WAL, in two steps
-   * (checkpoint-worker.ts). The copy runs while transactions go on. Then the checkpoint that lets the WAL
-   * start over waits its turn for the connection like a transaction, commits the group it finds open (it
+   * (checkpoint-worker.ts). The copy runs while transactions go on, again while it takes long (COPIES).
+   * Then the checkpoint that lets the WAL start over waits its turn for the connection like a transaction, commits the group it finds open (it
    * needs the write lock this connection would hold), and keeps the connection until the worker is done:
    * transactions wait for it meanwhile (the event loop does not), but only for the pages written during
    * the copy. Holding the connection for the whole copy had every transaction wait 50 to 60 ms a second
@@ -391,7 +398,14 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
     this.checkpointing = true;
     const started = this.clock();
     let copied = started;
-    void c.checkpointer.run("passive").then(() => {
+    const copy = async (): Promise<void> => {
+      for (let i = 0; i < COPIES && !this.closed; i++) {
+        const from = this.clock();
+        await c.checkpointer.run("passive");
+        if (this.clock() - from <= COPY_AGAIN_MS) return;
+      }
+    };
+    void copy().then(() => {
       copied = this.clock();
       return this.mutex.lock();
     }).then(async () => {
