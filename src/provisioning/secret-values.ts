@@ -4,7 +4,8 @@
 
 import { createHash } from "node:crypto";
 
-const SECRET_NAME = /(Password|Passphrase|PreSharedKey|PSK|Secret|WEPKey\d?)$/;
+/** The endings of a secret parameter's name. */
+export const SECRET_NAME = /(Password|Passphrase|PreSharedKey|PSK|Secret|WEPKey\d?)$/;
 
 export function isSecretPath(path: string): boolean {
   const name = path.slice(path.lastIndexOf(".") + 1);

@@ -5,7 +5,7 @@
 // session.
 
 import { randomUUID } from "node:crypto";
-import { isSecretPath } from "../provisioning/secret-values.js";
+import { isSecretPath, SECRET_NAME } from "../provisioning/secret-values.js";
 import { msgJson, type MsgJson, type MsgJsonValue } from "../usp/index.js";
 import type { SessionEnvelope, SessionHistoryRecord, Store } from "../store/types.js";
 import { isStoreUnavailable, StoreError } from "../store/index.js";
@@ -43,8 +43,15 @@ function secretName(path: string): boolean {
   return isSecretPath(path) || SECRET_LEAF.test(path.slice(path.lastIndexOf(".") + 1));
 }
 
-// A ParameterValueStruct: Name, then Value (any namespace prefix, any attributes).
-const NAME_VALUE = /(<(?:[\w.-]+:)?Name\b[^>]*>)([^<]*)(<\/(?:[\w.-]+:)?Name>\s*<(?:[\w.-]+:)?Value\b[^>/]*>)([^<]*|<!\[CDATA\[[\s\S]*?\]\]>)(<\/(?:[\w.-]+:)?Value>)/g;
+// A ParameterValueStruct whose Name ends as a secret's may (secretName decides): Name, then Value (any
+// namespace prefix, any attributes). Matching only those, not every pair, spares the replacement a call
+// and the strings of each other pair: an Inform names ParameterKey, so it is always searched.
+const ending = (r: RegExp) => r.source.replace(/\$$/, "").replace(/\((?!\?)/g, "(?:");
+const NAME_VALUE = new RegExp(
+  String.raw`(<(?:[\w.-]+:)?Name\b[^>]*>)([^<]*?(?:${ending(SECRET_LEAF)}|${ending(SECRET_NAME)})\s*)` +
+    String.raw`(<\/(?:[\w.-]+:)?Name>\s*<(?:[\w.-]+:)?Value\b[^>/]*>)([^<]*|<!\[CDATA\[[\s\S]*?\]\]>)(<\/(?:[\w.-]+:)?Value>)`,
+  "g",
+);
 // The passwords of Download, Upload, ChangeDUState and the like.
 const PASSWORD_ELEMENT = /(<(?:[\w.-]+:)?Password\b[^>/]*>)([^<]*|<!\[CDATA\[[\s\S]*?\]\]>)(<\/(?:[\w.-]+:)?Password>)/g;
 
@@ -56,9 +63,9 @@ const SECRET_HINTS = ["Pass", "PSK", "Secret", "Key"];
 /** The XML with the values of secret parameters and every Password element replaced by ***. */
 export function maskEnvelopeSecrets(xml: string): string {
   if (!SECRET_HINTS.some((h) => xml.includes(h))) return xml;
-  return xml
-    .replace(NAME_VALUE, (all, open: string, name: string, mid: string, value: string, close: string) => (value !== "" && secretName(name.trim()) ? `${open}${name}${mid}${MASK}${close}` : all))
-    .replace(PASSWORD_ELEMENT, (all, open: string, value: string, close: string) => (value !== "" ? `${open}${MASK}${close}` : all));
+  const masked = xml.replace(NAME_VALUE, (all, open: string, name: string, mid: string, value: string, close: string) => (value !== "" && secretName(name.trim()) ? `${open}${name}${mid}${MASK}${close}` : all));
+  if (!masked.includes("Password")) return masked;
+  return masked.replace(PASSWORD_ELEMENT, (all, open: string, value: string, close: string) => (value !== "" ? `${open}${MASK}${close}` : all));
 }
 
 /** What a secret's value reads as in a USP Msg kept: a value named by a secret's name, non-empty. */

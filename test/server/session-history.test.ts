@@ -2,6 +2,8 @@
 // the per-envelope and per-session caps.
 
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CaptureBudget, EnvelopeCapture, maskEnvelopeSecrets, maskMsgSecrets, SessionHistory } from "../../src/server/session-history.js";
 import { silentLogger } from "../../src/server/logger.js";
@@ -9,6 +11,7 @@ import type { CwmpSessionEnvelope, SessionEnvelope, Store, UspSessionMessage } f
 import { msgJson, uspMsg } from "../../src/usp/index.js";
 import { StoreCounters } from "../../src/store/index.js";
 import { forEachBackend } from "../support/pg.js";
+import { corpusDir } from "../support/paths.js";
 
 const xmlOf = (e: SessionEnvelope) => (e.protocol === "usp" ? assert.fail("a CWMP envelope") : e.xml);
 
@@ -45,6 +48,35 @@ describe("session history envelopes", () => {
     c.add("received", Buffer.from(plain), new Date());
     c.add("sent", withKey, new Date());
     assert.deepEqual(c.envelopes.map((e) => [xmlOf(e), e.truncated]), [[plain, false], [withKey.replace(">pk<", ">***<"), false]]);
+  });
+
+  it("masks every pair whose name a secret's ending ends, as checking each pair would, in real devices' messages", () => {
+    // The oracle: every Name/Value pair found, each name checked (what the masking did before it matched
+    // only names with a secret's ending).
+    const ENDS = /(Password|Passphrase|Key\d*|Secret|PSK)$/;
+    const pair = /(<(?:[\w.-]+:)?Name\b[^>]*>)([^<]*)(<\/(?:[\w.-]+:)?Name>\s*<(?:[\w.-]+:)?Value\b[^>/]*>)([^<]*|<!\[CDATA\[[\s\S]*?\]\]>)(<\/(?:[\w.-]+:)?Value>)/g;
+    const oracle = (xml: string) =>
+      xml.replace(pair, (all, open: string, name: string, mid: string, value: string, close: string) =>
+        value !== "" && ENDS.test(name.trim().slice(name.trim().lastIndexOf(".") + 1)) ? `${open}${name}${mid}***${close}` : all);
+    const files = readdirSync(corpusDir).filter((f) => f.endsWith(".xml"));
+    assert.ok(files.length >= 50);
+    let masked = 0;
+    for (const f of files) {
+      // Each message also with a secret added after its first pair, and a name that only holds a secret's ending.
+      const xml = readFileSync(join(corpusDir, f), "utf8");
+      const at = xml.indexOf("</ParameterValueStruct>");
+      const variants = [xml];
+      if (at >= 0) {
+        const cut = at + "</ParameterValueStruct>".length;
+        variants.push(xml.slice(0, cut) + pvs(" Device.Users.User.1.Password ", "s3cret") + pvs("Device.KeyTable.1.Name", "kept") + xml.slice(cut));
+      }
+      for (const v of variants) {
+        const want = oracle(v).replace(/(<(?:[\w.-]+:)?Password\b[^>/]*>)([^<]+)(<\/(?:[\w.-]+:)?Password>)/g, "$1***$3");
+        assert.equal(maskEnvelopeSecrets(v), want, f);
+        if (want !== v) masked++;
+      }
+    }
+    assert.ok(masked >= 10, `${masked} messages had something masked`);
   });
 
   it("cuts an envelope at maxEnvelopeBytes, stops at maxSessionBytes and counts what it left out", () => {
