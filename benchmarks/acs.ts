@@ -39,7 +39,9 @@
 // the server's garbage collection time and its CPU's share in the kernel (what the kernel's mitigations
 // and the network stack weigh on it), how often its event loop's thread was switched out while it could
 // have run (on a machine it shares with the database and the simulator, each write that wakes one of them
-// may hand it the server's core) and the scheduling policy of PostgreSQL's backends, SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long
+// may hand it the server's core), the share of the time that thread ran, waited for a core and waited for
+// anything else (/proc/PID/schedstat, with one process: whether the server was bound by its own CPU) and
+// the scheduling policy of PostgreSQL's backends, SQLite's WAL checkpoints or PostgreSQL's checkpoints, how long
 // SQLite's held every transaction (from the server's /metrics: its REST API is on for that, with one
 // process), the CPU of PostgreSQL's backends serving the ACS, the simulator's CPU (this process) and the
 // machine's idle share. A target that serves nearly every session the devices ask for (each informs
@@ -63,8 +65,8 @@ import type { SessionReport } from "../src/sim/runtime/index.js";
 import { describeSpeed, speedProbe } from "./support/speed-probe.js";
 import { CheckpointWatch, describeMachine, gcMs, gcProbeArgs, idleSince, machineIdle, machineReport, type MachineReport } from "./support/machine.js";
 import { markPg, mergeStatements, readStatements, resetStatements, sincePg, statementsTable, type StatementStats } from "./support/pg-stats.js";
-import { checkoutCli, processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, cpuMsOf, preemptions } from "./support/processes.js";
-import { describeGoal } from "./support/goal-arithmetic.js";
+import { checkoutCli, processTree, rssMb, SERVE_API, SERVE_READY, SERVE_READY_WITH_API, serveArgs, startProcess, stopProcess, cpuMsOf, preemptions, mainThreadSchedNs } from "./support/processes.js";
+import { describeGoal, describeLoop } from "./support/goal-arithmetic.js";
 import { addSpans, checkpointsBetween, describeCheckpoints, scrapeCheckpoints, type CheckpointSpan, type CheckpointTotals } from "./support/checkpoint-metrics.js";
 import { BENCH_PASS as PASS, BENCH_USER as USER, seedBenchPreset, startBenchDevices } from "./support/session-bench.js";
 import { sessionTrips, type TripsPerSession } from "./support/session-trips.js";
@@ -136,6 +138,11 @@ interface Result {
   serverSystemShare: number;
   /** The server's main threads switched out while runnable (another process took the core), per session; null without /proc. */
   serverPreemptionsPerSession: number | null;
+  /**
+   * The shares of the measured time the server's event loop thread ran and waited for a core (one
+   * process only, else null; null without /proc): what is left, it waited for work or for the disk.
+   */
+  serverLoop: { run: number; wait: number } | null;
   /** SQLite's WAL checkpoints, or PostgreSQL's, during the measured windows. */
   checkpoints: number | null;
   /** SQLite's checkpoints as the server counted them, with their holds (null: not SQLite, or --workers). */
@@ -167,6 +174,8 @@ interface Window {
   sysMs: number;
   /** The server's main threads switched out while runnable (processes.ts preemptions); null without /proc. */
   preemptions: number | null;
+  /** The server's event loop thread's ns on a core and waiting for one (one process only, else null). */
+  loopNs: { runNs: number; waitNs: number } | null;
   peakRssMb: number;
   gcMs: number;
   checkpoints: number | null;
@@ -222,6 +231,7 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     const start = performance.now();
     const cpuStart = cpuMsOf(pids);
     const preemptedStart = preemptions(pids);
+    const loopStart = pids.length === 1 ? mainThreadSchedNs(pid) : null;
     const simStart = process.cpuUsage();
     const idleStart = machineIdle();
     await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -231,6 +241,8 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     const cpuMs = cpuEnd.total - cpuStart.total;
     const sysMs = cpuEnd.system - cpuStart.system;
     const preemptedEnd = preemptions(pids);
+    const loopEnd = loopStart === null ? null : mainThreadSchedNs(pid);
+    const loopNs = loopStart === null || loopEnd === null ? null : { runNs: loopEnd.runNs - loopStart.runNs, waitNs: loopEnd.waitNs - loopStart.waitNs };
     const simUsed = process.cpuUsage(simStart);
     const idleShare = idleSince(idleStart);
     // The probe writes its total four times a second: wait for the figure that covers the window.
@@ -239,7 +251,7 @@ async function measure(t: Target, seconds: number, o: Options): Promise<Window> 
     const statements = tracking ? await readStatements(t.pgUrl!) : null;
     const checkpointsEnd = checkpointsStart === null ? null : await t.checkpointTotals!();
     const sqliteCheckpoints = checkpointsStart === null || checkpointsEnd === null ? null : checkpointsBetween(checkpointsStart, checkpointsEnd);
-    return { reports, elapsedS, cpuMs, sysMs, preemptions: preemptedStart === null || preemptedEnd === null ? null : preemptedEnd - preemptedStart, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, sqliteCheckpoints, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, dbPolicies: db?.policies ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
+    return { reports, elapsedS, cpuMs, sysMs, preemptions: preemptedStart === null || preemptedEnd === null ? null : preemptedEnd - preemptedStart, loopNs, peakRssMb: peak, gcMs: gcMs(t.gcFile) - gcStart, checkpoints: db?.checkpoints ?? wal?.count ?? null, sqliteCheckpoints, dbCpuMs: db?.cpuMs ?? null, walBytes: db?.walBytes ?? null, dbPolicies: db?.policies ?? null, statements, simCpuMs: (simUsed.user + simUsed.system) / 1000, idleShare };
   } finally {
     clearInterval(sampler);
     await sim.stop();
@@ -271,6 +283,9 @@ function summarize(target: string, windows: Window[], o: Options, trips: TripsPe
     serverGcMsPerSession: ok.length === 0 ? 0 : windows.reduce((n, w) => n + w.gcMs, 0) / ok.length,
     serverSystemShare: cpu === 0 ? 0 : windows.reduce((n, w) => n + w.sysMs, 0) / cpu,
     serverPreemptionsPerSession: windows.some((w) => w.preemptions === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.preemptions!, 0) / ok.length,
+    serverLoop: windows.some((w) => w.loopNs === null) || elapsed === 0
+      ? null
+      : { run: windows.reduce((n, w) => n + w.loopNs!.runNs, 0) / 1e9 / elapsed, wait: windows.reduce((n, w) => n + w.loopNs!.waitNs, 0) / 1e9 / elapsed },
     checkpoints: windows.some((w) => w.checkpoints === null) ? null : windows.reduce((n, w) => n + w.checkpoints!, 0),
     sqliteCheckpoints: windows.some((w) => w.sqliteCheckpoints === null) ? null : addSpans(windows.map((w) => w.sqliteCheckpoints!)),
     dbCpuMsPerSession: windows.some((w) => w.dbCpuMs === null) || ok.length === 0 ? null : windows.reduce((n, w) => n + w.dbCpuMs!, 0) / ok.length,
@@ -488,6 +503,9 @@ async function main(): Promise<void> {
       const machine = { cores: cpus().length, othersMs: (r.dbCpuMsPerSession ?? 0) + r.simCpuMsPerSession };
       console.log(describeGoal({ target: r.target, perSecond: r.perSecond, cpuMs: r.serverCpuMsPerSession, baselinePerSecond: base, share, referenceUs: reference, machine }));
     }
+  }
+  for (const r of results) {
+    if (r.serverLoop !== null) console.log(`\n${describeLoop(r.target, r.serverLoop)}`);
   }
   for (const r of results) {
     if (r.sqliteCheckpoints !== null) console.log(`\n${describeCheckpoints(r.target, r.sqliteCheckpoints, r.seconds)}`);

@@ -34,3 +34,17 @@ export function describeGoal(f: GoalFigures): string {
     (f.machine === undefined ? "." : `; with what shares the machine (the database and the simulator, ${f.machine.othersMs.toFixed(2)} ms a session), ` +
       `its ${f.machine.cores} cores would have to give ${((wanted * (f.cpuMs + f.machine.othersMs)) / 1000).toFixed(2)}.`);
 }
+
+/**
+ * One sentence on the server's event loop thread over the measured windows: the share of the time it
+ * ran, waited for a core (runnable, another thread or process on it), and neither (waiting for work,
+ * for the disk or a lock). A loop that runs nearly all the time is bound by its own CPU a session; one
+ * that waits for a core loses that share to what shares the machine; one that idles is held back by
+ * something else (the simulator, a checkpoint holding its transactions).
+ */
+export function describeLoop(target: string, loop: { run: number; wait: number }): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const rest = Math.max(0, 1 - loop.run - loop.wait);
+  const bound = loop.run >= 0.9 ? "bound by its own CPU" : loop.wait >= rest ? "held back most by what shares its cores" : "held back most by waits of its own or a lack of work";
+  return `${target}: the server's event loop thread ran ${pct(loop.run)} of the measured time, waited for a core ${pct(loop.wait)}, and waited for work, the disk or a lock ${pct(rest)}: ${bound}.`;
+}

@@ -79,6 +79,20 @@ export function preemptions(pids: readonly number[]): number | null {
   return n;
 }
 
+/**
+ * The time the main thread of `pid` (its event loop's) spent on a core and waiting for one while it
+ * could have run, in ns so far (Linux /proc/PID/schedstat); null without it. The rest of a window is the
+ * thread's own waits: for work, for the disk, for a lock.
+ */
+export function mainThreadSchedNs(pid: number): { runNs: number; waitNs: number } | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, "utf8").trim().split(/\s+/).map(Number);
+    return run === undefined || wait === undefined || Number.isNaN(run) || Number.isNaN(wait) ? null : { runNs: run, waitNs: wait };
+  } catch {
+    return null;
+  }
+}
+
 const POLICIES: Record<number, string> = { 0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR", 3: "SCHED_BATCH", 5: "SCHED_IDLE", 6: "SCHED_DEADLINE" };
 
 /**

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { describeGoal } from "../../benchmarks/support/goal-arithmetic.js";
+import { describeGoal, describeLoop } from "../../benchmarks/support/goal-arithmetic.js";
 
 describe("describeGoal", () => {
   it("gives the cores busy, the cores the goal would take, and the CPU a session one core allows, also in reference units", () => {
@@ -21,5 +21,16 @@ describe("describeGoal", () => {
     const s = describeGoal({ target: "PostgreSQL", perSecond: 350, cpuMs: 2.25, baselinePerSecond: 1483, share: 0.4, referenceUs: 64, machine: { cores: 2, othersMs: 2.7 } });
     // 0.4 × 1483 = 593/s; × (2.25 + 2.7) ms = 2.94 cores.
     assert.match(s, /: 25% less than now; with what shares the machine \(the database and the simulator, 2\.70 ms a session\), its 2 cores would have to give 2\.94\.$/);
+  });
+});
+
+describe("describeLoop", () => {
+  it("splits the event loop thread's time into running, waiting for a core and the rest, and names what bounds it", () => {
+    assert.equal(
+      describeLoop("SQLite", { run: 0.909, wait: 0.053 }),
+      "SQLite: the server's event loop thread ran 90.9% of the measured time, waited for a core 5.3%, and waited for work, the disk or a lock 3.8%: bound by its own CPU.",
+    );
+    assert.match(describeLoop("PG", { run: 0.6, wait: 0.3 }), /waited for a core 30\.0%, and waited for work, the disk or a lock 10\.0%: held back most by what shares its cores\.$/);
+    assert.match(describeLoop("PG", { run: 0.6, wait: 0.1 }), /lock 30\.0%: held back most by waits of its own or a lack of work\.$/);
   });
 });
