@@ -56,6 +56,8 @@ export interface CheckpointReport {
 interface WorkerCheckpoints {
   checkpointer: Checkpointer;
   everyMs: number;
+  /** A copy that took longer than this (ms) is followed by another (COPY_AGAIN_MS by default). */
+  copyAgainMs?: number;
   /** Told what each checkpoint took; it must not throw. */
   report?: (c: CheckpointReport) => void;
 }
@@ -386,11 +388,12 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
   /**
    * Once `everyMs` has passed since the last one, has the worker thread checkpoint the WAL, in two steps
    * (checkpoint-worker.ts). The copy runs while transactions go on, again while it takes long (COPIES).
-   * Then the checkpoint that lets the WAL start over waits its turn for the connection like a transaction, commits the group it finds open (it
-   * needs the write lock this connection would hold), and keeps the connection until the worker is done:
-   * transactions wait for it meanwhile (the event loop does not), but only for the pages written during
-   * the copy. Holding the connection for the whole copy had every transaction wait 50 to 60 ms a second
-   * in the sessions benchmark (BENCHMARKS.md, issue 18 round 15).
+   * Then the checkpoint that lets the WAL start over waits its turn for the connection like a
+   * transaction, commits the group it finds open (it needs the write lock this connection would hold),
+   * and keeps the connection until the worker is done: transactions wait for it meanwhile (the event
+   * loop does not), but only for the pages written during the last copy. Holding the connection for the
+   * whole copy had every transaction wait 50 to 60 ms a second in the sessions benchmark (BENCHMARKS.md,
+   * issue 18 round 15).
    */
   private checkpointSoon(): void {
     const c = this.checkpoints;
@@ -402,7 +405,7 @@ export class SqliteDriver implements SqlDriver, MigrationHost {
       for (let i = 0; i < COPIES && !this.closed; i++) {
         const from = this.clock();
         await c.checkpointer.run("passive");
-        if (this.clock() - from <= COPY_AGAIN_MS) return;
+        if (this.clock() - from <= (c.copyAgainMs ?? COPY_AGAIN_MS)) return;
       }
     };
     void copy().then(() => {

@@ -78,12 +78,6 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     const background = !memory && options.checkpointEveryMs !== undefined && options.checkpointEveryMs > 0;
     if (!memory) db.pragma(`wal_autocheckpoint = ${background ? WAL_FALLBACK_CHECKPOINT_PAGES : WAL_CHECKPOINT_PAGES}`);
     db.pragma("foreign_keys = ON");
-    // Temporary files in memory, among them the sub-journal: a group's transactions are savepoints
-    // (driver.ts), and each page a savepoint changes first is copied there. Past 64 kB, SQLite spilled it
-    // to a file of its own in /var/tmp, opened, written and deleted again in each group: about 20 writes
-    // and 40 kB a session in the sessions benchmark, a third of the server's file writes (BENCHMARKS.md,
-    // issue 18 round 20). A group changes a few hundred kB of pages at most.
-    db.pragma("temp_store = MEMORY");
     const checks = options.checkTransactions ?? process.env.PROVISIO_TEST_STORE_CHECKS === "1";
     // A checkpoint waits this long for other processes' writers and readers, the driver's transactions
     // waiting for it meanwhile; past it, the next one tries again.
@@ -93,6 +87,13 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     },
       new Availability(options.onAvailability), options.counters ?? null);
     if (options.migrate !== false) await migrate(driver, sqliteMigrations.filter((m) => m.version <= (options.migrateUpTo ?? Infinity)));
+    // Temporary files in memory once migrated, among them the sub-journal: a group's transactions are
+    // savepoints (driver.ts), and each page a savepoint changes first is copied there. Past 64 kB, SQLite
+    // spilled it to a file of its own in /var/tmp, opened, written and deleted again in each group: about
+    // 20 writes and 40 kB a session in the sessions benchmark, a third of the server's file writes
+    // (BENCHMARKS.md, issue 18 round 20). A group's savepoints change a few hundred kB of pages; a
+    // migration, one savepoint that may rewrite every page of the file, runs before, spilling to a file.
+    db.pragma("temp_store = MEMORY");
     return createSqlStore(driver, sqliteDialect, { outbox: sqliteOutbox });
   } catch (err) {
     await checkpointer?.close();
