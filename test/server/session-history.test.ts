@@ -50,7 +50,7 @@ describe("session history envelopes", () => {
     assert.deepEqual(c.envelopes.map((e) => [xmlOf(e), e.truncated]), [[plain, false], [withKey.replace(">pk<", ">***<"), false]]);
   });
 
-  it("masks every pair whose name a secret's ending ends, as checking each pair would, in real devices' messages", () => {
+  it("masks every pair whose name ends as a secret's, as checking each pair did, in real devices' messages", () => {
     // The oracle: every Name/Value pair found, each name checked (what the masking did before it matched
     // only names with a secret's ending).
     const ENDS = /(Password|Passphrase|Key\d*|Secret|PSK)$/;
@@ -62,7 +62,8 @@ describe("session history envelopes", () => {
     assert.ok(files.length >= 50);
     let masked = 0;
     for (const f of files) {
-      // Each message also with a secret added after its first pair, and a name that only holds a secret's ending.
+      // Each message also with a secret added after its first pair, and a name that holds a secret's
+      // ending without ending with it.
       const xml = readFileSync(join(corpusDir, f), "utf8");
       const at = xml.indexOf("</ParameterValueStruct>");
       const variants = [xml];
