@@ -25,6 +25,8 @@ const DEVICE_COLUMNS: readonly RowColumn[] = [
 
 const LAST_INFORM: RowColumn = { name: "last_inform_at", type: "date" };
 const INFORM_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, LAST_INFORM];
+/** Where the dialect keeps the last Inform's time in devices; a constant, as insertRows keeps its text per list. */
+const DEVICE_INFORM_COLUMNS: readonly RowColumn[] = [...DEVICE_COLUMNS, LAST_INFORM];
 
 const TAG_COLUMNS: readonly RowColumn[] = [{ name: "device_id", type: "text" }, { name: "tag", type: "text" }];
 
@@ -34,7 +36,7 @@ export async function loadDevices(scope: Scope, dict: PathDictionary, indexed: I
     if (replace) await new SqlDeviceRepo(s, dict, indexed).deleteMany(devices.map((d) => d.id));
     // The last Inform's time where the dialect keeps it (Dialect.capabilities.informsTable).
     const own = s.dialect.capabilities.informsTable;
-    await insertRows(s, "devices", own ? DEVICE_COLUMNS : [...DEVICE_COLUMNS, LAST_INFORM], devices.map((d) => [
+    await insertRows(s, "devices", own ? DEVICE_COLUMNS : DEVICE_INFORM_COLUMNS, devices.map((d) => [
       d.id, d.manufacturer, d.oui, d.productClass, d.serialNumber, d.registeredAt, d.address, d.lastBootAt, d.registeredAt, "1-2", "1.4",
       ...(own ? [] : [d.lastInformAt]),
     ]));

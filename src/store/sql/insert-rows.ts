@@ -18,6 +18,7 @@ function bound(d: Dialect, c: RowColumn, v: unknown): unknown {
   }
 }
 
+/** Inserts `rows` into `table`; `columns` is a constant list: a few rows' statement text is kept per list. */
 export async function insertRows(s: Scope, table: string, columns: readonly RowColumn[], rows: readonly (readonly unknown[])[]): Promise<void> {
   if (rows.length === 0) return;
   const d = s.dialect;
